@@ -1,0 +1,276 @@
+//! Column storage that zero-copy views can point into: six `f64` columns in one allocation that
+//! never moves while anything holds it.
+//!
+//! A [`Columns`] appends into its current [`ColumnBlock`]. When the block is full it copies the bars
+//! into a larger new block and leaves the old one to whoever still holds it (an `Arc`), so memory
+//! under a live view is never moved or freed. Bars `0..len` of a block are never written again,
+//! which is what makes handing them out while appending past them sound.
+
+use crate::bar::Bar;
+use std::alloc::{self, Layout};
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+/// Columns in a block, in this order: time, open, high, low, close, volume.
+pub const COLUMN_COUNT: usize = 6;
+
+/// One allocation of `COLUMN_COUNT * capacity` `f64`s: column `c` starts at `c * capacity`.
+pub struct ColumnBlock {
+    ptr: NonNull<f64>,
+    capacity: usize,
+}
+
+// The block is plain memory; writes happen only through `Columns`, which owns the only writer, and
+// only past every length that was ever handed out.
+unsafe impl Send for ColumnBlock {}
+unsafe impl Sync for ColumnBlock {}
+
+impl ColumnBlock {
+    fn new(capacity: usize) -> ColumnBlock {
+        assert!(capacity > 0);
+        let layout = Self::layout(capacity);
+        // SAFETY: the layout has a non-zero size.
+        let raw = unsafe { alloc::alloc(layout) } as *mut f64;
+        let ptr = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
+        ColumnBlock { ptr, capacity }
+    }
+
+    fn layout(capacity: usize) -> Layout {
+        Layout::array::<f64>(COLUMN_COUNT * capacity).expect("column block too large")
+    }
+
+    /// Bars the block has room for.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The start of the allocation.
+    pub fn as_ptr(&self) -> *mut f64 {
+        self.ptr.as_ptr()
+    }
+
+    /// The allocation's size in bytes.
+    pub fn byte_len(&self) -> usize {
+        COLUMN_COUNT * self.capacity * std::mem::size_of::<f64>()
+    }
+
+    /// Byte offset of column `c` from the start of the allocation.
+    pub fn column_byte_offset(&self, c: usize) -> usize {
+        c * self.capacity * std::mem::size_of::<f64>()
+    }
+}
+
+impl Drop for ColumnBlock {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { alloc::dealloc(self.ptr.as_ptr() as *mut u8, Self::layout(self.capacity)) }
+    }
+}
+
+/// A growing series of closed bars, stored as columns.
+pub struct Columns {
+    block: Option<Arc<ColumnBlock>>,
+    len: usize,
+    generation: u32,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Columns {
+    /// An empty series; nothing is allocated until [`Columns::reserve`] or the first push.
+    pub fn new() -> Columns {
+        Columns {
+            block: None,
+            len: 0,
+            generation: 0,
+        }
+    }
+
+    /// Stored bars.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no bar is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bars that fit before the next move into a new block.
+    pub fn capacity(&self) -> usize {
+        self.block.as_ref().map_or(0, |b| b.capacity)
+    }
+
+    /// Counts the blocks this series has had; changes exactly when the current block changes.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The current block, shared: the holder keeps it alive. `None` before the first bar.
+    pub fn block(&self) -> Option<&Arc<ColumnBlock>> {
+        self.block.as_ref()
+    }
+
+    /// Makes room for `additional` more bars, moving to a new block when needed. A new block holds
+    /// at least a quarter more than the old one, so a long series is copied O(1) times a bar.
+    pub fn reserve(&mut self, additional: usize) {
+        let needed = self.len + additional;
+        let cap = self.capacity();
+        if needed <= cap {
+            return;
+        }
+        let new_cap = needed.max(cap + cap / 4).max(16);
+        self.move_to(new_cap, 0);
+    }
+
+    /// Drops the first `count` bars by moving the rest into a new, right-sized block.
+    pub fn drop_front(&mut self, count: usize) {
+        let count = count.min(self.len);
+        if count == 0 {
+            return;
+        }
+        let rest = self.len - count;
+        if rest == 0 {
+            self.block = None;
+            self.len = 0;
+            self.generation = self.generation.wrapping_add(1);
+            return;
+        }
+        self.move_to(rest, count);
+    }
+
+    fn move_to(&mut self, new_cap: usize, skip: usize) {
+        let block = ColumnBlock::new(new_cap);
+        let keep = self.len - skip;
+        if let Some(old) = &self.block {
+            for c in 0..COLUMN_COUNT {
+                // SAFETY: both ranges are inside their blocks and the blocks are distinct.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        old.as_ptr().add(c * old.capacity + skip),
+                        block.as_ptr().add(c * new_cap),
+                        keep,
+                    );
+                }
+            }
+        }
+        self.block = Some(Arc::new(block));
+        self.len = keep;
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// Appends one bar.
+    #[inline]
+    pub fn push(&mut self, bar: &Bar) {
+        if self.len == self.capacity() {
+            self.reserve(1);
+        }
+        let block = self.block.as_ref().expect("reserved above");
+        let cap = block.capacity;
+        let i = self.len;
+        // SAFETY: i < cap, and index i of every column lies past every length handed out so far.
+        unsafe {
+            let p = block.as_ptr();
+            p.add(i).write(bar.time);
+            p.add(cap + i).write(bar.open);
+            p.add(2 * cap + i).write(bar.high);
+            p.add(3 * cap + i).write(bar.low);
+            p.add(4 * cap + i).write(bar.close);
+            p.add(5 * cap + i).write(bar.volume);
+        }
+        self.len = i + 1;
+    }
+
+    /// Column `c` (0 = time ... 5 = volume) over the stored bars.
+    pub fn column(&self, c: usize) -> &[f64] {
+        assert!(c < COLUMN_COUNT);
+        match &self.block {
+            // SAFETY: the first `len` values of each column are initialised and never rewritten.
+            Some(b) => unsafe {
+                std::slice::from_raw_parts(b.as_ptr().add(c * b.capacity), self.len)
+            },
+            None => &[],
+        }
+    }
+
+    /// Bar `i`, if stored.
+    pub fn get(&self, i: usize) -> Option<Bar> {
+        if i >= self.len {
+            return None;
+        }
+        let col = |c: usize| self.column(c)[i];
+        Some(Bar::new(col(0), col(1), col(2), col(3), col(4), col(5)))
+    }
+
+    /// The last stored bar.
+    pub fn last(&self) -> Option<Bar> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// Bytes this series holds in its current block.
+    pub fn allocated_bytes(&self) -> usize {
+        self.block.as_ref().map_or(0, |b| b.byte_len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(i: usize) -> Bar {
+        let x = i as f64;
+        Bar::new(x, x + 1.0, x + 2.0, x - 1.0, x + 0.5, 10.0 * x)
+    }
+
+    #[test]
+    fn growth_keeps_old_blocks_intact() {
+        let mut cols = Columns::new();
+        cols.push(&bar(0));
+        let first = cols.block().unwrap().clone();
+        let first_len = cols.len();
+        let gen = cols.generation();
+        for i in 1..1000 {
+            cols.push(&bar(i));
+        }
+        assert_ne!(cols.generation(), gen);
+        assert!(!Arc::ptr_eq(&first, cols.block().unwrap()));
+        // The old block still reads what it held when it was handed out.
+        let old_time = unsafe { *first.as_ptr() };
+        assert_eq!((old_time, first_len), (0.0, 1));
+        for i in 0..1000 {
+            assert_eq!(cols.get(i).unwrap(), bar(i));
+        }
+    }
+
+    #[test]
+    fn drop_front_keeps_the_rest_in_order() {
+        let mut cols = Columns::new();
+        for i in 0..50 {
+            cols.push(&bar(i));
+        }
+        cols.drop_front(20);
+        assert_eq!(cols.len(), 30);
+        assert_eq!(cols.get(0).unwrap(), bar(20));
+        assert_eq!(cols.last().unwrap(), bar(49));
+        cols.drop_front(100);
+        assert!(cols.is_empty());
+        assert_eq!(cols.column(3), &[] as &[f64]);
+    }
+
+    #[test]
+    fn reserve_is_exact_then_grows_by_a_quarter() {
+        let mut cols = Columns::new();
+        cols.reserve(400);
+        assert_eq!(cols.capacity(), 400);
+        for i in 0..400 {
+            cols.push(&bar(i));
+        }
+        assert_eq!(cols.capacity(), 400);
+        cols.reserve(10);
+        assert_eq!(cols.capacity(), 500);
+    }
+}

@@ -1,0 +1,128 @@
+//! The core's one error type, and the reasons a bar is rejected.
+
+use std::fmt;
+
+/// Why a base bar was rejected. Each has a stable snake_case code (see [`RejectReason::code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RejectReason {
+    /// No session is open.
+    NoSession = 0,
+    /// A field is NaN or infinite, or `time` is not a whole number of milliseconds.
+    NonFinite,
+    /// `high < max(open, close)`.
+    HighBelowOpenClose,
+    /// `low > min(open, close)`.
+    LowAboveOpenClose,
+    /// `volume < 0`.
+    NegativeVolume,
+    /// `time` is not on the base grid anchored at the session open.
+    OffGrid,
+    /// `time` is outside `[open, close)` of the current session.
+    OutsideSession,
+    /// `time` equals the symbol's last bar time.
+    Duplicate,
+    /// `time` is before the symbol's last bar time.
+    OutOfOrder,
+    /// The bar falls in a bucket that the clock (`advance_to`) already closed.
+    Late,
+}
+
+impl RejectReason {
+    /// Every reason, in code order.
+    pub const ALL: [RejectReason; 10] = [
+        RejectReason::NoSession,
+        RejectReason::NonFinite,
+        RejectReason::HighBelowOpenClose,
+        RejectReason::LowAboveOpenClose,
+        RejectReason::NegativeVolume,
+        RejectReason::OffGrid,
+        RejectReason::OutsideSession,
+        RejectReason::Duplicate,
+        RejectReason::OutOfOrder,
+        RejectReason::Late,
+    ];
+    /// How many reasons there are.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The stable code users match on.
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::NoSession => "no_session",
+            RejectReason::NonFinite => "non_finite",
+            RejectReason::HighBelowOpenClose => "high_below_open_close",
+            RejectReason::LowAboveOpenClose => "low_above_open_close",
+            RejectReason::NegativeVolume => "negative_volume",
+            RejectReason::OffGrid => "off_grid",
+            RejectReason::OutsideSession => "outside_session",
+            RejectReason::Duplicate => "duplicate",
+            RejectReason::OutOfOrder => "out_of_order",
+            RejectReason::Late => "late",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A rejected bar: the reason, a message naming the offending values, and, in a batch, its index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub reason: RejectReason,
+    pub message: String,
+    pub index: Option<usize>,
+}
+
+/// Everything the core can refuse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A bar failed validation; nothing was stored and the rejection was counted.
+    #[error("bar rejected ({}): {}", .0.reason.code(), .0.message)]
+    Rejected(Rejection),
+    /// A configuration value is invalid. `param` names it.
+    #[error("invalid {param}: {message}")]
+    Config { param: String, message: String },
+    /// A session operation is out of place (`code`: `no_session`, `session_open`,
+    /// `session_order`, `invalid_session`).
+    #[error("{message}")]
+    Session { code: &'static str, message: String },
+    /// A symbol id or interval index that the store does not have.
+    #[error("{message}")]
+    NotFound { message: String },
+    /// Columns of a batch differ in length.
+    #[error("{message}")]
+    Input { message: String },
+}
+
+impl Error {
+    pub(crate) fn config(param: &str, message: impl Into<String>) -> Error {
+        Error::Config {
+            param: param.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn session(code: &'static str, message: impl Into<String>) -> Error {
+        Error::Session {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code of this error: the rejection reason for [`Error::Rejected`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Rejected(r) => r.reason.code(),
+            Error::Config { .. } => "invalid_config",
+            Error::Session { code, .. } => code,
+            Error::NotFound { .. } => "not_found",
+            Error::Input { .. } => "invalid_input",
+        }
+    }
+}
+
+/// The core's result type.
+pub type Result<T> = std::result::Result<T, Error>;

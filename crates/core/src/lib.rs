@@ -1,0 +1,24 @@
+//! barstream-core: a columnar store of market bars per symbol and interval, with derived-bar
+//! aggregation, validation and zero-copy column blocks. Pure Rust; it knows nothing of JavaScript.
+//!
+//! Times are epoch milliseconds (UTC). A bar's `time` is its open time. See [`SessionStore`] for the
+//! whole contract: buckets, the four closing rules, empty buckets, validation and retention.
+
+pub mod bar;
+pub mod columns;
+pub mod error;
+pub mod interval;
+pub mod session;
+pub mod store;
+
+mod aggregate;
+
+pub use bar::Bar;
+pub use columns::{ColumnBlock, Columns, COLUMN_COUNT};
+pub use error::{Error, RejectReason, Rejection, Result};
+pub use interval::Interval;
+pub use session::Session;
+pub use store::{
+    Alignment, BatchOutcome, ClosedMask, EmptyBuckets, InvalidBars, SessionStore, StoreConfig,
+    SymbolId,
+};

@@ -1,0 +1,712 @@
+//! The session store: per symbol, a base series and its derived series, fed bar by bar or in
+//! batches, within one session at a time.
+//!
+//! # Buckets
+//! A base bar at `t` belongs to bucket `floor((t - anchor) / interval)` of each derived interval. The
+//! anchor is the session open under [`Alignment::Session`] and the exchange midnight
+//! ([`Session::day_start`]) under [`Alignment::Clock`]. A derived bar's time is its bucket's start;
+//! open = first open, high = max, low = min, close = last close, volume = sum. Buckets are cut at the
+//! session close. `1d` is one bucket per session.
+//!
+//! # Closing
+//! A bucket closes at the earliest of: the base bar in its last slot arrives; a base bar of a later
+//! bucket arrives; [`SessionStore::advance_to`] reaches its end; [`SessionStore::end_session`].
+//! An empty bucket makes no bar under [`EmptyBuckets::Skip`], and a flat bar at the last close with
+//! zero volume under [`EmptyBuckets::Flat`] (never before the symbol's first bar of the session).
+//! Base bars are closed when they are appended.
+//!
+//! # Validation
+//! A base bar is rejected, counted per symbol and reason, and changes nothing else, when: no session
+//! is open; a field is not finite (or `time` is not whole milliseconds); it lies outside
+//! `[open, close)`; `time` is off the base grid anchored at the open; it is not later than the
+//! symbol's last bar (`duplicate`, `out_of_order`); it falls in a bucket the clock already closed
+//! (`late`); `high < max(open, close)`; `low > min(open, close)`; `volume < 0`. The first failing
+//! check, in that order, names the reason.
+
+use crate::aggregate::{Aggregator, Grid, Sink};
+use crate::bar::Bar;
+use crate::columns::Columns;
+use crate::error::{Error, RejectReason, Rejection, Result};
+use crate::interval::Interval;
+use crate::session::Session;
+use std::collections::{HashMap, VecDeque};
+
+/// A symbol's index in the store, given by [`SessionStore::intern`].
+pub type SymbolId = u32;
+
+/// Bit `s` set means series `s` closed at least one bar (series 0 is the base interval, series
+/// `1..` the derived intervals in configuration order).
+pub type ClosedMask = u32;
+
+/// Where buckets are anchored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alignment {
+    /// At the session open: with a 09:30 open, `1h` bars start 09:30, 10:30, ...
+    Session,
+    /// At midnight in the exchange's time zone: `1h` bars start 09:00, 10:00, ... Only intervals
+    /// that divide a day are allowed.
+    Clock,
+}
+
+/// What an empty bucket makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyBuckets {
+    /// Nothing.
+    Skip,
+    /// A flat bar at the last close with zero volume.
+    Flat,
+}
+
+/// What to do with invalid bars in a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidBars {
+    /// Reject the whole batch at the first invalid bar: nothing is stored, that bar's rejection is
+    /// counted, and the error names its index.
+    Throw,
+    /// Reject and count each invalid bar, store the others: the same as appending them one by one
+    /// and catching each error.
+    Skip,
+}
+
+/// How a store is set up.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The interval of the bars that are appended (`1m` usually). Must be fixed, not `1d`.
+    pub base: Interval,
+    /// Derived intervals, each a whole multiple of the base, or `1d`. At most 31, no repeats, none
+    /// equal to the base.
+    pub intervals: Vec<Interval>,
+    pub alignment: Alignment,
+    pub empty_buckets: EmptyBuckets,
+    /// Base bars per symbol per session to reserve room for; by default the session's slot count.
+    pub capacity_hint: Option<usize>,
+    /// Keep only the bars of the last N sessions, applied at each session end; by default all.
+    pub retain_sessions: Option<usize>,
+}
+
+impl StoreConfig {
+    /// A configuration with session alignment, skipped empty buckets and no retention limit.
+    pub fn new(base: Interval, intervals: Vec<Interval>) -> StoreConfig {
+        StoreConfig {
+            base,
+            intervals,
+            alignment: Alignment::Session,
+            empty_buckets: EmptyBuckets::Skip,
+            capacity_hint: None,
+            retain_sessions: None,
+        }
+    }
+
+    fn validate(&self) -> Result<i64> {
+        let Some(base) = self.base.millis() else {
+            return Err(Error::config(
+                "baseInterval",
+                "the base interval must be fixed (Ns, Nm or Nh), not 1d",
+            ));
+        };
+        if self.intervals.len() > 31 {
+            return Err(Error::config(
+                "intervals",
+                format!("{} derived intervals; at most 31", self.intervals.len()),
+            ));
+        }
+        for (i, iv) in self.intervals.iter().enumerate() {
+            if *iv == self.base {
+                return Err(Error::config(
+                    "intervals",
+                    format!("{iv} is the base interval"),
+                ));
+            }
+            if self.intervals[..i].contains(iv) {
+                return Err(Error::config("intervals", format!("{iv} is listed twice")));
+            }
+            if let Some(ms) = iv.millis() {
+                if ms % base != 0 {
+                    return Err(Error::config(
+                        "intervals",
+                        format!(
+                            "{iv} is not a whole multiple of the base interval {}",
+                            self.base
+                        ),
+                    ));
+                }
+                if self.alignment == Alignment::Clock && 86_400_000 % ms != 0 {
+                    return Err(Error::config(
+                        "intervals",
+                        format!("{iv} does not divide a day, so it cannot be clock-aligned"),
+                    ));
+                }
+            }
+        }
+        if self.capacity_hint == Some(0) {
+            return Err(Error::config("capacityHint", "must be at least 1"));
+        }
+        if self.retain_sessions == Some(0) {
+            return Err(Error::config("retainSessions", "must be at least 1"));
+        }
+        Ok(base)
+    }
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchOutcome {
+    /// Bars stored.
+    pub appended: usize,
+    /// Bars rejected (under [`InvalidBars::Skip`]), each with its index in the batch.
+    pub rejected: Vec<Rejection>,
+    /// Union of the series that closed bars.
+    pub closed: ClosedMask,
+}
+
+struct SymbolState {
+    name: String,
+    /// Series 0 is the base interval; series `s >= 1` is derived interval `s - 1`.
+    series: Vec<Columns>,
+    aggregators: Vec<Aggregator>,
+    last_time: Option<i64>,
+    bars_this_session: usize,
+    /// Series lengths at the end of each retained session, oldest first.
+    session_ends: VecDeque<Vec<usize>>,
+    rejections: [u64; RejectReason::COUNT],
+}
+
+struct SeriesSink<'a> {
+    columns: &'a mut Columns,
+}
+
+impl Sink for SeriesSink<'_> {
+    #[inline]
+    fn closed(&mut self, bar: &Bar) {
+        self.columns.push(bar);
+    }
+}
+
+struct Active {
+    session: Session,
+    grids: Vec<Grid>,
+    /// Bars before this time fall in a bucket the clock has closed.
+    late_before: i64,
+    clock: i64,
+}
+
+/// The store. See the module documentation for the full contract.
+pub struct SessionStore {
+    config: StoreConfig,
+    base_ms: i64,
+    symbols: Vec<SymbolState>,
+    ids: HashMap<String, SymbolId>,
+    active: Option<Active>,
+    last_close: Option<i64>,
+    closed_scratch: Vec<(SymbolId, ClosedMask)>,
+}
+
+impl SessionStore {
+    /// A store with this configuration.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the parameter: a `1d` base, a derived interval that is not a whole
+    /// multiple of the base, repeated or equal to it, more than 31 intervals, a clock-aligned interval
+    /// that does not divide a day, a zero capacity hint or retention.
+    pub fn new(config: StoreConfig) -> Result<SessionStore> {
+        let base_ms = config.validate()?;
+        Ok(SessionStore {
+            config,
+            base_ms,
+            symbols: Vec::new(),
+            ids: HashMap::new(),
+            active: None,
+            last_close: None,
+            closed_scratch: Vec::new(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    /// Series per symbol: the base interval and every derived one.
+    pub fn series_count(&self) -> usize {
+        1 + self.config.intervals.len()
+    }
+
+    /// The id of `symbol`, adding it on first use. Ids are dense, from 0, in order of first use.
+    pub fn intern(&mut self, symbol: &str) -> SymbolId {
+        if let Some(&id) = self.ids.get(symbol) {
+            return id;
+        }
+        let id = self.symbols.len() as SymbolId;
+        let n = self.series_count();
+        self.symbols.push(SymbolState {
+            name: symbol.to_owned(),
+            series: (0..n).map(|_| Columns::new()).collect(),
+            aggregators: vec![Aggregator::default(); n - 1],
+            last_time: None,
+            bars_this_session: 0,
+            session_ends: VecDeque::new(),
+            rejections: [0; RejectReason::COUNT],
+        });
+        self.ids.insert(symbol.to_owned(), id);
+        id
+    }
+
+    /// The id of `symbol` if it was ever used.
+    pub fn symbol_id(&self, symbol: &str) -> Option<SymbolId> {
+        self.ids.get(symbol).copied()
+    }
+
+    /// Symbol names in id order.
+    pub fn symbols(&self) -> impl Iterator<Item = &str> {
+        self.symbols.iter().map(|s| s.name.as_str())
+    }
+
+    /// The open session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.active.as_ref().map(|a| &a.session)
+    }
+
+    /// Opens a session.
+    ///
+    /// # Errors
+    /// [`Error::Session`]: `session_open` when one is already open; `session_order` when it opens
+    /// before the previous one closed; `invalid_session` when, under clock alignment, the open is not
+    /// on the base grid counted from the exchange midnight.
+    pub fn begin_session(&mut self, session: Session) -> Result<()> {
+        if let Some(a) = &self.active {
+            return Err(Error::session(
+                "session_open",
+                format!(
+                    "a session ({} to {}) is already open; end it first",
+                    a.session.open, a.session.close
+                ),
+            ));
+        }
+        if let Some(prev) = self.last_close {
+            if session.open < prev {
+                return Err(Error::session(
+                    "session_order",
+                    format!(
+                        "session opening at {} starts before the previous one closed at {prev}",
+                        session.open
+                    ),
+                ));
+            }
+        }
+        let anchor = match self.config.alignment {
+            Alignment::Session => session.open,
+            Alignment::Clock => {
+                if (session.open - session.day_start) % self.base_ms != 0 {
+                    return Err(Error::session(
+                        "invalid_session",
+                        format!(
+                            "open {} is not on the {} grid from the exchange midnight {}",
+                            session.open, self.config.base, session.day_start
+                        ),
+                    ));
+                }
+                session.day_start
+            }
+        };
+        let grids = self
+            .config
+            .intervals
+            .iter()
+            .map(|iv| Grid::new(*iv, anchor, &session, self.base_ms))
+            .collect();
+        for s in &mut self.symbols {
+            s.bars_this_session = 0;
+            s.aggregators.iter_mut().for_each(Aggregator::reset_session);
+        }
+        self.active = Some(Active {
+            session,
+            grids,
+            late_before: i64::MIN,
+            clock: i64::MIN,
+        });
+        Ok(())
+    }
+
+    /// Checks one bar against the symbol's state as it would be after the bars before it.
+    #[inline]
+    fn check(
+        &self,
+        bar: &Bar,
+        last_time: Option<i64>,
+    ) -> std::result::Result<i64, (RejectReason, String)> {
+        let Some(a) = &self.active else {
+            return Err((
+                RejectReason::NoSession,
+                "no session is open; call beginSession first".into(),
+            ));
+        };
+        let fields = [bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume];
+        if !fields.iter().all(|x| x.is_finite()) || bar.time.fract() != 0.0 {
+            return Err((
+                RejectReason::NonFinite,
+                format!(
+                    "every field must be a finite number and time whole milliseconds (time {}, open {}, high {}, low {}, close {}, volume {})",
+                    bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume
+                ),
+            ));
+        }
+        let s = &a.session;
+        if !(bar.time >= s.open as f64 && bar.time < s.close as f64) {
+            return Err((
+                RejectReason::OutsideSession,
+                format!(
+                    "time {} is outside the session [{}, {})",
+                    bar.time, s.open, s.close
+                ),
+            ));
+        }
+        let t = bar.time as i64;
+        if (t - s.open) % self.base_ms != 0 {
+            return Err((
+                RejectReason::OffGrid,
+                format!(
+                    "time {t} is not on the {} grid from the session open {}",
+                    self.config.base, s.open
+                ),
+            ));
+        }
+        if let Some(last) = last_time {
+            if t == last {
+                return Err((
+                    RejectReason::Duplicate,
+                    format!("time {t} repeats the last bar"),
+                ));
+            }
+            if t < last {
+                return Err((
+                    RejectReason::OutOfOrder,
+                    format!("time {t} is before the last bar at {last}"),
+                ));
+            }
+        }
+        if t < a.late_before {
+            return Err((
+                RejectReason::Late,
+                format!(
+                    "time {t} falls in a bucket that closed at {} by the clock",
+                    a.late_before
+                ),
+            ));
+        }
+        if bar.high < bar.open.max(bar.close) {
+            return Err((
+                RejectReason::HighBelowOpenClose,
+                format!(
+                    "high {} is below max(open {}, close {})",
+                    bar.high, bar.open, bar.close
+                ),
+            ));
+        }
+        if bar.low > bar.open.min(bar.close) {
+            return Err((
+                RejectReason::LowAboveOpenClose,
+                format!(
+                    "low {} is above min(open {}, close {})",
+                    bar.low, bar.open, bar.close
+                ),
+            ));
+        }
+        if bar.volume < 0.0 {
+            return Err((
+                RejectReason::NegativeVolume,
+                format!("volume {} is negative", bar.volume),
+            ));
+        }
+        Ok(t)
+    }
+
+    fn symbol_mut(&mut self, id: SymbolId) -> Result<&mut SymbolState> {
+        let n = self.symbols.len();
+        self.symbols
+            .get_mut(id as usize)
+            .ok_or_else(|| Error::NotFound {
+                message: format!("symbol id {id} is unknown ({n} symbols)"),
+            })
+    }
+
+    fn reject(
+        &mut self,
+        id: SymbolId,
+        reason: RejectReason,
+        message: String,
+        index: Option<usize>,
+    ) -> Rejection {
+        self.symbols[id as usize].rejections[reason as usize] += 1;
+        Rejection {
+            reason,
+            message,
+            index,
+        }
+    }
+
+    /// Stores a valid bar and updates the derived series. `t` is `bar.time` as checked.
+    #[inline]
+    fn apply(&mut self, id: SymbolId, t: i64, bar: &Bar) -> ClosedMask {
+        let a = self.active.as_ref().expect("checked");
+        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
+        let s = &mut self.symbols[id as usize];
+        if s.bars_this_session == 0 {
+            let slots =
+                ((a.session.close - a.session.open + self.base_ms - 1) / self.base_ms) as usize;
+            let hint = self.config.capacity_hint.unwrap_or(usize::MAX);
+            s.series[0].reserve(slots.min(hint));
+            for (g, cols) in a.grids.iter().zip(&mut s.series[1..]) {
+                cols.reserve(g.buckets_in_session().min(hint));
+            }
+        }
+        s.bars_this_session += 1;
+        s.last_time = Some(t);
+        s.series[0].push(bar);
+        let mut mask: ClosedMask = 1;
+        let (_, derived) = s.series.split_at_mut(1);
+        for (i, ((agg, grid), cols)) in s
+            .aggregators
+            .iter_mut()
+            .zip(&a.grids)
+            .zip(derived)
+            .enumerate()
+        {
+            if agg.update(grid, t, bar, flat, &mut SeriesSink { columns: cols }) {
+                mask |= 1 << (i + 1);
+            }
+        }
+        mask
+    }
+
+    /// Appends one base bar for symbol `id`.
+    ///
+    /// Returns the series that closed bars (always the base one).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] with the reason (see the module docs); the rejection is counted and
+    /// nothing else changes. [`Error::NotFound`] for an unknown id.
+    pub fn append(&mut self, id: SymbolId, bar: &Bar) -> Result<ClosedMask> {
+        let last = self.symbol_mut(id)?.last_time;
+        match self.check(bar, last) {
+            Ok(t) => Ok(self.apply(id, t, bar)),
+            Err((reason, message)) => Err(Error::Rejected(self.reject(id, reason, message, None))),
+        }
+    }
+
+    /// Appends a batch of base bars for symbol `id`, given as six equally long columns in the order
+    /// time, open, high, low, close, volume. The result is identical, bit for bit, to appending the
+    /// bars one by one.
+    ///
+    /// # Errors
+    /// [`Error::Input`] when the columns differ in length; [`Error::NotFound`] for an unknown id;
+    /// under [`InvalidBars::Throw`], [`Error::Rejected`] for the first invalid bar, with its index:
+    /// that rejection is counted and nothing is stored.
+    pub fn append_many(
+        &mut self,
+        id: SymbolId,
+        columns: [&[f64]; 6],
+        invalid: InvalidBars,
+    ) -> Result<BatchOutcome> {
+        let n = columns[0].len();
+        if columns.iter().any(|c| c.len() != n) {
+            let lens: Vec<usize> = columns.iter().map(|c| c.len()).collect();
+            return Err(Error::Input {
+                message: format!(
+                    "columns differ in length (time, open, high, low, close, volume: {lens:?})"
+                ),
+            });
+        }
+        let [time, open, high, low, close, volume] = columns;
+        let bar_at = |i: usize| Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
+        let mut out = BatchOutcome::default();
+        let mut last = self.symbol_mut(id)?.last_time;
+        match invalid {
+            InvalidBars::Throw => {
+                for i in 0..n {
+                    match self.check(&bar_at(i), last) {
+                        Ok(t) => last = Some(t),
+                        Err((reason, message)) => {
+                            return Err(Error::Rejected(self.reject(
+                                id,
+                                reason,
+                                format!("bar {i}: {message}"),
+                                Some(i),
+                            )));
+                        }
+                    }
+                }
+                for i in 0..n {
+                    let bar = bar_at(i);
+                    out.closed |= self.apply(id, bar.time as i64, &bar);
+                }
+                out.appended = n;
+            }
+            InvalidBars::Skip => {
+                for i in 0..n {
+                    let bar = bar_at(i);
+                    match self.check(&bar, last) {
+                        Ok(t) => {
+                            last = Some(t);
+                            out.closed |= self.apply(id, t, &bar);
+                            out.appended += 1;
+                        }
+                        Err((reason, message)) => {
+                            let r = self.reject(id, reason, format!("bar {i}: {message}"), Some(i));
+                            out.rejected.push(r);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves the clock to `t`: closes every bucket that ends at or before `t`, for every symbol,
+    /// with or without data (flat bars for empty ones under [`EmptyBuckets::Flat`]). Later bars in a
+    /// bucket closed this way are rejected as `late`. A `t` earlier than a previous one does nothing.
+    ///
+    /// Returns `(symbol, series)` pairs that closed bars.
+    ///
+    /// # Errors
+    /// [`Error::Session`] `no_session` when no session is open; [`Error::Input`] when `t` is not finite.
+    pub fn advance_to(&mut self, t: f64) -> Result<&[(SymbolId, ClosedMask)]> {
+        if !t.is_finite() {
+            return Err(Error::Input {
+                message: format!("advanceTo time {t} is not a finite number"),
+            });
+        }
+        let Some(a) = self.active.as_mut() else {
+            return Err(Error::session(
+                "no_session",
+                "no session is open; call beginSession first",
+            ));
+        };
+        self.closed_scratch.clear();
+        let t = t.floor() as i64;
+        if t <= a.clock {
+            return Ok(&self.closed_scratch);
+        }
+        a.clock = t;
+        for g in &a.grids {
+            a.late_before = a.late_before.max(g.closed_through(t));
+        }
+        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
+        for (id, s) in self.symbols.iter_mut().enumerate() {
+            let mut mask = 0;
+            let (_, derived) = s.series.split_at_mut(1);
+            for (i, ((agg, grid), cols)) in s
+                .aggregators
+                .iter_mut()
+                .zip(&a.grids)
+                .zip(derived)
+                .enumerate()
+            {
+                if agg.advance(grid, t, flat, &mut SeriesSink { columns: cols }) {
+                    mask |= 1 << (i + 1);
+                }
+            }
+            if mask != 0 {
+                self.closed_scratch.push((id as SymbolId, mask));
+            }
+        }
+        Ok(&self.closed_scratch)
+    }
+
+    /// Ends the session: closes every forming bar (and, under [`EmptyBuckets::Flat`], makes the flat
+    /// bars up to the close), then applies retention.
+    ///
+    /// Returns `(symbol, series)` pairs that closed bars.
+    ///
+    /// # Errors
+    /// [`Error::Session`] `no_session` when no session is open.
+    pub fn end_session(&mut self) -> Result<Vec<(SymbolId, ClosedMask)>> {
+        let close = match &self.active {
+            Some(a) => a.session.close,
+            None => return Err(Error::session("no_session", "no session is open")),
+        };
+        let closed = self.advance_to(close as f64)?.to_vec();
+        self.active = None;
+        self.last_close = Some(close);
+        let retain = self.config.retain_sessions;
+        for s in &mut self.symbols {
+            s.session_ends
+                .push_back(s.series.iter().map(Columns::len).collect());
+            if let Some(keep) = retain {
+                if s.session_ends.len() > keep {
+                    let drop: Vec<usize> = s.session_ends.pop_front().expect("non-empty");
+                    for (cols, n) in s.series.iter_mut().zip(&drop) {
+                        cols.drop_front(*n);
+                    }
+                    for ends in &mut s.session_ends {
+                        for (e, n) in ends.iter_mut().zip(&drop) {
+                            *e -= n;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The closed bars of `series` (0 = base) for symbol `id`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id or series.
+    pub fn series(&self, id: SymbolId, series: usize) -> Result<&Columns> {
+        let s = self
+            .symbols
+            .get(id as usize)
+            .ok_or_else(|| Error::NotFound {
+                message: format!("symbol id {id} is unknown"),
+            })?;
+        s.series.get(series).ok_or_else(|| Error::NotFound {
+            message: format!("series {series} is unknown ({} series)", s.series.len()),
+        })
+    }
+
+    /// The bar forming in `series` for symbol `id`: `None` for the base series, when no bucket is
+    /// open, or when its bucket has just closed.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id or series.
+    pub fn forming(&self, id: SymbolId, series: usize) -> Result<Option<Bar>> {
+        self.series(id, series)?;
+        if series == 0 {
+            return Ok(None);
+        }
+        Ok(self.symbols[id as usize].aggregators[series - 1]
+            .forming
+            .map(|f| f.bar))
+    }
+
+    /// Rejections of symbol `id`, indexed by [`RejectReason`] as `usize`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id.
+    pub fn rejections(&self, id: SymbolId) -> Result<&[u64; RejectReason::COUNT]> {
+        self.symbols
+            .get(id as usize)
+            .map(|s| &s.rejections)
+            .ok_or_else(|| Error::NotFound {
+                message: format!("symbol id {id} is unknown"),
+            })
+    }
+
+    /// Bars stored across every symbol and series.
+    pub fn stored_bars(&self) -> usize {
+        self.symbols
+            .iter()
+            .flat_map(|s| &s.series)
+            .map(Columns::len)
+            .sum()
+    }
+
+    /// Bytes held by the current column blocks of every series.
+    pub fn allocated_bytes(&self) -> usize {
+        self.symbols
+            .iter()
+            .flat_map(|s| &s.series)
+            .map(Columns::allocated_bytes)
+            .sum()
+    }
+}
