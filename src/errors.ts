@@ -1,0 +1,130 @@
+/**
+ * Typed errors. Every error barstream throws is a {@link BarstreamError} with a stable `code`;
+ * each kind has its own class so callers can `instanceof` it.
+ * @module
+ */
+import type { Bar } from './types.js';
+
+/** Why a base bar was rejected. */
+export type RejectCode =
+  | 'no_session'
+  | 'non_finite'
+  | 'high_below_open_close'
+  | 'low_above_open_close'
+  | 'negative_volume'
+  | 'off_grid'
+  | 'outside_session'
+  | 'duplicate'
+  | 'out_of_order'
+  | 'late';
+
+/** Every {@link RejectCode}, in the order the core counts them. */
+export const REJECT_CODES: readonly RejectCode[] = Object.freeze([
+  'no_session',
+  'non_finite',
+  'high_below_open_close',
+  'low_above_open_close',
+  'negative_volume',
+  'off_grid',
+  'outside_session',
+  'duplicate',
+  'out_of_order',
+  'late',
+] as const);
+
+/** Codes of {@link SessionError}. */
+export type SessionErrorCode = 'no_session' | 'session_open' | 'session_order' | 'invalid_session';
+
+/** The base class of every barstream error. */
+export class BarstreamError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A base bar failed validation. It was counted and nothing was stored. */
+export class BarValidationError extends BarstreamError {
+  declare readonly code: RejectCode;
+  /** The symbol the bar was for. */
+  readonly symbol: string;
+  /** The bar, when it was appended on its own. */
+  readonly bar: Bar | undefined;
+  /** The bar's index, when it came in a batch. */
+  readonly index: number | undefined;
+  constructor(code: RejectCode, message: string, symbol: string, bar?: Bar, index?: number) {
+    super(code, `${symbol}: ${message}`);
+    this.symbol = symbol;
+    this.bar = bar;
+    this.index = index;
+  }
+}
+
+/** A session operation out of place: appending with no session open, opening one twice, ... */
+export class SessionError extends BarstreamError {
+  declare readonly code: SessionErrorCode;
+  constructor(code: SessionErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A configuration value or argument is invalid. `param` names it. */
+export class ConfigError extends BarstreamError {
+  declare readonly code: 'invalid_config';
+  /** The offending parameter. */
+  readonly param: string;
+  constructor(param: string, message: string) {
+    super('invalid_config', `invalid ${param}: ${message}`);
+    this.param = param;
+  }
+}
+
+/** Input of the wrong shape, such as batch columns of different lengths. */
+export class InputError extends BarstreamError {
+  declare readonly code: 'invalid_input';
+  constructor(message: string) {
+    super('invalid_input', message);
+  }
+}
+
+/** Context that the native layer does not know, added to the error it raised. */
+export interface ErrorContext {
+  symbol?: string;
+  bar?: Bar;
+}
+
+const NATIVE_CODE = /^barstream:(\w+):(\w+):(.*)$/;
+
+/**
+ * Turns an error thrown by the native binding into its typed class. Anything that is not a
+ * barstream error is returned unchanged.
+ * @internal
+ */
+export function fromNative(error: unknown, context: ErrorContext = {}): unknown {
+  if (!(error instanceof Error)) return error;
+  const match = NATIVE_CODE.exec(String((error as { code?: unknown }).code ?? ''));
+  if (!match) return error;
+  const [, kind, code, detail] = match as unknown as [string, string, string, string];
+  const message = error.message;
+  switch (kind) {
+    case 'bar':
+      return new BarValidationError(
+        code as RejectCode,
+        message,
+        context.symbol ?? '',
+        context.bar,
+        detail === '' ? undefined : Number(detail),
+      );
+    case 'session': {
+      const where = context.symbol === undefined ? '' : `${context.symbol}: `;
+      return new SessionError(code as SessionErrorCode, where + message);
+    }
+    case 'config':
+      return new ConfigError(detail, message.replace(/^invalid \w+: /, ''));
+    default:
+      return new InputError(message);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Plain data types shared across the API.
+ * @module
+ */
+
+/** One bar. `time` is its open time in epoch milliseconds (UTC). */
+export interface Bar {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/**
+ * A trading session. `open` and `close` are epoch milliseconds (UTC); bars satisfy
+ * `open <= time < close`. `dayStart` is midnight of `date` in `timeZone`, the anchor of
+ * clock-aligned buckets.
+ */
+export interface Session {
+  /** The session's date in the exchange's time zone, `YYYY-MM-DD`. */
+  date: string;
+  open: number;
+  close: number;
+  /** An IANA time zone such as `America/New_York`. */
+  timeZone: string;
+  dayStart: number;
+}
+
+/** Columns of bars; each a `Float64Array` (passed without copying) or a plain array of numbers. */
+export interface BarColumns {
+  time: Float64Array | readonly number[];
+  open: Float64Array | readonly number[];
+  high: Float64Array | readonly number[];
+  low: Float64Array | readonly number[];
+  close: Float64Array | readonly number[];
+  volume: Float64Array | readonly number[];
+}
+
+/**
+ * Zero-copy views of a series' closed bars. The arrays point into memory the native core owns;
+ * they are read-only by contract (writing to them is undefined behaviour for the store), their
+ * length is fixed when the view is made, and they stay valid for as long as you hold them, even
+ * after the series grows or the store is gone.
+ */
+export interface BarsView {
+  readonly length: number;
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+/** A `(symbol, interval)` pair that closed at least one bar. */
+export interface Closed {
+  symbol: string;
+  interval: string;
+}
