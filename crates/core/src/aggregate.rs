@@ -14,6 +14,8 @@ pub(crate) struct Grid {
     open: i64,
     close: i64,
     base: i64,
+    /// Whether the close is on the base grid, so that a bucket's last slot is `end - base`.
+    close_on_grid: bool,
 }
 
 impl Grid {
@@ -25,6 +27,7 @@ impl Grid {
             open: session.open,
             close: session.close,
             base,
+            close_on_grid: (session.close - session.open) % base == 0,
         }
     }
 
@@ -47,7 +50,26 @@ impl Grid {
     /// The last base slot (a bar time) inside a bucket that ends at `end`.
     #[inline]
     fn last_slot(&self, end: i64) -> i64 {
-        self.open + (end - 1 - self.open).div_euclid(self.base) * self.base
+        // Bucket starts are on the base grid (the anchor is, and lengths are multiples of the base),
+        // so only an end cut at an off-grid close needs the division.
+        if end < self.close || self.close_on_grid {
+            end - self.base
+        } else {
+            self.open + (end - 1 - self.open).div_euclid(self.base) * self.base
+        }
+    }
+
+    /// The bucket of `t`, given that the previous bar was in bucket `prev`: most often the next
+    /// one, found without a division.
+    #[inline]
+    fn bucket_after(&self, prev: Option<i64>, t: i64) -> i64 {
+        if let Some(b) = prev {
+            let next = self.start(b + 1);
+            if t >= next && t < next + self.length {
+                return b + 1;
+            }
+        }
+        self.bucket_of(t)
     }
 
     /// Buckets that meet the session: an upper bound on the bars this interval makes in it.
@@ -83,7 +105,7 @@ pub(crate) struct Aggregator {
     pub(crate) forming: Option<Forming>,
     /// The latest bucket that made (or is making) a bar this session.
     last_bucket: Option<i64>,
-    /// The close of the latest bar of this session, for flat bars.
+    /// The close of the latest bar closed this session, for flat bars.
     last_close: f64,
 }
 
@@ -102,7 +124,7 @@ impl Aggregator {
     /// whatever that closes: the previous bucket when `t` is in a later one (with flat bars for the
     /// empty buckets in between when `flat`), and the new bucket when `t` is its last slot.
     /// Returns whether any bar closed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update(
         &mut self,
         grid: &Grid,
@@ -111,37 +133,116 @@ impl Aggregator {
         flat: bool,
         out: &mut impl Sink,
     ) -> bool {
-        let mut closed = false;
-        match &mut self.forming {
-            Some(f) if t < f.end => f.bar.merge(bar),
-            _ => {
-                let bucket = grid.bucket_of(t);
-                if let Some(f) = self.forming.take() {
-                    out.closed(&f.bar);
-                    closed = true;
-                }
-                if flat {
-                    closed |= self.fill_flat(grid, bucket, out);
-                }
-                let end = grid.end(bucket);
-                let mut first = *bar;
-                first.time = grid.start(bucket) as f64;
-                self.forming = Some(Forming {
-                    end,
-                    last_slot: grid.last_slot(end),
-                    bar: first,
-                });
-                self.last_bucket = Some(bucket);
+        if let Some(f) = &mut self.forming {
+            if t < f.end {
+                f.bar.merge(bar);
+                return t == f.last_slot && self.close_forming(out);
             }
         }
-        self.last_close = bar.close;
-        let f = self.forming.as_ref().expect("set above");
-        if t == f.last_slot {
-            out.closed(&f.bar);
-            self.forming = None;
-            closed = true;
+        self.start_bucket(grid, t, bar, flat, out)
+    }
+
+    /// Folds in a batch of base bars (columns time, open, high, low, close, volume), with exactly
+    /// the result of calling [`Aggregator::update`] on each in turn: the same comparisons and the
+    /// same order of additions, with the forming bar held in locals while the bucket lasts.
+    pub(crate) fn update_many(
+        &mut self,
+        grid: &Grid,
+        cols: [&[f64]; 6],
+        flat: bool,
+        out: &mut impl Sink,
+    ) -> bool {
+        let n = cols[0].len();
+        let [time, open, high, low, close, volume] = cols.map(|c| &c[..n]);
+        let mut closed = false;
+        let mut i = 0;
+        while i < n {
+            if let Some(f) = &mut self.forming {
+                // Whole milliseconds below 2^53 compare exactly as f64, which spares a conversion a bar.
+                let (end, last_slot) = (f.end as f64, f.last_slot as f64);
+                let (mut hi, mut lo, mut cl, mut vol) =
+                    (f.bar.high, f.bar.low, f.bar.close, f.bar.volume);
+                let mut filled = false;
+                while i < n {
+                    let t = time[i];
+                    if t >= end {
+                        break;
+                    }
+                    if high[i] > hi {
+                        hi = high[i];
+                    }
+                    if low[i] < lo {
+                        lo = low[i];
+                    }
+                    cl = close[i];
+                    vol += volume[i];
+                    i += 1;
+                    if t == last_slot {
+                        filled = true;
+                        break;
+                    }
+                }
+                f.bar.high = hi;
+                f.bar.low = lo;
+                f.bar.close = cl;
+                f.bar.volume = vol;
+                if filled {
+                    closed |= self.close_forming(out);
+                    continue;
+                }
+                if i == n {
+                    break;
+                }
+                // Bar i is in a later bucket: start_bucket closes this one.
+            }
+            let bar = Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
+            closed |= self.start_bucket(grid, time[i] as i64, &bar, flat, out);
+            i += 1;
         }
         closed
+    }
+
+    /// A bar at `t` that opens a new bucket.
+    fn start_bucket(
+        &mut self,
+        grid: &Grid,
+        t: i64,
+        bar: &Bar,
+        flat: bool,
+        out: &mut impl Sink,
+    ) -> bool {
+        let mut closed = self.close_forming(out);
+        let bucket = grid.bucket_after(self.last_bucket, t);
+        if flat {
+            closed |= self.fill_flat(grid, bucket, out);
+        }
+        self.last_bucket = Some(bucket);
+        let end = grid.end(bucket);
+        let last_slot = grid.last_slot(end);
+        let mut first = *bar;
+        first.time = grid.start(bucket) as f64;
+        self.forming = Some(Forming {
+            end,
+            last_slot,
+            bar: first,
+        });
+        if t == last_slot {
+            closed |= self.close_forming(out);
+        }
+        closed
+    }
+
+    /// Closes the forming bar, if any. Returns whether there was one.
+    #[inline]
+    fn close_forming(&mut self, out: &mut impl Sink) -> bool {
+        match self.forming.take() {
+            Some(f) => {
+                out.closed(&f.bar);
+                self.last_close = f.bar.close;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Flat bars for the empty buckets after the last one with data and before `until`.
@@ -164,14 +265,11 @@ impl Aggregator {
     /// flat bars of empty buckets that have ended. Returns whether any bar closed.
     pub(crate) fn advance(&mut self, grid: &Grid, t: i64, flat: bool, out: &mut impl Sink) -> bool {
         let mut closed = false;
-        if let Some(f) = self.forming {
-            if f.end <= t {
-                out.closed(&f.bar);
-                self.forming = None;
-                closed = true;
-            } else {
+        if let Some(f) = &self.forming {
+            if f.end > t {
                 return false;
             }
+            closed = self.close_forming(out);
         }
         if flat && self.last_bucket.is_some() {
             // Buckets up to and including the one holding t-1 have ended by t; past the close, all.

@@ -6,20 +6,24 @@
 
 use barstream_core::Error;
 
-
 /// Maps a core error to the JavaScript error thrown for it.
 pub(crate) fn to_js(e: Error) -> napi::Error<String> {
     let message = e.to_string();
     let code = e.code();
     let (kind, detail) = match &e {
-        Error::Rejected(r) if r.reason == barstream_core::RejectReason::NoSession => ("session", r.index.map(|i| i.to_string())),
+        Error::Rejected(r) if r.reason == barstream_core::RejectReason::NoSession => {
+            ("session", r.index.map(|i| i.to_string()))
+        }
         Error::Rejected(r) => ("bar", r.index.map(|i| i.to_string())),
         Error::Config { param, .. } => ("config", Some(param.clone())),
         Error::Session { .. } => ("session", None),
         Error::NotFound { .. } => ("input", None),
         Error::Input { .. } => ("input", None),
     };
-    napi::Error::new(format!("barstream:{kind}:{code}:{}", detail.unwrap_or_default()), message)
+    napi::Error::new(
+        format!("barstream:{kind}:{code}:{}", detail.unwrap_or_default()),
+        message,
+    )
 }
 
 /// A JavaScript error for a bad argument the binding itself finds.

@@ -1,12 +1,13 @@
 //! Binding of `barstream_core::store`: the `NativeSessionStore` class.
 
 use crate::error::{config, to_js};
-use napi::Result;
 use barstream_core::{
-    Alignment, Bar, ColumnBlock, EmptyBuckets, InvalidBars, Interval, RejectReason, Session, SessionStore, StoreConfig,
+    Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
+    SessionStore, StoreConfig,
 };
 use napi::bindgen_prelude::{ArrayBuffer, Float64Array};
 use napi::Env;
+use napi::Result;
 use napi_derive::napi;
 use std::cell::UnsafeCell;
 use std::sync::Arc;
@@ -66,12 +67,22 @@ impl NativeSessionStore {
         cfg.alignment = match options.alignment.as_str() {
             "session" => Alignment::Session,
             "clock" => Alignment::Clock,
-            other => return Err(config("alignment", format!("'{other}' is not 'session' or 'clock'"))),
+            other => {
+                return Err(config(
+                    "alignment",
+                    format!("'{other}' is not 'session' or 'clock'"),
+                ))
+            }
         };
         cfg.empty_buckets = match options.empty_buckets.as_str() {
             "skip" => EmptyBuckets::Skip,
             "flat" => EmptyBuckets::Flat,
-            other => return Err(config("emptyBuckets", format!("'{other}' is not 'skip' or 'flat'"))),
+            other => {
+                return Err(config(
+                    "emptyBuckets",
+                    format!("'{other}' is not 'skip' or 'flat'"),
+                ))
+            }
         };
         cfg.capacity_hint = options.capacity_hint.map(|n| n as usize);
         cfg.retain_sessions = options.retain_sessions.map(|n| n as usize);
@@ -86,13 +97,19 @@ impl NativeSessionStore {
     #[napi(catch_unwind)]
     pub fn series_names(&self) -> Vec<String> {
         let cfg = self.store.config();
-        std::iter::once(cfg.base).chain(cfg.intervals.iter().copied()).map(|i| i.to_string()).collect()
+        std::iter::once(cfg.base)
+            .chain(cfg.intervals.iter().copied())
+            .map(|i| i.to_string())
+            .collect()
     }
 
     /// Rejection reason codes, in the order `rejections` counts them.
     #[napi(catch_unwind)]
     pub fn reject_codes(&self) -> Vec<String> {
-        RejectReason::ALL.iter().map(|r| r.code().to_owned()).collect()
+        RejectReason::ALL
+            .iter()
+            .map(|r| r.code().to_owned())
+            .collect()
     }
 
     #[napi(catch_unwind)]
@@ -114,8 +131,19 @@ impl NativeSessionStore {
     /// Appends one bar given as arguments. Returns the closed-series mask.
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)]
-    pub fn append(&mut self, id: u32, time: f64, open: f64, high: f64, low: f64, close: f64, volume: f64) -> Result<u32, String> {
-        self.store.append(id, &Bar::new(time, open, high, low, close, volume)).map_err(to_js)
+    pub fn append(
+        &mut self,
+        id: u32,
+        time: f64,
+        open: f64,
+        high: f64,
+        low: f64,
+        close: f64,
+        volume: f64,
+    ) -> Result<u32, String> {
+        self.store
+            .append(id, &Bar::new(time, open, high, low, close, volume))
+            .map_err(to_js)
     }
 
     /// The shared input slot (an ArrayBuffer of eight `f64`s) that `appendInput` reads. Handed out
@@ -123,7 +151,10 @@ impl NativeSessionStore {
     #[napi(catch_unwind)]
     pub fn input_buffer<'env>(&mut self, env: &'env Env) -> Result<ArrayBuffer<'env>, String> {
         if self.input_handed_out {
-            return Err(config("inputBuffer", "the input buffer was already handed out".into()));
+            return Err(config(
+                "inputBuffer",
+                "the input buffer was already handed out".into(),
+            ));
         }
         let holder = self.input.clone();
         let ptr = self.input.0.get() as *mut u8;
@@ -140,7 +171,9 @@ impl NativeSessionStore {
     pub fn append_input(&mut self, id: u32) -> Result<u32, String> {
         // SAFETY: no JavaScript runs during this call, so nothing writes the slot while it is read.
         let s = unsafe { *self.input.0.get() };
-        self.store.append(id, &Bar::new(s[0], s[1], s[2], s[3], s[4], s[5])).map_err(to_js)
+        self.store
+            .append(id, &Bar::new(s[0], s[1], s[2], s[3], s[4], s[5]))
+            .map_err(to_js)
     }
 
     #[napi(catch_unwind)]
@@ -156,13 +189,28 @@ impl NativeSessionStore {
         volume: &[f64],
         skip_invalid: bool,
     ) -> Result<NativeBatchOutcome, String> {
-        let mode = if skip_invalid { InvalidBars::Skip } else { InvalidBars::Throw };
-        let out = self.store.append_many(id, [time, open, high, low, close, volume], mode).map_err(to_js)?;
+        let mode = if skip_invalid {
+            InvalidBars::Skip
+        } else {
+            InvalidBars::Throw
+        };
+        let out = self
+            .store
+            .append_many(id, [time, open, high, low, close, volume], mode)
+            .map_err(to_js)?;
         Ok(NativeBatchOutcome {
             appended: out.appended as u32,
             closed: out.closed,
-            rejected_index: out.rejected.iter().map(|r| r.index.unwrap_or(0) as u32).collect(),
-            rejected_code: out.rejected.iter().map(|r| r.reason.code().to_owned()).collect(),
+            rejected_index: out
+                .rejected
+                .iter()
+                .map(|r| r.index.unwrap_or(0) as u32)
+                .collect(),
+            rejected_code: out
+                .rejected
+                .iter()
+                .map(|r| r.reason.code().to_owned())
+                .collect(),
             rejected_message: out.rejected.into_iter().map(|r| r.message).collect(),
         })
     }
@@ -178,7 +226,10 @@ impl NativeSessionStore {
     #[napi(catch_unwind)]
     pub fn end_session(&mut self) -> Result<Vec<u32>, String> {
         let closed = self.store.end_session().map_err(to_js)?;
-        Ok(closed.into_iter().flat_map(|(id, mask)| [id, mask]).collect())
+        Ok(closed
+            .into_iter()
+            .flat_map(|(id, mask)| [id, mask])
+            .collect())
     }
 
     /// Closed bars in a series.
@@ -190,14 +241,23 @@ impl NativeSessionStore {
     /// Changes exactly when the series moves to a new block (a new `seriesBlock` is then due).
     #[napi(catch_unwind)]
     pub fn series_generation(&self, id: u32, series: u32) -> Result<u32, String> {
-        Ok(self.store.series(id, series as usize).map_err(to_js)?.generation())
+        Ok(self
+            .store
+            .series(id, series as usize)
+            .map_err(to_js)?
+            .generation())
     }
 
     /// An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`
     /// `f64`s each (time, open, high, low, close, volume). `null` before the first bar. The caller
     /// must make one per generation and reuse it: V8 aborts on two external buffers over one block.
     #[napi(catch_unwind)]
-    pub fn series_block<'env>(&self, env: &'env Env, id: u32, series: u32) -> Result<Option<ArrayBuffer<'env>>, String> {
+    pub fn series_block<'env>(
+        &self,
+        env: &'env Env,
+        id: u32,
+        series: u32,
+    ) -> Result<Option<ArrayBuffer<'env>>, String> {
         let cols = self.store.series(id, series as usize).map_err(to_js)?;
         let Some(block) = cols.block() else {
             return Ok(None);
@@ -221,7 +281,13 @@ impl NativeSessionStore {
     /// Rejection counts of a symbol, in `rejectCodes` order.
     #[napi(catch_unwind)]
     pub fn rejections(&self, id: u32) -> Result<Vec<f64>, String> {
-        Ok(self.store.rejections(id).map_err(to_js)?.iter().map(|&n| n as f64).collect())
+        Ok(self
+            .store
+            .rejections(id)
+            .map_err(to_js)?
+            .iter()
+            .map(|&n| n as f64)
+            .collect())
     }
 
     /// Bars stored across every symbol and series.
