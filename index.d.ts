@@ -19,27 +19,13 @@ export declare class NativeSessionStore {
   intern(symbol: string): number
   symbols(): Array<string>
   beginSession(open: number, close: number, dayStart: number): void
-  /** Appends one bar given as arguments. Returns the closed-series mask. */
-  append(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): number
-  /**
-   * The shared input slot (an ArrayBuffer of eight `f64`s) that `appendInput` reads. Handed out
-   * once per store: a second external buffer over the same memory would abort V8.
-   */
-  inputBuffer(): ArrayBuffer
-  /**
-   * Appends the bar in the input slot (time, open, high, low, close, volume). Returns the
-   * closed-series mask.
-   */
-  appendInput(id: number): number
+  /** This store's handle, for the calling slot. */
+  get handle(): number
   appendMany(id: number, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, skipInvalid: boolean): NativeBatchOutcome
   /** Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed. */
   advanceTo(time: number): Array<number>
   /** Ends the session. Returns `[symbol id, mask, ...]` for what closed. */
   endSession(): Array<number>
-  /** Closed bars in a series. */
-  seriesLength(id: number, series: number): number
-  /** Changes exactly when the series moves to a new block (a new `seriesBlock` is then due). */
-  seriesGeneration(id: number, series: number): number
   /**
    * An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`
    * `f64`s each (time, open, high, low, close, volume). `null` before the first bar. The caller
@@ -55,6 +41,12 @@ export declare class NativeSessionStore {
   /** Bytes held by the current column blocks. */
   allocatedBytes(): number
 }
+
+/**
+ * The calling slot as an ArrayBuffer of ten `f64`s. Handed out once per thread: a second
+ * external buffer over the same memory would abort V8, so the caller keeps it.
+ */
+export declare function callingSlot(): ArrayBuffer
 
 /** What `appendMany` did. */
 export interface NativeBatchOutcome {
@@ -76,3 +68,15 @@ export interface NativeStoreConfig {
   capacityHint?: number
   retainSessions?: number
 }
+
+/**
+ * The two hottest calls as plain N-API functions of no argument, without the per-call
+ * bookkeeping of generated bindings (which costs more than an append itself):
+ * - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
+ *   store and symbol named by the slot's handle and id, and returns the closed-series mask;
+ * - `seriesState()` writes the length and block generation of the series named by the slot
+ *   (handle, symbol id, series) into slot entries 0 and 1, and returns the length.
+ *
+ * Both throw the same errors as the other functions.
+ */
+export declare function slotFunctions(): { appendSlot(): number; seriesState(): number }

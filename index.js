@@ -773,6 +773,8 @@ if (
   }
 }
 
-const { NativeSessionStore } = nativeBinding
+const { NativeSessionStore, callingSlot, slotFunctions } = nativeBinding
 export { NativeSessionStore }
+export { callingSlot }
+export { slotFunctions }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -1,7 +1,26 @@
 /**
- * The generated native binding, re-exported with its types.
+ * The generated native binding, re-exported with its types, and this thread's calling slot.
  * @internal
  * @module
  */
+import { callingSlot, slotFunctions } from '../index.js';
+
 export { NativeSessionStore } from '../index.js';
 export type { NativeBatchOutcome, NativeStoreConfig } from '../index.js';
+
+/** Slot entries (see `crates/node/src/store.rs`). */
+export const SLOT_HANDLE = 6;
+export const SLOT_SYMBOL = 7;
+export const SLOT_SERIES = 8;
+
+const KEY = Symbol.for('barstream.callingSlot');
+type Holder = { [KEY]?: Float64Array };
+
+/**
+ * The calling slot of this thread, shared by every store: the native side hands it out once per
+ * thread, so it is kept on `globalThis` where every copy of this module finds it.
+ */
+export const SLOT: Float64Array = ((globalThis as Holder)[KEY] ??= new Float64Array(callingSlot()));
+
+/** The zero-argument calls that read {@link SLOT}. */
+export const { appendSlot, seriesState } = slotFunctions();

@@ -4,7 +4,7 @@
  */
 import { ConfigError, InputError, REJECT_CODES, fromNative } from './errors.js';
 import type { RejectCode } from './errors.js';
-import { NativeSessionStore } from './native.js';
+import { NativeSessionStore, SLOT, SLOT_HANDLE, SLOT_SERIES, SLOT_SYMBOL, appendSlot, seriesState } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
 
 /** How a {@link SessionData} is set up. */
@@ -91,7 +91,7 @@ interface CachedBlock {
  */
 export class SessionData {
   readonly #native: NativeSessionStore;
-  readonly #input: Float64Array;
+  readonly #handle: number;
   readonly #ids = new Map<string, number>();
   readonly #names: string[] = [];
   /** Canonical interval names, base first; series index = position. */
@@ -132,7 +132,7 @@ export class SessionData {
       this.#seriesIndex.set(name, i);
       this.#seriesIndex.set(given[i] as string, i);
     });
-    this.#input = new Float64Array(this.#native.inputBuffer());
+    this.#handle = this.#native.handle;
   }
 
   /** The base interval, in canonical form (`'60m'` is `'1h'`). */
@@ -174,16 +174,18 @@ export class SessionData {
    */
   append(symbol: string, bar: Bar): readonly string[] {
     const id = this.#ids.get(symbol) ?? this.#intern(symbol);
-    const input = this.#input;
-    input[0] = bar.time;
-    input[1] = bar.open;
-    input[2] = bar.high;
-    input[3] = bar.low;
-    input[4] = bar.close;
-    input[5] = bar.volume;
+    const slot = SLOT;
+    slot[0] = bar.time;
+    slot[1] = bar.open;
+    slot[2] = bar.high;
+    slot[3] = bar.low;
+    slot[4] = bar.close;
+    slot[5] = bar.volume;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
     let mask: number;
     try {
-      mask = this.#native.appendInput(id);
+      mask = appendSlot();
     } catch (e) {
       throw fromNative(e, { symbol, bar: { ...bar } });
     }
@@ -196,7 +198,8 @@ export class SessionData {
    *
    * @throws {BarValidationError} under `invalid: 'throw'` (default) for the first invalid bar, with its `index`; nothing is stored.
    * @throws {InputError} when a column is missing or the columns differ in length.
-   * @throws {SessionError} `no_session` when no session is open.
+   * @throws {SessionError} `no_session` under `invalid: 'throw'` when no session is open (under
+   * `'skip'` every bar is reported rejected with `no_session`, as one by one). An empty batch is a no-op.
    */
   appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}): AppendManyResult {
     const invalid = options.invalid ?? 'throw';
@@ -265,14 +268,17 @@ export class SessionData {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
     if (id === undefined) return EMPTY_VIEW;
-    const native = this.#native;
-    const length = native.seriesLength(id, s);
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
+    slot[SLOT_SERIES] = s;
+    const length = seriesState();
     if (length === 0) return EMPTY_VIEW;
+    const generation = slot[1] as number;
     const key = id * MAX_SERIES + s;
-    const generation = native.seriesGeneration(id, s);
     let block = this.#blocks[key];
     if (block === undefined || block.generation !== generation) {
-      const buffer = native.seriesBlock(id, s);
+      const buffer = this.#native.seriesBlock(id, s);
       if (buffer === null) return EMPTY_VIEW;
       block = { generation, buffer, capacity: buffer.byteLength / 48 };
       this.#blocks[key] = block;

@@ -29,18 +29,31 @@ const TIME = /^\d{2}:\d{2}$/;
  * @throws {ConfigError} for a malformed date or time, an unknown time zone, or a close not after the open.
  */
 export function sessionOn(date: string, hours: SessionHours): Session {
-  if (!DATE.test(date)) throw new ConfigError('date', `'${date}' is not a YYYY-MM-DD date`);
-  for (const key of ['open', 'close'] as const) {
-    if (!TIME.test(hours[key])) throw new ConfigError(key, `'${hours[key]}' is not an HH:MM time`);
+  if (!DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
+    throw new ConfigError('date', `'${date}' is not a YYYY-MM-DD calendar date`);
   }
-  const at = (hhmm: string): DateTime => DateTime.fromISO(`${date}T${hhmm}`, { zone: hours.timeZone });
+  for (const key of ['open', 'close'] as const) {
+    const hhmm = hours[key];
+    const [h, m] = TIME.test(hhmm) ? hhmm.split(':').map(Number) : [NaN, NaN];
+    if (!(h! >= 0 && h! <= 24 && m! >= 0 && m! <= 59 && (h! < 24 || m === 0))) {
+      throw new ConfigError(key, `'${hhmm}' is not an HH:MM time of day`);
+    }
+  }
   const day = DateTime.fromISO(date, { zone: hours.timeZone }).startOf('day');
   if (!day.isValid) {
-    throw new ConfigError('timeZone', `cannot place ${date} in '${hours.timeZone}': ${day.invalidExplanation ?? day.invalidReason}`);
+    throw new ConfigError('timeZone', `'${hours.timeZone}' is not a time zone this runtime knows (${day.invalidExplanation ?? day.invalidReason})`);
   }
-  const open = at(hours.open);
-  const close = at(hours.close);
-  if (!open.isValid || !close.isValid) throw new ConfigError('date', `${date} ${hours.open}-${hours.close} is not a valid local time`);
+  const at = (key: 'open' | 'close'): DateTime => {
+    const [h, m] = hours[key].split(':').map(Number) as [number, number];
+    const t = h === 24 ? day.plus({ days: 1 }) : day.set({ hour: h, minute: m });
+    // Wall times in a daylight-saving gap do not exist; luxon would move them silently.
+    if (h < 24 && (t.hour !== h || t.minute !== m)) {
+      throw new ConfigError(key, `${date} ${hours[key]} does not exist in ${hours.timeZone} (a daylight-saving gap)`);
+    }
+    return t;
+  };
+  const open = at('open');
+  const close = at('close');
   if (close <= open) throw new ConfigError('close', `close ${hours.close} is not after open ${hours.open}`);
   return { date, open: open.toMillis(), close: close.toMillis(), timeZone: hours.timeZone, dayStart: day.toMillis() };
 }

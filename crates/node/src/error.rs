@@ -30,3 +30,27 @@ pub(crate) fn to_js(e: Error) -> napi::Error<String> {
 pub(crate) fn config(param: &str, message: String) -> napi::Error<String> {
     napi::Error::new(format!("barstream:config:invalid_config:{param}"), message)
 }
+
+/// Throws `e` into JavaScript from a raw N-API callback, with the same `code` and message a
+/// `#[napi]` function would give it.
+///
+/// # Safety
+/// `env` must be the env of the running callback.
+pub(crate) unsafe fn throw(env: napi::sys::napi_env, e: napi::Error<String>) {
+    let c = |s: &str| std::ffi::CString::new(s.replace('\0', " ")).unwrap_or_default();
+    let (code, msg) = (c(e.status.as_str()), c(&e.reason));
+    unsafe { napi::sys::napi_throw_error(env, code.as_ptr(), msg.as_ptr()) };
+}
+
+/// The error a caught panic becomes: a panic never unwinds into JavaScript.
+pub(crate) fn panic(payload: Box<dyn std::any::Any + Send>) -> napi::Error<String> {
+    let what = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+    napi::Error::new(
+        "barstream:internal:panic:".to_string(),
+        format!("internal error in the native core: {what}"),
+    )
+}

@@ -5,7 +5,8 @@ use barstream_core::{
     Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
     SessionStore, StoreConfig,
 };
-use napi::bindgen_prelude::{ArrayBuffer, Float64Array};
+use napi::bindgen_prelude::{ArrayBuffer, Float64Array, JsObjectValue, Object, Unknown};
+use napi::sys;
 use napi::Env;
 use napi::Result;
 use napi_derive::napi;
@@ -35,18 +36,199 @@ pub struct NativeBatchOutcome {
     pub rejected_message: Vec<String>,
 }
 
-/// Six `f64`s JavaScript writes a bar into before `appendInput`, so a bar crosses with one argument.
-struct InputSlot(UnsafeCell<[f64; 8]>);
-// Only the JavaScript thread touches the slot, and never during a native call.
-unsafe impl Send for InputSlot {}
-unsafe impl Sync for InputSlot {}
+/// The calling slot: `f64`s that JavaScript fills before calling a slot function, so the hottest
+/// calls cross with no argument at all. Zero-argument functions skip the per-call argument and
+/// receiver bookkeeping of the binding layer, which costs several times the work of an append.
+/// Layout: `[time, open, high, low, close, volume, store handle, symbol id, series, unused]`;
+/// results come back in the first entries.
+const SLOT_LEN: usize = 10;
+
+/// Indices into the calling slot.
+const HANDLE: usize = 6;
+const SYMBOL: usize = 7;
+const SERIES: usize = 8;
+
+struct Registry {
+    /// Live stores by handle; null where a store was dropped.
+    stores: Vec<*mut SessionStore>,
+    free: Vec<u32>,
+    slot_handed_out: bool,
+}
+
+thread_local! {
+    /// One slot per JavaScript thread: a worker has its own. Leaked on purpose: the ArrayBuffer
+    /// over it may outlive every store.
+    static SLOT: &'static UnsafeCell<[f64; SLOT_LEN]> = Box::leak(Box::new(UnsafeCell::new([0.0; SLOT_LEN])));
+    static REGISTRY: UnsafeCell<Registry> = const {
+        UnsafeCell::new(Registry { stores: Vec::new(), free: Vec::new(), slot_handed_out: false })
+    };
+}
+
+fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+    // SAFETY: thread-local, and no function here re-enters another while holding it.
+    REGISTRY.with(|r| f(unsafe { &mut *r.get() }))
+}
+
+fn read_slot() -> [f64; SLOT_LEN] {
+    // SAFETY: JavaScript writes the slot only while no native code runs on this thread.
+    SLOT.with(|s| unsafe { *s.get() })
+}
+
+fn write_slot(i: usize, value: f64) {
+    // SAFETY: as in read_slot.
+    SLOT.with(|s| unsafe { (*s.get())[i] = value })
+}
+
+/// The store whose handle is in the slot.
+///
+/// # Safety
+/// The returned reference must not outlive the current native call; no other reference to that
+/// store may be live (true: JavaScript is single-threaded and the core never calls back).
+unsafe fn slot_store<'a>(handle: f64) -> Result<&'a mut SessionStore, String> {
+    let ptr =
+        with_registry(|r| r.stores.get(handle as usize).copied()).unwrap_or(std::ptr::null_mut());
+    if ptr.is_null() || handle < 0.0 || handle.fract() != 0.0 {
+        return Err(config(
+            "store",
+            format!("no live store has handle {handle}"),
+        ));
+    }
+    Ok(unsafe { &mut *ptr })
+}
+
+/// The calling slot as an ArrayBuffer of ten `f64`s. Handed out once per thread: a second
+/// external buffer over the same memory would abort V8, so the caller keeps it.
+#[napi(catch_unwind)]
+pub fn calling_slot(env: &Env) -> Result<ArrayBuffer<'_>, String> {
+    if with_registry(|r| std::mem::replace(&mut r.slot_handed_out, true)) {
+        return Err(config(
+            "callingSlot",
+            "the calling slot of this thread was already handed out".into(),
+        ));
+    }
+    let ptr = SLOT.with(|s| s.get() as *mut u8);
+    // SAFETY: the slot is leaked, so it outlives the buffer.
+    unsafe { ArrayBuffer::from_external(env, ptr, SLOT_LEN * 8, (), |_, _| ()) }
+        .map_err(|e| config("callingSlot", e.reason.clone()))
+}
+
+fn append_from_slot() -> Result<u32, String> {
+    let s = read_slot();
+    // SAFETY: see slot_store.
+    let store = unsafe { slot_store(s[HANDLE])? };
+    store
+        .append(
+            s[SYMBOL] as u32,
+            &Bar::new(s[0], s[1], s[2], s[3], s[4], s[5]),
+        )
+        .map_err(to_js)
+}
+
+fn series_state_from_slot() -> Result<u32, String> {
+    let s = read_slot();
+    // SAFETY: see slot_store.
+    let store = unsafe { slot_store(s[HANDLE])? };
+    let cols = store
+        .series(s[SYMBOL] as u32, s[SERIES] as usize)
+        .map_err(to_js)?;
+    write_slot(0, cols.len() as f64);
+    write_slot(1, cols.generation() as f64);
+    Ok(cols.len() as u32)
+}
+
+/// Runs `f` for a raw callback: its number, or the thrown error (a panic included).
+unsafe fn raw_call(env: sys::napi_env, f: fn() -> Result<u32, String>) -> sys::napi_value {
+    let out = std::panic::catch_unwind(f).unwrap_or_else(|p| Err(crate::error::panic(p)));
+    match out {
+        Ok(n) => {
+            let mut value = std::ptr::null_mut();
+            unsafe { sys::napi_create_uint32(env, n, &mut value) };
+            value
+        }
+        Err(e) => {
+            unsafe { crate::error::throw(env, e) };
+            std::ptr::null_mut()
+        }
+    }
+}
+
+unsafe extern "C" fn raw_append_slot(
+    env: sys::napi_env,
+    _: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { raw_call(env, append_from_slot) }
+}
+
+unsafe extern "C" fn raw_series_state(
+    env: sys::napi_env,
+    _: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { raw_call(env, series_state_from_slot) }
+}
+
+/// The two hottest calls as plain N-API functions of no argument, without the per-call
+/// bookkeeping of generated bindings (which costs more than an append itself):
+/// - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
+///   store and symbol named by the slot's handle and id, and returns the closed-series mask;
+/// - `seriesState()` writes the length and block generation of the series named by the slot
+///   (handle, symbol id, series) into slot entries 0 and 1, and returns the length.
+///
+/// Both throw the same errors as the other functions.
+#[napi(ts_return_type = "{ appendSlot(): number; seriesState(): number }")]
+pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
+    let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
+        let mut f = std::ptr::null_mut();
+        // SAFETY: name is valid UTF-8 of the given length; env is the calling env.
+        let status = unsafe {
+            sys::napi_create_function(
+                env.raw(),
+                name.as_ptr().cast(),
+                name.len() as isize,
+                cb,
+                std::ptr::null_mut(),
+                &mut f,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            return Err(config(
+                "slotFunctions",
+                format!("could not create {name} (status {status})"),
+            ));
+        }
+        Ok(f)
+    };
+    let mut obj = Object::new(env).map_err(|e| config("slotFunctions", e.reason.clone()))?;
+    for (key, cb) in [
+        ("appendSlot", raw_append_slot as RawCallback),
+        ("seriesState", raw_series_state),
+    ] {
+        let f = make(key, Some(cb))?;
+        // SAFETY: a function just created in this env.
+        let value = unsafe { Unknown::from_raw_unchecked(env.raw(), f) };
+        obj.set_named_property(key, value)
+            .map_err(|e| config("slotFunctions", e.reason.clone()))?;
+    }
+    Ok(obj)
+}
+
+type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// The native session store.
 #[napi]
 pub struct NativeSessionStore {
-    store: SessionStore,
-    input: Arc<InputSlot>,
-    input_handed_out: bool,
+    /// Boxed so the registry's pointer stays put.
+    store: Box<SessionStore>,
+    handle: u32,
+}
+
+impl Drop for NativeSessionStore {
+    fn drop(&mut self) {
+        let handle = self.handle;
+        with_registry(|r| {
+            r.stores[handle as usize] = std::ptr::null_mut();
+            r.free.push(handle);
+        });
+    }
 }
 
 fn parse_interval(param: &str, text: &str) -> Result<Interval, String> {
@@ -86,11 +268,19 @@ impl NativeSessionStore {
         };
         cfg.capacity_hint = options.capacity_hint.map(|n| n as usize);
         cfg.retain_sessions = options.retain_sessions.map(|n| n as usize);
-        Ok(NativeSessionStore {
-            store: SessionStore::new(cfg).map_err(to_js)?,
-            input: Arc::new(InputSlot(UnsafeCell::new([0.0; 8]))),
-            input_handed_out: false,
-        })
+        let mut store = Box::new(SessionStore::new(cfg).map_err(to_js)?);
+        let ptr: *mut SessionStore = &mut *store;
+        let handle = with_registry(|r| match r.free.pop() {
+            Some(h) => {
+                r.stores[h as usize] = ptr;
+                h
+            }
+            None => {
+                r.stores.push(ptr);
+                (r.stores.len() - 1) as u32
+            }
+        });
+        Ok(NativeSessionStore { store, handle })
     }
 
     /// Interval names of every series, base first, in canonical form.
@@ -128,52 +318,10 @@ impl NativeSessionStore {
         self.store.begin_session(session).map_err(to_js)
     }
 
-    /// Appends one bar given as arguments. Returns the closed-series mask.
-    #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn append(
-        &mut self,
-        id: u32,
-        time: f64,
-        open: f64,
-        high: f64,
-        low: f64,
-        close: f64,
-        volume: f64,
-    ) -> Result<u32, String> {
-        self.store
-            .append(id, &Bar::new(time, open, high, low, close, volume))
-            .map_err(to_js)
-    }
-
-    /// The shared input slot (an ArrayBuffer of eight `f64`s) that `appendInput` reads. Handed out
-    /// once per store: a second external buffer over the same memory would abort V8.
-    #[napi(catch_unwind)]
-    pub fn input_buffer<'env>(&mut self, env: &'env Env) -> Result<ArrayBuffer<'env>, String> {
-        if self.input_handed_out {
-            return Err(config(
-                "inputBuffer",
-                "the input buffer was already handed out".into(),
-            ));
-        }
-        let holder = self.input.clone();
-        let ptr = self.input.0.get() as *mut u8;
-        // SAFETY: the slot lives as long as `holder`, which the finalizer drops.
-        let buffer = unsafe { ArrayBuffer::from_external(env, ptr, 64, holder, |_, h| drop(h)) }
-            .map_err(|e| config("inputBuffer", e.reason.clone()))?;
-        self.input_handed_out = true;
-        Ok(buffer)
-    }
-
-    /// Appends the bar in the input slot (time, open, high, low, close, volume). Returns the
-    /// closed-series mask.
-    #[napi(catch_unwind)]
-    pub fn append_input(&mut self, id: u32) -> Result<u32, String> {
-        // SAFETY: no JavaScript runs during this call, so nothing writes the slot while it is read.
-        let s = unsafe { *self.input.0.get() };
-        self.store
-            .append(id, &Bar::new(s[0], s[1], s[2], s[3], s[4], s[5]))
-            .map_err(to_js)
+    /// This store's handle, for the calling slot.
+    #[napi(getter)]
+    pub fn handle(&self) -> u32 {
+        self.handle
     }
 
     #[napi(catch_unwind)]
@@ -230,22 +378,6 @@ impl NativeSessionStore {
             .into_iter()
             .flat_map(|(id, mask)| [id, mask])
             .collect())
-    }
-
-    /// Closed bars in a series.
-    #[napi(catch_unwind)]
-    pub fn series_length(&self, id: u32, series: u32) -> Result<u32, String> {
-        Ok(self.store.series(id, series as usize).map_err(to_js)?.len() as u32)
-    }
-
-    /// Changes exactly when the series moves to a new block (a new `seriesBlock` is then due).
-    #[napi(catch_unwind)]
-    pub fn series_generation(&self, id: u32, series: u32) -> Result<u32, String> {
-        Ok(self
-            .store
-            .series(id, series as usize)
-            .map_err(to_js)?
-            .generation())
     }
 
     /// An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`

@@ -1,0 +1,44 @@
+import test from 'ava';
+import { ConfigError, sessionOn } from 'barstream';
+
+const NY = { open: '09:30', close: '16:00', timeZone: 'America/New_York' };
+
+// Hand-checked: New York is UTC-4 in summer time (EDT) and UTC-5 in winter time (EST). In 2024 summer
+// time began on Sunday 10 March and ended on Sunday 3 November.
+test('sessionOn places the open and close in the time zone, across both daylight-saving changes', (t) => {
+  const cases: [string, string, string, string][] = [
+    ['2024-03-08', '2024-03-08T14:30:00Z', '2024-03-08T21:00:00Z', '2024-03-08T05:00:00Z'], // EST
+    ['2024-03-11', '2024-03-11T13:30:00Z', '2024-03-11T20:00:00Z', '2024-03-11T04:00:00Z'], // EDT
+    ['2024-11-01', '2024-11-01T13:30:00Z', '2024-11-01T20:00:00Z', '2024-11-01T04:00:00Z'], // EDT
+    ['2024-11-04', '2024-11-04T14:30:00Z', '2024-11-04T21:00:00Z', '2024-11-04T05:00:00Z'], // EST
+  ];
+  for (const [date, open, close, dayStart] of cases) {
+    const s = sessionOn(date, NY);
+    t.deepEqual(
+      [s.open, s.close, s.dayStart],
+      [Date.parse(open), Date.parse(close), Date.parse(dayStart)],
+      date,
+    );
+    t.is(s.date, date);
+    t.is(s.timeZone, 'America/New_York');
+  }
+});
+
+test('sessionOn: the day of a change itself has its midnight in the old offset', (t) => {
+  // 2024-03-10 00:00 New York is still EST (05:00Z); the change happens at 02:00.
+  t.is(sessionOn('2024-03-10', { open: '04:00', close: '20:00', timeZone: 'America/New_York' }).dayStart, Date.parse('2024-03-10T05:00:00Z'));
+  t.is(sessionOn('2024-03-10', { open: '04:00', close: '20:00', timeZone: 'America/New_York' }).open, Date.parse('2024-03-10T08:00:00Z'));
+});
+
+test('sessionOn rejects a wall time in a daylight-saving gap, naming the parameter', (t) => {
+  const err = t.throws(() => sessionOn('2024-03-10', { open: '02:30', close: '16:00', timeZone: 'America/New_York' }), {
+    instanceOf: ConfigError,
+  });
+  t.is(err?.param, 'open');
+  t.regex(err?.message ?? '', /daylight-saving gap/);
+});
+
+test('sessionOn accepts 24:00 as the end of the day', (t) => {
+  const s = sessionOn('2024-01-02', { open: '00:00', close: '24:00', timeZone: 'UTC' });
+  t.is(s.close - s.open, 86_400_000);
+});

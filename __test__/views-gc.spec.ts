@@ -1,0 +1,269 @@
+/**
+ * The zero-copy view contract and a leak check under --expose-gc (ava passes it; see package.json).
+ * No timing assertions: memory bounds are generous and only catch leaks that grow with the work done.
+ */
+import test from 'ava';
+import { SessionData } from 'barstream';
+import type { Bar, BarsView, Session } from 'barstream';
+import { aggregateSession, diffBars } from './helpers/naive.js';
+import { HOUR, MINUTE, SECOND, nySummerSession } from './helpers/sessions.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const MB = 1024 * 1024;
+const S7 = nySummerSession('2013-10-07');
+const S8 = nySummerSession('2013-10-08');
+/** A whole-day session (00:00-24:00 New York): room for 86,400 one-second bars. */
+const DAY: Session = { ...S7, open: S7.dayStart, close: S7.dayStart + 24 * HOUR };
+
+/** Full collections with turns of the event loop between them, so native finalizers get to run. */
+async function collect(rounds = 4): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    gc?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** Deterministic valid bars on a `step` grid from the session open; values depend on `seed`. */
+function makeBars(session: Session, count: number, step: number, seed = 0): Bar[] {
+  const out: Bar[] = [];
+  for (let i = 0; i < count; i++) {
+    const x = seed * 1000 + i;
+    const open = 100 + (x % 97) * 0.25;
+    const close = 100 + ((x * 7) % 89) * 0.25;
+    out.push({
+      time: session.open + i * step,
+      open,
+      high: Math.max(open, close) + 0.125,
+      low: Math.min(open, close) - 0.375,
+      close,
+      volume: 1 + (x % 13),
+    });
+  }
+  return out;
+}
+
+if (gc === undefined) {
+  test.skip('views and GC (skipped: global.gc is absent; run node with --expose-gc)', () => {});
+} else {
+  registerGcTests();
+}
+
+function registerGcTests(): void {
+  test.serial('300,000 views made and dropped: memory stays flat', async (t) => {
+    const data = new SessionData({ intervals: ['5m', '1h'] });
+    data.beginSession(S7);
+    const bars = makeBars(S7, 390, MINUTE);
+    for (const b of bars) data.append('SPY', b);
+    const expected5 = aggregateSession(bars, S7, '5m');
+    // Warm up, then measure.
+    for (let i = 0; i < 20_000; i++) data.bars('SPY', i % 2 === 0 ? '1m' : '5m');
+    await collect();
+    const before = process.memoryUsage();
+    let checksum = 0;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 30_000; i++) {
+        const v = data.bars('SPY', i % 3 === 0 ? '1m' : i % 3 === 1 ? '5m' : '1h');
+        checksum += v.length;
+      }
+      await collect(1);
+    }
+    await collect();
+    const after = process.memoryUsage();
+    t.is(checksum, 10 * (10_000 * 390 + 10_000 * 78 + 10_000 * 7)); // 7 hours: 09:30 .. 15:30
+    t.is(diffBars(data.bars('SPY', '5m'), expected5), null);
+    const rss = (after.rss - before.rss) / MB;
+    const ab = (after.arrayBuffers - before.arrayBuffers) / MB;
+    const ext = (after.external - before.external) / MB;
+    t.log(`growth: rss ${rss.toFixed(1)} MB, arrayBuffers ${ab.toFixed(1)} MB, external ${ext.toFixed(1)} MB`);
+    t.true(rss < 64, `rss grew ${rss.toFixed(1)} MB`);
+    t.true(ab < 64, `arrayBuffers grew ${ab.toFixed(1)} MB`);
+    t.true(ext < 64, `external grew ${ext.toFixed(1)} MB`);
+  });
+
+  test.serial('stores that grow through many blocks, with views held across the moves, are freed after GC', async (t) => {
+    // 1s bars: 30,000 a store; capacityHint 16 forces a move every ~25% of growth. A leak of the
+    // blocks (or of the stores) would hold well over 100 MB after 60 rounds.
+    const bars = makeBars(DAY, 30_000, SECOND, 3);
+    const cols = {
+      time: Float64Array.from(bars, (b) => b.time),
+      open: Float64Array.from(bars, (b) => b.open),
+      high: Float64Array.from(bars, (b) => b.high),
+      low: Float64Array.from(bars, (b) => b.low),
+      close: Float64Array.from(bars, (b) => b.close),
+      volume: Float64Array.from(bars, (b) => b.volume),
+    };
+    const round = (): number => {
+      const data = new SessionData({ baseInterval: '1s', intervals: ['1m', '5m'], capacityHint: 16 });
+      data.beginSession(DAY);
+      const held: BarsView[] = [];
+      let sum = 0;
+      for (let i = 0; i < 30_000; i += 1_000) {
+        const chunk = (c: Float64Array) => c.subarray(i, i + 1_000);
+        data.appendMany('SPY', {
+          time: chunk(cols.time), open: chunk(cols.open), high: chunk(cols.high),
+          low: chunk(cols.low), close: chunk(cols.close), volume: chunk(cols.volume),
+        });
+        const v = data.bars('SPY', '1s');
+        held.push(v, data.bars('SPY', '1m'));
+        sum += v.time[v.length - 1] as number;
+      }
+      data.endSession();
+      return sum + held.length;
+    };
+    for (let i = 0; i < 5; i++) round();
+    await collect();
+    const before = process.memoryUsage();
+    let sum = 0;
+    for (let r = 0; r < 60; r++) {
+      sum += round();
+      if (r % 5 === 4) await collect(1);
+    }
+    await collect();
+    const after = process.memoryUsage();
+    t.true(sum > 0);
+    const rss = (after.rss - before.rss) / MB;
+    const ext = (after.external - before.external) / MB;
+    const ab = (after.arrayBuffers - before.arrayBuffers) / MB;
+    t.log(`growth after 60 stores: rss ${rss.toFixed(1)} MB, arrayBuffers ${ab.toFixed(1)} MB, external ${ext.toFixed(1)} MB`);
+    t.true(rss < 64, `rss grew ${rss.toFixed(1)} MB`);
+    t.true(ab < 64, `arrayBuffers grew ${ab.toFixed(1)} MB`);
+    t.true(ext < 64, `external grew ${ext.toFixed(1)} MB`);
+  });
+
+  test.serial('a view taken early keeps its length and values after the series moved blocks many times', async (t) => {
+    const data = new SessionData({ baseInterval: '1s', intervals: ['1m'], capacityHint: 1 });
+    data.beginSession(S7);
+    const bars = makeBars(S7, 6_000, SECOND, 7);
+    const views: { n: number; base: BarsView; minute: BarsView }[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < bars.length; i++) {
+      data.append('SPY', bars[i] as Bar);
+      if (i === 9 || i % 250 === 0) {
+        const base = data.bars('SPY', '1s');
+        views.push({ n: i + 1, base, minute: data.bars('SPY', '1m') });
+        buffers.add(base.time.buffer);
+      }
+    }
+    await collect();
+    const latest = data.bars('SPY', '1s');
+    t.true(buffers.size >= 5, `the series moved through ${buffers.size} blocks`);
+    const early = views.find((v) => v.n === 10) as { n: number; base: BarsView };
+    t.not(early.base.time.buffer, latest.time.buffer, 'the early view is over an older block');
+    const minutes = aggregateSession(bars, S7, '1m');
+    for (const v of views) {
+      t.is(v.base.length, v.n);
+      t.is(v.base.time.length, v.n);
+      t.is(v.base.volume.length, v.n);
+      t.is(diffBars(v.base, bars.slice(0, v.n)), null, `view of ${v.n} bars`);
+      const closedMinutes = Math.floor(v.n / 60);
+      t.is(diffBars(v.minute, minutes.slice(0, closedMinutes)), null, `1m view after ${v.n} bars`);
+    }
+    t.is(diffBars(latest, bars), null);
+  });
+
+  test.serial('views read correctly after the store that made them is gone', async (t) => {
+    let collected = false;
+    const registry = new FinalizationRegistry<string>(() => {
+      collected = true;
+    });
+    const make = (): { views: Map<string, BarsView>; expected: Map<string, Bar[]> } => {
+      const data = new SessionData({ intervals: ['5m', '1h', '1d'], retainSessions: 2 });
+      const bars7 = makeBars(S7, 390, MINUTE, 11);
+      const bars8 = makeBars(S8, 200, MINUTE, 12);
+      data.beginSession(S7);
+      data.appendMany('SPY', {
+        time: bars7.map((b) => b.time), open: bars7.map((b) => b.open), high: bars7.map((b) => b.high),
+        low: bars7.map((b) => b.low), close: bars7.map((b) => b.close), volume: bars7.map((b) => b.volume),
+      });
+      data.endSession();
+      data.beginSession(S8);
+      for (const b of bars8) data.append('SPY', b);
+      data.endSession();
+      registry.register(data, 'store');
+      const expected = new Map<string, Bar[]>([['1m', [...bars7, ...bars8]]]);
+      for (const iv of ['5m', '1h', '1d']) {
+        expected.set(iv, [...aggregateSession(bars7, S7, iv), ...aggregateSession(bars8, S8, iv)]);
+      }
+      return { views: new Map(['1m', '5m', '1h', '1d'].map((iv) => [iv, data.bars('SPY', iv)])), expected };
+    };
+    const { views, expected } = make();
+    await collect(6);
+    // Churn: other stores allocate (and free) blocks of the same sizes, with different values.
+    for (let k = 0; k < 20; k++) {
+      const other = new SessionData({ intervals: ['5m', '1h', '1d'] });
+      other.beginSession(S7);
+      for (const b of makeBars(S7, 390, MINUTE, 100 + k)) other.append('IBM', b);
+      other.endSession();
+      other.bars('IBM', '1m');
+    }
+    await collect(6);
+    t.true(collected, 'the store was garbage-collected (otherwise this test proves nothing)');
+    for (const [iv, view] of views) {
+      t.is(diffBars(view, expected.get(iv) as Bar[]), null, iv);
+    }
+  });
+
+  test.serial('bars() twice on an unchanged series shares one ArrayBuffer; growth into a new block gives a fresh one', async (t) => {
+    const data = new SessionData({ intervals: ['5m'], retainSessions: 1 });
+    data.beginSession(S7);
+    const bars = makeBars(S7, 390, MINUTE, 21);
+    for (let i = 0; i < 100; i++) data.append('SPY', bars[i] as Bar);
+    const a = data.bars('SPY', '1m');
+    const b = data.bars('SPY', '1m');
+    t.not(a, b);
+    t.is(a.time.buffer, b.time.buffer);
+    for (const col of ['open', 'high', 'low', 'close', 'volume'] as const) t.is(a[col].buffer, a.time.buffer, col);
+    t.not(data.bars('SPY', '5m').time.buffer, a.time.buffer, 'each series has its own block');
+    // The session reserved room for its 390 slots: more bars stay in the same block.
+    data.append('SPY', bars[100] as Bar);
+    const c = data.bars('SPY', '1m');
+    t.is(c.time.buffer, a.time.buffer);
+    t.is(c.length, 101);
+    t.is(a.length, 100);
+    for (let i = 101; i < 390; i++) data.append('SPY', bars[i] as Bar);
+    data.endSession();
+    const full = data.bars('SPY', '1m');
+    t.is(full.time.buffer, a.time.buffer);
+    // The next session grows the series past the block: a new buffer; the old views still read.
+    data.beginSession(S8);
+    const next = makeBars(S8, 390, MINUTE, 22);
+    for (const x of next) data.append('SPY', x);
+    const grown = data.bars('SPY', '1m');
+    t.not(grown.time.buffer, a.time.buffer);
+    t.is(grown.length, 780);
+    t.is(diffBars(grown, [...bars, ...next]), null);
+    t.is(data.bars('SPY', '1m').time.buffer, grown.time.buffer);
+    // retainSessions: 1 drops the first session at endSession: again a new block.
+    data.endSession();
+    const kept = data.bars('SPY', '1m');
+    t.not(kept.time.buffer, grown.time.buffer);
+    t.is(diffBars(kept, next), null);
+    await collect();
+    t.is(diffBars(a, bars.slice(0, 100)), null);
+    t.is(diffBars(full, bars), null);
+    t.is(diffBars(grown, [...bars, ...next]), null);
+    t.is(diffBars(data.bars('SPY', '5m'), aggregateSession(next, S8, '5m')), null);
+  });
+
+  test.serial('many stores, views interleaved and dropped at random: no crash, every view reads what it held', async (t) => {
+    // Exercises freeing a block and handing out a new external buffer that may land at a reused address.
+    let checked = 0;
+    for (let k = 0; k < 40; k++) {
+      const data = new SessionData({ intervals: ['5m'], capacityHint: 1 + (k % 7) });
+      data.beginSession(S7);
+      const bars = makeBars(S7, 50 + (k % 5) * 60, MINUTE, 300 + k);
+      const views: [number, BarsView][] = [];
+      bars.forEach((b, i) => {
+        data.append('SPY', b);
+        if (i % 17 === 0) views.push([i + 1, data.bars('SPY', '1m')]);
+      });
+      if (k % 4 === 0) await collect(1);
+      for (const [n, v] of views) {
+        if (diffBars(v, bars.slice(0, n)) !== null) t.fail(`store ${k} view of ${n}: ${diffBars(v, bars.slice(0, n))}`);
+        checked++;
+      }
+    }
+    t.true(checked > 100);
+  });
+}
