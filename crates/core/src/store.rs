@@ -356,12 +356,17 @@ impl SessionStore {
         let Some(a) = &self.active else {
             return Err(RejectReason::NoSession);
         };
-        // Saturating cast: NaN, infinities and fractions do not survive the round trip.
-        let t = bar.time as i64;
         // x * 0 is 0 for every finite x and NaN for NaN and the infinities; it cannot overflow.
-        let zero =
-            bar.open * 0.0 + bar.high * 0.0 + bar.low * 0.0 + bar.close * 0.0 + bar.volume * 0.0;
-        if t as f64 != bar.time || zero != 0.0 {
+        let zero = bar.time * 0.0
+            + bar.open * 0.0
+            + bar.high * 0.0
+            + bar.low * 0.0
+            + bar.close * 0.0
+            + bar.volume * 0.0;
+        // The cast saturates, so a fraction is the only way a finite time below 2^53 fails the
+        // round trip; every f64 beyond that is whole (and outside any session).
+        let t = bar.time as i64;
+        if zero != 0.0 || (t as f64 != bar.time && bar.time.abs() < 9_007_199_254_740_992.0) {
             return Err(RejectReason::NonFinite);
         }
         let s = &a.session;
@@ -502,11 +507,17 @@ impl SessionStore {
         }
         s.bars_this_session += n;
         s.last_time = Some(cols[0][n - 1] as i64);
-        s.base.extend(cols);
+        // A chunk at a time, so each interval reads the bars from cache rather than from memory.
+        const CHUNK: usize = 4096;
         let mut mask: ClosedMask = 1;
-        for (i, (d, grid)) in s.derived.iter_mut().zip(&a.grids).enumerate() {
-            if d.aggregator.update_many(grid, cols, flat, &mut d.columns) {
-                mask |= 2 << i;
+        for from in (0..n).step_by(CHUNK) {
+            let to = (from + CHUNK).min(n);
+            let chunk = cols.map(|c| &c[from..to]);
+            s.base.extend(chunk);
+            for (i, (d, grid)) in s.derived.iter_mut().zip(&a.grids).enumerate() {
+                if d.aggregator.update_many(grid, chunk, flat, &mut d.columns) {
+                    mask |= 2 << i;
+                }
             }
         }
         mask
