@@ -1,0 +1,146 @@
+/**
+ * Suite `append`: streaming one 1m bar through `SessionData.append` with five derived intervals
+ * (5m, 15m, 30m, 1h, 1d). Whole regular sessions (390 bars, 09:30-16:00 America/New_York), many
+ * sessions per timed task, reported as ns per bar. Target: at most 100 ns a bar.
+ *
+ * Peer: {@link JsBarAggregator}, a plain-JavaScript incremental aggregator (object per bar, a `Map`
+ * of forming bars per interval).
+ * @module
+ */
+import { SessionData, sessionOn } from 'barstream';
+import type { Bar, Session } from 'barstream';
+import { JsBarAggregator } from './js-aggregator.js';
+import {
+  BarWalk,
+  assertSameBars,
+  fingerprint,
+  fmt,
+  generateBarObjects,
+  makeBench,
+  printSummary,
+  printTimings,
+  speedup,
+  taskTiming,
+  verifiedLine,
+  weekdays,
+} from './common.js';
+import type { Row } from './common.js';
+
+const SYMBOL = 'SPY';
+const INTERVALS = ['5m', '15m', '30m', '1h', '1d'] as const;
+const SESSIONS = 20;
+const BARS_PER_SESSION = 390;
+const TARGET_NS = 100;
+
+interface Feed {
+  sessions: Session[];
+  bars: Bar[][];
+}
+
+function makeFeed(): Feed {
+  const sessions = weekdays('2024-01-02', SESSIONS).map((d) =>
+    sessionOn(d, { open: '09:30', close: '16:00', timeZone: 'America/New_York' }),
+  );
+  const walk = new BarWalk(0xba5e);
+  const bars = sessions.map((s) => generateBarObjects(walk, BARS_PER_SESSION, s.open));
+  return { sessions, bars };
+}
+
+/** Streams every session into a fresh store; returns the number of closed series (a sink). */
+function feedBarstream(store: SessionData, feed: Feed): number {
+  let closed = 0;
+  const { sessions, bars } = feed;
+  for (let s = 0; s < sessions.length; s++) {
+    store.beginSession(sessions[s] as Session);
+    const day = bars[s] as Bar[];
+    for (let i = 0; i < day.length; i++) closed += store.append(SYMBOL, day[i] as Bar).length;
+    store.endSession();
+  }
+  return closed;
+}
+
+function feedPeer(agg: JsBarAggregator, feed: Feed): number {
+  let closed = 0;
+  const { sessions, bars } = feed;
+  for (let s = 0; s < sessions.length; s++) {
+    agg.beginSession(sessions[s] as Session);
+    const day = bars[s] as Bar[];
+    for (let i = 0; i < day.length; i++) closed += agg.append(day[i] as Bar);
+    agg.endSession();
+  }
+  return closed;
+}
+
+/** Both sides over the whole feed once, outside timing: the same bars in every series. */
+function verify(feed: Feed): string {
+  const store = new SessionData({ baseInterval: '1m', intervals: INTERVALS });
+  const agg = new JsBarAggregator('1m', INTERVALS);
+  const closedOurs = feedBarstream(store, feed);
+  const closedPeer = feedPeer(agg, feed);
+  if (closedOurs !== closedPeer) throw new Error(`verification failed: closed series ${closedOurs} != ${closedPeer}`);
+  const checks = ['1m', ...INTERVALS].map((iv) => {
+    const ours = fingerprint(store.bars(SYMBOL, iv));
+    assertSameBars(`append ${iv}`, ours, fingerprint(agg.bars(iv)));
+    return { label: iv, count: ours.count };
+  });
+  const bars5 = store.bars(SYMBOL, '5m');
+  if (bars5.length !== SESSIONS * (BARS_PER_SESSION / 5)) throw new Error(`expected ${SESSIONS * 78} 5m bars, got ${bars5.length}`);
+  return verifiedLine(checks);
+}
+
+export async function run(): Promise<Row[]> {
+  const feed = makeFeed();
+  const barsPerTask = SESSIONS * BARS_PER_SESSION;
+  console.log(
+    `\n## append: one 1m bar at a time, derived ${INTERVALS.join('/')}; ${SESSIONS} sessions x ${BARS_PER_SESSION} bars = ${barsPerTask} bars per timed task (fresh store per task)`,
+  );
+  console.log(verify(feed));
+
+  let store = new SessionData({ intervals: INTERVALS });
+  let baseOnly = new SessionData();
+  let agg = new JsBarAggregator('1m', INTERVALS);
+  let sink = 0;
+  const bench = makeBench({ time: 2000, warmupTime: 300 });
+  bench
+    .add('barstream append (5 derived)', () => {
+      sink += feedBarstream(store, feed);
+    }, { beforeEach: () => { store = new SessionData({ intervals: INTERVALS }); } })
+    .add('barstream append (base only, no derived)', () => {
+      sink += feedBarstream(baseOnly, feed);
+    }, { beforeEach: () => { baseOnly = new SessionData(); } })
+    .add('plain-JS aggregator (5 derived)', () => {
+      sink += feedPeer(agg, feed);
+    }, { beforeEach: () => { agg = new JsBarAggregator('1m', INTERVALS); } });
+  await bench.run();
+  if (sink === 0) throw new Error('nothing closed');
+
+  const ours = taskTiming(bench, 'barstream append (5 derived)');
+  const bare = taskTiming(bench, 'barstream append (base only, no derived)');
+  const peer = taskTiming(bench, 'plain-JS aggregator (5 derived)');
+  printTimings('append: per timed task (20 sessions)', [ours, bare, peer], { per: barsPerTask, label: 'ns/bar' });
+  const nsOurs = (ours.mean * 1e6) / barsPerTask;
+  const nsBare = (bare.mean * 1e6) / barsPerTask;
+  const nsPeer = (peer.mean * 1e6) / barsPerTask;
+  const rows: Row[] = [
+    {
+      suite: 'append',
+      name: 'append 1m bar, 5 derived (ns/bar)',
+      barstream: `${fmt(nsOurs)} ns`,
+      peer: `${fmt(nsPeer)} ns (plain JS)`,
+      ratio: speedup(nsOurs, nsPeer),
+      target: `≤ ${TARGET_NS} ns/bar`,
+      met: nsOurs <= TARGET_NS,
+    },
+    {
+      suite: 'append',
+      name: 'append 1m bar, no derived (ns/bar, for reference)',
+      barstream: `${fmt(nsBare)} ns`,
+      peer: '—',
+      ratio: '—',
+      target: '—',
+      met: null,
+    },
+  ];
+  printSummary('append', rows);
+  return rows;
+}
