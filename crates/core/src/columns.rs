@@ -25,44 +25,9 @@ pub struct ColumnBlock {
 unsafe impl Send for ColumnBlock {}
 unsafe impl Sync for ColumnBlock {}
 
-/// Blocks at least this large are mapped from the system directly rather than taken from the heap:
-/// freeing one then returns its pages at once, so a series that grows leaves no freed blocks behind
-/// in the allocator, and resident memory follows the bytes the store holds.
-#[cfg(target_os = "linux")]
-const MAP_THRESHOLD: usize = 256 << 10;
-
-/// Mapped blocks at least this large are advised onto 2 MiB pages: a million-bar series then takes
-/// tens of page faults instead of tens of thousands, which is most of a batch's cost.
-#[cfg(target_os = "linux")]
-const HUGE_PAGE: usize = 2 << 20;
-
 impl ColumnBlock {
     fn new(capacity: usize) -> ColumnBlock {
         assert!(capacity > 0);
-        let size = Self::size(capacity);
-        #[cfg(target_os = "linux")]
-        if size >= MAP_THRESHOLD {
-            // SAFETY: an anonymous private mapping of `size` bytes, owned by this block.
-            let raw = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    size,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                )
-            };
-            if raw == libc::MAP_FAILED {
-                alloc::handle_alloc_error(Self::layout(capacity));
-            }
-            if size >= HUGE_PAGE {
-                // SAFETY: the range is this mapping; the advice is only a hint.
-                unsafe { libc::madvise(raw, size, libc::MADV_HUGEPAGE) };
-            }
-            let ptr = NonNull::new(raw.cast::<f64>()).expect("mmap returned null");
-            return ColumnBlock { ptr, capacity };
-        }
         let layout = Self::layout(capacity);
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc::alloc(layout) } as *mut f64;
@@ -104,13 +69,6 @@ impl ColumnBlock {
 
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
-        let size = Self::size(self.capacity);
-        #[cfg(target_os = "linux")]
-        if size >= MAP_THRESHOLD {
-            // SAFETY: mapped in `new` with this size.
-            unsafe { libc::munmap(self.ptr.as_ptr().cast(), size) };
-            return;
-        }
         // SAFETY: allocated in `new` with this layout.
         unsafe { alloc::dealloc(self.ptr.as_ptr() as *mut u8, Self::layout(self.capacity)) }
     }

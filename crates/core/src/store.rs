@@ -31,6 +31,9 @@ use crate::interval::Interval;
 use crate::session::Session;
 use std::collections::{HashMap, VecDeque};
 
+/// The most bars a series reserves room for at the start of a session.
+const MAX_SESSION_RESERVE: usize = 1 << 22;
+
 /// A symbol's index in the store, given by [`SessionStore::intern`].
 pub type SymbolId = u32;
 
@@ -464,7 +467,8 @@ impl SessionStore {
     /// Reserves room for the session at a symbol's first bar of it.
     fn reserve_session(s: &mut SymbolState, a: &Active, base_ms: i64, hint: Option<usize>) {
         let slots = ((a.session.close - a.session.open + base_ms - 1) / base_ms) as usize;
-        let hint = hint.unwrap_or(usize::MAX);
+        // A very long session (a year of seconds, say) grows as it fills instead.
+        let hint = hint.unwrap_or(usize::MAX).min(MAX_SESSION_RESERVE);
         s.base.reserve(slots.min(hint));
         for (g, d) in a.grids.iter().zip(&mut s.derived) {
             d.columns.reserve(g.buckets_in_session().min(hint));
