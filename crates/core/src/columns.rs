@@ -25,9 +25,25 @@ pub struct ColumnBlock {
 unsafe impl Send for ColumnBlock {}
 unsafe impl Sync for ColumnBlock {}
 
+/// Blocks at least this large are mapped from the system, aligned to 2 MiB and advised onto huge
+/// pages. Measured here, first touch of fresh memory dominates the cost of storing bars; on huge
+/// pages it is several times cheaper once the kernel has huge pages to give. Smaller blocks come
+/// from the heap, which reuses freed ones.
+#[cfg(target_os = "linux")]
+const HUGE_PAGE: usize = 2 << 20;
+
 impl ColumnBlock {
     fn new(capacity: usize) -> ColumnBlock {
         assert!(capacity > 0);
+        let size = Self::size(capacity);
+        #[cfg(target_os = "linux")]
+        if size >= HUGE_PAGE {
+            return ColumnBlock {
+                ptr: map_huge(size)
+                    .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity))),
+                capacity,
+            };
+        }
         let layout = Self::layout(capacity);
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc::alloc(layout) } as *mut f64;
@@ -67,8 +83,48 @@ impl ColumnBlock {
     }
 }
 
+/// Maps `size` bytes (a multiple of 8) at a 2 MiB boundary and advises huge pages for them.
+#[cfg(target_os = "linux")]
+fn map_huge(size: usize) -> Option<NonNull<f64>> {
+    let span = size.checked_add(HUGE_PAGE)?;
+    // SAFETY: an anonymous private mapping; the parts outside the aligned range are unmapped at
+    // once, so the block owns exactly [start, start + size).
+    unsafe {
+        let raw = libc::mmap(
+            std::ptr::null_mut(),
+            span,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if raw == libc::MAP_FAILED {
+            return None;
+        }
+        let base = raw as usize;
+        let start = (base + HUGE_PAGE - 1) & !(HUGE_PAGE - 1);
+        let end = start + size;
+        if start > base {
+            libc::munmap(raw, start - base);
+        }
+        let tail = base + span - end;
+        if tail > 0 {
+            libc::munmap(end as *mut libc::c_void, tail);
+        }
+        // Only a hint: where huge pages are off, this changes nothing.
+        libc::madvise(start as *mut libc::c_void, size, libc::MADV_HUGEPAGE);
+        NonNull::new(start as *mut f64)
+    }
+}
+
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if Self::size(self.capacity) >= HUGE_PAGE {
+            // SAFETY: mapped by map_huge with this size.
+            unsafe { libc::munmap(self.ptr.as_ptr().cast(), Self::size(self.capacity)) };
+            return;
+        }
         // SAFETY: allocated in `new` with this layout.
         unsafe { alloc::dealloc(self.ptr.as_ptr() as *mut u8, Self::layout(self.capacity)) }
     }
