@@ -28,7 +28,8 @@ export declare class NativeSessionStore {
   endSession(): Array<number>
   /**
    * An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`
-   * `f64`s each (time, open, high, low, close, volume). `null` before the first bar. The caller
+   * `f64`s each (time, open, high, low, close, volume), the stored bars from the start index
+   * that `seriesState` gives. `null` before the first bar. The caller
    * must make one per generation and reuse it: V8 aborts on two external buffers over one block.
    */
   seriesBlock(id: number, series: number): ArrayBuffer | null
@@ -74,8 +75,9 @@ export interface NativeStoreConfig {
  * bookkeeping of generated bindings (which costs more than an append itself):
  * - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
  *   store and symbol named by the slot's handle and id, and returns the closed-series mask;
- * - `seriesState()` writes the length and block generation of the series named by the slot
- *   (handle, symbol id, series) into slot entries 0 and 1, and returns the length.
+ * - `seriesState()` writes the length, block generation and start index in the block of the
+ *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2, and
+ *   returns the length.
  *
  * Both throw the same errors as the other functions.
  */

@@ -275,6 +275,7 @@ export class SessionData {
     const length = seriesState();
     if (length === 0) return EMPTY_VIEW;
     const generation = slot[1] as number;
+    const at = (slot[2] as number) * 8;
     const key = id * MAX_SERIES + s;
     let block = this.#blocks[key];
     if (block === undefined || block.generation !== generation) {
@@ -287,12 +288,12 @@ export class SessionData {
     const stride = capacity * 8;
     return {
       length,
-      time: new Float64Array(buffer, 0, length),
-      open: new Float64Array(buffer, stride, length),
-      high: new Float64Array(buffer, 2 * stride, length),
-      low: new Float64Array(buffer, 3 * stride, length),
-      close: new Float64Array(buffer, 4 * stride, length),
-      volume: new Float64Array(buffer, 5 * stride, length),
+      time: new Float64Array(buffer, at, length),
+      open: new Float64Array(buffer, at + stride, length),
+      high: new Float64Array(buffer, at + 2 * stride, length),
+      low: new Float64Array(buffer, at + 3 * stride, length),
+      close: new Float64Array(buffer, at + 4 * stride, length),
+      volume: new Float64Array(buffer, at + 5 * stride, length),
     };
   }
 

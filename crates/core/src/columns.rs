@@ -137,6 +137,9 @@ pub struct Columns {
     /// through it (null and 0 before the first block).
     ptr: *mut f64,
     cap: usize,
+    /// Index in the block of the first stored bar: bars before it were dropped by retention and
+    /// are left in place (views may still read them) until the series compacts.
+    start: usize,
     len: usize,
     generation: u32,
 }
@@ -158,6 +161,7 @@ impl Columns {
             block: None,
             ptr: std::ptr::null_mut(),
             cap: 0,
+            start: 0,
             len: 0,
             generation: 0,
         }
@@ -173,9 +177,14 @@ impl Columns {
         self.len == 0
     }
 
-    /// Bars that fit before the next move into a new block.
+    /// Bars the current block has room for, dropped ones included.
     pub fn capacity(&self) -> usize {
         self.cap
+    }
+
+    /// Index in the current block of the first stored bar (see [`Columns::block`]).
+    pub fn start(&self) -> usize {
+        self.start
     }
 
     /// Counts the blocks this series has had; changes exactly when the current block changes.
@@ -183,71 +192,75 @@ impl Columns {
         self.generation
     }
 
-    /// The current block, shared: the holder keeps it alive. `None` before the first bar.
+    /// The current block, shared: the holder keeps it alive. `None` before the first bar. The
+    /// stored bars are at indices `start() .. start() + len()` of each of its columns.
     pub fn block(&self) -> Option<&Arc<ColumnBlock>> {
         self.block.as_ref()
     }
 
-    /// Makes room for `additional` more bars, moving to a new block when needed. A new block holds
-    /// at least a quarter more than the old one, so a long series is copied O(1) times a bar.
+    /// Makes room for `additional` more bars, moving the stored bars to a new block when needed. A
+    /// new block holds at least a quarter more than is stored, so a long series is copied O(1)
+    /// times a bar.
     pub fn reserve(&mut self, additional: usize) {
         let needed = self.len + additional;
-        let cap = self.capacity();
-        if needed <= cap {
+        if self.start + needed <= self.cap {
             return;
         }
-        let new_cap = needed.max(cap + cap / 4).max(16);
-        self.move_to(new_cap, 0);
+        let new_cap = needed.max(self.len + self.len / 4).max(16);
+        self.move_to(new_cap);
     }
 
-    /// Drops the first `count` bars by moving the rest into a new, right-sized block.
+    /// Drops the first `count` bars. They stay in the block, unread, until the dropped part
+    /// outgrows half of what is stored; then the rest moves to a new, right-sized block. So
+    /// dropping a session at a time copies each bar O(1) times and holds at most 1.5 times the
+    /// stored bars.
     pub fn drop_front(&mut self, count: usize) {
         let count = count.min(self.len);
         if count == 0 {
             return;
         }
-        let rest = self.len - count;
-        if rest == 0 {
+        self.start += count;
+        self.len -= count;
+        if self.len == 0 {
             self.block = None;
             self.ptr = std::ptr::null_mut();
             self.cap = 0;
-            self.len = 0;
+            self.start = 0;
             self.generation = self.generation.wrapping_add(1);
-            return;
+        } else if self.start > self.len / 2 {
+            self.move_to(self.len);
         }
-        self.move_to(rest, count);
     }
 
-    fn move_to(&mut self, new_cap: usize, skip: usize) {
+    fn move_to(&mut self, new_cap: usize) {
         let block = ColumnBlock::new(new_cap);
-        let keep = self.len - skip;
         if let Some(old) = &self.block {
             for c in 0..COLUMN_COUNT {
                 // SAFETY: both ranges are inside their blocks and the blocks are distinct.
                 unsafe {
                     std::ptr::copy_nonoverlapping(
-                        old.as_ptr().add(c * old.capacity + skip),
+                        old.as_ptr().add(c * old.capacity + self.start),
                         block.as_ptr().add(c * new_cap),
-                        keep,
+                        self.len,
                     );
                 }
             }
         }
         self.ptr = block.as_ptr();
         self.cap = new_cap;
+        self.start = 0;
         self.block = Some(Arc::new(block));
-        self.len = keep;
         self.generation = self.generation.wrapping_add(1);
     }
 
     /// Appends one bar.
     #[inline]
     pub fn push(&mut self, bar: &Bar) {
-        if self.len == self.cap {
+        if self.start + self.len == self.cap {
             self.reserve(1);
         }
-        let (p, cap, i) = (self.ptr, self.cap, self.len);
-        // SAFETY: i < cap, and index i of every column lies past every length handed out so far.
+        let (p, cap, i) = (self.ptr, self.cap, self.start + self.len);
+        // SAFETY: i < cap, and index i of every column lies past every bar handed out so far.
         unsafe {
             p.add(i).write(bar.time);
             p.add(cap + i).write(bar.open);
@@ -256,7 +269,7 @@ impl Columns {
             p.add(4 * cap + i).write(bar.close);
             p.add(5 * cap + i).write(bar.volume);
         }
-        self.len = i + 1;
+        self.len += 1;
     }
 
     /// Appends a batch given as six equally long columns.
@@ -267,14 +280,11 @@ impl Columns {
             "columns differ in length"
         );
         self.reserve(n);
+        let end = self.start + self.len;
         for (c, col) in cols.iter().enumerate() {
-            // SAFETY: reserved above; the target range lies past every length handed out.
+            // SAFETY: reserved above; the target range lies past every bar handed out.
             unsafe {
-                std::ptr::copy_nonoverlapping(
-                    col.as_ptr(),
-                    self.ptr.add(c * self.cap + self.len),
-                    n,
-                )
+                std::ptr::copy_nonoverlapping(col.as_ptr(), self.ptr.add(c * self.cap + end), n)
             };
         }
         self.len += n;
@@ -283,13 +293,11 @@ impl Columns {
     /// Column `c` (0 = time ... 5 = volume) over the stored bars.
     pub fn column(&self, c: usize) -> &[f64] {
         assert!(c < COLUMN_COUNT);
-        match &self.block {
-            // SAFETY: the first `len` values of each column are initialised and never rewritten.
-            Some(b) => unsafe {
-                std::slice::from_raw_parts(b.as_ptr().add(c * b.capacity), self.len)
-            },
-            None => &[],
+        if self.len == 0 {
+            return &[];
         }
+        // SAFETY: these values are initialised and never rewritten.
+        unsafe { std::slice::from_raw_parts(self.ptr.add(c * self.cap + self.start), self.len) }
     }
 
     /// Bar `i`, if stored.
@@ -354,6 +362,29 @@ mod tests {
         cols.drop_front(100);
         assert!(cols.is_empty());
         assert_eq!(cols.column(3), &[] as &[f64]);
+    }
+
+    #[test]
+    fn dropping_leaves_the_block_until_the_dropped_part_outgrows_half() {
+        let mut cols = Columns::new();
+        for i in 0..100 {
+            cols.push(&bar(i));
+        }
+        let gen = cols.generation();
+        cols.drop_front(30);
+        // 30 dropped, 70 stored: 30 <= 35, so the block stays and the bars are read past the start.
+        assert_eq!((cols.generation(), cols.start(), cols.len()), (gen, 30, 70));
+        assert_eq!(cols.get(0).unwrap(), bar(30));
+        assert_eq!(cols.column(0).len(), 70);
+        cols.push(&bar(100));
+        assert_eq!(cols.last().unwrap(), bar(100));
+        cols.drop_front(20);
+        // 50 dropped, 51 stored: 50 > 25, so the rest moves to a new block of exactly 51.
+        assert_ne!(cols.generation(), gen);
+        assert_eq!((cols.start(), cols.len(), cols.capacity()), (0, 51, 51));
+        for i in 0..51 {
+            assert_eq!(cols.get(i).unwrap(), bar(50 + i));
+        }
     }
 
     #[test]

@@ -133,6 +133,7 @@ fn series_state_from_slot() -> Result<u32, String> {
         .map_err(to_js)?;
     write_slot(0, cols.len() as f64);
     write_slot(1, cols.generation() as f64);
+    write_slot(2, cols.start() as f64);
     Ok(cols.len() as u32)
 }
 
@@ -170,8 +171,9 @@ unsafe extern "C" fn raw_series_state(
 /// bookkeeping of generated bindings (which costs more than an append itself):
 /// - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
 ///   store and symbol named by the slot's handle and id, and returns the closed-series mask;
-/// - `seriesState()` writes the length and block generation of the series named by the slot
-///   (handle, symbol id, series) into slot entries 0 and 1, and returns the length.
+/// - `seriesState()` writes the length, block generation and start index in the block of the
+///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2, and
+///   returns the length.
 ///
 /// Both throw the same errors as the other functions.
 #[napi(ts_return_type = "{ appendSlot(): number; seriesState(): number }")]
@@ -381,7 +383,8 @@ impl NativeSessionStore {
     }
 
     /// An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`
-    /// `f64`s each (time, open, high, low, close, volume). `null` before the first bar. The caller
+    /// `f64`s each (time, open, high, low, close, volume), the stored bars from the start index
+    /// that `seriesState` gives. `null` before the first bar. The caller
     /// must make one per generation and reuse it: V8 aborts on two external buffers over one block.
     #[napi(catch_unwind)]
     pub fn series_block<'env>(
