@@ -74,11 +74,13 @@ export interface NativeStoreConfig {
  * The two hottest calls as plain N-API functions of no argument, without the per-call
  * bookkeeping of generated bindings (which costs more than an append itself):
  * - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
- *   store and symbol named by the slot's handle and id, and returns the closed-series mask;
+ *   store and symbol named by the slot's handle and id, and writes the closed-series mask into
+ *   slot entry 0;
  * - `seriesState()` writes the length, block generation and start index in the block of the
- *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2, and
- *   returns the length.
+ *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2.
+ *
+ * Both return `undefined`: results come back through the slot, which spares making a value.
  *
  * Both throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): number; seriesState(): number }
+export declare function slotFunctions(): { appendSlot(): void; seriesState(): void }

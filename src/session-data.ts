@@ -183,12 +183,12 @@ export class SessionData {
     slot[5] = bar.volume;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
-    let mask: number;
     try {
-      mask = appendSlot();
+      appendSlot();
     } catch (e) {
       throw fromNative(e, { symbol, bar: { ...bar } });
     }
+    const mask = slot[0] as number;
     return this.#maskNames[mask] ?? this.#namesOf(mask);
   }
 
@@ -272,7 +272,8 @@ export class SessionData {
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
     slot[SLOT_SERIES] = s;
-    const length = seriesState();
+    seriesState();
+    const length = slot[0] as number;
     if (length === 0) return EMPTY_VIEW;
     const generation = slot[1] as number;
     const at = (slot[2] as number) * 8;

@@ -48,20 +48,26 @@ const HANDLE: usize = 6;
 const SYMBOL: usize = 7;
 const SERIES: usize = 8;
 
+type Slot = UnsafeCell<[f64; SLOT_LEN]>;
+
 struct Registry {
+    /// This thread's calling slot. Leaked on purpose: the ArrayBuffer over it may outlive every
+    /// store.
+    slot: &'static Slot,
+    slot_handed_out: bool,
     /// Live stores by handle; null where a store was dropped.
     stores: Vec<*mut SessionStore>,
     free: Vec<u32>,
-    slot_handed_out: bool,
 }
 
 thread_local! {
-    /// One slot per JavaScript thread: a worker has its own. Leaked on purpose: the ArrayBuffer
-    /// over it may outlive every store.
-    static SLOT: &'static UnsafeCell<[f64; SLOT_LEN]> = Box::leak(Box::new(UnsafeCell::new([0.0; SLOT_LEN])));
-    static REGISTRY: UnsafeCell<Registry> = const {
-        UnsafeCell::new(Registry { stores: Vec::new(), free: Vec::new(), slot_handed_out: false })
-    };
+    /// One registry and slot per JavaScript thread: a worker has its own.
+    static REGISTRY: UnsafeCell<Registry> = UnsafeCell::new(Registry {
+        slot: Box::leak(Box::new(UnsafeCell::new([0.0; SLOT_LEN]))),
+        slot_handed_out: false,
+        stores: Vec::new(),
+        free: Vec::new(),
+    });
 }
 
 fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
@@ -69,31 +75,30 @@ fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     REGISTRY.with(|r| f(unsafe { &mut *r.get() }))
 }
 
-fn read_slot() -> [f64; SLOT_LEN] {
-    // SAFETY: JavaScript writes the slot only while no native code runs on this thread.
-    SLOT.with(|s| unsafe { *s.get() })
-}
-
-fn write_slot(i: usize, value: f64) {
-    // SAFETY: as in read_slot.
-    SLOT.with(|s| unsafe { (*s.get())[i] = value })
-}
-
-/// The store whose handle is in the slot.
+/// The slot's contents and the store its handle names, in one look-up of the thread's registry.
 ///
 /// # Safety
 /// The returned reference must not outlive the current native call; no other reference to that
 /// store may be live (true: JavaScript is single-threaded and the core never calls back).
-unsafe fn slot_store<'a>(handle: f64) -> Result<&'a mut SessionStore, String> {
-    let ptr =
-        with_registry(|r| r.stores.get(handle as usize).copied()).unwrap_or(std::ptr::null_mut());
-    if ptr.is_null() || handle < 0.0 || handle.fract() != 0.0 {
-        return Err(config(
-            "store",
-            format!("no live store has handle {handle}"),
-        ));
-    }
-    Ok(unsafe { &mut *ptr })
+unsafe fn slot_and_store<'a>(
+) -> Result<(&'static Slot, [f64; SLOT_LEN], &'a mut SessionStore), String> {
+    with_registry(|r| {
+        // SAFETY: JavaScript writes the slot only while no native code runs on this thread.
+        let values = unsafe { *r.slot.get() };
+        let handle = values[HANDLE];
+        let index = handle as usize;
+        let ptr = match r.stores.get(index) {
+            Some(&p) if index as f64 == handle => p,
+            _ => std::ptr::null_mut(),
+        };
+        if ptr.is_null() {
+            return Err(config(
+                "store",
+                format!("no live store has handle {handle}"),
+            ));
+        }
+        Ok((r.slot, values, unsafe { &mut *ptr }))
+    })
 }
 
 /// The calling slot as an ArrayBuffer of ten `f64`s. Handed out once per thread: a second
@@ -106,51 +111,48 @@ pub fn calling_slot(env: &Env) -> Result<ArrayBuffer<'_>, String> {
             "the calling slot of this thread was already handed out".into(),
         ));
     }
-    let ptr = SLOT.with(|s| s.get() as *mut u8);
+    let ptr = with_registry(|r| r.slot.get() as *mut u8);
     // SAFETY: the slot is leaked, so it outlives the buffer.
     unsafe { ArrayBuffer::from_external(env, ptr, SLOT_LEN * 8, (), |_, _| ()) }
         .map_err(|e| config("callingSlot", e.reason.clone()))
 }
 
-fn append_from_slot() -> Result<u32, String> {
-    let s = read_slot();
-    // SAFETY: see slot_store.
-    let store = unsafe { slot_store(s[HANDLE])? };
-    store
+fn append_from_slot() -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
+    let mask = store
         .append(
             s[SYMBOL] as u32,
             &Bar::new(s[0], s[1], s[2], s[3], s[4], s[5]),
         )
-        .map_err(to_js)
+        .map_err(to_js)?;
+    // SAFETY: as in slot_and_store.
+    unsafe { (*slot.get())[0] = mask as f64 };
+    Ok(())
 }
 
-fn series_state_from_slot() -> Result<u32, String> {
-    let s = read_slot();
-    // SAFETY: see slot_store.
-    let store = unsafe { slot_store(s[HANDLE])? };
+fn series_state_from_slot() -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
     let cols = store
         .series(s[SYMBOL] as u32, s[SERIES] as usize)
         .map_err(to_js)?;
-    write_slot(0, cols.len() as f64);
-    write_slot(1, cols.generation() as f64);
-    write_slot(2, cols.start() as f64);
-    Ok(cols.len() as u32)
+    // SAFETY: as in slot_and_store.
+    let out = unsafe { &mut *slot.get() };
+    out[0] = cols.len() as f64;
+    out[1] = cols.generation() as f64;
+    out[2] = cols.start() as f64;
+    Ok(())
 }
 
-/// Runs `f` for a raw callback: its number, or the thrown error (a panic included).
-unsafe fn raw_call(env: sys::napi_env, f: fn() -> Result<u32, String>) -> sys::napi_value {
+/// Runs `f` for a raw callback: `undefined` (results are in the slot), or the thrown error (a
+/// panic included).
+unsafe fn raw_call(env: sys::napi_env, f: fn() -> Result<(), String>) -> sys::napi_value {
     let out = std::panic::catch_unwind(f).unwrap_or_else(|p| Err(crate::error::panic(p)));
-    match out {
-        Ok(n) => {
-            let mut value = std::ptr::null_mut();
-            unsafe { sys::napi_create_uint32(env, n, &mut value) };
-            value
-        }
-        Err(e) => {
-            unsafe { crate::error::throw(env, e) };
-            std::ptr::null_mut()
-        }
+    if let Err(e) = out {
+        unsafe { crate::error::throw(env, e) };
     }
+    std::ptr::null_mut()
 }
 
 unsafe extern "C" fn raw_append_slot(
@@ -170,13 +172,15 @@ unsafe extern "C" fn raw_series_state(
 /// The two hottest calls as plain N-API functions of no argument, without the per-call
 /// bookkeeping of generated bindings (which costs more than an append itself):
 /// - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
-///   store and symbol named by the slot's handle and id, and returns the closed-series mask;
+///   store and symbol named by the slot's handle and id, and writes the closed-series mask into
+///   slot entry 0;
 /// - `seriesState()` writes the length, block generation and start index in the block of the
-///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2, and
-///   returns the length.
+///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2.
+///
+/// Both return `undefined`: results come back through the slot, which spares making a value.
 ///
 /// Both throw the same errors as the other functions.
-#[napi(ts_return_type = "{ appendSlot(): number; seriesState(): number }")]
+#[napi(ts_return_type = "{ appendSlot(): void; seriesState(): void }")]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
         let mut f = std::ptr::null_mut();
