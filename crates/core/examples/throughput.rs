@@ -31,16 +31,18 @@ fn main() {
         .iter()
         .map(|s| Interval::parse(s).unwrap())
         .collect();
-    for round in 0..3 {
-        let mut store = SessionStore::new(StoreConfig::new(
-            Interval::parse("1m").unwrap(),
-            intervals.clone(),
-        ))
-        .unwrap();
+    // A store with one symbol and one session long enough for every bar.
+    let fresh_store = || {
+        let base = Interval::parse("1m").unwrap();
+        let mut store = SessionStore::new(StoreConfig::new(base, intervals.clone())).unwrap();
         let id = store.intern("X");
         store
             .begin_session(Session::new(open, close, open).unwrap())
             .unwrap();
+        (store, id)
+    };
+    for round in 0..3 {
+        let (mut store, id) = fresh_store();
         let t = Instant::now();
         let slices = [
             &cols[0][..],
@@ -53,15 +55,7 @@ fn main() {
         store.append_many(id, slices, InvalidBars::Throw).unwrap();
         store.end_session().unwrap();
         let batch = t.elapsed();
-        let mut store = SessionStore::new(StoreConfig::new(
-            Interval::parse("1m").unwrap(),
-            intervals.clone(),
-        ))
-        .unwrap();
-        let id = store.intern("X");
-        store
-            .begin_session(Session::new(open, close, open).unwrap())
-            .unwrap();
+        let (mut store, id) = fresh_store();
         let t = Instant::now();
         for b in &bars {
             store.append(id, b).unwrap();
