@@ -72,6 +72,53 @@ const EMPTY_VIEW: BarsView = Object.freeze({
 });
 const MAX_SERIES = 32;
 
+/**
+ * The views of one series at one moment. Each column's `Float64Array` is made on first read, over
+ * the same block, offset and length, so a reader of `close` alone pays for one array.
+ */
+class ColumnViews implements BarsView {
+  readonly length: number;
+  readonly #buffer: ArrayBuffer;
+  readonly #at: number;
+  readonly #stride: number;
+  #time: Float64Array | undefined;
+  #open: Float64Array | undefined;
+  #high: Float64Array | undefined;
+  #low: Float64Array | undefined;
+  #close: Float64Array | undefined;
+  #volume: Float64Array | undefined;
+
+  constructor(buffer: ArrayBuffer, at: number, stride: number, length: number) {
+    this.#buffer = buffer;
+    this.#at = at;
+    this.#stride = stride;
+    this.length = length;
+  }
+
+  #column(c: number): Float64Array {
+    return new Float64Array(this.#buffer, this.#at + c * this.#stride, this.length);
+  }
+
+  get time(): Float64Array {
+    return (this.#time ??= this.#column(0));
+  }
+  get open(): Float64Array {
+    return (this.#open ??= this.#column(1));
+  }
+  get high(): Float64Array {
+    return (this.#high ??= this.#column(2));
+  }
+  get low(): Float64Array {
+    return (this.#low ??= this.#column(3));
+  }
+  get close(): Float64Array {
+    return (this.#close ??= this.#column(4));
+  }
+  get volume(): Float64Array {
+    return (this.#volume ??= this.#column(5));
+  }
+}
+
 interface CachedBlock {
   generation: number;
   buffer: ArrayBuffer;
@@ -285,17 +332,7 @@ export class SessionData {
       block = { generation, buffer, capacity: buffer.byteLength / 48 };
       this.#blocks[key] = block;
     }
-    const { buffer, capacity } = block;
-    const stride = capacity * 8;
-    return {
-      length,
-      time: new Float64Array(buffer, at, length),
-      open: new Float64Array(buffer, at + stride, length),
-      high: new Float64Array(buffer, at + 2 * stride, length),
-      low: new Float64Array(buffer, at + 3 * stride, length),
-      close: new Float64Array(buffer, at + 4 * stride, length),
-      volume: new Float64Array(buffer, at + 5 * stride, length),
-    };
+    return new ColumnViews(block.buffer, at, block.capacity * 8, length);
   }
 
   /**
