@@ -147,6 +147,9 @@ export class SessionData {
   readonly #maskNames: (readonly string[] | undefined)[] = [];
   readonly #blocks: (CachedBlock | undefined)[] = [];
   #session: Session | null = null;
+  /** The symbol of the last append and its id: a stream of one symbol skips the map look-up. */
+  #lastSymbol = '';
+  #lastId = -1;
 
   /**
    * @throws {ConfigError} naming the parameter: an unknown interval, a `1d` base, a derived interval
@@ -220,7 +223,12 @@ export class SessionData {
    * @throws {SessionError} `no_session` when no session is open (counted too).
    */
   append(symbol: string, bar: Bar): readonly string[] {
-    const id = this.#ids.get(symbol) ?? this.#intern(symbol);
+    let id = this.#lastId;
+    if (symbol !== this.#lastSymbol) {
+      id = this.#ids.get(symbol) ?? this.#intern(symbol);
+      this.#lastSymbol = symbol;
+      this.#lastId = id;
+    }
     const slot = SLOT;
     slot[0] = bar.time;
     slot[1] = bar.open;
