@@ -26,6 +26,26 @@ impl Session {
                 format!("session times must be whole epoch milliseconds (open {open}, close {close}, day start {day_start})"),
             ));
         }
+        let session = Session {
+            open: open as i64,
+            close: close as i64,
+            day_start: day_start as i64,
+        };
+        session.check()?;
+        Ok(session)
+    }
+
+    /// Checks the order of the times: `day_start <= open < close`. The fields are public, so the
+    /// store checks every session it is given, however it was built.
+    ///
+    /// # Errors
+    /// [`Error::Session`] with code `invalid_session` naming the times.
+    pub fn check(&self) -> Result<()> {
+        let Session {
+            open,
+            close,
+            day_start,
+        } = *self;
         if close <= open {
             return Err(Error::session(
                 "invalid_session",
@@ -38,10 +58,6 @@ impl Session {
                 format!("session day start {day_start} is after its open {open}"),
             ));
         }
-        Ok(Session {
-            open: open as i64,
-            close: close as i64,
-            day_start: day_start as i64,
-        })
+        Ok(())
     }
 }

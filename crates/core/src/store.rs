@@ -293,9 +293,11 @@ impl SessionStore {
     ///
     /// # Errors
     /// [`Error::Session`]: `session_open` when one is already open; `session_order` when it opens
-    /// before the previous one closed; `invalid_session` when, under clock alignment, the open is not
-    /// on the base grid counted from the exchange midnight.
+    /// before the previous one closed; `invalid_session` when its times are out of order (see
+    /// [`Session::check`]) or, under clock alignment, the open is not on the base grid counted from
+    /// the exchange midnight.
     pub fn begin_session(&mut self, session: Session) -> Result<()> {
+        session.check()?;
         if let Some(a) = &self.active {
             return Err(Error::session(
                 "session_open",
@@ -639,7 +641,9 @@ impl SessionStore {
             ));
         };
         self.closed_scratch.clear();
-        let t = t.floor() as i64;
+        // Before the open nothing can have ended; clamping keeps the bucket arithmetic in range
+        // for any time, however far in the past (the cast saturates the far future).
+        let t = (t.floor() as i64).max(a.session.open);
         if t <= a.clock {
             return Ok(&self.closed_scratch);
         }
