@@ -21,7 +21,6 @@ export declare class NativeSessionStore {
   beginSession(open: number, close: number, dayStart: number): void
   /** This store's handle, for the calling slot. */
   get handle(): number
-  appendMany(id: number, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, skipInvalid: boolean): NativeBatchOutcome
   /** Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed. */
   advanceTo(time: number): Array<number>
   /** Ends the session. Returns `[symbol id, mask, ...]` for what closed. */
@@ -49,13 +48,11 @@ export declare class NativeSessionStore {
  */
 export declare function callingSlot(): ArrayBuffer
 
-/** What `appendMany` did. */
-export interface NativeBatchOutcome {
-  appended: number
-  closed: number
-  rejectedIndex: Array<number>
-  rejectedCode: Array<string>
-  rejectedMessage: Array<string>
+/** Rejected bars of a batch, as parallel arrays. */
+export interface NativeRejections {
+  index: Array<number>
+  code: Array<string>
+  message: Array<string>
 }
 
 /** Store settings, as the TypeScript layer passes them. */
@@ -71,16 +68,25 @@ export interface NativeStoreConfig {
 }
 
 /**
- * The two hottest calls as plain N-API functions of no argument, without the per-call
- * bookkeeping of generated bindings (which costs more than an append itself):
+ * The hottest calls as plain N-API functions, without the per-call bookkeeping of generated
+ * bindings (which costs more than an append itself):
  * - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
  *   store and symbol named by the slot's handle and id, and writes the closed-series mask into
  *   slot entry 0;
  * - `seriesState()` writes the length, block generation and start index in the block of the
- *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2.
+ *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2;
+ * - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
+ *   columns (read without copying) to the store and symbol named by the slot, skipping invalid
+ *   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
+ *   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`).
  *
- * Both return `undefined`: results come back through the slot, which spares making a value.
- *
- * Both throw the same errors as the other functions.
+ * They return `undefined`: results come back through the slot, which spares making a value.
+ * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; seriesState(): void }
+export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }
+
+/**
+ * Takes the rejections that the last `appendManySlot` call on this thread reported in slot
+ * entry 2 (under skip), leaving none.
+ */
+export declare function takeRejections(): NativeRejections

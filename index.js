@@ -773,8 +773,9 @@ if (
   }
 }
 
-const { NativeSessionStore, callingSlot, slotFunctions } = nativeBinding
+const { NativeSessionStore, callingSlot, slotFunctions, takeRejections } = nativeBinding
 export { NativeSessionStore }
 export { callingSlot }
 export { slotFunctions }
+export { takeRejections }
 export const __napiBindingTarget = __napiLoadedBindingTarget

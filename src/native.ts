@@ -5,13 +5,14 @@
  */
 import { callingSlot, slotFunctions } from '../index.js';
 
-export { NativeSessionStore } from '../index.js';
-export type { NativeBatchOutcome, NativeStoreConfig } from '../index.js';
+export { NativeSessionStore, takeRejections } from '../index.js';
+export type { NativeStoreConfig } from '../index.js';
 
 /** Slot entries (see `crates/node/src/store.rs`). */
 export const SLOT_HANDLE = 6;
 export const SLOT_SYMBOL = 7;
 export const SLOT_SERIES = 8;
+export const SLOT_SKIP_INVALID = 9;
 
 const KEY = Symbol.for('barstream.callingSlot');
 type Holder = { [KEY]?: Float64Array };
@@ -22,5 +23,5 @@ type Holder = { [KEY]?: Float64Array };
  */
 export const SLOT: Float64Array = ((globalThis as Holder)[KEY] ??= new Float64Array(callingSlot()));
 
-/** The zero-argument calls that read {@link SLOT}. */
-export const { appendSlot, seriesState } = slotFunctions();
+/** The calls that read their arguments from {@link SLOT} and write their results into it. */
+export const { appendSlot, seriesState, appendManySlot } = slotFunctions();

@@ -4,7 +4,18 @@
  */
 import { ConfigError, InputError, REJECT_CODES, fromNative } from './errors.js';
 import type { RejectCode } from './errors.js';
-import { NativeSessionStore, SLOT, SLOT_HANDLE, SLOT_SERIES, SLOT_SYMBOL, appendSlot, seriesState } from './native.js';
+import {
+  NativeSessionStore,
+  SLOT,
+  SLOT_HANDLE,
+  SLOT_SERIES,
+  SLOT_SKIP_INVALID,
+  SLOT_SYMBOL,
+  appendManySlot,
+  appendSlot,
+  seriesState,
+  takeRejections,
+} from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
 
 /** How a {@link SessionData} is set up. */
@@ -266,21 +277,23 @@ export class SessionData {
       return Float64Array.from(col);
     }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     const id = this.#ids.get(symbol) ?? this.#intern(symbol);
-    let out;
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
+    slot[SLOT_SKIP_INVALID] = invalid === 'skip' ? 1 : 0;
     try {
-      out = this.#native.appendMany(id, ...cols, invalid === 'skip');
+      appendManySlot(...cols);
     } catch (e) {
       throw fromNative(e, { symbol });
     }
-    return {
-      appended: out.appended,
-      rejected: out.rejectedIndex.map((index, i) => ({
-        index,
-        code: out.rejectedCode[i] as RejectCode,
-        message: out.rejectedMessage[i] as string,
-      })),
-      closed: this.#maskNames[out.closed] ?? this.#namesOf(out.closed),
-    };
+    const appended = slot[0] as number;
+    const closed = slot[1] as number;
+    let rejected: BatchRejection[] = [];
+    if ((slot[2] as number) > 0) {
+      const r = takeRejections();
+      rejected = r.index.map((index, i) => ({ index, code: r.code[i] as RejectCode, message: r.message[i] as string }));
+    }
+    return { appended, rejected, closed: this.#maskNames[closed] ?? this.#namesOf(closed) };
   }
 
   /**

@@ -26,16 +26,6 @@ pub struct NativeStoreConfig {
     pub retain_sessions: Option<u32>,
 }
 
-/// What `appendMany` did.
-#[napi(object)]
-pub struct NativeBatchOutcome {
-    pub appended: u32,
-    pub closed: u32,
-    pub rejected_index: Vec<u32>,
-    pub rejected_code: Vec<String>,
-    pub rejected_message: Vec<String>,
-}
-
 /// The calling slot: `f64`s that JavaScript fills before calling a slot function, so the hottest
 /// calls cross with no argument at all. Zero-argument functions skip the per-call argument and
 /// receiver bookkeeping of the binding layer, which costs several times the work of an append.
@@ -47,6 +37,8 @@ const SLOT_LEN: usize = 10;
 const HANDLE: usize = 6;
 const SYMBOL: usize = 7;
 const SERIES: usize = 8;
+/// For `appendManySlot`: 1 to skip invalid bars, 0 to reject the batch at the first.
+const SKIP_INVALID: usize = 9;
 
 type Slot = UnsafeCell<[f64; SLOT_LEN]>;
 
@@ -147,12 +139,131 @@ fn series_state_from_slot() -> Result<(), String> {
 
 /// Runs `f` for a raw callback: `undefined` (results are in the slot), or the thrown error (a
 /// panic included).
-unsafe fn raw_call(env: sys::napi_env, f: fn() -> Result<(), String>) -> sys::napi_value {
-    let out = std::panic::catch_unwind(f).unwrap_or_else(|p| Err(crate::error::panic(p)));
+unsafe fn raw_call(env: sys::napi_env, f: impl FnOnce() -> Result<(), String>) -> sys::napi_value {
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(crate::error::panic(p)));
     if let Err(e) = out {
         unsafe { crate::error::throw(env, e) };
     }
     std::ptr::null_mut()
+}
+
+/// The `Float64Array` arguments of a raw callback, read without copying.
+///
+/// # Safety
+/// `env` and `info` must be the running callback's; the slices must not outlive it.
+unsafe fn float64_args<'a, const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<[&'a [f64]; N], String> {
+    const NAMES: [&str; 6] = ["time", "open", "high", "low", "close", "volume"];
+    let mut argc = N;
+    let mut argv = [std::ptr::null_mut(); N];
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    if status != sys::Status::napi_ok || argc < N {
+        return Err(config(
+            "columns",
+            format!("expected {N} Float64Array arguments, got {argc}"),
+        ));
+    }
+    let mut out: [&[f64]; N] = [&[]; N];
+    for (i, arg) in argv.iter().enumerate() {
+        let (mut kind, mut len, mut data) = (0, 0usize, std::ptr::null_mut());
+        let status = unsafe {
+            sys::napi_get_typedarray_info(
+                env,
+                *arg,
+                &mut kind,
+                &mut len,
+                &mut data,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        if status != sys::Status::napi_ok || kind != sys::TypedarrayType::float64_array {
+            return Err(config(
+                "columns",
+                format!(
+                    "column {} is not a Float64Array",
+                    NAMES.get(i).unwrap_or(&"?")
+                ),
+            ));
+        }
+        // SAFETY: N-API gives the array's data and length; the array lives through the call.
+        out[i] = if len == 0 {
+            &[]
+        } else {
+            unsafe { std::slice::from_raw_parts(data as *const f64, len) }
+        };
+    }
+    Ok(out)
+}
+
+thread_local! {
+    /// The rejections of the last `appendManySlot` under skip, until `takeRejections` takes them.
+    static LAST_REJECTIONS: std::cell::RefCell<Vec<barstream_core::Rejection>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
+    let mode = if s[SKIP_INVALID] != 0.0 {
+        InvalidBars::Skip
+    } else {
+        InvalidBars::Throw
+    };
+    let out = store
+        .append_many(s[SYMBOL] as u32, cols, mode)
+        .map_err(to_js)?;
+    // SAFETY: as in slot_and_store.
+    let results = unsafe { &mut *slot.get() };
+    results[0] = out.appended as f64;
+    results[1] = out.closed as f64;
+    results[2] = out.rejected.len() as f64;
+    LAST_REJECTIONS.with(|r| *r.borrow_mut() = out.rejected);
+    Ok(())
+}
+
+unsafe extern "C" fn raw_append_many_slot(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { raw_call(env, || append_many_from_slot(float64_args::<6>(env, info)?)) }
+}
+
+/// Rejected bars of a batch, as parallel arrays.
+#[napi(object)]
+pub struct NativeRejections {
+    pub index: Vec<u32>,
+    pub code: Vec<String>,
+    pub message: Vec<String>,
+}
+
+/// Takes the rejections that the last `appendManySlot` call on this thread reported in slot
+/// entry 2 (under skip), leaving none.
+#[napi(catch_unwind)]
+pub fn take_rejections() -> NativeRejections {
+    let rejected = LAST_REJECTIONS.with(|r| std::mem::take(&mut *r.borrow_mut()));
+    NativeRejections {
+        index: rejected
+            .iter()
+            .map(|r| r.index.unwrap_or(0) as u32)
+            .collect(),
+        code: rejected
+            .iter()
+            .map(|r| r.reason.code().to_owned())
+            .collect(),
+        message: rejected.into_iter().map(|r| r.message).collect(),
+    }
 }
 
 unsafe extern "C" fn raw_append_slot(
@@ -169,18 +280,23 @@ unsafe extern "C" fn raw_series_state(
     unsafe { raw_call(env, series_state_from_slot) }
 }
 
-/// The two hottest calls as plain N-API functions of no argument, without the per-call
-/// bookkeeping of generated bindings (which costs more than an append itself):
+/// The hottest calls as plain N-API functions, without the per-call bookkeeping of generated
+/// bindings (which costs more than an append itself):
 /// - `appendSlot()` appends the bar in the slot (`time, open, high, low, close, volume`) to the
 ///   store and symbol named by the slot's handle and id, and writes the closed-series mask into
 ///   slot entry 0;
 /// - `seriesState()` writes the length, block generation and start index in the block of the
-///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2.
+///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2;
+/// - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
+///   columns (read without copying) to the store and symbol named by the slot, skipping invalid
+///   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
+///   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`).
 ///
-/// Both return `undefined`: results come back through the slot, which spares making a value.
-///
-/// Both throw the same errors as the other functions.
-#[napi(ts_return_type = "{ appendSlot(): void; seriesState(): void }")]
+/// They return `undefined`: results come back through the slot, which spares making a value.
+/// They throw the same errors as the other functions.
+#[napi(
+    ts_return_type = "{ appendSlot(): void; seriesState(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }"
+)]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
         let mut f = std::ptr::null_mut();
@@ -207,6 +323,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     for (key, cb) in [
         ("appendSlot", raw_append_slot as RawCallback),
         ("seriesState", raw_series_state),
+        ("appendManySlot", raw_append_many_slot),
     ] {
         let f = make(key, Some(cb))?;
         // SAFETY: a function just created in this env.
@@ -328,45 +445,6 @@ impl NativeSessionStore {
     #[napi(getter)]
     pub fn handle(&self) -> u32 {
         self.handle
-    }
-
-    #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn append_many(
-        &mut self,
-        id: u32,
-        time: &[f64],
-        open: &[f64],
-        high: &[f64],
-        low: &[f64],
-        close: &[f64],
-        volume: &[f64],
-        skip_invalid: bool,
-    ) -> Result<NativeBatchOutcome, String> {
-        let mode = if skip_invalid {
-            InvalidBars::Skip
-        } else {
-            InvalidBars::Throw
-        };
-        let out = self
-            .store
-            .append_many(id, [time, open, high, low, close, volume], mode)
-            .map_err(to_js)?;
-        Ok(NativeBatchOutcome {
-            appended: out.appended as u32,
-            closed: out.closed,
-            rejected_index: out
-                .rejected
-                .iter()
-                .map(|r| r.index.unwrap_or(0) as u32)
-                .collect(),
-            rejected_code: out
-                .rejected
-                .iter()
-                .map(|r| r.reason.code().to_owned())
-                .collect(),
-            rejected_message: out.rejected.into_iter().map(|r| r.message).collect(),
-        })
     }
 
     /// Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed.
