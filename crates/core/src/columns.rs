@@ -76,11 +76,6 @@ impl ColumnBlock {
     pub fn byte_len(&self) -> usize {
         Self::size(self.capacity)
     }
-
-    /// Byte offset of column `c` from the start of the allocation.
-    pub fn column_byte_offset(&self, c: usize) -> usize {
-        c * self.capacity * std::mem::size_of::<f64>()
-    }
 }
 
 /// Maps `size` bytes (a multiple of 8) at a 2 MiB boundary and advises huge pages for them.
