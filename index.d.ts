@@ -43,8 +43,9 @@ export declare class NativeSessionStore {
 }
 
 /**
- * The calling slot as an ArrayBuffer of ten `f64`s. Handed out once per thread: a second
- * external buffer over the same memory would abort V8, so the caller keeps it.
+ * The calling slot as an ArrayBuffer of ten `f64`s: always the same buffer on a thread, since a
+ * second external buffer over the same memory would abort V8. Every copy of the TypeScript layer
+ * that loads this addon gets it from here, so none can write into another addon's slot.
  */
 export declare function callingSlot(): ArrayBuffer
 

@@ -14,14 +14,11 @@ export const SLOT_SYMBOL = 7;
 export const SLOT_SERIES = 8;
 export const SLOT_SKIP_INVALID = 9;
 
-const KEY = Symbol.for('barstream.callingSlot');
-type Holder = { [KEY]?: Float64Array };
-
 /**
- * The calling slot of this thread, shared by every store: the native side hands it out once per
- * thread, so it is kept on `globalThis` where every copy of this module finds it.
+ * The calling slot of this thread, shared by every store. The addon hands out the same buffer on
+ * every call, so each copy of this module that loads the same addon writes into the same slot.
  */
-export const SLOT: Float64Array = ((globalThis as Holder)[KEY] ??= new Float64Array(callingSlot()));
+export const SLOT: Float64Array = new Float64Array(callingSlot());
 
 /** The calls that read their arguments from {@link SLOT} and write their results into it. */
 export const { appendSlot, seriesState, appendManySlot } = slotFunctions();

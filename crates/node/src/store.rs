@@ -5,7 +5,7 @@ use barstream_core::{
     Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
     SessionStore, StoreConfig,
 };
-use napi::bindgen_prelude::{ArrayBuffer, Float64Array, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{ArrayBuffer, Float64Array, JsObjectValue, JsValue, Object, Unknown};
 use napi::sys;
 use napi::Env;
 use napi::Result;
@@ -46,7 +46,8 @@ struct Registry {
     /// This thread's calling slot. Leaked on purpose: the ArrayBuffer over it may outlive every
     /// store.
     slot: &'static Slot,
-    slot_handed_out: bool,
+    /// The one ArrayBuffer over the slot, held by a reference, with the env that made it.
+    slot_buffer: Option<(sys::napi_env, sys::napi_ref)>,
     /// Live stores by handle; null where a store was dropped.
     stores: Vec<*mut SessionStore>,
     free: Vec<u32>,
@@ -56,7 +57,7 @@ thread_local! {
     /// One registry and slot per JavaScript thread: a worker has its own.
     static REGISTRY: UnsafeCell<Registry> = UnsafeCell::new(Registry {
         slot: Box::leak(Box::new(UnsafeCell::new([0.0; SLOT_LEN]))),
-        slot_handed_out: false,
+        slot_buffer: None,
         stores: Vec::new(),
         free: Vec::new(),
     });
@@ -93,20 +94,38 @@ unsafe fn slot_and_store<'a>(
     })
 }
 
-/// The calling slot as an ArrayBuffer of ten `f64`s. Handed out once per thread: a second
-/// external buffer over the same memory would abort V8, so the caller keeps it.
-#[napi(catch_unwind)]
-pub fn calling_slot(env: &Env) -> Result<ArrayBuffer<'_>, String> {
-    if with_registry(|r| std::mem::replace(&mut r.slot_handed_out, true)) {
-        return Err(config(
-            "callingSlot",
-            "the calling slot of this thread was already handed out".into(),
-        ));
+/// The calling slot as an ArrayBuffer of ten `f64`s: always the same buffer on a thread, since a
+/// second external buffer over the same memory would abort V8. Every copy of the TypeScript layer
+/// that loads this addon gets it from here, so none can write into another addon's slot.
+#[napi(catch_unwind, ts_return_type = "ArrayBuffer")]
+pub fn calling_slot(env: &Env) -> Result<Unknown<'_>, String> {
+    let raw_env = env.raw();
+    let fail = |what: &str| config("callingSlot", format!("could not {what}"));
+    let mut value = std::ptr::null_mut();
+    if let Some((made_in, reference)) = with_registry(|r| r.slot_buffer) {
+        if made_in == raw_env {
+            // SAFETY: a reference this env made and never deleted.
+            let status = unsafe { sys::napi_get_reference_value(raw_env, reference, &mut value) };
+            if status != sys::Status::napi_ok || value.is_null() {
+                return Err(fail("read the slot's buffer"));
+            }
+            // SAFETY: a value of this env.
+            return Ok(unsafe { Unknown::from_raw_unchecked(raw_env, value) });
+        }
     }
     let ptr = with_registry(|r| r.slot.get() as *mut u8);
     // SAFETY: the slot is leaked, so it outlives the buffer.
-    unsafe { ArrayBuffer::from_external(env, ptr, SLOT_LEN * 8, (), |_, _| ()) }
-        .map_err(|e| config("callingSlot", e.reason.clone()))
+    let buffer = unsafe { ArrayBuffer::from_external(env, ptr, SLOT_LEN * 8, (), |_, _| ()) }
+        .map_err(|e| config("callingSlot", e.reason.clone()))?;
+    let mut reference = std::ptr::null_mut();
+    // SAFETY: a strong reference, kept for the env's life, so the buffer is never made twice.
+    let status = unsafe { sys::napi_create_reference(raw_env, buffer.raw(), 1, &mut reference) };
+    if status != sys::Status::napi_ok {
+        return Err(fail("keep the slot's buffer"));
+    }
+    with_registry(|r| r.slot_buffer = Some((raw_env, reference)));
+    // SAFETY: a value of this env.
+    Ok(unsafe { Unknown::from_raw_unchecked(raw_env, buffer.raw()) })
 }
 
 fn append_from_slot() -> Result<(), String> {
