@@ -32,8 +32,6 @@ export declare class NativeSessionStore {
    * must make one per generation and reuse it: V8 aborts on two external buffers over one block.
    */
   seriesBlock(id: number, series: number): ArrayBuffer | null
-  /** The forming bar `[time, open, high, low, close, volume]`, or `null`. */
-  forming(id: number, series: number): Float64Array | null
   /** Rejection counts of a symbol, in `rejectCodes` order. */
   rejections(id: number): Array<number>
   /** Bars stored across every symbol and series. */
@@ -76,6 +74,8 @@ export interface NativeStoreConfig {
  *   slot entry 0;
  * - `seriesState()` writes the length, block generation and start index in the block of the
  *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2;
+ * - `formingSlot()` writes the forming bar of the series named by the slot into slot entries 0 to
+ *   5 (time, open, high, low, close, volume), or NaN into entry 0 when there is none;
  * - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
  *   columns (read without copying) to the store and symbol named by the slot, skipping invalid
  *   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
@@ -84,7 +84,7 @@ export interface NativeStoreConfig {
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }
 
 /**
  * Takes the rejections that the last `appendManySlot` call on this thread reported in slot

@@ -21,4 +21,4 @@ export const SLOT_SKIP_INVALID = 9;
 export const SLOT: Float64Array = new Float64Array(callingSlot());
 
 /** The calls that read their arguments from {@link SLOT} and write their results into it. */
-export const { appendSlot, seriesState, appendManySlot } = slotFunctions();
+export const { appendSlot, seriesState, formingSlot, appendManySlot } = slotFunctions();

@@ -13,6 +13,7 @@ import {
   SLOT_SYMBOL,
   appendManySlot,
   appendSlot,
+  formingSlot,
   seriesState,
   takeRejections,
 } from './native.js';
@@ -365,9 +366,14 @@ export class SessionData {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
     if (id === undefined) return null;
-    const f = this.#native.forming(id, s);
-    if (f === null) return null;
-    return { time: f[0]!, open: f[1]!, high: f[2]!, low: f[3]!, close: f[4]!, volume: f[5]! };
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
+    slot[SLOT_SERIES] = s;
+    formingSlot();
+    const time = slot[0] as number;
+    if (Number.isNaN(time)) return null;
+    return { time, open: slot[1] as number, high: slot[2] as number, low: slot[3] as number, close: slot[4] as number, volume: slot[5] as number };
   }
 
   /** Symbols seen so far, in order of first use. */

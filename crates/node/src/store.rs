@@ -5,7 +5,7 @@ use barstream_core::{
     Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
     SessionStore, StoreConfig,
 };
-use napi::bindgen_prelude::{ArrayBuffer, Float64Array, JsObjectValue, JsValue, Object, Unknown};
+use napi::bindgen_prelude::{ArrayBuffer, JsObjectValue, JsValue, Object, Unknown};
 use napi::sys;
 use napi::Env;
 use napi::Result;
@@ -156,6 +156,21 @@ fn series_state_from_slot() -> Result<(), String> {
     Ok(())
 }
 
+fn forming_from_slot() -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
+    let bar = store
+        .forming(s[SYMBOL] as u32, s[SERIES] as usize)
+        .map_err(to_js)?;
+    // SAFETY: as in slot_and_store.
+    let out = unsafe { &mut *slot.get() };
+    match bar {
+        Some(b) => out[..6].copy_from_slice(&[b.time, b.open, b.high, b.low, b.close, b.volume]),
+        None => out[0] = f64::NAN,
+    }
+    Ok(())
+}
+
 /// Runs `f` for a raw callback: `undefined` (results are in the slot), or the thrown error (a
 /// panic included).
 unsafe fn raw_call(env: sys::napi_env, f: impl FnOnce() -> Result<(), String>) -> sys::napi_value {
@@ -252,6 +267,13 @@ fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
     Ok(())
 }
 
+unsafe extern "C" fn raw_forming_slot(
+    env: sys::napi_env,
+    _: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { raw_call(env, forming_from_slot) }
+}
+
 unsafe extern "C" fn raw_append_many_slot(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -306,6 +328,8 @@ unsafe extern "C" fn raw_series_state(
 ///   slot entry 0;
 /// - `seriesState()` writes the length, block generation and start index in the block of the
 ///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2;
+/// - `formingSlot()` writes the forming bar of the series named by the slot into slot entries 0 to
+///   5 (time, open, high, low, close, volume), or NaN into entry 0 when there is none;
 /// - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
 ///   columns (read without copying) to the store and symbol named by the slot, skipping invalid
 ///   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
@@ -314,7 +338,7 @@ unsafe extern "C" fn raw_series_state(
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; seriesState(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -342,6 +366,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     for (key, cb) in [
         ("appendSlot", raw_append_slot as RawCallback),
         ("seriesState", raw_series_state),
+        ("formingSlot", raw_forming_slot),
         ("appendManySlot", raw_append_many_slot),
     ] {
         let f = make(key, Some(cb))?;
@@ -505,13 +530,6 @@ impl NativeSessionStore {
         let buffer = unsafe { ArrayBuffer::from_external(env, ptr, len, holder, |_, h| drop(h)) }
             .map_err(|e| config("seriesBlock", e.reason.clone()))?;
         Ok(Some(buffer))
-    }
-
-    /// The forming bar `[time, open, high, low, close, volume]`, or `null`.
-    #[napi(catch_unwind)]
-    pub fn forming(&self, id: u32, series: u32) -> Result<Option<Float64Array>, String> {
-        let bar = self.store.forming(id, series as usize).map_err(to_js)?;
-        Ok(bar.map(|b| Float64Array::new(vec![b.time, b.open, b.high, b.low, b.close, b.volume])))
     }
 
     /// Rejection counts of a symbol, in `rejectCodes` order.
