@@ -27,9 +27,10 @@ pub struct NativeStoreConfig {
 }
 
 /// The calling slot: `f64`s that JavaScript fills before calling a slot function, so the hottest
-/// calls cross with no argument at all. Zero-argument functions skip the per-call argument and
-/// receiver bookkeeping of the binding layer, which costs several times the work of an append.
-/// Layout: `[time, open, high, low, close, volume, store handle, symbol id, series, unused]`;
+/// calls cross with no argument (or only the batch columns). Functions made directly with
+/// `napi_create_function` skip the per-call argument and receiver bookkeeping of generated
+/// bindings, which costs several times the work of an append.
+/// Layout: `[time, open, high, low, close, volume, store handle, symbol id, series, skip invalid]`;
 /// results come back in the first entries.
 const SLOT_LEN: usize = 10;
 
