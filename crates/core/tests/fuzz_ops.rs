@@ -464,17 +464,6 @@ fn make_bar(price: PriceSpec, seed: u32, time: f64) -> Bar {
     b
 }
 
-fn columns_of(bars: &[Bar]) -> [Vec<f64>; COLUMN_COUNT] {
-    [
-        bars.iter().map(|b| b.time).collect(),
-        bars.iter().map(|b| b.open).collect(),
-        bars.iter().map(|b| b.high).collect(),
-        bars.iter().map(|b| b.low).collect(),
-        bars.iter().map(|b| b.close).collect(),
-        bars.iter().map(|b| b.volume).collect(),
-    ]
-}
-
 // -------------------------------------------------------------------------------------------------
 // The model
 
@@ -1170,7 +1159,7 @@ impl Driver {
 
     fn many(&mut self, id: SymbolId, bars: Vec<Bar>, skip: bool, skew: Option<(u8, i8)>) -> Effect {
         let mut eff = self.effect();
-        let mut cols = columns_of(&bars);
+        let mut cols = common::columns_of(&bars);
         if let Some((c, d)) = skew {
             let col = &mut cols[c as usize % COLUMN_COUNT];
             if d > 0 {

@@ -295,24 +295,13 @@ fn all_snapshots(st: &SessionStore, ids: &[SymbolId]) -> Vec<Snapshot> {
     ids.iter().map(|&id| snapshot(st, id)).collect()
 }
 
-fn columns_of(bars: &[Bar]) -> [Vec<f64>; 6] {
-    [
-        bars.iter().map(|b| b.time).collect(),
-        bars.iter().map(|b| b.open).collect(),
-        bars.iter().map(|b| b.high).collect(),
-        bars.iter().map(|b| b.low).collect(),
-        bars.iter().map(|b| b.close).collect(),
-        bars.iter().map(|b| b.volume).collect(),
-    ]
-}
-
 fn append_batch(
     st: &mut SessionStore,
     id: SymbolId,
     bars: &[Bar],
     mode: InvalidBars,
 ) -> Result<barstream_core::BatchOutcome, Error> {
-    let c = columns_of(bars);
+    let c = common::columns_of(bars);
     st.append_many(id, [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]], mode)
 }
 

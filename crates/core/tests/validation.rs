@@ -364,18 +364,7 @@ fn batch() -> (Vec<Bar>, [Vec<f64>; 6]) {
     let mut bars: Vec<Bar> = (3..8).map(good).collect();
     bars[2].high = bars[2].open.max(bars[2].close) - 0.5;
     bars[4].volume = -1.0;
-    (bars.clone(), columns_of(&bars))
-}
-
-fn columns_of(bars: &[Bar]) -> [Vec<f64>; 6] {
-    [
-        bars.iter().map(|b| b.time).collect(),
-        bars.iter().map(|b| b.open).collect(),
-        bars.iter().map(|b| b.high).collect(),
-        bars.iter().map(|b| b.low).collect(),
-        bars.iter().map(|b| b.close).collect(),
-        bars.iter().map(|b| b.volume).collect(),
-    ]
+    (bars.clone(), common::columns_of(&bars))
 }
 
 fn refs(c: &[Vec<f64>; 6]) -> [&[f64]; 6] {
@@ -416,7 +405,7 @@ fn batch_throw_sees_the_batchs_own_earlier_bars() {
     let mut bars: Vec<Bar> = (3..8).map(good).collect();
     bars[3].time = bars[2].time;
     let err = st
-        .append_many(id, refs(&columns_of(&bars)), InvalidBars::Throw)
+        .append_many(id, refs(&common::columns_of(&bars)), InvalidBars::Throw)
         .unwrap_err();
     assert!(
         matches!(&err, Error::Rejected(r) if r.index == Some(3) && r.reason == RejectReason::Duplicate),
@@ -425,7 +414,7 @@ fn batch_throw_sees_the_batchs_own_earlier_bars() {
     let mut bars: Vec<Bar> = (3..8).map(good).collect();
     bars[1].time = ny(9, 31) as f64;
     let err = st
-        .append_many(id, refs(&columns_of(&bars)), InvalidBars::Throw)
+        .append_many(id, refs(&common::columns_of(&bars)), InvalidBars::Throw)
         .unwrap_err();
     assert!(
         matches!(&err, Error::Rejected(r) if r.index == Some(1) && r.reason == RejectReason::OutOfOrder),
@@ -474,7 +463,7 @@ fn batch_of_good_bars_equals_one_by_one_and_empty_batch_is_fine() {
     let (mut reference, rid) = setup();
     let bars: Vec<Bar> = (3..20).map(good).collect();
     let out = st
-        .append_many(id, refs(&columns_of(&bars)), InvalidBars::Throw)
+        .append_many(id, refs(&common::columns_of(&bars)), InvalidBars::Throw)
         .unwrap();
     assert_eq!(out.appended, bars.len());
     assert!(out.rejected.is_empty());
@@ -485,7 +474,7 @@ fn batch_of_good_bars_equals_one_by_one_and_empty_batch_is_fine() {
     assert_eq!(out.closed, mask);
     assert_eq!(snapshot(&st, id), snapshot(&reference, rid));
     let out = st
-        .append_many(id, refs(&columns_of(&[])), InvalidBars::Throw)
+        .append_many(id, refs(&common::columns_of(&[])), InvalidBars::Throw)
         .unwrap();
     assert_eq!((out.appended, out.closed), (0, 0));
 }

@@ -286,3 +286,15 @@ impl Mix {
         Bar::new(t as f64, o, h, l, c, v)
     }
 }
+
+/// The six columns (time, open, high, low, close, volume) of `bars`, for `append_many`.
+pub fn columns_of(bars: &[Bar]) -> [Vec<f64>; 6] {
+    [
+        bars.iter().map(|b| b.time).collect(),
+        bars.iter().map(|b| b.open).collect(),
+        bars.iter().map(|b| b.high).collect(),
+        bars.iter().map(|b| b.low).collect(),
+        bars.iter().map(|b| b.close).collect(),
+        bars.iter().map(|b| b.volume).collect(),
+    ]
+}
