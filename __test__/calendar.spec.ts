@@ -1,0 +1,641 @@
+import test from 'ava';
+import { Calendar } from '../src/calendar/index.js';
+import type { CalendarSession } from '../src/calendar/index.js';
+import { ConfigError, SessionError } from '../src/errors.js';
+import { sessionOn } from '../src/session.js';
+import type { Session } from '../src/types.js';
+
+// ---------------------------------------------------------------------------------------------
+// The record, written out by hand. Sources: NYSE Group's published holiday and early-closing
+// calendars (2015-2028), NYSE's history of closings and shortened sessions for 2000-2014 (as
+// transcribed in pandas_market_calendars), and NYSE Rule 7.2 for 2029-2030 (not yet published).
+// Nothing here is computed by the code under test.
+// ---------------------------------------------------------------------------------------------
+
+/** Every weekday XNYS was (or will be) closed all day, 2000-2030. */
+const CLOSED: Record<number, string[]> = {
+  // 2000-01-01 was a Saturday: no holiday (and 1999-12-31 traded).
+  2000: ['01-17', '02-21', '04-21', '05-29', '07-04', '09-04', '11-23', '12-25'],
+  2001: ['01-01', '01-15', '02-19', '04-13', '05-28', '07-04', '09-03', '09-11', '09-12', '09-13', '09-14', '11-22', '12-25'],
+  2002: ['01-01', '01-21', '02-18', '03-29', '05-27', '07-04', '09-02', '11-28', '12-25'],
+  2003: ['01-01', '01-20', '02-17', '04-18', '05-26', '07-04', '09-01', '11-27', '12-25'],
+  // Reagan day of mourning 06-11; July 4 a Sunday (07-05); Christmas a Saturday (12-24); 2005-01-01
+  // a Saturday, so 2004-12-31 traded.
+  2004: ['01-01', '01-19', '02-16', '04-09', '05-31', '06-11', '07-05', '09-06', '11-25', '12-24'],
+  2005: ['01-17', '02-21', '03-25', '05-30', '07-04', '09-05', '11-24', '12-26'],
+  2006: ['01-02', '01-16', '02-20', '04-14', '05-29', '07-04', '09-04', '11-23', '12-25'],
+  // Ford day of mourning 01-02.
+  2007: ['01-01', '01-02', '01-15', '02-19', '04-06', '05-28', '07-04', '09-03', '11-22', '12-25'],
+  2008: ['01-01', '01-21', '02-18', '03-21', '05-26', '07-04', '09-01', '11-27', '12-25'],
+  2009: ['01-01', '01-19', '02-16', '04-10', '05-25', '07-03', '09-07', '11-26', '12-25'],
+  2010: ['01-01', '01-18', '02-15', '04-02', '05-31', '07-05', '09-06', '11-25', '12-24'],
+  2011: ['01-17', '02-21', '04-22', '05-30', '07-04', '09-05', '11-24', '12-26'],
+  // Hurricane Sandy 10-29 and 10-30.
+  2012: ['01-02', '01-16', '02-20', '04-06', '05-28', '07-04', '09-03', '10-29', '10-30', '11-22', '12-25'],
+  2013: ['01-01', '01-21', '02-18', '03-29', '05-27', '07-04', '09-02', '11-28', '12-25'],
+  2014: ['01-01', '01-20', '02-17', '04-18', '05-26', '07-04', '09-01', '11-27', '12-25'],
+  2015: ['01-01', '01-19', '02-16', '04-03', '05-25', '07-03', '09-07', '11-26', '12-25'],
+  2016: ['01-01', '01-18', '02-15', '03-25', '05-30', '07-04', '09-05', '11-24', '12-26'],
+  2017: ['01-02', '01-16', '02-20', '04-14', '05-29', '07-04', '09-04', '11-23', '12-25'],
+  // G. H. W. Bush day of mourning 12-05.
+  2018: ['01-01', '01-15', '02-19', '03-30', '05-28', '07-04', '09-03', '11-22', '12-05', '12-25'],
+  2019: ['01-01', '01-21', '02-18', '04-19', '05-27', '07-04', '09-02', '11-28', '12-25'],
+  2020: ['01-01', '01-20', '02-17', '04-10', '05-25', '07-03', '09-07', '11-26', '12-25'],
+  // No Juneteenth before 2022. 2022-01-01 a Saturday: 2021-12-31 traded.
+  2021: ['01-01', '01-18', '02-15', '04-02', '05-31', '07-05', '09-06', '11-25', '12-24'],
+  2022: ['01-17', '02-21', '04-15', '05-30', '06-20', '07-04', '09-05', '11-24', '12-26'],
+  2023: ['01-02', '01-16', '02-20', '04-07', '05-29', '06-19', '07-04', '09-04', '11-23', '12-25'],
+  2024: ['01-01', '01-15', '02-19', '03-29', '05-27', '06-19', '07-04', '09-02', '11-28', '12-25'],
+  // Carter day of mourning 01-09.
+  2025: ['01-01', '01-09', '01-20', '02-17', '04-18', '05-26', '06-19', '07-04', '09-01', '11-27', '12-25'],
+  2026: ['01-01', '01-19', '02-16', '04-03', '05-25', '06-19', '07-03', '09-07', '11-26', '12-25'],
+  // Juneteenth a Saturday (06-18), July 4 a Sunday (07-05), Christmas a Saturday (12-24); 2028-01-01 a
+  // Saturday, so 2027-12-31 trades.
+  2027: ['01-01', '01-18', '02-15', '03-26', '05-31', '06-18', '07-05', '09-06', '11-25', '12-24'],
+  2028: ['01-17', '02-21', '04-14', '05-29', '06-19', '07-04', '09-04', '11-23', '12-25'],
+  2029: ['01-01', '01-15', '02-19', '03-30', '05-28', '06-19', '07-04', '09-03', '11-22', '12-25'],
+  2030: ['01-01', '01-21', '02-18', '04-19', '05-27', '06-19', '07-04', '09-02', '11-28', '12-25'],
+};
+
+/** Every 13:00 early close, 2000-2030. */
+const EARLY: Record<number, string[]> = {
+  2000: ['07-03', '11-24'],
+  2001: ['07-03', '11-23', '12-24'],
+  // July 4 a Thursday before 2013: the Friday after closed early, not the Wednesday before.
+  2002: ['07-05', '11-29', '12-24'],
+  // And the Friday after Christmas, 12-26.
+  2003: ['07-03', '11-28', '12-24', '12-26'],
+  2004: ['11-26'],
+  2005: ['11-25'],
+  2006: ['07-03', '11-24'],
+  2007: ['07-03', '11-23', '12-24'],
+  2008: ['07-03', '11-28', '12-24'],
+  2009: ['11-27', '12-24'],
+  2010: ['11-26'],
+  2011: ['11-25'],
+  2012: ['07-03', '11-23', '12-24'],
+  // From 2013 a Wednesday July 3 closes early (and Friday July 5 is a full session).
+  2013: ['07-03', '11-29', '12-24'],
+  2014: ['07-03', '11-28', '12-24'],
+  2015: ['11-27', '12-24'],
+  2016: ['11-25'],
+  2017: ['07-03', '11-24'],
+  2018: ['07-03', '11-23', '12-24'],
+  2019: ['07-03', '11-29', '12-24'],
+  2020: ['11-27', '12-24'],
+  2021: ['11-26'],
+  2022: ['11-25'],
+  2023: ['07-03', '11-24'],
+  2024: ['07-03', '11-29', '12-24'],
+  2025: ['07-03', '11-28', '12-24'],
+  2026: ['11-27', '12-24'],
+  2027: ['11-26'],
+  2028: ['07-03', '11-24'],
+  2029: ['07-03', '11-23', '12-24'],
+  2030: ['07-03', '11-29', '12-24'],
+};
+
+/** The one scheduled late opening: 12:00 on the first anniversary of September 11. */
+const LATE_OPEN = '2002-09-11';
+
+/**
+ * Sessions a year: weekdays less the closures above (e.g. 2020, a leap year from a Wednesday, has
+ * 262 weekdays and 9 holidays: 253). Totals such as 252 (2019), 253 (2020), 251 (2022), 250 (2023)
+ * are the ones usually quoted.
+ */
+const TOTALS: Record<number, number> = {
+  2000: 252, 2001: 248, 2002: 252, 2003: 252, 2004: 252, 2005: 252, 2006: 251, 2007: 251, 2008: 253, 2009: 252,
+  2010: 252, 2011: 252, 2012: 250, 2013: 252, 2014: 252, 2015: 252, 2016: 252, 2017: 251, 2018: 251, 2019: 252,
+  2020: 253, 2021: 252, 2022: 251, 2023: 250, 2024: 252, 2025: 250, 2026: 251, 2027: 251, 2028: 251, 2029: 251,
+  2030: 251,
+};
+
+const NY = 'America/New_York';
+const REGULAR = { open: '09:30', close: '16:00', timeZone: NY };
+const xnys = Calendar.xnys({ hours: 'regular' });
+const Z = (iso: string): number => Date.parse(iso);
+
+function dates(table: Record<number, string[]>): string[] {
+  return Object.entries(table).flatMap(([y, days]) => days.map((d) => `${y}-${d}`));
+}
+
+/** Every date from 2000-01-01 to 2030-12-31, with its day of the week (0 = Sunday), by plain UTC arithmetic. */
+function everyDate(): { date: string; dow: number }[] {
+  const out: { date: string; dow: number }[] = [];
+  for (let t = Date.UTC(2000, 0, 1); t <= Date.UTC(2030, 11, 31); t += 86_400_000) {
+    const d = new Date(t);
+    out.push({ date: d.toISOString().slice(0, 10), dow: d.getUTCDay() });
+  }
+  return out;
+}
+
+/** Plain copy, so a session with extra flags can be compared field by field. */
+function plain(s: Session | null): Record<string, unknown> | null {
+  return s === null ? null : { ...s };
+}
+
+// ---------------------------------------------------------------------------------------------
+// XNYS: the record, both ways
+// ---------------------------------------------------------------------------------------------
+
+test('the record itself: every listed closure and early close is a weekday of its year, none listed twice', (t) => {
+  const closed = dates(CLOSED);
+  const early = dates(EARLY);
+  const all = [...closed, ...early, LATE_OPEN];
+  t.is(new Set(all).size, all.length);
+  for (const date of all) {
+    const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+    t.true(dow >= 1 && dow <= 5, date);
+  }
+});
+
+test('XNYS: every listed full-day closure 2000-2030 has no session', (t) => {
+  const closed = dates(CLOSED);
+  t.is(closed.length, 293);
+  for (const date of closed) {
+    t.is(xnys.session(date), null, date);
+    t.false(xnys.isSessionDay(date), date);
+  }
+});
+
+test('XNYS: every listed early close 2000-2030 is 09:30-13:00 New York with earlyClose', (t) => {
+  const early = dates(EARLY);
+  t.is(early.length, 69);
+  for (const date of early) {
+    const s = xnys.session(date);
+    t.deepEqual(plain(s), { ...sessionOn(date, { ...REGULAR, close: '13:00' }), earlyClose: true }, date);
+  }
+});
+
+test('XNYS: every other weekday 2000-2030 is a regular 09:30-16:00 session, and no weekend day has one', (t) => {
+  const closed = new Set(dates(CLOSED));
+  const special = new Set([...dates(EARLY), LATE_OPEN]);
+  let regular = 0;
+  for (const { date, dow } of everyDate()) {
+    const s = xnys.session(date);
+    if (dow === 0 || dow === 6) {
+      if (s !== null) t.fail(`${date} is a weekend day with a session`);
+    } else if (!closed.has(date) && !special.has(date)) {
+      regular++;
+      // Compared to sessionOn with the same hours: the plain Session, no flags.
+      t.deepEqual(plain(s), { ...sessionOn(date, REGULAR) }, date);
+    }
+  }
+  t.is(regular, 7794 - 69 - 1);
+});
+
+test('XNYS: the 2002-09-11 late opening, 12:00-16:00', (t) => {
+  const s = xnys.session(LATE_OPEN);
+  t.deepEqual(plain(s), {
+    date: LATE_OPEN,
+    open: Z('2002-09-11T16:00:00Z'),
+    close: Z('2002-09-11T20:00:00Z'),
+    timeZone: NY,
+    dayStart: Z('2002-09-11T04:00:00Z'),
+    lateOpen: true,
+  });
+});
+
+test('XNYS: sessions a year match the known totals', (t) => {
+  for (const [year, total] of Object.entries(TOTALS)) {
+    t.is(xnys.sessions(`${year}-01-01`, `${year}-12-31`).length, total, year);
+  }
+  t.is(xnys.sessions('2000-01-01', '2030-12-31').length, 7794);
+});
+
+test('XNYS: the days around the irregular ones are what the record says', (t) => {
+  const close = (date: string): number | undefined => xnys.session(date)?.close;
+  // 2002: Wednesday July 3 full, Friday July 5 early; 2013: the other way round.
+  t.is(close('2002-07-03'), Z('2002-07-03T20:00:00Z'));
+  t.is(close('2002-07-05'), Z('2002-07-05T17:00:00Z'));
+  t.is(close('2013-07-03'), Z('2013-07-03T17:00:00Z'));
+  t.is(close('2013-07-05'), Z('2013-07-05T20:00:00Z'));
+  // Friday after Christmas: early in 2003, full in 2008, 2014 and 2025.
+  t.is(close('2003-12-26'), Z('2003-12-26T18:00:00Z'));
+  t.is(close('2008-12-26'), Z('2008-12-26T21:00:00Z'));
+  t.is(close('2014-12-26'), Z('2014-12-26T21:00:00Z'));
+  t.is(close('2025-12-26'), Z('2025-12-26T21:00:00Z'));
+  // New Year's Eve trades in full when New Year's Day is a Saturday (NYSE Rule 7.2).
+  for (const date of ['2004-12-31', '2010-12-31', '2021-12-31', '2027-12-31']) t.is(close(date), Z(`${date}T21:00:00Z`), date);
+  // Friday July 2 before a Sunday/Monday Independence Day is a full session.
+  for (const date of ['2004-07-02', '2010-07-02', '2021-07-02', '2027-07-02']) t.is(close(date), Z(`${date}T20:00:00Z`), date);
+  // Christmas Eve on a Friday is the holiday itself; on a weekend nothing happens on the Friday before.
+  t.is(xnys.session('2021-12-24'), null);
+  t.is(close('2022-12-23'), Z('2022-12-23T21:00:00Z'));
+  // No Juneteenth in 2021.
+  t.is(close('2021-06-18'), Z('2021-06-18T20:00:00Z'));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Daylight saving
+// ---------------------------------------------------------------------------------------------
+
+test('XNYS: sessions across the daylight-saving changes open at 14:30Z in winter and 13:30Z in summer', (t) => {
+  // [date, open, close, dayStart]: EST is UTC-5, EDT UTC-4. Summer time 2008: 9 March - 2 November;
+  // 2024: 10 March - 3 November; 2005 (old rule): 3 April - 30 October; 2007 (first year of the new
+  // rule): from 11 March.
+  const cases: [string, string, string, string][] = [
+    ['2008-03-07', '2008-03-07T14:30:00Z', '2008-03-07T21:00:00Z', '2008-03-07T05:00:00Z'],
+    ['2008-03-10', '2008-03-10T13:30:00Z', '2008-03-10T20:00:00Z', '2008-03-10T04:00:00Z'],
+    ['2008-10-31', '2008-10-31T13:30:00Z', '2008-10-31T20:00:00Z', '2008-10-31T04:00:00Z'],
+    ['2008-11-03', '2008-11-03T14:30:00Z', '2008-11-03T21:00:00Z', '2008-11-03T05:00:00Z'],
+    ['2024-03-08', '2024-03-08T14:30:00Z', '2024-03-08T21:00:00Z', '2024-03-08T05:00:00Z'],
+    ['2024-03-11', '2024-03-11T13:30:00Z', '2024-03-11T20:00:00Z', '2024-03-11T04:00:00Z'],
+    ['2024-11-01', '2024-11-01T13:30:00Z', '2024-11-01T20:00:00Z', '2024-11-01T04:00:00Z'],
+    ['2024-11-04', '2024-11-04T14:30:00Z', '2024-11-04T21:00:00Z', '2024-11-04T05:00:00Z'],
+    ['2005-04-01', '2005-04-01T14:30:00Z', '2005-04-01T21:00:00Z', '2005-04-01T05:00:00Z'],
+    ['2005-04-04', '2005-04-04T13:30:00Z', '2005-04-04T20:00:00Z', '2005-04-04T04:00:00Z'],
+    ['2005-10-28', '2005-10-28T13:30:00Z', '2005-10-28T20:00:00Z', '2005-10-28T04:00:00Z'],
+    ['2005-10-31', '2005-10-31T14:30:00Z', '2005-10-31T21:00:00Z', '2005-10-31T05:00:00Z'],
+    ['2007-03-09', '2007-03-09T14:30:00Z', '2007-03-09T21:00:00Z', '2007-03-09T05:00:00Z'],
+    ['2007-03-12', '2007-03-12T13:30:00Z', '2007-03-12T20:00:00Z', '2007-03-12T04:00:00Z'],
+  ];
+  for (const [date, open, close, dayStart] of cases) {
+    t.deepEqual(plain(xnys.session(date)), { date, open: Z(open), close: Z(close), timeZone: NY, dayStart: Z(dayStart) }, date);
+  }
+});
+
+test('XNYS: early closes are 13:00 New York in either offset', (t) => {
+  const cases: [string, string][] = [
+    ['2024-07-03', '2024-07-03T17:00:00Z'], // EDT
+    ['2024-11-29', '2024-11-29T18:00:00Z'], // EST
+    ['2024-12-24', '2024-12-24T18:00:00Z'],
+    ['2002-07-05', '2002-07-05T17:00:00Z'],
+    ['2003-12-26', '2003-12-26T18:00:00Z'],
+  ];
+  for (const [date, close] of cases) {
+    const s = xnys.session(date);
+    t.is(s?.close, Z(close), date);
+    t.is(s?.earlyClose, true, date);
+  }
+  t.false('earlyClose' in (xnys.session('2024-07-05') ?? {}));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Extended hours
+// ---------------------------------------------------------------------------------------------
+
+test('XNYS extended: 04:00-20:00, 04:00-17:00 on early-close days, closed on the same days', (t) => {
+  const ext = Calendar.xnys({ hours: 'extended' });
+  t.is(ext.name, 'XNYS extended');
+  t.is(ext.timeZone, NY);
+  t.deepEqual(plain(ext.session('2024-03-11')), {
+    date: '2024-03-11', open: Z('2024-03-11T08:00:00Z'), close: Z('2024-03-12T00:00:00Z'), timeZone: NY, dayStart: Z('2024-03-11T04:00:00Z'),
+  });
+  t.deepEqual(plain(ext.session('2024-03-08')), {
+    date: '2024-03-08', open: Z('2024-03-08T09:00:00Z'), close: Z('2024-03-09T01:00:00Z'), timeZone: NY, dayStart: Z('2024-03-08T05:00:00Z'),
+  });
+  t.deepEqual(plain(ext.session('2024-11-29')), {
+    date: '2024-11-29', open: Z('2024-11-29T09:00:00Z'), close: Z('2024-11-29T22:00:00Z'), timeZone: NY, dayStart: Z('2024-11-29T05:00:00Z'), earlyClose: true,
+  });
+  t.is(ext.session('2024-07-03')?.close, Z('2024-07-03T21:00:00Z'));
+  t.is(ext.session(LATE_OPEN)?.open, Z('2002-09-11T16:00:00Z'));
+  t.is(ext.session('2024-12-25'), null);
+  const regular = xnys.sessions('2000-01-01', '2030-12-31').map((s) => s.date);
+  t.deepEqual(ext.sessions('2000-01-01', '2030-12-31').map((s) => s.date), regular);
+  // The post-market spans the close: 16:30 New York is open in extended hours only.
+  t.true(ext.isOpen(Z('2024-03-11T20:30:00Z')));
+  t.false(xnys.isOpen(Z('2024-03-11T20:30:00Z')));
+});
+
+test('Calendar.xnys: the default is regular hours, and calendars are shared', (t) => {
+  t.is(Calendar.xnys(), xnys);
+  t.is(Calendar.xnys({}), xnys);
+  t.is(xnys.name, 'XNYS');
+  t.is(xnys.timeZone, NY);
+  t.is(xnys.firstDate, '2000-01-01');
+  t.is(xnys.lastDate, '2099-12-31');
+  t.not(Calendar.xnys({ hours: 'extended' }), xnys);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------------------------
+
+test('isOpen: open inclusive, close exclusive, including an early close; sessionAt gives the session', (t) => {
+  const s = xnys.requireSession('2024-03-11');
+  t.false(xnys.isOpen(s.open - 1));
+  t.true(xnys.isOpen(s.open));
+  t.true(xnys.isOpen(s.close - 1));
+  t.false(xnys.isOpen(s.close));
+  t.is(xnys.sessionAt(s.open), s);
+  t.is(xnys.sessionAt(new Date(s.open + 60_000)), s);
+  t.is(xnys.sessionAt(s.close), null);
+  const early = Z('2024-11-29T18:00:00Z');
+  t.true(xnys.isOpen(early - 1));
+  t.false(xnys.isOpen(early));
+  // A holiday at 12:00 New York, a Saturday, a night.
+  t.false(xnys.isOpen(Z('2024-12-25T17:00:00Z')));
+  t.false(xnys.isOpen(Z('2024-03-09T17:00:00Z')));
+  t.false(xnys.isOpen(Z('2024-03-12T03:00:00Z')));
+  // Every minute of 2024: 252 sessions of 390 minutes, less 3 early closes of 180.
+  let minutes = 0;
+  for (let time = Z('2024-01-01T00:00:00Z'), end = Z('2025-01-01T00:00:00Z'); time < end; time += 60_000) {
+    if (xnys.isOpen(time)) minutes++;
+  }
+  t.is(minutes, 252 * 390 - 3 * 180);
+});
+
+test('nextSession / previousSession from dates, across weekends and holidays', (t) => {
+  const next = (d: string): string | undefined => xnys.nextSession(d)?.date;
+  const prev = (d: string): string | undefined => xnys.previousSession(d)?.date;
+  t.is(next('2024-03-08'), '2024-03-11'); // Friday -> Monday
+  t.is(next('2024-03-09'), '2024-03-11'); // from a Saturday
+  t.is(next('2024-03-28'), '2024-04-01'); // Good Friday
+  t.is(prev('2024-04-01'), '2024-03-28');
+  t.is(next('2024-12-24'), '2024-12-26'); // Christmas
+  t.is(next('2024-12-31'), '2025-01-02'); // New Year, across the year
+  t.is(prev('2025-01-02'), '2024-12-31');
+  t.is(next('2025-01-08'), '2025-01-10'); // Carter day of mourning
+  t.is(next('2001-09-10'), '2001-09-17'); // September 11
+  t.is(prev('2001-09-17'), '2001-09-10');
+  t.is(next('2012-10-26'), '2012-10-31'); // Hurricane Sandy
+  t.is(next('2024-07-03'), '2024-07-05');
+  t.is(next('1999-12-31'), '2000-01-03');
+  t.is(xnys.previousSession('2000-01-03'), null);
+  t.is(xnys.nextSession('2099-12-31'), null);
+});
+
+test('nextSession / previousSession from instants: the sessions around it', (t) => {
+  const friday = xnys.requireSession('2024-03-08');
+  const monday = xnys.requireSession('2024-03-11');
+  // Before Monday's open (the weekend): next is Monday, previous is Friday.
+  t.is(xnys.nextSession(monday.open - 1), monday);
+  t.is(xnys.previousSession(monday.open - 1), friday);
+  // At Monday's open and during it: next is Tuesday, previous is still Friday.
+  t.is(xnys.nextSession(monday.open)?.date, '2024-03-12');
+  t.is(xnys.previousSession(monday.open), friday);
+  t.is(xnys.previousSession(new Date(monday.close - 1)), friday);
+  // At Monday's close it is over.
+  t.is(xnys.previousSession(monday.close), monday);
+  t.is(xnys.nextSession(monday.close)?.date, '2024-03-12');
+  // Over a holiday: Thursday evening before Good Friday.
+  t.is(xnys.nextSession(Z('2024-03-28T22:00:00Z'))?.date, '2024-04-01');
+});
+
+test('sessions(from, to): inclusive, ordered, across years; dates and instants both work', (t) => {
+  const week = xnys.sessions('2024-12-23', '2025-01-03');
+  t.deepEqual(week.map((s) => s.date), ['2024-12-23', '2024-12-24', '2024-12-26', '2024-12-27', '2024-12-30', '2024-12-31', '2025-01-02', '2025-01-03']);
+  t.deepEqual(xnys.sessions('2024-12-25', '2024-12-25'), []);
+  t.deepEqual(xnys.sessions('2024-12-24', '2024-12-24').map((s) => s.date), ['2024-12-24']);
+  // An instant stands for its New York date: 2024-03-09T02:00Z is Friday evening in New York.
+  t.is(xnys.session(Z('2024-03-09T02:00:00Z'))?.date, '2024-03-08');
+  t.is(xnys.session(new Date('2024-03-08T15:00:00Z'))?.date, '2024-03-08');
+  t.deepEqual(xnys.sessions(Z('2024-03-08T15:00:00Z'), new Date('2024-03-11T15:00:00Z')).map((s) => s.date), ['2024-03-08', '2024-03-11']);
+  for (let i = 1; i < week.length; i++) t.true(week[i]!.open > week[i - 1]!.close);
+});
+
+test('sessions are frozen and shared: the same date gives the same object', (t) => {
+  const s = xnys.requireSession('2024-03-11') as CalendarSession;
+  t.true(Object.isFrozen(s));
+  t.is(xnys.session('2024-03-11'), s);
+  t.is(xnys.sessions('2024-03-11', '2024-03-11')[0], s);
+  t.throws(() => {
+    (s as { open: number }).open = 0;
+  });
+  t.is(xnys.requireSession('2024-03-11').open, Z('2024-03-11T13:30:00Z'));
+});
+
+test('requireSession throws SessionError no_session, saying why', (t) => {
+  const holiday = t.throws(() => xnys.requireSession('2024-12-25'), { instanceOf: SessionError });
+  t.is(holiday?.code, 'no_session');
+  t.is(holiday?.message, 'XNYS has no session on 2024-12-25 (Christmas Day)');
+  t.regex(t.throws(() => xnys.requireSession('2012-10-29'))?.message ?? '', /Hurricane Sandy/);
+  t.regex(t.throws(() => xnys.requireSession('2024-03-09'))?.message ?? '', /Saturday/);
+});
+
+test('sessions() over 30 years is fast once the years are built', (t) => {
+  xnys.sessions('2000-01-01', '2030-12-31');
+  const start = performance.now();
+  for (let i = 0; i < 10; i++) xnys.sessions('2000-01-01', '2030-12-31');
+  const each = (performance.now() - start) / 10;
+  t.log(`sessions(2000..2030): ${each.toFixed(3)} ms`);
+  t.true(each < 20, `${each} ms`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 24/7
+// ---------------------------------------------------------------------------------------------
+
+test('alwaysOpen: every UTC day is a session 00:00-24:00 UTC', (t) => {
+  const c = Calendar.alwaysOpen();
+  t.is(c, Calendar.alwaysOpen());
+  t.is(c.name, '24/7 UTC');
+  t.is(c.timeZone, 'UTC');
+  t.deepEqual(plain(c.session('2024-03-10')), {
+    date: '2024-03-10', open: Z('2024-03-10T00:00:00Z'), close: Z('2024-03-11T00:00:00Z'), timeZone: 'UTC', dayStart: Z('2024-03-10T00:00:00Z'),
+  });
+  t.is(c.sessions('2024-01-01', '2024-12-31').length, 366);
+  t.is(c.sessions('2023-01-01', '2023-12-31').length, 365);
+  t.is(c.session('2024-12-25')?.date, '2024-12-25');
+  t.true(c.isOpen(Z('2024-03-10T00:00:00Z')));
+  t.true(c.isOpen(Z('2024-03-10T23:59:59.999Z')));
+  t.is(c.sessionAt(Z('2024-03-11T00:00:00Z'))?.date, '2024-03-11');
+  t.is(c.nextSession('2024-12-31')?.date, '2025-01-01');
+  t.is(c.previousSession('2024-03-01')?.date, '2024-02-29');
+  t.is(c.nextSession(Z('2024-03-10T12:00:00Z'))?.date, '2024-03-11');
+  t.is(c.previousSession(Z('2024-03-10T12:00:00Z'))?.date, '2024-03-09');
+  // An instant picks its UTC date.
+  t.is(c.session(Z('2024-03-10T23:30:00Z'))?.date, '2024-03-10');
+  const all = c.sessions('2000-01-01', '2030-12-31');
+  t.is(all.length, 11_323);
+  for (let i = 1; i < all.length; i++) if (all[i]!.open !== all[i - 1]!.close) t.fail(all[i]!.date);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Custom calendars
+// ---------------------------------------------------------------------------------------------
+
+const LONDON = 'Europe/London';
+
+test('custom list: local hours placed in the time zone with daylight saving, in date order', (t) => {
+  // Britain's summer time 2024 began 31 March: 08:00 London is 08:00Z before, 07:00Z after.
+  const c = Calendar.custom({
+    name: 'XLON',
+    timeZone: LONDON,
+    sessions: [
+      { date: '2024-04-02', open: '08:00', close: '16:30' },
+      { date: '2024-03-28', open: '08:00', close: '12:30', earlyClose: true },
+    ],
+  });
+  t.is(c.name, 'XLON');
+  t.is(c.timeZone, LONDON);
+  t.deepEqual(c.sessions('2024-01-01', '2024-12-31').map((s) => s.date), ['2024-03-28', '2024-04-02']);
+  t.deepEqual(plain(c.session('2024-03-28')), {
+    date: '2024-03-28', open: Z('2024-03-28T08:00:00Z'), close: Z('2024-03-28T12:30:00Z'), timeZone: LONDON, dayStart: Z('2024-03-28T00:00:00Z'), earlyClose: true,
+  });
+  t.deepEqual(plain(c.session('2024-04-02')), {
+    date: '2024-04-02', open: Z('2024-04-02T07:00:00Z'), close: Z('2024-04-02T15:30:00Z'), timeZone: LONDON, dayStart: Z('2024-04-01T23:00:00Z'),
+  });
+  t.is(c.session('2024-03-29'), null);
+  t.is(c.nextSession('2024-03-28')?.date, '2024-04-02');
+  t.is(c.previousSession('2024-04-02')?.date, '2024-03-28');
+  t.is(c.nextSession('2024-04-02'), null);
+  t.is(c.previousSession('2024-03-28'), null);
+  t.is(c.nextSession(Z('2020-01-01T00:00:00Z'))?.date, '2024-03-28');
+  t.true(c.isOpen(Z('2024-04-02T07:00:00Z')));
+  t.false(c.isOpen(Z('2024-04-02T15:30:00Z')));
+  t.false(c.isOpen(Z('2030-01-01T12:00:00Z')));
+});
+
+test('custom list: full Session objects, alone or mixed with local hours; the time zone taken from them', (t) => {
+  const monday = sessionOn('2024-03-11', REGULAR);
+  const c = Calendar.custom({ sessions: [monday, { date: '2024-03-12', open: '09:30', close: '16:00', timeZone: NY }] });
+  t.is(c.name, 'custom');
+  t.is(c.timeZone, NY);
+  t.deepEqual(plain(c.session('2024-03-11')), { ...monday });
+  t.deepEqual(plain(c.session('2024-03-12')), { ...sessionOn('2024-03-12', REGULAR) });
+  // XNYS's own sessions make a custom calendar (a subset of XNYS, say).
+  const half = Calendar.custom({ timeZone: NY, sessions: xnys.sessions('2024-11-25', '2024-11-29') });
+  t.is(half.session('2024-11-29')?.earlyClose, true);
+  t.is(half.sessions('2024-01-01', '2024-12-31').length, 4);
+});
+
+test('custom function: hours, Session objects or null by date; remembered', (t) => {
+  const closed = new Set(['2024-03-29', '2024-04-01']);
+  let calls = 0;
+  const c = Calendar.custom({
+    name: 'XLON',
+    timeZone: LONDON,
+    session: (date) => {
+      calls++;
+      const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+      if (dow === 0 || dow === 6 || closed.has(date)) return null;
+      if (date === '2024-12-24') return { open: '08:00', close: '12:30', earlyClose: true };
+      return { open: '08:00', close: '16:30' };
+    },
+  });
+  t.is(c.session('2024-03-29'), null);
+  t.is(c.nextSession('2024-03-28')?.date, '2024-04-02');
+  t.is(c.session('2024-04-02')?.open, Z('2024-04-02T07:00:00Z'));
+  t.is(c.session('2024-12-24')?.close, Z('2024-12-24T12:30:00Z'));
+  t.is(c.session('2024-12-24')?.earlyClose, true);
+  t.is(c.sessions('2024-01-01', '2024-12-31').length, 262 - 2);
+  const before = calls;
+  c.sessions('2024-01-01', '2024-12-31');
+  t.is(calls, before, 'asked once a date');
+  // A function may return full sessions too.
+  const f = Calendar.custom({ timeZone: NY, session: (date) => (date === '2024-03-11' ? sessionOn(date, REGULAR) : null) });
+  t.deepEqual(plain(f.session('2024-03-11')), { ...sessionOn('2024-03-11', REGULAR) });
+  // Wrapping XNYS to model an intraday disruption.
+  const wrapped = Calendar.custom({ name: 'XNYS 2005', timeZone: NY, session: (d) => (d === '2005-06-01' ? { open: '09:30', close: '15:56' } : xnys.session(d)) });
+  t.is(wrapped.session('2005-06-01')?.close, Z('2005-06-01T19:56:00Z'));
+  t.deepEqual(wrapped.session('2005-06-02'), xnys.session('2005-06-02'));
+});
+
+test('custom function: nextSession gives up after maxGapDays without a session', (t) => {
+  const c = Calendar.custom({ timeZone: 'UTC', maxGapDays: 10, session: (d) => (d === '2024-01-15' || d === '2024-03-01' ? { open: '00:00', close: '24:00' } : null) });
+  t.is(c.nextSession('2024-01-10')?.date, '2024-01-15');
+  t.is(c.nextSession('2024-01-15'), null);
+  t.is(c.previousSession('2024-03-01'), null);
+  t.is(c.previousSession('2024-01-20')?.date, '2024-01-15');
+});
+
+test('custom calendars agree with sessionOn, across daylight saving in several time zones', (t) => {
+  // Sao Paulo moved its clocks at midnight (2018-11-04 had no 00:00); Chatham is UTC+12:45/13:45.
+  const zones = ['America/New_York', 'Europe/London', 'Australia/Sydney', 'America/Sao_Paulo', 'Asia/Kolkata', 'Pacific/Chatham'];
+  const hours: [string, string][] = [['09:30', '16:00'], ['00:00', '24:00'], ['01:30', '23:00']];
+  for (const timeZone of zones) {
+    for (const [open, close] of hours) {
+      const ok = new Map<string, Session>();
+      for (let d = Date.UTC(2018, 0, 1); d < Date.UTC(2019, 0, 1); d += 86_400_000) {
+        const date = new Date(d).toISOString().slice(0, 10);
+        try {
+          ok.set(date, sessionOn(date, { open, close, timeZone }));
+        } catch (e) {
+          t.true(e instanceof ConfigError);
+          t.throws(() => Calendar.custom({ timeZone, sessions: [{ date, open, close }] }), { instanceOf: ConfigError, message: /daylight-saving gap/ });
+        }
+      }
+      const c = Calendar.custom({ timeZone, session: (date) => (ok.has(date) ? { open, close } : null) });
+      for (const [date, s] of ok) {
+        const mine = c.session(date);
+        if (JSON.stringify(plain(mine)) !== JSON.stringify({ ...s })) t.fail(`${timeZone} ${open}-${close} ${date}`);
+      }
+      t.pass();
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+// ---------------------------------------------------------------------------------------------
+
+function configError(t: import('ava').ExecutionContext, fn: () => unknown, param: string, message?: RegExp): void {
+  const error = t.throws(fn, { instanceOf: ConfigError });
+  t.is(error?.code, 'invalid_config');
+  t.is(error?.param, param);
+  if (message !== undefined) t.regex(error?.message ?? '', message);
+}
+
+test('bad dates and instants are ConfigErrors naming the parameter', (t) => {
+  for (const bad of ['2024-02-30', '2024-13-01', '2024-1-05', '20240105', 'today', '', '2024-01-05T00:00:00Z']) {
+    configError(t, () => xnys.session(bad), 'date', /is not a YYYY-MM-DD calendar date/);
+  }
+  configError(t, () => xnys.session(Number.NaN), 'date');
+  configError(t, () => xnys.session(new Date('nope')), 'date', /invalid Date/);
+  configError(t, () => xnys.session(null as unknown as string), 'date');
+  configError(t, () => xnys.isOpen(Number.POSITIVE_INFINITY), 'time');
+  configError(t, () => xnys.isOpen('2024-03-11' as unknown as number), 'time');
+  configError(t, () => xnys.sessions('2024-01-01', 'x'), 'to');
+  configError(t, () => xnys.sessions('x', '2024-01-01'), 'from');
+  configError(t, () => xnys.nextSession('2024-02-31'), 'after');
+  configError(t, () => xnys.previousSession(Number.NaN), 'before');
+});
+
+test('sessions(from, to) with to before from is a ConfigError', (t) => {
+  configError(t, () => xnys.sessions('2024-03-11', '2024-03-08'), 'to', /2024-03-08 is before from \(2024-03-11\)/);
+});
+
+test('dates outside XNYS coverage are ConfigErrors', (t) => {
+  configError(t, () => xnys.session('1999-12-31'), 'date', /outside the dates XNYS covers, 2000-01-01 to 2099-12-31/);
+  configError(t, () => xnys.session('2100-01-04'), 'date');
+  configError(t, () => xnys.sessions('1999-01-01', '2000-12-31'), 'from');
+  configError(t, () => xnys.isOpen(Z('1999-06-01T15:00:00Z')), 'time');
+  configError(t, () => xnys.nextSession('1999-12-30'), 'after');
+});
+
+test('Calendar.xnys: unknown hours or options are ConfigErrors', (t) => {
+  configError(t, () => Calendar.xnys({ hours: 'overnight' as 'regular' }), 'hours', /expected 'regular' or 'extended', got 'overnight'/);
+  configError(t, () => Calendar.xnys({ hours: null as unknown as 'regular' }), 'hours');
+  configError(t, () => Calendar.xnys({ hour: 'regular' } as never), 'hour', /has no option 'hour'/);
+  configError(t, () => Calendar.xnys('regular' as never), 'options');
+});
+
+test('Calendar.custom: bad lists and functions are ConfigErrors', (t) => {
+  configError(t, () => Calendar.custom({} as never), 'options');
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [], session: () => null } as never), 'options');
+  configError(t, () => Calendar.custom({ timeZone: 'Mars/Olympus', sessions: [] }), 'timeZone', /not a time zone/);
+  configError(t, () => Calendar.custom({ sessions: [{ date: '2024-03-11', open: '09:30', close: '16:00' }] }), 'timeZone');
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: 'all' as never }), 'sessions');
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [{ date: '2024-03-32', open: '09:30', close: '16:00' }] }), 'sessions', /sessions\[0\]/);
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [{ date: '2024-03-11', open: '9:30', close: '16:00' }] }), 'sessions', /open '9:30'/);
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [{ date: '2024-03-11', open: '16:00', close: '09:30' }] }), 'sessions', /not after open/);
+  configError(
+    t,
+    () => Calendar.custom({ timeZone: NY, sessions: [{ date: '2024-03-10', open: '02:30', close: '16:00' }] }),
+    'sessions',
+    /open 02:30 does not exist in America\/New_York \(a daylight-saving gap\)/,
+  );
+  configError(
+    t,
+    () => Calendar.custom({ timeZone: NY, sessions: [{ date: '2024-03-11', open: '09:30', close: '16:00' }, { date: '2024-03-11', open: '17:00', close: '18:00' }] }),
+    'sessions',
+    /both on 2024-03-11/,
+  );
+  const overnight = { date: '2024-03-11', open: Z('2024-03-11T13:30:00Z'), close: Z('2024-03-12T15:00:00Z'), timeZone: NY, dayStart: Z('2024-03-11T04:00:00Z') };
+  configError(t, () => Calendar.custom({ sessions: [overnight, sessionOn('2024-03-12', REGULAR)] }), 'sessions', /opens before/);
+  configError(t, () => Calendar.custom({ timeZone: LONDON, sessions: [sessionOn('2024-03-11', REGULAR)] }), 'sessions', /not the calendar's/);
+  configError(t, () => Calendar.custom({ sessions: [{ ...sessionOn('2024-03-11', REGULAR), dayStart: 0 }] }), 'sessions', /dayStart 0 is not midnight/);
+  configError(t, () => Calendar.custom({ sessions: [{ ...sessionOn('2024-03-11', REGULAR), open: Number.NaN }] }), 'sessions', /open must be finite/);
+  configError(t, () => Calendar.custom({ timeZone: NY, session: 'weekdays' as never }), 'session');
+  configError(t, () => Calendar.custom({ session: () => null } as never), 'timeZone');
+  configError(t, () => Calendar.custom({ timeZone: NY, session: () => null, maxGapDays: 0 }), 'maxGapDays');
+  configError(t, () => Calendar.custom({ timeZone: NY, name: '', sessions: [] }), 'name');
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [], extra: 1 } as never), 'extra');
+  // A function's mistakes show when its year is first built.
+  const wrongDate = Calendar.custom({ timeZone: NY, session: () => sessionOn('2024-03-11', REGULAR) });
+  configError(t, () => wrongDate.session('2024-03-12'), 'session', /returned a session on 2024-03-11/);
+  const gap = Calendar.custom({ timeZone: NY, session: () => ({ open: '02:30', close: '03:00' }) });
+  configError(t, () => gap.session('2024-01-05'), 'session', /2024-03-10.*daylight-saving gap/);
+});

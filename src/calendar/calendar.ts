@@ -1,0 +1,840 @@
+/**
+ * Market calendars: which dates have a session, and when each session opens and closes.
+ * @module
+ */
+import { ConfigError, SessionError } from '../errors.js';
+import type { Session } from '../types.js';
+import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
+import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
+import { ZoneOffsets, describe } from './zone.js';
+
+/**
+ * A {@link Session} as a calendar yields it. Regular sessions are plain `Session`s; the flags are
+ * present (and `true`) only on the days they describe, so a regular session deep-equals what
+ * `sessionOn` builds for the same date and hours.
+ */
+export interface CalendarSession extends Session {
+  /** Present and `true` when the session closes before its usual time (XNYS: 13:00 instead of 16:00). */
+  earlyClose?: boolean;
+  /** Present and `true` when the session opens after its usual time (XNYS: 12:00 on 2002-09-11). */
+  lateOpen?: boolean;
+}
+
+/**
+ * A date, as the calendar's queries take it: a `YYYY-MM-DD` string names a local date of the
+ * calendar; an instant (epoch milliseconds, or a `Date`) stands for its date in the calendar's time
+ * zone. Beware: `new Date('2024-03-08')` is midnight UTC, which is still 7 March in New York; pass
+ * the string instead.
+ */
+export type DateInput = string | Date | number;
+
+/** An instant: epoch milliseconds (UTC), or a `Date`. */
+export type Instant = number | Date;
+
+/**
+ * XNYS trading hours, New York time:
+ * - `regular`: the core session, 09:30-16:00 (13:00 on early-close days);
+ * - `extended`: pre-market, core and post-market together, 04:00-20:00 (17:00 on early-close days,
+ *   when NYSE Arca's late trading session closes at 17:00).
+ */
+export type XnysHours = 'regular' | 'extended';
+
+/** Options of {@link Calendar.xnys}. */
+export interface XnysOptions {
+  /** Which hours the sessions span. Default `'regular'`. */
+  hours?: XnysHours;
+}
+
+/** A session of a custom calendar given in local times, e.g. `{ date: '2024-03-08', open: '09:30', close: '16:00' }`. */
+export interface LocalSession {
+  /** The local date, `YYYY-MM-DD`. */
+  date: string;
+  /** Local open time, `HH:MM`. */
+  open: string;
+  /** Local close time, `HH:MM` (`24:00` for the end of the day). */
+  close: string;
+  /** The time zone; when given it must be the calendar's. */
+  timeZone?: string;
+  /** Marks an early close (carried to the session). */
+  earlyClose?: boolean;
+  /** Marks a late open (carried to the session). */
+  lateOpen?: boolean;
+}
+
+/** The local hours of one date, as a custom calendar's function may return them. */
+export interface LocalHours {
+  /** Local open time, `HH:MM`. */
+  open: string;
+  /** Local close time, `HH:MM` (`24:00` for the end of the day). */
+  close: string;
+  /** Marks an early close (carried to the session). */
+  earlyClose?: boolean;
+  /** Marks a late open (carried to the session). */
+  lateOpen?: boolean;
+}
+
+/** A custom calendar from a list of sessions. Dates not in the list have no session. */
+export interface CustomListOptions {
+  /** The calendar's name. Default `'custom'`. */
+  name?: string;
+  /** The calendar's time zone. Default: the `timeZone` of the first entry that has one. */
+  timeZone?: string;
+  /** The sessions, in any order; at most one a date, none overlapping another. */
+  sessions: readonly (LocalSession | Session)[];
+}
+
+/** A custom calendar from a function of the date. */
+export interface CustomFunctionOptions {
+  /** The calendar's name. Default `'custom'`. */
+  name?: string;
+  /** The calendar's time zone. */
+  timeZone: string;
+  /**
+   * The session on a local date (`YYYY-MM-DD`): its local hours, a full `Session` on that date, or
+   * `null`/`undefined` when there is none. Called at most once a date, a year of dates at a time,
+   * and remembered: it must be pure.
+   */
+  session: (date: string) => LocalHours | Session | null | undefined;
+  /**
+   * How many days `nextSession` and `previousSession` look ahead or back before they give up and
+   * return `null`. Default 366.
+   */
+  maxGapDays?: number;
+}
+
+/** Options of {@link Calendar.custom}: a list of sessions or a function of the date. */
+export type CustomCalendarOptions = CustomListOptions | CustomFunctionOptions;
+
+/** What a calendar is made from. */
+interface Source {
+  readonly name: string;
+  readonly zone: ZoneOffsets;
+  /** The dates the calendar answers for (day numbers, inclusive); queries outside throw. */
+  readonly first: number;
+  readonly last: number;
+  /** No session lies outside these days: next/previous stop looking there. */
+  readonly searchFirst: number;
+  readonly searchLast: number;
+  /** Next/previous give up after this many days without a session. */
+  readonly maxGap: number;
+  /** The parameter that errors in the sessions built name. */
+  readonly param: string;
+  /** The sessions dated in year `y` (within `first..last`), in date order, with their day numbers. */
+  year(y: number): YearSessions;
+  /** Why a date has no session, for error messages. */
+  why?(day: number): string | undefined;
+}
+
+/** The sessions of a year and their dates as day numbers. */
+interface YearSessions {
+  readonly days: readonly number[];
+  readonly list: CalendarSession[];
+}
+
+/** One year of sessions, with the columns binary searches need. */
+interface YearTable {
+  readonly start: number;
+  readonly byDay: (CalendarSession | undefined)[];
+  readonly list: readonly CalendarSession[];
+  readonly days: Int32Array;
+  readonly opens: Float64Array;
+  readonly closes: Float64Array;
+}
+
+const NEW_YORK = 'America/New_York';
+const shared = new Map<string, Calendar>();
+
+/**
+ * A market calendar: the sessions of an exchange (or of any market), by local date, in the
+ * exchange's time zone with daylight saving.
+ *
+ * Three kinds are built in: {@link Calendar.xnys} (New York Stock Exchange), {@link
+ * Calendar.alwaysOpen} (24/7, UTC days) and {@link Calendar.custom} (a list of sessions or a
+ * function of the date). Every query is answered from per-year tables built on first use, so a
+ * backtest can ask millions of times: `isOpen` and `session` are a look-up, `sessions` over 30
+ * years (7,794 XNYS sessions) copies references and takes well under a millisecond.
+ *
+ * Sessions are `{ date, open, close, timeZone, dayStart }` with `open`/`close` in epoch
+ * milliseconds (UTC); an instant `t` is in a session when `open <= t < close`. The objects are
+ * frozen and shared: the same date always gives the same object.
+ *
+ * @example
+ * ```ts
+ * import { Calendar } from 'barstream';
+ *
+ * const xnys = Calendar.xnys({ hours: 'regular' });
+ * xnys.session('2024-11-29');  // { date: '2024-11-29', open: 14:30Z, close: 18:00Z (13:00 New York), earlyClose: true, ... }
+ * xnys.session('2024-12-25');  // null: Christmas Day
+ * xnys.requireSession('2024-12-25'); // throws SessionError 'no_session': XNYS has no session on 2024-12-25 (Christmas Day)
+ * xnys.sessions('2024-01-01', '2024-12-31').length; // 252
+ * xnys.isOpen(Date.parse('2024-03-11T13:30:00Z'));    // true: 09:30 New York, summer time
+ * xnys.nextSession('2024-07-03')?.date;               // '2024-07-05'
+ * ```
+ */
+export class Calendar {
+  /** The calendar's name: `'XNYS'`, `'XNYS extended'`, `'24/7 UTC'`, or a custom calendar's. */
+  readonly name: string;
+  /** The calendar's IANA time zone, e.g. `'America/New_York'`; every session's `timeZone`. */
+  readonly timeZone: string;
+  /** The first date the calendar answers for (`YYYY-MM-DD`); earlier dates throw a `ConfigError`. */
+  readonly firstDate: string;
+  /** The last date the calendar answers for (`YYYY-MM-DD`); later dates throw a `ConfigError`. */
+  readonly lastDate: string;
+
+  readonly #source: Source;
+  readonly #zone: ZoneOffsets;
+  readonly #firstYear: number;
+  readonly #lastYear: number;
+  readonly #tables = new Map<number, YearTable>();
+  /** The session the last `sessionAt` found: consecutive instants usually fall in it. */
+  #hit: CalendarSession | null = null;
+  /** The last closed interval `sessionAt` found, `[close of one session, open of the next)`. */
+  #gapFrom = 0;
+  #gapTo = 0;
+
+  private constructor(source: Source) {
+    this.#source = source;
+    this.#zone = source.zone;
+    this.name = source.name;
+    this.timeZone = source.zone.name;
+    this.firstDate = formatDay(source.first);
+    this.lastDate = formatDay(source.last);
+    this.#firstYear = yearOf(source.first);
+    this.#lastYear = yearOf(source.last);
+  }
+
+  /**
+   * The New York Stock Exchange (MIC `XNYS`), America/New_York: regular hours 09:30-16:00 or
+   * extended hours 04:00-20:00, with every holiday, special closure and 13:00 early close.
+   * Answers for 2000-01-01 to 2099-12-31: checked against the exchange's published schedules
+   * through 2030; later years follow the standing rules (a special closure is never known in
+   * advance). The calendar is shared: every call with the same hours returns the same object.
+   *
+   * @example
+   * ```ts
+   * const xnys = Calendar.xnys();                       // regular hours
+   * const ext = Calendar.xnys({ hours: 'extended' });
+   * ext.session('2024-12-24');  // 04:00-17:00 New York, earlyClose: true
+   * ```
+   * @throws {ConfigError} `hours` for a value other than `'regular'` or `'extended'`, or an unknown option.
+   */
+  static xnys(options: XnysOptions = {}): Calendar {
+    checkOptions(options, ['hours'], 'Calendar.xnys');
+    const hours: unknown = options.hours === undefined ? 'regular' : options.hours;
+    if (hours !== 'regular' && hours !== 'extended') {
+      throw new ConfigError('hours', `expected 'regular' or 'extended', got ${describe(hours)}`);
+    }
+    const key = `xnys:${hours}`;
+    let calendar = shared.get(key);
+    if (calendar === undefined) {
+      calendar = new Calendar(xnysSource(hours));
+      shared.set(key, calendar);
+    }
+    return calendar;
+  }
+
+  /**
+   * A market that never closes (crypto): every UTC day is one session, 00:00 to 24:00 UTC, named
+   * by its UTC date. Answers for the years 1000 to 9999. Shared like {@link Calendar.xnys}.
+   *
+   * @example
+   * ```ts
+   * Calendar.alwaysOpen().session('2024-03-10'); // { open: 2024-03-10T00:00Z, close: 2024-03-11T00:00Z, timeZone: 'UTC', ... }
+   * ```
+   */
+  static alwaysOpen(): Calendar {
+    let calendar = shared.get('24/7');
+    if (calendar === undefined) {
+      calendar = new Calendar(alwaysOpenSource());
+      shared.set('24/7', calendar);
+    }
+    return calendar;
+  }
+
+  /**
+   * A calendar of your own, from a list of sessions or from a function of the date. Local times
+   * are placed in the time zone with daylight saving, as `sessionOn` does; a time in a
+   * daylight-saving gap is an error. Answers for the years 1000 to 9999 (dates without a session
+   * simply have none).
+   *
+   * @example
+   * ```ts
+   * // A list: local hours, or full Session objects.
+   * const lse = Calendar.custom({
+   *   name: 'XLON', timeZone: 'Europe/London',
+   *   sessions: [{ date: '2024-03-28', open: '08:00', close: '16:30' }, { date: '2024-04-02', open: '08:00', close: '16:30' }],
+   * });
+   * // A function: weekdays 08:00-16:30, closed on the dates of a set.
+   * const closed = new Set(['2024-03-29', '2024-04-01']);
+   * const xlon = Calendar.custom({
+   *   name: 'XLON', timeZone: 'Europe/London',
+   *   session: (date) => {
+   *     const dow = new Date(date).getUTCDay();
+   *     return dow === 0 || dow === 6 || closed.has(date) ? null : { open: '08:00', close: '16:30' };
+   *   },
+   * });
+   * ```
+   * @throws {ConfigError} naming the parameter: an unknown time zone, a malformed date or time, a
+   * close not after its open, a time in a daylight-saving gap, two sessions on one date, sessions
+   * that overlap, a session whose time zone or `dayStart` is not the calendar's, an unknown option.
+   * A session a function returns is checked when it is first asked for.
+   */
+  static custom(options: CustomCalendarOptions): Calendar {
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError('options', `expected { sessions } or { session }, got ${describe(options)}`);
+    }
+    const hasList = 'sessions' in options && options.sessions !== undefined;
+    const hasFunction = 'session' in options && options.session !== undefined;
+    if (hasList === hasFunction) {
+      throw new ConfigError(
+        'options',
+        hasList ? 'give either sessions (a list) or session (a function), not both' : 'give sessions (a list) or session (a function of the date)',
+      );
+    }
+    return new Calendar(hasList ? listSource(options as CustomListOptions) : functionSource(options as CustomFunctionOptions));
+  }
+
+  /**
+   * The session on a date, or `null` when the market does not open that day (a weekend, a holiday,
+   * a closure). See {@link DateInput} for how an instant picks its date.
+   *
+   * @throws {ConfigError} `date` for a malformed date, or one outside `firstDate..lastDate`.
+   */
+  session(date: DateInput): CalendarSession | null {
+    const day = this.#day(date, 'date');
+    this.#check(day, 'date');
+    const table = this.#table(yearOf(day));
+    return table.byDay[day - table.start] ?? null;
+  }
+
+  /**
+   * The session on a date, for when there must be one.
+   *
+   * @throws {SessionError} `no_session` when the market does not open that day; the message says
+   * why when the calendar knows (e.g. `XNYS has no session on 2024-12-25 (Christmas Day)`).
+   * @throws {ConfigError} `date` as {@link Calendar.session} does.
+   */
+  requireSession(date: DateInput): CalendarSession {
+    const session = this.session(date);
+    if (session !== null) return session;
+    const day = this.#day(date, 'date');
+    const why = this.#source.why?.(day);
+    throw new SessionError('no_session', `${this.name} has no session on ${formatDay(day)}${why === undefined ? '' : ` (${why})`}`);
+  }
+
+  /**
+   * Whether the market opens on a date.
+   * @throws {ConfigError} `date` as {@link Calendar.session} does.
+   */
+  isSessionDay(date: DateInput): boolean {
+    return this.session(date) !== null;
+  }
+
+  /**
+   * The sessions from one date to another, both included, in date order (a new array each call,
+   * of the shared session objects).
+   *
+   * @throws {ConfigError} `from` or `to` for a malformed date or one outside `firstDate..lastDate`;
+   * `to` when it is before `from`.
+   */
+  sessions(from: DateInput, to: DateInput): CalendarSession[] {
+    const a = this.#day(from, 'from');
+    const b = this.#day(to, 'to');
+    this.#check(a, 'from');
+    this.#check(b, 'to');
+    if (b < a) throw new ConfigError('to', `${formatDay(b)} is before from (${formatDay(a)})`);
+    const out: CalendarSession[] = [];
+    for (let y = yearOf(a), end = yearOf(b); y <= end; y++) {
+      const table = this.#table(y);
+      const { days, list } = table;
+      for (let i = lowerBound(days, a); i < list.length && days[i]! <= b; i++) out.push(list[i]!);
+    }
+    return out;
+  }
+
+  /**
+   * The session an instant falls in (`open <= t < close`), or `null` when the market is closed then.
+   * @throws {ConfigError} `time` for something other than a finite number or a valid `Date`, or an
+   * instant whose local date is outside `firstDate..lastDate`.
+   */
+  sessionAt(time: Instant): CalendarSession | null {
+    const t = instant(time, 'time');
+    const hit = this.#hit;
+    if (hit !== null && t >= hit.open && t < hit.close) return hit;
+    if (t >= this.#gapFrom && t < this.#gapTo) return null;
+    const day = this.#zone.localDay(t);
+    this.#check(day, 'time');
+    const y0 = yearOf(day);
+    // The latest session that opens at or before t is in the latest year that has one.
+    for (let y = Math.min(y0 + 1, this.#lastYear), stop = Math.max(y0 - 1, this.#firstYear); y >= stop; y--) {
+      const table = this.#table(y);
+      const i = upperBound(table.opens, t) - 1;
+      if (i < 0) continue;
+      if (t < table.closes[i]!) {
+        const session = table.list[i]!;
+        this.#hit = session;
+        return session;
+      }
+      const nextOpen = i + 1 < table.opens.length ? table.opens[i + 1] : this.#tables.get(y + 1)?.opens[0];
+      if (nextOpen !== undefined) {
+        this.#gapFrom = table.closes[i]!;
+        this.#gapTo = nextOpen;
+      }
+      return null;
+    }
+    return null;
+  }
+
+  /**
+   * Whether the market is open at an instant: open inclusive, close exclusive.
+   * @throws {ConfigError} `time` as {@link Calendar.sessionAt} does.
+   */
+  isOpen(time: Instant): boolean {
+    return this.sessionAt(time) !== null;
+  }
+
+  /**
+   * The next session. After a date (`YYYY-MM-DD`): the first session on a later date. After an
+   * instant: the first session that opens after it (so, during a session, the one after it).
+   * `null` when there is none within the calendar's dates (or, for a custom function calendar,
+   * within `maxGapDays`).
+   *
+   * @throws {ConfigError} `after` for a malformed date, or one more than a day outside
+   * `firstDate..lastDate`.
+   */
+  nextSession(after: DateInput): CalendarSession | null {
+    const source = this.#source;
+    let day: number;
+    let find: (table: YearTable) => number;
+    let y: number;
+    if (typeof after === 'string') {
+      day = this.#day(after, 'after');
+      this.#checkNear(day, 'after');
+      find = (table) => lowerBound(table.days, day + 1);
+      y = yearOf(day);
+    } else {
+      const t = instant(after, 'after');
+      day = this.#zone.localDay(t);
+      this.#checkNear(day, 'after');
+      find = (table) => upperBound(table.opens, t);
+      y = yearOf(day) - 1;
+    }
+    const lastYear = Math.min(this.#lastYear, yearOf(Math.min(source.searchLast, source.last)));
+    for (y = Math.max(y, this.#firstYear); y <= lastYear; y++) {
+      const table = this.#table(y);
+      const i = find(table);
+      if (i < table.list.length) return table.days[i]! - day > source.maxGap ? null : table.list[i]!;
+      if (dayOf(y + 1, 1, 1) - day > source.maxGap) return null;
+    }
+    return null;
+  }
+
+  /**
+   * The previous session. Before a date (`YYYY-MM-DD`): the last session on an earlier date.
+   * Before an instant: the last session that closed at or before it (so, during a session, the
+   * one before it). `null` when there is none within the calendar's dates (or, for a custom
+   * function calendar, within `maxGapDays`).
+   *
+   * @throws {ConfigError} `before` for a malformed date, or one more than a day outside
+   * `firstDate..lastDate`.
+   */
+  previousSession(before: DateInput): CalendarSession | null {
+    const source = this.#source;
+    let day: number;
+    let find: (table: YearTable) => number;
+    let y: number;
+    if (typeof before === 'string') {
+      day = this.#day(before, 'before');
+      this.#checkNear(day, 'before');
+      find = (table) => lowerBound(table.days, day) - 1;
+      y = yearOf(day);
+    } else {
+      const t = instant(before, 'before');
+      day = this.#zone.localDay(t);
+      this.#checkNear(day, 'before');
+      find = (table) => upperBound(table.closes, t) - 1;
+      y = yearOf(day) + 1;
+    }
+    const firstYear = Math.max(this.#firstYear, yearOf(Math.max(source.searchFirst, source.first)));
+    for (y = Math.min(y, this.#lastYear); y >= firstYear; y--) {
+      const table = this.#table(y);
+      const i = find(table);
+      if (i >= 0) return day - table.days[i]! > source.maxGap ? null : table.list[i]!;
+      if (day - dayOf(y - 1, 12, 31) > source.maxGap) return null;
+    }
+    return null;
+  }
+
+  /** `Calendar(XNYS, America/New_York)`. */
+  toString(): string {
+    return `Calendar(${this.name}, ${this.timeZone})`;
+  }
+
+  /** The day number of a date input. */
+  #day(value: DateInput, param: string): number {
+    if (typeof value === 'string') {
+      const day = parseDay(value);
+      if (Number.isNaN(day)) throw new ConfigError(param, `${describe(value)} is not a YYYY-MM-DD calendar date`);
+      return day;
+    }
+    return this.#zone.localDay(instant(value, param));
+  }
+
+  #check(day: number, param: string): void {
+    if (day < this.#source.first || day > this.#source.last) {
+      throw new ConfigError(param, `${formatDay(day)} is outside the dates ${this.name} covers, ${this.firstDate} to ${this.lastDate}`);
+    }
+  }
+
+  #checkNear(day: number, param: string): void {
+    this.#check(day < this.#source.first ? day + 1 : day > this.#source.last ? day - 1 : day, param);
+  }
+
+  #table(y: number): YearTable {
+    let table = this.#tables.get(y);
+    if (table === undefined) {
+      table = this.#build(y);
+      this.#tables.set(y, table);
+    }
+    return table;
+  }
+
+  #build(y: number): YearTable {
+    const source = this.#source;
+    const { days: dayList, list } = source.year(y);
+    const start = dayOf(y, 1, 1);
+    const n = list.length;
+    const byDay: (CalendarSession | undefined)[] = new Array(dayOf(y + 1, 1, 1) - start).fill(undefined);
+    const days = new Int32Array(n);
+    const opens = new Float64Array(n);
+    const closes = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = list[i]!;
+      const day = dayList[i]!;
+      if (day < start || day >= byDay.length + start || day < source.first || day > source.last) {
+        throw new Error(`internal: ${this.name} built a session on ${s.date} for ${y}`);
+      }
+      if (i > 0 && day <= days[i - 1]!) {
+        throw new ConfigError(source.param, `two sessions on ${s.date}, or sessions out of date order`);
+      }
+      days[i] = day;
+      opens[i] = s.open;
+      closes[i] = s.close;
+      byDay[day - start] = s;
+    }
+    const table: YearTable = { start, byDay, list, days, opens, closes };
+    // Sessions never overlap, within the year and with the years around it (when already built).
+    if (n > 0) {
+      const prev = this.#tables.get(y - 1)?.list.at(-1);
+      const next = this.#tables.get(y + 1)?.list[0];
+      if (prev !== undefined) overlap(prev, list[0]!, source.param);
+      for (let i = 1; i < n; i++) overlap(list[i - 1]!, list[i]!, source.param);
+      if (next !== undefined) overlap(list[n - 1]!, next, source.param);
+    }
+    return table;
+  }
+}
+
+/** Throws when session `b`, later than `a`, opens before `a` closes. */
+function overlap(a: CalendarSession, b: CalendarSession, param: string): void {
+  if (b.open < a.close) throw new ConfigError(param, `the session on ${b.date} opens before the session on ${a.date} closes`);
+}
+
+/** Epoch milliseconds of an instant input. */
+function instant(value: unknown, param: string): number {
+  const t = value instanceof Date ? value.getTime() : value;
+  if (typeof t !== 'number' || !Number.isFinite(t) || Math.abs(t) > 8.64e15) {
+    throw new ConfigError(param, `expected a YYYY-MM-DD date or an instant (epoch milliseconds or a Date), got ${describe(value)}`);
+  }
+  return t;
+}
+
+/** The first index with `a[i] >= x`. */
+function lowerBound(a: Int32Array | Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index with `a[i] > x`. */
+function upperBound(a: Int32Array | Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function checkOptions(options: unknown, allowed: readonly string[], where: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigError('options', `${where} takes an options object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(key, `${where} has no option '${key}' (it takes ${allowed.map((k) => `'${k}'`).join(', ')})`);
+    }
+  }
+}
+
+/**
+ * A frozen session on `day` from local times in minutes after midnight (1440 is the end of the day).
+ * @returns the session, or a string saying which time does not exist (a daylight-saving gap).
+ */
+function localSession(
+  zone: ZoneOffsets,
+  day: number,
+  open: number,
+  close: number,
+  flags: { earlyClose?: unknown; lateOpen?: unknown } = {},
+): CalendarSession | 'open' | 'close' {
+  const wall = day * DAY_MS;
+  const o = wallInstant(zone, wall, open);
+  if (Number.isNaN(o)) return 'open';
+  const c = wallInstant(zone, wall, close);
+  if (Number.isNaN(c)) return 'close';
+  return finish(formatDay(day), o, c, zone.name, zone.instant(wall, 'forward'), flags);
+}
+
+/** The instant of `minutes` after local midnight `wall` (1440: the next midnight); `NaN` in a gap. */
+function wallInstant(zone: ZoneOffsets, wall: number, minutes: number): number {
+  return minutes === 1440 ? zone.instant(wall + DAY_MS, 'forward') : zone.instant(wall + minutes * 60_000, 'reject');
+}
+
+function finish(
+  date: string,
+  open: number,
+  close: number,
+  timeZone: string,
+  dayStart: number,
+  flags: { earlyClose?: unknown; lateOpen?: unknown },
+): CalendarSession {
+  const session: CalendarSession = { date, open, close, timeZone, dayStart };
+  if (flags.earlyClose === true) session.earlyClose = true;
+  if (flags.lateOpen === true) session.lateOpen = true;
+  return Object.freeze(session);
+}
+
+function xnysSource(hours: XnysHours): Source {
+  const zone = ZoneOffsets.of(NEW_YORK);
+  const regular = hours === 'regular';
+  const open = regular ? 9 * 60 + 30 : 4 * 60;
+  const close = regular ? 16 * 60 : 20 * 60;
+  // NYSE closes at 13:00 on an early-close day; NYSE Arca's late trading session then ends at 17:00.
+  const earlyClose = regular ? 13 * 60 : 17 * 60;
+  // 2002-09-11: all trading began at noon.
+  const lateOpen = 12 * 60;
+  return {
+    name: regular ? 'XNYS' : 'XNYS extended',
+    zone,
+    first: XNYS_FIRST,
+    last: XNYS_LAST,
+    searchFirst: XNYS_FIRST,
+    searchLast: XNYS_LAST,
+    maxGap: Infinity,
+    param: 'date',
+    year(y) {
+      const special = xnysSpecialDays(y);
+      const days: number[] = [];
+      const list: CalendarSession[] = [];
+      for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
+        const dow = weekday(day);
+        if (dow === 0 || dow === 6) continue;
+        const kind = special.get(day)?.kind;
+        if (kind === 'holiday' || kind === 'closure') continue;
+        const s = localSession(
+          zone,
+          day,
+          kind === 'late-open' ? lateOpen : open,
+          kind === 'early-close' ? earlyClose : close,
+          { earlyClose: kind === 'early-close', lateOpen: kind === 'late-open' },
+        );
+        if (typeof s === 'string') throw new Error(`internal: XNYS ${s} time on ${formatDay(day)} does not exist`);
+        days.push(day);
+        list.push(s);
+      }
+      return { days, list };
+    },
+    why(day) {
+      const dow = weekday(day);
+      if (dow === 0 || dow === 6) return dow === 0 ? 'a Sunday' : 'a Saturday';
+      return xnysSpecialDays(yearOf(day)).get(day)?.name;
+    },
+  };
+}
+
+function alwaysOpenSource(): Source {
+  const zone = ZoneOffsets.of('UTC');
+  return {
+    name: '24/7 UTC',
+    zone,
+    first: MIN_DAY,
+    last: MAX_DAY,
+    searchFirst: MIN_DAY,
+    searchLast: MAX_DAY,
+    maxGap: Infinity,
+    param: 'date',
+    year(y) {
+      const days: number[] = [];
+      const list: CalendarSession[] = [];
+      for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
+        const t = day * DAY_MS;
+        days.push(day);
+        list.push(finish(formatDay(day), t, t + DAY_MS, 'UTC', t, {}));
+      }
+      return { days, list };
+    },
+  };
+}
+
+function calendarName(name: unknown): string {
+  if (name === undefined) return 'custom';
+  if (typeof name !== 'string' || name.trim() === '') throw new ConfigError('name', `expected a non-empty string, got ${describe(name)}`);
+  return name;
+}
+
+function listSource(options: CustomListOptions): Source {
+  checkOptions(options, ['name', 'timeZone', 'sessions'], 'Calendar.custom');
+  const name = calendarName(options.name);
+  const entries: unknown = options.sessions;
+  if (!Array.isArray(entries)) throw new ConfigError('sessions', `expected an array of sessions, got ${describe(entries)}`);
+  let timeZone: unknown = options.timeZone;
+  if (timeZone === undefined) {
+    const withZone = entries.find((e: unknown) => typeof e === 'object' && e !== null && (e as { timeZone?: unknown }).timeZone !== undefined);
+    timeZone = (withZone as { timeZone?: unknown } | undefined)?.timeZone;
+    if (timeZone === undefined) throw new ConfigError('timeZone', 'give the calendar a timeZone (no session names one)');
+  }
+  const zone = ZoneOffsets.of(timeZone);
+  const sessions = entries.map((entry: unknown, i: number) => toSession(entry, undefined, zone, 'sessions', `sessions[${i}]`));
+  const days = sessions.map((s) => parseDay(s.date));
+  const order = sessions.map((_, i) => i).sort((a, b) => days[a]! - days[b]!);
+  const byYear = new Map<number, { days: number[]; list: CalendarSession[] }>();
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const s = sessions[i]!;
+    if (k > 0) {
+      const p = order[k - 1]!;
+      const prev = sessions[p]!;
+      if (days[p] === days[i]) throw new ConfigError('sessions', `sessions[${p}] and sessions[${i}] are both on ${s.date}`);
+      if (s.open < prev.close) {
+        throw new ConfigError('sessions', `sessions[${i}] (${s.date}) opens before sessions[${p}] (${prev.date}) closes`);
+      }
+    }
+    const y = yearOf(days[i]!);
+    let year = byYear.get(y);
+    if (year === undefined) byYear.set(y, (year = { days: [], list: [] }));
+    year.days.push(days[i]!);
+    year.list.push(s);
+  }
+  const first = order.length > 0 ? days[order[0]!]! : MAX_DAY;
+  const last = order.length > 0 ? days[order[order.length - 1]!]! : MIN_DAY;
+  return {
+    name,
+    zone,
+    first: MIN_DAY,
+    last: MAX_DAY,
+    searchFirst: first,
+    searchLast: last,
+    maxGap: Infinity,
+    param: 'sessions',
+    year: (y) => byYear.get(y) ?? { days: [], list: [] },
+  };
+}
+
+function functionSource(options: CustomFunctionOptions): Source {
+  checkOptions(options, ['name', 'timeZone', 'session', 'maxGapDays'], 'Calendar.custom');
+  const name = calendarName(options.name);
+  const fn: unknown = options.session;
+  if (typeof fn !== 'function') throw new ConfigError('session', `expected a function (date: string) => hours | Session | null, got ${describe(fn)}`);
+  if (options.timeZone === undefined) throw new ConfigError('timeZone', 'a calendar from a function needs a timeZone');
+  const zone = ZoneOffsets.of(options.timeZone);
+  const maxGap: unknown = options.maxGapDays ?? 366;
+  if (typeof maxGap !== 'number' || !Number.isInteger(maxGap) || maxGap < 1) {
+    throw new ConfigError('maxGapDays', `expected a whole number of days, at least 1, got ${describe(maxGap)}`);
+  }
+  const session = fn as (date: string) => unknown;
+  return {
+    name,
+    zone,
+    first: MIN_DAY,
+    last: MAX_DAY,
+    searchFirst: MIN_DAY,
+    searchLast: MAX_DAY,
+    maxGap,
+    param: 'session',
+    year(y) {
+      const days: number[] = [];
+      const list: CalendarSession[] = [];
+      for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
+        const date = formatDay(day);
+        const result = session(date);
+        if (result === null || result === undefined) continue;
+        days.push(day);
+        list.push(toSession(result, date, zone, 'session', `session('${date}')`));
+      }
+      return { days, list };
+    },
+  };
+}
+
+/**
+ * A custom calendar's session from a list entry or a function's result: local hours, or a full
+ * Session, checked. `date` is the date a function was asked for.
+ */
+function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, param: string, where: string): CalendarSession {
+  if (typeof entry !== 'object' || entry === null) {
+    throw new ConfigError(param, `${where}: expected { date, open, close } or a Session, got ${describe(entry)}`);
+  }
+  const e = entry as Record<string, unknown>;
+  const entryDate = e.date ?? date;
+  if (typeof entryDate !== 'string' || Number.isNaN(parseDay(entryDate))) {
+    throw new ConfigError(param, `${where}: date ${describe(entryDate)} is not a YYYY-MM-DD calendar date`);
+  }
+  if (date !== undefined && entryDate !== date) {
+    throw new ConfigError(param, `${where}: returned a session on ${entryDate}`);
+  }
+  const at = `${where} (${entryDate})`;
+  if (e.timeZone !== undefined && e.timeZone !== zone.name) {
+    throw new ConfigError(param, `${at}: time zone ${describe(e.timeZone)} is not the calendar's, '${zone.name}'`);
+  }
+  for (const flag of ['earlyClose', 'lateOpen'] as const) {
+    if (e[flag] !== undefined && typeof e[flag] !== 'boolean') {
+      throw new ConfigError(param, `${at}: ${flag} must be a boolean, got ${describe(e[flag])}`);
+    }
+  }
+  const day = parseDay(entryDate);
+  if (typeof e.open === 'number' || typeof e.close === 'number' || 'dayStart' in e) {
+    // A full Session.
+    const { open, close, dayStart } = e;
+    for (const [key, value] of [['open', open], ['close', close], ['dayStart', dayStart]] as const) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new ConfigError(param, `${at}: ${key} must be finite epoch milliseconds, got ${describe(value)}`);
+      }
+    }
+    if (e.timeZone === undefined) throw new ConfigError(param, `${at}: a Session needs its timeZone`);
+    if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${close} is not after open ${open}`);
+    const midnight = zone.instant(day * DAY_MS, 'forward');
+    if (dayStart !== midnight) {
+      throw new ConfigError(param, `${at}: dayStart ${dayStart} is not midnight of ${entryDate} in ${zone.name} (${midnight})`);
+    }
+    return finish(entryDate, open as number, close as number, zone.name, midnight, e);
+  }
+  const open = parseTimeOfDay(e.open);
+  const close = parseTimeOfDay(e.close);
+  if (Number.isNaN(open)) throw new ConfigError(param, `${at}: open ${describe(e.open)} is not an HH:MM time of day`);
+  if (Number.isNaN(close)) throw new ConfigError(param, `${at}: close ${describe(e.close)} is not an HH:MM time of day`);
+  if (open === 1440) throw new ConfigError(param, `${at}: open 24:00 is the end of the day`);
+  const session = localSession(zone, day, open, close, e);
+  if (typeof session === 'string') {
+    throw new ConfigError(param, `${at}: ${session} ${e[session] as string} does not exist in ${zone.name} (a daylight-saving gap)`);
+  }
+  if (session.close <= session.open) throw new ConfigError(param, `${at}: close ${e.close as string} is not after open ${e.open as string}`);
+  return session;
+}
