@@ -7,6 +7,7 @@
 pub mod bar;
 pub mod columns;
 pub mod error;
+pub mod indicators;
 pub mod interval;
 pub mod session;
 pub mod store;
@@ -16,6 +17,7 @@ mod aggregate;
 pub use bar::Bar;
 pub use columns::{ColumnBlock, Columns, COLUMN_COUNT};
 pub use error::{Error, RejectReason, Rejection, Result};
+pub use indicators::{batch, BarSlices, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec};
 pub use interval::Interval;
 pub use session::Session;
 pub use store::{
