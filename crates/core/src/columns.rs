@@ -1,5 +1,5 @@
-//! Column storage that zero-copy views can point into: six `f64` columns in one allocation that
-//! never moves while anything holds it.
+//! Column storage that zero-copy views can point into: the six bar columns, then one column per
+//! indicator output, in one allocation that never moves while anything holds it.
 //!
 //! A [`Columns`] appends into its current [`ColumnBlock`]. When the block is full it copies the bars
 //! into a larger new block and leaves the old one to whoever still holds it (an `Arc`), so memory
@@ -11,13 +11,15 @@ use std::alloc::{self, Layout};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-/// Columns in a block, in this order: time, open, high, low, close, volume.
+/// Bar columns at the start of a block, in this order: time, open, high, low, close, volume.
+/// Indicator outputs, if any, follow them.
 pub const COLUMN_COUNT: usize = 6;
 
-/// One allocation of `COLUMN_COUNT * capacity` `f64`s: column `c` starts at `c * capacity`.
+/// One allocation of `width * capacity` `f64`s: column `c` starts at `c * capacity`.
 pub struct ColumnBlock {
     ptr: NonNull<f64>,
     capacity: usize,
+    width: usize,
 }
 
 // The block is plain memory; writes happen only through `Columns`, which owns the only writer, and
@@ -33,33 +35,43 @@ unsafe impl Sync for ColumnBlock {}
 const HUGE_PAGE: usize = 2 << 20;
 
 impl ColumnBlock {
-    fn new(capacity: usize) -> ColumnBlock {
-        assert!(capacity > 0);
-        let size = Self::size(capacity);
+    fn new(capacity: usize, width: usize) -> ColumnBlock {
+        assert!(capacity > 0 && width >= COLUMN_COUNT);
+        let size = Self::size(capacity, width);
         #[cfg(target_os = "linux")]
         if size >= HUGE_PAGE {
             return ColumnBlock {
                 ptr: map_huge(size)
-                    .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity))),
+                    .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity, width))),
                 capacity,
+                width,
             };
         }
-        let layout = Self::layout(capacity);
+        let layout = Self::layout(capacity, width);
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc::alloc(layout) } as *mut f64;
         let ptr = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
-        ColumnBlock { ptr, capacity }
+        ColumnBlock {
+            ptr,
+            capacity,
+            width,
+        }
     }
 
-    fn size(capacity: usize) -> usize {
-        COLUMN_COUNT
+    fn size(capacity: usize, width: usize) -> usize {
+        width
             .checked_mul(capacity)
             .and_then(|n| n.checked_mul(std::mem::size_of::<f64>()))
             .expect("column block too large")
     }
 
-    fn layout(capacity: usize) -> Layout {
-        Layout::array::<f64>(COLUMN_COUNT * capacity).expect("column block too large")
+    fn layout(capacity: usize, width: usize) -> Layout {
+        Layout::array::<f64>(width * capacity).expect("column block too large")
+    }
+
+    /// Columns in the block: the six bar columns and the indicator outputs.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// Bars the block has room for.
@@ -74,7 +86,7 @@ impl ColumnBlock {
 
     /// The allocation's size in bytes.
     pub fn byte_len(&self) -> usize {
-        Self::size(self.capacity)
+        Self::size(self.capacity, self.width)
     }
 }
 
@@ -115,13 +127,19 @@ fn map_huge(size: usize) -> Option<NonNull<f64>> {
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
-        if Self::size(self.capacity) >= HUGE_PAGE {
+        let size = Self::size(self.capacity, self.width);
+        if size >= HUGE_PAGE {
             // SAFETY: mapped by map_huge with this size.
-            unsafe { libc::munmap(self.ptr.as_ptr().cast(), Self::size(self.capacity)) };
+            unsafe { libc::munmap(self.ptr.as_ptr().cast(), size) };
             return;
         }
         // SAFETY: allocated in `new` with this layout.
-        unsafe { alloc::dealloc(self.ptr.as_ptr() as *mut u8, Self::layout(self.capacity)) }
+        unsafe {
+            alloc::dealloc(
+                self.ptr.as_ptr() as *mut u8,
+                Self::layout(self.capacity, self.width),
+            )
+        }
     }
 }
 
@@ -137,6 +155,8 @@ pub struct Columns {
     start: usize,
     len: usize,
     generation: u32,
+    /// Columns a block has: [`COLUMN_COUNT`] and the indicator outputs.
+    width: usize,
 }
 
 // `ptr` points into `block`, which is `Send + Sync`.
@@ -150,8 +170,14 @@ impl Default for Columns {
 }
 
 impl Columns {
-    /// An empty series; nothing is allocated until [`Columns::reserve`] or the first push.
+    /// An empty series of bars alone; nothing is allocated until [`Columns::reserve`] or the
+    /// first push.
     pub fn new() -> Columns {
+        Self::with_outputs(0)
+    }
+
+    /// An empty series of bars with `outputs` more columns for indicator values.
+    pub fn with_outputs(outputs: usize) -> Columns {
         Columns {
             block: None,
             ptr: std::ptr::null_mut(),
@@ -159,7 +185,13 @@ impl Columns {
             start: 0,
             len: 0,
             generation: 0,
+            width: COLUMN_COUNT + outputs,
         }
+    }
+
+    /// Columns of indicator values beside the bar columns.
+    pub fn outputs(&self) -> usize {
+        self.width - COLUMN_COUNT
     }
 
     /// Stored bars.
@@ -228,9 +260,9 @@ impl Columns {
     }
 
     fn move_to(&mut self, new_cap: usize) {
-        let block = ColumnBlock::new(new_cap);
+        let block = ColumnBlock::new(new_cap, self.width);
         if let Some(old) = &self.block {
-            for c in 0..COLUMN_COUNT {
+            for c in 0..self.width {
                 // SAFETY: both ranges are inside their blocks and the blocks are distinct.
                 unsafe {
                     std::ptr::copy_nonoverlapping(
@@ -267,6 +299,22 @@ impl Columns {
         self.len += 1;
     }
 
+    /// Appends one bar and its indicator values (`values.len()` must be [`Columns::outputs`]).
+    #[inline]
+    pub fn push_with(&mut self, bar: &Bar, values: &[f64]) {
+        assert_eq!(values.len(), self.width - COLUMN_COUNT);
+        if self.start + self.len == self.cap {
+            self.reserve(1);
+        }
+        let (p, cap, i) = (self.ptr, self.cap, self.start + self.len);
+        for (k, v) in values.iter().enumerate() {
+            // SAFETY: i < cap, column COLUMN_COUNT + k < width, and index i lies past every bar
+            // handed out so far.
+            unsafe { p.add((COLUMN_COUNT + k) * cap + i).write(*v) };
+        }
+        self.push(bar);
+    }
+
     /// Appends a batch given as six equally long columns.
     pub fn extend(&mut self, cols: [&[f64]; COLUMN_COUNT]) {
         let n = cols[0].len();
@@ -285,9 +333,9 @@ impl Columns {
         self.len += n;
     }
 
-    /// Column `c` (0 = time ... 5 = volume) over the stored bars.
+    /// Column `c` (0 = time ... 5 = volume, then the indicator outputs) over the stored bars.
     pub fn column(&self, c: usize) -> &[f64] {
-        assert!(c < COLUMN_COUNT);
+        assert!(c < self.width);
         if self.len == 0 {
             return &[];
         }

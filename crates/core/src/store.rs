@@ -27,6 +27,7 @@ use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
 use crate::columns::Columns;
 use crate::error::{Error, RejectReason, Rejection, Result};
+use crate::indicators::{Indicator, IndicatorSpec};
 use crate::interval::Interval;
 use crate::session::Session;
 use std::collections::{HashMap, VecDeque};
@@ -85,6 +86,10 @@ pub struct StoreConfig {
     pub capacity_hint: Option<usize>,
     /// Keep only the bars of the last N sessions, applied at each session end; by default all.
     pub retain_sessions: Option<usize>,
+    /// Indicators per series: `indicators[s]` for series `s` (0 = the base interval, then the
+    /// derived ones in order). Shorter than the series count means none for the rest. Each is
+    /// computed on every symbol's closed bars of its series, in the same call that closes them.
+    pub indicators: Vec<Vec<IndicatorSpec>>,
 }
 
 impl StoreConfig {
@@ -97,7 +102,16 @@ impl StoreConfig {
             empty_buckets: EmptyBuckets::Skip,
             capacity_hint: None,
             retain_sessions: None,
+            indicators: Vec::new(),
         }
+    }
+
+    /// The output names of series `s`'s indicators, in column order (see
+    /// [`IndicatorSpec::output_names`]).
+    pub fn output_names(&self, s: usize) -> Vec<String> {
+        self.indicators.get(s).map_or_else(Vec::new, |specs| {
+            specs.iter().flat_map(IndicatorSpec::output_names).collect()
+        })
     }
 
     fn validate(&self) -> Result<i64> {
@@ -147,6 +161,27 @@ impl StoreConfig {
         if self.retain_sessions == Some(0) {
             return Err(Error::config("retainSessions", "must be at least 1"));
         }
+        if self.indicators.len() > 1 + self.intervals.len() {
+            return Err(Error::config(
+                "indicators",
+                format!(
+                    "given for {} series; the store has {}",
+                    self.indicators.len(),
+                    1 + self.intervals.len()
+                ),
+            ));
+        }
+        for s in 0..self.indicators.len() {
+            let names = self.output_names(s);
+            for (i, name) in names.iter().enumerate() {
+                if names[..i].contains(name) {
+                    return Err(Error::config(
+                        "indicators",
+                        format!("{name} is listed twice for one interval"),
+                    ));
+                }
+            }
+        }
         Ok(base)
     }
 }
@@ -164,7 +199,7 @@ pub struct BatchOutcome {
 
 struct SymbolState {
     name: String,
-    base: Columns,
+    base: Series,
     /// Derived interval `i` is series `i + 1`.
     derived: Vec<Derived>,
     last_time: Option<i64>,
@@ -174,33 +209,83 @@ struct SymbolState {
     rejections: [u64; RejectReason::COUNT],
 }
 
-#[derive(Default)]
 struct Derived {
     aggregator: Aggregator,
-    columns: Columns,
+    series: Series,
 }
 
-impl Sink for Columns {
+/// A series' closed bars and the indicators computed on them, stored side by side in one block.
+struct Series {
+    columns: Columns,
+    indicators: Vec<Box<dyn Indicator>>,
+    /// The outputs of one bar, every indicator's in turn; sized once so a bar allocates nothing.
+    values: Vec<f64>,
+}
+
+impl Series {
+    fn new(specs: &[IndicatorSpec]) -> Series {
+        let indicators: Vec<Box<dyn Indicator>> = specs.iter().map(IndicatorSpec::build).collect();
+        let outputs = indicators.iter().map(|i| i.output_count()).sum();
+        Series {
+            columns: Columns::with_outputs(outputs),
+            indicators,
+            values: vec![f64::NAN; outputs],
+        }
+    }
+
+    /// Stores a closed bar with its indicator values.
+    #[inline]
+    fn close(&mut self, bar: &Bar) {
+        if self.indicators.is_empty() {
+            self.columns.push(bar);
+            return;
+        }
+        let mut at = 0;
+        for ind in &mut self.indicators {
+            let n = ind.output_count();
+            ind.update(bar, &mut self.values[at..at + n]);
+            at += n;
+        }
+        self.columns.push_with(bar, &self.values);
+    }
+
+    /// What the indicators would give if `bar` closed now; nothing changes.
+    fn peek(&self, bar: &Bar, out: &mut [f64]) {
+        let mut at = 0;
+        for ind in &self.indicators {
+            let n = ind.output_count();
+            ind.peek(bar, &mut out[at..at + n]);
+            at += n;
+        }
+    }
+
+    fn session_start(&mut self) {
+        self.indicators.iter_mut().for_each(|i| i.session_start());
+    }
+}
+
+impl Sink for Series {
     #[inline]
     fn closed(&mut self, bar: &Bar) {
-        self.push(bar);
+        self.close(bar);
     }
 }
 
 impl SymbolState {
     fn series(&self, s: usize) -> Option<&Columns> {
         match s {
-            0 => Some(&self.base),
-            _ => self.derived.get(s - 1).map(|d| &d.columns),
+            0 => Some(&self.base.columns),
+            _ => self.derived.get(s - 1).map(|d| &d.series.columns),
         }
     }
 
     fn all_series(&self) -> impl Iterator<Item = &Columns> {
-        std::iter::once(&self.base).chain(self.derived.iter().map(|d| &d.columns))
+        std::iter::once(&self.base.columns).chain(self.derived.iter().map(|d| &d.series.columns))
     }
 
     fn all_series_mut(&mut self) -> impl Iterator<Item = &mut Columns> {
-        std::iter::once(&mut self.base).chain(self.derived.iter_mut().map(|d| &mut d.columns))
+        std::iter::once(&mut self.base.columns)
+            .chain(self.derived.iter_mut().map(|d| &mut d.series.columns))
     }
 }
 
@@ -259,12 +344,18 @@ impl SessionStore {
             return id;
         }
         let id = self.symbols.len() as SymbolId;
+        let specs = |s: usize| self.config.indicators.get(s).map_or(&[][..], Vec::as_slice);
+        let base = Series::new(specs(0));
+        let derived = (0..self.config.intervals.len())
+            .map(|i| Derived {
+                aggregator: Aggregator::default(),
+                series: Series::new(specs(i + 1)),
+            })
+            .collect();
         self.symbols.push(SymbolState {
             name: symbol.to_owned(),
-            base: Columns::new(),
-            derived: (0..self.config.intervals.len())
-                .map(|_| Derived::default())
-                .collect(),
+            base,
+            derived,
             last_time: None,
             bars_this_session: 0,
             session_ends: VecDeque::new(),
@@ -272,6 +363,11 @@ impl SessionStore {
         });
         self.ids.insert(symbol.to_owned(), id);
         id
+    }
+
+    /// Symbols interned so far; ids are `0..symbol_count()`.
+    pub fn symbol_count(&self) -> usize {
+        self.symbols.len()
     }
 
     /// The id of `symbol` if it was ever used.
@@ -341,9 +437,11 @@ impl SessionStore {
             .collect();
         for s in &mut self.symbols {
             s.bars_this_session = 0;
-            s.derived
-                .iter_mut()
-                .for_each(|d| d.aggregator.reset_session());
+            s.base.session_start();
+            for d in &mut s.derived {
+                d.aggregator.reset_session();
+                d.series.session_start();
+            }
         }
         self.active = Some(Active {
             session,
@@ -471,9 +569,9 @@ impl SessionStore {
         let slots = ((a.session.close - a.session.open + base_ms - 1) / base_ms) as usize;
         // A very long session (a year of seconds, say) grows as it fills instead.
         let hint = hint.unwrap_or(usize::MAX).min(MAX_SESSION_RESERVE);
-        s.base.reserve(slots.min(hint));
+        s.base.columns.reserve(slots.min(hint));
         for (g, d) in a.grids.iter().zip(&mut s.derived) {
-            d.columns.reserve(g.buckets_in_session().min(hint));
+            d.series.columns.reserve(g.buckets_in_session().min(hint));
         }
     }
 
@@ -488,10 +586,10 @@ impl SessionStore {
         }
         s.bars_this_session += 1;
         s.last_time = Some(t);
-        s.base.push(bar);
+        s.base.close(bar);
         let mut mask: ClosedMask = 1;
         for (i, (d, grid)) in s.derived.iter_mut().zip(&a.grids).enumerate() {
-            if d.aggregator.update(grid, t, bar, flat, &mut d.columns) {
+            if d.aggregator.update(grid, t, bar, flat, &mut d.series) {
                 mask |= 2 << i;
             }
         }
@@ -519,9 +617,16 @@ impl SessionStore {
         for from in (0..n).step_by(CHUNK) {
             let to = (from + CHUNK).min(n);
             let chunk = cols.map(|c| &c[from..to]);
-            s.base.extend(chunk);
+            if s.base.indicators.is_empty() {
+                s.base.columns.extend(chunk);
+            } else {
+                for i in 0..chunk[0].len() {
+                    let [t, o, h, l, c, v] = chunk.map(|col| col[i]);
+                    s.base.close(&Bar::new(t, o, h, l, c, v));
+                }
+            }
             for (i, (d, grid)) in s.derived.iter_mut().zip(&a.grids).enumerate() {
-                if d.aggregator.update_many(grid, chunk, flat, &mut d.columns) {
+                if d.aggregator.update_many(grid, chunk, flat, &mut d.series) {
                     mask |= 2 << i;
                 }
             }
@@ -655,7 +760,7 @@ impl SessionStore {
         for (id, s) in self.symbols.iter_mut().enumerate() {
             let mut mask = 0;
             for (i, (d, grid)) in s.derived.iter_mut().zip(&a.grids).enumerate() {
-                if d.aggregator.advance(grid, t, flat, &mut d.columns) {
+                if d.aggregator.advance(grid, t, flat, &mut d.series) {
                     mask |= 2 << i;
                 }
             }
@@ -735,6 +840,33 @@ impl SessionStore {
             .aggregator
             .forming
             .map(|f| f.bar))
+    }
+
+    /// What the indicators of `series` for symbol `id` would be if its forming bar closed now,
+    /// written to `out` (one value an output, in column order); nothing changes. Returns `false`,
+    /// writing nothing, when there is no forming bar (always for the base series).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id or series; [`Error::Input`] when `out` is not as long
+    /// as the series has outputs.
+    pub fn peek(&self, id: SymbolId, series: usize, out: &mut [f64]) -> Result<bool> {
+        let outputs = self.series(id, series)?.outputs();
+        if out.len() != outputs {
+            return Err(Error::Input {
+                message: format!("peek needs room for {outputs} values, got {}", out.len()),
+            });
+        }
+        if series == 0 {
+            return Ok(false);
+        }
+        let d = &self.symbols[id as usize].derived[series - 1];
+        match &d.aggregator.forming {
+            Some(f) => {
+                d.series.peek(&f.bar, out);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Rejections of symbol `id`, indexed by [`RejectReason`] as `usize`.

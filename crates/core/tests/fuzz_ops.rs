@@ -153,6 +153,7 @@ impl ConfigSpec {
                 EmptyBuckets::Skip
             },
             capacity_hint: self.hint,
+            indicators: Vec::new(),
             retain_sessions: self.retain,
         }
     }
