@@ -9,11 +9,38 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** One indicator on its own, fed bar by bar. */
+export declare class NativeIndicator {
+  constructor(config: NativeIndicatorConfig)
+  /** Commits a bar; returns the outputs (NaN during warm-up). */
+  update(high: number, low: number, close: number, volume: number): Array<number>
+  /** The outputs `update` would return for this bar; commits nothing. */
+  peek(high: number, low: number, close: number, volume: number): Array<number>
+  /** Back to the state of a new instance. */
+  reset(): void
+  /** A new session opens (VWAP restarts; the others go on). */
+  sessionStart(): void
+  /** Whether the outputs are values yet. */
+  get initialized(): boolean
+  /** Bars consumed before the first value (TA-Lib's lookback). */
+  get lookback(): number
+}
+
 /** The native session store. */
 export declare class NativeSessionStore {
   constructor(options: NativeStoreConfig)
   /** Interval names of every series, base first, in canonical form. */
   seriesNames(): Array<string>
+  /**
+   * Indicator output names of every series, base first: the columns that follow the six bar
+   * columns in its blocks, in order.
+   */
+  seriesOutputs(): Array<Array<string>>
+  /**
+   * What the indicators of a series would be if its forming bar closed now, in output order,
+   * or `null` when no bar is forming. Commits nothing.
+   */
+  peek(id: number, series: number): Array<number> | null
   /** Rejection reason codes, in the order `rejections` counts them. */
   rejectCodes(): Array<string>
   intern(symbol: string): number
@@ -26,8 +53,9 @@ export declare class NativeSessionStore {
   /** Ends the session. Returns `[symbol id, mask, ...]` for what closed. */
   endSession(): Array<number>
   /**
-   * An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`
-   * `f64`s each (time, open, high, low, close, volume), the stored bars from the start index
+   * An external ArrayBuffer over the series' current block: six columns (time, open, high, low,
+   * close, volume) and then one a `seriesOutputs` name, `byteLength / (8 * columns)` `f64`s
+   * each, the stored bars from the start index
    * that `seriesState` gives. `null` before the first bar. The caller
    * must make one per generation and reuse it: V8 aborts on two external buffers over one block.
    */
@@ -47,6 +75,41 @@ export declare class NativeSessionStore {
  */
 export declare function callingSlot(): ArrayBuffer
 
+/**
+ * Runs an indicator over whole columns, read without copying, and returns one new column per
+ * output. `high`, `low` and `volume` are needed by the kinds that read them; `sessionStarts`
+ * lists the indices of bars that open a session (VWAP restarts there).
+ */
+export declare function indicatorBatch(config: NativeIndicatorConfig, close: Float64Array, high?: Float64Array | undefined | null, low?: Float64Array | undefined | null, volume?: Float64Array | undefined | null, sessionStarts?: Array<number> | undefined | null): Array<Float64Array>
+
+/** Validates `config` and describes the indicator it makes. */
+export declare function indicatorInfo(config: NativeIndicatorConfig): NativeIndicatorInfo
+
+/**
+ * An indicator as the TypeScript layer describes it: a kind and its named parameters (absent
+ * for the kind's default).
+ */
+export interface NativeIndicatorConfig {
+  kind: string
+  period?: number
+  fast?: number
+  slow?: number
+  signal?: number
+  kPeriod?: number
+  kSlow?: number
+  dPeriod?: number
+  devUp?: number
+  devDown?: number
+  dev?: number
+}
+
+/** What a spec is called and what it gives. */
+export interface NativeIndicatorInfo {
+  id: string
+  outputs: Array<string>
+  lookback: number
+}
+
 /** Rejected bars of a batch, as parallel arrays. */
 export interface NativeRejections {
   index: Array<number>
@@ -64,6 +127,8 @@ export interface NativeStoreConfig {
   emptyBuckets: string
   capacityHint?: number
   retainSessions?: number
+  /** Indicators per series, base first; see `seriesOutputs` for the columns they make. */
+  indicators?: Array<Array<NativeIndicatorConfig>>
 }
 
 /**
@@ -79,12 +144,15 @@ export interface NativeStoreConfig {
  * - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
  *   columns (read without copying) to the store and symbol named by the slot, skipping invalid
  *   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
- *   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`).
+ *   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
+ * - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
+ *   symbol for a time slice in one call, writing each bar's closed mask (or `-(1 + reason)` when
+ *   rejected) into `results`.
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
 
 /**
  * Takes the rejections that the last `appendManySlot` call on this thread reported in slot

@@ -773,9 +773,12 @@ if (
   }
 }
 
-const { NativeSessionStore, callingSlot, slotFunctions, takeRejections } = nativeBinding
+const { NativeIndicator, NativeSessionStore, callingSlot, indicatorBatch, indicatorInfo, slotFunctions, takeRejections } = nativeBinding
+export { NativeIndicator }
 export { NativeSessionStore }
 export { callingSlot }
+export { indicatorBatch }
+export { indicatorInfo }
 export { slotFunctions }
 export { takeRejections }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -90,6 +90,29 @@ export class InputError extends BarstreamError {
   }
 }
 
+/**
+ * Clock-driven mode: a time slice came due while a subscriber was still busy with an earlier one.
+ * Raised by default; with `overrun: 'queue'` the coordinator waits instead and records the lag.
+ */
+export class OverrunError extends BarstreamError {
+  declare readonly code: 'overrun';
+  /** The subscriber that was still busy. */
+  readonly subscriber: string;
+  /** The time (epoch ms) of the slice that came due. */
+  readonly sliceTime: number;
+  /** How far behind the clock the run was when the slice came due, in milliseconds. */
+  readonly lagMs: number;
+  constructor(subscriber: string, sliceTime: number, lagMs: number) {
+    super(
+      'overrun',
+      `subscriber '${subscriber}' was still busy when the slice at ${new Date(sliceTime).toISOString()} came due (lag ${lagMs.toFixed(1)} ms); use overrun: 'queue' to wait instead`,
+    );
+    this.subscriber = subscriber;
+    this.sliceTime = sliceTime;
+    this.lagMs = lagMs;
+  }
+}
+
 /** Context that the native layer does not know, added to the error it raised. */
 export interface ErrorContext {
   symbol?: string;
@@ -123,7 +146,8 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
       return new SessionError(code as SessionErrorCode, where + message);
     }
     case 'config':
-      return new ConfigError(detail, message.replace(/^invalid \w+: /, ''));
+      // The core names parameters in Rust's snake_case; the API spells them in camelCase.
+      return new ConfigError(detail.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), message.replace(/^invalid \w+: /, ''));
     default:
       return new InputError(message);
   }

@@ -5,8 +5,8 @@
  */
 import { callingSlot, slotFunctions } from '../index.js';
 
-export { NativeSessionStore, takeRejections } from '../index.js';
-export type { NativeStoreConfig } from '../index.js';
+export { NativeIndicator, NativeSessionStore, indicatorBatch, indicatorInfo, takeRejections } from '../index.js';
+export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
 
 /** Slot entries (see `crates/node/src/store.rs`). */
 export const SLOT_HANDLE = 6;
@@ -21,4 +21,4 @@ export const SLOT_SKIP_INVALID = 9;
 export const SLOT: Float64Array = new Float64Array(callingSlot());
 
 /** The calls that read their arguments from {@link SLOT} and write their results into it. */
-export const { appendSlot, seriesState, formingSlot, appendManySlot } = slotFunctions();
+export const { appendSlot, seriesState, formingSlot, appendManySlot, appendSliceSlot } = slotFunctions();

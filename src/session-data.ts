@@ -12,12 +12,15 @@ import {
   SLOT_SKIP_INVALID,
   SLOT_SYMBOL,
   appendManySlot,
+  appendSliceSlot,
   appendSlot,
   formingSlot,
   seriesState,
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
+import { nativeConfig } from './indicators.js';
+import type { IndicatorConfig } from './indicators.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -37,6 +40,12 @@ export interface SessionDataOptions {
   capacityHint?: number;
   /** Keep only the bars of the last N sessions, dropped at each `endSession()`. Default: keep all. */
   retainSessions?: number;
+  /**
+   * Indicators per interval (the base interval included), computed for every symbol on each closed
+   * bar of that interval, in the same native call that closes it. Read them with
+   * {@link SessionData.indicator} by output name (`rsi14`, `macd.signal`, `bbands20.upper`, ...).
+   */
+  indicators?: Readonly<Record<string, readonly IndicatorConfig[]>>;
 }
 
 /** Options of {@link SessionData.appendMany}. */
@@ -65,6 +74,29 @@ export interface AppendManyResult {
   rejected: BatchRejection[];
   /** Intervals that closed at least one bar, base first. */
   closed: readonly string[];
+}
+
+/** Columns of a time slice for {@link SessionData.appendSlice}: entry `i` is the bar of `symbols[i]`. */
+export interface SliceColumns {
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+}
+
+/**
+ * What {@link SessionData.appendSlice} did, bar by bar. The object and its arrays belong to the
+ * store and are rewritten by its next `appendSlice` call: read them before that.
+ */
+export interface SliceOutcome {
+  /** Bars in the slice. */
+  readonly count: number;
+  /** For bar `i`: the intervals it closed, base first (as `append` returns them), or `null` when rejected. */
+  readonly closed: readonly (readonly string[] | null)[];
+  /** For bar `i`: why it was rejected, or `null` when it was stored. */
+  readonly rejected: readonly (RejectCode | null)[];
 }
 
 /** Memory use of a store. */
@@ -137,6 +169,16 @@ interface CachedBlock {
   capacity: number;
 }
 
+/** Where a series' bars are in its current block. */
+interface Placement {
+  buffer: ArrayBuffer;
+  /** Byte offset of the first stored bar in column 0. */
+  at: number;
+  /** Bytes from one column to the next. */
+  stride: number;
+  length: number;
+}
+
 /**
  * Bars of many symbols in one session at a time: base bars appended as they come, derived
  * intervals aggregated and closed by the native core, closed bars read as zero-copy views.
@@ -158,7 +200,14 @@ export class SessionData {
   readonly #seriesIndex = new Map<string, number>();
   readonly #maskNames: (readonly string[] | undefined)[] = [];
   readonly #blocks: (CachedBlock | undefined)[] = [];
+  /** Per series: indicator output name -> column in the block. */
+  readonly #outputs: ReadonlyMap<string, number>[];
+  /** Per series: columns in a block. */
+  readonly #widths: readonly number[];
   #session: Session | null = null;
+  #sliceIds = new Float64Array(64);
+  #sliceResults = new Float64Array(64);
+  readonly #sliceOutcome: { count: number; closed: (readonly string[] | null)[]; rejected: (RejectCode | null)[] } = { count: 0, closed: [], rejected: [] };
   /** The symbol of the last append and its id: a stream of one symbol skips the map look-up. */
   #lastSymbol = '';
   #lastId = -1;
@@ -176,6 +225,14 @@ export class SessionData {
         throw new ConfigError(param, `${value} is not a whole number of at least 1`);
       }
     }
+    const given = [options.baseInterval ?? '1m', ...(options.intervals ?? [])];
+    const indicators: ReturnType<typeof nativeConfig>[][] = given.map(() => []);
+    for (const [interval, list] of Object.entries(options.indicators ?? {})) {
+      const s = given.indexOf(interval);
+      if (s < 0) throw new ConfigError('indicators', `'${interval}' is not one of the intervals (${given.join(', ')})`);
+      if (!Array.isArray(list)) throw new ConfigError('indicators', `indicators of '${interval}' must be an array`);
+      indicators[s] = list.map(nativeConfig);
+    }
     try {
       this.#native = new NativeSessionStore({
         baseInterval: options.baseInterval ?? '1m',
@@ -184,16 +241,19 @@ export class SessionData {
         emptyBuckets,
         capacityHint: options.capacityHint,
         retainSessions: options.retainSessions,
+        indicators,
       });
     } catch (e) {
       throw fromNative(e);
     }
     this.#series = Object.freeze(this.#native.seriesNames());
-    const given = [options.baseInterval ?? '1m', ...(options.intervals ?? [])];
     this.#series.forEach((name, i) => {
       this.#seriesIndex.set(name, i);
       this.#seriesIndex.set(given[i] as string, i);
     });
+    const outputs = this.#native.seriesOutputs();
+    this.#outputs = outputs.map((names) => new Map(names.map((n, j) => [n, COLUMNS.length + j])));
+    this.#widths = outputs.map((names) => COLUMNS.length + names.length);
     this.#handle = this.#native.handle;
   }
 
@@ -257,6 +317,83 @@ export class SessionData {
     }
     const mask = slot[0] as number;
     return this.#maskNames[mask] ?? this.#namesOf(mask);
+  }
+
+  /**
+   * {@link SessionData.append} with the bar's fields as arguments: the same validation, storage and
+   * result, without a bar object. The hot path of the session coordinator over columnar sources.
+   *
+   * @returns the intervals that closed a bar, base first (the array is shared and frozen).
+   * @throws {BarValidationError} / {@link SessionError} exactly as {@link SessionData.append}.
+   */
+  appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): readonly string[] {
+    let id = this.#lastId;
+    if (symbol !== this.#lastSymbol) {
+      id = this.#ids.get(symbol) ?? this.#intern(symbol);
+      this.#lastSymbol = symbol;
+      this.#lastId = id;
+    }
+    const slot = SLOT;
+    slot[0] = time;
+    slot[1] = open;
+    slot[2] = high;
+    slot[3] = low;
+    slot[4] = close;
+    slot[5] = volume;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
+    try {
+      appendSlot();
+    } catch (e) {
+      throw fromNative(e, { symbol, bar: { time, open, high, low, close, volume } });
+    }
+    const mask = slot[0] as number;
+    return this.#maskNames[mask] ?? this.#namesOf(mask);
+  }
+
+  /**
+   * Appends a time slice, one base bar for each of `count` symbols (entry `i` of each column is the
+   * bar of `symbols[i]`), in one native call. Each bar is validated, stored and aggregated exactly as
+   * by {@link SessionData.append}; a rejected bar is counted and reported in the outcome instead of
+   * thrown, and the others are stored. The session coordinator feeds its slices this way.
+   *
+   * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}).
+   * @throws {InputError} for a bad symbol or columns shorter than `count`; nothing is appended then.
+   */
+  appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
+    if (this.#sliceIds.length < count) {
+      const size = Math.max(count, this.#sliceIds.length * 2);
+      this.#sliceIds = new Float64Array(size);
+      this.#sliceResults = new Float64Array(size);
+    }
+    const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
+    for (let i = 0; i < count; i++) {
+      const symbol = symbols[i] as string;
+      ids[i] = this.#ids.get(symbol) ?? this.#intern(symbol);
+    }
+    const results = this.#sliceResults;
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    try {
+      appendSliceSlot(ids, columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume, results);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    const out = this.#sliceOutcome;
+    out.count = count;
+    out.closed.length = count;
+    out.rejected.length = count;
+    for (let i = 0; i < count; i++) {
+      const r = results[i] as number;
+      if (r >= 0) {
+        out.closed[i] = this.#maskNames[r] ?? this.#namesOf(r);
+        out.rejected[i] = null;
+      } else {
+        out.closed[i] = null;
+        out.rejected[i] = REJECT_CODES[-r - 1] as RejectCode;
+      }
+    }
+    return out;
   }
 
   /**
@@ -334,27 +471,91 @@ export class SessionData {
    * @throws {ConfigError} for an interval the store does not have.
    */
   bars(symbol: string, interval: string): BarsView {
+    const p = this.#placement(symbol, this.#seriesOf(interval));
+    return p === null ? EMPTY_VIEW : new ColumnViews(p.buffer, p.at, p.stride, p.length);
+  }
+
+  /**
+   * A zero-copy column of one indicator output of `symbol` at `interval`, aligned one to one with
+   * {@link SessionData.bars} (`NaN` during warm-up), under the same view contract.
+   * @throws {ConfigError} for an interval the store does not have, or an output name that is not
+   * configured for it (the message lists the names that are).
+   */
+  indicator(symbol: string, interval: string, name: string): Float64Array {
+    const s = this.#seriesOf(interval);
+    const column = (this.#outputs[s] as ReadonlyMap<string, number>).get(name);
+    if (column === undefined) {
+      const names = [...(this.#outputs[s] as ReadonlyMap<string, number>).keys()];
+      throw new ConfigError('indicator', `'${name}' is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
+    }
+    const p = this.#placement(symbol, s);
+    return p === null ? EMPTY : new Float64Array(p.buffer, p.at + column * p.stride, p.length);
+  }
+
+  /** The indicator output names of `interval`, in configuration order. */
+  indicatorNames(interval: string): readonly string[] {
+    return [...(this.#outputs[this.#seriesOf(interval)] as ReadonlyMap<string, number>).keys()];
+  }
+
+  /**
+   * What every indicator of `interval` would be for `symbol` if its forming bar closed now, by
+   * output name; nothing is committed. `null` when no bar is forming (always for the base interval).
+   * @throws {ConfigError} for an interval the store does not have.
+   */
+  peek(symbol: string, interval: string): Record<string, number> | null {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
-    if (id === undefined) return EMPTY_VIEW;
+    if (id === undefined) return null;
+    let values: number[] | null;
+    try {
+      values = this.#native.peek(id, s);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    if (values === null) return null;
+    const out: Record<string, number> = {};
+    for (const [name, column] of this.#outputs[s] as ReadonlyMap<string, number>) out[name] = values[column - COLUMNS.length] as number;
+    return out;
+  }
+
+  #placement(symbol: string, s: number): Placement | null {
+    const id = this.#ids.get(symbol);
+    if (id === undefined) return null;
     const slot = SLOT;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
     slot[SLOT_SERIES] = s;
     seriesState();
     const length = slot[0] as number;
-    if (length === 0) return EMPTY_VIEW;
+    if (length === 0) return null;
     const generation = slot[1] as number;
     const at = (slot[2] as number) * 8;
     const key = id * MAX_SERIES + s;
     let block = this.#blocks[key];
     if (block === undefined || block.generation !== generation) {
       const buffer = this.#native.seriesBlock(id, s);
-      if (buffer === null) return EMPTY_VIEW;
-      block = { generation, buffer, capacity: buffer.byteLength / 48 };
+      if (buffer === null) return null;
+      block = { generation, buffer, capacity: buffer.byteLength / (8 * (this.#widths[s] as number)) };
       this.#blocks[key] = block;
     }
-    return new ColumnViews(block.buffer, at, block.capacity * 8, length);
+    return { buffer: block.buffer, at, stride: block.capacity * 8, length };
+  }
+
+  /**
+   * The number of closed bars of `symbol` at `interval` (what `bars(symbol, interval).length` would
+   * be), without making a view. Zero for an unknown symbol.
+   * @throws {ConfigError} for an interval the store does not have.
+   */
+  count(symbol: string, interval: string): number {
+    const s = this.#seriesOf(interval);
+    const id = this.#ids.get(symbol);
+    if (id === undefined) return 0;
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
+    slot[SLOT_SERIES] = s;
+    seriesState();
+    return slot[0] as number;
   }
 
   /**

@@ -5,4 +5,5 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod error;
+mod indicators;
 mod store;

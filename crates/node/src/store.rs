@@ -1,6 +1,7 @@
 //! Binding of `barstream_core::store`: the `NativeSessionStore` class.
 
 use crate::error::{config, to_js};
+use crate::indicators::{spec_of, NativeIndicatorConfig};
 use barstream_core::{
     Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
     SessionStore, StoreConfig,
@@ -24,6 +25,8 @@ pub struct NativeStoreConfig {
     pub empty_buckets: String,
     pub capacity_hint: Option<u32>,
     pub retain_sessions: Option<u32>,
+    /// Indicators per series, base first; see `seriesOutputs` for the columns they make.
+    pub indicators: Option<Vec<Vec<NativeIndicatorConfig>>>,
 }
 
 /// The calling slot: `f64`s that JavaScript fills before calling a slot function, so the hottest
@@ -183,15 +186,18 @@ unsafe fn raw_call(env: sys::napi_env, f: impl FnOnce() -> Result<(), String>) -
     std::ptr::null_mut()
 }
 
-/// The `Float64Array` arguments of a raw callback, read without copying.
+/// The bar columns, in the order batches take them.
+const COLUMN_NAMES: [&str; 6] = ["time", "open", "high", "low", "close", "volume"];
+
+/// The `Float64Array` arguments of a raw callback, read without copying; `names` name them in errors.
 ///
 /// # Safety
 /// `env` and `info` must be the running callback's; the slices must not outlive it.
 unsafe fn float64_args<'a, const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
+    names: [&str; N],
 ) -> Result<[&'a [f64]; N], String> {
-    const NAMES: [&str; 6] = ["time", "open", "high", "low", "close", "volume"];
     let mut argc = N;
     let mut argv = [std::ptr::null_mut(); N];
     let status = unsafe {
@@ -227,10 +233,7 @@ unsafe fn float64_args<'a, const N: usize>(
         if status != sys::Status::napi_ok || kind != sys::TypedarrayType::float64_array {
             return Err(config(
                 "columns",
-                format!(
-                    "column {} is not a Float64Array",
-                    NAMES.get(i).unwrap_or(&"?")
-                ),
+                format!("column {} is not a Float64Array", names[i]),
             ));
         }
         // SAFETY: N-API gives the array's data and length; the array lives through the call.
@@ -268,6 +271,62 @@ fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
     Ok(())
 }
 
+/// Appends one bar for each entry of a time slice: `ids[i]` names the symbol of bar `i` (columns
+/// time, open, high, low, close, volume), and `results[i]` receives the closed-series mask, or
+/// `-(1 + reason)` for a bar the store rejected (counted as always). The other errors (an unknown
+/// store or symbol) are thrown before anything is appended.
+fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (_, _, store) = unsafe { slot_and_store()? };
+    let [ids, time, open, high, low, close, volume, results] = args;
+    let n = ids.len();
+    if [time, open, high, low, close, volume, results]
+        .iter()
+        .any(|c| c.len() < n)
+    {
+        return Err(config(
+            "columns",
+            format!("every column needs at least {n} entries"),
+        ));
+    }
+    let symbols = store.symbol_count();
+    if let Some(bad) = ids
+        .iter()
+        .find(|&&id| !(id >= 0.0 && (id as usize) < symbols))
+    {
+        return Err(config("symbol", format!("symbol id {bad} is unknown")));
+    }
+    // SAFETY: `results` is a Float64Array of the caller's, distinct from the inputs, alive through
+    // the call; JavaScript does not run while we write it.
+    let out = unsafe { std::slice::from_raw_parts_mut(results.as_ptr() as *mut f64, n) };
+    for i in 0..n {
+        let bar = Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
+        out[i] = match store.append(ids[i] as u32, &bar) {
+            Ok(mask) => mask as f64,
+            Err(barstream_core::Error::Rejected(r)) => -(1.0 + r.reason as usize as f64),
+            Err(e) => return Err(to_js(e)),
+        };
+    }
+    Ok(())
+}
+
+unsafe extern "C" fn raw_append_slice_slot(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        raw_call(env, || {
+            append_slice(float64_args(
+                env,
+                info,
+                [
+                    "ids", "time", "open", "high", "low", "close", "volume", "results",
+                ],
+            )?)
+        })
+    }
+}
+
 unsafe extern "C" fn raw_forming_slot(
     env: sys::napi_env,
     _: sys::napi_callback_info,
@@ -279,7 +338,11 @@ unsafe extern "C" fn raw_append_many_slot(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    unsafe { raw_call(env, || append_many_from_slot(float64_args::<6>(env, info)?)) }
+    unsafe {
+        raw_call(env, || {
+            append_many_from_slot(float64_args(env, info, COLUMN_NAMES)?)
+        })
+    }
 }
 
 /// Rejected bars of a batch, as parallel arrays.
@@ -334,12 +397,15 @@ unsafe extern "C" fn raw_series_state(
 /// - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
 ///   columns (read without copying) to the store and symbol named by the slot, skipping invalid
 ///   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
-///   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`).
+///   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
+/// - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
+///   symbol for a time slice in one call, writing each bar's closed mask (or `-(1 + reason)` when
+///   rejected) into `results`.
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -369,6 +435,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
         ("seriesState", raw_series_state),
         ("formingSlot", raw_forming_slot),
         ("appendManySlot", raw_append_many_slot),
+        ("appendSliceSlot", raw_append_slice_slot),
     ] {
         let f = make(key, Some(cb))?;
         // SAFETY: a function just created in this env.
@@ -436,6 +503,12 @@ impl NativeSessionStore {
         };
         cfg.capacity_hint = options.capacity_hint.map(|n| n as usize);
         cfg.retain_sessions = options.retain_sessions.map(|n| n as usize);
+        cfg.indicators = options
+            .indicators
+            .unwrap_or_default()
+            .iter()
+            .map(|list| list.iter().map(spec_of).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<Vec<_>, _>>()?;
         let mut store = Box::new(SessionStore::new(cfg).map_err(to_js)?);
         let ptr: *mut SessionStore = &mut *store;
         let handle = with_registry(|r| match r.free.pop() {
@@ -459,6 +532,33 @@ impl NativeSessionStore {
             .chain(cfg.intervals.iter().copied())
             .map(|i| i.to_string())
             .collect()
+    }
+
+    /// Indicator output names of every series, base first: the columns that follow the six bar
+    /// columns in its blocks, in order.
+    #[napi(catch_unwind)]
+    pub fn series_outputs(&self) -> Vec<Vec<String>> {
+        let cfg = self.store.config();
+        (0..self.store.series_count())
+            .map(|s| cfg.output_names(s))
+            .collect()
+    }
+
+    /// What the indicators of a series would be if its forming bar closed now, in output order,
+    /// or `null` when no bar is forming. Commits nothing.
+    #[napi(catch_unwind)]
+    pub fn peek(&self, id: u32, series: u32) -> Result<Option<Vec<f64>>, String> {
+        let outputs = self
+            .store
+            .series(id, series as usize)
+            .map_err(to_js)?
+            .outputs();
+        let mut out = vec![f64::NAN; outputs];
+        let formed = self
+            .store
+            .peek(id, series as usize, &mut out)
+            .map_err(to_js)?;
+        Ok(formed.then_some(out))
     }
 
     /// Rejection reason codes, in the order `rejections` counts them.
@@ -509,8 +609,9 @@ impl NativeSessionStore {
             .collect())
     }
 
-    /// An external ArrayBuffer over the series' current block: six columns of `byteLength / 48`
-    /// `f64`s each (time, open, high, low, close, volume), the stored bars from the start index
+    /// An external ArrayBuffer over the series' current block: six columns (time, open, high, low,
+    /// close, volume) and then one a `seriesOutputs` name, `byteLength / (8 * columns)` `f64`s
+    /// each, the stored bars from the start index
     /// that `seriesState` gives. `null` before the first bar. The caller
     /// must make one per generation and reuse it: V8 aborts on two external buffers over one block.
     #[napi(catch_unwind)]

@@ -1,0 +1,156 @@
+//! Binding of `barstream_core::indicators`: indicator configuration, the standalone
+//! `NativeIndicator` class and the `indicatorBatch` function.
+
+use crate::error::to_js;
+use barstream_core::indicators::{batch, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
+use barstream_core::Bar;
+use napi::bindgen_prelude::Float64Array;
+use napi::Result;
+use napi_derive::napi;
+
+/// An indicator as the TypeScript layer describes it: a kind and its named parameters (absent
+/// for the kind's default).
+#[napi(object)]
+pub struct NativeIndicatorConfig {
+    pub kind: String,
+    pub period: Option<f64>,
+    pub fast: Option<f64>,
+    pub slow: Option<f64>,
+    pub signal: Option<f64>,
+    pub k_period: Option<f64>,
+    pub k_slow: Option<f64>,
+    pub d_period: Option<f64>,
+    pub dev_up: Option<f64>,
+    pub dev_down: Option<f64>,
+    pub dev: Option<f64>,
+}
+
+/// The core spec of `config`, validated.
+pub(crate) fn spec_of(config: &NativeIndicatorConfig) -> Result<IndicatorSpec, String> {
+    let params = IndicatorParams {
+        period: config.period,
+        fast: config.fast,
+        slow: config.slow,
+        signal: config.signal,
+        k_period: config.k_period,
+        k_slow: config.k_slow,
+        d_period: config.d_period,
+        dev_up: config.dev_up,
+        dev_down: config.dev_down,
+        dev: config.dev,
+    };
+    IndicatorSpec::parse(&config.kind, &params).map_err(to_js)
+}
+
+/// What a spec is called and what it gives.
+#[napi(object)]
+pub struct NativeIndicatorInfo {
+    pub id: String,
+    pub outputs: Vec<String>,
+    pub lookback: u32,
+}
+
+/// Validates `config` and describes the indicator it makes.
+#[napi(catch_unwind)]
+pub fn indicator_info(config: NativeIndicatorConfig) -> Result<NativeIndicatorInfo, String> {
+    let spec = spec_of(&config)?;
+    Ok(NativeIndicatorInfo {
+        id: spec.id(),
+        outputs: spec.output_names(),
+        lookback: spec.lookback() as u32,
+    })
+}
+
+/// One indicator on its own, fed bar by bar.
+#[napi]
+pub struct NativeIndicator {
+    inner: Box<dyn Indicator>,
+    out: Vec<f64>,
+}
+
+#[napi]
+impl NativeIndicator {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(config: NativeIndicatorConfig) -> Result<Self, String> {
+        let inner = spec_of(&config)?.build();
+        let out = vec![f64::NAN; inner.output_count()];
+        Ok(NativeIndicator { inner, out })
+    }
+
+    /// Commits a bar; returns the outputs (NaN during warm-up).
+    #[napi(catch_unwind)]
+    pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> Vec<f64> {
+        let bar = Bar::new(0.0, close, high, low, close, volume);
+        self.inner.update(&bar, &mut self.out);
+        self.out.clone()
+    }
+
+    /// The outputs `update` would return for this bar; commits nothing.
+    #[napi(catch_unwind)]
+    pub fn peek(&self, high: f64, low: f64, close: f64, volume: f64) -> Vec<f64> {
+        let bar = Bar::new(0.0, close, high, low, close, volume);
+        let mut out = vec![f64::NAN; self.inner.output_count()];
+        self.inner.peek(&bar, &mut out);
+        out
+    }
+
+    /// Back to the state of a new instance.
+    #[napi(catch_unwind)]
+    pub fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    /// A new session opens (VWAP restarts; the others go on).
+    #[napi(catch_unwind)]
+    pub fn session_start(&mut self) {
+        self.inner.session_start();
+    }
+
+    /// Whether the outputs are values yet.
+    #[napi(getter)]
+    pub fn initialized(&self) -> bool {
+        self.inner.initialized()
+    }
+
+    /// Bars consumed before the first value (TA-Lib's lookback).
+    #[napi(getter)]
+    pub fn lookback(&self) -> u32 {
+        self.inner.lookback() as u32
+    }
+}
+
+/// Runs an indicator over whole columns, read without copying, and returns one new column per
+/// output. `high`, `low` and `volume` are needed by the kinds that read them; `sessionStarts`
+/// lists the indices of bars that open a session (VWAP restarts there).
+#[napi(catch_unwind)]
+pub fn indicator_batch(
+    config: NativeIndicatorConfig,
+    close: Float64Array,
+    high: Option<Float64Array>,
+    low: Option<Float64Array>,
+    volume: Option<Float64Array>,
+    session_starts: Option<Vec<u32>>,
+) -> Result<Vec<Float64Array>, String> {
+    let spec = spec_of(&config)?;
+    let n = close.len();
+    let starts: Vec<usize> = session_starts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| s as usize)
+        .collect();
+    let bars = BarSlices {
+        time: None,
+        open: None,
+        high: high.as_deref(),
+        low: low.as_deref(),
+        close: &close,
+        volume: volume.as_deref(),
+        session_starts: &starts,
+    };
+    let mut outs: Vec<Vec<f64>> = (0..spec.output_count()).map(|_| vec![0.0; n]).collect();
+    {
+        let mut slices: Vec<&mut [f64]> = outs.iter_mut().map(Vec::as_mut_slice).collect();
+        batch(&spec, bars, &mut slices).map_err(to_js)?;
+    }
+    Ok(outs.into_iter().map(Float64Array::new).collect())
+}

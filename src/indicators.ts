@@ -1,0 +1,331 @@
+/**
+ * Indicators: how they are configured for a {@link SessionData}, and their standalone forms
+ * (`new Rsi(14).update(x)`, and batch functions over whole columns). Every value comes from the
+ * native core, the same code the store runs.
+ * @module
+ */
+import { ConfigError, InputError, fromNative } from './errors.js';
+import { NativeIndicator, indicatorBatch, indicatorInfo } from './native.js';
+import type { NativeIndicatorConfig } from './native.js';
+
+/** Indicators of one window. */
+export interface PeriodConfig {
+  kind: 'sma' | 'ema' | 'wma' | 'rsi' | 'atr' | 'adx' | 'cci' | 'roc' | 'mfi';
+  period?: number;
+}
+/** Standard deviation (population) over `period`, times `dev` (default 1). */
+export interface StddevConfig {
+  kind: 'stddev';
+  period?: number;
+  dev?: number;
+}
+/** MACD: EMA(fast) - EMA(slow), its EMA(signal), and their difference. Default 12/26/9. */
+export interface MacdConfig {
+  kind: 'macd';
+  fast?: number;
+  slow?: number;
+  signal?: number;
+}
+/** Bollinger Bands: SMA(period) +- devUp/devDown population deviations. Default 20/2/2. */
+export interface BbandsConfig {
+  kind: 'bbands';
+  period?: number;
+  devUp?: number;
+  devDown?: number;
+}
+/** Slow stochastic: fast %K over kPeriod, smoothed by SMA(kSlow) into %K, SMA(dPeriod) of it is %D. Default 14/3/3. */
+export interface StochConfig {
+  kind: 'stoch';
+  kPeriod?: number;
+  kSlow?: number;
+  dPeriod?: number;
+}
+/** On-balance volume; session VWAP of the typical price. */
+export interface PlainConfig {
+  kind: 'obv' | 'vwap';
+}
+
+/** An indicator and its parameters; an absent parameter takes its default (see the README's table). */
+export type IndicatorConfig = PeriodConfig | StddevConfig | MacdConfig | BbandsConfig | StochConfig | PlainConfig;
+
+/** Every indicator kind. */
+export type IndicatorKind = IndicatorConfig['kind'];
+
+const PARAMS = ['period', 'fast', 'slow', 'signal', 'kPeriod', 'kSlow', 'dPeriod', 'devUp', 'devDown', 'dev'] as const;
+
+/** The binding's form of a config. An unknown key is an error, so a misspelt parameter is never ignored. @internal */
+export function nativeConfig(config: IndicatorConfig): NativeIndicatorConfig {
+  if (config === null || typeof config !== 'object' || typeof config.kind !== 'string') {
+    throw new ConfigError('indicators', `an indicator is { kind, ...parameters }, got ${JSON.stringify(config)}`);
+  }
+  const out: NativeIndicatorConfig = { kind: config.kind };
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'kind') continue;
+    if (!(PARAMS as readonly string[]).includes(key)) throw new ConfigError(key, `'${key}' is not a parameter of ${config.kind}`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number') throw new ConfigError(key, `must be a number, got ${JSON.stringify(value)}`);
+    (out as unknown as Record<string, number>)[key] = value;
+  }
+  return out;
+}
+
+/** What an indicator is called and what it gives. */
+export interface IndicatorInfo {
+  /** Its stable name, such as `rsi14`, `macd`, `bbands20`. */
+  id: string;
+  /** Its output names, such as `['rsi14']` or `['macd.macd', 'macd.signal', 'macd.histogram']`. */
+  outputs: string[];
+  /** Bars consumed before the first value: TA-Lib's lookback. */
+  lookback: number;
+}
+
+/**
+ * Validates a configuration and describes the indicator.
+ * @throws {ConfigError} naming the bad parameter.
+ */
+export function describeIndicator(config: IndicatorConfig): IndicatorInfo {
+  try {
+    return indicatorInfo(nativeConfig(config));
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** The inputs of bar-based indicators; `volume` is read by OBV, MFI and VWAP. */
+export interface IndicatorBar {
+  high: number;
+  low: number;
+  close: number;
+  volume?: number;
+}
+
+/** Shared by every standalone indicator: one native instance, fed a bar at a time. */
+abstract class StandaloneIndicator<In, Out> {
+  readonly #native: NativeIndicator;
+  /** The indicator's name and outputs. */
+  readonly info: IndicatorInfo;
+
+  protected constructor(config: IndicatorConfig) {
+    const native = nativeConfig(config);
+    try {
+      this.info = indicatorInfo(native);
+      this.#native = new NativeIndicator(native);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  protected abstract shape(values: number[]): Out;
+  protected abstract fields(input: In): [number, number, number, number];
+
+  /** Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`. */
+  update(input: In): Out {
+    const [h, l, c, v] = this.fields(input);
+    return this.shape(this.#native.update(h, l, c, v));
+  }
+
+  /** What {@link update} would return for this input, committing nothing. */
+  peek(input: In): Out {
+    const [h, l, c, v] = this.fields(input);
+    return this.shape(this.#native.peek(h, l, c, v));
+  }
+
+  /** Back to the state of a new instance. */
+  reset(): void {
+    this.#native.reset();
+  }
+
+  /** Whether outputs are values yet. */
+  get initialized(): boolean {
+    return this.#native.initialized;
+  }
+
+  /** Inputs consumed before the first value (TA-Lib's lookback). */
+  get lookback(): number {
+    return this.#native.lookback;
+  }
+
+  /** Starts a new session: VWAP restarts; the others ignore it. */
+  sessionStart(): void {
+    this.#native.sessionStart();
+  }
+}
+
+/** An indicator of one series of numbers (closes). */
+abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
+  protected fields(x: number): [number, number, number, number] {
+    return [x, x, x, 0];
+  }
+}
+
+/** An indicator of bars. */
+abstract class BarIndicator<Out> extends StandaloneIndicator<IndicatorBar, Out> {
+  protected fields(bar: IndicatorBar): [number, number, number, number] {
+    return [bar.high, bar.low, bar.close, bar.volume ?? 0];
+  }
+}
+
+const first = (values: number[]): number => values[0] as number;
+
+/** Simple moving average. */
+export class Sma extends ValueIndicator<number> {
+  constructor(period = 30) {
+    super({ kind: 'sma', period });
+  }
+  protected shape = first;
+}
+/** Exponential moving average, seeded with the SMA of the first `period` values (as TA-Lib). */
+export class Ema extends ValueIndicator<number> {
+  constructor(period = 30) {
+    super({ kind: 'ema', period });
+  }
+  protected shape = first;
+}
+/** Linearly weighted moving average. */
+export class Wma extends ValueIndicator<number> {
+  constructor(period = 30) {
+    super({ kind: 'wma', period });
+  }
+  protected shape = first;
+}
+/** Relative strength index (Wilder). */
+export class Rsi extends ValueIndicator<number> {
+  constructor(period = 14) {
+    super({ kind: 'rsi', period });
+  }
+  protected shape = first;
+}
+/** Rate of change, in percent. */
+export class Roc extends ValueIndicator<number> {
+  constructor(period = 10) {
+    super({ kind: 'roc', period });
+  }
+  protected shape = first;
+}
+/** Population standard deviation times `dev`. */
+export class Stddev extends ValueIndicator<number> {
+  constructor(period = 20, dev = 1) {
+    super({ kind: 'stddev', period, dev });
+  }
+  protected shape = first;
+}
+/** MACD outputs. */
+export interface MacdValue {
+  macd: number;
+  signal: number;
+  histogram: number;
+}
+/** Moving average convergence/divergence. */
+export class Macd extends ValueIndicator<MacdValue> {
+  constructor(fast = 12, slow = 26, signal = 9) {
+    super({ kind: 'macd', fast, slow, signal });
+  }
+  protected shape = (v: number[]): MacdValue => ({ macd: v[0] as number, signal: v[1] as number, histogram: v[2] as number });
+}
+/** Bollinger Bands outputs. */
+export interface BandsValue {
+  upper: number;
+  middle: number;
+  lower: number;
+}
+/** Bollinger Bands (population deviation). */
+export class BollingerBands extends ValueIndicator<BandsValue> {
+  constructor(period = 20, devUp = 2, devDown = devUp) {
+    super({ kind: 'bbands', period, devUp, devDown });
+  }
+  protected shape = (v: number[]): BandsValue => ({ upper: v[0] as number, middle: v[1] as number, lower: v[2] as number });
+}
+/** Average true range (Wilder). */
+export class Atr extends BarIndicator<number> {
+  constructor(period = 14) {
+    super({ kind: 'atr', period });
+  }
+  protected shape = first;
+}
+/** Average directional index (Wilder). */
+export class Adx extends BarIndicator<number> {
+  constructor(period = 14) {
+    super({ kind: 'adx', period });
+  }
+  protected shape = first;
+}
+/** Commodity channel index. */
+export class Cci extends BarIndicator<number> {
+  constructor(period = 20) {
+    super({ kind: 'cci', period });
+  }
+  protected shape = first;
+}
+/** Money flow index. */
+export class Mfi extends BarIndicator<number> {
+  constructor(period = 14) {
+    super({ kind: 'mfi', period });
+  }
+  protected shape = first;
+}
+/** On-balance volume. */
+export class Obv extends BarIndicator<number> {
+  constructor() {
+    super({ kind: 'obv' });
+  }
+  protected shape = first;
+}
+/** Volume-weighted average of the typical price (h+l+c)/3 since the session opened ({@link StandaloneIndicator.sessionStart}). */
+export class Vwap extends BarIndicator<number> {
+  constructor() {
+    super({ kind: 'vwap' });
+  }
+  protected shape = first;
+}
+/** Stochastic outputs. */
+export interface StochValue {
+  k: number;
+  d: number;
+}
+/** Slow stochastic oscillator. */
+export class Stochastic extends BarIndicator<StochValue> {
+  constructor(kPeriod = 14, kSlow = 3, dPeriod = 3) {
+    super({ kind: 'stoch', kPeriod, kSlow, dPeriod });
+  }
+  protected shape = (v: number[]): StochValue => ({ k: v[0] as number, d: v[1] as number });
+}
+
+/** Input columns of {@link computeIndicator}; `high`, `low`, `volume` for the kinds that read them. */
+export interface IndicatorColumns {
+  close: Float64Array | readonly number[];
+  high?: Float64Array | readonly number[];
+  low?: Float64Array | readonly number[];
+  volume?: Float64Array | readonly number[];
+}
+
+const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => {
+  if (col === undefined || col instanceof Float64Array) return col;
+  if (!Array.isArray(col)) throw new InputError(`column '${name}' is not an array`);
+  return Float64Array.from(col);
+};
+
+/**
+ * Runs an indicator over whole columns at once (`Float64Array`s are read without copying) and
+ * returns one new column per output, keyed by output name (`rsi14`, `macd.signal`, ...), `NaN`
+ * during warm-up. Bit for bit the values of feeding the same bars one at a time.
+ *
+ * @param sessionStarts indices of bars that open a session (VWAP restarts there); default one session.
+ * @throws {ConfigError} naming a bad parameter. {@link InputError} for missing or unequal columns.
+ */
+export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
+  const native = nativeConfig(config);
+  try {
+    const info = indicatorInfo(native);
+    const out = indicatorBatch(
+      native,
+      f64('close', columns.close) as Float64Array,
+      f64('high', columns.high),
+      f64('low', columns.low),
+      f64('volume', columns.volume),
+      sessionStarts === undefined ? undefined : [...sessionStarts],
+    );
+    return Object.fromEntries(info.outputs.map((name, i) => [name, out[i] as Float64Array]));
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
