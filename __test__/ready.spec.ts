@@ -1,0 +1,143 @@
+/**
+ * ReadySignal and waitAll: states, failures, timeouts, and no timer left behind.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BarstreamError, ConfigError } from '../src/errors.js';
+import { ReadySignal, ReadyTimeoutError, waitAll } from '../src/runtime/ready.js';
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+test('pending -> ready: every waiter resolves; signal is idempotent', async (t) => {
+  const s = new ReadySignal('processor');
+  t.is(s.name, 'processor');
+  t.is(s.state, 'pending');
+  t.false(s.isReady);
+  const waits = [s.wait(), s.wait(1000), s.wait(Infinity)];
+  setTimeout(() => t.true(s.signal()), 5);
+  await Promise.all(waits);
+  t.is(s.state, 'ready');
+  t.true(s.isReady);
+  t.false(s.signal());
+  t.false(s.fail(new Error('too late')));
+  t.is(s.state, 'ready');
+  await s.wait(0);
+  t.is(new ReadySignal().name, 'ready');
+});
+
+test('fail rejects every waiter with the failure, then and later', async (t) => {
+  const s = new ReadySignal('subscriber:a');
+  const boom = new Error('handler threw');
+  const w1 = s.wait();
+  const w2 = s.wait(10_000);
+  t.true(s.fail(boom));
+  t.is(await t.throwsAsync(w1), boom);
+  t.is(await t.throwsAsync(w2), boom);
+  t.is(await t.throwsAsync(s.wait()), boom);
+  t.is(s.state, 'failed');
+  t.is(s.error, boom);
+  t.false(s.signal());
+  t.is(s.state, 'failed');
+  // Failing with nobody waiting is not an unhandled rejection (ava would fail this file).
+  new ReadySignal('quiet').fail(new Error('nobody listens'));
+  await tick(5);
+});
+
+test('a timeout rejects with ReadyTimeoutError (code ready_timeout) and settles the signal as timedOut', async (t) => {
+  const s = new ReadySignal('slice');
+  const other = s.wait();
+  const e = await t.throwsAsync(s.wait(15), { instanceOf: ReadyTimeoutError });
+  t.true(e instanceof BarstreamError);
+  t.is(e?.code, 'ready_timeout');
+  t.deepEqual(e?.signals, ['slice']);
+  t.is(e?.timeoutMs, 15);
+  t.regex(e?.message ?? '', /ready signal 'slice' was not signalled within 15 ms/);
+  t.is(s.state, 'timedOut');
+  t.is(await t.throwsAsync(other), e, 'other waiters get the same error');
+  t.false(s.signal(), 'a late signal changes nothing');
+  t.is(s.state, 'timedOut');
+  t.is(await t.throwsAsync(s.wait()), e);
+});
+
+test.serial('timers are cleared when the signal settles first (serial: counts the process timers)', async (t) => {
+  const before = timers();
+  const s = new ReadySignal('x');
+  const w = s.wait(60_000, { keepAlive: true });
+  t.is(timers(), before + 1, 'a keepAlive wait holds one timer');
+  s.signal();
+  await w;
+  t.is(timers(), before, 'and lets it go');
+  const u = new ReadySignal('y');
+  const wu = u.wait(60_000);
+  t.is(timers(), before, 'a default wait is unref-ed: it holds nothing');
+  u.fail(new Error('x'));
+  await t.throwsAsync(wu);
+  t.throws(() => s.wait(-1), { instanceOf: ConfigError });
+  t.throws(() => s.wait(NaN), { instanceOf: ConfigError });
+});
+
+test('waitAll: resolves when all are ready; rejects on the first failure', async (t) => {
+  const a = new ReadySignal('a');
+  const b = new ReadySignal('b');
+  const all = waitAll([a, b], 1000);
+  a.signal();
+  setTimeout(() => b.signal(), 5);
+  await all;
+  await waitAll([]);
+  await waitAll([a, b]);
+  const c = new ReadySignal('c');
+  const d = new ReadySignal('d');
+  const boom = new Error('d failed');
+  const p = waitAll([c, d], 1000);
+  d.fail(boom);
+  t.is(await t.throwsAsync(p), boom);
+  t.is(await t.throwsAsync(waitAll([a, d])), boom, 'an already failed signal rejects at once');
+  t.throws(() => waitAll([a, {} as ReadySignal]), { instanceOf: ConfigError });
+});
+
+test('waitAll: one timeout names every signal still pending, each of which times out', async (t) => {
+  const a = new ReadySignal('processor');
+  const b = new ReadySignal('subscriber:rsi');
+  const c = new ReadySignal('subscriber:sma');
+  a.signal();
+  const e = await t.throwsAsync(ReadySignal.all([a, b, c], 20), { instanceOf: ReadyTimeoutError });
+  t.deepEqual(e?.signals, ['subscriber:rsi', 'subscriber:sma']);
+  t.regex(e?.message ?? '', /ready signals 'subscriber:rsi', 'subscriber:sma' were not signalled within 20 ms/);
+  t.is(a.state, 'ready');
+  t.is(b.state, 'timedOut');
+  t.is(c.state, 'timedOut');
+  t.deepEqual((b.error as ReadyTimeoutError).signals, ['subscriber:rsi']);
+});
+
+/** Runs a module snippet in a fresh Node process; resolves with its output and how long it lived. */
+function run(body: string): Promise<{ code: number | null; out: string; ms: number }> {
+  const ready = pathToFileURL(fileURLToPath(new URL('../src/runtime/ready.ts', import.meta.url))).href;
+  const script = `import { ReadySignal, waitAll } from ${JSON.stringify(ready)};\n${body}`;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (error, stdout) => {
+      resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), out: stdout.trim(), ms: performance.now() - started });
+    });
+  });
+}
+
+test('no timer outlives its wait: processes exit as soon as their work is done', async (t) => {
+  const cases = [
+    // A long keepAlive timeout, signalled quickly: the timer must be cleared.
+    `const s = new ReadySignal('a'); setTimeout(() => s.signal(), 20); await s.wait(60_000, { keepAlive: true }); console.log('ok');`,
+    // The same through waitAll.
+    `const a = new ReadySignal('a'), b = new ReadySignal('b'); setTimeout(() => { a.signal(); b.signal(); }, 20); await waitAll([a, b], 60_000, { keepAlive: true }); console.log('ok');`,
+    // A default (unref-ed) wait on a signal nobody will signal does not keep the process alive.
+    `const s = new ReadySignal('never'); s.wait(60_000).catch(() => {}); console.log('ok');`,
+    // A keepAlive timeout that fires: rejected, and nothing left afterwards.
+    `const s = new ReadySignal('late'); await s.wait(20, { keepAlive: true }).catch((e) => console.log(e.code === 'ready_timeout' ? 'ok' : 'wrong'));`,
+  ];
+  const results = await Promise.all(cases.map((c) => run(c)));
+  for (const [i, r] of results.entries()) {
+    t.is(r.code, 0, `case ${i}`);
+    t.is(r.out, 'ok', `case ${i}`);
+    t.true(r.ms < 20_000, `case ${i} lived ${Math.round(r.ms)} ms (a leaked 60 s timer would hold it)`);
+  }
+});

@@ -1,0 +1,378 @@
+/**
+ * columnsSource and csvSource against hand-written fixtures (temporary files). Expected values are
+ * written out by hand (times from Date.UTC), never computed by the code under test.
+ */
+import test from 'ava';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, InputError } from '../src/errors.js';
+import { columnsSource, csvSource, symbolFromFileName } from '../src/sources/index.js';
+import type { SymbolColumns } from '../src/sources/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'barstream-sources-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileNo = 0;
+/** Writes `text` to `name` in a new folder of its own and returns its path. */
+function fixture(name: string, text: string): string {
+  const sub = join(dir, `f${fileNo++}`);
+  mkdirSync(sub);
+  const p = join(sub, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const T = (h: number, m: number, d = 7): number => Date.UTC(2013, 9, d, h, m);
+
+function rows(c: SymbolColumns | undefined): number[][] {
+  if (c === undefined) throw new Error('no columns');
+  const out: number[][] = [];
+  for (let i = 0; i < c.length; i++) {
+    out.push([c.time[i] as number, c.open[i] as number, c.high[i] as number, c.low[i] as number, c.close[i] as number, c.volume[i] as number]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- columnsSource
+
+test('columnsSource: arrays are converted once, Float64Arrays used in place', async (t) => {
+  const f64 = {
+    time: Float64Array.from([T(13, 30), T(13, 31)]),
+    open: Float64Array.from([1, 2]),
+    high: Float64Array.from([1, 2]),
+    low: Float64Array.from([1, 2]),
+    close: Float64Array.from([1, 2]),
+    volume: Float64Array.from([10, 20]),
+  };
+  const src = columnsSource({ A: f64, B: { time: [T(13, 30)], open: [5], high: [6], low: [4], close: [5.5], volume: [100] } });
+  t.is(src.kind, 'columns');
+  t.deepEqual(src.symbols, ['A', 'B']);
+  const m = await src.load({});
+  t.deepEqual([...m.keys()], ['A', 'B']);
+  t.is(m.get('A')?.time.buffer, f64.time.buffer, 'no copy of a Float64Array');
+  t.true(m.get('B')?.open instanceof Float64Array);
+  t.deepEqual(rows(m.get('B')), [[T(13, 30), 5, 6, 4, 5.5, 100]]);
+  // A second load sees the same (converted once) arrays.
+  const m2 = await src.load({});
+  t.is(m2.get('B')?.open.buffer, m.get('B')?.open.buffer);
+});
+
+test('columnsSource: from/to by binary search, as views', async (t) => {
+  const time = Float64Array.from([0, 1, 2, 3, 4, 5].map((i) => T(13, 30 + i)));
+  const v = Float64Array.from([0, 1, 2, 3, 4, 5]);
+  const src = columnsSource(new Map([['A', { time, open: v, high: v, low: v, close: v, volume: v }]]));
+  const m = await src.load({ from: T(13, 31), to: T(13, 34) });
+  const a = m.get('A') as SymbolColumns;
+  t.is(a.length, 3);
+  t.deepEqual([...a.open], [1, 2, 3]);
+  t.is(a.time.buffer, time.buffer, 'a view, not a copy');
+  t.is(a.time.byteOffset, 8);
+  // from inclusive, to exclusive; between bars; empty ranges.
+  t.deepEqual([...((await src.load({ from: T(13, 31, 7) + 1 })).get('A') as SymbolColumns).open], [2, 3, 4, 5]);
+  t.is(((await src.load({ to: T(13, 30) })).get('A') as SymbolColumns).length, 0);
+  t.is(((await src.load({ from: T(14, 0) })).get('A') as SymbolColumns).length, 0);
+  t.is(((await src.load({ from: T(13, 33), to: T(13, 32) })).get('A') as SymbolColumns).length, 0);
+});
+
+test('columnsSource: requested symbols are all keys (empty when unknown), in request order', async (t) => {
+  const c = { time: [1], open: [1], high: [1], low: [1], close: [1], volume: [1] };
+  const src = columnsSource({ A: c, B: c });
+  const m = await src.load({ symbols: ['B', 'Z', 'B'] });
+  t.deepEqual([...m.keys()], ['B', 'Z']);
+  t.is(m.get('Z')?.length, 0);
+  t.is((await src.load({ symbols: [] })).size, 0);
+});
+
+test('columnsSource: column length mismatch names the symbol and the column', (t) => {
+  const e = t.throws(
+    () => columnsSource({ OK: { time: [1], open: [1], high: [1], low: [1], close: [1], volume: [1] }, SPY: { time: [1, 2], open: [1, 2], high: [1, 2], low: [1, 2], close: [1], volume: [1, 2] } }),
+    { instanceOf: InputError },
+  );
+  t.is(e?.code, 'invalid_input');
+  t.regex(e?.message ?? '', /'SPY'/);
+  t.regex(e?.message ?? '', /'close' has 1 values, column 'time' has 2/);
+  const missing = t.throws(() => columnsSource({ Q: { time: [1], open: [1], high: [1], low: [1], close: [1] } as never }), { instanceOf: InputError });
+  t.regex(missing?.message ?? '', /'Q'.*'volume' is missing/);
+  t.throws(() => columnsSource({ Q: { time: 'x', open: [1], high: [1], low: [1], close: [1], volume: [1] } as never }), { instanceOf: InputError });
+});
+
+test('columnsSource: contents are not validated, order is kept, nothing is dropped', async (t) => {
+  // Out of order, a duplicate, a NaN time, bad OHLC: all passed on as given.
+  const time = [T(13, 32), T(13, 30), T(13, 30), NaN, T(13, 31)];
+  const src = columnsSource({ A: { time, open: [1, 2, 3, 4, 5], high: [0, 2, 3, 4, 5], low: [9, 2, 3, 4, 5], close: [1, 2, 3, 4, 5], volume: [-1, 2, 3, 4, 5] } });
+  const all = (await src.load({})).get('A') as SymbolColumns;
+  t.deepEqual([...all.open], [1, 2, 3, 4, 5]);
+  t.deepEqual([...all.high], [0, 2, 3, 4, 5]);
+  // A range on unsorted times tests each row, keeps order, and keeps the NaN row (it has no time to exclude it by).
+  const r = (await src.load({ from: T(13, 31) })).get('A') as SymbolColumns;
+  t.deepEqual([...r.open], [1, 4, 5]);
+  t.true(Number.isNaN(r.time[1]));
+});
+
+test('columnsSource: bad requests are ConfigErrors', async (t) => {
+  const src = columnsSource({ A: { time: [1], open: [1], high: [1], low: [1], close: [1], volume: [1] } });
+  await t.throwsAsync(() => src.load({ from: NaN }), { instanceOf: ConfigError });
+  await t.throwsAsync(() => src.load({ symbols: 'A' as never }), { instanceOf: ConfigError });
+});
+
+// ---------------------------------------------------------------- csvSource: layouts and times
+
+const HEADER = 'time,open,high,low,close,volume';
+
+test('csv: one file per symbol, ISO times, symbol from the file name; directory, pattern and paths', async (t) => {
+  const a = fixture('AAA_201310_1m.csv', `${HEADER}\n2013-10-07T13:30:00Z,10.5,10.75,10.25,10.5,1200\n2013-10-07T13:31:00Z,10.5,11,10.5,10.9,300\n`);
+  const folder = join(a, '..');
+  writeFileSync(join(folder, 'BBB.csv'), `${HEADER}\n2013-10-07T13:31:00Z,20,20,20,20,7\n`);
+  writeFileSync(join(folder, 'notes.txt'), 'not a csv');
+  const expectA = [
+    [T(13, 30), 10.5, 10.75, 10.25, 10.5, 1200],
+    [T(13, 31), 10.5, 11, 10.5, 10.9, 300],
+  ];
+  for (const input of [folder, join(folder, '*.csv'), [join(folder, 'AAA_201310_1m.csv'), join(folder, 'BBB.csv')], join(folder, '???_*')]) {
+    const src = csvSource(input);
+    const m = await src.load({});
+    const label = JSON.stringify(input);
+    if (input === join(folder, '???_*')) {
+      t.deepEqual([...m.keys()], ['AAA'], label);
+    } else {
+      t.deepEqual([...m.keys()], ['AAA', 'BBB'], label);
+      t.deepEqual(rows(m.get('BBB')), [[T(13, 31), 20, 20, 20, 20, 7]], label);
+    }
+    t.deepEqual(rows(m.get('AAA')), expectA, label);
+    t.true(m.get('AAA')?.time instanceof Float64Array);
+    t.is(src.lastReport?.rejected, 0);
+  }
+  t.is(symbolFromFileName('/x/y/SPY_201310_1m.csv'), 'SPY');
+  t.is(symbolFromFileName('QQQ.csv'), 'QQQ');
+  const custom = await csvSource(a, { symbolFromPath: () => 'CUSTOM' }).load({});
+  t.deepEqual([...custom.keys()], ['CUSTOM']);
+});
+
+test('csv: a symbol column, epoch seconds and milliseconds, auto-detected or set', async (t) => {
+  const s = Date.UTC(2013, 9, 7, 13, 30) / 1000; // 1381152600
+  const p = fixture('mixed.csv', `Symbol,Timestamp,Open,High,Low,Close,Volume\nX,${s},1,2,0.5,1.5,10\nY,${s},3,4,2,3,20\nX,${(s + 60) * 1000},1.5,2,1,1.75,11\n`);
+  const m = await csvSource(p, { symbolColumn: 'symbol' }).load({});
+  t.deepEqual([...m.keys()], ['X', 'Y']);
+  t.deepEqual(rows(m.get('X')), [
+    [T(13, 30), 1, 2, 0.5, 1.5, 10],
+    [T(13, 31), 1.5, 2, 1, 1.75, 11],
+  ]);
+  t.deepEqual(rows(m.get('Y')), [[T(13, 30), 3, 4, 2, 3, 20]]);
+  // Forced units.
+  const secs = fixture('s.csv', `${HEADER}\n${s},1,1,1,1,1\n${s + 0.5},1,1,1,1,1\n`);
+  t.deepEqual([...((await csvSource(secs, { epoch: 's' }).load({})).get('s') as SymbolColumns).time], [T(13, 30), T(13, 30) + 500]);
+  const ms = fixture('ms.csv', `${HEADER}\n${s},1,1,1,1,1\n`);
+  t.deepEqual([...((await csvSource(ms, { epoch: 'ms' }).load({})).get('ms') as SymbolColumns).time], [s]);
+  // Auto refuses values that look like micro- or nanoseconds.
+  const us = fixture('us.csv', `${HEADER}\n${s * 1_000_000},1,1,1,1,1\n`);
+  await t.throwsAsync(() => csvSource(us).load({}), { instanceOf: InputError, message: /too large to tell seconds from milliseconds/ });
+});
+
+test('csv: header names are case-insensitive, aliases and a mapping', async (t) => {
+  const p = fixture('Z_1.csv', ` DATE ,Price Open,HIGH,low,Close,Vol,extra\n2013-10-07,1,2,0.5,1.5,10,ignored\n`);
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /line 1: no 'open' column in the header.*options\.columns\.open/ });
+  const m = await csvSource(p, { columns: { open: 'price open', volume: 'VOL' } }).load({});
+  t.deepEqual(rows(m.get('Z')), [[Date.UTC(2013, 9, 7), 1, 2, 0.5, 1.5, 10]]);
+  t.throws(() => csvSource(p, { columns: { opn: 'x' } as never }), { instanceOf: ConfigError });
+});
+
+test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; repeated hour: earlier instant)', async (t) => {
+  const lines = [
+    '2013-10-07T13:30:00Z', // Z
+    '2013-10-07T09:30:00-04:00', // offset with colon
+    '2013-10-07T15:30:00+0200', // compact offset
+    '2013-10-07T15:30:00+02', // hour offset
+    '2013-10-07 13:30', // no seconds, no zone: UTC by default
+    '2013-10-07T13:30:00.250Z', // milliseconds
+    '2013-10-07T13:30:00.2509Z', // beyond ms: truncated
+  ];
+  const p = fixture('ISO.csv', `${HEADER}\n${lines.map((l) => `${l},1,1,1,1,1`).join('\n')}\n`);
+  const got = [...((await csvSource(p).load({})).get('ISO') as SymbolColumns).time];
+  const base = Date.UTC(2013, 9, 7, 13, 30);
+  t.deepEqual(got, [base, base, base, base, base, base + 250, base + 250]);
+
+  const ny = fixture('NY.csv', `${HEADER}\n2013-10-07 09:30,1,1,1,1,1\n2013-10-07T09:31:00,1,1,1,1,1\n2013-10-07T13:32:00Z,1,1,1,1,1\n2013-12-02 09:30,1,1,1,1,1\n`);
+  const nyTimes = [...((await csvSource(ny, { timeZone: 'America/New_York' }).load({})).get('NY') as SymbolColumns).time];
+  // EDT (UTC-4) in October, EST (UTC-5) in December; a time with Z ignores the option.
+  t.deepEqual(nyTimes, [Date.UTC(2013, 9, 7, 13, 30), Date.UTC(2013, 9, 7, 13, 31), Date.UTC(2013, 9, 7, 13, 32), Date.UTC(2013, 11, 2, 14, 30)]);
+
+  const gap = fixture('GAP.csv', `${HEADER}\n2013-03-10 01:59,1,1,1,1,1\n2013-03-10 02:30,1,1,1,1,1\n2013-03-10 03:00,1,1,1,1,1\n`);
+  await t.throwsAsync(() => csvSource(gap, { timeZone: 'America/New_York' }).load({}), {
+    instanceOf: InputError,
+    message: /line 3: time '2013-03-10 02:30' does not exist in America\/New_York/,
+  });
+  const skipGap = csvSource(gap, { timeZone: 'America/New_York', onBadRow: 'skip' });
+  t.deepEqual([...((await skipGap.load({})).get('GAP') as SymbolColumns).time], [Date.UTC(2013, 2, 10, 6, 59), Date.UTC(2013, 2, 10, 7, 0)]);
+
+  const back = fixture('BACK.csv', `${HEADER}\n2013-11-03 01:30,1,1,1,1,1\n`);
+  // 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST): the earlier.
+  t.deepEqual([...((await csvSource(back, { timeZone: 'America/New_York' }).load({})).get('BACK') as SymbolColumns).time], [Date.UTC(2013, 10, 3, 5, 30)]);
+
+  t.throws(() => csvSource(p, { timeZone: 'Mars/Olympus' }), { instanceOf: ConfigError, message: /timeZone/ });
+});
+
+// ---------------------------------------------------------------- bad rows
+
+const BAD = [
+  HEADER, // 1
+  '2013-10-07T13:30:00Z,1,2,0.5,1.5,10', // 2 ok
+  '', // 3 empty: not a row
+  '2013-10-07T13:31:00Z,1,x,0.5,1.5,10', // 4 bad number
+  '2013-10-07T13:32:00Z,1,2,0.5,1.5', // 5 too few fields
+  'yesterday,1,2,0.5,1.5,10', // 6 bad time
+  '2013-10-07T13:34:00Z,1,2,0.5,1.5,', // 7 blank volume
+  '2013-02-30T13:35:00Z,1,2,0.5,1.5,10', // 8 no such date
+  '2013-10-07T13:36:00Z,1,2,0.5,1.5,10', // 9 ok
+].join('\n');
+
+test('csv: a malformed row throws an InputError naming the file and the line', async (t) => {
+  const p = fixture('BAD_1m.csv', BAD);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const e = await t.throwsAsync(() => csvSource(p, { parser }).load({}), { instanceOf: InputError });
+    t.is(e?.code, 'invalid_input');
+    t.true(e?.message.includes(p), parser);
+    t.regex(e?.message ?? '', /line 4: high 'x' is not a number/, parser);
+  }
+});
+
+test('csv: onBadRow skip counts every malformed row with file, line and reason', async (t) => {
+  const p = fixture('BAD_1m.csv', BAD);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { onBadRow: 'skip', parser });
+    t.is(src.lastReport, null);
+    const m = await src.load({});
+    t.deepEqual(rows(m.get('BAD')), [
+      [T(13, 30), 1, 2, 0.5, 1.5, 10],
+      [T(13, 36), 1, 2, 0.5, 1.5, 10],
+    ]);
+    const r = src.lastReport;
+    t.truthy(r);
+    t.is(r?.rowsRead, 7, parser);
+    t.is(r?.rowsLoaded, 2, parser);
+    t.is(r?.rejected, 5, parser);
+    t.deepEqual(r?.rejectedRows.map((x) => [x.file, x.line]), [4, 5, 6, 7, 8].map((l) => [p, l]), parser);
+    t.regex(r?.rejectedRows[1]?.reason ?? '', /expected 6 fields \(as in the header\), found 5/);
+    t.regex(r?.rejectedRows[2]?.reason ?? '', /time 'yesterday' is neither an ISO 8601 date-time nor an epoch number/);
+    t.regex(r?.rejectedRows[3]?.reason ?? '', /volume '' is not a number/);
+    t.regex(r?.rejectedRows[4]?.reason ?? '', /'2013-02-30T13:35:00Z' is not a valid ISO 8601/);
+  }
+  // Details are capped, the count is not.
+  const capped = csvSource(p, { onBadRow: 'skip', maxRejectedDetails: 2 });
+  await capped.load({});
+  t.is(capped.lastReport?.rejected, 5);
+  t.is(capped.lastReport?.rejectedRows.length, 2);
+});
+
+// ---------------------------------------------------------------- filtering, order, parsers
+
+test('csv: from/to and symbols filter; files of other symbols are not read', async (t) => {
+  const a = fixture('AAA_x.csv', `${HEADER}\n${[30, 31, 32, 33].map((m) => `2013-10-07T13:${m}:00Z,${m},${m},${m},${m},1`).join('\n')}\n`);
+  writeFileSync(join(a, '..', 'BBB_x.csv'), 'garbage that would throw\n1,2\n');
+  const src = csvSource([a, join(a, '..', 'BBB_x.csv')]);
+  const m = await src.load({ symbols: ['AAA', 'CCC'], from: T(13, 31), to: T(13, 33) });
+  t.deepEqual([...m.keys()], ['AAA', 'CCC']);
+  t.deepEqual([...(m.get('AAA') as SymbolColumns).open], [31, 32]);
+  t.is(m.get('CCC')?.length, 0);
+  t.deepEqual(src.lastReport?.files, [a]);
+  t.is(src.lastReport?.rowsRead, 4);
+  t.is(src.lastReport?.rowsLoaded, 2);
+  // With a symbol column, rows of other symbols are read but not loaded.
+  const mixed = fixture('m.csv', `symbol,${HEADER}\nA,2013-10-07T13:30:00Z,1,1,1,1,1\nB,2013-10-07T13:30:00Z,2,2,2,2,2\n`);
+  const ms = csvSource(mixed, { symbolColumn: 'symbol' });
+  t.deepEqual([...(await ms.load({ symbols: ['B'] })).keys()], ['B']);
+  t.is(ms.lastReport?.rowsLoaded, 1);
+});
+
+test('csv: rows keep file order (out of order and duplicates are passed on), files in path order', async (t) => {
+  const p = fixture('O_1.csv', `${HEADER}\n2013-10-07T13:32:00Z,3,3,3,3,1\n2013-10-07T13:30:00Z,1,1,1,1,1\n2013-10-07T13:30:00Z,2,2,2,2,1\n`);
+  const q = join(p, '..', 'O_2.csv');
+  writeFileSync(q, `${HEADER}\n2013-10-07T13:31:00Z,4,4,4,4,1\n`);
+  const m = await csvSource([q, p]).load({});
+  t.deepEqual([...(m.get('O') as SymbolColumns).open], [4, 3, 1, 2]);
+  t.deepEqual([...(m.get('O') as SymbolColumns).time], [T(13, 31), T(13, 32), T(13, 30), T(13, 30)]);
+});
+
+test('csv: the scanner and csv-parse read the same numbers as Number(), bit for bit', async (t) => {
+  const numbers = ['1', '-2.5', '0.1', '.5', '5.', '1e3', '-1.25E-2', ' 7 ', '+3', '123456789012345', '1234567890123456789', '0.30000000000000004', '99.99', '1.0000000000000002', 'Infinity', '0'];
+  const text = `${HEADER}\r\n${numbers.map((n, i) => `2013-10-07T13:${String(10 + i).padStart(2, '0')}:00Z,${n},${n},${n},${n},${n}`).join('\r\n')}`;
+  const p = fixture('N_1.csv', `\uFEFF${text}`);
+  const scan = csvSource(p);
+  const viaScan = (await scan.load({})).get('N') as SymbolColumns;
+  t.deepEqual(scan.lastReport?.parsers, { scanner: 1, csvParse: 0 });
+  const general = csvSource(p, { parser: 'csv-parse' });
+  const viaCsvParse = (await general.load({})).get('N') as SymbolColumns;
+  t.deepEqual(general.lastReport?.parsers, { scanner: 0, csvParse: 1 });
+  const expected = numbers.map((n) => Number(n));
+  for (const c of ['open', 'high', 'low', 'close', 'volume'] as const) {
+    t.deepEqual([...viaScan[c]], expected, c);
+    t.deepEqual([...viaCsvParse[c]], expected, c);
+  }
+  t.deepEqual([...viaScan.time], [...viaCsvParse.time]);
+});
+
+test('csv: quoted fields go to csv-parse; lone CR line breaks too', async (t) => {
+  const p = fixture('Q_1.csv', `"time","open","high","low","close","volume"\n"2013-10-07T13:30:00Z","1,5",2,1,2,3\n2013-10-07T13:31:00Z,"1.5",2,1,2,3\n`);
+  const src = csvSource(p, { onBadRow: 'skip' });
+  const m = await src.load({});
+  t.deepEqual(src.lastReport?.parsers, { scanner: 0, csvParse: 1 });
+  // "1,5" is one field (a comma inside quotes) and not a number: line 2 is rejected.
+  t.deepEqual(src.lastReport?.rejectedRows.map((r) => r.line), [2]);
+  t.deepEqual(rows(m.get('Q')), [[T(13, 31), 1.5, 2, 1, 2, 3]]);
+  // A quote appearing only late in a large file: the scanner hands the whole file to csv-parse.
+  const many = Array.from({ length: 40_000 }, (_, i) => `${Date.UTC(2013, 9, 7) + i * 60_000},1,1,1,1,1`);
+  many.push(`${Date.UTC(2013, 9, 7) + 40_000 * 60_000},"2",2,2,2,2`);
+  const late = fixture('L_1.csv', `${HEADER}\n${many.join('\n')}\n`);
+  const lateSrc = csvSource(late);
+  const lm = (await lateSrc.load({})).get('L') as SymbolColumns;
+  t.is(lm.length, 40_001);
+  t.is(lm.open[40_000], 2);
+  t.deepEqual(lateSrc.lastReport?.parsers, { scanner: 0, csvParse: 1 });
+  const cr = fixture('CR_1.csv', `${HEADER}\r2013-10-07T13:30:00Z,1,1,1,1,1\r2013-10-07T13:31:00Z,2,2,2,2,2\r`);
+  const crSrc = csvSource(cr);
+  t.deepEqual([...((await crSrc.load({})).get('CR') as SymbolColumns).open], [1, 2]);
+  t.deepEqual(crSrc.lastReport?.parsers, { scanner: 0, csvParse: 1 });
+});
+
+test('csv: a delimiter option', async (t) => {
+  const p = fixture('S_1.csv', `time;open;high;low;close;volume\n2013-10-07T13:30:00Z;1;2;0.5;1.5;10\n`);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    t.deepEqual(rows((await csvSource(p, { delimiter: ';', parser }).load({})).get('S')), [[T(13, 30), 1, 2, 0.5, 1.5, 10]]);
+  }
+  t.throws(() => csvSource(p, { delimiter: ';;' }), { instanceOf: ConfigError });
+});
+
+test('csv: unreadable inputs and bad options', async (t) => {
+  await t.throwsAsync(() => csvSource(join(dir, 'nope.csv')).load({}), { instanceOf: InputError, message: /cannot read .*nope\.csv.*ENOENT/ });
+  await t.throwsAsync(() => csvSource(join(dir, 'nothing-*.csv')).load({}), { instanceOf: InputError, message: /no file matches/ });
+  await t.throwsAsync(() => csvSource(join(dir, '*', 'x.csv')).load({}), { instanceOf: ConfigError });
+  const empty = fixture('E_1.csv', '\n\n');
+  await t.throwsAsync(() => csvSource(empty).load({}), { instanceOf: InputError, message: /empty \(no header line\)/ });
+  const nosym = fixture('m.csv', `${HEADER}\n`);
+  await t.throwsAsync(() => csvSource(nosym, { symbolColumn: 'ticker' }).load({}), { instanceOf: InputError, message: /no 'ticker' symbol column/ });
+  t.throws(() => csvSource([]), { instanceOf: ConfigError });
+  t.throws(() => csvSource(nosym, { symbolColumn: 's', symbolFromPath: () => 'x' }), { instanceOf: ConfigError });
+  t.throws(() => csvSource(nosym, { onBadRow: 'ignore' as never }), { instanceOf: ConfigError });
+  t.throws(() => csvSource(nosym, { epoch: 'us' as never }), { instanceOf: ConfigError });
+  // A header only: no rows, the symbol is there with zero rows.
+  t.is((await csvSource(nosym).load({})).get('m')?.length, 0);
+});
+
+test('csv: lines cut across read chunks (files of several MB, LF and CRLF)', async (t) => {
+  const n = 70_000;
+  const t0 = Date.UTC(2013, 9, 7);
+  for (const eol of ['\n', '\r\n']) {
+    const lines = [HEADER];
+    for (let i = 0; i < n; i++) lines.push(`${new Date(t0 + i * 60_000).toISOString()},${i}.25,${i + 1}.5,${i}.125,${i}.75,${i * 3}`);
+    const p = fixture(`BIG_${eol.length}.csv`, lines.join(eol) + eol);
+    const src = csvSource(p);
+    const c = (await src.load({})).get('BIG') as SymbolColumns;
+    t.deepEqual(src.lastReport?.parsers, { scanner: 1, csvParse: 0 });
+    t.is(c.length, n);
+    let bad = -1;
+    for (let i = 0; i < n && bad === -1; i++) {
+      if (c.time[i] !== t0 + i * 60_000 || c.open[i] !== i + 0.25 || c.high[i] !== i + 1.5 || c.low[i] !== i + 0.125 || c.close[i] !== i + 0.75 || c.volume[i] !== i * 3) bad = i;
+    }
+    t.is(bad, -1, `first wrong row ${bad} (eol ${JSON.stringify(eol)})`);
+  }
+});

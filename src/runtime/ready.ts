@@ -1,0 +1,204 @@
+/**
+ * {@link ReadySignal}: a one-shot "I am done" between the coordinator, the processor and the
+ * subscribers, with a typed timeout.
+ * @module
+ */
+import { BarstreamError, ConfigError } from '../errors.js';
+
+/** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
+export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
+
+/** A ready signal was not signalled in time. `signals` names the ones still pending. */
+export class ReadyTimeoutError extends BarstreamError {
+  declare readonly code: 'ready_timeout';
+  /** The names of the signals that were not ready. */
+  readonly signals: readonly string[];
+  /** The timeout that ran out, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(signals: readonly string[], timeoutMs: number) {
+    const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
+    super('ready_timeout', `${what} not signalled within ${timeoutMs} ms`);
+    this.signals = Object.freeze([...signals]);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Options of {@link ReadySignal.wait} and {@link waitAll}. */
+export interface WaitOptions {
+  /**
+   * Whether the timeout timer keeps the process alive. Default `false`: the timer is `unref`ed, so
+   * a wait never holds a process open by itself (if nothing else is running, nothing can signal
+   * either, and the process ends without the timeout firing). `true` when the timeout error must
+   * surface even then (a command line waiting on a handler that forgot to finish).
+   */
+  keepAlive?: boolean;
+}
+
+const noop = (): void => {};
+
+function checkTimeout(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    throw new ConfigError('timeoutMs', `${String(timeoutMs)} is not a number of milliseconds >= 0`);
+  }
+}
+
+/** A timer for `ms` (none for Infinity), unref'ed unless keepAlive. */
+function startTimer(ms: number, options: WaitOptions | undefined, onTimeout: () => void): ReturnType<typeof setTimeout> | null {
+  if (ms === Infinity) return null;
+  // setTimeout takes at most 2^31 - 1 ms; longer is, in practice, forever.
+  const timer = setTimeout(onTimeout, Math.min(ms, 2_147_483_647));
+  if (options?.keepAlive !== true) timer.unref();
+  return timer;
+}
+
+/**
+ * A one-shot ready signal. It starts `'pending'` and settles once, for good: `'ready'`
+ * ({@link signal}), `'failed'` ({@link fail}) or `'timedOut'` (a {@link wait} ran out of time).
+ * Later calls of `signal`/`fail` are ignored (they return false).
+ *
+ * Cheap when nobody waits: the promise is made on the first pending `wait`. A failure is never an
+ * unhandled rejection by itself: only the promises `wait` returns reject.
+ *
+ * @example
+ * const ready = new ReadySignal('strategy:rsi');
+ * queueMicrotask(() => ready.signal());
+ * await ready.wait(5_000); // or throws ReadyTimeoutError (code 'ready_timeout'), or the failure
+ */
+export class ReadySignal {
+  readonly name: string;
+  #state: ReadyState = 'pending';
+  #error: unknown = undefined;
+  #promise: Promise<void> | null = null;
+  #resolve: () => void = noop;
+  #reject: (error: unknown) => void = noop;
+
+  constructor(name = 'ready') {
+    if (typeof name !== 'string') throw new ConfigError('name', `expected a string, got ${typeof name}`);
+    this.name = name;
+  }
+
+  get state(): ReadyState {
+    return this.#state;
+  }
+
+  get isReady(): boolean {
+    return this.#state === 'ready';
+  }
+
+  /** Whether it is still pending. */
+  get isPending(): boolean {
+    return this.#state === 'pending';
+  }
+
+  /** The failure (`'failed'`) or the {@link ReadyTimeoutError} (`'timedOut'`); undefined otherwise. */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** Marks it ready and releases every waiter. Idempotent: true only for the call that did it. */
+  signal(): boolean {
+    if (this.#state !== 'pending') return false;
+    this.#state = 'ready';
+    this.#resolve();
+    return true;
+  }
+
+  /** Marks it failed: every waiter rejects with `error`. True only if it was pending. */
+  fail(error: unknown): boolean {
+    return this.#settleError('failed', error);
+  }
+
+  /**
+   * Resolves once signalled; rejects with the failure, or with a {@link ReadyTimeoutError} after
+   * `timeoutMs` (default: no timeout). A timeout settles the signal itself as `'timedOut'`, so
+   * every other waiter rejects with the same error: the party it waited for is considered gone.
+   * The timer is cleared as soon as the signal settles and is `unref`ed (see {@link WaitOptions}).
+   * @throws {ConfigError} (synchronously) for a negative or NaN timeout.
+   */
+  wait(timeoutMs?: number, options?: WaitOptions): Promise<void> {
+    checkTimeout(timeoutMs);
+    if (this.#state === 'ready') return Promise.resolve();
+    if (this.#state !== 'pending') return Promise.reject(this.#error);
+    const settled = this.#settled();
+    if (timeoutMs === undefined || timeoutMs === Infinity) return settled;
+    return new Promise<void>((resolve, reject) => {
+      const timer = startTimer(timeoutMs, options, () => this.#settleError('timedOut', new ReadyTimeoutError([this.name], timeoutMs)));
+      settled.then(
+        () => {
+          if (timer !== null) clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          if (timer !== null) clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Waits for every signal with one timeout; see {@link waitAll}.
+   * @throws {ConfigError} (synchronously) for something that is not a ReadySignal, or a bad timeout.
+   */
+  static all(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
+    checkTimeout(timeoutMs);
+    const list = [...signals];
+    for (const [i, s] of list.entries()) {
+      if (!(s instanceof ReadySignal)) throw new ConfigError('signals', `item ${i} is not a ReadySignal`);
+    }
+    const done = list.find((s) => s.#state === 'failed' || s.#state === 'timedOut');
+    if (done !== undefined) return Promise.reject(done.#error);
+    const pending = list.filter((s) => s.#state === 'pending');
+    if (pending.length === 0) return Promise.resolve();
+    const all = Promise.all(pending.map((s) => s.#settled())).then(noop);
+    if (timeoutMs === undefined || timeoutMs === Infinity) return all;
+    return new Promise<void>((resolve, reject) => {
+      const timer = startTimer(timeoutMs, options, () => {
+        const late = pending.filter((s) => s.#state === 'pending');
+        reject(new ReadyTimeoutError(late.map((s) => s.name), timeoutMs));
+        for (const s of late) s.#settleError('timedOut', new ReadyTimeoutError([s.name], timeoutMs));
+      });
+      all.then(
+        () => {
+          if (timer !== null) clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          if (timer !== null) clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** The promise of this signal settling, made on first need. */
+  #settled(): Promise<void> {
+    if (this.#promise === null) {
+      this.#promise = new Promise<void>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+      // The rejection is for the waiters; this promise itself must never count as unhandled.
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
+  }
+
+  #settleError(state: 'failed' | 'timedOut', error: unknown): boolean {
+    if (this.#state !== 'pending') return false;
+    this.#state = state;
+    this.#error = error;
+    this.#reject(error);
+    return true;
+  }
+}
+
+/**
+ * Resolves when every signal is ready (at once for an empty list); rejects with the first failure,
+ * or, after `timeoutMs`, with one {@link ReadyTimeoutError} whose `signals` lists every signal
+ * still pending, each of which becomes `'timedOut'` with its own error. One timer for the lot,
+ * cleared when they are all settled, `unref`ed unless `options.keepAlive`.
+ */
+export function waitAll(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
+  return ReadySignal.all(signals, timeoutMs, options);
+}

@@ -1,0 +1,217 @@
+/**
+ * In-memory columns as a {@link ColumnarSource}, and the row selection every columnar source
+ * shares (binary search on sorted times, a row-by-row test otherwise).
+ * @module
+ */
+import { ConfigError, InputError } from '../errors.js';
+import type { BarColumns } from '../types.js';
+import { COLUMN_NAMES } from './types.js';
+import type { ColumnarSource, LoadRequest, SymbolColumns } from './types.js';
+
+/** The request, checked: `symbols` deduplicated (or null for all), `from`/`to` numbers. */
+export interface NormalizedRequest {
+  symbols: string[] | null;
+  from: number;
+  to: number;
+}
+
+/**
+ * Checks a {@link LoadRequest}.
+ * @throws {ConfigError} for a `symbols` that is not an array of strings or a `from`/`to` that is not a number.
+ * @internal
+ */
+export function normalizeRequest(request: LoadRequest | undefined): NormalizedRequest {
+  const r = request ?? {};
+  let symbols: string[] | null = null;
+  if (r.symbols !== undefined) {
+    if (!Array.isArray(r.symbols)) throw new ConfigError('symbols', `expected an array of symbol names, got ${typeof r.symbols}`);
+    symbols = [];
+    const seen = new Set<string>();
+    for (const s of r.symbols as readonly unknown[]) {
+      if (typeof s !== 'string' || s === '') throw new ConfigError('symbols', `${JSON.stringify(s)} is not a symbol name`);
+      if (!seen.has(s)) {
+        seen.add(s);
+        symbols.push(s);
+      }
+    }
+  }
+  for (const key of ['from', 'to'] as const) {
+    const v = r[key];
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
+      throw new ConfigError(key, `expected epoch milliseconds, got ${String(v)}`);
+    }
+  }
+  return { symbols, from: r.from ?? -Infinity, to: r.to ?? Infinity };
+}
+
+/** Columns with no rows. */
+export function emptyColumns(): SymbolColumns {
+  const e = new Float64Array(0);
+  return { time: e, open: e, high: e, low: e, close: e, volume: e, length: 0 };
+}
+
+/**
+ * Whether `time[0..length)` never decreases (no NaN either). Sorted columns are filtered by binary
+ * search; others row by row.
+ */
+export function isNonDecreasing(time: Float64Array, length = time.length): boolean {
+  let prev = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const t = time[i] as number;
+    if (!(t >= prev)) return false;
+    prev = t;
+  }
+  return true;
+}
+
+/** First index in `time[lo..hi)` whose value is `>= value` (times non-decreasing). */
+export function lowerBound(time: Float64Array, value: number, lo = 0, hi = time.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((time[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The rows of `cols` with `from <= time < to`.
+ * - `sorted` (times non-decreasing): two binary searches and `subarray` views, no copy.
+ * - otherwise: a row-by-row test and copies, keeping the given order. A row whose time is NaN is
+ *   kept in every range: it belongs to no time, and dropping it would hide it from the core, which
+ *   rejects and counts it.
+ */
+export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, to: number): SymbolColumns {
+  const n = cols.length;
+  if (from === -Infinity && to === Infinity) return { ...cols };
+  if (sorted) {
+    const lo = lowerBound(cols.time, from, 0, n);
+    const hi = to === Infinity ? n : lowerBound(cols.time, to, lo, n);
+    if (lo === 0 && hi === n) return { ...cols };
+    return {
+      time: cols.time.subarray(lo, hi),
+      open: cols.open.subarray(lo, hi),
+      high: cols.high.subarray(lo, hi),
+      low: cols.low.subarray(lo, hi),
+      close: cols.close.subarray(lo, hi),
+      volume: cols.volume.subarray(lo, hi),
+      length: hi - lo,
+    };
+  }
+  const time = cols.time;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const t = time[i] as number;
+    if ((t >= from && t < to) || t !== t) count++;
+  }
+  const out: SymbolColumns = {
+    time: new Float64Array(count),
+    open: new Float64Array(count),
+    high: new Float64Array(count),
+    low: new Float64Array(count),
+    close: new Float64Array(count),
+    volume: new Float64Array(count),
+    length: count,
+  };
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const t = time[i] as number;
+    if (!((t >= from && t < to) || t !== t)) continue;
+    out.time[j] = t;
+    out.open[j] = cols.open[i] as number;
+    out.high[j] = cols.high[i] as number;
+    out.low[j] = cols.low[i] as number;
+    out.close[j] = cols.close[i] as number;
+    out.volume[j] = cols.volume[i] as number;
+    j++;
+  }
+  return out;
+}
+
+/** Per-symbol columns kept in memory, answering {@link ColumnarSource.load}. @internal */
+export class ColumnStore {
+  readonly #symbols = new Map<string, { cols: SymbolColumns; sorted: boolean }>();
+
+  add(symbol: string, cols: SymbolColumns): void {
+    this.#symbols.set(symbol, { cols, sorted: isNonDecreasing(cols.time, cols.length) });
+  }
+
+  /** Symbol names, in insertion order. */
+  symbols(): string[] {
+    return [...this.#symbols.keys()];
+  }
+
+  load(request?: LoadRequest): Map<string, SymbolColumns> {
+    const r = normalizeRequest(request);
+    const out = new Map<string, SymbolColumns>();
+    for (const symbol of r.symbols ?? this.#symbols.keys()) {
+      const entry = this.#symbols.get(symbol);
+      out.set(symbol, entry === undefined ? emptyColumns() : selectRows(entry.cols, entry.sorted, r.from, r.to));
+    }
+    return out;
+  }
+}
+
+/** A {@link ColumnarSource} over columns held in memory. */
+export interface ColumnsSource extends ColumnarSource {
+  /** The symbols, in the order they were given. */
+  readonly symbols: readonly string[];
+}
+
+function toFloat64(symbol: string, name: string, column: unknown): Float64Array {
+  if (column instanceof Float64Array) return column;
+  if (Array.isArray(column)) return Float64Array.from(column as readonly number[]);
+  throw new InputError(
+    column === undefined
+      ? `columnsSource: symbol '${symbol}': column '${name}' is missing`
+      : `columnsSource: symbol '${symbol}': column '${name}' is not a Float64Array or an array of numbers (got ${Object.prototype.toString.call(column)})`,
+  );
+}
+
+/**
+ * A source over in-memory columns, per symbol.
+ *
+ * - `Float64Array` columns are used in place (not copied; do not modify them afterwards); plain
+ *   arrays are converted to `Float64Array` once, here.
+ * - Bar contents are not validated: the native core validates every bar and counts rejections.
+ * - Rows are kept in the order given. Times are expected to increase per symbol; if they do not,
+ *   nothing is sorted or dropped: the core rejects the out-of-order bars and counts them.
+ * - `load` hands out views of these arrays (`subarray` for a time range on sorted times).
+ *
+ * @example
+ * const source = columnsSource({ SPY: { time: [t0, t1], open: [1, 2], high: [1, 2], low: [1, 2], close: [1, 2], volume: [5, 6] } });
+ * const cols = await source.load({ from: t0, to: t1 }); // SPY: 1 row
+ * @throws {InputError} for a missing or non-numeric-array column, or columns of different lengths
+ *   (naming the symbol and the column).
+ */
+export function columnsSource(data: Record<string, BarColumns> | Map<string, BarColumns>): ColumnsSource {
+  if (data === null || typeof data !== 'object') throw new InputError(`columnsSource: expected an object or a Map of symbol -> columns, got ${String(data)}`);
+  const entries: [string, BarColumns][] = data instanceof Map ? [...data.entries()] : Object.entries(data);
+  const store = new ColumnStore();
+  for (const [symbol, columns] of entries) {
+    if (typeof symbol !== 'string' || symbol === '') throw new InputError(`columnsSource: ${JSON.stringify(symbol)} is not a symbol name`);
+    if (columns === null || typeof columns !== 'object') throw new InputError(`columnsSource: symbol '${symbol}': expected columns, got ${String(columns)}`);
+    const time = toFloat64(symbol, 'time', columns.time);
+    const rest = COLUMN_NAMES.slice(1).map((name) => {
+      const col = toFloat64(symbol, name, (columns as unknown as Record<string, unknown>)[name]);
+      if (col.length !== time.length) {
+        throw new InputError(`columnsSource: symbol '${symbol}': column '${name}' has ${col.length} values, column 'time' has ${time.length}`);
+      }
+      return col;
+    }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    const [open, high, low, close, volume] = rest;
+    store.add(symbol, { time, open, high, low, close, volume, length: time.length });
+  }
+  const symbols = Object.freeze(store.symbols());
+  return {
+    kind: 'columns',
+    symbols,
+    load: (request?: LoadRequest) => {
+      try {
+        return Promise.resolve(store.load(request));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,638 @@
+/**
+ * CSV files as a {@link ColumnarSource}.
+ * @module
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
+import { BarstreamError, ConfigError, InputError } from '../errors.js';
+import { emptyColumns, normalizeRequest } from './columns.js';
+import type { NormalizedRequest } from './columns.js';
+import { parseNumber, TimeParser } from './fields.js';
+import { resolvePaths } from './paths.js';
+import type { EpochUnit } from './fields.js';
+import { COLUMN_NAMES } from './types.js';
+import type { ColumnarSource, ColumnName, LoadRequest, SymbolColumns } from './types.js';
+
+/** Options of {@link csvSource}. */
+export interface CsvSourceOptions {
+  /**
+   * The header name of a column holding each row's symbol (case-insensitive), for files with
+   * several symbols. Without it each file holds one symbol, named by {@link symbolFromPath}.
+   */
+  symbolColumn?: string;
+  /**
+   * The symbol of a file, from its path. Default: the file name up to its first `_` or `.`
+   * (`bars/SPY_201310_1m.csv` is `SPY`). Not used with {@link symbolColumn}.
+   */
+  symbolFromPath?: (path: string) => string;
+  /**
+   * Header names of the columns, where the file does not use the defaults. Matching is
+   * case-insensitive; the defaults are `time` (or `timestamp`, `datetime`, `date`, in that order
+   * of preference), `open`, `high`, `low`, `close`, `volume`. Other columns are ignored.
+   */
+  columns?: Partial<Record<ColumnName, string>>;
+  /**
+   * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
+   * which is midnight). Default `'UTC'`. Times with `Z` or an offset are exact instants and ignore
+   * it. A wall time that does not exist (a daylight-saving gap) is a bad row; one that occurs twice
+   * (clocks going back) is its earlier instant.
+   */
+  timeZone?: string;
+  /**
+   * How a numeric time is read: `'s'` epoch seconds, `'ms'` epoch milliseconds, or `'auto'`
+   * (default) by magnitude: `|x| < 1e11` is seconds (1e11 s is the year 5138, 1e11 ms is March
+   * 1973), `|x| < 1e14` milliseconds, and anything larger is a bad row (micro- or nanoseconds?
+   * convert first). Seconds are rounded to whole milliseconds.
+   */
+  epoch?: EpochUnit;
+  /**
+   * A malformed row (a field count other than the header's, an unreadable time, a number that is
+   * not one, an empty symbol): `'throw'` (default) an {@link InputError} naming the file and line;
+   * `'skip'` leaves it out and counts it in {@link CsvSource.lastReport}. Rows are checked as far
+   * as needed to place them: field count, symbol and time for every row; the price and volume
+   * fields of the rows that are loaded (not those outside the requested symbols or time range).
+   */
+  onBadRow?: 'throw' | 'skip';
+  /** The field delimiter, one character. Default `','`. */
+  delimiter?: string;
+  /**
+   * `'auto'` (default): files without a `"` are read by a dedicated scanner (several times faster
+   * than csv-parse, same results); a file with quotes goes to csv-parse. `'csv-parse'`: always
+   * csv-parse.
+   */
+  parser?: 'auto' | 'csv-parse';
+  /** How many rejected rows {@link CsvLoadReport.rejectedRows} keeps in detail. Default 1000; all are counted. */
+  maxRejectedDetails?: number;
+}
+
+/** A row left out under `onBadRow: 'skip'`. */
+export interface RejectedRow {
+  file: string;
+  /** The 1-based line number in the file (the header is line 1, empty lines count). */
+  line: number;
+  reason: string;
+}
+
+/** What one {@link CsvSource.load} read. */
+export interface CsvLoadReport {
+  /** The files read, in order. */
+  files: string[];
+  /** Data rows seen (not the header, not empty lines). */
+  rowsRead: number;
+  /** Rows in the result. `rowsRead - rowsLoaded - rejected` rows were outside the requested symbols or time range. */
+  rowsLoaded: number;
+  /** Malformed rows left out (only under `onBadRow: 'skip'`; `'throw'` throws at the first). */
+  rejected: number;
+  /** The first `maxRejectedDetails` of them, in file and line order. */
+  rejectedRows: RejectedRow[];
+  /** Files read by the scanner and by csv-parse. */
+  parsers: { scanner: number; csvParse: number };
+}
+
+/** A {@link ColumnarSource} reading CSV files. */
+export interface CsvSource extends ColumnarSource {
+  /** The report of the last `load` that completed, or null before the first. */
+  readonly lastReport: CsvLoadReport | null;
+}
+
+const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
+
+/**
+ * A source reading bars from CSV files.
+ *
+ * `paths` are files, directories (every `*.csv` in them, sorted by name) or patterns with `*`/`?`
+ * in the last segment (`bars/*.csv`), resolved at each `load`. The first non-empty line is a header
+ * naming the columns (see {@link CsvSourceOptions.columns}). Each file holds one symbol (named by
+ * its path) or, with `symbolColumn`, any number.
+ *
+ * Nothing is reordered or dropped silently: a symbol's rows keep file order (files in path order),
+ * bars out of time order are passed on and the native core rejects and counts them, and malformed
+ * rows throw or are counted (`onBadRow`). Each `load` reads the files again (nothing is cached);
+ * with one file per symbol, files of symbols not requested are not read at all.
+ *
+ * @example
+ * const source = csvSource('data/minute/*.csv');            // SPY_201310_1m.csv -> 'SPY'
+ * const cols = await source.load({ symbols: ['SPY'], from: Date.UTC(2013, 9, 7) });
+ * @throws {ConfigError} for invalid options (checked here); `load` throws {@link InputError} for
+ *   unreadable files, a header without a needed column, or a malformed row under `'throw'`.
+ */
+export function csvSource(paths: string | readonly string[], options: CsvSourceOptions = {}): CsvSource {
+  const list = typeof paths === 'string' ? [paths] : paths;
+  if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === '')) {
+    throw new ConfigError('paths', 'expected a path or a non-empty array of paths');
+  }
+  const config = checkOptions(options);
+  // Checks the zone and epoch unit now rather than at the first load.
+  new TimeParser(config.timeZone, config.epoch);
+  let lastReport: CsvLoadReport | null = null;
+  return {
+    kind: 'columns',
+    get lastReport() {
+      return lastReport;
+    },
+    async load(request?: LoadRequest) {
+      const r = normalizeRequest(request);
+      const files = await resolvePaths(list);
+      const loader = new Loader(config, r);
+      for (const file of files) await loader.file(file);
+      const result = loader.finish();
+      lastReport = loader.report;
+      return result;
+    },
+  };
+}
+
+interface Config {
+  symbolColumn: string | null;
+  symbolFromPath: (path: string) => string;
+  names: Record<ColumnName, string[]>;
+  timeZone: string;
+  epoch: EpochUnit;
+  skipBad: boolean;
+  delimiter: string;
+  scanner: boolean;
+  maxDetails: number;
+}
+
+function checkOptions(o: CsvSourceOptions): Config {
+  if (o === null || typeof o !== 'object') throw new ConfigError('options', `expected an object, got ${String(o)}`);
+  if (o.symbolColumn !== undefined && (typeof o.symbolColumn !== 'string' || o.symbolColumn.trim() === '')) {
+    throw new ConfigError('symbolColumn', 'expected a column name');
+  }
+  if (o.symbolColumn !== undefined && o.symbolFromPath !== undefined) {
+    throw new ConfigError('symbolFromPath', 'give symbolColumn or symbolFromPath, not both');
+  }
+  if (o.symbolFromPath !== undefined && typeof o.symbolFromPath !== 'function') throw new ConfigError('symbolFromPath', 'expected a function (path) => symbol');
+  const names = {} as Record<ColumnName, string[]>;
+  for (const c of COLUMN_NAMES) names[c] = c === 'time' ? TIME_ALIASES : [c];
+  if (o.columns !== undefined) {
+    if (o.columns === null || typeof o.columns !== 'object') throw new ConfigError('columns', 'expected an object such as { time: "Date" }');
+    for (const [key, value] of Object.entries(o.columns)) {
+      if (!(COLUMN_NAMES as readonly string[]).includes(key)) throw new ConfigError('columns', `'${key}' is not one of ${COLUMN_NAMES.join(', ')}`);
+      if (value === undefined) continue;
+      if (typeof value !== 'string' || value.trim() === '') throw new ConfigError('columns', `${key}: expected a header name`);
+      names[key as ColumnName] = [value.trim().toLowerCase()];
+    }
+  }
+  if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `'${String(o.onBadRow)}' is not 'throw' or 'skip'`);
+  const delimiter = o.delimiter ?? ',';
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new ConfigError('delimiter', `${JSON.stringify(delimiter)} is not a single character other than a quote or a line break`);
+  }
+  if (o.parser !== undefined && o.parser !== 'auto' && o.parser !== 'csv-parse') throw new ConfigError('parser', `'${String(o.parser)}' is not 'auto' or 'csv-parse'`);
+  const maxDetails = o.maxRejectedDetails ?? 1000;
+  if (!Number.isInteger(maxDetails) || maxDetails < 0) throw new ConfigError('maxRejectedDetails', `${maxDetails} is not a whole number >= 0`);
+  return {
+    symbolColumn: o.symbolColumn === undefined ? null : o.symbolColumn.trim().toLowerCase(),
+    symbolFromPath: o.symbolFromPath ?? symbolFromFileName,
+    names,
+    timeZone: o.timeZone ?? 'UTC',
+    epoch: o.epoch ?? 'auto',
+    skipBad: o.onBadRow === 'skip',
+    delimiter,
+    scanner: o.parser !== 'csv-parse',
+    maxDetails,
+  };
+}
+
+/** The default symbol of a file: its name up to the first `_` or `.`. */
+export function symbolFromFileName(path: string): string {
+  const name = basename(path);
+  const cut = name.search(/[_.]/);
+  return cut === -1 ? name : name.slice(0, cut);
+}
+
+/** Growable columns of one symbol. */
+class Builder {
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.time = new Float64Array(capacity);
+    this.open = new Float64Array(capacity);
+    this.high = new Float64Array(capacity);
+    this.low = new Float64Array(capacity);
+    this.close = new Float64Array(capacity);
+    this.volume = new Float64Array(capacity);
+  }
+
+  push(t: number, o: number, h: number, l: number, c: number, v: number): void {
+    const i = this.length;
+    if (i === this.time.length) this.#grow();
+    this.time[i] = t;
+    this.open[i] = o;
+    this.high[i] = h;
+    this.low[i] = l;
+    this.close[i] = c;
+    this.volume[i] = v;
+    this.length = i + 1;
+  }
+
+  #grow(): void {
+    const n = Math.max(16, this.time.length * 2);
+    const grow = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.time = grow(this.time);
+    this.open = grow(this.open);
+    this.high = grow(this.high);
+    this.low = grow(this.low);
+    this.close = grow(this.close);
+    this.volume = grow(this.volume);
+  }
+}
+
+/** Concatenates the builders of one symbol into exact-length columns. */
+function concat(parts: Builder[]): SymbolColumns {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only !== undefined && only.time.length === n) {
+    return { time: only.time, open: only.open, high: only.high, low: only.low, close: only.close, volume: only.volume, length: n };
+  }
+  const out: SymbolColumns = {
+    time: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+    length: n,
+  };
+  let at = 0;
+  for (const p of parts) {
+    for (const c of COLUMN_NAMES) out[c].set(p[c].subarray(0, p.length), at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Thrown by the scanner when a file needs csv-parse (it has quotes, or `\r`-only line breaks). */
+const NEEDS_CSV_PARSE = Symbol('needs csv-parse');
+
+/** Reads the files of one `load`. */
+class Loader {
+  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0, rejectedRows: [], parsers: { scanner: 0, csvParse: 0 } };
+  readonly #config: Config;
+  readonly #request: NormalizedRequest;
+  readonly #wanted: Set<string> | null;
+  readonly #parts = new Map<string, Builder[]>();
+
+  constructor(config: Config, request: NormalizedRequest) {
+    this.#config = config;
+    this.#request = request;
+    this.#wanted = request.symbols === null ? null : new Set(request.symbols);
+    if (request.symbols !== null) for (const s of request.symbols) this.#parts.set(s, []);
+  }
+
+  async file(path: string): Promise<void> {
+    const c = this.#config;
+    let symbol: string | null = null;
+    if (c.symbolColumn === null) {
+      const s = c.symbolFromPath(path);
+      if (typeof s !== 'string' || s === '') throw new InputError(`csvSource: no symbol in the file name of '${path}' (give symbolFromPath or symbolColumn)`);
+      if (this.#wanted !== null && !this.#wanted.has(s)) return;
+      symbol = s;
+    }
+    let size = 0;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      // The read below reports it.
+    }
+    let sink = new FileSink(path, c, this.#request, this.#wanted, symbol, size);
+    let scanned = false;
+    if (c.scanner) {
+      try {
+        await scan(path, sink);
+        scanned = true;
+      } catch (error) {
+        if (error !== NEEDS_CSV_PARSE) throw wrapReadError(path, error);
+        sink = new FileSink(path, c, this.#request, this.#wanted, symbol, size);
+      }
+    }
+    if (!scanned) await parseWithCsvParse(path, sink, c);
+    if (scanned) this.report.parsers.scanner++;
+    else this.report.parsers.csvParse++;
+    if (!sink.sawHeader) throw new InputError(`csvSource: '${path}' is empty (no header line)`);
+    this.report.files.push(path);
+    this.report.rowsRead += sink.rowsRead;
+    this.report.rejected += sink.rejected;
+    for (const r of sink.rejectedRows) {
+      if (this.report.rejectedRows.length >= c.maxDetails) break;
+      this.report.rejectedRows.push(r);
+    }
+    for (const [s, b] of sink.builders) {
+      this.report.rowsLoaded += b.length;
+      let list = this.#parts.get(s);
+      if (list === undefined) {
+        list = [];
+        this.#parts.set(s, list);
+      }
+      if (b.length > 0) list.push(b);
+    }
+  }
+
+  finish(): Map<string, SymbolColumns> {
+    const out = new Map<string, SymbolColumns>();
+    for (const [s, parts] of this.#parts) out.set(s, parts.length === 0 ? emptyColumns() : concat(parts));
+    return out;
+  }
+}
+
+function wrapReadError(path: string, error: unknown): unknown {
+  if (error instanceof BarstreamError) return error;
+  const e = error as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && e.code.startsWith('E')) return new InputError(`csvSource: cannot read '${path}': ${e.code}`);
+  return error;
+}
+
+/**
+ * Turns the lines or records of one file into columns: the header, then rows. Both readers feed
+ * it fields as (string, start, end) triples, so the conversions are the same code.
+ */
+class FileSink {
+  sawHeader = false;
+  rowsRead = 0;
+  rejected = 0;
+  readonly rejectedRows: RejectedRow[] = [];
+  readonly builders = new Map<string, Builder>();
+  readonly #path: string;
+  readonly #config: Config;
+  readonly #from: number;
+  readonly #to: number;
+  readonly #wanted: Set<string> | null;
+  readonly #times: TimeParser;
+  readonly #capacity: number;
+  /** The builder when the file has one symbol. */
+  #single: Builder | null = null;
+  #fieldCount = 0;
+  /** Field index of time, open, high, low, close, volume, then the symbol (or -1). */
+  readonly #index = new Int32Array(7);
+  // Reused per row: where each field is.
+  #src: string[] = [];
+  #start = new Int32Array(0);
+  #end = new Int32Array(0);
+
+  constructor(path: string, config: Config, request: NormalizedRequest, wanted: Set<string> | null, symbol: string | null, size: number) {
+    this.#path = path;
+    this.#config = config;
+    this.#from = request.from;
+    this.#to = request.to;
+    this.#wanted = wanted;
+    this.#times = new TimeParser(config.timeZone, config.epoch);
+    this.#capacity = Math.max(256, Math.min(1 << 24, Math.ceil(size / 40)));
+    if (symbol !== null) {
+      this.#single = new Builder(this.#capacity);
+      this.builders.set(symbol, this.#single);
+    }
+  }
+
+  /** The header's fields (trimmed, case-insensitive). */
+  header(fields: readonly string[], line: number): void {
+    const names = fields.map((f) => f.trim().toLowerCase());
+    const c = this.#config;
+    const find = (candidates: readonly string[]): number => {
+      for (const n of candidates) {
+        const i = names.indexOf(n);
+        if (i !== -1) return i;
+      }
+      return -1;
+    };
+    COLUMN_NAMES.forEach((col, k) => {
+      const i = find(c.names[col]);
+      if (i === -1) {
+        throw new InputError(
+          `csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${fields.join(c.delimiter)}); name it with options.columns.${col}`,
+        );
+      }
+      this.#index[k] = i;
+    });
+    if (c.symbolColumn !== null) {
+      const i = names.indexOf(c.symbolColumn);
+      if (i === -1) throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.symbolColumn}' symbol column in the header (${fields.join(c.delimiter)})`);
+      this.#index[6] = i;
+    } else {
+      this.#index[6] = -1;
+    }
+    this.#fieldCount = fields.length;
+    this.#src = new Array<string>(fields.length).fill('');
+    this.#start = new Int32Array(fields.length);
+    this.#end = new Int32Array(fields.length);
+    this.sawHeader = true;
+  }
+
+  /** One line from the scanner: `text[a..b)`, without its line break. */
+  line(text: string, a: number, b: number, line: number): void {
+    if (a === b) return;
+    const d = this.#config.delimiter;
+    if (!this.sawHeader) {
+      this.header(text.slice(a, b).split(d), line);
+      return;
+    }
+    const n = this.#fieldCount;
+    const src = this.#src;
+    const start = this.#start;
+    const end = this.#end;
+    let k = 0;
+    let at = a;
+    for (;;) {
+      let next = text.indexOf(d, at);
+      if (next === -1 || next > b) next = b;
+      if (k < n) {
+        src[k] = text;
+        start[k] = at;
+        end[k] = next;
+      }
+      k++;
+      if (next === b) break;
+      at = next + 1;
+    }
+    this.#row(k, line);
+  }
+
+  /** One record from csv-parse. */
+  record(fields: string[], line: number): void {
+    if (!this.sawHeader) {
+      this.header(fields, line);
+      return;
+    }
+    const n = Math.min(fields.length, this.#fieldCount);
+    for (let k = 0; k < n; k++) {
+      const f = fields[k] as string;
+      this.#src[k] = f;
+      this.#start[k] = 0;
+      this.#end[k] = f.length;
+    }
+    this.#row(fields.length, line);
+  }
+
+  #text(k: number): string {
+    return (this.#src[k] as string).slice(this.#start[k] as number, this.#end[k] as number);
+  }
+
+  #row(fields: number, line: number): void {
+    this.rowsRead++;
+    if (fields !== this.#fieldCount) {
+      this.#bad(line, `expected ${this.#fieldCount} fields (as in the header), found ${fields}`);
+      return;
+    }
+    const src = this.#src;
+    const start = this.#start;
+    const end = this.#end;
+    const ix = this.#index;
+    const ti = ix[0] as number;
+    const t = this.#times.parse(src[ti] as string, start[ti] as number, end[ti] as number);
+    if (t !== t) {
+      this.#bad(line, this.#times.reason);
+      return;
+    }
+    let builder = this.#single;
+    if (builder === null) {
+      const si = ix[6] as number;
+      const symbol = this.#text(si).trim();
+      if (symbol === '') {
+        this.#bad(line, 'empty symbol');
+        return;
+      }
+      if (this.#wanted !== null && !this.#wanted.has(symbol)) return;
+      builder = this.builders.get(symbol) ?? null;
+      if (builder === null) {
+        builder = new Builder(1024);
+        this.builders.set(symbol, builder);
+      }
+    }
+    if (!(t >= this.#from && t < this.#to)) return;
+    const i1 = ix[1] as number;
+    const o = parseNumber(src[i1] as string, start[i1] as number, end[i1] as number);
+    const i2 = ix[2] as number;
+    const h = parseNumber(src[i2] as string, start[i2] as number, end[i2] as number);
+    const i3 = ix[3] as number;
+    const l = parseNumber(src[i3] as string, start[i3] as number, end[i3] as number);
+    const i4 = ix[4] as number;
+    const c = parseNumber(src[i4] as string, start[i4] as number, end[i4] as number);
+    const i5 = ix[5] as number;
+    const v = parseNumber(src[i5] as string, start[i5] as number, end[i5] as number);
+    if (o !== o || h !== h || l !== l || c !== c || v !== v) {
+      const k = o !== o ? 1 : h !== h ? 2 : l !== l ? 3 : c !== c ? 4 : 5;
+      this.#bad(line, `${COLUMN_NAMES[k]} '${this.#text(ix[k] as number)}' is not a number`);
+      return;
+    }
+    builder.push(t, o, h, l, c, v);
+  }
+
+  /** A malformed row: thrown, or counted. */
+  #bad(line: number, reason: string): void {
+    if (!this.#config.skipBad) throw new InputError(`csvSource: '${this.#path}' line ${line}: ${reason}`);
+    this.rejected++;
+    if (this.rejectedRows.length < this.#config.maxDetails) this.rejectedRows.push({ file: this.#path, line, reason });
+  }
+
+  /** A record csv-parse could not read (skip mode). */
+  skipped(line: number, reason: string): void {
+    this.rowsRead++;
+    this.#bad(line, reason);
+  }
+}
+
+/**
+ * The dedicated reader for files without quotes: splits lines and fields with `indexOf` on the
+ * decoded text and hands positions to the sink (no per-field strings). Throws NEEDS_CSV_PARSE at
+ * the first chunk with a `"`, before any of that chunk's lines is used.
+ */
+async function scan(path: string, sink: FileSink): Promise<void> {
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let carry = '';
+  let line = 0;
+  let first = true;
+  let pendingCr = false;
+  for await (const chunk of stream as AsyncIterable<string>) {
+    if (chunk.indexOf('"') !== -1) throw NEEDS_CSV_PARSE;
+    // A lone \r (old Mac line breaks) is a line break for csv-parse: leave such files to it.
+    if (pendingCr && chunk.charCodeAt(0) !== 10) throw NEEDS_CSV_PARSE;
+    pendingCr = false;
+    for (let cr = chunk.indexOf('\r'); cr !== -1; cr = chunk.indexOf('\r', cr + 1)) {
+      if (cr + 1 === chunk.length) pendingCr = true;
+      else if (chunk.charCodeAt(cr + 1) !== 10) throw NEEDS_CSV_PARSE;
+    }
+    let text = chunk;
+    let pos = 0;
+    if (first) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) pos = 1;
+    }
+    if (carry !== '') {
+      // The line cut by the previous chunk: joined on its own, so `text` stays the flat chunk.
+      const nl = text.indexOf('\n');
+      if (nl === -1) {
+        carry += text;
+        continue;
+      }
+      const joined = carry + text.slice(0, nl);
+      line++;
+      sink.line(joined, 0, joined.charCodeAt(joined.length - 1) === 13 ? joined.length - 1 : joined.length, line);
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = text.indexOf('\n', pos);
+      if (nl === -1) break;
+      line++;
+      sink.line(text, pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, line);
+      pos = nl + 1;
+    }
+    carry = pos === 0 ? text : text.slice(pos);
+  }
+  if (carry !== '') {
+    line++;
+    const b = carry.charCodeAt(carry.length - 1) === 13 ? carry.length - 1 : carry.length;
+    sink.line(carry, 0, b, line);
+  }
+}
+
+/** The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields). */
+async function parseWithCsvParse(path: string, sink: FileSink, config: Config): Promise<void> {
+  const parser = parse({
+    delimiter: config.delimiter,
+    bom: true,
+    // Explicit, so that files mixing line breaks split (and count lines) like the scanner does.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: config.skipBad,
+    on_skip: (error) => {
+      const e = error as (CsvError & { lines?: number }) | undefined;
+      sink.skipped(typeof e?.lines === 'number' ? e.lines : 0, e?.message ?? 'unreadable record');
+      return undefined;
+    },
+    on_record: (record: string[], context) => {
+      sink.record(record, context.lines);
+      return null;
+    },
+  });
+  parser.resume();
+  try {
+    await pipeline(createReadStream(path), parser);
+  } catch (error) {
+    throw csvParseError(path, error);
+  }
+}
+
+function csvParseError(path: string, error: unknown): unknown {
+  if (error instanceof BarstreamError) return error;
+  const e = error as CsvError & { lines?: number };
+  if (typeof e?.code === 'string' && e.code.startsWith('CSV_')) {
+    return new InputError(`csvSource: '${path}'${typeof e.lines === 'number' ? ` line ${e.lines}` : ''}: ${e.message}`);
+  }
+  return wrapReadError(path, error);
+}

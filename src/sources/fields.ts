@@ -1,0 +1,235 @@
+/**
+ * Field parsers shared by both CSV paths: numbers (exactly as `Number()` reads them, with an
+ * allocation-free fast path) and times (ISO 8601 or epoch seconds/milliseconds).
+ * @module
+ * @internal
+ */
+import { Info } from 'luxon';
+import type { Zone } from 'luxon';
+import { ConfigError } from '../errors.js';
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * The number in `s[a..b)`, exactly as `Number(s.slice(a, b))` reads it, except that a blank field
+ * is NaN (where `Number('')` is 0). Plain decimals of at most 15 digits are read without slicing:
+ * `m / 10^k` with `m < 2^53` and `k <= 22` is correctly rounded, so it equals `Number()` bit for
+ * bit; everything else (exponents, signs with spaces, hex, long digit runs) goes to `Number()`.
+ */
+export function parseNumber(s: string, a: number, b: number): number {
+  let i = a;
+  let neg = false;
+  let c = s.charCodeAt(i);
+  if (c === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  for (; i < b; i++) {
+    c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dot) frac++;
+    } else if (c === 46 && !dot) {
+      dot = true;
+    } else {
+      return slowNumber(s, a, b);
+    }
+  }
+  if (digits === 0 || digits > 15) return slowNumber(s, a, b);
+  const v = frac === 0 ? m : m / (POW10[frac] as number);
+  return neg ? -v : v;
+}
+
+function slowNumber(s: string, a: number, b: number): number {
+  const text = s.slice(a, b);
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** Two ASCII digits at `i` as a number, or -1000 (so any sum with it fails the range checks). */
+function two(s: string, i: number): number {
+  const x = s.charCodeAt(i) - 48;
+  const y = s.charCodeAt(i + 1) - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1000;
+}
+
+/** How epoch numbers in a time column are read. */
+export type EpochUnit = 'auto' | 's' | 'ms';
+
+/** Below this an automatic epoch is seconds (1e11 s is the year 5138; 1e11 ms is 1973-03-03). */
+export const AUTO_SECONDS_BELOW = 1e11;
+/** From this an automatic epoch is refused as ambiguous (microseconds or nanoseconds?). */
+export const AUTO_REFUSED_FROM = 1e14;
+
+/**
+ * Reads a time field into epoch milliseconds (UTC). Returns NaN when the field is not a time and
+ * leaves the reason in {@link TimeParser.reason}.
+ *
+ * - ISO 8601: `YYYY-MM-DD`, then optionally `T` (or a space) and `HH:MM`, `:SS`, `.fraction`
+ *   (digits past milliseconds are truncated), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
+ *   `±HH`. A time with a zone is that instant. A time without one (and a bare date, which is
+ *   midnight) is a wall time in `timeZone`.
+ * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, or `'auto'` by magnitude:
+ *   `|x| < 1e11` seconds, `|x| < 1e14` milliseconds, larger refused (set the unit).
+ */
+export class TimeParser {
+  /** Why the last failed parse failed. */
+  reason = '';
+  readonly #epoch: EpochUnit;
+  readonly #zone: Zone | null;
+  readonly #fixedOffsetMs: number;
+  readonly #zoneName: string;
+  /** Per quarter hour of wall time: wall ms minus UTC ms, or NaN in a daylight-saving gap. */
+  readonly #offsets = new Map<number, number>();
+
+  /** @throws {ConfigError} for an unknown time zone or epoch unit. */
+  constructor(timeZone = 'UTC', epoch: EpochUnit = 'auto') {
+    if (epoch !== 'auto' && epoch !== 's' && epoch !== 'ms') throw new ConfigError('epoch', `'${String(epoch)}' is not 'auto', 's' or 'ms'`);
+    if (typeof timeZone !== 'string' || timeZone === '') throw new ConfigError('timeZone', `expected an IANA time zone name, got ${String(timeZone)}`);
+    const zone = Info.normalizeZone(timeZone);
+    if (zone === null || zone === undefined || !zone.isValid) throw new ConfigError('timeZone', `'${timeZone}' is not a time zone this runtime knows`);
+    this.#epoch = epoch;
+    this.#zoneName = timeZone;
+    if (zone.isUniversal) {
+      this.#zone = null;
+      this.#fixedOffsetMs = zone.offset(0) * 60_000;
+    } else {
+      this.#zone = zone;
+      this.#fixedOffsetMs = 0;
+    }
+  }
+
+  /** The time in `s[a..b)`, epoch ms, or NaN (see {@link TimeParser.reason}). */
+  parse(s: string, a: number, b: number): number {
+    while (a < b && s.charCodeAt(a) <= 32) a++;
+    while (b > a && s.charCodeAt(b - 1) <= 32) b--;
+    if (b - a >= 10 && s.charCodeAt(a + 4) === 45) return this.#iso(s, a, b);
+    const x = parseNumber(s, a, b);
+    if (x !== x) {
+      this.reason = `time '${s.slice(a, b)}' is neither an ISO 8601 date-time nor an epoch number`;
+      return NaN;
+    }
+    if (this.#epoch === 'ms') return x;
+    if (this.#epoch === 's') return Math.round(x * 1000);
+    const abs = Math.abs(x);
+    if (abs < AUTO_SECONDS_BELOW) return Math.round(x * 1000);
+    if (abs < AUTO_REFUSED_FROM) return x;
+    this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option)`;
+    return NaN;
+  }
+
+  #iso(s: string, a: number, b: number): number {
+    const y = two(s, a) * 100 + two(s, a + 2);
+    const mo = s.charCodeAt(a + 7) === 45 ? two(s, a + 5) : -1;
+    const d = two(s, a + 8);
+    if (!(y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return this.#bad(s, a, b);
+    let i = a + 10;
+    let h = 0;
+    let mi = 0;
+    let sec = 0;
+    let ms = 0;
+    if (i < b) {
+      const sep = s.charCodeAt(i);
+      if (sep !== 84 && sep !== 116 && sep !== 32) return this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000);
+      if (b - i < 6 || s.charCodeAt(i + 3) !== 58) return this.#bad(s, a, b);
+      h = two(s, i + 1);
+      mi = two(s, i + 4);
+      i += 6;
+      if (i < b && s.charCodeAt(i) === 58) {
+        if (b - i < 3) return this.#bad(s, a, b);
+        sec = two(s, i + 1);
+        i += 3;
+        const c = s.charCodeAt(i);
+        if (i < b && (c === 46 || c === 44)) {
+          i++;
+          const start = i;
+          let scale = 100;
+          for (; i < b; i++) {
+            const x = s.charCodeAt(i) - 48;
+            if (x < 0 || x > 9) break;
+            ms += x * scale;
+            scale /= 10;
+          }
+          ms = Math.floor(ms);
+          if (i === start) return this.#bad(s, a, b);
+        }
+      }
+      if (!(h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59)) return this.#bad(s, a, b);
+    }
+    return this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms);
+  }
+
+  /** `wall` is the fields read as UTC; the zone designator (if any) starts at `i`. */
+  #zoned(s: string, a: number, b: number, i: number, wall: number): number {
+    if (i === b) return this.#local(s, a, b, wall);
+    const c = s.charCodeAt(i);
+    if ((c === 90 || c === 122) && i + 1 === b) return wall;
+    if (c !== 43 && c !== 45) return this.#bad(s, a, b);
+    const rest = b - i - 1;
+    const oh = two(s, i + 1);
+    let om = 0;
+    if (rest === 5 && s.charCodeAt(i + 3) === 58) om = two(s, i + 4);
+    else if (rest === 4) om = two(s, i + 3);
+    else if (rest !== 2) return this.#bad(s, a, b);
+    if (!(oh >= 0 && oh <= 23 && om >= 0 && om <= 59)) return this.#bad(s, a, b);
+    const offset = (oh * 60 + om) * 60_000;
+    return c === 43 ? wall - offset : wall + offset;
+  }
+
+  /** A wall time without a zone, in the configured time zone. */
+  #local(s: string, a: number, b: number, wall: number): number {
+    const zone = this.#zone;
+    if (zone === null) return wall - this.#fixedOffsetMs;
+    const key = Math.floor(wall / 900_000);
+    let offset = this.#offsets.get(key);
+    if (offset === undefined) {
+      offset = wallOffset(zone, key * 900_000);
+      this.#offsets.set(key, offset);
+    }
+    if (offset !== offset) {
+      this.reason = `time '${s.slice(a, b)}' does not exist in ${this.#zoneName} (a daylight-saving gap)`;
+      return NaN;
+    }
+    return wall - offset;
+  }
+
+  #bad(s: string, a: number, b: number): number {
+    this.reason = `time '${s.slice(a, b)}' is not a valid ISO 8601 date-time`;
+    return NaN;
+  }
+}
+
+/**
+ * For a wall time (read as UTC ms) in `zone`: wall minus the instant, in ms. When the wall time
+ * occurs twice (clocks going back), the earlier instant; NaN when it never occurs (clocks going
+ * forward). Offsets are resolved once per quarter hour of wall time, which is exact for every zone
+ * whose transitions fall on quarter hours (all of them since 1970 in the tz database).
+ */
+function wallOffset(zone: Zone, wall: number): number {
+  const candidates = new Set([zone.offset(wall - 86_400_000), zone.offset(wall), zone.offset(wall + 86_400_000)]);
+  let best = NaN;
+  for (const minutes of candidates) {
+    const instant = wall - minutes * 60_000;
+    if (zone.offset(instant) === minutes && !(instant >= wall - best)) best = wall - instant;
+  }
+  return best;
+}

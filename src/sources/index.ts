@@ -1,0 +1,28 @@
+/**
+ * Sources: what the session coordinator reads bars from.
+ *
+ * - Historical data is columnar ({@link ColumnarSource}): `Float64Array`s per symbol, never an
+ *   object per bar. {@link columnsSource} (in memory), {@link csvSource} (files),
+ *   {@link syntheticSource} (generated).
+ * - Live data is a stream of bar objects ({@link StreamSource}): {@link iterableSource} wraps any
+ *   (async) iterable, {@link mergeStreams} merges several in time order.
+ * - Time slices (every bar with the same time across symbols): {@link timeSlices} /
+ *   {@link forEachSlice} over columns, {@link streamSlices} over a stream.
+ *
+ * No source reorders or drops bars. Out-of-order and invalid bars are passed on; the native core
+ * rejects them and counts each one.
+ * @module
+ */
+export { COLUMN_NAMES } from './types.js';
+export type { ColumnarSource, ColumnName, LoadRequest, Source, StreamSource, SymbolBar, SymbolColumns } from './types.js';
+export { columnsSource } from './columns.js';
+export type { ColumnsSource } from './columns.js';
+export { csvSource, symbolFromFileName } from './csv.js';
+export type { CsvLoadReport, CsvSource, CsvSourceOptions, RejectedRow } from './csv.js';
+export type { EpochUnit } from './fields.js';
+export { iterableSource, mergeStreams, streamSlices } from './stream.js';
+export type { StreamSlice } from './stream.js';
+export { forEachSlice, timeSlices } from './slices.js';
+export type { SliceCallback, TimeSlice, TimeSlices } from './slices.js';
+export { syntheticSource } from './synthetic.js';
+export type { SyntheticOptions, SyntheticSource } from './synthetic.js';

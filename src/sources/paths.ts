@@ -1,0 +1,87 @@
+/**
+ * Resolving the paths given to `csvSource`: files, directories and a simple `*` / `?` pattern in
+ * the last path segment.
+ * @module
+ * @internal
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError, InputError } from '../errors.js';
+
+const WILDCARD = /[*?]/;
+
+function patternToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/\\\\]*').replace(/\?/g, '[^/\\\\]');
+  return new RegExp(`^${body}$`);
+}
+
+function describe(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown };
+  return typeof e?.code === 'string' ? e.code : String(e?.message ?? error);
+}
+
+/** Files in `dir` whose names satisfy `accept`, sorted by name (code-unit order). */
+async function listFiles(dir: string, accept: (name: string) => boolean, what: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new InputError(`csvSource: cannot list ${what}: ${describe(error)}`);
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (!accept(entry.name)) continue;
+    let isFile = entry.isFile();
+    if (!isFile && entry.isSymbolicLink()) isFile = (await stat(join(dir, entry.name)).catch(() => null))?.isFile() ?? false;
+    if (isFile) names.push(entry.name);
+  }
+  names.sort();
+  return names.map((n) => join(dir, n));
+}
+
+/**
+ * The files that `inputs` name, in order, each once:
+ * - a file: itself;
+ * - a directory: every `*.csv` file directly in it (the extension in any case), sorted by name;
+ * - a pattern with `*` (any run of characters) or `?` (one character) in its last segment, such as
+ *   `bars/*.csv` or `bars/SPY_*`: the matching files in that directory, sorted by name. The
+ *   directory part may not hold wildcards, and there is no `**`.
+ * @throws {ConfigError} for a wildcard in a directory segment.
+ * @throws {InputError} for a path that does not exist, or a directory or pattern with no file.
+ */
+export async function resolvePaths(inputs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (p: string): void => {
+    if (!seen.has(p)) {
+      seen.add(p);
+      out.push(p);
+    }
+  };
+  for (const input of inputs) {
+    const name = basename(input);
+    const dir = dirname(input);
+    if (WILDCARD.test(dir)) throw new ConfigError('paths', `'${input}': wildcards are only supported in the last path segment`);
+    if (WILDCARD.test(name)) {
+      const re = patternToRegExp(name);
+      const files = await listFiles(dir, (n) => re.test(n), `'${dir}' for '${input}'`);
+      if (files.length === 0) throw new InputError(`csvSource: no file matches '${input}'`);
+      files.forEach(add);
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(input);
+    } catch (error) {
+      throw new InputError(`csvSource: cannot read '${input}': ${describe(error)}`);
+    }
+    if (info.isDirectory()) {
+      const files = await listFiles(input, (n) => n.toLowerCase().endsWith('.csv'), `directory '${input}'`);
+      if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv file`);
+      files.forEach(add);
+    } else {
+      add(input);
+    }
+  }
+  return out;
+}

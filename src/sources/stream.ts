@@ -1,0 +1,153 @@
+/**
+ * The live path: streams of bar objects, merged and grouped into time slices.
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+import type { StreamSource, SymbolBar } from './types.js';
+
+/**
+ * A {@link StreamSource} over any iterable of bars: an async iterable (a live feed, an async
+ * generator, a Node stream in object mode) or a plain iterable (an array, a generator). Bars pass
+ * through untouched, in the order the iterable gives them.
+ *
+ * Each `[Symbol.asyncIterator]()` call asks the iterable for a new iterator, so an array can be
+ * replayed while a one-shot feed (a generator object) is consumed once.
+ *
+ * @throws {ConfigError} when `iterable` is neither async iterable nor iterable.
+ */
+export function iterableSource(iterable: AsyncIterable<SymbolBar> | Iterable<SymbolBar>): StreamSource {
+  const asyncIt = (iterable as AsyncIterable<SymbolBar>)?.[Symbol.asyncIterator];
+  const syncIt = (iterable as Iterable<SymbolBar>)?.[Symbol.iterator];
+  if (typeof asyncIt === 'function') {
+    return {
+      kind: 'stream',
+      [Symbol.asyncIterator]: () => asyncIt.call(iterable),
+    };
+  }
+  if (typeof syncIt === 'function') {
+    return {
+      kind: 'stream',
+      [Symbol.asyncIterator]: () => fromSync(syncIt.call(iterable) as Iterator<SymbolBar>),
+    };
+  }
+  throw new ConfigError('iterable', 'expected an async iterable or an iterable of bars');
+}
+
+/** An async iterator over a sync one (without the per-item overhead of an async generator). */
+function fromSync(it: Iterator<SymbolBar>): AsyncIterator<SymbolBar> {
+  return {
+    next: () => {
+      try {
+        return Promise.resolve(it.next());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    return: (value?: unknown) => {
+      try {
+        return Promise.resolve(it.return?.(value) ?? { done: true, value: undefined });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+  };
+}
+
+/**
+ * Merges time-ordered streams into one time-ordered stream: a k-way merge on `time`. Bars with
+ * equal times come in source order (all of the first source's bars at that time, then the
+ * second's, ...).
+ *
+ * - Lazy: holds at most one bar per input. It asks every input for its first bar (concurrently),
+ *   then, after handing out a bar, asks only that bar's input for its next one. So a bar is
+ *   released only once every unfinished input has a bar waiting: an input that is quiet holds the
+ *   merge back (the price of order; a live merge across feeds that pause needs a clock, which is
+ *   the coordinator's job).
+ * - Nothing is dropped or repaired: an input that goes back in time still has each bar handed out
+ *   when it is the smallest head; the core rejects what is out of order for its symbol.
+ * - Breaking out of the merged stream (or an input failing) closes every input still open.
+ */
+export function mergeStreams(...sources: StreamSource[]): StreamSource {
+  for (const [i, s] of sources.entries()) {
+    if (typeof s?.[Symbol.asyncIterator] !== 'function') throw new ConfigError('sources', `argument ${i} is not a stream source`);
+  }
+  return {
+    kind: 'stream',
+    [Symbol.asyncIterator]: () => merge(sources),
+  };
+}
+
+async function* merge(sources: readonly StreamSource[]): AsyncGenerator<SymbolBar, void, undefined> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const heads: (SymbolBar | undefined)[] = new Array(iterators.length).fill(undefined);
+  const open = iterators.map(() => true);
+  try {
+    const first = await Promise.all(iterators.map((it) => it.next()));
+    first.forEach((r, i) => {
+      if (r.done) open[i] = false;
+      else heads[i] = r.value;
+    });
+    for (;;) {
+      let best = -1;
+      let bestTime = Infinity;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h === undefined) continue;
+        const t = h.time;
+        // NaN (no time) goes first, so a bar without a time never blocks the others.
+        if (best === -1 || t < bestTime || (t !== t && bestTime === bestTime)) {
+          best = i;
+          bestTime = t;
+        }
+      }
+      if (best === -1) return;
+      const bar = heads[best] as SymbolBar;
+      heads[best] = undefined;
+      yield bar;
+      const r = await (iterators[best] as AsyncIterator<SymbolBar>).next();
+      if (r.done) open[best] = false;
+      else heads[best] = r.value;
+    }
+  } finally {
+    await Promise.allSettled(iterators.map((it, i) => (open[i] && typeof it.return === 'function' ? it.return() : undefined)));
+  }
+}
+
+/** All bars of one time, from {@link streamSlices}. */
+export interface StreamSlice {
+  time: number;
+  /** The bars, in stream order. A new array per slice: yours to keep. */
+  bars: SymbolBar[];
+  /**
+   * True when `time` is not later than every slice already yielded (or is NaN): the stream went
+   * back in time, or came back to a time it had left. The bars are still passed on; the core rejects those out of order for their symbol.
+   */
+  outOfOrder: boolean;
+}
+
+/**
+ * Groups a time-ordered stream into slices: every run of consecutive bars with the same time is a
+ * slice, yielded when a bar with another time arrives or the stream ends (a live slice is complete
+ * only once a later bar shows it is).
+ *
+ * A bar earlier than the current slice is not dropped and not moved: it closes the current slice
+ * and starts its own (flagged `outOfOrder`), so the slices, concatenated, are exactly the stream,
+ * in its order. A bar coming back to a time already yielded starts a new slice (also flagged). A
+ * bar with a NaN time is a slice of its own.
+ */
+export async function* streamSlices(stream: AsyncIterable<SymbolBar>): AsyncGenerator<StreamSlice, void, undefined> {
+  let current: StreamSlice | null = null;
+  let latest = -Infinity;
+  for await (const bar of stream) {
+    const t = bar.time;
+    if (current !== null && t === current.time) {
+      current.bars.push(bar);
+      continue;
+    }
+    if (current !== null) yield current;
+    const outOfOrder: boolean = !(t > latest);
+    if (!outOfOrder) latest = t;
+    current = { time: t, bars: [bar], outOfOrder };
+  }
+  if (current !== null) yield current;
+}

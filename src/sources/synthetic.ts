@@ -1,0 +1,212 @@
+/**
+ * A deterministic synthetic data set, for the command line's default run, demos and benchmarks.
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+import type { Session } from '../types.js';
+import { ColumnStore } from './columns.js';
+import type { ColumnsSource } from './columns.js';
+import type { LoadRequest, SymbolColumns } from './types.js';
+
+/** Options of {@link syntheticSource}. */
+export interface SyntheticOptions {
+  /** The sessions to fill, in increasing order, not overlapping. Bars run from each open to its close. */
+  sessions: readonly Session[];
+  /** Symbol names, or how many (named `S001`, `S002`, ...). Default `['SYNA', 'SYNB', 'SYNC', 'SYND']`. */
+  symbols?: readonly string[] | number;
+  /** The seed. Same seed, symbol name and sessions: the same bars, bit for bit. Default 1. */
+  seed?: number;
+  /** Bar length in milliseconds. Default 60 000 (1m). */
+  intervalMs?: number;
+  /** Typical first price; each symbol starts at `startPrice x [0.5, 1.5)`. Default 100. */
+  startPrice?: number;
+  /** Standard deviation of a bar's return (close / open - 1). Default 0.001. The overnight gap at each session open has three times that. */
+  volatility?: number;
+  /** Mean return per bar. Default 0. */
+  drift?: number;
+  /** Mean volume per bar; volumes are whole numbers >= 1, higher near the open and the close. Default 10 000. */
+  volume?: number;
+  /** Prices are rounded to this many decimals (default 2, cents); `null` for no rounding. */
+  decimals?: number | null;
+  /** Probability that a bar is missing (no trade in that minute), in [0, 1). Default 0. */
+  missing?: number;
+}
+
+/** A {@link ColumnsSource} over generated data. */
+export interface SyntheticSource extends ColumnsSource {
+  /** Bars generated, over all symbols. */
+  readonly bars: number;
+}
+
+/** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). Integer arithmetic only: the same on every platform. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a of the symbol name mixed with the seed: each symbol its own stream, whatever the others are. */
+function symbolSeed(seed: number, symbol: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < symbol.length; i++) {
+    h ^= symbol.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+const SQRT3 = 1.7320508075688772;
+
+/**
+ * A deterministic synthetic data set as a {@link ColumnarSource}: for each symbol, one bar per
+ * `intervalMs` from each session's open to its close (the last bar cut at the close), prices a
+ * geometric random walk.
+ *
+ * - Returns are `drift + volatility x z`, with `z` an Irwin-Hall sum of four uniforms scaled to unit
+ *   variance: only `+ - * /` and `Math.round`/`Math.imul`, no `Math.exp`/`log`/`sin`, so the data is
+ *   identical on every platform and Node version. Each symbol's stream depends only on the seed
+ *   and its own name.
+ * - Bars are valid: `high >= max(open, close)`, `low <= min(open, close)`, prices > 0 (at least one
+ *   price step), volumes whole and >= 1, times on the grid and increasing.
+ * - Open is the previous close within a session; a session opens with an overnight gap.
+ *
+ * Generated once, here; `load` filters like {@link columnsSource}.
+ *
+ * @example
+ * const source = syntheticSource({ sessions: xnys.sessions('2024-03-04', '2024-03-15'), symbols: ['A', 'B'], seed: 7 });
+ * @throws {ConfigError} for invalid options or sessions out of order.
+ */
+export function syntheticSource(options: SyntheticOptions): SyntheticSource {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected { sessions, ... }');
+  const sessions = options.sessions;
+  if (!Array.isArray(sessions)) throw new ConfigError('sessions', 'expected an array of sessions');
+  let prevClose = -Infinity;
+  for (const [i, s] of (sessions as readonly Session[]).entries()) {
+    if (!(Number.isFinite(s?.open) && Number.isFinite(s?.close) && s.close > s.open)) {
+      throw new ConfigError('sessions', `session ${i} (${String(s?.date)}) needs finite open < close`);
+    }
+    if (s.open < prevClose) throw new ConfigError('sessions', `session ${i} (${s.date}) opens before the previous session closes: give sessions in time order, not overlapping`);
+    prevClose = s.close;
+  }
+  const symbols = symbolList(options.symbols);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) throw new ConfigError('seed', `${seed} is not an integer`);
+  const interval = options.intervalMs ?? 60_000;
+  if (!Number.isInteger(interval) || interval <= 0) throw new ConfigError('intervalMs', `${interval} is not a whole number of milliseconds > 0`);
+  const startPrice = positive('startPrice', options.startPrice ?? 100);
+  const volatility = options.volatility ?? 0.001;
+  if (!(volatility >= 0 && volatility < 0.2)) throw new ConfigError('volatility', `${volatility} is not in [0, 0.2)`);
+  const drift = options.drift ?? 0;
+  if (!(Math.abs(drift) < 0.05)) throw new ConfigError('drift', `${drift} is not in (-0.05, 0.05)`);
+  const volume = positive('volume', options.volume ?? 10_000);
+  const decimals = options.decimals === undefined ? 2 : options.decimals;
+  if (decimals !== null && !(Number.isInteger(decimals) && decimals >= 0 && decimals <= 10)) throw new ConfigError('decimals', `${decimals} is not a whole number in [0, 10] or null`);
+  const missing = options.missing ?? 0;
+  if (!(missing >= 0 && missing < 1)) throw new ConfigError('missing', `${missing} is not in [0, 1)`);
+
+  let slots = 0;
+  for (const s of sessions as readonly Session[]) slots += Math.ceil((s.close - s.open) / interval);
+  const scale = decimals === null ? 0 : 10 ** decimals;
+  const round = (x: number): number => (scale === 0 ? x : Math.round(x * scale) / scale);
+  const floor = scale === 0 ? 1e-6 : 1 / scale;
+
+  const store = new ColumnStore();
+  let total = 0;
+  for (const symbol of symbols) {
+    const rnd = mulberry32(symbolSeed(seed, symbol));
+    const z = (): number => (rnd() + rnd() + rnd() + rnd() - 2) * SQRT3;
+    const cols: SymbolColumns = {
+      time: new Float64Array(slots),
+      open: new Float64Array(slots),
+      high: new Float64Array(slots),
+      low: new Float64Array(slots),
+      close: new Float64Array(slots),
+      volume: new Float64Array(slots),
+      length: 0,
+    };
+    let price = startPrice * (0.5 + rnd());
+    let n = 0;
+    for (const s of sessions as readonly Session[]) {
+      const span = s.close - s.open;
+      price *= 1 + 3 * volatility * z();
+      for (let t = s.open; t < s.close; t += interval) {
+        const open = price;
+        price = open * (1 + drift + volatility * z());
+        const close = price;
+        const up = 1 + 0.5 * volatility * Math.abs(z());
+        const down = 1 - 0.5 * volatility * Math.abs(z());
+        const x = (t - s.open) / span;
+        const shape = 1 + 1.5 * (2 * x - 1) * (2 * x - 1);
+        const v = Math.max(1, Math.round(volume * (0.2 + 1.6 * rnd()) * shape * 0.6));
+        if (missing > 0 && rnd() < missing) continue;
+        const o = Math.max(floor, round(open));
+        const c = Math.max(floor, round(close));
+        const h = Math.max(o, c, round(Math.max(open, close) * up));
+        const l = Math.max(floor, Math.min(o, c, round(Math.min(open, close) * down)));
+        cols.time[n] = t;
+        cols.open[n] = o;
+        cols.high[n] = h;
+        cols.low[n] = l;
+        cols.close[n] = c;
+        cols.volume[n] = v;
+        n++;
+      }
+      // Keeps the walk off zero (and on the price grid's scale) whatever the parameters.
+      if (price < floor) price = floor;
+    }
+    const exact: SymbolColumns =
+      n === slots
+        ? { ...cols, length: n }
+        : {
+            time: cols.time.slice(0, n),
+            open: cols.open.slice(0, n),
+            high: cols.high.slice(0, n),
+            low: cols.low.slice(0, n),
+            close: cols.close.slice(0, n),
+            volume: cols.volume.slice(0, n),
+            length: n,
+          };
+    store.add(symbol, exact);
+    total += n;
+  }
+  const names = Object.freeze(store.symbols());
+  return {
+    kind: 'columns',
+    symbols: names,
+    bars: total,
+    load: (request?: LoadRequest) => {
+      try {
+        return Promise.resolve(store.load(request));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+  };
+}
+
+function positive(param: string, x: number): number {
+  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new ConfigError(param, `${String(x)} is not a number > 0`);
+  return x;
+}
+
+function symbolList(symbols: readonly string[] | number | undefined): string[] {
+  if (symbols === undefined) return ['SYNA', 'SYNB', 'SYNC', 'SYND'];
+  if (typeof symbols === 'number') {
+    if (!Number.isInteger(symbols) || symbols < 1 || symbols > 100_000) throw new ConfigError('symbols', `${symbols} is not a whole number in [1, 100000]`);
+    const width = Math.max(3, String(symbols).length);
+    return Array.from({ length: symbols }, (_, i) => `S${String(i + 1).padStart(width, '0')}`);
+  }
+  if (!Array.isArray(symbols) || symbols.length === 0) throw new ConfigError('symbols', 'expected a non-empty array of names or a count');
+  const seen = new Set<string>();
+  for (const s of symbols as readonly unknown[]) {
+    if (typeof s !== 'string' || s === '') throw new ConfigError('symbols', `${JSON.stringify(s)} is not a symbol name`);
+    if (seen.has(s)) throw new ConfigError('symbols', `'${s}' is given twice`);
+    seen.add(s);
+  }
+  return [...symbols];
+}

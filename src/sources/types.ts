@@ -1,0 +1,72 @@
+/**
+ * The shapes every source shares. A source is what the session coordinator reads bars from:
+ * historical data comes column-wise ({@link ColumnarSource}), live feeds as a stream of bar
+ * objects ({@link StreamSource}).
+ * @module
+ */
+import type { Bar } from '../types.js';
+
+/** A bar with the symbol it belongs to: the unit of the live path. */
+export interface SymbolBar extends Bar {
+  symbol: string;
+}
+
+/**
+ * One symbol's bars as columns. Every array has `length` elements (views may sit at an offset
+ * inside a larger buffer: use `length`, `byteOffset` as usual). The arrays are read-only by contract:
+ * sources hand out views of their own memory rather than copies.
+ */
+export interface SymbolColumns {
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  length: number;
+}
+
+/** What a {@link ColumnarSource} is asked for. Times are epoch milliseconds (UTC). */
+export interface LoadRequest {
+  /**
+   * Only these symbols (default: every symbol the source has). Each requested symbol is a key of
+   * the result, with zero rows when the source has no bars for it, so a missing symbol is visible
+   * rather than silently absent.
+   */
+  symbols?: readonly string[];
+  /** Bars with `time >= from` (inclusive). */
+  from?: number;
+  /** Bars with `time < to` (exclusive). */
+  to?: number;
+}
+
+/**
+ * Historical data, column-wise per symbol, bars in strictly increasing time per symbol.
+ *
+ * Sources never reorder or drop bars: if the data breaks the time order (a duplicate or a bar out
+ * of order), it is passed on as given and the native core rejects and counts it. `from`/`to`
+ * select rows by binary search (views, no copy) when a symbol's times are non-decreasing, and by a
+ * row-by-row test otherwise, so no bar inside the range is lost either way.
+ */
+export interface ColumnarSource {
+  readonly kind: 'columns';
+  load(request: LoadRequest): Promise<Map<string, SymbolColumns>>;
+}
+
+/**
+ * A stream of bars in time order across symbols (live feeds, generators). Each call of
+ * `[Symbol.asyncIterator]()` starts a new pass where the underlying data allows it.
+ */
+export interface StreamSource {
+  readonly kind: 'stream';
+  [Symbol.asyncIterator](): AsyncIterator<SymbolBar>;
+}
+
+/** Anything the coordinator can read bars from. */
+export type Source = ColumnarSource | StreamSource;
+
+/** The six column names, in their conventional order. */
+export const COLUMN_NAMES = Object.freeze(['time', 'open', 'high', 'low', 'close', 'volume'] as const);
+
+/** One of {@link COLUMN_NAMES}. */
+export type ColumnName = (typeof COLUMN_NAMES)[number];
