@@ -4,7 +4,7 @@
  * @module
  */
 export { SessionData } from './session-data.js';
-export type { AppendManyOptions, AppendManyResult, BatchRejection, SessionDataOptions, StoreStats } from './session-data.js';
+export type { AppendManyOptions, AppendManyResult, BatchRejection, SessionDataOptions, SliceColumns, SliceOutcome, StoreStats } from './session-data.js';
 export { sessionOn } from './session.js';
 export type { SessionHours } from './session.js';
 export {
@@ -17,3 +17,27 @@ export {
 } from './errors.js';
 export type { RejectCode, SessionErrorCode } from './errors.js';
 export type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
+export { OverrunError } from './errors.js';
+export { Calendar } from './calendar/index.js';
+export type { CalendarSession, CustomCalendarOptions, CustomFunctionOptions, CustomListOptions, DateInput, Instant, LocalHours, LocalSession, XnysHours, XnysOptions } from './calendar/index.js';
+export * from './sources/index.js';
+export { AnalysisEngine, BarEvent } from './runtime/engine.js';
+export type { BarHandler, Subscription, SubscriptionSpec, SubscriberFailure } from './runtime/engine.js';
+export { SessionCoordinator } from './runtime/coordinator.js';
+export type { CoordinatorEvents, CoordinatorOptions, OverrunRecord, RunReport, SessionCalendar } from './runtime/coordinator.js';
+export { DataProcessor } from './runtime/processor.js';
+export type { ProcessorCounts } from './runtime/processor.js';
+export { SimulatedClock, WallClock } from './runtime/clock.js';
+export type { Clock } from './runtime/clock.js';
+export { PerformanceMetrics } from './runtime/metrics.js';
+export type { MetricsSnapshot, PerformanceMetricsOptions, StageRecorder, StageStats } from './runtime/metrics.js';
+export { ReadySignal, ReadyTimeoutError, waitAll } from './runtime/ready.js';
+export type { ReadyState, WaitOptions } from './runtime/ready.js';
+export {
+  Adx, Atr, BollingerBands, Cci, Ema, Macd, Mfi, Obv, Roc, Rsi, Sma, Stddev, Stochastic, Vwap, Wma,
+  computeIndicator, describeIndicator,
+} from './indicators.js';
+export type {
+  BandsValue, BbandsConfig, IndicatorBar, IndicatorColumns, IndicatorConfig, IndicatorInfo, IndicatorKind, MacdConfig,
+  MacdValue, PeriodConfig, PlainConfig, StddevConfig, StochConfig, StochValue,
+} from './indicators.js';

@@ -1,0 +1,151 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MINUTE_DATA_DIR, minuteDataAvailable } from './helpers/csv.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Runs the command line as a user does: a child process, its exit code and output. */
+function barstream(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface JsonReport {
+  strategy: string;
+  signals: number;
+  report: {
+    drive: string;
+    sessions: number;
+    symbols: string[];
+    barsIn: number;
+    barsStored: number;
+    rejected: Record<string, number>;
+    closedBars: Record<string, number>;
+    derivedBars: number;
+    delivered: number;
+    metrics: Record<string, { count: number }>;
+  };
+}
+
+// The built-in data set: 4 symbols, XNYS 2024-03-04 to 2024-03-15: ten full sessions (no holiday,
+// no early close), 390 minutes each.
+const SESSIONS = 10;
+const SYMBOLS = 4;
+
+test('backtest with no options runs the built-in data set and prints the summary table', (t) => {
+  const r = barstream('backtest');
+  t.is(r.status, 0, r.stderr);
+  const out = r.stdout;
+  t.regex(out, /sessions\s*│\s*10\s/);
+  t.regex(out, /base bars in\s*│\s*15,600\s/);
+  t.regex(out, /stored\s*│\s*15,600\s/);
+  t.regex(out, /symbols\s*│\s*ALFA, BRVO, CHRL, DLTA/);
+  t.regex(out, /derived bars\s*│\s*5,000 \(5m 3,120, 15m 1,040, 30m 520, 1h 280, 1d 40\)/);
+  t.regex(out, /signals\s*│\s*\d+ \(\d+ buy, \d+ sell\)/);
+  t.regex(out, /throughput\s*│\s*[\d,]+ bars\/s/);
+  for (const stage of ['native.append', 'dispatch', 'subscriber:rsi-sma-5m']) t.true(out.includes(stage), stage);
+  t.regex(out, /p50 us.*p99 us.*max us/);
+});
+
+test('--json prints the report; counts match the data set', (t) => {
+  const r = barstream('backtest', '--json');
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport;
+  t.is(j.strategy, 'rsi-sma-5m');
+  t.is(j.report.drive, 'data');
+  t.is(j.report.sessions, SESSIONS);
+  t.is(j.report.barsIn, SESSIONS * SYMBOLS * 390);
+  t.is(j.report.barsStored, SESSIONS * SYMBOLS * 390);
+  t.deepEqual(j.report.closedBars, { '1m': 15_600, '5m': 78 * 40, '15m': 26 * 40, '30m': 13 * 40, '1h': 7 * 40, '1d': 40 });
+  t.is(j.report.derivedBars, 3120 + 1040 + 520 + 280 + 40);
+  t.is(j.report.delivered, 3120);
+  t.is(j.report.metrics['subscriber:rsi-sma-5m']?.count, 3120);
+  // The same seed gives the same run.
+  const again = JSON.parse(barstream('backtest', '--json').stdout) as JsonReport;
+  t.is(again.signals, j.signals);
+});
+
+test('--symbols, --from, --to and --speed (clock-driven)', (t) => {
+  const r = barstream('backtest', '--json', '--symbols', 'ALFA,BRVO', '--from', '2024-03-11', '--to', '2024-03-11', '--speed', '60000', '--overrun', 'queue');
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport;
+  t.is(j.report.drive, 'clock');
+  t.is(j.report.sessions, 1);
+  t.deepEqual([...j.report.symbols].sort(), ['ALFA', 'BRVO']);
+  t.is(j.report.barsStored, 2 * 390);
+});
+
+test('--strategy loads a user module', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'every-hour.mjs');
+  writeFileSync(
+    file,
+    `export default {
+      name: 'every-hour',
+      intervals: ['1h'],
+      indicators: { '1h': [{ kind: 'ema', period: 3 }] },
+      setup(engine, ctx) {
+        engine.subscribe({ interval: '1h' }, (e) => {
+          if (!Number.isNaN(e.indicator('ema3')[e.index])) ctx.signal({ symbol: e.symbol, time: e.time, side: 'buy' });
+        });
+      },
+    };\n`,
+  );
+  const j = JSON.parse(barstream('backtest', '--json', '--strategy', file).stdout) as JsonReport;
+  t.is(j.strategy, 'every-hour');
+  // 7 hourly bars a session and symbol; EMA(3) has values from the third bar on.
+  t.is(j.signals, SESSIONS * SYMBOLS * 7 - SYMBOLS * 2);
+});
+
+test('bad arguments: a clear message and a non-zero exit', (t) => {
+  const speed = barstream('backtest', '--speed=-3');
+  t.is(speed.status, 2);
+  t.regex(speed.stderr, /--speed must be a number >= 0/);
+  const command = barstream('replay');
+  t.is(command.status, 2);
+  t.regex(command.stderr, /expected the command 'backtest'/);
+  const overrun = barstream('backtest', '--overrun', 'drop');
+  t.is(overrun.status, 2);
+  t.regex(overrun.stderr, /--overrun must be 'fail' or 'queue'/);
+  const unknown = barstream('backtest', '--frobnicate');
+  t.is(unknown.status, 2);
+  const strategy = barstream('backtest', '--strategy', 'no/such/file.js');
+  t.is(strategy.status, 1);
+  t.regex(strategy.stderr, /cannot load no\/such\/file\.js.*\[invalid_config\]/s);
+  const help = barstream('--help');
+  t.is(help.status, 0);
+  t.regex(help.stdout, /Usage: barstream backtest/);
+});
+
+const real = minuteDataAvailable() ? test : test.skip;
+if (!minuteDataAvailable()) test('real data: ../shared/data/minute is absent, so the CLI run on it is skipped', (t) => t.pass());
+
+real('--data runs the real SPY, IBM and BAC files for their six sessions; every row is stored or rejected as outside the session', (t) => {
+  const r = barstream('backtest', '--json', '--data', MINUTE_DATA_DIR, '--from', '2013-10-04', '--to', '2013-10-11');
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport;
+  t.is(j.report.sessions, 6);
+  t.deepEqual([...j.report.symbols].sort(), ['BAC', 'IBM', 'SPY']);
+  // Independent count: rows whose New York time (UTC-4 that week) is 09:30 <= t < 16:00.
+  let rows = 0;
+  let regular = 0;
+  for (const name of readdirSync(MINUTE_DATA_DIR).filter((f) => f.endsWith('.csv'))) {
+    for (const line of readFileSync(path.join(MINUTE_DATA_DIR, name), 'utf8').split('\n').slice(1)) {
+      if (line.trim() === '') continue;
+      rows++;
+      const [hh, mm] = (line.slice(11, 16).split(':').map(Number)) as [number, number];
+      const ny = (hh - 4) * 60 + mm;
+      if (ny >= 9 * 60 + 30 && ny < 16 * 60) regular++;
+    }
+  }
+  t.is(j.report.barsIn, rows);
+  t.is(j.report.barsStored, regular);
+  t.is(j.report.rejected.outside_session, rows - regular);
+  // IBM misses two regular minutes, so 3 * 6 * 390 - 2 base bars.
+  t.is(regular, 3 * 6 * 390 - 2);
+});

@@ -1,0 +1,242 @@
+import test from 'ava';
+import { AnalysisEngine, OverrunError, SessionCoordinator, SessionData } from 'barstream';
+import type { Bar, BarEvent, ColumnarSource, Session, SessionCalendar, StreamSource, SymbolBar, SymbolColumns } from 'barstream';
+import { aggregateSession } from './helpers/naive.js';
+import { Rng } from './helpers/prng.js';
+import { MINUTE, nySummerSession, nyTime } from './helpers/sessions.js';
+
+const DATES = ['2024-06-03', '2024-06-04'];
+const SESSIONS = DATES.map(nySummerSession);
+
+/** A calendar over hand-built sessions, independent of the built-in ones. */
+const calendar: SessionCalendar = {
+  sessions: (from, to) => SESSIONS.filter((s) => s.date >= from && s.date <= to),
+};
+
+/** A random walk of 1m bars for every minute of each session, with `skip` minutes left out. */
+function walk(seed: number, sessions: readonly Session[], skip: (t: number) => boolean = () => false): Bar[] {
+  const rng = new Rng(seed);
+  const bars: Bar[] = [];
+  let price = 100;
+  for (const s of sessions) {
+    for (let t = s.open; t < s.close; t += MINUTE) {
+      const open = price;
+      const close = Math.round(open * (1 + (rng.next() - 0.5) * 0.004) * 100) / 100;
+      const high = Math.max(open, close) + rng.int(0, 5) / 100;
+      const low = Math.min(open, close) - rng.int(0, 5) / 100;
+      price = close;
+      if (!skip(t)) bars.push({ time: t, open, high, low, close, volume: rng.int(100, 10_000) });
+    }
+  }
+  return bars;
+}
+
+function columnsOf(bars: readonly Bar[]): SymbolColumns {
+  const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (b) => b[k]);
+  return { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
+}
+
+function columnar(data: Record<string, readonly Bar[]>): ColumnarSource {
+  return {
+    kind: 'columns',
+    load: async () => new Map(Object.entries(data).map(([symbol, bars]) => [symbol, columnsOf(bars)])),
+  };
+}
+
+function stream(data: Record<string, readonly Bar[]>): StreamSource {
+  const all: SymbolBar[] = Object.entries(data)
+    .flatMap(([symbol, bars]) => bars.map((b) => ({ ...b, symbol })))
+    .sort((a, b) => a.time - b.time);
+  return {
+    kind: 'stream',
+    async *[Symbol.asyncIterator]() {
+      yield* all;
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const key = (e: { symbol: string; interval: string }): string => `${e.symbol}/${e.interval}`;
+
+function expectedDerived(data: Record<string, readonly Bar[]>, interval: string): Map<string, Bar[]> {
+  const out = new Map<string, Bar[]>();
+  for (const [symbol, bars] of Object.entries(data)) {
+    out.set(`${symbol}/${interval}`, SESSIONS.flatMap((s) => aggregateSession(bars.filter((b) => b.time >= s.open && b.time < s.close), s, interval)));
+  }
+  return out;
+}
+
+for (const kind of ['columns', 'stream'] as const) {
+  test(`data-driven (${kind}): slow async subscribers lose nothing; every derived bar is delivered once, in order`, async (t) => {
+    const data = { SPY: walk(1, SESSIONS), QQQ: walk(2, SESSIONS, (x) => x % (7 * MINUTE) === 0), IWM: walk(3, SESSIONS) };
+    const store = new SessionData({ intervals: ['5m', '15m', '1h', '1d'] });
+    const engine = new AnalysisEngine();
+    const got = new Map<string, Bar[]>();
+    for (const interval of ['5m', '15m', '1h', '1d']) {
+      engine.subscribe({ interval, name: `slow-${interval}` }, async (e: BarEvent) => {
+        const bar = e.bar;
+        // Yield to the event loop, sometimes for real time, so a lost wait would show.
+        await (e.index % 9 === 0 ? sleep(1) : Promise.resolve());
+        const list = got.get(key(e)) ?? [];
+        list.push(bar);
+        got.set(key(e), list);
+      });
+    }
+    const report = await new SessionCoordinator({
+      calendar, data: store, engine, source: kind === 'columns' ? columnar(data) : stream(data), from: DATES[0] as string, to: DATES[1] as string,
+    }).run();
+    const total = Object.values(data).reduce((n, b) => n + b.length, 0);
+    t.is(report.barsIn, total);
+    t.is(report.barsStored, total);
+    t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 0);
+    t.is(report.sessions, 2);
+    t.is(report.subscriberErrorCount, 0);
+    let derived = 0;
+    for (const interval of ['5m', '15m', '1h', '1d']) {
+      for (const [k, bars] of expectedDerived(data, interval)) {
+        t.deepEqual(got.get(k), bars, k);
+        derived += bars.length;
+      }
+    }
+    t.is(report.derivedBars, derived);
+    t.is(report.delivered, derived);
+  });
+}
+
+test('time slices: a subscriber on SPY 5m sees QQQ 5m of the same bucket', async (t) => {
+  const data = { SPY: walk(4, SESSIONS), QQQ: walk(5, SESSIONS) };
+  const store = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let checked = 0;
+  engine.subscribe({ symbols: ['SPY'], interval: '5m' }, (e) => {
+    const other = e.data.bars('QQQ', '5m');
+    t.is(other.time[other.length - 1], e.time);
+    checked++;
+  });
+  await new SessionCoordinator({ calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[1] as string }).run();
+  t.is(checked, 2 * 78);
+});
+
+test('a throwing subscriber is isolated and reported; the others get every bar', async (t) => {
+  const data = { SPY: walk(6, SESSIONS) };
+  const store = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let good = 0;
+  engine.subscribe({ interval: '5m', name: 'thrower' }, (e) => {
+    if (e.index % 10 === 3) throw new Error(`boom at ${e.index}`);
+  });
+  engine.subscribe({ interval: '5m', name: 'rejecter' }, async (e) => {
+    if (e.index === 5) throw new Error('async boom');
+  });
+  engine.subscribe({ interval: '5m', name: 'good' }, () => {
+    good++;
+  });
+  const coordinator = new SessionCoordinator({ calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[1] as string });
+  const seen: string[] = [];
+  coordinator.on('error', (f) => seen.push(f.subscriber));
+  const report = await coordinator.run();
+  t.is(good, 156);
+  // Indexes 3, 13, ..., 73 in the first session (8) and 81, ..., 151 in the second (8); index 5 once.
+  t.is(report.subscriberErrorCount, 17);
+  t.is(seen.length, 17);
+  const first = report.subscriberErrors.find((f) => f.subscriber === 'thrower');
+  t.truthy(first);
+  t.is(first?.symbol, 'SPY');
+  t.is(first?.interval, '5m');
+  t.is(first?.time, nyTime(SESSIONS[0] as Session, '09:45'));
+  t.regex(String((first?.error as Error).message), /boom at 3/);
+  t.true(report.subscriberErrors.some((f) => f.subscriber === 'rejecter' && /async boom/.test((f.error as Error).message)));
+});
+
+test('rejected bars are counted by reason and never stop the run', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const bars = walk(7, SESSIONS);
+  const bad: Bar[] = [
+    { time: s0.open - 10 * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 }, // pre-market
+    { time: s0.open + 30_000, open: 1, high: 1, low: 1, close: 1, volume: 1 }, // off the grid
+  ];
+  const withBad = [...bars, ...bad].sort((a, b) => a.time - b.time);
+  const broken = withBad.map((b, i) => (i === 100 ? { ...b, high: b.low - 1 } : b));
+  const store = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data: store, source: columnar({ SPY: broken }), from: DATES[0] as string, to: DATES[1] as string }).run();
+  t.is(report.barsIn, broken.length);
+  t.is(report.rejected.outside_session, 1);
+  t.is(report.rejected.off_grid, 1);
+  t.is(report.rejected.high_below_open_close, 1);
+  t.is(report.barsStored, broken.length - 3);
+  t.deepEqual(store.rejections('SPY'), report.rejected);
+});
+
+test('clock-driven: a slow subscriber at high speed raises OverrunError with its details', async (t) => {
+  const data = { SPY: walk(8, SESSIONS) };
+  const store = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'sluggish' }, () => sleep(40));
+  // 60,000 simulated ms a wall ms: a minute a millisecond, a 5m bucket every 5 ms.
+  const run = new SessionCoordinator({ calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[0] as string, speed: 60_000 }).run();
+  const error = await t.throwsAsync(run, { instanceOf: OverrunError });
+  t.is(error?.code, 'overrun');
+  t.is(error?.subscriber, 'sluggish');
+  t.true((error?.lagMs ?? -1) >= 0);
+  t.is(((error?.sliceTime ?? 0) - (SESSIONS[0] as Session).open) % MINUTE, 0);
+  t.regex(error?.message ?? '', /sluggish/);
+});
+
+test("clock-driven with overrun: 'queue' finishes, loses nothing and records the lag", async (t) => {
+  const data = { SPY: walk(9, [SESSIONS[0] as Session]) };
+  const store = new SessionData({ intervals: ['5m', '30m'] });
+  const engine = new AnalysisEngine();
+  const got: number[] = [];
+  engine.subscribe({ interval: '30m', name: 'sluggish' }, async (e) => {
+    await sleep(15);
+    got.push(e.time);
+  });
+  const report = await new SessionCoordinator({
+    calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[0] as string, speed: 120_000, overrun: 'queue',
+  }).run();
+  t.is(report.drive, 'clock');
+  t.is(report.barsStored, 390);
+  t.is(got.length, 13);
+  t.true(report.overruns.length > 0);
+  t.true(report.overruns.every((o) => o.subscriber === 'sluggish' && o.lagMs >= 0));
+  t.true(report.maxLagMs > 0);
+});
+
+test('clock-driven: buckets close on time with no data', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  // SPY trades only until 10:02; QQQ all day. SPY's 10:00 bucket must close at the 10:05 tick, by
+  // the clock: before QQQ's 10:10 bucket closes (on its 10:14 bar), not at the session end.
+  const data = { SPY: walk(10, [s0]).filter((b) => b.time <= nyTime(s0, '10:02')), QQQ: walk(11, [s0]) };
+  const store = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const order: string[] = [];
+  const coordinator = new SessionCoordinator({ calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[0] as string, speed: 60_000, overrun: 'queue' });
+  let clockAtClose = NaN;
+  engine.subscribe({ interval: '5m' }, (e) => {
+    order.push(`${e.symbol}@${new Date(e.time).toISOString().slice(11, 16)}`);
+    if (e.symbol === 'SPY' && e.time === nyTime(s0, '10:00')) clockAtClose = coordinator.clock.now();
+  });
+  await coordinator.run();
+  // 14:00Z is 10:00 New York.
+  const spy = order.indexOf('SPY@14:00');
+  t.true(spy >= 0);
+  t.true(spy < order.indexOf('QQQ@14:10'), order.slice(0, 20).join(' '));
+  t.true(clockAtClose >= nyTime(s0, '10:05'), 'not before its end');
+  t.is(order.filter((o) => o.startsWith('QQQ')).length, 78);
+});
+
+test('a bad configuration is a ConfigError naming the parameter', (t) => {
+  const store = new SessionData();
+  const source = columnar({});
+  for (const [param, options] of [
+    ['speed', { speed: -1 }],
+    ['overrun', { overrun: 'drop' }],
+    ['from', { from: '2024/06/03' }],
+    ['to', { to: '2024-06-01' }],
+    ['mode', { mode: 'paper' }],
+    ['source', { mode: 'live' }],
+  ] as const) {
+    const error = t.throws(() => new SessionCoordinator({ calendar, data: store, source, from: '2024-06-03', to: '2024-06-04', ...(options as object) }));
+    t.is((error as { param?: string }).param, param, param);
+  }
+});

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * The `barstream` command line.
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { BarstreamError } from '../errors.js';
+import { backtest } from './backtest.js';
+import type { BacktestOptions } from './backtest.js';
+import { summaryTable } from './summary.js';
+
+const USAGE = `Usage: barstream backtest [options]
+
+Runs a strategy over XNYS sessions and prints a summary. With no options: the built-in synthetic
+data set (4 symbols, 2024-03-04 to 2024-03-15) and the example RSI/SMA strategy on 5m bars.
+
+Options:
+  --data <path>        CSV files: a file, a directory, or a pattern like 'dir/*.csv' (one file per symbol)
+  --symbols <A,B,...>  only these symbols
+  --from <YYYY-MM-DD>  first session
+  --to <YYYY-MM-DD>    last session (inclusive)
+  --speed <n>          0 (default): data-driven; n > 0: clock-driven at n simulated ms per wall ms
+  --overrun <policy>   clock-driven, when subscribers fall behind: fail (default) or queue (wait, record the lag)
+  --strategy <file>    a module whose default export is { name, intervals?, indicators?, setup(engine, ctx) }
+  --json               print the report as JSON
+  -h, --help           this text
+`;
+
+/** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        symbols: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        speed: { type: 'string' },
+        overrun: { type: 'string' },
+        strategy: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`barstream: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals[0] !== 'backtest' || positionals.length > 1) {
+    process.stderr.write(`barstream: expected the command 'backtest'${positionals[0] === undefined ? '' : `, got '${positionals.join(' ')}'`}\n\n${USAGE}`);
+    return 2;
+  }
+  const speed = values.speed === undefined ? 0 : Number(values.speed);
+  if (values.speed !== undefined && !(Number.isFinite(speed) && speed >= 0)) {
+    process.stderr.write(`barstream: --speed must be a number >= 0, got '${values.speed}'\n`);
+    return 2;
+  }
+  if (values.overrun !== undefined && values.overrun !== 'fail' && values.overrun !== 'queue') {
+    process.stderr.write(`barstream: --overrun must be 'fail' or 'queue', got '${values.overrun}'\n`);
+    return 2;
+  }
+  const options: BacktestOptions = { speed };
+  if (values.overrun !== undefined) options.overrun = values.overrun;
+  if (values.data !== undefined) options.data = values.data;
+  if (values.symbols !== undefined) options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (values.from !== undefined) options.from = values.from;
+  if (values.to !== undefined) options.to = values.to;
+  if (values.strategy !== undefined) options.strategy = values.strategy;
+
+  // A progress bar on a terminal, for runs that last over a second.
+  let bar: cliProgress.SingleBar | null = null;
+  const startedAt = performance.now();
+  if (process.stderr.isTTY && !values.json) {
+    options.onProgress = (done, total) => {
+      if (bar === null && performance.now() - startedAt > 1000 && done < total) {
+        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'sessions {bar} {value}/{total} | {eta}s left', clearOnComplete: true }, cliProgress.Presets.shades_classic);
+        bar.start(total, done);
+      }
+      bar?.update(done);
+    };
+  }
+  try {
+    const result = await backtest(options);
+    (bar as cliProgress.SingleBar | null)?.stop();
+    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, report: result.report }, null, 2)}\n`);
+    else process.stdout.write(`${summaryTable(result)}\n`);
+    return 0;
+  } catch (e) {
+    (bar as cliProgress.SingleBar | null)?.stop();
+    const error = e as Error;
+    const code = e instanceof BarstreamError ? ` [${e.code}]` : '';
+    process.stderr.write(`barstream: ${error.message}${code}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,104 @@
+/**
+ * Clocks: what time it is for every part of a run. A backtest runs on simulated time (jumping slice
+ * to slice at `speed: 0`, or following the wall clock scaled by `speed`); live runs on wall time.
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+
+/** The time source every part of a run reads. Times are epoch milliseconds (UTC). */
+export interface Clock {
+  /** The current time. */
+  now(): number;
+  /**
+   * Milliseconds of wall time until the clock reads `time` (zero or less once it has passed).
+   * A clock that only jumps (`speed: 0`) is never waited on and answers 0.
+   */
+  delayUntil(time: number): number;
+  /** Resolves once the clock reads `time`. */
+  sleepUntil(time: number): Promise<void>;
+}
+
+/**
+ * Simulated time for backtests.
+ *
+ * - `speed: 0`: time moves only when the coordinator sets it ({@link SimulatedClock.jumpTo}), from
+ *   one time slice to the next; nothing ever waits.
+ * - `speed > 0`: time follows the wall clock, `speed` simulated milliseconds per wall millisecond
+ *   (`speed: 60` plays a minute a second), from the last {@link SimulatedClock.anchor}. The
+ *   coordinator re-anchors at every session open, so nights and weekends are skipped, not waited.
+ */
+export class SimulatedClock implements Clock {
+  readonly speed: number;
+  #time: number;
+  #wallAnchor = 0;
+
+  /** @throws {ConfigError} `speed` negative or not finite. */
+  constructor(start: number, speed = 0) {
+    if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${speed} is not a finite number >= 0`);
+    this.speed = speed;
+    this.#time = start;
+    this.#wallAnchor = performance.now();
+  }
+
+  now(): number {
+    if (this.speed === 0) return this.#time;
+    return this.#time + (performance.now() - this.#wallAnchor) * this.speed;
+  }
+
+  /** Sets the time (data-driven runs move it slice to slice). It never moves back. */
+  jumpTo(time: number): void {
+    if (this.speed === 0) {
+      if (time > this.#time) this.#time = time;
+    } else {
+      this.anchor(Math.max(time, this.now()));
+    }
+  }
+
+  /** From now on, the wall clock's present is simulated time `time`. */
+  anchor(time: number): void {
+    this.#time = time;
+    this.#wallAnchor = performance.now();
+  }
+
+  delayUntil(time: number): number {
+    if (this.speed === 0) return 0;
+    return (time - this.now()) / this.speed;
+  }
+
+  sleepUntil(time: number): Promise<void> {
+    return sleepUntil(this, time);
+  }
+}
+
+/** Wall time, for live runs. */
+export class WallClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  delayUntil(time: number): number {
+    return time - Date.now();
+  }
+
+  sleepUntil(time: number): Promise<void> {
+    return sleepUntil(this, time);
+  }
+}
+
+/** Waits until `clock` reads `time`: timers may fire a little early, so it checks and waits again. */
+async function sleepUntil(clock: Clock, time: number): Promise<void> {
+  let delay = clock.delayUntil(time);
+  if (delay <= 0) return sleepMs(0);
+  while (delay > 0) {
+    await sleepMs(delay);
+    delay = clock.delayUntil(time);
+  }
+}
+
+/** Resolves after `ms` of wall time (at once, on the next macrotask, when `ms <= 0`). */
+export function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0) setImmediate(resolve);
+    else setTimeout(resolve, ms);
+  });
+}

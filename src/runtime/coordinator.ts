@@ -1,0 +1,526 @@
+/**
+ * {@link SessionCoordinator}: runs sessions from a calendar, feeding a source's bars into the store
+ * in time slices and waiting for (or pacing) the subscribers.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { ConfigError, OverrunError, REJECT_CODES } from '../errors.js';
+import type { RejectCode } from '../errors.js';
+import type { SessionData } from '../session-data.js';
+import type { Session } from '../types.js';
+import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
+import { SimulatedClock, WallClock, sleepMs } from './clock.js';
+import type { Clock } from './clock.js';
+import { AnalysisEngine } from './engine.js';
+import type { DeliveryObserver, PendingHandler, SubscriberFailure } from './engine.js';
+import { PerformanceMetrics } from './metrics.js';
+import type { MetricsSnapshot, StageRecorder } from './metrics.js';
+import { DataProcessor } from './processor.js';
+import type { ReadySignal } from './ready.js';
+
+/** Anything that yields sessions for a date range: a built-in or user calendar. */
+export interface SessionCalendar {
+  /** Sessions whose date lies in `[from, to]` (dates `YYYY-MM-DD` in the calendar's time zone), in order. */
+  sessions(from: string, to: string): Session[];
+}
+
+/** How a {@link SessionCoordinator} runs. */
+export interface CoordinatorOptions {
+  calendar: SessionCalendar;
+  data: SessionData;
+  /** Where bars come from: columnar (historical) or a stream (live, generators). */
+  source: Source;
+  /** Subscribers. Default: a new, empty engine. */
+  engine?: AnalysisEngine;
+  /** `'backtest'` (default) replays on simulated time; `'live'` runs on wall time and needs a stream source. */
+  mode?: 'backtest' | 'live';
+  /**
+   * Backtests: `0` (default) is data-driven: the next slice is fed once every subscriber is ready.
+   * `> 0` is clock-driven: simulated milliseconds per wall millisecond (`60` plays a minute a second).
+   */
+  speed?: number;
+  /** First session date, `YYYY-MM-DD`. */
+  from: string;
+  /** Last session date, `YYYY-MM-DD` (inclusive). */
+  to: string;
+  /** Only these symbols (default: every symbol the source has). */
+  symbols?: readonly string[];
+  /**
+   * Clock-driven runs, when a slice comes due while a subscriber is still busy: `'fail'` (default)
+   * ends the run with an {@link OverrunError}; `'queue'` waits for it and records the lag.
+   */
+  overrun?: 'fail' | 'queue';
+  /** Data-driven runs: the longest wait for subscribers of one slice; past it the run fails. Default: no limit. */
+  readyTimeoutMs?: number;
+  /** Where stage latencies go. Default: a new {@link PerformanceMetrics}. */
+  metrics?: PerformanceMetrics;
+}
+
+/** An overrun that was waited out under `overrun: 'queue'`. */
+export interface OverrunRecord {
+  subscriber: string;
+  /** The slice that came due (epoch ms, the end of its base interval). */
+  sliceTime: number;
+  lagMs: number;
+}
+
+/** What {@link SessionCoordinator.run} returns. */
+export interface RunReport {
+  mode: 'backtest' | 'live';
+  /** `'data'` (speed 0) or `'clock'`. */
+  drive: 'data' | 'clock';
+  speed: number;
+  /** Sessions run. */
+  sessions: number;
+  symbols: string[];
+  /** Base bars read from the source for the run's sessions. */
+  barsIn: number;
+  /** Base bars stored. */
+  barsStored: number;
+  /** Base bars rejected, by reason; `barsIn = barsStored + sum(rejected)`. */
+  rejected: Record<RejectCode, number>;
+  /** Closed bars per interval, base included. */
+  closedBars: Record<string, number>;
+  /** Closed bars of the derived intervals. */
+  derivedBars: number;
+  /** Bar events handed to subscribers. */
+  delivered: number;
+  /** Subscribers that threw, with context (the first 1,000; `subscriberErrorCount` has them all). */
+  subscriberErrors: SubscriberFailure[];
+  subscriberErrorCount: number;
+  /** Overruns waited out (`overrun: 'queue'`). */
+  overruns: OverrunRecord[];
+  maxLagMs: number;
+  durationMs: number;
+  /** Base bars a second of wall time. */
+  barsPerSecond: number;
+  metrics: MetricsSnapshot;
+}
+
+/** Events a coordinator emits. */
+export interface CoordinatorEvents {
+  sessionStart: [session: Session];
+  sessionEnd: [session: Session];
+  /** A subscriber failed; the run goes on. */
+  error: [failure: SubscriberFailure];
+  /** Progress after each session: sessions done of the total. */
+  progress: [done: number, total: number];
+}
+
+const MAX_KEPT_ERRORS = 1000;
+
+/**
+ * Runs sessions from `from` to `to`: for each, opens it in the store, feeds the source's base bars
+ * one time slice at a time (every bar with the same time across symbols), closes buckets (by data,
+ * by the clock in clock-driven runs), ends the session with the forming bars flushed, and notifies
+ * subscribers after each slice. Nothing is dropped: every bar read is stored or rejected and counted.
+ *
+ * ```ts
+ * const report = await new SessionCoordinator({
+ *   calendar: Calendar.xnys(), data, engine, source: csvSource('data/*.csv'),
+ *   from: '2013-10-07', to: '2013-10-11',
+ * }).run();
+ * ```
+ */
+export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
+  readonly #options: CoordinatorOptions;
+  readonly #engine: AnalysisEngine;
+  readonly #metrics: PerformanceMetrics;
+  readonly #speed: number;
+  readonly #mode: 'backtest' | 'live';
+  readonly #baseMs: number;
+  #clock: Clock;
+  #errors: SubscriberFailure[] = [];
+  #errorCount = 0;
+  #overruns: OverrunRecord[] = [];
+  #maxLag = 0;
+  /** The slowest subscriber of the current dispatch (clock-driven overrun reports name it). */
+  #slowest = { name: '', ns: 0 };
+  #running = false;
+
+  /** @throws {ConfigError} for a bad mode, speed, overrun policy or date range, or a live run without a stream source. */
+  constructor(options: CoordinatorOptions) {
+    super();
+    const mode = options.mode ?? 'backtest';
+    if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `'${String(mode)}' is not 'backtest' or 'live'`);
+    const speed = options.speed ?? 0;
+    if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${speed} is not a finite number >= 0`);
+    const overrun = options.overrun ?? 'fail';
+    if (overrun !== 'fail' && overrun !== 'queue') throw new ConfigError('overrun', `'${String(overrun)}' is not 'fail' or 'queue'`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(options.from)) throw new ConfigError('from', `'${options.from}' is not a date YYYY-MM-DD`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(options.to)) throw new ConfigError('to', `'${options.to}' is not a date YYYY-MM-DD`);
+    if (options.from > options.to) throw new ConfigError('to', `${options.to} is before from ${options.from}`);
+    if (mode === 'live' && options.source.kind !== 'stream') throw new ConfigError('source', 'a live run reads a stream source');
+    if (options.readyTimeoutMs !== undefined && !(options.readyTimeoutMs > 0)) throw new ConfigError('readyTimeoutMs', `${options.readyTimeoutMs} is not > 0`);
+    this.#options = options;
+    this.#mode = mode;
+    this.#speed = mode === 'live' ? 1 : speed;
+    this.#engine = options.engine ?? new AnalysisEngine();
+    this.#metrics = options.metrics ?? new PerformanceMetrics();
+    this.#baseMs = intervalMs(options.data.baseInterval);
+    this.#clock = mode === 'live' ? new WallClock() : new SimulatedClock(0, speed);
+  }
+
+  /** The engine subscribers register with. */
+  get engine(): AnalysisEngine {
+    return this.#engine;
+  }
+
+  /** The run's clock: every part reads `now()` from it. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /**
+   * Runs every session and resolves with the report.
+   * @throws {OverrunError} in a clock-driven run under `overrun: 'fail'`.
+   * @throws the source's or the store's errors (a bar the store rejects is counted, not thrown).
+   */
+  async run(): Promise<RunReport> {
+    if (this.#running) throw new ConfigError('run', 'this coordinator is already running');
+    this.#running = true;
+    const o = this.#options;
+    const sessions = o.calendar.sessions(o.from, o.to);
+    const recorders = new Map<string, StageRecorder>();
+    const observer: DeliveryObserver = {
+      delivered: (subscriber, ns) => {
+        let recorder = recorders.get(subscriber);
+        if (recorder === undefined) {
+          recorder = this.#metrics.stage(`subscriber:${subscriber}`);
+          recorders.set(subscriber, recorder);
+        }
+        recorder.record(ns);
+        if (ns > this.#slowest.ns) this.#slowest = { name: subscriber, ns };
+      },
+      failed: (failure) => {
+        this.#errorCount++;
+        if (this.#errors.length < MAX_KEPT_ERRORS) this.#errors.push(failure);
+        if (this.listenerCount('error') > 0) this.emit('error', failure);
+      },
+    };
+    const processor = new DataProcessor(o.data, this.#engine, this.#metrics, observer);
+    const started = performance.now();
+    let symbols: string[] = [];
+    try {
+      if (sessions.length > 0) {
+        if (o.source.kind === 'columns') {
+          const first = sessions[0] as Session;
+          const last = sessions[sessions.length - 1] as Session;
+          const columns = await o.source.load({
+            ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
+            from: first.dayStart,
+            to: last.dayStart + 2 * 86_400_000,
+          });
+          symbols = [...columns.keys()];
+          await this.#runColumns(sessions, columns, processor);
+        } else {
+          symbols = await this.#runStream(sessions, o.source, processor);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+    const durationMs = performance.now() - started;
+    const c = processor.counts;
+    const base = o.data.baseInterval;
+    return {
+      mode: this.#mode,
+      drive: this.#speed === 0 ? 'data' : 'clock',
+      speed: this.#speed,
+      sessions: sessions.length,
+      symbols,
+      barsIn: c.barsIn,
+      barsStored: c.barsStored,
+      rejected: { ...c.rejected },
+      closedBars: { ...c.closedBars },
+      derivedBars: Object.entries(c.closedBars).reduce((sum, [i, n]) => (i === base ? sum : sum + n), 0),
+      delivered: c.delivered,
+      subscriberErrors: this.#errors,
+      subscriberErrorCount: this.#errorCount,
+      overruns: this.#overruns,
+      maxLagMs: this.#maxLag,
+      durationMs,
+      barsPerSecond: durationMs > 0 ? (c.barsIn / durationMs) * 1000 : 0,
+      metrics: this.#metrics.snapshot(),
+    };
+  }
+
+  /** Historical columns: each session takes the bars from the previous session's close to its own close (the last session takes the rest), so a bar outside every session is rejected and counted, never skipped. */
+  async #runColumns(sessions: Session[], columns: Map<string, SymbolColumns>, processor: DataProcessor): Promise<void> {
+    const names = [...columns.keys()];
+    const cols = names.map((n) => columns.get(n) as SymbolColumns);
+    const cursor = new Int32Array(cols.length);
+    const end = new Int32Array(cols.length);
+    const clock = this.#clock as SimulatedClock;
+    let yieldAt = performance.now() + 50;
+    for (let k = 0; k < sessions.length; k++) {
+      const session = sessions[k] as Session;
+      const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
+      for (let s = 0; s < cols.length; s++) end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : lowerBound((cols[s] as SymbolColumns).time, cursor[s] as number, windowEnd);
+      clock.anchor(session.open);
+      processor.beginSession(session);
+      this.emit('sessionStart', session);
+      if (this.#speed === 0) {
+        for (;;) {
+          const t = nextSliceTime(cols, cursor, end);
+          if (t === null) break;
+          clock.jumpTo(t + this.#baseMs);
+          processor.beginSlice();
+          appendSlice(processor, names, cols, cursor, end, t);
+          processor.endSlice();
+          const r = processor.dispatch();
+          if (r !== null) await this.#ready(r.ready);
+          else if (performance.now() > yieldAt) {
+            await sleepMs(0);
+            yieldAt = performance.now() + 50;
+          }
+        }
+      } else {
+        for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
+          const tick = Math.min(due, session.close);
+          await clock.sleepUntil(tick);
+          this.#lag(tick);
+          processor.beginSlice();
+          for (;;) {
+            const t = nextSliceTime(cols, cursor, end);
+            if (t === null || t >= tick) break;
+            appendSlice(processor, names, cols, cursor, end, t);
+          }
+          processor.endSlice();
+          if (tick >= session.close) break;
+          processor.advanceTo(tick);
+          await this.#settle(processor.dispatch(), tick + this.#baseMs);
+        }
+        // Bars left after the close are outside the session: appended so the store rejects and counts them.
+        processor.beginSlice();
+        for (;;) {
+          const t = nextSliceTime(cols, cursor, end);
+          if (t === null) break;
+          appendSlice(processor, names, cols, cursor, end, t);
+        }
+        processor.endSlice();
+      }
+      processor.endSession();
+      const r = processor.dispatch();
+      if (r !== null) await this.#ready(r.ready);
+      processor.settleSession();
+      this.emit('sessionEnd', session);
+      this.emit('progress', k + 1, sessions.length);
+    }
+  }
+
+  /** A stream, in time order: slices are runs of equal times; sessions follow the bars' times. Clock-driven runs append what has arrived at each base-interval tick. */
+  async #runStream(sessions: Session[], source: StreamSource, processor: DataProcessor): Promise<string[]> {
+    const seen = new Set<string>();
+    const wanted = this.#options.symbols === undefined ? null : new Set(this.#options.symbols);
+    const iterator = source[Symbol.asyncIterator]();
+    const buffer: SymbolBar[] = [];
+    let ended = false;
+    let failure: { error: unknown } | null = null;
+    const waiter: { wake: (() => void) | null } = { wake: null };
+    const wakeUp = (): void => {
+      const w = waiter.wake;
+      waiter.wake = null;
+      w?.();
+    };
+    const pump = (async () => {
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done === true) break;
+          const bar = next.value;
+          if (wanted !== null && !wanted.has(bar.symbol)) continue;
+          buffer.push(bar);
+          wakeUp();
+        }
+      } catch (error) {
+        failure = { error };
+      } finally {
+        ended = true;
+        wakeUp();
+      }
+    })();
+    const more = async (): Promise<boolean> => {
+      if (buffer.length > read) return true;
+      if (!ended) {
+        await new Promise<void>((resolve) => {
+          waiter.wake = resolve;
+        });
+      }
+      // The source failed: the run fails with its error, after what it delivered.
+      if (buffer.length === read && failure !== null) throw (failure as { error: unknown }).error;
+      return buffer.length > read;
+    };
+    const appendBar = (bar: SymbolBar): void => {
+      seen.add(bar.symbol);
+      processor.append(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    };
+    let read = 0;
+    for (let k = 0; k < sessions.length; k++) {
+      const session = sessions[k] as Session;
+      const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
+      if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
+      else await this.#clock.sleepUntil(session.open - 1000);
+      processor.beginSession(session);
+      this.emit('sessionStart', session);
+      if (this.#speed === 0) {
+        while (await more()) {
+          const first = buffer[read] as SymbolBar;
+          if (!(first.time < windowEnd)) break;
+          const t = first.time;
+          (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
+          processor.beginSlice();
+          // A slice is every buffered bar with time t; a slice is complete once a later bar (or the end) is seen.
+          for (;;) {
+            while (read < buffer.length && (buffer[read] as SymbolBar).time === t) appendBar(buffer[read++] as SymbolBar);
+            if (read < buffer.length || ended) break;
+            buffer.length = 0;
+            read = 0;
+            if (!(await more())) break;
+          }
+          if (read === buffer.length) {
+            buffer.length = 0;
+            read = 0;
+          }
+          processor.endSlice();
+          const r = processor.dispatch();
+          if (r !== null) await this.#ready(r.ready);
+          if (buffer.length === 0 && ended) break;
+          if (read > 4096) {
+            buffer.splice(0, read);
+            read = 0;
+          }
+        }
+      } else {
+        for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
+          const tick = Math.min(due, session.close);
+          await this.#clock.sleepUntil(tick);
+          this.#lag(tick);
+          processor.beginSlice();
+          while (read < buffer.length && (buffer[read] as SymbolBar).time < tick) appendBar(buffer[read++] as SymbolBar);
+          buffer.splice(0, read);
+          read = 0;
+          processor.endSlice();
+          if (tick >= session.close) break;
+          processor.advanceTo(tick);
+          await this.#settle(processor.dispatch(), tick + this.#baseMs);
+          if (ended && buffer.length === 0 && this.#mode === 'backtest') break;
+        }
+        if (k === sessions.length - 1) {
+          // What is left after the last close is outside every session: appended so it is rejected and counted.
+          await pump;
+          for (const bar of buffer) appendBar(bar);
+          buffer.length = 0;
+        }
+      }
+      processor.endSession();
+      const r = processor.dispatch();
+      if (r !== null) await this.#ready(r.ready);
+      processor.settleSession();
+      this.emit('sessionEnd', session);
+      this.emit('progress', k + 1, sessions.length);
+    }
+    if (!ended) await iterator.return?.();
+    return [...seen];
+  }
+
+  /** Data-driven: waits for the subscribers of a slice, at most `readyTimeoutMs` (kept alive, so a subscriber that never settles fails the run instead of letting the process exit). */
+  #ready(ready: ReadySignal): Promise<void> {
+    const timeout = this.#options.readyTimeoutMs;
+    return timeout === undefined ? ready.wait() : ready.wait(timeout, { keepAlive: true });
+  }
+
+  /** Records how late the clock-driven loop reached `tick`. */
+  #lag(tick: number): void {
+    const lag = -this.#clock.delayUntil(tick);
+    if (lag > this.#maxLag) this.#maxLag = lag;
+  }
+
+  /**
+   * Clock-driven: waits for the subscribers of a dispatch. If they are still busy when the next
+   * slice is due (`nextDue`), that is an overrun: fail, or wait and record the lag.
+   */
+  async #settle(r: { ready: { wait(timeoutMs?: number): Promise<void> }; pending: PendingHandler[] } | null, nextDue: number): Promise<void> {
+    const slowest = this.#slowest;
+    this.#slowest = { name: '', ns: 0 };
+    if (r === null) {
+      const late = -this.#clock.delayUntil(nextDue);
+      if (late > 0 && slowest.name !== '') this.#overrun(slowest.name, nextDue, late);
+      return;
+    }
+    const delay = this.#clock.delayUntil(nextDue);
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      r.ready.wait().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, delay));
+      }),
+    ]);
+    clearTimeout(timer);
+    if (inTime) return;
+    const busy = r.pending.find((p) => !p.done)?.subscriber ?? slowest.name;
+    this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(nextDue)));
+    await r.ready.wait();
+    const lag = Math.max(0, -this.#clock.delayUntil(nextDue));
+    const last = this.#overruns[this.#overruns.length - 1];
+    if (last !== undefined) last.lagMs = lag;
+    if (lag > this.#maxLag) this.#maxLag = lag;
+  }
+
+  #overrun(subscriber: string, sliceTime: number, lagMs: number): void {
+    if ((this.#options.overrun ?? 'fail') === 'fail') throw new OverrunError(subscriber, sliceTime, lagMs);
+    this.#overruns.push({ subscriber, sliceTime, lagMs });
+    if (lagMs > this.#maxLag) this.#maxLag = lagMs;
+  }
+}
+
+/** Milliseconds of an interval such as `1m`, `30s`, `1h`. */
+function intervalMs(interval: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(interval);
+  if (m === null) throw new ConfigError('baseInterval', `'${interval}' is not an interval of seconds, minutes or hours`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
+}
+
+/** First index in `time[from..]` whose value is `>= value` (times ascend; a NaN counts as below). */
+function lowerBound(time: Float64Array, from: number, value: number): number {
+  let lo = from;
+  let hi = time.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((time[mid] as number) < value || Number.isNaN(time[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The smallest time at the cursors, or null when every symbol is done. A NaN time comes first, alone, so the store rejects it. */
+function nextSliceTime(cols: SymbolColumns[], cursor: Int32Array, end: Int32Array): number | null {
+  let t = Infinity;
+  let any = false;
+  for (let s = 0; s < cols.length; s++) {
+    const c = cursor[s] as number;
+    if (c >= (end[s] as number)) continue;
+    const x = (cols[s] as SymbolColumns).time[c] as number;
+    if (Number.isNaN(x)) return NaN;
+    any = true;
+    if (x < t) t = x;
+  }
+  return any ? t : null;
+}
+
+/** Appends, for every symbol whose next bar has time `t`, that bar (a NaN `t`: the first NaN bar). */
+function appendSlice(processor: DataProcessor, names: string[], cols: SymbolColumns[], cursor: Int32Array, end: Int32Array, t: number): void {
+  const nan = Number.isNaN(t);
+  for (let s = 0; s < cols.length; s++) {
+    const c = cursor[s] as number;
+    if (c >= (end[s] as number)) continue;
+    const col = cols[s] as SymbolColumns;
+    const x = col.time[c] as number;
+    if (x !== t && !(nan && Number.isNaN(x))) continue;
+    processor.append(names[s] as string, x, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
+    cursor[s] = c + 1;
+    if (nan) return;
+  }
+}
+
+export { REJECT_CODES };

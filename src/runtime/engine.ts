@@ -1,0 +1,207 @@
+/**
+ * {@link AnalysisEngine}: where strategies subscribe to closed bars.
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+import type { SessionData } from '../session-data.js';
+import type { Bar, BarsView, Session } from '../types.js';
+
+/** What a subscriber wants: bars of `interval` for `symbols` (every symbol when omitted or `'*'`). */
+export interface SubscriptionSpec {
+  interval: string;
+  symbols?: readonly string[] | '*';
+  /** A name for reports and errors. Default `subscriber-N`. */
+  name?: string;
+}
+
+/**
+ * A subscriber. It may return a promise: in data-driven runs the coordinator waits for it before
+ * the next time slice; in clock-driven runs a promise still pending when the next slice is due is an
+ * overrun.
+ */
+export type BarHandler = (event: BarEvent) => void | Promise<void>;
+
+/** A live subscription. */
+export interface Subscription {
+  readonly name: string;
+  readonly interval: string;
+  /** Stops delivery. Events already being handled finish. */
+  unsubscribe(): void;
+}
+
+/** A subscriber that threw or whose promise rejected. The run goes on; the report lists it. */
+export interface SubscriberFailure {
+  subscriber: string;
+  symbol: string;
+  interval: string;
+  /** The closed bar's time (epoch ms). */
+  time: number;
+  error: unknown;
+}
+
+/**
+ * One closed bar, as a subscriber receives it. Views are made when first read and are zero-copy
+ * (see {@link BarsView}); the coordinator appends nothing more until every subscriber of the slice
+ * is done, so they show the series exactly as of this bar. Indicators are current.
+ */
+export class BarEvent {
+  /** The symbol. */
+  readonly symbol: string;
+  /** The interval of the closed bar. */
+  readonly interval: string;
+  /** Index of the closed bar in {@link BarEvent.bars}. */
+  readonly index: number;
+  /** The open session. */
+  readonly session: Session;
+  /** The store, for anything beyond this series (other symbols, other intervals, forming bars). */
+  readonly data: SessionData;
+  #bars: BarsView | undefined;
+
+  /** @internal */
+  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number) {
+    this.data = data;
+    this.session = session;
+    this.symbol = symbol;
+    this.interval = interval;
+    this.index = index;
+  }
+
+  /** Zero-copy views of the series' closed bars, this one last (or further back when several closed at once). */
+  get bars(): BarsView {
+    return (this.#bars ??= this.data.bars(this.symbol, this.interval));
+  }
+
+  /** The closed bar, as an object. */
+  get bar(): Bar {
+    const b = this.bars;
+    const i = this.index;
+    return {
+      time: b.time[i] as number,
+      open: b.open[i] as number,
+      high: b.high[i] as number,
+      low: b.low[i] as number,
+      close: b.close[i] as number,
+      volume: b.volume[i] as number,
+    };
+  }
+
+  /** The bar's open time (epoch ms). */
+  get time(): number {
+    return this.bars.time[this.index] as number;
+  }
+
+  /** A zero-copy column of one indicator output of this series (for example `'rsi14'`, `'macd.signal'`), aligned with {@link BarEvent.bars}. */
+  indicator(name: string): Float64Array {
+    return this.data.indicator(this.symbol, this.interval, name);
+  }
+}
+
+interface Subscriber {
+  readonly name: string;
+  readonly interval: string;
+  readonly symbols: ReadonlySet<string> | null;
+  readonly handler: BarHandler;
+  active: boolean;
+}
+
+/** Receives a subscriber's outcome: its time in nanoseconds, or its failure. */
+export interface DeliveryObserver {
+  delivered(subscriber: string, ns: number): void;
+  failed(failure: SubscriberFailure): void;
+}
+
+/**
+ * Routes closed bars to subscribers.
+ *
+ * ```ts
+ * const engine = new AnalysisEngine();
+ * engine.subscribe({ symbols: ['SPY'], interval: '5m', name: 'rsi-cross' }, (e) => {
+ *   const rsi = e.indicator('rsi14');
+ *   if (rsi[e.index]! < 30) console.log(e.symbol, new Date(e.time), 'oversold');
+ * });
+ * ```
+ */
+export class AnalysisEngine {
+  readonly #byInterval = new Map<string, Subscriber[]>();
+  #count = 0;
+
+  /**
+   * Subscribes `handler` to the closed bars of `spec.interval` for `spec.symbols`.
+   * @throws {ConfigError} for an empty interval, an empty symbol list or a name already in use.
+   */
+  subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
+    if (typeof spec.interval !== 'string' || spec.interval === '') throw new ConfigError('interval', 'a subscription needs an interval');
+    if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
+    const symbols = spec.symbols === undefined || spec.symbols === '*' ? null : new Set(spec.symbols);
+    if (symbols !== null && symbols.size === 0) throw new ConfigError('symbols', 'an empty symbol list would never receive a bar');
+    const name = spec.name ?? `subscriber-${++this.#count}`;
+    for (const list of this.#byInterval.values()) {
+      if (list.some((s) => s.name === name)) throw new ConfigError('name', `a subscriber named '${name}' exists`);
+    }
+    const sub: Subscriber = { name, interval: spec.interval, symbols, handler, active: true };
+    this.#byInterval.set(spec.interval, [...(this.#byInterval.get(spec.interval) ?? []), sub]);
+    return {
+      name,
+      interval: spec.interval,
+      unsubscribe: () => {
+        if (!sub.active) return;
+        sub.active = false;
+        const rest = (this.#byInterval.get(sub.interval) ?? []).filter((s) => s !== sub);
+        if (rest.length === 0) this.#byInterval.delete(sub.interval);
+        else this.#byInterval.set(sub.interval, rest);
+      },
+    };
+  }
+
+  /** Names of the active subscribers. */
+  subscribers(): string[] {
+    return [...this.#byInterval.values()].flat().map((s) => s.name);
+  }
+
+  /** Whether anyone listens to `interval` (for any symbol). */
+  wants(interval: string): boolean {
+    return this.#byInterval.has(interval);
+  }
+
+  /**
+   * Delivers one closed bar to its subscribers. A throwing handler is isolated and reported to
+   * `observer`. Returns the promises of handlers still running, or `null` when all finished.
+   * @internal
+   */
+  deliver(event: BarEvent, observer: DeliveryObserver, pending: PendingHandler[] | null): PendingHandler[] | null {
+    const list = this.#byInterval.get(event.interval);
+    if (list === undefined) return pending;
+    for (const sub of list) {
+      if (!sub.active || (sub.symbols !== null && !sub.symbols.has(event.symbol))) continue;
+      const started = performance.now();
+      let result: void | Promise<void>;
+      try {
+        result = sub.handler(event);
+      } catch (error) {
+        observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error });
+        continue;
+      }
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        const promise = (result as Promise<void>).then(
+          () => observer.delivered(sub.name, (performance.now() - started) * 1e6),
+          (error: unknown) => observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error }),
+        );
+        const entry: PendingHandler = { subscriber: sub.name, promise, done: false };
+        void promise.then(() => {
+          entry.done = true;
+        });
+        (pending ??= []).push(entry);
+      } else {
+        observer.delivered(sub.name, (performance.now() - started) * 1e6);
+      }
+    }
+    return pending;
+  }
+}
+
+/** A handler that returned a promise that has not settled yet. @internal */
+export interface PendingHandler {
+  readonly subscriber: string;
+  readonly promise: Promise<void>;
+  done: boolean;
+}
