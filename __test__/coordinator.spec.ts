@@ -240,3 +240,51 @@ test('a bad configuration is a ConfigError naming the parameter', (t) => {
     t.is((error as { param?: string }).param, param, param);
   }
 });
+
+test('live: wall clock, bars arriving after their close, buckets closed on time', async (t) => {
+  const SECOND = 1000;
+  const open = Math.ceil(Date.now() / SECOND) * SECOND + 2 * SECOND;
+  const session: Session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 6 * SECOND, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+  const live: SessionCalendar = { sessions: () => [session] };
+  const bars: SymbolBar[] = Array.from({ length: 6 }, (_, k) => ({ symbol: 'BTC', time: open + k * SECOND, open: 10 + k, high: 11 + k, low: 9 + k, close: 10.5 + k, volume: 1 }));
+  const feed: StreamSource = {
+    kind: 'stream',
+    async *[Symbol.asyncIterator]() {
+      for (const bar of bars) {
+        // A bar is sent 50 ms after its second ends, as a feed would.
+        await sleep(Math.max(0, bar.time + SECOND + 50 - Date.now()));
+        yield bar;
+      }
+    },
+  };
+  const store = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
+  const engine = new AnalysisEngine();
+  const closedAt: number[] = [];
+  engine.subscribe({ interval: '3s' }, (e) => {
+    closedAt.push(Date.now() - (e.time + 3 * SECOND));
+  });
+  const report = await new SessionCoordinator({ calendar: live, data: store, engine, source: feed, mode: 'live', from: session.date, to: session.date, closeDelayMs: 300 }).run();
+  t.is(report.barsStored, 6);
+  t.is(report.closedBars['3s'], 2);
+  t.is(closedAt.length, 2);
+  // Each 3s bar is delivered shortly after its end: the close delay plus scheduling, not seconds later.
+  for (const late of closedAt) t.true(late >= 0 && late < 1500, `delivered ${late} ms after its end`);
+});
+
+test('unsubscribe stops delivery; names are unique; events carry the session and the bar', async (t) => {
+  const data = { SPY: walk(12, SESSIONS) };
+  const store = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let seen = 0;
+  const sub = engine.subscribe({ interval: '5m', name: 'first-ten' }, (e) => {
+    seen++;
+    t.is(e.session.date, e.index < 78 ? '2024-06-03' : '2024-06-04');
+    t.deepEqual(e.bar, { time: e.bars.time[e.index], open: e.bars.open[e.index], high: e.bars.high[e.index], low: e.bars.low[e.index], close: e.bars.close[e.index], volume: e.bars.volume[e.index] });
+    if (seen === 10) sub.unsubscribe();
+  });
+  t.throws(() => engine.subscribe({ interval: '5m', name: 'first-ten' }, () => {}), { code: 'invalid_config' });
+  t.deepEqual(engine.subscribers(), ['first-ten']);
+  await new SessionCoordinator({ calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[1] as string }).run();
+  t.is(seen, 10);
+  t.deepEqual(engine.subscribers(), []);
+});

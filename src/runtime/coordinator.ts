@@ -52,6 +52,13 @@ export interface CoordinatorOptions {
   overrun?: 'fail' | 'queue';
   /** Data-driven runs: the longest wait for subscribers of one slice; past it the run fails. Default: no limit. */
   readyTimeoutMs?: number;
+  /**
+   * Live runs: how long after a base-interval boundary the coordinator waits for the bars of the
+   * interval that just ended (they arrive after their close) before it appends them and closes
+   * buckets. A bar arriving later than this for a closed bucket is rejected as `late` and counted.
+   * Default 2000 ms; backtests ignore it (their bars are all there).
+   */
+  closeDelayMs?: number;
   /** Where stage latencies go. Default: a new {@link PerformanceMetrics}. */
   metrics?: PerformanceMetrics;
 }
@@ -129,6 +136,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   readonly #speed: number;
   readonly #mode: 'backtest' | 'live';
   readonly #baseMs: number;
+  readonly #closeDelay: number;
   #clock: Clock;
   #errors: SubscriberFailure[] = [];
   #errorCount = 0;
@@ -158,6 +166,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#engine = options.engine ?? new AnalysisEngine();
     this.#metrics = options.metrics ?? new PerformanceMetrics();
     this.#baseMs = intervalMs(options.data.baseInterval);
+    const closeDelay = options.closeDelayMs ?? 2000;
+    if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${closeDelay} is not a finite number >= 0`);
+    this.#closeDelay = mode === 'live' ? closeDelay : 0;
     this.#clock = mode === 'live' ? new WallClock() : new SimulatedClock(0, speed);
   }
 
@@ -360,6 +371,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const session = sessions[k] as Session;
       const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
       if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
+      else if (session.close <= this.#clock.now()) continue; // live: a session already over
       else await this.#clock.sleepUntil(session.open - 1000);
       processor.beginSession(session);
       this.emit('sessionStart', session);
@@ -394,7 +406,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       } else {
         for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
           const tick = Math.min(due, session.close);
-          await this.#clock.sleepUntil(tick);
+          await this.#clock.sleepUntil(tick + this.#closeDelay);
           this.#lag(tick);
           processor.beginSlice();
           while (read < buffer.length && (buffer[read] as SymbolBar).time < tick) appendBar(buffer[read++] as SymbolBar);
@@ -432,7 +444,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /** Records how late the clock-driven loop reached `tick`. */
   #lag(tick: number): void {
-    const lag = -this.#clock.delayUntil(tick);
+    const lag = -this.#clock.delayUntil(tick + this.#closeDelay);
     if (lag > this.#maxLag) this.#maxLag = lag;
   }
 
@@ -441,14 +453,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * slice is due (`nextDue`), that is an overrun: fail, or wait and record the lag.
    */
   async #settle(r: { ready: { wait(timeoutMs?: number): Promise<void> }; pending: PendingHandler[] } | null, nextDue: number): Promise<void> {
+    const due = nextDue + this.#closeDelay;
     const slowest = this.#slowest;
     this.#slowest = { name: '', ns: 0 };
     if (r === null) {
-      const late = -this.#clock.delayUntil(nextDue);
+      const late = -this.#clock.delayUntil(due);
       if (late > 0 && slowest.name !== '') this.#overrun(slowest.name, nextDue, late);
       return;
     }
-    const delay = this.#clock.delayUntil(nextDue);
+    const delay = this.#clock.delayUntil(due);
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       r.ready.wait().then(() => true),
@@ -459,9 +472,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     clearTimeout(timer);
     if (inTime) return;
     const busy = r.pending.find((p) => !p.done)?.subscriber ?? slowest.name;
-    this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(nextDue)));
+    this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     await r.ready.wait();
-    const lag = Math.max(0, -this.#clock.delayUntil(nextDue));
+    const lag = Math.max(0, -this.#clock.delayUntil(due));
     const last = this.#overruns[this.#overruns.length - 1];
     if (last !== undefined) last.lagMs = lag;
     if (lag > this.#maxLag) this.#maxLag = lag;
