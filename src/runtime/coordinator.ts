@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ConfigError, OverrunError, REJECT_CODES } from '../errors.js';
 import type { RejectCode } from '../errors.js';
 import type { SessionData } from '../session-data.js';
-import type { Session } from '../types.js';
+import type { Bar, Session } from '../types.js';
 import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
@@ -59,6 +59,15 @@ export interface CoordinatorOptions {
    * Default 2000 ms; backtests ignore it (their bars are all there).
    */
   closeDelayMs?: number;
+  /**
+   * Live runs: fetches the base bars of a gap, `[from, to)` (epoch ms), for example from a
+   * historical data API. Called for each gap found at a boundary: a symbol's next bar skips slots, or
+   * the boundary passed slots with no bar. The bars are validated like any other and appended in
+   * time order before the boundary's buckets close. Backtests never fill; they report gaps.
+   */
+  fill?: (symbol: string, from: number, to: number) => Promise<readonly Bar[]>;
+  /** Live runs: how long a boundary waits for `fill` before it closes its buckets with what it has and records the gap as unfilled. Default 5000 ms. */
+  fillDeadlineMs?: number;
   /** Where stage latencies go. Default: a new {@link PerformanceMetrics}. */
   metrics?: PerformanceMetrics;
 }
@@ -69,6 +78,23 @@ export interface OverrunRecord {
   /** The slice that came due (epoch ms, the end of its base interval). */
   sliceTime: number;
   lagMs: number;
+}
+
+/** A gap: base slots of a symbol with no bar, `[from, to)` (epoch ms). */
+export interface GapRecord {
+  symbol: string;
+  /** The session's date. */
+  session: string;
+  from: number;
+  to: number;
+  /** `'bar'`: a bar skipped slots; `'clock'`: a boundary passed slots with no bar. */
+  detectedBy: 'bar' | 'clock';
+  /** `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it), `'unfilled'` (it failed, returned nothing or missed the deadline). */
+  state: 'reported' | 'filled' | 'unfilled';
+  /** Bars the filler returned. */
+  filledBars: number;
+  /** Why it is unfilled. */
+  reason?: string;
 }
 
 /** What {@link SessionCoordinator.run} returns. */
@@ -95,6 +121,8 @@ export interface RunReport {
   /** Subscribers that threw, with context (the first 1,000; `subscriberErrorCount` has them all). */
   subscriberErrors: SubscriberFailure[];
   subscriberErrorCount: number;
+  /** Gaps found, in order, with what filling did. */
+  gaps: GapRecord[];
   /** Overruns waited out (`overrun: 'queue'`). */
   overruns: OverrunRecord[];
   maxLagMs: number;
@@ -110,6 +138,10 @@ export interface CoordinatorEvents {
   sessionEnd: [session: Session];
   /** A subscriber failed; the run goes on. */
   error: [failure: SubscriberFailure];
+  /** A gap was found (before any attempt to fill it). */
+  gap: [gap: GapRecord];
+  /** A gap was filled, or given up on. */
+  gapSettled: [gap: GapRecord];
   /** Progress after each session: sessions done of the total. */
   progress: [done: number, total: number];
 }
@@ -137,10 +169,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   readonly #mode: 'backtest' | 'live';
   readonly #baseMs: number;
   readonly #closeDelay: number;
+  readonly #fillDeadline: number;
   #clock: Clock;
   #errors: SubscriberFailure[] = [];
   #errorCount = 0;
   #overruns: OverrunRecord[] = [];
+  #gaps: GapRecord[] = [];
+  /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
+  readonly #gapReportedUntil = new Map<string, number>();
   #maxLag = 0;
   /** The slowest subscriber of the current dispatch (clock-driven overrun reports name it). */
   #slowest = { name: '', ns: 0 };
@@ -169,6 +205,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const closeDelay = options.closeDelayMs ?? 2000;
     if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${closeDelay} is not a finite number >= 0`);
     this.#closeDelay = mode === 'live' ? closeDelay : 0;
+    const fillDeadline = options.fillDeadlineMs ?? 5000;
+    if (!(Number.isFinite(fillDeadline) && fillDeadline > 0)) throw new ConfigError('fillDeadlineMs', `${fillDeadline} is not a finite number > 0`);
+    if (options.fill !== undefined && typeof options.fill !== 'function') throw new ConfigError('fill', 'must be a function (symbol, from, to) => Promise<Bar[]>');
+    this.#fillDeadline = fillDeadline;
     this.#clock = mode === 'live' ? new WallClock() : new SimulatedClock(0, speed);
   }
 
@@ -248,6 +288,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       delivered: c.delivered,
       subscriberErrors: this.#errors,
       subscriberErrorCount: this.#errorCount,
+      gaps: this.#gaps,
       overruns: this.#overruns,
       maxLagMs: this.#maxLag,
       durationMs,
@@ -408,10 +449,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const tick = Math.min(due, session.close);
           await this.#clock.sleepUntil(tick + this.#closeDelay);
           this.#lag(tick);
-          processor.beginSlice();
-          while (read < buffer.length && (buffer[read] as SymbolBar).time < tick) appendBar(buffer[read++] as SymbolBar);
+          let arrived: SymbolBar[] = [];
+          while (read < buffer.length && (buffer[read] as SymbolBar).time < tick) arrived.push(buffer[read++] as SymbolBar);
           buffer.splice(0, read);
           read = 0;
+          if (this.#mode === 'live') arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
+          processor.beginSlice();
+          for (const bar of arrived) appendBar(bar);
           processor.endSlice();
           if (tick >= session.close) break;
           processor.advanceTo(tick);
@@ -440,6 +484,63 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #ready(ready: ReadySignal): Promise<void> {
     const timeout = this.#options.readyTimeoutMs;
     return timeout === undefined ? ready.wait() : ready.wait(timeout, { keepAlive: true });
+  }
+
+  /**
+   * Live: before the bars due at boundary `tick` go in, finds each known symbol's gap (its next bar
+   * skips slots, or no bar came for slots before `tick`), reports it, and, given a `fill`, waits up
+   * to the deadline for the missing bars. Returns the due bars with the filled ones, in time order.
+   */
+  async #gapsAt(session: Session, tick: number, due: SymbolBar[], processor: DataProcessor, known: Set<string>): Promise<SymbolBar[]> {
+    const base = this.#baseMs;
+    const first = new Map<string, number>();
+    for (const bar of due) if (!first.has(bar.symbol)) first.set(bar.symbol, bar.time);
+    const found: GapRecord[] = [];
+    for (const symbol of new Set([...known, ...first.keys()])) {
+      const last = processor.lastStored.get(symbol);
+      const expected = Math.max(last === undefined ? session.open : last + base, this.#gapReportedUntil.get(symbol) ?? -Infinity);
+      const next = first.get(symbol);
+      const to = next ?? tick;
+      if (to <= expected || to > session.close) continue;
+      this.#gapReportedUntil.set(symbol, to);
+      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0 };
+      found.push(gap);
+      this.#gaps.push(gap);
+      this.emit('gap', gap);
+    }
+    const fill = this.#options.fill;
+    if (found.length === 0 || fill === undefined) return due;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      const timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
+      timer.unref?.();
+    });
+    const results = await Promise.all(
+      found.map((gap) =>
+        Promise.race([fill(gap.symbol, gap.from, gap.to).then((bars) => ({ bars }), (error: unknown) => ({ error })), deadline]),
+      ),
+    );
+    const filled: SymbolBar[] = [];
+    results.forEach((result, i) => {
+      const gap = found[i] as GapRecord;
+      if (result === 'deadline') {
+        gap.state = 'unfilled';
+        gap.reason = `no answer within ${this.#fillDeadline} ms`;
+      } else if ('error' in result) {
+        gap.state = 'unfilled';
+        gap.reason = `fill failed: ${(result.error as Error)?.message ?? String(result.error)}`;
+      } else if (!Array.isArray(result.bars) || result.bars.length === 0) {
+        gap.state = 'unfilled';
+        gap.reason = 'fill returned no bars';
+      } else {
+        gap.state = 'filled';
+        gap.filledBars = result.bars.length;
+        for (const b of result.bars) filled.push({ ...b, symbol: gap.symbol });
+      }
+      this.emit('gapSettled', gap);
+    });
+    if (filled.length === 0) return due;
+    // Every bar goes to the store, which validates it; sorted by time so filled minutes come before the bars after them.
+    return [...filled, ...due].sort((a, b) => a.time - b.time);
   }
 
   /** Records how late the clock-driven loop reached `tick`. */

@@ -51,6 +51,8 @@ export class DataProcessor {
   #columns: SliceColumns = { time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) };
   #count = 0;
   readonly counts: ProcessorCounts;
+  /** The time of each symbol's last stored bar in the open session. */
+  readonly lastStored = new Map<string, number>();
 
   constructor(data: SessionData, engine: AnalysisEngine, metrics: PerformanceMetrics, observer: DeliveryObserver) {
     this.#data = data;
@@ -72,6 +74,7 @@ export class DataProcessor {
   /** Opens `session` in the store. */
   beginSession(session: Session): void {
     this.#data.beginSession(session);
+    this.lastStored.clear();
     this.#session = session;
   }
 
@@ -115,6 +118,7 @@ export class DataProcessor {
         }
         this.counts.barsStored++;
         const symbol = this.#symbols[i] as string;
+        this.lastStored.set(symbol, this.#columns.time[i] as number);
         for (let k = 0; k < closed.length; k++) {
           const interval = closed[k] as string;
           if (interval === base && !wantsBase) {

@@ -1,0 +1,90 @@
+import test from 'ava';
+import { AnalysisEngine, SessionCoordinator, SessionData } from 'barstream';
+import type { Bar, Session, SessionCalendar, StreamSource, SymbolBar } from 'barstream';
+
+const SECOND = 1000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A live session of `seconds` 1s slots starting two seconds from now, on a whole second. */
+function liveSession(seconds: number): Session {
+  const open = Math.ceil(Date.now() / SECOND) * SECOND + 2 * SECOND;
+  return { date: new Date(open).toISOString().slice(0, 10), open, close: open + seconds * SECOND, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+}
+
+function barsOf(session: Session, symbol: string, count: number): SymbolBar[] {
+  return Array.from({ length: count }, (_, k) => ({ symbol, time: session.open + k * SECOND, open: 10 + k, high: 12 + k, low: 9 + k, close: 11 + k, volume: 100 + k }));
+}
+
+/** A feed that sends each bar 50 ms after its second ends, leaving out `skip`. */
+function feed(bars: readonly SymbolBar[], skip: (b: SymbolBar) => boolean): StreamSource {
+  return {
+    kind: 'stream',
+    async *[Symbol.asyncIterator]() {
+      for (const bar of bars) {
+        if (skip(bar)) continue;
+        await sleep(Math.max(0, bar.time + SECOND + 50 - Date.now()));
+        yield bar;
+      }
+    },
+  };
+}
+
+/** 3s bars folded by hand from 1s bars (session-aligned buckets; an empty bucket makes no bar). */
+function threeSecond(bars: readonly Bar[], open: number): Bar[] {
+  const groups = new Map<number, Bar[]>();
+  for (const b of bars) {
+    const k = Math.floor((b.time - open) / (3 * SECOND));
+    groups.set(k, [...(groups.get(k) ?? []), b]);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([k, g]) => ({
+    time: open + k * 3 * SECOND,
+    open: g[0]!.open,
+    high: Math.max(...g.map((b) => b.high)),
+    low: Math.min(...g.map((b) => b.low)),
+    close: g[g.length - 1]!.close,
+    volume: g.reduce((a, b) => a + b.volume, 0),
+  }));
+}
+
+const plain = ({ symbol: _, ...bar }: SymbolBar): Bar => bar;
+
+type Filler = (all: readonly SymbolBar[]) => (symbol: string, from: number, to: number) => Promise<readonly Bar[]>;
+
+async function run(filler: Filler) {
+  const session = liveSession(9);
+  const calendar: SessionCalendar = { sessions: () => [session] };
+  const all = barsOf(session, 'ETH', 9);
+  // Seconds 3 and 4 never come from the feed.
+  const missing = (b: SymbolBar): boolean => b.time === session.open + 3 * SECOND || b.time === session.open + 4 * SECOND;
+  const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
+  const engine = new AnalysisEngine();
+  const delivered: Bar[] = [];
+  engine.subscribe({ interval: '3s' }, (e) => void delivered.push(e.bar));
+  const fill = filler(all);
+  const report = await new SessionCoordinator({
+    calendar, data, engine, source: feed(all, missing), mode: 'live', from: session.date, to: session.date, closeDelayMs: 250, fillDeadlineMs: 400, fill,
+  }).run();
+  return { session, all, missing, report, delivered };
+}
+
+test('live: gaps are detected, the filler returns the missing seconds, and the derived bars equal an uninterrupted run', async (t) => {
+  const r = await run((all) => async (symbol, from, to) => all.filter((b) => b.symbol === symbol && b.time >= from && b.time < to).map(plain));
+  t.is(r.report.barsStored, 9, JSON.stringify(r.report.gaps));
+  t.deepEqual(r.delivered, threeSecond(r.all.map(plain), r.session.open));
+  t.true(r.report.gaps.length >= 1);
+  t.true(r.report.gaps.every((g) => g.symbol === 'ETH' && g.state === 'filled'));
+  t.is(r.report.gaps.reduce((n, g) => n + g.filledBars, 0), 2);
+  t.is(Math.min(...r.report.gaps.map((g) => g.from)), r.session.open + 3 * SECOND);
+  t.is(Math.max(...r.report.gaps.map((g) => g.to)), r.session.open + 5 * SECOND);
+  t.is(Object.values(r.report.rejected).reduce((a, b) => a + b, 0), 0);
+});
+
+test('live: a filler that misses the deadline leaves the gap unfilled and every other bar right', async (t) => {
+  const r = await run(() => () => new Promise<readonly Bar[]>(() => {}));
+  t.is(r.report.barsStored, 7);
+  t.deepEqual(r.delivered, threeSecond(r.all.filter((b) => !r.missing(b)).map(plain), r.session.open));
+  t.true(r.report.gaps.length >= 1);
+  t.true(r.report.gaps.every((g) => g.state === 'unfilled' && /no answer within 400 ms/.test(g.reason ?? '')));
+  t.is(Math.min(...r.report.gaps.map((g) => g.from)), r.session.open + 3 * SECOND);
+  t.is(Math.max(...r.report.gaps.map((g) => g.to)), r.session.open + 5 * SECOND);
+});
