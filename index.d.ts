@@ -28,6 +28,14 @@ export declare class NativeIndicator {
 
 /** The native session store. */
 export declare class NativeSessionStore {
+  /**
+   * The quality record of a symbol for the open session, or the last one until the next begins;
+   * `null` when the symbol was first used after that session ended. Throws `no_session` before
+   * the first session.
+   */
+  quality(id: number): NativeSymbolQuality | null
+  /** Takes the gaps recorded since the last call, every symbol's, oldest first. */
+  takeGaps(): NativeGaps
   constructor(options: NativeStoreConfig)
   /** Interval names of every series, base first, in canonical form. */
   seriesNames(): Array<string>
@@ -85,6 +93,13 @@ export declare function indicatorBatch(config: NativeIndicatorConfig, close: Flo
 /** Validates `config` and describes the indicator it makes. */
 export declare function indicatorInfo(config: NativeIndicatorConfig): NativeIndicatorInfo
 
+/** Gaps as parallel arrays: entry `i` is the gap `[from[i], to[i])` of symbol id `symbol[i]`. */
+export interface NativeGaps {
+  symbol: Array<number>
+  from: Array<number>
+  to: Array<number>
+}
+
 /**
  * An indicator as the TypeScript layer describes it: a kind and its named parameters (absent
  * for the kind's default).
@@ -110,6 +125,15 @@ export interface NativeIndicatorInfo {
   lookback: number
 }
 
+/** One derived interval's quality in a session (see `barstream_core::IntervalQuality`). */
+export interface NativeIntervalQuality {
+  expected: number
+  received: number
+  missing: number
+  /** `received / expected`, from the core. */
+  score: number
+}
+
 /** Rejected bars of a batch, as parallel arrays. */
 export interface NativeRejections {
   index: Array<number>
@@ -131,6 +155,25 @@ export interface NativeStoreConfig {
   indicators?: Array<Array<NativeIndicatorConfig>>
 }
 
+/** A symbol's quality record for the open or last session (see `barstream_core::SymbolQuality`). */
+export interface NativeSymbolQuality {
+  /** Whether the session has ended, so the counts are final. */
+  ended: boolean
+  expected: number
+  received: number
+  missing: number
+  late: number
+  /** `received / expected`, from the core. */
+  score: number
+  /** Rejections this session, in `rejectCodes` order. */
+  rejected: Array<number>
+  /** One entry a derived interval, in configuration order (series 1, 2, ...). */
+  intervals: Array<NativeIntervalQuality>
+  /** Gaps this session: `[from, to)` pairs as two parallel arrays, in time order. */
+  gapFrom: Array<number>
+  gapTo: Array<number>
+}
+
 /**
  * The hottest calls as plain N-API functions, without the per-call bookkeeping of generated
  * bindings (which costs more than an append itself):
@@ -146,8 +189,8 @@ export interface NativeStoreConfig {
  *   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
  *   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
  * - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
- *   symbol for a time slice in one call, writing each bar's closed mask (or `-(1 + reason)` when
- *   rejected) into `results`.
+ *   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
+ *   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`.
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.

@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, fromNative } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, fromNative } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -97,6 +97,80 @@ export interface SliceOutcome {
   readonly closed: readonly (readonly string[] | null)[];
   /** For bar `i`: why it was rejected, or `null` when it was stored. */
   readonly rejected: readonly (RejectCode | null)[];
+  /**
+   * Whether any bar of the slice opened a gap (it skipped base slots since its symbol's previous bar,
+   * or since the session open). Only then is there something new for {@link SessionData.takeGaps}.
+   */
+  readonly gaps: boolean;
+}
+
+/**
+ * Quality of one derived interval of a symbol in a session. A bucket counts once it has closed (by
+ * any of the closing rules: a later bar, its last slot's bar, the clock, the session end).
+ */
+export interface IntervalQuality {
+  /** Buckets that meet the session (a session-aligned `1h` in 09:30-16:00: 7). */
+  readonly expected: number;
+  /** Buckets closed with at least one base bar. */
+  readonly received: number;
+  /** Buckets closed without any base bar: a flat bar under `emptyBuckets: 'flat'`, nothing under `'skip'`. */
+  readonly missing: number;
+  /** `received / expected`: it grows during the session and is final once the session has ended. */
+  readonly score: number;
+}
+
+/** Quality of a symbol's base series in a session. */
+export interface BaseQuality extends IntervalQuality {
+  /** Base slots in the session: `ceil((close - open) / baseInterval)` (390 for 09:30-16:00 in `1m`, 210 for a 13:00 early close). */
+  readonly expected: number;
+  /** Bars stored this session. */
+  readonly received: number;
+  /**
+   * Slots that have passed with no bar. While the session is open a slot has passed when it lies
+   * before the symbol's latest bar or when `advanceTo` has reached its end; slots still ahead are not
+   * counted. After `endSession`, `expected - received`.
+   */
+  readonly missing: number;
+  /** Bars rejected as `late` this session (also in `rejected.late`). */
+  readonly late: number;
+  /**
+   * Bars rejected this session, by reason; every code present. Rejections while no session is open
+   * (`no_session`) belong to no session and count only in {@link SessionData.rejections}.
+   */
+  readonly rejected: Readonly<Record<RejectCode, number>>;
+}
+
+/** A run of base slots with no bar: `[from, to)` in epoch ms. */
+export interface GapSpan {
+  /** The time of the first missing slot. */
+  readonly from: number;
+  /** The end of the last missing slot: the time of the bar that revealed the gap, or the session close. */
+  readonly to: number;
+}
+
+/** A gap of one symbol, as {@link SessionData.takeGaps} hands it out. */
+export interface Gap extends GapSpan {
+  readonly symbol: string;
+}
+
+/**
+ * The data quality of one symbol in the open session, or in the last one until the next begins,
+ * measured by the native core as bars arrive.
+ */
+export interface SymbolQuality {
+  /** The session's date (`Session.date`). */
+  readonly session: string;
+  /** Whether the session has ended, so every count is final. */
+  readonly ended: boolean;
+  readonly base: BaseQuality;
+  /** Per derived interval, by its canonical name (as in {@link SessionData.intervals}). */
+  readonly intervals: Readonly<Record<string, IntervalQuality>>;
+  /**
+   * Gaps in the base series this session, in time order: one for each bar that skipped slots, and
+   * at `endSession` one up to the close for every symbol whose last bar was before the last slot (or
+   * that had no bar at all: then the gap is the whole session).
+   */
+  readonly gaps: readonly GapSpan[];
 }
 
 /** Memory use of a store. */
@@ -115,6 +189,8 @@ const EMPTY_VIEW: BarsView = Object.freeze({
   length: 0, time: EMPTY, open: EMPTY, high: EMPTY, low: EMPTY, close: EMPTY, volume: EMPTY,
 });
 const MAX_SERIES = 32;
+/** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). */
+const GAP_FLAG = 2 ** 32;
 
 /**
  * The views of one series at one moment. Each column's `Float64Array` is made on first read, over
@@ -205,9 +281,11 @@ export class SessionData {
   /** Per series: columns in a block. */
   readonly #widths: readonly number[];
   #session: Session | null = null;
+  /** The session the quality record describes: the open one, or the last one after it ended. */
+  #qualitySession: Session | null = null;
   #sliceIds = new Float64Array(64);
   #sliceResults = new Float64Array(64);
-  readonly #sliceOutcome: { count: number; closed: (readonly string[] | null)[]; rejected: (RejectCode | null)[] } = { count: 0, closed: [], rejected: [] };
+  readonly #sliceOutcome: { count: number; closed: (readonly string[] | null)[]; rejected: (RejectCode | null)[]; gaps: boolean } = { count: 0, closed: [], rejected: [], gaps: false };
   /** The symbol of the last append and its id: a stream of one symbol skips the map look-up. */
   #lastSymbol = '';
   #lastId = -1;
@@ -284,6 +362,7 @@ export class SessionData {
       throw fromNative(e);
     }
     this.#session = session;
+    this.#qualitySession = session;
   }
 
   /**
@@ -357,7 +436,8 @@ export class SessionData {
    * by {@link SessionData.append}; a rejected bar is counted and reported in the outcome instead of
    * thrown, and the others are stored. The session coordinator feeds its slices this way.
    *
-   * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}).
+   * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}). When its
+   * `gaps` is true, a bar opened a gap: {@link SessionData.takeGaps} hands it out.
    * @throws {InputError} for a bad symbol or columns shorter than `count`; nothing is appended then.
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
@@ -383,8 +463,13 @@ export class SessionData {
     out.count = count;
     out.closed.length = count;
     out.rejected.length = count;
+    let gaps = false;
     for (let i = 0; i < count; i++) {
-      const r = results[i] as number;
+      let r = results[i] as number;
+      if (r >= GAP_FLAG) {
+        gaps = true;
+        r -= GAP_FLAG;
+      }
       if (r >= 0) {
         out.closed[i] = this.#maskNames[r] ?? this.#namesOf(r);
         out.rejected[i] = null;
@@ -393,6 +478,7 @@ export class SessionData {
         out.rejected[i] = REJECT_CODES[-r - 1] as RejectCode;
       }
     }
+    out.gaps = gaps;
     return out;
   }
 
@@ -595,6 +681,87 @@ export class SessionData {
       });
     }
     return totals;
+  }
+
+  /**
+   * The data quality of every symbol the store knew during the open session (or the last one, until
+   * the next `beginSession`), by symbol: base bars expected, received, missing, late and rejected by
+   * reason, buckets of each derived interval closed with and without data, and the gaps, each with
+   * a score. A symbol first used after that session ended took no part in it and is left out.
+   * Computed by the core when asked (one pass over each symbol's bars of the session): a report,
+   * not a per-bar call.
+   *
+   * @example
+   * data.endSession();
+   * const q = data.quality('IBM'); // { session: '2013-10-04', ended: true, base: { expected: 390, received: 389, missing: 1, ... }, gaps: [{ from, to }] }
+   * @throws {SessionError} `no_session` before the first session.
+   */
+  quality(): Record<string, SymbolQuality>;
+  /**
+   * The data quality of `symbol` (see {@link SessionData.quality}); `null` for a symbol the store
+   * does not know, or first used after the session ended.
+   * @throws {SessionError} `no_session` before the first session.
+   */
+  quality(symbol: string): SymbolQuality | null;
+  quality(symbol?: string): Record<string, SymbolQuality> | SymbolQuality | null {
+    if (symbol !== undefined) {
+      const id = this.#ids.get(symbol);
+      if (id === undefined) {
+        this.#requireQualitySession();
+        return null;
+      }
+      return this.#qualityOf(id);
+    }
+    this.#requireQualitySession();
+    const out: Record<string, SymbolQuality> = {};
+    for (let id = 0; id < this.#names.length; id++) {
+      const q = this.#qualityOf(id);
+      if (q !== null) out[this.#names[id] as string] = q;
+    }
+    return out;
+  }
+
+  /**
+   * Takes the gaps recorded since the last call, for every symbol, oldest first: those revealed by a
+   * bar that skipped slots, as it was appended, and those that run to the close, at `endSession`.
+   * Each stays in its symbol's {@link SessionData.quality} record for the session too. Gaps wait until
+   * taken, across sessions. After {@link SessionData.appendSlice}, call it only when the outcome's
+   * `gaps` is true; after `endSession`, call it once for the trailing gaps.
+   */
+  takeGaps(): Gap[] {
+    const g = this.#native.takeGaps();
+    const out: Gap[] = new Array(g.symbol.length);
+    for (let i = 0; i < out.length; i++) {
+      out[i] = { symbol: this.#names[g.symbol[i] as number] as string, from: g.from[i] as number, to: g.to[i] as number };
+    }
+    return out;
+  }
+
+  #qualityOf(id: number): SymbolQuality | null {
+    let q;
+    try {
+      q = this.#native.quality(id);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    if (q === null) return null;
+    const rejected = Object.fromEntries(REJECT_CODES.map((c, i) => [c, q.rejected[i] as number])) as Record<RejectCode, number>;
+    const intervals: Record<string, IntervalQuality> = {};
+    q.intervals.forEach((iq, i) => {
+      intervals[this.#series[i + 1] as string] = { expected: iq.expected, received: iq.received, missing: iq.missing, score: iq.score };
+    });
+    return {
+      session: (this.#qualitySession as Session).date,
+      ended: q.ended,
+      base: { expected: q.expected, received: q.received, missing: q.missing, late: q.late, rejected, score: q.score },
+      intervals,
+      gaps: q.gapFrom.map((from, i) => ({ from, to: q.gapTo[i] as number })),
+    };
+  }
+
+  /** Throws the core's `no_session` error when no session has begun, as the native call would. */
+  #requireQualitySession(): void {
+    if (this.#qualitySession === null) throw new SessionError('no_session', 'no session has begun: quality describes the open session or the last one');
   }
 
   /** Stored bars and the memory that holds them. */

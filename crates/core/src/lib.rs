@@ -2,13 +2,15 @@
 //! aggregation, validation and zero-copy column blocks. Pure Rust; it knows nothing of JavaScript.
 //!
 //! Times are epoch milliseconds (UTC). A bar's `time` is its open time. See [`SessionStore`] for the
-//! whole contract: buckets, the four closing rules, empty buckets, validation and retention.
+//! whole contract: buckets, the four closing rules, empty buckets, validation and retention, and
+//! [`quality`] for the data quality measured per symbol and session.
 
 pub mod bar;
 pub mod columns;
 pub mod error;
 pub mod indicators;
 pub mod interval;
+pub mod quality;
 pub mod session;
 pub mod store;
 
@@ -19,6 +21,7 @@ pub use columns::{ColumnBlock, Columns, COLUMN_COUNT};
 pub use error::{Error, RejectReason, Rejection, Result};
 pub use indicators::{batch, BarSlices, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec};
 pub use interval::Interval;
+pub use quality::{BaseQuality, Gap, IntervalQuality, SymbolQuality};
 pub use session::Session;
 pub use store::{
     Alignment, BatchOutcome, ClosedMask, EmptyBuckets, InvalidBars, SessionStore, StoreConfig,

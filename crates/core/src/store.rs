@@ -22,6 +22,11 @@
 //! symbol's last bar (`duplicate`, `out_of_order`); it falls in a bucket the clock already closed
 //! (`late`); `high < max(open, close)`; `low > min(open, close)`; `volume < 0`. The first failing
 //! check, in that order, names the reason.
+//!
+//! # Quality
+//! Per symbol, the store measures the open session's data quality as bars come (expected,
+//! received, rejected, late and missing base bars, derived buckets closed with and without data,
+//! gaps): see [`crate::quality`], [`SessionStore::quality`] and [`SessionStore::take_gaps`].
 
 use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
@@ -29,6 +34,10 @@ use crate::columns::Columns;
 use crate::error::{Error, RejectReason, Rejection, Result};
 use crate::indicators::{Indicator, IndicatorSpec};
 use crate::interval::Interval;
+use crate::quality::{
+    next_slot, slots_in, slots_passed, BaseQuality, Gap, IntervalQuality, SessionTally,
+    SymbolQuality,
+};
 use crate::session::Session;
 use std::collections::{HashMap, VecDeque};
 
@@ -207,6 +216,11 @@ struct SymbolState {
     /// Series lengths at the end of each retained session, oldest first.
     session_ends: VecDeque<Vec<usize>>,
     rejections: [u64; RejectReason::COUNT],
+    /// This session's rejections and gaps, for its quality record.
+    tally: SessionTally,
+    /// The number (`SessionStore::session_seq`) of the first session this symbol took part in:
+    /// a symbol first used between two sessions has no record of the one that ended.
+    since: u64,
 }
 
 struct Derived {
@@ -306,6 +320,14 @@ pub struct SessionStore {
     active: Option<Active>,
     last_close: Option<i64>,
     closed_scratch: Vec<(SymbolId, ClosedMask)>,
+    /// The session that ended last, kept so that its quality stays readable until the next begins.
+    ended: Option<Active>,
+    /// Sessions begun so far; the open (or last) one is number `session_seq`.
+    session_seq: u64,
+    /// Gaps recorded since the last [`SessionStore::take_gaps`], oldest first.
+    gap_queue: Vec<Gap>,
+    /// The gaps a batch reveals while it is validated, kept until it is stored (reused).
+    gap_scratch: Vec<(i64, i64)>,
 }
 
 impl SessionStore {
@@ -325,6 +347,10 @@ impl SessionStore {
             active: None,
             last_close: None,
             closed_scratch: Vec::new(),
+            ended: None,
+            session_seq: 0,
+            gap_queue: Vec::new(),
+            gap_scratch: Vec::new(),
         })
     }
 
@@ -360,6 +386,9 @@ impl SessionStore {
             bars_this_session: 0,
             session_ends: VecDeque::new(),
             rejections: [0; RejectReason::COUNT],
+            tally: SessionTally::default(),
+            // Used during a session, it takes part in it; between sessions, in the next one.
+            since: self.session_seq + u64::from(self.active.is_none()),
         });
         self.ids.insert(symbol.to_owned(), id);
         id
@@ -437,6 +466,7 @@ impl SessionStore {
             .collect();
         for s in &mut self.symbols {
             s.bars_this_session = 0;
+            s.tally.reset();
             s.base.session_start();
             for d in &mut s.derived {
                 d.aggregator.reset_session();
@@ -449,6 +479,8 @@ impl SessionStore {
             late_before: i64::MIN,
             clock: i64::MIN,
         });
+        self.ended = None;
+        self.session_seq += 1;
         Ok(())
     }
 
@@ -551,7 +583,12 @@ impl SessionStore {
         last_time: Option<i64>,
         index: Option<usize>,
     ) -> Rejection {
-        self.symbols[id as usize].rejections[reason as usize] += 1;
+        let s = &mut self.symbols[id as usize];
+        s.rejections[reason as usize] += 1;
+        // Only `no_session` is refused with no session open, and it belongs to no session's record.
+        if self.active.is_some() {
+            s.tally.rejected[reason as usize] += 1;
+        }
         let message = self.describe(reason, bar, last_time);
         let message = match index {
             Some(i) => format!("bar {i}: {message}"),
@@ -583,6 +620,11 @@ impl SessionStore {
         let s = &mut self.symbols[id as usize];
         if s.bars_this_session == 0 {
             Self::reserve_session(s, a, self.base_ms, self.config.capacity_hint);
+        }
+        // The one test quality adds to a bar: does it skip slots?
+        let due = next_slot(s.last_time, a.session.open, self.base_ms);
+        if t > due {
+            record_gap(&mut s.tally, &mut self.gap_queue, id, due, t);
         }
         s.bars_this_session += 1;
         s.last_time = Some(t);
@@ -674,15 +716,26 @@ impl SessionStore {
         }
         let [time, open, high, low, close, volume] = columns;
         let bar_at = |i: usize| Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
-        // Validate everything first, so a batch that throws has changed nothing.
+        // Validate everything first, so a batch that throws has changed nothing. The gaps the good
+        // bars reveal are noted on the way and recorded once the batch is stored.
         let mut last = self.symbol_mut(id)?.last_time;
+        let open = self.active.as_ref().map_or(i64::MIN, |a| a.session.open);
+        let mut gaps = std::mem::take(&mut self.gap_scratch);
+        gaps.clear();
         let mut rejected: Vec<(usize, RejectReason, Option<i64>)> = Vec::new();
         for i in 0..n {
             let bar = bar_at(i);
             match self.check(&bar, last) {
-                Ok(t) => last = Some(t),
+                Ok(t) => {
+                    let due = next_slot(last, open, self.base_ms);
+                    if t > due {
+                        gaps.push((due, t));
+                    }
+                    last = Some(t);
+                }
                 Err(reason) => {
                     if invalid == InvalidBars::Throw {
+                        self.gap_scratch = gaps;
                         return Err(Error::Rejected(self.reject(
                             id,
                             reason,
@@ -695,6 +748,11 @@ impl SessionStore {
                 }
             }
         }
+        let s = &mut self.symbols[id as usize];
+        for &(from, to) in &gaps {
+            record_gap(&mut s.tally, &mut self.gap_queue, id, from, to);
+        }
+        self.gap_scratch = gaps;
         let mut out = BatchOutcome {
             appended: n - rejected.len(),
             ..BatchOutcome::default()
@@ -779,12 +837,26 @@ impl SessionStore {
     /// # Errors
     /// [`Error::Session`] `no_session` when no session is open.
     pub fn end_session(&mut self) -> Result<Vec<(SymbolId, ClosedMask)>> {
-        let close = match &self.active {
-            Some(a) => a.session.close,
+        let (open, close) = match &self.active {
+            Some(a) => (a.session.open, a.session.close),
             None => return Err(Error::session("no_session", "no session is open")),
         };
         let closed = self.advance_to(close as f64)?.to_vec();
-        self.active = None;
+        // The trailing gaps, up to the close: every symbol known now took part in this session, so
+        // one with no bar at all gets a gap over the whole of it.
+        for (id, s) in self.symbols.iter_mut().enumerate() {
+            let due = next_slot(s.last_time, open, self.base_ms);
+            if due < close {
+                record_gap(
+                    &mut s.tally,
+                    &mut self.gap_queue,
+                    id as SymbolId,
+                    due,
+                    close,
+                );
+            }
+        }
+        self.ended = self.active.take();
         self.last_close = Some(close);
         let retain = self.config.retain_sessions;
         for s in &mut self.symbols {
@@ -882,6 +954,119 @@ impl SessionStore {
             })
     }
 
+    /// The quality record of symbol `id` for the open session, or for the last one until the next
+    /// begins (see [`crate::quality`] for what each count means). `None` when the symbol was first
+    /// used after that session ended, so it took no part in it. Computed when asked: constant time
+    /// for the base series, one pass over the symbol's base bars of the session for the derived
+    /// intervals.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id; [`Error::Session`] `no_session` when no session has
+    /// begun yet, so there is nothing to report on.
+    pub fn quality(&self, id: SymbolId) -> Result<Option<SymbolQuality>> {
+        let s = self
+            .symbols
+            .get(id as usize)
+            .ok_or_else(|| Error::NotFound {
+                message: format!("symbol id {id} is unknown"),
+            })?;
+        let (a, ended) = match (&self.active, &self.ended) {
+            (Some(a), _) => (a, false),
+            (None, Some(a)) => (a, true),
+            (None, None) => {
+                return Err(Error::session(
+                    "no_session",
+                    "no session has begun: quality describes the open session or the last one",
+                ))
+            }
+        };
+        if s.since > self.session_seq {
+            return Ok(None);
+        }
+        let session = a.session;
+        let base = self.base_ms;
+        let received = s.bars_this_session as u64;
+        // This session's bars are the last ones of the base series: retention drops whole sessions
+        // from the front and always keeps the latest.
+        let times = s.base.columns.column(0);
+        let times = &times[times.len() - s.bars_this_session..];
+        // A slot has passed when it lies before the latest bar or the clock has reached its end;
+        // every received bar is in a passed slot, so the rest of the passed ones are missing.
+        let by_bars = times
+            .last()
+            .map_or(0, |&t| (t as i64 - session.open) as u64 / base as u64 + 1);
+        let passed = by_bars.max(slots_passed(&session, base, a.clock));
+        let rejected = s.tally.rejected;
+        let base_quality = BaseQuality {
+            expected: slots_in(&session, base),
+            received,
+            missing: passed - received,
+            late: rejected[RejectReason::Late as usize],
+            rejected,
+        };
+        let intervals = a
+            .grids
+            .iter()
+            .zip(&s.derived)
+            .zip(&self.config.intervals)
+            .map(|((grid, d), &interval)| {
+                let expected = grid.buckets_in_session() as u64;
+                let first = grid.bucket_of(session.open);
+                // Buckets with data: the bars are in time order, so each new bucket shows as a change.
+                let mut with_data = 0u64;
+                let mut latest = None;
+                for &t in times {
+                    let b = grid.bucket_of(t as i64);
+                    if latest != Some(b) {
+                        with_data += 1;
+                        latest = Some(b);
+                    }
+                }
+                // Only the bucket of the latest bar can still be forming; every other one with data
+                // has closed, and so has every bucket before the latest with data.
+                let forming = u64::from(d.aggregator.forming.is_some());
+                let by_bars = latest.map_or(0, |b| (b - first) as u64 + 1 - forming);
+                let by_clock = if a.clock >= session.close {
+                    expected
+                } else if a.clock <= session.open {
+                    0
+                } else {
+                    (grid.bucket_of(a.clock) - first) as u64
+                };
+                let received = with_data - forming;
+                IntervalQuality {
+                    interval,
+                    expected,
+                    received,
+                    missing: by_bars.max(by_clock) - received,
+                }
+            })
+            .collect();
+        Ok(Some(SymbolQuality {
+            symbol: id,
+            session,
+            ended,
+            base: base_quality,
+            intervals,
+            gaps: s.tally.gaps.clone(),
+        }))
+    }
+
+    /// Takes the gaps recorded since the last call, oldest first, for every symbol: those revealed
+    /// by a bar that skipped slots (recorded as it is appended) and those up to the close (recorded
+    /// by [`SessionStore::end_session`]). They stay in each symbol's quality record for the session
+    /// as well. Gaps wait here until taken, across sessions, so take them regularly.
+    pub fn take_gaps(&mut self) -> Vec<Gap> {
+        std::mem::take(&mut self.gap_queue)
+    }
+
+    /// How many gaps [`SessionStore::take_gaps`] would return: a caller that compares it before and
+    /// after an append knows whether that bar opened a gap.
+    #[inline]
+    pub fn pending_gaps(&self) -> usize {
+        self.gap_queue.len()
+    }
+
     /// Bars stored across every symbol and series.
     pub fn stored_bars(&self) -> usize {
         self.symbols
@@ -899,4 +1084,20 @@ impl SessionStore {
             .map(Columns::allocated_bytes)
             .sum()
     }
+}
+
+/// Notes a gap in a symbol's record and in the queue. Out of line: gaps are rare, and the hot path
+/// keeps only the test that finds one.
+#[cold]
+#[inline(never)]
+fn record_gap(
+    tally: &mut SessionTally,
+    queue: &mut Vec<Gap>,
+    symbol: SymbolId,
+    from: i64,
+    to: i64,
+) {
+    let gap = Gap { symbol, from, to };
+    tally.gaps.push(gap);
+    queue.push(gap);
 }

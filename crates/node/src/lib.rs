@@ -6,4 +6,5 @@
 
 mod error;
 mod indicators;
+mod quality;
 mod store;

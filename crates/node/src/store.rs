@@ -271,10 +271,15 @@ fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
     Ok(())
 }
 
+/// Added to a bar's closed mask in `appendSliceSlot` results when the bar opened a gap. Masks hold
+/// at most 32 series, so they are below it, and every sum is exact in an `f64`.
+const GAP_FLAG: f64 = 4_294_967_296.0;
+
 /// Appends one bar for each entry of a time slice: `ids[i]` names the symbol of bar `i` (columns
-/// time, open, high, low, close, volume), and `results[i]` receives the closed-series mask, or
-/// `-(1 + reason)` for a bar the store rejected (counted as always). The other errors (an unknown
-/// store or symbol) are thrown before anything is appended.
+/// time, open, high, low, close, volume), and `results[i]` receives the closed-series mask, plus
+/// [`GAP_FLAG`] when the bar skipped slots (its gap is queued for `takeGaps`), or `-(1 + reason)`
+/// for a bar the store rejected (counted as always). The other errors (an unknown store or symbol)
+/// are thrown before anything is appended.
 fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
     // SAFETY: see slot_and_store.
     let (_, _, store) = unsafe { slot_and_store()? };
@@ -299,10 +304,17 @@ fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
     // SAFETY: `results` is a Float64Array of the caller's, distinct from the inputs, alive through
     // the call; JavaScript does not run while we write it.
     let out = unsafe { std::slice::from_raw_parts_mut(results.as_ptr() as *mut f64, n) };
+    // A bar opened a gap exactly when the queue grew during its append.
+    let mut pending = store.pending_gaps();
     for i in 0..n {
         let bar = Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
         out[i] = match store.append(ids[i] as u32, &bar) {
-            Ok(mask) => mask as f64,
+            Ok(mask) => {
+                let now = store.pending_gaps();
+                let flag = if now != pending { GAP_FLAG } else { 0.0 };
+                pending = now;
+                mask as f64 + flag
+            }
             Err(barstream_core::Error::Rejected(r)) => -(1.0 + r.reason as usize as f64),
             Err(e) => return Err(to_js(e)),
         };
@@ -399,8 +411,8 @@ unsafe extern "C" fn raw_series_state(
 ///   bars when slot entry 9 is 1, and writes the bars stored, the closed-series mask and the
 ///   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
 /// - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
-///   symbol for a time slice in one call, writing each bar's closed mask (or `-(1 + reason)` when
-///   rejected) into `results`.
+///   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
+///   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`.
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
@@ -452,7 +464,7 @@ type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) 
 #[napi]
 pub struct NativeSessionStore {
     /// Boxed so the registry's pointer stays put.
-    store: Box<SessionStore>,
+    pub(crate) store: Box<SessionStore>,
     handle: u32,
 }
 
