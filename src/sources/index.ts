@@ -9,7 +9,8 @@
  * - Time slices (every bar with the same time across symbols): {@link timeSlices} /
  *   {@link forEachSlice} over columns, {@link streamSlices} over a stream.
  *
- * No source reorders or drops bars. Out-of-order and invalid bars are passed on; the native core
+ * No source reorders or silently drops bars (`websocketFeed` counts and reports the messages it cannot
+ * pass on; see its docs). Out-of-order and invalid bars are passed on; the native core
  * rejects them and counts each one.
  * @module
  */
@@ -26,3 +27,4 @@ export { forEachSlice, timeSlices } from './slices.js';
 export type { SliceCallback, TimeSlice, TimeSlices } from './slices.js';
 export { syntheticSource } from './synthetic.js';
 export type { SyntheticOptions, SyntheticSource } from './synthetic.js';
+export { FeedError, WebSocketFeed, websocketFeed, type BadMessage, type BadMessageReason, type ClosedInfo, type ConnectedInfo, type DisconnectedInfo, type FeedErrorCode, type FeedMessage, type FeedState, type InvalidCounts, type ReconnectInfo, type ReconnectingInfo, type ReconnectOptions, type StallInfo, type SubscribeContext, type SymbolLastTime, type WebSocketFeedEvents, type WebSocketFeedOptions, type WebSocketFeedStatus } from './websocket.js';

@@ -1,0 +1,563 @@
+/**
+ * websocketFeed against a real `ws` server on 127.0.0.1: streaming, resubscription, reconnection
+ * with backoff and jitter, heartbeat stalls, bad messages, gap filling, closing, giving up, and a
+ * live coordinator run over the feed.
+ */
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { AnalysisEngine, SessionCoordinator, SessionData } from '../src/index.js';
+import type { Session, SessionCalendar } from '../src/index.js';
+import { BarstreamError, ConfigError } from '../src/errors.js';
+import { FeedError, websocketFeed } from '../src/sources/websocket.js';
+import type { BadMessage, DisconnectedInfo, ReconnectInfo, ReconnectingInfo, StallInfo, WebSocketFeed, WebSocketFeedOptions } from '../src/sources/websocket.js';
+import type { SymbolBar } from '../src/sources/types.js';
+import { TestServer, sleep, within } from './helpers/ws-server.js';
+
+const bar = (symbol: string, time: number, close = 1): SymbolBar => ({ symbol, time, open: close, high: close, low: close, close, volume: 1 });
+
+/** Messages are a bar, `{ bars: [...] }`, `{ kind: 'ack' }` (no bars) or `{ kind: 'boom' }` (toBars throws). */
+function toBars(message: unknown): SymbolBar | SymbolBar[] | null {
+  const m = message as { kind?: string; bars?: SymbolBar[] } | null;
+  if (m?.kind === 'ack') return null;
+  if (m?.kind === 'boom') throw new Error('boom');
+  return m?.bars ?? (message as SymbolBar);
+}
+
+/** A server and a feed on it, both closed when the test ends. */
+async function setup(t: ExecutionContext, options: Partial<WebSocketFeedOptions> = {}): Promise<{ server: TestServer; feed: WebSocketFeed }> {
+  const server = await TestServer.start();
+  const feed = websocketFeed({ url: server.url, toBars, ...options });
+  t.teardown(async () => {
+    await feed.close();
+    await server.close();
+  });
+  return { server, feed };
+}
+
+async function take(it: AsyncIterator<SymbolBar>, n: number, ms = 5000): Promise<SymbolBar[]> {
+  const read = async (): Promise<SymbolBar[]> => {
+    const out: SymbolBar[] = [];
+    while (out.length < n) {
+      const r = await it.next();
+      if (r.done === true) break;
+      out.push(r.value);
+    }
+    return out;
+  };
+  return within(read(), ms, `${n} bars`);
+}
+
+async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+// ---------------------------------------------------------------- streaming
+
+test('streams bars in arrival order; subscribes on connect; buffers for a slow consumer; close() drains and ends', async (t) => {
+  const { server, feed } = await setup(t, { subscribe: { op: 'subscribe', symbols: ['A', 'B'] } });
+  t.is(feed.kind, 'stream');
+  t.is(feed.status.state, 'idle', 'lazy: nothing happens before the iteration starts');
+  await sleep(20);
+  t.is(server.connections.length, 0);
+
+  const it = feed[Symbol.asyncIterator]();
+  const first = take(it, 4);
+  const conn = await server.connection(0);
+  t.deepEqual(JSON.parse(await conn.nextMessage()), { op: 'subscribe', symbols: ['A', 'B'] });
+  const sent = [bar('A', 1000), bar('B', 1000), bar('A', 2000), bar('B', 2000)];
+  conn.send(sent[0]);
+  conn.send({ bars: [sent[1], sent[2]] });
+  conn.send({ kind: 'ack' });
+  conn.send(sent[3]);
+  t.deepEqual(await first, sent);
+
+  let s = feed.status;
+  t.is(s.state, 'connected');
+  t.is(s.connects, 1);
+  t.is(s.received, 4);
+  t.is(s.bars, 4);
+  t.is(s.lastBarTime, 2000);
+  t.true(s.lagMs !== null && s.lagMs >= Date.now() - 2000 - 50, 'lag is now minus the latest bar time');
+  t.true(s.lastMessageAt !== null && Math.abs(s.lastMessageAt - Date.now()) < 5000);
+  t.deepEqual(s.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 });
+
+  // Nobody reads: the bars wait in the buffer.
+  const later = [bar('A', 3000), bar('B', 3000), bar('A', 4000)];
+  conn.send({ bars: later });
+  await until(() => feed.status.buffered === 3, 'three buffered bars');
+  s = feed.status;
+  t.is(s.bars, 7);
+  t.is(s.buffered, 3);
+
+  // close(): the buffered bars still come out, then the iteration ends.
+  const closing = feed.close();
+  t.is(feed.status.state, 'closed');
+  t.deepEqual(await take(it, 10), later);
+  t.deepEqual(await it.next(), { done: true, value: undefined });
+  await within(closing, 3000, 'the socket to close');
+  await within(conn.closed, 3000, 'the server to see the close');
+  t.is(conn.closeCode, 1000, 'a clean close');
+  t.is(feed.status.disconnects, 0, 'close() is not a disconnect');
+});
+
+test("parse: 'text' hands toBars the raw text; nothing is malformed", async (t) => {
+  const { server, feed } = await setup(t, {
+    parse: 'text',
+    toBars: (m) => {
+      const [symbol, time, open, high, low, close, volume] = String(m).split(',');
+      return { symbol: symbol as string, time: Number(time), open: Number(open), high: Number(high), low: Number(low), close: Number(close), volume: Number(volume) };
+    },
+  });
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 2);
+  const conn = await server.connection(0);
+  conn.send('A,60000,1,2,0.5,1.5,10');
+  conn.send('B,60000,3,4,2.5,3.5,20');
+  t.deepEqual(await got, [
+    { symbol: 'A', time: 60000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 },
+    { symbol: 'B', time: 60000, open: 3, high: 4, low: 2.5, close: 3.5, volume: 20 },
+  ]);
+  t.is(feed.status.malformed, 0);
+});
+
+// ---------------------------------------------------------------- reconnection
+
+test('a dropped connection: growing jittered backoff, resubscription, last bar times reported, streaming goes on', async (t) => {
+  const randoms = [0, 0.999, 0.5, 0.25];
+  let draws = 0;
+  const { server, feed } = await setup(t, {
+    subscribe: ({ connects, reconnect }) => ({ op: 'subscribe', connects, reconnect }),
+    reconnect: { initialDelayMs: 20, factor: 2, jitter: 0.2, maxDelayMs: 100 },
+    random: () => randoms[draws++ % randoms.length] as number,
+  });
+  const scheduled: ReconnectingInfo[] = [];
+  const reconnected: ReconnectInfo[] = [];
+  const disconnected: DisconnectedInfo[] = [];
+  const states: string[] = [];
+  feed.on('reconnecting', (info) => {
+    scheduled.push(info);
+    if (info.attempt === 4) server.reject = false; // the 4th attempt gets in
+  });
+  feed.on('reconnected', (info) => reconnected.push(info));
+  feed.on('disconnected', (info) => disconnected.push(info));
+  feed.on('status', (s) => states.push(s.state));
+
+  const bars: SymbolBar[] = [];
+  const consumer = (async () => {
+    for await (const b of { [Symbol.asyncIterator]: () => feed[Symbol.asyncIterator]() }) {
+      bars.push(b);
+      if (bars.length === 10) break; // leaving the loop closes the feed
+    }
+  })();
+
+  const c0 = await server.connection(0);
+  t.deepEqual(JSON.parse(await c0.nextMessage()), { op: 'subscribe', connects: 1, reconnect: false });
+  for (const time of [1000, 2000, 3000]) c0.send({ bars: [bar('A', time), bar('B', time)] });
+  await until(() => bars.length === 6, 'the first six bars');
+
+  server.reject = true; // the next three attempts are refused (401), the port stays taken
+  const dropped = Date.now();
+  c0.ws.terminate();
+
+  const c1 = await server.connection(1);
+  t.deepEqual(JSON.parse(await c1.nextMessage()), { op: 'subscribe', connects: 2, reconnect: true }, 'resubscribed');
+  for (const time of [4000, 5000]) c1.send({ bars: [bar('A', time), bar('B', time)] });
+  await within(consumer, 5000, 'the consumer to finish');
+  await within(c1.closed, 3000, 'break to close the socket');
+
+  const expected = [1000, 2000, 3000, 4000, 5000].flatMap((time) => [bar('A', time), bar('B', time)]);
+  t.deepEqual(bars, expected, 'every bar, in order');
+
+  // Backoff: attempt n waits min(max, 20 * 2^(n-1) * (1 + 0.2 * (2r - 1))), capped at 100.
+  t.deepEqual(
+    scheduled.map((s) => s.attempt),
+    [1, 2, 3, 4],
+  );
+  const delays = scheduled.map((s) => s.delayMs);
+  const bases = [20, 40, 80, 100];
+  const exact = [20 * 0.8, 40 * (1 + 0.2 * (2 * 0.999 - 1)), 80, 100 * 0.9];
+  delays.forEach((d, i) => {
+    const base = bases[i] as number;
+    t.true(d >= base * 0.8 && d <= Math.min(100, base * 1.2), `delay ${i + 1} (${d}) within the jitter bounds of ${base}`);
+    t.true(Math.abs(d - (exact[i] as number)) < 1e-9, `delay ${i + 1} is ${exact[i]} with the injected random`);
+  });
+  t.true((delays[0] as number) < (delays[1] as number) && (delays[1] as number) < (delays[2] as number), 'delays grow');
+  t.true(scheduled.slice(1).every((s) => s.error !== undefined && /401/.test(s.error.message)), 'failed attempts carry their error');
+  t.is(server.rejected, 3);
+
+  t.is(reconnected.length, 1);
+  const info = reconnected[0] as ReconnectInfo;
+  t.deepEqual(info.symbols, [
+    { symbol: 'A', lastTime: 3000 },
+    { symbol: 'B', lastTime: 3000 },
+  ]);
+  t.is(info.connects, 2);
+  t.is(info.attempts, 4);
+  t.true(info.disconnectedAt >= dropped && info.reconnectedAt >= info.disconnectedAt);
+  t.true(info.reconnectedAt - info.disconnectedAt >= 200, `downtime ${info.reconnectedAt - info.disconnectedAt} ms covers the backoff (~234 ms)`);
+
+  t.is(disconnected.length, 1);
+  t.is((disconnected[0] as DisconnectedInfo).code, 1006);
+
+  const s = feed.status;
+  t.is(s.connects, 2);
+  t.is(s.disconnects, 1);
+  t.is(s.failedAttempts, 3);
+  t.is(s.stalls, 0);
+  t.is(s.state, 'closed');
+  t.is(s.bars, 10);
+  t.deepEqual(states, ['connecting', 'connected', 'reconnecting', 'connected', 'closed']);
+});
+
+test('the backoff starts over after a connection that got a message, not after one that stayed silent', async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 20, factor: 2, jitter: 0.2 }, random: () => 0.5 });
+  const scheduled: ReconnectingInfo[] = [];
+  feed.on('reconnecting', (info) => scheduled.push(info));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 2);
+
+  const c0 = await server.connection(0);
+  c0.send(bar('A', 1000));
+  await until(() => feed.status.received === 1, 'a message');
+  c0.ws.terminate(); // healthy connection lost: attempt 1
+  const c1 = await server.connection(1);
+  await until(() => feed.status.connects === 2, 'the client to see the second connection open');
+  c1.ws.terminate(); // lost before any message: attempt 2, longer
+  const c2 = await server.connection(2);
+  c2.send(bar('A', 2000));
+  t.deepEqual(await got, [bar('A', 1000), bar('A', 2000)]);
+  c2.ws.terminate(); // healthy again: back to attempt 1
+  await server.connection(3);
+  await until(() => feed.status.connects === 4, 'the fourth connection to open');
+
+  t.deepEqual(
+    scheduled.map((s) => [s.attempt, s.delayMs]),
+    [
+      [1, 20],
+      [2, 40],
+      [1, 20],
+    ],
+  );
+  t.is(feed.status.connects, 4);
+  t.is(feed.status.disconnects, 3);
+});
+
+test('onReconnect: the hook gets the last bar times and fills the gap before the new connection’s bars', async (t) => {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const hookCalls: ReconnectInfo[] = [];
+  const bad: BadMessage[] = [];
+  const { server, feed } = await setup(t, {
+    subscribe: 'subscribe',
+    reconnect: { initialDelayMs: 10, jitter: 0 },
+    onReconnect: async (info) => {
+      hookCalls.push(info);
+      await released; // a REST call for the missed bars
+      info.deliver([bar('A', 2000), bar('A', 3000), bar('A', 4000)]); // overlaps one bar already delivered
+    },
+  });
+  feed.on('badMessage', (b) => bad.push(b));
+  const it = feed[Symbol.asyncIterator]();
+  t.deepEqual(await take(it, 0), []);
+  const c0 = await server.connection(0);
+  c0.send({ bars: [bar('A', 1000), bar('A', 2000)] });
+  t.deepEqual(await take(it, 2), [bar('A', 1000), bar('A', 2000)]);
+  c0.ws.terminate();
+
+  const c1 = await server.connection(1);
+  t.is(await c1.nextMessage(), 'subscribe');
+  c1.send(bar('A', 5000)); // live, right away: held while the hook runs
+  await until(() => feed.status.held === 1, 'the live message to be held');
+  t.is(feed.status.bars, 2);
+  t.deepEqual(hookCalls.map((i) => i.symbols), [[{ symbol: 'A', lastTime: 2000 }]]);
+
+  release();
+  t.deepEqual(await take(it, 3), [bar('A', 3000), bar('A', 4000), bar('A', 5000)], 'the gap, then the live bars');
+  t.is(feed.status.held, 0);
+  t.is(feed.status.invalid.duplicate, 1);
+  t.deepEqual(
+    bad.map((b) => [b.reason, b.origin]),
+    [['duplicate', 'fill']],
+  );
+});
+
+test('a hook that throws is reported and the feed goes on', async (t) => {
+  const errors: unknown[] = [];
+  const { server, feed } = await setup(t, {
+    reconnect: { initialDelayMs: 10, jitter: 0 },
+    onReconnect: () => {
+      throw new Error('no REST today');
+    },
+  });
+  feed.on('hookError', (error) => errors.push(error));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 2);
+  (await server.connection(0)).send(bar('A', 1000));
+  await until(() => feed.status.bars === 1, 'a bar');
+  (await server.connection(0)).ws.terminate();
+  (await server.connection(1)).send(bar('A', 2000));
+  t.deepEqual(await got, [bar('A', 1000), bar('A', 2000)]);
+  t.is(feed.status.hookErrors, 1);
+  t.is((errors[0] as Error).message, 'no REST today');
+});
+
+// ---------------------------------------------------------------- heartbeat
+
+test('stall: a server silent longer than heartbeatMs is dropped, counted and reconnected; pings keep it alive', async (t) => {
+  const { server, feed } = await setup(t, { heartbeatMs: 150, subscribe: 'sub', reconnect: { initialDelayMs: 10, jitter: 0 } });
+  const stalls: StallInfo[] = [];
+  const disconnected: DisconnectedInfo[] = [];
+  feed.on('stall', (s) => stalls.push(s));
+  feed.on('disconnected', (d) => disconnected.push(d));
+  const it = feed[Symbol.asyncIterator]();
+  const first = take(it, 1);
+  const c0 = await server.connection(0);
+  c0.send(bar('A', 1000));
+  t.deepEqual(await first, [bar('A', 1000)]);
+
+  // Silence: the feed gives up on c0 after 150 ms and reconnects.
+  const c1 = await server.connection(1, 3000);
+  await within(c0.closed, 1000, 'the stalled socket to be dropped');
+  t.is(stalls.length, 1);
+  t.true((stalls[0] as StallInfo).silentMs >= 150, `silent ${(stalls[0] as StallInfo).silentMs} ms`);
+  t.is((disconnected[0] as DisconnectedInfo).cause, 'stall');
+  t.is(await c1.nextMessage(), 'sub', 'resubscribed after the stall');
+  c1.send(bar('A', 2000));
+  t.deepEqual(await take(it, 1), [bar('A', 2000)]);
+
+  // Ping frames count as life: 400 ms without a message but pings every 50 ms is not a stall.
+  const pinger = setInterval(() => c1.ws.ping(), 50);
+  await sleep(400);
+  clearInterval(pinger);
+  t.is(feed.status.stalls, 1);
+  t.is(feed.status.connects, 2);
+  t.is(feed.status.disconnects, 1);
+  t.true(c1.isOpen);
+});
+
+// ---------------------------------------------------------------- bad messages
+
+test('bad messages are counted by reason and reported, never yielded, and the feed keeps running', async (t) => {
+  const { server, feed } = await setup(t);
+  const bad: BadMessage[] = [];
+  feed.on('badMessage', (b) => bad.push(b));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 4);
+  const conn = await server.connection(0);
+  const messages: unknown[] = [
+    'not json{',
+    { kind: 'boom' },
+    { kind: 'ack' },
+    { bars: [bar('A', 1000), { ...bar('A', 1500), open: '1' }] },
+    { bars: [{ time: 2000, open: 1, high: 1, low: 1, close: 1, volume: 1 }] },
+    { bars: [bar('A', NaN)] }, // JSON turns NaN into null
+    42,
+    { bars: [bar('A', 1000)] },
+    { bars: [bar('A', 500)] },
+    { bars: [bar('B', 500)] }, // order is per symbol: fine
+    { bars: [bar('A', 2000), bar('A', 2000)] },
+    bar('A', 3000),
+  ];
+  for (const m of messages) conn.send(m);
+  t.deepEqual(await got, [bar('A', 1000), bar('B', 500), bar('A', 2000), bar('A', 3000)]);
+
+  const s = feed.status;
+  t.is(s.received, messages.length);
+  t.is(s.malformed, 1);
+  t.deepEqual(s.invalid, { toBarsError: 1, wrongType: 4, outOfOrder: 1, duplicate: 2 });
+  t.is(s.bars, 4);
+  t.is(s.state, 'connected');
+  t.is(s.connects, 1);
+  t.deepEqual(
+    bad.map((b) => b.reason),
+    ['malformed', 'toBarsError', 'wrongType', 'wrongType', 'wrongType', 'wrongType', 'duplicate', 'outOfOrder', 'duplicate'],
+  );
+  const [malformed, threw, wrongOpen, noSymbol, noTime, notObject, , outOfOrder] = bad as [BadMessage, BadMessage, BadMessage, BadMessage, BadMessage, BadMessage, BadMessage, BadMessage];
+  t.is(malformed.message, 'not json{');
+  t.true(malformed.error instanceof SyntaxError);
+  t.deepEqual(threw.message, { kind: 'boom' });
+  t.is((threw.error as Error).message, 'boom');
+  t.regex(wrongOpen.detail, /open must be a number/);
+  t.deepEqual(wrongOpen.bar, { ...bar('A', 1500), open: '1' });
+  t.regex(noSymbol.detail, /symbol/);
+  t.regex(noTime.detail, /time must be a finite number/);
+  t.regex(notObject.detail, /must be an object/);
+  t.deepEqual(outOfOrder.bar, bar('A', 500));
+  t.regex(outOfOrder.detail, /before the last bar delivered \(1000\)/);
+  t.true(bad.every((b) => b.origin === 'message'));
+});
+
+// ---------------------------------------------------------------- ending
+
+test('close() ends a running for-await; no reconnect follows; one consumer at a time', async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10 } });
+  const closed: unknown[] = [];
+  feed.on('closed', (c) => closed.push(c));
+  const seen: SymbolBar[] = [];
+  const loop = (async () => {
+    for await (const b of { [Symbol.asyncIterator]: () => feed[Symbol.asyncIterator]() }) {
+      seen.push(b);
+      void feed.close();
+    }
+  })();
+  const conn = await server.connection(0);
+  t.throws(() => feed[Symbol.asyncIterator](), { instanceOf: FeedError, message: /one consumer/ });
+  conn.send(bar('A', 1000));
+  await within(loop, 3000, 'the loop to end');
+  t.deepEqual(seen, [bar('A', 1000)]);
+  await within(conn.closed, 3000, 'the socket to close');
+  await sleep(60);
+  t.is(server.connections.length, 1, 'no reconnection after close()');
+  t.is(feed.status.state, 'closed');
+  t.is(feed.status.disconnects, 0);
+  t.deepEqual(closed, [{ error: undefined }]);
+  // A closed feed: a new iteration ends at once.
+  t.deepEqual(await feed[Symbol.asyncIterator]().next(), { done: true, value: undefined });
+});
+
+test('maxAttempts exhausted: the bars already received come out, then a typed FeedError', async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, factor: 2, jitter: 0, maxAttempts: 2 } });
+  const it = feed[Symbol.asyncIterator]();
+  const conn = await server.connection(0);
+  conn.send(bar('A', 1000));
+  await until(() => feed.status.bars === 1, 'a bar');
+  await server.close(); // server gone: connections refused
+  await until(() => feed.status.state === 'closed', 'the feed to give up');
+  t.deepEqual(await it.next(), { done: false, value: bar('A', 1000) }, 'buffered bars first');
+  const error = await t.throwsAsync(it.next(), { instanceOf: FeedError });
+  t.true(error instanceof BarstreamError);
+  t.is(error?.code, 'feed_closed');
+  t.is(error?.attempts, 2);
+  t.is(error?.url, server.url + '/');
+  t.regex(error?.message ?? '', /after 2 reconnection attempt/);
+  t.deepEqual(await it.next(), { done: true, value: undefined }, 'then done');
+  const s = feed.status;
+  t.is(s.connects, 1);
+  t.is(s.disconnects, 1);
+  t.is(s.failedAttempts, 2);
+  t.truthy(s.lastError);
+});
+
+test('maxAttempts: 0 with nothing listening fails after the first attempt; a throwing subscribe fails the feed', async (t) => {
+  const gone = await TestServer.start();
+  await gone.close();
+  const feed = websocketFeed({ url: gone.url, toBars, reconnect: { maxAttempts: 0 } });
+  t.teardown(() => feed.close());
+  const error = await t.throwsAsync(feed[Symbol.asyncIterator]().next(), { instanceOf: FeedError });
+  t.is(error?.code, 'feed_closed');
+  t.is(feed.status.failedAttempts, 1);
+  t.is(feed.status.connects, 0);
+
+  const { feed: bad } = await setup(t, {
+    subscribe: () => {
+      throw new Error('no token');
+    },
+  });
+  const failure = await t.throwsAsync(bad[Symbol.asyncIterator]().next(), { instanceOf: FeedError });
+  t.is(failure?.code, 'subscribe_failed');
+  t.is((failure?.cause as Error).message, 'no token');
+});
+
+test('bad URL or options: ConfigError naming the parameter', (t) => {
+  const cases: [string, Partial<WebSocketFeedOptions> | Record<string, unknown>][] = [
+    ['url', { url: 'not a url' }],
+    ['url', { url: 'http://127.0.0.1:1/' }],
+    ['url', { url: 42 }],
+    ['toBars', { toBars: undefined }],
+    ['subscribe', { subscribe: 42 }],
+    ['parse', { parse: 'xml' }],
+    ['reconnect.initialDelayMs', { reconnect: { initialDelayMs: -1 } }],
+    ['reconnect.maxDelayMs', { reconnect: { initialDelayMs: 100, maxDelayMs: 10 } }],
+    ['reconnect.factor', { reconnect: { factor: 0.5 } }],
+    ['reconnect.jitter', { reconnect: { jitter: 1.5 } }],
+    ['reconnect.maxAttempts', { reconnect: { maxAttempts: 1.5 } }],
+    ['reconnect.maxAttempts', { reconnect: { maxAttempts: -1 } }],
+    ['heartbeatMs', { heartbeatMs: 0 }],
+    ['heartbeatMs', { heartbeatMs: NaN }],
+    ['heartbeatMs', { heartbeatMs: 2 ** 31 }],
+    ['connectTimeoutMs', { connectTimeoutMs: 0 }],
+    ['onReconnect', { onReconnect: 'later' }],
+    ['random', { random: 0.5 }],
+  ];
+  for (const [param, patch] of cases) {
+    const error = t.throws(() => websocketFeed({ url: 'ws://127.0.0.1:1', toBars, ...patch } as WebSocketFeedOptions), { instanceOf: ConfigError }, param);
+    t.is(error?.param, param, JSON.stringify(patch));
+  }
+  t.notThrows(() => websocketFeed({ url: new URL('wss://example.com/bars'), toBars, heartbeatMs: Infinity, reconnect: { maxAttempts: Infinity, jitter: 0 } }));
+});
+
+// ---------------------------------------------------------------- with the coordinator
+
+test('live coordinator run over the feed: a drop mid-session, the gap filled on reconnect, every bar stored', async (t) => {
+  const SECOND = 1000;
+  const server = await TestServer.start();
+  const open = Math.ceil(Date.now() / SECOND) * SECOND + SECOND;
+  const session: Session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 4 * SECOND, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+  const calendar: SessionCalendar = { sessions: () => [session] };
+  const bars: SymbolBar[] = Array.from({ length: 4 }, (_, k) => ({ symbol: 'BTC', time: open + k * SECOND, open: 10 + k, high: 11 + k, low: 9 + k, close: 10.5 + k, volume: 1 }));
+  const history: SymbolBar[] = []; // what a REST endpoint would serve
+  const hookCalls: ReconnectInfo[] = [];
+  const feed = websocketFeed({
+    url: server.url,
+    toBars,
+    subscribe: { op: 'subscribe', symbols: ['BTC'] },
+    reconnect: { initialDelayMs: 100, factor: 1, jitter: 0 },
+    onReconnect: async (info) => {
+      hookCalls.push(info);
+      await sleep(5);
+      for (const { symbol, lastTime } of info.symbols) info.deliver(history.filter((b) => b.symbol === symbol && b.time > lastTime));
+    },
+  });
+  t.teardown(async () => {
+    await feed.close();
+    await server.close();
+  });
+
+  // The server publishes each bar 50 ms after its second ends; after the second bar it drops the
+  // client and refuses it for 1.2 s, so the third bar is published while nobody is connected and
+  // only the onReconnect hook (from `history`, a REST endpoint's stand-in) can bring it.
+  const publisher = (async () => {
+    for (const [k, b] of bars.entries()) {
+      await sleep(Math.max(0, b.time + SECOND + 50 - Date.now()));
+      history.push(b);
+      for (const c of server.connections) if (c.isOpen) c.send(b);
+      if (k === 1) {
+        server.reject = true;
+        for (const c of server.connections) c.ws.terminate();
+        void sleep(1200).then(() => {
+          server.reject = false;
+        });
+      }
+    }
+    // A live run's last session ends when its stream does: the feed is closed once the last bar is in.
+    await until(() => feed.status.bars === bars.length, 'the last bar');
+    await feed.close();
+  })();
+
+  const data = new SessionData({ baseInterval: '1s', intervals: ['2s'] });
+  const report = await new SessionCoordinator({ calendar, data, engine: new AnalysisEngine(), source: feed, mode: 'live', from: session.date, to: session.date, closeDelayMs: 600 }).run();
+  await publisher;
+
+  t.is(report.barsIn, 4);
+  t.is(report.barsStored, 4);
+  t.is(
+    Object.values(report.rejected).reduce((a, b) => a + b, 0),
+    0,
+  );
+  t.is(report.closedBars['2s'], 2);
+  t.deepEqual([...data.bars('BTC', '1s').time], bars.map((b) => b.time));
+  t.is(hookCalls.length, 1);
+  t.deepEqual((hookCalls[0] as ReconnectInfo).symbols, [{ symbol: 'BTC', lastTime: open + SECOND }]);
+  const s = feed.status;
+  t.is(s.connects, 2);
+  t.is(s.disconnects, 1);
+  t.true(s.failedAttempts >= 1);
+  t.is(s.bars, 4);
+  t.is(s.state, 'closed');
+});

@@ -1,0 +1,938 @@
+/**
+ * {@link websocketFeed}: a live {@link StreamSource} over a WebSocket that survives disconnects:
+ * it resubscribes after every (re)connect, backs off exponentially with jitter, detects silent
+ * connections (heartbeat), tells a gap filler what was missed, and never stops on a bad message.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { WebSocket } from 'ws';
+import type { RawData } from 'ws';
+import { BarstreamError, ConfigError } from '../errors.js';
+import type { StreamSource, SymbolBar } from './types.js';
+
+/**
+ * Where a feed is.
+ * - `'idle'`: made, not iterated yet (a feed connects when its iteration starts).
+ * - `'connecting'`: the first connection is being made (retries included).
+ * - `'connected'`: a connection is open.
+ * - `'reconnecting'`: a connection was lost; waiting out the backoff or making the next one.
+ * - `'closed'`: final, by {@link WebSocketFeed.close}, by the consumer leaving the iteration, or by a {@link FeedError}.
+ */
+export type FeedState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** Reconnection with exponential backoff. Every field is optional. */
+export interface ReconnectOptions {
+  /** Delay before the first attempt after a drop, in ms. Default 500. */
+  initialDelayMs?: number;
+  /** The longest delay, in ms (jitter included: delays never exceed it). Default 30 000 (or `initialDelayMs` if larger). */
+  maxDelayMs?: number;
+  /** Each consecutive attempt waits `factor` times longer than the one before. Default 2. */
+  factor?: number;
+  /**
+   * Random spread of each delay, as a fraction: `0.2` gives `delay × [0.8, 1.2)` (then capped at
+   * `maxDelayMs`), so many clients dropped at once do not come back at once. Default 0.2; 0 for none.
+   */
+  jitter?: number;
+  /**
+   * Attempts after a drop (or after a first connection that failed) before the feed gives up with a
+   * {@link FeedError} `feed_closed`. Counted since the last connection that stayed up (received a
+   * message). Default `Infinity`; 0 never reconnects.
+   */
+  maxAttempts?: number;
+}
+
+/** A message to send: a string as is, a byte array as a binary frame, anything else as JSON. */
+export type FeedMessage = string | ArrayBufferView | object;
+
+/** What a `subscribe` function is told about the connection it is called for. */
+export interface SubscribeContext {
+  /** This connection's number: 1 for the first, 2 for the first reconnect, ... */
+  connects: number;
+  /** True for every connection after the first. */
+  reconnect: boolean;
+}
+
+/** A symbol's latest bar time delivered before a drop. */
+export interface SymbolLastTime {
+  symbol: string;
+  /** The `time` of the symbol's last bar the feed delivered (epoch ms). */
+  lastTime: number;
+}
+
+/**
+ * Told to the `reconnected` event and the `onReconnect` hook: what the feed had delivered before
+ * the drop, so a gap filler can ask another service (a REST API) for the bars after `lastTime`.
+ */
+export interface ReconnectInfo {
+  /** This connection's number (2 for the first reconnect). */
+  connects: number;
+  /** Wall time (epoch ms) the previous connection was lost. */
+  disconnectedAt: number;
+  /** Wall time (epoch ms) the new connection opened. */
+  reconnectedAt: number;
+  /** Connection attempts it took since the last connection that stayed up. */
+  attempts: number;
+  /** Every symbol seen so far with the time of its last bar delivered, in first-seen order. */
+  symbols: SymbolLastTime[];
+  /**
+   * Inserts bars into the stream here: after everything delivered before the drop, before
+   * anything the new connection sends (while an `onReconnect` hook's promise is pending, the new
+   * connection's messages are held). The bars are checked like any other (wrong types, order per
+   * symbol), so fill bars that overlap what was delivered are counted as `duplicate`/`outOfOrder`
+   * and dropped.
+   */
+  deliver(bars: SymbolBar | readonly SymbolBar[]): void;
+}
+
+/** Options of {@link websocketFeed}. */
+export interface WebSocketFeedOptions {
+  /** A `ws:` or `wss:` URL. */
+  url: string | URL;
+  /**
+   * Maps a message to bars: one, an array, or `null`/`undefined` for a message without bars (an
+   * acknowledgement, a heartbeat). It gets the parsed JSON (`parse: 'json'`) or the text
+   * (`parse: 'text'`). If it throws, the message is counted (`toBarsError`) and reported; the feed goes on.
+   */
+  toBars: (message: unknown) => SymbolBar | readonly SymbolBar[] | null | undefined;
+  /**
+   * Sent after EVERY connect and reconnect: a message, or a function returning one (or
+   * `null`/`undefined` to send nothing) given the connection's {@link SubscribeContext}.
+   * A function that throws, or a message that cannot be encoded, ends the feed with a
+   * {@link FeedError} `subscribe_failed`: it would fail the same way on every reconnect.
+   */
+  subscribe?: FeedMessage | ((context: SubscribeContext) => FeedMessage | null | undefined);
+  /**
+   * `'json'` (default): each message is parsed as JSON; one that is not JSON is counted as
+   * `malformed`, reported and skipped. `'text'`: `toBars` gets the message text as is.
+   */
+  parse?: 'json' | 'text';
+  /** Reconnection backoff; see {@link ReconnectOptions}. */
+  reconnect?: ReconnectOptions;
+  /**
+   * A connection that receives nothing for this long (no message, no ping frame) is stalled: a
+   * `stall` event, counted, the socket is dropped and the feed reconnects. Default 30 000 ms;
+   * `Infinity` disables the check. Set it above the longest quiet time the server may have.
+   */
+  heartbeatMs?: number;
+  /** The longest wait for a connection's opening handshake, in ms. Default 10 000. */
+  connectTimeoutMs?: number;
+  /**
+   * Called on every reconnect, with the same {@link ReconnectInfo} as the `reconnected` event.
+   * While its promise is pending the new connection's messages are held, so bars it hands to
+   * `info.deliver` come first. If it throws or rejects, a `hookError` event is emitted and the feed goes on.
+   */
+  onReconnect?: (info: ReconnectInfo) => void | Promise<void>;
+  /** Uniform random numbers in [0, 1) for the jitter. Default `Math.random` (inject one for tests). */
+  random?: () => number;
+  /** WebSocket subprotocols. */
+  protocols?: string | readonly string[];
+  /** Extra HTTP headers of the opening handshake (authentication, ...). */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** Why a message or a bar was not delivered. */
+export type BadMessageReason = 'malformed' | 'toBarsError' | 'wrongType' | 'outOfOrder' | 'duplicate';
+
+/** Bars not delivered, counted by reason (see {@link BadMessage}). */
+export interface InvalidCounts {
+  /** Messages for which `toBars` threw. */
+  toBarsError: number;
+  /** Bars that are not objects, without a non-empty string `symbol`, without a finite `time`, or with an OHLCV field that is not a number. */
+  wrongType: number;
+  /** Bars timed before the symbol's last delivered bar. */
+  outOfOrder: number;
+  /** Bars timed at the symbol's last delivered bar. */
+  duplicate: number;
+}
+
+/** Reported by the `badMessage` event: something received that was counted and not delivered. */
+export interface BadMessage {
+  reason: BadMessageReason;
+  /** What was wrong, in words. */
+  detail: string;
+  /** `'message'`: from the socket; `'fill'`: handed to {@link ReconnectInfo.deliver}. */
+  origin: 'message' | 'fill';
+  /** The message: its text for `malformed`, else what `toBars` was given; `undefined` for fill bars. */
+  message: unknown;
+  /** The offending bar (`wrongType`, `outOfOrder`, `duplicate`). */
+  bar?: unknown;
+  /** What `JSON.parse` (`malformed`) or `toBars` (`toBarsError`) threw. */
+  error?: unknown;
+}
+
+/** A snapshot of a feed, from {@link WebSocketFeed.status}. */
+export interface WebSocketFeedStatus {
+  state: FeedState;
+  /** Connections opened. */
+  connects: number;
+  /** Open connections lost (by the server, the network or a stall; not by `close()`). */
+  disconnects: number;
+  /** Connection attempts that failed before opening (refused, handshake rejected or timed out). */
+  failedAttempts: number;
+  /** Consecutive attempts since the last connection that stayed up (0 while healthy). */
+  attempt: number;
+  /** Connections dropped for silence (see `heartbeatMs`). */
+  stalls: number;
+  /** Wall time (epoch ms) of the last message, or null. */
+  lastMessageAt: number | null;
+  /** The latest `time` of any delivered bar, or null. */
+  lastBarTime: number | null;
+  /**
+   * `Date.now() - lastBarTime`, or null. A bar's `time` is its OPEN time and the feed does not know
+   * the bar interval, so this includes one interval: a 1m feed that is perfectly on time shows
+   * 60 000 ms plus the delivery delay. Compare it with the interval, not with zero.
+   */
+  lagMs: number | null;
+  /** Messages received. */
+  received: number;
+  /** Messages that were not JSON (`parse: 'json'`). */
+  malformed: number;
+  /** Messages and bars counted and not delivered, by reason. */
+  invalid: InvalidCounts;
+  /** Bars delivered: yielded, or buffered for the consumer. */
+  bars: number;
+  /** Bars buffered, waiting for the consumer to ask (the buffer is unbounded). */
+  buffered: number;
+  /** Messages held while an `onReconnect` hook runs. */
+  held: number;
+  /** `onReconnect` hooks that threw or rejected. */
+  hookErrors: number;
+  /** The message of the last socket error (refused, reset, handshake rejected, ...), or null. */
+  lastError: string | null;
+}
+
+/** The `connected` event. */
+export interface ConnectedInfo {
+  /** This connection's number: 1 for the first. */
+  connects: number;
+  reconnect: boolean;
+  /** Wall time (epoch ms). */
+  at: number;
+}
+
+/** The `disconnected` event: an open connection was lost (never emitted for `close()`). */
+export interface DisconnectedInfo {
+  /** The WebSocket close code (1006: no close frame, the connection just ended). */
+  code: number;
+  reason: string;
+  /** `'stall'`: dropped by the heartbeat; `'error'`: a socket error; `'remote'`: closed by the server. */
+  cause: 'stall' | 'error' | 'remote';
+  error: Error | undefined;
+  /** Wall time (epoch ms). */
+  at: number;
+  /** How long the connection was open, in ms. */
+  upMs: number;
+}
+
+/** The `stall` event. */
+export interface StallInfo {
+  /** How long the connection was silent, in ms. */
+  silentMs: number;
+  heartbeatMs: number;
+  /** Wall time (epoch ms). */
+  at: number;
+}
+
+/** The `reconnecting` event: an attempt is scheduled. */
+export interface ReconnectingInfo {
+  /** 1 for the first attempt after a drop or a failed first connection. */
+  attempt: number;
+  /** The backoff before it, in ms. */
+  delayMs: number;
+  /** The error that ended the previous attempt or connection, if any. */
+  error: Error | undefined;
+}
+
+/** The `closed` event: the feed is done; `error` when it gave up. */
+export interface ClosedInfo {
+  error: FeedError | undefined;
+}
+
+/** Events of a {@link WebSocketFeed}. */
+export interface WebSocketFeedEvents {
+  /** The state changed; a fresh snapshot. */
+  status: [status: WebSocketFeedStatus];
+  connected: [info: ConnectedInfo];
+  disconnected: [info: DisconnectedInfo];
+  stall: [info: StallInfo];
+  reconnecting: [info: ReconnectingInfo];
+  /** A connection after the first opened; emitted in stream order (after the messages before it). */
+  reconnected: [info: ReconnectInfo];
+  badMessage: [report: BadMessage];
+  /** An `onReconnect` hook threw or rejected. */
+  hookError: [error: unknown, info: ReconnectInfo];
+  closed: [info: ClosedInfo];
+}
+
+/** Codes of {@link FeedError}. */
+export type FeedErrorCode = 'feed_closed' | 'feed_in_use' | 'subscribe_failed';
+
+/**
+ * A feed failed or was misused.
+ * - `feed_closed`: the reconnection attempts ran out (`reconnect.maxAttempts`). The iteration
+ *   throws it after yielding every bar already buffered.
+ * - `subscribe_failed`: the `subscribe` function threw or its message could not be encoded.
+ * - `feed_in_use`: a second iteration started while one is running (a feed has one consumer).
+ */
+export class FeedError extends BarstreamError {
+  declare readonly code: FeedErrorCode;
+  /** The feed's URL. */
+  readonly url: string;
+  /** Consecutive connection attempts made when it failed. */
+  readonly attempts: number;
+  constructor(code: FeedErrorCode, message: string, url: string, attempts: number, cause?: unknown) {
+    super(code, message);
+    this.url = url;
+    this.attempts = attempts;
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+interface Resolved {
+  url: string;
+  toBars: WebSocketFeedOptions['toBars'];
+  subscribe: WebSocketFeedOptions['subscribe'];
+  parse: 'json' | 'text';
+  initialDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+  jitter: number;
+  maxAttempts: number;
+  heartbeatMs: number;
+  connectTimeoutMs: number;
+  onReconnect: WebSocketFeedOptions['onReconnect'];
+  random: () => number;
+  protocols: string[] | undefined;
+  headers: Record<string, string> | undefined;
+}
+
+/** The longest delay `setTimeout` takes (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long `close()` waits for the closing handshake before dropping the socket. */
+const CLOSE_GRACE_MS = 1000;
+
+interface Connection {
+  readonly id: number;
+  readonly ws: WebSocket;
+  open: boolean;
+  /** Wall time it opened. */
+  openedAt: number;
+  /** Received a message: it stayed up, the backoff starts over. */
+  healthy: boolean;
+  stalled: boolean;
+  error: Error | undefined;
+  /** `performance.now()` of the last message or ping. */
+  lastActivity: number;
+  heartbeat: NodeJS.Timeout | undefined;
+  closeFallback: NodeJS.Timeout | undefined;
+}
+
+type InboxItem =
+  | { readonly gate: false; readonly text: string }
+  | { readonly gate: true; readonly connects: number; readonly disconnectedAt: number; readonly reconnectedAt: number; readonly attempts: number };
+
+interface Waiter {
+  resolve(result: IteratorResult<SymbolBar>): void;
+  reject(error: unknown): void;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined }) as IteratorReturnResult<undefined>;
+
+/**
+ * A live feed of bars over a WebSocket: a {@link StreamSource} for a live
+ * `SessionCoordinator` run (`mode: 'live'`), with reconnection, heartbeat, status and events.
+ *
+ * ```ts
+ * const feed = websocketFeed({
+ *   url: 'wss://example.com/bars',
+ *   subscribe: { op: 'subscribe', channel: 'bars:1m', symbols: ['SPY', 'QQQ'] },
+ *   toBars: (m) => (m as { type?: string }).type === 'bar' ? toSymbolBar(m) : null,
+ *   onReconnect: async ({ symbols, deliver }) => {
+ *     for (const { symbol, lastTime } of symbols) deliver(await restBarsAfter(symbol, lastTime));
+ *   },
+ * });
+ * feed.on('stall', (s) => log.warn('feed silent for', s.silentMs));
+ * await new SessionCoordinator({ ..., source: feed, mode: 'live' }).run();
+ * ```
+ *
+ * - **Lazy, one consumer**: the feed connects when its iteration starts. A second iteration while
+ *   one runs throws {@link FeedError} `feed_in_use`; one started after the feed closed yields what
+ *   is buffered and ends.
+ * - **Reconnection**: after a drop (or a failed attempt), attempt `n` waits
+ *   `min(maxDelayMs, initialDelayMs × factor^(n-1) × (1 + jitter × (2·random − 1)))`. A connection
+ *   that received a message stayed up: the next drop starts again at attempt 1. Past
+ *   `maxAttempts` the iteration throws {@link FeedError} `feed_closed` (after the buffered bars).
+ *   `subscribe` is sent after every connect.
+ * - **Heartbeat**: `heartbeatMs` without a message or ping frame: `stall` event, counted, the
+ *   socket is terminated (a disconnect) and the feed reconnects.
+ * - **Bad input never stops the feed.** Not JSON (`malformed`), `toBars` throwing (`toBarsError`),
+ *   bars of the wrong shape (`wrongType`), and bars not later than their symbol's last delivered
+ *   bar (`outOfOrder`, `duplicate`) are counted by reason in `status`, reported by a `badMessage`
+ *   event and not yielded. Everything else is yielded in arrival order, untouched.
+ *   Unlike the other sources, this one drops out-of-order bars: the store would reject them
+ *   anyway, they are counted and reported here, and dropping them keeps `lastTime` in
+ *   {@link ReconnectInfo} the last bar the store can have (a replayed or resent bar after a
+ *   reconnect is a `duplicate`, not a store rejection). NaN/Infinity in the OHLCV fields are numbers
+ *   and pass: the store rejects them as `non_finite`.
+ * - **Gaps**: on every reconnect a `reconnected` event and the `onReconnect` hook get, per symbol,
+ *   the last bar time delivered, the wall times of the drop and of the reconnection, and
+ *   `deliver(bars)` to insert missed bars in order (see {@link ReconnectInfo}).
+ * - **Backpressure**: bars wait in an unbounded buffer until the consumer asks (`status.buffered`).
+ * - **Ending**: `close()` stops reading and reconnecting; the iteration yields the bars already
+ *   buffered, then finishes. Leaving the iteration (`break`, `return()`) closes the feed and
+ *   discards the buffer. Messages held behind a pending `onReconnect` hook are dropped at close.
+ *
+ * @throws {ConfigError} naming the parameter, for a bad URL or option.
+ */
+export function websocketFeed(options: WebSocketFeedOptions): WebSocketFeed {
+  return new WebSocketFeed(options);
+}
+
+/** The feed {@link websocketFeed} makes. */
+export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements StreamSource {
+  readonly kind = 'stream' as const;
+  /** The URL, normalised. */
+  readonly url: string;
+  readonly #o: Resolved;
+
+  #state: FeedState = 'idle';
+  #conn: Connection | null = null;
+  #connIds = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #closedSignal: { promise: Promise<void>; resolve: () => void } | null = null;
+  #error: FeedError | undefined;
+  #errorThrown = false;
+
+  // Counters.
+  #connects = 0;
+  #disconnects = 0;
+  #failedAttempts = 0;
+  #attempt = 0;
+  #stalls = 0;
+  #lastMessageAt: number | null = null;
+  #lastBarTime: number | null = null;
+  #received = 0;
+  #malformed = 0;
+  #invalid: InvalidCounts = { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 };
+  #bars = 0;
+  #hookErrors = 0;
+  #lastError: string | null = null;
+  #droppedAt = 0;
+
+  /** Per symbol, the time of its last delivered bar. */
+  readonly #lastTimes = new Map<string, number>();
+
+  // Messages in arrival order, with reconnection gates; only non-empty while an onReconnect hook is pending.
+  #inbox: InboxItem[] = [];
+  #inboxHead = 0;
+  #blocked = false;
+
+  // Bars for the consumer.
+  #queue: SymbolBar[] = [];
+  #queueHead = 0;
+  #waiters: Waiter[] = [];
+  #consumer = false;
+
+  /** @throws {ConfigError} naming the parameter, for a bad URL or option. */
+  constructor(options: WebSocketFeedOptions) {
+    super();
+    this.#o = resolveOptions(options);
+    this.url = this.#o.url;
+  }
+
+  /** A snapshot of the feed's state and counters. */
+  get status(): WebSocketFeedStatus {
+    return {
+      state: this.#state,
+      connects: this.#connects,
+      disconnects: this.#disconnects,
+      failedAttempts: this.#failedAttempts,
+      attempt: this.#attempt,
+      stalls: this.#stalls,
+      lastMessageAt: this.#lastMessageAt,
+      lastBarTime: this.#lastBarTime,
+      lagMs: this.#lastBarTime === null ? null : Date.now() - this.#lastBarTime,
+      received: this.#received,
+      malformed: this.#malformed,
+      invalid: { ...this.#invalid },
+      bars: this.#bars,
+      buffered: this.#queue.length - this.#queueHead,
+      held: this.#inbox.length - this.#inboxHead,
+      hookErrors: this.#hookErrors,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** The current state (same as `status.state`, without the snapshot). */
+  get state(): FeedState {
+    return this.#state;
+  }
+
+  /**
+   * Sends a message on the current connection (strings as is, byte arrays as binary, anything
+   * else as JSON). Returns false when no connection is open: nothing is queued, and messages sent
+   * this way are not repeated after a reconnect (use `subscribe` for that).
+   */
+  send(message: FeedMessage): boolean {
+    const conn = this.#conn;
+    if (conn === null || !conn.open || conn.ws.readyState !== WebSocket.OPEN) return false;
+    conn.ws.send(encode(message));
+    return true;
+  }
+
+  /**
+   * Stops the feed: no more messages are read and no reconnection is made. The iteration yields
+   * the bars already buffered, then finishes. Resolves once the socket is closed (a clean close,
+   * or dropped after 1 s without the server's answer). Calling it again is harmless.
+   */
+  close(): Promise<void> {
+    if (this.#state !== 'closed') this.#shutdown(undefined);
+    return this.#closedSignal?.promise ?? Promise.resolve();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SymbolBar> {
+    if (this.#consumer) throw new FeedError('feed_in_use', `the feed ${this.url} is already being iterated; a feed has one consumer`, this.url, this.#attempt);
+    this.#consumer = true;
+    if (this.#state === 'idle') this.#connect();
+    return {
+      next: () => this.#next(),
+      return: async () => {
+        this.#consumer = false;
+        this.#queue = [];
+        this.#queueHead = 0;
+        await this.close();
+        return DONE;
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ consumer side
+
+  #next(): Promise<IteratorResult<SymbolBar>> {
+    if (this.#queueHead < this.#queue.length) {
+      const bar = this.#queue[this.#queueHead++] as SymbolBar;
+      if (this.#queueHead === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#queueHead = 0;
+      } else if (this.#queueHead >= 1024 && this.#queueHead * 2 >= this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#queueHead);
+        this.#queueHead = 0;
+      }
+      return Promise.resolve({ done: false, value: bar });
+    }
+    if (this.#state === 'closed') {
+      this.#consumer = false;
+      if (this.#error !== undefined && !this.#errorThrown) {
+        this.#errorThrown = true;
+        return Promise.reject(this.#error);
+      }
+      return Promise.resolve(DONE);
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  #push(bar: SymbolBar): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter.resolve({ done: false, value: bar });
+    else this.#queue.push(bar);
+  }
+
+  /** Wakes every waiting `next()` once the feed is closed (and the buffer, then, empty). */
+  #wakeAllClosed(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) {
+      this.#consumer = false;
+      if (this.#error !== undefined && !this.#errorThrown) {
+        this.#errorThrown = true;
+        w.reject(this.#error);
+      } else {
+        w.resolve(DONE);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  #setState(state: FeedState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('status', this.status);
+  }
+
+  #connect(): void {
+    this.#retryTimer = undefined;
+    if (this.#closing) return;
+    this.#setState(this.#connects === 0 ? 'connecting' : 'reconnecting');
+    const o = this.#o;
+    const ws = new WebSocket(o.url, o.protocols, {
+      handshakeTimeout: o.connectTimeoutMs,
+      ...(o.headers === undefined ? {} : { headers: o.headers }),
+    });
+    const conn: Connection = {
+      id: ++this.#connIds,
+      ws,
+      open: false,
+      openedAt: 0,
+      healthy: false,
+      stalled: false,
+      error: undefined,
+      lastActivity: 0,
+      heartbeat: undefined,
+      closeFallback: undefined,
+    };
+    this.#conn = conn;
+    ws.on('error', (error) => {
+      conn.error = error;
+      if (conn === this.#conn && !this.#closing) this.#lastError = error.message;
+    });
+    ws.on('open', () => this.#onOpen(conn));
+    ws.on('message', (data) => this.#onMessage(conn, data));
+    ws.on('ping', () => {
+      conn.lastActivity = performance.now();
+    });
+    ws.on('close', (code, reason) => this.#onClose(conn, code, reason.toString()));
+  }
+
+  #onOpen(conn: Connection): void {
+    if (conn !== this.#conn || this.#closing) return;
+    const now = Date.now();
+    conn.open = true;
+    conn.openedAt = now;
+    conn.lastActivity = performance.now();
+    const connects = ++this.#connects;
+    const reconnect = connects > 1;
+    this.#setState('connected');
+    const sub = this.#o.subscribe;
+    if (sub !== undefined) {
+      let payload: string | ArrayBufferView | null;
+      try {
+        const message = typeof sub === 'function' ? (sub as (c: SubscribeContext) => FeedMessage | null | undefined)({ connects, reconnect }) : sub;
+        payload = message === null || message === undefined ? null : encode(message);
+      } catch (error) {
+        this.#shutdown(new FeedError('subscribe_failed', `subscribe failed for ${this.url}: ${errorMessage(error)}`, this.url, this.#attempt, error));
+        return;
+      }
+      if (payload !== null) conn.ws.send(payload);
+    }
+    this.emit('connected', { connects, reconnect, at: now });
+    if (conn !== this.#conn || this.#closing) return; // a listener closed the feed
+    if (reconnect) {
+      this.#inbox.push({ gate: true, connects, disconnectedAt: this.#droppedAt, reconnectedAt: now, attempts: this.#attempt });
+      this.#drain();
+    }
+    this.#armHeartbeat(conn, this.#o.heartbeatMs);
+  }
+
+  #armHeartbeat(conn: Connection, delay: number): void {
+    if (!Number.isFinite(this.#o.heartbeatMs)) return;
+    conn.heartbeat = setTimeout(() => this.#checkHeartbeat(conn), Math.max(1, Math.ceil(delay)));
+  }
+
+  /** Runs at most once a heartbeat (not per message): re-arms for the rest of the window while messages flow. */
+  #checkHeartbeat(conn: Connection): void {
+    conn.heartbeat = undefined;
+    if (conn !== this.#conn || this.#closing) return;
+    const heartbeatMs = this.#o.heartbeatMs;
+    const silentMs = performance.now() - conn.lastActivity;
+    if (silentMs < heartbeatMs) {
+      this.#armHeartbeat(conn, heartbeatMs - silentMs);
+      return;
+    }
+    conn.stalled = true;
+    this.#stalls++;
+    this.emit('stall', { silentMs, heartbeatMs, at: Date.now() });
+    conn.ws.terminate();
+  }
+
+  #onMessage(conn: Connection, data: RawData): void {
+    if (conn !== this.#conn || this.#closing) return;
+    conn.lastActivity = performance.now();
+    this.#lastMessageAt = Date.now();
+    this.#received++;
+    if (!conn.healthy) {
+      conn.healthy = true;
+      this.#attempt = 0;
+    }
+    const text = rawText(data);
+    if (!this.#blocked && this.#inboxHead === this.#inbox.length) this.#handleMessage(text);
+    else {
+      this.#inbox.push({ gate: false, text });
+      this.#drain();
+    }
+  }
+
+  #onClose(conn: Connection, code: number, reason: string): void {
+    clearTimeout(conn.heartbeat);
+    clearTimeout(conn.closeFallback);
+    if (conn !== this.#conn) return;
+    this.#conn = null;
+    if (this.#closing) {
+      this.#closedSignal?.resolve();
+      return;
+    }
+    const now = Date.now();
+    if (conn.open) {
+      this.#disconnects++;
+      this.#droppedAt = now;
+      const cause = conn.stalled ? 'stall' : conn.error !== undefined ? 'error' : 'remote';
+      this.emit('disconnected', { code, reason, cause, error: conn.error, at: now, upMs: now - conn.openedAt });
+    } else {
+      this.#failedAttempts++;
+    }
+    if (this.#closing) return; // a listener closed the feed
+    this.#attempt++;
+    const o = this.#o;
+    if (this.#attempt > o.maxAttempts) {
+      const last = conn.error === undefined ? '' : `; last error: ${conn.error.message}`;
+      this.#shutdown(
+        new FeedError('feed_closed', `gave up on ${this.url} after ${o.maxAttempts} reconnection attempt(s)${last}`, this.url, this.#attempt - 1, conn.error),
+      );
+      return;
+    }
+    const base = Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** (this.#attempt - 1));
+    const delayMs = Math.min(o.maxDelayMs, Math.max(0, base * (1 + o.jitter * (2 * o.random() - 1))));
+    this.#setState(this.#connects === 0 ? 'connecting' : 'reconnecting');
+    this.emit('reconnecting', { attempt: this.#attempt, delayMs, error: conn.error });
+    if (this.#closing) return;
+    this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
+  }
+
+  /** Closes for good: by `close()` (no error) or a failure. */
+  #shutdown(error: FeedError | undefined): void {
+    if (this.#state === 'closed') return;
+    this.#closing = true;
+    this.#error = error;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#inbox = [];
+    this.#inboxHead = 0;
+    const conn = this.#conn;
+    if (conn !== null) {
+      clearTimeout(conn.heartbeat);
+      let resolve: () => void = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#closedSignal = { promise, resolve };
+      if (error !== undefined || conn.ws.readyState !== WebSocket.OPEN) conn.ws.terminate();
+      else {
+        conn.ws.close(1000, 'closed by client');
+        conn.closeFallback = setTimeout(() => conn.ws.terminate(), CLOSE_GRACE_MS);
+      }
+    }
+    this.#setState('closed');
+    this.emit('closed', { error });
+    if (this.#queueHead >= this.#queue.length) this.#wakeAllClosed();
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  /** Handles the inbox in order; a gate whose hook returns a promise holds what follows until it settles. */
+  #drain(): void {
+    while (!this.#blocked && this.#inboxHead < this.#inbox.length) {
+      const item = this.#inbox[this.#inboxHead++] as InboxItem;
+      if (item.gate) this.#blocked = this.#gate(item);
+      else this.#handleMessage(item.text);
+    }
+    if (this.#inboxHead === this.#inbox.length) {
+      this.#inbox.length = 0;
+      this.#inboxHead = 0;
+    }
+  }
+
+  /** Emits `reconnected` and runs the hook; true when the hook is pending (hold the inbox). */
+  #gate(item: Extract<InboxItem, { gate: true }>): boolean {
+    const info: ReconnectInfo = {
+      connects: item.connects,
+      disconnectedAt: item.disconnectedAt,
+      reconnectedAt: item.reconnectedAt,
+      attempts: item.attempts,
+      symbols: [...this.#lastTimes].map(([symbol, lastTime]) => ({ symbol, lastTime })),
+      deliver: (bars) => {
+        if (this.#closing) return;
+        if (Array.isArray(bars)) for (const bar of bars as readonly unknown[]) this.#acceptBar(bar, 'fill', undefined);
+        else this.#acceptBar(bars, 'fill', undefined);
+      },
+    };
+    this.emit('reconnected', info);
+    const hook = this.#o.onReconnect;
+    if (hook === undefined || this.#closing) return false;
+    let result: unknown;
+    try {
+      result = hook(info);
+    } catch (error) {
+      this.#hookFailed(error, info);
+      return false;
+    }
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== 'function') return false;
+    Promise.resolve(result as PromiseLike<void>)
+      .then(undefined, (error: unknown) => this.#hookFailed(error, info))
+      .finally(() => {
+        this.#blocked = false;
+        if (!this.#closing) this.#drain();
+      });
+    return true;
+  }
+
+  #hookFailed(error: unknown, info: ReconnectInfo): void {
+    this.#hookErrors++;
+    this.emit('hookError', error, info);
+  }
+
+  #handleMessage(text: string): void {
+    let message: unknown = text;
+    if (this.#o.parse === 'json') {
+      try {
+        message = JSON.parse(text);
+      } catch (error) {
+        this.#malformed++;
+        this.#bad({ reason: 'malformed', detail: `not JSON: ${errorMessage(error)}`, origin: 'message', message: text, error });
+        return;
+      }
+    }
+    let out: unknown;
+    try {
+      out = this.#o.toBars(message);
+    } catch (error) {
+      this.#invalid.toBarsError++;
+      this.#bad({ reason: 'toBarsError', detail: `toBars threw: ${errorMessage(error)}`, origin: 'message', message, error });
+      return;
+    }
+    if (out === null || out === undefined) return;
+    if (Array.isArray(out)) for (const bar of out as readonly unknown[]) this.#acceptBar(bar, 'message', message);
+    else this.#acceptBar(out, 'message', message);
+  }
+
+  #acceptBar(bar: unknown, origin: 'message' | 'fill', message: unknown): void {
+    const problem = typeProblem(bar);
+    if (problem !== null) {
+      this.#invalid.wrongType++;
+      this.#bad({ reason: 'wrongType', detail: problem, origin, message, bar });
+      return;
+    }
+    const b = bar as SymbolBar;
+    const last = this.#lastTimes.get(b.symbol);
+    if (last !== undefined && !(b.time > last)) {
+      const reason = b.time === last ? 'duplicate' : 'outOfOrder';
+      this.#invalid[reason]++;
+      this.#bad({ reason, detail: `${b.symbol}: time ${b.time} is ${reason === 'duplicate' ? 'the time of' : 'before'} the last bar delivered (${last})`, origin, message, bar });
+      return;
+    }
+    this.#lastTimes.set(b.symbol, b.time);
+    if (this.#lastBarTime === null || b.time > this.#lastBarTime) this.#lastBarTime = b.time;
+    this.#bars++;
+    this.#push(b);
+  }
+
+  #bad(report: BadMessage): void {
+    this.emit('badMessage', report);
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** Why a bar is of the wrong shape, or null. */
+function typeProblem(bar: unknown): string | null {
+  if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) return `a bar must be an object, got ${describe(bar)}`;
+  const b = bar as Record<string, unknown>;
+  if (typeof b['symbol'] !== 'string' || b['symbol'] === '') return `symbol must be a non-empty string, got ${describe(b['symbol'])}`;
+  if (typeof b['time'] !== 'number' || !Number.isFinite(b['time'])) return `time must be a finite number, got ${describe(b['time'])}`;
+  for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
+    if (typeof b[field] !== 'number') return `${field} must be a number, got ${describe(b[field])}`;
+  }
+  return null;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === 'number') return `number ${value}`;
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function encode(message: FeedMessage): string | ArrayBufferView {
+  if (typeof message === 'string' || ArrayBuffer.isView(message)) return message;
+  const json = JSON.stringify(message);
+  if (typeof json !== 'string') throw new TypeError(`cannot encode ${typeof message} as JSON`);
+  return json;
+}
+
+function resolveOptions(options: WebSocketFeedOptions): Resolved {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object');
+  const o = options;
+  let url: URL;
+  if (!(typeof o.url === 'string' || o.url instanceof URL)) throw new ConfigError('url', `expected a string or URL, got ${describe(o.url)}`);
+  try {
+    url = new URL(String(o.url));
+  } catch {
+    throw new ConfigError('url', `'${String(o.url)}' is not a URL`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ConfigError('url', `'${url.href}' is not a ws: or wss: URL`);
+  if (typeof o.toBars !== 'function') throw new ConfigError('toBars', 'expected a function mapping a message to bars');
+  const sub = o.subscribe as unknown;
+  if (sub !== undefined && typeof sub !== 'string' && typeof sub !== 'function' && (typeof sub !== 'object' || sub === null)) {
+    throw new ConfigError('subscribe', `expected a string, an object or a function, got ${describe(sub)}`);
+  }
+  const parse = o.parse ?? 'json';
+  if (parse !== 'json' && parse !== 'text') throw new ConfigError('parse', `'${String(parse)}' is not 'json' or 'text'`);
+  const r = o.reconnect ?? {};
+  if (typeof r !== 'object' || r === null) throw new ConfigError('reconnect', 'expected an object');
+  const initialDelayMs = r.initialDelayMs ?? 500;
+  if (!isNumberIn(initialDelayMs, 0, MAX_TIMER_MS)) throw new ConfigError('reconnect.initialDelayMs', `${String(initialDelayMs)} is not a number of ms in [0, ${MAX_TIMER_MS}]`);
+  const maxDelayMs = r.maxDelayMs ?? Math.max(30_000, initialDelayMs);
+  if (!isNumberIn(maxDelayMs, initialDelayMs, MAX_TIMER_MS)) throw new ConfigError('reconnect.maxDelayMs', `${String(maxDelayMs)} is not a number of ms in [initialDelayMs (${initialDelayMs}), ${MAX_TIMER_MS}]`);
+  const factor = r.factor ?? 2;
+  if (!isNumberIn(factor, 1, Number.MAX_VALUE)) throw new ConfigError('reconnect.factor', `${String(factor)} is not a finite number >= 1`);
+  const jitter = r.jitter ?? 0.2;
+  if (!isNumberIn(jitter, 0, 1)) throw new ConfigError('reconnect.jitter', `${String(jitter)} is not a number in [0, 1]`);
+  const maxAttempts = r.maxAttempts ?? Infinity;
+  if (!(typeof maxAttempts === 'number' && maxAttempts >= 0 && (Number.isInteger(maxAttempts) || maxAttempts === Infinity))) {
+    throw new ConfigError('reconnect.maxAttempts', `${String(maxAttempts)} is not a whole number >= 0 or Infinity`);
+  }
+  const heartbeatMs = o.heartbeatMs ?? 30_000;
+  if (!(typeof heartbeatMs === 'number' && ((heartbeatMs > 0 && heartbeatMs <= MAX_TIMER_MS) || heartbeatMs === Infinity))) {
+    throw new ConfigError('heartbeatMs', `${String(heartbeatMs)} is not a number of ms in (0, ${MAX_TIMER_MS}] or Infinity`);
+  }
+  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+  if (!(isNumberIn(connectTimeoutMs, 0, MAX_TIMER_MS) && connectTimeoutMs > 0)) throw new ConfigError('connectTimeoutMs', `${String(connectTimeoutMs)} is not a number of ms in (0, ${MAX_TIMER_MS}]`);
+  if (o.onReconnect !== undefined && typeof o.onReconnect !== 'function') throw new ConfigError('onReconnect', 'expected a function');
+  if (o.random !== undefined && typeof o.random !== 'function') throw new ConfigError('random', 'expected a function returning numbers in [0, 1)');
+  const protocols = o.protocols === undefined ? undefined : typeof o.protocols === 'string' ? [o.protocols] : [...o.protocols];
+  if (protocols !== undefined && !protocols.every((p) => typeof p === 'string' && p !== '')) throw new ConfigError('protocols', 'expected non-empty strings');
+  const headers = o.headers === undefined ? undefined : { ...o.headers };
+  if (headers !== undefined && !Object.values(headers).every((v) => typeof v === 'string')) throw new ConfigError('headers', 'expected string values');
+  return {
+    url: url.href,
+    toBars: o.toBars,
+    subscribe: o.subscribe,
+    parse,
+    initialDelayMs,
+    maxDelayMs,
+    factor,
+    jitter,
+    maxAttempts,
+    heartbeatMs,
+    connectTimeoutMs,
+    onReconnect: o.onReconnect,
+    random: o.random ?? Math.random,
+    protocols,
+    headers,
+  };
+}
+
+function isNumberIn(x: unknown, min: number, max: number): x is number {
+  return typeof x === 'number' && x >= min && x <= max;
+}
