@@ -148,4 +148,15 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
   t.is(j.report.rejected.outside_session, rows - regular);
   // IBM misses two regular minutes, so 3 * 6 * 390 - 2 base bars.
   t.is(regular, 3 * 6 * 390 - 2);
+  // Quality: IBM's two missing minutes are found, with their times (12:39 and 12:46 New York).
+  const q = (j.report as unknown as { quality: Record<string, Record<string, { base: { expected: number; received: number }; gaps: { from: number; to: number }[] }>> }).quality;
+  t.deepEqual(Object.keys(q), ['2013-10-04', '2013-10-07', '2013-10-08', '2013-10-09', '2013-10-10', '2013-10-11']);
+  t.is(q['2013-10-04']?.IBM?.base.received, 389);
+  t.deepEqual(q['2013-10-04']?.IBM?.gaps, [{ from: Date.UTC(2013, 9, 4, 16, 39), to: Date.UTC(2013, 9, 4, 16, 40) }]);
+  t.deepEqual(q['2013-10-11']?.IBM?.gaps, [{ from: Date.UTC(2013, 9, 11, 16, 46), to: Date.UTC(2013, 9, 11, 16, 47) }]);
+  t.is(q['2013-10-08']?.SPY?.base.expected, 390);
+  t.is(q['2013-10-08']?.SPY?.base.received, 390);
+  const table = barstream('backtest', '--data', MINUTE_DATA_DIR, '--from', '2013-10-04', '--to', '2013-10-11');
+  t.regex(table.stdout, /IBM\s*│\s*2,340\s*│\s*2,338\s*│\s*2\s*│\s*[\d,]+\s*│\s*2\s*│\s*99\.91%/);
+  t.regex(table.stdout, /gaps\s*│\s*2 \(2 reported, 0 filled, 0 unfilled\)/);
 });

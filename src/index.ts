@@ -4,7 +4,10 @@
  * @module
  */
 export { SessionData } from './session-data.js';
-export type { AppendManyOptions, AppendManyResult, BatchRejection, SessionDataOptions, SliceColumns, SliceOutcome, StoreStats } from './session-data.js';
+export type {
+  AppendManyOptions, AppendManyResult, BaseQuality, BatchRejection, Gap, GapSpan, IntervalQuality, SessionDataOptions, SliceColumns,
+  SliceOutcome, StoreStats, SymbolQuality,
+} from './session-data.js';
 export { sessionOn } from './session.js';
 export type { SessionHours } from './session.js';
 export {

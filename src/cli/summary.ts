@@ -25,6 +25,7 @@ export function summaryTable(result: BacktestResult): string {
     ['derived bars', `${int(r.derivedBars)} (${Object.entries(r.closedBars).slice(1).map(([i, n]) => `${i} ${int(n)}`).join(', ')})`],
     ['bar events delivered', int(r.delivered)],
     ['signals', `${result.signals.length} (${buys} buy, ${result.signals.length - buys} sell)`],
+    ['gaps', r.gaps.length === 0 ? '0' : `${r.gaps.length} (${['reported', 'filled', 'unfilled'].map((st) => `${r.gaps.filter((g) => g.state === st).length} ${st}`).join(', ')})`],
     ['subscriber errors', int(r.subscriberErrorCount)],
     ['overruns', `${r.overruns.length}${r.maxLagMs > 0 ? `, max lag ${r.maxLagMs.toFixed(1)} ms` : ''}`],
     ['wall time', `${r.durationMs.toFixed(0)} ms`],
@@ -34,5 +35,21 @@ export function summaryTable(result: BacktestResult): string {
   for (const [stage, s] of Object.entries(r.metrics)) {
     lat.push([stage, int(s.count), us(s.p50Ns), us(s.p99Ns), us(s.maxNs)]);
   }
-  return `${t.toString()}\n${lat.toString()}`;
+  const quality = new Table({ head: ['symbol', 'expected', 'received', 'missing', 'rejected', 'gaps', 'quality'], style: { head: [], border: [] } });
+  const totals = new Map<string, { expected: number; received: number; missing: number; rejected: number; gaps: number }>();
+  for (const perSymbol of Object.values(r.quality)) {
+    for (const [symbol, q] of Object.entries(perSymbol)) {
+      const t0 = totals.get(symbol) ?? { expected: 0, received: 0, missing: 0, rejected: 0, gaps: 0 };
+      t0.expected += q.base.expected;
+      t0.received += q.base.received;
+      t0.missing += q.base.missing;
+      t0.rejected += Object.values(q.base.rejected).reduce((a, b) => a + b, 0);
+      t0.gaps += q.gaps.length;
+      totals.set(symbol, t0);
+    }
+  }
+  for (const [symbol, q] of totals) {
+    quality.push([symbol, int(q.expected), int(q.received), int(q.missing), int(q.rejected), int(q.gaps), q.expected === 0 ? '-' : `${((100 * q.received) / q.expected).toFixed(2)}%`]);
+  }
+  return `${t.toString()}\n${lat.toString()}\n${quality.toString()}`;
 }

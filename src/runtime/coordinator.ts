@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { ConfigError, OverrunError, REJECT_CODES } from '../errors.js';
 import type { RejectCode } from '../errors.js';
-import type { SessionData } from '../session-data.js';
+import type { SessionData, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { SimulatedClock, WallClock, sleepMs } from './clock.js';
@@ -121,6 +121,8 @@ export interface RunReport {
   /** Subscribers that threw, with context (the first 1,000; `subscriberErrorCount` has them all). */
   subscriberErrors: SubscriberFailure[];
   subscriberErrorCount: number;
+  /** Data quality per session date, then per symbol, as the store measured it at the session's end. */
+  quality: Record<string, Record<string, SymbolQuality>>;
   /** Gaps found, in order, with what filling did. */
   gaps: GapRecord[];
   /** Overruns waited out (`overrun: 'queue'`). */
@@ -175,6 +177,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #errorCount = 0;
   #overruns: OverrunRecord[] = [];
   #gaps: GapRecord[] = [];
+  #quality: Record<string, Record<string, SymbolQuality>> = {};
   /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
   readonly #gapReportedUntil = new Map<string, number>();
   #maxLag = 0;
@@ -289,6 +292,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       subscriberErrors: this.#errors,
       subscriberErrorCount: this.#errorCount,
       gaps: this.#gaps,
+      quality: this.#quality,
       overruns: this.#overruns,
       maxLagMs: this.#maxLag,
       durationMs,
@@ -320,6 +324,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           processor.beginSlice();
           appendSlice(processor, names, cols, cursor, end, t);
           processor.endSlice();
+          this.#coreGaps(session, processor);
           const r = processor.dispatch();
           if (r !== null) await this.#ready(r.ready);
           else if (performance.now() > yieldAt) {
@@ -339,6 +344,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             appendSlice(processor, names, cols, cursor, end, t);
           }
           processor.endSlice();
+          this.#coreGaps(session, processor);
           if (tick >= session.close) break;
           processor.advanceTo(tick);
           await this.#settle(processor.dispatch(), tick + this.#baseMs);
@@ -353,6 +359,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         processor.endSlice();
       }
       processor.endSession();
+      this.#coreGaps(session, processor);
+      this.#quality[session.date] = this.#options.data.quality();
       const r = processor.dispatch();
       if (r !== null) await this.#ready(r.ready);
       processor.settleSession();
@@ -436,6 +444,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             read = 0;
           }
           processor.endSlice();
+          this.#coreGaps(session, processor);
           const r = processor.dispatch();
           if (r !== null) await this.#ready(r.ready);
           if (buffer.length === 0 && ended) break;
@@ -457,12 +466,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           processor.beginSlice();
           for (const bar of arrived) appendBar(bar);
           processor.endSlice();
+          this.#coreGaps(session, processor);
           if (tick >= session.close) break;
           processor.advanceTo(tick);
           await this.#settle(processor.dispatch(), tick + this.#baseMs);
           if (ended && buffer.length === 0 && this.#mode === 'backtest') break;
         }
-        if (k === sessions.length - 1) {
+        if (k === sessions.length - 1 && this.#mode === 'backtest') {
           // What is left after the last close is outside every session: appended so it is rejected and counted.
           await pump;
           for (const bar of buffer) appendBar(bar);
@@ -470,13 +480,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
       }
       processor.endSession();
+      this.#coreGaps(session, processor);
+      this.#quality[session.date] = this.#options.data.quality();
       const r = processor.dispatch();
       if (r !== null) await this.#ready(r.ready);
       processor.settleSession();
       this.emit('sessionEnd', session);
       this.emit('progress', k + 1, sessions.length);
     }
-    if (!ended) await iterator.return?.();
+    // A live feed does not end by itself: the run ends with its last session, and stops reading.
+    if (!ended) void iterator.return?.();
     return [...seen];
   }
 
@@ -541,6 +554,20 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (filled.length === 0) return due;
     // Every bar goes to the store, which validates it; sorted by time so filled minutes come before the bars after them.
     return [...filled, ...due].sort((a, b) => a.time - b.time);
+  }
+
+  /**
+   * Reports the gaps the core found. Live runs find theirs before the bars go in (so they can be
+   * filled), and only drain these.
+   */
+  #coreGaps(session: Session, processor: DataProcessor): void {
+    const gaps = processor.takeGaps();
+    if (this.#mode === 'live') return;
+    for (const g of gaps) {
+      const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0 };
+      this.#gaps.push(gap);
+      this.emit('gap', gap);
+    }
   }
 
   /** Records how late the clock-driven loop reached `tick`. */

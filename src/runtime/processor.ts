@@ -4,7 +4,7 @@
  */
 import { REJECT_CODES } from '../errors.js';
 import type { RejectCode } from '../errors.js';
-import type { SessionData, SliceColumns } from '../session-data.js';
+import type { Gap, SessionData, SliceColumns } from '../session-data.js';
 import type { Closed, Session } from '../types.js';
 import { BarEvent } from './engine.js';
 import type { AnalysisEngine, DeliveryObserver, PendingHandler, SubscriberFailure } from './engine.js';
@@ -50,6 +50,7 @@ export class DataProcessor {
   #symbols: string[] = [];
   #columns: SliceColumns = { time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) };
   #count = 0;
+  #gapsWaiting = false;
   readonly counts: ProcessorCounts;
   /** The time of each symbol's last stored bar in the open session. */
   readonly lastStored = new Map<string, number>();
@@ -108,6 +109,7 @@ export class DataProcessor {
     if (count > 0) {
       const outcome = this.#data.appendSlice(this.#symbols, this.#columns, count);
       this.counts.barsIn += count;
+      if (outcome.gaps) this.#gapsWaiting = true;
       const base = this.#base;
       const wantsBase = this.#engine.wants(base);
       for (let i = 0; i < count; i++) {
@@ -143,6 +145,13 @@ export class DataProcessor {
     };
     this.#columns = { time: grow(c.time), open: grow(c.open), high: grow(c.high), low: grow(c.low), close: grow(c.close), volume: grow(c.volume) };
     this.#symbols.length = size;
+  }
+
+  /** The gaps the core found since the last call (a bar skipped slots; at session end, the slots after a symbol's last bar). */
+  takeGaps(): Gap[] {
+    if (!this.#gapsWaiting) return [];
+    this.#gapsWaiting = false;
+    return this.#data.takeGaps();
   }
 
   /** Adds pairs that closed outside an append: by the clock (`advanceTo`) or at session end. */
@@ -203,6 +212,8 @@ export class DataProcessor {
   /** Ends the session in the store; the forming bars it flushes are queued for dispatch. */
   endSession(): void {
     this.closed(this.#data.endSession());
+    // The slots after each symbol's last bar are known missing only now.
+    this.#gapsWaiting = true;
   }
 
   /** After a session's last dispatch: retention may have dropped old bars, so counts restart from the store's. */
