@@ -288,3 +288,27 @@ test('unsubscribe stops delivery; names are unique; events carry the session and
   t.is(seen, 10);
   t.deepEqual(engine.subscribers(), []);
 });
+
+for (const speed of [0, 120_000]) {
+  test(`gaps are reported (${speed === 0 ? 'data' : 'clock'}-driven): skipped minutes and the slots after the last bar, with their times`, async (t) => {
+    const s0 = SESSIONS[0] as Session;
+    const skipped = new Set([nyTime(s0, '10:00'), nyTime(s0, '10:01'), nyTime(s0, '11:30')]);
+    const data = { SPY: walk(13, [s0], (x) => skipped.has(x) || x > nyTime(s0, '15:50')) };
+    const store = new SessionData({ intervals: ['5m'] });
+    const coordinator = new SessionCoordinator({ calendar, data: store, source: columnar(data), from: DATES[0] as string, to: DATES[0] as string, speed, overrun: 'queue' });
+    const events: string[] = [];
+    coordinator.on('gap', (g) => events.push(`${g.symbol} ${new Date(g.from).toISOString().slice(11, 16)}`));
+    const report = await coordinator.run();
+    const spans = report.gaps.map((g) => [g.symbol, g.from, g.to, g.state]);
+    t.deepEqual(spans, [
+      ['SPY', nyTime(s0, '10:00'), nyTime(s0, '10:02'), 'reported'],
+      ['SPY', nyTime(s0, '11:30'), nyTime(s0, '11:31'), 'reported'],
+      ['SPY', nyTime(s0, '15:51'), s0.close, 'reported'],
+    ]);
+    t.is(events.length, 3);
+    const q = report.quality[s0.date]?.SPY;
+    t.is(q?.base.expected, 390);
+    t.is(q?.base.received, 390 - 3 - 9);
+    t.is(q?.base.missing, 12);
+  });
+}

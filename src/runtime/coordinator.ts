@@ -180,6 +180,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #quality: Record<string, Record<string, SymbolQuality>> = {};
   /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
   readonly #gapReportedUntil = new Map<string, number>();
+  /** Per symbol, a clock-found gap that may still grow (no bar has come since). */
+  readonly #openGap = new Map<string, GapRecord>();
   #maxLag = 0;
   /** The slowest subscriber of the current dispatch (clock-driven overrun reports name it). */
   #slowest = { name: '', ns: 0 };
@@ -337,6 +339,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const tick = Math.min(due, session.close);
           await clock.sleepUntil(tick);
           this.#lag(tick);
+          const first = new Map<string, number>();
+          for (let s = 0; s < cols.length; s++) {
+            const c = cursor[s] as number;
+            const t = (cols[s] as SymbolColumns).time[c] as number;
+            if (c < (end[s] as number) && t < tick) first.set(names[s] as string, t);
+          }
+          this.#detectGaps(session, tick, first, names, processor);
           processor.beginSlice();
           for (;;) {
             const t = nextSliceTime(cols, cursor, end);
@@ -462,7 +471,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           while (read < buffer.length && (buffer[read] as SymbolBar).time < tick) arrived.push(buffer[read++] as SymbolBar);
           buffer.splice(0, read);
           read = 0;
-          if (this.#mode === 'live') arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
+          arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
           processor.beginSlice();
           for (const bar of arrived) appendBar(bar);
           processor.endSlice();
@@ -500,28 +509,48 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
+   * Clock-driven runs, at boundary `tick`, before its bars go in: for each symbol (those `known` and
+   * those with a bar due, whose first due bar time is in `first`), the slots since its last bar that
+   * its next bar skips, or that passed with no bar. Each is reported once; without a filler, a
+   * clock-found gap that continues the symbol's previous one extends it instead of adding another.
+   */
+  #detectGaps(session: Session, tick: number, first: ReadonlyMap<string, number>, known: Iterable<string>, processor: DataProcessor): GapRecord[] {
+    const base = this.#baseMs;
+    const found: GapRecord[] = [];
+    const extend = this.#options.fill === undefined || this.#mode !== 'live';
+    for (const symbol of new Set([...known, ...first.keys()])) {
+      const last = processor.lastStored.get(symbol);
+      const expected = Math.max(last === undefined ? session.open : last + base, this.#gapReportedUntil.get(symbol) ?? -Infinity);
+      const next = first.get(symbol);
+      const to = Math.min(next ?? tick, session.close);
+      if (to <= expected) continue;
+      this.#gapReportedUntil.set(symbol, to);
+      const open = this.#openGap.get(symbol);
+      if (extend && open !== undefined && open.session === session.date && open.to === expected) {
+        open.to = to;
+        if (next !== undefined) this.#openGap.delete(symbol);
+        continue;
+      }
+      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0 };
+      if (next === undefined) this.#openGap.set(symbol, gap);
+      else this.#openGap.delete(symbol);
+      found.push(gap);
+      this.#gaps.push(gap);
+      this.emit('gap', gap);
+    }
+    return found;
+  }
+
+  /**
    * Live: before the bars due at boundary `tick` go in, finds each known symbol's gap (its next bar
    * skips slots, or no bar came for slots before `tick`), reports it, and, given a `fill`, waits up
    * to the deadline for the missing bars. Returns the due bars with the filled ones, in time order.
    */
   async #gapsAt(session: Session, tick: number, due: SymbolBar[], processor: DataProcessor, known: Set<string>): Promise<SymbolBar[]> {
-    const base = this.#baseMs;
     const first = new Map<string, number>();
     for (const bar of due) if (!first.has(bar.symbol)) first.set(bar.symbol, bar.time);
-    const found: GapRecord[] = [];
-    for (const symbol of new Set([...known, ...first.keys()])) {
-      const last = processor.lastStored.get(symbol);
-      const expected = Math.max(last === undefined ? session.open : last + base, this.#gapReportedUntil.get(symbol) ?? -Infinity);
-      const next = first.get(symbol);
-      const to = next ?? tick;
-      if (to <= expected || to > session.close) continue;
-      this.#gapReportedUntil.set(symbol, to);
-      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0 };
-      found.push(gap);
-      this.#gaps.push(gap);
-      this.emit('gap', gap);
-    }
-    const fill = this.#options.fill;
+    const found = this.#detectGaps(session, tick, first, known, processor);
+    const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return due;
     const deadline = new Promise<'deadline'>((resolve) => {
       const timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
@@ -557,12 +586,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
-   * Reports the gaps the core found. Live runs find theirs before the bars go in (so they can be
-   * filled), and only drain these.
+   * Data-driven runs: reports the gaps the core found. Clock-driven runs find theirs at each
+   * boundary, before the bars go in (so live ones can be filled), and only drain these.
    */
   #coreGaps(session: Session, processor: DataProcessor): void {
     const gaps = processor.takeGaps();
-    if (this.#mode === 'live') return;
+    if (this.#speed !== 0) return;
     for (const g of gaps) {
       const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0 };
       this.#gaps.push(gap);
