@@ -1,7 +1,7 @@
 /**
  * Runs the benchmark suites: `npm run bench` runs all of them, `npm run bench -- <suite> ...` only
- * the named ones (append, appendMany, bars, memory). Needs the release build (`npm run build`)
- * and `node --expose-gc` (the `bench` script passes it).
+ * the named ones (append, appendMany, bars, memory, indicatorsStream, indicatorsBatch, backtest).
+ * Needs the release build (`npm run build`) and `node --expose-gc` (the `bench` script passes it).
  * @module
  */
 import os from 'node:os';
@@ -15,6 +15,9 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   appendMany: async () => (await import('./append-many.js')).run,
   bars: async () => (await import('./bars.js')).run,
   memory: async () => (await import('./memory.js')).run,
+  indicatorsStream: async () => (await import('./indicators-stream.js')).run,
+  indicatorsBatch: async () => (await import('./indicators-batch.js')).run,
+  backtest: async () => (await import('./backtest.js')).run,
 };
 
 function pick(args: string[]): string[] {
