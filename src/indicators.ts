@@ -306,7 +306,7 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
 
 /**
  * Runs an indicator over whole columns at once (`Float64Array`s are read without copying) and
- * returns one new column per output, keyed by output name (`rsi14`, `macd.signal`, ...), `NaN`
+ * returns one new column per output (views of one native block, like the store's columns), keyed by output name (`rsi14`, `macd.signal`, ...), `NaN`
  * during warm-up. Bit for bit the values of feeding the same bars one at a time.
  *
  * @param sessionStarts indices of bars that open a session (VWAP restarts there); default one session.
@@ -316,15 +316,18 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
   const native = nativeConfig(config);
   try {
     const info = indicatorInfo(native);
-    const out = indicatorBatch(
+    const close = f64('close', columns.close) as Float64Array;
+    const buffer = indicatorBatch(
       native,
-      f64('close', columns.close) as Float64Array,
+      close,
       f64('high', columns.high),
       f64('low', columns.low),
       f64('volume', columns.volume),
       sessionStarts === undefined ? undefined : [...sessionStarts],
     );
-    return Object.fromEntries(info.outputs.map((name, i) => [name, out[i] as Float64Array]));
+    // One native block holds every output, column after column.
+    const n = close.length;
+    return Object.fromEntries(info.outputs.map((name, k) => [name, buffer === null ? new Float64Array(0) : new Float64Array(buffer, k * n * 8, n)]));
   } catch (e) {
     throw fromNative(e);
   }

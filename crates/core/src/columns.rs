@@ -20,7 +20,24 @@ pub struct ColumnBlock {
     ptr: NonNull<f64>,
     capacity: usize,
     width: usize,
+    /// Returned to [`OUTPUT_POOL`] when dropped (output blocks only).
+    pooled: bool,
 }
+
+/// A mapping kept for reuse: its start and size in bytes.
+struct Mapping(NonNull<f64>, usize);
+
+// A pooled mapping is plain memory that no one references.
+unsafe impl Send for Mapping {}
+
+/// Output blocks dropped recently, kept mapped for the next of the same size, up to
+/// [`OUTPUT_POOL_BYTES`] in all.
+#[cfg(target_os = "linux")]
+static OUTPUT_POOL: std::sync::Mutex<Vec<Mapping>> = std::sync::Mutex::new(Vec::new());
+
+/// At most this much memory waits in the output pool.
+#[cfg(target_os = "linux")]
+const OUTPUT_POOL_BYTES: usize = 256 << 20;
 
 // The block is plain memory; writes happen only through `Columns`, which owns the only writer, and
 // only past every length that was ever handed out.
@@ -36,7 +53,61 @@ const HUGE_PAGE: usize = 2 << 20;
 
 impl ColumnBlock {
     fn new(capacity: usize, width: usize) -> ColumnBlock {
-        assert!(capacity > 0 && width >= COLUMN_COUNT);
+        assert!(width >= COLUMN_COUNT);
+        Self::alloc(capacity, width, false)
+    }
+
+    /// A block of `width` columns of `capacity` `f64`s each, for results that a single pass writes
+    /// in full (batch indicator outputs). Its values before that pass are unspecified (zeros, or
+    /// what an earlier output block held). Large blocks come on huge pages like the series blocks,
+    /// and when dropped they go to a small pool that the next output block of the same size
+    /// reuses: fresh memory costs a page fault and the kernel's zeroing per page, which measured
+    /// here was most of a batch's time.
+    ///
+    /// # Panics
+    /// When `capacity` or `width` is 0, or the block would not fit in memory.
+    pub fn for_output(capacity: usize, width: usize) -> ColumnBlock {
+        assert!(width > 0 && capacity > 0);
+        let size = Self::size(capacity, width);
+        #[cfg(target_os = "linux")]
+        if size >= HUGE_PAGE {
+            let reused = {
+                let mut pool = OUTPUT_POOL.lock().unwrap_or_else(|e| e.into_inner());
+                pool.iter()
+                    .position(|b| b.1 == size)
+                    .map(|i| pool.swap_remove(i).0)
+            };
+            let ptr = reused
+                .or_else(|| map_huge(size))
+                .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity, width)));
+            return ColumnBlock {
+                ptr,
+                capacity,
+                width,
+                pooled: true,
+            };
+        }
+        Self::alloc(capacity, width, true)
+    }
+
+    /// The columns of a block that nothing else holds yet, to fill in place. (Outside this module
+    /// only [`ColumnBlock::for_output`] blocks can be held mutably: series blocks are shared.)
+    pub fn columns_mut(&mut self) -> Vec<&mut [f64]> {
+        // SAFETY: `&mut self` is unique; a block reachable here is an output block (series blocks
+        // are only ever behind an `Arc`), whose f64s are all initialised (zeroed or written before);
+        // columns do not overlap.
+        (0..self.width)
+            .map(|c| unsafe {
+                std::slice::from_raw_parts_mut(
+                    self.ptr.as_ptr().add(c * self.capacity),
+                    self.capacity,
+                )
+            })
+            .collect()
+    }
+
+    fn alloc(capacity: usize, width: usize, zeroed: bool) -> ColumnBlock {
+        assert!(capacity > 0);
         let size = Self::size(capacity, width);
         #[cfg(target_os = "linux")]
         if size >= HUGE_PAGE {
@@ -45,16 +116,24 @@ impl ColumnBlock {
                     .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity, width))),
                 capacity,
                 width,
+                pooled: false,
             };
         }
         let layout = Self::layout(capacity, width);
         // SAFETY: the layout has a non-zero size.
-        let raw = unsafe { alloc::alloc(layout) } as *mut f64;
+        let raw = unsafe {
+            if zeroed {
+                alloc::alloc_zeroed(layout)
+            } else {
+                alloc::alloc(layout)
+            }
+        } as *mut f64;
         let ptr = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
         ColumnBlock {
             ptr,
             capacity,
             width,
+            pooled: false,
         }
     }
 
@@ -126,9 +205,16 @@ fn map_huge(size: usize) -> Option<NonNull<f64>> {
 
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
         let size = Self::size(self.capacity, self.width);
+        #[cfg(target_os = "linux")]
         if size >= HUGE_PAGE {
+            if self.pooled {
+                let mut pool = OUTPUT_POOL.lock().unwrap_or_else(|e| e.into_inner());
+                if pool.iter().map(|m| m.1).sum::<usize>() + size <= OUTPUT_POOL_BYTES {
+                    pool.push(Mapping(self.ptr, size));
+                    return;
+                }
+            }
             // SAFETY: mapped by map_huge with this size.
             unsafe { libc::munmap(self.ptr.as_ptr().cast(), size) };
             return;

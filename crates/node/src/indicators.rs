@@ -1,12 +1,14 @@
 //! Binding of `barstream_core::indicators`: indicator configuration, the standalone
 //! `NativeIndicator` class and the `indicatorBatch` function.
 
-use crate::error::to_js;
+use crate::error::{config as config_error, to_js};
 use barstream_core::indicators::{batch, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
-use barstream_core::Bar;
-use napi::bindgen_prelude::Float64Array;
+use barstream_core::{Bar, ColumnBlock};
+use napi::bindgen_prelude::{ArrayBuffer, Float64Array};
+use napi::Env;
 use napi::Result;
 use napi_derive::napi;
+use std::sync::Arc;
 
 /// An indicator as the TypeScript layer describes it: a kind and its named parameters (absent
 /// for the kind's default).
@@ -119,18 +121,21 @@ impl NativeIndicator {
     }
 }
 
-/// Runs an indicator over whole columns, read without copying, and returns one new column per
-/// output. `high`, `low` and `volume` are needed by the kinds that read them; `sessionStarts`
-/// lists the indices of bars that open a session (VWAP restarts there).
-#[napi(catch_unwind)]
-pub fn indicator_batch(
+/// Runs an indicator over whole columns, read without copying, into one new block: an external
+/// ArrayBuffer of `outputs` columns of `close.length` `f64`s each, output `k` at byte offset
+/// `k * close.length * 8` (null when there are no bars). `high`, `low` and `volume` are needed by
+/// the kinds that read them; `sessionStarts` lists the indices of bars that open a session (VWAP
+/// restarts there).
+#[napi(catch_unwind, ts_return_type = "ArrayBuffer | null")]
+pub fn indicator_batch<'env>(
+    env: &'env Env,
     config: NativeIndicatorConfig,
     close: Float64Array,
     high: Option<Float64Array>,
     low: Option<Float64Array>,
     volume: Option<Float64Array>,
     session_starts: Option<Vec<u32>>,
-) -> Result<Vec<Float64Array>, String> {
+) -> Result<Option<ArrayBuffer<'env>>, String> {
     let spec = spec_of(&config)?;
     let n = close.len();
     let starts: Vec<usize> = session_starts
@@ -147,10 +152,18 @@ pub fn indicator_batch(
         volume: volume.as_deref(),
         session_starts: &starts,
     };
-    let mut outs: Vec<Vec<f64>> = (0..spec.output_count()).map(|_| vec![0.0; n]).collect();
-    {
-        let mut slices: Vec<&mut [f64]> = outs.iter_mut().map(Vec::as_mut_slice).collect();
-        batch(&spec, bars, &mut slices).map_err(to_js)?;
+    if n == 0 {
+        let mut none: Vec<&mut [f64]> = (0..spec.output_count()).map(|_| &mut [][..]).collect();
+        batch(&spec, bars, &mut none).map_err(to_js)?;
+        return Ok(None);
     }
-    Ok(outs.into_iter().map(Float64Array::new).collect())
+    let mut block = ColumnBlock::for_output(n, spec.output_count());
+    batch(&spec, bars, &mut block.columns_mut()).map_err(to_js)?;
+    let holder = Arc::new(block);
+    let (ptr, len) = (holder.as_ptr() as *mut u8, holder.byte_len());
+    // SAFETY: the block lives while `holder` does, and the finalizer drops it only when the
+    // ArrayBuffer is collected; nothing writes it any more.
+    let buffer = unsafe { ArrayBuffer::from_external(env, ptr, len, holder, |_, h| drop(h)) }
+        .map_err(|e| config_error("indicatorBatch", e.reason.clone()))?;
+    Ok(Some(buffer))
 }
