@@ -117,6 +117,11 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
   const strategy = barstream('backtest', '--strategy', 'no/such/file.js');
   t.is(strategy.status, 1);
   t.regex(strategy.stderr, /cannot load no\/such\/file\.js.*\[invalid_config\]/s);
+  for (const args of [['--from', '2024-3-4'], ['--from', '2024-03-15', '--to', '2024-03-04'], ['--data', '/tmp'], ['--speed=']]) {
+    const r = barstream('backtest', ...args);
+    t.is(r.status, 2, args.join(' '));
+    t.regex(r.stderr, /^barstream: --/, args.join(' '));
+  }
   const help = barstream('--help');
   t.is(help.status, 0);
   t.regex(help.stdout, /Usage: barstream backtest/);

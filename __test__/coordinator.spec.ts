@@ -312,3 +312,65 @@ for (const speed of [0, 120_000]) {
     t.is(q?.base.missing, 12);
   });
 }
+
+function throwingStream(bars: readonly SymbolBar[], after: number): StreamSource {
+  return {
+    kind: 'stream',
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < bars.length; i++) {
+        if (i === after) throw new Error('feed broke');
+        yield bars[i] as SymbolBar;
+      }
+    },
+  };
+}
+
+for (const speed of [0, 600_000]) {
+  test(`a stream source that fails fails the run with its error (${speed === 0 ? 'data' : 'clock'}-driven), after what it delivered`, async (t) => {
+    const s0 = SESSIONS[0] as Session;
+    const bars = walk(14, [s0]).map((b) => ({ ...b, symbol: 'SPY' }));
+    const store = new SessionData({ intervals: ['5m'] });
+    const run = new SessionCoordinator({ calendar, data: store, source: throwingStream(bars, 10), from: DATES[0] as string, to: DATES[0] as string, speed, overrun: 'queue' }).run();
+    await t.throwsAsync(run, { message: 'feed broke' });
+    t.is(store.count('SPY', '1m'), 10);
+  });
+
+  test(`every bar of a stream is stored or rejected and counted: a NaN time, bars after the last close (${speed === 0 ? 'data' : 'clock'}-driven)`, async (t) => {
+    const s0 = SESSIONS[0] as Session;
+    const good = walk(15, [s0]).slice(0, 5).map((b) => ({ ...b, symbol: 'SPY' }));
+    const bars: SymbolBar[] = [good[0]!, good[1]!, { ...good[2]!, time: NaN }, good[3]!, good[4]!, { ...good[4]!, time: s0.close + 10 * MINUTE }, { ...good[4]!, time: s0.close + 11 * MINUTE }];
+    const store = new SessionData({ intervals: ['5m'] });
+    const report = await new SessionCoordinator({ calendar, data: store, source: { kind: 'stream', async *[Symbol.asyncIterator]() { yield* bars; } }, from: DATES[0] as string, to: DATES[0] as string, speed, overrun: 'queue' }).run();
+    t.is(report.barsIn, 7);
+    t.is(report.barsStored, 4);
+    t.is(report.rejected.non_finite, 1);
+    t.is(report.rejected.outside_session, 2);
+  });
+}
+
+test('live: filled bars outside the gap or of another symbol are dropped and counted on the gap', async (t) => {
+  const SECOND = 1000;
+  const open = Math.ceil(Date.now() / SECOND) * SECOND + 2 * SECOND;
+  const session: Session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 4 * SECOND, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+  const bar = (k: number, symbol = 'ETH'): SymbolBar => ({ symbol, time: open + k * SECOND, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+  const feed: StreamSource = {
+    kind: 'stream',
+    async *[Symbol.asyncIterator]() {
+      for (const k of [0, 2, 3]) {
+        await sleep(Math.max(0, open + (k + 1) * SECOND + 50 - Date.now()));
+        yield bar(k);
+      }
+    },
+  };
+  const store = new SessionData({ baseInterval: '1s' });
+  const report = await new SessionCoordinator({
+    calendar: { sessions: () => [session] }, data: store, source: feed, mode: 'live', from: session.date, to: session.date, closeDelayMs: 200,
+    fill: async (symbol, from) => [{ ...bar((from - open) / SECOND) }, { ...bar(3) }, { ...bar((from - open) / SECOND, 'BTC') }],
+  }).run();
+  t.is(report.barsStored, 4);
+  const gap = report.gaps[0];
+  t.is(gap?.state, 'filled');
+  t.is(gap?.filledBars, 1);
+  t.is(gap?.droppedBars, 2);
+  t.deepEqual(store.symbols(), ['ETH']);
+});

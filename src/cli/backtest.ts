@@ -86,6 +86,8 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     from,
     to,
     speed: options.speed ?? 0,
+    // A strategy that never settles fails the run with a ReadyTimeoutError rather than hanging.
+    readyTimeoutMs: 60_000,
     ...(options.overrun === undefined ? {} : { overrun: options.overrun }),
     ...(options.symbols === undefined ? {} : { symbols: options.symbols }),
   });

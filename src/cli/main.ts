@@ -16,7 +16,8 @@ Runs a strategy over XNYS sessions and prints a summary. With no options: the bu
 data set (4 symbols, 2024-03-04 to 2024-03-15) and the example RSI/SMA strategy on 5m bars.
 
 Options:
-  --data <path>        CSV files: a file, a directory, or a pattern like 'dir/*.csv' (one file per symbol)
+  --data <path>        CSV files: a file, a directory, or a pattern like 'dir/*.csv' (one file per
+                       symbol); needs --from and --to
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
@@ -25,6 +26,9 @@ Options:
   --strategy <file>    a module whose default export is { name, intervals?, indicators?, setup(engine, ctx) }
   --json               print the report as JSON
   -h, --help           this text
+
+Exit codes: 0 done; 1 the run failed (a subscriber busy for over 60 s in a data-driven run
+included); 2 bad arguments.
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
@@ -60,8 +64,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const speed = values.speed === undefined ? 0 : Number(values.speed);
-  if (values.speed !== undefined && !(Number.isFinite(speed) && speed >= 0)) {
+  if (values.speed !== undefined && (values.speed.trim() === '' || !(Number.isFinite(speed) && speed >= 0))) {
     process.stderr.write(`barstream: --speed must be a number >= 0, got '${values.speed}'\n`);
+    return 2;
+  }
+  for (const key of ['from', 'to'] as const) {
+    const date = values[key];
+    if (date !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(Date.parse(`${date}T00:00:00Z`)))) {
+      process.stderr.write(`barstream: --${key} must be a date YYYY-MM-DD, got '${date}'\n`);
+      return 2;
+    }
+  }
+  if (values.from !== undefined && values.to !== undefined && values.from > values.to) {
+    process.stderr.write(`barstream: --to ${values.to} is before --from ${values.from}\n`);
+    return 2;
+  }
+  if (values.data !== undefined && (values.from === undefined || values.to === undefined)) {
+    process.stderr.write('barstream: --data needs --from and --to (the sessions to run)\n');
     return 2;
   }
   if (values.overrun !== undefined && values.overrun !== 'fail' && values.overrun !== 'queue') {

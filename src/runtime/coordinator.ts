@@ -91,8 +91,10 @@ export interface GapRecord {
   detectedBy: 'bar' | 'clock';
   /** `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it), `'unfilled'` (it failed, returned nothing or missed the deadline). */
   state: 'reported' | 'filled' | 'unfilled';
-  /** Bars the filler returned. */
+  /** Bars the filler returned for the gap (inside `[from, to)`, of its symbol), handed to the store. */
   filledBars: number;
+  /** Bars the filler returned outside the gap or for another symbol: not used. */
+  droppedBars: number;
   /** Why it is unfilled. */
   reason?: string;
 }
@@ -186,6 +188,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** The slowest subscriber of the current dispatch (clock-driven overrun reports name it). */
   #slowest = { name: '', ns: 0 };
   #running = false;
+  #sessionsRun = 0;
 
   /** @throws {ConfigError} for a bad mode, speed, overrun policy or date range, or a live run without a stream source. */
   constructor(options: CoordinatorOptions) {
@@ -265,7 +268,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const columns = await o.source.load({
             ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
             from: first.dayStart,
-            to: last.dayStart + 2 * 86_400_000,
+            // To the end of the last session's day: bars of later days are not part of the run.
+            to: last.dayStart + 86_400_000,
           });
           symbols = [...columns.keys()];
           await this.#runColumns(sessions, columns, processor);
@@ -283,7 +287,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       mode: this.#mode,
       drive: this.#speed === 0 ? 'data' : 'clock',
       speed: this.#speed,
-      sessions: sessions.length,
+      sessions: o.source.kind === 'columns' ? sessions.length : this.#sessionsRun,
       symbols,
       barsIn: c.barsIn,
       barsStored: c.barsStored,
@@ -346,14 +350,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (c < (end[s] as number) && t < tick) first.set(names[s] as string, t);
           }
           this.#detectGaps(session, tick, first, names, processor);
-          processor.beginSlice();
+          // Each time slice due goes in on its own, its subscribers done before the next.
           for (;;) {
             const t = nextSliceTime(cols, cursor, end);
             if (t === null || t >= tick) break;
+            processor.beginSlice();
             appendSlice(processor, names, cols, cursor, end, t);
+            processor.endSlice();
+            this.#coreGaps(session, processor);
+            await this.#settle(processor.dispatch(), tick + this.#baseMs);
           }
-          processor.endSlice();
-          this.#coreGaps(session, processor);
           if (tick >= session.close) break;
           processor.advanceTo(tick);
           await this.#settle(processor.dispatch(), tick + this.#baseMs);
@@ -384,6 +390,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const wanted = this.#options.symbols === undefined ? null : new Set(this.#options.symbols);
     const iterator = source[Symbol.asyncIterator]();
     const buffer: SymbolBar[] = [];
+    let read = 0;
     let ended = false;
     let failure: { error: unknown } | null = null;
     const waiter: { wake: (() => void) | null } = { wake: null };
@@ -409,6 +416,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         wakeUp();
       }
     })();
+    /** The source failed and everything it delivered before is in: the run fails with its error. */
+    const check = (): void => {
+      if (failure !== null && read >= buffer.length) throw (failure as { error: unknown }).error;
+    };
     const more = async (): Promise<boolean> => {
       if (buffer.length > read) return true;
       if (!ended) {
@@ -416,90 +427,131 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           waiter.wake = resolve;
         });
       }
-      // The source failed: the run fails with its error, after what it delivered.
-      if (buffer.length === read && failure !== null) throw (failure as { error: unknown }).error;
+      check();
       return buffer.length > read;
     };
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
       processor.append(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
     };
-    let read = 0;
-    for (let k = 0; k < sessions.length; k++) {
-      const session = sessions[k] as Session;
-      const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-      if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
-      else if (session.close <= this.#clock.now()) continue; // live: a session already over
-      else await this.#clock.sleepUntil(session.open - 1000);
-      processor.beginSession(session);
-      this.emit('sessionStart', session);
-      if (this.#speed === 0) {
-        while (await more()) {
-          const first = buffer[read] as SymbolBar;
-          if (!(first.time < windowEnd)) break;
-          const t = first.time;
-          (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
-          processor.beginSlice();
-          // A slice is every buffered bar with time t; a slice is complete once a later bar (or the end) is seen.
-          for (;;) {
-            while (read < buffer.length && (buffer[read] as SymbolBar).time === t) appendBar(buffer[read++] as SymbolBar);
-            if (read < buffer.length || ended) break;
-            buffer.length = 0;
-            read = 0;
-            if (!(await more())) break;
+    let sessionsRun = 0;
+    try {
+      for (let k = 0; k < sessions.length; k++) {
+        const session = sessions[k] as Session;
+        const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
+        if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
+        else if (session.close <= this.#clock.now()) continue; // live: a session already over
+        else await this.#clock.sleepUntil(session.open - 1000);
+        processor.beginSession(session);
+        sessionsRun++;
+        this.emit('sessionStart', session);
+        if (this.#speed === 0) {
+          while (await more()) {
+            const t = (buffer[read] as SymbolBar).time;
+            // A NaN time belongs to no later session: it goes in here, alone, and the store rejects it.
+            if (t >= windowEnd) break;
+            if (!Number.isNaN(t)) (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
+            processor.beginSlice();
+            if (Number.isNaN(t)) appendBar(buffer[read++] as SymbolBar);
+            else {
+              // A slice is every buffered bar with time t; it is complete once a later bar (or the end) is seen.
+              for (;;) {
+                while (read < buffer.length && (buffer[read] as SymbolBar).time === t) appendBar(buffer[read++] as SymbolBar);
+                if (read < buffer.length || ended) break;
+                buffer.length = 0;
+                read = 0;
+                if (!(await more())) break;
+              }
+            }
+            if (read === buffer.length) {
+              buffer.length = 0;
+              read = 0;
+            } else if (read > 4096) {
+              buffer.splice(0, read);
+              read = 0;
+            }
+            processor.endSlice();
+            this.#coreGaps(session, processor);
+            const r = processor.dispatch();
+            if (r !== null) await this.#ready(r.ready);
           }
-          if (read === buffer.length) {
-            buffer.length = 0;
-            read = 0;
-          }
-          processor.endSlice();
-          this.#coreGaps(session, processor);
-          const r = processor.dispatch();
-          if (r !== null) await this.#ready(r.ready);
-          if (buffer.length === 0 && ended) break;
-          if (read > 4096) {
+        } else {
+          let closedEarly = false;
+          for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
+            const tick = Math.min(due, session.close);
+            await this.#clock.sleepUntil(tick + this.#closeDelay);
+            this.#lag(tick);
+            check();
+            let arrived: SymbolBar[] = [];
+            // A NaN time is due at once (and rejected by the store).
+            while (read < buffer.length && !((buffer[read] as SymbolBar).time >= tick)) arrived.push(buffer[read++] as SymbolBar);
             buffer.splice(0, read);
             read = 0;
+            arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
+            await this.#appendInSlices(arrived, appendBar, session, processor, tick + this.#baseMs);
+            if (tick >= session.close) break;
+            processor.advanceTo(tick);
+            await this.#settle(processor.dispatch(), tick + this.#baseMs);
+            if (ended && buffer.length === 0 && this.#mode === 'backtest') {
+              check();
+              closedEarly = true;
+              break;
+            }
+          }
+          // A backtest stream that ended early: the slots to the close are missing too.
+          if (closedEarly) this.#detectGaps(session, session.close, new Map(), seen, processor);
+          if (k === sessions.length - 1 && this.#mode === 'backtest') {
+            // What is left after the last close is outside every session: appended so it is rejected and counted.
+            await pump;
+            const rest = buffer.splice(0);
+            read = 0;
+            await this.#appendInSlices(rest, appendBar, session, processor, Infinity);
+            check();
           }
         }
-      } else {
-        for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
-          const tick = Math.min(due, session.close);
-          await this.#clock.sleepUntil(tick + this.#closeDelay);
-          this.#lag(tick);
-          let arrived: SymbolBar[] = [];
-          while (read < buffer.length && (buffer[read] as SymbolBar).time < tick) arrived.push(buffer[read++] as SymbolBar);
-          buffer.splice(0, read);
-          read = 0;
-          arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
-          processor.beginSlice();
-          for (const bar of arrived) appendBar(bar);
-          processor.endSlice();
-          this.#coreGaps(session, processor);
-          if (tick >= session.close) break;
-          processor.advanceTo(tick);
-          await this.#settle(processor.dispatch(), tick + this.#baseMs);
-          if (ended && buffer.length === 0 && this.#mode === 'backtest') break;
-        }
-        if (k === sessions.length - 1 && this.#mode === 'backtest') {
-          // What is left after the last close is outside every session: appended so it is rejected and counted.
-          await pump;
-          for (const bar of buffer) appendBar(bar);
-          buffer.length = 0;
-        }
+        processor.endSession();
+        this.#coreGaps(session, processor);
+        this.#quality[session.date] = this.#options.data.quality();
+        const r = processor.dispatch();
+        if (r !== null) await this.#ready(r.ready);
+        processor.settleSession();
+        this.emit('sessionEnd', session);
+        this.emit('progress', k + 1, sessions.length);
       }
-      processor.endSession();
-      this.#coreGaps(session, processor);
-      this.#quality[session.date] = this.#options.data.quality();
-      const r = processor.dispatch();
-      if (r !== null) await this.#ready(r.ready);
-      processor.settleSession();
-      this.emit('sessionEnd', session);
-      this.emit('progress', k + 1, sessions.length);
+    } finally {
+      // A live feed does not end by itself, and a failed run must not leave it reading: stop it.
+      if (!ended) void Promise.resolve(iterator.return?.()).catch(() => undefined);
     }
-    // A live feed does not end by itself: the run ends with its last session, and stops reading.
-    if (!ended) void iterator.return?.();
+    this.#sessionsRun = sessionsRun;
     return [...seen];
+  }
+
+  /**
+   * Clock-driven: appends `bars` (what came due at a boundary, perhaps several times' worth after a
+   * delay or a fill) one time slice at a time, in time order, and lets each slice's subscribers
+   * finish before the next goes in, so every event sees the series as of its own slice.
+   */
+  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number): Promise<void> {
+    if (bars.length === 0) return;
+    // Stable: bars of one time keep their arrival order; a NaN time sorts first, each alone.
+    const order = bars.map((b, i) => i).sort((a, b) => {
+      const ta = (bars[a] as SymbolBar).time;
+      const tb = (bars[b] as SymbolBar).time;
+      if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? a - b : Number.isNaN(ta) ? -1 : 1;
+      return ta - tb || a - b;
+    });
+    for (let i = 0; i < order.length; ) {
+      const t = (bars[order[i] as number] as SymbolBar).time;
+      processor.beginSlice();
+      do {
+        appendBar(bars[order[i] as number] as SymbolBar);
+        i++;
+      } while (!Number.isNaN(t) && i < order.length && (bars[order[i] as number] as SymbolBar).time === t);
+      processor.endSlice();
+      this.#coreGaps(session, processor);
+      // Subscribers still busy when the next boundary is due overrun, as at any boundary.
+      await this.#settle(processor.dispatch(), nextDue);
+    }
   }
 
   /** Data-driven: waits for the subscribers of a slice, at most `readyTimeoutMs` (kept alive, so a subscriber that never settles fails the run instead of letting the process exit). */
@@ -531,7 +583,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (next !== undefined) this.#openGap.delete(symbol);
         continue;
       }
-      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0 };
+      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0, droppedBars: 0 };
       if (next === undefined) this.#openGap.set(symbol, gap);
       else this.#openGap.delete(symbol);
       found.push(gap);
@@ -570,13 +622,23 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       } else if ('error' in result) {
         gap.state = 'unfilled';
         gap.reason = `fill failed: ${(result.error as Error)?.message ?? String(result.error)}`;
-      } else if (!Array.isArray(result.bars) || result.bars.length === 0) {
-        gap.state = 'unfilled';
-        gap.reason = 'fill returned no bars';
       } else {
-        gap.state = 'filled';
-        gap.filledBars = result.bars.length;
-        for (const b of result.bars) filled.push({ ...b, symbol: gap.symbol });
+        // Only bars of this gap: its slots, and its symbol when the filler names one. The rest are
+        // dropped and counted on the gap record.
+        const returned: readonly (Bar & { symbol?: unknown })[] = Array.isArray(result.bars) ? result.bars : [];
+        for (const b of returned) {
+          if (b !== null && typeof b === 'object' && b.time >= gap.from && b.time < gap.to && (b.symbol === undefined || b.symbol === gap.symbol)) {
+            filled.push({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, symbol: gap.symbol });
+            gap.filledBars++;
+          } else {
+            gap.droppedBars++;
+          }
+        }
+        if (gap.filledBars > 0) gap.state = 'filled';
+        else {
+          gap.state = 'unfilled';
+          gap.reason = returned.length === 0 ? 'fill returned no bars' : 'fill returned no bars inside the gap';
+        }
       }
       this.emit('gapSettled', gap);
     });
@@ -593,7 +655,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const gaps = processor.takeGaps();
     if (this.#speed !== 0) return;
     for (const g of gaps) {
-      const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0 };
+      const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, droppedBars: 0 };
       this.#gaps.push(gap);
       this.emit('gap', gap);
     }
@@ -609,13 +671,22 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * Clock-driven: waits for the subscribers of a dispatch. If they are still busy when the next
    * slice is due (`nextDue`), that is an overrun: fail, or wait and record the lag.
    */
-  async #settle(r: { ready: { wait(timeoutMs?: number): Promise<void> }; pending: PendingHandler[] } | null, nextDue: number): Promise<void> {
+  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number): Promise<void> {
     const due = nextDue + this.#closeDelay;
     const slowest = this.#slowest;
     this.#slowest = { name: '', ns: 0 };
+    // Nothing comes due after the last close: just wait.
+    if (!Number.isFinite(due)) {
+      if (r !== null) await this.#ready(r.ready);
+      return;
+    }
     if (r === null) {
       const late = -this.#clock.delayUntil(due);
-      if (late > 0 && slowest.name !== '') this.#overrun(slowest.name, nextDue, late);
+      if (late <= 0) return;
+      // Synchronous subscribers overran only if their own time made the run late; lateness of the
+      // coordinator itself (timers, appends) is lag, recorded, not blamed on a subscriber.
+      if (slowest.name !== '' && slowest.ns / 1e6 >= late) this.#overrun(slowest.name, nextDue, late);
+      else if (late > this.#maxLag) this.#maxLag = late;
       return;
     }
     const delay = this.#clock.delayUntil(due);

@@ -123,9 +123,10 @@ export class DataProcessor {
         this.lastStored.set(symbol, this.#columns.time[i] as number);
         for (let k = 0; k < closed.length; k++) {
           const interval = closed[k] as string;
-          if (interval === base && !wantsBase) {
+          if (interval === base) {
+            // A stored base bar is closed at once; counted here, delivered only while someone listens.
             this.counts.closedBars[interval]!++;
-            continue;
+            if (!wantsBase) continue;
           }
           this.#pendingSymbols.push(symbol);
           this.#pendingIntervals.push(interval);
@@ -185,10 +186,12 @@ export class DataProcessor {
         this.#delivered.set(symbol, done);
       }
       const count = this.#data.count(symbol, interval);
-      const from = done[s] as number;
+      // A slice holds one bar of a symbol, so a base pair is that bar alone (a subscriber added
+      // mid-run starts there, not at the first bar); derived series may close several at once.
+      const from = s === 0 ? Math.max(done[s] as number, count - 1) : (done[s] as number);
       if (count <= from) continue;
       done[s] = count;
-      this.counts.closedBars[interval]! += count - from;
+      if (s !== 0) this.counts.closedBars[interval]! += count - from;
       if (!this.#engine.wants(interval)) continue;
       for (let index = from; index < count; index++) {
         this.counts.delivered++;
