@@ -165,3 +165,12 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
   t.regex(table.stdout, /IBM\s*│\s*2,340\s*│\s*2,338\s*│\s*2\s*│\s*[\d,]+\s*│\s*2\s*│\s*99\.91%/);
   t.regex(table.stdout, /gaps\s*│\s*2 \(2 reported, 0 filled, 0 unfilled\)/);
 });
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+(hasScript ? test : test.skip)('on a terminal, a run over a second shows a progress bar of sessions (run under script(1) for a pseudo-terminal)', (t) => {
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} backtest --speed 30000 --overrun queue --from 2024-03-04 --to 2024-03-08 > /dev/null`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /sessions .*\d\/5/);
+  t.regex(r.stdout, /5\/5/);
+});

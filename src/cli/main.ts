@@ -101,7 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (process.stderr.isTTY && !values.json) {
     options.onProgress = (done, total) => {
       if (bar === null && performance.now() - startedAt > 1000 && done < total) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'sessions {bar} {value}/{total} | {eta}s left', clearOnComplete: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'sessions {bar} {value}/{total} | {duration_formatted}', clearOnComplete: true }, cliProgress.Presets.shades_classic);
         bar.start(total, done);
       }
       bar?.update(done);
