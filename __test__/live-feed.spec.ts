@@ -3,27 +3,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { AnalysisEngine, SessionCoordinator, SessionData, websocketFeed } from 'barstream';
 import type { Bar, Session, SessionCalendar, SymbolBar } from 'barstream';
+import { plain, threeSecond } from './helpers/live.js';
 
 const SECOND = 1000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** 3s bars folded by hand from 1s bars (session-aligned buckets; an empty bucket makes no bar). */
-function threeSecond(bars: readonly Bar[], open: number): Bar[] {
-  const groups = new Map<number, Bar[]>();
-  for (const b of bars) {
-    const k = Math.floor((b.time - open) / (3 * SECOND));
-    groups.set(k, [...(groups.get(k) ?? []), b]);
-  }
-  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([k, g]) => ({
-    time: open + k * 3 * SECOND,
-    open: g[0]!.open,
-    high: Math.max(...g.map((b) => b.high)),
-    low: Math.min(...g.map((b) => b.low)),
-    close: g[g.length - 1]!.close,
-    volume: g.reduce((a, b) => a + b.volume, 0),
-  }));
-}
-const plain = ({ symbol: _, ...bar }: SymbolBar): Bar => bar;
 
 /**
  * A feed server on 127.0.0.1: the first connection sends seconds 0-2 (each 50 ms after it ends),
