@@ -166,6 +166,21 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
   t.regex(table.stdout, /gaps\s*│\s*2 \(2 reported, 0 filled, 0 unfilled\)/);
 });
 
+real('--data for one day reads that day only: its rows are stored or rejected, later days are not part of the run', (t) => {
+  const j = JSON.parse(barstream('backtest', '--json', '--data', MINUTE_DATA_DIR, '--from', '2013-10-08', '--to', '2013-10-08').stdout) as JsonReport;
+  let rows = 0;
+  for (const name of readdirSync(MINUTE_DATA_DIR).filter((f) => f.endsWith('.csv'))) {
+    for (const line of readFileSync(path.join(MINUTE_DATA_DIR, name), 'utf8').split('\n').slice(1)) {
+      // New York 2013-10-08 is 04:00Z on the 8th to 04:00Z on the 9th.
+      const iso = line.slice(0, 20);
+      if (iso >= '2013-10-08T04:00:00Z' && iso < '2013-10-09T04:00:00Z') rows++;
+    }
+  }
+  t.is(j.report.sessions, 1);
+  t.is(j.report.barsIn, rows);
+  t.is(j.report.barsStored, 3 * 390);
+});
+
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 (hasScript ? test : test.skip)('on a terminal, a run over a second shows a progress bar of sessions (run under script(1) for a pseudo-terminal)', (t) => {
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} backtest --speed 30000 --overrun queue --from 2024-03-04 --to 2024-03-08 > /dev/null`;

@@ -374,3 +374,27 @@ test('live: filled bars outside the gap or of another symbol are dropped and cou
   t.is(gap?.droppedBars, 2);
   t.deepEqual(store.symbols(), ['ETH']);
 });
+
+test('a base-interval subscriber added mid-run gets the bars from then on, each once; closed counts stay right', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const data = { SPY: walk(16, [s0]).slice(0, 20) };
+  const store = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const got: number[] = [];
+  engine.subscribe({ interval: '5m' }, (e) => {
+    if (e.index === 1) engine.subscribe({ interval: '1m', name: 'late' }, (b) => void got.push(b.index));
+  });
+  const report = await new SessionCoordinator({ calendar, data: store, engine, source: columnar(data), from: DATES[0] as string, to: DATES[0] as string }).run();
+  // Subscribed while the 09:39 slice was dispatched: from 09:40 (index 10) on.
+  t.deepEqual(got, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  t.is(report.closedBars['1m'], 20);
+  t.is(report.barsStored, 20);
+});
+
+test('a stream that ends early in a clock-driven backtest still reports the slots to the close as a gap', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const bars = walk(17, [s0]).slice(0, 100).map((b) => ({ ...b, symbol: 'SPY' }));
+  const store = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data: store, source: { kind: 'stream', async *[Symbol.asyncIterator]() { yield* bars; } }, from: DATES[0] as string, to: DATES[0] as string, speed: 1_000_000, overrun: 'queue' }).run();
+  t.deepEqual(report.gaps.map((g) => [g.from, g.to]), [[s0.open + 100 * MINUTE, s0.close]]);
+});
