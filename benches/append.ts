@@ -7,24 +7,23 @@
  * of forming bars per interval).
  * @module
  */
-import { SessionData, sessionOn } from 'barstream';
+import { SessionData } from 'barstream';
 import type { Bar, Session } from 'barstream';
 import { JsBarAggregator } from './js-aggregator.js';
 import {
-  BarWalk,
   assertSameBars,
   fingerprint,
   fmt,
-  generateBarObjects,
   makeBench,
   printSummary,
   printTimings,
   speedup,
   taskTiming,
   verifiedLine,
-  weekdays,
+  feedBarstream,
+  makeFeed,
 } from './common.js';
-import type { Row } from './common.js';
+import type { Feed, Row } from './common.js';
 
 const SYMBOL = 'SPY';
 const INTERVALS = ['5m', '15m', '30m', '1h', '1d'] as const;
@@ -32,32 +31,6 @@ const SESSIONS = 20;
 const BARS_PER_SESSION = 390;
 const TARGET_NS = 100;
 
-interface Feed {
-  sessions: Session[];
-  bars: Bar[][];
-}
-
-function makeFeed(): Feed {
-  const sessions = weekdays('2024-01-02', SESSIONS).map((d) =>
-    sessionOn(d, { open: '09:30', close: '16:00', timeZone: 'America/New_York' }),
-  );
-  const walk = new BarWalk(0xba5e);
-  const bars = sessions.map((s) => generateBarObjects(walk, BARS_PER_SESSION, s.open));
-  return { sessions, bars };
-}
-
-/** Streams every session into a fresh store; returns the number of closed series (a sink). */
-function feedBarstream(store: SessionData, feed: Feed): number {
-  let closed = 0;
-  const { sessions, bars } = feed;
-  for (let s = 0; s < sessions.length; s++) {
-    store.beginSession(sessions[s] as Session);
-    const day = bars[s] as Bar[];
-    for (let i = 0; i < day.length; i++) closed += store.append(SYMBOL, day[i] as Bar).length;
-    store.endSession();
-  }
-  return closed;
-}
 
 /** The feed moved `weeks` weeks later: the same weekdays, so every session stays a valid session. */
 function shifted(feed: Feed, weeks: number): Feed {
@@ -84,7 +57,7 @@ function feedPeer(agg: JsBarAggregator, feed: Feed): number {
 function verify(feed: Feed): string {
   const store = new SessionData({ baseInterval: '1m', intervals: INTERVALS });
   const agg = new JsBarAggregator('1m', INTERVALS);
-  const closedOurs = feedBarstream(store, feed);
+  const closedOurs = feedBarstream(store, SYMBOL, feed);
   const closedPeer = feedPeer(agg, feed);
   if (closedOurs !== closedPeer) throw new Error(`verification failed: closed series ${closedOurs} != ${closedPeer}`);
   const checks = ['1m', ...INTERVALS].map((iv) => {
@@ -98,7 +71,7 @@ function verify(feed: Feed): string {
 }
 
 export async function run(): Promise<Row[]> {
-  const feed = makeFeed();
+  const feed = makeFeed(0xba5e, SESSIONS);
   const barsPerTask = SESSIONS * BARS_PER_SESSION;
   console.log(
     `\n## append: one 1m bar at a time, derived ${INTERVALS.join('/')}; ${SESSIONS} sessions x ${BARS_PER_SESSION} bars = ${barsPerTask} bars per timed task (fresh store per task)`,
@@ -121,13 +94,13 @@ export async function run(): Promise<Row[]> {
   const bench = makeBench({ time: 2000, warmupTime: 300 });
   bench
     .add('barstream append (5 derived)', () => {
-      sink += feedBarstream(store, feed);
+      sink += feedBarstream(store, SYMBOL, feed);
     }, { beforeEach: () => { store = new SessionData({ intervals: INTERVALS }); } })
     .add('barstream append (base only, no derived)', () => {
-      sink += feedBarstream(baseOnly, feed);
+      sink += feedBarstream(baseOnly, SYMBOL, feed);
     }, { beforeEach: () => { baseOnly = new SessionData(); } })
     .add('barstream append (5 derived), long-lived store', () => {
-      sink += feedBarstream(live, liveFeed);
+      sink += feedBarstream(live, SYMBOL, liveFeed);
     }, { beforeEach: moveOn })
     .add('plain-JS aggregator (5 derived)', () => {
       sink += feedPeer(agg, feed);

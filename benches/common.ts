@@ -5,7 +5,8 @@
  */
 import { Bench } from 'tinybench';
 import type { BenchOptions, Task } from 'tinybench';
-import type { Bar, BarsView } from 'barstream';
+import { sessionOn } from 'barstream';
+import type { Bar, BarsView, Session, SessionData } from 'barstream';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic data
@@ -122,6 +123,32 @@ export function weekdays(first: string, count: number): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /** A compact fingerprint of a bar series: count, per-column sums and a few spot bars. */
+/** Sessions of 1m bar objects for the streaming suites. */
+export interface Feed {
+  sessions: Session[];
+  bars: Bar[][];
+}
+
+/** `sessions` regular New York sessions from 2024-01-02 on, each a full day of 1m bars from a walk seeded `seed`. */
+export function makeFeed(seed: number, sessions: number): Feed {
+  const days = weekdays('2024-01-02', sessions).map((d) => sessionOn(d, { open: '09:30', close: '16:00', timeZone: 'America/New_York' }));
+  const walk = new BarWalk(seed);
+  return { sessions: days, bars: days.map((s) => generateBarObjects(walk, 390, s.open)) };
+}
+
+/** Streams every session of `feed` into `store` with `append`; returns the number of closed series (a sink). */
+export function feedBarstream(store: SessionData, symbol: string, feed: Feed): number {
+  let closed = 0;
+  const { sessions, bars } = feed;
+  for (let s = 0; s < sessions.length; s++) {
+    store.beginSession(sessions[s] as Session);
+    const day = bars[s] as Bar[];
+    for (let i = 0; i < day.length; i++) closed += store.append(symbol, day[i] as Bar).length;
+    store.endSession();
+  }
+  return closed;
+}
+
 export interface Fingerprint {
   count: number;
   sums: [number, number, number, number, number, number];

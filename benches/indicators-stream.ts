@@ -16,21 +16,20 @@
  * Target: barstream (eight indicators, five derived) at least 20x faster than trading-signals.
  * @module
  */
-import { SessionData, sessionOn } from 'barstream';
+import { SessionData } from 'barstream';
 import type { Bar, IndicatorConfig, Session } from 'barstream';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA, WMA } from 'trading-signals';
 import {
-  BarWalk,
   fmt,
-  generateBarObjects,
   makeBench,
   printSummary,
   printTimings,
   speedup,
   taskTiming,
-  weekdays,
+  feedBarstream,
+  makeFeed,
 } from './common.js';
-import type { Row, Timing } from './common.js';
+import type { Feed, Row, Timing } from './common.js';
 
 const SYMBOL = 'SPY';
 const INTERVALS = ['5m', '15m', '30m', '1h', '1d'] as const;
@@ -53,31 +52,6 @@ export const EIGHT: readonly IndicatorConfig[] = [
   { kind: 'wma', period: 20 },
 ];
 
-interface Feed {
-  sessions: Session[];
-  bars: Bar[][];
-}
-
-function makeFeed(): Feed {
-  const sessions = weekdays('2024-01-02', SESSIONS).map((d) =>
-    sessionOn(d, { open: '09:30', close: '16:00', timeZone: 'America/New_York' }),
-  );
-  const walk = new BarWalk(0x1d1c);
-  const bars = sessions.map((s) => generateBarObjects(walk, BARS_PER_SESSION, s.open));
-  return { sessions, bars };
-}
-
-function feedBarstream(store: SessionData, feed: Feed): number {
-  let closed = 0;
-  const { sessions, bars } = feed;
-  for (let s = 0; s < sessions.length; s++) {
-    store.beginSession(sessions[s] as Session);
-    const day = bars[s] as Bar[];
-    for (let i = 0; i < day.length; i++) closed += store.append(SYMBOL, day[i] as Bar).length;
-    store.endSession();
-  }
-  return closed;
-}
 
 /** The eight indicators of trading-signals, fed one bar at a time. */
 class TradingSignalsEight {
@@ -193,7 +167,7 @@ const median = (xs: number[]): number => {
 };
 
 export async function run(): Promise<Row[]> {
-  const feed = makeFeed();
+  const feed = makeFeed(0x1d1c, SESSIONS);
   const barsPerTask = SESSIONS * BARS_PER_SESSION;
   console.log(
     `\n## indicatorsStream: one 1m bar at a time with 8 indicators on 1m (${EIGHT.map((c) => c.kind).join(', ')}), derived ${INTERVALS.join('/')}; ` +
@@ -218,7 +192,7 @@ export async function run(): Promise<Row[]> {
     const bench = makeBench({ time: 1500, warmupTime: r === 0 ? 1000 : 300 });
     VARIANTS.forEach((v, i) => {
       bench.add(v.name, () => {
-        sink += feedBarstream(stores[i] as SessionData, feed);
+        sink += feedBarstream(stores[i] as SessionData, SYMBOL, feed);
       }, { beforeEach: moveOn });
     });
     bench.add(PEER, () => {
