@@ -37,6 +37,8 @@ export declare class NativeSessionStore {
   /** Takes the gaps recorded since the last call, every symbol's, oldest first. */
   takeGaps(): NativeGaps
   constructor(options: NativeStoreConfig)
+  /** The base interval in milliseconds (the store refuses a `1d` base, so it is always fixed). */
+  get baseIntervalMs(): number
   /** Interval names of every series, base first, in canonical form. */
   seriesNames(): Array<string>
   /**

@@ -340,6 +340,11 @@ export class SessionData {
     return this.#series[0] as string;
   }
 
+  /** The base interval in milliseconds. */
+  get baseIntervalMs(): number {
+    return this.#native.baseIntervalMs;
+  }
+
   /** Every interval stored per symbol, base first, in canonical form. */
   get intervals(): readonly string[] {
     return this.#series;

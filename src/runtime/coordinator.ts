@@ -4,7 +4,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { ConfigError, OverrunError, REJECT_CODES } from '../errors.js';
+import { ConfigError, OverrunError } from '../errors.js';
 import type { RejectCode } from '../errors.js';
 import type { SessionData, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
@@ -209,7 +209,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#speed = mode === 'live' ? 1 : speed;
     this.#engine = options.engine ?? new AnalysisEngine();
     this.#metrics = options.metrics ?? new PerformanceMetrics();
-    this.#baseMs = intervalMs(options.data.baseInterval);
+    this.#baseMs = options.data.baseIntervalMs;
     const closeDelay = options.closeDelayMs ?? 2000;
     if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${closeDelay} is not a finite number >= 0`);
     this.#closeDelay = mode === 'live' ? closeDelay : 0;
@@ -373,14 +373,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
         processor.endSlice();
       }
-      processor.endSession();
-      this.#coreGaps(session, processor);
-      this.#quality[session.date] = this.#options.data.quality();
-      const r = processor.dispatch();
-      if (r !== null) await this.#ready(r.ready);
-      processor.settleSession();
-      this.emit('sessionEnd', session);
-      this.emit('progress', k + 1, sessions.length);
+      await this.#endSession(session, processor, k + 1, sessions.length);
     }
   }
 
@@ -509,14 +502,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             check();
           }
         }
-        processor.endSession();
-        this.#coreGaps(session, processor);
-        this.#quality[session.date] = this.#options.data.quality();
-        const r = processor.dispatch();
-        if (r !== null) await this.#ready(r.ready);
-        processor.settleSession();
-        this.emit('sessionEnd', session);
-        this.emit('progress', k + 1, sessions.length);
+        await this.#endSession(session, processor, k + 1, sessions.length);
       }
     } finally {
       // A live feed does not end by itself, and a failed run must not leave it reading: stop it.
@@ -552,6 +538,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
       await this.#settle(processor.dispatch(), nextDue);
     }
+  }
+
+  /**
+   * Ends `session`: the store flushes its forming bars, the core's gaps and the session's quality
+   * are taken, the last bars are delivered and waited for, and `sessionEnd`/`progress` go out.
+   */
+  async #endSession(session: Session, processor: DataProcessor, done: number, total: number): Promise<void> {
+    processor.endSession();
+    this.#coreGaps(session, processor);
+    this.#quality[session.date] = this.#options.data.quality();
+    const r = processor.dispatch();
+    if (r !== null) await this.#ready(r.ready);
+    processor.settleSession();
+    this.emit('sessionEnd', session);
+    this.emit('progress', done, total);
   }
 
   /** Data-driven: waits for the subscribers of a slice, at most `readyTimeoutMs` (kept alive, so a subscriber that never settles fails the run instead of letting the process exit). */
@@ -715,13 +716,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 }
 
-/** Milliseconds of an interval such as `1m`, `30s`, `1h`. */
-function intervalMs(interval: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(interval);
-  if (m === null) throw new ConfigError('baseInterval', `'${interval}' is not an interval of seconds, minutes or hours`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
-}
-
 /** First index in `time[from..]` whose value is `>= value` (times ascend; a NaN counts as below). */
 function lowerBound(time: Float64Array, from: number, value: number): number {
   let lo = from;
@@ -764,4 +758,3 @@ function appendSlice(processor: DataProcessor, names: string[], cols: SymbolColu
   }
 }
 
-export { REJECT_CODES };

@@ -7,7 +7,7 @@ import type { RejectCode } from '../errors.js';
 import type { Gap, SessionData, SliceColumns } from '../session-data.js';
 import type { Closed, Session } from '../types.js';
 import { BarEvent } from './engine.js';
-import type { AnalysisEngine, DeliveryObserver, PendingHandler, SubscriberFailure } from './engine.js';
+import type { AnalysisEngine, DeliveryObserver, PendingHandler } from './engine.js';
 import type { PerformanceMetrics, StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
 
@@ -228,4 +228,3 @@ export class DataProcessor {
   }
 }
 
-export type { SubscriberFailure };

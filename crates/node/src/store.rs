@@ -536,6 +536,12 @@ impl NativeSessionStore {
         Ok(NativeSessionStore { store, handle })
     }
 
+    /// The base interval in milliseconds (the store refuses a `1d` base, so it is always fixed).
+    #[napi(getter)]
+    pub fn base_interval_ms(&self) -> f64 {
+        self.store.config().base.millis().unwrap_or(0) as f64
+    }
+
     /// Interval names of every series, base first, in canonical form.
     #[napi(catch_unwind)]
     pub fn series_names(&self) -> Vec<String> {
