@@ -189,8 +189,8 @@ const EMPTY_VIEW: BarsView = Object.freeze({
   length: 0, time: EMPTY, open: EMPTY, high: EMPTY, low: EMPTY, close: EMPTY, volume: EMPTY,
 });
 const MAX_SERIES = 32;
-/** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). */
-const GAP_FLAG = 2 ** 32;
+/** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
+export const SLICE_GAP_FLAG = 2 ** 32;
 
 /**
  * The views of one series at one moment. Each column's `Float64Array` is made on first read, over
@@ -245,16 +245,6 @@ interface CachedBlock {
   capacity: number;
 }
 
-/** Where a series' bars are in its current block. */
-interface Placement {
-  buffer: ArrayBuffer;
-  /** Byte offset of the first stored bar in column 0. */
-  at: number;
-  /** Bytes from one column to the next. */
-  stride: number;
-  length: number;
-}
-
 /**
  * Bars of many symbols in one session at a time: base bars appended as they come, derived
  * intervals aggregated and closed by the native core, closed bars read as zero-copy views.
@@ -275,7 +265,19 @@ export class SessionData {
   readonly #series: readonly string[];
   readonly #seriesIndex = new Map<string, number>();
   readonly #maskNames: (readonly string[] | undefined)[] = [];
-  readonly #blocks: (CachedBlock | undefined)[] = [];
+  /** Per `id * MAX_SERIES + series`, sized with the state arrays so it stays a dense array (a sparse one falls back to a dictionary). */
+  #blocks: (CachedBlock | null)[] = [];
+  /**
+   * Bumped by every call that can change what a series holds. A series' state read from the core
+   * in the current epoch is still true, so a dispatch's `count` and its subscribers' `bars` share
+   * one native `seriesState` call per series.
+   */
+  #epoch = 0;
+  /** Per `id * MAX_SERIES + series`: the epoch its state was read in (-1: never), its length, block generation and start index. */
+  #stateEpoch: Float64Array<ArrayBuffer> = new Float64Array(0);
+  #stateLength: Float64Array<ArrayBuffer> = new Float64Array(0);
+  #stateGeneration: Float64Array<ArrayBuffer> = new Float64Array(0);
+  #stateStart: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Per series: indicator output name -> column in the block. */
   readonly #outputs: ReadonlyMap<string, number>[];
   /** Per series: columns in a block. */
@@ -361,6 +363,7 @@ export class SessionData {
    * previous close, `invalid_session` for times that are not whole milliseconds or out of order.
    */
   beginSession(session: Session): void {
+    this.#epoch++;
     try {
       this.#native.beginSession(session.open, session.close, session.dayStart);
     } catch (e) {
@@ -394,6 +397,7 @@ export class SessionData {
     slot[5] = bar.volume;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
+    this.#epoch++;
     try {
       appendSlot();
     } catch (e) {
@@ -426,6 +430,7 @@ export class SessionData {
     slot[5] = volume;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
+    this.#epoch++;
     try {
       appendSlot();
     } catch (e) {
@@ -446,24 +451,13 @@ export class SessionData {
    * @throws {InputError} for a bad symbol or columns shorter than `count`; nothing is appended then.
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
-    if (this.#sliceIds.length < count) {
-      const size = Math.max(count, this.#sliceIds.length * 2);
-      this.#sliceIds = new Float64Array(size);
-      this.#sliceResults = new Float64Array(size);
-    }
+    this.#reserveSlice(count);
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
     for (let i = 0; i < count; i++) {
       const symbol = symbols[i] as string;
       ids[i] = this.#ids.get(symbol) ?? this.#intern(symbol);
     }
-    const results = this.#sliceResults;
-    const slot = SLOT;
-    slot[SLOT_HANDLE] = this.#handle;
-    try {
-      appendSliceSlot(ids, columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume, results);
-    } catch (e) {
-      throw fromNative(e);
-    }
+    const results = this.appendSliceIds(ids, columns);
     const out = this.#sliceOutcome;
     out.count = count;
     out.closed.length = count;
@@ -471,9 +465,9 @@ export class SessionData {
     let gaps = false;
     for (let i = 0; i < count; i++) {
       let r = results[i] as number;
-      if (r >= GAP_FLAG) {
+      if (r >= SLICE_GAP_FLAG) {
         gaps = true;
-        r -= GAP_FLAG;
+        r -= SLICE_GAP_FLAG;
       }
       if (r >= 0) {
         out.closed[i] = this.#maskNames[r] ?? this.#namesOf(r);
@@ -485,6 +479,37 @@ export class SessionData {
     }
     out.gaps = gaps;
     return out;
+  }
+
+  /**
+   * {@link SessionData.appendSlice} by symbol id (see {@link SessionData.idOf}): one bar for each
+   * of `ids.length` symbols. Returns, per bar, the raw outcome: the closed-series mask (bit 0 the
+   * base interval, bit `k` series `k`), plus {@link SLICE_GAP_FLAG} when the bar opened a gap, or
+   * `-(1 + reason)` (an index into `REJECT_CODES`) when it was rejected. The array belongs to the
+   * store and is rewritten by the next call.
+   * @internal The session coordinator's hot path.
+   * @throws {InputError} for an unknown id or columns shorter than `ids`; nothing is appended then.
+   */
+  appendSliceIds(ids: Float64Array, columns: SliceColumns): Float64Array {
+    this.#reserveSlice(ids.length);
+    const results = this.#sliceResults;
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    this.#epoch++;
+    try {
+      appendSliceSlot(ids, columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume, results);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return results;
+  }
+
+  #reserveSlice(count: number): void {
+    if (this.#sliceIds.length < count) {
+      const size = Math.max(count, this.#sliceIds.length * 2);
+      this.#sliceIds = new Float64Array(size);
+      this.#sliceResults = new Float64Array(size);
+    }
   }
 
   /**
@@ -510,6 +535,7 @@ export class SessionData {
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
     slot[SLOT_SKIP_INVALID] = invalid === 'skip' ? 1 : 0;
+    this.#epoch++;
     try {
       appendManySlot(...cols);
     } catch (e) {
@@ -533,8 +559,17 @@ export class SessionData {
    * @throws {SessionError} `no_session`. {@link InputError} for a non-finite time.
    */
   advanceTo(time: number): Closed[] {
+    return this.#pairs(this.advanceToMasks(time));
+  }
+
+  /**
+   * {@link SessionData.advanceTo}, returning what closed as `[symbol id, mask, ...]`.
+   * @internal
+   */
+  advanceToMasks(time: number): number[] {
+    this.#epoch++;
     try {
-      return this.#pairs(this.#native.advanceTo(time));
+      return this.#native.advanceTo(time);
     } catch (e) {
       throw fromNative(e);
     }
@@ -546,6 +581,15 @@ export class SessionData {
    * @throws {SessionError} `no_session` when none is open.
    */
   endSession(): Closed[] {
+    return this.#pairs(this.endSessionMasks());
+  }
+
+  /**
+   * {@link SessionData.endSession}, returning what closed as `[symbol id, mask, ...]`.
+   * @internal
+   */
+  endSessionMasks(): number[] {
+    this.#epoch++;
     let pairs: number[];
     try {
       pairs = this.#native.endSession();
@@ -553,7 +597,7 @@ export class SessionData {
       throw fromNative(e);
     }
     this.#session = null;
-    return this.#pairs(pairs);
+    return pairs;
   }
 
   /**
@@ -562,8 +606,19 @@ export class SessionData {
    * @throws {ConfigError} for an interval the store does not have.
    */
   bars(symbol: string, interval: string): BarsView {
-    const p = this.#placement(symbol, this.#seriesOf(interval));
-    return p === null ? EMPTY_VIEW : new ColumnViews(p.buffer, p.at, p.stride, p.length);
+    const s = this.#seriesOf(interval);
+    const id = this.#ids.get(symbol);
+    return id === undefined ? EMPTY_VIEW : this.barsOf(id, s);
+  }
+
+  /** {@link SessionData.bars} by symbol id and series index. @internal */
+  barsOf(id: number, s: number): BarsView {
+    const key = this.#state(id, s);
+    const length = this.#stateLength[key] as number;
+    if (length === 0) return EMPTY_VIEW;
+    const block = this.#block(key, id, s);
+    if (block === null) return EMPTY_VIEW;
+    return new ColumnViews(block.buffer, (this.#stateStart[key] as number) * 8, block.capacity * 8, length);
   }
 
   /**
@@ -579,8 +634,14 @@ export class SessionData {
       const names = [...(this.#outputs[s] as ReadonlyMap<string, number>).keys()];
       throw new ConfigError('indicator', `'${name}' is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
     }
-    const p = this.#placement(symbol, s);
-    return p === null ? EMPTY : new Float64Array(p.buffer, p.at + column * p.stride, p.length);
+    const id = this.#ids.get(symbol);
+    if (id === undefined) return EMPTY;
+    const key = this.#state(id, s);
+    const length = this.#stateLength[key] as number;
+    if (length === 0) return EMPTY;
+    const block = this.#block(key, id, s);
+    if (block === null) return EMPTY;
+    return new Float64Array(block.buffer, ((this.#stateStart[key] as number) + column * block.capacity) * 8, length);
   }
 
   /** The indicator output names of `interval`, in configuration order. */
@@ -609,27 +670,51 @@ export class SessionData {
     return out;
   }
 
-  #placement(symbol: string, s: number): Placement | null {
-    const id = this.#ids.get(symbol);
-    if (id === undefined) return null;
-    const slot = SLOT;
-    slot[SLOT_HANDLE] = this.#handle;
-    slot[SLOT_SYMBOL] = id;
-    slot[SLOT_SERIES] = s;
-    seriesState();
-    const length = slot[0] as number;
-    if (length === 0) return null;
-    const generation = slot[1] as number;
-    const at = (slot[2] as number) * 8;
+  /** Reads the state of series `s` of symbol `id` from the core, unless it was read in this epoch; returns its key. */
+  #state(id: number, s: number): number {
     const key = id * MAX_SERIES + s;
-    let block = this.#blocks[key];
-    if (block === undefined || block.generation !== generation) {
+    if (key >= this.#stateEpoch.length) this.#growState(key);
+    if (this.#stateEpoch[key] !== this.#epoch) {
+      const slot = SLOT;
+      slot[SLOT_HANDLE] = this.#handle;
+      slot[SLOT_SYMBOL] = id;
+      slot[SLOT_SERIES] = s;
+      seriesState();
+      this.#stateLength[key] = slot[0] as number;
+      this.#stateGeneration[key] = slot[1] as number;
+      this.#stateStart[key] = slot[2] as number;
+      this.#stateEpoch[key] = this.#epoch;
+    }
+    return key;
+  }
+
+  #growState(key: number): void {
+    const size = Math.max(MAX_SERIES * 64, (key + MAX_SERIES) * 2);
+    const grow = (a: Float64Array, fill: number): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(size).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.#stateEpoch = grow(this.#stateEpoch, -1);
+    this.#stateLength = grow(this.#stateLength, 0);
+    this.#stateGeneration = grow(this.#stateGeneration, 0);
+    this.#stateStart = grow(this.#stateStart, 0);
+    const blocks = new Array<CachedBlock | null>(size).fill(null);
+    for (let k = 0; k < this.#blocks.length; k++) blocks[k] = this.#blocks[k] as CachedBlock | null;
+    this.#blocks = blocks;
+  }
+
+  /** The block of the series with state `key`, as of its state's generation: made once per generation (V8 refuses two buffers over one block). */
+  #block(key: number, id: number, s: number): CachedBlock | null {
+    const generation = this.#stateGeneration[key] as number;
+    let block = this.#blocks[key] as CachedBlock | null;
+    if (block === null || block.generation !== generation) {
       const buffer = this.#native.seriesBlock(id, s);
       if (buffer === null) return null;
       block = { generation, buffer, capacity: buffer.byteLength / (8 * (this.#widths[s] as number)) };
       this.#blocks[key] = block;
     }
-    return { buffer: block.buffer, at, stride: block.capacity * 8, length };
+    return block;
   }
 
   /**
@@ -640,13 +725,32 @@ export class SessionData {
   count(symbol: string, interval: string): number {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
-    if (id === undefined) return 0;
-    const slot = SLOT;
-    slot[SLOT_HANDLE] = this.#handle;
-    slot[SLOT_SYMBOL] = id;
-    slot[SLOT_SERIES] = s;
-    seriesState();
-    return slot[0] as number;
+    return id === undefined ? 0 : this.countOf(id, s);
+  }
+
+  /** {@link SessionData.count} by symbol id and series index. @internal */
+  countOf(id: number, s: number): number {
+    const key = this.#state(id, s);
+    return this.#stateLength[key] as number;
+  }
+
+  /**
+   * The id of `symbol`, which the store learns here if it is new (as on its first append).
+   * @internal
+   * @throws {InputError} for an empty or non-string symbol.
+   */
+  idOf(symbol: string): number {
+    return this.#ids.get(symbol) ?? this.#intern(symbol);
+  }
+
+  /** The id of `symbol`, or -1 when the store does not know it. @internal */
+  knownId(symbol: string): number {
+    return this.#ids.get(symbol) ?? -1;
+  }
+
+  /** The symbol of id `id`. @internal */
+  symbolOf(id: number): string {
+    return this.#names[id] as string;
   }
 
   /**
