@@ -56,19 +56,24 @@ export class BarEvent {
   /** The store, for anything beyond this series (other symbols, other intervals, forming bars). */
   readonly data: SessionData;
   #bars: BarsView | undefined;
+  /** The store's symbol id and series index, when the maker knew them (-1 otherwise): views without a look-up by name. */
+  readonly #id: number;
+  readonly #series: number;
 
   /** @internal */
-  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number) {
+  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number, id = -1, series = -1) {
     this.data = data;
     this.session = session;
     this.symbol = symbol;
     this.interval = interval;
     this.index = index;
+    this.#id = id;
+    this.#series = series;
   }
 
   /** Zero-copy views of the series' closed bars, this one last (or further back when several closed at once). */
   get bars(): BarsView {
-    return (this.#bars ??= this.data.bars(this.symbol, this.interval));
+    return (this.#bars ??= this.#id >= 0 ? this.data.barsOf(this.#id, this.#series) : this.data.bars(this.symbol, this.interval));
   }
 
   /** The closed bar, as an object. */
@@ -96,7 +101,8 @@ export class BarEvent {
   }
 }
 
-interface Subscriber {
+/** @internal */
+export interface Subscriber {
   readonly name: string;
   readonly interval: string;
   readonly symbols: ReadonlySet<string> | null;
@@ -124,6 +130,21 @@ export interface DeliveryObserver {
 export class AnalysisEngine {
   readonly #byInterval = new Map<string, Subscriber[]>();
   #count = 0;
+  #version = 0;
+
+  /**
+   * Changes whenever a subscriber comes or goes. A list from {@link AnalysisEngine.subscribersOf}
+   * is current while this is unchanged (lists are replaced, never edited).
+   * @internal
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The active subscribers of `interval`, or `undefined` when nobody listens. @internal */
+  subscribersOf(interval: string): readonly Subscriber[] | undefined {
+    return this.#byInterval.get(interval);
+  }
 
   /**
    * Subscribes `handler` to the closed bars of `spec.interval` for `spec.symbols`.
@@ -140,6 +161,7 @@ export class AnalysisEngine {
     }
     const sub: Subscriber = { name, interval: spec.interval, symbols, handler, active: true };
     this.#byInterval.set(spec.interval, [...(this.#byInterval.get(spec.interval) ?? []), sub]);
+    this.#version++;
     return {
       name,
       interval: spec.interval,
@@ -149,6 +171,7 @@ export class AnalysisEngine {
         const rest = (this.#byInterval.get(sub.interval) ?? []).filter((s) => s !== sub);
         if (rest.length === 0) this.#byInterval.delete(sub.interval);
         else this.#byInterval.set(sub.interval, rest);
+        this.#version++;
       },
     };
   }
@@ -170,8 +193,17 @@ export class AnalysisEngine {
    */
   deliver(event: BarEvent, observer: DeliveryObserver, pending: PendingHandler[] | null): PendingHandler[] | null {
     const list = this.#byInterval.get(event.interval);
-    if (list === undefined) return pending;
-    for (const sub of list) {
+    return list === undefined ? pending : this.deliverTo(list, event, observer, pending);
+  }
+
+  /**
+   * {@link AnalysisEngine.deliver} to `list`, the event's interval's subscribers as
+   * {@link AnalysisEngine.subscribersOf} gave them (the caller keeps it while `version` holds).
+   * @internal
+   */
+  deliverTo(list: readonly Subscriber[], event: BarEvent, observer: DeliveryObserver, pending: PendingHandler[] | null): PendingHandler[] | null {
+    for (let i = 0; i < list.length; i++) {
+      const sub = list[i] as Subscriber;
       if (!sub.active || (sub.symbols !== null && !sub.symbols.has(event.symbol))) continue;
       const started = performance.now();
       let result: void | Promise<void>;
