@@ -4,10 +4,11 @@
  */
 import { REJECT_CODES } from '../errors.js';
 import type { RejectCode } from '../errors.js';
+import { SLICE_GAP_FLAG } from '../session-data.js';
 import type { Gap, SessionData, SliceColumns } from '../session-data.js';
 import type { Closed, Session } from '../types.js';
 import { BarEvent } from './engine.js';
-import type { AnalysisEngine, DeliveryObserver, PendingHandler } from './engine.js';
+import type { AnalysisEngine, DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
 import type { PerformanceMetrics, StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
 
@@ -36,30 +37,44 @@ export class DataProcessor {
   readonly #engine: AnalysisEngine;
   readonly #observer: DeliveryObserver;
   readonly #base: string;
+  /** Canonical interval names, base first: series index = position. */
+  readonly #series: readonly string[];
+  readonly #seriesIndex: Map<string, number>;
   readonly #appendStage: StageRecorder;
   readonly #dispatchStage: StageRecorder;
-  /** Closed bars already delivered, per `symbol` then series index. */
-  readonly #delivered = new Map<string, number[]>();
-  readonly #seriesIndex: Map<string, number>;
-  /** `(symbol, interval)` pairs that closed since the last dispatch. */
-  #pendingSymbols: string[] = [];
-  #pendingIntervals: string[] = [];
+  /** Closed bars already delivered, per `symbol id * series count + series index`. */
+  #delivered: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** One more than the largest symbol id queued so far: the ids whose delivered counts exist. */
+  #idLimit = 0;
+  /** What closed since the last dispatch, in order: symbol ids and their closed-series masks (bit `k` = series `k`). */
+  #pendingIds: Float64Array<ArrayBuffer> = new Float64Array(256);
+  #pendingMasks: Float64Array<ArrayBuffer> = new Float64Array(256);
+  #pendingCount = 0;
+  /** Subscribers per series index as of engine version `#listsVersion`. */
+  #lists: (readonly Subscriber[] | undefined)[] = [];
+  #listsVersion = -1;
   #session: Session | null = null;
   #sliceStart = 0;
-  /** The slice being gathered: symbols and columns, reused from slice to slice. */
-  #symbols: string[] = [];
+  /** The slice being gathered: symbol ids and columns, reused from slice to slice. */
+  #ids: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** `#ids` cut to the last slice's length (the core takes a slice's size from its ids). */
+  #idsView: Float64Array = new Float64Array(0);
   #columns: SliceColumns = { time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) };
   #count = 0;
   #gapsWaiting = false;
+  /** Per symbol id, the time of its last stored bar in the open session (NaN: none yet). */
+  #lastTime: Float64Array<ArrayBuffer> = new Float64Array(0);
+  #lastStored = new Map<string, number>();
+  /** Whether `#lastStored` lags `#lastTime`. */
+  #lastStale = false;
   readonly counts: ProcessorCounts;
-  /** The time of each symbol's last stored bar in the open session. */
-  readonly lastStored = new Map<string, number>();
 
   constructor(data: SessionData, engine: AnalysisEngine, metrics: PerformanceMetrics, observer: DeliveryObserver) {
     this.#data = data;
     this.#engine = engine;
     this.#observer = observer;
     this.#base = data.baseInterval;
+    this.#series = data.intervals;
     this.#seriesIndex = new Map(data.intervals.map((name, i) => [name, i]));
     this.#appendStage = metrics.stage('native.append');
     this.#dispatchStage = metrics.stage('dispatch');
@@ -72,10 +87,27 @@ export class DataProcessor {
     };
   }
 
+  /** The time of each symbol's last stored bar in the open session. */
+  get lastStored(): Map<string, number> {
+    if (this.#lastStale) {
+      // Kept per symbol id on the slice path (a typed-array write a bar); made into a map when read.
+      const map = this.#lastStored;
+      const last = this.#lastTime;
+      for (let id = 0; id < last.length; id++) {
+        const t = last[id] as number;
+        if (!Number.isNaN(t)) map.set(this.#data.symbolOf(id), t);
+      }
+      this.#lastStale = false;
+    }
+    return this.#lastStored;
+  }
+
   /** Opens `session` in the store. */
   beginSession(session: Session): void {
     this.#data.beginSession(session);
-    this.lastStored.clear();
+    this.#lastTime.fill(NaN);
+    this.#lastStored.clear();
+    this.#lastStale = false;
     this.#session = session;
   }
 
@@ -85,11 +117,19 @@ export class DataProcessor {
     this.#count = 0;
   }
 
-  /** Adds one base bar to the current slice. */
+  /**
+   * Adds one base bar to the current slice.
+   * @throws {InputError} for an empty or non-string symbol.
+   */
   append(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.appendId(this.#data.idOf(symbol), time, open, high, low, close, volume);
+  }
+
+  /** {@link DataProcessor.append} by the store's symbol id (`SessionData.idOf`). @internal */
+  appendId(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): void {
     const i = this.#count;
-    if (i === this.#symbols.length) this.#grow();
-    this.#symbols[i] = symbol;
+    if (i === this.#ids.length) this.#grow();
+    this.#ids[i] = id;
     const c = this.#columns;
     c.time[i] = time;
     c.open[i] = open;
@@ -100,6 +140,25 @@ export class DataProcessor {
     this.#count = i + 1;
   }
 
+  /** Adds rows `from .. from + count` of `columns` to the current slice, row `from + i` the bar of symbol id `ids[i]`. @internal */
+  appendRows(ids: Float64Array, columns: SliceColumns, from: number, count: number): void {
+    let i = this.#count;
+    while (i + count > this.#ids.length) this.#grow();
+    const to = this.#ids;
+    const c = this.#columns;
+    for (let k = 0; k < count; k++, i++) {
+      const j = from + k;
+      to[i] = ids[k] as number;
+      c.time[i] = columns.time[j] as number;
+      c.open[i] = columns.open[j] as number;
+      c.high[i] = columns.high[j] as number;
+      c.low[i] = columns.low[j] as number;
+      c.close[i] = columns.close[j] as number;
+      c.volume[i] = columns.volume[j] as number;
+    }
+    this.#count = i;
+  }
+
   /**
    * Sends the slice to the core in one call and queues what closed. A rejected bar is counted by
    * reason (the core counts it too) and never stops the run.
@@ -107,45 +166,91 @@ export class DataProcessor {
   endSlice(): void {
     const count = this.#count;
     if (count > 0) {
-      const outcome = this.#data.appendSlice(this.#symbols, this.#columns, count);
-      this.counts.barsIn += count;
-      if (outcome.gaps) this.#gapsWaiting = true;
-      const base = this.#base;
-      const wantsBase = this.#engine.wants(base);
+      if (this.#idsView.length !== count) this.#idsView = this.#ids.subarray(0, count);
+      const ids = this.#idsView;
+      const results = this.#data.appendSliceIds(ids, this.#columns);
+      const counts = this.counts;
+      counts.barsIn += count;
+      // A stored base bar is closed at once; counted here, delivered only while someone listens.
+      const wantsBase = this.#engine.wants(this.#base);
+      const time = this.#columns.time;
+      let last = this.#lastTime;
+      let stored = 0;
+      let baseClosed = 0;
       for (let i = 0; i < count; i++) {
-        const closed = outcome.closed[i];
-        if (closed === null || closed === undefined) {
-          this.counts.rejected[outcome.rejected[i] as RejectCode]++;
+        let r = results[i] as number;
+        if (r >= SLICE_GAP_FLAG) {
+          this.#gapsWaiting = true;
+          r -= SLICE_GAP_FLAG;
+        }
+        if (r < 0) {
+          counts.rejected[REJECT_CODES[-r - 1] as RejectCode]++;
           continue;
         }
-        this.counts.barsStored++;
-        const symbol = this.#symbols[i] as string;
-        this.lastStored.set(symbol, this.#columns.time[i] as number);
-        for (let k = 0; k < closed.length; k++) {
-          const interval = closed[k] as string;
-          if (interval === base) {
-            // A stored base bar is closed at once; counted here, delivered only while someone listens.
-            this.counts.closedBars[interval]!++;
-            if (!wantsBase) continue;
-          }
-          this.#pendingSymbols.push(symbol);
-          this.#pendingIntervals.push(interval);
+        stored++;
+        const id = ids[i] as number;
+        if (id >= last.length) last = this.#growLast(id);
+        last[id] = time[i] as number;
+        if ((r & 1) !== 0) {
+          baseClosed++;
+          if (!wantsBase) r -= 1;
         }
+        if (r !== 0) this.#queue(id, r);
       }
+      if (stored > 0) {
+        counts.barsStored += stored;
+        this.#lastStale = true;
+      }
+      counts.closedBars[this.#base]! += baseClosed;
     }
     this.#appendStage.record((performance.now() - this.#sliceStart) * 1e6);
   }
 
   #grow(): void {
-    const size = Math.max(64, this.#symbols.length * 2);
-    const c = this.#columns;
-    const grow = (a: Float64Array): Float64Array => {
+    const size = Math.max(64, this.#ids.length * 2);
+    const grow = (a: Float64Array): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(size);
       b.set(a);
       return b;
     };
+    const c = this.#columns;
     this.#columns = { time: grow(c.time), open: grow(c.open), high: grow(c.high), low: grow(c.low), close: grow(c.close), volume: grow(c.volume) };
-    this.#symbols.length = size;
+    this.#ids = grow(this.#ids);
+    this.#idsView = this.#ids.subarray(0, 0);
+  }
+
+  #growLast(id: number): Float64Array<ArrayBuffer> {
+    const next = new Float64Array(Math.max(64, (id + 1) * 2)).fill(NaN);
+    next.set(this.#lastTime);
+    this.#lastTime = next;
+    return next;
+  }
+
+  /** Queues `mask` (closed series) of symbol `id` for the next dispatch. */
+  #queue(id: number, mask: number): void {
+    const n = this.#pendingCount;
+    if (n === this.#pendingIds.length) {
+      const ids = new Float64Array(n * 2);
+      ids.set(this.#pendingIds);
+      this.#pendingIds = ids;
+      const masks = new Float64Array(n * 2);
+      masks.set(this.#pendingMasks);
+      this.#pendingMasks = masks;
+    }
+    this.#pendingIds[n] = id;
+    this.#pendingMasks[n] = mask;
+    this.#pendingCount = n + 1;
+    if (id >= this.#idLimit) this.#growDelivered(id + 1);
+  }
+
+  #growDelivered(idLimit: number): void {
+    const width = this.#series.length;
+    if (idLimit * width > this.#delivered.length) {
+      const next = new Float64Array(Math.max(64, idLimit * 2) * width);
+      next.set(this.#delivered);
+      this.#delivered = next;
+    }
+    this.#idLimit = idLimit;
   }
 
   /** The gaps the core found since the last call (a bar skipped slots; at session end, the slots after a symbol's last bar). */
@@ -155,12 +260,24 @@ export class DataProcessor {
     return this.#data.takeGaps();
   }
 
-  /** Adds pairs that closed outside an append: by the clock (`advanceTo`) or at session end. */
+  /**
+   * Adds pairs that closed outside an append: by the clock (`advanceTo`) or at session end.
+   * @throws {ConfigError} for an interval the store does not have.
+   */
   closed(pairs: readonly Closed[]): void {
     for (const p of pairs) {
-      this.#pendingSymbols.push(p.symbol);
-      this.#pendingIntervals.push(p.interval);
+      const s = this.#seriesIndex.get(p.interval);
+      // The store names the interval it does not have.
+      if (s === undefined) this.#data.count(p.symbol, p.interval);
+      const id = this.#data.knownId(p.symbol);
+      // A symbol the store does not know has no bars to deliver.
+      if (id >= 0) this.#queue(id, 2 ** (s as number));
     }
+  }
+
+  /** `[symbol id, mask, ...]` from the store, as {@link DataProcessor.closed} takes pairs. */
+  #closedMasks(flat: readonly number[]): void {
+    for (let i = 0; i < flat.length; i += 2) this.#queue(flat[i] as number, flat[i + 1] as number);
   }
 
   /**
@@ -170,36 +287,50 @@ export class DataProcessor {
    * with the handlers still running.
    */
   dispatch(): { ready: ReadySignal; pending: PendingHandler[] } | null {
-    const symbols = this.#pendingSymbols;
-    const intervals = this.#pendingIntervals;
-    if (symbols.length === 0) return null;
+    const n = this.#pendingCount;
+    if (n === 0) return null;
     const started = performance.now();
     const session = this.#session as Session;
+    const data = this.#data;
+    const engine = this.#engine;
+    const observer = this.#observer;
+    const series = this.#series;
+    const width = series.length;
+    const ids = this.#pendingIds;
+    const masks = this.#pendingMasks;
+    const done = this.#delivered;
+    const counts = this.counts;
     let pending: PendingHandler[] | null = null;
-    for (let i = 0; i < symbols.length; i++) {
-      const symbol = symbols[i] as string;
-      const interval = intervals[i] as string;
-      const s = this.#seriesIndex.get(interval) as number;
-      let done = this.#delivered.get(symbol);
-      if (done === undefined) {
-        done = new Array<number>(this.#seriesIndex.size).fill(0);
-        this.#delivered.set(symbol, done);
-      }
-      const count = this.#data.count(symbol, interval);
-      // A slice holds one bar of a symbol, so a base pair is that bar alone (a subscriber added
-      // mid-run starts there, not at the first bar); derived series may close several at once.
-      const from = s === 0 ? Math.max(done[s] as number, count - 1) : (done[s] as number);
-      if (count <= from) continue;
-      done[s] = count;
-      if (s !== 0) this.counts.closedBars[interval]! += count - from;
-      if (!this.#engine.wants(interval)) continue;
-      for (let index = from; index < count; index++) {
-        this.counts.delivered++;
-        pending = this.#engine.deliver(new BarEvent(this.#data, session, symbol, interval, index), this.#observer, pending);
+    for (let p = 0; p < n; p++) {
+      const id = ids[p] as number;
+      const mask = masks[p] as number;
+      for (let s = 0; s < width; s++) {
+        // Masks fit 32 bits (at most 32 series); `>>>` reads them unsigned.
+        const bits = mask >>> s;
+        if (bits === 0) break;
+        if ((bits & 1) === 0) continue;
+        const key = id * width + s;
+        const count = data.countOf(id, s);
+        // A slice holds one bar of a symbol, so a base pair is that bar alone (a subscriber added
+        // mid-run starts there, not at the first bar); derived series may close several at once.
+        const from = s === 0 ? Math.max(done[key] as number, count - 1) : (done[key] as number);
+        if (count <= from) continue;
+        done[key] = count;
+        const interval = series[s] as string;
+        if (s !== 0) counts.closedBars[interval]! += count - from;
+        if (engine.version !== this.#listsVersion) this.#refreshLists();
+        if (this.#lists[s] === undefined) continue;
+        const symbol = data.symbolOf(id);
+        for (let index = from; index < count; index++) {
+          counts.delivered++;
+          // A handler may subscribe or unsubscribe: later events go to the subscribers of their time.
+          if (engine.version !== this.#listsVersion) this.#refreshLists();
+          const list = this.#lists[s];
+          if (list !== undefined) pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, id, s), observer, pending);
+        }
       }
     }
-    symbols.length = 0;
-    intervals.length = 0;
+    this.#pendingCount = 0;
     this.#dispatchStage.record((performance.now() - started) * 1e6);
     if (pending === null) return null;
     const ready = new ReadySignal('slice');
@@ -207,24 +338,31 @@ export class DataProcessor {
     return { ready, pending };
   }
 
+  #refreshLists(): void {
+    const series = this.#series;
+    for (let s = 0; s < series.length; s++) this.#lists[s] = this.#engine.subscribersOf(series[s] as string);
+    this.#listsVersion = this.#engine.version;
+  }
+
   /** Moves the store's clock: buckets ending at or before `time` close. */
   advanceTo(time: number): void {
-    this.closed(this.#data.advanceTo(time));
+    this.#closedMasks(this.#data.advanceToMasks(time));
   }
 
   /** Ends the session in the store; the forming bars it flushes are queued for dispatch. */
   endSession(): void {
-    this.closed(this.#data.endSession());
+    this.#closedMasks(this.#data.endSessionMasks());
     // The slots after each symbol's last bar are known missing only now.
     this.#gapsWaiting = true;
   }
 
   /** After a session's last dispatch: retention may have dropped old bars, so counts restart from the store's. */
   settleSession(): void {
-    for (const [symbol, done] of this.#delivered) {
-      for (const [interval, s] of this.#seriesIndex) done[s] = this.#data.count(symbol, interval);
+    const width = this.#series.length;
+    const done = this.#delivered;
+    for (let id = 0; id < this.#idLimit; id++) {
+      for (let s = 0; s < width; s++) done[id * width + s] = this.#data.countOf(id, s);
     }
     this.#session = null;
   }
 }
-
