@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { ConfigError, OverrunError } from '../errors.js';
 import type { RejectCode } from '../errors.js';
-import type { SessionData, SymbolQuality } from '../session-data.js';
+import type { SessionData, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { SimulatedClock, WallClock, sleepMs } from './clock.js';
@@ -313,22 +313,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const cols = names.map((n) => columns.get(n) as SymbolColumns);
     const cursor = new Int32Array(cols.length);
     const end = new Int32Array(cols.length);
+    const slices = new SliceReader(this.#options.data, names, cols, cursor, end);
     const clock = this.#clock as SimulatedClock;
     let yieldAt = performance.now() + 50;
     for (let k = 0; k < sessions.length; k++) {
       const session = sessions[k] as Session;
       const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
       for (let s = 0; s < cols.length; s++) end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : lowerBound((cols[s] as SymbolColumns).time, cursor[s] as number, windowEnd);
+      slices.beginWindow();
       clock.anchor(session.open);
       processor.beginSession(session);
       this.emit('sessionStart', session);
       if (this.#speed === 0) {
         for (;;) {
-          const t = nextSliceTime(cols, cursor, end);
+          const t = slices.next();
           if (t === null) break;
           clock.jumpTo(t + this.#baseMs);
           processor.beginSlice();
-          appendSlice(processor, names, cols, cursor, end, t);
+          slices.take(processor);
           processor.endSlice();
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
@@ -352,10 +354,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           this.#detectGaps(session, tick, first, names, processor);
           // Each time slice due goes in on its own, its subscribers done before the next.
           for (;;) {
-            const t = nextSliceTime(cols, cursor, end);
+            const t = slices.next();
             if (t === null || t >= tick) break;
             processor.beginSlice();
-            appendSlice(processor, names, cols, cursor, end, t);
+            slices.take(processor);
             processor.endSlice();
             this.#coreGaps(session, processor);
             await this.#settle(processor.dispatch(), tick + this.#baseMs);
@@ -366,11 +368,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
         // Bars left after the close are outside the session: appended so the store rejects and counts them.
         processor.beginSlice();
-        for (;;) {
-          const t = nextSliceTime(cols, cursor, end);
-          if (t === null) break;
-          appendSlice(processor, names, cols, cursor, end, t);
-        }
+        while (slices.next() !== null) slices.take(processor);
         processor.endSlice();
       }
       await this.#endSession(session, processor, k + 1, sessions.length);
@@ -728,33 +726,147 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
   return lo;
 }
 
-/** The smallest time at the cursors, or null when every symbol is done. A NaN time comes first, alone, so the store rejects it. */
-function nextSliceTime(cols: SymbolColumns[], cursor: Int32Array, end: Int32Array): number | null {
-  let t = Infinity;
-  let any = false;
-  for (let s = 0; s < cols.length; s++) {
-    const c = cursor[s] as number;
-    if (c >= (end[s] as number)) continue;
-    const x = (cols[s] as SymbolColumns).time[c] as number;
-    if (Number.isNaN(x)) return NaN;
-    any = true;
-    if (x < t) t = x;
-  }
-  return any ? t : null;
-}
+/**
+ * Reads historical columns one time slice at a time: every symbol whose next bar (at its cursor,
+ * before its end) has the slice's time, in symbol order. A NaN time comes first, alone, so the store
+ * rejects it.
+ */
+class SliceReader {
+  readonly #data: SessionData;
+  readonly #names: readonly string[];
+  readonly #cols: readonly SymbolColumns[];
+  readonly #cursor: Int32Array;
+  readonly #end: Int32Array;
+  /** Per symbol, its store id, learnt at its first bar (-1 before): the store meets a symbol when its first bar goes in, as with a name. */
+  readonly #ids: Float64Array;
+  /** The symbols of the slice found by {@link SliceReader.next}, in symbol order. */
+  readonly #members: Int32Array;
+  #size = 0;
+  /**
+   * When every symbol's bars in the session's window have the same times (the usual case), slice
+   * `k` is bar `k` of every symbol: the window is copied slice by slice into `#grid` once (reading
+   * each symbol's columns in order, which the cache likes), and each slice is one row of it.
+   * `#rows` is 0 otherwise.
+   */
+  #grid: SliceColumns = { time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) };
+  #rows = 0;
+  #row = 0;
+  /** Whether the last {@link SliceReader.next} found a row of `#grid`. */
+  #fromGrid = false;
+  /** Whether every symbol has its id. */
+  #allIds = false;
 
-/** Appends, for every symbol whose next bar has time `t`, that bar (a NaN `t`: the first NaN bar). */
-function appendSlice(processor: DataProcessor, names: string[], cols: SymbolColumns[], cursor: Int32Array, end: Int32Array, t: number): void {
-  const nan = Number.isNaN(t);
-  for (let s = 0; s < cols.length; s++) {
-    const c = cursor[s] as number;
-    if (c >= (end[s] as number)) continue;
-    const col = cols[s] as SymbolColumns;
-    const x = col.time[c] as number;
-    if (x !== t && !(nan && Number.isNaN(x))) continue;
-    processor.append(names[s] as string, x, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
-    cursor[s] = c + 1;
-    if (nan) return;
+  constructor(data: SessionData, names: readonly string[], cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array) {
+    this.#data = data;
+    this.#names = names;
+    this.#cols = cols;
+    this.#cursor = cursor;
+    this.#end = end;
+    this.#ids = new Float64Array(cols.length).fill(-1);
+    this.#members = new Int32Array(cols.length);
+  }
+
+  /** Call once the cursors and ends of a session's window are set: finds whether its symbols share one time grid. */
+  beginWindow(): void {
+    this.#rows = 0;
+    this.#row = 0;
+    const cols = this.#cols;
+    const cursor = this.#cursor;
+    const end = this.#end;
+    const width = cols.length;
+    if (width === 0) return;
+    const first = cursor[0] as number;
+    const rows = (end[0] as number) - first;
+    if (rows === 0) return;
+    const times = (cols[0] as SymbolColumns).time;
+    for (let s = 1; s < width; s++) {
+      const c = cursor[s] as number;
+      if ((end[s] as number) - c !== rows) return;
+      const t = (cols[s] as SymbolColumns).time;
+      // NaN !== NaN: a window with a NaN time goes the general way, where it is a slice alone.
+      for (let k = 0; k < rows; k++) if (t[c + k] !== times[first + k]) return;
+    }
+    const size = rows * width;
+    let g = this.#grid;
+    if (g.time.length < size) {
+      g = { time: new Float64Array(size), open: new Float64Array(size), high: new Float64Array(size), low: new Float64Array(size), close: new Float64Array(size), volume: new Float64Array(size) };
+      this.#grid = g;
+    }
+    for (let s = 0; s < width; s++) {
+      const col = cols[s] as SymbolColumns;
+      const c = cursor[s] as number;
+      for (let k = 0, j = s; k < rows; k++, j += width) g.time[j] = col.time[c + k] as number;
+      for (let k = 0, j = s; k < rows; k++, j += width) g.open[j] = col.open[c + k] as number;
+      for (let k = 0, j = s; k < rows; k++, j += width) g.high[j] = col.high[c + k] as number;
+      for (let k = 0, j = s; k < rows; k++, j += width) g.low[j] = col.low[c + k] as number;
+      for (let k = 0, j = s; k < rows; k++, j += width) g.close[j] = col.close[c + k] as number;
+      for (let k = 0, j = s; k < rows; k++, j += width) g.volume[j] = col.volume[c + k] as number;
+    }
+    this.#rows = rows;
+  }
+
+  /** Finds the next slice; returns its time, or null when every symbol is done. */
+  next(): number | null {
+    if (this.#row < this.#rows) {
+      this.#fromGrid = true;
+      return this.#grid.time[this.#row * this.#cols.length] as number;
+    }
+    this.#fromGrid = false;
+    // One pass over the cursors.
+    const cols = this.#cols;
+    const cursor = this.#cursor;
+    const end = this.#end;
+    const members = this.#members;
+    let t = Infinity;
+    let size = 0;
+    for (let s = 0; s < cols.length; s++) {
+      const c = cursor[s] as number;
+      if (c >= (end[s] as number)) continue;
+      const x = (cols[s] as SymbolColumns).time[c] as number;
+      if (x === t) members[size++] = s;
+      else if (x < t) {
+        // An earlier time: the symbols gathered so far belong to a later slice.
+        t = x;
+        members[0] = s;
+        size = 1;
+      } else if (Number.isNaN(x)) {
+        members[0] = s;
+        size = 1;
+        t = NaN;
+        break;
+      }
+    }
+    this.#size = size;
+    return size === 0 ? null : t;
+  }
+
+  /** Appends the bars of the slice {@link SliceReader.next} found and moves their cursors past them. */
+  take(processor: DataProcessor): void {
+    const cursor = this.#cursor;
+    const ids = this.#ids;
+    if (this.#fromGrid) {
+      const width = this.#cols.length;
+      if (!this.#allIds) {
+        for (let s = 0; s < width; s++) if ((ids[s] as number) < 0) ids[s] = this.#data.idOf(this.#names[s] as string);
+        this.#allIds = true;
+      }
+      processor.appendRows(ids, this.#grid, this.#row * width, width);
+      for (let s = 0; s < width; s++) cursor[s] = (cursor[s] as number) + 1;
+      this.#row++;
+      this.#fromGrid = false;
+      return;
+    }
+    const cols = this.#cols;
+    const members = this.#members;
+    for (let k = 0; k < this.#size; k++) {
+      const s = members[k] as number;
+      const c = cursor[s] as number;
+      const col = cols[s] as SymbolColumns;
+      let id = ids[s] as number;
+      if (id < 0) id = ids[s] = this.#data.idOf(this.#names[s] as string);
+      processor.appendId(id, col.time[c] as number, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
+      cursor[s] = c + 1;
+    }
+    this.#size = 0;
   }
 }
-
