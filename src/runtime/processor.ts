@@ -20,7 +20,7 @@ export interface ProcessorCounts {
   barsStored: number;
   /** Base bars the store rejected, by reason. */
   rejected: Record<RejectCode, number>;
-  /** Closed bars per interval (the base interval included). */
+  /** Closed bars per interval (the base interval included): base bars as each slice is stored, derived bars at the end of the dispatch that finds them. */
   closedBars: Record<string, number>;
   /** Bar events handed to subscribers. */
   delivered: number;
@@ -50,6 +50,8 @@ export class DataProcessor {
   #pendingIds: Float64Array<ArrayBuffer> = new Float64Array(256);
   #pendingMasks: Float64Array<ArrayBuffer> = new Float64Array(256);
   #pendingCount = 0;
+  /** Derived bars closed during the current dispatch, per series index: added to `counts.closedBars` at its end (one keyed update a series, not one a closed bar). */
+  readonly #closedNow: Float64Array;
   /** Subscribers per series index as of engine version `#listsVersion`. */
   #lists: (readonly Subscriber[] | undefined)[] = [];
   #listsVersion = -1;
@@ -76,6 +78,7 @@ export class DataProcessor {
     this.#base = data.baseInterval;
     this.#series = data.intervals;
     this.#seriesIndex = new Map(data.intervals.map((name, i) => [name, i]));
+    this.#closedNow = new Float64Array(data.intervals.length);
     this.#appendStage = metrics.stage('native.append');
     this.#dispatchStage = metrics.stage('dispatch');
     this.counts = {
@@ -142,21 +145,19 @@ export class DataProcessor {
 
   /** Adds rows `from .. from + count` of `columns` to the current slice, row `from + i` the bar of symbol id `ids[i]`. @internal */
   appendRows(ids: Float64Array, columns: SliceColumns, from: number, count: number): void {
-    let i = this.#count;
+    const i = this.#count;
     while (i + count > this.#ids.length) this.#grow();
-    const to = this.#ids;
+    const to = from + count;
     const c = this.#columns;
-    for (let k = 0; k < count; k++, i++) {
-      const j = from + k;
-      to[i] = ids[k] as number;
-      c.time[i] = columns.time[j] as number;
-      c.open[i] = columns.open[j] as number;
-      c.high[i] = columns.high[j] as number;
-      c.low[i] = columns.low[j] as number;
-      c.close[i] = columns.close[j] as number;
-      c.volume[i] = columns.volume[j] as number;
-    }
-    this.#count = i;
+    // Block copies: a slice of 100 symbols costs six small allocations instead of 700 element moves.
+    this.#ids.set(count === ids.length ? ids : ids.subarray(0, count), i);
+    c.time.set(columns.time.subarray(from, to), i);
+    c.open.set(columns.open.subarray(from, to), i);
+    c.high.set(columns.high.subarray(from, to), i);
+    c.low.set(columns.low.subarray(from, to), i);
+    c.close.set(columns.close.subarray(from, to), i);
+    c.volume.set(columns.volume.subarray(from, to), i);
+    this.#count = i + count;
   }
 
   /**
@@ -300,6 +301,7 @@ export class DataProcessor {
     const masks = this.#pendingMasks;
     const done = this.#delivered;
     const counts = this.counts;
+    const closedNow = this.#closedNow;
     let pending: PendingHandler[] | null = null;
     for (let p = 0; p < n; p++) {
       const id = ids[p] as number;
@@ -316,11 +318,11 @@ export class DataProcessor {
         const from = s === 0 ? Math.max(done[key] as number, count - 1) : (done[key] as number);
         if (count <= from) continue;
         done[key] = count;
-        const interval = series[s] as string;
-        if (s !== 0) counts.closedBars[interval]! += count - from;
+        if (s !== 0) closedNow[s] = (closedNow[s] as number) + count - from;
         if (engine.version !== this.#listsVersion) this.#refreshLists();
         if (this.#lists[s] === undefined) continue;
         const symbol = data.symbolOf(id);
+        const interval = series[s] as string;
         for (let index = from; index < count; index++) {
           counts.delivered++;
           // A handler may subscribe or unsubscribe: later events go to the subscribers of their time.
@@ -331,6 +333,12 @@ export class DataProcessor {
       }
     }
     this.#pendingCount = 0;
+    for (let s = 1; s < width; s++) {
+      const closed = closedNow[s] as number;
+      if (closed === 0) continue;
+      counts.closedBars[series[s] as string]! += closed;
+      closedNow[s] = 0;
+    }
     this.#dispatchStage.record((performance.now() - started) * 1e6);
     if (pending === null) return null;
     const ready = new ReadySignal('slice');
