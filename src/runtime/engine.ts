@@ -2,6 +2,8 @@
  * {@link AnalysisEngine}: where strategies subscribe to closed bars.
  * @module
  */
+// The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
+import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import type { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
