@@ -114,6 +114,8 @@ export interface Subscriber {
 
 /** Receives a subscriber's outcome: its time in nanoseconds, or its failure. */
 export interface DeliveryObserver {
+  /** `false` when nobody reads the times: handlers are then not timed (two clock reads a call saved) and `delivered` is not called. Default `true`. */
+  readonly timed?: boolean;
   delivered(subscriber: string, ns: number): void;
   failed(failure: SubscriberFailure): void;
 }
@@ -204,10 +206,11 @@ export class AnalysisEngine {
    * @internal
    */
   deliverTo(list: readonly Subscriber[], event: BarEvent, observer: DeliveryObserver, pending: PendingHandler[] | null): PendingHandler[] | null {
+    const timed = observer.timed !== false;
     for (let i = 0; i < list.length; i++) {
       const sub = list[i] as Subscriber;
       if (!sub.active || (sub.symbols !== null && !sub.symbols.has(event.symbol))) continue;
-      const started = performance.now();
+      const started = timed ? performance.now() : 0;
       let result: void | Promise<void>;
       try {
         result = sub.handler(event);
@@ -217,7 +220,9 @@ export class AnalysisEngine {
       }
       if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
         const promise = (result as Promise<void>).then(
-          () => observer.delivered(sub.name, (performance.now() - started) * 1e6),
+          () => {
+            if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6);
+          },
           (error: unknown) => observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error }),
         );
         const entry: PendingHandler = { subscriber: sub.name, promise, done: false };
@@ -225,7 +230,7 @@ export class AnalysisEngine {
           entry.done = true;
         });
         (pending ??= []).push(entry);
-      } else {
+      } else if (timed) {
         observer.delivered(sub.name, (performance.now() - started) * 1e6);
       }
     }
