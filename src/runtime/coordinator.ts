@@ -736,6 +736,34 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 }
 
 /**
+ * The bars each symbol has in its window `[cursor, end)` when every symbol has that many with the
+ * same times, else 0. NaN !== NaN: a window with a NaN time goes the general way, where it is a
+ * slice alone.
+ */
+function sharedGrid(cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array): number {
+  if (cols.length === 0) return 0;
+  const first = cursor[0] as number;
+  const rows = (end[0] as number) - first;
+  if (rows === 0) return 0;
+  const times = (cols[0] as SymbolColumns).time;
+  for (let s = 1; s < cols.length; s++) {
+    const c = cursor[s] as number;
+    if ((end[s] as number) - c !== rows || !sameValues(times, first, (cols[s] as SymbolColumns).time, c, rows)) return 0;
+  }
+  return rows;
+}
+
+function sameValues(a: Float64Array, from: number, b: Float64Array, at: number, count: number): boolean {
+  for (let k = 0; k < count; k++) if (a[from + k] !== b[at + k]) return false;
+  return true;
+}
+
+/** Copies `count` values of `src` from `from` to every `step`-th entry of `dst` from `at`. Small and monomorphic, so it is optimised once and stays so. */
+function spread(src: Float64Array, from: number, count: number, dst: Float64Array, at: number, step: number): void {
+  for (let k = 0, j = at; k < count; k++, j += step) dst[j] = src[from + k] as number;
+}
+
+/**
  * Reads historical columns one time slice at a time: every symbol whose next bar (at its cursor,
  * before its end) has the slice's time, in symbol order. A NaN time comes first, alone, so the store
  * rejects it.
@@ -777,24 +805,13 @@ class SliceReader {
 
   /** Call once the cursors and ends of a session's window are set: finds whether its symbols share one time grid. */
   beginWindow(): void {
-    this.#rows = 0;
     this.#row = 0;
+    const rows = sharedGrid(this.#cols, this.#cursor, this.#end);
+    this.#rows = rows;
+    if (rows === 0) return;
     const cols = this.#cols;
     const cursor = this.#cursor;
-    const end = this.#end;
     const width = cols.length;
-    if (width === 0) return;
-    const first = cursor[0] as number;
-    const rows = (end[0] as number) - first;
-    if (rows === 0) return;
-    const times = (cols[0] as SymbolColumns).time;
-    for (let s = 1; s < width; s++) {
-      const c = cursor[s] as number;
-      if ((end[s] as number) - c !== rows) return;
-      const t = (cols[s] as SymbolColumns).time;
-      // NaN !== NaN: a window with a NaN time goes the general way, where it is a slice alone.
-      for (let k = 0; k < rows; k++) if (t[c + k] !== times[first + k]) return;
-    }
     const size = rows * width;
     let g = this.#grid;
     if (g.time.length < size) {
@@ -804,14 +821,13 @@ class SliceReader {
     for (let s = 0; s < width; s++) {
       const col = cols[s] as SymbolColumns;
       const c = cursor[s] as number;
-      for (let k = 0, j = s; k < rows; k++, j += width) g.time[j] = col.time[c + k] as number;
-      for (let k = 0, j = s; k < rows; k++, j += width) g.open[j] = col.open[c + k] as number;
-      for (let k = 0, j = s; k < rows; k++, j += width) g.high[j] = col.high[c + k] as number;
-      for (let k = 0, j = s; k < rows; k++, j += width) g.low[j] = col.low[c + k] as number;
-      for (let k = 0, j = s; k < rows; k++, j += width) g.close[j] = col.close[c + k] as number;
-      for (let k = 0, j = s; k < rows; k++, j += width) g.volume[j] = col.volume[c + k] as number;
+      spread(col.time, c, rows, g.time, s, width);
+      spread(col.open, c, rows, g.open, s, width);
+      spread(col.high, c, rows, g.high, s, width);
+      spread(col.low, c, rows, g.low, s, width);
+      spread(col.close, c, rows, g.close, s, width);
+      spread(col.volume, c, rows, g.volume, s, width);
     }
-    this.#rows = rows;
   }
 
   /** Finds the next slice; returns its time, or null when every symbol is done. */
