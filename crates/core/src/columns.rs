@@ -20,34 +20,38 @@ pub struct ColumnBlock {
     ptr: NonNull<f64>,
     capacity: usize,
     width: usize,
-    /// Returned to [`OUTPUT_POOL`] when dropped (output blocks only).
-    pooled: bool,
+    /// Bytes mapped from the system for this block (a multiple of 2 MiB), or 0 when it came from
+    /// the heap.
+    mapped: usize,
 }
 
 /// A mapping kept for reuse: its start and size in bytes.
+#[cfg(target_os = "linux")]
 struct Mapping(NonNull<f64>, usize);
 
 // A pooled mapping is plain memory that no one references.
+#[cfg(target_os = "linux")]
 unsafe impl Send for Mapping {}
 
-/// Output blocks dropped recently, kept mapped for the next of the same size, up to
-/// [`OUTPUT_POOL_BYTES`] in all.
+/// Mapped blocks dropped recently, kept for the next block that fits, up to [`POOL_BYTES`] in all.
+/// First touch of fresh memory costs a page fault and the kernel's zeroing per page; measured on
+/// a small VM that was most of a batch's time and a third of a backtest's. Memory that a dropped
+/// series or output leaves here is reused by the next one instead.
 #[cfg(target_os = "linux")]
-static OUTPUT_POOL: std::sync::Mutex<Vec<Mapping>> = std::sync::Mutex::new(Vec::new());
+static POOL: std::sync::Mutex<Vec<Mapping>> = std::sync::Mutex::new(Vec::new());
 
-/// At most this much memory waits in the output pool.
+/// At most this much memory waits in the pool.
 #[cfg(target_os = "linux")]
-const OUTPUT_POOL_BYTES: usize = 256 << 20;
+const POOL_BYTES: usize = 256 << 20;
 
 // The block is plain memory; writes happen only through `Columns`, which owns the only writer, and
 // only past every length that was ever handed out.
 unsafe impl Send for ColumnBlock {}
 unsafe impl Sync for ColumnBlock {}
 
-/// Blocks at least this large are mapped from the system, aligned to 2 MiB and advised onto huge
-/// pages. Measured here, first touch of fresh memory dominates the cost of storing bars; on huge
-/// pages it is several times cheaper once the kernel has huge pages to give. Smaller blocks come
-/// from the heap, which reuses freed ones.
+/// Blocks at least this large are mapped from the system in whole 2 MiB units, aligned to 2 MiB and
+/// advised onto huge pages, and go to the pool when dropped. Smaller blocks come from the heap,
+/// which reuses freed ones itself.
 #[cfg(target_os = "linux")]
 const HUGE_PAGE: usize = 2 << 20;
 
@@ -59,34 +63,13 @@ impl ColumnBlock {
 
     /// A block of `width` columns of `capacity` `f64`s each, for results that a single pass writes
     /// in full (batch indicator outputs). Its values before that pass are unspecified (zeros, or
-    /// what an earlier output block held). Large blocks come on huge pages like the series blocks,
-    /// and when dropped they go to a small pool that the next output block of the same size
-    /// reuses: fresh memory costs a page fault and the kernel's zeroing per page, which measured
-    /// here was most of a batch's time.
+    /// what an earlier block held). Large blocks come on huge pages like the series blocks and are
+    /// reused through the same pool.
     ///
     /// # Panics
     /// When `capacity` or `width` is 0, or the block would not fit in memory.
     pub fn for_output(capacity: usize, width: usize) -> ColumnBlock {
         assert!(width > 0 && capacity > 0);
-        let size = Self::size(capacity, width);
-        #[cfg(target_os = "linux")]
-        if size >= HUGE_PAGE {
-            let reused = {
-                let mut pool = OUTPUT_POOL.lock().unwrap_or_else(|e| e.into_inner());
-                pool.iter()
-                    .position(|b| b.1 == size)
-                    .map(|i| pool.swap_remove(i).0)
-            };
-            let ptr = reused
-                .or_else(|| map_huge(size))
-                .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity, width)));
-            return ColumnBlock {
-                ptr,
-                capacity,
-                width,
-                pooled: true,
-            };
-        }
         Self::alloc(capacity, width, true)
     }
 
@@ -111,12 +94,15 @@ impl ColumnBlock {
         let size = Self::size(capacity, width);
         #[cfg(target_os = "linux")]
         if size >= HUGE_PAGE {
+            let wanted = size.div_ceil(HUGE_PAGE) * HUGE_PAGE;
+            let (ptr, mapped) = take_pooled(wanted)
+                .or_else(|| map_huge(wanted).map(|p| (p, wanted)))
+                .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity, width)));
             return ColumnBlock {
-                ptr: map_huge(size)
-                    .unwrap_or_else(|| alloc::handle_alloc_error(Self::layout(capacity, width))),
+                ptr,
                 capacity,
                 width,
-                pooled: false,
+                mapped,
             };
         }
         let layout = Self::layout(capacity, width);
@@ -133,7 +119,7 @@ impl ColumnBlock {
             ptr,
             capacity,
             width,
-            pooled: false,
+            mapped: 0,
         }
     }
 
@@ -169,7 +155,20 @@ impl ColumnBlock {
     }
 }
 
-/// Maps `size` bytes (a multiple of 8) at a 2 MiB boundary and advises huge pages for them.
+/// A pooled mapping of exactly `size` bytes, or of up to an eighth more (the best fit).
+#[cfg(target_os = "linux")]
+fn take_pooled(size: usize) -> Option<(NonNull<f64>, usize)> {
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    let (i, _) = pool
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.1 >= size && m.1 - size <= size / 8)
+        .min_by_key(|(_, m)| m.1)?;
+    let m = pool.swap_remove(i);
+    Some((m.0, m.1))
+}
+
+/// Maps `size` bytes (a multiple of 2 MiB) at a 2 MiB boundary and advises huge pages for them.
 #[cfg(target_os = "linux")]
 fn map_huge(size: usize) -> Option<NonNull<f64>> {
     let span = size.checked_add(HUGE_PAGE)?;
@@ -205,21 +204,19 @@ fn map_huge(size: usize) -> Option<NonNull<f64>> {
 
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
-        let size = Self::size(self.capacity, self.width);
         #[cfg(target_os = "linux")]
-        if size >= HUGE_PAGE {
-            if self.pooled {
-                let mut pool = OUTPUT_POOL.lock().unwrap_or_else(|e| e.into_inner());
-                if pool.iter().map(|m| m.1).sum::<usize>() + size <= OUTPUT_POOL_BYTES {
-                    pool.push(Mapping(self.ptr, size));
-                    return;
-                }
+        if self.mapped > 0 {
+            let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.iter().map(|m| m.1).sum::<usize>() + self.mapped <= POOL_BYTES {
+                pool.push(Mapping(self.ptr, self.mapped));
+                return;
             }
-            // SAFETY: mapped by map_huge with this size.
-            unsafe { libc::munmap(self.ptr.as_ptr().cast(), size) };
+            drop(pool);
+            // SAFETY: mapped by map_huge with this size, and no one else holds it.
+            unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.mapped) };
             return;
         }
-        // SAFETY: allocated in `new` with this layout.
+        // SAFETY: allocated in `alloc` with this layout.
         unsafe {
             alloc::dealloc(
                 self.ptr.as_ptr() as *mut u8,
@@ -243,6 +240,8 @@ pub struct Columns {
     generation: u32,
     /// Columns a block has: [`COLUMN_COUNT`] and the indicator outputs.
     width: usize,
+    /// A new block leaves room for `len / headroom` more bars than it must hold.
+    headroom: usize,
 }
 
 // `ptr` points into `block`, which is `Send + Sync`.
@@ -272,7 +271,20 @@ impl Columns {
             len: 0,
             generation: 0,
             width: COLUMN_COUNT + outputs,
+            headroom: 4,
         }
+    }
+
+    /// How much room a new block leaves past what it must hold: `1 / divisor` of the stored bars
+    /// (4, a quarter, unless set). A series that drops old bars as it takes new ones (retention)
+    /// moves once per `divisor` times its length in new bars, so a larger room means fewer copies
+    /// for more memory.
+    ///
+    /// # Panics
+    /// When `divisor` is 0.
+    pub fn set_headroom(&mut self, divisor: usize) {
+        assert!(divisor > 0, "headroom divisor must be positive");
+        self.headroom = divisor;
     }
 
     /// Columns of indicator values beside the bar columns.
@@ -312,21 +324,21 @@ impl Columns {
     }
 
     /// Makes room for `additional` more bars, moving the stored bars to a new block when needed. A
-    /// new block holds at least a quarter more than is stored, so a long series is copied O(1)
-    /// times a bar.
+    /// new block holds at least the headroom (see [`Columns::set_headroom`]) more than is stored,
+    /// so a long series is copied O(1) times a bar.
     pub fn reserve(&mut self, additional: usize) {
         let needed = self.len + additional;
         if self.start + needed <= self.cap {
             return;
         }
-        let new_cap = needed.max(self.len + self.len / 4).max(16);
+        let new_cap = needed.max(self.len + self.len / self.headroom).max(16);
         self.move_to(new_cap);
     }
 
     /// Drops the first `count` bars. They stay in the block, unread, until the dropped part
-    /// outgrows half of what is stored; then the rest moves to a new, right-sized block. So
-    /// dropping a session at a time copies each bar O(1) times and holds at most 1.5 times the
-    /// stored bars.
+    /// outgrows half of what is stored; then the rest moves to a new block with the headroom past
+    /// it (so the bars that come next do not move them again at once). Dropping a session at a
+    /// time copies each bar O(1) times.
     pub fn drop_front(&mut self, count: usize) {
         let count = count.min(self.len);
         if count == 0 {
@@ -341,7 +353,7 @@ impl Columns {
             self.start = 0;
             self.generation = self.generation.wrapping_add(1);
         } else if self.start > self.len / 2 {
-            self.move_to(self.len);
+            self.move_to(self.len + self.len / self.headroom);
         }
     }
 
@@ -508,9 +520,12 @@ mod tests {
         cols.push(&bar(100));
         assert_eq!(cols.last().unwrap(), bar(100));
         cols.drop_front(20);
-        // 50 dropped, 51 stored: 50 > 25, so the rest moves to a new block of exactly 51.
+        // 50 dropped, 51 stored: 50 > 25, so the rest moves to a new block of 51 and a quarter.
         assert_ne!(cols.generation(), gen);
-        assert_eq!((cols.start(), cols.len(), cols.capacity()), (0, 51, 51));
+        assert_eq!(
+            (cols.start(), cols.len(), cols.capacity()),
+            (0, 51, 51 + 12)
+        );
         for i in 0..51 {
             assert_eq!(cols.get(i).unwrap(), bar(50 + i));
         }
@@ -527,5 +542,37 @@ mod tests {
         assert_eq!(cols.capacity(), 400);
         cols.reserve(10);
         assert_eq!(cols.capacity(), 500);
+    }
+
+    #[test]
+    fn a_larger_headroom_moves_less_often() {
+        // A series keeping 2,000 bars and taking 100 at a time, as retention does with sessions:
+        // count the moves over 100 rounds.
+        let moves = |divisor: usize| {
+            let mut cols = Columns::new();
+            cols.set_headroom(divisor);
+            let mut moves = 0;
+            let mut i = 0;
+            for _ in 0..120 {
+                let gen = cols.generation();
+                cols.reserve(100);
+                for _ in 0..100 {
+                    cols.push(&bar(i));
+                    i += 1;
+                }
+                if cols.len() > 2000 {
+                    cols.drop_front(100);
+                }
+                moves += usize::from(cols.generation() != gen);
+            }
+            assert_eq!(cols.len(), 2000);
+            assert_eq!(cols.get(0).unwrap(), bar(i - 2000));
+            moves
+        };
+        let (quarter, half) = (moves(4), moves(2));
+        assert!(
+            half < quarter,
+            "moves: {half} with half, {quarter} with a quarter"
+        );
     }
 }
