@@ -56,6 +56,8 @@ export declare class NativeSessionStore {
   intern(symbol: string): number
   symbols(): Array<string>
   beginSession(open: number, close: number, dayStart: number): void
+  /** See `SessionStore::expect_sessions`. */
+  expectSessions(sessions: number): void
   /** This store's handle, for the calling slot. */
   get handle(): number
   /** Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed. */

@@ -413,3 +413,25 @@ test('a seconds base interval: 30s bars into 1m and 5m', (t) => {
   t.is(diffBars(data.bars('SPY', '5m'), aggregateSession(bars, S7, '5m').slice(0, 2)), null);
   t.is(data.bars('SPY', '5m').volume[0], 55); // 1 + 2 + ... + 10
 });
+
+test('expectSessions: the bars are the same, memory is reserved once for all of them, and a bad count is a ConfigError', (t) => {
+  const days = [S7, S8, S9];
+  const fill = (data: SessionData): void => {
+    for (const s of days) {
+      data.beginSession(s);
+      for (let i = 0; i < 390; i++) data.append('SPY', simple(s.open + i * MINUTE, i % 50));
+      data.endSession();
+    }
+  };
+  const planned = new SessionData({ intervals: ['5m', '1h'] });
+  planned.expectSessions(days.length);
+  const grown = new SessionData({ intervals: ['5m', '1h'] });
+  fill(planned);
+  fill(grown);
+  for (const iv of ['1m', '5m', '1h']) t.is(diffViews(planned.bars('SPY', iv), grown.bars('SPY', iv)), null, iv);
+  // Three days of 390 1m, 78 5m and 7 1h bars, 6 columns of 8 bytes: reserved at the first bar, exactly.
+  t.is(planned.stats().allocatedBytes, 3 * (390 + 78 + 7) * 48);
+  for (const bad of [-1, 1.5, Number.NaN]) {
+    t.throws(() => planned.expectSessions(bad), { name: 'ConfigError', message: /sessions/ });
+  }
+});

@@ -374,6 +374,19 @@ export class SessionData {
   }
 
   /**
+   * Says how many sessions are coming, counting the open one (or, between sessions, the next one to
+   * begin). Each symbol then reserves room for all of them at its first bar, or for as many as
+   * `retainSessions` keeps, instead of growing session by session, so its bars are stored once and
+   * never copied. The session coordinator calls it with the sessions of its run. Only a hint: more
+   * or longer sessions still fit. `0` returns to reserving one session at a time.
+   * @throws {ConfigError} when `sessions` is not a whole number >= 0.
+   */
+  expectSessions(sessions: number): void {
+    if (!(Number.isInteger(sessions) && sessions >= 0 && sessions <= 0xffffffff)) throw new ConfigError('sessions', `${sessions} is not a whole number >= 0`);
+    this.#native.expectSessions(sessions);
+  }
+
+  /**
    * Appends one base bar: validates it, stores it, updates the forming bars of every derived
    * interval and closes the buckets it completes.
    *

@@ -72,16 +72,30 @@ fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     REGISTRY.with(|r| f(unsafe { &mut *r.get() }))
 }
 
+/// Reads single entries of the slot. Copying the whole slot first costs a stall here: JavaScript has
+/// just written it an `f64` at a time, and wider loads of those stores cannot be forwarded.
+#[derive(Clone, Copy)]
+struct SlotValues(&'static Slot);
+
+impl std::ops::Index<usize> for SlotValues {
+    type Output = f64;
+    #[inline]
+    fn index(&self, i: usize) -> &f64 {
+        // SAFETY: JavaScript writes the slot only while no native code runs on this thread, and
+        // the reference does not outlive the read it is made for (callers copy the value).
+        unsafe { &(*self.0.get())[i] }
+    }
+}
+
 /// The slot's contents and the store its handle names, in one look-up of the thread's registry.
 ///
 /// # Safety
 /// The returned reference must not outlive the current native call; no other reference to that
 /// store may be live (true: JavaScript is single-threaded and the core never calls back).
-unsafe fn slot_and_store<'a>(
-) -> Result<(&'static Slot, [f64; SLOT_LEN], &'a mut SessionStore), String> {
+unsafe fn slot_and_store<'a>() -> Result<(&'static Slot, SlotValues, &'a mut SessionStore), String>
+{
     with_registry(|r| {
-        // SAFETY: JavaScript writes the slot only while no native code runs on this thread.
-        let values = unsafe { *r.slot.get() };
+        let values = SlotValues(r.slot);
         let handle = values[HANDLE];
         let index = handle as usize;
         let ptr = match r.stores.get(index) {
@@ -602,6 +616,12 @@ impl NativeSessionStore {
     pub fn begin_session(&mut self, open: f64, close: f64, day_start: f64) -> Result<(), String> {
         let session = Session::new(open, close, day_start).map_err(to_js)?;
         self.store.begin_session(session).map_err(to_js)
+    }
+
+    /// See `SessionStore::expect_sessions`.
+    #[napi(catch_unwind)]
+    pub fn expect_sessions(&mut self, sessions: u32) {
+        self.store.expect_sessions(sessions as usize);
     }
 
     /// This store's handle, for the calling slot.

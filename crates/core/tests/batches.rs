@@ -1,0 +1,238 @@
+//! Long batches, whose runs of regular bars are validated a chunk at a time: one bad bar or one
+//! gap anywhere in them is found exactly where appending one by one finds it. And a store told how
+//! many sessions are coming stores them without moving a block, with the same bars.
+
+mod common;
+
+use barstream_core::{
+    Alignment, Bar, EmptyBuckets, Error, InvalidBars, RejectReason, Session, SessionStore, SymbolId,
+};
+use common::*;
+
+const INTERVALS: [&str; 4] = ["5m", "15m", "1h", "1d"];
+
+/// A session of `minutes` minutes from 2013-10-07 09:30 New York.
+fn long_session(minutes: i64) -> Session {
+    Session::new(
+        OCT7_OPEN as f64,
+        (OCT7_OPEN + minutes * MIN) as f64,
+        OCT7_MIDNIGHT as f64,
+    )
+    .unwrap()
+}
+
+fn bars(n: usize) -> Vec<Bar> {
+    (0..n)
+        .map(|k| synth_bar(OCT7_OPEN + k as i64 * MIN, k as u64))
+        .collect()
+}
+
+fn columns(bars: &[Bar]) -> [Vec<f64>; 6] {
+    let mut c: [Vec<f64>; 6] = Default::default();
+    for b in bars {
+        for (col, v) in c
+            .iter_mut()
+            .zip([b.time, b.open, b.high, b.low, b.close, b.volume])
+        {
+            col.push(v);
+        }
+    }
+    c
+}
+
+fn fresh(minutes: i64) -> (SessionStore, SymbolId) {
+    let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("SPY");
+    st.begin_session(long_session(minutes)).unwrap();
+    (st, id)
+}
+
+fn batch(
+    st: &mut SessionStore,
+    id: SymbolId,
+    bars: &[Bar],
+    invalid: InvalidBars,
+) -> Result<usize, Error> {
+    let c = columns(bars);
+    st.append_many(id, [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]], invalid)
+        .map(|o| o.appended)
+}
+
+/// Each kind of bad bar, made from a good one at index `k` of `bars`.
+fn spoil(bars: &[Bar], k: usize, reason: RejectReason) -> Bar {
+    let mut b = bars[k];
+    match reason {
+        RejectReason::NonFinite => b.close = f64::NAN,
+        RejectReason::OffGrid => b.time += 1.0,
+        RejectReason::Duplicate => b.time = bars[k - 1].time,
+        RejectReason::OutOfOrder => b.time = bars[k - 2].time,
+        RejectReason::HighBelowOpenClose => b.high = b.open.min(b.close) - 0.5,
+        RejectReason::LowAboveOpenClose => b.low = b.open.max(b.close) + 0.5,
+        RejectReason::NegativeVolume => b.volume = -1.0,
+        RejectReason::OutsideSession => b.time = OCT7_OPEN as f64 - MIN as f64,
+        _ => unreachable!("not made here"),
+    }
+    b
+}
+
+const SPOILED: [RejectReason; 8] = [
+    RejectReason::NonFinite,
+    RejectReason::OffGrid,
+    RejectReason::Duplicate,
+    RejectReason::OutOfOrder,
+    RejectReason::HighBelowOpenClose,
+    RejectReason::LowAboveOpenClose,
+    RejectReason::NegativeVolume,
+    RejectReason::OutsideSession,
+];
+
+#[test]
+fn a_bad_bar_deep_in_a_long_batch_is_found_at_its_index() {
+    let good = bars(3000);
+    // Inside the first chunk, on a chunk edge, in the middle of a later one, and last.
+    for k in [3, 511, 512, 1000, 1537, 2999] {
+        for reason in SPOILED {
+            let mut input = good.clone();
+            input[k] = spoil(&good, k, reason);
+
+            // Throw: the error names the bar, and nothing is stored.
+            let (mut st, id) = fresh(3000);
+            let err = batch(&mut st, id, &input, InvalidBars::Throw).unwrap_err();
+            match err {
+                Error::Rejected(r) => {
+                    assert_eq!((r.reason, r.index), (reason, Some(k)), "{reason:?} at {k}")
+                }
+                e => panic!("{reason:?} at {k}: {e:?}"),
+            }
+            assert_eq!(series_lens(&st, id), vec![0; 5], "{reason:?} at {k}");
+            assert_eq!(st.rejections(id).unwrap()[reason as usize], 1);
+
+            // Skip: the same bars as appending one by one, the same rejection.
+            let (mut skipped, sid) = fresh(3000);
+            assert_eq!(
+                batch(&mut skipped, sid, &input, InvalidBars::Skip).unwrap(),
+                2999,
+                "{reason:?} at {k}"
+            );
+            let (mut one, oid) = fresh(3000);
+            for b in &input {
+                let _ = one.append(oid, b);
+            }
+            assert_eq!(
+                snapshot(&skipped, sid),
+                snapshot(&one, oid),
+                "{reason:?} at {k}"
+            );
+            assert_eq!(
+                skipped.rejections(sid).unwrap(),
+                one.rejections(oid).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_gap_deep_in_a_long_batch_is_recorded_with_its_times() {
+    let mut input = bars(3000);
+    // Minutes 1700 and 1701 missing.
+    input.drain(1700..1702);
+    let (mut st, id) = fresh(3000);
+    assert_eq!(
+        batch(&mut st, id, &input, InvalidBars::Throw).unwrap(),
+        2998
+    );
+    let gaps = st.take_gaps();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(
+        (gaps[0].from, gaps[0].to),
+        (OCT7_OPEN + 1700 * MIN, OCT7_OPEN + 1702 * MIN)
+    );
+    let (mut one, oid) = fresh(3000);
+    for b in &input {
+        one.append(oid, b).unwrap();
+    }
+    assert_eq!(snapshot(&st, id), snapshot(&one, oid));
+}
+
+#[test]
+fn a_late_bar_deep_in_a_long_batch_is_found() {
+    let good = bars(3000);
+    let (mut st, id) = fresh(3000);
+    batch(&mut st, id, &good[..1000], InvalidBars::Throw).unwrap();
+    // The clock closes everything up to minute 1500: bars before it are late.
+    st.advance_to((OCT7_OPEN + 1500 * MIN) as f64).unwrap();
+    let err = batch(&mut st, id, &good[1000..], InvalidBars::Throw).unwrap_err();
+    match err {
+        Error::Rejected(r) => assert_eq!((r.reason, r.index), (RejectReason::Late, Some(0))),
+        e => panic!("{e:?}"),
+    }
+    let out = batch(&mut st, id, &good[1000..], InvalidBars::Skip).unwrap();
+    assert_eq!(out, 1500);
+}
+
+#[test]
+fn a_store_told_the_sessions_stores_them_without_moving_a_block() {
+    let days: Vec<Session> = (0..5).map(oct_day).collect();
+    let run = |expect: Option<usize>| {
+        let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+        if let Some(n) = expect {
+            st.expect_sessions(n);
+        }
+        let ids = [st.intern("SPY"), st.intern("QQQ")];
+        let mut generations = Vec::new();
+        for day in &days {
+            st.begin_session(*day).unwrap();
+            for (i, b) in full_day(day.open as i64, day.close as i64)
+                .iter()
+                .enumerate()
+            {
+                for &id in &ids {
+                    st.append(id, b).unwrap();
+                }
+                if i == 0 {
+                    generations.push(
+                        (0..st.series_count())
+                            .map(|s| st.series(ids[0], s).unwrap().generation())
+                            .collect::<Vec<_>>(),
+                    );
+                }
+            }
+            st.end_session().unwrap();
+        }
+        let last: Vec<u32> = (0..st.series_count())
+            .map(|s| st.series(ids[0], s).unwrap().generation())
+            .collect();
+        generations.push(last);
+        (
+            ids.map(|id| snapshot(&st, id)),
+            generations,
+            st.allocated_bytes(),
+        )
+    };
+    let (planned, generations, bytes) = run(Some(days.len()));
+    let (unplanned, moved, _) = run(None);
+    assert_eq!(planned, unplanned);
+    // One block per series from the first bar to the end.
+    assert!(
+        generations.windows(2).all(|w| w[0] == w[1]),
+        "{generations:?}"
+    );
+    assert!(moved.windows(2).any(|w| w[0] != w[1]));
+    // Room for exactly the five sessions: 390 1m bars, 78 5m, 26 15m, 7 1h a day, and the 16 bars
+    // that the smallest block holds for the five 1d bars; 6 columns of 8 bytes, two symbols.
+    assert_eq!(bytes, 2 * (5 * (390 + 78 + 26 + 7) + 16) * 6 * 8);
+}
+
+#[test]
+fn under_retention_a_plan_reserves_what_is_kept() {
+    let mut c = config(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    c.retain_sessions = Some(2);
+    let mut st = SessionStore::new(c).unwrap();
+    st.expect_sessions(100);
+    let id = st.intern("SPY");
+    let day = oct_day(0);
+    st.begin_session(day).unwrap();
+    st.append(id, &synth_bar(day.open as i64, 0)).unwrap();
+    // Two kept, and the session that makes a third until its end drops the oldest.
+    assert_eq!(st.series(id, 0).unwrap().capacity(), 3 * 390);
+}
