@@ -32,7 +32,7 @@ use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
 use crate::columns::Columns;
 use crate::error::{Error, RejectReason, Rejection, Result};
-use crate::indicators::{Indicator, IndicatorSpec};
+use crate::indicators::{AnyIndicator, Indicator, IndicatorSpec};
 use crate::interval::Interval;
 use crate::quality::{
     next_slot, slots_in, slots_passed, BaseQuality, Gap, IntervalQuality, SessionTally,
@@ -234,18 +234,25 @@ struct Derived {
 /// A series' closed bars and the indicators computed on them, stored side by side in one block.
 struct Series {
     columns: Columns,
-    indicators: Vec<Box<dyn Indicator>>,
+    indicators: Vec<AnyIndicator>,
+    /// Where each indicator's outputs start in `values`, and one past the last.
+    offsets: Vec<usize>,
     /// The outputs of one bar, every indicator's in turn; sized once so a bar allocates nothing.
     values: Vec<f64>,
 }
 
 impl Series {
     fn new(specs: &[IndicatorSpec]) -> Series {
-        let indicators: Vec<Box<dyn Indicator>> = specs.iter().map(IndicatorSpec::build).collect();
-        let outputs = indicators.iter().map(|i| i.output_count()).sum();
+        let indicators: Vec<AnyIndicator> = specs.iter().map(IndicatorSpec::build_any).collect();
+        let mut offsets = vec![0];
+        for i in &indicators {
+            offsets.push(offsets[offsets.len() - 1] + i.output_count());
+        }
+        let outputs = offsets[offsets.len() - 1];
         Series {
             columns: Columns::with_outputs(outputs),
             indicators,
+            offsets,
             values: vec![f64::NAN; outputs],
         }
     }
@@ -257,22 +264,16 @@ impl Series {
             self.columns.push(bar);
             return;
         }
-        let mut at = 0;
-        for ind in &mut self.indicators {
-            let n = ind.output_count();
-            ind.update(bar, &mut self.values[at..at + n]);
-            at += n;
+        for (ind, at) in self.indicators.iter_mut().zip(self.offsets.windows(2)) {
+            ind.update(bar, &mut self.values[at[0]..at[1]]);
         }
         self.columns.push_with(bar, &self.values);
     }
 
     /// What the indicators would give if `bar` closed now; nothing changes.
     fn peek(&self, bar: &Bar, out: &mut [f64]) {
-        let mut at = 0;
-        for ind in &self.indicators {
-            let n = ind.output_count();
-            ind.peek(bar, &mut out[at..at + n]);
-            at += n;
+        for (ind, at) in self.indicators.iter().zip(self.offsets.windows(2)) {
+            ind.peek(bar, &mut out[at[0]..at[1]]);
         }
     }
 

@@ -182,10 +182,7 @@ fn a_store_told_the_sessions_stores_them_without_moving_a_block() {
         let mut generations = Vec::new();
         for day in &days {
             st.begin_session(*day).unwrap();
-            for (i, b) in full_day(day.open as i64, day.close as i64)
-                .iter()
-                .enumerate()
-            {
+            for (i, b) in full_day(day.open, day.close).iter().enumerate() {
                 for &id in &ids {
                     st.append(id, b).unwrap();
                 }
@@ -232,7 +229,7 @@ fn under_retention_a_plan_reserves_what_is_kept() {
     let id = st.intern("SPY");
     let day = oct_day(0);
     st.begin_session(day).unwrap();
-    st.append(id, &synth_bar(day.open as i64, 0)).unwrap();
+    st.append(id, &synth_bar(day.open, 0)).unwrap();
     // Two kept, and the session that makes a third until its end drops the oldest.
     assert_eq!(st.series(id, 0).unwrap().capacity(), 3 * 390);
 }

@@ -624,9 +624,8 @@ impl IndicatorSpec {
 
     /// A new indicator with these parameters.
     ///
-    /// Boxed because the store and the binding hold a mixed list chosen at run time, and one
-    /// virtual call a bar is small next to an update; [`batch`], where the call would dominate,
-    /// runs the concrete types instead.
+    /// Boxed, for a holder of a mixed list that is not on a hot path (the binding's standalone
+    /// indicator); the store holds [`AnyIndicator`]s and [`batch`] runs the concrete types.
     pub fn build(&self) -> Box<dyn Indicator> {
         match self.0 {
             Spec::Sma(n) => Box::new(Sma::with(n)),
@@ -652,6 +651,114 @@ impl IndicatorSpec {
             Spec::Roc(n) => Box::new(Roc::with(n)),
             Spec::Mfi(n) => Box::new(Mfi::with(n)),
             Spec::Vwap => Box::new(Vwap::new()),
+        }
+    }
+}
+
+/// An indicator of any kind, held by value and dispatched with a `match`: what the store keeps
+/// per series, so that the loop over a series' indicators on each closed bar inlines every update
+/// instead of calling through a vtable.
+#[derive(Debug, Clone)]
+pub enum AnyIndicator {
+    Sma(Sma),
+    Ema(Ema),
+    Wma(Wma),
+    Rsi(Rsi),
+    Macd(Macd),
+    Bbands(Bbands),
+    Atr(Atr),
+    Stddev(Stddev),
+    Stoch(Stoch),
+    Adx(Adx),
+    Obv(Obv),
+    Cci(Cci),
+    Roc(Roc),
+    Mfi(Mfi),
+    Vwap(Vwap),
+}
+
+/// `$body` with `$i` bound to the indicator inside `$any`, whatever its kind.
+macro_rules! each_kind {
+    ($any:expr, $i:ident => $body:expr) => {
+        match $any {
+            AnyIndicator::Sma($i) => $body,
+            AnyIndicator::Ema($i) => $body,
+            AnyIndicator::Wma($i) => $body,
+            AnyIndicator::Rsi($i) => $body,
+            AnyIndicator::Macd($i) => $body,
+            AnyIndicator::Bbands($i) => $body,
+            AnyIndicator::Atr($i) => $body,
+            AnyIndicator::Stddev($i) => $body,
+            AnyIndicator::Stoch($i) => $body,
+            AnyIndicator::Adx($i) => $body,
+            AnyIndicator::Obv($i) => $body,
+            AnyIndicator::Cci($i) => $body,
+            AnyIndicator::Roc($i) => $body,
+            AnyIndicator::Mfi($i) => $body,
+            AnyIndicator::Vwap($i) => $body,
+        }
+    };
+}
+
+impl Indicator for AnyIndicator {
+    fn output_count(&self) -> usize {
+        each_kind!(self, i => i.output_count())
+    }
+
+    fn lookback(&self) -> usize {
+        each_kind!(self, i => i.lookback())
+    }
+
+    #[inline]
+    fn update(&mut self, bar: &Bar, out: &mut [f64]) {
+        each_kind!(self, i => i.update(bar, out))
+    }
+
+    #[inline]
+    fn peek(&self, bar: &Bar, out: &mut [f64]) {
+        each_kind!(self, i => i.peek(bar, out))
+    }
+
+    fn reset(&mut self) {
+        each_kind!(self, i => i.reset())
+    }
+
+    fn initialized(&self) -> bool {
+        each_kind!(self, i => i.initialized())
+    }
+
+    fn session_start(&mut self) {
+        each_kind!(self, i => i.session_start())
+    }
+}
+
+impl IndicatorSpec {
+    /// The indicator, held by value (see [`AnyIndicator`]).
+    pub fn build_any(&self) -> AnyIndicator {
+        match self.0 {
+            Spec::Sma(n) => AnyIndicator::Sma(Sma::with(n)),
+            Spec::Ema(n) => AnyIndicator::Ema(Ema::with(n)),
+            Spec::Wma(n) => AnyIndicator::Wma(Wma::with(n)),
+            Spec::Rsi(n) => AnyIndicator::Rsi(Rsi::with(n)),
+            Spec::Macd { fast, slow, signal } => AnyIndicator::Macd(Macd::with(fast, slow, signal)),
+            Spec::Bbands {
+                period,
+                dev_up,
+                dev_down,
+            } => AnyIndicator::Bbands(Bbands::with(period, dev_up, dev_down)),
+            Spec::Atr(n) => AnyIndicator::Atr(Atr::with(n)),
+            Spec::Stddev { period, dev } => AnyIndicator::Stddev(Stddev::with(period, dev)),
+            Spec::Stoch {
+                k_period,
+                k_slow,
+                d_period,
+            } => AnyIndicator::Stoch(Stoch::with(k_period, k_slow, d_period)),
+            Spec::Adx(n) => AnyIndicator::Adx(Adx::with(n)),
+            Spec::Obv => AnyIndicator::Obv(Obv::new()),
+            Spec::Cci(n) => AnyIndicator::Cci(Cci::with(n)),
+            Spec::Roc(n) => AnyIndicator::Roc(Roc::with(n)),
+            Spec::Mfi(n) => AnyIndicator::Mfi(Mfi::with(n)),
+            Spec::Vwap => AnyIndicator::Vwap(Vwap::new()),
         }
     }
 }

@@ -82,7 +82,7 @@ impl Indicator for Ema {
         self.period - 1
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let x = bar.close;
         if !x.is_finite() {

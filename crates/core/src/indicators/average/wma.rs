@@ -84,7 +84,7 @@ impl Indicator for Wma {
         self.period - 1
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let x = bar.close;
         if !x.is_finite() {

@@ -142,7 +142,7 @@ impl Indicator for Adx {
         2 * self.period - 1
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let (h, l, c) = (bar.high, bar.low, bar.close);
         if !(h.is_finite() && l.is_finite() && c.is_finite()) {

@@ -95,7 +95,7 @@ impl Indicator for Cci {
         self.period - 1
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let Some(tp) = Self::typical(bar) else {
             return write_nan(out, 1);

@@ -100,7 +100,7 @@ impl Indicator for Macd {
         (self.slow_period - 1) + (self.signal_period - 1)
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let x = bar.close;
         if !x.is_finite() {

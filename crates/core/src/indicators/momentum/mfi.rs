@@ -128,7 +128,7 @@ impl Indicator for Mfi {
         self.period
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let Some(n) = self.next(bar) else {
             return write_nan(out, 1);

@@ -57,7 +57,7 @@ impl Indicator for Roc {
         self.period
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let x = bar.close;
         if !x.is_finite() {

@@ -115,7 +115,7 @@ impl Indicator for Rsi {
         self.period
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let x = bar.close;
         if !x.is_finite() {

@@ -70,7 +70,7 @@ impl Indicator for Stddev {
         self.period - 1
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let x = bar.close;
         if !x.is_finite() {

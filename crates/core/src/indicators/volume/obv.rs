@@ -53,7 +53,7 @@ impl Indicator for Obv {
         0
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let Some(s) = self.next(bar) else {
             return write_nan(out, 1);

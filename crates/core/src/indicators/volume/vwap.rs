@@ -64,7 +64,7 @@ impl Indicator for Vwap {
         0
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
         let Some((sums, value)) = self.next(bar) else {
             return write_nan(out, 1);
