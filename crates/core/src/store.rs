@@ -742,27 +742,31 @@ impl SessionStore {
         }
         s.bars_this_session += n;
         s.last_time = Some(cols[0][n - 1] as i64);
-        // A chunk at a time, so each interval reads the bars from cache rather than from memory.
-        const CHUNK: usize = 4096;
-        let mut mask: ClosedMask = 1;
-        for from in (0..n).step_by(CHUNK) {
-            let to = (from + CHUNK).min(n);
-            let chunk = cols.map(|c| &c[from..to]);
-            if s.base.indicators.is_empty() {
-                s.base.columns.extend(chunk);
-            } else {
-                for i in 0..chunk[0].len() {
-                    let [t, o, h, l, c, v] = chunk.map(|col| col[i]);
-                    s.base.close(&Bar::new(t, o, h, l, c, v));
-                }
-            }
-            for (i, (d, grid)) in s.derived.iter_mut().zip(&a.grids).enumerate() {
-                if d.aggregator.update_many(grid, chunk, flat, &mut d.series) {
-                    mask |= 2 << i;
-                }
+        let grids = &a.grids[..];
+        let (base, derived) = (&mut s.base, &mut s.derived[..]);
+        // A large batch with three or more derived intervals gives all but one of them to a second
+        // thread: the base series' copy costs about what two intervals do, so that balances the
+        // two. The threads write disjoint series; the result is the same as on one.
+        if n >= PARALLEL_BATCH && derived.len() >= 3 {
+            let (mine, theirs) = derived.split_at_mut(1);
+            let (my_grids, their_grids) = grids.split_at(1);
+            let split = std::thread::scope(|scope| {
+                // Where no thread can be started, the caller's does it all (below).
+                let other = std::thread::Builder::new()
+                    .name("barstream-batch".into())
+                    .spawn_scoped(scope, || store_many(None, theirs, their_grids, cols, flat))
+                    .ok()?;
+                let mine_mask = store_many(Some(&mut *base), mine, my_grids, cols, flat);
+                let theirs_mask = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                Some(1 | (mine_mask << 1) | (theirs_mask << 2))
+            });
+            if let Some(mask) = split {
+                return mask;
             }
         }
-        mask
+        1 | (store_many(Some(base), derived, grids, cols, flat) << 1)
     }
 
     /// Appends one base bar for symbol `id`.
@@ -783,6 +787,10 @@ impl SessionStore {
     /// Appends a batch of base bars for symbol `id`, given as six equally long columns in the order
     /// time, open, high, low, close, volume. The result is identical, bit for bit, to appending the
     /// bars one by one.
+    ///
+    /// A batch of 65,536 bars or more with three or more derived intervals folds all but the first
+    /// of them on a second thread, started for the call and joined before it returns (each
+    /// interval is independent; where no thread can be started, the calling one does it all).
     ///
     /// # Errors
     /// [`Error::Input`] when the columns differ in length; [`Error::NotFound`] for an unknown id;
@@ -1186,6 +1194,45 @@ impl SessionStore {
             .map(Columns::allocated_bytes)
             .sum()
     }
+}
+
+/// Bars a batch must have before its derived intervals are split between two threads.
+const PARALLEL_BATCH: usize = 1 << 16;
+
+/// Bars a batch is cut into, so that each interval reads them from cache rather than memory.
+const BATCH_CHUNK: usize = 4096;
+
+/// Stores a batch of valid bars in `base` (when given; with its indicators, if any) and folds them
+/// into `derived` (on `grids`), a chunk at a time. Returns the mask of the derived series that
+/// closed bars, bit 0 for the first.
+fn store_many(
+    mut base: Option<&mut Series>,
+    derived: &mut [Derived],
+    grids: &[Grid],
+    cols: [&[f64]; 6],
+    flat: bool,
+) -> ClosedMask {
+    let n = cols[0].len();
+    let mut mask: ClosedMask = 0;
+    for from in (0..n).step_by(BATCH_CHUNK) {
+        let chunk = cols.map(|c| &c[from..(from + BATCH_CHUNK).min(n)]);
+        match base.as_deref_mut() {
+            Some(b) if b.indicators.is_empty() => b.columns.extend(chunk),
+            Some(b) => {
+                for i in 0..chunk[0].len() {
+                    let [t, o, h, l, c, v] = chunk.map(|col| col[i]);
+                    b.close(&Bar::new(t, o, h, l, c, v));
+                }
+            }
+            None => {}
+        }
+        for (i, (d, grid)) in derived.iter_mut().zip(grids).enumerate() {
+            if d.aggregator.update_many(grid, chunk, flat, &mut d.series) {
+                mask |= 1 << i;
+            }
+        }
+    }
+    mask
 }
 
 /// Notes a gap in a symbol's record and in the queue. Out of line: gaps are rare, and the hot path

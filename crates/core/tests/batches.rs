@@ -4,8 +4,10 @@
 
 mod common;
 
+use barstream_core::indicators::{IndicatorParams, IndicatorSpec};
 use barstream_core::{
-    Alignment, Bar, EmptyBuckets, Error, InvalidBars, RejectReason, Session, SessionStore, SymbolId,
+    Alignment, Bar, EmptyBuckets, Error, InvalidBars, RejectReason, Session, SessionStore,
+    StoreConfig, SymbolId,
 };
 use common::*;
 
@@ -232,4 +234,78 @@ fn under_retention_a_plan_reserves_what_is_kept() {
     st.append(id, &synth_bar(day.open, 0)).unwrap();
     // Two kept, and the session that makes a third until its end drops the oldest.
     assert_eq!(st.series(id, 0).unwrap().capacity(), 3 * 390);
+}
+
+/// A batch large enough that its derived intervals are split between two threads gives the bars,
+/// indicator columns, masks and forming bars of appending one by one, bit for bit: with gaps,
+/// flat empty buckets, and indicators on the base and on derived series.
+#[test]
+fn a_batch_split_between_threads_equals_appending_one_by_one() {
+    let spec = |kind: &str, period: Option<f64>| {
+        let params = IndicatorParams {
+            period,
+            ..IndicatorParams::default()
+        };
+        IndicatorSpec::parse(kind, &params).unwrap()
+    };
+    let make = |base_indicators: bool| {
+        let mut c: StoreConfig = config(
+            &["5m", "15m", "1h", "4h", "1d"],
+            Alignment::Clock,
+            EmptyBuckets::Flat,
+        );
+        c.indicators = vec![
+            if base_indicators {
+                vec![spec("rsi", Some(14.0)), spec("vwap", None)]
+            } else {
+                vec![]
+            },
+            vec![spec("sma", Some(3.0))],
+            vec![],
+            vec![spec("bbands", Some(5.0)), spec("macd", None)],
+            vec![spec("atr", Some(3.0))],
+        ];
+        let mut st = SessionStore::new(c).unwrap();
+        let id = st.intern("SPY");
+        st.begin_session(long_session(100_000)).unwrap();
+        (st, id)
+    };
+    // 100,000 minutes with every 7th bar of each 1,000 missing and a two-hour hole.
+    let input: Vec<Bar> = bars(100_000)
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % 1000 != 7 && !(40_000..40_120).contains(k))
+        .map(|(_, b)| b)
+        .collect();
+    assert!(input.len() > 1 << 16);
+    for base_indicators in [false, true] {
+        let (mut batched, id) = make(base_indicators);
+        let c = columns(&input);
+        let out = batched
+            .append_many(
+                id,
+                [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]],
+                InvalidBars::Throw,
+            )
+            .unwrap();
+        let (mut one, oid) = make(base_indicators);
+        let mut mask = 0;
+        for b in &input {
+            mask |= one.append(oid, b).unwrap();
+        }
+        assert_eq!(out.closed, mask);
+        assert_eq!(snapshot(&batched, id), snapshot(&one, oid));
+        for s in 0..batched.series_count() {
+            let (a, b) = (batched.series(id, s).unwrap(), one.series(oid, s).unwrap());
+            for c in 0..6 + a.outputs() {
+                let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(a.column(c)),
+                    bits(b.column(c)),
+                    "series {s} column {c}"
+                );
+            }
+        }
+        assert_eq!(batched.take_gaps(), one.take_gaps());
+    }
 }
