@@ -267,6 +267,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       },
     };
     const processor = new DataProcessor(o.data, this.#engine, this.#metrics, observer);
+    // The store reserves room for the whole run at each symbol's first bar instead of growing
+    // (and copying its bars) session by session.
+    o.data.expectSessions(sessions.length);
     const started = performance.now();
     let symbols: string[] = [];
     try {
