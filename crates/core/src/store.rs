@@ -244,11 +244,15 @@ struct Series {
 impl Series {
     fn new(specs: &[IndicatorSpec]) -> Series {
         let indicators: Vec<AnyIndicator> = specs.iter().map(IndicatorSpec::build_any).collect();
-        let mut offsets = vec![0];
-        for i in &indicators {
-            offsets.push(offsets[offsets.len() - 1] + i.output_count());
+        // A series without indicators (most of them) allocates nothing here.
+        let mut offsets = Vec::new();
+        if !indicators.is_empty() {
+            offsets.push(0);
+            for i in &indicators {
+                offsets.push(offsets[offsets.len() - 1] + i.output_count());
+            }
         }
-        let outputs = offsets[offsets.len() - 1];
+        let outputs = offsets.last().copied().unwrap_or(0);
         Series {
             columns: Columns::with_outputs(outputs),
             indicators,
