@@ -1,5 +1,7 @@
 //! The OHLCV bar, the unit every series is made of.
 
+use crate::indicators::select;
+
 /// One bar: `time` is its open time in epoch milliseconds (UTC); prices and volume are plain `f64`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bar {
@@ -33,12 +35,11 @@ impl Bar {
     /// volume = sum. The open and time stay.
     #[inline]
     pub fn merge(&mut self, later: &Bar) {
-        if later.high > self.high {
-            self.high = later.high;
-        }
-        if later.low < self.low {
-            self.low = later.low;
-        }
+        // Stored unconditionally: as a conditional store the compiler keeps a branch, and whether a
+        // bar makes a new high or low is close to a coin toss on real prices. Ties keep the earlier
+        // value, as before.
+        self.high = select(later.high > self.high, later.high, self.high);
+        self.low = select(later.low < self.low, later.low, self.low);
         self.close = later.close;
         self.volume += later.volume;
     }
