@@ -665,32 +665,30 @@ impl SessionStore {
         }
     }
 
-    /// Reserves room at a symbol's first bar of a session: for this session, or for `sessions`
-    /// like it when more are expected.
+    /// Reserves room at a symbol's first bar of a session: for this session, or for the `expected`
+    /// sessions like it (see [`SessionStore::expect_sessions`]), as many as retention keeps.
     fn reserve_session(
         s: &mut SymbolState,
         a: &Active,
         base_ms: i64,
-        hint: Option<usize>,
-        sessions: usize,
+        config: &StoreConfig,
+        expected: usize,
     ) {
+        let sessions = match config.retain_sessions {
+            // Retention drops a session only at a session end, so `keep + 1` are held at most.
+            Some(keep) => expected.max(1).min(keep.saturating_add(1)),
+            None => expected.max(1),
+        };
         let slots = ((a.session.close - a.session.open + base_ms - 1) / base_ms) as usize;
         // A very long session (a year of seconds, say) grows as it fills instead.
-        let hint = hint.unwrap_or(usize::MAX).min(MAX_SESSION_RESERVE);
+        let hint = config
+            .capacity_hint
+            .unwrap_or(usize::MAX)
+            .min(MAX_SESSION_RESERVE);
         let room = |per_session: usize| per_session.min(hint).saturating_mul(sessions);
         s.base.columns.reserve(room(slots));
         for (g, d) in a.grids.iter().zip(&mut s.derived) {
             d.series.columns.reserve(room(g.buckets_in_session()));
-        }
-    }
-
-    /// Sessions to reserve room for at a symbol's first bar of the open one.
-    fn sessions_to_reserve(&self) -> usize {
-        let expected = self.expected_sessions.max(1);
-        match self.config.retain_sessions {
-            // Retention drops a session only at a session end, so `keep + 1` are held at most.
-            Some(keep) => expected.min(keep.saturating_add(1)),
-            None => expected,
         }
     }
 
@@ -706,12 +704,11 @@ impl SessionStore {
     /// Stores a valid bar and updates the derived series. `t` is `bar.time` as checked.
     #[inline]
     fn apply(&mut self, id: SymbolId, t: i64, bar: &Bar) -> ClosedMask {
-        let sessions = self.sessions_to_reserve();
         let a = self.active.as_ref().expect("checked");
         let flat = self.config.empty_buckets == EmptyBuckets::Flat;
         let s = &mut self.symbols[id as usize];
         if s.bars_this_session == 0 {
-            Self::reserve_session(s, a, self.base_ms, self.config.capacity_hint, sessions);
+            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
         }
         // The one test quality adds to a bar: does it skip slots?
         let due = next_slot(s.last_time, a.session.open, self.base_ms);
@@ -737,12 +734,11 @@ impl SessionStore {
         if n == 0 {
             return 0;
         }
-        let sessions = self.sessions_to_reserve();
         let a = self.active.as_ref().expect("checked");
         let flat = self.config.empty_buckets == EmptyBuckets::Flat;
         let s = &mut self.symbols[id as usize];
         if s.bars_this_session == 0 {
-            Self::reserve_session(s, a, self.base_ms, self.config.capacity_hint, sessions);
+            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
         }
         s.bars_this_session += n;
         s.last_time = Some(cols[0][n - 1] as i64);

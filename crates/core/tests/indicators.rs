@@ -6,9 +6,7 @@
 
 use barstream_core::indicators::{Adx, Atr, Bbands, Cci, Ema, Macd, Mfi, Roc, Rsi, Sma, Stddev};
 use barstream_core::indicators::{Stoch, Wma, MAX_PERIOD};
-use barstream_core::{
-    batch, Bar, BarSlices, Error, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec,
-};
+use barstream_core::{batch, Bar, BarSlices, Error, IndicatorKind, IndicatorParams, IndicatorSpec};
 use proptest::prelude::*;
 
 fn params() -> IndicatorParams {
@@ -201,7 +199,6 @@ fn every_kind_meets_the_contract() {
         warm_up_is_ta_libs_lookback(spec, ta_lib_lookback);
         initialized_flips_at_the_lookback(spec, ta_lib_lookback);
         streaming_equals_batch(spec);
-        the_held_by_value_form_is_the_same_indicator(spec);
         batch_takes_close_alone_for_single_input_kinds(spec);
         peek_shows_the_next_update_and_commits_nothing(spec);
         reset_returns_to_a_new_instance(spec);
@@ -255,41 +252,6 @@ fn streaming_equals_batch(spec: &IndicatorSpec) {
             bits(&run_batch(spec, &bars, starts)),
             "{spec} with session starts {starts:?}"
         );
-    }
-}
-
-/// [`AnyIndicator`] (what the store holds) updates, peeks, resets and restarts exactly as the boxed
-/// indicator does.
-fn the_held_by_value_form_is_the_same_indicator(spec: &IndicatorSpec) {
-    let bars = walk(9, 300);
-    let (mut boxed, mut held) = (spec.build(), spec.build_any());
-    assert_eq!(held.output_count(), boxed.output_count(), "{spec}");
-    assert_eq!(held.lookback(), boxed.lookback(), "{spec}");
-    let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
-    for (i, bar) in bars.iter().enumerate() {
-        if i % 97 == 0 {
-            boxed.session_start();
-            held.session_start();
-        }
-        if i == 150 {
-            boxed.reset();
-            held.reset();
-        }
-        boxed.peek(bar, &mut a);
-        held.peek(bar, &mut b);
-        assert_eq!(
-            a.map(f64::to_bits),
-            b.map(f64::to_bits),
-            "{spec}: peek at {i}"
-        );
-        boxed.update(bar, &mut a);
-        held.update(bar, &mut b);
-        assert_eq!(
-            a.map(f64::to_bits),
-            b.map(f64::to_bits),
-            "{spec}: update at {i}"
-        );
-        assert_eq!(held.initialized(), boxed.initialized(), "{spec}: at {i}");
     }
 }
 

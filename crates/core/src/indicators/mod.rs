@@ -622,36 +622,11 @@ impl IndicatorSpec {
         }
     }
 
-    /// A new indicator with these parameters.
-    ///
-    /// Boxed, for a holder of a mixed list that is not on a hot path (the binding's standalone
-    /// indicator); the store holds [`AnyIndicator`]s and [`batch`] runs the concrete types.
+    /// A new indicator with these parameters, boxed, for a holder of a mixed list that is not on a
+    /// hot path (the binding's standalone indicator). The store holds [`AnyIndicator`]s directly
+    /// and [`batch`] runs the concrete types.
     pub fn build(&self) -> Box<dyn Indicator> {
-        match self.0 {
-            Spec::Sma(n) => Box::new(Sma::with(n)),
-            Spec::Ema(n) => Box::new(Ema::with(n)),
-            Spec::Wma(n) => Box::new(Wma::with(n)),
-            Spec::Rsi(n) => Box::new(Rsi::with(n)),
-            Spec::Macd { fast, slow, signal } => Box::new(Macd::with(fast, slow, signal)),
-            Spec::Bbands {
-                period,
-                dev_up,
-                dev_down,
-            } => Box::new(Bbands::with(period, dev_up, dev_down)),
-            Spec::Atr(n) => Box::new(Atr::with(n)),
-            Spec::Stddev { period, dev } => Box::new(Stddev::with(period, dev)),
-            Spec::Stoch {
-                k_period,
-                k_slow,
-                d_period,
-            } => Box::new(Stoch::with(k_period, k_slow, d_period)),
-            Spec::Adx(n) => Box::new(Adx::with(n)),
-            Spec::Obv => Box::new(Obv::new()),
-            Spec::Cci(n) => Box::new(Cci::with(n)),
-            Spec::Roc(n) => Box::new(Roc::with(n)),
-            Spec::Mfi(n) => Box::new(Mfi::with(n)),
-            Spec::Vwap => Box::new(Vwap::new()),
-        }
+        Box::new(self.build_any())
     }
 }
 
