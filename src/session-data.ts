@@ -21,6 +21,7 @@ import {
 import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
 import { nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
+import { grown } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -466,10 +467,7 @@ export class SessionData {
   appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
     this.#reserveSlice(count);
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
-    for (let i = 0; i < count; i++) {
-      const symbol = symbols[i] as string;
-      ids[i] = this.#ids.get(symbol) ?? this.#intern(symbol);
-    }
+    for (let i = 0; i < count; i++) ids[i] = this.idOf(symbols[i] as string);
     const results = this.appendSliceIds(ids, columns);
     const out = this.#sliceOutcome;
     out.count = count;
@@ -628,12 +626,10 @@ export class SessionData {
 
   /** {@link SessionData.bars} by symbol id and series index. @internal */
   barsOf(id: number, s: number): BarsView {
-    const key = this.#state(id, s);
-    const length = this.#stateLength[key] as number;
-    if (length === 0) return EMPTY_VIEW;
-    const block = this.#block(key, id, s);
+    const block = this.#liveBlock(id, s);
     if (block === null) return EMPTY_VIEW;
-    return new ColumnViews(block.buffer, (this.#stateStart[key] as number) * 8, block.capacity * 8, length);
+    const key = id * MAX_SERIES + s;
+    return new ColumnViews(block.buffer, (this.#stateStart[key] as number) * 8, block.capacity * 8, this.#stateLength[key] as number);
   }
 
   /**
@@ -650,13 +646,10 @@ export class SessionData {
       throw new ConfigError('indicator', `'${name}' is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
     }
     const id = this.#ids.get(symbol);
-    if (id === undefined) return EMPTY;
-    const key = this.#state(id, s);
-    const length = this.#stateLength[key] as number;
-    if (length === 0) return EMPTY;
-    const block = this.#block(key, id, s);
+    const block = id === undefined ? null : this.#liveBlock(id, s);
     if (block === null) return EMPTY;
-    return new Float64Array(block.buffer, ((this.#stateStart[key] as number) + column * block.capacity) * 8, length);
+    const key = (id as number) * MAX_SERIES + s;
+    return new Float64Array(block.buffer, ((this.#stateStart[key] as number) + column * block.capacity) * 8, this.#stateLength[key] as number);
   }
 
   /** The indicator output names of `interval`, in configuration order. */
@@ -705,18 +698,19 @@ export class SessionData {
 
   #growState(key: number): void {
     const size = Math.max(MAX_SERIES * 64, (key + MAX_SERIES) * 2);
-    const grow = (a: Float64Array, fill: number): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(size).fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.#stateEpoch = grow(this.#stateEpoch, -1);
-    this.#stateLength = grow(this.#stateLength, 0);
-    this.#stateGeneration = grow(this.#stateGeneration, 0);
-    this.#stateStart = grow(this.#stateStart, 0);
+    this.#stateEpoch = grown(this.#stateEpoch, size, -1);
+    this.#stateLength = grown(this.#stateLength, size);
+    this.#stateGeneration = grown(this.#stateGeneration, size);
+    this.#stateStart = grown(this.#stateStart, size);
     const blocks = new Array<CachedBlock | null>(size).fill(null);
     for (let k = 0; k < this.#blocks.length; k++) blocks[k] = this.#blocks[k] as CachedBlock | null;
     this.#blocks = blocks;
+  }
+
+  /** The current block of series `s` of symbol `id`, its state read for this epoch; `null` while it holds no bars. */
+  #liveBlock(id: number, s: number): CachedBlock | null {
+    const key = this.#state(id, s);
+    return this.#stateLength[key] === 0 ? null : this.#block(key, id, s);
   }
 
   /** The block of the series with state `key`, as of its state's generation: made once per generation (V8 refuses two buffers over one block). */

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError } from '../errors.js';
+import { grown } from '../typed-arrays.js';
 
 /**
  * An HDR histogram of whole nanoseconds with 3 significant digits, laid out as HdrHistogram's
@@ -38,9 +39,7 @@ class Hdr {
   record(v: number): void {
     const i = Hdr.index(v);
     if (i >= this.#counts.length) {
-      const counts = new Float64Array(Math.max(i + 1, this.#counts.length * 2));
-      counts.set(this.#counts);
-      this.#counts = counts;
+      this.#counts = grown(this.#counts, Math.max(i + 1, this.#counts.length * 2));
     }
     this.#counts[i] = (this.#counts[i] as number) + 1;
     this.#total++;

@@ -13,6 +13,7 @@ import { BarEvent } from './engine.js';
 import type { AnalysisEngine, DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
 import type { PerformanceMetrics, StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
+import { grown } from '../typed-arrays.js';
 
 /** Counts a processor keeps over a run. */
 export interface ProcessorCounts {
@@ -211,11 +212,7 @@ export class DataProcessor {
 
   #grow(): void {
     const size = Math.max(64, this.#ids.length * 2);
-    const grow = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
+    const grow = (a: Float64Array): Float64Array<ArrayBuffer> => grown(a, size);
     const c = this.#columns;
     this.#columns = { time: grow(c.time), open: grow(c.open), high: grow(c.high), low: grow(c.low), close: grow(c.close), volume: grow(c.volume) };
     this.#ids = grow(this.#ids);
@@ -223,22 +220,16 @@ export class DataProcessor {
   }
 
   #growLast(id: number): Float64Array<ArrayBuffer> {
-    const next = new Float64Array(Math.max(64, (id + 1) * 2)).fill(NaN);
-    next.set(this.#lastTime);
-    this.#lastTime = next;
-    return next;
+    this.#lastTime = grown(this.#lastTime, Math.max(64, (id + 1) * 2), NaN);
+    return this.#lastTime;
   }
 
   /** Queues `mask` (closed series) of symbol `id` for the next dispatch. */
   #queue(id: number, mask: number): void {
     const n = this.#pendingCount;
     if (n === this.#pendingIds.length) {
-      const ids = new Float64Array(n * 2);
-      ids.set(this.#pendingIds);
-      this.#pendingIds = ids;
-      const masks = new Float64Array(n * 2);
-      masks.set(this.#pendingMasks);
-      this.#pendingMasks = masks;
+      this.#pendingIds = grown(this.#pendingIds, n * 2);
+      this.#pendingMasks = grown(this.#pendingMasks, n * 2);
     }
     this.#pendingIds[n] = id;
     this.#pendingMasks[n] = mask;
@@ -248,11 +239,7 @@ export class DataProcessor {
 
   #growDelivered(idLimit: number): void {
     const width = this.#series.length;
-    if (idLimit * width > this.#delivered.length) {
-      const next = new Float64Array(Math.max(64, idLimit * 2) * width);
-      next.set(this.#delivered);
-      this.#delivered = next;
-    }
+    if (idLimit * width > this.#delivered.length) this.#delivered = grown(this.#delivered, Math.max(64, idLimit * 2) * width);
     this.#idLimit = idLimit;
   }
 

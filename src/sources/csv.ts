@@ -16,6 +16,7 @@ import { resolvePaths } from './paths.js';
 import type { EpochUnit } from './fields.js';
 import { COLUMN_NAMES } from './types.js';
 import type { ColumnarSource, ColumnName, LoadRequest, SymbolColumns } from './types.js';
+import { grown } from '../typed-arrays.js';
 
 /** Options of {@link csvSource}. */
 export interface CsvSourceOptions {
@@ -239,11 +240,7 @@ class Builder {
 
   #grow(): void {
     const n = Math.max(16, this.time.length * 2);
-    const grow = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
+    const grow = (a: Float64Array): Float64Array => grown(a, n);
     this.time = grow(this.time);
     this.open = grow(this.open);
     this.high = grow(this.high);
