@@ -378,6 +378,14 @@ impl Columns {
         self.generation = self.generation.wrapping_add(1);
     }
 
+    /// Forgets the bars past the first `len`, which must all have been stored since the last
+    /// time any view of this series was made: the store undoes a batch with it within the call
+    /// that stored it. Their slots are written again by the next bars.
+    pub(crate) fn rewind(&mut self, len: usize) {
+        debug_assert!(len <= self.len);
+        self.len = self.len.min(len);
+    }
+
     /// Appends one bar.
     #[inline]
     pub fn push(&mut self, bar: &Bar) {

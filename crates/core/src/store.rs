@@ -40,6 +40,10 @@ use crate::quality::{
 };
 use crate::session::Session;
 use std::collections::{HashMap, VecDeque};
+use validation::Rules;
+
+mod batch;
+mod validation;
 
 /// Bars a batch validates at a time on its fast path (see `SessionStore::regular_run`).
 const REGULAR_CHUNK: usize = 512;
@@ -508,101 +512,12 @@ impl SessionStore {
         Ok(())
     }
 
-    /// Whether every bar of `cols` passes [`SessionStore::check`] and opens no gap, given that the
-    /// symbol's last bar (in the open session) is at `prev`: each comes exactly one slot after
-    /// the one before, inside the session and the clock, with finite fields and a consistent
-    /// range. Written without a branch a bar so that it runs on vectors; `false` says only that
-    /// some bar needs the full check.
-    fn regular_run(&self, cols: [&[f64]; 6], prev: i64) -> bool {
-        let Some(a) = &self.active else {
-            return false;
-        };
-        let [time, open, high, low, close, volume] = cols;
-        let n = time.len();
-        if n == 0
-            || [open, high, low, close, volume]
-                .iter()
-                .any(|c| c.len() != n)
-        {
-            return false;
+    /// The rules bars are checked against now.
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            active: self.active.as_ref(),
+            base_ms: self.base_ms,
         }
-        // Whole milliseconds below 2^53 add and compare exactly as f64.
-        let base = self.base_ms as f64;
-        let mut ok = time[0] == prev as f64 + base
-            && time[n - 1] < a.session.close as f64
-            && time[0] >= a.late_before as f64;
-        for k in 1..n {
-            ok &= time[k] - time[k - 1] == base;
-        }
-        for k in 0..n {
-            let (o, h, l, c, v) = (open[k], high[k], low[k], close[k], volume[k]);
-            let zero = time[k] * 0.0 + o * 0.0 + h * 0.0 + l * 0.0 + c * 0.0 + v * 0.0;
-            ok &= (zero == 0.0) & (h >= o) & (h >= c) & (l <= o) & (l <= c) & (v >= 0.0);
-        }
-        ok
-    }
-
-    /// Checks one bar against the symbol's state as it would be after the bars before it, and
-    /// returns its time in whole milliseconds.
-    #[inline]
-    fn check(&self, bar: &Bar, last_time: Option<i64>) -> std::result::Result<i64, RejectReason> {
-        let Some(a) = &self.active else {
-            return Err(RejectReason::NoSession);
-        };
-        // x * 0 is 0 for every finite x and NaN for NaN and the infinities; it cannot overflow.
-        let zero = bar.time * 0.0
-            + bar.open * 0.0
-            + bar.high * 0.0
-            + bar.low * 0.0
-            + bar.close * 0.0
-            + bar.volume * 0.0;
-        // The cast saturates, so a fraction is the only way a finite time below 2^53 fails the
-        // round trip; every f64 beyond that is whole (and outside any session).
-        let t = bar.time as i64;
-        if zero != 0.0 || (t as f64 != bar.time && bar.time.abs() < 9_007_199_254_740_992.0) {
-            return Err(RejectReason::NonFinite);
-        }
-        let s = &a.session;
-        if t < s.open || t >= s.close {
-            return Err(RejectReason::OutsideSession);
-        }
-        // Most bars come one slot after the symbol's last one in this session, which is on the grid
-        // and earlier: that case needs no division.
-        let next_slot =
-            matches!(last_time, Some(last) if last >= s.open && t - last == self.base_ms);
-        if !next_slot {
-            let offset = (t - s.open) as u64;
-            // A 32-bit division is several times faster, and covers sessions under 49 days.
-            let on_grid = match (u32::try_from(offset), u32::try_from(self.base_ms)) {
-                (Ok(o), Ok(b)) => o.is_multiple_of(b),
-                _ => offset.is_multiple_of(self.base_ms as u64),
-            };
-            if !on_grid {
-                return Err(RejectReason::OffGrid);
-            }
-            if let Some(last) = last_time {
-                if t <= last {
-                    return Err(if t == last {
-                        RejectReason::Duplicate
-                    } else {
-                        RejectReason::OutOfOrder
-                    });
-                }
-            }
-        }
-        if t < a.late_before {
-            return Err(RejectReason::Late);
-        }
-        if bar.high < bar.open.max(bar.close) {
-            return Err(RejectReason::HighBelowOpenClose);
-        }
-        if bar.low > bar.open.min(bar.close) {
-            return Err(RejectReason::LowAboveOpenClose);
-        }
-        if bar.volume < 0.0 {
-            return Err(RejectReason::NegativeVolume);
-        }
-        Ok(t)
     }
 
     /// The message of a rejection, naming the offending values.
@@ -727,48 +642,6 @@ impl SessionStore {
         mask
     }
 
-    /// Stores a batch of valid bars and updates the derived series one interval at a time, which
-    /// gives the same bars as [`SessionStore::apply`] on each in turn: the intervals are independent.
-    fn apply_many(&mut self, id: SymbolId, cols: [&[f64]; 6]) -> ClosedMask {
-        let n = cols[0].len();
-        if n == 0 {
-            return 0;
-        }
-        let a = self.active.as_ref().expect("checked");
-        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
-        let s = &mut self.symbols[id as usize];
-        if s.bars_this_session == 0 {
-            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
-        }
-        s.bars_this_session += n;
-        s.last_time = Some(cols[0][n - 1] as i64);
-        let grids = &a.grids[..];
-        let (base, derived) = (&mut s.base, &mut s.derived[..]);
-        // A large batch with three or more derived intervals gives all but one of them to a second
-        // thread: the base series' copy costs about what two intervals do, so that balances the
-        // two. The threads write disjoint series; the result is the same as on one.
-        if n >= PARALLEL_BATCH && derived.len() >= 3 {
-            let (mine, theirs) = derived.split_at_mut(1);
-            let (my_grids, their_grids) = grids.split_at(1);
-            let split = std::thread::scope(|scope| {
-                // Where no thread can be started, the caller's does it all (below).
-                let other = std::thread::Builder::new()
-                    .name("barstream-batch".into())
-                    .spawn_scoped(scope, || store_many(None, theirs, their_grids, cols, flat))
-                    .ok()?;
-                let mine_mask = store_many(Some(&mut *base), mine, my_grids, cols, flat);
-                let theirs_mask = other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                Some(1 | (mine_mask << 1) | (theirs_mask << 2))
-            });
-            if let Some(mask) = split {
-                return mask;
-            }
-        }
-        1 | (store_many(Some(base), derived, grids, cols, flat) << 1)
-    }
-
     /// Appends one base bar for symbol `id`.
     ///
     /// Returns the series that closed bars (always the base one).
@@ -778,118 +651,10 @@ impl SessionStore {
     /// nothing else changes. [`Error::NotFound`] for an unknown id.
     pub fn append(&mut self, id: SymbolId, bar: &Bar) -> Result<ClosedMask> {
         let last = self.symbol_mut(id)?.last_time;
-        match self.check(bar, last) {
+        match self.rules().check(bar, last) {
             Ok(t) => Ok(self.apply(id, t, bar)),
             Err(reason) => Err(Error::Rejected(self.reject(id, reason, bar, last, None))),
         }
-    }
-
-    /// Appends a batch of base bars for symbol `id`, given as six equally long columns in the order
-    /// time, open, high, low, close, volume. The result is identical, bit for bit, to appending the
-    /// bars one by one.
-    ///
-    /// A batch of 65,536 bars or more with three or more derived intervals folds all but the first
-    /// of them on a second thread, started for the call and joined before it returns (each
-    /// interval is independent; where no thread can be started, the calling one does it all).
-    ///
-    /// # Errors
-    /// [`Error::Input`] when the columns differ in length; [`Error::NotFound`] for an unknown id;
-    /// under [`InvalidBars::Throw`], [`Error::Rejected`] for the first invalid bar, with its index:
-    /// that rejection is counted and nothing is stored.
-    pub fn append_many(
-        &mut self,
-        id: SymbolId,
-        columns: [&[f64]; 6],
-        invalid: InvalidBars,
-    ) -> Result<BatchOutcome> {
-        let n = columns[0].len();
-        if columns.iter().any(|c| c.len() != n) {
-            let lens: Vec<usize> = columns.iter().map(|c| c.len()).collect();
-            return Err(Error::Input {
-                message: format!(
-                    "columns differ in length (time, open, high, low, close, volume: {lens:?})"
-                ),
-            });
-        }
-        let [time, open, high, low, close, volume] = columns;
-        let bar_at = |i: usize| Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
-        // Validate everything first, so a batch that throws has changed nothing. The gaps the good
-        // bars reveal are noted on the way and recorded once the batch is stored.
-        let mut last = self.symbol_mut(id)?.last_time;
-        let open = self.active.as_ref().map_or(i64::MIN, |a| a.session.open);
-        let mut gaps = std::mem::take(&mut self.gap_scratch);
-        gaps.clear();
-        let mut rejected: Vec<(usize, RejectReason, Option<i64>)> = Vec::new();
-        let mut i = 0;
-        while i < n {
-            // A run of bars each one slot after the one before, all valid, is checked a chunk at a
-            // time without a branch a bar; a chunk with anything else in it goes bar by bar below.
-            if let Some(prev) = last.filter(|&p| p >= open) {
-                let end = (i + REGULAR_CHUNK).min(n);
-                if self.regular_run(columns.map(|c| &c[i..end]), prev) {
-                    last = Some(time[end - 1] as i64);
-                    i = end;
-                    continue;
-                }
-            }
-            let bar = bar_at(i);
-            match self.check(&bar, last) {
-                Ok(t) => {
-                    let due = next_slot(last, open, self.base_ms);
-                    if t > due {
-                        gaps.push((due, t));
-                    }
-                    last = Some(t);
-                }
-                Err(reason) => {
-                    if invalid == InvalidBars::Throw {
-                        self.gap_scratch = gaps;
-                        return Err(Error::Rejected(self.reject(
-                            id,
-                            reason,
-                            &bar,
-                            last,
-                            Some(i),
-                        )));
-                    }
-                    rejected.push((i, reason, last));
-                }
-            }
-            i += 1;
-        }
-        let s = &mut self.symbols[id as usize];
-        for &(from, to) in &gaps {
-            record_gap(&mut s.tally, &mut self.gap_queue, id, from, to);
-        }
-        self.gap_scratch = gaps;
-        let mut out = BatchOutcome {
-            appended: n - rejected.len(),
-            ..BatchOutcome::default()
-        };
-        if rejected.is_empty() {
-            out.closed = self.apply_many(id, columns);
-            return Ok(out);
-        }
-        let mut good: [Vec<f64>; 6] = Default::default();
-        let mut next_bad = rejected.iter().map(|r| r.0).peekable();
-        for i in 0..n {
-            if next_bad.peek() == Some(&i) {
-                next_bad.next();
-                continue;
-            }
-            for (g, c) in good.iter_mut().zip(&columns) {
-                g.push(c[i]);
-            }
-        }
-        out.closed = self.apply_many(
-            id,
-            [&good[0], &good[1], &good[2], &good[3], &good[4], &good[5]],
-        );
-        for (i, reason, last) in rejected {
-            let rejection = self.reject(id, reason, &bar_at(i), last, Some(i));
-            out.rejected.push(rejection);
-        }
-        Ok(out)
     }
 
     /// Moves the clock to `t`: closes every bucket that ends at or before `t`, for every symbol,
@@ -1198,45 +963,6 @@ impl SessionStore {
             .map(Columns::allocated_bytes)
             .sum()
     }
-}
-
-/// Bars a batch must have before its derived intervals are split between two threads.
-const PARALLEL_BATCH: usize = 1 << 16;
-
-/// Bars a batch is cut into, so that each interval reads them from cache rather than memory.
-const BATCH_CHUNK: usize = 4096;
-
-/// Stores a batch of valid bars in `base` (when given; with its indicators, if any) and folds them
-/// into `derived` (on `grids`), a chunk at a time. Returns the mask of the derived series that
-/// closed bars, bit 0 for the first.
-fn store_many(
-    mut base: Option<&mut Series>,
-    derived: &mut [Derived],
-    grids: &[Grid],
-    cols: [&[f64]; 6],
-    flat: bool,
-) -> ClosedMask {
-    let n = cols[0].len();
-    let mut mask: ClosedMask = 0;
-    for from in (0..n).step_by(BATCH_CHUNK) {
-        let chunk = cols.map(|c| &c[from..(from + BATCH_CHUNK).min(n)]);
-        match base.as_deref_mut() {
-            Some(b) if b.indicators.is_empty() => b.columns.extend(chunk),
-            Some(b) => {
-                for i in 0..chunk[0].len() {
-                    let [t, o, h, l, c, v] = chunk.map(|col| col[i]);
-                    b.close(&Bar::new(t, o, h, l, c, v));
-                }
-            }
-            None => {}
-        }
-        for (i, (d, grid)) in derived.iter_mut().zip(grids).enumerate() {
-            if d.aggregator.update_many(grid, chunk, flat, &mut d.series) {
-                mask |= 1 << i;
-            }
-        }
-    }
-    mask
 }
 
 /// Notes a gap in a symbol's record and in the queue. Out of line: gaps are rare, and the hot path

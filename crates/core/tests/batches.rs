@@ -1,6 +1,7 @@
-//! Long batches, whose runs of regular bars are validated a chunk at a time: one bad bar or one
-//! gap anywhere in them is found exactly where appending one by one finds it. And a store told how
-//! many sessions are coming stores them without moving a block, with the same bars.
+//! Long batches, validated and stored a chunk at a time: one bad bar or one gap anywhere in them
+//! is found exactly where appending one by one finds it, and a batch refused under `Throw` after
+//! chunks of it were stored leaves nothing of itself behind. And a store told how many sessions
+//! are coming stores them without moving a block, with the same bars.
 
 mod common;
 
@@ -241,35 +242,7 @@ fn under_retention_a_plan_reserves_what_is_kept() {
 /// flat empty buckets, and indicators on the base and on derived series.
 #[test]
 fn a_batch_split_between_threads_equals_appending_one_by_one() {
-    let spec = |kind: &str, period: Option<f64>| {
-        let params = IndicatorParams {
-            period,
-            ..IndicatorParams::default()
-        };
-        IndicatorSpec::parse(kind, &params).unwrap()
-    };
-    let make = |base_indicators: bool| {
-        let mut c: StoreConfig = config(
-            &["5m", "15m", "1h", "4h", "1d"],
-            Alignment::Clock,
-            EmptyBuckets::Flat,
-        );
-        c.indicators = vec![
-            if base_indicators {
-                vec![spec("rsi", Some(14.0)), spec("vwap", None)]
-            } else {
-                vec![]
-            },
-            vec![spec("sma", Some(3.0))],
-            vec![],
-            vec![spec("bbands", Some(5.0)), spec("macd", None)],
-            vec![spec("atr", Some(3.0))],
-        ];
-        let mut st = SessionStore::new(c).unwrap();
-        let id = st.intern("SPY");
-        st.begin_session(long_session(100_000)).unwrap();
-        (st, id)
-    };
+    let make = indicator_store;
     // 100,000 minutes with every 7th bar of each 1,000 missing and a two-hour hole.
     let input: Vec<Bar> = bars(100_000)
         .into_iter()
@@ -308,4 +281,127 @@ fn a_batch_split_between_threads_equals_appending_one_by_one() {
         }
         assert_eq!(batched.take_gaps(), one.take_gaps());
     }
+}
+
+/// A store with indicators on the base series (when asked) and on derived ones, clock-aligned
+/// buckets and flat bars, open on a session of 100,000 minutes.
+fn indicator_store(base_indicators: bool) -> (SessionStore, SymbolId) {
+    let spec = |kind: &str, period: Option<f64>| {
+        let params = IndicatorParams {
+            period,
+            ..IndicatorParams::default()
+        };
+        IndicatorSpec::parse(kind, &params).unwrap()
+    };
+    let mut c: StoreConfig = config(
+        &["5m", "15m", "1h", "4h", "1d"],
+        Alignment::Clock,
+        EmptyBuckets::Flat,
+    );
+    c.indicators = vec![
+        if base_indicators {
+            vec![spec("rsi", Some(14.0)), spec("vwap", None)]
+        } else {
+            vec![]
+        },
+        vec![spec("sma", Some(3.0))],
+        vec![],
+        vec![spec("bbands", Some(5.0)), spec("macd", None)],
+        vec![spec("atr", Some(3.0))],
+    ];
+    let mut st = SessionStore::new(c).unwrap();
+    let id = st.intern("SPY");
+    st.begin_session(long_session(100_000)).unwrap();
+    (st, id)
+}
+
+/// Every column of every series, indicator outputs included, as bits.
+fn all_columns(st: &SessionStore, id: SymbolId) -> Vec<Vec<Vec<u64>>> {
+    (0..st.series_count())
+        .map(|s| {
+            let cols = st.series(id, s).unwrap();
+            (0..6 + cols.outputs())
+                .map(|c| cols.column(c).iter().map(|v| v.to_bits()).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// A long batch is stored a chunk at a time as it is validated. Under `Throw`, a bad bar after
+/// many chunks (and, past 65,536 bars, with a second thread folding) undoes them all: bars,
+/// indicator values and state, forming bars and quality are as before the batch, and the bars
+/// that come next give what they give in a store that never saw it.
+#[test]
+fn a_bad_bar_after_stored_chunks_undoes_the_whole_batch() {
+    let all = bars(100_000);
+    let (head, rest) = all.split_at(10_007);
+    for (len, bad_at) in [(20_000, 12_345), (80_000, 70_001), (80_000, 4_096)] {
+        for reason in [RejectReason::Duplicate, RejectReason::NonFinite] {
+            let (mut st, id) = indicator_store(true);
+            let (mut clean, cid) = indicator_store(true);
+            for s in [&mut st, &mut clean] {
+                batch(s, id, head, InvalidBars::Throw).unwrap();
+            }
+            let mut input = rest[..len].to_vec();
+            input[bad_at] = spoil(&input, bad_at, reason);
+            let err = batch(&mut st, id, &input, InvalidBars::Throw).unwrap_err();
+            match err {
+                Error::Rejected(r) => assert_eq!((r.reason, r.index), (reason, Some(bad_at))),
+                e => panic!("{e:?}"),
+            }
+            let what = format!("{len} bars, {reason:?} at {bad_at}");
+            assert_eq!(all_columns(&st, id), all_columns(&clean, cid), "{what}");
+            assert_eq!(snapshot(&st, id), snapshot(&clean, cid), "{what}");
+            let mut rejected = *clean.rejections(cid).unwrap();
+            rejected[reason as usize] += 1;
+            assert_eq!(st.rejections(id).unwrap(), &rejected, "{what}");
+            // Quality too counts the one rejection, and nothing else of the batch.
+            let mut quality = clean.quality(cid).unwrap().unwrap();
+            quality.base.rejected[reason as usize] += 1;
+            assert_eq!(st.quality(id).unwrap().unwrap(), quality, "{what}");
+
+            // What follows lands on the state from before the batch, not on its remains.
+            for s in [&mut st, &mut clean] {
+                batch(s, id, &rest[..len], InvalidBars::Throw).unwrap();
+            }
+            assert_eq!(all_columns(&st, id), all_columns(&clean, cid), "{what}");
+            assert_eq!(snapshot(&st, id), snapshot(&clean, cid), "{what}");
+            assert_eq!(st.take_gaps(), clean.take_gaps(), "{what}");
+        }
+    }
+}
+
+/// Under `Skip`, a bad bar deep in a long batch leaves the chunks before it stored and the bars
+/// after it appended: the same as one by one.
+#[test]
+fn a_bad_bar_after_stored_chunks_is_skipped_alone() {
+    let all = bars(90_000);
+    let mut input = all.clone();
+    input[70_001] = spoil(&all, 70_001, RejectReason::LowAboveOpenClose);
+    input.remove(30_000); // a gap in a stored chunk
+    let (mut batched, id) = indicator_store(true);
+    let c = columns(&input);
+    let out = batched
+        .append_many(
+            id,
+            [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]],
+            InvalidBars::Skip,
+        )
+        .unwrap();
+    assert_eq!(out.appended, input.len() - 1);
+    assert_eq!(
+        out.rejected.iter().map(|r| r.index).collect::<Vec<_>>(),
+        vec![Some(70_000)]
+    );
+    let (mut one, oid) = indicator_store(true);
+    for b in &input {
+        let _ = one.append(oid, b);
+    }
+    assert_eq!(all_columns(&batched, id), all_columns(&one, oid));
+    assert_eq!(snapshot(&batched, id), snapshot(&one, oid));
+    assert_eq!(
+        batched.rejections(id).unwrap(),
+        one.rejections(oid).unwrap()
+    );
+    assert_eq!(batched.take_gaps(), one.take_gaps());
 }

@@ -1,0 +1,392 @@
+//! Batches of base bars: validated and stored a chunk at a time, each chunk while it is still in
+//! cache, with the derived intervals of a large batch shared between two threads.
+
+use super::validation::{Refusal, Rules};
+use super::{
+    record_gap, BatchOutcome, ClosedMask, Derived, EmptyBuckets, InvalidBars, Series, SessionStore,
+    SymbolId, SymbolState,
+};
+use crate::aggregate::{Aggregator, Grid};
+use crate::bar::Bar;
+use crate::error::{Error, Result};
+use crate::indicators::AnyIndicator;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+impl SessionStore {
+    /// Appends a batch of base bars for symbol `id`, given as six equally long columns in the order
+    /// time, open, high, low, close, volume. The result is identical, bit for bit, to appending the
+    /// bars one by one.
+    ///
+    /// The batch is validated and stored 4,096 bars at a time, so that its memory is read once.
+    /// Under [`InvalidBars::Throw`], an invalid bar after chunks already stored undoes them. A
+    /// batch of 65,536 bars or more with three or more derived intervals folds all but the first
+    /// of them on a second thread, started for the call, following the validated chunks and
+    /// joined before the call returns (each interval is independent; where no thread can be
+    /// started, the calling one does it all).
+    ///
+    /// # Errors
+    /// [`Error::Input`] when the columns differ in length; [`Error::NotFound`] for an unknown id;
+    /// under [`InvalidBars::Throw`], [`Error::Rejected`] for the first invalid bar, with its index:
+    /// that rejection is counted and nothing is stored.
+    pub fn append_many(
+        &mut self,
+        id: SymbolId,
+        columns: [&[f64]; 6],
+        invalid: InvalidBars,
+    ) -> Result<BatchOutcome> {
+        let n = columns[0].len();
+        if columns.iter().any(|c| c.len() != n) {
+            let lens: Vec<usize> = columns.iter().map(|c| c.len()).collect();
+            return Err(Error::Input {
+                message: format!(
+                    "columns differ in length (time, open, high, low, close, volume: {lens:?})"
+                ),
+            });
+        }
+        let [time, open, high, low, close, volume] = columns;
+        let bar_at = |i: usize| Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
+        let mut last = self.symbol_mut(id)?.last_time;
+        // The gaps the good bars reveal are noted on the way and recorded once the batch stands.
+        let mut gaps = std::mem::take(&mut self.gap_scratch);
+        gaps.clear();
+        let throw = invalid == InvalidBars::Throw;
+        // A batch of one chunk is validated whole before anything is stored; a longer one may
+        // have to undo the chunks it stored.
+        let mark = (throw && n > BATCH_CHUNK).then(|| self.symbols[id as usize].mark());
+        let (stored, mut closed) = self.append_valid_chunks(id, columns, &mut last, &mut gaps);
+        let mut refused: Vec<Refusal> = Vec::new();
+        if stored < n {
+            self.rules().validate(
+                columns,
+                stored,
+                n,
+                &mut last,
+                &mut gaps,
+                &mut refused,
+                throw,
+            );
+        }
+        if throw {
+            if let Some(&(i, reason, before)) = refused.first() {
+                if let Some(mark) = mark {
+                    self.symbols[id as usize].rewind(mark);
+                }
+                self.gap_scratch = gaps;
+                return Err(Error::Rejected(self.reject(
+                    id,
+                    reason,
+                    &bar_at(i),
+                    before,
+                    Some(i),
+                )));
+            }
+        }
+        let s = &mut self.symbols[id as usize];
+        for &(from, to) in &gaps {
+            record_gap(&mut s.tally, &mut self.gap_queue, id, from, to);
+        }
+        self.gap_scratch = gaps;
+        let appended = n - refused.len();
+        if refused.is_empty() {
+            if stored < n {
+                closed |= self.apply_many(id, columns.map(|c| &c[stored..]));
+            }
+            return Ok(BatchOutcome {
+                appended,
+                closed,
+                ..BatchOutcome::default()
+            });
+        }
+        let mut good: [Vec<f64>; 6] = Default::default();
+        let mut next_bad = refused.iter().map(|r| r.0).peekable();
+        for i in stored..n {
+            if next_bad.peek() == Some(&i) {
+                next_bad.next();
+                continue;
+            }
+            for (g, c) in good.iter_mut().zip(&columns) {
+                g.push(c[i]);
+            }
+        }
+        closed |= self.apply_many(
+            id,
+            [&good[0], &good[1], &good[2], &good[3], &good[4], &good[5]],
+        );
+        let rejected = refused
+            .into_iter()
+            .map(|(i, reason, before)| self.reject(id, reason, &bar_at(i), before, Some(i)))
+            .collect();
+        Ok(BatchOutcome {
+            appended,
+            closed,
+            rejected,
+        })
+    }
+
+    /// Validates and stores a batch a chunk of [`BATCH_CHUNK`] bars at a time, each while it is
+    /// in cache, and stops before the first chunk that holds a bar to reject. Moves `last` and
+    /// notes gaps as [`Rules::validate`] does, for the bars stored. Returns how many it stored
+    /// (all, or a whole number of chunks) and the series that closed bars.
+    ///
+    /// A batch of [`PARALLEL_BATCH`] bars or more with three or more derived intervals has all
+    /// but the first of them folded on a second thread, which follows the chunks as they are
+    /// validated: the base series' copy costs about what two intervals do, so that balances the
+    /// two. The threads write disjoint series; the result is the same as on one.
+    fn append_valid_chunks(
+        &mut self,
+        id: SymbolId,
+        cols: [&[f64]; 6],
+        last: &mut Option<i64>,
+        gaps: &mut Vec<(i64, i64)>,
+    ) -> (usize, ClosedMask) {
+        let n = cols[0].len();
+        // Built from the fields, not `self.rules()`, to leave `self.symbols` free to borrow.
+        let rules = Rules {
+            active: self.active.as_ref(),
+            base_ms: self.base_ms,
+        };
+        let Some(a) = self.active.as_ref() else {
+            return (0, 0);
+        };
+        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
+        let s = &mut self.symbols[id as usize];
+        let mut refused = Vec::new();
+        // The end of the chunk at `from` when all of it is valid; else `last` and `gaps` are left
+        // as they were before it.
+        let mut next_chunk = |from: usize, last: &mut Option<i64>, gaps: &mut Vec<(i64, i64)>| {
+            let to = (from + BATCH_CHUNK).min(n);
+            let (last_before, gaps_before) = (*last, gaps.len());
+            rules.validate(cols, from, to, last, gaps, &mut refused, true);
+            if refused.is_empty() {
+                return Some(to);
+            }
+            *last = last_before;
+            gaps.truncate(gaps_before);
+            None
+        };
+        if n == 0 {
+            return (0, 0);
+        }
+        let Some(first) = next_chunk(0, last, gaps) else {
+            return (0, 0);
+        };
+        if s.bars_this_session == 0 {
+            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
+        }
+        let (base, derived) = (&mut s.base, &mut s.derived[..]);
+        let split = n >= PARALLEL_BATCH && derived.len() >= 3;
+        let (mine, theirs) = derived.split_at_mut(if split { 1 } else { derived.len() });
+        let (my_grids, their_grids) = a.grids.split_at(mine.len());
+        let frontier = AtomicUsize::new(0);
+        let done = AtomicBool::new(false);
+        let (mut stored, mut my_mask) = (0, 0);
+        let followed = std::thread::scope(|scope| {
+            let follower = (!theirs.is_empty())
+                .then(|| {
+                    std::thread::Builder::new()
+                        .name("barstream-batch".into())
+                        .spawn_scoped(scope, || {
+                            follow(theirs, their_grids, cols, flat, &frontier, &done)
+                        })
+                        .ok()
+                })
+                .flatten();
+            let mut to = first;
+            loop {
+                let chunk = cols.map(|c| &c[stored..to]);
+                my_mask |= store_many(Some(&mut *base), mine, my_grids, chunk, flat);
+                stored = to;
+                frontier.store(stored, Ordering::Release);
+                if stored == n {
+                    break;
+                }
+                match next_chunk(stored, last, gaps) {
+                    Some(end) => to = end,
+                    None => break,
+                }
+            }
+            done.store(true, Ordering::Release);
+            follower.map(|f| f.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        });
+        // Where no thread could be started, the caller's folds the rest.
+        let their_mask = followed.unwrap_or_else(|| {
+            store_many(None, theirs, their_grids, cols.map(|c| &c[..stored]), flat)
+        });
+        s.bars_this_session += stored;
+        s.last_time = Some(cols[0][stored - 1] as i64);
+        (
+            stored,
+            1 | (my_mask << 1) | (their_mask << (1 + mine.len())),
+        )
+    }
+
+    /// Stores a batch of valid bars and updates the derived series one interval at a time, which
+    /// gives the same bars as [`SessionStore::apply`] on each in turn: the intervals are independent.
+    fn apply_many(&mut self, id: SymbolId, cols: [&[f64]; 6]) -> ClosedMask {
+        let n = cols[0].len();
+        if n == 0 {
+            return 0;
+        }
+        let a = self.active.as_ref().expect("checked");
+        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
+        let s = &mut self.symbols[id as usize];
+        if s.bars_this_session == 0 {
+            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
+        }
+        s.bars_this_session += n;
+        s.last_time = Some(cols[0][n - 1] as i64);
+        let grids = &a.grids[..];
+        let (base, derived) = (&mut s.base, &mut s.derived[..]);
+        // A large batch with three or more derived intervals gives all but one of them to a second
+        // thread: the base series' copy costs about what two intervals do, so that balances the
+        // two. The threads write disjoint series; the result is the same as on one.
+        if n >= PARALLEL_BATCH && derived.len() >= 3 {
+            let (mine, theirs) = derived.split_at_mut(1);
+            let (my_grids, their_grids) = grids.split_at(1);
+            let split = std::thread::scope(|scope| {
+                // Where no thread can be started, the caller's does it all (below).
+                let other = std::thread::Builder::new()
+                    .name("barstream-batch".into())
+                    .spawn_scoped(scope, || store_many(None, theirs, their_grids, cols, flat))
+                    .ok()?;
+                let mine_mask = store_many(Some(&mut *base), mine, my_grids, cols, flat);
+                let theirs_mask = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                Some(1 | (mine_mask << 1) | (theirs_mask << 2))
+            });
+            if let Some(mask) = split {
+                return mask;
+            }
+        }
+        1 | (store_many(Some(base), derived, grids, cols, flat) << 1)
+    }
+}
+
+/// Folds a batch into `derived` as another thread validates and stores it: `frontier` is how many
+/// bars are valid, final once `done` is set. Returns the mask of the series that closed bars, bit 0
+/// for the first.
+fn follow(
+    derived: &mut [Derived],
+    grids: &[Grid],
+    cols: [&[f64]; 6],
+    flat: bool,
+    frontier: &AtomicUsize,
+    done: &AtomicBool,
+) -> ClosedMask {
+    let (mut from, mut mask, mut idle) = (0, 0, 0u32);
+    loop {
+        // `done` first: once it is set, `frontier` is final.
+        let finished = done.load(Ordering::Acquire);
+        let to = frontier.load(Ordering::Acquire);
+        if to > from {
+            mask |= store_many(None, derived, grids, cols.map(|c| &c[from..to]), flat);
+            from = to;
+            idle = 0;
+        } else if finished {
+            return mask;
+        } else if idle < 64 {
+            idle += 1;
+            std::hint::spin_loop();
+        } else {
+            // On a machine with fewer free cores than threads, spinning would hold back the
+            // thread it waits for.
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Bars a batch must have before its derived intervals are split between two threads.
+const PARALLEL_BATCH: usize = 1 << 16;
+
+/// Bars a batch is validated and stored at a time, so that each step reads them from cache rather
+/// than memory.
+const BATCH_CHUNK: usize = 4096;
+
+/// Stores a batch of valid bars in `base` (when given; with its indicators, if any) and folds them
+/// into `derived` (on `grids`), a chunk at a time. Returns the mask of the derived series that
+/// closed bars, bit 0 for the first.
+fn store_many(
+    mut base: Option<&mut Series>,
+    derived: &mut [Derived],
+    grids: &[Grid],
+    cols: [&[f64]; 6],
+    flat: bool,
+) -> ClosedMask {
+    let n = cols[0].len();
+    let mut mask: ClosedMask = 0;
+    for from in (0..n).step_by(BATCH_CHUNK) {
+        let chunk = cols.map(|c| &c[from..(from + BATCH_CHUNK).min(n)]);
+        match base.as_deref_mut() {
+            Some(b) if b.indicators.is_empty() => b.columns.extend(chunk),
+            Some(b) => {
+                for i in 0..chunk[0].len() {
+                    let [t, o, h, l, c, v] = chunk.map(|col| col[i]);
+                    b.close(&Bar::new(t, o, h, l, c, v));
+                }
+            }
+            None => {}
+        }
+        for (i, (d, grid)) in derived.iter_mut().zip(grids).enumerate() {
+            if d.aggregator.update_many(grid, chunk, flat, &mut d.series) {
+                mask |= 1 << i;
+            }
+        }
+    }
+    mask
+}
+
+/// A symbol's state before a batch, to undo the chunks of it stored before a later bar turned out
+/// invalid.
+pub(super) struct SymbolMark {
+    last_time: Option<i64>,
+    bars_this_session: usize,
+    base: SeriesMark,
+    derived: Vec<(Aggregator, SeriesMark)>,
+}
+
+struct SeriesMark {
+    len: usize,
+    indicators: Vec<AnyIndicator>,
+}
+
+impl SymbolState {
+    pub(super) fn mark(&self) -> SymbolMark {
+        SymbolMark {
+            last_time: self.last_time,
+            bars_this_session: self.bars_this_session,
+            base: self.base.mark(),
+            derived: self
+                .derived
+                .iter()
+                .map(|d| (d.aggregator.clone(), d.series.mark()))
+                .collect(),
+        }
+    }
+
+    /// Returns to `mark`, taken by [`SymbolState::mark`] earlier in the same call: no view can
+    /// have been made of the bars stored since.
+    pub(super) fn rewind(&mut self, mark: SymbolMark) {
+        self.last_time = mark.last_time;
+        self.bars_this_session = mark.bars_this_session;
+        self.base.rewind(mark.base);
+        for (d, (aggregator, series)) in self.derived.iter_mut().zip(mark.derived) {
+            d.aggregator = aggregator;
+            d.series.rewind(series);
+        }
+    }
+}
+
+impl Series {
+    fn mark(&self) -> SeriesMark {
+        SeriesMark {
+            len: self.columns.len(),
+            indicators: self.indicators.clone(),
+        }
+    }
+
+    fn rewind(&mut self, mark: SeriesMark) {
+        self.columns.rewind(mark.len);
+        self.indicators = mark.indicators;
+    }
+}
