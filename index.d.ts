@@ -88,13 +88,14 @@ export declare class NativeSessionStore {
 export declare function callingSlot(): ArrayBuffer
 
 /**
- * Runs an indicator over whole columns, read without copying, into one new block: an external
- * ArrayBuffer of `outputs` columns of `close.length` `f64`s each, output `k` at byte offset
- * `k * close.length * 8` (null when there are no bars). `high`, `low` and `volume` are needed by
- * the kinds that read them; `sessionStarts` lists the indices of bars that open a session (VWAP
- * restarts there).
+ * Runs indicators over whole columns, read without copying, into one new block: an external
+ * ArrayBuffer of `close.length` `f64`s per output, the outputs of the first config first, each
+ * column after the one before (null when there are no bars or no configs). `high`, `low` and
+ * `volume` are needed by the kinds that read them; `sessionStarts` lists the indices of bars
+ * that open a session (VWAP restarts there). Two or more indicators over long columns are
+ * shared between two threads, each indicator whole on one.
  */
-export declare function indicatorBatch(config: NativeIndicatorConfig, close: Float64Array, high?: Float64Array | undefined | null, low?: Float64Array | undefined | null, volume?: Float64Array | undefined | null, sessionStarts?: Array<number> | undefined | null): ArrayBuffer | null
+export declare function indicatorBatchAll(configs: Array<NativeIndicatorConfig>, close: Float64Array, high?: Float64Array | undefined | null, low?: Float64Array | undefined | null, volume?: Float64Array | undefined | null, sessionStarts?: Array<number> | undefined | null): ArrayBuffer | null
 
 /** Validates `config` and describes the indicator it makes. */
 export declare function indicatorInfo(config: NativeIndicatorConfig): NativeIndicatorInfo

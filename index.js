@@ -773,11 +773,11 @@ if (
   }
 }
 
-const { NativeIndicator, NativeSessionStore, callingSlot, indicatorBatch, indicatorInfo, slotFunctions, takeRejections } = nativeBinding
+const { NativeIndicator, NativeSessionStore, callingSlot, indicatorBatchAll, indicatorInfo, slotFunctions, takeRejections } = nativeBinding
 export { NativeIndicator }
 export { NativeSessionStore }
 export { callingSlot }
-export { indicatorBatch }
+export { indicatorBatchAll }
 export { indicatorInfo }
 export { slotFunctions }
 export { takeRejections }

@@ -38,7 +38,7 @@ export { ReadySignal, ReadyTimeoutError, waitAll } from './runtime/ready.js';
 export type { ReadyState, WaitOptions } from './runtime/ready.js';
 export {
   Adx, Atr, BollingerBands, Cci, Ema, Macd, Mfi, Obv, Roc, Rsi, Sma, Stddev, Stochastic, Vwap, Wma,
-  computeIndicator, describeIndicator,
+  computeIndicator, computeIndicators, describeIndicator,
 } from './indicators.js';
 export type {
   BandsValue, BbandsConfig, IndicatorBar, IndicatorColumns, IndicatorConfig, IndicatorInfo, IndicatorKind, MacdConfig,

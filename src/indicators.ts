@@ -5,7 +5,7 @@
  * @module
  */
 import { ConfigError, InputError, fromNative } from './errors.js';
-import { NativeIndicator, indicatorBatch, indicatorInfo } from './native.js';
+import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
 
 /** Indicators of one window. */
@@ -306,19 +306,46 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
 
 /**
  * Runs an indicator over whole columns at once (`Float64Array`s are read without copying) and
- * returns one new column per output (views of one native block, like the store's columns), keyed by output name (`rsi14`, `macd.signal`, ...), `NaN`
- * during warm-up. Bit for bit the values of feeding the same bars one at a time.
+ * returns one new column per output (views of one native block, like the store's columns), keyed
+ * by output name (`rsi14`, `macd.signal`, ...), `NaN` during warm-up. Bit for bit the values of
+ * feeding the same bars one at a time.
  *
  * @param sessionStarts indices of bars that open a session (VWAP restarts there); default one session.
  * @throws {ConfigError} naming a bad parameter. {@link InputError} for missing or unequal columns.
  */
 export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
-  const native = nativeConfig(config);
+  return computeIndicators([config], columns, sessionStarts);
+}
+
+/**
+ * {@link computeIndicator} for several indicators over the same columns in one call: every
+ * output of every indicator, keyed by output name. Over long columns (32,768 bars or more) the
+ * indicators are shared between two threads, each indicator whole on one, so the values are bit
+ * for bit those of {@link computeIndicator}. All outputs live in one native block.
+ *
+ * @example
+ * ```ts
+ * const out = computeIndicators([{ kind: 'rsi', period: 14 }, { kind: 'macd' }], { close });
+ * out['rsi14']; out['macd.signal'];
+ * ```
+ * @param sessionStarts indices of bars that open a session (VWAP restarts there); default one session.
+ * @throws {ConfigError} naming a bad parameter, or `configs` when two indicators would give an
+ * output of the same name. {@link InputError} for missing or unequal columns. Nothing is computed
+ * then.
+ */
+export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
+  const natives = configs.map(nativeConfig);
   try {
-    const info = indicatorInfo(native);
+    const names: string[] = [];
+    for (const native of natives) {
+      for (const name of indicatorInfo(native).outputs) {
+        if (names.includes(name)) throw new ConfigError('configs', `two indicators give the output '${name}'; give each a different kind or parameters`);
+        names.push(name);
+      }
+    }
     const close = f64('close', columns.close) as Float64Array;
-    const buffer = indicatorBatch(
-      native,
+    const buffer = indicatorBatchAll(
+      natives,
       close,
       f64('high', columns.high),
       f64('low', columns.low),
@@ -327,7 +354,7 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
     );
     // One native block holds every output, column after column.
     const n = close.length;
-    return Object.fromEntries(info.outputs.map((name, k) => [name, buffer === null ? new Float64Array(0) : new Float64Array(buffer, k * n * 8, n)]));
+    return Object.fromEntries(names.map((name, k) => [name, buffer === null ? new Float64Array(0) : new Float64Array(buffer, k * n * 8, n)]));
   } catch (e) {
     throw fromNative(e);
   }

@@ -5,7 +5,7 @@
  */
 import { callingSlot, slotFunctions } from '../index.js';
 
-export { NativeIndicator, NativeSessionStore, indicatorBatch, indicatorInfo, takeRejections } from '../index.js';
+export { NativeIndicator, NativeSessionStore, indicatorBatchAll, indicatorInfo, takeRejections } from '../index.js';
 export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
 
 /** Slot entries (see `crates/node/src/store.rs`). */

@@ -19,7 +19,9 @@ mod aggregate;
 pub use bar::Bar;
 pub use columns::{ColumnBlock, Columns, COLUMN_COUNT};
 pub use error::{Error, RejectReason, Rejection, Result};
-pub use indicators::{batch, BarSlices, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec};
+pub use indicators::{
+    batch, batch_all, BarSlices, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec,
+};
 pub use interval::Interval;
 pub use quality::{BaseQuality, Gap, IntervalQuality, SymbolQuality};
 pub use session::Session;

@@ -6,7 +6,9 @@
 
 use barstream_core::indicators::{Adx, Atr, Bbands, Cci, Ema, Macd, Mfi, Roc, Rsi, Sma, Stddev};
 use barstream_core::indicators::{Stoch, Wma, MAX_PERIOD};
-use barstream_core::{batch, Bar, BarSlices, Error, IndicatorKind, IndicatorParams, IndicatorSpec};
+use barstream_core::{
+    batch, batch_all, Bar, BarSlices, Error, IndicatorKind, IndicatorParams, IndicatorSpec,
+};
 use proptest::prelude::*;
 
 fn params() -> IndicatorParams {
@@ -884,4 +886,63 @@ proptest! {
             prop_assert!(o.iter().skip(lookback).all(|x| x.is_finite()), "{} {:?}", spec, o);
         }
     }
+}
+
+/// Every kind in one `batch_all` call, long enough for the second thread and with sessions for
+/// VWAP: each output equals its own `batch`, and so streaming, bit for bit.
+#[test]
+fn batch_all_equals_each_batch_alone() {
+    let specs: Vec<IndicatorSpec> = cases().into_iter().map(|(s, _)| s).collect();
+    let bars = walk(99, 50_000);
+    let starts = [0, 390, 20_000, 33_333];
+    let [t, o, h, l, c, v] = columns(&bars);
+    let mut out: Vec<Vec<Vec<f64>>> = specs
+        .iter()
+        .map(|s| vec![vec![-1.0; bars.len()]; s.output_count()])
+        .collect();
+    let mut refs: Vec<Vec<&mut [f64]>> = out
+        .iter_mut()
+        .map(|o| o.iter_mut().map(|x| x.as_mut_slice()).collect())
+        .collect();
+    batch_all(
+        &specs,
+        BarSlices::ohlcv(&t, &o, &h, &l, &c, &v).with_session_starts(&starts),
+        &mut refs,
+    )
+    .unwrap();
+    for (spec, got) in specs.iter().zip(&out) {
+        assert_eq!(
+            bits(got),
+            bits(&run_batch(spec, &bars, &starts)),
+            "{}",
+            spec.id()
+        );
+        assert_eq!(
+            bits(got),
+            bits(&stream(spec, &bars, &starts)),
+            "{}",
+            spec.id()
+        );
+    }
+}
+
+/// Every spec is checked before any runs: one that lacks a column fails the whole call, and no
+/// output, the good specs' included, is written.
+#[test]
+fn batch_all_checks_every_spec_before_running_any() {
+    let bars = walk(5, 40_000);
+    let c: Vec<f64> = bars.iter().map(|b| b.close).collect();
+    let specs = [spec("sma", period(3.0)), spec("atr", period(3.0))];
+    let mut out = [vec![7.0; bars.len()], vec![7.0; bars.len()]];
+    let (a, b) = out.split_at_mut(1);
+    let mut refs = vec![vec![a[0].as_mut_slice()], vec![b[0].as_mut_slice()]];
+    let message = input_error(batch_all(&specs, BarSlices::close(&c), &mut refs));
+    assert!(message.contains("high"), "{message}");
+    assert!(out.iter().all(|o| o.iter().all(|&x| x == 7.0)));
+
+    // One entry of outputs per spec.
+    let mut one = vec![7.0; bars.len()];
+    let mut refs = vec![vec![one.as_mut_slice()]];
+    let message = input_error(batch_all(&specs, BarSlices::close(&c), &mut refs));
+    assert!(message.contains("2 indicators"), "{message}");
 }

@@ -1,8 +1,8 @@
 //! Binding of `barstream_core::indicators`: indicator configuration, the standalone
-//! `NativeIndicator` class and the `indicatorBatch` function.
+//! `NativeIndicator` class and the `indicatorBatchAll` function.
 
 use crate::error::{config as config_error, to_js};
-use barstream_core::indicators::{batch, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
+use barstream_core::indicators::{batch_all, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
 use barstream_core::{Bar, ColumnBlock};
 use napi::bindgen_prelude::{ArrayBuffer, Float64Array};
 use napi::Env;
@@ -121,22 +121,23 @@ impl NativeIndicator {
     }
 }
 
-/// Runs an indicator over whole columns, read without copying, into one new block: an external
-/// ArrayBuffer of `outputs` columns of `close.length` `f64`s each, output `k` at byte offset
-/// `k * close.length * 8` (null when there are no bars). `high`, `low` and `volume` are needed by
-/// the kinds that read them; `sessionStarts` lists the indices of bars that open a session (VWAP
-/// restarts there).
+/// Runs indicators over whole columns, read without copying, into one new block: an external
+/// ArrayBuffer of `close.length` `f64`s per output, the outputs of the first config first, each
+/// column after the one before (null when there are no bars or no configs). `high`, `low` and
+/// `volume` are needed by the kinds that read them; `sessionStarts` lists the indices of bars
+/// that open a session (VWAP restarts there). Two or more indicators over long columns are
+/// shared between two threads, each indicator whole on one.
 #[napi(catch_unwind, ts_return_type = "ArrayBuffer | null")]
-pub fn indicator_batch<'env>(
+pub fn indicator_batch_all<'env>(
     env: &'env Env,
-    config: NativeIndicatorConfig,
+    configs: Vec<NativeIndicatorConfig>,
     close: Float64Array,
     high: Option<Float64Array>,
     low: Option<Float64Array>,
     volume: Option<Float64Array>,
     session_starts: Option<Vec<u32>>,
 ) -> Result<Option<ArrayBuffer<'env>>, String> {
-    let spec = spec_of(&config)?;
+    let specs = configs.iter().map(spec_of).collect::<Result<Vec<_>, _>>()?;
     let n = close.len();
     let starts: Vec<usize> = session_starts
         .unwrap_or_default()
@@ -152,18 +153,29 @@ pub fn indicator_batch<'env>(
         volume: volume.as_deref(),
         session_starts: &starts,
     };
-    if n == 0 {
-        let mut none: Vec<&mut [f64]> = (0..spec.output_count()).map(|_| &mut [][..]).collect();
-        batch(&spec, bars, &mut none).map_err(to_js)?;
+    let width: usize = specs.iter().map(IndicatorSpec::output_count).sum();
+    // No bars (or no indicators): nothing to write, but the columns are still checked.
+    if n == 0 || width == 0 {
+        let mut none: Vec<Vec<&mut [f64]>> = specs
+            .iter()
+            .map(|s| (0..s.output_count()).map(|_| &mut [][..]).collect())
+            .collect();
+        batch_all(&specs, bars, &mut none).map_err(to_js)?;
         return Ok(None);
     }
-    let mut block = ColumnBlock::for_output(n, spec.output_count());
-    batch(&spec, bars, &mut block.columns_mut()).map_err(to_js)?;
+    let mut block = ColumnBlock::for_output(n, width);
+    let mut columns = block.columns_mut().into_iter();
+    let mut out: Vec<Vec<&mut [f64]>> = specs
+        .iter()
+        .map(|s| columns.by_ref().take(s.output_count()).collect())
+        .collect();
+    batch_all(&specs, bars, &mut out).map_err(to_js)?;
+    drop(out);
     let holder = Arc::new(block);
     let (ptr, len) = (holder.as_ptr() as *mut u8, holder.byte_len());
     // SAFETY: the block lives while `holder` does, and the finalizer drops it only when the
     // ArrayBuffer is collected; nothing writes it any more.
     let buffer = unsafe { ArrayBuffer::from_external(env, ptr, len, holder, |_, h| drop(h)) }
-        .map_err(|e| config_error("indicatorBatch", e.reason.clone()))?;
+        .map_err(|e| config_error("indicatorBatchAll", e.reason.clone()))?;
     Ok(Some(buffer))
 }

@@ -57,6 +57,7 @@ pub mod momentum;
 pub mod volatility;
 pub mod volume;
 
+mod parallel;
 mod window;
 
 use crate::bar::Bar;
@@ -66,6 +67,7 @@ use std::str::FromStr;
 
 pub use average::{Ema, Sma, Wma};
 pub use momentum::{Adx, Cci, Macd, Mfi, Roc, Rsi, Stoch};
+pub use parallel::batch_all;
 pub use volatility::{Atr, Bbands, Stddev};
 pub use volume::{Obv, Vwap};
 
@@ -835,6 +837,13 @@ struct Cols<'a> {
 /// of `out` or a column differs in length from `close`, a column the kind reads is missing,
 /// or `session_starts` is not ascending within `0..=len`. Nothing is written then.
 pub fn batch(spec: &IndicatorSpec, bars: BarSlices<'_>, out: &mut [&mut [f64]]) -> Result<()> {
+    let cols = checked(spec, &bars, out)?;
+    run_spec(spec, &cols, bars.session_starts, out);
+    Ok(())
+}
+
+/// The columns `spec` reads from `bars`, once every check [`batch`] documents has passed.
+fn checked<'a>(spec: &IndicatorSpec, bars: &BarSlices<'a>, out: &[&mut [f64]]) -> Result<Cols<'a>> {
     let n = bars.close.len();
     let kind = spec.kind();
     let input = |message: String| Err(Error::Input { message });
@@ -887,47 +896,49 @@ pub fn batch(spec: &IndicatorSpec, bars: BarSlices<'_>, out: &mut [&mut [f64]]) 
         last = s;
     }
     let close = bars.close;
-    let cols = Cols {
+    Ok(Cols {
         time: bars.time.unwrap_or(close),
         open: bars.open.unwrap_or(close),
         high: bars.high.unwrap_or(close),
         low: bars.low.unwrap_or(close),
         close,
         volume: bars.volume.unwrap_or(close),
-    };
-    let starts = bars.session_starts;
+    })
+}
+
+/// Runs `spec` over columns [`checked`] has passed.
+fn run_spec(spec: &IndicatorSpec, cols: &Cols<'_>, starts: &[usize], out: &mut [&mut [f64]]) {
     match spec.0 {
-        Spec::Sma(p) => run::<_, 1>(Sma::with(p), &cols, starts, out),
-        Spec::Ema(p) => run::<_, 1>(Ema::with(p), &cols, starts, out),
-        Spec::Wma(p) => run::<_, 1>(Wma::with(p), &cols, starts, out),
-        Spec::Rsi(p) => run::<_, 1>(Rsi::with(p), &cols, starts, out),
+        Spec::Sma(p) => run::<_, 1>(Sma::with(p), cols, starts, out),
+        Spec::Ema(p) => run::<_, 1>(Ema::with(p), cols, starts, out),
+        Spec::Wma(p) => run::<_, 1>(Wma::with(p), cols, starts, out),
+        Spec::Rsi(p) => run::<_, 1>(Rsi::with(p), cols, starts, out),
         Spec::Macd { fast, slow, signal } => {
-            run::<_, 3>(Macd::with(fast, slow, signal), &cols, starts, out)
+            run::<_, 3>(Macd::with(fast, slow, signal), cols, starts, out)
         }
         Spec::Bbands {
             period,
             dev_up,
             dev_down,
-        } => run::<_, 3>(Bbands::with(period, dev_up, dev_down), &cols, starts, out),
-        Spec::Atr(p) => run::<_, 1>(Atr::with(p), &cols, starts, out),
-        Spec::Stddev { period, dev } => run::<_, 1>(Stddev::with(period, dev), &cols, starts, out),
+        } => run::<_, 3>(Bbands::with(period, dev_up, dev_down), cols, starts, out),
+        Spec::Atr(p) => run::<_, 1>(Atr::with(p), cols, starts, out),
+        Spec::Stddev { period, dev } => run::<_, 1>(Stddev::with(period, dev), cols, starts, out),
         Spec::Stoch {
             k_period,
             k_slow,
             d_period,
-        } => run::<_, 2>(Stoch::with(k_period, k_slow, d_period), &cols, starts, out),
-        Spec::Adx(p) => run::<_, 1>(Adx::with(p), &cols, starts, out),
-        Spec::Obv => run::<_, 1>(Obv::new(), &cols, starts, out),
-        Spec::Cci(p) => run::<_, 1>(Cci::with(p), &cols, starts, out),
-        Spec::Roc(p) => run::<_, 1>(Roc::with(p), &cols, starts, out),
-        Spec::Mfi(p) => run::<_, 1>(Mfi::with(p), &cols, starts, out),
-        Spec::Vwap => run::<_, 1>(Vwap::new(), &cols, starts, out),
+        } => run::<_, 2>(Stoch::with(k_period, k_slow, d_period), cols, starts, out),
+        Spec::Adx(p) => run::<_, 1>(Adx::with(p), cols, starts, out),
+        Spec::Obv => run::<_, 1>(Obv::new(), cols, starts, out),
+        Spec::Cci(p) => run::<_, 1>(Cci::with(p), cols, starts, out),
+        Spec::Roc(p) => run::<_, 1>(Roc::with(p), cols, starts, out),
+        Spec::Mfi(p) => run::<_, 1>(Mfi::with(p), cols, starts, out),
+        Spec::Vwap => run::<_, 1>(Vwap::new(), cols, starts, out),
     }
-    Ok(())
 }
 
 /// The batch loop, monomorphised per indicator type and output count. Lengths were checked by
-/// [`batch`].
+/// [`checked`].
 fn run<I: Indicator, const K: usize>(
     mut ind: I,
     cols: &Cols<'_>,
