@@ -223,6 +223,29 @@ impl Drop for ColumnBlock {
                 Self::layout(self.capacity, self.width),
             )
         }
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        HEAP_FREED.fetch_add(self.byte_len(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Bytes of heap blocks freed since memory was last handed back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+static HEAP_FREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Freed heap blocks past which [`release_freed_memory`] hands memory back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const RELEASE_BYTES: usize = 4 << 20;
+
+/// Hands the memory of freed heap blocks back to the system once 4 MiB or more of them were freed
+/// since the last time. glibc keeps freed memory in the process for later allocations; a series
+/// that grows session by session leaves its outgrown blocks there, which would otherwise stay in
+/// the resident set. The store calls it at each session end; elsewhere it does nothing.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if HEAP_FREED.load(std::sync::atomic::Ordering::Relaxed) >= RELEASE_BYTES {
+        HEAP_FREED.store(0, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: no preconditions; it only returns free pages of the heap to the system.
+        unsafe { libc::malloc_trim(0) };
     }
 }
 

@@ -704,7 +704,8 @@ impl SessionStore {
     }
 
     /// Ends the session: closes every forming bar (and, under [`EmptyBuckets::Flat`], makes the flat
-    /// bars up to the close), then applies retention.
+    /// bars up to the close), then applies retention. Where 4 MiB or more of outgrown blocks were
+    /// freed since, it hands their memory back to the system (glibc would keep it in the process).
     ///
     /// Returns `(symbol, series)` pairs that closed bars.
     ///
@@ -751,6 +752,7 @@ impl SessionStore {
                 }
             }
         }
+        crate::columns::release_freed_memory();
         Ok(closed)
     }
 
