@@ -29,11 +29,11 @@ export declare class NativeIndicator {
 /** The native session store. */
 export declare class NativeSessionStore {
   /**
-   * The quality record of a symbol for the open session, or the last one until the next begins;
-   * `null` when the symbol was first used after that session ended. Throws `no_session` before
-   * the first session.
+   * The quality records of the open session, or of the last one until the next begins: of
+   * symbol `id` alone, or of every symbol (row `id`) when none is given. Throws `no_session`
+   * before the first session, `not_found` for an unknown id.
    */
-  quality(id: number): NativeSymbolQuality | null
+  qualityTable(id?: number | undefined | null): NativeQualityTable
   /** Takes the gaps recorded since the last call, every symbol's, oldest first. */
   takeGaps(): NativeGaps
   constructor(options: NativeStoreConfig)
@@ -132,13 +132,23 @@ export interface NativeIndicatorInfo {
   lookback: number
 }
 
-/** One derived interval's quality in a session (see `barstream_core::IntervalQuality`). */
-export interface NativeIntervalQuality {
-  expected: number
-  received: number
-  missing: number
-  /** `received / expected`, from the core. */
-  score: number
+/**
+ * Quality records as numbers, one row a symbol, for one crossing however many symbols there are
+ * (see `barstream_core::SymbolQuality`).
+ *
+ * Row `r` is `values[r * stride .. (r + 1) * stride]`: present (1, or 0 for a symbol first used
+ * after the session ended: no record), ended (1 when the session has ended and the counts are
+ * final), then the base interval's expected, received, missing, late and score (`received /
+ * expected`, from the core), the rejections this session in `rejectCodes` order, and for each
+ * derived interval in configuration order its expected, received, missing and score.
+ */
+export interface NativeQualityTable {
+  stride: number
+  values: Float64Array
+  /** Gaps this session, every row's, by row and then time: `[from, to)` of row `gap_row`. */
+  gapRow: Array<number>
+  gapFrom: Array<number>
+  gapTo: Array<number>
 }
 
 /** Rejected bars of a batch, as parallel arrays. */
@@ -160,25 +170,6 @@ export interface NativeStoreConfig {
   retainSessions?: number
   /** Indicators per series, base first; see `seriesOutputs` for the columns they make. */
   indicators?: Array<Array<NativeIndicatorConfig>>
-}
-
-/** A symbol's quality record for the open or last session (see `barstream_core::SymbolQuality`). */
-export interface NativeSymbolQuality {
-  /** Whether the session has ended, so the counts are final. */
-  ended: boolean
-  expected: number
-  received: number
-  missing: number
-  late: number
-  /** `received / expected`, from the core. */
-  score: number
-  /** Rejections this session, in `rejectCodes` order. */
-  rejected: Array<number>
-  /** One entry a derived interval, in configuration order (series 1, 2, ...). */
-  intervals: Array<NativeIntervalQuality>
-  /** Gaps this session: `[from, to)` pairs as two parallel arrays, in time order. */
-  gapFrom: Array<number>
-  gapTo: Array<number>
 }
 
 /**

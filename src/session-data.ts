@@ -49,6 +49,9 @@ export interface SessionDataOptions {
   indicators?: Readonly<Record<string, readonly IndicatorConfig[]>>;
 }
 
+/** Numbers in a `NativeQualityTable` row before the rejections: present, ended, and the base interval's expected, received, missing, late, score. */
+const QUALITY_LEADING = 7;
+
 /** Options of {@link SessionData.appendMany}. */
 export interface AppendManyOptions {
   /**
@@ -828,14 +831,13 @@ export class SessionData {
         this.#requireQualitySession();
         return null;
       }
-      return this.#qualityOf(id);
+      return this.#qualityRows(id)[0] ?? null;
     }
     this.#requireQualitySession();
     const out: Record<string, SymbolQuality> = {};
-    for (let id = 0; id < this.#names.length; id++) {
-      const q = this.#qualityOf(id);
+    this.#qualityRows().forEach((q, id) => {
       if (q !== null) out[this.#names[id] as string] = q;
-    }
+    });
     return out;
   }
 
@@ -855,26 +857,49 @@ export class SessionData {
     return out;
   }
 
-  #qualityOf(id: number): SymbolQuality | null {
-    let q;
+  /**
+   * The quality records of symbol `id`, or of every symbol (entry `id`), from one native call:
+   * rows of numbers laid out as `NativeQualityTable` documents.
+   */
+  #qualityRows(id?: number): (SymbolQuality | null)[] {
+    let t;
     try {
-      q = this.#native.quality(id);
+      t = this.#native.qualityTable(id);
     } catch (e) {
       throw fromNative(e);
     }
-    if (q === null) return null;
-    const rejected = Object.fromEntries(REJECT_CODES.map((c, i) => [c, q.rejected[i] as number])) as Record<RejectCode, number>;
-    const intervals: Record<string, IntervalQuality> = {};
-    q.intervals.forEach((iq, i) => {
-      intervals[this.#series[i + 1] as string] = { expected: iq.expected, received: iq.received, missing: iq.missing, score: iq.score };
+    const { stride, values: v } = t;
+    const rows = v.length / stride;
+    const gaps: GapSpan[][] = Array.from({ length: rows }, () => []);
+    t.gapRow.forEach((row, i) => {
+      (gaps[row] as GapSpan[]).push({ from: t.gapFrom[i] as number, to: t.gapTo[i] as number });
     });
-    return {
-      session: (this.#qualitySession as Session).date,
-      ended: q.ended,
-      base: { expected: q.expected, received: q.received, missing: q.missing, late: q.late, rejected, score: q.score },
-      intervals,
-      gaps: q.gapFrom.map((from, i) => ({ from, to: q.gapTo[i] as number })),
-    };
+    const derived = this.#series.length - 1;
+    const out: (SymbolQuality | null)[] = [];
+    for (let r = 0; r < rows; r++) {
+      const at = r * stride;
+      if (v[at] !== 1) {
+        out.push(null);
+        continue;
+      }
+      const rejected = {} as Record<RejectCode, number>;
+      REJECT_CODES.forEach((c, i) => {
+        rejected[c] = v[at + QUALITY_LEADING + i] as number;
+      });
+      const intervals: Record<string, IntervalQuality> = {};
+      for (let k = 0; k < derived; k++) {
+        const i = at + QUALITY_LEADING + REJECT_CODES.length + 4 * k;
+        intervals[this.#series[k + 1] as string] = { expected: v[i] as number, received: v[i + 1] as number, missing: v[i + 2] as number, score: v[i + 3] as number };
+      }
+      out.push({
+        session: (this.#qualitySession as Session).date,
+        ended: v[at + 1] === 1,
+        base: { expected: v[at + 2] as number, received: v[at + 3] as number, missing: v[at + 4] as number, late: v[at + 5] as number, rejected, score: v[at + 6] as number },
+        intervals,
+        gaps: gaps[r] as GapSpan[],
+      });
+    }
+    return out;
   }
 
   /** Throws the core's `no_session` error when no session has begun, as the native call would. */

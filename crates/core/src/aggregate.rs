@@ -107,6 +107,8 @@ pub(crate) struct Aggregator {
     last_bucket: Option<i64>,
     /// The close of the latest bar closed this session, for flat bars.
     last_close: f64,
+    /// Buckets a base bar opened this session: those with data, closed or forming.
+    pub(crate) opened: u64,
 }
 
 /// What one step of an aggregator produced, oldest first.
@@ -118,6 +120,7 @@ impl Aggregator {
     pub(crate) fn reset_session(&mut self) {
         self.forming = None;
         self.last_bucket = None;
+        self.opened = 0;
     }
 
     /// Folds in a base bar at `t` (already validated, later than every earlier one) and closes
@@ -212,6 +215,7 @@ impl Aggregator {
         out: &mut impl Sink,
     ) -> bool {
         let mut closed = self.close_forming(out);
+        self.opened += 1;
         let bucket = grid.bucket_after(self.last_bucket, t);
         if flat {
             closed |= self.fill_flat(grid, bucket, out);

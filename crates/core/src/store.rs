@@ -889,20 +889,9 @@ impl SessionStore {
             .map(|((grid, d), &interval)| {
                 let expected = grid.buckets_in_session() as u64;
                 let first = grid.bucket_of(session.open);
-                // Buckets with data: the bars are in time order, so each new bucket shows as a bar
-                // at or past the end of the latest one (found with one division a bucket, not a bar).
-                let mut with_data = 0u64;
-                let mut latest = None;
-                let mut next_start = i64::MIN;
-                for &t in times {
-                    let t = t as i64;
-                    if t >= next_start {
-                        let b = grid.bucket_of(t);
-                        with_data += 1;
-                        latest = Some(b);
-                        next_start = grid.start(b + 1);
-                    }
-                }
+                // Each bucket with data was opened by a bar; the latest is the last bar's.
+                let with_data = d.aggregator.opened;
+                let latest = times.last().map(|&t| grid.bucket_of(t as i64));
                 // Only the bucket of the latest bar can still be forming; every other one with data
                 // has closed, and so has every bucket before the latest with data.
                 let forming = u64::from(d.aggregator.forming.is_some());

@@ -591,6 +591,25 @@ fn random_sessions_add_up() {
         let gap_slots: i64 = gaps.iter().map(|g| (g.to - g.from) / MIN).sum();
         assert_eq!(gap_slots as u64, q.base.missing, "round {round}");
         assert_eq!(q.gaps, gaps);
+        // Buckets with data, counted here: the distinct buckets the bars fall in.
+        let anchor = match alignment {
+            Alignment::Session => session.open,
+            Alignment::Clock => session.day_start,
+        };
+        for (i, length) in [5 * MIN, 15 * MIN, 60 * MIN, i64::MAX]
+            .into_iter()
+            .enumerate()
+        {
+            let buckets: std::collections::HashSet<i64> = times
+                .iter()
+                .map(|&t| (t - anchor).div_euclid(length))
+                .collect();
+            assert_eq!(
+                q.intervals[i].received,
+                buckets.len() as u64,
+                "round {round} interval {i}"
+            );
+        }
         for (i, d) in q.intervals.iter().enumerate() {
             assert_eq!(
                 d.received + d.missing,

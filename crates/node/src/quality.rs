@@ -1,39 +1,80 @@
-//! Binding of `barstream_core::quality`: a symbol's quality record and the gap queue, as methods of
-//! `NativeSessionStore`. The counts are computed in the core; this file only converts them.
+//! Binding of `barstream_core::quality`: the symbols' quality records and the gap queue, as methods
+//! of `NativeSessionStore`. The counts are computed in the core; this file only converts them.
 
 use crate::error::to_js;
 use crate::store::NativeSessionStore;
-use barstream_core::{Gap, SymbolQuality};
+use barstream_core::{Gap, RejectReason, SymbolQuality};
+use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
-/// One derived interval's quality in a session (see `barstream_core::IntervalQuality`).
+/// Quality records as numbers, one row a symbol, for one crossing however many symbols there are
+/// (see `barstream_core::SymbolQuality`).
+///
+/// Row `r` is `values[r * stride .. (r + 1) * stride]`: present (1, or 0 for a symbol first used
+/// after the session ended: no record), ended (1 when the session has ended and the counts are
+/// final), then the base interval's expected, received, missing, late and score (`received /
+/// expected`, from the core), the rejections this session in `rejectCodes` order, and for each
+/// derived interval in configuration order its expected, received, missing and score.
 #[napi(object)]
-pub struct NativeIntervalQuality {
-    pub expected: f64,
-    pub received: f64,
-    pub missing: f64,
-    /// `received / expected`, from the core.
-    pub score: f64,
-}
-
-/// A symbol's quality record for the open or last session (see `barstream_core::SymbolQuality`).
-#[napi(object)]
-pub struct NativeSymbolQuality {
-    /// Whether the session has ended, so the counts are final.
-    pub ended: bool,
-    pub expected: f64,
-    pub received: f64,
-    pub missing: f64,
-    pub late: f64,
-    /// `received / expected`, from the core.
-    pub score: f64,
-    /// Rejections this session, in `rejectCodes` order.
-    pub rejected: Vec<f64>,
-    /// One entry a derived interval, in configuration order (series 1, 2, ...).
-    pub intervals: Vec<NativeIntervalQuality>,
-    /// Gaps this session: `[from, to)` pairs as two parallel arrays, in time order.
+pub struct NativeQualityTable {
+    pub stride: u32,
+    pub values: Float64Array,
+    /// Gaps this session, every row's, by row and then time: `[from, to)` of row `gap_row`.
+    pub gap_row: Vec<u32>,
     pub gap_from: Vec<f64>,
     pub gap_to: Vec<f64>,
+}
+
+/// Numbers in a row before the rejections.
+const LEADING: usize = 7;
+
+fn quality_table(
+    records: impl Iterator<Item = Option<SymbolQuality>>,
+    derived: usize,
+) -> NativeQualityTable {
+    let stride = LEADING + RejectReason::COUNT + 4 * derived;
+    let mut table = NativeQualityTable {
+        stride: stride as u32,
+        values: Float64Array::new(Vec::new()),
+        gap_row: Vec::new(),
+        gap_from: Vec::new(),
+        gap_to: Vec::new(),
+    };
+    let mut values = Vec::new();
+    for (row, record) in records.enumerate() {
+        let start = values.len();
+        values.resize(start + stride, 0.0);
+        let Some(q) = record else {
+            continue;
+        };
+        let b = &q.base;
+        let mut cells = vec![
+            1.0,
+            f64::from(u8::from(q.ended)),
+            b.expected as f64,
+            b.received as f64,
+            b.missing as f64,
+            b.late as f64,
+            b.score(),
+        ];
+        cells.extend(b.rejected.iter().map(|&n| n as f64));
+        for i in &q.intervals {
+            cells.extend([
+                i.expected as f64,
+                i.received as f64,
+                i.missing as f64,
+                i.score(),
+            ]);
+        }
+        values[start..start + cells.len()].copy_from_slice(&cells);
+        for g in &q.gaps {
+            table.gap_row.push(row as u32);
+            table.gap_from.push(g.from as f64);
+            table.gap_to.push(g.to as f64);
+        }
+    }
+    table.values = Float64Array::new(values);
+    table
 }
 
 /// Gaps as parallel arrays: entry `i` is the gap `[from[i], to[i])` of symbol id `symbol[i]`.
@@ -42,30 +83,6 @@ pub struct NativeGaps {
     pub symbol: Vec<u32>,
     pub from: Vec<f64>,
     pub to: Vec<f64>,
-}
-
-fn native_quality(q: SymbolQuality) -> NativeSymbolQuality {
-    NativeSymbolQuality {
-        ended: q.ended,
-        expected: q.base.expected as f64,
-        received: q.base.received as f64,
-        missing: q.base.missing as f64,
-        late: q.base.late as f64,
-        score: q.base.score(),
-        rejected: q.base.rejected.iter().map(|&n| n as f64).collect(),
-        intervals: q
-            .intervals
-            .iter()
-            .map(|i| NativeIntervalQuality {
-                expected: i.expected as f64,
-                received: i.received as f64,
-                missing: i.missing as f64,
-                score: i.score(),
-            })
-            .collect(),
-        gap_from: q.gaps.iter().map(|g| g.from as f64).collect(),
-        gap_to: q.gaps.iter().map(|g| g.to as f64).collect(),
-    }
 }
 
 fn native_gaps(gaps: Vec<Gap>) -> NativeGaps {
@@ -78,12 +95,21 @@ fn native_gaps(gaps: Vec<Gap>) -> NativeGaps {
 
 #[napi]
 impl NativeSessionStore {
-    /// The quality record of a symbol for the open session, or the last one until the next begins;
-    /// `null` when the symbol was first used after that session ended. Throws `no_session` before
-    /// the first session.
+    /// The quality records of the open session, or of the last one until the next begins: of
+    /// symbol `id` alone, or of every symbol (row `id`) when none is given. Throws `no_session`
+    /// before the first session, `not_found` for an unknown id.
     #[napi(catch_unwind)]
-    pub fn quality(&self, id: u32) -> napi::Result<Option<NativeSymbolQuality>, String> {
-        Ok(self.store.quality(id).map_err(to_js)?.map(native_quality))
+    pub fn quality_table(&self, id: Option<u32>) -> napi::Result<NativeQualityTable, String> {
+        let derived = self.store.series_count() - 1;
+        let ids = match id {
+            Some(id) => id..id + 1,
+            None => 0..self.store.symbol_count() as u32,
+        };
+        let records = ids
+            .map(|id| self.store.quality(id))
+            .collect::<barstream_core::Result<Vec<_>>>()
+            .map_err(to_js)?;
+        Ok(quality_table(records.into_iter(), derived))
     }
 
     /// Takes the gaps recorded since the last call, every symbol's, oldest first.
