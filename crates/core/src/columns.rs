@@ -236,17 +236,27 @@ static HEAP_FREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsi
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const RELEASE_BYTES: usize = 4 << 20;
 
-/// Hands the memory of freed heap blocks back to the system once 4 MiB or more of them were freed
-/// since the last time. glibc keeps freed memory in the process for later allocations; a series
-/// that grows session by session leaves its outgrown blocks there, which would otherwise stay in
-/// the resident set. The store calls it at each session end; elsewhere it does nothing.
-pub(crate) fn release_freed_memory() {
+/// Bars a session must have stored for [`release_freed_memory`] to act at its end: the call takes
+/// 0.2-1 ms, which over fewer bars would cost more per bar than appending them.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const RELEASE_MIN_BARS: usize = 20_000;
+
+/// Hands the memory of freed heap blocks back to the system, once 4 MiB or more of them were freed
+/// since the last time, at the end of a session that stored `session_bars` bars, at least
+/// [`RELEASE_MIN_BARS`]. glibc keeps freed memory in the process for later allocations; series that
+/// grow session by session leave their outgrown blocks there, which would otherwise stay in the
+/// resident set. Elsewhere than on glibc it does nothing.
+pub(crate) fn release_freed_memory(session_bars: usize) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if HEAP_FREED.load(std::sync::atomic::Ordering::Relaxed) >= RELEASE_BYTES {
+    if session_bars >= RELEASE_MIN_BARS
+        && HEAP_FREED.load(std::sync::atomic::Ordering::Relaxed) >= RELEASE_BYTES
+    {
         HEAP_FREED.store(0, std::sync::atomic::Ordering::Relaxed);
         // SAFETY: no preconditions; it only returns free pages of the heap to the system.
         unsafe { libc::malloc_trim(0) };
     }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = session_bars;
 }
 
 /// A growing series of closed bars, stored as columns.

@@ -704,8 +704,9 @@ impl SessionStore {
     }
 
     /// Ends the session: closes every forming bar (and, under [`EmptyBuckets::Flat`], makes the flat
-    /// bars up to the close), then applies retention. Where 4 MiB or more of outgrown blocks were
-    /// freed since, it hands their memory back to the system (glibc would keep it in the process).
+    /// bars up to the close), then applies retention. When the session stored 20,000 bars or more
+    /// and 4 MiB or more of outgrown blocks were freed since, it hands their memory back to the
+    /// system (glibc would keep it in the process).
     ///
     /// Returns `(symbol, series)` pairs that closed bars.
     ///
@@ -731,6 +732,7 @@ impl SessionStore {
                 );
             }
         }
+        let session_bars = self.symbols.iter().map(|s| s.bars_this_session).sum();
         self.ended = self.active.take();
         self.last_close = Some(close);
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
@@ -752,7 +754,7 @@ impl SessionStore {
                 }
             }
         }
-        crate::columns::release_freed_memory();
+        crate::columns::release_freed_memory(session_bars);
         Ok(closed)
     }
 
