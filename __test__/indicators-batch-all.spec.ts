@@ -66,6 +66,7 @@ test('computeIndicators: two indicators with one output name is a ConfigError on
   const missing = t.throws(() => computeIndicators([{ kind: 'sma', period: 20 }, { kind: 'atr', period: 14 }], { close: columns.close }), { instanceOf: InputError });
   t.regex(missing?.message ?? '', /high/);
   t.deepEqual(computeIndicators([], columns), {});
+  t.throws(() => computeIndicators([], { close: new Float64Array(3), high: new Float64Array(2) }), { instanceOf: InputError });
   const none = computeIndicators([{ kind: 'rsi', period: 14 }, { kind: 'macd' }], { close: new Float64Array(0) });
   t.deepEqual(Object.keys(none), ['rsi14', 'macd.macd', 'macd.signal', 'macd.histogram']);
   t.true(Object.values(none).every((c) => c.length === 0));

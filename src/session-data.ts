@@ -809,8 +809,8 @@ export class SessionData {
    * the next `beginSession`), by symbol: base bars expected, received, missing, late and rejected by
    * reason, buckets of each derived interval closed with and without data, and the gaps, each with
    * a score. A symbol first used after that session ended took no part in it and is left out.
-   * Computed by the core when asked (one pass over each symbol's bars of the session): a report,
-   * not a per-bar call.
+   * Computed by the core when asked, every symbol's record in one native call (constant time a
+   * series): a report, not a per-bar call.
    *
    * @example
    * data.endSession();

@@ -835,9 +835,8 @@ impl SessionStore {
 
     /// The quality record of symbol `id` for the open session, or for the last one until the next
     /// begins (see [`crate::quality`] for what each count means). `None` when the symbol was first
-    /// used after that session ended, so it took no part in it. Computed when asked: constant time
-    /// for the base series, one pass over the symbol's base bars of the session for the derived
-    /// intervals.
+    /// used after that session ended, so it took no part in it. Computed when asked, in constant
+    /// time a series: the buckets with data are counted as bars open them.
     ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown id; [`Error::Session`] `no_session` when no session has

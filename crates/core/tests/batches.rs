@@ -405,3 +405,33 @@ fn a_bad_bar_after_stored_chunks_is_skipped_alone() {
     );
     assert_eq!(batched.take_gaps(), one.take_gaps());
 }
+
+/// The most derived intervals a store takes (31): a batch's closed mask has every bit in place, as
+/// one by one.
+#[test]
+fn a_batch_into_31_derived_intervals_closes_the_same_series_as_one_by_one() {
+    let names: Vec<String> = (2..=32).map(|m| format!("{m}m")).collect();
+    let intervals: Vec<&str> = names.iter().map(String::as_str).collect();
+    let make = || {
+        let mut st = store(&intervals, Alignment::Session, EmptyBuckets::Skip);
+        let id = st.intern("SPY");
+        st.begin_session(long_session(600)).unwrap();
+        (st, id)
+    };
+    for len in [10, 64, 600] {
+        let input = bars(len);
+        let (mut batched, id) = make();
+        let c = columns(&input);
+        let out = batched
+            .append_many(
+                id,
+                [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]],
+                InvalidBars::Throw,
+            )
+            .unwrap();
+        let (mut one, oid) = make();
+        let mask = input.iter().fold(0, |m, b| m | one.append(oid, b).unwrap());
+        assert_eq!(out.closed, mask, "{len} bars");
+        assert_eq!(snapshot(&batched, id), snapshot(&one, oid), "{len} bars");
+    }
+}

@@ -940,6 +940,18 @@ fn batch_all_checks_every_spec_before_running_any() {
     assert!(message.contains("high"), "{message}");
     assert!(out.iter().all(|o| o.iter().all(|&x| x == 7.0)));
 
+    // The columns are checked with no indicator too.
+    let short = &c[..10];
+    let message = input_error(batch_all(
+        &[],
+        BarSlices {
+            high: Some(short),
+            ..BarSlices::close(&c)
+        },
+        &mut [],
+    ));
+    assert!(message.contains("column high has length 10"), "{message}");
+
     // One entry of outputs per spec.
     let mut one = vec![7.0; bars.len()];
     let mut refs = vec![vec![one.as_mut_slice()]];

@@ -769,6 +769,17 @@ pub struct BarSlices<'a> {
 }
 
 impl<'a> BarSlices<'a> {
+    /// The optional columns with their names.
+    fn named(&self) -> [(&'static str, Option<&'a [f64]>); 5] {
+        [
+            ("time", self.time),
+            ("open", self.open),
+            ("high", self.high),
+            ("low", self.low),
+            ("volume", self.volume),
+        ]
+    }
+
     /// Closes alone, for single-input kinds.
     pub fn close(close: &'a [f64]) -> BarSlices<'a> {
         BarSlices {
@@ -864,36 +875,11 @@ fn checked<'a>(spec: &IndicatorSpec, bars: &BarSlices<'a>, out: &[&mut [f64]]) -
             ));
         }
     }
-    let named = [
-        ("time", bars.time),
-        ("open", bars.open),
-        ("high", bars.high),
-        ("low", bars.low),
-        ("volume", bars.volume),
-    ];
-    for (name, col) in named {
-        match col {
-            Some(c) if c.len() != n => {
-                return input(format!(
-                    "column {name} has length {}, but close has {n}",
-                    c.len()
-                ));
-            }
-            None if kind.inputs().contains(&name) => {
-                return input(format!("{} reads {name}, which was not given", spec.id()));
-            }
-            _ => {}
+    check_columns(bars)?;
+    for (name, col) in bars.named() {
+        if col.is_none() && kind.inputs().contains(&name) {
+            return input(format!("{} reads {name}, which was not given", spec.id()));
         }
-    }
-    let mut last = 0;
-    for &s in bars.session_starts {
-        if s < last || s > n {
-            return input(format!(
-                "session starts must be ascending bar indices within 0..={n}, got {:?}",
-                bars.session_starts
-            ));
-        }
-        last = s;
     }
     let close = bars.close;
     Ok(Cols {
@@ -904,6 +890,32 @@ fn checked<'a>(spec: &IndicatorSpec, bars: &BarSlices<'a>, out: &[&mut [f64]]) -
         close,
         volume: bars.volume.unwrap_or(close),
     })
+}
+
+/// Checks what does not depend on the indicator: every column given has `close`'s length, and
+/// the session starts ascend within `0..=len`.
+pub(super) fn check_columns(bars: &BarSlices<'_>) -> Result<()> {
+    let n = bars.close.len();
+    for (name, col) in bars.named() {
+        if let Some(c) = col.filter(|c| c.len() != n) {
+            return Err(Error::Input {
+                message: format!("column {name} has length {}, but close has {n}", c.len()),
+            });
+        }
+    }
+    let mut last = 0;
+    for &s in bars.session_starts {
+        if s < last || s > n {
+            return Err(Error::Input {
+                message: format!(
+                    "session starts must be ascending bar indices within 0..={n}, got {:?}",
+                    bars.session_starts
+                ),
+            });
+        }
+        last = s;
+    }
+    Ok(())
 }
 
 /// Runs `spec` over columns [`checked`] has passed.

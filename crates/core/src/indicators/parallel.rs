@@ -1,6 +1,6 @@
 //! Several indicators over the same bars in one call, shared between two threads.
 
-use super::{checked, run_spec, BarSlices, IndicatorSpec};
+use super::{check_columns, checked, run_spec, BarSlices, IndicatorSpec};
 use crate::error::{Error, Result};
 use std::sync::Mutex;
 
@@ -17,8 +17,9 @@ const PARALLEL_BARS: usize = 1 << 15;
 /// thread can be started, the calling thread runs them all.
 ///
 /// # Errors
-/// [`Error::Input`] when `out` does not hold one entry per spec, or for the first spec, in order,
-/// whose inputs or outputs [`super::batch`] would refuse. Every spec is checked before any runs, so
+/// [`Error::Input`] when `out` does not hold one entry per spec, when a column given differs in
+/// length from `close` or the session starts are not ascending within `0..=len` (with no spec
+/// too), or for the first spec, in order, whose inputs or outputs [`super::batch`] would refuse. Every spec is checked before any runs, so
 /// nothing is written then.
 pub fn batch_all(
     specs: &[IndicatorSpec],
@@ -34,6 +35,8 @@ pub fn batch_all(
             ),
         });
     }
+    // The columns are checked even when no indicator reads them.
+    check_columns(&bars)?;
     let cols = specs
         .iter()
         .zip(out.iter())

@@ -18,7 +18,9 @@ impl SessionStore {
     /// bars one by one.
     ///
     /// The batch is validated and stored 4,096 bars at a time, so that its memory is read once.
-    /// Under [`InvalidBars::Throw`], an invalid bar after chunks already stored undoes them. A
+    /// Under [`InvalidBars::Throw`], an invalid bar after chunks already stored undoes them: the
+    /// bars, the forming bars and the indicators are as before, though room reserved for the batch
+    /// (a larger block, see [`Columns::generation`](crate::Columns::generation)) stays. A
     /// batch of 65,536 bars or more with three or more derived intervals folds all but the first
     /// of them on a second thread, started for the call, following the validated chunks and
     /// joined before the call returns (each interval is independent; where no thread can be
@@ -181,6 +183,9 @@ impl SessionStore {
         let done = AtomicBool::new(false);
         let (mut stored, mut my_mask) = (0, 0);
         let followed = std::thread::scope(|scope| {
+            // Set however this closure ends: were the loop below to panic, the follower would
+            // otherwise wait for it forever and the scope would never join.
+            let _finish = Finish(&done);
             let follower = (!theirs.is_empty())
                 .then(|| {
                     std::thread::Builder::new()
@@ -214,10 +219,13 @@ impl SessionStore {
         });
         s.bars_this_session += stored;
         s.last_time = Some(cols[0][stored - 1] as i64);
-        (
-            stored,
-            1 | (my_mask << 1) | (their_mask << (1 + mine.len())),
-        )
+        // With no follower, `1 + mine.len()` can be 32: shifting by it would overflow.
+        let their_bits = if theirs.is_empty() {
+            0
+        } else {
+            their_mask << (1 + mine.len())
+        };
+        (stored, 1 | (my_mask << 1) | their_bits)
     }
 
     /// Stores a batch of valid bars and updates the derived series one interval at a time, which
@@ -260,6 +268,15 @@ impl SessionStore {
             }
         }
         1 | (store_many(Some(base), derived, grids, cols, flat) << 1)
+    }
+}
+
+/// Sets its flag when dropped: the leader's end, normal or by panic, as [`follow`] sees it.
+struct Finish<'a>(&'a AtomicBool);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
     }
 }
 
