@@ -223,16 +223,16 @@ impl Drop for ColumnBlock {
                 Self::layout(self.capacity, self.width),
             )
         }
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        HEAP_FREED.fetch_add(self.byte_len(), std::sync::atomic::Ordering::Relaxed);
     }
 }
 
-/// Bytes of heap blocks freed since memory was last handed back to the system.
+/// Bytes of heap blocks that series outgrew (moved out of) since memory was last handed back to
+/// the system. Blocks freed with their store are left out: the next store of the same shape
+/// reuses them, which a trim would make it fault in again.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-static HEAP_FREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static OUTGROWN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Freed heap blocks past which [`release_freed_memory`] hands memory back to the system.
+/// Outgrown heap blocks past which [`release_freed_memory`] hands memory back to the system.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const RELEASE_BYTES: usize = 4 << 20;
 
@@ -241,7 +241,7 @@ const RELEASE_BYTES: usize = 4 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const RELEASE_MIN_BARS: usize = 20_000;
 
-/// Hands the memory of freed heap blocks back to the system, once 4 MiB or more of them were freed
+/// Hands free heap memory back to the system once series outgrew 4 MiB or more of heap blocks
 /// since the last time, at the end of a session that stored `session_bars` bars, at least
 /// [`RELEASE_MIN_BARS`]. glibc keeps freed memory in the process for later allocations; series that
 /// grow session by session leave their outgrown blocks there, which would otherwise stay in the
@@ -249,9 +249,9 @@ const RELEASE_MIN_BARS: usize = 20_000;
 pub(crate) fn release_freed_memory(session_bars: usize) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if session_bars >= RELEASE_MIN_BARS
-        && HEAP_FREED.load(std::sync::atomic::Ordering::Relaxed) >= RELEASE_BYTES
+        && OUTGROWN.load(std::sync::atomic::Ordering::Relaxed) >= RELEASE_BYTES
     {
-        HEAP_FREED.store(0, std::sync::atomic::Ordering::Relaxed);
+        OUTGROWN.store(0, std::sync::atomic::Ordering::Relaxed);
         // SAFETY: no preconditions; it only returns free pages of the heap to the system.
         unsafe { libc::malloc_trim(0) };
     }
@@ -392,6 +392,10 @@ impl Columns {
 
     fn move_to(&mut self, new_cap: usize) {
         let block = ColumnBlock::new(new_cap, self.width);
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        if let Some(old) = self.block.as_ref().filter(|b| b.mapped == 0) {
+            OUTGROWN.fetch_add(old.byte_len(), std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some(old) = &self.block {
             for c in 0..self.width {
                 // SAFETY: both ranges are inside their blocks and the blocks are distinct.

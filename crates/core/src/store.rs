@@ -705,8 +705,8 @@ impl SessionStore {
 
     /// Ends the session: closes every forming bar (and, under [`EmptyBuckets::Flat`], makes the flat
     /// bars up to the close), then applies retention. When the session stored 20,000 bars or more
-    /// and 4 MiB or more of outgrown blocks were freed since, it hands their memory back to the
-    /// system (glibc would keep it in the process).
+    /// and series outgrew 4 MiB or more of heap blocks since the last time, it hands free heap
+    /// memory back to the system (glibc would keep it in the process).
     ///
     /// Returns `(symbol, series)` pairs that closed bars.
     ///
