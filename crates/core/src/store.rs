@@ -422,6 +422,30 @@ impl SessionStore {
         id
     }
 
+    /// Asks the processor to bring into cache what appending a bar for symbol `id` touches first:
+    /// its state, the slots of its base series the bar goes to, and its derived intervals' forming
+    /// bars. A caller appending for many symbols in turn (a time slice) calls it a bar or two
+    /// ahead. A hint only: nothing changes, and an unknown id does nothing.
+    #[inline]
+    pub fn prefetch(&self, id: SymbolId) {
+        let Some(s) = self.symbols.get(id as usize) else {
+            return;
+        };
+        s.base.columns.prefetch_next();
+        for d in &s.derived {
+            crate::columns::prefetch((&d.aggregator as *const Aggregator).cast());
+        }
+    }
+
+    /// Prefetches symbol `id`'s own record (see [`SessionStore::prefetch`]), which the fuller
+    /// prefetch reads; a call further ahead.
+    #[inline]
+    pub fn prefetch_record(&self, id: SymbolId) {
+        if let Some(s) = self.symbols.get(id as usize) {
+            crate::columns::prefetch((s as *const SymbolState).cast());
+        }
+    }
+
     /// Symbols interned so far; ids are `0..symbol_count()`.
     pub fn symbol_count(&self) -> usize {
         self.symbols.len()

@@ -321,6 +321,15 @@ fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
     // A bar opened a gap exactly when the queue grew during its append.
     let mut pending = store.pending_gaps();
     for i in 0..n {
+        // Each bar is another symbol's, whose state is rarely in cache: ask for its record four
+        // bars ahead and for what its append touches two ahead (7-14% of the core's time in
+        // `examples/slices.rs`).
+        if let Some(&id) = ids.get(i + 4) {
+            store.prefetch_record(id as u32);
+        }
+        if let Some(&id) = ids.get(i + 2) {
+            store.prefetch(id as u32);
+        }
         let bar = Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
         out[i] = match store.append(ids[i] as u32, &bar) {
             Ok(mask) => {
