@@ -7,17 +7,12 @@
 import test from 'ava';
 import { ConfigError, InputError, computeIndicator, computeIndicators } from 'barstream';
 import type { IndicatorConfig } from 'barstream';
-import { TALIB_CASES, compareToTalib, firstBitDiff, naiveVwap, randomWalk, seriesOf, talibColumns } from './helpers/talib.js';
+import { TALIB_CASES, compareToTalib, firstBitDiff, indicatorColumns, naiveVwap, randomWalk, seriesOf, talibColumns } from './helpers/talib.js';
 
 const N = 60_000;
 const bars = randomWalk(2024, N, { start: 50, sigma: 0.004, cents: true, volume: [100, 5000], flat: 0.01 });
 const series = seriesOf(bars);
-const columns = {
-  close: Float64Array.from(series.close),
-  high: Float64Array.from(series.high),
-  low: Float64Array.from(series.low),
-  volume: Float64Array.from(series.volume),
-};
+const columns = indicatorColumns(series);
 const STARTS = [0, 390, 780, 30_000, 59_610];
 const CONFIGS: IndicatorConfig[] = [...TALIB_CASES.map((c) => c.config), { kind: 'vwap' }];
 

@@ -21,6 +21,7 @@ import { nySummerSession } from './helpers/sessions.js';
 import {
   TALIB_CASES,
   compareToTalib,
+  indicatorColumns,
   firstBitDiff,
   naiveVwap,
   randomWalk,
@@ -40,13 +41,6 @@ const WALKS: { name: string; bars: Bar[] }[] = [
   },
   { name: 'walk C (cents, ~5000, small volume)', bars: randomWalk(0xc0ffee, N, { start: 5000, sigma: 0.001, cents: true, volume: [1, 500], flat: 0.003 }) },
 ];
-
-const columnsOf = (s: Series) => ({
-  close: Float64Array.from(s.close),
-  high: Float64Array.from(s.high),
-  low: Float64Array.from(s.low),
-  volume: Float64Array.from(s.volume),
-});
 
 /**
  * Checks one case's columns (by output name) against TA-Lib over `s`. Pushes a message per failing
@@ -84,7 +78,7 @@ for (const c of TALIB_CASES) {
     const errors: string[] = [];
     for (const w of WALKS) {
       const s = seriesOf(w.bars);
-      const out = computeIndicator(c.config, columnsOf(s));
+      const out = computeIndicator(c.config, indicatorColumns(s));
       t.deepEqual(Object.keys(out), c.names);
       maxRel.push(checkCase(c, s, (name) => out[name], w.name, errors).toExponential(1));
     }
@@ -158,7 +152,7 @@ WALKS.forEach((w, k) => {
     const view = data.bars('WALK', '1m');
     t.is(view.length, N);
     t.is(firstBitDiff(view.close, s.close), null, 'stored closes are the walk');
-    const cols = columnsOf(s);
+    const cols = indicatorColumns(s);
     const logs: string[] = [];
     const errors: string[] = [];
     for (const c of TALIB_CASES) {
@@ -217,7 +211,7 @@ if (!minuteDataAvailable()) {
         const logs: string[] = [];
         for (const c of TALIB_CASES) {
           const rel = checkCase(c, s, (name) => data.indicator(symbol, interval, name), `${symbol} ${interval}`, errors);
-          const batch = computeIndicator(c.config, columnsOf(s), starts);
+          const batch = computeIndicator(c.config, indicatorColumns(s), starts);
           for (const name of c.names) {
             const diff = firstBitDiff(data.indicator(symbol, interval, name), batch[name] as Float64Array);
             if (diff !== null) errors.push(`${symbol} ${interval} ${name}: streamed vs computeIndicator differ at ${diff}`);
@@ -253,7 +247,7 @@ test('d. VWAP of the walks, streamed (1m and 5m) and by computeIndicator with se
     const s = seriesOf(sz.bars);
     const naive = naiveVwap(s, sz.starts);
     const streamed = data.indicator('W', '1m', 'vwap');
-    const batch = computeIndicator({ kind: 'vwap' }, columnsOf(s), sz.starts).vwap as Float64Array;
+    const batch = computeIndicator({ kind: 'vwap' }, indicatorColumns(s), sz.starts).vwap as Float64Array;
     t.is(firstBitDiff(streamed, batch), null, `${w.name}: streamed vs computeIndicator`);
     // The naive code does the same operations in the same order, so the values agree to the bit.
     t.is(firstBitDiff(streamed, naive), null, `${w.name}: streamed vs naive`);
@@ -267,9 +261,9 @@ test('d. VWAP of the walks, streamed (1m and 5m) and by computeIndicator with se
     const s5 = seriesOf(fives.flat());
     const naive5 = naiveVwap(s5, startsOf(fives));
     t.is(firstBitDiff(data.indicator('W', '5m', 'vwap'), naive5), null, `${w.name}: 5m streamed vs naive`);
-    t.is(firstBitDiff(computeIndicator({ kind: 'vwap' }, columnsOf(s5), startsOf(fives)).vwap as Float64Array, naive5), null);
+    t.is(firstBitDiff(computeIndicator({ kind: 'vwap' }, indicatorColumns(s5), startsOf(fives)).vwap as Float64Array, naive5), null);
     // Without sessionStarts there is one session: the cumulative VWAP of everything.
-    t.is(firstBitDiff(computeIndicator({ kind: 'vwap' }, columnsOf(s)).vwap as Float64Array, naiveVwap(s, [0])), null);
+    t.is(firstBitDiff(computeIndicator({ kind: 'vwap' }, indicatorColumns(s)).vwap as Float64Array, naiveVwap(s, [0])), null);
   }
 });
 

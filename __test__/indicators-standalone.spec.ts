@@ -18,7 +18,7 @@ import type { BandsValue, Bar, IndicatorConfig, MacdValue, Session, StochValue }
 import { aggregateSession } from './helpers/naive.js';
 import { Rng } from './helpers/prng.js';
 import { nySummerSession } from './helpers/sessions.js';
-import { TALIB_CASES, compareToTalib, firstBitDiff, naiveVwap, randomWalk, seriesOf, talibColumns } from './helpers/talib.js';
+import { TALIB_CASES, compareToTalib, firstBitDiff, indicatorColumns, naiveVwap, randomWalk, seriesOf, talibColumns } from './helpers/talib.js';
 import type { Series, TalibCase } from './helpers/talib.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -174,12 +174,7 @@ const FACTORIES: Factory[] = [
 
 const BARS = randomWalk(0x5eed, 400, { start: 50, sigma: 0.003, cents: true, volume: [1, 5_000], flat: 0.01 });
 const SERIES = seriesOf(BARS);
-const COLUMNS = {
-  close: Float64Array.from(SERIES.close),
-  high: Float64Array.from(SERIES.high),
-  low: Float64Array.from(SERIES.low),
-  volume: Float64Array.from(SERIES.volume),
-};
+const COLUMNS = indicatorColumns(SERIES);
 
 /** The reference columns of a factory over `s`: TA-Lib, or the naive VWAP of one session. */
 function reference(f: Factory, s: Series): { begIndex: number; columns: Float64Array[] } {

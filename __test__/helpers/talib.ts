@@ -45,6 +45,16 @@ export function seriesOf(bars: readonly Bar[]): Series {
   };
 }
 
+/** The columns the indicators read, as `Float64Array`s (what `computeIndicator` takes without copying). */
+export function indicatorColumns(s: Series): { close: Float64Array; high: Float64Array; low: Float64Array; volume: Float64Array } {
+  return {
+    close: Float64Array.from(s.close),
+    high: Float64Array.from(s.high),
+    low: Float64Array.from(s.low),
+    volume: Float64Array.from(s.volume),
+  };
+}
+
 /** One indicator configuration and the TA-Lib call that must give the same outputs. */
 export interface TalibCase {
   config: IndicatorConfig;

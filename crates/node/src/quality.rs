@@ -33,22 +33,14 @@ fn quality_table(
     derived: usize,
 ) -> NativeQualityTable {
     let stride = LEADING + RejectReason::COUNT + 4 * derived;
-    let mut table = NativeQualityTable {
-        stride: stride as u32,
-        values: Float64Array::new(Vec::new()),
-        gap_row: Vec::new(),
-        gap_from: Vec::new(),
-        gap_to: Vec::new(),
-    };
-    let mut values = Vec::new();
+    let (mut values, mut gap_row, mut gap_from, mut gap_to) = (vec![], vec![], vec![], vec![]);
     for (row, record) in records.enumerate() {
-        let start = values.len();
-        values.resize(start + stride, 0.0);
         let Some(q) = record else {
+            values.resize(values.len() + stride, 0.0);
             continue;
         };
         let b = &q.base;
-        let mut cells = vec![
+        values.extend([
             1.0,
             f64::from(u8::from(q.ended)),
             b.expected as f64,
@@ -56,25 +48,29 @@ fn quality_table(
             b.missing as f64,
             b.late as f64,
             b.score(),
-        ];
-        cells.extend(b.rejected.iter().map(|&n| n as f64));
+        ]);
+        values.extend(b.rejected.iter().map(|&n| n as f64));
         for i in &q.intervals {
-            cells.extend([
+            values.extend([
                 i.expected as f64,
                 i.received as f64,
                 i.missing as f64,
                 i.score(),
             ]);
         }
-        values[start..start + cells.len()].copy_from_slice(&cells);
         for g in &q.gaps {
-            table.gap_row.push(row as u32);
-            table.gap_from.push(g.from as f64);
-            table.gap_to.push(g.to as f64);
+            gap_row.push(row as u32);
+            gap_from.push(g.from as f64);
+            gap_to.push(g.to as f64);
         }
     }
-    table.values = Float64Array::new(values);
-    table
+    NativeQualityTable {
+        stride: stride as u32,
+        values: Float64Array::new(values),
+        gap_row,
+        gap_from,
+        gap_to,
+    }
 }
 
 /// Gaps as parallel arrays: entry `i` is the gap `[from[i], to[i])` of symbol id `symbol[i]`.

@@ -3,8 +3,8 @@
 
 use super::validation::{Refusal, Rules};
 use super::{
-    record_gap, BatchOutcome, ClosedMask, Derived, EmptyBuckets, InvalidBars, Series, SessionStore,
-    SymbolId, SymbolState,
+    record_gap, Active, BatchOutcome, ClosedMask, Derived, EmptyBuckets, InvalidBars, Series,
+    SessionStore, StoreConfig, SymbolId, SymbolState,
 };
 use crate::aggregate::{Aggregator, Grid};
 use crate::bar::Bar;
@@ -129,11 +129,6 @@ impl SessionStore {
     /// in cache, and stops before the first chunk that holds a bar to reject. Moves `last` and
     /// notes gaps as [`Rules::validate`] does, for the bars stored. Returns how many it stored
     /// (all, or a whole number of chunks) and the series that closed bars.
-    ///
-    /// A batch of [`PARALLEL_BATCH`] bars or more with three or more derived intervals has all
-    /// but the first of them folded on a second thread, which follows the chunks as they are
-    /// validated: the base series' copy costs about what two intervals do, so that balances the
-    /// two. The threads write disjoint series; the result is the same as on one.
     fn append_valid_chunks(
         &mut self,
         id: SymbolId,
@@ -150,12 +145,10 @@ impl SessionStore {
         let Some(a) = self.active.as_ref() else {
             return (0, 0);
         };
-        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
-        let s = &mut self.symbols[id as usize];
         let mut refused = Vec::new();
         // The end of the chunk at `from` when all of it is valid; else `last` and `gaps` are left
         // as they were before it.
-        let mut next_chunk = |from: usize, last: &mut Option<i64>, gaps: &mut Vec<(i64, i64)>| {
+        let next_chunk = |from: usize| {
             let to = (from + BATCH_CHUNK).min(n);
             let (last_before, gaps_before) = (*last, gaps.len());
             rules.validate(cols, from, to, last, gaps, &mut refused, true);
@@ -166,15 +159,55 @@ impl SessionStore {
             gaps.truncate(gaps_before);
             None
         };
+        let s = &mut self.symbols[id as usize];
+        let (config, expected) = (&self.config, self.expected_sessions);
+        Self::store_chunks(s, a, self.base_ms, config, expected, cols, next_chunk)
+    }
+
+    /// Stores a batch of valid bars (see [`SessionStore::store_chunks`]), which gives the same
+    /// bars as [`SessionStore::apply`] on each in turn.
+    fn apply_many(&mut self, id: SymbolId, cols: [&[f64]; 6]) -> ClosedMask {
+        let n = cols[0].len();
+        // With no session open every bar is refused, and nothing is left to store.
+        let Some(a) = self.active.as_ref().filter(|_| n > 0) else {
+            return 0;
+        };
+        let s = &mut self.symbols[id as usize];
+        let next_chunk = |from: usize| Some((from + BATCH_CHUNK).min(n));
+        let (config, expected) = (&self.config, self.expected_sessions);
+        Self::store_chunks(s, a, self.base_ms, config, expected, cols, next_chunk).1
+    }
+
+    /// Stores a batch in symbol `s` chunk by chunk while `next_chunk(from)` gives the end of the
+    /// next chunk to store (the caller has validated it), stopping at its first `None` or at the
+    /// end. Updates the base series and its indicators, then the derived intervals one at a time:
+    /// the intervals are independent. Returns how many bars it stored and the series that closed
+    /// bars.
+    ///
+    /// A batch of [`PARALLEL_BATCH`] bars or more with three or more derived intervals has all
+    /// but the first of them folded on a second thread, which follows the chunks as they are
+    /// stored: the base series' copy costs about what two intervals do, so that balances the two.
+    /// The threads write disjoint series; the result is the same as on one.
+    fn store_chunks(
+        s: &mut SymbolState,
+        a: &Active,
+        base_ms: i64,
+        config: &StoreConfig,
+        expected_sessions: usize,
+        cols: [&[f64]; 6],
+        mut next_chunk: impl FnMut(usize) -> Option<usize>,
+    ) -> (usize, ClosedMask) {
+        let n = cols[0].len();
         if n == 0 {
             return (0, 0);
         }
-        let Some(first) = next_chunk(0, last, gaps) else {
+        let Some(first) = next_chunk(0) else {
             return (0, 0);
         };
         if s.bars_this_session == 0 {
-            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
+            Self::reserve_session(s, a, base_ms, config, expected_sessions);
         }
+        let flat = config.empty_buckets == EmptyBuckets::Flat;
         let (base, derived) = (&mut s.base, &mut s.derived[..]);
         let split = n >= PARALLEL_BATCH && derived.len() >= 3;
         let (mine, theirs) = derived.split_at_mut(if split { 1 } else { derived.len() });
@@ -205,7 +238,7 @@ impl SessionStore {
                 if stored == n {
                     break;
                 }
-                match next_chunk(stored, last, gaps) {
+                match next_chunk(stored) {
                     Some(end) => to = end,
                     None => break,
                 }
@@ -226,48 +259,6 @@ impl SessionStore {
             their_mask << (1 + mine.len())
         };
         (stored, 1 | (my_mask << 1) | their_bits)
-    }
-
-    /// Stores a batch of valid bars and updates the derived series one interval at a time, which
-    /// gives the same bars as [`SessionStore::apply`] on each in turn: the intervals are independent.
-    fn apply_many(&mut self, id: SymbolId, cols: [&[f64]; 6]) -> ClosedMask {
-        let n = cols[0].len();
-        if n == 0 {
-            return 0;
-        }
-        let a = self.active.as_ref().expect("checked");
-        let flat = self.config.empty_buckets == EmptyBuckets::Flat;
-        let s = &mut self.symbols[id as usize];
-        if s.bars_this_session == 0 {
-            Self::reserve_session(s, a, self.base_ms, &self.config, self.expected_sessions);
-        }
-        s.bars_this_session += n;
-        s.last_time = Some(cols[0][n - 1] as i64);
-        let grids = &a.grids[..];
-        let (base, derived) = (&mut s.base, &mut s.derived[..]);
-        // A large batch with three or more derived intervals gives all but one of them to a second
-        // thread: the base series' copy costs about what two intervals do, so that balances the
-        // two. The threads write disjoint series; the result is the same as on one.
-        if n >= PARALLEL_BATCH && derived.len() >= 3 {
-            let (mine, theirs) = derived.split_at_mut(1);
-            let (my_grids, their_grids) = grids.split_at(1);
-            let split = std::thread::scope(|scope| {
-                // Where no thread can be started, the caller's does it all (below).
-                let other = std::thread::Builder::new()
-                    .name("barstream-batch".into())
-                    .spawn_scoped(scope, || store_many(None, theirs, their_grids, cols, flat))
-                    .ok()?;
-                let mine_mask = store_many(Some(&mut *base), mine, my_grids, cols, flat);
-                let theirs_mask = other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                Some(1 | (mine_mask << 1) | (theirs_mask << 2))
-            });
-            if let Some(mask) = split {
-                return mask;
-            }
-        }
-        1 | (store_many(Some(base), derived, grids, cols, flat) << 1)
     }
 }
 

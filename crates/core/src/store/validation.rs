@@ -135,13 +135,13 @@ impl Rules<'_> {
         refused: &mut Vec<Refusal>,
         first_only: bool,
     ) {
-        let open = self.active.map_or(i64::MIN, |a| a.session.open);
-        let [time, open_, high, low, close, volume] = cols;
+        let session_open = self.active.map_or(i64::MIN, |a| a.session.open);
+        let [time, open, high, low, close, volume] = cols;
         let mut i = from;
         while i < to {
             // A run of bars each one slot after the one before, all valid, is checked a chunk at a
             // time without a branch a bar; a chunk with anything else in it goes bar by bar below.
-            if let Some(prev) = last.filter(|&p| p >= open) {
+            if let Some(prev) = last.filter(|&p| p >= session_open) {
                 let end = (i + REGULAR_CHUNK).min(to);
                 if self.regular_run(cols.map(|c| &c[i..end]), prev) {
                     *last = Some(time[end - 1] as i64);
@@ -149,10 +149,10 @@ impl Rules<'_> {
                     continue;
                 }
             }
-            let bar = Bar::new(time[i], open_[i], high[i], low[i], close[i], volume[i]);
+            let bar = Bar::new(time[i], open[i], high[i], low[i], close[i], volume[i]);
             match self.check(&bar, *last) {
                 Ok(t) => {
-                    let due = next_slot(*last, open, self.base_ms);
+                    let due = next_slot(*last, session_open, self.base_ms);
                     if t > due {
                         gaps.push((due, t));
                     }
