@@ -44,9 +44,10 @@
 //! seconds in a debug build. Failures are not persisted to a file. `FUZZ_OPS_STATS=1` prints what
 //! each case did and `FUZZ_OPS_TRACE=1` every step (with `-- --nocapture`).
 //!
-//! Two core bugs found while writing this are kept as ignored tests at the end. The generator stays
-//! clear of their inputs: far-past clock times avoid `(i64::MIN, i64::MIN + anchor)` (see
-//! `resolve_advance`), and sessions are only made with `Session::new`.
+//! Two core bugs found while writing this are fixed, and kept as regression tests at the end. The
+//! generator still stays clear of their inputs: far-past clock times avoid
+//! `(i64::MIN, i64::MIN + anchor)` (see `resolve_advance`), and sessions are only made with
+//! `Session::new`.
 
 mod common;
 
@@ -1711,16 +1712,15 @@ proptest! {
 }
 
 // -------------------------------------------------------------------------------------------------
-// Core bugs the fuzzer found, kept as ignored tests.
+// Core bugs the fuzzer found, fixed: regression tests.
 
 /// `advance_to(t)` with a finite `t` just above `i64::MIN` (here `-2^63 + 1024`). Expected: a time
-/// before the session closes nothing and makes nothing late, so the first bar is stored. Got: in a
-/// debug build, a panic "attempt to subtract with overflow" in `Grid::bucket_of` (aggregate.rs:36,
-/// `t - self.anchor`, called from `Grid::closed_through` in `advance_to`); in a release build the
-/// subtraction wraps, `late_before` becomes about 9.2e18, and every later bar of the session is
-/// rejected as `late`. Any `t` in `(i64::MIN, i64::MIN + anchor)` does it.
+/// before the session closes nothing and makes nothing late, so the first bar is stored. Before
+/// the fix: in a debug build, a panic "attempt to subtract with overflow" in `Grid::bucket_of`
+/// (`t - self.anchor`, called from `Grid::closed_through` in `advance_to`); in a release build
+/// the subtraction wrapped, `late_before` became about 9.2e18, and every later bar of the session
+/// was rejected as `late`. Any `t` in `(i64::MIN, i64::MIN + anchor)` did it.
 #[test]
-
 fn advance_to_far_in_the_past_closes_nothing() {
     let mut st = common::store(&["5m"], Alignment::Session, EmptyBuckets::Skip);
     let id = st.intern("A");
@@ -1731,13 +1731,12 @@ fn advance_to_far_in_the_past_closes_nothing() {
 }
 
 /// A `Session` built with its public fields rather than `Session::new`, with `close == open`.
-/// `begin_session` accepts it (it checks only the clock grid), and `advance_to` before the close
-/// divides by the `1d` bucket length `close - anchor = 0` in `Grid::bucket_of` (aggregate.rs:36):
+/// Before the fix `begin_session` accepted it (it checked only the clock grid), and `advance_to`
+/// before the close divided by the `1d` bucket length `close - anchor = 0` in `Grid::bucket_of`:
 /// "attempt to divide by zero", in debug and release builds alike. Expected: no panic, either
 /// `begin_session` refusing the session with `invalid_session` or the calls returning. Only Rust
 /// callers can do this: the Node binding goes through `Session::new`.
 #[test]
-
 fn a_session_literal_with_no_length_does_not_panic() {
     let mut st = common::store(&["1d"], Alignment::Session, EmptyBuckets::Skip);
     st.intern("A");
