@@ -23,6 +23,20 @@ pub struct ColumnBlock {
     /// Bytes mapped from the system for this block (a multiple of 2 MiB), or 0 when it came from
     /// the heap.
     mapped: usize,
+    /// Whether the block counts in [`live_series_bytes`].
+    counted: bool,
+}
+
+/// Bytes held by the live blocks of series (output blocks left out), in the whole process.
+static LIVE_SERIES_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Bytes held by series blocks that are still alive, in the whole process: every store's current
+/// blocks, and older ones that zero-copy views still hold. Blocks made by
+/// [`ColumnBlock::for_output`] are left out (they are handed to their caller whole). A garbage
+/// collector that cannot see native memory can be told of this figure, so that it runs when dropped
+/// stores hold a lot of it.
+pub fn live_series_bytes() -> usize {
+    LIVE_SERIES_BYTES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A mapping kept for reuse: its start and size in bytes.
@@ -58,7 +72,19 @@ const HUGE_PAGE: usize = 2 << 20;
 impl ColumnBlock {
     fn new(capacity: usize, width: usize) -> ColumnBlock {
         assert!(width >= COLUMN_COUNT);
-        Self::alloc(capacity, width, false)
+        let mut block = Self::alloc(capacity, width, false);
+        LIVE_SERIES_BYTES.fetch_add(block.held(), std::sync::atomic::Ordering::Relaxed);
+        block.counted = true;
+        block
+    }
+
+    /// Bytes this block takes from the system: its mapping, or its size on the heap.
+    fn held(&self) -> usize {
+        if self.mapped > 0 {
+            self.mapped
+        } else {
+            self.byte_len()
+        }
     }
 
     /// A block of `width` columns of `capacity` `f64`s each, for results that a single pass writes
@@ -103,6 +129,7 @@ impl ColumnBlock {
                 capacity,
                 width,
                 mapped,
+                counted: false,
             };
         }
         let layout = Self::layout(capacity, width);
@@ -120,6 +147,7 @@ impl ColumnBlock {
             capacity,
             width,
             mapped: 0,
+            counted: false,
         }
     }
 
@@ -204,6 +232,9 @@ fn map_huge(size: usize) -> Option<NonNull<f64>> {
 
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
+        if self.counted {
+            LIVE_SERIES_BYTES.fetch_sub(self.held(), std::sync::atomic::Ordering::Relaxed);
+        }
         #[cfg(target_os = "linux")]
         if self.mapped > 0 {
             let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());

@@ -6,5 +6,6 @@
 
 mod error;
 mod indicators;
+mod memory;
 mod quality;
 mod store;

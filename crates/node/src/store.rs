@@ -194,6 +194,7 @@ fn forming_from_slot() -> Result<(), String> {
 unsafe fn raw_call(env: sys::napi_env, f: impl FnOnce() -> Result<(), String>) -> sys::napi_value {
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(crate::error::panic(p)));
+    unsafe { crate::memory::report(env) };
     if let Err(e) = out {
         unsafe { crate::error::throw(env, e) };
     }
@@ -641,15 +642,19 @@ impl NativeSessionStore {
 
     /// Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed.
     #[napi(catch_unwind)]
-    pub fn advance_to(&mut self, time: f64) -> Result<Vec<u32>, String> {
+    pub fn advance_to(&mut self, env: &Env, time: f64) -> Result<Vec<u32>, String> {
         let closed = self.store.advance_to(time).map_err(to_js)?;
+        // SAFETY: this call's env.
+        unsafe { crate::memory::report(env.raw()) };
         Ok(closed.iter().flat_map(|&(id, mask)| [id, mask]).collect())
     }
 
     /// Ends the session. Returns `[symbol id, mask, ...]` for what closed.
     #[napi(catch_unwind)]
-    pub fn end_session(&mut self) -> Result<Vec<u32>, String> {
+    pub fn end_session(&mut self, env: &Env) -> Result<Vec<u32>, String> {
         let closed = self.store.end_session().map_err(to_js)?;
+        // SAFETY: this call's env.
+        unsafe { crate::memory::report(env.raw()) };
         Ok(closed
             .into_iter()
             .flat_map(|(id, mask)| [id, mask])

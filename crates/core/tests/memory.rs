@@ -1,0 +1,42 @@
+//! `live_series_bytes`: what series blocks hold, counted as they are made and freed. Alone in its
+//! test binary, since the count is process-wide.
+
+use barstream_core::{live_series_bytes, Bar, Columns};
+
+#[test]
+fn live_series_bytes_follows_blocks_made_moved_held_and_freed() {
+    assert_eq!(live_series_bytes(), 0);
+    let mut cols = Columns::with_outputs(2);
+    assert_eq!(
+        live_series_bytes(),
+        0,
+        "nothing is allocated before the first bar"
+    );
+    cols.reserve(1000);
+    // Eight columns of 1,000 f64s, from the heap.
+    assert_eq!(live_series_bytes(), 8 * 1000 * 8);
+    for i in 0..1000 {
+        let p = 100.0 + i as f64;
+        cols.push_with(&Bar::new(i as f64, p, p, p, p, 1.0), &[p, p]);
+    }
+    let held = cols.block().cloned().expect("a block");
+    // Full: the next bar moves the bars to a block a quarter larger; a holder keeps the old one.
+    cols.push_with(&Bar::new(1000.0, 1.0, 1.0, 1.0, 1.0, 1.0), &[1.0, 1.0]);
+    assert_eq!(cols.capacity(), 1250);
+    assert_eq!(live_series_bytes(), 8 * (1000 + 1250) * 8);
+    drop(held);
+    assert_eq!(live_series_bytes(), 8 * 1250 * 8);
+    // On Linux a block of 2 MiB or more is mapped in whole 2 MiB units, and counted as mapped.
+    let mut big = Columns::new();
+    big.reserve(50_000);
+    let size = 6 * 50_000 * 8usize;
+    let mapped = if cfg!(target_os = "linux") {
+        size.div_ceil(2 << 20) * (2 << 20)
+    } else {
+        size
+    };
+    assert_eq!(live_series_bytes(), 8 * 1250 * 8 + mapped);
+    drop(big);
+    drop(cols);
+    assert_eq!(live_series_bytes(), 0);
+}
