@@ -100,6 +100,15 @@ export declare function indicatorBatchAll(configs: Array<NativeIndicatorConfig>,
 /** Validates `config` and describes the indicator it makes. */
 export declare function indicatorInfo(config: NativeIndicatorConfig): NativeIndicatorInfo
 
+/**
+ * Interleaves `rows` values of each source, from its own offset, row by row into `out`: value
+ * `from[s] + r` of `sources[s]` goes to `out[r * sources.length + s]` (see `interleave` in the
+ * core). Throws, writing nothing, when `from` and `sources` differ in length, a source is shorter
+ * than its offset plus `rows`, `out` is shorter than `rows * sources.length`, or `out` shares
+ * memory with a source.
+ */
+export declare function interleaveColumns(sources: Array<Float64Array>, from: Int32Array, rows: number, out: Float64Array): void
+
 /** Gaps as parallel arrays: entry `i` is the gap `[from[i], to[i])` of symbol id `symbol[i]`. */
 export interface NativeGaps {
   symbol: Array<number>
@@ -188,7 +197,8 @@ export interface NativeStoreConfig {
  *   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
  * - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
  *   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
- *   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`.
+ *   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
+ *   row `from + i` of the columns, `from` being slot entry 9.
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.

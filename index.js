@@ -773,12 +773,13 @@ if (
   }
 }
 
-const { NativeIndicator, NativeSessionStore, callingSlot, indicatorBatchAll, indicatorInfo, slotFunctions, takeRejections } = nativeBinding
+const { NativeIndicator, NativeSessionStore, callingSlot, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeRejections } = nativeBinding
 export { NativeIndicator }
 export { NativeSessionStore }
 export { callingSlot }
 export { indicatorBatchAll }
 export { indicatorInfo }
+export { interleaveColumns }
 export { slotFunctions }
 export { takeRejections }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -5,7 +5,7 @@
  */
 import { callingSlot, slotFunctions } from '../index.js';
 
-export { NativeIndicator, NativeSessionStore, indicatorBatchAll, indicatorInfo, takeRejections } from '../index.js';
+export { NativeIndicator, NativeSessionStore, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
 export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
 
 /** Slot entries (see `crates/node/src/store.rs`). */
@@ -13,6 +13,8 @@ export const SLOT_HANDLE = 6;
 export const SLOT_SYMBOL = 7;
 export const SLOT_SERIES = 8;
 export const SLOT_SKIP_INVALID = 9;
+/** For `appendSliceSlot`: the row of the columns where the slice starts. */
+export const SLOT_SLICE_FROM = 9;
 
 /**
  * The calling slot of this thread, shared by every store. The addon hands out the same buffer on

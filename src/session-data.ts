@@ -10,6 +10,7 @@ import {
   SLOT_HANDLE,
   SLOT_SERIES,
   SLOT_SKIP_INVALID,
+  SLOT_SLICE_FROM,
   SLOT_SYMBOL,
   appendManySlot,
   appendSliceSlot,
@@ -500,15 +501,16 @@ export class SessionData {
    * of `ids.length` symbols. Returns, per bar, the raw outcome: the closed-series mask (bit 0 the
    * base interval, bit `k` series `k`), plus {@link SLICE_GAP_FLAG} when the bar opened a gap, or
    * `-(1 + reason)` (an index into `REJECT_CODES`) when it was rejected. The array belongs to the
-   * store and is rewritten by the next call.
+   * store and is rewritten by the next call. Bar `i` is row `from + i` of the columns.
    * @internal The session coordinator's hot path.
-   * @throws {InputError} for an unknown id or columns shorter than `ids`; nothing is appended then.
+   * @throws {InputError} for an unknown id or columns shorter than `from + ids.length`; nothing is appended then.
    */
-  appendSliceIds(ids: Float64Array, columns: SliceColumns): Float64Array {
+  appendSliceIds(ids: Float64Array, columns: SliceColumns, from = 0): Float64Array {
     this.#reserveSlice(ids.length);
     const results = this.#sliceResults;
     const slot = SLOT;
     slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SLICE_FROM] = from;
     this.#epoch++;
     try {
       appendSliceSlot(ids, columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume, results);

@@ -66,6 +66,13 @@ export class DataProcessor {
   #idsView: Float64Array = new Float64Array(0);
   #columns: SliceColumns = { time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) };
   #count = 0;
+  /**
+   * A slice that is whole rows of the caller's columns (see {@link DataProcessor.appendRows}) goes
+   * to the core from there, without a copy: its ids, columns and first row. `null` otherwise.
+   */
+  #rowIds: Float64Array | null = null;
+  #rowColumns: SliceColumns | null = null;
+  #rowFrom = 0;
   #gapsWaiting = false;
   /** Per symbol id, the time of its last stored bar in the open session (NaN: none yet). */
   #lastTime: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -121,6 +128,8 @@ export class DataProcessor {
   beginSlice(): void {
     this.#sliceStart = performance.now();
     this.#count = 0;
+    this.#rowIds = null;
+    this.#rowColumns = null;
   }
 
   /**
@@ -133,6 +142,7 @@ export class DataProcessor {
 
   /** {@link DataProcessor.append} by the store's symbol id (`SessionData.idOf`). @internal */
   appendId(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    if (this.#rowIds !== null) this.#copyRows();
     const i = this.#count;
     if (i === this.#ids.length) this.#grow();
     this.#ids[i] = id;
@@ -146,8 +156,34 @@ export class DataProcessor {
     this.#count = i + 1;
   }
 
-  /** Adds rows `from .. from + count` of `columns` to the current slice, row `from + i` the bar of symbol id `ids[i]`. @internal */
+  /**
+   * Adds rows `from .. from + count` of `columns` to the current slice, row `from + i` the bar of
+   * symbol id `ids[i]`. When they are the whole slice they go to the core from `columns`, which
+   * must not change before {@link DataProcessor.endSlice}. @internal
+   */
   appendRows(ids: Float64Array, columns: SliceColumns, from: number, count: number): void {
+    if (this.#count === 0 && this.#rowIds === null) {
+      this.#rowIds = count === ids.length ? ids : ids.subarray(0, count);
+      this.#rowColumns = columns;
+      this.#rowFrom = from;
+      this.#count = count;
+      return;
+    }
+    if (this.#rowIds !== null) this.#copyRows();
+    this.#copy(ids, columns, from, count);
+  }
+
+  /** Turns a slice taken as rows of the caller's columns into a copy in the processor's own. */
+  #copyRows(): void {
+    const ids = this.#rowIds as Float64Array;
+    const columns = this.#rowColumns as SliceColumns;
+    this.#rowIds = null;
+    this.#rowColumns = null;
+    this.#count = 0;
+    this.#copy(ids, columns, this.#rowFrom, ids.length);
+  }
+
+  #copy(ids: Float64Array, columns: SliceColumns, from: number, count: number): void {
     const i = this.#count;
     while (i + count > this.#ids.length) this.#grow();
     const to = from + count;
@@ -170,14 +206,26 @@ export class DataProcessor {
   endSlice(): void {
     const count = this.#count;
     if (count > 0) {
-      if (this.#idsView.length !== count) this.#idsView = this.#ids.subarray(0, count);
-      const ids = this.#idsView;
-      const results = this.#data.appendSliceIds(ids, this.#columns);
+      let ids: Float64Array;
+      let columns: SliceColumns;
+      let from = 0;
+      if (this.#rowIds !== null) {
+        ids = this.#rowIds;
+        columns = this.#rowColumns as SliceColumns;
+        from = this.#rowFrom;
+        this.#rowIds = null;
+        this.#rowColumns = null;
+      } else {
+        if (this.#idsView.length !== count) this.#idsView = this.#ids.subarray(0, count);
+        ids = this.#idsView;
+        columns = this.#columns;
+      }
+      const results = this.#data.appendSliceIds(ids, columns, from);
       const counts = this.counts;
       counts.barsIn += count;
       // A stored base bar is closed at once; counted here, delivered only while someone listens.
       const wantsBase = this.#engine.wants(this.#base);
-      const time = this.#columns.time;
+      const time = columns.time;
       let last = this.#lastTime;
       let stored = 0;
       let baseClosed = 0;
@@ -194,7 +242,7 @@ export class DataProcessor {
         stored++;
         const id = ids[i] as number;
         if (id >= last.length) last = this.#growLast(id);
-        last[id] = time[i] as number;
+        last[id] = time[from + i] as number;
         if ((r & 1) !== 0) {
           baseClosed++;
           if (!wantsBase) r -= 1;

@@ -550,6 +550,35 @@ impl Columns {
     }
 }
 
+/// Interleaves columns row by row: value `r` of `sources[s]` goes to `out[r * sources.len() + s]`,
+/// for `r` in `0..rows`. A backtest's runtime turns each symbol's columns into time slices (row
+/// `r` holds every symbol's bar `r`) this way. Eight sources at a time, so each line of `out` is
+/// written once while the eight are read in order.
+///
+/// # Panics
+/// When a source is shorter than `rows` or `out` shorter than `rows * sources.len()`.
+pub fn interleave(sources: &[&[f64]], rows: usize, out: &mut [f64]) {
+    let width = sources.len();
+    assert!(
+        sources.iter().all(|s| s.len() >= rows),
+        "a source is shorter than {rows} rows"
+    );
+    assert!(
+        out.len() >= rows * width,
+        "out holds {} values, not {rows} x {width}",
+        out.len()
+    );
+    for (group, block) in sources.chunks(8).enumerate() {
+        let at = group * 8;
+        for r in 0..rows {
+            let row = &mut out[r * width + at..r * width + at + block.len()];
+            for (o, src) in row.iter_mut().zip(block) {
+                *o = src[r];
+            }
+        }
+    }
+}
+
 /// A prefetch hint for the line holding `p`; nothing where the target has none.
 #[inline(always)]
 pub(crate) fn prefetch(p: *const u8) {
@@ -569,6 +598,30 @@ mod tests {
     fn bar(i: usize) -> Bar {
         let x = i as f64;
         Bar::new(x, x + 1.0, x + 2.0, x - 1.0, x + 0.5, 10.0 * x)
+    }
+
+    #[test]
+    fn interleave_puts_each_source_in_its_place_of_every_row() {
+        // 19 sources (two whole groups of eight and three more), 5 rows, sources longer than that.
+        let sources: Vec<Vec<f64>> = (0..19)
+            .map(|s| (0..7).map(|r| (s * 100 + r) as f64).collect())
+            .collect();
+        let refs: Vec<&[f64]> = sources.iter().map(Vec::as_slice).collect();
+        let mut out = vec![-1.0; 5 * 19 + 3];
+        interleave(&refs, 5, &mut out);
+        for r in 0..5 {
+            for s in 0..19 {
+                assert_eq!(out[r * 19 + s], (s * 100 + r) as f64, "row {r}, source {s}");
+            }
+        }
+        assert_eq!(&out[95..], &[-1.0; 3], "nothing written past the rows");
+        interleave(&[], 5, &mut []);
+    }
+
+    #[test]
+    #[should_panic(expected = "shorter than 8 rows")]
+    fn interleave_refuses_a_short_source() {
+        interleave(&[&[1.0; 8], &[1.0; 7]], 8, &mut [0.0; 16]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod store;
 mod aggregate;
 
 pub use bar::Bar;
-pub use columns::{live_series_bytes, ColumnBlock, Columns, COLUMN_COUNT};
+pub use columns::{interleave, live_series_bytes, ColumnBlock, Columns, COLUMN_COUNT};
 pub use error::{Error, RejectReason, Rejection, Result};
 pub use indicators::{
     batch, batch_all, BarSlices, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec,

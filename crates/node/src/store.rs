@@ -43,6 +43,8 @@ const SYMBOL: usize = 7;
 const SERIES: usize = 8;
 /// For `appendManySlot`: 1 to skip invalid bars, 0 to reject the batch at the first.
 const SKIP_INVALID: usize = 9;
+/// For `appendSliceSlot`: the row of the columns where the slice starts.
+const SLICE_FROM: usize = 9;
 
 type Slot = UnsafeCell<[f64; SLOT_LEN]>;
 
@@ -290,25 +292,35 @@ fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
 /// at most 32 series, so they are below it, and every sum is exact in an `f64`.
 const GAP_FLAG: f64 = 4_294_967_296.0;
 
-/// Appends one bar for each entry of a time slice: `ids[i]` names the symbol of bar `i` (columns
-/// time, open, high, low, close, volume), and `results[i]` receives the closed-series mask, plus
+/// Appends one bar for each entry of a time slice: `ids[i]` names the symbol of bar `i` (row
+/// `from + i` of the columns time, open, high, low, close, volume, `from` being slot entry
+/// [`SLICE_FROM`]), and `results[i]` receives the closed-series mask, plus
 /// [`GAP_FLAG`] when the bar skipped slots (its gap is queued for `takeGaps`), or `-(1 + reason)`
-/// for a bar the store rejected (counted as always). The other errors (an unknown store or symbol)
-/// are thrown before anything is appended.
+/// for a bar the store rejected (counted as always). The other errors (an unknown store or symbol,
+/// a bad `from`, columns too short) are thrown before anything is appended.
 fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
     // SAFETY: see slot_and_store.
-    let (_, _, store) = unsafe { slot_and_store()? };
+    let (_, s, store) = unsafe { slot_and_store()? };
     let [ids, time, open, high, low, close, volume, results] = args;
     let n = ids.len();
-    if [time, open, high, low, close, volume, results]
+    let from = s[SLICE_FROM];
+    if !(from >= 0.0 && from.fract() == 0.0) {
+        return Err(config("from", format!("{from} is not a row index")));
+    }
+    let from = from as usize;
+    let rows = from.saturating_add(n);
+    if [time, open, high, low, close, volume]
         .iter()
-        .any(|c| c.len() < n)
+        .any(|c| c.len() < rows)
+        || results.len() < n
     {
         return Err(config(
             "columns",
-            format!("every column needs at least {n} entries"),
+            format!("every column needs at least {rows} entries, the results {n}"),
         ));
     }
+    let [time, open, high, low, close, volume] =
+        [time, open, high, low, close, volume].map(|c| &c[from..rows]);
     let symbols = store.symbol_count();
     if let Some(bad) = ids
         .iter()
@@ -436,7 +448,8 @@ unsafe extern "C" fn raw_series_state(
 ///   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
 /// - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
 ///   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
-///   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`.
+///   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
+///   row `from + i` of the columns, `from` being slot entry 9.
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
