@@ -189,6 +189,8 @@ export interface NativeStoreConfig {
  *   slot entry 0;
  * - `seriesState()` writes the length, block generation and start index in the block of the
  *   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2;
+ * - `seriesStates(ids, series, states)` does the same for many series of the slot's store at
+ *   once: series `series[i]` of symbol `ids[i]` into `states[3 * i ..]`;
  * - `formingSlot()` writes the forming bar of the series named by the slot into slot entries 0 to
  *   5 (time, open, high, low, close, volume), or NaN into entry 0 when there is none;
  * - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
@@ -203,7 +205,7 @@ export interface NativeStoreConfig {
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
 
 /**
  * Takes the rejections that the last `appendManySlot` call on this thread reported in slot

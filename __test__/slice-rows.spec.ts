@@ -1,10 +1,11 @@
 /**
- * The backtest path's two internals: slices read as rows of shared columns (`appendSliceIds` with a
- * first row), and `interleaveColumns`, which turns per-symbol columns into such rows. Expected
- * values are the input itself, moved by hand-written loops here.
+ * The backtest path's internals: slices read as rows of shared columns (`appendSliceIds` with a
+ * first row), `interleaveColumns`, which turns per-symbol columns into such rows, and `readStates`,
+ * which reads the states of a dispatch's series in one call. Expected values are the input itself,
+ * moved by hand-written loops here, and bucket counts worked out by hand.
  */
 import test from 'ava';
-import { ConfigError, SessionData } from 'barstream';
+import { ConfigError, InputError, SessionData } from 'barstream';
 import type { SliceColumns } from 'barstream';
 
 const native = (await import(new URL('../dist/native.js', import.meta.url).href)) as {
@@ -100,4 +101,23 @@ test('interleaveColumns refuses short sources, mismatched offsets, a short or ov
     t.is(e.code, `barstream:config:invalid_config:${param}`, e.message);
   }
   t.deepEqual([...out], [-1, -1, -1, -1, -1, -1, -1, -1]);
+});
+
+test('readStates reads many series in one call: the counts that follow are the stored bars', (t) => {
+  const data = new SessionData({ intervals: ['5m', '15m'] });
+  data.beginSession(SESSION);
+  const ids = new Float64Array(['A', 'B'].map((s) => data.idOf(s)));
+  const g = grid(2, 16);
+  for (let r = 0; r < 16; r++) data.appendSliceIds(ids, g, r * 2);
+  // 16 minutes from the open: 16 base bars, 3 whole 5m buckets, 1 whole 15m bucket, per symbol.
+  const pairIds = Float64Array.of(0, 0, 0, 1, 1, 1);
+  const pairSeries = Float64Array.of(0, 1, 2, 0, 1, 2);
+  data.readStates(pairIds, pairSeries, 6);
+  t.deepEqual([0, 1, 2].map((s) => data.countOf(0, s)), [16, 3, 1]);
+  t.deepEqual([0, 1, 2].map((s) => data.countOf(1, s)), [16, 3, 1]);
+  t.deepEqual([...data.bars('B', '15m').volume], [Array.from({ length: 15 }, (_, r) => 100 + r * 2 + 1).reduce((a, b) => a + b, 0)]);
+  // An unknown symbol or series is refused with a typed error.
+  t.throws(() => data.readStates(Float64Array.of(0, 7), Float64Array.of(0, 0), 2), { instanceOf: InputError });
+  t.throws(() => data.readStates(Float64Array.of(0), Float64Array.of(5), 1), { instanceOf: InputError });
+  t.is(data.count('A', '5m'), 3);
 });

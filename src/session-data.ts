@@ -17,6 +17,7 @@ import {
   appendSlot,
   formingSlot,
   seriesState,
+  seriesStates,
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
@@ -291,6 +292,8 @@ export class SessionData {
   /** The session the quality record describes: the open one, or the last one after it ended. */
   #qualitySession: Session | null = null;
   #sliceIds = new Float64Array(64);
+  /** What `seriesStates` writes: three entries a series. */
+  #statesOut = new Float64Array(192);
   #sliceResults = new Float64Array(64);
   readonly #sliceOutcome: { count: number; closed: (readonly string[] | null)[]; rejected: (RejectCode | null)[]; gaps: boolean } = { count: 0, closed: [], rejected: [], gaps: false };
   /** The symbol of the last append and its id: a stream of one symbol skips the map look-up. */
@@ -699,6 +702,32 @@ export class SessionData {
       this.#stateEpoch[key] = this.#epoch;
     }
     return key;
+  }
+
+  /**
+   * Reads the state of series `series[i]` of symbol `ids[i]`, for `i < count`, in one native call,
+   * as {@link SessionData.countOf} would one at a time: a dispatch of many closed bars asks for
+   * them all before it counts them. @internal
+   */
+  readStates(ids: Float64Array, series: Float64Array, count: number): void {
+    if (count === 0) return;
+    if (this.#statesOut.length < 3 * count) this.#statesOut = new Float64Array(Math.max(3 * count, 2 * this.#statesOut.length));
+    const out = this.#statesOut;
+    SLOT[SLOT_HANDLE] = this.#handle;
+    try {
+      seriesStates(ids.length === count ? ids : ids.subarray(0, count), series, out);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    const epoch = this.#epoch;
+    for (let i = 0; i < count; i++) {
+      const key = (ids[i] as number) * MAX_SERIES + (series[i] as number);
+      if (key >= this.#stateEpoch.length) this.#growState(key);
+      this.#stateLength[key] = out[3 * i] as number;
+      this.#stateGeneration[key] = out[3 * i + 1] as number;
+      this.#stateStart[key] = out[3 * i + 2] as number;
+      this.#stateEpoch[key] = epoch;
+    }
   }
 
   #growState(key: number): void {

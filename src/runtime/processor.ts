@@ -53,6 +53,9 @@ export class DataProcessor {
   #pendingIds: Float64Array<ArrayBuffer> = new Float64Array(256);
   #pendingMasks: Float64Array<ArrayBuffer> = new Float64Array(256);
   #pendingCount = 0;
+  /** The `(symbol id, series)` pairs of a dispatch, for one native read of their states. */
+  #pairIds: Float64Array<ArrayBuffer> = new Float64Array(256);
+  #pairSeries: Float64Array<ArrayBuffer> = new Float64Array(256);
   /** Derived bars closed during the current dispatch, per series index: added to `counts.closedBars` at its end (one keyed update a series, not one a closed bar). */
   readonly #closedNow: Float64Array;
   /** Subscribers per series index as of engine version `#listsVersion`. */
@@ -340,6 +343,7 @@ export class DataProcessor {
     const counts = this.counts;
     const closedNow = this.#closedNow;
     let pending: PendingHandler[] | null = null;
+    this.#readStates(n);
     for (let p = 0; p < n; p++) {
       const id = ids[p] as number;
       const mask = masks[p] as number;
@@ -381,6 +385,26 @@ export class DataProcessor {
     const ready = new ReadySignal('slice');
     void Promise.all(pending.map((p) => p.promise)).then(() => ready.signal());
     return { ready, pending };
+  }
+
+  /** Reads the state of every series the `n` queued masks name in one native call, so that each `countOf` below finds it. */
+  #readStates(n: number): void {
+    const ids = this.#pendingIds;
+    const masks = this.#pendingMasks;
+    let pairs = 0;
+    for (let p = 0; p < n; p++) {
+      for (let bits = (masks[p] as number) >>> 0, s = 0; bits !== 0; bits >>>= 1, s++) {
+        if ((bits & 1) === 0) continue;
+        if (pairs === this.#pairIds.length) {
+          this.#pairIds = grown(this.#pairIds, pairs * 2);
+          this.#pairSeries = grown(this.#pairSeries, pairs * 2);
+        }
+        this.#pairIds[pairs] = ids[p] as number;
+        this.#pairSeries[pairs] = s;
+        pairs++;
+      }
+    }
+    this.#data.readStates(this.#pairIds, this.#pairSeries, pairs);
   }
 
   #refreshLists(): void {

@@ -176,6 +176,35 @@ fn series_state_from_slot() -> Result<(), String> {
     Ok(())
 }
 
+/// Reads the state of many series in one call: for each `i`, the length, block generation and start
+/// index of series `series[i]` of symbol `ids[i]` go to `out[3 * i ..]`. Throws, having written
+/// nothing that counts, for an unknown symbol or series or arrays too short.
+fn series_states(args: [&[f64]; 3]) -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (_, _, store) = unsafe { slot_and_store()? };
+    let [ids, series, out] = args;
+    let n = ids.len();
+    if series.len() < n || out.len() / 3 < n {
+        return Err(config(
+            "series",
+            format!("{n} ids need {n} series and {} results", 3 * n),
+        ));
+    }
+    // SAFETY: `out` is a Float64Array of the caller's, distinct from the inputs, alive through the
+    // call; JavaScript does not run while we write it.
+    let out = unsafe { std::slice::from_raw_parts_mut(out.as_ptr() as *mut f64, 3 * n) };
+    for ((&id, &s), state) in ids.iter().zip(series).zip(out.chunks_exact_mut(3)) {
+        if !(id >= 0.0 && id.fract() == 0.0 && s >= 0.0 && s.fract() == 0.0) {
+            return Err(config("series", format!("symbol {id}, series {s}")));
+        }
+        let cols = store.series(id as u32, s as usize).map_err(to_js)?;
+        state[0] = cols.len() as f64;
+        state[1] = cols.generation() as f64;
+        state[2] = cols.start() as f64;
+    }
+    Ok(())
+}
+
 fn forming_from_slot() -> Result<(), String> {
     // SAFETY: see slot_and_store.
     let (slot, s, store) = unsafe { slot_and_store()? };
@@ -375,6 +404,17 @@ unsafe extern "C" fn raw_append_slice_slot(
     }
 }
 
+unsafe extern "C" fn raw_series_states(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        raw_call(env, || {
+            series_states(float64_args(env, info, ["ids", "series", "states"])?)
+        })
+    }
+}
+
 unsafe extern "C" fn raw_forming_slot(
     env: sys::napi_env,
     _: sys::napi_callback_info,
@@ -440,6 +480,8 @@ unsafe extern "C" fn raw_series_state(
 ///   slot entry 0;
 /// - `seriesState()` writes the length, block generation and start index in the block of the
 ///   series named by the slot (handle, symbol id, series) into slot entries 0, 1 and 2;
+/// - `seriesStates(ids, series, states)` does the same for many series of the slot's store at
+///   once: series `series[i]` of symbol `ids[i]` into `states[3 * i ..]`;
 /// - `formingSlot()` writes the forming bar of the series named by the slot into slot entries 0 to
 ///   5 (time, open, high, low, close, volume), or NaN into entry 0 when there is none;
 /// - `appendManySlot(time, open, high, low, close, volume)` appends a batch of `Float64Array`
@@ -454,7 +496,7 @@ unsafe extern "C" fn raw_series_state(
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; seriesState(): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -482,6 +524,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     for (key, cb) in [
         ("appendSlot", raw_append_slot as RawCallback),
         ("seriesState", raw_series_state),
+        ("seriesStates", raw_series_states),
         ("formingSlot", raw_forming_slot),
         ("appendManySlot", raw_append_many_slot),
         ("appendSliceSlot", raw_append_slice_slot),
