@@ -7,6 +7,7 @@
 import { ConfigError, InputError, fromNative } from './errors.js';
 import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
+import { numbers } from './typed-arrays.js';
 
 /** Indicators of one window. */
 export interface PeriodConfig {
@@ -301,7 +302,7 @@ export interface IndicatorColumns {
 const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => {
   if (col === undefined || col instanceof Float64Array) return col;
   if (!Array.isArray(col)) throw new InputError(`column '${name}' is not an array`);
-  return Float64Array.from(col);
+  return numbers(col);
 };
 
 /**

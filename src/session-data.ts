@@ -23,7 +23,7 @@ import {
 import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
 import { nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
-import { grown } from './typed-arrays.js';
+import { grown, num, numbers } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -410,12 +410,12 @@ export class SessionData {
       this.#lastId = id;
     }
     const slot = SLOT;
-    slot[0] = bar.time;
-    slot[1] = bar.open;
-    slot[2] = bar.high;
-    slot[3] = bar.low;
-    slot[4] = bar.close;
-    slot[5] = bar.volume;
+    slot[0] = num(bar.time);
+    slot[1] = num(bar.open);
+    slot[2] = num(bar.high);
+    slot[3] = num(bar.low);
+    slot[4] = num(bar.close);
+    slot[5] = num(bar.volume);
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
     this.#epoch++;
@@ -443,12 +443,12 @@ export class SessionData {
       this.#lastId = id;
     }
     const slot = SLOT;
-    slot[0] = time;
-    slot[1] = open;
-    slot[2] = high;
-    slot[3] = low;
-    slot[4] = close;
-    slot[5] = volume;
+    slot[0] = num(time);
+    slot[1] = num(open);
+    slot[2] = num(high);
+    slot[3] = num(low);
+    slot[4] = num(close);
+    slot[5] = num(volume);
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
     this.#epoch++;
@@ -549,7 +549,7 @@ export class SessionData {
       const col = columns[name];
       if (col instanceof Float64Array) return col;
       if (!Array.isArray(col)) throw new InputError(`column '${name}' is missing or not an array`);
-      return Float64Array.from(col);
+      return numbers(col);
     }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     const id = this.#ids.get(symbol) ?? this.#intern(symbol);
     const slot = SLOT;

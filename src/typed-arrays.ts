@@ -1,7 +1,25 @@
 /**
- * The one way the runtime grows its `Float64Array` buffers.
+ * The one way the runtime grows its `Float64Array` buffers, and the one way it reads a value that
+ * should be a number.
  * @module
  */
+
+/**
+ * `x` when it is a number, else NaN: a bar field that is not a number (`null`, a string, a `Date`)
+ * is then refused as `non_finite`, as the design says, instead of being converted the way a
+ * `Float64Array` store converts it (`null` to 0, `'10.5'` to 10.5).
+ * @internal
+ */
+export function num(x: unknown): number {
+  return typeof x === 'number' ? x : NaN;
+}
+
+/** A `Float64Array` of `values`, with NaN for every entry that is not a number (see {@link num}). @internal */
+export function numbers(values: readonly unknown[]): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = num(values[i]);
+  return out;
+}
 
 /**
  * A new `Float64Array` of `size` entries (at least `a.length`) holding `a` at its start and

@@ -13,7 +13,7 @@ import { BarEvent } from './engine.js';
 import type { AnalysisEngine, DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
 import type { PerformanceMetrics, StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
-import { grown } from '../typed-arrays.js';
+import { grown, num } from '../typed-arrays.js';
 
 /** Counts a processor keeps over a run. */
 export interface ProcessorCounts {
@@ -150,12 +150,12 @@ export class DataProcessor {
     if (i === this.#ids.length) this.#grow();
     this.#ids[i] = id;
     const c = this.#columns;
-    c.time[i] = time;
-    c.open[i] = open;
-    c.high[i] = high;
-    c.low[i] = low;
-    c.close[i] = close;
-    c.volume[i] = volume;
+    c.time[i] = num(time);
+    c.open[i] = num(open);
+    c.high[i] = num(high);
+    c.low[i] = num(low);
+    c.close[i] = num(close);
+    c.volume[i] = num(volume);
     this.#count = i + 1;
   }
 

@@ -5,6 +5,7 @@
  */
 import { ConfigError, InputError } from '../errors.js';
 import type { BarColumns } from '../types.js';
+import { numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
 import type { ColumnarSource, LoadRequest, SymbolColumns } from './types.js';
 
@@ -160,7 +161,7 @@ export interface ColumnsSource extends ColumnarSource {
 
 function toFloat64(symbol: string, name: string, column: unknown): Float64Array {
   if (column instanceof Float64Array) return column;
-  if (Array.isArray(column)) return Float64Array.from(column as readonly number[]);
+  if (Array.isArray(column)) return numbers(column as readonly unknown[]);
   throw new InputError(
     column === undefined
       ? `columnsSource: symbol '${symbol}': column '${name}' is missing`
