@@ -195,6 +195,16 @@ const EMPTY_VIEW: BarsView = Object.freeze({
   length: 0, time: EMPTY, open: EMPTY, high: EMPTY, low: EMPTY, close: EMPTY, volume: EMPTY,
 });
 const MAX_SERIES = 32;
+
+/** The length of an interval written `Ns`, `Nm` or `Nh` in milliseconds, `-1` for `1d`, `undefined` for anything else (the core's own grammar). */
+function spelledMs(text: string): number | undefined {
+  const m = /^(\d+)([smhd])$/.exec(text);
+  if (m === null) return undefined;
+  const n = Number(m[1]);
+  if (!(n > 0)) return undefined;
+  if (m[2] === 'd') return n === 1 ? -1 : undefined;
+  return n * (m[2] === 's' ? 1_000 : m[2] === 'm' ? 60_000 : 3_600_000);
+}
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
 export const SLICE_GAP_FLAG = 2 ** 32;
 
@@ -957,8 +967,24 @@ export class SessionData {
     return id;
   }
 
+  /**
+   * The series index of `interval`: a name the store was given, its canonical form, or any other
+   * spelling of the same length (`'60m'` and `'3600s'` for `'1h'`).
+   * @internal
+   * @throws {ConfigError} for an interval the store does not have.
+   */
+  seriesIndexOf(interval: string): number {
+    return this.#seriesOf(interval);
+  }
+
   #seriesOf(interval: string): number {
-    const s = this.#seriesIndex.get(interval);
+    let s = this.#seriesIndex.get(interval);
+    if (s === undefined && typeof interval === 'string') {
+      const ms = spelledMs(interval);
+      s = ms === undefined ? undefined : this.#series.findIndex((name) => spelledMs(name) === ms);
+      if (s !== undefined && s >= 0) this.#seriesIndex.set(interval, s);
+      else s = undefined;
+    }
     if (s === undefined) {
       throw new ConfigError('interval', `'${interval}' is not one of this store's intervals (${this.#series.join(', ')})`);
     }

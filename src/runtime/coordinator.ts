@@ -274,6 +274,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const started = performance.now();
     let symbols: string[] = [];
     try {
+      processor.checkSubscriptions();
       if (sessions.length > 0) {
         if (o.source.kind === 'columns') {
           const first = sessions[0] as Session;

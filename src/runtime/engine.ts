@@ -145,6 +145,11 @@ export class AnalysisEngine {
     return this.#version;
   }
 
+  /** The intervals subscribed to, as the subscribers spelled them. @internal */
+  intervals(): string[] {
+    return [...this.#byInterval.keys()];
+  }
+
   /** The active subscribers of `interval`, or `undefined` when nobody listens. @internal */
   subscribersOf(interval: string): readonly Subscriber[] | undefined {
     return this.#byInterval.get(interval);
@@ -157,6 +162,9 @@ export class AnalysisEngine {
   subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
     if (typeof spec.interval !== 'string' || spec.interval === '') throw new ConfigError('interval', 'a subscription needs an interval');
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
+    if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {
+      throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${JSON.stringify(spec.symbols)}`);
+    }
     const symbols = spec.symbols === undefined || spec.symbols === '*' ? null : new Set(spec.symbols);
     if (symbols !== null && symbols.size === 0) throw new ConfigError('symbols', 'an empty symbol list would never receive a bar');
     const name = spec.name ?? `subscriber-${++this.#count}`;

@@ -227,7 +227,8 @@ export class DataProcessor {
       const counts = this.counts;
       counts.barsIn += count;
       // A stored base bar is closed at once; counted here, delivered only while someone listens.
-      const wantsBase = this.#engine.wants(this.#base);
+      if (this.#engine.version !== this.#listsVersion) this.#refreshLists();
+      const wantsBase = this.#lists[0] !== undefined;
       const time = columns.time;
       let last = this.#lastTime;
       let stored = 0;
@@ -407,10 +408,30 @@ export class DataProcessor {
     this.#data.readStates(this.#pairIds, this.#pairSeries, pairs);
   }
 
+  /**
+   * The subscribers of each series, whatever spelling of its interval they used (`'60m'` for
+   * `'1h'`).
+   * @throws {ConfigError} for a subscription to an interval the store does not have: it would
+   * never receive a bar.
+   */
   #refreshLists(): void {
-    const series = this.#series;
-    for (let s = 0; s < series.length; s++) this.#lists[s] = this.#engine.subscribersOf(series[s] as string);
+    const lists: (Subscriber[] | undefined)[] = this.#series.map(() => undefined);
+    for (const interval of this.#engine.intervals()) {
+      const subs = this.#engine.subscribersOf(interval);
+      if (subs === undefined) continue;
+      const s = this.#data.seriesIndexOf(interval);
+      lists[s] = [...(lists[s] ?? []), ...subs];
+    }
+    this.#lists = lists;
     this.#listsVersion = this.#engine.version;
+  }
+
+  /**
+   * Checks every subscription against the store before a run.
+   * @throws {ConfigError} for a subscription to an interval the store does not have.
+   */
+  checkSubscriptions(): void {
+    this.#refreshLists();
   }
 
   /** Moves the store's clock: buckets ending at or before `time` close. */

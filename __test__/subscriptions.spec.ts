@@ -1,0 +1,51 @@
+/**
+ * Subscriptions name intervals as users write them: any spelling of a store's interval delivers its
+ * bars, and one the store does not have, or a symbol list that is not a list, is a ConfigError
+ * rather than a subscriber that silently never hears anything.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, ConfigError, SessionCoordinator, SessionData, syntheticSource } from 'barstream';
+import type { BarEvent } from 'barstream';
+
+const calendar = Calendar.xnys();
+const sessions = calendar.sessions('2024-02-05', '2024-02-05');
+
+function coordinator(data: SessionData, engine: AnalysisEngine): SessionCoordinator {
+  return new SessionCoordinator({ calendar, data, engine, source: syntheticSource({ sessions, symbols: 2, seed: 5 }), from: '2024-02-05', to: '2024-02-05', speed: 0 });
+}
+
+test('a subscriber may spell an interval of the store another way: 60m and 3600s get the 1h bars', async (t) => {
+  const data = new SessionData({ intervals: ['5m', '1h'] });
+  const engine = new AnalysisEngine();
+  const got: Record<string, string[]> = { '60m': [], '3600s': [], '1h': [] };
+  for (const interval of Object.keys(got)) engine.subscribe({ interval }, (e: BarEvent) => void got[interval]?.push(`${e.symbol} ${e.interval} ${e.index}`));
+  const report = await coordinator(data, engine).run();
+  // 390 minutes: six whole hours and a half hour, per symbol.
+  t.is(report.closedBars['1h'], 14);
+  t.is(got['1h']?.length, 14);
+  t.deepEqual(got['60m'], got['1h']);
+  t.deepEqual(got['3600s'], got['1h']);
+  t.is(report.delivered, 14, 'one event a closed bar, whatever the number of subscribers');
+});
+
+test('a subscription to an interval the store does not have fails the run with ConfigError before any bar', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '7m' }, () => {});
+  const e = await t.throwsAsync(coordinator(data, engine).run(), { instanceOf: ConfigError });
+  t.is((e as ConfigError).param, 'interval');
+  t.regex((e as Error).message, /'7m'/);
+  t.deepEqual(data.symbols(), []);
+});
+
+test('symbols must be * or an array of names', (t) => {
+  const engine = new AnalysisEngine();
+  for (const symbols of ['AB', [''], [1], {}] as unknown[]) {
+    const e = t.throws(() => engine.subscribe({ interval: '5m', symbols: symbols as string[] }, () => {}), { instanceOf: ConfigError });
+    t.is(e?.param, 'symbols');
+  }
+  t.deepEqual(engine.subscribers(), []);
+  engine.subscribe({ interval: '5m', symbols: '*' }, () => {});
+  engine.subscribe({ interval: '5m', symbols: ['A'] }, () => {});
+  t.is(engine.subscribers().length, 2);
+});
