@@ -282,8 +282,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const columns = await o.source.load({
             ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
             from: first.dayStart,
-            // To the end of the last session's day: bars of later days are not part of the run.
-            to: last.dayStart + 86_400_000,
+            // To the end of the last session's day (or its close, for a session longer than a day
+            // from its day start: a 25-hour day, an overnight session): later bars are not part of
+            // the run.
+            to: Math.max(last.dayStart + 86_400_000, last.close),
           });
           symbols = [...columns.keys()];
           await this.#runColumns(sessions, columns, processor);
@@ -465,7 +467,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 if (read < buffer.length || ended) break;
                 buffer.length = 0;
                 read = 0;
-                if (!(await more())) break;
+                let again: boolean;
+                try {
+                  again = await more();
+                } catch (error) {
+                  // The source failed: the bars it delivered before go in (and to their
+                  // subscribers) first, then the run fails with its error.
+                  failure = { error };
+                  break;
+                }
+                if (!again) break;
               }
             }
             if (read === buffer.length) {
@@ -479,6 +490,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r.ready);
+            check();
           }
         } else {
           let closedEarly = false;

@@ -1,0 +1,53 @@
+/**
+ * The coordinator at the edges of its sources: a stream that fails mid-run, and column sources
+ * whose last session is longer than a day from its day start. Every bar the source delivered is
+ * handed to the store; expected counts are worked out by hand.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { BarColumns, SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+
+test('a stream that fails mid-run: every bar it delivered is stored and handled, then the run fails with its error', async (t) => {
+  const calendar = Calendar.xnys();
+  const open = calendar.session('2024-03-04')?.open as number;
+  async function* feed(): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 30; k++) {
+      if (k === 20) throw new TypeError('feed broke');
+      for (const symbol of ['A', 'B', 'C']) {
+        yield { symbol, time: open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let events = 0;
+  engine.subscribe({ interval: '1m' }, () => void events++);
+  await t.throwsAsync(new SessionCoordinator({ calendar, data, engine, source: iterableSource(feed()), from: '2024-03-04', to: '2024-03-04' }).run(), { instanceOf: TypeError, message: 'feed broke' });
+  // 20 minutes of three symbols: the last minute's slice included.
+  t.deepEqual(['A', 'B', 'C'].map((s) => data.count(s, '1m')), [20, 20, 20]);
+  t.is(events, 60);
+});
+
+/** One bar a minute from `from` to `to`, all prices 1. */
+function minutes(from: number, to: number): BarColumns {
+  const time: number[] = [];
+  for (let x = from; x < to; x += MINUTE) time.push(x);
+  const ones = time.map(() => 1);
+  return { time, open: ones, high: ones, low: ones, close: ones, volume: ones };
+}
+
+test('a column source whose last session is longer than its day (25 hours when clocks go back): every bar is read', async (t) => {
+  const calendar = Calendar.custom({ name: 'NY 24h', timeZone: 'America/New_York', sessions: [{ date: '2024-11-03', open: '00:00', close: '24:00' }] });
+  const s = calendar.session('2024-11-03');
+  if (s === null) return t.fail('no session');
+  t.is(s.close - s.open, 25 * 60 * MINUTE);
+  const data = new SessionData({ intervals: ['1h'] });
+  const report = await new SessionCoordinator({ calendar, data, source: columnsSource({ X: minutes(s.open, s.close) }), from: '2024-11-03', to: '2024-11-03' }).run();
+  t.is(report.barsIn, 1500);
+  t.is(report.barsStored, 1500);
+  t.is(report.closedBars['1h'], 25);
+  t.is(report.quality['2024-11-03']?.X?.base.missing, 0);
+});
