@@ -102,6 +102,30 @@ test('--strategy loads a user module', (t) => {
   t.is(j.signals, SESSIONS * SYMBOLS * 7 - SYMBOLS * 2);
 });
 
+test('--json keeps the name, message and code of subscriber errors', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'thrower.mjs');
+  writeFileSync(
+    file,
+    `export default {
+      name: 'thrower',
+      setup(engine) {
+        engine.subscribe({ interval: '1d', name: 'daily' }, (e) => {
+          throw Object.assign(new TypeError('cannot handle ' + e.symbol), { code: 'E_DAILY' });
+        });
+      },
+    };\n`,
+  );
+  const r = barstream('backtest', '--json', '--strategy', file);
+  t.is(r.status, 0);
+  const j = JSON.parse(r.stdout) as { report: { subscriberErrorCount: number; subscriberErrors: { subscriber: string; symbol: string; error: unknown }[] } };
+  // One daily bar a session and symbol, each a failure.
+  t.is(j.report.subscriberErrorCount, SESSIONS * SYMBOLS);
+  const first = j.report.subscriberErrors[0];
+  t.is(first?.subscriber, 'daily');
+  t.deepEqual(first?.error, { name: 'TypeError', message: `cannot handle ${first?.symbol}`, code: 'E_DAILY' });
+});
+
 test('bad arguments: a clear message and a non-zero exit', (t) => {
   const speed = barstream('backtest', '--speed=-3');
   t.is(speed.status, 2);
@@ -117,7 +141,18 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
   const strategy = barstream('backtest', '--strategy', 'no/such/file.js');
   t.is(strategy.status, 1);
   t.regex(strategy.stderr, /cannot load no\/such\/file\.js.*\[invalid_config\]/s);
-  for (const args of [['--from', '2024-3-4'], ['--from', '2024-03-15', '--to', '2024-03-04'], ['--data', '/tmp'], ['--speed=']]) {
+  for (const args of [
+    ['--from', '2024-3-4'],
+    ['--from', '2024-03-15', '--to', '2024-03-04'],
+    ['--data', '/tmp'],
+    ['--speed='],
+    // A day that does not exist, though Date.parse takes it.
+    ['--from', '2024-02-30', '--to', '2024-03-05'],
+    // Only one date, on the wrong side of the built-in data set's other one (2024-03-04 to 2024-03-15).
+    ['--from', '2024-03-20'],
+    ['--to', '2024-03-01'],
+    ['--symbols', ','],
+  ]) {
     const r = barstream('backtest', ...args);
     t.is(r.status, 2, args.join(' '));
     t.regex(r.stderr, /^barstream: --/, args.join(' '));

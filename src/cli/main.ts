@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { BarstreamError } from '../errors.js';
-import { backtest } from './backtest.js';
+import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
 import { summaryTable } from './summary.js';
 
@@ -70,13 +70,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   for (const key of ['from', 'to'] as const) {
     const date = values[key];
-    if (date !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(Date.parse(`${date}T00:00:00Z`)))) {
+    if (date !== undefined && !isCalendarDate(date)) {
       process.stderr.write(`barstream: --${key} must be a date YYYY-MM-DD, got '${date}'\n`);
       return 2;
     }
   }
-  if (values.from !== undefined && values.to !== undefined && values.from > values.to) {
-    process.stderr.write(`barstream: --to ${values.to} is before --from ${values.from}\n`);
+  // Against the built-in data set's dates when only one is given.
+  const from = values.from ?? (values.data === undefined ? DEFAULTS.from : undefined);
+  const to = values.to ?? (values.data === undefined ? DEFAULTS.to : undefined);
+  if (from !== undefined && to !== undefined && from > to) {
+    process.stderr.write(`barstream: --to ${to} is before --from ${from}${values.from === undefined || values.to === undefined ? ' (the built-in data set runs from ' + DEFAULTS.from + ' to ' + DEFAULTS.to + ')' : ''}\n`);
     return 2;
   }
   if (values.data !== undefined && (values.from === undefined || values.to === undefined)) {
@@ -90,7 +93,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const options: BacktestOptions = { speed };
   if (values.overrun !== undefined) options.overrun = values.overrun;
   if (values.data !== undefined) options.data = values.data;
-  if (values.symbols !== undefined) options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (values.symbols !== undefined) {
+    options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (options.symbols.length === 0) {
+      process.stderr.write(`barstream: --symbols names no symbol, got '${values.symbols}'\n`);
+      return 2;
+    }
+  }
   if (values.from !== undefined) options.from = values.from;
   if (values.to !== undefined) options.to = values.to;
   if (values.strategy !== undefined) options.strategy = values.strategy;
@@ -110,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const result = await backtest(options);
     (bar as cliProgress.SingleBar | null)?.stop();
-    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, report: result.report }, null, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, report: result.report }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
     return 0;
   } catch (e) {
@@ -120,6 +129,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: ${error.message}${code}\n`);
     return 1;
   }
+}
+
+/** Whether `text` is a date YYYY-MM-DD that exists (`2024-02-30` does not, though `Date.parse` takes it). */
+function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const t = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === text;
+}
+
+/** `JSON.stringify` writes an `Error` as `{}`: the report's subscriber errors keep their name, message and code. */
+function jsonErrors(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as { code?: unknown }).code;
+  return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
 }
 
 process.exitCode = await main(process.argv.slice(2));
