@@ -824,6 +824,10 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
     if (dayStart !== midnight) {
       throw new ConfigError(param, `${at}: dayStart ${dayStart} is not midnight of ${entryDate} in ${zone.name} (${midnight})`);
     }
+    // A store opens a session on its day or later (an overnight session carries the date it opens).
+    if ((open as number) < midnight) {
+      throw new ConfigError(param, `${at}: open ${open} is before midnight of ${entryDate} in ${zone.name} (${midnight}); give the session the date it opens`);
+    }
     return finish(entryDate, open as number, close as number, zone.name, midnight, e);
   }
   const open = parseTimeOfDay(e.open);
