@@ -205,6 +205,7 @@ function spelledMs(text: string): number | undefined {
   if (m[2] === 'd') return n === 1 ? -1 : undefined;
   return n * (m[2] === 's' ? 1_000 : m[2] === 'm' ? 60_000 : 3_600_000);
 }
+
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
 export const SLICE_GAP_FLAG = 2 ** 32;
 
@@ -479,7 +480,8 @@ export class SessionData {
    *
    * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}). When its
    * `gaps` is true, a bar opened a gap: {@link SessionData.takeGaps} hands it out.
-   * @throws {InputError} for a bad symbol or columns shorter than `count`; nothing is appended then.
+   * @throws {InputError} for an empty or non-string symbol; {@link ConfigError} (`columns`) for
+   * columns shorter than `count`. Nothing is appended then.
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
     this.#reserveSlice(count);
@@ -516,7 +518,8 @@ export class SessionData {
    * `-(1 + reason)` (an index into `REJECT_CODES`) when it was rejected. The array belongs to the
    * store and is rewritten by the next call. Bar `i` is row `from + i` of the columns.
    * @internal The session coordinator's hot path.
-   * @throws {InputError} for an unknown id or columns shorter than `from + ids.length`; nothing is appended then.
+   * @throws {ConfigError} for an unknown id, columns shorter than `from + ids.length` or a `from`
+   * that is not a row index; nothing is appended then.
    */
   appendSliceIds(ids: Float64Array, columns: SliceColumns, from = 0): Float64Array {
     this.#reserveSlice(ids.length);
@@ -718,6 +721,7 @@ export class SessionData {
    * Reads the state of series `series[i]` of symbol `ids[i]`, for `i < count`, in one native call,
    * as {@link SessionData.countOf} would one at a time: a dispatch of many closed bars asks for
    * them all before it counts them. @internal
+   * @throws {InputError} for an unknown symbol id or series.
    */
   readStates(ids: Float64Array, series: Float64Array, count: number): void {
     if (count === 0) return;

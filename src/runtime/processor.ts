@@ -223,11 +223,12 @@ export class DataProcessor {
         ids = this.#idsView;
         columns = this.#columns;
       }
+      // Before the append: a subscription the store cannot serve fails the run with the slice not stored.
+      if (this.#engine.version !== this.#listsVersion) this.#refreshLists();
       const results = this.#data.appendSliceIds(ids, columns, from);
       const counts = this.counts;
       counts.barsIn += count;
       // A stored base bar is closed at once; counted here, delivered only while someone listens.
-      if (this.#engine.version !== this.#listsVersion) this.#refreshLists();
       const wantsBase = this.#lists[0] !== undefined;
       const time = columns.time;
       let last = this.#lastTime;
