@@ -56,6 +56,11 @@ export declare class NativeSessionStore {
   intern(symbol: string): number
   symbols(): Array<string>
   beginSession(open: number, close: number, dayStart: number): void
+  /**
+   * Empties the store: every symbol, bar, session, gap and count goes; the configuration stays.
+   * Blocks that views hold live on with them; the rest is freed now.
+   */
+  clear(): void
   /** See `SessionStore::expect_sessions`. */
   expectSessions(sessions: number): void
   /** This store's handle, for the calling slot. */

@@ -435,3 +435,33 @@ test('expectSessions: the bars are the same, memory is reserved once for all of 
     t.throws(() => planned.expectSessions(bad), { name: 'ConfigError', message: /sessions/ });
   }
 });
+
+test('clear() empties the store as if it were new; views made before keep their values', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S8);
+  const day8 = minutes('09:30', 12, S8).map((time, i) => simple(time, i));
+  for (const b of day8) data.append('SPY', b);
+  t.throws(() => data.append('SPY', day8[0] as Bar)); // out of order: counted
+  data.advanceTo(at('09:45', S8));
+  const before5 = data.bars('SPY', '5m');
+  const before1 = data.bars('SPY', '1m');
+  data.clear();
+  t.deepEqual(data.symbols(), []);
+  t.is(data.session, null);
+  t.is(data.count('SPY', '1m'), 0);
+  t.is(data.bars('SPY', '5m').length, 0);
+  t.is(data.forming('SPY', '5m'), null);
+  t.deepEqual(Object.values(data.rejections()).filter((n) => n > 0), []);
+  // A session earlier than the one before the clear is accepted: nothing of that one is left.
+  data.beginSession(S7);
+  const day7 = minutes('09:30', 10, S7).map((time, i) => simple(time, 100 + i));
+  for (const b of day7) data.append('QQQ', b);
+  data.endSession();
+  t.deepEqual(data.symbols(), ['QQQ']);
+  t.is(diffBars(data.bars('QQQ', '5m'), aggregateSession(day7, S7, '5m')), null);
+  // The views from before the clear: the 12 minutes of S8 and their three 5m buckets, the last
+  // (09:40-09:45, two bars) closed by the clock.
+  t.is(diffBars(before1, day8), null);
+  t.is(diffBars(before5, aggregateSession(day8, S8, '5m')), null);
+  t.is(before5.volume[2], 200);
+});

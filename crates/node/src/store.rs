@@ -684,6 +684,17 @@ impl NativeSessionStore {
         self.store.begin_session(session).map_err(to_js)
     }
 
+    /// Empties the store: every symbol, bar, session, gap and count goes; the configuration stays.
+    /// Blocks that views hold live on with them; the rest is freed now.
+    #[napi(catch_unwind)]
+    pub fn clear(&mut self, env: &Env) -> Result<(), String> {
+        let config = self.store.config().clone();
+        *self.store = SessionStore::new(config).map_err(to_js)?;
+        // SAFETY: this call's env.
+        unsafe { crate::memory::report(env.raw()) };
+        Ok(())
+    }
+
     /// See `SessionStore::expect_sessions`.
     #[napi(catch_unwind)]
     pub fn expect_sessions(&mut self, sessions: u32) {
