@@ -7,7 +7,7 @@
 import { ConfigError, InputError, fromNative } from './errors.js';
 import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
-import { numbers } from './typed-arrays.js';
+import { num, numbers } from './typed-arrays.js';
 
 /** Indicators of one window. */
 export interface PeriodConfig {
@@ -121,14 +121,21 @@ abstract class StandaloneIndicator<In, Out> {
 
   /** Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`. */
   update(input: In): Out {
-    const [h, l, c, v] = this.fields(input);
+    const [h, l, c, v] = this.#read(input);
     return this.shape(this.#native.update(h, l, c, v));
   }
 
   /** What {@link update} would return for this input, committing nothing. */
   peek(input: In): Out {
-    const [h, l, c, v] = this.fields(input);
+    const [h, l, c, v] = this.#read(input);
     return this.shape(this.#native.peek(h, l, c, v));
+  }
+
+  /** The input's fields; anything that is not a number (a missing field, `null`, a string) reads as NaN: not finite, so it changes nothing. */
+  #read(input: In): [number, number, number, number] {
+    if (input === null || input === undefined) return [NaN, NaN, NaN, NaN];
+    const [h, l, c, v] = this.fields(input);
+    return [num(h), num(l), num(c), num(v)];
   }
 
   /** Back to the state of a new instance. */
@@ -344,7 +351,12 @@ export function computeIndicators(configs: readonly IndicatorConfig[], columns: 
         names.push(name);
       }
     }
-    const close = f64('close', columns.close) as Float64Array;
+    if (columns === null || typeof columns !== 'object') throw new InputError('columns must be an object with a close column');
+    const close = f64('close', columns.close);
+    if (close === undefined) throw new InputError("column 'close' is missing");
+    if (sessionStarts !== undefined && !(Array.isArray(sessionStarts) && sessionStarts.every((i) => Number.isInteger(i) && i >= 0))) {
+      throw new InputError(`sessionStarts must be an array of bar indices (whole numbers >= 0), got ${JSON.stringify(sessionStarts)}`);
+    }
     const buffer = indicatorBatchAll(
       natives,
       close,

@@ -379,12 +379,14 @@ export class SessionData {
   /**
    * Opens a session. Bars must fall in `[session.open, session.close)`.
    * @throws {SessionError} `session_open` if one is open, `session_order` if it opens before the
-   * previous close, `invalid_session` for times that are not whole milliseconds or out of order.
+   * previous close, `invalid_session` for times that are not numbers, not whole milliseconds or out of order.
    */
   beginSession(session: Session): void {
+    if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { open, close, dayStart, ... }, got ${String(session)}`);
     this.#epoch++;
     try {
-      this.#native.beginSession(session.open, session.close, session.dayStart);
+      // A field that is not a number reads as NaN, which the core refuses as invalid_session.
+      this.#native.beginSession(num(session.open), num(session.close), num(session.dayStart));
     } catch (e) {
       throw fromNative(e);
     }
@@ -435,9 +437,11 @@ export class SessionData {
    *
    * @returns the intervals that closed a bar, base first (the array is shared and frozen).
    * @throws {BarValidationError} with the reason as `code`; the rejection is counted and nothing changes.
+   * @throws {InputError} when `bar` is not an object (nothing is counted: there is no bar).
    * @throws {SessionError} `no_session` when no session is open (counted too).
    */
   append(symbol: string, bar: Bar): readonly string[] {
+    if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
     let id = this.#lastId;
     if (symbol !== this.#lastSymbol) {
       id = this.#ids.get(symbol) ?? this.#intern(symbol);
@@ -582,6 +586,7 @@ export class SessionData {
   appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}): AppendManyResult {
     const invalid = options.invalid ?? 'throw';
     if (invalid !== 'throw' && invalid !== 'skip') throw new ConfigError('invalid', `'${String(invalid)}' is not 'throw' or 'skip'`);
+    if (typeof columns !== 'object' || columns === null) throw new InputError(`columns are { time, open, high, low, close, volume }, got ${String(columns)}`);
     const cols = COLUMNS.map((name) => {
       const col = columns[name];
       if (col instanceof Float64Array) return col;
@@ -625,6 +630,7 @@ export class SessionData {
    * @internal
    */
   advanceToMasks(time: number): number[] {
+    if (typeof time !== 'number') throw new InputError(`advanceTo time ${String(time)} is not a number`);
     this.#epoch++;
     try {
       return this.#native.advanceTo(time);
