@@ -51,3 +51,36 @@ test('a column source whose last session is longer than its day (25 hours when c
   t.is(report.closedBars['1h'], 25);
   t.is(report.quality['2024-11-03']?.X?.base.missing, 0);
 });
+
+test('clock-driven: a bar that arrives after a later one of another symbol still goes in at its boundary, not late', async (t) => {
+  // Arrival order A0 A1 A2 B0 A3 B1 A4 B2 ...: B runs two minutes behind A in the stream. At each
+  // boundary every bar timed before it is due, wherever it sits in the arrival order.
+  const calendar = Calendar.xnys();
+  const open = calendar.session('2024-03-04')?.open as number;
+  const bar = (symbol: string, k: number): SymbolBar => ({ symbol, time: open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+  const stream: SymbolBar[] = [bar('A', 0), bar('A', 1)];
+  for (let k = 2; k < 9; k++) stream.push(bar('A', k), bar('B', k - 2));
+  stream.push(bar('B', 7), bar('B', 8));
+  const data = new SessionData({ intervals: ['3m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(stream), from: '2024-03-04', to: '2024-03-04', speed: 1_000_000 }).run();
+  t.is(report.barsIn, 18);
+  t.is(report.barsStored, 18);
+  t.is(report.rejected.late, 0);
+  t.deepEqual([...data.bars('B', '3m').volume], [3, 3, 3]);
+  t.deepEqual(report.gaps.filter((g) => g.detectedBy === 'bar'), []);
+});
+
+test("clock-driven, overrun: 'queue': one record per overrun, never two for the same boundary", async (t) => {
+  const calendar = Calendar.xnys();
+  const open = calendar.session('2024-03-04')?.open as number;
+  const bars: SymbolBar[] = Array.from({ length: 20 }, (_, k) => ({ symbol: 'A', time: open + k * MINUTE, open: 10, high: 11, low: 9, close: 10.5, volume: 100 }));
+  const data = new SessionData();
+  const engine = new AnalysisEngine();
+  // Minute 3 takes 40 ms: four simulated minutes at this speed.
+  engine.subscribe({ interval: '1m', name: 'slow' }, (e) => new Promise<void>((resolve) => setTimeout(resolve, e.time === open + 3 * MINUTE ? 40 : 0)));
+  const report = await new SessionCoordinator({ calendar, data, engine, source: iterableSource(bars), from: '2024-03-04', to: '2024-03-04', speed: 6000, overrun: 'queue' }).run();
+  t.is(report.barsStored, 20);
+  t.true(report.overruns.some((o) => o.subscriber === 'slow'));
+  const times = report.overruns.map((o) => o.sliceTime);
+  t.is(new Set(times).size, times.length, `overruns at ${times.map((x) => new Date(x).toISOString().slice(11, 16)).join(', ')}`);
+});

@@ -252,14 +252,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       // Subscriber times feed the metrics and, in clock-driven runs, the overrun reports; a
       // data-driven run with metrics disabled reads neither.
       timed: this.#metrics.enabled || this.#speed !== 0,
-      delivered: (subscriber, ns) => {
+      delivered: (subscriber, ns, settled) => {
         let recorder = recorders.get(subscriber);
         if (recorder === undefined) {
           recorder = this.#metrics.stage(`subscriber:${subscriber}`);
           recorders.set(subscriber, recorder);
         }
         recorder.record(ns);
-        if (ns > this.#slowest.ns) this.#slowest = { name: subscriber, ns };
+        // The slowest synchronous handler of the dispatch being settled. A promise that settles
+        // later was already waited for (and any overrun it caused recorded) by its own dispatch.
+        if (!settled && ns > this.#slowest.ns) this.#slowest = { name: subscriber, ns };
       },
       failed: (failure) => {
         this.#errorCount++;
@@ -499,10 +501,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             await this.#clock.sleepUntil(tick + this.#closeDelay);
             this.#lag(tick);
             check();
+            // Every buffered bar timed before the tick is due, wherever it sits: bars arrive in
+            // arrival order, so a later slot of one symbol can come before an earlier one of
+            // another that is still inside the grace. A NaN time is due at once (and rejected by
+            // the store). The rest keep their order.
             let arrived: SymbolBar[] = [];
-            // A NaN time is due at once (and rejected by the store).
-            while (read < buffer.length && !((buffer[read] as SymbolBar).time >= tick)) arrived.push(buffer[read++] as SymbolBar);
-            buffer.splice(0, read);
+            let kept = 0;
+            for (let i = read; i < buffer.length; i++) {
+              const bar = buffer[i] as SymbolBar;
+              if (bar.time >= tick) buffer[kept++] = bar;
+              else arrived.push(bar);
+            }
+            buffer.length = kept;
             read = 0;
             arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
             await this.#appendInSlices(arrived, appendBar, session, processor, tick + this.#baseMs);

@@ -116,7 +116,8 @@ export interface Subscriber {
 export interface DeliveryObserver {
   /** `false` when nobody reads the times: handlers are then not timed (two clock reads a call saved) and `delivered` is not called. Default `true`. */
   readonly timed?: boolean;
-  delivered(subscriber: string, ns: number): void;
+  /** `settled` is true for a handler whose promise settled after its dispatch returned. */
+  delivered(subscriber: string, ns: number, settled: boolean): void;
   failed(failure: SubscriberFailure): void;
 }
 
@@ -229,7 +230,7 @@ export class AnalysisEngine {
       if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
         const promise = (result as Promise<void>).then(
           () => {
-            if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6);
+            if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, true);
           },
           (error: unknown) => observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error }),
         );
@@ -239,7 +240,7 @@ export class AnalysisEngine {
         });
         (pending ??= []).push(entry);
       } else if (timed) {
-        observer.delivered(sub.name, (performance.now() - started) * 1e6);
+        observer.delivered(sub.name, (performance.now() - started) * 1e6, false);
       }
     }
     return pending;
