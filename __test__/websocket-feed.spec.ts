@@ -393,6 +393,23 @@ test('bad messages are counted by reason and reported, never yielded, and the fe
   t.true(bad.every((b) => b.origin === 'message'));
 });
 
+test('a bar timed far in the future is passed on but does not make its symbol\'s later bars out of order', async (t) => {
+  const { server, feed } = await setup(t);
+  const bad: BadMessage[] = [];
+  feed.on('badMessage', (b) => bad.push(b));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 5);
+  const conn = await server.connection(0);
+  // A real minute, then the same time in microseconds (a corrupt message), then three more minutes.
+  const t0 = Date.UTC(2024, 2, 4, 14, 30);
+  const corrupt = bar('A', (t0 + 60_000) * 1000);
+  for (const m of [bar('A', t0), corrupt, bar('A', t0 + 120_000), bar('A', t0 + 180_000), bar('A', t0 + 240_000)]) conn.send(m);
+  t.deepEqual(await got, [bar('A', t0), corrupt, bar('A', t0 + 120_000), bar('A', t0 + 180_000), bar('A', t0 + 240_000)]);
+  t.deepEqual(feed.status.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 });
+  t.deepEqual(bad, []);
+  t.is(feed.status.lastBarTime, t0 + 240_000);
+});
+
 // ---------------------------------------------------------------- ending
 
 test('close() ends a running for-await; no reconnect follows; one consumer at a time', async (t) => {

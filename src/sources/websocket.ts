@@ -368,7 +368,10 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * - **Bad input never stops the feed.** Not JSON (`malformed`), `toBars` throwing (`toBarsError`),
  *   bars of the wrong shape (`wrongType`), and bars not later than their symbol's last delivered
  *   bar (`outOfOrder`, `duplicate`) are counted by reason in `status`, reported by a `badMessage`
- *   event and not yielded. Everything else is yielded in arrival order, untouched.
+ *   event and not yielded. Everything else is yielded in arrival order, untouched. A bar timed
+ *   more than a day after the wall clock cannot have traded yet: it is yielded (the store rejects
+ *   and counts it) but does not become its symbol's last time, so one corrupt time does not make
+ *   the symbol's later bars look out of order.
  *   Unlike the other sources, this one drops out-of-order bars: the store would reject them
  *   anyway, they are counted and reported here, and dropping them keeps `lastTime` in
  *   {@link ReconnectInfo} the last bar the store can have (a replayed or resent bar after a
@@ -813,6 +816,14 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     const b = bar as SymbolBar;
+    if (b.time > Date.now() + FUTURE_MS) {
+      // Not a bar that can have traded yet (seconds read as milliseconds, say): it goes on to the
+      // store, which rejects and counts it, without becoming its symbol's last time, which would
+      // make every later good bar look out of order here and be dropped.
+      this.#bars++;
+      this.#push(b);
+      return;
+    }
     const last = this.#lastTimes.get(b.symbol);
     if (last !== undefined && !(b.time > last)) {
       const reason = b.time === last ? 'duplicate' : 'outOfOrder';
@@ -832,6 +843,9 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** How far past the wall clock a bar's time may be and still count as its symbol's last time. */
+const FUTURE_MS = 86_400_000;
 
 /** Why a bar is of the wrong shape, or null. */
 function typeProblem(bar: unknown): string | null {
