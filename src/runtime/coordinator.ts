@@ -11,6 +11,7 @@ import { interleaveColumns } from '../native.js';
 import type { RejectCode } from '../errors.js';
 import type { SessionData, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
+import { isNonDecreasing } from '../sources/columns.js';
 import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
@@ -151,6 +152,11 @@ export interface CoordinatorEvents {
   error: [failure: SubscriberFailure];
   /** A gap was found (before any attempt to fill it). */
   gap: [gap: GapRecord];
+  /**
+   * A gap the clock found grew: no bar came for more slots, so its `to` moved later. The record is
+   * the one `gap` gave (and the report lists), now with its new end.
+   */
+  gapExtended: [gap: GapRecord];
   /** A gap was filled, or given up on. */
   gapSettled: [gap: GapRecord];
   /** Progress after each session: sessions done of the total. */
@@ -332,12 +338,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const cursor = new Int32Array(cols.length);
     const end = new Int32Array(cols.length);
     const slices = new SliceReader(this.#options.data, names, cols, cursor, end);
+    // The store knows every symbol of the source from the first session, bars or not: one with no
+    // bar in a session gets its whole-session gap and quality record, in every mode.
+    for (const name of names) this.#options.data.idOf(name);
+    // Times out of order (a corrupt row, say) cannot be cut by binary search.
+    const sorted = cols.map((c) => isNonDecreasing(c.time));
     const clock = this.#clock as SimulatedClock;
     let yieldAt = performance.now() + 50;
     for (let k = 0; k < sessions.length; k++) {
       const session = sessions[k] as Session;
       const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-      for (let s = 0; s < cols.length; s++) end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : lowerBound((cols[s] as SymbolColumns).time, cursor[s] as number, windowEnd);
+      for (let s = 0; s < cols.length; s++) {
+        const time = (cols[s] as SymbolColumns).time;
+        const c = cursor[s] as number;
+        end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
+      }
       slices.beginWindow();
       clock.anchor(session.open);
       processor.beginSession(session);
@@ -398,6 +413,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const seen = new Set<string>();
     const wanted = this.#options.symbols === undefined ? null : new Set(this.#options.symbols);
     const iterator = source[Symbol.asyncIterator]();
+    const runFrom = sessions.length > 0 ? (sessions[0] as Session).dayStart : -Infinity;
+    const lastSession = sessions[sessions.length - 1];
+    const runTo = lastSession === undefined ? Infinity : Math.max(lastSession.dayStart + 86_400_000, lastSession.close);
     const buffer: SymbolBar[] = [];
     let read = 0;
     let ended = false;
@@ -415,6 +433,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (next.done === true) break;
           const bar = next.value;
           if (wanted !== null && !wanted.has(bar.symbol)) continue;
+          // As with a column source: bars of days outside the run are not part of it.
+          if (typeof bar?.time === 'number' && (bar.time < runFrom || bar.time >= runTo)) continue;
           buffer.push(bar);
           wakeUp();
         }
@@ -439,6 +459,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
+    /** The bar after the next one, once it has come (`undefined` when the stream ends or fails first). */
+    const lookahead = async (): Promise<SymbolBar | undefined> => {
+      while (buffer.length <= read + 1 && !ended) {
+        await new Promise<void>((resolve) => {
+          waiter.wake = resolve;
+        });
+      }
+      return buffer[read + 1];
+    };
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
       processor.append(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
@@ -457,11 +486,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (this.#speed === 0) {
           while (await more()) {
             const t = (buffer[read] as SymbolBar).time;
-            // A NaN time belongs to no later session: it goes in here, alone, and the store rejects it.
-            if (t >= windowEnd) break;
-            if (!Number.isNaN(t)) (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
+            // One bar past the session with the bar after it back inside (a corrupt time) does not
+            // end the session: it goes in here, alone, and the store rejects it. A NaN time belongs
+            // to no later session: the same.
+            let alone = Number.isNaN(t);
+            if (t >= windowEnd) {
+              const after = await lookahead();
+              if (!(after !== undefined && after.time < windowEnd)) break;
+              alone = true;
+            }
+            if (!alone) (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
             processor.beginSlice();
-            if (Number.isNaN(t)) appendBar(buffer[read++] as SymbolBar);
+            if (alone) appendBar(buffer[read++] as SymbolBar);
             else {
               // A slice is every buffered bar with time t; it is complete once a later bar (or the end) is seen.
               for (;;) {
@@ -616,6 +652,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (extend && open !== undefined && open.session === session.date && open.to === expected) {
         open.to = to;
         if (next !== undefined) this.#openGap.delete(symbol);
+        this.emit('gapExtended', open);
         continue;
       }
       const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0, droppedBars: 0 };
@@ -760,6 +797,28 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * For times out of order: the end of the window `[from, end)` that leaves the fewest bars on the
+ * wrong side of `value` (timed at or after it inside, or before it outside; a NaN time counts as
+ * before, as in {@link lowerBound}), the earliest such end. On ordered times it is `lowerBound`'s;
+ * a corrupt time then costs its own bar only, not every bar the cut would otherwise misplace.
+ */
+function bestSplit(time: Float64Array, from: number, value: number): number {
+  // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value.
+  let cost = 0;
+  for (let i = from; i < time.length; i++) if (!((time[i] as number) >= value)) cost++;
+  let best = from;
+  let bestCost = cost;
+  for (let p = from; p < time.length; p++) {
+    cost += (time[p] as number) >= value ? 1 : -1;
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = p + 1;
+    }
+  }
+  return best;
 }
 
 /**

@@ -209,6 +209,15 @@ export class AnalysisEngine {
     return list === undefined ? pending : this.deliverTo(list, event, observer, pending);
   }
 
+  /** Whether a subscriber of `list` takes bars of `symbol`. @internal */
+  static takes(list: readonly Subscriber[], symbol: string): boolean {
+    for (let i = 0; i < list.length; i++) {
+      const sub = list[i] as Subscriber;
+      if (sub.active && (sub.symbols === null || sub.symbols.has(symbol))) return true;
+    }
+    return false;
+  }
+
   /**
    * {@link AnalysisEngine.deliver} to `list`, the event's interval's subscribers as
    * {@link AnalysisEngine.subscribersOf} gave them (the caller keeps it while `version` holds).
@@ -224,6 +233,8 @@ export class AnalysisEngine {
       try {
         result = sub.handler(event);
       } catch (error) {
+        // A call that failed is timed too: it took the time it took.
+        if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, false);
         observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error });
         continue;
       }
@@ -232,7 +243,10 @@ export class AnalysisEngine {
           () => {
             if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, true);
           },
-          (error: unknown) => observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error }),
+          (error: unknown) => {
+            if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, true);
+            observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error });
+          },
         );
         const entry: PendingHandler = { subscriber: sub.name, promise, done: false };
         void promise.then(() => {

@@ -9,8 +9,8 @@ import type { RejectCode } from '../errors.js';
 import { SLICE_GAP_FLAG } from '../session-data.js';
 import type { Gap, SessionData, SliceColumns } from '../session-data.js';
 import type { Closed, Session } from '../types.js';
-import { BarEvent } from './engine.js';
-import type { AnalysisEngine, DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
+import { AnalysisEngine, BarEvent } from './engine.js';
+import type { DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
 import type { PerformanceMetrics, StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
 import { grown, num } from '../typed-arrays.js';
@@ -259,8 +259,9 @@ export class DataProcessor {
         this.#lastStale = true;
       }
       counts.closedBars[this.#base]! += baseClosed;
+      // One record a slice that went to the core.
+      this.#appendStage.record((performance.now() - this.#sliceStart) * 1e6);
     }
-    this.#appendStage.record((performance.now() - this.#sliceStart) * 1e6);
   }
 
   #grow(): void {
@@ -367,11 +368,13 @@ export class DataProcessor {
         const symbol = data.symbolOf(id);
         const interval = series[s] as string;
         for (let index = from; index < count; index++) {
-          counts.delivered++;
           // A handler may subscribe or unsubscribe: later events go to the subscribers of their time.
           if (engine.version !== this.#listsVersion) this.#refreshLists();
           const list = this.#lists[s];
-          if (list !== undefined) pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, id, s), observer, pending);
+          // Counted when a subscriber takes it (one event, however many subscribers).
+          if (list === undefined || !AnalysisEngine.takes(list, symbol)) continue;
+          counts.delivered++;
+          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, id, s), observer, pending);
         }
       }
     }

@@ -1,0 +1,128 @@
+/**
+ * The run report says what happened, the same way whatever the mode and the source kind: events
+ * counted when a subscriber takes them, every subscriber call timed, one append record a slice,
+ * symbols without bars reported, a corrupt time costing its own bar only, days outside the run
+ * left out of streams as of columns. Expected figures are worked out by hand.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { BarColumns, RunReport, Source, SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+const calendar = Calendar.xnys();
+const [D1, D2, D3] = calendar.sessions('2024-03-04', '2024-03-06') as [NonNullable<ReturnType<typeof calendar.session>>, NonNullable<ReturnType<typeof calendar.session>>, NonNullable<ReturnType<typeof calendar.session>>];
+
+/** One bar a minute at each of `times`, all prices 1. */
+function columns(times: number[]): BarColumns {
+  const ones = times.map(() => 1);
+  return { time: times, open: ones, high: ones, low: ones, close: ones, volume: ones };
+}
+const minutes = (open: number, n: number): number[] => Array.from({ length: n }, (_, i) => open + i * MINUTE);
+function streamOf(data: Record<string, number[]>): Source {
+  const bars: SymbolBar[] = [];
+  for (const [symbol, times] of Object.entries(data)) for (const time of times) bars.push({ symbol, time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  bars.sort((a, b) => a.time - b.time);
+  return iterableSource(bars);
+}
+
+test('delivered counts events a subscriber took; every call is timed, thrown or rejected too', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const calls = { a: 0, b: 0, thrower: 0, rejecter: 0 };
+  engine.subscribe({ interval: '5m', symbols: ['SPY'], name: 'a' }, () => void calls.a++);
+  engine.subscribe({ interval: '5m', symbols: ['SPY'], name: 'b' }, async () => void calls.b++);
+  engine.subscribe({ interval: '5m', symbols: ['SPY'], name: 'thrower' }, () => {
+    calls.thrower++;
+    throw new Error('boom');
+  });
+  engine.subscribe({ interval: '5m', symbols: ['SPY'], name: 'rejecter' }, async () => {
+    calls.rejecter++;
+    throw new Error('rej');
+  });
+  const source = columnsSource({ SPY: columns(minutes(D1.open, 20)), QQQ: columns(minutes(D1.open, 20)) });
+  const r = await new SessionCoordinator({ calendar, data, engine, source, from: D1.date, to: D1.date }).run();
+  // 20 minutes: four 5m bars a symbol; only SPY's four are taken, by four subscribers each.
+  t.deepEqual(calls, { a: 4, b: 4, thrower: 4, rejecter: 4 });
+  t.is(r.closedBars['5m'], 8);
+  t.is(r.delivered, 4);
+  t.is(r.subscriberErrorCount, 8);
+  for (const name of ['a', 'b', 'thrower', 'rejecter']) t.is(r.metrics[`subscriber:${name}`]?.count, 4, name);
+  // One native append a slice: 20 slices of the two symbols.
+  t.is(r.metrics['native.append']?.count, 20);
+});
+
+test('clock-driven runs record one append a slice too', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const source = columnsSource({ SPY: columns([...minutes(D1.open, 20), ...minutes(D2.open, 20)]) });
+  const r = await new SessionCoordinator({ calendar, data, source, from: D1.date, to: D2.date, speed: 1_000_000 }).run();
+  t.is(r.barsStored, 40);
+  t.is(r.metrics['native.append']?.count, 40);
+});
+
+test('a symbol with no bar in a session gets its whole-session gap and quality record, in every mode of a column source', async (t) => {
+  // QQQ trades on the second day only.
+  const source = (): Source => columnsSource({ SPY: columns([...minutes(D1.open, 390), ...minutes(D2.open, 390), ...minutes(D3.open, 390)]), QQQ: columns(minutes(D2.open, 390)) });
+  const outcomes: { gaps: string[]; missing: number[] }[] = [];
+  for (const speed of [0, 1_000_000]) {
+    const r: RunReport = await new SessionCoordinator({ calendar, data: new SessionData(), source: source(), from: D1.date, to: D3.date, speed }).run();
+    outcomes.push({
+      gaps: r.gaps.filter((g) => g.symbol === 'QQQ').map((g) => `${g.session} ${(g.to - g.from) / MINUTE}`),
+      missing: [D1, D2, D3].map((d) => r.quality[d.date]?.QQQ?.base.missing ?? -1),
+    });
+  }
+  t.deepEqual(outcomes[0], { gaps: [`${D1.date} 390`, `${D3.date} 390`], missing: [390, 0, 390] });
+  t.deepEqual(outcomes[1], outcomes[0]);
+});
+
+test('a corrupt time costs its own bar only, in columns wherever the row sits and in a stream', async (t) => {
+  const corrupt = D2.open + 200 * MINUTE + 30_000; // a time of day 2, off the grid
+  // Not right before the session's last row: there a cut on either side of the two misplaces one good bar (a tie).
+  for (const at of [0, 200, 245, 388]) {
+    const times = [...minutes(D1.open, 390), ...minutes(D2.open, 100)];
+    times.splice(at, 0, corrupt);
+    const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: columnsSource({ SPY: columns(times) }), from: D1.date, to: D2.date }).run();
+    t.is(r.barsStored, 490, `columns, corrupt row at ${at}`);
+    t.is(r.barsIn - r.barsStored, 1, `columns, corrupt row at ${at}`);
+  }
+  const bars: SymbolBar[] = [...minutes(D1.open, 390), ...minutes(D2.open, 100)].map((time) => ({ symbol: 'SPY', time, open: 1, high: 1, low: 1, close: 1, volume: 1 }));
+  bars.splice(245, 0, { symbol: 'SPY', time: corrupt, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(bars), from: D1.date, to: D2.date }).run();
+  t.is(r.barsStored, 490);
+  t.is(r.rejected.outside_session, 1);
+});
+
+test('a stream leaves out bars of days outside the run, as a column source does', async (t) => {
+  const [before, , after] = calendar.sessions('2024-03-04', '2024-03-06') as [typeof D1, typeof D2, typeof D3];
+  const data = { SPY: [before.open, D2.open, D2.open + MINUTE, after.open] };
+  const reports: RunReport[] = [];
+  for (const source of [columnsSource({ SPY: columns(data.SPY) }), streamOf(data)]) {
+    for (const speed of [0, 1_000_000]) reports.push(await new SessionCoordinator({ calendar, data: new SessionData(), source, from: D2.date, to: D2.date, speed }).run());
+  }
+  for (const r of reports) {
+    t.is(r.barsIn, 2);
+    t.is(r.barsStored, 2);
+  }
+});
+
+test('clock-driven: a gap that grows is announced by gapExtended, with the record the report lists', async (t) => {
+  // SPY stops after 10 minutes; QQQ trades on. The clock finds SPY's gap at the next boundary and
+  // extends it at each one after, to the close.
+  const source = columnsSource({ SPY: columns(minutes(D1.open, 10)), QQQ: columns(minutes(D1.open, 390)) });
+  const coordinator = new SessionCoordinator({ calendar, data: new SessionData(), source, from: D1.date, to: D1.date, speed: 1_000_000 });
+  const found: { from: number; to: number }[] = [];
+  let extended = 0;
+  let lastTo = NaN;
+  coordinator.on('gap', (g) => void found.push({ from: g.from, to: g.to }));
+  coordinator.on('gapExtended', (g) => {
+    extended++;
+    lastTo = g.to;
+  });
+  const r = await coordinator.run();
+  t.deepEqual(found, [{ from: D1.open + 10 * MINUTE, to: D1.open + 11 * MINUTE }]);
+  const spy = r.gaps.filter((g) => g.symbol === 'SPY');
+  t.is(spy.length, 1);
+  t.is(spy[0]?.to, D1.close);
+  t.is(lastTo, D1.close);
+  // Found at the 09:41 boundary (09:40-09:41), then one more minute at each boundary to the 16:00 close: 379.
+  t.is(extended, 379);
+});
