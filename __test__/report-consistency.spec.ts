@@ -5,7 +5,7 @@
  * left out of streams as of columns. Expected figures are worked out by hand.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import { AnalysisEngine, Calendar, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns, RunReport, Source, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -125,4 +125,20 @@ test('clock-driven: a gap that grows is announced by gapExtended, with the recor
   t.is(lastTo, D1.close);
   // Found at the 09:41 boundary (09:40-09:41), then one more minute at each boundary to the 16:00 close: 379.
   t.is(extended, 379);
+});
+
+test('readyTimeoutMs: a subscriber that never finishes fails the run with a ReadyTimeoutError naming it', async (t) => {
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'fine' }, () => {});
+  // Never settles from the third 5m bar on.
+  let calls = 0;
+  engine.subscribe({ interval: '5m', name: 'stuck' }, () => (++calls >= 3 ? new Promise<void>(() => {}) : undefined));
+  const source = columnsSource({ SPY: columns(minutes(D1.open, 60)) });
+  const run = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source, from: D1.date, to: D1.date, readyTimeoutMs: 50 }).run();
+  const e = await t.throwsAsync(run, { instanceOf: ReadyTimeoutError });
+  t.deepEqual(e?.subscribers, ['stuck']);
+  t.is(e?.timeoutMs, 50);
+  // The clock of the slice that closed the third 5m bar: 09:45, the end of its last minute.
+  t.is(e?.at, D1.open + 15 * MINUTE);
+  t.regex(e?.message ?? '', /'stuck' still busy at 2024-03-04T14:45:00\.000Z/);
 });

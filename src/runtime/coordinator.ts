@@ -20,6 +20,7 @@ import type { DeliveryObserver, PendingHandler, SubscriberFailure } from './engi
 import { PerformanceMetrics } from './metrics.js';
 import type { MetricsSnapshot, StageRecorder } from './metrics.js';
 import { DataProcessor } from './processor.js';
+import { ReadyTimeoutError } from './ready.js';
 import type { ReadySignal } from './ready.js';
 
 /** Anything that yields sessions for a date range: a built-in or user calendar. */
@@ -367,7 +368,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           processor.endSlice();
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
-          if (r !== null) await this.#ready(r.ready);
+          if (r !== null) await this.#ready(r);
           else if (performance.now() > yieldAt) {
             await sleepMs(0);
             yieldAt = performance.now() + 50;
@@ -527,7 +528,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.endSlice();
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
-            if (r !== null) await this.#ready(r.ready);
+            if (r !== null) await this.#ready(r);
             check();
           }
         } else {
@@ -619,16 +620,27 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#coreGaps(session, processor);
     this.#quality[session.date] = this.#options.data.quality();
     const r = processor.dispatch();
-    if (r !== null) await this.#ready(r.ready);
+    if (r !== null) await this.#ready(r);
     processor.settleSession();
     this.emit('sessionEnd', session);
     this.emit('progress', done, total);
   }
 
-  /** Data-driven: waits for the subscribers of a slice, at most `readyTimeoutMs` (kept alive, so a subscriber that never settles fails the run instead of letting the process exit). */
-  #ready(ready: ReadySignal): Promise<void> {
+  /**
+   * Data-driven: waits for the subscribers of a slice, at most `readyTimeoutMs` (kept alive, so a
+   * subscriber that never settles fails the run instead of letting the process exit).
+   * @throws {ReadyTimeoutError} naming the subscribers still busy and the run's clock.
+   */
+  async #ready(r: { ready: ReadySignal; pending: PendingHandler[] }): Promise<void> {
     const timeout = this.#options.readyTimeoutMs;
-    return timeout === undefined ? ready.wait() : ready.wait(timeout, { keepAlive: true });
+    if (timeout === undefined) return r.ready.wait();
+    try {
+      await r.ready.wait(timeout, { keepAlive: true });
+    } catch (e) {
+      if (!(e instanceof ReadyTimeoutError)) throw e;
+      const busy = [...new Set(r.pending.filter((p) => !p.done).map((p) => p.subscriber))];
+      throw new ReadyTimeoutError(e.signals, e.timeoutMs, busy, this.#clock.now());
+    }
   }
 
   /**
@@ -749,7 +761,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#slowest = { name: '', ns: 0 };
     // Nothing comes due after the last close: just wait.
     if (!Number.isFinite(due)) {
-      if (r !== null) await this.#ready(r.ready);
+      if (r !== null) await this.#ready(r);
       return;
     }
     if (r === null) {

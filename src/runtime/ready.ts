@@ -15,11 +15,18 @@ export class ReadyTimeoutError extends BarstreamError {
   readonly signals: readonly string[];
   /** The timeout that ran out, in milliseconds. */
   readonly timeoutMs: number;
-  constructor(signals: readonly string[], timeoutMs: number) {
+  /** When a run's wait for its subscribers timed out: the subscribers still busy (empty otherwise). */
+  readonly subscribers: readonly string[];
+  /** When a run's wait timed out: the run's clock (epoch ms) at the slice it waited on (NaN otherwise). */
+  readonly at: number;
+  constructor(signals: readonly string[], timeoutMs: number, subscribers: readonly string[] = [], at = NaN) {
     const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
-    super('ready_timeout', `${what} not signalled within ${timeoutMs} ms`);
+    const busy = subscribers.length === 0 ? '' : `: ${subscribers.map((s) => `'${s}'`).join(', ')} still busy${Number.isNaN(at) ? '' : ` at ${new Date(at).toISOString()}`}`;
+    super('ready_timeout', `${what} not signalled within ${timeoutMs} ms${busy}`);
     this.signals = Object.freeze([...signals]);
     this.timeoutMs = timeoutMs;
+    this.subscribers = Object.freeze([...subscribers]);
+    this.at = at;
   }
 }
 
