@@ -564,13 +564,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           }
           // A backtest stream that ended early: the slots to the close are missing too.
           if (closedEarly) this.#detectGaps(session, session.close, new Map(), seen, processor);
-          if (k === sessions.length - 1 && this.#mode === 'backtest') {
-            // What is left after the last close is outside every session: appended so it is rejected and counted.
-            await pump;
+          if (k === sessions.length - 1) {
+            // What is left after the last close is outside every session: appended so it is
+            // rejected and counted. A backtest reads its source to the end; a live feed does not
+            // end, so what has arrived by the close (and its grace) is what there is.
+            if (this.#mode === 'backtest') await pump;
             const rest = buffer.splice(0);
             read = 0;
             await this.#appendInSlices(rest, appendBar, session, processor, Infinity);
-            check();
+            if (this.#mode === 'backtest') check();
           }
         }
         await this.#endSession(session, processor, k + 1, sessions.length);
@@ -774,6 +776,20 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       return;
     }
     const delay = this.#clock.delayUntil(due);
+    if (delay <= 0) {
+      // Due already when the dispatch returned: the coordinator is catching up (a session joined
+      // while in progress, or its own work ran late). As for synchronous subscribers, that is
+      // lag, unless a handler's own synchronous time made the run late; a pending promise had no
+      // time to overrun anything.
+      const overran = slowest.name !== '' && slowest.ns / 1e6 >= -delay;
+      if (overran) this.#overrun(slowest.name, nextDue, -delay);
+      await r.ready.wait();
+      const lag = Math.max(0, -this.#clock.delayUntil(due));
+      const last = this.#overruns[this.#overruns.length - 1];
+      if (overran && last !== undefined) last.lagMs = lag;
+      if (lag > this.#maxLag) this.#maxLag = lag;
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       r.ready.wait().then(() => true),
