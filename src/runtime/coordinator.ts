@@ -776,29 +776,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       return;
     }
     const delay = this.#clock.delayUntil(due);
-    if (delay <= 0) {
-      // Due already when the dispatch returned: the coordinator is catching up (a session joined
-      // while in progress, or its own work ran late). As for synchronous subscribers, that is
-      // lag, unless a handler's own synchronous time made the run late; a pending promise had no
-      // time to overrun anything.
-      const overran = slowest.name !== '' && slowest.ns / 1e6 >= -delay;
-      if (overran) this.#overrun(slowest.name, nextDue, -delay);
-      await r.ready.wait();
-      const lag = Math.max(0, -this.#clock.delayUntil(due));
-      const last = this.#overruns[this.#overruns.length - 1];
-      if (overran && last !== undefined) last.lagMs = lag;
-      if (lag > this.#maxLag) this.#maxLag = lag;
-      return;
-    }
+    // Due already when the dispatch returned: the coordinator is catching up (a session joined
+    // while in progress, or its own work ran late), and the slice came due before the handlers
+    // started. They are given one base interval of the run's time, as any slice would give them;
+    // only a handler still busy after that overran.
+    const allowance = delay > 0 ? delay : this.#speed > 0 ? this.#baseMs / this.#speed : 0;
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       r.ready.wait().then(() => true),
       new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), Math.max(0, delay));
+        timer = setTimeout(() => resolve(false), allowance);
       }),
     ]);
     clearTimeout(timer);
-    if (inTime) return;
+    if (inTime) {
+      const lag = -this.#clock.delayUntil(due);
+      if (lag > this.#maxLag) this.#maxLag = lag;
+      return;
+    }
     const busy = r.pending.find((p) => !p.done)?.subscriber ?? slowest.name;
     this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     await r.ready.wait();
