@@ -126,6 +126,39 @@ test('--json keeps the name, message and code of subscriber errors', (t) => {
   t.deepEqual(first?.error, { name: 'TypeError', message: `cannot handle ${first?.symbol}`, code: 'E_DAILY' });
 });
 
+test('--strategy: an async setup is awaited, the base interval may be listed, and a bad signal is a subscriber error', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'late-setup.mjs');
+  writeFileSync(
+    file,
+    `export default {
+      name: 'late-setup',
+      intervals: ['1m', '1d'],
+      async setup(engine, ctx) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        engine.subscribe({ interval: '1d' }, (e) => {
+          ctx.signal({ symbol: e.symbol, time: e.time, side: 'buy' });
+          ctx.signal({ symbol: e.symbol, time: e.time, side: 'hold' });
+        });
+      },
+    };\n`,
+  );
+  const r = barstream('backtest', '--json', '--strategy', file);
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport & { signalsBySide: { buy: number; sell: number }; report: { subscriberErrorCount: number } };
+  // One daily bar a session and symbol: each gives one good signal and one refused.
+  t.is(j.report.delivered, SESSIONS * SYMBOLS);
+  t.is(j.signals, SESSIONS * SYMBOLS);
+  t.deepEqual(j.signalsBySide, { buy: SESSIONS * SYMBOLS, sell: 0 });
+  t.is(j.report.subscriberErrorCount, SESSIONS * SYMBOLS);
+
+  const failing = path.join(dir, 'failing-setup.mjs');
+  writeFileSync(failing, `export default { name: 'failing', async setup() { throw new Error('model file missing'); } };\n`);
+  const f = barstream('backtest', '--strategy', failing);
+  t.is(f.status, 1);
+  t.regex(f.stderr, /^barstream: .*failing: setup failed: model file missing \[invalid_config\]/);
+});
+
 test('bad arguments: a clear message and a non-zero exit', (t) => {
   const speed = barstream('backtest', '--speed=-3');
   t.is(speed.status, 2);

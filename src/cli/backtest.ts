@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { Calendar } from '../calendar/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import { AnalysisEngine } from '../runtime/engine.js';
 import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
@@ -69,7 +69,8 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   } else {
     source = csvSource(options.data);
   }
-  const intervals = [...new Set([...BASE_INTERVALS, ...(strategy.intervals ?? [])])];
+  // The base interval is always stored: a strategy may list it without it being a derived one.
+  const intervals = [...new Set([...BASE_INTERVALS, ...(strategy.intervals ?? [])])].filter((i) => i !== '1m');
   const data = new SessionData({
     baseInterval: '1m',
     intervals,
@@ -77,7 +78,24 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   });
   const engine = new AnalysisEngine();
   const signals: Signal[] = [];
-  strategy.setup(engine, { signal: (s) => void signals.push(s) });
+  const signal = (s: Signal): void => {
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      typeof s.symbol !== 'string' ||
+      typeof s.time !== 'number' ||
+      !Number.isFinite(s.time) ||
+      (s.side !== 'buy' && s.side !== 'sell')
+    ) {
+      throw new InputError(`a signal is { symbol, time, side: 'buy' | 'sell' }, got ${JSON.stringify(s)}`);
+    }
+    signals.push(s);
+  };
+  try {
+    await strategy.setup(engine, { signal });
+  } catch (e) {
+    throw new ConfigError('strategy', `${strategy.name}: setup failed: ${(e as Error)?.message ?? String(e)}`);
+  }
   const coordinator = new SessionCoordinator({
     calendar,
     data,

@@ -119,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const result = await backtest(options);
     (bar as cliProgress.SingleBar | null)?.stop();
-    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, report: result.report }, jsonErrors, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
     return 0;
   } catch (e) {

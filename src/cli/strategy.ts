@@ -16,7 +16,11 @@ export interface Signal {
 
 /** What a strategy gets besides the engine. */
 export interface StrategyContext {
-  /** Records a signal; the summary counts them. */
+  /**
+   * Records a signal; the summary counts them.
+   * @throws {InputError} for a signal that is not `{ symbol, time, side: 'buy' | 'sell' }` (from a
+   * subscriber, that is a subscriber error: recorded in the report, the run goes on).
+   */
   signal(signal: Signal): void;
 }
 
@@ -43,7 +47,8 @@ export interface Strategy {
   name: string;
   intervals?: readonly string[];
   indicators?: Readonly<Record<string, readonly IndicatorConfig[]>>;
-  setup(engine: AnalysisEngine, context: StrategyContext): void;
+  /** Subscribes to the engine. May be async: the run starts when its promise settles. */
+  setup(engine: AnalysisEngine, context: StrategyContext): void | Promise<void>;
 }
 
 /**

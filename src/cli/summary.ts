@@ -14,6 +14,7 @@ export function summaryTable(result: BacktestResult): string {
   const t = new Table({ style: { head: [], border: [] } });
   const rejected = Object.entries(r.rejected).filter(([, n]) => n > 0);
   const buys = result.signals.filter((s) => s.side === 'buy').length;
+  const sells = result.signals.filter((s) => s.side === 'sell').length;
   t.push(
     ['strategy', result.strategy],
     ['mode', `${r.mode}, ${r.drive}-driven${r.drive === 'clock' ? ` at speed ${r.speed}` : ''}`],
@@ -24,7 +25,7 @@ export function summaryTable(result: BacktestResult): string {
     ['rejected', rejected.length === 0 ? '0' : rejected.map(([code, n]) => `${code} ${int(n)}`).join(', ')],
     ['derived bars', `${int(r.derivedBars)} (${Object.entries(r.closedBars).slice(1).map(([i, n]) => `${i} ${int(n)}`).join(', ')})`],
     ['bar events delivered', int(r.delivered)],
-    ['signals', `${result.signals.length} (${buys} buy, ${result.signals.length - buys} sell)`],
+    ['signals', `${result.signals.length} (${buys} buy, ${sells} sell)`],
     ['gaps', r.gaps.length === 0 ? '0' : `${r.gaps.length} (${['reported', 'filled', 'unfilled'].map((st) => `${r.gaps.filter((g) => g.state === st).length} ${st}`).join(', ')})`],
     ['subscriber errors', int(r.subscriberErrorCount)],
     ['overruns', `${r.overruns.length}${r.maxLagMs > 0 ? `, max lag ${r.maxLagMs.toFixed(1)} ms` : ''}`],
