@@ -142,3 +142,22 @@ test('readyTimeoutMs: a subscriber that never finishes fails the run with a Read
   t.is(e?.at, D1.open + 15 * MINUTE);
   t.regex(e?.message ?? '', /'stuck' still busy at 2024-03-04T14:45:00\.000Z/);
 });
+
+test("a subscriber on SPY 5m sees QQQ's 5m bar of the same bucket, even when QQQ lacks the bucket's last minute", async (t) => {
+  // QQQ has no 09:34 bar, so nothing of its own closes its 09:30 bucket before 09:35.
+  const spy = minutes(D1.open, 20);
+  const qqq = spy.filter((x) => x !== D1.open + 4 * MINUTE);
+  for (const speed of [0, 1_000_000]) {
+    for (const source of [columnsSource({ SPY: columns(spy), QQQ: columns(qqq) }), streamOf({ SPY: spy, QQQ: qqq })]) {
+      const engine = new AnalysisEngine();
+      const missing: string[] = [];
+      engine.subscribe({ interval: '5m', symbols: ['SPY'] }, (e) => {
+        const other = e.data.bars('QQQ', '5m');
+        if (other.length === 0 || other.time[other.length - 1] !== e.time) missing.push(new Date(e.time).toISOString().slice(11, 16));
+      });
+      const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source, from: D1.date, to: D1.date, speed }).run();
+      t.is(r.closedBars['5m'], 8);
+      t.deepEqual(missing, [], `speed ${speed}`);
+    }
+  }
+});

@@ -359,13 +359,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       processor.beginSession(session);
       this.emit('sessionStart', session);
       if (this.#speed === 0) {
-        for (;;) {
-          const t = slices.next();
-          if (t === null) break;
+        for (let t = slices.next(); t !== null; ) {
           clock.jumpTo(t + this.#baseMs);
           processor.beginSlice();
           slices.take(processor);
           processor.endSlice();
+          const next = slices.next();
+          this.#closeThrough(processor, t, next);
+          t = next;
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
           if (r !== null) await this.#ready(r);
@@ -393,6 +394,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
+            this.#closeThrough(processor, t, slices.next());
             this.#coreGaps(session, processor);
             await this.#settle(processor.dispatch(), tick + this.#baseMs);
           }
@@ -526,6 +528,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               read = 0;
             }
             processor.endSlice();
+            if (!alone) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null);
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
@@ -607,6 +610,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         i++;
       } while (!Number.isNaN(t) && i < order.length && (bars[order[i] as number] as SymbolBar).time === t);
       processor.endSlice();
+      if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (bars[order[i] as number] as SymbolBar).time : null);
       this.#coreGaps(session, processor);
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
       await this.#settle(processor.dispatch(), nextDue);
@@ -626,6 +630,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     processor.settleSession();
     this.emit('sessionEnd', session);
     this.emit('progress', done, total);
+  }
+
+  /**
+   * After the slice at `t`, `next` being the next slice's time (null: none known): every bucket
+   * that ends by `t + base` is complete, since the next slice comes after it, so it closes now, for
+   * every symbol, before the slice's subscribers run. A strategy on SPY 5m then sees QQQ's bar of
+   * the same bucket, even when QQQ has no bar in the bucket's last minute. Never past the next
+   * slice: a slice whose time is corrupt (far ahead of the ones after it) closes nothing they need.
+   */
+  #closeThrough(processor: DataProcessor, t: number, next: number | null): void {
+    if (!Number.isFinite(t)) return;
+    const through = next === null || !Number.isFinite(next) ? t + this.#baseMs : Math.min(t + this.#baseMs, next);
+    processor.advanceTo(through);
   }
 
   /**
