@@ -123,7 +123,7 @@ function main(): void {
   const day = data.bars('SPY', '1d');
   console.log(`\nSPY 1d: open ${day.open[0]} high ${day.high[0]} low ${day.low[0]} close ${day.close[0]} volume ${day.volume[0]}`);
   if (forming) {
-    console.log(`SPY 1h bar forming at 12:00 (12:00 bar just in): ${fmtTime(forming.time)} open ${forming.open} high ${forming.high} low ${forming.low} close ${forming.close} volume ${forming.volume}`);
+    console.log(`SPY 1h bar forming once the 11:59 bar is in (its minute ends at 12:00): ${fmtTime(forming.time)} open ${forming.open} high ${forming.high} low ${forming.low} close ${forming.close} volume ${forming.volume}`);
   }
   console.log('\nclosed bars by interval (all symbols):', Object.fromEntries(closedCount));
 
