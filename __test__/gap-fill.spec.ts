@@ -57,9 +57,20 @@ test('live: gaps are detected, the filler returns the missing seconds, and the d
   t.true(r.report.gaps.length >= 1);
   t.true(r.report.gaps.every((g) => g.symbol === 'ETH' && g.state === 'filled'));
   t.is(r.report.gaps.reduce((n, g) => n + g.filledBars, 0), 2);
+  t.is(r.report.gaps.reduce((n, g) => n + g.storedBars, 0), 2);
   t.is(Math.min(...r.report.gaps.map((g) => g.from)), r.session.open + 3 * SECOND);
   t.is(Math.max(...r.report.gaps.map((g) => g.to)), r.session.open + 5 * SECOND);
   t.is(Object.values(r.report.rejected).reduce((a, b) => a + b, 0), 0);
+});
+
+test('live: a filler whose bars the store rejects leaves the gap unfilled, and says so; the rejections are counted', async (t) => {
+  // The missing seconds come back with high below open: invalid.
+  const r = await run((all) => async (symbol, from, to) => all.filter((b) => b.symbol === symbol && b.time >= from && b.time < to).map((b) => ({ ...plain(b), high: b.open - 1 })));
+  t.is(r.report.barsStored, 7);
+  t.is(r.report.rejected.high_below_open_close, 2);
+  t.true(r.report.gaps.length >= 1);
+  t.true(r.report.gaps.every((g) => g.state === 'unfilled' && g.storedBars === 0 && /store rejected/.test(g.reason ?? '')), JSON.stringify(r.report.gaps));
+  t.is(r.report.gaps.reduce((n, g) => n + g.filledBars, 0), 2);
 });
 
 test('live: a filler that misses the deadline leaves the gap unfilled and every other bar right', async (t) => {

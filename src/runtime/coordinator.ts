@@ -98,10 +98,12 @@ export interface GapRecord {
   to: number;
   /** `'bar'`: a bar skipped slots; `'clock'`: a boundary passed slots with no bar. */
   detectedBy: 'bar' | 'clock';
-  /** `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it), `'unfilled'` (it failed, returned nothing or missed the deadline). */
+  /** `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it and the store took at least one), `'unfilled'` (it failed, returned nothing, missed the deadline, or the store rejected all it returned). */
   state: 'reported' | 'filled' | 'unfilled';
   /** Bars the filler returned for the gap (inside `[from, to)`, of its symbol), handed to the store. */
   filledBars: number;
+  /** Of the gap's slots, those the store holds a bar for once the filled bars went in (it may reject some: they are counted as rejections). */
+  storedBars: number;
   /** Bars the filler returned outside the gap or for another symbol: not used. */
   droppedBars: number;
   /** Why it is unfilled. */
@@ -193,6 +195,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #errorCount = 0;
   #overruns: OverrunRecord[] = [];
   #gaps: GapRecord[] = [];
+  /** Gaps filled at the current boundary, settled once their bars have been through the store. */
+  #filling: GapRecord[] = [];
   #quality: Record<string, Record<string, SymbolQuality>> = {};
   /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
   readonly #gapReportedUntil = new Map<string, number>();
@@ -556,6 +560,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             read = 0;
             arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
             await this.#appendInSlices(arrived, appendBar, session, processor, tick + this.#baseMs);
+            this.#settleFills();
             if (tick >= session.close) break;
             processor.advanceTo(tick);
             await this.#settle(processor.dispatch(), tick + this.#baseMs);
@@ -686,7 +691,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         this.emit('gapExtended', open);
         continue;
       }
-      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0, droppedBars: 0 };
+      const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 };
       if (next === undefined) this.#openGap.set(symbol, gap);
       else this.#openGap.delete(symbol);
       found.push(gap);
@@ -694,6 +699,22 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.emit('gap', gap);
     }
     return found;
+  }
+
+  /** Gaps whose filled bars went to the store: each is `filled` if the store holds a bar in it now, else `unfilled`; then `gapSettled`. */
+  #settleFills(): void {
+    const data = this.#options.data;
+    for (const gap of this.#filling) {
+      const time = data.bars(gap.symbol, data.baseInterval).time;
+      gap.storedBars = lowerBound(time, 0, gap.to) - lowerBound(time, 0, gap.from);
+      if (gap.storedBars > 0) gap.state = 'filled';
+      else {
+        gap.state = 'unfilled';
+        gap.reason = `the store rejected the ${gap.filledBars} bar(s) the fill returned`;
+      }
+      this.emit('gapSettled', gap);
+    }
+    this.#filling = [];
   }
 
   /**
@@ -737,11 +758,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             gap.droppedBars++;
           }
         }
-        if (gap.filledBars > 0) gap.state = 'filled';
-        else {
-          gap.state = 'unfilled';
-          gap.reason = returned.length === 0 ? 'fill returned no bars' : 'fill returned no bars inside the gap';
+        if (gap.filledBars > 0) {
+          // Settled once its bars have been through the store (see #settleFills).
+          this.#filling.push(gap);
+          return;
         }
+        gap.state = 'unfilled';
+        gap.reason = returned.length === 0 ? 'fill returned no bars' : 'fill returned no bars inside the gap';
       }
       this.emit('gapSettled', gap);
     });
@@ -758,7 +781,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const gaps = processor.takeGaps();
     if (this.#speed !== 0) return;
     for (const g of gaps) {
-      const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, droppedBars: 0 };
+      const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 };
       this.#gaps.push(gap);
       this.emit('gap', gap);
     }
