@@ -93,6 +93,12 @@ export declare class NativeSessionStore {
 export declare function callingSlot(): ArrayBuffer
 
 /**
+ * The canonical name of an interval (`'60m'` and `'3600s'` are `'1h'`), or `null` for text the
+ * core does not take as an interval.
+ */
+export declare function canonicalInterval(text: string): string | null
+
+/**
  * Runs indicators over whole columns, read without copying, into one new block: an external
  * ArrayBuffer of `close.length` `f64`s per output, the outputs of the first config first, each
  * column after the one before (null when there are no bars or no configs). `high`, `low` and

@@ -773,10 +773,11 @@ if (
   }
 }
 
-const { NativeIndicator, NativeSessionStore, callingSlot, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeRejections } = nativeBinding
+const { NativeIndicator, NativeSessionStore, callingSlot, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeRejections } = nativeBinding
 export { NativeIndicator }
 export { NativeSessionStore }
 export { callingSlot }
+export { canonicalInterval }
 export { indicatorBatchAll }
 export { indicatorInfo }
 export { interleaveColumns }

@@ -5,7 +5,7 @@
  */
 import { callingSlot, slotFunctions } from '../index.js';
 
-export { NativeIndicator, NativeSessionStore, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
+export { NativeIndicator, NativeSessionStore, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
 export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
 
 /** Slot entries (see `crates/node/src/store.rs`). */

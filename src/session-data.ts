@@ -15,6 +15,7 @@ import {
   appendManySlot,
   appendSliceSlot,
   appendSlot,
+  canonicalInterval,
   formingSlot,
   seriesState,
   seriesStates,
@@ -195,16 +196,6 @@ const EMPTY_VIEW: BarsView = Object.freeze({
   length: 0, time: EMPTY, open: EMPTY, high: EMPTY, low: EMPTY, close: EMPTY, volume: EMPTY,
 });
 const MAX_SERIES = 32;
-
-/** The length of an interval written `Ns`, `Nm` or `Nh` in milliseconds, `-1` for `1d`, `undefined` for anything else (the core's own grammar). */
-function spelledMs(text: string): number | undefined {
-  const m = /^(\d+)([smhd])$/.exec(text);
-  if (m === null) return undefined;
-  const n = Number(m[1]);
-  if (!(n > 0)) return undefined;
-  if (m[2] === 'd') return n === 1 ? -1 : undefined;
-  return n * (m[2] === 's' ? 1_000 : m[2] === 'm' ? 60_000 : 3_600_000);
-}
 
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
 export const SLICE_GAP_FLAG = 2 ** 32;
@@ -1014,10 +1005,10 @@ export class SessionData {
   #seriesOf(interval: string): number {
     let s = this.#seriesIndex.get(interval);
     if (s === undefined && typeof interval === 'string') {
-      const ms = spelledMs(interval);
-      s = ms === undefined ? undefined : this.#series.findIndex((name) => spelledMs(name) === ms);
-      if (s !== undefined && s >= 0) this.#seriesIndex.set(interval, s);
-      else s = undefined;
+      // Another spelling of one of the store's intervals: the core's grammar says which.
+      const name = canonicalInterval(interval);
+      s = name === null ? undefined : this.#seriesIndex.get(name);
+      if (s !== undefined) this.#seriesIndex.set(interval, s);
     }
     if (s === undefined) {
       throw new ConfigError('interval', `'${interval}' is not one of this store's intervals (${this.#series.join(', ')})`);

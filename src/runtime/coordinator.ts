@@ -290,15 +290,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       processor.checkSubscriptions();
       if (sessions.length > 0) {
         if (o.source.kind === 'columns') {
-          const first = sessions[0] as Session;
-          const last = sessions[sessions.length - 1] as Session;
           const columns = await o.source.load({
             ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
-            from: first.dayStart,
-            // To the end of the last session's day (or its close, for a session longer than a day
-            // from its day start: a 25-hour day, an overnight session): later bars are not part of
-            // the run.
-            to: Math.max(last.dayStart + 86_400_000, last.close),
+            ...runDays(sessions),
           });
           symbols = [...columns.keys()];
           await this.#runColumns(sessions, columns, processor);
@@ -420,9 +414,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const seen = new Set<string>();
     const wanted = this.#options.symbols === undefined ? null : new Set(this.#options.symbols);
     const iterator = source[Symbol.asyncIterator]();
-    const runFrom = sessions.length > 0 ? (sessions[0] as Session).dayStart : -Infinity;
-    const lastSession = sessions[sessions.length - 1];
-    const runTo = lastSession === undefined ? Infinity : Math.max(lastSession.dayStart + 86_400_000, lastSession.close);
+    const { from: runFrom, to: runTo } = runDays(sessions);
     const buffer: SymbolBar[] = [];
     let read = 0;
     let ended = false;
@@ -848,6 +840,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#overruns.push({ subscriber, sliceTime, lagMs });
     if (lagMs > this.#maxLag) this.#maxLag = lagMs;
   }
+}
+
+/**
+ * The times a run reads from its source, columns and streams alike: from the first session's day
+ * to the end of the last one's day, or its close for a session longer than a day from its day start
+ * (a 25-hour day, an overnight session). Bars outside are not part of the run.
+ */
+function runDays(sessions: readonly Session[]): { from: number; to: number } {
+  const first = sessions[0];
+  const last = sessions[sessions.length - 1];
+  if (first === undefined || last === undefined) return { from: -Infinity, to: Infinity };
+  return { from: first.dayStart, to: Math.max(last.dayStart + 86_400_000, last.close) };
 }
 
 /** First index in `time[from..]` whose value is `>= value` (times ascend; a NaN counts as below). */

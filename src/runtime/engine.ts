@@ -211,10 +211,7 @@ export class AnalysisEngine {
 
   /** Whether a subscriber of `list` takes bars of `symbol`. @internal */
   static takes(list: readonly Subscriber[], symbol: string): boolean {
-    for (let i = 0; i < list.length; i++) {
-      const sub = list[i] as Subscriber;
-      if (sub.active && (sub.symbols === null || sub.symbols.has(symbol))) return true;
-    }
+    for (let i = 0; i < list.length; i++) if (accepts(list[i] as Subscriber, symbol)) return true;
     return false;
   }
 
@@ -227,7 +224,7 @@ export class AnalysisEngine {
     const timed = observer.timed !== false;
     for (let i = 0; i < list.length; i++) {
       const sub = list[i] as Subscriber;
-      if (!sub.active || (sub.symbols !== null && !sub.symbols.has(event.symbol))) continue;
+      if (!accepts(sub, event.symbol)) continue;
       const started = timed ? performance.now() : 0;
       let result: void | Promise<void>;
       try {
@@ -259,6 +256,11 @@ export class AnalysisEngine {
     }
     return pending;
   }
+}
+
+/** Whether `sub` is active and takes bars of `symbol`. */
+function accepts(sub: Subscriber, symbol: string): boolean {
+  return sub.active && (sub.symbols === null || sub.symbols.has(symbol));
 }
 
 /** A handler that returned a promise that has not settled yet. @internal */

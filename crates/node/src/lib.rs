@@ -7,6 +7,7 @@
 mod columns;
 mod error;
 mod indicators;
+mod interval;
 mod memory;
 mod quality;
 mod store;
