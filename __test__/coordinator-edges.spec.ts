@@ -134,3 +134,25 @@ test.serial('live: joining a session in progress, the catch-up is lag, not an as
   t.deepEqual(r.overruns, []);
   t.true(r.maxLagMs > 0, `lag ${r.maxLagMs}`);
 });
+
+test.serial('live: a bar that comes for a clock-found gap after the grace, still in time for its bucket, is stored and counted on the gap', async (t) => {
+  // Slot 2's bar comes 600 ms after its slot ended, past the 300 ms grace: the boundary reports
+  // the slot missing; the bar then goes in at the next boundary (its 5s bucket is still forming).
+  const s = liveSession(1500, 6);
+  const arrivals = [1100, 2100, 3600, 4100, 5100, 6100];
+  async function* feed(): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 6; k++) {
+      await until(s.open + arrivals[k]!);
+      yield { symbol: 'A', time: s.open + k * 1000, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    }
+  }
+  const data = new SessionData({ baseInterval: '1s', intervals: ['5s'] });
+  const calendar = { sessions: () => [s] } as unknown as Calendar;
+  const r = await new SessionCoordinator({ calendar, data, source: iterableSource(feed()), mode: 'live', from: s.date, to: s.date, closeDelayMs: 300 }).run();
+  t.is(r.barsStored, 6);
+  t.deepEqual([...data.bars('A', '5s').volume], [5, 1]);
+  t.is(r.gaps.length, 1, JSON.stringify(r.gaps));
+  const gap = r.gaps[0]!;
+  t.like(gap, { symbol: 'A', from: s.open + 2000, to: s.open + 3000, detectedBy: 'clock', state: 'reported', storedBars: 1 });
+  t.is(r.quality[s.date]?.A?.base.missing, 0);
+});

@@ -102,7 +102,12 @@ export interface GapRecord {
   state: 'reported' | 'filled' | 'unfilled';
   /** Bars the filler returned for the gap (inside `[from, to)`, of its symbol), handed to the store. */
   filledBars: number;
-  /** Of the gap's slots, those the store holds a bar for once the filled bars went in (it may reject some: they are counted as rejections). */
+  /**
+   * Of the gap's slots, those the store holds a bar for: once filled bars went in (it may reject
+   * some: they are counted as rejections), and for a clock-found gap again at the session's end,
+   * counting bars that came for its slots after it was reported and were still in time for their
+   * buckets. Its `(to - from) / baseInterval` slots less `storedBars` are still missing.
+   */
   storedBars: number;
   /** Bars the filler returned outside the gap or for another symbol: not used. */
   droppedBars: number;
@@ -197,6 +202,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #gaps: GapRecord[] = [];
   /** Gaps filled at the current boundary, settled once their bars have been through the store. */
   #filling: GapRecord[] = [];
+  /** The current session's clock-found gaps: bars may still come for their slots, counted at its end. */
+  #clockGaps: GapRecord[] = [];
   #quality: Record<string, Record<string, SymbolQuality>> = {};
   /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
   readonly #gapReportedUntil = new Map<string, number>();
@@ -619,6 +626,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * are taken, the last bars are delivered and waited for, and `sessionEnd`/`progress` go out.
    */
   async #endSession(session: Session, processor: DataProcessor, done: number, total: number): Promise<void> {
+    this.#countArrivals();
     processor.endSession();
     this.#coreGaps(session, processor);
     this.#quality[session.date] = this.#options.data.quality();
@@ -684,8 +692,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         continue;
       }
       const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 };
-      if (next === undefined) this.#openGap.set(symbol, gap);
-      else this.#openGap.delete(symbol);
+      if (next === undefined) {
+        this.#openGap.set(symbol, gap);
+        this.#clockGaps.push(gap);
+      } else this.#openGap.delete(symbol);
       found.push(gap);
       this.#gaps.push(gap);
       this.emit('gap', gap);
@@ -707,6 +717,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.emit('gapSettled', gap);
     }
     this.#filling = [];
+  }
+
+  /**
+   * At a session's end, before retention can drop its bars: each clock-found gap's `storedBars`
+   * counts the bars the store holds in it now. A bar may come for a slot after its gap was
+   * reported (after the grace, still in time for its bucket) and be stored; without this the gap
+   * list would overstate what is missing.
+   */
+  #countArrivals(): void {
+    const data = this.#options.data;
+    for (const gap of this.#clockGaps) {
+      const time = data.bars(gap.symbol, data.baseInterval).time;
+      gap.storedBars = lowerBound(time, 0, gap.to) - lowerBound(time, 0, gap.from);
+    }
+    this.#clockGaps = [];
   }
 
   /**
