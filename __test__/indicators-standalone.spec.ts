@@ -319,15 +319,52 @@ test('Vwap by hand: restarts on sessionStart; zero volume so far gives the mean 
   t.is(v.update({ high: 14, low: 12, close: 13, volume: 0 }), 11.5);
   t.is(v.update({ high: 21, low: 18, close: 21, volume: 100 }), 20);
   t.is(v.update({ high: 33, low: 27, close: 30, volume: 300 }), 27.5);
-  // A bar without volume is a zero-volume bar.
-  t.is(v.update({ high: 42, low: 39, close: 39 }), 27.5);
+  // A bar without volume, or with a non-number one, is no bar: NaN, nothing committed.
+  t.true(Number.isNaN(v.update({ high: 42, low: 39, close: 39 })));
+  t.true(Number.isNaN(v.update({ high: 42, low: 39, close: 39, volume: null as unknown as number })));
   t.true(Number.isNaN(v.update({ high: 42, low: 39, close: 39, volume: NaN })));
+  // tp 40 (v 100): (11000 + 4000) / 500 = 30.
+  t.is(v.update({ high: 42, low: 39, close: 39, volume: 100 }), 30);
   v.sessionStart();
   t.true(v.initialized, 'a session start is not a reset');
   t.is(v.update({ high: 6, low: 3, close: 3, volume: 0 }), 4);
   t.is(v.update({ high: 7, low: 5, close: 6, volume: 200 }), 6);
   v.reset();
   t.false(v.initialized);
+});
+
+test('OBV, MFI, VWAP, ATR: a bar without volume (missing or null) gives what batch gives for a null volume, bit for bit', (t) => {
+  const bars = [
+    { high: 11, low: 9, close: 10, volume: 100 },
+    { high: 10, low: 8, close: 9, volume: null },
+    { high: 11, low: 9, close: 10 },
+    { high: 12, low: 10, close: 11, volume: 70 },
+    { high: 13, low: 10, close: 12, volume: 40 },
+  ] as unknown as { high: number; low: number; close: number; volume?: number }[];
+  const columns = {
+    high: bars.map((b) => b.high),
+    low: bars.map((b) => b.low),
+    close: bars.map((b) => b.close),
+    volume: bars.map((b) => b.volume as number),
+  };
+  // By hand: OBV 100, -, -, 170 (11 > 10 adds 70), 210; the two bars without volume change nothing.
+  const obv = new Obv();
+  t.deepEqual(bars.map((b) => obv.update(b)), [100, NaN, NaN, 170, 210]);
+  const cases: [() => { update(b: (typeof bars)[number]): number }, IndicatorConfig][] = [
+    [() => new Obv(), { kind: 'obv' }],
+    [() => new Mfi(2), { kind: 'mfi', period: 2 }],
+    [() => new Vwap(), { kind: 'vwap' }],
+    [() => new Atr(2), { kind: 'atr', period: 2 }],
+  ];
+  for (const [make, config] of cases) {
+    const ind = make();
+    const stream = bars.map((b) => ind.update(b));
+    const batch = [...(Object.values(computeIndicator(config, columns))[0] as Float64Array)];
+    t.deepEqual(stream, batch, config.kind);
+  }
+  // ATR never reads volume: the bars without it count (lookback 2: values from the third bar on).
+  const atr = new Atr(2);
+  t.deepEqual(bars.map((b) => Number.isNaN(atr.update(b))), [true, true, false, false, false]);
 });
 
 test('Sma / Rsi by hand: SMA(3) of 1..5 and RSI(2) of a hand series', (t) => {

@@ -97,6 +97,7 @@ export interface IndicatorBar {
   high: number;
   low: number;
   close: number;
+  /** Needed by OBV, MFI and VWAP: without it they give `NaN` and change nothing. */
   volume?: number;
 }
 
@@ -168,8 +169,10 @@ abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
 
 /** An indicator of bars. */
 abstract class BarIndicator<Out> extends StandaloneIndicator<IndicatorBar, Out> {
+  // A missing volume reads as NaN like any other missing field: OBV, MFI and VWAP, which read it,
+  // then give NaN and change nothing (as batch does); the others never look at it.
   protected fields(bar: IndicatorBar): [number, number, number, number] {
-    return [bar.high, bar.low, bar.close, bar.volume ?? 0];
+    return [bar.high, bar.low, bar.close, bar.volume as number];
   }
 }
 
