@@ -16,7 +16,9 @@ function typed(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (
 test('SessionData: a bar, columns, a session or a time of the wrong type is a typed error and changes nothing', (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   typed(t, () => data.beginSession(null as unknown as Session), SessionError, 'beginSession(null)');
-  typed(t, () => data.beginSession({ ...S, dayStart: undefined } as unknown as Session), SessionError, 'no dayStart');
+  typed(t, () => data.beginSession({ ...S, dayStart: null } as unknown as Session), SessionError, 'dayStart null');
+  typed(t, () => data.beginSession({ ...S, dayStart: undefined, timeZone: 'Nowhere/City' } as unknown as Session), SessionError, 'no dayStart, an unknown time zone');
+  typed(t, () => data.beginSession({ ...S, dayStart: undefined, date: '2013-13-07' } as unknown as Session), SessionError, 'no dayStart, no such date');
   typed(t, () => data.beginSession({ ...S, open: String(S.open) } as unknown as Session), SessionError, 'open as a string');
   t.is(data.session, null);
   data.beginSession(S);

@@ -19,7 +19,7 @@ export {
   SessionError,
 } from './errors.js';
 export type { RejectCode, SessionErrorCode } from './errors.js';
-export type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
+export type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
 export { OverrunError } from './errors.js';
 export { Calendar } from './calendar/index.js';
 export type { CalendarSession, CustomCalendarOptions, CustomFunctionOptions, CustomListOptions, DateInput, Instant, LocalHours, LocalSession, XnysHours, XnysOptions } from './calendar/index.js';

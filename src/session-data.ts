@@ -21,7 +21,8 @@ import {
   seriesStates,
   takeRejections,
 } from './native.js';
-import type { Bar, BarColumns, BarsView, Closed, Session } from './types.js';
+import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
+import { dayStartOf } from './session.js';
 import { nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
 import { grown, num, numbers } from './typed-arrays.js';
@@ -81,6 +82,12 @@ export interface AppendManyResult {
   rejected: BatchRejection[];
   /** Intervals that closed at least one bar, base first. */
   closed: readonly string[];
+}
+
+/** Whether `a` and `b` spell the same interval (`'1h'` and `'60m'`), by the core's grammar. */
+function sameInterval(a: string, b: string): boolean {
+  const name = canonicalInterval(a);
+  return name !== null && name === canonicalInterval(b);
 }
 
 /** Columns of a time slice for {@link SessionData.appendSlice}: entry `i` is the bar of `symbols[i]`. */
@@ -318,7 +325,8 @@ export class SessionData {
     const given = [options.baseInterval ?? '1m', ...(options.intervals ?? [])];
     const indicators: ReturnType<typeof nativeConfig>[][] = given.map(() => []);
     for (const [interval, list] of Object.entries(options.indicators ?? {})) {
-      const s = given.indexOf(interval);
+      // Any spelling of a configured interval ('1h' for '60m'), as everywhere else.
+      const s = given.findIndex((g) => g === interval || sameInterval(g, interval));
       if (s < 0) throw new ConfigError('indicators', `'${interval}' is not one of the intervals (${given.join(', ')})`);
       if (!Array.isArray(list)) throw new ConfigError('indicators', `indicators of '${interval}' must be an array`);
       indicators[s] = list.map(nativeConfig);
@@ -368,21 +376,28 @@ export class SessionData {
   }
 
   /**
-   * Opens a session. Bars must fall in `[session.open, session.close)`.
+   * Opens a session. Bars must fall in `[session.open, session.close)`. `dayStart` (the exchange's
+   * midnight of `date`, where clock-aligned buckets are anchored) may be left out: it is then
+   * worked out from `date` and `timeZone`, and {@link SessionData.session} has it.
    * @throws {SessionError} `session_open` if one is open, `session_order` if it opens before the
-   * previous close, `invalid_session` for times that are not numbers, not whole milliseconds or out of order.
+   * previous close, `invalid_session` for times that are not numbers, not whole milliseconds or out
+   * of order, or, without `dayStart`, a `date` or `timeZone` that gives no midnight.
    */
-  beginSession(session: Session): void {
-    if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { open, close, dayStart, ... }, got ${String(session)}`);
+  beginSession(session: SessionInput): void {
+    if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { date, open, close, timeZone, dayStart? }, got ${String(session)}`);
+    const full: Session = session.dayStart === undefined ? { ...session, dayStart: dayStartOf(session.date, session.timeZone) } : (session as Session);
+    if (!Number.isFinite(full.dayStart) && session.dayStart === undefined) {
+      throw new SessionError('invalid_session', `no dayStart given, and date ${String(session.date)} in time zone ${String(session.timeZone)} gives no midnight`);
+    }
     this.#epoch++;
     try {
       // A field that is not a number reads as NaN, which the core refuses as invalid_session.
-      this.#native.beginSession(num(session.open), num(session.close), num(session.dayStart));
+      this.#native.beginSession(num(full.open), num(full.close), num(full.dayStart));
     } catch (e) {
       throw fromNative(e);
     }
-    this.#session = session;
-    this.#qualitySession = session;
+    this.#session = full;
+    this.#qualitySession = full;
   }
 
   /**
@@ -504,6 +519,13 @@ export class SessionData {
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
     this.#reserveSlice(count);
+    // Columns too short are refused before any symbol becomes known (see appendMany).
+    for (const name of COLUMNS) {
+      const column = (columns as Partial<SliceColumns> | null)?.[name];
+      if (!(column instanceof Float64Array && column.length >= count)) {
+        throw new ConfigError('columns', `column '${name}' must be a Float64Array of at least ${count} entries`);
+      }
+    }
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
     for (let i = 0; i < count; i++) ids[i] = this.idOf(symbols[i] as string);
     const results = this.appendSliceIds(ids, columns);
@@ -584,7 +606,17 @@ export class SessionData {
       if (!Array.isArray(col)) throw new InputError(`column '${name}' is missing or not an array`);
       return numbers(col);
     }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-    const id = this.#ids.get(symbol) ?? this.#intern(symbol);
+    let id = this.#ids.get(symbol);
+    if (id === undefined) {
+      // A batch that can store nothing and reject nothing leaves an unknown symbol unknown: a
+      // known symbol has a gap and a quality record at the session's end.
+      const n = cols[0].length;
+      if (cols.some((c) => c.length !== n)) {
+        throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${cols.map((c) => c.length).join(', ')}])`);
+      }
+      if (n === 0) return { appended: 0, rejected: [], closed: this.#maskNames[0] ?? this.#namesOf(0) };
+      id = this.#intern(symbol);
+    }
     const slot = SLOT;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;

@@ -57,3 +57,13 @@ export function sessionOn(date: string, hours: SessionHours): Session {
   if (close <= open) throw new ConfigError('close', `close ${hours.close} is not after open ${hours.open}`);
   return { date, open: open.toMillis(), close: close.toMillis(), timeZone: hours.timeZone, dayStart: day.toMillis() };
 }
+
+/**
+ * Midnight of `date` (`YYYY-MM-DD`) in `timeZone` (epoch ms), or `NaN` when either is not valid.
+ * On a day whose midnight is skipped by daylight saving, the day's first instant.
+ */
+export function dayStartOf(date: unknown, timeZone: unknown): number {
+  if (typeof date !== 'string' || !DATE.test(date) || typeof timeZone !== 'string') return NaN;
+  const day = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
+  return day.isValid ? day.toMillis() : NaN;
+}

@@ -25,8 +25,12 @@ export interface Session {
   close: number;
   /** An IANA time zone such as `America/New_York`. */
   timeZone: string;
+  /** Midnight of `date` in `timeZone` (epoch ms): where clock-aligned buckets are anchored. */
   dayStart: number;
 }
+
+/** A {@link Session} as {@link SessionData.beginSession} takes it: `dayStart` may be left out and is then worked out from `date` and `timeZone`. */
+export type SessionInput = Omit<Session, 'dayStart'> & { dayStart?: number };
 
 /** Columns of bars; each a `Float64Array` (passed without copying) or a plain array of numbers. */
 export interface BarColumns {

@@ -1,0 +1,51 @@
+/**
+ * SessionData at the edges of its arguments: what a failed or empty call leaves behind, another
+ * spelling of an interval in the indicator config, and a session given without `dayStart`.
+ * Expected values are worked out by hand.
+ */
+import test from 'ava';
+import { ConfigError, InputError, SessionData, sessionOn } from 'barstream';
+
+const MINUTE = 60_000;
+const S = sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+const bar = (k: number, close = 10): { time: number; open: number; high: number; low: number; close: number; volume: number } => ({ time: S.open + k * MINUTE, open: close, high: close, low: close, close, volume: 1 });
+
+test('a failed or empty appendMany, and an appendSlice with short columns, leave an unknown symbol unknown: no gap, no quality record', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  data.append('A', bar(0));
+  t.throws(() => data.appendMany('X', { time: [S.open], open: [], high: [], low: [], close: [], volume: [] }), { instanceOf: InputError, message: /differ in length/ });
+  t.deepEqual(data.appendMany('Z', { time: [], open: [], high: [], low: [], close: [], volume: [] }), { appended: 0, rejected: [], closed: [] });
+  const one = new Float64Array([S.open]);
+  t.throws(() => data.appendSlice(['P', 'Q'], { time: one, open: one, high: one, low: one, close: one, volume: one }), { instanceOf: ConfigError });
+  t.deepEqual(data.symbols(), ['A']);
+  data.endSession();
+  t.deepEqual(data.takeGaps().map((g) => g.symbol), ['A']);
+  t.deepEqual(Object.keys(data.quality()), ['A']);
+  t.deepEqual(Object.values(data.rejections('A')).reduce((a, b) => a + b, 0), 0);
+});
+
+test("indicators declared under another spelling of an interval ('1h' for '60m') are the interval's", (t) => {
+  const data = new SessionData({ intervals: ['60m'], indicators: { '1h': [{ kind: 'sma', period: 2 }] } });
+  data.beginSession(S);
+  // Closes 1..390, one a minute: the 09:30 bucket's last close is 60, 10:30's is 120, 11:30's 180.
+  for (let k = 0; k < 180; k++) data.append('X', bar(k, k + 1));
+  t.deepEqual([...data.bars('X', '1h').close], [60, 120, 180]);
+  t.deepEqual([...data.indicator('X', '60m', 'sma2')], [NaN, 90, 150]);
+  t.deepEqual([...data.indicator('X', '1h', 'sma2')], [NaN, 90, 150]);
+});
+
+test('a session without dayStart anchors clock-aligned buckets at its midnight in its time zone, across a daylight-saving change', (t) => {
+  for (const [date, midnightUtcHour] of [['2024-03-08', 5], ['2024-03-11', 4]] as const) {
+    const full = sessionOn(date, { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    t.is(full.dayStart, Date.UTC(y, m - 1, d, midnightUtcHour));
+    const data = new SessionData({ intervals: ['1h'], alignment: 'clock' });
+    data.beginSession({ date: full.date, open: full.open, close: full.close, timeZone: full.timeZone });
+    t.is(data.session?.dayStart, full.dayStart);
+    // 09:30-10:29 local: the 09:00 bucket holds 09:30-09:59, the 10:00 one 10:00-10:29 (forming).
+    for (let k = 0; k < 60; k++) data.append('X', { time: full.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+    t.deepEqual([...data.bars('X', '1h').time], [full.open - 30 * MINUTE], date);
+    t.is(data.bars('X', '1h').volume[0], 30);
+  }
+});
