@@ -52,6 +52,20 @@ test('a column source whose last session is longer than its day (25 hours when c
   t.is(report.quality['2024-11-03']?.X?.base.missing, 0);
 });
 
+test('the last day of a run is read to its local midnight: a bar at 23:30 on a 25-hour day (London, clocks go back) is read and counted', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'Europe/London', sessions: [{ date: '2024-10-25', open: '08:00', close: '16:30' }, { date: '2024-10-27', open: '08:00', close: '16:30' }] });
+  // 2024-10-27 runs from 23:00Z on the 26th (BST) to 00:00Z on the 28th (GMT): 25 hours.
+  const time = ['2024-10-25T07:00:00Z', '2024-10-27T08:00:00Z', '2024-10-27T22:30:00Z', '2024-10-27T23:30:00Z'].map(Date.parse);
+  const ones = time.map(() => 1);
+  for (const source of [columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), iterableSource(time.map((x) => ({ symbol: 'A', time: x, open: 1, high: 1, low: 1, close: 1, volume: 1 })))]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const r = await new SessionCoordinator({ calendar, data, source, from: '2024-10-25', to: '2024-10-27' }).run();
+    t.is(r.barsIn, 4, source.kind);
+    t.is(r.barsStored, 2, source.kind);
+    t.is(r.rejected.outside_session, 2, source.kind);
+  }
+});
+
 test('clock-driven: a bar that arrives after a later one of another symbol still goes in at its boundary, not late', async (t) => {
   // Arrival order A0 A1 A2 B0 A3 B1 A4 B2 ...: B runs two minutes behind A in the stream. At each
   // boundary every bar timed before it is due, wherever it sits in the arrival order.

@@ -76,8 +76,8 @@ test('a symbol with no bar in a session gets its whole-session gap and quality r
 
 test('a corrupt time costs its own bar only, in columns wherever the row sits and in a stream', async (t) => {
   const corrupt = D2.open + 200 * MINUTE + 30_000; // a time of day 2, off the grid
-  // Not right before the session's last row: there a cut on either side of the two misplaces one good bar (a tie).
-  for (const at of [0, 200, 245, 388]) {
+  // 389: right before the session's last row, where a cut on either side of the two costs one bar (a tie).
+  for (const at of [0, 200, 245, 388, 389]) {
     const times = [...minutes(D1.open, 390), ...minutes(D2.open, 100)];
     times.splice(at, 0, corrupt);
     const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: columnsSource({ SPY: columns(times) }), from: D1.date, to: D2.date }).run();
@@ -89,6 +89,17 @@ test('a corrupt time costs its own bar only, in columns wherever the row sits an
   const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(bars), from: D1.date, to: D2.date }).run();
   t.is(r.barsStored, 490);
   t.is(r.rejected.outside_session, 1);
+});
+
+test("a bar of the next session among a session's last rows costs its own bar only, not the next session's first bars", async (t) => {
+  // D1 13:30, 13:31, [D2 +5], D1 13:32, D2 +0, D2 +1: cutting before the misplaced bar would make
+  // it D2's first bar and D2's next two out of order; after D1's 13:32 it is rejected alone.
+  const times = [D1.open, D1.open + MINUTE, D2.open + 5 * MINUTE, D1.open + 2 * MINUTE, D2.open, D2.open + MINUTE];
+  const data = new SessionData({ intervals: ['5m'] });
+  const r = await new SessionCoordinator({ calendar, data, source: columnsSource({ SPY: columns(times) }), from: D1.date, to: D2.date }).run();
+  t.is(r.barsStored, 5);
+  t.is(r.rejected.outside_session, 1);
+  t.deepEqual([...data.bars('SPY', '1m').time].slice(-2), [D2.open, D2.open + MINUTE]);
 });
 
 test('a stream leaves out bars of days outside the run, as a column source does', async (t) => {

@@ -65,6 +65,16 @@ function probe(bars: SymbolBar[], opts: { failAt?: number } = {}) {
   return { state, source: iterableSource({ [Symbol.asyncIterator]: gen }) };
 }
 
+test('mergeStreams: a bar whose time is not a number (a string, null, missing) goes out at once, as a NaN time does, and blocks nothing', async (t) => {
+  for (const badTime of ['2013-10-04T13:30:00Z', null, undefined, NaN]) {
+    const a = [bar('A', 1, 0), bar('A', 2, 1), bar('A', 3, 2)];
+    const b = [{ ...bar('B', 0, 0), time: badTime as unknown as number }, bar('B', 1, 1), bar('B', 2, 2)];
+    const out: string[] = [];
+    for await (const x of mergeStreams(iterableSource(a), iterableSource(b))) out.push(`${x.symbol}${typeof x.time === 'number' && x.time === x.time ? x.time : '?'}`);
+    t.deepEqual(out, ['B?', 'A1', 'B1', 'A2', 'B2', 'A3'], String(badTime));
+  }
+});
+
 test('mergeStreams: time order, ties in source order, lazily (at most one bar held per input)', async (t) => {
   const rng = new Rng(11);
   const inputs = [0, 1, 2].map((k) => {

@@ -236,6 +236,23 @@ test('csv: a malformed row throws an InputError naming the file and the line', a
   }
 });
 
+test('csv: a stray quote costs its own row only; an unclosed one costs the rows it swallowed, each counted with its line', async (t) => {
+  const good = (m: number): string => `2013-10-07T13:${m}:00Z,1,2,0.5,1.5,100`;
+  const stray = fixture('Q_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,1,2,0.5,"1.5"x,100', good(32), '2013-10-07T13:33:00Z,1,2,0.5,1"5,100', good(34), ''].join('\n'));
+  const src = csvSource(stray, { onBadRow: 'skip' });
+  const m = await src.load({});
+  t.deepEqual(rows(m.get('Q')).map((r) => r[0]), [T(13, 30), T(13, 32), T(13, 34)]);
+  t.like(src.lastReport, { rowsRead: 5, rowsLoaded: 3, rejected: 2 });
+  t.deepEqual(src.lastReport?.rejectedRows.map((x) => x.line), [3, 5]);
+  await t.throwsAsync(() => csvSource(stray).load({}), { instanceOf: InputError, message: /line 3: close '"1.5"x' is not a number/ });
+  // An opening quote never closed runs to the end of the file: three rows, none lost uncounted.
+  const unclosed = fixture('U_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,1,2,0.5,"1.5,100', good(32), good(33), ''].join('\n'));
+  const u = csvSource(unclosed, { onBadRow: 'skip' });
+  t.is((await u.load({})).get('U')?.length, 1);
+  t.like(u.lastReport, { rowsRead: 4, rowsLoaded: 1, rejected: 3 });
+  t.deepEqual(u.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5]);
+});
+
 test('csv: onBadRow skip counts every malformed row with file, line and reason', async (t) => {
   const p = fixture('BAD_1m.csv', BAD);
   for (const parser of ['auto', 'csv-parse'] as const) {

@@ -819,7 +819,13 @@ export class SessionData {
     const generation = this.#stateGeneration[key] as number;
     let block = this.#blocks[key] as CachedBlock | null;
     if (block === null || block.generation !== generation) {
-      const buffer = this.#native.seriesBlock(id, s);
+      let buffer: ArrayBuffer | null;
+      try {
+        buffer = this.#native.seriesBlock(id, s);
+      } catch (e) {
+        // Past the most bars a view can cover (README, Storage): stored and counted, not viewable.
+        throw new ConfigError('series', `${this.#names[id] ?? id} ${this.#series[s] ?? s} holds more than one ArrayBuffer (4 GiB) can view: ${(e as Error)?.message ?? String(e)}`);
+      }
       if (buffer === null) return null;
       block = { generation, buffer, capacity: buffer.byteLength / (8 * (this.#widths[s] as number)) };
       this.#blocks[key] = block;

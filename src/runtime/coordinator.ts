@@ -12,6 +12,8 @@ import type { RejectCode } from '../errors.js';
 import type { SessionData, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
+import { dayStartOf } from '../session.js';
+import { formatDay, parseDay } from '../calendar/dates.js';
 import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
@@ -876,7 +878,9 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   const first = sessions[0];
   const last = sessions[sessions.length - 1];
   if (first === undefined || last === undefined) return { from: -Infinity, to: Infinity };
-  return { from: first.dayStart, to: Math.max(last.dayStart + 86_400_000, last.close) };
+  // The last day ends at the next local midnight: 25 hours after its start when clocks go back.
+  const next = dayStartOf(formatDay(parseDay(last.date) + 1), last.timeZone);
+  return { from: first.dayStart, to: Math.max(last.dayStart + 86_400_000, Number.isFinite(next) ? next : -Infinity, last.close) };
 }
 
 /** First index in `time[from..]` whose value is `>= value` (times ascend; a NaN counts as below). */
@@ -894,8 +898,11 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 /**
  * For times out of order: the end of the window `[from, end)` that leaves the fewest bars on the
  * wrong side of `value` (timed at or after it inside, or before it outside; a NaN time counts as
- * before, as in {@link lowerBound}), the earliest such end. On ordered times it is `lowerBound`'s;
- * a corrupt time then costs its own bar only, not every bar the cut would otherwise misplace.
+ * before, as in {@link lowerBound}), the latest such end. On ordered times it is `lowerBound`'s;
+ * a corrupt time then costs its own bar only, not every bar the cut would otherwise misplace. Of
+ * equal cuts the latest keeps a bar timed in a later session that sits among this one's bars in
+ * this window, where it is rejected alone; in the next window it would go in first and make the
+ * good bars before its time out of order.
  */
 function bestSplit(time: Float64Array, from: number, value: number): number {
   // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value.
@@ -905,7 +912,7 @@ function bestSplit(time: Float64Array, from: number, value: number): number {
   let bestCost = cost;
   for (let p = from; p < time.length; p++) {
     cost += (time[p] as number) >= value ? 1 : -1;
-    if (cost < bestCost) {
+    if (cost <= bestCost) {
       bestCost = cost;
       best = p + 1;
     }

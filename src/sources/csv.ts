@@ -536,10 +536,17 @@ class FileSink {
     if (this.rejectedRows.length < this.#config.maxDetails) this.rejectedRows.push({ file: this.#path, line, reason });
   }
 
-  /** A record csv-parse could not read (skip mode). */
-  skipped(line: number, reason: string): void {
-    this.rowsRead++;
-    this.#bad(line, reason);
+  /**
+   * A record csv-parse could not read (skip mode), ending at `line`, after the one that ended at
+   * `previous`: every line in between went into it (an unclosed quote runs on), so each is a row
+   * read and rejected, never lost without a count.
+   */
+  skipped(previous: number, line: number, reason: string): void {
+    const from = Math.min(previous + 1, line);
+    for (let l = from; l <= line; l++) {
+      this.rowsRead++;
+      this.#bad(l, l === line ? reason : `${reason} (the unreadable record ran from line ${from} to ${line})`);
+    }
   }
 }
 
@@ -599,6 +606,8 @@ async function scan(path: string, sink: FileSink): Promise<void> {
 
 /** The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields). */
 async function parseWithCsvParse(path: string, sink: FileSink, config: Config): Promise<void> {
+  /** The line the last record (read or skipped) ended on. */
+  let last = 0;
   const parser = parse({
     delimiter: config.delimiter,
     bom: true,
@@ -606,14 +615,20 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     skip_empty_lines: true,
+    // A quote inside a field (`"1.5"x`, `1"5`) is kept as text, so the field is a bad number on
+    // its own row; otherwise csv-parse resynchronises mid-record and swallows the rows after it.
+    relax_quotes: true,
     skip_records_with_error: config.skipBad,
     on_skip: (error) => {
       const e = error as (CsvError & { lines?: number }) | undefined;
-      sink.skipped(typeof e?.lines === 'number' ? e.lines : 0, e?.message ?? 'unreadable record');
+      const line = typeof e?.lines === 'number' ? e.lines : last + 1;
+      sink.skipped(last, line, e?.message ?? 'unreadable record');
+      last = line;
       return undefined;
     },
     on_record: (record: string[], context) => {
       sink.record(record, context.lines);
+      last = context.lines;
       return null;
     },
   });

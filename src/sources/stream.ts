@@ -93,8 +93,9 @@ async function* merge(sources: readonly StreamSource[]): AsyncGenerator<SymbolBa
       for (let i = 0; i < heads.length; i++) {
         const h = heads[i];
         if (h === undefined) continue;
-        const t = h.time;
-        // NaN (no time) goes first, so a bar without a time never blocks the others.
+        // A time that is not a number (NaN, a string, null, missing) goes first as NaN, so a bar
+        // without a time never blocks the others; the store rejects it as non_finite.
+        const t = typeof h.time === 'number' ? h.time : NaN;
         if (best === -1 || t < bestTime || (t !== t && bestTime === bestTime)) {
           best = i;
           bestTime = t;

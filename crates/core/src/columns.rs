@@ -15,6 +15,12 @@ use std::sync::Arc;
 /// Indicator outputs, if any, follow them.
 pub const COLUMN_COUNT: usize = 6;
 
+/// The most bars a block of `width` columns can hold and still be one JavaScript `ArrayBuffer`
+/// (Node.js caps one at 4 GiB): 89,478,485 bars of the six bar columns alone.
+pub fn max_view_bars(width: usize) -> usize {
+    (1usize << 32) / (8 * width.max(1))
+}
+
 /// One allocation of `width * capacity` `f64`s: column `c` starts at `c * capacity`.
 pub struct ColumnBlock {
     ptr: NonNull<f64>,
@@ -395,7 +401,9 @@ impl Columns {
         if self.start + needed <= self.cap {
             return;
         }
-        let new_cap = needed.max(self.len + self.len / self.headroom).max(16);
+        // Growth never overshoots what one JavaScript view can cover; only `needed` may pass it.
+        let grown = (self.len + self.len / self.headroom).min(max_view_bars(self.width));
+        let new_cap = needed.max(grown).max(16);
         self.move_to(new_cap);
     }
 
@@ -417,7 +425,8 @@ impl Columns {
             self.start = 0;
             self.generation = self.generation.wrapping_add(1);
         } else if self.start > self.len / 2 {
-            self.move_to(self.len + self.len / self.headroom);
+            let room = (self.len + self.len / self.headroom).min(max_view_bars(self.width));
+            self.move_to(room.max(self.len));
         }
     }
 

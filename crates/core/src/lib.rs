@@ -17,7 +17,9 @@ pub mod store;
 mod aggregate;
 
 pub use bar::Bar;
-pub use columns::{interleave, live_series_bytes, ColumnBlock, Columns, COLUMN_COUNT};
+pub use columns::{
+    interleave, live_series_bytes, max_view_bars, ColumnBlock, Columns, COLUMN_COUNT,
+};
 pub use error::{Error, RejectReason, Rejection, Result};
 pub use indicators::{
     batch, batch_all, BarSlices, Indicator, IndicatorKind, IndicatorParams, IndicatorSpec,

@@ -51,6 +51,12 @@ const REGULAR_CHUNK: usize = 512;
 /// The most bars a series reserves room for at the start of a session.
 const MAX_SESSION_RESERVE: usize = 1 << 22;
 
+/// The most bars a series reserves for the sessions [`SessionStore::expect_sessions`] announces,
+/// unless one session alone needs more: beyond it a series grows as it fills, which copies each
+/// bar O(1) times, rather than holding memory (and views larger than JavaScript can make) for
+/// bars that may never come.
+const MAX_EXPECTED_RESERVE: usize = 1 << 20;
+
 /// A symbol's index in the store, given by [`SessionStore::intern`].
 pub type SymbolId = u32;
 
@@ -624,7 +630,11 @@ impl SessionStore {
             .capacity_hint
             .unwrap_or(usize::MAX)
             .min(MAX_SESSION_RESERVE);
-        let room = |per_session: usize| per_session.min(hint).saturating_mul(sessions);
+        let room = |per_session: usize| {
+            let one = per_session.min(hint);
+            one.saturating_mul(sessions)
+                .min(one.max(MAX_EXPECTED_RESERVE))
+        };
         s.base.columns.reserve(room(slots));
         for (g, d) in a.grids.iter().zip(&mut s.derived) {
             d.series.columns.reserve(room(g.buckets_in_session()));

@@ -246,6 +246,47 @@ fn under_retention_a_plan_reserves_what_is_kept() {
     assert_eq!(st.series(id, 0).unwrap().capacity(), 3 * 390);
 }
 
+#[test]
+fn a_plan_of_many_long_sessions_reserves_at_most_a_million_bars_or_one_session() {
+    // A year of 24-hour sessions of seconds would be 31.5 million bars a series: reserved up
+    // front, a block no JavaScript view can cover. The plan stops at 2^20 bars.
+    let base = barstream_core::Interval::parse("1s").unwrap();
+    let c = StoreConfig::new(base, vec![barstream_core::Interval::parse("1m").unwrap()]);
+    let mut st = SessionStore::new(c).unwrap();
+    st.expect_sessions(365);
+    let id = st.intern("BTC");
+    let day = Session::new(
+        OCT7_MIDNIGHT as f64,
+        (OCT7_MIDNIGHT + 1440 * MIN) as f64,
+        OCT7_MIDNIGHT as f64,
+    )
+    .unwrap();
+    st.begin_session(day).unwrap();
+    st.append(id, &synth_bar(day.open, 0)).unwrap();
+    assert_eq!(st.series(id, 0).unwrap().capacity(), 1 << 20);
+    // 1,440 minutes a day for 365 days is under the cap: all of it.
+    assert_eq!(st.series(id, 1).unwrap().capacity(), 365 * 1440);
+    // One session longer than the cap still gets its own room (at most 2^22 bars).
+    let mut st = SessionStore::new(StoreConfig::new(base, vec![])).unwrap();
+    st.expect_sessions(2);
+    let id = st.intern("BTC");
+    let fortnight = Session::new(
+        OCT7_MIDNIGHT as f64,
+        (OCT7_MIDNIGHT + 14 * 1440 * MIN) as f64,
+        OCT7_MIDNIGHT as f64,
+    )
+    .unwrap();
+    st.begin_session(fortnight).unwrap();
+    st.append(id, &synth_bar(fortnight.open, 0)).unwrap();
+    assert_eq!(st.series(id, 0).unwrap().capacity(), 14 * 86_400);
+}
+
+#[test]
+fn growth_stops_at_what_one_view_can_cover() {
+    assert_eq!(barstream_core::max_view_bars(6), 89_478_485);
+    assert_eq!(barstream_core::max_view_bars(18), (1 << 32) / 144);
+}
+
 /// A batch large enough that its derived intervals are split between two threads gives the bars,
 /// indicator columns, masks and forming bars of appending one by one, bit for bit: with gaps,
 /// flat empty buckets, and indicators on the base and on derived series.
