@@ -102,6 +102,24 @@ test("a bar of the next session among a session's last rows costs its own bar on
   t.deepEqual([...data.bars('SPY', '1m').time].slice(-2), [D2.open, D2.open + MINUTE]);
 });
 
+test('clock-driven as data-driven: a row timed days ahead among a session\'s rows is rejected alone, the rows behind it are not late', async (t) => {
+  // SPY: D1 13:30, 13:31, [D3 13:30], D1 13:32, 13:33, D2 13:30. Alone (one time grid) and with QQQ.
+  const spy = [D1.open, D1.open + MINUTE, D3.open, D1.open + 2 * MINUTE, D1.open + 3 * MINUTE, D2.open];
+  const qqq = [D1.open, D1.open + MINUTE, D1.open + 2 * MINUTE, D1.open + 3 * MINUTE, D2.open];
+  for (const withQqq of [false, true]) {
+    for (const speed of [0, 1e9]) {
+      const label = `${withQqq ? 'SPY and QQQ' : 'SPY alone'}, speed ${speed}`;
+      const source = columnsSource(withQqq ? { SPY: columns(spy), QQQ: columns(qqq) } : { SPY: columns(spy) });
+      const data = new SessionData({ intervals: ['5m'] });
+      const r = await new SessionCoordinator({ calendar, data, source, from: D1.date, to: D3.date, speed }).run();
+      t.is(r.barsStored, withQqq ? 10 : 5, label);
+      t.is(r.rejected.outside_session, 1, label);
+      t.is(r.rejected.late, 0, label);
+      t.deepEqual([...data.bars('SPY', '5m').volume], [4, 1], label);
+    }
+  }
+});
+
 test('a stream leaves out bars of days outside the run, as a column source does', async (t) => {
   const [before, , after] = calendar.sessions('2024-03-04', '2024-03-06') as [typeof D1, typeof D2, typeof D3];
   const data = { SPY: [before.open, D2.open, D2.open + MINUTE, after.open] };

@@ -394,10 +394,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (c < (end[s] as number) && t < tick) first.set(names[s] as string, t);
           }
           this.#detectGaps(session, tick, first, names, processor);
-          // Each time slice due goes in on its own, its subscribers done before the next.
+          // Each time slice due goes in on its own, its subscribers done before the next. A slice
+          // timed past the close with earlier bars behind it (a corrupt time) goes in now, to be
+          // rejected alone, rather than hold those bars back until they are late.
           for (;;) {
             const t = slices.next();
-            if (t === null || t >= tick) break;
+            if (t === null || (t >= tick && !(t >= session.close && slices.followedByEarlier(t)))) break;
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
@@ -1040,6 +1042,20 @@ class SliceReader {
     }
     this.#size = size;
     return size === 0 ? null : t;
+  }
+
+  /** Whether a bar of the slice {@link SliceReader.next} found at `t` is followed, in its symbol's window, by one timed before `t`. */
+  followedByEarlier(t: number): boolean {
+    if (this.#fromGrid) {
+      const width = this.#cols.length;
+      return this.#row + 1 < this.#rows && (this.#grid.time[(this.#row + 1) * width] as number) < t;
+    }
+    for (let k = 0; k < this.#size; k++) {
+      const s = this.#members[k] as number;
+      const c = (this.#cursor[s] as number) + 1;
+      if (c < (this.#end[s] as number) && ((this.#cols[s] as SymbolColumns).time[c] as number) < t) return true;
+    }
+    return false;
   }
 
   /** Appends the bars of the slice {@link SliceReader.next} found and moves their cursors past them. */
