@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,9 +190,43 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
     t.is(r.status, 2, args.join(' '));
     t.regex(r.stderr, /^barstream: --/, args.join(' '));
   }
+  for (const [args, message] of [
+    [['--from', '1999-12-30', '--to', '2000-01-05'], /outside the dates XNYS covers/],
+    [['--time-zone', 'America/New_York'], /--time-zone is for the times of --data files/],
+    [['--data', '/tmp', '--from', '2024-03-04', '--to', '2024-03-05', '--time-zone', 'Mars/Base'], /--time-zone must be an IANA time zone/],
+  ] as const) {
+    const r = barstream('backtest', ...args);
+    t.is(r.status, 2, args.join(' '));
+    t.regex(r.stderr, message, args.join(' '));
+  }
   const help = barstream('--help');
   t.is(help.status, 0);
   t.regex(help.stdout, /Usage: barstream backtest/);
+});
+
+test('--time-zone reads CSV times without an offset as local times of that zone', (t) => {
+  // A regular New York session, 09:30-15:59 local, written as wall-clock times.
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-tz-'));
+  try {
+    const rows = ['time,open,high,low,close,volume'];
+    for (let k = 0; k < 390; k++) {
+      const h = 9 + Math.floor((30 + k) / 60);
+      const m = (30 + k) % 60;
+      rows.push(`2013-10-07 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00,1,2,0.5,1.5,10`);
+    }
+    const file = path.join(dir, 'NYL.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const report = (args: string[]): { barsIn: number; barsStored: number; rejected: Record<string, number> } => {
+      const r = barstream('backtest', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07', '--json', ...args);
+      t.is(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { report: { barsIn: number; barsStored: number; rejected: Record<string, number> } }).report;
+    };
+    t.like(report(['--time-zone', 'America/New_York']), { barsIn: 390, barsStored: 390 });
+    // Read as UTC, 09:30-15:59 is before the 13:30Z open for 240 of them (EDT: UTC-4).
+    t.like(report([]), { barsIn: 390, barsStored: 150, rejected: { outside_session: 240 } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const real = minuteDataAvailable() ? test : test.skip;

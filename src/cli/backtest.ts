@@ -19,6 +19,8 @@ import type { Signal, Strategy } from './strategy.js';
 export interface BacktestOptions {
   /** CSV files or a directory (one file per symbol); default: the built-in synthetic data set. */
   data?: string;
+  /** The time zone of `data`'s times without an offset (default UTC). */
+  timeZone?: string;
   symbols?: readonly string[];
   from?: string;
   to?: string;
@@ -67,7 +69,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       seed: DEFAULTS.seed,
     });
   } else {
-    source = csvSource(options.data);
+    source = csvSource(options.data, options.timeZone === undefined ? {} : { timeZone: options.timeZone });
   }
   // The base interval is always stored: a strategy may list it without it being a derived one.
   const intervals = [...new Set([...BASE_INTERVALS, ...(strategy.intervals ?? [])])].filter((i) => i !== '1m');

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { BarstreamError } from '../errors.js';
+import { Calendar } from '../calendar/index.js';
+import { BarstreamError, ConfigError } from '../errors.js';
 import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
 import { summaryTable } from './summary.js';
@@ -18,6 +19,9 @@ data set (4 symbols, 2024-03-04 to 2024-03-15) and the example RSI/SMA strategy 
 Options:
   --data <path>        CSV files: a file, a directory, or a pattern like 'dir/*.csv' (one file per
                        symbol); needs --from and --to
+  --time-zone <zone>   the IANA time zone of CSV times without an offset, such as
+                       'America/New_York' (default UTC); times with an offset or epoch times
+                       are not affected
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
@@ -40,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       allowPositionals: true,
       options: {
         data: { type: 'string' },
+        'time-zone': { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -86,6 +91,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('barstream: --data needs --from and --to (the sessions to run)\n');
     return 2;
   }
+  const timeZone = values['time-zone'];
+  if (timeZone !== undefined) {
+    if (values.data === undefined) {
+      process.stderr.write('barstream: --time-zone is for the times of --data files\n');
+      return 2;
+    }
+    if (!knownZone(timeZone)) {
+      process.stderr.write(`barstream: --time-zone must be an IANA time zone such as America/New_York, got '${timeZone}'\n`);
+      return 2;
+    }
+  }
+  if (from !== undefined && to !== undefined) {
+    // Dates the calendar does not cover are bad arguments too, found before anything runs.
+    try {
+      Calendar.xnys({ hours: 'regular' }).sessions(from, to);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(`barstream: ${e.message}\n`);
+      return 2;
+    }
+  }
   if (values.overrun !== undefined && values.overrun !== 'fail' && values.overrun !== 'queue') {
     process.stderr.write(`barstream: --overrun must be 'fail' or 'queue', got '${values.overrun}'\n`);
     return 2;
@@ -93,6 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const options: BacktestOptions = { speed };
   if (values.overrun !== undefined) options.overrun = values.overrun;
   if (values.data !== undefined) options.data = values.data;
+  if (timeZone !== undefined) options.timeZone = timeZone;
   if (values.symbols !== undefined) {
     options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (options.symbols.length === 0) {
@@ -136,6 +163,16 @@ function isCalendarDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const t = Date.parse(`${text}T00:00:00Z`);
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === text;
+}
+
+/** Whether the runtime knows IANA time zone `zone`. */
+function knownZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.trim() !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** `JSON.stringify` writes an `Error` as `{}`: the report's subscriber errors keep their name, message and code. */
