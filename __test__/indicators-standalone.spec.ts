@@ -301,6 +301,19 @@ for (const f of FACTORIES) {
   });
 }
 
+test('a class left to its defaults is the indicator config left to its defaults: BollingerBands(20, 3) has devDown 2', (t) => {
+  t.deepEqual(new BollingerBands(20, 3).info, describeIndicator({ kind: 'bbands', devUp: 3 }));
+  t.is(new BollingerBands(20, 3).info.id, 'bbands20_3_2');
+  t.deepEqual(new BollingerBands().info, describeIndicator({ kind: 'bbands' }));
+  // By hand: closes 1, 2, 3 (period 3): mean 2, population deviation sqrt(2/3); upper 3, lower 2 deviations.
+  const b = new BollingerBands(3, 3);
+  b.update(1);
+  b.update(2);
+  const v = b.update(3);
+  const sd = Math.sqrt(2 / 3);
+  t.true(Math.abs(v.upper - (2 + 3 * sd)) < 1e-12 && Math.abs(v.lower - (2 - 2 * sd)) < 1e-12, JSON.stringify(v));
+});
+
 test('every indicator class is in the contract list', (t) => {
   const classes = [Adx, Atr, BollingerBands, Cci, Ema, Macd, Mfi, Obv, Roc, Rsi, Sma, Stddev, Stochastic, Vwap, Wma];
   const kinds = new Set(FACTORIES.map((f) => f.config.kind));

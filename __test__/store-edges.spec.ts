@@ -49,3 +49,21 @@ test('a session without dayStart anchors clock-aligned buckets at its midnight i
     t.is(data.bars('X', '1h').volume[0], 30);
   }
 });
+
+test("an empty symbol is an InputError on every way in, never another symbol's bar", (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  t.throws(() => data.append('', bar(0)), { instanceOf: InputError, message: /non-empty string/ });
+  data.appendMany('A', { time: [S.open], open: [1], high: [1], low: [1], close: [1], volume: [1] });
+  t.throws(() => data.append('', bar(1, 2)), { instanceOf: InputError, message: /non-empty string/ });
+  t.throws(() => data.appendValues('', S.open + MINUTE, 2, 2, 2, 2, 2), { instanceOf: InputError, message: /non-empty string/ });
+  data.append('A', bar(1, 3));
+  t.throws(() => data.append('', bar(2, 4)), { instanceOf: InputError, message: /non-empty string/ });
+  t.deepEqual(data.symbols(), ['A']);
+  t.deepEqual([...data.bars('A', '1m').close], [1, 3]);
+  data.clear();
+  data.beginSession(S);
+  data.appendMany('Q', { time: [S.open], open: [1], high: [1], low: [1], close: [1], volume: [1] });
+  t.throws(() => data.append('', bar(1)), { instanceOf: InputError });
+  t.is(data.count('Q', '1m'), 1);
+});

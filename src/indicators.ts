@@ -239,9 +239,12 @@ export interface BandsValue {
   middle: number;
   lower: number;
 }
-/** Bollinger Bands (population deviation). */
+/**
+ * Bollinger Bands (population deviation). Each deviation defaults to 2, as in the indicator config
+ * and TA-Lib: `new BollingerBands(20, 3)` has an upper band at 3 and a lower one at 2 deviations.
+ */
 export class BollingerBands extends ValueIndicator<BandsValue> {
-  constructor(period = 20, devUp = 2, devDown = devUp) {
+  constructor(period = 20, devUp = 2, devDown = 2) {
     super({ kind: 'bbands', period, devUp, devDown });
   }
   protected shape = (v: number[]): BandsValue => ({ upper: v[0] as number, middle: v[1] as number, lower: v[2] as number });

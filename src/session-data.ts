@@ -41,7 +41,7 @@ export interface SessionDataOptions {
   alignment?: 'session' | 'clock';
   /** What an empty bucket makes: nothing (`'skip'`, default) or a flat bar at the last close with zero volume (`'flat'`). */
   emptyBuckets?: 'skip' | 'flat';
-  /** Base bars per symbol per session to reserve room for. Default: the session's slot count. */
+  /** The most base bars per symbol per session to reserve room for up front (a session with fewer slots reserves its slots; more bars still fit, growing as they come). Default: the session's slot count, at most 4,194,304. */
   capacityHint?: number;
   /** Keep only the bars of the last N sessions, dropped at each `endSession()`. Default: keep all. */
   retainSessions?: number;
@@ -306,7 +306,8 @@ export class SessionData {
   #sliceResults = new Float64Array(64);
   readonly #sliceOutcome: { count: number; closed: (readonly string[] | null)[]; rejected: (RejectCode | null)[]; gaps: boolean } = { count: 0, closed: [], rejected: [], gaps: false };
   /** The symbol of the last append and its id: a stream of one symbol skips the map look-up. */
-  #lastSymbol = '';
+  /** `null` before any append: no string (not even the invalid `''`) matches it. */
+  #lastSymbol: string | null = null;
   #lastId = -1;
 
   /**
@@ -420,7 +421,7 @@ export class SessionData {
     this.#stateEpoch.fill(-1);
     this.#session = null;
     this.#qualitySession = null;
-    this.#lastSymbol = '';
+    this.#lastSymbol = null;
     this.#lastId = -1;
   }
 

@@ -192,6 +192,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   readonly #options: CoordinatorOptions;
   readonly #engine: AnalysisEngine;
   readonly #metrics: PerformanceMetrics;
+  /** Whether {@link SessionCoordinator.#metrics} was made here (and so starts again each run). */
+  readonly #ownMetrics: boolean;
   readonly #speed: number;
   readonly #mode: 'backtest' | 'live';
   readonly #baseMs: number;
@@ -236,6 +238,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#speed = mode === 'live' ? 1 : speed;
     this.#engine = options.engine ?? new AnalysisEngine();
     this.#metrics = options.metrics ?? new PerformanceMetrics();
+    this.#ownMetrics = options.metrics === undefined;
     this.#baseMs = options.data.baseIntervalMs;
     const closeDelay = options.closeDelayMs ?? 2000;
     if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${closeDelay} is not a finite number >= 0`);
@@ -258,13 +261,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
-   * Runs every session and resolves with the report.
+   * Runs every session and resolves with the report. Each call is a run of its own, reported on
+   * alone (the store is not emptied between runs: see {@link SessionData.clear}).
    * @throws {OverrunError} in a clock-driven run under `overrun: 'fail'`.
    * @throws the source's or the store's errors (a bar the store rejects is counted, not thrown).
    */
   async run(): Promise<RunReport> {
     if (this.#running) throw new ConfigError('run', 'this coordinator is already running');
     this.#running = true;
+    this.#startRun();
     const o = this.#options;
     const sessions = o.calendar.sessions(o.from, o.to);
     const recorders = new Map<string, StageRecorder>();
@@ -337,6 +342,27 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       barsPerSecond: durationMs > 0 ? (c.barsIn / durationMs) * 1000 : 0,
       metrics: this.#metrics.snapshot(),
     };
+  }
+
+  /**
+   * Each run reports on itself alone: what an earlier run of this coordinator found (errors, gaps,
+   * overruns, quality, lag, and which slots it reported missing) is left in its own report. The
+   * metrics the coordinator made for itself start again too; metrics passed in keep accumulating.
+   */
+  #startRun(): void {
+    this.#errors = [];
+    this.#errorCount = 0;
+    this.#overruns = [];
+    this.#gaps = [];
+    this.#filling = [];
+    this.#clockGaps = [];
+    this.#quality = {};
+    this.#gapReportedUntil.clear();
+    this.#openGap.clear();
+    this.#maxLag = 0;
+    this.#slowest = { name: '', ns: 0 };
+    this.#sessionsRun = 0;
+    if (this.#ownMetrics) this.#metrics.reset();
   }
 
   /** Historical columns: each session takes the bars from the previous session's close to its own close (the last session takes the rest), so a bar outside every session is rejected and counted, never skipped. */

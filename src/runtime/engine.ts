@@ -5,6 +5,7 @@
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
+import { canonicalInterval } from '../native.js';
 import type { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
 
@@ -168,10 +169,13 @@ export class AnalysisEngine {
     }
     const symbols = spec.symbols === undefined || spec.symbols === '*' ? null : new Set(spec.symbols);
     if (symbols !== null && symbols.size === 0) throw new ConfigError('symbols', 'an empty symbol list would never receive a bar');
-    const name = spec.name ?? `subscriber-${++this.#count}`;
-    for (const list of this.#byInterval.values()) {
-      if (list.some((s) => s.name === name)) throw new ConfigError('name', `a subscriber named '${name}' exists`);
-    }
+    const taken = (n: string): boolean => [...this.#byInterval.values()].some((list) => list.some((s) => s.name === n));
+    let name = spec.name;
+    if (name === undefined) {
+      // A generated name skips the names already in use (a user may have named one 'subscriber-2').
+      do name = `subscriber-${++this.#count}`;
+      while (taken(name));
+    } else if (taken(name)) throw new ConfigError('name', `a subscriber named '${name}' exists`);
     const sub: Subscriber = { name, interval: spec.interval, symbols, handler, active: true };
     this.#byInterval.set(spec.interval, [...(this.#byInterval.get(spec.interval) ?? []), sub]);
     this.#version++;
@@ -194,9 +198,11 @@ export class AnalysisEngine {
     return [...this.#byInterval.values()].flat().map((s) => s.name);
   }
 
-  /** Whether anyone listens to `interval` (for any symbol). */
+  /** Whether anyone listens to `interval`, in any spelling (`'60m'` for `'1h'`), for any symbol. */
   wants(interval: string): boolean {
-    return this.#byInterval.has(interval);
+    if (this.#byInterval.has(interval)) return true;
+    const name = typeof interval === 'string' ? canonicalInterval(interval) : null;
+    return name !== null && [...this.#byInterval.keys()].some((k) => canonicalInterval(k) === name);
   }
 
   /**
@@ -236,7 +242,8 @@ export class AnalysisEngine {
         continue;
       }
       if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        const promise = (result as Promise<void>).then(
+        // Any thenable: Promise.resolve adopts it (a native promise is returned as it is).
+        const promise = Promise.resolve(result as PromiseLike<void>).then(
           () => {
             if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, true);
           },

@@ -46,7 +46,8 @@ class Hdr {
   }
 
   percentile(p: number): number {
-    const rank = Math.max(1, Math.floor((Math.min(p, 100) / 100) * this.#total + 0.5));
+    // Nearest rank: the smallest value with at least p% of the samples at or below it.
+    const rank = Math.max(1, Math.ceil((Math.min(p, 100) / 100) * this.#total));
     const counts = this.#counts;
     let seen = 0;
     for (let i = 0; i < counts.length; i++) {
@@ -160,7 +161,7 @@ export class StageRecorder {
       throw error;
     }
     if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      return (result as unknown as PromiseLike<unknown>).then(
+      return Promise.resolve(result as unknown as PromiseLike<unknown>).then(
         (value) => {
           this.end(t0);
           return value;

@@ -1,0 +1,112 @@
+/**
+ * The runtime at the edges of its API: a coordinator run twice, handlers that return a bare
+ * thenable, nearest-rank percentiles on small samples, generated subscriber names, and interval
+ * spellings in `wants`. Expected values are worked out by hand.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, PerformanceMetrics, SessionCoordinator, SessionData, columnsSource } from 'barstream';
+import type { BarColumns } from 'barstream';
+
+const MINUTE = 60_000;
+const calendar = Calendar.xnys();
+const D1 = calendar.session('2024-03-04');
+
+/** One bar a minute at each of `times`, all prices 1. */
+function columns(times: number[]): BarColumns {
+  const ones = times.map(() => 1);
+  return { time: times, open: ones, high: ones, low: ones, close: ones, volume: ones };
+}
+
+test('a coordinator run twice reports each run alone: its own gaps, errors and metrics, in both modes', async (t) => {
+  if (D1 === null) return t.fail('no session');
+  // 390 minutes with minutes 100-109 missing: one gap of ten slots.
+  const times = Array.from({ length: 390 }, (_, k) => D1.open + k * MINUTE).filter((_, k) => k < 100 || k >= 110);
+  for (const speed of [0, 1e9]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    let calls = 0;
+    engine.subscribe({ interval: '5m', name: 'flaky' }, () => {
+      calls++;
+      if (calls <= 2) throw new Error('first run only');
+    });
+    const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columns(times) }), from: D1.date, to: D1.date, speed });
+    const gapEvents: number[] = [];
+    coordinator.on('gap', (g: { from: number }) => gapEvents.push(g.from));
+    const first = await coordinator.run();
+    const firstGaps = first.gaps.length;
+    data.clear();
+    const second = await coordinator.run();
+    const label = `speed ${speed}`;
+    t.is(first.subscriberErrorCount, 2, label);
+    t.is(second.subscriberErrorCount, 0, label);
+    t.deepEqual(second.subscriberErrors, [], label);
+    t.is(second.gaps.length, firstGaps, label);
+    t.is(first.gaps.length, firstGaps, `${label}: the first report is not changed by the second run`);
+    t.true(second.gaps.some((g) => g.from === D1.open + 100 * MINUTE && g.to === D1.open + 110 * MINUTE), `${label}: ${JSON.stringify(second.gaps)}`);
+    t.is(gapEvents.filter((x) => x === D1.open + 100 * MINUTE).length, 2, label);
+    t.is(second.metrics['subscriber:flaky']?.count, 76, label);
+    t.is(second.barsIn, 380, label);
+  }
+});
+
+test('a handler returning a bare thenable is waited for like a promise; the other subscribers go on', async (t) => {
+  if (D1 === null) return t.fail('no session');
+  const times = Array.from({ length: 10 }, (_, k) => D1.open + k * MINUTE);
+  const engine = new AnalysisEngine();
+  let settled = 0;
+  let other = 0;
+  engine.subscribe({ interval: '5m', name: 'thenable' }, () => ({
+    then(resolve: () => void) {
+      setTimeout(() => {
+        settled++;
+        resolve();
+      }, 1);
+    },
+  }) as unknown as Promise<void>);
+  engine.subscribe({ interval: '5m', name: 'other' }, () => void other++);
+  const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: columnsSource({ A: columns(times) }), from: D1.date, to: D1.date }).run();
+  t.is(settled, 2);
+  t.is(other, 2);
+  t.is(r.subscriberErrorCount, 0);
+});
+
+test('StageRecorder.time of a bare thenable returns a promise of its value', async (t) => {
+  const stage = new PerformanceMetrics().stage('x');
+  const thenable = {
+    then(resolve: (v: number) => void): void {
+      resolve(42);
+    },
+  };
+  const out = stage.time(() => thenable as unknown as Promise<number>);
+  t.is(await out, 42);
+  t.is(stage.stats().count, 1);
+});
+
+test('percentiles are nearest-rank on small samples: the tail is not rounded away', (t) => {
+  const m = new PerformanceMetrics();
+  const a = m.stage('a');
+  // 158 of 1 us and 2 of 1 ms: rank ceil(0.99 * 160) = 159 is a 1 ms record.
+  for (let i = 0; i < 158; i++) a.record(1000);
+  a.record(1_000_000);
+  a.record(1_000_000);
+  const sa = a.stats();
+  t.true(Math.abs(sa.p99Ns - 1_000_000) <= 1000, `p99 ${sa.p99Ns}`);
+  t.is(sa.p50Ns, 1000);
+  // 100, 200, ..., 700: p90 has rank ceil(6.3) = 7, the 700.
+  const b = m.stage('b');
+  for (let v = 100; v <= 700; v += 100) b.record(v);
+  t.is(b.stats().p90Ns, 700);
+  t.is(b.stats().p50Ns, 400);
+});
+
+test('generated subscriber names skip names in use; wants() knows every spelling of an interval', (t) => {
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'subscriber-2' }, () => undefined);
+  t.is(engine.subscribe({ interval: '5m' }, () => undefined).name, 'subscriber-1');
+  t.is(engine.subscribe({ interval: '60m' }, () => undefined).name, 'subscriber-3');
+  t.true(engine.wants('60m'));
+  t.true(engine.wants('1h'));
+  t.true(engine.wants('3600s'));
+  t.false(engine.wants('30m'));
+  t.false(engine.wants('nonsense'));
+});
