@@ -3,8 +3,8 @@
  * input, NaN with nothing changed, as documented), never a plain `Error` from the native binding.
  */
 import test from 'ava';
-import { Atr, BarstreamError, InputError, Rsi, SessionData, SessionError, computeIndicator, sessionOn } from 'barstream';
-import type { Bar, BarColumns, Session } from 'barstream';
+import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, sessionOn } from 'barstream';
+import type { Bar, BarColumns, CoordinatorOptions, Session, SessionHours, SubscriptionSpec } from 'barstream';
 
 const S = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
 
@@ -54,4 +54,51 @@ test('computeIndicator: missing close, columns that are not an object, or sessio
   typed(t, () => computeIndicator(sma, null as never), InputError, 'null columns');
   for (const starts of ['ab', [1.5], [-1]]) typed(t, () => computeIndicator({ kind: 'vwap' }, { close: [1, 2, 3], high: [1, 2, 3], low: [1, 2, 3], volume: [1, 1, 1] }, starts as never), InputError, `sessionStarts ${JSON.stringify(starts)}`);
   t.deepEqual([...(computeIndicator(sma, { close: [1, 2, 4] }).sma2 as Float64Array)], [NaN, 1.5, 3]);
+});
+
+test('options and arguments of the wrong type are ConfigErrors naming them, never a TypeError from inside', (t) => {
+  const config = (fn: () => unknown, param: string, label: string): void => {
+    const e = t.throws(fn, undefined, label);
+    t.true(e instanceof ConfigError, `${label}: ${String(e)}`);
+    t.is((e as ConfigError).param, param, label);
+  };
+  config(() => new SessionData(null as unknown as object), 'options', 'SessionData(null)');
+  config(() => new SessionData({ baseInterval: 5 as unknown as string }), 'baseInterval', 'baseInterval 5');
+  config(() => new SessionData({ intervals: 5 as unknown as string[] }), 'intervals', 'intervals 5');
+  config(() => new SessionData({ intervals: ['5m', null as unknown as string] }), 'intervals', 'an interval null');
+  config(() => new SessionData({ alignment: 1 as unknown as 'clock' }), 'alignment', 'alignment 1');
+  config(() => new SessionData({ capacityHint: Symbol('x') as unknown as number }), 'capacityHint', 'capacityHint a Symbol');
+  config(() => new SessionData({ intervals: ['1h'], indicators: { '1h': [{ kind: 'rsi' }], '60m': [{ kind: 'sma' }] } }), 'indicators', 'one interval twice');
+  config(() => new SessionData({ indicators: { '1m': [{ kind: 'rsi', period: 14n as unknown as number }] } }), 'period', 'a BigInt period');
+  const data = new SessionData({ intervals: ['5m'] });
+  config(() => data.bars('X', Symbol('5m') as unknown as string), 'interval', 'bars() with a Symbol interval');
+  config(() => data.indicator('X', '5m', Symbol('rsi') as unknown as string), 'indicator', 'indicator() with a Symbol name');
+  config(() => data.expectSessions(Symbol('n') as unknown as number), 'sessions', 'expectSessions(Symbol)');
+  config(() => data.appendMany('X', { time: [], open: [], high: [], low: [], close: [], volume: [] }, null as unknown as object), 'options', 'appendMany options null');
+  config(() => computeIndicators({ kind: 'sma' } as unknown as [], { close: [1] }), 'configs', 'computeIndicators with one config, not an array');
+  config(() => sessionOn('2024-03-04', null as unknown as SessionHours), 'hours', 'sessionOn without hours');
+  config(() => sessionOn('2024-03-04', { open: '09:30', close: '16:00' } as unknown as SessionHours), 'timeZone', 'sessionOn without a time zone');
+  config(() => sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 5 } as unknown as SessionHours), 'timeZone', 'sessionOn with a numeric time zone');
+  config(() => sessionOn('2024-03-04', { open: {} as unknown as string, close: '16:00', timeZone: 'UTC' }), 'open', 'sessionOn with an object open');
+  config(() => new AnalysisEngine().subscribe(null as unknown as SubscriptionSpec, () => undefined), 'spec', 'subscribe(null)');
+  config(() => new AnalysisEngine().subscribe({ interval: '5m', name: 7 as unknown as string }, () => undefined), 'name', 'a numeric name');
+  config(() => new PerformanceMetrics(null as unknown as object), 'options', 'PerformanceMetrics(null)');
+  config(() => new SessionCoordinator(null as unknown as CoordinatorOptions), 'options', 'SessionCoordinator(null)');
+  config(() => new SessionCoordinator({ calendar: Calendar.xnys(), data: {} as SessionData, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' }), 'data', 'a coordinator over {}');
+  config(() => new SessionCoordinator({ calendar: {} as Calendar, data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' }), 'calendar', 'a coordinator without a calendar');
+  t.throws(() => computeIndicator({ kind: 'vwap' }, { high: [1, 1], low: [1, 1], close: [1, 1], volume: [1, 1] }, [2 ** 32 + 1]), { instanceOf: InputError, message: /sessionStarts/ });
+});
+
+test('beginSession keeps a session of its own: the caller changing its object later changes nothing; date and timeZone must be strings', (t) => {
+  const data = new SessionData();
+  const s = { ...S };
+  data.beginSession(s);
+  s.open = 0;
+  s.date = 'changed';
+  t.is(data.session?.open, S.open);
+  t.is(data.session?.date, S.date);
+  t.true(Object.isFrozen(data.session));
+  data.endSession();
+  typed(t, () => data.beginSession({ ...S, date: 20131007 as unknown as string }), SessionError, 'a numeric date');
+  typed(t, () => data.beginSession({ ...S, timeZone: Symbol('tz') as unknown as string }), SessionError, 'a Symbol time zone');
 });

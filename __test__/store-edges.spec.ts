@@ -67,3 +67,46 @@ test("an empty symbol is an InputError on every way in, never another symbol's b
   t.throws(() => data.append('', bar(1)), { instanceOf: InputError });
   t.is(data.count('Q', '1m'), 1);
 });
+
+test('appendSlice refuses a bad count or bad symbols before anything is stored or any symbol becomes known', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  data.append('A', bar(0));
+  const col = (v: number): Float64Array => new Float64Array(100).fill(v);
+  const cols = { time: col(S.open + MINUTE), open: col(1), high: col(1), low: col(1), close: col(1), volume: col(1) };
+  for (const count of [-1, 1.5, 2, Infinity, 2 ** 40, '1' as unknown as number]) {
+    t.throws(() => data.appendSlice(['B'], cols, count), { instanceOf: ConfigError, message: /count/ }, String(count));
+  }
+  t.throws(() => data.appendSlice(['B', ''], cols), { instanceOf: InputError, message: /symbol 1/ });
+  t.throws(() => data.appendSlice('XY' as unknown as string[], cols), { instanceOf: InputError });
+  t.throws(() => data.appendSlice(null as unknown as string[], cols), { instanceOf: InputError });
+  t.deepEqual(data.symbols(), ['A']);
+  t.is(data.count('A', '1m'), 1);
+  t.is(Object.values(data.rejections('A')).reduce((a, b) => a + b, 0), 0);
+  t.is(data.appendSlice(['B', 'C'], cols, 1).count, 1);
+  t.deepEqual(data.symbols(), ['A', 'B']);
+});
+
+test('a bar whose getters call into a store is stored with its own fields', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const other = new SessionData();
+  data.beginSession(S);
+  other.beginSession(S);
+  data.append('A', bar(0));
+  const tricky = {
+    time: S.open + 2 * MINUTE,
+    open: 10,
+    get high(): number {
+      // Another store's append writes the same native slot.
+      other.append('Z', { time: S.open, open: 5, high: 99, low: 1, close: 5, volume: 7 });
+      return 11;
+    },
+    low: 9,
+    close: 10.5,
+    volume: 3,
+  };
+  data.append('A', tricky);
+  const b = data.bars('A', '1m');
+  t.deepEqual([b.time[1], b.open[1], b.high[1], b.low[1], b.close[1], b.volume[1]], [S.open + 2 * MINUTE, 10, 11, 9, 10.5, 3]);
+  t.is(other.count('Z', '1m'), 1);
+});

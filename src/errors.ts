@@ -152,3 +152,26 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
       return new InputError(message);
   }
 }
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date ${value.toISOString()}`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}
+
+/** `value` as JSON for error messages where it can be (BigInts shown as `1n`), else {@link describe}. */
+export function show(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    return text === undefined ? describe(value) : text;
+  } catch {
+    return describe(value);
+  }
+}

@@ -4,7 +4,7 @@
  * native core, the same code the store runs.
  * @module
  */
-import { ConfigError, InputError, fromNative } from './errors.js';
+import { ConfigError, InputError, fromNative, show } from './errors.js';
 import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
 import { num, numbers } from './typed-arrays.js';
@@ -57,14 +57,14 @@ const PARAMS = ['period', 'fast', 'slow', 'signal', 'kPeriod', 'kSlow', 'dPeriod
 /** The binding's form of a config. An unknown key is an error, so a misspelt parameter is never ignored. @internal */
 export function nativeConfig(config: IndicatorConfig): NativeIndicatorConfig {
   if (config === null || typeof config !== 'object' || typeof config.kind !== 'string') {
-    throw new ConfigError('indicators', `an indicator is { kind, ...parameters }, got ${JSON.stringify(config)}`);
+    throw new ConfigError('indicators', `an indicator is { kind, ...parameters }, got ${show(config)}`);
   }
   const out: NativeIndicatorConfig = { kind: config.kind };
   for (const [key, value] of Object.entries(config)) {
     if (key === 'kind') continue;
     if (!(PARAMS as readonly string[]).includes(key)) throw new ConfigError(key, `'${key}' is not a parameter of ${config.kind}`);
     if (value === undefined) continue;
-    if (typeof value !== 'number') throw new ConfigError(key, `must be a number, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number') throw new ConfigError(key, `must be a number, got ${show(value)}`);
     (out as unknown as Record<string, number>)[key] = value;
   }
   return out;
@@ -348,6 +348,7 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * then.
  */
 export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
+  if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
   const natives = configs.map(nativeConfig);
   try {
     const names: string[] = [];
@@ -360,8 +361,8 @@ export function computeIndicators(configs: readonly IndicatorConfig[], columns: 
     if (columns === null || typeof columns !== 'object') throw new InputError('columns must be an object with a close column');
     const close = f64('close', columns.close);
     if (close === undefined) throw new InputError("column 'close' is missing");
-    if (sessionStarts !== undefined && !(Array.isArray(sessionStarts) && sessionStarts.every((i) => Number.isInteger(i) && i >= 0))) {
-      throw new InputError(`sessionStarts must be an array of bar indices (whole numbers >= 0), got ${JSON.stringify(sessionStarts)}`);
+    if (sessionStarts !== undefined && !(Array.isArray(sessionStarts) && sessionStarts.every((i) => Number.isInteger(i) && i >= 0 && i <= 0xffffffff))) {
+      throw new InputError(`sessionStarts must be an array of bar indices (whole numbers from 0 to 2^32 - 1), got ${show(sessionStarts)}`);
     }
     const buffer = indicatorBatchAll(
       natives,

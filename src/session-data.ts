@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, fromNative } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, describe, fromNative } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -316,20 +316,33 @@ export class SessionData {
    * not divide a day, a non-positive capacity hint or retention.
    */
   constructor(options: SessionDataOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
     const alignment = options.alignment ?? 'session';
     const emptyBuckets = options.emptyBuckets ?? 'skip';
     for (const [param, value] of [['capacityHint', options.capacityHint], ['retainSessions', options.retainSessions]] as const) {
-      if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 0xffffffff)) {
-        throw new ConfigError(param, `${value} is not a whole number of at least 1`);
+      if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 0xffffffff)) {
+        throw new ConfigError(param, `${describe(value)} is not a whole number of at least 1`);
       }
     }
+    if (options.intervals !== undefined && !Array.isArray(options.intervals)) {
+      throw new ConfigError('intervals', `expected an array of intervals such as ['5m', '1h'], got ${describe(options.intervals)}`);
+    }
     const given = [options.baseInterval ?? '1m', ...(options.intervals ?? [])];
+    given.forEach((interval: unknown, i) => {
+      if (typeof interval !== 'string') throw new ConfigError(i === 0 ? 'baseInterval' : 'intervals', `an interval is a string such as '5m', got ${describe(interval)}`);
+    });
+    for (const [param, value] of [['alignment', alignment], ['emptyBuckets', emptyBuckets]] as const) {
+      if (typeof value !== 'string') throw new ConfigError(param, `expected a string, got ${describe(value)}`);
+    }
     const indicators: ReturnType<typeof nativeConfig>[][] = given.map(() => []);
+    const declared: (string | undefined)[] = [];
     for (const [interval, list] of Object.entries(options.indicators ?? {})) {
       // Any spelling of a configured interval ('1h' for '60m'), as everywhere else.
       const s = given.findIndex((g) => g === interval || sameInterval(g, interval));
       if (s < 0) throw new ConfigError('indicators', `'${interval}' is not one of the intervals (${given.join(', ')})`);
       if (!Array.isArray(list)) throw new ConfigError('indicators', `indicators of '${interval}' must be an array`);
+      if (declared[s] !== undefined) throw new ConfigError('indicators', `'${interval}' and '${declared[s]}' are one interval: give its indicators once`);
+      declared[s] = interval;
       indicators[s] = list.map(nativeConfig);
     }
     try {
@@ -385,11 +398,18 @@ export class SessionData {
    * of order, or, without `dayStart`, a `date` or `timeZone` that gives no midnight.
    */
   beginSession(session: SessionInput): void {
-    if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { date, open, close, timeZone, dayStart? }, got ${String(session)}`);
-    const full: Session = session.dayStart === undefined ? { ...session, dayStart: dayStartOf(session.date, session.timeZone) } : (session as Session);
-    if (!Number.isFinite(full.dayStart) && session.dayStart === undefined) {
-      throw new SessionError('invalid_session', `no dayStart given, and date ${String(session.date)} in time zone ${String(session.timeZone)} gives no midnight`);
+    if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { date, open, close, timeZone, dayStart? }, got ${describe(session)}`);
+    // Read once, into a session of the store's own: the caller's object may change later.
+    const { date, open, close, timeZone } = session;
+    const given = session.dayStart;
+    if (typeof date !== 'string' || typeof timeZone !== 'string') {
+      throw new SessionError('invalid_session', `a session's date and timeZone are strings, got ${describe(date)} and ${describe(timeZone)}`);
     }
+    const dayStart = given === undefined ? dayStartOf(date, timeZone) : given;
+    if (given === undefined && !Number.isFinite(dayStart)) {
+      throw new SessionError('invalid_session', `no dayStart given, and date ${describe(date)} in time zone ${describe(timeZone)} gives no midnight`);
+    }
+    const full: Session = Object.freeze({ date, open, close, timeZone, dayStart });
     this.#epoch++;
     try {
       // A field that is not a number reads as NaN, which the core refuses as invalid_session.
@@ -434,7 +454,7 @@ export class SessionData {
    * @throws {ConfigError} when `sessions` is not a whole number >= 0.
    */
   expectSessions(sessions: number): void {
-    if (!(Number.isInteger(sessions) && sessions >= 0 && sessions <= 0xffffffff)) throw new ConfigError('sessions', `${sessions} is not a whole number >= 0`);
+    if (!(Number.isInteger(sessions) && sessions >= 0 && sessions <= 0xffffffff)) throw new ConfigError('sessions', `${describe(sessions)} is not a whole number >= 0`);
     this.#native.expectSessions(sessions);
   }
 
@@ -455,20 +475,28 @@ export class SessionData {
       this.#lastSymbol = symbol;
       this.#lastId = id;
     }
+    // Every field is read before the shared slot is written: a getter on the bar may call into a
+    // store, which uses the slot too.
+    const time = num(bar.time);
+    const open = num(bar.open);
+    const high = num(bar.high);
+    const low = num(bar.low);
+    const close = num(bar.close);
+    const volume = num(bar.volume);
     const slot = SLOT;
-    slot[0] = num(bar.time);
-    slot[1] = num(bar.open);
-    slot[2] = num(bar.high);
-    slot[3] = num(bar.low);
-    slot[4] = num(bar.close);
-    slot[5] = num(bar.volume);
+    slot[0] = time;
+    slot[1] = open;
+    slot[2] = high;
+    slot[3] = low;
+    slot[4] = close;
+    slot[5] = volume;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
     this.#epoch++;
     try {
       appendSlot();
     } catch (e) {
-      throw fromNative(e, { symbol, bar: { ...bar } });
+      throw fromNative(e, { symbol, bar: { time: bar.time, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume } });
     }
     const mask = slot[0] as number;
     return this.#maskNames[mask] ?? this.#namesOf(mask);
@@ -515,10 +543,20 @@ export class SessionData {
    *
    * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}). When its
    * `gaps` is true, a bar opened a gap: {@link SessionData.takeGaps} hands it out.
-   * @throws {InputError} for an empty or non-string symbol; {@link ConfigError} (`columns`) for
-   * columns shorter than `count`. Nothing is appended then.
+   * @throws {InputError} for symbols that are not an array of non-empty strings; {@link ConfigError}
+   * (`count`) for a count that is not a whole number from 0 to `symbols.length`, (`columns`) for
+   * columns shorter than `count`. Nothing is appended then, and no symbol becomes known.
    */
-  appendSlice(symbols: readonly string[], columns: SliceColumns, count: number = symbols.length): SliceOutcome {
+  appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome {
+    if (!Array.isArray(symbols)) throw new InputError(`symbols must be an array of symbol names, got ${describe(symbols)}`);
+    count ??= symbols.length;
+    if (!(Number.isInteger(count) && count >= 0 && count <= symbols.length)) {
+      throw new ConfigError('count', `${describe(count)} is not a whole number from 0 to ${symbols.length} (the symbols given)`);
+    }
+    for (let i = 0; i < count; i++) {
+      const symbol: unknown = symbols[i];
+      if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol ${i} must be a non-empty string, got ${describe(symbol)}`);
+    }
     this.#reserveSlice(count);
     // Columns too short are refused before any symbol becomes known (see appendMany).
     for (const name of COLUMNS) {
@@ -598,9 +636,10 @@ export class SessionData {
    * `'skip'` every bar is reported rejected with `no_session`, as one by one). An empty batch is a no-op.
    */
   appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}): AppendManyResult {
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { invalid?: 'throw' | 'skip' }, got ${describe(options)}`);
     const invalid = options.invalid ?? 'throw';
-    if (invalid !== 'throw' && invalid !== 'skip') throw new ConfigError('invalid', `'${String(invalid)}' is not 'throw' or 'skip'`);
-    if (typeof columns !== 'object' || columns === null) throw new InputError(`columns are { time, open, high, low, close, volume }, got ${String(columns)}`);
+    if (invalid !== 'throw' && invalid !== 'skip') throw new ConfigError('invalid', `${describe(invalid)} is not 'throw' or 'skip'`);
+    if (typeof columns !== 'object' || columns === null) throw new InputError(`columns are { time, open, high, low, close, volume }, got ${describe(columns)}`);
     const cols = COLUMNS.map((name) => {
       const col = columns[name];
       if (col instanceof Float64Array) return col;
@@ -718,7 +757,7 @@ export class SessionData {
     const column = (this.#outputs[s] as ReadonlyMap<string, number>).get(name);
     if (column === undefined) {
       const names = [...(this.#outputs[s] as ReadonlyMap<string, number>).keys()];
-      throw new ConfigError('indicator', `'${name}' is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
+      throw new ConfigError('indicator', `${describe(name)} is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
     }
     const id = this.#ids.get(symbol);
     const block = id === undefined ? null : this.#liveBlock(id, s);
@@ -1050,7 +1089,7 @@ export class SessionData {
       if (s !== undefined) this.#seriesIndex.set(interval, s);
     }
     if (s === undefined) {
-      throw new ConfigError('interval', `'${interval}' is not one of this store's intervals (${this.#series.join(', ')})`);
+      throw new ConfigError('interval', `${describe(interval)} is not one of this store's intervals (${this.#series.join(', ')})`);
     }
     return s;
   }

@@ -3,7 +3,7 @@
  * @module
  */
 import { DateTime } from 'luxon';
-import { ConfigError } from './errors.js';
+import { ConfigError, describe } from './errors.js';
 import type { Session } from './types.js';
 
 /** Local opening hours of a session. */
@@ -29,14 +29,19 @@ const TIME = /^\d{2}:\d{2}$/;
  * @throws {ConfigError} for a malformed date or time, an unknown time zone, or a close not after the open.
  */
 export function sessionOn(date: string, hours: SessionHours): Session {
-  if (!DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
-    throw new ConfigError('date', `'${date}' is not a YYYY-MM-DD calendar date`);
+  if (typeof date !== 'string' || !DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
+    throw new ConfigError('date', `${describe(date)} is not a YYYY-MM-DD calendar date`);
+  }
+  if (hours === null || typeof hours !== 'object') throw new ConfigError('hours', `expected { open, close, timeZone }, got ${describe(hours)}`);
+  // A missing zone would be the process's own, a number a fixed offset in minutes: neither is meant.
+  if (typeof hours.timeZone !== 'string' || hours.timeZone === '') {
+    throw new ConfigError('timeZone', `expected an IANA time zone such as 'America/New_York', got ${describe(hours.timeZone)}`);
   }
   for (const key of ['open', 'close'] as const) {
-    const hhmm = hours[key];
-    const [h, m] = TIME.test(hhmm) ? hhmm.split(':').map(Number) : [NaN, NaN];
+    const hhmm: unknown = hours[key];
+    const [h, m] = typeof hhmm === 'string' && TIME.test(hhmm) ? hhmm.split(':').map(Number) : [NaN, NaN];
     if (!(h! >= 0 && h! <= 24 && m! >= 0 && m! <= 59 && (h! < 24 || m === 0))) {
-      throw new ConfigError(key, `'${hhmm}' is not an HH:MM time of day`);
+      throw new ConfigError(key, `${describe(hhmm)} is not an HH:MM time of day`);
     }
   }
   const day = DateTime.fromISO(date, { zone: hours.timeZone }).startOf('day');

@@ -6,7 +6,8 @@ import { ConfigError, SessionError } from '../errors.js';
 import type { Session } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
-import { ZoneOffsets, describe } from './zone.js';
+import { ZoneOffsets } from './zone.js';
+import { describe } from '../errors.js';
 
 /**
  * A {@link Session} as a calendar yields it. Regular sessions are plain `Session`s; the flags are

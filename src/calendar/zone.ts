@@ -13,7 +13,7 @@
  * @module
  */
 import { IANAZone } from 'luxon';
-import { ConfigError } from '../errors.js';
+import { ConfigError, describe } from '../errors.js';
 import { DAY_MS } from './dates.js';
 
 /** How far apart offsets are sampled before bisection. */
@@ -150,13 +150,4 @@ export class ZoneOffsets {
   #ask(t: number): number {
     return Math.round(this.#zone.offset(t) * 60_000);
   }
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date ${value.toISOString()}`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
 }

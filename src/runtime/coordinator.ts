@@ -6,10 +6,11 @@
 import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, OverrunError } from '../errors.js';
+import { ConfigError, OverrunError, describe } from '../errors.js';
 import { interleaveColumns } from '../native.js';
 import type { RejectCode } from '../errors.js';
-import type { SessionData, SliceColumns, SymbolQuality } from '../session-data.js';
+import { SessionData } from '../session-data.js';
+import type { SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
 import { dayStartOf } from '../session.js';
@@ -222,6 +223,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** @throws {ConfigError} for a bad mode, speed, overrun policy or date range, or a live run without a stream source. */
   constructor(options: CoordinatorOptions) {
     super();
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { calendar, data, source, from, to, ... }, got ${describe(options)}`);
+    for (const [key, what] of [['calendar', 'a calendar with sessions(from, to)'], ['data', 'a SessionData'], ['source', 'a source']] as const) {
+      const value = (options as unknown as Record<string, unknown>)[key];
+      const ok = key === 'calendar' ? typeof (value as { sessions?: unknown } | null)?.sessions === 'function' : key === 'data' ? value instanceof SessionData : typeof (value as { kind?: unknown } | null)?.kind === 'string';
+      if (!ok) throw new ConfigError(key, `expected ${what}, got ${describe(value)}`);
+    }
     const mode = options.mode ?? 'backtest';
     if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `'${String(mode)}' is not 'backtest' or 'live'`);
     const speed = options.speed ?? 0;

@@ -4,7 +4,7 @@
  */
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError } from '../errors.js';
+import { ConfigError, show } from '../errors.js';
 import { canonicalInterval } from '../native.js';
 import type { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
@@ -162,14 +162,16 @@ export class AnalysisEngine {
    * @throws {ConfigError} for an empty interval, an empty symbol list or a name already in use.
    */
   subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
+    if (spec === null || typeof spec !== 'object') throw new ConfigError('spec', `expected { interval, symbols?, name? }, got ${show(spec)}`);
     if (typeof spec.interval !== 'string' || spec.interval === '') throw new ConfigError('interval', 'a subscription needs an interval');
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
     if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {
-      throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${JSON.stringify(spec.symbols)}`);
+      throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${show(spec.symbols)}`);
     }
     const symbols = spec.symbols === undefined || spec.symbols === '*' ? null : new Set(spec.symbols);
     if (symbols !== null && symbols.size === 0) throw new ConfigError('symbols', 'an empty symbol list would never receive a bar');
     const taken = (n: string): boolean => [...this.#byInterval.values()].some((list) => list.some((s) => s.name === n));
+    if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name === '')) throw new ConfigError('name', `a subscriber's name is a non-empty string, got ${show(spec.name)}`);
     let name = spec.name;
     if (name === undefined) {
       // A generated name skips the names already in use (a user may have named one 'subscriber-2').

@@ -4,7 +4,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, describe } from '../errors.js';
 import { grown } from '../typed-arrays.js';
 
 /**
@@ -228,8 +228,9 @@ export class PerformanceMetrics {
   readonly #stages = new Map<string, StageRecorder>();
 
   constructor(options: PerformanceMetricsOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { enabled? }, got ${describe(options)}`);
     const enabled = options.enabled ?? true;
-    if (typeof enabled !== 'boolean') throw new ConfigError('enabled', `expected a boolean, got ${String(enabled)}`);
+    if (typeof enabled !== 'boolean') throw new ConfigError('enabled', `expected a boolean, got ${describe(enabled)}`);
     this.enabled = enabled;
   }
 
