@@ -120,6 +120,56 @@ test('clock-driven as data-driven: a row timed days ahead among a session\'s row
   }
 });
 
+test('a row timed past the close in one symbol of several costs its own bar only, in both modes', async (t) => {
+  // A: 09:30, 09:31, [19:30], 09:33, 09:34, 09:35; B: 09:30-09:36. B's slices must not leave A's
+  // bars behind the stray to be late.
+  const a = [D1.open, D1.open + MINUTE, D1.open + 10 * 60 * MINUTE, D1.open + 3 * MINUTE, D1.open + 4 * MINUTE, D1.open + 5 * MINUTE];
+  const b = Array.from({ length: 7 }, (_, k) => D1.open + k * MINUTE);
+  for (const speed of [0, 1e9]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const r = await new SessionCoordinator({ calendar, data, source: columnsSource({ A: columns(a), B: columns(b) }), from: D1.date, to: D1.date, speed }).run();
+    t.is(r.barsStored, 12, `speed ${speed}`);
+    t.deepEqual(Object.entries(r.rejected).filter(([, n]) => n > 0), [['outside_session', 1]], `speed ${speed}`);
+    t.deepEqual([...data.bars('A', '1m').time].map((x) => (x - D1.open) / MINUTE), [0, 1, 3, 4, 5], `speed ${speed}`);
+  }
+});
+
+test('clock-driven runs keep a stream\'s order within a symbol: a bar after a later one of its symbol is out of order, as data-driven', async (t) => {
+  // A: 09:30, 09:32, 09:31, 09:33, with B in time order around it.
+  const times = [0, 2, 1, 3];
+  const stream = (): SymbolBar[] => times.flatMap((k, i) => [
+    { symbol: 'A', time: D1.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 },
+    { symbol: 'B', time: D1.open + i * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 },
+  ]);
+  const outcomes = [];
+  for (const speed of [0, 1e9]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const r = await new SessionCoordinator({ calendar, data, source: iterableSource(stream()), from: D1.date, to: D1.date, speed }).run();
+    outcomes.push({ stored: r.barsStored, outOfOrder: r.rejected.out_of_order, a: [...data.bars('A', '1m').time].map((x) => (x - D1.open) / MINUTE) });
+  }
+  t.deepEqual(outcomes[0], { stored: 7, outOfOrder: 1, a: [0, 2, 3] });
+  t.deepEqual(outcomes[1], outcomes[0]);
+});
+
+test('a bar timed at ±Infinity is read and rejected as non_finite, from columns and streams, in both modes', async (t) => {
+  for (const bad of [Infinity, -Infinity]) {
+    for (const at of [0, 1, 2]) {
+      const times = [D1.open, D1.open + MINUTE];
+      times.splice(at, 0, bad);
+      for (const kind of ['columns', 'stream'] as const) {
+        for (const speed of [0, 1e9]) {
+          const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
+          const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: D1.date, to: D1.date, speed }).run();
+          const label = `${bad} at ${at}, ${kind}, speed ${speed}`;
+          t.is(r.barsIn, 3, label);
+          t.is(r.barsStored, 2, label);
+          t.is(r.rejected.non_finite, 1, label);
+        }
+      }
+    }
+  }
+});
+
 test('a stream leaves out bars of days outside the run, as a column source does', async (t) => {
   const [before, , after] = calendar.sessions('2024-03-04', '2024-03-06') as [typeof D1, typeof D2, typeof D3];
   const data = { SPY: [before.open, D2.open, D2.open + MINUTE, after.open] };

@@ -394,13 +394,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const c = cursor[s] as number;
         end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
       }
-      slices.beginWindow();
+      slices.beginWindow(session.close);
       clock.anchor(session.open);
       processor.beginSession(session);
       this.emit('sessionStart', session);
       if (this.#speed === 0) {
         for (let t = slices.next(); t !== null; ) {
-          clock.jumpTo(t + this.#baseMs);
+          // A stray past the close does not move the clock: the slices after it are earlier.
+          if (t < session.close) clock.jumpTo(t + this.#baseMs);
           processor.beginSlice();
           slices.take(processor);
           processor.endSlice();
@@ -476,8 +477,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (next.done === true) break;
           const bar = next.value;
           if (wanted !== null && !wanted.has(bar.symbol)) continue;
-          // As with a column source: bars of days outside the run are not part of it.
-          if (typeof bar?.time === 'number' && (bar.time < runFrom || bar.time >= runTo)) continue;
+          // As with a column source: bars of days outside the run are not part of it; a time that is
+          // no day at all (NaN, ±Infinity, not a number) goes to the store, which rejects and counts it.
+          if (Number.isFinite(bar?.time) && (bar.time < runFrom || bar.time >= runTo)) continue;
           buffer.push(bar);
           wakeUp();
         }
@@ -530,10 +532,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           while (await more()) {
             const t = (buffer[read] as SymbolBar).time;
             // One bar past the session with the bar after it back inside (a corrupt time) does not
-            // end the session: it goes in here, alone, and the store rejects it. A NaN time belongs
-            // to no later session: the same.
-            let alone = Number.isNaN(t);
-            if (t >= windowEnd) {
+            // end the session: it goes in here, alone, and the store rejects it. A time that is not
+            // finite (NaN, ±Infinity) belongs to no later session: the same.
+            let alone = !Number.isFinite(t);
+            if (!alone && t >= windowEnd) {
               const after = await lookahead();
               if (!(after !== undefined && after.time < windowEnd)) break;
               alone = true;
@@ -581,21 +583,29 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             await this.#clock.sleepUntil(tick + this.#closeDelay);
             this.#lag(tick);
             check();
-            // Every buffered bar timed before the tick is due, wherever it sits: bars arrive in
-            // arrival order, so a later slot of one symbol can come before an earlier one of
-            // another that is still inside the grace. A NaN time is due at once (and rejected by
-            // the store). The rest keep their order.
-            let arrived: SymbolBar[] = [];
+            // Every buffered bar timed before the tick is due, wherever it sits among other
+            // symbols' bars: bars arrive in arrival order, so a later slot of one symbol can come
+            // before an earlier one of another that is still inside the grace. A symbol's own bars
+            // keep their order: one that came after a later bar of its symbol waits for it, and the
+            // store then rejects it as out of order, as in a data-driven run. A time that is not
+            // finite is due at once (and rejected by the store), and so is a stray, a bar past the
+            // close with an earlier bar of its symbol behind it. The rest keep their order.
+            const arrived: SymbolBar[] = [];
+            const waiting = new Set<string>();
             let kept = 0;
             for (let i = read; i < buffer.length; i++) {
               const bar = buffer[i] as SymbolBar;
-              if (bar.time >= tick) buffer[kept++] = bar;
-              else arrived.push(bar);
+              const time = bar.time;
+              if (!waiting.has(bar.symbol) && (!(time >= tick) || (time >= session.close && strayAt(buffer, i)))) arrived.push(bar);
+              else {
+                waiting.add(bar.symbol);
+                buffer[kept++] = bar;
+              }
             }
             buffer.length = kept;
             read = 0;
-            arrived = await this.#gapsAt(session, tick, arrived, processor, seen);
-            await this.#appendInSlices(arrived, appendBar, session, processor, tick + this.#baseMs);
+            const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, seen);
+            await this.#appendInSlices(dueBars, appendBar, session, processor, tick + this.#baseMs, fills);
             this.#settleFills();
             if (tick >= session.close) break;
             processor.advanceTo(tick);
@@ -634,24 +644,41 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * delay or a fill) one time slice at a time, in time order, and lets each slice's subscribers
    * finish before the next goes in, so every event sees the series as of its own slice.
    */
-  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number): Promise<void> {
+  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number, fills?: ReadonlySet<SymbolBar>): Promise<void> {
     if (bars.length === 0) return;
-    // Stable: bars of one time keep their arrival order; a NaN time sorts first, each alone.
+    // Each bar's place (`bars` are in arrival order, filled bars last): its time; for a bar that
+    // came after a later one of its own symbol, that later time, so it goes in after it and the
+    // store rejects it as out of order (a source's order within a symbol is never repaired). Filled
+    // bars, strays past the close and times that are not finite go by their own time and move no
+    // one else's place.
+    const place = new Float64Array(bars.length);
+    const latest = new Map<string, number>();
+    bars.forEach((bar, i) => {
+      const time = typeof bar.time === 'number' ? bar.time : NaN;
+      if (!Number.isFinite(time) || time >= session.close || fills?.has(bar) === true) {
+        place[i] = Number.isFinite(time) ? time : NaN;
+        return;
+      }
+      const at = Math.max(latest.get(bar.symbol) ?? -Infinity, time);
+      place[i] = at;
+      latest.set(bar.symbol, at);
+    });
+    // Stable: bars of one place keep their order; a NaN place sorts first, each alone.
     const order = bars.map((b, i) => i).sort((a, b) => {
-      const ta = (bars[a] as SymbolBar).time;
-      const tb = (bars[b] as SymbolBar).time;
+      const ta = place[a] as number;
+      const tb = place[b] as number;
       if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? a - b : Number.isNaN(ta) ? -1 : 1;
       return ta - tb || a - b;
     });
     for (let i = 0; i < order.length; ) {
-      const t = (bars[order[i] as number] as SymbolBar).time;
+      const t = place[order[i] as number] as number;
       processor.beginSlice();
       do {
         appendBar(bars[order[i] as number] as SymbolBar);
         i++;
-      } while (!Number.isNaN(t) && i < order.length && (bars[order[i] as number] as SymbolBar).time === t);
+      } while (!Number.isNaN(t) && i < order.length && place[order[i] as number] === t);
       processor.endSlice();
-      if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (bars[order[i] as number] as SymbolBar).time : null);
+      if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (place[order[i] as number] as number) : null);
       this.#coreGaps(session, processor);
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
       await this.#settle(processor.dispatch(), nextDue);
@@ -774,14 +801,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /**
    * Live: before the bars due at boundary `tick` go in, finds each known symbol's gap (its next bar
    * skips slots, or no bar came for slots before `tick`), reports it, and, given a `fill`, waits up
-   * to the deadline for the missing bars. Returns the due bars with the filled ones, in time order.
+   * to the deadline for the missing bars. Returns the due bars (in arrival order) and the filled ones after them, named in `fills`.
    */
-  async #gapsAt(session: Session, tick: number, due: SymbolBar[], processor: DataProcessor, known: Set<string>): Promise<SymbolBar[]> {
+  async #gapsAt(session: Session, tick: number, due: SymbolBar[], processor: DataProcessor, known: Set<string>): Promise<{ bars: SymbolBar[]; fills?: ReadonlySet<SymbolBar> }> {
     const first = new Map<string, number>();
     for (const bar of due) if (!first.has(bar.symbol)) first.set(bar.symbol, bar.time);
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
-    if (found.length === 0 || fill === undefined) return due;
+    if (found.length === 0 || fill === undefined) return { bars: due };
     const deadline = new Promise<'deadline'>((resolve) => {
       const timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
       timer.unref?.();
@@ -822,9 +849,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       this.emit('gapSettled', gap);
     });
-    if (filled.length === 0) return due;
-    // Every bar goes to the store, which validates it; sorted by time so filled minutes come before the bars after them.
-    return [...filled, ...due].sort((a, b) => a.time - b.time);
+    if (filled.length === 0) return { bars: due };
+    // Every bar goes to the store, which validates it; #appendInSlices puts filled minutes by their
+    // own times, before the bars after them.
+    return { bars: [...due, ...filled], fills: new Set(filled) };
   }
 
   /**
@@ -916,6 +944,19 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   // The last day ends at the next local midnight: 25 hours after its start when clocks go back.
   const next = dayStartOf(formatDay(parseDay(last.date) + 1), last.timeZone);
   return { from: first.dayStart, to: Math.max(last.dayStart + 86_400_000, Number.isFinite(next) ? next : -Infinity, last.close) };
+}
+
+/**
+ * Whether `buffer[i]`, a bar past its session's close, is a stray: a later bar of its symbol in the
+ * buffer is timed before it (a corrupt time), so it must not hold that symbol's bars back.
+ */
+function strayAt(buffer: readonly SymbolBar[], i: number): boolean {
+  const bar = buffer[i] as SymbolBar;
+  for (let j = i + 1; j < buffer.length; j++) {
+    const other = buffer[j] as SymbolBar;
+    if (other.symbol === bar.symbol) return other.time < bar.time;
+  }
+  return false;
 }
 
 /** First index in `time[from..]` whose value is `>= value` (times ascend; a NaN counts as below). */
@@ -1011,6 +1052,8 @@ class SliceReader {
   #fromGrid = false;
   /** Whether every symbol has its id. */
   #allIds = false;
+  /** The window's session close (see {@link SliceReader.beginWindow}). */
+  #close = Infinity;
 
   constructor(data: SessionData, names: readonly string[], cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array) {
     this.#data = data;
@@ -1023,8 +1066,14 @@ class SliceReader {
     this.#sources = { time: cols.map((c) => c.time), open: cols.map((c) => c.open), high: cols.map((c) => c.high), low: cols.map((c) => c.low), close: cols.map((c) => c.close), volume: cols.map((c) => c.volume) };
   }
 
-  /** Call once the cursors and ends of a session's window are set: finds whether its symbols share one time grid. */
-  beginWindow(): void {
+  /**
+   * Call once the cursors and ends of a session's window are set: finds whether its symbols share
+   * one time grid. `close` is the session's close: a symbol's next bar at or past it, with an
+   * earlier bar behind it, is a stray (a corrupt time) that {@link SliceReader.next} hands out at
+   * once, alone, rather than let it hold back that symbol's bars until they are late.
+   */
+  beginWindow(close: number): void {
+    this.#close = close;
     this.#row = 0;
     const rows = sharedGrid(this.#cols, this.#cursor, this.#end);
     this.#rows = rows;
@@ -1054,12 +1103,21 @@ class SliceReader {
     const cursor = this.#cursor;
     const end = this.#end;
     const members = this.#members;
+    const close = this.#close;
     let t = Infinity;
     let size = 0;
     for (let s = 0; s < cols.length; s++) {
       const c = cursor[s] as number;
       if (c >= (end[s] as number)) continue;
-      const x = (cols[s] as SymbolColumns).time[c] as number;
+      const time = (cols[s] as SymbolColumns).time;
+      const x = time[c] as number;
+      if (x >= close && c + 1 < (end[s] as number) && (time[c + 1] as number) < x) {
+        // A stray: alone, now.
+        members[0] = s;
+        size = 1;
+        t = x;
+        break;
+      }
       if (x === t) members[size++] = s;
       else if (x < t) {
         // An earlier time: the symbols gathered so far belong to a later slice.

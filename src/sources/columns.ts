@@ -78,14 +78,15 @@ export function lowerBound(time: Float64Array, value: number, lo = 0, hi = time.
 /**
  * The rows of `cols` with `from <= time < to`.
  * - `sorted` (times non-decreasing): two binary searches and `subarray` views, no copy.
- * - otherwise: a row-by-row test and copies, keeping the given order. A row whose time is NaN is
- *   kept in every range: it belongs to no time, and dropping it would hide it from the core, which
- *   rejects and counts it.
+ * - otherwise: a row-by-row test and copies, keeping the given order. A row whose time is not
+ *   finite (NaN, ±Infinity) is kept in every range: it belongs to no time, and dropping it would
+ *   hide it from the core, which rejects and counts it. Sorted columns that begin or end with an
+ *   infinite time are read this way too.
  */
 export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, to: number): SymbolColumns {
   const n = cols.length;
   if (from === -Infinity && to === Infinity) return { ...cols };
-  if (sorted) {
+  if (sorted && n > 0 && Number.isFinite(cols.time[0]) && Number.isFinite(cols.time[n - 1])) {
     const lo = lowerBound(cols.time, from, 0, n);
     const hi = to === Infinity ? n : lowerBound(cols.time, to, lo, n);
     if (lo === 0 && hi === n) return { ...cols };
@@ -103,7 +104,7 @@ export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, t
   let count = 0;
   for (let i = 0; i < n; i++) {
     const t = time[i] as number;
-    if ((t >= from && t < to) || t !== t) count++;
+    if ((t >= from && t < to) || t - t !== 0) count++;
   }
   const out: SymbolColumns = {
     time: new Float64Array(count),
@@ -117,7 +118,7 @@ export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, t
   let j = 0;
   for (let i = 0; i < n; i++) {
     const t = time[i] as number;
-    if (!((t >= from && t < to) || t !== t)) continue;
+    if (!((t >= from && t < to) || t - t !== 0)) continue;
     out.time[j] = t;
     out.open[j] = cols.open[i] as number;
     out.high[j] = cols.high[i] as number;

@@ -64,7 +64,10 @@ function fromSync(it: Iterator<SymbolBar>): AsyncIterator<SymbolBar> {
  *   merge back (the price of order; a live merge across feeds that pause needs a clock, which is
  *   the coordinator's job).
  * - Nothing is dropped or repaired: an input that goes back in time still has each bar handed out
- *   when it is the smallest head; the core rejects what is out of order for its symbol.
+ *   when it is the smallest head; the core rejects what is out of order for its symbol. Such an
+ *   input's bars after a corrupt later time wait behind it until the other inputs pass that time,
+ *   and may then be late in a run: merge upstream, or give one stream of every symbol, when an
+ *   input may carry corrupt times. A time that is not a number goes out at once.
  * - Breaking out of the merged stream (or an input failing) closes every input still open.
  */
 export function mergeStreams(...sources: StreamSource[]): StreamSource {
