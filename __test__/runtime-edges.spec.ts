@@ -4,7 +4,7 @@
  * spellings in `wants`. Expected values are worked out by hand.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, PerformanceMetrics, SessionCoordinator, SessionData, columnsSource } from 'barstream';
+import { AnalysisEngine, Calendar, ConfigError, InputError, PerformanceMetrics, SessionCoordinator, SessionData, SimulatedClock, columnsSource } from 'barstream';
 import type { BarColumns } from 'barstream';
 
 const MINUTE = 60_000;
@@ -109,4 +109,15 @@ test('generated subscriber names skip names in use; wants() knows every spelling
   t.true(engine.wants('3600s'));
   t.false(engine.wants('30m'));
   t.false(engine.wants('nonsense'));
+});
+
+test('SimulatedClock refuses times that are not finite numbers, and sleepUntil(Infinity) rejects instead of waiting forever', async (t) => {
+  t.throws(() => new SimulatedClock('0' as unknown as number), { instanceOf: ConfigError });
+  const clock = new SimulatedClock(0, 1);
+  for (const bad of [NaN, Infinity, 'x']) {
+    t.throws(() => clock.jumpTo(bad as number), { instanceOf: InputError }, String(bad));
+    t.throws(() => clock.anchor(bad as number), { instanceOf: InputError }, String(bad));
+  }
+  await t.throwsAsync(clock.sleepUntil(Infinity), { instanceOf: InputError });
+  t.is(typeof clock.now(), 'number');
 });

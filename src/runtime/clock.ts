@@ -3,7 +3,7 @@
  * to slice at `speed: 0`, or following the wall clock scaled by `speed`); live runs on wall time.
  * @module
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError, describe } from '../errors.js';
 
 /** The time source every part of a run reads. Times are epoch milliseconds (UTC). */
 export interface Clock {
@@ -32,9 +32,10 @@ export class SimulatedClock implements Clock {
   #time: number;
   #wallAnchor = 0;
 
-  /** @throws {ConfigError} `speed` negative or not finite. */
+  /** @throws {ConfigError} `start` not a finite number, `speed` negative or not finite. */
   constructor(start: number, speed = 0) {
-    if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${speed} is not a finite number >= 0`);
+    if (!Number.isFinite(start)) throw new ConfigError('start', `${describe(start)} is not a finite time (epoch ms)`);
+    if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${describe(speed)} is not a finite number >= 0`);
     this.speed = speed;
     this.#time = start;
     this.#wallAnchor = performance.now();
@@ -45,8 +46,12 @@ export class SimulatedClock implements Clock {
     return this.#time + (performance.now() - this.#wallAnchor) * this.speed;
   }
 
-  /** Sets the time (data-driven runs move it slice to slice). It never moves back. */
+  /**
+   * Sets the time (data-driven runs move it slice to slice). It never moves back.
+   * @throws {InputError} for a time that is not a finite number.
+   */
   jumpTo(time: number): void {
+    finite(time);
     if (this.speed === 0) {
       if (time > this.#time) this.#time = time;
     } else {
@@ -54,8 +59,12 @@ export class SimulatedClock implements Clock {
     }
   }
 
-  /** From now on, the wall clock's present is simulated time `time`. */
+  /**
+   * From now on, the wall clock's present is simulated time `time`.
+   * @throws {InputError} for a time that is not a finite number.
+   */
   anchor(time: number): void {
+    finite(time);
     this.#time = time;
     this.#wallAnchor = performance.now();
   }
@@ -85,8 +94,14 @@ export class WallClock implements Clock {
   }
 }
 
+/** @throws {InputError} unless `time` is a finite number. */
+function finite(time: unknown): void {
+  if (!Number.isFinite(time)) throw new InputError(`a clock time is a finite number (epoch ms), got ${describe(time)}`);
+}
+
 /** Waits until `clock` reads `time`: timers may fire a little early, so it checks and waits again. */
 async function sleepUntil(clock: Clock, time: number): Promise<void> {
+  finite(time);
   let delay = clock.delayUntil(time);
   if (delay <= 0) return sleepMs(0);
   while (delay > 0) {

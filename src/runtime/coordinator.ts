@@ -401,7 +401,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (this.#speed === 0) {
         for (let t = slices.next(); t !== null; ) {
           // A stray past the close does not move the clock: the slices after it are earlier.
-          if (t < session.close) clock.jumpTo(t + this.#baseMs);
+          if (Number.isFinite(t) && t < session.close) clock.jumpTo(t + this.#baseMs);
           processor.beginSlice();
           slices.take(processor);
           processor.endSlice();
