@@ -134,6 +134,19 @@ test('a row timed past the close in one symbol of several costs its own bar only
   }
 });
 
+test('a stray row past the close followed by another symbol\'s NaN row closes nothing: the rows behind the stray are stored', async (t) => {
+  // A: [D2 09:30 (past D1's close), 09:40, 09:41]; B: [NaN, 09:59].
+  const a = [D2.open, D1.open + 10 * MINUTE, D1.open + 11 * MINUTE];
+  const b = [NaN, D1.open + 29 * MINUTE];
+  for (const speed of [0, 1e9]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const r = await new SessionCoordinator({ calendar, data, source: columnsSource({ A: columns(a), B: columns(b) }), from: D1.date, to: D1.date, speed }).run();
+    t.is(r.barsStored, 3, `speed ${speed}`);
+    t.is(r.rejected.late, 0, `speed ${speed}`);
+    t.is(r.rejected.outside_session + r.rejected.non_finite, 2, `speed ${speed}`);
+  }
+});
+
 test('clock-driven runs keep a stream\'s order within a symbol: a bar after a later one of its symbol is out of order, as data-driven', async (t) => {
   // A: 09:30, 09:32, 09:31, 09:33, with B in time order around it.
   const times = [0, 2, 1, 3];

@@ -406,7 +406,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           slices.take(processor);
           processor.endSlice();
           const next = slices.next();
-          this.#closeThrough(processor, t, next);
+          // A stray past the close closes nothing: the slices after it are earlier.
+          if (t < session.close) this.#closeThrough(processor, t, next);
           t = next;
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
@@ -437,7 +438,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
-            this.#closeThrough(processor, t, slices.next());
+            if (t < session.close) this.#closeThrough(processor, t, slices.next());
             this.#coreGaps(session, processor);
             await this.#settle(processor.dispatch(), tick + this.#baseMs);
           }
