@@ -135,8 +135,8 @@ test('a row timed past the close in one symbol of several costs its own bar only
 });
 
 test('a stray row past the close followed by another symbol\'s NaN row closes nothing: the rows behind the stray are stored', async (t) => {
-  // A: [D2 09:30 (past D1's close), 09:40, 09:41]; B: [NaN, 09:59].
-  const a = [D2.open, D1.open + 10 * MINUTE, D1.open + 11 * MINUTE];
+  // A: [19:30 (past the close), 09:40, 09:41]; B: [NaN, 09:59].
+  const a = [D1.open + 10 * 60 * MINUTE, D1.open + 10 * MINUTE, D1.open + 11 * MINUTE];
   const b = [NaN, D1.open + 29 * MINUTE];
   for (const speed of [0, 1e9]) {
     const data = new SessionData({ intervals: ['5m'] });
