@@ -630,14 +630,19 @@ impl SessionStore {
             .capacity_hint
             .unwrap_or(usize::MAX)
             .min(MAX_SESSION_RESERVE);
-        let room = |per_session: usize| {
+        // The plan holds at most MAX_EXPECTED_RESERVE bars in all, stored ones included: once a
+        // series holds that many, each session asks for its own room only, and a full block grows
+        // by its headroom, so no session start moves a series that the plan already covers.
+        let room = |per_session: usize, len: usize| {
             let one = per_session.min(hint);
             one.saturating_mul(sessions)
-                .min(one.max(MAX_EXPECTED_RESERVE))
+                .min(MAX_EXPECTED_RESERVE.saturating_sub(len).max(one))
         };
-        s.base.columns.reserve(room(slots));
+        let len = s.base.columns.len();
+        s.base.columns.reserve(room(slots, len));
         for (g, d) in a.grids.iter().zip(&mut s.derived) {
-            d.series.columns.reserve(room(g.buckets_in_session()));
+            let len = d.series.columns.len();
+            d.series.columns.reserve(room(g.buckets_in_session(), len));
         }
     }
 

@@ -282,6 +282,38 @@ fn a_plan_of_many_long_sessions_reserves_at_most_a_million_bars_or_one_session()
 }
 
 #[test]
+fn a_plan_past_the_cap_does_not_move_a_series_at_every_session() {
+    // 1,000 sessions of 1,440 bars (1.44 million) are announced; a series reaches the 2^20 cap
+    // after 728. From there each session asks for its own room, and a full block grows by a
+    // quarter: a handful of moves, not one at every session start.
+    let base = barstream_core::Interval::parse("1m").unwrap();
+    let mut st = SessionStore::new(StoreConfig::new(base, vec![])).unwrap();
+    st.expect_sessions(1000);
+    let id = st.intern("X");
+    let mut moves = 0;
+    let mut generation = None;
+    for d in 0..800i64 {
+        let open = OCT7_MIDNIGHT + d * 1440 * MIN;
+        st.begin_session(
+            Session::new(open as f64, (open + 1440 * MIN) as f64, open as f64).unwrap(),
+        )
+        .unwrap();
+        let day: Vec<Bar> = (0..1440)
+            .map(|k| synth_bar(open + k * MIN, k as u64))
+            .collect();
+        batch_outcome(&mut st, id, &day, InvalidBars::Throw).unwrap();
+        let g = st.series(id, 0).unwrap().generation();
+        if generation.is_some_and(|before| before != g) {
+            moves += 1;
+        }
+        generation = Some(g);
+        st.end_session().unwrap();
+    }
+    assert_eq!(st.series(id, 0).unwrap().len(), 800 * 1440);
+    assert!(moves <= 3, "{moves} moves");
+}
+
+#[test]
 fn growth_stops_at_what_one_view_can_cover() {
     assert_eq!(barstream_core::max_view_bars(6), 89_478_485);
     assert_eq!(barstream_core::max_view_bars(18), (1 << 32) / 144);
