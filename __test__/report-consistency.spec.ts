@@ -147,6 +147,33 @@ test('a stray row past the close followed by another symbol\'s NaN row closes no
   }
 });
 
+test('a stray first among a symbol\'s due bars makes no gap of its own, in columns and streams, in both modes', async (t) => {
+  // A: [19:30 on D1 (past the close)], then 09:30-09:39. The only gap is 09:40 to the close.
+  const times = [D1.open + 10 * 60 * MINUTE, ...Array.from({ length: 10 }, (_, k) => D1.open + k * MINUTE)];
+  for (const kind of ['columns', 'stream'] as const) {
+    for (const speed of [0, 1e9]) {
+      const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
+      const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: D1.date, to: D1.date, speed }).run();
+      const label = `${kind}, speed ${speed}`;
+      t.is(r.barsStored, 10, label);
+      t.deepEqual(r.gaps.map((g) => [(g.from - D1.open) / MINUTE, (g.to - D1.open) / MINUTE]), [[10, 390]], `${label}: ${JSON.stringify(r.gaps)}`);
+    }
+  }
+});
+
+test('a NaN row next to the cut between two sessions costs nothing on either side: columns agree with a stream', async (t) => {
+  const times = [D1.open, D1.open + MINUTE, D2.open, NaN, D2.open + MINUTE, D2.open + 2 * MINUTE];
+  for (const speed of [0, 1e9]) {
+    for (const kind of ['columns', 'stream'] as const) {
+      const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
+      const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: D1.date, to: D2.date, speed }).run();
+      const label = `${kind}, speed ${speed}`;
+      t.is(r.barsStored, 5, label);
+      t.deepEqual(Object.entries(r.rejected).filter(([, n]) => n > 0), [['non_finite', 1]], label);
+    }
+  }
+});
+
 test('clock-driven runs keep a stream\'s order within a symbol: a bar after a later one of its symbol is out of order, as data-driven', async (t) => {
   // A: 09:30, 09:32, 09:31, 09:33, with B in time order around it.
   const times = [0, 2, 1, 3];

@@ -251,6 +251,18 @@ test('csv: a stray quote costs its own row only; an unclosed one costs the rows 
   t.is((await u.load({})).get('U')?.length, 1);
   t.like(u.lastReport, { rowsRead: 4, rowsLoaded: 1, rejected: 3 });
   t.deepEqual(u.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5]);
+  // An unclosed quote that a later quoted field closes: one record of four rows, each counted.
+  const joined = fixture('J_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), good(33), '2013-10-07T13:34:00Z,"1",2,0.5,1.5,100', good(35), ''].join('\n'));
+  const j = csvSource(joined, { onBadRow: 'skip' });
+  t.deepEqual(rows((await j.load({})).get('J')).map((r) => r[0]), [T(13, 30), T(13, 35)]);
+  t.like(j.lastReport, { rowsRead: 6, rowsLoaded: 2, rejected: 4 });
+  t.deepEqual(j.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5, 6]);
+  // Blank lines before an unclosed quote are not rows.
+  const blank = fixture('B_1m.csv', [HEADER, good(30), '', '', '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), ''].join('\n'));
+  const b = csvSource(blank, { onBadRow: 'skip' });
+  await b.load({});
+  t.like(b.lastReport, { rowsRead: 3, rowsLoaded: 1, rejected: 2 });
+  t.deepEqual(b.lastReport?.rejectedRows.map((x) => x.line), [5, 6]);
 });
 
 test('csv: onBadRow skip counts every malformed row with file, line and reason', async (t) => {

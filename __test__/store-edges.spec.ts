@@ -4,7 +4,7 @@
  * Expected values are worked out by hand.
  */
 import test from 'ava';
-import { ConfigError, InputError, SessionData, sessionOn } from 'barstream';
+import { Calendar, ConfigError, InputError, SessionData, sessionOn } from 'barstream';
 
 const MINUTE = 60_000;
 const S = sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -109,4 +109,13 @@ test('a bar whose getters call into a store is stored with its own fields', (t) 
   const b = data.bars('A', '1m');
   t.deepEqual([b.time[1], b.open[1], b.high[1], b.low[1], b.close[1], b.volume[1]], [S.open + 2 * MINUTE, 10, 11, 9, 10.5, 3]);
   t.is(other.count('Z', '1m'), 1);
+});
+
+test("beginSession keeps a calendar session's other fields (earlyClose) in data.session", (t) => {
+  const session = Calendar.xnys().session('2013-11-29');
+  if (session === null) return t.fail('no session');
+  const data = new SessionData();
+  data.beginSession(session);
+  t.is((data.session as unknown as { earlyClose?: boolean }).earlyClose, true);
+  t.is(data.session?.close, session.close);
 });

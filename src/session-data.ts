@@ -409,7 +409,8 @@ export class SessionData {
     if (given === undefined && !Number.isFinite(dayStart)) {
       throw new SessionError('invalid_session', `no dayStart given, and date ${describe(date)} in time zone ${describe(timeZone)} gives no midnight`);
     }
-    const full: Session = Object.freeze({ date, open, close, timeZone, dayStart });
+    // The caller's other fields (a calendar's `earlyClose`, say) come along.
+    const full: Session = Object.freeze({ ...session, date, open, close, timeZone, dayStart });
     this.#epoch++;
     try {
       // A field that is not a number reads as NaN, which the core refuses as invalid_session.

@@ -424,9 +424,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           this.#lag(tick);
           const first = new Map<string, number>();
           for (let s = 0; s < cols.length; s++) {
-            const c = cursor[s] as number;
-            const t = (cols[s] as SymbolColumns).time[c] as number;
-            if (c < (end[s] as number) && t < tick) first.set(names[s] as string, t);
+            // The symbol's next bar with a time of this session: past NaN rows and strays.
+            const time = (cols[s] as SymbolColumns).time;
+            const e = end[s] as number;
+            let c = cursor[s] as number;
+            while (c < e && ((time[c] as number) !== (time[c] as number) || isStray(time, c, e, session.close))) c++;
+            const t = time[c] as number;
+            if (c < e && t < tick) first.set(names[s] as string, t);
           }
           this.#detectGaps(session, tick, first, names, processor);
           // Each time slice due goes in on its own, its subscribers done before the next. A slice
@@ -589,21 +593,34 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // before an earlier one of another that is still inside the grace. A symbol's own bars
             // keep their order: one that came after a later bar of its symbol waits for it, and the
             // store then rejects it as out of order, as in a data-driven run. A time that is not
-            // finite is due at once (and rejected by the store), and so is a stray, a bar past the
-            // close with an earlier bar of its symbol behind it. The rest keep their order.
-            const arrived: SymbolBar[] = [];
-            const waiting = new Set<string>();
-            let kept = 0;
-            for (let i = read; i < buffer.length; i++) {
-              const bar = buffer[i] as SymbolBar;
-              const time = bar.time;
-              if (!waiting.has(bar.symbol) && (!(time >= tick) || (time >= session.close && strayAt(buffer, i)))) arrived.push(bar);
-              else {
-                waiting.add(bar.symbol);
-                buffer[kept++] = bar;
+            // finite is due (and rejected by the store) unless a bar of its symbol waits before it,
+            // and so is a stray, a bar past the close with an earlier bar of its symbol behind it.
+            // The rest keep their order.
+            // The usual case, a stream in time order, in two plain scans: the bars before the first
+            // one not yet due are due, and none after it is.
+            let split = read;
+            while (split < buffer.length && !((buffer[split] as SymbolBar).time >= tick)) split++;
+            let later = split;
+            while (later < buffer.length && (buffer[later] as SymbolBar).time >= tick) later++;
+            let arrived: SymbolBar[];
+            if (later === buffer.length) {
+              arrived = buffer.slice(read, split);
+              buffer.splice(0, split);
+            } else {
+              arrived = [];
+              const waiting = new Set<string>();
+              let kept = 0;
+              for (let i = read; i < buffer.length; i++) {
+                const bar = buffer[i] as SymbolBar;
+                const time = bar.time;
+                if (!waiting.has(bar.symbol) && (!(time >= tick) || (time >= session.close && strayAt(buffer, i)))) arrived.push(bar);
+                else {
+                  waiting.add(bar.symbol);
+                  buffer[kept++] = bar;
+                }
               }
+              buffer.length = kept;
             }
-            buffer.length = kept;
             read = 0;
             const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, seen);
             await this.#appendInSlices(dueBars, appendBar, session, processor, tick + this.#baseMs, fills);
@@ -805,8 +822,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * to the deadline for the missing bars. Returns the due bars (in arrival order) and the filled ones after them, named in `fills`.
    */
   async #gapsAt(session: Session, tick: number, due: SymbolBar[], processor: DataProcessor, known: Set<string>): Promise<{ bars: SymbolBar[]; fills?: ReadonlySet<SymbolBar> }> {
+    // Each symbol's first due bar with a time of this session (not a stray past the close).
     const first = new Map<string, number>();
-    for (const bar of due) if (!first.has(bar.symbol)) first.set(bar.symbol, bar.time);
+    for (const bar of due) if (!first.has(bar.symbol) && Number.isFinite(bar.time) && bar.time < session.close) first.set(bar.symbol, bar.time);
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
@@ -955,7 +973,22 @@ function strayAt(buffer: readonly SymbolBar[], i: number): boolean {
   const bar = buffer[i] as SymbolBar;
   for (let j = i + 1; j < buffer.length; j++) {
     const other = buffer[j] as SymbolBar;
-    if (other.symbol === bar.symbol) return other.time < bar.time;
+    // The next bar of the symbol with a time; one without says nothing.
+    if (other.symbol === bar.symbol && Number.isFinite(other.time)) return other.time < bar.time;
+  }
+  return false;
+}
+
+/**
+ * Whether row `c` of `time` (rows up to `end`) is a stray: timed at or past `close`, with the next
+ * row that has a time (NaN rows skipped) earlier than it.
+ */
+function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
+  const x = time[c] as number;
+  if (!(x >= close)) return false;
+  for (let j = c + 1; j < end; j++) {
+    const y = time[j] as number;
+    if (y === y) return y < x;
   }
   return false;
 }
@@ -974,21 +1007,24 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 
 /**
  * For times out of order: the end of the window `[from, end)` that leaves the fewest bars on the
- * wrong side of `value` (timed at or after it inside, or before it outside; a NaN time counts as
- * before, as in {@link lowerBound}), the latest such end. On ordered times it is `lowerBound`'s;
+ * wrong side of `value` (timed at or after it inside, or before it outside; a NaN time is on
+ * neither), the latest such end. On ordered times it is `lowerBound`'s;
  * a corrupt time then costs its own bar only, not every bar the cut would otherwise misplace. Of
  * equal cuts the latest keeps a bar timed in a later session that sits among this one's bars in
  * this window, where it is rejected alone; in the next window it would go in first and make the
  * good bars before its time out of order.
  */
 function bestSplit(time: Float64Array, from: number, value: number): number {
-  // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value.
+  // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value. A NaN time
+  // belongs to no session and costs nothing on either side.
   let cost = 0;
-  for (let i = from; i < time.length; i++) if (!((time[i] as number) >= value)) cost++;
+  for (let i = from; i < time.length; i++) if ((time[i] as number) < value) cost++;
   let best = from;
   let bestCost = cost;
   for (let p = from; p < time.length; p++) {
-    cost += (time[p] as number) >= value ? 1 : -1;
+    const x = time[p] as number;
+    if (x !== x) continue;
+    cost += x >= value ? 1 : -1;
     if (cost <= bestCost) {
       bestCost = cost;
       best = p + 1;
@@ -1112,7 +1148,7 @@ class SliceReader {
       if (c >= (end[s] as number)) continue;
       const time = (cols[s] as SymbolColumns).time;
       const x = time[c] as number;
-      if (x >= close && c + 1 < (end[s] as number) && (time[c + 1] as number) < x) {
+      if (x >= close && isStray(time, c, end[s] as number, close)) {
         // A stray: alone, now.
         members[0] = s;
         size = 1;
@@ -1144,8 +1180,7 @@ class SliceReader {
     }
     for (let k = 0; k < this.#size; k++) {
       const s = this.#members[k] as number;
-      const c = (this.#cursor[s] as number) + 1;
-      if (c < (this.#end[s] as number) && ((this.#cols[s] as SymbolColumns).time[c] as number) < t) return true;
+      if (isStray((this.#cols[s] as SymbolColumns).time, this.#cursor[s] as number, this.#end[s] as number, -Infinity)) return true;
     }
     return false;
   }

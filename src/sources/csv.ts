@@ -537,15 +537,15 @@ class FileSink {
   }
 
   /**
-   * A record csv-parse could not read (skip mode), ending at `line`, after the one that ended at
-   * `previous`: every line in between went into it (an unclosed quote runs on), so each is a row
-   * read and rejected, never lost without a count.
+   * A record csv-parse could not read, or read as one record of several rows: each of its
+   * non-empty `lines` is a row read and rejected, never lost without a count.
    */
-  skipped(previous: number, line: number, reason: string): void {
-    const from = Math.min(previous + 1, line);
-    for (let l = from; l <= line; l++) {
+  skipped(lines: readonly number[], reason: string): void {
+    const from = lines[0] as number;
+    const to = lines[lines.length - 1] as number;
+    for (const l of lines) {
       this.rowsRead++;
-      this.#bad(l, l === line ? reason : `${reason} (the unreadable record ran from line ${from} to ${line})`);
+      this.#bad(l, from === to ? reason : `${reason} (the record ran from line ${from} to ${to})`);
     }
   }
 }
@@ -619,15 +619,22 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
     // its own row; otherwise csv-parse resynchronises mid-record and swallows the rows after it.
     relax_quotes: true,
     skip_records_with_error: config.skipBad,
-    on_skip: (error) => {
+    // Each record's text, so that a record spanning several lines counts each of them.
+    raw: true,
+    on_skip: (error, raw) => {
       const e = error as (CsvError & { lines?: number }) | undefined;
       const line = typeof e?.lines === 'number' ? e.lines : last + 1;
-      sink.skipped(last, line, e?.message ?? 'unreadable record');
+      sink.skipped(rowLines(raw, line), e?.message ?? 'unreadable record');
       last = line;
       return undefined;
     },
-    on_record: (record: string[], context) => {
-      sink.record(record, context.lines);
+    on_record: (data, context) => {
+      const { record, raw } = data as unknown as { record: string[]; raw: string };
+      // A quote opened in a field and closed lines later makes one record of several rows:
+      // bar files have no line breaks inside fields, so each of those rows is a bad row.
+      if (record.some((field) => field.includes('\n') || field.includes('\r'))) {
+        sink.skipped(rowLines(raw, context.lines), 'a quote opened in a field runs across lines (several rows read as one record)');
+      } else sink.record(record, context.lines);
       last = context.lines;
       return null;
     },
@@ -638,6 +645,19 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
   } catch (error) {
     throw csvParseError(path, error);
   }
+}
+
+/** The numbers of the non-empty lines of `raw`, a record's text that ends on line `line`. */
+function rowLines(raw: string | undefined, line: number): number[] {
+  if (raw === undefined) return [line];
+  const parts = raw.split(/\r\n|\n|\r/);
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  const first = line - parts.length + 1;
+  const lines: number[] = [];
+  parts.forEach((text, k) => {
+    if (text.trim() !== '') lines.push(first + k);
+  });
+  return lines.length === 0 ? [line] : lines;
 }
 
 function csvParseError(path: string, error: unknown): unknown {
