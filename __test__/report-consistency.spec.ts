@@ -174,6 +174,38 @@ test('a NaN row next to the cut between two sessions costs nothing on either sid
   }
 });
 
+test('strays next to rows without a finite time: every source and mode agree, and each corrupt time costs its own bar', async (t) => {
+  const after = D1.close + 5 * MINUTE;
+  const cases: { name: string; symbols: Record<string, number[]>; to: typeof D1; stored: number; rejected: Record<string, number> }[] = [
+    // A stray, then a NaN row, then the bars it must not hold back (one symbol: the time grid path).
+    { name: 'stray then NaN', symbols: { A: [D1.open, after, NaN, D1.open + MINUTE, D1.open + 2 * MINUTE] }, to: D1, stored: 3, rejected: { outside_session: 1, non_finite: 1 } },
+    // The same with another symbol in step.
+    { name: 'stray then NaN, two symbols', symbols: { A: [D1.open, after, NaN, D1.open + MINUTE, D1.open + 2 * MINUTE], B: [D1.open, D1.open + MINUTE, D1.open + 2 * MINUTE] }, to: D1, stored: 6, rejected: { outside_session: 1, non_finite: 1 } },
+    // -Infinity next to the cut between two sessions costs nothing on either side.
+    { name: '-Infinity at the cut', symbols: { A: [D1.open, D1.open + MINUTE, D2.open, -Infinity, D2.open + MINUTE, D2.open + 2 * MINUTE] }, to: D2, stored: 5, rejected: { non_finite: 1 } },
+    // A bar past the close whose next bar is past it too is no stray: it opens the next session.
+    { name: 'no stray', symbols: { A: [D1.open, D1.open + MINUTE, D2.open + 5 * MINUTE, D2.open + 2 * MINUTE, D2.open + 6 * MINUTE, NaN] }, to: D2, stored: 4, rejected: { out_of_order: 1, non_finite: 1 } },
+  ];
+  for (const c of cases) {
+    for (const kind of ['columns', 'stream'] as const) {
+      for (const speed of [0, 1e9]) {
+        const label = `${c.name}, ${kind}, speed ${speed}`;
+        const stream: SymbolBar[] = [];
+        const length = Math.max(...Object.values(c.symbols).map((x) => x.length));
+        for (let i = 0; i < length; i++) {
+          for (const [symbol, times] of Object.entries(c.symbols)) {
+            if (i < times.length) stream.push({ symbol, time: times[i] as number, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+          }
+        }
+        const source = kind === 'columns' ? columnsSource(Object.fromEntries(Object.entries(c.symbols).map(([k, v]) => [k, columns(v)]))) : iterableSource(stream);
+        const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: D1.date, to: c.to.date, speed, overrun: 'queue' }).run();
+        t.is(r.barsStored, c.stored, label);
+        t.deepEqual(Object.fromEntries(Object.entries(r.rejected).filter(([, n]) => n > 0)), c.rejected, label);
+      }
+    }
+  }
+});
+
 test('clock-driven runs keep a stream\'s order within a symbol: a bar after a later one of its symbol is out of order, as data-driven', async (t) => {
   // A: 09:30, 09:32, 09:31, 09:33, with B in time order around it.
   const times = [0, 2, 1, 3];

@@ -428,7 +428,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             const time = (cols[s] as SymbolColumns).time;
             const e = end[s] as number;
             let c = cursor[s] as number;
-            while (c < e && ((time[c] as number) !== (time[c] as number) || isStray(time, c, e, session.close))) c++;
+            while (c < e && (!Number.isFinite(time[c]) || isStray(time, c, e, session.close))) c++;
             const t = time[c] as number;
             if (c < e && t < tick) first.set(names[s] as string, t);
           }
@@ -438,7 +438,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // rejected alone, rather than hold those bars back until they are late.
           for (;;) {
             const t = slices.next();
-            if (t === null || (t >= tick && !(t >= session.close && slices.followedByEarlier(t)))) break;
+            if (t === null || (t >= tick && !slices.isStraySlice())) break;
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
@@ -509,14 +509,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
-    /** The bar after the next one, once it has come (`undefined` when the stream ends or fails first). */
+    /** The first bar after the next one with a finite time, once it has come (`undefined` when the stream ends or fails first). */
     const lookahead = async (): Promise<SymbolBar | undefined> => {
-      while (buffer.length <= read + 1 && !ended) {
-        await new Promise<void>((resolve) => {
-          waiter.wake = resolve;
-        });
+      for (let j = read + 1; ; j++) {
+        while (buffer.length <= j && !ended) {
+          await new Promise<void>((resolve) => {
+            waiter.wake = resolve;
+          });
+        }
+        const bar = buffer[j];
+        if (bar === undefined || Number.isFinite(bar.time)) return bar;
       }
-      return buffer[read + 1];
     };
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
@@ -545,7 +548,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               if (!(after !== undefined && after.time < windowEnd)) break;
               alone = true;
             }
-            if (!alone) (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
+            // A bar past the close (the last session takes them all) moves no clock and closes no
+            // bucket: the bars after it may be earlier.
+            const inside = !alone && t < session.close;
+            if (inside) (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
             processor.beginSlice();
             if (alone) appendBar(buffer[read++] as SymbolBar);
             else {
@@ -575,7 +581,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               read = 0;
             }
             processor.endSlice();
-            if (!alone) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null);
+            if (inside) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null);
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
@@ -583,9 +589,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           }
         } else {
           let closedEarly = false;
+          // Joining a session in progress, the feed's backlog for the slots already over gets the
+          // same grace from when the run began listening as every slot gets from its end.
+          const listening = this.#mode === 'live' ? this.#clock.now() : -Infinity;
           for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
             const tick = Math.min(due, session.close);
-            await this.#clock.sleepUntil(tick + this.#closeDelay);
+            await this.#clock.sleepUntil(Math.max(tick, listening) + this.#closeDelay);
             this.#lag(tick);
             check();
             // Every buffered bar timed before the tick is due, wherever it sits among other
@@ -613,7 +622,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               for (let i = read; i < buffer.length; i++) {
                 const bar = buffer[i] as SymbolBar;
                 const time = bar.time;
-                if (!waiting.has(bar.symbol) && (!(time >= tick) || (time >= session.close && strayAt(buffer, i)))) arrived.push(bar);
+                if (!waiting.has(bar.symbol) && (!(time >= tick) || strayAt(buffer, i, session.close))) arrived.push(bar);
                 else {
                   waiting.add(bar.symbol);
                   buffer[kept++] = bar;
@@ -966,29 +975,27 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
 }
 
 /**
- * Whether `buffer[i]`, a bar past its session's close, is a stray: a later bar of its symbol in the
- * buffer is timed before it (a corrupt time), so it must not hold that symbol's bars back.
+ * A stray is a bar at or past its session's close whose symbol's next bar with a finite time is
+ * back inside the session: a corrupt time, appended at once and alone (the store rejects it), so
+ * it neither ends the session nor holds its symbol's bars back. Columns, data-driven and
+ * clock-driven streams use this one rule.
  */
-function strayAt(buffer: readonly SymbolBar[], i: number): boolean {
+function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolean {
   const bar = buffer[i] as SymbolBar;
+  if (!(bar.time >= close)) return false;
   for (let j = i + 1; j < buffer.length; j++) {
     const other = buffer[j] as SymbolBar;
-    // The next bar of the symbol with a time; one without says nothing.
-    if (other.symbol === bar.symbol && Number.isFinite(other.time)) return other.time < bar.time;
+    if (other.symbol === bar.symbol && Number.isFinite(other.time)) return other.time < close;
   }
   return false;
 }
 
-/**
- * Whether row `c` of `time` (rows up to `end`) is a stray: timed at or past `close`, with the next
- * row that has a time (NaN rows skipped) earlier than it.
- */
+/** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
 function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
-  const x = time[c] as number;
-  if (!(x >= close)) return false;
+  if (!((time[c] as number) >= close)) return false;
   for (let j = c + 1; j < end; j++) {
     const y = time[j] as number;
-    if (y === y) return y < x;
+    if (y - y === 0) return y < close;
   }
   return false;
 }
@@ -1007,23 +1014,26 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 
 /**
  * For times out of order: the end of the window `[from, end)` that leaves the fewest bars on the
- * wrong side of `value` (timed at or after it inside, or before it outside; a NaN time is on
- * neither), the latest such end. On ordered times it is `lowerBound`'s;
+ * wrong side of `value` (timed at or after it inside, or before it outside; a time that is not
+ * finite is on neither), the latest such end. On ordered times it is `lowerBound`'s;
  * a corrupt time then costs its own bar only, not every bar the cut would otherwise misplace. Of
  * equal cuts the latest keeps a bar timed in a later session that sits among this one's bars in
  * this window, where it is rejected alone; in the next window it would go in first and make the
  * good bars before its time out of order.
  */
 function bestSplit(time: Float64Array, from: number, value: number): number {
-  // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value. A NaN time
-  // belongs to no session and costs nothing on either side.
+  // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value. A time that
+  // is not finite belongs to no session and costs nothing on either side.
   let cost = 0;
-  for (let i = from; i < time.length; i++) if ((time[i] as number) < value) cost++;
+  for (let i = from; i < time.length; i++) {
+    const x = time[i] as number;
+    if (x - x === 0 && x < value) cost++;
+  }
   let best = from;
   let bestCost = cost;
   for (let p = from; p < time.length; p++) {
     const x = time[p] as number;
-    if (x !== x) continue;
+    if (x - x !== 0) continue;
     cost += x >= value ? 1 : -1;
     if (cost <= bestCost) {
       bestCost = cost;
@@ -1172,15 +1182,23 @@ class SliceReader {
     return size === 0 ? null : t;
   }
 
-  /** Whether a bar of the slice {@link SliceReader.next} found at `t` is followed, in its symbol's window, by one timed before `t`. */
-  followedByEarlier(t: number): boolean {
+  /** Whether the slice {@link SliceReader.next} found is a stray (see {@link strayAt}). */
+  isStraySlice(): boolean {
+    const close = this.#close;
     if (this.#fromGrid) {
+      // Every symbol has the same times: the first one's say it.
       const width = this.#cols.length;
-      return this.#row + 1 < this.#rows && (this.#grid.time[(this.#row + 1) * width] as number) < t;
+      const grid = this.#grid.time;
+      if (!((grid[this.#row * width] as number) >= close)) return false;
+      for (let r = this.#row + 1; r < this.#rows; r++) {
+        const y = grid[r * width] as number;
+        if (y - y === 0) return y < close;
+      }
+      return false;
     }
     for (let k = 0; k < this.#size; k++) {
       const s = this.#members[k] as number;
-      if (isStray((this.#cols[s] as SymbolColumns).time, this.#cursor[s] as number, this.#end[s] as number, -Infinity)) return true;
+      if (isStray((this.#cols[s] as SymbolColumns).time, this.#cursor[s] as number, this.#end[s] as number, close)) return true;
     }
     return false;
   }

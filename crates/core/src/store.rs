@@ -619,24 +619,29 @@ impl SessionStore {
         config: &StoreConfig,
         expected: usize,
     ) {
-        let sessions = match config.retain_sessions {
-            // Retention drops a session only at a session end, so `keep + 1` are held at most.
-            Some(keep) => expected.max(1).min(keep.saturating_add(1)),
-            None => expected.max(1),
-        };
+        let sessions = expected.max(1);
+        // Retention drops a session only at a session end, so `keep + 1` are held at most.
+        let held = config.retain_sessions.map(|keep| keep.saturating_add(1));
         let slots = ((a.session.close - a.session.open + base_ms - 1) / base_ms) as usize;
         // A very long session (a year of seconds, say) grows as it fills instead.
         let hint = config
             .capacity_hint
             .unwrap_or(usize::MAX)
             .min(MAX_SESSION_RESERVE);
-        // The plan holds at most MAX_EXPECTED_RESERVE bars in all, stored ones included: once a
-        // series holds that many, each session asks for its own room only, and a full block grows
-        // by its headroom, so no session start moves a series that the plan already covers.
+        // The plan is a total, stored bars included: these and the sessions to come, or the
+        // sessions retention holds, and at most MAX_EXPECTED_RESERVE bars. A session asks for what
+        // the plan still lacks (at least its own room), so no session start moves a series that
+        // the plan already covers; past the plan a full block grows by its headroom.
         let room = |per_session: usize, len: usize| {
             let one = per_session.min(hint);
-            one.saturating_mul(sessions)
-                .min(MAX_EXPECTED_RESERVE.saturating_sub(len).max(one))
+            let mut total = len.saturating_add(one.saturating_mul(sessions));
+            if let Some(held) = held {
+                total = total.min(one.saturating_mul(held));
+            }
+            total
+                .min(MAX_EXPECTED_RESERVE.max(len))
+                .saturating_sub(len)
+                .max(one)
         };
         let len = s.base.columns.len();
         s.base.columns.reserve(room(slots, len));

@@ -314,6 +314,34 @@ fn a_plan_past_the_cap_does_not_move_a_series_at_every_session() {
 }
 
 #[test]
+fn under_retention_a_plan_reserves_once_for_the_sessions_retention_holds() {
+    // 100 sessions announced, 20 kept: the first session reserves for 21, and no session start
+    // moves the series until retention has dropped enough bars to compact them.
+    let base = barstream_core::Interval::parse("1m").unwrap();
+    let mut c = StoreConfig::new(base, vec![]);
+    c.retain_sessions = Some(20);
+    let mut st = SessionStore::new(c).unwrap();
+    st.expect_sessions(100);
+    let id = st.intern("X");
+    let mut generations = Vec::new();
+    for d in 0..21i64 {
+        let day = oct_day(d);
+        st.begin_session(day).unwrap();
+        let bars: Vec<Bar> = (0..390)
+            .map(|k| synth_bar(day.open + k * MIN, k as u64))
+            .collect();
+        batch_outcome(&mut st, id, &bars, InvalidBars::Throw).unwrap();
+        generations.push(st.series(id, 0).unwrap().generation());
+        st.end_session().unwrap();
+    }
+    assert!(
+        generations.windows(2).all(|w| w[0] == w[1]),
+        "{generations:?}"
+    );
+    assert_eq!(st.series(id, 0).unwrap().capacity(), 21 * 390);
+}
+
+#[test]
 fn growth_stops_at_what_one_view_can_cover() {
     assert_eq!(barstream_core::max_view_bars(6), 89_478_485);
     assert_eq!(barstream_core::max_view_bars(18), (1 << 32) / 144);
