@@ -257,6 +257,13 @@ test('csv: a stray quote costs its own row only; an unclosed one costs the rows 
   t.deepEqual(rows((await j.load({})).get('J')).map((r) => r[0]), [T(13, 30), T(13, 35)]);
   t.like(j.lastReport, { rowsRead: 6, rowsLoaded: 2, rejected: 4 });
   t.deepEqual(j.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5, 6]);
+  // The same with CRLF line breaks: the same line numbers; the default throws naming the line the quote opened on.
+  const crlf = fixture('C_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), good(33), '2013-10-07T13:34:00Z,"1",2,0.5,1.5,100', good(35), ''].join('\r\n'));
+  const c = csvSource(crlf, { onBadRow: 'skip' });
+  await c.load({});
+  t.deepEqual(c.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5, 6]);
+  await t.throwsAsync(() => csvSource(crlf).load({}), { instanceOf: InputError, message: /line 3: a quote opened in a field runs across lines/ });
+  await t.throwsAsync(() => csvSource(unclosed).load({}), { instanceOf: InputError, message: /line 3: Quote Not Closed/ });
   // Blank lines before an unclosed quote are not rows.
   const blank = fixture('B_1m.csv', [HEADER, good(30), '', '', '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), ''].join('\n'));
   const b = csvSource(blank, { onBadRow: 'skip' });

@@ -606,8 +606,16 @@ async function scan(path: string, sink: FileSink): Promise<void> {
 
 /** The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields). */
 async function parseWithCsvParse(path: string, sink: FileSink, config: Config): Promise<void> {
-  /** The line the last record (read or skipped) ended on. */
+  /**
+   * The line the last record (read or skipped) ended on, counted here from each record's text:
+   * csv-parse's own count takes a CRLF inside quotes for two lines.
+   */
   let last = 0;
+  const endLine = (raw: string | undefined, fallback: number): number => {
+    if (raw === undefined || raw === '') return fallback;
+    const tail = raw.charCodeAt(raw.length - 1);
+    return last + lineBreaks(raw) + (tail === 10 || tail === 13 ? 0 : 1);
+  };
   const parser = parse({
     delimiter: config.delimiter,
     bom: true,
@@ -618,24 +626,28 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
     // A quote inside a field (`"1.5"x`, `1"5`) is kept as text, so the field is a bad number on
     // its own row; otherwise csv-parse resynchronises mid-record and swallows the rows after it.
     relax_quotes: true,
-    skip_records_with_error: config.skipBad,
+    // Every unreadable record goes through on_skip, which counts its rows (skip) or throws naming
+    // the line it began on (throw), rather than csv-parse's error naming where it gave up.
+    skip_records_with_error: true,
     // Each record's text, so that a record spanning several lines counts each of them.
     raw: true,
     on_skip: (error, raw) => {
       const e = error as (CsvError & { lines?: number }) | undefined;
-      const line = typeof e?.lines === 'number' ? e.lines : last + 1;
-      sink.skipped(rowLines(raw, line), e?.message ?? 'unreadable record');
+      const line = endLine(raw, typeof e?.lines === 'number' ? e.lines : last + 1);
+      const lines = rowLines(raw, line);
+      sink.skipped(lines, `${e?.message?.replace(/ at line \d+$/, '') ?? 'unreadable record'}`);
       last = line;
       return undefined;
     },
     on_record: (data, context) => {
       const { record, raw } = data as unknown as { record: string[]; raw: string };
+      const line = endLine(raw, context.lines);
       // A quote opened in a field and closed lines later makes one record of several rows:
       // bar files have no line breaks inside fields, so each of those rows is a bad row.
       if (record.some((field) => field.includes('\n') || field.includes('\r'))) {
-        sink.skipped(rowLines(raw, context.lines), 'a quote opened in a field runs across lines (several rows read as one record)');
-      } else sink.record(record, context.lines);
-      last = context.lines;
+        sink.skipped(rowLines(raw, line), 'a quote opened in a field runs across lines (several rows read as one record)');
+      } else sink.record(record, line);
+      last = line;
       return null;
     },
   });
@@ -645,6 +657,20 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
   } catch (error) {
     throw csvParseError(path, error);
   }
+}
+
+/** Line breaks in `text`, a CRLF counting once. */
+function lineBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) n++;
+    else if (c === 13) {
+      n++;
+      if (text.charCodeAt(i + 1) === 10) i++;
+    }
+  }
+  return n;
 }
 
 /** The numbers of the non-empty lines of `raw`, a record's text that ends on line `line`. */
