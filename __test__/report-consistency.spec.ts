@@ -183,7 +183,9 @@ test('strays next to rows without a finite time: every source and mode agree, an
     { name: 'stray then NaN, two symbols', symbols: { A: [D1.open, after, NaN, D1.open + MINUTE, D1.open + 2 * MINUTE], B: [D1.open, D1.open + MINUTE, D1.open + 2 * MINUTE] }, to: D1, stored: 6, rejected: { outside_session: 1, non_finite: 1 } },
     // -Infinity next to the cut between two sessions costs nothing on either side.
     { name: '-Infinity at the cut', symbols: { A: [D1.open, D1.open + MINUTE, D2.open, -Infinity, D2.open + MINUTE, D2.open + 2 * MINUTE] }, to: D2, stored: 5, rejected: { non_finite: 1 } },
-    // A bar past the close whose next bar is past it too is no stray: it opens the next session.
+    // Two corrupt rows in a row past the close: each costs its own bar only.
+    { name: 'two strays in a row', symbols: { A: [D1.open, after, after + MINUTE, D1.open + 12 * MINUTE, D1.open + 13 * MINUTE], B: [D1.open + 5 * MINUTE] }, to: D1, stored: 4, rejected: { outside_session: 2 } },
+    // A bar past the close whose next bars are past it too is no stray: it opens the next session.
     { name: 'no stray', symbols: { A: [D1.open, D1.open + MINUTE, D2.open + 5 * MINUTE, D2.open + 2 * MINUTE, D2.open + 6 * MINUTE, NaN] }, to: D2, stored: 4, rejected: { out_of_order: 1, non_finite: 1 } },
   ];
   for (const c of cases) {

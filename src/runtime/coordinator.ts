@@ -509,17 +509,25 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
-    /** The first bar after the next one with a finite time, once it has come (`undefined` when the stream ends or fails first). */
-    const lookahead = async (): Promise<SymbolBar | undefined> => {
-      for (let j = read + 1; ; j++) {
+    /**
+     * Whether one of the next {@link STRAY_LOOKAHEAD} bars with a finite time after the next one is
+     * before `end`, once they have come (the stream ending or failing first ends the search).
+     */
+    const backBefore = async (end: number): Promise<boolean> => {
+      let seen = 0;
+      for (let j = read + 1; seen < STRAY_LOOKAHEAD; j++) {
         while (buffer.length <= j && !ended) {
           await new Promise<void>((resolve) => {
             waiter.wake = resolve;
           });
         }
         const bar = buffer[j];
-        if (bar === undefined || Number.isFinite(bar.time)) return bar;
+        if (bar === undefined) return false;
+        if (!Number.isFinite(bar.time)) continue;
+        if (bar.time < end) return true;
+        seen++;
       }
+      return false;
     };
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
@@ -544,8 +552,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // finite (NaN, ±Infinity) belongs to no later session: the same.
             let alone = !Number.isFinite(t);
             if (!alone && t >= windowEnd) {
-              const after = await lookahead();
-              if (!(after !== undefined && after.time < windowEnd)) break;
+              if (!(await backBefore(windowEnd))) break;
               alone = true;
             }
             // A bar past the close (the last session takes them all) moves no clock and closes no
@@ -974,18 +981,25 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   return { from: first.dayStart, to: Math.max(last.dayStart + 86_400_000, Number.isFinite(next) ? next : -Infinity, last.close) };
 }
 
+/** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
+const STRAY_LOOKAHEAD = 16;
+
 /**
- * A stray is a bar at or past its session's close whose symbol's next bar with a finite time is
- * back inside the session: a corrupt time, appended at once and alone (the store rejects it), so
- * it neither ends the session nor holds its symbol's bars back. Columns, data-driven and
- * clock-driven streams use this one rule.
+ * A stray is a bar at or past its session's close with, among its symbol's next
+ * {@link STRAY_LOOKAHEAD} bars with a finite time, one back inside the session: a corrupt time
+ * (or a run of them), appended at once and alone (the store rejects it), so it neither ends the
+ * session nor holds its symbol's bars back. Columns and clock-driven streams look at the symbol's
+ * own bars; a data-driven stream, which takes bars in their order, at the next bars of any symbol.
  */
 function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolean {
   const bar = buffer[i] as SymbolBar;
   if (!(bar.time >= close)) return false;
-  for (let j = i + 1; j < buffer.length; j++) {
+  let seen = 0;
+  for (let j = i + 1; j < buffer.length && seen < STRAY_LOOKAHEAD; j++) {
     const other = buffer[j] as SymbolBar;
-    if (other.symbol === bar.symbol && Number.isFinite(other.time)) return other.time < close;
+    if (other.symbol !== bar.symbol || !Number.isFinite(other.time)) continue;
+    if (other.time < close) return true;
+    seen++;
   }
   return false;
 }
@@ -993,9 +1007,12 @@ function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolea
 /** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
 function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
   if (!((time[c] as number) >= close)) return false;
-  for (let j = c + 1; j < end; j++) {
+  let seen = 0;
+  for (let j = c + 1; j < end && seen < STRAY_LOOKAHEAD; j++) {
     const y = time[j] as number;
-    if (y - y === 0) return y < close;
+    if (y - y !== 0) continue;
+    if (y < close) return true;
+    seen++;
   }
   return false;
 }
@@ -1190,9 +1207,12 @@ class SliceReader {
       const width = this.#cols.length;
       const grid = this.#grid.time;
       if (!((grid[this.#row * width] as number) >= close)) return false;
-      for (let r = this.#row + 1; r < this.#rows; r++) {
+      let seen = 0;
+      for (let r = this.#row + 1; r < this.#rows && seen < STRAY_LOOKAHEAD; r++) {
         const y = grid[r * width] as number;
-        if (y - y === 0) return y < close;
+        if (y - y !== 0) continue;
+        if (y < close) return true;
+        seen++;
       }
       return false;
     }
