@@ -3,10 +3,16 @@
  * @internal
  * @module
  */
-import { callingSlot, slotFunctions } from '../index.js';
+import { callingSlot, canonicalInterval, slotFunctions } from '../index.js';
 
 export { NativeIndicator, NativeSessionStore, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
 export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
+
+/** Whether `a` and `b` spell the same interval (`'1h'` and `'60m'`), by the core's grammar. */
+export function sameInterval(a: string, b: string): boolean {
+  const name = canonicalInterval(a);
+  return name !== null && name === canonicalInterval(b);
+}
 
 /** Slot entries (see `crates/node/src/store.rs`). */
 export const SLOT_HANDLE = 6;

@@ -17,6 +17,7 @@ import {
   appendSlot,
   canonicalInterval,
   formingSlot,
+  sameInterval,
   seriesState,
   seriesStates,
   takeRejections,
@@ -82,12 +83,6 @@ export interface AppendManyResult {
   rejected: BatchRejection[];
   /** Intervals that closed at least one bar, base first. */
   closed: readonly string[];
-}
-
-/** Whether `a` and `b` spell the same interval (`'1h'` and `'60m'`), by the core's grammar. */
-function sameInterval(a: string, b: string): boolean {
-  const name = canonicalInterval(a);
-  return name !== null && name === canonicalInterval(b);
 }
 
 /** Columns of a time slice for {@link SessionData.appendSlice}: entry `i` is the bar of `symbols[i]`. */

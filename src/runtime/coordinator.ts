@@ -805,8 +805,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #settleFills(): void {
     const data = this.#options.data;
     for (const gap of this.#filling) {
-      const time = data.bars(gap.symbol, data.baseInterval).time;
-      gap.storedBars = lowerBound(time, 0, gap.to) - lowerBound(time, 0, gap.from);
+      gap.storedBars = storedIn(data, gap);
       if (gap.storedBars > 0) gap.state = 'filled';
       else {
         gap.state = 'unfilled';
@@ -825,10 +824,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   #countArrivals(): void {
     const data = this.#options.data;
-    for (const gap of this.#clockGaps) {
-      const time = data.bars(gap.symbol, data.baseInterval).time;
-      gap.storedBars = lowerBound(time, 0, gap.to) - lowerBound(time, 0, gap.from);
-    }
+    for (const gap of this.#clockGaps) gap.storedBars = storedIn(data, gap);
     this.#clockGaps = [];
   }
 
@@ -993,28 +989,35 @@ const STRAY_LOOKAHEAD = 16;
  */
 function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolean {
   const bar = buffer[i] as SymbolBar;
-  if (!(bar.time >= close)) return false;
+  // Other symbols' bars read as NaN: skipped, not counted.
+  return bar.time >= close && backInside((k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close);
+}
+
+/** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
+function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
+  return (time[c] as number) >= close && backInside((k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close);
+}
+
+/**
+ * Whether, of the times `timeAt(0)`, `timeAt(1)`, ... (`undefined`: no more), one of the first
+ * {@link STRAY_LOOKAHEAD} finite ones is before `close`.
+ */
+function backInside(timeAt: (k: number) => number | undefined, close: number): boolean {
   let seen = 0;
-  for (let j = i + 1; j < buffer.length && seen < STRAY_LOOKAHEAD; j++) {
-    const other = buffer[j] as SymbolBar;
-    if (other.symbol !== bar.symbol || !Number.isFinite(other.time)) continue;
-    if (other.time < close) return true;
+  for (let k = 0; seen < STRAY_LOOKAHEAD; k++) {
+    const y = timeAt(k);
+    if (y === undefined) return false;
+    if (!Number.isFinite(y)) continue;
+    if (y < close) return true;
     seen++;
   }
   return false;
 }
 
-/** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
-function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
-  if (!((time[c] as number) >= close)) return false;
-  let seen = 0;
-  for (let j = c + 1; j < end && seen < STRAY_LOOKAHEAD; j++) {
-    const y = time[j] as number;
-    if (y - y !== 0) continue;
-    if (y < close) return true;
-    seen++;
-  }
-  return false;
+/** Of a gap's slots, those the store holds a bar for now. */
+function storedIn(data: SessionData, gap: GapRecord): number {
+  const time = data.bars(gap.symbol, data.baseInterval).time;
+  return lowerBound(time, 0, gap.to) - lowerBound(time, 0, gap.from);
 }
 
 /** First index in `time[from..]` whose value is `>= value` (times ascend; a NaN counts as below). */
@@ -1206,15 +1209,8 @@ class SliceReader {
       // Every symbol has the same times: the first one's say it.
       const width = this.#cols.length;
       const grid = this.#grid.time;
-      if (!((grid[this.#row * width] as number) >= close)) return false;
-      let seen = 0;
-      for (let r = this.#row + 1; r < this.#rows && seen < STRAY_LOOKAHEAD; r++) {
-        const y = grid[r * width] as number;
-        if (y - y !== 0) continue;
-        if (y < close) return true;
-        seen++;
-      }
-      return false;
+      const next = this.#row + 1;
+      return (grid[this.#row * width] as number) >= close && backInside((k) => (next + k < this.#rows ? (grid[(next + k) * width] as number) : undefined), close);
     }
     for (let k = 0; k < this.#size; k++) {
       const s = this.#members[k] as number;

@@ -5,7 +5,7 @@
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
 import { ConfigError, show } from '../errors.js';
-import { canonicalInterval } from '../native.js';
+import { sameInterval } from '../native.js';
 import type { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
 
@@ -202,9 +202,7 @@ export class AnalysisEngine {
 
   /** Whether anyone listens to `interval`, in any spelling (`'60m'` for `'1h'`), for any symbol. */
   wants(interval: string): boolean {
-    if (this.#byInterval.has(interval)) return true;
-    const name = typeof interval === 'string' ? canonicalInterval(interval) : null;
-    return name !== null && [...this.#byInterval.keys()].some((k) => canonicalInterval(k) === name);
+    return this.#byInterval.has(interval) || (typeof interval === 'string' && [...this.#byInterval.keys()].some((k) => sameInterval(k, interval)));
   }
 
   /**

@@ -246,36 +246,65 @@ fn under_retention_a_plan_reserves_what_is_kept() {
     assert_eq!(st.series(id, 0).unwrap().capacity(), 3 * 390);
 }
 
+/// A store of `base` bars (and `derived` intervals) told `expect` sessions are coming, with one
+/// symbol.
+fn planned_store(
+    base: &str,
+    derived: &[&str],
+    retain: Option<usize>,
+    expect: usize,
+) -> (SessionStore, SymbolId) {
+    let iv = |s: &str| barstream_core::Interval::parse(s).unwrap();
+    let mut c = StoreConfig::new(iv(base), derived.iter().map(|s| iv(s)).collect());
+    c.retain_sessions = retain;
+    let mut st = SessionStore::new(c).unwrap();
+    st.expect_sessions(expect);
+    let id = st.intern("X");
+    (st, id)
+}
+
+/// The session of `minutes` minutes opening at the midnight `d` days after 2013-10-07's.
+fn from_midnight(d: i64, minutes: i64) -> Session {
+    let open = OCT7_MIDNIGHT + d * 1440 * MIN;
+    Session::new(open as f64, (open + minutes * MIN) as f64, open as f64).unwrap()
+}
+
+/// Stores every minute of each session in one batch; returns the base series' block generation
+/// after each.
+fn store_sessions(
+    st: &mut SessionStore,
+    id: SymbolId,
+    sessions: impl Iterator<Item = Session>,
+) -> Vec<u32> {
+    sessions
+        .map(|day| {
+            st.begin_session(day).unwrap();
+            let minutes = (day.close - day.open) / MIN;
+            let bars: Vec<Bar> = (0..minutes)
+                .map(|k| synth_bar(day.open + k * MIN, k as u64))
+                .collect();
+            batch_outcome(st, id, &bars, InvalidBars::Throw).unwrap();
+            let generation = st.series(id, 0).unwrap().generation();
+            st.end_session().unwrap();
+            generation
+        })
+        .collect()
+}
+
 #[test]
 fn a_plan_of_many_long_sessions_reserves_at_most_a_million_bars_or_one_session() {
     // A year of 24-hour sessions of seconds would be 31.5 million bars a series: reserved up
     // front, a block no JavaScript view can cover. The plan stops at 2^20 bars.
-    let base = barstream_core::Interval::parse("1s").unwrap();
-    let c = StoreConfig::new(base, vec![barstream_core::Interval::parse("1m").unwrap()]);
-    let mut st = SessionStore::new(c).unwrap();
-    st.expect_sessions(365);
-    let id = st.intern("BTC");
-    let day = Session::new(
-        OCT7_MIDNIGHT as f64,
-        (OCT7_MIDNIGHT + 1440 * MIN) as f64,
-        OCT7_MIDNIGHT as f64,
-    )
-    .unwrap();
+    let (mut st, id) = planned_store("1s", &["1m"], None, 365);
+    let day = from_midnight(0, 1440);
     st.begin_session(day).unwrap();
     st.append(id, &synth_bar(day.open, 0)).unwrap();
     assert_eq!(st.series(id, 0).unwrap().capacity(), 1 << 20);
     // 1,440 minutes a day for 365 days is under the cap: all of it.
     assert_eq!(st.series(id, 1).unwrap().capacity(), 365 * 1440);
     // One session longer than the cap still gets its own room (at most 2^22 bars).
-    let mut st = SessionStore::new(StoreConfig::new(base, vec![])).unwrap();
-    st.expect_sessions(2);
-    let id = st.intern("BTC");
-    let fortnight = Session::new(
-        OCT7_MIDNIGHT as f64,
-        (OCT7_MIDNIGHT + 14 * 1440 * MIN) as f64,
-        OCT7_MIDNIGHT as f64,
-    )
-    .unwrap();
+    let (mut st, id) = planned_store("1s", &[], None, 2);
+    let fortnight = from_midnight(0, 14 * 1440);
     st.begin_session(fortnight).unwrap();
     st.append(id, &synth_bar(fortnight.open, 0)).unwrap();
     assert_eq!(st.series(id, 0).unwrap().capacity(), 14 * 86_400);
@@ -286,29 +315,9 @@ fn a_plan_past_the_cap_does_not_move_a_series_at_every_session() {
     // 1,000 sessions of 1,440 bars (1.44 million) are announced; a series reaches the 2^20 cap
     // after 728. From there each session asks for its own room, and a full block grows by a
     // quarter: a handful of moves, not one at every session start.
-    let base = barstream_core::Interval::parse("1m").unwrap();
-    let mut st = SessionStore::new(StoreConfig::new(base, vec![])).unwrap();
-    st.expect_sessions(1000);
-    let id = st.intern("X");
-    let mut moves = 0;
-    let mut generation = None;
-    for d in 0..800i64 {
-        let open = OCT7_MIDNIGHT + d * 1440 * MIN;
-        st.begin_session(
-            Session::new(open as f64, (open + 1440 * MIN) as f64, open as f64).unwrap(),
-        )
-        .unwrap();
-        let day: Vec<Bar> = (0..1440)
-            .map(|k| synth_bar(open + k * MIN, k as u64))
-            .collect();
-        batch_outcome(&mut st, id, &day, InvalidBars::Throw).unwrap();
-        let g = st.series(id, 0).unwrap().generation();
-        if generation.is_some_and(|before| before != g) {
-            moves += 1;
-        }
-        generation = Some(g);
-        st.end_session().unwrap();
-    }
+    let (mut st, id) = planned_store("1m", &[], None, 1000);
+    let generations = store_sessions(&mut st, id, (0..800).map(|d| from_midnight(d, 1440)));
+    let moves = generations.windows(2).filter(|w| w[0] != w[1]).count();
     assert_eq!(st.series(id, 0).unwrap().len(), 800 * 1440);
     assert!(moves <= 3, "{moves} moves");
 }
@@ -317,23 +326,8 @@ fn a_plan_past_the_cap_does_not_move_a_series_at_every_session() {
 fn under_retention_a_plan_reserves_once_for_the_sessions_retention_holds() {
     // 100 sessions announced, 20 kept: the first session reserves for 21, and no session start
     // moves the series until retention has dropped enough bars to compact them.
-    let base = barstream_core::Interval::parse("1m").unwrap();
-    let mut c = StoreConfig::new(base, vec![]);
-    c.retain_sessions = Some(20);
-    let mut st = SessionStore::new(c).unwrap();
-    st.expect_sessions(100);
-    let id = st.intern("X");
-    let mut generations = Vec::new();
-    for d in 0..21i64 {
-        let day = oct_day(d);
-        st.begin_session(day).unwrap();
-        let bars: Vec<Bar> = (0..390)
-            .map(|k| synth_bar(day.open + k * MIN, k as u64))
-            .collect();
-        batch_outcome(&mut st, id, &bars, InvalidBars::Throw).unwrap();
-        generations.push(st.series(id, 0).unwrap().generation());
-        st.end_session().unwrap();
-    }
+    let (mut st, id) = planned_store("1m", &[], Some(20), 100);
+    let generations = store_sessions(&mut st, id, (0..21).map(oct_day));
     assert!(
         generations.windows(2).all(|w| w[0] == w[1]),
         "{generations:?}"
