@@ -122,7 +122,7 @@ export interface IntervalQuality {
   readonly expected: number;
   /** Buckets closed with at least one base bar. */
   readonly received: number;
-  /** Buckets closed without any base bar: a flat bar under `emptyBuckets: 'flat'`, nothing under `'skip'`. */
+  /** Buckets closed without any base bar: a flat bar under `emptyBuckets: 'flat'` once the symbol has had a bar this session (nothing before that), nothing under `'skip'`. */
   readonly missing: number;
   /** `received / expected`: it grows during the session and is final once the session has ended. */
   readonly score: number;

@@ -57,6 +57,10 @@ const MAX_SESSION_RESERVE: usize = 1 << 22;
 /// bars that may never come.
 const MAX_EXPECTED_RESERVE: usize = 1 << 20;
 
+/// The least room a series of a sparse symbol asks for at a session start (see
+/// `SessionStore::reserve_session`): the smallest block holds as many.
+const SPARSE_MIN_ROOM: usize = 16;
+
 /// A symbol's index in the store, given by [`SessionStore::intern`].
 pub type SymbolId = u32;
 
@@ -226,7 +230,10 @@ struct SymbolState {
     derived: Vec<Derived>,
     last_time: Option<i64>,
     bars_this_session: usize,
-    /// Series lengths at the end of each retained session, oldest first.
+    /// Base bars stored in the last session that ended while the symbol was known (`None` before
+    /// any): what the next session reserves room by, when no plan says otherwise.
+    prev_session_bars: Option<usize>,
+    /// Series lengths at the end of each retained session, oldest first (kept under retention only).
     session_ends: VecDeque<Vec<usize>>,
     rejections: [u64; RejectReason::COUNT],
     /// This session's rejections and gaps, for its quality record.
@@ -421,6 +428,7 @@ impl SessionStore {
             derived,
             last_time: None,
             bars_this_session: 0,
+            prev_session_bars: None,
             session_ends: VecDeque::new(),
             rejections: [0; RejectReason::COUNT],
             tally: SessionTally::default(),
@@ -640,16 +648,34 @@ impl SessionStore {
         // sessions retention holds, and at most MAX_EXPECTED_RESERVE bars. A session asks for what
         // the plan still lacks (at least its own room), so no session start moves a series that
         // the plan already covers; past the plan a full block grows by its headroom.
+        // Without a plan, a symbol that stored less than half of its last session's room asks for
+        // twice what it stored then (in proportion for each series, at least SPARSE_MIN_ROOM bars)
+        // instead of a whole session. An illiquid symbol would otherwise hold a session of unused
+        // room in every series and move each series to a new block at every session start.
+        let full = slots.min(hint);
+        let sparse = match s.prev_session_bars {
+            Some(prev) if expected <= 1 && prev.saturating_mul(2) < full => {
+                Some(prev.saturating_mul(2))
+            }
+            _ => None,
+        };
         let room = |per_session: usize, len: usize| {
             let one = per_session.min(hint);
             let mut total = len.saturating_add(one.saturating_mul(sessions));
             if let Some(held) = held {
                 total = total.min(one.saturating_mul(held));
             }
-            total
+            let room = total
                 .min(MAX_EXPECTED_RESERVE.max(len))
                 .saturating_sub(len)
-                .max(one)
+                .max(one);
+            match sparse {
+                Some(want) => {
+                    let share = (one as u128 * want as u128).div_ceil(full as u128) as usize;
+                    room.min(share.max(SPARSE_MIN_ROOM))
+                }
+                None => room,
+            }
         };
         let len = s.base.columns.len();
         s.base.columns.reserve(room(slots, len));
@@ -803,9 +829,10 @@ impl SessionStore {
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
         let retain = self.config.retain_sessions;
         for s in &mut self.symbols {
-            s.session_ends
-                .push_back(s.all_series().map(Columns::len).collect());
+            s.prev_session_bars = Some(s.bars_this_session);
             if let Some(keep) = retain {
+                s.session_ends
+                    .push_back(s.all_series().map(Columns::len).collect());
                 if s.session_ends.len() > keep {
                     let drop: Vec<usize> = s.session_ends.pop_front().expect("non-empty");
                     for (cols, n) in s.all_series_mut().zip(&drop) {

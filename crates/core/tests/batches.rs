@@ -233,6 +233,56 @@ fn a_store_told_the_sessions_stores_them_without_moving_a_block() {
 }
 
 #[test]
+fn a_sparse_symbol_does_not_reserve_a_session_at_every_session_start() {
+    // One bar a session (at the open) for 300 sessions, and a full symbol beside it.
+    let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    let (sparse, full) = (st.intern("ILLIQ"), st.intern("SPY"));
+    let mut generations = Vec::new();
+    for d in 0..300 {
+        let day = oct_day(d);
+        st.begin_session(day).unwrap();
+        for (i, b) in full_day(day.open, day.close).iter().enumerate() {
+            if i == 0 {
+                st.append(sparse, b).unwrap();
+            }
+            st.append(full, b).unwrap();
+        }
+        st.end_session().unwrap();
+        generations.push(st.series(sparse, 0).unwrap().generation());
+    }
+    // The first session reserved its room (390 slots); later sessions ask for twice what the last
+    // one stored (at least 16 bars), which that room still holds: the series never moves.
+    assert_eq!(st.series(sparse, 0).unwrap().len(), 300);
+    assert_eq!(st.series(sparse, 0).unwrap().capacity(), 390);
+    assert!(
+        generations.iter().all(|&g| g == generations[0]),
+        "{generations:?}"
+    );
+    // The full symbol still reserves a session at a time and grows by its headroom past that.
+    let spy = st.series(full, 0).unwrap();
+    assert_eq!(spy.len(), 300 * 390);
+    assert!(spy.capacity() >= spy.len() + 390, "{}", spy.capacity());
+    // Once the sparse symbol fills a session again, it gets a whole session of room again.
+    let day = oct_day(300);
+    st.begin_session(day).unwrap();
+    for b in full_day(day.open, day.close) {
+        st.append(sparse, &b).unwrap();
+    }
+    st.end_session().unwrap();
+    let day = oct_day(301);
+    st.begin_session(day).unwrap();
+    st.append(sparse, &full_day(day.open, day.close)[0])
+        .unwrap();
+    let ill = st.series(sparse, 0).unwrap();
+    assert!(
+        ill.capacity() - ill.len() >= 389,
+        "{} of {}",
+        ill.len(),
+        ill.capacity()
+    );
+}
+
+#[test]
 fn under_retention_a_plan_reserves_what_is_kept() {
     let mut c = config(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
     c.retain_sessions = Some(2);
