@@ -182,6 +182,46 @@ test('clock-driven: a slow subscriber at high speed raises OverrunError with its
   t.regex(error?.message ?? '', /sluggish/);
 });
 
+/** Keeps the thread busy for `ms` wall milliseconds: a synchronous handler that takes that long. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+test.serial('clock-driven: synchronous work split over calls and subscribers overruns as a whole, naming the one that took longest', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const data = { AAA: walk(12, [s0]), BBB: walk(13, [s0]) };
+  const at = nyTime(s0, '10:00');
+  // 6,000 simulated ms a wall ms: a slice every 10 ms. The 10:00 5m bars close in the 10:04 slice and
+  // take 25 + 25 + 35 ms there, each call shorter than the lag they make together (about 75 ms): the
+  // slice due at 10:06 (the end of the 10:05 minute) comes due while they run.
+  const subscribe = (engine: AnalysisEngine): void => {
+    engine.subscribe({ interval: '5m', name: 'halves' }, (e) => {
+      if (e.time === at) busy(25);
+    });
+    engine.subscribe({ interval: '5m', name: 'third' }, (e) => {
+      if (e.time === at && e.symbol === 'BBB') busy(35);
+    });
+  };
+  const failing = new AnalysisEngine();
+  subscribe(failing);
+  const run = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine: failing, source: columnar(data), from: s0.date, to: s0.date, speed: 6_000 }).run();
+  const error = await t.throwsAsync(run, { instanceOf: OverrunError });
+  // 'halves' took 50 ms in the slice, 'third' 35.
+  t.is(error?.subscriber, 'halves');
+  t.is(error?.sliceTime, at + 6 * MINUTE);
+  t.true((error?.lagMs ?? 0) > 20, String(error?.lagMs));
+
+  const queued = new AnalysisEngine();
+  subscribe(queued);
+  const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine: queued, source: columnar(data), from: s0.date, to: s0.date, speed: 6_000, overrun: 'queue' }).run();
+  const atSlice = report.overruns.filter((o) => o.sliceTime === at + 6 * MINUTE);
+  t.is(atSlice.length, 1, JSON.stringify(report.overruns));
+  t.is(atSlice[0]?.subscriber, 'halves');
+  // One event a closed bar, however many subscribers take it: nothing lost.
+  t.is(report.delivered, 2 * 78);
+});
+
 test("clock-driven with overrun: 'queue' finishes, loses nothing and records the lag", async (t) => {
   const data = { SPY: walk(9, [SESSIONS[0] as Session]) };
   const store = new SessionData({ intervals: ['5m', '30m'] });

@@ -215,8 +215,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** Per symbol, a clock-found gap that may still grow (no bar has come since). */
   readonly #openGap = new Map<string, GapRecord>();
   #maxLag = 0;
-  /** The slowest subscriber of the current dispatch (clock-driven overrun reports name it). */
-  #slowest = { name: '', ns: 0 };
+  /** Clock-driven: per subscriber, the time its synchronous calls took in the current dispatch (overruns name the largest). */
+  readonly #syncNs = new Map<string, number>();
   #running = false;
   #sessionsRun = 0;
 
@@ -291,9 +291,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           recorders.set(subscriber, recorder);
         }
         recorder.record(ns);
-        // The slowest synchronous handler of the dispatch being settled. A promise that settles
-        // later was already waited for (and any overrun it caused recorded) by its own dispatch.
-        if (!settled && ns > this.#slowest.ns) this.#slowest = { name: subscriber, ns };
+        // What each subscriber's synchronous calls took in the dispatch being settled. A promise
+        // that settles later was already waited for (and any overrun it caused recorded) by its
+        // own dispatch.
+        if (!settled && this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
       },
       failed: (failure) => {
         this.#errorCount++;
@@ -367,7 +368,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#gapReportedUntil.clear();
     this.#openGap.clear();
     this.#maxLag = 0;
-    this.#slowest = { name: '', ns: 0 };
+    this.#syncNs.clear();
     this.#sessionsRun = 0;
     if (this.#ownMetrics) this.#metrics.reset();
   }
@@ -444,11 +445,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.endSlice();
             if (t < session.close) this.#closeThrough(processor, t, slices.next());
             this.#coreGaps(session, processor);
-            await this.#settle(processor.dispatch(), tick + this.#baseMs);
+            await this.#dispatch(processor, tick + this.#baseMs);
           }
           if (tick >= session.close) break;
           processor.advanceTo(tick);
-          await this.#settle(processor.dispatch(), tick + this.#baseMs);
+          await this.#dispatch(processor, tick + this.#baseMs);
         }
         // Bars left after the close are outside the session: appended so the store rejects and counts them.
         processor.beginSlice();
@@ -643,7 +644,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             this.#settleFills();
             if (tick >= session.close) break;
             processor.advanceTo(tick);
-            await this.#settle(processor.dispatch(), tick + this.#baseMs);
+            await this.#dispatch(processor, tick + this.#baseMs);
             if (ended && buffer.length === 0 && this.#mode === 'backtest') {
               check();
               closedEarly = true;
@@ -715,7 +716,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (place[order[i] as number] as number) : null);
       this.#coreGaps(session, processor);
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
-      await this.#settle(processor.dispatch(), nextDue);
+      await this.#dispatch(processor, nextDue);
     }
   }
 
@@ -906,25 +907,44 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (lag > this.#maxLag) this.#maxLag = lag;
   }
 
+  /** Clock-driven: dispatches what closed and settles it against the next slice, due at `nextDue`. */
+  async #dispatch(processor: DataProcessor, nextDue: number): Promise<void> {
+    await this.#settle(processor.dispatch(), nextDue);
+  }
+
   /**
    * Clock-driven: waits for the subscribers of a dispatch. If they are still busy when the next
    * slice is due (`nextDue`), that is an overrun: fail, or wait and record the lag.
+   *
+   * Synchronous handlers overran when their calls in the dispatch, all together, took at least as
+   * long as the run is late (without them it would have been on time) and longer than one base
+   * interval of the run's time (their share of a slice, whatever the coordinator left them); the
+   * one whose calls took longest is named. Other lateness is the coordinator's own (timers,
+   * appends, a session joined in progress): lag, recorded, not blamed on a subscriber.
    */
   async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number): Promise<void> {
     const due = nextDue + this.#closeDelay;
-    const slowest = this.#slowest;
-    this.#slowest = { name: '', ns: 0 };
+    let hog = '';
+    let hogNs = 0;
+    let syncMs = 0;
+    for (const [name, ns] of this.#syncNs) {
+      syncMs += ns / 1e6;
+      if (ns > hogNs) {
+        hog = name;
+        hogNs = ns;
+      }
+    }
+    this.#syncNs.clear();
     // Nothing comes due after the last close: just wait.
     if (!Number.isFinite(due)) {
       if (r !== null) await this.#ready(r);
       return;
     }
+    const slice = this.#speed > 0 ? this.#baseMs / this.#speed : 0;
     if (r === null) {
       const late = -this.#clock.delayUntil(due);
       if (late <= 0) return;
-      // Synchronous subscribers overran only if their own time made the run late; lateness of the
-      // coordinator itself (timers, appends) is lag, recorded, not blamed on a subscriber.
-      if (slowest.name !== '' && slowest.ns / 1e6 >= late) this.#overrun(slowest.name, nextDue, late);
+      if (hog !== '' && syncMs >= late && syncMs > slice) this.#overrun(hog, nextDue, late);
       else if (late > this.#maxLag) this.#maxLag = late;
       return;
     }
@@ -933,7 +953,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // while in progress, or its own work ran late), and the slice came due before the handlers
     // started. They are given one base interval of the run's time, as any slice would give them;
     // only a handler still busy after that overran.
-    const allowance = delay > 0 ? delay : this.#speed > 0 ? this.#baseMs / this.#speed : 0;
+    const allowance = delay > 0 ? delay : slice;
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       r.ready.wait().then(() => true),
@@ -947,7 +967,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (lag > this.#maxLag) this.#maxLag = lag;
       return;
     }
-    const busy = r.pending.find((p) => !p.done)?.subscriber ?? slowest.name;
+    const busy = r.pending.find((p) => !p.done)?.subscriber ?? hog;
     this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     await r.ready.wait();
     const lag = Math.max(0, -this.#clock.delayUntil(due));
