@@ -179,6 +179,9 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
     ['--from', '2024-03-15', '--to', '2024-03-04'],
     ['--data', '/tmp'],
     ['--speed='],
+    // Number() reads these as 16 and 3: a speed is a decimal number.
+    ['--speed', '0x10'],
+    ['--speed', '0b11'],
     // A day that does not exist, though Date.parse takes it.
     ['--from', '2024-02-30', '--to', '2024-03-05'],
     // Only one date, on the wrong side of the built-in data set's other one (2024-03-04 to 2024-03-15).

@@ -31,8 +31,8 @@ Options:
   --json               print the report as JSON
   -h, --help           this text
 
-Exit codes: 0 done; 1 the run failed (a subscriber busy for over 60 s in a data-driven run
-included); 2 bad arguments.
+Exit codes: 0 done; 1 the run failed (a strategy module that cannot be loaded or whose setup
+throws, and a subscriber busy for over 60 s in a data-driven run, included); 2 bad arguments.
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
@@ -69,7 +69,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const speed = values.speed === undefined ? 0 : Number(values.speed);
-  if (values.speed !== undefined && (values.speed.trim() === '' || !(Number.isFinite(speed) && speed >= 0))) {
+  // A decimal number: `Number` also reads '0x10', '0b11' and '' (as 16, 3 and 0).
+  if (values.speed !== undefined && !(/^\s*(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(values.speed) && Number.isFinite(speed) && speed >= 0)) {
     process.stderr.write(`barstream: --speed must be a number >= 0, got '${values.speed}'\n`);
     return 2;
   }
