@@ -119,3 +119,20 @@ test("beginSession keeps a calendar session's other fields (earlyClose) in data.
   t.is((data.session as unknown as { earlyClose?: boolean }).earlyClose, true);
   t.is(data.session?.close, session.close);
 });
+
+test('advanceTo reports every symbol it closes a bar for, however many symbols the store knows', (t) => {
+  const data = new SessionData({ intervals: ['5m', '15m'] });
+  data.beginSession(S);
+  const names = Array.from({ length: 150 }, (_, i) => `S${i}`);
+  // Two minutes of each symbol: a 5m and a 15m bar forming for all 150.
+  for (const name of names) {
+    data.append(name, bar(0));
+    data.append(name, bar(1));
+  }
+  t.deepEqual(data.advanceTo(S.open + 4 * MINUTE), []);
+  const closed = data.advanceTo(S.open + 5 * MINUTE);
+  t.deepEqual(closed, names.map((symbol) => ({ symbol, interval: '5m' })));
+  t.deepEqual(data.advanceTo(S.open + 15 * MINUTE), names.map((symbol) => ({ symbol, interval: '15m' })));
+  t.is(data.bars('S149', '5m').length, 1);
+  t.deepEqual(data.endSession(), []);
+});
