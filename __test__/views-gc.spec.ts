@@ -259,6 +259,37 @@ function registerGcTests(): void {
     t.is(diffBars(data.bars('SPY', '5m'), aggregateSession(next, S8, '5m')), null);
   });
 
+  test.serial('a live store does not keep blocks that retention emptied or moved once their views are gone', async (t) => {
+    const collected = new Set<string>();
+    const registry = new FinalizationRegistry<string>((name) => collected.add(name));
+    const data = new SessionData({ intervals: ['5m'], retainSessions: 1 });
+    const days = [0, 1, 2, 3].map((d) => ({ ...S7, date: `2013-10-0${7 + d}`, open: S7.open + d * 24 * HOUR, close: S7.close + d * 24 * HOUR, dayStart: S7.dayStart + d * 24 * HOUR }));
+    const read = (symbol: string, name: string): void => {
+      // Read once, the view dropped at once: only the store's own cache could keep the block.
+      const view = data.bars(symbol, '1m');
+      t.true(view.close[0]! > 0);
+      registry.register(view.close.buffer, name);
+    };
+    // OLD trades on the first day only; SPY every day. Each is read on the first day.
+    data.beginSession(days[0] as Session);
+    for (const b of makeBars(days[0] as Session, 390, MINUTE, 1)) data.append('OLD', b);
+    for (const b of makeBars(days[0] as Session, 390, MINUTE, 2)) data.append('SPY', b);
+    read('OLD', 'OLD day 0');
+    read('SPY', 'SPY day 0');
+    data.endSession();
+    for (const [k, day] of days.slice(1).entries()) {
+      data.beginSession(day);
+      for (const b of makeBars(day, 390, MINUTE, 3 + k)) data.append('SPY', b);
+      data.endSession();
+    }
+    await collect(6);
+    // Retention kept one session: OLD's block is empty, SPY's first block was compacted away.
+    t.is(data.bars('OLD', '1m').length, 0);
+    t.is(data.bars('SPY', '1m').length, 390);
+    t.true(collected.has('OLD day 0'), "OLD's emptied block is still held");
+    t.true(collected.has('SPY day 0'), "SPY's first block, moved by retention, is still held");
+  });
+
   test.serial('many stores, views interleaved and dropped at random: no crash, every view reads what it held', async (t) => {
     // Exercises freeing a block and handing out a new external buffer that may land at a reused address.
     let checked = 0;

@@ -277,6 +277,11 @@ export class SessionData {
   readonly #maskNames: (readonly string[] | undefined)[] = [];
   /** Per `id * MAX_SERIES + series`, sized with the state arrays so it stays a dense array (a sparse one falls back to a dictionary). */
   #blocks: (CachedBlock | null)[] = [];
+  /** The keys of `#blocks` that hold a block: what {@link SessionData.endSessionMasks} checks. */
+  readonly #cachedKeys = new Set<number>();
+  /** Symbol ids and series indices of `#cachedKeys`, for one native read of their states. */
+  #sweepIds = new Float64Array(0);
+  #sweepSeries = new Float64Array(0);
   /**
    * Bumped by every call that can change what a series holds. A series' state read from the core
    * in the current epoch is still true, so a dispatch's `count` and its subscribers' `bars` share
@@ -434,6 +439,7 @@ export class SessionData {
     this.#ids.clear();
     this.#names.length = 0;
     this.#blocks.fill(null);
+    this.#cachedKeys.clear();
     this.#stateEpoch.fill(-1);
     this.#session = null;
     this.#qualitySession = null;
@@ -720,7 +726,40 @@ export class SessionData {
       throw fromNative(e);
     }
     this.#session = null;
+    this.#sweepBlocks();
     return pairs;
+  }
+
+  /**
+   * Forgets the cached blocks that are no longer a series' current one: moved by growth, or emptied
+   * or compacted by retention. Such a block is never handed out again, and held here it would keep
+   * its memory (dropped bars included) for as long as the store lives, long after the last view of
+   * it is gone; views still holding it keep it alive themselves.
+   */
+  #sweepBlocks(): void {
+    const keys = this.#cachedKeys;
+    const n = keys.size;
+    if (n === 0) return;
+    if (this.#sweepIds.length < n) {
+      this.#sweepIds = new Float64Array(2 * n);
+      this.#sweepSeries = new Float64Array(2 * n);
+    }
+    const ids = this.#sweepIds;
+    const series = this.#sweepSeries;
+    let i = 0;
+    for (const key of keys) {
+      ids[i] = Math.floor(key / MAX_SERIES);
+      series[i] = key % MAX_SERIES;
+      i++;
+    }
+    this.readStates(ids, series, n);
+    for (const key of keys) {
+      const block = this.#blocks[key] as CachedBlock | null;
+      if (block === null || this.#stateLength[key] === 0 || this.#stateGeneration[key] !== block.generation) {
+        this.#blocks[key] = null;
+        keys.delete(key);
+      }
+    }
   }
 
   /**
@@ -847,7 +886,15 @@ export class SessionData {
   /** The current block of series `s` of symbol `id`, its state read for this epoch; `null` while it holds no bars. */
   #liveBlock(id: number, s: number): CachedBlock | null {
     const key = this.#state(id, s);
-    return this.#stateLength[key] === 0 ? null : this.#block(key, id, s);
+    if (this.#stateLength[key] === 0) {
+      // Emptied (by retention): the block cached before is no series' any more.
+      if (this.#blocks[key] != null) {
+        this.#blocks[key] = null;
+        this.#cachedKeys.delete(key);
+      }
+      return null;
+    }
+    return this.#block(key, id, s);
   }
 
   /** The block of the series with state `key`, as of its state's generation: made once per generation (V8 refuses two buffers over one block). */
@@ -865,6 +912,7 @@ export class SessionData {
       if (buffer === null) return null;
       block = { generation, buffer, capacity: buffer.byteLength / (8 * (this.#widths[s] as number)) };
       this.#blocks[key] = block;
+      this.#cachedKeys.add(key);
     }
     return block;
   }
