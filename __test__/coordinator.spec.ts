@@ -222,6 +222,40 @@ test.serial('clock-driven: synchronous work split over calls and subscribers ove
   t.is(report.delivered, 2 * 78);
 });
 
+test.serial('clock-driven: a synchronous hog is named though an async subscriber shares its dispatch, and at any speed', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const data = { AAA: walk(14, [s0]) };
+  const at = nyTime(s0, '10:00');
+  for (const speed of [6_000, 1_000_000]) {
+    const engine = new AnalysisEngine();
+    engine.subscribe({ interval: '5m', name: 'hog' }, (e) => {
+      if (e.time === at) busy(80);
+    });
+    engine.subscribe({ interval: '5m', name: 'idle' }, async () => {});
+    const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: columnar(data), from: s0.date, to: s0.date, speed, overrun: 'queue' }).run();
+    // The 80 ms call spans the slices due after 10:04 (8 of them at 6,000, hundreds at 1e6).
+    const atHog = report.overruns.filter((o) => o.sliceTime === at + 6 * MINUTE);
+    t.is(atHog.length, 1, `speed ${speed}: ${JSON.stringify(report.overruns.slice(0, 5))}`);
+    t.is(atHog[0]?.subscriber, 'hog');
+    t.true((atHog[0]?.lagMs ?? 0) > 40, `speed ${speed}`);
+  }
+});
+
+test.serial("clock-driven: a session end's handlers are not blamed in the next session", async (t) => {
+  // The last minute of each session is missing, so each 1d bar closes at endSession, where a
+  // subscriber takes 60 ms; nothing is due after the close, and the next session starts afresh.
+  const bars = walk(15, SESSIONS).filter((b) => !SESSIONS.some((s) => b.time === s.close - MINUTE));
+  const engine = new AnalysisEngine();
+  let calls = 0;
+  engine.subscribe({ interval: '1d', name: 'daily' }, () => {
+    calls++;
+    busy(60);
+  });
+  const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['1d'] }), engine, source: columnar({ AAA: bars }), from: DATES[0] as string, to: DATES[1] as string, speed: 1_000_000 }).run();
+  t.is(calls, 2);
+  t.deepEqual(report.overruns, []);
+});
+
 test("clock-driven with overrun: 'queue' finishes, loses nothing and records the lag", async (t) => {
   const data = { SPY: walk(9, [SESSIONS[0] as Session]) };
   const store = new SessionData({ intervals: ['5m', '30m'] });

@@ -29,7 +29,8 @@ test('a coordinator run twice reports each run alone: its own gaps, errors and m
       calls++;
       if (calls <= 2) throw new Error('first run only');
     });
-    const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columns(times) }), from: D1.date, to: D1.date, speed });
+    // At 1e9 a base interval is 0.06 us of wall time: any handler overruns it ('queue' waits).
+    const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columns(times) }), from: D1.date, to: D1.date, speed, overrun: 'queue' });
     const gapEvents: number[] = [];
     coordinator.on('gap', (g: { from: number }) => gapEvents.push(g.from));
     const first = await coordinator.run();

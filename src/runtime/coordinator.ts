@@ -909,20 +909,27 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /** Clock-driven: dispatches what closed and settles it against the next slice, due at `nextDue`. */
   async #dispatch(processor: DataProcessor, nextDue: number): Promise<void> {
-    await this.#settle(processor.dispatch(), nextDue);
+    const due = nextDue + this.#closeDelay;
+    const remaining = Number.isFinite(due) ? this.#clock.delayUntil(due) : Infinity;
+    // Only this dispatch's calls count (not a session end's, say, before the clock moved on).
+    this.#syncNs.clear();
+    const started = performance.now();
+    await this.#settle(processor.dispatch(), nextDue, remaining, started);
   }
 
   /**
-   * Clock-driven: waits for the subscribers of a dispatch. If they are still busy when the next
-   * slice is due (`nextDue`), that is an overrun: fail, or wait and record the lag.
+   * Clock-driven: waits for the subscribers of a dispatch that began (wall time `started`) with
+   * `remaining` wall milliseconds left before the next slice is due (`nextDue`). If they are still
+   * busy when it is due, that is an overrun: fail, or wait and record the lag.
    *
-   * Synchronous handlers overran when their calls in the dispatch, all together, took at least as
-   * long as the run is late (without them it would have been on time) and longer than one base
-   * interval of the run's time (their share of a slice, whatever the coordinator left them); the
-   * one whose calls took longest is named. Other lateness is the coordinator's own (timers,
-   * appends, a session joined in progress): lag, recorded, not blamed on a subscriber.
+   * The subscribers' share of a dispatch is the time that was left, and at least one base interval
+   * of the run's time: when the coordinator itself ran late (timers, appends, a session joined in
+   * progress), that lateness is lag, recorded, not blamed on them. Synchronous handlers overran
+   * when their calls in the dispatch, together, took longer than the share and the slice came due
+   * meanwhile; the one whose calls took longest is named. An asynchronous one overran when it is
+   * still pending at the end of the share.
    */
-  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number): Promise<void> {
+  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number, remaining: number, started: number): Promise<void> {
     const due = nextDue + this.#closeDelay;
     let hog = '';
     let hogNs = 0;
@@ -940,35 +947,36 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (r !== null) await this.#ready(r);
       return;
     }
-    const slice = this.#speed > 0 ? this.#baseMs / this.#speed : 0;
+    const share = Math.max(remaining, this.#speed > 0 ? this.#baseMs / this.#speed : 0);
+    const late = -this.#clock.delayUntil(due);
+    const syncOverran = hog !== '' && late > 0 && syncMs > share;
     if (r === null) {
-      const late = -this.#clock.delayUntil(due);
       if (late <= 0) return;
-      if (hog !== '' && syncMs >= late && syncMs > slice) this.#overrun(hog, nextDue, late);
+      if (syncOverran) this.#overrun(hog, nextDue, late);
       else if (late > this.#maxLag) this.#maxLag = late;
       return;
     }
-    const delay = this.#clock.delayUntil(due);
-    // Due already when the dispatch returned: the coordinator is catching up (a session joined
-    // while in progress, or its own work ran late), and the slice came due before the handlers
-    // started. They are given one base interval of the run's time, as any slice would give them;
-    // only a handler still busy after that overran.
-    const allowance = delay > 0 ? delay : slice;
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([
-      r.ready.wait().then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), allowance);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (inTime) {
-      const lag = -this.#clock.delayUntil(due);
-      if (lag > this.#maxLag) this.#maxLag = lag;
-      return;
+    let inTime = false;
+    if (syncOverran) {
+      this.#overrun(hog, nextDue, late);
+    } else {
+      const allowance = Math.max(0, share - (performance.now() - started));
+      let timer: NodeJS.Timeout | undefined;
+      inTime = await Promise.race([
+        r.ready.wait().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), allowance);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (inTime) {
+        const lag = -this.#clock.delayUntil(due);
+        if (lag > this.#maxLag) this.#maxLag = lag;
+        return;
+      }
+      const busy = r.pending.find((p) => !p.done)?.subscriber ?? hog;
+      this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     }
-    const busy = r.pending.find((p) => !p.done)?.subscriber ?? hog;
-    this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     await r.ready.wait();
     const lag = Math.max(0, -this.#clock.delayUntil(due));
     const last = this.#overruns[this.#overruns.length - 1];
