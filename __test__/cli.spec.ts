@@ -182,6 +182,8 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
     // Number() reads these as 16 and 3: a speed is a decimal number.
     ['--speed', '0x10'],
     ['--speed', '0b11'],
+    // Too small for a double: Number() gives 0, a data-driven run.
+    ['--speed', '1e-400'],
     // A day that does not exist, though Date.parse takes it.
     ['--from', '2024-02-30', '--to', '2024-03-05'],
     // Only one date, on the wrong side of the built-in data set's other one (2024-03-04 to 2024-03-15).

@@ -69,8 +69,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const speed = values.speed === undefined ? 0 : Number(values.speed);
-  // A decimal number: `Number` also reads '0x10', '0b11' and '' (as 16, 3 and 0).
-  if (values.speed !== undefined && !(/^\s*(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(values.speed) && Number.isFinite(speed) && speed >= 0)) {
+  // A decimal number: `Number` also reads '0x10', '0b11' and '' (as 16, 3 and 0), and a speed too
+  // small for a double ('1e-400') as 0, which would be a data-driven run.
+  const decimal = values.speed !== undefined && /^\s*(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(values.speed);
+  if (values.speed !== undefined && !(decimal && Number.isFinite(speed) && speed >= 0 && (speed > 0 || !/[1-9]/.test(values.speed.replace(/e.*$/i, ''))))) {
     process.stderr.write(`barstream: --speed must be a number >= 0, got '${values.speed}'\n`);
     return 2;
   }
