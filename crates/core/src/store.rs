@@ -57,10 +57,6 @@ const MAX_SESSION_RESERVE: usize = 1 << 22;
 /// bars that may never come.
 const MAX_EXPECTED_RESERVE: usize = 1 << 20;
 
-/// The least room a series of a sparse symbol asks for at a session start (see
-/// `SessionStore::reserve_session`): the smallest block holds as many.
-const SPARSE_MIN_ROOM: usize = 16;
-
 /// A symbol's index in the store, given by [`SessionStore::intern`].
 pub type SymbolId = u32;
 
@@ -230,9 +226,11 @@ struct SymbolState {
     derived: Vec<Derived>,
     last_time: Option<i64>,
     bars_this_session: usize,
-    /// Base bars stored in the last session that ended while the symbol was known (`None` before
-    /// any): what the next session reserves room by, when no plan says otherwise.
-    prev_session_bars: Option<usize>,
+    /// Per series, its length when the open (or last) session began.
+    start_lens: Vec<usize>,
+    /// Per series, the bars it gained in the last session that ended while the symbol was known
+    /// (`None` before any): what the next session reserves room by, when no plan says otherwise.
+    last_gains: Option<Vec<usize>>,
     /// Series lengths at the end of each retained session, oldest first (kept under retention only).
     session_ends: VecDeque<Vec<usize>>,
     rejections: [u64; RejectReason::COUNT],
@@ -428,7 +426,8 @@ impl SessionStore {
             derived,
             last_time: None,
             bars_this_session: 0,
-            prev_session_bars: None,
+            start_lens: Vec::new(),
+            last_gains: None,
             session_ends: VecDeque::new(),
             rejections: [0; RejectReason::COUNT],
             tally: SessionTally::default(),
@@ -538,6 +537,10 @@ impl SessionStore {
             .map(|g| g.closed_through(session.open))
             .collect();
         for s in &mut self.symbols {
+            let mut lens = std::mem::take(&mut s.start_lens);
+            lens.clear();
+            lens.extend(s.all_series().map(Columns::len));
+            s.start_lens = lens;
             s.bars_this_session = 0;
             s.tally.reset();
             s.base.session_start();
@@ -648,18 +651,7 @@ impl SessionStore {
         // sessions retention holds, and at most MAX_EXPECTED_RESERVE bars. A session asks for what
         // the plan still lacks (at least its own room), so no session start moves a series that
         // the plan already covers; past the plan a full block grows by its headroom.
-        // Without a plan, a symbol that stored less than half of its last session's room asks for
-        // twice what it stored then (in proportion for each series, at least SPARSE_MIN_ROOM bars)
-        // instead of a whole session. An illiquid symbol would otherwise hold a session of unused
-        // room in every series and move each series to a new block at every session start.
-        let full = slots.min(hint);
-        let sparse = match s.prev_session_bars {
-            Some(prev) if expected <= 1 && prev.saturating_mul(2) < full => {
-                Some(prev.saturating_mul(2))
-            }
-            _ => None,
-        };
-        let room = |per_session: usize, len: usize| {
+        let room = |per_session: usize, len: usize, gained: Option<usize>| {
             let one = per_session.min(hint);
             let mut total = len.saturating_add(one.saturating_mul(sessions));
             if let Some(held) = held {
@@ -669,19 +661,28 @@ impl SessionStore {
                 .min(MAX_EXPECTED_RESERVE.max(len))
                 .saturating_sub(len)
                 .max(one);
-            match sparse {
-                Some(want) => {
-                    let share = (one as u128 * want as u128).div_ceil(full as u128) as usize;
-                    room.min(share.max(SPARSE_MIN_ROOM))
+            // Without a plan, a series that gained less than half a session's room in the symbol's
+            // last session asks for twice that (at least one bar) rather than a whole session: an
+            // illiquid symbol would otherwise hold a session of unused room in every series and
+            // move each series to a new block at every session start. The room its block has
+            // usually covers it; past that the block grows by its headroom.
+            match gained {
+                Some(g) if expected <= 1 && g.saturating_mul(2) < one => {
+                    room.min(g.saturating_mul(2).max(1))
                 }
-                None => room,
+                _ => room,
             }
         };
+        let gained = |i: usize| s.last_gains.as_ref().and_then(|g| g.get(i).copied());
+        let (base_gain, derived_gains): (Option<usize>, Vec<Option<usize>>) =
+            (gained(0), (1..=s.derived.len()).map(gained).collect());
         let len = s.base.columns.len();
-        s.base.columns.reserve(room(slots, len));
-        for (g, d) in a.grids.iter().zip(&mut s.derived) {
+        s.base.columns.reserve(room(slots, len, base_gain));
+        for ((g, d), gain) in a.grids.iter().zip(&mut s.derived).zip(derived_gains) {
             let len = d.series.columns.len();
-            d.series.columns.reserve(room(g.buckets_in_session(), len));
+            d.series
+                .columns
+                .reserve(room(g.buckets_in_session(), len, gain));
         }
     }
 
@@ -829,7 +830,16 @@ impl SessionStore {
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
         let retain = self.config.retain_sessions;
         for s in &mut self.symbols {
-            s.prev_session_bars = Some(s.bars_this_session);
+            // A symbol first met during the session started it empty.
+            let gains = s
+                .all_series()
+                .enumerate()
+                .map(|(i, c)| {
+                    c.len()
+                        .saturating_sub(s.start_lens.get(i).copied().unwrap_or(0))
+                })
+                .collect();
+            s.last_gains = Some(gains);
             if let Some(keep) = retain {
                 s.session_ends
                     .push_back(s.all_series().map(Columns::len).collect());

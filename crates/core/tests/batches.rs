@@ -237,7 +237,9 @@ fn a_sparse_symbol_does_not_reserve_a_session_at_every_session_start() {
     // One bar a session (at the open) for 300 sessions, and a full symbol beside it.
     let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
     let (sparse, full) = (st.intern("ILLIQ"), st.intern("SPY"));
-    let mut generations = Vec::new();
+    let series = st.series_count();
+    let mut moves = vec![0u32; series];
+    let mut last: Vec<u32> = Vec::new();
     for d in 0..300 {
         let day = oct_day(d);
         st.begin_session(day).unwrap();
@@ -248,16 +250,22 @@ fn a_sparse_symbol_does_not_reserve_a_session_at_every_session_start() {
             st.append(full, b).unwrap();
         }
         st.end_session().unwrap();
-        generations.push(st.series(sparse, 0).unwrap().generation());
+        let now: Vec<u32> = (0..series)
+            .map(|k| st.series(sparse, k).unwrap().generation())
+            .collect();
+        for (k, (a, b)) in last.iter().zip(&now).enumerate() {
+            moves[k] += u32::from(a != b);
+        }
+        last = now;
     }
-    // The first session reserved its room (390 slots); later sessions ask for twice what the last
-    // one stored (at least 16 bars), which that room still holds: the series never moves.
+    // The first session reserved its room (390 base slots); later sessions ask for twice what each
+    // series gained in the last one (one bar a session in every series here), which that room
+    // holds: the base series never moves, and a derived one only when its block is full, growing
+    // by a quarter (7 to 16 times in 300 sessions here, not at every session start).
     assert_eq!(st.series(sparse, 0).unwrap().len(), 300);
     assert_eq!(st.series(sparse, 0).unwrap().capacity(), 390);
-    assert!(
-        generations.iter().all(|&g| g == generations[0]),
-        "{generations:?}"
-    );
+    assert_eq!(moves[0], 0, "{moves:?}");
+    assert!(moves.iter().all(|&m| m <= 20), "{moves:?}");
     // The full symbol still reserves a session at a time and grows by its headroom past that.
     let spy = st.series(full, 0).unwrap();
     assert_eq!(spy.len(), 300 * 390);
