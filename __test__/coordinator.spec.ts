@@ -256,6 +256,30 @@ test.serial("clock-driven: a session end's handlers are not blamed in the next s
   t.deepEqual(report.overruns, []);
 });
 
+test.serial("clock-driven: an async handler's synchronous part counts as busy time; a session's last slice is judged against nothing", async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const at = nyTime(s0, '10:00');
+  // An async handler that holds the thread 80 ms before it returns its promise, at 6,000 x (10 ms slices).
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'hog' }, async (e) => {
+    if (e.time === at) busy(80);
+  });
+  const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: columnar({ AAA: walk(16, [s0]) }), from: s0.date, to: s0.date, speed: 6_000, overrun: 'queue' }).run();
+  t.deepEqual(report.overruns.map((o) => [o.subscriber, o.sliceTime]), [['hog', at + 6 * MINUTE]]);
+
+  // A 1d subscriber that takes 60 ms on the bar its session's last minute closes: nothing comes
+  // due after the close, so nothing overran (as when the bar closes at the session end).
+  const daily = new AnalysisEngine();
+  let calls = 0;
+  daily.subscribe({ interval: '1d', name: 'daily' }, () => {
+    calls++;
+    busy(60);
+  });
+  const full = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['1d'] }), engine: daily, source: columnar({ AAA: walk(17, SESSIONS) }), from: DATES[0] as string, to: DATES[1] as string, speed: 6_000 }).run();
+  t.is(calls, 2);
+  t.deepEqual(full.overruns, []);
+});
+
 test("clock-driven with overrun: 'queue' finishes, loses nothing and records the lag", async (t) => {
   const data = { SPY: walk(9, [SESSIONS[0] as Session]) };
   const store = new SessionData({ intervals: ['5m', '30m'] });

@@ -296,6 +296,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         // own dispatch.
         if (!settled && this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
       },
+      // An async handler's synchronous part holds the thread as a synchronous handler does.
+      busy: (subscriber, ns) => {
+        if (this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
+      },
       failed: (failure) => {
         this.#errorCount++;
         if (this.#errors.length < MAX_KEPT_ERRORS) this.#errors.push(failure);
@@ -445,7 +449,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.endSlice();
             if (t < session.close) this.#closeThrough(processor, t, slices.next());
             this.#coreGaps(session, processor);
-            await this.#dispatch(processor, tick + this.#baseMs);
+            // Nothing is due after the close: the session's last slices are just waited for.
+            await this.#dispatch(processor, tick >= session.close ? Infinity : tick + this.#baseMs);
           }
           if (tick >= session.close) break;
           processor.advanceTo(tick);
@@ -640,7 +645,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
             read = 0;
             const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, seen);
-            await this.#appendInSlices(dueBars, appendBar, session, processor, tick + this.#baseMs, fills);
+            // Nothing is due after the close: the session's last slices are just waited for.
+            await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills);
             this.#settleFills();
             if (tick >= session.close) break;
             processor.advanceTo(tick);

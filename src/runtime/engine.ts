@@ -119,6 +119,11 @@ export interface DeliveryObserver {
   readonly timed?: boolean;
   /** `settled` is true for a handler whose promise settled after its dispatch returned. */
   delivered(subscriber: string, ns: number, settled: boolean): void;
+  /**
+   * The synchronous part of a call that returned a promise: the time until it returned, during
+   * which nothing else ran. (Its whole time comes later, through `delivered` with `settled`.)
+   */
+  busy?(subscriber: string, ns: number): void;
   failed(failure: SubscriberFailure): void;
 }
 
@@ -242,6 +247,7 @@ export class AnalysisEngine {
         continue;
       }
       if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        if (timed) observer.busy?.(sub.name, (performance.now() - started) * 1e6);
         // Any thenable: Promise.resolve adopts it (a native promise is returned as it is).
         const promise = Promise.resolve(result as PromiseLike<void>).then(
           () => {
