@@ -170,3 +170,26 @@ test.serial('live: a bar that comes for a clock-found gap after the grace, still
   t.like(gap, { symbol: 'A', from: s.open + 2000, to: s.open + 3000, detectedBy: 'clock', state: 'reported', storedBars: 1 });
   t.is(r.quality[s.date]?.A?.base.missing, 0);
 });
+
+test.serial('live: a bar timed outside the run days (seconds for milliseconds, a stale replay, days ahead) is rejected and counted, not skipped', async (t) => {
+  const second = 1000;
+  const open = Math.ceil(Date.now() / second) * second + 2 * second;
+  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 4 * second, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
+  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 4; k++) {
+      await wait(open + (k + 1) * second + 50);
+      yield bar(open + k * second);
+      if (k === 1) {
+        yield bar((open + k * second) / 1000);
+        yield bar(open + k * second - 86_400_000);
+        yield bar(open + k * second + 2 * 86_400_000);
+      }
+    }
+  };
+  const report = await new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData({ baseInterval: '1s', intervals: ['2s'] }), source: iterableSource(feed()), mode: 'live', from: session.date, to: session.date, closeDelayMs: 300 }).run();
+  t.is(report.barsIn, 7);
+  t.is(report.barsStored, 4);
+  t.is(report.rejected.outside_session, 3);
+});

@@ -488,9 +488,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (next.done === true) break;
           const bar = next.value;
           if (wanted !== null && !wanted.has(bar.symbol)) continue;
-          // As with a column source: bars of days outside the run are not part of it; a time that is
-          // no day at all (NaN, ±Infinity, not a number) goes to the store, which rejects and counts it.
-          if (Number.isFinite(bar?.time) && (bar.time < runFrom || bar.time >= runTo)) continue;
+          // A backtest, as with a column source: bars of days outside the run are not part of it; a
+          // time that is no day at all (NaN, ±Infinity, not a number) goes to the store, which
+          // rejects and counts it. A live feed's bars are all part of the run: one timed outside
+          // its days (seconds for milliseconds, a stale bar) goes to the store too.
+          if (this.#mode !== 'live' && Number.isFinite(bar?.time) && (bar.time < runFrom || bar.time >= runTo)) continue;
           buffer.push(bar);
           wakeUp();
         }
