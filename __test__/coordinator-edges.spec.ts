@@ -193,3 +193,24 @@ test.serial('live: a bar timed outside the run days (seconds for milliseconds, a
   t.is(report.barsStored, 4);
   t.is(report.rejected.outside_session, 3);
 });
+
+test.serial('live: a feed that fails between sessions fails the run then, not at the next open', async (t) => {
+  const second = 1000;
+  const open = Math.ceil(Date.now() / second) * second + 2 * second;
+  const day = (from: number, seconds: number): { date: string; open: number; close: number; timeZone: string; dayStart: number } => ({ date: new Date(from).toISOString().slice(0, 10), open: from, close: from + seconds * second, timeZone: 'UTC', dayStart: from - (from % 86_400_000) });
+  const sessions = [day(open, 2), day(open + 14 * second, 2)];
+  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 2; k++) {
+      await wait(open + (k + 1) * second + 50);
+      yield { symbol: 'A', time: open + k * second, open: 10, high: 12, low: 9, close: 11, volume: 100 };
+    }
+    await wait(open + 3 * second);
+    throw new Error('feed died');
+  };
+  const calendar = { sessions: (from: string, to: string) => sessions.filter((s) => s.date >= from && s.date <= to) };
+  const run = new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '1s' }), source: iterableSource(feed()), mode: 'live', from: sessions[0]!.date, to: sessions[1]!.date, closeDelayMs: 200 }).run();
+  await t.throwsAsync(run, { message: 'feed died' });
+  // Failed at open + 3 s; the next session opens at open + 14 s.
+  t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
+});

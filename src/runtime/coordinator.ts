@@ -475,6 +475,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let read = 0;
     let ended = false;
     let failure: { error: unknown } | null = null;
+    /** Wakes {@link sleepUnlessFailed} when the source fails. */
+    const failWaiter: { wake: (() => void) | null } = { wake: null };
     const waiter: { wake: (() => void) | null } = { wake: null };
     const wakeUp = (): void => {
       const w = waiter.wake;
@@ -498,6 +500,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
       } catch (error) {
         failure = { error };
+        failWaiter.wake?.();
       } finally {
         ended = true;
         wakeUp();
@@ -537,6 +540,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return false;
     };
+    /**
+     * Live: waits for the clock to read `time`, or for the source to fail first, so that a feed
+     * that dies between sessions fails the run then, not at the next session's open (overnight).
+     */
+    const sleepUnlessFailed = (time: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const step = (): void => {
+          clearTimeout(timer);
+          const delay = this.#clock.delayUntil(time);
+          if (delay <= 0 || failure !== null) {
+            failWaiter.wake = null;
+            resolve();
+          } else timer = setTimeout(step, delay);
+        };
+        failWaiter.wake = step;
+        step();
+      });
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
       processor.append(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
@@ -548,7 +569,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
-        else await this.#clock.sleepUntil(session.open - 1000);
+        else {
+          await sleepUnlessFailed(session.open - 1000);
+          // A feed that failed with nothing left to append fails the run now.
+          check();
+        }
         processor.beginSession(session);
         sessionsRun++;
         this.emit('sessionStart', session);
