@@ -214,3 +214,31 @@ test.serial('live: a feed that fails between sessions fails the run then, not at
   // Failed at open + 3 s; the next session opens at open + 14 s.
   t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
 });
+
+test.serial('live: a declared symbol whose feed is down at the open has its slots filled from the first boundary, before their buckets close', async (t) => {
+  const second = 1000;
+  const open = Math.ceil(Date.now() / second) * second + 2 * second;
+  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 6 * second, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
+  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  // The feed's first bar is for slot 3; slots 0-2 come only from fill.
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    for (let k = 3; k < 6; k++) {
+      await wait(open + (k + 1) * second + 50);
+      yield bar(open + k * second);
+    }
+  };
+  const filled: [number, number][] = [];
+  const fill = async (_symbol: string, from: number, to: number): Promise<SymbolBar[]> => {
+    filled.push([(from - open) / second, (to - open) / second]);
+    const out: SymbolBar[] = [];
+    for (let x = from; x < to; x += second) out.push(bar(x));
+    return out;
+  };
+  const data = new SessionData({ baseInterval: '1s', intervals: ['2s'] });
+  const report = await new SessionCoordinator({ calendar: { sessions: () => [session] }, data, source: iterableSource(feed()), mode: 'live', symbols: ['A'], fill, from: session.date, to: session.date, closeDelayMs: 300 }).run();
+  t.deepEqual(filled, [[0, 1], [1, 2], [2, 3]]);
+  t.is(report.barsStored, 6);
+  t.is(report.rejected.late, 0);
+  t.deepEqual([...data.bars('A', '2s').time].map((x) => (x - open) / second), [0, 2, 4]);
+});

@@ -469,6 +469,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   async #runStream(sessions: Session[], source: StreamSource, processor: DataProcessor): Promise<string[]> {
     const seen = new Set<string>();
     const wanted = this.#options.symbols === undefined ? null : new Set(this.#options.symbols);
+    // Live, the symbols asked for are known from the start, as a column source's are: a slot with
+    // no bar is a gap from the first boundary (and filled then, before its buckets close), even
+    // before the symbol's first bar, joining a session in progress or with the feed down at the open.
+    if (this.#mode === 'live' && wanted !== null) {
+      for (const name of wanted) {
+        this.#options.data.idOf(name);
+        seen.add(name);
+      }
+    }
     const iterator = source[Symbol.asyncIterator]();
     const { from: runFrom, to: runTo } = runDays(sessions);
     const buffer: SymbolBar[] = [];
