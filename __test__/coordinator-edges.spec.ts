@@ -242,3 +242,27 @@ test.serial('live: a declared symbol whose feed is down at the open has its slot
   t.is(report.rejected.late, 0);
   t.deepEqual([...data.bars('A', '2s').time].map((x) => (x - open) / second), [0, 2, 4]);
 });
+
+test.serial("live: a bar timed days ahead, its symbol's last, is rejected at once and does not hide the feed's failure", async (t) => {
+  const second = 1000;
+  const open = Math.ceil(Date.now() / second) * second + 2 * second;
+  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 5 * second, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
+  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  let rejectedAhead = -1;
+  const data = new SessionData({ baseInterval: '1s' });
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 2; k++) {
+      await wait(open + (k + 1) * second + 50);
+      yield bar(open + k * second);
+    }
+    yield bar(open + 2 * 86_400_000);
+    await wait(open + 3 * second + 500);
+    rejectedAhead = data.rejections('A').outside_session;
+    throw new Error('feed died');
+  };
+  const run = new SessionCoordinator({ calendar: { sessions: () => [session] }, data, source: iterableSource(feed()), mode: 'live', from: session.date, to: session.date, closeDelayMs: 200 }).run();
+  await t.throwsAsync(run, { message: 'feed died' });
+  t.is(rejectedAhead, 1, 'rejected at the next boundary, not held to the end of the run');
+  t.true(Date.now() < session.close, `failed ${Date.now() - open} ms after the open`);
+});

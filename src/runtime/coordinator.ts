@@ -480,6 +480,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     }
     const iterator = source[Symbol.asyncIterator]();
     const { from: runFrom, to: runTo } = runDays(sessions);
+    /** Live: bars timed at or after this are past the run's days (see the clock-driven loop). */
+    const pastRun = this.#mode === 'live' ? runTo : Infinity;
     const buffer: SymbolBar[] = [];
     let read = 0;
     let ended = false;
@@ -580,8 +582,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
         else {
           await sleepUnlessFailed(session.open - 1000);
-          // A feed that failed with nothing left to append fails the run now.
+          // A feed that failed with nothing left to append fails the run now; with bars still to
+          // append, the session runs for them at its time.
           check();
+          if (failure !== null) await this.#clock.sleepUntil(session.open - 1000);
         }
         processor.beginSession(session);
         sessionsRun++;
@@ -656,10 +660,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // The rest keep their order.
             // The usual case, a stream in time order, in two plain scans: the bars before the first
             // one not yet due are due, and none after it is.
+            // Live, a bar timed past the run's days (a corrupt time) is due at once, as one with no
+            // time at all: held, it would wait for the end of the run.
+            const isDue = (time: number): boolean => !(time >= tick) || time >= pastRun;
             let split = read;
-            while (split < buffer.length && !((buffer[split] as SymbolBar).time >= tick)) split++;
+            while (split < buffer.length && isDue((buffer[split] as SymbolBar).time)) split++;
             let later = split;
-            while (later < buffer.length && (buffer[later] as SymbolBar).time >= tick) later++;
+            while (later < buffer.length && !isDue((buffer[later] as SymbolBar).time)) later++;
             let arrived: SymbolBar[];
             if (later === buffer.length) {
               arrived = buffer.slice(read, split);
@@ -671,7 +678,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               for (let i = read; i < buffer.length; i++) {
                 const bar = buffer[i] as SymbolBar;
                 const time = bar.time;
-                if (!waiting.has(bar.symbol) && (!(time >= tick) || strayAt(buffer, i, session.close))) arrived.push(bar);
+                if (!waiting.has(bar.symbol) && (isDue(time) || strayAt(buffer, i, session.close))) arrived.push(bar);
                 else {
                   waiting.add(bar.symbol);
                   buffer[kept++] = bar;
@@ -703,7 +710,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             const rest = buffer.splice(0);
             read = 0;
             await this.#appendInSlices(rest, appendBar, session, processor, Infinity);
-            if (this.#mode === 'backtest') check();
+            check();
           }
         }
         await this.#endSession(session, processor, k + 1, sessions.length);
@@ -877,9 +884,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * to the deadline for the missing bars. Returns the due bars (in arrival order) and the filled ones after them, named in `fills`.
    */
   async #gapsAt(session: Session, tick: number, due: SymbolBar[], processor: DataProcessor, known: Set<string>): Promise<{ bars: SymbolBar[]; fills?: ReadonlySet<SymbolBar> }> {
-    // Each symbol's first due bar with a time of this session (not a stray past the close).
+    // Each symbol's first due bar with a time of this session (not a stray past the close, nor a
+    // stale bar from before the open, which would hide the gap before the symbol's first bar).
     const first = new Map<string, number>();
-    for (const bar of due) if (!first.has(bar.symbol) && Number.isFinite(bar.time) && bar.time < session.close) first.set(bar.symbol, bar.time);
+    for (const bar of due) if (!first.has(bar.symbol) && bar.time >= session.open && bar.time < session.close) first.set(bar.symbol, bar.time);
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
