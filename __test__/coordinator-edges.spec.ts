@@ -106,6 +106,8 @@ function liveSession(inMs: number, seconds: number): { date: string; open: numbe
   return { date: d.toISOString().slice(0, 10), open, close: open + seconds * 1000, timeZone: 'UTC', dayStart: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) };
 }
 const until = (t: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, t - Date.now())));
+/** A bar of symbol A at `time`. */
+const barA = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
 
 test.serial('live: a bar that arrived by the end of the last session is stored or rejected and counted, never left in the buffer', async (t) => {
   const s = liveSession(1500, 4);
@@ -173,18 +175,16 @@ test.serial('live: a bar that comes for a clock-found gap after the grace, still
 
 test.serial('live: a bar timed outside the run days (seconds for milliseconds, a stale replay, days ahead) is rejected and counted, not skipped', async (t) => {
   const second = 1000;
-  const open = Math.ceil(Date.now() / second) * second + 2 * second;
-  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 4 * second, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
-  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
-  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  const session = liveSession(2 * second, 4);
+  const open = session.open;
   const feed = async function* (): AsyncGenerator<SymbolBar> {
     for (let k = 0; k < 4; k++) {
-      await wait(open + (k + 1) * second + 50);
-      yield bar(open + k * second);
+      await until(open + (k + 1) * second + 50);
+      yield barA(open + k * second);
       if (k === 1) {
-        yield bar((open + k * second) / 1000);
-        yield bar(open + k * second - 86_400_000);
-        yield bar(open + k * second + 2 * 86_400_000);
+        yield barA((open + k * second) / 1000);
+        yield barA(open + k * second - 86_400_000);
+        yield barA(open + k * second + 2 * 86_400_000);
       }
     }
   };
@@ -196,16 +196,14 @@ test.serial('live: a bar timed outside the run days (seconds for milliseconds, a
 
 test.serial('live: a feed that fails between sessions fails the run then, not at the next open', async (t) => {
   const second = 1000;
-  const open = Math.ceil(Date.now() / second) * second + 2 * second;
-  const day = (from: number, seconds: number): { date: string; open: number; close: number; timeZone: string; dayStart: number } => ({ date: new Date(from).toISOString().slice(0, 10), open: from, close: from + seconds * second, timeZone: 'UTC', dayStart: from - (from % 86_400_000) });
-  const sessions = [day(open, 2), day(open + 14 * second, 2)];
-  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  const sessions = [liveSession(2 * second, 2), liveSession(16 * second, 2)];
+  const open = sessions[0]!.open;
   const feed = async function* (): AsyncGenerator<SymbolBar> {
     for (let k = 0; k < 2; k++) {
-      await wait(open + (k + 1) * second + 50);
-      yield { symbol: 'A', time: open + k * second, open: 10, high: 12, low: 9, close: 11, volume: 100 };
+      await until(open + (k + 1) * second + 50);
+      yield barA(open + k * second);
     }
-    await wait(open + 3 * second);
+    await until(open + 3 * second);
     throw new Error('feed died');
   };
   const calendar = { sessions: (from: string, to: string) => sessions.filter((s) => s.date >= from && s.date <= to) };
@@ -217,22 +215,20 @@ test.serial('live: a feed that fails between sessions fails the run then, not at
 
 test.serial('live: a declared symbol whose feed is down at the open has its slots filled from the first boundary, before their buckets close', async (t) => {
   const second = 1000;
-  const open = Math.ceil(Date.now() / second) * second + 2 * second;
-  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 6 * second, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
-  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
-  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  const session = liveSession(2 * second, 6);
+  const open = session.open;
   // The feed's first bar is for slot 3; slots 0-2 come only from fill.
   const feed = async function* (): AsyncGenerator<SymbolBar> {
     for (let k = 3; k < 6; k++) {
-      await wait(open + (k + 1) * second + 50);
-      yield bar(open + k * second);
+      await until(open + (k + 1) * second + 50);
+      yield barA(open + k * second);
     }
   };
   const filled: [number, number][] = [];
   const fill = async (_symbol: string, from: number, to: number): Promise<SymbolBar[]> => {
     filled.push([(from - open) / second, (to - open) / second]);
     const out: SymbolBar[] = [];
-    for (let x = from; x < to; x += second) out.push(bar(x));
+    for (let x = from; x < to; x += second) out.push(barA(x));
     return out;
   };
   const data = new SessionData({ baseInterval: '1s', intervals: ['2s'] });
@@ -245,19 +241,17 @@ test.serial('live: a declared symbol whose feed is down at the open has its slot
 
 test.serial("live: a bar timed days ahead, its symbol's last, is rejected at once and does not hide the feed's failure", async (t) => {
   const second = 1000;
-  const open = Math.ceil(Date.now() / second) * second + 2 * second;
-  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 5 * second, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
-  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 12, low: 9, close: 11, volume: 100 });
-  const wait = (until: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())));
+  const session = liveSession(2 * second, 5);
+  const open = session.open;
   let rejectedAhead = -1;
   const data = new SessionData({ baseInterval: '1s' });
   const feed = async function* (): AsyncGenerator<SymbolBar> {
     for (let k = 0; k < 2; k++) {
-      await wait(open + (k + 1) * second + 50);
-      yield bar(open + k * second);
+      await until(open + (k + 1) * second + 50);
+      yield barA(open + k * second);
     }
-    yield bar(open + 2 * 86_400_000);
-    await wait(open + 3 * second + 500);
+    yield barA(open + 2 * 86_400_000);
+    await until(open + 3 * second + 500);
     rejectedAhead = data.rejections('A').outside_session;
     throw new Error('feed died');
   };

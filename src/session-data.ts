@@ -755,10 +755,7 @@ export class SessionData {
     this.readStates(ids, series, n);
     for (const key of keys) {
       const block = this.#blocks[key] as CachedBlock | null;
-      if (block === null || this.#stateLength[key] === 0 || this.#stateGeneration[key] !== block.generation) {
-        this.#blocks[key] = null;
-        keys.delete(key);
-      }
+      if (block === null || this.#stateLength[key] === 0 || this.#stateGeneration[key] !== block.generation) this.#forgetBlock(key);
     }
   }
 
@@ -888,13 +885,17 @@ export class SessionData {
     const key = this.#state(id, s);
     if (this.#stateLength[key] === 0) {
       // Emptied (by retention): the block cached before is no series' any more.
-      if (this.#blocks[key] != null) {
-        this.#blocks[key] = null;
-        this.#cachedKeys.delete(key);
-      }
+      this.#forgetBlock(key);
       return null;
     }
     return this.#block(key, id, s);
+  }
+
+  /** Drops the cached block of state `key`, if any: views still holding it keep it alive themselves. */
+  #forgetBlock(key: number): void {
+    if (this.#blocks[key] == null) return;
+    this.#blocks[key] = null;
+    this.#cachedKeys.delete(key);
   }
 
   /** The block of the series with state `key`, as of its state's generation: made once per generation (V8 refuses two buffers over one block). */

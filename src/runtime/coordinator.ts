@@ -294,12 +294,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         // What each subscriber's synchronous calls took in the dispatch being settled. A promise
         // that settles later was already waited for (and any overrun it caused recorded) by its
         // own dispatch.
-        if (!settled && this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
+        if (!settled) this.#busy(subscriber, ns);
       },
       // An async handler's synchronous part holds the thread as a synchronous handler does.
-      busy: (subscriber, ns) => {
-        if (this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
-      },
+      busy: (subscriber, ns) => this.#busy(subscriber, ns),
       failed: (failure) => {
         this.#errorCount++;
         if (this.#errors.length < MAX_KEPT_ERRORS) this.#errors.push(failure);
@@ -955,6 +953,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #lag(tick: number): void {
     const lag = -this.#clock.delayUntil(tick + this.#closeDelay);
     if (lag > this.#maxLag) this.#maxLag = lag;
+  }
+
+  /** Clock-driven: adds `ns` of a subscriber's synchronous time to the current dispatch's. */
+  #busy(subscriber: string, ns: number): void {
+    if (this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
   }
 
   /** Clock-driven: dispatches what closed and settles it against the next slice, due at `nextDue`. */

@@ -673,16 +673,15 @@ impl SessionStore {
                 _ => room,
             }
         };
-        let gained = |i: usize| s.last_gains.as_ref().and_then(|g| g.get(i).copied());
-        let (base_gain, derived_gains): (Option<usize>, Vec<Option<usize>>) =
-            (gained(0), (1..=s.derived.len()).map(gained).collect());
+        let gains = s.last_gains.as_deref();
+        let gained = |i: usize| gains.and_then(|g| g.get(i).copied());
         let len = s.base.columns.len();
-        s.base.columns.reserve(room(slots, len, base_gain));
-        for ((g, d), gain) in a.grids.iter().zip(&mut s.derived).zip(derived_gains) {
+        s.base.columns.reserve(room(slots, len, gained(0)));
+        for (i, (g, d)) in a.grids.iter().zip(&mut s.derived).enumerate() {
             let len = d.series.columns.len();
             d.series
                 .columns
-                .reserve(room(g.buckets_in_session(), len, gain));
+                .reserve(room(g.buckets_in_session(), len, gained(i + 1)));
         }
     }
 
