@@ -54,6 +54,11 @@ export declare class NativeSessionStore {
   /** Rejection reason codes, in the order `rejections` counts them. */
   rejectCodes(): Array<string>
   intern(symbol: string): number
+  /**
+   * See `SessionStore::remove_symbol`. Blocks that views hold live on with them; the rest is
+   * freed now.
+   */
+  removeSymbol(symbol: string): boolean
   symbols(): Array<string>
   beginSession(open: number, close: number, dayStart: number): void
   /**

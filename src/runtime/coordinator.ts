@@ -1200,6 +1200,8 @@ class SliceReader {
   #fromGrid = false;
   /** Whether every symbol has its id. */
   #allIds = false;
+  /** `SessionData.removedSymbols` when the ids were learnt. */
+  #removedSeen: number;
   /** The window's session close (see {@link SliceReader.beginWindow}). */
   #close = Infinity;
 
@@ -1210,6 +1212,7 @@ class SliceReader {
     this.#cursor = cursor;
     this.#end = end;
     this.#ids = new Float64Array(cols.length).fill(-1);
+    this.#removedSeen = data.removedSymbols;
     this.#members = new Int32Array(cols.length);
     this.#sources = { time: cols.map((c) => c.time), open: cols.map((c) => c.open), high: cols.map((c) => c.high), low: cols.map((c) => c.low), close: cols.map((c) => c.close), volume: cols.map((c) => c.volume) };
   }
@@ -1223,6 +1226,13 @@ class SliceReader {
   beginWindow(close: number): void {
     this.#close = close;
     this.#row = 0;
+    // Symbols removed from the store between sessions (`SessionData.removeSymbol`) have new ids when
+    // their bars come back.
+    if (this.#data.removedSymbols !== this.#removedSeen) {
+      this.#removedSeen = this.#data.removedSymbols;
+      this.#ids.fill(-1);
+      this.#allIds = false;
+    }
     const rows = sharedGrid(this.#cols, this.#cursor, this.#end);
     this.#rows = rows;
     if (rows === 0) return;

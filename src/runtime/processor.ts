@@ -455,7 +455,9 @@ export class DataProcessor {
     const width = this.#series.length;
     const done = this.#delivered;
     for (let id = 0; id < this.#idLimit; id++) {
-      for (let s = 0; s < width; s++) done[id * width + s] = this.#data.countOf(id, s);
+      // A removed symbol's id names nothing any more (it comes back under a new one).
+      const known = this.#data.knowsId(id);
+      for (let s = 0; s < width; s++) done[id * width + s] = known ? this.#data.countOf(id, s) : 0;
     }
     this.#session = null;
   }

@@ -239,6 +239,8 @@ struct SymbolState {
     /// The number (`SessionStore::session_seq`) of the first session this symbol took part in:
     /// a symbol first used between two sessions has no record of the one that ended.
     since: u64,
+    /// Removed by [`SessionStore::remove_symbol`]: its id names nothing any more.
+    removed: bool,
 }
 
 struct Derived {
@@ -433,6 +435,7 @@ impl SessionStore {
             tally: SessionTally::default(),
             // Used during a session, it takes part in it; between sessions, in the next one.
             since: self.session_seq + u64::from(self.active.is_none()),
+            removed: false,
         });
         self.ids.insert(symbol.to_owned(), id);
         id
@@ -462,19 +465,62 @@ impl SessionStore {
         }
     }
 
-    /// Symbols interned so far; ids are `0..symbol_count()`.
+    /// Ids given so far, removed symbols' included: ids are `0..symbol_count()`.
     pub fn symbol_count(&self) -> usize {
         self.symbols.len()
     }
 
-    /// The id of `symbol` if it was ever used.
+    /// The id of `symbol` if it is known (used and not removed since).
     pub fn symbol_id(&self, symbol: &str) -> Option<SymbolId> {
         self.ids.get(symbol).copied()
     }
 
-    /// Symbol names in id order.
+    /// Known symbols' names in id order (removed ones left out).
     pub fn symbols(&self) -> impl Iterator<Item = &str> {
-        self.symbols.iter().map(|s| s.name.as_str())
+        self.symbols
+            .iter()
+            .filter(|s| !s.removed)
+            .map(|s| s.name.as_str())
+    }
+
+    /// Forgets `symbol`: its bars, forming bars, indicator state, rejection counts and quality
+    /// record go, and it takes part in no later session (no gap, no quality record). The memory of
+    /// its series is freed, except blocks that views still hold, which keep their values. Its id
+    /// names nothing any more and is never given again: if the symbol comes back, it is interned
+    /// afresh, as a symbol never seen. Gaps of it already recorded stay queued under the old id.
+    /// A service whose symbols come and go calls it for each that leaves, so that the store does
+    /// not keep a record of every symbol it ever met. Returns `false`, changing nothing, when the
+    /// store does not know `symbol`.
+    ///
+    /// # Errors
+    /// [`Error::Session`] `session_open` while a session is open: a symbol leaves between sessions.
+    pub fn remove_symbol(&mut self, symbol: &str) -> Result<bool> {
+        if let Some(a) = &self.active {
+            return Err(Error::session(
+                "session_open",
+                format!(
+                    "a session ({} to {}) is open; remove {symbol} after it ends",
+                    a.session.open, a.session.close
+                ),
+            ));
+        }
+        let Some(id) = self.ids.remove(symbol) else {
+            return Ok(false);
+        };
+        let s = &mut self.symbols[id as usize];
+        // What stays is the record's fixed part, a few hundred bytes; everything it owns goes.
+        s.removed = true;
+        s.name = String::new();
+        s.base = Series::new(&[]);
+        s.derived = Vec::new();
+        s.last_time = None;
+        s.bars_this_session = 0;
+        s.start_lens = Vec::new();
+        s.last_gains = None;
+        s.session_ends = VecDeque::new();
+        s.rejections = [0; RejectReason::COUNT];
+        s.tally = SessionTally::default();
+        Ok(true)
     }
 
     /// The open session, if any.
@@ -536,7 +582,7 @@ impl SessionStore {
             .iter()
             .map(|g| g.closed_through(session.open))
             .collect();
-        for s in &mut self.symbols {
+        for s in self.symbols.iter_mut().filter(|s| !s.removed) {
             let mut lens = std::mem::take(&mut s.start_lens);
             lens.clear();
             lens.extend(s.all_series().map(Columns::len));
@@ -595,11 +641,27 @@ impl SessionStore {
 
     fn symbol_mut(&mut self, id: SymbolId) -> Result<&mut SymbolState> {
         let n = self.symbols.len();
-        self.symbols
-            .get_mut(id as usize)
-            .ok_or_else(|| Error::NotFound {
+        match self.symbols.get_mut(id as usize) {
+            Some(s) if !s.removed => Ok(s),
+            Some(_) => Err(removed(id)),
+            None => Err(Error::NotFound {
                 message: format!("symbol id {id} is unknown ({n} symbols)"),
-            })
+            }),
+        }
+    }
+
+    /// Symbol `id`'s state.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown or removed id.
+    fn symbol(&self, id: SymbolId) -> Result<&SymbolState> {
+        match self.symbols.get(id as usize) {
+            Some(s) if !s.removed => Ok(s),
+            Some(_) => Err(removed(id)),
+            None => Err(Error::NotFound {
+                message: format!("symbol id {id} is unknown"),
+            }),
+        }
     }
 
     #[cold]
@@ -726,7 +788,7 @@ impl SessionStore {
     ///
     /// # Errors
     /// [`Error::Rejected`] with the reason (see the module docs); the rejection is counted and
-    /// nothing else changes. [`Error::NotFound`] for an unknown id.
+    /// nothing else changes. [`Error::NotFound`] for an unknown or removed id.
     pub fn append(&mut self, id: SymbolId, bar: &Bar) -> Result<ClosedMask> {
         let last = self.symbol_mut(id)?.last_time;
         match self.rules().check(bar, last) {
@@ -812,6 +874,9 @@ impl SessionStore {
         // The trailing gaps, up to the close: every symbol known now took part in this session, so
         // one with no bar at all gets a gap over the whole of it.
         for (id, s) in self.symbols.iter_mut().enumerate() {
+            if s.removed {
+                continue;
+            }
             let due = next_slot(s.last_time, open, self.base_ms);
             if due < close {
                 record_gap(
@@ -828,7 +893,7 @@ impl SessionStore {
         self.last_close = Some(close);
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
         let retain = self.config.retain_sessions;
-        for s in &mut self.symbols {
+        for s in self.symbols.iter_mut().filter(|s| !s.removed) {
             // A symbol first met during the session started it empty.
             let gains = s
                 .all_series()
@@ -862,14 +927,9 @@ impl SessionStore {
     /// The closed bars of `series` (0 = base) for symbol `id`.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown id or series.
+    /// [`Error::NotFound`] for an unknown or removed id, or an unknown series.
     pub fn series(&self, id: SymbolId, series: usize) -> Result<&Columns> {
-        let s = self
-            .symbols
-            .get(id as usize)
-            .ok_or_else(|| Error::NotFound {
-                message: format!("symbol id {id} is unknown"),
-            })?;
+        let s = self.symbol(id)?;
         s.series(series).ok_or_else(|| Error::NotFound {
             message: format!(
                 "series {series} is unknown ({} series)",
@@ -924,20 +984,16 @@ impl SessionStore {
     /// Rejections of symbol `id`, indexed by [`RejectReason`] as `usize`.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown id.
+    /// [`Error::NotFound`] for an unknown or removed id.
     pub fn rejections(&self, id: SymbolId) -> Result<&[u64; RejectReason::COUNT]> {
-        self.symbols
-            .get(id as usize)
-            .map(|s| &s.rejections)
-            .ok_or_else(|| Error::NotFound {
-                message: format!("symbol id {id} is unknown"),
-            })
+        self.symbol(id).map(|s| &s.rejections)
     }
 
     /// The quality record of symbol `id` for the open session, or for the last one until the next
     /// begins (see [`crate::quality`] for what each count means). `None` when the symbol was first
     /// used after that session ended, so it took no part in it. Computed when asked, in constant
-    /// time a series: the buckets with data are counted as bars open them.
+    /// time a series: the buckets with data are counted as bars open them. `None` for a removed
+    /// symbol too: it has no record.
     ///
     /// # Errors
     /// [`Error::NotFound`] for an unknown id; [`Error::Session`] `no_session` when no session has
@@ -959,7 +1015,7 @@ impl SessionStore {
                 ))
             }
         };
-        if s.since > self.session_seq {
+        if s.removed || s.since > self.session_seq {
             return Ok(None);
         }
         let session = a.session;
@@ -1055,6 +1111,14 @@ impl SessionStore {
             .flat_map(SymbolState::all_series)
             .map(Columns::allocated_bytes)
             .sum()
+    }
+}
+
+/// The error for an id whose symbol [`SessionStore::remove_symbol`] removed.
+#[cold]
+fn removed(id: SymbolId) -> Error {
+    Error::NotFound {
+        message: format!("symbol id {id} was removed"),
     }
 }
 

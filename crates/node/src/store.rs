@@ -673,6 +673,16 @@ impl NativeSessionStore {
         self.store.intern(&symbol)
     }
 
+    /// See `SessionStore::remove_symbol`. Blocks that views hold live on with them; the rest is
+    /// freed now.
+    #[napi(catch_unwind)]
+    pub fn remove_symbol(&mut self, env: &Env, symbol: String) -> Result<bool, String> {
+        let removed = self.store.remove_symbol(&symbol).map_err(to_js)?;
+        // SAFETY: this call's env.
+        unsafe { crate::memory::report(env.raw()) };
+        Ok(removed)
+    }
+
     #[napi(catch_unwind)]
     pub fn symbols(&self) -> Vec<String> {
         self.store.symbols().map(str::to_owned).collect()

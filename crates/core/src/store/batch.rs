@@ -27,7 +27,7 @@ impl SessionStore {
     /// started, the calling one does it all).
     ///
     /// # Errors
-    /// [`Error::Input`] when the columns differ in length; [`Error::NotFound`] for an unknown id;
+    /// [`Error::Input`] when the columns differ in length; [`Error::NotFound`] for an unknown or removed id;
     /// under [`InvalidBars::Throw`], [`Error::Rejected`] for the first invalid bar, with its index:
     /// that rejection is counted and nothing is stored.
     pub fn append_many(
