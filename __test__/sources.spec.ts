@@ -221,7 +221,7 @@ const BAD = [
   '2013-10-07T13:31:00Z,1,x,0.5,1.5,10', // 4 bad number
   '2013-10-07T13:32:00Z,1,2,0.5,1.5', // 5 too few fields
   'yesterday,1,2,0.5,1.5,10', // 6 bad time
-  '2013-10-07T13:34:00Z,1,2,0.5,1.5,', // 7 blank volume
+  '2013-10-07T13:34:00Z,1,2,0.5,1.5,', // 7 blank volume: a missing value, loaded as NaN (the store rejects it)
   '2013-02-30T13:35:00Z,1,2,0.5,1.5,10', // 8 no such date
   '2013-10-07T13:36:00Z,1,2,0.5,1.5,10', // 9 ok
 ].join('\n');
@@ -280,23 +280,24 @@ test('csv: onBadRow skip counts every malformed row with file, line and reason',
     const m = await src.load({});
     t.deepEqual(rows(m.get('BAD')), [
       [T(13, 30), 1, 2, 0.5, 1.5, 10],
+      [T(13, 34), 1, 2, 0.5, 1.5, NaN],
       [T(13, 36), 1, 2, 0.5, 1.5, 10],
     ]);
     const r = src.lastReport;
     t.truthy(r);
     t.is(r?.rowsRead, 7, parser);
-    t.is(r?.rowsLoaded, 2, parser);
-    t.is(r?.rejected, 5, parser);
-    t.deepEqual(r?.rejectedRows.map((x) => [x.file, x.line]), [4, 5, 6, 7, 8].map((l) => [p, l]), parser);
+    t.is(r?.rowsLoaded, 3, parser);
+    t.is(r?.rejected, 4, parser);
+    t.deepEqual(r?.rejectedRows.map((x) => [x.file, x.line]), [4, 5, 6, 8].map((l) => [p, l]), parser);
+    t.regex(r?.rejectedRows[0]?.reason ?? '', /high 'x' is not a number/);
     t.regex(r?.rejectedRows[1]?.reason ?? '', /expected 6 fields \(as in the header\), found 5/);
     t.regex(r?.rejectedRows[2]?.reason ?? '', /time 'yesterday' is neither an ISO 8601 date-time nor an epoch number/);
-    t.regex(r?.rejectedRows[3]?.reason ?? '', /volume '' is not a number/);
-    t.regex(r?.rejectedRows[4]?.reason ?? '', /'2013-02-30T13:35:00Z' is not a valid ISO 8601/);
+    t.regex(r?.rejectedRows[3]?.reason ?? '', /'2013-02-30T13:35:00Z' is not a valid ISO 8601/);
   }
   // Details are capped, the count is not.
   const capped = csvSource(p, { onBadRow: 'skip', maxRejectedDetails: 2 });
   await capped.load({});
-  t.is(capped.lastReport?.rejected, 5);
+  t.is(capped.lastReport?.rejected, 4);
   t.is(capped.lastReport?.rejectedRows.length, 2);
 });
 
@@ -411,4 +412,135 @@ test('csv: lines cut across read chunks (files of several MB, LF and CRLF)', asy
     }
     t.is(bad, -1, `first wrong row ${bad} (eol ${JSON.stringify(eol)})`);
   }
+});
+
+// ---------------------------------------------------------------- times that are easy to misread
+
+test('csv: compact date-times are refused under epoch auto, not read as 1970 or 1976; explicit units still read them as epochs', async (t) => {
+  for (const [time, iso] of [
+    ['20131007', '2013-10-07'],
+    ['201310071330', '2013-10-07 13:30'],
+    ['20131007133000', '2013-10-07 13:30:00'],
+  ] as const) {
+    const p = fixture('C.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      await t.throwsAsync(() => csvSource(p, { parser }).load({}), {
+        instanceOf: InputError,
+        message: new RegExp(`line 2: time '${time}' reads as the date-time ${iso} as well as an epoch number`),
+      });
+    }
+    // Asked for, the number is an epoch: 20131007 ms is 1970-01-01T05:35:31.007Z.
+    const ms = (await csvSource(p, { epoch: 'ms' }).load({})).get('C') as SymbolColumns;
+    t.is(ms.time[0], Number(time));
+  }
+  // Not dates: a 13th month, a 32nd day, hour 24, the year 2113, nine digits. Epochs by magnitude, as before.
+  for (const time of ['20131307', '20131032', '201310072430', '21131007', '201310071']) {
+    const p = fixture('N.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
+    const c = (await csvSource(p).load({})).get('N') as SymbolColumns;
+    t.is(c.time[0], Number(time) < 1e11 ? Number(time) * 1000 : Number(time), time);
+  }
+});
+
+test('csv: an ISO year with a non-digit is a bad row, not the year 1000', async (t) => {
+  for (const time of ['201x-10-07T13:30:00Z', '20x3-10-07T13:30:00Z', 'x013-10-07T13:30:00Z', '2x13-10-07T13:30:00Z']) {
+    const p = fixture('Y.csv', `${HEADER}\n${time},1,1,1,1,1\n2013-10-07T13:31:00Z,1,1,1,1,1\n`);
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      const src = csvSource(p, { parser, onBadRow: 'skip' });
+      const c = (await src.load({})).get('Y') as SymbolColumns;
+      t.deepEqual([...c.time], [T(13, 31)], `${time} ${parser}`);
+      t.regex(src.lastReport?.rejectedRows[0]?.reason ?? '', /is not a valid ISO 8601 date-time/);
+    }
+  }
+});
+
+// ---------------------------------------------------------------- missing values
+
+test('csv: a missing price or volume goes on as NaN for the store to reject and count; text where a number belongs is a bad row', async (t) => {
+  const markers = ['', 'NaN', 'nan', 'NA', 'N/A', 'null', 'NULL', 'None', ' NaN '];
+  const lines = [HEADER, ...markers.map((m, i) => `2013-10-07T13:${String(30 + i).padStart(2, '0')}:00Z,1,${i % 2 === 0 ? m : 2},0.5,1.5,${i % 2 === 0 ? 10 : m}`)];
+  const p = fixture('M.csv', `${lines.join('\n')}\n`);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { parser });
+    const c = (await src.load({})).get('M') as SymbolColumns;
+    t.is(c.length, markers.length, parser);
+    t.is(src.lastReport?.rejected, 0);
+    for (let i = 0; i < markers.length; i++) {
+      t.true(Number.isNaN(i % 2 === 0 ? c.high[i] : c.volume[i]), `${JSON.stringify(markers[i])} ${parser}`);
+      t.is(i % 2 === 0 ? c.volume[i] : c.high[i], i % 2 === 0 ? 10 : 2);
+    }
+  }
+  for (const text of ['abc', '12,5', '1.2.3', 'NaNa', '-']) {
+    const q = fixture('Q.csv', `${HEADER.replaceAll(',', ';')}\n2013-10-07T13:30:00Z;1;2;0.5;${text};10\n`);
+    await t.throwsAsync(() => csvSource(q, { delimiter: ';' }).load({}), { instanceOf: InputError, message: `csvSource: '${q}' line 2: close '${text}' is not a number` }, text);
+  }
+});
+
+// ---------------------------------------------------------------- symbols from files and columns
+
+test('csv: a file with a symbol or ticker column takes each row\'s symbol from it, even when its name is not a requested symbol', async (t) => {
+  for (const column of ['symbol', 'Ticker']) {
+    const p = fixture('all_bars.csv', `${column},${HEADER}\nAAA,2013-10-07T13:30:00Z,10,11,9,10.5,100\nBBB,2013-10-07T13:30:00Z,500,510,490,505,7\nAAA,2013-10-07T13:31:00Z,10.5,11,10,10.25,200\n`);
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      const all = await csvSource(p, { parser }).load({});
+      t.deepEqual([...all.keys()], ['AAA', 'BBB'], column);
+      t.deepEqual(rows(all.get('AAA')), [
+        [T(13, 30), 10, 11, 9, 10.5, 100],
+        [T(13, 31), 10.5, 11, 10, 10.25, 200],
+      ]);
+      t.deepEqual(rows(all.get('BBB')), [[T(13, 30), 500, 510, 490, 505, 7]]);
+      const some = await csvSource(p, { parser }).load({ symbols: ['BBB'] });
+      t.deepEqual(rows(some.get('BBB')), [[T(13, 30), 500, 510, 490, 505, 7]], 'the file is read although its name says "all"');
+    }
+    // A caller who names files by path gets one symbol a file, as asked.
+    const named = await csvSource(p, { symbolFromPath: () => 'ALL' }).load({});
+    t.deepEqual([...named.keys()], ['ALL']);
+    t.is(named.get('ALL')?.length, 3);
+  }
+});
+
+test('csv: a file name keeps a share class dot (BRK.B), loses its extension and what follows the first underscore', async (t) => {
+  t.is(symbolFromFileName('/x/y/SPY_201310_1m.csv'), 'SPY');
+  t.is(symbolFromFileName('BRK.A_1m.csv'), 'BRK.A');
+  t.is(symbolFromFileName('BRK.B.csv'), 'BRK.B');
+  t.is(symbolFromFileName('QQQ.CSV'), 'QQQ');
+  t.is(symbolFromFileName('IBM'), 'IBM');
+  const a = fixture('BRK.A_1m.csv', `${HEADER}\n2013-10-07T13:30:00Z,600000,600100,599900,600050,3\n`);
+  writeFileSync(join(a, '..', 'BRK.B_1m.csv'), `${HEADER}\n2013-10-07T13:30:00Z,400,401,399,400.5,900\n`);
+  const m = await csvSource(join(a, '..')).load({});
+  t.deepEqual([...m.keys()], ['BRK.A', 'BRK.B']);
+  t.deepEqual(rows(m.get('BRK.B')), [[T(13, 30), 400, 401, 399, 400.5, 900]]);
+});
+
+test('csv: hidden files are left out of directories and patterns, as a shell leaves them out', async (t) => {
+  const a = fixture('SPY.csv', `${HEADER}\n2013-10-07T13:30:00Z,1,1,1,1,1\n`);
+  const folder = join(a, '..');
+  // What macOS leaves beside a copied file: not CSV at all.
+  writeFileSync(join(folder, '._SPY.csv'), '\u0000\u0005\u0016\u0007Mac OS X');
+  for (const input of [folder, join(folder, '*.csv'), join(folder, '*')]) {
+    const m = await csvSource(input).load({});
+    t.deepEqual([...m.keys()], ['SPY'], input);
+  }
+  // Asked for by a pattern that starts with a dot, or by name, it is read (and fails: it has no header).
+  await t.throwsAsync(() => csvSource(join(folder, '.*.csv')).load({}), { instanceOf: InputError });
+  await t.throwsAsync(() => csvSource(join(folder, '._SPY.csv')).load({}), { instanceOf: InputError });
+});
+
+test('csv: through a run, bars with missing values are counted by the store as non_finite, with the rest stored', async (t) => {
+  const { AnalysisEngine, SessionCoordinator, SessionData } = await import('../src/index.js');
+  const session = { date: '2013-10-07', open: T(13, 30), close: T(20, 0), timeZone: 'America/New_York', dayStart: T(4, 0) };
+  const lines = [HEADER];
+  for (let i = 0; i < 10; i++) lines.push(`${new Date(T(13, 30 + i)).toISOString()},1,${i === 3 ? 'NaN' : 2},0.5,1.5,${i === 7 ? '' : 10}`);
+  const p = fixture('SPY.csv', `${lines.join('\n')}\n`);
+  const report = await new SessionCoordinator({
+    calendar: { sessions: () => [session] },
+    data: new SessionData({ intervals: ['5m'] }),
+    engine: new AnalysisEngine(),
+    source: csvSource(p),
+    from: '2013-10-07',
+    to: '2013-10-07',
+  }).run();
+  t.is(report.barsIn, 10);
+  t.is(report.barsStored, 8);
+  t.is(report.rejected.non_finite, 2);
+  t.is(report.quality['2013-10-07']?.SPY?.base.rejected.non_finite, 2);
 });

@@ -22,12 +22,16 @@ import { grown } from '../typed-arrays.js';
 export interface CsvSourceOptions {
   /**
    * The header name of a column holding each row's symbol (case-insensitive), for files with
-   * several symbols. Without it each file holds one symbol, named by {@link symbolFromPath}.
+   * several symbols. Without it (and without {@link symbolFromPath}), a file whose header has a
+   * `symbol` or `ticker` column takes each row's symbol from it; any other file holds one symbol,
+   * named by its file name.
    */
   symbolColumn?: string;
   /**
-   * The symbol of a file, from its path. Default: the file name up to its first `_` or `.`
-   * (`bars/SPY_201310_1m.csv` is `SPY`). Not used with {@link symbolColumn}.
+   * The symbol of a file, from its path; every file then holds one symbol, whatever its columns.
+   * Without it, a file is named by {@link symbolFromFileName}: its name without the extension, up
+   * to the first `_` (`bars/SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv` is `BRK.B`). Not used with
+   * {@link symbolColumn}.
    */
   symbolFromPath?: (path: string) => string;
   /**
@@ -47,15 +51,20 @@ export interface CsvSourceOptions {
    * How a numeric time is read: `'s'` epoch seconds, `'ms'` epoch milliseconds, or `'auto'`
    * (default) by magnitude: `|x| < 1e11` is seconds (1e11 s is the year 5138, 1e11 ms is March
    * 1973), `|x| < 1e14` milliseconds, and anything larger is a bad row (micro- or nanoseconds?
-   * convert first). Seconds are rounded to whole milliseconds.
+   * convert first). Under `'auto'` a number that reads as a compact date-time (`20131007`,
+   * `201310071330`, `20131007133000`) is a bad row too: rather than a time in 1970, 1976 or past
+   * 2286, it asks for ISO 8601 times or an explicit unit. Seconds are rounded to whole milliseconds.
    */
   epoch?: EpochUnit;
   /**
-   * A malformed row (a field count other than the header's, an unreadable time, a number that is
-   * not one, an empty symbol): `'throw'` (default) an {@link InputError} naming the file and line;
-   * `'skip'` leaves it out and counts it in {@link CsvSource.lastReport}. Rows are checked as far
-   * as needed to place them: field count, symbol and time for every row; the price and volume
-   * fields of the rows that are loaded (not those outside the requested symbols or time range).
+   * A malformed row (a field count other than the header's, an unreadable time, a price or volume
+   * that is text rather than a number, an empty symbol): `'throw'` (default) an {@link InputError}
+   * naming the file and line; `'skip'` leaves it out and counts it in {@link CsvSource.lastReport}.
+   * Rows are checked as far as needed to place them: field count, symbol and time for every row;
+   * the price and volume fields of the rows that are loaded (not those outside the requested
+   * symbols or time range). A price or volume that is missing (blank, `NaN`, `NA`, `N/A`, `null`,
+   * `None`, in any case) is not malformed: the bar goes on with `NaN` there, and the store rejects
+   * it as `non_finite`, counted by symbol and reason like any invalid bar.
    */
   onBadRow?: 'throw' | 'skip';
   /** The field delimiter, one character. Default `','`. */
@@ -150,6 +159,8 @@ export function csvSource(paths: string | readonly string[], options: CsvSourceO
 interface Config {
   symbolColumn: string | null;
   symbolFromPath: (path: string) => string;
+  /** Whether the caller named each file's symbol (`symbolFromPath`): a symbol column is not looked for then. */
+  namedByPath: boolean;
   names: Record<ColumnName, string[]>;
   timeZone: string;
   epoch: EpochUnit;
@@ -190,6 +201,7 @@ function checkOptions(o: CsvSourceOptions): Config {
   return {
     symbolColumn: o.symbolColumn === undefined ? null : o.symbolColumn.trim().toLowerCase(),
     symbolFromPath: o.symbolFromPath ?? symbolFromFileName,
+    namedByPath: o.symbolFromPath !== undefined,
     names,
     timeZone: o.timeZone ?? 'UTC',
     epoch: o.epoch ?? 'auto',
@@ -200,11 +212,43 @@ function checkOptions(o: CsvSourceOptions): Config {
   };
 }
 
-/** The default symbol of a file: its name up to the first `_` or `.`. */
+/** The markers of a missing value that exporters write (pandas, R, SQL), compared in lower case. */
+const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none']);
+
+function isMissing(field: string): boolean {
+  return MISSING.has(field.trim().toLowerCase());
+}
+
+/**
+ * The default symbol of a file: its name without its extension, up to its first `_`
+ * (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv` and `BRK.B.csv` are `BRK.B`).
+ */
 export function symbolFromFileName(path: string): string {
   const name = basename(path);
-  const cut = name.search(/[_.]/);
-  return cut === -1 ? name : name.slice(0, cut);
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const cut = stem.indexOf('_');
+  return cut === -1 ? stem : stem.slice(0, cut);
+}
+
+/** Header names of a symbol column that files named by path must not have unnoticed. */
+const SYMBOL_HEADERS = ['symbol', 'ticker'];
+
+/**
+ * The header fields of `path` (its first non-empty line, split on `delimiter`, trimmed, lower
+ * case, surrounding quotes removed), read from the file's first 64 KiB; `[]` when there is none.
+ */
+async function headerOf(path: string, delimiter: string): Promise<string[]> {
+  const stream = createReadStream(path, { encoding: 'utf8', start: 0, end: (1 << 16) - 1 });
+  let text = '';
+  try {
+    for await (const chunk of stream) text += chunk as string;
+  } catch (error) {
+    throw wrapReadError(path, error);
+  }
+  const line = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((l) => l.trim() !== '');
+  if (line === undefined) return [];
+  return line.split(delimiter).map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
 }
 
 /** Growable columns of one symbol. */
@@ -296,7 +340,14 @@ class Loader {
   async file(path: string): Promise<void> {
     const c = this.#config;
     let symbol: string | null = null;
-    if (c.symbolColumn === null) {
+    let symbolColumn = c.symbolColumn;
+    if (symbolColumn === null && !c.namedByPath) {
+      // A file with a symbol column holds rows of its own symbols: naming it by its file would
+      // merge them into one series.
+      const header = await headerOf(path, c.delimiter);
+      symbolColumn = SYMBOL_HEADERS.find((n) => header.includes(n)) ?? null;
+    }
+    if (symbolColumn === null) {
       const s = c.symbolFromPath(path);
       if (typeof s !== 'string' || s === '') throw new InputError(`csvSource: no symbol in the file name of '${path}' (give symbolFromPath or symbolColumn)`);
       if (this.#wanted !== null && !this.#wanted.has(s)) return;
@@ -308,7 +359,7 @@ class Loader {
     } catch {
       // The read below reports it.
     }
-    let sink = new FileSink(path, c, this.#request, this.#wanted, symbol, size);
+    let sink = new FileSink(path, c, this.#request, this.#wanted, symbol, symbolColumn, size);
     let scanned = false;
     if (c.scanner) {
       try {
@@ -316,7 +367,7 @@ class Loader {
         scanned = true;
       } catch (error) {
         if (error !== NEEDS_CSV_PARSE) throw wrapReadError(path, error);
-        sink = new FileSink(path, c, this.#request, this.#wanted, symbol, size);
+        sink = new FileSink(path, c, this.#request, this.#wanted, symbol, symbolColumn, size);
       }
     }
     if (!scanned) await parseWithCsvParse(path, sink, c);
@@ -374,6 +425,8 @@ class FileSink {
   readonly #capacity: number;
   /** The builder when the file has one symbol. */
   #single: Builder | null = null;
+  /** The header name of the file's symbol column (lower case), or null when it has one symbol. */
+  readonly #symbolColumn: string | null;
   #fieldCount = 0;
   /** Field index of time, open, high, low, close, volume, then the symbol (or -1). */
   readonly #index = new Int32Array(7);
@@ -382,8 +435,9 @@ class FileSink {
   #start = new Int32Array(0);
   #end = new Int32Array(0);
 
-  constructor(path: string, config: Config, request: NormalizedRequest, wanted: Set<string> | null, symbol: string | null, size: number) {
+  constructor(path: string, config: Config, request: NormalizedRequest, wanted: Set<string> | null, symbol: string | null, symbolColumn: string | null, size: number) {
     this.#path = path;
+    this.#symbolColumn = symbolColumn;
     this.#config = config;
     this.#from = request.from;
     this.#to = request.to;
@@ -416,9 +470,10 @@ class FileSink {
       }
       this.#index[k] = i;
     });
-    if (c.symbolColumn !== null) {
-      const i = names.indexOf(c.symbolColumn);
-      if (i === -1) throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.symbolColumn}' symbol column in the header (${fields.join(c.delimiter)})`);
+    const symbolColumn = this.#symbolColumn;
+    if (symbolColumn !== null) {
+      const i = names.indexOf(symbolColumn);
+      if (i === -1) throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${symbolColumn}' symbol column in the header (${fields.join(c.delimiter)})`);
       this.#index[6] = i;
     } else {
       this.#index[6] = -1;
@@ -522,9 +577,14 @@ class FileSink {
     const i5 = ix[5] as number;
     const v = parseNumber(src[i5] as string, start[i5] as number, end[i5] as number);
     if (o !== o || h !== h || l !== l || c !== c || v !== v) {
-      const k = o !== o ? 1 : h !== h ? 2 : l !== l ? 3 : c !== c ? 4 : 5;
-      this.#bad(line, `${COLUMN_NAMES[k]} '${this.#text(ix[k] as number)}' is not a number`);
-      return;
+      // A missing value (blank, NaN, NA, null) is passed on as NaN: the store rejects the bar as
+      // `non_finite` and counts it by symbol and reason. Text that is no number is a malformed row.
+      const values = [NaN, o, h, l, c, v];
+      for (let k = 1; k <= 5; k++) {
+        if (values[k] === values[k] || isMissing(this.#text(ix[k] as number))) continue;
+        this.#bad(line, `${COLUMN_NAMES[k]} '${this.#text(ix[k] as number)}' is not a number`);
+        return;
+      }
     }
     builder.push(t, o, h, l, c, v);
   }

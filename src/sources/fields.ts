@@ -72,6 +72,30 @@ function two(s: string, i: number): number {
   return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1000;
 }
 
+/**
+ * `s[a..b)` as a compact date-time, `YYYYMMDD`, `YYYYMMDDhhmm` or `YYYYMMDDhhmmss` with a year from
+ * 1900 to 2099 and every field in range, written back in ISO form; `null` when it is not one. Read
+ * as epoch numbers, such times land in 1970, 1976 or past the year 2286, and nothing tells them from
+ * epoch times there: `'auto'` refuses them rather than guess.
+ */
+function compactDateTime(s: string, a: number, b: number): string | null {
+  const n = b - a;
+  if (n !== 8 && n !== 12 && n !== 14) return null;
+  const field = (i: number): number => two(s, a + i);
+  const century = field(0);
+  const y = century * 100 + field(2);
+  const mo = field(4);
+  const d = field(6);
+  if (!(century >= 19 && century <= 20 && y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return null;
+  const date = `${s.slice(a, a + 4)}-${s.slice(a + 4, a + 6)}-${s.slice(a + 6, a + 8)}`;
+  if (n === 8) return date;
+  const h = field(8);
+  const mi = field(10);
+  const sec = n === 14 ? field(12) : 0;
+  if (!(h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59)) return null;
+  return `${date} ${s.slice(a + 8, a + 10)}:${s.slice(a + 10, a + 12)}${n === 14 ? `:${s.slice(a + 12, a + 14)}` : ''}`;
+}
+
 /** How epoch numbers in a time column are read. */
 export type EpochUnit = 'auto' | 's' | 'ms';
 
@@ -89,7 +113,9 @@ export const AUTO_REFUSED_FROM = 1e14;
  *   `±HH`. A time with a zone is that instant. A time without one (and a bare date, which is
  *   midnight) is a wall time in `timeZone`.
  * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, or `'auto'` by magnitude:
- *   `|x| < 1e11` seconds, `|x| < 1e14` milliseconds, larger refused (set the unit).
+ *   `|x| < 1e11` seconds, `|x| < 1e14` milliseconds, larger refused (set the unit). `'auto'` also
+ *   refuses a number that reads as a compact date-time (`20131007`, `201310071330`,
+ *   `20131007133000`): as an epoch it would be a time in 1970, 1976 or past 2286.
  */
 export class TimeParser {
   /** Why the last failed parse failed. */
@@ -130,6 +156,11 @@ export class TimeParser {
     }
     if (this.#epoch === 'ms') return x;
     if (this.#epoch === 's') return Math.round(x * 1000);
+    const compact = compactDateTime(s, a, b);
+    if (compact !== null) {
+      this.reason = `time '${s.slice(a, b)}' reads as the date-time ${compact} as well as an epoch number; write ISO 8601 times, or set the epoch option ('s' or 'ms') if it is one`;
+      return NaN;
+    }
     const abs = Math.abs(x);
     if (abs < AUTO_SECONDS_BELOW) return Math.round(x * 1000);
     if (abs < AUTO_REFUSED_FROM) return x;
@@ -138,7 +169,9 @@ export class TimeParser {
   }
 
   #iso(s: string, a: number, b: number): number {
-    const y = two(s, a) * 100 + two(s, a + 2);
+    const century = two(s, a);
+    const year = two(s, a + 2);
+    const y = century < 0 || year < 0 ? -1 : century * 100 + year;
     const mo = s.charCodeAt(a + 7) === 45 ? two(s, a + 5) : -1;
     const d = two(s, a + 8);
     if (!(y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return this.#bad(s, a, b);

@@ -46,6 +46,8 @@ async function listFiles(dir: string, accept: (name: string) => boolean, what: s
  * - a pattern with `*` (any run of characters) or `?` (one character) in its last segment, such as
  *   `bars/*.csv` or `bars/SPY_*`: the matching files in that directory, sorted by name. The
  *   directory part may not hold wildcards, and there is no `**`.
+ * Hidden files (a name starting with `.`) are left out of directories and patterns, as a shell
+ * leaves them out, unless the pattern itself starts with a dot; a hidden file named alone is read.
  * @throws {ConfigError} for a wildcard in a directory segment.
  * @throws {InputError} for a path that does not exist, or a directory or pattern with no file.
  */
@@ -64,7 +66,10 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
     if (WILDCARD.test(dir)) throw new ConfigError('paths', `'${input}': wildcards are only supported in the last path segment`);
     if (WILDCARD.test(name)) {
       const re = patternToRegExp(name);
-      const files = await listFiles(dir, (n) => re.test(n), `'${dir}' for '${input}'`);
+      // As in a shell, a wildcard does not match a hidden file (`._SPY.csv`, which macOS leaves
+      // beside copied files) unless the pattern starts with a dot itself.
+      const hidden = name.startsWith('.');
+      const files = await listFiles(dir, (n) => re.test(n) && (hidden || !n.startsWith('.')), `'${dir}' for '${input}'`);
       if (files.length === 0) throw new InputError(`csvSource: no file matches '${input}'`);
       files.forEach(add);
       continue;
@@ -76,7 +81,7 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
       throw new InputError(`csvSource: cannot read '${input}': ${describe(error)}`);
     }
     if (info.isDirectory()) {
-      const files = await listFiles(input, (n) => n.toLowerCase().endsWith('.csv'), `directory '${input}'`);
+      const files = await listFiles(input, (n) => n.toLowerCase().endsWith('.csv') && !n.startsWith('.'), `directory '${input}'`);
       if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv file`);
       files.forEach(add);
     } else {
