@@ -3,7 +3,7 @@
  * input, NaN with nothing changed, as documented), never a plain `Error` from the native binding.
  */
 import test from 'ava';
-import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, sessionOn } from 'barstream';
+import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, sessionOn } from 'barstream';
 import type { Bar, BarColumns, CoordinatorOptions, Session, SessionHours, SubscriptionSpec } from 'barstream';
 
 const S = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -101,4 +101,33 @@ test('beginSession keeps a session of its own: the caller changing its object la
   data.endSession();
   typed(t, () => data.beginSession({ ...S, date: 20131007 as unknown as string }), SessionError, 'a numeric date');
   typed(t, () => data.beginSession({ ...S, timeZone: Symbol('tz') as unknown as string }), SessionError, 'a Symbol time zone');
+});
+
+test('a misspelt option is a ConfigError naming it, never ignored', (t) => {
+  const misspelt = (fn: () => unknown, key: string, label: string): void => {
+    const e = t.throws(fn, undefined, label);
+    t.true(e instanceof ConfigError, `${label}: ${String(e)}`);
+    t.is((e as ConfigError).param, key, label);
+    t.regex((e as ConfigError).message, new RegExp(`'${key}' is not an option of`), label);
+  };
+  // Ignored, `interval` left a store with the base interval only, and `symbol` subscribed to every symbol.
+  misspelt(() => new SessionData({ interval: ['5m'] } as unknown as object), 'interval', 'SessionData interval');
+  misspelt(() => new SessionData({ intervals: ['5m'], indicator: { '5m': [{ kind: 'rsi' }] } } as unknown as object), 'indicator', 'SessionData indicator');
+  misspelt(() => new AnalysisEngine().subscribe({ interval: '5m', symbol: 'SPY' } as unknown as SubscriptionSpec, () => undefined), 'symbol', 'subscribe symbol');
+  const data = new SessionData({ intervals: ['5m'] });
+  const base = { calendar: Calendar.xnys(), data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
+  misspelt(() => new SessionCoordinator({ ...base, overun: 'queue' } as unknown as CoordinatorOptions), 'overun', 'SessionCoordinator overun');
+  misspelt(() => csvSource('x.csv', { timezone: 'America/New_York' } as unknown as object), 'timezone', 'csvSource timezone');
+  // An option given as undefined is no option: spreading defaults stays allowed.
+  t.notThrows(() => new SessionData({ intervals: ['5m'], retainSessions: undefined }));
+});
+
+test('messages spell numbers and parameters as the caller wrote them', (t) => {
+  t.throws(() => new Rsi(Infinity), { instanceOf: ConfigError, message: /got Infinity$/ });
+  t.throws(() => new Rsi(-Infinity), { instanceOf: ConfigError, message: /got -Infinity$/ });
+  t.throws(() => computeIndicator({ kind: 'sma', fast: 3 } as never, { close: [1, 2, 3] }), { instanceOf: ConfigError, message: "invalid fast: 'fast' is not a parameter of sma" });
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  t.throws(() => data.advanceTo(Infinity), { message: /advanceTo time Infinity is not a finite number/ });
+  t.throws(() => data.append('X', { time: S.open, open: 1, high: Infinity, low: 1, close: 1, volume: 1 }), { code: 'non_finite', message: /high Infinity,/ });
 });

@@ -137,10 +137,10 @@ const barCases: BarCase[] = (
   [
     ['NaN open', { ...ok(t933), open: NaN }, 'non_finite', ['NaN']],
     ['NaN time', { ...ok(t933), time: NaN }, 'non_finite', ['NaN']],
-    ['Infinity high', { ...ok(t933), high: Infinity }, 'non_finite', ['inf']],
-    ['-Infinity low', { ...ok(t933), low: -Infinity }, 'non_finite', ['inf']],
+    ['Infinity high', { ...ok(t933), high: Infinity }, 'non_finite', ['high Infinity']],
+    ['-Infinity low', { ...ok(t933), low: -Infinity }, 'non_finite', ['low -Infinity']],
     ['NaN close', { ...ok(t933), close: NaN }, 'non_finite', ['NaN']],
-    ['Infinity volume', { ...ok(t933), volume: Infinity }, 'non_finite', ['inf']],
+    ['Infinity volume', { ...ok(t933), volume: Infinity }, 'non_finite', ['volume Infinity']],
     ['high below open', { time: t933, open: 10, high: 9.5, low: 9, close: 9.25, volume: 1 }, 'high_below_open_close', ['9.5']],
     ['high below close', { time: t933, open: 10, high: 10.5, low: 9, close: 10.75, volume: 1 }, 'high_below_open_close', ['10.5']],
     ['low above open', { time: t933, open: 10, high: 11, low: 10.25, close: 10.5, volume: 1 }, 'low_above_open_close', ['10.25']],

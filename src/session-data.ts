@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, describe, fromNative } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -319,6 +319,7 @@ export class SessionData {
    */
   constructor(options: SessionDataOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
+    checkOptionKeys(options, ['baseInterval', 'intervals', 'alignment', 'emptyBuckets', 'capacityHint', 'retainSessions', 'indicators'], 'SessionData');
     const alignment = options.alignment ?? 'session';
     const emptyBuckets = options.emptyBuckets ?? 'skip';
     for (const [param, value] of [['capacityHint', options.capacityHint], ['retainSessions', options.retainSessions]] as const) {

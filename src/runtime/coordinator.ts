@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, OverrunError, describe } from '../errors.js';
+import { ConfigError, OverrunError, checkOptionKeys, describe } from '../errors.js';
 import { interleaveColumns } from '../native.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData } from '../session-data.js';
@@ -224,6 +224,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   constructor(options: CoordinatorOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { calendar, data, source, from, to, ... }, got ${describe(options)}`);
+    checkOptionKeys(
+      options,
+      ['calendar', 'data', 'source', 'engine', 'mode', 'speed', 'from', 'to', 'symbols', 'overrun', 'readyTimeoutMs', 'closeDelayMs', 'fill', 'fillDeadlineMs', 'metrics'],
+      'SessionCoordinator',
+    );
     for (const [key, what] of [['calendar', 'a calendar with sessions(from, to)'], ['data', 'a SessionData'], ['source', 'a source']] as const) {
       const value = (options as unknown as Record<string, unknown>)[key];
       const ok = key === 'calendar' ? typeof (value as { sessions?: unknown } | null)?.sessions === 'function' : key === 'data' ? value instanceof SessionData : typeof (value as { kind?: unknown } | null)?.kind === 'string';

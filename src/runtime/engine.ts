@@ -4,7 +4,7 @@
  */
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, show } from '../errors.js';
+import { ConfigError, checkOptionKeys, show } from '../errors.js';
 import { sameInterval } from '../native.js';
 import type { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
@@ -168,6 +168,8 @@ export class AnalysisEngine {
    */
   subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
     if (spec === null || typeof spec !== 'object') throw new ConfigError('spec', `expected { interval, symbols?, name? }, got ${show(spec)}`);
+    // A misspelt `symbol: 'SPY'` would otherwise subscribe to every symbol.
+    checkOptionKeys(spec, ['interval', 'symbols', 'name'], 'a subscription');
     if (typeof spec.interval !== 'string' || spec.interval === '') throw new ConfigError('interval', 'a subscription needs an interval');
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
     if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {

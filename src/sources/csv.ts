@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
-import { BarstreamError, ConfigError, InputError } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys } from '../errors.js';
 import { emptyColumns, normalizeRequest } from './columns.js';
 import type { NormalizedRequest } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
@@ -172,6 +172,7 @@ interface Config {
 
 function checkOptions(o: CsvSourceOptions): Config {
   if (o === null || typeof o !== 'object') throw new ConfigError('options', `expected an object, got ${String(o)}`);
+  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxRejectedDetails'], 'csvSource');
   if (o.symbolColumn !== undefined && (typeof o.symbolColumn !== 'string' || o.symbolColumn.trim() === '')) {
     throw new ConfigError('symbolColumn', 'expected a column name');
   }

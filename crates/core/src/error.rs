@@ -126,3 +126,31 @@ impl Error {
 
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A number as messages show it: infinities as `Infinity` and `-Infinity`, the spelling of the
+/// JavaScript the store's users write, where Rust's `{}` gives `inf`.
+pub(crate) struct Num(pub f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            x if x == f64::INFINITY => f.write_str("Infinity"),
+            x if x == f64::NEG_INFINITY => f.write_str("-Infinity"),
+            x => write!(f, "{x}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Num;
+
+    #[test]
+    fn numbers_show_as_javascript_spells_them() {
+        assert_eq!(Num(f64::INFINITY).to_string(), "Infinity");
+        assert_eq!(Num(f64::NEG_INFINITY).to_string(), "-Infinity");
+        assert_eq!(Num(f64::NAN).to_string(), "NaN");
+        assert_eq!(Num(1.5).to_string(), "1.5");
+        assert_eq!(Num(-0.25).to_string(), "-0.25");
+    }
+}

@@ -31,7 +31,7 @@
 use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
 use crate::columns::Columns;
-use crate::error::{Error, RejectReason, Rejection, Result};
+use crate::error::{Error, Num, RejectReason, Rejection, Result};
 use crate::indicators::{AnyIndicator, Indicator, IndicatorSpec};
 use crate::interval::Interval;
 use crate::quality::{
@@ -626,7 +626,7 @@ impl SessionStore {
             RejectReason::NoSession => "no session is open; call beginSession first".into(),
             RejectReason::NonFinite => format!(
                 "every field must be a finite number and time whole milliseconds (time {}, open {}, high {}, low {}, close {}, volume {})",
-                bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume
+                Num(bar.time), Num(bar.open), Num(bar.high), Num(bar.low), Num(bar.close), Num(bar.volume)
             ),
             RejectReason::OutsideSession => format!("time {} is outside the session [{open}, {close})", bar.time),
             RejectReason::OffGrid => format!("time {} is not on the {} grid from the session open {open}", bar.time, self.config.base),
@@ -808,7 +808,7 @@ impl SessionStore {
     pub fn advance_to(&mut self, t: f64) -> Result<&[(SymbolId, ClosedMask)]> {
         if !t.is_finite() {
             return Err(Error::Input {
-                message: format!("advanceTo time {t} is not a finite number"),
+                message: format!("advanceTo time {} is not a finite number", Num(t)),
             });
         }
         let Some(a) = self.active.as_mut() else {

@@ -61,7 +61,7 @@ mod parallel;
 mod window;
 
 use crate::bar::Bar;
-use crate::error::{Error, Result};
+use crate::error::{Error, Num, Result};
 use std::fmt;
 use std::str::FromStr;
 
@@ -144,7 +144,7 @@ pub(crate) fn check_multiplier(param: &str, value: f64) -> Result<f64> {
     if !value.is_finite() || value < 0.0 {
         return Err(Error::config(
             param,
-            format!("must be a finite number >= 0, got {value}"),
+            format!("must be a finite number >= 0, got {}", Num(value)),
         ));
     }
     Ok(value + 0.0)
@@ -357,7 +357,10 @@ fn period(param: &str, value: Option<f64>, default: usize, min: usize) -> Result
     if !v.is_finite() || v.fract() != 0.0 || v < min as f64 || v > MAX_PERIOD as f64 {
         return Err(Error::config(
             param,
-            format!("must be a whole number from {min} to {MAX_PERIOD}, got {v}"),
+            format!(
+                "must be a whole number from {min} to {MAX_PERIOD}, got {}",
+                Num(v)
+            ),
         ));
     }
     Ok(v as usize)
@@ -425,7 +428,10 @@ impl IndicatorSpec {
         let accepted = kind.params();
         for (name, value) in params.fields() {
             if value.is_some() && !accepted.contains(&name) {
-                return Err(Error::config(name, format!("is not a parameter of {kind}")));
+                return Err(Error::config(
+                    name,
+                    format!("'{name}' is not a parameter of {kind}"),
+                ));
             }
         }
         let p = params;
