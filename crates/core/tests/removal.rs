@@ -194,3 +194,142 @@ fn removing_an_unknown_symbol_changes_nothing() {
     assert_eq!(st.symbols().collect::<Vec<_>>(), ["SPY"]);
     assert_eq!(st.symbol_id("SPY"), Some(id));
 }
+
+/// One life of a symbol in the store under test, between its first bar and its removal, and a
+/// store of its own that has seen only that life: the same sessions from the one it began in, the
+/// same clock, the same bars.
+struct Life {
+    name: String,
+    id: u32,
+    alone: SessionStore,
+}
+
+/// Everything the store under test holds for `life`, against its own store: every column bit for
+/// bit, the forming bars, the rejection counts and the quality record.
+fn check_life(st: &SessionStore, life: &Life) -> std::result::Result<(), TestCaseError> {
+    prop_assert_eq!(columns_bits(st, life.id), columns_bits(&life.alone, 0));
+    prop_assert_eq!(snapshot(st, life.id), snapshot(&life.alone, 0));
+    prop_assert_eq!(st.rejections(life.id)?, life.alone.rejections(0)?);
+    let mut q = life.alone.quality(0)?;
+    if let Some(q) = &mut q {
+        q.symbol = life.id;
+        q.gaps.iter_mut().for_each(|g| g.symbol = life.id);
+    }
+    prop_assert_eq!(st.quality(life.id)?, q);
+    Ok(())
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Symbols come and go at random between sessions (some come back); bars come with gaps, bad
+    /// ones mixed in, and the clock moves. After every session, each symbol the store knows equals
+    /// its life alone in a store of its own, and the store holds exactly their bars and memory: a
+    /// removed symbol leaves nothing behind, and its removal changes no other symbol.
+    #[test]
+    fn removals_leave_every_other_symbol_as_if_alone(
+        seed in any::<u64>(),
+        retain in prop_oneof![Just(None), (1usize..=3).prop_map(Some)],
+        flat in any::<bool>(),
+    ) {
+        let mut rng = Mix(seed);
+        let config = || {
+            let mut c = cfg(retain);
+            c.empty_buckets = if flat { EmptyBuckets::Flat } else { EmptyBuckets::Skip };
+            c
+        };
+        let mut st = SessionStore::new(config()).unwrap();
+        let mut lives: Vec<Life> = Vec::new();
+        let names = ["A", "B", "C", "D", "E"];
+        for d in 0..6 {
+            let s = oct_day(d);
+            st.begin_session(s).unwrap();
+            for life in &mut lives {
+                life.alone.begin_session(s).unwrap();
+            }
+            // Each symbol trades this session with some chance, from a random minute, with holes.
+            let mut trading: Vec<(&str, i64)> = Vec::new();
+            for n in names {
+                if rng.chance(0.7) {
+                    trading.push((n, rng.below(120) as i64));
+                }
+            }
+            let slots = (s.close - s.open) / MIN;
+            let advance_at = s.open + rng.below(slots as u64) as i64 * MIN;
+            let mut advanced = false;
+            for k in 0..slots {
+                let t = s.open + k * MIN;
+                if !advanced && t >= advance_at {
+                    // A clock close mid-session, for every store: later bars of closed buckets are late.
+                    st.advance_to(t as f64).unwrap();
+                    for life in &mut lives {
+                        life.alone.advance_to(t as f64).unwrap();
+                    }
+                    advanced = true;
+                }
+                for &(name, from) in &trading {
+                    if k < from || rng.chance(0.1) {
+                        continue;
+                    }
+                    let bar = if rng.chance(0.03) {
+                        Bar::new(t as f64, 1.0, 0.5, 1.0, 1.0, 1.0) // high below open: rejected
+                    } else {
+                        rng.bar(t)
+                    };
+                    let i = match lives.iter().position(|l| l.name == name) {
+                        Some(i) => i,
+                        None => {
+                            // A new life: its own store begins this session and learns it here too.
+                            let mut alone = SessionStore::new(config()).unwrap();
+                            alone.begin_session(s).unwrap();
+                            if advanced {
+                                alone.advance_to(advance_at as f64).unwrap();
+                            }
+                            alone.intern(name);
+                            let id = st.intern(name);
+                            lives.push(Life { name: name.to_owned(), id, alone });
+                            lives.len() - 1
+                        }
+                    };
+                    let life = &mut lives[i];
+                    let got = st.append(life.id, &bar).map_err(|e| e.code());
+                    let want = life.alone.append(0, &bar).map_err(|e| e.code());
+                    prop_assert_eq!(got, want);
+                }
+            }
+            st.end_session().unwrap();
+            let mut gaps = st.take_gaps();
+            for life in &mut lives {
+                life.alone.end_session().unwrap();
+                let mine: Vec<_> = gaps.iter().filter(|g| g.symbol == life.id).map(|g| (g.from, g.to)).collect();
+                let alone: Vec<_> = life.alone.take_gaps().iter().map(|g| (g.from, g.to)).collect();
+                prop_assert_eq!(mine, alone, "{}", life.name);
+                check_life(&st, life)?;
+            }
+            gaps.retain(|g| !lives.iter().any(|l| l.id == g.symbol));
+            prop_assert!(gaps.is_empty(), "gaps of symbols the store no longer knows: {:?}", gaps);
+            prop_assert_eq!(st.stored_bars(), lives.iter().map(|l| l.alone.stored_bars()).sum::<usize>());
+            prop_assert_eq!(st.allocated_bytes(), lives.iter().map(|l| l.alone.allocated_bytes()).sum::<usize>());
+            // Between sessions, some symbols leave.
+            let mut k = 0;
+            while k < lives.len() {
+                if rng.chance(0.3) {
+                    let life = lives.remove(k);
+                    prop_assert_eq!(st.remove_symbol(&life.name), Ok(true));
+                    prop_assert_eq!(st.symbol_id(&life.name), None);
+                } else {
+                    k += 1;
+                }
+            }
+            let mut known: Vec<&str> = st.symbols().collect();
+            known.sort_unstable();
+            let mut alive: Vec<&str> = lives.iter().map(|l| l.name.as_str()).collect();
+            alive.sort_unstable();
+            prop_assert_eq!(known, alive);
+            prop_assert_eq!(st.stored_bars(), lives.iter().map(|l| l.alone.stored_bars()).sum::<usize>());
+            prop_assert_eq!(st.allocated_bytes(), lives.iter().map(|l| l.alone.allocated_bytes()).sum::<usize>());
+        }
+    }
+}
