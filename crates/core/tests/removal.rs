@@ -7,6 +7,7 @@ mod common;
 use barstream_core::indicators::{IndicatorParams, IndicatorSpec};
 use barstream_core::{Alignment, Bar, EmptyBuckets, Error, Session, SessionStore, StoreConfig};
 use common::*;
+use proptest::prelude::*;
 
 fn rsi(period: f64) -> IndicatorSpec {
     IndicatorSpec::parse(
@@ -218,8 +219,6 @@ fn check_life(st: &SessionStore, life: &Life) -> std::result::Result<(), TestCas
     prop_assert_eq!(st.quality(life.id)?, q);
     Ok(())
 }
-
-use proptest::prelude::*;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
