@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -232,6 +232,80 @@ test('--time-zone reads CSV times without an offset as local times of that zone'
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/**
+ * The rows of one regular XNYS session of 2013-10-07 (EDT, so 13:30Z to 19:59Z), one a minute, with
+ * `Z` times; `symbol`, when given, fills a second column.
+ */
+function sessionRows(symbol?: string): string[] {
+  const rows: string[] = [];
+  for (let k = 0; k < 390; k++) {
+    const minutes = 13 * 60 + 30 + k;
+    const time = `2013-10-07T${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00Z`;
+    rows.push(symbol === undefined ? `${time},1,2,0.5,1.5,10` : `${time},${symbol},1,2,0.5,1.5,10`);
+  }
+  return rows;
+}
+
+test('--data: a pattern the shell expanded, an empty path, a wildcard in a directory or a path naming no file are bad arguments (exit 2)', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-data-'));
+  try {
+    for (const symbol of ['AAA', 'BBB', 'CCC']) writeFileSync(path.join(dir, `${symbol}_1m.csv`), `time,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
+    mkdirSync(path.join(dir, 'empty'));
+    const days = ['--from', '2013-10-07', '--to', '2013-10-07'];
+    // Unquoted, as a user types it: the shell passes three paths.
+    const shell = spawnSync('sh', ['-c', `"$0" "$1" backtest --data ${dir}/*.csv --from 2013-10-07 --to 2013-10-07`, process.execPath, MAIN], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    t.is(shell.status, 2, shell.stderr);
+    t.regex(shell.stderr, /^barstream: --data takes one path, directory or pattern, but '.*BBB_1m\.csv', '.*CCC_1m\.csv' follow it; a pattern must be quoted/);
+    t.notRegex(shell.stderr, /expected the command/);
+    // Quoted, the pattern reaches the source: three symbols, one session each.
+    const quoted = barstream('backtest', '--json', '--data', `${dir}/*.csv`, ...days);
+    t.is(quoted.status, 0, quoted.stderr);
+    t.like((JSON.parse(quoted.stdout) as JsonReport).report, { barsIn: 3 * 390, barsStored: 3 * 390 });
+    for (const [args, message] of [
+      [['--data', ''], /^barstream: --data needs a file, a directory or a pattern, got ''/],
+      [['--data='], /^barstream: --data needs a file, a directory or a pattern/],
+      [['--data', '/x/*/y.csv'], /^barstream: --data '\/x\/\*\/y\.csv': a pattern may have \* or \? only in its last segment/],
+      [['--data', path.join(dir, 'ZZZ_1m.csv')], /^barstream: --data: cannot read '.*ZZZ_1m\.csv': no such file or directory/],
+      [['--data', `${dir}/*.txt`], /^barstream: --data: no file matches/],
+      [['--data', path.join(dir, 'empty')], /^barstream: --data: directory '.*empty' has no \.csv file/],
+    ] as const) {
+      const r = barstream('backtest', ...args, ...days);
+      t.is(r.status, 2, args.join(' '));
+      t.regex(r.stderr, message, args.join(' '));
+      t.notRegex(r.stderr, /invalid_config/, args.join(' '));
+    }
+    // A file that is there but malformed is a run that failed.
+    const bad = path.join(dir, 'BAD_1m.csv');
+    writeFileSync(bad, 'time,open,high,low,close,volume\n2013-10-07T13:30:00Z,1,2,0.5,one,10\n');
+    const malformed = barstream('backtest', '--data', bad, ...days);
+    t.is(malformed.status, 1);
+    t.regex(malformed.stderr, /BAD_1m\.csv' line 2: .*\[invalid_input\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an option given twice is a bad argument (exit 2), not the last one silently', (t) => {
+  for (const args of [
+    ['--data', 'a.csv', '--data', 'b.csv', '--from', '2013-10-07', '--to', '2013-10-07'],
+    ['--from', '2024-03-04', '--from', '2024-03-05'],
+    ['--to', '2024-03-05', '--to=2024-03-06'],
+    ['--symbols', 'ALFA', '--symbols', 'BRVO'],
+    ['--speed', '0', '--speed', '0'],
+    ['--overrun', 'fail', '--overrun', 'queue'],
+    ['--strategy', 'a.mjs', '--strategy', 'b.mjs'],
+    ['--time-zone', 'UTC', '--time-zone', 'UTC'],
+  ]) {
+    const r = barstream('backtest', ...args);
+    const name = args[0] as string;
+    t.is(r.status, 2, args.join(' '));
+    t.regex(r.stderr, new RegExp(`^barstream: ${name} is given 2 times`), args.join(' '));
+  }
+  const symbols = barstream('backtest', '--symbols', 'ALFA,BRVO,ALFA');
+  t.is(symbols.status, 2);
+  t.regex(symbols.stderr, /^barstream: --symbols names 'ALFA' twice/);
 });
 
 const real = minuteDataAvailable() ? test : test.skip;

@@ -3,10 +3,12 @@
  * The `barstream` command line.
  * @module
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Calendar } from '../calendar/index.js';
-import { BarstreamError, ConfigError } from '../errors.js';
+import { BarstreamError, ConfigError, InputError } from '../errors.js';
+import { resolvePaths } from '../sources/paths.js';
 import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
 import { summaryTable } from './summary.js';
@@ -17,8 +19,8 @@ Runs a strategy over XNYS sessions and prints a summary. With no options: the bu
 data set (4 symbols, 2024-03-04 to 2024-03-15) and the example RSI/SMA strategy on 5m bars.
 
 Options:
-  --data <path>        CSV files: a file, a directory, or a pattern like 'dir/*.csv' (one file per
-                       symbol); needs --from and --to
+  --data <path>        CSV files: a file, a directory, or a quoted pattern like 'dir/*.csv' (one
+                       file per symbol); needs --from and --to
   --time-zone <zone>   the IANA time zone of CSV times without an offset, such as
                        'America/New_York' (default UTC); times with an offset or epoch times
                        are not affected
@@ -32,7 +34,9 @@ Options:
   -h, --help           this text
 
 Exit codes: 0 done; 1 the run failed (a strategy module that cannot be loaded or whose setup
-throws, and a subscriber busy for over 60 s in a data-driven run, included); 2 bad arguments.
+throws, a CSV file that cannot be read or has a malformed row, and a subscriber busy for over 60 s
+in a data-driven run, included); 2 bad arguments (an option given twice, and a --data path that
+does not exist or names no CSV file, included).
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
@@ -42,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
+      tokens: true,
       options: {
         data: { type: 'string' },
         'time-zone': { type: 'string' },
@@ -59,10 +64,41 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  // An unquoted pattern reaches us expanded by the shell: its first file is --data's value and the
+  // others are positionals right after it.
+  const stray: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token?.kind !== 'option' || token.name !== 'data') continue;
+    for (let k = i + 1; k < tokens.length; k++) {
+      const next = tokens[k];
+      if (next?.kind !== 'positional') break;
+      if (next.value !== 'backtest' && looksLikePath(next.value)) stray.push(next.value);
+    }
+  }
+  if (stray.length > 0) {
+    const shown = stray.slice(0, 2).map((p) => `'${p}'`).join(', ') + (stray.length > 2 ? ` and ${stray.length - 2} more` : '');
+    process.stderr.write(`barstream: --data takes one path, directory or pattern, but ${shown} follow${stray.length === 1 ? 's' : ''} it; a pattern must be quoted so that the shell does not expand it: --data 'dir/*.csv'\n`);
+    return 2;
+  }
+  // parseArgs keeps the last of a repeated option: the earlier ones would be dropped unseen.
+  const given = new Map<string, string[]>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    const list = given.get(token.name) ?? [];
+    list.push(token.value);
+    given.set(token.name, list);
+  }
+  for (const [name, list] of given) {
+    if (list.length > 1) {
+      process.stderr.write(`barstream: --${name} is given ${list.length} times (${list.map((v) => `'${v}'`).join(', ')}); give it once${name === 'symbols' ? ' (several symbols: --symbols A,B)' : ''}\n`);
+      return 2;
+    }
   }
   if (positionals[0] !== 'backtest' || positionals.length > 1) {
     process.stderr.write(`barstream: expected the command 'backtest'${positionals[0] === undefined ? '' : `, got '${positionals.join(' ')}'`}\n\n${USAGE}`);
@@ -88,6 +124,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const to = values.to ?? (values.data === undefined ? DEFAULTS.to : undefined);
   if (from !== undefined && to !== undefined && from > to) {
     process.stderr.write(`barstream: --to ${to} is before --from ${from}${values.from === undefined || values.to === undefined ? ' (the built-in data set runs from ' + DEFAULTS.from + ' to ' + DEFAULTS.to + ')' : ''}\n`);
+    return 2;
+  }
+  if (values.data !== undefined && values.data.trim() === '') {
+    process.stderr.write(`barstream: --data needs a file, a directory or a pattern, got '${values.data}'\n`);
     return 2;
   }
   if (values.data !== undefined && (values.from === undefined || values.to === undefined)) {
@@ -129,6 +169,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`barstream: --symbols names no symbol, got '${values.symbols}'\n`);
       return 2;
     }
+    const twice = options.symbols.find((s, i) => options.symbols?.indexOf(s) !== i);
+    if (twice !== undefined) {
+      process.stderr.write(`barstream: --symbols names '${twice}' twice\n`);
+      return 2;
+    }
+  }
+  if (values.data !== undefined) {
+    // Resolved as the source will resolve it, so that a path naming no file is found before the run.
+    try {
+      await resolvePaths([values.data]);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        process.stderr.write(`barstream: --data '${values.data}': a pattern may have * or ? only in its last segment, as in 'dir/*.csv'\n`);
+        return 2;
+      }
+      if (e instanceof InputError) {
+        process.stderr.write(`barstream: --data: ${e.message.replace(/^csvSource: /, '').replace(/: ENOENT$/, ': no such file or directory')}\n`);
+        return 2;
+      }
+      throw e;
+    }
   }
   if (values.from !== undefined) options.from = values.from;
   if (values.to !== undefined) options.to = values.to;
@@ -166,6 +227,11 @@ function isCalendarDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const t = Date.parse(`${text}T00:00:00Z`);
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === text;
+}
+
+/** Whether a positional argument is likely a file the shell put there: a path, a CSV name or an existing file. */
+function looksLikePath(arg: string): boolean {
+  return /[\\/]/.test(arg) || /\.csv$/i.test(arg) || existsSync(arg);
 }
 
 /** Whether the runtime knows IANA time zone `zone`. */
