@@ -308,6 +308,39 @@ test('an option given twice is a bad argument (exit 2), not the last one silentl
   t.regex(symbols.stderr, /^barstream: --symbols names 'ALFA' twice/);
 });
 
+test('--symbol-column reads each row\'s symbol from a header column, for a file with several symbols', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-column-'));
+  try {
+    const aaa = sessionRows('AAA');
+    const bbb = sessionRows('BBB');
+    const file = path.join(dir, 'mixed.csv');
+    writeFileSync(file, `time,symbol,open,high,low,close,volume\n${aaa.flatMap((row, i) => [row, bbb[i] as string]).join('\n')}\n`);
+    const days = ['--from', '2013-10-07', '--to', '2013-10-07'];
+    const both = barstream('backtest', '--json', '--data', file, '--symbol-column', 'symbol', ...days);
+    t.is(both.status, 0, both.stderr);
+    const j = JSON.parse(both.stdout) as JsonReport;
+    t.deepEqual([...j.report.symbols].sort(), ['AAA', 'BBB']);
+    t.like(j.report, { barsIn: 2 * 390, barsStored: 2 * 390 });
+    // The column's name is matched in any case; --symbols picks among the column's symbols.
+    const one = barstream('backtest', '--json', '--data', file, '--symbol-column', 'Symbol', '--symbols', 'BBB', ...days);
+    t.is(one.status, 0, one.stderr);
+    t.like((JSON.parse(one.stdout) as JsonReport).report, { symbols: ['BBB'], barsIn: 390, barsStored: 390 });
+
+    const noData = barstream('backtest', '--symbol-column', 'symbol');
+    t.is(noData.status, 2);
+    t.regex(noData.stderr, /^barstream: --symbol-column is for the header of --data files/);
+    const empty = barstream('backtest', '--data', file, '--symbol-column', ' ', ...days);
+    t.is(empty.status, 2);
+    t.regex(empty.stderr, /^barstream: --symbol-column needs a column name/);
+    // A column the header does not have is found when the file is read: the run fails.
+    const absent = barstream('backtest', '--data', file, '--symbol-column', 'ticker', ...days);
+    t.is(absent.status, 1);
+    t.regex(absent.stderr, /no 'ticker' symbol column in the header.*\[invalid_input\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const real = minuteDataAvailable() ? test : test.skip;
 if (!minuteDataAvailable()) test('real data: ../shared/data/minute is absent, so the CLI run on it is skipped', (t) => t.pass());
 

@@ -17,10 +17,12 @@ import type { Signal, Strategy } from './strategy.js';
 
 /** Options of {@link backtest}, as the command line gives them. */
 export interface BacktestOptions {
-  /** CSV files or a directory (one file per symbol); default: the built-in synthetic data set. */
+  /** CSV files, a directory or a pattern (one file per symbol unless `symbolColumn`); default: the built-in synthetic data set. */
   data?: string;
   /** The time zone of `data`'s times without an offset (default UTC). */
   timeZone?: string;
+  /** The header column of `data` holding each row's symbol; default: one symbol per file, named by the file. */
+  symbolColumn?: string;
   symbols?: readonly string[];
   from?: string;
   to?: string;
@@ -69,7 +71,10 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       seed: DEFAULTS.seed,
     });
   } else {
-    source = csvSource(options.data, options.timeZone === undefined ? {} : { timeZone: options.timeZone });
+    source = csvSource(options.data, {
+      ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+      ...(options.symbolColumn === undefined ? {} : { symbolColumn: options.symbolColumn }),
+    });
   }
   // The base interval is always stored: a strategy may list it without it being a derived one.
   const intervals = [...new Set([...BASE_INTERVALS, ...(strategy.intervals ?? [])])].filter((i) => i !== '1m');

@@ -19,11 +19,14 @@ Runs a strategy over XNYS sessions and prints a summary. With no options: the bu
 data set (4 symbols, 2024-03-04 to 2024-03-15) and the example RSI/SMA strategy on 5m bars.
 
 Options:
-  --data <path>        CSV files: a file, a directory, or a quoted pattern like 'dir/*.csv' (one
-                       file per symbol); needs --from and --to
+  --data <path>        CSV files: a file, a directory, or a quoted pattern like 'dir/*.csv';
+                       needs --from and --to
   --time-zone <zone>   the IANA time zone of CSV times without an offset, such as
                        'America/New_York' (default UTC); times with an offset or epoch times
                        are not affected
+  --symbol-column <name>
+                       the CSV header column holding each row's symbol (default: one symbol per
+                       file, named by the file name up to its first _ or ., as SPY_1m.csv is SPY)
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
@@ -50,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         data: { type: 'string' },
         'time-zone': { type: 'string' },
+        'symbol-column': { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -155,6 +159,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
   }
+  const symbolColumn = values['symbol-column'];
+  if (symbolColumn !== undefined) {
+    if (values.data === undefined) {
+      process.stderr.write('barstream: --symbol-column is for the header of --data files\n');
+      return 2;
+    }
+    if (symbolColumn.trim() === '') {
+      process.stderr.write(`barstream: --symbol-column needs a column name, got '${symbolColumn}'\n`);
+      return 2;
+    }
+  }
   if (values.overrun !== undefined && values.overrun !== 'fail' && values.overrun !== 'queue') {
     process.stderr.write(`barstream: --overrun must be 'fail' or 'queue', got '${values.overrun}'\n`);
     return 2;
@@ -163,6 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.overrun !== undefined) options.overrun = values.overrun;
   if (values.data !== undefined) options.data = values.data;
   if (timeZone !== undefined) options.timeZone = timeZone;
+  if (symbolColumn !== undefined) options.symbolColumn = symbolColumn;
   if (values.symbols !== undefined) {
     options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (options.symbols.length === 0) {
