@@ -341,6 +341,74 @@ test('--symbol-column reads each row\'s symbol from a header column, for a file 
   }
 });
 
+test('after a --data run: what the CSV source read, in the table and as `source` in --json; a warning when no row was loaded', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-source-'));
+  try {
+    // 3 symbols x 390 rows on 2013-10-07, and 30 more AAA rows on 2013-10-09 (14:00Z onwards).
+    const later = Array.from({ length: 30 }, (_, k) => `2013-10-09T14:${String(k).padStart(2, '0')}:00Z,AAA,1,2,0.5,1.5,10`);
+    const file = path.join(dir, 'mixed.csv');
+    writeFileSync(file, `time,symbol,open,high,low,close,volume\n${[...sessionRows('AAA'), ...sessionRows('BBB'), ...sessionRows('CCC'), ...later].join('\n')}\n`);
+    const run = ['--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,BBB', '--from', '2013-10-07', '--to', '2013-10-07'];
+    const json = barstream('backtest', '--json', ...run);
+    t.is(json.status, 0, json.stderr);
+    const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
+    // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, badRowsSkipped: 0 });
+    t.is(j.report.barsIn, 2 * 390);
+    t.notRegex(json.stderr, /warning|hint/);
+    const table = barstream('backtest', ...run);
+    t.is(table.status, 0, table.stderr);
+    t.regex(table.stdout, /csv rows read\s*│\s*1,200 \(1 file\)\s/);
+    t.regex(table.stdout, /csv rows loaded\s*│\s*780\s/);
+    t.regex(table.stdout, /csv rows outside\s*│\s*420 \(not on the run's days or symbols\)/);
+    t.regex(table.stdout, /csv bad rows skipped\s*│\s*0\s/);
+
+    // A session the file has no row for: every row is read, none loaded; the run itself is done.
+    const none = barstream('backtest', '--json', '--data', file, '--symbol-column', 'symbol', '--from', '2013-10-08', '--to', '2013-10-08');
+    t.is(none.status, 0, none.stderr);
+    t.like((JSON.parse(none.stdout) as { source: unknown }).source, { rowsRead: 3 * 390 + 30, rowsLoaded: 0, rowsOutside: 3 * 390 + 30 });
+    t.regex(none.stderr, /^barstream: warning: none of the 1,200 rows read from the CSV files was loaded, as none is on the run's day \(2013-10-08\): check --from and --to/);
+
+    // The built-in data set has no CSV source.
+    const synthetic = barstream('backtest', '--json', '--from', '2024-03-04', '--to', '2024-03-04');
+    t.false('source' in (JSON.parse(synthetic.stdout) as object));
+    t.notRegex(barstream('backtest', '--from', '2024-03-04', '--to', '2024-03-04').stdout, /csv rows/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a --data run with over half of its bars outside the session hints that the times may be in another zone', (t) => {
+  // New York wall-clock times without an offset, 09:30-15:59 on 2013-10-07 (EDT, UTC-4).
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-hint-'));
+  try {
+    const rows = ['time,open,high,low,close,volume'];
+    for (let k = 0; k < 390; k++) {
+      const minutes = 9 * 60 + 30 + k;
+      rows.push(`2013-10-07 ${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00,1,2,0.5,1.5,10`);
+    }
+    const file = path.join(dir, 'NYL.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => barstream('backtest', '--json', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07', ...args);
+    // Read as UTC: 09:30-13:29 (240 rows) is before the 13:30Z open.
+    const utc = run();
+    t.is(utc.status, 0, utc.stderr);
+    t.like((JSON.parse(utc.stdout) as JsonReport).report, { barsIn: 390, rejected: { outside_session: 240 } });
+    t.regex(utc.stderr, /^barstream: hint: 240 of 390 bars were outside the session hours: the times may not be in the zone the file assumes; times without an offset are read as UTC unless --time-zone is given/);
+    t.notRegex(utc.stderr, /warning/);
+    // Read as London (UTC+1): 08:30Z-14:59Z, of which 13:30Z-14:59Z (90 rows) is in the session.
+    const london = run('--time-zone', 'Europe/London');
+    t.is(london.status, 0, london.stderr);
+    t.like((JSON.parse(london.stdout) as JsonReport).report, { rejected: { outside_session: 300 } });
+    t.regex(london.stderr, /^barstream: hint: 300 of 390 bars were outside the session hours: .*times without an offset were read in Europe\/London \(--time-zone\)/);
+    const newYork = run('--time-zone', 'America/New_York');
+    t.is(newYork.status, 0, newYork.stderr);
+    t.is(newYork.stderr, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const real = minuteDataAvailable() ? test : test.skip;
 if (!minuteDataAvailable()) test('real data: ../shared/data/minute is absent, so the CLI run on it is skipped', (t) => t.pass());
 
@@ -363,6 +431,15 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     }
   }
   t.is(j.report.barsIn, rows);
+  t.deepEqual((j as JsonReport & { source: unknown }).source, {
+    files: ['BAC', 'IBM', 'SPY'].map((s) => path.join(MINUTE_DATA_DIR, `${s}_201310_1m.csv`)),
+    rowsRead: rows,
+    rowsLoaded: rows,
+    rowsOutside: 0,
+    badRowsSkipped: 0,
+  });
+  // Under half of the rows are outside regular hours: no hint about time zones.
+  t.is(r.stderr, '');
   t.is(j.report.barsStored, regular);
   t.is(j.report.rejected.outside_session, rows - regular);
   // IBM misses two regular minutes, so 3 * 6 * 390 - 2 base bars.

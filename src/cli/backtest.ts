@@ -11,7 +11,7 @@ import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { Source } from '../sources/index.js';
+import type { CsvSource, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -46,11 +46,26 @@ export const DEFAULTS = Object.freeze({
 /** The derived intervals every backtest keeps. */
 export const BASE_INTERVALS = Object.freeze(['5m', '15m', '30m', '1h', '1d']);
 
+/** What the CSV source of a `data` run read, in rows (a row is one bar of one symbol). */
+export interface SourceSummary {
+  /** The files read, in order. */
+  files: string[];
+  rowsRead: number;
+  /** Rows handed to the run; each is stored or rejected (`report.rejected`). */
+  rowsLoaded: number;
+  /** Rows outside the run's days or symbols, not handed to the run. */
+  rowsOutside: number;
+  /** Malformed rows left out: 0, as the source keeps `onBadRow: 'throw'` and a malformed row fails the run. */
+  badRowsSkipped: number;
+}
+
 /** What a backtest produced. */
 export interface BacktestResult {
   strategy: string;
   report: RunReport;
   signals: Signal[];
+  /** With `data`: what the CSV source read (all zero when the run has no session, as nothing is read). */
+  source?: SourceSummary;
 }
 
 /**
@@ -64,6 +79,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   const to = options.to ?? (options.data === undefined ? DEFAULTS.to : undefined);
   if (from === undefined || to === undefined) throw new ConfigError(from === undefined ? 'from' : 'to', 'give --from and --to with --data');
   let source: Source;
+  let csv: CsvSource | null = null;
   if (options.data === undefined) {
     source = syntheticSource({
       symbols: options.symbols ?? DEFAULTS.symbols,
@@ -71,10 +87,11 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       seed: DEFAULTS.seed,
     });
   } else {
-    source = csvSource(options.data, {
+    csv = csvSource(options.data, {
       ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
       ...(options.symbolColumn === undefined ? {} : { symbolColumn: options.symbolColumn }),
     });
+    source = csv;
   }
   // The base interval is always stored: a strategy may list it without it being a derived one.
   const intervals = [...new Set([...BASE_INTERVALS, ...(strategy.intervals ?? [])])].filter((i) => i !== '1m');
@@ -118,7 +135,20 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   });
   if (options.onProgress !== undefined) coordinator.on('progress', options.onProgress);
   const report = await coordinator.run();
-  return { strategy: strategy.name, report, signals };
+  if (csv === null) return { strategy: strategy.name, report, signals };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0 };
+  return {
+    strategy: strategy.name,
+    report,
+    signals,
+    source: {
+      files: read.files,
+      rowsRead: read.rowsRead,
+      rowsLoaded: read.rowsLoaded,
+      rowsOutside: read.rowsRead - read.rowsLoaded - read.rejected,
+      badRowsSkipped: read.rejected,
+    },
+  };
 }
 
 async function loadStrategy(file: string): Promise<Strategy> {

@@ -11,7 +11,7 @@ import { BarstreamError, ConfigError, InputError } from '../errors.js';
 import { resolvePaths } from '../sources/paths.js';
 import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
-import { summaryTable } from './summary.js';
+import { dataWarnings, summaryTable } from './summary.js';
 
 const USAGE = `Usage: barstream backtest [options]
 
@@ -33,7 +33,7 @@ Options:
   --speed <n>          0 (default): data-driven; n > 0: clock-driven at n simulated ms per wall ms
   --overrun <policy>   clock-driven, when subscribers fall behind: fail (default) or queue (wait, record the lag)
   --strategy <file>    a module whose default export is { name, intervals?, indicators?, setup(engine, ctx) }
-  --json               print the report as JSON
+  --json               print the report as JSON (with --data, what the CSV source read as 'source')
   -h, --help           this text
 
 Exit codes: 0 done; 1 the run failed (a strategy module that cannot be loaded or whose setup
@@ -226,8 +226,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const result = await backtest(options);
     (bar as cliProgress.SingleBar | null)?.stop();
-    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report }, jsonErrors, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
+    for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${line}\n`);
     return 0;
   } catch (e) {
     (bar as cliProgress.SingleBar | null)?.stop();

@@ -3,7 +3,7 @@
  * @module
  */
 import Table from 'cli-table3';
-import type { BacktestResult } from './backtest.js';
+import type { BacktestOptions, BacktestResult, SourceSummary } from './backtest.js';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const us = (ns: number | undefined): string => (ns === undefined ? '-' : (ns / 1000).toFixed(ns < 10_000 ? 2 : 1));
@@ -20,6 +20,7 @@ export function summaryTable(result: BacktestResult): string {
     ['mode', `${r.mode}, ${r.drive}-driven${r.drive === 'clock' ? ` at speed ${r.speed}` : ''}`],
     ['sessions', int(r.sessions)],
     ['symbols', r.symbols.join(', ')],
+    ...(result.source === undefined ? [] : sourceRows(result.source)),
     ['base bars in', int(r.barsIn)],
     ['stored', int(r.barsStored)],
     ['rejected', rejected.length === 0 ? '0' : rejected.map(([code, n]) => `${code} ${int(n)}`).join(', ')],
@@ -53,4 +54,37 @@ export function summaryTable(result: BacktestResult): string {
     quality.push([symbol, int(q.expected), int(q.received), int(q.missing), int(q.rejected), int(q.gaps), q.expected === 0 ? '-' : `${((100 * q.received) / q.expected).toFixed(2)}%`]);
   }
   return `${t.toString()}\n${lat.toString()}\n${quality.toString()}`;
+}
+
+function sourceRows(s: SourceSummary): string[][] {
+  return [
+    ['csv rows read', `${int(s.rowsRead)} (${int(s.files.length)} file${s.files.length === 1 ? '' : 's'})`],
+    ['csv rows loaded', int(s.rowsLoaded)],
+    ['csv rows outside', `${int(s.rowsOutside)} (not on the run's days or symbols)`],
+    ['csv bad rows skipped', int(s.badRowsSkipped)],
+  ];
+}
+
+/**
+ * Warnings about a `data` run that succeeded but probably did not read its files as meant: a
+ * summary of zeros or of rejections alone is easy to take for a result.
+ */
+export function dataWarnings(result: BacktestResult, options: BacktestOptions): string[] {
+  const out: string[] = [];
+  const s = result.source;
+  if (s === undefined) return out;
+  if (s.rowsRead > 0 && s.rowsLoaded === 0) {
+    const days = options.from === options.to ? `day (${options.from ?? '?'})` : `days (${options.from ?? '?'} to ${options.to ?? '?'})`;
+    const symbols = options.symbols !== undefined;
+    out.push(
+      `warning: none of the ${int(s.rowsRead)} rows read from the CSV files was loaded, as none is ${symbols ? "of the run's symbols on its" : "on the run's"} ${days}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
+    );
+  }
+  const r = result.report;
+  const outside = r.rejected.outside_session;
+  if (outside > r.barsIn / 2) {
+    const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
+    out.push(`hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the times may not be in the zone the file assumes; times without an offset ${zone}`);
+  }
+  return out;
 }
