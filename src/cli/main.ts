@@ -25,8 +25,9 @@ Options:
                        'America/New_York' (default UTC); times with an offset or epoch times
                        are not affected
   --symbol-column <name>
-                       the CSV header column holding each row's symbol (default: one symbol per
-                       file, named by the file name up to its first _ or ., as SPY_1m.csv is SPY)
+                       the CSV header column holding each row's symbol (default: a 'symbol' or
+                       'ticker' column if the header has one, else one symbol per file, named by
+                       the file name without its extension up to its first _: SPY_1m.csv is SPY)
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)

@@ -221,7 +221,7 @@ fn check_life(st: &SessionStore, life: &Life) -> std::result::Result<(), TestCas
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Symbols come and go at random between sessions (some come back); bars come with gaps, bad
     /// ones mixed in, and the clock moves. After every session, each symbol the store knows equals
