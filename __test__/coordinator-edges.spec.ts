@@ -4,7 +4,7 @@
  * handed to the store; expected counts are worked out by hand.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -259,4 +259,59 @@ test.serial("live: a bar timed days ahead, its symbol's last, is rejected at onc
   await t.throwsAsync(run, { message: 'feed died' });
   t.is(rejectedAhead, 1, 'rejected at the next boundary, not held to the end of the run');
   t.true(Date.now() < session.close, `failed ${Date.now() - open} ms after the open`);
+});
+
+test('a second run on a store that holds bars delivers only its own: bars of an earlier run or appended by hand are not sent again', async (t) => {
+  const calendar = Calendar.xnys();
+  const days = ['2024-03-04', '2024-03-05'];
+  const sessions = days.map((d) => calendar.session(d));
+  if (sessions.some((s) => s === null)) return t.fail('no session');
+  const [s4, s5] = sessions as NonNullable<(typeof sessions)[number]>[];
+  // Ten minutes a day a symbol: two 5m bars and one 1h bar (closed at the session end).
+  const source = columnsSource({ A: minutes(s4!.open, s4!.open + 10 * MINUTE), B: minutes(s4!.open, s4!.open + 10 * MINUTE) });
+  const source5 = columnsSource({ A: minutes(s5!.open, s5!.open + 10 * MINUTE), B: minutes(s5!.open, s5!.open + 10 * MINUTE) });
+  const data = new SessionData({ intervals: ['5m', '1h'] });
+  const engine = new AnalysisEngine();
+  const got: string[] = [];
+  engine.subscribe({ interval: '5m' }, (e) => void got.push(`${e.symbol} ${new Date(e.time).toISOString().slice(5, 16)}`));
+  const first = await new SessionCoordinator({ calendar, data, engine, source, from: days[0]!, to: days[0]! }).run();
+  t.is(first.delivered, 4);
+  got.length = 0;
+  const second = await new SessionCoordinator({ calendar, data, engine, source: source5, from: days[1]!, to: days[1]! }).run();
+  t.deepEqual(got, ['A 03-05T14:30', 'B 03-05T14:30', 'A 03-05T14:35', 'B 03-05T14:35']);
+  t.is(second.delivered, 4);
+  t.deepEqual(second.closedBars, { '1m': 20, '5m': 4, '1h': 2 });
+  t.is(data.count('A', '5m'), 4, 'the store keeps both days');
+});
+
+test('one run at a time on a store: a second coordinator fails before touching it, and the first run is unaffected', async (t) => {
+  const calendar = Calendar.xnys();
+  const s = calendar.session('2024-03-04');
+  if (s === null) return t.fail('no session');
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m' }, () => new Promise<void>((resolve) => setTimeout(resolve, 2)));
+  const a = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: minutes(s.open, s.open + 30 * MINUTE) }), from: '2024-03-04', to: '2024-03-04' });
+  const b = new SessionCoordinator({ calendar, data, source: columnsSource({ B: minutes(s.open, s.open + 30 * MINUTE) }), from: '2024-03-04', to: '2024-03-04' });
+  const first = a.run();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const e = await t.throwsAsync(b.run(), { instanceOf: SessionError });
+  t.is((e as SessionError).code, 'session_open');
+  const report = await first;
+  t.deepEqual(data.symbols(), ['A'], 'B never reached the store');
+  t.deepEqual([...new Set(report.gaps.map((g) => g.symbol))], ['A'], 'A stops after 30 minutes; B has no gap in this run');
+  t.deepEqual(Object.keys(report.quality['2024-03-04'] ?? {}), ['A']);
+  // Once the first run is over, the second may run (on the same day again, so after a clear()).
+  data.clear();
+  const second = await b.run();
+  t.is(second.barsStored, 30);
+});
+
+test('a run on a store with a session open fails at once, telling how to go on', async (t) => {
+  const calendar = Calendar.xnys();
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(calendar.session('2024-03-01')!);
+  const run = new SessionCoordinator({ calendar, data, source: columnsSource({ A: minutes(0, 0) }), from: '2024-03-04', to: '2024-03-04' }).run();
+  await t.throwsAsync(run, { instanceOf: SessionError, message: /a session \(2024-03-01\) is open on this store: end it \(endSession\) or clear\(\) the store before a run/ });
+  t.deepEqual(data.symbols(), []);
 });

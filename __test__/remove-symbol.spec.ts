@@ -145,3 +145,23 @@ test('a backtest that removes a symbol at a session end gets it back as a new sy
   // The store holds what B gained since it came back.
   t.is(data.bars('B', '1m').length, 2 * 390);
 });
+
+test('clear() in a sessionEnd handler: every bar of the sessions after it is still delivered once', async (t) => {
+  const bars = SESSIONS.flatMap((s, k) => day(50 + k, s));
+  const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (b) => b[k]);
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['A', { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') }]]) };
+  const data = new SessionData(options);
+  const engine = new AnalysisEngine();
+  const got: Bar[] = [];
+  engine.subscribe({ interval: '5m' }, (e) => void got.push(e.bar));
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: SESSIONS[0]!.date, to: SESSIONS[2]!.date });
+  let ended = 0;
+  coordinator.on('sessionEnd', () => {
+    if (++ended === 1) data.clear();
+  });
+  const report = await coordinator.run();
+  const expected = SESSIONS.flatMap((s, k) => aggregateSession(day(50 + k, s), s, '5m'));
+  t.deepEqual(got, expected);
+  t.is(report.delivered, 3 * 78);
+  t.is(report.closedBars['5m'], 3 * 78);
+});

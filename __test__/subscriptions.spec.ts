@@ -49,3 +49,32 @@ test('symbols must be * or an array of names', (t) => {
   engine.subscribe({ interval: '5m', symbols: ['A'] }, () => {});
   t.is(engine.subscribers().length, 2);
 });
+
+test('a handler may return anything: null, a number or an object without then is no promise; a then getter that throws is that subscriber failing', async (t) => {
+  const data = new SessionData({ intervals: ['1h'] });
+  const engine = new AnalysisEngine();
+  const returns: Record<string, () => unknown> = {
+    null: () => null,
+    number: () => 5,
+    string: () => 'done',
+    object: () => ({ ok: true }),
+    getter: () => ({
+      get then(): never {
+        throw new RangeError('then getter');
+      },
+    }),
+  };
+  const calls: Record<string, number> = {};
+  for (const [name, value] of Object.entries(returns)) {
+    calls[name] = 0;
+    engine.subscribe({ interval: '1h', name }, (() => {
+      calls[name]!++;
+      return value();
+    }) as () => void);
+  }
+  const report = await coordinator(data, engine).run();
+  // Two symbols, seven 1h bars each: every subscriber got all fourteen.
+  t.deepEqual(calls, { null: 14, number: 14, string: 14, object: 14, getter: 14 });
+  t.is(report.subscriberErrorCount, 14);
+  t.true(report.subscriberErrors.every((f) => f.subscriber === 'getter' && f.error instanceof RangeError));
+});

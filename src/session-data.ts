@@ -311,6 +311,8 @@ export class SessionData {
   #lastSymbol: string | null = null;
   #lastId = -1;
   #removedSymbols = 0;
+  /** The coordinator running on this store, if any (see {@link SessionData.claimRun}). */
+  #runner: object | null = null;
 
   /**
    * @throws {ConfigError} naming the parameter: an unknown interval, a `1d` base, a derived interval
@@ -1003,6 +1005,27 @@ export class SessionData {
    */
   idOf(symbol: string): number {
     return this.#ids.get(symbol) ?? this.#intern(symbol);
+  }
+
+  /**
+   * Marks the store as run by `owner` (a coordinator) until {@link SessionData.releaseRun}.
+   * @throws {SessionError} `session_open` while another owner runs on it, or a session is open.
+   * @internal
+   */
+  claimRun(owner: object): void {
+    if (this.#runner !== null && this.#runner !== owner) throw new SessionError('session_open', 'another SessionCoordinator is running on this store: one run at a time');
+    if (this.#session !== null) throw new SessionError('session_open', `a session (${this.#session.date}) is open on this store: end it (endSession) or clear() the store before a run`);
+    this.#runner = owner;
+  }
+
+  /** Ends `owner`'s claim (see {@link SessionData.claimRun}). @internal */
+  releaseRun(owner: object): void {
+    if (this.#runner === owner) this.#runner = null;
+  }
+
+  /** Symbol ids given so far (removed symbols' included): ids are `0..idCount - 1`. @internal */
+  get idCount(): number {
+    return this.#names.length;
   }
 
   /** Whether `id` names a symbol the store knows: not one removed since (see {@link SessionData.removeSymbol}). @internal */

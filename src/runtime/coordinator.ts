@@ -310,12 +310,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       },
     };
     const processor = new DataProcessor(o.data, this.#engine, this.#metrics, observer);
-    // The store reserves room for the whole run at each symbol's first bar instead of growing
-    // (and copying its bars) session by session.
-    o.data.expectSessions(sessions.length);
     const started = performance.now();
     let symbols: string[] = [];
     try {
+      // Before the run touches the store: another coordinator's run on it would interleave sessions.
+      o.data.claimRun(this);
+    } catch (e) {
+      this.#running = false;
+      throw e;
+    }
+    try {
+      // The store reserves room for the whole run at each symbol's first bar instead of growing
+      // (and copying its bars) session by session.
+      o.data.expectSessions(sessions.length);
       processor.checkSubscriptions();
       if (sessions.length > 0) {
         if (o.source.kind === 'columns') {
@@ -330,6 +337,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
       }
     } finally {
+      o.data.releaseRun(this);
       this.#running = false;
     }
     const durationMs = performance.now() - started;

@@ -240,15 +240,19 @@ export class AnalysisEngine {
       if (!accepts(sub, event.symbol)) continue;
       const started = timed ? performance.now() : 0;
       let result: void | Promise<void>;
+      let thenable = false;
       try {
         result = sub.handler(event);
+        // Any value may come back (`null`, a number): only an object or function with a `then`
+        // method is waited for. Reading `then` runs a getter, which may throw like the handler.
+        thenable = result !== undefined && result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as Promise<void>).then === 'function';
       } catch (error) {
         // A call that failed is timed too: it took the time it took.
         if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, false);
         observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error });
         continue;
       }
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      if (thenable) {
         if (timed) observer.busy?.(sub.name, (performance.now() - started) * 1e6);
         // Any thenable: Promise.resolve adopts it (a native promise is returned as it is).
         const promise = Promise.resolve(result as PromiseLike<void>).then(

@@ -24,7 +24,7 @@ class Hdr {
   /** Bucket of a whole `v >= 1`: `v` itself below 2048; otherwise `1024 * e + floor(v / 2^e)` with `e = floor(log2 v) - 10`. */
   static index(v: number): number {
     if (v < 2048) return v;
-    const log2 = v < 4294967296 ? 31 - Math.clz32(v) : 63 - Math.clz32(Math.floor(v / 4294967296));
+    const log2 = v < 4294967296 ? 31 - Math.clz32(v) : exponent(v);
     const e = log2 - 10;
     return 1024 * e + Math.floor(v / 2 ** e);
   }
@@ -61,6 +61,14 @@ class Hdr {
     this.#counts.fill(0);
     this.#total = 0;
   }
+}
+
+/** `floor(log2 v)` for `v >= 1`, exact: `Math.log2` may round across a power of two. */
+function exponent(v: number): number {
+  let e = Math.floor(Math.log2(v));
+  if (2 ** e > v) e--;
+  else if (2 ** (e + 1) <= v) e++;
+  return e;
 }
 
 /**

@@ -77,6 +77,8 @@ export class DataProcessor {
   #rowColumns: SliceColumns | null = null;
   #rowFrom = 0;
   #gapsWaiting = false;
+  /** `SessionData.removedSymbols` when the delivered counts were last taken from the store. */
+  #removedSeen = -1;
   /** Per symbol id, the time of its last stored bar in the open session (NaN: none yet). */
   #lastTime: Float64Array<ArrayBuffer> = new Float64Array(0);
   #lastStored = new Map<string, number>();
@@ -121,6 +123,26 @@ export class DataProcessor {
   /** Opens `session` in the store. */
   beginSession(session: Session): void {
     this.#data.beginSession(session);
+    // Bars the store held before this processor met their symbol (an earlier run, appends by hand)
+    // were never this processor's to deliver: its counts start from the store's. After symbols
+    // were removed or the store cleared (a sessionEnd handler may do either), an id may name
+    // another symbol now: every count starts again from the store's.
+    const removed = this.#data.removedSymbols;
+    if (removed !== this.#removedSeen) {
+      this.#removedSeen = removed;
+      this.#delivered.fill(0);
+      this.#idLimit = 0;
+    }
+    const known = this.#data.idCount;
+    if (known > this.#idLimit) {
+      const from = this.#idLimit;
+      this.#growDelivered(known);
+      const width = this.#series.length;
+      for (let id = from; id < known; id++) {
+        const held = this.#data.knowsId(id);
+        for (let s = 0; s < width; s++) this.#delivered[id * width + s] = held ? this.#data.countOf(id, s) : 0;
+      }
+    }
     this.#lastTime.fill(NaN);
     this.#lastStored.clear();
     this.#lastStale = false;
