@@ -76,6 +76,24 @@ test('appendSliceIds refuses a first row that leaves the columns too short, or i
   t.deepEqual([...data.bars('A', '1m').time], [OPEN + 2 * MINUTE]);
 });
 
+test('appendSliceIds refuses an id that is unknown, fractional or of a removed symbol, and stores nothing of the slice', (t) => {
+  const data = new SessionData();
+  data.beginSession(SESSION);
+  const a = data.idOf('A');
+  const b = data.idOf('B');
+  data.endSession();
+  t.true(data.removeSymbol('B'));
+  data.beginSession({ ...SESSION, date: '2024-02-06', open: SESSION.open + 86_400_000, close: SESSION.close + 86_400_000, dayStart: SESSION.dayStart + 86_400_000 });
+  const g = grid(2, 3);
+  for (let k = 0; k < g.time.length; k++) g.time[k] = (g.time[k] as number) + 86_400_000;
+  for (const bad of [b, 99, a + 0.5]) {
+    const e = t.throws(() => data.appendSliceIds(new Float64Array([a, bad]), g, 0));
+    t.true(e instanceof ConfigError, `id ${bad}: ${String(e)}`);
+  }
+  t.is(data.count('A', '1m'), 0, "A's bar, first in the slice, was not stored");
+  t.is(data.rejections().no_session + data.rejections().out_of_order, 0);
+});
+
 test('interleaveColumns puts value from[s] + r of source s at r * sources + s', (t) => {
   const sources = Array.from({ length: 11 }, (_, s) => Float64Array.from({ length: 20 }, (_, k) => s * 1000 + k));
   const from = Int32Array.from({ length: 11 }, (_, s) => s % 4);

@@ -311,6 +311,9 @@ export class SessionData {
   #lastSymbol: string | null = null;
   #lastId = -1;
   #removedSymbols = 0;
+  /** Per symbol id, which life of an id it is now (a removed symbol's id goes to a later one): see {@link SessionData.bornOf}. */
+  readonly #born: number[] = [];
+  #births = 0;
   /** The coordinator running on this store, if any (see {@link SessionData.claimRun}). */
   #runner: object | null = null;
 
@@ -443,6 +446,7 @@ export class SessionData {
     this.#epoch++;
     this.#ids.clear();
     this.#names.length = 0;
+    this.#born.length = 0;
     this.#blocks.fill(null);
     this.#cachedKeys.clear();
     this.#stateEpoch.fill(-1);
@@ -457,11 +461,11 @@ export class SessionData {
    * Forgets `symbol`, between sessions: its bars, forming bars, indicator state, rejection counts
    * and quality record go, and it takes part in no later session (no whole-session gap, no
    * quality record). Its memory is freed at once, except blocks that views still hold: those views
-   * keep their values. A symbol that comes back later starts afresh, as one never seen (a new
-   * {@link SessionData.idOf} id; the old one names nothing any more). Gaps of it already recorded
-   * and not yet taken keep its name; a `BarEvent` of it kept from before keeps the views it made and reads empty ones after. A service whose symbols come and go calls this for each one
-   * that leaves, so that the store does not keep every symbol it ever met; what a removed symbol
-   * still costs is a fixed record of a few hundred bytes in the core.
+   * keep their values. A symbol that comes back later starts afresh, as one never seen. Gaps of it
+   * already recorded and not yet taken keep its name: its id goes to a new symbol only once they
+   * are taken. A `BarEvent` of it kept from before keeps the views it made and reads empty ones
+   * after. A service whose symbols come and go calls this for each one that leaves: the store then
+   * holds, and visits at each session and clock move, only the symbols it knows.
    *
    * Within a {@link SessionCoordinator} run, remove symbols in a `sessionEnd` handler: a symbol
    * whose source still has bars comes back at its next bar, as a new symbol.
@@ -485,6 +489,7 @@ export class SessionData {
     }
     this.#epoch++;
     this.#ids.delete(symbol);
+    this.#born[id] = 0;
     this.#removedSymbols++;
     for (let s = 0; s < this.#series.length; s++) this.#forgetBlock(id * MAX_SERIES + s);
     if (this.#lastId === id) {
@@ -1023,6 +1028,14 @@ export class SessionData {
     if (this.#runner === owner) this.#runner = null;
   }
 
+  /**
+   * Which life of symbol id `id` this is: a number that changes when its symbol is removed, the id
+   * goes to another symbol, or the store is cleared (0 or -1 while it names no symbol). @internal
+   */
+  bornOf(id: number): number {
+    return this.#born[id] ?? -1;
+  }
+
   /** Symbol ids given so far (removed symbols' included): ids are `0..idCount - 1`. @internal */
   get idCount(): number {
     return this.#names.length;
@@ -1202,6 +1215,7 @@ export class SessionData {
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);
     this.#names[id] = symbol;
+    this.#born[id] = ++this.#births;
     return id;
   }
 

@@ -62,6 +62,8 @@ export class BarEvent {
   /** The store's symbol id and series index, when the maker knew them (-1 otherwise): views without a look-up by name. */
   readonly #id: number;
   readonly #series: number;
+  /** The symbol's life in the store (`SessionData.bornOf`) when the event was made. */
+  readonly #born: number;
 
   /** @internal */
   constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number, id = -1, series = -1) {
@@ -72,11 +74,21 @@ export class BarEvent {
     this.index = index;
     this.#id = id;
     this.#series = series;
+    this.#born = id >= 0 ? data.bornOf(id) : -1;
   }
 
-  /** Zero-copy views of the series' closed bars, this one last (or further back when several closed at once). */
+  /**
+   * Zero-copy views of the series' closed bars, this one last (or further back when several closed
+   * at once). An event kept after its symbol was removed (or the store cleared) keeps the views it
+   * made; made then, they are empty: the series is gone, whatever symbol the store met since.
+   */
   get bars(): BarsView {
-    return (this.#bars ??= this.#id >= 0 ? this.data.barsOf(this.#id, this.#series) : this.data.bars(this.symbol, this.interval));
+    return (this.#bars ??= this.#id < 0 ? this.data.bars(this.symbol, this.interval) : this.#gone() ? this.data.bars('', this.interval) : this.data.barsOf(this.#id, this.#series));
+  }
+
+  /** Whether the symbol this event is about has left the store since (removed, or the store cleared). */
+  #gone(): boolean {
+    return this.data.bornOf(this.#id) !== this.#born;
   }
 
   /** The closed bar, as an object. */
@@ -100,7 +112,8 @@ export class BarEvent {
 
   /** A zero-copy column of one indicator output of this series (for example `'rsi14'`, `'macd.signal'`), aligned with {@link BarEvent.bars}. */
   indicator(name: string): Float64Array {
-    return this.data.indicator(this.symbol, this.interval, name);
+    const column = this.data.indicator(this.symbol, this.interval, name);
+    return this.#id >= 0 && this.#gone() ? column.subarray(0, 0) : column;
   }
 }
 

@@ -358,6 +358,11 @@ pub struct SessionStore {
     gap_queue: Vec<Gap>,
     /// The gaps a batch reveals while it is validated, kept until it is stored (reused).
     gap_scratch: Vec<(i64, i64)>,
+    /// Ids of removed symbols that a new symbol may take.
+    free: Vec<SymbolId>,
+    /// Ids of removed symbols with gaps still queued: free once the queue is taken, so that no gap
+    /// is ever handed out under the id of another symbol.
+    held: Vec<SymbolId>,
 }
 
 impl SessionStore {
@@ -382,6 +387,8 @@ impl SessionStore {
             session_seq: 0,
             gap_queue: Vec::new(),
             gap_scratch: Vec::new(),
+            free: Vec::new(),
+            held: Vec::new(),
         })
     }
 
@@ -395,12 +402,29 @@ impl SessionStore {
         1 + self.config.intervals.len()
     }
 
-    /// The id of `symbol`, adding it on first use. Ids are dense, from 0, in order of first use.
+    /// The id of `symbol`, adding it on first use. Ids are dense, from 0: a new symbol takes the id
+    /// of a removed one (see [`SessionStore::remove_symbol`]) when there is one free, else the next.
     pub fn intern(&mut self, symbol: &str) -> SymbolId {
         if let Some(&id) = self.ids.get(symbol) {
             return id;
         }
-        let id = self.symbols.len() as SymbolId;
+        let state = self.new_symbol(symbol);
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.symbols[id as usize] = state;
+                id
+            }
+            None => {
+                self.symbols.push(state);
+                (self.symbols.len() - 1) as SymbolId
+            }
+        };
+        self.ids.insert(symbol.to_owned(), id);
+        id
+    }
+
+    /// A symbol's state before its first bar.
+    fn new_symbol(&self, symbol: &str) -> SymbolState {
         let specs = |s: usize| self.config.indicators.get(s).map_or(&[][..], Vec::as_slice);
         // Under retention a series drops a session for each it takes: room for half again as much
         // moves it once every `retain / 2` sessions instead of every `retain / 4`, for memory that
@@ -415,17 +439,15 @@ impl SessionStore {
             series.columns.set_headroom(headroom);
             series
         };
-        let base = series(0);
-        let derived = (0..self.config.intervals.len())
-            .map(|i| Derived {
-                aggregator: Aggregator::default(),
-                series: series(i + 1),
-            })
-            .collect();
-        self.symbols.push(SymbolState {
+        SymbolState {
             name: symbol.to_owned(),
-            base,
-            derived,
+            base: series(0),
+            derived: (0..self.config.intervals.len())
+                .map(|i| Derived {
+                    aggregator: Aggregator::default(),
+                    series: series(i + 1),
+                })
+                .collect(),
             last_time: None,
             bars_this_session: 0,
             start_lens: Vec::new(),
@@ -436,9 +458,7 @@ impl SessionStore {
             // Used during a session, it takes part in it; between sessions, in the next one.
             since: self.session_seq + u64::from(self.active.is_none()),
             removed: false,
-        });
-        self.ids.insert(symbol.to_owned(), id);
-        id
+        }
     }
 
     /// Asks the processor to bring into cache what appending a bar for symbol `id` touches first:
@@ -470,6 +490,11 @@ impl SessionStore {
         self.symbols.len()
     }
 
+    /// Whether `id` names a symbol the store knows (given, and not removed since).
+    pub fn knows(&self, id: SymbolId) -> bool {
+        self.symbols.get(id as usize).is_some_and(|s| !s.removed)
+    }
+
     /// The id of `symbol` if it is known (used and not removed since).
     pub fn symbol_id(&self, symbol: &str) -> Option<SymbolId> {
         self.ids.get(symbol).copied()
@@ -486,11 +511,12 @@ impl SessionStore {
     /// Forgets `symbol`: its bars, forming bars, indicator state, rejection counts and quality
     /// record go, and it takes part in no later session (no gap, no quality record). The memory of
     /// its series is freed, except blocks that views still hold, which keep their values. Its id
-    /// names nothing any more and is never given again: if the symbol comes back, it is interned
-    /// afresh, as a symbol never seen. Gaps of it already recorded stay queued under the old id.
-    /// A service whose symbols come and go calls it for each that leaves, so that the store does
-    /// not keep a record of every symbol it ever met. Returns `false`, changing nothing, when the
-    /// store does not know `symbol`.
+    /// names nothing until a new symbol takes it: the next symbol interned once the gaps queued
+    /// before the removal have been taken ([`SessionStore::take_gaps`]), so a queued gap always
+    /// names the symbol it was found for. If the symbol comes back, it is interned afresh, as a
+    /// symbol never seen. A service whose symbols come and go calls it for each that leaves: the
+    /// store then holds, and visits at each session and clock move, only the symbols it knows.
+    /// Returns `false`, changing nothing, when the store does not know `symbol`.
     ///
     /// # Errors
     /// [`Error::Session`] `session_open` while a session is open: a symbol leaves between sessions.
@@ -508,7 +534,7 @@ impl SessionStore {
             return Ok(false);
         };
         let s = &mut self.symbols[id as usize];
-        // What stays is the record's fixed part, a few hundred bytes; everything it owns goes.
+        // Everything the record owns goes; its fixed part waits for the next symbol to take the id.
         s.removed = true;
         s.name = String::new();
         s.base = Series::new(&[]);
@@ -520,6 +546,11 @@ impl SessionStore {
         s.session_ends = VecDeque::new();
         s.rejections = [0; RejectReason::COUNT];
         s.tally = SessionTally::default();
+        if self.gap_queue.iter().any(|g| g.symbol == id) {
+            self.held.push(id);
+        } else {
+            self.free.push(id);
+        }
         Ok(true)
     }
 
@@ -1085,6 +1116,7 @@ impl SessionStore {
     /// by [`SessionStore::end_session`]). They stay in each symbol's quality record for the session
     /// as well. Gaps wait here until taken, across sessions, so take them regularly.
     pub fn take_gaps(&mut self) -> Vec<Gap> {
+        self.free.append(&mut self.held);
         std::mem::take(&mut self.gap_queue)
     }
 

@@ -139,8 +139,9 @@ fn a_symbol_that_comes_back_is_new_and_starts_from_nothing() {
     assert_eq!(st.remove_symbol("X"), Ok(true));
     assert_eq!(st.remove_symbol("X"), Ok(false), "removed already");
 
+    // X's trailing gap is still queued: its id is not given to anyone until the queue is taken.
     let new = st.intern("X");
-    assert_ne!(new, old, "an id is never given again");
+    assert_ne!(new, old, "a queued gap names X's id");
     assert_eq!(st.symbols().collect::<Vec<_>>(), ["X"]);
     for s in 0..st.series_count() {
         assert_eq!(st.series(new, s).unwrap().len(), 0);
@@ -160,6 +161,47 @@ fn a_symbol_that_comes_back_is_new_and_starts_from_nothing() {
     fresh.end_session().unwrap();
     assert_eq!(columns_bits(&st, new), columns_bits(&fresh, fid));
     assert_eq!(st.rejections(new).unwrap(), fresh.rejections(fid).unwrap());
+}
+
+#[test]
+fn a_new_symbol_takes_a_removed_ones_id_once_its_gaps_are_taken() {
+    let mut st = SessionStore::new(cfg(None)).unwrap();
+    let (s0, bars) = day(0, 1);
+    let a = st.intern("A");
+    let b = st.intern("B");
+    st.begin_session(s0).unwrap();
+    for bar in &bars[..50] {
+        st.append(a, bar).unwrap();
+        st.append(b, bar).unwrap();
+    }
+    st.end_session().unwrap();
+    // Both have a trailing gap queued: B's id waits.
+    assert_eq!(st.remove_symbol("B"), Ok(true));
+    let c = st.intern("C");
+    assert_ne!(c, b);
+    let gaps = st.take_gaps();
+    assert!(gaps.iter().any(|g| g.symbol == b));
+    // Taken: the next new symbol takes B's id, and starts from nothing.
+    let d = st.intern("D");
+    assert_eq!(d, b);
+    assert_eq!(st.symbol_count(), 3);
+    for s in 0..st.series_count() {
+        assert_eq!(st.series(d, s).unwrap().len(), 0);
+        assert_eq!(st.forming(d, s).unwrap(), None);
+    }
+    assert_eq!(st.rejections(d).unwrap(), &[0; 10]);
+    assert_eq!(
+        st.quality(d),
+        Ok(None),
+        "D takes part from the next session"
+    );
+    let mut names: Vec<&str> = st.symbols().collect();
+    names.sort_unstable();
+    assert_eq!(names, ["A", "C", "D"]);
+    // With no gap queued, a removed id is free at once.
+    st.take_gaps();
+    assert_eq!(st.remove_symbol("C"), Ok(true));
+    assert_eq!(st.intern("E"), c);
 }
 
 #[test]
@@ -322,6 +364,8 @@ proptest! {
                     k += 1;
                 }
             }
+            // Removed ids are taken again: the store never holds more records than symbols at once.
+            prop_assert!(st.symbol_count() <= names.len());
             let mut known: Vec<&str> = st.symbols().collect();
             known.sort_unstable();
             let mut alive: Vec<&str> = lives.iter().map(|l| l.name.as_str()).collect();

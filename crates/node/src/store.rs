@@ -350,12 +350,14 @@ fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
     }
     let [time, open, high, low, close, volume] =
         [time, open, high, low, close, volume].map(|c| &c[from..rows]);
-    let symbols = store.symbol_count();
-    if let Some(bad) = ids
-        .iter()
-        .find(|&&id| !(id >= 0.0 && (id as usize) < symbols))
-    {
-        return Err(config("symbol", format!("symbol id {bad} is unknown")));
+    // Every id is checked before any bar goes in, so that a bad one leaves the slice unappended.
+    if let Some(bad) = ids.iter().find(|&&id| {
+        !(id >= 0.0 && id.fract() == 0.0 && id <= f64::from(u32::MAX) && store.knows(id as u32))
+    }) {
+        return Err(config(
+            "symbol",
+            format!("symbol id {bad} is unknown (or its symbol was removed)"),
+        ));
     }
     // SAFETY: `results` is a Float64Array of the caller's, distinct from the inputs, alive through
     // the call; JavaScript does not run while we write it.
