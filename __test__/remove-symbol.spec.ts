@@ -194,3 +194,23 @@ test('an event kept after its symbol left reads empty views and columns, even on
   for (const bar of day(62, s1).slice(0, 30)) data.append('OTHER', bar);
   t.is(afterClear.bars.length, 0);
 });
+
+test.serial('a clock-driven run finds no gaps for a symbol removed at a session end', async (t) => {
+  const a = SESSIONS.flatMap((s, k) => day(70 + k, s));
+  const b = day(80, SESSIONS[0] as Session);
+  const columnsOf = (bars: readonly Bar[]): SymbolColumns => {
+    const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (x) => x[k]);
+    return { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
+  };
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['A', columnsOf(a)], ['B', columnsOf(b)]]) };
+  const data = new SessionData(options);
+  const coordinator = new SessionCoordinator({ calendar, data, source, from: SESSIONS[0]!.date, to: SESSIONS[2]!.date, speed: 200_000 });
+  let ended = 0;
+  coordinator.on('sessionEnd', () => {
+    if (++ended === 1) data.removeSymbol('B');
+  });
+  const report = await coordinator.run();
+  t.deepEqual(report.gaps.map((g) => `${g.symbol} ${g.session}`), [], 'A and B trade every minute of the sessions they take part in');
+  t.is(report.barsStored, 3 * 390 + 390);
+  t.deepEqual(Object.keys(report.quality[SESSIONS[1]!.date] ?? {}), ['A']);
+});

@@ -836,10 +836,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const base = this.#baseMs;
     const found: GapRecord[] = [];
     const extend = this.#options.fill === undefined || this.#mode !== 'live';
+    const data = this.#options.data;
     for (const symbol of new Set([...known, ...first.keys()])) {
+      const next = first.get(symbol);
+      // A symbol removed from the store (SessionData.removeSymbol) takes part in no session until a
+      // bar of it comes again.
+      if (next === undefined && data.knownId(symbol) < 0) continue;
       const last = processor.lastStored.get(symbol);
       const expected = Math.max(last === undefined ? session.open : last + base, this.#gapReportedUntil.get(symbol) ?? -Infinity);
-      const next = first.get(symbol);
       const to = Math.min(next ?? tick, session.close);
       if (to <= expected) continue;
       this.#gapReportedUntil.set(symbol, to);
