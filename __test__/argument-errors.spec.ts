@@ -118,6 +118,9 @@ test('a misspelt option is a ConfigError naming it, never ignored', (t) => {
   const base = { calendar: Calendar.xnys(), data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
   misspelt(() => new SessionCoordinator({ ...base, overun: 'queue' } as unknown as CoordinatorOptions), 'overun', 'SessionCoordinator overun');
   misspelt(() => csvSource('x.csv', { timezone: 'America/New_York' } as unknown as object), 'timezone', 'csvSource timezone');
+  // A wait longer than a timer can keep would be cut short without a word.
+  t.throws(() => new SessionCoordinator({ ...base, readyTimeoutMs: 2 ** 31 }), { instanceOf: ConfigError, message: /readyTimeoutMs: 2147483648 is not > 0 and at most 2147483647/ });
+  t.notThrows(() => new SessionCoordinator({ ...base, readyTimeoutMs: Infinity }));
   // An option given as undefined is no option: spreading defaults stays allowed.
   t.notThrows(() => new SessionData({ intervals: ['5m'], retainSessions: undefined }));
 });

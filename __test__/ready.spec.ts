@@ -141,3 +141,36 @@ test('no timer outlives its wait: processes exit as soon as their work is done',
     t.true(r.ms < 20_000, `case ${i} lived ${Math.round(r.ms)} ms (a leaked 60 s timer would hold it)`);
   }
 });
+
+test('a timeout longer than a timer can wait (2^31 ms and more) is a ConfigError, not one cut short; Infinity is no limit', async (t) => {
+  const s = new ReadySignal('long');
+  for (const ms of [2 ** 31, 1e12]) t.throws(() => s.wait(ms), { instanceOf: ConfigError, message: /longer than a timer can wait/ });
+  t.throws(() => waitAll([s], 2 ** 31), { instanceOf: ConfigError });
+  const fine = s.wait(2 ** 31 - 1);
+  const forever = s.wait(Infinity);
+  s.signal();
+  await fine;
+  await forever;
+  t.is(s.state, 'ready');
+});
+
+test('a data-driven run whose subscriber can never settle fails, naming it, instead of the process ending with the run unsettled', async (t) => {
+  const entry = pathToFileURL(fileURLToPath(new URL('../src/index.ts', import.meta.url))).href;
+  const script = `import { AnalysisEngine, SessionCoordinator, SessionData, columnsSource } from ${JSON.stringify(entry)};
+const open = Date.UTC(2024, 5, 3, 13, 30);
+const session = { date: '2024-06-03', open, close: open + 390 * 60_000, timeZone: 'America/New_York', dayStart: Date.UTC(2024, 5, 3, 4) };
+const time = Array.from({ length: 20 }, (_, k) => open + k * 60_000);
+const ones = time.map(() => 1);
+const engine = new AnalysisEngine();
+engine.subscribe({ interval: '5m', name: 'stuck' }, () => new Promise(() => {}));
+new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData({ intervals: ['5m'] }), engine,
+  source: columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), from: '2024-06-03', to: '2024-06-03' })
+  .run().then(() => console.log('resolved'), (e) => console.log(e.code, e.subscribers.join(','), e.timeoutMs, e.at === open + 5 * 60_000));`;
+  const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (error, stdout) => {
+      resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), out: stdout.trim() });
+    });
+  });
+  t.is(result.out, 'ready_timeout stuck Infinity true');
+  t.is(result.code, 0);
+});

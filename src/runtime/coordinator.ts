@@ -58,7 +58,12 @@ export interface CoordinatorOptions {
    * ends the run with an {@link OverrunError}; `'queue'` waits for it and records the lag.
    */
   overrun?: 'fail' | 'queue';
-  /** Data-driven runs: the longest wait for subscribers of one slice; past it the run fails. Default: no limit. */
+  /**
+   * Data-driven runs: the longest wait for subscribers of one slice; past it the run fails with a
+   * {@link ReadyTimeoutError}. Default: no limit, but a handler whose promise can never settle (the
+   * process has nothing else left to run) fails the run then, rather than the process ending with
+   * the run never settled.
+   */
   readyTimeoutMs?: number;
   /**
    * Live runs: how long after a base-interval boundary the coordinator waits for the bars of the
@@ -244,7 +249,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(options.to)) throw new ConfigError('to', `'${options.to}' is not a date YYYY-MM-DD`);
     if (options.from > options.to) throw new ConfigError('to', `${options.to} is before from ${options.from}`);
     if (mode === 'live' && options.source.kind !== 'stream') throw new ConfigError('source', 'a live run reads a stream source');
-    if (options.readyTimeoutMs !== undefined && !(options.readyTimeoutMs > 0)) throw new ConfigError('readyTimeoutMs', `${options.readyTimeoutMs} is not > 0`);
+    if (options.readyTimeoutMs !== undefined && !(options.readyTimeoutMs > 0 && (options.readyTimeoutMs <= 2_147_483_647 || options.readyTimeoutMs === Infinity))) {
+      throw new ConfigError('readyTimeoutMs', `${options.readyTimeoutMs} is not > 0 and at most 2147483647 (what a timer can wait; Infinity for no limit)`);
+    }
     this.#options = options;
     this.#mode = mode;
     this.#speed = mode === 'live' ? 1 : speed;
@@ -812,18 +819,39 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /**
    * Data-driven: waits for the subscribers of a slice, at most `readyTimeoutMs` (kept alive, so a
    * subscriber that never settles fails the run instead of letting the process exit).
-   * @throws {ReadyTimeoutError} naming the subscribers still busy and the run's clock.
+   * @throws {ReadyTimeoutError} naming the subscribers still busy and the run's clock: when the time
+   *   runs out, or (with no limit) when the process has nothing left to run while they are busy.
    */
   async #ready(r: { ready: ReadySignal; pending: PendingHandler[] }): Promise<void> {
     const timeout = this.#options.readyTimeoutMs;
-    if (timeout === undefined) return r.ready.wait();
+    if (timeout === undefined || timeout === Infinity) {
+      // With no limit the wait holds nothing open. If the process runs out of work meanwhile (Node's
+      // 'beforeExit'), nothing is left that could settle the handlers: the run fails, naming them,
+      // where Node would end the process with the run never settled (exit code 0 from a harness
+      // that does not await at the top level).
+      let stalled: (() => void) | undefined;
+      const never = new Promise<never>((_, reject) => {
+        stalled = () => reject(new ReadyTimeoutError([r.ready.name], Infinity, this.#busyOf(r.pending), this.#clock.now()));
+        process.once('beforeExit', stalled);
+      });
+      try {
+        await Promise.race([r.ready.wait(), never]);
+      } finally {
+        process.off('beforeExit', stalled as () => void);
+      }
+      return;
+    }
     try {
       await r.ready.wait(timeout, { keepAlive: true });
     } catch (e) {
       if (!(e instanceof ReadyTimeoutError)) throw e;
-      const busy = [...new Set(r.pending.filter((p) => !p.done).map((p) => p.subscriber))];
-      throw new ReadyTimeoutError(e.signals, e.timeoutMs, busy, this.#clock.now());
+      throw new ReadyTimeoutError(e.signals, e.timeoutMs, this.#busyOf(r.pending), this.#clock.now());
     }
+  }
+
+  /** The subscribers of `pending` still running, each once. */
+  #busyOf(pending: readonly PendingHandler[]): string[] {
+    return [...new Set(pending.filter((p) => !p.done).map((p) => p.subscriber))];
   }
 
   /**

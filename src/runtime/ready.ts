@@ -13,7 +13,7 @@ export class ReadyTimeoutError extends BarstreamError {
   declare readonly code: 'ready_timeout';
   /** The names of the signals that were not ready. */
   readonly signals: readonly string[];
-  /** The timeout that ran out, in milliseconds. */
+  /** The timeout that ran out, in milliseconds: `Infinity` when a wait with no limit could never end (the process ran out of work). */
   readonly timeoutMs: number;
   /** When a run's wait for its subscribers timed out: the subscribers still busy (empty otherwise). */
   readonly subscribers: readonly string[];
@@ -22,7 +22,9 @@ export class ReadyTimeoutError extends BarstreamError {
   constructor(signals: readonly string[], timeoutMs: number, subscribers: readonly string[] = [], at = NaN) {
     const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
     const busy = subscribers.length === 0 ? '' : `: ${subscribers.map((s) => `'${s}'`).join(', ')} still busy${Number.isNaN(at) ? '' : ` at ${new Date(at).toISOString()}`}`;
-    super('ready_timeout', `${what} not signalled within ${timeoutMs} ms${busy}`);
+    // An infinite timeout runs out only when nothing is left in the process that could signal.
+    const within = timeoutMs === Infinity ? 'ever: the process ran out of work while waiting' : `within ${timeoutMs} ms`;
+    super('ready_timeout', `${what} not signalled ${within}${busy}`);
     this.signals = Object.freeze([...signals]);
     this.timeoutMs = timeoutMs;
     this.subscribers = Object.freeze([...subscribers]);
@@ -43,17 +45,23 @@ export interface WaitOptions {
 
 const noop = (): void => {};
 
+/** The longest wait `setTimeout` keeps. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 function checkTimeout(timeoutMs: number | undefined): void {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
     throw new ConfigError('timeoutMs', `${String(timeoutMs)} is not a number of milliseconds >= 0`);
+  }
+  // Timers wait at most 2^31 - 1 ms; given more, Node cuts it short without a word.
+  if (timeoutMs !== undefined && timeoutMs > MAX_TIMEOUT_MS && timeoutMs !== Infinity) {
+    throw new ConfigError('timeoutMs', `${timeoutMs} ms is longer than a timer can wait (${MAX_TIMEOUT_MS} ms, about 24.8 days); give Infinity (or nothing) for no limit`);
   }
 }
 
 /** A timer for `ms` (none for Infinity), unref'ed unless keepAlive. */
 function startTimer(ms: number, options: WaitOptions | undefined, onTimeout: () => void): ReturnType<typeof setTimeout> | null {
   if (ms === Infinity) return null;
-  // setTimeout takes at most 2^31 - 1 ms; longer is, in practice, forever.
-  const timer = setTimeout(onTimeout, Math.min(ms, 2_147_483_647));
+  const timer = setTimeout(onTimeout, ms);
   if (options?.keepAlive !== true) timer.unref();
   return timer;
 }
@@ -117,10 +125,11 @@ export class ReadySignal {
 
   /**
    * Resolves once signalled; rejects with the failure, or with a {@link ReadyTimeoutError} after
-   * `timeoutMs` (default: no timeout). A timeout settles the signal itself as `'timedOut'`, so
+   * `timeoutMs` (default: no timeout; at most 2^31 - 1 ms, about 24.8 days, what a timer can wait).
+   * A timeout settles the signal itself as `'timedOut'`, so
    * every other waiter rejects with the same error: the party it waited for is considered gone.
    * The timer is cleared as soon as the signal settles and is `unref`ed (see {@link WaitOptions}).
-   * @throws {ConfigError} (synchronously) for a negative or NaN timeout.
+   * @throws {ConfigError} (synchronously) for a negative, NaN or too long a timeout.
    */
   wait(timeoutMs?: number, options?: WaitOptions): Promise<void> {
     checkTimeout(timeoutMs);
