@@ -60,7 +60,11 @@ export declare class NativeSessionStore {
    */
   removeSymbol(symbol: string): boolean
   symbols(): Array<string>
-  beginSession(open: number, close: number, dayStart: number): void
+  /**
+   * Opens a session; `shift_at`/`shift_by`, when given, are the day's change of the exchange's
+   * clocks (see `Session::with_clock_shift`).
+   */
+  beginSession(open: number, close: number, dayStart: number, shiftAt?: number | undefined | null, shiftBy?: number | undefined | null): void
   /**
    * Empties the store: every symbol, bar, session, gap and count goes; the configuration stays.
    * Blocks that views hold live on with them; the rest is freed now.

@@ -23,7 +23,7 @@ import {
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
-import { dayStartOf } from './session.js';
+import { clockShiftOf, dayStartOf } from './session.js';
 import { nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
 import { grown, num, numbers } from './typed-arrays.js';
@@ -311,6 +311,8 @@ export class SessionData {
   #lastSymbol: string | null = null;
   #lastId = -1;
   #removedSymbols = 0;
+  /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
+  #clockAligned = false;
   /** Per symbol id, which life of an id it is now (a removed symbol's id goes to a later one): see {@link SessionData.bornOf}. */
   readonly #born: number[] = [];
   #births = 0;
@@ -375,6 +377,7 @@ export class SessionData {
     this.#outputs = outputs.map((names) => new Map(names.map((n, j) => [n, COLUMNS.length + j])));
     this.#widths = outputs.map((names) => COLUMNS.length + names.length);
     this.#handle = this.#native.handle;
+    this.#clockAligned = alignment === 'clock';
   }
 
   /** The base interval, in canonical form (`'60m'` is `'1h'`). */
@@ -417,12 +420,23 @@ export class SessionData {
     if (given === undefined && !Number.isFinite(dayStart)) {
       throw new SessionError('invalid_session', `no dayStart given, and date ${describe(date)} in time zone ${describe(timeZone)} gives no midnight`);
     }
+    let shift: { at: number; by: number } | null = null;
+    if (this.#clockAligned) {
+      // The day's midnight anchors clock-aligned buckets: a dayStart given must be it (UTC midnight
+      // for a New York session, say, would shift every bucket by hours without a word).
+      const midnight = given === undefined ? dayStart : dayStartOf(date, timeZone);
+      if (given !== undefined && Number.isFinite(midnight) && given !== midnight) {
+        throw new SessionError('invalid_session', `dayStart ${describe(given)} is not midnight of ${date} in ${timeZone} (${midnight}); leave it out to have it worked out`);
+      }
+      // On a day the clocks change, buckets still start where the exchange's clock shows a multiple of their length.
+      if (typeof dayStart === 'number' && Number.isFinite(dayStart)) shift = clockShiftOf(dayStart, timeZone);
+    }
     // The caller's other fields (a calendar's `earlyClose`, say) come along.
     const full: Session = Object.freeze({ ...session, date, open, close, timeZone, dayStart });
     this.#epoch++;
     try {
       // A field that is not a number reads as NaN, which the core refuses as invalid_session.
-      this.#native.beginSession(num(full.open), num(full.close), num(full.dayStart));
+      this.#native.beginSession(num(full.open), num(full.close), num(full.dayStart), shift?.at, shift?.by);
     } catch (e) {
       throw fromNative(e);
     }

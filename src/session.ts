@@ -72,3 +72,29 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
   const day = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
   return day.isValid ? day.toMillis() : NaN;
 }
+
+/**
+ * The change of the clocks of `timeZone` during the local day that starts at `dayStart` (epoch ms),
+ * if there is one: the instant (`at`) and how far they move (`by`, in ms: `+3_600_000` when
+ * daylight saving starts). `null` on an ordinary day, or when the zone is unknown. A day with more
+ * than one change (none in the time zone database since 1970) reports its first.
+ * @internal
+ */
+export function clockShiftOf(dayStart: number, timeZone: string): { at: number; by: number } | null {
+  const start = DateTime.fromMillis(dayStart, { zone: timeZone });
+  if (!start.isValid) return null;
+  const end = start.plus({ days: 1 }).startOf('day').toMillis();
+  const offset = (t: number): number => DateTime.fromMillis(t, { zone: timeZone }).offset;
+  const before = offset(dayStart);
+  if (offset(end - 1) === before) return null;
+  // The first instant with another offset: changes fall on whole minutes.
+  let lo = Math.floor(dayStart / 60_000);
+  let hi = Math.ceil((end - 1) / 60_000);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offset(mid * 60_000) === before) lo = mid;
+    else hi = mid;
+  }
+  const at = hi * 60_000;
+  return { at, by: (offset(at) - before) * 60_000 };
+}

@@ -2,9 +2,16 @@
 
 use crate::bar::Bar;
 use crate::interval::Interval;
-use crate::session::Session;
+use crate::session::{ClockShift, Session};
 
 /// Where the buckets of one derived interval fall in the current session.
+///
+/// Buckets start at `anchor + k * length`. On a day the exchange's clocks change (a
+/// [`ClockShift`], clock alignment only), buckets start where the exchange's clock shows a multiple
+/// of the length: the same starts before the change, and from it on, `anchor - by + k * length`
+/// (the first such at or after the change opens bucket `shift_from`). The bucket that holds the
+/// change runs from the last start before it to the first one after, so it is shorter in spring
+/// (the hour that never shows) and longer in autumn (the hour that shows twice).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Grid {
     /// Bucket 0 starts here: the session open, or the exchange midnight under clock alignment.
@@ -16,11 +23,36 @@ pub(crate) struct Grid {
     base: i64,
     /// Whether the close is on the base grid, so that a bucket's last slot is `end - base`.
     close_on_grid: bool,
+    /// The instant of the clock change (`i64::MAX` when none).
+    shift_at: i64,
+    /// The first bucket that starts at or after the change (`i64::MAX` when none).
+    shift_from: i64,
+    /// Where bucket `shift_from` starts.
+    shift_start: i64,
 }
 
 impl Grid {
-    pub(crate) fn new(interval: Interval, anchor: i64, session: &Session, base: i64) -> Grid {
-        let length = interval.millis().unwrap_or(session.close - anchor);
+    /// `shift` is the day's clock change, for clock-aligned grids of a fixed length (`1d` is one
+    /// bucket, whatever the clocks do).
+    pub(crate) fn new(
+        interval: Interval,
+        anchor: i64,
+        session: &Session,
+        base: i64,
+        shift: Option<ClockShift>,
+    ) -> Grid {
+        let fixed = interval.millis();
+        let length = fixed.unwrap_or(session.close - anchor);
+        let (shift_at, shift_from, shift_start) = match (shift, fixed) {
+            (Some(ClockShift { at, by }), Some(_)) if at > anchor => {
+                // Starts before the change: anchor + k * length for k < shift_from.
+                let shift_from = (at - anchor - 1).div_euclid(length) + 1;
+                // The first start from the change on: the least k with anchor - by + k * length >= at.
+                let k = (at - anchor + by + length - 1).div_euclid(length);
+                (at, shift_from, anchor - by + k * length)
+            }
+            _ => (i64::MAX, i64::MAX, i64::MAX),
+        };
         Grid {
             anchor,
             length,
@@ -28,23 +60,36 @@ impl Grid {
             close: session.close,
             base,
             close_on_grid: (session.close - session.open) % base == 0,
+            shift_at,
+            shift_from,
+            shift_start,
         }
     }
 
     #[inline]
     pub(crate) fn bucket_of(&self, t: i64) -> i64 {
-        (t - self.anchor).div_euclid(self.length)
+        if t < self.shift_at {
+            (t - self.anchor).div_euclid(self.length)
+        } else if t < self.shift_start {
+            self.shift_from - 1
+        } else {
+            self.shift_from + (t - self.shift_start).div_euclid(self.length)
+        }
     }
 
     #[inline]
     pub(crate) fn start(&self, bucket: i64) -> i64 {
-        self.anchor + bucket * self.length
+        if bucket < self.shift_from {
+            self.anchor + bucket * self.length
+        } else {
+            self.shift_start + (bucket - self.shift_from) * self.length
+        }
     }
 
     /// A bucket's end, cut at the session close.
     #[inline]
     pub(crate) fn end(&self, bucket: i64) -> i64 {
-        (self.start(bucket) + self.length).min(self.close)
+        self.start(bucket + 1).min(self.close)
     }
 
     /// The last base slot (a bar time) inside a bucket that ends at `end`.
@@ -64,8 +109,7 @@ impl Grid {
     #[inline]
     fn bucket_after(&self, prev: Option<i64>, t: i64) -> i64 {
         if let Some(b) = prev {
-            let next = self.start(b + 1);
-            if t >= next && t < next + self.length {
+            if t >= self.start(b + 1) && t < self.start(b + 2) {
                 return b + 1;
             }
         }

@@ -26,7 +26,7 @@ pub use indicators::{
 };
 pub use interval::Interval;
 pub use quality::{BaseQuality, Gap, IntervalQuality, SymbolQuality};
-pub use session::Session;
+pub use session::{ClockShift, Session};
 pub use store::{
     Alignment, BatchOutcome, ClosedMask, EmptyBuckets, InvalidBars, SessionStore, StoreConfig,
     SymbolId,

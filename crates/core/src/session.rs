@@ -4,12 +4,23 @@ use crate::error::{Error, Result};
 
 /// One session, in epoch milliseconds (UTC): bars must satisfy `open <= time < close`.
 /// `day_start` is midnight of the session's date in the exchange's time zone; it anchors buckets
-/// under clock alignment and the time of a clock-aligned `1d` bar.
+/// under clock alignment and the time of a clock-aligned `1d` bar. `clock_shift`, on a day the
+/// exchange's clocks change (daylight saving), says when and by how much, so that clock-aligned
+/// buckets start where the exchange's clock shows a multiple of their length.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Session {
     pub open: i64,
     pub close: i64,
     pub day_start: i64,
+    pub clock_shift: Option<ClockShift>,
+}
+
+/// A change of the exchange's clocks during a session's day: at the instant `at` (epoch ms) they
+/// move by `by` ms, forward (`+3_600_000` when daylight saving starts) or back (`-3_600_000`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockShift {
+    pub at: i64,
+    pub by: i64,
 }
 
 impl Session {
@@ -30,9 +41,43 @@ impl Session {
             open: open as i64,
             close: close as i64,
             day_start: day_start as i64,
+            clock_shift: None,
         };
         session.check()?;
         Ok(session)
+    }
+
+    /// This session with the exchange's clocks moving by `by` ms at `at` during its day.
+    ///
+    /// # Errors
+    /// [`Error::Session`] with code `invalid_session` when `at` or `by` is not a whole number of
+    /// milliseconds, `by` is 0 or a day or more, or `at` is not after `day_start`.
+    pub fn with_clock_shift(self, at: f64, by: f64) -> Result<Session> {
+        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15;
+        if !whole(at) || !whole(by) {
+            return Err(Error::session(
+                "invalid_session",
+                format!("a clock shift needs whole milliseconds (at {at}, by {by})"),
+            ));
+        }
+        let session = Session {
+            clock_shift: Some(ClockShift {
+                at: at as i64,
+                by: by as i64,
+            }),
+            ..self
+        };
+        session.check()?;
+        Ok(session)
+    }
+
+    /// Milliseconds the exchange's clock shows at `t` since `day_start`: the time elapsed, moved
+    /// by the clock shift from its instant on.
+    pub fn wall_since_day_start(&self, t: i64) -> i64 {
+        match self.clock_shift {
+            Some(c) if t >= c.at => t - self.day_start + c.by,
+            _ => t - self.day_start,
+        }
     }
 
     /// Checks the order of the times: `day_start <= open < close`. The fields are public, so the
@@ -45,7 +90,16 @@ impl Session {
             open,
             close,
             day_start,
+            clock_shift,
         } = *self;
+        if let Some(ClockShift { at, by }) = clock_shift {
+            if by == 0 || by.abs() >= 86_400_000 || at <= day_start {
+                return Err(Error::session(
+                    "invalid_session",
+                    format!("a clock shift by {by} ms at {at} is not a change of the clocks after the day start {day_start}"),
+                ));
+            }
+        }
         if close <= open {
             return Err(Error::session(
                 "invalid_session",

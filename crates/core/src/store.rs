@@ -588,26 +588,38 @@ impl SessionStore {
                 ));
             }
         }
-        let anchor = match self.config.alignment {
-            Alignment::Session => session.open,
+        let (anchor, shift) = match self.config.alignment {
+            // Buckets run in elapsed time from the open: a clock change does not move them.
+            Alignment::Session => (session.open, None),
             Alignment::Clock => {
-                if (session.open - session.day_start) % self.base_ms != 0 {
+                if session.wall_since_day_start(session.open) % self.base_ms != 0 {
                     return Err(Error::session(
                         "invalid_session",
                         format!(
-                            "open {} is not on the {} grid from the exchange midnight {}",
+                            "open {} is not on the {} grid of the exchange's clock from its midnight {}",
                             session.open, self.config.base, session.day_start
                         ),
                     ));
                 }
-                session.day_start
+                if let Some(c) = session.clock_shift {
+                    if c.by % self.base_ms != 0 {
+                        return Err(Error::session(
+                            "invalid_session",
+                            format!(
+                                "the clocks move by {} ms, not a whole number of {} bars",
+                                c.by, self.config.base
+                            ),
+                        ));
+                    }
+                }
+                (session.day_start, session.clock_shift)
             }
         };
         let grids: Vec<Grid> = self
             .config
             .intervals
             .iter()
-            .map(|iv| Grid::new(*iv, anchor, &session, self.base_ms))
+            .map(|iv| Grid::new(*iv, anchor, &session, self.base_ms, shift))
             .collect();
         let through = grids
             .iter()

@@ -722,6 +722,7 @@ impl Model {
                         open,
                         close,
                         day_start: midnight(open),
+                        clock_shift: None,
                     },
                 };
                 let i = self.intervals[(x as usize) % self.intervals.len()];
@@ -1744,6 +1745,7 @@ fn a_session_literal_with_no_length_does_not_panic() {
         open: OCT7_OPEN,
         close: OCT7_OPEN,
         day_start: OCT7_MIDNIGHT,
+        clock_shift: None,
     };
     if st.begin_session(s).is_ok() {
         let _ = st.advance_to((OCT7_OPEN - 1) as f64);

@@ -691,8 +691,20 @@ impl NativeSessionStore {
     }
 
     #[napi(catch_unwind)]
-    pub fn begin_session(&mut self, open: f64, close: f64, day_start: f64) -> Result<(), String> {
-        let session = Session::new(open, close, day_start).map_err(to_js)?;
+    /// Opens a session; `shift_at`/`shift_by`, when given, are the day's change of the exchange's
+    /// clocks (see `Session::with_clock_shift`).
+    pub fn begin_session(
+        &mut self,
+        open: f64,
+        close: f64,
+        day_start: f64,
+        shift_at: Option<f64>,
+        shift_by: Option<f64>,
+    ) -> Result<(), String> {
+        let mut session = Session::new(open, close, day_start).map_err(to_js)?;
+        if let (Some(at), Some(by)) = (shift_at, shift_by) {
+            session = session.with_clock_shift(at, by).map_err(to_js)?;
+        }
         self.store.begin_session(session).map_err(to_js)
     }
 

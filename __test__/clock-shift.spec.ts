@@ -1,0 +1,84 @@
+/**
+ * Clock alignment on the days the clocks change: buckets start where the exchange's clock shows a
+ * multiple of their length. The expected buckets come from a naive rule written here: with a bar
+ * every minute, a bucket starts at each bar whose local time of day (read with Intl, not luxon) is
+ * a multiple of the interval, and at the session's first bar.
+ */
+import test from 'ava';
+import { Calendar, SessionData, SessionError, sessionOn } from 'barstream';
+import type { Bar, Session } from 'barstream';
+import { MINUTE } from './helpers/sessions.js';
+
+const NY = 'America/New_York';
+const clock = new Intl.DateTimeFormat('en-US', { timeZone: NY, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' });
+
+/** Minutes since local midnight that New York's clock shows at `t`. */
+function wallMinutes(t: number): number {
+  const parts = Object.fromEntries(clock.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+  return Number(parts.hour) * 60 + Number(parts.minute);
+}
+
+/** The naive buckets of a session with a bar every minute: `[start, minutes]` each. */
+function naive(s: Session, minutes: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let t = s.open; t < s.close; t += MINUTE) {
+    const wall = wallMinutes(t);
+    if (out.length === 0) out.push([t - (wall % minutes) * MINUTE, 0]);
+    else if (wall % minutes === 0) out.push([t, 0]);
+    (out[out.length - 1] as [number, number])[1]++;
+  }
+  return out;
+}
+
+function derived(s: Session, intervals: string[]): [number, number][][] {
+  const data = new SessionData({ intervals, alignment: 'clock' });
+  data.beginSession(s);
+  for (let t = s.open; t < s.close; t += MINUTE) data.append('X', { time: t, open: 1, high: 1, low: 1, close: 1, volume: 1 } as Bar);
+  data.endSession();
+  return intervals.map((iv) => {
+    const v = data.bars('X', iv);
+    return Array.from({ length: v.length }, (_, i): [number, number] => [v.time[i] as number, v.volume[i] as number]);
+  });
+}
+
+const calendar = Calendar.custom({
+  timeZone: NY,
+  sessions: [
+    { date: '2024-03-08', open: '18:00', close: '23:00' },
+    { date: '2024-03-10', open: '00:00', close: '24:00' },
+    { date: '2024-11-03', open: '00:00', close: '24:00' },
+  ],
+});
+
+for (const date of ['2024-03-08', '2024-03-10', '2024-11-03']) {
+  test(`${date}: clock-aligned 15m, 1h, 2h and 4h buckets start where New York's clock shows their multiples`, (t) => {
+    const s = calendar.session(date);
+    if (s === null) return t.fail('no session');
+    const intervals = ['15m', '1h', '2h', '4h'];
+    const got = derived(s, intervals);
+    intervals.forEach((iv, k) => t.deepEqual(got[k], naive(s, [15, 60, 120, 240][k] as number), iv));
+  });
+}
+
+test('an evening session on the day the clocks go forward (the review case): 2h bars at 18:00, 20:00 and 22:00', (t) => {
+  const s = sessionOn('2024-03-10', { open: '18:00', close: '23:00', timeZone: NY });
+  const [twos] = derived(s, ['2h']);
+  t.deepEqual(twos?.map(([time]) => wallMinutes(time) / 60), [18, 20, 22]);
+  t.deepEqual(twos?.map(([, n]) => n), [120, 120, 60]);
+});
+
+test('under clock alignment a dayStart that is not the local midnight is refused; left out, it is worked out', (t) => {
+  const s = sessionOn('2024-03-07', { open: '09:30', close: '16:00', timeZone: NY });
+  const data = new SessionData({ intervals: ['90m'], alignment: 'clock' });
+  const e = t.throws(() => data.beginSession({ ...s, dayStart: Date.UTC(2024, 2, 7) }));
+  t.true(e instanceof SessionError);
+  t.is((e as SessionError).code, 'invalid_session');
+  t.regex((e as Error).message, /is not midnight of 2024-03-07 in America\/New_York/);
+  t.is(data.session, null);
+  const { dayStart: _, ...withoutDayStart } = s;
+  data.beginSession(withoutDayStart);
+  t.is(data.session?.dayStart, s.dayStart);
+  // Under session alignment the midnight anchors nothing: any dayStart before the open is taken.
+  const bySession = new SessionData({ intervals: ['90m'] });
+  t.notThrows(() => bySession.beginSession({ ...s, dayStart: Date.UTC(2024, 2, 7) }));
+});
