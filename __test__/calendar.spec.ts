@@ -640,5 +640,121 @@ test('Calendar.custom: bad lists and functions are ConfigErrors', (t) => {
   const wrongDate = Calendar.custom({ timeZone: NY, session: () => sessionOn('2024-03-11', REGULAR) });
   configError(t, () => wrongDate.session('2024-03-12'), 'session', /returned a session on 2024-03-11/);
   const gap = Calendar.custom({ timeZone: NY, session: () => ({ open: '02:30', close: '03:00' }) });
-  configError(t, () => gap.session('2024-01-05'), 'session', /2024-03-10.*daylight-saving gap/);
+  configError(t, () => gap.session('2024-03-10'), 'session', /2024-03-10.*daylight-saving gap/);
+});
+
+test('Calendar.custom: a Session whose times are not whole milliseconds is refused, naming its date', (t) => {
+  // 2024-03-04 09:30 New York (EST, UTC-5) is 14:30Z.
+  const s = { date: '2024-03-04', open: Z('2024-03-04T14:30:00Z'), close: Z('2024-03-04T21:00:00Z'), timeZone: NY, dayStart: Z('2024-03-04T05:00:00Z') };
+  t.is(Calendar.custom({ sessions: [s] }).session('2024-03-04')?.open, Z('2024-03-04T14:30:00Z'));
+  for (const key of ['open', 'close', 'dayStart'] as const) {
+    configError(t, () => Calendar.custom({ sessions: [{ ...s, [key]: s[key] + 0.5 }] }), 'sessions', new RegExp(`\\(2024-03-04\\): ${key} must be whole epoch milliseconds`));
+  }
+  const f = Calendar.custom({ timeZone: NY, session: (date) => (date === '2024-03-04' ? { ...s, open: s.open + 0.5 } : null) });
+  configError(t, () => f.session('2024-03-04'), 'session', /2024-03-04.*open must be whole epoch milliseconds/);
+});
+
+test('Calendar.custom: a Session opens on its date, between its local midnight and the next, daylight saving included', (t) => {
+  const on = (date: string, open: string, dayStart: string): Session => ({ date, open: Z(open), close: Z(open) + 3_600_000, timeZone: NY, dayStart: Z(dayStart) });
+  // Dated 2024-03-04, opening on 2024-03-07.
+  configError(t, () => Calendar.custom({ sessions: [on('2024-03-04', '2024-03-07T14:30:00Z', '2024-03-04T05:00:00Z')] }), 'sessions', /\(2024-03-04\): open .* is not on 2024-03-04/);
+  // The last minute of 2024-03-04 in New York (23:59 EST) is on it; its next midnight (05:00Z on the 5th) is not.
+  t.truthy(Calendar.custom({ sessions: [on('2024-03-04', '2024-03-05T04:59:00Z', '2024-03-04T05:00:00Z')] }).session('2024-03-04'));
+  configError(t, () => Calendar.custom({ sessions: [on('2024-03-04', '2024-03-05T05:00:00Z', '2024-03-04T05:00:00Z')] }), 'sessions', /2024-03-04/);
+  // 2024-03-10 has 23 hours (clocks go forward): it ends at 04:00Z on the 11th, midnight EDT.
+  t.truthy(Calendar.custom({ sessions: [on('2024-03-10', '2024-03-11T03:59:00Z', '2024-03-10T05:00:00Z')] }).session('2024-03-10'));
+  configError(t, () => Calendar.custom({ sessions: [on('2024-03-10', '2024-03-11T04:30:00Z', '2024-03-10T05:00:00Z')] }), 'sessions', /2024-03-10/);
+  // 2024-11-03 has 25 hours (clocks go back): 04:30Z on the 4th is still 23:30 EST on the 3rd.
+  t.truthy(Calendar.custom({ sessions: [on('2024-11-03', '2024-11-04T04:30:00Z', '2024-11-03T04:00:00Z')] }).session('2024-11-03'));
+  configError(t, () => Calendar.custom({ sessions: [on('2024-11-03', '2024-11-04T05:00:00Z', '2024-11-03T04:00:00Z')] }), 'sessions', /2024-11-03/);
+  // From a function, the same date fails.
+  const f = Calendar.custom({ timeZone: NY, session: (date) => (date === '2024-03-04' ? on(date, '2024-03-07T14:30:00Z', '2024-03-04T05:00:00Z') : null) });
+  configError(t, () => f.session('2024-03-04'), 'session', /is not on 2024-03-04/);
+});
+
+test('custom function: a bad session fails its own date only, remembered, for every query that needs it', (t) => {
+  const asked = new Map<string, number>();
+  // 02:30 does not exist in New York on 2024-03-10 (clocks go from 02:00 to 03:00).
+  const c = Calendar.custom({
+    timeZone: NY,
+    session: (date) => {
+      asked.set(date, (asked.get(date) ?? 0) + 1);
+      return { open: '02:30', close: '16:00' };
+    },
+  });
+  const gap = /session\('2024-03-10'\) \(2024-03-10\): open 02:30 does not exist/;
+  // 2024-03-09 (EST): 07:30Z-21:00Z. 2024-03-11 (EDT): 06:30Z-20:00Z.
+  t.is(c.session('2024-03-11')?.open, Z('2024-03-11T06:30:00Z'));
+  t.is(c.session('2024-03-09')?.close, Z('2024-03-09T21:00:00Z'));
+  const first = t.throws(() => c.session('2024-03-10'), { instanceOf: ConfigError });
+  t.is(first?.param, 'session');
+  t.regex(first?.message ?? '', gap);
+  const same = (fn: () => unknown, what: string): void => {
+    const error = t.throws(fn, undefined, what);
+    t.is(error, first, what);
+  };
+  same(() => c.session('2024-03-10'), 'session again');
+  same(() => c.requireSession('2024-03-10'), 'requireSession');
+  same(() => c.isSessionDay('2024-03-10'), 'isSessionDay');
+  // Ranges: those that include the date throw, the others are answered.
+  t.is(c.sessions('2024-03-01', '2024-03-09').length, 9);
+  t.is(c.sessions('2024-03-11', '2024-03-31').length, 21);
+  same(() => c.sessions('2024-03-01', '2024-03-31'), 'sessions over it');
+  same(() => c.sessions('2024-03-10', '2024-03-10'), 'sessions of it');
+  // Next and previous: the date lies between where they start and what they would return.
+  t.is(c.nextSession('2024-03-08')?.date, '2024-03-09');
+  same(() => c.nextSession('2024-03-09'), 'nextSession before it');
+  t.is(c.nextSession('2024-03-10')?.date, '2024-03-11');
+  t.is(c.previousSession('2024-03-12')?.date, '2024-03-11');
+  same(() => c.previousSession('2024-03-11'), 'previousSession after it');
+  t.is(c.previousSession('2024-03-10')?.date, '2024-03-09');
+  same(() => c.nextSession(Z('2024-03-09T20:00:00Z')), 'nextSession from an instant on the 9th');
+  same(() => c.nextSession(Z('2024-03-11T00:00:00Z')), 'nextSession from 20:00 EDT on the 10th');
+  t.is(c.nextSession(Z('2024-03-11T05:00:00Z'))?.date, '2024-03-11');
+  t.is(c.previousSession(Z('2024-03-09T22:00:00Z'))?.date, '2024-03-09');
+  same(() => c.previousSession(Z('2024-03-11T12:00:00Z')), 'previousSession during the 11th');
+  // Instants: from the date's midnight (05:00Z on the 10th) until the 11th's session opens.
+  t.true(c.isOpen(Z('2024-03-09T15:00:00Z')));
+  t.false(c.isOpen(Z('2024-03-09T22:00:00Z')));
+  t.false(c.isOpen(Z('2024-03-10T04:59:00Z')));
+  same(() => c.isOpen(Z('2024-03-10T15:00:00Z')), 'isOpen on the 10th');
+  same(() => c.sessionAt(Z('2024-03-11T05:00:00Z')), 'sessionAt before the 11th opens');
+  t.is(c.sessionAt(Z('2024-03-11T12:00:00Z'))?.date, '2024-03-11');
+  t.true(c.isOpen(Z('2024-03-11T06:30:00Z')));
+  // Other years know nothing of it (2025's gap day is 2025-03-09).
+  t.is(c.sessions('2025-01-01', '2025-03-08').length, 67);
+  same(() => c.session('2024-03-10'), 'session at the end');
+  for (const [date, n] of asked) if (n !== 1) t.fail(`the function was asked for ${date} ${n} times`);
+  t.true(asked.has('2024-03-10') && asked.has('2025-03-08'));
+});
+
+test('custom function: a function that throws for a date fails that date alone; overlapping sessions do not call it again', (t) => {
+  const boom = new Error('no data for 2024-03-05');
+  let calls = 0;
+  const c = Calendar.custom({
+    timeZone: 'UTC',
+    session: (date) => {
+      calls++;
+      if (date === '2024-03-05') throw boom;
+      return { open: '10:00', close: '11:00' };
+    },
+  });
+  t.is(c.session('2024-03-06')?.open, Z('2024-03-06T10:00:00Z'));
+  t.is(t.throws(() => c.session('2024-03-05')), boom);
+  t.is(t.throws(() => c.sessions('2024-03-01', '2024-03-31')), boom);
+  t.is(calls, 366);
+  // 2024-04-30's session runs to 14:00Z on 05-01, after 05-01 opens at 13:00Z.
+  const asked = new Map<string, number>();
+  const o = Calendar.custom({
+    timeZone: NY,
+    session: (date) => {
+      asked.set(date, (asked.get(date) ?? 0) + 1);
+      if (date === '2024-04-30') return { date, open: Z('2024-04-30T13:00:00Z'), close: Z('2024-05-01T14:00:00Z'), timeZone: NY, dayStart: Z('2024-04-30T04:00:00Z') };
+      return date === '2024-05-01' ? { open: '09:00', close: '16:00' } : null;
+    },
+  });
+  configError(t, () => o.session('2024-05-01'), 'session', /opens before the session on 2024-04-30 closes/);
+  configError(t, () => o.session('2024-06-01'), 'session', /opens before/);
+  for (const [date, n] of asked) if (n !== 1) t.fail(`the function was asked for ${date} ${n} times`);
+  t.is(asked.size, 366);
 });

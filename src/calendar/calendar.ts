@@ -93,7 +93,9 @@ export interface CustomFunctionOptions {
   /**
    * The session on a local date (`YYYY-MM-DD`): its local hours, a full `Session` on that date, or
    * `null`/`undefined` when there is none. Called at most once a date, a year of dates at a time,
-   * and remembered: it must be pure.
+   * and remembered: it must be pure. A date for which it throws, or returns a session that is not
+   * valid, fails on its own: that error is remembered too, and every query that needs the date
+   * throws it (see {@link Calendar.custom}), while queries that do not need it are answered.
    */
   session: (date: string) => LocalHours | Session | null | undefined;
   /**
@@ -122,6 +124,8 @@ interface Source {
   readonly param: string;
   /** The sessions dated in year `y` (within `first..last`), in date order, with their day numbers. */
   year(y: number): YearSessions;
+  /** Whether single dates can fail (a function calendar): queries then check the dates they need. */
+  readonly failsByDate: boolean;
   /** Why a date has no session, for error messages. */
   why?(day: number): string | undefined;
 }
@@ -130,6 +134,8 @@ interface Source {
 interface YearSessions {
   readonly days: readonly number[];
   readonly list: CalendarSession[];
+  /** The dates whose session could not be made, in date order, with the error each throws. */
+  readonly failed?: readonly { readonly day: number; readonly error: unknown }[];
 }
 
 /** One year of sessions, with the columns binary searches need. */
@@ -140,6 +146,9 @@ interface YearTable {
   readonly days: Int32Array;
   readonly opens: Float64Array;
   readonly closes: Float64Array;
+  /** The dates that failed (day numbers, ascending) and their errors. */
+  readonly failedDays: Int32Array;
+  readonly errors: readonly unknown[];
 }
 
 const NEW_YORK = 'America/New_York';
@@ -277,8 +286,18 @@ export class Calendar {
    * ```
    * @throws {ConfigError} naming the parameter: an unknown time zone, a malformed date or time, a
    * close not after its open, a time in a daylight-saving gap, two sessions on one date, sessions
-   * that overlap, a session whose time zone or `dayStart` is not the calendar's, an unknown option.
-   * A session a function returns is checked when it is first asked for.
+   * that overlap, a session whose time zone or `dayStart` is not the calendar's, a `Session` whose
+   * `open`, `close` or `dayStart` is not whole epoch milliseconds or whose open is not on its date
+   * (from its local midnight to the next), an unknown option.
+   *
+   * A session a function returns is checked when it is first asked for, and a date whose session
+   * fails (or for which the function throws) fails alone, remembered: every query that needs that
+   * date throws the same error, without calling the function again. A query needs a date when the
+   * answer could depend on it: `session` and `requireSession` of that date; `sessions(from, to)`
+   * whose range includes it; `nextSession` and `previousSession` when it lies between where they
+   * start and the session they would return (within `maxGapDays`); `sessionAt` and `isOpen` at an
+   * instant from that date's midnight on until the next session that opens after it. Sessions that
+   * overlap still fail every query that builds the year they are in.
    */
   static custom(options: CustomCalendarOptions): Calendar {
     if (typeof options !== 'object' || options === null) {
@@ -305,7 +324,10 @@ export class Calendar {
     const day = this.#day(date, 'date');
     this.#check(day, 'date');
     const table = this.#table(yearOf(day));
-    return table.byDay[day - table.start] ?? null;
+    const session = table.byDay[day - table.start];
+    if (session !== undefined) return session;
+    if (table.failedDays.length > 0) this.#failIn(day, day);
+    return null;
   }
 
   /**
@@ -336,7 +358,7 @@ export class Calendar {
    * of the shared session objects).
    *
    * @throws {ConfigError} `from` or `to` for a malformed date or one outside `firstDate..lastDate`;
-   * `to` when it is before `from`.
+   * `to` when it is before `from`. A function calendar's failed date in the range throws its error.
    */
   sessions(from: DateInput, to: DateInput): CalendarSession[] {
     const a = this.#day(from, 'from');
@@ -350,6 +372,7 @@ export class Calendar {
       const { days, list } = table;
       for (let i = lowerBound(days, a); i < list.length && days[i]! <= b; i++) out.push(list[i]!);
     }
+    if (this.#source.failsByDate) this.#failIn(a, b);
     return out;
   }
 
@@ -371,18 +394,25 @@ export class Calendar {
       const table = this.#table(y);
       const i = upperBound(table.opens, t) - 1;
       if (i < 0) continue;
+      // A failed date after the session found and up to t's own could hold a session open at t.
+      const failsByDate = this.#source.failsByDate;
+      if (failsByDate) this.#failIn(table.days[i]! + 1, day);
       if (t < table.closes[i]!) {
         const session = table.list[i]!;
         this.#hit = session;
         return session;
       }
-      const nextOpen = i + 1 < table.opens.length ? table.opens[i + 1] : this.#tables.get(y + 1)?.opens[0];
-      if (nextOpen !== undefined) {
+      const nextTable = i + 1 < table.opens.length ? table : this.#tables.get(y + 1);
+      const k = nextTable === table ? i + 1 : 0;
+      const nextOpen = nextTable?.opens[k];
+      // Not remembered across a failed date: an instant past its midnight needs it.
+      if (nextOpen !== undefined && !(failsByDate && this.#failureIn(table.days[i]! + 1, nextTable!.days[k]! - 1) !== undefined)) {
         this.#gapFrom = table.closes[i]!;
         this.#gapTo = nextOpen;
       }
       return null;
     }
+    if (this.#source.failsByDate) this.#failIn(dayOf(Math.max(y0 - 1, this.#firstYear), 1, 1), day);
     return null;
   }
 
@@ -401,7 +431,8 @@ export class Calendar {
    * within `maxGapDays`).
    *
    * @throws {ConfigError} `after` for a malformed date, or one more than a day outside
-   * `firstDate..lastDate`.
+   * `firstDate..lastDate`. A function calendar's failed date between `after` and the session
+   * found (or, when none is, within `maxGapDays`) throws its error.
    */
   nextSession(after: DateInput): CalendarSession | null {
     const source = this.#source;
@@ -421,13 +452,21 @@ export class Calendar {
       y = yearOf(day) - 1;
     }
     const lastYear = Math.min(this.#lastYear, yearOf(Math.min(source.searchLast, source.last)));
+    let found: CalendarSession | null = null;
+    let foundDay = Infinity;
     for (y = Math.max(y, this.#firstYear); y <= lastYear; y++) {
       const table = this.#table(y);
       const i = find(table);
-      if (i < table.list.length) return table.days[i]! - day > source.maxGap ? null : table.list[i]!;
-      if (dayOf(y + 1, 1, 1) - day > source.maxGap) return null;
+      if (i < table.list.length) {
+        found = table.list[i]!;
+        foundDay = table.days[i]!;
+        break;
+      }
+      if (dayOf(y + 1, 1, 1) - day > source.maxGap) break;
     }
-    return null;
+    // From an instant, a failed date on t's own day could open after t.
+    if (source.failsByDate) this.#failIn(typeof after === 'string' ? day + 1 : day, Math.min(foundDay - 1, day + source.maxGap, dayOf(lastYear + 1, 1, 1) - 1));
+    return foundDay - day > source.maxGap ? null : found;
   }
 
   /**
@@ -437,7 +476,8 @@ export class Calendar {
    * function calendar, within `maxGapDays`).
    *
    * @throws {ConfigError} `before` for a malformed date, or one more than a day outside
-   * `firstDate..lastDate`.
+   * `firstDate..lastDate`. A function calendar's failed date between the session found (or, when
+   * none is, `maxGapDays` back) and `before` throws its error.
    */
   previousSession(before: DateInput): CalendarSession | null {
     const source = this.#source;
@@ -457,13 +497,21 @@ export class Calendar {
       y = yearOf(day) + 1;
     }
     const firstYear = Math.max(this.#firstYear, yearOf(Math.max(source.searchFirst, source.first)));
+    let found: CalendarSession | null = null;
+    let foundDay = -Infinity;
     for (y = Math.min(y, this.#lastYear); y >= firstYear; y--) {
       const table = this.#table(y);
       const i = find(table);
-      if (i >= 0) return day - table.days[i]! > source.maxGap ? null : table.list[i]!;
-      if (day - dayOf(y - 1, 12, 31) > source.maxGap) return null;
+      if (i >= 0) {
+        found = table.list[i]!;
+        foundDay = table.days[i]!;
+        break;
+      }
+      if (day - dayOf(y - 1, 12, 31) > source.maxGap) break;
     }
-    return null;
+    // From an instant, a failed date on t's own day could have closed by t.
+    if (source.failsByDate) this.#failIn(Math.max(foundDay + 1, day - source.maxGap, dayOf(firstYear, 1, 1)), typeof before === 'string' ? day - 1 : day);
+    return day - foundDay > source.maxGap ? null : found;
   }
 
   /** `Calendar(XNYS, America/New_York)`. */
@@ -491,6 +539,26 @@ export class Calendar {
     this.#check(day < this.#source.first ? day + 1 : day > this.#source.last ? day - 1 : day, param);
   }
 
+  /** The error of the first failed date from `lo` to `hi` (day numbers, inclusive), building the years between. */
+  #failureIn(lo: number, hi: number): unknown {
+    lo = Math.max(lo, this.#source.first);
+    hi = Math.min(hi, this.#source.last);
+    if (lo > hi) return undefined;
+    for (let y = yearOf(lo), end = yearOf(hi); y <= end; y++) {
+      const { failedDays, errors } = this.#table(y);
+      if (failedDays.length === 0) continue;
+      const i = lowerBound(failedDays, lo);
+      if (i < failedDays.length && failedDays[i]! <= hi) return errors[i];
+    }
+    return undefined;
+  }
+
+  /** Throws the error of the first failed date from `lo` to `hi`, if any. */
+  #failIn(lo: number, hi: number): void {
+    const error = this.#failureIn(lo, hi);
+    if (error !== undefined) throw error;
+  }
+
   #table(y: number): YearTable {
     let table = this.#tables.get(y);
     if (table === undefined) {
@@ -502,7 +570,7 @@ export class Calendar {
 
   #build(y: number): YearTable {
     const source = this.#source;
-    const { days: dayList, list } = source.year(y);
+    const { days: dayList, list, failed = [] } = source.year(y);
     const start = dayOf(y, 1, 1);
     const n = list.length;
     const byDay: (CalendarSession | undefined)[] = new Array(dayOf(y + 1, 1, 1) - start).fill(undefined);
@@ -523,7 +591,8 @@ export class Calendar {
       closes[i] = s.close;
       byDay[day - start] = s;
     }
-    const table: YearTable = { start, byDay, list, days, opens, closes };
+    const failedDays = Int32Array.from(failed, (f) => f.day);
+    const table: YearTable = { start, byDay, list, days, opens, closes, failedDays, errors: failed.map((f) => f.error) };
     // Sessions never overlap, within the year and with the years around it (when already built).
     if (n > 0) {
       const prev = this.#tables.get(y - 1)?.list.at(-1);
@@ -641,6 +710,7 @@ function xnysSource(hours: XnysHours): Source {
     searchLast: XNYS_LAST,
     maxGap: Infinity,
     param: 'date',
+    failsByDate: false,
     year(y) {
       const special = xnysSpecialDays(y);
       const days: number[] = [];
@@ -682,6 +752,7 @@ function alwaysOpenSource(): Source {
     searchLast: MAX_DAY,
     maxGap: Infinity,
     param: 'date',
+    failsByDate: false,
     year(y) {
       const days: number[] = [];
       const list: CalendarSession[] = [];
@@ -745,6 +816,7 @@ function listSource(options: CustomListOptions): Source {
     searchLast: last,
     maxGap: Infinity,
     param: 'sessions',
+    failsByDate: false,
     year: (y) => byYear.get(y) ?? { days: [], list: [] },
   };
 }
@@ -761,6 +833,9 @@ function functionSource(options: CustomFunctionOptions): Source {
     throw new ConfigError('maxGapDays', `expected a whole number of days, at least 1, got ${describe(maxGap)}`);
   }
   const session = fn as (date: string) => unknown;
+  // Kept here as well as in the calendar's tables: a year whose sessions overlap builds no table,
+  // and asking again must not call the function again.
+  const years = new Map<number, YearSessions>();
   return {
     name,
     zone,
@@ -770,17 +845,30 @@ function functionSource(options: CustomFunctionOptions): Source {
     searchLast: MAX_DAY,
     maxGap,
     param: 'session',
+    failsByDate: true,
     year(y) {
+      const known = years.get(y);
+      if (known !== undefined) return known;
       const days: number[] = [];
       const list: CalendarSession[] = [];
+      const failed: { day: number; error: unknown }[] = [];
       for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
         const date = formatDay(day);
-        const result = session(date);
-        if (result === null || result === undefined) continue;
+        let s: CalendarSession;
+        try {
+          const result = session(date);
+          if (result === null || result === undefined) continue;
+          s = toSession(result, date, zone, 'session', `session('${date}')`);
+        } catch (error) {
+          failed.push({ day, error });
+          continue;
+        }
         days.push(day);
-        list.push(toSession(result, date, zone, 'session', `session('${date}')`));
+        list.push(s);
       }
-      return { days, list };
+      const year = { days, list, failed };
+      years.set(y, year);
+      return year;
     },
   };
 }
@@ -818,6 +906,8 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new ConfigError(param, `${at}: ${key} must be finite epoch milliseconds, got ${describe(value)}`);
       }
+      // A store refuses a session with fractional times when it begins: refused here, at the date.
+      if (!Number.isInteger(value)) throw new ConfigError(param, `${at}: ${key} must be whole epoch milliseconds, got ${value}`);
     }
     if (e.timeZone === undefined) throw new ConfigError(param, `${at}: a Session needs its timeZone`);
     if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${close} is not after open ${open}`);
@@ -828,6 +918,11 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
     // A store opens a session on its day or later (an overnight session carries the date it opens).
     if ((open as number) < midnight) {
       throw new ConfigError(param, `${at}: open ${open} is before midnight of ${entryDate} in ${zone.name} (${midnight}); give the session the date it opens`);
+    }
+    // Dated otherwise, `session(date)` would answer with a session that opens on another day.
+    const nextMidnight = zone.instant((day + 1) * DAY_MS, 'forward');
+    if ((open as number) >= nextMidnight) {
+      throw new ConfigError(param, `${at}: open ${open} is not on ${entryDate} in ${zone.name} (it is at or after the next midnight, ${nextMidnight}); give the session the date it opens`);
     }
     return finish(entryDate, open as number, close as number, zone.name, midnight, e);
   }
