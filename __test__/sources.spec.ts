@@ -544,3 +544,92 @@ test('csv: through a run, bars with missing values are counted by the store as n
   t.is(report.rejected.non_finite, 2);
   t.is(report.quality['2013-10-07']?.SPY?.base.rejected.non_finite, 2);
 });
+
+// ---------------------------------------------------------------- headers, blank lines, compact times, hidden names
+
+test('csv: a symbol column past the first 64 KiB of the header, or a header after 64 KiB of empty lines, is found', async (t) => {
+  const pad = 'p'.repeat(70_000);
+  const long = fixture('long_header.csv', `${HEADER},${pad},symbol\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10,x,AAA\n2013-10-07T13:30:00Z,5,6,4,5.5,20,x,BBB\n`);
+  const late = fixture('late_header.csv', `${'\n'.repeat(70_000)}symbol,${HEADER}\nAAA,2013-10-07T13:30:00Z,1,2,0.5,1.5,10\nBBB,2013-10-07T13:30:00Z,5,6,4,5.5,20\n`);
+  for (const p of [long, late]) {
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      const m = await csvSource(p, { parser }).load({});
+      t.deepEqual([...m.keys()], ['AAA', 'BBB'], `${p} ${parser}`);
+      t.deepEqual(rows(m.get('BBB')), [[T(13, 30), 5, 6, 4, 5.5, 20]]);
+    }
+  }
+});
+
+test('csv: a header line that does not end within the first 1 MiB is an InputError naming the file', async (t) => {
+  const p = fixture('huge_header.csv', `${HEADER},${'p'.repeat(1 << 20)},symbol\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10,x,AAA\n`);
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: `csvSource: '${p}': its first non-empty line (the header) does not end within the first 1048576 bytes (1 MiB)` });
+  // Blank lines before the header count towards the limit too.
+  const q = fixture('late.csv', `${' \n'.repeat(600_000)}${HEADER}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n`);
+  await t.throwsAsync(() => csvSource(q).load({}), { instanceOf: InputError, message: new RegExp(`'${q.replaceAll('\\', '\\\\')}': its first non-empty line`) });
+  // Named by path, the header is not looked at for a symbol column, and no limit applies.
+  t.is((await csvSource(p, { symbolFromPath: () => 'H' }).load({})).get('H')?.length, 1);
+});
+
+test('csv: a line of only spaces and tabs is an empty line for both parsers: not the header, not a row', async (t) => {
+  const text = ` \t \n${HEADER}\r\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n   \n\t\r\n2013-10-07T13:31:00Z,2,3,1.5,2.5,20\n  \nbad,1,1,1,1,1\n \t`;
+  const p = fixture('W.csv', text);
+  const q = fixture('w_symbols.csv', ` \n\t\nsymbol,${HEADER}\n  \nAAA,2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n\t\t\nBBB,2013-10-07T13:31:00Z,2,3,1.5,2.5,20\n`);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { parser, onBadRow: 'skip' });
+    const m = await src.load({});
+    t.deepEqual(rows(m.get('W')), [
+      [T(13, 30), 1, 2, 0.5, 1.5, 10],
+      [T(13, 31), 2, 3, 1.5, 2.5, 20],
+    ], parser);
+    t.is(src.lastReport?.rowsRead, 3, parser);
+    t.deepEqual(src.lastReport?.rejectedRows, [{ file: p, line: 8, reason: "time 'bad' is neither an ISO 8601 date-time nor an epoch number" }], parser);
+    const s = await csvSource(q, { parser }).load({});
+    t.deepEqual([...s.keys()], ['AAA', 'BBB'], parser);
+  }
+  // With a tab delimiter, a line of tabs is empty as well.
+  const tsv = fixture('T.csv', `${HEADER.replaceAll(',', '\t')}\n\t\t\t\n2013-10-07T13:30:00Z\t1\t2\t0.5\t1.5\t10\n`);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(tsv, { parser, delimiter: '\t' });
+    t.is((await src.load({})).get('T')?.length, 1, parser);
+    t.is(src.lastReport?.rowsRead, 1, parser);
+  }
+});
+
+test('csv: under epoch auto a compact date-time is refused by its value, however it is written', async (t) => {
+  for (const [time, iso] of [
+    ['+20131007', '2013-10-07'],
+    ['20131007.0', '2013-10-07'],
+    [' 20131007.00', '2013-10-07'],
+    ['020131007', '2013-10-07'],
+    ['+201310071330', '2013-10-07 13:30'],
+    ['20131007133000.000', '2013-10-07 13:30:00'],
+  ] as const) {
+    const p = fixture('C.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
+    const escaped = time.trim().replace(/[+.]/g, '\\$&');
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      await t.throwsAsync(() => csvSource(p, { parser }).load({}), {
+        instanceOf: InputError,
+        message: new RegExp(`line 2: time '${escaped}' reads as the date-time ${iso} as well as an epoch number`),
+      }, `${JSON.stringify(time)} ${parser}`);
+    }
+    // With a unit, the number is an epoch as written.
+    const value = Number(time);
+    t.is((await csvSource(p, { epoch: 'ms' }).load({})).get('C')?.time[0], value, time);
+    t.is((await csvSource(p, { epoch: 's' }).load({})).get('C')?.time[0], value * 1000, time);
+  }
+  // Not whole numbers, or no date: epochs by magnitude (seconds below 1e11).
+  for (const [time, ms] of [['20131007.5', 20_131_007_500], ['-20131007', -20_131_007_000], ['+20131307', 20_131_307_000]] as const) {
+    const p = fixture('N.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
+    t.is((await csvSource(p).load({})).get('N')?.time[0], ms, time);
+  }
+});
+
+test('csv: leading dots are not part of a file name\'s symbol; ._SPY.csv names none', async (t) => {
+  t.is(symbolFromFileName('._SPY.csv'), '');
+  t.is(symbolFromFileName('/x/._SPY_1m.csv'), '');
+  t.is(symbolFromFileName('.SPY.csv'), 'SPY');
+  t.is(symbolFromFileName('..QQQ_1m.csv'), 'QQQ');
+  const p = fixture('._SPY.csv', `${HEADER}\n2013-10-07T13:30:00Z,1,1,1,1,1\n`);
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: `csvSource: no symbol in the file name of '${p}' (give symbolFromPath or symbolColumn)` });
+  t.is((await csvSource(p, { symbolFromPath: () => 'SPY' }).load({})).get('SPY')?.length, 1);
+});

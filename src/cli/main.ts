@@ -27,7 +27,8 @@ Options:
   --symbol-column <name>
                        the CSV header column holding each row's symbol (default: a 'symbol' or
                        'ticker' column if the header has one, else one symbol per file, named by
-                       the file name without its extension up to its first _: SPY_1m.csv is SPY)
+                       the file name without leading dots and its extension, up to its first _:
+                       SPY_1m.csv is SPY)
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)

@@ -29,9 +29,10 @@ export interface CsvSourceOptions {
   symbolColumn?: string;
   /**
    * The symbol of a file, from its path; every file then holds one symbol, whatever its columns.
-   * Without it, a file is named by {@link symbolFromFileName}: its name without the extension, up
-   * to the first `_` (`bars/SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv` is `BRK.B`). Not used with
-   * {@link symbolColumn}.
+   * Without it, a file is named by {@link symbolFromFileName}: its name without leading dots and
+   * without the extension, up to the first `_` (`bars/SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv`
+   * is `BRK.B`); a file whose name gives no symbol (`._SPY.csv`) makes `load` throw an
+   * `InputError`. Not used with {@link symbolColumn}.
    */
   symbolFromPath?: (path: string) => string;
   /**
@@ -52,8 +53,9 @@ export interface CsvSourceOptions {
    * (default) by magnitude: `|x| < 1e11` is seconds (1e11 s is the year 5138, 1e11 ms is March
    * 1973), `|x| < 1e14` milliseconds, and anything larger is a bad row (micro- or nanoseconds?
    * convert first). Under `'auto'` a number that reads as a compact date-time (`20131007`,
-   * `201310071330`, `20131007133000`) is a bad row too: rather than a time in 1970, 1976 or past
-   * 2286, it asks for ISO 8601 times or an explicit unit. Seconds are rounded to whole milliseconds.
+   * `201310071330`, `20131007133000`, year 1900-2099; the value decides, so `+20131007` and
+   * `20131007.0` too) is a bad row too: rather than a time in 1970, 1976 or past 2286, it asks for
+   * ISO 8601 times or an explicit unit. Seconds are rounded to whole milliseconds.
    */
   epoch?: EpochUnit;
   /**
@@ -82,7 +84,7 @@ export interface CsvSourceOptions {
 /** A row left out under `onBadRow: 'skip'`. */
 export interface RejectedRow {
   file: string;
-  /** The 1-based line number in the file (the header is line 1, empty lines count). */
+  /** The 1-based line number in the file (every line counts, the header and empty ones too). */
   line: number;
   reason: string;
 }
@@ -91,7 +93,7 @@ export interface RejectedRow {
 export interface CsvLoadReport {
   /** The files read, in order. */
   files: string[];
-  /** Data rows seen (not the header, not empty lines). */
+  /** Data rows seen (not the header, not empty lines nor lines of only spaces and tabs). */
   rowsRead: number;
   /** Rows in the result. `rowsRead - rowsLoaded - rejected` rows were outside the requested symbols or time range. */
   rowsLoaded: number;
@@ -116,8 +118,9 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
  *
  * `paths` are files, directories (every `*.csv` in them, sorted by name) or patterns with `*`/`?`
  * in the last segment (`bars/*.csv`), resolved at each `load`. The first non-empty line is a header
- * naming the columns (see {@link CsvSourceOptions.columns}). Each file holds one symbol (named by
- * its path) or, with `symbolColumn`, any number.
+ * naming the columns (see {@link CsvSourceOptions.columns}); a line of only spaces and tabs is
+ * empty, skipped wherever it is. Each file holds one symbol (named by its path) or, with
+ * `symbolColumn`, any number.
  *
  * Nothing is reordered or dropped silently: a symbol's rows keep file order (files in path order),
  * bars out of time order are passed on and the native core rejects and counts them, and malformed
@@ -128,7 +131,9 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
  * const source = csvSource('data/minute/*.csv');            // SPY_201310_1m.csv -> 'SPY'
  * const cols = await source.load({ symbols: ['SPY'], from: Date.UTC(2013, 9, 7) });
  * @throws {ConfigError} for invalid options (checked here); `load` throws {@link InputError} for
- *   unreadable files, a header without a needed column, or a malformed row under `'throw'`.
+ *   unreadable files, a header without a needed column (or, when the header is read for a
+ *   `symbol`/`ticker` column, one that does not end within the file's first 1 MiB), a file whose
+ *   name gives no symbol, or a malformed row under `'throw'`.
  */
 export function csvSource(paths: string | readonly string[], options: CsvSourceOptions = {}): CsvSource {
   const list = typeof paths === 'string' ? [paths] : paths;
@@ -221,11 +226,13 @@ function isMissing(field: string): boolean {
 }
 
 /**
- * The default symbol of a file: its name without its extension, up to its first `_`
- * (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv` and `BRK.B.csv` are `BRK.B`).
+ * The default symbol of a file: its name without leading dots and without its extension, up to its
+ * first `_` (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv` and `BRK.B.csv` are `BRK.B`, `.SPY.csv` is
+ * `SPY`). `''` when that leaves nothing: `._SPY.csv` (what macOS leaves beside a copy) names no symbol.
  */
 export function symbolFromFileName(path: string): string {
-  const name = basename(path);
+  // A leading dot marks a hidden file; it is never part of a symbol.
+  const name = basename(path).replace(/^\.+/, '');
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const cut = stem.indexOf('_');
@@ -235,21 +242,78 @@ export function symbolFromFileName(path: string): string {
 /** Header names of a symbol column that files named by path must not have unnoticed. */
 const SYMBOL_HEADERS = ['symbol', 'ticker'];
 
+/** How far {@link headerOf} reads for the end of the header line. */
+const MAX_HEADER_BYTES = 1 << 20;
+
 /**
  * The header fields of `path` (its first non-empty line, split on `delimiter`, trimmed, lower
- * case, surrounding quotes removed), read from the file's first 64 KiB; `[]` when there is none.
+ * case, surrounding quotes removed); `[]` when there is none. Reads until that line ends.
+ * @throws {InputError} when it does not end within the first {@link MAX_HEADER_BYTES} bytes.
  */
 async function headerOf(path: string, delimiter: string): Promise<string[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', start: 0, end: (1 << 16) - 1 });
-  let text = '';
+  // One byte past the cap, to tell a file that ends there from one whose first line goes on.
+  const stream = createReadStream(path, { highWaterMark: 1 << 16, start: 0, end: MAX_HEADER_BYTES });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let header: Buffer | undefined;
   try {
-    for await (const chunk of stream) text += chunk as string;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      header = firstLine(Buffer.concat(chunks), false);
+      if (header !== undefined) break;
+    }
+    if (header === undefined) {
+      if (size > MAX_HEADER_BYTES) {
+        throw new InputError(`csvSource: '${path}': its first non-empty line (the header) does not end within the first ${MAX_HEADER_BYTES} bytes (1 MiB)`);
+      }
+      header = firstLine(Buffer.concat(chunks), true);
+    }
   } catch (error) {
     throw wrapReadError(path, error);
+  } finally {
+    stream.destroy();
   }
-  const line = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((l) => l.trim() !== '');
-  if (line === undefined) return [];
-  return line.split(delimiter).map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+  if (header === undefined) return [];
+  return header
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split(delimiter)
+    .map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+}
+
+/**
+ * The first line of `bytes` that is not blank (see {@link isBlank}), without its line break, once
+ * it has ended (or `atEnd`, at the end of the file); `undefined` when there is none yet. Line
+ * breaks are single bytes in UTF-8, so the bytes are split before they are decoded.
+ */
+function firstLine(bytes: Buffer, atEnd: boolean): Buffer | undefined {
+  let a = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (a < bytes.length) {
+    let b = a;
+    let blank = true;
+    for (; b < bytes.length; b++) {
+      const c = bytes[b]!;
+      if (c === 10 || c === 13) break;
+      if (c !== 32 && c !== 9) blank = false;
+    }
+    if (b === bytes.length && !atEnd) return undefined;
+    if (!blank) return bytes.subarray(a, b);
+    a = b + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `text[a..b)` is blank: empty, or only spaces and tabs. Both readers skip such lines (not
+ * a header, not a row), as they skip empty ones.
+ */
+function isBlank(text: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
 }
 
 /** Growable columns of one symbol. */
@@ -488,7 +552,7 @@ class FileSink {
 
   /** One line from the scanner: `text[a..b)`, without its line break. */
   line(text: string, a: number, b: number, line: number): void {
-    if (a === b) return;
+    if (isBlank(text, a, b)) return;
     const d = this.#config.delimiter;
     if (!this.sawHeader) {
       this.header(text.slice(a, b).split(d), line);
@@ -703,6 +767,11 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
     on_record: (data, context) => {
       const { record, raw } = data as unknown as { record: string[]; raw: string };
       const line = endLine(raw, context.lines);
+      // csv-parse skips empty lines only; a line of spaces or tabs is skipped as the scanner does.
+      if (isBlank(raw, raw.charCodeAt(0) === 0xfeff ? 1 : 0, raw.length - (raw.endsWith('\r\n') ? 2 : raw.endsWith('\n') || raw.endsWith('\r') ? 1 : 0))) {
+        last = line;
+        return null;
+      }
       // A quote opened in a field and closed lines later makes one record of several rows:
       // bar files have no line breaks inside fields, so each of those rows is a bad row.
       if (record.some((field) => field.includes('\n') || field.includes('\r'))) {
@@ -742,7 +811,7 @@ function rowLines(raw: string | undefined, line: number): number[] {
   const first = line - parts.length + 1;
   const lines: number[] = [];
   parts.forEach((text, k) => {
-    if (text.trim() !== '') lines.push(first + k);
+    if (!isBlank(text, 0, text.length)) lines.push(first + k);
   });
   return lines.length === 0 ? [line] : lines;
 }

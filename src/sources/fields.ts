@@ -73,27 +73,32 @@ function two(s: string, i: number): number {
 }
 
 /**
- * `s[a..b)` as a compact date-time, `YYYYMMDD`, `YYYYMMDDhhmm` or `YYYYMMDDhhmmss` with a year from
- * 1900 to 2099 and every field in range, written back in ISO form; `null` when it is not one. Read
- * as epoch numbers, such times land in 1970, 1976 or past the year 2286, and nothing tells them from
- * epoch times there: `'auto'` refuses them rather than guess.
+ * The number `x` as a compact date-time: a whole number whose decimal digits read as `YYYYMMDD`,
+ * `YYYYMMDDhhmm` or `YYYYMMDDhhmmss` with a year from 1900 to 2099 and every field in range, written
+ * back in ISO form; `null` when it is not one. The value decides, not how it is written: `+20131007`,
+ * `20131007.0` and `020131007` are the same number. Read as epoch numbers, such times land in 1970,
+ * 1976 or past the year 2286, and nothing tells them from epoch times there: `'auto'` refuses them
+ * rather than guess.
  */
-function compactDateTime(s: string, a: number, b: number): string | null {
-  const n = b - a;
-  if (n !== 8 && n !== 12 && n !== 14) return null;
-  const field = (i: number): number => two(s, a + i);
+function compactDateTime(x: number): string | null {
+  // Only 8, 12 or 14 digits can be one; the usual 10-digit seconds and 13-digit milliseconds are
+  // never turned into text.
+  if (!((x >= 1e7 && x < 1e8) || (x >= 1e11 && x < 1e12) || (x >= 1e13 && x < 1e14)) || !Number.isInteger(x)) return null;
+  const s = String(x);
+  const n = s.length;
+  const field = (i: number): number => two(s, i);
   const century = field(0);
   const y = century * 100 + field(2);
   const mo = field(4);
   const d = field(6);
   if (!(century >= 19 && century <= 20 && y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return null;
-  const date = `${s.slice(a, a + 4)}-${s.slice(a + 4, a + 6)}-${s.slice(a + 6, a + 8)}`;
+  const date = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
   if (n === 8) return date;
   const h = field(8);
   const mi = field(10);
   const sec = n === 14 ? field(12) : 0;
   if (!(h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59)) return null;
-  return `${date} ${s.slice(a + 8, a + 10)}:${s.slice(a + 10, a + 12)}${n === 14 ? `:${s.slice(a + 12, a + 14)}` : ''}`;
+  return `${date} ${s.slice(8, 10)}:${s.slice(10, 12)}${n === 14 ? `:${s.slice(12, 14)}` : ''}`;
 }
 
 /** How epoch numbers in a time column are read. */
@@ -115,7 +120,8 @@ export const AUTO_REFUSED_FROM = 1e14;
  * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, or `'auto'` by magnitude:
  *   `|x| < 1e11` seconds, `|x| < 1e14` milliseconds, larger refused (set the unit). `'auto'` also
  *   refuses a number that reads as a compact date-time (`20131007`, `201310071330`,
- *   `20131007133000`): as an epoch it would be a time in 1970, 1976 or past 2286.
+ *   `20131007133000`, however written: `+20131007` and `20131007.0` too): as an epoch it would be
+ *   a time in 1970, 1976 or past 2286.
  */
 export class TimeParser {
   /** Why the last failed parse failed. */
@@ -156,7 +162,7 @@ export class TimeParser {
     }
     if (this.#epoch === 'ms') return x;
     if (this.#epoch === 's') return Math.round(x * 1000);
-    const compact = compactDateTime(s, a, b);
+    const compact = compactDateTime(x);
     if (compact !== null) {
       this.reason = `time '${s.slice(a, b)}' reads as the date-time ${compact} as well as an epoch number; write ISO 8601 times, or set the epoch option ('s' or 'ms') if it is one`;
       return NaN;
