@@ -287,7 +287,7 @@ test('--data: a pattern the shell expanded, an empty path, a wildcard in a direc
   }
 });
 
-test('an option given twice is a bad argument (exit 2), not the last one silently', (t) => {
+test('an option given twice, a flag included, is a bad argument (exit 2), not the last one silently', (t) => {
   for (const args of [
     ['--data', 'a.csv', '--data', 'b.csv', '--from', '2013-10-07', '--to', '2013-10-07'],
     ['--from', '2024-03-04', '--from', '2024-03-05'],
@@ -303,6 +303,11 @@ test('an option given twice is a bad argument (exit 2), not the last one silentl
     t.is(r.status, 2, args.join(' '));
     t.regex(r.stderr, new RegExp(`^barstream: ${name} is given 2 times`), args.join(' '));
   }
+  // A flag too: nothing would be lost, but the rule has no exceptions to remember.
+  const json = barstream('backtest', '--json', '--json');
+  t.is(json.status, 2);
+  t.is(json.stderr, 'barstream: --json is given 2 times; give it once\n');
+  t.is(json.stdout, '');
   const symbols = barstream('backtest', '--symbols', 'ALFA,BRVO,ALFA');
   t.is(symbols.status, 2);
   t.regex(symbols.stderr, /^barstream: --symbols names 'ALFA' twice/);

@@ -40,8 +40,8 @@ Options:
 
 Exit codes: 0 done; 1 the run failed (a strategy module that cannot be loaded or whose setup
 throws, a CSV file that cannot be read or has a malformed row, and a subscriber busy for over 60 s
-in a data-driven run, included); 2 bad arguments (an option given twice, and a --data path that
-does not exist or names no CSV file, included).
+in a data-driven run, included); 2 bad arguments (an option given twice, --json included, and a
+--data path that does not exist or names no CSV file, included).
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
@@ -92,17 +92,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: --data takes one path, directory or pattern, but ${shown} follow${stray.length === 1 ? 's' : ''} it; a pattern must be quoted so that the shell does not expand it: --data 'dir/*.csv'\n`);
     return 2;
   }
-  // parseArgs keeps the last of a repeated option: the earlier ones would be dropped unseen.
-  const given = new Map<string, string[]>();
+  // parseArgs keeps the last of a repeated option: the earlier ones would be dropped unseen. A
+  // repeated flag (--json --json) loses nothing, but one rule for every option is easier to state
+  // and to trust than a list of exceptions.
+  const given = new Map<string, (string | undefined)[]>();
   for (const token of tokens) {
-    if (token.kind !== 'option' || token.value === undefined) continue;
+    if (token.kind !== 'option') continue;
     const list = given.get(token.name) ?? [];
     list.push(token.value);
     given.set(token.name, list);
   }
   for (const [name, list] of given) {
     if (list.length > 1) {
-      process.stderr.write(`barstream: --${name} is given ${list.length} times (${list.map((v) => `'${v}'`).join(', ')}); give it once${name === 'symbols' ? ' (several symbols: --symbols A,B)' : ''}\n`);
+      const shown = list.every((v) => v === undefined) ? '' : ` (${list.map((v) => `'${v ?? ''}'`).join(', ')})`;
+      process.stderr.write(`barstream: --${name} is given ${list.length} times${shown}; give it once${name === 'symbols' ? ' (several symbols: --symbols A,B)' : ''}\n`);
       return 2;
     }
   }
