@@ -4,7 +4,7 @@
  * handed to the store; expected counts are worked out by hand.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
+import { AnalysisEngine, Calendar, InputError, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -314,4 +314,76 @@ test('a run on a store with a session open fails at once, telling how to go on',
   const run = new SessionCoordinator({ calendar, data, source: columnsSource({ A: minutes(0, 0) }), from: '2024-03-04', to: '2024-03-04' }).run();
   await t.throwsAsync(run, { instanceOf: SessionError, message: /a session \(2024-03-01\) is open on this store: end it \(endSession\) or clear\(\) the store before a run/ });
   t.deepEqual(data.symbols(), []);
+});
+
+test('gaps the store found before a run are not the run\'s: they stay for their taker, at both speeds', async (t) => {
+  const calendar = Calendar.xnys();
+  const before = calendar.session('2023-12-29');
+  const s = calendar.session('2024-01-02');
+  if (before === null || s === null) return t.fail('no session');
+  for (const speed of [0, 1e6]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    data.beginSession(before);
+    // A skipped minute, then the session ends after 10 minutes: two gaps, not taken.
+    for (const k of [0, 2, 3, 4, 5, 6, 7, 8, 9]) data.append('A', { time: before.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+    data.endSession();
+    const report = await new SessionCoordinator({ calendar, data, source: columnsSource({ A: minutes(s.open, s.close) }), from: '2024-01-02', to: '2024-01-02', speed }).run();
+    t.deepEqual(report.gaps, [], `speed ${speed}: A traded every minute of the run`);
+    t.deepEqual(
+      data.takeGaps().map((g) => [g.symbol, g.from - before.open, g.to - before.open]),
+      [
+        ['A', MINUTE, 2 * MINUTE],
+        ['A', 10 * MINUTE, before.close - before.open],
+      ],
+      `speed ${speed}`,
+    );
+  }
+});
+
+test('a calendar that throws fails the run, and the coordinator can run again', async (t) => {
+  let broken = true;
+  const calendar = {
+    sessions: (from: string, to: string) => {
+      if (broken) throw new RangeError('calendar not loaded yet');
+      return Calendar.xnys().sessions(from, to);
+    },
+  };
+  const s = Calendar.xnys().session('2024-03-04')!;
+  const data = new SessionData({ intervals: ['5m'] });
+  const coordinator = new SessionCoordinator({ calendar, data, source: columnsSource({ A: minutes(s.open, s.open + 10 * MINUTE) }), from: '2024-03-04', to: '2024-03-04' });
+  await t.throwsAsync(coordinator.run(), { instanceOf: RangeError });
+  broken = false;
+  const report = await coordinator.run();
+  t.is(report.barsStored, 10);
+});
+
+test('a columnar source whose columns have no length, or are plain arrays, fails the run with an InputError naming the symbol', async (t) => {
+  const s = Calendar.xnys().session('2024-03-04')!;
+  const good = minutes(s.open, s.open + 3 * MINUTE);
+  const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
+  const cases: [string, unknown][] = [
+    ['no length', { time: f64(good.time), open: f64(good.open), high: f64(good.high), low: f64(good.low), close: f64(good.close), volume: f64(good.volume) }],
+    ['plain arrays', { length: 3, ...good }],
+    ['a length past the columns', { length: 4, time: f64(good.time), open: f64(good.open), high: f64(good.high), low: f64(good.low), close: f64(good.close), volume: f64(good.volume) }],
+  ];
+  for (const [label, columns] of cases) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const source = { kind: 'columns' as const, load: async () => new Map([['A', columns as never]]) };
+    const e = await t.throwsAsync(new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-03-04', to: '2024-03-04' }).run(), { instanceOf: InputError }, label);
+    t.regex(e?.message ?? '', /source symbol 'A'/, label);
+    t.is(data.session, null, `${label}: no session was opened`);
+  }
+});
+
+test.serial('concurrent runs share one beforeExit listener, and leave none behind', async (t) => {
+  const s = Calendar.xnys().session('2024-03-04')!;
+  const baseline = process.listenerCount('beforeExit');
+  const runs = Array.from({ length: 12 }, () => {
+    const engine = new AnalysisEngine();
+    engine.subscribe({ interval: '5m' }, () => new Promise<void>((resolve) => setTimeout(resolve, 1)));
+    return new SessionCoordinator({ calendar: Calendar.xnys(), data: new SessionData({ intervals: ['5m'] }), engine, source: columnsSource({ A: minutes(s.open, s.open + 20 * MINUTE) }), from: '2024-03-04', to: '2024-03-04' }).run();
+  });
+  t.is(process.listenerCount('beforeExit'), baseline + 1);
+  await Promise.all(runs);
+  t.is(process.listenerCount('beforeExit'), baseline);
 });

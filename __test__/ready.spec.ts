@@ -154,23 +154,39 @@ test('a timeout longer than a timer can wait (2^31 ms and more) is a ConfigError
   t.is(s.state, 'ready');
 });
 
-test('a data-driven run whose subscriber can never settle fails, naming it, instead of the process ending with the run unsettled', async (t) => {
+/** Runs `body` with the package entry's exports in scope, in a process of its own; what it printed and its exit code. */
+function runEntry(body: string): Promise<{ code: number | null; out: string }> {
   const entry = pathToFileURL(fileURLToPath(new URL('../src/index.ts', import.meta.url))).href;
-  const script = `import { AnalysisEngine, SessionCoordinator, SessionData, columnsSource } from ${JSON.stringify(entry)};
+  const script = `import { AnalysisEngine, SessionCoordinator, SessionData, columnsSource, iterableSource } from ${JSON.stringify(entry)};
 const open = Date.UTC(2024, 5, 3, 13, 30);
 const session = { date: '2024-06-03', open, close: open + 390 * 60_000, timeZone: 'America/New_York', dayStart: Date.UTC(2024, 5, 3, 4) };
 const time = Array.from({ length: 20 }, (_, k) => open + k * 60_000);
 const ones = time.map(() => 1);
-const engine = new AnalysisEngine();
-engine.subscribe({ interval: '5m', name: 'stuck' }, () => new Promise(() => {}));
-new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData({ intervals: ['5m'] }), engine,
-  source: columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), from: '2024-06-03', to: '2024-06-03' })
-  .run().then(() => console.log('resolved'), (e) => console.log(e.code, e.subscribers.join(','), e.timeoutMs, e.at === open + 5 * 60_000));`;
-  const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+const calendar = { sessions: () => [session] };
+const report = (e) => console.log(e.code, e.signals.join(','), e.subscribers.join(','), e.timeoutMs);
+${body}`;
+  return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 }, (error, stdout) => {
       resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), out: stdout.trim() });
     });
   });
-  t.is(result.out, 'ready_timeout stuck Infinity true');
-  t.is(result.code, 0);
+}
+
+test('a run waiting for what can never settle fails when the process runs out of work, saying what it waited for', async (t) => {
+  const stuck = `const engine = new AnalysisEngine();
+engine.subscribe({ interval: '5m', name: 'stuck' }, () => new Promise(() => {}));`;
+  const columns = `columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } })`;
+  const cases: [string, string, string][] = [
+    ['data-driven', `${stuck}
+new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: ${columns}, from: '2024-06-03', to: '2024-06-03' }).run().then(() => console.log('resolved'), report);`, 'ready_timeout slice stuck Infinity'],
+    ['clock-driven, queue', `${stuck}
+new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: ${columns}, from: '2024-06-03', to: '2024-06-03', speed: 1e5, overrun: 'queue' }).run().then(() => console.log('resolved'), report);`, 'ready_timeout slice stuck Infinity'],
+    ['a source whose next bar never comes', `const feed = { [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }) };
+new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(feed), from: '2024-06-03', to: '2024-06-03' }).run().then(() => console.log('resolved'), report);`, 'ready_timeout source  Infinity'],
+  ];
+  for (const [label, body, expected] of cases) {
+    const result = await runEntry(body);
+    t.is(result.out, expected, label);
+    t.is(result.code, 0, label);
+  }
 });

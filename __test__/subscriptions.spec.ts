@@ -78,3 +78,24 @@ test('a handler may return anything: null, a number or an object without then is
   t.is(report.subscriberErrorCount, 14);
   t.true(report.subscriberErrors.every((f) => f.subscriber === 'getter' && f.error instanceof RangeError));
 });
+
+test('a returned promise whose constructor getter throws is that subscriber failing; the others go on', async (t) => {
+  const data = new SessionData({ intervals: ['1h'] });
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '1h', name: 'odd' }, (() => {
+    const p = Promise.resolve();
+    Object.defineProperty(p, 'constructor', {
+      get(): never {
+        throw new RangeError('constructor getter');
+      },
+    });
+    return p;
+  }) as () => void);
+  let other = 0;
+  engine.subscribe({ interval: '1h', name: 'other' }, () => void other++);
+  const report = await coordinator(data, engine).run();
+  t.is(other, 14);
+  // Promise.prototype.then asks for the constructor: each call fails, as that subscriber's failure.
+  t.is(report.subscriberErrorCount, 14);
+  t.true(report.subscriberErrors.every((f) => f.subscriber === 'odd' && f.error instanceof RangeError));
+});

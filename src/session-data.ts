@@ -311,6 +311,8 @@ export class SessionData {
   #lastSymbol: string | null = null;
   #lastId = -1;
   #removedSymbols = 0;
+  /** Gaps given back by {@link SessionData.restoreGaps}, oldest first: ahead of the core's queue. */
+  #carriedGaps: Gap[] = [];
   /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
   #clockAligned = false;
   /** Per symbol id, which life of an id it is now (a removed symbol's id goes to a later one): see {@link SessionData.bornOf}. */
@@ -461,6 +463,7 @@ export class SessionData {
     this.#ids.clear();
     this.#names.length = 0;
     this.#born.length = 0;
+    this.#carriedGaps = [];
     this.#blocks.fill(null);
     this.#cachedKeys.clear();
     this.#stateEpoch.fill(-1);
@@ -1156,11 +1159,23 @@ export class SessionData {
    */
   takeGaps(): Gap[] {
     const g = this.#native.takeGaps();
-    const out: Gap[] = new Array(g.symbol.length);
-    for (let i = 0; i < out.length; i++) {
-      out[i] = { symbol: this.#names[g.symbol[i] as number] as string, from: g.from[i] as number, to: g.to[i] as number };
+    const carried = this.#carriedGaps;
+    const out: Gap[] = new Array(carried.length + g.symbol.length);
+    for (let i = 0; i < carried.length; i++) out[i] = carried[i] as Gap;
+    for (let i = 0; i < g.symbol.length; i++) {
+      out[carried.length + i] = { symbol: this.#names[g.symbol[i] as number] as string, from: g.from[i] as number, to: g.to[i] as number };
     }
+    this.#carriedGaps = [];
     return out;
+  }
+
+  /**
+   * Puts `gaps`, taken earlier, back in front of the queue: the next {@link SessionData.takeGaps}
+   * returns them first. A coordinator run takes the gaps found before it and gives them back at its
+   * end, so that they wait for their taker instead of being reported as the run's. @internal
+   */
+  restoreGaps(gaps: readonly Gap[]): void {
+    if (gaps.length > 0) this.#carriedGaps = [...gaps, ...this.#carriedGaps];
   }
 
   /**

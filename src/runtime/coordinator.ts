@@ -6,11 +6,11 @@
 import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, OverrunError, checkOptionKeys, describe } from '../errors.js';
+import { ConfigError, InputError, OverrunError, checkOptionKeys, describe } from '../errors.js';
 import { interleaveColumns } from '../native.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData } from '../session-data.js';
-import type { SliceColumns, SymbolQuality } from '../session-data.js';
+import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
 import { dayStartOf } from '../session.js';
@@ -60,9 +60,8 @@ export interface CoordinatorOptions {
   overrun?: 'fail' | 'queue';
   /**
    * Data-driven runs: the longest wait for subscribers of one slice; past it the run fails with a
-   * {@link ReadyTimeoutError}. Default: no limit, but a handler whose promise can never settle (the
-   * process has nothing else left to run) fails the run then, rather than the process ending with
-   * the run never settled.
+   * {@link ReadyTimeoutError}. Default: no limit (a handler whose promise can never settle, the
+   * process having nothing else left to run, still fails the run then: see {@link SessionCoordinator.run}).
    */
   readyTimeoutMs?: number;
   /**
@@ -223,6 +222,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** Clock-driven: per subscriber, the time its synchronous calls took in the current dispatch (overruns name the largest). */
   readonly #syncNs = new Map<string, number>();
   #running = false;
+  /** The dispatch whose subscribers the run waits for now, if any: what a stalled run names. */
+  #waiting: { ready: ReadySignal; pending: PendingHandler[] } | null = null;
   #sessionsRun = 0;
 
   /** @throws {ConfigError} for a bad mode, speed, overrun policy or date range, or a live run without a stream source. */
@@ -283,14 +284,53 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * Runs every session and resolves with the report. Each call is a run of its own, reported on
    * alone (the store is not emptied between runs: see {@link SessionData.clear}).
    * @throws {OverrunError} in a clock-driven run under `overrun: 'fail'`.
+   * @throws {ReadyTimeoutError} when subscribers outlast `readyTimeoutMs`, or when the process runs
+   *   out of work while the run waits for a handler's promise or the source's next bar: nothing
+   *   left could settle them (Node would otherwise end the process with the run never settled).
    * @throws the source's or the store's errors (a bar the store rejects is counted, not thrown).
    */
   async run(): Promise<RunReport> {
     if (this.#running) throw new ConfigError('run', 'this coordinator is already running');
     this.#running = true;
-    this.#startRun();
     const o = this.#options;
-    const sessions = o.calendar.sessions(o.from, o.to);
+    let claimed = false;
+    let earlierGaps: Gap[] = [];
+    // Node ends a process that has run out of work, and with it a run still waiting (for a
+    // subscriber's promise, or a source's next bar, that nothing left can settle): the run fails
+    // then, saying what it waited for, rather than never settling.
+    const stall = onStall(() => this.#stalled());
+    try {
+      this.#startRun();
+      const sessions = o.calendar.sessions(o.from, o.to);
+      const processor = this.#processor();
+      // Before the run touches the store: another coordinator's run on it would interleave sessions.
+      o.data.claimRun(this);
+      claimed = true;
+      // Gaps the store found before this run are not of its sessions: they wait for the caller.
+      earlierGaps = o.data.takeGaps();
+      const started = performance.now();
+      const symbols = await Promise.race([this.#runSessions(sessions, processor), stall.promise]);
+      return this.#report(sessions, processor, symbols, performance.now() - started);
+    } finally {
+      stall.dispose();
+      if (claimed) {
+        o.data.restoreGaps(earlierGaps);
+        o.data.releaseRun(this);
+      }
+      this.#running = false;
+    }
+  }
+
+  /** What the run waits for when the process runs out of work (see {@link onStall}). */
+  #stalled(): Error {
+    const waiting = this.#waiting;
+    if (waiting !== null) return new ReadyTimeoutError([waiting.ready.name], Infinity, this.#busyOf(waiting.pending), this.#clock.now());
+    return new ReadyTimeoutError(['source'], Infinity);
+  }
+
+  /** The processor of a run, reporting subscriber times and failures to it. */
+  #processor(): DataProcessor {
+    const o = this.#options;
     const recorders = new Map<string, StageRecorder>();
     const observer: DeliveryObserver = {
       // Subscriber times feed the metrics and, in clock-driven runs, the overrun reports; a
@@ -316,38 +356,32 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (this.listenerCount('error') > 0) this.emit('error', failure);
       },
     };
-    const processor = new DataProcessor(o.data, this.#engine, this.#metrics, observer);
-    const started = performance.now();
-    let symbols: string[] = [];
-    try {
-      // Before the run touches the store: another coordinator's run on it would interleave sessions.
-      o.data.claimRun(this);
-    } catch (e) {
-      this.#running = false;
-      throw e;
+    return new DataProcessor(o.data, this.#engine, this.#metrics, observer);
+  }
+
+  /** Runs `sessions` from the source; returns the symbols it had. */
+  async #runSessions(sessions: Session[], processor: DataProcessor): Promise<string[]> {
+    const o = this.#options;
+    // The store reserves room for the whole run at each symbol's first bar instead of growing
+    // (and copying its bars) session by session.
+    o.data.expectSessions(sessions.length);
+    processor.checkSubscriptions();
+    if (sessions.length === 0) return [];
+    if (o.source.kind === 'columns') {
+      const columns = checkColumns(
+        await o.source.load({
+          ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
+          ...runDays(sessions),
+        }),
+      );
+      await this.#runColumns(sessions, columns, processor);
+      return [...columns.keys()];
     }
-    try {
-      // The store reserves room for the whole run at each symbol's first bar instead of growing
-      // (and copying its bars) session by session.
-      o.data.expectSessions(sessions.length);
-      processor.checkSubscriptions();
-      if (sessions.length > 0) {
-        if (o.source.kind === 'columns') {
-          const columns = await o.source.load({
-            ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
-            ...runDays(sessions),
-          });
-          symbols = [...columns.keys()];
-          await this.#runColumns(sessions, columns, processor);
-        } else {
-          symbols = await this.#runStream(sessions, o.source, processor);
-        }
-      }
-    } finally {
-      o.data.releaseRun(this);
-      this.#running = false;
-    }
-    const durationMs = performance.now() - started;
+    return this.#runStream(sessions, o.source, processor);
+  }
+
+  #report(sessions: Session[], processor: DataProcessor, symbols: string[], durationMs: number): RunReport {
+    const o = this.#options;
     const c = processor.counts;
     const base = o.data.baseInterval;
     return {
@@ -824,28 +858,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   async #ready(r: { ready: ReadySignal; pending: PendingHandler[] }): Promise<void> {
     const timeout = this.#options.readyTimeoutMs;
-    if (timeout === undefined || timeout === Infinity) {
-      // With no limit the wait holds nothing open. If the process runs out of work meanwhile (Node's
-      // 'beforeExit'), nothing is left that could settle the handlers: the run fails, naming them,
-      // where Node would end the process with the run never settled (exit code 0 from a harness
-      // that does not await at the top level).
-      let stalled: (() => void) | undefined;
-      const never = new Promise<never>((_, reject) => {
-        stalled = () => reject(new ReadyTimeoutError([r.ready.name], Infinity, this.#busyOf(r.pending), this.#clock.now()));
-        process.once('beforeExit', stalled);
-      });
-      try {
-        await Promise.race([r.ready.wait(), never]);
-      } finally {
-        process.off('beforeExit', stalled as () => void);
-      }
-      return;
-    }
+    this.#waiting = r;
     try {
-      await r.ready.wait(timeout, { keepAlive: true });
+      if (timeout === undefined || timeout === Infinity) await r.ready.wait();
+      else await r.ready.wait(timeout, { keepAlive: true });
     } catch (e) {
       if (!(e instanceof ReadyTimeoutError)) throw e;
       throw new ReadyTimeoutError(e.signals, e.timeoutMs, this.#busyOf(r.pending), this.#clock.now());
+    } finally {
+      this.#waiting = null;
     }
   }
 
@@ -1060,6 +1081,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     } else {
       const allowance = Math.max(0, share - (performance.now() - started));
       let timer: NodeJS.Timeout | undefined;
+      this.#waiting = r;
       inTime = await Promise.race([
         r.ready.wait().then(() => true),
         new Promise<boolean>((resolve) => {
@@ -1067,6 +1089,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }),
       ]);
       clearTimeout(timer);
+      this.#waiting = null;
       if (inTime) {
         const lag = -this.#clock.delayUntil(due);
         if (lag > this.#maxLag) this.#maxLag = lag;
@@ -1075,7 +1098,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const busy = r.pending.find((p) => !p.done)?.subscriber ?? hog;
       this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     }
-    await r.ready.wait();
+    this.#waiting = r;
+    try {
+      await r.ready.wait();
+    } finally {
+      this.#waiting = null;
+    }
     const lag = Math.max(0, -this.#clock.delayUntil(due));
     const last = this.#overruns[this.#overruns.length - 1];
     if (last !== undefined) last.lagMs = lag;
@@ -1384,4 +1412,54 @@ class SliceReader {
     }
     this.#size = 0;
   }
+}
+
+/** Callbacks of runs waiting while the process may run out of work; one process listener serves them all. */
+const stallWatchers = new Set<() => void>();
+
+function onBeforeExit(): void {
+  for (const watcher of [...stallWatchers]) watcher();
+}
+
+/**
+ * Fails `promise` with `error()` if the process runs out of work (Node's `beforeExit`: nothing left
+ * that could settle what a run waits for) before `dispose` is called.
+ */
+function onStall(error: () => Error): { promise: Promise<never>; dispose: () => void } {
+  let watcher: () => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    watcher = () => reject(error());
+  });
+  // Only a run that stalls rejects; one that ends disposes of its watcher first.
+  promise.catch(() => undefined);
+  if (stallWatchers.size === 0) process.on('beforeExit', onBeforeExit);
+  stallWatchers.add(watcher);
+  return {
+    promise,
+    dispose: () => {
+      if (stallWatchers.delete(watcher) && stallWatchers.size === 0) process.off('beforeExit', onBeforeExit);
+    },
+  };
+}
+
+/**
+ * The columns a columnar source loaded, checked: each symbol's `length` a whole number no larger
+ * than any of its columns, which are `Float64Array`s. A source without `length` had its bars
+ * ignored; one of plain arrays failed inside the native call.
+ * @throws {InputError} naming the symbol and what is wrong.
+ */
+function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolColumns> {
+  if (!(columns instanceof Map)) throw new InputError(`a columnar source's load() must resolve to a Map of symbol to columns, got ${describe(columns)}`);
+  for (const [symbol, c] of columns) {
+    if (c === null || typeof c !== 'object') throw new InputError(`source symbol ${describe(symbol)}: expected columns { length, time, open, high, low, close, volume }, got ${describe(c)}`);
+    for (const field of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
+      if (!(c[field] instanceof Float64Array)) throw new InputError(`source symbol ${describe(symbol)}: column ${field} must be a Float64Array, got ${describe(c[field])} (columnsSource converts arrays)`);
+    }
+    const n = c.length;
+    const shortest = Math.min(c.time.length, c.open.length, c.high.length, c.low.length, c.close.length, c.volume.length);
+    if (!(Number.isInteger(n) && n >= 0 && n <= shortest)) {
+      throw new InputError(`source symbol ${describe(symbol)}: length ${describe(n)} is not a whole number of rows that every column holds (the shortest has ${shortest})`);
+    }
+  }
+  return columns;
 }

@@ -252,23 +252,25 @@ export class AnalysisEngine {
       const sub = list[i] as Subscriber;
       if (!accepts(sub, event.symbol)) continue;
       const started = timed ? performance.now() : 0;
-      let result: void | Promise<void>;
-      let thenable = false;
+      let adopted: Promise<void> | null = null;
       try {
-        result = sub.handler(event);
+        const result: unknown = sub.handler(event);
         // Any value may come back (`null`, a number): only an object or function with a `then`
-        // method is waited for. Reading `then` runs a getter, which may throw like the handler.
-        thenable = result !== undefined && result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as Promise<void>).then === 'function';
+        // method is waited for, read once and called here, where a getter or a `then` that throws
+        // is this subscriber failing (Promise.resolve would also read `constructor`, outside).
+        if (result !== undefined && result !== null && (typeof result === 'object' || typeof result === 'function')) {
+          const then: unknown = (result as { then?: unknown }).then;
+          if (typeof then === 'function') adopted = new Promise<void>((resolve, reject) => (then as (f: (v: unknown) => void, r: (e: unknown) => void) => unknown).call(result, resolve as (v: unknown) => void, reject));
+        }
       } catch (error) {
         // A call that failed is timed too: it took the time it took.
         if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, false);
         observer.failed({ subscriber: sub.name, symbol: event.symbol, interval: event.interval, time: event.time, error });
         continue;
       }
-      if (thenable) {
+      if (adopted !== null) {
         if (timed) observer.busy?.(sub.name, (performance.now() - started) * 1e6);
-        // Any thenable: Promise.resolve adopts it (a native promise is returned as it is).
-        const promise = Promise.resolve(result as PromiseLike<void>).then(
+        const promise = adopted.then(
           () => {
             if (timed) observer.delivered(sub.name, (performance.now() - started) * 1e6, true);
           },
