@@ -430,8 +430,9 @@ export class SessionData {
       if (given !== undefined && Number.isFinite(midnight) && given !== midnight) {
         throw new SessionError('invalid_session', `dayStart ${describe(given)} is not midnight of ${date} in ${timeZone} (${midnight}); leave it out to have it worked out`);
       }
-      // On a day the clocks change, buckets still start where the exchange's clock shows a multiple of their length.
-      if (typeof dayStart === 'number' && Number.isFinite(dayStart)) shift = clockShiftOf(dayStart, timeZone);
+      // On a day the clocks change (or a session that runs into one), buckets still start where the
+      // exchange's clock shows a multiple of their length.
+      if (typeof dayStart === 'number' && Number.isFinite(dayStart) && typeof close === 'number') shift = clockShiftOf(dayStart, close, timeZone);
     }
     // The caller's other fields (a calendar's `earlyClose`, say) come along.
     const full: Session = Object.freeze({ ...session, date, open, close, timeZone, dayStart });

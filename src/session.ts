@@ -74,27 +74,32 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
 }
 
 /**
- * The change of the clocks of `timeZone` during the local day that starts at `dayStart` (epoch ms),
- * if there is one: the instant (`at`) and how far they move (`by`, in ms: `+3_600_000` when
- * daylight saving starts). `null` on an ordinary day, or when the zone is unknown. A day with more
- * than one change (none in the time zone database since 1970) reports its first.
+ * The change of the clocks of `timeZone` that a session from `dayStart` (its day's first instant,
+ * epoch ms) to `close` lives through, if any: the instant (`at`) and how far they move (`by`, in
+ * whole ms: `+3_600_000` when daylight saving starts). A day whose midnight the clocks skipped
+ * (Havana: 00:00 -> 01:00) starts past midnight: that is a change at `dayStart` itself, by what its
+ * clock shows. `null` when the clocks do not change, or the zone is unknown. A session that lives
+ * through more than one change (none in the time zone database since 1970) reports its first.
  * @internal
  */
-export function clockShiftOf(dayStart: number, timeZone: string): { at: number; by: number } | null {
+export function clockShiftOf(dayStart: number, close: number, timeZone: string): { at: number; by: number } | null {
   const start = DateTime.fromMillis(dayStart, { zone: timeZone });
   if (!start.isValid) return null;
-  const end = start.plus({ days: 1 }).startOf('day').toMillis();
-  const offset = (t: number): number => DateTime.fromMillis(t, { zone: timeZone }).offset;
+  // Offsets in seconds (local mean time before 1900) give fractional minutes: whole ms.
+  const offset = (t: number): number => Math.round(DateTime.fromMillis(t, { zone: timeZone }).offset * 60_000);
+  const skipped = (start.hour * 60 + start.minute) * 60_000 + start.second * 1000 + start.millisecond;
+  if (skipped > 0) return { at: dayStart, by: skipped };
   const before = offset(dayStart);
+  const end = Math.max(close, dayStart + 1);
   if (offset(end - 1) === before) return null;
-  // The first instant with another offset: changes fall on whole minutes.
-  let lo = Math.floor(dayStart / 60_000);
-  let hi = Math.ceil((end - 1) / 60_000);
+  // The first instant with another offset: changes fall on whole seconds.
+  let lo = Math.floor(dayStart / 1000);
+  let hi = Math.ceil((end - 1) / 1000);
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (offset(mid * 60_000) === before) lo = mid;
+    if (offset(mid * 1000) === before) lo = mid;
     else hi = mid;
   }
-  const at = hi * 60_000;
-  return { at, by: (offset(at) - before) * 60_000 };
+  const at = hi * 1000;
+  return { at, by: offset(at) - before };
 }

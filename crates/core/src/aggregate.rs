@@ -44,9 +44,10 @@ impl Grid {
         let fixed = interval.millis();
         let length = fixed.unwrap_or(session.close - anchor);
         let (shift_at, shift_from, shift_start) = match (shift, fixed) {
-            (Some(ClockShift { at, by }), Some(_)) if at > anchor => {
-                // Starts before the change: anchor + k * length for k < shift_from.
-                let shift_from = (at - anchor - 1).div_euclid(length) + 1;
+            (Some(ClockShift { at, by }), Some(_)) if at >= anchor => {
+                // Starts before the change: anchor + k * length for k < shift_from. A change at the
+                // anchor (a skipped midnight) leaves bucket 0 from the anchor to the first start.
+                let shift_from = ((at - anchor - 1).div_euclid(length) + 1).max(1);
                 // The first start from the change on: the least k with anchor - by + k * length >= at.
                 let k = (at - anchor + by + length - 1).div_euclid(length);
                 (at, shift_from, anchor - by + k * length)

@@ -51,7 +51,9 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Session`] with code `invalid_session` when `at` or `by` is not a whole number of
-    /// milliseconds, `by` is 0 or a day or more, or `at` is not after `day_start`.
+    /// milliseconds, `by` is 0 or a day or more, or `at` is before `day_start`. A shift at
+    /// `day_start` itself is a day whose midnight the clocks skipped: its first instant shows `by`
+    /// past midnight.
     pub fn with_clock_shift(self, at: f64, by: f64) -> Result<Session> {
         let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15;
         if !whole(at) || !whole(by) {
@@ -93,7 +95,7 @@ impl Session {
             clock_shift,
         } = *self;
         if let Some(ClockShift { at, by }) = clock_shift {
-            if by == 0 || by.abs() >= 86_400_000 || at <= day_start {
+            if by == 0 || by.abs() >= 86_400_000 || at < day_start {
                 return Err(Error::session(
                     "invalid_session",
                     format!("a clock shift by {by} ms at {at} is not a change of the clocks after the day start {day_start}"),

@@ -611,11 +611,12 @@ impl SessionStore {
                     ));
                 }
                 if let Some(c) = session.clock_shift {
-                    if c.by % self.base_ms != 0 {
+                    // Only a change inside the session moves bucket starts off its base grid.
+                    if c.by % self.base_ms != 0 && c.at > session.open && c.at < session.close {
                         return Err(Error::session(
                             "invalid_session",
                             format!(
-                                "the clocks move by {} ms, not a whole number of {} bars",
+                                "the clocks move by {} ms during the session, not a whole number of {} bars",
                                 c.by, self.config.base
                             ),
                         ));

@@ -7,6 +7,7 @@ mod common;
 use barstream_core::{
     Alignment, Bar, EmptyBuckets, Error, InvalidBars, Session, SessionStore, StoreConfig,
 };
+
 use common::*;
 
 const H: i64 = HOUR;
@@ -229,7 +230,6 @@ fn session_alignment_ignores_the_change_and_bad_shifts_are_refused() {
     for (at, by) in [
         (SPRING_AT, 0),
         (SPRING_AT, 24 * H),
-        (SPRING_MIDNIGHT, H),
         (SPRING_MIDNIGHT - H, H),
     ] {
         assert!(matches!(
@@ -243,6 +243,8 @@ fn session_alignment_ignores_the_change_and_bad_shifts_are_refused() {
     assert!(base
         .with_clock_shift(SPRING_AT as f64 + 0.5, H as f64)
         .is_err());
+    // A change by a part of a base bar: refused when it falls inside the session, which it would
+    // move off its grid; taken when it comes before the open (Lord Howe moves by 30 minutes).
     let odd = base.with_clock_shift(SPRING_AT as f64, 90_000.0).unwrap();
     let mut st = SessionStore::new(clock_config(&["1h"])).unwrap();
     assert!(matches!(
@@ -252,4 +254,40 @@ fn session_alignment_ignores_the_change_and_bad_shifts_are_refused() {
             ..
         })
     ));
+    let mut half_hour = StoreConfig::new(iv("1h"), vec![iv("2h")]);
+    half_hour.alignment = Alignment::Clock;
+    let mut st = SessionStore::new(half_hour).unwrap();
+    // 10:00-16:00 local after a change back by 30 minutes at 02:00: the open shows 10:00.
+    let late = Session::new(
+        (SPRING_MIDNIGHT + 10 * H + H / 2) as f64,
+        (SPRING_MIDNIGHT + 16 * H + H / 2) as f64,
+        SPRING_MIDNIGHT as f64,
+    )
+    .unwrap()
+    .with_clock_shift(SPRING_AT as f64, -(H as f64) / 2.0)
+    .unwrap();
+    st.begin_session(late).unwrap();
+}
+
+#[test]
+fn a_day_whose_midnight_the_clocks_skip_has_its_buckets_on_the_clock_from_its_first_instant() {
+    // Havana, 2024-03-10: at 00:00 CST the clocks go to 01:00 CDT, so the day starts at 01:00
+    // (05:00Z), one hour past a midnight that never shows. A session 01:00-09:00.
+    let first = 1_710_046_800_000; // 2024-03-10T05:00Z
+    let s = session(first, first + 8 * H, first, first, H);
+    let got = run(&["2h", "1h", "1d"], s);
+    // 2h: 01:00 (one hour, from the day's first instant), then 02:00, 04:00, 06:00 and 08:00.
+    assert_eq!(
+        got[0],
+        [
+            (first, 60.0),
+            (first + H, 120.0),
+            (first + 3 * H, 120.0),
+            (first + 5 * H, 120.0),
+            (first + 7 * H, 60.0),
+        ]
+    );
+    let hours: Vec<(i64, f64)> = (0..8).map(|k| (first + k * H, 60.0)).collect();
+    assert_eq!(got[1], hours);
+    assert_eq!(got[2], [(first, 480.0)]);
 }
