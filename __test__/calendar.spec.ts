@@ -758,3 +758,25 @@ test('custom function: a function that throws for a date fails that date alone; 
   for (const [date, n] of asked) if (n !== 1) t.fail(`the function was asked for ${date} ${n} times`);
   t.is(asked.size, 366);
 });
+
+test('a function calendar answers an instant the same whatever was asked before, a session running into a failed date included', (t) => {
+  const mk = (): Calendar =>
+    Calendar.custom({
+      timeZone: 'UTC',
+      session: (d: string) => {
+        if (d === '2024-03-06') throw new Error('feed down');
+        return d === '2024-03-05' ? { date: d, open: Date.UTC(2024, 2, 5, 18), close: Date.UTC(2024, 2, 6, 17), timeZone: 'UTC', dayStart: Date.UTC(2024, 2, 5) } : null;
+      },
+    });
+  const past = Date.UTC(2024, 2, 6, 10);
+  t.throws(() => mk().sessionAt(past), { message: 'feed down' });
+  const c = mk();
+  t.is(c.sessionAt(Date.UTC(2024, 2, 5, 20))?.date, '2024-03-05');
+  t.throws(() => c.sessionAt(past), { message: 'feed down' }, 'asked after an instant of the same session before midnight');
+  t.throws(() => c.isOpen(past), { message: 'feed down' });
+});
+
+test('Calendar.custom refuses session times a store cannot take (2^53 and past)', (t) => {
+  const open = Date.UTC(2024, 2, 4, 14, 30);
+  t.throws(() => Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-03-04', open, close: 2 ** 53 + 2, timeZone: 'UTC', dayStart: Date.UTC(2024, 2, 4) }] }), { instanceOf: ConfigError, message: /close must be whole epoch milliseconds \(below 9e15/ });
+});

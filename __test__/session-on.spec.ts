@@ -42,3 +42,9 @@ test('sessionOn accepts 24:00 as the end of the day', (t) => {
   const s = sessionOn('2024-01-02', { open: '00:00', close: '24:00', timeZone: 'UTC' });
   t.is(s.close - s.open, 86_400_000);
 });
+
+test('24:00 is the next day\'s first instant, also after a day whose midnight the clocks skipped (Havana, 2024-03-10)', (t) => {
+  const s = sessionOn('2024-03-10', { open: '01:00', close: '24:00', timeZone: 'America/Havana' });
+  t.is(s.open, Date.UTC(2024, 2, 10, 5), '01:00 CDT, the day\'s first instant');
+  t.is(s.close, Date.UTC(2024, 2, 11, 4), '00:00 CDT on the 11th: 23 hours later');
+});

@@ -50,7 +50,9 @@ export function sessionOn(date: string, hours: SessionHours): Session {
   }
   const at = (key: 'open' | 'close'): DateTime => {
     const [h, m] = hours[key].split(':').map(Number) as [number, number];
-    const t = h === 24 ? day.plus({ days: 1 }) : day.set({ hour: h, minute: m });
+    // 24:00 is the next day's first instant: from a day that starts at 01:00 (its midnight
+    // skipped), a day later would be 01:00 again.
+    const t = h === 24 ? day.plus({ days: 1 }).startOf('day') : day.set({ hour: h, minute: m });
     // Wall times in a daylight-saving gap do not exist; luxon would move them silently.
     if (h < 24 && (t.hour !== h || t.minute !== m)) {
       throw new ConfigError(key, `${date} ${hours[key]} does not exist in ${hours.timeZone} (a daylight-saving gap)`);

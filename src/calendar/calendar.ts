@@ -384,7 +384,9 @@ export class Calendar {
   sessionAt(time: Instant): CalendarSession | null {
     const t = instant(time, 'time');
     const hit = this.#hit;
-    if (hit !== null && t >= hit.open && t < hit.close) return hit;
+    // A calendar with a failed date answers from its tables every time: a session remembered may
+    // run past midnight into that date, where the answer is its error (see the `session` option).
+    if (hit !== null && t >= hit.open && t < hit.close && !this.#source.failsByDate) return hit;
     if (t >= this.#gapFrom && t < this.#gapTo) return null;
     const day = this.#zone.localDay(t);
     this.#check(day, 'time');
@@ -907,7 +909,7 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
         throw new ConfigError(param, `${at}: ${key} must be finite epoch milliseconds, got ${describe(value)}`);
       }
       // A store refuses a session with fractional times when it begins: refused here, at the date.
-      if (!Number.isInteger(value)) throw new ConfigError(param, `${at}: ${key} must be whole epoch milliseconds, got ${value}`);
+      if (!Number.isInteger(value) || Math.abs(value) >= 9e15) throw new ConfigError(param, `${at}: ${key} must be whole epoch milliseconds (below 9e15, as a store takes them), got ${value}`);
     }
     if (e.timeZone === undefined) throw new ConfigError(param, `${at}: a Session needs its timeZone`);
     if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${close} is not after open ${open}`);
