@@ -387,3 +387,32 @@ test.serial('concurrent runs share one beforeExit listener, and leave none behin
   await Promise.all(runs);
   t.is(process.listenerCount('beforeExit'), baseline);
 });
+
+test('a column source whose columns run past its length is read to its length, in every session', async (t) => {
+  const calendar = Calendar.xnys();
+  const days = ['2024-03-04', '2024-03-05'].map((d) => calendar.session(d)!);
+  // Two sessions of bars in the buffers, the length covering 10 bars of the first session only.
+  const all = minutes(days[0]!.open, days[0]!.close);
+  const next = minutes(days[1]!.open, days[1]!.close);
+  const col = (k: keyof typeof all): Float64Array => Float64Array.from([...(all[k] as ArrayLike<number>) as number[], ...(next[k] as ArrayLike<number>) as number[]]);
+  const columns = { length: 10, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
+  const source = { kind: 'columns' as const, load: async () => new Map([['A', columns]]) };
+  const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: '2024-03-04', to: '2024-03-05' }).run();
+  t.is(report.barsIn, 10);
+  t.is(report.barsStored, 10);
+});
+
+test('clear() during a run drops the gaps found before it, with the symbols they named', async (t) => {
+  const calendar = Calendar.xnys();
+  const before = calendar.session('2023-12-29')!;
+  const s = calendar.session('2024-01-02')!;
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(before);
+  data.append('OLD', { time: before.open + MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  data.endSession();
+  const coordinator = new SessionCoordinator({ calendar, data, source: columnsSource({ A: minutes(s.open, s.close) }), from: '2024-01-02', to: '2024-01-02' });
+  coordinator.on('sessionEnd', () => data.clear());
+  await coordinator.run();
+  t.deepEqual(data.symbols(), []);
+  t.deepEqual(data.takeGaps(), []);
+});

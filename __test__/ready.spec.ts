@@ -190,3 +190,30 @@ new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }),
     t.is(result.code, 0, label);
   }
 });
+
+test('a run that failed at a stall stays stopped when what it waited for settles later; a run that waited on it goes on', async (t) => {
+  const zombie = await runEntry(`const data = new SessionData({ intervals: ['5m'] });
+const engine = new AnalysisEngine();
+let release; let calls = 0;
+engine.subscribe({ interval: '5m', name: 'h' }, () => { calls++; if (calls === 1) return new Promise((r) => { release = r; }); });
+const run = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), from: '2024-06-03', to: '2024-06-03' });
+let ended = 0; run.on('sessionEnd', () => ended++);
+try { await run.run(); } catch (e) {
+  const before = [calls, data.count('A', '1m'), data.session?.date];
+  release();
+  await new Promise((r) => setTimeout(r, 50));
+  console.log(e.code, JSON.stringify(before), JSON.stringify([calls, data.count('A', '1m'), data.session?.date, ended]));
+}`);
+  // It failed at the first 5m bar: five bars stored, the session open; 50 ms after the release, the same.
+  t.is(zombie.out, 'ready_timeout [1,5,"2024-06-03"] [1,5,"2024-06-03",0]');
+  const chained = await runEntry(`const mk = (handler) => {
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'h' }, handler);
+  return new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), from: '2024-06-03', to: '2024-06-03' }).run();
+};
+const a = mk(() => new Promise(() => {}));
+const aSettled = a.then(() => 'ok', (e) => e.code);
+const b = mk(() => aSettled);
+console.log(await aSettled, await b.then((r) => 'delivered ' + r.delivered, (e) => e.code));`);
+  t.is(chained.out, 'ready_timeout delivered 4');
+});

@@ -311,6 +311,7 @@ export class SessionData {
   #lastSymbol: string | null = null;
   #lastId = -1;
   #removedSymbols = 0;
+  #clears = 0;
   /** Gaps given back by {@link SessionData.restoreGaps}, oldest first: ahead of the core's queue. */
   #carriedGaps: Gap[] = [];
   /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
@@ -473,6 +474,12 @@ export class SessionData {
     this.#lastSymbol = null;
     this.#lastId = -1;
     this.#removedSymbols++;
+    this.#clears++;
+  }
+
+  /** How many times the store was cleared: a caller holding something of its earlier content checks it. @internal */
+  get clears(): number {
+    return this.#clears;
   }
 
   /**

@@ -295,10 +295,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const o = this.#options;
     let claimed = false;
     let earlierGaps: Gap[] = [];
-    // Node ends a process that has run out of work, and with it a run still waiting (for a
-    // subscriber's promise, or a source's next bar, that nothing left can settle): the run fails
-    // then, saying what it waited for, rather than never settling.
-    const stall = onStall(() => this.#stalled());
+    let clears = 0;
+    let stall: { promise: Promise<never>; dispose: () => void } | null = null;
     try {
       this.#startRun();
       const sessions = o.calendar.sessions(o.from, o.to);
@@ -308,13 +306,28 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       claimed = true;
       // Gaps the store found before this run are not of its sessions: they wait for the caller.
       earlierGaps = o.data.takeGaps();
+      clears = o.data.clears;
+      // Node ends a process that has run out of work, and with it a run still waiting (for a
+      // subscriber's promise, or a source's next bar, that nothing left can settle): the run fails
+      // then, saying what it waited for, rather than never settling. What it waited for may still
+      // come later (the caller settles it): the processor refuses to go on, so the failed run
+      // leaves the store as it was when it failed.
+      stall = onStall(() => {
+        const error = this.#stalled();
+        processor.abort(error);
+        return error;
+      });
       const started = performance.now();
-      const symbols = await Promise.race([this.#runSessions(sessions, processor), stall.promise]);
+      const work = this.#runSessions(sessions, processor);
+      // After a stall the abandoned run ends in the processor's refusal, which nobody awaits.
+      work.catch(() => undefined);
+      const symbols = await Promise.race([work, stall.promise]);
       return this.#report(sessions, processor, symbols, performance.now() - started);
     } finally {
-      stall.dispose();
+      stall?.dispose();
       if (claimed) {
-        o.data.restoreGaps(earlierGaps);
+        // Unless the store was cleared meanwhile: its earlier symbols and gaps are gone.
+        if (o.data.clears === clears) o.data.restoreGaps(earlierGaps);
         o.data.releaseRun(this);
       }
       this.#running = false;
@@ -955,15 +968,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
+    // The run waits for the deadline: its timer keeps the process alive, and is cleared when every fill answered first.
+    let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
-      const timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
-      timer.unref?.();
+      timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
     });
     const results = await Promise.all(
       found.map((gap) =>
         Promise.race([fill(gap.symbol, gap.from, gap.to).then((bars) => ({ bars }), (error: unknown) => ({ error })), deadline]),
       ),
     );
+    clearTimeout(timer);
     const filled: SymbolBar[] = [];
     results.forEach((result, i) => {
       const gap = found[i] as GapRecord;
@@ -1418,7 +1433,10 @@ class SliceReader {
 const stallWatchers = new Set<() => void>();
 
 function onBeforeExit(): void {
-  for (const watcher of [...stallWatchers]) watcher();
+  // The oldest waiting run fails; a run that waited on it may go on, and if the process runs out
+  // of work again, the next one fails then.
+  const oldest = stallWatchers.values().next();
+  if (!oldest.done) oldest.value();
 }
 
 /**
@@ -1428,7 +1446,11 @@ function onBeforeExit(): void {
 function onStall(error: () => Error): { promise: Promise<never>; dispose: () => void } {
   let watcher: () => void = () => undefined;
   const promise = new Promise<never>((_, reject) => {
-    watcher = () => reject(error());
+    watcher = () => {
+      stallWatchers.delete(watcher);
+      if (stallWatchers.size === 0) process.off('beforeExit', onBeforeExit);
+      reject(error());
+    };
   });
   // Only a run that stalls rejects; one that ends disposes of its watcher first.
   promise.catch(() => undefined);
@@ -1444,8 +1466,8 @@ function onStall(error: () => Error): { promise: Promise<never>; dispose: () => 
 
 /**
  * The columns a columnar source loaded, checked: each symbol's `length` a whole number no larger
- * than any of its columns, which are `Float64Array`s. A source without `length` had its bars
- * ignored; one of plain arrays failed inside the native call.
+ * than any of its columns, which are `Float64Array`s, and then cut to it. A source without
+ * `length` had its bars ignored; one of plain arrays failed inside the native call.
  * @throws {InputError} naming the symbol and what is wrong.
  */
 function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolColumns> {
@@ -1461,5 +1483,13 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
       throw new InputError(`source symbol ${describe(symbol)}: length ${describe(n)} is not a whole number of rows that every column holds (the shortest has ${shortest})`);
     }
   }
-  return columns;
+  // Columns longer than their length are cut to it (views, no copy): every session's window, and
+  // the order check, read exactly `length` rows.
+  const out = new Map<string, SymbolColumns>();
+  for (const [symbol, c] of columns) {
+    const n = c.length;
+    const cut = (a: Float64Array): Float64Array => (a.length === n ? a : a.subarray(0, n));
+    out.set(symbol, { length: n, time: cut(c.time), open: cut(c.open), high: cut(c.high), low: cut(c.low), close: cut(c.close), volume: cut(c.volume) });
+  }
+  return out;
 }

@@ -77,6 +77,8 @@ export class DataProcessor {
   #rowColumns: SliceColumns | null = null;
   #rowFrom = 0;
   #gapsWaiting = false;
+  /** Set by {@link DataProcessor.abort}: every later call that would change the store throws it. */
+  #aborted: Error | null = null;
   /** `SessionData.removedSymbols` when the delivered counts were last taken from the store. */
   #removedSeen = -1;
   /** Per symbol id, the time of its last stored bar in the open session (NaN: none yet). */
@@ -105,6 +107,15 @@ export class DataProcessor {
     };
   }
 
+  /**
+   * Stops this processor for good: every later call that would change the store or notify
+   * subscribers throws `error`. A run that failed while it waited (see `SessionCoordinator.run`)
+   * may be woken later by what it waited for; it must not go on.
+   */
+  abort(error: Error): void {
+    this.#aborted ??= error;
+  }
+
   /** The time of each symbol's last stored bar in the open session. */
   get lastStored(): Map<string, number> {
     if (this.#lastStale) {
@@ -122,6 +133,7 @@ export class DataProcessor {
 
   /** Opens `session` in the store. */
   beginSession(session: Session): void {
+    if (this.#aborted !== null) throw this.#aborted;
     this.#data.beginSession(session);
     // Bars the store held before this processor met their symbol (an earlier run, appends by hand)
     // were never this processor's to deliver: its counts start from the store's. After symbols
@@ -151,6 +163,7 @@ export class DataProcessor {
 
   /** Starts a slice: the bars added until {@link DataProcessor.endSlice} go to the core in one call. */
   beginSlice(): void {
+    if (this.#aborted !== null) throw this.#aborted;
     this.#sliceStart = performance.now();
     this.#count = 0;
     this.#rowIds = null;
@@ -187,6 +200,7 @@ export class DataProcessor {
    * must not change before {@link DataProcessor.endSlice}. @internal
    */
   appendRows(ids: Float64Array, columns: SliceColumns, from: number, count: number): void {
+    if (this.#aborted !== null) throw this.#aborted;
     if (this.#count === 0 && this.#rowIds === null) {
       this.#rowIds = count === ids.length ? ids : ids.subarray(0, count);
       this.#rowColumns = columns;
@@ -229,6 +243,7 @@ export class DataProcessor {
    * reason (the core counts it too) and never stops the run.
    */
   endSlice(): void {
+    if (this.#aborted !== null) throw this.#aborted;
     const count = this.#count;
     if (count > 0) {
       let ids: Float64Array;
@@ -331,6 +346,7 @@ export class DataProcessor {
    * @throws {ConfigError} for an interval the store does not have.
    */
   closed(pairs: readonly Closed[]): void {
+    if (this.#aborted !== null) throw this.#aborted;
     for (const p of pairs) {
       const s = this.#seriesIndex.get(p.interval);
       // The store names the interval it does not have.
@@ -353,6 +369,7 @@ export class DataProcessor {
    * with the handlers still running.
    */
   dispatch(): { ready: ReadySignal; pending: PendingHandler[] } | null {
+    if (this.#aborted !== null) throw this.#aborted;
     const n = this.#pendingCount;
     if (n === 0) return null;
     const started = performance.now();
@@ -462,11 +479,13 @@ export class DataProcessor {
 
   /** Moves the store's clock: buckets ending at or before `time` close. */
   advanceTo(time: number): void {
+    if (this.#aborted !== null) throw this.#aborted;
     this.#closedMasks(this.#data.advanceToMasks(time));
   }
 
   /** Ends the session in the store; the forming bars it flushes are queued for dispatch. */
   endSession(): void {
+    if (this.#aborted !== null) throw this.#aborted;
     this.#closedMasks(this.#data.endSessionMasks());
     // The slots after each symbol's last bar are known missing only now.
     this.#gapsWaiting = true;
@@ -474,6 +493,7 @@ export class DataProcessor {
 
   /** After a session's last dispatch: retention may have dropped old bars, so counts restart from the store's. */
   settleSession(): void {
+    if (this.#aborted !== null) throw this.#aborted;
     const width = this.#series.length;
     const done = this.#delivered;
     for (let id = 0; id < this.#idLimit; id++) {
