@@ -416,3 +416,16 @@ test('clear() during a run drops the gaps found before it, with the symbols they
   t.deepEqual(data.symbols(), []);
   t.deepEqual(data.takeGaps(), []);
 });
+
+test('an error listener that throws for an async handler\'s failure fails the run with its error, as for a synchronous one', async (t) => {
+  const s = Calendar.xnys().session('2024-03-04')!;
+  for (const handler of [() => Promise.reject(new RangeError('handler')), () => { throw new RangeError('handler'); }]) {
+    const engine = new AnalysisEngine();
+    engine.subscribe({ interval: '5m' }, handler as () => void);
+    const coordinator = new SessionCoordinator({ calendar: Calendar.xnys(), data: new SessionData({ intervals: ['5m'] }), engine, source: columnsSource({ A: minutes(s.open, s.open + 10 * MINUTE) }), from: '2024-03-04', to: '2024-03-04' });
+    coordinator.on('error', () => {
+      throw new TypeError('listener');
+    });
+    await t.throwsAsync(coordinator.run(), { instanceOf: TypeError, message: 'listener' });
+  }
+});

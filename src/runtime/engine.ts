@@ -280,9 +280,10 @@ export class AnalysisEngine {
           },
         );
         const entry: PendingHandler = { subscriber: sub.name, promise, done: false };
-        void promise.then(() => {
+        const done = (): void => {
           entry.done = true;
-        });
+        };
+        void promise.then(done, done);
         (pending ??= []).push(entry);
       } else if (timed) {
         observer.delivered(sub.name, (performance.now() - started) * 1e6, false);

@@ -427,7 +427,13 @@ export class DataProcessor {
     this.#dispatchStage.record((performance.now() - started) * 1e6);
     if (pending === null) return null;
     const ready = new ReadySignal('slice');
-    void Promise.all(pending.map((p) => p.promise)).then(() => ready.signal());
+    // Handler failures are reported, not thrown; what rejects here is the reporting itself (an
+    // 'error' listener that threw), which fails the slice, and so the run, as it would in a
+    // synchronous call.
+    void Promise.all(pending.map((p) => p.promise)).then(
+      () => ready.signal(),
+      (error: unknown) => ready.fail(error),
+    );
     return { ready, pending };
   }
 
