@@ -429,3 +429,33 @@ test('an error listener that throws for an async handler\'s failure fails the ru
     await t.throwsAsync(coordinator.run(), { instanceOf: TypeError, message: 'listener' });
   }
 });
+
+test('a handler of a failed run that fails later is not reported by the next run', async (t) => {
+  const s = Calendar.xnys().session('2024-03-04')!;
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let run = 1;
+  engine.subscribe({ interval: '5m', name: 'fast' }, async () => {
+    if (run === 1) throw new Error('fast');
+  });
+  engine.subscribe({ interval: '5m', name: 'slow' }, () => {
+    const mine = run;
+    return new Promise<void>((resolve, reject) => setTimeout(() => (mine === 1 ? reject(new Error('slow, of the first run')) : resolve()), 30));
+  });
+  const coordinator = new SessionCoordinator({ calendar: Calendar.xnys(), data, engine, source: columnsSource({ A: minutes(s.open, s.open + 10 * MINUTE) }), from: '2024-03-04', to: '2024-03-04' });
+  let first = true;
+  const seen: string[] = [];
+  coordinator.on('error', (f) => {
+    seen.push(`${run}:${f.subscriber}`);
+    if (first) {
+      first = false;
+      throw new TypeError('listener');
+    }
+  });
+  await t.throwsAsync(coordinator.run(), { instanceOf: TypeError, message: 'listener' });
+  data.clear();
+  run = 2;
+  const report = await coordinator.run();
+  t.is(report.subscriberErrorCount, 0);
+  t.deepEqual(seen, ['1:fast']);
+});

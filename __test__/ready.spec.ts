@@ -217,3 +217,28 @@ const b = mk(() => aSettled);
 console.log(await aSettled, await b.then((r) => 'delivered ' + r.delivered, (e) => e.code));`);
   t.is(chained.out, 'ready_timeout delivered 4');
 });
+
+test('every stuck run fails, one after another; an abandoned stream run adds nothing to the store when its source wakes', async (t) => {
+  const both = await runEntry(`const mk = () => {
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'h' }, () => new Promise(() => {}));
+  return new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), from: '2024-06-03', to: '2024-06-03' }).run();
+};
+const outcomes = await Promise.allSettled([mk(), mk()]);
+console.log(outcomes.map((o) => o.status + ':' + o.reason?.code).join(' '));`);
+  t.is(both.out, 'rejected:ready_timeout rejected:ready_timeout');
+  t.is(both.code, 0);
+  const woken = await runEntry(`let open2; const gate = new Promise((r) => { open2 = r; });
+async function* feed() {
+  yield { symbol: 'A', time: open, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+  await gate;
+  yield { symbol: 'NEW', time: open + 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+}
+const data = new SessionData({ intervals: ['5m'] });
+try { await new SessionCoordinator({ calendar, data, source: iterableSource(feed()), from: '2024-06-03', to: '2024-06-03' }).run(); } catch (e) {
+  open2();
+  await new Promise((r) => setTimeout(r, 50));
+  console.log(e.signals.join(','), data.symbols().join(','));
+}`);
+  t.is(woken.out, 'source A');
+});

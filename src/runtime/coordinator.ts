@@ -222,6 +222,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** Clock-driven: per subscriber, the time its synchronous calls took in the current dispatch (overruns name the largest). */
   readonly #syncNs = new Map<string, number>();
   #running = false;
+  /** Runs started so far: a run's reports carry its number. */
+  #runNumber = 0;
   /** The dispatch whose subscribers the run waits for now, if any: what a stalled run names. */
   #waiting: { ready: ReadySignal; pending: PendingHandler[] } | null = null;
   #sessionsRun = 0;
@@ -345,11 +347,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #processor(): DataProcessor {
     const o = this.#options;
     const recorders = new Map<string, StageRecorder>();
+    const run = this.#runNumber;
+    // A handler of a run that has ended (failed, say, while other handlers were still pending) may
+    // settle later: what it reports is not the next run's.
+    const current = (): boolean => this.#running && this.#runNumber === run;
     const observer: DeliveryObserver = {
       // Subscriber times feed the metrics and, in clock-driven runs, the overrun reports; a
       // data-driven run with metrics disabled reads neither.
       timed: this.#metrics.enabled || this.#speed !== 0,
       delivered: (subscriber, ns, settled) => {
+        if (!current()) return;
         let recorder = recorders.get(subscriber);
         if (recorder === undefined) {
           recorder = this.#metrics.stage(`subscriber:${subscriber}`);
@@ -362,8 +369,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (!settled) this.#busy(subscriber, ns);
       },
       // An async handler's synchronous part holds the thread as a synchronous handler does.
-      busy: (subscriber, ns) => this.#busy(subscriber, ns),
+      busy: (subscriber, ns) => {
+        if (current()) this.#busy(subscriber, ns);
+      },
       failed: (failure) => {
+        if (!current()) return;
         this.#errorCount++;
         if (this.#errors.length < MAX_KEPT_ERRORS) this.#errors.push(failure);
         if (this.listenerCount('error') > 0) this.emit('error', failure);
@@ -427,6 +437,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * metrics the coordinator made for itself start again too; metrics passed in keep accumulating.
    */
   #startRun(): void {
+    this.#runNumber++;
     this.#errors = [];
     this.#errorCount = 0;
     this.#overruns = [];
@@ -879,7 +890,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (!(e instanceof ReadyTimeoutError)) throw e;
       throw new ReadyTimeoutError(e.signals, e.timeoutMs, this.#busyOf(r.pending), this.#clock.now());
     } finally {
-      this.#waiting = null;
+      // A run abandoned at a stall may resume here later: it must not clear the next run's wait.
+      if (this.#waiting === r) this.#waiting = null;
     }
   }
 
@@ -1097,14 +1109,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const allowance = Math.max(0, share - (performance.now() - started));
       let timer: NodeJS.Timeout | undefined;
       this.#waiting = r;
-      inTime = await Promise.race([
-        r.ready.wait().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), allowance);
-        }),
-      ]);
-      clearTimeout(timer);
-      this.#waiting = null;
+      try {
+        inTime = await Promise.race([
+          r.ready.wait().then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), allowance);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        if (this.#waiting === r) this.#waiting = null;
+      }
       if (inTime) {
         const lag = -this.#clock.delayUntil(due);
         if (lag > this.#maxLag) this.#maxLag = lag;
@@ -1117,7 +1132,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     try {
       await r.ready.wait();
     } finally {
-      this.#waiting = null;
+      if (this.#waiting === r) this.#waiting = null;
     }
     const lag = Math.max(0, -this.#clock.delayUntil(due));
     const last = this.#overruns[this.#overruns.length - 1];
@@ -1433,10 +1448,13 @@ class SliceReader {
 const stallWatchers = new Set<() => void>();
 
 function onBeforeExit(): void {
-  // The oldest waiting run fails; a run that waited on it may go on, and if the process runs out
-  // of work again, the next one fails then.
+  // The oldest waiting run fails; a run that waited on it may go on. A rejection is no work for the
+  // event loop, so an immediate keeps it turning once more: if it runs out of work again,
+  // 'beforeExit' comes again and the next stuck run fails then.
   const oldest = stallWatchers.values().next();
-  if (!oldest.done) oldest.value();
+  if (oldest.done) return;
+  oldest.value();
+  if (stallWatchers.size > 0) setImmediate(() => undefined);
 }
 
 /**
@@ -1472,6 +1490,7 @@ function onStall(error: () => Error): { promise: Promise<never>; dispose: () => 
  */
 function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolColumns> {
   if (!(columns instanceof Map)) throw new InputError(`a columnar source's load() must resolve to a Map of symbol to columns, got ${describe(columns)}`);
+  const out = new Map<string, SymbolColumns>();
   for (const [symbol, c] of columns) {
     if (c === null || typeof c !== 'object') throw new InputError(`source symbol ${describe(symbol)}: expected columns { length, time, open, high, low, close, volume }, got ${describe(c)}`);
     for (const field of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
@@ -1482,12 +1501,8 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
     if (!(Number.isInteger(n) && n >= 0 && n <= shortest)) {
       throw new InputError(`source symbol ${describe(symbol)}: length ${describe(n)} is not a whole number of rows that every column holds (the shortest has ${shortest})`);
     }
-  }
-  // Columns longer than their length are cut to it (views, no copy): every session's window, and
-  // the order check, read exactly `length` rows.
-  const out = new Map<string, SymbolColumns>();
-  for (const [symbol, c] of columns) {
-    const n = c.length;
+    // Columns longer than their length are cut to it (views, no copy): every session's window, and
+    // the order check, read exactly `length` rows.
     const cut = (a: Float64Array): Float64Array => (a.length === n ? a : a.subarray(0, n));
     out.set(symbol, { length: n, time: cut(c.time), open: cut(c.open), high: cut(c.high), low: cut(c.low), close: cut(c.close), volume: cut(c.volume) });
   }

@@ -175,11 +175,13 @@ export class DataProcessor {
    * @throws {InputError} for an empty or non-string symbol.
    */
   append(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    if (this.#aborted !== null) throw this.#aborted;
     this.appendId(this.#data.idOf(symbol), time, open, high, low, close, volume);
   }
 
   /** {@link DataProcessor.append} by the store's symbol id (`SessionData.idOf`). @internal */
   appendId(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    if (this.#aborted !== null) throw this.#aborted;
     if (this.#rowIds !== null) this.#copyRows();
     const i = this.#count;
     if (i === this.#ids.length) this.#grow();
