@@ -228,6 +228,17 @@ const outcomes = await Promise.allSettled([mk(), mk()]);
 console.log(outcomes.map((o) => o.status + ':' + o.reason?.code).join(' '));`);
   t.is(both.out, 'rejected:ready_timeout rejected:ready_timeout');
   t.is(both.code, 0);
+  // A stuck run started after another one failed at a stall (a retry) fails too.
+  const retry = await runEntry(`const mk = () => {
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '5m', name: 'h' }, () => new Promise(() => {}));
+  return new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: columnsSource({ A: { time, open: ones, high: ones, low: ones, close: ones, volume: ones } }), from: '2024-06-03', to: '2024-06-03' }).run();
+};
+const first = await mk().catch((e) => e.code);
+const second = await mk().catch((e) => e.code);
+console.log(first, second);`);
+  t.is(retry.out, 'ready_timeout ready_timeout');
+  t.is(retry.code, 0);
   const woken = await runEntry(`let open2; const gate = new Promise((r) => { open2 = r; });
 async function* feed() {
   yield { symbol: 'A', time: open, open: 1, high: 1, low: 1, close: 1, volume: 1 };

@@ -438,6 +438,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   #startRun(): void {
     this.#runNumber++;
+    this.#waiting = null;
     this.#errors = [];
     this.#errorCount = 0;
     this.#overruns = [];
@@ -1449,12 +1450,13 @@ const stallWatchers = new Set<() => void>();
 
 function onBeforeExit(): void {
   // The oldest waiting run fails; a run that waited on it may go on. A rejection is no work for the
-  // event loop, so an immediate keeps it turning once more: if it runs out of work again,
-  // 'beforeExit' comes again and the next stuck run fails then.
+  // event loop, so an immediate keeps it turning once more (after the rejection's handlers, which
+  // may start another run): if it runs out of work again, 'beforeExit' comes again and the next
+  // stuck run fails then.
   const oldest = stallWatchers.values().next();
   if (oldest.done) return;
   oldest.value();
-  if (stallWatchers.size > 0) setImmediate(() => undefined);
+  setImmediate(() => undefined);
 }
 
 /**
