@@ -5,6 +5,8 @@
 import { DateTime } from 'luxon';
 import { ConfigError, describe } from './errors.js';
 import type { Session } from './types.js';
+import { ZoneOffsets } from './calendar/zone.js';
+import { DAY_MS } from './calendar/dates.js';
 
 /** Local opening hours of a session. */
 export interface SessionHours {
@@ -82,26 +84,19 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
  * (Havana: 00:00 -> 01:00) starts past midnight: that is a change at `dayStart` itself, by what its
  * clock shows. `null` when the clocks do not change, or the zone is unknown. A session that lives
  * through more than one change (none in the time zone database since 1970) reports its first.
+ * The zone's changes come from the calendar's cached offset tables ({@link ZoneOffsets}).
  * @internal
  */
 export function clockShiftOf(dayStart: number, close: number, timeZone: string): { at: number; by: number } | null {
-  const start = DateTime.fromMillis(dayStart, { zone: timeZone });
-  if (!start.isValid) return null;
-  // Offsets in seconds (local mean time before 1900) give fractional minutes: whole ms.
-  const offset = (t: number): number => Math.round(DateTime.fromMillis(t, { zone: timeZone }).offset * 60_000);
-  const skipped = (start.hour * 60 + start.minute) * 60_000 + start.second * 1000 + start.millisecond;
-  if (skipped > 0) return { at: dayStart, by: skipped };
-  const before = offset(dayStart);
-  const end = Math.max(close, dayStart + 1);
-  if (offset(end - 1) === before) return null;
-  // The first instant with another offset: changes fall on whole seconds.
-  let lo = Math.floor(dayStart / 1000);
-  let hi = Math.ceil((end - 1) / 1000);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (offset(mid * 1000) === before) lo = mid;
-    else hi = mid;
+  let zone: ZoneOffsets;
+  try {
+    zone = ZoneOffsets.of(timeZone);
+  } catch {
+    return null;
   }
-  const at = hi * 1000;
-  return { at, by: offset(at) - before };
+  // What the clock shows at the day's first instant: past 00:00 when midnight was skipped.
+  const skipped = dayStart + zone.offset(dayStart) - zone.localDay(dayStart) * DAY_MS;
+  if (skipped > 0) return { at: dayStart, by: skipped };
+  const at = zone.changeWithin(dayStart, Math.max(close, dayStart + 1));
+  return at === null ? null : { at, by: zone.offset(at) - zone.offset(dayStart) };
 }

@@ -81,6 +81,22 @@ export class ZoneOffsets {
     return offsets[i]!;
   }
 
+  /** The first instant in `(from, to)` at which the offset changes, or `null` when it holds throughout. */
+  changeWithin(from: number, to: number): number | null {
+    if (this.#fixed !== undefined) return null;
+    for (let t = from; t < to; ) {
+      this.offset(t);
+      const year = this.#last as YearOffsets;
+      // starts[0] opens the year; every later start is a change.
+      for (let i = 1; i < year.starts.length; i++) {
+        const start = year.starts[i]!;
+        if (start > from && start < to) return start;
+      }
+      t = year.to;
+    }
+    return null;
+  }
+
   /** The local calendar day (day number) of instant `t`. */
   localDay(t: number): number {
     return Math.floor((t + this.offset(t)) / DAY_MS);

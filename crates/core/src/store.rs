@@ -530,15 +530,7 @@ impl SessionStore {
     /// # Errors
     /// [`Error::Session`] `session_open` while a session is open: a symbol leaves between sessions.
     pub fn remove_symbol(&mut self, symbol: &str) -> Result<bool> {
-        if let Some(a) = &self.active {
-            return Err(Error::session(
-                "session_open",
-                format!(
-                    "a session ({} to {}) is open; remove {symbol} after it ends",
-                    a.session.open, a.session.close
-                ),
-            ));
-        }
+        self.no_session_open(|| format!("remove {symbol} after it ends"))?;
         let Some(id) = self.ids.remove(symbol) else {
             return Ok(false);
         };
@@ -563,6 +555,23 @@ impl SessionStore {
         Ok(true)
     }
 
+    /// # Errors
+    /// [`Error::Session`] `session_open` while a session is open, saying what to do (`then`).
+    fn no_session_open(&self, then: impl FnOnce() -> String) -> Result<()> {
+        match &self.active {
+            Some(a) => Err(Error::session(
+                "session_open",
+                format!(
+                    "a session ({} to {}) is open; {}",
+                    a.session.open,
+                    a.session.close,
+                    then()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The open session, if any.
     pub fn session(&self) -> Option<&Session> {
         self.active.as_ref().map(|a| &a.session)
@@ -577,15 +586,7 @@ impl SessionStore {
     /// the exchange midnight.
     pub fn begin_session(&mut self, session: Session) -> Result<()> {
         session.check()?;
-        if let Some(a) = &self.active {
-            return Err(Error::session(
-                "session_open",
-                format!(
-                    "a session ({} to {}) is already open; end it first",
-                    a.session.open, a.session.close
-                ),
-            ));
-        }
+        self.no_session_open(|| "end it first".into())?;
         if let Some(prev) = self.last_close {
             if session.open < prev {
                 return Err(Error::session(

@@ -422,7 +422,7 @@ fn a_batch_split_between_threads_equals_appending_one_by_one() {
         }
         assert_eq!(out.closed, mask);
         assert_eq!(snapshot(&batched, id), snapshot(&one, oid));
-        assert_eq!(all_columns(&batched, id), all_columns(&one, oid));
+        assert_eq!(columns_bits(&batched, id), columns_bits(&one, oid));
         assert_eq!(batched.take_gaps(), one.take_gaps());
     }
 }
@@ -459,18 +459,6 @@ fn indicator_store(base_indicators: bool) -> (SessionStore, SymbolId) {
     (st, id)
 }
 
-/// Every column of every series, indicator outputs included, as bits.
-fn all_columns(st: &SessionStore, id: SymbolId) -> Vec<Vec<Vec<u64>>> {
-    (0..st.series_count())
-        .map(|s| {
-            let cols = st.series(id, s).unwrap();
-            (0..6 + cols.outputs())
-                .map(|c| cols.column(c).iter().map(|v| v.to_bits()).collect())
-                .collect()
-        })
-        .collect()
-}
-
 /// A long batch is stored a chunk at a time as it is validated. Under `Throw`, a bad bar after
 /// many chunks (and, past 65,536 bars, with a second thread folding) undoes them all: bars,
 /// indicator values and state, forming bars and quality are as before the batch, and the bars
@@ -494,7 +482,7 @@ fn a_bad_bar_after_stored_chunks_undoes_the_whole_batch() {
                 e => panic!("{e:?}"),
             }
             let what = format!("{len} bars, {reason:?} at {bad_at}");
-            assert_eq!(all_columns(&st, id), all_columns(&clean, cid), "{what}");
+            assert_eq!(columns_bits(&st, id), columns_bits(&clean, cid), "{what}");
             assert_eq!(snapshot(&st, id), snapshot(&clean, cid), "{what}");
             let mut rejected = *clean.rejections(cid).unwrap();
             rejected[reason as usize] += 1;
@@ -508,7 +496,7 @@ fn a_bad_bar_after_stored_chunks_undoes_the_whole_batch() {
             for s in [&mut st, &mut clean] {
                 batch(s, id, &rest[..len], InvalidBars::Throw).unwrap();
             }
-            assert_eq!(all_columns(&st, id), all_columns(&clean, cid), "{what}");
+            assert_eq!(columns_bits(&st, id), columns_bits(&clean, cid), "{what}");
             assert_eq!(snapshot(&st, id), snapshot(&clean, cid), "{what}");
             assert_eq!(st.take_gaps(), clean.take_gaps(), "{what}");
         }
@@ -534,7 +522,7 @@ fn a_bad_bar_after_stored_chunks_is_skipped_alone() {
     for b in &input {
         let _ = one.append(oid, b);
     }
-    assert_eq!(all_columns(&batched, id), all_columns(&one, oid));
+    assert_eq!(columns_bits(&batched, id), columns_bits(&one, oid));
     assert_eq!(snapshot(&batched, id), snapshot(&one, oid));
     assert_eq!(
         batched.rejections(id).unwrap(),

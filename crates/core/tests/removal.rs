@@ -39,18 +39,6 @@ fn day(d: i64, k: u64) -> (Session, Vec<Bar>) {
     (s, bars)
 }
 
-/// Every column of every series of `id`, bit for bit.
-fn columns_bits(st: &SessionStore, id: u32) -> Vec<Vec<Vec<u64>>> {
-    (0..st.series_count())
-        .map(|s| {
-            let cols = st.series(id, s).unwrap();
-            (0..6 + cols.outputs())
-                .map(|c| cols.column(c).iter().map(|x| x.to_bits()).collect())
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn a_removed_symbol_goes_and_leaves_the_others_as_a_store_that_never_had_it() {
     let mut st = SessionStore::new(cfg(None)).unwrap();

@@ -131,6 +131,18 @@ pub fn series_bits(cols: &Columns) -> Vec<[u64; 6]> {
         .collect()
 }
 
+/// Every column of every series of `id`, indicator outputs included, bit for bit.
+pub fn columns_bits(st: &SessionStore, id: SymbolId) -> Vec<Vec<Vec<u64>>> {
+    (0..st.series_count())
+        .map(|s| {
+            let cols = st.series(id, s).unwrap();
+            (0..6 + cols.outputs())
+                .map(|c| cols.column(c).iter().map(|v| v.to_bits()).collect())
+                .collect()
+        })
+        .collect()
+}
+
 pub fn bars_of(cols: &Columns) -> Vec<Bar> {
     (0..cols.len()).map(|i| cols.get(i).unwrap()).collect()
 }
