@@ -230,6 +230,11 @@ class ColumnViews implements BarsView {
     return new Float64Array(this.#buffer, this.#at + c * this.#stride, this.length);
   }
 
+  /** Column `c` of the block (the bar columns first, then the indicator outputs), over the same rows. @internal */
+  column(c: number): Float64Array {
+    return this.#column(c);
+  }
+
   get time(): Float64Array {
     return (this.#time ??= this.#column(0));
   }
@@ -316,9 +321,6 @@ export class SessionData {
   #carriedGaps: Gap[] = [];
   /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
   #clockAligned = false;
-  /** Per symbol id, which life of an id it is now (a removed symbol's id goes to a later one): see {@link SessionData.bornOf}. */
-  readonly #born: number[] = [];
-  #births = 0;
   /** The coordinator running on this store, if any (see {@link SessionData.claimRun}). */
   #runner: object | null = null;
 
@@ -464,7 +466,6 @@ export class SessionData {
     this.#epoch++;
     this.#ids.clear();
     this.#names.length = 0;
-    this.#born.length = 0;
     this.#carriedGaps = [];
     this.#blocks.fill(null);
     this.#cachedKeys.clear();
@@ -514,7 +515,6 @@ export class SessionData {
     }
     this.#epoch++;
     this.#ids.delete(symbol);
-    this.#born[id] = 0;
     this.#removedSymbols++;
     for (let s = 0; s < this.#series.length; s++) this.#forgetBlock(id * MAX_SERIES + s);
     if (this.#lastId === id) {
@@ -871,16 +871,32 @@ export class SessionData {
    */
   indicator(symbol: string, interval: string, name: string): Float64Array {
     const s = this.#seriesOf(interval);
-    const column = (this.#outputs[s] as ReadonlyMap<string, number>).get(name);
-    if (column === undefined) {
-      const names = [...(this.#outputs[s] as ReadonlyMap<string, number>).keys()];
-      throw new ConfigError('indicator', `${describe(name)} is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
-    }
+    const column = this.#outputColumn(s, interval, name);
     const id = this.#ids.get(symbol);
     const block = id === undefined ? null : this.#liveBlock(id, s);
     if (block === null) return EMPTY;
     const key = (id as number) * MAX_SERIES + s;
     return new Float64Array(block.buffer, ((this.#stateStart[key] as number) + column * block.capacity) * 8, this.#stateLength[key] as number);
+  }
+
+  /** The block column of output `name` of series `s` (`interval` as the caller spelled it). */
+  #outputColumn(s: number, interval: string, name: string): number {
+    const column = (this.#outputs[s] as ReadonlyMap<string, number>).get(name);
+    if (column === undefined) {
+      const names = [...(this.#outputs[s] as ReadonlyMap<string, number>).keys()];
+      throw new ConfigError('indicator', `${describe(name)} is not an indicator output of ${interval} (${names.length === 0 ? 'none configured' : names.join(', ')})`);
+    }
+    return column;
+  }
+
+  /**
+   * Indicator output `name` of `interval` over the rows of `view`, a view this store made of that
+   * interval: the column as it stood when the view was made. @internal
+   * @throws {ConfigError} for an interval the store does not have, or an output not configured for it.
+   */
+  indicatorOf(view: BarsView, interval: string, name: string): Float64Array {
+    const column = this.#outputColumn(this.#seriesOf(interval), interval, name);
+    return view instanceof ColumnViews ? view.column(column) : EMPTY;
   }
 
   /** The indicator output names of `interval`, in configuration order. */
@@ -1051,14 +1067,6 @@ export class SessionData {
   /** Ends `owner`'s claim (see {@link SessionData.claimRun}). @internal */
   releaseRun(owner: object): void {
     if (this.#runner === owner) this.#runner = null;
-  }
-
-  /**
-   * Which life of symbol id `id` this is: a number that changes when its symbol is removed, the id
-   * goes to another symbol, or the store is cleared (0 or -1 while it names no symbol). @internal
-   */
-  bornOf(id: number): number {
-    return this.#born[id] ?? -1;
   }
 
   /** Symbol ids given so far (removed symbols' included): ids are `0..idCount - 1`. @internal */
@@ -1252,7 +1260,6 @@ export class SessionData {
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);
     this.#names[id] = symbol;
-    this.#born[id] = ++this.#births;
     return id;
   }
 

@@ -43,9 +43,10 @@ export interface SubscriberFailure {
 }
 
 /**
- * One closed bar, as a subscriber receives it. Views are made when first read and are zero-copy
- * (see {@link BarsView}); the coordinator appends nothing more until every subscriber of the slice
- * is done, so they show the series exactly as of this bar. Indicators are current.
+ * One closed bar, as a subscriber receives it. Its views of bars and indicators are zero-copy
+ * (see {@link BarsView}) and show the series exactly as of this bar, indicators updated, for as
+ * long as the event is kept; `data` is the store as it is now. The coordinator appends nothing
+ * more until every subscriber of the slice is done.
  */
 export class BarEvent {
   /** The symbol. */
@@ -58,42 +59,33 @@ export class BarEvent {
   readonly session: Session;
   /** The store, for anything beyond this series (other symbols, other intervals, forming bars). */
   readonly data: SessionData;
-  #bars: BarsView | undefined;
-  /** The store's symbol id and series index, when the maker knew them (-1 otherwise): views without a look-up by name. */
-  readonly #id: number;
-  readonly #series: number;
-  /** The symbol's life in the store (`SessionData.bornOf`) when the event was made. */
-  readonly #born: number;
+  readonly #bars: BarsView;
 
-  /** @internal */
-  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number, id = -1, series = -1) {
+  /**
+   * `bars` is the series' views when the bar closed (the dispatcher has them); by default they are
+   * made here. @internal
+   */
+  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number, bars?: BarsView) {
     this.data = data;
     this.session = session;
     this.symbol = symbol;
     this.interval = interval;
     this.index = index;
-    this.#id = id;
-    this.#series = series;
-    this.#born = id >= 0 ? data.bornOf(id) : -1;
+    this.#bars = bars ?? data.bars(symbol, interval);
   }
 
   /**
-   * Zero-copy views of the series' closed bars, this one last (or further back when several closed
-   * at once). An event kept after its symbol was removed (or the store cleared) keeps the views it
-   * made; made then, they are empty: the series is gone, whatever symbol the store met since.
+   * Zero-copy views of the series' closed bars as they stood when this one closed: this one last
+   * (or further back when several closed at once). An event kept past its handler keeps reading
+   * them, whatever the store did since (more bars, retention, the symbol removed).
    */
   get bars(): BarsView {
-    return (this.#bars ??= this.#id < 0 ? this.data.bars(this.symbol, this.interval) : this.#gone() ? this.data.bars('', this.interval) : this.data.barsOf(this.#id, this.#series));
-  }
-
-  /** Whether the symbol this event is about has left the store since (removed, or the store cleared). */
-  #gone(): boolean {
-    return this.data.bornOf(this.#id) !== this.#born;
+    return this.#bars;
   }
 
   /** The closed bar, as an object. */
   get bar(): Bar {
-    const b = this.bars;
+    const b = this.#bars;
     const i = this.index;
     return {
       time: b.time[i] as number,
@@ -107,13 +99,16 @@ export class BarEvent {
 
   /** The bar's open time (epoch ms). */
   get time(): number {
-    return this.bars.time[this.index] as number;
+    return this.#bars.time[this.index] as number;
   }
 
-  /** A zero-copy column of one indicator output of this series (for example `'rsi14'`, `'macd.signal'`), aligned with {@link BarEvent.bars}. */
+  /**
+   * A zero-copy column of one indicator output of this series (for example `'rsi14'`,
+   * `'macd.signal'`), aligned with {@link BarEvent.bars}: as it stood when this bar closed.
+   * @throws {ConfigError} for an output not configured for this interval.
+   */
   indicator(name: string): Float64Array {
-    const column = this.data.indicator(this.symbol, this.interval, name);
-    return this.#id >= 0 && this.#gone() ? column.subarray(0, 0) : column;
+    return this.data.indicatorOf(this.#bars, this.interval, name);
   }
 }
 

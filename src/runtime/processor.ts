@@ -8,7 +8,7 @@ import { REJECT_CODES } from '../errors.js';
 import type { RejectCode } from '../errors.js';
 import { SLICE_GAP_FLAG } from '../session-data.js';
 import type { Gap, SessionData, SliceColumns } from '../session-data.js';
-import type { Closed, Session } from '../types.js';
+import type { BarsView, Closed, Session } from '../types.js';
 import { AnalysisEngine, BarEvent } from './engine.js';
 import type { DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
 import type { PerformanceMetrics, StageRecorder } from './metrics.js';
@@ -408,6 +408,8 @@ export class DataProcessor {
         if (this.#lists[s] === undefined) continue;
         const symbol = data.symbolOf(id);
         const interval = series[s] as string;
+        // One set of views for the bars that closed together: the series as of the last of them.
+        let views: BarsView | null = null;
         for (let index = from; index < count; index++) {
           // A handler may subscribe or unsubscribe: later events go to the subscribers of their time.
           if (engine.version !== this.#listsVersion) this.#refreshLists();
@@ -415,7 +417,8 @@ export class DataProcessor {
           // Counted when a subscriber takes it (one event, however many subscribers).
           if (list === undefined || !AnalysisEngine.takes(list, symbol)) continue;
           counts.delivered++;
-          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, id, s), observer, pending);
+          views ??= data.barsOf(id, s);
+          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, views), observer, pending);
         }
       }
     }

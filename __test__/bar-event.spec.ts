@@ -1,0 +1,96 @@
+/**
+ * A `BarEvent` is a record of one closed bar: kept past its handler (pushed to a list, read after
+ * an `await`), it reads the series as it stood when the bar closed, whatever the store did since
+ * (more bars, retention, removal).
+ */
+import test from 'ava';
+import { AnalysisEngine, SessionCoordinator, SessionData } from 'barstream';
+import type { Bar, BarEvent, ColumnarSource, Session, SessionCalendar, SymbolColumns } from 'barstream';
+import { aggregateSession } from './helpers/naive.js';
+import { Rng } from './helpers/prng.js';
+import { MINUTE, nySummerSession } from './helpers/sessions.js';
+
+const SESSIONS = ['2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06'].map(nySummerSession);
+const calendar: SessionCalendar = { sessions: (from, to) => SESSIONS.filter((s) => s.date >= from && s.date <= to) };
+
+/** A random walk of 1m bars, every minute of `session`. */
+function day(seed: number, session: Session): Bar[] {
+  const rng = new Rng(seed);
+  const bars: Bar[] = [];
+  let price = 100;
+  for (let t = session.open; t < session.close; t += MINUTE) {
+    const open = price;
+    const close = Math.round(open * (1 + (rng.next() - 0.5) * 0.004) * 100) / 100;
+    bars.push({ time: t, open, high: Math.max(open, close) + rng.int(0, 5) / 100, low: Math.min(open, close) - rng.int(0, 5) / 100, close, volume: rng.int(100, 10_000) });
+    price = close;
+  }
+  return bars;
+}
+
+const columnsOf = (bars: readonly Bar[]): SymbolColumns => {
+  const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (b) => b[k]);
+  return { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
+};
+
+/** SMA of `period` over `closes`, ending at each index (NaN before the first full window), summed left to right. */
+function naiveSma(closes: readonly number[], period: number): number[] {
+  return closes.map((_, i) => {
+    if (i + 1 < period) return NaN;
+    let sum = 0;
+    for (let k = i + 1 - period; k <= i; k++) sum += closes[k] as number;
+    return sum / period;
+  });
+}
+
+for (const retainSessions of [undefined, 1]) {
+  test(`events kept past their handlers read the bar they were made for (retainSessions: ${String(retainSessions)})`, async (t) => {
+    const bars = { A: SESSIONS.flatMap((s, k) => day(10 + k, s)), B: SESSIONS.flatMap((s, k) => day(20 + k, s)) };
+    const source: ColumnarSource = { kind: 'columns', load: async () => new Map(Object.entries(bars).map(([s, b]) => [s, columnsOf(b)])) };
+    const data = new SessionData({ intervals: ['5m', '1h'], indicators: { '5m': [{ kind: 'sma', period: 3 }] }, ...(retainSessions === undefined ? {} : { retainSessions }) });
+    const engine = new AnalysisEngine();
+    const kept: BarEvent[] = [];
+    engine.subscribe({ symbols: ['A'], interval: '5m' }, (e) => void kept.push(e));
+    await new SessionCoordinator({ calendar, data, engine, source, from: SESSIONS[0]!.date, to: SESSIONS[3]!.date }).run();
+    const expected = SESSIONS.flatMap((s, k) => aggregateSession(day(10 + k, s), s, '5m'));
+    const sma = naiveSma(
+      expected.map((b) => b.close),
+      3,
+    );
+    t.is(kept.length, expected.length);
+    const wrong: string[] = [];
+    kept.forEach((e, k) => {
+      const bar = expected[k] as Bar;
+      if (e.time !== bar.time) wrong.push(`event ${k}: time ${e.time}, expected ${bar.time}`);
+      if (JSON.stringify(e.bar) !== JSON.stringify(bar)) wrong.push(`event ${k}: bar ${JSON.stringify(e.bar)}`);
+      if (e.bars.length !== e.index + 1) wrong.push(`event ${k}: ${e.bars.length} bars in its view, this one (index ${e.index}) not last`);
+      const value = e.indicator('sma3')[e.index] as number;
+      const want = sma[k] as number;
+      if (!(Number.isNaN(want) ? Number.isNaN(value) : Math.abs(value - want) <= 1e-9 * Math.abs(want))) wrong.push(`event ${k}: sma3 ${value}, expected ${want}`);
+    });
+    t.deepEqual(wrong.slice(0, 5), []);
+  });
+}
+
+test('an event kept after its symbol was removed reads its bar, not the series of the symbol that took its id', async (t) => {
+  const data = new SessionData({ intervals: ['5m'], indicators: { '5m': [{ kind: 'sma', period: 3 }] } });
+  const s0 = SESSIONS[0] as Session;
+  const s1 = SESSIONS[1] as Session;
+  const engine = new AnalysisEngine();
+  const kept: BarEvent[] = [];
+  engine.subscribe({ interval: '5m' }, (e) => void kept.push(e));
+  const old = day(30, s0);
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['OLD', columnsOf(old)]]) };
+  await new SessionCoordinator({ calendar, data, engine, source, from: s0.date, to: s0.date }).run();
+  t.true(data.removeSymbol('OLD'));
+  data.takeGaps();
+  data.beginSession(s1);
+  for (const bar of day(31, s1).slice(0, 30)) data.append('NEW', bar);
+  t.is(data.idOf('NEW'), 0, 'NEW took the id OLD had');
+  const expected = aggregateSession(old, s0, '5m');
+  t.is(kept.length, expected.length);
+  t.deepEqual(kept[5]?.bar, expected[5]);
+  t.is(kept[5]?.bars.length, 6);
+  const sma = ((expected[3] as Bar).close + (expected[4] as Bar).close + (expected[5] as Bar).close) / 3;
+  t.true(Math.abs((kept[5]?.indicator('sma3')[5] as number) - sma) <= 1e-9 * sma);
+  t.throws(() => kept[5]?.indicator('rsi14'), { code: 'invalid_config' });
+});
