@@ -620,3 +620,24 @@ test("data.indicator with a name not configured throws ConfigError listing the c
   t.is(data.indicator('NONE', '5m', 'rsi14').length, 0);
   t.deepEqual(data.indicatorNames('5m'), ['rsi14', 'macd.macd', 'macd.signal', 'macd.histogram', 'bbands10.upper', 'bbands10.middle', 'bbands10.lower']);
 });
+
+test("a class given more arguments than it has parameters throws ConfigError 'arguments' (a period given to Obv is not ignored); fewer take the defaults", (t) => {
+  const extra: [string, () => unknown][] = [
+    ['new Obv(14)', () => new (Obv as unknown as new (...a: unknown[]) => Obv)(14)],
+    ['new Vwap(1)', () => new (Vwap as unknown as new (...a: unknown[]) => Vwap)(1)],
+    ['new Rsi(14, 3)', () => new (Rsi as unknown as new (...a: unknown[]) => Rsi)(14, 3)],
+    ['new Stddev(20, 2, 2)', () => new (Stddev as unknown as new (...a: unknown[]) => Stddev)(20, 2, 2)],
+    ['new Macd(12, 26, 9, 5)', () => new (Macd as unknown as new (...a: unknown[]) => Macd)(12, 26, 9, 5)],
+    ['new BollingerBands(20, 2, 2, 2)', () => new (BollingerBands as unknown as new (...a: unknown[]) => BollingerBands)(20, 2, 2, 2)],
+    ['new Stochastic(14, 3, 3, 3)', () => new (Stochastic as unknown as new (...a: unknown[]) => Stochastic)(14, 3, 3, 3)],
+    ['new Atr(14, undefined)', () => new (Atr as unknown as new (...a: unknown[]) => Atr)(14, undefined)],
+  ];
+  for (const [label, make] of extra) {
+    const e = t.throws(make, { instanceOf: ConfigError }, label);
+    t.is(e?.param, 'arguments', label);
+  }
+  t.deepEqual(new Macd(5).info.outputs, ['macd5_26_9.macd', 'macd5_26_9.signal', 'macd5_26_9.histogram']);
+  t.is(new Stochastic().info.id, 'stoch');
+  t.is(new Obv().info.id, 'obv');
+  t.is(new Sma(undefined).info.id, 'sma30');
+});

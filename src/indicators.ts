@@ -107,7 +107,18 @@ abstract class StandaloneIndicator<In, Out> {
   /** The indicator's name and outputs. */
   readonly info: IndicatorInfo;
 
-  protected constructor(config: IndicatorConfig) {
+  /**
+   * @param given the arguments the subclass's constructor was called with: more than the
+   * parameters in `config` (a period given to `Obv`, a third multiplier to `Stddev`) is a
+   * `ConfigError` rather than a value silently ignored.
+   */
+  protected constructor(config: IndicatorConfig, given: ArrayLike<unknown>) {
+    const params = Object.keys(config).filter((k) => k !== 'kind');
+    if (given.length > params.length) {
+      const takes = params.length === 0 ? 'no arguments' : `at most ${params.length} argument${params.length === 1 ? '' : 's'} (${params.join(', ')})`;
+      const got = Array.from(given, show).join(', ');
+      throw new ConfigError('arguments', `${new.target.name} takes ${takes}, got ${given.length}: ${got}`);
+    }
     const native = nativeConfig(config);
     try {
       this.info = indicatorInfo(native);
@@ -181,42 +192,42 @@ const first = (values: number[]): number => values[0] as number;
 /** Simple moving average. */
 export class Sma extends ValueIndicator<number> {
   constructor(period = 30) {
-    super({ kind: 'sma', period });
+    super({ kind: 'sma', period }, arguments);
   }
   protected shape = first;
 }
 /** Exponential moving average, seeded with the SMA of the first `period` values (as TA-Lib). */
 export class Ema extends ValueIndicator<number> {
   constructor(period = 30) {
-    super({ kind: 'ema', period });
+    super({ kind: 'ema', period }, arguments);
   }
   protected shape = first;
 }
 /** Linearly weighted moving average. */
 export class Wma extends ValueIndicator<number> {
   constructor(period = 30) {
-    super({ kind: 'wma', period });
+    super({ kind: 'wma', period }, arguments);
   }
   protected shape = first;
 }
 /** Relative strength index (Wilder). */
 export class Rsi extends ValueIndicator<number> {
   constructor(period = 14) {
-    super({ kind: 'rsi', period });
+    super({ kind: 'rsi', period }, arguments);
   }
   protected shape = first;
 }
 /** Rate of change, in percent. */
 export class Roc extends ValueIndicator<number> {
   constructor(period = 10) {
-    super({ kind: 'roc', period });
+    super({ kind: 'roc', period }, arguments);
   }
   protected shape = first;
 }
 /** Population standard deviation times `dev`. */
 export class Stddev extends ValueIndicator<number> {
   constructor(period = 20, dev = 1) {
-    super({ kind: 'stddev', period, dev });
+    super({ kind: 'stddev', period, dev }, arguments);
   }
   protected shape = first;
 }
@@ -229,7 +240,7 @@ export interface MacdValue {
 /** Moving average convergence/divergence. */
 export class Macd extends ValueIndicator<MacdValue> {
   constructor(fast = 12, slow = 26, signal = 9) {
-    super({ kind: 'macd', fast, slow, signal });
+    super({ kind: 'macd', fast, slow, signal }, arguments);
   }
   protected shape = (v: number[]): MacdValue => ({ macd: v[0] as number, signal: v[1] as number, histogram: v[2] as number });
 }
@@ -245,49 +256,49 @@ export interface BandsValue {
  */
 export class BollingerBands extends ValueIndicator<BandsValue> {
   constructor(period = 20, devUp = 2, devDown = 2) {
-    super({ kind: 'bbands', period, devUp, devDown });
+    super({ kind: 'bbands', period, devUp, devDown }, arguments);
   }
   protected shape = (v: number[]): BandsValue => ({ upper: v[0] as number, middle: v[1] as number, lower: v[2] as number });
 }
 /** Average true range (Wilder). */
 export class Atr extends BarIndicator<number> {
   constructor(period = 14) {
-    super({ kind: 'atr', period });
+    super({ kind: 'atr', period }, arguments);
   }
   protected shape = first;
 }
 /** Average directional index (Wilder). */
 export class Adx extends BarIndicator<number> {
   constructor(period = 14) {
-    super({ kind: 'adx', period });
+    super({ kind: 'adx', period }, arguments);
   }
   protected shape = first;
 }
 /** Commodity channel index. */
 export class Cci extends BarIndicator<number> {
   constructor(period = 20) {
-    super({ kind: 'cci', period });
+    super({ kind: 'cci', period }, arguments);
   }
   protected shape = first;
 }
 /** Money flow index. */
 export class Mfi extends BarIndicator<number> {
   constructor(period = 14) {
-    super({ kind: 'mfi', period });
+    super({ kind: 'mfi', period }, arguments);
   }
   protected shape = first;
 }
 /** On-balance volume. */
 export class Obv extends BarIndicator<number> {
   constructor() {
-    super({ kind: 'obv' });
+    super({ kind: 'obv' }, arguments);
   }
   protected shape = first;
 }
 /** Volume-weighted average of the typical price (h+l+c)/3 since the session opened ({@link StandaloneIndicator.sessionStart}). */
 export class Vwap extends BarIndicator<number> {
   constructor() {
-    super({ kind: 'vwap' });
+    super({ kind: 'vwap' }, arguments);
   }
   protected shape = first;
 }
@@ -299,7 +310,7 @@ export interface StochValue {
 /** Slow stochastic oscillator. */
 export class Stochastic extends BarIndicator<StochValue> {
   constructor(kPeriod = 14, kSlow = 3, dPeriod = 3) {
-    super({ kind: 'stoch', kPeriod, kSlow, dPeriod });
+    super({ kind: 'stoch', kPeriod, kSlow, dPeriod }, arguments);
   }
   protected shape = (v: number[]): StochValue => ({ k: v[0] as number, d: v[1] as number });
 }
