@@ -317,3 +317,22 @@ test("d. VWAP over 'flat' empty 5m buckets (zero volume) keeps the session's vol
   t.deepEqual(Array.from(data.indicator('X', '5m', 'vwap')), [10, 10, 10, 17.5]);
   data.endSession();
 });
+
+test('e. at prices of 1e-8 and of 1e12, every TA-Lib case equals TA-Lib bit for bit, including its absolute zero tests (STDDEV reads 0 at 1e-8, RSI does not)', (t) => {
+  const base = randomWalk(0x5ca1e, 400, { start: 100, sigma: 0.004, cents: false, volume: [1, 1000], flat: 0.01 });
+  for (const scale of [1e-8, 1e12]) {
+    const s = seriesOf(base.map((b) => ({ ...b, open: b.open * scale, high: b.high * scale, low: b.low * scale, close: b.close * scale })));
+    for (const c of TALIB_CASES) {
+      const out = computeIndicator(c.config, indicatorColumns(s));
+      const expected = talibColumns(c, s);
+      c.names.forEach((name, j) => {
+        t.is(firstBitDiff(out[name] as Float64Array, expected.columns[j] as Float64Array), null, `${name} at scale ${scale}`);
+      });
+    }
+  }
+  const tiny = seriesOf(base.map((b) => ({ ...b, close: b.close * 1e-8 })));
+  const out = computeIndicator({ kind: 'stddev' }, indicatorColumns(tiny));
+  t.true((out['stddev20'] as Float64Array).slice(19).every((v) => v === 0));
+  const rsi = computeIndicator({ kind: 'rsi' }, indicatorColumns(tiny))['rsi14'] as Float64Array;
+  t.true(rsi.slice(14).some((v) => v > 0));
+});
