@@ -3,7 +3,7 @@
  * input, NaN with nothing changed, as documented), never a plain `Error` from the native binding.
  */
 import test from 'ava';
-import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, sessionOn } from 'barstream';
+import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, sessionOn } from 'barstream';
 import type { Bar, BarColumns, CoordinatorOptions, Session, SessionHours, SubscriptionSpec } from 'barstream';
 
 const S = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -133,4 +133,12 @@ test('messages spell numbers and parameters as the caller wrote them', (t) => {
   data.beginSession(S);
   t.throws(() => data.advanceTo(Infinity), { message: /advanceTo time Infinity is not a finite number/ });
   t.throws(() => data.append('X', { time: S.open, open: 1, high: Infinity, low: 1, close: 1, volume: 1 }), { code: 'non_finite', message: /high Infinity,/ });
+});
+
+test('an indicator config that is not { kind, ... } is a ConfigError naming the argument it came in: config, configs, or the indicators option', (t) => {
+  const param = (fn: () => unknown): string | undefined => t.throws(fn, { instanceOf: ConfigError })?.param;
+  t.is(param(() => computeIndicator(null as never, { close: [1, 2] })), 'config');
+  t.is(param(() => describeIndicator('rsi' as never)), 'config');
+  t.is(param(() => computeIndicators([{ kind: 'rsi' }, 5 as never], { close: [1, 2] })), 'configs');
+  t.is(param(() => new SessionData({ indicators: { '1m': [{} as never] } })), 'indicators');
 });

@@ -54,10 +54,14 @@ export type IndicatorKind = IndicatorConfig['kind'];
 
 const PARAMS = ['period', 'fast', 'slow', 'signal', 'kPeriod', 'kSlow', 'dPeriod', 'devUp', 'devDown', 'dev'] as const;
 
-/** The binding's form of a config. An unknown key is an error, so a misspelt parameter is never ignored. @internal */
-export function nativeConfig(config: IndicatorConfig): NativeIndicatorConfig {
+/**
+ * The binding's form of a config. An unknown key is an error, so a misspelt parameter is never
+ * ignored; a config that is not `{ kind, ... }` is a ConfigError naming `param`, the argument or
+ * option it came in. @internal
+ */
+export function nativeConfig(config: IndicatorConfig, param = 'indicators'): NativeIndicatorConfig {
   if (config === null || typeof config !== 'object' || typeof config.kind !== 'string') {
-    throw new ConfigError('indicators', `an indicator is { kind, ...parameters }, got ${show(config)}`);
+    throw new ConfigError(param, `an indicator is { kind, ...parameters }, got ${show(config)}`);
   }
   const out: NativeIndicatorConfig = { kind: config.kind };
   for (const [key, value] of Object.entries(config)) {
@@ -86,7 +90,7 @@ export interface IndicatorInfo {
  */
 export function describeIndicator(config: IndicatorConfig): IndicatorInfo {
   try {
-    return indicatorInfo(nativeConfig(config));
+    return indicatorInfo(nativeConfig(config, 'config'));
   } catch (e) {
     throw fromNative(e);
   }
@@ -339,7 +343,7 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
  * @throws {ConfigError} naming a bad parameter. {@link InputError} for missing or unequal columns.
  */
 export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
-  return computeIndicators([config], columns, sessionStarts);
+  return compute([nativeConfig(config, 'config')], columns, sessionStarts);
 }
 
 /**
@@ -360,7 +364,15 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  */
 export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
-  const natives = configs.map(nativeConfig);
+  return compute(
+    configs.map((c) => nativeConfig(c, 'configs')),
+    columns,
+    sessionStarts,
+  );
+}
+
+/** {@link computeIndicators} of configs in the binding's form. */
+function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   try {
     const names: string[] = [];
     for (const native of natives) {

@@ -358,7 +358,7 @@ export class SessionData {
       if (!Array.isArray(list)) throw new ConfigError('indicators', `indicators of '${interval}' must be an array`);
       if (declared[s] !== undefined) throw new ConfigError('indicators', `'${interval}' and '${declared[s]}' are one interval: give its indicators once`);
       declared[s] = interval;
-      indicators[s] = list.map(nativeConfig);
+      indicators[s] = list.map((c) => nativeConfig(c));
     }
     try {
       this.#native = new NativeSessionStore({
