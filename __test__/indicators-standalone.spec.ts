@@ -641,3 +641,27 @@ test("a class given more arguments than it has parameters throws ConfigError 'ar
   t.is(new Obv().info.id, 'obv');
   t.is(new Sma(undefined).info.id, 'sma30');
 });
+
+test('MACD by hand: the slow EMA is seeded with the first slow closes, the fast one with closes slow-fast to slow-1, the signal with the first signal MACD values', (t) => {
+  const close = [1, 2, 4, 8, 16, 32];
+  // MACD(2, 3, 2): slow EMA(3) seeded at index 2 with (1 + 2 + 4) / 3; fast EMA(2) seeded at
+  // index 2 with (2 + 4) / 2 (not from index 0, which would give 1.5 then 3.1666...).
+  let slow = 7 / 3;
+  let fast = 3;
+  const macd = [fast - slow];
+  for (let i = 3; i < close.length; i++) {
+    slow += ((close[i] as number) - slow) * (2 / 4);
+    fast += ((close[i] as number) - fast) * (2 / 3);
+    macd.push(fast - slow);
+  }
+  let signal = ((macd[0] as number) + (macd[1] as number)) / 2;
+  const expected: [number, number, number][] = [[macd[1] as number, signal, (macd[1] as number) - signal]];
+  for (let i = 2; i < macd.length; i++) {
+    signal += ((macd[i] as number) - signal) * (2 / 3);
+    expected.push([macd[i] as number, signal, (macd[i] as number) - signal]);
+  }
+  const m = new Macd(2, 3, 2);
+  const got = close.map((x) => macdOut(m.update(x)));
+  t.deepEqual(got.slice(0, 3).flat().map(Number.isNaN), Array(9).fill(true));
+  got.slice(3).forEach((row, k) => row.forEach((v, j) => t.true(Math.abs(v - (expected[k] as number[])[j]!) < 1e-12, `index ${k + 3} output ${j}: ${v} vs ${(expected[k] as number[])[j]}`)));
+});
