@@ -142,3 +142,15 @@ test('an indicator config that is not { kind, ... } is a ConfigError naming the 
   t.is(param(() => computeIndicators([{ kind: 'rsi' }, 5 as never], { close: [1, 2] })), 'configs');
   t.is(param(() => new SessionData({ indicators: { '1m': [{} as never] } })), 'indicators');
 });
+
+test('a column in a typed array other than Float64Array is an InputError naming its type, for appendMany and computeIndicator alike', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
+  const columns = { time: f64([S.open]), open: f64([1]), high: f64([2]), low: f64([1]), close: new Float32Array([1.1]), volume: f64([3]) };
+  const e = t.throws(() => data.appendMany('X', columns as unknown as BarColumns), { instanceOf: InputError });
+  t.regex(e?.message ?? '', /column 'close' is a Float32Array: give a Float64Array/);
+  t.deepEqual(data.symbols(), []);
+  const f = t.throws(() => computeIndicator({ kind: 'sma', period: 2 }, { close: new Int32Array([1, 2, 3]) as unknown as Float64Array }), { instanceOf: InputError });
+  t.regex(f?.message ?? '', /column 'close' is an Int32Array/);
+});

@@ -630,7 +630,7 @@ test("a class given more arguments than it has parameters throws ConfigError 'ar
     ['new Macd(12, 26, 9, 5)', () => new (Macd as unknown as new (...a: unknown[]) => Macd)(12, 26, 9, 5)],
     ['new BollingerBands(20, 2, 2, 2)', () => new (BollingerBands as unknown as new (...a: unknown[]) => BollingerBands)(20, 2, 2, 2)],
     ['new Stochastic(14, 3, 3, 3)', () => new (Stochastic as unknown as new (...a: unknown[]) => Stochastic)(14, 3, 3, 3)],
-    ['new Atr(14, undefined)', () => new (Atr as unknown as new (...a: unknown[]) => Atr)(14, undefined)],
+    ['new Atr(14, 2, undefined)', () => new (Atr as unknown as new (...a: unknown[]) => Atr)(14, 2, undefined)],
   ];
   for (const [label, make] of extra) {
     const e = t.throws(make, { instanceOf: ConfigError }, label);
@@ -640,6 +640,9 @@ test("a class given more arguments than it has parameters throws ConfigError 'ar
   t.is(new Stochastic().info.id, 'stoch');
   t.is(new Obv().info.id, 'obv');
   t.is(new Sma(undefined).info.id, 'sma30');
+  // A trailing undefined is an argument left out, as a default parameter reads it.
+  t.is(new (Atr as unknown as new (...a: unknown[]) => Atr)(7, undefined).info.id, 'atr7');
+  t.is(new (Obv as unknown as new (...a: unknown[]) => Obv)(undefined).info.id, 'obv');
 });
 
 test('MACD by hand: the slow EMA is seeded with the first slow closes, the fast one with closes slow-fast to slow-1, the signal with the first signal MACD values', (t) => {

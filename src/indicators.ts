@@ -7,7 +7,7 @@
 import { ConfigError, InputError, fromNative, show } from './errors.js';
 import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
-import { num, numbers } from './typed-arrays.js';
+import { notAColumn, num, numbers } from './typed-arrays.js';
 
 /** Indicators of one window. */
 export interface PeriodConfig {
@@ -118,10 +118,13 @@ abstract class StandaloneIndicator<In, Out> {
    */
   protected constructor(config: IndicatorConfig, given: ArrayLike<unknown>) {
     const params = Object.keys(config).filter((k) => k !== 'kind');
-    if (given.length > params.length) {
+    // A trailing `undefined` is an argument left out (`new Atr(14, opts.extra)`), as the defaults read it.
+    let count = given.length;
+    while (count > 0 && given[count - 1] === undefined) count--;
+    if (count > params.length) {
       const takes = params.length === 0 ? 'no arguments' : `at most ${params.length} argument${params.length === 1 ? '' : 's'} (${params.join(', ')})`;
-      const got = Array.from(given, show).join(', ');
-      throw new ConfigError('arguments', `${new.target.name} takes ${takes}, got ${given.length}: ${got}`);
+      const got = Array.from(given, show).slice(0, count).join(', ');
+      throw new ConfigError('arguments', `${new.target.name} takes ${takes}, got ${count}: ${got}`);
     }
     const native = nativeConfig(config);
     try {
@@ -329,7 +332,7 @@ export interface IndicatorColumns {
 
 const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => {
   if (col === undefined || col instanceof Float64Array) return col;
-  if (!Array.isArray(col)) throw new InputError(`column '${name}' is not an array`);
+  if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
   return numbers(col);
 };
 

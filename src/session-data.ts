@@ -26,7 +26,7 @@ import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from '.
 import { clockShiftOf, dayStartOf } from './session.js';
 import { nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
-import { grown, num, numbers } from './typed-arrays.js';
+import { grown, notAColumn, num, numbers } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -730,7 +730,7 @@ export class SessionData {
     const cols = COLUMNS.map((name) => {
       const col = columns[name];
       if (col instanceof Float64Array) return col;
-      if (!Array.isArray(col)) throw new InputError(`column '${name}' is missing or not an array`);
+      if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
       return numbers(col);
     }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     let id = this.#ids.get(symbol);

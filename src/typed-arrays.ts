@@ -32,3 +32,16 @@ export function grown(a: Float64Array, size: number, fill = 0): Float64Array<Arr
   b.set(a);
   return b;
 }
+
+/**
+ * Why `col` is not a column: a typed array other than `Float64Array` is named (its values would be
+ * converted, and a `Float32Array` has lost digits already), anything else is "not an array".
+ * @internal
+ */
+export function notAColumn(name: string, col: unknown): string {
+  if (ArrayBuffer.isView(col)) {
+    const type = col.constructor.name;
+    return `column '${name}' is ${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}: give a Float64Array (read without copying) or an array of numbers`;
+  }
+  return `column '${name}' is missing or not an array`;
+}
