@@ -102,6 +102,31 @@ test('--strategy loads a user module', (t) => {
   t.is(j.signals, SESSIONS * SYMBOLS * 7 - SYMBOLS * 2);
 });
 
+test('--strategy: intervals spelt otherwise than the defaults (60m for 1h, 60s for the base) are the same series', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'spelt.mjs');
+  writeFileSync(
+    file,
+    `export default {
+      name: 'spelt',
+      intervals: ['60s', '60m', '300s', '2h'],
+      setup(engine) {
+        engine.subscribe({ interval: '60m' }, () => {});
+        engine.subscribe({ interval: '2h' }, () => {});
+      },
+    };\n`,
+  );
+  const r = barstream('backtest', '--json', '--strategy', file);
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport;
+  // The defaults (5m, 15m, 30m, 1h, 1d) and 2h, once each. A 09:30-16:00 session: 7 bars of 1h
+  // (09:30 ... 15:30) and 4 of 2h (09:30, 11:30, 13:30, 15:30).
+  t.deepEqual(Object.keys(j.report.closedBars), ['1m', '5m', '15m', '30m', '1h', '1d', '2h']);
+  t.is(j.report.closedBars['1h'], SESSIONS * SYMBOLS * 7);
+  t.is(j.report.closedBars['2h'], SESSIONS * SYMBOLS * 4);
+  t.is(j.report.delivered, SESSIONS * SYMBOLS * (7 + 4));
+});
+
 test('--json keeps the name, message and code of subscriber errors', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
   const file = path.join(dir, 'thrower.mjs');

@@ -10,6 +10,7 @@ import { AnalysisEngine } from '../runtime/engine.js';
 import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
+import { sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
 import type { CsvSource, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
@@ -94,7 +95,12 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     source = csv;
   }
   // The base interval is always stored: a strategy may list it without it being a derived one.
-  const intervals = [...new Set([...BASE_INTERVALS, ...(strategy.intervals ?? [])])].filter((i) => i !== '1m');
+  // Each interval once, however spelt: a strategy's '60m' is the defaults' '1h', '60s' the base.
+  const intervals: string[] = [];
+  for (const i of [...BASE_INTERVALS, ...(strategy.intervals ?? [])]) {
+    if (i === '1m' || intervals.includes(i) || (typeof i === 'string' && (sameInterval(i, '1m') || intervals.some((k) => typeof k === 'string' && sameInterval(k, i))))) continue;
+    intervals.push(i);
+  }
   const data = new SessionData({
     baseInterval: '1m',
     intervals,
