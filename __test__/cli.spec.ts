@@ -399,6 +399,20 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.like((JSON.parse(none.stdout) as { source: unknown }).source, { rowsRead: 3 * 390 + 30, rowsLoaded: 0, rowsOutside: 3 * 390 + 30 });
     t.regex(none.stderr, /^barstream: warning: none of the 1,200 rows read from the CSV files was loaded, as none is on the run's day \(2013-10-08\): check --from and --to/);
 
+    // A symbol the file has no row of (a lower-case name): it runs with no bar, and a warning says so.
+    const missing = barstream('backtest', '--json', '--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,bbb,DDD', '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(missing.status, 0, missing.stderr);
+    t.like((JSON.parse(missing.stdout) as JsonReport).report, { barsIn: 390 });
+    t.regex(missing.stderr, /^barstream: warning: the CSV files have no row of symbols 'bbb', 'DDD' \(--symbols\) on the run's days/);
+    t.notRegex(missing.stderr, /'AAA'/);
+    // One file a symbol, named by the file: SPY_....csv holds SPY, not spy.
+    const named = path.join(dir, 'SPY_1m.csv');
+    writeFileSync(named, `time,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
+    const lower = barstream('backtest', '--data', named, '--symbols', 'spy', '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(lower.status, 0, lower.stderr);
+    t.regex(lower.stderr, /^barstream: warning: the CSV files have no row of symbol 'spy' \(--symbols\)/);
+    t.is(barstream('backtest', '--data', named, '--symbols', 'SPY', '--from', '2013-10-07', '--to', '2013-10-07').stderr, '');
+
     // The built-in data set has no CSV source.
     const synthetic = barstream('backtest', '--json', '--from', '2024-03-04', '--to', '2024-03-04');
     t.false('source' in (JSON.parse(synthetic.stdout) as object));

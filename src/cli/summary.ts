@@ -81,6 +81,23 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     );
   }
   const r = result.report;
+  if (!(s.rowsRead > 0 && s.rowsLoaded === 0) && options.symbols !== undefined) {
+    // A symbol asked for that the files have no row of on the run's days (a misspelt or lower-case
+    // name, say) runs as a symbol with no bar: every session a gap, easy to take for missing data.
+    const barsOf = new Map<string, number>();
+    for (const perSymbol of Object.values(r.quality)) {
+      for (const [symbol, q] of Object.entries(perSymbol)) {
+        barsOf.set(symbol, (barsOf.get(symbol) ?? 0) + q.base.received + Object.values(q.base.rejected).reduce((a, b) => a + b, 0));
+      }
+    }
+    const none = options.symbols.filter((symbol) => (barsOf.get(symbol) ?? 0) === 0);
+    if (none.length > 0 && r.sessions > 0) {
+      const names = none.map((x) => `'${x}'`).join(', ');
+      out.push(
+        `warning: the CSV files have no row of ${none.length === 1 ? 'symbol' : 'symbols'} ${names} (--symbols) on the run's days: check the name (symbols are case-sensitive; a file's symbol is its name up to the first _, or its symbol column) and --from and --to`,
+      );
+    }
+  }
   const outside = r.rejected.outside_session;
   if (outside > r.barsIn / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
