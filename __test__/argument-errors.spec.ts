@@ -3,7 +3,7 @@
  * input, NaN with nothing changed, as documented), never a plain `Error` from the native binding.
  */
 import test from 'ava';
-import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, sessionOn } from 'barstream';
+import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, iterableSource, sessionOn } from 'barstream';
 import type { Bar, BarColumns, CoordinatorOptions, Session, SessionHours, SubscriptionSpec } from 'barstream';
 
 const S = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -123,6 +123,22 @@ test('a misspelt option is a ConfigError naming it, never ignored', (t) => {
   t.notThrows(() => new SessionCoordinator({ ...base, readyTimeoutMs: Infinity }));
   // An option given as undefined is no option: spreading defaults stays allowed.
   t.notThrows(() => new SessionData({ intervals: ['5m'], retainSessions: undefined }));
+});
+
+test("SessionCoordinator's symbols must be a non-empty list of names, for a stream source as for columns", async (t) => {
+  // A stream of SPY bars: with a bad symbols option the run read none of them, without a word.
+  const session = Calendar.xnys().requireSession('2024-03-08');
+  const bars = Array.from({ length: 5 }, (_, k) => ({ symbol: 'SPY', time: session.open + k * 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 }));
+  for (const [symbols, label] of [['SPY', 'a string'], [[], 'an empty list'], [null, 'null'], [[''], 'an empty name'], [[5], 'a number'], [new Set(['SPY']), 'a Set']] as const) {
+    for (const source of [iterableSource(bars), columnsSource({ SPY: { time: bars.map((b) => b.time), open: [1, 1, 1, 1, 1], high: [2, 2, 2, 2, 2], low: [0.5, 0.5, 0.5, 0.5, 0.5], close: [1.5, 1.5, 1.5, 1.5, 1.5], volume: [10, 10, 10, 10, 10] } })]) {
+      const options = { calendar: Calendar.xnys(), data: new SessionData({}), source, from: '2024-03-08', to: '2024-03-08', symbols } as unknown as CoordinatorOptions;
+      const e = t.throws(() => new SessionCoordinator(options), undefined, `${label}, ${source.kind}`);
+      t.true(e instanceof ConfigError, `${label}, ${source.kind}: ${String(e)}`);
+      t.is((e as ConfigError).param, 'symbols', label);
+    }
+  }
+  const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data: new SessionData({}), source: iterableSource(bars), from: '2024-03-08', to: '2024-03-08', symbols: ['SPY'] }).run();
+  t.is(report.barsIn, 5);
 });
 
 test('messages spell numbers and parameters as the caller wrote them', (t) => {

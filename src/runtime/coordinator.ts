@@ -51,7 +51,7 @@ export interface CoordinatorOptions {
   from: string;
   /** Last session date, `YYYY-MM-DD` (inclusive). */
   to: string;
-  /** Only these symbols (default: every symbol the source has). */
+  /** Only these symbols (default: every symbol the source has): a non-empty array of names. */
   symbols?: readonly string[];
   /**
    * Clock-driven runs, when a slice comes due while a subscriber is still busy: `'fail'` (default)
@@ -228,7 +228,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #waiting: { ready: ReadySignal; pending: PendingHandler[] } | null = null;
   #sessionsRun = 0;
 
-  /** @throws {ConfigError} for a bad mode, speed, overrun policy or date range, or a live run without a stream source. */
+  /** @throws {ConfigError} for a bad mode, speed, overrun policy, date range or symbol list, or a live run without a stream source. */
   constructor(options: CoordinatorOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { calendar, data, source, from, to, ... }, got ${describe(options)}`);
@@ -252,6 +252,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(options.to)) throw new ConfigError('to', `'${options.to}' is not a date YYYY-MM-DD`);
     if (options.from > options.to) throw new ConfigError('to', `${options.to} is before from ${options.from}`);
     if (mode === 'live' && options.source.kind !== 'stream') throw new ConfigError('source', 'a live run reads a stream source');
+    // A stream's bars are filtered by name: a string ('SPY', its letters), null or an empty list
+    // would leave every bar out without a word.
+    const symbols: unknown = options.symbols;
+    if (symbols !== undefined) {
+      if (!Array.isArray(symbols) || symbols.length === 0) throw new ConfigError('symbols', `expected a non-empty array of symbol names, got ${describe(symbols)}`);
+      const bad = symbols.find((x: unknown) => typeof x !== 'string' || x === '');
+      if (bad !== undefined) throw new ConfigError('symbols', `${describe(bad)} is not a symbol name`);
+    }
     if (options.readyTimeoutMs !== undefined && !(options.readyTimeoutMs > 0 && (options.readyTimeoutMs <= 2_147_483_647 || options.readyTimeoutMs === Infinity))) {
       throw new ConfigError('readyTimeoutMs', `${options.readyTimeoutMs} is not > 0 and at most 2147483647 (what a timer can wait; Infinity for no limit)`);
     }
