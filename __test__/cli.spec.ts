@@ -127,6 +127,17 @@ test('--strategy: intervals spelt otherwise than the defaults (60m for 1h, 60s f
   t.is(j.report.delivered, SESSIONS * SYMBOLS * (7 + 4));
 });
 
+test('an overrun fails the run (exit 1) with a message in the command line\'s terms: --overrun queue, or a lower --speed', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'slow.mjs');
+  // 20 ms a 5m bar; at speed 60000 a minute is 1 ms of wall time.
+  writeFileSync(file, `export default { name: 'slow', setup(engine) { engine.subscribe({ interval: '5m', name: 'slow' }, () => { const end = Date.now() + 20; while (Date.now() < end); }); } };\n`);
+  const r = barstream('backtest', '--symbols', 'ALFA', '--from', '2024-03-04', '--to', '2024-03-04', '--speed', '60000', '--strategy', file);
+  t.is(r.status, 1, r.stderr);
+  t.regex(r.stderr, /^barstream: subscriber 'slow' was still busy when the slice at .* came due \(lag [\d.]+ ms\); use --overrun queue to wait instead, or a lower --speed \[overrun\]\n$/);
+  t.notRegex(r.stderr, /overrun: 'queue'/);
+});
+
 test('--json keeps the name, message and code of subscriber errors', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
   const file = path.join(dir, 'thrower.mjs');

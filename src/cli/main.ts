@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Calendar } from '../calendar/index.js';
-import { BarstreamError, ConfigError, InputError } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, OverrunError } from '../errors.js';
 import { resolvePaths } from '../sources/paths.js';
 import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
@@ -239,7 +239,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     (bar as cliProgress.SingleBar | null)?.stop();
     const error = e as Error;
     const code = e instanceof BarstreamError ? ` [${e.code}]` : '';
-    process.stderr.write(`barstream: ${error.message}${code}\n`);
+    // The error names the coordinator's option; here it is a flag.
+    const message = e instanceof OverrunError ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed') : error.message;
+    process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   }
 }
