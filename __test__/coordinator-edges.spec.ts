@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { AnalysisEngine, Calendar, InputError, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
-import type { BarColumns, SymbolBar } from 'barstream';
+import type { BarColumns, RunReport, SessionCalendar, Source, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
 
@@ -38,6 +38,23 @@ function minutes(from: number, to: number): BarColumns {
   const ones = time.map(() => 1);
   return { time, open: ones, high: ones, low: ones, close: ones, volume: ones };
 }
+
+test('a user calendar whose sessions leave dayStart out (as beginSession allows): the run reads the sessions\' days, columns and streams alike', async (t) => {
+  // 2024-03-08, 09:30-16:00 New York (EST): 14:30Z to 21:00Z, 390 minutes.
+  const open = Date.UTC(2024, 2, 8, 14, 30);
+  const close = Date.UTC(2024, 2, 8, 21, 0);
+  const calendar = { sessions: () => [{ date: '2024-03-08', open, close, timeZone: 'America/New_York' }] } as unknown as SessionCalendar;
+  const run = (source: Source): Promise<RunReport> => new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: '2024-03-08', to: '2024-03-08' }).run();
+  const report = await run(columnsSource({ A: minutes(open, close) }));
+  t.is(report.barsIn, 390);
+  t.is(report.barsStored, 390);
+  t.is(report.closedBars['5m'], 78);
+  // A bar three days later is not on the run's days: not part of it, as with a calendar's sessions.
+  const bars: SymbolBar[] = Array.from({ length: 390 }, (_, k) => ({ symbol: 'A', time: open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 }));
+  const stream = await run(iterableSource([...bars, { ...bars[0]!, time: open + 3 * 86_400_000 }]));
+  t.is(stream.barsIn, 390);
+  t.is(stream.rejected.outside_session, 0);
+});
 
 test('a column source whose last session is longer than its day (25 hours when clocks go back): every bar is read', async (t) => {
   const calendar = Calendar.custom({ name: 'NY 24h', timeZone: 'America/New_York', sessions: [{ date: '2024-11-03', open: '00:00', close: '24:00' }] });

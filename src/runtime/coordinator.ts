@@ -28,7 +28,11 @@ import type { ReadySignal } from './ready.js';
 
 /** Anything that yields sessions for a date range: a built-in or user calendar. */
 export interface SessionCalendar {
-  /** Sessions whose date lies in `[from, to]` (dates `YYYY-MM-DD` in the calendar's time zone), in order. */
+  /**
+   * Sessions whose date lies in `[from, to]` (dates `YYYY-MM-DD` in the calendar's time zone), in
+   * order. A session without `dayStart` (from JavaScript) has it worked out from its date and time
+   * zone, as {@link SessionData.beginSession} does.
+   */
   sessions(from: string, to: string): Session[];
 }
 
@@ -1165,9 +1169,14 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   const first = sessions[0];
   const last = sessions[sessions.length - 1];
   if (first === undefined || last === undefined) return { from: -Infinity, to: Infinity };
+  // A user calendar's sessions may leave dayStart out, as beginSession allows: worked out the same way.
+  const dayStart = (s: Session): number => (typeof s.dayStart === 'number' ? s.dayStart : dayStartOf(s.date, s.timeZone));
   // The last day ends at the next local midnight: 25 hours after its start when clocks go back.
   const next = dayStartOf(formatDay(parseDay(last.date) + 1), last.timeZone);
-  return { from: first.dayStart, to: Math.max(last.dayStart + 86_400_000, Number.isFinite(next) ? next : -Infinity, last.close) };
+  // What cannot be worked out (a session the store will refuse, saying why) bounds nothing here.
+  const ends = [dayStart(last) + 86_400_000, next, last.close].filter((x) => Number.isFinite(x));
+  const from = dayStart(first);
+  return { from: Number.isFinite(from) ? from : -Infinity, to: ends.length === 0 ? Infinity : Math.max(...ends) };
 }
 
 /** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
