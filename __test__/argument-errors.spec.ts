@@ -141,6 +141,18 @@ test("SessionCoordinator's symbols must be a non-empty list of names, for a stre
   t.is(report.barsIn, 5);
 });
 
+test("a user calendar whose sessions(from, to) returns no array of sessions fails the run with a ConfigError 'calendar'", async (t) => {
+  const open = Date.UTC(2024, 2, 8, 14, 30);
+  for (const [returned, label] of [[undefined, 'undefined'], [{}, 'an object'], [[null], 'a null entry'], [[{ date: '2024-03-08', open: 'x', close: open + 60_000, timeZone: 'UTC' }], 'an open that is no time']] as const) {
+    for (const source of [columnsSource({}), iterableSource([])]) {
+      const calendar = { sessions: () => returned } as unknown as CoordinatorOptions['calendar'];
+      const e = await t.throwsAsync(new SessionCoordinator({ calendar, data: new SessionData({}), source, from: '2024-03-08', to: '2024-03-08' }).run(), undefined, label);
+      t.true(e instanceof ConfigError, `${label}, ${source.kind}: ${String(e)}`);
+      t.is((e as ConfigError).param, 'calendar', label);
+    }
+  }
+});
+
 test('messages spell numbers and parameters as the caller wrote them', (t) => {
   t.throws(() => new Rsi(Infinity), { instanceOf: ConfigError, message: /got Infinity$/ });
   t.throws(() => new Rsi(-Infinity), { instanceOf: ConfigError, message: /got -Infinity$/ });

@@ -313,7 +313,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let stall: { promise: Promise<never>; dispose: () => void } | null = null;
     try {
       this.#startRun();
-      const sessions = o.calendar.sessions(o.from, o.to);
+      const sessions = checkSessions(o.calendar.sessions(o.from, o.to));
       const processor = this.#processor();
       // Before the run touches the store: another coordinator's run on it would interleave sessions.
       o.data.claimRun(this);
@@ -1158,6 +1158,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#overruns.push({ subscriber, sliceTime, lagMs });
     if (lagMs > this.#maxLag) this.#maxLag = lagMs;
   }
+}
+
+/**
+ * What a calendar's `sessions(from, to)` returned, checked before the run uses it: an array of
+ * objects with a string date and finite open and close (the store checks the rest when each
+ * session begins, with a SessionError). A user calendar that returned something else failed deep
+ * in the run with a TypeError, or with a message about the clock.
+ * @throws {ConfigError} `calendar`, saying what came back.
+ */
+function checkSessions(sessions: unknown): Session[] {
+  if (!Array.isArray(sessions)) throw new ConfigError('calendar', `sessions(from, to) returned ${describe(sessions)}, not an array of sessions`);
+  sessions.forEach((s: unknown, i: number) => {
+    const x = s as Partial<Session> | null;
+    if (x === null || typeof x !== 'object' || typeof x.date !== 'string' || !Number.isFinite(x.open) || !Number.isFinite(x.close)) {
+      throw new ConfigError('calendar', `sessions(from, to)[${i}] is not a session { date, open, close, timeZone } with finite epoch-ms open and close: got ${describe(s)}${x !== null && typeof x === 'object' ? ` (date ${describe(x.date)}, open ${describe(x.open)}, close ${describe(x.close)})` : ''}`);
+    }
+  });
+  return sessions as Session[];
 }
 
 /**
