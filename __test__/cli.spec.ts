@@ -153,7 +153,9 @@ test('--json keeps the name, message and code of subscriber errors', (t) => {
     };\n`,
   );
   const r = barstream('backtest', '--json', '--strategy', file);
-  t.is(r.status, 0);
+  // The run went through: its report is printed, and the exit code says the strategy failed.
+  t.is(r.status, 3, r.stderr);
+  t.regex(r.stderr, /^barstream: the strategy's handlers failed 40 times; the first: subscriber 'daily' on [A-Z]{4} 1d at 2024-03-04T14:30:00\.000Z: TypeError: cannot handle [A-Z]{4}\n$/);
   const j = JSON.parse(r.stdout) as { report: { subscriberErrorCount: number; subscriberErrors: { subscriber: string; symbol: string; error: unknown }[] } };
   // One daily bar a session and symbol, each a failure.
   t.is(j.report.subscriberErrorCount, SESSIONS * SYMBOLS);
@@ -180,7 +182,8 @@ test('--strategy: an async setup is awaited, the base interval may be listed, an
     };\n`,
   );
   const r = barstream('backtest', '--json', '--strategy', file);
-  t.is(r.status, 0, r.stderr);
+  t.is(r.status, 3, r.stderr);
+  t.regex(r.stderr, /failed 40 times; the first: .*hold/);
   const j = JSON.parse(r.stdout) as JsonReport & { signalsBySide: { buy: number; sell: number }; report: { subscriberErrorCount: number } };
   // One daily bar a session and symbol: each gives one good signal and one refused.
   t.is(j.report.delivered, SESSIONS * SYMBOLS);

@@ -234,6 +234,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
     for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${line}\n`);
+    // The run went through, but the strategy threw: a script must see it without reading the table.
+    const failures = result.report.subscriberErrorCount;
+    if (failures > 0) {
+      const first = result.report.subscriberErrors[0];
+      const error = first?.error;
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const where = first === undefined ? '' : `; the first: subscriber '${first.subscriber}' on ${first.symbol} ${first.interval} at ${new Date(first.time).toISOString()}: ${what}`;
+      process.stderr.write(`barstream: the strategy's handlers failed ${failures.toLocaleString('en-US')} time${failures === 1 ? '' : 's'}${where}\n`);
+      return 3;
+    }
     return 0;
   } catch (e) {
     (bar as cliProgress.SingleBar | null)?.stop();
