@@ -4,7 +4,7 @@
  * Expected values are worked out by hand.
  */
 import test from 'ava';
-import { Calendar, ConfigError, InputError, SessionData, sessionOn } from 'barstream';
+import { Calendar, ConfigError, InputError, SessionData, SessionError, sessionOn } from 'barstream';
 
 const MINUTE = 60_000;
 const S = sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -135,4 +135,22 @@ test('advanceTo reports every symbol it closes a bar for, however many symbols t
   t.deepEqual(data.advanceTo(S.open + 15 * MINUTE), names.map((symbol) => ({ symbol, interval: '15m' })));
   t.is(data.bars('S149', '5m').length, 1);
   t.deepEqual(data.endSession(), []);
+});
+
+test('an interval longer than 9e15 ms is a ConfigError, and a session time past 9e15 ms an invalid_session: bucket ends would not fit the core\'s integers', (t) => {
+  for (const intervals of [['153722867280912m'], ['2562047788015h'], ['9000000000001s']]) {
+    t.throws(() => new SessionData({ intervals }), { instanceOf: ConfigError, message: /longer than/ }, intervals[0]);
+  }
+  t.throws(() => new SessionData({ baseInterval: '9000000000001s' }), { instanceOf: ConfigError });
+  // 2,500,000,000 hours is 9e15 ms: the longest taken, one bucket a session.
+  const data = new SessionData({ intervals: ['2500000000h'] });
+  data.beginSession(S);
+  data.append('X', bar(0, 10));
+  data.append('X', bar(1, 11));
+  data.endSession();
+  t.deepEqual([...data.bars('X', '2500000000h').time], [S.open]);
+  t.deepEqual([...data.bars('X', '2500000000h').volume], [2]);
+  const far = new SessionData();
+  const e = t.throws(() => far.beginSession({ date: '2024-03-04', open: 8.99e15, close: 9.1e15, timeZone: 'UTC', dayStart: 8.99e15 }), { instanceOf: SessionError });
+  t.is(e?.code, 'invalid_session');
 });

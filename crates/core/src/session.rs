@@ -2,6 +2,11 @@
 
 use crate::error::{Error, Result};
 
+/// Session times (and a clock change's instant) lie within this many milliseconds of 1970, about
+/// 285,000 years either way: far inside an `i64`, so that no sum of two times and an interval
+/// (a bucket's end, say) can overflow.
+pub const MAX_TIME: i64 = 9_000_000_000_000_000;
+
 /// One session, in epoch milliseconds (UTC): bars must satisfy `open <= time < close`.
 /// `day_start` is midnight of the session's date in the exchange's time zone; it anchors buckets
 /// under clock alignment and the time of a clock-aligned `1d` bar. `clock_shift`, on a day the
@@ -30,7 +35,7 @@ impl Session {
     /// [`Error::Session`] with code `invalid_session` when a time is not a whole number of
     /// milliseconds, `close <= open`, or `day_start > open`.
     pub fn new(open: f64, close: f64, day_start: f64) -> Result<Session> {
-        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15;
+        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < MAX_TIME as f64;
         if !whole(open) || !whole(close) || !whole(day_start) {
             return Err(Error::session(
                 "invalid_session",
@@ -55,7 +60,7 @@ impl Session {
     /// `day_start` itself is a day whose midnight the clocks skipped: its first instant shows `by`
     /// past midnight.
     pub fn with_clock_shift(self, at: f64, by: f64) -> Result<Session> {
-        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15;
+        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < MAX_TIME as f64;
         if !whole(at) || !whole(by) {
             return Err(Error::session(
                 "invalid_session",
@@ -82,8 +87,9 @@ impl Session {
         }
     }
 
-    /// Checks the order of the times: `day_start <= open < close`. The fields are public, so the
-    /// store checks every session it is given, however it was built.
+    /// Checks the order of the times, `day_start <= open < close`, and that every time lies within
+    /// [`MAX_TIME`] of 1970. The fields are public, so the store checks every session it is given,
+    /// however it was built.
     ///
     /// # Errors
     /// [`Error::Session`] with code `invalid_session` naming the times.
@@ -94,6 +100,16 @@ impl Session {
             day_start,
             clock_shift,
         } = *self;
+        let shift_at = clock_shift.map_or(0, |c| c.at);
+        if [open, close, day_start, shift_at]
+            .iter()
+            .any(|t| t.unsigned_abs() >= MAX_TIME as u64)
+        {
+            return Err(Error::session(
+                "invalid_session",
+                format!("session times must lie within {MAX_TIME} ms of 1970 (open {open}, close {close}, day start {day_start}, clock change at {shift_at})"),
+            ));
+        }
         if let Some(ClockShift { at, by }) = clock_shift {
             if by == 0 || by.abs() >= 86_400_000 || at < day_start {
                 return Err(Error::session(

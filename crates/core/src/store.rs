@@ -38,7 +38,7 @@ use crate::quality::{
     next_slot, slots_in, slots_passed, BaseQuality, Gap, IntervalQuality, SessionTally,
     SymbolQuality,
 };
-use crate::session::Session;
+use crate::session::{Session, MAX_TIME};
 use std::collections::{HashMap, VecDeque};
 use validation::Rules;
 
@@ -58,8 +58,9 @@ const MAX_SESSION_RESERVE: usize = 1 << 22;
 const MAX_EXPECTED_RESERVE: usize = 1 << 20;
 
 /// The last bar time of a removed symbol's record: later than any bar can be, so that
-/// [`SessionStore::append`] refuses every bar for it without a test of its own.
-const REMOVED: i64 = i64::MAX;
+/// [`SessionStore::append`] refuses every bar for it without a test of its own. Far enough from
+/// `i64::MAX` that a bar time minus it cannot overflow, before 1970 included.
+const REMOVED: i64 = i64::MAX / 2;
 
 /// A symbol's index in the store, given by [`SessionStore::intern`].
 pub type SymbolId = u32;
@@ -147,6 +148,20 @@ impl StoreConfig {
                 "the base interval must be fixed (Ns, Nm or Nh), not 1d",
             ));
         };
+        // Longer, a bucket's start plus its length could pass the end of an i64 of milliseconds.
+        let too_long = |iv: &Interval| iv.millis().is_some_and(|ms| ms > MAX_TIME);
+        if too_long(&self.base) {
+            return Err(Error::config(
+                "baseInterval",
+                format!("{} is longer than {MAX_TIME} ms", self.base),
+            ));
+        }
+        if let Some(iv) = self.intervals.iter().find(|iv| too_long(iv)) {
+            return Err(Error::config(
+                "intervals",
+                format!("{iv} is longer than {MAX_TIME} ms"),
+            ));
+        }
         if self.intervals.len() > 31 {
             return Err(Error::config(
                 "intervals",

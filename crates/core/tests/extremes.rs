@@ -1,0 +1,163 @@
+//! Inputs at the edge of what the store takes: intervals of hundreds of thousands of years,
+//! session times at the edge of the range and beyond, negative epoch times. The store either
+//! refuses them with a typed error or keeps its bucket arithmetic exact; it never wraps around.
+
+mod common;
+
+use barstream_core::{
+    Alignment, EmptyBuckets, Error, Interval, Session, SessionStore, StoreConfig,
+};
+use common::*;
+
+/// The longest interval a store takes: 9e15 ms, as far as a session time may lie from 1970.
+const LONGEST: i64 = 9_000_000_000_000_000;
+
+fn store_of(base: Interval, intervals: Vec<Interval>) -> Result<SessionStore, Error> {
+    SessionStore::new(StoreConfig::new(base, intervals))
+}
+
+#[test]
+fn intervals_longer_than_any_session_time_are_refused() {
+    // 153,722,867,280,912 minutes is within an i64 of milliseconds, but a bucket's end (its start
+    // plus the length) would not be.
+    for text in ["153722867280912m", "2562047788015h", "9000000000000001s"] {
+        let long = Interval::parse(text).unwrap();
+        let err = store_of(iv("1m"), vec![long]).err().expect(text);
+        assert!(
+            matches!(&err, Error::Config { param, .. } if param == "intervals"),
+            "{text}: {err}"
+        );
+        let err = store_of(long, vec![]).err().expect(text);
+        assert!(
+            matches!(&err, Error::Config { param, .. } if param == "baseInterval"),
+            "{text}: {err}"
+        );
+    }
+    let longest = Interval::Fixed(LONGEST);
+    assert!(store_of(iv("1m"), vec![longest]).is_ok());
+    assert!(store_of(longest, vec![Interval::Session]).is_ok());
+}
+
+#[test]
+fn the_longest_interval_holds_a_session_in_one_bucket_wherever_it_lies() {
+    // Sessions near both ends of the range: every bucket start and end stays in range.
+    for open in [OCT7_OPEN, 8_990_000_000_000_000, -8_990_000_000_000_000] {
+        let mut st = store_of(iv("1m"), vec![Interval::Fixed(LONGEST), iv("1d")]).unwrap();
+        let id = st.intern("X");
+        let session = Session::new(open as f64, (open + 390 * MIN) as f64, open as f64).unwrap();
+        st.begin_session(session).unwrap();
+        let bars: Vec<_> = (0..3)
+            .map(|k| synth_bar(open + k * 7 * MIN, k as u64))
+            .collect();
+        for b in &bars {
+            assert_eq!(
+                st.append(id, b).unwrap(),
+                1,
+                "no bucket closes before the end"
+            );
+        }
+        let q = st.quality(id).unwrap().unwrap();
+        assert_eq!(q.base.expected, 390);
+        assert_eq!(
+            (
+                q.intervals[0].expected,
+                q.intervals[0].received,
+                q.intervals[0].missing
+            ),
+            (1, 0, 0)
+        );
+        st.advance_to((open + 200 * MIN) as f64).unwrap();
+        st.end_session().unwrap();
+        // By hand: one bucket from the open, the three bars folded.
+        let want = bars_bits(&[fold(open, &bars)]);
+        assert_eq!(series_bits(st.series(id, 1).unwrap()), want, "open {open}");
+        assert_eq!(series_bits(st.series(id, 2).unwrap()), want, "open {open}");
+        let q = st.quality(id).unwrap().unwrap();
+        assert_eq!(
+            (
+                q.intervals[0].expected,
+                q.intervals[0].received,
+                q.intervals[0].missing
+            ),
+            (1, 1, 0)
+        );
+    }
+}
+
+#[test]
+fn a_session_built_field_by_field_out_of_range_is_refused() {
+    let base = oct7();
+    let out = [
+        Session {
+            close: i64::MAX,
+            ..base
+        },
+        Session {
+            open: i64::MIN + 1,
+            day_start: i64::MIN,
+            ..base
+        },
+        Session {
+            day_start: i64::MIN,
+            ..base
+        },
+        Session {
+            open: 9_100_000_000_000_000,
+            close: 9_200_000_000_000_000,
+            day_start: 9_000_000_000_000_000,
+            ..base
+        },
+    ];
+    for session in out {
+        let mut st = store(&["5m", "1d"], Alignment::Session, EmptyBuckets::Skip);
+        let err = st.begin_session(session).unwrap_err();
+        assert_eq!(err.code(), "invalid_session", "{session:?}");
+        assert!(st.session().is_none());
+    }
+    // A clock change at the end of time.
+    let shifted = base
+        .with_clock_shift(OCT7_MIDNIGHT as f64, 3_600_000.0)
+        .unwrap();
+    let far = Session {
+        clock_shift: shifted.clock_shift.map(|mut c| {
+            c.at = i64::MAX;
+            c
+        }),
+        ..shifted
+    };
+    let mut st = store(&["5m"], Alignment::Clock, EmptyBuckets::Skip);
+    assert_eq!(st.begin_session(far).unwrap_err().code(), "invalid_session");
+}
+
+#[test]
+fn a_removed_symbol_is_refused_in_a_session_before_1970() {
+    let mut st = store(&["5m"], Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("GONE");
+    assert_eq!(st.remove_symbol("GONE"), Ok(true));
+    // 1929-10-29, 09:30 to 16:00 UTC: negative epoch times.
+    let open = -1_267_000_000_000 - (-1_267_000_000_000 % DAY) + 9 * HOUR + 30 * MIN;
+    st.begin_session(
+        Session::new(
+            open as f64,
+            (open + 390 * MIN) as f64,
+            (open - 9 * HOUR - 30 * MIN) as f64,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let err = st.append(id, &synth_bar(open, 0)).unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    let cols = columns_of(&[synth_bar(open, 0)]);
+    let refs = [
+        &cols[0][..],
+        &cols[1][..],
+        &cols[2][..],
+        &cols[3][..],
+        &cols[4][..],
+        &cols[5][..],
+    ];
+    assert!(matches!(
+        st.append_many(id, refs, barstream_core::InvalidBars::Skip),
+        Err(Error::NotFound { .. })
+    ));
+}
