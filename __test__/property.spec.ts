@@ -228,7 +228,7 @@ function badBar(
 ): { bar: Bar; code: RejectCode } | null {
   const code = rng.pick<RejectCode>([
     'non_finite', 'high_below_open_close', 'low_above_open_close', 'negative_volume', 'off_grid',
-    'outside_session', 'duplicate', 'out_of_order', 'late',
+    'outside_session', 'duplicate', 'out_of_order', 'late', 'volume_too_large',
   ]);
   const onGrid = (x: number) => (x - s.open) % MINUTE === 0;
   switch (code) {
@@ -243,6 +243,9 @@ function badBar(
       return { bar: { ...g, low: Math.min(g.open, g.close) + rng.int(1, 50) / 100 }, code };
     case 'negative_volume':
       return { bar: { ...g, volume: -(rng.int(1, 1000) + rng.next()) }, code };
+    case 'volume_too_large':
+      // Past 1e290 (README, Validation): a derived bar's sum of such volumes could overflow.
+      return { bar: { ...g, volume: rng.pick([1.0000000001e290, 1e300, Number.MAX_VALUE]) }, code };
     case 'off_grid':
       return { bar: { ...g, time: g.time + rng.int(1, MINUTE - 1) }, code };
     case 'outside_session': {
@@ -369,7 +372,7 @@ test('random streams with bad bars and clock moves mixed in: good results unchan
     }
   }
   // The generator really produced every reason, many times.
-  for (const code of ['no_session', 'non_finite', 'high_below_open_close', 'low_above_open_close', 'negative_volume', 'off_grid', 'outside_session', 'duplicate', 'out_of_order', 'late']) {
+  for (const code of ['no_session', 'non_finite', 'high_below_open_close', 'low_above_open_close', 'negative_volume', 'off_grid', 'outside_session', 'duplicate', 'out_of_order', 'late', 'volume_too_large']) {
     t.true((injectedTotal.get(code) ?? 0) >= 10, `${code}: ${injectedTotal.get(code) ?? 0} injected`);
   }
   t.log(Object.fromEntries(injectedTotal));

@@ -37,7 +37,7 @@ test('quality during a session: passed slots and closed buckets only; advanceTo 
     received: 11,
     missing: 5,
     late: 0,
-    rejected: { no_session: 0, non_finite: 0, high_below_open_close: 0, low_above_open_close: 0, negative_volume: 0, off_grid: 0, outside_session: 0, duplicate: 0, out_of_order: 0, late: 0 },
+    rejected: { no_session: 0, non_finite: 0, high_below_open_close: 0, low_above_open_close: 0, negative_volume: 0, off_grid: 0, outside_session: 0, duplicate: 0, out_of_order: 0, late: 0, volume_too_large: 0 },
     score: 11 / 390,
   });
   // 5m: 09:30 and 09:35 closed with data, 09:40 closed empty, 09:45 forming. 1h: 09:30 forming.

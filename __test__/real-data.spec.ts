@@ -111,7 +111,7 @@ function registerRealDataTests(): void {
         t.is(hours.time[0], Date.UTC(2013, 9, 4, 13, alignment === 'session' ? 30 : 0));
         t.is(hours.time[6], Date.UTC(2013, 9, 4, 19, alignment === 'session' ? 30 : 0));
         t.is(data.bars('SPY', '1d').time[0], alignment === 'session' ? Date.UTC(2013, 9, 4, 13, 30) : Date.UTC(2013, 9, 4, 4, 0));
-        t.deepEqual(data.rejections(), { no_session: 0, non_finite: 0, high_below_open_close: 0, low_above_open_close: 0, negative_volume: 0, off_grid: 0, outside_session: 0, duplicate: 0, out_of_order: 0, late: 0 });
+        t.deepEqual(data.rejections(), { no_session: 0, non_finite: 0, high_below_open_close: 0, low_above_open_close: 0, negative_volume: 0, off_grid: 0, outside_session: 0, duplicate: 0, out_of_order: 0, late: 0, volume_too_large: 0 });
       });
     }
   }

@@ -4,7 +4,7 @@
  * Expected values are worked out by hand.
  */
 import test from 'ava';
-import { Calendar, ConfigError, InputError, SessionData, SessionError, sessionOn } from 'barstream';
+import { BarValidationError, Calendar, ConfigError, InputError, SessionData, SessionError, sessionOn } from 'barstream';
 
 const MINUTE = 60_000;
 const S = sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -135,6 +135,38 @@ test('advanceTo reports every symbol it closes a bar for, however many symbols t
   t.deepEqual(data.advanceTo(S.open + 15 * MINUTE), names.map((symbol) => ({ symbol, interval: '15m' })));
   t.is(data.bars('S149', '5m').length, 1);
   t.deepEqual(data.endSession(), []);
+});
+
+test('a volume whose sum in a derived bar could overflow is refused as volume_too_large, on every way in; the largest taken sums to a finite bar', (t) => {
+  const data = new SessionData({ intervals: ['5m', '1d'] });
+  data.beginSession(S);
+  const big = (k: number, volume: number) => ({ ...bar(k), volume });
+  // 1e290 at most: two of 1.7e308 (each finite) summed into the 5m bar would be Infinity.
+  data.append('X', big(0, 1e290));
+  const e = t.throws(() => data.append('X', big(1, 1.7e308)), { instanceOf: BarValidationError });
+  t.is(e?.code, 'volume_too_large');
+  t.throws(() => data.appendValues('X', S.open + MINUTE, 10, 10, 10, 10, 1e291), { code: 'volume_too_large' });
+  const cols = { time: [S.open + MINUTE, S.open + 2 * MINUTE], open: [10, 10], high: [10, 10], low: [10, 10], close: [10, 10], volume: [1, Number.MAX_VALUE] };
+  t.throws(() => data.appendMany('X', cols), { code: 'volume_too_large', message: /bar 1/ });
+  t.is(data.count('X', '1m'), 1, 'the batch stored nothing');
+  const one = (v: number) => new Float64Array([v]);
+  const slice = data.appendSlice(['X'], { time: one(S.open + MINUTE), open: one(10), high: one(10), low: one(10), close: one(10), volume: one(1e300) });
+  t.deepEqual(slice.rejected, ['volume_too_large']);
+  t.is(data.rejections('X').volume_too_large, 4);
+  t.is(data.quality('X')?.base.rejected.volume_too_large, 4);
+  // A rule before it still names the bar.
+  t.throws(() => data.append('X', { ...big(1, 1e300), high: 9 }), { code: 'high_below_open_close' });
+  t.throws(() => data.append('X', big(1, -1e300)), { code: 'negative_volume' });
+  t.throws(() => data.append('X', big(1, Infinity)), { code: 'non_finite' });
+  const skipped = data.appendMany('X', { ...cols, volume: [1e290, 1e291] }, { invalid: 'skip' });
+  t.deepEqual(skipped.rejected.map((r) => [r.index, r.code]), [[1, 'volume_too_large']]);
+  for (let k = 2; k < 390; k++) data.append('X', big(k, 1e290));
+  data.endSession();
+  // By hand: 390 bars of 1e290 in the day.
+  const day = data.bars('X', '1d').volume[0] as number;
+  t.true(Number.isFinite(day));
+  t.true(Math.abs(day / 3.9e292 - 1) < 1e-12, String(day));
+  t.true([...data.bars('X', '5m').volume].every(Number.isFinite));
 });
 
 test('an interval longer than 9e15 ms is a ConfigError, and a session time past 9e15 ms an invalid_session: bucket ends would not fit the core\'s integers', (t) => {

@@ -16,7 +16,8 @@ export type RejectCode =
   | 'outside_session'
   | 'duplicate'
   | 'out_of_order'
-  | 'late';
+  | 'late'
+  | 'volume_too_large';
 
 /** Every {@link RejectCode}, in the order the core counts them. */
 export const REJECT_CODES: readonly RejectCode[] = Object.freeze([
@@ -30,6 +31,7 @@ export const REJECT_CODES: readonly RejectCode[] = Object.freeze([
   'duplicate',
   'out_of_order',
   'late',
+  'volume_too_large',
 ] as const);
 
 /** Codes of {@link SessionError}. */

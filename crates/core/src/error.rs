@@ -26,11 +26,14 @@ pub enum RejectReason {
     OutOfOrder,
     /// The bar falls in a bucket that the clock (`advance_to`) already closed.
     Late,
+    /// `volume` is above [`crate::store::MAX_VOLUME`]: summed into a derived bar, it could
+    /// overflow to infinity.
+    VolumeTooLarge,
 }
 
 impl RejectReason {
     /// Every reason, in code order.
-    pub const ALL: [RejectReason; 10] = [
+    pub const ALL: [RejectReason; 11] = [
         RejectReason::NoSession,
         RejectReason::NonFinite,
         RejectReason::HighBelowOpenClose,
@@ -41,6 +44,7 @@ impl RejectReason {
         RejectReason::Duplicate,
         RejectReason::OutOfOrder,
         RejectReason::Late,
+        RejectReason::VolumeTooLarge,
     ];
     /// How many reasons there are.
     pub const COUNT: usize = Self::ALL.len();
@@ -58,6 +62,7 @@ impl RejectReason {
             RejectReason::Duplicate => "duplicate",
             RejectReason::OutOfOrder => "out_of_order",
             RejectReason::Late => "late",
+            RejectReason::VolumeTooLarge => "volume_too_large",
         }
     }
 }

@@ -29,5 +29,5 @@ pub use quality::{BaseQuality, Gap, IntervalQuality, SymbolQuality};
 pub use session::{ClockShift, Session};
 pub use store::{
     Alignment, BatchOutcome, ClosedMask, EmptyBuckets, InvalidBars, SessionStore, StoreConfig,
-    SymbolId,
+    SymbolId, MAX_VOLUME,
 };

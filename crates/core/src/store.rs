@@ -20,8 +20,8 @@
 //! is open; a field is not finite (or `time` is not whole milliseconds); it lies outside
 //! `[open, close)`; `time` is off the base grid anchored at the open; it is not later than the
 //! symbol's last bar (`duplicate`, `out_of_order`); it falls in a bucket the clock already closed
-//! (`late`); `high < max(open, close)`; `low > min(open, close)`; `volume < 0`. The first failing
-//! check, in that order, names the reason.
+//! (`late`); `high < max(open, close)`; `low > min(open, close)`; `volume < 0`; `volume` above
+//! [`MAX_VOLUME`]. The first failing check, in that order, names the reason.
 //!
 //! # Quality
 //! Per symbol, the store measures the open session's data quality as bars come (expected,
@@ -61,6 +61,11 @@ const MAX_EXPECTED_RESERVE: usize = 1 << 20;
 /// [`SessionStore::append`] refuses every bar for it without a test of its own. Far enough from
 /// `i64::MAX` that a bar time minus it cannot overflow, before 1970 included.
 const REMOVED: i64 = i64::MAX / 2;
+
+/// The largest volume a base bar may have. A bucket holds fewer than 2^45 base bars (a session
+/// spans less than 1.8e16 ms, a base interval is at least a second), so a derived bar's volume, their
+/// sum, stays below 4e303: finite, like every field of every bar the store holds.
+pub const MAX_VOLUME: f64 = 1e290;
 
 /// A symbol's index in the store, given by [`SessionStore::intern`].
 pub type SymbolId = u32;
@@ -705,6 +710,7 @@ impl SessionStore {
             RejectReason::HighBelowOpenClose => format!("high {} is below max(open {}, close {})", bar.high, bar.open, bar.close),
             RejectReason::LowAboveOpenClose => format!("low {} is above min(open {}, close {})", bar.low, bar.open, bar.close),
             RejectReason::NegativeVolume => format!("volume {} is negative", bar.volume),
+            RejectReason::VolumeTooLarge => format!("volume {:e} is above {MAX_VOLUME:e}, past which a derived bar's sum of volumes could overflow", bar.volume),
         }
     }
 

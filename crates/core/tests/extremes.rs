@@ -5,7 +5,8 @@
 mod common;
 
 use barstream_core::{
-    Alignment, EmptyBuckets, Error, Interval, Session, SessionStore, StoreConfig,
+    Alignment, EmptyBuckets, Error, Interval, InvalidBars, RejectReason, Session, SessionStore,
+    StoreConfig, MAX_VOLUME,
 };
 use common::*;
 
@@ -160,4 +161,155 @@ fn a_removed_symbol_is_refused_in_a_session_before_1970() {
         st.append_many(id, refs, barstream_core::InvalidBars::Skip),
         Err(Error::NotFound { .. })
     ));
+}
+
+/// A bar of `volume` at `t`, prices all 10.
+fn with_volume(t: i64, volume: f64) -> barstream_core::Bar {
+    bar(t, 10.0, 10.0, 10.0, 10.0, volume)
+}
+
+#[test]
+fn a_volume_whose_sum_could_overflow_is_refused_and_counted() {
+    let mut st = store(&["5m", "1d"], Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("X");
+    st.begin_session(oct7()).unwrap();
+    // Each is finite; two of them summed into the 5m bar are not (f64::MAX is about 1.8e308).
+    st.append(id, &with_volume(ny(9, 30), MAX_VOLUME)).unwrap();
+    let before = snapshot(&st, id);
+    let err = st.append(id, &with_volume(ny(9, 31), 1.7e308)).unwrap_err();
+    assert_eq!(err.code(), "volume_too_large", "{err}");
+    assert!(err.to_string().contains("1.7e308"), "{err}");
+    assert_eq!(snapshot(&st, id), before, "nothing changed");
+    assert_eq!(
+        st.rejections(id).unwrap()[RejectReason::VolumeTooLarge as usize],
+        1
+    );
+    assert_eq!(
+        st.quality(id).unwrap().unwrap().base.rejected[RejectReason::VolumeTooLarge as usize],
+        1
+    );
+    // The largest volume taken, in every slot of the session: the sums stay finite and exact
+    // as a naive fold gives them.
+    let mut st = store(&["5m", "1d"], Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("X");
+    st.begin_session(oct7()).unwrap();
+    let bars: Vec<_> = (0..390)
+        .map(|k| with_volume(ny(9, 30) + k * MIN, MAX_VOLUME))
+        .collect();
+    for b in &bars[..200] {
+        st.append(id, b).unwrap();
+    }
+    let cols = columns_of(&bars[200..]);
+    let refs = [
+        &cols[0][..],
+        &cols[1][..],
+        &cols[2][..],
+        &cols[3][..],
+        &cols[4][..],
+        &cols[5][..],
+    ];
+    st.append_many(id, refs, InvalidBars::Throw).unwrap();
+    st.end_session().unwrap();
+    let day = st.series(id, 2).unwrap().column(5)[0];
+    assert!(day.is_finite());
+    assert_eq!(
+        bars_bits(&[fold(OCT7_OPEN, &bars)]),
+        series_bits(st.series(id, 2).unwrap())
+    );
+}
+
+#[test]
+fn the_volume_rules_come_last_and_a_non_finite_volume_is_non_finite() {
+    let mut st = store(&["5m"], Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("X");
+    st.begin_session(oct7()).unwrap();
+    st.append(id, &with_volume(ny(9, 30), 1.0)).unwrap();
+    let huge = 1e291;
+    let cases = [
+        (with_volume(ny(9, 31), f64::INFINITY), "non_finite"),
+        (with_volume(ny(9, 31), f64::NAN), "non_finite"),
+        (
+            bar(ny(9, 31), f64::NAN, 10.0, 10.0, 10.0, huge),
+            "non_finite",
+        ),
+        (with_volume(ny(16, 0), huge), "outside_session"),
+        (with_volume(ny(9, 31) + 1, huge), "off_grid"),
+        (with_volume(ny(9, 30), huge), "duplicate"),
+        (
+            bar(ny(9, 31), 10.0, 9.0, 9.0, 10.0, huge),
+            "high_below_open_close",
+        ),
+        (
+            bar(ny(9, 31), 10.0, 11.0, 10.5, 10.0, -huge),
+            "low_above_open_close",
+        ),
+        (with_volume(ny(9, 31), -huge), "negative_volume"),
+        (with_volume(ny(9, 31), -1.0), "negative_volume"),
+        (with_volume(ny(9, 31), huge), "volume_too_large"),
+        (with_volume(ny(9, 31), f64::MAX), "volume_too_large"),
+    ];
+    for (b, code) in cases {
+        assert_eq!(st.append(id, &b).unwrap_err().code(), code, "{b:?}");
+    }
+    // -0 is a volume of zero.
+    assert_eq!(st.append(id, &with_volume(ny(9, 31), -0.0)), Ok(1));
+}
+
+#[test]
+fn a_batch_refuses_a_volume_too_large_inside_a_regular_run() {
+    let mut c = StoreConfig::new(iv("1s"), vec![iv("1m"), iv("1d")]);
+    c.alignment = Alignment::Session;
+    let run: Vec<_> = (0..3000)
+        .map(|k| with_volume(OCT7_OPEN + k * SEC, MAX_VOLUME))
+        .collect();
+    for (at, code) in [
+        (1500, Some("volume_too_large")),
+        (2999, Some("volume_too_large")),
+        (0, None),
+    ] {
+        let mut st = SessionStore::new(c.clone()).unwrap();
+        let id = st.intern("X");
+        st.begin_session(oct7()).unwrap();
+        let mut bars = run.clone();
+        if code.is_some() {
+            bars[at].volume = 2.0 * MAX_VOLUME;
+        }
+        let cols = columns_of(&bars);
+        let refs = [
+            &cols[0][..],
+            &cols[1][..],
+            &cols[2][..],
+            &cols[3][..],
+            &cols[4][..],
+            &cols[5][..],
+        ];
+        match (st.append_many(id, refs, InvalidBars::Throw), code) {
+            (Err(Error::Rejected(r)), Some(code)) => {
+                assert_eq!((r.reason.code(), r.index), (code, Some(at)));
+                assert_eq!(st.stored_bars(), 0);
+            }
+            (Ok(out), None) => assert_eq!(out.appended, 3000),
+            (other, _) => panic!("{other:?}"),
+        }
+        let out = st.append_many(id, refs, InvalidBars::Skip).unwrap();
+        let skipped: Vec<_> = out
+            .rejected
+            .iter()
+            .map(|r| (r.index, r.reason.code()))
+            .collect();
+        match code {
+            Some(code) => assert_eq!(skipped, vec![(Some(at), code)]),
+            // Every bar is in already: each one again is a duplicate.
+            None => assert_eq!(skipped.len(), 3000),
+        }
+        st.end_session().unwrap();
+        for s in 1..3 {
+            assert!(st
+                .series(id, s)
+                .unwrap()
+                .column(5)
+                .iter()
+                .all(|v| v.is_finite()));
+        }
+    }
 }

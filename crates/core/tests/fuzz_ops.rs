@@ -11,8 +11,9 @@
 //!   a session lasting centuries (skipped-empty-bucket stores only: a flat store would fill it);
 //! - `append` of one bar: the next slot, the first slot the clock has not closed, a random slot,
 //!   duplicates, out of order, off the grid, outside the session, fractional, NaN, ±inf, ±1e19,
-//!   2^53, -0.0; prices normal, flat, negative, subnormal or huge (1e19, 1e300, `f64::MAX`), high
-//!   below open/close, low above, high < low, negative volume, a NaN or infinite field;
+//!   2^53, -0.0; prices normal, flat, negative, subnormal or huge (1e19, 1e300, `f64::MAX`, with
+//!   volumes up to `MAX_VOLUME` and past it), high below open/close, low above, high < low,
+//!   negative volume, a NaN or infinite field;
 //! - `append_many` under `Throw` and `Skip`: batches of such bars, clean batches, long runs of
 //!   valid bars, and columns of different lengths;
 //! - `advance_to`: NaN, ±inf, backwards, near the last bar, random, at the close, bucket ends, far
@@ -53,7 +54,7 @@ mod common;
 
 use barstream_core::{
     Alignment, Bar, ColumnBlock, EmptyBuckets, Error, Interval, InvalidBars, RejectReason, Session,
-    SessionStore, StoreConfig, SymbolId, COLUMN_COUNT,
+    SessionStore, StoreConfig, SymbolId, COLUMN_COUNT, MAX_VOLUME,
 };
 use common::{bars_bits, bits, fold, naive_series, Mix, DAY, OCT7_MIDNIGHT, OCT7_OPEN};
 use proptest::prelude::*;
@@ -337,7 +338,7 @@ fn price_spec() -> impl Strategy<Value = PriceSpec> {
         80 => Just(PriceSpec::Normal),
         3 => Just(PriceSpec::Flat),
         2 => Just(PriceSpec::Negative),
-        3 => (0u8..3).prop_map(PriceSpec::Huge),
+        3 => (0u8..4).prop_map(PriceSpec::Huge),
         1 => Just(PriceSpec::Tiny),
         2 => Just(PriceSpec::HighBelow),
         2 => Just(PriceSpec::LowAbove),
@@ -425,15 +426,14 @@ fn make_bar(price: PriceSpec, seed: u32, time: f64) -> Bar {
             b.close -= 1000.0;
         }
         PriceSpec::Huge(k) => {
-            // Volumes stay at most 1e300 so that their sums stay finite: two valid bars with volume
-            // `f64::MAX` in one bucket make a derived bar with volume +inf (a sum of finite
-            // numbers; the contract does not promise finite derived volumes).
+            // Volumes up to the largest taken, and one past it (`volume_too_large`: its sums with
+            // others could overflow).
             let p = [1e19, 1e300, f64::MAX][k as usize % 3];
             b.open = p;
             b.close = p * 0.5;
             b.high = p;
             b.low = -p;
-            b.volume = [1e19, 1e300, 0.0][k as usize % 3];
+            b.volume = [1e19, MAX_VOLUME, 1e300, 0.0][k as usize % 4];
         }
         PriceSpec::Tiny => {
             let x = f64::from_bits(1);
@@ -542,6 +542,9 @@ impl Model {
         }
         if bar.volume < 0.0 {
             return Err(RejectReason::NegativeVolume);
+        }
+        if bar.volume > MAX_VOLUME {
+            return Err(RejectReason::VolumeTooLarge);
         }
         Ok(t)
     }

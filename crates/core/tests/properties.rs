@@ -13,7 +13,7 @@ mod common;
 
 use barstream_core::{
     Alignment, Bar, EmptyBuckets, Error, Interval, InvalidBars, RejectReason, Session,
-    SessionStore, StoreConfig, SymbolId,
+    SessionStore, StoreConfig, SymbolId, MAX_VOLUME,
 };
 use common::*;
 use proptest::prelude::*;
@@ -536,7 +536,7 @@ fn check_against_naive(case: &Case) {
 // -------------------------------------------------------------------------------------------------
 // (c) bad bars mixed in
 
-const BAD_KINDS: [RejectReason; 9] = [
+const BAD_KINDS: [RejectReason; 10] = [
     RejectReason::NonFinite,
     RejectReason::HighBelowOpenClose,
     RejectReason::LowAboveOpenClose,
@@ -546,6 +546,7 @@ const BAD_KINDS: [RejectReason; 9] = [
     RejectReason::Duplicate,
     RejectReason::OutOfOrder,
     RejectReason::Late,
+    RejectReason::VolumeTooLarge,
 ];
 
 /// A bar that must be rejected with `kind` given the symbol's state, or `None` if the state does
@@ -589,6 +590,11 @@ fn make_bad(
         RejectReason::NegativeVolume => {
             let mut b = rng.bar(next?);
             b.volume = -((1 + rng.below(1000)) as f64) * 0.1;
+            Some(b)
+        }
+        RejectReason::VolumeTooLarge => {
+            let mut b = rng.bar(next?);
+            b.volume = MAX_VOLUME * (1.0 + (1 + rng.below(1000)) as f64 * 0.01);
             Some(b)
         }
         RejectReason::OffGrid => {
@@ -636,18 +642,19 @@ fn inject(case: &Case, seed: u64, rate: f64) -> (Vec<Ev>, Vec<[u64; RejectReason
     let mut session: Option<Session> = None;
     let mut last: Vec<Option<i64>> = vec![None; n];
     let mut clock: Option<i64> = None;
-    let no_session = |rng: &mut Mix, out: &mut Vec<Ev>, counts: &mut Vec<[u64; 10]>| {
-        for _ in 0..1 + rng.below(2) {
-            let s = rng.below(n as u64) as usize;
-            let t = OCT7_OPEN + rng.below(10 * DAY as u64) as i64;
-            let mut b = rng.bar(t);
-            if rng.chance(0.3) {
-                b.volume = f64::NAN;
+    let no_session =
+        |rng: &mut Mix, out: &mut Vec<Ev>, counts: &mut Vec<[u64; RejectReason::COUNT]>| {
+            for _ in 0..1 + rng.below(2) {
+                let s = rng.below(n as u64) as usize;
+                let t = OCT7_OPEN + rng.below(10 * DAY as u64) as i64;
+                let mut b = rng.bar(t);
+                if rng.chance(0.3) {
+                    b.volume = f64::NAN;
+                }
+                out.push(Ev::Bad(s, b, RejectReason::NoSession));
+                counts[s][RejectReason::NoSession as usize] += 1;
             }
-            out.push(Ev::Bad(s, b, RejectReason::NoSession));
-            counts[s][RejectReason::NoSession as usize] += 1;
-        }
-    };
+        };
     for (i, ev) in case.events.iter().enumerate() {
         match (&session, ev) {
             (None, _) => {

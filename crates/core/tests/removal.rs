@@ -5,7 +5,9 @@
 mod common;
 
 use barstream_core::indicators::{IndicatorParams, IndicatorSpec};
-use barstream_core::{Alignment, Bar, EmptyBuckets, Error, Session, SessionStore, StoreConfig};
+use barstream_core::{
+    Alignment, Bar, EmptyBuckets, Error, RejectReason, Session, SessionStore, StoreConfig,
+};
 use common::*;
 use proptest::prelude::*;
 
@@ -177,7 +179,7 @@ fn a_new_symbol_takes_a_removed_ones_id_once_its_gaps_are_taken() {
         assert_eq!(st.series(d, s).unwrap().len(), 0);
         assert_eq!(st.forming(d, s).unwrap(), None);
     }
-    assert_eq!(st.rejections(d).unwrap(), &[0; 10]);
+    assert_eq!(st.rejections(d).unwrap(), &[0; RejectReason::COUNT]);
     assert_eq!(
         st.quality(d),
         Ok(None),

@@ -1,6 +1,6 @@
 //! The rules every base bar must pass, checked a bar or a run of bars at a time.
 
-use super::{Active, REGULAR_CHUNK};
+use super::{Active, MAX_VOLUME, REGULAR_CHUNK};
 use crate::bar::Bar;
 use crate::error::RejectReason;
 use crate::quality::next_slot;
@@ -47,8 +47,13 @@ impl Rules<'_> {
         }
         for k in 0..n {
             let (o, h, l, c, v) = (open[k], high[k], low[k], close[k], volume[k]);
-            let zero = time[k] * 0.0 + o * 0.0 + h * 0.0 + l * 0.0 + c * 0.0 + v * 0.0;
-            ok &= (zero == 0.0) & (h >= o) & (h >= c) & (l <= o) & (l <= c) & (v >= 0.0);
+            let zero = time[k] * 0.0 + o * 0.0 + h * 0.0 + l * 0.0 + c * 0.0;
+            ok &= (zero == 0.0)
+                & (h >= o)
+                & (h >= c)
+                & (l <= o)
+                & (l <= c)
+                & (0.0..=MAX_VOLUME).contains(&v);
         }
         ok
     }
@@ -65,18 +70,55 @@ impl Rules<'_> {
             return Err(RejectReason::NoSession);
         };
         // x * 0 is 0 for every finite x and NaN for NaN and the infinities; it cannot overflow.
-        let zero = bar.time * 0.0
-            + bar.open * 0.0
-            + bar.high * 0.0
-            + bar.low * 0.0
-            + bar.close * 0.0
-            + bar.volume * 0.0;
+        let zero =
+            bar.time * 0.0 + bar.open * 0.0 + bar.high * 0.0 + bar.low * 0.0 + bar.close * 0.0;
         // The cast saturates, so a fraction is the only way a finite time below 2^53 fails the
         // round trip; every f64 beyond that is whole (and outside any session).
         let t = bar.time as i64;
-        if zero != 0.0 || (t as f64 != bar.time && bar.time.abs() < 9_007_199_254_740_992.0) {
-            return Err(RejectReason::NonFinite);
+        let fraction = t as f64 != bar.time && bar.time.abs() < 9_007_199_254_740_992.0;
+        // One test of the volume: NaN, the infinities, a negative volume and one too large all fail
+        // it. Which of them it is, and whether a rule before its own fails first, is sorted out
+        // off the path of a valid bar.
+        let volume_ok = (bar.volume >= 0.0) & (bar.volume <= MAX_VOLUME);
+        if zero != 0.0 || fraction || !volume_ok {
+            return Err(self.refused(bar, a, t, last_time, zero != 0.0 || fraction));
         }
+        self.placed(bar, a, t, last_time)
+    }
+
+    /// Why a bar whose fields failed the first test of [`Rules::check`] is rejected: the first
+    /// failing rule in order. `malformed` says a price or the time is not finite or the time not
+    /// whole; else the volume is out of range (and maybe finite).
+    #[cold]
+    #[inline(never)]
+    fn refused(
+        &self,
+        bar: &Bar,
+        a: &Active,
+        t: i64,
+        last_time: Option<i64>,
+        malformed: bool,
+    ) -> RejectReason {
+        if malformed || !bar.volume.is_finite() {
+            return RejectReason::NonFinite;
+        }
+        match self.placed(bar, a, t, last_time) {
+            Err(reason) => reason,
+            Ok(_) if bar.volume < 0.0 => RejectReason::NegativeVolume,
+            Ok(_) => RejectReason::VolumeTooLarge,
+        }
+    }
+
+    /// The rules after the fields' own: the bar's place (session, grid, order, clock), then its
+    /// range. Returns the bar's time.
+    #[inline(always)]
+    fn placed(
+        &self,
+        bar: &Bar,
+        a: &Active,
+        t: i64,
+        last_time: Option<i64>,
+    ) -> std::result::Result<i64, RejectReason> {
         let s = &a.session;
         if t < s.open || t >= s.close {
             return Err(RejectReason::OutsideSession);
@@ -113,9 +155,6 @@ impl Rules<'_> {
         }
         if bar.low > bar.open.min(bar.close) {
             return Err(RejectReason::LowAboveOpenClose);
-        }
-        if bar.volume < 0.0 {
-            return Err(RejectReason::NegativeVolume);
         }
         Ok(t)
     }
