@@ -119,3 +119,26 @@ test('a change by less than a base bar before the open (Lord Howe moves by 30 mi
   const [twos] = derived(s, ['2h'], '1h');
   t.deepEqual(twos?.map(([time, n]) => [wallMinutes(time, 'Australia/Lord_Howe') / 60, n]), [[10, 2], [12, 2], [14, 2]]);
 });
+
+test('a clock-aligned session that lives through two changes of the clocks is refused, not bucketed an hour off after the second', (t) => {
+  // 2024-01-02 to 2024-12-30 in New York: the clocks go forward on 2024-03-10 and back on 2024-11-03.
+  const from = sessionOn('2024-01-02', { open: '00:00', close: '24:00', timeZone: NY });
+  const until = sessionOn('2024-12-30', { open: '00:00', close: '24:00', timeZone: NY });
+  const s: Session = { ...from, close: until.open };
+  const data = new SessionData({ intervals: ['2h'], alignment: 'clock' });
+  const e = t.throws(() => data.beginSession(s));
+  t.true(e instanceof SessionError);
+  t.is((e as SessionError).code, 'invalid_session');
+  t.regex((e as Error).message, /2024-03-10T07:00:00\.000Z and 2024-11-03T06:00:00\.000Z/);
+  t.is(data.session, null);
+  // Through the first change only, it is taken, and a bar after that change is on the clock:
+  // 10:00 EDT starts a 2h bucket.
+  const spring: Session = { ...from, close: Date.UTC(2024, 9, 1) };
+  data.beginSession(spring);
+  const ten = Date.UTC(2024, 8, 3, 14);
+  t.is(wallMinutes(ten), 600);
+  data.append('X', { time: ten + MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  t.is(data.forming('X', '2h')?.time, ten);
+  // Session alignment counts elapsed time from the open: any length is taken.
+  t.notThrows(() => new SessionData({ intervals: ['2h'] }).beginSession(s));
+});

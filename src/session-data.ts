@@ -23,7 +23,7 @@ import {
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
-import { clockShiftOf, dayStartOf } from './session.js';
+import { clockChangesOf, dayStartOf } from './session.js';
 import { nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
 import { grown, notAColumn, num, numbers } from './typed-arrays.js';
@@ -435,7 +435,15 @@ export class SessionData {
       }
       // On a day the clocks change (or a session that runs into one), buckets still start where the
       // exchange's clock shows a multiple of their length.
-      if (typeof dayStart === 'number' && Number.isFinite(dayStart) && typeof close === 'number') shift = clockShiftOf(dayStart, close, timeZone);
+      if (typeof dayStart === 'number' && Number.isFinite(dayStart) && typeof close === 'number') {
+        const changes = clockChangesOf(dayStart, close, timeZone);
+        // The core keeps one change a session: buckets after a second would be off by it.
+        if (changes.length > 1) {
+          const [a, b] = changes.map((c) => new Date(c.at).toISOString());
+          throw new SessionError('invalid_session', `the clocks of ${timeZone} change twice during the session (${a} and ${b}): a clock-aligned session lives through one change at most`);
+        }
+        shift = changes[0] ?? null;
+      }
     }
     // The caller's other fields (a calendar's `earlyClose`, say) come along.
     const full: Session = Object.freeze({ ...session, date, open, close, timeZone, dayStart });

@@ -78,25 +78,28 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
 }
 
 /**
- * The change of the clocks of `timeZone` that a session from `dayStart` (its day's first instant,
- * epoch ms) to `close` lives through, if any: the instant (`at`) and how far they move (`by`, in
- * whole ms: `+3_600_000` when daylight saving starts). A day whose midnight the clocks skipped
- * (Havana: 00:00 -> 01:00) starts past midnight: that is a change at `dayStart` itself, by what its
- * clock shows. `null` when the clocks do not change, or the zone is unknown. A session that lives
- * through more than one change (none in the time zone database since 1970) reports its first.
+ * The changes of the clocks of `timeZone` that a session from `dayStart` (its day's first instant,
+ * epoch ms) to `close` lives through: the first, if any, with its instant (`at`) and how far the
+ * clocks move (`by`, in whole ms: `+3_600_000` when daylight saving starts), and the next one
+ * before `close`, if there is one (its `by` from the first). A day whose midnight the clocks
+ * skipped (Havana: 00:00 -> 01:00) starts past midnight: that is a change at `dayStart` itself, by
+ * what its clock shows. Empty when the clocks do not change, or the zone is unknown.
  * The zone's changes come from the calendar's cached offset tables ({@link ZoneOffsets}).
  * @internal
  */
-export function clockShiftOf(dayStart: number, close: number, timeZone: string): { at: number; by: number } | null {
+export function clockChangesOf(dayStart: number, close: number, timeZone: string): { at: number; by: number }[] {
   let zone: ZoneOffsets;
   try {
     zone = ZoneOffsets.of(timeZone);
   } catch {
-    return null;
+    return [];
   }
   // What the clock shows at the day's first instant: past 00:00 when midnight was skipped.
   const skipped = dayStart + zone.offset(dayStart) - zone.localDay(dayStart) * DAY_MS;
-  if (skipped > 0) return { at: dayStart, by: skipped };
-  const at = zone.changeWithin(dayStart, Math.max(close, dayStart + 1));
-  return at === null ? null : { at, by: zone.offset(at) - zone.offset(dayStart) };
+  const first = skipped > 0 ? dayStart : zone.changeWithin(dayStart, Math.max(close, dayStart + 1));
+  if (first === null) return [];
+  const out = [{ at: first, by: skipped > 0 ? skipped : zone.offset(first) - zone.offset(dayStart) }];
+  const second = zone.changeWithin(first, close);
+  if (second !== null) out.push({ at: second, by: zone.offset(second) - zone.offset(first) });
+  return out;
 }
