@@ -197,3 +197,16 @@ if (!minuteDataAvailable()) {
     );
   });
 }
+
+test("quality() keys every symbol by its own name, '__proto__' and 'constructor' included", (t) => {
+  const s = nySummerSession('2013-10-07');
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(s);
+  for (const sym of ['__proto__', 'constructor', 'SPY']) data.append(sym, { time: s.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  data.endSession();
+  const q = data.quality();
+  t.deepEqual(Object.keys(q), ['__proto__', 'constructor', 'SPY']);
+  t.is(Object.getPrototypeOf(q), Object.prototype);
+  t.is(Object.getOwnPropertyDescriptor(q, '__proto__')?.value.base.received, 1);
+  t.is(Object.getOwnPropertyDescriptor(q, 'constructor')?.value.base.received, 1);
+});

@@ -1167,11 +1167,12 @@ export class SessionData {
       return this.#qualityRows(id)[0] ?? null;
     }
     this.#requireQualitySession();
-    const out: Record<string, SymbolQuality> = {};
+    const entries: [string, SymbolQuality][] = [];
     this.#qualityRows().forEach((q, id) => {
-      if (q !== null) out[this.#names[id] as string] = q;
+      if (q !== null) entries.push([this.#names[id] as string, q]);
     });
-    return out;
+    // Own properties whatever the name: an assignment to out['__proto__'] would set the prototype.
+    return Object.fromEntries(entries);
   }
 
   /**
