@@ -32,7 +32,7 @@ import { grown, notAColumn, num, numbers } from './typed-arrays.js';
 export interface SessionDataOptions {
   /** Interval of the bars you append: `Ns`, `Nm` or `Nh`. Default `'1m'`. */
   baseInterval?: string;
-  /** Derived intervals, each a whole multiple of the base, or `'1d'` (one bar per session). */
+  /** Derived intervals, each a whole multiple of the base, or `'1d'` (one bar per session); at most 31. */
   intervals?: readonly string[];
   /**
    * Bucket anchor: `'session'` (default) counts from the session open (a `1h` series runs 09:30,
@@ -325,9 +325,12 @@ export class SessionData {
   #runner: object | null = null;
 
   /**
-   * @throws {ConfigError} naming the parameter: an unknown interval, a `1d` base, a derived interval
-   * that is not a whole multiple of the base (or repeats it), a clock-aligned interval that does
-   * not divide a day, a non-positive capacity hint or retention.
+   * @throws {ConfigError} naming the parameter: an unknown option, an unknown interval, a `1d` base,
+   * a derived interval that is not a whole multiple of the base (or repeats it), more than 31
+   * derived intervals, a clock-aligned interval that does not divide a day, an `alignment` or
+   * `emptyBuckets` value not listed, a capacity hint or retention that is not a whole number of
+   * at least 1; for `indicators`, an interval the store does not have or an output listed twice
+   * for one interval, and a bad indicator parameter by its name.
    */
   constructor(options: SessionDataOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
