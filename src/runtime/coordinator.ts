@@ -63,8 +63,9 @@ export interface CoordinatorOptions {
    */
   overrun?: 'fail' | 'queue';
   /**
-   * Data-driven runs: the longest wait for subscribers of one slice; past it the run fails with a
-   * {@link ReadyTimeoutError}. Default: no limit (a handler whose promise can never settle, the
+   * The longest wait for subscribers of one slice, in data-driven runs and, in clock-driven ones,
+   * for the slices after a session's close and its end (nothing else is due then, so they are
+   * waited for); past it the run fails with a {@link ReadyTimeoutError}. Default: no limit (a handler whose promise can never settle, the
    * process having nothing else left to run, still fails the run then: see {@link SessionCoordinator.run}).
    */
   readyTimeoutMs?: number;
@@ -232,7 +233,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #waiting: { ready: ReadySignal; pending: PendingHandler[] } | null = null;
   #sessionsRun = 0;
 
-  /** @throws {ConfigError} for a bad mode, speed, overrun policy, date range or symbol list, or a live run without a stream source. */
+  /**
+   * @throws {ConfigError} naming the option: an unknown option; a `calendar` without `sessions`, a
+   * `data` that is not a {@link SessionData}, a `source` that is not a source; a bad mode, speed,
+   * overrun policy, date range or symbol list; a live run without a stream source; a
+   * `readyTimeoutMs` that is not above 0 and at most 2147483647 (or `Infinity`), a `closeDelayMs`
+   * that is negative or not finite, a `fillDeadlineMs` that is not finite and above 0, a `fill`
+   * that is not a function.
+   */
   constructor(options: CoordinatorOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { calendar, data, source, from, to, ... }, got ${describe(options)}`);
@@ -301,6 +309,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * @throws {ReadyTimeoutError} when subscribers outlast `readyTimeoutMs`, or when the process runs
    *   out of work while the run waits for a handler's promise or the source's next bar: nothing
    *   left could settle them (Node would otherwise end the process with the run never settled).
+   * @throws {ConfigError} `run` while this coordinator is already running.
+   * @throws {SessionError} `session_open` when a session is open on the store (end it, or `clear()`
+   *   the store, first) or another coordinator is running on it.
    * @throws the source's or the store's errors (a bar the store rejects is counted, not thrown).
    */
   async run(): Promise<RunReport> {
