@@ -12,7 +12,7 @@ import { DAY_MS } from './calendar/dates.js';
 export interface SessionHours {
   /** Local open time, `HH:MM`. */
   open: string;
-  /** Local close time, `HH:MM`. */
+  /** Local close time, `HH:MM`; `24:00` is the end of the day (the next day's first instant). */
   close: string;
   /** An IANA time zone such as `America/New_York`. */
   timeZone: string;
@@ -28,7 +28,9 @@ const TIME = /^\d{2}:\d{2}$/;
  * @example
  * sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' })
  * // { date: '2013-10-07', open: 1381152600000 (13:30Z), close: 1381176000000 (20:00Z), ... }
- * @throws {ConfigError} for a malformed date or time, an unknown time zone, or a close not after the open.
+ * @throws {ConfigError} naming the field: a malformed date or time, an unknown time zone, a wall
+ * time that does not exist on that date (a daylight-saving gap: it is refused, not moved), or a
+ * close not after the open.
  */
 export function sessionOn(date: string, hours: SessionHours): Session {
   if (typeof date !== 'string' || !DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
