@@ -198,6 +198,7 @@ const first = (values: number[]): number => values[0] as number;
 
 /** Simple moving average. */
 export class Sma extends ValueIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 30) {
     super({ kind: 'sma', period }, arguments);
   }
@@ -205,6 +206,7 @@ export class Sma extends ValueIndicator<number> {
 }
 /** Exponential moving average, seeded with the SMA of the first `period` values (as TA-Lib). */
 export class Ema extends ValueIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 30) {
     super({ kind: 'ema', period }, arguments);
   }
@@ -212,6 +214,7 @@ export class Ema extends ValueIndicator<number> {
 }
 /** Linearly weighted moving average. */
 export class Wma extends ValueIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 30) {
     super({ kind: 'wma', period }, arguments);
   }
@@ -219,6 +222,7 @@ export class Wma extends ValueIndicator<number> {
 }
 /** Relative strength index (Wilder). */
 export class Rsi extends ValueIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 14) {
     super({ kind: 'rsi', period }, arguments);
   }
@@ -226,6 +230,7 @@ export class Rsi extends ValueIndicator<number> {
 }
 /** Rate of change, in percent. */
 export class Roc extends ValueIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 10) {
     super({ kind: 'roc', period }, arguments);
   }
@@ -233,6 +238,7 @@ export class Roc extends ValueIndicator<number> {
 }
 /** Population standard deviation times `dev`. */
 export class Stddev extends ValueIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 20, dev = 1) {
     super({ kind: 'stddev', period, dev }, arguments);
   }
@@ -246,6 +252,7 @@ export interface MacdValue {
 }
 /** Moving average convergence/divergence. */
 export class Macd extends ValueIndicator<MacdValue> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(fast = 12, slow = 26, signal = 9) {
     super({ kind: 'macd', fast, slow, signal }, arguments);
   }
@@ -262,6 +269,7 @@ export interface BandsValue {
  * and TA-Lib: `new BollingerBands(20, 3)` has an upper band at 3 and a lower one at 2 deviations.
  */
 export class BollingerBands extends ValueIndicator<BandsValue> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 20, devUp = 2, devDown = 2) {
     super({ kind: 'bbands', period, devUp, devDown }, arguments);
   }
@@ -269,6 +277,7 @@ export class BollingerBands extends ValueIndicator<BandsValue> {
 }
 /** Average true range (Wilder). */
 export class Atr extends BarIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 14) {
     super({ kind: 'atr', period }, arguments);
   }
@@ -276,6 +285,7 @@ export class Atr extends BarIndicator<number> {
 }
 /** Average directional index (Wilder). */
 export class Adx extends BarIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 14) {
     super({ kind: 'adx', period }, arguments);
   }
@@ -283,6 +293,7 @@ export class Adx extends BarIndicator<number> {
 }
 /** Commodity channel index. */
 export class Cci extends BarIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 20) {
     super({ kind: 'cci', period }, arguments);
   }
@@ -290,6 +301,7 @@ export class Cci extends BarIndicator<number> {
 }
 /** Money flow index. */
 export class Mfi extends BarIndicator<number> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(period = 14) {
     super({ kind: 'mfi', period }, arguments);
   }
@@ -297,6 +309,7 @@ export class Mfi extends BarIndicator<number> {
 }
 /** On-balance volume. */
 export class Obv extends BarIndicator<number> {
+  /** @throws {ConfigError} `arguments` when given any argument. */
   constructor() {
     super({ kind: 'obv' }, arguments);
   }
@@ -304,6 +317,7 @@ export class Obv extends BarIndicator<number> {
 }
 /** Volume-weighted average of the typical price (h+l+c)/3 since the session opened ({@link StandaloneIndicator.sessionStart}). */
 export class Vwap extends BarIndicator<number> {
+  /** @throws {ConfigError} `arguments` when given any argument. */
   constructor() {
     super({ kind: 'vwap' }, arguments);
   }
@@ -316,6 +330,7 @@ export interface StochValue {
 }
 /** Slow stochastic oscillator. */
 export class Stochastic extends BarIndicator<StochValue> {
+  /** @throws {ConfigError} naming a parameter out of its range (see the README's indicator table), or `arguments` for more arguments than these. */
   constructor(kPeriod = 14, kSlow = 3, dPeriod = 3) {
     super({ kind: 'stoch', kPeriod, kSlow, dPeriod }, arguments);
   }
