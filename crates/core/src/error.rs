@@ -97,7 +97,9 @@ pub enum Error {
     /// A symbol id or interval index that the store does not have.
     #[error("{message}")]
     NotFound { message: String },
-    /// Columns of a batch differ in length.
+    /// Input of the wrong shape or value: columns of a batch that differ in length (or, for
+    /// indicators over columns, a column missing or session starts out of order), a clock time
+    /// that is not finite, an output buffer of the wrong length.
     #[error("{message}")]
     Input { message: String },
 }

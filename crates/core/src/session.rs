@@ -33,7 +33,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Session`] with code `invalid_session` when a time is not a whole number of
-    /// milliseconds, `close <= open`, or `day_start > open`.
+    /// milliseconds below 9e15 in magnitude, `close <= open`, or `day_start > open`.
     pub fn new(open: f64, close: f64, day_start: f64) -> Result<Session> {
         let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < MAX_TIME as f64;
         if !whole(open) || !whole(close) || !whole(day_start) {
@@ -56,7 +56,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Session`] with code `invalid_session` when `at` or `by` is not a whole number of
-    /// milliseconds, `by` is 0 or a day or more, or `at` is before `day_start`. A shift at
+    /// milliseconds below 9e15 in magnitude, `by` is 0 or a day or more, or `at` is before `day_start`. A shift at
     /// `day_start` itself is a day whose midnight the clocks skipped: its first instant shows `by`
     /// past midnight.
     pub fn with_clock_shift(self, at: f64, by: f64) -> Result<Session> {

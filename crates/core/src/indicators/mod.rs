@@ -423,7 +423,10 @@ impl IndicatorSpec {
         IndicatorSpec::new(IndicatorKind::parse(kind)?, params)
     }
 
-    /// A spec from a kind and parameters; errors as [`IndicatorSpec::parse`].
+    /// A spec from a kind and parameters.
+    ///
+    /// # Errors
+    /// As [`IndicatorSpec::parse`], but for the kind, which is known here.
     pub fn new(kind: IndicatorKind, params: &IndicatorParams) -> Result<IndicatorSpec> {
         let accepted = kind.params();
         for (name, value) in params.fields() {
