@@ -3,8 +3,8 @@
  * input, NaN with nothing changed, as documented), never a plain `Error` from the native binding.
  */
 import test from 'ava';
-import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, iterableSource, sessionOn } from 'barstream';
-import type { Bar, BarColumns, CoordinatorOptions, Session, SessionHours, SubscriptionSpec } from 'barstream';
+import { AnalysisEngine, Atr, BarstreamError, Calendar, ConfigError, InputError, PerformanceMetrics, Rsi, SessionCoordinator, SessionData, SessionError, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, iterableSource, sessionOn, syntheticSource, websocketFeed } from 'barstream';
+import type { Bar, BarColumns, CoordinatorOptions, Session, SessionHours, SubscriptionSpec, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
 
 const S = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
 
@@ -151,6 +151,30 @@ test("a user calendar whose sessions(from, to) returns no array of sessions fail
       t.is((e as ConfigError).param, 'calendar', label);
     }
   }
+});
+
+test('a misspelt option of appendMany, PerformanceMetrics, syntheticSource or websocketFeed is a ConfigError naming it', (t) => {
+  const misspelt = (fn: () => unknown, key: string, label: string): void => {
+    const e = t.throws(fn, undefined, label);
+    t.true(e instanceof ConfigError, `${label}: ${String(e)}`);
+    t.is((e as ConfigError).param, key, label);
+    t.regex((e as ConfigError).message, /is not an option of/, label);
+  };
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  const cols = { time: [S.open, S.open], open: [1, 1], high: [2, 2], low: [1, 1], close: [2, 2], volume: [1, 1] };
+  // Ignored, `onInvalid: 'skip'` threw at the duplicate and stored nothing: all or nothing, the default.
+  misspelt(() => data.appendMany('X', cols, { onInvalid: 'skip' } as unknown as object), 'onInvalid', 'appendMany onInvalid');
+  t.is(data.count('X', '1m'), 0);
+  t.deepEqual(Object.values(data.rejections()).filter((n) => n > 0), []);
+  // Ignored, `enable: false` left the metrics enabled.
+  misspelt(() => new PerformanceMetrics({ enable: false } as unknown as object), 'enable', 'PerformanceMetrics enable');
+  misspelt(() => syntheticSource({ sessions: [S], seeds: 7 } as unknown as SyntheticOptions), 'seeds', 'syntheticSource seeds');
+  misspelt(() => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], heartbeat: 5_000 } as unknown as WebSocketFeedOptions), 'heartbeat', 'websocketFeed heartbeat');
+  misspelt(() => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], reconnect: { retries: 3 } } as unknown as WebSocketFeedOptions), 'reconnect.retries', 'websocketFeed reconnect.retries');
+  // Given as undefined, an option is no option, as elsewhere.
+  t.notThrows(() => data.appendMany('X', { ...cols, time: [S.open, S.open + 60_000] }, { invalid: undefined }));
+  t.notThrows(() => new PerformanceMetrics({ enabled: undefined }));
 });
 
 test('messages spell numbers and parameters as the caller wrote them', (t) => {

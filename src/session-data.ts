@@ -194,6 +194,8 @@ export interface StoreStats {
 
 /** The bar columns, in block order. */
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+/** The options {@link SessionData.appendMany} takes. */
+const APPEND_MANY_OPTIONS = ['invalid'] as const;
 const EMPTY = new Float64Array(0);
 const EMPTY_VIEW: BarsView = Object.freeze({
   length: 0, time: EMPTY, open: EMPTY, high: EMPTY, low: EMPTY, close: EMPTY, volume: EMPTY,
@@ -730,11 +732,13 @@ export class SessionData {
    *
    * @throws {BarValidationError} under `invalid: 'throw'` (default) for the first invalid bar, with its `index`; nothing is stored.
    * @throws {InputError} when a column is missing or the columns differ in length.
+   * @throws {ConfigError} for an option other than `invalid`, or an `invalid` other than `'throw'` or `'skip'`.
    * @throws {SessionError} `no_session` under `invalid: 'throw'` when no session is open (under
    * `'skip'` every bar is reported rejected with `no_session`, as one by one). An empty batch is a no-op.
    */
   appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}): AppendManyResult {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { invalid?: 'throw' | 'skip' }, got ${describe(options)}`);
+    checkOptionKeys(options, APPEND_MANY_OPTIONS, 'appendMany');
     const invalid = options.invalid ?? 'throw';
     if (invalid !== 'throw' && invalid !== 'skip') throw new ConfigError('invalid', `${describe(invalid)} is not 'throw' or 'skip'`);
     if (typeof columns !== 'object' || columns === null) throw new InputError(`columns are { time, open, high, low, close, volume }, got ${describe(columns)}`);

@@ -4,7 +4,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { ConfigError, InputError, describe } from '../errors.js';
+import { ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
 import { grown } from '../typed-arrays.js';
 
 /**
@@ -235,8 +235,10 @@ export class PerformanceMetrics {
   readonly enabled: boolean;
   readonly #stages = new Map<string, StageRecorder>();
 
+  /** @throws {ConfigError} for an option other than `enabled`, or an `enabled` that is not a boolean. */
   constructor(options: PerformanceMetricsOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { enabled? }, got ${describe(options)}`);
+    checkOptionKeys(options, ['enabled'], 'PerformanceMetrics');
     const enabled = options.enabled ?? true;
     if (typeof enabled !== 'boolean') throw new ConfigError('enabled', `expected a boolean, got ${describe(enabled)}`);
     this.enabled = enabled;

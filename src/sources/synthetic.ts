@@ -2,7 +2,7 @@
  * A deterministic synthetic data set, for the command line's default run, demos and benchmarks.
  * @module
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, checkOptionKeys } from '../errors.js';
 import type { Session } from '../types.js';
 import { ColumnStore } from './columns.js';
 import type { ColumnsSource } from './columns.js';
@@ -83,6 +83,7 @@ const SQRT3 = 1.7320508075688772;
  */
 export function syntheticSource(options: SyntheticOptions): SyntheticSource {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected { sessions, ... }');
+  checkOptionKeys(options, ['sessions', 'symbols', 'seed', 'intervalMs', 'startPrice', 'volatility', 'drift', 'volume', 'decimals', 'missing'], 'syntheticSource');
   const sessions = options.sessions;
   if (!Array.isArray(sessions)) throw new ConfigError('sessions', 'expected an array of sessions');
   let prevClose = -Infinity;

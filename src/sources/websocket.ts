@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import { BarstreamError, ConfigError } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys } from '../errors.js';
 import type { StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -884,8 +884,12 @@ function encode(message: FeedMessage): string | ArrayBufferView {
   return json;
 }
 
+/** The options of {@link WebSocketFeedOptions.reconnect}. */
+const RECONNECT_OPTIONS: readonly string[] = ['initialDelayMs', 'maxDelayMs', 'factor', 'jitter', 'maxAttempts'];
+
 function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object');
+  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'onReconnect', 'random', 'protocols', 'headers'], 'websocketFeed');
   const o = options;
   let url: URL;
   if (!(typeof o.url === 'string' || o.url instanceof URL)) throw new ConfigError('url', `expected a string or URL, got ${describe(o.url)}`);
@@ -904,6 +908,11 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (parse !== 'json' && parse !== 'text') throw new ConfigError('parse', `'${String(parse)}' is not 'json' or 'text'`);
   const r = o.reconnect ?? {};
   if (typeof r !== 'object' || r === null) throw new ConfigError('reconnect', 'expected an object');
+  for (const [key, value] of Object.entries(r)) {
+    if (value !== undefined && !RECONNECT_OPTIONS.includes(key)) {
+      throw new ConfigError(`reconnect.${key}`, `'${key}' is not an option of reconnect (its options: ${RECONNECT_OPTIONS.join(', ')})`);
+    }
+  }
   const initialDelayMs = r.initialDelayMs ?? 500;
   if (!isNumberIn(initialDelayMs, 0, MAX_TIMER_MS)) throw new ConfigError('reconnect.initialDelayMs', `${String(initialDelayMs)} is not a number of ms in [0, ${MAX_TIMER_MS}]`);
   const maxDelayMs = r.maxDelayMs ?? Math.max(30_000, initialDelayMs);
