@@ -564,7 +564,8 @@ export class SessionData {
    *
    * @returns the intervals that closed a bar, base first (the array is shared and frozen).
    * @throws {BarValidationError} with the reason as `code`; the rejection is counted and nothing changes.
-   * @throws {InputError} when `bar` is not an object (nothing is counted: there is no bar).
+   * @throws {InputError} when `bar` is not an object, or `symbol` is not a non-empty string (nothing is
+   * counted: there is no bar, or no symbol to count it against).
    * @throws {SessionError} `no_session` when no session is open (counted too).
    */
   append(symbol: string, bar: Bar): readonly string[] {
@@ -607,7 +608,8 @@ export class SessionData {
    * result, without a bar object. The hot path of the session coordinator over columnar sources.
    *
    * @returns the intervals that closed a bar, base first (the array is shared and frozen).
-   * @throws {BarValidationError} / {@link SessionError} exactly as {@link SessionData.append}.
+   * @throws {BarValidationError} / {@link SessionError} / {@link InputError} (for the symbol) exactly as
+   * {@link SessionData.append}.
    */
   appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): readonly string[] {
     let id = this.#lastId;
@@ -644,8 +646,9 @@ export class SessionData {
    * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}). When its
    * `gaps` is true, a bar opened a gap: {@link SessionData.takeGaps} hands it out.
    * @throws {InputError} for symbols that are not an array of non-empty strings; {@link ConfigError}
-   * (`count`) for a count that is not a whole number from 0 to `symbols.length`, (`columns`) for
-   * columns shorter than `count`. Nothing is appended then, and no symbol becomes known.
+   * (`count`) for a count that is not a whole number from 0 to `symbols.length`, (`columns`) for a
+   * column that is not a `Float64Array` of at least `count` entries (a plain array or another typed
+   * array is refused, not copied). Nothing is appended then, and no symbol becomes known.
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome {
     if (!Array.isArray(symbols)) throw new InputError(`symbols must be an array of symbol names, got ${describe(symbols)}`);
@@ -731,7 +734,8 @@ export class SessionData {
    * for the length of the call.
    *
    * @throws {BarValidationError} under `invalid: 'throw'` (default) for the first invalid bar, with its `index`; nothing is stored.
-   * @throws {InputError} when a column is missing or the columns differ in length.
+   * @throws {InputError} when a column is missing, is not a `Float64Array` or an array, or the columns
+   * differ in length, or `symbol` is not a non-empty string.
    * @throws {ConfigError} for an option other than `invalid`, or an `invalid` other than `'throw'` or `'skip'`.
    * @throws {SessionError} `no_session` under `invalid: 'throw'` when no session is open (under
    * `'skip'` every bar is reported rejected with `no_session`, as one by one). An empty batch is a no-op.
