@@ -38,10 +38,11 @@ Options:
   --json               print the report as JSON (with --data, what the CSV source read as 'source')
   -h, --help           this text
 
-Exit codes: 0 done; 1 the run failed (a strategy module that cannot be loaded or whose setup
-throws, a CSV file that cannot be read or has a malformed row, and a subscriber busy for over 60 s
-in a data-driven run, included); 2 bad arguments (an option given twice, --json included, and a
---data path that does not exist or names no CSV file, included).
+Exit codes: 0 done; 3 done, but the strategy's handlers threw (the count and the first failure on
+stderr); 1 the run failed (a strategy module that cannot be loaded or whose setup throws, a CSV
+file that cannot be read or has a malformed row, and a subscriber busy for over 60 s in a
+data-driven run, included); 2 bad arguments (an option given twice, --json included, and a --data
+path that does not exist or names no CSV file, included).
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
