@@ -296,6 +296,18 @@ test('readyTimeoutMs: a subscriber that never finishes fails the run with a Read
   t.regex(e?.message ?? '', /'stuck' still busy at 2024-03-04T14:45:00\.000Z/);
 });
 
+test('readyTimeoutMs in a clock-driven run: the error names the clock of the slice it waited on, not the clock when the time ran out', async (t) => {
+  const engine = new AnalysisEngine();
+  // The 1d bar closes at the session's close; its subscriber never finishes.
+  engine.subscribe({ interval: '1d', name: 'stuck' }, () => new Promise<void>(() => {}));
+  const source = columnsSource({ SPY: columns(minutes(D1.open, 30)) });
+  // At a million simulated ms a wall ms, 200 ms of waiting is more than two simulated days.
+  const run = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['1d'] }), engine, source, from: D1.date, to: D1.date, speed: 1e6, overrun: 'queue', readyTimeoutMs: 200 }).run();
+  const e = await t.throwsAsync(run, { instanceOf: ReadyTimeoutError });
+  t.deepEqual(e?.subscribers, ['stuck']);
+  t.is(e?.at, D1.close);
+});
+
 test("a subscriber on SPY 5m sees QQQ's 5m bar of the same bucket, even when QQQ lacks the bucket's last minute", async (t) => {
   // QQQ has no 09:34 bar, so nothing of its own closes its 09:30 bucket before 09:35.
   const spy = minutes(D1.open, 20);

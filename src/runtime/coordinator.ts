@@ -231,6 +231,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #runNumber = 0;
   /** The dispatch whose subscribers the run waits for now, if any: what a stalled run names. */
   #waiting: { ready: ReadySignal; pending: PendingHandler[] } | null = null;
+  /** The run's clock when the wait in `#waiting` began: the slice it waits on (a clock-driven run's clock goes on while it waits). */
+  #waitingAt = NaN;
   #sessionsRun = 0;
 
   /**
@@ -362,7 +364,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** What the run waits for when the process runs out of work (see {@link onStall}). */
   #stalled(): Error {
     const waiting = this.#waiting;
-    if (waiting !== null) return new ReadyTimeoutError([waiting.ready.name], Infinity, this.#busyOf(waiting.pending), this.#clock.now());
+    if (waiting !== null) return new ReadyTimeoutError([waiting.ready.name], Infinity, this.#busyOf(waiting.pending), this.#waitingAt);
     return new ReadyTimeoutError(['source'], Infinity);
   }
 
@@ -879,7 +881,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#coreGaps(session, processor);
     this.#quality[session.date] = this.#options.data.quality();
     const r = processor.dispatch();
-    if (r !== null) await this.#ready(r);
+    // A clock-driven run's clock goes on past the close while it waits: the wait is the close's.
+    if (r !== null) await this.#ready(r, Math.min(this.#clock.now(), session.close));
     processor.settleSession();
     this.emit('sessionEnd', session);
     this.emit('progress', done, total);
@@ -904,15 +907,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * @throws {ReadyTimeoutError} naming the subscribers still busy and the run's clock: when the time
    *   runs out, or (with no limit) when the process has nothing left to run while they are busy.
    */
-  async #ready(r: { ready: ReadySignal; pending: PendingHandler[] }): Promise<void> {
+  async #ready(r: { ready: ReadySignal; pending: PendingHandler[] }, at = this.#clock.now()): Promise<void> {
     const timeout = this.#options.readyTimeoutMs;
     this.#waiting = r;
+    this.#waitingAt = at;
     try {
       if (timeout === undefined || timeout === Infinity) await r.ready.wait();
       else await r.ready.wait(timeout, { keepAlive: true });
     } catch (e) {
       if (!(e instanceof ReadyTimeoutError)) throw e;
-      throw new ReadyTimeoutError(e.signals, e.timeoutMs, this.#busyOf(r.pending), this.#clock.now());
+      throw new ReadyTimeoutError(e.signals, e.timeoutMs, this.#busyOf(r.pending), at);
     } finally {
       // A run abandoned at a stall may resume here later: it must not clear the next run's wait.
       if (this.#waiting === r) this.#waiting = null;
@@ -1084,7 +1088,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Only this dispatch's calls count (not a session end's, say, before the clock moved on).
     this.#syncNs.clear();
     const started = performance.now();
-    await this.#settle(processor.dispatch(), nextDue, remaining, started);
+    // The clock goes on while the subscribers run: a wait is the dispatch's.
+    const at = this.#clock.now();
+    await this.#settle(processor.dispatch(), nextDue, remaining, started, at);
   }
 
   /**
@@ -1099,7 +1105,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * meanwhile; the one whose calls took longest is named. An asynchronous one overran when it is
    * still pending at the end of the share.
    */
-  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number, remaining: number, started: number): Promise<void> {
+  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number, remaining: number, started: number, at: number): Promise<void> {
     const due = nextDue + this.#closeDelay;
     let hog = '';
     let hogNs = 0;
@@ -1114,7 +1120,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#syncNs.clear();
     // Nothing comes due after the last close: just wait.
     if (!Number.isFinite(due)) {
-      if (r !== null) await this.#ready(r);
+      if (r !== null) await this.#ready(r, at);
       return;
     }
     const share = Math.max(remaining, this.#speed > 0 ? this.#baseMs / this.#speed : 0);
@@ -1133,6 +1139,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const allowance = Math.max(0, share - (performance.now() - started));
       let timer: NodeJS.Timeout | undefined;
       this.#waiting = r;
+      this.#waitingAt = at;
       try {
         inTime = await Promise.race([
           r.ready.wait().then(() => true),
@@ -1153,6 +1160,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     }
     this.#waiting = r;
+    this.#waitingAt = at;
     try {
       await r.ready.wait();
     } finally {

@@ -17,7 +17,11 @@ export class ReadyTimeoutError extends BarstreamError {
   readonly timeoutMs: number;
   /** When a run's wait for its subscribers timed out: the subscribers still busy (empty otherwise). */
   readonly subscribers: readonly string[];
-  /** When a run's wait timed out: the run's clock (epoch ms) at the slice it waited on (NaN otherwise). */
+  /**
+   * When a run's wait timed out: the run's clock (epoch ms) at the slice it waited on, the
+   * session's close for the bars closed at its end (NaN otherwise). A clock-driven run's clock goes
+   * on while it waits; this is where the wait began.
+   */
   readonly at: number;
   constructor(signals: readonly string[], timeoutMs: number, subscribers: readonly string[] = [], at = NaN) {
     const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
