@@ -33,12 +33,12 @@ function feed(bars: readonly SymbolBar[], skip: (b: SymbolBar) => boolean): Stre
 
 type Filler = (all: readonly SymbolBar[]) => (symbol: string, from: number, to: number) => Promise<readonly Bar[]>;
 
-async function run(filler: Filler) {
-  const session = liveSession(9);
+/** A live run of `seconds` 1s slots of ETH; the feed never sends seconds `skipped` (3 and 4 by default). */
+async function run(filler: Filler, seconds = 9, skipped: readonly number[] = [3, 4]) {
+  const session = liveSession(seconds);
   const calendar: SessionCalendar = { sessions: () => [session] };
-  const all = barsOf(session, 'ETH', 9);
-  // Seconds 3 and 4 never come from the feed.
-  const missing = (b: SymbolBar): boolean => b.time === session.open + 3 * SECOND || b.time === session.open + 4 * SECOND;
+  const all = barsOf(session, 'ETH', seconds);
+  const missing = (b: SymbolBar): boolean => skipped.includes((b.time - session.open) / SECOND);
   const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
   const engine = new AnalysisEngine();
   const delivered: Bar[] = [];
@@ -81,4 +81,26 @@ test('live: a filler that misses the deadline leaves the gap unfilled and every 
   t.true(r.report.gaps.every((g) => g.state === 'unfilled' && /no answer within 400 ms/.test(g.reason ?? '')));
   t.is(Math.min(...r.report.gaps.map((g) => g.from)), r.session.open + 3 * SECOND);
   t.is(Math.max(...r.report.gaps.map((g) => g.to)), r.session.open + 5 * SECOND);
+});
+
+test('live: a filler that throws at once leaves the gap unfilled with its error, and the run goes on', async (t) => {
+  const r = await run(
+    () => () => {
+      throw new Error('no cache for that range');
+    },
+    4,
+    [1, 2],
+  );
+  t.is(r.report.barsStored, 2);
+  t.deepEqual(r.delivered, threeSecond(r.all.filter((b) => !r.missing(b)).map(plain), r.session.open));
+  t.true(r.report.gaps.length >= 1);
+  t.true(r.report.gaps.every((g) => g.state === 'unfilled' && /fill failed: no cache for that range/.test(g.reason ?? '')), JSON.stringify(r.report.gaps));
+});
+
+test('live: a filler that returns the bars themselves (no promise) fills the gap', async (t) => {
+  const r = await run((all) => ((symbol: string, from: number, to: number) => all.filter((b) => b.symbol === symbol && b.time >= from && b.time < to).map(plain)) as never, 4, [1, 2]);
+  t.is(r.report.barsStored, 4, JSON.stringify(r.report.gaps));
+  t.deepEqual(r.delivered, threeSecond(r.all.map(plain), r.session.open));
+  t.true(r.report.gaps.every((g) => g.state === 'filled'));
+  t.is(r.report.gaps.reduce((n, g) => n + g.filledBars, 0), 2);
 });

@@ -80,9 +80,10 @@ export interface CoordinatorOptions {
    * Live runs: fetches the base bars of a gap, `[from, to)` (epoch ms), for example from a
    * historical data API. Called for each gap found at a boundary: a symbol's next bar skips slots, or
    * the boundary passed slots with no bar. The bars are validated like any other and appended in
-   * time order before the boundary's buckets close. Backtests never fill; they report gaps.
+   * time order before the boundary's buckets close. A filler that throws (at once or by rejecting)
+   * leaves the gap `unfilled` with the reason; the run goes on. Backtests never fill; they report gaps.
    */
-  fill?: (symbol: string, from: number, to: number) => Promise<readonly Bar[]>;
+  fill?: (symbol: string, from: number, to: number) => Promise<readonly Bar[]> | readonly Bar[];
   /** Live runs: how long a boundary waits for `fill` before it closes its buckets with what it has and records the gap as unfilled. Default 5000 ms. */
   fillDeadlineMs?: number;
   /**
@@ -1015,7 +1016,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     });
     const results = await Promise.all(
       found.map((gap) =>
-        Promise.race([fill(gap.symbol, gap.from, gap.to).then((bars) => ({ bars }), (error: unknown) => ({ error })), deadline]),
+        // A filler that throws at once, or answers with the bars themselves rather than a promise,
+        // is read as one that rejected or resolved: its failure is the gap's, not the run's.
+        Promise.race([
+          new Promise<readonly Bar[]>((resolve) => resolve(fill(gap.symbol, gap.from, gap.to))).then((bars) => ({ bars }), (error: unknown) => ({ error })),
+          deadline,
+        ]),
       ),
     );
     clearTimeout(timer);
