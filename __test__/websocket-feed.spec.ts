@@ -461,6 +461,32 @@ test('maxAttempts exhausted: the bars already received come out, then a typed Fe
   t.truthy(s.lastError);
 });
 
+test('giving up while an onReconnect hook is pending: the messages held behind it come out, then the FeedError', async (t) => {
+  // The hook never settles, so the new connection's messages are held behind it.
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0, maxAttempts: 1 }, onReconnect: () => new Promise<void>(() => {}) });
+  const it = feed[Symbol.asyncIterator]();
+  const first = await server.connection(0);
+  first.send(bar('A', 1000));
+  await until(() => feed.status.bars === 1, 'the first bar');
+  first.ws.terminate();
+  const second = await server.connection(1);
+  await until(() => feed.status.connects === 2, 'the reconnection');
+  second.send(bar('A', 2000));
+  second.send({ bars: [bar('B', 2000), bar('A', 3000)] });
+  await until(() => feed.status.held === 2, 'two held messages');
+  await server.close(); // the connection drops and the one attempt allowed is refused
+  await until(() => feed.status.state === 'closed', 'the feed to give up');
+  // Four bars were sent, all of them good: each comes out before the error.
+  t.deepEqual(await take(it, 4), [bar('A', 1000), bar('A', 2000), bar('B', 2000), bar('A', 3000)]);
+  const error = await t.throwsAsync(it.next(), { instanceOf: FeedError });
+  t.is(error?.code, 'feed_closed');
+  t.deepEqual(await it.next(), { done: true, value: undefined });
+  const s = feed.status;
+  t.is(s.received, 3);
+  t.is(s.bars, 4);
+  t.is(s.held, 0);
+});
+
 test('maxAttempts: 0 with nothing listening fails after the first attempt; a throwing subscribe fails the feed', async (t) => {
   const gone = await TestServer.start();
   await gone.close();

@@ -383,7 +383,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * - **Backpressure**: bars wait in an unbounded buffer until the consumer asks (`status.buffered`).
  * - **Ending**: `close()` stops reading and reconnecting; the iteration yields the bars already
  *   buffered, then finishes. Leaving the iteration (`break`, `return()`) closes the feed and
- *   discards the buffer. Messages held behind a pending `onReconnect` hook are dropped at close.
+ *   discards the buffer. Messages held behind a pending `onReconnect` hook when the feed closes
+ *   (by `close()` or by giving up) are handled then, their bars yielded before the end or the
+ *   {@link FeedError}; bars the hook hands to `deliver` after the feed closed are not.
  *
  * @throws {ConfigError} naming the parameter, for a bad URL or option.
  */
@@ -705,6 +707,15 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   /** Closes for good: by `close()` (no error) or a failure. */
   #shutdown(error: FeedError | undefined): void {
     if (this.#state === 'closed') return;
+    // Messages held behind a pending onReconnect hook were received: while someone reads the feed,
+    // their bars join the buffer (checked and counted as any others) and come out before the end
+    // or the error, instead of vanishing uncounted with the inbox.
+    if (this.#consumer) {
+      for (let i = this.#inboxHead; i < this.#inbox.length; i++) {
+        const item = this.#inbox[i] as InboxItem;
+        if (!item.gate) this.#handleMessage(item.text);
+      }
+    }
     this.#closing = true;
     this.#error = error;
     clearTimeout(this.#retryTimer);
