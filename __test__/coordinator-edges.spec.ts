@@ -476,3 +476,38 @@ test('a handler of a failed run that fails later is not reported by the next run
   t.is(report.subscriberErrorCount, 0);
   t.deepEqual(seen, ['1:fast']);
 });
+
+test.serial('live: bars of symbols not in the symbols option are left out and counted, so the report accounts for every bar the feed sent', async (t) => {
+  const s = liveSession(1500, 2);
+  const sent: SymbolBar[] = [];
+  async function* feed(): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 2; k++) {
+      await until(s.open + k * 1000 + 1100);
+      for (const symbol of ['A', 'B', 'C']) {
+        const bar = { ...barA(s.open + k * 1000), symbol };
+        sent.push(bar);
+        yield bar;
+      }
+    }
+  }
+  const data = new SessionData({ baseInterval: '1s', intervals: ['2s'] });
+  const r = await new SessionCoordinator({ calendar: { sessions: () => [s] }, data, source: iterableSource(feed()), mode: 'live', symbols: ['A', 'C'], from: s.date, to: s.date, closeDelayMs: 300 }).run();
+  // 6 bars sent: A and C twice each (stored), B twice (not asked for).
+  t.is(sent.length, 6);
+  t.is(r.barsIn, 4);
+  t.is(r.barsStored, 4);
+  t.deepEqual(r.skipped, { symbol: 2, days: 0 });
+  t.is(r.barsIn + r.skipped.symbol + r.skipped.days, sent.length);
+});
+
+test('a backtest stream: bars on days outside the run are left out and counted', async (t) => {
+  const calendar = Calendar.xnys();
+  const monday = calendar.session('2024-03-04')?.open as number;
+  const tuesday = calendar.session('2024-03-05')?.open as number;
+  const bars = [barA(monday), barA(monday + MINUTE), barA(tuesday), barA(tuesday + MINUTE), barA(tuesday + 2 * MINUTE)];
+  const data = new SessionData();
+  const r = await new SessionCoordinator({ calendar, data, source: iterableSource(bars), from: '2024-03-05', to: '2024-03-05' }).run();
+  t.is(r.barsIn, 3);
+  t.is(r.barsStored, 3);
+  t.deepEqual(r.skipped, { symbol: 0, days: 2 });
+});

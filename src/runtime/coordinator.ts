@@ -139,6 +139,12 @@ export interface RunReport {
   symbols: string[];
   /** Base bars read from the source for the run's sessions. */
   barsIn: number;
+  /**
+   * Bars a stream source delivered that are not part of the run, so not in `barsIn`: of a symbol
+   * not in the `symbols` option (`symbol`), or, in a backtest, timed on a day outside the run
+   * (`days`). A column source is asked for the run's symbols and days only: zeros.
+   */
+  skipped: { symbol: number; days: number };
   /** Base bars stored. */
   barsStored: number;
   /** Base bars rejected, by reason; `barsIn = barsStored + sum(rejected)`. */
@@ -235,6 +241,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** The run's clock when the wait in `#waiting` began: the slice it waits on (a clock-driven run's clock goes on while it waits). */
   #waitingAt = NaN;
   #sessionsRun = 0;
+  /** Stream bars left out of the run (see {@link RunReport.skipped}). */
+  #skipped = { symbol: 0, days: 0 };
 
   /**
    * @throws {ConfigError} naming the option: an unknown option; a `calendar` without `sessions`, a
@@ -440,6 +448,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       sessions: o.source.kind === 'columns' ? sessions.length : this.#sessionsRun,
       symbols,
       barsIn: c.barsIn,
+      skipped: { ...this.#skipped },
       barsStored: c.barsStored,
       rejected: { ...c.rejected },
       closedBars: { ...c.closedBars },
@@ -477,6 +486,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#maxLag = 0;
     this.#syncNs.clear();
     this.#sessionsRun = 0;
+    this.#skipped = { symbol: 0, days: 0 };
     if (this.#ownMetrics) this.#metrics.reset();
   }
 
@@ -603,12 +613,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const next = await iterator.next();
           if (next.done === true) break;
           const bar = next.value;
-          if (wanted !== null && !wanted.has(bar.symbol)) continue;
+          // Left out, and counted: the report accounts for every bar the source delivered.
+          if (wanted !== null && !wanted.has(bar.symbol)) {
+            this.#skipped.symbol++;
+            continue;
+          }
           // A backtest, as with a column source: bars of days outside the run are not part of it; a
           // time that is no day at all (NaN, ±Infinity, not a number) goes to the store, which
           // rejects and counts it. A live feed's bars are all part of the run: one timed outside
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
-          if (this.#mode !== 'live' && Number.isFinite(bar?.time) && (bar.time < runFrom || bar.time >= runTo)) continue;
+          if (this.#mode !== 'live' && Number.isFinite(bar?.time) && (bar.time < runFrom || bar.time >= runTo)) {
+            this.#skipped.days++;
+            continue;
+          }
           buffer.push(bar);
           wakeUp();
         }
