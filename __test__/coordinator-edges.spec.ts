@@ -511,3 +511,23 @@ test('a backtest stream: bars on days outside the run are left out and counted',
   t.is(r.barsStored, 3);
   t.deepEqual(r.skipped, { symbol: 0, days: 2 });
 });
+
+test('a stream that delivers something that is not a bar (null) fails the run with an InputError after the bars before it, with or without a symbols option', async (t) => {
+  const calendar = Calendar.xnys();
+  const open = calendar.session('2024-03-04')?.open as number;
+  for (const symbols of [undefined, ['A']]) {
+    const data = new SessionData();
+    const stream = [barA(open), barA(open + MINUTE), null as unknown as SymbolBar];
+    const e = await t.throwsAsync(
+      new SessionCoordinator({ calendar, data, source: iterableSource(stream), from: '2024-03-04', to: '2024-03-04', ...(symbols === undefined ? {} : { symbols }) }).run(),
+      { instanceOf: InputError },
+      String(symbols),
+    );
+    t.regex(e?.message ?? '', /delivered null, not a bar/);
+    t.is(data.bars('A', '1m').length, 2, 'the two bars before it are in');
+  }
+  // A bar whose symbol is not a name is refused with a symbols option too, not left out as another symbol's.
+  const data = new SessionData();
+  const noSymbol = { time: open, open: 1, high: 1, low: 1, close: 1, volume: 1 } as unknown as SymbolBar;
+  await t.throwsAsync(new SessionCoordinator({ calendar, data, source: iterableSource([noSymbol]), symbols: ['A'], from: '2024-03-04', to: '2024-03-04' }).run(), { instanceOf: InputError });
+});

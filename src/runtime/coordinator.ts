@@ -612,9 +612,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         for (;;) {
           const next = await iterator.next();
           if (next.done === true) break;
-          const bar = next.value;
-          // Left out, and counted: the report accounts for every bar the source delivered.
-          if (wanted !== null && !wanted.has(bar.symbol)) {
+          const bar: unknown = next.value;
+          // Not a bar at all (null, a number): it cannot be counted against any symbol, as a bar
+          // without a usable symbol cannot. The bars before it go in, then the run fails.
+          if (bar === null || typeof bar !== 'object') throw new InputError(`a stream source delivered ${describe(bar)}, not a bar { symbol, time, open, high, low, close, volume }`);
+          // Left out, and counted: the report accounts for every bar the source delivered. A
+          // symbol that is not a name is not left out: the store refuses it, with or without the option.
+          if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
             this.#skipped.symbol++;
             continue;
           }
@@ -622,11 +626,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // time that is no day at all (NaN, ±Infinity, not a number) goes to the store, which
           // rejects and counts it. A live feed's bars are all part of the run: one timed outside
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
-          if (this.#mode !== 'live' && Number.isFinite(bar?.time) && (bar.time < runFrom || bar.time >= runTo)) {
+          if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
             continue;
           }
-          buffer.push(bar);
+          buffer.push(bar as SymbolBar);
           wakeUp();
         }
       } catch (error) {
@@ -1237,6 +1241,17 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   const ends = [dayStart(last) + 86_400_000, next, last.close].filter((x) => Number.isFinite(x));
   const from = dayStart(first);
   return { from: Number.isFinite(from) ? from : -Infinity, to: ends.length === 0 ? Infinity : Math.max(...ends) };
+}
+
+/** Whether a stream bar's `symbol` is a non-empty string. */
+function usableSymbol(bar: object): bar is { symbol: string } {
+  const symbol = (bar as { symbol?: unknown }).symbol;
+  return typeof symbol === 'string' && symbol !== '';
+}
+
+/** Whether a stream bar's `time` is a finite number. */
+function isFiniteTime(bar: object): bar is { time: number } {
+  return Number.isFinite((bar as { time?: unknown }).time);
 }
 
 /** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
