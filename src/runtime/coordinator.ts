@@ -134,8 +134,10 @@ export interface RunReport {
   /** `'data'` (speed 0) or `'clock'`. */
   drive: 'data' | 'clock';
   speed: number;
-  /** Sessions run. */
+  /** Sessions begun (all of them, unless the run was stopped). */
   sessions: number;
+  /** Whether {@link SessionCoordinator.stop} ended the run before its last session's end. */
+  stopped: boolean;
   symbols: string[];
   /** Base bars read from the source for the run's sessions. */
   barsIn: number;
@@ -234,6 +236,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** Clock-driven: per subscriber, the time its synchronous calls took in the current dispatch (overruns name the largest). */
   readonly #syncNs = new Map<string, number>();
   #running = false;
+  /** Set by {@link SessionCoordinator.stop}: what the run's next step throws. */
+  #stopping: RunStopped | null = null;
+  /** Waits of the run that {@link SessionCoordinator.stop} wakes. */
+  readonly #onStop = new Set<() => void>();
+  /** The processor of the run in progress. */
+  #runProcessor: DataProcessor | null = null;
+  /** The symbols of the run in progress so far. */
+  #runSymbols: () => string[] = () => [];
   /** Runs started so far: a run's reports carry its number. */
   #runNumber = 0;
   /** The dispatch whose subscribers the run waits for now, if any: what a stalled run names. */
@@ -354,13 +364,28 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         return error;
       });
       const started = performance.now();
+      this.#runProcessor = processor;
+      // A stop() during a calendar's or source's call before this point takes effect now.
+      if (this.#stopping !== null) processor.abort(this.#stopping);
       const work = this.#runSessions(sessions, processor);
       // After a stall the abandoned run ends in the processor's refusal, which nobody awaits.
       work.catch(() => undefined);
-      const symbols = await Promise.race([work, stall.promise]);
-      return this.#report(sessions, processor, symbols, performance.now() - started);
+      let symbols: string[];
+      let stopped = false;
+      try {
+        symbols = await Promise.race([work, stall.promise]);
+      } catch (e) {
+        if (!(e instanceof RunStopped) || e !== this.#stopping) throw e;
+        symbols = this.#runSymbols();
+        stopped = true;
+      }
+      return this.#report(processor, symbols, performance.now() - started, stopped);
     } finally {
       stall?.dispose();
+      this.#runProcessor = null;
+      this.#stopping = null;
+      this.#onStop.clear();
+      this.#runSymbols = () => [];
       if (claimed) {
         // Unless the store was cleared meanwhile: its earlier symbols and gaps are gone.
         if (o.data.clears === clears) o.data.restoreGaps(earlierGaps);
@@ -368,6 +393,57 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       this.#running = false;
     }
+  }
+
+  /**
+   * Ends the run in progress at its next step, and `run()` resolves with the report so far
+   * (`stopped: true`): for a service shutting down, or a harness that has seen enough. The slice
+   * in hand goes on to its subscribers, async ones awaited; after it nothing more is read,
+   * appended, closed or delivered, and no gap is reported for slots not yet due. A live source is
+   * closed. The open session stays open in the store, its forming bars unflushed, as when a run
+   * fails: `data.endSession()` closes them (and returns what closed), `data.clear()` drops all.
+   * Safe to call from a handler or an event listener, and more than once; nothing happens when
+   * no run is in progress.
+   */
+  stop(): void {
+    if (!this.#running || this.#stopping !== null) return;
+    this.#stopping = new RunStopped();
+    this.#runProcessor?.abort(this.#stopping);
+    for (const wake of [...this.#onStop]) wake();
+  }
+
+  /** @throws the run's stop, once {@link SessionCoordinator.stop} was called. */
+  #checkStop(): void {
+    if (this.#stopping !== null) throw this.#stopping;
+  }
+
+  /** Waits until the run's clock reads `time`, or until the run is stopped. @throws the run's stop. */
+  async #sleepUntil(time: number): Promise<void> {
+    let delay = this.#clock.delayUntil(time);
+    if (delay <= 0) await sleepMs(0);
+    // Timers may fire a little early: check the clock and wait again.
+    while (delay > 0 && this.#stopping === null) {
+      await this.#nap(delay);
+      delay = this.#clock.delayUntil(time);
+    }
+    this.#checkStop();
+  }
+
+  /** Resolves after `ms` of wall time, or at once when the run is stopped (its timer cleared). */
+  #nap(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.#stopping !== null) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#onStop.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#onStop.add(done);
+    });
   }
 
   /** What the run waits for when the process runs out of work (see {@link onStall}). */
@@ -437,7 +513,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     return this.#runStream(sessions, o.source, processor);
   }
 
-  #report(sessions: Session[], processor: DataProcessor, symbols: string[], durationMs: number): RunReport {
+  #report(processor: DataProcessor, symbols: string[], durationMs: number, stopped: boolean): RunReport {
     const o = this.#options;
     const c = processor.counts;
     const base = o.data.baseInterval;
@@ -445,7 +521,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       mode: this.#mode,
       drive: this.#speed === 0 ? 'data' : 'clock',
       speed: this.#speed,
-      sessions: o.source.kind === 'columns' ? sessions.length : this.#sessionsRun,
+      sessions: this.#sessionsRun,
+      stopped,
       symbols,
       barsIn: c.barsIn,
       skipped: { ...this.#skipped },
@@ -497,6 +574,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const cursor = new Int32Array(cols.length);
     const end = new Int32Array(cols.length);
     const slices = new SliceReader(this.#options.data, names, cols, cursor, end);
+    this.#runSymbols = () => names;
     // The store knows every symbol of the source from the first session, bars or not: one with no
     // bar in a session gets its whole-session gap and quality record, in every mode.
     for (const name of names) this.#options.data.idOf(name);
@@ -515,6 +593,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       slices.beginWindow(session.close);
       clock.anchor(session.open);
       processor.beginSession(session);
+      this.#sessionsRun++;
       this.emit('sessionStart', session);
       if (this.#speed === 0) {
         for (let t = slices.next(); t !== null; ) {
@@ -538,7 +617,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       } else {
         for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
           const tick = Math.min(due, session.close);
-          await clock.sleepUntil(tick);
+          await this.#sleepUntil(tick);
           this.#lag(tick);
           const first = new Map<string, number>();
           for (let s = 0; s < cols.length; s++) {
@@ -607,6 +686,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       waiter.wake = null;
       w?.();
     };
+    this.#runSymbols = () => [...seen];
+    // A stop wakes a wait for the source's next bar (or its failure): the run ends there.
+    this.#onStop.add(() => {
+      wakeUp();
+      failWaiter.wake?.();
+    });
     const pump = (async () => {
       try {
         for (;;) {
@@ -651,6 +736,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         await new Promise<void>((resolve) => {
           waiter.wake = resolve;
         });
+        this.#checkStop();
       }
       check();
       return buffer.length > read;
@@ -666,6 +752,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           await new Promise<void>((resolve) => {
             waiter.wake = resolve;
           });
+          this.#checkStop();
         }
         const bar = buffer[j];
         if (bar === undefined) return false;
@@ -685,7 +772,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const step = (): void => {
           clearTimeout(timer);
           const delay = this.#clock.delayUntil(time);
-          if (delay <= 0 || failure !== null) {
+          if (delay <= 0 || failure !== null || this.#stopping !== null) {
             failWaiter.wake = null;
             resolve();
           } else timer = setTimeout(step, delay);
@@ -697,7 +784,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       seen.add(bar.symbol);
       processor.append(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
     };
-    let sessionsRun = 0;
     try {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
@@ -706,13 +792,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
         else {
           await sleepUnlessFailed(session.open - 1000);
+          this.#checkStop();
           // A feed that failed with nothing left to append fails the run now; with bars still to
           // append, the session runs for them at its time.
           check();
-          if (failure !== null) await this.#clock.sleepUntil(session.open - 1000);
+          if (failure !== null) await this.#sleepUntil(session.open - 1000);
         }
         processor.beginSession(session);
-        sessionsRun++;
+        this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {
           while (await more()) {
@@ -771,7 +858,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const listening = this.#mode === 'live' ? this.#clock.now() : -Infinity;
           for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
             const tick = Math.min(due, session.close);
-            await this.#clock.sleepUntil(Math.max(tick, listening) + this.#closeDelay);
+            await this.#sleepUntil(Math.max(tick, listening) + this.#closeDelay);
             this.#lag(tick);
             check();
             // Every buffered bar timed before the tick is due, wherever it sits among other
@@ -843,7 +930,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       // A live feed does not end by itself, and a failed run must not leave it reading: stop it.
       if (!ended) void Promise.resolve(iterator.return?.()).catch(() => undefined);
     }
-    this.#sessionsRun = sessionsRun;
     return [...seen];
   }
 
@@ -1032,8 +1118,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (found.length === 0 || fill === undefined) return { bars: due };
     // The run waits for the deadline: its timer keeps the process alive, and is cleared when every fill answered first.
     let timer: NodeJS.Timeout | undefined;
+    let stopWait = (): void => undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
+      // A stop does not wait for the deadline.
+      stopWait = () => resolve('deadline');
+      this.#onStop.add(stopWait);
     });
     const results = await Promise.all(
       found.map((gap) =>
@@ -1046,6 +1136,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       ),
     );
     clearTimeout(timer);
+    this.#onStop.delete(stopWait);
+    this.#checkStop();
     const filled: SymbolBar[] = [];
     results.forEach((result, i) => {
       const gap = found[i] as GapRecord;
@@ -1250,6 +1342,13 @@ function usableSymbol(bar: object): bar is { symbol: string } {
 }
 
 /** Whether a stream bar's `time` is a finite number. */
+/** What the steps of a run throw once {@link SessionCoordinator.stop} was called: `run()` then resolves. */
+class RunStopped extends Error {
+  constructor() {
+    super('the run was stopped');
+  }
+}
+
 function isFiniteTime(bar: object): bar is { time: number } {
   return Number.isFinite((bar as { time?: unknown }).time);
 }

@@ -1,0 +1,141 @@
+/**
+ * `SessionCoordinator.stop()`: the run ends at its next step and resolves with the report so far.
+ * The slice in hand reaches its subscribers; nothing after it is read, stored or delivered; no gap
+ * is reported for slots not yet due; the open session stays open for the caller to end.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { Bar, BarEvent, Session, SymbolBar } from 'barstream';
+import { aggregateSession } from './helpers/naive.js';
+
+const calendar = Calendar.xnys();
+const SESSIONS = calendar.sessions('2024-06-03', '2024-06-05') as Session[];
+const MINUTE = 60_000;
+
+/** Every minute of `session`, prices from the symbol's number and the minute. */
+function day(session: Session, k: number): Bar[] {
+  const bars: Bar[] = [];
+  for (let i = 0; i < 390; i++) {
+    const open = 100 + k + (i % 7) * 0.5;
+    const close = 100 + k + ((i * 3) % 11) * 0.5;
+    bars.push({ time: session.open + i * MINUTE, open, high: Math.max(open, close) + 1, low: Math.min(open, close) - 1, close, volume: 100 + i });
+  }
+  return bars;
+}
+
+const columnsOf = (bars: readonly Bar[]) => ({
+  time: bars.map((b) => b.time),
+  open: bars.map((b) => b.open),
+  high: bars.map((b) => b.high),
+  low: bars.map((b) => b.low),
+  close: bars.map((b) => b.close),
+  volume: bars.map((b) => b.volume),
+});
+
+const barsOf = { A: SESSIONS.flatMap((s) => day(s, 1)), B: SESSIONS.flatMap((s) => day(s, 2)) };
+
+test('stop() in a handler, data-driven: the slice in hand is delivered, nothing after it, and run() resolves with the report so far', async (t) => {
+  const data = new SessionData({ intervals: ['5m', '1h'] });
+  const engine = new AnalysisEngine();
+  const got: Bar[] = [];
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columnsOf(barsOf.A), B: columnsOf(barsOf.B) }), from: SESSIONS[0]!.date, to: SESSIONS[2]!.date });
+  let inSecond = 0;
+  coordinator.on('sessionStart', (s) => {
+    if (s.date === SESSIONS[1]!.date) inSecond = 0;
+  });
+  engine.subscribe({ interval: '5m' }, (e: BarEvent) => {
+    got.push(e.bar);
+    // The 9th event of the second session is A's 5th bar there; B's comes in the same slice.
+    if (e.session.date === SESSIONS[1]!.date && ++inSecond === 9) coordinator.stop();
+  });
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.sessions, 2);
+  // Session 1 whole (2 x 78), then 5 bars of each symbol: the stop came in the slice of A's and B's fifth.
+  t.is(got.length, 2 * 78 + 10);
+  t.is(report.delivered, got.length);
+  // Base bars stored: session 1, then the 25 minutes that closed the fifth 5m bar.
+  t.is(report.barsIn, 2 * (390 + 25));
+  t.is(report.barsStored, report.barsIn);
+  t.is(data.bars('A', '1m').length, 390 + 25);
+  t.deepEqual(report.gaps, [], 'no gap for the slots after the stop');
+  // The session stays open; ending it closes the forming 1h bar (minutes 0-24 of the second session's first hour).
+  t.is(data.session?.date, SESSIONS[1]!.date);
+  data.endSession();
+  const expected = aggregateSession(day(SESSIONS[1] as Session, 1).slice(0, 25), SESSIONS[1] as Session, '1h');
+  const h = data.bars('A', '1h');
+  t.is(h.length, 7 + 1);
+  t.is(h.close[7], expected[0]?.close);
+  t.is(h.volume[7], expected[0]?.volume);
+  // The coordinator runs again on the store.
+  coordinator.stop();
+  const again = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[0]!.date }).run();
+  t.false(again.stopped);
+  t.is(again.sessions, 1);
+});
+
+test('stop() in a clock-driven run: no wait for the next boundary, no gaps for slots not yet due', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let events = 0;
+  // 100 simulated ms a wall ms: a minute of bars each 0.6 s, three sessions in about 12 minutes.
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[2]!.date, speed: 100 });
+  engine.subscribe({ interval: '1m' }, () => {
+    if (++events === 3) coordinator.stop();
+  });
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.sessions, 1);
+  t.is(events, 3);
+  t.is(report.barsIn, 3);
+  t.is(report.barsStored, 3);
+  t.deepEqual(report.gaps, []);
+  t.is(data.bars('A', '1m').length, 3);
+});
+
+test('stop() while a stream source has no next bar: the run resolves and the source is closed', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const session = SESSIONS[0] as Session;
+  let closed = false;
+  let delivered = 0;
+  const bars = day(session, 1).slice(0, 6);
+  // A feed as a live one is written: its next bar may never come, and return() closes it.
+  const feed: AsyncIterable<SymbolBar> = {
+    [Symbol.asyncIterator]: () => ({
+      next: (): Promise<IteratorResult<SymbolBar>> => {
+        const bar = bars[delivered];
+        if (bar === undefined) return new Promise(() => {});
+        delivered++;
+        return Promise.resolve({ done: false, value: { symbol: 'A', ...bar } });
+      },
+      return: (): Promise<IteratorResult<SymbolBar>> => {
+        closed = true;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    }),
+  };
+  const coordinator = new SessionCoordinator({ calendar, data, source: iterableSource(feed), from: session.date, to: session.date });
+  const running = coordinator.run();
+  // Stop once every bar sent is in the store but the last (its slice waits for a later bar).
+  while (delivered < 6 || data.bars('A', '1m').length < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  coordinator.stop();
+  const report = await running;
+  t.true(report.stopped);
+  t.is(report.barsIn, 5, 'the sixth bar was read but its slice was not complete');
+  t.is(report.barsStored, 5);
+  t.deepEqual(report.symbols, ['A']);
+  t.true(closed, 'the source was closed');
+});
+
+test('stop() with no run in progress does nothing; a later run goes to its end', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const coordinator = new SessionCoordinator({ calendar, data, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[1]!.date });
+  coordinator.stop();
+  coordinator.stop();
+  const report = await coordinator.run();
+  t.false(report.stopped);
+  t.is(report.sessions, 2);
+  t.is(report.barsIn, 2 * 390);
+  coordinator.stop();
+  t.is(data.session, null);
+});
