@@ -9,6 +9,7 @@ import type { Bar, BarEvent, ColumnarSource, Session, SessionCalendar, SymbolCol
 import { aggregateSession } from './helpers/naive.js';
 import { Rng } from './helpers/prng.js';
 import { MINUTE, nySummerSession } from './helpers/sessions.js';
+import { internals } from './helpers/internal.js';
 
 const SESSIONS = ['2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06'].map(nySummerSession);
 const calendar: SessionCalendar = { sessions: (from, to) => SESSIONS.filter((s) => s.date >= from && s.date <= to) };
@@ -85,7 +86,7 @@ test('an event kept after its symbol was removed reads its bar, not the series o
   data.takeGaps();
   data.beginSession(s1);
   for (const bar of day(31, s1).slice(0, 30)) data.append('NEW', bar);
-  t.is(data.idOf('NEW'), 0, 'NEW took the id OLD had');
+  t.is(internals(data).idOf('NEW'), 0, 'NEW took the id OLD had');
   const expected = aggregateSession(old, s0, '5m');
   t.is(kept.length, expected.length);
   t.deepEqual(kept[5]?.bar, expected[5]);

@@ -4,6 +4,7 @@ import type { Bar, ColumnarSource, Session, SessionCalendar, SymbolColumns } fro
 import { aggregateSession, viewBars } from './helpers/naive.js';
 import { Rng } from './helpers/prng.js';
 import { MINUTE, nySummerSession } from './helpers/sessions.js';
+import { internals } from './helpers/internal.js';
 
 const SESSIONS = ['2024-06-03', '2024-06-04', '2024-06-05'].map(nySummerSession);
 const calendar: SessionCalendar = { sessions: (from, to) => SESSIONS.filter((s) => s.date >= from && s.date <= to) };
@@ -71,7 +72,7 @@ test('a symbol that comes back starts afresh, as in a store that never had it', 
   data.beginSession(SESSIONS[0] as Session);
   for (const bar of day(1, SESSIONS[0] as Session).slice(0, 100)) data.append('X', bar);
   data.endSession();
-  const oldId = data.idOf('X');
+  const oldId = internals(data).idOf('X');
   t.true(data.removeSymbol('X'));
   const bars = day(2, SESSIONS[1] as Session);
   data.beginSession(SESSIONS[1] as Session);
@@ -83,7 +84,7 @@ test('a symbol that comes back starts afresh, as in a store that never had it', 
   }
   data.endSession();
   fresh.endSession();
-  t.not(data.idOf('X'), oldId);
+  t.not(internals(data).idOf('X'), oldId);
   for (const interval of ['1m', '5m', '1h']) t.deepEqual(viewBars(data.bars('X', interval)), viewBars(fresh.bars('X', interval)), interval);
   t.deepEqual([...data.indicator('X', '5m', 'sma3')], [...fresh.indicator('X', '5m', 'sma3')]);
   t.deepEqual(data.quality('X'), fresh.quality('X'));

@@ -7,6 +7,7 @@
 import test from 'ava';
 import { ConfigError, InputError, SessionData } from 'barstream';
 import type { SliceColumns } from 'barstream';
+import { internals } from './helpers/internal.js';
 
 const native = (await import(new URL('../dist/native.js', import.meta.url).href)) as {
   interleaveColumns: (sources: Float64Array[], from: Int32Array, rows: number, out: Float64Array) => void;
@@ -38,10 +39,10 @@ function grid(symbols: number, rows: number): SliceColumns {
 test('appendSliceIds reads bar i of a slice from row from + i of the columns', (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   data.beginSession(SESSION);
-  const ids = new Float64Array(['A', 'B', 'C'].map((s) => data.idOf(s)));
+  const ids = new Float64Array(['A', 'B', 'C'].map((s) => internals(data).idOf(s)));
   const g = grid(3, 10);
   for (let r = 0; r < 10; r++) {
-    const results = data.appendSliceIds(ids, g, r * 3);
+    const results = internals(data).appendSliceIds(ids, g, r * 3);
     for (let s = 0; s < 3; s++) t.true((results[s] as number) >= 1, `row ${r} symbol ${s} stored`);
   }
   ['A', 'B', 'C'].forEach((symbol, s) => {
@@ -63,31 +64,31 @@ test('appendSliceIds reads bar i of a slice from row from + i of the columns', (
 test('appendSliceIds refuses a first row that leaves the columns too short, or is not a row index, and stores nothing', (t) => {
   const data = new SessionData();
   data.beginSession(SESSION);
-  const ids = new Float64Array(['A', 'B'].map((s) => data.idOf(s)));
+  const ids = new Float64Array(['A', 'B'].map((s) => internals(data).idOf(s)));
   const g = grid(2, 3);
   for (const from of [5, -1, 0.5, NaN]) {
-    const e = t.throws(() => data.appendSliceIds(ids, g, from));
+    const e = t.throws(() => internals(data).appendSliceIds(ids, g, from));
     t.true(e instanceof ConfigError, `from ${from}: ${String(e)}`);
   }
   t.is(data.count('A', '1m'), 0);
   t.is(data.count('B', '1m'), 0);
   // The last whole row is fine.
-  data.appendSliceIds(ids, g, 4);
+  internals(data).appendSliceIds(ids, g, 4);
   t.deepEqual([...data.bars('A', '1m').time], [OPEN + 2 * MINUTE]);
 });
 
 test('appendSliceIds refuses an id that is unknown, fractional or of a removed symbol, and stores nothing of the slice', (t) => {
   const data = new SessionData();
   data.beginSession(SESSION);
-  const a = data.idOf('A');
-  const b = data.idOf('B');
+  const a = internals(data).idOf('A');
+  const b = internals(data).idOf('B');
   data.endSession();
   t.true(data.removeSymbol('B'));
   data.beginSession({ ...SESSION, date: '2024-02-06', open: SESSION.open + 86_400_000, close: SESSION.close + 86_400_000, dayStart: SESSION.dayStart + 86_400_000 });
   const g = grid(2, 3);
   for (let k = 0; k < g.time.length; k++) g.time[k] = (g.time[k] as number) + 86_400_000;
   for (const bad of [b, 99, a + 0.5]) {
-    const e = t.throws(() => data.appendSliceIds(new Float64Array([a, bad]), g, 0));
+    const e = t.throws(() => internals(data).appendSliceIds(new Float64Array([a, bad]), g, 0));
     t.true(e instanceof ConfigError, `id ${bad}: ${String(e)}`);
   }
   t.is(data.count('A', '1m'), 0, "A's bar, first in the slice, was not stored");
@@ -124,18 +125,18 @@ test('interleaveColumns refuses short sources, mismatched offsets, a short or ov
 test('readStates reads many series in one call: the counts that follow are the stored bars', (t) => {
   const data = new SessionData({ intervals: ['5m', '15m'] });
   data.beginSession(SESSION);
-  const ids = new Float64Array(['A', 'B'].map((s) => data.idOf(s)));
+  const ids = new Float64Array(['A', 'B'].map((s) => internals(data).idOf(s)));
   const g = grid(2, 16);
-  for (let r = 0; r < 16; r++) data.appendSliceIds(ids, g, r * 2);
+  for (let r = 0; r < 16; r++) internals(data).appendSliceIds(ids, g, r * 2);
   // 16 minutes from the open: 16 base bars, 3 whole 5m buckets, 1 whole 15m bucket, per symbol.
   const pairIds = Float64Array.of(0, 0, 0, 1, 1, 1);
   const pairSeries = Float64Array.of(0, 1, 2, 0, 1, 2);
-  data.readStates(pairIds, pairSeries, 6);
-  t.deepEqual([0, 1, 2].map((s) => data.countOf(0, s)), [16, 3, 1]);
-  t.deepEqual([0, 1, 2].map((s) => data.countOf(1, s)), [16, 3, 1]);
+  internals(data).readStates(pairIds, pairSeries, 6);
+  t.deepEqual([0, 1, 2].map((s) => internals(data).countOf(0, s)), [16, 3, 1]);
+  t.deepEqual([0, 1, 2].map((s) => internals(data).countOf(1, s)), [16, 3, 1]);
   t.deepEqual([...data.bars('B', '15m').volume], [Array.from({ length: 15 }, (_, r) => 100 + r * 2 + 1).reduce((a, b) => a + b, 0)]);
   // An unknown symbol or series is refused with a typed error.
-  t.throws(() => data.readStates(Float64Array.of(0, 7), Float64Array.of(0, 0), 2), { instanceOf: InputError });
-  t.throws(() => data.readStates(Float64Array.of(0), Float64Array.of(5), 1), { instanceOf: InputError });
+  t.throws(() => internals(data).readStates(Float64Array.of(0, 7), Float64Array.of(0, 0), 2), { instanceOf: InputError });
+  t.throws(() => internals(data).readStates(Float64Array.of(0), Float64Array.of(5), 1), { instanceOf: InputError });
   t.is(data.count('A', '5m'), 3);
 });

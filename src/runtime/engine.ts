@@ -293,7 +293,7 @@ function accepts(sub: Subscriber, symbol: string): boolean {
   return sub.active && (sub.symbols === null || sub.symbols.has(symbol));
 }
 
-/** A handler that returned a promise that has not settled yet. @internal */
+/** A handler that returned a promise that has not settled yet (see `DataProcessor.dispatch`). */
 export interface PendingHandler {
   readonly subscriber: string;
   readonly promise: Promise<void>;
