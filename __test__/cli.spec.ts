@@ -1,5 +1,5 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -537,4 +537,42 @@ const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).statu
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /sessions .*\d\/5/);
   t.regex(r.stdout, /5\/5/);
+});
+
+test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'marker.mjs');
+  // Says on stderr when the first 5m bar came: the run is under way.
+  writeFileSync(
+    file,
+    `export default {
+      name: 'marker',
+      setup(engine) {
+        let said = false;
+        engine.subscribe({ interval: '5m' }, () => {
+          if (!said) process.stderr.write('first bar\\n');
+          said = true;
+        });
+      },
+    };\n`,
+  );
+  // A clock-driven run at 300 simulated ms a wall ms: a session takes 78 s.
+  const child = spawn(process.execPath, [MAIN, 'backtest', '--json', '--speed', '300', '--strategy', file], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('first bar') && !child.killed) child.kill('SIGINT');
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.is(status, 130, stderr);
+  t.regex(stderr, /barstream: interrupted after 1 session, the last one cut short\n/);
+  const j = JSON.parse(stdout) as { report: { stopped: boolean; sessions: number; barsIn: number; barsStored: number; delivered: number } };
+  t.true(j.report.stopped);
+  t.is(j.report.sessions, 1);
+  // Four symbols: at least the five minutes of the first 5m bar, and far from a whole session.
+  t.true(j.report.barsIn >= 4 * 5 && j.report.barsIn < 4 * 390, String(j.report.barsIn));
+  t.is(j.report.barsStored, j.report.barsIn);
+  t.true(j.report.delivered >= 1);
 });

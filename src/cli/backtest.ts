@@ -34,6 +34,8 @@ export interface BacktestOptions {
   strategy?: string;
   /** Called after each session with sessions done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Aborted, ends the run at its next step (`SessionCoordinator.stop`): the result is the run so far, `report.stopped` true. */
+  signal?: AbortSignal;
 }
 
 /** The built-in data set: four synthetic symbols over ten XNYS sessions across the March 2024 daylight-saving change. */
@@ -140,7 +142,16 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     ...(options.symbols === undefined ? {} : { symbols: options.symbols }),
   });
   if (options.onProgress !== undefined) coordinator.on('progress', options.onProgress);
-  const report = await coordinator.run();
+  const stop = (): void => coordinator.stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  let report: RunReport;
+  try {
+    const running = coordinator.run();
+    if (options.signal?.aborted === true) stop();
+    report = await running;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
   if (csv === null) return { strategy: strategy.name, report, signals };
   const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0 };
   return {

@@ -38,11 +38,13 @@ Options:
   --json               print the report as JSON (with --data, what the CSV source read as 'source')
   -h, --help           this text
 
+Ctrl-C ends the run at its next step and prints what it did (a second Ctrl-C ends the process).
+
 Exit codes: 0 done; 3 done, but the strategy's handlers threw (the count and the first failure on
-stderr); 1 the run failed (a strategy module that cannot be loaded or whose setup throws, a CSV
-file that cannot be read or has a malformed row, and a subscriber busy for over 60 s in a
-data-driven run, included); 2 bad arguments (an option given twice, --json included, and a --data
-path that does not exist or names no CSV file, included).
+stderr); 130 interrupted by Ctrl-C; 1 the run failed (a strategy module that cannot be loaded or
+whose setup throws, a CSV file that cannot be read or has a malformed row, and a subscriber busy
+for over 60 s in a data-driven run, included); 2 bad arguments (an option given twice, --json
+included, and a --data path that does not exist or names no CSV file, included).
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
@@ -229,12 +231,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       bar?.update(done);
     };
   }
+  // Ctrl-C ends the run at its next step and prints what it did; a second one ends the process.
+  const interrupt = new AbortController();
+  const onInterrupt = (): void => interrupt.abort();
+  process.once('SIGINT', onInterrupt);
+  options.signal = interrupt.signal;
   try {
     const result = await backtest(options);
     (bar as cliProgress.SingleBar | null)?.stop();
     if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
     for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${line}\n`);
+    if (result.report.stopped) {
+      process.stderr.write(`barstream: interrupted after ${result.report.sessions} session${result.report.sessions === 1 ? '' : 's'}, the last one cut short\n`);
+      return 130;
+    }
     // The run went through, but the strategy threw: a script must see it without reading the table.
     const failures = result.report.subscriberErrorCount;
     if (failures > 0) {
@@ -254,6 +265,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const message = e instanceof OverrunError ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed') : error.message;
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 }
 
