@@ -392,6 +392,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         o.data.releaseRun(this);
       }
       this.#running = false;
+      // One turn of the event loop before the run settles. Node-API runs the finalizers of
+      // collected objects there, and a run whose subscribers all finish synchronously may never
+      // give it one: a loop of `await run()`, a store made per run, kept every store it dropped
+      // (their blocks, and the memory they fragment) until something else turned the loop.
+      await sleepMs(0);
     }
   }
 
