@@ -3,11 +3,12 @@
  * they read their sources ahead. No timing assertions; bounds are generous.
  */
 import test from 'ava';
-import { AnalysisEngine, SessionCoordinator, SessionData, columnsSource } from '../src/index.js';
-import type { Session } from '../src/index.js';
+import { AnalysisEngine, SessionCoordinator, SessionData, columnsSource, iterableSource } from '../src/index.js';
+import type { Session, SymbolBar } from '../src/index.js';
 import { SLOT, SLOT_HANDLE } from '../src/native.js';
 
 const MINUTE = 60_000;
+const DAY = 86_400_000;
 const OPEN = Date.UTC(2024, 5, 3, 13, 30);
 const SESSION: Session = { date: '2024-06-03', open: OPEN, close: OPEN + 390 * MINUTE, timeZone: 'America/New_York', dayStart: Date.UTC(2024, 5, 3, 4) };
 
@@ -39,4 +40,62 @@ test('a loop of awaited runs, a store made per run, frees the stores it dropped 
     highest = Math.max(highest, handle);
   }
   t.true(highest - first < runs / 2, `handles ${first} to ${highest} over ${runs} runs`);
+});
+
+/** `sessions` sessions of 390 one-minute slices of `symbols` symbols, counting the bars handed out. */
+function feed(sessions: readonly Session[], symbols: number): { source: ReturnType<typeof iterableSource>; produced: () => number } {
+  let produced = 0;
+  async function* bars(): AsyncGenerator<SymbolBar> {
+    for (const s of sessions) {
+      for (let k = 0; k < 390; k++) {
+        for (let j = 0; j < symbols; j++) {
+          produced++;
+          yield { symbol: `S${j}`, time: s.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+        }
+      }
+    }
+  }
+  return { source: iterableSource(bars()), produced: () => produced };
+}
+
+function sessionsFrom(first: number, count: number): Session[] {
+  return Array.from({ length: count }, (_, s) => {
+    const open = first + s * DAY;
+    return { date: new Date(open).toISOString().slice(0, 10), open, close: open + 390 * MINUTE, timeZone: 'UTC', dayStart: open - (open % DAY) };
+  });
+}
+
+test('a backtest reads a stream source only so far ahead of the run, data-driven with a subscriber that awaits and clock-driven alike', async (t) => {
+  // Unbounded, the source was read as fast as it gives bars while the run waited for its
+  // subscribers or its clock: the whole stream in memory (every bar of it ahead of the store).
+  const cases: [string, number, number, number][] = [
+    ['data-driven, an async subscriber', 0, 2, 200],
+    ['clock-driven', 1e6, 1, 520],
+  ];
+  for (const [label, speed, sessionCount, symbols] of cases) {
+    const sessions = sessionsFrom(Date.UTC(2024, 0, 2, 14, 30), sessionCount);
+    const { source, produced } = feed(sessions, symbols);
+    const total = sessionCount * 390 * symbols;
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    let ahead = 0;
+    engine.subscribe({ interval: '1m', symbols: ['S0'], name: 'watch' }, () => {
+      ahead = Math.max(ahead, produced() - data.count('S0', '1m') * symbols);
+      if (speed === 0) return new Promise<void>((resolve) => setImmediate(resolve));
+    });
+    const report = await new SessionCoordinator({
+      calendar: { sessions: () => sessions },
+      data,
+      engine,
+      source,
+      from: sessions[0]!.date,
+      to: sessions[sessions.length - 1]!.date,
+      speed,
+      overrun: 'queue',
+    }).run();
+    // Every bar stored, none late.
+    t.is(report.barsIn, total, label);
+    t.is(report.barsStored, total, label);
+    t.true(ahead < total / 2, `${label}: ${ahead} bars read ahead of the store, of ${total}`);
+  }
 });

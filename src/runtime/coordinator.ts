@@ -697,9 +697,31 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       wakeUp();
       failWaiter.wake?.();
     });
+    /**
+     * A backtest reads its source only so far ahead of the run: {@link READ_AHEAD} bars not yet
+     * taken, the last of them not due before `horizon` (a clock-driven run's next boundary; every
+     * bar is due at once in a data-driven one, which asks for more whenever it waits). Unbounded, a
+     * stream read faster than the run goes (a subscriber that awaits, a clock-driven pace) was read
+     * whole into memory. A live feed is read as it comes.
+     */
+    const paced = this.#mode === 'backtest';
+    let horizon = -Infinity;
+    let stopped = false;
+    const pumpWaiter: { wake: (() => void) | null } = { wake: null };
+    const resumePump = (): void => {
+      const w = pumpWaiter.wake;
+      pumpWaiter.wake = null;
+      w?.();
+    };
     const pump = (async () => {
       try {
         for (;;) {
+          if (paced && buffer.length - read >= READ_AHEAD && (buffer[buffer.length - 1] as SymbolBar).time >= horizon) {
+            await new Promise<void>((resolve) => {
+              pumpWaiter.wake = resolve;
+            });
+          }
+          if (stopped) break;
           const next = await iterator.next();
           if (next.done === true) break;
           const bar: unknown = next.value;
@@ -738,6 +760,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const more = async (): Promise<boolean> => {
       if (buffer.length > read) return true;
       if (!ended) {
+        resumePump();
         await new Promise<void>((resolve) => {
           waiter.wake = resolve;
         });
@@ -754,6 +777,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       let seen = 0;
       for (let j = read + 1; seen < STRAY_LOOKAHEAD; j++) {
         while (buffer.length <= j && !ended) {
+          resumePump();
           await new Promise<void>((resolve) => {
             waiter.wake = resolve;
           });
@@ -849,6 +873,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               buffer.splice(0, read);
               read = 0;
             }
+            resumePump();
             processor.endSlice();
             if (inside) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null);
             this.#coreGaps(session, processor);
@@ -863,6 +888,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const listening = this.#mode === 'live' ? this.#clock.now() : -Infinity;
           for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
             const tick = Math.min(due, session.close);
+            // The bars due at this boundary are read while it is waited for.
+            horizon = tick;
+            resumePump();
             await this.#sleepUntil(Math.max(tick, listening) + this.#closeDelay);
             this.#lag(tick);
             check();
@@ -922,7 +950,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // What is left after the last close is outside every session: appended so it is
             // rejected and counted. A backtest reads its source to the end; a live feed does not
             // end, so what has arrived by the close (and its grace) is what there is.
-            if (this.#mode === 'backtest') await pump;
+            if (this.#mode === 'backtest') {
+              horizon = Infinity;
+              resumePump();
+              await pump;
+            }
             const rest = buffer.splice(0);
             read = 0;
             await this.#appendInSlices(rest, appendBar, session, processor, Infinity);
@@ -933,6 +965,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
     } finally {
       // A live feed does not end by itself, and a failed run must not leave it reading: stop it.
+      // A pump held back by the read-ahead limit ends without another read.
+      stopped = true;
+      resumePump();
       if (!ended) void Promise.resolve(iterator.return?.()).catch(() => undefined);
     }
     return [...seen];
@@ -1346,7 +1381,6 @@ function usableSymbol(bar: object): bar is { symbol: string } {
   return typeof symbol === 'string' && symbol !== '';
 }
 
-/** Whether a stream bar's `time` is a finite number. */
 /** What the steps of a run throw once {@link SessionCoordinator.stop} was called: `run()` then resolves. */
 class RunStopped extends Error {
   constructor() {
@@ -1354,9 +1388,13 @@ class RunStopped extends Error {
   }
 }
 
+/** Whether a stream bar's `time` is a finite number. */
 function isFiniteTime(bar: object): bar is { time: number } {
   return Number.isFinite((bar as { time?: unknown }).time);
 }
+
+/** How many bars a backtest reads from a stream source ahead of the run (see `#runStream`). */
+const READ_AHEAD = 65_536;
 
 /** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
 const STRAY_LOOKAHEAD = 16;
