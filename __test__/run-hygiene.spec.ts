@@ -99,3 +99,42 @@ test('a backtest reads a stream source only so far ahead of the run, data-driven
     t.true(ahead < total / 2, `${label}: ${ahead} bars read ahead of the store, of ${total}`);
   }
 });
+
+test('a clock-driven run whose symbols come and go visits at each boundary the symbols the store has, not every one it met', async (t) => {
+  // Each session trades 50 new symbols, removed at its end (a service whose symbols churn). The
+  // boundaries asked the store of every symbol the run had ever met, the session's 50 and all those
+  // removed before: a run of weeks slowed down with every symbol that had come and gone.
+  const count = 12;
+  const symbols = 50;
+  const minutes = 10;
+  const sessions = Array.from({ length: count }, (_, s) => {
+    const open = Date.UTC(2024, 0, 2, 14, 30) + s * DAY;
+    return { date: new Date(open).toISOString().slice(0, 10), open, close: open + minutes * MINUTE, timeZone: 'UTC', dayStart: open - (open % DAY) };
+  });
+  function* bars(): Generator<SymbolBar> {
+    for (const [s, session] of sessions.entries()) {
+      for (let k = 0; k < minutes; k++) for (let j = 0; j < symbols; j++) yield { symbol: `S${s}_${j}`, time: session.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    }
+  }
+  const data = new SessionData({ intervals: ['5m'] });
+  // The run asks the store whether it still knows a symbol with no bar at a boundary.
+  let asked = 0;
+  const knownId = data.knownId.bind(data);
+  data.knownId = (symbol: string): number => {
+    asked++;
+    return knownId(symbol);
+  };
+  const perSession: number[] = [];
+  const run = new SessionCoordinator({ calendar: { sessions: () => sessions }, data, source: iterableSource(bars()), from: sessions[0]!.date, to: sessions[count - 1]!.date, speed: 1e6, overrun: 'queue' });
+  run.on('sessionEnd', () => {
+    perSession.push(asked);
+    asked = 0;
+    for (const symbol of data.symbols()) data.removeSymbol(symbol);
+  });
+  const report = await run.run();
+  t.is(report.barsStored, count * minutes * symbols);
+  t.is(report.symbols.length, count * symbols);
+  // The last session's boundaries asked about as many symbols as the second one's.
+  const [second, last] = [perSession[1] ?? 0, perSession[count - 1] ?? 0];
+  t.true(last <= 2 * second + symbols, `asked ${JSON.stringify(perSession)}`);
+});

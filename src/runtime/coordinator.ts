@@ -664,7 +664,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /** A stream, in time order: slices are runs of equal times; sessions follow the bars' times. Clock-driven runs append what has arrived at each base-interval tick. */
   async #runStream(sessions: Session[], source: StreamSource, processor: DataProcessor): Promise<string[]> {
+    /** Every symbol of the run, for its report. */
     const seen = new Set<string>();
+    /**
+     * The symbols clock-driven boundaries look for gaps of: those of `seen` the store still knows.
+     * A symbol removed from the store leaves it (and comes back with its next bar), so a long run
+     * whose symbols come and go visits only the ones it has, not every one it ever met.
+     */
+    const active = new Set<string>();
     const wanted = this.#options.symbols === undefined ? null : new Set(this.#options.symbols);
     // Live, the symbols asked for are known from the start, as a column source's are: a slot with
     // no bar is a gap from the first boundary (and filled then, before its buckets close), even
@@ -673,6 +680,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (const name of wanted) {
         this.#options.data.idOf(name);
         seen.add(name);
+        active.add(name);
       }
     }
     const iterator = source[Symbol.asyncIterator]();
@@ -811,6 +819,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       });
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
+      active.add(bar.symbol);
       processor.append(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
     };
     try {
@@ -931,7 +940,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               buffer.length = kept;
             }
             read = 0;
-            const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, seen);
+            const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, active);
             // Nothing is due after the close: the session's last slices are just waited for.
             await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills);
             this.#settleFills();
@@ -945,7 +954,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
           }
           // A backtest stream that ended early: the slots to the close are missing too.
-          if (closedEarly) this.#detectGaps(session, session.close, new Map(), seen, processor);
+          if (closedEarly) this.#detectGaps(session, session.close, new Map(), active, processor);
           if (k === sessions.length - 1) {
             // What is left after the last close is outside every session: appended so it is
             // rejected and counted. A backtest reads its source to the end; a live feed does not
@@ -1082,7 +1091,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * its next bar skips, or that passed with no bar. Each is reported once; without a filler, a
    * clock-found gap that continues the symbol's previous one extends it instead of adding another.
    */
-  #detectGaps(session: Session, tick: number, first: ReadonlyMap<string, number>, known: Iterable<string>, processor: DataProcessor): GapRecord[] {
+  #detectGaps(session: Session, tick: number, first: ReadonlyMap<string, number>, known: Iterable<string> | Set<string>, processor: DataProcessor): GapRecord[] {
     const base = this.#baseMs;
     const found: GapRecord[] = [];
     const extend = this.#options.fill === undefined || this.#mode !== 'live';
@@ -1090,8 +1099,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     for (const symbol of new Set([...known, ...first.keys()])) {
       const next = first.get(symbol);
       // A symbol removed from the store (SessionData.removeSymbol) takes part in no session until a
-      // bar of it comes again.
-      if (next === undefined && data.knownId(symbol) < 0) continue;
+      // bar of it comes again: it leaves a set of known symbols, and what was kept of its gaps goes.
+      if (next === undefined && data.knownId(symbol) < 0) {
+        if (known instanceof Set) known.delete(symbol);
+        this.#gapReportedUntil.delete(symbol);
+        this.#openGap.delete(symbol);
+        continue;
+      }
       const last = processor.lastStored.get(symbol);
       const expected = Math.max(last === undefined ? session.open : last + base, this.#gapReportedUntil.get(symbol) ?? -Infinity);
       const to = Math.min(next ?? tick, session.close);
