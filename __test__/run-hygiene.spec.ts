@@ -18,11 +18,12 @@ function handleOf(data: SessionData): number {
   return SLOT[SLOT_HANDLE] as number;
 }
 
-test('a loop of awaited runs, a store made per run, frees the stores it dropped as it goes', async (t) => {
+test.serial('a loop of awaited runs, a store made per run, frees the stores it dropped as it goes', async (t) => {
   // Every run's subscribers finish synchronously, so nothing in a run turns the event loop, where
   // Node-API runs the finalizers of collected stores. A store freed gives its handle to the next
   // one made; a store kept holds its handle and its memory. Freed as it goes, the loop reuses a
-  // few dozen handles; kept, it used a new handle every run (500 of 500).
+  // few dozen handles; kept, it used a new handle every run (500 of 500). Serial: stores made by
+  // the other tests of this file, running meanwhile, would take handles too.
   const time = Float64Array.from({ length: 390 }, (_, k) => OPEN + k * MINUTE);
   const ones = new Float64Array(390).fill(1);
   const columns = { time, open: ones, high: ones, low: ones, close: ones, volume: ones };
