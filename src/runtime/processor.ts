@@ -497,7 +497,29 @@ export class DataProcessor {
   /** Ends the session in the store; the forming bars it flushes are queued for dispatch. */
   endSession(): void {
     if (this.#aborted !== null) throw this.#aborted;
-    this.#closedMasks(this.#data.endSessionMasks());
+    const data = this.#data;
+    // Every bucket ends by the close, so the clock at the close closes all that are forming, as
+    // endSession would, but before retention: the store's endSession may drop older sessions'
+    // bars, and a series' count would then no longer tell which of its bars were delivered (the
+    // bars it flushed hidden behind those it dropped, never delivered nor counted). What it drops
+    // is taken off the delivered counts instead.
+    if (this.#session !== null) this.#closedMasks(data.advanceToMasks(this.#session.close));
+    const width = this.#series.length;
+    const done = this.#delivered;
+    const before = new Float64Array(this.#idLimit * width);
+    for (let id = 0; id < this.#idLimit; id++) {
+      if (!data.knowsId(id)) continue;
+      for (let s = 0; s < width; s++) before[id * width + s] = data.countOf(id, s);
+    }
+    this.#closedMasks(data.endSessionMasks());
+    for (let id = 0; id < this.#idLimit; id++) {
+      if (!data.knowsId(id)) continue;
+      for (let s = 0; s < width; s++) {
+        const key = id * width + s;
+        const dropped = (before[key] as number) - data.countOf(id, s);
+        if (dropped > 0) done[key] = Math.max(0, (done[key] as number) - dropped);
+      }
+    }
     // The slots after each symbol's last bar are known missing only now.
     this.#gapsWaiting = true;
   }
