@@ -884,7 +884,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
             resumePump();
             processor.endSlice();
-            if (inside) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null);
+            if (inside) {
+              // A next bar that goes in alone (a time that is not finite, or past the close: a
+              // stray, or the next session's first) tells nothing of the bars behind it, which may
+              // still be of this slice's time: close only what ended by t, or they would be late.
+              const next = read < buffer.length ? (buffer[read] as SymbolBar).time : null;
+              this.#closeThrough(processor, t, next === null || (Number.isFinite(next) && next < session.close) ? next : t);
+            }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);

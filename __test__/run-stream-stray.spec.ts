@@ -1,0 +1,49 @@
+/**
+ * A data-driven stream run whose slice is split by a bar that goes in alone (a stray timed in a
+ * later session, or a time that is not finite): the bars of the slice's time behind it are stored,
+ * not rejected as late, and the buckets they fill are whole, as with a column source.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, iterableSource } from 'barstream';
+import type { SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+const calendar = Calendar.custom({
+  timeZone: 'UTC',
+  sessions: [
+    { date: '2024-05-06', open: '10:00', close: '10:10' },
+    { date: '2024-05-07', open: '10:00', close: '10:10' },
+  ],
+});
+const [s1, s2] = calendar.sessions('2024-05-06', '2024-05-07');
+
+const bar = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 11, low: 9, close: 10, volume: 100 });
+
+for (const [name, intruder] of [
+  ['a stray timed in the next session', bar('A', s2!.open + 3 * MINUTE)],
+  ['a bar whose time is NaN', bar('A', NaN)],
+] as const) {
+  test(`stream, data-driven: ${name} between two bars of one slice leaves the second one in time`, async (t) => {
+    const stream: SymbolBar[] = [];
+    for (let i = 0; i < 10; i++) {
+      stream.push(bar('A', s1!.open + i * MINUTE));
+      // 10:04 is the last slot of the 10:00 5m bucket: the intruder comes between A's and B's bars of it.
+      if (i === 4) stream.push(intruder);
+      stream.push(bar('B', s1!.open + i * MINUTE));
+    }
+    for (let i = 0; i < 10; i++) stream.push(bar('A', s2!.open + i * MINUTE), bar('B', s2!.open + i * MINUTE));
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    const seen: string[] = [];
+    engine.subscribe({ interval: '5m' }, (e) => {
+      seen.push(`${e.symbol} ${(e.time - s1!.open) / MINUTE} ${e.bar.volume}`);
+    });
+    const report = await new SessionCoordinator({ calendar, data, engine, source: iterableSource(stream), from: s1!.date, to: s2!.date }).run();
+    t.is(report.rejected.late, 0);
+    t.is(report.rejected.outside_session + report.rejected.non_finite, 1);
+    t.is(report.barsStored, 40);
+    // Every 5m bar holds five bars of 100.
+    t.deepEqual(Array.from(data.bars('B', '5m').volume), [500, 500, 500, 500]);
+    t.deepEqual(seen.slice(0, 4), ['A 0 500', 'B 0 500', 'A 5 500', 'B 5 500']);
+  });
+}
