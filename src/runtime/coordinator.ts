@@ -625,14 +625,22 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           await this.#sleepUntil(tick);
           this.#lag(tick);
           const first = new Map<string, number>();
+          const lastStored = processor.lastStored;
           for (let s = 0; s < cols.length; s++) {
-            // The symbol's next bar with a time of this session: past NaN rows and strays.
+            // The symbol's next due bar that can fill a slot of this session: past NaN rows and
+            // strays, and past bars the store will reject for their time (see #isSlot).
             const time = (cols[s] as SymbolColumns).time;
             const e = end[s] as number;
-            let c = cursor[s] as number;
-            while (c < e && (!Number.isFinite(time[c]) || isStray(time, c, e, session.close))) c++;
-            const t = time[c] as number;
-            if (c < e && t < tick) first.set(names[s] as string, t);
+            const last = lastStored.get(names[s] as string);
+            for (let c = cursor[s] as number; c < e; c++) {
+              const t = time[c] as number;
+              if (!Number.isFinite(t) || isStray(time, c, e, session.close)) continue;
+              if (t >= tick) break;
+              if (this.#isSlot(session, t, last)) {
+                first.set(names[s] as string, t);
+                break;
+              }
+            }
           }
           this.#detectGaps(session, tick, first, names, processor);
           // Each time slice due goes in on its own, its subscribers done before the next. A slice
@@ -653,6 +661,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           processor.advanceTo(tick);
           await this.#dispatch(processor, tick + this.#baseMs);
         }
+        // The slots after the symbol's last stored bar, when the bars due at the close were rejected.
+        this.#detectGaps(session, session.close, new Map(), names, processor);
         // Bars left after the close are outside the session: appended so the store rejects and counts them.
         processor.beginSlice();
         while (slices.next() !== null) slices.take(processor);
@@ -959,8 +969,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               break;
             }
           }
-          // A backtest stream that ended early: the slots to the close are missing too.
-          if (closedEarly) this.#detectGaps(session, session.close, new Map(), active, processor);
+          // A backtest stream that ended early: the slots to the close are missing too; and the
+          // slots after a symbol's last stored bar, when the bars due at the close were rejected.
+          if (closedEarly || this.#mode === 'backtest') this.#detectGaps(session, session.close, new Map(), active, processor);
           if (k === sessions.length - 1) {
             // What is left after the last close is outside every session: appended so it is
             // rejected and counted. A backtest reads its source to the end; a live feed does not
@@ -1172,7 +1183,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Each symbol's first due bar with a time of this session (not a stray past the close, nor a
     // stale bar from before the open, which would hide the gap before the symbol's first bar).
     const first = new Map<string, number>();
-    for (const bar of due) if (!first.has(bar.symbol) && bar.time >= session.open && bar.time < session.close) first.set(bar.symbol, bar.time);
+    const lastStored = processor.lastStored;
+    for (const bar of due) if (!first.has(bar.symbol) && this.#isSlot(session, bar.time, lastStored.get(bar.symbol))) first.set(bar.symbol, bar.time);
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
@@ -1233,6 +1245,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Every bar goes to the store, which validates it; #appendInSlices puts filled minutes by their
     // own times, before the bars after them.
     return { bars: [...due, ...filled], fills: new Set(filled) };
+  }
+
+  /**
+   * Whether a bar timed `time` can fill a slot of `session` for a symbol whose last stored bar is
+   * at `last`: a whole millisecond on the base grid, inside the session, after `last`. A bar that
+   * fails this is rejected for its time (off_grid, not whole, outside the session, duplicate, out
+   * of order): taken as the symbol's next bar, it would end a gap where no slot ends, or hide one.
+   */
+  #isSlot(session: Session, time: unknown, last: number | undefined): boolean {
+    return (
+      typeof time === 'number' && Number.isInteger(time) && time >= session.open && time < session.close &&
+      (time - session.open) % this.#baseMs === 0 && !(last !== undefined && time <= last)
+    );
   }
 
   /**

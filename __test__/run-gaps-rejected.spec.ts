@@ -1,0 +1,47 @@
+/**
+ * The gaps of a run whose bars the store rejects for their values or their time: a clock-driven
+ * run reports the same missing slots as a data-driven one (the core's), on the base grid, and the
+ * slot of a rejected bar at the end of a session is missing too.
+ */
+import test from 'ava';
+import { Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { GapRecord, SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:06' }] });
+const open = calendar.sessions('2024-05-06', '2024-05-06')[0]!.open;
+const at = (minutes: number): number => open + minutes * MINUTE;
+const bar = (time: number, low = 9): SymbolBar => ({ symbol: 'A', time, open: 10, high: 11, low, close: 10, volume: 100 });
+
+// Stored: 10:00 and 10:03 (the 10:02:15 bar is off the grid, the 10:03:00.5 one not whole
+// milliseconds, and the 10:05 one's low is above its open and close). Missing: 10:01, 10:02, 10:04, 10:05.
+const stream = [bar(at(0)), bar(at(2.25)), bar(at(3)), bar(at(3) + 0.5), bar(at(5), 10.5)];
+const missing = [[at(1), at(3)], [at(4), at(6)]];
+
+/** The gaps' slots as merged [from, to) spans, each end checked to be on the grid. */
+function spans(t: { true(v: boolean, m?: string): void }, gaps: readonly GapRecord[]): number[][] {
+  const out: number[][] = [];
+  for (const g of [...gaps].sort((a, b) => a.from - b.from)) {
+    t.true((g.from - open) % MINUTE === 0 && (g.to - open) % MINUTE === 0, `gap ${g.from - open}..${g.to - open} ms from the open is off the grid`);
+    const last = out[out.length - 1];
+    if (last !== undefined && last[1] === g.from) last[1] = g.to;
+    else out.push([g.from, g.to]);
+  }
+  return out;
+}
+
+for (const source of ['columns', 'stream'] as const) {
+  for (const speed of [0, 1e9]) {
+    test(`${source}, ${speed === 0 ? 'data' : 'clock'}-driven: gaps around rejected bars are the missing slots, on the grid`, async (t) => {
+      const col = (k: 'time' | 'open' | 'high' | 'low' | 'close' | 'volume') => Float64Array.from(stream.map((b) => b[k]));
+      const src = source === 'columns'
+        ? columnsSource({ A: { time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') } })
+        : iterableSource(stream);
+      const report = await new SessionCoordinator({
+        calendar, data: new SessionData({ intervals: ['5m'] }), source: src, from: '2024-05-06', to: '2024-05-06', speed, overrun: 'queue',
+      }).run();
+      t.is(report.barsStored, 2);
+      t.deepEqual(spans(t, report.gaps), missing);
+    });
+  }
+}
