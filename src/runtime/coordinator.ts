@@ -609,7 +609,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           processor.endSlice();
           const next = slices.next();
           // A stray past the close closes nothing: the slices after it are earlier.
-          if (t < session.close) this.#closeThrough(processor, t, next);
+          if (t < session.close) this.#closeThrough(processor, t, next, session.close);
           t = next;
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
@@ -652,7 +652,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
-            if (t < session.close) this.#closeThrough(processor, t, slices.next());
+            if (t < session.close) this.#closeThrough(processor, t, slices.next(), session.close);
             this.#coreGaps(session, processor);
             // Nothing is due after the close: the session's last slices are just waited for.
             await this.#dispatch(processor, tick >= session.close ? Infinity : tick + this.#baseMs);
@@ -894,13 +894,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
             resumePump();
             processor.endSlice();
-            if (inside) {
-              // A next bar that goes in alone (a time that is not finite, or past the close: a
-              // stray, or the next session's first) tells nothing of the bars behind it, which may
-              // still be of this slice's time: close only what ended by t, or they would be late.
-              const next = read < buffer.length ? (buffer[read] as SymbolBar).time : null;
-              this.#closeThrough(processor, t, next === null || (Number.isFinite(next) && next < session.close) ? next : t);
-            }
+            if (inside) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null, session.close);
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
@@ -1038,7 +1032,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         i++;
       } while (!Number.isNaN(t) && i < order.length && place[order[i] as number] === t);
       processor.endSlice();
-      if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (place[order[i] as number] as number) : null);
+      if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (place[order[i] as number] as number) : null, session.close);
       this.#coreGaps(session, processor);
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
       await this.#dispatch(processor, nextDue);
@@ -1068,10 +1062,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * every symbol, before the slice's subscribers run. A strategy on SPY 5m then sees QQQ's bar of
    * the same bucket, even when QQQ has no bar in the bucket's last minute. Never past the next
    * slice: a slice whose time is corrupt (far ahead of the ones after it) closes nothing they need.
+   * A next slice that goes in alone (a time that is not finite, or at or past `close`: a stray, or
+   * bars after the session) tells nothing of the bars behind it, which may still be of time `t`
+   * (another symbol's, behind a corrupt one): then only what ended by `t` closes, or they would be late.
    */
-  #closeThrough(processor: DataProcessor, t: number, next: number | null): void {
+  #closeThrough(processor: DataProcessor, t: number, next: number | null, close: number): void {
     if (!Number.isFinite(t)) return;
-    const through = next === null || !Number.isFinite(next) ? t + this.#baseMs : Math.min(t + this.#baseMs, next);
+    const known = next === null || (Number.isFinite(next) && next < close) ? next : t;
+    const through = known === null ? t + this.#baseMs : Math.min(t + this.#baseMs, known);
     processor.advanceTo(through);
   }
 

@@ -1,0 +1,43 @@
+/**
+ * A column source run where one symbol's next bar is a stray (a time in a later session among its
+ * bars) while another symbol still has a bar of the slot just appended behind a corrupt one: that
+ * bar is stored, not rejected as late, data-driven and clock-driven alike.
+ */
+import test from 'ava';
+import { Calendar, SessionCoordinator, SessionData, columnsSource } from 'barstream';
+
+const MINUTE = 60_000;
+const calendar = Calendar.custom({
+  timeZone: 'UTC',
+  sessions: [
+    { date: '2024-05-06', open: '10:00', close: '10:10' },
+    { date: '2024-05-07', open: '10:00', close: '10:10' },
+  ],
+});
+const [s1, s2] = calendar.sessions('2024-05-06', '2024-05-07');
+const at = (minutes: number): number => s1!.open + minutes * MINUTE;
+
+function columns(times: number[]) {
+  const n = times.length;
+  const fill = (v: number) => new Float64Array(n).fill(v);
+  return { time: Float64Array.from(times), open: fill(10), high: fill(11), low: fill(9), close: fill(10), volume: fill(100) };
+}
+
+for (const speed of [0, 1e9]) {
+  test(`columns, ${speed === 0 ? 'data' : 'clock'}-driven: a stray next in one symbol's column does not make another's bar of the slot late`, async (t) => {
+    // A: 10:00-10:03, then 10:04:15 (off the grid, rejected), then 10:04, the last slot of the 10:00 5m bucket.
+    // B: 10:00-10:04, then a stray timed in the next session, then 10:05.
+    const source = columnsSource({
+      A: columns([at(0), at(1), at(2), at(3), at(4.25), at(4)]),
+      B: columns([at(0), at(1), at(2), at(3), at(4), s2!.open + 3 * MINUTE, at(5)]),
+    });
+    const data = new SessionData({ intervals: ['5m'] });
+    const report = await new SessionCoordinator({ calendar, data, source, from: s1!.date, to: s2!.date, speed, overrun: 'queue' }).run();
+    t.is(report.rejected.late, 0);
+    t.is(report.rejected.off_grid, 1);
+    t.is(report.rejected.outside_session, 1);
+    t.is(report.barsStored, 11);
+    // A's 10:00 5m bar holds its five bars of 100.
+    t.deepEqual(Array.from(data.bars('A', '5m').volume), [500]);
+  });
+}
