@@ -609,7 +609,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           processor.endSlice();
           const next = slices.next();
           // A stray past the close closes nothing: the slices after it are earlier.
-          if (t < session.close) this.#closeThrough(processor, t, next, session.close);
+          if (t < session.close) this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next, session.close));
           t = next;
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
@@ -652,7 +652,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
-            if (t < session.close) this.#closeThrough(processor, t, slices.next(), session.close);
+            if (t < session.close) {
+              const next = slices.next();
+              this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next, session.close));
+            }
             this.#coreGaps(session, processor);
             // Nothing is due after the close: the session's last slices are just waited for.
             await this.#dispatch(processor, tick >= session.close ? Infinity : tick + this.#baseMs);
@@ -894,7 +897,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
             resumePump();
             processor.endSlice();
-            if (inside) this.#closeThrough(processor, t, read < buffer.length ? (buffer[read] as SymbolBar).time : null, session.close);
+            if (inside) {
+              const next = read < buffer.length ? (buffer[read] as SymbolBar).time : null;
+              // A next bar past the close goes in alone when one of the bars after it is back inside
+              // (a stray, as the loop tells it); otherwise the session's bars are all in.
+              let alone = false;
+              if (next !== null && !(Number.isFinite(next) && next < session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close));
+              this.#closeThrough(processor, t, next, alone);
+            }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
@@ -1032,7 +1042,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         i++;
       } while (!Number.isNaN(t) && i < order.length && place[order[i] as number] === t);
       processor.endSlice();
-      if (t < session.close) this.#closeThrough(processor, t, i < order.length ? (place[order[i] as number] as number) : null, session.close);
+      if (t < session.close) {
+        // Bars placed at or past the close here are strays (or corrupt times) that go in alone.
+        const next = i < order.length ? (place[order[i] as number] as number) : null;
+        this.#closeThrough(processor, t, next, next !== null && !(Number.isFinite(next) && next < session.close));
+      }
       this.#coreGaps(session, processor);
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
       await this.#dispatch(processor, nextDue);
@@ -1062,15 +1076,23 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * every symbol, before the slice's subscribers run. A strategy on SPY 5m then sees QQQ's bar of
    * the same bucket, even when QQQ has no bar in the bucket's last minute. Never past the next
    * slice: a slice whose time is corrupt (far ahead of the ones after it) closes nothing they need.
-   * A next slice that goes in alone (a time that is not finite, or at or past `close`: a stray, or
-   * bars after the session) tells nothing of the bars behind it, which may still be of time `t`
-   * (another symbol's, behind a corrupt one): then only what ended by `t` closes, or they would be late.
+   * A next slice that goes in alone (`alone`: a time that is not finite, or a stray past the
+   * close) tells nothing of the bars behind it, which may still be of time `t` (another symbol's,
+   * behind a corrupt one): then only what ended by `t` closes, or they would be late. Bars past
+   * the close that are not strays (after-hours bars, the next session's first) end the session's
+   * bars: every bucket that ends by `t + base` closes, as at the end of the source.
    */
-  #closeThrough(processor: DataProcessor, t: number, next: number | null, close: number): void {
+  #closeThrough(processor: DataProcessor, t: number, next: number | null, alone: boolean): void {
     if (!Number.isFinite(t)) return;
-    const known = next === null || (Number.isFinite(next) && next < close) ? next : t;
+    const known = alone ? t : next;
     const through = known === null ? t + this.#baseMs : Math.min(t + this.#baseMs, known);
     processor.advanceTo(through);
+  }
+
+  /** Whether the head slice of `slices`, at time `next`, goes in alone: a time that is not finite, or a stray past `close`. */
+  static #columnsAlone(slices: SliceReader, next: number | null, close: number): boolean {
+    if (next === null || (Number.isFinite(next) && next < close)) return false;
+    return !Number.isFinite(next) || slices.isStraySlice();
   }
 
   /**
