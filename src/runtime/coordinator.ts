@@ -737,7 +737,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const pump = (async () => {
       try {
         for (;;) {
-          if (paced && buffer.length - read >= READ_AHEAD && (buffer[buffer.length - 1] as SymbolBar).time >= horizon) {
+          // An infinite horizon reads to the end (the run awaits the pump then): a bar timed +Infinity
+          // must not hold it back.
+          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && (buffer[buffer.length - 1] as SymbolBar).time >= horizon) {
             await new Promise<void>((resolve) => {
               pumpWaiter.wake = resolve;
             });
