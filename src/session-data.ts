@@ -323,6 +323,8 @@ export class SessionData {
   #carriedGaps: Gap[] = [];
   /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
   #clockAligned = false;
+  /** Whether `retainSessions` is set. */
+  readonly #retains: boolean;
   /** The coordinator running on this store, if any (see {@link SessionData.claimRun}). */
   #runner: object | null = null;
 
@@ -378,6 +380,7 @@ export class SessionData {
     } catch (e) {
       throw fromNative(e);
     }
+    this.#retains = options.retainSessions !== undefined;
     this.#series = Object.freeze(this.#native.seriesNames());
     this.#series.forEach((name, i) => {
       this.#seriesIndex.set(name, i);
@@ -535,6 +538,11 @@ export class SessionData {
       this.#lastId = -1;
     }
     return removed;
+  }
+
+  /** Whether `endSession` may drop bars (`retainSessions` is set). @internal */
+  get retains(): boolean {
+    return this.#retains;
   }
 
   /**

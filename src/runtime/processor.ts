@@ -504,6 +504,12 @@ export class DataProcessor {
     // bars it flushed hidden behind those it dropped, never delivered nor counted). What it drops
     // is taken off the delivered counts instead.
     if (this.#session !== null) this.#closedMasks(data.advanceToMasks(this.#session.close));
+    // With no retention nothing is dropped: no counts to compare.
+    if (!data.retains) {
+      this.#closedMasks(data.endSessionMasks());
+      this.#gapsWaiting = true;
+      return;
+    }
     const width = this.#series.length;
     const done = this.#delivered;
     const before = new Float64Array(this.#idLimit * width);
