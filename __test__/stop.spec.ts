@@ -139,3 +139,38 @@ test('stop() with no run in progress does nothing; a later run goes to its end',
   coordinator.stop();
   t.is(data.session, null);
 });
+
+test("stop() while a column source's load() is in progress: the run resolves without waiting for the load", async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  let finishLoad = (): void => undefined;
+  let calls = 0;
+  // A load that has not finished (a slow server, a large file set): it settles only when the test ends.
+  const source = {
+    kind: 'columns' as const,
+    load: () => {
+      calls++;
+      setImmediate(() => coordinator.stop());
+      return new Promise<Map<string, never>>((resolve) => {
+        finishLoad = () => resolve(new Map());
+      });
+    },
+  };
+  const coordinator = new SessionCoordinator({ calendar, data, source, from: SESSIONS[0]!.date, to: SESSIONS[1]!.date });
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), 4000);
+  });
+  const result = await Promise.race([coordinator.run(), hung]);
+  clearTimeout(timer);
+  finishLoad();
+  t.is(calls, 1);
+  t.not(result, 'hung', 'run() waited for the load to finish');
+  if (result === 'hung') return;
+  t.true(result.stopped);
+  t.is(result.sessions, 0);
+  t.is(result.barsIn, 0);
+  t.is(data.session, null);
+  // The coordinator runs again, to its end.
+  const again = new SessionCoordinator({ calendar, data, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[0]!.date });
+  t.false((await again.run()).stopped);
+});

@@ -451,6 +451,30 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     });
   }
 
+  /**
+   * `promise`, or the run's stop when {@link SessionCoordinator.stop} comes first: what it settles
+   * with then is left to nobody.
+   */
+  #unlessStopped<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onStop = (): void => {
+        promise.catch(() => undefined);
+        reject(this.#stopping);
+      };
+      this.#onStop.add(onStop);
+      promise.then(
+        (value) => {
+          this.#onStop.delete(onStop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#onStop.delete(onStop);
+          reject(error);
+        },
+      );
+    });
+  }
+
   /** What the run waits for when the process runs out of work (see {@link onStall}). */
   #stalled(): Error {
     const waiting = this.#waiting;
@@ -506,11 +530,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     processor.checkSubscriptions();
     if (sessions.length === 0) return [];
     if (o.source.kind === 'columns') {
+      // A stop does not wait for the load (a large file set, a slow server): the run ends then.
+      this.#checkStop();
       const columns = checkColumns(
-        await o.source.load({
-          ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
-          ...runDays(sessions),
-        }),
+        await this.#unlessStopped(
+          Promise.resolve(
+            o.source.load({
+              ...(o.symbols === undefined ? {} : { symbols: o.symbols }),
+              ...runDays(sessions),
+            }),
+          ),
+        ),
       );
       await this.#runColumns(sessions, columns, processor);
       return [...columns.keys()];
