@@ -174,3 +174,33 @@ test("stop() while a column source's load() is in progress: the run resolves wit
   const again = new SessionCoordinator({ calendar, data, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[0]!.date });
   t.false((await again.run()).stopped);
 });
+
+for (const overrun of ['fail', 'queue'] as const) {
+  for (const kind of ['sync', 'async'] as const) {
+    test(`stop() in ${kind === "sync" ? "a" : "an"} ${kind} handler that then stays busy past the next boundary, clock-driven (overrun: '${overrun}'): no overrun for a slice that never comes`, async (t) => {
+      const data = new SessionData({ intervals: ['5m'] });
+      const engine = new AnalysisEngine();
+      // 100 ms of wall time per minute: the handler holds on well past its share.
+      const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[0]!.date, speed: 600, overrun });
+      let events = 0;
+      const hold = 250;
+      engine.subscribe({ interval: '1m' }, kind === 'sync'
+        ? () => {
+            events++;
+            coordinator.stop();
+            const until = performance.now() + hold;
+            while (performance.now() < until);
+          }
+        : async () => {
+            events++;
+            coordinator.stop();
+            await new Promise((resolve) => setTimeout(resolve, hold));
+          });
+      const report = await coordinator.run();
+      t.true(report.stopped);
+      t.is(events, 1);
+      t.is(report.delivered, 1);
+      t.deepEqual(report.overruns, []);
+    });
+  }
+}

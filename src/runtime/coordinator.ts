@@ -238,6 +238,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #running = false;
   /** Set by {@link SessionCoordinator.stop}: what the run's next step throws. */
   #stopping: RunStopped | null = null;
+  /** Wall time (`performance.now()`) when {@link SessionCoordinator.stop} was called: a slice due after it never comes. */
+  #stoppedAt = Infinity;
   /** Waits of the run that {@link SessionCoordinator.stop} wakes. */
   readonly #onStop = new Set<() => void>();
   /** The processor of the run in progress. */
@@ -384,6 +386,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       stall?.dispose();
       this.#runProcessor = null;
       this.#stopping = null;
+      this.#stoppedAt = Infinity;
       this.#onStop.clear();
       this.#runSymbols = () => [];
       if (claimed) {
@@ -413,6 +416,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   stop(): void {
     if (!this.#running || this.#stopping !== null) return;
     this.#stopping = new RunStopped();
+    this.#stoppedAt = performance.now();
     this.#runProcessor?.abort(this.#stopping);
     for (const wake of [...this.#onStop]) wake();
   }
@@ -1381,9 +1385,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     }
     const share = Math.max(remaining, this.#speed > 0 ? this.#baseMs / this.#speed : 0);
     const late = -this.#clock.delayUntil(due);
-    const syncOverran = hog !== '' && late > 0 && syncMs > share;
+    // Stopped within the subscribers' share: the next slice never comes, so nothing overran it and
+    // no lag is recorded; the slice in hand is still waited for.
+    const stopped = this.#stopping !== null && this.#stoppedAt < started + share;
+    const syncOverran = !stopped && hog !== '' && late > 0 && syncMs > share;
     if (r === null) {
-      if (late <= 0) return;
+      if (late <= 0 || stopped) return;
       if (syncOverran) this.#overrun(hog, nextDue, late);
       else if (late > this.#maxLag) this.#maxLag = late;
       return;
@@ -1410,6 +1417,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (inTime) {
         const lag = -this.#clock.delayUntil(due);
         if (lag > this.#maxLag) this.#maxLag = lag;
+        return;
+      }
+      if (this.#stopping !== null && this.#stoppedAt < started + share) {
+        await this.#ready(r, at);
         return;
       }
       const busy = r.pending.find((p) => !p.done)?.subscriber ?? hog;
