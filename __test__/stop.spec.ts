@@ -204,3 +204,25 @@ for (const overrun of ['fail', 'queue'] as const) {
     });
   }
 }
+
+for (const kind of ['columns', 'stream'] as const) {
+  test(`stop() in a 'gap' listener (${kind} source): the slice that found the gap still reaches its subscribers`, async (t) => {
+    const session = SESSIONS[0] as Session;
+    // Minutes 20 to 39 missing: the bar at minute 40 finds the gap.
+    const bars = day(session, 1).filter((_, i) => i < 20 || i >= 40);
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    const source = kind === 'columns' ? columnsSource({ A: columnsOf(bars) }) : iterableSource(bars.map((b) => ({ symbol: 'A', ...b })));
+    const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: session.date, to: session.date });
+    const got: number[] = [];
+    engine.subscribe({ interval: '1m' }, (e) => void got.push(e.time));
+    coordinator.on('gap', () => coordinator.stop());
+    const report = await coordinator.run();
+    t.true(report.stopped);
+    t.is(report.gaps.length, 1);
+    t.is(report.barsStored, 21);
+    t.is(data.bars('A', '1m').length, 21);
+    t.deepEqual(got, bars.slice(0, 21).map((b) => b.time), 'every stored bar was delivered, the one that found the gap included');
+    t.is(report.delivered, 21);
+  });
+}

@@ -417,7 +417,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!this.#running || this.#stopping !== null) return;
     this.#stopping = new RunStopped();
     this.#stoppedAt = performance.now();
-    this.#runProcessor?.abort(this.#stopping);
+    // What closed before the stop (a `gap` listener stops between a slice's append and its
+    // delivery) still goes to its subscribers.
+    this.#runProcessor?.abort(this.#stopping, true);
     for (const wake of [...this.#onStop]) wake();
   }
 

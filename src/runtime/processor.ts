@@ -79,6 +79,8 @@ export class DataProcessor {
   #gapsWaiting = false;
   /** Set by {@link DataProcessor.abort}: every later call that would change the store throws it. */
   #aborted: Error | null = null;
+  /** Set by `abort(error, true)`: what closed before the abort is still delivered by the next {@link DataProcessor.dispatch}. */
+  #deliverQueued = false;
   /** `SessionData.removedSymbols` when the delivered counts were last taken from the store. */
   #removedSeen = -1;
   /** Per symbol id, the time of its last stored bar in the open session (NaN: none yet). */
@@ -110,10 +112,14 @@ export class DataProcessor {
   /**
    * Stops this processor for good: every later call that would change the store or notify
    * subscribers throws `error`. A run that failed while it waited (see `SessionCoordinator.run`)
-   * may be woken later by what it waited for; it must not go on.
+   * may be woken later by what it waited for; it must not go on. With `deliverQueued` (a stopped
+   * run: the slice in hand reaches its subscribers), the bars that closed before the abort are
+   * still delivered by `dispatch`; nothing can close after it.
    */
-  abort(error: Error): void {
-    this.#aborted ??= error;
+  abort(error: Error, deliverQueued = false): void {
+    if (this.#aborted !== null) return;
+    this.#aborted = error;
+    this.#deliverQueued = deliverQueued;
   }
 
   /** The time of each symbol's last stored bar in the open session. */
@@ -371,7 +377,7 @@ export class DataProcessor {
    * with the handlers still running.
    */
   dispatch(): { ready: ReadySignal; pending: PendingHandler[] } | null {
-    if (this.#aborted !== null) throw this.#aborted;
+    if (this.#aborted !== null && !this.#deliverQueued) throw this.#aborted;
     const n = this.#pendingCount;
     if (n === 0) return null;
     const started = performance.now();
