@@ -226,3 +226,37 @@ for (const kind of ['columns', 'stream'] as const) {
     t.is(report.delivered, 21);
   });
 }
+
+test("stop() in a 'gap' listener of a live run with a filler: the filler is not asked and its deadline not waited for", async (t) => {
+  const SECOND = 1000;
+  // A session in progress, one-second bars, a feed that sends nothing: the first boundary finds A's gap.
+  const open = Math.floor(Date.now() / SECOND) * SECOND;
+  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 60 * SECOND, timeZone: 'UTC' };
+  const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
+  let closed = false;
+  const source = {
+    kind: 'stream' as const,
+    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
+      next: () => new Promise<IteratorResult<SymbolBar>>(() => {}),
+      return: async () => {
+        closed = true;
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+  let fills = 0;
+  const coordinator = new SessionCoordinator({
+    calendar: { sessions: () => [session] }, data, source, mode: 'live', from: session.date, to: session.date, symbols: ['A'], closeDelayMs: 50,
+    fill: () => {
+      fills++;
+      return new Promise<Bar[]>(() => {});
+    },
+    fillDeadlineMs: 3000,
+  });
+  coordinator.on('gap', () => coordinator.stop());
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.gaps.length, 1);
+  t.is(fills, 0);
+  t.true(closed);
+});

@@ -1246,6 +1246,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
+    // Stopped by a 'gap' listener: no filler is asked, nor its deadline waited for.
+    this.#checkStop();
     // The run waits for the deadline: its timer keeps the process alive, and is cleared when every fill answered first.
     let timer: NodeJS.Timeout | undefined;
     let stopWait = (): void => undefined;
