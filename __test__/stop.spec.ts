@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
-import type { Bar, BarEvent, Session, SymbolBar } from 'barstream';
+import type { Bar, BarEvent, Session, SymbolBar, SymbolColumns } from 'barstream';
 import { aggregateSession } from './helpers/naive.js';
 
 const calendar = Calendar.xnys();
@@ -150,7 +150,7 @@ test("stop() while a column source's load() is in progress: the run resolves wit
     load: () => {
       calls++;
       setImmediate(() => coordinator.stop());
-      return new Promise<Map<string, never>>((resolve) => {
+      return new Promise<Map<string, SymbolColumns>>((resolve) => {
         finishLoad = () => resolve(new Map());
       });
     },
@@ -231,7 +231,8 @@ test("stop() in a 'gap' listener of a live run with a filler: the filler is not 
   const SECOND = 1000;
   // A session in progress, one-second bars, a feed that sends nothing: the first boundary finds A's gap.
   const open = Math.floor(Date.now() / SECOND) * SECOND;
-  const session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 60 * SECOND, timeZone: 'UTC' };
+  const date = new Date(open).toISOString().slice(0, 10);
+  const session: Session = { date, open, close: open + 60 * SECOND, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
   const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
   let closed = false;
   const source = {
