@@ -261,3 +261,41 @@ test("stop() in a 'gap' listener of a live run with a filler: the filler is not 
   t.is(fills, 0);
   t.true(closed);
 });
+
+test('stop() at the last close of a clock-driven stream run: the run does not wait for the rest of the source', async (t) => {
+  const session = SESSIONS[0] as Session;
+  const bars = day(session, 1).map((b) => ({ symbol: 'A', ...b }));
+  let sent = 0;
+  let closed = false;
+  // A source that has sent the session's bars and has not ended (its next bar may never come).
+  const source = {
+    kind: 'stream' as const,
+    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
+      next: () => (sent < bars.length ? Promise.resolve({ done: false, value: bars[sent++]! }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
+      return: async () => {
+        closed = true;
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: session.date, to: session.date, speed: 1e6, overrun: 'queue' });
+  let events = 0;
+  engine.subscribe({ interval: '1m' }, (e) => {
+    events++;
+    if (e.time === bars[bars.length - 1]!.time) coordinator.stop();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), 4000);
+  });
+  const result = await Promise.race([coordinator.run(), hung]);
+  clearTimeout(timer);
+  t.not(result, 'hung', 'run() waited for the source to end');
+  if (result === 'hung') return;
+  t.true(result.stopped);
+  t.is(events, 390);
+  t.is(result.barsStored, 390);
+  t.true(closed, 'the source was closed');
+});

@@ -467,6 +467,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         promise.catch(() => undefined);
         reject(this.#stopping);
       };
+      if (this.#stopping !== null) {
+        onStop();
+        return;
+      }
       this.#onStop.add(onStop);
       promise.then(
         (value) => {
@@ -1021,7 +1025,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (this.#mode === 'backtest') {
               horizon = Infinity;
               resumePump();
-              await pump;
+              // A stop does not wait for the rest of the source.
+              await this.#unlessStopped(pump);
             }
             const rest = buffer.splice(0);
             read = 0;
