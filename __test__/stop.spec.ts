@@ -299,3 +299,41 @@ test('stop() at the last close of a clock-driven stream run: the run does not wa
   t.is(result.barsStored, 390);
   t.true(closed, 'the source was closed');
 });
+
+test("stop() in a handler of a session's last bar, data-driven stream: the run does not wait for a bar the source may never send", async (t) => {
+  // The first session's bars, the second session's first bar, then nothing (a feed gone quiet).
+  const bars = [...day(SESSIONS[0]!, 1), day(SESSIONS[1]!, 1)[0]!].map((b) => ({ symbol: 'A', ...b }));
+  let sent = 0;
+  let closed = false;
+  const source = {
+    kind: 'stream' as const,
+    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
+      next: () => (sent < bars.length ? Promise.resolve({ done: false, value: bars[sent++]! }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
+      return: async () => {
+        closed = true;
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: SESSIONS[0]!.date, to: SESSIONS[1]!.date });
+  let events = 0;
+  engine.subscribe({ interval: '1m' }, (e) => {
+    events++;
+    if (e.time === bars[389]!.time) coordinator.stop();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), 4000);
+  });
+  const result = await Promise.race([coordinator.run(), hung]);
+  clearTimeout(timer);
+  t.not(result, 'hung', 'run() waited for the source');
+  if (result === 'hung') return;
+  t.true(result.stopped);
+  t.is(result.sessions, 1);
+  t.is(events, 390);
+  t.is(result.barsIn, 390);
+  t.true(closed, 'the source was closed');
+});

@@ -823,6 +823,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const more = async (): Promise<boolean> => {
       if (buffer.length > read) return true;
       if (!ended) {
+        // Stopped already (by the last slice's subscribers): no wait for a bar that may never come.
+        this.#checkStop();
         resumePump();
         await new Promise<void>((resolve) => {
           waiter.wake = resolve;
@@ -840,6 +842,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       let seen = 0;
       for (let j = read + 1; seen < STRAY_LOOKAHEAD; j++) {
         while (buffer.length <= j && !ended) {
+          this.#checkStop();
           resumePump();
           await new Promise<void>((resolve) => {
             waiter.wake = resolve;
