@@ -255,11 +255,46 @@ test("stop() in a 'gap' listener of a live run with a filler: the filler is not 
     fillDeadlineMs: 3000,
   });
   coordinator.on('gap', () => coordinator.stop());
+  const settled: string[] = [];
+  coordinator.on('gapSettled', (gap) => void settled.push(gap.state));
   const report = await coordinator.run();
   t.true(report.stopped);
   t.is(report.gaps.length, 1);
   t.is(fills, 0);
+  t.is(report.gaps[0]!.state, 'unfilled', 'a live gap with a filler is settled, not left reported');
+  t.deepEqual(settled, ['unfilled']);
   t.true(closed);
+});
+
+test('stop() while a live run waits for a fill: the run ends without the deadline, the gap unfilled and settled', async (t) => {
+  const SECOND = 1000;
+  const open = Math.floor(Date.now() / SECOND) * SECOND;
+  const date = new Date(open).toISOString().slice(0, 10);
+  const session: Session = { date, open, close: open + 60 * SECOND, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
+  const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
+  const source = {
+    kind: 'stream' as const,
+    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
+      next: () => new Promise<IteratorResult<SymbolBar>>(() => {}),
+      return: async () => ({ done: true, value: undefined }),
+    }),
+  };
+  const coordinator = new SessionCoordinator({
+    calendar: { sessions: () => [session] }, data, source, mode: 'live', from: date, to: date, symbols: ['A'], closeDelayMs: 50,
+    // The filler is asked, and the run is stopped while its answer is awaited.
+    fill: () => {
+      setImmediate(() => coordinator.stop());
+      return new Promise<Bar[]>(() => {});
+    },
+    fillDeadlineMs: 60_000,
+  });
+  const settled: string[] = [];
+  coordinator.on('gapSettled', (gap) => void settled.push(gap.state));
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.gaps.length, 1);
+  t.is(report.gaps[0]!.state, 'unfilled');
+  t.deepEqual(settled, ['unfilled']);
 });
 
 test('stop() at the last close of a clock-driven stream run: the run does not wait for the rest of the source', async (t) => {

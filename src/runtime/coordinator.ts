@@ -1254,8 +1254,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
-    // Stopped by a 'gap' listener: no filler is asked, nor its deadline waited for.
-    this.#checkStop();
+    // A stop ends the wait for the fills; their gaps are unfilled. Stopped by a 'gap' listener, no
+    // filler is asked, nor its deadline waited for.
+    const stoppedFill = (): void => {
+      if (this.#stopping === null) return;
+      for (const gap of found) {
+        gap.state = 'unfilled';
+        gap.reason = 'the run was stopped before the gap was filled';
+        this.emit('gapSettled', gap);
+      }
+      throw this.#stopping;
+    };
+    stoppedFill();
     // The run waits for the deadline: its timer keeps the process alive, and is cleared when every fill answered first.
     let timer: NodeJS.Timeout | undefined;
     let stopWait = (): void => undefined;
@@ -1277,7 +1287,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     );
     clearTimeout(timer);
     this.#onStop.delete(stopWait);
-    this.#checkStop();
+    stoppedFill();
     const filled: SymbolBar[] = [];
     results.forEach((result, i) => {
       const gap = found[i] as GapRecord;
