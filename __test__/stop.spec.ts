@@ -336,8 +336,10 @@ test('stop() at the last close of a clock-driven stream run: the run does not wa
 });
 
 test("stop() in a handler of a session's last bar, data-driven stream: the run does not wait for a bar the source may never send", async (t) => {
-  // The first session's bars, the second session's first bar, then nothing (a feed gone quiet).
-  const bars = [...day(SESSIONS[0]!, 1), day(SESSIONS[1]!, 1)[0]!].map((b) => ({ symbol: 'A', ...b }));
+  // The first session's bars, the second session's first 17 bars, then nothing (a feed gone
+  // quiet). Whether the first bar past the close is a stray is told from the 16 bars after it, so
+  // the first session's last slice is closed and delivered without waiting for more.
+  const bars = [...day(SESSIONS[0]!, 1), ...day(SESSIONS[1]!, 1).slice(0, 17)].map((b) => ({ symbol: 'A', ...b }));
   let sent = 0;
   let closed = false;
   const source = {
