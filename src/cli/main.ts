@@ -243,7 +243,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     else process.stdout.write(`${summaryTable(result)}\n`);
     for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${line}\n`);
     if (result.report.stopped) {
-      process.stderr.write(`barstream: interrupted after ${result.report.sessions} session${result.report.sessions === 1 ? '' : 's'}, the last one cut short\n`);
+      const n = result.report.sessions;
+      process.stderr.write(`barstream: interrupted ${n === 0 ? 'before the first session' : `after ${n} session${n === 1 ? '' : 's'}, the last one cut short`}\n`);
       return 130;
     }
     // The run went through, but the strategy threw: a script must see it without reading the table.

@@ -18,7 +18,7 @@ export function summaryTable(result: BacktestResult): string {
   t.push(
     ['strategy', result.strategy],
     ['mode', `${r.mode}, ${r.drive}-driven${r.drive === 'clock' ? ` at speed ${r.speed}` : ''}`],
-    ['sessions', `${int(r.sessions)}${r.stopped ? ' (interrupted: the last one cut short)' : ''}`],
+    ['sessions', `${int(r.sessions)}${r.stopped ? (r.sessions === 0 ? ' (interrupted before the first)' : ' (interrupted: the last one cut short)') : ''}`],
     ['symbols', r.symbols.join(', ')],
     ...(result.source === undefined ? [] : sourceRows(result.source)),
     ['base bars in', int(r.barsIn)],
