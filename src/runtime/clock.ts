@@ -14,8 +14,8 @@ export interface Clock {
    * A clock that only jumps (`speed: 0`) is never waited on and answers 0.
    */
   delayUntil(time: number): number;
-  /** Resolves once the clock reads `time`. */
-  sleepUntil(time: number): Promise<void>;
+  /** Resolves once the clock reads `time`, or at once when `signal` aborts (its timer cleared). */
+  sleepUntil(time: number, signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -74,8 +74,8 @@ export class SimulatedClock implements Clock {
     return (time - this.now()) / this.speed;
   }
 
-  sleepUntil(time: number): Promise<void> {
-    return sleepUntil(this, time);
+  sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
+    return sleepUntil(this, time, signal);
   }
 }
 
@@ -89,8 +89,8 @@ export class WallClock implements Clock {
     return time - Date.now();
   }
 
-  sleepUntil(time: number): Promise<void> {
-    return sleepUntil(this, time);
+  sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
+    return sleepUntil(this, time, signal);
   }
 }
 
@@ -99,21 +99,40 @@ function finite(time: unknown): void {
   if (!Number.isFinite(time)) throw new InputError(`a clock time is a finite number (epoch ms), got ${describe(time)}`);
 }
 
-/** Waits until `clock` reads `time`: timers may fire a little early, so it checks and waits again. */
-async function sleepUntil(clock: Clock, time: number): Promise<void> {
+/**
+ * Waits until `clock` reads `time`, or until `signal` aborts: timers may fire a little early, so it
+ * checks and waits again.
+ */
+async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Promise<void> {
   finite(time);
   let delay = clock.delayUntil(time);
   if (delay <= 0) return sleepMs(0);
-  while (delay > 0) {
-    await sleepMs(delay);
+  while (delay > 0 && signal?.aborted !== true) {
+    await sleepMs(delay, signal);
     delay = clock.delayUntil(time);
   }
 }
 
-/** Resolves after `ms` of wall time (at once, on the next macrotask, when `ms <= 0`). */
-export function sleepMs(ms: number): Promise<void> {
+/**
+ * Resolves after `ms` of wall time (at once, on the next macrotask, when `ms <= 0`), or at once when
+ * `signal` aborts, its timer cleared.
+ */
+export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (ms <= 0) setImmediate(resolve);
-    else setTimeout(resolve, ms);
+    if (ms <= 0) {
+      setImmediate(resolve);
+      return;
+    }
+    if (signal?.aborted === true) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

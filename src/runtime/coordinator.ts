@@ -240,8 +240,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #stopping: RunStopped | null = null;
   /** Wall time (`performance.now()`) when {@link SessionCoordinator.stop} was called: a slice due after it never comes. */
   #stoppedAt = Infinity;
-  /** Waits of the run that {@link SessionCoordinator.stop} wakes. */
-  readonly #onStop = new Set<() => void>();
+  /** Aborted by {@link SessionCoordinator.stop}: the run's waits listen to its signal. */
+  #stopper = new AbortController();
   /** The processor of the run in progress. */
   #runProcessor: DataProcessor | null = null;
   /** The symbols of the run in progress so far. */
@@ -340,6 +340,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   async run(): Promise<RunReport> {
     if (this.#running) throw new ConfigError('run', 'this coordinator is already running');
     this.#running = true;
+    this.#stopper = new AbortController();
     const o = this.#options;
     let claimed = false;
     let earlierGaps: Gap[] = [];
@@ -387,7 +388,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#runProcessor = null;
       this.#stopping = null;
       this.#stoppedAt = Infinity;
-      this.#onStop.clear();
       this.#runSymbols = () => [];
       if (claimed) {
         // Unless the store was cleared meanwhile: its earlier symbols and gaps are gone.
@@ -420,7 +420,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // What closed before the stop (a `gap` listener stops between a slice's append and its
     // delivery) still goes to its subscribers.
     this.#runProcessor?.abort(this.#stopping, true);
-    for (const wake of [...this.#onStop]) wake();
+    this.#stopper.abort();
   }
 
   /** @throws the run's stop, once {@link SessionCoordinator.stop} was called. */
@@ -430,31 +430,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /** Waits until the run's clock reads `time`, or until the run is stopped. @throws the run's stop. */
   async #sleepUntil(time: number): Promise<void> {
-    let delay = this.#clock.delayUntil(time);
-    if (delay <= 0) await sleepMs(0);
-    // Timers may fire a little early: check the clock and wait again.
-    while (delay > 0 && this.#stopping === null) {
-      await this.#nap(delay);
-      delay = this.#clock.delayUntil(time);
-    }
+    await this.#clock.sleepUntil(time, this.#stopper.signal);
     this.#checkStop();
-  }
-
-  /** Resolves after `ms` of wall time, or at once when the run is stopped (its timer cleared). */
-  #nap(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (this.#stopping !== null) {
-        resolve();
-        return;
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#onStop.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#onStop.add(done);
-    });
   }
 
   /**
@@ -471,14 +448,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         onStop();
         return;
       }
-      this.#onStop.add(onStop);
+      const signal = this.#stopper.signal;
+      signal.addEventListener('abort', onStop, { once: true });
       promise.then(
         (value) => {
-          this.#onStop.delete(onStop);
+          signal.removeEventListener('abort', onStop);
           resolve(value);
         },
         (error: unknown) => {
-          this.#onStop.delete(onStop);
+          signal.removeEventListener('abort', onStop);
           reject(error);
         },
       );
@@ -754,10 +732,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     this.#runSymbols = () => [...seen];
     // A stop wakes a wait for the source's next bar (or its failure): the run ends there.
-    this.#onStop.add(() => {
-      wakeUp();
-      failWaiter.wake?.();
-    });
+    this.#stopper.signal.addEventListener(
+      'abort',
+      () => {
+        wakeUp();
+        failWaiter.wake?.();
+      },
+      { once: true },
+    );
     /**
      * A backtest reads its source only so far ahead of the run: {@link READ_AHEAD} bars not yet
      * taken, the last of them not due before `horizon` (a clock-driven run's next boundary; every
@@ -1273,7 +1255,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       timer = setTimeout(() => resolve('deadline'), this.#fillDeadline);
       // A stop does not wait for the deadline.
       stopWait = () => resolve('deadline');
-      this.#onStop.add(stopWait);
+      this.#stopper.signal.addEventListener('abort', stopWait, { once: true });
     });
     const results = await Promise.all(
       found.map((gap) =>
@@ -1286,7 +1268,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       ),
     );
     clearTimeout(timer);
-    this.#onStop.delete(stopWait);
+    this.#stopper.signal.removeEventListener('abort', stopWait);
     stoppedFill();
     const filled: SymbolBar[] = [];
     results.forEach((result, i) => {
