@@ -5,8 +5,8 @@
  */
 import test from 'ava';
 import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
-import type { Bar, BarEvent, Session, SymbolBar, SymbolColumns } from 'barstream';
-import { aggregateSession } from './helpers/naive.js';
+import type { Bar, BarEvent, Session, StreamSource, SymbolBar, SymbolColumns } from 'barstream';
+import { aggregateSession, toColumns } from './helpers/naive.js';
 
 const calendar = Calendar.xnys();
 const SESSIONS = calendar.sessions('2024-06-03', '2024-06-05') as Session[];
@@ -23,14 +23,37 @@ function day(session: Session, k: number): Bar[] {
   return bars;
 }
 
-const columnsOf = (bars: readonly Bar[]) => ({
-  time: bars.map((b) => b.time),
-  open: bars.map((b) => b.open),
-  high: bars.map((b) => b.high),
-  low: bars.map((b) => b.low),
-  close: bars.map((b) => b.close),
-  volume: bars.map((b) => b.volume),
-});
+const columnsOf = toColumns;
+
+/** `promise`'s value, or `'hung'` when it has not settled within 4 s. */
+async function unlessHung<T>(promise: Promise<T>): Promise<T | 'hung'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), 4000);
+  });
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A stream source as a live feed is written: it sends `bars`, then its next bar never comes; `return()` closes it. */
+function quietSource(bars: readonly SymbolBar[]): { source: StreamSource; sent: () => number; closed: () => boolean } {
+  let sent = 0;
+  let closed = false;
+  const source: StreamSource = {
+    kind: 'stream',
+    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
+      next: () => (sent < bars.length ? Promise.resolve({ done: false, value: bars[sent++] as SymbolBar }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
+      return: async () => {
+        closed = true;
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+  return { source, sent: () => sent, closed: () => closed };
+}
 
 const barsOf = { A: SESSIONS.flatMap((s) => day(s, 1)), B: SESSIONS.flatMap((s) => day(s, 2)) };
 
@@ -96,35 +119,18 @@ test('stop() in a clock-driven run: no wait for the next boundary, no gaps for s
 test('stop() while a stream source has no next bar: the run resolves and the source is closed', async (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   const session = SESSIONS[0] as Session;
-  let closed = false;
-  let delivered = 0;
-  const bars = day(session, 1).slice(0, 6);
-  // A feed as a live one is written: its next bar may never come, and return() closes it.
-  const feed: AsyncIterable<SymbolBar> = {
-    [Symbol.asyncIterator]: () => ({
-      next: (): Promise<IteratorResult<SymbolBar>> => {
-        const bar = bars[delivered];
-        if (bar === undefined) return new Promise(() => {});
-        delivered++;
-        return Promise.resolve({ done: false, value: { symbol: 'A', ...bar } });
-      },
-      return: (): Promise<IteratorResult<SymbolBar>> => {
-        closed = true;
-        return Promise.resolve({ done: true, value: undefined });
-      },
-    }),
-  };
-  const coordinator = new SessionCoordinator({ calendar, data, source: iterableSource(feed), from: session.date, to: session.date });
+  const feed = quietSource(day(session, 1).slice(0, 6).map((b) => ({ symbol: 'A', ...b })));
+  const coordinator = new SessionCoordinator({ calendar, data, source: feed.source, from: session.date, to: session.date });
   const running = coordinator.run();
   // Stop once every bar sent is in the store but the last (its slice waits for a later bar).
-  while (delivered < 6 || data.bars('A', '1m').length < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (feed.sent() < 6 || data.bars('A', '1m').length < 5) await new Promise((resolve) => setTimeout(resolve, 5));
   coordinator.stop();
   const report = await running;
   t.true(report.stopped);
   t.is(report.barsIn, 5, 'the sixth bar was read but its slice was not complete');
   t.is(report.barsStored, 5);
   t.deepEqual(report.symbols, ['A']);
-  t.true(closed, 'the source was closed');
+  t.true(feed.closed(), 'the source was closed');
 });
 
 test('stop() with no run in progress does nothing; a later run goes to its end', async (t) => {
@@ -156,12 +162,7 @@ test("stop() while a column source's load() is in progress: the run resolves wit
     },
   };
   const coordinator = new SessionCoordinator({ calendar, data, source, from: SESSIONS[0]!.date, to: SESSIONS[1]!.date });
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), 4000);
-  });
-  const result = await Promise.race([coordinator.run(), hung]);
-  clearTimeout(timer);
+  const result = await unlessHung(coordinator.run());
   finishLoad();
   t.is(calls, 1);
   t.not(result, 'hung', 'run() waited for the load to finish');
@@ -234,17 +235,8 @@ test("stop() in a 'gap' listener of a live run with a filler: the filler is not 
   const date = new Date(open).toISOString().slice(0, 10);
   const session: Session = { date, open, close: open + 60 * SECOND, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
   const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
-  let closed = false;
-  const source = {
-    kind: 'stream' as const,
-    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
-      next: () => new Promise<IteratorResult<SymbolBar>>(() => {}),
-      return: async () => {
-        closed = true;
-        return { done: true, value: undefined };
-      },
-    }),
-  };
+  const feed = quietSource([]);
+  const source = feed.source;
   let fills = 0;
   const coordinator = new SessionCoordinator({
     calendar: { sessions: () => [session] }, data, source, mode: 'live', from: session.date, to: session.date, symbols: ['A'], closeDelayMs: 50,
@@ -263,7 +255,7 @@ test("stop() in a 'gap' listener of a live run with a filler: the filler is not 
   t.is(fills, 0);
   t.is(report.gaps[0]!.state, 'unfilled', 'a live gap with a filler is settled, not left reported');
   t.deepEqual(settled, ['unfilled']);
-  t.true(closed);
+  t.true(feed.closed());
 });
 
 test('stop() while a live run waits for a fill: the run ends without the deadline, the gap unfilled and settled', async (t) => {
@@ -272,13 +264,7 @@ test('stop() while a live run waits for a fill: the run ends without the deadlin
   const date = new Date(open).toISOString().slice(0, 10);
   const session: Session = { date, open, close: open + 60 * SECOND, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
   const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
-  const source = {
-    kind: 'stream' as const,
-    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
-      next: () => new Promise<IteratorResult<SymbolBar>>(() => {}),
-      return: async () => ({ done: true, value: undefined }),
-    }),
-  };
+  const { source } = quietSource([]);
   const coordinator = new SessionCoordinator({
     calendar: { sessions: () => [session] }, data, source, mode: 'live', from: date, to: date, symbols: ['A'], closeDelayMs: 50,
     // The filler is asked, and the run is stopped while its answer is awaited.
@@ -300,19 +286,9 @@ test('stop() while a live run waits for a fill: the run ends without the deadlin
 test('stop() at the last close of a clock-driven stream run: the run does not wait for the rest of the source', async (t) => {
   const session = SESSIONS[0] as Session;
   const bars = day(session, 1).map((b) => ({ symbol: 'A', ...b }));
-  let sent = 0;
-  let closed = false;
   // A source that has sent the session's bars and has not ended (its next bar may never come).
-  const source = {
-    kind: 'stream' as const,
-    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
-      next: () => (sent < bars.length ? Promise.resolve({ done: false, value: bars[sent++]! }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
-      return: async () => {
-        closed = true;
-        return { done: true, value: undefined };
-      },
-    }),
-  };
+  const feed = quietSource(bars);
+  const source = feed.source;
   const data = new SessionData({ intervals: ['5m'] });
   const engine = new AnalysisEngine();
   const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: session.date, to: session.date, speed: 1e6, overrun: 'queue' });
@@ -321,18 +297,13 @@ test('stop() at the last close of a clock-driven stream run: the run does not wa
     events++;
     if (e.time === bars[bars.length - 1]!.time) coordinator.stop();
   });
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), 4000);
-  });
-  const result = await Promise.race([coordinator.run(), hung]);
-  clearTimeout(timer);
+  const result = await unlessHung(coordinator.run());
   t.not(result, 'hung', 'run() waited for the source to end');
   if (result === 'hung') return;
   t.true(result.stopped);
   t.is(events, 390);
   t.is(result.barsStored, 390);
-  t.true(closed, 'the source was closed');
+  t.true(feed.closed(), 'the source was closed');
 });
 
 test("stop() in a handler of a session's last bar, data-driven stream: the run does not wait for a bar the source may never send", async (t) => {
@@ -340,18 +311,8 @@ test("stop() in a handler of a session's last bar, data-driven stream: the run d
   // quiet). Whether the first bar past the close is a stray is told from the 16 bars after it, so
   // the first session's last slice is closed and delivered without waiting for more.
   const bars = [...day(SESSIONS[0]!, 1), ...day(SESSIONS[1]!, 1).slice(0, 17)].map((b) => ({ symbol: 'A', ...b }));
-  let sent = 0;
-  let closed = false;
-  const source = {
-    kind: 'stream' as const,
-    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => ({
-      next: () => (sent < bars.length ? Promise.resolve({ done: false, value: bars[sent++]! }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
-      return: async () => {
-        closed = true;
-        return { done: true, value: undefined };
-      },
-    }),
-  };
+  const feed = quietSource(bars);
+  const source = feed.source;
   const data = new SessionData({ intervals: ['5m'] });
   const engine = new AnalysisEngine();
   const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: SESSIONS[0]!.date, to: SESSIONS[1]!.date });
@@ -360,17 +321,12 @@ test("stop() in a handler of a session's last bar, data-driven stream: the run d
     events++;
     if (e.time === bars[389]!.time) coordinator.stop();
   });
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => {
-    timer = setTimeout(() => resolve('hung'), 4000);
-  });
-  const result = await Promise.race([coordinator.run(), hung]);
-  clearTimeout(timer);
+  const result = await unlessHung(coordinator.run());
   t.not(result, 'hung', 'run() waited for the source');
   if (result === 'hung') return;
   t.true(result.stopped);
   t.is(result.sessions, 1);
   t.is(events, 390);
   t.is(result.barsIn, 390);
-  t.true(closed, 'the source was closed');
+  t.true(feed.closed(), 'the source was closed');
 });
