@@ -5,33 +5,16 @@
  */
 import test from 'ava';
 import { AnalysisEngine, SessionCoordinator, SessionData } from 'barstream';
-import type { Bar, BarEvent, ColumnarSource, Session, SessionCalendar, SymbolColumns } from 'barstream';
-import { aggregateSession } from './helpers/naive.js';
-import { Rng } from './helpers/prng.js';
-import { MINUTE, nySummerSession } from './helpers/sessions.js';
+import type { Bar, BarEvent, ColumnarSource, Session, SessionCalendar } from 'barstream';
+import { aggregateSession, symbolColumns } from './helpers/naive.js';
+import { nySummerSession, randomWalkDay } from './helpers/sessions.js';
 import { internals } from './helpers/internal.js';
 
 const SESSIONS = ['2024-06-03', '2024-06-04', '2024-06-05', '2024-06-06'].map(nySummerSession);
 const calendar: SessionCalendar = { sessions: (from, to) => SESSIONS.filter((s) => s.date >= from && s.date <= to) };
 
-/** A random walk of 1m bars, every minute of `session`. */
-function day(seed: number, session: Session): Bar[] {
-  const rng = new Rng(seed);
-  const bars: Bar[] = [];
-  let price = 100;
-  for (let t = session.open; t < session.close; t += MINUTE) {
-    const open = price;
-    const close = Math.round(open * (1 + (rng.next() - 0.5) * 0.004) * 100) / 100;
-    bars.push({ time: t, open, high: Math.max(open, close) + rng.int(0, 5) / 100, low: Math.min(open, close) - rng.int(0, 5) / 100, close, volume: rng.int(100, 10_000) });
-    price = close;
-  }
-  return bars;
-}
+const day = randomWalkDay;
 
-const columnsOf = (bars: readonly Bar[]): SymbolColumns => {
-  const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (b) => b[k]);
-  return { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
-};
 
 /** SMA of `period` over `closes`, ending at each index (NaN before the first full window), summed left to right. */
 function naiveSma(closes: readonly number[], period: number): number[] {
@@ -46,7 +29,7 @@ function naiveSma(closes: readonly number[], period: number): number[] {
 for (const retainSessions of [undefined, 1]) {
   test(`events kept past their handlers read the bar they were made for (retainSessions: ${String(retainSessions)})`, async (t) => {
     const bars = { A: SESSIONS.flatMap((s, k) => day(10 + k, s)), B: SESSIONS.flatMap((s, k) => day(20 + k, s)) };
-    const source: ColumnarSource = { kind: 'columns', load: async () => new Map(Object.entries(bars).map(([s, b]) => [s, columnsOf(b)])) };
+    const source: ColumnarSource = { kind: 'columns', load: async () => new Map(Object.entries(bars).map(([s, b]) => [s, symbolColumns(b)])) };
     const data = new SessionData({ intervals: ['5m', '1h'], indicators: { '5m': [{ kind: 'sma', period: 3 }] }, ...(retainSessions === undefined ? {} : { retainSessions }) });
     const engine = new AnalysisEngine();
     const kept: BarEvent[] = [];
@@ -80,7 +63,7 @@ test('an event kept after its symbol was removed reads its bar, not the series o
   const kept: BarEvent[] = [];
   engine.subscribe({ interval: '5m' }, (e) => void kept.push(e));
   const old = day(30, s0);
-  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['OLD', columnsOf(old)]]) };
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['OLD', symbolColumns(old)]]) };
   await new SessionCoordinator({ calendar, data, engine, source, from: s0.date, to: s0.date }).run();
   t.true(data.removeSymbol('OLD'));
   data.takeGaps();

@@ -1,27 +1,14 @@
 import test from 'ava';
 import { AnalysisEngine, BarEvent, SessionCoordinator, SessionData, SessionError } from 'barstream';
-import type { Bar, ColumnarSource, Session, SessionCalendar, SymbolColumns } from 'barstream';
-import { aggregateSession, viewBars } from './helpers/naive.js';
-import { Rng } from './helpers/prng.js';
-import { MINUTE, nySummerSession } from './helpers/sessions.js';
+import type { Bar, ColumnarSource, Session, SessionCalendar } from 'barstream';
+import { aggregateSession, symbolColumns, viewBars } from './helpers/naive.js';
+import { nySummerSession, randomWalkDay } from './helpers/sessions.js';
 import { internals } from './helpers/internal.js';
 
 const SESSIONS = ['2024-06-03', '2024-06-04', '2024-06-05'].map(nySummerSession);
 const calendar: SessionCalendar = { sessions: (from, to) => SESSIONS.filter((s) => s.date >= from && s.date <= to) };
 
-/** A random walk of 1m bars, every minute of `session`. */
-function day(seed: number, session: Session): Bar[] {
-  const rng = new Rng(seed);
-  const bars: Bar[] = [];
-  let price = 100;
-  for (let t = session.open; t < session.close; t += MINUTE) {
-    const open = price;
-    const close = Math.round(open * (1 + (rng.next() - 0.5) * 0.004) * 100) / 100;
-    bars.push({ time: t, open, high: Math.max(open, close) + rng.int(0, 5) / 100, low: Math.min(open, close) - rng.int(0, 5) / 100, close, volume: rng.int(100, 10_000) });
-    price = close;
-  }
-  return bars;
-}
+const day = randomWalkDay;
 
 const options = { intervals: ['5m', '1h'], indicators: { '5m': [{ kind: 'sma' as const, period: 3 }] } };
 
@@ -112,11 +99,7 @@ test('a backtest that removes a symbol at a session end gets it back as a new sy
     A: SESSIONS.flatMap((s, k) => day(30 + k, s)),
     B: SESSIONS.flatMap((s, k) => day(40 + k, s)),
   };
-  const columnsOf = (bars: readonly Bar[]): SymbolColumns => {
-    const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (b) => b[k]);
-    return { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
-  };
-  const source: ColumnarSource = { kind: 'columns', load: async () => new Map(Object.entries(bySymbol).map(([s, bars]) => [s, columnsOf(bars)])) };
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map(Object.entries(bySymbol).map(([s, bars]) => [s, symbolColumns(bars)])) };
   const data = new SessionData(options);
   const engine = new AnalysisEngine();
   const got: Bar[] = [];
@@ -170,11 +153,7 @@ test('clear() in a sessionEnd handler: every bar of the sessions after it is sti
 test.serial('a clock-driven run finds no gaps for a symbol removed at a session end', async (t) => {
   const a = SESSIONS.flatMap((s, k) => day(70 + k, s));
   const b = day(80, SESSIONS[0] as Session);
-  const columnsOf = (bars: readonly Bar[]): SymbolColumns => {
-    const col = (k: keyof Bar): Float64Array => Float64Array.from(bars, (x) => x[k]);
-    return { length: bars.length, time: col('time'), open: col('open'), high: col('high'), low: col('low'), close: col('close'), volume: col('volume') };
-  };
-  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['A', columnsOf(a)], ['B', columnsOf(b)]]) };
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['A', symbolColumns(a)], ['B', symbolColumns(b)]]) };
   const data = new SessionData(options);
   const coordinator = new SessionCoordinator({ calendar, data, source, from: SESSIONS[0]!.date, to: SESSIONS[2]!.date, speed: 200_000 });
   let ended = 0;

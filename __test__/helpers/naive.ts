@@ -11,7 +11,7 @@
  * - `'flat'`: every empty bucket after the session's first bar, up to the bucket holding the last
  *   instant of the session, is a flat bar at the last close before it with zero volume.
  */
-import type { Bar, BarsView, Session } from 'barstream';
+import type { Bar, BarsView, Session, SymbolColumns } from 'barstream';
 
 export type Alignment = 'session' | 'clock';
 export type EmptyBuckets = 'skip' | 'flat';
@@ -166,4 +166,9 @@ export function toFloat64Columns(bars: readonly Bar[]): {
     close: Float64Array.from(c.close),
     volume: Float64Array.from(c.volume),
   };
+}
+
+/** The bars of one symbol as a column source loads them. */
+export function symbolColumns(bars: readonly Bar[]): SymbolColumns {
+  return { length: bars.length, ...toFloat64Columns(bars) };
 }
