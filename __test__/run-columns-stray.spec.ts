@@ -7,13 +7,8 @@ import test from 'ava';
 import { Calendar, SessionCoordinator, SessionData, columnsSource } from 'barstream';
 
 const MINUTE = 60_000;
-const calendar = Calendar.custom({
-  timeZone: 'UTC',
-  sessions: [
-    { date: '2024-05-06', open: '10:00', close: '10:10' },
-    { date: '2024-05-07', open: '10:00', close: '10:10' },
-  ],
-});
+// Ten-minute sessions, 10:00 to 10:10 UTC.
+const calendar = Calendar.custom({ timeZone: 'UTC', sessions: ['2024-05-06', '2024-05-07'].map((date) => ({ date, open: '10:00', close: '10:10' })) });
 const [s1, s2] = calendar.sessions('2024-05-06', '2024-05-07');
 const at = (minutes: number): number => s1!.open + minutes * MINUTE;
 

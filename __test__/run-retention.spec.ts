@@ -8,14 +8,8 @@ import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSourc
 import type { SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
-const calendar = Calendar.custom({
-  timeZone: 'UTC',
-  sessions: [
-    { date: '2024-05-06', open: '10:00', close: '10:10' },
-    { date: '2024-05-07', open: '10:00', close: '10:10' },
-    { date: '2024-05-08', open: '10:00', close: '10:10' },
-  ],
-});
+// Ten-minute sessions, 10:00 to 10:10 UTC.
+const calendar = Calendar.custom({ timeZone: 'UTC', sessions: ['2024-05-06', '2024-05-07', '2024-05-08'].map((date) => ({ date, open: '10:00', close: '10:10' })) });
 
 /** Three bars a session, 10:00 to 10:02: the 5m bucket of 10:00 is still forming when they are in, and the 10:05 bucket has none. */
 function bars(): SymbolBar[] {
