@@ -149,14 +149,7 @@ fn a_removed_symbol_is_refused_in_a_session_before_1970() {
     let err = st.append(id, &synth_bar(open, 0)).unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err}");
     let cols = columns_of(&[synth_bar(open, 0)]);
-    let refs = [
-        &cols[0][..],
-        &cols[1][..],
-        &cols[2][..],
-        &cols[3][..],
-        &cols[4][..],
-        &cols[5][..],
-    ];
+    let refs = cols.each_ref().map(Vec::as_slice);
     assert!(matches!(
         st.append_many(id, refs, barstream_core::InvalidBars::Skip),
         Err(Error::NotFound { .. })
@@ -200,14 +193,7 @@ fn a_volume_whose_sum_could_overflow_is_refused_and_counted() {
         st.append(id, b).unwrap();
     }
     let cols = columns_of(&bars[200..]);
-    let refs = [
-        &cols[0][..],
-        &cols[1][..],
-        &cols[2][..],
-        &cols[3][..],
-        &cols[4][..],
-        &cols[5][..],
-    ];
+    let refs = cols.each_ref().map(Vec::as_slice);
     st.append_many(id, refs, InvalidBars::Throw).unwrap();
     st.end_session().unwrap();
     let day = st.series(id, 2).unwrap().column(5)[0];
@@ -275,14 +261,7 @@ fn a_batch_refuses_a_volume_too_large_inside_a_regular_run() {
             bars[at].volume = 2.0 * MAX_VOLUME;
         }
         let cols = columns_of(&bars);
-        let refs = [
-            &cols[0][..],
-            &cols[1][..],
-            &cols[2][..],
-            &cols[3][..],
-            &cols[4][..],
-            &cols[5][..],
-        ];
+        let refs = cols.each_ref().map(Vec::as_slice);
         match (st.append_many(id, refs, InvalidBars::Throw), code) {
             (Err(Error::Rejected(r)), Some(code)) => {
                 assert_eq!((r.reason.code(), r.index), (code, Some(at)));
