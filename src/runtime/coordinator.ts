@@ -236,11 +236,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** Clock-driven: per subscriber, the time its synchronous calls took in the current dispatch (overruns name the largest). */
   readonly #syncNs = new Map<string, number>();
   #running = false;
-  /** Set by {@link SessionCoordinator.stop}: what the run's next step throws. */
-  #stopping: RunStopped | null = null;
   /** Wall time (`performance.now()`) when {@link SessionCoordinator.stop} was called: a slice due after it never comes. */
   #stoppedAt = Infinity;
-  /** Aborted by {@link SessionCoordinator.stop}: the run's waits listen to its signal. */
+  /**
+   * Aborted by {@link SessionCoordinator.stop}, with the {@link RunStopped} that the run's next
+   * step throws as its reason; the run's waits listen to its signal. A new one for each run.
+   */
   #stopper = new AbortController();
   /** The processor of the run in progress. */
   #runProcessor: DataProcessor | null = null;
@@ -386,7 +387,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     } finally {
       stall?.dispose();
       this.#runProcessor = null;
-      this.#stopping = null;
       this.#stoppedAt = Infinity;
       this.#runSymbols = () => [];
       if (claimed) {
@@ -415,12 +415,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   stop(): void {
     if (!this.#running || this.#stopping !== null) return;
-    this.#stopping = new RunStopped();
+    const stopping = new RunStopped();
     this.#stoppedAt = performance.now();
     // What closed before the stop (a `gap` listener stops between a slice's append and its
     // delivery) still goes to its subscribers.
-    this.#runProcessor?.abort(this.#stopping, true);
-    this.#stopper.abort();
+    this.#runProcessor?.abort(stopping, true);
+    this.#stopper.abort(stopping);
+  }
+
+  /** What the run's next step throws once {@link SessionCoordinator.stop} was called, else `null`. */
+  get #stopping(): RunStopped | null {
+    const signal = this.#stopper.signal;
+    return signal.aborted ? (signal.reason as RunStopped) : null;
   }
 
   /** @throws the run's stop, once {@link SessionCoordinator.stop} was called. */
@@ -929,7 +935,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // A next bar past the close goes in alone when one of the bars after it is back inside
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
-              if (next !== null && !(Number.isFinite(next) && next < session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close));
+              if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close));
               this.#closeThrough(processor, t, next, alone);
             }
             this.#coreGaps(session, processor);
@@ -1073,7 +1079,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (t < session.close) {
         // Bars placed at or past the close here are strays (or corrupt times) that go in alone.
         const next = i < order.length ? (place[order[i] as number] as number) : null;
-        this.#closeThrough(processor, t, next, next !== null && !(Number.isFinite(next) && next < session.close));
+        this.#closeThrough(processor, t, next, pastSession(next, session.close));
       }
       this.#coreGaps(session, processor);
       // Subscribers still busy when the next boundary is due overrun, as at any boundary.
@@ -1119,8 +1125,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /** Whether the head slice of `slices`, at time `next`, goes in alone: a time that is not finite, or a stray past `close`. */
   static #columnsAlone(slices: SliceReader, next: number | null, close: number): boolean {
-    if (next === null || (Number.isFinite(next) && next < close)) return false;
-    return !Number.isFinite(next) || slices.isStraySlice();
+    return pastSession(next, close) && (!Number.isFinite(next) || slices.isStraySlice());
   }
 
   /**
@@ -1498,6 +1503,11 @@ class RunStopped extends Error {
   constructor() {
     super('the run was stopped');
   }
+}
+
+/** Whether the next slice's time `next` lies past a session closing at `close`, or is no time at all (not finite). */
+function pastSession(next: number | null, close: number): next is number {
+  return next !== null && !(Number.isFinite(next) && next < close);
 }
 
 /** Whether a stream bar's `time` is a finite number. */
