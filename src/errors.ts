@@ -181,12 +181,12 @@ export function show(value: unknown): string {
 /**
  * Refuses a key of `options` that is not in `known`, so that a misspelt option (`interval` for
  * `intervals`) is never ignored. Keys whose value is `undefined` are let through.
- * @throws {ConfigError} naming the key and the options `what` takes.
+ * @throws {ConfigError} naming the key (after `paramPrefix`, for options nested in one) and the options `what` takes.
  * @internal
  */
-export function checkOptionKeys(options: object, known: readonly string[], what: string): void {
+export function checkOptionKeys(options: object, known: readonly string[], what: string, paramPrefix = ''): void {
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || known.includes(key)) continue;
-    throw new ConfigError(key, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
+    throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
   }
 }

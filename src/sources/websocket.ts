@@ -919,11 +919,7 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (parse !== 'json' && parse !== 'text') throw new ConfigError('parse', `'${String(parse)}' is not 'json' or 'text'`);
   const r = o.reconnect ?? {};
   if (typeof r !== 'object' || r === null) throw new ConfigError('reconnect', 'expected an object');
-  for (const [key, value] of Object.entries(r)) {
-    if (value !== undefined && !RECONNECT_OPTIONS.includes(key)) {
-      throw new ConfigError(`reconnect.${key}`, `'${key}' is not an option of reconnect (its options: ${RECONNECT_OPTIONS.join(', ')})`);
-    }
-  }
+  checkOptionKeys(r, RECONNECT_OPTIONS, 'reconnect', 'reconnect.');
   const initialDelayMs = r.initialDelayMs ?? 500;
   if (!isNumberIn(initialDelayMs, 0, MAX_TIMER_MS)) throw new ConfigError('reconnect.initialDelayMs', `${String(initialDelayMs)} is not a number of ms in [0, ${MAX_TIMER_MS}]`);
   const maxDelayMs = r.maxDelayMs ?? Math.max(30_000, initialDelayMs);
