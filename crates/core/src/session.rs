@@ -7,6 +7,11 @@ use crate::error::{Error, Result};
 /// (a bucket's end, say) can overflow.
 pub const MAX_TIME: i64 = 9_000_000_000_000_000;
 
+/// Whether `x` is a whole number of milliseconds within [`MAX_TIME`] of 1970.
+fn whole_ms(x: f64) -> bool {
+    x.is_finite() && x.fract() == 0.0 && x.abs() < MAX_TIME as f64
+}
+
 /// One session, in epoch milliseconds (UTC): bars must satisfy `open <= time < close`.
 /// `day_start` is midnight of the session's date in the exchange's time zone; it anchors buckets
 /// under clock alignment and the time of a clock-aligned `1d` bar. `clock_shift`, on a day the
@@ -35,8 +40,7 @@ impl Session {
     /// [`Error::Session`] with code `invalid_session` when a time is not a whole number of
     /// milliseconds below 9e15 in magnitude, `close <= open`, or `day_start > open`.
     pub fn new(open: f64, close: f64, day_start: f64) -> Result<Session> {
-        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < MAX_TIME as f64;
-        if !whole(open) || !whole(close) || !whole(day_start) {
+        if !whole_ms(open) || !whole_ms(close) || !whole_ms(day_start) {
             return Err(Error::session(
                 "invalid_session",
                 format!("session times must be whole epoch milliseconds (open {open}, close {close}, day start {day_start})"),
@@ -60,8 +64,7 @@ impl Session {
     /// `day_start` itself is a day whose midnight the clocks skipped: its first instant shows `by`
     /// past midnight.
     pub fn with_clock_shift(self, at: f64, by: f64) -> Result<Session> {
-        let whole = |x: f64| x.is_finite() && x.fract() == 0.0 && x.abs() < MAX_TIME as f64;
-        if !whole(at) || !whole(by) {
+        if !whole_ms(at) || !whole_ms(by) {
             return Err(Error::session(
                 "invalid_session",
                 format!("a clock shift needs whole milliseconds (at {at}, by {by})"),
