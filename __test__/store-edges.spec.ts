@@ -17,7 +17,10 @@ test('a failed or empty appendMany, and an appendSlice with short columns, leave
   t.throws(() => data.appendMany('X', { time: [S.open], open: [], high: [], low: [], close: [], volume: [] }), { instanceOf: InputError, message: /differ in length/ });
   t.deepEqual(data.appendMany('Z', { time: [], open: [], high: [], low: [], close: [], volume: [] }), { appended: 0, rejected: [], closed: [] });
   const one = new Float64Array([S.open]);
-  t.throws(() => data.appendSlice(['P', 'Q'], { time: one, open: one, high: one, low: one, close: one, volume: one }), { instanceOf: ConfigError });
+  t.throws(() => data.appendSlice(['P', 'Q'], { time: one, open: one, high: one, low: one, close: one, volume: one }), { instanceOf: InputError, message: /column 'time' has 1 entries, fewer than the 2/ });
+  t.throws(() => data.appendSlice(['P'], { time: [S.open] as unknown as Float64Array, open: one, high: one, low: one, close: one, volume: one }), { instanceOf: InputError, message: /'time' is a plain array/ });
+  t.throws(() => data.appendSlice(['P'], { time: one, open: new Float32Array(1) as unknown as Float64Array, high: one, low: one, close: one, volume: one }), { instanceOf: InputError, message: /'open' is a Float32Array/ });
+  t.throws(() => data.appendSlice(['P'], { time: one, open: one, high: one, low: one, close: one } as never), { instanceOf: InputError, message: /'volume' is missing/ });
   t.deepEqual(data.symbols(), ['A']);
   data.endSession();
   t.deepEqual(data.takeGaps().map((g) => g.symbol), ['A']);

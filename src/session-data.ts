@@ -653,10 +653,11 @@ export class SessionData {
    *
    * @returns the outcome per bar; it is reused by the next call (see {@link SliceOutcome}). When its
    * `gaps` is true, a bar opened a gap: {@link SessionData.takeGaps} hands it out.
-   * @throws {InputError} for symbols that are not an array of non-empty strings; {@link ConfigError}
-   * (`count`) for a count that is not a whole number from 0 to `symbols.length`, (`columns`) for a
-   * column that is not a `Float64Array` of at least `count` entries (a plain array or another typed
-   * array is refused, not copied). Nothing is appended then, and no symbol becomes known.
+   * @throws {InputError} for symbols that are not an array of non-empty strings, or a column that
+   * is not a `Float64Array` of at least `count` entries (a plain array or another typed array is
+   * refused, not copied), as {@link SessionData.appendMany} refuses a bad column;
+   * {@link ConfigError} (`count`) for a count that is not a whole number from 0 to
+   * `symbols.length`. Nothing is appended then, and no symbol becomes known.
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome {
     if (!Array.isArray(symbols)) throw new InputError(`symbols must be an array of symbol names, got ${describe(symbols)}`);
@@ -672,9 +673,10 @@ export class SessionData {
     // Columns too short are refused before any symbol becomes known (see appendMany).
     for (const name of COLUMNS) {
       const column = (columns as Partial<SliceColumns> | null)?.[name];
-      if (!(column instanceof Float64Array && column.length >= count)) {
-        throw new ConfigError('columns', `column '${name}' must be a Float64Array of at least ${count} entries`);
+      if (!(column instanceof Float64Array)) {
+        throw new InputError(Array.isArray(column) ? `column '${name}' is a plain array: appendSlice reads Float64Arrays only` : notAColumn(name, column));
       }
+      if (column.length < count) throw new InputError(`column '${name}' has ${column.length} entries, fewer than the ${count} bars given`);
     }
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
     for (let i = 0; i < count; i++) ids[i] = this.idOf(symbols[i] as string);
