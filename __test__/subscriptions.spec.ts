@@ -99,3 +99,41 @@ test('a returned promise whose constructor getter throws is that subscriber fail
   t.is(report.subscriberErrorCount, 14);
   t.true(report.subscriberErrors.every((f) => f.subscriber === 'odd' && f.error instanceof RangeError));
 });
+
+test('a dispatch delivers interval by interval, shortest first, every symbol of one before the next, whatever the order intervals are declared or subscribed in', async (t) => {
+  const data = new SessionData({ intervals: ['15m', '1d', '5m'] });
+  const engine = new AnalysisEngine();
+  const rank: Record<string, number> = { '1m': 0, '5m': 1, '15m': 2, '1d': 3 };
+  const got: { key: number; rank: number; what: string }[] = [];
+  for (const interval of ['1d', '15m', '1m', '5m']) {
+    engine.subscribe({ interval }, (e: BarEvent) => {
+      // Every bar of a slice is stored before its dispatch: the newest base bar names the dispatch.
+      const base = data.bars(data.symbols()[0] as string, '1m');
+      got.push({ key: base.time[base.time.length - 1] as number, rank: rank[e.interval] as number, what: `${e.interval} ${e.symbol} ${e.index}` });
+    });
+  }
+  const report = await coordinator(data, engine).run();
+  t.is(got.length, report.delivered);
+  t.is(got.length, 2 * (390 + 78 + 26 + 1));
+  const expected = [...got].sort((a, b) => a.key - b.key || a.rank - b.rank).map((x) => x.what);
+  t.deepEqual(got.map((x) => x.what), expected);
+  // The 09:44 slice closes a 1m, a 5m and a 15m bar of each symbol.
+  const at = got.findIndex((x) => x.what.startsWith('15m'));
+  t.deepEqual(got.slice(at - 4, at + 2).map((x) => x.what.split(' ')[0]), ['1m', '1m', '5m', '5m', '15m', '15m']);
+});
+
+test("an event's subscribers are called in the order they subscribed, across spellings of its interval", async (t) => {
+  const data = new SessionData({ intervals: ['1h'] });
+  const engine = new AnalysisEngine();
+  const order: string[] = [];
+  for (const interval of ['1h', '60m', '1h', '3600s', '60m']) {
+    const name = `${order.length}`;
+    order.push(name);
+    engine.subscribe({ interval, name: `${interval}#${name}` }, (e: BarEvent) => {
+      if (e.index === 0 && e.symbol === data.symbols()[0]) calls.push(name);
+    });
+  }
+  const calls: string[] = [];
+  await coordinator(data, engine).run();
+  t.deepEqual(calls, ['0', '1', '2', '3', '4']);
+});

@@ -118,6 +118,8 @@ export interface Subscriber {
   readonly interval: string;
   readonly symbols: ReadonlySet<string> | null;
   readonly handler: BarHandler;
+  /** Which subscription of the engine this is, counting from 0: the order of delivery. */
+  readonly seq: number;
   active: boolean;
 }
 
@@ -149,6 +151,7 @@ export interface DeliveryObserver {
 export class AnalysisEngine {
   readonly #byInterval = new Map<string, Subscriber[]>();
   #count = 0;
+  #subscribed = 0;
   #version = 0;
 
   /**
@@ -193,7 +196,7 @@ export class AnalysisEngine {
       do name = `subscriber-${++this.#count}`;
       while (taken(name));
     } else if (taken(name)) throw new ConfigError('name', `a subscriber named '${name}' exists`);
-    const sub: Subscriber = { name, interval: spec.interval, symbols, handler, active: true };
+    const sub: Subscriber = { name, interval: spec.interval, symbols, handler, seq: this.#subscribed++, active: true };
     this.#byInterval.set(spec.interval, [...(this.#byInterval.get(spec.interval) ?? []), sub]);
     this.#version++;
     return {

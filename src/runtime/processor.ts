@@ -43,6 +43,8 @@ export class DataProcessor {
   /** Canonical interval names, base first: series index = position. */
   readonly #series: readonly string[];
   readonly #seriesIndex: Map<string, number>;
+  /** Series indices, shortest interval first (`1d` last): the order a dispatch delivers in. */
+  readonly #byLength: readonly number[];
   readonly #appendStage: StageRecorder;
   readonly #dispatchStage: StageRecorder;
   /** Closed bars already delivered, per `symbol id * series count + series index`. */
@@ -97,6 +99,7 @@ export class DataProcessor {
     this.#base = data.baseInterval;
     this.#series = data.intervals;
     this.#seriesIndex = new Map(data.intervals.map((name, i) => [name, i]));
+    this.#byLength = data.intervals.map((name, i) => ({ i, ms: intervalMs(name) })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => x.i);
     this.#closedNow = new Float64Array(data.intervals.length);
     this.#appendStage = metrics.stage('native.append');
     this.#dispatchStage = metrics.stage('dispatch');
@@ -394,14 +397,16 @@ export class DataProcessor {
     const closedNow = this.#closedNow;
     let pending: PendingHandler[] | null = null;
     this.#readStates(n);
-    for (let p = 0; p < n; p++) {
-      const id = ids[p] as number;
-      const mask = masks[p] as number;
-      for (let s = 0; s < width; s++) {
-        // Masks fit 32 bits (at most 32 series); `>>>` reads them unsigned.
-        const bits = mask >>> s;
-        if (bits === 0) break;
-        if ((bits & 1) === 0) continue;
+    let closing = 0;
+    for (let p = 0; p < n; p++) closing |= masks[p] as number;
+    // Interval by interval, shortest first, so that every handler of a shorter interval has seen
+    // the dispatch's bars before a longer interval's handlers run; within one, in storing order.
+    for (const s of this.#byLength) {
+      // Masks fit 32 bits (at most 32 series); `>>>` reads them unsigned.
+      if (((closing >>> s) & 1) === 0) continue;
+      for (let p = 0; p < n; p++) {
+        if ((((masks[p] as number) >>> s) & 1) === 0) continue;
+        const id = ids[p] as number;
         const key = id * width + s;
         const count = data.countOf(id, s);
         // A slice holds one bar of a symbol, so a base pair is that bar alone (a subscriber added
@@ -480,7 +485,8 @@ export class DataProcessor {
       const subs = this.#engine.subscribersOf(interval);
       if (subs === undefined) continue;
       const s = this.#data.seriesIndexOf(interval);
-      lists[s] = [...(lists[s] ?? []), ...subs];
+      // Spellings of one interval merge in the order their subscriptions were made.
+      lists[s] = lists[s] === undefined ? [...subs] : [...lists[s], ...subs].sort((a, b) => a.seq - b.seq);
     }
     this.#lists = lists;
     this.#listsVersion = this.#engine.version;
@@ -548,4 +554,11 @@ export class DataProcessor {
     }
     this.#session = null;
   }
+}
+
+/** The length of a canonical interval name (`30s`, `5m`, `1h`; `1d`, a whole session, counts as the longest). */
+function intervalMs(name: string): number {
+  const m = /^(\d+)([smh])$/.exec(name);
+  if (m === null) return Infinity;
+  return Number(m[1]) * (m[2] === 's' ? 1_000 : m[2] === 'm' ? 60_000 : 3_600_000);
 }
