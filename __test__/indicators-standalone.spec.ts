@@ -565,6 +565,8 @@ const BAD_CAMEL: BadCase[] = [
   { label: 'STOCH kPeriod 0', config: { kind: 'stoch', kPeriod: 0 }, param: 'kPeriod', ctor: () => new Stochastic(0) },
   { label: 'STOCH kSlow 0', config: { kind: 'stoch', kSlow: 0 }, param: 'kSlow', ctor: () => new Stochastic(14, 0) },
   { label: 'STOCH dPeriod 1.5', config: { kind: 'stoch', dPeriod: 1.5 }, param: 'dPeriod', ctor: () => new Stochastic(14, 3, 1.5) },
+  { label: "another kind's camelCase parameter (STDDEV devUp)", config: { kind: 'stddev', devUp: 2 }, param: 'devUp' },
+  { label: "another kind's camelCase parameter (RSI kPeriod)", config: { kind: 'rsi', kPeriod: 5 }, param: 'kPeriod' },
 ];
 
 /** Every way a config reaches the package, each expected to throw ConfigError(param). */
@@ -592,7 +594,13 @@ test('bad parameters throw ConfigError naming the parameter, via the classes, de
 });
 
 test('bad camelCase parameters (devUp, devDown, kPeriod, kSlow, dPeriod) throw ConfigError naming them as the caller wrote them', (t) => {
-  for (const c of BAD_CAMEL) checkBad(t, c);
+  for (const c of BAD_CAMEL) {
+    checkBad(t, c);
+    // Nowhere in the message either: the caller never wrote dev_up or k_period.
+    const snake = c.param.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`);
+    const e = t.throws(() => describeIndicator(c.config as unknown as IndicatorConfig), { instanceOf: ConfigError });
+    t.false(e?.message.includes(snake), `${c.label}: ${e?.message}`);
+  }
 });
 
 test("SessionData: indicators for an interval that is not configured, or not given as an array, throw ConfigError 'indicators'", (t) => {

@@ -147,9 +147,13 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
       const where = context.symbol === undefined ? '' : `${context.symbol}: `;
       return new SessionError(code as SessionErrorCode, where + message);
     }
-    case 'config':
-      // The core names parameters in Rust's snake_case; the API spells them in camelCase.
-      return new ConfigError(detail.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), message.replace(/^invalid \w+: /, ''));
+    case 'config': {
+      // The core names parameters in Rust's snake_case; the API spells them in camelCase, in the
+      // message too ("'dev_up' is not a parameter of stddev" was given as devUp).
+      const param = detail.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      const text = message.replace(/^invalid \w+: /, '');
+      return new ConfigError(param, param === detail ? text : text.replaceAll(`'${detail}'`, `'${param}'`));
+    }
     default:
       return new InputError(message);
   }
