@@ -603,11 +603,18 @@ test('bad camelCase parameters (devUp, devDown, kPeriod, kSlow, dPeriod) throw C
   }
 });
 
-test("SessionData: indicators for an interval that is not configured, or not given as an array, throw ConfigError 'indicators'", (t) => {
+test("SessionData: indicators that are not a plain object, for an interval that is not configured, or not given as an array, throw ConfigError 'indicators'", (t) => {
   for (const options of [
     { intervals: ['5m'], indicators: { '15m': [{ kind: 'rsi' }] } },
     { indicators: { '5m': [{ kind: 'rsi' }] } },
     { intervals: ['5m'], indicators: { '5m': { kind: 'rsi' } } },
+    // Not a plain object of interval -> list: refused, never read as "no indicators".
+    { indicators: new Map([['1m', [{ kind: 'rsi' }]]]) },
+    { indicators: Object.create({ '1m': [{ kind: 'rsi' }] }) as object },
+    { indicators: [[{ kind: 'rsi' }]] },
+    { indicators: 'rsi' },
+    { indicators: 14 },
+    { indicators: null },
   ]) {
     const e = t.throws(() => new SessionData(options as never), { instanceOf: ConfigError });
     t.is(e?.param, 'indicators', JSON.stringify(options));

@@ -333,8 +333,9 @@ export class SessionData {
    * a derived interval that is not a whole multiple of the base (or repeats it), more than 31
    * derived intervals, a clock-aligned interval that does not divide a day, an `alignment` or
    * `emptyBuckets` value not listed, a capacity hint or retention that is not a whole number of
-   * at least 1; for `indicators`, an interval the store does not have or an output listed twice
-   * for one interval, and a bad indicator parameter by its name.
+   * at least 1; for `indicators`, a value that is not a plain object (a `Map`, an array, `null`), an
+   * interval the store does not have or an output listed twice for one interval, and a bad
+   * indicator parameter by its name.
    */
   constructor(options: SessionDataOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
@@ -358,7 +359,14 @@ export class SessionData {
     }
     const indicators: ReturnType<typeof nativeConfig>[][] = given.map(() => []);
     const declared: (string | undefined)[] = [];
-    for (const [interval, list] of Object.entries(options.indicators ?? {})) {
+    // Read with Object.entries, which sees only own keys: a Map, a class instance or inherited keys
+    // would silently configure nothing, and a string or an array would be read by index.
+    const byInterval: unknown = options.indicators === undefined ? {} : options.indicators;
+    const proto: unknown = typeof byInterval === 'object' && byInterval !== null ? Object.getPrototypeOf(byInterval) : undefined;
+    if (proto !== Object.prototype && proto !== null) {
+      throw new ConfigError('indicators', `expected an object of interval -> indicator list, such as { '5m': [{ kind: 'rsi' }] }, got ${describe(options.indicators)}`);
+    }
+    for (const [interval, list] of Object.entries(byInterval as object)) {
       // Any spelling of a configured interval ('1h' for '60m'), as everywhere else.
       const s = given.findIndex((g) => g === interval || sameInterval(g, interval));
       if (s < 0) throw new ConfigError('indicators', `'${interval}' is not one of the intervals (${given.join(', ')})`);
