@@ -603,6 +603,27 @@ test('bad camelCase parameters (devUp, devDown, kPeriod, kSlow, dPeriod) throw C
   }
 });
 
+test('a parameter the config only inherits (a prototype, a class getter) is a ConfigError naming it, not left at its default', (t) => {
+  class RsiConfig {
+    readonly kind = 'rsi';
+    get period(): number {
+      return 5;
+    }
+  }
+  const inherited = Object.assign(Object.create({ period: 5 }) as object, { kind: 'rsi' }) as IndicatorConfig;
+  for (const config of [inherited, new RsiConfig() as IndicatorConfig]) {
+    for (const f of [() => describeIndicator(config), () => computeIndicator(config, { close: [1, 2, 3] }), () => new SessionData({ indicators: { '1m': [config] } })]) {
+      t.is(t.throws(f, { instanceOf: ConfigError })?.param, 'period');
+    }
+  }
+  // Own properties, whatever made the object, are read as before.
+  class Own {
+    readonly kind = 'rsi';
+    readonly period = 5;
+  }
+  t.is(describeIndicator(new Own() as IndicatorConfig).id, 'rsi5');
+});
+
 test("SessionData: indicators that are not a plain object, for an interval that is not configured, or not given as an array, throw ConfigError 'indicators'", (t) => {
   for (const options of [
     { intervals: ['5m'], indicators: { '15m': [{ kind: 'rsi' }] } },

@@ -64,6 +64,13 @@ export function nativeConfig(config: IndicatorConfig, param = 'indicators'): Nat
     throw new ConfigError(param, `an indicator is { kind, ...parameters }, got ${show(config)}`);
   }
   const out: NativeIndicatorConfig = { kind: config.kind };
+  // Parameters are read from the config's own keys: one it only inherits (from a prototype, or a
+  // class getter) would otherwise be left at its default without a word.
+  for (const key of PARAMS) {
+    if (key in config && !Object.prototype.propertyIsEnumerable.call(config, key)) {
+      throw new ConfigError(key, `must be an own property of the indicator config; ${config.kind}'s ${key} is inherited or a getter of its class`);
+    }
+  }
   for (const [key, value] of Object.entries(config)) {
     if (key === 'kind') continue;
     if (!(PARAMS as readonly string[]).includes(key)) throw new ConfigError(key, `'${key}' is not a parameter of ${config.kind}`);
