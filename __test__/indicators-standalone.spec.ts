@@ -10,6 +10,7 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { runInNewContext } from 'node:vm';
 import {
   Adx, Atr, BollingerBands, Cci, ConfigError, Ema, Macd, Mfi, Obv, Roc, Rsi, SessionData, Sma, Stddev, Stochastic, Vwap, Wma,
   computeIndicator, describeIndicator,
@@ -640,6 +641,11 @@ test("SessionData: indicators that are not a plain object, for an interval that 
     const e = t.throws(() => new SessionData(options as never), { instanceOf: ConfigError });
     t.is(e?.param, 'indicators', JSON.stringify(options));
   }
+  // Plain objects are read whatever their realm, or with no prototype at all.
+  const foreign = runInNewContext("({ '1m': [{ kind: 'rsi', period: 5 }] })") as Record<string, IndicatorConfig[]>;
+  const bare = Object.assign(Object.create(null) as Record<string, IndicatorConfig[]>, { '1m': [{ kind: 'rsi', period: 6 }] });
+  t.deepEqual(new SessionData({ indicators: foreign }).indicatorNames('1m'), ['rsi5']);
+  t.deepEqual(new SessionData({ indicators: bare }).indicatorNames('1m'), ['rsi6']);
 });
 
 test("data.indicator with a name not configured throws ConfigError listing the configured names; an unknown interval names 'interval'", (t) => {

@@ -360,10 +360,11 @@ export class SessionData {
     const indicators: ReturnType<typeof nativeConfig>[][] = given.map(() => []);
     const declared: (string | undefined)[] = [];
     // Read with Object.entries, which sees only own keys: a Map, a class instance or inherited keys
-    // would silently configure nothing, and a string or an array would be read by index.
+    // would silently configure nothing, and a string or an array would be read by index. A plain
+    // object's prototype is null or an Object.prototype, of this realm or another (a vm context's).
     const byInterval: unknown = options.indicators === undefined ? {} : options.indicators;
     const proto: unknown = typeof byInterval === 'object' && byInterval !== null ? Object.getPrototypeOf(byInterval) : undefined;
-    if (proto !== Object.prototype && proto !== null) {
+    if (proto !== null && (proto === undefined || Object.getPrototypeOf(proto) !== null)) {
       throw new ConfigError('indicators', `expected an object of interval -> indicator list, such as { '5m': [{ kind: 'rsi' }] }, got ${describe(options.indicators)}`);
     }
     for (const [interval, list] of Object.entries(byInterval as object)) {
