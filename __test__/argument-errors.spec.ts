@@ -195,6 +195,16 @@ test('an indicator config that is not { kind, ... } is a ConfigError naming the 
   t.is(param(() => new SessionData({ indicators: { '1m': [{} as never] } })), 'indicators');
 });
 
+test("a bad indicator in SessionData's indicators option names its parameter and says which indicator of which interval it is", (t) => {
+  const bad = (config: unknown): ConfigError | undefined =>
+    t.throws(() => new SessionData({ intervals: ['5m', '1h'], indicators: { '5m': [{ kind: 'sma', period: 3 }], '60m': [{ kind: 'ema', period: 5 }, config as never] } }), { instanceOf: ConfigError });
+  t.like(bad({ kind: 'rsi', period: 0 }), { param: 'period', message: "invalid period: must be a whole number from 2 to 100000, got 0 (indicator 2 of '60m')" });
+  t.like(bad({ kind: 'macd', fast: 30, slow: 10 }), { param: 'fast', message: "invalid fast: must be less than slow (10), got 30 (indicator 2 of '60m')" });
+  t.like(bad({ kind: 'sma', period: 5, bogus: 1 }), { param: 'bogus', message: "invalid bogus: 'bogus' is not a parameter of sma (indicator 2 of '60m')" });
+  t.like(bad({ kind: 'nope' }), { param: 'kind' });
+  t.regex(bad({ kind: 'nope' })?.message ?? '', /unknown indicator 'nope'.*\(indicator 2 of '60m'\)$/);
+});
+
 test('a column in a typed array other than Float64Array is an InputError naming its type, for appendMany and computeIndicator alike', (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   data.beginSession(S);

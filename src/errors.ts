@@ -82,6 +82,11 @@ export class ConfigError extends BarstreamError {
     super('invalid_config', `invalid ${param}: ${message}`);
     this.param = param;
   }
+
+  /** The same error, its message saying where the parameter was given (`where`, in brackets). @internal */
+  within(where: string): ConfigError {
+    return new ConfigError(this.param, `${this.message.slice(`invalid ${this.param}: `.length)} (${where})`);
+  }
 }
 
 /** Input of the wrong shape, such as batch columns of different lengths. */

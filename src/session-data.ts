@@ -24,7 +24,7 @@ import {
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
 import { clockChangesOf, dayStartOf } from './session.js';
-import { nativeConfig } from './indicators.js';
+import { describeIndicator, nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
 import { grown, notAColumn, num, numbers } from './typed-arrays.js';
 
@@ -374,7 +374,16 @@ export class SessionData {
       if (!Array.isArray(list)) throw new ConfigError('indicators', `indicators of '${interval}' must be an array`);
       if (declared[s] !== undefined) throw new ConfigError('indicators', `'${interval}' and '${declared[s]}' are one interval: give its indicators once`);
       declared[s] = interval;
-      indicators[s] = list.map((c) => nativeConfig(c));
+      indicators[s] = list.map((c: IndicatorConfig, k) => {
+        try {
+          const native = nativeConfig(c);
+          // Checked here, one by one, so that an error can say which indicator it is.
+          describeIndicator(c);
+          return native;
+        } catch (e) {
+          throw e instanceof ConfigError ? e.within(`indicator ${k + 1} of '${interval}'`) : e;
+        }
+      });
     }
     try {
       this.#native = new NativeSessionStore({
