@@ -27,7 +27,7 @@ export * from './sources/index.js';
 export { AnalysisEngine, BarEvent } from './runtime/engine.js';
 export type { BarHandler, Subscription, SubscriptionSpec, SubscriberFailure } from './runtime/engine.js';
 export { SessionCoordinator } from './runtime/coordinator.js';
-export type { CoordinatorEvents, CoordinatorOptions, GapRecord, OverrunRecord, RunReport, SessionCalendar } from './runtime/coordinator.js';
+export type { CoordinatorEvents, CoordinatorOptions, GapRecord, OverrunRecord, QualityTotals, RunReport, SessionCalendar } from './runtime/coordinator.js';
 export type { Signal, Strategy, StrategyContext } from './cli/strategy.js';
 export { DataProcessor } from './runtime/processor.js';
 export type { ProcessorCounts } from './runtime/processor.js';

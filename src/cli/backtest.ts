@@ -138,6 +138,9 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     speed: options.speed ?? 0,
     // A strategy that never settles fails the run with a ReadyTimeoutError rather than hanging.
     readyTimeoutMs: 60_000,
+    // A backtest of files is bounded by them: its summary gives per-symbol quality and gap states
+    // over every session, which needs every record.
+    reportLimit: Infinity,
     ...(options.overrun === undefined ? {} : { overrun: options.overrun }),
     ...(options.symbols === undefined ? {} : { symbols: options.symbols }),
   });

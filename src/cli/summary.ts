@@ -27,9 +27,9 @@ export function summaryTable(result: BacktestResult): string {
     ['derived bars', `${int(r.derivedBars)} (${Object.entries(r.closedBars).slice(1).map(([i, n]) => `${i} ${int(n)}`).join(', ')})`],
     ['bar events delivered', int(r.delivered)],
     ['signals', `${result.signals.length} (${buys} buy, ${sells} sell)`],
-    ['gaps', r.gaps.length === 0 ? '0' : `${r.gaps.length} (${['reported', 'filled', 'unfilled'].map((st) => `${r.gaps.filter((g) => g.state === st).length} ${st}`).join(', ')})`],
+    ['gaps', r.gapCount === 0 ? '0' : `${int(r.gapCount)} (${['reported', 'filled', 'unfilled'].map((st) => `${r.gaps.filter((g) => g.state === st).length} ${st}`).join(', ')}${r.gaps.length < r.gapCount ? ` of the last ${int(r.gaps.length)}` : ''})`],
     ['subscriber errors', int(r.subscriberErrorCount)],
-    ['overruns', `${r.overruns.length}${r.maxLagMs > 0 ? `, max lag ${r.maxLagMs.toFixed(1)} ms` : ''}`],
+    ['overruns', `${int(r.overrunCount)}${r.maxLagMs > 0 ? `, max lag ${r.maxLagMs.toFixed(1)} ms` : ''}`],
     ['wall time', `${r.durationMs.toFixed(0)} ms`],
     ['throughput', `${int(r.barsPerSecond)} bars/s`],
   );

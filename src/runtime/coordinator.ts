@@ -92,6 +92,15 @@ export interface CoordinatorOptions {
    * data-driven run, where nothing would read the times.
    */
   metrics?: PerformanceMetrics;
+  /**
+   * How many records each of the report's lists keeps: `gaps`, `overruns` and `quality` (session
+   * dates) keep the most recent this many, `subscriberErrors` the first this many (the first
+   * failure is the one that explains the rest). Counts stay exact whatever it is: `gapCount`,
+   * `overrunCount`, `subscriberErrorCount`, `qualityTotals`. A run of weeks finds a gap or a
+   * quality record every session for every quiet symbol; kept whole, they grew without bound.
+   * Default 1000; `Infinity` keeps everything (a backtest of bounded data), `0` keeps only the counts.
+   */
+  reportLimit?: number;
 }
 
 /** An overrun that was waited out under `overrun: 'queue'`. */
@@ -128,6 +137,27 @@ export interface GapRecord {
   reason?: string;
 }
 
+/**
+ * The quality records of a run's sessions summed (see {@link SymbolQuality}): one per symbol and
+ * session, of every session the run ended, whether or not `RunReport.quality` still lists it.
+ */
+export interface QualityTotals {
+  /** Sessions whose records were summed (the sessions the run ended). */
+  sessions: number;
+  /** Symbol-session records summed. */
+  records: number;
+  /** Base slots expected (`base.expected` summed). */
+  expected: number;
+  /** Base bars stored (`base.received` summed). */
+  received: number;
+  /** Base slots that passed with no bar (`base.missing` summed). */
+  missing: number;
+  /** Bars rejected as `late` (`base.late` summed). */
+  late: number;
+  /** Gap spans the store found (`gaps.length` summed). */
+  gaps: number;
+}
+
 /** What {@link SessionCoordinator.run} returns. */
 export interface RunReport {
   mode: 'backtest' | 'live';
@@ -138,7 +168,17 @@ export interface RunReport {
   sessions: number;
   /** Whether {@link SessionCoordinator.stop} ended the run before its last session's end. */
   stopped: boolean;
+  /**
+   * The run's symbols: a column source's, or those a stream delivered that the store still knows
+   * at the end (a symbol removed from the store, in a `sessionEnd` handler say, leaves the list:
+   * over weeks of symbols that come and go it grew by every one).
+   */
   symbols: string[];
+  /**
+   * Symbols the run met, listed in `symbols` or not. A stream symbol removed from the store that
+   * comes back counts again, as the store takes it for a new symbol.
+   */
+  symbolCount: number;
   /** Base bars read from the source for the run's sessions. */
   barsIn: number;
   /**
@@ -157,15 +197,25 @@ export interface RunReport {
   derivedBars: number;
   /** Bar events handed to subscribers. */
   delivered: number;
-  /** Subscribers that threw, with context (the first 1,000; `subscriberErrorCount` has them all). */
+  /** Subscribers that threw, with context: the first `reportLimit` (default 1000) of them. */
   subscriberErrors: SubscriberFailure[];
+  /** Subscriber failures in all, kept in `subscriberErrors` or not. */
   subscriberErrorCount: number;
-  /** Data quality per session date, then per symbol, as the store measured it at the session's end. */
+  /**
+   * Data quality per session date, then per symbol, as the store measured it at the session's end:
+   * the most recent `reportLimit` (default 1000) sessions. `qualityTotals` sums every session's.
+   */
   quality: Record<string, Record<string, SymbolQuality>>;
-  /** Gaps found, in order, with what filling did. */
+  /** Every session's quality records of the run summed, kept in `quality` or not. */
+  qualityTotals: QualityTotals;
+  /** Gaps found, in order, with what filling did: the most recent `reportLimit` (default 1000). */
   gaps: GapRecord[];
-  /** Overruns waited out (`overrun: 'queue'`). */
+  /** Gaps found in all, kept in `gaps` or not. */
+  gapCount: number;
+  /** Overruns waited out (`overrun: 'queue'`): the most recent `reportLimit` (default 1000). */
   overruns: OverrunRecord[];
+  /** Overruns waited out in all, kept in `overruns` or not. */
+  overrunCount: number;
   maxLagMs: number;
   durationMs: number;
   /** Base bars a second of wall time. */
@@ -192,7 +242,8 @@ export interface CoordinatorEvents {
   progress: [done: number, total: number];
 }
 
-const MAX_KEPT_ERRORS = 1000;
+/** The default of {@link CoordinatorOptions.reportLimit}. */
+const REPORT_LIMIT = 1000;
 
 /**
  * Runs sessions from `from` to `to`: for each, opens it in the store, feeds the source's base bars
@@ -218,16 +269,20 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   readonly #baseMs: number;
   readonly #closeDelay: number;
   readonly #fillDeadline: number;
+  /** See {@link CoordinatorOptions.reportLimit}. */
+  readonly #reportLimit: number;
   #clock: Clock;
   #errors: SubscriberFailure[] = [];
   #errorCount = 0;
-  #overruns: OverrunRecord[] = [];
-  #gaps: GapRecord[] = [];
+  #overruns = new Recent<OverrunRecord>(REPORT_LIMIT);
+  #gaps = new Recent<GapRecord>(REPORT_LIMIT);
   /** Gaps filled at the current boundary, settled once their bars have been through the store. */
   #filling: GapRecord[] = [];
   /** The current session's clock-found gaps: bars may still come for their slots, counted at its end. */
   #clockGaps: GapRecord[] = [];
-  #quality: Record<string, Record<string, SymbolQuality>> = {};
+  /** The most recent sessions' quality records, oldest first. */
+  #quality = new Map<string, Record<string, SymbolQuality>>();
+  #qualityTotals: QualityTotals = emptyTotals();
   /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
   readonly #gapReportedUntil = new Map<string, number>();
   /** Per symbol, a clock-found gap that may still grow (no bar has come since). */
@@ -247,6 +302,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #runProcessor: DataProcessor | null = null;
   /** The symbols of the run in progress so far. */
   #runSymbols: () => string[] = () => [];
+  /** How many symbols the run in progress has met (see {@link RunReport.symbolCount}). */
+  #symbolCount: () => number = () => 0;
   /** Runs started so far: a run's reports carry its number. */
   #runNumber = 0;
   /** The dispatch whose subscribers the run waits for now, if any: what a stalled run names. */
@@ -270,7 +327,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { calendar, data, source, from, to, ... }, got ${describe(options)}`);
     checkOptionKeys(
       options,
-      ['calendar', 'data', 'source', 'engine', 'mode', 'speed', 'from', 'to', 'symbols', 'overrun', 'readyTimeoutMs', 'closeDelayMs', 'fill', 'fillDeadlineMs', 'metrics'],
+      ['calendar', 'data', 'source', 'engine', 'mode', 'speed', 'from', 'to', 'symbols', 'overrun', 'readyTimeoutMs', 'closeDelayMs', 'fill', 'fillDeadlineMs', 'metrics', 'reportLimit'],
       'SessionCoordinator',
     );
     for (const [key, what] of [['calendar', 'a calendar with sessions(from, to)'], ['data', 'a SessionData'], ['source', 'a source']] as const) {
@@ -313,6 +370,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!(Number.isFinite(fillDeadline) && fillDeadline > 0)) throw new ConfigError('fillDeadlineMs', `${fillDeadline} is not a finite number > 0`);
     if (options.fill !== undefined && typeof options.fill !== 'function') throw new ConfigError('fill', 'must be a function (symbol, from, to) => Promise<Bar[]>');
     this.#fillDeadline = fillDeadline;
+    const reportLimit: unknown = options.reportLimit === undefined ? REPORT_LIMIT : options.reportLimit;
+    if (!(typeof reportLimit === 'number' && reportLimit >= 0 && (Number.isInteger(reportLimit) || reportLimit === Infinity))) {
+      throw new ConfigError('reportLimit', `${describe(reportLimit)} is not a whole number >= 0 or Infinity`);
+    }
+    this.#reportLimit = reportLimit;
     this.#clock = mode === 'live' ? new WallClock() : new SimulatedClock(0, speed);
   }
 
@@ -389,6 +451,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#runProcessor = null;
       this.#stoppedAt = Infinity;
       this.#runSymbols = () => [];
+      this.#symbolCount = () => 0;
       if (claimed) {
         // Unless the store was cleared meanwhile: its earlier symbols and gaps are gone.
         if (o.data.clears === clears) o.data.restoreGaps(earlierGaps);
@@ -508,7 +571,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       failed: (failure) => {
         if (!current()) return;
         this.#errorCount++;
-        if (this.#errors.length < MAX_KEPT_ERRORS) this.#errors.push(failure);
+        if (this.#errors.length < this.#reportLimit) this.#errors.push(failure);
         if (this.listenerCount('error') > 0) this.emit('error', failure);
       },
     };
@@ -553,6 +616,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       sessions: this.#sessionsRun,
       stopped,
       symbols,
+      symbolCount: Math.max(this.#symbolCount(), symbols.length),
       barsIn: c.barsIn,
       skipped: { ...this.#skipped },
       barsStored: c.barsStored,
@@ -562,9 +626,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       delivered: c.delivered,
       subscriberErrors: this.#errors,
       subscriberErrorCount: this.#errorCount,
-      gaps: this.#gaps,
-      quality: this.#quality,
-      overruns: this.#overruns,
+      gaps: this.#gaps.list(),
+      gapCount: this.#gaps.count,
+      quality: Object.fromEntries(this.#quality),
+      qualityTotals: { ...this.#qualityTotals },
+      overruns: this.#overruns.list(),
+      overrunCount: this.#overruns.count,
       maxLagMs: this.#maxLag,
       durationMs,
       barsPerSecond: durationMs > 0 ? (c.barsIn / durationMs) * 1000 : 0,
@@ -582,11 +649,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#waiting = null;
     this.#errors = [];
     this.#errorCount = 0;
-    this.#overruns = [];
-    this.#gaps = [];
+    this.#overruns = new Recent(this.#reportLimit);
+    this.#gaps = new Recent(this.#reportLimit);
     this.#filling = [];
     this.#clockGaps = [];
-    this.#quality = {};
+    this.#quality = new Map();
+    this.#qualityTotals = emptyTotals();
     this.#gapReportedUntil.clear();
     this.#openGap.clear();
     this.#maxLag = 0;
@@ -604,6 +672,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const end = new Int32Array(cols.length);
     const slices = new SliceReader(this.#options.data, names, cols, cursor, end);
     this.#runSymbols = () => names;
+    this.#symbolCount = () => names.length;
     // The store knows every symbol of the source from the first session, bars or not: one with no
     // bar in a session gets its whole-session gap and quality record, in every mode.
     for (const name of names) this.#options.data.idOf(name);
@@ -736,7 +805,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       waiter.wake = null;
       w?.();
     };
+    /** Symbols of `seen` that the store no longer knew at a session's end. */
+    let departed = 0;
     this.#runSymbols = () => [...seen];
+    this.#symbolCount = () => departed + seen.size;
     // A stop wakes a wait for the source's next bar (or its failure): the run ends there.
     this.#stopper.signal.addEventListener(
       'abort',
@@ -1026,6 +1098,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           }
         }
         await this.#endSession(session, processor, k + 1, sessions.length);
+        // After the `sessionEnd` handlers, where a service removes the symbols that left.
+        for (const symbol of seen) {
+          if (this.#options.data.knownId(symbol) < 0) {
+            seen.delete(symbol);
+            departed++;
+          }
+        }
       }
     } finally {
       // A live feed does not end by itself, and a failed run must not leave it reading: stop it.
@@ -1095,13 +1174,36 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#countArrivals();
     processor.endSession();
     this.#coreGaps(session, processor);
-    this.#quality[session.date] = this.#options.data.quality();
+    this.#keepQuality(session.date, this.#options.data.quality());
     const r = processor.dispatch();
     // A clock-driven run's clock goes on past the close while it waits: the wait is the close's.
     if (r !== null) await this.#ready(r, Math.min(this.#clock.now(), session.close));
     processor.settleSession();
     this.emit('sessionEnd', session);
     this.emit('progress', done, total);
+  }
+
+  /**
+   * Adds a session's quality records to the totals, and keeps them under its date, dropping the
+   * oldest date past {@link CoordinatorOptions.reportLimit}. A date seen before (two sessions on
+   * one date) keeps the later record, as the most recent.
+   */
+  #keepQuality(date: string, records: Record<string, SymbolQuality>): void {
+    const totals = this.#qualityTotals;
+    totals.sessions++;
+    for (const q of Object.values(records)) {
+      totals.records++;
+      totals.expected += q.base.expected;
+      totals.received += q.base.received;
+      totals.missing += q.base.missing;
+      totals.late += q.base.late;
+      totals.gaps += q.gaps.length;
+    }
+    const kept = this.#quality;
+    kept.delete(date);
+    if (this.#reportLimit === 0) return;
+    kept.set(date, records);
+    if (kept.size > this.#reportLimit) kept.delete(kept.keys().next().value as string);
   }
 
   /**
@@ -1443,7 +1545,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (this.#waiting === r) this.#waiting = null;
     }
     const lag = Math.max(0, -this.#clock.delayUntil(due));
-    const last = this.#overruns[this.#overruns.length - 1];
+    const last = this.#overruns.last();
     if (last !== undefined) last.lagMs = lag;
     if (lag > this.#maxLag) this.#maxLag = lag;
   }
@@ -1865,4 +1967,47 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
     out.set(symbol, { length: n, time: cut(c.time), open: cut(c.open), high: cut(c.high), low: cut(c.low), close: cut(c.close), volume: cut(c.volume) });
   }
   return out;
+}
+
+/** {@link QualityTotals} of no session. */
+function emptyTotals(): QualityTotals {
+  return { sessions: 0, records: 0, expected: 0, received: 0, missing: 0, late: 0, gaps: 0 };
+}
+
+/**
+ * The most recent `limit` records of a list that a long run would grow without bound, and how
+ * many there were in all. Trimmed when it holds twice the limit, so a push costs O(1) amortised.
+ */
+class Recent<T> {
+  readonly #limit: number;
+  #items: T[] = [];
+  #count = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Records pushed in all. */
+  get count(): number {
+    return this.#count;
+  }
+
+  push(item: T): void {
+    this.#count++;
+    if (this.#limit === 0) return;
+    const items = this.#items;
+    items.push(item);
+    if (items.length >= 2 * this.#limit) items.splice(0, items.length - this.#limit);
+  }
+
+  /** The last record pushed, if it is kept. */
+  last(): T | undefined {
+    return this.#items[this.#items.length - 1];
+  }
+
+  /** The kept records, oldest first: a new array. */
+  list(): T[] {
+    const items = this.#items;
+    return items.length > this.#limit ? items.slice(items.length - this.#limit) : items.slice();
+  }
 }

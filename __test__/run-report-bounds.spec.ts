@@ -1,0 +1,133 @@
+/**
+ * What a run keeps for its report over a long life: lists bounded by `reportLimit`, counts exact.
+ */
+import test from 'ava';
+import { AnalysisEngine, ConfigError, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { RunReport, Session, SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** `count` UTC sessions of `minutes` minutes, a day apart. */
+function sessionsOf(count: number, minutes: number): Session[] {
+  return Array.from({ length: count }, (_, s) => {
+    const open = Date.UTC(2024, 0, 2, 14, 30) + s * DAY;
+    return { date: new Date(open).toISOString().slice(0, 10), open, close: open + minutes * MINUTE, timeZone: 'UTC', dayStart: open - (open % DAY) };
+  });
+}
+
+/** Symbol A trades every minute, B every other one (a gap each minute it skips), C never after the first session. */
+function* barsOf(sessions: readonly Session[], minutes: number): Generator<SymbolBar> {
+  for (const [s, session] of sessions.entries()) {
+    for (let k = 0; k < minutes; k++) {
+      const time = session.open + k * MINUTE;
+      yield { symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+      if (k % 2 === 0) yield { symbol: 'B', time, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+      if (s === 0) yield { symbol: 'C', time, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    }
+  }
+}
+
+async function runOf(count: number, minutes: number, options: { reportLimit?: number; speed?: number }): Promise<RunReport> {
+  const sessions = sessionsOf(count, minutes);
+  return new SessionCoordinator({
+    calendar: { sessions: () => sessions },
+    data: new SessionData({ intervals: ['5m'] }),
+    source: iterableSource(barsOf(sessions, minutes)),
+    from: sessions[0]!.date,
+    to: sessions[count - 1]!.date,
+    overrun: 'queue',
+    ...options,
+  }).run();
+}
+
+for (const speed of [0, 1e7]) {
+  test(`${speed === 0 ? 'data' : 'clock'}-driven: the report keeps the most recent reportLimit gaps and quality dates, and exact counts of all`, async (t) => {
+    const count = 24;
+    const minutes = 10;
+    const whole = await runOf(count, minutes, { reportLimit: Infinity, speed });
+    const bounded = await runOf(count, minutes, { reportLimit: 5, speed });
+    // Every session: B skips five minutes, C is missing whole.
+    t.true(whole.gaps.length > 5 * count, `${whole.gaps.length} gaps`);
+    t.is(whole.gapCount, whole.gaps.length);
+    t.is(Object.keys(whole.quality).length, count);
+
+    t.is(bounded.gapCount, whole.gapCount);
+    t.deepEqual(bounded.gaps, whole.gaps.slice(-5));
+    const dates = Object.keys(whole.quality);
+    t.deepEqual(Object.keys(bounded.quality), dates.slice(-5));
+    for (const date of dates.slice(-5)) t.deepEqual(bounded.quality[date], whole.quality[date]);
+
+    // The totals sum every session's records, kept or not.
+    const records = Object.values(whole.quality).flatMap((perSymbol) => Object.values(perSymbol));
+    const sum = (f: (q: (typeof records)[number]) => number): number => records.reduce((a, q) => a + f(q), 0);
+    const expected = { sessions: count, records: records.length, expected: sum((q) => q.base.expected), received: sum((q) => q.base.received), missing: sum((q) => q.base.missing), late: sum((q) => q.base.late), gaps: sum((q) => q.gaps.length) };
+    t.deepEqual(whole.qualityTotals, expected);
+    t.deepEqual(bounded.qualityTotals, expected);
+    t.is(expected.received, bounded.barsStored);
+    t.is(expected.missing, expected.expected - expected.received);
+  });
+}
+
+test('reportLimit 0 keeps only the counts; the default keeps the most recent 1000 gaps', async (t) => {
+  const none = await runOf(4, 10, { reportLimit: 0 });
+  t.deepEqual(none.gaps, []);
+  t.deepEqual(none.quality, {});
+  // B's five gaps a session, C's whole session from the second on.
+  t.is(none.gapCount, 5 + 3 * 6);
+  t.is(none.qualityTotals.sessions, 4);
+  const many = await runOf(200, 10, {});
+  t.is(many.gapCount, 5 + 199 * 6);
+  t.is(many.gaps.length, 1000);
+  t.is(many.gaps[999]!.session, sessionsOf(200, 10)[199]!.date);
+  t.is(Object.keys(many.quality).length, 200);
+});
+
+test('subscriber errors: the first reportLimit kept, every one counted', async (t) => {
+  const sessions = sessionsOf(3, 10);
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '1m', name: 'bad' }, () => {
+    throw new Error('no');
+  });
+  const report = await new SessionCoordinator({
+    calendar: { sessions: () => sessions }, data: new SessionData({ intervals: ['5m'] }), engine,
+    source: iterableSource(barsOf(sessions, 10)), from: sessions[0]!.date, to: sessions[2]!.date, reportLimit: 7,
+  }).run();
+  t.is(report.subscriberErrorCount, report.barsStored);
+  t.is(report.subscriberErrors.length, 7);
+  t.is(report.subscriberErrors[0]!.time, sessions[0]!.open);
+});
+
+test('a stream symbol removed from the store leaves report.symbols and stays counted; one that comes back counts again', async (t) => {
+  const sessions = sessionsOf(3, 10);
+  const data = new SessionData({ intervals: ['5m'] });
+  const run = new SessionCoordinator({ calendar: { sessions: () => sessions }, data, source: iterableSource(barsOf(sessions, 10)), from: sessions[0]!.date, to: sessions[2]!.date });
+  let ended = 0;
+  run.on('sessionEnd', () => {
+    // C trades in the first session only; B is removed after the second and trades again in the third.
+    if (++ended === 1) data.removeSymbol('C');
+    if (ended === 2) data.removeSymbol('B');
+  });
+  const report = await run.run();
+  t.deepEqual([...report.symbols].sort(), ['A', 'B']);
+  t.is(report.symbolCount, 4);
+  // A column source's symbols are its own: all listed.
+  const columns = await new SessionCoordinator({
+    calendar: { sessions: () => sessions }, data: new SessionData({ intervals: ['5m'] }),
+    source: columnsSource({ A: { time: [sessions[0]!.open], open: [1], high: [1], low: [1], close: [1], volume: [1] }, Z: { time: [], open: [], high: [], low: [], close: [], volume: [] } }),
+    from: sessions[0]!.date, to: sessions[2]!.date,
+  }).run();
+  t.deepEqual(columns.symbols, ['A', 'Z']);
+  t.is(columns.symbolCount, 2);
+});
+
+test('reportLimit must be a whole number >= 0 or Infinity', (t) => {
+  const sessions = sessionsOf(1, 10);
+  for (const bad of [-1, 1.5, NaN, '10', null]) {
+    const error = t.throws(
+      () => new SessionCoordinator({ calendar: { sessions: () => sessions }, data: new SessionData(), source: iterableSource([]), from: sessions[0]!.date, to: sessions[0]!.date, reportLimit: bad as number }),
+      { instanceOf: ConfigError },
+    );
+    t.is((error as ConfigError).param, 'reportLimit');
+  }
+});
