@@ -371,6 +371,7 @@ test('bad messages are counted by reason and reported, never yielded, and the fe
   t.is(s.received, messages.length);
   t.is(s.malformed, 1);
   t.deepEqual(s.invalid, { toBarsError: 1, wrongType: 4, outOfOrder: 1, duplicate: 2 });
+  t.deepEqual(feed.losses(), { malformed: 1, toBarsError: 1, wrongType: 4, outOfOrder: 1, duplicate: 2, discarded: 0 });
   t.is(s.bars, 4);
   t.is(s.state, 'connected');
   t.is(s.connects, 1);
@@ -411,6 +412,29 @@ test('a bar timed far in the future is passed on but does not make its symbol\'s
 });
 
 // ---------------------------------------------------------------- ending
+
+test('leaving the iteration discards the buffered bars, counted; close() first drains them, none discarded', async (t) => {
+  const { server, feed } = await setup(t);
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const conn = await server.connection(0);
+  conn.send({ bars: [bar('A', 1000), bar('A', 2000), bar('A', 3000)] });
+  t.deepEqual(await got, [bar('A', 1000)]);
+  await until(() => feed.status.buffered === 2, 'two buffered bars');
+  await it.return?.();
+  t.is(feed.status.discarded, 2);
+  t.is(feed.losses().discarded, 2);
+  t.is(feed.status.bars, 3, 'delivered to the buffer, then discarded');
+
+  const second = await setup(t);
+  const it2 = second.feed[Symbol.asyncIterator]();
+  const conn2 = await second.server.connection(0);
+  conn2.send({ bars: [bar('A', 1000), bar('A', 2000)] });
+  await until(() => second.feed.status.buffered === 2, 'two buffered bars');
+  await second.feed.close();
+  t.deepEqual(await take(it2, 5), [bar('A', 1000), bar('A', 2000)]);
+  t.is(second.feed.losses().discarded, 0);
+});
 
 test('close() ends a running for-await; no reconnect follows; one consumer at a time', async (t) => {
   const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10 } });
@@ -603,4 +627,5 @@ test('live coordinator run over the feed: a drop mid-session, the gap filled on 
   t.true(s.failedAttempts >= 1);
   t.is(s.bars, 4);
   t.is(s.state, 'closed');
+  t.deepEqual(report.sourceLosses, { malformed: 0, toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0, discarded: 0 });
 });

@@ -15,7 +15,7 @@ import type { Bar, Session } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
 import { dayStartOf } from '../session.js';
 import { formatDay, parseDay } from '../calendar/dates.js';
-import type { Source, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
+import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
 import { AnalysisEngine } from './engine.js';
@@ -187,6 +187,13 @@ export interface RunReport {
    * (`days`). A column source is asked for the run's symbols and days only: zeros.
    */
   skipped: { symbol: number; days: number };
+  /**
+   * What a stream source received during the run and did not pass on, by reason, as its
+   * `losses()` counts them (a `websocketFeed`: `malformed` and `toBarsError` messages, `wrongType`,
+   * `outOfOrder` and `duplicate` bars, and `discarded`, what it still held when the run left it).
+   * They never became bars, so they are not in `barsIn`. Empty for a source without `losses()`.
+   */
+  sourceLosses: Record<string, number>;
   /** Base bars stored. */
   barsStored: number;
   /** Base bars rejected, by reason; `barsIn = barsStored + sum(rejected)`. */
@@ -313,6 +320,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #sessionsRun = 0;
   /** Stream bars left out of the run (see {@link RunReport.skipped}). */
   #skipped = { symbol: 0, days: 0 };
+  /** The source's `losses()` when the run began: the report gives what the run added. */
+  #lossesAtStart: SourceLosses | null = null;
 
   /**
    * @throws {ConfigError} naming the option: an unknown option; a `calendar` without `sessions`, a
@@ -345,6 +354,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(options.to)) throw new ConfigError('to', `'${options.to}' is not a date YYYY-MM-DD`);
     if (options.from > options.to) throw new ConfigError('to', `${options.to} is before from ${options.from}`);
     if (mode === 'live' && options.source.kind !== 'stream') throw new ConfigError('source', 'a live run reads a stream source');
+    const losses: unknown = (options.source as { losses?: unknown }).losses;
+    if (losses !== undefined && typeof losses !== 'function') throw new ConfigError('source', `a source's losses must be a function returning counts by reason, got ${describe(losses)}`);
     // A stream's bars are filtered by name: a string ('SPY', its letters), null or an empty list
     // would leave every bar out without a word.
     const symbols: unknown = options.symbols;
@@ -412,6 +423,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     try {
       this.#startRun();
       const sessions = checkSessions(o.calendar.sessions(o.from, o.to));
+      this.#lossesAtStart = lossesOf(o.source);
       const processor = this.#processor();
       // Before the run touches the store: another coordinator's run on it would interleave sessions.
       o.data.claimRun(this);
@@ -619,6 +631,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       symbolCount: Math.max(this.#symbolCount(), symbols.length),
       barsIn: c.barsIn,
       skipped: { ...this.#skipped },
+      sourceLosses: lossesSince(lossesOf(o.source), this.#lossesAtStart),
       barsStored: c.barsStored,
       rejected: { ...c.rejected },
       closedBars: { ...c.closedBars },
@@ -1966,6 +1979,28 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
     const cut = (a: Float64Array): Float64Array => (a.length === n ? a : a.subarray(0, n));
     out.set(symbol, { length: n, time: cut(c.time), open: cut(c.open), high: cut(c.high), low: cut(c.low), close: cut(c.close), volume: cut(c.volume) });
   }
+  return out;
+}
+
+/**
+ * A source's `losses()`, checked, or null for a source that does not count any.
+ * @throws {InputError} when they are not an object of whole numbers >= 0.
+ */
+function lossesOf(source: Source): SourceLosses | null {
+  if (source.kind !== 'stream' || source.losses === undefined) return null;
+  const losses: unknown = source.losses();
+  if (losses === null || typeof losses !== 'object') throw new InputError(`a source's losses() must return counts by reason, got ${describe(losses)}`);
+  for (const [reason, n] of Object.entries(losses)) {
+    if (!(Number.isInteger(n) && (n as number) >= 0)) throw new InputError(`a source's losses() counted ${describe(n)} for '${reason}', not a whole number >= 0`);
+  }
+  return losses as SourceLosses;
+}
+
+/** What `now` counts beyond `start`, by reason (every reason `now` has, zeros included). */
+function lossesSince(now: SourceLosses | null, start: SourceLosses | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (now === null) return out;
+  for (const [reason, n] of Object.entries(now)) out[reason] = n - (start?.[reason] ?? 0);
   return out;
 }
 

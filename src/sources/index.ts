@@ -15,7 +15,7 @@
  * @module
  */
 export { COLUMN_NAMES } from './types.js';
-export type { ColumnarSource, ColumnName, LoadRequest, Source, StreamSource, SymbolBar, SymbolColumns } from './types.js';
+export type { ColumnarSource, ColumnName, LoadRequest, Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from './types.js';
 export { columnsSource } from './columns.js';
 export type { ColumnsSource } from './columns.js';
 export { csvSource, symbolFromFileName } from './csv.js';

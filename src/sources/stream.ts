@@ -3,7 +3,7 @@
  * @module
  */
 import { ConfigError } from '../errors.js';
-import type { StreamSource, SymbolBar } from './types.js';
+import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
 
 /**
  * A {@link StreamSource} over any iterable of bars: an async iterable (a live feed, an async
@@ -11,23 +11,29 @@ import type { StreamSource, SymbolBar } from './types.js';
  * through untouched, in the order the iterable gives them.
  *
  * Each `[Symbol.asyncIterator]()` call asks the iterable for a new iterator, so an array can be
- * replayed while a one-shot feed (a generator object) is consumed once.
+ * replayed while a one-shot feed (a generator object) is consumed once. An iterable that counts
+ * what it drops (a `losses()` method, as a {@link StreamSource} may have) keeps it.
  *
  * @throws {ConfigError} when `iterable` is neither async iterable nor iterable.
  */
 export function iterableSource(iterable: AsyncIterable<SymbolBar> | Iterable<SymbolBar>): StreamSource {
   const asyncIt = (iterable as AsyncIterable<SymbolBar>)?.[Symbol.asyncIterator];
   const syncIt = (iterable as Iterable<SymbolBar>)?.[Symbol.iterator];
+  // A feed wrapped here (iterableSource(websocketFeed(...))) still has its losses reported.
+  const losses = (iterable as { losses?: unknown })?.losses;
+  const counted = typeof losses === 'function' ? { losses: () => (losses as () => SourceLosses).call(iterable) } : {};
   if (typeof asyncIt === 'function') {
     return {
       kind: 'stream',
       [Symbol.asyncIterator]: () => asyncIt.call(iterable),
+      ...counted,
     };
   }
   if (typeof syncIt === 'function') {
     return {
       kind: 'stream',
       [Symbol.asyncIterator]: () => fromSync(syncIt.call(iterable) as Iterator<SymbolBar>),
+      ...counted,
     };
   }
   throw new ConfigError('iterable', 'expected an async iterable or an iterable of bars');
@@ -69,14 +75,25 @@ function fromSync(it: Iterator<SymbolBar>): AsyncIterator<SymbolBar> {
  *   and may then be late in a run: merge upstream, or give one stream of every symbol, when an
  *   input may carry corrupt times. A time that is not a number goes out at once.
  * - Breaking out of the merged stream (or an input failing) closes every input still open.
+ * - The inputs' `losses()` (see {@link StreamSource.losses}) are summed by reason in its own.
  */
 export function mergeStreams(...sources: StreamSource[]): StreamSource {
   for (const [i, s] of sources.entries()) {
     if (typeof s?.[Symbol.asyncIterator] !== 'function') throw new ConfigError('sources', `argument ${i} is not a stream source`);
   }
+  const counting = sources.filter((s) => typeof s.losses === 'function');
   return {
     kind: 'stream',
     [Symbol.asyncIterator]: () => merge(sources),
+    ...(counting.length === 0
+      ? {}
+      : {
+          losses: (): SourceLosses => {
+            const sum: Record<string, number> = {};
+            for (const s of counting) for (const [reason, n] of Object.entries(s.losses?.() ?? {})) sum[reason] = (sum[reason] ?? 0) + n;
+            return sum;
+          },
+        }),
   };
 }
 

@@ -60,7 +60,17 @@ export interface ColumnarSource {
 export interface StreamSource {
   readonly kind: 'stream';
   [Symbol.asyncIterator](): AsyncIterator<SymbolBar>;
+  /**
+   * What the source received and did not pass on, by reason, counted since it was made (a
+   * `websocketFeed`'s malformed messages, say). A source that drops nothing leaves it out.
+   * A `SessionCoordinator` reads it when its run starts and when it ends, and reports the
+   * difference (`RunReport.sourceLosses`): losses before a bar exists reach the run's accounts too.
+   */
+  losses?(): SourceLosses;
 }
+
+/** Messages or bars a source counted and did not pass on, by reason: whole numbers >= 0. */
+export type SourceLosses = Readonly<Record<string, number>>;
 
 /** Anything the coordinator can read bars from. */
 export type Source = ColumnarSource | StreamSource;

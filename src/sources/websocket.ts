@@ -193,6 +193,11 @@ export interface WebSocketFeedStatus {
   bars: number;
   /** Bars buffered, waiting for the consumer to ask (the buffer is unbounded). */
   buffered: number;
+  /**
+   * Bars still buffered, and messages still held, when the consumer left the iteration (`break`,
+   * `return()`: a run that ended at its last close, say): received, and never passed on.
+   */
+  discarded: number;
   /** Messages held while an `onReconnect` hook runs. */
   held: number;
   /** `onReconnect` hooks that threw or rejected. */
@@ -421,6 +426,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #malformed = 0;
   #invalid: InvalidCounts = { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 };
   #bars = 0;
+  #discarded = 0;
   #hookErrors = 0;
   #lastError: string | null = null;
   #droppedAt = 0;
@@ -463,10 +469,21 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       invalid: { ...this.#invalid },
       bars: this.#bars,
       buffered: this.#queue.length - this.#queueHead,
+      discarded: this.#discarded,
       held: this.#inbox.length - this.#inboxHead,
       hookErrors: this.#hookErrors,
       lastError: this.#lastError,
     };
+  }
+
+  /**
+   * What the feed received and did not pass on, by reason, since it was made: `malformed`,
+   * `toBarsError` (messages), `wrongType`, `outOfOrder`, `duplicate` (bars) and `discarded` (see
+   * {@link WebSocketFeedStatus}). A `SessionCoordinator` reports what its run's share of these is
+   * (`RunReport.sourceLosses`), next to the bars the store rejected.
+   */
+  losses(): Record<'malformed' | keyof InvalidCounts | 'discarded', number> {
+    return { malformed: this.#malformed, ...this.#invalid, discarded: this.#discarded };
   }
 
   /** The current state (same as `status.state`, without the snapshot). */
@@ -504,6 +521,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       next: () => this.#next(),
       return: async () => {
         this.#consumer = false;
+        this.#discarded += this.#queue.length - this.#queueHead;
         this.#queue = [];
         this.#queueHead = 0;
         await this.close();
@@ -715,6 +733,10 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
         const item = this.#inbox[i] as InboxItem;
         if (!item.gate) this.#handleMessage(item.text);
       }
+    }
+    else {
+      // The consumer left: what it held back goes with it, counted.
+      for (let i = this.#inboxHead; i < this.#inbox.length; i++) if (!(this.#inbox[i] as InboxItem).gate) this.#discarded++;
     }
     this.#closing = true;
     this.#error = error;

@@ -1,0 +1,66 @@
+/**
+ * What a stream source drops before a bar exists (its `losses()`) reaches the run's report.
+ */
+import test from 'ava';
+import { ConfigError, InputError, SessionCoordinator, SessionData, iterableSource, mergeStreams } from 'barstream';
+import type { Session, SourceLosses, StreamSource, SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+const OPEN = Date.UTC(2024, 0, 2, 14, 30);
+const SESSION: Session = { date: '2024-01-02', open: OPEN, close: OPEN + 10 * MINUTE, timeZone: 'UTC', dayStart: OPEN - (OPEN % 86_400_000) };
+const bar = (symbol: string, k: number): SymbolBar => ({ symbol, time: OPEN + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+
+/**
+ * A stream of `bars` that, like a feed, counts a malformed message before each bar it yields
+ * (and `before` of them before the run), and a wrong-typed one every other bar.
+ */
+function countingSource(bars: readonly SymbolBar[], before = 0): StreamSource & { losses(): SourceLosses } {
+  const counts = { malformed: before, wrongType: 0 };
+  return {
+    kind: 'stream',
+    losses: () => ({ ...counts }),
+    async *[Symbol.asyncIterator]() {
+      for (const [i, b] of bars.entries()) {
+        counts.malformed++;
+        if (i % 2 === 1) counts.wrongType++;
+        yield b;
+      }
+    },
+  };
+}
+
+const run = (source: StreamSource, speed = 0) =>
+  new SessionCoordinator({ calendar: { sessions: () => [SESSION] }, data: new SessionData({ intervals: ['5m'] }), source, from: SESSION.date, to: SESSION.date, speed, overrun: 'queue' }).run();
+
+for (const speed of [0, 1e6]) {
+  test(`${speed === 0 ? 'data' : 'clock'}-driven: a source's losses during the run are reported by reason, not those before it`, async (t) => {
+    const bars = Array.from({ length: 10 }, (_, k) => bar('A', k));
+    const report = await run(countingSource(bars, 3), speed);
+    t.is(report.barsIn, 10);
+    t.deepEqual(report.sourceLosses, { malformed: 10, wrongType: 5 });
+  });
+}
+
+test('iterableSource keeps a wrapped source\'s losses; mergeStreams sums its inputs\' by reason', async (t) => {
+  const a = countingSource([bar('A', 0), bar('A', 1)]);
+  const b = countingSource([bar('B', 0), bar('B', 1), bar('B', 2)], 1);
+  const report = await run(mergeStreams(iterableSource(a), b, iterableSource([bar('C', 0)])));
+  t.is(report.barsIn, 6);
+  t.deepEqual(report.sourceLosses, { malformed: 5, wrongType: 2 });
+  // A source that counts nothing reports nothing.
+  t.deepEqual((await run(iterableSource([bar('A', 0)]))).sourceLosses, {});
+});
+
+test('a source whose losses are not a function is a ConfigError; counts that are not whole numbers >= 0 fail the run with an InputError', async (t) => {
+  const source = { kind: 'stream', losses: 5, [Symbol.asyncIterator]: () => iterableSource([])[Symbol.asyncIterator]() } as unknown as StreamSource;
+  const error = t.throws(() => new SessionCoordinator({ calendar: { sessions: () => [SESSION] }, data: new SessionData(), source, from: SESSION.date, to: SESSION.date }), { instanceOf: ConfigError });
+  t.is((error as ConfigError).param, 'source');
+  for (const losses of [null, { malformed: -1 }, { malformed: 1.5 }, { malformed: '2' }]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const bad: StreamSource = { kind: 'stream', losses: () => losses as unknown as SourceLosses, [Symbol.asyncIterator]: () => iterableSource([bar('A', 0)])[Symbol.asyncIterator]() };
+    await t.throwsAsync(new SessionCoordinator({ calendar: { sessions: () => [SESSION] }, data, source: bad, from: SESSION.date, to: SESSION.date }).run(), { instanceOf: InputError });
+    // Refused when the run begins: nothing went into the store.
+    t.is(data.session, null);
+    t.is(data.count('A', '1m'), 0);
+  }
+});
