@@ -496,7 +496,7 @@ test.serial('live: bars of symbols not in the symbols option are left out and co
   t.is(sent.length, 6);
   t.is(r.barsIn, 4);
   t.is(r.barsStored, 4);
-  t.deepEqual(r.skipped, { symbol: 2, days: 0 });
+  t.deepEqual(r.skipped, { symbol: 2, days: 0, unread: 0 });
   t.is(r.barsIn + r.skipped.symbol + r.skipped.days, sent.length);
 });
 
@@ -509,7 +509,7 @@ test('a backtest stream: bars on days outside the run are left out and counted',
   const r = await new SessionCoordinator({ calendar, data, source: iterableSource(bars), from: '2024-03-05', to: '2024-03-05' }).run();
   t.is(r.barsIn, 3);
   t.is(r.barsStored, 3);
-  t.deepEqual(r.skipped, { symbol: 0, days: 2 });
+  t.deepEqual(r.skipped, { symbol: 0, days: 2, unread: 0 });
 });
 
 test('a stream that delivers something that is not a bar (null) fails the run with an InputError after the bars before it, with or without a symbols option', async (t) => {

@@ -129,6 +129,7 @@ test('stop() while a stream source has no next bar: the run resolves and the sou
   t.true(report.stopped);
   t.is(report.barsIn, 5, 'the sixth bar was read but its slice was not complete');
   t.is(report.barsStored, 5);
+  t.is(report.skipped.unread, 1, 'the sixth bar is counted: read, never taken');
   t.deepEqual(report.symbols, ['A']);
   t.true(feed.closed(), 'the source was closed');
 });
@@ -329,4 +330,28 @@ test("stop() in a handler of a session's last bar, data-driven stream: the run d
   t.is(events, 390);
   t.is(result.barsIn, 390);
   t.true(feed.closed(), 'the source was closed');
+});
+
+test('stop() in a data-driven stream run: the bars read ahead of the stop are counted as unread, so every bar the source gave is accounted for', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const session = SESSIONS[0] as Session;
+  let given = 0;
+  function* bars(): Generator<SymbolBar> {
+    for (const b of day(session, 1).slice(0, 100)) {
+      given++;
+      yield { symbol: 'A', ...b };
+    }
+  }
+  const engine = new AnalysisEngine();
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: iterableSource(bars()), from: session.date, to: session.date });
+  let events = 0;
+  engine.subscribe({ interval: '1m' }, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (++events === 10) coordinator.stop();
+  });
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.barsIn, 10);
+  t.true(given > 10, `${given} bars given`);
+  t.is(report.skipped.unread, given - 10);
 });

@@ -184,9 +184,11 @@ export interface RunReport {
   /**
    * Bars a stream source delivered that are not part of the run, so not in `barsIn`: of a symbol
    * not in the `symbols` option (`symbol`), or, in a backtest, timed on a day outside the run
-   * (`days`). A column source is asked for the run's symbols and days only: zeros.
+   * (`days`), or read from the source and never taken because the run ended first (`unread`: read
+   * ahead of a {@link SessionCoordinator.stop}, or, live, come after the last close and its grace
+   * while the last bars went in). A column source is asked for the run's symbols and days only: zeros.
    */
-  skipped: { symbol: number; days: number };
+  skipped: { symbol: number; days: number; unread: number };
   /**
    * What a stream source received during the run and did not pass on, by reason, as its
    * `losses()` counts them (a `websocketFeed`: `malformed` and `toBarsError` messages, `wrongType`,
@@ -319,7 +321,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #waitingAt = NaN;
   #sessionsRun = 0;
   /** Stream bars left out of the run (see {@link RunReport.skipped}). */
-  #skipped = { symbol: 0, days: 0 };
+  #skipped = { symbol: 0, days: 0, unread: 0 };
   /** The source's `losses()` when the run began: the report gives what the run added. */
   #lossesAtStart: SourceLosses | null = null;
 
@@ -630,7 +632,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       symbols,
       symbolCount: Math.max(this.#symbolCount(), symbols.length),
       barsIn: c.barsIn,
-      skipped: { ...this.#skipped },
+      // A slice a stop cut short holds bars read from the source and never sent to the store.
+      skipped: { ...this.#skipped, unread: this.#skipped.unread + processor.pendingBars },
       sourceLosses: lossesSince(lossesOf(o.source), this.#lossesAtStart),
       barsStored: c.barsStored,
       rejected: { ...c.rejected },
@@ -673,7 +676,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#maxLag = 0;
     this.#syncNs.clear();
     this.#sessionsRun = 0;
-    this.#skipped = { symbol: 0, days: 0 };
+    this.#skipped = { symbol: 0, days: 0, unread: 0 };
     if (this.#ownMetrics) this.#metrics.reset();
   }
 
@@ -847,6 +850,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       pumpWaiter.wake = null;
       w?.();
     };
+    const skipped = this.#skipped;
     const pump = (async () => {
       try {
         for (;;) {
@@ -860,6 +864,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (stopped) break;
           const next = await iterator.next();
           if (next.done === true) break;
+          if (stopped) {
+            // Asked for before the run ended, delivered after: read, never taken, and counted
+            // in this run's report (the next run has a record of its own).
+            skipped.unread++;
+            break;
+          }
           const bar: unknown = next.value;
           // Not a bar at all (null, a number): it cannot be counted against any symbol, as a bar
           // without a usable symbol cannot. The bars before it go in, then the run fails.
@@ -1124,6 +1134,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       // A pump held back by the read-ahead limit ends without another read.
       stopped = true;
       resumePump();
+      // Read from the source, never taken: the source delivered them, so they are counted.
+      this.#skipped.unread += buffer.length - read;
       if (!ended) void Promise.resolve(iterator.return?.()).catch(() => undefined);
     }
     return [...seen];

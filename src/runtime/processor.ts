@@ -91,6 +91,8 @@ export class DataProcessor {
   /** Whether `#lastStored` lags `#lastTime`. */
   #lastStale = false;
   readonly counts: ProcessorCounts;
+  /** Between {@link DataProcessor.beginSlice} and the {@link DataProcessor.endSlice} that sends it. */
+  #sliceOpen = false;
 
   constructor(data: SessionData, engine: AnalysisEngine, metrics: PerformanceMetrics, observer: DeliveryObserver) {
     this.#data = data;
@@ -175,8 +177,17 @@ export class DataProcessor {
     if (this.#aborted !== null) throw this.#aborted;
     this.#sliceStart = performance.now();
     this.#count = 0;
+    this.#sliceOpen = true;
     this.#rowIds = null;
     this.#rowColumns = null;
+  }
+
+  /**
+   * Bars added to the current slice and not yet sent to the store: a run stopped while a slice
+   * waited for its last bars leaves them here, read and never taken.
+   */
+  get pendingBars(): number {
+    return this.#sliceOpen ? this.#count : 0;
   }
 
   /**
@@ -255,6 +266,7 @@ export class DataProcessor {
    */
   endSlice(): void {
     if (this.#aborted !== null) throw this.#aborted;
+    this.#sliceOpen = false;
     const count = this.#count;
     if (count > 0) {
       let ids: Float64Array;
