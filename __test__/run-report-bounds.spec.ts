@@ -42,21 +42,22 @@ async function runOf(count: number, minutes: number, options: { reportLimit?: nu
 }
 
 for (const speed of [0, 1e7]) {
-  test(`${speed === 0 ? 'data' : 'clock'}-driven: the report keeps the most recent reportLimit gaps and quality dates, and exact counts of all`, async (t) => {
+  test(`${speed === 0 ? 'data' : 'clock'}-driven: the report keeps the most recent reportLimit gaps and quality records, and exact counts of all`, async (t) => {
     const count = 24;
     const minutes = 10;
     const whole = await runOf(count, minutes, { reportLimit: Infinity, speed });
-    const bounded = await runOf(count, minutes, { reportLimit: 5, speed });
+    const bounded = await runOf(count, minutes, { reportLimit: 7, speed });
     // Every session: B skips five minutes, C is missing whole.
     t.true(whole.gaps.length > 5 * count, `${whole.gaps.length} gaps`);
     t.is(whole.gapCount, whole.gaps.length);
     t.is(Object.keys(whole.quality).length, count);
 
     t.is(bounded.gapCount, whole.gapCount);
-    t.deepEqual(bounded.gaps, whole.gaps.slice(-5));
+    t.deepEqual(bounded.gaps, whole.gaps.slice(-7));
+    // Three symbols a session: the last two sessions' six records, not a third session's nine.
     const dates = Object.keys(whole.quality);
-    t.deepEqual(Object.keys(bounded.quality), dates.slice(-5));
-    for (const date of dates.slice(-5)) t.deepEqual(bounded.quality[date], whole.quality[date]);
+    t.deepEqual(Object.keys(bounded.quality), dates.slice(-2));
+    for (const date of dates.slice(-2)) t.deepEqual(bounded.quality[date], whole.quality[date]);
 
     // The totals sum every session's records, kept or not.
     const records = Object.values(whole.quality).flatMap((perSymbol) => Object.values(perSymbol));
@@ -80,7 +81,12 @@ test('reportLimit 0 keeps only the counts; the default keeps the most recent 100
   t.is(many.gapCount, 5 + 199 * 6);
   t.is(many.gaps.length, 1000);
   t.is(many.gaps[999]!.session, sessionsOf(200, 10)[199]!.date);
+  // 1000 records of three symbols a session: 333 sessions' worth, all 200 here.
   t.is(Object.keys(many.quality).length, 200);
+  // The last session is kept whole, whatever the limit.
+  const one = await runOf(4, 10, { reportLimit: 1 });
+  t.deepEqual(Object.keys(one.quality), [sessionsOf(4, 10)[3]!.date]);
+  t.is(Object.keys(one.quality[sessionsOf(4, 10)[3]!.date]!).length, 3);
 });
 
 test('subscriber errors: the first reportLimit kept, every one counted', async (t) => {

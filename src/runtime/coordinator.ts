@@ -93,9 +93,10 @@ export interface CoordinatorOptions {
    */
   metrics?: PerformanceMetrics;
   /**
-   * How many records each of the report's lists keeps: `gaps`, `overruns` and `quality` (session
-   * dates) keep the most recent this many, `subscriberErrors` the first this many (the first
-   * failure is the one that explains the rest). Counts stay exact whatever it is: `gapCount`,
+   * How many records each of the report's lists keeps: `gaps` and `overruns` keep the most recent
+   * this many, `quality` the most recent sessions whose records (one a symbol and session) are at
+   * most this many (the last session whole, however many symbols it has), `subscriberErrors` the
+   * first this many (the first failure is the one that explains the rest). Counts stay exact whatever it is: `gapCount`,
    * `overrunCount`, `subscriberErrorCount`, `qualityTotals`. A run of weeks finds a gap or a
    * quality record every session for every quiet symbol; kept whole, they grew without bound.
    * Default 1000; `Infinity` keeps everything (a backtest of bounded data), `0` keeps only the counts.
@@ -212,7 +213,8 @@ export interface RunReport {
   subscriberErrorCount: number;
   /**
    * Data quality per session date, then per symbol, as the store measured it at the session's end:
-   * the most recent `reportLimit` (default 1000) sessions. `qualityTotals` sums every session's.
+   * the most recent sessions whose records (one a symbol and session) are at most `reportLimit`
+   * (default 1000), the last one whole. `qualityTotals` sums every session's.
    */
   quality: Record<string, Record<string, SymbolQuality>>;
   /** Every session's quality records of the run summed, kept in `quality` or not. */
@@ -291,6 +293,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #clockGaps: GapRecord[] = [];
   /** The most recent sessions' quality records, oldest first. */
   #quality = new Map<string, Record<string, SymbolQuality>>();
+  /** The symbol-session records in `#quality`. */
+  #qualityKept = 0;
   #qualityTotals: QualityTotals = emptyTotals();
   /** Per symbol, slots before this time have been reported missing (clock-detected gaps are not reported twice). */
   readonly #gapReportedUntil = new Map<string, number>();
@@ -670,6 +674,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#filling = [];
     this.#clockGaps = [];
     this.#quality = new Map();
+    this.#qualityKept = 0;
     this.#qualityTotals = emptyTotals();
     this.#gapReportedUntil.clear();
     this.#openGap.clear();
@@ -1210,13 +1215,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /**
    * Adds a session's quality records to the totals, and keeps them under its date, dropping the
-   * oldest date past {@link CoordinatorOptions.reportLimit}. A date seen before (two sessions on
-   * one date) keeps the later record, as the most recent.
+   * oldest dates while more than {@link CoordinatorOptions.reportLimit} records are kept (one a
+   * symbol and session; the last session is kept whole). A date seen before (two sessions on one
+   * date) keeps the later session's records, as the most recent.
    */
   #keepQuality(date: string, records: Record<string, SymbolQuality>): void {
     const totals = this.#qualityTotals;
     totals.sessions++;
-    for (const q of Object.values(records)) {
+    const symbols = Object.values(records);
+    for (const q of symbols) {
       totals.records++;
       totals.expected += q.base.expected;
       totals.received += q.base.received;
@@ -1225,10 +1232,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       totals.gaps += q.gaps.length;
     }
     const kept = this.#quality;
-    kept.delete(date);
+    const earlier = kept.get(date);
+    if (earlier !== undefined) {
+      kept.delete(date);
+      this.#qualityKept -= Object.keys(earlier).length;
+    }
     if (this.#reportLimit === 0) return;
     kept.set(date, records);
-    if (kept.size > this.#reportLimit) kept.delete(kept.keys().next().value as string);
+    this.#qualityKept += symbols.length;
+    while (this.#qualityKept > this.#reportLimit && kept.size > 1) {
+      const [oldest, dropped] = kept.entries().next().value as [string, Record<string, SymbolQuality>];
+      kept.delete(oldest);
+      this.#qualityKept -= Object.keys(dropped).length;
+    }
   }
 
   /**
