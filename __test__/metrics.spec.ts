@@ -145,3 +145,30 @@ test('values past 2^64 ns land in their own buckets: percentiles stay within 0.1
     }
   }
 });
+
+test('fold merges a stage into another exactly and forgets it', (t) => {
+  const m = new PerformanceMetrics();
+  const a = m.stage('a');
+  const b = m.stage('b');
+  const both = new PerformanceMetrics().stage('both');
+  for (let i = 1; i <= 300; i++) {
+    a.record(i * 1000);
+    both.record(i * 1000);
+  }
+  for (let i = 1; i <= 50; i++) {
+    b.record(i * 7_777_777);
+    both.record(i * 7_777_777);
+  }
+  m.fold('a', 'b');
+  t.deepEqual(m.stages(), ['b']);
+  t.deepEqual(m.snapshot()['b'], both.stats());
+  // Into a stage not made yet; an unknown name does nothing.
+  m.fold('b', 'c');
+  m.fold('nothing', 'c');
+  t.deepEqual(m.stages(), ['c']);
+  t.deepEqual(m.snapshot()['c'], both.stats());
+  t.is(m.stage('b').count, 0, 'a new stage under the folded name');
+  t.throws(() => m.fold('c', 'c'), { instanceOf: ConfigError });
+  t.throws(() => m.fold('c', ''), { instanceOf: ConfigError });
+  t.deepEqual(m.snapshot()['c'], both.stats(), 'a refused fold changes nothing');
+});

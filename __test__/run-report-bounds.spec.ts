@@ -137,3 +137,28 @@ test('reportLimit must be a whole number >= 0 or Infinity', (t) => {
     t.is((error as ConfigError).param, 'reportLimit');
   }
 });
+
+test('subscribers that come and go: past the 100 most recent that left, their stages are folded into one, every call still counted', async (t) => {
+  const count = 130;
+  const sessions = sessionsOf(count, 5);
+  const engine = new AnalysisEngine();
+  const data = new SessionData({ intervals: ['5m'] });
+  const run = new SessionCoordinator({ calendar: { sessions: () => sessions }, data, engine, source: iterableSource(barsOf(sessions, 5)), from: sessions[0]!.date, to: sessions[count - 1]!.date });
+  let calls = 0;
+  let n = 0;
+  let current = engine.subscribe({ interval: '1m', name: `s${n}` }, () => void calls++);
+  run.on('sessionEnd', () => {
+    current.unsubscribe();
+    current = engine.subscribe({ interval: '1m', name: `s${++n}` }, () => void calls++);
+  });
+  const report = await run.run();
+  const stages = Object.entries(report.metrics).filter(([name]) => name.startsWith('subscriber:'));
+  t.is(calls, report.delivered);
+  t.is(stages.reduce((sum, [, s]) => sum + s.count, 0), calls);
+  // 100 that left by name, the (unsubscribed) one, and none for the one subscribed at the end: it never got a bar.
+  t.is(stages.length, 101);
+  t.true(report.metrics['subscriber:(unsubscribed)']!.count > 0);
+  t.is(report.metrics['subscriber:s0'], undefined);
+  // The last session's bars: A's five and B's three.
+  t.is(report.metrics[`subscriber:s${count - 1}`]!.count, 8);
+});

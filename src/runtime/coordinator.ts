@@ -253,6 +253,13 @@ export interface CoordinatorEvents {
   progress: [done: number, total: number];
 }
 
+/** The prefix of a subscriber's stage in the run's metrics. */
+const SUBSCRIBER_STAGE = 'subscriber:';
+/** The stage the records of subscribers that left go on in (see `SessionCoordinator.#foldDeparted`). */
+const FOLDED_STAGE = 'subscriber:(unsubscribed)';
+/** How many stages of subscribers that left keep their own name. */
+const DEPARTED_STAGES = 100;
+
 /** The default of {@link CoordinatorOptions.reportLimit}. */
 const REPORT_LIMIT = 1000;
 
@@ -326,6 +333,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #sessionsRun = 0;
   /** Stream bars left out of the run (see {@link RunReport.skipped}). */
   #skipped = { symbol: 0, days: 0, unread: 0 };
+  /** The run's recorder of each subscriber's stage (see {@link SessionCoordinator.#foldDeparted}). */
+  #recorders = new Map<string, StageRecorder>();
+  /** Subscribers whose stage this coordinator made in its metrics, in the order it made them. */
+  readonly #subscriberStages = new Set<string>();
   /** The source's `losses()` when the run began: the report gives what the run added. */
   #lossesAtStart: SourceLosses | null = null;
 
@@ -561,6 +572,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #processor(): DataProcessor {
     const o = this.#options;
     const recorders = new Map<string, StageRecorder>();
+    this.#recorders = recorders;
     const run = this.#runNumber;
     // A handler of a run that has ended (failed, say, while other handlers were still pending) may
     // settle later: what it reports is not the next run's.
@@ -573,8 +585,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (!current()) return;
         let recorder = recorders.get(subscriber);
         if (recorder === undefined) {
-          recorder = this.#metrics.stage(`subscriber:${subscriber}`);
+          recorder = this.#metrics.stage(SUBSCRIBER_STAGE + subscriber);
           recorders.set(subscriber, recorder);
+          this.#subscriberStages.add(subscriber);
         }
         recorder.record(ns);
         // What each subscriber's synchronous calls took in the dispatch being settled. A promise
@@ -1210,7 +1223,27 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (r !== null) await this.#ready(r, Math.min(this.#clock.now(), session.close));
     processor.settleSession();
     this.emit('sessionEnd', session);
+    this.#foldDeparted();
     this.emit('progress', done, total);
+  }
+
+  /**
+   * After a session's end (where a service unsubscribes the strategies it is done with): the
+   * stages of subscribers no longer subscribed, past the {@link DEPARTED_STAGES} most recently
+   * made, are folded into {@link FOLDED_STAGE}, exactly. Each stage keeps a histogram of tens of
+   * kilobytes: a service whose subscribers come and go kept one for every subscriber it ever had.
+   */
+  #foldDeparted(): void {
+    const stages = this.#subscriberStages;
+    if (stages.size <= DEPARTED_STAGES) return;
+    const active = new Set(this.#engine.subscribers());
+    const departed = [...stages].filter((name) => !active.has(name));
+    for (let i = 0; i < departed.length - DEPARTED_STAGES; i++) {
+      const name = departed[i] as string;
+      stages.delete(name);
+      this.#recorders.delete(name);
+      if (SUBSCRIBER_STAGE + name !== FOLDED_STAGE) this.#metrics.fold(SUBSCRIBER_STAGE + name, FOLDED_STAGE);
+    }
   }
 
   /**

@@ -61,6 +61,15 @@ class Hdr {
     this.#counts.fill(0);
     this.#total = 0;
   }
+
+  /** Adds `other`'s records to these: the result is the histogram of both. */
+  add(other: Hdr): void {
+    const from = other.#counts;
+    if (from.length > this.#counts.length) this.#counts = grown(this.#counts, from.length);
+    const to = this.#counts;
+    for (let i = 0; i < from.length; i++) if (from[i] !== 0) to[i] = (to[i] as number) + (from[i] as number);
+    this.#total += other.#total;
+  }
 }
 
 /** `floor(log2 v)` for `v >= 1`, exact: `Math.log2` may round across a power of two. */
@@ -204,6 +213,16 @@ export class StageRecorder {
     };
   }
 
+  /** Adds `other`'s records to this stage's, exactly: counts, sum, min, max and histogram. @internal */
+  absorb(other: StageRecorder): void {
+    if (other.#count === 0) return;
+    if (this.#histogram !== null && other.#histogram !== null) this.#histogram.add(other.#histogram);
+    this.#count += other.#count;
+    this.#sumNs += other.#sumNs;
+    if (other.#minNs < this.#minNs) this.#minNs = other.#minNs;
+    if (other.#maxNs > this.#maxNs) this.#maxNs = other.#maxNs;
+  }
+
   /** Forgets every record. */
   reset(): void {
     this.#histogram?.reset();
@@ -269,6 +288,23 @@ export class PerformanceMetrics {
     if (!this.enabled) return out;
     for (const [name, s] of this.#stages) out[name] = s.stats();
     return out;
+  }
+
+  /**
+   * Merges the records of stage `name` into stage `into` (made if needed) and forgets `name`: its
+   * counts, sum, min, max and histogram go on in `into`, exactly. For stages that come and go (a
+   * subscriber that left): each keeps a histogram of several kilobytes, and a service that
+   * subscribes afresh for weeks would keep one for every subscriber it ever had. A recorder of
+   * `name` handed out before records into nothing that is reported; {@link PerformanceMetrics.stage}
+   * makes a new one. An unknown `name` does nothing.
+   * @throws {ConfigError} when `into` is not a stage name or is `name`.
+   */
+  fold(name: string, into: string): void {
+    if (typeof into !== 'string' || into === '' || into === name) throw new ConfigError('into', `${JSON.stringify(into)} is not a stage name other than ${JSON.stringify(name)}`);
+    const from = this.#stages.get(name);
+    if (from === undefined) return;
+    this.stage(into).absorb(from);
+    this.#stages.delete(name);
   }
 
   /** Forgets every record; the stages (and recorders handed out) stay valid. */
