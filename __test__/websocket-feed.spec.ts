@@ -413,6 +413,29 @@ test('a bar timed far in the future is passed on but does not make its symbol\'s
 
 // ---------------------------------------------------------------- ending
 
+test('a symbol quiet for forgetAfterMs of bar time is forgotten: its next bar is passed on unchecked, for the store to judge', async (t) => {
+  const { server, feed } = await setup(t, { forgetAfterMs: 10_000 });
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 5);
+  const conn = await server.connection(0);
+  conn.send({ bars: [bar('A', 1000), bar('B', 2000), bar('B', 11_000)] });
+  await until(() => feed.status.bars === 3, 'three bars');
+  // A's last bar is 10 s behind the latest: kept, and a repeat of it is a duplicate.
+  t.is(feed.status.symbols, 2);
+  conn.send(bar('A', 1000));
+  // B at 11.5 s puts A more than 10 s behind, but the next sweep is 5 s of bar time after the last.
+  conn.send({ bars: [bar('B', 11_500), bar('B', 16_000)] });
+  await until(() => feed.status.bars === 5, 'five bars');
+  t.is(feed.status.invalid.duplicate, 1);
+  t.is(feed.status.symbols, 1, 'A forgotten');
+  conn.send(bar('A', 500));
+  t.deepEqual(await got, [bar('A', 1000), bar('B', 2000), bar('B', 11_000), bar('B', 11_500), bar('B', 16_000)]);
+  t.deepEqual(await take(it, 1), [bar('A', 500)]);
+  t.is(feed.status.invalid.outOfOrder, 0);
+  t.is(feed.status.symbols, 2);
+  t.throws(() => websocketFeed({ url: server.url, toBars, forgetAfterMs: 0 }), { instanceOf: ConfigError, message: /forgetAfterMs/ });
+});
+
 test('leaving the iteration discards the buffered bars, counted; close() first drains them, none discarded', async (t) => {
   const { server, feed } = await setup(t);
   const it = feed[Symbol.asyncIterator]();

@@ -117,6 +117,14 @@ export interface WebSocketFeedOptions {
   /** The longest wait for a connection's opening handshake, in ms. Default 10 000. */
   connectTimeoutMs?: number;
   /**
+   * A symbol whose last delivered bar is this much older (in bar time) than the latest bar of any
+   * symbol is forgotten: no longer in {@link ReconnectInfo.symbols}, and its next bar is not
+   * checked for order here (the store still rejects and counts one out of order). A feed whose
+   * symbols come and go (contracts that expire, say) kept every symbol it ever saw. Default
+   * 604 800 000 (7 days); `Infinity` never forgets.
+   */
+  forgetAfterMs?: number;
+  /**
    * Called on every reconnect, with the same {@link ReconnectInfo} as the `reconnected` event.
    * While its promise is pending the new connection's messages are held, so bars it hands to
    * `info.deliver` come first. If it throws or rejects, a `hookError` event is emitted and the feed goes on.
@@ -200,6 +208,8 @@ export interface WebSocketFeedStatus {
   discarded: number;
   /** Messages held while an `onReconnect` hook runs. */
   held: number;
+  /** Symbols whose last bar time the feed keeps (see `forgetAfterMs`). */
+  symbols: number;
   /** `onReconnect` hooks that threw or rejected. */
   hookErrors: number;
   /** The message of the last socket error (refused, reset, handshake rejected, ...), or null. */
@@ -305,6 +315,7 @@ interface Resolved {
   maxAttempts: number;
   heartbeatMs: number;
   connectTimeoutMs: number;
+  forgetAfterMs: number;
   onReconnect: WebSocketFeedOptions['onReconnect'];
   random: () => number;
   protocols: string[] | undefined;
@@ -384,7 +395,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   and pass: the store rejects them as `non_finite`.
  * - **Gaps**: on every reconnect a `reconnected` event and the `onReconnect` hook get, per symbol,
  *   the last bar time delivered, the wall times of the drop and of the reconnection, and
- *   `deliver(bars)` to insert missed bars in order (see {@link ReconnectInfo}).
+ *   `deliver(bars)` to insert missed bars in order (see {@link ReconnectInfo}). A symbol with no
+ *   bar for `forgetAfterMs` of bar time (7 days by default) is forgotten, so a feed whose symbols
+ *   come and go keeps only the recent ones (`status.symbols`).
  * - **Backpressure**: bars wait in an unbounded buffer until the consumer asks (`status.buffered`).
  * - **Ending**: `close()` stops reading and reconnecting; the iteration yields the bars already
  *   buffered, then finishes. Leaving the iteration (`break`, `return()`) closes the feed and
@@ -433,6 +446,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 
   /** Per symbol, the time of its last delivered bar. */
   readonly #lastTimes = new Map<string, number>();
+  /** The latest bar time at which `#lastTimes` is next swept of forgotten symbols. */
+  #sweepAt = -Infinity;
 
   // Messages in arrival order, with reconnection gates; only non-empty while an onReconnect hook is pending.
   #inbox: InboxItem[] = [];
@@ -471,6 +486,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       buffered: this.#queue.length - this.#queueHead,
       discarded: this.#discarded,
       held: this.#inbox.length - this.#inboxHead,
+      symbols: this.#lastTimes.size,
       hookErrors: this.#hookErrors,
       lastError: this.#lastError,
     };
@@ -865,9 +881,26 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     this.#lastTimes.set(b.symbol, b.time);
-    if (this.#lastBarTime === null || b.time > this.#lastBarTime) this.#lastBarTime = b.time;
+    if (this.#lastBarTime === null || b.time > this.#lastBarTime) {
+      this.#lastBarTime = b.time;
+      if (b.time >= this.#sweepAt) this.#forget(b.time);
+    }
     this.#bars++;
     this.#push(b);
+  }
+
+  /**
+   * Forgets the symbols whose last bar is more than `forgetAfterMs` before `latest`. Run when the
+   * latest bar time has moved half that since the last time: O(1) a bar, amortised.
+   */
+  #forget(latest: number): void {
+    const ttl = this.#o.forgetAfterMs;
+    if (ttl === Infinity) {
+      this.#sweepAt = Infinity;
+      return;
+    }
+    for (const [symbol, time] of this.#lastTimes) if (latest - time > ttl) this.#lastTimes.delete(symbol);
+    this.#sweepAt = latest + ttl / 2;
   }
 
   #bad(report: BadMessage): void {
@@ -922,7 +955,7 @@ const RECONNECT_OPTIONS: readonly string[] = ['initialDelayMs', 'maxDelayMs', 'f
 
 function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object');
-  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'onReconnect', 'random', 'protocols', 'headers'], 'websocketFeed');
+  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'forgetAfterMs', 'onReconnect', 'random', 'protocols', 'headers'], 'websocketFeed');
   const o = options;
   let url: URL;
   if (!(typeof o.url === 'string' || o.url instanceof URL)) throw new ConfigError('url', `expected a string or URL, got ${describe(o.url)}`);
@@ -960,6 +993,10 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   }
   const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
   if (!(isNumberIn(connectTimeoutMs, 0, MAX_TIMER_MS) && connectTimeoutMs > 0)) throw new ConfigError('connectTimeoutMs', `${String(connectTimeoutMs)} is not a number of ms in (0, ${MAX_TIMER_MS}]`);
+  const forgetAfterMs = o.forgetAfterMs ?? 604_800_000;
+  if (!(typeof forgetAfterMs === 'number' && forgetAfterMs > 0 && (Number.isFinite(forgetAfterMs) || forgetAfterMs === Infinity))) {
+    throw new ConfigError('forgetAfterMs', `${String(forgetAfterMs)} is not a number of ms > 0 or Infinity`);
+  }
   if (o.onReconnect !== undefined && typeof o.onReconnect !== 'function') throw new ConfigError('onReconnect', 'expected a function');
   if (o.random !== undefined && typeof o.random !== 'function') throw new ConfigError('random', 'expected a function returning numbers in [0, 1)');
   const protocols = o.protocols === undefined ? undefined : typeof o.protocols === 'string' ? [o.protocols] : [...o.protocols];
@@ -978,6 +1015,7 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
     maxAttempts,
     heartbeatMs,
     connectTimeoutMs,
+    forgetAfterMs,
     onReconnect: o.onReconnect,
     random: o.random ?? Math.random,
     protocols,
