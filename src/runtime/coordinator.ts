@@ -1229,8 +1229,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /**
    * After a session's end (where a service unsubscribes the strategies it is done with): the
-   * stages of subscribers no longer subscribed, past the {@link DEPARTED_STAGES} most recently
-   * made, are folded into {@link FOLDED_STAGE}, exactly. Each stage keeps a histogram of tens of
+   * stages of subscribers no longer subscribed, but for the {@link DEPARTED_STAGES} made last,
+   * are folded into {@link FOLDED_STAGE}, exactly. Each stage keeps a histogram of tens of
    * kilobytes: a service whose subscribers come and go kept one for every subscriber it ever had.
    */
   #foldDeparted(): void {
