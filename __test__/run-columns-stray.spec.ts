@@ -36,3 +36,14 @@ for (const speed of [0, 1e9]) {
     t.deepEqual(Array.from(data.bars('A', '5m').volume), [500]);
   });
 }
+
+test('a backtest split into one run a session counts a row whose time is not finite once, in the run of the rows around it, as one run over both does', async (t) => {
+  // A: 10:00-10:02 of each session, with a NaN time after the first session's 10:01.
+  const times = [at(0), at(1), NaN, at(2), s2!.open, s2!.open + MINUTE, s2!.open + 2 * MINUTE];
+  const run = async (from: string, to: string) =>
+    new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: columnsSource({ A: columns(times) }), from, to, speed: 0 }).run();
+  const [first, second, both] = [await run('2024-05-06', '2024-05-06'), await run('2024-05-07', '2024-05-07'), await run('2024-05-06', '2024-05-07')];
+  t.deepEqual([first.barsIn, first.rejected.non_finite, first.barsStored], [4, 1, 3]);
+  t.deepEqual([second.barsIn, second.rejected.non_finite, second.barsStored], [3, 0, 3]);
+  t.deepEqual([both.barsIn, both.rejected.non_finite, both.barsStored], [7, 1, 6]);
+});

@@ -79,9 +79,11 @@ export function lowerBound(time: Float64Array, value: number, lo = 0, hi = time.
  * The rows of `cols` with `from <= time < to`.
  * - `sorted` (times non-decreasing): two binary searches and `subarray` views, no copy.
  * - otherwise: a row-by-row test and copies, keeping the given order. A row whose time is not
- *   finite (NaN, ±Infinity) is kept in every range: it belongs to no time, and dropping it would
- *   hide it from the core, which rejects and counts it. Sorted columns that begin or end with an
- *   infinite time are read this way too.
+ *   finite (NaN, ±Infinity) has no time to select it by: it goes with the row before it that has
+ *   one (the row after, for those at the start; every range, when no row has one), where a run
+ *   over the whole columns takes it. Dropping it would hide it from the core, which rejects and
+ *   counts it; keeping it in every range would count it again in every run of a backtest split
+ *   into several. Sorted columns that begin or end with an infinite time are read this way too.
  */
 export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, to: number): SymbolColumns {
   const n = cols.length;
@@ -101,10 +103,30 @@ export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, t
     };
   }
   const time = cols.time;
+  const keep = new Uint8Array(n);
+  // Whether the last row with a finite time is in range; null until one is met.
+  let last: number | null = null;
   let count = 0;
   for (let i = 0; i < n; i++) {
     const t = time[i] as number;
-    if ((t >= from && t < to) || t - t !== 0) count++;
+    if (t - t !== 0) {
+      keep[i] = last ?? 0;
+      count += keep[i] as number;
+      continue;
+    }
+    const inside = t >= from && t < to ? 1 : 0;
+    if (last === null && inside === 1) {
+      // The rows before the first finite time go with it.
+      keep.fill(1, 0, i);
+      count += i;
+    }
+    last = inside;
+    keep[i] = inside;
+    count += inside;
+  }
+  if (last === null) {
+    keep.fill(1);
+    count = n;
   }
   const out: SymbolColumns = {
     time: new Float64Array(count),
@@ -117,9 +139,8 @@ export function selectRows(cols: SymbolColumns, sorted: boolean, from: number, t
   };
   let j = 0;
   for (let i = 0; i < n; i++) {
-    const t = time[i] as number;
-    if (!((t >= from && t < to) || t - t !== 0)) continue;
-    out.time[j] = t;
+    if (keep[i] === 0) continue;
+    out.time[j] = time[i] as number;
     out.open[j] = cols.open[i] as number;
     out.high[j] = cols.high[i] as number;
     out.low[j] = cols.low[i] as number;
