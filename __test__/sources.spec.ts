@@ -395,6 +395,25 @@ test('csv: a delimiter option', async (t) => {
   t.throws(() => csvSource(p, { delimiter: ';;' }), { instanceOf: ConfigError });
 });
 
+test('csv: epoch microseconds and nanoseconds, as vendors export them, read with the unit set', async (t) => {
+  // A Polygon flat file: ticker column, nanosecond window_start, its own column order.
+  const header = 'ticker,volume,open,close,high,low,window_start,transactions';
+  const poly = fixture('2013-10-07.csv', `${header}\nSPY,100,1,1.5,2,0.5,1381152600000000000,5\nSPY,200,1.5,1.25,1.75,1,1381152660000000000,7\n`);
+  const columns = { time: 'window_start' };
+  // Unset, the unit is refused with a message that says which option values fit.
+  await t.throwsAsync(() => csvSource(poly, { columns }).load({}), { instanceOf: InputError, message: /line 2: epoch time 1381152600000000000 is too large .*'us' for microseconds, 'ns' for nanoseconds/ });
+  const m = await csvSource(poly, { columns, epoch: 'ns' }).load({});
+  t.deepEqual(rows(m.get('SPY')), [
+    [T(13, 30), 1, 2, 0.5, 1.5, 100],
+    [T(13, 31), 1.5, 1.75, 1, 1.25, 200],
+  ]);
+  // Microseconds; a fraction of a millisecond is rounded (.6 ms up, .4 ms down).
+  const us = fixture('U.csv', `${HEADER}\n1381152600000000,1,1,1,1,1\n1381152660000600,1,1,1,1,1\n1381152720000400,1,1,1,1,1\n`);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    t.deepEqual([...((await csvSource(us, { epoch: 'us', parser }).load({})).get('U') as SymbolColumns).time], [T(13, 30), T(13, 31) + 1, T(13, 32)], parser);
+  }
+});
+
 test('csv: unreadable inputs and bad options', async (t) => {
   await t.throwsAsync(() => csvSource(join(dir, 'nope.csv')).load({}), { instanceOf: InputError, message: /cannot read .*nope\.csv.*ENOENT/ });
   await t.throwsAsync(() => csvSource(join(dir, 'nothing-*.csv')).load({}), { instanceOf: InputError, message: /no file matches/ });
@@ -406,7 +425,7 @@ test('csv: unreadable inputs and bad options', async (t) => {
   t.throws(() => csvSource([]), { instanceOf: ConfigError });
   t.throws(() => csvSource(nosym, { symbolColumn: 's', symbolFromPath: () => 'x' }), { instanceOf: ConfigError });
   t.throws(() => csvSource(nosym, { onBadRow: 'ignore' as never }), { instanceOf: ConfigError });
-  t.throws(() => csvSource(nosym, { epoch: 'us' as never }), { instanceOf: ConfigError });
+  t.throws(() => csvSource(nosym, { epoch: 'minutes' as never }), { instanceOf: ConfigError });
   // A header only: no rows, the symbol is there with zero rows.
   t.is((await csvSource(nosym).load({})).get('m')?.length, 0);
 });

@@ -49,13 +49,15 @@ export interface CsvSourceOptions {
    */
   timeZone?: string;
   /**
-   * How a numeric time is read: `'s'` epoch seconds, `'ms'` epoch milliseconds, or `'auto'`
+   * How a numeric time is read: `'s'` epoch seconds, `'ms'` epoch milliseconds, `'us'` epoch
+   * microseconds, `'ns'` epoch nanoseconds (Polygon's and Databento's exports), or `'auto'`
    * (default) by magnitude: `|x| < 1e11` is seconds (1e11 s is the year 5138, 1e11 ms is March
-   * 1973), `|x| < 1e14` milliseconds, and anything larger is a bad row (micro- or nanoseconds?
-   * convert first). Under `'auto'` a number that reads as a compact date-time (`20131007`,
+   * 1973), `|x| < 1e14` milliseconds, and anything larger is a bad row that asks for `'us'` or
+   * `'ns'`. Under `'auto'` a number that reads as a compact date-time (`20131007`,
    * `201310071330`, `20131007133000`, year 1900-2099; the value decides, so `+20131007` and
    * `20131007.0` too) is a bad row too: rather than a time in 1970, 1976 or past 2286, it asks for
-   * ISO 8601 times or an explicit unit. Seconds are rounded to whole milliseconds.
+   * ISO 8601 times or an explicit unit. Seconds, microseconds and nanoseconds are rounded to whole
+   * milliseconds.
    */
   epoch?: EpochUnit;
   /**

@@ -1,6 +1,7 @@
 /**
  * Field parsers shared by both CSV paths: numbers (exactly as `Number()` reads them, with an
- * allocation-free fast path) and times (ISO 8601 or epoch seconds/milliseconds).
+ * allocation-free fast path) and times (ISO 8601, or epoch seconds, milliseconds, microseconds or
+ * nanoseconds).
  * @module
  * @internal
  */
@@ -102,7 +103,7 @@ function compactDateTime(x: number): string | null {
 }
 
 /** How epoch numbers in a time column are read. */
-export type EpochUnit = 'auto' | 's' | 'ms';
+export type EpochUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
 
 /** Below this an automatic epoch is seconds (1e11 s is the year 5138; 1e11 ms is 1973-03-03). */
 export const AUTO_SECONDS_BELOW = 1e11;
@@ -117,8 +118,10 @@ export const AUTO_REFUSED_FROM = 1e14;
  *   (digits past milliseconds are truncated), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
  *   `±HH`. A time with a zone is that instant. A time without one (and a bare date, which is
  *   midnight) is a wall time in `timeZone`.
- * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, or `'auto'` by magnitude:
- *   `|x| < 1e11` seconds, `|x| < 1e14` milliseconds, larger refused (set the unit). `'auto'` also
+ * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, `'us'` microseconds, `'ns'`
+ *   nanoseconds (the last two as Polygon's and Databento's exports write them; all but `'ms'`
+ *   rounded to whole milliseconds), or `'auto'` by magnitude: `|x| < 1e11` seconds, `|x| < 1e14`
+ *   milliseconds, larger refused (set the unit). `'auto'` also
  *   refuses a number that reads as a compact date-time (`20131007`, `201310071330`,
  *   `20131007133000`, however written: `+20131007` and `20131007.0` too): as an epoch it would be
  *   a time in 1970, 1976 or past 2286.
@@ -135,7 +138,9 @@ export class TimeParser {
 
   /** @throws {ConfigError} for an unknown time zone or epoch unit. */
   constructor(timeZone = 'UTC', epoch: EpochUnit = 'auto') {
-    if (epoch !== 'auto' && epoch !== 's' && epoch !== 'ms') throw new ConfigError('epoch', `'${String(epoch)}' is not 'auto', 's' or 'ms'`);
+    if (epoch !== 'auto' && epoch !== 's' && epoch !== 'ms' && epoch !== 'us' && epoch !== 'ns') {
+      throw new ConfigError('epoch', `'${String(epoch)}' is not 'auto', 's', 'ms', 'us' or 'ns'`);
+    }
     if (typeof timeZone !== 'string' || timeZone === '') throw new ConfigError('timeZone', `expected an IANA time zone name, got ${String(timeZone)}`);
     const zone = Info.normalizeZone(timeZone);
     if (zone === null || zone === undefined || !zone.isValid) throw new ConfigError('timeZone', `'${timeZone}' is not a time zone this runtime knows`);
@@ -160,8 +165,13 @@ export class TimeParser {
       this.reason = `time '${s.slice(a, b)}' is neither an ISO 8601 date-time nor an epoch number`;
       return NaN;
     }
-    if (this.#epoch === 'ms') return x;
-    if (this.#epoch === 's') return Math.round(x * 1000);
+    const unit = this.#epoch;
+    if (unit === 'ms') return x;
+    // Divided rather than multiplied by 1e-3 or 1e-6, which are not exact in binary: a whole
+    // number of milliseconds then comes out exact.
+    if (unit === 's') return Math.round(x * 1000);
+    if (unit === 'us') return Math.round(x / 1e3);
+    if (unit === 'ns') return Math.round(x / 1e6);
     const compact = compactDateTime(x);
     if (compact !== null) {
       this.reason = `time '${s.slice(a, b)}' reads as the date-time ${compact} as well as an epoch number; write ISO 8601 times, or set the epoch option ('s' or 'ms') if it is one`;
@@ -170,7 +180,7 @@ export class TimeParser {
     const abs = Math.abs(x);
     if (abs < AUTO_SECONDS_BELOW) return Math.round(x * 1000);
     if (abs < AUTO_REFUSED_FROM) return x;
-    this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option)`;
+    this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option: 'us' for microseconds, 'ns' for nanoseconds)`;
     return NaN;
   }
 
