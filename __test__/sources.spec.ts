@@ -414,6 +414,45 @@ test('csv: epoch microseconds and nanoseconds, as vendors export them, read with
   }
 });
 
+test('csv: a Date and a Time column, as Kibot and spreadsheet exports split them, are one time', async (t) => {
+  const text = [
+    'Date,Time,Open,High,Low,Close,Volume',
+    '2013-10-07,09:30,1,2,0.5,1.5,100',
+    '2013-10-07,09:31:00,1.5,1.75,1,1.25,200',
+    '2013-10-07,09:32:00.500,1,1,1,1,1',
+    // A zone on the time of day is the instant it names, whatever timeZone says.
+    '2013-10-07,13:33Z,1,1,1,1,1',
+    // A time column that holds whole date-times is read alone.
+    '2013-10-07,2013-10-07T09:34:00-04:00,1,1,1,1,1',
+    '10/07/2013,09:35,1,1,1,1,1',
+    '2013-10-07,09:61,1,1,1,1,1',
+    '',
+  ].join('\r\n');
+  const p = fixture('KB.csv', text);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
+    // New York is UTC-4 on 2013-10-07: 09:30 there is 13:30 UTC.
+    t.deepEqual(rows((await src.load({})).get('KB')), [
+      [T(13, 30), 1, 2, 0.5, 1.5, 100],
+      [T(13, 31), 1.5, 1.75, 1, 1.25, 200],
+      [T(13, 32) + 500, 1, 1, 1, 1, 1],
+      [T(13, 33), 1, 1, 1, 1, 1],
+      [T(13, 34), 1, 1, 1, 1, 1],
+    ], parser);
+    t.deepEqual(
+      src.lastReport?.rejectedRows.map((r) => [r.line, r.reason]),
+      [
+        [7, "time '10/07/2013 09:35' is neither an ISO 8601 date-time nor an epoch number"],
+        [8, "time '2013-10-07 09:61' is not a valid ISO 8601 date-time"],
+      ],
+      parser,
+    );
+  }
+  // Without a Date column, a time of day alone is a bad row, as before.
+  const alone = fixture('TD.csv', 'Time,Open,High,Low,Close,Volume\n09:30,1,1,1,1,1\n');
+  await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
+});
+
 test('csv: unreadable inputs and bad options', async (t) => {
   await t.throwsAsync(() => csvSource(join(dir, 'nope.csv')).load({}), { instanceOf: InputError, message: /cannot read .*nope\.csv.*ENOENT/ });
   await t.throwsAsync(() => csvSource(join(dir, 'nothing-*.csv')).load({}), { instanceOf: InputError, message: /no file matches/ });

@@ -38,7 +38,10 @@ export interface CsvSourceOptions {
   /**
    * Header names of the columns, where the file does not use the defaults. Matching is
    * case-insensitive; the defaults are `time` (or `timestamp`, `datetime`, `date`, in that order
-   * of preference), `open`, `high`, `low`, `close`, `volume`. Other columns are ignored.
+   * of preference), `open`, `high`, `low`, `close`, `volume`. Other columns are ignored. When the
+   * header has a `date` column besides the time column, a row whose time is only a time of day
+   * (`09:30`, `09:30:00`, `09:30:00.250`, with or without a zone) takes its date from there:
+   * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
    */
   columns?: Partial<Record<ColumnName, string>>;
   /**
@@ -318,6 +321,18 @@ function isBlank(text: string, a: number, b: number): boolean {
   return true;
 }
 
+/**
+ * Whether `text[a..b)`, spaces aside, starts as a time of day does (`HH:MM`), rather than as a
+ * date or an epoch number.
+ */
+function isTimeOfDay(text: string, a: number, b: number): boolean {
+  while (a < b && text.charCodeAt(a) <= 32) a++;
+  if (b - a < 5) return false;
+  const h1 = text.charCodeAt(a) - 48;
+  const h2 = text.charCodeAt(a + 1) - 48;
+  return h1 >= 0 && h1 <= 9 && h2 >= 0 && h2 <= 9 && text.charCodeAt(a + 2) === 58;
+}
+
 /** Growable columns of one symbol. */
 class Builder {
   time: Float64Array;
@@ -497,6 +512,8 @@ class FileSink {
   #fieldCount = 0;
   /** Field index of time, open, high, low, close, volume, then the symbol (or -1). */
   readonly #index = new Int32Array(7);
+  /** Field index of a `date` column beside the time column, whose rows may hold only a time of day; -1 when there is none. */
+  #dateIndex = -1;
   // Reused per row: where each field is.
   #src: string[] = [];
   #start = new Int32Array(0);
@@ -545,6 +562,10 @@ class FileSink {
     } else {
       this.#index[6] = -1;
     }
+    // Exports from Kibot, FirstRate Data, NinjaTrader and spreadsheets split the date and the time
+    // of day into `Date` and `Time` columns.
+    const date = names.indexOf('date');
+    this.#dateIndex = date === this.#index[0] ? -1 : date;
     this.#fieldCount = fields.length;
     this.#src = new Array<string>(fields.length).fill('');
     this.#start = new Int32Array(fields.length);
@@ -612,7 +633,13 @@ class FileSink {
     const end = this.#end;
     const ix = this.#index;
     const ti = ix[0] as number;
-    const t = this.#times.parse(src[ti] as string, start[ti] as number, end[ti] as number);
+    let t: number;
+    if (this.#dateIndex !== -1 && isTimeOfDay(src[ti] as string, start[ti] as number, end[ti] as number)) {
+      const joined = `${this.#text(this.#dateIndex).trim()} ${this.#text(ti).trim()}`;
+      t = this.#times.parse(joined, 0, joined.length);
+    } else {
+      t = this.#times.parse(src[ti] as string, start[ti] as number, end[ti] as number);
+    }
     if (t !== t) {
       this.#bad(line, this.#times.reason);
       return;
