@@ -273,6 +273,37 @@ test('--time-zone reads CSV times without an offset as local times of that zone'
   }
 });
 
+test('--epoch reads nanosecond times (Polygon, Databento); without it the failure names the flag', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-epoch-'));
+  try {
+    // 2013-10-07 13:30Z (09:30 in New York) is 1381152600 s; one bar a minute for the session.
+    const rows = ['time,open,high,low,close,volume'];
+    for (let k = 0; k < 390; k++) rows.push(`${1381152600 + k * 60}000000000,1,2,0.5,1.5,10`);
+    const file = path.join(dir, 'NS.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const args = ['backtest', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07', '--json'];
+    const unset = barstream(...args);
+    t.is(unset.status, 1, unset.stderr);
+    t.regex(unset.stderr, /NS\.csv' line 2: epoch time 1381152600000000000 is too large .*give --epoch us for microseconds, --epoch ns for nanoseconds\) \[invalid_input\]/);
+    const ns = barstream(...args, '--epoch', 'ns');
+    t.is(ns.status, 0, ns.stderr);
+    t.like((JSON.parse(ns.stdout) as JsonReport).report, { barsIn: 390, barsStored: 390 });
+    for (const [extra, message] of [
+      [['--epoch', 'minutes'], /--epoch must be auto, s, ms, us or ns, got 'minutes'/],
+      [['--epoch', 'ns', '--epoch', 'us'], /--epoch is given 2 times/],
+    ] as const) {
+      const r = barstream(...args, ...extra);
+      t.is(r.status, 2, extra.join(' '));
+      t.regex(r.stderr, message, extra.join(' '));
+    }
+    const noData = barstream('backtest', '--epoch', 'ns');
+    t.is(noData.status, 2);
+    t.regex(noData.stderr, /--epoch is for the times of --data files/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * The rows of one regular XNYS session of 2013-10-07 (EDT, so 13:30Z to 19:59Z), one a minute, with
  * `Z` times; `symbol`, when given, fills a second column.

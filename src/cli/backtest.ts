@@ -12,7 +12,7 @@ import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
 import { sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { CsvSource, Source } from '../sources/index.js';
+import type { CsvSource, EpochUnit, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -22,6 +22,8 @@ export interface BacktestOptions {
   data?: string;
   /** The time zone of `data`'s times without an offset (default UTC). */
   timeZone?: string;
+  /** How `data`'s numeric times are read: `csvSource`'s `epoch` option; default `'auto'`. */
+  epoch?: EpochUnit;
   /** The header column of `data` holding each row's symbol; default: one symbol per file, named by the file. */
   symbolColumn?: string;
   symbols?: readonly string[];
@@ -92,6 +94,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   } else {
     csv = csvSource(options.data, {
       ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+      ...(options.epoch === undefined ? {} : { epoch: options.epoch }),
       ...(options.symbolColumn === undefined ? {} : { symbolColumn: options.symbolColumn }),
     });
     source = csv;

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Calendar } from '../calendar/index.js';
 import { BarstreamError, ConfigError, InputError, OverrunError } from '../errors.js';
+import type { EpochUnit } from '../sources/index.js';
 import { resolvePaths } from '../sources/paths.js';
 import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
@@ -24,6 +25,9 @@ Options:
   --time-zone <zone>   the IANA time zone of CSV times without an offset, such as
                        'America/New_York' (default UTC); times with an offset or epoch times
                        are not affected
+  --epoch <unit>       how CSV times that are numbers are read: auto (default: seconds or
+                       milliseconds by magnitude), s, ms, us or ns (micro- and nanoseconds,
+                       as Polygon and Databento write them)
   --symbol-column <name>
                        the CSV header column holding each row's symbol (default: a 'symbol' or
                        'ticker' column if the header has one, else one symbol per file, named by
@@ -58,6 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         data: { type: 'string' },
         'time-zone': { type: 'string' },
+        epoch: { type: 'string' },
         'symbol-column': { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
@@ -167,6 +172,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
   }
+  const epoch = values.epoch;
+  if (epoch !== undefined) {
+    if (values.data === undefined) {
+      process.stderr.write('barstream: --epoch is for the times of --data files\n');
+      return 2;
+    }
+    if (!isEpochUnit(epoch)) {
+      process.stderr.write(`barstream: --epoch must be auto, s, ms, us or ns, got '${epoch}'\n`);
+      return 2;
+    }
+  }
   const symbolColumn = values['symbol-column'];
   if (symbolColumn !== undefined) {
     if (values.data === undefined) {
@@ -186,6 +202,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.overrun !== undefined) options.overrun = values.overrun;
   if (values.data !== undefined) options.data = values.data;
   if (timeZone !== undefined) options.timeZone = timeZone;
+  if (epoch !== undefined && isEpochUnit(epoch)) options.epoch = epoch;
   if (symbolColumn !== undefined) options.symbolColumn = symbolColumn;
   if (values.symbols !== undefined) {
     options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -263,7 +280,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const error = e as Error;
     const code = e instanceof BarstreamError ? ` [${e.code}]` : '';
     // The error names the coordinator's option; here it is a flag.
-    const message = e instanceof OverrunError ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed') : error.message;
+    const message =
+      e instanceof OverrunError
+        ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed')
+        : error.message.replace("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds');
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   } finally {
@@ -281,6 +301,10 @@ function isCalendarDate(text: string): boolean {
 /** Whether a positional argument is likely a file the shell put there: a path, a CSV name or an existing file. */
 function looksLikePath(arg: string): boolean {
   return /[\\/]/.test(arg) || /\.csv$/i.test(arg) || existsSync(arg);
+}
+
+function isEpochUnit(unit: string): unit is EpochUnit {
+  return unit === 'auto' || unit === 's' || unit === 'ms' || unit === 'us' || unit === 'ns';
 }
 
 /** Whether the runtime knows IANA time zone `zone`. */
