@@ -655,7 +655,9 @@ class FileSink {
       if (this.#wanted !== null && !this.#wanted.has(symbol)) return;
       builder = this.builders.get(symbol) ?? null;
       if (builder === null) {
-        builder = new Builder(1024);
+        // Small, and grown by doubling: a day file of every US ticker has some 10,000 symbols,
+        // most with a few rows, and a larger start cost more than the rows themselves.
+        builder = new Builder(16);
         this.builders.set(symbol, builder);
       }
     }
