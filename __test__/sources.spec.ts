@@ -453,6 +453,22 @@ test('csv: a Date and a Time column, as Kibot and spreadsheet exports split them
   await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
 });
 
+test('csv: a header split on the wrong delimiter says which one it has', async (t) => {
+  for (const [d, shown] of [
+    [';', '";"'],
+    ['\t', '"\\t"'],
+  ] as const) {
+    const p = fixture('EU.csv', `${HEADER.replaceAll(',', d)}\n2013-10-07T13:30:00Z${d}1${d}1${d}1${d}1${d}1\n`);
+    const error = await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError });
+    t.true(error?.message.startsWith(`csvSource: '${p}' line 1: no 'time' or 'timestamp' or 'datetime' or 'date' column in the header`), error?.message);
+    t.true(error?.message.endsWith(`; the header has no "," but has ${shown}: set options.delimiter`), error?.message);
+    t.deepEqual(rows((await csvSource(p, { delimiter: d }).load({})).get('EU')), [[T(13, 30), 1, 1, 1, 1, 1]]);
+  }
+  // A header of several fields that lacks a column is told to map it.
+  const p = fixture('NV.csv', 'time,open,high,low,close\n');
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /no 'volume' column in the header \(time,open,high,low,close\); name it with options\.columns\.volume$/ });
+});
+
 test('csv: unreadable inputs and bad options', async (t) => {
   await t.throwsAsync(() => csvSource(join(dir, 'nope.csv')).load({}), { instanceOf: InputError, message: /cannot read .*nope\.csv.*ENOENT/ });
   await t.throwsAsync(() => csvSource(join(dir, 'nothing-*.csv')).load({}), { instanceOf: InputError, message: /no file matches/ });

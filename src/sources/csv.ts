@@ -548,9 +548,11 @@ class FileSink {
     COLUMN_NAMES.forEach((col, k) => {
       const i = find(c.names[col]);
       if (i === -1) {
-        throw new InputError(
-          `csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${fields.join(c.delimiter)}); name it with options.columns.${col}`,
-        );
+        // A header of one field was most likely split on the wrong character: European
+        // spreadsheets write `;`, `.tsv` files tabs.
+        const other = fields.length === 1 ? [';', '\t', '|', ','].find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
+        const fix = other === undefined ? `name it with options.columns.${col}` : `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`;
+        throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${fields.join(c.delimiter)}); ${fix}`);
       }
       this.#index[k] = i;
     });
