@@ -467,6 +467,28 @@ test('after a --data run: what the CSV source read, in the table and as `source`
   }
 });
 
+test('a --data run with over half of its bars out of order hints that the file lists the newest bar first', (t) => {
+  // An Alpha Vantage style file: the session of 2013-10-07 with its 15:59 bar first, its 09:30 bar last.
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-desc-'));
+  try {
+    const rows = sessionRows().reverse();
+    const file = path.join(dir, 'DESC.csv');
+    writeFileSync(file, `timestamp,open,high,low,close,volume\n${rows.join('\n')}\n`);
+    const r = barstream('backtest', '--json', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(r.status, 0, r.stderr);
+    // The first row (19:59Z) is stored; each of the other 389 is earlier than the last stored.
+    t.like((JSON.parse(r.stdout) as JsonReport).report, { barsIn: 390, barsStored: 1, rejected: { out_of_order: 389 } });
+    t.regex(r.stderr, /^barstream: hint: 389 of 390 bars were out of order \(earlier than the bar before them\): the files may list the newest bar first/);
+    // Sorted, the same rows give no hint.
+    writeFileSync(file, `timestamp,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
+    const sorted = barstream('backtest', '--json', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(sorted.status, 0, sorted.stderr);
+    t.is(sorted.stderr, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a --data run with over half of its bars outside the session hints that the times may be in another zone', (t) => {
   // New York wall-clock times without an offset, 09:30-15:59 on 2013-10-07 (EDT, UTC-4).
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-hint-'));

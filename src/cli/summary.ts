@@ -103,5 +103,11 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
     out.push(`hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the times may not be in the zone the file assumes; times without an offset ${zone}`);
   }
+  // Some vendors (Alpha Vantage, copies of web tables) list the newest bar first: every bar after
+  // a session's first is then earlier than the one before it, and the store rejects it.
+  const backwards = r.rejected.out_of_order;
+  if (backwards > r.barsIn / 2) {
+    out.push(`hint: ${int(backwards)} of ${int(r.barsIn)} bars were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order and must be sorted oldest first`);
+  }
   return out;
 }
