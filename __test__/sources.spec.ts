@@ -683,6 +683,19 @@ test('csv: a line of only spaces and tabs is an empty line for both parsers: not
     t.is((await src.load({})).get('T')?.length, 1, parser);
     t.is(src.lastReport?.rowsRead, 1, parser);
   }
+  // After an empty line (csv-parse hands the next record the empty line's break with it), and
+  // in a quoted file, which goes to csv-parse whatever the option says.
+  for (const [name, header] of [
+    ['E.csv', HEADER],
+    ['Q.csv', '"time","open","high","low","close","volume"'],
+  ] as const) {
+    const after = fixture(name, `${header}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n\n   \n\r\n\t`);
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      const src = csvSource(after, { parser });
+      t.is((await src.load({})).get(name[0] as string)?.length, 1, `${name} ${parser}`);
+      t.deepEqual([src.lastReport?.rowsRead, src.lastReport?.rejected], [1, 0], `${name} ${parser}`);
+    }
+  }
 });
 
 test('csv: under epoch auto a compact date-time is refused by its value, however it is written', async (t) => {

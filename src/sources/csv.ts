@@ -801,7 +801,8 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
       const { record, raw } = data as unknown as { record: string[]; raw: string };
       const line = endLine(raw, context.lines);
       // csv-parse skips empty lines only; a line of spaces or tabs is skipped as the scanner does.
-      if (isBlank(raw, raw.charCodeAt(0) === 0xfeff ? 1 : 0, raw.length - (raw.endsWith('\r\n') ? 2 : raw.endsWith('\n') || raw.endsWith('\r') ? 1 : 0))) {
+      // The raw text of the record after an empty line starts with that line's break.
+      if (isBlankRecord(raw)) {
         last = line;
         return null;
       }
@@ -820,6 +821,15 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
   } catch (error) {
     throw csvParseError(path, error);
   }
+}
+
+/** Whether a record's raw text is only spaces, tabs and line breaks (after a BOM): blank lines. */
+function isBlankRecord(raw: string): boolean {
+  for (let i = raw.charCodeAt(0) === 0xfeff ? 1 : 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return true;
 }
 
 /** Line breaks in `text`, a CRLF counting once. */
