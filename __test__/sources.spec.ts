@@ -6,6 +6,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ConfigError, InputError } from '../src/errors.js';
 import { columnsSource, csvSource, symbolFromFileName } from '../src/sources/index.js';
 import type { SymbolColumns } from '../src/sources/index.js';
@@ -467,6 +468,29 @@ test('csv: a header split on the wrong delimiter says which one it has', async (
   // A header of several fields that lacks a column is told to map it.
   const p = fixture('NV.csv', 'time,open,high,low,close\n');
   await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /no 'volume' column in the header \(time,open,high,low,close\); name it with options\.columns\.volume$/ });
+});
+
+test('csv: a compressed or UTF-16 file is named as such, not read as a header of binary noise', async (t) => {
+  const text = `${HEADER}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n`;
+  for (const [name, bytes, message] of [
+    ['G_1m.csv.gz', gzipSync(text), 'is gzip-compressed: decompress it first (gunzip)'],
+    // Vendors' archives are sometimes saved under a .csv name.
+    ['G_1m.csv', gzipSync(text), 'is gzip-compressed: decompress it first (gunzip)'],
+    ['Z.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]), 'is a zip archive: extract its CSV files first'],
+    // What spreadsheets write as "Unicode text".
+    ['U.csv', Buffer.from(`\uFEFF${text}`, 'utf16le'), 'is UTF-16 text: save it as UTF-8'],
+  ] as const) {
+    const p = fixture(name, '');
+    writeFileSync(p, bytes);
+    for (const options of [{}, { symbolFromPath: () => 'G' }, { symbolColumn: 'ticker' }]) {
+      await t.throwsAsync(() => csvSource(p, options).load({}), { instanceOf: InputError, message: `csvSource: '${p}' ${message}` }, name);
+    }
+  }
+  // A header that is not one, however long, is shown cut short.
+  const long = fixture('L.csv', `${'x'.repeat(5000)}\n`);
+  const error = await t.throwsAsync(() => csvSource(long).load({}), { instanceOf: InputError });
+  t.true((error?.message.length ?? Infinity) < 500, error?.message.slice(0, 300));
+  t.regex(error?.message ?? '', /\(x{200}\.\.\. \(5000 characters\)\); name it with options\.columns\.time$/);
 });
 
 test('csv: unreadable inputs and bad options', async (t) => {

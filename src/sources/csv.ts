@@ -3,7 +3,7 @@
  * @module
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
@@ -244,6 +244,40 @@ export function symbolFromFileName(path: string): string {
   return cut === -1 ? stem : stem.slice(0, cut);
 }
 
+/** `text` cut to 200 characters for a message: a header may run to a megabyte. */
+function shorten(text: string): string {
+  return text.length <= 200 ? text : `${text.slice(0, 200)}... (${text.length} characters)`;
+}
+
+/** The first bytes of files that are not UTF-8 text, and what to do about each. */
+const NOT_TEXT: readonly (readonly [readonly number[], string])[] = [
+  [[0x1f, 0x8b], 'is gzip-compressed: decompress it first (gunzip)'],
+  [[0x50, 0x4b, 0x03, 0x04], 'is a zip archive: extract its CSV files first'],
+  [[0xff, 0xfe], 'is UTF-16 text: save it as UTF-8'],
+  [[0xfe, 0xff], 'is UTF-16 text: save it as UTF-8'],
+];
+
+/**
+ * @throws {InputError} when `path` starts as a compressed or UTF-16 file does: read as UTF-8, its
+ *   bytes would make a header of binary noise, reported as a missing time column.
+ */
+async function checkText(path: string): Promise<void> {
+  let handle;
+  const head = Buffer.alloc(4);
+  let n = 0;
+  try {
+    handle = await open(path, 'r');
+    n = (await handle.read(head, 0, 4, 0)).bytesRead;
+  } catch (error) {
+    throw wrapReadError(path, error);
+  } finally {
+    await handle?.close();
+  }
+  for (const [magic, what] of NOT_TEXT) {
+    if (n >= magic.length && magic.every((b, i) => head[i] === b)) throw new InputError(`csvSource: '${path}' ${what}`);
+  }
+}
+
 /** Header names of a symbol column that files named by path must not have unnoticed. */
 const SYMBOL_HEADERS = ['symbol', 'ticker'];
 
@@ -423,7 +457,10 @@ class Loader {
     const c = this.#config;
     let symbol: string | null = null;
     let symbolColumn = c.symbolColumn;
+    let checked = false;
     if (symbolColumn === null && !c.namedByPath) {
+      await checkText(path);
+      checked = true;
       // A file with a symbol column holds rows of its own symbols: naming it by its file would
       // merge them into one series.
       const header = await headerOf(path, c.delimiter);
@@ -435,6 +472,7 @@ class Loader {
       if (this.#wanted !== null && !this.#wanted.has(s)) return;
       symbol = s;
     }
+    if (!checked) await checkText(path);
     let size = 0;
     try {
       size = (await stat(path)).size;
@@ -552,14 +590,14 @@ class FileSink {
         // spreadsheets write `;`, `.tsv` files tabs.
         const other = fields.length === 1 ? [';', '\t', '|', ','].find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
         const fix = other === undefined ? `name it with options.columns.${col}` : `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`;
-        throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${fields.join(c.delimiter)}); ${fix}`);
+        throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${shorten(fields.join(c.delimiter))}); ${fix}`);
       }
       this.#index[k] = i;
     });
     const symbolColumn = this.#symbolColumn;
     if (symbolColumn !== null) {
       const i = names.indexOf(symbolColumn);
-      if (i === -1) throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${symbolColumn}' symbol column in the header (${fields.join(c.delimiter)})`);
+      if (i === -1) throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${symbolColumn}' symbol column in the header (${shorten(fields.join(c.delimiter))})`);
       this.#index[6] = i;
     } else {
       this.#index[6] = -1;
