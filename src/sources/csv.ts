@@ -46,7 +46,8 @@ export interface CsvSourceOptions {
   columns?: Partial<Record<ColumnName, string>>;
   /**
    * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
-   * which is midnight). Default `'UTC'`. Times with `Z` or an offset are exact instants and ignore
+   * which is midnight), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
+   * it. Default `'UTC'`. Times with `Z`, an offset or a zone name are exact instants and ignore
    * it. A wall time that does not exist (a daylight-saving gap) is a bad row; one that occurs twice
    * (clocks going back) is its earlier instant.
    */

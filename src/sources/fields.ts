@@ -66,6 +66,15 @@ function daysInMonth(y: number, m: number): number {
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
+/** Whether `s` has `n` ASCII digits from `i`. */
+function digitsAt(s: string, i: number, n: number): boolean {
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k);
+    if (!(c >= 48 && c <= 57)) return false;
+  }
+  return true;
+}
+
 /** Two ASCII digits at `i` as a number, or -1000 (so any sum with it fails the range checks). */
 function two(s: string, i: number): number {
   const x = s.charCodeAt(i) - 48;
@@ -118,6 +127,9 @@ export const AUTO_REFUSED_FROM = 1e14;
  *   (digits past milliseconds are truncated), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
  *   `±HH`. A time with a zone is that instant. A time without one (and a bare date, which is
  *   midnight) is a wall time in `timeZone`.
+ * - Interactive Brokers' `YYYYMMDD HH:MM:SS` (one or two spaces, or `T`), the same as its ISO
+ *   spelling, optionally followed by a space and an IANA zone name (`US/Eastern`) that it is a
+ *   wall time of instead of `timeZone`.
  * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, `'us'` microseconds, `'ns'`
  *   nanoseconds (the last two as Polygon's and Databento's exports write them; all but `'ms'`
  *   rounded to whole milliseconds), or `'auto'` by magnitude: `|x| < 1e11` seconds, `|x| < 1e14`
@@ -133,6 +145,8 @@ export class TimeParser {
   readonly #zone: Zone | null;
   readonly #fixedOffsetMs: number;
   readonly #zoneName: string;
+  /** Parsers of the time zones named in compact times (`20131007 09:30:00 US/Eastern`); null for a name no runtime zone has. */
+  readonly #named = new Map<string, TimeParser | null>();
   /** Per quarter hour of wall time: wall ms minus UTC ms, or NaN in a daylight-saving gap. */
   readonly #offsets = new Map<number, number>();
 
@@ -160,6 +174,7 @@ export class TimeParser {
     while (a < b && s.charCodeAt(a) <= 32) a++;
     while (b > a && s.charCodeAt(b - 1) <= 32) b--;
     if (b - a >= 10 && s.charCodeAt(a + 4) === 45) return this.#iso(s, a, b);
+    if (b - a >= 14 && (s.charCodeAt(a + 8) === 32 || s.charCodeAt(a + 8) === 84) && digitsAt(s, a, 8)) return this.#compact(s, a, b);
     const x = parseNumber(s, a, b);
     if (x !== x) {
       this.reason = `time '${s.slice(a, b)}' is neither an ISO 8601 date-time nor an epoch number`;
@@ -182,6 +197,39 @@ export class TimeParser {
     if (abs < AUTO_REFUSED_FROM) return x;
     this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option: 'us' for microseconds, 'ns' for nanoseconds)`;
     return NaN;
+  }
+
+  /**
+   * `YYYYMMDD hh:mm[:ss]`, as Interactive Brokers writes bar times (with one or two spaces, and in
+   * newer versions a time zone name after the time: `20131007 09:30:00 US/Eastern`), or
+   * `YYYYMMDDThh:mm[:ss]`: read as the ISO time it spells, in the named zone if there is one.
+   */
+  #compact(s: string, a: number, b: number): number {
+    let i = a + 9;
+    while (i < b && s.charCodeAt(i) === 32) i++;
+    let e = s.indexOf(' ', i);
+    if (e === -1 || e > b) e = b;
+    const iso = `${s.slice(a, a + 4)}-${s.slice(a + 4, a + 6)}-${s.slice(a + 6, a + 8)} ${s.slice(i, e)}`;
+    let parser: TimeParser | null = this;
+    if (e < b) {
+      const name = s.slice(e, b).trim();
+      parser = this.#named.get(name) ?? null;
+      if (!this.#named.has(name)) {
+        try {
+          parser = new TimeParser(name, this.#epoch);
+        } catch {
+          parser = null;
+        }
+        this.#named.set(name, parser);
+      }
+      if (parser === null) {
+        this.reason = `time '${s.slice(a, b)}' names a time zone this runtime does not know ('${name}')`;
+        return NaN;
+      }
+    }
+    const t = parser.#iso(iso, 0, iso.length);
+    if (t !== t) this.reason = parser.reason.replace(`'${iso}'`, `'${s.slice(a, b)}'`).replace('a valid ISO 8601 date-time', 'a valid YYYYMMDD hh:mm[:ss] date-time');
+    return t;
   }
 
   #iso(s: string, a: number, b: number): number {
