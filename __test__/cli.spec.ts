@@ -339,7 +339,7 @@ test('--data: a pattern the shell expanded, an empty path, a wildcard in a direc
       [['--data', '/x/*/y.csv'], /^barstream: --data '\/x\/\*\/y\.csv': a pattern may have \* or \? only in its last segment/],
       [['--data', path.join(dir, 'ZZZ_1m.csv')], /^barstream: --data: cannot read '.*ZZZ_1m\.csv': no such file or directory/],
       [['--data', `${dir}/*.txt`], /^barstream: --data: no file matches/],
-      [['--data', path.join(dir, 'empty')], /^barstream: --data: directory '.*empty' has no \.csv file/],
+      [['--data', path.join(dir, 'empty')], /^barstream: --data: directory '.*empty' has no \.csv or \.csv\.gz file/],
     ] as const) {
       const r = barstream('backtest', ...args, ...days);
       t.is(r.status, 2, args.join(' '));

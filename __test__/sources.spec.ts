@@ -470,12 +470,50 @@ test('csv: a header split on the wrong delimiter says which one it has', async (
   await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /no 'volume' column in the header \(time,open,high,low,close\); name it with options\.columns\.volume$/ });
 });
 
-test('csv: a compressed or UTF-16 file is named as such, not read as a header of binary noise', async (t) => {
+test('csv: gzip-compressed files are read as they are decompressed, whatever their name', async (t) => {
+  const text = `${HEADER}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n2013-10-07T13:31:00Z,2,3,1.5,2.5,20\n`;
+  const expected = [
+    [T(13, 30), 1, 2, 0.5, 1.5, 10],
+    [T(13, 31), 2, 3, 1.5, 2.5, 20],
+  ];
+  const gz = fixture('G_1m.csv.gz', '');
+  writeFileSync(gz, gzipSync(text));
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(gz, { parser });
+    t.deepEqual(rows((await src.load({})).get('G')), expected, parser);
+    t.is(src.lastReport?.rowsRead, 2, parser);
+  }
+  // In a directory, beside a plain file; quoted, so csv-parse reads it.
+  const folder = join(dir, 'gz-folder');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'BRK.B.csv.gz'), gzipSync(text.replace('2013-10-07T13:30:00Z', '"2013-10-07T13:30:00Z"')));
+  writeFileSync(join(folder, 'P.csv'), text);
+  const both = await csvSource(folder).load({});
+  t.deepEqual([...both.keys()], ['BRK.B', 'P']);
+  t.deepEqual(rows(both.get('BRK.B')), expected);
+  // A vendor's archive under a .csv name; a symbol column found in its header.
+  const named = fixture('2013-10-07.csv', '');
+  writeFileSync(named, gzipSync(`ticker,volume,open,close,high,low,window_start\nSPY,10,1,1.5,2,0.5,1381152600000\n`));
+  t.deepEqual(rows((await csvSource(named, { columns: { time: 'window_start' } }).load({})).get('SPY')), [[T(13, 30), 1, 2, 0.5, 1.5, 10]]);
+  // Cut short (a download that stopped), or damaged: an InputError naming the file, for both readers.
+  const whole = gzipSync(`${text}${'2013-10-07T13:32:00Z,1,1,1,1,1\n'.repeat(2000)}`);
+  const damaged = Buffer.from(whole);
+  damaged.fill(0x55, 40, 80);
+  for (const [name, bytes] of [
+    ['C_cut.csv.gz', whole.subarray(0, whole.length - 30)],
+    ['C_bad.csv.gz', damaged],
+  ] as const) {
+    const p = fixture(name, '');
+    writeFileSync(p, bytes);
+    for (const parser of ['auto', 'csv-parse'] as const) {
+      await t.throwsAsync(() => csvSource(p, { parser }).load({}), { instanceOf: InputError, message: new RegExp(`cannot read '.*${name.replace('.', '\\.')}': Z_[A-Z_]+ \\(damaged or cut gzip data\\)$`) }, `${name} ${parser}`);
+    }
+  }
+});
+
+test('csv: a zip archive or UTF-16 file is named as such, not read as a header of binary noise', async (t) => {
   const text = `${HEADER}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n`;
   for (const [name, bytes, message] of [
-    ['G_1m.csv.gz', gzipSync(text), 'is gzip-compressed: decompress it first (gunzip)'],
-    // Vendors' archives are sometimes saved under a .csv name.
-    ['G_1m.csv', gzipSync(text), 'is gzip-compressed: decompress it first (gunzip)'],
     ['Z.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]), 'is a zip archive: extract its CSV files first'],
     // What spreadsheets write as "Unicode text".
     ['U.csv', Buffer.from(`\uFEFF${text}`, 'utf16le'), 'is UTF-16 text: save it as UTF-8'],
@@ -491,44 +529,6 @@ test('csv: a compressed or UTF-16 file is named as such, not read as a header of
   const error = await t.throwsAsync(() => csvSource(long).load({}), { instanceOf: InputError });
   t.true((error?.message.length ?? Infinity) < 500, error?.message.slice(0, 300));
   t.regex(error?.message ?? '', /\(x{200}\.\.\. \(5000 characters\)\); name it with options\.columns\.time$/);
-});
-
-test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zone name, and split across Date and Time', async (t) => {
-  const p = fixture(
-    'IB.csv',
-    [
-      'date,open,high,low,close,volume,average,barCount',
-      // Older API versions: two spaces, a wall time in the timeZone option (New York: UTC-4 that day).
-      '20131007  09:30:00,1,2,0.5,1.5,100,1.2,5',
-      '20131007 09:31:00,1,1,1,1,1,1,1',
-      // Newer ones name the zone; it wins over the option.
-      '20131007 09:32:00 US/Eastern,1,1,1,1,1,1,1',
-      '20131007 14:33:00 Europe/London,1,1,1,1,1,1,1',
-      '20131007 09:34:00 Mars/Base,1,1,1,1,1,1,1',
-      '20131307 09:35:00,1,1,1,1,1,1,1',
-      '20130310 02:30:00 US/Eastern,1,1,1,1,1,1,1',
-      '',
-    ].join('\n'),
-  );
-  for (const parser of ['auto', 'csv-parse'] as const) {
-    const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
-    t.deepEqual([...((await src.load({})).get('IB') as SymbolColumns).time], [T(13, 30), T(13, 31), T(13, 32), T(13, 33)], parser);
-    t.deepEqual(
-      src.lastReport?.rejectedRows.map((r) => [r.line, r.reason]),
-      [
-        [6, "time '20131007 09:34:00 Mars/Base' names a time zone this runtime does not know ('Mars/Base')"],
-        [7, "time '20131307 09:35:00' is not a valid YYYYMMDD hh:mm[:ss] date-time"],
-        [8, "time '20130310 02:30:00 US/Eastern' does not exist in US/Eastern (a daylight-saving gap)"],
-      ],
-      parser,
-    );
-  }
-  // Split into a Date and a Time column (Stooq, spreadsheets), in UTC by default.
-  const split = fixture('ST.csv', 'Date,Time,Open,High,Low,Close,Volume\n20131007,13:30:00,1,1,1,1,1\n');
-  t.deepEqual([...((await csvSource(split).load({})).get('ST') as SymbolColumns).time], [T(13, 30)]);
-  // A date alone is still refused as a number that reads as a date.
-  const bare = fixture('B.csv', `${HEADER}\n20131007,1,1,1,1,1\n`);
-  await t.throwsAsync(() => csvSource(bare).load({}), { instanceOf: InputError, message: /time '20131007' reads as the date-time 2013-10-07/ });
 });
 
 test('csv: unreadable inputs and bad options', async (t) => {

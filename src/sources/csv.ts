@@ -3,6 +3,8 @@
  * @module
  */
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -122,8 +124,9 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
 /**
  * A source reading bars from CSV files.
  *
- * `paths` are files, directories (every `*.csv` in them, sorted by name) or patterns with `*`/`?`
- * in the last segment (`bars/*.csv`), resolved at each `load`. The first non-empty line is a header
+ * `paths` are files, directories (every `*.csv` and `*.csv.gz` in them, sorted by name) or
+ * patterns with `*`/`?` in the last segment (`bars/*.csv`), resolved at each `load`. A
+ * gzip-compressed file (by its first bytes, whatever its name) is decompressed as it is read. The first non-empty line is a header
  * naming the columns (see {@link CsvSourceOptions.columns}); a line of only spaces and tabs is
  * empty, skipped wherever it is. Each file holds one symbol (named by its path) or, with
  * `symbolColumn`, any number.
@@ -232,13 +235,14 @@ function isMissing(field: string): boolean {
 }
 
 /**
- * The default symbol of a file: its name without leading dots and without its extension, up to its
- * first `_` (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv` and `BRK.B.csv` are `BRK.B`, `.SPY.csv` is
- * `SPY`). `''` when that leaves nothing: `._SPY.csv` (what macOS leaves beside a copy) names no symbol.
+ * The default symbol of a file: its name without leading dots and without its extension (and a
+ * `.gz` after it), up to its first `_` (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv`, `BRK.B.csv`
+ * and `BRK.B.csv.gz` are `BRK.B`, `.SPY.csv` is `SPY`). `''` when that leaves nothing: `._SPY.csv` (what macOS leaves beside a copy) names no symbol.
  */
 export function symbolFromFileName(path: string): string {
-  // A leading dot marks a hidden file; it is never part of a symbol.
-  const name = basename(path).replace(/^\.+/, '');
+  // A leading dot marks a hidden file; it is never part of a symbol. `.gz` is the compression's,
+  // and the extension is the one before it.
+  const name = basename(path).replace(/^\.+/, '').replace(/\.gz$/i, '');
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const cut = stem.indexOf('_');
@@ -250,19 +254,20 @@ function shorten(text: string): string {
   return text.length <= 200 ? text : `${text.slice(0, 200)}... (${text.length} characters)`;
 }
 
-/** The first bytes of files that are not UTF-8 text, and what to do about each. */
+/** The first bytes of files that are not UTF-8 text (or gzip-compressed UTF-8 text), and what to do about each. */
 const NOT_TEXT: readonly (readonly [readonly number[], string])[] = [
-  [[0x1f, 0x8b], 'is gzip-compressed: decompress it first (gunzip)'],
   [[0x50, 0x4b, 0x03, 0x04], 'is a zip archive: extract its CSV files first'],
   [[0xff, 0xfe], 'is UTF-16 text: save it as UTF-8'],
   [[0xfe, 0xff], 'is UTF-16 text: save it as UTF-8'],
 ];
 
 /**
- * @throws {InputError} when `path` starts as a compressed or UTF-16 file does: read as UTF-8, its
+ * Whether `path` is gzip-compressed (by its first bytes, whatever its name: vendors' `.csv.gz`
+ * files, and archives saved under a `.csv` name).
+ * @throws {InputError} when it starts as a zip archive or UTF-16 text does: read as UTF-8, its
  *   bytes would make a header of binary noise, reported as a missing time column.
  */
-async function checkText(path: string): Promise<void> {
+async function isGzip(path: string): Promise<boolean> {
   let handle;
   const head = Buffer.alloc(4);
   let n = 0;
@@ -277,6 +282,20 @@ async function checkText(path: string): Promise<void> {
   for (const [magic, what] of NOT_TEXT) {
     if (n >= magic.length && magic.every((b, i) => head[i] === b)) throw new InputError(`csvSource: '${path}' ${what}`);
   }
+  return n >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * The bytes of `path`, decompressed when `gzip`. Destroying the stream returned closes the file; a
+ * read error or damaged gzip data fails it.
+ */
+function readBytes(path: string, gzip: boolean, highWaterMark: number): Readable {
+  const file = createReadStream(path, { highWaterMark });
+  if (!gzip) return file;
+  const gunzip = createGunzip({ chunkSize: highWaterMark });
+  file.on('error', (error) => gunzip.destroy(error));
+  gunzip.on('close', () => file.destroy());
+  return file.pipe(gunzip);
 }
 
 /** Header names of a symbol column that files named by path must not have unnoticed. */
@@ -290,9 +309,8 @@ const MAX_HEADER_BYTES = 1 << 20;
  * case, surrounding quotes removed); `[]` when there is none. Reads until that line ends.
  * @throws {InputError} when it does not end within the first {@link MAX_HEADER_BYTES} bytes.
  */
-async function headerOf(path: string, delimiter: string): Promise<string[]> {
-  // One byte past the cap, to tell a file that ends there from one whose first line goes on.
-  const stream = createReadStream(path, { highWaterMark: 1 << 16, start: 0, end: MAX_HEADER_BYTES });
+async function headerOf(path: string, delimiter: string, gzip: boolean): Promise<string[]> {
+  const stream = readBytes(path, gzip, 1 << 16);
   const chunks: Buffer[] = [];
   let size = 0;
   let header: Buffer | undefined;
@@ -300,8 +318,10 @@ async function headerOf(path: string, delimiter: string): Promise<string[]> {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       chunks.push(chunk);
       size += chunk.length;
-      header = firstLine(Buffer.concat(chunks), false);
-      if (header !== undefined) break;
+      // One byte past the cap, to tell a file that ends there from one whose first line goes on.
+      const bytes = Buffer.concat(chunks);
+      header = firstLine(size > MAX_HEADER_BYTES ? bytes.subarray(0, MAX_HEADER_BYTES + 1) : bytes, false);
+      if (header !== undefined || size > MAX_HEADER_BYTES) break;
     }
     if (header === undefined) {
       if (size > MAX_HEADER_BYTES) {
@@ -458,13 +478,12 @@ class Loader {
     const c = this.#config;
     let symbol: string | null = null;
     let symbolColumn = c.symbolColumn;
-    let checked = false;
+    let gzip: boolean | null = null;
     if (symbolColumn === null && !c.namedByPath) {
-      await checkText(path);
-      checked = true;
+      gzip = await isGzip(path);
       // A file with a symbol column holds rows of its own symbols: naming it by its file would
       // merge them into one series.
-      const header = await headerOf(path, c.delimiter);
+      const header = await headerOf(path, c.delimiter, gzip);
       symbolColumn = SYMBOL_HEADERS.find((n) => header.includes(n)) ?? null;
     }
     if (symbolColumn === null) {
@@ -473,7 +492,7 @@ class Loader {
       if (this.#wanted !== null && !this.#wanted.has(s)) return;
       symbol = s;
     }
-    if (!checked) await checkText(path);
+    gzip ??= await isGzip(path);
     let size = 0;
     try {
       size = (await stat(path)).size;
@@ -484,14 +503,14 @@ class Loader {
     let scanned = false;
     if (c.scanner) {
       try {
-        await scan(path, sink);
+        await scan(path, gzip, sink);
         scanned = true;
       } catch (error) {
         if (error !== NEEDS_CSV_PARSE) throw wrapReadError(path, error);
         sink = new FileSink(path, c, this.#request, this.#wanted, symbol, symbolColumn, size);
       }
     }
-    if (!scanned) await parseWithCsvParse(path, sink, c);
+    if (!scanned) await parseWithCsvParse(path, gzip, sink, c);
     if (scanned) this.report.parsers.scanner++;
     else this.report.parsers.csvParse++;
     if (!sink.sawHeader) throw new InputError(`csvSource: '${path}' is empty (no header line)`);
@@ -524,6 +543,7 @@ function wrapReadError(path: string, error: unknown): unknown {
   if (error instanceof BarstreamError) return error;
   const e = error as { code?: unknown; message?: unknown };
   if (typeof e?.code === 'string' && e.code.startsWith('E')) return new InputError(`csvSource: cannot read '${path}': ${e.code}`);
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) return new InputError(`csvSource: cannot read '${path}': ${e.code} (damaged or cut gzip data)`);
   return error;
 }
 
@@ -752,8 +772,8 @@ class FileSink {
  * decoded text and hands positions to the sink (no per-field strings). Throws NEEDS_CSV_PARSE at
  * the first chunk with a `"`, before any of that chunk's lines is used.
  */
-async function scan(path: string, sink: FileSink): Promise<void> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+async function scan(path: string, gzip: boolean, sink: FileSink): Promise<void> {
+  const stream = readBytes(path, gzip, 1 << 20).setEncoding('utf8');
   let carry = '';
   let line = 0;
   let first = true;
@@ -802,7 +822,7 @@ async function scan(path: string, sink: FileSink): Promise<void> {
 }
 
 /** The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields). */
-async function parseWithCsvParse(path: string, sink: FileSink, config: Config): Promise<void> {
+async function parseWithCsvParse(path: string, gzip: boolean, sink: FileSink, config: Config): Promise<void> {
   /**
    * The line the last record (read or skipped) ended on, counted here from each record's text:
    * csv-parse's own count takes a CRLF inside quotes for two lines.
@@ -856,7 +876,7 @@ async function parseWithCsvParse(path: string, sink: FileSink, config: Config): 
   });
   parser.resume();
   try {
-    await pipeline(createReadStream(path), parser);
+    await pipeline(readBytes(path, gzip, 1 << 16), parser);
   } catch (error) {
     throw csvParseError(path, error);
   }

@@ -42,7 +42,8 @@ async function listFiles(dir: string, accept: (name: string) => boolean, what: s
 /**
  * The files that `inputs` name, in order, each once:
  * - a file: itself;
- * - a directory: every `*.csv` file directly in it (the extension in any case), sorted by name;
+ * - a directory: every `*.csv` and `*.csv.gz` file directly in it (the extension in any case),
+ *   sorted by name;
  * - a pattern with `*` (any run of characters) or `?` (one character) in its last segment, such as
  *   `bars/*.csv` or `bars/SPY_*`: the matching files in that directory, sorted by name. The
  *   directory part may not hold wildcards, and there is no `**`.
@@ -81,8 +82,8 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
       throw new InputError(`csvSource: cannot read '${input}': ${describe(error)}`);
     }
     if (info.isDirectory()) {
-      const files = await listFiles(input, (n) => n.toLowerCase().endsWith('.csv') && !n.startsWith('.'), `directory '${input}'`);
-      if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv file`);
+      const files = await listFiles(input, (n) => /\.csv(\.gz)?$/i.test(n) && !n.startsWith('.'), `directory '${input}'`);
+      if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv or .csv.gz file`);
       files.forEach(add);
     } else {
       add(input);
