@@ -505,7 +505,7 @@ test('a --data run with over half of its bars outside the session hints that the
     const utc = run();
     t.is(utc.status, 0, utc.stderr);
     t.like((JSON.parse(utc.stdout) as JsonReport).report, { barsIn: 390, rejected: { outside_session: 240 } });
-    t.regex(utc.stderr, /^barstream: hint: 240 of 390 bars were outside the session hours: the times may not be in the zone the file assumes; times without an offset are read as UTC unless --time-zone is given/);
+    t.regex(utc.stderr, /^barstream: hint: 240 of 390 bars were outside the session hours: the files may hold pre- and after-market bars, which regular hours leave out, or the times may not be in the zone the file assumes; times without an offset are read as UTC unless --time-zone is given/);
     t.notRegex(utc.stderr, /warning/);
     // Read as London (UTC+1): 08:30Z-14:59Z, of which 13:30Z-14:59Z (90 rows) is in the session.
     const london = run('--time-zone', 'Europe/London');
@@ -551,6 +551,10 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
   });
   // Under half of the rows are outside regular hours: no hint about time zones.
   t.is(r.stderr, '');
+  // SPY alone has more pre- and after-market rows than regular ones: the hint names them first.
+  const spy = barstream('backtest', '--json', '--data', path.join(MINUTE_DATA_DIR, 'SPY_201310_1m.csv'), '--from', '2013-10-04', '--to', '2013-10-11');
+  t.is(spy.status, 0, spy.stderr);
+  t.regex(spy.stderr, /^barstream: hint: [\d,]+ of [\d,]+ bars were outside the session hours: the files may hold pre- and after-market bars, which regular hours leave out, or the times may not be/);
   t.is(j.report.barsStored, regular);
   t.is(j.report.rejected.outside_session, rows - regular);
   // IBM misses two regular minutes, so 3 * 6 * 390 - 2 base bars.

@@ -101,7 +101,11 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   const outside = r.rejected.outside_session;
   if (outside > r.barsIn / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
-    out.push(`hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the times may not be in the zone the file assumes; times without an offset ${zone}`);
+    // A liquid symbol's pre- and after-market bars outnumber its regular ones (04:00-09:30 and
+    // 16:00-20:00 in New York against 09:30-16:00): as likely a cause as a wrong zone.
+    out.push(
+      `hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the files may hold pre- and after-market bars, which regular hours leave out, or the times may not be in the zone the file assumes; times without an offset ${zone}`,
+    );
   }
   // Some vendors (Alpha Vantage, copies of web tables) list the newest bar first: every bar after
   // a session's first is then earlier than the one before it, and the store rejects it.
