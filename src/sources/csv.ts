@@ -126,10 +126,11 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
  *
  * `paths` are files, directories (every `*.csv` and `*.csv.gz` in them, sorted by name) or
  * patterns with `*`/`?` in the last segment (`bars/*.csv`), resolved at each `load`. A
- * gzip-compressed file (by its first bytes, whatever its name) is decompressed as it is read. The first non-empty line is a header
- * naming the columns (see {@link CsvSourceOptions.columns}); a line of only spaces and tabs is
- * empty, skipped wherever it is. Each file holds one symbol (named by its path) or, with
- * `symbolColumn`, any number.
+ * gzip-compressed file (by its first bytes, whatever its name) is decompressed as it is read.
+ * The first non-empty line is a header naming the columns (see {@link CsvSourceOptions.columns});
+ * a line of only spaces and tabs is empty, skipped wherever it is. A file whose header has a
+ * `symbol` or `ticker` column (or the one `symbolColumn` names) holds any number of symbols; any
+ * other holds one, named by its path.
  *
  * Nothing is reordered or dropped silently: a symbol's rows keep file order (files in path order),
  * bars out of time order are passed on and the native core rejects and counts them, and malformed
