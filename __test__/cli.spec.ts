@@ -304,6 +304,49 @@ test('--epoch reads nanosecond times (Polygon, Databento); without it the failur
   }
 });
 
+test('--bad-rows skip leaves malformed rows out, counted, with the first ones on stderr; by default the first fails the run', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-bad-'));
+  try {
+    const rows = sessionRows();
+    // Lines 3, 11, 21 and 31 (the header is line 1): a text price, a short row, an unreadable time, and another text price.
+    rows[1] = rows[1]!.replace(',1,2,', ',abc,2,');
+    rows[9] = '2013-10-07T13:39:00Z,1,2,0.5';
+    rows[19] = 'yesterday,1,2,0.5,1.5,10';
+    rows[29] = rows[29]!.replace(',1.5,10', ',1.5,ten');
+    const file = path.join(dir, 'BAD.csv');
+    writeFileSync(file, `time,open,high,low,close,volume\n${rows.join('\n')}\n`);
+    const args = ['backtest', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07'];
+    const fail = barstream(...args);
+    t.is(fail.status, 1);
+    t.is(fail.stderr, `barstream: csvSource: '${file}' line 3: open 'abc' is not a number [invalid_input]\n`);
+    t.is(barstream(...args, '--bad-rows', 'fail').stderr, fail.stderr);
+    const skip = barstream(...args, '--bad-rows', 'skip', '--json');
+    t.is(skip.status, 0, skip.stderr);
+    const j = JSON.parse(skip.stdout) as JsonReport & { source: { rowsRead: number; rowsLoaded: number; badRowsSkipped: number; badRows: { line: number }[] } };
+    t.like(j.source, { rowsRead: 390, rowsLoaded: 386, badRowsSkipped: 4 });
+    t.deepEqual(j.source.badRows.map((b) => b.line), [3, 11, 21, 31]);
+    t.like(j.report, { barsIn: 386, barsStored: 386 });
+    t.is(
+      skip.stderr,
+      `barstream: warning: 4 malformed CSV rows were skipped (--bad-rows skip); the first 3: '${file}' line 3: open 'abc' is not a number; '${file}' line 11: expected 6 fields (as in the header), found 4; '${file}' line 21: time 'yesterday' is neither an ISO 8601 date-time nor an epoch number\n`,
+    );
+    const table = barstream(...args, '--bad-rows', 'skip');
+    t.regex(table.stdout, /csv bad rows skipped\s*│\s*4\s/);
+    for (const [extra, message] of [
+      [['--bad-rows', 'ignore'], /--bad-rows must be 'fail' or 'skip', got 'ignore'/],
+    ] as const) {
+      const r = barstream(...args, ...extra);
+      t.is(r.status, 2);
+      t.regex(r.stderr, message);
+    }
+    const noData = barstream('backtest', '--bad-rows', 'skip');
+    t.is(noData.status, 2);
+    t.regex(noData.stderr, /--bad-rows is for the rows of --data files/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * The rows of one regular XNYS session of 2013-10-07 (EDT, so 13:30Z to 19:59Z), one a minute, with
  * `Z` times; `symbol`, when given, fills a second column.
@@ -428,7 +471,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, badRowsSkipped: 0 });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, badRowsSkipped: 0, badRows: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -548,6 +591,7 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     rowsLoaded: rows,
     rowsOutside: 0,
     badRowsSkipped: 0,
+    badRows: [],
   });
   // Under half of the rows are outside regular hours: no hint about time zones.
   t.is(r.stderr, '');

@@ -12,7 +12,7 @@ import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
 import { sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { CsvSource, EpochUnit, Source } from '../sources/index.js';
+import type { CsvSource, EpochUnit, RejectedRow, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -24,6 +24,8 @@ export interface BacktestOptions {
   timeZone?: string;
   /** How `data`'s numeric times are read: `csvSource`'s `epoch` option; default `'auto'`. */
   epoch?: EpochUnit;
+  /** Leave malformed rows of `data` out, counted (`csvSource`'s `onBadRow: 'skip'`), rather than fail the run at the first. */
+  skipBadRows?: boolean;
   /** The header column of `data` holding each row's symbol; default: one symbol per file, named by the file. */
   symbolColumn?: string;
   symbols?: readonly string[];
@@ -60,8 +62,10 @@ export interface SourceSummary {
   rowsLoaded: number;
   /** Rows outside the run's days or symbols, not handed to the run. */
   rowsOutside: number;
-  /** Malformed rows left out: 0, as the source keeps `onBadRow: 'throw'` and a malformed row fails the run. */
+  /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
   badRowsSkipped: number;
+  /** The first of them (up to 1000), with file, line and reason. */
+  badRows: RejectedRow[];
 }
 
 /** What a backtest produced. */
@@ -95,6 +99,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     csv = csvSource(options.data, {
       ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
       ...(options.epoch === undefined ? {} : { epoch: options.epoch }),
+      ...(options.skipBadRows === true ? { onBadRow: 'skip' as const } : {}),
       ...(options.symbolColumn === undefined ? {} : { symbolColumn: options.symbolColumn }),
     });
     source = csv;
@@ -159,7 +164,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     options.signal?.removeEventListener('abort', stop);
   }
   if (csv === null) return { strategy: strategy.name, report, signals };
-  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0 };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0, rejectedRows: [] };
   return {
     strategy: strategy.name,
     report,
@@ -170,6 +175,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       rowsLoaded: read.rowsLoaded,
       rowsOutside: read.rowsRead - read.rowsLoaded - read.rejected,
       badRowsSkipped: read.rejected,
+      badRows: read.rejectedRows,
     },
   };
 }

@@ -28,6 +28,8 @@ Options:
   --epoch <unit>       how CSV times that are numbers are read: auto (default: seconds or
                        milliseconds by magnitude), s, ms, us or ns (micro- and nanoseconds,
                        as Polygon and Databento write them)
+  --bad-rows <policy>  a malformed CSV row: fail (default: the run fails naming the file and
+                       line) or skip (left out, counted in the summary, the first ones on stderr)
   --symbol-column <name>
                        the CSV header column holding each row's symbol (default: a 'symbol' or
                        'ticker' column if the header has one, else one symbol per file, named by
@@ -46,7 +48,8 @@ Ctrl-C ends the run at its next step and prints what it did (a second Ctrl-C end
 
 Exit codes: 0 done; 3 done, but the strategy's handlers threw (the count and the first failure on
 stderr); 130 interrupted by Ctrl-C; 1 the run failed (a strategy module that cannot be loaded or
-whose setup throws, a CSV file that cannot be read or has a malformed row, and a subscriber busy
+whose setup throws, a CSV file that cannot be read or has a malformed row (without --bad-rows
+skip), and a subscriber busy
 for over 60 s in a data-driven run, included); 2 bad arguments (an option given twice, --json
 included, and a --data path that does not exist or names no CSV file, included).
 `;
@@ -63,6 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         data: { type: 'string' },
         'time-zone': { type: 'string' },
         epoch: { type: 'string' },
+        'bad-rows': { type: 'string' },
         'symbol-column': { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
@@ -183,6 +187,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
   }
+  const badRows = values['bad-rows'];
+  if (badRows !== undefined) {
+    if (values.data === undefined) {
+      process.stderr.write('barstream: --bad-rows is for the rows of --data files\n');
+      return 2;
+    }
+    if (badRows !== 'fail' && badRows !== 'skip') {
+      process.stderr.write(`barstream: --bad-rows must be 'fail' or 'skip', got '${badRows}'\n`);
+      return 2;
+    }
+  }
   const symbolColumn = values['symbol-column'];
   if (symbolColumn !== undefined) {
     if (values.data === undefined) {
@@ -203,6 +218,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.data !== undefined) options.data = values.data;
   if (timeZone !== undefined) options.timeZone = timeZone;
   if (epoch !== undefined && isEpochUnit(epoch)) options.epoch = epoch;
+  if (badRows === 'skip') options.skipBadRows = true;
   if (symbolColumn !== undefined) options.symbolColumn = symbolColumn;
   if (values.symbols !== undefined) {
     options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');

@@ -80,6 +80,10 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
       `warning: none of the ${int(s.rowsRead)} rows read from the CSV files was loaded, as none is ${symbols ? "of the run's symbols on its" : "on the run's"} ${days}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
     );
   }
+  if (s.badRowsSkipped > 0) {
+    const shown = s.badRows.slice(0, 3).map((b) => `'${b.file}' line ${b.line}: ${b.reason}`);
+    out.push(`warning: ${int(s.badRowsSkipped)} malformed CSV row${s.badRowsSkipped === 1 ? ' was' : 's were'} skipped (--bad-rows skip); ${s.badRowsSkipped > shown.length ? `the first ${shown.length}` : shown.length === 1 ? 'it' : 'they'}: ${shown.join('; ')}`);
+  }
   const r = result.report;
   if (!(s.rowsRead > 0 && s.rowsLoaded === 0) && options.symbols !== undefined) {
     // A symbol asked for that the files have no row of on the run's days (a misspelt or lower-case
