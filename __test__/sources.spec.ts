@@ -467,7 +467,21 @@ test('csv: a header split on the wrong delimiter says which one it has', async (
   }
   // A header of several fields that lacks a column is told to map it.
   const p = fixture('NV.csv', 'time,open,high,low,close\n');
-  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /no 'volume' column in the header \(time,open,high,low,close\); name it with options\.columns\.volume$/ });
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /no 'volume' column in the header \(time,open,high,low,close\); name it with options\.columns\.volume \(null for files that have none\)$/ });
+});
+
+test('csv: files without a volume column (currency quotes, indices) are read with volume: null, as volume 0', async (t) => {
+  const p = fixture('EURUSD_1m.csv', 'time,open,high,low,close\n2013-10-07T13:30:00Z,1.3571,1.3574,1.357,1.3572\n2013-10-07T13:31:00Z,1.3572,1.3575,1.3571,1.3573\n');
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /no 'volume' column in the header/ });
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    t.deepEqual(rows((await csvSource(p, { columns: { volume: null }, parser }).load({})).get('EURUSD')), [
+      [T(13, 30), 1.3571, 1.3574, 1.357, 1.3572, 0],
+      [T(13, 31), 1.3572, 1.3575, 1.3571, 1.3573, 0],
+    ], parser);
+  }
+  // null stands for a column a file may lack: volume only.
+  t.throws(() => csvSource(p, { columns: { close: null as unknown as string } }), { instanceOf: ConfigError, message: /close: expected a header name$/ });
+  t.throws(() => csvSource(p, { columns: { volume: '' } }), { instanceOf: ConfigError, message: /volume: expected a header name, or null for files without volume/ });
 });
 
 test('csv: gzip-compressed files are read as they are decompressed, whatever their name', async (t) => {

@@ -44,8 +44,12 @@ export interface CsvSourceOptions {
    * header has a `date` column besides the time column, a row whose time is only a time of day
    * (`09:30`, `09:30:00`, `09:30:00.250`, with or without a zone) takes its date from there:
    * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
+   *
+   * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
+   * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
+   * Without it such a file is an `InputError`, as a column missing by mistake would be.
    */
-  columns?: Partial<Record<ColumnName, string>>;
+  columns?: Partial<Record<Exclude<ColumnName, 'volume'>, string>> & { volume?: string | null };
   /**
    * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
    * which is midnight), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
@@ -202,7 +206,12 @@ function checkOptions(o: CsvSourceOptions): Config {
     for (const [key, value] of Object.entries(o.columns)) {
       if (!(COLUMN_NAMES as readonly string[]).includes(key)) throw new ConfigError('columns', `'${key}' is not one of ${COLUMN_NAMES.join(', ')}`);
       if (value === undefined) continue;
-      if (typeof value !== 'string' || value.trim() === '') throw new ConfigError('columns', `${key}: expected a header name`);
+      if (value === null && key === 'volume') {
+        // No column to look for: see FileSink.header.
+        names.volume = [];
+        continue;
+      }
+      if (typeof value !== 'string' || value.trim() === '') throw new ConfigError('columns', `${key}: expected a header name${key === 'volume' ? ', or null for files without volume' : ''}`);
       names[key as ColumnName] = [value.trim().toLowerCase()];
     }
   }
@@ -607,11 +616,12 @@ class FileSink {
     };
     COLUMN_NAMES.forEach((col, k) => {
       const i = find(c.names[col]);
-      if (i === -1) {
+      // `volume: null`: the file has none, and -1 stands for it.
+      if (i === -1 && c.names[col].length > 0) {
         // A header of one field was most likely split on the wrong character: European
         // spreadsheets write `;`, `.tsv` files tabs.
         const other = fields.length === 1 ? [';', '\t', '|', ','].find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
-        const fix = other === undefined ? `name it with options.columns.${col}` : `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`;
+        const fix = other === undefined ? `name it with options.columns.${col}${col === 'volume' ? ' (null for files that have none)' : ''}` : `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`;
         throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${shorten(fields.join(c.delimiter))}); ${fix}`);
       }
       this.#index[k] = i;
@@ -733,7 +743,7 @@ class FileSink {
     const i4 = ix[4] as number;
     const c = parseNumber(src[i4] as string, start[i4] as number, end[i4] as number);
     const i5 = ix[5] as number;
-    const v = parseNumber(src[i5] as string, start[i5] as number, end[i5] as number);
+    const v = i5 === -1 ? 0 : parseNumber(src[i5] as string, start[i5] as number, end[i5] as number);
     if (o !== o || h !== h || l !== l || c !== c || v !== v) {
       // A missing value (blank, NaN, NA, null) is passed on as NaN: the store rejects the bar as
       // `non_finite` and counts it by symbol and reason. Text that is no number is a malformed row.
