@@ -415,7 +415,7 @@ test('csv: epoch microseconds and nanoseconds, as vendors export them, read with
   }
 });
 
-test('csv: a Date and a Time column, as Kibot and spreadsheet exports split them, are one time', async (t) => {
+test('csv: a Date and a Time column, as many exports and spreadsheets split them, are one time', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',
     '2013-10-07,09:30,1,2,0.5,1.5,100',

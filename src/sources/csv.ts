@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
@@ -247,7 +248,8 @@ function isMissing(field: string): boolean {
 /**
  * The default symbol of a file: its name without leading dots and without its extension (and a
  * `.gz` after it), up to its first `_` (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv`, `BRK.B.csv`
- * and `BRK.B.csv.gz` are `BRK.B`, `.SPY.csv` is `SPY`). `''` when that leaves nothing: `._SPY.csv` (what macOS leaves beside a copy) names no symbol.
+ * and `BRK.B.csv.gz` are `BRK.B`, `.SPY.csv` is `SPY`). `''` when that leaves nothing:
+ * `._SPY.csv` (what macOS leaves beside a copy) names no symbol.
  */
 export function symbolFromFileName(path: string): string {
   // A leading dot marks a hidden file; it is never part of a symbol. `.gz` is the compression's,
@@ -278,7 +280,7 @@ const NOT_TEXT: readonly (readonly [readonly number[], string])[] = [
  *   bytes would make a header of binary noise, reported as a missing time column.
  */
 async function isGzip(path: string): Promise<boolean> {
-  let handle;
+  let handle: FileHandle | undefined;
   const head = Buffer.alloc(4);
   let n = 0;
   try {
@@ -634,8 +636,8 @@ class FileSink {
     } else {
       this.#index[6] = -1;
     }
-    // Exports from Kibot, FirstRate Data, NinjaTrader and spreadsheets split the date and the time
-    // of day into `Date` and `Time` columns.
+    // Many exports, and spreadsheets, split the date and the time of day into `Date` and `Time`
+    // columns.
     const date = names.indexOf('date');
     this.#dateIndex = date === this.#index[0] ? -1 : date;
     this.#fieldCount = fields.length;
