@@ -182,9 +182,9 @@ export class TimeParser {
     }
     const unit = this.#epoch;
     if (unit === 'ms') return x;
+    if (unit === 's') return Math.round(x * 1000);
     // Divided rather than multiplied by 1e-3 or 1e-6, which are not exact in binary: a whole
     // number of milliseconds then comes out exact.
-    if (unit === 's') return Math.round(x * 1000);
     if (unit === 'us') return Math.round(x / 1e3);
     if (unit === 'ns') return Math.round(x / 1e6);
     const compact = compactDateTime(x);
