@@ -454,7 +454,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
   await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
 });
 
-test('csv: a header split on the wrong delimiter says which one it has', async (t) => {
+test('csv: a first line that is no header (split on the wrong delimiter, or a row of data) is reported as such', async (t) => {
   for (const [d, shown] of [
     [';', '";"'],
     ['\t', '"\\t"'],
@@ -464,6 +464,11 @@ test('csv: a header split on the wrong delimiter says which one it has', async (
     t.true(error?.message.startsWith(`csvSource: '${p}' line 1: no 'time' or 'timestamp' or 'datetime' or 'date' column in the header`), error?.message);
     t.true(error?.message.endsWith(`; the header has no "," but has ${shown}: set options.delimiter`), error?.message);
     t.deepEqual(rows((await csvSource(p, { delimiter: d }).load({})).get('EU')), [[T(13, 30), 1, 1, 1, 1, 1]]);
+  }
+  // No header at all (Binance's klines): the first row is taken for one, and the message says so.
+  for (const first of ['1381152600000,1,2,0.5,1.5,10,1381152659999', '2013-10-07T13:30:00Z,1,2,0.5,1.5,10']) {
+    const headless = fixture('BN.csv', `${first}\n`);
+    await t.throwsAsync(() => csvSource(headless).load({}), { instanceOf: InputError, message: /line 1: no 'time' .* column in the header \(.*\); the first line is a row of data, not a header: the file needs a first line naming its columns/ }, first);
   }
   // A header of several fields that lacks a column is told to map it.
   const p = fixture('NV.csv', 'time,open,high,low,close\n');

@@ -623,7 +623,15 @@ class FileSink {
         // A header of one field was most likely split on the wrong character: European
         // spreadsheets write `;`, `.tsv` files tabs.
         const other = fields.length === 1 ? [';', '\t', '|', ','].find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
-        const fix = other === undefined ? `name it with options.columns.${col}${col === 'volume' ? ' (null for files that have none)' : ''}` : `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`;
+        // Some exports (Binance's klines, for one) have no header at all: their first row is data.
+        const first = (fields[0] ?? '').trim();
+        const data = fields.length > 1 && first !== '' && (Number.isFinite(Number(first)) || /^\d{4}-\d{2}-\d{2}/.test(first));
+        const fix =
+          other !== undefined
+            ? `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`
+            : data
+              ? 'the first line is a row of data, not a header: the file needs a first line naming its columns (time,open,high,low,close,volume)'
+              : `name it with options.columns.${col}${col === 'volume' ? ' (null for files that have none)' : ''}`;
         throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${shorten(fields.join(c.delimiter))}); ${fix}`);
       }
       this.#index[k] = i;
