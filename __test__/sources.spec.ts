@@ -468,7 +468,7 @@ test('csv: a first line that is no header (split on the wrong delimiter, or a ro
   // No header at all (Binance's klines): the first row is taken for one, and the message says so.
   for (const first of ['1381152600000,1,2,0.5,1.5,10,1381152659999', '2013-10-07T13:30:00Z,1,2,0.5,1.5,10']) {
     const headless = fixture('BN.csv', `${first}\n`);
-    await t.throwsAsync(() => csvSource(headless).load({}), { instanceOf: InputError, message: /line 1: no 'time' .* column in the header \(.*\); the first line is a row of data, not a header: the file needs a first line naming its columns/ }, first);
+    await t.throwsAsync(() => csvSource(headless).load({}), { instanceOf: InputError, message: /line 1: no 'time' .* column in the header \(.*\); the first line is a row of data, not a header: name the columns with options\.header$/ }, first);
   }
   // A header of several fields that lacks a column is told to map it.
   const p = fixture('NV.csv', 'time,open,high,low,close\n');
@@ -548,6 +548,39 @@ test('csv: a zip archive or UTF-16 file is named as such, not read as a header o
   const error = await t.throwsAsync(() => csvSource(long).load({}), { instanceOf: InputError });
   t.true((error?.message.length ?? Infinity) < 500, error?.message.slice(0, 300));
   t.regex(error?.message ?? '', /\(x{200}\.\.\. \(5000 characters\)\); name it with options\.columns\.time$/);
+});
+
+test('csv: files without a header line (Binance klines) read with the column names given as options.header', async (t) => {
+  const header = ['open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume', 'count', 'taker_buy_volume', 'taker_buy_quote_volume', 'ignore'];
+  // Microsecond times, as Binance writes them since 2025; 1381152600000000 us is 2013-10-07T13:30Z.
+  const text = [
+    '1381152600000000,1,2,0.5,1.5,10,1381152659999999,15,3,5,7,0',
+    '1381152660000000,x,2,0.5,1.5,10,1381152719999999,15,3,5,7,0',
+    '1381152720000000,1.5,1.75,1,1.25,20,1381152779999999,25,4,6,8,0',
+    '',
+  ].join('\r\n');
+  const p = fixture('BTCUSDT-1m-2013-10-07.csv', `\uFEFF${text}`);
+  const options = { header, columns: { time: 'open_time' }, epoch: 'us', symbolFromPath: () => 'BTCUSDT', onBadRow: 'skip' } as const;
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { ...options, parser });
+    t.deepEqual(rows((await src.load({})).get('BTCUSDT')), [
+      [T(13, 30), 1, 2, 0.5, 1.5, 10],
+      [T(13, 32), 1.5, 1.75, 1, 1.25, 20],
+    ], parser);
+    // The first line is a row: line numbers count it as line 1.
+    t.deepEqual(src.lastReport?.rejectedRows, [{ file: p, line: 2, reason: "open 'x' is not a number" }], parser);
+    t.is(src.lastReport?.rowsRead, 3, parser);
+  }
+  // A symbol column among the names is found as in a header; an empty file is no rows.
+  const multi = fixture('multi.csv', 'AAA,2013-10-07T13:30:00Z,1,2,0.5,1.5,10\nBBB,2013-10-07T13:30:00Z,3,4,2,3,20\n');
+  const m = await csvSource(multi, { header: ['Symbol', ...HEADER.split(',')] }).load({});
+  t.deepEqual([...m.keys()], ['AAA', 'BBB']);
+  t.is((await csvSource(fixture('E.csv', ''), { header: HEADER.split(',') }).load({})).get('E')?.length, 0);
+  // Names that lack a column, or are not names, are refused when the source is made.
+  t.throws(() => csvSource(p, { header }), { instanceOf: ConfigError, message: /no 'time' or 'timestamp' or 'datetime' or 'date' column among .*; name it with columns\.time/ });
+  t.throws(() => csvSource(p, { header: [] }), { instanceOf: ConfigError });
+  t.throws(() => csvSource(p, { header: 'time,open' as unknown as string[] }), { instanceOf: ConfigError });
+  t.throws(() => csvSource(p, { header: HEADER.split(','), symbolColumn: 'ticker' }), { instanceOf: ConfigError, message: /no 'ticker' symbol column among/ });
 });
 
 test('csv: unreadable inputs and bad options', async (t) => {

@@ -52,6 +52,12 @@ export interface CsvSourceOptions {
    */
   columns?: Partial<Record<Exclude<ColumnName, 'volume'>, string>> & { volume?: string | null };
   /**
+   * The column names, in order, of files that have no header line (Binance's klines, for one):
+   * every line is then a row. They are matched as a header's would be (see {@link columns}), so
+   * `['time', 'open', 'high', 'low', 'close', 'volume', 'close_time']` needs nothing else.
+   */
+  header?: readonly string[];
+  /**
    * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
    * which is midnight), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
    * it. Default `'UTC'`. Times with `Z`, an offset or a zone name are exact instants and ignore
@@ -188,11 +194,13 @@ interface Config {
   delimiter: string;
   scanner: boolean;
   maxDetails: number;
+  /** The column names of files without a header line (options.header, lower case), or null. */
+  header: string[] | null;
 }
 
 function checkOptions(o: CsvSourceOptions): Config {
   if (o === null || typeof o !== 'object') throw new ConfigError('options', `expected an object, got ${String(o)}`);
-  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxRejectedDetails'], 'csvSource');
+  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxRejectedDetails'], 'csvSource');
   if (o.symbolColumn !== undefined && (typeof o.symbolColumn !== 'string' || o.symbolColumn.trim() === '')) {
     throw new ConfigError('symbolColumn', 'expected a column name');
   }
@@ -216,6 +224,23 @@ function checkOptions(o: CsvSourceOptions): Config {
       names[key as ColumnName] = [value.trim().toLowerCase()];
     }
   }
+  let header: string[] | null = null;
+  if (o.header !== undefined) {
+    if (!Array.isArray(o.header) || o.header.length === 0 || o.header.some((h) => typeof h !== 'string')) {
+      throw new ConfigError('header', 'expected the column names of files without a header line, such as ["time", "open", "high", "low", "close", "volume"]');
+    }
+    header = o.header.map((h) => h.trim().toLowerCase());
+    const given = header;
+    // Checked here, once, rather than as a header line of every file.
+    for (const col of COLUMN_NAMES) {
+      if (names[col].length > 0 && !names[col].some((n) => given.includes(n))) {
+        throw new ConfigError('header', `no '${names[col].join("' or '")}' column among ${JSON.stringify(o.header)}; name it with columns.${col}`);
+      }
+    }
+    if (o.symbolColumn !== undefined && !given.includes(o.symbolColumn.trim().toLowerCase())) {
+      throw new ConfigError('header', `no '${o.symbolColumn}' symbol column among ${JSON.stringify(o.header)}`);
+    }
+  }
   if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `'${String(o.onBadRow)}' is not 'throw' or 'skip'`);
   const delimiter = o.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
@@ -235,6 +260,7 @@ function checkOptions(o: CsvSourceOptions): Config {
     delimiter,
     scanner: o.parser !== 'csv-parse',
     maxDetails,
+    header,
   };
 }
 
@@ -495,7 +521,7 @@ class Loader {
       gzip = await isGzip(path);
       // A file with a symbol column holds rows of its own symbols: naming it by its file would
       // merge them into one series.
-      const header = await headerOf(path, c.delimiter, gzip);
+      const header = c.header ?? (await headerOf(path, c.delimiter, gzip));
       symbolColumn = SYMBOL_HEADERS.find((n) => header.includes(n)) ?? null;
     }
     if (symbolColumn === null) {
@@ -603,6 +629,7 @@ class FileSink {
       this.#single = new Builder(this.#capacity);
       this.builders.set(symbol, this.#single);
     }
+    if (config.header !== null) this.header(config.header, 0);
   }
 
   /** The header's fields (trimmed, case-insensitive). */
@@ -630,7 +657,7 @@ class FileSink {
           other !== undefined
             ? `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`
             : data
-              ? 'the first line is a row of data, not a header: the file needs a first line naming its columns (time,open,high,low,close,volume)'
+              ? 'the first line is a row of data, not a header: name the columns with options.header'
               : `name it with options.columns.${col}${col === 'volume' ? ' (null for files that have none)' : ''}`;
         throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.names[col].join("' or '")}' column in the header (${shorten(fields.join(c.delimiter))}); ${fix}`);
       }
