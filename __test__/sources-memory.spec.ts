@@ -6,7 +6,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { csvSource } from '../src/sources/index.js';
+import { csvSource } from 'barstream';
 
 const dir = mkdtempSync(join(tmpdir(), 'barstream-sources-memory-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
