@@ -181,6 +181,11 @@ test('messages spell numbers and parameters as the caller wrote them', (t) => {
   t.throws(() => new Rsi(Infinity), { instanceOf: ConfigError, message: /got Infinity$/ });
   t.throws(() => new Rsi(-Infinity), { instanceOf: ConfigError, message: /got -Infinity$/ });
   t.throws(() => computeIndicator({ kind: 'sma', fast: 3 } as never, { close: [1, 2, 3] }), { instanceOf: ConfigError, message: "invalid fast: 'fast' is not a parameter of sma" });
+  // Ids too: a multiplier is written as String(x) writes it.
+  for (const x of [1e-7, 2.5e21, 0.1 + 0.2, 1e-6]) {
+    t.is(describeIndicator({ kind: 'bbands', devUp: x, devDown: -0 }).id, `bbands20_${String(x)}_0`);
+    t.deepEqual(Object.keys(computeIndicator({ kind: 'stddev', period: 2, dev: x }, { close: [1, 2] })), [`stddev2_${String(x)}`]);
+  }
   const data = new SessionData({ intervals: ['5m'] });
   data.beginSession(S);
   t.throws(() => data.advanceTo(Infinity), { message: /advanceTo time Infinity is not a finite number/ });

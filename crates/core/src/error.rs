@@ -143,6 +143,16 @@ impl fmt::Display for Num {
         match self.0 {
             x if x == f64::INFINITY => f.write_str("Infinity"),
             x if x == f64::NEG_INFINITY => f.write_str("-Infinity"),
+            // -0 too: JavaScript writes both zeros "0".
+            0.0 => f.write_str("0"),
+            // JavaScript's exponent form, outside [1e-6, 1e21): "1e-7", "1.5e+21".
+            x if x.abs() < 1e-6 || x.abs() >= 1e21 => {
+                let e = format!("{x:e}");
+                match e.split_once('e') {
+                    Some((m, exp)) if !exp.starts_with('-') => write!(f, "{m}e+{exp}"),
+                    _ => f.write_str(&e),
+                }
+            }
             x => write!(f, "{x}"),
         }
     }
@@ -159,5 +169,22 @@ mod tests {
         assert_eq!(Num(f64::NAN).to_string(), "NaN");
         assert_eq!(Num(1.5).to_string(), "1.5");
         assert_eq!(Num(-0.25).to_string(), "-0.25");
+        // As String(x) gives them, checked in node.
+        for (x, js) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1e-7, "1e-7"),
+            (-1.5e-7, "-1.5e-7"),
+            (9.99e-7, "9.99e-7"),
+            (1e-6, "0.000001"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e20, "100000000000000000000"),
+            (1e21, "1e+21"),
+            (-2.5e300, "-2.5e+300"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+        ] {
+            assert_eq!(Num(x).to_string(), js);
+        }
     }
 }

@@ -41,7 +41,7 @@
 //!   `stoch` is 14/3/3) and all three periods otherwise: `macd5_35_5`, `stoch5_3_3`;
 //! - `obv` and `vwap` have no parameters.
 //!
-//! Numbers print in Rust's shortest round-trip form (`2`, `2.5`, `0.1`). Outputs of a
+//! Numbers print as JavaScript's `String(x)` writes them (`2`, `2.5`, `0.1`, `1e-7`). Outputs of a
 //! multi-output kind are named `id.output` ([`IndicatorSpec::output_names`]): `macd.macd`,
 //! `macd.signal`, `macd.histogram`; `bbands20.upper`, `bbands20.middle`, `bbands20.lower`;
 //! `stoch.k`, `stoch.d`. A single output is named by the id alone.
@@ -575,14 +575,14 @@ impl IndicatorSpec {
                 if dev_up == 2.0 && dev_down == 2.0 {
                     format!("{kind}{period}")
                 } else {
-                    format!("{kind}{period}_{dev_up}_{dev_down}")
+                    format!("{kind}{period}_{}_{}", Num(dev_up), Num(dev_down))
                 }
             }
             Spec::Stddev { period, dev } => {
                 if dev == 1.0 {
                     format!("{kind}{period}")
                 } else {
-                    format!("{kind}{period}_{dev}")
+                    format!("{kind}{period}_{}", Num(dev))
                 }
             }
             Spec::Stoch {
