@@ -355,3 +355,38 @@ test('stop() in a data-driven stream run: the bars read ahead of the stop are co
   t.true(given > 10, `${given} bars given`);
   t.is(report.skipped.unread, given - 10);
 });
+
+test('stop() from a gap listener in a clock-driven stream run: the bars due at that boundary, taken from the source and never stored, are counted as unread', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const session = SESSIONS[0] as Session;
+  const a = day(session, 1);
+  const b = day(session, 2);
+  // B has no bar at minute 5: the boundary at its end finds the gap, with A's minute 5 due there.
+  const bars: SymbolBar[] = [];
+  for (let i = 0; i < 20; i++) {
+    bars.push({ symbol: 'A', ...(a[i] as Bar) });
+    if (i !== 5) bars.push({ symbol: 'B', ...(b[i] as Bar) });
+  }
+  let given = 0;
+  const iterable: Iterable<SymbolBar> = {
+    [Symbol.iterator]: () => {
+      let i = 0;
+      return {
+        next: (): IteratorResult<SymbolBar> => {
+          if (i >= bars.length) return { done: true, value: undefined };
+          given++;
+          return { done: false, value: bars[i++] as SymbolBar };
+        },
+      };
+    },
+  };
+  const coordinator = new SessionCoordinator({ calendar, data, source: iterableSource(iterable), from: session.date, to: session.date, speed: 1e6, overrun: 'queue' });
+  coordinator.on('gap', () => coordinator.stop());
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.gapCount, 1);
+  // Minutes 0 to 4 of both went in before that boundary.
+  t.is(report.barsIn, 10);
+  t.true(given > report.barsIn, `${given} bars given`);
+  t.is(report.barsIn + report.skipped.symbol + report.skipped.days + report.skipped.unread, given);
+});

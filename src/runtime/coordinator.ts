@@ -1190,22 +1190,31 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (Number.isNaN(ta) || Number.isNaN(tb)) return Number.isNaN(ta) === Number.isNaN(tb) ? a - b : Number.isNaN(ta) ? -1 : 1;
       return ta - tb || a - b;
     });
-    for (let i = 0; i < order.length; ) {
-      const t = place[order[i] as number] as number;
-      processor.beginSlice();
-      do {
-        appendBar(bars[order[i] as number] as SymbolBar);
-        i++;
-      } while (!Number.isNaN(t) && i < order.length && place[order[i] as number] === t);
-      processor.endSlice();
-      if (t < session.close) {
-        // Bars placed at or past the close here are strays (or corrupt times) that go in alone.
-        const next = i < order.length ? (place[order[i] as number] as number) : null;
-        this.#closeThrough(processor, t, next, pastSession(next, session.close));
+    let i = 0;
+    try {
+      while (i < order.length) {
+        const t = place[order[i] as number] as number;
+        processor.beginSlice();
+        do {
+          appendBar(bars[order[i] as number] as SymbolBar);
+          i++;
+        } while (!Number.isNaN(t) && i < order.length && place[order[i] as number] === t);
+        processor.endSlice();
+        if (t < session.close) {
+          // Bars placed at or past the close here are strays (or corrupt times) that go in alone.
+          const next = i < order.length ? (place[order[i] as number] as number) : null;
+          this.#closeThrough(processor, t, next, pastSession(next, session.close));
+        }
+        this.#coreGaps(session, processor);
+        // Subscribers still busy when the next boundary is due overrun, as at any boundary.
+        await this.#dispatch(processor, nextDue);
       }
-      this.#coreGaps(session, processor);
-      // Subscribers still busy when the next boundary is due overrun, as at any boundary.
-      await this.#dispatch(processor, nextDue);
+    } catch (error) {
+      // A stop between slices: the source's bars of the later slices were taken from its buffer
+      // and never appended (those of a slice left open are the processor's pending bars). Filled
+      // bars are not the source's.
+      for (let j = i; j < order.length; j++) if (fills?.has(bars[order[j] as number] as SymbolBar) !== true) this.#skipped.unread++;
+      throw error;
     }
   }
 
@@ -1426,6 +1435,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         gap.reason = 'the run was stopped before the gap was filled';
         this.emit('gapSettled', gap);
       }
+      // The bars due here were taken from the source's buffer: read, never taken.
+      this.#skipped.unread += due.length;
       throw this.#stopping;
     };
     stoppedFill();
