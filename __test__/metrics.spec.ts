@@ -172,3 +172,18 @@ test('fold merges a stage into another exactly and forgets it', (t) => {
   t.throws(() => m.fold('c', ''), { instanceOf: ConfigError });
   t.deepEqual(m.snapshot()['c'], both.stats(), 'a refused fold changes nothing');
 });
+
+test('a recorder held from before its stage was folded goes on recording into the stage of its name', (t) => {
+  const m = new PerformanceMetrics();
+  const held = m.stage('a');
+  held.record(10);
+  m.fold('a', 'b');
+  held.record(20);
+  held.time(() => undefined);
+  t.deepEqual(m.stages(), ['b', 'a']);
+  t.is(m.snapshot()['b']!.count, 1);
+  t.is(m.snapshot()['a']!.count, 2);
+  t.is(m.stage('a').stats().minNs <= 20, true);
+  t.is(held.count, 0, 'it keeps none of its own');
+  t.throws(() => held.record(-1), { instanceOf: InputError });
+});

@@ -2,7 +2,7 @@
  * What a run keeps for its report over a long life: lists bounded by `reportLimit`, counts exact.
  */
 import test from 'ava';
-import { AnalysisEngine, ConfigError, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import { AnalysisEngine, ConfigError, PerformanceMetrics, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
 import type { RunReport, Session, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -161,4 +161,57 @@ test('subscribers that come and go: past the 100 most recent that left, their st
   t.is(report.metrics['subscriber:s0'], undefined);
   // The last session's bars: A's five and B's three.
   t.is(report.metrics[`subscriber:s${count - 1}`]!.count, 8);
+});
+
+test('metrics shared by two coordinators: one folding a stage that left its engine loses none of the calls the other still records under that name', async (t) => {
+  const sessions = sessionsOf(2, 5);
+  const metrics = new PerformanceMetrics();
+  let calls = 0;
+  let openA = (): void => undefined;
+  const gateA = new Promise<void>((resolve) => {
+    openA = resolve;
+  });
+  let openB = (): void => undefined;
+  const gateB = new Promise<void>((resolve) => {
+    openB = resolve;
+  });
+  // B's 'x' stays subscribed the whole run.
+  const engineB = new AnalysisEngine();
+  engineB.subscribe({ interval: '1m', name: 'x' }, () => {
+    calls++;
+    openA();
+  });
+  const barsB = [...barsOf(sessions, 5)].filter((b) => b.symbol === 'A');
+  const runB = new SessionCoordinator({
+    calendar: { sessions: () => sessions }, data: new SessionData({ intervals: ['5m'] }), engine: engineB, metrics, from: sessions[0]!.date, to: sessions[1]!.date,
+    source: iterableSource((async function* () {
+      yield barsB[0]!;
+      yield barsB[1]!;
+      // Until A's first session has ended, its departed subscribers' stages folded.
+      await gateB;
+      yield* barsB.slice(2);
+    })()),
+  }).run();
+  // A's 'x' and 101 others each leave after their first call: past the 100 most recent, 'x' is folded.
+  const engineA = new AnalysisEngine();
+  for (const name of ['x', ...Array.from({ length: 101 }, (_, i) => `s${i}`)]) {
+    const subscription = engineA.subscribe({ interval: '1m', name }, () => {
+      calls++;
+      subscription.unsubscribe();
+    });
+  }
+  const coordinatorA = new SessionCoordinator({
+    calendar: { sessions: () => sessions }, data: new SessionData({ intervals: ['5m'] }), engine: engineA, metrics, from: sessions[0]!.date, to: sessions[1]!.date,
+    source: iterableSource((async function* () {
+      await gateA;
+      yield* barsOf(sessions, 5);
+    })()),
+  });
+  coordinatorA.once('progress', () => openB());
+  const [, b] = await Promise.all([coordinatorA.run(), runB]);
+  // A's subscribers once each, B's on every bar.
+  t.is(b.delivered, barsB.length);
+  t.is(calls, 102 + barsB.length);
+  const stages = Object.entries(metrics.snapshot()).filter(([name]) => name.startsWith('subscriber:'));
+  t.is(stages.reduce((sum, [, s]) => sum + s.count, 0), calls);
 });

@@ -112,7 +112,15 @@ export type MetricsSnapshot = Record<string, StageStats>;
  */
 export class StageRecorder {
   readonly name: string;
-  readonly #histogram: Hdr | null;
+  readonly #enabled: boolean;
+  /** Null when disabled, or once folded (see {@link PerformanceMetrics.fold}). */
+  #histogram: Hdr | null;
+  /**
+   * Once this stage was folded away, the metrics whose stage of the same name takes its records:
+   * whoever still holds this recorder (another coordinator's subscriber of that name, still
+   * subscribed) goes on being counted.
+   */
+  #folded: PerformanceMetrics | null = null;
   #count = 0;
   #sumNs = 0;
   #minNs = Infinity;
@@ -121,12 +129,13 @@ export class StageRecorder {
   /** @internal Use {@link PerformanceMetrics.stage}. */
   constructor(name: string, enabled: boolean) {
     this.name = name;
+    this.#enabled = enabled;
     this.#histogram = enabled ? new Hdr() : null;
   }
 
   /** Records were kept (false for the recorders of a disabled {@link PerformanceMetrics}). */
   get enabled(): boolean {
-    return this.#histogram !== null;
+    return this.#enabled;
   }
 
   /** How many records. */
@@ -141,7 +150,10 @@ export class StageRecorder {
    */
   record(ns: number): void {
     const h = this.#histogram;
-    if (h === null) return;
+    if (h === null) {
+      this.#folded?.stage(this.name).record(ns);
+      return;
+    }
     if (!(ns >= 0 && ns < Infinity)) throw new InputError(`metrics stage '${this.name}': ${ns} is not a latency in nanoseconds`);
     const v = ns < 1 ? 1 : Math.round(ns);
     h.record(v);
@@ -223,6 +235,19 @@ export class StageRecorder {
     if (other.#maxNs > this.#maxNs) this.#maxNs = other.#maxNs;
   }
 
+  /**
+   * After its records went into another stage: keeps none (its histogram goes), and sends later
+   * ones to `metrics`' stage of its name. @internal
+   */
+  detach(metrics: PerformanceMetrics): void {
+    this.#histogram = null;
+    this.#folded = metrics;
+    this.#count = 0;
+    this.#sumNs = 0;
+    this.#minNs = Infinity;
+    this.#maxNs = 0;
+  }
+
   /** Forgets every record. */
   reset(): void {
     this.#histogram?.reset();
@@ -295,8 +320,10 @@ export class PerformanceMetrics {
    * counts, sum, min, max and histogram go on in `into`, exactly. For stages that come and go (a
    * subscriber that left): each keeps a histogram of several kilobytes, and a service that
    * subscribes afresh for weeks would keep one for every subscriber it ever had. A recorder of
-   * `name` handed out before records into nothing that is reported; {@link PerformanceMetrics.stage}
-   * makes a new one. An unknown `name` does nothing.
+   * `name` handed out before keeps no records of its own from then on: what it records goes to the
+   * stage `name` as {@link PerformanceMetrics.stage} gives it (a new one, made on the first), so a
+   * holder that still records under that name (metrics shared with another coordinator, whose
+   * subscriber of the same name is still subscribed) loses nothing. An unknown `name` does nothing.
    * @throws {ConfigError} when `into` is not a stage name or is `name`.
    */
   fold(name: string, into: string): void {
@@ -305,6 +332,7 @@ export class PerformanceMetrics {
     if (from === undefined) return;
     this.stage(into).absorb(from);
     this.#stages.delete(name);
+    from.detach(this);
   }
 
   /** Forgets every record; the stages (and recorders handed out) stay valid. */
