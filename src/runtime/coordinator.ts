@@ -883,8 +883,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const next = await iterator.next();
           if (next.done === true) break;
           if (stopped) {
-            // Asked for before the run ended, delivered after: read, never taken, and counted
-            // in this run's report (the next run has a record of its own).
+            // Asked for before the run ended, delivered after: read, never taken, and counted in
+            // this run's report if it is not made yet (the next run has a record of its own). The
+            // run does not wait for this read: a live source may not answer for a long time.
             skipped.unread++;
             break;
           }
