@@ -2,7 +2,7 @@
  * What a stream source drops before a bar exists (its `losses()`) reaches the run's report.
  */
 import test from 'ava';
-import { ConfigError, InputError, SessionCoordinator, SessionData, iterableSource, mergeStreams } from 'barstream';
+import { AnalysisEngine, ConfigError, InputError, SessionCoordinator, SessionData, iterableSource, mergeStreams } from 'barstream';
 import type { Session, SourceLosses, StreamSource, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -63,4 +63,39 @@ test('a source whose losses are not a function is a ConfigError; counts that are
     t.is(data.session, null);
     t.is(data.count('A', '1m'), 0);
   }
+});
+
+test('a run that leaves a merged stream waiting for a quiet input closes it, and its losses at closing are the run\'s', async (t) => {
+  // Like a feed: gives its bars, then waits for a message; on return() it drops the two it holds unparsed.
+  const counts = { discarded: 0 };
+  let closed = false;
+  const feed: StreamSource = {
+    kind: 'stream',
+    losses: () => ({ ...counts }),
+    [Symbol.asyncIterator]: () => {
+      const bars = [bar('A', 0), bar('A', 1)];
+      let wake: ((r: IteratorResult<SymbolBar>) => void) | null = null;
+      return {
+        next: () => {
+          const b = bars.shift();
+          if (b !== undefined) return Promise.resolve({ done: false, value: b });
+          return closed ? Promise.resolve({ done: true, value: undefined }) : new Promise<IteratorResult<SymbolBar>>((resolve) => (wake = resolve));
+        },
+        return: async () => {
+          closed = true;
+          counts.discarded += 2;
+          wake?.({ done: true, value: undefined });
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+  const engine = new AnalysisEngine();
+  const coordinator = new SessionCoordinator({ calendar: { sessions: () => [SESSION] }, data: new SessionData({ intervals: ['5m'] }), engine, source: mergeStreams(feed), from: SESSION.date, to: SESSION.date });
+  engine.subscribe({ interval: '1m' }, () => coordinator.stop());
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.barsIn, 1);
+  t.true(closed, 'the input was closed');
+  t.deepEqual(report.sourceLosses, { discarded: 2 });
 });

@@ -114,6 +114,50 @@ test('mergeStreams: breaking out closes every input; a failing input fails the m
   t.throws(() => mergeStreams({} as never), { instanceOf: ConfigError });
 });
 
+test('mergeStreams: leaving while it waits for a quiet input (a feed between messages) closes every input at once', async (t) => {
+  // Like a live feed: gives `bars`, then next() waits for a message; return() closes it and ends the waiting read.
+  let closed = 0;
+  const quiet = (bars: SymbolBar[]): StreamSource => ({
+    kind: 'stream',
+    [Symbol.asyncIterator]: () => {
+      let wake: ((r: IteratorResult<SymbolBar>) => void) | null = null;
+      let done = false;
+      let i = 0;
+      return {
+        next: () => {
+          if (done) return Promise.resolve({ done: true, value: undefined });
+          if (i < bars.length) return Promise.resolve({ done: false, value: bars[i++] as SymbolBar });
+          return new Promise<IteratorResult<SymbolBar>>((resolve) => (wake = resolve));
+        },
+        return: async () => {
+          done = true;
+          closed++;
+          wake?.({ done: true, value: undefined });
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  });
+  // Waiting for the first bars.
+  const first = mergeStreams(quiet([]), iterableSource([bar('B', 1)]))[Symbol.asyncIterator]();
+  const pending = first.next();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await first.return?.();
+  t.is(closed, 1);
+  t.deepEqual(await pending, { done: true, value: undefined });
+  // Waiting for the next bar of the input that gave the last one.
+  const b = probe([bar('B', 5), bar('B', 6)]);
+  const it = mergeStreams(quiet([bar('A', 1)]), b.source)[Symbol.asyncIterator]();
+  t.deepEqual(await it.next(), { done: false, value: bar('A', 1) });
+  const held = it.next();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await it.return?.();
+  t.is(closed, 2);
+  t.true(b.state.closed);
+  t.deepEqual(await held, { done: true, value: undefined });
+  t.deepEqual(await it.next(), { done: true, value: undefined }, 'nothing after it was left');
+});
+
 test('mergeStreams passes out-of-order bars on (not dropped, not repaired)', async (t) => {
   const a = iterableSource([bar('A', 1), bar('A', 5), bar('A', 2)]);
   const b = iterableSource([bar('B', 3)]);

@@ -97,17 +97,54 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
   };
 }
 
-async function* merge(sources: readonly StreamSource[]): AsyncGenerator<SymbolBar, void, undefined> {
+/**
+ * The k-way merge behind {@link mergeStreams}. An iterator of its own rather than an async
+ * generator: a generator's `return()` waits behind the read it is suspended in, so leaving a merge
+ * waiting for a quiet input (a live feed between messages, at a run's end) closed nothing until a
+ * message came, and the feeds went on reading.
+ */
+function merge(sources: readonly StreamSource[]): AsyncIterator<SymbolBar> {
   const iterators = sources.map((s) => s[Symbol.asyncIterator]());
   const heads: (SymbolBar | undefined)[] = new Array(iterators.length).fill(undefined);
   const open = iterators.map(() => true);
-  try {
-    const first = await Promise.all(iterators.map((it) => it.next()));
-    first.forEach((r, i) => {
-      if (r.done) open[i] = false;
-      else heads[i] = r.value;
-    });
-    for (;;) {
+  let started = false;
+  let finished = false;
+  /** The input whose bar went out last: asked for its next one at the next call. */
+  let refill = -1;
+  let closing: Promise<unknown> | null = null;
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  /** Closes every input still open, once. */
+  const close = (): Promise<unknown> => {
+    finished = true;
+    closing ??= Promise.allSettled(
+      iterators.map((it, i) => {
+        if (!open[i]) return undefined;
+        open[i] = false;
+        return typeof it.return === 'function' ? it.return() : undefined;
+      }),
+    );
+    return closing;
+  };
+  const step = async (): Promise<IteratorResult<SymbolBar>> => {
+    if (finished) return done;
+    try {
+      if (!started) {
+        started = true;
+        const first = await Promise.all(iterators.map((it) => it.next()));
+        // Left while waiting: what came is not handed out.
+        if (finished) return done;
+        first.forEach((r, i) => {
+          if (r.done === true) open[i] = false;
+          else heads[i] = r.value;
+        });
+      } else if (refill >= 0) {
+        const i = refill;
+        refill = -1;
+        const r = await (iterators[i] as AsyncIterator<SymbolBar>).next();
+        if (finished) return done;
+        if (r.done === true) open[i] = false;
+        else heads[i] = r.value;
+      }
       let best = -1;
       let bestTime = Infinity;
       for (let i = 0; i < heads.length; i++) {
@@ -121,17 +158,34 @@ async function* merge(sources: readonly StreamSource[]): AsyncGenerator<SymbolBa
           bestTime = t;
         }
       }
-      if (best === -1) return;
+      if (best === -1) {
+        await close();
+        return done;
+      }
       const bar = heads[best] as SymbolBar;
       heads[best] = undefined;
-      yield bar;
-      const r = await (iterators[best] as AsyncIterator<SymbolBar>).next();
-      if (r.done) open[best] = false;
-      else heads[best] = r.value;
+      refill = best;
+      return { done: false, value: bar };
+    } catch (error) {
+      // An input failed: the others are closed, and the merge fails with its error.
+      await close();
+      throw error;
     }
-  } finally {
-    await Promise.allSettled(iterators.map((it, i) => (open[i] && typeof it.return === 'function' ? it.return() : undefined)));
-  }
+  };
+  // Calls of next() run one after another, as a generator's do.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    next: () => {
+      const result = queue.then(step);
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    // Not queued behind a waiting read: the inputs are closed now, and a read they end resolves done.
+    return: async () => {
+      await close();
+      return done;
+    },
+  };
 }
 
 /** All bars of one time, from {@link streamSlices}. */
