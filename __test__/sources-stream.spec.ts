@@ -158,6 +158,22 @@ test('mergeStreams: leaving while it waits for a quiet input (a feed between mes
   t.deepEqual(await it.next(), { done: true, value: undefined }, 'nothing after it was left');
 });
 
+test('mergeStreams: bars it holds from its inputs when left are counted discarded in its losses', async (t) => {
+  const a = probe([bar('A', 1), bar('A', 2), bar('A', 3)]);
+  const b = probe([bar('B', 5), bar('B', 6)]);
+  const merged = mergeStreams(a.source, b.source);
+  t.deepEqual(merged.losses?.(), { discarded: 0 });
+  const got: SymbolBar[] = [];
+  for await (const x of asStream(merged)) {
+    got.push(x);
+    if (x.time === 2) break;
+  }
+  t.deepEqual(got, [bar('A', 1), bar('A', 2)]);
+  // Every bar taken from an input went out or is counted.
+  t.is(a.state.pulled + b.state.pulled, got.length + (merged.losses?.()['discarded'] ?? NaN));
+  t.deepEqual(merged.losses?.(), { discarded: 1 });
+});
+
 test('mergeStreams passes out-of-order bars on (not dropped, not repaired)', async (t) => {
   const a = iterableSource([bar('A', 1), bar('A', 5), bar('A', 2)]);
   const b = iterableSource([bar('B', 3)]);

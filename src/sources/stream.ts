@@ -74,7 +74,9 @@ function fromSync(it: Iterator<SymbolBar>): AsyncIterator<SymbolBar> {
  *   input's bars after a corrupt later time wait behind it until the other inputs pass that time,
  *   and may then be late in a run: merge upstream, or give one stream of every symbol, when an
  *   input may carry corrupt times. A time that is not a number goes out at once.
- * - Breaking out of the merged stream (or an input failing) closes every input still open.
+ * - Breaking out of the merged stream (or an input failing) closes every input still open. The
+ *   bars it held from its inputs then (at most one an input) are counted `discarded` in its
+ *   `losses()`, as are bars an input gives after that.
  * - The inputs' `losses()` (see {@link StreamSource.losses}) are summed by reason in its own.
  */
 export function mergeStreams(...sources: StreamSource[]): StreamSource {
@@ -82,18 +84,20 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
     if (typeof s?.[Symbol.asyncIterator] !== 'function') throw new ConfigError('sources', `argument ${i} is not a stream source`);
   }
   const counting = sources.filter((s) => typeof s.losses === 'function');
+  /** Bars taken from the inputs and never handed out, every iteration's. */
+  let discarded = 0;
   return {
     kind: 'stream',
-    [Symbol.asyncIterator]: () => merge(sources),
-    ...(counting.length === 0
-      ? {}
-      : {
-          losses: (): SourceLosses => {
-            const sum: Record<string, number> = {};
-            for (const s of counting) for (const [reason, n] of Object.entries(s.losses?.() ?? {})) sum[reason] = (sum[reason] ?? 0) + n;
-            return sum;
-          },
-        }),
+    [Symbol.asyncIterator]: () =>
+      merge(sources, (n) => {
+        discarded += n;
+      }),
+    losses: (): SourceLosses => {
+      const sum: Record<string, number> = {};
+      for (const s of counting) for (const [reason, n] of Object.entries(s.losses?.() ?? {})) sum[reason] = (sum[reason] ?? 0) + n;
+      sum['discarded'] = (sum['discarded'] ?? 0) + discarded;
+      return sum;
+    },
   };
 }
 
@@ -103,7 +107,7 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
  * waiting for a quiet input (a live feed between messages, at a run's end) closed nothing until a
  * message came, and the feeds went on reading.
  */
-function merge(sources: readonly StreamSource[]): AsyncIterator<SymbolBar> {
+function merge(sources: readonly StreamSource[], discard: (n: number) => void): AsyncIterator<SymbolBar> {
   const iterators = sources.map((s) => s[Symbol.asyncIterator]());
   const heads: (SymbolBar | undefined)[] = new Array(iterators.length).fill(undefined);
   const open = iterators.map(() => true);
@@ -115,7 +119,13 @@ function merge(sources: readonly StreamSource[]): AsyncIterator<SymbolBar> {
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   /** Closes every input still open, once. */
   const close = (): Promise<unknown> => {
-    finished = true;
+    if (!finished) {
+      finished = true;
+      // Taken from their inputs, never handed out.
+      const held = heads.filter((h) => h !== undefined).length;
+      heads.fill(undefined);
+      if (held > 0) discard(held);
+    }
     closing ??= Promise.allSettled(
       iterators.map((it, i) => {
         if (!open[i]) return undefined;
@@ -132,7 +142,10 @@ function merge(sources: readonly StreamSource[]): AsyncIterator<SymbolBar> {
         started = true;
         const first = await Promise.all(iterators.map((it) => it.next()));
         // Left while waiting: what came is not handed out.
-        if (finished) return done;
+        if (finished) {
+          discard(first.filter((r) => r.done !== true).length);
+          return done;
+        }
         first.forEach((r, i) => {
           if (r.done === true) open[i] = false;
           else heads[i] = r.value;
@@ -141,7 +154,10 @@ function merge(sources: readonly StreamSource[]): AsyncIterator<SymbolBar> {
         const i = refill;
         refill = -1;
         const r = await (iterators[i] as AsyncIterator<SymbolBar>).next();
-        if (finished) return done;
+        if (finished) {
+          if (r.done !== true) discard(1);
+          return done;
+        }
         if (r.done === true) open[i] = false;
         else heads[i] = r.value;
       }
