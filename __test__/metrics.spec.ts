@@ -170,6 +170,8 @@ test('fold merges a stage into another exactly and forgets it', (t) => {
   t.is(m.stage('b').count, 0, 'a new stage under the folded name');
   t.throws(() => m.fold('c', 'c'), { instanceOf: ConfigError });
   t.throws(() => m.fold('c', ''), { instanceOf: ConfigError });
+  for (const bad of [5, '', null]) t.throws(() => m.fold(bad as unknown as string, 'd'), { instanceOf: ConfigError, message: /invalid name/ });
+  t.deepEqual(m.stages(), ['c', 'b']);
   t.deepEqual(m.snapshot()['c'], both.stats(), 'a refused fold changes nothing');
 });
 

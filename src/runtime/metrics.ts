@@ -324,9 +324,11 @@ export class PerformanceMetrics {
    * stage `name` as {@link PerformanceMetrics.stage} gives it (a new one, made on the first), so a
    * holder that still records under that name (metrics shared with another coordinator, whose
    * subscriber of the same name is still subscribed) loses nothing. An unknown `name` does nothing.
-   * @throws {ConfigError} when `into` is not a stage name or is `name`.
+   * @throws {ConfigError} when `name` is not a stage name, or `into` is not one or is `name`.
    */
   fold(name: string, into: string): void {
+    // A name that is no stage name (a number, say) would be an unknown name, and nothing folded without a word.
+    if (typeof name !== 'string' || name === '') throw new ConfigError('name', `${describe(name)} is not a stage name`);
     if (typeof into !== 'string' || into === '' || into === name) throw new ConfigError('into', `${JSON.stringify(into)} is not a stage name other than ${JSON.stringify(name)}`);
     const from = this.#stages.get(name);
     if (from === undefined) return;
