@@ -116,7 +116,7 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
   /** The input whose bar went out last: asked for its next one at the next call. */
   let refill = -1;
   let closing: Promise<unknown> | null = null;
-  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
   /** Closes every input still open, once. */
   const close = (): Promise<unknown> => {
     if (!finished) {
