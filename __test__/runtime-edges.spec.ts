@@ -4,7 +4,9 @@
  * spellings in `wants`. Expected values are worked out by hand.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, ConfigError, InputError, PerformanceMetrics, SessionCoordinator, SessionData, SimulatedClock, columnsSource } from 'barstream';
+import { getEventListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { AnalysisEngine, Calendar, ConfigError, InputError, PerformanceMetrics, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource } from 'barstream';
 import type { BarColumns } from 'barstream';
 
 const MINUTE = 60_000;
@@ -121,4 +123,83 @@ test('SimulatedClock refuses times that are not finite numbers, and sleepUntil(I
   }
   await t.throwsAsync(clock.sleepUntil(Infinity), { instanceOf: InputError });
   t.is(typeof clock.now(), 'number');
+});
+
+// setTimeout holds at most 2^31 - 1 ms (24.8 days); Node turns a longer delay into 1 ms. Each wait
+// below is longer than that.
+test.serial('a wait longer than a timer can hold neither fires early nor spins on 1 ms timers, and an abort ends it', async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  let timers = 0;
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = ((...args: Parameters<typeof realSetTimeout>) => {
+    timers++;
+    return realSetTimeout(...args);
+  }) as typeof realSetTimeout;
+  try {
+    const cases: [string, () => { sleep: (signal: AbortSignal) => Promise<void> }][] = [
+      ['wall clock, 30 days ahead', () => {
+        const wall = new WallClock();
+        return { sleep: (signal) => wall.sleepUntil(Date.now() + 30 * 86_400_000, signal) };
+      }],
+      // At a millionth of real time, a simulated hour is 3.6e9 wall ms (41.7 days).
+      ['simulated clock at speed 1e-6, an hour ahead', () => {
+        const slow = new SimulatedClock(0, 1e-6);
+        return { sleep: (signal) => slow.sleepUntil(3_600_000, signal) };
+      }],
+      // A simulated minute at 1e-300 is Infinity wall ms: a wait that only the signal ends.
+      ['simulated clock at speed 1e-300, a minute ahead', () => {
+        const frozen = new SimulatedClock(0, 1e-300);
+        return { sleep: (signal) => frozen.sleepUntil(60_000, signal) };
+      }],
+    ];
+    for (const [label, make] of cases) {
+      const { sleep } = make();
+      const controller = new AbortController();
+      timers = 0;
+      let settled = false;
+      const sleeping = sleep(controller.signal).then(() => void (settled = true));
+      await delay(60);
+      t.false(settled, `${label}: resolved long before its time`);
+      // One timer of at most the limit; a spinning wait sets one a millisecond.
+      t.true(timers <= 2, `${label}: ${timers} timers in 60 ms`);
+      controller.abort();
+      await sleeping;
+      t.true(settled, label);
+      t.deepEqual(getEventListeners(controller.signal, 'abort'), [], `${label}: abort listener left behind`);
+    }
+    await delay(10);
+    t.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    process.off('warning', onWarning);
+  }
+});
+
+test('sleepUntil: an already-aborted signal returns at once; a finished wait leaves no abort listener', async (t) => {
+  const wall = new WallClock();
+  const aborted = new AbortController();
+  aborted.abort();
+  const started = performance.now();
+  await wall.sleepUntil(Date.now() + 60_000, aborted.signal);
+  t.true(performance.now() - started < 1_000);
+  const controller = new AbortController();
+  await wall.sleepUntil(Date.now() + 20, controller.signal);
+  t.deepEqual(getEventListeners(controller.signal, 'abort'), []);
+  // A time already past resolves on the next turn, signal or not.
+  await wall.sleepUntil(Date.now() - 1e12, controller.signal);
+  t.deepEqual(getEventListeners(controller.signal, 'abort'), []);
+});
+
+test('a simulated clock at a speed near the largest double stays finite, and its delays are wall milliseconds', async (t) => {
+  const clock = new SimulatedClock(0, 1e308);
+  await delay(5);
+  const now = clock.now();
+  t.true(Number.isFinite(now), `now() = ${now}`);
+  // Simulated time 0 was the anchor, about 5 ms of wall time ago: it is that far behind.
+  const d = clock.delayUntil(0);
+  t.true(Number.isFinite(d) && d <= -4 && d > -1_000, `delayUntil(0) = ${d}`);
+  // A simulated day ahead is 8.64e-300 wall ms ahead of the anchor: still behind by the same.
+  t.true(Math.abs(clock.delayUntil(86_400_000) - clock.delayUntil(0)) < 1, 'a day is nothing at this speed');
 });

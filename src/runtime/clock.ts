@@ -43,7 +43,9 @@ export class SimulatedClock implements Clock {
 
   now(): number {
     if (this.speed === 0) return this.#time;
-    return this.#time + (performance.now() - this.#wallAnchor) * this.speed;
+    // At a speed near the largest double, a few wall milliseconds overflow to Infinity: the clock
+    // stays a finite number however fast it runs.
+    return Math.min(this.#time + (performance.now() - this.#wallAnchor) * this.speed, Number.MAX_VALUE);
   }
 
   /**
@@ -71,7 +73,10 @@ export class SimulatedClock implements Clock {
 
   delayUntil(time: number): number {
     if (this.speed === 0) return 0;
-    return (time - this.now()) / this.speed;
+    // In wall milliseconds throughout, not through now(): at a huge speed simulated time overflows
+    // (or loses every wall millisecond to rounding) long before the wall delay does, and a lag
+    // computed from it would be Infinity.
+    return (time - this.#time) / this.speed - (performance.now() - this.#wallAnchor);
   }
 
   sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
@@ -114,8 +119,15 @@ async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Pro
 }
 
 /**
+ * The longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days): a longer one is an overflow
+ * that Node turns into 1 ms, with a warning.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * Resolves after `ms` of wall time (at once, on the next macrotask, when `ms <= 0`), or at once when
- * `signal` aborts, its timer cleared.
+ * `signal` aborts, its timer cleared. A wait longer than a timer can hold is made of several timers
+ * (`Infinity` waits for the signal).
  */
 export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -127,12 +139,18 @@ export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
       return;
     }
+    const end = performance.now() + ms;
+    let timer: ReturnType<typeof setTimeout>;
     const done = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const arm = (left: number): void => {
+      timer = setTimeout(left > MAX_TIMER_MS ? rearm : done, Math.min(left, MAX_TIMER_MS));
+    };
+    const rearm = (): void => arm(end - performance.now());
+    arm(ms);
     signal?.addEventListener('abort', done, { once: true });
   });
 }
