@@ -677,3 +677,29 @@ test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130',
   t.is(j.report.barsStored, j.report.barsIn);
   t.true(j.report.delivered >= 1);
 });
+
+test('--strategy: a default export of the wrong shape is refused, naming the file and the field', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const cases: [string, string, RegExp][] = [
+    // A string, not a list: it would be taken apart into '1', '5' and 'm'.
+    ['intervals-string', `export default { name: 's', intervals: '15m', setup() {} };`, /intervals must be an array of interval strings .*got '15m'/],
+    ['intervals-numbers', `export default { name: 's', intervals: [15], setup() {} };`, /intervals must be an array of interval strings/],
+    ['indicators-list', `export default { name: 's', indicators: [{ kind: 'ema', period: 3 }], setup() {} };`, /indicators must be an object .*got an array/],
+    ['name-number', `export default { name: 5, setup() {} };`, /name must be a non-empty string, got 5/],
+    ['name-empty', `export default { name: ' ', setup() {} };`, /name must be a non-empty string, got ' '/],
+    ['setup-missing', `export default { name: 's' };`, /setup must be a function .*got undefined/],
+    ['function', `export default function setup() {}`, /must export default \{ name, setup\(engine, context\) \}, got a function/],
+    ['no-default', `export const name = 's';`, /must export default .*got undefined/],
+  ];
+  for (const [name, source, message] of cases) {
+    const file = path.join(dir, `${name}.mjs`);
+    writeFileSync(file, `${source}\n`);
+    const r = barstream('backtest', '--strategy', file);
+    t.is(r.status, 1, name);
+    t.is(r.stdout, '', name);
+    t.true(r.stderr.includes(file), `${name}: ${r.stderr}`);
+    t.regex(r.stderr, message, name);
+    t.regex(r.stderr, /\[invalid_config\]\n$/, name);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});

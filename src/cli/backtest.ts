@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { Calendar } from '../calendar/index.js';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, describe } from '../errors.js';
 import { AnalysisEngine } from '../runtime/engine.js';
 import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
@@ -187,9 +187,21 @@ async function loadStrategy(file: string): Promise<Strategy> {
   } catch (e) {
     throw new ConfigError('strategy', `cannot load ${file}: ${(e as Error).message}`);
   }
-  const s = mod.default as Partial<Strategy> | undefined;
-  if (s === undefined || typeof s !== 'object' || typeof s.setup !== 'function' || typeof s.name !== 'string') {
-    throw new ConfigError('strategy', `${file} must export default { name, setup(engine, context) }`);
+  const s: unknown = mod.default;
+  if (s === null || typeof s !== 'object') {
+    throw new ConfigError('strategy', `${file} must export default { name, setup(engine, context) }, got ${describe(s)}`);
+  }
+  const { name, setup, intervals, indicators } = s as Record<string, unknown>;
+  const bad = (what: string, value: unknown): ConfigError =>
+    new ConfigError('strategy', `${file}: the default export's ${what}, got ${describe(value)}`);
+  if (typeof name !== 'string' || name.trim() === '') throw bad('name must be a non-empty string', name);
+  if (typeof setup !== 'function') throw bad('setup must be a function (engine, context)', setup);
+  // A string would be read as a list of one-character intervals ('15m' as '1', '5', 'm').
+  if (intervals !== undefined && !(Array.isArray(intervals) && intervals.every((i) => typeof i === 'string'))) {
+    throw bad("intervals must be an array of interval strings such as ['15m']", intervals);
+  }
+  if (indicators !== undefined && (indicators === null || typeof indicators !== 'object' || Array.isArray(indicators))) {
+    throw bad("indicators must be an object of interval to indicator list, such as { '15m': [{ kind: 'ema', period: 20 }] }", indicators);
   }
   return s as Strategy;
 }
