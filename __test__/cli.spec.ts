@@ -703,3 +703,32 @@ test('--strategy: a default export of the wrong shape is refused, naming the fil
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('--json: stdout is the JSON alone even when the strategy prints; what it prints goes to stderr', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'chatty.mjs');
+  writeFileSync(
+    file,
+    `console.log('loading chatty');
+    export default {
+      name: 'chatty',
+      setup(engine) {
+        process.stdout.write('set up\\n');
+        engine.subscribe({ interval: '1d' }, (e) => { console.log('daily bar', e.symbol); console.info('info'); });
+      },
+    };\n`,
+  );
+  const r = barstream('backtest', '--json', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', file);
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport;
+  t.is(j.strategy, 'chatty');
+  t.is(j.report.delivered, SYMBOLS);
+  t.regex(r.stderr, /^loading chatty\nset up\n/);
+  t.is(r.stderr.match(/^daily bar [A-Z]{4}$/gm)?.length, SYMBOLS);
+  // Without --json, what the strategy prints stays on stdout, before the table.
+  const plain = barstream('backtest', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', file);
+  t.is(plain.status, 0, plain.stderr);
+  t.regex(plain.stdout, /^loading chatty\nset up\n/);
+  t.is(plain.stderr, '');
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -41,7 +41,8 @@ Options:
   --speed <n>          0 (default): data-driven; n > 0: clock-driven at n simulated ms per wall ms
   --overrun <policy>   clock-driven, when subscribers fall behind: fail (default) or queue (wait, record the lag)
   --strategy <file>    a module whose default export is { name, intervals?, indicators?, setup(engine, ctx) }
-  --json               print the report as JSON (with --data, what the CSV source read as 'source')
+  --json               print the report as JSON (with --data, what the CSV source read as 'source');
+                       stdout holds the JSON alone: what the strategy prints goes to stderr
   -h, --help           this text
 
 Ctrl-C ends the run at its next step and prints what it did (a second Ctrl-C ends the process).
@@ -269,8 +270,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   const onInterrupt = (): void => interrupt.abort();
   process.once('SIGINT', onInterrupt);
   options.signal = interrupt.signal;
+  // With --json, stdout holds the JSON alone: what the strategy prints (console.log in a handler,
+  // say) goes to stderr until the run is over.
+  const stdoutWrite = process.stdout.write;
+  if (values.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  const restoreStdout = (): void => {
+    process.stdout.write = stdoutWrite;
+  };
   try {
     const result = await backtest(options);
+    restoreStdout();
     (bar as cliProgress.SingleBar | null)?.stop();
     if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
@@ -303,6 +312,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   } finally {
+    restoreStdout();
     process.off('SIGINT', onInterrupt);
   }
 }
