@@ -732,3 +732,20 @@ test('--json: stdout is the JSON alone even when the strategy prints; what it pr
   t.is(plain.stderr, '');
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('--strategy: a setup or an import that can never settle fails the run with a message, not a silent exit 13', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const setup = path.join(dir, 'stuck-setup.mjs');
+  writeFileSync(setup, `export default { name: 'stuck', setup() { return new Promise(() => {}); } };\n`);
+  const s = barstream('backtest', '--strategy', setup);
+  t.is(s.status, 1, s.stderr);
+  t.is(s.stdout, '');
+  t.regex(s.stderr, /^barstream: .*stuck: setup failed: its promise never settles .*\[invalid_config\]\n$/);
+  const imported = path.join(dir, 'stuck-import.mjs');
+  writeFileSync(imported, `await new Promise(() => {});\nexport default { name: 'never', setup() {} };\n`);
+  const i = barstream('backtest', '--json', '--strategy', imported);
+  t.is(i.status, 1, i.stderr);
+  t.is(i.stdout, '');
+  t.regex(i.stderr, /^barstream: .*cannot load .*stuck-import\.mjs: its import never settles .*\[invalid_config\]\n$/);
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -132,7 +132,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     signals.push(s);
   };
   try {
-    await strategy.setup(engine, { signal });
+    await settled(strategy.setup(engine, { signal }), 'its promise');
   } catch (e) {
     throw new ConfigError('strategy', `${strategy.name}: setup failed: ${(e as Error)?.message ?? String(e)}`);
   }
@@ -180,10 +180,28 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   };
 }
 
+/**
+ * Waits for a strategy's setup or import. A promise that nothing is left to settle would end the
+ * process with Node's exit code 13 and no word: the event loop running dry while it waits
+ * (`beforeExit`) proves it never will, and that is an error.
+ */
+async function settled<T>(result: T | Promise<T>, what: string): Promise<T> {
+  let onIdle = (): void => undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    onIdle = () => reject(new Error(`${what} never settles (nothing is left running that could settle it)`));
+  });
+  process.once('beforeExit', onIdle);
+  try {
+    return await Promise.race([result, stalled]);
+  } finally {
+    process.off('beforeExit', onIdle);
+  }
+}
+
 async function loadStrategy(file: string): Promise<Strategy> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+    mod = (await settled(import(pathToFileURL(path.resolve(file)).href), 'its import')) as { default?: unknown };
   } catch (e) {
     throw new ConfigError('strategy', `cannot load ${file}: ${(e as Error).message}`);
   }
