@@ -595,6 +595,16 @@ test('dates outside XNYS coverage are ConfigErrors', (t) => {
   configError(t, () => xnys.nextSession('1999-12-30'), 'after');
 });
 
+test('a real date before the year 1000 is out of range, not malformed; a date that does not exist stays malformed', (t) => {
+  const always = Calendar.alwaysOpen();
+  configError(t, () => always.session('0999-12-31'), 'date', /^invalid date: 0999-12-31 is outside the dates 24\/7 UTC covers, 1000-01-01 to 9999-12-31$/);
+  // Year 0 is a leap year in the proleptic Gregorian calendar; 100 is not.
+  configError(t, () => always.sessions('0000-02-29', '2024-01-01'), 'from', /0000-02-29 is outside the dates/);
+  configError(t, () => xnys.previousSession('0001-01-01'), 'before', /0001-01-01 is outside the dates XNYS covers, 2000-01-01 to 2099-12-31/);
+  configError(t, () => always.session('0100-02-29'), 'date', /'0100-02-29' is not a YYYY-MM-DD calendar date/);
+  configError(t, () => always.session('0999-13-01'), 'date', /is not a YYYY-MM-DD calendar date/);
+});
+
 test('Calendar.xnys: unknown hours or options are ConfigErrors', (t) => {
   configError(t, () => Calendar.xnys({ hours: 'overnight' as 'regular' }), 'hours', /expected 'regular' or 'extended', got 'overnight'/);
   configError(t, () => Calendar.xnys({ hours: null as unknown as 'regular' }), 'hours');

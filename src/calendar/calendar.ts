@@ -4,7 +4,7 @@
  */
 import { ConfigError, SessionError } from '../errors.js';
 import type { Session } from '../types.js';
-import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
+import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
 import { ZoneOffsets } from './zone.js';
 import { describe } from '../errors.js';
@@ -525,7 +525,10 @@ export class Calendar {
   #day(value: DateInput, param: string): number {
     if (typeof value === 'string') {
       const day = parseDay(value);
-      if (Number.isNaN(day)) throw new ConfigError(param, `${describe(value)} is not a YYYY-MM-DD calendar date`);
+      if (Number.isNaN(day)) {
+        if (isEarlyDate(value)) throw new ConfigError(param, `${value} is outside the dates ${this.name} covers, ${this.firstDate} to ${this.lastDate}`);
+        throw new ConfigError(param, `${describe(value)} is not a YYYY-MM-DD calendar date`);
+      }
       return day;
     }
     return this.#zone.localDay(instant(value, param));

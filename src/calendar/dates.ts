@@ -25,6 +25,23 @@ export function parseDay(date: string): number {
   return Date.UTC(y, m - 1, d) / DAY_MS;
 }
 
+/**
+ * Whether `date` is a real `YYYY-MM-DD` date before the year 1000, one that {@link parseDay} refuses
+ * for its year alone (so that an error can say the date is out of range rather than malformed).
+ */
+export function isEarlyDate(date: string): boolean {
+  const match = DATE.exec(date);
+  if (match === null) return false;
+  const y = Number(match[1]);
+  const m = Number(match[2]);
+  const d = Number(match[3]);
+  if (y >= 1000 || m < 1 || m > 12 || d < 1) return false;
+  // Not daysInMonth: Date.UTC reads the years 0 to 99 as 1900 to 1999.
+  const last = new Date(0);
+  last.setUTCFullYear(y, m, 0);
+  return d <= last.getUTCDate();
+}
+
 /** The day number of year `y`, month `m` (1-12), day `d`. */
 export function dayOf(y: number, m: number, d: number): number {
   return Date.UTC(y, m - 1, d) / DAY_MS;
