@@ -690,6 +690,8 @@ test('--strategy: a default export of the wrong shape is refused, naming the fil
     ['setup-missing', `export default { name: 's' };`, /setup must be a function .*got undefined/],
     ['function', `export default function setup() {}`, /must export default \{ name, setup\(engine, context\) \}, got a function/],
     ['no-default', `export const name = 's';`, /must export default .*got undefined/],
+    ['throws-on-import', `throw new RangeError('no model file');`, /cannot load .*throws-on-import\.mjs: no model file/],
+    ['syntax-error', `export default { name: 's', setup() {`, /cannot load .*syntax-error\.mjs: /],
   ];
   for (const [name, source, message] of cases) {
     const file = path.join(dir, `${name}.mjs`);
