@@ -751,3 +751,16 @@ test('--strategy: a setup or an import that can never settle fails the run with 
   t.regex(i.stderr, /^barstream: .*cannot load .*stuck-import\.mjs: its import never settles .*\[invalid_config\]\n$/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a reader that closes stdout early (| head) ends nothing in error: no EPIPE crash, the exit code is the run\'s', async (t) => {
+  for (const args of [['backtest', '--json'], ['backtest'], ['--help']]) {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Nothing reads stdout: the first write finds the pipe closed.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    t.is(status, 0, `${args.join(' ')}: ${stderr}`);
+    t.notRegex(stderr, /EPIPE|Unhandled/, args.join(' '));
+  }
+});

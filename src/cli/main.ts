@@ -350,4 +350,10 @@ function jsonErrors(_key: string, value: unknown): unknown {
   return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
 }
 
+// A reader that stops early (`barstream backtest --json | head -c 100`) closes the pipe: what is
+// left to print has nowhere to go, which is no failure of the run, and the exit code stays the run's.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 process.exitCode = await main(process.argv.slice(2));
