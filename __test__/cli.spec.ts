@@ -764,3 +764,18 @@ test('a reader that closes stdout early (| head) ends nothing in error: no EPIPE
     t.notRegex(stderr, /EPIPE|Unhandled/, args.join(' '));
   }
 });
+
+// util-linux's `script` runs the command on a pseudo-terminal: stderr is a TTY there, as in a shell.
+(hasScript ? test : test.skip)('on a terminal, a run still going after a second shows the progress bar, even inside its first session', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const out = path.join(dir, 'summary.txt');
+  // One session (390 minutes) at 8,000 simulated ms a wall ms: about 2.9 s, one progress event, at its end.
+  const command = [process.execPath, MAIN, 'backtest', '--symbols', 'ALFA', '--from', '2024-03-04', '--to', '2024-03-04', '--speed', '8000'];
+  const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('script', ['-qec', `${quoted} > '${out}'`, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.is(r.status, 0, r.stdout + r.stderr);
+  // What the terminal showed: the bar, at 0 of the 1 session.
+  t.regex(r.stdout, /sessions .* 0\/1 \|/);
+  t.regex(readFileSync(out, 'utf8'), /sessions\s*│\s*1\s/);
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -253,18 +253,31 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.to !== undefined) options.to = values.to;
   if (values.strategy !== undefined) options.strategy = values.strategy;
 
-  // A progress bar on a terminal, for runs that last over a second.
+  // A progress bar on a terminal, for runs that last over a second: shown a second in, whether or
+  // not a session has ended by then (one clock-driven session can last hours).
   let bar: cliProgress.SingleBar | null = null;
-  const startedAt = performance.now();
-  if (process.stderr.isTTY && !values.json) {
-    options.onProgress = (done, total) => {
-      if (bar === null && performance.now() - startedAt > 1000 && done < total) {
+  let showBar: ReturnType<typeof setTimeout> | undefined;
+  if (process.stderr.isTTY && !values.json && from !== undefined && to !== undefined) {
+    let done = 0;
+    let total = Calendar.xnys({ hours: 'regular' }).sessions(from, to).length;
+    options.onProgress = (sessionsDone, sessions) => {
+      done = sessionsDone;
+      total = sessions;
+      bar?.setTotal(sessions);
+      bar?.update(sessionsDone);
+    };
+    if (total > 0) {
+      showBar = setTimeout(() => {
         bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'sessions {bar} {value}/{total} | {duration_formatted}', clearOnComplete: true }, cliProgress.Presets.shades_classic);
         bar.start(total, done);
-      }
-      bar?.update(done);
-    };
+      }, 1000);
+      showBar.unref();
+    }
   }
+  const endBar = (): void => {
+    clearTimeout(showBar);
+    (bar as cliProgress.SingleBar | null)?.stop();
+  };
   // Ctrl-C ends the run at its next step and prints what it did; a second one ends the process.
   const interrupt = new AbortController();
   const onInterrupt = (): void => interrupt.abort();
@@ -280,7 +293,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const result = await backtest(options);
     restoreStdout();
-    (bar as cliProgress.SingleBar | null)?.stop();
+    endBar();
     if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
     for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${line}\n`);
@@ -301,7 +314,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    (bar as cliProgress.SingleBar | null)?.stop();
+    endBar();
     const error = e as Error;
     const code = e instanceof BarstreamError ? ` [${e.code}]` : '';
     // The error names the coordinator's option; here it is a flag.
