@@ -48,11 +48,11 @@ Options:
 Ctrl-C ends the run at its next step and prints what it did (a second Ctrl-C ends the process).
 
 Exit codes: 0 done; 3 done, but the strategy's handlers threw (the count and the first failure on
-stderr); 130 interrupted by Ctrl-C; 1 the run failed (a strategy module that cannot be loaded or
-whose setup throws, a CSV file that cannot be read or has a malformed row (without --bad-rows
-skip), and a subscriber busy
-for over 60 s in a data-driven run, included); 2 bad arguments (an option given twice, --json
-included, and a --data path that does not exist or names no CSV file, included).
+stderr); 130 interrupted by Ctrl-C; 1 the run failed (a strategy module that cannot be loaded, is
+not { name, setup }, or whose setup throws or can never settle, a CSV file that cannot be read or
+has a malformed row (without --bad-rows skip), and a subscriber busy for over 60 s in a
+data-driven run, included); 2 bad arguments (an option given twice, --json included, and a --data
+path that does not exist or names no CSV file, included).
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
