@@ -246,6 +246,8 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
   const help = barstream('--help');
   t.is(help.status, 0);
   t.regex(help.stdout, /Usage: barstream backtest/);
+  // Readable on a 100-column terminal without wrapping.
+  t.deepEqual(help.stdout.split('\n').filter((line) => line.length > 100), []);
 });
 
 test('--time-zone reads CSV times without an offset as local times of that zone', (t) => {

@@ -39,8 +39,10 @@ Options:
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
   --speed <n>          0 (default): data-driven; n > 0: clock-driven at n simulated ms per wall ms
-  --overrun <policy>   clock-driven, when subscribers fall behind: fail (default) or queue (wait, record the lag)
-  --strategy <file>    a module whose default export is { name, intervals?, indicators?, setup(engine, ctx) }
+  --overrun <policy>   clock-driven, when subscribers fall behind: fail (default) or queue
+                       (wait, record the lag)
+  --strategy <file>    a module whose default export is
+                       { name, intervals?, indicators?, setup(engine, ctx) }
   --json               print the report as JSON (with --data, what the CSV source read as 'source');
                        stdout holds the JSON alone: what the strategy prints goes to stderr
   -h, --help           this text
