@@ -461,6 +461,59 @@ test('--symbol-column reads each row\'s symbol from a header column, for a file 
   }
 });
 
+test('--delimiter, --columns and --header read files in other layouts: semicolons, vendor names, tabs without a header or a volume', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-layout-'));
+  try {
+    const days = ['--from', '2013-10-07', '--to', '2013-10-07'];
+    // Rows of sessionRows: time,1,2,0.5,1.5,10 -> 390 bars, each open 1, high 2, low 0.5, close 1.5, volume 10.
+    const rows = sessionRows();
+    const semi = path.join(dir, 'SEMI_1m.csv');
+    writeFileSync(semi, `window_start;o;h;l;c;v\n${rows.map((r) => r.replaceAll(',', ';')).join('\n')}\n`);
+    const wrong = barstream('backtest', '--data', semi, ...days);
+    t.is(wrong.status, 1);
+    t.regex(wrong.stderr, /has ";": give --delimiter \[invalid_input\]/);
+    const names = barstream('backtest', '--data', semi, '--delimiter', ';', ...days);
+    t.is(names.status, 1);
+    t.regex(names.stderr, /give --columns time=<its name> \[invalid_input\]/);
+    const semiOk = barstream('backtest', '--json', '--data', semi, '--delimiter', ';', '--columns', 'time=window_start,open=o,HIGH=h,low=l,close=c,volume=v', ...days);
+    t.is(semiOk.status, 0, semiOk.stderr);
+    t.like((JSON.parse(semiOk.stdout) as JsonReport).report, { symbols: ['SEMI'], barsIn: 390, barsStored: 390, closedBars: { '5m': 78 } });
+
+    // Tabs, no header line, no volume column.
+    const tsv = path.join(dir, 'TABS_1m.csv');
+    writeFileSync(tsv, `${rows.map((r) => r.split(',').slice(0, 5).join('\t')).join('\n')}\n`);
+    const noHeader = barstream('backtest', '--data', tsv, '--delimiter', 'tab', ...days);
+    t.is(noHeader.status, 1);
+    t.regex(noHeader.stderr, /the first line is a row of data, not a header: name the columns with --header/);
+    const noVolume = barstream('backtest', '--data', tsv, '--delimiter', 'tab', '--header', 'time,open,high,low,close', ...days);
+    t.is(noVolume.status, 2);
+    t.regex(noVolume.stderr, /^barstream: --header: no 'volume' column .*give --columns volume=<its name> \(volume= for files that have none\)/);
+    const tsvOk = barstream('backtest', '--json', '--data', tsv, '--delimiter', 'tab', '--header', 'time,open,high,low,close', '--columns', 'volume=', ...days);
+    t.is(tsvOk.status, 0, tsvOk.stderr);
+    t.like((JSON.parse(tsvOk.stdout) as JsonReport).report, { symbols: ['TABS'], barsIn: 390, barsStored: 390 });
+
+    // Bad values are bad arguments, found before the run.
+    for (const [args, message] of [
+      [['--delimiter', ';;'], /^barstream: --delimiter: ";;" is not a single character/],
+      [['--columns', 'tim=x'], /^barstream: --columns takes field=name pairs, the fields time, open, high, low, close, volume; got 'tim=x'/],
+      [['--columns', 'time=a,time=b'], /^barstream: --columns names time twice/],
+      [['--columns', 'close='], /^barstream: --columns: close needs a column name/],
+      [['--header', 'open,high'], /^barstream: --header: no 'time' or 'timestamp' or 'datetime' or 'date' column among \["open","high"\]; give --columns time=<its name>\n/],
+    ] as const) {
+      const r = barstream('backtest', '--data', semi, ...args, ...days);
+      t.is(r.status, 2, args.join(' '));
+      t.regex(r.stderr, message, args.join(' '));
+    }
+    for (const flag of ['--delimiter', '--columns', '--header']) {
+      const r = barstream('backtest', flag, 'x');
+      t.is(r.status, 2);
+      t.is(r.stderr, `barstream: ${flag} is for the files of --data\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('after a --data run: what the CSV source read, in the table and as `source` in --json; a warning when no row was loaded', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-source-'));
   try {

@@ -12,7 +12,7 @@ import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
 import { sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { CsvSource, EpochUnit, RejectedRow, Source } from '../sources/index.js';
+import type { CsvSource, CsvSourceOptions, EpochUnit, RejectedRow, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -28,6 +28,12 @@ export interface BacktestOptions {
   skipBadRows?: boolean;
   /** The header column of `data` holding each row's symbol; default: one symbol per file, named by the file. */
   symbolColumn?: string;
+  /** `data`'s field delimiter (`csvSource`'s `delimiter`); default `','`. */
+  delimiter?: string;
+  /** `data`'s header names of the fields (`csvSource`'s `columns`). */
+  columns?: CsvSourceOptions['columns'];
+  /** The column names of `data` files that have no header line (`csvSource`'s `header`). */
+  header?: readonly string[];
   symbols?: readonly string[];
   from?: string;
   to?: string;
@@ -101,6 +107,9 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       ...(options.epoch === undefined ? {} : { epoch: options.epoch }),
       ...(options.skipBadRows === true ? { onBadRow: 'skip' as const } : {}),
       ...(options.symbolColumn === undefined ? {} : { symbolColumn: options.symbolColumn }),
+      ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+      ...(options.columns === undefined ? {} : { columns: options.columns }),
+      ...(options.header === undefined ? {} : { header: options.header }),
     });
     source = csv;
   }

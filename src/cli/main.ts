@@ -9,6 +9,7 @@ import cliProgress from 'cli-progress';
 import { Calendar } from '../calendar/index.js';
 import { BarstreamError, ConfigError, InputError, OverrunError } from '../errors.js';
 import type { EpochUnit } from '../sources/index.js';
+import { csvSource } from '../sources/index.js';
 import { resolvePaths } from '../sources/paths.js';
 import { DEFAULTS, backtest } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
@@ -35,6 +36,14 @@ Options:
                        'ticker' column if the header has one, else one symbol per file, named by
                        the file name without leading dots and its extension, up to its first _:
                        SPY_1m.csv is SPY)
+  --delimiter <char>   the CSV field delimiter: one character, or 'tab' (default ',')
+  --columns <field=name,...>
+                       CSV header names of the fields where they are not the defaults (time,
+                       open, high, low, close, volume, in any case), as in
+                       'time=window_start,volume=v'; 'volume=' with no name: the files have no
+                       volume column (every volume 0)
+  --header <name,...>  the column names of CSV files that have no header line, in order, as in
+                       'time,open,high,low,close,volume,close_time'
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
@@ -71,6 +80,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         epoch: { type: 'string' },
         'bad-rows': { type: 'string' },
         'symbol-column': { type: 'string' },
+        delimiter: { type: 'string' },
+        columns: { type: 'string' },
+        header: { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -212,6 +224,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
   }
+  const layout = csvLayout(values);
+  if (typeof layout === 'string') {
+    process.stderr.write(`barstream: ${layout}\n`);
+    return 2;
+  }
   if (values.overrun !== undefined && values.overrun !== 'fail' && values.overrun !== 'queue') {
     process.stderr.write(`barstream: --overrun must be 'fail' or 'queue', got '${values.overrun}'\n`);
     return 2;
@@ -223,6 +240,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (epoch !== undefined && isEpochUnit(epoch)) options.epoch = epoch;
   if (badRows === 'skip') options.skipBadRows = true;
   if (symbolColumn !== undefined) options.symbolColumn = symbolColumn;
+  Object.assign(options, layout);
   if (values.symbols !== undefined) {
     options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (options.symbols.length === 0) {
@@ -323,13 +341,63 @@ export async function main(argv: readonly string[]): Promise<number> {
     const message =
       e instanceof OverrunError
         ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed')
-        : error.message.replace("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds');
+        : asFlags(error.message);
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   } finally {
     restoreStdout();
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/** A `csvSource` message's advice in the command line's words: its options are flags here. */
+function asFlags(message: string): string {
+  return message
+    .replace("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
+    .replace('set options.delimiter', 'give --delimiter')
+    .replace('name the columns with options.header', 'name the columns with --header')
+    .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);
+}
+
+/** The CSV fields `--columns` may name. */
+const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * `--delimiter`, `--columns` and `--header` as `csvSource` options, checked by `csvSource` itself
+ * (so that the command line and the library refuse the same things), or what is wrong with them.
+ */
+function csvLayout(values: { data?: string; delimiter?: string; columns?: string; header?: string }): Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> | string {
+  const out: Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> = {};
+  for (const flag of ['delimiter', 'columns', 'header'] as const) {
+    if (values[flag] !== undefined && values.data === undefined) return `--${flag} is for the files of --data`;
+  }
+  if (values.delimiter !== undefined) out.delimiter = values.delimiter === 'tab' ? '\t' : values.delimiter;
+  if (values.columns !== undefined) {
+    const columns: NonNullable<BacktestOptions['columns']> = {};
+    for (const pair of values.columns.split(',')) {
+      const eq = pair.indexOf('=');
+      const field = (eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase();
+      const name = eq < 0 ? '' : pair.slice(eq + 1).trim();
+      if (!(FIELDS as readonly string[]).includes(field)) return `--columns takes field=name pairs, the fields ${FIELDS.join(', ')}; got '${pair}'`;
+      if (field in columns) return `--columns names ${field} twice`;
+      if (name === '' && field !== 'volume') return `--columns: ${field} needs a column name ('volume=' alone is for files without volume)`;
+      (columns as Record<string, string | null>)[field] = name === '' ? null : name;
+    }
+    out.columns = columns;
+  }
+  if (values.header !== undefined) out.header = values.header.split(',').map((name) => name.trim());
+  if (values.data !== undefined) {
+    try {
+      csvSource(values.data, out);
+    } catch (e) {
+      // The path is checked on its own, below.
+      if (!(e instanceof ConfigError)) return out;
+      const flag = e.param === 'delimiter' || e.param === 'header' ? e.param : e.param.startsWith('columns') ? 'columns' : null;
+      if (flag === null) return out;
+      return `--${flag}: ${asFlags(e.message.replace(/^invalid \S+: /, ''))}`;
+    }
+  }
+  return out;
 }
 
 /** Whether `text` is a date YYYY-MM-DD that exists (`2024-02-30` does not, though `Date.parse` takes it). */

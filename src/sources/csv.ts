@@ -234,7 +234,7 @@ function checkOptions(o: CsvSourceOptions): Config {
     // Checked here, once, rather than as a header line of every file.
     for (const col of COLUMN_NAMES) {
       if (names[col].length > 0 && !names[col].some((n) => given.includes(n))) {
-        throw new ConfigError('header', `no '${names[col].join("' or '")}' column among ${JSON.stringify(o.header)}; name it with columns.${col}`);
+        throw new ConfigError('header', `no '${names[col].join("' or '")}' column among ${JSON.stringify(o.header)}; name it with columns.${col}${col === 'volume' ? ' (null for files that have none)' : ''}`);
       }
     }
     if (o.symbolColumn !== undefined && !given.includes(o.symbolColumn.trim().toLowerCase())) {
