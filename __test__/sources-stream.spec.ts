@@ -270,3 +270,15 @@ test('syntheticSource: missing bars, other intervals, and bad options', async (t
   t.throws(() => syntheticSource({ sessions: SESSIONS, seed: 1.5 }), { instanceOf: ConfigError });
   t.is((await syntheticSource({ sessions: [] }).load({})).get('SYNA')?.length, 0);
 });
+
+test('mergeStreams: an input failing at its first read leaves the bars the others gave counted discarded', async (t) => {
+  const c = probe([bar('C', 1)], { failAt: 0 });
+  const d = probe([bar('D', 1), bar('D', 2)]);
+  const e = probe([bar('E', 3)]);
+  const merged = mergeStreams(c.source, d.source, e.source);
+  await t.throwsAsync(() => collect(asStream(merged)), { message: 'feed broke' });
+  t.true(d.state.closed && e.state.closed);
+  // Nothing went out: every bar taken from an input is counted.
+  t.is(d.state.pulled + e.state.pulled, 2);
+  t.deepEqual(merged.losses?.(), { discarded: 2 });
+});

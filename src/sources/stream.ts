@@ -140,7 +140,23 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
     try {
       if (!started) {
         started = true;
-        const first = await Promise.all(iterators.map((it) => it.next()));
+        const reads = iterators.map((it) => it.next());
+        let first: IteratorResult<SymbolBar>[];
+        try {
+          first = await Promise.all(reads);
+        } catch (error) {
+          // An input failed before the others answered: what they give, now or later, is taken
+          // from them and never handed out.
+          for (const read of reads) {
+            read.then(
+              (r) => {
+                if (r.done !== true) discard(1);
+              },
+              () => undefined,
+            );
+          }
+          throw error;
+        }
         // Left while waiting: what came is not handed out.
         if (finished) {
           discard(first.filter((r) => r.done !== true).length);
