@@ -1109,8 +1109,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             read = 0;
             const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, active);
             // Nothing is due after the close: the session's last slices are just waited for.
-            await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills);
-            this.#settleFills();
+            try {
+              await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills);
+            } finally {
+              // A stop between the slices leaves some filled bars never appended: their gaps are
+              // settled all the same, with what the store took of them.
+              this.#settleFills();
+            }
             if (tick >= session.close) break;
             processor.advanceTo(tick);
             await this.#dispatch(processor, tick + this.#baseMs);
@@ -1394,7 +1399,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (gap.storedBars > 0) gap.state = 'filled';
       else {
         gap.state = 'unfilled';
-        gap.reason = `the store rejected the ${gap.filledBars} bar(s) the fill returned`;
+        gap.reason = this.#stopping !== null ? 'the run was stopped before the gap was filled' : `the store rejected the ${gap.filledBars} bar(s) the fill returned`;
       }
       this.emit('gapSettled', gap);
     }
