@@ -390,3 +390,25 @@ test('stop() from a gap listener in a clock-driven stream run: the bars due at t
   t.true(given > report.barsIn, `${given} bars given`);
   t.is(report.barsIn + report.skipped.symbol + report.skipped.days + report.skipped.unread, given);
 });
+
+test('a live run waiting for a session more than 24.8 days away waits in timers setTimeout can hold, and stop() ends the wait', async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const open = Date.now() + 40 * 86_400_000;
+    const session: Session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 3_600_000, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
+    const feed = quietSource([]);
+    const coordinator = new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData({ intervals: ['5m'] }), source: feed.source, mode: 'live', from: session.date, to: session.date });
+    const running = coordinator.run();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    coordinator.stop();
+    const report = await unlessHung(running);
+    t.not(report, 'hung');
+    t.true(report !== 'hung' && report.stopped && report.sessions === 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    t.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});

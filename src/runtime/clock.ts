@@ -122,7 +122,7 @@ async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Pro
  * The longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days): a longer one is an overflow
  * that Node turns into 1 ms, with a warning.
  */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Resolves after `ms` of wall time (at once, on the next macrotask, when `ms <= 0`), or at once when

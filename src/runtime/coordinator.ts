@@ -16,7 +16,7 @@ import { isNonDecreasing } from '../sources/columns.js';
 import { dayStartOf } from '../session.js';
 import { formatDay, parseDay } from '../calendar/dates.js';
 import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
-import { SimulatedClock, WallClock, sleepMs } from './clock.js';
+import { MAX_TIMER_MS, SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
 import { AnalysisEngine } from './engine.js';
 import type { DeliveryObserver, PendingHandler, SubscriberFailure } from './engine.js';
@@ -972,7 +972,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (delay <= 0 || failure !== null || this.#stopping !== null) {
             failWaiter.wake = null;
             resolve();
-          } else timer = setTimeout(step, delay);
+          } else {
+            // A session weeks away is waited for in timers setTimeout can hold: a longer one fires
+            // after 1 ms, and the wait spun with a TimeoutOverflowWarning each time.
+            timer = setTimeout(step, Math.min(delay, MAX_TIMER_MS));
+          }
         };
         failWaiter.wake = step;
         step();
