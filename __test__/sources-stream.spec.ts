@@ -282,3 +282,21 @@ test('mergeStreams: an input failing at its first read leaves the bars the other
   t.is(d.state.pulled + e.state.pulled, 2);
   t.deepEqual(merged.losses?.(), { discarded: 2 });
 });
+
+test('mergeStreams: an input whose return() throws at once leaves none of the others open', async (t) => {
+  const throwing: StreamSource = {
+    kind: 'stream',
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.resolve({ done: false, value: bar('T', 1) }),
+      return: () => {
+        throw new Error('cannot close');
+      },
+    }),
+  };
+  const b = probe([bar('B', 1), bar('B', 2)]);
+  const c = probe([bar('C', 1), bar('C', 2)]);
+  for await (const x of asStream(mergeStreams(throwing, b.source, c.source))) {
+    if (x.symbol === 'T') break;
+  }
+  t.true(b.state.closed && c.state.closed);
+});

@@ -130,7 +130,12 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       iterators.map((it, i) => {
         if (!open[i]) return undefined;
         open[i] = false;
-        return typeof it.return === 'function' ? it.return() : undefined;
+        // One input's return() throwing at once must not leave the inputs after it open.
+        try {
+          return typeof it.return === 'function' ? it.return() : undefined;
+        } catch (error) {
+          return Promise.reject(error);
+        }
       }),
     );
     return closing;
