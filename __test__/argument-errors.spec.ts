@@ -121,6 +121,8 @@ test('a misspelt option is a ConfigError naming it, never ignored', (t) => {
   // A wait longer than a timer can keep would be cut short without a word.
   t.throws(() => new SessionCoordinator({ ...base, readyTimeoutMs: 2 ** 31 }), { instanceOf: ConfigError, message: /readyTimeoutMs: 2147483648 is not > 0 and at most 2147483647/ });
   t.notThrows(() => new SessionCoordinator({ ...base, readyTimeoutMs: Infinity }));
+  t.throws(() => new SessionCoordinator({ ...base, fillDeadlineMs: 2 ** 31 }), { instanceOf: ConfigError, message: /fillDeadlineMs: 2147483648 is not a number > 0 and at most 2147483647/ });
+  t.notThrows(() => new SessionCoordinator({ ...base, fillDeadlineMs: 2 ** 31 - 1 }));
   // An option given as undefined is no option: spreading defaults stays allowed.
   t.notThrows(() => new SessionData({ intervals: ['5m'], retainSessions: undefined }));
 });

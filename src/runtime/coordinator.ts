@@ -84,7 +84,7 @@ export interface CoordinatorOptions {
    * leaves the gap `unfilled` with the reason; the run goes on. Backtests never fill; they report gaps.
    */
   fill?: (symbol: string, from: number, to: number) => Promise<readonly Bar[]> | readonly Bar[];
-  /** Live runs: how long a boundary waits for `fill` before it closes its buckets with what it has and records the gap as unfilled. Default 5000 ms. */
+  /** Live runs: how long a boundary waits for `fill` before it closes its buckets with what it has and records the gap as unfilled. Default 5000 ms; at most 2^31 - 1 (what a timer can wait). */
   fillDeadlineMs?: number;
   /**
    * Where stage latencies go. Default: a new {@link PerformanceMetrics}. Every subscriber call is
@@ -345,7 +345,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * `data` that is not a {@link SessionData}, a `source` that is not a source; a bad mode, speed,
    * overrun policy, date range or symbol list; a live run without a stream source; a
    * `readyTimeoutMs` that is not above 0 and at most 2147483647 (or `Infinity`), a `closeDelayMs`
-   * that is negative or not finite, a `fillDeadlineMs` that is not finite and above 0, a `fill`
+   * that is negative or not finite, a `fillDeadlineMs` that is not above 0 and at most 2^31 - 1 (what a timer can wait), a `fill`
    * that is not a function.
    */
   constructor(options: CoordinatorOptions) {
@@ -395,7 +395,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${closeDelay} is not a finite number >= 0`);
     this.#closeDelay = mode === 'live' ? closeDelay : 0;
     const fillDeadline = options.fillDeadlineMs ?? 5000;
-    if (!(Number.isFinite(fillDeadline) && fillDeadline > 0)) throw new ConfigError('fillDeadlineMs', `${fillDeadline} is not a finite number > 0`);
+    // A deadline longer than a timer can wait would fire after 1 ms, every fill then missing it.
+    if (!(Number.isFinite(fillDeadline) && fillDeadline > 0 && fillDeadline <= MAX_TIMER_MS)) {
+      throw new ConfigError('fillDeadlineMs', `${fillDeadline} is not a number > 0 and at most ${MAX_TIMER_MS} (what a timer can wait)`);
+    }
     if (options.fill !== undefined && typeof options.fill !== 'function') throw new ConfigError('fill', 'must be a function (symbol, from, to) => Promise<Bar[]>');
     this.#fillDeadline = fillDeadline;
     const reportLimit: unknown = options.reportLimit === undefined ? REPORT_LIMIT : options.reportLimit;
