@@ -189,3 +189,14 @@ test('a recorder held from before its stage was folded goes on recording into th
   t.is(held.count, 0, 'it keeps none of its own');
   t.throws(() => held.record(-1), { instanceOf: InputError });
 });
+
+test('a folded recorder refuses a bad latency without making its stage anew', (t) => {
+  const m = new PerformanceMetrics();
+  const held = m.stage('a');
+  held.record(10);
+  m.fold('a', 'b');
+  t.throws(() => held.record(Number.NaN), { instanceOf: InputError });
+  t.throws(() => held.record(-5), { instanceOf: InputError });
+  t.deepEqual(m.stages(), ['b'], 'no stage a');
+  t.deepEqual(Object.keys(m.snapshot()), ['b']);
+});

@@ -149,12 +149,13 @@ export class StageRecorder {
    * @throws {InputError} for a negative, infinite or NaN value.
    */
   record(ns: number): void {
+    // Checked before a folded recorder forwards it: a refused value must not make its stage anew.
+    if (this.#enabled && !(ns >= 0 && ns < Infinity)) throw new InputError(`metrics stage '${this.name}': ${ns} is not a latency in nanoseconds`);
     const h = this.#histogram;
     if (h === null) {
       this.#folded?.stage(this.name).record(ns);
       return;
     }
-    if (!(ns >= 0 && ns < Infinity)) throw new InputError(`metrics stage '${this.name}': ${ns} is not a latency in nanoseconds`);
     const v = ns < 1 ? 1 : Math.round(ns);
     h.record(v);
     this.#count++;
