@@ -1,10 +1,11 @@
 /**
  * Every bar a stream source delivers is in one count of the report, wherever a stop comes:
- * `barsIn + skipped.symbol + skipped.days + skipped.unread` is what the source gave, in data-driven
- * and clock-driven runs, stopped from a handler, an async handler, a gap listener or from outside.
+ * `barsIn + skipped.symbol + skipped.days + skipped.unread` is what the source gave (a merge: what
+ * its inputs gave, less what it counts discarded), in data-driven and clock-driven runs, stopped
+ * from a handler, an async handler, a gap listener or from outside; and live, with fills.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, iterableSource } from 'barstream';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, iterableSource, mergeStreams } from 'barstream';
 import type { GapRecord, RunReport, Session, StreamSource, SymbolBar } from 'barstream';
 import { Rng } from './helpers/prng.js';
 
@@ -31,9 +32,21 @@ function barsFor(rng: Rng): SymbolBar[] {
   return out;
 }
 
-/** A stream of `bars` counting what it delivered, answering each read on a later macrotask as a feed does. */
-function counted(bars: readonly SymbolBar[]): { source: StreamSource; given: () => number } {
+/**
+ * A stream of `bars` counting what it delivered: answering each read on a later macrotask as a feed
+ * does, or (`sync`) a generator's, answered at once.
+ */
+function counted(bars: readonly SymbolBar[], sync: boolean): { source: StreamSource; given: () => number } {
   let given = 0;
+  if (sync) {
+    function* all(): Generator<SymbolBar> {
+      for (const bar of bars) {
+        given++;
+        yield bar;
+      }
+    }
+    return { source: iterableSource(all()), given: () => given };
+  }
   const source: StreamSource = {
     kind: 'stream',
     [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => {
@@ -58,9 +71,13 @@ function counted(bars: readonly SymbolBar[]): { source: StreamSource; given: () 
 
 type How = 'handler' | 'async handler' | 'gap' | 'outside';
 
-async function stoppedRun(seed: number, speed: number, how: How): Promise<{ report: RunReport; given: number }> {
+async function stoppedRun(seed: number, speed: number, how: How, sync: boolean | 'merged'): Promise<{ report: RunReport; given: number }> {
   const rng = new Rng(seed);
-  const feed = counted(barsFor(rng));
+  const all = barsFor(rng);
+  // Merged: A and X from one feed, B from another. What the merge took from them and never handed
+  // to the run is counted discarded in its losses(), not by the run.
+  const parts = sync === 'merged' ? [counted(all.filter((b) => b.symbol !== 'B'), false), counted(all.filter((b) => b.symbol === 'B'), false)] : [];
+  const feed = sync === 'merged' ? { source: mergeStreams(...parts.map((p) => p.source)), given: () => parts.reduce((n, p) => n + p.given(), 0) } : counted(all, sync);
   const data = new SessionData({ intervals: ['5m'] });
   const engine = new AnalysisEngine();
   const coordinator = new SessionCoordinator({
@@ -82,15 +99,15 @@ async function stoppedRun(seed: number, speed: number, how: How): Promise<{ repo
   clearTimeout(timer);
   // A read asked for before the stop may still be answered: give it the time to, then count.
   await new Promise((resolve) => setTimeout(resolve, 5));
-  return { report, given: feed.given() };
+  return { report, given: feed.given() - (feed.source.losses?.()['discarded'] ?? 0) };
 }
 
-for (const [label, speed] of [['data-driven', 0], ['clock-driven', 1e9]] as const) {
-  test(`every bar a stream gave is counted once when a ${label} run is stopped at a random point`, async (t) => {
+for (const [label, speed, sync] of [['data-driven', 0, false], ['clock-driven', 1e9, false], ['data-driven', 0, true], ['clock-driven', 1e9, true], ['data-driven', 0, 'merged'], ['clock-driven', 1e9, 'merged']] as const) {
+  test(`every bar a ${sync === 'merged' ? 'merge of feeds' : sync ? 'generator' : 'feed'} gave is counted once when a ${label} run is stopped at a random point`, async (t) => {
     let stopped = 0;
     for (let seed = 1; seed <= 24; seed++) {
       for (const how of ['handler', 'async handler', 'gap', 'outside'] as How[]) {
-        const { report, given } = await stoppedRun(seed, speed, how);
+        const { report, given } = await stoppedRun(seed, speed, how, sync);
         const { symbol, days, unread } = report.skipped;
         t.is(report.barsIn + symbol + days + unread, given, `seed ${seed}, ${how}: barsIn ${report.barsIn}, skipped ${JSON.stringify(report.skipped)}, stopped ${report.stopped}`);
         const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
