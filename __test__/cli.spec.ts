@@ -834,3 +834,20 @@ test('a reader that closes stdout early (| head) ends nothing in error: no EPIPE
   t.regex(readFileSync(out, 'utf8'), /sessions\s*│\s*1\s/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a reader that closes stderr early ends nothing in error: with --json, the strategy\'s output goes there, and stdout still gets the JSON', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'chatty.mjs');
+  writeFileSync(file, "export default { name: 'chatty', setup(engine) { engine.subscribe({ interval: '5m' }, () => { console.log('a 5m bar'); }); } };\n");
+  const child = spawn(process.execPath, [MAIN, 'backtest', '--json', '--strategy', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The first line of the strategy's output is read, then the pipe is closed.
+  child.stderr.once('data', () => child.stderr.destroy());
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.is(status, 0);
+  const json = JSON.parse(stdout) as JsonReport;
+  t.is(json.strategy, 'chatty');
+  t.is(json.report.sessions, SESSIONS);
+  rmSync(dir, { recursive: true, force: true });
+});

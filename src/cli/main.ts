@@ -435,8 +435,11 @@ function jsonErrors(_key: string, value: unknown): unknown {
 
 // A reader that stops early (`barstream backtest --json | head -c 100`) closes the pipe: what is
 // left to print has nowhere to go, which is no failure of the run, and the exit code stays the run's.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+// So for stderr (`2>&1 | head`), where the strategy's own output goes during a --json run.
+const closedPipe = (error: NodeJS.ErrnoException): void => {
   if (error.code !== 'EPIPE') throw error;
-});
+};
+process.stdout.on('error', closedPipe);
+process.stderr.on('error', closedPipe);
 
 process.exitCode = await main(process.argv.slice(2));
