@@ -415,6 +415,20 @@ test('csv: epoch microseconds and nanoseconds, as vendors export them, read with
   }
 });
 
+test('csv: nanosecond times round to the millisecond by their digits, not by their nearest double', async (t) => {
+  // 1381152600123499999 ns is 0.499999 ms past T+123 ms; as a double it is a multiple of 256 ns,
+  // 1381152600123500032, past the half.
+  const times = ['1381152600123499999', '1381152600123500000', '1381152600123500001', '-1500000', '-1500001', '-500000', '-500001'];
+  const p = fixture('N.csv', `${HEADER}\n${times.map((x) => `${x},1,1,1,1,1`).join('\n')}\n`);
+  const at = T(13, 30);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const got = [...((await csvSource(p, { epoch: 'ns', parser }).load({})).get('N') as SymbolColumns).time];
+    // Half up, as for seconds (Math.round): -1.5 ms is -1, and -0.5 ms is 0, not -0.
+    t.deepEqual(got, [at + 123, at + 124, at + 124, -1, -2, 0, -1], parser);
+    t.false(Object.is(got[5], -0), parser);
+  }
+});
+
 test('csv: a Date and a Time column, as many exports and spreadsheets split them, are one time', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',

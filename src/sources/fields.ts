@@ -111,6 +111,29 @@ function compactDateTime(x: number): string | null {
   return `${date} ${s.slice(8, 10)}:${s.slice(10, 12)}${n === 14 ? `:${s.slice(12, 14)}` : ''}`;
 }
 
+/**
+ * The epoch time `x`, read from `s[a..b)` in units of 10^-`k` ms (`k` 3 for microseconds, 6 for
+ * nanoseconds), as whole milliseconds rounded half up (as `Math.round`). An integer is split at
+ * its digits rather than divided: a nanosecond time of today has 19 digits, and as a double it is a
+ * multiple of 256 ns, enough to carry `...123499999` over the half to `...124`. Anything else
+ * (a fraction, an exponent) is divided as the number it reads as.
+ */
+function scaledToMs(s: string, a: number, b: number, k: number, x: number): number {
+  let i = a;
+  const sign = s.charCodeAt(i);
+  const neg = sign === 45;
+  if (neg || sign === 43) i++;
+  // The whole milliseconds must stay exact as a double: at most 15 digits of them.
+  if (b === i || b - i > k + 15 || !digitsAt(s, i, b - i)) return Math.round(x / 10 ** k);
+  const cut = Math.max(i, b - k);
+  const whole = cut === i ? 0 : Number(s.slice(i, cut));
+  const rest = Number(s.slice(cut, b));
+  const half = 5 * 10 ** (k - 1);
+  // Half up: +1.5 ms is 2, -1.5 ms is -1.
+  if (!neg) return whole + (rest >= half ? 1 : 0);
+  return whole === 0 && rest <= half ? 0 : -whole - (rest > half ? 1 : 0);
+}
+
 /** How epoch numbers in a time column are read. */
 export type EpochUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
 
@@ -183,10 +206,8 @@ export class TimeParser {
     const unit = this.#epoch;
     if (unit === 'ms') return x;
     if (unit === 's') return Math.round(x * 1000);
-    // Divided rather than multiplied by 1e-3 or 1e-6, which are not exact in binary: a whole
-    // number of milliseconds then comes out exact.
-    if (unit === 'us') return Math.round(x / 1e3);
-    if (unit === 'ns') return Math.round(x / 1e6);
+    if (unit === 'us') return scaledToMs(s, a, b, 3, x);
+    if (unit === 'ns') return scaledToMs(s, a, b, 6, x);
     const compact = compactDateTime(x);
     if (compact !== null) {
       this.reason = `time '${s.slice(a, b)}' reads as the date-time ${compact} as well as an epoch number; write ISO 8601 times, or set the epoch option ('s' or 'ms') if it is one`;
