@@ -441,6 +441,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
     '2013-10-07,2013-10-07T09:34:00-04:00,1,1,1,1,1',
     '10/07/2013,09:35,1,1,1,1,1',
     '2013-10-07,09:61,1,1,1,1,1',
+    ',09:36,1,1,1,1,1',
     '',
   ].join('\r\n');
   const p = fixture('KB.csv', text);
@@ -459,6 +460,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
       [
         [7, "time '10/07/2013 09:35' is neither an ISO 8601 date-time nor an epoch number"],
         [8, "time '2013-10-07 09:61' is not a valid ISO 8601 date-time"],
+        [9, "time '09:36' is a time of day and the date column beside it is empty"],
       ],
       parser,
     );

@@ -744,7 +744,13 @@ class FileSink {
     const ti = ix[0] as number;
     let t: number;
     if (this.#dateIndex !== -1 && isTimeOfDay(src[ti] as string, start[ti] as number, end[ti] as number)) {
-      const joined = `${this.#text(this.#dateIndex).trim()} ${this.#text(ti).trim()}`;
+      const date = this.#text(this.#dateIndex).trim();
+      if (date === '') {
+        // Read alone, the time of day would be reported as no time at all.
+        this.#bad(line, `time '${this.#text(ti).trim()}' is a time of day and the date column beside it is empty`);
+        return;
+      }
+      const joined = `${date} ${this.#text(ti).trim()}`;
       t = this.#times.parse(joined, 0, joined.length);
     } else {
       t = this.#times.parse(src[ti] as string, start[ti] as number, end[ti] as number);
