@@ -499,6 +499,8 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
       [['--columns', 'time=a,time=b'], /^barstream: --columns names time twice/],
       [['--columns', 'close='], /^barstream: --columns: close needs a column name/],
       [['--header', 'open,high'], /^barstream: --header: no 'time' or 'timestamp' or 'datetime' or 'date' column among \["open","high"\]; give --columns time=<its name>\n/],
+      // The symbol column is one --header must name too.
+      [['--header', 'time,open,high,low,close,volume', '--symbol-column', 'sym'], /^barstream: --header: no 'sym' symbol column among \["time","open","high","low","close","volume"\]\n/],
     ] as const) {
       const r = barstream('backtest', '--data', semi, ...args, ...days);
       t.is(r.status, 2, args.join(' '));

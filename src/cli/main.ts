@@ -366,7 +366,7 @@ const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
  * `--delimiter`, `--columns` and `--header` as `csvSource` options, checked by `csvSource` itself
  * (so that the command line and the library refuse the same things), or what is wrong with them.
  */
-function csvLayout(values: { data?: string; delimiter?: string; columns?: string; header?: string }): Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> | string {
+function csvLayout(values: { data?: string; delimiter?: string; columns?: string; header?: string; 'symbol-column'?: string }): Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> | string {
   const out: Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> = {};
   for (const flag of ['delimiter', 'columns', 'header'] as const) {
     if (values[flag] !== undefined && values.data === undefined) return `--${flag} is for the files of --data`;
@@ -388,7 +388,9 @@ function csvLayout(values: { data?: string; delimiter?: string; columns?: string
   if (values.header !== undefined) out.header = values.header.split(',').map((name) => name.trim());
   if (values.data !== undefined) {
     try {
-      csvSource(values.data, out);
+      // With the symbol column too: --header must name it.
+      const symbolColumn = values['symbol-column'];
+      csvSource(values.data, symbolColumn === undefined ? out : { ...out, symbolColumn });
     } catch (e) {
       // The path is checked on its own, below.
       if (!(e instanceof ConfigError)) return out;
