@@ -301,6 +301,17 @@ test('--epoch reads nanosecond times (Polygon, Databento); without it the failur
     const noData = barstream('backtest', '--epoch', 'ns');
     t.is(noData.status, 2);
     t.regex(noData.stderr, /--epoch is for the times of --data files/);
+    // Skipped rows shown on stderr give the same advice in flags.
+    const skipped = barstream(...args, '--bad-rows', 'skip');
+    t.is(skipped.status, 0, skipped.stderr);
+    t.regex(skipped.stderr, /skipped \(--bad-rows skip\); the first 3: '[^']*NS\.csv' line 2: epoch time 1381152600000000000 is too large .*\(give --epoch us for microseconds, --epoch ns for nanoseconds\);/);
+    t.notRegex(skipped.stderr, /epoch option/);
+    // A compact date, refused under auto, names the flag too.
+    const compact = path.join(dir, 'CD.csv');
+    writeFileSync(compact, 'time,open,high,low,close,volume\n20131007,1,1,1,1,1\n');
+    const date = barstream('backtest', '--data', compact, '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(date.status, 1, date.stderr);
+    t.regex(date.stderr, /CD\.csv' line 2: time '20131007' reads as the date-time 2013-10-07 as well as an epoch number; write ISO 8601 times, or give --epoch s or --epoch ms if it is one \[invalid_input\]/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -543,7 +554,6 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(none.status, 0, none.stderr);
     t.like((JSON.parse(none.stdout) as { source: unknown }).source, { rowsRead: 3 * 390 + 30, rowsLoaded: 0, rowsOutside: 3 * 390 + 30 });
     t.regex(none.stderr, /^barstream: warning: none of the 1,200 rows read from the CSV files was loaded, as none is on the run's day \(2013-10-08\): check --from and --to/);
-
     // A symbol the file has no row of (a lower-case name): it runs with no bar, and a warning says so.
     const missing = barstream('backtest', '--json', '--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,bbb,DDD', '--from', '2013-10-07', '--to', '2013-10-07');
     t.is(missing.status, 0, missing.stderr);

@@ -316,7 +316,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     endBar();
     if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
     else process.stdout.write(`${summaryTable(result)}\n`);
-    for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${line}\n`);
+    // The skipped rows shown hold the source's reasons, advice included.
+    for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${asFlags(line)}\n`);
     if (result.report.stopped) {
       const n = result.report.sessions;
       process.stderr.write(`barstream: interrupted ${n === 0 ? 'before the first session' : `after ${n} session${n === 1 ? '' : 's'}, the last one cut short`}\n`);
@@ -353,10 +354,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** A `csvSource` message's advice in the command line's words: its options are flags here. */
 function asFlags(message: string): string {
   return message
-    .replace("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
+    .replaceAll("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
+    .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
     .replace('set options.delimiter', 'give --delimiter')
     .replace('name the columns with options.header', 'name the columns with --header')
-    .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);
+    .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/g, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);
 }
 
 /** The CSV fields `--columns` may name. */
