@@ -306,6 +306,8 @@ test('--epoch reads nanosecond times (Polygon, Databento); without it the failur
     t.is(skipped.status, 0, skipped.stderr);
     t.regex(skipped.stderr, /skipped \(--bad-rows skip\); the first 3: '[^']*NS\.csv' line 2: epoch time 1381152600000000000 is too large .*\(give --epoch us for microseconds, --epoch ns for nanoseconds\);/);
     t.notRegex(skipped.stderr, /epoch option/);
+    // Every row is malformed, none is off the run's day: no warning blames the days.
+    t.notRegex(skipped.stderr, /none is on the run's day/);
     // A compact date, refused under auto, names the flag too.
     const compact = path.join(dir, 'CD.csv');
     writeFileSync(compact, 'time,open,high,low,close,volume\n20131007,1,1,1,1,1\n');
@@ -554,6 +556,13 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(none.status, 0, none.stderr);
     t.like((JSON.parse(none.stdout) as { source: unknown }).source, { rowsRead: 3 * 390 + 30, rowsLoaded: 0, rowsOutside: 3 * 390 + 30 });
     t.regex(none.stderr, /^barstream: warning: none of the 1,200 rows read from the CSV files was loaded, as none is on the run's day \(2013-10-08\): check --from and --to/);
+    // With malformed rows among them, the warning counts those apart from the rows off the day.
+    const withBad = path.join(dir, 'bad.csv');
+    writeFileSync(withBad, `time,symbol,open,high,low,close,volume\n${sessionRows('AAA').slice(0, 3).join('\n')}\nnot-a-time,AAA,1,1,1,1,1\n`);
+    const someBad = barstream('backtest', '--data', withBad, '--symbol-column', 'symbol', '--bad-rows', 'skip', '--from', '2013-10-08', '--to', '2013-10-08');
+    t.is(someBad.status, 0, someBad.stderr);
+    t.regex(someBad.stderr, /^barstream: warning: none of the 4 rows read from the CSV files was loaded: 1 was malformed, and of the other 3 none is on the run's day \(2013-10-08\): check --from and --to/);
+
     // A symbol the file has no row of (a lower-case name): it runs with no bar, and a warning says so.
     const missing = barstream('backtest', '--json', '--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,bbb,DDD', '--from', '2013-10-07', '--to', '2013-10-07');
     t.is(missing.status, 0, missing.stderr);

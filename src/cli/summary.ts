@@ -73,11 +73,18 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   const out: string[] = [];
   const s = result.source;
   if (s === undefined) return out;
-  if (s.rowsRead > 0 && s.rowsLoaded === 0) {
+  // Rows skipped as malformed are no sign of wrong days: when they are all there is, their own
+  // warning says why nothing was loaded.
+  if (s.rowsLoaded === 0 && s.rowsOutside > 0) {
     const days = options.from === options.to ? `day (${options.from ?? '?'})` : `days (${options.from ?? '?'} to ${options.to ?? '?'})`;
     const symbols = options.symbols !== undefined;
+    const where = `${symbols ? "of the run's symbols on its" : "on the run's"} ${days}`;
+    const why =
+      s.badRowsSkipped === 0
+        ? `, as none is ${where}`
+        : `: ${int(s.badRowsSkipped)} ${s.badRowsSkipped === 1 ? 'was' : 'were'} malformed, and of the other ${int(s.rowsOutside)} none is ${where}`;
     out.push(
-      `warning: none of the ${int(s.rowsRead)} rows read from the CSV files was loaded, as none is ${symbols ? "of the run's symbols on its" : "on the run's"} ${days}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
+      `warning: none of the ${int(s.rowsRead)} rows read from the CSV files was loaded${why}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
     );
   }
   if (s.badRowsSkipped > 0) {
