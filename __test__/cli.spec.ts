@@ -501,6 +501,9 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
     const noVolume = barstream('backtest', '--data', tsv, '--delimiter', 'tab', '--header', 'time,open,high,low,close', ...days);
     t.is(noVolume.status, 2);
     t.regex(noVolume.stderr, /^barstream: --header: no 'volume' column .*give --columns volume=<its name> \(volume= for files that have none\)/);
+    const oneTooMany = barstream('backtest', '--data', tsv, '--delimiter', 'tab', '--header', 'time,open,high,low,close,volume', ...days);
+    t.is(oneTooMany.status, 1);
+    t.regex(oneTooMany.stderr, /TABS_1m\.csv' line 1: expected 6 fields \(as in --header\), found 5 \[invalid_input\]\n$/);
     const tsvOk = barstream('backtest', '--json', '--data', tsv, '--delimiter', 'tab', '--header', 'time,open,high,low,close', '--columns', 'volume=', ...days);
     t.is(tsvOk.status, 0, tsvOk.stderr);
     t.like((JSON.parse(tsvOk.stdout) as JsonReport).report, { symbols: ['TABS'], barsIn: 390, barsStored: 390 });

@@ -592,6 +592,12 @@ test('csv: files without a header line (Binance klines) read with the column nam
   const m = await csvSource(multi, { header: ['Symbol', ...HEADER.split(',')] }).load({});
   t.deepEqual([...m.keys()], ['AAA', 'BBB']);
   t.is((await csvSource(fixture('E.csv', ''), { header: HEADER.split(',') }).load({})).get('E')?.length, 0);
+  // A row of another length is measured against the names given, there being no header line.
+  const short = fixture('S.csv', '2013-10-07T13:30:00Z,1,2,0.5,1.5\n');
+  await t.throwsAsync(() => csvSource(short, { header: [...HEADER.split(','), 'trades'] }).load({}), {
+    instanceOf: InputError,
+    message: `csvSource: '${short}' line 1: expected 7 fields (as in options.header), found 5`,
+  });
   // Names that lack a column, or are not names, are refused when the source is made.
   t.throws(() => csvSource(p, { header }), { instanceOf: ConfigError, message: /no 'time' or 'timestamp' or 'datetime' or 'date' column among .*; name it with columns\.time/ });
   t.throws(() => csvSource(p, { header: [] }), { instanceOf: ConfigError });

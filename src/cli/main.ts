@@ -358,6 +358,7 @@ function asFlags(message: string): string {
     .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
     .replace('set options.delimiter', 'give --delimiter')
     .replace('name the columns with options.header', 'name the columns with --header')
+    .replaceAll('(as in options.header)', '(as in --header)')
     .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/g, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);
 }
 

@@ -734,7 +734,7 @@ class FileSink {
   #row(fields: number, line: number): void {
     this.rowsRead++;
     if (fields !== this.#fieldCount) {
-      this.#bad(line, `expected ${this.#fieldCount} fields (as in the header), found ${fields}`);
+      this.#bad(line, `expected ${this.#fieldCount} fields (as in ${this.#config.header === null ? 'the header' : 'options.header'}), found ${fields}`);
       return;
     }
     const src = this.#src;
