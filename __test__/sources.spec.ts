@@ -605,6 +605,44 @@ test('csv: files without a header line (Binance klines) read with the column nam
   t.throws(() => csvSource(p, { header: HEADER.split(','), symbolColumn: 'ticker' }), { instanceOf: ConfigError, message: /no 'ticker' symbol column among/ });
 });
 
+test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zone name, and split across Date and Time', async (t) => {
+  const p = fixture(
+    'IB.csv',
+    [
+      'date,open,high,low,close,volume,average,barCount',
+      // Older API versions: two spaces, a wall time in the timeZone option (New York: UTC-4 that day).
+      '20131007  09:30:00,1,2,0.5,1.5,100,1.2,5',
+      '20131007 09:31:00,1,1,1,1,1,1,1',
+      // Newer ones name the zone; it wins over the option.
+      '20131007 09:32:00 US/Eastern,1,1,1,1,1,1,1',
+      '20131007 14:33:00 Europe/London,1,1,1,1,1,1,1',
+      '20131007 09:34:00 Mars/Base,1,1,1,1,1,1,1',
+      '20131307 09:35:00,1,1,1,1,1,1,1',
+      '20130310 02:30:00 US/Eastern,1,1,1,1,1,1,1',
+      '',
+    ].join('\n'),
+  );
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
+    t.deepEqual([...((await src.load({})).get('IB') as SymbolColumns).time], [T(13, 30), T(13, 31), T(13, 32), T(13, 33)], parser);
+    t.deepEqual(
+      src.lastReport?.rejectedRows.map((r) => [r.line, r.reason]),
+      [
+        [6, "time '20131007 09:34:00 Mars/Base' names a time zone this runtime does not know ('Mars/Base')"],
+        [7, "time '20131307 09:35:00' is not a valid YYYYMMDD hh:mm[:ss] date-time"],
+        [8, "time '20130310 02:30:00 US/Eastern' does not exist in US/Eastern (a daylight-saving gap)"],
+      ],
+      parser,
+    );
+  }
+  // Split into a Date and a Time column (Stooq, spreadsheets), in UTC by default.
+  const split = fixture('ST.csv', 'Date,Time,Open,High,Low,Close,Volume\n20131007,13:30:00,1,1,1,1,1\n');
+  t.deepEqual([...((await csvSource(split).load({})).get('ST') as SymbolColumns).time], [T(13, 30)]);
+  // A date alone is still refused as a number that reads as a date.
+  const bare = fixture('B.csv', `${HEADER}\n20131007,1,1,1,1,1\n`);
+  await t.throwsAsync(() => csvSource(bare).load({}), { instanceOf: InputError, message: /time '20131007' reads as the date-time 2013-10-07/ });
+});
+
 test('csv: unreadable inputs and bad options', async (t) => {
   await t.throwsAsync(() => csvSource(join(dir, 'nope.csv')).load({}), { instanceOf: InputError, message: /cannot read .*nope\.csv.*ENOENT/ });
   await t.throwsAsync(() => csvSource(join(dir, 'nothing-*.csv')).load({}), { instanceOf: InputError, message: /no file matches/ });
