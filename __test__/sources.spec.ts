@@ -619,6 +619,9 @@ test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zo
       '20131007 09:34:00 Mars/Base,1,1,1,1,1,1,1',
       '20131307 09:35:00,1,1,1,1,1,1,1',
       '20130310 02:30:00 US/Eastern,1,1,1,1,1,1,1',
+      // Luxon reads these as the zone of the machine running; a file cannot mean that.
+      '20131007 09:36:00 local,1,1,1,1,1,1,1',
+      '20131007 09:37:00 system,1,1,1,1,1,1,1',
       '',
     ].join('\n'),
   );
@@ -631,6 +634,8 @@ test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zo
         [6, "time '20131007 09:34:00 Mars/Base' names a time zone this runtime does not know ('Mars/Base')"],
         [7, "time '20131307 09:35:00' is not a valid YYYYMMDD hh:mm[:ss] date-time"],
         [8, "time '20130310 02:30:00 US/Eastern' does not exist in US/Eastern (a daylight-saving gap)"],
+        [9, "time '20131007 09:36:00 local' names a time zone this runtime does not know ('local')"],
+        [10, "time '20131007 09:37:00 system' names a time zone this runtime does not know ('system')"],
       ],
       parser,
     );

@@ -237,6 +237,9 @@ export class TimeParser {
       parser = this.#named.get(name) ?? null;
       if (!this.#named.has(name)) {
         try {
+          // The runtime's own check first: Luxon also takes 'local' and 'system' for the zone of
+          // the machine reading the file, which a file cannot mean.
+          new Intl.DateTimeFormat('en-US', { timeZone: name });
           parser = new TimeParser(name, this.#epoch);
         } catch {
           parser = null;
