@@ -511,6 +511,7 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
     // Bad values are bad arguments, found before the run.
     for (const [args, message] of [
       [['--delimiter', ';;'], /^barstream: --delimiter: ";;" is not a single character/],
+      [['--delimiter', '\\t'], /^barstream: --delimiter: "\\\\t" is not a single character other than a quote or a line break \(--delimiter tab for a tab\)\n$/],
       [['--columns', 'tim=x'], /^barstream: --columns takes field=name pairs, the fields time, open, high, low, close, volume; got 'tim=x'/],
       [['--columns', 'time=a,time=b'], /^barstream: --columns names time twice/],
       [['--columns', 'close='], /^barstream: --columns: close needs a column name/],

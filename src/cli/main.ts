@@ -399,7 +399,9 @@ function csvLayout(values: { data?: string; delimiter?: string; columns?: string
       if (!(e instanceof ConfigError)) return out;
       const flag = e.param === 'delimiter' || e.param === 'header' ? e.param : e.param.startsWith('columns') ? 'columns' : null;
       if (flag === null) return out;
-      return `--${flag}: ${asFlags(e.message.replace(/^invalid \S+: /, ''))}`;
+      // A shell passes '\t' on as two characters.
+      const tab = flag === 'delimiter' && /\\|tab/i.test(values.delimiter ?? '') ? ' (--delimiter tab for a tab)' : '';
+      return `--${flag}: ${asFlags(e.message.replace(/^invalid \S+: /, ''))}${tab}`;
     }
   }
   return out;
