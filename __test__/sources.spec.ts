@@ -526,6 +526,13 @@ test('csv: gzip-compressed files are read as they are decompressed, whatever the
   const both = await csvSource(folder).load({});
   t.deepEqual([...both.keys()], ['BRK.B', 'P']);
   t.deepEqual(rows(both.get('BRK.B')), expected);
+  // A file kept beside its compressed copy (gzip -k) would give every row twice: refused.
+  writeFileSync(join(folder, 'P.csv.gz'), gzipSync(text));
+  await t.throwsAsync(() => csvSource(folder).load({}), {
+    instanceOf: InputError,
+    message: `csvSource: directory '${folder}' has 'P.csv.gz' beside 'P.csv': the same rows twice; keep one of them, or name the files to read`,
+  });
+  t.is((await csvSource(join(folder, 'P.csv')).load({})).get('P')?.length, 2);
   // A vendor's archive under a .csv name; a symbol column found in its header.
   const named = fixture('2013-10-07.csv', '');
   writeFileSync(named, gzipSync(`ticker,volume,open,close,high,low,window_start\nSPY,10,1,1.5,2,0.5,1381152600000\n`));

@@ -135,7 +135,8 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
 /**
  * A source reading bars from CSV files.
  *
- * `paths` are files, directories (every `*.csv` and `*.csv.gz` in them, sorted by name) or
+ * `paths` are files, directories (every `*.csv` and `*.csv.gz` in them, sorted by name; not a
+ * file and its gzip copy, which would read its rows twice) or
  * patterns with `*`/`?` in the last segment (`bars/*.csv`), resolved at each `load`. A
  * gzip-compressed file (by its first bytes, whatever its name) is decompressed as it is read.
  * The first non-empty line is a header naming the columns (see {@link CsvSourceOptions.columns});

@@ -43,7 +43,8 @@ async function listFiles(dir: string, accept: (name: string) => boolean, what: s
  * The files that `inputs` name, in order, each once:
  * - a file: itself;
  * - a directory: every `*.csv` and `*.csv.gz` file directly in it (the extension in any case),
- *   sorted by name;
+ *   sorted by name; an InputError when it holds a file and its gzip copy (`SPY.csv.gz` beside
+ *   `SPY.csv`);
  * - a pattern with `*` (any run of characters) or `?` (one character) in its last segment, such as
  *   `bars/*.csv` or `bars/SPY_*`: the matching files in that directory, sorted by name. The
  *   directory part may not hold wildcards, and there is no `**`.
@@ -84,6 +85,12 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
     if (info.isDirectory()) {
       const files = await listFiles(input, (n) => /\.csv(\.gz)?$/i.test(n) && !n.startsWith('.'), `directory '${input}'`);
       if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv or .csv.gz file`);
+      // `gzip -k` leaves the file beside its copy: read both, every row would be read twice.
+      const names = new Set(files.map((f) => basename(f).toLowerCase()));
+      const twice = files.find((f) => /\.gz$/i.test(f) && names.has(basename(f).slice(0, -3).toLowerCase()));
+      if (twice !== undefined) {
+        throw new InputError(`csvSource: directory '${input}' has '${basename(twice)}' beside '${basename(twice).slice(0, -3)}': the same rows twice; keep one of them, or name the files to read`);
+      }
       files.forEach(add);
     } else {
       add(input);
