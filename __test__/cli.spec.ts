@@ -236,7 +236,7 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
   }
   for (const [args, message] of [
     [['--from', '1999-12-30', '--to', '2000-01-05'], /outside the dates XNYS covers/],
-    [['--time-zone', 'America/New_York'], /--time-zone is for the times of --data files/],
+    [['--time-zone', 'America/New_York'], /--time-zone is for the files of --data/],
     [['--data', '/tmp', '--from', '2024-03-04', '--to', '2024-03-05', '--time-zone', 'Mars/Base'], /--time-zone must be an IANA time zone/],
   ] as const) {
     const r = barstream('backtest', ...args);
@@ -300,7 +300,7 @@ test('--epoch reads nanosecond times (Polygon, Databento); without it the failur
     }
     const noData = barstream('backtest', '--epoch', 'ns');
     t.is(noData.status, 2);
-    t.regex(noData.stderr, /--epoch is for the times of --data files/);
+    t.regex(noData.stderr, /--epoch is for the files of --data/);
     // Skipped rows shown on stderr give the same advice in flags.
     const skipped = barstream(...args, '--bad-rows', 'skip');
     t.is(skipped.status, 0, skipped.stderr);
@@ -356,7 +356,7 @@ test('--bad-rows skip leaves malformed rows out, counted, with the first ones on
     }
     const noData = barstream('backtest', '--bad-rows', 'skip');
     t.is(noData.status, 2);
-    t.regex(noData.stderr, /--bad-rows is for the rows of --data files/);
+    t.regex(noData.stderr, /--bad-rows is for the files of --data/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -461,7 +461,7 @@ test('--symbol-column reads each row\'s symbol from a header column, for a file 
 
     const noData = barstream('backtest', '--symbol-column', 'symbol');
     t.is(noData.status, 2);
-    t.regex(noData.stderr, /^barstream: --symbol-column is for the header of --data files/);
+    t.regex(noData.stderr, /^barstream: --symbol-column is for the files of --data/);
     const empty = barstream('backtest', '--data', file, '--symbol-column', ' ', ...days);
     t.is(empty.status, 2);
     t.regex(empty.stderr, /^barstream: --symbol-column needs a column name/);
@@ -523,7 +523,7 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
       t.is(r.status, 2, args.join(' '));
       t.regex(r.stderr, message, args.join(' '));
     }
-    for (const flag of ['--delimiter', '--columns', '--header']) {
+    for (const flag of ['--time-zone', '--epoch', '--bad-rows', '--symbol-column', '--delimiter', '--columns', '--header']) {
       const r = barstream('backtest', flag, 'x');
       t.is(r.status, 2);
       t.is(r.stderr, `barstream: ${flag} is for the files of --data\n`);

@@ -170,16 +170,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('barstream: --data needs --from and --to (the sessions to run)\n');
     return 2;
   }
+  // Flags that say how to read --data's files mean nothing without them.
+  for (const flag of CSV_FLAGS) {
+    if (values[flag] !== undefined && values.data === undefined) {
+      process.stderr.write(`barstream: --${flag} is for the files of --data\n`);
+      return 2;
+    }
+  }
   const timeZone = values['time-zone'];
-  if (timeZone !== undefined) {
-    if (values.data === undefined) {
-      process.stderr.write('barstream: --time-zone is for the times of --data files\n');
-      return 2;
-    }
-    if (!knownZone(timeZone)) {
-      process.stderr.write(`barstream: --time-zone must be an IANA time zone such as America/New_York, got '${timeZone}'\n`);
-      return 2;
-    }
+  if (timeZone !== undefined && !knownZone(timeZone)) {
+    process.stderr.write(`barstream: --time-zone must be an IANA time zone such as America/New_York, got '${timeZone}'\n`);
+    return 2;
   }
   if (from !== undefined && to !== undefined) {
     // Dates the calendar does not cover are bad arguments too, found before anything runs.
@@ -192,37 +193,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   const epoch = values.epoch;
-  if (epoch !== undefined) {
-    if (values.data === undefined) {
-      process.stderr.write('barstream: --epoch is for the times of --data files\n');
-      return 2;
-    }
-    if (!isEpochUnit(epoch)) {
-      process.stderr.write(`barstream: --epoch must be auto, s, ms, us or ns, got '${epoch}'\n`);
-      return 2;
-    }
+  if (epoch !== undefined && !isEpochUnit(epoch)) {
+    process.stderr.write(`barstream: --epoch must be auto, s, ms, us or ns, got '${epoch}'\n`);
+    return 2;
   }
   const badRows = values['bad-rows'];
-  if (badRows !== undefined) {
-    if (values.data === undefined) {
-      process.stderr.write('barstream: --bad-rows is for the rows of --data files\n');
-      return 2;
-    }
-    if (badRows !== 'fail' && badRows !== 'skip') {
-      process.stderr.write(`barstream: --bad-rows must be 'fail' or 'skip', got '${badRows}'\n`);
-      return 2;
-    }
+  if (badRows !== undefined && badRows !== 'fail' && badRows !== 'skip') {
+    process.stderr.write(`barstream: --bad-rows must be 'fail' or 'skip', got '${badRows}'\n`);
+    return 2;
   }
   const symbolColumn = values['symbol-column'];
-  if (symbolColumn !== undefined) {
-    if (values.data === undefined) {
-      process.stderr.write('barstream: --symbol-column is for the header of --data files\n');
-      return 2;
-    }
-    if (symbolColumn.trim() === '') {
-      process.stderr.write(`barstream: --symbol-column needs a column name, got '${symbolColumn}'\n`);
-      return 2;
-    }
+  if (symbolColumn !== undefined && symbolColumn.trim() === '') {
+    process.stderr.write(`barstream: --symbol-column needs a column name, got '${symbolColumn}'\n`);
+    return 2;
   }
   const layout = csvLayout(values);
   if (typeof layout === 'string') {
@@ -362,6 +345,9 @@ function asFlags(message: string): string {
     .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/g, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);
 }
 
+/** The flags that say how to read the CSV files of `--data`. */
+const CSV_FLAGS = ['time-zone', 'epoch', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header'] as const;
+
 /** The CSV fields `--columns` may name. */
 const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
@@ -371,9 +357,6 @@ const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
  */
 function csvLayout(values: { data?: string; delimiter?: string; columns?: string; header?: string; 'symbol-column'?: string }): Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> | string {
   const out: Pick<BacktestOptions, 'delimiter' | 'columns' | 'header'> = {};
-  for (const flag of ['delimiter', 'columns', 'header'] as const) {
-    if (values[flag] !== undefined && values.data === undefined) return `--${flag} is for the files of --data`;
-  }
   if (values.delimiter !== undefined) out.delimiter = values.delimiter === 'tab' ? '\t' : values.delimiter;
   if (values.columns !== undefined) {
     const columns: NonNullable<BacktestOptions['columns']> = {};
