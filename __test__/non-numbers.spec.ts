@@ -71,3 +71,19 @@ test('through the coordinator, stream and column sources: non-number fields are 
   t.is(r2.rejected.non_finite, 1);
   t.deepEqual([...stored.bars('Z', '1m').volume], [4]);
 });
+
+test('the non_finite message names a field that is not a number by what was given, not as the NaN the core saw', (t) => {
+  const data = new SessionData();
+  data.beginSession(SESSION);
+  const withDate = { ...GOOD, time: new Date(Date.UTC(2013, 9, 7, 13, 30)) } as unknown as Bar;
+  const e1 = t.throws(() => data.append('X', withDate), { instanceOf: BarValidationError });
+  t.regex(e1?.message ?? '', /time is Date 2013-10-07T13:30:00\.000Z \(give epoch milliseconds: date\.getTime\(\)\)/);
+  const mixed = { ...GOOD, close: '10.5', low: undefined } as unknown as Bar;
+  const e2 = t.throws(() => data.append('X', mixed), { instanceOf: BarValidationError });
+  t.regex(e2?.message ?? '', /not numbers: low is missing, close is '10\.5'$/);
+  const e3 = t.throws(() => data.appendValues('X', T, 10, 11, 9, null as unknown as number, 5), { instanceOf: BarValidationError });
+  t.regex(e3?.message ?? '', /not numbers: close is null$/);
+  // A number that is not finite is a bad value, not a wrong type: nothing is added.
+  const e4 = t.throws(() => data.append('X', { ...GOOD, close: Number.NaN }), { instanceOf: BarValidationError });
+  t.notRegex(e4?.message ?? '', /not numbers/);
+});

@@ -143,7 +143,7 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
     case 'bar':
       return new BarValidationError(
         code as RejectCode,
-        message,
+        code === 'non_finite' && context.bar !== undefined ? message + notNumbers(context.bar) : message,
         context.symbol ?? '',
         context.bar,
         detail === '' ? undefined : Number(detail),
@@ -162,6 +162,22 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
     default:
       return new InputError(message);
   }
+}
+
+const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * The fields of a `non_finite` bar that were not numbers at all, as given. The core sees them as
+ * NaN, so its message says `time NaN` for a `Date` or `close NaN` for `'10.5'`, which reads as a
+ * bad value in the data rather than a value of the wrong type in the caller's code.
+ */
+function notNumbers(bar: Bar): string {
+  const given = BAR_FIELDS.filter((field) => typeof (bar[field] as unknown) !== 'number').map((field) => {
+    const value: unknown = bar[field];
+    const hint = field === 'time' && value instanceof Date ? ' (give epoch milliseconds: date.getTime())' : '';
+    return `${field} is ${value === undefined ? 'missing' : describe(value)}${hint}`;
+  });
+  return given.length === 0 ? '' : `; not numbers: ${given.join(', ')}`;
 }
 
 /** A short description of a value for error messages. */
