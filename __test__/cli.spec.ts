@@ -102,6 +102,22 @@ test('--strategy loads a user module', (t) => {
   t.is(j.signals, SESSIONS * SYMBOLS * 7 - SYMBOLS * 2);
 });
 
+test('--strategy: a TypeScript module this Node.js cannot import is refused with the way out, not only the unknown extension', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'typed.ts');
+  writeFileSync(file, `const strategy: { name: string; setup(): void } = { name: 'typed', setup() {} };\nexport default strategy;\n`);
+  const r = barstream('backtest', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', file);
+  // A Node.js that strips types itself (23.6 and later, 22.18 and later) runs it: nothing to explain.
+  if (r.status === 0) {
+    t.pass();
+    return;
+  }
+  t.is(r.status, 1);
+  t.regex(r.stderr, /cannot load .*typed\.ts: .*\.ts.*; this Node\.js does not run TypeScript itself: compile the strategy to JavaScript, or run the command line under a loader \(node --import tsx /);
+  // A JavaScript file that is missing says nothing of TypeScript.
+  t.notRegex(barstream('backtest', '--strategy', path.join(dir, 'missing.mjs')).stderr, /TypeScript/);
+});
+
 test('--strategy: intervals spelt otherwise than the defaults (60m for 1h, 60s for the base) are the same series', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
   const file = path.join(dir, 'spelt.mjs');

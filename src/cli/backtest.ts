@@ -207,12 +207,22 @@ async function settled<T>(result: T | Promise<T>, what: string): Promise<T> {
   }
 }
 
+/**
+ * What to do about a TypeScript strategy that this Node.js cannot import: its own message (an
+ * unknown file extension) names the symptom, not the way out, and the strategy's types come from
+ * this package, so writing it in TypeScript is the natural first try.
+ */
+function typeScriptHint(file: string, error: unknown): string {
+  if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/i.test(file)) return '';
+  return '; this Node.js does not run TypeScript itself: compile the strategy to JavaScript, or run the command line under a loader (node --import tsx node_modules/barstream/dist/cli/main.js backtest ...)';
+}
+
 async function loadStrategy(file: string): Promise<Strategy> {
   let mod: { default?: unknown };
   try {
     mod = (await settled(import(pathToFileURL(path.resolve(file)).href), 'its import')) as { default?: unknown };
   } catch (e) {
-    throw new ConfigError('strategy', `cannot load ${file}: ${(e as Error).message}`);
+    throw new ConfigError('strategy', `cannot load ${file}: ${(e as Error).message}${typeScriptHint(file, e)}`);
   }
   const s: unknown = mod.default;
   if (s === null || typeof s !== 'object') {
