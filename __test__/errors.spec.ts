@@ -492,3 +492,30 @@ test("sessionOn: an out-of-range open ('25:00') or close ('16:75') is a ConfigEr
   const e2 = t.throws(() => sessionOn('2013-10-07', { ...hours, close: '16:75' }), { instanceOf: ConfigError });
   t.is(e2?.param, 'close', e2?.message);
 });
+
+test('messages show each time with the UTC instant it names, beside the epoch milliseconds given', (t) => {
+  // JavaScript's own Date is the reference for the instants; the core formats them itself.
+  const shown = (ms: number): string => `${ms} (${new Date(ms).toISOString()})`;
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S7);
+  data.append('SPY', ok(at('09:35')));
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    t.fail('expected an error');
+    return '';
+  };
+  t.true(message(() => data.append('SPY', ok(at('09:33')))).includes(`time ${shown(at('09:33'))} is before the last bar at ${shown(at('09:35'))}`));
+  t.true(message(() => data.append('SPY', ok(at('09:35')))).includes(`time ${shown(at('09:35'))} repeats`));
+  t.true(message(() => data.append('SPY', ok(S7.close))).includes(`[${shown(S7.open)}, ${shown(S7.close)})`));
+  t.true(message(() => data.append('SPY', ok(at('09:36') + 500))).includes(`from the session open ${shown(S7.open)}`));
+  data.advanceTo(at('09:50'));
+  t.true(message(() => data.append('IBM', ok(at('09:42')))).includes(`time ${shown(at('09:42'))} falls in a bucket that the clock closed at ${shown(at('09:50'))}`));
+  t.true(message(() => data.beginSession(S8)).includes(`a session (${shown(S7.open)} to ${shown(S7.close)}) is open`));
+  data.endSession();
+  const early = nySummerSession('2013-10-04');
+  t.true(message(() => data.beginSession(early)).includes(`session opening at ${shown(early.open)} starts before the previous one closed at ${shown(S7.close)}`));
+});

@@ -158,9 +158,72 @@ impl fmt::Display for Num {
     }
 }
 
+/// An instant (epoch ms) as messages show it: the number the caller gave, then the UTC time it
+/// names as JavaScript's `toISOString` writes it, `1381152780000 (2013-10-07T13:33:00.000Z)`.
+/// Thirteen digits say nothing to a reader comparing a rejected bar with the session or the last
+/// bar; the number stays so the value can be found in the data. A time that is not a whole number
+/// of milliseconds in years 0000-9999 is the number alone.
+pub(crate) struct At(pub f64);
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // 0000-01-01 and 10000-01-01 in epoch ms: JavaScript writes years outside with six digits.
+        const MIN: f64 = -62_167_219_200_000.0;
+        const END: f64 = 253_402_300_800_000.0;
+        let ms = self.0;
+        if !(MIN..END).contains(&ms) || ms.fract() != 0.0 {
+            return write!(f, "{}", Num(ms));
+        }
+        let ms = ms as i64;
+        let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+        // Days to a civil date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        write!(
+            f,
+            "{ms} ({year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z)",
+            rem / 3_600_000,
+            rem / 60_000 % 60,
+            rem / 1000 % 60,
+            rem % 1000
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Num;
+    use super::{At, Num};
+
+    #[test]
+    fn instants_show_with_their_utc_time() {
+        // As new Date(x).toISOString() gives them, checked in node.
+        for (x, iso) in [
+            (1_381_152_780_000.0, "2013-10-07T13:33:00.000Z"),
+            (0.0, "1970-01-01T00:00:00.000Z"),
+            (-1.0, "1969-12-31T23:59:59.999Z"),
+            (951_782_400_123.0, "2000-02-29T00:00:00.123Z"),
+            (-62_167_219_200_000.0, "0000-01-01T00:00:00.000Z"),
+            (253_402_300_799_999.0, "9999-12-31T23:59:59.999Z"),
+        ] {
+            assert_eq!(At(x).to_string(), format!("{} ({iso})", Num(x)));
+        }
+        for x in [
+            253_402_300_800_000.0,
+            -62_167_219_200_001.0,
+            1.5,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(At(x).to_string(), Num(x).to_string());
+        }
+    }
 
     #[test]
     fn numbers_show_as_javascript_spells_them() {

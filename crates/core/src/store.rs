@@ -31,7 +31,7 @@
 use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
 use crate::columns::Columns;
-use crate::error::{Error, Num, RejectReason, Rejection, Result};
+use crate::error::{At, Error, Num, RejectReason, Rejection, Result};
 use crate::indicators::{AnyIndicator, Indicator, IndicatorSpec};
 use crate::interval::Interval;
 use crate::quality::{
@@ -583,8 +583,8 @@ impl SessionStore {
                 "session_open",
                 format!(
                     "a session ({} to {}) is open; {}",
-                    a.session.open,
-                    a.session.close,
+                    At(a.session.open as f64),
+                    At(a.session.close as f64),
                     then()
                 ),
             )),
@@ -612,8 +612,9 @@ impl SessionStore {
                 return Err(Error::session(
                     "session_order",
                     format!(
-                        "session opening at {} starts before the previous one closed at {prev}",
-                        session.open
+                        "session opening at {} starts before the previous one closed at {}",
+                        At(session.open as f64),
+                        At(prev as f64)
                     ),
                 ));
             }
@@ -702,11 +703,19 @@ impl SessionStore {
                 "every field must be a finite number and time whole milliseconds (time {}, open {}, high {}, low {}, close {}, volume {})",
                 Num(bar.time), Num(bar.open), Num(bar.high), Num(bar.low), Num(bar.close), Num(bar.volume)
             ),
-            RejectReason::OutsideSession => format!("time {} is outside the session [{open}, {close})", bar.time),
-            RejectReason::OffGrid => format!("time {} is not on the {} grid from the session open {open}", bar.time, self.config.base),
-            RejectReason::Duplicate => format!("time {} repeats the last bar", bar.time),
-            RejectReason::OutOfOrder => format!("time {} is before the last bar at {}", bar.time, last_time.unwrap_or_default()),
-            RejectReason::Late => format!("time {} falls in a bucket that the clock closed at {late_before}", bar.time),
+            RejectReason::OutsideSession => {
+                format!("time {} is outside the session [{}, {})", At(bar.time), At(open as f64), At(close as f64))
+            }
+            RejectReason::OffGrid => {
+                format!("time {} is not on the {} grid from the session open {}", At(bar.time), self.config.base, At(open as f64))
+            }
+            RejectReason::Duplicate => format!("time {} repeats the last bar", At(bar.time)),
+            RejectReason::OutOfOrder => {
+                format!("time {} is before the last bar at {}", At(bar.time), At(last_time.unwrap_or_default() as f64))
+            }
+            RejectReason::Late => {
+                format!("time {} falls in a bucket that the clock closed at {}", At(bar.time), At(late_before as f64))
+            }
             RejectReason::HighBelowOpenClose => format!("high {} is below max(open {}, close {})", bar.high, bar.open, bar.close),
             RejectReason::LowAboveOpenClose => format!("low {} is above min(open {}, close {})", bar.low, bar.open, bar.close),
             RejectReason::NegativeVolume => format!("volume {} is negative", bar.volume),
