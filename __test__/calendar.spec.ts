@@ -636,10 +636,14 @@ test('Calendar.custom: bad lists and functions are ConfigErrors', (t) => {
   const overnight = { date: '2024-03-11', open: Z('2024-03-11T13:30:00Z'), close: Z('2024-03-12T15:00:00Z'), timeZone: NY, dayStart: Z('2024-03-11T04:00:00Z') };
   configError(t, () => Calendar.custom({ sessions: [overnight, sessionOn('2024-03-12', REGULAR)] }), 'sessions', /opens before/);
   configError(t, () => Calendar.custom({ timeZone: LONDON, sessions: [sessionOn('2024-03-11', REGULAR)] }), 'sessions', /not the calendar's/);
-  configError(t, () => Calendar.custom({ sessions: [{ ...sessionOn('2024-03-11', REGULAR), dayStart: 0 }] }), 'sessions', /dayStart 0 is not midnight/);
+  configError(t, () => Calendar.custom({ sessions: [{ ...sessionOn('2024-03-11', REGULAR), dayStart: 0 }] }), 'sessions', /dayStart 0 \(1970-01-01T00:00:00\.000Z\) is not midnight of 2024-03-11 in America\/New_York, 1710129600000 \(2024-03-11T04:00:00\.000Z\)/);
   // Opening before its own date's midnight (22:00 the evening before): a store would refuse it mid-run.
   const early = { date: '2024-03-11', open: Z('2024-03-11T02:00:00Z'), close: Z('2024-03-11T20:00:00Z'), timeZone: NY, dayStart: Z('2024-03-11T04:00:00Z') };
   configError(t, () => Calendar.custom({ sessions: [early] }), 'sessions', /is before midnight of 2024-03-11.*give the session the date it opens/);
+  // Two thirteen-digit times side by side say nothing: each shows the UTC instant it names.
+  configError(t, () => Calendar.custom({ sessions: [early] }), 'sessions', /open 1710122400000 \(2024-03-11T02:00:00\.000Z\) is before midnight of 2024-03-11 in America\/New_York, 1710129600000 \(2024-03-11T04:00:00\.000Z\)/);
+  const inverted = { ...sessionOn('2024-03-11', REGULAR), close: Z('2024-03-11T13:00:00Z') };
+  configError(t, () => Calendar.custom({ sessions: [inverted] }), 'sessions', /close 1710162000000 \(2024-03-11T13:00:00\.000Z\) is not after open 1710163800000 \(2024-03-11T13:30:00\.000Z\)/);
   configError(t, () => Calendar.custom({ sessions: [{ ...sessionOn('2024-03-11', REGULAR), open: Number.NaN }] }), 'sessions', /open must be finite/);
   configError(t, () => Calendar.custom({ timeZone: NY, session: 'weekdays' as never }), 'session');
   configError(t, () => Calendar.custom({ session: () => null } as never), 'timeZone');

@@ -10,6 +10,15 @@ import { ZoneOffsets } from './zone.js';
 import { describe } from '../errors.js';
 
 /**
+ * Epoch milliseconds as a message shows them: the number given, and the UTC instant it names, so a
+ * reader can see which of two thirteen-digit times is the wrong one.
+ */
+function shownInstant(ms: number): string {
+  // A Date holds 8.64e15 ms either way of 1970; sessions may lie up to 9e15 away.
+  return Math.abs(ms) <= 8.64e15 ? `${ms} (${new Date(ms).toISOString()})` : String(ms);
+}
+
+/**
  * A {@link Session} as a calendar yields it. Regular sessions are plain `Session`s; the flags are
  * present (and `true`) only on the days they describe, so a regular session deep-equals what
  * `sessionOn` builds for the same date and hours.
@@ -915,19 +924,19 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
       if (!Number.isInteger(value) || Math.abs(value) >= 9e15) throw new ConfigError(param, `${at}: ${key} must be whole epoch milliseconds (below 9e15, as a store takes them), got ${value}`);
     }
     if (e.timeZone === undefined) throw new ConfigError(param, `${at}: a Session needs its timeZone`);
-    if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${close} is not after open ${open}`);
+    if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${shownInstant(close as number)} is not after open ${shownInstant(open as number)}`);
     const midnight = zone.instant(day * DAY_MS, 'forward');
     if (dayStart !== midnight) {
-      throw new ConfigError(param, `${at}: dayStart ${dayStart} is not midnight of ${entryDate} in ${zone.name} (${midnight})`);
+      throw new ConfigError(param, `${at}: dayStart ${shownInstant(dayStart as number)} is not midnight of ${entryDate} in ${zone.name}, ${shownInstant(midnight)}`);
     }
     // A store opens a session on its day or later (an overnight session carries the date it opens).
     if ((open as number) < midnight) {
-      throw new ConfigError(param, `${at}: open ${open} is before midnight of ${entryDate} in ${zone.name} (${midnight}); give the session the date it opens`);
+      throw new ConfigError(param, `${at}: open ${shownInstant(open as number)} is before midnight of ${entryDate} in ${zone.name}, ${shownInstant(midnight)}; give the session the date it opens`);
     }
     // Dated otherwise, `session(date)` would answer with a session that opens on another day.
     const nextMidnight = zone.instant((day + 1) * DAY_MS, 'forward');
     if ((open as number) >= nextMidnight) {
-      throw new ConfigError(param, `${at}: open ${open} is not on ${entryDate} in ${zone.name} (it is at or after the next midnight, ${nextMidnight}); give the session the date it opens`);
+      throw new ConfigError(param, `${at}: open ${shownInstant(open as number)} is not on ${entryDate} in ${zone.name} (it is at or after the next midnight, ${shownInstant(nextMidnight)}); give the session the date it opens`);
     }
     return finish(entryDate, open as number, close as number, zone.name, midnight, e);
   }
