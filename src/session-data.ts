@@ -122,7 +122,11 @@ export interface IntervalQuality {
   readonly expected: number;
   /** Buckets closed with at least one base bar. */
   readonly received: number;
-  /** Buckets closed without any base bar: a flat bar under `emptyBuckets: 'flat'` once the symbol has had a bar this session (nothing before that), nothing under `'skip'`. */
+  /**
+   * Buckets closed without any base bar (passed by a later bar, ended by `advanceTo`, or left at
+   * `endSession`), whatever they made: counted under `emptyBuckets: 'skip'` too, and before the
+   * symbol's first bar of the session, where `'flat'` makes no bar either.
+   */
   readonly missing: number;
   /** `received / expected`: it grows during the session and is final once the session has ended. */
   readonly score: number;
