@@ -31,8 +31,9 @@ export interface ProcessorCounts {
 
 /**
  * Calls the core once per time slice, collects every `(symbol, interval)` that closed, and
- * notifies the analysis engine with one {@link BarEvent} per closed bar, in order: by slice, then by
- * symbol in slice order, then base interval first. Bars rejected by the core are counted by reason
+ * notifies the analysis engine with one {@link BarEvent} per closed bar, in order: by slice, then
+ * interval by interval, shortest first (the base, then derived by length, `1d` last), then by symbol
+ * in slice order. Bars rejected by the core are counted by reason
  * (the core counts them too) and never stop the run.
  */
 export class DataProcessor {
