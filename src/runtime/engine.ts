@@ -45,8 +45,9 @@ export interface SubscriberFailure {
 /**
  * One closed bar, as a subscriber receives it. Its views of bars and indicators are zero-copy
  * (see {@link BarsView}) and show the series exactly as of this bar, indicators updated, for as
- * long as the event is kept; `data` is the store as it is now. The coordinator appends nothing
- * more until every subscriber of the slice is done.
+ * long as the event is kept; `data` is the store as it is now. In a data-driven run (and under
+ * `overrun: 'queue'`) the coordinator appends nothing more until every subscriber of the slice is
+ * done; otherwise a subscriber still busy when the next slice is due is an overrun.
  */
 export class BarEvent {
   /** The symbol. */
