@@ -353,9 +353,9 @@ test('--bad-rows skip leaves malformed rows out, counted, with the first ones on
     t.is(barstream(...args, '--bad-rows', 'fail').stderr, fail.stderr);
     const skip = barstream(...args, '--bad-rows', 'skip', '--json');
     t.is(skip.status, 0, skip.stderr);
-    const j = JSON.parse(skip.stdout) as JsonReport & { source: { rowsRead: number; rowsLoaded: number; badRowsSkipped: number; badRows: { line: number }[] } };
-    t.like(j.source, { rowsRead: 390, rowsLoaded: 386, badRowsSkipped: 4 });
-    t.deepEqual(j.source.badRows.map((b) => b.line), [3, 11, 21, 31]);
+    const j = JSON.parse(skip.stdout) as JsonReport & { source: { rowsRead: number; rowsLoaded: number; badRows: number; badRowDetails: { line: number }[] } };
+    t.like(j.source, { rowsRead: 390, rowsLoaded: 386, badRows: 4 });
+    t.deepEqual(j.source.badRowDetails.map((b) => b.line), [3, 11, 21, 31]);
     t.like(j.report, { barsIn: 386, barsStored: 386 });
     t.is(
       skip.stderr,
@@ -561,7 +561,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, badRowsSkipped: 0, badRows: [] });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -686,8 +686,8 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     rowsRead: rows,
     rowsLoaded: rows,
     rowsOutside: 0,
-    badRowsSkipped: 0,
-    badRows: [],
+    badRows: 0,
+    badRowDetails: [],
   });
   // Under half of the rows are outside regular hours: no hint about time zones.
   t.is(r.stderr, '');

@@ -50,7 +50,7 @@ function register(): void {
     }
     t.is(src.lastReport?.rowsRead, total);
     t.is(src.lastReport?.rowsLoaded, total);
-    t.is(src.lastReport?.rejected, 0);
+    t.is(src.lastReport?.badRows, 0);
     t.deepEqual(src.lastReport?.parsers, { scanner: 3, csvParse: 0 });
   });
 

@@ -158,7 +158,7 @@ test('csv: one file per symbol, ISO times, symbol from the file name; directory,
     }
     t.deepEqual(rows(m.get('AAA')), expectA, label);
     t.true(m.get('AAA')?.time instanceof Float64Array);
-    t.is(src.lastReport?.rejected, 0);
+    t.is(src.lastReport?.badRows, 0);
   }
   t.is(symbolFromFileName('/x/y/SPY_201310_1m.csv'), 'SPY');
   t.is(symbolFromFileName('QQQ.csv'), 'QQQ');
@@ -259,34 +259,34 @@ test('csv: a stray quote costs its own row only; an unclosed one costs the rows 
   const src = csvSource(stray, { onBadRow: 'skip' });
   const m = await src.load({});
   t.deepEqual(rows(m.get('Q')).map((r) => r[0]), [T(13, 30), T(13, 32), T(13, 34)]);
-  t.like(src.lastReport, { rowsRead: 5, rowsLoaded: 3, rejected: 2 });
-  t.deepEqual(src.lastReport?.rejectedRows.map((x) => x.line), [3, 5]);
+  t.like(src.lastReport, { rowsRead: 5, rowsLoaded: 3, badRows: 2 });
+  t.deepEqual(src.lastReport?.badRowDetails.map((x) => x.line), [3, 5]);
   await t.throwsAsync(() => csvSource(stray).load({}), { instanceOf: InputError, message: /line 3: close '"1.5"x' is not a number/ });
   // An opening quote never closed runs to the end of the file: three rows, none lost uncounted.
   const unclosed = fixture('U_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,1,2,0.5,"1.5,100', good(32), good(33), ''].join('\n'));
   const u = csvSource(unclosed, { onBadRow: 'skip' });
   t.is((await u.load({})).get('U')?.length, 1);
-  t.like(u.lastReport, { rowsRead: 4, rowsLoaded: 1, rejected: 3 });
-  t.deepEqual(u.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5]);
+  t.like(u.lastReport, { rowsRead: 4, rowsLoaded: 1, badRows: 3 });
+  t.deepEqual(u.lastReport?.badRowDetails.map((x) => x.line), [3, 4, 5]);
   // An unclosed quote that a later quoted field closes: one record of four rows, each counted.
   const joined = fixture('J_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), good(33), '2013-10-07T13:34:00Z,"1",2,0.5,1.5,100', good(35), ''].join('\n'));
   const j = csvSource(joined, { onBadRow: 'skip' });
   t.deepEqual(rows((await j.load({})).get('J')).map((r) => r[0]), [T(13, 30), T(13, 35)]);
-  t.like(j.lastReport, { rowsRead: 6, rowsLoaded: 2, rejected: 4 });
-  t.deepEqual(j.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5, 6]);
+  t.like(j.lastReport, { rowsRead: 6, rowsLoaded: 2, badRows: 4 });
+  t.deepEqual(j.lastReport?.badRowDetails.map((x) => x.line), [3, 4, 5, 6]);
   // The same with CRLF line breaks: the same line numbers; the default throws naming the line the quote opened on.
   const crlf = fixture('C_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), good(33), '2013-10-07T13:34:00Z,"1",2,0.5,1.5,100', good(35), ''].join('\r\n'));
   const c = csvSource(crlf, { onBadRow: 'skip' });
   await c.load({});
-  t.deepEqual(c.lastReport?.rejectedRows.map((x) => x.line), [3, 4, 5, 6]);
+  t.deepEqual(c.lastReport?.badRowDetails.map((x) => x.line), [3, 4, 5, 6]);
   await t.throwsAsync(() => csvSource(crlf).load({}), { instanceOf: InputError, message: /line 3: a quote opened in a field runs across lines/ });
   await t.throwsAsync(() => csvSource(unclosed).load({}), { instanceOf: InputError, message: /line 3: Quote Not Closed/ });
   // Blank lines before an unclosed quote are not rows.
   const blank = fixture('B_1m.csv', [HEADER, good(30), '', '', '2013-10-07T13:31:00Z,"1,2,0.5,1.5,100', good(32), ''].join('\n'));
   const b = csvSource(blank, { onBadRow: 'skip' });
   await b.load({});
-  t.like(b.lastReport, { rowsRead: 3, rowsLoaded: 1, rejected: 2 });
-  t.deepEqual(b.lastReport?.rejectedRows.map((x) => x.line), [5, 6]);
+  t.like(b.lastReport, { rowsRead: 3, rowsLoaded: 1, badRows: 2 });
+  t.deepEqual(b.lastReport?.badRowDetails.map((x) => x.line), [5, 6]);
 });
 
 test('csv: onBadRow skip counts every malformed row with file, line and reason', async (t) => {
@@ -304,18 +304,18 @@ test('csv: onBadRow skip counts every malformed row with file, line and reason',
     t.truthy(r);
     t.is(r?.rowsRead, 7, parser);
     t.is(r?.rowsLoaded, 3, parser);
-    t.is(r?.rejected, 4, parser);
-    t.deepEqual(r?.rejectedRows.map((x) => [x.file, x.line]), [4, 5, 6, 8].map((l) => [p, l]), parser);
-    t.regex(r?.rejectedRows[0]?.reason ?? '', /high 'x' is not a number/);
-    t.regex(r?.rejectedRows[1]?.reason ?? '', /expected 6 fields \(as in the header\), found 5/);
-    t.regex(r?.rejectedRows[2]?.reason ?? '', /time 'yesterday' is neither an ISO 8601 date-time nor an epoch number/);
-    t.regex(r?.rejectedRows[3]?.reason ?? '', /'2013-02-30T13:35:00Z' is not a valid ISO 8601/);
+    t.is(r?.badRows, 4, parser);
+    t.deepEqual(r?.badRowDetails.map((x) => [x.file, x.line]), [4, 5, 6, 8].map((l) => [p, l]), parser);
+    t.regex(r?.badRowDetails[0]?.reason ?? '', /high 'x' is not a number/);
+    t.regex(r?.badRowDetails[1]?.reason ?? '', /expected 6 fields \(as in the header\), found 5/);
+    t.regex(r?.badRowDetails[2]?.reason ?? '', /time 'yesterday' is neither an ISO 8601 date-time nor an epoch number/);
+    t.regex(r?.badRowDetails[3]?.reason ?? '', /'2013-02-30T13:35:00Z' is not a valid ISO 8601/);
   }
   // Details are capped, the count is not.
-  const capped = csvSource(p, { onBadRow: 'skip', maxRejectedDetails: 2 });
+  const capped = csvSource(p, { onBadRow: 'skip', maxBadRowDetails: 2 });
   await capped.load({});
-  t.is(capped.lastReport?.rejected, 4);
-  t.is(capped.lastReport?.rejectedRows.length, 2);
+  t.is(capped.lastReport?.badRows, 4);
+  t.is(capped.lastReport?.badRowDetails.length, 2);
 });
 
 // ---------------------------------------------------------------- filtering, order, parsers
@@ -371,7 +371,7 @@ test('csv: quoted fields go to csv-parse; lone CR line breaks too', async (t) =>
   const m = await src.load({});
   t.deepEqual(src.lastReport?.parsers, { scanner: 0, csvParse: 1 });
   // "1,5" is one field (a comma inside quotes) and not a number: line 2 is rejected.
-  t.deepEqual(src.lastReport?.rejectedRows.map((r) => r.line), [2]);
+  t.deepEqual(src.lastReport?.badRowDetails.map((r) => r.line), [2]);
   t.deepEqual(rows(m.get('Q')), [[T(13, 31), 1.5, 2, 1, 2, 3]]);
   // A quote appearing only late in a large file: the scanner hands the whole file to csv-parse.
   const many = Array.from({ length: 40_000 }, (_, i) => `${Date.UTC(2013, 9, 7) + i * 60_000},1,1,1,1,1`);
@@ -456,7 +456,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
       [T(13, 34), 1, 1, 1, 1, 1],
     ], parser);
     t.deepEqual(
-      src.lastReport?.rejectedRows.map((r) => [r.line, r.reason]),
+      src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
         [7, "time '10/07/2013 09:35' is neither an ISO 8601 date-time nor an epoch number"],
         [8, "time '2013-10-07 09:61' is not a valid ISO 8601 date-time"],
@@ -591,7 +591,7 @@ test('csv: files without a header line (Binance klines) read with the column nam
       [T(13, 32), 1.5, 1.75, 1, 1.25, 20],
     ], parser);
     // The first line is a row: line numbers count it as line 1.
-    t.deepEqual(src.lastReport?.rejectedRows, [{ file: p, line: 2, reason: "open 'x' is not a number" }], parser);
+    t.deepEqual(src.lastReport?.badRowDetails, [{ file: p, line: 2, reason: "open 'x' is not a number" }], parser);
     t.is(src.lastReport?.rowsRead, 3, parser);
   }
   // A symbol column among the names is found as in a header; an empty file is no rows.
@@ -636,7 +636,7 @@ test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zo
     const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
     t.deepEqual([...((await src.load({})).get('IB') as SymbolColumns).time], [T(13, 30), T(13, 31), T(13, 32), T(13, 33)], parser);
     t.deepEqual(
-      src.lastReport?.rejectedRows.map((r) => [r.line, r.reason]),
+      src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
         [6, "time '20131007 09:34:00 Mars/Base' names a time zone this runtime does not know ('Mars/Base')"],
         [7, "time '20131307 09:35:00' is not a valid YYYYMMDD hh:mm[:ss] date-time"],
@@ -724,7 +724,7 @@ test('csv: an ISO year with a non-digit is a bad row, not the year 1000', async 
       const src = csvSource(p, { parser, onBadRow: 'skip' });
       const c = (await src.load({})).get('Y') as SymbolColumns;
       t.deepEqual([...c.time], [T(13, 31)], `${time} ${parser}`);
-      t.regex(src.lastReport?.rejectedRows[0]?.reason ?? '', /is not a valid ISO 8601 date-time/);
+      t.regex(src.lastReport?.badRowDetails[0]?.reason ?? '', /is not a valid ISO 8601 date-time/);
     }
   }
 });
@@ -739,7 +739,7 @@ test('csv: a missing price or volume goes on as NaN for the store to reject and 
     const src = csvSource(p, { parser });
     const c = (await src.load({})).get('M') as SymbolColumns;
     t.is(c.length, markers.length, parser);
-    t.is(src.lastReport?.rejected, 0);
+    t.is(src.lastReport?.badRows, 0);
     for (let i = 0; i < markers.length; i++) {
       t.true(Number.isNaN(i % 2 === 0 ? c.high[i] : c.volume[i]), `${JSON.stringify(markers[i])} ${parser}`);
       t.is(i % 2 === 0 ? c.volume[i] : c.high[i], i % 2 === 0 ? 10 : 2);
@@ -858,7 +858,7 @@ test('csv: a line of only spaces and tabs is an empty line for both parsers: not
       [T(13, 31), 2, 3, 1.5, 2.5, 20],
     ], parser);
     t.is(src.lastReport?.rowsRead, 3, parser);
-    t.deepEqual(src.lastReport?.rejectedRows, [{ file: p, line: 8, reason: "time 'bad' is neither an ISO 8601 date-time nor an epoch number" }], parser);
+    t.deepEqual(src.lastReport?.badRowDetails, [{ file: p, line: 8, reason: "time 'bad' is neither an ISO 8601 date-time nor an epoch number" }], parser);
     const s = await csvSource(q, { parser }).load({});
     t.deepEqual([...s.keys()], ['AAA', 'BBB'], parser);
   }
@@ -879,7 +879,7 @@ test('csv: a line of only spaces and tabs is an empty line for both parsers: not
     for (const parser of ['auto', 'csv-parse'] as const) {
       const src = csvSource(after, { parser });
       t.is((await src.load({})).get(name[0] as string)?.length, 1, `${name} ${parser}`);
-      t.deepEqual([src.lastReport?.rowsRead, src.lastReport?.rejected], [1, 0], `${name} ${parser}`);
+      t.deepEqual([src.lastReport?.rowsRead, src.lastReport?.badRows], [1, 0], `${name} ${parser}`);
     }
   }
 });

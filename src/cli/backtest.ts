@@ -12,7 +12,7 @@ import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
 import { sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { CsvSource, CsvSourceOptions, EpochUnit, RejectedRow, Source } from '../sources/index.js';
+import type { CsvSource, CsvSourceOptions, EpochUnit, BadRow, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -69,9 +69,9 @@ export interface SourceSummary {
   /** Rows outside the run's days or symbols, not handed to the run. */
   rowsOutside: number;
   /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
-  badRowsSkipped: number;
+  badRows: number;
   /** The first of them (up to 1000), with file, line and reason. */
-  badRows: RejectedRow[];
+  badRowDetails: BadRow[];
 }
 
 /** What a backtest produced. */
@@ -173,7 +173,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     options.signal?.removeEventListener('abort', stop);
   }
   if (csv === null) return { strategy: strategy.name, report, signals };
-  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0, rejectedRows: [] };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, badRows: 0, badRowDetails: [] };
   return {
     strategy: strategy.name,
     report,
@@ -182,9 +182,9 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       files: read.files,
       rowsRead: read.rowsRead,
       rowsLoaded: read.rowsLoaded,
-      rowsOutside: read.rowsRead - read.rowsLoaded - read.rejected,
-      badRowsSkipped: read.rejected,
-      badRows: read.rejectedRows,
+      rowsOutside: read.rowsRead - read.rowsLoaded - read.badRows,
+      badRows: read.badRows,
+      badRowDetails: read.badRowDetails,
     },
   };
 }

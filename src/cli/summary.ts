@@ -61,7 +61,7 @@ function sourceRows(s: SourceSummary): string[][] {
     ['csv rows read', `${int(s.rowsRead)} (${int(s.files.length)} file${s.files.length === 1 ? '' : 's'})`],
     ['csv rows loaded', int(s.rowsLoaded)],
     ['csv rows outside', `${int(s.rowsOutside)} (not on the run's days or symbols)`],
-    ['csv bad rows skipped', int(s.badRowsSkipped)],
+    ['csv bad rows skipped', int(s.badRows)],
   ];
 }
 
@@ -80,16 +80,16 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     const symbols = options.symbols !== undefined;
     const where = `${symbols ? "of the run's symbols on its" : "on the run's"} ${days}`;
     const why =
-      s.badRowsSkipped === 0
+      s.badRows === 0
         ? `, as none is ${where}`
-        : `: ${int(s.badRowsSkipped)} ${s.badRowsSkipped === 1 ? 'was' : 'were'} malformed, and of the other ${int(s.rowsOutside)} none is ${where}`;
+        : `: ${int(s.badRows)} ${s.badRows === 1 ? 'was' : 'were'} malformed, and of the other ${int(s.rowsOutside)} none is ${where}`;
     out.push(
       `warning: none of the ${int(s.rowsRead)} rows read from the CSV files was loaded${why}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
     );
   }
-  if (s.badRowsSkipped > 0) {
-    const shown = s.badRows.slice(0, 3).map((b) => `'${b.file}' line ${b.line}: ${b.reason}`);
-    out.push(`warning: ${int(s.badRowsSkipped)} malformed CSV row${s.badRowsSkipped === 1 ? ' was' : 's were'} skipped (--bad-rows skip); ${s.badRowsSkipped > shown.length ? `the first ${shown.length}` : shown.length === 1 ? 'it' : 'they'}: ${shown.join('; ')}`);
+  if (s.badRows > 0) {
+    const shown = s.badRowDetails.slice(0, 3).map((b) => `'${b.file}' line ${b.line}: ${b.reason}`);
+    out.push(`warning: ${int(s.badRows)} malformed CSV row${s.badRows === 1 ? ' was' : 's were'} skipped (--bad-rows skip); ${s.badRows > shown.length ? `the first ${shown.length}` : shown.length === 1 ? 'it' : 'they'}: ${shown.join('; ')}`);
   }
   const r = result.report;
   if (!(s.rowsRead > 0 && s.rowsLoaded === 0) && options.symbols !== undefined) {

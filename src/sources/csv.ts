@@ -96,12 +96,12 @@ export interface CsvSourceOptions {
    * csv-parse.
    */
   parser?: 'auto' | 'csv-parse';
-  /** How many rejected rows {@link CsvLoadReport.rejectedRows} keeps in detail. Default 1000; all are counted. */
-  maxRejectedDetails?: number;
+  /** How many bad rows {@link CsvLoadReport.badRowDetails} keeps in detail. Default 1000; all are counted. */
+  maxBadRowDetails?: number;
 }
 
 /** A row left out under `onBadRow: 'skip'`. */
-export interface RejectedRow {
+export interface BadRow {
   file: string;
   /** The 1-based line number in the file (every line counts, the header and empty ones too). */
   line: number;
@@ -114,12 +114,12 @@ export interface CsvLoadReport {
   files: string[];
   /** Data rows seen (not the header, not empty lines nor lines of only spaces and tabs). */
   rowsRead: number;
-  /** Rows in the result. `rowsRead - rowsLoaded - rejected` rows were outside the requested symbols or time range. */
+  /** Rows in the result. `rowsRead - rowsLoaded - badRows` rows were outside the requested symbols or time range. */
   rowsLoaded: number;
   /** Malformed rows left out (only under `onBadRow: 'skip'`; `'throw'` throws at the first). */
-  rejected: number;
-  /** The first `maxRejectedDetails` of them, in file and line order. */
-  rejectedRows: RejectedRow[];
+  badRows: number;
+  /** The first `maxBadRowDetails` of them, in file and line order. */
+  badRowDetails: BadRow[];
   /** Files read by the scanner and by csv-parse. */
   parsers: { scanner: number; csvParse: number };
 }
@@ -201,7 +201,7 @@ interface Config {
 
 function checkOptions(o: CsvSourceOptions): Config {
   if (o === null || typeof o !== 'object') throw new ConfigError('options', `expected an object, got ${String(o)}`);
-  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxRejectedDetails'], 'csvSource');
+  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxBadRowDetails'], 'csvSource');
   if (o.symbolColumn !== undefined && (typeof o.symbolColumn !== 'string' || o.symbolColumn.trim() === '')) {
     throw new ConfigError('symbolColumn', 'expected a column name');
   }
@@ -248,8 +248,8 @@ function checkOptions(o: CsvSourceOptions): Config {
     throw new ConfigError('delimiter', `${JSON.stringify(delimiter)} is not a single character other than a quote or a line break`);
   }
   if (o.parser !== undefined && o.parser !== 'auto' && o.parser !== 'csv-parse') throw new ConfigError('parser', `'${String(o.parser)}' is not 'auto' or 'csv-parse'`);
-  const maxDetails = o.maxRejectedDetails ?? 1000;
-  if (!Number.isInteger(maxDetails) || maxDetails < 0) throw new ConfigError('maxRejectedDetails', `${maxDetails} is not a whole number >= 0`);
+  const maxDetails = o.maxBadRowDetails ?? 1000;
+  if (!Number.isInteger(maxDetails) || maxDetails < 0) throw new ConfigError('maxBadRowDetails', `${maxDetails} is not a whole number >= 0`);
   return {
     symbolColumn: o.symbolColumn === undefined ? null : o.symbolColumn.trim().toLowerCase(),
     symbolFromPath: o.symbolFromPath ?? symbolFromFileName,
@@ -500,7 +500,7 @@ const NEEDS_CSV_PARSE = Symbol('needs csv-parse');
 
 /** Reads the files of one `load`. */
 class Loader {
-  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rejected: 0, rejectedRows: [], parsers: { scanner: 0, csvParse: 0 } };
+  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 } };
   readonly #config: Config;
   readonly #request: NormalizedRequest;
   readonly #wanted: Set<string> | null;
@@ -555,10 +555,10 @@ class Loader {
     if (!sink.sawHeader) throw new InputError(`csvSource: '${path}' is empty (no header line)`);
     this.report.files.push(path);
     this.report.rowsRead += sink.rowsRead;
-    this.report.rejected += sink.rejected;
-    for (const r of sink.rejectedRows) {
-      if (this.report.rejectedRows.length >= c.maxDetails) break;
-      this.report.rejectedRows.push(r);
+    this.report.badRows += sink.badRows;
+    for (const r of sink.badRowDetails) {
+      if (this.report.badRowDetails.length >= c.maxDetails) break;
+      this.report.badRowDetails.push(r);
     }
     for (const [s, b] of sink.builders) {
       this.report.rowsLoaded += b.length;
@@ -593,8 +593,8 @@ function wrapReadError(path: string, error: unknown): unknown {
 class FileSink {
   sawHeader = false;
   rowsRead = 0;
-  rejected = 0;
-  readonly rejectedRows: RejectedRow[] = [];
+  badRows = 0;
+  readonly badRowDetails: BadRow[] = [];
   readonly builders = new Map<string, Builder>();
   readonly #path: string;
   readonly #config: Config;
@@ -804,8 +804,8 @@ class FileSink {
   /** A malformed row: thrown, or counted. */
   #bad(line: number, reason: string): void {
     if (!this.#config.skipBad) throw new InputError(`csvSource: '${this.#path}' line ${line}: ${reason}`);
-    this.rejected++;
-    if (this.rejectedRows.length < this.#config.maxDetails) this.rejectedRows.push({ file: this.#path, line, reason });
+    this.badRows++;
+    if (this.badRowDetails.length < this.#config.maxDetails) this.badRowDetails.push({ file: this.#path, line, reason });
   }
 
   /**
