@@ -429,6 +429,22 @@ test('csv: nanosecond times round to the millisecond by their digits, not by the
   }
 });
 
+test('csv: micro- and nanosecond times with leading zeros or sixteen digits of milliseconds round by their digits too', async (t) => {
+  // Each is ...499999 ns (or ...499 us) past a whole millisecond: it rounds down. Leading zeros
+  // and a sixteenth digit of milliseconds (the store takes times up to 9e15) change nothing.
+  const ns = ['0001381152600123499999', '-0001381152600123500001', '-0.5e6'];
+  const us = ['8999999999999998499', '0008999999999999998499', '-8999999999999998501'];
+  const at = T(13, 30);
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const n = [...((await csvSource(fixture('N.csv', `${HEADER}\n${ns.map((x) => `${x},1,1,1,1,1`).join('\n')}\n`), { epoch: 'ns', parser }).load({})).get('N') as SymbolColumns).time];
+    t.deepEqual(n, [at + 123, -(at + 124), 0], parser);
+    // -0.5 ms, written with an exponent, is 0 as -500000 is, not -0.
+    t.false(Object.is(n[2], -0), parser);
+    const u = [...((await csvSource(fixture('U.csv', `${HEADER}\n${us.map((x) => `${x},1,1,1,1,1`).join('\n')}\n`), { epoch: 'us', parser }).load({})).get('U') as SymbolColumns).time];
+    t.deepEqual(u, [8999999999999998, 8999999999999998, -8999999999999999], parser);
+  }
+});
+
 test('csv: a Date and a Time column, as many exports and spreadsheets split them, are one time', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',

@@ -123,10 +123,15 @@ function scaledToMs(s: string, a: number, b: number, k: number, x: number): numb
   const sign = s.charCodeAt(i);
   const neg = sign === 45;
   if (neg || sign === 43) i++;
-  // The whole milliseconds must stay exact as a double: at most 15 digits of them.
-  if (b === i || b - i > k + 15 || !digitsAt(s, i, b - i)) return Math.round(x / 10 ** k);
+  // `+ 0`: a small negative fraction rounds to 0, not -0, as an integer does below.
+  if (b === i || !digitsAt(s, i, b - i)) return Math.round(x / 10 ** k) + 0;
+  // Leading zeros add digits, not value: they must not send a time to the inexact division.
+  while (b - i > k && s.charCodeAt(i) === 48) i++;
   const cut = Math.max(i, b - k);
   const whole = cut === i ? 0 : Number(s.slice(i, cut));
+  // Every time a store takes (below 9e15 ms, sixteen digits) is exact as a double; past 2^53 the
+  // result is a rounded double whichever way it is computed.
+  if (!Number.isSafeInteger(whole)) return Math.round(x / 10 ** k) + 0;
   const rest = Number(s.slice(cut, b));
   const half = 5 * 10 ** (k - 1);
   // Half up: +1.5 ms is 2, -1.5 ms is -1.
