@@ -300,3 +300,38 @@ test('mergeStreams: an input whose return() throws at once leaves none of the ot
   }
   t.true(b.state.closed && c.state.closed);
 });
+
+test('mergeStreams: an input whose next() or whose iterator throws at once still leaves every other input closed and its bars counted', async (t) => {
+  const failing = (where: 'next' | 'iterator'): StreamSource => ({
+    kind: 'stream',
+    [Symbol.asyncIterator]: () => {
+      if (where === 'iterator') throw new Error('cannot open');
+      return {
+        next: () => {
+          throw new Error('cannot read');
+        },
+      };
+    },
+  });
+  const a = probe([bar('A', 1), bar('A', 2)]);
+  const merged = mergeStreams(a.source, failing('next'));
+  await t.throwsAsync(() => collect(asStream(merged)), { message: 'cannot read' });
+  t.true(a.state.closed);
+  // A's first bar was taken from it and never handed out.
+  t.is(a.state.pulled, 1);
+  t.deepEqual(merged.losses?.(), { discarded: 1 });
+
+  let returned = 0;
+  const opened: StreamSource = {
+    kind: 'stream',
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.resolve({ done: false, value: bar('O', 1) }),
+      return: () => {
+        returned++;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    }),
+  };
+  t.throws(() => mergeStreams(opened, failing('iterator'))[Symbol.asyncIterator](), { message: 'cannot open' });
+  t.is(returned, 1);
+});

@@ -108,7 +108,20 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
  * message came, and the feeds went on reading.
  */
 function merge(sources: readonly StreamSource[], discard: (n: number) => void): AsyncIterator<SymbolBar> {
-  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const iterators: AsyncIterator<SymbolBar>[] = [];
+  try {
+    for (const s of sources) iterators.push(s[Symbol.asyncIterator]());
+  } catch (error) {
+    // The merge that would close the inputs already opened never starts: they are closed here.
+    for (const it of iterators) {
+      try {
+        void Promise.resolve(it.return?.()).catch(() => undefined);
+      } catch {
+        // The input that could not be opened is the failure to report.
+      }
+    }
+    throw error;
+  }
   const heads: (SymbolBar | undefined)[] = new Array(iterators.length).fill(undefined);
   const open = iterators.map(() => true);
   let started = false;
@@ -145,7 +158,15 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
     try {
       if (!started) {
         started = true;
-        const reads = iterators.map((it) => it.next());
+        // A next() that throws at once fails as a rejected read: the reads already begun are
+        // then counted as the others are, not lost.
+        const reads = iterators.map((it): Promise<IteratorResult<SymbolBar>> => {
+          try {
+            return Promise.resolve(it.next());
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        });
         let first: IteratorResult<SymbolBar>[];
         try {
           first = await Promise.all(reads);
