@@ -549,6 +549,14 @@ test('csv: gzip-compressed files are read as they are decompressed, whatever the
     message: `csvSource: directory '${folder}' has 'P.csv.gz' beside 'P.csv': the same rows twice; keep one of them, or name the files to read`,
   });
   t.is((await csvSource(join(folder, 'P.csv')).load({})).get('P')?.length, 2);
+  // So does a pattern that matches both.
+  for (const pattern of ['*', 'P*', '*.csv*']) {
+    await t.throwsAsync(() => csvSource(join(folder, pattern)).load({}), {
+      instanceOf: InputError,
+      message: `csvSource: '${join(folder, pattern)}' matches 'P.csv.gz' beside 'P.csv': the same rows twice; keep one of them, or a pattern that matches one`,
+    });
+  }
+  t.is((await csvSource(join(folder, 'P.csv*.gz')).load({})).get('P')?.length, 2);
   // A vendor's archive under a .csv name; a symbol column found in its header.
   const named = fixture('2013-10-07.csv', '');
   writeFileSync(named, gzipSync(`ticker,volume,open,close,high,low,window_start\nSPY,10,1,1.5,2,0.5,1381152600000\n`));

@@ -40,14 +40,28 @@ async function listFiles(dir: string, accept: (name: string) => boolean, what: s
 }
 
 /**
+ * Refuses `files` (one directory's) holding a file and its gzip copy: `gzip -k` leaves the file
+ * beside its copy, and read both, every row would be read twice.
+ * @throws {InputError} naming the two.
+ */
+function refuseCopies(files: readonly string[], where: string, instead: string): void {
+  const names = new Set(files.map((f) => basename(f).toLowerCase()));
+  const twice = files.find((f) => /\.gz$/i.test(f) && names.has(basename(f).slice(0, -3).toLowerCase()));
+  if (twice !== undefined) {
+    throw new InputError(`csvSource: ${where} '${basename(twice)}' beside '${basename(twice).slice(0, -3)}': the same rows twice; keep one of them, or ${instead}`);
+  }
+}
+
+/**
  * The files that `inputs` name, in order, each once:
  * - a file: itself;
  * - a directory: every `*.csv` and `*.csv.gz` file directly in it (the extension in any case),
  *   sorted by name; an InputError when it holds a file and its gzip copy (`SPY.csv.gz` beside
  *   `SPY.csv`);
  * - a pattern with `*` (any run of characters) or `?` (one character) in its last segment, such as
- *   `bars/*.csv` or `bars/SPY_*`: the matching files in that directory, sorted by name. The
- *   directory part may not hold wildcards, and there is no `**`.
+ *   `bars/*.csv` or `bars/SPY_*`: the matching files in that directory, sorted by name; an
+ *   InputError, as for a directory, when they hold a file and its gzip copy. The directory part
+ *   may not hold wildcards, and there is no `**`.
  * Hidden files (a name starting with `.`) are left out of directories and patterns, as a shell
  * leaves them out, unless the pattern itself starts with a dot; a hidden file named alone is read.
  * @throws {ConfigError} for a wildcard in a directory segment.
@@ -73,6 +87,8 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
       const hidden = name.startsWith('.');
       const files = await listFiles(dir, (n) => re.test(n) && (hidden || !n.startsWith('.')), `'${dir}' for '${input}'`);
       if (files.length === 0) throw new InputError(`csvSource: no file matches '${input}'`);
+      // `bars/*` and `bars/SPY*` take a file and its copy as a directory does.
+      refuseCopies(files, `'${input}' matches`, 'a pattern that matches one');
       files.forEach(add);
       continue;
     }
@@ -85,12 +101,7 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
     if (info.isDirectory()) {
       const files = await listFiles(input, (n) => /\.csv(\.gz)?$/i.test(n) && !n.startsWith('.'), `directory '${input}'`);
       if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv or .csv.gz file`);
-      // `gzip -k` leaves the file beside its copy: read both, every row would be read twice.
-      const names = new Set(files.map((f) => basename(f).toLowerCase()));
-      const twice = files.find((f) => /\.gz$/i.test(f) && names.has(basename(f).slice(0, -3).toLowerCase()));
-      if (twice !== undefined) {
-        throw new InputError(`csvSource: directory '${input}' has '${basename(twice)}' beside '${basename(twice).slice(0, -3)}': the same rows twice; keep one of them, or name the files to read`);
-      }
+      refuseCopies(files, `directory '${input}' has`, 'name the files to read');
       files.forEach(add);
     } else {
       add(input);
