@@ -335,3 +335,29 @@ test('mergeStreams: an input whose next() or whose iterator throws at once still
   t.throws(() => mergeStreams(opened, failing('iterator'))[Symbol.asyncIterator](), { message: 'cannot open' });
   t.is(returned, 1);
 });
+
+test('mergeStreams: a read waiting when the merge is left resolves done, also when its input ends it with an error as it closes', async (t) => {
+  // A feed that rejects the read it was asked for when it is closed, as an aborted socket does.
+  let reject: (error: Error) => void = () => undefined;
+  const aborting: StreamSource = {
+    kind: 'stream',
+    [Symbol.asyncIterator]: () => ({
+      next: () =>
+        new Promise<IteratorResult<SymbolBar>>((_resolve, fail) => {
+          reject = fail;
+        }),
+      return: () => {
+        reject(new Error('aborted'));
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    }),
+  };
+  const merged = mergeStreams(iterableSource([bar('A', 1)]), aborting);
+  const it = merged[Symbol.asyncIterator]();
+  const waiting = it.next();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(await it.return?.(), { done: true, value: undefined });
+  t.deepEqual(await waiting, { done: true, value: undefined });
+  // A's bar was taken from it and never handed out.
+  t.deepEqual(merged.losses?.(), { discarded: 1 });
+});

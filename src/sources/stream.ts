@@ -225,6 +225,9 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       refill = best;
       return { done: false, value: bar };
     } catch (error) {
+      // Left while waiting: an input may end the read it was asked for with an error as it is
+      // closed (an aborted feed), which is no failure of a merge already left.
+      if (finished) return done;
       // An input failed: the others are closed, and the merge fails with its error.
       await close();
       throw error;
