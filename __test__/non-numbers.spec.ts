@@ -87,3 +87,34 @@ test('the non_finite message names a field that is not a number by what was give
   const e4 = t.throws(() => data.append('X', { ...GOOD, close: Number.NaN }), { instanceOf: BarValidationError });
   t.notRegex(e4?.message ?? '', /not numbers/);
 });
+
+test('appendMany names a field that is not a number by what was given too, thrown or skipped', (t) => {
+  const data = new SessionData();
+  data.beginSession(SESSION);
+  const columns = {
+    time: [T, T + 60_000, new Date(T + 120_000)],
+    open: [10, 10, 10],
+    high: [11, 11, 11],
+    low: [9, 9, 9],
+    close: [10, '10.5', 10],
+    volume: [5, 5, 5],
+  } as unknown as Parameters<SessionData['appendMany']>[1];
+  const e = t.throws(() => data.appendMany('X', columns), { instanceOf: BarValidationError });
+  t.is(e?.index, 1);
+  t.regex(e?.message ?? '', /not numbers: close is '10\.5'$/);
+  const r = data.appendMany('X', columns, { invalid: 'skip' });
+  t.is(r.appended, 1);
+  t.deepEqual(
+    r.rejected.map((x) => [x.index, x.code]),
+    [
+      [1, 'non_finite'],
+      [2, 'non_finite'],
+    ],
+  );
+  t.regex(r.rejected[0]?.message ?? '', /not numbers: close is '10\.5'$/);
+  t.regex(r.rejected[1]?.message ?? '', /not numbers: time is Date 2013-10-07T13:32:00\.000Z \(give epoch milliseconds: date\.getTime\(\)\)$/);
+  // Float64Array columns hold numbers only: a NaN in one is a bad value, named as the core saw it.
+  const f = (x: number): Float64Array => Float64Array.of(x);
+  const nan = data.appendMany('X', { time: f(T + 180_000), open: f(10), high: f(11), low: f(9), close: f(Number.NaN), volume: f(5) }, { invalid: 'skip' });
+  t.notRegex(nan.rejected[0]?.message ?? '', /not numbers/);
+});

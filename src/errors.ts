@@ -3,7 +3,7 @@
  * each kind has its own class so callers can `instanceof` it.
  * @module
  */
-import type { Bar } from './types.js';
+import type { Bar, BarColumns } from './types.js';
 
 /** Why a base bar was rejected. */
 export type RejectCode =
@@ -124,6 +124,8 @@ export class OverrunError extends BarstreamError {
 export interface ErrorContext {
   symbol?: string;
   bar?: Bar;
+  /** The columns of a batch, whose row the core's index names. */
+  columns?: BarColumns;
 }
 
 const NATIVE_CODE = /^barstream:(\w+):(\w+):(.*)$/;
@@ -140,14 +142,11 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
   const [, kind, code, detail] = match as unknown as [string, string, string, string];
   const message = error.message;
   switch (kind) {
-    case 'bar':
-      return new BarValidationError(
-        code as RejectCode,
-        code === 'non_finite' && context.bar !== undefined ? message + notNumbers(context.bar) : message,
-        context.symbol ?? '',
-        context.bar,
-        detail === '' ? undefined : Number(detail),
-      );
+    case 'bar': {
+      const index = detail === '' ? undefined : Number(detail);
+      const given = context.bar ?? (index === undefined || context.columns === undefined ? undefined : rowOf(context.columns, index));
+      return new BarValidationError(code as RejectCode, code === 'non_finite' && given !== undefined ? message + notNumbers(given) : message, context.symbol ?? '', context.bar, index);
+    }
     case 'session': {
       const where = context.symbol === undefined ? '' : `${context.symbol}: `;
       return new SessionError(code as SessionErrorCode, where + message);
@@ -166,14 +165,28 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
 
 const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
+/** A bar's fields as the caller gave them, whatever their types. */
+type GivenBar = { readonly [field in (typeof BAR_FIELDS)[number]]: unknown };
+
+/**
+ * Row `index` of a batch as given: plain arrays may hold what is not a number (a string, a Date),
+ * which the core was handed as NaN.
+ * @internal
+ */
+export function rowOf(columns: BarColumns, index: number): GivenBar {
+  const at = (column: Float64Array | readonly number[]): unknown => (column as ArrayLike<unknown>)[index];
+  return { time: at(columns.time), open: at(columns.open), high: at(columns.high), low: at(columns.low), close: at(columns.close), volume: at(columns.volume) };
+}
+
 /**
  * The fields of a `non_finite` bar that were not numbers at all, as given. The core sees them as
  * NaN, so its message says `time NaN` for a `Date` or `close NaN` for `'10.5'`, which reads as a
  * bad value in the data rather than a value of the wrong type in the caller's code.
+ * @internal
  */
-function notNumbers(bar: Bar): string {
-  const given = BAR_FIELDS.filter((field) => typeof (bar[field] as unknown) !== 'number').map((field) => {
-    const value: unknown = bar[field];
+export function notNumbers(bar: GivenBar): string {
+  const given = BAR_FIELDS.filter((field) => typeof bar[field] !== 'number').map((field) => {
+    const value = bar[field];
     const hint = field === 'time' && value instanceof Date ? ' (give epoch milliseconds: date.getTime())' : '';
     return `${field} is ${value === undefined ? 'missing' : describe(value)}${hint}`;
   });

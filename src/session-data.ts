@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -803,14 +803,18 @@ export class SessionData {
     try {
       appendManySlot(...cols);
     } catch (e) {
-      throw fromNative(e, { symbol });
+      throw fromNative(e, { symbol, columns });
     }
     const appended = slot[0] as number;
     const closed = slot[1] as number;
     let rejected: BatchRejection[] = [];
     if ((slot[2] as number) > 0) {
       const r = takeRejections();
-      rejected = r.index.map((index, i) => ({ index, code: r.code[i] as RejectCode, message: r.message[i] as string }));
+      rejected = r.index.map((index, i) => {
+        const code = r.code[i] as RejectCode;
+        const message = r.message[i] as string;
+        return { index, code, message: code === 'non_finite' ? message + notNumbers(rowOf(columns, index)) : message };
+      });
     }
     return { appended, rejected, closed: this.#maskNames[closed] ?? this.#namesOf(closed) };
   }
