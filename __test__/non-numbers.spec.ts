@@ -83,6 +83,9 @@ test('the non_finite message names a field that is not a number by what was give
   t.regex(e2?.message ?? '', /not numbers: low is missing, close is '10\.5'$/);
   const e3 = t.throws(() => data.appendValues('X', T, 10, 11, 9, null as unknown as number, 5), { instanceOf: BarValidationError });
   t.regex(e3?.message ?? '', /not numbers: close is null$/);
+  // An invalid Date has no epoch milliseconds to give.
+  const e5 = t.throws(() => data.append('X', { ...GOOD, time: new Date(Number.NaN) } as unknown as Bar), { instanceOf: BarValidationError });
+  t.regex(e5?.message ?? '', /not numbers: time is an invalid Date$/);
   // A number that is not finite is a bad value, not a wrong type: nothing is added.
   const e4 = t.throws(() => data.append('X', { ...GOOD, close: Number.NaN }), { instanceOf: BarValidationError });
   t.notRegex(e4?.message ?? '', /not numbers/);

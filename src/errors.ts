@@ -187,7 +187,8 @@ export function rowOf(columns: BarColumns, index: number): GivenBar {
 export function notNumbers(bar: GivenBar): string {
   const given = BAR_FIELDS.filter((field) => typeof bar[field] !== 'number').map((field) => {
     const value = bar[field];
-    const hint = field === 'time' && value instanceof Date ? ' (give epoch milliseconds: date.getTime())' : '';
+    // An invalid Date has no time to give: its getTime() is NaN as well.
+    const hint = field === 'time' && value instanceof Date && !Number.isNaN(value.getTime()) ? ' (give epoch milliseconds: date.getTime())' : '';
     return `${field} is ${value === undefined ? 'missing' : describe(value)}${hint}`;
   });
   return given.length === 0 ? '' : `; not numbers: ${given.join(', ')}`;
