@@ -119,10 +119,18 @@ test('a misspelt option is a ConfigError naming it, never ignored', (t) => {
   misspelt(() => new SessionCoordinator({ ...base, overun: 'queue' } as unknown as CoordinatorOptions), 'overun', 'SessionCoordinator overun');
   misspelt(() => csvSource('x.csv', { timezone: 'America/New_York' } as unknown as object), 'timezone', 'csvSource timezone');
   // A wait longer than a timer can keep would be cut short without a word.
-  t.throws(() => new SessionCoordinator({ ...base, readyTimeoutMs: 2 ** 31 }), { instanceOf: ConfigError, message: /readyTimeoutMs: 2147483648 is not > 0 and at most 2147483647/ });
+  t.throws(() => new SessionCoordinator({ ...base, readyTimeoutMs: 2 ** 31 }), { instanceOf: ConfigError, message: /readyTimeoutMs: 2147483648 is not a number > 0 and at most 2147483647/ });
   t.notThrows(() => new SessionCoordinator({ ...base, readyTimeoutMs: Infinity }));
   t.throws(() => new SessionCoordinator({ ...base, fillDeadlineMs: 2 ** 31 }), { instanceOf: ConfigError, message: /fillDeadlineMs: 2147483648 is not a number > 0 and at most 2147483647/ });
   t.notThrows(() => new SessionCoordinator({ ...base, fillDeadlineMs: 2 ** 31 - 1 }));
+  // A number given as text (or a BigInt) is shown as given: '5000 is not a number' reads as a contradiction.
+  const asText = { speed: '2', readyTimeoutMs: '1000', closeDelayMs: '250', fillDeadlineMs: '5000' };
+  for (const [key, value] of Object.entries(asText)) {
+    t.throws(() => new SessionCoordinator({ ...base, [key]: value } as unknown as CoordinatorOptions), { instanceOf: ConfigError, message: new RegExp(`${key}: '${value}' is not`) }, key);
+  }
+  for (const key of ['readyTimeoutMs', 'fillDeadlineMs']) {
+    t.throws(() => new SessionCoordinator({ ...base, [key]: 5000n } as unknown as CoordinatorOptions), { instanceOf: ConfigError, message: new RegExp(`${key}: 5000n is not`) }, key);
+  }
   // An option given as undefined is no option: spreading defaults stays allowed.
   t.notThrows(() => new SessionData({ intervals: ['5m'], retainSessions: undefined }));
 });

@@ -364,7 +364,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const mode = options.mode ?? 'backtest';
     if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `'${String(mode)}' is not 'backtest' or 'live'`);
     const speed = options.speed ?? 0;
-    if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${speed} is not a finite number >= 0`);
+    if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${describe(speed)} is not a finite number >= 0`);
     const overrun = options.overrun ?? 'fail';
     if (overrun !== 'fail' && overrun !== 'queue') throw new ConfigError('overrun', `'${String(overrun)}' is not 'fail' or 'queue'`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(options.from)) throw new ConfigError('from', `'${options.from}' is not a date YYYY-MM-DD`);
@@ -381,8 +381,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const bad = symbols.find((x: unknown) => typeof x !== 'string' || x === '');
       if (bad !== undefined) throw new ConfigError('symbols', `${describe(bad)} is not a symbol name`);
     }
-    if (options.readyTimeoutMs !== undefined && !(options.readyTimeoutMs > 0 && (options.readyTimeoutMs <= 2_147_483_647 || options.readyTimeoutMs === Infinity))) {
-      throw new ConfigError('readyTimeoutMs', `${options.readyTimeoutMs} is not > 0 and at most 2147483647 (what a timer can wait; Infinity for no limit)`);
+    const readyTimeout: unknown = options.readyTimeoutMs;
+    // A string or a BigInt compares as the number it spells, and would reach a timer as itself.
+    if (readyTimeout !== undefined && !(typeof readyTimeout === 'number' && readyTimeout > 0 && (readyTimeout <= 2_147_483_647 || readyTimeout === Infinity))) {
+      throw new ConfigError('readyTimeoutMs', `${describe(readyTimeout)} is not a number > 0 and at most 2147483647 (what a timer can wait; Infinity for no limit)`);
     }
     this.#options = options;
     this.#mode = mode;
@@ -392,12 +394,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#ownMetrics = options.metrics === undefined;
     this.#baseMs = options.data.baseIntervalMs;
     const closeDelay = options.closeDelayMs ?? 2000;
-    if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${closeDelay} is not a finite number >= 0`);
+    if (!(Number.isFinite(closeDelay) && closeDelay >= 0)) throw new ConfigError('closeDelayMs', `${describe(closeDelay)} is not a finite number >= 0`);
     this.#closeDelay = mode === 'live' ? closeDelay : 0;
     const fillDeadline = options.fillDeadlineMs ?? 5000;
     // A deadline longer than a timer can wait would fire after 1 ms, every fill then missing it.
     if (!(Number.isFinite(fillDeadline) && fillDeadline > 0 && fillDeadline <= MAX_TIMER_MS)) {
-      throw new ConfigError('fillDeadlineMs', `${fillDeadline} is not a number > 0 and at most ${MAX_TIMER_MS} (what a timer can wait)`);
+      throw new ConfigError('fillDeadlineMs', `${describe(fillDeadline)} is not a number > 0 and at most ${MAX_TIMER_MS} (what a timer can wait)`);
     }
     if (options.fill !== undefined && typeof options.fill !== 'function') throw new ConfigError('fill', 'must be a function (symbol, from, to) => Promise<Bar[]>');
     this.#fillDeadline = fillDeadline;
