@@ -788,6 +788,9 @@ test('--strategy: a default export of the wrong shape is refused, naming the fil
     ['no-default', `export const name = 's';`, /must export default .*got undefined/],
     ['throws-on-import', `throw new RangeError('no model file');`, /cannot load .*throws-on-import\.mjs: no model file/],
     ['syntax-error', `export default { name: 's', setup() {`, /cannot load .*syntax-error\.mjs: /],
+    // What a module throws need not be an Error.
+    ['throws-undefined', `throw undefined;`, /cannot load .*throws-undefined\.mjs: it threw undefined/],
+    ['throws-string', `throw 'no model file';`, /cannot load .*throws-string\.mjs: it threw 'no model file'/],
   ];
   for (const [name, source, message] of cases) {
     const file = path.join(dir, `${name}.mjs`);

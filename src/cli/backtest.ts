@@ -213,7 +213,7 @@ async function settled<T>(result: T | Promise<T>, what: string): Promise<T> {
  * this package, so writing it in TypeScript is the natural first try.
  */
 function typeScriptHint(file: string, error: unknown): string {
-  if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/i.test(file)) return '';
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/i.test(file)) return '';
   return '; this Node.js does not run TypeScript itself: compile the strategy to JavaScript, or run the command line under a loader (node --import tsx node_modules/barstream/dist/cli/main.js backtest ...)';
 }
 
@@ -222,7 +222,8 @@ async function loadStrategy(file: string): Promise<Strategy> {
   try {
     mod = (await settled(import(pathToFileURL(path.resolve(file)).href), 'its import')) as { default?: unknown };
   } catch (e) {
-    throw new ConfigError('strategy', `cannot load ${file}: ${(e as Error).message}${typeScriptHint(file, e)}`);
+    // A module may throw anything at its top level, undefined included.
+    throw new ConfigError('strategy', `cannot load ${file}: ${e instanceof Error ? e.message : `it threw ${describe(e)}`}${typeScriptHint(file, e)}`);
   }
   const s: unknown = mod.default;
   if (s === null || typeof s !== 'object') {
