@@ -5,7 +5,7 @@
  * from a handler, an async handler, a gap listener or from outside; and live, with fills.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, iterableSource, mergeStreams } from 'barstream';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, OverrunError, iterableSource, mergeStreams } from 'barstream';
 import type { GapRecord, RunReport, Session, StreamSource, SymbolBar } from 'barstream';
 import { Rng } from './helpers/prng.js';
 
@@ -125,7 +125,7 @@ const SECOND = 1000;
  * A live run of 1s bars over a five-second session: A every second, B missing seconds 1 and 2,
  * filled after `fillMs`. Stopped at a random point; returns what the feed gave.
  */
-async function stoppedLive(seed: number, lateA0 = false): Promise<{ report: RunReport; given: number; settled: Set<unknown> }> {
+async function stoppedLive(seed: number, lateA0 = false, overrun: GapRecord[] | null = null): Promise<{ report: RunReport; given: number; settled: Set<unknown> }> {
   const rng = new Rng(seed);
   const open = Math.ceil(Date.now() / SECOND) * SECOND + SECOND;
   const session: Session = { date: new Date(open).toISOString().slice(0, 10), open, close: open + 5 * SECOND, timeZone: 'UTC', dayStart: open - (open % 86_400_000) };
@@ -188,11 +188,17 @@ async function stoppedLive(seed: number, lateA0 = false): Promise<{ report: RunR
   const how = lateA0 ? 'handler' : rng.pick(['handler', 'gap', 'gapSettled', 'outside'] as const);
   const at = lateA0 ? 2 : rng.int(1, 8);
   let n = 0;
-  if (how === 'handler') engine.subscribe({ interval: '1s' }, () => void (++n === at && coordinator.stop()));
+  // Instead of stopping, a handler that holds the thread past the next slice's time fails the run.
+  const hold = (): void => {
+    const until = Date.now() + 1500;
+    while (Date.now() < until);
+  };
+  if (how === 'handler') engine.subscribe({ interval: '1s' }, () => void (++n === at && (overrun !== null ? hold() : coordinator.stop())));
   if (how === 'gap') coordinator.on('gap', () => coordinator.stop());
   const settled = new Set<unknown>();
   coordinator.on('gapSettled', (gap) => {
     settled.add(gap);
+    overrun?.push(gap);
     if (how === 'gapSettled') coordinator.stop();
   });
   const timer = how === 'outside' ? setTimeout(() => coordinator.stop(), open + rng.int(0, 5500) - Date.now()) : undefined;
@@ -231,4 +237,17 @@ test('a live run stopped between the slices of a boundary with filled bars settl
   t.is(gap.state, 'unfilled');
   t.is(gap.reason, 'the run was stopped before the gap was filled');
   t.true(settled.has(gap), 'gapSettled was emitted for it');
+});
+
+test('a live run that fails between the slices of a boundary with filled bars settles their gaps as cut short by the failure', async (t) => {
+  // As above, with an overrun in A's second 0's handler in place of the stop: B's filled bar is
+  // never appended, which is no rejection by the store.
+  const settled: GapRecord[] = [];
+  await t.throwsAsync(() => stoppedLive(1, true, settled), { instanceOf: OverrunError });
+  const filled = settled.filter((g) => g.symbol === 'B' && g.filledBars > 0);
+  t.is(filled.length, 1);
+  const gap = filled[0] as GapRecord;
+  t.is(gap.storedBars, 0);
+  t.is(gap.state, 'unfilled');
+  t.is(gap.reason, 'the run failed before the gap was filled');
 });

@@ -1118,12 +1118,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             read = 0;
             const { bars: dueBars, fills } = await this.#gapsAt(session, tick, arrived, processor, active);
             // Nothing is due after the close: the session's last slices are just waited for.
+            let cut = true;
             try {
               await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills);
+              cut = false;
             } finally {
-              // A stop between the slices leaves some filled bars never appended: their gaps are
-              // settled all the same, with what the store took of them.
-              this.#settleFills();
+              // A stop (or a failure) between the slices leaves some filled bars never appended:
+              // their gaps are settled all the same, with what the store took of them.
+              this.#settleFills(cut);
             }
             if (tick >= session.close) break;
             processor.advanceTo(tick);
@@ -1400,15 +1402,20 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     return found;
   }
 
-  /** Gaps whose filled bars went to the store: each is `filled` if the store holds a bar in it now, else `unfilled`; then `gapSettled`. */
-  #settleFills(): void {
+  /**
+   * Gaps whose filled bars went to the store (or were to, when `cut`: the run stopped or failed
+   * between slices): each is `filled` if the store holds a bar in it now, else `unfilled`; then `gapSettled`.
+   */
+  #settleFills(cut: boolean): void {
     const data = this.#options.data;
     for (const gap of this.#filling) {
       gap.storedBars = storedIn(data, gap);
       if (gap.storedBars > 0) gap.state = 'filled';
       else {
         gap.state = 'unfilled';
-        gap.reason = this.#stopping !== null ? 'the run was stopped before the gap was filled' : `the store rejected the ${gap.filledBars} bar(s) the fill returned`;
+        // Cut short, the bars may never have reached the store; a stop after they did is no reason.
+        if (!cut) gap.reason = `the store rejected the ${gap.filledBars} bar(s) the fill returned`;
+        else gap.reason = this.#stopping !== null ? 'the run was stopped before the gap was filled' : 'the run failed before the gap was filled';
       }
       this.emit('gapSettled', gap);
     }
