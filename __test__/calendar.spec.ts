@@ -636,6 +636,9 @@ test('Calendar.custom: bad lists and functions are ConfigErrors', (t) => {
   const overnight = { date: '2024-03-11', open: Z('2024-03-11T13:30:00Z'), close: Z('2024-03-12T15:00:00Z'), timeZone: NY, dayStart: Z('2024-03-11T04:00:00Z') };
   configError(t, () => Calendar.custom({ sessions: [overnight, sessionOn('2024-03-12', REGULAR)] }), 'sessions', /opens before/);
   configError(t, () => Calendar.custom({ timeZone: LONDON, sessions: [sessionOn('2024-03-11', REGULAR)] }), 'sessions', /not the calendar's/);
+  // A real date before the year 1000 is out of range, not malformed; a date that is no date is.
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [{ date: '0999-03-11', open: '09:30', close: '16:00' }] }), 'sessions', /sessions\[0\]: date '0999-03-11' is before 1000-01-01, the first date a calendar covers$/);
+  configError(t, () => Calendar.custom({ timeZone: NY, sessions: [{ date: '0999-02-29', open: '09:30', close: '16:00' }] }), 'sessions', /date '0999-02-29' is not a YYYY-MM-DD calendar date$/);
   configError(t, () => Calendar.custom({ sessions: [{ ...sessionOn('2024-03-11', REGULAR), dayStart: 0 }] }), 'sessions', /dayStart 0 \(1970-01-01T00:00:00\.000Z\) is not midnight of 2024-03-11 in America\/New_York, 1710129600000 \(2024-03-11T04:00:00\.000Z\)/);
   // Opening before its own date's midnight (22:00 the evening before): a store would refuse it mid-run.
   const early = { date: '2024-03-11', open: Z('2024-03-11T02:00:00Z'), close: Z('2024-03-11T20:00:00Z'), timeZone: NY, dayStart: Z('2024-03-11T04:00:00Z') };

@@ -898,6 +898,8 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
   const e = entry as Record<string, unknown>;
   const entryDate = e.date ?? date;
   if (typeof entryDate !== 'string' || Number.isNaN(parseDay(entryDate))) {
+    // A real date, out of range: 'not a calendar date' would send the reader to its format.
+    if (typeof entryDate === 'string' && isEarlyDate(entryDate)) throw new ConfigError(param, `${where}: date '${entryDate}' is before 1000-01-01, the first date a calendar covers`);
     throw new ConfigError(param, `${where}: date ${describe(entryDate)} is not a YYYY-MM-DD calendar date`);
   }
   if (date !== undefined && entryDate !== date) {
