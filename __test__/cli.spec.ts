@@ -330,6 +330,13 @@ test('--epoch reads nanosecond times (Polygon, Databento); without it the failur
     const date = barstream('backtest', '--data', compact, '--from', '2013-10-07', '--to', '2013-10-07');
     t.is(date.status, 1, date.stderr);
     t.regex(date.stderr, /CD\.csv' line 2: time '20131007' reads as the date-time 2013-10-07 as well as an epoch number; write ISO 8601 times, or give --epoch s or --epoch ms if it is one \[invalid_input\]/);
+    // A file whose name holds no symbol: the command line has no symbolFromPath to give.
+    const unnamed = path.join(dir, '_bars.csv');
+    writeFileSync(unnamed, 'time,open,high,low,close,volume\n2013-10-07T13:30:00Z,1,1,1,1,1\n');
+    const nameless = barstream('backtest', '--data', unnamed, '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(nameless.status, 1, nameless.stderr);
+    t.regex(nameless.stderr, /no symbol in the file name of '[^']*_bars\.csv' \(name the file SYMBOL\.csv or SYMBOL_anything\.csv, or give --symbol-column for a column of symbols\) \[invalid_input\]/);
+    t.notRegex(nameless.stderr, /symbolFromPath|symbolColumn/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
