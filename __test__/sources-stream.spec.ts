@@ -2,7 +2,7 @@
  * The live path (iterableSource, mergeStreams, streamSlices) and syntheticSource.
  */
 import test from 'ava';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError, InputError } from '../src/errors.js';
 import { iterableSource, mergeStreams, streamSlices, syntheticSource } from '../src/sources/index.js';
 import type { StreamSource, SymbolBar, SymbolColumns } from '../src/sources/index.js';
 import type { Session } from '../src/types.js';
@@ -360,4 +360,19 @@ test('mergeStreams: a read waiting when the merge is left resolves done, also wh
   t.deepEqual(await waiting, { done: true, value: undefined });
   // A's bar was taken from it and never handed out.
   t.deepEqual(merged.losses?.(), { discarded: 1 });
+});
+
+test('mergeStreams: an input that answers a read with no iterator result fails the merge with an InputError naming it, the others closed', async (t) => {
+  for (const at of [0, 1]) {
+    let reads = 0;
+    const broken: StreamSource = {
+      kind: 'stream',
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.resolve((reads++ === at ? undefined : { done: false, value: bar('X', reads) }) as unknown as IteratorResult<SymbolBar>),
+      }),
+    };
+    const a = probe([bar('A', 1), bar('A', 2), bar('A', 3)]);
+    await t.throwsAsync(() => collect(asStream(mergeStreams(a.source, broken))), { instanceOf: InputError, message: 'mergeStreams: input 1 answered a read with undefined, not { done, value }' }, `read ${at}`);
+    t.true(a.state.closed, `read ${at}`);
+  }
 });

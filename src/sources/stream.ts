@@ -2,7 +2,7 @@
  * The live path: streams of bar objects, merged and grouped into time slices.
  * @module
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError, describe } from '../errors.js';
 import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -153,6 +153,11 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
     );
     return closing;
   };
+  /** What input `i` answered a read with, when it is an iterator result at all. */
+  const answer = (r: unknown, i: number): IteratorResult<SymbolBar> => {
+    if (r === null || typeof r !== 'object') throw new InputError(`mergeStreams: input ${i} answered a read with ${describe(r)}, not { done, value }`);
+    return r as IteratorResult<SymbolBar>;
+  };
   const step = async (): Promise<IteratorResult<SymbolBar>> => {
     if (finished) return done;
     try {
@@ -160,9 +165,9 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
         started = true;
         // A next() that throws at once fails as a rejected read: the reads already begun are
         // then counted as the others are, not lost.
-        const reads = iterators.map((it): Promise<IteratorResult<SymbolBar>> => {
+        const reads = iterators.map((it, i): Promise<IteratorResult<SymbolBar>> => {
           try {
-            return Promise.resolve(it.next());
+            return Promise.resolve(it.next()).then((r) => answer(r, i));
           } catch (error) {
             return Promise.reject(error);
           }
@@ -195,7 +200,7 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       } else if (refill >= 0) {
         const i = refill;
         refill = -1;
-        const r = await (iterators[i] as AsyncIterator<SymbolBar>).next();
+        const r = answer(await (iterators[i] as AsyncIterator<SymbolBar>).next(), i);
         if (finished) {
           if (r.done !== true) discard(1);
           return done;
