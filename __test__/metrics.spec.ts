@@ -50,7 +50,7 @@ test('record rounds fractions, counts values below 1 ns as 1, and refuses non-la
   t.is(st.minNs, 1);
   t.is(st.maxNs, 3);
   t.is(st.totalMs, (1 + 1 + 1 + 3) / 1e6);
-  for (const bad of [-1, NaN, Infinity]) t.throws(() => s.record(bad), { instanceOf: InputError, message: /'x'/ });
+  for (const bad of [-1, NaN, Infinity, 10n, '5', Symbol('ns'), null]) t.throws(() => s.record(bad as number), { instanceOf: InputError, message: /'x'/ });
   t.is(s.count, 4);
 });
 

@@ -150,7 +150,8 @@ export class StageRecorder {
    */
   record(ns: number): void {
     // Checked before a folded recorder forwards it: a refused value must not make its stage anew.
-    if (this.#enabled && !(ns >= 0 && ns < Infinity)) throw new InputError(`metrics stage '${this.name}': ${ns} is not a latency in nanoseconds`);
+    // `typeof` first: a BigInt passes both comparisons, then fails Math.round with a TypeError.
+    if (this.#enabled && !(typeof ns === 'number' && ns >= 0 && ns < Infinity)) throw new InputError(`metrics stage '${this.name}': ${describe(ns)} is not a latency in nanoseconds`);
     const h = this.#histogram;
     if (h === null) {
       this.#folded?.stage(this.name).record(ns);
