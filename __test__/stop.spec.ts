@@ -38,6 +38,13 @@ async function unlessHung<T>(promise: Promise<T>): Promise<T | 'hung'> {
   }
 }
 
+/** A UTC session of one minute that opened at the last whole second. */
+function sessionInProgress(): Session {
+  const open = Math.floor(Date.now() / 1000) * 1000;
+  const date = new Date(open).toISOString().slice(0, 10);
+  return { date, open, close: open + 60_000, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
+}
+
 /** A stream source as a live feed is written: it sends `bars`, then its next bar never comes; `return()` closes it. */
 function quietSource(bars: readonly SymbolBar[]): { source: StreamSource; sent: () => number; closed: () => boolean } {
   let sent = 0;
@@ -230,11 +237,8 @@ for (const kind of ['columns', 'stream'] as const) {
 }
 
 test("stop() in a 'gap' listener of a live run with a filler: the filler is not asked and its deadline not waited for", async (t) => {
-  const SECOND = 1000;
   // A session in progress, one-second bars, a feed that sends nothing: the first boundary finds A's gap.
-  const open = Math.floor(Date.now() / SECOND) * SECOND;
-  const date = new Date(open).toISOString().slice(0, 10);
-  const session: Session = { date, open, close: open + 60 * SECOND, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
+  const session = sessionInProgress();
   const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
   const feed = quietSource([]);
   const source = feed.source;
@@ -260,10 +264,8 @@ test("stop() in a 'gap' listener of a live run with a filler: the filler is not 
 });
 
 test('stop() while a live run waits for a fill: the run ends without the deadline, the gap unfilled and settled', async (t) => {
-  const SECOND = 1000;
-  const open = Math.floor(Date.now() / SECOND) * SECOND;
-  const date = new Date(open).toISOString().slice(0, 10);
-  const session: Session = { date, open, close: open + 60 * SECOND, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
+  const session = sessionInProgress();
+  const date = session.date;
   const data = new SessionData({ baseInterval: '1s', intervals: ['3s'] });
   const { source } = quietSource([]);
   const coordinator = new SessionCoordinator({

@@ -14,15 +14,21 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export const MIN_DAY = Date.UTC(1000, 0, 1) / DAY_MS;
 export const MAX_DAY = Date.UTC(9999, 11, 31) / DAY_MS;
 
-/** The day number of a `YYYY-MM-DD` string, or `NaN` when it is not a real date from 1000 to 9999. */
-export function parseDay(date: string): number {
+/** Year, month (1-12) and day of `date` when it is a real `YYYY-MM-DD` date of any year, else `null`. */
+function realDate(date: string): [number, number, number] | null {
   const match = DATE.exec(date);
-  if (match === null) return NaN;
+  if (match === null) return null;
   const y = Number(match[1]);
   const m = Number(match[2]);
   const d = Number(match[3]);
-  if (y < 1000 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return NaN;
-  return Date.UTC(y, m - 1, d) / DAY_MS;
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m) ? [y, m, d] : null;
+}
+
+/** The day number of a `YYYY-MM-DD` string, or `NaN` when it is not a real date from 1000 to 9999. */
+export function parseDay(date: string): number {
+  const parts = realDate(date);
+  if (parts === null || parts[0] < 1000) return NaN;
+  return Date.UTC(parts[0], parts[1] - 1, parts[2]) / DAY_MS;
 }
 
 /**
@@ -30,16 +36,8 @@ export function parseDay(date: string): number {
  * for its year alone (so that an error can say the date is out of range rather than malformed).
  */
 export function isEarlyDate(date: string): boolean {
-  const match = DATE.exec(date);
-  if (match === null) return false;
-  const y = Number(match[1]);
-  const m = Number(match[2]);
-  const d = Number(match[3]);
-  if (y >= 1000 || m < 1 || m > 12 || d < 1) return false;
-  // Not daysInMonth: Date.UTC reads the years 0 to 99 as 1900 to 1999.
-  const last = new Date(0);
-  last.setUTCFullYear(y, m, 0);
-  return d <= last.getUTCDate();
+  const parts = realDate(date);
+  return parts !== null && parts[0] < 1000;
 }
 
 /** The day number of year `y`, month `m` (1-12), day `d`. */
@@ -49,7 +47,9 @@ export function dayOf(y: number, m: number, d: number): number {
 
 /** The number of days in month `m` (1-12) of year `y`. */
 export function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  // Arithmetic, not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 /**
