@@ -836,8 +836,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let read = 0;
     let ended = false;
     let failure: { error: unknown } | null = null;
-    /** Wakes {@link sleepUnlessFailed} when the source fails. */
-    const failWaiter: { wake: (() => void) | null } = { wake: null };
+    /**
+     * Aborted when the source fails. Live, the wait for a session's open ends then too, so that a
+     * feed that dies between sessions fails the run at once, not at the next open (overnight).
+     */
+    const sourceFailed = new AbortController();
     const waiter: { wake: (() => void) | null } = { wake: null };
     const wakeUp = (): void => {
       const w = waiter.wake;
@@ -851,10 +854,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // A stop wakes a wait for the source's next bar (or its failure): the run ends there.
     this.#stopper.signal.addEventListener(
       'abort',
-      () => {
-        wakeUp();
-        failWaiter.wake?.();
-      },
+      () => wakeUp(),
       { once: true },
     );
     /**
@@ -917,7 +917,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
       } catch (error) {
         failure = { error };
-        failWaiter.wake?.();
+        sourceFailed.abort();
       } finally {
         ended = true;
         wakeUp();
@@ -964,28 +964,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return false;
     };
-    /**
-     * Live: waits for the clock to read `time`, or for the source to fail first, so that a feed
-     * that dies between sessions fails the run then, not at the next session's open (overnight).
-     */
-    const sleepUnlessFailed = (time: number): Promise<void> =>
-      new Promise<void>((resolve) => {
-        let timer: NodeJS.Timeout | undefined;
-        const step = (): void => {
-          clearTimeout(timer);
-          const delay = this.#clock.delayUntil(time);
-          if (delay <= 0 || failure !== null || this.#stopping !== null) {
-            failWaiter.wake = null;
-            resolve();
-          } else {
-            // A session weeks away is waited for in timers setTimeout can hold: a longer one fires
-            // after 1 ms, and the wait spun with a TimeoutOverflowWarning each time.
-            timer = setTimeout(step, Math.min(delay, MAX_TIMER_MS));
-          }
-        };
-        failWaiter.wake = step;
-        step();
-      });
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
       active.add(bar.symbol);
@@ -998,7 +976,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
         else {
-          await sleepUnlessFailed(session.open - 1000);
+          await this.#clock.sleepUntil(session.open - 1000, AbortSignal.any([sourceFailed.signal, this.#stopper.signal]));
           this.#checkStop();
           // A feed that failed with nothing left to append fails the run now; with bars still to
           // append, the session runs for them at its time.
