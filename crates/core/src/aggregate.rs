@@ -284,10 +284,13 @@ impl Aggregator {
     /// Closes the forming bar, if any. Returns whether there was one.
     #[inline]
     fn close_forming(&mut self, out: &mut impl Sink) -> bool {
-        match self.forming.take() {
+        // Read in place, not moved out: a copy would load the bar in wider loads than `merge` has
+        // just stored it with, which stalls on every bucket that closes.
+        match &self.forming {
             Some(f) => {
                 out.closed(&f.bar);
                 self.last_close = f.bar.close;
+                self.forming = None;
                 true
             }
             None => false,

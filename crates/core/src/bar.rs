@@ -3,7 +3,11 @@
 use crate::indicators::select;
 
 /// One bar: `time` is its open time in epoch milliseconds (UTC); prices and volume are plain `f64`.
+///
+/// Laid out as six `f64`s in column order, so that six consecutive values (a calling slot, a row)
+/// can be read as a bar in place.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub struct Bar {
     pub time: f64,
     pub open: f64,

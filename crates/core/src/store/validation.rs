@@ -16,6 +16,9 @@ pub(super) struct Rules<'a> {
 
 /// A bar of a batch that must be rejected: its index, the reason, and the time of the symbol's
 /// last bar before it (for the message).
+/// The exponent bits of an `f64`: all set for NaN and the infinities only.
+const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+
 pub(super) type Refusal = (usize, RejectReason, Option<i64>);
 
 impl Rules<'_> {
@@ -69,9 +72,16 @@ impl Rules<'_> {
         let Some(a) = self.active else {
             return Err(RejectReason::NoSession);
         };
-        // x * 0 is 0 for every finite x and NaN for NaN and the infinities; it cannot overflow.
-        let zero =
-            bar.time * 0.0 + bar.open * 0.0 + bar.high * 0.0 + bar.low * 0.0 + bar.close * 0.0;
+        // Each field is tested on its own bits. Summing `x * 0.0` over the fields, as the batch
+        // check does, lets the compiler load them in pairs, and a pair load of fields the caller
+        // has just written one at a time waits for those writes to land (a fifth of a slice's
+        // append time, measured).
+        let finite = |x: f64| x.to_bits() & EXPONENT != EXPONENT;
+        let finite = finite(bar.time)
+            & finite(bar.open)
+            & finite(bar.high)
+            & finite(bar.low)
+            & finite(bar.close);
         // The cast saturates, so a fraction is the only way a finite time below 2^53 fails the
         // round trip; every f64 beyond that is whole (and outside any session).
         let t = bar.time as i64;
@@ -80,8 +90,8 @@ impl Rules<'_> {
         // it. Which of them it is, and whether a rule before its own fails first, is sorted out
         // off the path of a valid bar.
         let volume_ok = (bar.volume >= 0.0) & (bar.volume <= MAX_VOLUME);
-        if zero != 0.0 || fraction || !volume_ok {
-            return Err(self.refused(bar, a, t, last_time, zero != 0.0 || fraction));
+        if !finite || fraction || !volume_ok {
+            return Err(self.refused(bar, a, t, last_time, !finite || fraction));
         }
         self.placed(bar, a, t, last_time)
     }
