@@ -486,6 +486,87 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
   await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
 });
 
+test('csv: a Time column of digits beside a Date column is a time of day (HMM, HHMM, HMMSS, HHMMSS), never an epoch', async (t) => {
+  const text = [
+    'Date,Time,Open,High,Low,Close,Volume',
+    '2013-10-07,930,1,1,1,1,1',
+    '2013-10-07,0931,1,1,1,1,1',
+    '2013-10-07,93200,1,1,1,1,1',
+    '2013-10-07,093315,1,1,1,1,1',
+    '20131007,1200,1,1,1,1,1',
+    '2013-10-07,155959,1,1,1,1,1',
+    '2013-10-07,1600,1,1,1,1,1',
+    '2013-10-07,960,1,1,1,1,1',
+    '2013-10-07,2500,1,1,1,1,1',
+    '2013-10-07,93060,1,1,1,1,1',
+    '2013-10-07,12,1,1,1,1,1',
+    '2013-10-07,1381152600,1,1,1,1,1',
+    ',1601,1,1,1,1,1',
+    '',
+  ].join('\n');
+  const p = fixture('DT.csv', text);
+  // 2013-10-07 is day 15985 since 1970-01-01 (15706 to 2013-01-01, + 273 for January to
+  // September, + 6): 15985 * 86,400,000 = 1,381,104,000,000 ms at 00:00 UTC. New York is UTC-4
+  // that day (EDT), so a wall time h:m:s there is 1,381,104,000,000 + ((h + 4) * 3600 + m * 60 + s) * 1000.
+  const day = 1_381_104_000_000;
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
+    t.deepEqual(
+      [...((await src.load({})).get('DT') as SymbolColumns).time],
+      [
+        day + 48_600_000, // 930: 09:30 EDT = 13:30 UTC, 13.5 * 3,600,000
+        day + 48_660_000, // 0931: 13:31 UTC, 48,600,000 + 60,000
+        day + 48_720_000, // 93200: 09:32:00 EDT = 13:32:00 UTC, 48,600,000 + 120,000
+        day + 48_795_000, // 093315: 13:33:15 UTC, 48,600,000 + 3 * 60,000 + 15,000
+        day + 57_600_000, // 1200 beside 20131007: 16:00 UTC, 16 * 3,600,000
+        day + 71_999_000, // 155959: 19:59:59 UTC, 20 * 3,600,000 - 1000
+        day + 72_000_000, // 1600: 20:00 UTC, 20 * 3,600,000
+      ],
+      parser,
+    );
+    t.is(src.lastReport?.badRows, 6, parser);
+    t.deepEqual(
+      src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
+      [
+        [9, "time '960' beside the date column is not a time of day: read as HHMM, it is 09:60"],
+        [10, "time '2500' beside the date column is not a time of day: read as HHMM, it is 25:00"],
+        [11, "time '93060' beside the date column is not a time of day: read as HHMMSS, it is 09:30:60"],
+        [12, "time '12' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
+        // An epoch number beside a date column is refused rather than read as one.
+        [13, "time '1381152600' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
+        [14, "time '1601' is a time of day and the date column beside it is empty"],
+      ],
+      parser,
+    );
+  }
+  await t.throwsAsync(() => csvSource(p, { timeZone: 'America/New_York' }).load({}), { instanceOf: InputError, message: /DT\.csv' line 9: time '960' beside the date column is not a time of day/ });
+});
+
+test('csv: a Time column of digits is read in the time zone of its date: EST in January, EDT in July, a gap in March', async (t) => {
+  const p = fixture('DST.csv', 'Date,Time,Open,High,Low,Close,Volume\n2013-01-07,930,1,1,1,1,1\n2013-03-10,230,1,1,1,1,1\n2013-07-08,93000,1,1,1,1,1\n');
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
+    t.deepEqual(
+      [...((await src.load({})).get('DST') as SymbolColumns).time],
+      [
+        // 2013-01-07 is day 15706 + 6 = 15712: 15712 * 86,400,000 = 1,357,516,800,000; 09:30 EST
+        // (UTC-5) is 14:30 UTC, + 14.5 * 3,600,000 = 52,200,000.
+        1_357_569_000_000,
+        // 2013-07-08 is day 15706 + 181 (January to June) + 7 = 15894: 1,373,241,600,000; 09:30:00
+        // EDT (UTC-4) is 13:30 UTC, + 13.5 * 3,600,000 = 48,600,000.
+        1_373_290_200_000,
+      ],
+      parser,
+    );
+    // 02:30 on 2013-03-10 never happened in New York: clocks went from 02:00 to 03:00.
+    t.deepEqual(
+      src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
+      [[3, "time '2013-03-10 02:30' does not exist in America/New_York (a daylight-saving gap)"]],
+      parser,
+    );
+  }
+});
+
 test('csv: a first line that is no header (split on the wrong delimiter, or a row of data) is reported as such', async (t) => {
   for (const [d, shown] of [
     [';', '";"'],

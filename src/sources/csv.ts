@@ -45,6 +45,9 @@ export interface CsvSourceOptions {
    * header has a `date` column besides the time column, a row whose time is only a time of day
    * (`09:30`, `09:30:00`, `09:30:00.250`, with or without a zone) takes its date from there:
    * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
+   * There a time of digits is a time of day, never an epoch: 3 or 4 digits are `HHMM` (`930` is
+   * 09:30, `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00); other counts of digits, fields
+   * out of range (`960`, `2500`) and anything else that is not a whole date-time are bad rows.
    *
    * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
    * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
@@ -415,16 +418,61 @@ function isBlank(text: string, a: number, b: number): boolean {
   return true;
 }
 
+/** {@link timeBesideDate}: a time of day written `HH:MM...`, to be read after the date. */
+const CLOCK = 0;
+/** {@link timeBesideDate}: digits only, a time of day `HMM`, `HHMM`, `HMMSS` or `HHMMSS`. */
+const DIGITS = 1;
+/** {@link timeBesideDate}: a whole date-time (ISO 8601, or Interactive Brokers' `YYYYMMDD hh:mm`), read alone. */
+const WHOLE = 2;
+/** {@link timeBesideDate}: none of these, a bad row. */
+const OTHER = 3;
+
 /**
- * Whether `text[a..b)`, spaces aside, starts as a time of day does (`HH:MM`), rather than as a
- * date or an epoch number.
+ * What the time field `text[a..b)` (already trimmed) beside a date column holds, from its leading
+ * run of digits: two then `:` is a time of day, all digits a compact time of day, four then `-` or
+ * eight then a space or `T` a whole date-time. One pass over a few characters, no regex: it runs
+ * for every row.
  */
-function isTimeOfDay(text: string, a: number, b: number): boolean {
-  while (a < b && text.charCodeAt(a) <= 32) a++;
-  if (b - a < 5) return false;
-  const h1 = text.charCodeAt(a) - 48;
-  const h2 = text.charCodeAt(a + 1) - 48;
-  return h1 >= 0 && h1 <= 9 && h2 >= 0 && h2 <= 9 && text.charCodeAt(a + 2) === 58;
+function timeBesideDate(text: string, a: number, b: number): number {
+  let i = a;
+  while (i < b) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  const n = i - a;
+  if (i === b) return n === 0 ? OTHER : DIGITS;
+  const c = text.charCodeAt(i);
+  if (n === 2 && c === 58) return CLOCK;
+  if ((n === 4 && c === 45) || (n === 8 && (c === 32 || c === 84))) return WHOLE;
+  return OTHER;
+}
+
+/**
+ * The digits `text[a..b)` as a time of day, `HH:MM` (3 or 4 digits: `HMM`, `HHMM`) or `HH:MM:SS`
+ * (5 or 6: `HMMSS`, `HHMMSS`), or null for fewer or more digits. Vendors write times as integers,
+ * so the hour's leading zero is often dropped (`930` is 09:30, `93000` 09:30:00); another count
+ * of digits says nothing certain (is `12` noon, or 00:12?) and is refused. Fields are not checked
+ * here: `960` is `09:60` (see {@link clockInRange}).
+ */
+function digitsTimeOfDay(text: string, a: number, b: number): string | null {
+  const n = b - a;
+  if (n < 3 || n > 6) return null;
+  const digits = text.slice(a, b);
+  // Right-aligned: minutes, then seconds when there are 5 or 6 digits; the hour is what is left.
+  const h = n === 3 || n === 5 ? `0${digits[0] as string}` : digits.slice(0, 2);
+  const i = n === 3 || n === 5 ? 1 : 2;
+  const hm = `${h}:${digits.slice(i, i + 2)}`;
+  return n >= 5 ? `${hm}:${digits.slice(i + 2)}` : hm;
+}
+
+/** Whether `HH:MM` or `HH:MM:SS` (digits in place) has its hour below 24, its minute and second below 60. */
+function clockInRange(s: string): boolean {
+  return twoDigits(s, 0) <= 23 && twoDigits(s, 3) <= 59 && (s.length === 5 || twoDigits(s, 6) <= 59);
+}
+
+function twoDigits(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
 }
 
 /** Growable columns of one symbol. */
@@ -744,17 +792,38 @@ class FileSink {
     const ix = this.#index;
     const ti = ix[0] as number;
     let t: number;
-    if (this.#dateIndex !== -1 && isTimeOfDay(src[ti] as string, start[ti] as number, end[ti] as number)) {
+    let kind = WHOLE;
+    const ts = src[ti] as string;
+    let ta = start[ti] as number;
+    let tb = end[ti] as number;
+    if (this.#dateIndex !== -1) {
+      while (ta < tb && ts.charCodeAt(ta) <= 32) ta++;
+      while (tb > ta && ts.charCodeAt(tb - 1) <= 32) tb--;
+      kind = timeBesideDate(ts, ta, tb);
+    }
+    if (kind === WHOLE) {
+      t = this.#times.parse(ts, ta, tb);
+    } else {
+      // Beside a date column the time is a time of day, never an epoch number: `930` is 09:30 on
+      // that date, not 15 minutes and 30 seconds past 1970.
+      const time = ts.slice(ta, tb);
+      const clock = kind === CLOCK ? time : kind === DIGITS ? digitsTimeOfDay(ts, ta, tb) : null;
+      if (clock === null) {
+        this.#bad(line, `time '${time}' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time`);
+        return;
+      }
+      if (kind === DIGITS && !clockInRange(clock)) {
+        this.#bad(line, `time '${time}' beside the date column is not a time of day: read as ${clock.length === 5 ? 'HHMM' : 'HHMMSS'}, it is ${clock}`);
+        return;
+      }
       const date = this.#text(this.#dateIndex).trim();
       if (date === '') {
         // Read alone, the time of day would be reported as no time at all.
-        this.#bad(line, `time '${this.#text(ti).trim()}' is a time of day and the date column beside it is empty`);
+        this.#bad(line, `time '${time}' is a time of day and the date column beside it is empty`);
         return;
       }
-      const joined = `${date} ${this.#text(ti).trim()}`;
+      const joined = `${date} ${clock}`;
       t = this.#times.parse(joined, 0, joined.length);
-    } else {
-      t = this.#times.parse(src[ti] as string, start[ti] as number, end[ti] as number);
     }
     if (t !== t) {
       this.#bad(line, this.#times.reason);
