@@ -1596,18 +1596,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#overrun(hog, nextDue, late);
     } else {
       const allowance = Math.max(0, share - (performance.now() - started));
-      let timer: NodeJS.Timeout | undefined;
+      // At a slow speed the share can be longer than one timer holds (a base minute at speed 1e-5
+      // is 69 days): sleepMs chains timers, where setTimeout would fire after 1 ms and call it an
+      // overrun. Its timer is cleared once the subscribers are done.
+      const allowanceOver = new AbortController();
       this.#waiting = r;
       this.#waitingAt = at;
       try {
-        inTime = await Promise.race([
-          r.ready.wait().then(() => true),
-          new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(false), allowance);
-          }),
-        ]);
+        inTime = await Promise.race([r.ready.wait().then(() => true), sleepMs(allowance, allowanceOver.signal).then(() => false)]);
       } finally {
-        clearTimeout(timer);
+        allowanceOver.abort();
         if (this.#waiting === r) this.#waiting = null;
       }
       if (inTime) {
