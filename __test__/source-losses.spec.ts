@@ -100,3 +100,41 @@ test('a run that leaves a merged stream waiting for a quiet input closes it, and
   t.true(closed, 'the input was closed');
   t.deepEqual(report.sourceLosses, { discarded: 2 });
 });
+
+test('losses() that fail when the run ends lose nothing else: the run resolves with its report, the losses unknown (null) and the failure in sourceLossesError', async (t) => {
+  const broken = new Error('counter gone');
+  // Each source counts properly when the run begins and fails to when it ends.
+  const atEnd: [string, () => unknown, (error: unknown) => void][] = [
+    ['throws', () => { throw broken; }, (error) => t.is(error, broken)],
+    ['not an object', () => 'many', (error) => t.true(error instanceof InputError)],
+    ['a count that is no whole number', () => ({ malformed: 2.5 }), (error) => t.true(error instanceof InputError)],
+    // Counted since the source was made: a count that went down is no count of the run.
+    ['a count lower than at the start', () => ({ malformed: 1 }), (error) => t.true(error instanceof InputError && /malformed/.test(error.message))],
+  ];
+  for (const [label, end, check] of atEnd) {
+    let calls = 0;
+    const source: StreamSource = {
+      kind: 'stream',
+      losses: () => (calls++ === 0 ? { malformed: 3 } : (end() as SourceLosses)),
+      [Symbol.asyncIterator]: () => iterableSource([bar('A', 0), bar('A', 1), bar('A', 5)])[Symbol.asyncIterator](),
+    };
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    let delivered = 0;
+    engine.subscribe({ interval: '5m' }, () => void delivered++);
+    const report = await new SessionCoordinator({ calendar: { sessions: () => [SESSION] }, data, engine, source, from: SESSION.date, to: SESSION.date }).run();
+    t.is(calls, 2, label);
+    t.is(report.barsIn, 3, label);
+    t.is(report.barsStored, 3, label);
+    // Two 5m bars: 14:30 (minutes 0 and 1) and 14:35 (minute 5), the session ended.
+    t.is(report.closedBars['5m'], 2, label);
+    t.is(delivered, 2, label);
+    t.is(report.sessions, 1, label);
+    t.false(report.stopped, label);
+    t.is(data.session, null, `${label}: the session was ended`);
+    t.is(report.sourceLosses, null, label);
+    check(report.sourceLossesError);
+  }
+  // A source that counts properly has no sourceLossesError.
+  t.false('sourceLossesError' in (await run(countingSource([bar('A', 0)]))));
+});

@@ -195,8 +195,17 @@ export interface RunReport {
    * `losses()` counts them (a `websocketFeed`: `malformed` and `toBarsError` messages, `wrongType`,
    * `outOfOrder` and `duplicate` bars, and `discarded`, what it still held when the run left it).
    * They never became bars, so they are not in `barsIn`. Empty for a source without `losses()`.
+   *
+   * `null` when they are unknown: `losses()` counted properly when the run began (or the run would
+   * have failed then, before the store was touched) but not when it ended (it threw, returned
+   * something other than whole numbers >= 0, or a count lower than at the start, which counts
+   * since the source was made cannot be). The run's work is done by then: it resolves with its
+   * report all the same, the failure in {@link RunReport.sourceLossesError}, rather than lose the
+   * report for a counter.
    */
-  sourceLosses: Record<string, number>;
+  sourceLosses: Record<string, number> | null;
+  /** Why `sourceLosses` is `null`: what `losses()` threw when the run ended (an {@link InputError} for counts it could not use). Absent otherwise. */
+  sourceLossesError?: unknown;
   /** Base bars stored. */
   barsStored: number;
   /** Base bars rejected, by reason; `barsIn = barsStored + sum(rejected)`. */
@@ -431,6 +440,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * @throws {ConfigError} `run` while this coordinator is already running.
    * @throws {SessionError} `session_open` when a session is open on the store (end it, or `clear()`
    *   the store, first) or another coordinator is running on it.
+   * @throws {InputError} a stream source's `losses()` that are not counts when the run begins
+   *   (before the store is touched; a `losses()` that throws then fails the run with its error).
+   *   When the run ends, a failing `losses()` does not fail it: see {@link RunReport.sourceLosses}.
    * @throws the source's or the store's errors (a bar the store rejects is counted, not thrown).
    */
   async run(): Promise<RunReport> {
@@ -645,6 +657,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const o = this.#options;
     const c = processor.counts;
     const base = o.data.baseInterval;
+    // The source's counter failing at the end costs its counts, not the run's report (see RunReport.sourceLosses).
+    let sourceLosses: Record<string, number> | null;
+    let lossesFailed: { error: unknown } | null = null;
+    try {
+      sourceLosses = lossesSince(lossesOf(o.source), this.#lossesAtStart);
+    } catch (error) {
+      sourceLosses = null;
+      lossesFailed = { error };
+    }
     return {
       mode: this.#mode,
       drive: this.#speed === 0 ? 'data' : 'clock',
@@ -656,7 +677,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       barsIn: c.barsIn,
       // A slice a stop cut short holds bars read from the source and never sent to the store.
       skipped: { ...this.#skipped, unread: this.#skipped.unread + processor.pendingBars },
-      sourceLosses: lossesSince(lossesOf(o.source), this.#lossesAtStart),
+      sourceLosses,
+      ...(lossesFailed === null ? {} : { sourceLossesError: lossesFailed.error }),
       barsStored: c.barsStored,
       rejected: { ...c.rejected },
       closedBars: { ...c.closedBars },
@@ -2066,10 +2088,17 @@ function lossesOf(source: Source): SourceLosses | null {
   return losses as SourceLosses;
 }
 
-/** What `now` counts beyond `start`, by reason (every reason `now` has, zeros included). */
+/**
+ * What `now` counts beyond `start`, by reason (every reason `now` has, zeros included).
+ * @throws {InputError} when a reason counts less now than at the start (a reason left out counts 0):
+ *   counts since the source was made never go down, so the difference would be no count of the run.
+ */
 function lossesSince(now: SourceLosses | null, start: SourceLosses | null): Record<string, number> {
   const out: Record<string, number> = {};
   if (now === null) return out;
+  for (const [reason, n] of Object.entries(start ?? {})) {
+    if ((now[reason] ?? 0) < n) throw new InputError(`a source's losses() counted ${now[reason] ?? 0} for '${reason}' when the run ended, fewer than the ${n} it counted when the run began`);
+  }
   for (const [reason, n] of Object.entries(now)) out[reason] = n - (start?.[reason] ?? 0);
   return out;
 }
