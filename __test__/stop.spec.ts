@@ -414,3 +414,36 @@ test('a live run waiting for a session more than 24.8 days away waits in timers 
     process.off('warning', onWarning);
   }
 });
+
+test("stop() with a stream source whose return() throws at once: the run still resolves with its report, as when return() rejects", async (t) => {
+  const session = SESSIONS[0] as Session;
+  const bars: SymbolBar[] = day(session, 0).slice(0, 10).map((b) => ({ ...b, symbol: 'A' }));
+  for (const how of ['throws', 'rejects'] as const) {
+    let returned = 0;
+    const source: StreamSource = {
+      kind: 'stream',
+      [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => {
+        let i = 0;
+        return {
+          next: async () => (i < bars.length ? { done: false, value: bars[i++] as SymbolBar } : { done: true, value: undefined }),
+          return: (): Promise<IteratorResult<SymbolBar>> => {
+            returned++;
+            if (how === 'throws') throw new Error('cannot close');
+            return Promise.reject(new Error('cannot close'));
+          },
+        };
+      },
+    };
+    const engine = new AnalysisEngine();
+    const data = new SessionData({ intervals: ['5m'] });
+    const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: session.date, to: session.date });
+    // Stopped at the third minute's bar: the source has more, so the run closes it.
+    engine.subscribe({ interval: '1m' }, (e) => {
+      if (e.index === 2) coordinator.stop();
+    });
+    const report = await coordinator.run();
+    t.is(returned, 1, how);
+    t.true(report.stopped, how);
+    t.is(report.barsIn, 3, how);
+  }
+});

@@ -1171,7 +1171,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       resumePump();
       // Read from the source, never taken: the source delivered them, so they are counted.
       this.#skipped.unread += buffer.length - read;
-      if (!ended) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      // A return() that throws at once is read as one that rejects: either way the run's outcome
+      // (its report, or the failure that ended it) stands, and closing is left to the source.
+      if (!ended) void new Promise((resolve) => resolve(iterator.return?.())).catch(() => undefined);
     }
     return [...seen];
   }
