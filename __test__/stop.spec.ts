@@ -447,3 +447,45 @@ test("stop() with a stream source whose return() throws at once: the run still r
     t.is(report.barsIn, 3, how);
   }
 });
+
+for (const speed of [0, 1e5]) {
+  test(`stop() in a handler of a bar closed by the session's end (${speed === 0 ? 'data' : 'clock'}-driven): the store has ended the session, so sessionEnd and progress go out for it`, async (t) => {
+    // Two ten-minute sessions; A has no bar in the last minute of either, so the 1d bar closes only when the session ends.
+    const open = Date.UTC(2024, 0, 2, 14, 30);
+    const sessions: Session[] = [0, 1].map((d) => ({ date: `2024-01-0${2 + d}`, open: open + d * 86_400_000, close: open + d * 86_400_000 + 10 * MINUTE, timeZone: 'UTC', dayStart: open + d * 86_400_000 - (open % 86_400_000) }));
+    const bars: SymbolBar[] = sessions.flatMap((s) => Array.from({ length: 9 }, (_, k) => ({ symbol: 'A', time: s.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
+    for (const async of [false, true]) {
+      const label = async ? 'async handler' : 'sync handler';
+      const data = new SessionData({ intervals: ['1d'] });
+      const engine = new AnalysisEngine();
+      const coordinator = new SessionCoordinator({ calendar: { sessions: () => sessions }, data, engine, source: iterableSource(bars), from: sessions[0]!.date, to: sessions[1]!.date, speed, overrun: 'queue' });
+      const events: string[] = [];
+      coordinator.on('sessionStart', (s) => events.push(`start ${s.date}`));
+      coordinator.on('sessionEnd', (s) => events.push(`end ${s.date}`));
+      coordinator.on('progress', (done, total) => events.push(`progress ${done}/${total}`));
+      engine.subscribe({ interval: '1d' }, async ? async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        coordinator.stop();
+      } : () => coordinator.stop());
+      const report = await coordinator.run();
+      t.true(report.stopped, label);
+      t.is(report.sessions, 1, label);
+      t.is(report.delivered, 1, label);
+      t.is(report.barsIn, 9, label);
+      // The store ended the first session before its 1d bar was delivered; the second never began.
+      t.is(data.session, null, label);
+      t.is(data.bars('A', '1d').length, 1, label);
+      t.deepEqual(events, ['start 2024-01-02', 'end 2024-01-02', 'progress 1/2'], label);
+    }
+  });
+}
+
+test("stop() in the last session's sessionEnd listener: the run had reached its end, so it is not reported stopped", async (t) => {
+  const session = SESSIONS[0] as Session;
+  const coordinator = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: columnsSource({ A: columnsOf(day(session, 1)) }), from: session.date, to: session.date });
+  coordinator.on('sessionEnd', () => coordinator.stop());
+  const report = await coordinator.run();
+  t.false(report.stopped);
+  t.is(report.sessions, 1);
+  t.is(report.barsIn, 390);
+});

@@ -519,6 +519,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * appended, closed or delivered, and no gap is reported for slots not yet due. A live source is
    * closed. The open session stays open in the store, its forming bars unflushed, as when a run
    * fails: `data.endSession()` closes them (and returns what closed), `data.clear()` drops all.
+   * A stop while a session's end is delivered (from a handler of a bar its end closed) comes after
+   * the store ended it: `sessionEnd` and `progress` go out for it, and no session is left open.
    * Safe to call from a handler or an event listener, and more than once; nothing happens when
    * no run is in progress.
    */
@@ -1249,10 +1251,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const r = processor.dispatch();
     // A clock-driven run's clock goes on past the close while it waits: the wait is the close's.
     if (r !== null) await this.#ready(r, Math.min(this.#clock.now(), session.close));
-    processor.settleSession();
+    // A stop while the session's last bars were delivered (from one of their handlers, say) comes
+    // after the store ended the session: it has ended, so `sessionEnd` and `progress` still go out
+    // for it (a listener that saves each session's results must not miss the last), then the run
+    // stops. The stopped processor keeps no counts for a next session.
+    const stopping = this.#stopping;
+    if (stopping === null) processor.settleSession();
     this.emit('sessionEnd', session);
     this.#foldDeparted();
     this.emit('progress', done, total);
+    // (A stop from a `sessionEnd` listener takes effect at the next step: after the last session, none.)
+    if (stopping !== null) throw stopping;
   }
 
   /**
