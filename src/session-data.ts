@@ -441,7 +441,8 @@ export class SessionData {
    * worked out from `date` and `timeZone`, and {@link SessionData.session} has it.
    * @throws {SessionError} `session_open` if one is open, `session_order` if it opens before the
    * previous close, `invalid_session` for times that are not numbers, not whole milliseconds or out
-   * of order, or, without `dayStart`, a `date` or `timeZone` that gives no midnight.
+   * of order, or a `date` or `timeZone` that gives no midnight (without `dayStart`, or under clock
+   * alignment, where a given `dayStart` must be that midnight).
    */
   beginSession(session: SessionInput): void {
     if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { date, open, close, timeZone, dayStart? }, got ${describe(session)}`);
@@ -460,7 +461,11 @@ export class SessionData {
       // The day's midnight anchors clock-aligned buckets: a dayStart given must be it (UTC midnight
       // for a New York session, say, would shift every bucket by hours without a word).
       const midnight = given === undefined ? dayStart : dayStartOf(date, timeZone);
-      if (given !== undefined && Number.isFinite(midnight) && given !== midnight) {
+      // A date or zone that names no midnight cannot anchor the buckets, nor tell when the clocks change.
+      if (given !== undefined && !Number.isFinite(midnight)) {
+        throw new SessionError('invalid_session', `date ${describe(date)} in time zone ${describe(timeZone)} gives no midnight, where clock-aligned buckets are anchored`);
+      }
+      if (given !== undefined && given !== midnight) {
         throw new SessionError('invalid_session', `dayStart ${describe(given)} is not midnight of ${date} in ${timeZone} (${midnight}); leave it out to have it worked out`);
       }
       // On a day the clocks change (or a session that runs into one), buckets still start where the

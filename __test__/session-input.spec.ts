@@ -1,0 +1,44 @@
+/**
+ * A session given to `beginSession` with its `dayStart` under clock alignment: the README says
+ * that dayStart must be midnight of the session's date in its time zone. A date or a time zone
+ * that names no midnight (a typo in the zone, an impossible date) cannot be checked, and is
+ * refused as `invalid_session` rather than taken with buckets anchored without the zone's
+ * daylight-saving changes.
+ */
+import test from 'ava';
+import { SessionData, SessionError } from 'barstream';
+import type { Session } from 'barstream';
+
+// 2024-03-04 09:30-16:00 in New York (EST, UTC-5): open 14:30Z, close 21:00Z, midnight 05:00Z.
+const S: Session = {
+  date: '2024-03-04',
+  open: Date.UTC(2024, 2, 4, 14, 30),
+  close: Date.UTC(2024, 2, 4, 21),
+  timeZone: 'America/New_York',
+  dayStart: Date.UTC(2024, 2, 4, 5),
+};
+
+for (const [label, patch] of [
+  ['an unknown time zone', { timeZone: 'America/NewYork' }],
+  ['an empty time zone', { timeZone: '' }],
+  ['an impossible date', { date: '2024-02-30' }],
+  ['a malformed date', { date: '4 March 2024' }],
+] as const) {
+  test(`clock alignment: a session with dayStart and ${label} is invalid_session, and no session opens`, (t) => {
+    const data = new SessionData({ intervals: ['1h'], alignment: 'clock' });
+    const e = t.throws(() => data.beginSession({ ...S, ...patch }), { instanceOf: SessionError });
+    t.is(e?.code, 'invalid_session');
+    t.regex(e?.message ?? '', /midnight/);
+    t.is(data.session, null);
+    // The store is as new: the good session opens and takes a bar.
+    data.beginSession(S);
+    data.append('A', { time: S.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+    t.is(data.count('A', '1m'), 1);
+  });
+}
+
+test('clock alignment: a session with its right dayStart still opens', (t) => {
+  const data = new SessionData({ intervals: ['1h'], alignment: 'clock' });
+  data.beginSession(S);
+  t.is(data.session?.dayStart, S.dayStart);
+});
