@@ -14,7 +14,7 @@ import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
 import { dayStartOf } from '../session.js';
-import { formatDay, parseDay } from '../calendar/dates.js';
+import { formatDay, isEarlyDate, parseDay } from '../calendar/dates.js';
 import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { MAX_TIMER_MS, SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
@@ -376,8 +376,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${describe(speed)} is not a finite number >= 0`);
     const overrun = options.overrun ?? 'fail';
     if (overrun !== 'fail' && overrun !== 'queue') throw new ConfigError('overrun', `'${String(overrun)}' is not 'fail' or 'queue'`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(options.from)) throw new ConfigError('from', `'${options.from}' is not a date YYYY-MM-DD`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(options.to)) throw new ConfigError('to', `'${options.to}' is not a date YYYY-MM-DD`);
+    // A real date: '2024-02-30' would pass a pattern, and then be 'before' from or fail in the calendar.
+    for (const key of ['from', 'to'] as const) {
+      const date: unknown = options[key];
+      if (typeof date !== 'string' || (Number.isNaN(parseDay(date)) && !isEarlyDate(date))) {
+        throw new ConfigError(key, `${describe(date)} is not a YYYY-MM-DD calendar date`);
+      }
+    }
     if (options.from > options.to) throw new ConfigError('to', `${options.to} is before from ${options.from}`);
     if (mode === 'live' && options.source.kind !== 'stream') throw new ConfigError('source', 'a live run reads a stream source');
     const losses: unknown = (options.source as { losses?: unknown }).losses;
