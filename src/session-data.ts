@@ -586,10 +586,10 @@ export class SessionData {
    * `retainSessions` keeps, instead of growing session by session, so its bars are stored once and
    * never copied. The session coordinator calls it with the sessions of its run. Only a hint: more
    * or longer sessions still fit. `0` returns to reserving one session at a time.
-   * @throws {ConfigError} when `sessions` is not a whole number >= 0.
+   * @throws {ConfigError} when `sessions` is not a whole number from 0 to 2^32 - 1.
    */
   expectSessions(sessions: number): void {
-    if (!(Number.isInteger(sessions) && sessions >= 0 && sessions <= 0xffffffff)) throw new ConfigError('sessions', `${describe(sessions)} is not a whole number >= 0`);
+    if (!(Number.isInteger(sessions) && sessions >= 0 && sessions <= 0xffffffff)) throw new ConfigError('sessions', `${describe(sessions)} is not a whole number from 0 to 4294967295`);
     this.#native.expectSessions(sessions);
   }
 
