@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError } from '../errors.js';
+import { BarstreamError, ConfigError, describe } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -54,7 +54,7 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 
 function checkTimeout(timeoutMs: number | undefined): void {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-    throw new ConfigError('timeoutMs', `${String(timeoutMs)} is not a number of milliseconds >= 0`);
+    throw new ConfigError('timeoutMs', `${describe(timeoutMs)} is not a number of milliseconds >= 0`);
   }
   // Timers wait at most 2^31 - 1 ms; given more, Node cuts it short without a word.
   if (timeoutMs !== undefined && timeoutMs > MAX_TIMEOUT_MS && timeoutMs !== Infinity) {
@@ -158,10 +158,13 @@ export class ReadySignal {
 
   /**
    * Waits for every signal with one timeout; see {@link waitAll}.
-   * @throws {ConfigError} (synchronously) for something that is not a ReadySignal, or a bad timeout.
+   * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, or a bad timeout.
    */
   static all(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
     checkTimeout(timeoutMs);
+    if (typeof (signals as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+      throw new ConfigError('signals', `expected an iterable of ReadySignals, got ${describe(signals)}`);
+    }
     const list = [...signals];
     for (const [i, s] of list.entries()) {
       if (!(s instanceof ReadySignal)) throw new ConfigError('signals', `item ${i} is not a ReadySignal`);
@@ -218,6 +221,7 @@ export class ReadySignal {
  * or, after `timeoutMs`, with one {@link ReadyTimeoutError} whose `signals` lists every signal
  * still pending, each of which becomes `'timedOut'` with its own error. One timer for the lot,
  * cleared when they are all settled, `unref`ed unless `options.keepAlive`.
+ * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, or a bad timeout.
  */
 export function waitAll(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
   return ReadySignal.all(signals, timeoutMs, options);
