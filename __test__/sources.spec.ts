@@ -486,7 +486,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
   await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
 });
 
-test('csv: a Time column of digits beside a Date column is a time of day (HMM, HHMM, HMMSS, HHMMSS), never an epoch', async (t) => {
+test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day (HMM, HHMM, HMMSS, HHMMSS); 7 or more are an epoch', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',
     '2013-10-07,930,1,1,1,1,1',
@@ -500,7 +500,7 @@ test('csv: a Time column of digits beside a Date column is a time of day (HMM, H
     '2013-10-07,2500,1,1,1,1,1',
     '2013-10-07,93060,1,1,1,1,1',
     '2013-10-07,12,1,1,1,1,1',
-    '2013-10-07,1381152600,1,1,1,1,1',
+    '2013-10-07,1381176060,1,1,1,1,1',
     ',1601,1,1,1,1,1',
     '',
   ].join('\n');
@@ -521,10 +521,11 @@ test('csv: a Time column of digits beside a Date column is a time of day (HMM, H
         day + 57_600_000, // 1200 beside 20131007: 16:00 UTC, 16 * 3,600,000
         day + 71_999_000, // 155959: 19:59:59 UTC, 20 * 3,600,000 - 1000
         day + 72_000_000, // 1600: 20:00 UTC, 20 * 3,600,000
+        day + 72_060_000, // 1381176060: epoch seconds, read alone: 1,381,104,000 s + 72,060 s (20:01 UTC)
       ],
       parser,
     );
-    t.is(src.lastReport?.badRows, 6, parser);
+    t.is(src.lastReport?.badRows, 5, parser);
     t.deepEqual(
       src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
@@ -532,8 +533,6 @@ test('csv: a Time column of digits beside a Date column is a time of day (HMM, H
         [10, "time '2500' beside the date column is not a time of day: read as HHMM, it is 25:00"],
         [11, "time '93060' beside the date column is not a time of day: read as HHMMSS, it is 09:30:60"],
         [12, "time '12' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
-        // An epoch number beside a date column is refused rather than read as one.
-        [13, "time '1381152600' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
         [14, "time '1601' is a time of day and the date column beside it is empty"],
       ],
       parser,

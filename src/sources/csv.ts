@@ -45,9 +45,10 @@ export interface CsvSourceOptions {
    * header has a `date` column besides the time column, a row whose time is only a time of day
    * (`09:30`, `09:30:00`, `09:30:00.250`, with or without a zone) takes its date from there:
    * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
-   * There a time of digits is a time of day, never an epoch: 3 or 4 digits are `HHMM` (`930` is
-   * 09:30, `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00); other counts of digits, fields
-   * out of range (`960`, `2500`) and anything else that is not a whole date-time are bad rows.
+   * There a time of 3 to 6 digits is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
+   * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
+   * read alone as without a date column. Fewer digits, fields out of range (`960`, `2500`) and
+   * anything else that is not a whole date-time are bad rows.
    *
    * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
    * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
@@ -429,8 +430,9 @@ const OTHER = 3;
 
 /**
  * What the time field `text[a..b)` (already trimmed) beside a date column holds, from its leading
- * run of digits: two then `:` is a time of day, all digits a compact time of day, four then `-` or
- * eight then a space or `T` a whole date-time. One pass over a few characters, no regex: it runs
+ * run of digits: two then `:` is a time of day, up to six digits alone a compact time of day; four
+ * then `-`, eight then a space or `T`, or seven or more alone or before a `.` (an epoch number) a
+ * whole date-time. One pass over a few characters, no regex: it runs
  * for every row.
  */
 function timeBesideDate(text: string, a: number, b: number): number {
@@ -441,10 +443,12 @@ function timeBesideDate(text: string, a: number, b: number): number {
     i++;
   }
   const n = i - a;
-  if (i === b) return n === 0 ? OTHER : DIGITS;
+  // Seven digits or more are no time of day: an epoch number, read alone (a file may carry a
+  // date column beside its epoch times).
+  if (i === b) return n === 0 ? OTHER : n <= 6 ? DIGITS : WHOLE;
   const c = text.charCodeAt(i);
   if (n === 2 && c === 58) return CLOCK;
-  if ((n === 4 && c === 45) || (n === 8 && (c === 32 || c === 84))) return WHOLE;
+  if ((n === 4 && c === 45) || (n === 8 && (c === 32 || c === 84)) || (n >= 7 && c === 46)) return WHOLE;
   return OTHER;
 }
 
@@ -804,8 +808,8 @@ class FileSink {
     if (kind === WHOLE) {
       t = this.#times.parse(ts, ta, tb);
     } else {
-      // Beside a date column the time is a time of day, never an epoch number: `930` is 09:30 on
-      // that date, not 15 minutes and 30 seconds past 1970.
+      // Beside a date column a short number is a time of day: `930` is 09:30 on that date, not 15
+      // minutes and 30 seconds past 1970.
       const time = ts.slice(ta, tb);
       const clock = kind === CLOCK ? time : kind === DIGITS ? digitsTimeOfDay(ts, ta, tb) : null;
       if (clock === null) {
