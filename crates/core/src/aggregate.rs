@@ -67,6 +67,12 @@ impl Grid {
         }
     }
 
+    /// Base bars a bucket holds at most (for `1d`, the session's): what a batch's fold into this
+    /// grid closes a bucket once in.
+    pub(crate) fn bars_per_bucket(&self) -> f64 {
+        self.length as f64 / self.base as f64
+    }
+
     #[inline]
     pub(crate) fn bucket_of(&self, t: i64) -> i64 {
         if t < self.shift_at {
