@@ -206,6 +206,14 @@ const EMPTY_VIEW: BarsView = Object.freeze({
 });
 const MAX_SERIES = 32;
 
+/**
+ * The error for a symbol argument that is not a string. Readers check it only when the look-up
+ * missed (the map holds strings only), so a known symbol costs nothing more.
+ */
+function notASymbol(symbol: unknown): InputError {
+  return new InputError(`symbol must be a string, got ${describe(symbol)}`);
+}
+
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
 export const SLICE_GAP_FLAG = 2 ** 32;
 
@@ -547,7 +555,7 @@ export class SessionData {
    * for (const symbol of delisted) data.removeSymbol(symbol);
    */
   removeSymbol(symbol: string): boolean {
-    if (typeof symbol !== 'string') throw new InputError(`symbol must be a string, got ${describe(symbol)}`);
+    if (typeof symbol !== 'string') throw notASymbol(symbol);
     const id = this.#ids.get(symbol);
     if (id === undefined) return false;
     let removed: boolean;
@@ -797,7 +805,11 @@ export class SessionData {
       if (cols.some((c) => c.length !== n)) {
         throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${cols.map((c) => c.length).join(', ')}])`);
       }
-      if (n === 0) return { appended: 0, rejected: [], closed: this.#maskNames[0] ?? this.#namesOf(0) };
+      if (n === 0) {
+        // Nothing to store, but a bad symbol is refused as a batch with bars would refuse it.
+        if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
+        return { appended: 0, rejected: [], closed: this.#maskNames[0] ?? this.#namesOf(0) };
+      }
       id = this.#intern(symbol);
     }
     const slot = SLOT;
@@ -907,12 +919,17 @@ export class SessionData {
   /**
    * Zero-copy views of the closed bars of `symbol` at `interval` (see {@link BarsView} for the
    * contract). An unknown symbol gives an empty view. Constant time: no bar is copied.
-   * @throws {ConfigError} for an interval the store does not have.
+   * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
+   * is not a string.
    */
   bars(symbol: string, interval: string): BarsView {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
-    return id === undefined ? EMPTY_VIEW : this.barsOf(id, s);
+    if (id === undefined) {
+      if (typeof symbol !== 'string') throw notASymbol(symbol);
+      return EMPTY_VIEW;
+    }
+    return this.barsOf(id, s);
   }
 
   /** {@link SessionData.bars} by symbol id and series index. @internal */
@@ -925,17 +942,23 @@ export class SessionData {
 
   /**
    * A zero-copy column of one indicator output of `symbol` at `interval`, aligned one to one with
-   * {@link SessionData.bars} (`NaN` during warm-up), under the same view contract.
+   * {@link SessionData.bars} (`NaN` during warm-up), under the same view contract. Empty for an
+   * unknown symbol.
    * @throws {ConfigError} for an interval the store does not have, or an output name that is not
-   * configured for it (the message lists the names that are).
+   * configured for it (the message lists the names that are). {@link InputError} when `symbol` is
+   * not a string.
    */
   indicator(symbol: string, interval: string, name: string): Float64Array {
     const s = this.#seriesOf(interval);
     const column = this.#outputColumn(s, interval, name);
     const id = this.#ids.get(symbol);
-    const block = id === undefined ? null : this.#liveBlock(id, s);
+    if (id === undefined) {
+      if (typeof symbol !== 'string') throw notASymbol(symbol);
+      return EMPTY;
+    }
+    const block = this.#liveBlock(id, s);
     if (block === null) return EMPTY;
-    const key = (id as number) * MAX_SERIES + s;
+    const key = id * MAX_SERIES + s;
     return new Float64Array(block.buffer, ((this.#stateStart[key] as number) + column * block.capacity) * 8, this.#stateLength[key] as number);
   }
 
@@ -966,13 +989,18 @@ export class SessionData {
 
   /**
    * What every indicator of `interval` would be for `symbol` if its forming bar closed now, by
-   * output name; nothing is committed. `null` when no bar is forming (always for the base interval).
-   * @throws {ConfigError} for an interval the store does not have.
+   * output name; nothing is committed. `null` when no bar is forming (always for the base interval,
+   * and for an unknown symbol).
+   * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
+   * is not a string.
    */
   peek(symbol: string, interval: string): Record<string, number> | null {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
-    if (id === undefined) return null;
+    if (id === undefined) {
+      if (typeof symbol !== 'string') throw notASymbol(symbol);
+      return null;
+    }
     let values: number[] | null;
     try {
       values = this.#native.peek(id, s);
@@ -1090,12 +1118,17 @@ export class SessionData {
   /**
    * The number of closed bars of `symbol` at `interval` (what `bars(symbol, interval).length` would
    * be), without making a view. Zero for an unknown symbol.
-   * @throws {ConfigError} for an interval the store does not have.
+   * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
+   * is not a string.
    */
   count(symbol: string, interval: string): number {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
-    return id === undefined ? 0 : this.countOf(id, s);
+    if (id === undefined) {
+      if (typeof symbol !== 'string') throw notASymbol(symbol);
+      return 0;
+    }
+    return this.countOf(id, s);
   }
 
   /** {@link SessionData.count} by symbol id and series index. @internal */
@@ -1152,13 +1185,17 @@ export class SessionData {
 
   /**
    * The bar being built at `interval` for `symbol`, if a bucket is open; `null` otherwise and always
-   * for the base interval. It is never part of {@link SessionData.bars}.
-   * @throws {ConfigError} for an interval the store does not have.
+   * for the base interval, and for an unknown symbol. It is never part of {@link SessionData.bars}.
+   * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
+   * is not a string.
    */
   forming(symbol: string, interval: string): Bar | null {
     const s = this.#seriesOf(interval);
     const id = this.#ids.get(symbol);
-    if (id === undefined) return null;
+    if (id === undefined) {
+      if (typeof symbol !== 'string') throw notASymbol(symbol);
+      return null;
+    }
     const slot = SLOT;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
@@ -1176,9 +1213,11 @@ export class SessionData {
 
   /**
    * Rejected bars by reason: of one symbol, or summed over all symbols when none is given. Every
-   * code is present, zero when nothing was rejected for it.
+   * code is present, zero when nothing was rejected for it (and for a symbol the store does not know).
+   * @throws {InputError} when `symbol` is given and is not a string (`null` included).
    */
   rejections(symbol?: string): Record<RejectCode, number> {
+    if (symbol !== undefined && typeof symbol !== 'string') throw notASymbol(symbol);
     const totals = Object.fromEntries(REJECT_CODES.map((c) => [c, 0])) as Record<RejectCode, number>;
     const ids = symbol === undefined ? [...this.#ids.values()] : [this.#ids.get(symbol)].filter((x) => x !== undefined);
     for (const id of ids) {
@@ -1206,13 +1245,15 @@ export class SessionData {
   /**
    * The data quality of `symbol` (see {@link SessionData.quality}); `null` for a symbol the store
    * does not know, or first used after the session ended.
-   * @throws {SessionError} `no_session` before the first session.
+   * @throws {SessionError} `no_session` before the first session. {@link InputError} when `symbol`
+   * is not a string (`null` included).
    */
   quality(symbol: string): SymbolQuality | null;
   quality(symbol?: string): Record<string, SymbolQuality> | SymbolQuality | null {
     if (symbol !== undefined) {
       const id = this.#ids.get(symbol);
       if (id === undefined) {
+        if (typeof symbol !== 'string') throw notASymbol(symbol);
         this.#requireQualitySession();
         return null;
       }
@@ -1316,7 +1357,7 @@ export class SessionData {
 
   #intern(symbol: string): number {
     if (typeof symbol !== 'string' || symbol.length === 0) {
-      throw new InputError(`symbol must be a non-empty string, got ${String(symbol)}`);
+      throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
     }
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);

@@ -1,0 +1,96 @@
+/**
+ * A symbol argument that is not a string is an InputError naming what was given, from every
+ * method that takes one, as removeSymbol always did; a string the store does not know still reads
+ * as empty (or null), as documented.
+ */
+import test from 'ava';
+import { InputError, SessionData, sessionOn } from 'barstream';
+import type { BarColumns } from 'barstream';
+
+const S = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+
+function filled(): SessionData {
+  const data = new SessionData({ intervals: ['5m'], indicators: { '5m': [{ kind: 'sma', period: 2 }] } });
+  data.beginSession(S);
+  for (let m = 0; m < 12; m++) data.append('X', { time: S.open + m * 60_000, open: 1, high: 2, low: 1, close: 2, volume: 3 });
+  return data;
+}
+
+/** What the store shows of itself, to check that a refused call changed nothing. */
+function state(data: SessionData): unknown {
+  return {
+    symbols: data.symbols(),
+    stats: data.stats(),
+    bars: [...data.bars('X', '5m').close],
+    forming: data.forming('X', '5m'),
+    rejections: data.rejections(),
+    quality: data.quality(),
+  };
+}
+
+const NOT_STRINGS: [unknown, RegExp][] = [
+  [5, /got 5$/],
+  [undefined, /got undefined$/],
+  [null, /got null$/],
+  [{}, /got an object$/],
+  [['X'], /got an array$/],
+];
+
+test('readers given a symbol that is not a string throw InputError naming it, and change nothing', (t) => {
+  const data = filled();
+  const before = state(data);
+  for (const [bad, shown] of NOT_STRINGS) {
+    const s = bad as string;
+    const calls: [string, () => unknown][] = [
+      ['bars', () => data.bars(s, '5m')],
+      ['count', () => data.count(s, '5m')],
+      ['forming', () => data.forming(s, '5m')],
+      ['peek', () => data.peek(s, '5m')],
+      ['indicator', () => data.indicator(s, '5m', 'sma2')],
+      ['removeSymbol', () => data.removeSymbol(s)],
+    ];
+    // `quality()` and `rejections()` without a symbol are every symbol's: an explicit undefined is that.
+    if (bad !== undefined) calls.push(['quality', () => data.quality(s)], ['rejections', () => data.rejections(s)]);
+    for (const [name, call] of calls) {
+      const label = `${name}(${String(bad)})`;
+      const e = t.throws(call, undefined, label);
+      t.true(e instanceof InputError, `${label}: ${String(e)}`);
+      t.regex((e as InputError).message, /symbol must be a string/, label);
+      t.regex((e as InputError).message, shown, label);
+    }
+  }
+  t.deepEqual(state(data), before);
+});
+
+test('a string symbol the store does not know still reads as empty or null', (t) => {
+  const data = filled();
+  for (const s of ['Y', '']) {
+    t.is(data.bars(s, '5m').length, 0);
+    t.is(data.count(s, '5m'), 0);
+    t.is(data.forming(s, '5m'), null);
+    t.is(data.peek(s, '5m'), null);
+    t.is(data.indicator(s, '5m', 'sma2').length, 0);
+    t.is(data.quality(s), null);
+    t.deepEqual(Object.values(data.rejections(s)).filter((n) => n > 0), []);
+    t.false(data.removeSymbol(s));
+  }
+  t.is(Object.keys(data.quality()).length, 1);
+  t.is(data.rejections(undefined).duplicate, 0);
+});
+
+test('appendMany of an empty batch refuses a bad symbol as a batch with bars does; append names what it got', (t) => {
+  const data = filled();
+  const before = state(data);
+  const empty: BarColumns = { time: [], open: [], high: [], low: [], close: [], volume: [] };
+  for (const [bad, shown] of [...NOT_STRINGS, ['', /got ''$/] as [unknown, RegExp]]) {
+    const e = t.throws(() => data.appendMany(bad as string, empty), undefined, `appendMany(${String(bad)})`);
+    t.true(e instanceof InputError, `appendMany(${String(bad)}): ${String(e)}`);
+    t.regex((e as InputError).message, /symbol must be a non-empty string/);
+    t.regex((e as InputError).message, shown);
+  }
+  t.throws(() => data.append({} as string, { time: S.open + 12 * 60_000, open: 1, high: 2, low: 1, close: 2, volume: 3 }), { instanceOf: InputError, message: /non-empty string, got an object$/ });
+  t.deepEqual(state(data), before);
+  // An empty batch of a good symbol is still a no-op that leaves the symbol unknown.
+  t.is(data.appendMany('Z', empty).appended, 0);
+  t.deepEqual(data.symbols(), ['X']);
+});
