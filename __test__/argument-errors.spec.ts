@@ -48,11 +48,14 @@ test('a standalone indicator given a non-number gives NaN and changes nothing', 
   t.true(Number.isNaN(atr.update(null as unknown as Bar)));
 });
 
-test('computeIndicator: missing close, columns that are not an object, or session starts that are not bar indices are InputErrors', (t) => {
+test('computeIndicator: missing close or columns that are not an object are InputErrors; session starts that are not bar indices a ConfigError naming sessionStarts', (t) => {
   const sma = { kind: 'sma', period: 2 } as const;
   typed(t, () => computeIndicator(sma, {} as never), InputError, 'no close');
   typed(t, () => computeIndicator(sma, null as never), InputError, 'null columns');
-  for (const starts of ['ab', [1.5], [-1]]) typed(t, () => computeIndicator({ kind: 'vwap' }, { close: [1, 2, 3], high: [1, 2, 3], low: [1, 2, 3], volume: [1, 1, 1] }, starts as never), InputError, `sessionStarts ${JSON.stringify(starts)}`);
+  for (const starts of ['ab', [1.5], [-1]]) {
+    const e = t.throws(() => computeIndicator({ kind: 'vwap' }, { close: [1, 2, 3], high: [1, 2, 3], low: [1, 2, 3], volume: [1, 1, 1] }, starts as never), undefined, `sessionStarts ${JSON.stringify(starts)}`);
+    t.true(e instanceof ConfigError && e.param === 'sessionStarts', `sessionStarts ${JSON.stringify(starts)}: ${String(e)}`);
+  }
   t.deepEqual([...(computeIndicator(sma, { close: [1, 2, 4] }).sma2 as Float64Array)], [NaN, 1.5, 3]);
 });
 
@@ -86,7 +89,7 @@ test('options and arguments of the wrong type are ConfigErrors naming them, neve
   config(() => new SessionCoordinator(null as unknown as CoordinatorOptions), 'options', 'SessionCoordinator(null)');
   config(() => new SessionCoordinator({ calendar: Calendar.xnys(), data: {} as SessionData, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' }), 'data', 'a coordinator over {}');
   config(() => new SessionCoordinator({ calendar: {} as Calendar, data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' }), 'calendar', 'a coordinator without a calendar');
-  t.throws(() => computeIndicator({ kind: 'vwap' }, { high: [1, 1], low: [1, 1], close: [1, 1], volume: [1, 1] }, [2 ** 32 + 1]), { instanceOf: InputError, message: /sessionStarts/ });
+  t.throws(() => computeIndicator({ kind: 'vwap' }, { high: [1, 1], low: [1, 1], close: [1, 1], volume: [1, 1] }, [2 ** 32 + 1]), { instanceOf: ConfigError, message: /sessionStarts/ });
 });
 
 test('beginSession keeps a session of its own: the caller changing its object later changes nothing; date and timeZone must be strings', (t) => {

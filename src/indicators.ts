@@ -364,8 +364,10 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
  * by output name (`rsi14`, `macd.signal`, ...), `NaN` during warm-up. Bit for bit the values of
  * feeding the same bars one at a time.
  *
- * @param sessionStarts indices of bars that open a session (VWAP restarts there); default one session.
- * @throws {ConfigError} naming a bad parameter. {@link InputError} for missing or unequal columns.
+ * @param sessionStarts indices of bars that open a session (VWAP restarts there), strictly
+ * ascending, each from 0 to the number of bars; default one session.
+ * @throws {ConfigError} naming a bad parameter: `sessionStarts` when it is not such a list (a
+ * repeated or descending index included). {@link InputError} for missing or unequal columns.
  */
 export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   return compute([nativeConfig(config, 'config')], columns, sessionStarts);
@@ -382,10 +384,11 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * const out = computeIndicators([{ kind: 'rsi', period: 14 }, { kind: 'macd' }], { close });
  * out['rsi14']; out['macd.signal'];
  * ```
- * @param sessionStarts indices of bars that open a session (VWAP restarts there); default one session.
- * @throws {ConfigError} naming a bad parameter, or `configs` when two indicators would give an
- * output of the same name. {@link InputError} for missing or unequal columns. Nothing is computed
- * then.
+ * @param sessionStarts indices of bars that open a session (VWAP restarts there), strictly
+ * ascending, each from 0 to the number of bars; default one session.
+ * @throws {ConfigError} naming a bad parameter (`sessionStarts` as {@link computeIndicator} says),
+ * or `configs` when two indicators would give an output of the same name. {@link InputError} for
+ * missing or unequal columns. Nothing is computed then.
  */
 export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
@@ -394,6 +397,21 @@ export function computeIndicators(configs: readonly IndicatorConfig[], columns: 
     columns,
     sessionStarts,
   );
+}
+
+/**
+ * Refuses session starts that are not strictly ascending bar indices from 0 to `bars`: a repeated
+ * index restarted nothing more and a descending one was the core's error, while the others went
+ * through; an argument, so a ConfigError naming it, whatever is wrong with it.
+ */
+function checkSessionStarts(starts: unknown, bars: number): void {
+  const bad = (why: string): ConfigError => new ConfigError('sessionStarts', `expected strictly ascending bar indices from 0 to ${bars} (the bars given), ${why}`);
+  if (!Array.isArray(starts)) throw bad(`got ${show(starts)}`);
+  for (let k = 0; k < starts.length; k++) {
+    const i: unknown = starts[k];
+    if (!(typeof i === 'number' && Number.isInteger(i) && i >= 0 && i <= bars && i <= 0xffffffff)) throw bad(`got ${show(i)} at position ${k}`);
+    if (k > 0 && i <= (starts[k - 1] as number)) throw bad(`got ${i} after ${starts[k - 1] as number} at position ${k}`);
+  }
 }
 
 /** {@link computeIndicators} of configs in the binding's form. */
@@ -409,9 +427,7 @@ function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, se
     if (columns === null || typeof columns !== 'object') throw new InputError('columns must be an object with a close column');
     const close = f64('close', columns.close);
     if (close === undefined) throw new InputError("column 'close' is missing");
-    if (sessionStarts !== undefined && !(Array.isArray(sessionStarts) && sessionStarts.every((i) => Number.isInteger(i) && i >= 0 && i <= 0xffffffff))) {
-      throw new InputError(`sessionStarts must be an array of bar indices (whole numbers from 0 to 2^32 - 1), got ${show(sessionStarts)}`);
-    }
+    if (sessionStarts !== undefined) checkSessionStarts(sessionStarts, close.length);
     const buffer = indicatorBatchAll(
       natives,
       close,
