@@ -48,3 +48,16 @@ test('24:00 is the next day\'s first instant, also after a day whose midnight th
   t.is(s.open, Date.UTC(2024, 2, 10, 5), '01:00 CDT, the day\'s first instant');
   t.is(s.close, Date.UTC(2024, 2, 11, 4), '00:00 CDT on the 11th: 23 hours later');
 });
+
+test('sessionOn refuses a key of hours other than open, close and timeZone with a ConfigError naming it', (t) => {
+  for (const key of ['extra', 'timezone', 'earlyClose']) {
+    const hours = { ...NY, [key]: 1 };
+    const e = t.throws(() => sessionOn('2024-03-08', hours as typeof NY), undefined, key);
+    t.true(e instanceof ConfigError, `${key}: ${String(e)}`);
+    t.is((e as ConfigError).param, key);
+    t.regex((e as ConfigError).message, new RegExp(`'${key}' is not an option of sessionOn \\(its options: open, close, timeZone\\)`));
+    t.deepEqual(Object.keys(hours), ['open', 'close', 'timeZone', key], 'the hours given are left as they were');
+  }
+  // A key given as undefined is no key, as in every options object; the hours alone still work.
+  t.deepEqual(sessionOn('2024-03-08', { ...NY, extra: undefined } as typeof NY), sessionOn('2024-03-08', NY));
+});

@@ -3,7 +3,7 @@
  * @module
  */
 import { DateTime } from 'luxon';
-import { ConfigError, describe } from './errors.js';
+import { ConfigError, checkOptionKeys, describe } from './errors.js';
 import type { Session } from './types.js';
 import { ZoneOffsets } from './calendar/zone.js';
 import { DAY_MS } from './calendar/dates.js';
@@ -29,14 +29,16 @@ const TIME = /^\d{2}:\d{2}$/;
  * sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' })
  * // { date: '2013-10-07', open: 1381152600000 (13:30Z), close: 1381176000000 (20:00Z), ... }
  * @throws {ConfigError} naming the field: a malformed date or time, an unknown time zone, a wall
- * time that does not exist on that date (a daylight-saving gap: it is refused, not moved), or a
- * close not after the open.
+ * time that does not exist on that date (a daylight-saving gap: it is refused, not moved), a
+ * close not after the open, or a key of `hours` other than `open`, `close` and `timeZone` (a
+ * misspelt `timezone`, say, is never ignored).
  */
 export function sessionOn(date: string, hours: SessionHours): Session {
   if (typeof date !== 'string' || !DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
     throw new ConfigError('date', `${describe(date)} is not a YYYY-MM-DD calendar date`);
   }
   if (hours === null || typeof hours !== 'object') throw new ConfigError('hours', `expected { open, close, timeZone }, got ${describe(hours)}`);
+  checkOptionKeys(hours, ['open', 'close', 'timeZone'], 'sessionOn');
   // A missing zone would be the process's own, a number a fixed offset in minutes: neither is meant.
   if (typeof hours.timeZone !== 'string' || hours.timeZone === '') {
     throw new ConfigError('timeZone', `expected an IANA time zone such as 'America/New_York', got ${describe(hours.timeZone)}`);
