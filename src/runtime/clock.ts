@@ -71,7 +71,9 @@ export class SimulatedClock implements Clock {
     this.#wallAnchor = performance.now();
   }
 
+  /** @throws {InputError} for a time that is not a number, or NaN. */
   delayUntil(time: number): number {
+    if (typeof time !== 'number' || time !== time) throw notATime(time);
     if (this.speed === 0) return 0;
     // In wall milliseconds throughout, not through now(): at a huge speed simulated time overflows
     // (or loses every wall millisecond to rounding) long before the wall delay does, and a lag
@@ -90,13 +92,19 @@ export class WallClock implements Clock {
     return Date.now();
   }
 
+  /** @throws {InputError} for a time that is not a number, or NaN (a string was converted). */
   delayUntil(time: number): number {
+    if (typeof time !== 'number' || time !== time) throw notATime(time);
     return time - Date.now();
   }
 
   sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
     return sleepUntil(this, time, signal);
   }
+}
+
+function notATime(time: unknown): InputError {
+  return new InputError(`a clock time is a number (epoch ms), got ${describe(time)}`);
 }
 
 /** @throws {InputError} unless `time` is a finite number. */

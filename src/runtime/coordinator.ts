@@ -355,7 +355,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * overrun policy, date range or symbol list; a live run without a stream source; a
    * `readyTimeoutMs` that is not above 0 and at most 2147483647 (or `Infinity`), a `closeDelayMs`
    * that is negative or not finite, a `fillDeadlineMs` that is not above 0 and at most 2^31 - 1 (what a timer can wait), a `fill`
-   * that is not a function.
+   * that is not a function, an `engine` that is not an `AnalysisEngine` or `metrics` that are not a
+   * `PerformanceMetrics`.
    */
   constructor(options: CoordinatorOptions) {
     super();
@@ -403,6 +404,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#options = options;
     this.#mode = mode;
     this.#speed = mode === 'live' ? 1 : speed;
+    // Anything else failed at run() with a TypeError from inside (`intervals is not a function`).
+    if (options.engine !== undefined && !(options.engine instanceof AnalysisEngine)) throw new ConfigError('engine', `expected an AnalysisEngine, got ${describe(options.engine)}`);
+    if (options.metrics !== undefined && !(options.metrics instanceof PerformanceMetrics)) throw new ConfigError('metrics', `expected a PerformanceMetrics, got ${describe(options.metrics)}`);
     this.#engine = options.engine ?? new AnalysisEngine();
     this.#metrics = options.metrics ?? new PerformanceMetrics();
     this.#ownMetrics = options.metrics === undefined;

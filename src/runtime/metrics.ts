@@ -170,8 +170,13 @@ export class StageRecorder {
     return performance.now();
   }
 
-  /** Records the time since `start` (from {@link start}); returns it in nanoseconds. */
+  /**
+   * Records the time since `start` (from {@link start}); returns it in nanoseconds.
+   * @throws {InputError} when `start` is not a number or is NaN: it recorded a latency of 0 (a string
+   * was converted), nothing the caller measured.
+   */
   end(start: number): number {
+    if (typeof start !== 'number' || start !== start) throw new InputError(`metrics stage '${this.name}': end(start) takes the number start() returned, got ${describe(start)}`);
     const ns = (performance.now() - start) * 1e6;
     this.record(ns > 0 ? ns : 0);
     return ns;
@@ -181,8 +186,10 @@ export class StageRecorder {
    * Runs `fn` and records how long it took, also when it throws. When it returns a promise (or any
    * thenable), the time runs until that settles, and a new promise with the same outcome is
    * returned.
+   * @throws {ConfigError} `fn` when it is not a function.
    */
   time<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new ConfigError('fn', `metrics stage '${this.name}': time(fn) takes a function to run, got ${describe(fn)}`);
     const t0 = performance.now();
     let result: T;
     try {

@@ -4,14 +4,15 @@
  */
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { REJECT_CODES } from '../errors.js';
+import { ConfigError, REJECT_CODES, describe } from '../errors.js';
 import type { RejectCode } from '../errors.js';
-import { SLICE_GAP_FLAG } from '../session-data.js';
-import type { Gap, SessionData, SliceColumns } from '../session-data.js';
+import { SLICE_GAP_FLAG, SessionData } from '../session-data.js';
+import type { Gap, SliceColumns } from '../session-data.js';
 import type { BarsView, Closed, Session } from '../types.js';
 import { AnalysisEngine, BarEvent } from './engine.js';
 import type { DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
-import type { PerformanceMetrics, StageRecorder } from './metrics.js';
+import { PerformanceMetrics } from './metrics.js';
+import type { StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
 import { grown, num } from '../typed-arrays.js';
 
@@ -95,7 +96,14 @@ export class DataProcessor {
   /** Between {@link DataProcessor.beginSlice} and the {@link DataProcessor.endSlice} that sends it. */
   #sliceOpen = false;
 
+  /** @throws {ConfigError} naming an argument of the wrong kind (it was a TypeError from inside, or later). */
   constructor(data: SessionData, engine: AnalysisEngine, metrics: PerformanceMetrics, observer: DeliveryObserver) {
+    if (!(data instanceof SessionData)) throw new ConfigError('data', `expected a SessionData, got ${describe(data)}`);
+    if (!(engine instanceof AnalysisEngine)) throw new ConfigError('engine', `expected an AnalysisEngine, got ${describe(engine)}`);
+    if (!(metrics instanceof PerformanceMetrics)) throw new ConfigError('metrics', `expected a PerformanceMetrics, got ${describe(metrics)}`);
+    if (typeof (observer as Partial<DeliveryObserver> | null)?.delivered !== 'function' || typeof observer.failed !== 'function') {
+      throw new ConfigError('observer', `expected { delivered, failed } functions, got ${describe(observer)}`);
+    }
     this.#data = data;
     this.#engine = engine;
     this.#observer = observer;

@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError, describe } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys, describe } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -51,6 +51,14 @@ const noop = (): void => {};
 
 /** The longest wait `setTimeout` keeps. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Refuses options that are not `{ keepAlive?: boolean }`: a misspelt key or `keepAlive: 'yes'` was read as no keepAlive. */
+function checkWaitOptions(options: WaitOptions | undefined): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { keepAlive? }, got ${describe(options)}`);
+  checkOptionKeys(options, ['keepAlive'], 'a wait');
+  if (options.keepAlive !== undefined && typeof options.keepAlive !== 'boolean') throw new ConfigError('keepAlive', `expected a boolean, got ${describe(options.keepAlive)}`);
+}
 
 function checkTimeout(timeoutMs: number | undefined): void {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
@@ -133,10 +141,12 @@ export class ReadySignal {
    * A timeout settles the signal itself as `'timedOut'`, so
    * every other waiter rejects with the same error: the party it waited for is considered gone.
    * The timer is cleared as soon as the signal settles and is `unref`ed (see {@link WaitOptions}).
-   * @throws {ConfigError} (synchronously) for a negative, NaN or too long a timeout.
+   * @throws {ConfigError} (synchronously) for a negative, NaN or too long a timeout, or options
+   * other than `{ keepAlive?: boolean }`.
    */
   wait(timeoutMs?: number, options?: WaitOptions): Promise<void> {
     checkTimeout(timeoutMs);
+    checkWaitOptions(options);
     if (this.#state === 'ready') return Promise.resolve();
     if (this.#state !== 'pending') return Promise.reject(this.#error);
     const settled = this.#settled();
@@ -158,10 +168,11 @@ export class ReadySignal {
 
   /**
    * Waits for every signal with one timeout; see {@link waitAll}.
-   * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, or a bad timeout.
+   * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, a bad timeout or bad options.
    */
   static all(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
     checkTimeout(timeoutMs);
+    checkWaitOptions(options);
     if (typeof (signals as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
       throw new ConfigError('signals', `expected an iterable of ReadySignals, got ${describe(signals)}`);
     }
@@ -221,7 +232,8 @@ export class ReadySignal {
  * or, after `timeoutMs`, with one {@link ReadyTimeoutError} whose `signals` lists every signal
  * still pending, each of which becomes `'timedOut'` with its own error. One timer for the lot,
  * cleared when they are all settled, `unref`ed unless `options.keepAlive`.
- * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, or a bad timeout.
+ * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, a
+ * bad timeout, or options other than `{ keepAlive?: boolean }`.
  */
 export function waitAll(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
   return ReadySignal.all(signals, timeoutMs, options);

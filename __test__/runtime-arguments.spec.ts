@@ -1,0 +1,82 @@
+/**
+ * Arguments of the runtime's public classes that were taken without a word (a misspelt option, a
+ * value of the wrong type) or failed with a TypeError from inside: each is now the library's typed
+ * error naming it, and nothing changed.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, waitAll } from 'barstream';
+import type { BarstreamError, CoordinatorOptions, WaitOptions } from 'barstream';
+
+function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
+  const e = t.throws(fn, undefined, label);
+  t.true(e instanceof kind, `${label}: ${String(e)}`);
+  if (param !== null) t.is((e as ConfigError).param, param, label);
+  t.regex((e as Error).message, message, label);
+}
+
+test('SessionCoordinator refuses an engine or metrics of the wrong kind at construction, not with a TypeError at run()', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const base = { calendar: Calendar.xnys(), data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
+  refused(t, () => new SessionCoordinator({ ...base, engine: {} } as unknown as CoordinatorOptions), ConfigError, 'engine', /expected an AnalysisEngine, got an object/, 'engine {}');
+  refused(t, () => new SessionCoordinator({ ...base, engine: null } as unknown as CoordinatorOptions), ConfigError, 'engine', /got null/, 'engine null');
+  refused(t, () => new SessionCoordinator({ ...base, metrics: { stage: 1 } } as unknown as CoordinatorOptions), ConfigError, 'metrics', /expected a PerformanceMetrics, got an object/, 'metrics {}');
+  t.is(data.session, null);
+  t.deepEqual(data.symbols(), []);
+  // The store is not claimed by the refused coordinators: a good one runs on it.
+  const report = await new SessionCoordinator({ ...base, engine: new AnalysisEngine(), metrics: new PerformanceMetrics() }).run();
+  t.is(report.sessions, 1);
+});
+
+test('DataProcessor names an argument of the wrong kind instead of a TypeError from inside', (t) => {
+  const data = new SessionData();
+  const engine = new AnalysisEngine();
+  const metrics = new PerformanceMetrics();
+  const observer = { delivered: () => undefined, failed: () => undefined };
+  refused(t, () => new DataProcessor(null as unknown as SessionData, engine, metrics, observer), ConfigError, 'data', /expected a SessionData, got null/, 'data null');
+  refused(t, () => new DataProcessor(data, {} as AnalysisEngine, metrics, observer), ConfigError, 'engine', /AnalysisEngine/, 'engine {}');
+  refused(t, () => new DataProcessor(data, engine, undefined as unknown as PerformanceMetrics, observer), ConfigError, 'metrics', /got undefined/, 'metrics undefined');
+  refused(t, () => new DataProcessor(data, engine, metrics, {} as typeof observer), ConfigError, 'observer', /delivered, failed/, 'observer {}');
+  t.deepEqual(metrics.stages(), [], 'no stage was made');
+  t.notThrows(() => new DataProcessor(data, engine, metrics, observer));
+});
+
+test('a metrics stage: time() of something that is not a function, end() of something that is not a start mark', (t) => {
+  const stage = new PerformanceMetrics().stage('work');
+  refused(t, () => stage.time(5 as unknown as () => void), ConfigError, 'fn', /time\(fn\) takes a function to run, got 5/, 'time(5)');
+  // end(undefined) recorded a latency of 0 (shown as 1 ns); end('5') converted the text.
+  for (const bad of [undefined, '5', NaN, null]) {
+    refused(t, () => stage.end(bad as unknown as number), InputError, null, /end\(start\) takes the number start\(\) returned/, `end(${String(bad)})`);
+  }
+  t.is(stage.count, 0, 'nothing was recorded');
+  stage.end(stage.start());
+  t.is(stage.count, 1);
+});
+
+test('ReadySignal.wait and waitAll refuse options other than { keepAlive?: boolean }', async (t) => {
+  const signal = new ReadySignal('s');
+  const bad: [unknown, string, RegExp][] = [
+    [{ keepalive: true }, 'keepalive', /'keepalive' is not an option of a wait \(its options: keepAlive\)/],
+    [{ keepAlive: 'yes' }, 'keepAlive', /expected a boolean, got 'yes'/],
+    [5, 'options', /expected \{ keepAlive\? \}, got 5/],
+    [null, 'options', /got null/],
+  ];
+  for (const [options, param, message] of bad) {
+    refused(t, () => signal.wait(10, options as WaitOptions), ConfigError, param, message, `wait ${String(options)}`);
+    refused(t, () => waitAll([signal], 10, options as WaitOptions), ConfigError, param, message, `waitAll ${String(options)}`);
+  }
+  t.is(signal.state, 'pending', 'no wait began: the signal did not time out');
+  signal.signal();
+  await t.notThrowsAsync(signal.wait(10, { keepAlive: false }));
+  await t.notThrowsAsync(waitAll([signal], 10, { keepAlive: undefined }));
+});
+
+test('clocks: delayUntil of something that is not a number is an InputError, as sleepUntil is', (t) => {
+  for (const clock of [new SimulatedClock(0, 2), new SimulatedClock(0), new WallClock()]) {
+    for (const bad of ['5', undefined, NaN, null]) {
+      refused(t, () => clock.delayUntil(bad as unknown as number), InputError, null, /a clock time is a number \(epoch ms\), got/, `${clock.constructor.name} delayUntil(${String(bad)})`);
+    }
+  }
+  const clock = new SimulatedClock(1_000, 0);
+  t.is(clock.delayUntil(5_000), 0);
+  t.is(clock.now(), 1_000);
+});
