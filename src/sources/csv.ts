@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
 import { emptyColumns, normalizeRequest } from './columns.js';
 import type { NormalizedRequest } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
@@ -281,8 +281,10 @@ function isMissing(field: string): boolean {
  * `.gz` after it), up to its first `_` (`SPY_201310_1m.csv` is `SPY`, `BRK.B_1m.csv`, `BRK.B.csv`
  * and `BRK.B.csv.gz` are `BRK.B`, `.SPY.csv` is `SPY`). `''` when that leaves nothing:
  * `._SPY.csv` (what macOS leaves beside a copy) names no symbol.
+ * @throws {ConfigError} `path` when it is not a string.
  */
 export function symbolFromFileName(path: string): string {
+  if (typeof path !== 'string') throw new ConfigError('path', `expected a file path, got ${describe(path)}`);
   // A leading dot marks a hidden file; it is never part of a symbol. `.gz` is the compression's,
   // and the extension is the one before it.
   const name = basename(path).replace(/^\.+/, '').replace(/\.gz$/i, '');

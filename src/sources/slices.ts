@@ -2,7 +2,7 @@
  * Time slices of columnar data: every bar with the same time, across symbols, in time order.
  * @module
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, describe } from '../errors.js';
 import { lowerBound } from './columns.js';
 import type { SymbolColumns } from './types.js';
 
@@ -300,8 +300,10 @@ export function timeSlices(columns: ReadonlyMap<string, SymbolColumns>, from?: n
  * The callback form of {@link timeSlices}: calls `fn(time, symbols, rows, count)` for each slice,
  * in time order, and returns the number of slices. `symbols` and `rows` are reused between calls
  * (the first `count` entries are the slice).
+ * @throws {ConfigError} as {@link timeSlices}, and `fn` when it is not a function.
  */
 export function forEachSlice(columns: ReadonlyMap<string, SymbolColumns>, fn: SliceCallback, from?: number, to?: number): number {
+  if (typeof fn !== 'function') throw new ConfigError('fn', `expected a function (time, symbols, rows, count) => void, got ${describe(fn)}`);
   const cursor = new SliceCursor(columns, from, to);
   const slice = cursor.slice;
   let n = 0;

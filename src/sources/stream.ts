@@ -275,8 +275,18 @@ export interface StreamSlice {
  * and starts its own (flagged `outOfOrder`), so the slices, concatenated, are exactly the stream,
  * in its order. A bar coming back to a time already yielded starts a new slice (also flagged). A
  * bar with a NaN time is a slice of its own.
+ * @throws {ConfigError} `stream` (at the call, not at the first step) when it is not an async
+ * iterable.
  */
-export async function* streamSlices(stream: AsyncIterable<SymbolBar>): AsyncGenerator<StreamSlice, void, undefined> {
+export function streamSlices(stream: AsyncIterable<SymbolBar>): AsyncGenerator<StreamSlice, void, undefined> {
+  // Checked here: inside the generator it was a TypeError at the first step, far from the call.
+  if (typeof (stream as { [Symbol.asyncIterator]?: unknown } | null | undefined)?.[Symbol.asyncIterator] !== 'function') {
+    throw new ConfigError('stream', `expected an async iterable of bars, got ${describe(stream)}`);
+  }
+  return slicesOf(stream);
+}
+
+async function* slicesOf(stream: AsyncIterable<SymbolBar>): AsyncGenerator<StreamSlice, void, undefined> {
   let current: StreamSlice | null = null;
   let latest = -Infinity;
   for await (const bar of stream) {

@@ -2,7 +2,7 @@
  * A deterministic synthetic data set, for the command line's default run, demos and benchmarks.
  * @module
  */
-import { ConfigError, checkOptionKeys } from '../errors.js';
+import { ConfigError, checkOptionKeys, describe } from '../errors.js';
 import type { Session } from '../types.js';
 import { ColumnStore } from './columns.js';
 import type { ColumnsSource } from './columns.js';
@@ -96,19 +96,20 @@ export function syntheticSource(options: SyntheticOptions): SyntheticSource {
   }
   const symbols = symbolList(options.symbols);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed)) throw new ConfigError('seed', `${seed} is not an integer`);
+  if (!Number.isInteger(seed)) throw new ConfigError('seed', `${describe(seed)} is not an integer`);
   const interval = options.intervalMs ?? 60_000;
-  if (!Number.isInteger(interval) || interval <= 0) throw new ConfigError('intervalMs', `${interval} is not a whole number of milliseconds > 0`);
+  if (!Number.isInteger(interval) || interval <= 0) throw new ConfigError('intervalMs', `${describe(interval)} is not a whole number of milliseconds > 0`);
   const startPrice = positive('startPrice', options.startPrice ?? 100);
+  // A number given as text compared as the number it spells, and went into the walk as text.
   const volatility = options.volatility ?? 0.001;
-  if (!(volatility >= 0 && volatility < 0.2)) throw new ConfigError('volatility', `${volatility} is not in [0, 0.2)`);
+  if (!(typeof volatility === 'number' && volatility >= 0 && volatility < 0.2)) throw new ConfigError('volatility', `${describe(volatility)} is not a number in [0, 0.2)`);
   const drift = options.drift ?? 0;
-  if (!(Math.abs(drift) < 0.05)) throw new ConfigError('drift', `${drift} is not in (-0.05, 0.05)`);
+  if (!(typeof drift === 'number' && Math.abs(drift) < 0.05)) throw new ConfigError('drift', `${describe(drift)} is not a number in (-0.05, 0.05)`);
   const volume = positive('volume', options.volume ?? 10_000);
   const decimals = options.decimals === undefined ? 2 : options.decimals;
-  if (decimals !== null && !(Number.isInteger(decimals) && decimals >= 0 && decimals <= 10)) throw new ConfigError('decimals', `${decimals} is not a whole number in [0, 10] or null`);
+  if (decimals !== null && !(Number.isInteger(decimals) && decimals >= 0 && decimals <= 10)) throw new ConfigError('decimals', `${describe(decimals)} is not a whole number in [0, 10] or null`);
   const missing = options.missing ?? 0;
-  if (!(missing >= 0 && missing < 1)) throw new ConfigError('missing', `${missing} is not in [0, 1)`);
+  if (!(typeof missing === 'number' && missing >= 0 && missing < 1)) throw new ConfigError('missing', `${describe(missing)} is not a number in [0, 1)`);
 
   let slots = 0;
   for (const s of sessions as readonly Session[]) slots += Math.ceil((s.close - s.open) / interval);
@@ -191,14 +192,14 @@ export function syntheticSource(options: SyntheticOptions): SyntheticSource {
 }
 
 function positive(param: string, x: number): number {
-  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new ConfigError(param, `${String(x)} is not a number > 0`);
+  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new ConfigError(param, `${describe(x)} is not a number > 0`);
   return x;
 }
 
 function symbolList(symbols: readonly string[] | number | undefined): string[] {
   if (symbols === undefined) return ['SYNA', 'SYNB', 'SYNC', 'SYND'];
   if (typeof symbols === 'number') {
-    if (!Number.isInteger(symbols) || symbols < 1 || symbols > 100_000) throw new ConfigError('symbols', `${symbols} is not a whole number in [1, 100000]`);
+    if (!Number.isInteger(symbols) || symbols < 1 || symbols > 100_000) throw new ConfigError('symbols', `${describe(symbols)} is not a whole number in [1, 100000]`);
     const width = Math.max(3, String(symbols).length);
     return Array.from({ length: symbols }, (_, i) => `S${String(i + 1).padStart(width, '0')}`);
   }

@@ -976,32 +976,42 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (typeof r !== 'object' || r === null) throw new ConfigError('reconnect', 'expected an object');
   checkOptionKeys(r, RECONNECT_OPTIONS, 'reconnect', 'reconnect.');
   const initialDelayMs = r.initialDelayMs ?? 500;
-  if (!isNumberIn(initialDelayMs, 0, MAX_TIMER_MS)) throw new ConfigError('reconnect.initialDelayMs', `${String(initialDelayMs)} is not a number of ms in [0, ${MAX_TIMER_MS}]`);
+  if (!isNumberIn(initialDelayMs, 0, MAX_TIMER_MS)) throw new ConfigError('reconnect.initialDelayMs', `${describe(initialDelayMs)} is not a number of ms in [0, ${MAX_TIMER_MS}]`);
   const maxDelayMs = r.maxDelayMs ?? Math.max(30_000, initialDelayMs);
-  if (!isNumberIn(maxDelayMs, initialDelayMs, MAX_TIMER_MS)) throw new ConfigError('reconnect.maxDelayMs', `${String(maxDelayMs)} is not a number of ms in [initialDelayMs (${initialDelayMs}), ${MAX_TIMER_MS}]`);
+  if (!isNumberIn(maxDelayMs, initialDelayMs, MAX_TIMER_MS)) throw new ConfigError('reconnect.maxDelayMs', `${describe(maxDelayMs)} is not a number of ms in [initialDelayMs (${initialDelayMs}), ${MAX_TIMER_MS}]`);
   const factor = r.factor ?? 2;
-  if (!isNumberIn(factor, 1, Number.MAX_VALUE)) throw new ConfigError('reconnect.factor', `${String(factor)} is not a finite number >= 1`);
+  if (!isNumberIn(factor, 1, Number.MAX_VALUE)) throw new ConfigError('reconnect.factor', `${describe(factor)} is not a finite number >= 1`);
   const jitter = r.jitter ?? 0.2;
-  if (!isNumberIn(jitter, 0, 1)) throw new ConfigError('reconnect.jitter', `${String(jitter)} is not a number in [0, 1]`);
+  if (!isNumberIn(jitter, 0, 1)) throw new ConfigError('reconnect.jitter', `${describe(jitter)} is not a number in [0, 1]`);
   const maxAttempts = r.maxAttempts ?? Infinity;
   if (!(typeof maxAttempts === 'number' && maxAttempts >= 0 && (Number.isInteger(maxAttempts) || maxAttempts === Infinity))) {
-    throw new ConfigError('reconnect.maxAttempts', `${String(maxAttempts)} is not a whole number >= 0 or Infinity`);
+    throw new ConfigError('reconnect.maxAttempts', `${describe(maxAttempts)} is not a whole number >= 0 or Infinity`);
   }
   const heartbeatMs = o.heartbeatMs ?? 30_000;
   if (!(typeof heartbeatMs === 'number' && ((heartbeatMs > 0 && heartbeatMs <= MAX_TIMER_MS) || heartbeatMs === Infinity))) {
-    throw new ConfigError('heartbeatMs', `${String(heartbeatMs)} is not a number of ms in (0, ${MAX_TIMER_MS}] or Infinity`);
+    throw new ConfigError('heartbeatMs', `${describe(heartbeatMs)} is not a number of ms in (0, ${MAX_TIMER_MS}] or Infinity`);
   }
   const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
-  if (!(isNumberIn(connectTimeoutMs, 0, MAX_TIMER_MS) && connectTimeoutMs > 0)) throw new ConfigError('connectTimeoutMs', `${String(connectTimeoutMs)} is not a number of ms in (0, ${MAX_TIMER_MS}]`);
+  if (!(isNumberIn(connectTimeoutMs, 0, MAX_TIMER_MS) && connectTimeoutMs > 0)) throw new ConfigError('connectTimeoutMs', `${describe(connectTimeoutMs)} is not a number of ms in (0, ${MAX_TIMER_MS}]`);
   const forgetAfterMs = o.forgetAfterMs ?? 604_800_000;
   if (!(typeof forgetAfterMs === 'number' && forgetAfterMs > 0 && (Number.isFinite(forgetAfterMs) || forgetAfterMs === Infinity))) {
-    throw new ConfigError('forgetAfterMs', `${String(forgetAfterMs)} is not a number of ms > 0 or Infinity`);
+    throw new ConfigError('forgetAfterMs', `${describe(forgetAfterMs)} is not a number of ms > 0 or Infinity`);
   }
   if (o.onReconnect !== undefined && typeof o.onReconnect !== 'function') throw new ConfigError('onReconnect', 'expected a function');
   if (o.random !== undefined && typeof o.random !== 'function') throw new ConfigError('random', 'expected a function returning numbers in [0, 1)');
-  const protocols = o.protocols === undefined ? undefined : typeof o.protocols === 'string' ? [o.protocols] : [...o.protocols];
-  if (protocols !== undefined && !protocols.every((p) => typeof p === 'string' && p !== '')) throw new ConfigError('protocols', 'expected non-empty strings');
-  const headers = o.headers === undefined ? undefined : { ...o.headers };
+  const givenProtocols: unknown = o.protocols;
+  // A number was spread (a TypeError); anything else that is not a string or an iterable of them is refused too.
+  if (givenProtocols !== undefined && typeof givenProtocols !== 'string' && typeof (givenProtocols as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function') {
+    throw new ConfigError('protocols', `expected a non-empty string or a list of them, got ${describe(givenProtocols)}`);
+  }
+  const protocols = givenProtocols === undefined ? undefined : typeof givenProtocols === 'string' ? [givenProtocols] : [...(givenProtocols as Iterable<unknown>)];
+  if (protocols !== undefined && !protocols.every((p): p is string => typeof p === 'string' && p !== '')) throw new ConfigError('protocols', 'expected non-empty strings');
+  const givenHeaders: unknown = o.headers;
+  // A number or a string spread into {} or into numbered keys: no header the caller meant.
+  if (givenHeaders !== undefined && (givenHeaders === null || typeof givenHeaders !== 'object' || Array.isArray(givenHeaders))) {
+    throw new ConfigError('headers', `expected an object of header name -> string value, got ${describe(givenHeaders)}`);
+  }
+  const headers = givenHeaders === undefined ? undefined : { ...(givenHeaders as Record<string, string>) };
   if (headers !== undefined && !Object.values(headers).every((v) => typeof v === 'string')) throw new ConfigError('headers', 'expected string values');
   return {
     url: url.href,

@@ -1,0 +1,46 @@
+/**
+ * Arguments of the sources and slicing functions that were taken without a word (a number as
+ * text, something else where an object or a function was expected) or failed with a TypeError
+ * from inside: each is now a ConfigError naming it, and nothing changed.
+ */
+import test from 'ava';
+import { Calendar, ConfigError, forEachSlice, streamSlices, symbolFromFileName, syntheticSource, websocketFeed } from 'barstream';
+import type { BarstreamError, SymbolBar, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
+
+function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
+  const e = t.throws(fn, undefined, label);
+  t.true(e instanceof kind, `${label}: ${String(e)}`);
+  if (param !== null) t.is((e as ConfigError).param, param, label);
+  t.regex((e as Error).message, message, label);
+}
+
+test('forEachSlice, streamSlices and symbolFromFileName name an argument of the wrong type instead of a TypeError', (t) => {
+  const columns = new Map([['A', { time: new Float64Array([1, 2]), open: new Float64Array(2), high: new Float64Array(2), low: new Float64Array(2), close: new Float64Array(2), volume: new Float64Array(2), length: 2 }]]);
+  refused(t, () => forEachSlice(columns, 5 as never), ConfigError, 'fn', /expected a function \(time, symbols, rows, count\) => void, got 5/, 'forEachSlice fn 5');
+  t.deepEqual([...columns.get('A')!.time], [1, 2]);
+  t.is(forEachSlice(columns, () => undefined), 2);
+  refused(t, () => streamSlices(5 as unknown as AsyncIterable<SymbolBar>), ConfigError, 'stream', /expected an async iterable of bars, got 5/, 'streamSlices(5)');
+  refused(t, () => streamSlices([] as unknown as AsyncIterable<SymbolBar>), ConfigError, 'stream', /got an array/, 'streamSlices([])');
+  refused(t, () => symbolFromFileName(5 as unknown as string), ConfigError, 'path', /expected a file path, got 5/, 'symbolFromFileName(5)');
+  t.is(symbolFromFileName('data/SPY_201310_1m.csv'), 'SPY');
+});
+
+test('syntheticSource refuses a number given as text for volatility, drift and missing, and shows text as text', async (t) => {
+  const sessions = Calendar.xnys().sessions('2024-03-04', '2024-03-04');
+  const base = { sessions, symbols: ['A'] };
+  for (const [key, value] of [['volatility', '0.1'], ['drift', '0'], ['missing', '0.1'], ['intervalMs', '60000'], ['startPrice', '100'], ['seed', '1']] as const) {
+    refused(t, () => syntheticSource({ ...base, [key]: value } as unknown as SyntheticOptions), ConfigError, key, new RegExp(`^invalid ${key}: '${value}' is not`), `${key} '${value}'`);
+  }
+  // Numbers are read as before.
+  t.is((await syntheticSource({ ...base, volatility: 0.1, drift: 0, missing: 0 }).load({})).get('A')?.time.length, 390);
+});
+
+test('websocketFeed refuses protocols or headers of the wrong type, and shows text as text', (t) => {
+  const base = { url: 'ws://127.0.0.1:1', toBars: () => [] };
+  refused(t, () => websocketFeed({ ...base, protocols: 5 } as unknown as WebSocketFeedOptions), ConfigError, 'protocols', /expected a non-empty string or a list of them, got number 5/, 'protocols 5');
+  refused(t, () => websocketFeed({ ...base, headers: 5 } as unknown as WebSocketFeedOptions), ConfigError, 'headers', /expected an object of header name -> string value, got number 5/, 'headers 5');
+  refused(t, () => websocketFeed({ ...base, headers: 'Authorization: x' } as unknown as WebSocketFeedOptions), ConfigError, 'headers', /got string/, 'headers as a string');
+  refused(t, () => websocketFeed({ ...base, heartbeatMs: '5' } as unknown as WebSocketFeedOptions), ConfigError, 'heartbeatMs', /heartbeatMs: string "5" is not/, 'heartbeatMs as text');
+  t.notThrows(() => websocketFeed({ ...base, protocols: new Set(['v1']), headers: { Authorization: 'x' } } as unknown as WebSocketFeedOptions));
+  t.notThrows(() => websocketFeed({ ...base, protocols: 'v1' }));
+});
