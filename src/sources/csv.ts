@@ -3,7 +3,8 @@
  * @module
  */
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -96,8 +97,8 @@ export interface CsvSourceOptions {
   delimiter?: string;
   /**
    * `'auto'` (default): files without a `"` are read by a dedicated scanner (several times faster
-   * than csv-parse, same results); a file with quotes goes to csv-parse. `'csv-parse'`: always
-   * csv-parse.
+   * than csv-parse, same results); in a file with quotes, csv-parse reads on from the start of the
+   * first chunk that has one. `'csv-parse'`: always csv-parse.
    */
   parser?: 'auto' | 'csv-parse';
   /** How many bad rows {@link CsvLoadReport.badRowDetails} keeps in detail. Default 1000; all are counted. */
@@ -124,8 +125,27 @@ export interface CsvLoadReport {
   badRows: number;
   /** The first `maxBadRowDetails` of them, in file and line order. */
   badRowDetails: BadRow[];
-  /** Files read by the scanner and by csv-parse. */
+  /** Files read by the scanner alone, and those csv-parse read (all or, after the scanner, from a chunk with quotes on). */
   parsers: { scanner: number; csvParse: number };
+}
+
+/**
+ * One CSV stream for {@link csvSource} to read in place of files: standard input, a socket, a
+ * download. It holds what a file would (a header line unless `options.header`, then rows), as
+ * UTF-8 text or that text gzip-compressed, known by its first bytes. It is read once, by the
+ * source's first `load`.
+ */
+export interface CsvStreamInput {
+  /** The bytes: a `Readable` such as `process.stdin`, or any async iterable of byte chunks. */
+  stream: AsyncIterable<Uint8Array>;
+  /** What messages, {@link BadRow.file} and {@link CsvLoadReport.files} call it, where they give a file's path. Default `'stream'`. */
+  name?: string;
+  /**
+   * The symbol of its rows when its header has no `symbol` or `ticker` column: a stream has no file
+   * name to take one from. Without it, such a stream makes `load` throw an `InputError`. Not used
+   * with `options.symbolColumn`, which every row's symbol then comes from.
+   */
+  symbol?: string;
 }
 
 /** A {@link ColumnarSource} reading CSV files. */
@@ -153,23 +173,33 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
  * rows throw or are counted (`onBadRow`). Each `load` reads the files again (nothing is cached);
  * with one file per symbol, files of symbols not requested are not read at all.
  *
+ * `paths` may instead be one stream ({@link CsvStreamInput}), read as a file is, through the same
+ * readers and options, by the first `load` (a second one throws a `ConfigError`). Its symbol comes
+ * from a symbol column as a file's does, else from `input.symbol`.
+ *
  * @example
  * const source = csvSource('data/minute/*.csv');            // SPY_201310_1m.csv -> 'SPY'
  * const cols = await source.load({ symbols: ['SPY'], from: Date.UTC(2013, 9, 7) });
+ * @example
+ * // zcat SPY.csv.gz | node run.js
+ * const piped = csvSource({ stream: process.stdin, name: 'stdin', symbol: 'SPY' });
  * @throws {ConfigError} for invalid options (checked here); `load` throws {@link InputError} for
  *   unreadable files, a header without a needed column (or, when the header is read for a
  *   `symbol`/`ticker` column, one that does not end within the file's first 1 MiB), a file whose
- *   name gives no symbol, or a malformed row under `'throw'`.
+ *   name gives no symbol (a stream without a symbol column: no `input.symbol`), or a malformed row
+ *   under `'throw'`.
  */
-export function csvSource(paths: string | readonly string[], options: CsvSourceOptions = {}): CsvSource {
-  const list = typeof paths === 'string' ? [paths] : paths;
-  if (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === '')) {
-    throw new ConfigError('paths', 'expected a path or a non-empty array of paths');
+export function csvSource(paths: string | readonly string[] | CsvStreamInput, options: CsvSourceOptions = {}): CsvSource {
+  const input = isStreamInput(paths) ? checkStreamInput(paths, options) : null;
+  const list = input !== null ? [] : typeof paths === 'string' ? [paths] : paths;
+  if (input === null && (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === ''))) {
+    throw new ConfigError('paths', 'expected a path, a non-empty array of paths, or a stream input { stream, name?, symbol? }');
   }
   const config = checkOptions(options);
   // Checks the zone and epoch unit now rather than at the first load.
   new TimeParser(config.timeZone, config.epoch);
   let lastReport: CsvLoadReport | null = null;
+  let streamRead = false;
   return {
     kind: 'columns',
     get lastReport() {
@@ -177,14 +207,45 @@ export function csvSource(paths: string | readonly string[], options: CsvSourceO
     },
     async load(request?: LoadRequest) {
       const r = normalizeRequest(request);
-      const files = await resolvePaths(list);
+      if (input !== null && streamRead) throw new ConfigError('load', `'${input.name}' was read by an earlier load: a stream is read once (make a csvSource for each stream)`);
+      const files = input === null ? await resolvePaths(list as readonly string[]) : [];
       const loader = new Loader(config, r);
+      if (input !== null) {
+        streamRead = true;
+        await loader.stream(input);
+      }
       for (const file of files) await loader.file(file);
       const result = loader.finish();
       lastReport = loader.report;
       return result;
     },
   };
+}
+
+/** A {@link CsvStreamInput}, checked, with its default name. */
+interface StreamInput {
+  stream: AsyncIterable<Uint8Array | string>;
+  name: string;
+  symbol: string | null;
+}
+
+function isStreamInput(paths: unknown): paths is CsvStreamInput {
+  return paths !== null && typeof paths === 'object' && !Array.isArray(paths);
+}
+
+function checkStreamInput(input: CsvStreamInput, options: CsvSourceOptions): StreamInput {
+  checkOptionKeys(input, ['stream', 'name', 'symbol'], 'a csvSource stream input', 'input.');
+  const stream = input.stream as unknown;
+  if (stream === null || typeof stream !== 'object' || typeof (stream as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
+    throw new ConfigError('input.stream', `expected a Readable or an async iterable of byte chunks, got ${describe(stream)}`);
+  }
+  if (input.name !== undefined && (typeof input.name !== 'string' || input.name.trim() === '')) throw new ConfigError('input.name', `expected a non-empty string, got ${describe(input.name)}`);
+  if (input.symbol !== undefined && (typeof input.symbol !== 'string' || input.symbol.trim() === '')) throw new ConfigError('input.symbol', `expected a symbol name, got ${describe(input.symbol)}`);
+  if (options !== null && typeof options === 'object') {
+    if (options.symbolFromPath !== undefined) throw new ConfigError('symbolFromPath', 'a stream has no path: give its symbol as input.symbol');
+    if (options.symbolColumn !== undefined && input.symbol !== undefined) throw new ConfigError('input.symbol', 'give symbolColumn or input.symbol, not both: with symbolColumn every row names its symbol');
+  }
+  return { stream: input.stream, name: input.name ?? 'stream', symbol: input.symbol ?? null };
 }
 
 interface Config {
@@ -324,10 +385,18 @@ async function isGzip(path: string): Promise<boolean> {
   } finally {
     await handle?.close();
   }
+  return gzipHead(path, head.subarray(0, n));
+}
+
+/**
+ * Whether `head`, the first bytes of `name` (4 when there are that many), starts as gzip data does.
+ * @throws {InputError} when it starts as a zip archive or UTF-16 text does (see {@link isGzip}).
+ */
+function gzipHead(name: string, head: Uint8Array): boolean {
   for (const [magic, what] of NOT_TEXT) {
-    if (n >= magic.length && magic.every((b, i) => head[i] === b)) throw new InputError(`csvSource: '${path}' ${what}`);
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) throw new InputError(`csvSource: '${name}' ${what}`);
   }
-  return n >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**
@@ -356,35 +425,54 @@ const MAX_HEADER_BYTES = 1 << 20;
  */
 async function headerOf(path: string, delimiter: string, gzip: boolean): Promise<string[]> {
   const stream = readBytes(path, gzip, 1 << 16);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let header: Buffer | undefined;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      // One byte past the cap, to tell a file that ends there from one whose first line goes on.
-      const bytes = Buffer.concat(chunks);
-      header = firstLine(size > MAX_HEADER_BYTES ? bytes.subarray(0, MAX_HEADER_BYTES + 1) : bytes, false);
-      if (header !== undefined || size > MAX_HEADER_BYTES) break;
-    }
-    if (header === undefined) {
-      if (size > MAX_HEADER_BYTES) {
-        throw new InputError(`csvSource: '${path}': its first non-empty line (the header) does not end within the first ${MAX_HEADER_BYTES} bytes (1 MiB)`);
-      }
-      header = firstLine(Buffer.concat(chunks), true);
-    }
+    return (await readHeader(path, stream[Symbol.asyncIterator](), delimiter)).fields;
   } catch (error) {
     throw wrapReadError(path, error);
   } finally {
     stream.destroy();
   }
-  if (header === undefined) return [];
-  return header
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    .split(delimiter)
-    .map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+}
+
+/**
+ * Reads `chunks` (the bytes of `name`) as far as the end of the header line: its fields as
+ * {@link headerOf} gives them, and the chunks read, for a stream to go on from. `atEnd` when the
+ * bytes ended there; `fields` is `[]` when they held no line.
+ */
+async function readHeader(name: string, chunks: AsyncIterator<Buffer>, delimiter: string): Promise<{ fields: string[]; read: Buffer[]; atEnd: boolean }> {
+  const read: Buffer[] = [];
+  let size = 0;
+  let header: Buffer | undefined;
+  let atEnd = false;
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done === true) {
+      atEnd = true;
+      break;
+    }
+    const chunk = next.value;
+    read.push(chunk);
+    size += chunk.length;
+    // One byte past the cap, to tell a file that ends there from one whose first line goes on.
+    const bytes = Buffer.concat(read);
+    header = firstLine(size > MAX_HEADER_BYTES ? bytes.subarray(0, MAX_HEADER_BYTES + 1) : bytes, false);
+    if (header !== undefined || size > MAX_HEADER_BYTES) break;
+  }
+  if (header === undefined) {
+    if (size > MAX_HEADER_BYTES) {
+      throw new InputError(`csvSource: '${name}': its first non-empty line (the header) does not end within the first ${MAX_HEADER_BYTES} bytes (1 MiB)`);
+    }
+    header = firstLine(Buffer.concat(read), true);
+  }
+  const fields =
+    header === undefined
+      ? []
+      : header
+          .toString('utf8')
+          .replace(/^\uFEFF/, '')
+          .split(delimiter)
+          .map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+  return { fields, read, atEnd };
 }
 
 /**
@@ -549,10 +637,7 @@ function concat(parts: Builder[]): SymbolColumns {
   return out;
 }
 
-/** Thrown by the scanner when a file needs csv-parse (it has quotes, or `\r`-only line breaks). */
-const NEEDS_CSV_PARSE = Symbol('needs csv-parse');
-
-/** Reads the files of one `load`. */
+/** Reads the files (or the stream) of one `load`. */
 class Loader {
   readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 } };
   readonly #config: Config;
@@ -585,29 +670,111 @@ class Loader {
       if (this.#wanted !== null && !this.#wanted.has(s)) return;
       symbol = s;
     }
-    gzip ??= await isGzip(path);
+    const zipped = gzip ?? (await isGzip(path));
     let size = 0;
     try {
       size = (await stat(path)).size;
     } catch {
       // The read below reports it.
     }
-    let sink = new FileSink(path, c, this.#request, this.#wanted, symbol, symbolColumn, size);
-    let scanned = false;
-    if (c.scanner) {
-      try {
-        await scan(path, gzip, sink);
-        scanned = true;
-      } catch (error) {
-        if (error !== NEEDS_CSV_PARSE) throw wrapReadError(path, error);
-        sink = new FileSink(path, c, this.#request, this.#wanted, symbol, symbolColumn, size);
+    const sink = new FileSink(path, c, this.#request, this.#wanted, symbol, symbolColumn, size);
+    await this.#read(path, sink, () => readBytes(path, zipped, 1 << 20).setEncoding('utf8'), () => readBytes(path, zipped, 1 << 16));
+    this.#add(path, sink);
+  }
+
+  /**
+   * Reads a stream as {@link file} reads a file, in one pass: its first bytes tell gzip data, and
+   * the bytes read for its header are the start of what the readers then read.
+   */
+  async stream(input: StreamInput): Promise<void> {
+    const c = this.#config;
+    const name = input.name;
+    const raw: AsyncIterator<Uint8Array | string> = input.stream[Symbol.asyncIterator]();
+    let bytes: AsyncIterator<Buffer> | null = null;
+    try {
+      // The first 4 bytes (or fewer, at its end), for gzip's magic number and text that is no UTF-8.
+      const head: Buffer[] = [];
+      let n = 0;
+      while (n < 4) {
+        const next = await raw.next();
+        if (next.done === true) break;
+        const chunk = asBuffer(next.value);
+        head.push(chunk);
+        n += chunk.length;
       }
+      const gzip = gzipHead(name, Buffer.concat(head).subarray(0, 4));
+      const whole = Readable.from(prepended(head, raw));
+      let decoded: Readable = whole;
+      if (gzip) {
+        const gunzip = createGunzip();
+        whole.on('error', (error) => gunzip.destroy(error));
+        gunzip.on('close', () => whole.destroy());
+        decoded = whole.pipe(gunzip);
+      }
+      bytes = decoded[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      let symbolColumn = c.symbolColumn;
+      let read: Buffer[] = [];
+      if (symbolColumn === null) {
+        let header = c.header;
+        if (header === null) {
+          const found = await readHeader(name, bytes, c.delimiter);
+          read = found.read;
+          header = found.fields;
+          // Said before a missing symbol would be: an empty stream is the mistake to report.
+          if (found.atEnd && found.fields.length === 0) throw new InputError(`csvSource: '${name}' is empty (no header line)`);
+        }
+        symbolColumn = SYMBOL_HEADERS.find((h) => header.includes(h)) ?? null;
+      }
+      let symbol: string | null = null;
+      if (symbolColumn === null) {
+        if (input.symbol === null) {
+          throw new InputError(`csvSource: '${name}' has no symbol column ('${SYMBOL_HEADERS.join("' or '")}') and no symbol was given for its rows (give input.symbol or symbolColumn)`);
+        }
+        if (this.#wanted !== null && !this.#wanted.has(input.symbol)) return;
+        symbol = input.symbol;
+      }
+      const rest = bytes;
+      const sink = new FileSink(name, c, this.#request, this.#wanted, symbol, symbolColumn, 0);
+      await this.#read(name, sink, () => decodedText(prepended(read, rest)), () => Readable.from(prepended(read, rest)));
+      this.#add(name, sink);
+    } catch (error) {
+      throw wrapReadError(name, error);
+    } finally {
+      // Read to its end, or left at an error or for a symbol not requested: closed either way (a
+      // second return does nothing).
+      await bytes?.return?.();
+      await raw.return?.();
     }
-    if (!scanned) await parseWithCsvParse(path, gzip, sink, c);
-    if (scanned) this.report.parsers.scanner++;
-    else this.report.parsers.csvParse++;
-    if (!sink.sawHeader) throw new InputError(`csvSource: '${path}' is empty (no header line)`);
-    this.report.files.push(path);
+  }
+
+  /**
+   * Reads one file or stream into `sink`: the scanner over `text`, handing over to csv-parse at the
+   * first chunk that needs it; csv-parse alone over `bytes` when the options say so.
+   */
+  async #read(name: string, sink: FileSink, text: () => AsyncIterable<string>, bytes: () => Readable): Promise<void> {
+    if (this.#config.scanner) {
+      let handoff: Handoff | null;
+      try {
+        handoff = await scan(text(), sink);
+      } catch (error) {
+        throw wrapReadError(name, error);
+      }
+      if (handoff === null) {
+        this.report.parsers.scanner++;
+        return;
+      }
+      await parseWithCsvParse(name, handedOver(handoff), sink, this.#config, handoff.line);
+    } else {
+      await parseWithCsvParse(name, bytes(), sink, this.#config);
+    }
+    this.report.parsers.csvParse++;
+  }
+
+  /** What `sink` read from `name`, into the report and the symbols' parts. */
+  #add(name: string, sink: FileSink): void {
+    const c = this.#config;
+    if (!sink.sawHeader) throw new InputError(`csvSource: '${name}' is empty (no header line)`);
+    this.report.files.push(name);
     this.report.rowsRead += sink.rowsRead;
     this.report.badRows += sink.badRows;
     for (const r of sink.badRowDetails) {
@@ -630,6 +797,36 @@ class Loader {
     for (const [s, parts] of this.#parts) out.set(s, parts.length === 0 ? emptyColumns() : concat(parts));
     return out;
   }
+}
+
+/** A stream's chunk as bytes: a `Readable` with an encoding set yields strings. */
+function asBuffer(chunk: Uint8Array | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** `first`, then what is left of `rest`, as bytes. Returning early closes `rest`. */
+async function* prepended(first: readonly Buffer[], rest: AsyncIterator<Uint8Array | string>): AsyncGenerator<Buffer> {
+  try {
+    for (const chunk of first) yield chunk;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done === true) return;
+      yield asBuffer(next.value);
+    }
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/** UTF-8 bytes as text; a character split across chunks is decoded whole. */
+async function* decodedText(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) {
+    const text = decoder.write(chunk);
+    if (text !== '') yield text;
+  }
+  const tail = decoder.end();
+  if (tail !== '') yield tail;
 }
 
 function wrapReadError(path: string, error: unknown): unknown {
@@ -898,66 +1095,113 @@ class FileSink {
 }
 
 /**
- * The dedicated reader for files without quotes: splits lines and fields with `indexOf` on the
- * decoded text and hands positions to the sink (no per-field strings). Throws NEEDS_CSV_PARSE at
- * the first chunk with a `"`, before any of that chunk's lines is used.
+ * Where the scanner stopped for csv-parse to go on: `text`, from the start of line `line + 1` to
+ * the end of the chunk that needs csv-parse, then the chunks of `rest`. The lines before it are in
+ * the sink.
  */
-async function scan(path: string, gzip: boolean, sink: FileSink): Promise<void> {
-  const stream = readBytes(path, gzip, 1 << 20).setEncoding('utf8');
+interface Handoff {
+  text: string;
+  line: number;
+  rest: AsyncIterator<string>;
+}
+
+/**
+ * The dedicated reader for text without quotes: splits lines and fields with `indexOf` on the
+ * decoded text and hands positions to the sink (no per-field strings). At the first chunk with a
+ * `"` (or a lone `\r`), before any of that chunk's lines is used, it stops and returns where, for
+ * csv-parse to read the rest ({@link Handoff}); null when it read everything. A failure returns
+ * the chunks' iterator (which closes a stream's file).
+ */
+async function scan(chunks: AsyncIterable<string>, sink: FileSink): Promise<Handoff | null> {
+  const it = chunks[Symbol.asyncIterator]();
   let carry = '';
   let line = 0;
   let first = true;
   let pendingCr = false;
-  for await (const chunk of stream as AsyncIterable<string>) {
-    if (chunk.indexOf('"') !== -1) throw NEEDS_CSV_PARSE;
-    // A lone \r (old Mac line breaks) is a line break for csv-parse: leave such files to it.
-    if (pendingCr && chunk.charCodeAt(0) !== 10) throw NEEDS_CSV_PARSE;
-    pendingCr = false;
-    for (let cr = chunk.indexOf('\r'); cr !== -1; cr = chunk.indexOf('\r', cr + 1)) {
-      if (cr + 1 === chunk.length) pendingCr = true;
-      else if (chunk.charCodeAt(cr + 1) !== 10) throw NEEDS_CSV_PARSE;
-    }
-    let text = chunk;
-    let pos = 0;
-    if (first) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) pos = 1;
-    }
-    if (carry !== '') {
-      // The line cut by the previous chunk: joined on its own, so `text` stays the flat chunk.
-      const nl = text.indexOf('\n');
-      if (nl === -1) {
-        carry += text;
-        continue;
-      }
-      const joined = carry + text.slice(0, nl);
-      line++;
-      sink.line(joined, 0, joined.charCodeAt(joined.length - 1) === 13 ? joined.length - 1 : joined.length, line);
-      pos = nl + 1;
-    }
+  try {
     for (;;) {
-      const nl = text.indexOf('\n', pos);
-      if (nl === -1) break;
-      line++;
-      sink.line(text, pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, line);
-      pos = nl + 1;
+      const next = await it.next();
+      if (next.done === true) break;
+      const chunk = next.value;
+      let needsCsvParse = chunk.indexOf('"') !== -1;
+      // A lone \r (old Mac line breaks) is a line break for csv-parse: leave such text to it.
+      if (pendingCr && chunk.charCodeAt(0) !== 10) needsCsvParse = true;
+      pendingCr = false;
+      for (let cr = chunk.indexOf('\r'); cr !== -1 && !needsCsvParse; cr = chunk.indexOf('\r', cr + 1)) {
+        if (cr + 1 === chunk.length) pendingCr = true;
+        else if (chunk.charCodeAt(cr + 1) !== 10) needsCsvParse = true;
+      }
+      // `carry` is the start of a line: nothing of it or of this chunk has reached the sink.
+      if (needsCsvParse) return { text: carry + chunk, line, rest: it };
+      let text = chunk;
+      let pos = 0;
+      if (first) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) pos = 1;
+      }
+      if (carry !== '') {
+        // The line cut by the previous chunk: joined on its own, so `text` stays the flat chunk.
+        const nl = text.indexOf('\n');
+        if (nl === -1) {
+          carry += text;
+          continue;
+        }
+        const joined = carry + text.slice(0, nl);
+        line++;
+        sink.line(joined, 0, joined.charCodeAt(joined.length - 1) === 13 ? joined.length - 1 : joined.length, line);
+        pos = nl + 1;
+      }
+      for (;;) {
+        const nl = text.indexOf('\n', pos);
+        if (nl === -1) break;
+        line++;
+        sink.line(text, pos, nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl, line);
+        pos = nl + 1;
+      }
+      carry = pos === 0 ? text : text.slice(pos);
     }
-    carry = pos === 0 ? text : text.slice(pos);
+  } catch (error) {
+    await it.return?.();
+    throw error;
   }
   if (carry !== '') {
     line++;
     const b = carry.charCodeAt(carry.length - 1) === 13 ? carry.length - 1 : carry.length;
     sink.line(carry, 0, b, line);
   }
+  return null;
 }
 
-/** The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields). */
-async function parseWithCsvParse(path: string, gzip: boolean, sink: FileSink, config: Config): Promise<void> {
+/** The text a {@link Handoff} left, as a stream for csv-parse; destroyed, it closes the rest's source. */
+function handedOver(h: Handoff): Readable {
+  return Readable.from(
+    (async function* () {
+      try {
+        yield h.text;
+        for (;;) {
+          const next = await h.rest.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      } finally {
+        await h.rest.return?.();
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/**
+ * The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields), over
+ * `input` (bytes or text) from its start, or from after line `startLine` where the scanner handed
+ * it over.
+ */
+async function parseWithCsvParse(name: string, input: Readable, sink: FileSink, config: Config, startLine = 0): Promise<void> {
   /**
    * The line the last record (read or skipped) ended on, counted here from each record's text:
    * csv-parse's own count takes a CRLF inside quotes for two lines.
    */
-  let last = 0;
+  let last = startLine;
   const endLine = (raw: string | undefined, fallback: number): number => {
     if (raw === undefined || raw === '') return fallback;
     const tail = raw.charCodeAt(raw.length - 1);
@@ -980,7 +1224,7 @@ async function parseWithCsvParse(path: string, gzip: boolean, sink: FileSink, co
     raw: true,
     on_skip: (error, raw) => {
       const e = error as (CsvError & { lines?: number }) | undefined;
-      const line = endLine(raw, typeof e?.lines === 'number' ? e.lines : last + 1);
+      const line = endLine(raw, typeof e?.lines === 'number' ? startLine + e.lines : last + 1);
       const lines = rowLines(raw, line);
       sink.skipped(lines, `${e?.message?.replace(/ at line \d+$/, '') ?? 'unreadable record'}`);
       last = line;
@@ -988,7 +1232,7 @@ async function parseWithCsvParse(path: string, gzip: boolean, sink: FileSink, co
     },
     on_record: (data, context) => {
       const { record, raw } = data as unknown as { record: string[]; raw: string };
-      const line = endLine(raw, context.lines);
+      const line = endLine(raw, startLine + context.lines);
       // csv-parse skips empty lines only; a line of spaces or tabs is skipped as the scanner does.
       // The raw text of the record after an empty line starts with that line's break.
       if (isBlankRecord(raw)) {
@@ -1006,9 +1250,9 @@ async function parseWithCsvParse(path: string, gzip: boolean, sink: FileSink, co
   });
   parser.resume();
   try {
-    await pipeline(readBytes(path, gzip, 1 << 16), parser);
+    await pipeline(input, parser);
   } catch (error) {
-    throw csvParseError(path, error);
+    throw csvParseError(name, error, startLine);
   }
 }
 
@@ -1048,11 +1292,11 @@ function rowLines(raw: string | undefined, line: number): number[] {
   return lines.length === 0 ? [line] : lines;
 }
 
-function csvParseError(path: string, error: unknown): unknown {
+function csvParseError(path: string, error: unknown, startLine: number): unknown {
   if (error instanceof BarstreamError) return error;
   const e = error as CsvError & { lines?: number };
   if (typeof e?.code === 'string' && e.code.startsWith('CSV_')) {
-    return new InputError(`csvSource: '${path}'${typeof e.lines === 'number' ? ` line ${e.lines}` : ''}: ${e.message}`);
+    return new InputError(`csvSource: '${path}'${typeof e.lines === 'number' ? ` line ${startLine + e.lines}` : ''}: ${e.message}`);
   }
   return wrapReadError(path, error);
 }

@@ -19,7 +19,7 @@ export type { ColumnarSource, ColumnName, LoadRequest, Source, SourceLosses, Str
 export { columnsSource } from './columns.js';
 export type { ColumnsSource } from './columns.js';
 export { csvSource, symbolFromFileName } from './csv.js';
-export type { CsvLoadReport, CsvSource, CsvSourceOptions, BadRow } from './csv.js';
+export type { CsvLoadReport, CsvSource, CsvSourceOptions, CsvStreamInput, BadRow } from './csv.js';
 export type { EpochUnit } from './fields.js';
 export { iterableSource, mergeStreams, streamSlices } from './stream.js';
 export type { StreamSlice } from './stream.js';
