@@ -18,7 +18,11 @@ import type { Signal, Strategy } from './strategy.js';
 
 /** Options of {@link backtest}, as the command line gives them. */
 export interface BacktestOptions {
-  /** CSV files, a directory or a pattern (one file per symbol unless `symbolColumn`); default: the built-in synthetic data set. */
+  /**
+   * CSV files, a directory or a pattern (one file per symbol unless `symbolColumn`), or `'-'`: one
+   * CSV stream from `process.stdin`, whose symbol, without a symbol column, is the one `symbols`
+   * names. Default: the built-in synthetic data set.
+   */
   data?: string;
   /** The time zone of `data`'s times without an offset (default UTC). */
   timeZone?: string;
@@ -102,7 +106,11 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       seed: DEFAULTS.seed,
     });
   } else {
-    csv = csvSource(options.data, {
+    // A stream has no file name to name its symbol: without a symbol column its rows are the one
+    // symbol --symbols names (several: csvSource says that it needs one).
+    const stdin = options.data === '-';
+    const symbol = stdin && options.symbolColumn === undefined && options.symbols?.length === 1 ? options.symbols[0] : undefined;
+    csv = csvSource(stdin ? { stream: process.stdin, name: 'stdin', ...(symbol === undefined ? {} : { symbol }) } : options.data, {
       ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
       ...(options.epoch === undefined ? {} : { epoch: options.epoch }),
       ...(options.skipBadRows === true ? { onBadRow: 'skip' as const } : {}),

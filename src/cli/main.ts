@@ -22,6 +22,8 @@ data set (4 symbols, 2024-03-04 to 2024-03-15) and the example RSI/SMA strategy 
 
 Options:
   --data <path>        CSV files: a file, a directory, or a quoted pattern like 'dir/*.csv';
+                       - reads one CSV stream piped to stdin (plain or gzip), whose symbol
+                       comes from a symbol column, else from --symbols NAME (one name);
                        needs --from and --to
   --time-zone <zone>   the IANA time zone of CSV times without an offset, such as
                        'America/New_York' (default UTC); times with an offset or epoch times
@@ -62,8 +64,8 @@ Exit codes: 0 done; 3 done, but the strategy's handlers threw (the count and the
 stderr); 130 interrupted by Ctrl-C; 1 the run failed (a strategy module that cannot be loaded, is
 not { name, setup }, or whose setup throws or can never settle, a CSV file that cannot be read or
 has a malformed row (without --bad-rows skip), and a subscriber busy for over 60 s in a
-data-driven run, included); 2 bad arguments (an option given twice, --json included, and a --data
-path that does not exist or names no CSV file, included).
+data-driven run, included); 2 bad arguments (an option given twice, --json included, a --data
+path that does not exist or names no CSV file, and --data - with stdin a terminal, included).
 `;
 
 /** Runs the command line with `argv` (without `node` and the script); resolves with the exit code. */
@@ -236,7 +238,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
   }
-  if (values.data !== undefined) {
+  if (values.data === STDIN) {
+    // Nothing piped in: the run would wait for typing, as if it hung.
+    if (process.stdin.isTTY) {
+      process.stderr.write("barstream: --data - reads CSV piped to stdin, and stdin is a terminal here: pipe the data in (zcat SPY.csv.gz | barstream backtest --data - --symbols SPY ...) or give a file\n");
+      return 2;
+    }
+  } else if (values.data !== undefined) {
     // Resolved as the source will resolve it, so that a path naming no file is found before the run.
     try {
       await resolvePaths([values.data]);
@@ -298,7 +306,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     restoreStdout();
     endBar();
     if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
-    else process.stdout.write(`${summaryTable(result)}\n`);
+    else process.stdout.write(`${summaryTable(result, options)}\n`);
     // The skipped rows shown hold the source's reasons, advice included.
     for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${asFlags(line)}\n`);
     if (result.report.stopped) {
@@ -325,7 +333,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const message =
       e instanceof OverrunError
         ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed')
-        : asFlags(error.message);
+        : asFlags(error.message, options.symbols);
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   } finally {
@@ -334,9 +342,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** A `csvSource` message's advice in the command line's words: its options are flags here. */
-function asFlags(message: string): string {
+/**
+ * A `csvSource` message's advice in the command line's words: its options are flags here.
+ * `symbols`: the run's --symbols, which name the symbol of stdin's rows when it has no symbol column.
+ */
+function asFlags(message: string, symbols?: readonly string[]): string {
   return message
+    // --data -: the stream's symbol is the one --symbols names.
+    .replace(
+      'and no symbol was given for its rows (give input.symbol or symbolColumn)',
+      symbols === undefined || symbols.length === 1
+        ? 'to take each row\'s symbol from: name the symbol of its rows with --symbols NAME, or give --symbol-column for a column of symbols'
+        : `to take each row's symbol from, so its rows are one symbol, but --symbols names ${symbols.length}: give one, or --symbol-column for a column of symbols`,
+    )
+    .replace("'stdin' is empty (no header line)", "'stdin' is empty (no header line): nothing was piped to --data -")
     .replaceAll("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
     .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
     .replace('set options.delimiter', 'give --delimiter')
@@ -346,6 +365,9 @@ function asFlags(message: string): string {
     .replace('(give symbolFromPath or symbolColumn)', '(name the file SYMBOL.csv or SYMBOL_anything.csv, or give --symbol-column for a column of symbols)')
     .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/g, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);
 }
+
+/** `--data`'s value that reads standard input. */
+const STDIN = '-';
 
 /** The flags that say how to read the CSV files of `--data`. */
 const CSV_FLAGS = ['time-zone', 'epoch', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header'] as const;

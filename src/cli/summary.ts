@@ -9,7 +9,7 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const us = (ns: number | undefined): string => (ns === undefined ? '-' : (ns / 1000).toFixed(ns < 10_000 ? 2 : 1));
 
 /** The run summary as a text table. */
-export function summaryTable(result: BacktestResult): string {
+export function summaryTable(result: BacktestResult, options: BacktestOptions = {}): string {
   const r = result.report;
   const t = new Table({ style: { head: [], border: [] } });
   const rejected = Object.entries(r.rejected).filter(([, n]) => n > 0);
@@ -20,7 +20,7 @@ export function summaryTable(result: BacktestResult): string {
     ['mode', `${r.mode}, ${r.drive}-driven${r.drive === 'clock' ? ` at speed ${r.speed}` : ''}`],
     ['sessions', `${int(r.sessions)}${r.stopped ? (r.sessions === 0 ? ' (interrupted before the first)' : ' (interrupted: the last one cut short)') : ''}`],
     ['symbols', r.symbols.join(', ')],
-    ...(result.source === undefined ? [] : sourceRows(result.source)),
+    ...(result.source === undefined ? [] : sourceRows(result.source, options.data === '-')),
     ['base bars in', int(r.barsIn)],
     ['stored', int(r.barsStored)],
     ['rejected', rejected.length === 0 ? '0' : rejected.map(([code, n]) => `${code} ${int(n)}`).join(', ')],
@@ -56,9 +56,9 @@ export function summaryTable(result: BacktestResult): string {
   return `${t.toString()}\n${lat.toString()}\n${quality.toString()}`;
 }
 
-function sourceRows(s: SourceSummary): string[][] {
+function sourceRows(s: SourceSummary, stdin: boolean): string[][] {
   return [
-    ['csv rows read', `${int(s.rowsRead)} (${int(s.files.length)} file${s.files.length === 1 ? '' : 's'})`],
+    ['csv rows read', `${int(s.rowsRead)} (${stdin ? 'stdin' : `${int(s.files.length)} file${s.files.length === 1 ? '' : 's'}`})`],
     ['csv rows loaded', int(s.rowsLoaded)],
     ['csv rows outside', `${int(s.rowsOutside)} (not on the run's days or symbols)`],
     ['csv bad rows skipped', int(s.badRows)],
@@ -73,6 +73,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   const out: string[] = [];
   const s = result.source;
   if (s === undefined) return out;
+  const stdin = options.data === '-';
   // Rows skipped as malformed are no sign of wrong days: when they are all there is, their own
   // warning says why nothing was loaded.
   if (s.rowsLoaded === 0 && s.rowsOutside > 0) {
@@ -84,7 +85,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
         ? `, as none is ${where}`
         : `: ${int(s.badRows)} ${s.badRows === 1 ? 'was' : 'were'} malformed, and of the other ${int(s.rowsOutside)} none is ${where}`;
     out.push(
-      `warning: none of the ${int(s.rowsRead)} rows read from the CSV files was loaded${why}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
+      `warning: none of the ${int(s.rowsRead)} rows read from ${stdin ? 'stdin' : 'the CSV files'} was loaded${why}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
     );
   }
   if (s.badRows > 0) {
@@ -105,7 +106,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     if (none.length > 0 && r.sessions > 0) {
       const names = none.map((x) => `'${x}'`).join(', ');
       out.push(
-        `warning: the CSV files have no row of ${none.length === 1 ? 'symbol' : 'symbols'} ${names} (--symbols) on the run's days: check the name (symbols are case-sensitive; a file's symbol is its name up to the first _, or its symbol column) and --from and --to`,
+        `warning: ${stdin ? 'stdin has' : 'the CSV files have'} no row of ${none.length === 1 ? 'symbol' : 'symbols'} ${names} (--symbols) on the run's days: check the name (symbols are case-sensitive; ${stdin ? "stdin's symbols come from its symbol column" : "a file's symbol is its name up to the first _, or its symbol column"}) and --from and --to`,
       );
     }
   }
