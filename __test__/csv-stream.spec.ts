@@ -128,3 +128,31 @@ test('stream inputs and options that cannot go together are ConfigErrors at cons
   t.throws(() => csvSource({ stream }, { symbolFromPath: () => 'X' }), { instanceOf: ConfigError, message: /a stream has no path: give its symbol as input\.symbol/ });
   t.throws(() => csvSource({ stream, symbol: 'SPY' }, { symbolColumn: 'sym' }), { instanceOf: ConfigError, message: /give symbolColumn or input\.symbol, not both/ });
 });
+
+test('a line starting with a byte order mark past the start keeps it when the scanner hands over there, as csv-parse alone and a single chunk read it', async (t) => {
+  // Two header-less files with a BOM each, concatenated (`cat a.csv b.csv`): the second BOM is
+  // text on line 3, so that line's time does not read (it does not start with four digits and a
+  // '-'). Line 4 has a quote, so the scanner hands over to csv-parse; with the second file as a
+  // chunk of its own it hands over at line 3, where that BOM is no BOM of the input's.
+  const a = '\uFEFF2013-10-07T13:00:00Z,1,2,0.5,1.5,10\n2013-10-07T13:01:00Z,1,2,0.5,1.5,10\n';
+  const b = '\uFEFF2013-10-07T13:02:00Z,1,2,0.5,1.5,10\n2013-10-07T13:03:00Z,"1",2,0.5,1.5,10\n';
+  const file = join(dir, 'BOMS.csv');
+  writeFileSync(file, a + b);
+  const header = ['time', 'open', 'high', 'low', 'close', 'volume'];
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const options = { header, onBadRow: 'skip', parser } as const;
+    const sources: [string, CsvSource][] = [['file', csvSource(file, options)]];
+    for (const chunks of [[a, b], [a + b], [a.slice(0, 5), a.slice(5) + b]]) {
+      sources.push([`chunks of ${chunks.map((c) => Buffer.byteLength(c)).join('+')} bytes`, csvSource({ stream: Readable.from(chunks.map((c) => Buffer.from(c))), name: 'stdin', symbol: 'BOMS' }, options)]);
+    }
+    for (const [what, source] of sources) {
+      const cols = await source.load({});
+      t.deepEqual(times(cols.get('BOMS')), [T(13, 0), T(13, 1), T(13, 3)], `${what}, ${parser}`);
+      t.deepEqual(
+        source.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
+        [[3, "time '\uFEFF2013-10-07T13:02:00Z' is neither an ISO 8601 date-time nor an epoch number"]],
+        `${what}, ${parser}`,
+      );
+    }
+  }
+});

@@ -763,7 +763,7 @@ class Loader {
         this.report.parsers.scanner++;
         return;
       }
-      await parseWithCsvParse(name, handedOver(handoff), sink, this.#config, handoff.line);
+      await parseWithCsvParse(name, handedOver(handoff), sink, this.#config, handoff.line, handoff.atStart);
     } else {
       await parseWithCsvParse(name, bytes(), sink, this.#config);
     }
@@ -1097,11 +1097,13 @@ class FileSink {
 /**
  * Where the scanner stopped for csv-parse to go on: `text`, from the start of line `line + 1` to
  * the end of the chunk that needs csv-parse, then the chunks of `rest`. The lines before it are in
- * the sink.
+ * the sink. `atStart` when `text` is the start of the input, where a BOM is the input's; further
+ * on, a U+FEFF starting `text` is a character of that line, kept as csv-parse alone keeps it.
  */
 interface Handoff {
   text: string;
   line: number;
+  atStart: boolean;
   rest: AsyncIterator<string>;
 }
 
@@ -1132,7 +1134,7 @@ async function scan(chunks: AsyncIterable<string>, sink: FileSink): Promise<Hand
         else if (chunk.charCodeAt(cr + 1) !== 10) needsCsvParse = true;
       }
       // `carry` is the start of a line: nothing of it or of this chunk has reached the sink.
-      if (needsCsvParse) return { text: carry + chunk, line, rest: it };
+      if (needsCsvParse) return { text: carry + chunk, line, atStart: first, rest: it };
       let text = chunk;
       let pos = 0;
       if (first) {
@@ -1194,9 +1196,9 @@ function handedOver(h: Handoff): Readable {
 /**
  * The general reader: csv-parse (quotes, escaped delimiters, line breaks inside fields), over
  * `input` (bytes or text) from its start, or from after line `startLine` where the scanner handed
- * it over.
+ * it over (`atStart` false when that was past the input's first chunk: a BOM there is text).
  */
-async function parseWithCsvParse(name: string, input: Readable, sink: FileSink, config: Config, startLine = 0): Promise<void> {
+async function parseWithCsvParse(name: string, input: Readable, sink: FileSink, config: Config, startLine = 0, atStart = true): Promise<void> {
   /**
    * The line the last record (read or skipped) ended on, counted here from each record's text:
    * csv-parse's own count takes a CRLF inside quotes for two lines.
@@ -1209,7 +1211,7 @@ async function parseWithCsvParse(name: string, input: Readable, sink: FileSink, 
   };
   const parser = parse({
     delimiter: config.delimiter,
-    bom: true,
+    bom: atStart,
     // Explicit, so that files mixing line breaks split (and count lines) like the scanner does.
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
