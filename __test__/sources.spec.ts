@@ -486,7 +486,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
   await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
 });
 
-test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day (HMM, HHMM, HMMSS, HHMMSS); 7 or more are an epoch', async (t) => {
+test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day (HMM, HHMM, HMMSS, HHMMSS); 7 or more are an epoch on that date', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',
     '2013-10-07,930,1,1,1,1,1',
@@ -501,6 +501,7 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
     '2013-10-07,93060,1,1,1,1,1',
     '2013-10-07,12,1,1,1,1,1',
     '2013-10-07,1381176060,1,1,1,1,1',
+    '2013-10-07,093000000,1,1,1,1,1',
     ',1601,1,1,1,1,1',
     '',
   ].join('\n');
@@ -525,7 +526,7 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
       ],
       parser,
     );
-    t.is(src.lastReport?.badRows, 5, parser);
+    t.is(src.lastReport?.badRows, 6, parser);
     t.deepEqual(
       src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
@@ -533,7 +534,10 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
         [10, "time '2500' beside the date column is not a time of day: read as HHMM, it is 25:00"],
         [11, "time '93060' beside the date column is not a time of day: read as HHMMSS, it is 09:30:60"],
         [12, "time '12' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
-        [14, "time '1601' is a time of day and the date column beside it is empty"],
+        // HHMMSS and milliseconds, not an epoch: as seconds, 93,000,000 s is day 1076 (1972-12-12,
+        // after 365 + 365 days of 1970-71 and 346 of 1972) plus 0.3889 of a day (09:20 UTC).
+        [14, "time '093000000' read as an epoch is 1972-12-12T09:20:00.000Z, not on the date beside it ('2013-10-07')"],
+        [15, "time '1601' is a time of day and the date column beside it is empty"],
       ],
       parser,
     );

@@ -48,8 +48,9 @@ export interface CsvSourceOptions {
    * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
    * There a time of 3 to 6 digits is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
    * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
-   * read alone as without a date column. Fewer digits, fields out of range (`960`, `2500`) and
-   * anything else that is not a whole date-time are bad rows.
+   * read alone as without a date column, and a bad row unless it falls on the date beside it
+   * (within 36 hours of its noon). Fewer digits, fields out of range (`960`, `2500`) and anything
+   * else that is not a whole date-time are bad rows.
    *
    * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
    * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
@@ -517,13 +518,17 @@ const DIGITS = 1;
 const WHOLE = 2;
 /** {@link timeBesideDate}: none of these, a bad row. */
 const OTHER = 3;
+/** {@link timeBesideDate}: seven digits or more, an epoch number, read alone and checked against the date. */
+const EPOCH = 4;
+
+/** How far an epoch time beside a date column may be from that date's noon: half a day and any zone's offset. */
+const EPOCH_OFF_DATE_MS = 36 * 3_600_000;
 
 /**
  * What the time field `text[a..b)` (already trimmed) beside a date column holds, from its leading
- * run of digits: two then `:` is a time of day, up to six digits alone a compact time of day; four
- * then `-`, eight then a space or `T`, or seven or more alone or before a `.` (an epoch number) a
- * whole date-time. One pass over a few characters, no regex: it runs
- * for every row.
+ * run of digits: two then `:` is a time of day, up to six digits alone a compact time of day,
+ * seven or more alone or before a `.` an epoch number; four then `-`, or eight then a space or
+ * `T`, a whole date-time. One pass over a few characters, no regex: it runs for every row.
  */
 function timeBesideDate(text: string, a: number, b: number): number {
   let i = a;
@@ -535,10 +540,11 @@ function timeBesideDate(text: string, a: number, b: number): number {
   const n = i - a;
   // Seven digits or more are no time of day: an epoch number, read alone (a file may carry a
   // date column beside its epoch times).
-  if (i === b) return n === 0 ? OTHER : n <= 6 ? DIGITS : WHOLE;
+  if (i === b) return n === 0 ? OTHER : n <= 6 ? DIGITS : EPOCH;
   const c = text.charCodeAt(i);
   if (n === 2 && c === 58) return CLOCK;
-  if ((n === 4 && c === 45) || (n === 8 && (c === 32 || c === 84)) || (n >= 7 && c === 46)) return WHOLE;
+  if (n >= 7 && c === 46) return EPOCH;
+  if ((n === 4 && c === 45) || (n === 8 && (c === 32 || c === 84))) return WHOLE;
   return OTHER;
 }
 
@@ -1006,6 +1012,20 @@ class FileSink {
     }
     if (kind === WHOLE) {
       t = this.#times.parse(ts, ta, tb);
+    } else if (kind === EPOCH) {
+      t = this.#times.parse(ts, ta, tb);
+      // A long number that is really a time of day (`093000000`, HHMMSS and milliseconds) would
+      // read as a day in the 1970s and be left out of every run without a word: an epoch time must
+      // fall on the date beside it.
+      const date = this.#text(this.#dateIndex).trim();
+      if (t === t && date !== '') {
+        const noon = `${date} 12:00`;
+        const day = this.#times.parse(noon, 0, noon.length);
+        if (day === day && Math.abs(t - day) > EPOCH_OFF_DATE_MS) {
+          this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${new Date(t).toISOString()}, not on the date beside it ('${date}')`);
+          return;
+        }
+      }
     } else {
       // Beside a date column a short number is a time of day: `930` is 09:30 on that date, not 15
       // minutes and 30 seconds past 1970.
