@@ -265,14 +265,15 @@ fn time_field_edge_values() {
 #[test]
 fn price_fields_edge_values() {
     let at = good(BEFORE);
-    for field in 1..=4 {
+    // open, high, low, close
+    for (field, price) in FIELDS.iter().enumerate().take(5).skip(1) {
         for (name, x) in specials() {
             let bar = with_field(at, field, x);
             let want = documented(&bar, Some(at.time as i64 - MIN));
             if x.is_nan() || x.is_infinite() {
                 assert_eq!(want, Some(RejectReason::NonFinite));
             }
-            check_every_path(&format!("{} {name}", FIELDS[field]), bar, want);
+            check_every_path(&format!("{price} {name}"), bar, want);
         }
     }
     for (name, x) in specials() {
@@ -392,4 +393,22 @@ fn edge_values_fold_into_derived_bars_bit_for_bit() {
             volume
         ))
     );
+}
+
+/// `Bar` is six `f64`s in column order with nothing between them: the binding reads a bar in
+/// place from six consecutive values of a slot, so the layout is part of the contract.
+#[test]
+fn a_bar_is_six_f64s_in_column_order() {
+    use std::mem::{align_of, offset_of, size_of};
+    assert_eq!(size_of::<Bar>(), 6 * size_of::<f64>());
+    assert_eq!(align_of::<Bar>(), align_of::<f64>());
+    let offsets = [
+        offset_of!(Bar, time),
+        offset_of!(Bar, open),
+        offset_of!(Bar, high),
+        offset_of!(Bar, low),
+        offset_of!(Bar, close),
+        offset_of!(Bar, volume),
+    ];
+    assert_eq!(offsets, [0, 8, 16, 24, 32, 40]);
 }
