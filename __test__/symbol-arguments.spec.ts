@@ -94,3 +94,33 @@ test('appendMany of an empty batch refuses a bad symbol as a batch with bars doe
   t.is(data.appendMany('Z', empty).appended, 0);
   t.deepEqual(data.symbols(), ['X']);
 });
+
+test('append and appendValues refuse a null symbol before any append, after clear() and after removing the last symbol appended, instead of storing the bar under symbol id 0', (t) => {
+  const bar = { time: S.open + 60_000, open: 1, high: 2, low: 1, close: 2, volume: 3 };
+  const refuses = (data: SessionData, when: string): void => {
+    const before = state(data);
+    t.throws(() => data.append(null as unknown as string, bar), { instanceOf: InputError, message: /non-empty string, got null$/ }, `append, ${when}`);
+    t.throws(() => data.appendValues(null as unknown as string, bar.time, 1, 2, 1, 2, 3), { instanceOf: InputError, message: /non-empty string, got null$/ }, `appendValues, ${when}`);
+    t.deepEqual(state(data), before, when);
+  };
+  // A symbol known from a batch holds id 0; no append has run yet.
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  data.appendMany('X', { time: [S.open], open: [1], high: [2], low: [1], close: [2], volume: [3] });
+  refuses(data, 'before any append');
+  t.is(data.count('X', '1m'), 1);
+
+  data.clear();
+  data.beginSession(S);
+  data.appendMany('X', { time: [S.open], open: [1], high: [2], low: [1], close: [2], volume: [3] });
+  refuses(data, 'after clear()');
+
+  data.endSession();
+  data.beginSession(sessionOn('2013-10-08', { open: '09:30', close: '16:00', timeZone: 'America/New_York' }));
+  data.append('Y', { time: data.session!.open, open: 1, high: 2, low: 1, close: 2, volume: 3 });
+  data.endSession();
+  data.removeSymbol('Y');
+  data.beginSession(sessionOn('2013-10-09', { open: '09:30', close: '16:00', timeZone: 'America/New_York' }));
+  t.throws(() => data.append(null as unknown as string, { ...bar, time: data.session!.open }), { instanceOf: InputError, message: /got null$/ }, 'after removeSymbol');
+  t.is(data.count('X', '1m'), 1);
+});

@@ -214,6 +214,12 @@ function notASymbol(symbol: unknown): InputError {
   return new InputError(`symbol must be a string, got ${describe(symbol)}`);
 }
 
+/**
+ * What {@link SessionData}'s last appended symbol is while there is none: a value no caller can
+ * pass, so that `append(null, bar)` is refused rather than taken for the last symbol's id.
+ */
+const NO_SYMBOL: unique symbol = Symbol('no symbol');
+
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
 export const SLICE_GAP_FLAG = 2 ** 32;
 
@@ -326,8 +332,8 @@ export class SessionData {
   #sliceResults = new Float64Array(64);
   readonly #sliceOutcome: { count: number; closed: (readonly string[] | null)[]; rejected: (RejectCode | null)[]; gaps: boolean } = { count: 0, closed: [], rejected: [], gaps: false };
   /** The symbol of the last append and its id: a stream of one symbol skips the map look-up. */
-  /** `null` before any append: no string (not even the invalid `''`) matches it. */
-  #lastSymbol: string | null = null;
+  /** {@link NO_SYMBOL} before any append: no argument (not `null`, not the invalid `''`) matches it. */
+  #lastSymbol: string | typeof NO_SYMBOL = NO_SYMBOL;
   #lastId = -1;
   #removedSymbols = 0;
   #clears = 0;
@@ -523,7 +529,7 @@ export class SessionData {
     this.#stateEpoch.fill(-1);
     this.#session = null;
     this.#qualitySession = null;
-    this.#lastSymbol = null;
+    this.#lastSymbol = NO_SYMBOL;
     this.#lastId = -1;
     this.#removedSymbols++;
     this.#clears++;
@@ -569,7 +575,7 @@ export class SessionData {
     this.#removedSymbols++;
     for (let s = 0; s < this.#series.length; s++) this.#forgetBlock(id * MAX_SERIES + s);
     if (this.#lastId === id) {
-      this.#lastSymbol = null;
+      this.#lastSymbol = NO_SYMBOL;
       this.#lastId = -1;
     }
     return removed;
