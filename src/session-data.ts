@@ -781,7 +781,8 @@ export class SessionData {
   /**
    * Appends a batch of base bars of one symbol, given as columns. The result is identical, bit for
    * bit, to appending them one by one. `Float64Array` columns are read without copying. A batch of
-   * 65,536 bars or more with three or more derived intervals folds most of them on a second thread
+   * 65,536 bars or more with three or more derived intervals shares them, by estimated work, between
+   * the calling thread (which also validates the batch and stores the base bars) and a second one,
    * for the length of the call.
    *
    * @throws {BarValidationError} under `invalid: 'throw'` (default) for the first invalid bar, with its `index`; nothing is stored.

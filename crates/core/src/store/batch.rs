@@ -262,8 +262,8 @@ impl Drop for Finish<'_> {
 }
 
 /// Folds a batch into `derived` as another thread validates and stores it: `frontier` is how many
-/// bars are valid, final once `done` is set. Returns the mask of the series that closed bars, bit 0
-/// for the first.
+/// bars are valid, final once `done` is set. Returns the mask of the series that closed bars, bit
+/// `i` for derived interval `i` (as [`store_many`]).
 fn follow(
     derived: &mut [Fold<'_>],
     cols: [&[f64]; 6],
