@@ -48,8 +48,8 @@ export interface CsvSourceOptions {
    * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
    * There a time of 3 to 6 digits is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
    * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
-   * read alone as without a date column, and a bad row unless it falls on the date beside it
-   * (within 36 hours of its noon). Fewer digits, fields out of range (`960`, `2500`) and anything
+   * read alone as without a date column, and a bad row unless it lies within 36 hours of the noon
+   * of the date beside it. Fewer digits, fields out of range (`960`, `2500`) and anything
    * else that is not a whole date-time are bad rows.
    *
    * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
