@@ -341,6 +341,26 @@ test('stall: a server silent longer than heartbeatMs is dropped, counted and rec
   t.true(c1.isOpen);
 });
 
+test.serial('stall: a message that arrived while the event loop was blocked is not silence', async (t) => {
+  // Timers run before the event loop reads its sockets. A consumer busy for longer than heartbeatMs
+  // (a long synchronous step, a GC pause, a starved machine) must not make the feed drop a
+  // connection whose server did speak: the message is waiting, unread, when the heartbeat fires.
+  const heartbeatMs = 100;
+  const { server, feed } = await setup(t, { heartbeatMs, reconnect: { initialDelayMs: 10, jitter: 0 } });
+  const it = feed[Symbol.asyncIterator]();
+  const first = take(it, 1);
+  const c0 = await server.connection(0);
+  c0.send(bar('A', 1000));
+  t.deepEqual(await first, [bar('A', 1000)]);
+  c0.send(bar('A', 2000)); // on its way over loopback, read at the next poll
+  const until = performance.now() + 3 * heartbeatMs;
+  while (performance.now() < until); // the heartbeat falls due meanwhile
+  t.deepEqual(await take(it, 1), [bar('A', 2000)]);
+  t.is(feed.status.stalls, 0);
+  t.is(feed.status.connects, 1);
+  t.true(c0.isOpen);
+});
+
 // ---------------------------------------------------------------- bad messages
 
 test('bad messages are counted by reason and reported, never yielded, and the feed keeps running', async (t) => {

@@ -669,14 +669,25 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     conn.heartbeat = setTimeout(() => this.#checkHeartbeat(conn), Math.max(1, Math.ceil(delay)));
   }
 
-  /** Runs at most once a heartbeat (not per message): re-arms for the rest of the window while messages flow. */
-  #checkHeartbeat(conn: Connection): void {
+  /**
+   * Runs at most once a heartbeat (not per message): re-arms for the rest of the window while messages flow.
+   * Timers run before the event loop reads its sockets, so after the loop was blocked for longer than
+   * `heartbeatMs` (a long synchronous step of the consumer, a GC pause, a starved machine) a message
+   * or ping that arrived in time may be waiting unread: the stall is decided only after one more look
+   * once pending I/O has been read (`setImmediate` runs after the poll phase). Dropping the socket
+   * then would throw that message away.
+   */
+  #checkHeartbeat(conn: Connection, pendingReadDone = false): void {
     conn.heartbeat = undefined;
     if (conn !== this.#conn || this.#closing) return;
     const heartbeatMs = this.#o.heartbeatMs;
     const silentMs = performance.now() - conn.lastActivity;
     if (silentMs < heartbeatMs) {
       this.#armHeartbeat(conn, heartbeatMs - silentMs);
+      return;
+    }
+    if (!pendingReadDone) {
+      setImmediate(() => this.#checkHeartbeat(conn, true));
       return;
     }
     conn.stalled = true;
