@@ -692,8 +692,10 @@ test('live coordinator run over the feed: a drop mid-session, the gap filled on 
   });
 
   // The server publishes each bar 50 ms after its second ends; after the second bar it drops the
-  // client and refuses it for 1.2 s, so the third bar is published while nobody is connected and
-  // only the onReconnect hook (from `history`, a REST endpoint's stand-in) can bring it.
+  // client and refuses it until the third bar is published and at least one attempt was refused,
+  // so the third bar is published while nobody is connected and only the onReconnect hook (from
+  // `history`, a REST endpoint's stand-in) can bring it. (Refusing for a fixed time instead let a
+  // slow machine reconnect only after the refusals had ended.)
   const publisher = (async () => {
     for (const [k, b] of bars.entries()) {
       await sleep(Math.max(0, b.time + SECOND + 50 - Date.now()));
@@ -702,9 +704,10 @@ test('live coordinator run over the feed: a drop mid-session, the gap filled on 
       if (k === 1) {
         server.reject = true;
         for (const c of server.connections) c.ws.terminate();
-        void sleep(1200).then(() => {
-          server.reject = false;
-        });
+      }
+      if (k === 2) {
+        await until(() => server.rejected >= 1, 'an attempt to be refused', 30_000);
+        server.reject = false;
       }
     }
     // A live run's last session ends when its stream does: the feed is closed once the last bar is in.
