@@ -404,13 +404,13 @@ test('requireSession throws SessionError no_session, saying why', (t) => {
   t.regex(t.throws(() => xnys.requireSession('2024-03-09'))?.message ?? '', /Saturday/);
 });
 
-test('sessions() over 30 years is fast once the years are built', (t) => {
-  xnys.sessions('2000-01-01', '2030-12-31');
+test('sessions() over 30 years gives the same sessions on every call once the years are built', (t) => {
+  const first = xnys.sessions('2000-01-01', '2030-12-31');
   const start = performance.now();
-  for (let i = 0; i < 10; i++) xnys.sessions('2000-01-01', '2030-12-31');
-  const each = (performance.now() - start) / 10;
-  t.log(`sessions(2000..2030): ${each.toFixed(3)} ms`);
-  t.true(each < 20, `${each} ms`);
+  for (let i = 0; i < 10; i++) t.deepEqual(xnys.sessions('2000-01-01', '2030-12-31'), first);
+  // How long a call takes is for the benchmarks: the machine's load would decide a bound here.
+  t.log(`sessions(2000..2030): ${((performance.now() - start) / 10).toFixed(3)} ms a call, deepEqual included`);
+  t.true(first.length > 7700 && first.every((s, i) => i === 0 || s.open > (first[i - 1] as Session).close));
 });
 
 // ---------------------------------------------------------------------------------------------
