@@ -192,14 +192,7 @@ fn input(case: &Case) -> Input {
         let at = mix.below(batch.len() as u64) as usize;
         let mut b = batch[at];
         let field = mix.below(6) as usize;
-        let set = |b: &mut Bar, x: f64| match field {
-            0 => b.time = x,
-            1 => b.open = x,
-            2 => b.high = x,
-            3 => b.low = x,
-            4 => b.close = x,
-            _ => b.volume = x,
-        };
+        let set = |b: &mut Bar, x: f64| *b = with_field(*b, field, x);
         match mix.below(12) {
             0 => set(&mut b, f64::NAN),
             1 => set(

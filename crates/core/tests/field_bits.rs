@@ -80,18 +80,6 @@ fn specials() -> Vec<(&'static str, f64)> {
 
 const FIELDS: [&str; 6] = ["time", "open", "high", "low", "close", "volume"];
 
-fn with_field(mut b: Bar, field: usize, x: f64) -> Bar {
-    match field {
-        0 => b.time = x,
-        1 => b.open = x,
-        2 => b.high = x,
-        3 => b.low = x,
-        4 => b.close = x,
-        _ => b.volume = x,
-    }
-    b
-}
-
 /// The reason the module docs give for `bar` after a last bar at `last` in [`session`] (1m base,
 /// no clock): the first failing rule in the documented order, or `None` for a valid bar. Written
 /// from the docs with plain float tests, apart from the store's code.

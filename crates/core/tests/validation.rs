@@ -129,14 +129,7 @@ fn non_finite_in_every_field() {
     let next = good(3);
     for field in 0..6 {
         for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            let bad = with(next, |b| match field {
-                0 => b.time = x,
-                1 => b.open = x,
-                2 => b.high = x,
-                3 => b.low = x,
-                4 => b.close = x,
-                _ => b.volume = x,
-            });
+            let bad = with_field(next, field, x);
             check_rejected(setup, bad, RejectReason::NonFinite, next);
         }
     }

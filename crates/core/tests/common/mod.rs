@@ -100,6 +100,19 @@ pub fn full_day(open: i64, close: i64) -> Vec<Bar> {
         .collect()
 }
 
+/// `b` with field `field` (0 time, 1 open, 2 high, 3 low, 4 close, 5 volume) set to `x`.
+pub fn with_field(mut b: Bar, field: usize, x: f64) -> Bar {
+    match field {
+        0 => b.time = x,
+        1 => b.open = x,
+        2 => b.high = x,
+        3 => b.low = x,
+        4 => b.close = x,
+        _ => b.volume = x,
+    }
+    b
+}
+
 pub fn bits(b: &Bar) -> [u64; 6] {
     [
         b.time.to_bits(),
