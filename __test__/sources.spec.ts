@@ -490,7 +490,7 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',
     '2013-10-07,930,1,1,1,1,1',
-    '2013-10-07,0931,1,1,1,1,1',
+    '2013-10-07,0931.0,1,1,1,1,1',
     '2013-10-07,93200,1,1,1,1,1',
     '2013-10-07,093315,1,1,1,1,1',
     '20131007,1200,1,1,1,1,1',
@@ -516,7 +516,7 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
       [...((await src.load({})).get('DT') as SymbolColumns).time],
       [
         day + 48_600_000, // 930: 09:30 EDT = 13:30 UTC, 13.5 * 3,600,000
-        day + 48_660_000, // 0931: 13:31 UTC, 48,600,000 + 60,000
+        day + 48_660_000, // 0931.0 (a float's whole number): 13:31 UTC, 48,600,000 + 60,000
         day + 48_720_000, // 93200: 09:32:00 EDT = 13:32:00 UTC, 48,600,000 + 120,000
         day + 48_795_000, // 093315: 13:33:15 UTC, 48,600,000 + 3 * 60,000 + 15,000
         day + 57_600_000, // 1200 beside 20131007: 16:00 UTC, 16 * 3,600,000
@@ -543,6 +543,16 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
     );
   }
   await t.throwsAsync(() => csvSource(p, { timeZone: 'America/New_York' }).load({}), { instanceOf: InputError, message: /DT\.csv' line 9: time '960' beside the date column is not a time of day/ });
+});
+
+test('csv: a Time column beside a Date column takes a whole number written as a float (930.0, as pandas writes one), not a fraction', async (t) => {
+  const p = fixture('PF.csv', 'Date,Time,Open,High,Low,Close,Volume\n2013-10-07,930.5,1,1,1,1,1\n2013-10-07,1600.00,1,1,1,1,1\n');
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const src = csvSource(p, { timeZone: 'America/New_York', onBadRow: 'skip', parser });
+    // 16:00 EDT on 2013-10-07 is 20:00 UTC: 1,381,104,000,000 + 20 * 3,600,000.
+    t.deepEqual([...((await src.load({})).get('PF') as SymbolColumns).time], [1_381_176_000_000], parser);
+    t.deepEqual(src.lastReport?.badRowDetails.map((r) => r.line), [2], parser);
+  }
 });
 
 test('csv: a Time column of digits is read in the time zone of its date: EST in January, EDT in July, a gap in March', async (t) => {

@@ -46,7 +46,7 @@ export interface CsvSourceOptions {
    * header has a `date` column besides the time column, a row whose time is only a time of day
    * (`09:30`, `09:30:00`, `09:30:00.250`, with or without a zone) takes its date from there:
    * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
-   * There a time of 3 to 6 digits is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
+   * There a time of 3 to 6 digits (`930.0` too) is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
    * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
    * read alone as without a date column, and a bad row unless it lies within 36 hours of the noon
    * of the date beside it. Fewer digits, fields out of range (`960`, `2500`) and anything
@@ -544,8 +544,22 @@ function timeBesideDate(text: string, a: number, b: number): number {
   const c = text.charCodeAt(i);
   if (n === 2 && c === 58) return CLOCK;
   if (n >= 7 && c === 46) return EPOCH;
+  // `930.0`: a whole number written as a float, as pandas writes an integer column with a gap.
+  if (n >= 1 && n <= 6 && c === 46 && wholeFraction(text, i + 1, b)) return DIGITS;
   if ((n === 4 && c === 45) || (n === 8 && (c === 32 || c === 84))) return WHOLE;
   return OTHER;
+}
+
+/** Where the run of digits that starts `text[a..b)` ends. */
+function digitsEnd(text: string, a: number, b: number): number {
+  while (a < b && text.charCodeAt(a) >= 48 && text.charCodeAt(a) <= 57) a++;
+  return a;
+}
+
+/** Whether `text[a..b)` is nothing but zeros (the fraction of a whole number written `930.0`). */
+function wholeFraction(text: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (text.charCodeAt(i) !== 48) return false;
+  return true;
 }
 
 /**
@@ -1030,7 +1044,7 @@ class FileSink {
       // Beside a date column a short number is a time of day: `930` is 09:30 on that date, not 15
       // minutes and 30 seconds past 1970.
       const time = ts.slice(ta, tb);
-      const clock = kind === CLOCK ? time : kind === DIGITS ? digitsTimeOfDay(ts, ta, tb) : null;
+      const clock = kind === CLOCK ? time : kind === DIGITS ? digitsTimeOfDay(ts, ta, digitsEnd(ts, ta, tb)) : null;
       if (clock === null) {
         this.#bad(line, `time '${time}' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time`);
         return;
