@@ -234,3 +234,15 @@ test('a column in a typed array other than Float64Array is an InputError naming 
   const f = t.throws(() => computeIndicator({ kind: 'sma', period: 2 }, { close: new Int32Array([1, 2, 3]) as unknown as Float64Array }), { instanceOf: InputError });
   t.regex(f?.message ?? '', /column 'close' is an Int32Array/);
 });
+
+test('subscribe refuses an interval no store can have when subscribing, naming it; a valid spelling the store lacks waits for the run', (t) => {
+  const engine = new AnalysisEngine();
+  for (const interval of ['bogus', '0m', '1w', '5 m']) {
+    const error = t.throws(() => engine.subscribe({ interval }, () => {}), { instanceOf: ConfigError });
+    t.is((error as ConfigError).param, 'interval', interval);
+    t.true((error as ConfigError).message.includes(`'${interval}' is not an interval`), interval);
+  }
+  // Nothing was subscribed by the refused calls: a later name is the first generated one.
+  t.is(engine.subscribe({ interval: '7m' }, () => {}).name, 'subscriber-1');
+  t.is(engine.subscribe({ interval: '60m' }, () => {}).interval, '60m');
+});

@@ -5,7 +5,7 @@
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
 import { ConfigError, checkOptionKeys, show } from '../errors.js';
-import { sameInterval } from '../native.js';
+import { canonicalInterval, sameInterval } from '../native.js';
 import type { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
 
@@ -176,13 +176,17 @@ export class AnalysisEngine {
 
   /**
    * Subscribes `handler` to the closed bars of `spec.interval` for `spec.symbols`.
-   * @throws {ConfigError} for an empty interval, an empty symbol list or a name already in use.
+   * @throws {ConfigError} for an empty interval or one that is no interval at all (`'bogus'`; one
+   * the store does not have is refused when a run starts), an empty symbol list or a name already
+   * in use.
    */
   subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
     if (spec === null || typeof spec !== 'object') throw new ConfigError('spec', `expected { interval, symbols?, name? }, got ${show(spec)}`);
     // A misspelt `symbol: 'SPY'` would otherwise subscribe to every symbol.
     checkOptionKeys(spec, ['interval', 'symbols', 'name'], 'a subscription');
     if (typeof spec.interval !== 'string' || spec.interval === '') throw new ConfigError('interval', 'a subscription needs an interval');
+    // Whether the store has it is known when a run starts; a spelling no store can have is refused now.
+    if (canonicalInterval(spec.interval) === null) throw new ConfigError('interval', `'${spec.interval}' is not an interval (Ns, Nm, Nh or 1d)`);
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
     if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {
       throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${show(spec.symbols)}`);
