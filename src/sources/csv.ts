@@ -531,12 +531,7 @@ const EPOCH_OFF_DATE_MS = 36 * 3_600_000;
  * `T`, a whole date-time. One pass over a few characters, no regex: it runs for every row.
  */
 function timeBesideDate(text: string, a: number, b: number): number {
-  let i = a;
-  while (i < b) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i++;
-  }
+  const i = digitsEnd(text, a, b);
   const n = i - a;
   // Seven digits or more are no time of day: an epoch number, read alone (a file may carry a
   // date column beside its epoch times).
@@ -709,7 +704,7 @@ class Loader {
   async stream(input: StreamInput): Promise<void> {
     const c = this.#config;
     const name = input.name;
-    const raw: AsyncIterator<Uint8Array | string> = input.stream[Symbol.asyncIterator]();
+    const raw = asBuffers(input.stream)[Symbol.asyncIterator]();
     let bytes: AsyncIterator<Buffer> | null = null;
     try {
       // The first 4 bytes (or fewer, at its end), for gzip's magic number and text that is no UTF-8.
@@ -718,7 +713,7 @@ class Loader {
       while (n < 4) {
         const next = await raw.next();
         if (next.done === true) break;
-        const chunk = asBuffer(next.value);
+        const chunk = next.value;
         head.push(chunk);
         n += chunk.length;
       }
@@ -763,7 +758,7 @@ class Loader {
       // Read to its end, or left at an error or for a symbol not requested: closed either way (a
       // second return does nothing).
       await bytes?.return?.();
-      await raw.return?.();
+      await raw.return(undefined);
     }
   }
 
@@ -824,14 +819,19 @@ function asBuffer(chunk: Uint8Array | string): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** `first`, then what is left of `rest`, as bytes. Returning early closes `rest`. */
-async function* prepended(first: readonly Buffer[], rest: AsyncIterator<Uint8Array | string>): AsyncGenerator<Buffer> {
+/** A stream's chunks as bytes; returning early closes the stream. */
+async function* asBuffers(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield asBuffer(chunk);
+}
+
+/** `first`, then what is left of `rest`. Returning early closes `rest`. */
+async function* prepended<T>(first: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
   try {
     for (const chunk of first) yield chunk;
     for (;;) {
       const next = await rest.next();
       if (next.done === true) return;
-      yield asBuffer(next.value);
+      yield next.value;
     }
   } finally {
     await rest.return?.();
@@ -1210,21 +1210,7 @@ async function scan(chunks: AsyncIterable<string>, sink: FileSink): Promise<Hand
 
 /** The text a {@link Handoff} left, as a stream for csv-parse; destroyed, it closes the rest's source. */
 function handedOver(h: Handoff): Readable {
-  return Readable.from(
-    (async function* () {
-      try {
-        yield h.text;
-        for (;;) {
-          const next = await h.rest.next();
-          if (next.done === true) return;
-          yield next.value;
-        }
-      } finally {
-        await h.rest.return?.();
-      }
-    })(),
-    { objectMode: false },
-  );
+  return Readable.from(prepended([h.text], h.rest), { objectMode: false });
 }
 
 /**
