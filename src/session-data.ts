@@ -931,11 +931,8 @@ export class SessionData {
    */
   bars(symbol: string, interval: string): BarsView {
     const s = this.#seriesOf(interval);
-    const id = this.#ids.get(symbol);
-    if (id === undefined) {
-      if (typeof symbol !== 'string') throw notASymbol(symbol);
-      return EMPTY_VIEW;
-    }
+    const id = this.#knownId(symbol);
+    if (id === undefined) return EMPTY_VIEW;
     return this.barsOf(id, s);
   }
 
@@ -958,11 +955,8 @@ export class SessionData {
   indicator(symbol: string, interval: string, name: string): Float64Array {
     const s = this.#seriesOf(interval);
     const column = this.#outputColumn(s, interval, name);
-    const id = this.#ids.get(symbol);
-    if (id === undefined) {
-      if (typeof symbol !== 'string') throw notASymbol(symbol);
-      return EMPTY;
-    }
+    const id = this.#knownId(symbol);
+    if (id === undefined) return EMPTY;
     const block = this.#liveBlock(id, s);
     if (block === null) return EMPTY;
     const key = id * MAX_SERIES + s;
@@ -1003,11 +997,8 @@ export class SessionData {
    */
   peek(symbol: string, interval: string): Record<string, number> | null {
     const s = this.#seriesOf(interval);
-    const id = this.#ids.get(symbol);
-    if (id === undefined) {
-      if (typeof symbol !== 'string') throw notASymbol(symbol);
-      return null;
-    }
+    const id = this.#knownId(symbol);
+    if (id === undefined) return null;
     let values: number[] | null;
     try {
       values = this.#native.peek(id, s);
@@ -1130,11 +1121,8 @@ export class SessionData {
    */
   count(symbol: string, interval: string): number {
     const s = this.#seriesOf(interval);
-    const id = this.#ids.get(symbol);
-    if (id === undefined) {
-      if (typeof symbol !== 'string') throw notASymbol(symbol);
-      return 0;
-    }
+    const id = this.#knownId(symbol);
+    if (id === undefined) return 0;
     return this.countOf(id, s);
   }
 
@@ -1198,11 +1186,8 @@ export class SessionData {
    */
   forming(symbol: string, interval: string): Bar | null {
     const s = this.#seriesOf(interval);
-    const id = this.#ids.get(symbol);
-    if (id === undefined) {
-      if (typeof symbol !== 'string') throw notASymbol(symbol);
-      return null;
-    }
+    const id = this.#knownId(symbol);
+    if (id === undefined) return null;
     const slot = SLOT;
     slot[SLOT_HANDLE] = this.#handle;
     slot[SLOT_SYMBOL] = id;
@@ -1258,9 +1243,8 @@ export class SessionData {
   quality(symbol: string): SymbolQuality | null;
   quality(symbol?: string): Record<string, SymbolQuality> | SymbolQuality | null {
     if (symbol !== undefined) {
-      const id = this.#ids.get(symbol);
+      const id = this.#knownId(symbol);
       if (id === undefined) {
-        if (typeof symbol !== 'string') throw notASymbol(symbol);
         this.#requireQualitySession();
         return null;
       }
@@ -1380,6 +1364,18 @@ export class SessionData {
    */
   seriesIndexOf(interval: string): number {
     return this.#seriesOf(interval);
+  }
+
+  /**
+   * The id of `symbol`, or undefined for a string the store does not know (readers then give an
+   * empty result).
+   * @throws {InputError} when `symbol` is not a string (checked only when the look-up missed: the
+   * map holds strings only).
+   */
+  #knownId(symbol: string): number | undefined {
+    const id = this.#ids.get(symbol);
+    if (id === undefined && typeof symbol !== 'string') throw notASymbol(symbol);
+    return id;
   }
 
   #seriesOf(interval: string): number {
