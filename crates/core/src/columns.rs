@@ -529,6 +529,26 @@ impl Columns {
         self.len += n;
     }
 
+    /// [`Columns::extend`] for a batch far larger than the caches: the bars are written past the
+    /// caches (non-temporal stores), so the copy does not first read each destination line into
+    /// them, and the bars copied do not push out what is still to be read. Same bars as `extend`.
+    pub fn extend_streaming(&mut self, cols: [&[f64]; COLUMN_COUNT]) {
+        let n = cols[0].len();
+        assert!(
+            cols.iter().all(|c| c.len() == n),
+            "columns differ in length"
+        );
+        self.reserve(n);
+        let end = self.start + self.len;
+        for (c, col) in cols.iter().enumerate() {
+            // SAFETY: reserved above; the target range lies past every bar handed out.
+            let dst =
+                unsafe { std::slice::from_raw_parts_mut(self.ptr.add(c * self.cap + end), n) };
+            copy_streaming(col, dst);
+        }
+        self.len += n;
+    }
+
     /// Column `c` (0 = time ... 5 = volume, then the indicator outputs) over the stored bars.
     pub fn column(&self, c: usize) -> &[f64] {
         assert!(c < self.width);
@@ -588,6 +608,33 @@ pub fn interleave(sources: &[&[f64]], rows: usize, out: &mut [f64]) {
     }
 }
 
+/// Copies `src` into `dst` (equally long) with non-temporal stores where the processor has them.
+fn copy_streaming(src: &[f64], dst: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_loadu_pd, _mm_sfence, _mm_stream_pd};
+        let n = dst.len();
+        // Non-temporal stores take 16-byte aligned addresses: one bar first when `dst` is not.
+        let head = usize::from(dst.as_ptr() as usize & 15 != 0).min(n);
+        dst[..head].copy_from_slice(&src[..head]);
+        let pairs = (n - head) / 2;
+        // SAFETY: SSE2 is part of x86_64; every address lies inside `src` or `dst`, and
+        // `dst[head..]` is 16-byte aligned.
+        unsafe {
+            let (s, d) = (src.as_ptr().add(head), dst.as_mut_ptr().add(head));
+            for k in 0..pairs {
+                _mm_stream_pd(d.add(2 * k), _mm_loadu_pd(s.add(2 * k)));
+            }
+            // Orders the streamed stores before any store that follows, as other threads see them.
+            _mm_sfence();
+        }
+        let done = head + 2 * pairs;
+        dst[done..].copy_from_slice(&src[done..]);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    dst.copy_from_slice(src);
+}
+
 /// A prefetch hint for the line holding `p`; nothing where the target has none.
 #[inline(always)]
 pub(crate) fn prefetch(p: *const u8) {
@@ -631,6 +678,44 @@ mod tests {
     #[should_panic(expected = "shorter than 8 rows")]
     fn interleave_refuses_a_short_source() {
         interleave(&[&[1.0; 8], &[1.0; 7]], 8, &mut [0.0; 16]);
+    }
+
+    #[test]
+    fn extend_streaming_stores_what_extend_stores() {
+        // Batches of every length around the 16-byte pairs, at every alignment of the target.
+        let mut streamed = Columns::new();
+        let mut copied = Columns::new();
+        let mut next = 0;
+        for n in [1, 2, 3, 4, 5, 0, 7, 8, 9, 1, 1000, 33, 2] {
+            let bars: Vec<Bar> = (next..next + n).map(bar).collect();
+            next += n;
+            let col = |f: fn(&Bar) -> f64| bars.iter().map(f).collect::<Vec<f64>>();
+            let cols = [
+                col(|b| b.time),
+                col(|b| b.open),
+                col(|b| b.high),
+                col(|b| b.low),
+                col(|b| b.close),
+                col(|b| b.volume),
+            ];
+            let refs = [
+                &cols[0][..],
+                &cols[1],
+                &cols[2],
+                &cols[3],
+                &cols[4],
+                &cols[5],
+            ];
+            streamed.extend_streaming(refs);
+            copied.extend(refs);
+        }
+        assert_eq!(streamed.len(), next);
+        for c in 0..COLUMN_COUNT {
+            assert_eq!(streamed.column(c), copied.column(c), "column {c}");
+        }
+        for i in 0..next {
+            assert_eq!(streamed.get(i).unwrap(), bar(i));
+        }
     }
 
     #[test]

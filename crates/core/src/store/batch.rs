@@ -210,6 +210,7 @@ impl SessionStore {
         let flat = config.empty_buckets == EmptyBuckets::Flat;
         let base = &mut s.base;
         let split = n >= PARALLEL_BATCH && s.derived.len() >= 3;
+        let streaming = n >= STREAMING_BATCH;
         let (mut mine, mut theirs) = share(&mut s.derived, &a.grids, split);
         let frontier = AtomicUsize::new(0);
         let done = AtomicBool::new(false);
@@ -229,7 +230,7 @@ impl SessionStore {
             let mut to = first;
             loop {
                 let chunk = cols.map(|c| &c[stored..to]);
-                my_mask |= store_many(Some(&mut *base), &mut mine, chunk, flat);
+                my_mask |= store_many(Some(&mut *base), &mut mine, chunk, flat, streaming);
                 stored = to;
                 frontier.store(stored, Ordering::Release);
                 if stored == n {
@@ -244,8 +245,9 @@ impl SessionStore {
             follower.map(|f| f.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         });
         // Where no thread could be started, the caller's folds the rest.
-        let their_mask = followed
-            .unwrap_or_else(|| store_many(None, &mut theirs, cols.map(|c| &c[..stored]), flat));
+        let their_mask = followed.unwrap_or_else(|| {
+            store_many(None, &mut theirs, cols.map(|c| &c[..stored]), flat, false)
+        });
         s.bars_this_session += stored;
         s.last_time = Some(cols[0][stored - 1] as i64);
         (stored, 1 | ((my_mask | their_mask) << 1))
@@ -277,7 +279,7 @@ fn follow(
         let finished = done.load(Ordering::Acquire);
         let to = frontier.load(Ordering::Acquire);
         if to > from {
-            mask |= store_many(None, derived, cols.map(|c| &c[from..to]), flat);
+            mask |= store_many(None, derived, cols.map(|c| &c[from..to]), flat, false);
             from = to;
             idle = 0;
         } else if finished {
@@ -299,6 +301,10 @@ const PARALLEL_BATCH: usize = 1 << 16;
 /// Bars a batch is validated and stored at a time, so that each step reads them from cache rather
 /// than memory.
 const BATCH_CHUNK: usize = 4096;
+
+/// Bars in a batch from which its base bars are copied past the caches
+/// ([`Columns::extend_streaming`](crate::Columns::extend_streaming)): 3 MiB of bars and more.
+const STREAMING_BATCH: usize = 1 << 16;
 
 /// A derived interval to fold a batch into: its state, its grid, and its index among the derived
 /// intervals (its bit in a mask of them).
@@ -361,12 +367,14 @@ fn store_many(
     derived: &mut [Fold<'_>],
     cols: [&[f64]; 6],
     flat: bool,
+    streaming: bool,
 ) -> ClosedMask {
     let n = cols[0].len();
     let mut mask: ClosedMask = 0;
     for from in (0..n).step_by(BATCH_CHUNK) {
         let chunk = cols.map(|c| &c[from..(from + BATCH_CHUNK).min(n)]);
         match base.as_deref_mut() {
+            Some(b) if b.indicators.is_empty() && streaming => b.columns.extend_streaming(chunk),
             Some(b) if b.indicators.is_empty() => b.columns.extend(chunk),
             Some(b) => {
                 for i in 0..chunk[0].len() {
