@@ -22,13 +22,13 @@ import type { Session } from 'barstream';
 import {
   MINUTE,
   assertSameBars,
-  collect,
   fingerprint,
   fmt,
   generateColumns,
   makeBench,
   printSummary,
   printTimings,
+  settle,
   speedup,
   taskTiming,
   verifiedLine,
@@ -46,18 +46,6 @@ const TARGET_SPEEDUP = 10;
 
 const OPEN = Date.UTC(2024, 0, 1);
 const SESSION: Session = { date: '2024-01-01', open: OPEN, close: OPEN + N * MINUTE, timeZone: 'UTC', dayStart: OPEN };
-
-/**
- * Untimed, before every iteration of every task: a full collection and a turn of the event loop,
- * so that native memory the previous iteration left to the garbage collector (barstream's column
- * blocks, polars' frames) is freed first, as in a long-running process between batch jobs.
- * Otherwise each iteration would pay for fresh pages while the last ones still wait for a GC.
- */
-async function settle(): Promise<void> {
-  collect();
-  await new Promise((resolve) => setImmediate(resolve));
-  collect();
-}
 
 function runBarstream(cols: Columns): SessionData {
   const store = new SessionData({ intervals: INTERVALS.map((i) => i.name) });

@@ -18,7 +18,7 @@
  */
 import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, syntheticSource } from 'barstream';
 import type { BarEvent, RunReport, Session, SymbolColumns } from 'barstream';
-import { collect, fmt, printSummary } from './common.js';
+import { fmt, printSummary, settle } from './common.js';
 import type { Row } from './common.js';
 
 const INTERVALS = ['5m', '15m', '30m', '1h', '1d'] as const;
@@ -29,12 +29,6 @@ const SESSIONS = 20;
 const BARS_PER_SESSION = 390;
 const RUNS = 5;
 const TARGET_BPS = 5_000_000;
-
-async function settle(): Promise<void> {
-  collect();
-  await new Promise((resolve) => setImmediate(resolve));
-  collect();
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { IndicatorsSync } from '@ixjb94/indicators';
 import { computeIndicator, computeIndicators } from 'barstream';
 import type { IndicatorConfig } from 'barstream';
-import { collect, fmt, generateColumns, printSummary, speedup } from './common.js';
+import { fmt, generateColumns, printSummary, settle, speedup } from './common.js';
 import type { Columns, Row } from './common.js';
 import { EIGHT } from './indicators-stream.js';
 
@@ -185,13 +185,6 @@ function compare(ours: Outputs, theirs: Outputs): Record<string, Agreement> {
     out[name] = !last ? 'DIFFERS' : close(at(col, EARLY), at(other, EARLY)) ? 'same' : 'seeding';
   }
   return out;
-}
-
-/** Untimed, before each timed call: a full collection and a turn of the event loop. */
-async function settle(): Promise<void> {
-  collect();
-  await new Promise((resolve) => setImmediate(resolve));
-  collect();
 }
 
 const median = (xs: number[]): number => {
