@@ -513,38 +513,34 @@ impl Columns {
 
     /// Appends a batch given as six equally long columns.
     pub fn extend(&mut self, cols: [&[f64]; COLUMN_COUNT]) {
-        let n = cols[0].len();
-        assert!(
-            cols.iter().all(|c| c.len() == n),
-            "columns differ in length"
-        );
-        self.reserve(n);
-        let end = self.start + self.len;
-        for (c, col) in cols.iter().enumerate() {
-            // SAFETY: reserved above; the target range lies past every bar handed out.
-            unsafe {
-                std::ptr::copy_nonoverlapping(col.as_ptr(), self.ptr.add(c * self.cap + end), n)
-            };
-        }
-        self.len += n;
+        self.extend_by(cols, |src, dst| dst.copy_from_slice(src));
     }
 
     /// [`Columns::extend`] for a batch far larger than the caches: the bars are written past the
     /// caches (non-temporal stores), so the copy does not first read each destination line into
     /// them, and the bars copied do not push out what is still to be read. Same bars as `extend`.
     pub fn extend_streaming(&mut self, cols: [&[f64]; COLUMN_COUNT]) {
+        self.extend_by(cols, copy_streaming);
+    }
+
+    fn extend_by(&mut self, cols: [&[f64]; COLUMN_COUNT], copy: impl Fn(&[f64], &mut [f64])) {
         let n = cols[0].len();
         assert!(
             cols.iter().all(|c| c.len() == n),
             "columns differ in length"
         );
+        if n == 0 {
+            // An empty series has no block to point into.
+            return;
+        }
         self.reserve(n);
         let end = self.start + self.len;
         for (c, col) in cols.iter().enumerate() {
-            // SAFETY: reserved above; the target range lies past every bar handed out.
+            // SAFETY: reserved above; the target range lies past every bar handed out, so nothing
+            // else reads or writes it.
             let dst =
                 unsafe { std::slice::from_raw_parts_mut(self.ptr.add(c * self.cap + end), n) };
-            copy_streaming(col, dst);
+            copy(col, dst);
         }
         self.len += n;
     }
