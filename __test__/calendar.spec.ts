@@ -491,6 +491,22 @@ test('custom list: full Session objects, alone or mixed with local hours; the ti
   t.is(half.sessions('2024-01-01', '2024-12-31').length, 4);
 });
 
+test('custom calendar: a full Session without dayStart takes the midnight of its date in the zone, as beginSession does', (t) => {
+  // New York midnights, by hand: EST (UTC-5) on 2024-03-08 and on 2024-03-10 (the clocks change at
+  // 02:00 that day), EDT (UTC-4) on 2024-03-11.
+  const entry = (date: string, open: string, close: string) => ({ date, open: Z(open), close: Z(close), timeZone: NY });
+  const c = Calendar.custom({
+    sessions: [entry('2024-03-08', '2024-03-08T14:30:00Z', '2024-03-08T21:00:00Z'), entry('2024-03-10', '2024-03-10T13:30:00Z', '2024-03-10T20:00:00Z')],
+  });
+  t.is(c.session('2024-03-08')?.dayStart, Z('2024-03-08T05:00:00Z'));
+  t.is(c.session('2024-03-10')?.dayStart, Z('2024-03-10T05:00:00Z'));
+  const f = Calendar.custom({ timeZone: NY, session: (date) => (date === '2024-03-11' ? entry(date, '2024-03-11T13:30:00Z', '2024-03-11T20:00:00Z') : null) });
+  t.is(f.session('2024-03-11')?.dayStart, Z('2024-03-11T04:00:00Z'));
+  // A dayStart given is still checked.
+  const wrong = { ...entry('2024-03-08', '2024-03-08T14:30:00Z', '2024-03-08T21:00:00Z'), dayStart: Z('2024-03-08T00:00:00Z') };
+  t.throws(() => Calendar.custom({ sessions: [wrong] }), { instanceOf: ConfigError, message: /dayStart .* is not midnight of 2024-03-08/ });
+});
+
 test('custom function: hours, Session objects or null by date; remembered', (t) => {
   const closed = new Set(['2024-03-29', '2024-04-01']);
   let calls = 0;

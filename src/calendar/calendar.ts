@@ -3,7 +3,7 @@
  * @module
  */
 import { ConfigError, SessionError } from '../errors.js';
-import type { Session } from '../types.js';
+import type { Session, SessionInput } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
 import { ZoneOffsets } from './zone.js';
@@ -89,8 +89,12 @@ export interface CustomListOptions {
   name?: string;
   /** The calendar's time zone. Default: the `timeZone` of the first entry that has one. */
   timeZone?: string;
-  /** The sessions, in any order; at most one a date, none overlapping another. */
-  sessions: readonly (LocalSession | Session)[];
+  /**
+   * The sessions, in any order; at most one a date, none overlapping another. A full session's
+   * `dayStart` may be left out, as {@link SessionData.beginSession} allows: it is midnight of its
+   * date in the calendar's time zone.
+   */
+  sessions: readonly (LocalSession | SessionInput)[];
 }
 
 /** A custom calendar from a function of the date. */
@@ -106,7 +110,7 @@ export interface CustomFunctionOptions {
    * valid, fails on its own: that error is remembered too, and every query that needs the date
    * throws it (see {@link Calendar.custom}), while queries that do not need it are answered.
    */
-  session: (date: string) => LocalHours | Session | null | undefined;
+  session: (date: string) => LocalHours | SessionInput | null | undefined;
   /**
    * How many days `nextSession` and `previousSession` look ahead or back before they give up and
    * return `null`. Default 366.
@@ -916,8 +920,10 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
   }
   const day = parseDay(entryDate);
   if (typeof e.open === 'number' || typeof e.close === 'number' || 'dayStart' in e) {
-    // A full Session.
-    const { open, close, dayStart } = e;
+    // A full Session; without a dayStart, its date's midnight (as beginSession takes one).
+    const midnight = zone.instant(day * DAY_MS, 'forward');
+    const { open, close } = e;
+    const dayStart = e.dayStart === undefined ? midnight : e.dayStart;
     for (const [key, value] of [['open', open], ['close', close], ['dayStart', dayStart]] as const) {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new ConfigError(param, `${at}: ${key} must be finite epoch milliseconds, got ${describe(value)}`);
@@ -927,7 +933,6 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
     }
     if (e.timeZone === undefined) throw new ConfigError(param, `${at}: a Session needs its timeZone`);
     if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${shownInstant(close as number)} is not after open ${shownInstant(open as number)}`);
-    const midnight = zone.instant(day * DAY_MS, 'forward');
     if (dayStart !== midnight) {
       throw new ConfigError(param, `${at}: dayStart ${shownInstant(dayStart as number)} is not midnight of ${entryDate} in ${zone.name}, ${shownInstant(midnight)}`);
     }
