@@ -120,9 +120,11 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     );
   }
   // Some vendors (Alpha Vantage, copies of web tables) list the newest bar first: every bar after
-  // a session's first is then earlier than the one before it, and the store rejects it.
+  // a session's first is then earlier than the one before it, and the store rejects it. Counted
+  // against the bars inside the session hours: a file with pre- and after-market bars has more
+  // of those outside them than out of order.
   const backwards = r.rejected.out_of_order;
-  if (backwards > r.barsIn / 2) {
+  if (backwards > (r.barsIn - outside) / 2) {
     out.push(`hint: ${int(backwards)} of ${int(r.barsIn)} bars were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order and must be sorted oldest first`);
   }
   return out;
