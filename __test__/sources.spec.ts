@@ -677,6 +677,9 @@ test('csv: a zip archive or UTF-16 file is named as such, not read as a header o
     ['Z.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]), 'is a zip archive: extract its CSV files first'],
     // What spreadsheets write as "Unicode text".
     ['U.csv', Buffer.from(`\uFEFF${text}`, 'utf16le'), 'is UTF-16 text: save it as UTF-8'],
+    // Without the byte order mark, little- and big-endian: every other byte of ASCII text is zero.
+    ['V.csv', Buffer.from(text, 'utf16le'), 'is UTF-16 text (without a byte order mark): save it as UTF-8'],
+    ['W.csv', Buffer.from(text, 'utf16le').swap16(), 'is UTF-16 text (without a byte order mark): save it as UTF-8'],
   ] as const) {
     const p = fixture(name, '');
     writeFileSync(p, bytes);

@@ -391,11 +391,17 @@ async function isGzip(path: string): Promise<boolean> {
 
 /**
  * Whether `head`, the first bytes of `name` (4 when there are that many), starts as gzip data does.
- * @throws {InputError} when it starts as a zip archive or UTF-16 text does (see {@link isGzip}).
+ * @throws {InputError} when it starts as a zip archive or UTF-16 text does, with or without a byte
+ *   order mark (see {@link isGzip}).
  */
 function gzipHead(name: string, head: Uint8Array): boolean {
   for (const [magic, what] of NOT_TEXT) {
     if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) throw new InputError(`csvSource: '${name}' ${what}`);
+  }
+  // UTF-16 without its byte order mark: a header in ASCII has a zero byte beside each letter, which
+  // UTF-8 text never has.
+  if (head.length >= 4 && [0, 1].some((z) => head[z] === 0 && head[z + 2] === 0 && head[1 - z] !== 0 && head[3 - z] !== 0)) {
+    throw new InputError(`csvSource: '${name}' is UTF-16 text (without a byte order mark): save it as UTF-8`);
   }
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
