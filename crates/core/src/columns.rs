@@ -189,17 +189,33 @@ impl ColumnBlock {
     }
 }
 
-/// A pooled mapping of exactly `size` bytes, or of up to an eighth more (the best fit).
+/// A pooled mapping for a block of `size` bytes (a multiple of 2 MiB), with its length.
 #[cfg(target_os = "linux")]
 fn take_pooled(size: usize) -> Option<(NonNull<f64>, usize)> {
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    take_fitting(&mut pool, size)
+}
+
+/// From `pool`, the smallest mapping of `size` bytes or more. Up to an eighth larger, the block
+/// takes it whole. Larger, the block takes its first `size` bytes and the rest stays in the pool as
+/// a mapping of its own: its pages are already faulted in, which fresh memory's are not, so a
+/// request of a new size (another indicator's outputs, a store of another shape) reuses them.
+/// Every length is a multiple of 2 MiB, so the rest starts on a 2 MiB boundary too.
+#[cfg(target_os = "linux")]
+fn take_fitting(pool: &mut Vec<Mapping>, size: usize) -> Option<(NonNull<f64>, usize)> {
     let (i, _) = pool
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.1 >= size && m.1 - size <= size / 8)
+        .filter(|(_, m)| m.1 >= size)
         .min_by_key(|(_, m)| m.1)?;
     let m = pool.swap_remove(i);
-    Some((m.0, m.1))
+    if m.1 - size <= size / 8 {
+        return Some((m.0, m.1));
+    }
+    // SAFETY: `size < m.1`, so the rest lies inside the mapping, past its first `size` bytes.
+    let rest = unsafe { NonNull::new_unchecked(m.0.as_ptr().cast::<u8>().add(size).cast::<f64>()) };
+    pool.push(Mapping(rest, m.1 - size));
+    Some((m.0, size))
 }
 
 /// Maps `size` bytes (a multiple of 2 MiB) at a 2 MiB boundary and advises huge pages for them.
@@ -674,6 +690,30 @@ mod tests {
     #[should_panic(expected = "shorter than 8 rows")]
     fn interleave_refuses_a_short_source() {
         interleave(&[&[1.0; 8], &[1.0; 7]], 8, &mut [0.0; 16]);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_pooled_mapping_much_larger_than_a_block_is_split_and_its_rest_stays_pooled() {
+        // Addresses only: nothing here is read or written.
+        const M: usize = HUGE_PAGE;
+        let at = |a: usize| NonNull::new(a as *mut f64).unwrap();
+        let mut pool = vec![Mapping(at(64 * M), 16 * M), Mapping(at(8 * M), 9 * M)];
+        // 8 MiB: the 9 MiB mapping is within an eighth, taken whole.
+        let (p, len) = take_fitting(&mut pool, 8 * M).unwrap();
+        assert_eq!((p.as_ptr() as usize, len), (8 * M, 9 * M));
+        // 4 MiB: the 16 MiB mapping is split; its last 12 MiB stay pooled.
+        let (p, len) = take_fitting(&mut pool, 4 * M).unwrap();
+        assert_eq!((p.as_ptr() as usize, len), (64 * M, 4 * M));
+        let rest: Vec<(usize, usize)> = pool.iter().map(|m| (m.0.as_ptr() as usize, m.1)).collect();
+        assert_eq!(rest, vec![(68 * M, 12 * M)]);
+        // Larger than anything pooled: nothing.
+        assert!(take_fitting(&mut pool, 13 * M).is_none());
+        assert_eq!(pool.len(), 1);
+        // Exactly the rest: taken whole, the pool empty.
+        let (p, len) = take_fitting(&mut pool, 12 * M).unwrap();
+        assert_eq!((p.as_ptr() as usize, len), (68 * M, 12 * M));
+        assert!(pool.is_empty());
     }
 
     #[test]
