@@ -519,3 +519,32 @@ test('messages show each time with the UTC instant it names, beside the epoch mi
   const early = nySummerSession('2013-10-04');
   t.true(message(() => data.beginSession(early)).includes(`session opening at ${shown(early.open)} starts before the previous one closed at ${shown(S7.close)}`));
 });
+
+test('beginSession messages show each session time with the UTC instant it names', (t) => {
+  // JavaScript's own Date is the reference; the store formats the instants itself.
+  const shown = (ms: number): string => `${ms} (${new Date(ms).toISOString()})`;
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      t.true(e instanceof SessionError);
+      t.is((e as SessionError).code, 'invalid_session');
+      return (e as Error).message;
+    }
+    t.fail('expected an error');
+    return '';
+  };
+  const data = new SessionData({ intervals: ['5m'] });
+  t.true(message(() => data.beginSession({ ...S7, close: S7.open })).includes(`session close ${shown(S7.open)} is not after its open ${shown(S7.open)}`));
+  t.true(message(() => data.beginSession({ ...S7, dayStart: S7.open + 1 })).includes(`day start ${shown(S7.open + 1)} is after its open ${shown(S7.open)}`));
+  const far = 9e15;
+  t.true(message(() => data.beginSession({ ...S7, close: far })).includes(`within 9000000000000000 ms of 1970`));
+  // Clock alignment: 09:30 New York is 570 minutes from midnight, not on a 20m grid; a dayStart
+  // an hour off midnight.
+  const midnight = Date.UTC(2013, 9, 7, 4); // 2013-10-07 00:00 EDT
+  t.is(S7.dayStart, midnight);
+  const clock20 = new SessionData({ baseInterval: '20m', intervals: ['1h'], alignment: 'clock' });
+  t.true(message(() => clock20.beginSession(S7)).includes(`open ${shown(S7.open)} is not on the 20m grid of the exchange's clock from its midnight ${shown(midnight)}`));
+  const clock = new SessionData({ intervals: ['1h'], alignment: 'clock' });
+  t.true(message(() => clock.beginSession({ ...S7, dayStart: midnight + 3_600_000 })).includes(`dayStart ${shown(midnight + 3_600_000)} is not midnight of 2013-10-07 in America/New_York, ${shown(midnight)}`));
+});

@@ -194,6 +194,15 @@ export function notNumbers(bar: GivenBar): string {
   return given.length === 0 ? '' : `; not numbers: ${given.join(', ')}`;
 }
 
+/**
+ * Epoch milliseconds as a message shows them: the number given, and the UTC instant it names, so a
+ * reader can see which of two thirteen-digit times is the wrong one.
+ */
+export function shownInstant(ms: number): string {
+  // A Date holds 8.64e15 ms either way of 1970; sessions may lie up to 9e15 away.
+  return Math.abs(ms) <= 8.64e15 ? `${ms} (${new Date(ms).toISOString()})` : String(ms);
+}
+
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;

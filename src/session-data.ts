@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf, shownInstant } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -480,7 +480,7 @@ export class SessionData {
         throw new SessionError('invalid_session', `date ${describe(date)} in time zone ${describe(timeZone)} gives no midnight, where clock-aligned buckets are anchored`);
       }
       if (given !== undefined && given !== midnight) {
-        throw new SessionError('invalid_session', `dayStart ${describe(given)} is not midnight of ${date} in ${timeZone} (${midnight}); leave it out to have it worked out`);
+        throw new SessionError('invalid_session', `dayStart ${typeof given === 'number' ? shownInstant(given) : describe(given)} is not midnight of ${date} in ${timeZone}, ${shownInstant(midnight)}; leave it out to have it worked out`);
       }
       // On a day the clocks change (or a session that runs into one), buckets still start where the
       // exchange's clock shows a multiple of their length.

@@ -7,16 +7,8 @@ import type { Session, SessionInput } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
 import { ZoneOffsets } from './zone.js';
-import { describe } from '../errors.js';
+import { describe, shownInstant } from '../errors.js';
 
-/**
- * Epoch milliseconds as a message shows them: the number given, and the UTC instant it names, so a
- * reader can see which of two thirteen-digit times is the wrong one.
- */
-function shownInstant(ms: number): string {
-  // A Date holds 8.64e15 ms either way of 1970; sessions may lie up to 9e15 away.
-  return Math.abs(ms) <= 8.64e15 ? `${ms} (${new Date(ms).toISOString()})` : String(ms);
-}
 
 /**
  * A {@link Session} as a calendar yields it. Regular sessions are plain `Session`s; the flags are

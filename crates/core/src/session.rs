@@ -1,6 +1,6 @@
 //! A trading session: the span of time bars may fall in.
 
-use crate::error::{Error, Result};
+use crate::error::{At, Error, Result};
 
 /// Session times (and a clock change's instant) lie within this many milliseconds of 1970, about
 /// 285,000 years either way: far inside an `i64`, so that no sum of two times and an interval
@@ -43,7 +43,12 @@ impl Session {
         if !whole_ms(open) || !whole_ms(close) || !whole_ms(day_start) {
             return Err(Error::session(
                 "invalid_session",
-                format!("session times must be whole epoch milliseconds (open {open}, close {close}, day start {day_start})"),
+                format!(
+                    "session times must be whole epoch milliseconds within {MAX_TIME} ms of 1970 (open {}, close {}, day start {})",
+                    At(open),
+                    At(close),
+                    At(day_start)
+                ),
             ));
         }
         let session = Session {
@@ -67,7 +72,10 @@ impl Session {
         if !whole_ms(at) || !whole_ms(by) {
             return Err(Error::session(
                 "invalid_session",
-                format!("a clock shift needs whole milliseconds (at {at}, by {by})"),
+                format!(
+                    "a clock shift needs whole milliseconds within {MAX_TIME} ms of 1970 (at {}, by {by})",
+                    At(at)
+                ),
             ));
         }
         let session = Session {
@@ -110,27 +118,45 @@ impl Session {
         {
             return Err(Error::session(
                 "invalid_session",
-                format!("session times must lie within {MAX_TIME} ms of 1970 (open {open}, close {close}, day start {day_start}, clock change at {shift_at})"),
+                format!(
+                    "session times must lie within {MAX_TIME} ms of 1970 (open {}, close {}, day start {}, clock change at {})",
+                    At(open as f64),
+                    At(close as f64),
+                    At(day_start as f64),
+                    At(shift_at as f64)
+                ),
             ));
         }
         if let Some(ClockShift { at, by }) = clock_shift {
             if by == 0 || by.abs() >= 86_400_000 || at < day_start {
                 return Err(Error::session(
                     "invalid_session",
-                    format!("a clock shift by {by} ms at {at} is not a change of the clocks after the day start {day_start}"),
+                    format!(
+                        "a clock shift by {by} ms at {} is not a change of the clocks after the day start {}",
+                        At(at as f64),
+                        At(day_start as f64)
+                    ),
                 ));
             }
         }
         if close <= open {
             return Err(Error::session(
                 "invalid_session",
-                format!("session close {close} is not after its open {open}"),
+                format!(
+                    "session close {} is not after its open {}",
+                    At(close as f64),
+                    At(open as f64)
+                ),
             ));
         }
         if day_start > open {
             return Err(Error::session(
                 "invalid_session",
-                format!("session day start {day_start} is after its open {open}"),
+                format!(
+                    "session day start {} is after its open {}",
+                    At(day_start as f64),
+                    At(open as f64)
+                ),
             ));
         }
         Ok(())

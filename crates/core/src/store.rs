@@ -628,7 +628,9 @@ impl SessionStore {
                         "invalid_session",
                         format!(
                             "open {} is not on the {} grid of the exchange's clock from its midnight {}",
-                            session.open, self.config.base, session.day_start
+                            At(session.open as f64),
+                            self.config.base,
+                            At(session.day_start as f64)
                         ),
                     ));
                 }
