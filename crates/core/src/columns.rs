@@ -734,14 +734,7 @@ mod tests {
                 col(|b| b.close),
                 col(|b| b.volume),
             ];
-            let refs = [
-                &cols[0][..],
-                &cols[1],
-                &cols[2],
-                &cols[3],
-                &cols[4],
-                &cols[5],
-            ];
+            let refs = cols.each_ref().map(Vec::as_slice);
             streamed.extend_streaming(refs);
             copied.extend(refs);
         }
