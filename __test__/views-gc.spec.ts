@@ -63,7 +63,7 @@ if (gc === undefined) {
 }
 
 function registerGcTests(): void {
-  test.serial('300,000 views made and dropped: memory stays flat', async (t) => {
+  test.serial('1,000,000 views made and dropped, two columns of each read: memory stays flat', async (t) => {
     const data = new SessionData({ intervals: ['5m', '1h'] });
     data.beginSession(S7);
     const bars = makeBars(S7, 390, MINUTE);
@@ -74,16 +74,23 @@ function registerGcTests(): void {
     await collect();
     const before = process.memoryUsage();
     let checksum = 0;
+    let wrong = 0;
+    const intervals = ['1m', '5m', '1h'] as const;
+    // The last close of each series, from the naive aggregation: 7 hours, 09:30 .. 15:30.
+    const last = intervals.map((iv) => (aggregateSession(bars, S7, iv).at(-1) as Bar).close);
     for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 30_000; i++) {
-        const v = data.bars('SPY', i % 3 === 0 ? '1m' : i % 3 === 1 ? '5m' : '1h');
-        checksum += v.length;
+      for (let i = 0; i < 100_002; i++) {
+        // Each view's columns are made when first read: read two of them.
+        const v = data.bars('SPY', intervals[i % 3] as string);
+        checksum += v.time.length;
+        if (v.close[v.length - 1] !== last[i % 3]) wrong++;
       }
       await collect(1);
     }
     await collect();
     const after = process.memoryUsage();
-    t.is(checksum, 10 * (10_000 * 390 + 10_000 * 78 + 10_000 * 7)); // 7 hours: 09:30 .. 15:30
+    t.is(wrong, 0);
+    t.is(checksum, 10 * (33_334 * 390 + 33_334 * 78 + 33_334 * 7));
     t.is(diffBars(data.bars('SPY', '5m'), expected5), null);
     const rss = (after.rss - before.rss) / MB;
     const ab = (after.arrayBuffers - before.arrayBuffers) / MB;
