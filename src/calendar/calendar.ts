@@ -9,7 +9,6 @@ import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
 import { ZoneOffsets } from './zone.js';
 import { describe, shownInstant } from '../errors.js';
 
-
 /**
  * A {@link Session} as a calendar yields it. Regular sessions are plain `Session`s; the flags are
  * present (and `true`) only on the days they describe, so a regular session deep-equals what
