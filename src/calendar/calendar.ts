@@ -2,12 +2,11 @@
  * Market calendars: which dates have a session, and when each session opens and closes.
  * @module
  */
-import { ConfigError, SessionError } from '../errors.js';
+import { ConfigError, SessionError, describe, shownInstant } from '../errors.js';
 import type { Session, SessionInput } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
 import { ZoneOffsets } from './zone.js';
-import { describe, shownInstant } from '../errors.js';
 
 /**
  * A {@link Session} as a calendar yields it. Regular sessions are plain `Session`s; the flags are
