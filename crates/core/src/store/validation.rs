@@ -14,11 +14,11 @@ pub(super) struct Rules<'a> {
     pub(super) base_ms: i64,
 }
 
-/// A bar of a batch that must be rejected: its index, the reason, and the time of the symbol's
-/// last bar before it (for the message).
 /// The exponent bits of an `f64`: all set for NaN and the infinities only.
 const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
 
+/// A bar of a batch that must be rejected: its index, the reason, and the time of the symbol's
+/// last bar before it (for the message).
 pub(super) type Refusal = (usize, RejectReason, Option<i64>);
 
 impl Rules<'_> {
