@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { ConfigError, checkOptionKeys, describe } from './errors.js';
 import type { Session } from './types.js';
 import { ZoneOffsets } from './calendar/zone.js';
-import { DAY_MS, formatDay, parseDay } from './calendar/dates.js';
+import { DAY_MS, formatDay, isEarlyDate, parseDay } from './calendar/dates.js';
 
 /** Local opening hours of a session. */
 export interface SessionHours {
@@ -84,7 +84,7 @@ export function sessionOn(date: string, hours: SessionHours): Session {
  * 01:00 to 00:00), the first of the two, as calendars give it.
  */
 export function dayStartOf(date: unknown, timeZone: unknown): number {
-  if (typeof date !== 'string' || !DATE.test(date) || typeof timeZone !== 'string') return NaN;
+  if (typeof date !== 'string' || typeof timeZone !== 'string') return NaN;
   let zone: ZoneOffsets;
   try {
     zone = ZoneOffsets.of(timeZone);
@@ -95,7 +95,8 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
   // luxon DateTime took 35 us (about 90 ns a bar for a 390-bar session of one symbol).
   const day = parseDay(date);
   if (!Number.isNaN(day)) return zone.instant(day * DAY_MS, 'forward');
-  // Years before 1000, which the offsets do not cover.
+  // Years before 1000, which the offsets do not cover; anything else is no date.
+  if (!isEarlyDate(date)) return NaN;
   const start = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
   return start.isValid ? start.toMillis() : NaN;
 }
