@@ -78,3 +78,37 @@ test('an event kept after its symbol was removed reads its bar, not the series o
   t.true(Math.abs((kept[5]?.indicator('sma3')[5] as number) - sma) <= 1e-9 * sma);
   t.throws(() => kept[5]?.indicator('rsi14'), { code: 'invalid_config' });
 });
+
+test('bars that close together get events whose views each end at their own bar', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const all = day(40, s0);
+  // 09:30-09:33, then 09:39 alone: the 09:39 bar closes the 09:30 bucket (a later bucket came) and
+  // its own 09:35 bucket (its last slot), two 5m bars in one slice. Then 09:40 onwards as usual.
+  const bars = [...all.slice(0, 4), all[9] as Bar, ...all.slice(10)];
+  const source: ColumnarSource = { kind: 'columns', load: async () => new Map([['A', symbolColumns(bars)]]) };
+  const data = new SessionData({ intervals: ['5m'], indicators: { '5m': [{ kind: 'sma', period: 2 }] } });
+  const engine = new AnalysisEngine();
+  const kept: BarEvent[] = [];
+  const seen: { index: number; length: number; last: number }[] = [];
+  engine.subscribe({ interval: '5m' }, (e) => {
+    kept.push(e);
+    seen.push({ index: e.index, length: e.bars.length, last: e.bars.time[e.bars.length - 1] as number });
+  });
+  await new SessionCoordinator({ calendar, data, engine, source, from: s0.date, to: s0.date }).run();
+  const expected = aggregateSession(bars, s0, '5m');
+  t.is(kept.length, expected.length);
+  t.is(expected[1]?.time, (all[5] as Bar).time, 'the 09:35 bucket holds the 09:39 bar alone');
+  // Both co-closed events, in the handler and kept: the view's last bar is the event's own.
+  t.deepEqual(seen.slice(0, 2), [
+    { index: 0, length: 1, last: (expected[0] as Bar).time },
+    { index: 1, length: 2, last: (expected[1] as Bar).time },
+  ]);
+  kept.forEach((e, k) => {
+    t.is(e.bars.length, e.index + 1, `event ${k}`);
+    t.deepEqual(e.bar, expected[k], `event ${k}`);
+    t.is(e.indicator('sma2').length, e.index + 1, `event ${k}: the indicator column ends at the bar too`);
+  });
+  t.true(Number.isNaN(kept[0]?.indicator('sma2')[0]));
+  const sma = ((expected[0] as Bar).close + (expected[1] as Bar).close) / 2;
+  t.true(Math.abs((kept[1]?.indicator('sma2')[1] as number) - sma) <= 1e-9 * sma);
+});

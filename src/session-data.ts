@@ -936,12 +936,16 @@ export class SessionData {
     return this.barsOf(id, s);
   }
 
-  /** {@link SessionData.bars} by symbol id and series index. @internal */
-  barsOf(id: number, s: number): BarsView {
+  /**
+   * {@link SessionData.bars} by symbol id and series index; with `length`, only the first `length`
+   * bars (at most all of them): the series as it stood when its bar `length - 1` closed. @internal
+   */
+  barsOf(id: number, s: number, length?: number): BarsView {
     const block = this.#liveBlock(id, s);
     if (block === null) return EMPTY_VIEW;
     const key = id * MAX_SERIES + s;
-    return new ColumnViews(block.buffer, (this.#stateStart[key] as number) * 8, block.capacity * 8, this.#stateLength[key] as number);
+    const stored = this.#stateLength[key] as number;
+    return new ColumnViews(block.buffer, (this.#stateStart[key] as number) * 8, block.capacity * 8, length === undefined ? stored : Math.min(length, stored));
   }
 
   /**

@@ -77,8 +77,9 @@ export class BarEvent {
 
   /**
    * Zero-copy views of the series' closed bars as they stood when this one closed: this one last
-   * (or further back when several closed at once). An event kept past its handler keeps reading
-   * them, whatever the store did since (more bars, retention, the symbol removed).
+   * (`bars.length - 1 === index`), also when several closed at once. An event kept past its
+   * handler keeps reading them, whatever the store did since (more bars, retention, the symbol
+   * removed).
    */
   get bars(): BarsView {
     return this.#bars;

@@ -440,7 +440,8 @@ export class DataProcessor {
         if (this.#lists[s] === undefined) continue;
         const symbol = data.symbolOf(id);
         const interval = series[s] as string;
-        // One set of views for the bars that closed together: the series as of the last of them.
+        // Each event's views end at its own bar, also when several closed together: the series as
+        // it stood when that bar closed. The last one's are made once, for all its subscribers.
         let views: BarsView | null = null;
         for (let index = from; index < count; index++) {
           // A handler may subscribe or unsubscribe: later events go to the subscribers of their time.
@@ -449,8 +450,8 @@ export class DataProcessor {
           // Counted when a subscriber takes it (one event, however many subscribers).
           if (list === undefined || !AnalysisEngine.takes(list, symbol)) continue;
           counts.delivered++;
-          views ??= data.barsOf(id, s);
-          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, views), observer, pending);
+          const bars = index === count - 1 ? (views ??= data.barsOf(id, s)) : data.barsOf(id, s, index + 1);
+          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, bars), observer, pending);
         }
       }
     }
