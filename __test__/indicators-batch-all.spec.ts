@@ -66,3 +66,15 @@ test('computeIndicators: two indicators with one output name is a ConfigError on
   t.deepEqual(Object.keys(none), ['rsi14', 'macd.macd', 'macd.signal', 'macd.histogram']);
   t.true(Object.values(none).every((c) => c.length === 0));
 });
+
+test('kinds are read in any ASCII case, ids are lower case; a kind that only folds to a name outside ASCII is refused', (t) => {
+  const close = new Float64Array([1, 2, 3, 4, 5, 6]);
+  // EMA(3) by hand: seeded with (1 + 2 + 3) / 3 = 2 at index 2, then (x - ema) * 0.5 + ema.
+  const want = [NaN, NaN, 2, 3, 4, 5];
+  for (const kind of ['EMA', 'Ema', 'eMa']) {
+    const out = computeIndicator({ kind, period: 3 } as IndicatorConfig, { close });
+    t.deepEqual(Object.keys(out), ['ema3'], kind);
+    t.deepEqual([...(out.ema3 as Float64Array)], want, kind);
+  }
+  t.throws(() => computeIndicator({ kind: 'ſma', period: 3 } as unknown as IndicatorConfig, { close }), { instanceOf: ConfigError });
+});
