@@ -4,7 +4,7 @@
  * (more bars, retention, removal).
  */
 import test from 'ava';
-import { AnalysisEngine, SessionCoordinator, SessionData } from 'barstream';
+import { AnalysisEngine, BarEvent as BarEventClass, ConfigError, SessionCoordinator, SessionData } from 'barstream';
 import type { Bar, BarEvent, ColumnarSource, Session, SessionCalendar } from 'barstream';
 import { aggregateSession, symbolColumns } from './helpers/naive.js';
 import { nySummerSession, randomWalkDay } from './helpers/sessions.js';
@@ -111,4 +111,30 @@ test('bars that close together get events whose views each end at their own bar'
   t.true(Number.isNaN(kept[0]?.indicator('sma2')[0]));
   const sma = ((expected[0] as Bar).close + (expected[1] as Bar).close) / 2;
   t.true(Math.abs((kept[1]?.indicator('sma2')[1] as number) - sma) <= 1e-9 * sma);
+});
+
+test('a BarEvent made by hand checks its arguments: a ConfigError naming the first wrong one', (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(s0);
+  for (const bar of day(50, s0).slice(0, 10)) data.append('A', bar);
+  const cases: [string, unknown[]][] = [
+    ['data', [null, s0, 'A', '5m', 0]],
+    ['data', [{}, s0, 'A', '5m', 0]],
+    ['session', [data, null, 'A', '5m', 0]],
+    ['symbol', [data, s0, '', '5m', 0]],
+    ['symbol', [data, s0, 5, '5m', 0]],
+    ['index', [data, s0, 'A', '5m', -1]],
+    ['index', [data, s0, 'A', '5m', 0.5]],
+    ['index', [data, s0, 'A', '5m', 2]],
+    ['interval', [data, s0, 'A', '7m', 0]],
+  ];
+  for (const [param, args] of cases) {
+    const e = t.throws(() => new (BarEventClass as unknown as new (...a: unknown[]) => BarEvent)(...args), { instanceOf: ConfigError }, `${param}: ${String(args[param === 'data' ? 0 : 4])}`);
+    t.is(e?.param, param);
+  }
+  // Two 5m bars closed (09:30 and 09:35): the second is index 1, read from the store.
+  const e = new BarEventClass(data, s0, 'A', '5m', 1);
+  t.deepEqual(e.bar, aggregateSession(day(50, s0).slice(0, 10), s0, '5m')[1]);
+  t.is(e.bars.length, 2);
 });

@@ -4,7 +4,7 @@
  * TypeError from spreading something that is not iterable, nor '[object Object]'.
  */
 import test from 'ava';
-import { ConfigError, ReadySignal, waitAll } from 'barstream';
+import { ConfigError, ReadySignal, ReadyTimeoutError, waitAll } from 'barstream';
 
 test('waitAll of something that is not an iterable is a ConfigError naming signals', (t) => {
   for (const signals of [5, null, undefined, {}, new ReadySignal('a')]) {
@@ -22,4 +22,24 @@ test('a timeout that is not a number is described as what it is', (t) => {
   t.is(e?.message, 'invalid timeoutMs: an object is not a number of milliseconds >= 0');
   t.throws(() => ready.wait('10' as unknown as number), { instanceOf: ConfigError, message: "invalid timeoutMs: '10' is not a number of milliseconds >= 0" });
   t.is(ready.state, 'pending');
+});
+
+test('a ReadyTimeoutError made by hand with arguments of the wrong shape is a ConfigError naming the argument; good ones make the message', (t) => {
+  const cases: [string, unknown[]][] = [
+    ['signals', [null, 5]],
+    ['signals', ['a', 5]],
+    ['signals', [[1], 5]],
+    ['timeoutMs', [['a'], '5']],
+    ['timeoutMs', [['a'], NaN]],
+    ['subscribers', [['a'], 5, 'b']],
+    ['at', [['a'], 5, [], '2024']],
+  ];
+  for (const [param, args] of cases) {
+    const e = t.throws(() => new (ReadyTimeoutError as unknown as new (...a: unknown[]) => ReadyTimeoutError)(...args), { instanceOf: ConfigError }, JSON.stringify(args));
+    t.is(e?.param, param);
+  }
+  const e = new ReadyTimeoutError(['slice', 'source'], 250, ['slow'], Date.UTC(2024, 0, 2, 15));
+  t.is(e.code, 'ready_timeout');
+  t.is(e.message, "ready signals 'slice', 'source' were not signalled within 250 ms: 'slow' still busy at 2024-01-02T15:00:00.000Z");
+  t.deepEqual([e.signals, e.timeoutMs, e.subscribers], [['slice', 'source'], 250, ['slow']]);
 });

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigError, checkOptionKeys, show } from '../errors.js';
 import { canonicalInterval, sameInterval } from '../native.js';
-import type { SessionData } from '../session-data.js';
+import { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
 
 /** What a subscriber wants: bars of `interval` for `symbols` (every symbol when omitted or `'*'`). */
@@ -63,16 +63,25 @@ export class BarEvent {
   readonly #bars: BarsView;
 
   /**
-   * `bars` is the series' views when the bar closed (the dispatcher has them); by default they are
-   * made here. @internal
+   * The event of bar `index` of `symbol`'s `interval` series in `data` (to test a handler without
+   * a run); its views are the series as it is now. `bars` is for the dispatcher, which has the
+   * views of when the bar closed; by default they are made here.
+   * @throws {ConfigError} naming the first wrong argument: `data` not a SessionData, `session` not
+   * an object, an empty `symbol`, an `interval` the store does not have, an `index` that is not a
+   * closed bar's.
    */
   constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number, bars?: BarsView) {
+    // Made by hand (to test a handler, say) the arguments are checked; the dispatcher's are right.
+    if (bars === undefined) checkEventArguments(data, session, symbol, index);
     this.data = data;
     this.session = session;
     this.symbol = symbol;
     this.interval = interval;
     this.index = index;
     this.#bars = bars ?? data.bars(symbol, interval);
+    if (bars === undefined && index >= this.#bars.length) {
+      throw new ConfigError('index', `${symbol} ${interval} has ${this.#bars.length} closed bars, so no bar ${index}`);
+    }
   }
 
   /**
@@ -295,6 +304,17 @@ export class AnalysisEngine {
     }
     return pending;
   }
+}
+
+/**
+ * The arguments of a `BarEvent` made by hand. The interval is checked by the store.
+ * @throws {ConfigError} naming the first that is wrong.
+ */
+function checkEventArguments(data: unknown, session: unknown, symbol: unknown, index: unknown): void {
+  if (!(data instanceof SessionData)) throw new ConfigError('data', `expected a SessionData, got ${show(data)}`);
+  if (session === null || typeof session !== 'object') throw new ConfigError('session', `expected a session { date, open, close, timeZone }, got ${show(session)}`);
+  if (typeof symbol !== 'string' || symbol === '') throw new ConfigError('symbol', `expected a non-empty string, got ${show(symbol)}`);
+  if (!(Number.isInteger(index) && (index as number) >= 0)) throw new ConfigError('index', `expected a whole number >= 0, got ${show(index)}`);
 }
 
 /** Whether `sub` is active and takes bars of `symbol`. */

@@ -23,7 +23,13 @@ export class ReadyTimeoutError extends BarstreamError {
    * on while it waits; this is where the wait began.
    */
   readonly at: number;
+  /** @throws {ConfigError} for signal or subscriber names that are not an array of strings, or a timeout or `at` that is not a number. */
   constructor(signals: readonly string[], timeoutMs: number, subscribers: readonly string[] = [], at = NaN) {
+    const names = (list: unknown): boolean => Array.isArray(list) && list.every((x) => typeof x === 'string');
+    if (!names(signals)) throw new ConfigError('signals', `expected an array of signal names, got ${describe(signals)}`);
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) throw new ConfigError('timeoutMs', `expected a number of milliseconds, got ${describe(timeoutMs)}`);
+    if (!names(subscribers)) throw new ConfigError('subscribers', `expected an array of subscriber names, got ${describe(subscribers)}`);
+    if (typeof at !== 'number') throw new ConfigError('at', `expected epoch milliseconds or NaN, got ${describe(at)}`);
     const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
     const busy = subscribers.length === 0 ? '' : `: ${subscribers.map((s) => `'${s}'`).join(', ')} still busy${Number.isNaN(at) ? '' : ` at ${new Date(at).toISOString()}`}`;
     // An infinite timeout runs out only when nothing is left in the process that could signal.
