@@ -489,3 +489,30 @@ test("stop() in the last session's sessionEnd listener: the run had reached its 
   t.is(report.sessions, 1);
   t.is(report.barsIn, 390);
 });
+
+for (const speed of [0, 600_000]) {
+  test(`stop() from a 1d handler (speed ${speed}): the 1d bars close when the clock reaches the close, before the session's end, so the session stays open`, async (t) => {
+    const data = new SessionData({ intervals: ['1h', '1d'] });
+    const engine = new AnalysisEngine();
+    const s0 = SESSIONS[0] as Session;
+    const source = columnsSource(new Map(Object.entries(barsOf).map(([k, b]) => [k, columnsOf(b)])));
+    const coordinator = new SessionCoordinator({ calendar, data, engine, source, from: s0.date, to: (SESSIONS[2] as Session).date, speed });
+    const days: BarEvent[] = [];
+    let ends = 0;
+    coordinator.on('sessionEnd', () => ends++);
+    engine.subscribe({ interval: '1d' }, (e) => {
+      days.push(e);
+      coordinator.stop();
+    });
+    const report = await coordinator.run();
+    t.true(report.stopped);
+    // Both symbols' 1d bars closed in the one step, and both were delivered: the step in hand reaches its subscribers.
+    t.deepEqual(days.map((e) => e.symbol), ['A', 'B']);
+    t.deepEqual(days[0]?.bar, aggregateSession(barsOf.A.slice(0, 390), s0, '1d')[0]);
+    t.is(ends, 0);
+    t.is(data.session?.open, s0.open, 'the first session is still open');
+    // Nothing is forming: ending it closes no more bars.
+    t.deepEqual(data.endSession(), []);
+    t.is(data.bars('A', '1h').length, 7);
+  });
+}
