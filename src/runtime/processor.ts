@@ -8,7 +8,7 @@ import { ConfigError, REJECT_CODES, describe } from '../errors.js';
 import type { RejectCode } from '../errors.js';
 import { SLICE_GAP_FLAG, SessionData } from '../session-data.js';
 import type { Gap, SliceColumns } from '../session-data.js';
-import type { BarsView, Closed, Session } from '../types.js';
+import type { Closed, Session } from '../types.js';
 import { AnalysisEngine, BarEvent } from './engine.js';
 import type { DeliveryObserver, PendingHandler, Subscriber } from './engine.js';
 import { PerformanceMetrics } from './metrics.js';
@@ -440,9 +440,6 @@ export class DataProcessor {
         if (this.#lists[s] === undefined) continue;
         const symbol = data.symbolOf(id);
         const interval = series[s] as string;
-        // Each event's views end at its own bar, also when several closed together: the series as
-        // it stood when that bar closed. The last one's are made once, for all its subscribers.
-        let views: BarsView | null = null;
         for (let index = from; index < count; index++) {
           // A handler may subscribe or unsubscribe: later events go to the subscribers of their time.
           if (engine.version !== this.#listsVersion) this.#refreshLists();
@@ -450,8 +447,9 @@ export class DataProcessor {
           // Counted when a subscriber takes it (one event, however many subscribers).
           if (list === undefined || !AnalysisEngine.takes(list, symbol)) continue;
           counts.delivered++;
-          const bars = index === count - 1 ? (views ??= data.barsOf(id, s)) : data.barsOf(id, s, index + 1);
-          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, bars), observer, pending);
+          // Each event's views end at its own bar, also when several closed together: the series
+          // as it stood when that bar closed.
+          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, data.barsOf(id, s, index + 1)), observer, pending);
         }
       }
     }
