@@ -442,6 +442,36 @@ test('alwaysOpen: every UTC day is a session 00:00-24:00 UTC', (t) => {
   for (let i = 1; i < all.length; i++) if (all[i]!.open !== all[i - 1]!.close) t.fail(all[i]!.date);
 });
 
+test('alwaysOpen refuses options: a time zone given to it would otherwise be ignored', (t) => {
+  const call = Calendar.alwaysOpen as (...args: unknown[]) => Calendar;
+  for (const args of [[{ timeZone: 'America/New_York' }], ['America/New_York'], [[]], [null], [undefined, { timeZone: 'UTC' }]]) {
+    const e = t.throws(() => call(...args), { instanceOf: ConfigError });
+    t.is(e?.param, 'options');
+    t.regex(e?.message ?? '', /takes no options.*Calendar\.custom/);
+  }
+  // What generic code passes to every factory alike is no option.
+  t.is(call(undefined), Calendar.alwaysOpen());
+  t.is(call({}), Calendar.alwaysOpen());
+  t.is(Calendar.alwaysOpen().timeZone, 'UTC');
+});
+
+test('24/7 in local days, the way the alwaysOpen error gives it: 23 and 25 hours when New York changes its clocks', (t) => {
+  const c = Calendar.custom({ name: '24/7 New York', timeZone: 'America/New_York', session: () => ({ open: '00:00', close: '24:00' }) });
+  const hours = (date: string): number => {
+    const s = c.requireSession(date);
+    return (s.close - s.open) / 3_600_000;
+  };
+  // Midnight in New York is 05:00Z in winter, 04:00Z in summer.
+  t.is(c.requireSession('2024-01-15').open, Z('2024-01-15T05:00:00Z'));
+  t.is(c.requireSession('2024-07-15').open, Z('2024-07-15T04:00:00Z'));
+  t.is(hours('2024-03-10'), 23);
+  t.is(hours('2024-11-03'), 25);
+  t.is(hours('2024-03-11'), 24);
+  const all = c.sessions('2024-01-01', '2024-12-31');
+  t.is(all.length, 366);
+  for (let i = 1; i < all.length; i++) if (all[i]!.open !== all[i - 1]!.close) t.fail(all[i]!.date);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Custom calendars
 // ---------------------------------------------------------------------------------------------

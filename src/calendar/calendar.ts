@@ -253,9 +253,22 @@ export class Calendar {
    * @example
    * ```ts
    * Calendar.alwaysOpen().session('2024-03-10'); // { open: 2024-03-10T00:00Z, close: 2024-03-11T00:00Z, timeZone: 'UTC', ... }
+   * // The local days of another zone (23 or 25 hours when the clocks change):
+   * Calendar.custom({ name: '24/7 New York', timeZone: 'America/New_York', session: () => ({ open: '00:00', close: '24:00' }) });
    * ```
+   * @throws {ConfigError} `options` for any argument but `undefined` or an empty options object: it
+   * takes no options, and one such as `{ timeZone }` would otherwise be ignored without a word, its
+   * days staying UTC days.
    */
   static alwaysOpen(): Calendar {
+    // Generic code may pass `undefined` or `{}` to every factory alike.
+    const given: unknown[] = [...arguments].filter((a: unknown) => a !== undefined && !(isPlainObject(a) && Object.keys(a).length === 0));
+    if (given.length > 0) {
+      throw new ConfigError(
+        'options',
+        `Calendar.alwaysOpen takes no options (its sessions are UTC days), got ${describe(given[0])}; for the days of another time zone use Calendar.custom({ timeZone, session: () => ({ open: '00:00', close: '24:00' }) })`,
+      );
+    }
     let calendar = shared.get('24/7');
     if (calendar === undefined) {
       calendar = new Calendar(alwaysOpenSource());
@@ -649,6 +662,10 @@ function upperBound(a: Int32Array | Float64Array, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+function isPlainObject(x: unknown): x is object {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 function checkOptions(options: unknown, allowed: readonly string[], where: string): void {
