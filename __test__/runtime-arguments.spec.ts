@@ -80,3 +80,16 @@ test('clocks: delayUntil of something that is not a number is an InputError, as 
   t.is(clock.delayUntil(5_000), 0);
   t.is(clock.now(), 1_000);
 });
+
+test('AnalysisEngine and WallClock take no arguments: one given is a ConfigError, not dropped', (t) => {
+  const Engine = AnalysisEngine as unknown as new (...args: unknown[]) => AnalysisEngine;
+  const Wall = WallClock as unknown as new (...args: unknown[]) => WallClock;
+  refused(t, () => new Engine({ interval: '5m' }), ConfigError, 'arguments', /AnalysisEngine takes no arguments, got \{"interval":"5m"\} as argument 1: subscribe with engine\.subscribe/, 'engine options');
+  refused(t, () => new Engine(undefined, null), ConfigError, 'arguments', /as argument 2/, 'engine second argument');
+  refused(t, () => new Wall(Date.UTC(2024, 2, 4)), ConfigError, 'arguments', /WallClock takes no arguments.*SimulatedClock/, 'wall clock start');
+  refused(t, () => new Wall(undefined, 2), ConfigError, 'arguments', /as argument 2/, 'wall clock speed');
+  // `undefined` is no argument, as for a parameter left out.
+  t.is(new Engine(undefined).subscribers().length, 0);
+  const before = Date.now();
+  t.true(new Wall(undefined).now() >= before);
+});

@@ -238,3 +238,14 @@ export function checkOptionKeys(options: object, known: readonly string[], what:
     throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
   }
 }
+
+/**
+ * For a constructor or factory that takes nothing: an argument other than `undefined` is a mistake
+ * the caller should hear of, not an option dropped without a word. @internal
+ * @throws {ConfigError} `arguments`, naming the first such argument and what to do instead.
+ */
+export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: string): void {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes no arguments, got ${show(args[i])} as argument ${i + 1}: ${hint}`);
+  }
+}

@@ -3,7 +3,7 @@
  * to slice at `speed: 0`, or following the wall clock scaled by `speed`); live runs on wall time.
  * @module
  */
-import { ConfigError, InputError, describe } from '../errors.js';
+import { ConfigError, InputError, describe, refuseArguments } from '../errors.js';
 
 /** The time source every part of a run reads. Times are epoch milliseconds (UTC). */
 export interface Clock {
@@ -88,6 +88,15 @@ export class SimulatedClock implements Clock {
 
 /** Wall time, for live runs. */
 export class WallClock implements Clock {
+  /**
+   * The system's clock.
+   * @throws {ConfigError} `arguments` for any argument but `undefined`: a wall clock cannot be
+   * started at a time or run at a speed (that is {@link SimulatedClock}).
+   */
+  constructor() {
+    refuseArguments('WallClock', arguments, 'for a start time or a speed use new SimulatedClock(start, speed)');
+  }
+
   now(): number {
     return Date.now();
   }

@@ -4,7 +4,7 @@
  */
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, checkOptionKeys, show } from '../errors.js';
+import { ConfigError, checkOptionKeys, refuseArguments, show } from '../errors.js';
 import { canonicalInterval, sameInterval } from '../native.js';
 import { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
@@ -164,6 +164,15 @@ export class AnalysisEngine {
   #count = 0;
   #subscribed = 0;
   #version = 0;
+
+  /**
+   * An engine with no subscribers.
+   * @throws {ConfigError} `arguments` for any argument but `undefined`: it takes none, so options
+   * meant for {@link AnalysisEngine.subscribe} or the coordinator would be dropped without a word.
+   */
+  constructor() {
+    refuseArguments('AnalysisEngine', arguments, 'subscribe with engine.subscribe({ interval, symbols, name }, handler)');
+  }
 
   /**
    * Changes whenever a subscriber comes or goes. A list from {@link AnalysisEngine.subscribersOf}
