@@ -93,3 +93,21 @@ test('AnalysisEngine and WallClock take no arguments: one given is a ConfigError
   const before = Date.now();
   t.true(new Wall(undefined).now() >= before);
 });
+
+test('sleepUntil with an AbortController (not its signal) rejects with a ConfigError before any timer starts, and the process lives on', async (t) => {
+  const wall = new WallClock();
+  const slow = new SimulatedClock(0, 1);
+  const controller = new AbortController();
+  for (const [clock, time] of [[wall, Date.now() + 40], [slow, 40]] as const) {
+    for (const signal of [controller, {}, 'abort']) {
+      const e = await t.throwsAsync(clock.sleepUntil(time, signal as unknown as AbortSignal), { instanceOf: ConfigError });
+      t.is(e?.param, 'signal');
+    }
+    const e = await t.throwsAsync(clock.sleepUntil(time, controller as unknown as AbortSignal));
+    t.regex(e?.message ?? '', /AbortController: pass its \.signal/);
+  }
+  // A timer started before the check would throw from inside it, uncaught, about now.
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  await wall.sleepUntil(Date.now() + 5, controller.signal);
+  t.pass();
+});

@@ -3,8 +3,11 @@
  * text, something else where an object or a function was expected) or failed with a TypeError
  * from inside: each is now a ConfigError naming it, and nothing changed.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
-import { Calendar, ConfigError, forEachSlice, streamSlices, symbolFromFileName, syntheticSource, websocketFeed } from 'barstream';
+import { Calendar, ConfigError, columnsSource, csvSource, forEachSlice, streamSlices, symbolFromFileName, syntheticSource, websocketFeed } from 'barstream';
 import type { BarstreamError, SymbolBar, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
@@ -43,4 +46,26 @@ test('websocketFeed refuses protocols or headers of the wrong type, and shows te
   refused(t, () => websocketFeed({ ...base, heartbeatMs: '5' } as unknown as WebSocketFeedOptions), ConfigError, 'heartbeatMs', /heartbeatMs: string "5" is not/, 'heartbeatMs as text');
   t.notThrows(() => websocketFeed({ ...base, protocols: new Set(['v1']), headers: { Authorization: 'x' } } as unknown as WebSocketFeedOptions));
   t.notThrows(() => websocketFeed({ ...base, protocols: 'v1' }));
+});
+
+test('load() refuses a request it cannot read: a misspelt key would have loaded every symbol over all time', async (t) => {
+  const columns = { time: [1, 2], open: [1, 1], high: [1, 1], low: [1, 1], close: [1, 1], volume: [1, 1] };
+  const dir = mkdtempSync(join(tmpdir(), 'barstream-load-'));
+  const file = join(dir, 'SPY.csv');
+  writeFileSync(file, 'time,open,high,low,close,volume\n2024-03-04T14:30:00Z,1,1,1,1,1\n');
+  const sources = {
+    columnsSource: columnsSource({ SPY: columns, QQQ: columns }),
+    syntheticSource: syntheticSource({ sessions: Calendar.xnys().sessions('2024-03-04', '2024-03-04'), symbols: ['SPY', 'QQQ'] }),
+    csvSource: csvSource(file),
+  };
+  for (const [name, source] of Object.entries(sources)) {
+    const load = source.load as (request?: unknown) => Promise<Map<string, unknown>>;
+    for (const [request, param] of [[{ symbol: ['SPY'] }, 'symbol'], [{ start: 5, end: 6 }, 'start'], ['SPY', 'request'], [['SPY'], 'request'], [null, 'request']] as const) {
+      const e = await t.throwsAsync(async () => load(request), { instanceOf: ConfigError }, `${name} ${JSON.stringify(request)}`);
+      t.is(e?.param, param, name);
+    }
+    // What the request may hold still loads; left out, every symbol.
+    t.deepEqual([...(await load({ symbols: ['SPY'] })).keys()], ['SPY'], name);
+    t.true((await load()).has('SPY'), name);
+  }
 });

@@ -14,7 +14,11 @@ export interface Clock {
    * A clock that only jumps (`speed: 0`) is never waited on and answers 0.
    */
   delayUntil(time: number): number;
-  /** Resolves once the clock reads `time`, or at once when `signal` aborts (its timer cleared). */
+  /**
+   * Resolves once the clock reads `time`, or at once when `signal` aborts (its timer cleared).
+   * Rejects, before any timer starts, with {@link InputError} for a time that is not finite and
+   * {@link ConfigError} `signal` for a signal that is not an `AbortSignal`.
+   */
   sleepUntil(time: number, signal?: AbortSignal): Promise<void>;
 }
 
@@ -127,6 +131,12 @@ function finite(time: unknown): void {
  */
 async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Promise<void> {
   finite(time);
+  // Checked before any timer starts: a controller given for its signal would fail inside one, later.
+  const given: unknown = signal;
+  if (given !== undefined && !(given instanceof AbortSignal)) {
+    const hint = given instanceof AbortController ? ' (an AbortController: pass its .signal)' : '';
+    throw new ConfigError('signal', `expected an AbortSignal, got ${describe(given)}${hint}`);
+  }
   let delay = clock.delayUntil(time);
   if (delay <= 0) return sleepMs(0);
   while (delay > 0 && signal?.aborted !== true) {

@@ -3,7 +3,7 @@
  * shares (binary search on sorted times, a row-by-row test otherwise).
  * @module
  */
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
 import type { BarColumns } from '../types.js';
 import { numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
@@ -22,7 +22,12 @@ export interface NormalizedRequest {
  * @internal
  */
 export function normalizeRequest(request: LoadRequest | undefined): NormalizedRequest {
+  if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
+    throw new ConfigError('request', `load takes { symbols?, from?, to? }, got ${describe(request)}`);
+  }
   const r = request ?? {};
+  // A misspelt key (`symbol`, `start`) would load every symbol over all time without a word.
+  checkOptionKeys(r, ['symbols', 'from', 'to'], 'a load request');
   let symbols: string[] | null = null;
   if (r.symbols !== undefined) {
     if (!Array.isArray(r.symbols)) throw new ConfigError('symbols', `expected an array of symbol names, got ${typeof r.symbols}`);
