@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { Calendar, ConfigError, columnsSource, csvSource, forEachSlice, streamSlices, symbolFromFileName, syntheticSource, websocketFeed } from 'barstream';
-import type { BarstreamError, SymbolBar, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
+import { Calendar, ConfigError, InputError, columnsSource, csvSource, forEachSlice, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
+import type { BarstreamError, SymbolBar, SymbolColumns, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
   const e = t.throws(fn, undefined, label);
@@ -68,4 +68,24 @@ test('load() refuses a request it cannot read: a misspelt key would have loaded 
     t.deepEqual([...(await load({ symbols: ['SPY'] })).keys()], ['SPY'], name);
     t.true((await load()).has('SPY'), name);
   }
+});
+
+test('timeSlices and forEachSlice read columns without a length (a plain BarColumns) whole, and refuse what is not columns', (t) => {
+  const f = (a: number[]): Float64Array => new Float64Array(a);
+  const plain = { time: f([1, 2, 3]), open: f([1, 1, 1]), high: f([1, 1, 1]), low: f([1, 1, 1]), close: f([1, 1, 1]), volume: f([1, 1, 1]) };
+  const other = { ...plain, time: f([2, 4]), length: 2 };
+  const columns = new Map([['A', plain], ['B', other]]) as unknown as Map<string, SymbolColumns>;
+  // By hand: times 1, 2, 3 of A and 2, 4 of B are the slices 1, 2 (A and B), 3, 4.
+  const seen: string[] = [];
+  t.is(forEachSlice(columns, (time, symbols, rows, count) => {
+    for (let j = 0; j < count; j++) seen.push(`${time}:${symbols[j]}:${rows[j]}`);
+  }), 4);
+  t.deepEqual(seen, ['1:0:0', '2:0:1', '2:1:0', '3:0:2', '4:1:1']);
+  t.is([...timeSlices(columns)].length, 4);
+  for (const bad of [5, null, { open: plain.open }]) {
+    const e = t.throws(() => timeSlices(new Map([['A', bad]]) as unknown as Map<string, SymbolColumns>), { instanceOf: InputError });
+    t.regex(e?.message ?? '', /^A: expected columns/);
+  }
+  const e = t.throws(() => forEachSlice(new Map([['A', { ...plain, length: 1.5 }]]) as unknown as Map<string, SymbolColumns>, () => {}), { instanceOf: InputError });
+  t.regex(e?.message ?? '', /length 1\.5 is not a whole number/);
 });

@@ -2,7 +2,7 @@
  * Time slices of columnar data: every bar with the same time, across symbols, in time order.
  * @module
  */
-import { ConfigError, describe } from '../errors.js';
+import { ConfigError, InputError, describe } from '../errors.js';
 import { lowerBound } from './columns.js';
 import type { SymbolColumns } from './types.js';
 
@@ -62,9 +62,11 @@ export class SliceCursor {
     if (to !== undefined && (typeof to !== 'number' || Number.isNaN(to))) throw new ConfigError('to', `expected epoch milliseconds, got ${String(to)}`);
     const names: string[] = [];
     const times: Float64Array[] = [];
+    const lengths: number[] = [];
     for (const [name, cols] of columns) {
       names.push(name);
-      times.push(cols.time);
+      times.push(timesOf(name, cols));
+      lengths.push(rowsOf(name, cols));
     }
     const k = names.length;
     this.names = names;
@@ -74,15 +76,14 @@ export class SliceCursor {
     this.#live = new Int32Array(k);
     this.#keys = new Float64Array(k);
     this.#strategy = strategy;
-    let s = 0;
-    for (const cols of columns.values()) {
-      const n = Math.min(cols.length, cols.time.length);
-      const lo = from === undefined ? 0 : lowerBound(cols.time, from, 0, n);
-      const hi = to === undefined ? n : lowerBound(cols.time, to, lo, n);
+    for (let s = 0; s < k; s++) {
+      const time = times[s] as Float64Array;
+      const n = lengths[s] as number;
+      const lo = from === undefined ? 0 : lowerBound(time, from, 0, n);
+      const hi = to === undefined ? n : lowerBound(time, to, lo, n);
       this.#cursor[s] = lo;
       this.#end[s] = hi;
       if (lo < hi) this.#live[this.#active++] = s;
-      s++;
     }
     this.slice = { time: NaN, count: 0, symbols: new Int32Array(k), rows: new Int32Array(k) };
     if (strategy === 'heap') this.#toHeap();
@@ -258,6 +259,27 @@ export interface TimeSlices extends IterableIterator<TimeSlice> {
   readonly names: readonly string[];
 }
 
+/** A symbol's time column. @throws {InputError} when its columns have none. */
+function timesOf(name: string, cols: unknown): Float64Array {
+  const time: unknown = cols !== null && typeof cols === 'object' ? (cols as { time?: unknown }).time : undefined;
+  if (!(time instanceof Float64Array) && !Array.isArray(time)) {
+    throw new InputError(`${name}: expected columns { time, open, high, low, close, volume } with time a Float64Array, got ${describe(cols)}`);
+  }
+  return time as Float64Array;
+}
+
+/**
+ * A symbol's rows: its `length`, or, for columns without one (a plain `BarColumns`), its time
+ * column's: read as zero rows, every bar would be left out without a word.
+ * @throws {InputError} for a `length` that is not a whole number >= 0.
+ */
+function rowsOf(name: string, cols: SymbolColumns): number {
+  const n: unknown = (cols as { length?: unknown }).length;
+  if (n === undefined) return cols.time.length;
+  if (!(Number.isInteger(n) && (n as number) >= 0)) throw new InputError(`${name}: length ${describe(n)} is not a whole number of rows`);
+  return Math.min(n as number, cols.time.length);
+}
+
 /**
  * Iterates the time slices of columnar data: each slice is one time and the (symbol index, row
  * index) pairs of every bar at that time, across symbols, in time order. Within a slice the
@@ -274,7 +296,9 @@ export interface TimeSlices extends IterableIterator<TimeSlice> {
  * @example
  * const it = timeSlices(columns);
  * for (const s of it) for (let j = 0; j < s.count; j++) use(it.names[s.symbols[j]], s.rows[j]);
- * @throws {ConfigError} when `columns` is not a Map or `from`/`to` is not a number.
+ * @throws {ConfigError} when `columns` is not a Map or `from`/`to` is not a number;
+ * {@link InputError} for a map value that is not columns with a `time` column, or a `length` that is
+ * not a whole number (columns without `length` have their time column's).
  */
 export function timeSlices(columns: ReadonlyMap<string, SymbolColumns>, from?: number, to?: number): TimeSlices {
   const cursor = new SliceCursor(columns, from, to);
