@@ -43,3 +43,32 @@ test('a ReadyTimeoutError made by hand with arguments of the wrong shape is a Co
   t.is(e.message, "ready signals 'slice', 'source' were not signalled within 250 ms: 'slow' still busy at 2024-01-02T15:00:00.000Z");
   t.deepEqual([e.signals, e.timeoutMs, e.subscribers], [['slice', 'source'], 250, ['slow']]);
 });
+
+test('signal(error) is refused rather than reported as ready; fail() with no error is refused; either leaves the signal pending', async (t) => {
+  const r = new ReadySignal('slice');
+  const signal = r.signal as (...args: unknown[]) => boolean;
+  const e = t.throws(() => signal.call(r, new Error('subscriber failed')), { instanceOf: ConfigError });
+  t.is(e?.param, 'arguments');
+  t.regex(e?.message ?? '', /ReadySignal\.signal takes no arguments.*fail\(error\)/);
+  const fail = r.fail as (...args: unknown[]) => boolean;
+  t.is(t.throws(() => fail.call(r), { instanceOf: ConfigError })?.param, 'error');
+  t.is(r.state, 'pending');
+  t.is(r.error, undefined);
+  // A promise may reject with undefined: given, it is the failure.
+  t.true(r.fail(undefined));
+  t.is(r.state, 'failed');
+  let outcome = 'pending';
+  let reason: unknown = 'none';
+  await r.wait().then(
+    () => (outcome = 'resolved'),
+    (x: unknown) => {
+      outcome = 'rejected';
+      reason = x;
+    },
+  );
+  t.is(outcome, 'rejected');
+  t.is(reason, undefined);
+  const ok = new ReadySignal('other');
+  t.true(signal.call(ok, undefined));
+  t.is(ok.state, 'ready');
+});

@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError, checkOptionKeys, describe } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys, describe, refuseArguments } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -128,16 +128,27 @@ export class ReadySignal {
     return this.#error;
   }
 
-  /** Marks it ready and releases every waiter. Idempotent: true only for the call that did it. */
+  /**
+   * Marks it ready and releases every waiter. Idempotent: true only for the call that did it.
+   * @throws {ConfigError} `arguments` for an argument (an error meant for {@link ReadySignal.fail}
+   * would otherwise report success); the signal is unchanged.
+   */
   signal(): boolean {
+    refuseArguments('ReadySignal.signal', arguments, 'to mark it failed, call fail(error)');
     if (this.#state !== 'pending') return false;
     this.#state = 'ready';
     this.#resolve();
     return true;
   }
 
-  /** Marks it failed: every waiter rejects with `error`. True only if it was pending. */
+  /**
+   * Marks it failed: every waiter rejects with `error` (any value, as a promise may reject with
+   * any). True only if it was pending.
+   * @throws {ConfigError} `error` when called with no argument at all: waiters would reject with
+   * nothing to say why; the signal is unchanged.
+   */
   fail(error: unknown): boolean {
+    if (arguments.length === 0) throw new ConfigError('error', 'fail takes the error its waiters reject with: fail(error)');
     return this.#settleError('failed', error);
   }
 
