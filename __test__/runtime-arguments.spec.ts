@@ -3,8 +3,9 @@
  * value of the wrong type) or failed with a TypeError from inside: each is now the library's typed
  * error naming it, and nothing changed.
  */
+import { EventEmitter, once as eventsOnce } from 'node:events';
 import test from 'ava';
-import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, waitAll } from 'barstream';
+import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, waitAll, websocketFeed } from 'barstream';
 import type { BarstreamError, CoordinatorOptions, WaitOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
@@ -110,4 +111,27 @@ test('sleepUntil with an AbortController (not its signal) rejects with a ConfigE
   await new Promise((resolve) => setTimeout(resolve, 120));
   await wall.sleepUntil(Date.now() + 5, controller.signal);
   t.pass();
+});
+
+test('a listener on an event the coordinator or the feed does not have is a ConfigError naming the events, and is not added', async (t) => {
+  const calendar = Calendar.xnys();
+  const coordinator = new SessionCoordinator({ calendar, data: new SessionData(), source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' });
+  const on = coordinator.on.bind(coordinator) as unknown as (name: string, fn: () => void) => unknown;
+  const once = coordinator.once.bind(coordinator) as unknown as (name: string, fn: () => void) => unknown;
+  for (const [add, name] of [[on, 'sessionstart'], [on, 'session-end'], [once, 'progres']] as const) {
+    refused(t, () => add(name, () => {}), ConfigError, 'event', new RegExp(`^invalid event: "${name}" is not an event of SessionCoordinator \\(its events: sessionStart, sessionEnd, error, gap, gapExtended, gapSettled, progress\\)`), name);
+  }
+  t.deepEqual(coordinator.eventNames(), []);
+  const feed = websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [] });
+  refused(t, () => (feed.on as unknown as (name: string, fn: () => void) => unknown).call(feed, 'reconected', () => {}), ConfigError, 'event', /is not an event of WebSocketFeed \(its events: status, .*closed\)/, 'feed');
+  t.deepEqual(feed.eventNames(), []);
+  // The events there are, symbols, and what events.once listens to beside the name, are taken.
+  let ended = 0;
+  coordinator.on('sessionEnd', () => ended++);
+  coordinator.on(EventEmitter.errorMonitor as unknown as 'error', () => {});
+  const started = eventsOnce(coordinator, 'sessionStart');
+  const report = await coordinator.run();
+  t.is((await started).length, 1);
+  t.is(report.sessions, 1);
+  t.is(ended, 1);
 });

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError, OverrunError, checkOptionKeys, describe } from '../errors.js';
+import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData } from '../session-data.js';
@@ -1681,6 +1682,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (lagMs > this.#maxLag) this.#maxLag = lagMs;
   }
 }
+
+// The event map types the names for TypeScript; plain JavaScript hears of a misspelt one too.
+checkEventNames(
+  SessionCoordinator,
+  // Every key of the map, and no other: the compiler checks both.
+  Object.keys({ sessionStart: 0, sessionEnd: 0, error: 0, gap: 0, gapExtended: 0, gapSettled: 0, progress: 0 } satisfies Record<keyof CoordinatorEvents, 0>),
+);
 
 /**
  * What a calendar's `sessions(from, to)` returned, checked before the run uses it: an array of

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import { BarstreamError, ConfigError, checkOptionKeys } from '../errors.js';
+import { checkEventNames } from '../events.js';
 import type { StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -918,6 +919,12 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.emit('badMessage', report);
   }
 }
+
+// Every key of the event map, and no other: the compiler checks both.
+checkEventNames(
+  WebSocketFeed,
+  Object.keys({ status: 0, connected: 0, disconnected: 0, stall: 0, reconnecting: 0, reconnected: 0, badMessage: 0, hookError: 0, closed: 0 } satisfies Record<keyof WebSocketFeedEvents, 0>),
+);
 
 // ------------------------------------------------------------------ helpers
 
