@@ -135,3 +135,18 @@ test('a listener on an event the coordinator or the feed does not have is a Conf
   t.is(report.sessions, 1);
   t.is(ended, 1);
 });
+
+test('a source of no kind the coordinator reads is refused when the coordinator is made, not with a TypeError inside run()', async (t) => {
+  const base = { calendar: Calendar.xnys(), from: '2024-03-04', to: '2024-03-05' };
+  const cases: [unknown, RegExp][] = [
+    [{ kind: 'columns' }, /kind 'columns'\) needs a load\(request\) function, got undefined/],
+    [{ kind: 'stream' }, /kind 'stream'\) needs \[Symbol\.asyncIterator\]\(\)/],
+    [{ kind: 'Columns', load: async () => new Map() }, /kind is 'columns' or 'stream', got 'Columns'/],
+  ];
+  for (const [source, message] of cases) {
+    const data = new SessionData();
+    refused(t, () => new SessionCoordinator({ ...base, data, source } as unknown as CoordinatorOptions), ConfigError, 'source', message, JSON.stringify(source));
+    t.is(data.session, null);
+  }
+  t.is((await new SessionCoordinator({ ...base, data: new SessionData(), source: { kind: 'columns', load: async () => new Map() } }).run()).sessions, 2);
+});

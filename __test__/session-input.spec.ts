@@ -6,8 +6,8 @@
  * daylight-saving changes.
  */
 import test from 'ava';
-import { SessionData, SessionError } from 'barstream';
-import type { Session } from 'barstream';
+import { InputError, SessionData, SessionError, sessionOn } from 'barstream';
+import type { Bar, Session } from 'barstream';
 
 // 2024-03-04 09:30-16:00 in New York (EST, UTC-5): open 14:30Z, close 21:00Z, midnight 05:00Z.
 const S: Session = {
@@ -41,4 +41,15 @@ test('clock alignment: a session with its right dayStart still opens', (t) => {
   const data = new SessionData({ intervals: ['1h'], alignment: 'clock' });
   data.beginSession(S);
   t.is(data.session?.dayStart, S.dayStart);
+});
+
+test('append of an array is an InputError that changes nothing: no symbol made, no rejection counted', (t) => {
+  const data = new SessionData();
+  const session = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+  data.beginSession(session);
+  const e = t.throws(() => data.append('A', [session.open, 1, 1, 1, 1, 1] as unknown as Bar), { instanceOf: InputError });
+  t.regex(e?.message ?? '', /got an array \(appendValues takes the fields as arguments\)/);
+  t.deepEqual(data.symbols(), []);
+  t.true(Object.values(data.rejections()).every((n) => n === 0));
+  t.deepEqual(data.appendValues('A', session.open, 1, 1, 1, 1, 1), ['1m']);
 });

@@ -613,12 +613,15 @@ export class SessionData {
    *
    * @returns the intervals that closed a bar, base first (the array is shared and frozen).
    * @throws {BarValidationError} with the reason as `code`; the rejection is counted and nothing changes.
-   * @throws {InputError} when `bar` is not an object, or `symbol` is not a non-empty string (nothing is
+   * @throws {InputError} when `bar` is not an object (or is an array), or `symbol` is not a non-empty string (nothing is
    * counted: there is no bar, or no symbol to count it against).
    * @throws {SessionError} `no_session` when no session is open (counted too).
    */
   append(symbol: string, bar: Bar): readonly string[] {
-    if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
+    if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) {
+      // An array has no named fields: it would be one more non-finite rejection, counted against the symbol.
+      throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array (appendValues takes the fields as arguments)' : String(bar)}`);
+    }
     let id = this.#lastId;
     if (symbol !== this.#lastSymbol) {
       id = this.#ids.get(symbol) ?? this.#intern(symbol);

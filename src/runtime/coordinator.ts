@@ -372,6 +372,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const ok = key === 'calendar' ? typeof (value as { sessions?: unknown } | null)?.sessions === 'function' : key === 'data' ? value instanceof SessionData : typeof (value as { kind?: unknown } | null)?.kind === 'string';
       if (!ok) throw new ConfigError(key, `expected ${what}, got ${describe(value)}`);
     }
+    checkSource(options.source);
     const mode = options.mode ?? 'backtest';
     if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `'${String(mode)}' is not 'backtest' or 'live'`);
     const speed = options.speed ?? 0;
@@ -2171,5 +2172,21 @@ class Recent<T> {
   list(): T[] {
     const items = this.#items;
     return items.length > this.#limit ? items.slice(items.length - this.#limit) : items.slice();
+  }
+}
+
+/**
+ * A source's shape, checked when the coordinator is made rather than as a TypeError inside `run()`.
+ * @throws {ConfigError} `source` for a `kind` other than `'columns'` (with a `load` function) or
+ * `'stream'` (async iterable).
+ */
+function checkSource(source: unknown): void {
+  const s = source as { kind: unknown; load?: unknown; [Symbol.asyncIterator]?: unknown };
+  if (s.kind === 'columns') {
+    if (typeof s.load !== 'function') throw new ConfigError('source', `a columnar source (kind 'columns') needs a load(request) function, got ${describe(s.load)}`);
+  } else if (s.kind === 'stream') {
+    if (typeof s[Symbol.asyncIterator] !== 'function') throw new ConfigError('source', "a stream source (kind 'stream') needs [Symbol.asyncIterator]()");
+  } else {
+    throw new ConfigError('source', `a source's kind is 'columns' or 'stream', got ${describe(s.kind)}`);
   }
 }

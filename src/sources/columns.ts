@@ -213,12 +213,15 @@ function toFloat64(symbol: string, name: string, column: unknown): Float64Array 
  *   (naming the symbol and the column).
  */
 export function columnsSource(data: Record<string, BarColumns> | Map<string, BarColumns>): ColumnsSource {
-  if (data === null || typeof data !== 'object') throw new InputError(`columnsSource: expected an object or a Map of symbol -> columns, got ${String(data)}`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    // An array's entries would be symbols '0', '1', ...
+    throw new InputError(`columnsSource: expected an object or a Map of symbol -> columns, got ${describe(data)}`);
+  }
   const entries: [string, BarColumns][] = data instanceof Map ? [...data.entries()] : Object.entries(data);
   const store = new ColumnStore();
   for (const [symbol, columns] of entries) {
     if (typeof symbol !== 'string' || symbol === '') throw new InputError(`columnsSource: ${JSON.stringify(symbol)} is not a symbol name`);
-    if (columns === null || typeof columns !== 'object') throw new InputError(`columnsSource: symbol '${symbol}': expected columns, got ${String(columns)}`);
+    if (columns === null || typeof columns !== 'object' || Array.isArray(columns)) throw new InputError(`columnsSource: symbol '${symbol}': expected columns, got ${describe(columns)}`);
     const time = toFloat64(symbol, 'time', columns.time);
     const rest = COLUMN_NAMES.slice(1).map((name) => {
       const col = toFloat64(symbol, name, (columns as unknown as Record<string, unknown>)[name]);
