@@ -843,3 +843,24 @@ test('Calendar.custom refuses session times a store cannot take (2^53 and past)'
   const open = Date.UTC(2024, 2, 4, 14, 30);
   t.throws(() => Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-03-04', open, close: 2 ** 53 + 2, timeZone: 'UTC', dayStart: Date.UTC(2024, 2, 4) }] }), { instanceOf: ConfigError, message: /close must be whole epoch milliseconds \(below 9e15/ });
 });
+
+test('a custom session with a field no session has (a misspelt flag) is refused, not made without the flag', (t) => {
+  const list = (): Calendar => Calendar.custom({ timeZone: 'America/New_York', sessions: [{ date: '2024-11-29', open: '09:30', close: '13:00', earlyclose: true } as never] });
+  const e = t.throws(list, { instanceOf: ConfigError });
+  t.is(e?.param, 'sessions');
+  t.regex(e?.message ?? '', /sessions\[0\]: 'earlyclose' is not a field of a session \(its fields: date, open, close, timeZone, dayStart, earlyClose, lateOpen\)/);
+  const fn = Calendar.custom({ timeZone: 'America/New_York', session: (date) => (date === '2024-11-29' ? ({ open: '09:30', close: '13:00', erlyClose: true } as never) : { open: '09:30', close: '16:00' }) });
+  t.throws(() => fn.session('2024-11-29'), { instanceOf: ConfigError, message: /'erlyClose' is not a field of a session/ });
+  // The other dates are answered; the right spelling keeps its flag.
+  t.is(fn.session('2024-11-27')?.close, Z('2024-11-27T21:00:00Z'));
+  const good = Calendar.custom({ timeZone: 'America/New_York', sessions: [{ date: '2024-11-29', open: '09:30', close: '13:00', earlyClose: true }] });
+  t.true(good.session('2024-11-29')?.earlyClose);
+});
+
+test('new Calendar() from plain JavaScript is a ConfigError that names the factories', (t) => {
+  const Make = Calendar as unknown as new (...args: unknown[]) => Calendar;
+  for (const args of [[], [{}], [Symbol('Calendar'), {}]]) {
+    const e = t.throws(() => new Make(...args), { instanceOf: ConfigError });
+    t.regex(e?.message ?? '', /Calendar\.xnys\(\), Calendar\.alwaysOpen\(\) or Calendar\.custom/);
+  }
+});

@@ -6,7 +6,7 @@
  * daylight-saving changes.
  */
 import test from 'ava';
-import { InputError, SessionData, SessionError, sessionOn } from 'barstream';
+import { ConfigError, InputError, SessionData, SessionError, csvSource, sessionOn } from 'barstream';
 import type { Bar, Session } from 'barstream';
 
 // 2024-03-04 09:30-16:00 in New York (EST, UTC-5): open 14:30Z, close 21:00Z, midnight 05:00Z.
@@ -52,4 +52,17 @@ test('append of an array is an InputError that changes nothing: no symbol made, 
   t.deepEqual(data.symbols(), []);
   t.true(Object.values(data.rejections()).every((n) => n === 0));
   t.deepEqual(data.appendValues('A', session.open, 1, 1, 1, 1, 1), ['1m']);
+});
+
+test("sessionOn and csvSource refuse the machine's own zone ('local', 'system'): the same call would mean other times on another machine", (t) => {
+  for (const timeZone of ['local', 'system', 'UTC+5']) {
+    const e = t.throws(() => sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone }), { instanceOf: ConfigError }, timeZone);
+    t.is(e?.param, 'timeZone');
+  }
+  for (const timeZone of ['local', 'system']) {
+    const e = t.throws(() => csvSource('bars.csv', { timeZone }), { instanceOf: ConfigError }, timeZone);
+    t.regex(e?.message ?? '', /machine's own time zone/);
+  }
+  // By hand: 09:30 in New York on 2013-10-07 (summer time, UTC-4) is 13:30Z.
+  t.is(sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' }).open, Date.UTC(2013, 9, 7, 13, 30));
 });

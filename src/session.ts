@@ -43,6 +43,9 @@ export function sessionOn(date: string, hours: SessionHours): Session {
   if (typeof hours.timeZone !== 'string' || hours.timeZone === '') {
     throw new ConfigError('timeZone', `expected an IANA time zone such as 'America/New_York', got ${describe(hours.timeZone)}`);
   }
+  // An IANA name: luxon alone would also take 'local' and 'system' (the machine's zone) and 'UTC+5',
+  // which no store or calendar takes (the session's dayStart would be NaN).
+  ZoneOffsets.of(hours.timeZone);
   for (const key of ['open', 'close'] as const) {
     const hhmm: unknown = hours[key];
     const [h, m] = typeof hhmm === 'string' && TIME.test(hhmm) ? hhmm.split(':').map(Number) : [NaN, NaN];

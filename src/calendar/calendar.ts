@@ -155,6 +155,8 @@ interface YearTable {
 }
 
 const NEW_YORK = 'America/New_York';
+/** Shown by the factories to the constructor, which nothing else can call. */
+const MADE_HERE = Symbol('Calendar');
 const shared = new Map<string, Calendar>();
 
 /**
@@ -205,7 +207,12 @@ export class Calendar {
   #gapFrom = 0;
   #gapTo = 0;
 
-  private constructor(source: Source) {
+  /**
+   * Calendars are made by {@link Calendar.xnys}, {@link Calendar.alwaysOpen} and {@link Calendar.custom}.
+   * @throws {ConfigError} `Calendar` when called from outside (plain JavaScript can).
+   */
+  private constructor(made: symbol, source: Source) {
+    if (made !== MADE_HERE) throw new ConfigError('Calendar', 'a calendar is made by Calendar.xnys(), Calendar.alwaysOpen() or Calendar.custom({ ... }), not new Calendar()');
     this.#source = source;
     this.#zone = source.zone;
     this.name = source.name;
@@ -240,7 +247,7 @@ export class Calendar {
     const key = `xnys:${hours}`;
     let calendar = shared.get(key);
     if (calendar === undefined) {
-      calendar = new Calendar(xnysSource(hours));
+      calendar = new Calendar(MADE_HERE, xnysSource(hours));
       shared.set(key, calendar);
     }
     return calendar;
@@ -271,7 +278,7 @@ export class Calendar {
     }
     let calendar = shared.get('24/7');
     if (calendar === undefined) {
-      calendar = new Calendar(alwaysOpenSource());
+      calendar = new Calendar(MADE_HERE, alwaysOpenSource());
       shared.set('24/7', calendar);
     }
     return calendar;
@@ -327,7 +334,7 @@ export class Calendar {
         hasList ? 'give either sessions (a list) or session (a function), not both' : 'give sessions (a list) or session (a function of the date)',
       );
     }
-    return new Calendar(hasList ? listSource(options as CustomListOptions) : functionSource(options as CustomFunctionOptions));
+    return new Calendar(MADE_HERE, hasList ? listSource(options as CustomListOptions) : functionSource(options as CustomFunctionOptions));
   }
 
   /**
@@ -902,11 +909,20 @@ function functionSource(options: CustomFunctionOptions): Source {
  * A custom calendar's session from a list entry or a function's result: local hours, or a full
  * Session, checked. `date` is the date a function was asked for.
  */
+/** What a custom calendar's list entry or function result may hold: local hours or a full session, and the flags. */
+const SESSION_KEYS: readonly string[] = ['date', 'open', 'close', 'timeZone', 'dayStart', 'earlyClose', 'lateOpen'];
+
 function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, param: string, where: string): CalendarSession {
   if (typeof entry !== 'object' || entry === null) {
     throw new ConfigError(param, `${where}: expected { date, open, close } or a Session, got ${describe(entry)}`);
   }
   const e = entry as Record<string, unknown>;
+  // A misspelt flag (`earlyclose`) would leave the session without it, without a word.
+  for (const [key, value] of Object.entries(e)) {
+    if (value !== undefined && !SESSION_KEYS.includes(key)) {
+      throw new ConfigError(param, `${where}: '${key}' is not a field of a session (its fields: ${SESSION_KEYS.join(', ')})`);
+    }
+  }
   const entryDate = e.date ?? date;
   if (typeof entryDate !== 'string' || Number.isNaN(parseDay(entryDate))) {
     // A real date, out of range: 'not a calendar date' would send the reader to its format.

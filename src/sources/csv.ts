@@ -68,7 +68,8 @@ export interface CsvSourceOptions {
    * which is midnight), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
    * it. Default `'UTC'`. Times with `Z`, an offset or a zone name are exact instants and ignore
    * it. A wall time that does not exist (a daylight-saving gap) is a bad row; one that occurs twice
-   * (clocks going back) is its earlier instant.
+   * (clocks going back) is its earlier instant. `'local'` and `'system'` (the machine's own zone,
+   * which differs between machines) are refused.
    */
   timeZone?: string;
   /**

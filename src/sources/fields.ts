@@ -186,6 +186,8 @@ export class TimeParser {
     if (typeof timeZone !== 'string' || timeZone === '') throw new ConfigError('timeZone', `expected an IANA time zone name, got ${String(timeZone)}`);
     const zone = Info.normalizeZone(timeZone);
     if (zone === null || zone === undefined || !zone.isValid) throw new ConfigError('timeZone', `'${timeZone}' is not a time zone this runtime knows`);
+    // The machine's own zone would read the same file differently on another machine.
+    if (zone.type === 'system') throw new ConfigError('timeZone', `'${timeZone}' is the machine's own time zone, which differs between machines: name the zone the file's times are in, such as 'America/New_York'`);
     this.#epoch = epoch;
     this.#zoneName = timeZone;
     if (zone.isUniversal) {
