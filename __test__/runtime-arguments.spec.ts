@@ -5,7 +5,7 @@
  */
 import { EventEmitter, once as eventsOnce } from 'node:events';
 import test from 'ava';
-import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, waitAll, websocketFeed } from 'barstream';
+import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, sessionOn, waitAll, websocketFeed } from 'barstream';
 import type { BarstreamError, CoordinatorOptions, WaitOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
@@ -149,4 +149,29 @@ test('a source of no kind the coordinator reads is refused when the coordinator 
     t.is(data.session, null);
   }
   t.is((await new SessionCoordinator({ ...base, data: new SessionData(), source: { kind: 'columns', load: async () => new Map() } }).run()).sessions, 2);
+});
+
+test('run(options), endSession(flag), bars(symbol, interval, n) and sessionOn(date, hours, flags) refuse what they would ignore, and change nothing', async (t) => {
+  const calendar = Calendar.xnys();
+  const data = new SessionData({ intervals: ['5m'] });
+  const coordinator = new SessionCoordinator({ calendar, data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' });
+  const run = coordinator.run.bind(coordinator) as unknown as (...args: unknown[]) => Promise<unknown>;
+  const e = await t.throwsAsync(run({ from: '2024-03-05' }), { instanceOf: ConfigError });
+  t.is(e?.param, 'arguments');
+  t.regex(e?.message ?? '', /SessionCoordinator\.run takes no arguments/);
+  t.is(data.session, null);
+  const session = calendar.requireSession('2024-03-04');
+  data.beginSession(session);
+  for (let k = 0; k < 7; k++) data.appendValues('A', session.open + k * 60_000, 1, 9, 0.5, 1 + k, 10);
+  const endSession = data.endSession.bind(data) as unknown as (...args: unknown[]) => unknown;
+  refused(t, () => endSession({ flush: false }), ConfigError, 'arguments', /endSession takes no arguments/, 'endSession');
+  t.is(data.session?.date, '2024-03-04');
+  t.is(data.bars('A', '5m').length, 1);
+  const bars = data.bars.bind(data) as unknown as (...args: unknown[]) => unknown;
+  refused(t, () => bars('A', '1m', 3), ConfigError, 'arguments', /bars takes \(symbol, interval\), got a third argument 3/, 'bars n');
+  t.is(data.bars('A', '1m').length, 7);
+  data.endSession();
+  t.is(data.bars('A', '5m').length, 2);
+  const on = sessionOn as unknown as (...args: unknown[]) => unknown;
+  refused(t, () => on('2024-11-29', { open: '09:30', close: '13:00', timeZone: 'America/New_York' }, { earlyClose: true }), ConfigError, 'arguments', /sessionOn takes \(date, \{ open, close, timeZone \}\)/, 'sessionOn flags');
 });

@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf, shownInstant } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf, refuseArguments, shownInstant } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -874,9 +874,11 @@ export class SessionData {
   /**
    * Ends the session: flushes every forming bar and applies `retainSessions`.
    * @returns the `(symbol, interval)` pairs that closed bars.
-   * @throws {SessionError} `no_session` when none is open.
+   * @throws {SessionError} `no_session` when none is open. {@link ConfigError} `arguments` for an
+   * argument: it takes none (every forming bar is flushed), and the session stays open.
    */
   endSession(): Closed[] {
+    refuseArguments('endSession', arguments, 'it flushes every forming bar; to leave them, keep the session open');
     return this.#pairs(this.endSessionMasks());
   }
 
@@ -929,10 +931,14 @@ export class SessionData {
   /**
    * Zero-copy views of the closed bars of `symbol` at `interval` (see {@link BarsView} for the
    * contract). An unknown symbol gives an empty view. Constant time: no bar is copied.
-   * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
-   * is not a string.
+   * @throws {ConfigError} for an interval the store does not have, or `arguments` for a third
+   * argument (a count would be ignored: every closed bar is in the view). {@link InputError} when
+   * `symbol` is not a string.
    */
   bars(symbol: string, interval: string): BarsView {
+    if (arguments.length > 2 && arguments[2] !== undefined) {
+      throw new ConfigError('arguments', `bars takes (symbol, interval), got a third argument ${describe(arguments[2])}: the view holds every closed bar; for the last n, subarray(length - n) its columns`);
+    }
     const s = this.#seriesOf(interval);
     const id = this.#knownId(symbol);
     if (id === undefined) return EMPTY_VIEW;

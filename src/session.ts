@@ -31,9 +31,13 @@ const TIME = /^\d{2}:\d{2}$/;
  * @throws {ConfigError} naming the field: a malformed date or time, an unknown time zone, a wall
  * time that does not exist on that date (a daylight-saving gap: it is refused, not moved), a
  * close not after the open, or a key of `hours` other than `open`, `close` and `timeZone` (a
- * misspelt `timezone`, say, is never ignored).
+ * misspelt `timezone`, say, is never ignored), or `arguments` for a third argument (flags such as
+ * `{ earlyClose }` are a calendar's: see `Calendar.custom`). Only IANA zone names are taken.
  */
 export function sessionOn(date: string, hours: SessionHours): Session {
+  if (arguments.length > 2 && arguments[2] !== undefined) {
+    throw new ConfigError('arguments', `sessionOn takes (date, { open, close, timeZone }), got a third argument ${describe(arguments[2])}`);
+  }
   if (typeof date !== 'string' || !DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
     throw new ConfigError('date', `${describe(date)} is not a YYYY-MM-DD calendar date`);
   }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, InputError, OverrunError, checkOptionKeys, describe } from '../errors.js';
+import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
 import type { RejectCode } from '../errors.js';
@@ -448,7 +448,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * @throws {ReadyTimeoutError} when subscribers outlast `readyTimeoutMs`, or when the process runs
    *   out of work while the run waits for a handler's promise or the source's next bar: nothing
    *   left could settle them (Node would otherwise end the process with the run never settled).
-   * @throws {ConfigError} `run` while this coordinator is already running.
+   * @throws {ConfigError} `run` while this coordinator is already running; `arguments` for an
+   *   argument (options such as `{ from }` belong to the constructor and would be ignored here).
    * @throws {SessionError} `session_open` when a session is open on the store (end it, or `clear()`
    *   the store, first) or another coordinator is running on it.
    * @throws {InputError} a stream source's `losses()` that are not counts when the run begins
@@ -457,6 +458,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * @throws the source's or the store's errors (a bar the store rejects is counted, not thrown).
    */
   async run(): Promise<RunReport> {
+    refuseArguments('SessionCoordinator.run', arguments, 'its options are given when the coordinator is made; for other dates or symbols make another');
     if (this.#running) throw new ConfigError('run', 'this coordinator is already running');
     this.#running = true;
     this.#stopper = new AbortController();
