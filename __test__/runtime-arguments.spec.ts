@@ -175,3 +175,18 @@ test('run(options), endSession(flag), bars(symbol, interval, n) and sessionOn(da
   const on = sessionOn as unknown as (...args: unknown[]) => unknown;
   refused(t, () => on('2024-11-29', { open: '09:30', close: '13:00', timeZone: 'America/New_York' }, { earlyClose: true }), ConfigError, 'arguments', /sessionOn takes \(date, \{ open, close, timeZone \}\)/, 'sessionOn flags');
 });
+
+test('DataProcessor.abort needs the Error later calls throw, and closed() refuses what is not pairs; neither changes anything', (t) => {
+  const processor = new DataProcessor(new SessionData(), new AnalysisEngine(), new PerformanceMetrics(), { delivered() {}, failed() {} });
+  const abort = processor.abort.bind(processor) as unknown as (...args: unknown[]) => void;
+  refused(t, () => abort(), ConfigError, 'error', /abort takes the Error later calls throw, got undefined/, 'abort()');
+  refused(t, () => abort('stop'), ConfigError, 'error', /got 'stop'/, "abort('stop')");
+  const closed = processor.closed.bind(processor) as unknown as (pairs: unknown) => void;
+  for (const pairs of [null, [null], [{ symbol: 'A' }], 'A']) refused(t, () => closed(pairs), ConfigError, 'pairs', /expected an array of \{ symbol, interval \}/, JSON.stringify(pairs));
+  // Not aborted by any of it: a slice still begins; an abort with an Error then holds.
+  processor.beginSlice();
+  processor.endSlice();
+  const error = new Error('gone');
+  processor.abort(error);
+  t.is(t.throws(() => processor.beginSlice()), error);
+});

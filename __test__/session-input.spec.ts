@@ -66,3 +66,14 @@ test("sessionOn and csvSource refuse the machine's own zone ('local', 'system'):
   // By hand: 09:30 in New York on 2013-10-07 (summer time, UTC-4) is 13:30Z.
   t.is(sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' }).open, Date.UTC(2013, 9, 7, 13, 30));
 });
+
+test('SessionData options: an array is refused, and a capacity past 2^32 - 1 is told the range', (t) => {
+  const Make = SessionData as unknown as new (options: unknown) => SessionData;
+  t.is(t.throws(() => new Make([]), { instanceOf: ConfigError })?.param, 'options');
+  for (const param of ['capacityHint', 'retainSessions']) {
+    const e = t.throws(() => new Make({ [param]: 2 ** 32 }), { instanceOf: ConfigError });
+    t.is(e?.param, param);
+    t.regex(e?.message ?? '', /4294967296 is not a whole number from 1 to 2\^32 - 1 \(4294967295\)/);
+  }
+  t.is(new Make({ capacityHint: 2 ** 32 - 1 }).intervals.length, 1);
+});

@@ -89,3 +89,15 @@ test('timeSlices and forEachSlice read columns without a length (a plain BarColu
   const e = t.throws(() => forEachSlice(new Map([['A', { ...plain, length: 1.5 }]]) as unknown as Map<string, SymbolColumns>, () => {}), { instanceOf: InputError });
   t.regex(e?.message ?? '', /length 1\.5 is not a whole number/);
 });
+
+test('WebSocketFeed.send of what JSON cannot encode is an InputError, connected or not; what it can encode is false while no connection is open', (t) => {
+  const feed = websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [] });
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  for (const [message, why] of [[undefined, /cannot send undefined as JSON$/], [5n, /BigInt/], [cyclic, /circular/]] as const) {
+    const e = t.throws(() => feed.send(message as never), { instanceOf: InputError });
+    t.regex(e?.message ?? '', why);
+  }
+  t.false(feed.send({ subscribe: 'SPY' }));
+  t.false(feed.send('ping'));
+});

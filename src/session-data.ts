@@ -356,13 +356,13 @@ export class SessionData {
    * indicator parameter by its name.
    */
   constructor(options: SessionDataOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
     checkOptionKeys(options, ['baseInterval', 'intervals', 'alignment', 'emptyBuckets', 'capacityHint', 'retainSessions', 'indicators'], 'SessionData');
     const alignment = options.alignment ?? 'session';
     const emptyBuckets = options.emptyBuckets ?? 'skip';
     for (const [param, value] of [['capacityHint', options.capacityHint], ['retainSessions', options.retainSessions]] as const) {
       if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 0xffffffff)) {
-        throw new ConfigError(param, `${describe(value)} is not a whole number of at least 1`);
+        throw new ConfigError(param, `${describe(value)} is not a whole number from 1 to 2^32 - 1 (4294967295)`);
       }
     }
     if (options.intervals !== undefined && !Array.isArray(options.intervals)) {

@@ -129,8 +129,11 @@ export class DataProcessor {
    * may be woken later by what it waited for; it must not go on. With `deliverQueued` (a stopped
    * run: the slice in hand reaches its subscribers), the bars that closed before the abort are
    * still delivered by `dispatch`; nothing can close after it.
+   * @throws {ConfigError} `error` when it is not an Error: later calls would throw it, and
+   * `undefined` thrown says nothing.
    */
   abort(error: Error, deliverQueued = false): void {
+    if (!(error instanceof Error)) throw new ConfigError('error', `abort takes the Error later calls throw, got ${describe(error)}`);
     if (this.#aborted !== null) return;
     this.#aborted = error;
     this.#deliverQueued = deliverQueued;
@@ -375,10 +378,14 @@ export class DataProcessor {
 
   /**
    * Adds pairs that closed outside an append: by the clock (`advanceTo`) or at session end.
-   * @throws {ConfigError} for an interval the store does not have.
+   * @throws {ConfigError} for an interval the store does not have; `pairs` when it is not an array
+   * of `{ symbol, interval }` (nothing is queued then).
    */
   closed(pairs: readonly Closed[]): void {
     if (this.#aborted !== null) throw this.#aborted;
+    if (!Array.isArray(pairs) || !pairs.every((p: unknown) => typeof (p as Closed | null)?.symbol === 'string' && typeof (p as Closed).interval === 'string')) {
+      throw new ConfigError('pairs', `expected an array of { symbol, interval } as endSession returns, got ${describe(pairs)}`);
+    }
     for (const p of pairs) {
       const s = this.#seriesIndex.get(p.interval);
       // The store names the interval it does not have.

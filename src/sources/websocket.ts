@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import { BarstreamError, ConfigError, checkOptionKeys } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import type { StreamSource, SymbolBar } from './types.js';
 
@@ -512,11 +512,14 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
    * Sends a message on the current connection (strings as is, byte arrays as binary, anything
    * else as JSON). Returns false when no connection is open: nothing is queued, and messages sent
    * this way are not repeated after a reconnect (use `subscribe` for that).
+   * @throws {InputError} for a message JSON cannot encode (undefined, a BigInt, a cycle), whether a
+   * connection is open or not.
    */
   send(message: FeedMessage): boolean {
+    const payload = encode(message);
     const conn = this.#conn;
     if (conn === null || !conn.open || conn.ws.readyState !== WebSocket.OPEN) return false;
-    conn.ws.send(encode(message));
+    conn.ws.send(payload);
     return true;
   }
 
@@ -961,10 +964,16 @@ function rawText(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
+/** @throws {InputError} for a message JSON cannot encode (undefined, a function, a BigInt, a cycle). */
 function encode(message: FeedMessage): string | ArrayBufferView {
   if (typeof message === 'string' || ArrayBuffer.isView(message)) return message;
-  const json = JSON.stringify(message);
-  if (typeof json !== 'string') throw new TypeError(`cannot encode ${typeof message} as JSON`);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message);
+  } catch (error) {
+    throw new InputError(`cannot send ${describe(message)} as JSON: ${errorMessage(error)}`);
+  }
+  if (typeof json !== 'string') throw new InputError(`cannot send ${describe(message)} as JSON`);
   return json;
 }
 
