@@ -246,3 +246,36 @@ test('subscribe refuses an interval no store can have when subscribing, naming i
   t.is(engine.subscribe({ interval: '7m' }, () => {}).name, 'subscriber-1');
   t.is(engine.subscribe({ interval: '60m' }, () => {}).interval, '60m');
 });
+
+test('null for an option is refused with the option named, not read as its default in some places and refused in others; an array is not options', (t) => {
+  const calendar = Calendar.xnys();
+  const sessions = calendar.sessions('2024-03-04', '2024-03-04');
+  const cases: [string, string, () => unknown][] = [
+    ['SessionData', 'alignment', () => new SessionData({ alignment: null } as never)],
+    ['SessionData', 'capacityHint', () => new SessionData({ capacityHint: null } as never)],
+    ['appendMany', 'invalid', () => new SessionData().appendMany('A', { time: [1], open: [1], high: [1], low: [1], close: [1], volume: [1] }, { invalid: null } as never)],
+    ['csvSource', 'epoch', () => csvSource('bars.csv', { epoch: null } as never)],
+    ['syntheticSource', 'seed', () => syntheticSource({ sessions, seed: null } as never)],
+    ['SessionCoordinator', 'speed', () => new SessionCoordinator({ calendar, data: new SessionData(), source: columnsSource({}), from: '2024-03-04', to: '2024-03-04', speed: null } as never)],
+    ['websocketFeed', 'heartbeatMs', () => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], heartbeatMs: null } as never)],
+    ['PerformanceMetrics', 'enabled', () => new PerformanceMetrics({ enabled: null } as never)],
+    ['Calendar.custom', 'maxGapDays', () => Calendar.custom({ timeZone: 'UTC', session: () => null, maxGapDays: null } as never)],
+  ];
+  for (const [what, param, make] of cases) {
+    const e = t.throws(make, { instanceOf: ConfigError }, `${what} ${param}`);
+    t.is(e?.param, param, what);
+    t.regex(e?.message ?? '', /null is not a value of .*: leave the option out for its default/, what);
+  }
+  // Where null means something, it still does: no rounding.
+  const unrounded = syntheticSource({ sessions, symbols: ['A'], decimals: null });
+  t.is(unrounded.symbols.length, 1);
+  const arrays: [string, () => unknown][] = [
+    ['SessionData', () => new SessionData([] as never)],
+    ['appendMany', () => new SessionData().appendMany('A', { time: [1], open: [1], high: [1], low: [1], close: [1], volume: [1] }, [] as never)],
+    ['csvSource', () => csvSource('bars.csv', [] as never)],
+    ['PerformanceMetrics', () => new PerformanceMetrics([] as never)],
+  ];
+  for (const [what, make] of arrays) t.is(t.throws(make, { instanceOf: ConfigError }, what)?.param, 'options', what);
+  t.is(t.throws(() => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], reconnect: [] } as never), { instanceOf: ConfigError })?.param, 'reconnect');
+  t.is(t.throws(() => csvSource('bars.csv', { columns: [] } as never), { instanceOf: ConfigError })?.param, 'columns');
+});

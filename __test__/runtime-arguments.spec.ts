@@ -19,7 +19,7 @@ test('SessionCoordinator refuses an engine or metrics of the wrong kind at const
   const data = new SessionData({ intervals: ['5m'] });
   const base = { calendar: Calendar.xnys(), data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
   refused(t, () => new SessionCoordinator({ ...base, engine: {} } as unknown as CoordinatorOptions), ConfigError, 'engine', /expected an AnalysisEngine, got an object/, 'engine {}');
-  refused(t, () => new SessionCoordinator({ ...base, engine: null } as unknown as CoordinatorOptions), ConfigError, 'engine', /got null/, 'engine null');
+  refused(t, () => new SessionCoordinator({ ...base, engine: null } as unknown as CoordinatorOptions), ConfigError, 'engine', /null is not a value of SessionCoordinator's 'engine'/, 'engine null');
   refused(t, () => new SessionCoordinator({ ...base, metrics: { stage: 1 } } as unknown as CoordinatorOptions), ConfigError, 'metrics', /expected a PerformanceMetrics, got an object/, 'metrics {}');
   t.is(data.session, null);
   t.deepEqual(data.symbols(), []);

@@ -228,14 +228,23 @@ export function show(value: unknown): string {
 
 /**
  * Refuses a key of `options` that is not in `known`, so that a misspelt option (`interval` for
- * `intervals`) is never ignored. Keys whose value is `undefined` are let through.
- * @throws {ConfigError} naming the key (after `paramPrefix`, for options nested in one) and the options `what` takes.
+ * `intervals`) is never ignored, and a `null` for an option that has no meaning for it (read as
+ * "not given" by some options and refused by others, it would say one thing in one place and
+ * another elsewhere). Keys whose value is `undefined` are let through: an option left out.
+ * @param nullable the options for which `null` means something of its own (documented with them).
+ * @throws {ConfigError} naming the key (after `paramPrefix`, for options nested in one) and the options `what` takes;
+ * `options` (or the nesting option) for an array.
  * @internal
  */
-export function checkOptionKeys(options: object, known: readonly string[], what: string, paramPrefix = ''): void {
+export function checkOptionKeys(options: object, known: readonly string[], what: string, paramPrefix = '', nullable: readonly string[] = []): void {
+  // An array has no option keys to refuse: `[]` would pass as no options at all.
+  if (Array.isArray(options)) throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got an array`);
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || known.includes(key)) continue;
-    throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
+    if (value === undefined) continue;
+    if (!known.includes(key)) throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
+    if (value === null && !nullable.includes(key)) {
+      throw new ConfigError(`${paramPrefix}${key}`, `null is not a value of ${what}'s '${key}': leave the option out for its default`);
+    }
   }
 }
 

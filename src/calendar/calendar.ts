@@ -679,10 +679,12 @@ function checkOptions(options: unknown, allowed: readonly string[], where: strin
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigError('options', `${where} takes an options object, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
+  for (const [key, value] of Object.entries(options)) {
     if (!allowed.includes(key)) {
       throw new ConfigError(key, `${where} has no option '${key}' (it takes ${allowed.map((k) => `'${k}'`).join(', ')})`);
     }
+    // As everywhere else: null is no option's value, not a way to ask for its default.
+    if (value === null) throw new ConfigError(key, `null is not a value of ${where}'s '${key}': leave the option out for its default`);
   }
 }
 

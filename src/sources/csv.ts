@@ -279,7 +279,7 @@ function checkOptions(o: CsvSourceOptions): Config {
   const names = {} as Record<ColumnName, string[]>;
   for (const c of COLUMN_NAMES) names[c] = c === 'time' ? TIME_ALIASES : [c];
   if (o.columns !== undefined) {
-    if (o.columns === null || typeof o.columns !== 'object') throw new ConfigError('columns', 'expected an object such as { time: "Date" }');
+    if (o.columns === null || typeof o.columns !== 'object' || Array.isArray(o.columns)) throw new ConfigError('columns', 'expected an object such as { time: "Date" }');
     for (const [key, value] of Object.entries(o.columns)) {
       if (!(COLUMN_NAMES as readonly string[]).includes(key)) throw new ConfigError('columns', `'${key}' is not one of ${COLUMN_NAMES.join(', ')}`);
       if (value === undefined) continue;

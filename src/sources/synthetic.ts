@@ -83,7 +83,7 @@ const SQRT3 = 1.7320508075688772;
  */
 export function syntheticSource(options: SyntheticOptions): SyntheticSource {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected { sessions, ... }');
-  checkOptionKeys(options, ['sessions', 'symbols', 'seed', 'intervalMs', 'startPrice', 'volatility', 'drift', 'volume', 'decimals', 'missing'], 'syntheticSource');
+  checkOptionKeys(options, ['sessions', 'symbols', 'seed', 'intervalMs', 'startPrice', 'volatility', 'drift', 'volume', 'decimals', 'missing'], 'syntheticSource', '', ['decimals']);
   const sessions = options.sessions;
   if (!Array.isArray(sessions)) throw new ConfigError('sessions', 'expected an array of sessions');
   let prevClose = -Infinity;
