@@ -77,7 +77,7 @@ test('appendSlice refuses a bad count or bad symbols before anything is stored o
   data.append('A', bar(0));
   const col = (v: number): Float64Array => new Float64Array(100).fill(v);
   const cols = { time: col(S.open + MINUTE), open: col(1), high: col(1), low: col(1), close: col(1), volume: col(1) };
-  for (const count of [-1, 1.5, 2, Infinity, 2 ** 40, '1' as unknown as number]) {
+  for (const count of [-1, 1.5, 2, Infinity, 2 ** 40, '1' as unknown as number, null as unknown as number]) {
     t.throws(() => data.appendSlice(['B'], cols, count), { instanceOf: ConfigError, message: /count/ }, String(count));
   }
   t.throws(() => data.appendSlice(['B', ''], cols), { instanceOf: InputError, message: /symbol 1/ });

@@ -705,7 +705,8 @@ export class SessionData {
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome {
     if (!Array.isArray(symbols)) throw new InputError(`symbols must be an array of symbol names, got ${describe(symbols)}`);
-    count ??= symbols.length;
+    // Left out (or undefined), every symbol; null is no count.
+    if (count === undefined) count = symbols.length;
     if (!(Number.isInteger(count) && count >= 0 && count <= symbols.length)) {
       throw new ConfigError('count', `${describe(count)} is not a whole number from 0 to ${symbols.length} (the symbols given)`);
     }
