@@ -264,7 +264,7 @@ test('null for an option is refused with the option named, not read as its defau
   for (const [what, param, make] of cases) {
     const e = t.throws(make, { instanceOf: ConfigError }, `${what} ${param}`);
     t.is(e?.param, param, what);
-    t.regex(e?.message ?? '', /null is not a value of .*: leave the option out for its default/, what);
+    t.regex(e?.message ?? '', /null is not a value of .* \(an option left out takes its default, where it has one\)/, what);
   }
   // Where null means something, it still does: no rounding.
   const unrounded = syntheticSource({ sessions, symbols: ['A'], decimals: null });

@@ -444,14 +444,15 @@ test('alwaysOpen: every UTC day is a session 00:00-24:00 UTC', (t) => {
 
 test('alwaysOpen refuses options: a time zone given to it would otherwise be ignored', (t) => {
   const call = Calendar.alwaysOpen as (...args: unknown[]) => Calendar;
-  for (const args of [[{ timeZone: 'America/New_York' }], ['America/New_York'], [[]], [null], [undefined, { timeZone: 'UTC' }]]) {
+  for (const [args, param] of [[[{ timeZone: 'America/New_York' }], 'timeZone'], [['America/New_York'], 'options'], [[[]], 'options'], [[null], 'options'], [[undefined, { hours: 'regular' }], 'hours']] as const) {
     const e = t.throws(() => call(...args), { instanceOf: ConfigError });
-    t.is(e?.param, 'options');
+    t.is(e?.param, param);
     t.regex(e?.message ?? '', /takes no options.*Calendar\.custom/);
   }
   // What generic code passes to every factory alike is no option.
   t.is(call(undefined), Calendar.alwaysOpen());
   t.is(call({}), Calendar.alwaysOpen());
+  t.is(call({ timeZone: undefined }), Calendar.alwaysOpen());
   t.is(Calendar.alwaysOpen().timeZone, 'UTC');
 });
 

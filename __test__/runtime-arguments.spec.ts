@@ -19,7 +19,7 @@ test('SessionCoordinator refuses an engine or metrics of the wrong kind at const
   const data = new SessionData({ intervals: ['5m'] });
   const base = { calendar: Calendar.xnys(), data, source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
   refused(t, () => new SessionCoordinator({ ...base, engine: {} } as unknown as CoordinatorOptions), ConfigError, 'engine', /expected an AnalysisEngine, got an object/, 'engine {}');
-  refused(t, () => new SessionCoordinator({ ...base, engine: null } as unknown as CoordinatorOptions), ConfigError, 'engine', /null is not a value of SessionCoordinator's 'engine'/, 'engine null');
+  refused(t, () => new SessionCoordinator({ ...base, engine: null } as unknown as CoordinatorOptions), ConfigError, 'engine', /null is not a value of SessionCoordinator's 'engine' \(an option left out takes its default, where it has one\)/, 'engine null');
   refused(t, () => new SessionCoordinator({ ...base, metrics: { stage: 1 } } as unknown as CoordinatorOptions), ConfigError, 'metrics', /expected a PerformanceMetrics, got an object/, 'metrics {}');
   t.is(data.session, null);
   t.deepEqual(data.symbols(), []);
@@ -86,6 +86,7 @@ test('AnalysisEngine and WallClock take no arguments: one given is a ConfigError
   const Engine = AnalysisEngine as unknown as new (...args: unknown[]) => AnalysisEngine;
   const Wall = WallClock as unknown as new (...args: unknown[]) => WallClock;
   refused(t, () => new Engine({ interval: '5m' }), ConfigError, 'arguments', /AnalysisEngine takes no arguments, got \{"interval":"5m"\} as argument 1: subscribe with engine\.subscribe/, 'engine options');
+  refused(t, () => new Engine(new Map([['interval', '5m']])), ConfigError, 'arguments', /got an object \(Map\) as argument 1/, 'engine map');
   refused(t, () => new Engine(undefined, null), ConfigError, 'arguments', /as argument 2/, 'engine second argument');
   refused(t, () => new Wall(Date.UTC(2024, 2, 4)), ConfigError, 'arguments', /WallClock takes no arguments.*SimulatedClock/, 'wall clock start');
   refused(t, () => new Wall(undefined, 2), ConfigError, 'arguments', /as argument 2/, 'wall clock speed');
@@ -125,6 +126,13 @@ test('a listener on an event the coordinator or the feed does not have is a Conf
   const feed = websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [] });
   refused(t, () => (feed.on as unknown as (name: string, fn: () => void) => unknown).call(feed, 'reconected', () => {}), ConfigError, 'event', /is not an event of WebSocketFeed \(its events: status, .*closed\)/, 'feed');
   t.deepEqual(feed.eventNames(), []);
+  // A subclass may have events of its own.
+  class Trading extends SessionCoordinator {}
+  const trading = new Trading({ calendar, data: new SessionData(), source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' });
+  let trades = 0;
+  (trading.on as unknown as (name: string, fn: () => void) => unknown).call(trading, 'trade', () => trades++);
+  (trading.emit as unknown as (name: string) => boolean).call(trading, 'trade');
+  t.is(trades, 1);
   // The events there are, symbols, and what events.once listens to beside the name, are taken.
   let ended = 0;
   coordinator.on('sessionEnd', () => ended++);

@@ -243,9 +243,16 @@ export function checkOptionKeys(options: object, known: readonly string[], what:
     if (value === undefined) continue;
     if (!known.includes(key)) throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
     if (value === null && !nullable.includes(key)) {
-      throw new ConfigError(`${paramPrefix}${key}`, `null is not a value of ${what}'s '${key}': leave the option out for its default`);
+      throw new ConfigError(`${paramPrefix}${key}`, `null is not a value of ${what}'s '${key}' (an option left out takes its default, where it has one)`);
     }
   }
+}
+
+/** An argument for a message: an Error by its name and message, a plain object or array as JSON, anything else described. */
+function shownArgument(value: unknown): string {
+  if (value instanceof Error) return `${value.name} '${value.message}'`;
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)) return show(value);
+  return typeof value === 'object' && value !== null ? `${describe(value)} (${value.constructor?.name ?? 'no class'})` : show(value);
 }
 
 /**
@@ -255,6 +262,6 @@ export function checkOptionKeys(options: object, known: readonly string[], what:
  */
 export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: string): void {
   for (let i = 0; i < args.length; i++) {
-    if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes no arguments, got ${show(args[i])} as argument ${i + 1}: ${hint}`);
+    if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes no arguments, got ${shownArgument(args[i])} as argument ${i + 1}: ${hint}`);
   }
 }

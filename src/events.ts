@@ -17,7 +17,8 @@ const ADDERS = ['on', 'once', 'addListener', 'prependListener', 'prependOnceList
 
 /**
  * Makes the listener adders of `type` (a subclass of EventEmitter) refuse a string event name that
- * is not in `events`. Symbols (`EventEmitter.errorMonitor`) pass.
+ * is not in `events`, on instances of `type` itself (a subclass may have events of its own).
+ * Symbols (`EventEmitter.errorMonitor`) pass.
  * The adders then throw {@link ConfigError} `event` naming the events there are; no listener is added.
  */
 export function checkEventNames(type: { prototype: EventEmitter; name: string }, events: readonly string[]): void {
@@ -28,7 +29,8 @@ export function checkEventNames(type: { prototype: EventEmitter; name: string },
       configurable: true,
       writable: true,
       value: function (this: EventEmitter, name: string | symbol, listener: (...args: unknown[]) => void): EventEmitter {
-        if (typeof name !== 'symbol' && !known.has(name)) {
+        // A subclass may emit events of its own: only the type's own instances are checked.
+        if (typeof name !== 'symbol' && !known.has(name) && Object.getPrototypeOf(this) === type.prototype) {
           throw new ConfigError('event', `${JSON.stringify(name)} is not an event of ${type.name} (its events: ${events.join(', ')})`);
         }
         return base.call(this, name, listener);

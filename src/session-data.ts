@@ -618,16 +618,7 @@ export class SessionData {
    * @throws {SessionError} `no_session` when no session is open (counted too).
    */
   append(symbol: string, bar: Bar): readonly string[] {
-    if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) {
-      // An array has no named fields: it would be one more non-finite rejection, counted against the symbol.
-      throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array (appendValues takes the fields as arguments)' : String(bar)}`);
-    }
-    let id = this.#lastId;
-    if (symbol !== this.#lastSymbol) {
-      id = this.#ids.get(symbol) ?? this.#intern(symbol);
-      this.#lastSymbol = symbol;
-      this.#lastId = id;
-    }
+    if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
     // Every field is read before the shared slot is written: a getter on the bar may call into a
     // store, which uses the slot too.
     const time = num(bar.time);
@@ -636,6 +627,15 @@ export class SessionData {
     const low = num(bar.low);
     const close = num(bar.close);
     const volume = num(bar.volume);
+    // An array has no named fields: it would be one more non-finite rejection, counted against a
+    // symbol made for it. Its time reads NaN, so only such a bar pays for the test.
+    if (time !== time && Array.isArray(bar)) throw new InputError('a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)');
+    let id = this.#lastId;
+    if (symbol !== this.#lastSymbol) {
+      id = this.#ids.get(symbol) ?? this.#intern(symbol);
+      this.#lastSymbol = symbol;
+      this.#lastId = id;
+    }
     const slot = SLOT;
     slot[0] = time;
     slot[1] = open;
@@ -936,9 +936,11 @@ export class SessionData {
    * argument (a count would be ignored: every closed bar is in the view). {@link InputError} when
    * `symbol` is not a string.
    */
-  bars(symbol: string, interval: string): BarsView {
-    if (arguments.length > 2 && arguments[2] !== undefined) {
-      throw new ConfigError('arguments', `bars takes (symbol, interval), got a third argument ${describe(arguments[2])}: the view holds every closed bar; for the last n, subarray(length - n) its columns`);
+  bars(symbol: string, interval: string): BarsView;
+  // A parameter, not `arguments`, which would make an object a call.
+  bars(symbol: string, interval: string, extra?: unknown): BarsView {
+    if (extra !== undefined) {
+      throw new ConfigError('arguments', `bars takes (symbol, interval), got a third argument ${describe(extra)}: the view holds every closed bar; for the last n, subarray(length - n) its columns`);
     }
     const s = this.#seriesOf(interval);
     const id = this.#knownId(symbol);

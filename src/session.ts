@@ -2,7 +2,7 @@
  * Building {@link Session}s from a date, local hours and a time zone.
  * @module
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { ConfigError, checkOptionKeys, describe } from './errors.js';
 import type { Session } from './types.js';
 import { ZoneOffsets } from './calendar/zone.js';
@@ -49,7 +49,10 @@ export function sessionOn(date: string, hours: SessionHours): Session {
   }
   // An IANA name: luxon alone would also take 'local' and 'system' (the machine's zone) and 'UTC+5',
   // which no store or calendar takes (the session's dayStart would be NaN).
-  ZoneOffsets.of(hours.timeZone);
+  if (!IANAZone.isValidZone(hours.timeZone)) {
+    const own = ['local', 'system'].includes(hours.timeZone.toLowerCase()) ? ": the machine's own zone differs between machines" : '';
+    throw new ConfigError('timeZone', `'${hours.timeZone}' is not an IANA time zone name such as 'America/New_York'${own}`);
+  }
   for (const key of ['open', 'close'] as const) {
     const hhmm: unknown = hours[key];
     const [h, m] = typeof hhmm === 'string' && TIME.test(hhmm) ? hhmm.split(':').map(Number) : [NaN, NaN];

@@ -263,17 +263,20 @@ export class Calendar {
    * // The local days of another zone (23 or 25 hours when the clocks change):
    * Calendar.custom({ name: '24/7 New York', timeZone: 'America/New_York', session: () => ({ open: '00:00', close: '24:00' }) });
    * ```
-   * @throws {ConfigError} `options` for any argument but `undefined` or an empty options object: it
-   * takes no options, and one such as `{ timeZone }` would otherwise be ignored without a word, its
-   * days staying UTC days.
+   * @throws {ConfigError} naming the option for an options object with one set (`timeZone`), or
+   * `options` for an argument that is not an options object: it takes no options, and one such as
+   * `{ timeZone }` would otherwise be ignored without a word, its days staying UTC days. An object
+   * with no option set (`{}`, `{ timeZone: undefined }`) is no option.
    */
   static alwaysOpen(): Calendar {
-    // Generic code may pass `undefined` or `{}` to every factory alike.
-    const given: unknown[] = [...arguments].filter((a: unknown) => a !== undefined && !(isPlainObject(a) && Object.keys(a).length === 0));
-    if (given.length > 0) {
+    // Generic code may pass options to every factory alike: an object with no option set is none.
+    for (const given of arguments as ArrayLike<unknown> as unknown[]) {
+      if (given === undefined) continue;
+      const key = isPlainObject(given) ? Object.keys(given).find((k) => (given as Record<string, unknown>)[k] !== undefined) : null;
+      if (key === undefined) continue;
       throw new ConfigError(
-        'options',
-        `Calendar.alwaysOpen takes no options (its sessions are UTC days), got ${describe(given[0])}; for the days of another time zone use Calendar.custom({ timeZone, session: () => ({ open: '00:00', close: '24:00' }) })`,
+        key ?? 'options',
+        `Calendar.alwaysOpen takes no options (its sessions are UTC days), got ${key === null ? describe(given) : `'${key}'`}; for the days of another time zone use Calendar.custom({ timeZone, session: () => ({ open: '00:00', close: '24:00' }) })`,
       );
     }
     let calendar = shared.get('24/7');
@@ -684,7 +687,7 @@ function checkOptions(options: unknown, allowed: readonly string[], where: strin
       throw new ConfigError(key, `${where} has no option '${key}' (it takes ${allowed.map((k) => `'${k}'`).join(', ')})`);
     }
     // As everywhere else: null is no option's value, not a way to ask for its default.
-    if (value === null) throw new ConfigError(key, `null is not a value of ${where}'s '${key}': leave the option out for its default`);
+    if (value === null) throw new ConfigError(key, `null is not a value of ${where}'s '${key}' (an option left out takes its default, where it has one)`);
   }
 }
 

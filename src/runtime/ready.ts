@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError, checkOptionKeys, describe, refuseArguments } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys, describe } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -130,11 +130,16 @@ export class ReadySignal {
 
   /**
    * Marks it ready and releases every waiter. Idempotent: true only for the call that did it.
-   * @throws {ConfigError} `arguments` for an argument (an error meant for {@link ReadySignal.fail}
-   * would otherwise report success); the signal is unchanged.
+   * What it is given is ignored, so it can be a callback (`promise.then(() => ...)`, an event's
+   * listener), except an Error.
+   * @throws {ConfigError} `error` for an Error: one meant for {@link ReadySignal.fail} would
+   * otherwise report success. The signal is unchanged.
    */
   signal(): boolean {
-    refuseArguments('ReadySignal.signal', arguments, 'to mark it failed, call fail(error)');
+    const given: unknown = arguments[0];
+    if (given instanceof Error) {
+      throw new ConfigError('error', `signal() marks it ready, and was given ${given.name} '${given.message}': to mark it failed, call fail(error)`);
+    }
     if (this.#state !== 'pending') return false;
     this.#state = 'ready';
     this.#resolve();
