@@ -74,6 +74,11 @@ export declare class NativeSessionStore {
   expectSessions(sessions: number): void
   /** This store's handle, for the calling slot. */
   get handle(): number
+  /**
+   * Base bars of the open session timed before this are rejected as `late` (the clock closed
+   * their buckets); `null` when none would be.
+   */
+  get lateBefore(): number | null
   /** Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed. */
   advanceTo(time: number): Array<number>
   /** Ends the session. Returns `[symbol id, mask, ...]` for what closed. */

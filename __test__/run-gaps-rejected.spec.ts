@@ -45,3 +45,41 @@ for (const source of ['columns', 'stream'] as const) {
     });
   }
 }
+
+for (const declared of [false, true]) {
+  test(`live, the symbol ${declared ? 'declared' : 'not declared'}: first bars that come after the clock closed their bucket are rejected late and end no gap; the gap reported is the one the store records`, async (t) => {
+    const SECOND = 1000;
+    const until = (time: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, time - Date.now())));
+    const start = Math.ceil((Date.now() + 1500) / SECOND) * SECOND;
+    const day = new Date(start);
+    const session = { date: day.toISOString().slice(0, 10), open: start, close: start + 12 * SECOND, timeZone: 'UTC', dayStart: Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()) };
+    const one = (k: number): SymbolBar => ({ symbol: 'A', time: start + 2 * k * SECOND, open: 10, high: 11, low: 9, close: 10, volume: 100 });
+    // 2s bars into 4s, a close delay of 1 s. The bucket of slots 0 and 1 closes at +5 s: the two
+    // come at +6 s, with slot 2, which is due at the +6 s boundary and waited for until +7 s. The
+    // later slots come in time. A second either way for a machine under load.
+    async function* feed(): AsyncGenerator<SymbolBar> {
+      await until(start + 6 * SECOND);
+      for (let k = 0; k < 3; k++) yield one(k);
+      for (let k = 3; k < 6; k++) {
+        await until(start + 2 * (k + 1) * SECOND + 200);
+        yield one(k);
+      }
+    }
+    const data = new SessionData({ baseInterval: '2s', intervals: ['4s'] });
+    const events: string[] = [];
+    const coordinator = new SessionCoordinator({
+      calendar: { sessions: () => [session] }, data, source: iterableSource(feed()), mode: 'live', from: session.date, to: session.date, closeDelayMs: SECOND,
+      ...(declared ? { symbols: ['A'] } : {}),
+    });
+    coordinator.on('gap', (g) => events.push(`gap ${(g.from - start) / SECOND}-${(g.to - start) / SECOND}`));
+    coordinator.on('gapExtended', (g) => events.push(`extended ${(g.from - start) / SECOND}-${(g.to - start) / SECOND}`));
+    const report = await coordinator.run();
+    t.is(report.rejected.late, 2);
+    t.is(report.barsStored, 4);
+    // Slots 0 and 1 hold no bar: by hand, one gap [+0 s, +4 s).
+    t.deepEqual(report.gaps.map((g) => [g.from - start, g.to - start]), [[0, 4 * SECOND]]);
+    t.deepEqual(report.quality[session.date]?.A?.gaps?.map((g) => [g.from - start, g.to - start]), [[0, 4 * SECOND]]);
+    // Declared, the clock finds it at +2 s and extends it at +4 s; otherwise the first bar stored finds it.
+    t.deepEqual(events, declared ? ['gap 0-2', 'extended 0-4'] : ['gap 0-4']);
+  });
+}

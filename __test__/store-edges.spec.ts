@@ -189,3 +189,23 @@ test('an interval longer than 9e15 ms is a ConfigError, and a session time past 
   const e = t.throws(() => far.beginSession({ date: '2024-03-04', open: 8.99e15, close: 9.1e15, timeZone: 'UTC', dayStart: 8.99e15 }), { instanceOf: SessionError });
   t.is(e?.code, 'invalid_session');
 });
+
+test('lateBefore: what the clock has closed, as appends then judge it (by hand: 09:35 after advanceTo 09:36 on 5m and 15m)', (t) => {
+  const data = new SessionData({ intervals: ['5m', '15m'] });
+  t.is(data.lateBefore, null);
+  data.beginSession(S);
+  t.is(data.lateBefore, null);
+  data.append('A', bar(0));
+  data.advanceTo(S.open + 6 * MINUTE);
+  t.is(data.lateBefore, S.open + 5 * MINUTE);
+  t.throws(() => data.append('A', bar(4)), { instanceOf: BarValidationError, message: /late/ });
+  data.append('A', bar(5));
+  data.advanceTo(S.open + 17 * MINUTE);
+  t.is(data.lateBefore, S.open + 15 * MINUTE);
+  data.endSession();
+  t.is(data.lateBefore, null);
+  const base = new SessionData();
+  base.beginSession(S);
+  base.advanceTo(S.open + 30 * MINUTE);
+  t.is(base.lateBefore, null, 'no derived interval: the clock closes no bucket');
+});

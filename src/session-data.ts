@@ -450,6 +450,16 @@ export class SessionData {
   }
 
   /**
+   * A base bar of the open session timed before this (epoch ms) is rejected as `late`: the clock
+   * ({@link SessionData.advanceTo}) has closed a bucket it falls in. `null` when no bar would be:
+   * no session is open, there is no derived interval, or the clock has closed none of its buckets.
+   * A live feed can tell from it, before appending, which of its bars will be stored.
+   */
+  get lateBefore(): number | null {
+    return this.#native.lateBefore;
+  }
+
+  /**
    * Opens a session. Bars must fall in `[session.open, session.close)`. `dayStart` (the exchange's
    * midnight of `date`, where clock-aligned buckets are anchored) may be left out: it is then
    * worked out from `date` and `timeZone`, and {@link SessionData.session} has it.

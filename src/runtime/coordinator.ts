@@ -795,6 +795,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           this.#lag(tick);
           const first = new Map<string, number>();
           const lastStored = processor.lastStored;
+          const lateBefore = this.#options.data.lateBefore;
           for (let s = 0; s < cols.length; s++) {
             // The symbol's next due bar that can fill a slot of this session: past NaN rows and
             // strays, and past bars the store will reject for their time (see #isSlot).
@@ -805,7 +806,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               const t = time[c] as number;
               if (!Number.isFinite(t) || isStray(time, c, e, session.close)) continue;
               if (t >= tick) break;
-              if (this.#isSlot(session, t, last)) {
+              if (this.#isSlot(session, t, last, lateBefore)) {
                 first.set(names[s] as string, t);
                 break;
               }
@@ -1468,7 +1469,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // stale bar from before the open, which would hide the gap before the symbol's first bar).
     const first = new Map<string, number>();
     const lastStored = processor.lastStored;
-    for (const bar of due) if (!first.has(bar.symbol) && this.#isSlot(session, bar.time, lastStored.get(bar.symbol))) first.set(bar.symbol, bar.time);
+    const lateBefore = this.#options.data.lateBefore;
+    for (const bar of due) if (!first.has(bar.symbol) && this.#isSlot(session, bar.time, lastStored.get(bar.symbol), lateBefore)) first.set(bar.symbol, bar.time);
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
@@ -1547,14 +1549,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   /**
    * Whether a bar timed `time` can fill a slot of `session` for a symbol whose last stored bar is
-   * at `last`: a whole millisecond on the base grid, inside the session, after `last`. A bar that
-   * fails this is rejected for its time (off_grid, not whole, outside the session, duplicate, out
-   * of order): taken as the symbol's next bar, it would end a gap where no slot ends, or hide one.
+   * at `last`: a whole millisecond on the base grid, inside the session, after `last`, not before
+   * `lateBefore` (the store's {@link SessionData.lateBefore}). A bar that fails this is rejected for
+   * its time (off_grid, not whole, outside the session, duplicate, out of order, late): taken as
+   * the symbol's next bar, it would end a gap where no slot ends, or hide one.
    */
-  #isSlot(session: Session, time: unknown, last: number | undefined): boolean {
+  #isSlot(session: Session, time: unknown, last: number | undefined, lateBefore: number | null): boolean {
     return (
       typeof time === 'number' && Number.isInteger(time) && time >= session.open && time < session.close &&
-      (time - session.open) % this.#baseMs === 0 && !(last !== undefined && time <= last)
+      (time - session.open) % this.#baseMs === 0 && !(last !== undefined && time <= last) &&
+      // A bar the store will reject as late fills no slot: a gap before it would be hidden.
+      !(lateBefore !== null && time < lateBefore)
     );
   }
 

@@ -597,6 +597,18 @@ impl SessionStore {
         self.active.as_ref().map(|a| &a.session)
     }
 
+    /// The time before which a base bar of the open session is rejected as `late`: the start of
+    /// the earliest bucket the clock ([`SessionStore::advance_to`]) has not closed, over every
+    /// derived interval. `None` when no session is open or the clock has closed no bucket (no
+    /// derived interval, or none ended yet). Bars are judged against it as they come, so a caller
+    /// can tell before appending which of them will be stored.
+    pub fn late_before(&self) -> Option<i64> {
+        self.active
+            .as_ref()
+            .map(|a| a.late_before)
+            .filter(|&t| t != i64::MIN)
+    }
+
     /// Opens a session.
     ///
     /// # Errors

@@ -456,3 +456,37 @@ fn a_two_minute_base_under_clock_alignment() {
         vec![fold(ny(9, 0), &hour)]
     );
 }
+
+#[test]
+fn late_before_is_the_earliest_bucket_start_the_clock_has_not_closed() {
+    let mut st = store(&["5m", "15m"], Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("X");
+    assert_eq!(st.late_before(), None, "no session");
+    st.begin_session(oct7()).unwrap();
+    // No clock yet: nothing is late.
+    assert_eq!(st.late_before(), None);
+    st.append(id, &bar(ny(9, 30), 10.0, 12.0, 9.0, 11.0, 100.0))
+        .unwrap();
+    // 09:36: the 5m bucket 09:30-09:35 has ended, the 15m one 09:30-09:45 has not. Late is what
+    // falls before the 5m bucket 09:35: by hand, 09:35.
+    st.advance_to(ny(9, 36) as f64).unwrap();
+    assert_eq!(st.late_before(), Some(ny(9, 35)));
+    // The rule the store applies: 09:34 is late, 09:35 is not.
+    let late = st.append(id, &bar(ny(9, 34), 10.0, 12.0, 9.0, 11.0, 100.0));
+    assert!(
+        matches!(&late, Err(Error::Rejected(r)) if r.reason == RejectReason::Late),
+        "{late:?}"
+    );
+    st.append(id, &bar(ny(9, 35), 10.0, 12.0, 9.0, 11.0, 100.0))
+        .unwrap();
+    // 09:47: both grids have passed a bucket end; the later start is what counts, 09:45.
+    st.advance_to(ny(9, 47) as f64).unwrap();
+    assert_eq!(st.late_before(), Some(ny(9, 45)));
+    st.end_session().unwrap();
+    assert_eq!(st.late_before(), None, "the session ended");
+    // Without a derived interval no bucket is closed by the clock.
+    let mut base = store(&[], Alignment::Session, EmptyBuckets::Skip);
+    base.begin_session(oct7()).unwrap();
+    base.advance_to(ny(10, 0) as f64).unwrap();
+    assert_eq!(base.late_before(), None);
+}

@@ -744,6 +744,13 @@ impl NativeSessionStore {
         self.handle
     }
 
+    /// Base bars of the open session timed before this are rejected as `late` (the clock closed
+    /// their buckets); `null` when none would be.
+    #[napi(getter)]
+    pub fn late_before(&self) -> Option<f64> {
+        self.store.late_before().map(|t| t as f64)
+    }
+
     /// Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed.
     #[napi(catch_unwind)]
     pub fn advance_to(&mut self, env: &Env, time: f64) -> Result<Vec<u32>, String> {
