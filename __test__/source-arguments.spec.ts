@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { Calendar, ConfigError, InputError, columnsSource, csvSource, forEachSlice, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
+import { Calendar, ConfigError, InputError, columnsSource, csvSource, forEachSlice, iterableSource, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
 import type { BarstreamError, SymbolBar, SymbolColumns, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
@@ -100,4 +100,12 @@ test('WebSocketFeed.send of what JSON cannot encode is an InputError, connected 
   }
   t.false(feed.send({ subscribe: 'SPY' }));
   t.false(feed.send('ping'));
+});
+
+test('iterableSource takes no options: a second argument is refused', (t) => {
+  const make = iterableSource as unknown as (...args: unknown[]) => unknown;
+  const e = t.throws(() => make([], { symbols: ['A'] }), { instanceOf: ConfigError });
+  t.is(e?.param, 'arguments');
+  t.regex(e?.message ?? '', /iterableSource takes one iterable of bars and no options/);
+  t.is((make([], undefined) as { kind: string }).kind, 'stream');
 });

@@ -14,9 +14,11 @@ import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
  * replayed while a one-shot feed (a generator object) is consumed once. An iterable that counts
  * what it drops (a `losses()` method, as a {@link StreamSource} may have) keeps it.
  *
- * @throws {ConfigError} when `iterable` is neither async iterable nor iterable.
+ * @throws {ConfigError} when `iterable` is neither async iterable nor iterable; `arguments` for a
+ * second argument (it takes no options).
  */
 export function iterableSource(iterable: AsyncIterable<SymbolBar> | Iterable<SymbolBar>): StreamSource {
+  if (arguments.length > 1 && arguments[1] !== undefined) throw new ConfigError('arguments', `iterableSource takes one iterable of bars and no options, got a second argument ${describe(arguments[1])}`);
   const asyncIt = (iterable as AsyncIterable<SymbolBar>)?.[Symbol.asyncIterator];
   const syncIt = (iterable as Iterable<SymbolBar>)?.[Symbol.iterator];
   // A feed wrapped here (iterableSource(websocketFeed(...))) still has its losses reported.
