@@ -83,3 +83,38 @@ for (const declared of [false, true]) {
     t.deepEqual(events, declared ? ['gap 0-2', 'extended 0-4'] : ['gap 0-4']);
   });
 }
+
+/**
+ * Clock-driven, a stream whose later bar comes first and is then rejected: the bars behind it wait
+ * for it and go in at one boundary. Each case: the stream, by hand the slots missing in
+ * 10:00-10:06, and the gap events of the clock-driven run (minutes from the open).
+ */
+const behind: [string, SymbolBar[], number[], string[]][] = [
+  // 10:03:30 is off the grid; 10:01 and 10:03-10:05 hold no bar. 10:01, skipped between two bars
+  // that went in at one boundary, is the store's find, reported after them.
+  ['an off-grid bar first', [bar(at(3.5)), bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-6']],
+  // 10:03's high is below its open. Taken for the first bar, it ends a gap at 10:03 that the
+  // 10:00 and 10:02 behind it then partly fill: that gap's stored bars count them.
+  ['a bar with bad prices first', [{ ...bar(at(3)), high: 9 }, bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 0-3', 'gap 3-6']],
+  // 10:01 and 10:02 come behind the bad 10:03, at the 10:04 boundary: the clock's gap grows until
+  // then, and no more after (10:03 is a gap of its own, found by 10:04's bar).
+  ['bars behind a bad one, after a gap', [bar(at(0)), { ...bar(at(3)), high: 9 }, bar(at(1)), bar(at(2)), bar(at(4))], [3, 5], ['gap 1-2', 'extended 1-3', 'gap 3-4', 'gap 5-6']],
+];
+for (const [name, stream, missingSlots, expectedEvents] of behind) {
+  test(`clock-driven, ${name}: every missing slot is in a reported gap, and the gaps less their stored bars count the missing slots`, async (t) => {
+    const data = new SessionData();
+    const events: string[] = [];
+    const coordinator = new SessionCoordinator({ calendar, data, source: iterableSource(stream), from: '2024-05-06', to: '2024-05-06', speed: 1e9, overrun: 'queue' });
+    const minute = (x: number): number => (x - open) / MINUTE;
+    coordinator.on('gap', (g) => events.push(`gap ${minute(g.from)}-${minute(g.to)}`));
+    coordinator.on('gapExtended', (g) => events.push(`extended ${minute(g.from)}-${minute(g.to)}`));
+    const report = await coordinator.run();
+    const stored = [...data.bars('A', '1m').time].map(minute);
+    const missing = [0, 1, 2, 3, 4, 5].filter((k) => !stored.includes(k));
+    t.deepEqual(missing, missingSlots);
+    for (const k of missing) t.true(report.gaps.some((g) => g.from <= at(k) && at(k) < g.to), `slot ${k} is in no reported gap`);
+    t.is(report.gaps.reduce((sum, g) => sum + (g.to - g.from) / MINUTE - g.storedBars, 0), missing.length);
+    t.is(report.quality['2024-05-06']?.A?.base.missing, missing.length);
+    t.deepEqual(events, expectedEvents);
+  });
+}

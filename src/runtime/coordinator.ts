@@ -128,9 +128,10 @@ export interface GapRecord {
   filledBars: number;
   /**
    * Of the gap's slots, those the store holds a bar for: once filled bars went in (it may reject
-   * some: they are counted as rejections), and for a clock-found gap again at the session's end,
-   * counting bars that came for its slots after it was reported and were still in time for their
-   * buckets. Its `(to - from) / baseInterval` slots less `storedBars` are still missing.
+   * some: they are counted as rejections), and for a gap of a clock-driven run again at the
+   * session's end, counting bars stored in its slots after it was reported (bars that came later,
+   * still in time for their buckets; bars that came behind a later one the store then rejected).
+   * Its `(to - from) / baseInterval` slots less `storedBars` are still missing.
    */
   storedBars: number;
   /** Bars the filler returned outside the gap or for another symbol: not used. */
@@ -306,8 +307,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #gaps = new Recent<GapRecord>(REPORT_LIMIT);
   /** Gaps filled at the current boundary, settled once their bars have been through the store. */
   #filling: GapRecord[] = [];
-  /** The current session's clock-found gaps: bars may still come for their slots, counted at its end. */
+  /**
+   * The current session's gaps in a clock-driven run, found before the bars due went in: bars may
+   * still be stored in their slots (a bar that came later, still in time for its bucket; a bar
+   * placed behind one the store then rejected), counted at its end.
+   */
   #clockGaps: GapRecord[] = [];
+  /**
+   * Clock-driven: per symbol, the spans of the current session its gaps reported, `[from, to, ...]`,
+   * against which the store's own gaps are checked (see `#coreGaps`).
+   */
+  readonly #reportedSpans = new Map<string, { session: string; spans: number[] }>();
   /** The most recent sessions' quality records, oldest first. */
   #quality = new Map<string, Record<string, SymbolQuality>>();
   /** The symbol-session records in `#quality`. */
@@ -733,6 +743,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#qualityTotals = emptyTotals();
     this.#gapReportedUntil.clear();
     this.#openGap.clear();
+    this.#reportedSpans.clear();
     this.#maxLag = 0;
     this.#syncNs.clear();
     this.#sessionsRun = 0;
@@ -1406,8 +1417,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const last = processor.lastStored.get(symbol);
       const expected = Math.max(last === undefined ? session.open : last + base, this.#gapReportedUntil.get(symbol) ?? -Infinity);
       const to = Math.min(next ?? tick, session.close);
-      if (to <= expected) continue;
+      if (to <= expected) {
+        // A bar came: a gap left open before it grows no more ("while no bar comes").
+        if (next !== undefined) this.#openGap.delete(symbol);
+        continue;
+      }
       this.#gapReportedUntil.set(symbol, to);
+      this.#reported(symbol, session.date, expected, to);
       const open = this.#openGap.get(symbol);
       if (extend && open !== undefined && open.session === session.date && open.to === expected) {
         open.to = to;
@@ -1416,10 +1432,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         continue;
       }
       const gap: GapRecord = { symbol, session: session.date, from: expected, to, detectedBy: next === undefined ? 'clock' : 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 };
-      if (next === undefined) {
-        this.#openGap.set(symbol, gap);
-        this.#clockGaps.push(gap);
-      } else this.#openGap.delete(symbol);
+      if (next === undefined) this.#openGap.set(symbol, gap);
+      else this.#openGap.delete(symbol);
+      this.#clockGaps.push(gap);
       found.push(gap);
       this.#gaps.push(gap);
       this.emit('gap', gap);
@@ -1569,12 +1584,57 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   #coreGaps(session: Session, processor: DataProcessor): void {
     const gaps = processor.takeGaps();
-    if (this.#speed !== 0) return;
-    for (const g of gaps) {
-      const gap: GapRecord = { symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 };
-      this.#gaps.push(gap);
-      this.emit('gap', gap);
+    if (this.#speed !== 0) {
+      // What the store found that the boundaries did not (slots skipped between bars that went in
+      // at one boundary, behind a bar taken for the first and then rejected): reported now.
+      for (const g of gaps) {
+        for (const [from, to] of this.#unreported(g.symbol, session.date, g.from, g.to)) {
+          this.#reported(g.symbol, session.date, from, to);
+          this.#reportGap({ symbol: g.symbol, session: session.date, from, to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+        }
+      }
+      return;
     }
+    for (const g of gaps) {
+      this.#reportGap({ symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+    }
+  }
+
+  #reportGap(gap: GapRecord): void {
+    this.#gaps.push(gap);
+    this.emit('gap', gap);
+  }
+
+  /** Notes that `symbol`'s slots `[from, to)` of `session` are in a reported gap. */
+  #reported(symbol: string, session: string, from: number, to: number): void {
+    let kept = this.#reportedSpans.get(symbol);
+    if (kept === undefined || kept.session !== session) {
+      kept = { session, spans: [] };
+      this.#reportedSpans.set(symbol, kept);
+    }
+    kept.spans.push(from, to);
+  }
+
+  /** The parts of `[from, to)` no reported gap of `symbol` in `session` covers, in time order. */
+  #unreported(symbol: string, session: string, from: number, to: number): [number, number][] {
+    const kept = this.#reportedSpans.get(symbol);
+    const spans = kept?.session === session ? kept.spans : [];
+    const covering: [number, number][] = [];
+    for (let i = 0; i < spans.length; i += 2) {
+      const a = spans[i] as number;
+      const b = spans[i + 1] as number;
+      if (b > from && a < to) covering.push([a, b]);
+    }
+    covering.sort((x, y) => x[0] - y[0]);
+    const out: [number, number][] = [];
+    let at = from;
+    for (const [a, b] of covering) {
+      if (a > at) out.push([at, Math.min(a, to)]);
+      at = Math.max(at, b);
+      if (at >= to) break;
+    }
+    if (at < to) out.push([at, to]);
+    return out;
   }
 
   /** Records how late the clock-driven loop reached `tick`. */
