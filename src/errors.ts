@@ -256,12 +256,13 @@ function shownArgument(value: unknown): string {
 }
 
 /**
- * For a constructor or factory that takes nothing: an argument other than `undefined` is a mistake
- * the caller should hear of, not an option dropped without a word. @internal
+ * For a call that takes nothing (or, with `from`, nothing past its first `from` parameters, which
+ * `takes` spells): an argument other than `undefined` is a mistake the caller should hear of, not
+ * an option dropped without a word. @internal
  * @throws {ConfigError} `arguments`, naming the first such argument and what to do instead.
  */
-export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: string): void {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes no arguments, got ${shownArgument(args[i])} as argument ${i + 1}: ${hint}`);
+export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: string, takes = 'no arguments', from = 0): void {
+  for (let i = from; i < args.length; i++) {
+    if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes ${takes}, got ${shownArgument(args[i])} as argument ${i + 1}: ${hint}`);
   }
 }

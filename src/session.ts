@@ -3,7 +3,7 @@
  * @module
  */
 import { DateTime, IANAZone } from 'luxon';
-import { ConfigError, checkOptionKeys, describe } from './errors.js';
+import { ConfigError, checkOptionKeys, describe, refuseArguments } from './errors.js';
 import type { Session } from './types.js';
 import { ZoneOffsets } from './calendar/zone.js';
 import { DAY_MS, formatDay, isEarlyDate, parseDay } from './calendar/dates.js';
@@ -35,9 +35,7 @@ const TIME = /^\d{2}:\d{2}$/;
  * `{ earlyClose }` are a calendar's: see `Calendar.custom`). Only IANA zone names are taken.
  */
 export function sessionOn(date: string, hours: SessionHours): Session {
-  if (arguments.length > 2 && arguments[2] !== undefined) {
-    throw new ConfigError('arguments', `sessionOn takes (date, { open, close, timeZone }), got a third argument ${describe(arguments[2])}`);
-  }
+  refuseArguments('sessionOn', arguments, "flags such as earlyClose are a calendar's (Calendar.custom)", '(date, { open, close, timeZone })', 2);
   if (typeof date !== 'string' || !DATE.test(date) || !DateTime.fromISO(date, { zone: 'UTC' }).isValid) {
     throw new ConfigError('date', `${describe(date)} is not a YYYY-MM-DD calendar date`);
   }
@@ -61,9 +59,6 @@ export function sessionOn(date: string, hours: SessionHours): Session {
     }
   }
   const day = DateTime.fromISO(date, { zone: hours.timeZone }).startOf('day');
-  if (!day.isValid) {
-    throw new ConfigError('timeZone', `'${hours.timeZone}' is not a time zone this runtime knows (${day.invalidExplanation ?? day.invalidReason})`);
-  }
   const nextDayStart = (): DateTime => {
     const n = parseDay(date);
     // Years before 1000 are luxon's alone (see dayStartOf).

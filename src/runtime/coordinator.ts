@@ -1436,8 +1436,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       else this.#openGap.delete(symbol);
       this.#clockGaps.push(gap);
       found.push(gap);
-      this.#gaps.push(gap);
-      this.emit('gap', gap);
+      this.#reportGap(gap);
     }
     return found;
   }

@@ -135,8 +135,9 @@ export class ReadySignal {
    * @throws {ConfigError} `error` for an Error: one meant for {@link ReadySignal.fail} would
    * otherwise report success. The signal is unchanged.
    */
-  signal(): boolean {
-    const given: unknown = arguments[0];
+  signal(): boolean;
+  // A parameter, not `arguments`, which would make an object a call.
+  signal(given?: unknown): boolean {
     if (given instanceof Error) {
       throw new ConfigError('error', `signal() marks it ready, and was given ${given.name} '${given.message}': to mark it failed, call fail(error)`);
     }

@@ -2,7 +2,7 @@
  * The live path: streams of bar objects, merged and grouped into time slices.
  * @module
  */
-import { ConfigError, InputError, describe } from '../errors.js';
+import { ConfigError, InputError, describe, refuseArguments } from '../errors.js';
 import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -18,7 +18,7 @@ import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
  * second argument (it takes no options).
  */
 export function iterableSource(iterable: AsyncIterable<SymbolBar> | Iterable<SymbolBar>): StreamSource {
-  if (arguments.length > 1 && arguments[1] !== undefined) throw new ConfigError('arguments', `iterableSource takes one iterable of bars and no options, got a second argument ${describe(arguments[1])}`);
+  refuseArguments('iterableSource', arguments, "pick the symbols with the coordinator's symbols option", 'one iterable of bars and no options', 1);
   const asyncIt = (iterable as AsyncIterable<SymbolBar>)?.[Symbol.asyncIterator];
   const syncIt = (iterable as Iterable<SymbolBar>)?.[Symbol.iterator];
   // A feed wrapped here (iterableSource(websocketFeed(...))) still has its losses reported.
