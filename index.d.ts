@@ -91,6 +91,11 @@ export declare class NativeSessionStore {
    * must make one per generation and reuse it: V8 aborts on two external buffers over one block.
    */
   seriesBlock(id: number, series: number): ArrayBuffer | null
+  /**
+   * The reason `append` would reject the bar for symbol `id` now (`-1`: a symbol not met yet), as
+   * its `rejectCodes` code, or `null` if it would store it. Changes and counts nothing.
+   */
+  check(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): string | null
   /** Rejection counts of a symbol, in `rejectCodes` order. */
   rejections(id: number): Array<number>
   /** Bars stored across every symbol and series. */

@@ -666,6 +666,39 @@ export class SessionData {
   }
 
   /**
+   * Whether {@link SessionData.append} would store `bar` for `symbol` now: `null` if it would, else
+   * the code it would reject it with (the same rules, in the same order: its fields, its time
+   * against the open session, the grid and the symbol's last bar, the clock, its range). Changes
+   * nothing and counts nothing; a symbol the store has not met stays unknown. A live feed or a
+   * source can tell with it which bars will be refused before it sends them.
+   * @example
+   * ```ts
+   * data.check('SPY', { time, open: 10, high: 9, low: 8, close: 9, volume: 100 }); // 'high_below_open_close'
+   * ```
+   * @throws {InputError} when `symbol` is not a non-empty string or `bar` not an object.
+   */
+  check(symbol: string, bar: Bar): RejectCode | null {
+    if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array' : String(bar)}`);
+    if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
+    const time = num(bar.time);
+    const open = num(bar.open);
+    const high = num(bar.high);
+    const low = num(bar.low);
+    const close = num(bar.close);
+    const volume = num(bar.volume);
+    return this.checkId(this.#ids.get(symbol) ?? -1, time, open, high, low, close, volume);
+  }
+
+  /** {@link SessionData.check} by symbol id (`-1`: a symbol the store has not met) and the bar's fields. @internal */
+  checkId(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): RejectCode | null {
+    try {
+      return this.#native.check(id, time, open, high, low, close, volume) as RejectCode | null;
+    } catch (e) {
+      throw fromNative(e, {});
+    }
+  }
+
+  /**
    * {@link SessionData.append} with the bar's fields as arguments: the same validation, storage and
    * result, without a bar object. The hot path of the session coordinator over columnar sources.
    *

@@ -907,6 +907,23 @@ impl SessionStore {
         }
     }
 
+    /// Whether [`SessionStore::append`] would store `bar` for symbol `id` now (`id` `None`: a
+    /// symbol the store has not met): `None` if it would, else the reason it would be rejected,
+    /// the same one `append` gives. Changes nothing and counts nothing.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an id that names no symbol, or one removed.
+    pub fn check(&self, id: Option<SymbolId>, bar: &Bar) -> Result<Option<RejectReason>> {
+        let last = match id {
+            None => None,
+            Some(id) if self.known.get(id as usize) == Some(&true) => {
+                self.symbols[id as usize].last_time
+            }
+            Some(id) => return Err(self.unknown(id)),
+        };
+        Ok(self.rules().check(bar, last).err())
+    }
+
     /// Moves the clock to `t`: closes every bucket that ends at or before `t`, for every symbol,
     /// with or without data (flat bars for empty ones under [`EmptyBuckets::Flat`]). Later bars in a
     /// bucket closed this way are rejected as `late`. A `t` earlier than a previous one does nothing.

@@ -49,6 +49,10 @@ fn check_rejected(
     let other = st.symbol_id("QQQ").unwrap();
     let other_before = counts(&st, other);
 
+    // `check` gives the same verdict as `append`, and changes and counts nothing.
+    assert_eq!(st.check(Some(id), &bad).unwrap(), Some(reason), "{bad:?}");
+    assert_eq!(counts(&st, id), before);
+    assert_eq!(snapshot(&st, id), snap);
     let err = st.append(id, &bad).unwrap_err();
     assert_eq!(err.code(), reason.code(), "{bad:?}: {err}");
     let message = match &err {
@@ -74,6 +78,7 @@ fn check_rejected(
     assert_eq!(st.stored_bars(), stored);
 
     // The next valid bar is taken exactly as if the bad one never came.
+    assert_eq!(st.check(Some(id), &next).unwrap(), None);
     let m1 = st.append(id, &next).unwrap();
     let m2 = reference.append(rid, &next).unwrap();
     assert_eq!(m1, m2);
@@ -681,4 +686,39 @@ fn huge_finite_times_are_outside_the_session() {
             next,
         );
     }
+}
+
+#[test]
+fn check_judges_a_symbol_not_yet_met_and_refuses_an_unknown_id() {
+    let (mut st, id) = setup();
+    // A symbol the store has not met has no last bar: only the bar's own fields, time and the
+    // clock count.
+    assert_eq!(st.check(None, &good(0)).unwrap(), None);
+    assert_eq!(
+        st.check(None, &with(good(0), |b| b.volume = -1.0)).unwrap(),
+        Some(RejectReason::NegativeVolume)
+    );
+    // SPY's last bar is 09:32: 09:30 is out of order for it.
+    assert_eq!(
+        st.check(Some(id), &good(0)).unwrap(),
+        Some(RejectReason::OutOfOrder)
+    );
+    // The clock past 09:35 makes 09:33 late for a symbol not yet met too.
+    st.advance_to((ny(9, 35) + MIN) as f64).unwrap();
+    assert_eq!(st.check(None, &good(3)).unwrap(), Some(RejectReason::Late));
+    assert!(matches!(
+        st.check(Some(99), &good(3)),
+        Err(Error::NotFound { .. })
+    ));
+    st.end_session().unwrap();
+    assert_eq!(
+        st.check(Some(id), &good(6)).unwrap(),
+        Some(RejectReason::NoSession)
+    );
+    let qqq = st.symbol_id("QQQ").unwrap();
+    assert!(st.remove_symbol("QQQ").unwrap());
+    assert!(matches!(
+        st.check(Some(qqq), &good(6)),
+        Err(Error::NotFound { .. })
+    ));
 }

@@ -797,6 +797,26 @@ impl NativeSessionStore {
         Ok(Some(buffer))
     }
 
+    /// The reason `append` would reject the bar for symbol `id` now (`-1`: a symbol not met yet), as
+    /// its `rejectCodes` code, or `null` if it would store it. Changes and counts nothing.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn check(
+        &self,
+        id: i32,
+        time: f64,
+        open: f64,
+        high: f64,
+        low: f64,
+        close: f64,
+        volume: f64,
+    ) -> Result<Option<String>, String> {
+        let bar = Bar::new(time, open, high, low, close, volume);
+        let id = u32::try_from(id).ok();
+        let verdict = self.store.check(id, &bar).map_err(to_js)?;
+        Ok(verdict.map(|r| r.code().to_owned()))
+    }
+
     /// Rejection counts of a symbol, in `rejectCodes` order.
     #[napi(catch_unwind)]
     pub fn rejections(&self, id: u32) -> Result<Vec<f64>, String> {
