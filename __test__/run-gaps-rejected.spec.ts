@@ -85,20 +85,21 @@ for (const declared of [false, true]) {
 }
 
 /**
- * Clock-driven, a stream whose later bar comes first and is then rejected: the bars behind it wait
- * for it and go in at one boundary. Each case: the stream, by hand the slots missing in
- * 10:00-10:06, and the gap events of the clock-driven run (minutes from the open).
+ * Clock-driven, a stream whose later bar comes first and is then rejected: it goes in at once,
+ * alone, and the bars behind it each at their own boundary (held behind it, they would all go in at
+ * its boundary, and the gaps before them be reported and then partly filled). Each case: the
+ * stream, by hand the slots missing in 10:00-10:06, and the gap events of the clock-driven run
+ * (minutes from the open).
  */
 const behind: [string, SymbolBar[], number[], string[]][] = [
-  // 10:03:30 is off the grid; 10:01 and 10:03-10:05 hold no bar. 10:01, skipped between two bars
-  // that went in at one boundary, is the store's find, reported after them.
+  // 10:03:30 is off the grid; 10:01 and 10:03-10:05 hold no bar. The clock finds 10:01 at 10:02;
+  // the stream ends with 10:02, so the rest of the session is one gap.
   ['an off-grid bar first', [bar(at(3.5)), bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-6']],
-  // 10:03's high is below its open. Taken for the first bar, it ends a gap at 10:03 that the
-  // 10:00 and 10:02 behind it then partly fill: that gap's stored bars count them.
-  ['a bar with bad prices first', [{ ...bar(at(3)), high: 9 }, bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 0-3', 'gap 3-6']],
-  // 10:01 and 10:02 come behind the bad 10:03, at the 10:04 boundary: the clock's gap grows until
-  // then, and no more after (10:03 is a gap of its own, found by 10:04's bar).
-  ['bars behind a bad one, after a gap', [bar(at(0)), { ...bar(at(3)), high: 9 }, bar(at(1)), bar(at(2)), bar(at(4))], [3, 5], ['gap 1-2', 'extended 1-3', 'gap 3-4', 'gap 5-6']],
+  // 10:03's high is below its open: the same.
+  ['a bar with bad prices first', [{ ...bar(at(3)), high: 9 }, bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-6']],
+  // The bad 10:03 goes in at once, at 10:01 right after 10:00; 10:01 and 10:02 are
+  // stored at their boundaries, the clock finds 10:03 at 10:04, and 10:05 is left when the stream ends.
+  ['bars behind a bad one, after a gap', [bar(at(0)), { ...bar(at(3)), high: 9 }, bar(at(1)), bar(at(2)), bar(at(4))], [3, 5], ['gap 3-4', 'gap 5-6']],
 ];
 for (const [name, stream, missingSlots, expectedEvents] of behind) {
   test(`clock-driven, ${name}: every missing slot is in a reported gap, and the gaps less their stored bars count the missing slots`, async (t) => {

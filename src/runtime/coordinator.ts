@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
+import { num } from '../typed-arrays.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData } from '../session-data.js';
 import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
@@ -757,14 +758,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const cols = names.map((n) => columns.get(n) as SymbolColumns);
     const cursor = new Int32Array(cols.length);
     const end = new Int32Array(cols.length);
-    const slices = new SliceReader(this.#options.data, names, cols, cursor, end);
+    // Times out of order (a corrupt row, say) cannot be cut by binary search.
+    const sorted = cols.map((c) => isNonDecreasing(c.time, c.length));
+    const slices = new SliceReader(this.#options.data, names, cols, cursor, end, sorted);
     this.#runSymbols = () => names;
     this.#symbolCount = () => names.length;
     // The store knows every symbol of the source from the first session, bars or not: one with no
     // bar in a session gets its whole-session gap and quality record, in every mode.
     for (const name of names) this.#options.data.idOf(name);
-    // Times out of order (a corrupt row, say) cannot be cut by binary search.
-    const sorted = cols.map((c) => isNonDecreasing(c.time));
     const clock = this.#clock as SimulatedClock;
     let yieldAt = performance.now() + 50;
     for (let k = 0; k < sessions.length; k++) {
@@ -782,14 +783,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.emit('sessionStart', session);
       if (this.#speed === 0) {
         for (let t = slices.next(); t !== null; ) {
-          // A stray past the close does not move the clock: the slices after it are earlier.
-          if (Number.isFinite(t) && t < session.close) clock.jumpTo(t + this.#baseMs);
+          // A stray past the close, or a row out of place going in at once, does not move the
+          // clock: the slices after it are earlier.
+          const alone = slices.goesAlone();
+          if (Number.isFinite(t) && t < session.close && !alone) clock.jumpTo(t + this.#baseMs);
           processor.beginSlice();
           slices.take(processor);
           processor.endSlice();
           const next = slices.next();
-          // A stray past the close closes nothing: the slices after it are earlier.
-          if (t < session.close) this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next, session.close));
+          // Nor does it close anything.
+          if (t < session.close && !alone) this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
           t = next;
           this.#coreGaps(session, processor);
           const r = processor.dispatch();
@@ -815,7 +818,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             const last = lastStored.get(names[s] as string);
             for (let c = cursor[s] as number; c < e; c++) {
               const t = time[c] as number;
-              if (!Number.isFinite(t) || isStray(time, c, e, session.close)) continue;
+              if (!Number.isFinite(t) || isStray(time, c, e, session.close) || slices.goesAtOnce(s, c)) continue;
               if (t >= tick) break;
               if (this.#isSlot(session, t, last, lateBefore)) {
                 first.set(names[s] as string, t);
@@ -829,13 +832,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // rejected alone, rather than hold those bars back until they are late.
           for (;;) {
             const t = slices.next();
-            if (t === null || (t >= tick && !slices.isStraySlice())) break;
+            const alone = t !== null && slices.goesAlone();
+            if (t === null || (t >= tick && !alone)) break;
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
-            if (t < session.close) {
+            if (t < session.close && !alone) {
               const next = slices.next();
-              this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next, session.close));
+              this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
             }
             this.#coreGaps(session, processor);
             // Nothing is due after the close: the session's last slices are just waited for.
@@ -1112,8 +1116,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // keep their order: one that came after a later bar of its symbol waits for it, and the
             // store then rejects it as out of order, as in a data-driven run. A time that is not
             // finite is due (and rejected by the store) unless a bar of its symbol waits before it,
-            // and so is a stray, a bar past the close with an earlier bar of its symbol behind it.
-            // The rest keep their order.
+            // and so is a stray, a bar past the close with an earlier bar of its symbol behind it,
+            // and a bar the store rejects with an earlier bar of its symbol behind it (see
+            // SliceReader.goesAtOnce). The rest keep their order.
             // The usual case, a stream in time order, in two plain scans: the bars before the first
             // one not yet due are due, and none after it is.
             // Live, a bar timed past the run's days (a corrupt time) is due at once, as one with no
@@ -1124,6 +1129,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             let later = split;
             while (later < buffer.length && !isDue((buffer[later] as SymbolBar).time)) later++;
             let arrived: SymbolBar[];
+            let atOnce: Set<SymbolBar> | undefined;
             if (later === buffer.length) {
               arrived = buffer.slice(read, split);
               buffer.splice(0, split);
@@ -1134,8 +1140,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               for (let i = read; i < buffer.length; i++) {
                 const bar = buffer[i] as SymbolBar;
                 const time = bar.time;
-                if (!waiting.has(bar.symbol) && (isDue(time) || strayAt(buffer, i, session.close))) arrived.push(bar);
-                else {
+                if (waiting.has(bar.symbol)) buffer[kept++] = bar;
+                else if (isDue(time) || strayAt(buffer, i, session.close)) arrived.push(bar);
+                else if (this.#goesAtOnce(buffer, i, session.close)) {
+                  arrived.push(bar);
+                  (atOnce ??= new Set()).add(bar);
+                } else {
                   waiting.add(bar.symbol);
                   buffer[kept++] = bar;
                 }
@@ -1147,7 +1157,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // Nothing is due after the close: the session's last slices are just waited for.
             let cut = true;
             try {
-              await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills);
+              await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills, atOnce);
               cut = false;
             } finally {
               // A stop (or a failure) between the slices leaves some filled bars never appended:
@@ -1210,16 +1220,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * delay or a fill) one time slice at a time, in time order, and lets each slice's subscribers
    * finish before the next goes in, so every event sees the series as of its own slice.
    */
-  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number, fills?: ReadonlySet<SymbolBar>): Promise<void> {
+  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number, fills?: ReadonlySet<SymbolBar>, atOnce?: ReadonlySet<SymbolBar>): Promise<void> {
     if (bars.length === 0) return;
     // Each bar's place (`bars` are in arrival order, filled bars last): its time; for a bar that
     // came after a later one of its own symbol, that later time, so it goes in after it and the
     // store rejects it as out of order (a source's order within a symbol is never repaired). Filled
     // bars, strays past the close and times that are not finite go by their own time and move no
-    // one else's place.
+    // one else's place. A bar let through before its time (`atOnce`) goes right after the bars of
+    // its symbol before it (first, if none), and moves no one else's place either.
     const place = new Float64Array(bars.length);
     const latest = new Map<string, number>();
     bars.forEach((bar, i) => {
+      if (atOnce?.has(bar) === true) {
+        place[i] = latest.get(bar.symbol) ?? -Infinity;
+        return;
+      }
       const time = typeof bar.time === 'number' ? bar.time : NaN;
       if (!Number.isFinite(time) || time >= session.close || fills?.has(bar) === true) {
         place[i] = Number.isFinite(time) ? time : NaN;
@@ -1361,9 +1376,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     processor.advanceTo(through);
   }
 
-  /** Whether the head slice of `slices`, at time `next`, goes in alone: a time that is not finite, or a stray past `close`. */
-  static #columnsAlone(slices: SliceReader, next: number | null, close: number): boolean {
-    return pastSession(next, close) && (!Number.isFinite(next) || slices.isStraySlice());
+  /** Whether the head slice of `slices`, at time `next`, goes in alone: a time that is not finite, a stray past the close, or a row out of place let through (see {@link SliceReader.goesAlone}). */
+  static #columnsAlone(slices: SliceReader, next: number | null): boolean {
+    return next !== null && (!Number.isFinite(next) || slices.goesAlone());
   }
 
   /**
@@ -1484,7 +1499,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const first = new Map<string, number>();
     const lastStored = processor.lastStored;
     const lateBefore = this.#options.data.lateBefore;
-    for (const bar of due) if (!first.has(bar.symbol) && this.#isSlot(session, bar.time, lastStored.get(bar.symbol), lateBefore)) first.set(bar.symbol, bar.time);
+    // A bar let through before its time (see #goesAtOnce) is one the store rejects.
+    for (const bar of due) if (!first.has(bar.symbol) && bar.time < tick && this.#isSlot(session, bar.time, lastStored.get(bar.symbol), lateBefore)) first.set(bar.symbol, bar.time);
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
@@ -1559,6 +1575,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Every bar goes to the store, which validates it; #appendInSlices puts filled minutes by their
     // own times, before the bars after them.
     return { bars: [...due, ...filled], fills: new Set(filled) };
+  }
+
+  /**
+   * Clock-driven streams: whether bar `i` of `buffer`, not due yet, goes in now, before its time,
+   * as {@link SliceReader.goesAtOnce} lets a row through: it is timed before the session's `close`
+   * (a later session's bar waits for it; a stray past the close is told apart by {@link strayAt}),
+   * the store rejects it as things stand (asked first: it takes most bars), and one of the next
+   * {@link STRAY_LOOKAHEAD} bars of its symbol with a finite time is earlier.
+   */
+  #goesAtOnce(buffer: readonly SymbolBar[], i: number, close: number): boolean {
+    const bar = buffer[i] as SymbolBar;
+    const time = num(bar.time);
+    if (!(time < close) || time - time !== 0) return false;
+    const data = this.#options.data;
+    const id = typeof bar.symbol === 'string' ? data.knownId(bar.symbol) : -1;
+    if (data.checkId(id, time, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) === null) return false;
+    // Other symbols' bars read as NaN: skipped, not counted.
+    return backInside((k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), time);
   }
 
   /**
@@ -1908,11 +1942,15 @@ function bestSplit(time: Float64Array, from: number, value: number): number {
 
 /**
  * The bars each symbol has in its window `[cursor, end)` when every symbol has that many with the
- * same times, else 0. NaN !== NaN: a window with a NaN time goes the general way, where it is a
- * slice alone.
+ * same times and none is out of place (`outOfPlace`, see SliceReader), else 0. NaN !== NaN: a
+ * window with a NaN time goes the general way, where it is a slice alone.
  */
-function sharedGrid(cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array): number {
+function sharedGrid(cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array, outOfPlace: readonly (Uint8Array | null)[]): number {
   if (cols.length === 0) return 0;
+  for (let s = 0; s < cols.length; s++) {
+    const flags = outOfPlace[s];
+    if (flags != null && flags.subarray(cursor[s] as number, end[s] as number).includes(1)) return 0;
+  }
   const first = cursor[0] as number;
   const rows = (end[0] as number) - first;
   if (rows === 0) return 0;
@@ -1966,8 +2004,17 @@ class SliceReader {
   #removedSeen: number;
   /** The window's session close (see {@link SliceReader.beginWindow}). */
   #close = Infinity;
+  /**
+   * Per symbol whose times are out of order, one flag a row of its window: the row is later than
+   * one of the next {@link STRAY_LOOKAHEAD} rows with a finite time behind it (see
+   * {@link SliceReader.goesAtOnce}). `null` for a symbol whose times are in order.
+   */
+  readonly #outOfPlace: (Uint8Array | null)[];
+  /** Whether the slice {@link SliceReader.next} found (of the general path) goes in alone. */
+  #alone = false;
 
-  constructor(data: SessionData, names: readonly string[], cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array) {
+  /** `sorted[s]`: whether symbol `s`'s times are in order (see {@link isNonDecreasing}). */
+  constructor(data: SessionData, names: readonly string[], cols: readonly SymbolColumns[], cursor: Int32Array, end: Int32Array, sorted: readonly boolean[]) {
     this.#data = data;
     this.#names = names;
     this.#cols = cols;
@@ -1977,6 +2024,7 @@ class SliceReader {
     this.#removedSeen = data.removedSymbols;
     this.#members = new Int32Array(cols.length);
     this.#sources = { time: cols.map((c) => c.time), open: cols.map((c) => c.open), high: cols.map((c) => c.high), low: cols.map((c) => c.low), close: cols.map((c) => c.close), volume: cols.map((c) => c.volume) };
+    this.#outOfPlace = cols.map((c, s) => (sorted[s] === true ? null : new Uint8Array(c.length)));
   }
 
   /**
@@ -1995,7 +2043,19 @@ class SliceReader {
       this.#ids.fill(-1);
       this.#allIds = false;
     }
-    const rows = sharedGrid(this.#cols, this.#cursor, this.#end);
+    for (let s = 0; s < this.#cols.length; s++) {
+      const flags = this.#outOfPlace[s];
+      if (flags === undefined || flags === null) continue;
+      const time = (this.#cols[s] as SymbolColumns).time;
+      const e = this.#end[s] as number;
+      for (let c = this.#cursor[s] as number; c < e; c++) {
+        const x = time[c] as number;
+        // +Infinity too: a row behind it is earlier, so it is a stray (or no session's at all).
+        flags[c] = x === x && backInside((k) => (c + 1 + k < e ? (time[c + 1 + k] as number) : undefined), x) ? 1 : 0;
+      }
+    }
+    // Rows out of order go the general way, where each symbol's are told apart.
+    const rows = sharedGrid(this.#cols, this.#cursor, this.#end, this.#outOfPlace);
     this.#rows = rows;
     if (rows === 0) return;
     const cols = this.#cols;
@@ -2018,6 +2078,7 @@ class SliceReader {
       return this.#grid.time[this.#row * this.#cols.length] as number;
     }
     this.#fromGrid = false;
+    this.#alone = false;
     // One pass over the cursors.
     const cols = this.#cols;
     const cursor = this.#cursor;
@@ -2031,11 +2092,12 @@ class SliceReader {
       if (c >= (end[s] as number)) continue;
       const time = (cols[s] as SymbolColumns).time;
       const x = time[c] as number;
-      if (x >= close && isStray(time, c, end[s] as number, close)) {
-        // A stray: alone, now.
+      if ((x >= close && isStray(time, c, end[s] as number, close)) || (this.#outOfPlace[s] != null && this.goesAtOnce(s, c))) {
+        // A stray, or a row out of place that the store rejects: alone, now.
         members[0] = s;
         size = 1;
         t = x;
+        this.#alone = true;
         break;
       }
       if (x === t) members[size++] = s;
@@ -2055,21 +2117,29 @@ class SliceReader {
     return size === 0 ? null : t;
   }
 
-  /** Whether the slice {@link SliceReader.next} found is a stray (see {@link strayAt}). */
-  isStraySlice(): boolean {
-    const close = this.#close;
-    if (this.#fromGrid) {
-      // Every symbol has the same times: the first one's say it.
-      const width = this.#cols.length;
-      const grid = this.#grid.time;
-      const next = this.#row + 1;
-      return (grid[this.#row * width] as number) >= close && backInside((k) => (next + k < this.#rows ? (grid[(next + k) * width] as number) : undefined), close);
-    }
-    for (let k = 0; k < this.#size; k++) {
-      const s = this.#members[k] as number;
-      if (isStray((this.#cols[s] as SymbolColumns).time, this.#cursor[s] as number, this.#end[s] as number, close)) return true;
-    }
-    return false;
+  /**
+   * Whether the slice {@link SliceReader.next} found goes in at once, alone, moving no clock: a
+   * stray (see {@link strayAt}), or a row {@link SliceReader.goesAtOnce} lets through.
+   */
+  goesAlone(): boolean {
+    // A grid's rows are all in order (see beginWindow): none is a stray.
+    return !this.#fromGrid && this.#alone;
+  }
+
+  /**
+   * Whether row `c` of symbol `s` goes in at once, alone, moving no clock, rather than at its time:
+   * it is later than one of the next rows of its symbol (see {@link STRAY_LOOKAHEAD}), and the store
+   * rejects it as things stand. Held to its time, it would hold the earlier rows behind it until
+   * the clock had closed their buckets, and cost them as `late` as well as itself. A row out of
+   * place that the store takes waits for its time as any other: the rows behind it are out of
+   * order then whenever they come.
+   */
+  goesAtOnce(s: number, c: number): boolean {
+    if (this.#outOfPlace[s]?.[c] !== 1) return false;
+    const col = this.#cols[s] as SymbolColumns;
+    let id = this.#ids[s] as number;
+    if (id < 0) id = this.#ids[s] = this.#data.idOf(this.#names[s] as string);
+    return this.#data.checkId(id, col.time[c] as number, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number) !== null;
   }
 
   /** Appends the bars of the slice {@link SliceReader.next} found and moves their cursors past them. */

@@ -1,0 +1,94 @@
+/**
+ * A symbol's bar timed later than the bars of its symbol behind it (a corrupt time, say) costs
+ * those bars nothing when the store rejects it: it goes in at once, alone, moving no clock, in
+ * every drive and source. One the store takes still waits for its time, so no subscriber sees it
+ * early, and the earlier bars behind it are out of order. The expected figures are worked out by
+ * hand from the rows below.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { Bar, BarEvent } from 'barstream';
+
+const MINUTE = 60_000;
+// One ten-minute session, 10:00 to 10:10 UTC.
+const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:10' }] });
+const [session] = calendar.sessions('2024-05-06', '2024-05-06');
+const at = (minutes: number): number => session!.open + minutes * MINUTE;
+const bar = (minutes: number, fields: Partial<Bar> = {}): Bar => ({ time: at(minutes), open: 10, high: 11, low: 9, close: 10, volume: 100, ...fields });
+
+/** B: a bar a minute, 10:00 to 10:09. */
+const B = Array.from({ length: 10 }, (_, k) => bar(k));
+
+/** A's rows: `first`, then 10:00, 10:01, 10:02. */
+const rowsOfA = (first: Bar): Bar[] => [first, bar(0), bar(1), bar(2)];
+
+type Kind = 'columns' | 'stream';
+
+function source(kind: Kind, a: Bar[]) {
+  if (kind === 'columns') {
+    const cols = (bars: Bar[]) => ({
+      time: Float64Array.from(bars, (b) => b.time),
+      open: Float64Array.from(bars, (b) => b.open),
+      high: Float64Array.from(bars, (b) => b.high),
+      low: Float64Array.from(bars, (b) => b.low),
+      close: Float64Array.from(bars, (b) => b.close),
+      volume: Float64Array.from(bars, (b) => b.volume),
+    });
+    return columnsSource({ A: cols(a), B: cols(B) });
+  }
+  // As they would come: A's first row before everything, then A's and B's bars of each minute.
+  const stream = [{ symbol: 'A', ...a[0]! }];
+  for (let k = 0; k < 10; k++) {
+    const ofA = a.slice(1).find((b) => b.time === at(k));
+    if (ofA !== undefined) stream.push({ symbol: 'A', ...ofA });
+    stream.push({ symbol: 'B', ...B[k]! });
+  }
+  return iterableSource(stream);
+}
+
+async function run(kind: Kind, speed: number, a: Bar[]) {
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const events: string[] = [];
+  engine.subscribe({ interval: '1m' }, (e: BarEvent) => {
+    events.push(`${e.symbol} ${(e.time - session!.open) / MINUTE}`);
+  });
+  const report = await new SessionCoordinator({ calendar, data, engine, source: source(kind, a), from: '2024-05-06', to: '2024-05-06', speed, overrun: 'queue' }).run();
+  return { data, report, events };
+}
+
+const minutesOf = (time: Float64Array): number[] => Array.from(time, (t) => (t - session!.open) / MINUTE);
+
+for (const kind of ['columns', 'stream'] as const) {
+  for (const speed of [0, 1e9]) {
+    const drive = `${kind}, ${speed === 0 ? 'data' : 'clock'}-driven`;
+
+    for (const [what, first, reason] of [
+      ['high below open', bar(7, { high: 9.5 }), 'high_below_open_close'],
+      ['off the grid', bar(6.5), 'off_grid'],
+    ] as const) {
+      test(`${drive}: a row timed 10:07 ${what}, ahead of 10:00-10:02, costs only itself`, async (t) => {
+        const { data, report } = await run(kind, speed, rowsOfA(first));
+        t.is(report.rejected[reason], 1);
+        t.is(report.rejected.late, 0);
+        t.is(report.barsStored, 13);
+        t.deepEqual(minutesOf(data.bars('A', '1m').time), [0, 1, 2]);
+        // A's 10:00 5m bar holds its three bars of 100; B's two hold five each.
+        t.deepEqual(Array.from(data.bars('A', '5m').volume), [300]);
+        t.deepEqual(Array.from(data.bars('B', '5m').volume), [500, 500]);
+      });
+    }
+
+    test(`${drive}: a valid row timed 10:07 ahead of 10:00-10:02 waits for its time, and the rows behind it are out of order`, async (t) => {
+      const { data, report, events } = await run(kind, speed, rowsOfA(bar(7)));
+      t.is(report.rejected.out_of_order, 3);
+      t.is(report.rejected.late, 0);
+      t.deepEqual(minutesOf(data.bars('A', '1m').time), [7]);
+      // Columns, and a clock-driven stream, deliver A's 10:07 bar after B's bars up to 10:06; a
+      // data-driven stream takes its bars in the order they come, and it came first.
+      if (kind === 'stream' && speed === 0) t.is(events[0], 'A 7');
+      else t.true(events.indexOf('A 7') > events.indexOf('B 6'));
+      t.is(events.length, 11);
+    });
+  }
+}
