@@ -186,6 +186,31 @@ test('csv: a symbol column, epoch seconds and milliseconds, auto-detected or set
   await t.throwsAsync(() => csvSource(us).load({}), { instanceOf: InputError, message: /too large to tell seconds from milliseconds/ });
 });
 
+test('csv: an epoch time that is not finite is a bad row whatever the unit, and one beside an empty or unreadable date is too', async (t) => {
+  const s = Date.UTC(2013, 9, 7, 13, 30); // 1381152600000
+  const inf = fixture('INF.csv', `${HEADER}\n${s},1,1,1,1,1\nInfinity,1,1,1,1,1\n-Infinity,1,1,1,1,1\n1e999,1,1,1,1,1\n${s + 60_000},1,1,1,1,1\n`);
+  for (const epoch of ['auto', 's', 'ms', 'us', 'ns'] as const) {
+    const src = csvSource(inf, { epoch, onBadRow: 'skip' });
+    const m = await src.load({});
+    t.is(m.get('INF')?.length, 2, epoch);
+    t.deepEqual(src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]), [
+      [3, "epoch time 'Infinity' is not a finite number"],
+      [4, "epoch time '-Infinity' is not a finite number"],
+      [5, "epoch time '1e999' is not a finite number"],
+    ], epoch);
+    await t.throwsAsync(() => csvSource(inf, { epoch }).load({}), { instanceOf: InputError, message: /INF\.csv' line 3: epoch time 'Infinity' is not a finite number/ });
+  }
+  // Epoch milliseconds beside a date column: a US-style date and an empty one cannot confirm the
+  // day, an ISO one can.
+  const dated = fixture('USD.csv', `Date,Time,Open,High,Low,Close,Volume\n10/07/2013,${s},1,1,1,1,1\n,${s},1,1,1,1,1\n2013-10-07,${s},1,1,1,1,1\n`);
+  const src = csvSource(dated, { onBadRow: 'skip' });
+  t.deepEqual([...((await src.load({})).get('USD') as SymbolColumns).time], [s]);
+  t.deepEqual(src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]), [
+    [2, `time '${s}' read as an epoch is 2013-10-07T13:30:00.000Z, which the date beside it cannot confirm: '10/07/2013' is not a YYYY-MM-DD date`],
+    [3, `time '${s}' read as an epoch is 2013-10-07T13:30:00.000Z, which the date beside it cannot confirm: it is empty`],
+  ]);
+});
+
 test('csv: header names are case-insensitive, aliases and a mapping', async (t) => {
   const p = fixture('Z_1.csv', ` DATE ,Price Open,HIGH,low,Close,Vol,extra\n2013-10-07,1,2,0.5,1.5,10,ignored\n`);
   await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /line 1: no 'open' column in the header.*options\.columns\.open/ });

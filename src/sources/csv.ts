@@ -49,7 +49,7 @@ export interface CsvSourceOptions {
    * There a time of 3 to 6 digits (`930.0` too) is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
    * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
    * read alone as without a date column, and a bad row unless it lies within 36 hours of the noon
-   * of the date beside it. Fewer digits, fields out of range (`960`, `2500`) and anything
+   * of the date beside it (so also when that date is empty or unreadable). Fewer digits, fields out of range (`960`, `2500`) and anything
    * else that is not a whole date-time are bad rows.
    *
    * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
@@ -1038,11 +1038,16 @@ class FileSink {
       // A long number that is really a time of day (`093000000`, HHMMSS and milliseconds) would
       // read as a day in the 1970s and be left out of every run without a word: an epoch time must
       // fall on the date beside it.
+      // With no date to check it against (an empty or unreadable one), it is not taken either.
       const date = this.#text(this.#dateIndex).trim();
-      if (t === t && date !== '') {
+      if (t === t) {
         const noon = `${date} 12:00`;
-        const day = this.#times.parse(noon, 0, noon.length);
-        if (day === day && Math.abs(t - day) > EPOCH_OFF_DATE_MS) {
+        const day = date === '' ? NaN : this.#times.parse(noon, 0, noon.length);
+        if (day !== day) {
+          this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${new Date(t).toISOString()}, which the date beside it cannot confirm: ${date === '' ? 'it is empty' : `'${date}' is not a YYYY-MM-DD date`}`);
+          return;
+        }
+        if (Math.abs(t - day) > EPOCH_OFF_DATE_MS) {
           this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${new Date(t).toISOString()}, not on the date beside it ('${date}')`);
           return;
         }

@@ -210,6 +210,12 @@ export class TimeParser {
       this.reason = `time '${s.slice(a, b)}' is neither an ISO 8601 date-time nor an epoch number`;
       return NaN;
     }
+    // `Infinity`, `1e999`: no time, whatever the unit (read as one, it would be on no day, and
+    // left out of every run without a word).
+    if (x - x !== 0) {
+      this.reason = `epoch time '${s.slice(a, b)}' is not a finite number`;
+      return NaN;
+    }
     const unit = this.#epoch;
     if (unit === 'ms') return x;
     if (unit === 's') return Math.round(x * 1000);
