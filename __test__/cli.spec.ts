@@ -753,6 +753,20 @@ const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).statu
   t.regex(r.stdout, /5\/5/);
 });
 
+test('days with no session (a weekend): the run is done, with zeros, and a warning says why', (t) => {
+  // 2024-01-06 and 07 are a Saturday and a Sunday.
+  const r = barstream('backtest', '--json', '--from', '2024-01-06', '--to', '2024-01-07');
+  t.is(r.status, 0, r.stderr);
+  t.is((JSON.parse(r.stdout) as JsonReport).report.sessions, 0);
+  t.regex(r.stderr, /^barstream: warning: the calendar has no session from 2024-01-06 to 2024-01-07 \(weekends and holidays have none\), so nothing was run: check --from and --to\n/);
+  // New Year's Day, a holiday.
+  const one = barstream('backtest', '--from', '2024-01-01', '--to', '2024-01-01');
+  t.is(one.status, 0, one.stderr);
+  t.regex(one.stderr, /warning: the calendar has no session on 2024-01-01 /);
+  // A day with a session: no such warning.
+  t.notRegex(barstream('backtest', '--from', '2024-01-02', '--to', '2024-01-02').stderr, /no session/);
+});
+
 test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
   const file = path.join(dir, 'marker.mjs');
@@ -782,12 +796,14 @@ test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130',
   const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   t.is(status, 130, stderr);
   t.regex(stderr, /barstream: interrupted after 1 session, the last one cut short\n/);
-  const j = JSON.parse(stdout) as { report: { stopped: boolean; sessions: number; barsIn: number; barsStored: number; delivered: number } };
+  const j = JSON.parse(stdout) as { report: { stopped: boolean; sessions: number; barsIn: number; barsStored: number; delivered: number; skipped: { unread: number } } };
   t.true(j.report.stopped);
   t.is(j.report.sessions, 1);
   // Four symbols: at least the five minutes of the first 5m bar, and far from a whole session.
   t.true(j.report.barsIn >= 4 * 5 && j.report.barsIn < 4 * 390, String(j.report.barsIn));
   t.is(j.report.barsStored, j.report.barsIn);
+  // The built-in data set's other bars (4 symbols x 10 sessions x 390 minutes) are counted as never taken.
+  t.is(j.report.barsIn + j.report.skipped.unread, 4 * 10 * 390);
   t.true(j.report.delivered >= 1);
 });
 

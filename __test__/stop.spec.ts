@@ -87,6 +87,8 @@ test('stop() in a handler, data-driven: the slice in hand is delivered, nothing 
   // Base bars stored: session 1, then the 25 minutes that closed the fifth 5m bar.
   t.is(report.barsIn, 2 * (390 + 25));
   t.is(report.barsStored, report.barsIn);
+  // The rest of the columns' rows (2 symbols x 3 sessions x 390 minutes) were given and never taken.
+  t.is(report.skipped.unread, 2 * 3 * 390 - 2 * (390 + 25));
   t.is(data.bars('A', '1m').length, 390 + 25);
   t.deepEqual(report.gaps, [], 'no gap for the slots after the stop');
   // The session stays open; ending it closes the forming 1h bar (minutes 0-24 of the second session's first hour).
@@ -119,6 +121,7 @@ test('stop() in a clock-driven run: no wait for the next boundary, no gaps for s
   t.is(events, 3);
   t.is(report.barsIn, 3);
   t.is(report.barsStored, 3);
+  t.is(report.skipped.unread, 3 * 390 - 3);
   t.deepEqual(report.gaps, []);
   t.is(data.bars('A', '1m').length, 3);
 });

@@ -68,7 +68,7 @@ export interface SourceSummary {
   /** The files read, in order. */
   files: string[];
   rowsRead: number;
-  /** Rows handed to the run; each is stored or rejected (`report.rejected`). */
+  /** Rows handed to the run; each is stored, rejected (`report.rejected`), or, when the run was stopped first, never taken (`report.skipped.unread`). */
   rowsLoaded: number;
   /** Rows outside the run's days or symbols, not handed to the run. */
   rowsOutside: number;

@@ -24,6 +24,7 @@ export function summaryTable(result: BacktestResult, options: BacktestOptions = 
     ['base bars in', int(r.barsIn)],
     ['stored', int(r.barsStored)],
     ['rejected', rejected.length === 0 ? '0' : rejected.map(([code, n]) => `${code} ${int(n)}`).join(', ')],
+    ...(r.skipped.unread === 0 ? [] : [['not taken', `${int(r.skipped.unread)} (read, and the run ended before them)`]]),
     ['derived bars', `${int(r.derivedBars)} (${Object.entries(r.closedBars).slice(1).map(([i, n]) => `${i} ${int(n)}`).join(', ')})`],
     ['bar events delivered', int(r.delivered)],
     ['signals', `${result.signals.length} (${buys} buy, ${sells} sell)`],
@@ -66,11 +67,16 @@ function sourceRows(s: SourceSummary, stdin: boolean): string[][] {
 }
 
 /**
- * Warnings about a `data` run that succeeded but probably did not read its files as meant: a
- * summary of zeros or of rejections alone is easy to take for a result.
+ * Warnings about a run that succeeded but probably did not do what was meant (no session in its
+ * days, or, with `data`, files not read as meant): a summary of zeros or of rejections alone is
+ * easy to take for a result.
  */
 export function dataWarnings(result: BacktestResult, options: BacktestOptions): string[] {
   const out: string[] = [];
+  if (result.report.sessions === 0 && !result.report.stopped) {
+    const days = options.from === options.to ? `on ${options.from ?? '?'}` : `from ${options.from ?? '?'} to ${options.to ?? '?'}`;
+    out.push(`warning: the calendar has no session ${days} (weekends and holidays have none), so nothing was run: check --from and --to`);
+  }
   const s = result.source;
   if (s === undefined) return out;
   const stdin = options.data === '-';

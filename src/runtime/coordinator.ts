@@ -186,11 +186,13 @@ export interface RunReport {
   /** Base bars read from the source for the run's sessions. */
   barsIn: number;
   /**
-   * Bars a stream source delivered that are not part of the run, so not in `barsIn`: of a symbol
-   * not in the `symbols` option (`symbol`), or, in a backtest, timed on a day outside the run
-   * (`days`), or read from the source and never taken because the run ended first (`unread`: read
-   * ahead of a {@link SessionCoordinator.stop}, or, live, come after the last close and its grace
-   * while the last bars went in). A column source is asked for the run's symbols and days only: zeros.
+   * Bars a source delivered that are not part of the run, so not in `barsIn`: of a symbol not in
+   * the `symbols` option (`symbol`), or, in a backtest, timed on a day outside the run (`days`),
+   * or read from the source and never taken because the run ended first (`unread`: read ahead of a
+   * {@link SessionCoordinator.stop}, or, live, come after the last close and its grace while the
+   * last bars went in). A column source is asked for the run's symbols and days only, so its
+   * `symbol` and `days` are zeros, and its `unread` the rows a stop left: `barsIn + unread` is
+   * every row it loaded.
    */
   skipped: { symbol: number; days: number; unread: number };
   /**
@@ -768,95 +770,101 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     for (const name of names) this.#options.data.idOf(name);
     const clock = this.#clock as SimulatedClock;
     let yieldAt = performance.now() + 50;
-    for (let k = 0; k < sessions.length; k++) {
-      const session = sessions[k] as Session;
-      const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-      for (let s = 0; s < cols.length; s++) {
-        const time = (cols[s] as SymbolColumns).time;
-        const c = cursor[s] as number;
-        end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
-      }
-      slices.beginWindow(session.close);
-      clock.anchor(session.open);
-      processor.beginSession(session);
-      this.#sessionsRun++;
-      this.emit('sessionStart', session);
-      if (this.#speed === 0) {
-        for (let t = slices.next(); t !== null; ) {
-          // A stray past the close, or a row out of place going in at once, does not move the
-          // clock: the slices after it are earlier.
-          const alone = slices.goesAlone();
-          if (Number.isFinite(t) && t < session.close && !alone) clock.jumpTo(t + this.#baseMs);
-          processor.beginSlice();
-          slices.take(processor);
-          processor.endSlice();
-          const next = slices.next();
-          // Nor does it close anything.
-          if (t < session.close && !alone) this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
-          t = next;
-          this.#coreGaps(session, processor);
-          const r = processor.dispatch();
-          if (r !== null) await this.#ready(r);
-          else if (performance.now() > yieldAt) {
-            await sleepMs(0);
-            yieldAt = performance.now() + 50;
-          }
+    try {
+      for (let k = 0; k < sessions.length; k++) {
+        const session = sessions[k] as Session;
+        const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
+        for (let s = 0; s < cols.length; s++) {
+          const time = (cols[s] as SymbolColumns).time;
+          const c = cursor[s] as number;
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
         }
-      } else {
-        for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
-          const tick = Math.min(due, session.close);
-          await this.#sleepUntil(tick);
-          this.#lag(tick);
-          const first = new Map<string, number>();
-          const lastStored = processor.lastStored;
-          const lateBefore = this.#options.data.lateBefore;
-          for (let s = 0; s < cols.length; s++) {
-            // The symbol's next due bar that can fill a slot of this session: past NaN rows and
-            // strays, and past bars the store will reject for their time (see #isSlot).
-            const time = (cols[s] as SymbolColumns).time;
-            const e = end[s] as number;
-            const last = lastStored.get(names[s] as string);
-            for (let c = cursor[s] as number; c < e; c++) {
-              const t = time[c] as number;
-              if (!Number.isFinite(t) || isStray(time, c, e, session.close) || slices.goesAtOnce(s, c)) continue;
-              if (t >= tick) break;
-              if (this.#isSlot(session, t, last, lateBefore)) {
-                first.set(names[s] as string, t);
-                break;
-              }
-            }
-          }
-          this.#detectGaps(session, tick, first, names, processor);
-          // Each time slice due goes in on its own, its subscribers done before the next. A slice
-          // timed past the close with earlier bars behind it (a corrupt time) goes in now, to be
-          // rejected alone, rather than hold those bars back until they are late.
-          for (;;) {
-            const t = slices.next();
-            const alone = t !== null && slices.goesAlone();
-            if (t === null || (t >= tick && !alone)) break;
+        slices.beginWindow(session.close);
+        clock.anchor(session.open);
+        processor.beginSession(session);
+        this.#sessionsRun++;
+        this.emit('sessionStart', session);
+        if (this.#speed === 0) {
+          for (let t = slices.next(); t !== null; ) {
+            // A stray past the close, or a row out of place going in at once, does not move the
+            // clock: the slices after it are earlier.
+            const alone = slices.goesAlone();
+            if (Number.isFinite(t) && t < session.close && !alone) clock.jumpTo(t + this.#baseMs);
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
-            if (t < session.close && !alone) {
-              const next = slices.next();
-              this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
-            }
+            const next = slices.next();
+            // Nor does it close anything.
+            if (t < session.close && !alone) this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
+            t = next;
             this.#coreGaps(session, processor);
-            // Nothing is due after the close: the session's last slices are just waited for.
-            await this.#dispatch(processor, tick >= session.close ? Infinity : tick + this.#baseMs);
+            const r = processor.dispatch();
+            if (r !== null) await this.#ready(r);
+            else if (performance.now() > yieldAt) {
+              await sleepMs(0);
+              yieldAt = performance.now() + 50;
+            }
           }
-          if (tick >= session.close) break;
-          processor.advanceTo(tick);
-          await this.#dispatch(processor, tick + this.#baseMs);
+        } else {
+          for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
+            const tick = Math.min(due, session.close);
+            await this.#sleepUntil(tick);
+            this.#lag(tick);
+            const first = new Map<string, number>();
+            const lastStored = processor.lastStored;
+            const lateBefore = this.#options.data.lateBefore;
+            for (let s = 0; s < cols.length; s++) {
+              // The symbol's next due bar that can fill a slot of this session: past NaN rows and
+              // strays, and past bars the store will reject for their time (see #isSlot).
+              const time = (cols[s] as SymbolColumns).time;
+              const e = end[s] as number;
+              const last = lastStored.get(names[s] as string);
+              for (let c = cursor[s] as number; c < e; c++) {
+                const t = time[c] as number;
+                if (!Number.isFinite(t) || isStray(time, c, e, session.close) || slices.goesAtOnce(s, c)) continue;
+                if (t >= tick) break;
+                if (this.#isSlot(session, t, last, lateBefore)) {
+                  first.set(names[s] as string, t);
+                  break;
+                }
+              }
+            }
+            this.#detectGaps(session, tick, first, names, processor);
+            // Each time slice due goes in on its own, its subscribers done before the next. A slice
+            // timed past the close with earlier bars behind it (a corrupt time) goes in now, to be
+            // rejected alone, rather than hold those bars back until they are late.
+            for (;;) {
+              const t = slices.next();
+              const alone = t !== null && slices.goesAlone();
+              if (t === null || (t >= tick && !alone)) break;
+              processor.beginSlice();
+              slices.take(processor);
+              processor.endSlice();
+              if (t < session.close && !alone) {
+                const next = slices.next();
+                this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
+              }
+              this.#coreGaps(session, processor);
+              // Nothing is due after the close: the session's last slices are just waited for.
+              await this.#dispatch(processor, tick >= session.close ? Infinity : tick + this.#baseMs);
+            }
+            if (tick >= session.close) break;
+            processor.advanceTo(tick);
+            await this.#dispatch(processor, tick + this.#baseMs);
+          }
+          // The slots after the symbol's last stored bar, when the bars due at the close were rejected.
+          this.#detectGaps(session, session.close, new Map(), names, processor);
+          // Bars left after the close are outside the session: appended so the store rejects and counts them.
+          processor.beginSlice();
+          while (slices.next() !== null) slices.take(processor);
+          processor.endSlice();
         }
-        // The slots after the symbol's last stored bar, when the bars due at the close were rejected.
-        this.#detectGaps(session, session.close, new Map(), names, processor);
-        // Bars left after the close are outside the session: appended so the store rejects and counts them.
-        processor.beginSlice();
-        while (slices.next() !== null) slices.take(processor);
-        processor.endSlice();
+        await this.#endSession(session, processor, k + 1, sessions.length);
       }
-      await this.#endSession(session, processor, k + 1, sessions.length);
+    } finally {
+      // A run stopped (or failed) before the end leaves rows it was given untaken: counted, as a
+      // stream's bars read and never taken are. A run to the end takes every row.
+      for (let s = 0; s < cols.length; s++) this.#skipped.unread += (cols[s] as SymbolColumns).length - (cursor[s] as number);
     }
   }
 
