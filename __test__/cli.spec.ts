@@ -530,6 +530,13 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
     const tsvOk = barstream('backtest', '--json', '--data', tsv, '--delimiter', 'tab', '--header', 'time,open,high,low,close', '--columns', 'volume=', ...days);
     t.is(tsvOk.status, 0, tsvOk.stderr);
     t.like((JSON.parse(tsvOk.stdout) as JsonReport).report, { symbols: ['TABS'], barsIn: 390, barsStored: 390 });
+    // --header on a file with a header line of its own: the error says that is the cause.
+    const headed = path.join(dir, 'HEADED_1m.csv');
+    writeFileSync(headed, `time,open,high,low,close,volume\n${rows.map((r) => r.split(',').slice(0, 6).join(',')).join('\n')}\n`);
+    const twice = barstream('backtest', '--data', headed, '--header', 'time,open,high,low,close,volume', ...days);
+    t.is(twice.status, 1);
+    t.regex(twice.stderr, /HEADED_1m\.csv' line 1: time 'time' is neither an ISO 8601 date-time nor an epoch number; the row has the names --header gives: the file has a header line of its own, so leave --header out \[invalid_input\]\n$/);
+    t.is(barstream('backtest', '--data', headed, ...days).status, 0);
 
     // Bad values are bad arguments, found before the run.
     for (const [args, message] of [

@@ -211,6 +211,18 @@ test('csv: an epoch time that is not finite is a bad row whatever the unit, and 
   ]);
 });
 
+test("csv: a bare date is its day's first instant, the end of the skip where the clocks skip midnight; a time of day in the skip is a bad row", async (t) => {
+  // Santiago moved from UTC-4 to UTC-3 at 00:00 on 2024-09-08: that day starts at 01:00 (04:00 UTC).
+  const p = fixture('SCL.csv', 'date,open,high,low,close,volume\n2024-09-07,1,1,1,1,1\n2024-09-08,1,1,1,1,1\n2024-09-08 00:30,1,1,1,1,1\n2024-09-09,1,1,1,1,1\n');
+  const src = csvSource(p, { timeZone: 'America/Santiago', onBadRow: 'skip' });
+  t.deepEqual([...((await src.load({})).get('SCL') as SymbolColumns).time], [
+    Date.UTC(2024, 8, 7, 4), // 00:00 at UTC-4
+    Date.UTC(2024, 8, 8, 4), // 01:00 at UTC-3
+    Date.UTC(2024, 8, 9, 3), // 00:00 at UTC-3
+  ]);
+  t.deepEqual(src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]), [[4, "time '2024-09-08 00:30' does not exist in America/Santiago (a daylight-saving gap)"]]);
+});
+
 test('csv: header names are case-insensitive, aliases and a mapping', async (t) => {
   const p = fixture('Z_1.csv', ` DATE ,Price Open,HIGH,low,Close,Vol,extra\n2013-10-07,1,2,0.5,1.5,10,ignored\n`);
   await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /line 1: no 'open' column in the header.*options\.columns\.open/ });
@@ -751,6 +763,15 @@ test('csv: files without a header line (Binance klines) read with the column nam
     instanceOf: InputError,
     message: `csvSource: '${short}' line 1: expected 7 fields (as in options.header), found 5`,
   });
+  // The names given, on a file that has its own header line: the error says so.
+  const headed = fixture('H.csv', `${HEADER}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n`);
+  await t.throwsAsync(() => csvSource(headed, { header: HEADER.split(',') }).load({}), {
+    instanceOf: InputError,
+    message: `csvSource: '${headed}' line 1: time 'time' is neither an ISO 8601 date-time nor an epoch number; the row has the names of options.header: the file has a header line of its own, so leave options.header out`,
+  });
+  // Only the first row gets the hint.
+  const later = fixture('L.csv', `2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n${HEADER}\n`);
+  await t.throwsAsync(() => csvSource(later, { header: HEADER.split(',') }).load({}), { message: `csvSource: '${later}' line 2: time 'time' is neither an ISO 8601 date-time nor an epoch number` });
   // Names that lack a column, or are not names, are refused when the source is made.
   t.throws(() => csvSource(p, { header }), { instanceOf: ConfigError, message: /no 'time' or 'timestamp' or 'datetime' or 'date' column among .*; name it with columns\.time/ });
   t.throws(() => csvSource(p, { header: [] }), { instanceOf: ConfigError });

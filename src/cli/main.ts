@@ -361,6 +361,7 @@ function asFlags(message: string, symbols?: readonly string[]): string {
     .replace('set options.delimiter', 'give --delimiter')
     .replace('name the columns with options.header', 'name the columns with --header')
     .replaceAll('(as in options.header)', '(as in --header)')
+    .replace('the row has the names of options.header: the file has a header line of its own, so leave options.header out', 'the row has the names --header gives: the file has a header line of its own, so leave --header out')
     // The command line has no symbolFromPath: a file's symbol is its name, up to the first _.
     .replace('(give symbolFromPath or symbolColumn)', '(name the file SYMBOL.csv or SYMBOL_anything.csv, or give --symbol-column for a column of symbols)')
     .replace(/name it with (?:options\.)?columns\.(\w+)( \(null for files that have none\))?/g, (_, field: string, none?: string) => `give --columns ${field}=<its name>${none === undefined ? '' : ` (${field}= for files that have none)`}`);

@@ -65,7 +65,7 @@ export interface CsvSourceOptions {
   header?: readonly string[];
   /**
    * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
-   * which is midnight), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
+   * which is the day's first instant: midnight, or the end of the skip where the clocks skip it), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
    * it. Default `'UTC'`. Times with `Z`, an offset or a zone name are exact instants and ignore
    * it. A wall time that does not exist (a daylight-saving gap) is a bad row; one that occurs twice
    * (clocks going back) is its earlier instant. `'local'` and `'system'` (the machine's own zone,
@@ -1006,6 +1006,17 @@ class FileSink {
     this.#row(fields.length, line);
   }
 
+  /**
+   * With `options.header`, the hint for a first row whose time field is the header's own name for
+   * the time column: the file has a header line of its own, read as a row of data.
+   */
+  #headerAgain(time: string): string {
+    const given = this.#config.header;
+    if (given === null || this.rowsRead !== 1) return '';
+    const name = given[this.#index[0] as number]?.trim().toLowerCase();
+    return name !== undefined && time.trim().toLowerCase() === name ? '; the row has the names of options.header: the file has a header line of its own, so leave options.header out' : '';
+  }
+
   #text(k: number): string {
     return (this.#src[k] as string).slice(this.#start[k] as number, this.#end[k] as number);
   }
@@ -1075,7 +1086,7 @@ class FileSink {
       t = this.#times.parse(joined, 0, joined.length);
     }
     if (t !== t) {
-      this.#bad(line, this.#times.reason);
+      this.#bad(line, this.#times.reason + this.#headerAgain(ts.slice(ta, tb)));
       return;
     }
     let builder = this.#single;

@@ -8,6 +8,7 @@
 import { Info } from 'luxon';
 import type { Zone } from 'luxon';
 import { ConfigError } from '../errors.js';
+import { dayStartOf } from '../session.js';
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
@@ -153,8 +154,9 @@ export const AUTO_REFUSED_FROM = 1e14;
  *
  * - ISO 8601: `YYYY-MM-DD`, then optionally `T` (or a space) and `HH:MM`, `:SS`, `.fraction`
  *   (digits past milliseconds are truncated), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
- *   `±HH`. A time with a zone is that instant. A time without one (and a bare date, which is
- *   midnight) is a wall time in `timeZone`.
+ *   `±HH`. A time with a zone is that instant. A time without one is a wall time in `timeZone`,
+ *   and a bare date that day's first instant there (midnight, or the end of the skip where the
+ *   clocks skip midnight).
  * - Interactive Brokers' `YYYYMMDD HH:MM:SS` (one or two spaces, or `T`), the same as its ISO
  *   spelling, optionally followed by a space and an IANA zone name (`US/Eastern`) that it is a
  *   wall time of instead of `timeZone`.
@@ -308,6 +310,13 @@ export class TimeParser {
         }
       }
       if (!(h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59)) return this.#bad(s, a, b);
+    } else {
+      // A bare date is its day's first instant: midnight, or where the clocks skip midnight (Santiago,
+      // Havana), the end of the skip, as a session's dayStart is. A daily bar's date is no gap.
+      const t = this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000);
+      if (t === t) return t;
+      const start = dayStartOf(s.slice(a, b), this.#zoneName);
+      return start === start ? start : t;
     }
     return this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms);
   }
