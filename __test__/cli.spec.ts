@@ -356,7 +356,7 @@ test('--bad-rows skip leaves malformed rows out, counted, with the first ones on
     const args = ['backtest', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07'];
     const fail = barstream(...args);
     t.is(fail.status, 1);
-    t.is(fail.stderr, `barstream: csvSource: '${file}' line 3: open 'abc' is not a number [invalid_input]\n`);
+    t.is(fail.stderr, `barstream: csvSource: '${file}' line 3: open 'abc' is not a number; --bad-rows skip leaves malformed rows out, counted and the first listed [invalid_input]\n`);
     t.is(barstream(...args, '--bad-rows', 'fail').stderr, fail.stderr);
     const skip = barstream(...args, '--bad-rows', 'skip', '--json');
     t.is(skip.status, 0, skip.stderr);

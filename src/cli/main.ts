@@ -330,10 +330,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     const error = e as Error;
     const code = e instanceof BarstreamError ? ` [${e.code}]` : '';
     // The error names the coordinator's option; here it is a flag.
-    const message =
+    let message =
       e instanceof OverrunError
         ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed')
         : asFlags(error.message, options.symbols);
+    // A malformed row (not a header it cannot read) whose message names no flag of its own.
+    if (e instanceof InputError && /^csvSource: '.*' line \d+: /.test(error.message) && !/ column in the header|no header line/.test(error.message) && !message.includes(' --')) {
+      message += '; --bad-rows skip leaves malformed rows out, counted and the first listed';
+    }
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   } finally {
