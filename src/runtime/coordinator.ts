@@ -831,8 +831,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
             this.#detectGaps(session, tick, first, names, processor);
             // Each time slice due goes in on its own, its subscribers done before the next. A slice
-            // timed past the close with earlier bars behind it (a corrupt time) goes in now, to be
-            // rejected alone, rather than hold those bars back until they are late.
+            // that goes alone (a stray past the close, or a row out of place that the store rejects:
+            // see SliceReader.goesAtOnce) goes in now, rather than hold the rows behind it back
+            // until they are late.
             for (;;) {
               const t = slices.next();
               const alone = t !== null && slices.goesAlone();
