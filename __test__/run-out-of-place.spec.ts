@@ -8,6 +8,7 @@
 import test from 'ava';
 import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
 import type { Bar, BarEvent } from 'barstream';
+import { toColumns } from './helpers/naive.js';
 
 const MINUTE = 60_000;
 // One ten-minute session, 10:00 to 10:10 UTC.
@@ -25,17 +26,7 @@ const rowsOfA = (first: Bar): Bar[] => [first, bar(0), bar(1), bar(2)];
 type Kind = 'columns' | 'stream';
 
 function source(kind: Kind, a: Bar[]) {
-  if (kind === 'columns') {
-    const cols = (bars: Bar[]) => ({
-      time: Float64Array.from(bars, (b) => b.time),
-      open: Float64Array.from(bars, (b) => b.open),
-      high: Float64Array.from(bars, (b) => b.high),
-      low: Float64Array.from(bars, (b) => b.low),
-      close: Float64Array.from(bars, (b) => b.close),
-      volume: Float64Array.from(bars, (b) => b.volume),
-    });
-    return columnsSource({ A: cols(a), B: cols(B) });
-  }
+  if (kind === 'columns') return columnsSource({ A: toColumns(a), B: toColumns(B) });
   // As they would come: A's first row before everything, then A's and B's bars of each minute.
   const stream = [{ symbol: 'A', ...a[0]! }];
   for (let k = 0; k < 10; k++) {

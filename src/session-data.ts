@@ -680,13 +680,7 @@ export class SessionData {
   check(symbol: string, bar: Bar): RejectCode | null {
     if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array' : String(bar)}`);
     if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
-    const time = num(bar.time);
-    const open = num(bar.open);
-    const high = num(bar.high);
-    const low = num(bar.low);
-    const close = num(bar.close);
-    const volume = num(bar.volume);
-    return this.checkId(this.#ids.get(symbol) ?? -1, time, open, high, low, close, volume);
+    return this.checkId(this.#ids.get(symbol) ?? -1, num(bar.time), num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume));
   }
 
   /** {@link SessionData.check} by symbol id (`-1`: a symbol the store has not met) and the bar's fields. @internal */
