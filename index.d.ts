@@ -105,6 +105,13 @@ export declare class NativeSessionStore {
 }
 
 /**
+ * The code of the first validation rule the bar fails by its fields alone (`non_finite`,
+ * `high_below_open_close`, `low_above_open_close`, `negative_volume`, `volume_too_large`), or
+ * `null`: see `Bar::field_problem`.
+ */
+export declare function barFieldProblem(time: number, open: number, high: number, low: number, close: number, volume: number): string | null
+
+/**
  * The calling slot as an ArrayBuffer of ten `f64`s: always the same buffer on a thread, since a
  * second external buffer over the same memory would abort V8. Every copy of the TypeScript layer
  * that loads this addon gets it from here, so none can write into another addon's slot.

@@ -773,9 +773,10 @@ if (
   }
 }
 
-const { NativeIndicator, NativeSessionStore, callingSlot, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeRejections } = nativeBinding
+const { NativeIndicator, NativeSessionStore, barFieldProblem, callingSlot, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeRejections } = nativeBinding
 export { NativeIndicator }
 export { NativeSessionStore }
+export { barFieldProblem }
 export { callingSlot }
 export { canonicalInterval }
 export { indicatorBatchAll }

@@ -493,6 +493,30 @@ test('a bar timed far in the future is passed on but does not make its symbol\'s
   t.is(feed.status.lastBarTime, t0 + 240_000);
 });
 
+test('a bar the store rejects for its fields, or timed hours ahead, is passed on without becoming its symbol\'s last time: its correction and the later bars pass too', async (t) => {
+  const { server, feed } = await setup(t);
+  const bad: BadMessage[] = [];
+  feed.on('badMessage', (b) => bad.push(b));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 6);
+  const conn = await server.connection(0);
+  // 14:30, then 14:31 with high below its close and its correction, then a bar stamped five hours
+  // ahead of the wall clock (a zone slip), then 14:32 and 14:33.
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+  const broken = { ...bar('A', t0 + 60_000, 2), high: 1.5 };
+  const slipped = bar('A', Date.now() + 5 * 3_600_000);
+  const sent = [bar('A', t0), broken, bar('A', t0 + 60_000), slipped, bar('A', t0 + 120_000), bar('A', t0 + 180_000)];
+  for (const m of sent) conn.send(m);
+  t.deepEqual(await got, sent);
+  t.deepEqual(feed.status.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 });
+  t.deepEqual(bad, []);
+  t.is(feed.status.lastBarTime, t0 + 180_000);
+  // A repeat of a bar that did become the last time is still a duplicate.
+  conn.send(bar('A', t0 + 180_000));
+  await until(() => feed.status.invalid.duplicate === 1, 'the duplicate');
+  t.is(bad[0]?.reason, 'duplicate');
+});
+
 // ---------------------------------------------------------------- ending
 
 test('a symbol quiet for forgetAfterMs of bar time is forgotten: its next bar is passed on unchecked, for the store to judge', async (t) => {

@@ -5,7 +5,7 @@
  */
 import { callingSlot, canonicalInterval, slotFunctions } from '../index.js';
 
-export { NativeIndicator, NativeSessionStore, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
+export { NativeIndicator, NativeSessionStore, barFieldProblem, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
 export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
 
 /** Whether `a` and `b` spell the same interval (`'1h'` and `'60m'`), by the core's grammar. */

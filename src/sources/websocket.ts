@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import { BarstreamError, ConfigError, InputError, checkOptionKeys } from '../errors.js';
 import { checkEventNames } from '../events.js';
+import { barFieldProblem } from '../native.js';
 import type { StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -386,9 +387,11 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   bars of the wrong shape (`wrongType`), and bars not later than their symbol's last delivered
  *   bar (`outOfOrder`, `duplicate`) are counted by reason in `status`, reported by a `badMessage`
  *   event and not yielded. Everything else is yielded in arrival order, untouched. A bar timed
- *   more than a day after the wall clock cannot have traded yet: it is yielded (the store rejects
- *   and counts it) but does not become its symbol's last time, so one corrupt time does not make
- *   the symbol's later bars look out of order.
+ *   more than 15 minutes after the wall clock cannot have traded yet (a zone slip, seconds read
+ *   as milliseconds), and one that fails the store's rules for its fields alone (a NaN, high below
+ *   the close, a negative volume) is rejected whatever its time: either is yielded, for the store
+ *   to judge and count, but does not become its symbol's last time, so one corrupt bar does not
+ *   make the symbol's later bars, or its own correction, look out of order or repeated.
  *   Unlike the other sources, this one drops out-of-order bars: the store would reject them
  *   anyway, they are counted and reported here, and dropping them keeps `lastTime` in
  *   {@link ReconnectInfo} the last bar the store can have (a replayed or resent bar after a
@@ -880,10 +883,11 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     const b = bar as SymbolBar;
-    if (b.time > Date.now() + FUTURE_MS) {
-      // Not a bar that can have traded yet (seconds read as milliseconds, say): it goes on to the
-      // store, which rejects and counts it, without becoming its symbol's last time, which would
-      // make every later good bar look out of order here and be dropped.
+    if (b.time > Date.now() + FUTURE_MS || barFieldProblem(b.time, b.open, b.high, b.low, b.close, b.volume) !== null) {
+      // Not a bar that can have traded yet (a zone slip, seconds read as milliseconds), or one
+      // the store rejects for its fields whatever its time (high below the close, a NaN): it goes
+      // on to be judged and counted, without becoming its symbol's last time, which would make
+      // every later good bar (or a correction of this one) look out of order here and be dropped.
       this.#bars++;
       this.#push(b);
       return;
@@ -931,8 +935,12 @@ checkEventNames(
 
 // ------------------------------------------------------------------ helpers
 
-/** How far past the wall clock a bar's time may be and still count as its symbol's last time. */
-const FUTURE_MS = 86_400_000;
+/**
+ * How far past the wall clock a bar's time may be and still count as its symbol's last time: a
+ * bar's time is when it opened, so a real one is never ahead of the clock by more than the clocks
+ * of two machines disagree.
+ */
+const FUTURE_MS = 15 * 60_000;
 
 /** Why a bar is of the wrong shape, or null. */
 function typeProblem(bar: unknown): string | null {

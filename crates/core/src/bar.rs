@@ -1,6 +1,8 @@
 //! The OHLCV bar, the unit every series is made of.
 
+use crate::error::RejectReason;
 use crate::indicators::select;
+use crate::store::MAX_VOLUME;
 
 /// One bar: `time` is its open time in epoch milliseconds (UTC); prices and volume are plain `f64`.
 ///
@@ -27,6 +29,37 @@ impl Bar {
             low,
             close,
             volume,
+        }
+    }
+
+    /// The first of the store's validation rules that this bar fails by its fields alone, whatever
+    /// the session, the clock or the symbol's last bar: [`RejectReason::NonFinite`] (a field that
+    /// is not finite, or a time that is not whole milliseconds), then
+    /// [`RejectReason::HighBelowOpenClose`], [`RejectReason::LowAboveOpenClose`],
+    /// [`RejectReason::NegativeVolume`], [`RejectReason::VolumeTooLarge`]. `None` when they pass;
+    /// the store may still reject the bar for its time (and names that reason first when it does).
+    pub fn field_problem(&self) -> Option<RejectReason> {
+        let fields = [
+            self.time,
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+        ];
+        let fraction = self.time.fract() != 0.0 && self.time.abs() < 9_007_199_254_740_992.0;
+        if fields.iter().any(|x| !x.is_finite()) || fraction {
+            Some(RejectReason::NonFinite)
+        } else if self.high < self.open.max(self.close) {
+            Some(RejectReason::HighBelowOpenClose)
+        } else if self.low > self.open.min(self.close) {
+            Some(RejectReason::LowAboveOpenClose)
+        } else if self.volume < 0.0 {
+            Some(RejectReason::NegativeVolume)
+        } else if self.volume > MAX_VOLUME {
+            Some(RejectReason::VolumeTooLarge)
+        } else {
+            None
         }
     }
 

@@ -9,6 +9,7 @@ use barstream_core::{
     StoreConfig, SymbolId,
 };
 use common::*;
+use proptest::prelude::*;
 
 const INTERVALS: [&str; 3] = ["5m", "1h", "1d"];
 
@@ -721,4 +722,42 @@ fn check_judges_a_symbol_not_yet_met_and_refuses_an_unknown_id() {
         st.check(Some(qqq), &good(6)),
         Err(Error::NotFound { .. })
     ));
+}
+
+/// Each field of a bar drawn from values that break one rule or another: NaN, the infinities, a
+/// fraction of a millisecond, high below or low above the body, a negative or too large volume.
+fn field_values() -> impl Strategy<Value = (f64, f64, f64, f64, f64, f64)> {
+    let price = prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        (1u32..8).prop_map(f64::from),
+    ];
+    let volume = prop_oneof![
+        Just(f64::NAN),
+        Just(-1.0),
+        Just(2e290),
+        Just(f64::INFINITY),
+        (0u32..100).prop_map(f64::from),
+    ];
+    let fraction = prop_oneof![Just(0.0), Just(0.5), Just(f64::NAN)];
+    (
+        fraction,
+        price.clone(),
+        price.clone(),
+        price.clone(),
+        price,
+        volume,
+    )
+}
+
+proptest! {
+    /// For a bar whose time is the symbol's next slot (no rule of place can fail), the store's own
+    /// verdict is `Bar::field_problem`'s.
+    #[test]
+    fn field_problem_is_the_stores_verdict_on_the_fields((fraction, open, high, low, close, volume) in field_values()) {
+        let (st, id) = setup();
+        let bar = Bar::new((ny(9, 33) as f64) + fraction, open, high, low, close, volume);
+        prop_assert_eq!(st.check(Some(id), &bar).unwrap(), bar.field_problem(), "{:?}", bar);
+    }
 }

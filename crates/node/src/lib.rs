@@ -4,6 +4,7 @@
 // napi-derive registers nothing in a test build, so every binding looks unused there.
 #![cfg_attr(test, allow(dead_code))]
 
+mod bar;
 mod columns;
 mod error;
 mod indicators;
