@@ -230,6 +230,43 @@ test.serial('live: a feed that fails between sessions fails the run then, not at
   t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
 });
 
+test.serial('live: a feed that fails between sessions with a bar of the next session in hand fails the run then too', async (t) => {
+  const second = 1000;
+  const sessions = [liveSession(2 * second, 2), liveSession(16 * second, 2)];
+  const open = sessions[0]!.open;
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    await until(open + second + 50);
+    yield barA(open);
+    // The next session's first bar, early: held for that session's open.
+    yield barA(sessions[1]!.open);
+    await until(open + 3 * second);
+    throw new Error('feed died');
+  };
+  const calendar = { sessions: (from: string, to: string) => sessions.filter((s) => s.date >= from && s.date <= to) };
+  const run = new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '1s' }), source: iterableSource(feed()), mode: 'live', from: sessions[0]!.date, to: sessions[1]!.date, closeDelayMs: 200 }).run();
+  await t.throwsAsync(run, { message: 'feed died' });
+  // Failed at open + 3 s; the next session opens at open + 14 s.
+  t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
+});
+
+test.serial('live: a feed that fails during a session with a bar held for later fails the run at the next boundary, not at the close', async (t) => {
+  const second = 1000;
+  const session = liveSession(2 * second, 12);
+  const open = session.open;
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    await until(open + second + 50);
+    yield barA(open);
+    // A bar timed at the session's last slot, eleven seconds early: held until then.
+    yield barA(open + 11 * second);
+    await until(open + 3 * second);
+    throw new Error('feed died');
+  };
+  const run = new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData({ baseInterval: '1s' }), source: iterableSource(feed()), mode: 'live', from: session.date, to: session.date, closeDelayMs: 200 }).run();
+  await t.throwsAsync(run, { message: 'feed died' });
+  // Failed at open + 3 s: the boundary after is at open + 4 s (and its close delay); the close at open + 12 s.
+  t.true(Date.now() < open + 7 * second, `failed ${Date.now() - open} ms after the open`);
+});
+
 test.serial('live: a declared symbol whose feed is down at the open has its slots filled from the first boundary, before their buckets close', async (t) => {
   const second = 1000;
   const session = liveSession(2 * second, 6);

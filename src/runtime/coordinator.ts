@@ -1040,10 +1040,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         else {
           await this.#clock.sleepUntil(session.open - 1000, AbortSignal.any([sourceFailed.signal, this.#stopper.signal]));
           this.#checkStop();
-          // A feed that failed with nothing left to append fails the run now; with bars still to
-          // append, the session runs for them at its time.
-          check();
-          if (failure !== null) await this.#sleepUntil(session.open - 1000);
+          // A feed that failed fails the run now, not at this session's open: bars of it still
+          // held (for this session, or after the last close) are not waited for.
+          if (failure !== null) throw (failure as { error: unknown }).error;
         }
         processor.beginSession(session);
         this.#sessionsRun++;
@@ -1173,6 +1172,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // their gaps are settled all the same, with what the store took of them.
               this.#settleFills(cut);
             }
+            // Live, a feed that failed fails the run once the bars due here are in: bars held for a
+            // later boundary (timed ahead of the clock, or after the close) are not waited for,
+            // which could hide a dead feed until the close.
+            if (failure !== null && this.#mode === 'live') throw (failure as { error: unknown }).error;
             if (tick >= session.close) break;
             processor.advanceTo(tick);
             await this.#dispatch(processor, tick + this.#baseMs);
