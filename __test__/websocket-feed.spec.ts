@@ -640,6 +640,26 @@ test('giving up while an onReconnect hook is pending: the messages held behind i
   t.is(s.held, 0);
 });
 
+test('leaving the iteration while an onReconnect hook is pending: the held messages are read and each of their bars counted discarded', async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0 }, onReconnect: () => new Promise<void>(() => {}) });
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const first = await server.connection(0);
+  first.send(bar('A', 1000));
+  t.deepEqual(await got, [bar('A', 1000)]);
+  first.ws.terminate();
+  const second = await server.connection(1);
+  await until(() => feed.status.connects === 2, 'the reconnection');
+  // Three messages held: one bar, three bars, and one that is not JSON.
+  second.send(bar('A', 2000));
+  second.send({ bars: [bar('B', 2000), bar('A', 3000), bar('B', 3000)] });
+  second.ws.send('not json');
+  await until(() => feed.status.held === 3, 'three held messages');
+  await it.return?.();
+  t.like(feed.losses(), { discarded: 4, malformed: 1 });
+  t.is(feed.status.bars, 1, 'only the first bar was passed on');
+});
+
 test('maxAttempts: 0 with nothing listening fails after the first attempt; a throwing subscribe fails the feed', async (t) => {
   const gone = await TestServer.start();
   await gone.close();

@@ -204,8 +204,10 @@ export interface WebSocketFeedStatus {
   /** Bars buffered, waiting for the consumer to ask (the buffer is unbounded). */
   buffered: number;
   /**
-   * Bars still buffered, and messages still held, when the consumer left the iteration (`break`,
-   * `return()`: a run that ended at its last close, say): received, and never passed on.
+   * Bars still buffered, and the bars of messages still held behind an `onReconnect` hook, when
+   * the consumer left the iteration (`break`, `return()`: a run that ended at its last close,
+   * say): received, and never passed on. Held messages are read as any other first, so one that
+   * is malformed counts as such, and each bar counts here once.
    */
   discarded: number;
   /** Messages held while an `onReconnect` hook runs. */
@@ -444,6 +446,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #invalid: InvalidCounts = { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 };
   #bars = 0;
   #discarded = 0;
+  /** Set while the messages held when the consumer left are read: their bars are discarded. */
+  #discarding = false;
   #hookErrors = 0;
   #lastError: string | null = null;
   #droppedAt = 0;
@@ -769,8 +773,14 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       }
     }
     else {
-      // The consumer left: what it held back goes with it, counted.
-      for (let i = this.#inboxHead; i < this.#inbox.length; i++) if (!(this.#inbox[i] as InboxItem).gate) this.#discarded++;
+      // The consumer left: what it held back goes with it, each message read as any other (a
+      // malformed one counts as such) and its bars counted `discarded`, one by one.
+      this.#discarding = true;
+      for (let i = this.#inboxHead; i < this.#inbox.length; i++) {
+        const item = this.#inbox[i] as InboxItem;
+        if (!item.gate) this.#handleMessage(item.text);
+      }
+      this.#discarding = false;
     }
     this.#closing = true;
     this.#error = error;
@@ -888,8 +898,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       // the store rejects for its fields whatever its time (high below the close, a NaN): it goes
       // on to be judged and counted, without becoming its symbol's last time, which would make
       // every later good bar (or a correction of this one) look out of order here and be dropped.
-      this.#bars++;
-      this.#push(b);
+      this.#deliver(b);
       return;
     }
     const last = this.#lastTimes.get(b.symbol);
@@ -903,6 +912,15 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     if (this.#lastBarTime === null || b.time > this.#lastBarTime) {
       this.#lastBarTime = b.time;
       if (b.time >= this.#sweepAt) this.#forget(b.time);
+    }
+    this.#deliver(b);
+  }
+
+  /** Passes a checked bar on, or, for a message read after the consumer left, counts it `discarded`. */
+  #deliver(b: SymbolBar): void {
+    if (this.#discarding) {
+      this.#discarded++;
+      return;
     }
     this.#bars++;
     this.#push(b);
