@@ -563,6 +563,10 @@ test('leaving the iteration discards the buffered bars, counted; close() first d
   await second.feed.close();
   t.deepEqual(await take(it2, 5), [bar('A', 1000), bar('A', 2000)]);
   t.is(second.feed.losses().discarded, 0);
+  // Closed and empty, a feed refuses another iteration: a run over it would see no bar.
+  const again = t.throws(() => second.feed[Symbol.asyncIterator](), { instanceOf: FeedError });
+  t.is(again?.code, 'feed_closed');
+  t.regex(again?.message ?? '', /is closed .* and holds no bar: a feed serves one run; make a new one for the next/);
 });
 
 test('close() ends a running for-await; no reconnect follows; one consumer at a time', async (t) => {
@@ -587,8 +591,8 @@ test('close() ends a running for-await; no reconnect follows; one consumer at a 
   t.is(feed.status.state, 'closed');
   t.is(feed.status.disconnects, 0);
   t.deepEqual(closed, [{ error: undefined }]);
-  // A closed feed: a new iteration ends at once.
-  t.deepEqual(await feed[Symbol.asyncIterator]().next(), { done: true, value: undefined });
+  // A closed feed with nothing buffered: a new iteration is refused.
+  t.throws(() => feed[Symbol.asyncIterator](), { instanceOf: FeedError, message: /is closed .* holds no bar/ });
 });
 
 test('maxAttempts exhausted: the bars already received come out, then a typed FeedError', async (t) => {
@@ -658,6 +662,16 @@ test('leaving the iteration while an onReconnect hook is pending: the held messa
   await it.return?.();
   t.like(feed.losses(), { discarded: 4, malformed: 1 });
   t.is(feed.status.bars, 1, 'only the first bar was passed on');
+});
+
+test("giving up after the server closed each connection: the FeedError gives the server's close code and reason", async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0, maxAttempts: 1 } });
+  const it = feed[Symbol.asyncIterator]();
+  const next = it.next();
+  (await server.connection(0)).ws.close(1011, 'go away');
+  (await server.connection(1)).ws.close(1011, 'go away');
+  const error = await t.throwsAsync(next, { instanceOf: FeedError });
+  t.regex(error?.message ?? '', /gave up on .* after 1 reconnection attempt\(s\); the server closed the last connection \(code 1011, 'go away'\)$/);
 });
 
 test('maxAttempts: 0 with nothing listening fails after the first attempt; a throwing subscribe fails the feed', async (t) => {

@@ -377,7 +377,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *
  * - **Lazy, one consumer**: the feed connects when its iteration starts. A second iteration while
  *   one runs throws {@link FeedError} `feed_in_use`; one started after the feed closed yields what
- *   is buffered and ends.
+ *   is buffered and ends, and with nothing buffered throws {@link FeedError} `feed_closed` (a run
+ *   over it would see no bar): a feed serves one run.
  * - **Reconnection**: after a drop (or a failed attempt), attempt `n` waits
  *   `min(maxDelayMs, initialDelayMs × factor^(n-1) × (1 + jitter × (2·random − 1)))`. A connection
  *   that received a message stayed up: the next drop starts again at attempt 1. Past
@@ -542,6 +543,11 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 
   [Symbol.asyncIterator](): AsyncIterator<SymbolBar> {
     if (this.#consumer) throw new FeedError('feed_in_use', `the feed ${this.url} is already being iterated; a feed has one consumer`, this.url, this.#attempt);
+    // Closed with nothing left to give (a run over it would see no bar, and take the feed's
+    // silence for a quiet market); a failed feed's first iteration after it gives its error.
+    if (this.#state === 'closed' && (this.#error === undefined || this.#errorThrown) && this.#queueHead >= this.#queue.length) {
+      throw new FeedError('feed_closed', `the feed ${this.url} is closed (by close(), or when its consumer left) and holds no bar: a feed serves one run; make a new one for the next`, this.url, this.#attempt);
+    }
     this.#consumer = true;
     if (this.#state === 'idle') this.#connect();
     return {
@@ -746,7 +752,13 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.#attempt++;
     const o = this.#o;
     if (this.#attempt > o.maxAttempts) {
-      const last = conn.error === undefined ? '' : `; last error: ${conn.error.message}`;
+      // Why the last connection ended: its error, its silence, or the server's close frame.
+      const last =
+        conn.error !== undefined
+          ? `; last error: ${conn.error.message}`
+          : conn.stalled
+            ? `; the last connection sent nothing for ${o.heartbeatMs} ms`
+            : `; the server closed the last connection (code ${code}${reason === '' ? '' : `, '${reason}'`})`;
       this.#shutdown(
         new FeedError('feed_closed', `gave up on ${this.url} after ${o.maxAttempts} reconnection attempt(s)${last}`, this.url, this.#attempt - 1, conn.error),
       );
