@@ -89,7 +89,7 @@ test('live feed over a WebSocket: dropped mid-session, minutes skipped, reconnec
   t.is(r.status.malformed, 1);
   t.is(r.status.invalid.wrongType, 1);
   // What the feed dropped before any bar existed is in the run's report too.
-  t.deepEqual(r.report.sourceLosses, { malformed: 1, toBarsError: 0, wrongType: 1, outOfOrder: 0, duplicate: 0, discarded: 0 });
+  t.deepEqual(r.report.sourceLosses, { malformed: 1, tooLarge: 0, toBarsError: 0, wrongType: 1, outOfOrder: 0, duplicate: 0, discarded: 0 });
   t.is(r.report.barsStored, 9);
   t.deepEqual(r.delivered, threeSecond(r.all.map(plain), r.open));
   t.true(r.report.gaps.every((g) => g.state === 'filled'));

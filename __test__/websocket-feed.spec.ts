@@ -453,7 +453,7 @@ test('bad messages are counted by reason and reported, never yielded, and the fe
   t.is(s.received, messages.length);
   t.is(s.malformed, 1);
   t.deepEqual(s.invalid, { toBarsError: 1, wrongType: 4, outOfOrder: 1, duplicate: 2 });
-  t.deepEqual(feed.losses(), { malformed: 1, toBarsError: 1, wrongType: 4, outOfOrder: 1, duplicate: 2, discarded: 0 });
+  t.deepEqual(feed.losses(), { malformed: 1, tooLarge: 0, toBarsError: 1, wrongType: 4, outOfOrder: 1, duplicate: 2, discarded: 0 });
   t.is(s.bars, 4);
   t.is(s.state, 'connected');
   t.is(s.connects, 1);
@@ -674,6 +674,26 @@ test("giving up after the server closed each connection: the FeedError gives the
   t.regex(error?.message ?? '', /gave up on .* after 1 reconnection attempt\(s\); the server closed the last connection \(code 1011, 'go away'\)$/);
 });
 
+test('a message over maxMessageBytes is not read: counted tooLarge and reported, and the feed reconnects and goes on', async (t) => {
+  const { server, feed } = await setup(t, { maxMessageBytes: 1000, reconnect: { initialDelayMs: 10, jitter: 0 } });
+  const bad: BadMessage[] = [];
+  feed.on('badMessage', (b) => bad.push(b));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 2);
+  const first = await server.connection(0);
+  first.send(bar('A', 1000));
+  // Forty bars in one message: well over 1000 bytes.
+  first.send({ bars: Array.from({ length: 40 }, (_, k) => bar('A', 2000 + k * 1000)) });
+  const second = await server.connection(1);
+  second.send(bar('A', 60_000));
+  t.deepEqual(await got, [bar('A', 1000), bar('A', 60_000)]);
+  t.like(feed.losses(), { tooLarge: 1, malformed: 0 });
+  t.like(feed.status, { tooLarge: 1, received: 3, connects: 2 });
+  t.deepEqual(bad.map((b) => b.reason), ['tooLarge']);
+  t.regex(bad[0]?.detail ?? '', /over maxMessageBytes \(1000 bytes\) was not read/);
+  t.throws(() => websocketFeed({ url: server.url, toBars, maxMessageBytes: 0 }), { instanceOf: ConfigError, message: /maxMessageBytes/ });
+});
+
 test('maxAttempts: 0 with nothing listening fails after the first attempt; a throwing subscribe fails the feed', async (t) => {
   const gone = await TestServer.start();
   await gone.close();
@@ -793,5 +813,5 @@ test('live coordinator run over the feed: a drop mid-session, the gap filled on 
   t.true(s.failedAttempts >= 1);
   t.is(s.bars, 4);
   t.is(s.state, 'closed');
-  t.deepEqual(report.sourceLosses, { malformed: 0, toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0, discarded: 0 });
+  t.deepEqual(report.sourceLosses, { malformed: 0, tooLarge: 0, toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0, discarded: 0 });
 });

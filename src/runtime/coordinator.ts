@@ -197,7 +197,7 @@ export interface RunReport {
   skipped: { symbol: number; days: number; unread: number };
   /**
    * What a stream source received during the run and did not pass on, by reason, as its
-   * `losses()` counts them (a `websocketFeed`: `malformed` and `toBarsError` messages, `wrongType`,
+   * `losses()` counts them (a `websocketFeed`: `malformed`, `tooLarge` and `toBarsError` messages, `wrongType`,
    * `outOfOrder` and `duplicate` bars, and `discarded`, what it still held when the run left it).
    * They never became bars, so they are not in `barsIn`. Empty for a source without `losses()`.
    *

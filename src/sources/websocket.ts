@@ -119,6 +119,12 @@ export interface WebSocketFeedOptions {
   /** The longest wait for a connection's opening handshake, in ms. Default 10 000. */
   connectTimeoutMs?: number;
   /**
+   * The largest message taken, in bytes. A larger one is not read: it is counted `tooLarge`,
+   * reported by a `badMessage` event, and the connection is dropped (the WebSocket protocol has
+   * no way to skip a frame) and made again. Default 104,857,600 (100 MiB).
+   */
+  maxMessageBytes?: number;
+  /**
    * A symbol whose last delivered bar is this much older (in bar time) than the latest bar of any
    * symbol is forgotten: no longer in {@link ReconnectInfo.symbols}, and its next bar is not
    * checked for order here (the store still rejects and counts one out of order). A feed whose
@@ -141,7 +147,7 @@ export interface WebSocketFeedOptions {
 }
 
 /** Why a message or a bar was not delivered. */
-export type BadMessageReason = 'malformed' | 'toBarsError' | 'wrongType' | 'outOfOrder' | 'duplicate';
+export type BadMessageReason = 'malformed' | 'tooLarge' | 'toBarsError' | 'wrongType' | 'outOfOrder' | 'duplicate';
 
 /** Bars not delivered, counted by reason (see {@link BadMessage}). */
 export interface InvalidCounts {
@@ -162,11 +168,11 @@ export interface BadMessage {
   detail: string;
   /** `'message'`: from the socket; `'fill'`: handed to {@link ReconnectInfo.deliver}. */
   origin: 'message' | 'fill';
-  /** The message: its text for `malformed`, else what `toBars` was given; `undefined` for fill bars. */
+  /** The message: its text for `malformed`, else what `toBars` was given; `undefined` for fill bars and for `tooLarge` (not read). */
   message: unknown;
   /** The offending bar (`wrongType`, `outOfOrder`, `duplicate`). */
   bar?: unknown;
-  /** What `JSON.parse` (`malformed`) or `toBars` (`toBarsError`) threw. */
+  /** What `JSON.parse` (`malformed`) or `toBars` (`toBarsError`) threw, or the socket's error (`tooLarge`). */
   error?: unknown;
 }
 
@@ -197,6 +203,8 @@ export interface WebSocketFeedStatus {
   received: number;
   /** Messages that were not JSON (`parse: 'json'`). */
   malformed: number;
+  /** Messages larger than `maxMessageBytes`, not read (each drops its connection). */
+  tooLarge: number;
   /** Messages and bars counted and not delivered, by reason. */
   invalid: InvalidCounts;
   /** Bars delivered: yielded, or buffered for the consumer. */
@@ -319,6 +327,7 @@ interface Resolved {
   maxAttempts: number;
   heartbeatMs: number;
   connectTimeoutMs: number;
+  maxMessageBytes: number;
   forgetAfterMs: number;
   onReconnect: WebSocketFeedOptions['onReconnect'];
   random: () => number;
@@ -444,6 +453,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #lastBarTime: number | null = null;
   #received = 0;
   #malformed = 0;
+  #tooLarge = 0;
   #invalid: InvalidCounts = { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 };
   #bars = 0;
   #discarded = 0;
@@ -490,6 +500,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       lagMs: this.#lastBarTime === null ? null : Date.now() - this.#lastBarTime,
       received: this.#received,
       malformed: this.#malformed,
+      tooLarge: this.#tooLarge,
       invalid: { ...this.#invalid },
       bars: this.#bars,
       buffered: this.#queue.length - this.#queueHead,
@@ -503,12 +514,12 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 
   /**
    * What the feed received and did not pass on, by reason, since it was made: `malformed`,
-   * `toBarsError` (messages), `wrongType`, `outOfOrder`, `duplicate` (bars) and `discarded` (see
+   * `tooLarge`, `toBarsError` (messages), `wrongType`, `outOfOrder`, `duplicate` (bars) and `discarded` (see
    * {@link WebSocketFeedStatus}). A `SessionCoordinator` reports what its run's share of these is
    * (`RunReport.sourceLosses`), next to the bars the store rejected.
    */
-  losses(): Record<'malformed' | keyof InvalidCounts | 'discarded', number> {
-    return { malformed: this.#malformed, ...this.#invalid, discarded: this.#discarded };
+  losses(): Record<'malformed' | 'tooLarge' | keyof InvalidCounts | 'discarded', number> {
+    return { malformed: this.#malformed, tooLarge: this.#tooLarge, ...this.#invalid, discarded: this.#discarded };
   }
 
   /** The current state (same as `status.state`, without the snapshot). */
@@ -624,6 +635,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     const o = this.#o;
     const ws = new WebSocket(o.url, o.protocols, {
       handshakeTimeout: o.connectTimeoutMs,
+      maxPayload: o.maxMessageBytes,
       ...(o.headers === undefined ? {} : { headers: o.headers }),
     });
     const conn: Connection = {
@@ -641,7 +653,16 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.#conn = conn;
     ws.on('error', (error) => {
       conn.error = error;
-      if (conn === this.#conn && !this.#closing) this.#lastError = error.message;
+      if (conn === this.#conn && !this.#closing) {
+        this.#lastError = error.message;
+        // A message over maxPayload: the socket closes (1009) without reading it. It was received,
+        // so it is counted, as a message: its bars were never seen.
+        if ((error as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          this.#received++;
+          this.#tooLarge++;
+          this.#bad({ reason: 'tooLarge', detail: `a message over maxMessageBytes (${this.#o.maxMessageBytes} bytes) was not read; the connection is made again`, origin: 'message', message: undefined, error });
+        }
+      }
     });
     ws.on('open', () => this.#onOpen(conn));
     ws.on('message', (data) => this.#onMessage(conn, data));
@@ -1020,7 +1041,7 @@ const RECONNECT_OPTIONS: readonly string[] = ['initialDelayMs', 'maxDelayMs', 'f
 
 function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object');
-  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'forgetAfterMs', 'onReconnect', 'random', 'protocols', 'headers'], 'websocketFeed');
+  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'maxMessageBytes', 'forgetAfterMs', 'onReconnect', 'random', 'protocols', 'headers'], 'websocketFeed');
   const o = options;
   let url: URL;
   if (!(typeof o.url === 'string' || o.url instanceof URL)) throw new ConfigError('url', `expected a string or URL, got ${describe(o.url)}`);
@@ -1056,6 +1077,8 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (!(typeof heartbeatMs === 'number' && ((heartbeatMs > 0 && heartbeatMs <= MAX_TIMER_MS) || heartbeatMs === Infinity))) {
     throw new ConfigError('heartbeatMs', `${describe(heartbeatMs)} is not a number of ms in (0, ${MAX_TIMER_MS}] or Infinity`);
   }
+  const maxMessageBytes = o.maxMessageBytes ?? 104_857_600;
+  if (!(Number.isInteger(maxMessageBytes) && maxMessageBytes >= 1 && maxMessageBytes <= Number.MAX_SAFE_INTEGER)) throw new ConfigError('maxMessageBytes', `${describe(maxMessageBytes)} is not a whole number of bytes >= 1`);
   const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
   if (!(isNumberIn(connectTimeoutMs, 0, MAX_TIMER_MS) && connectTimeoutMs > 0)) throw new ConfigError('connectTimeoutMs', `${describe(connectTimeoutMs)} is not a number of ms in (0, ${MAX_TIMER_MS}]`);
   const forgetAfterMs = o.forgetAfterMs ?? 604_800_000;
@@ -1090,6 +1113,7 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
     maxAttempts,
     heartbeatMs,
     connectTimeoutMs,
+    maxMessageBytes,
     forgetAfterMs,
     onReconnect: o.onReconnect,
     random: o.random ?? Math.random,
