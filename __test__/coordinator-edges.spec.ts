@@ -267,6 +267,34 @@ test.serial('live: a feed that fails during a session with a bar held for later 
   t.true(Date.now() < open + 7 * second, `failed ${Date.now() - open} ms after the open`);
 });
 
+test.serial("live: a bar timed well after the wall clock is left out and counted, and holds none of its symbol's later bars back", async (t) => {
+  const second = 1000;
+  const session = liveSession(2 * second, 4);
+  const open = session.open;
+  // 16 minutes ahead of the clock when it comes: a zone slip upstream.
+  const ahead = open + 16 * 60 * second;
+  const feed = async function* (): AsyncGenerator<SymbolBar> {
+    await until(open + second + 50);
+    yield barA(open);
+    yield barA(ahead);
+    for (let k = 1; k < 3; k++) {
+      await until(open + (k + 1) * second + 50);
+      yield barA(open + k * second);
+    }
+  };
+  const data = new SessionData({ baseInterval: '1s', intervals: ['2s'] });
+  const report = await new SessionCoordinator({ calendar: { sessions: () => [session] }, data, source: iterableSource(feed()), mode: 'live', from: session.date, to: session.date, closeDelayMs: 300 }).run();
+  t.deepEqual([...data.bars('A', '1s').time].map((x) => (x - open) / second), [0, 1, 2]);
+  t.is(report.rejected.late + report.rejected.out_of_order, 0);
+  if (ahead < session.dayStart + 86_400_000) {
+    t.is(report.skipped.future, 1);
+    t.is(report.barsIn, 3);
+  } else {
+    // Run just before midnight UTC: the bar is on no day of the run, and goes to the store.
+    t.is(report.rejected.outside_session, 1);
+  }
+});
+
 test.serial('live: a declared symbol whose feed is down at the open has its slots filled from the first boundary, before their buckets close', async (t) => {
   const second = 1000;
   const session = liveSession(2 * second, 6);
@@ -533,7 +561,7 @@ test.serial('live: bars of symbols not in the symbols option are left out and co
   t.is(sent.length, 6);
   t.is(r.barsIn, 4);
   t.is(r.barsStored, 4);
-  t.deepEqual(r.skipped, { symbol: 2, days: 0, unread: 0 });
+  t.deepEqual(r.skipped, { symbol: 2, days: 0, future: 0, unread: 0 });
   t.is(r.barsIn + r.skipped.symbol + r.skipped.days, sent.length);
 });
 
@@ -546,7 +574,7 @@ test('a backtest stream: bars on days outside the run are left out and counted',
   const r = await new SessionCoordinator({ calendar, data, source: iterableSource(bars), from: '2024-03-05', to: '2024-03-05' }).run();
   t.is(r.barsIn, 3);
   t.is(r.barsStored, 3);
-  t.deepEqual(r.skipped, { symbol: 0, days: 2, unread: 0 });
+  t.deepEqual(r.skipped, { symbol: 0, days: 2, future: 0, unread: 0 });
 });
 
 test('a stream that delivers something that is not a bar (null) fails the run with an InputError after the bars before it, with or without a symbols option', async (t) => {

@@ -188,13 +188,15 @@ export interface RunReport {
   /**
    * Bars a source delivered that are not part of the run, so not in `barsIn`: of a symbol not in
    * the `symbols` option (`symbol`), or, in a backtest, timed on a day outside the run (`days`),
-   * or read from the source and never taken because the run ended first (`unread`: read ahead of a
+   * or, live, timed on one of its days but more than 15 minutes after the wall clock when it came
+   * (`future`: it cannot have traded yet; held, it would hold its symbol's later bars back), or
+   * read from the source and never taken because the run ended first (`unread`: read ahead of a
    * {@link SessionCoordinator.stop}, or, live, come after the last close and its grace while the
    * last bars went in). A column source is asked for the run's symbols and days only, so its
    * `symbol` and `days` are zeros, and its `unread` the rows a stop left: `barsIn + unread` is
    * every row it loaded.
    */
-  skipped: { symbol: number; days: number; unread: number };
+  skipped: { symbol: number; days: number; future: number; unread: number };
   /**
    * What a stream source received during the run and did not pass on, by reason, as its
    * `losses()` counts them (a `websocketFeed`: `malformed`, `tooLarge` and `toBarsError` messages, `wrongType`,
@@ -355,7 +357,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #waitingAt = NaN;
   #sessionsRun = 0;
   /** Stream bars left out of the run (see {@link RunReport.skipped}). */
-  #skipped = { symbol: 0, days: 0, unread: 0 };
+  #skipped = { symbol: 0, days: 0, future: 0, unread: 0 };
   /** The run's recorder of each subscriber's stage (see {@link SessionCoordinator.#foldDeparted}). */
   #recorders = new Map<string, StageRecorder>();
   /** Subscribers whose stage this coordinator made in its metrics, in the order it made them. */
@@ -750,7 +752,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#maxLag = 0;
     this.#syncNs.clear();
     this.#sessionsRun = 0;
-    this.#skipped = { symbol: 0, days: 0, unread: 0 };
+    this.#skipped = { symbol: 0, days: 0, future: 0, unread: 0 };
     if (this.#ownMetrics) this.#metrics.reset();
   }
 
@@ -972,6 +974,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
           if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
+            continue;
+          }
+          // Live, a bar of the run's days timed well after the wall clock cannot have traded yet (a
+          // zone slip upstream). Held for its time, it would hold its symbol's later bars back until
+          // then, to be rejected as out of order behind it: left out, and counted. One past the
+          // run's days goes to the store as above.
+          if (this.#mode === 'live' && isFiniteTime(bar) && bar.time < pastRun && bar.time > this.#clock.now() + LIVE_FUTURE_MS) {
+            this.#skipped.future++;
             continue;
           }
           buffer.push(bar as SymbolBar);
@@ -1865,6 +1875,9 @@ function isFiniteTime(bar: object): bar is { time: number } {
 
 /** How many bars a backtest reads from a stream source ahead of the run (see `#runStream`). */
 const READ_AHEAD = 65_536;
+
+/** Live: how far after the wall clock a bar may be timed when it comes (see `RunReport.skipped.future`). */
+const LIVE_FUTURE_MS = 15 * 60_000;
 
 /** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
 const STRAY_LOOKAHEAD = 16;
