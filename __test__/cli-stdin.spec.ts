@@ -74,7 +74,7 @@ test('--data -: the CSV flags apply to stdin, and a malformed row is named as st
   const bad = CSV.replace(`${minute(7, 13, 35)},10,11,9,10.5`, `${minute(7, 13, 35)},10,11,9,ten`);
   const fails = barstream(bad, 'backtest', '--data', '-', '--symbols', 'SPY', ...DAYS);
   t.is(fails.status, 1);
-  t.is(fails.stderr, "barstream: csvSource: 'stdin' line 7: close 'ten' is not a number [invalid_input]\n");
+  t.is(fails.stderr, "barstream: csvSource: 'stdin' line 7: close 'ten' is not a number; --bad-rows skip leaves malformed rows out, counted and the first listed [invalid_input]\n");
   const skips = barstream(bad, 'backtest', '--data', '-', '--symbols', 'SPY', ...DAYS, '--bad-rows', 'skip', '--json');
   t.is(skips.status, 0, skips.stderr);
   t.like((JSON.parse(skips.stdout) as Json).source, { rowsRead: 23, rowsLoaded: 21, badRows: 1 });
