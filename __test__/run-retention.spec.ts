@@ -1,7 +1,8 @@
 /**
  * Coordinator runs on a store with retainSessions: the bars a session's end closes (the buckets
  * still forming at the close) are delivered and counted like any other, in every mode, even when
- * the same endSession drops an older session's bars.
+ * the same endSession drops an older session's bars; their events show the series as it stood when
+ * they closed, before that drop.
  */
 import test from 'ava';
 import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
@@ -29,9 +30,9 @@ for (const mode of ['columns', 'stream', 'clock'] as const) {
   test(`retainSessions: 1, ${mode}: the 5m bar each session's end closes is delivered and counted`, async (t) => {
     const data = new SessionData({ intervals: ['5m'], retainSessions: 1, indicators: { '5m': [{ kind: 'sma', period: 2 }] } });
     const engine = new AnalysisEngine();
-    const got: { time: number; volume: number; sma: number }[] = [];
+    const got: { time: number; volume: number; sma: number; held: number[] }[] = [];
     engine.subscribe({ interval: '5m' }, (e) => {
-      got.push({ time: e.time, volume: e.bar.volume, sma: e.indicator('sma2')[e.index] as number });
+      got.push({ time: e.time, volume: e.bar.volume, sma: e.indicator('sma2')[e.index] as number, held: Array.from(e.bars.time) });
     });
     const source = mode === 'columns' ? columnsSource(columns(bars())) : iterableSource(bars());
     const report = await new SessionCoordinator({
@@ -39,11 +40,13 @@ for (const mode of ['columns', 'stream', 'clock'] as const) {
       ...(mode === 'clock' ? { speed: 1e9, overrun: 'queue' as const } : {}),
     }).run();
     const opens = calendar.sessions('2024-05-06', '2024-05-08').map((s) => s.open);
-    // One 5m bar a session: open 10, high 13, low 9, close 12.5, volume 300; SMA(2) of the closes 12.5, 12.5.
+    // One 5m bar a session: open 10, high 13, low 9, close 12.5, volume 300; SMA(2) of the closes
+    // 12.5, 12.5. When each closed, the series held the session before too: retention drops it at
+    // the session's end, after the bar's delivery.
     t.deepEqual(got, [
-      { time: opens[0]!, volume: 300, sma: NaN },
-      { time: opens[1]!, volume: 300, sma: 12.5 },
-      { time: opens[2]!, volume: 300, sma: 12.5 },
+      { time: opens[0]!, volume: 300, sma: NaN, held: [opens[0]!] },
+      { time: opens[1]!, volume: 300, sma: 12.5, held: [opens[0]!, opens[1]!] },
+      { time: opens[2]!, volume: 300, sma: 12.5, held: [opens[1]!, opens[2]!] },
     ]);
     t.is(report.closedBars['5m'], 3);
     t.is(report.delivered, 3);

@@ -31,11 +31,23 @@ test('a subscriber may spell an interval of the store another way: 60m and 3600s
 test('a subscription to an interval the store does not have fails the run with ConfigError before any bar', async (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   const engine = new AnalysisEngine();
-  engine.subscribe({ interval: '7m' }, () => {});
+  engine.subscribe({ interval: '7m', name: 'sevenMinutes' }, () => {});
   const e = await t.throwsAsync(coordinator(data, engine).run(), { instanceOf: ConfigError });
   t.is((e as ConfigError).param, 'interval');
-  t.regex((e as Error).message, /'7m'/);
+  t.is((e as Error).message, "invalid interval: subscriber 'sevenMinutes': '7m' is not one of this store's intervals (1m, 5m)");
   t.deepEqual(data.symbols(), []);
+});
+
+test('a subscription made by a handler to an interval the store does not have fails the run at that dispatch, naming the subscriber', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  let made = false;
+  engine.subscribe({ interval: '5m' }, () => {
+    if (!made) engine.subscribe({ interval: '10m', name: 'tenMinutes' }, () => {});
+    made = true;
+  });
+  const e = await t.throwsAsync(coordinator(data, engine).run(), { instanceOf: ConfigError });
+  t.is((e as Error).message, "invalid interval: subscriber 'tenMinutes': '10m' is not one of this store's intervals (1m, 5m)");
 });
 
 test('symbols must be * or an array of names', (t) => {

@@ -1307,11 +1307,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   async #endSession(session: Session, processor: DataProcessor, done: number, total: number): Promise<void> {
     this.#countArrivals();
+    // The bars closed at the close are delivered before the store ends the session, whose
+    // retention may drop older sessions' bars: their events show each series as it stood then.
+    // A clock-driven run's clock goes on past the close while it waits: the wait is the close's.
+    processor.closeAtClose();
+    const closed = processor.dispatch();
+    if (closed !== null) await this.#ready(closed, Math.min(this.#clock.now(), session.close));
     processor.endSession();
     this.#coreGaps(session, processor);
     this.#keepQuality(session.date, this.#options.data.quality());
     const r = processor.dispatch();
-    // A clock-driven run's clock goes on past the close while it waits: the wait is the close's.
     if (r !== null) await this.#ready(r, Math.min(this.#clock.now(), session.close));
     // A stop while the session's last bars were delivered (from one of their handlers, say) comes
     // after the store ended the session: it has ended, so `sessionEnd` and `progress` still go out

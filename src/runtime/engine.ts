@@ -88,7 +88,8 @@ export class BarEvent {
    * Zero-copy views of the series' closed bars as they stood when this one closed: this one last
    * (`bars.length - 1 === index`), also when several closed at once. An event kept past its
    * handler keeps reading them, whatever the store did since (more bars, retention, the symbol
-   * removed).
+   * removed). An event made by hand views the series as it was when the event was made, so later
+   * bars may follow bar `index` there.
    */
   get bars(): BarsView {
     return this.#bars;
@@ -196,8 +197,9 @@ export class AnalysisEngine {
   /**
    * Subscribes `handler` to the closed bars of `spec.interval` for `spec.symbols`.
    * @throws {ConfigError} for an empty interval or one that is no interval at all (`'bogus'`; one
-   * the store does not have is refused when a run starts), an empty symbol list or a name already
-   * in use.
+   * the store does not have is refused when a run starts, or, subscribed by a handler during a
+   * run, at that dispatch: the run fails, naming the subscriber), an empty symbol list or a name
+   * already in use. Symbols the store does not know yet are taken: they may come later.
    */
   subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
     if (spec === null || typeof spec !== 'object') throw new ConfigError('spec', `expected { interval, symbols?, name? }, got ${show(spec)}`);

@@ -511,12 +511,28 @@ export class DataProcessor {
     for (const interval of this.#engine.intervals()) {
       const subs = this.#engine.subscribersOf(interval);
       if (subs === undefined) continue;
-      const s = this.#data.seriesIndexOf(interval);
+      const s = this.#seriesOf(interval, subs);
       // Spellings of one interval merge in the order their subscriptions were made.
       lists[s] = lists[s] === undefined ? [...subs] : [...lists[s], ...subs].sort((a, b) => a.seq - b.seq);
     }
     this.#lists = lists;
     this.#listsVersion = this.#engine.version;
+  }
+
+  /**
+   * The store's series of `interval`, which `subs` subscribed to.
+   * @throws {ConfigError} naming the subscribers, for an interval the store does not have.
+   */
+  #seriesOf(interval: string, subs: readonly Subscriber[]): number {
+    try {
+      return this.#data.seriesIndexOf(interval);
+    } catch (e) {
+      // The store's message, and whose subscription it is: subscribe() takes any interval, as
+      // the engine may serve stores of other intervals.
+      if (!(e instanceof ConfigError)) throw e;
+      const names = [...new Set(subs.map((x) => `'${x.name}'`))].join(', ');
+      throw new ConfigError(e.param, `subscriber${subs.length === 1 ? '' : 's'} ${names}: ${e.message.slice(`invalid ${e.param}: `.length)}`);
+    }
   }
 
   /**
@@ -533,15 +549,28 @@ export class DataProcessor {
     this.#closedMasks(this.#data.advanceToMasks(time));
   }
 
-  /** Ends the session in the store; the forming bars it flushes are queued for dispatch. */
-  endSession(): void {
+  /**
+   * Moves the store's clock to the session's close: every bucket ends by then, so every bar still
+   * forming closes and is queued for dispatch, as the store's endSession would close it, but
+   * before that endSession: under retention it may drop older sessions' bars, and the events of
+   * these bars, dispatched first, then show each series as it stood when the bar closed.
+   */
+  closeAtClose(): void {
     if (this.#aborted !== null) throw this.#aborted;
+    if (this.#session !== null) this.#closedMasks(this.#data.advanceToMasks(this.#session.close));
+  }
+
+  /**
+   * Ends the session in the store, after {@link DataProcessor.closeAtClose} and its dispatch (a
+   * stop from one of those handlers still lets the session end). What retention drops is taken off
+   * the delivered counts: a series' count would otherwise no longer tell which of its bars were
+   * delivered.
+   */
+  endSession(): void {
+    if (this.#aborted !== null && !this.#deliverQueued) throw this.#aborted;
     const data = this.#data;
-    // Every bucket ends by the close, so the clock at the close closes all that are forming, as
-    // endSession would, but before retention: the store's endSession may drop older sessions'
-    // bars, and a series' count would then no longer tell which of its bars were delivered (the
-    // bars it flushed hidden behind those it dropped, never delivered nor counted). What it drops
-    // is taken off the delivered counts instead.
+    // Without closeAtClose first (nothing to close after it), its bars close here, still before
+    // retention, for the counts below.
     if (this.#session !== null) this.#closedMasks(data.advanceToMasks(this.#session.close));
     // With no retention nothing is dropped: no counts to compare.
     if (!data.retains) {
