@@ -211,43 +211,28 @@ test.serial('live: a bar timed outside the run days (seconds for milliseconds, a
   t.is(report.rejected.outside_session, 3);
 });
 
-test.serial('live: a feed that fails between sessions fails the run then, not at the next open', async (t) => {
-  const second = 1000;
-  const sessions = [liveSession(2 * second, 2), liveSession(16 * second, 2)];
-  const open = sessions[0]!.open;
-  const feed = async function* (): AsyncGenerator<SymbolBar> {
-    for (let k = 0; k < 2; k++) {
-      await until(open + (k + 1) * second + 50);
-      yield barA(open + k * second);
-    }
-    await until(open + 3 * second);
-    throw new Error('feed died');
-  };
-  const calendar = { sessions: (from: string, to: string) => sessions.filter((s) => s.date >= from && s.date <= to) };
-  const run = new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '1s' }), source: iterableSource(feed()), mode: 'live', from: sessions[0]!.date, to: sessions[1]!.date, closeDelayMs: 200 }).run();
-  await t.throwsAsync(run, { message: 'feed died' });
-  // Failed at open + 3 s; the next session opens at open + 14 s.
-  t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
-});
-
-test.serial('live: a feed that fails between sessions with a bar of the next session in hand fails the run then too', async (t) => {
-  const second = 1000;
-  const sessions = [liveSession(2 * second, 2), liveSession(16 * second, 2)];
-  const open = sessions[0]!.open;
-  const feed = async function* (): AsyncGenerator<SymbolBar> {
-    await until(open + second + 50);
-    yield barA(open);
-    // The next session's first bar, early: held for that session's open.
-    yield barA(sessions[1]!.open);
-    await until(open + 3 * second);
-    throw new Error('feed died');
-  };
-  const calendar = { sessions: (from: string, to: string) => sessions.filter((s) => s.date >= from && s.date <= to) };
-  const run = new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '1s' }), source: iterableSource(feed()), mode: 'live', from: sessions[0]!.date, to: sessions[1]!.date, closeDelayMs: 200 }).run();
-  await t.throwsAsync(run, { message: 'feed died' });
-  // Failed at open + 3 s; the next session opens at open + 14 s.
-  t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
-});
+for (const held of [false, true]) {
+  test.serial(`live: a feed that fails between sessions fails the run then, not at the next open${held ? ', with a bar of the next session in hand' : ''}`, async (t) => {
+    const second = 1000;
+    const sessions = [liveSession(2 * second, 2), liveSession(16 * second, 2)];
+    const open = sessions[0]!.open;
+    const feed = async function* (): AsyncGenerator<SymbolBar> {
+      for (let k = 0; k < 2; k++) {
+        await until(open + (k + 1) * second + 50);
+        yield barA(open + k * second);
+      }
+      // The next session's first bar, early: held for that session's open.
+      if (held) yield barA(sessions[1]!.open);
+      await until(open + 3 * second);
+      throw new Error('feed died');
+    };
+    const calendar = { sessions: (from: string, to: string) => sessions.filter((s) => s.date >= from && s.date <= to) };
+    const run = new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '1s' }), source: iterableSource(feed()), mode: 'live', from: sessions[0]!.date, to: sessions[1]!.date, closeDelayMs: 200 }).run();
+    await t.throwsAsync(run, { message: 'feed died' });
+    // Failed at open + 3 s; the next session opens at open + 14 s.
+    t.true(Date.now() < open + 8 * second, `failed ${Date.now() - open} ms after the first open`);
+  });
+}
 
 test.serial('live: a feed that fails during a session with a bar held for later fails the run at the next boundary, not at the close', async (t) => {
   const second = 1000;
