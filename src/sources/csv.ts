@@ -49,8 +49,8 @@ export interface CsvSourceOptions {
    * There a time of 3 to 6 digits (`930.0` too) is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
    * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
    * read alone as without a date column, and a bad row unless it lies within 36 hours of the noon
-   * of the date beside it (so also when that date is empty or unreadable). Fewer digits, fields out of range (`960`, `2500`) and anything
-   * else that is not a whole date-time are bad rows.
+   * of the date beside it (so also when that date is empty or unreadable). Fewer digits, fields
+   * out of range (`960`, `2500`) and anything else that is not a whole date-time are bad rows.
    *
    * `volume: null` reads files that have no volume column (currency quotes, indices): every bar's
    * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
@@ -65,8 +65,8 @@ export interface CsvSourceOptions {
   header?: readonly string[];
   /**
    * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
-   * which is the day's first instant: midnight, or the end of the skip where the clocks skip it), and of Interactive Brokers' `20131007 09:30:00` without a zone name after
-   * it. Default `'UTC'`. Times with `Z`, an offset or a zone name are exact instants and ignore
+   * which is the day's first instant: midnight, or the end of the skip where the clocks skip it),
+   * and of Interactive Brokers' `20131007 09:30:00` without a zone name after it. Default `'UTC'`. Times with `Z`, an offset or a zone name are exact instants and ignore
    * it. A wall time that does not exist (a daylight-saving gap) is a bad row; one that occurs twice
    * (clocks going back) is its earlier instant. `'local'` and `'system'` (the machine's own zone,
    * which differs between machines) are refused.
