@@ -515,8 +515,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   /**
    * What the feed received and did not pass on, by reason, since it was made: `malformed`,
    * `tooLarge`, `toBarsError` (messages), `wrongType`, `outOfOrder`, `duplicate` and `discarded`
-   * (bars; see {@link WebSocketFeedStatus}). A `SessionCoordinator` reports what its run's share of these is
-   * (`RunReport.sourceLosses`), next to the bars the store rejected.
+   * (bars; see {@link WebSocketFeedStatus}). A `SessionCoordinator` reports what its run's share
+   * of these is (`RunReport.sourceLosses`), next to the bars the store rejected.
    */
   losses(): Record<'malformed' | 'tooLarge' | keyof InvalidCounts | 'discarded', number> {
     return { malformed: this.#malformed, tooLarge: this.#tooLarge, ...this.#invalid, discarded: this.#discarded };
