@@ -57,6 +57,17 @@ test('computeIndicator: missing close or columns that are not an object are Inpu
     t.true(e instanceof ConfigError && e.param === 'sessionStarts', `sessionStarts ${JSON.stringify(starts)}: ${String(e)}`);
   }
   t.deepEqual([...(computeIndicator(sma, { close: [1, 2, 4] }).sma2 as Float64Array)], [NaN, 1.5, 3]);
+  // A key that is no column is refused, not left unread: session starts among the columns would
+  // have VWAP restart nowhere ([10, 10, 13.33, 15] instead of [10, 10, 20, 20]).
+  const c = [10, 10, 20, 20];
+  const v = [1, 1, 1, 1];
+  const misplaced = t.throws(() => computeIndicator({ kind: 'vwap' }, { high: c, low: c, close: c, volume: v, sessionStarts: [0, 2] } as never), { instanceOf: ConfigError });
+  t.is(misplaced?.message, "invalid columns: 'sessionStarts' is no column (close, high, low, volume; time, open and length are taken and not read): session starts are the argument after the columns");
+  t.throws(() => computeIndicators([sma], { close: c, vol: v } as never), { instanceOf: ConfigError, message: /'vol' is no column/ });
+  t.deepEqual([...(computeIndicator({ kind: 'vwap' }, { high: c, low: c, close: c, volume: v }, [0, 2]).vwap as Float64Array)], [10, 10, 20, 20]);
+  // Bar columns (time, open) and a store's view pass whole.
+  const bars = { time: [1, 2, 3, 4], open: c, high: c, low: c, close: c, volume: v, length: 4 };
+  t.deepEqual([...(computeIndicator(sma, bars).sma2 as Float64Array)], [NaN, 10, 15, 20]);
 });
 
 test('options and arguments of the wrong type are ConfigErrors naming them, never a TypeError from inside', (t) => {

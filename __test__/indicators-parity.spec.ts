@@ -284,7 +284,7 @@ const VWAP_HAND = {
 
 test('d. VWAP with zero cumulative volume is the mean typical price of the session so far (finite, never NaN); hand arithmetic via computeIndicator and SessionData', (t) => {
   const h = VWAP_HAND;
-  t.deepEqual(Array.from(computeIndicator({ kind: 'vwap' }, h, h.starts).vwap as Float64Array), h.expected);
+  t.deepEqual(Array.from(computeIndicator({ kind: 'vwap' }, { high: h.high, low: h.low, close: h.close, volume: h.volume }, h.starts).vwap as Float64Array), h.expected);
   // Through the store: session 1 at 09:30.., session 2 the next day.
   const s1 = nySummerSession('2013-10-07');
   const s2 = nySummerSession('2013-10-08');

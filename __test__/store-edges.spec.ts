@@ -209,3 +209,20 @@ test('lateBefore: what the clock has closed, as appends then judge it (by hand: 
   base.advanceTo(S.open + 30 * MINUTE);
   t.is(base.lateBefore, null, 'no derived interval: the clock closes no bucket');
 });
+
+test("a view's length cannot be moved past the closed bars: assigning it throws, and the columns keep the view's own length", (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  for (let k = 0; k < 3; k++) data.append('A', bar(k, 10 + k));
+  const view = data.bars('A', '1m');
+  t.throws(() => {
+    (view as { length: number }).length = 300;
+  }, { instanceOf: TypeError });
+  t.is(view.length, 3);
+  t.deepEqual(Array.from(view.close), [10, 11, 12]);
+  t.deepEqual(Array.from(view.time), [S.open, S.open + MINUTE, S.open + 2 * MINUTE]);
+  // The empty view of an unknown symbol is frozen too.
+  t.throws(() => {
+    (data.bars('B', '1m') as { length: number }).length = 3;
+  }, { instanceOf: TypeError });
+});

@@ -367,7 +367,8 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
  * @param sessionStarts indices of bars that open a session (VWAP restarts there), strictly
  * ascending, each from 0 to the number of bars; default one session.
  * @throws {ConfigError} naming a bad parameter: `sessionStarts` when it is not such a list (a
- * repeated or descending index included). {@link InputError} for missing or unequal columns.
+ * repeated or descending index included), `columns` for a key that is no column (a misspelt one,
+ * or `sessionStarts` put among the columns). {@link InputError} for missing or unequal columns.
  */
 export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   return compute([nativeConfig(config, 'config')], columns, sessionStarts);
@@ -386,8 +387,9 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * ```
  * @param sessionStarts indices of bars that open a session (VWAP restarts there), strictly
  * ascending, each from 0 to the number of bars; default one session.
- * @throws {ConfigError} naming a bad parameter (`sessionStarts` as {@link computeIndicator} says),
- * or `configs` when two indicators would give an output of the same name. {@link InputError} for
+ * @throws {ConfigError} naming a bad parameter (`sessionStarts` and `columns` as
+ * {@link computeIndicator} says), or `configs` when two indicators would give an output of the
+ * same name. {@link InputError} for
  * missing or unequal columns. Nothing is computed then.
  */
 export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
@@ -414,6 +416,9 @@ function checkSessionStarts(starts: unknown, bars: number): void {
   }
 }
 
+/** The keys a columns argument may have: the bar columns, and a view's or a batch's length. */
+const COLUMN_KEYS = new Set(['time', 'open', 'high', 'low', 'close', 'volume', 'length']);
+
 /** {@link computeIndicators} of configs in the binding's form. */
 function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   try {
@@ -425,6 +430,13 @@ function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, se
       }
     }
     if (columns === null || typeof columns !== 'object') throw new InputError('columns must be an object with a close column');
+    // A misspelt column, or the session starts given among the columns, would be left unread
+    // without a word (VWAP then restarting nowhere). Bar columns and views pass whole.
+    for (const key of Object.keys(columns)) {
+      if (!COLUMN_KEYS.has(key)) {
+        throw new ConfigError('columns', `'${key}' is no column (close, high, low, volume; time, open and length are taken and not read)${key === 'sessionStarts' ? ': session starts are the argument after the columns' : ''}`);
+      }
+    }
     const close = f64('close', columns.close);
     if (close === undefined) throw new InputError("column 'close' is missing");
     if (sessionStarts !== undefined) checkSessionStarts(sessionStarts, close.length);

@@ -225,10 +225,11 @@ export const SLICE_GAP_FLAG = 2 ** 32;
 
 /**
  * The views of one series at one moment. Each column's `Float64Array` is made on first read, over
- * the same block, offset and length, so a reader of `close` alone pays for one array.
+ * the same block, offset and length, so a reader of `close` alone pays for one array. The length
+ * is a getter, so no assignment can move it past the closed bars (in strict code it throws).
  */
 class ColumnViews implements BarsView {
-  readonly length: number;
+  readonly #length: number;
   readonly #buffer: ArrayBuffer;
   readonly #at: number;
   readonly #stride: number;
@@ -243,11 +244,15 @@ class ColumnViews implements BarsView {
     this.#buffer = buffer;
     this.#at = at;
     this.#stride = stride;
-    this.length = length;
+    this.#length = length;
+  }
+
+  get length(): number {
+    return this.#length;
   }
 
   #column(c: number): Float64Array {
-    return new Float64Array(this.#buffer, this.#at + c * this.#stride, this.length);
+    return new Float64Array(this.#buffer, this.#at + c * this.#stride, this.#length);
   }
 
   /** Column `c` of the block (the bar columns first, then the indicator outputs), over the same rows. @internal */
