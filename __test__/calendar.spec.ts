@@ -865,3 +865,33 @@ test('new Calendar() from plain JavaScript is a ConfigError that names the facto
     t.regex(e?.message ?? '', /Calendar\.xnys\(\), Calendar\.alwaysOpen\(\) or Calendar\.custom/);
   }
 });
+
+// Hand-checked: Santiago's clocks skip 00:00-01:00 on 2024-09-08 (UTC-4 to UTC-3).
+test("a custom 00:00-24:00 calendar covers every day, the day whose midnight the clocks skip from its first instant", (t) => {
+  const c = Calendar.custom({ timeZone: 'America/Santiago', session: () => ({ open: '00:00', close: '24:00' }) });
+  const days = c.sessions('2024-09-07', '2024-09-09');
+  t.deepEqual(days.map((s) => [s.date, new Date(s.open).toISOString(), new Date(s.close).toISOString()]), [
+    ['2024-09-07', '2024-09-07T04:00:00.000Z', '2024-09-08T04:00:00.000Z'],
+    ['2024-09-08', '2024-09-08T04:00:00.000Z', '2024-09-09T03:00:00.000Z'],
+    ['2024-09-09', '2024-09-09T03:00:00.000Z', '2024-09-10T03:00:00.000Z'],
+  ]);
+  // 23:59:59 on the 7th is in the 7th's session; the next second is 01:00 on the 8th.
+  t.is(c.sessionAt(Date.parse('2024-09-08T03:59:59Z'))?.date, '2024-09-07');
+  t.is(c.sessionAt(Date.parse('2024-09-08T04:00:00Z'))?.date, '2024-09-08');
+});
+
+test('a custom session may last at most 31 days: a calendar finds the session at an instant among those opening up to a year before it', (t) => {
+  const open = Date.parse('2020-01-01T01:00:00Z');
+  const long = { date: '2020-01-01', open, close: Date.parse('2023-01-01T00:00:00Z'), timeZone: 'UTC', dayStart: Date.parse('2020-01-01T00:00:00Z') };
+  const e = t.throws(() => Calendar.custom({ timeZone: 'UTC', sessions: [long] }).isOpen(Date.parse('2022-06-01T00:00:00Z')), { instanceOf: ConfigError });
+  // 366 + 365 + 365 days less an hour: 1095.96, shown as 1096.0.
+  t.regex(e?.message ?? '', /the session lasts 1096\.0 days, more than the 31 a session may last/);
+  // Five days (a week of a market open around the clock) is a session.
+  const week = { ...long, close: open + 5 * 86_400_000 };
+  t.true(Calendar.custom({ timeZone: 'UTC', sessions: [week] }).isOpen(open + 4 * 86_400_000));
+});
+
+test('a session function that answers with a Promise (an async one) is told so', (t) => {
+  const c = Calendar.custom({ timeZone: 'UTC', session: (async () => ({ open: '09:30', close: '16:00' })) as never });
+  t.throws(() => c.session('2024-03-04'), { instanceOf: ConfigError, message: "invalid session: session('2024-03-04'): got a Promise; a session function answers at once, with the session or null" });
+});

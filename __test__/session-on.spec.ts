@@ -61,3 +61,21 @@ test('sessionOn refuses a key of hours other than open, close and timeZone with 
   // A key given as undefined is no key, as in every options object; the hours alone still work.
   t.deepEqual(sessionOn('2024-03-08', { ...NY, extra: undefined } as typeof NY), sessionOn('2024-03-08', NY));
 });
+
+// Hand-checked: Santiago moved from UTC-4 to UTC-3 at 00:00 on Sunday 2024-09-08, so that day's
+// clocks start at 01:00 (04:00Z) and end at the next midnight, 00:00 UTC-3 (2024-09-09T03:00Z).
+// Apia skipped the whole of 2011-12-30, going from the 29th to the 31st.
+test("00:00 is the day's first instant where the clocks skip midnight; a skipped day, a time in the skip and an open of 24:00 are refused", (t) => {
+  const day = sessionOn('2024-09-08', { open: '00:00', close: '24:00', timeZone: 'America/Santiago' });
+  t.is(new Date(day.open).toISOString(), '2024-09-08T04:00:00.000Z');
+  t.is(new Date(day.close).toISOString(), '2024-09-09T03:00:00.000Z');
+  t.is(day.dayStart, day.open);
+  t.is(new Date(sessionOn('2024-09-07', { open: '00:00', close: '24:00', timeZone: 'America/Santiago' }).open).toISOString(), '2024-09-07T04:00:00.000Z');
+  t.throws(() => sessionOn('2024-09-08', { open: '00:30', close: '24:00', timeZone: 'America/Santiago' }), { instanceOf: ConfigError, message: /00:30 does not exist in America\/Santiago/ });
+  const skipped = t.throws(() => sessionOn('2011-12-30', { open: '09:30', close: '16:00', timeZone: 'Pacific/Apia' }), { instanceOf: ConfigError });
+  t.is((skipped as ConfigError).param, 'date');
+  t.regex(skipped?.message ?? '', /2011-12-30 does not exist in Pacific\/Apia: its clocks skipped that whole day/);
+  t.is(new Date(sessionOn('2011-12-31', { open: '09:30', close: '16:00', timeZone: 'Pacific/Apia' }).open).toISOString(), '2011-12-30T19:30:00.000Z');
+  const late = t.throws(() => sessionOn('2024-03-04', { open: '24:00', close: '24:00', timeZone: 'UTC' }), { instanceOf: ConfigError });
+  t.is((late as ConfigError).param, 'open');
+});

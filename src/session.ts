@@ -29,7 +29,9 @@ const TIME = /^\d{2}:\d{2}$/;
  * sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' })
  * // { date: '2013-10-07', open: 1381152600000 (13:30Z), close: 1381176000000 (20:00Z), ... }
  * @throws {ConfigError} naming the field: a malformed date or time, an unknown time zone, a wall
- * time that does not exist on that date (a daylight-saving gap: it is refused, not moved), a
+ * time that does not exist on that date (a daylight-saving gap: it is refused, not moved; but
+ * `00:00` is the day's first instant, the end of the skip where the clocks skip midnight, as
+ * `24:00` is the next day's), a date the zone skipped whole, an open of `24:00`, a
  * close not after the open, or a key of `hours` other than `open`, `close` and `timeZone` (a
  * misspelt `timezone`, say, is never ignored), or `arguments` for a third argument (flags such as
  * `{ earlyClose }` are a calendar's: see `Calendar.custom`). Only IANA zone names are taken.
@@ -59,6 +61,9 @@ export function sessionOn(date: string, hours: SessionHours): Session {
     }
   }
   const day = DateTime.fromISO(date, { zone: hours.timeZone }).startOf('day');
+  // A date the zone skipped whole (Apia's 2011-12-30): luxon would give the next day's hours.
+  if (day.toISODate() !== date) throw new ConfigError('date', `${date} does not exist in ${hours.timeZone}: its clocks skipped that whole day`);
+  if (hours.open === '24:00') throw new ConfigError('open', 'open 24:00 is the end of the day');
   const nextDayStart = (): DateTime => {
     const n = parseDay(date);
     // Years before 1000 are luxon's alone (see dayStartOf).
@@ -69,6 +74,8 @@ export function sessionOn(date: string, hours: SessionHours): Session {
     const [h, m] = hours[key].split(':').map(Number) as [number, number];
     // 24:00 is the next day's first instant: from a day that starts at 01:00 (its midnight
     // skipped), a day later would be 01:00 again.
+    // 00:00 is the day's first instant, the end of the skip where the clocks skip midnight.
+    if (h === 0 && m === 0) return DateTime.fromMillis(dayStartOf(date, hours.timeZone), { zone: hours.timeZone });
     const t = h === 24 ? nextDayStart() : day.set({ hour: h, minute: m });
     // Wall times in a daylight-saving gap do not exist; luxon would move them silently.
     if (h < 24 && (t.hour !== h || t.minute !== m)) {

@@ -227,8 +227,9 @@ export class Calendar {
    * The New York Stock Exchange (MIC `XNYS`), America/New_York: regular hours 09:30-16:00 or
    * extended hours 04:00-20:00, with every holiday, special closure and 13:00 early close.
    * Answers for 2000-01-01 to 2099-12-31: checked against the exchange's published schedules
-   * through 2030; later years follow the standing rules (a special closure is never known in
-   * advance). The calendar is shared: every call with the same hours returns the same object.
+   * through 2028 and two other calendar libraries through 2030; later years follow the standing
+   * rules (a special closure is never known in advance). The calendar is shared: every call with
+   * the same hours returns the same object.
    *
    * @example
    * ```ts
@@ -710,10 +711,18 @@ function localSession(
   return finish(formatDay(day), o, c, zone.name, zone.instant(wall, 'forward'), flags);
 }
 
-/** The instant of `minutes` after local midnight `wall` (1440: the next midnight); `NaN` in a gap. */
+/**
+ * The instant of `minutes` after local midnight `wall`; `NaN` in a gap. 0 is the day's first
+ * instant and 1440 the next day's: where the clocks skip midnight (Santiago, Havana), the end of
+ * the skip, so that `00:00` to `24:00` is the whole day everywhere.
+ */
 function wallInstant(zone: ZoneOffsets, wall: number, minutes: number): number {
+  if (minutes === 0) return zone.instant(wall, 'forward');
   return minutes === 1440 ? zone.instant(wall + DAY_MS, 'forward') : zone.instant(wall + minutes * 60_000, 'reject');
 }
+
+/** The longest a calendar's session may last, in days. */
+const MAX_SESSION_DAYS = 31;
 
 function finish(
   date: string,
@@ -922,6 +931,8 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
     throw new ConfigError(param, `${where}: expected { date, open, close } or a Session, got ${describe(entry)}`);
   }
   const e = entry as Record<string, unknown>;
+  // An async function's answer: read as a session, it would be one without times.
+  if (typeof e.then === 'function') throw new ConfigError(param, `${where}: got a Promise; a session function answers at once, with the session or null`);
   // A misspelt flag (`earlyclose`) would leave the session without it, without a word.
   for (const [key, value] of Object.entries(e)) {
     if (value !== undefined && !SESSION_KEYS.includes(key)) {
@@ -961,6 +972,10 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
     }
     if (e.timeZone === undefined) throw new ConfigError(param, `${at}: a Session needs its timeZone`);
     if ((close as number) <= (open as number)) throw new ConfigError(param, `${at}: close ${shownInstant(close as number)} is not after open ${shownInstant(open as number)}`);
+    // A calendar finds the session at an instant among those that open up to a year before it.
+    if ((close as number) - (open as number) > MAX_SESSION_DAYS * DAY_MS) {
+      throw new ConfigError(param, `${at}: the session lasts ${(((close as number) - (open as number)) / DAY_MS).toFixed(1)} days, more than the ${MAX_SESSION_DAYS} a session may last`);
+    }
     if (dayStart !== midnight) {
       throw new ConfigError(param, `${at}: dayStart ${shownInstant(dayStart as number)} is not midnight of ${entryDate} in ${zone.name}, ${shownInstant(midnight)}`);
     }

@@ -15,7 +15,9 @@ export interface Clock {
    */
   delayUntil(time: number): number;
   /**
-   * Resolves once the clock reads `time`, or at once when `signal` aborts (its timer cleared).
+   * Resolves once the clock reads `time`, or at once when `signal` aborts (its timer cleared). A
+   * clock that only jumps (`speed: 0`) resolves at once and does not move: only the coordinator
+   * moves it, slice to slice.
    * Rejects, before any timer starts, with {@link InputError} for a time that is not finite and
    * {@link ConfigError} `signal` for a signal that is not an `AbortSignal`.
    */
@@ -28,6 +30,7 @@ export interface Clock {
  * - `speed: 0`: time moves only when the coordinator sets it ({@link SimulatedClock.jumpTo}), from
  *   one time slice to the next; nothing ever waits.
  * - `speed > 0`: time follows the wall clock, `speed` simulated milliseconds per wall millisecond
+ *   (so `now()` has fractions of a millisecond, as `performance.now()` has)
  *   (`speed: 60` plays a minute a second), from the last {@link SimulatedClock.anchor}. The
  *   coordinator re-anchors at every session open, so nights and weekends are skipped, not waited.
  */
