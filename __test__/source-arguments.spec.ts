@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { Calendar, ConfigError, InputError, columnsSource, csvSource, forEachSlice, iterableSource, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
+import { Calendar, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, csvSource, forEachSlice, iterableSource, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
 import type { BarstreamError, SymbolBar, SymbolColumns, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
@@ -108,4 +108,27 @@ test('iterableSource takes no options: a second argument is refused', (t) => {
   t.is(e?.param, 'arguments');
   t.regex(e?.message ?? '', /iterableSource takes one iterable of bars and no options/);
   t.is((make([], undefined) as { kind: string }).kind, 'stream');
+});
+
+test('syntheticSource gives only bars the store takes: a drift that would walk to infinity is held at 1e12, and a startPrice or volume past 1e12 is refused', async (t) => {
+  const calendar = Calendar.xnys();
+  // 61 sessions (January 21: 23 weekdays less New Year's Day and Martin Luther King Day; February
+  // 20: 21 less Presidents' Day; March 1-28 20), 23,790 bars: at a drift of 4.9% a bar the walk
+  // passed 1e308 after about 14,600.
+  const from = '2024-01-02';
+  const to = '2024-03-28';
+  const source = syntheticSource({ sessions: calendar.sessions(from, to), symbols: ['A'], drift: 0.049, seed: 3 });
+  const data = new SessionData();
+  const report = await new SessionCoordinator({ calendar, data, source, from, to }).run();
+  t.is(report.barsIn, 61 * 390);
+  t.is(report.barsStored, report.barsIn);
+  t.true(Math.max(...data.bars('A', '1m').high) <= 1e12 * 1.01);
+  refused(t, () => syntheticSource({ sessions: calendar.sessions(from, from), startPrice: 1e13 }), ConfigError, 'startPrice', /^invalid startPrice: 10000000000000 is not a number in \(0, 1e\+12\]/, 'startPrice');
+  refused(t, () => syntheticSource({ sessions: calendar.sessions(from, from), volume: 1e300 }), ConfigError, 'volume', /^invalid volume: 1e\+300 is not a number in \(0, 1e\+12\]/, 'volume');
+});
+
+test("a stream source whose next() answers with something that is not { done, value } fails the run naming it", async (t) => {
+  const calendar = Calendar.xnys();
+  const source = { kind: 'stream' as const, [Symbol.asyncIterator]: () => ({ next: async () => 42 as unknown as IteratorResult<SymbolBar> }) };
+  await t.throwsAsync(new SessionCoordinator({ calendar, data: new SessionData(), source, from: '2024-03-04', to: '2024-03-04' }).run(), { instanceOf: InputError, message: "a stream source's next() answered 42, not { done, value }" });
 });

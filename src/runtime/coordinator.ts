@@ -950,6 +950,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           }
           if (stopped) break;
           const next = await iterator.next();
+          // A hand-written iterator may answer with anything: named, not taken for a bar of undefined.
+          if ((next as unknown) === null || typeof next !== 'object') throw new InputError(`a stream source's next() answered ${describe(next)}, not { done, value }`);
           if (next.done === true) break;
           if (stopped) {
             // Asked for before the run ended, delivered after: read, never taken, and counted in

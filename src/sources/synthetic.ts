@@ -14,17 +14,21 @@ export interface SyntheticOptions {
   sessions: readonly Session[];
   /** Symbol names, or how many (named `S001`, `S002`, ...). Default `['SYNA', 'SYNB', 'SYNC', 'SYND']`. */
   symbols?: readonly string[] | number;
-  /** The seed. Same seed, symbol name and sessions: the same bars, bit for bit. Default 1. */
+  /**
+   * The seed, an integer. Same seed, symbol name and sessions: the same bars, bit for bit. Taken
+   * modulo 2^32, so seeds that differ by a multiple of it (1 and 2^32 + 1, -1 and 2^32 - 1) give
+   * the same bars. Default 1.
+   */
   seed?: number;
   /** Bar length in milliseconds. Default 60 000 (1m). */
   intervalMs?: number;
-  /** Typical first price; each symbol starts at `startPrice x [0.5, 1.5)`. Default 100. */
+  /** Typical first price, at most 1e12; each symbol starts at `startPrice x [0.5, 1.5)`. Default 100. */
   startPrice?: number;
   /** Standard deviation of a bar's return (close / open - 1). Default 0.001. The overnight gap at each session open has three times that. */
   volatility?: number;
-  /** Mean return per bar. Default 0. */
+  /** Mean return per bar. Default 0. The walk stops rising at 1e12, so a drift never takes it to infinity. */
   drift?: number;
-  /** Mean volume per bar; volumes are whole numbers >= 1, higher near the open and the close. Default 10 000. */
+  /** Mean volume per bar, at most 1e12; volumes are whole numbers >= 1, higher near the open and the close. Default 10 000. */
   volume?: number;
   /** Prices are rounded to this many decimals (default 2, cents); `null` for no rounding. */
   decimals?: number | null;
@@ -99,13 +103,14 @@ export function syntheticSource(options: SyntheticOptions): SyntheticSource {
   if (!Number.isInteger(seed)) throw new ConfigError('seed', `${describe(seed)} is not an integer`);
   const interval = options.intervalMs ?? 60_000;
   if (!Number.isInteger(interval) || interval <= 0) throw new ConfigError('intervalMs', `${describe(interval)} is not a whole number of milliseconds > 0`);
-  const startPrice = positive('startPrice', options.startPrice ?? 100);
+  // Bounded so that every bar is one the store takes: finite prices, volumes far below its limit.
+  const startPrice = positive('startPrice', options.startPrice ?? 100, MAX_PRICE);
   // A number given as text compared as the number it spells, and went into the walk as text.
   const volatility = options.volatility ?? 0.001;
   if (!(typeof volatility === 'number' && volatility >= 0 && volatility < 0.2)) throw new ConfigError('volatility', `${describe(volatility)} is not a number in [0, 0.2)`);
   const drift = options.drift ?? 0;
   if (!(typeof drift === 'number' && Math.abs(drift) < 0.05)) throw new ConfigError('drift', `${describe(drift)} is not a number in (-0.05, 0.05)`);
-  const volume = positive('volume', options.volume ?? 10_000);
+  const volume = positive('volume', options.volume ?? 10_000, MAX_VOLUME);
   const decimals = options.decimals === undefined ? 2 : options.decimals;
   if (decimals !== null && !(Number.isInteger(decimals) && decimals >= 0 && decimals <= 10)) throw new ConfigError('decimals', `${describe(decimals)} is not a whole number in [0, 10] or null`);
   const missing = options.missing ?? 0;
@@ -138,7 +143,8 @@ export function syntheticSource(options: SyntheticOptions): SyntheticSource {
       price *= 1 + 3 * volatility * z();
       for (let t = s.open; t < s.close; t += interval) {
         const open = price;
-        price = open * (1 + drift + volatility * z());
+        // Held at MAX_PRICE: a drift would otherwise walk it to infinity within a long run.
+        price = Math.min(open * (1 + drift + volatility * z()), MAX_PRICE);
         const close = price;
         const up = 1 + 0.5 * volatility * Math.abs(z());
         const down = 1 - 0.5 * volatility * Math.abs(z());
@@ -191,8 +197,13 @@ export function syntheticSource(options: SyntheticOptions): SyntheticSource {
   };
 }
 
-function positive(param: string, x: number): number {
-  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new ConfigError(param, `${describe(x)} is not a number > 0`);
+/** The highest a price walks to, and the highest `startPrice`. */
+const MAX_PRICE = 1e12;
+/** The highest mean `volume`. */
+const MAX_VOLUME = 1e12;
+
+function positive(param: string, x: number, max: number): number {
+  if (!(typeof x === 'number' && Number.isFinite(x) && x > 0 && x <= max)) throw new ConfigError(param, `${describe(x)} is not a number in (0, ${max.toExponential()}]`);
   return x;
 }
 
