@@ -895,3 +895,14 @@ test('a session function that answers with a Promise (an async one) is told so',
   const c = Calendar.custom({ timeZone: 'UTC', session: (async () => ({ open: '09:30', close: '16:00' })) as never });
   t.throws(() => c.session('2024-03-04'), { instanceOf: ConfigError, message: "invalid session: session('2024-03-04'): got a Promise; a session function answers at once, with the session or null" });
 });
+
+test("a custom calendar takes a session whose zone is its own spelt otherwise (sessionOn keeps 'america/new_york' as given, or an alias), and refuses another zone", (t) => {
+  const c = (timeZone: string) => Calendar.custom({ timeZone: 'America/New_York', sessions: [sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone })] });
+  for (const spelt of ['america/new_york', 'US/Eastern']) {
+    const s = c(spelt).session('2024-03-04');
+    // 09:30 EST is 14:30Z; the calendar gives its own name.
+    t.is(new Date(s?.open as number).toISOString(), '2024-03-04T14:30:00.000Z', spelt);
+    t.is(s?.timeZone, 'America/New_York', spelt);
+  }
+  t.throws(() => c('Europe/London').session('2024-03-04'), { instanceOf: ConfigError, message: /time zone 'Europe\/London' is not the calendar's, 'America\/New_York'/ });
+});

@@ -721,6 +721,21 @@ function wallInstant(zone: ZoneOffsets, wall: number, minutes: number): number {
   return minutes === 1440 ? zone.instant(wall + DAY_MS, 'forward') : zone.instant(wall + minutes * 60_000, 'reject');
 }
 
+/**
+ * Whether `given` names the zone `name` does: the same name, or one the runtime reads as the same
+ * zone (`america/new_york`, as `sessionOn` takes it, or an alias such as `US/Eastern`).
+ */
+function sameZone(given: unknown, name: string): boolean {
+  if (given === name) return true;
+  if (typeof given !== 'string') return false;
+  try {
+    const canonical = (zone: string): string => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    return canonical(given) === canonical(name);
+  } catch {
+    return false;
+  }
+}
+
 /** The longest a calendar's session may last, in days. */
 const MAX_SESSION_DAYS = 31;
 
@@ -949,7 +964,7 @@ function toSession(entry: unknown, date: string | undefined, zone: ZoneOffsets, 
     throw new ConfigError(param, `${where}: returned a session on ${entryDate}`);
   }
   const at = `${where} (${entryDate})`;
-  if (e.timeZone !== undefined && e.timeZone !== zone.name) {
+  if (e.timeZone !== undefined && !sameZone(e.timeZone, zone.name)) {
     throw new ConfigError(param, `${at}: time zone ${describe(e.timeZone)} is not the calendar's, '${zone.name}'`);
   }
   for (const flag of ['earlyClose', 'lateOpen'] as const) {
