@@ -85,7 +85,17 @@ export class ConfigError extends BarstreamError {
 
   /** The same error, its message saying where the parameter was given (`where`, in brackets). @internal */
   within(where: string): ConfigError {
-    return new ConfigError(this.param, `${this.message.slice(`invalid ${this.param}: `.length)} (${where})`);
+    return new ConfigError(this.param, `${this.#reason} (${where})`);
+  }
+
+  /** The same error, its message led by `who` (whose parameter it is). @internal */
+  of(who: string): ConfigError {
+    return new ConfigError(this.param, `${who}: ${this.#reason}`);
+  }
+
+  /** The message without its `invalid <param>: ` lead. */
+  get #reason(): string {
+    return this.message.slice(`invalid ${this.param}: `.length);
   }
 }
 

@@ -214,6 +214,11 @@ function notASymbol(symbol: unknown): InputError {
   return new InputError(`symbol must be a string, got ${describe(symbol)}`);
 }
 
+/** @throws {InputError} when `symbol` is not a non-empty string, naming what it got. */
+function checkSymbol(symbol: unknown): asserts symbol is string {
+  if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
+}
+
 /**
  * What {@link SessionData}'s last appended symbol is while there is none: a value no caller can
  * pass, so that `append(null, bar)` is refused rather than taken for the last symbol's id.
@@ -684,7 +689,7 @@ export class SessionData {
    */
   check(symbol: string, bar: Bar): RejectCode | null {
     if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array' : String(bar)}`);
-    if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
+    checkSymbol(symbol);
     return this.checkId(this.#ids.get(symbol) ?? -1, num(bar.time), num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume));
   }
 
@@ -1405,9 +1410,7 @@ export class SessionData {
   }
 
   #intern(symbol: string): number {
-    if (typeof symbol !== 'string' || symbol.length === 0) {
-      throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
-    }
+    checkSymbol(symbol);
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);
     this.#names[id] = symbol;

@@ -15,6 +15,7 @@ import { SessionData } from '../session-data.js';
 import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
+import { FUTURE_TOLERANCE_MS } from '../sources/types.js';
 import { dayStartOf } from '../session.js';
 import { formatDay, isEarlyDate, parseDay } from '../calendar/dates.js';
 import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
@@ -982,7 +983,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // zone slip upstream). Held for its time, it would hold its symbol's later bars back until
           // then, to be rejected as out of order behind it: left out, and counted. One past the
           // run's days goes to the store as above.
-          if (this.#mode === 'live' && isFiniteTime(bar) && bar.time < pastRun && bar.time > this.#clock.now() + LIVE_FUTURE_MS) {
+          if (this.#mode === 'live' && isFiniteTime(bar) && bar.time < pastRun && bar.time > this.#clock.now() + FUTURE_TOLERANCE_MS) {
             this.#skipped.future++;
             continue;
           }
@@ -1882,9 +1883,6 @@ function isFiniteTime(bar: object): bar is { time: number } {
 
 /** How many bars a backtest reads from a stream source ahead of the run (see `#runStream`). */
 const READ_AHEAD = 65_536;
-
-/** Live: how far after the wall clock a bar may be timed when it comes (see `RunReport.skipped.future`). */
-const LIVE_FUTURE_MS = 15 * 60_000;
 
 /** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
 const STRAY_LOOKAHEAD = 16;

@@ -531,7 +531,7 @@ export class DataProcessor {
       // the engine may serve stores of other intervals.
       if (!(e instanceof ConfigError)) throw e;
       const names = [...new Set(subs.map((x) => `'${x.name}'`))].join(', ');
-      throw new ConfigError(e.param, `subscriber${subs.length === 1 ? '' : 's'} ${names}: ${e.message.slice(`invalid ${e.param}: `.length)}`);
+      throw e.of(`subscriber${subs.length === 1 ? '' : 's'} ${names}`);
     }
   }
 

@@ -76,6 +76,14 @@ export type SourceLosses = Readonly<Record<string, number>>;
 export type Source = ColumnarSource | StreamSource;
 
 /** The six column names, in their conventional order. */
+/**
+ * How far after the wall clock a live bar may be timed when it comes: a bar's time is when it
+ * opened, so a real one is never ahead by more than two machines' clocks disagree. Past it, a
+ * `websocketFeed` does not take the bar for its symbol's last time, and a live run leaves it out
+ * (`RunReport.skipped.future`). @internal
+ */
+export const FUTURE_TOLERANCE_MS = 15 * 60_000;
+
 export const COLUMN_NAMES = Object.freeze(['time', 'open', 'high', 'low', 'close', 'volume'] as const);
 
 /** One of {@link COLUMN_NAMES}. */

@@ -10,6 +10,7 @@ import type { RawData } from 'ws';
 import { BarstreamError, ConfigError, InputError, checkOptionKeys } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { barFieldProblem } from '../native.js';
+import { FUTURE_TOLERANCE_MS } from './types.js';
 import type { StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -926,7 +927,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     const b = bar as SymbolBar;
-    if (b.time > Date.now() + FUTURE_MS || barFieldProblem(b.time, b.open, b.high, b.low, b.close, b.volume) !== null) {
+    if (b.time > Date.now() + FUTURE_TOLERANCE_MS || barFieldProblem(b.time, b.open, b.high, b.low, b.close, b.volume) !== null) {
       // Not a bar that can have traded yet (a zone slip, seconds read as milliseconds), or one
       // the store rejects for its fields whatever its time (high below the close, a NaN): it goes
       // on to be judged and counted, without becoming its symbol's last time, which would make
@@ -986,12 +987,6 @@ checkEventNames(
 
 // ------------------------------------------------------------------ helpers
 
-/**
- * How far past the wall clock a bar's time may be and still count as its symbol's last time: a
- * bar's time is when it opened, so a real one is never ahead of the clock by more than the clocks
- * of two machines disagree.
- */
-const FUTURE_MS = 15 * 60_000;
 
 /** Why a bar is of the wrong shape, or null. */
 function typeProblem(bar: unknown): string | null {
