@@ -5,6 +5,9 @@
  */
 import type { Bar, BarColumns } from './types.js';
 
+/** A bar's fields as the caller gave them, whatever their types: what {@link BarValidationError.bar} holds. */
+export type GivenBar = { readonly [field in keyof Bar]: unknown };
+
 /** Why a base bar was rejected. */
 export type RejectCode =
   | 'no_session'
@@ -53,11 +56,14 @@ export class BarValidationError extends BarstreamError {
   declare readonly code: RejectCode;
   /** The symbol the bar was for. */
   readonly symbol: string;
-  /** The bar, when it was appended on its own. */
-  readonly bar: Bar | undefined;
+  /**
+   * The bar as the caller gave it, when it was appended on its own: its fields as they were read,
+   * whatever their types (a `Date` or a string where a number belongs is kept as given).
+   */
+  readonly bar: GivenBar | undefined;
   /** The bar's index, when it came in a batch. */
   readonly index: number | undefined;
-  constructor(code: RejectCode, message: string, symbol: string, bar?: Bar, index?: number) {
+  constructor(code: RejectCode, message: string, symbol: string, bar?: GivenBar, index?: number) {
     super(code, `${symbol}: ${message}`);
     this.symbol = symbol;
     this.bar = bar;
@@ -108,6 +114,18 @@ export class InputError extends BarstreamError {
 }
 
 /**
+ * A fault inside the native core: a Rust panic, caught at the boundary so that it never unwinds
+ * into JavaScript. It is a defect of barstream, not of the input; the store it came from should be
+ * dropped, as its state is not known.
+ */
+export class InternalError extends BarstreamError {
+  declare readonly code: 'internal';
+  constructor(message: string) {
+    super('internal', message);
+  }
+}
+
+/**
  * Clock-driven mode: a time slice came due while a subscriber was still busy with an earlier one.
  * Raised by default; with `overrun: 'queue'` the coordinator waits instead and records the lag.
  */
@@ -115,14 +133,26 @@ export class OverrunError extends BarstreamError {
   declare readonly code: 'overrun';
   /** The subscriber that was still busy. */
   readonly subscriber: string;
-  /** The time (epoch ms) of the slice that came due. */
+  /**
+   * When the slice came due on the run's clock (epoch ms): the end of its base interval, or the
+   * session's close when that comes first.
+   */
   readonly sliceTime: number;
-  /** How far behind the clock the run was when the slice came due, in milliseconds. */
+  /**
+   * How far behind that the run was when it found the overrun, in wall milliseconds (not simulated
+   * ones). A synchronous subscriber is found out when it returns, so this is how late it made the
+   * slice; an asynchronous one still pending is found out at the due time itself, so this is about 0
+   * (under `overrun: 'queue'` the record holds the lag once it settled).
+   */
   readonly lagMs: number;
+  /** @throws {ConfigError} for a subscriber that is not a string, or a slice time or lag that is not a number. */
   constructor(subscriber: string, sliceTime: number, lagMs: number) {
+    if (typeof subscriber !== 'string') throw new ConfigError('subscriber', `expected a subscriber name, got ${describe(subscriber)}`);
+    if (typeof sliceTime !== 'number') throw new ConfigError('sliceTime', `expected epoch milliseconds, got ${describe(sliceTime)}`);
+    if (typeof lagMs !== 'number') throw new ConfigError('lagMs', `expected milliseconds, got ${describe(lagMs)}`);
     super(
       'overrun',
-      `subscriber '${subscriber}' was still busy when the slice at ${new Date(sliceTime).toISOString()} came due (lag ${lagMs.toFixed(1)} ms); use overrun: 'queue' to wait instead`,
+      `subscriber '${subscriber}' was still busy when the slice at ${isoTime(sliceTime)} came due (lag ${lagMs.toFixed(1)} ms); use overrun: 'queue' to wait instead`,
     );
     this.subscriber = subscriber;
     this.sliceTime = sliceTime;
@@ -133,7 +163,7 @@ export class OverrunError extends BarstreamError {
 /** Context that the native layer does not know, added to the error it raised. */
 export interface ErrorContext {
   symbol?: string;
-  bar?: Bar;
+  bar?: GivenBar;
   /** The columns of a batch, whose row the core's index names. */
   columns?: BarColumns;
 }
@@ -147,7 +177,10 @@ const NATIVE_CODE = /^barstream:(\w+):(\w+):(.*)$/;
  */
 export function fromNative(error: unknown, context: ErrorContext = {}): unknown {
   if (!(error instanceof Error)) return error;
-  const match = NATIVE_CODE.exec(String((error as { code?: unknown }).code ?? ''));
+  const given = String((error as { code?: unknown }).code ?? '');
+  // napi-rs gives a panic it caught this code (every error of barstream's own is coded as above).
+  if (given === 'GenericFailure') return new InternalError(`internal error in the native core: ${error.message}`);
+  const match = NATIVE_CODE.exec(given);
   if (!match) return error;
   const [, kind, code, detail] = match as unknown as [string, string, string, string];
   const message = error.message;
@@ -168,6 +201,8 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
       const text = message.replace(/^invalid \w+: /, '');
       return new ConfigError(param, param === detail ? text : text.replaceAll(`'${detail}'`, `'${param}'`));
     }
+    case 'internal':
+      return new InternalError(message);
     default:
       return new InputError(message);
   }
@@ -175,8 +210,7 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
 
 const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
-/** A bar's fields as the caller gave them, whatever their types. */
-type GivenBar = { readonly [field in (typeof BAR_FIELDS)[number]]: unknown };
+
 
 /**
  * Row `index` of a batch as given: plain arrays may hold what is not a number (a string, a Date),
@@ -211,6 +245,11 @@ export function notNumbers(bar: GivenBar): string {
 export function shownInstant(ms: number): string {
   // A Date holds 8.64e15 ms either way of 1970; sessions may lie up to 9e15 away.
   return Math.abs(ms) <= 8.64e15 ? `${ms} (${new Date(ms).toISOString()})` : String(ms);
+}
+
+/** Epoch milliseconds as an ISO 8601 instant, or the number itself where no `Date` can hold it. @internal */
+export function isoTime(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
 /** A short description of a value for error messages. */

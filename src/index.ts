@@ -15,10 +15,11 @@ export {
   BarValidationError,
   ConfigError,
   InputError,
+  InternalError,
   REJECT_CODES,
   SessionError,
 } from './errors.js';
-export type { RejectCode, SessionErrorCode } from './errors.js';
+export type { GivenBar, RejectCode, SessionErrorCode } from './errors.js';
 export type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
 export { OverrunError } from './errors.js';
 export { Calendar } from './calendar/index.js';
@@ -42,6 +43,6 @@ export {
   computeIndicator, computeIndicators, describeIndicator,
 } from './indicators.js';
 export type {
-  BandsValue, BbandsConfig, IndicatorBar, IndicatorColumns, IndicatorConfig, IndicatorInfo, IndicatorKind, MacdConfig,
+  BandsValue, BbandsConfig, IndicatorBar, ObvInput, IndicatorColumns, IndicatorConfig, IndicatorInfo, IndicatorKind, MacdConfig,
   MacdValue, PeriodConfig, PlainConfig, StddevConfig, StochConfig, StochValue,
 } from './indicators.js';

@@ -4,10 +4,14 @@
  * native core, the same code the store runs.
  * @module
  */
+import { constants } from 'node:buffer';
 import { ConfigError, InputError, fromNative, show } from './errors.js';
 import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
 import { notAColumn, num, numbers } from './typed-arrays.js';
+
+/** The most bytes one ArrayBuffer that Node.js makes may hold. */
+const MAX_LENGTH = constants.MAX_LENGTH;
 
 /** Indicators of one window. */
 export interface PeriodConfig {
@@ -193,12 +197,19 @@ abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
 }
 
 /** An indicator of bars. */
-abstract class BarIndicator<Out> extends StandaloneIndicator<IndicatorBar, Out> {
-  // A missing volume reads as NaN like any other missing field: OBV, MFI and VWAP, which read it,
-  // then give NaN and change nothing (as batch does); the others never look at it.
-  protected fields(bar: IndicatorBar): [number, number, number, number] {
-    return [bar.high, bar.low, bar.close, bar.volume as number];
+abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = IndicatorBar> extends StandaloneIndicator<In, Out> {
+  // A missing field reads as NaN: an indicator that reads it (volume for OBV, MFI and VWAP) then
+  // gives NaN and changes nothing (as batch does); the others never look at it.
+  protected fields(bar: In): [number, number, number, number] {
+    return [bar.high as number, bar.low as number, bar.close as number, bar.volume as number];
   }
+}
+
+/** What {@link Obv} reads of a bar: its close and volume (a whole bar will do). */
+export interface ObvInput {
+  close: number;
+  /** Without it OBV gives `NaN` and changes nothing. */
+  volume?: number;
 }
 
 const first = (values: number[]): number => values[0] as number;
@@ -315,7 +326,7 @@ export class Mfi extends BarIndicator<number> {
   protected shape = first;
 }
 /** On-balance volume. */
-export class Obv extends BarIndicator<number> {
+export class Obv extends BarIndicator<number, ObvInput> {
   /** @throws {ConfigError} `arguments` when given any argument. */
   constructor() {
     super({ kind: 'obv' }, arguments);
@@ -368,7 +379,9 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
  * ascending, each from 0 to the number of bars; default one session.
  * @throws {ConfigError} naming a bad parameter: `sessionStarts` when it is not such a list (a
  * repeated or descending index included), `columns` for a key that is no column (a misspelt one,
- * or `sessionStarts` put among the columns). {@link InputError} for missing or unequal columns.
+ * or `sessionStarts` put among the columns) or for outputs too large for one `ArrayBuffer` (bars x
+ * outputs x 8 bytes past `buffer.constants.MAX_LENGTH`, 4 GiB on Node 20: checked before any work).
+ * {@link InputError} for missing or unequal columns.
  */
 export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   return compute([nativeConfig(config, 'config')], columns, sessionStarts);
@@ -389,8 +402,7 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * ascending, each from 0 to the number of bars; default one session.
  * @throws {ConfigError} naming a bad parameter (`sessionStarts` and `columns` as
  * {@link computeIndicator} says), or `configs` when two indicators would give an output of the
- * same name. {@link InputError} for
- * missing or unequal columns. Nothing is computed then.
+ * same name. {@link InputError} for missing or unequal columns. Nothing is computed then.
  */
 export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
   if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
@@ -440,6 +452,11 @@ function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, se
     const close = f64('close', columns.close);
     if (close === undefined) throw new InputError("column 'close' is missing");
     if (sessionStarts !== undefined) checkSessionStarts(sessionStarts, close.length);
+    // The outputs come back in one ArrayBuffer: past its limit the work would be done and then lost.
+    const bytes = names.length * close.length * 8;
+    if (bytes > MAX_LENGTH) {
+      throw new ConfigError('columns', `${close.length} bars x ${names.length} outputs take ${bytes} bytes, more than one ArrayBuffer holds (${MAX_LENGTH}): compute fewer indicators a call, or fewer bars`);
+    }
     const buffer = indicatorBatchAll(
       natives,
       close,

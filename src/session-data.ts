@@ -198,6 +198,9 @@ export interface StoreStats {
 
 /** The bar columns, in block order. */
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/** A slice's six columns in {@link COLUMNS} order, as read once from the caller's object. */
+type SliceColumnList = readonly [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
 /** The options {@link SessionData.appendMany} takes. */
 const APPEND_MANY_OPTIONS = ['invalid'] as const;
 const EMPTY = new Float64Array(0);
@@ -223,6 +226,9 @@ function checkSymbol(symbol: unknown): asserts symbol is string {
  * What {@link SessionData}'s last appended symbol is while there is none: a value no caller can
  * pass, so that `append(null, bar)` is refused rather than taken for the last symbol's id.
  */
+/** A UTF-16 surrogate not in a pair: under the `u` flag a pair is one code point and does not match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const NO_SYMBOL: unique symbol = Symbol('no symbol');
 
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
@@ -454,8 +460,8 @@ export class SessionData {
     return this.#series;
   }
 
-  /** The open session, or `null`. */
-  get session(): Session | null {
+  /** The open session (frozen), or `null`. */
+  get session(): Readonly<Session> | null {
     return this.#session;
   }
 
@@ -641,12 +647,13 @@ export class SessionData {
     if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
     // Every field is read before the shared slot is written: a getter on the bar may call into a
     // store, which uses the slot too.
-    const time = num(bar.time);
-    const open = num(bar.open);
-    const high = num(bar.high);
-    const low = num(bar.low);
-    const close = num(bar.close);
-    const volume = num(bar.volume);
+    const given = { time: bar.time as unknown, open: bar.open as unknown, high: bar.high as unknown, low: bar.low as unknown, close: bar.close as unknown, volume: bar.volume as unknown };
+    const time = num(given.time);
+    const open = num(given.open);
+    const high = num(given.high);
+    const low = num(given.low);
+    const close = num(given.close);
+    const volume = num(given.volume);
     // An array has no named fields: it would be one more non-finite rejection, counted against a
     // symbol made for it. Its time reads NaN, so only such a bar pays for the test.
     if (time !== time && Array.isArray(bar)) throw new InputError('a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)');
@@ -669,7 +676,8 @@ export class SessionData {
     try {
       appendSlot();
     } catch (e) {
-      throw fromNative(e, { symbol, bar: { time: bar.time, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume } });
+      // The bar as it was read, not read again: a getter may give something else the second time.
+      throw fromNative(e, { symbol, bar: given });
     }
     const mask = slot[0] as number;
     return this.#maskNames[mask] ?? this.#namesOf(mask);
@@ -690,7 +698,14 @@ export class SessionData {
   check(symbol: string, bar: Bar): RejectCode | null {
     if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array' : String(bar)}`);
     checkSymbol(symbol);
-    return this.checkId(this.#ids.get(symbol) ?? -1, num(bar.time), num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume));
+    // The fields first: a getter may append, and the verdict is on the store as it then stands.
+    const time = num(bar.time);
+    const open = num(bar.open);
+    const high = num(bar.high);
+    const low = num(bar.low);
+    const close = num(bar.close);
+    const volume = num(bar.volume);
+    return this.checkId(this.#ids.get(symbol) ?? -1, time, open, high, low, close, volume);
   }
 
   /** {@link SessionData.check} by symbol id (`-1`: a symbol the store has not met) and the bar's fields. @internal */
@@ -757,22 +772,29 @@ export class SessionData {
     if (!(Number.isInteger(count) && count >= 0 && count <= symbols.length)) {
       throw new ConfigError('count', `${describe(count)} is not a whole number from 0 to ${symbols.length} (the symbols given)`);
     }
+    // Each symbol and column is read once, here: a getter or proxy read again later could hand the
+    // native call other arrays, or run another append that rewrites the shared calling slot.
+    const names: string[] = new Array<string>(count);
     for (let i = 0; i < count; i++) {
       const symbol: unknown = symbols[i];
       if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol ${i} must be a non-empty string, got ${describe(symbol)}`);
+      names[i] = symbol;
     }
     this.#reserveSlice(count);
     // Columns too short are refused before any symbol becomes known (see appendMany).
-    for (const name of COLUMNS) {
-      const column = (columns as Partial<SliceColumns> | null)?.[name];
-      if (!(column instanceof Float64Array)) {
-        throw new InputError(Array.isArray(column) ? `column '${name}' is a plain array: appendSlice reads Float64Arrays only` : notAColumn(name, column));
+    const given = columns as Partial<SliceColumns> | null;
+    const column = (name: (typeof COLUMNS)[number]): Float64Array => {
+      const c = given?.[name];
+      if (!(c instanceof Float64Array)) {
+        throw new InputError(Array.isArray(c) ? `column '${name}' is a plain array: appendSlice reads Float64Arrays only` : notAColumn(name, c));
       }
-      if (column.length < count) throw new InputError(`column '${name}' has ${column.length} entries, fewer than the ${count} bars given`);
-    }
+      if (c.length < count) throw new InputError(`column '${name}' has ${c.length} entries, fewer than the ${count} bars given`);
+      return c;
+    };
+    const cols: SliceColumnList = [column('time'), column('open'), column('high'), column('low'), column('close'), column('volume')];
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
-    for (let i = 0; i < count; i++) ids[i] = this.idOf(symbols[i] as string);
-    const results = this.appendSliceIds(ids, columns);
+    for (let i = 0; i < count; i++) ids[i] = this.idOf(names[i] as string);
+    const results = this.#appendSliceColumns(ids, cols, 0);
     const out = this.#sliceOutcome;
     out.count = count;
     out.closed.length = count;
@@ -807,6 +829,11 @@ export class SessionData {
    * that is not a row index; nothing is appended then.
    */
   appendSliceIds(ids: Float64Array, columns: SliceColumns, from = 0): Float64Array {
+    // Read before the shared slot is written (see appendSlice).
+    return this.#appendSliceColumns(ids, [columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume], from);
+  }
+
+  #appendSliceColumns(ids: Float64Array, columns: SliceColumnList, from: number): Float64Array {
     this.#reserveSlice(ids.length);
     const results = this.#sliceResults;
     const slot = SLOT;
@@ -814,7 +841,7 @@ export class SessionData {
     slot[SLOT_SLICE_FROM] = from;
     this.#epoch++;
     try {
-      appendSliceSlot(ids, columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume, results);
+      appendSliceSlot(ids, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5], results);
     } catch (e) {
       throw fromNative(e);
     }
@@ -910,7 +937,7 @@ export class SessionData {
    * @internal
    */
   advanceToMasks(time: number): number[] {
-    if (typeof time !== 'number') throw new InputError(`advanceTo time ${String(time)} is not a number`);
+    if (typeof time !== 'number') throw new InputError(`advanceTo takes a time in epoch milliseconds, got ${describe(time)}`);
     this.#epoch++;
     try {
       return this.#native.advanceTo(time);
@@ -1046,7 +1073,10 @@ export class SessionData {
     return view instanceof ColumnViews ? view.column(column) : EMPTY;
   }
 
-  /** The indicator output names of `interval`, in configuration order. */
+  /**
+   * The indicator output names of `interval`, in configuration order.
+   * @throws {ConfigError} for an interval the store does not have.
+   */
   indicatorNames(interval: string): readonly string[] {
     return [...(this.#outputs[this.#seriesOf(interval)] as ReadonlyMap<string, number>).keys()];
   }
@@ -1304,6 +1334,8 @@ export class SessionData {
    * is not a string (`null` included).
    */
   quality(symbol: string): SymbolQuality | null;
+  /** Either of the above, as `symbol` is given or `undefined`. */
+  quality(symbol: string | undefined): Record<string, SymbolQuality> | SymbolQuality | null;
   quality(symbol?: string): Record<string, SymbolQuality> | SymbolQuality | null {
     if (symbol !== undefined) {
       const id = this.#knownId(symbol);
@@ -1411,6 +1443,9 @@ export class SessionData {
 
   #intern(symbol: string): number {
     checkSymbol(symbol);
+    // The core keeps names as UTF-8, where a lone surrogate becomes U+FFFD: two such names would be
+    // one symbol there and two here.
+    if (LONE_SURROGATE.test(symbol)) throw new InputError(`symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)`);
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);
     this.#names[id] = symbol;

@@ -42,6 +42,9 @@ export interface SubscriberFailure {
   error: unknown;
 }
 
+/** The views {@link BarEvent.closed} hands its constructor, which takes them at once. */
+let closedViews: BarsView | undefined;
+
 /**
  * One closed bar, as a subscriber receives it. Its views of bars and indicators are zero-copy
  * (see {@link BarsView}) and show the series exactly as of this bar, indicators updated, for as
@@ -64,13 +67,14 @@ export class BarEvent {
 
   /**
    * The event of bar `index` of `symbol`'s `interval` series in `data` (to test a handler without
-   * a run); its views are the series as it is now. `bars` is for the dispatcher, which has the
-   * views of when the bar closed; by default they are made here.
+   * a run); its views are the series as it is now.
    * @throws {ConfigError} naming the first wrong argument: `data` not a SessionData, `session` not
    * an object, an empty `symbol`, an `interval` the store does not have, an `index` that is not a
    * closed bar's.
    */
-  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number, bars?: BarsView) {
+  constructor(data: SessionData, session: Session, symbol: string, interval: string, index: number) {
+    const bars = closedViews;
+    closedViews = undefined;
     // Made by hand (to test a handler, say) the arguments are checked; the dispatcher's are right.
     if (bars === undefined) checkEventArguments(data, session, symbol, index);
     this.data = data;
@@ -82,6 +86,16 @@ export class BarEvent {
     if (bars === undefined && index >= this.#bars.length) {
       throw new ConfigError('index', `${symbol} ${interval} has ${this.#bars.length} closed bars, so no bar ${index}`);
     }
+  }
+
+  /**
+   * The dispatcher's event: `bars` are the series' views of when bar `index` closed, and the
+   * arguments are the store's own, so none is checked.
+   * @internal
+   */
+  static closed(data: SessionData, session: Session, symbol: string, interval: string, index: number, bars: BarsView): BarEvent {
+    closedViews = bars;
+    return new BarEvent(data, session, symbol, interval, index);
   }
 
   /**

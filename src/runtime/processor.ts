@@ -456,7 +456,7 @@ export class DataProcessor {
           counts.delivered++;
           // Each event's views end at its own bar, also when several closed together: the series
           // as it stood when that bar closed.
-          pending = engine.deliverTo(list, new BarEvent(data, session, symbol, interval, index, data.barsOf(id, s, index + 1)), observer, pending);
+          pending = engine.deliverTo(list, BarEvent.closed(data, session, symbol, interval, index, data.barsOf(id, s, index + 1)), observer, pending);
         }
       }
     }

@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError, checkOptionKeys, describe } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys, describe, isoTime } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -31,7 +31,7 @@ export class ReadyTimeoutError extends BarstreamError {
     if (!names(subscribers)) throw new ConfigError('subscribers', `expected an array of subscriber names, got ${describe(subscribers)}`);
     if (typeof at !== 'number') throw new ConfigError('at', `expected epoch milliseconds or NaN, got ${describe(at)}`);
     const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
-    const busy = subscribers.length === 0 ? '' : `: ${subscribers.map((s) => `'${s}'`).join(', ')} still busy${Number.isNaN(at) ? '' : ` at ${new Date(at).toISOString()}`}`;
+    const busy = subscribers.length === 0 ? '' : `: ${subscribers.map((s) => `'${s}'`).join(', ')} still busy${Number.isNaN(at) ? '' : ` at ${isoTime(at)}`}`;
     // An infinite timeout runs out only when nothing is left in the process that could signal.
     const within = timeoutMs === Infinity ? 'ever: the process ran out of work while waiting' : `within ${timeoutMs} ms`;
     super('ready_timeout', `${what} not signalled ${within}${busy}`);

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, isoTime } from '../errors.js';
 import { emptyColumns, normalizeRequest } from './columns.js';
 import type { NormalizedRequest } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
@@ -1055,11 +1055,11 @@ class FileSink {
         const noon = `${date} 12:00`;
         const day = date === '' ? NaN : this.#times.parse(noon, 0, noon.length);
         if (day !== day) {
-          this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${new Date(t).toISOString()}, which the date beside it cannot confirm: ${date === '' ? 'it is empty' : `'${date}' is not a YYYY-MM-DD date`}`);
+          this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${isoTime(t)}, which the date beside it cannot confirm: ${date === '' ? 'it is empty' : `'${date}' is not a YYYY-MM-DD date`}`);
           return;
         }
         if (Math.abs(t - day) > EPOCH_OFF_DATE_MS) {
-          this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${new Date(t).toISOString()}, not on the date beside it ('${date}')`);
+          this.#bad(line, `time '${ts.slice(ta, tb)}' read as an epoch is ${isoTime(t)}, not on the date beside it ('${date}')`);
           return;
         }
       }

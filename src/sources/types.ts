@@ -84,6 +84,7 @@ export type Source = ColumnarSource | StreamSource;
  */
 export const FUTURE_TOLERANCE_MS = 15 * 60_000;
 
+/** The bar columns of a source and of the store, in their order: `time, open, high, low, close, volume`. */
 export const COLUMN_NAMES = Object.freeze(['time', 'open', 'high', 'low', 'close', 'volume'] as const);
 
 /** One of {@link COLUMN_NAMES}. */
