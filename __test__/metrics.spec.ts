@@ -2,8 +2,14 @@
  * PerformanceMetrics: figures against values recorded by hand, and the recorder's behaviour.
  */
 import test from 'ava';
+import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError } from '../src/errors.js';
+import { Calendar } from '../src/calendar/index.js';
+import { SessionCoordinator } from '../src/runtime/coordinator.js';
 import { PerformanceMetrics } from '../src/runtime/metrics.js';
+import { SessionData } from '../src/session-data.js';
+import { iterableSource } from '../src/sources/index.js';
+import type { SymbolBar } from '../src/sources/index.js';
 
 /** Within HDR's 3 significant digits (0.1%). */
 function near(t: { true(v: boolean, m?: string): void }, got: number, want: number, what: string): void {
@@ -146,6 +152,54 @@ test('values past 2^64 ns land in their own buckets: percentiles stay within 0.1
   }
 });
 
+test('percentiles of values spread over 1 ns to 2^40 ns, powers of two and their neighbours included, are within 0.1% of the exact ones', (t) => {
+  // Whole values, log-uniform (a fixed LCG), plus each power of two from 2^11 to 2^40 and the values beside it.
+  const values: number[] = [];
+  let seed = 12345;
+  for (let i = 0; i < 3001; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    values.push(Math.max(1, Math.round(2 ** ((seed / 2147483648) * 40))));
+  }
+  for (let e = 11; e <= 40; e++) values.push(2 ** e - 1, 2 ** e, 2 ** e + 1);
+  const sorted = [...values].sort((a, b) => a - b);
+  const exact = (p: number): number => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
+  // The whole set, then the values from each power of two up: each median lands inside a range of its own.
+  const m = new PerformanceMetrics();
+  const s = m.stage('spread');
+  for (const v of values) s.record(v);
+  const st = s.stats();
+  near(t, st.p50Ns, exact(50), 'p50');
+  near(t, st.p90Ns, exact(90), 'p90');
+  near(t, st.p99Ns, exact(99), 'p99');
+  for (let k = 0; k < 40; k++) {
+    const part = m.stage(`from-2^${k}`);
+    const kept = values.filter((v) => v >= 2 ** k);
+    for (const v of kept) part.record(v);
+    const ks = [...kept].sort((a, b) => a - b);
+    near(t, part.stats().p50Ns, ks[Math.ceil(ks.length / 2) - 1] as number, `p50 of the values from 2^${k}`);
+  }
+});
+
+test('end(start) refuses a start from another clock, later than now', (t) => {
+  const s = new PerformanceMetrics().stage('x');
+  t.throws(() => s.end(Date.now()), { instanceOf: InputError, message: /later than now/ });
+  t.throws(() => s.end(performance.now() + 1000), { instanceOf: InputError });
+  t.is(s.count, 0);
+  t.true(s.end(s.start()) >= 0);
+  t.is(s.count, 1);
+});
+
+test('a stage named __proto__ is a stage like any other in the snapshot', (t) => {
+  const m = new PerformanceMetrics();
+  m.stage('__proto__').record(5);
+  m.stage('dispatch').record(7);
+  const snap = m.snapshot();
+  t.deepEqual(Object.keys(snap), ['__proto__', 'dispatch']);
+  t.is(Object.getPrototypeOf(snap), Object.prototype);
+  t.is(snap['__proto__']?.maxNs, 5);
+  t.deepEqual(Object.keys(JSON.parse(JSON.stringify(snap)) as object), ['__proto__', 'dispatch']);
+});
+
 test('fold merges a stage into another exactly and forgets it', (t) => {
   const m = new PerformanceMetrics();
   const a = m.stage('a');
@@ -199,4 +253,34 @@ test('a folded recorder refuses a bad latency without making its stage anew', (t
   t.throws(() => held.record(-5), { instanceOf: InputError });
   t.deepEqual(m.stages(), ['b'], 'no stage a');
   t.deepEqual(Object.keys(m.snapshot()), ['b']);
+});
+
+test("native.append times the store's call, not the wait for a stream source's next bar", async (t) => {
+  // Each wait for the source moves the clock an hour on: a stage that timed a wait would show it.
+  const HOUR_MS = 3_600_000;
+  const realNow = performance.now.bind(performance);
+  let skipped = 0;
+  const session = Calendar.xnys().session('2024-03-08');
+  if (session === null) return t.fail('no session');
+  async function* bars(): AsyncGenerator<SymbolBar> {
+    for (let i = 0; i < 5; i++) {
+      skipped += HOUR_MS;
+      await new Promise((r) => setImmediate(r));
+      for (const symbol of ['A', 'B']) yield { symbol, time: session!.open + i * 60_000, open: 10, high: 11, low: 9, close: 10, volume: 1 };
+    }
+  }
+  const metrics = new PerformanceMetrics();
+  performance.now = (): number => realNow() + skipped;
+  let report;
+  try {
+    report = await new SessionCoordinator({ calendar: Calendar.xnys(), data: new SessionData({ intervals: ['5m'] }), source: iterableSource(bars()), from: '2024-03-08', to: '2024-03-08', metrics }).run();
+  } finally {
+    performance.now = realNow;
+  }
+  t.is(report.barsStored, 10);
+  const append = report.metrics['native.append'];
+  t.is(append?.count, 5);
+  // Five slices took well under the hour any one wait would add.
+  t.true((append?.maxNs as number) < HOUR_MS * 1e6, `native.append max ${append?.maxNs} ns`);
+  t.true((append?.totalMs as number) < HOUR_MS, `native.append total ${append?.totalMs} ms`);
 });

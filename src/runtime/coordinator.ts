@@ -165,9 +165,11 @@ export interface QualityTotals {
 
 /** What {@link SessionCoordinator.run} returns. */
 export interface RunReport {
+  /** The run's mode: `'backtest'` over a calendar's past sessions, or `'live'` on the wall clock. */
   mode: 'backtest' | 'live';
   /** `'data'` (speed 0) or `'clock'`. */
   drive: 'data' | 'clock';
+  /** Simulated time per wall time: the `speed` option in a backtest (0: data-driven); 1 in a live run, whose clock is the wall clock. */
   speed: number;
   /** Sessions begun (all of them, unless the run was stopped). */
   sessions: number;
@@ -244,10 +246,21 @@ export interface RunReport {
   overruns: OverrunRecord[];
   /** Overruns waited out in all, kept in `overruns` or not. */
   overrunCount: number;
+  /**
+   * Clock-driven: the most a slice or a bucket closing on the clock came late against the run's
+   * clock, in wall milliseconds (waiting for subscribers under `overrun: 'queue'` included). 0 in a
+   * data-driven run, which waits for its subscribers by design.
+   */
   maxLagMs: number;
+  /**
+   * Wall time of the run, in milliseconds: from when it began (a column source's load included) to
+   * its last session's end, or the stop. What a caller does before `run()` (a command line's
+   * strategy setup, say) is left out.
+   */
   durationMs: number;
-  /** Base bars a second of wall time. */
+  /** Base bars a second of wall time: `barsIn / durationMs * 1000` (0 when `durationMs` is 0). */
   barsPerSecond: number;
+  /** Counts and latency percentiles per stage (see {@link PerformanceMetrics}); empty when the metrics given are disabled. */
   metrics: MetricsSnapshot;
 }
 
