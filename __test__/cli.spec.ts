@@ -251,6 +251,9 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
     t.regex(r.stderr, /^barstream: --/, args.join(' '));
   }
   for (const [args, message] of [
+    // A data-driven run has no overruns: the flag would be ignored without a word.
+    [['--overrun', 'queue'], /--overrun is for clock-driven runs: give --speed above 0 with it/],
+    [['--overrun', 'fail', '--speed', '0'], /--overrun is for clock-driven runs/],
     [['--from', '1999-12-30', '--to', '2000-01-05'], /outside the dates XNYS covers/],
     [['--time-zone', 'America/New_York'], /--time-zone is for the files of --data/],
     [['--data', '/tmp', '--from', '2024-03-04', '--to', '2024-03-05', '--time-zone', 'Mars/Base'], /--time-zone must be an IANA time zone/],
@@ -871,6 +874,38 @@ test('--json: stdout is the JSON alone even when the strategy prints; what it pr
   t.is(plain.status, 0, plain.stderr);
   t.regex(plain.stdout, /^loading chatty\nset up\n/);
   t.is(plain.stderr, '');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('--json: what the strategy prints after the run still goes to stderr, and thrown values JSON cannot hold keep the report', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'odd.mjs');
+  writeFileSync(
+    file,
+    `export default {
+      name: 'odd',
+      setup(engine) {
+        let n = 0;
+        engine.subscribe({ interval: '1d' }, () => {
+          n++;
+          // Printed once the run is over: a timer the strategy left behind.
+          setTimeout(() => console.log('late line ' + n), 50);
+          if (n === 1) throw 10n;
+          if (n === 2) { const o = { name: 'loop' }; o.self = o; throw o; }
+          if (n === 3) throw undefined;
+        });
+      },
+    };\n`,
+  );
+  const r = barstream('backtest', '--json', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', file);
+  t.is(r.status, 3, r.stderr);
+  const j = JSON.parse(r.stdout) as JsonReport & { report: { subscriberErrors: { error: unknown }[] } };
+  t.is(j.report.delivered, SYMBOLS);
+  t.deepEqual(
+    j.report.subscriberErrors.map((f) => f.error),
+    ['10n', 'an object', 'undefined'],
+  );
+  t.is(r.stderr.match(/^late line \d+$/gm)?.length, SYMBOLS);
   rmSync(dir, { recursive: true, force: true });
 });
 

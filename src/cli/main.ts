@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Calendar } from '../calendar/index.js';
-import { BarstreamError, ConfigError, InputError, OverrunError } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, OverrunError, describe } from '../errors.js';
 import type { EpochUnit } from '../sources/index.js';
 import { csvSource } from '../sources/index.js';
 import { resolvePaths } from '../sources/paths.js';
@@ -218,6 +218,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: --overrun must be 'fail' or 'queue', got '${values.overrun}'\n`);
     return 2;
   }
+  // A data-driven run waits for its subscribers: it has no overruns to treat.
+  if (values.overrun !== undefined && speed === 0) {
+    process.stderr.write('barstream: --overrun is for clock-driven runs: give --speed above 0 with it\n');
+    return 2;
+  }
   const options: BacktestOptions = { speed };
   if (values.overrun !== undefined) options.overrun = values.overrun;
   if (values.data !== undefined) options.data = values.data;
@@ -295,18 +300,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onInterrupt);
   options.signal = interrupt.signal;
   // With --json, stdout holds the JSON alone: what the strategy prints (console.log in a handler,
-  // say) goes to stderr until the run is over.
+  // say) goes to stderr, also after the run (a timer or a promise it left behind).
   const stdoutWrite = process.stdout.write;
   if (values.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  const restoreStdout = (): void => {
-    process.stdout.write = stdoutWrite;
-  };
   try {
     const result = await backtest(options);
-    restoreStdout();
     endBar();
-    if (values.json) process.stdout.write(`${JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report: result.report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2)}\n`);
-    else process.stdout.write(`${summaryTable(result, options)}\n`);
+    if (values.json) {
+      const report = { ...result.report, subscriberErrors: result.report.subscriberErrors.map((f) => ({ ...f, error: jsonThrown(f.error) })) };
+      const json = JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2);
+      stdoutWrite.call(process.stdout, `${json}\n`);
+    } else process.stdout.write(`${summaryTable(result, options)}\n`);
     // The skipped rows shown hold the source's reasons, advice included.
     for (const line of dataWarnings(result, options)) process.stderr.write(`barstream: ${asFlags(line)}\n`);
     if (result.report.stopped) {
@@ -341,7 +345,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: ${message}${code}\n`);
     return 1;
   } finally {
-    restoreStdout();
     process.off('SIGINT', onInterrupt);
   }
 }
@@ -445,8 +448,25 @@ function knownZone(zone: string): boolean {
   }
 }
 
+/**
+ * What a handler threw, as JSON can hold it: an `Error` as {@link jsonErrors} writes it, a value
+ * JSON takes as itself, and anything else (`undefined`, a BigInt, an object that holds itself)
+ * described in a string, so that one odd throw does not lose the report.
+ */
+function jsonThrown(value: unknown): unknown {
+  if (value instanceof Error) return value;
+  try {
+    if (JSON.stringify(value, jsonErrors) !== undefined) return value;
+  } catch {
+    // Not JSON: described below.
+  }
+  return describe(value);
+}
+
 /** `JSON.stringify` writes an `Error` as `{}`: the report's subscriber errors keep their name, message and code. */
 function jsonErrors(_key: string, value: unknown): unknown {
+  // A BigInt (an error's code, say) is no JSON: written as its digits and `n`.
+  if (typeof value === 'bigint') return describe(value);
   if (!(value instanceof Error)) return value;
   const code = (value as { code?: unknown }).code;
   return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
