@@ -93,10 +93,11 @@ for (const declared of [false, true]) {
  */
 const behind: [string, SymbolBar[], number[], string[]][] = [
   // 10:03:30 is off the grid; 10:01 and 10:03-10:05 hold no bar. The clock finds 10:01 at 10:02;
-  // the stream ends with 10:02, so the rest of the session is one gap.
-  ['an off-grid bar first', [bar(at(3.5)), bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-6']],
+  // the stream ends with 10:02, and the session plays out to its close: the clock finds 10:03 at
+  // 10:04 and extends that gap at each boundary after, as with a column source.
+  ['an off-grid bar first', [bar(at(3.5)), bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-4', 'extended 3-5', 'extended 3-6']],
   // 10:03's high is below its open: the same.
-  ['a bar with bad prices first', [{ ...bar(at(3)), high: 9 }, bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-6']],
+  ['a bar with bad prices first', [{ ...bar(at(3)), high: 9 }, bar(at(0)), bar(at(2))], [1, 3, 4, 5], ['gap 1-2', 'gap 3-4', 'extended 3-5', 'extended 3-6']],
   // The bad 10:03 goes in at once, at 10:01 right after 10:00; 10:01 and 10:02 are
   // stored at their boundaries, the clock finds 10:03 at 10:04, and 10:05 is left when the stream ends.
   ['bars behind a bad one, after a gap', [bar(at(0)), { ...bar(at(3)), high: 9 }, bar(at(1)), bar(at(2)), bar(at(4))], [3, 5], ['gap 3-4', 'gap 5-6']],

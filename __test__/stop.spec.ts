@@ -292,8 +292,10 @@ test('stop() while a live run waits for a fill: the run ends without the deadlin
 test('stop() at the last close of a clock-driven stream run: the run does not wait for the rest of the source', async (t) => {
   const session = SESSIONS[0] as Session;
   const bars = day(session, 1).map((b) => ({ symbol: 'A', ...b }));
-  // A source that has sent the session's bars and has not ended (its next bar may never come).
-  const feed = quietSource(bars);
+  // A source that has sent the session's bars and one timed at its close, and has not ended (its
+  // next bar may never come). The bar at the close tells the replay, which waits for its source,
+  // that the session's bars are all in.
+  const feed = quietSource([...bars, { ...bars[bars.length - 1]!, time: session.close }]);
   const source = feed.source;
   const data = new SessionData({ intervals: ['5m'] });
   const engine = new AnalysisEngine();

@@ -62,7 +62,8 @@ export interface CoordinatorOptions {
   symbols?: readonly string[];
   /**
    * Clock-driven runs, when a slice comes due while a subscriber is still busy: `'fail'` (default)
-   * ends the run with an {@link OverrunError}; `'queue'` waits for it and records the lag.
+   * ends the run with an {@link OverrunError}; `'queue'` waits for it and records the lag. A
+   * data-driven run waits for its subscribers by design, so it has no overruns and no use for this.
    */
   overrun?: 'fail' | 'queue';
   /**
@@ -110,8 +111,12 @@ export interface CoordinatorOptions {
 /** An overrun that was waited out under `overrun: 'queue'`. */
 export interface OverrunRecord {
   subscriber: string;
-  /** The slice that came due (epoch ms, the end of its base interval). */
+  /**
+   * When the slice came due, on the run's clock (epoch ms): the end of its base interval (bars
+   * timed 14:05 come due at 14:06 with a 1m base), or the session's close when that comes first.
+   */
   sliceTime: number;
+  /** How long after that the run took the slice, in wall milliseconds (not simulated ones): the wait the overrun cost. */
   lagMs: number;
 }
 
@@ -406,6 +411,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `'${String(mode)}' is not 'backtest' or 'live'`);
     const speed = options.speed ?? 0;
     if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${describe(speed)} is not a finite number >= 0`);
+    // Taken as 1 without a word, a replay speed would seem to apply to a run that it cannot.
+    if (mode === 'live' && options.speed !== undefined && speed !== 1) throw new ConfigError('speed', `a live run goes at the wall clock's pace: speed is for backtests (leave it out), got ${speed}`);
     const overrun = options.overrun ?? 'fail';
     if (overrun !== 'fail' && overrun !== 'queue') throw new ConfigError('overrun', `'${String(overrun)}' is not 'fail' or 'queue'`);
     // A real date: '2024-02-30' would pass a pattern, and then be 'before' from or fail in the calendar.
@@ -796,7 +803,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
         }
         slices.beginWindow(session.close);
-        clock.anchor(session.open);
+        // Never back: at a huge speed, the wall milliseconds of a session's end can be more than a
+        // night of the run's time, and the session then opens late.
+        clock.anchor(Math.max(session.open, clock.now()));
         processor.beginSession(session);
         this.#sessionsRun++;
         this.emit('sessionStart', session);
@@ -863,11 +872,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               }
               this.#coreGaps(session, processor);
               // Nothing is due after the close: the session's last slices are just waited for.
-              await this.#dispatch(processor, tick >= session.close ? Infinity : tick + this.#baseMs);
+              await this.#dispatch(processor, tick >= session.close ? Infinity : Math.min(tick + this.#baseMs, session.close), Math.min(this.#baseMs, session.close - tick));
             }
             if (tick >= session.close) break;
             processor.advanceTo(tick);
-            await this.#dispatch(processor, tick + this.#baseMs);
+            // The next tick: the close, when the session's last slot is shorter than the base interval.
+            await this.#dispatch(processor, Math.min(tick + this.#baseMs, session.close), Math.min(this.#baseMs, session.close - tick));
           }
           // The slots after the symbol's last stored bar, when the bars due at the close were rejected.
           this.#detectGaps(session, session.close, new Map(), names, processor);
@@ -1052,6 +1062,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return false;
     };
+    /** Whether the source has given a bar timed at or past `time` (or failed): every bar before it has come. */
+    const reached = (time: number): boolean => failure !== null || (buffer.length > read && (buffer[buffer.length - 1] as SymbolBar).time >= time);
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
       active.add(bar.symbol);
@@ -1061,7 +1073,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-        if (this.#clock instanceof SimulatedClock) this.#clock.anchor(session.open);
+        if (this.#clock instanceof SimulatedClock) this.#clock.anchor(Math.max(session.open, this.#clock.now()));
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
         else {
           await this.#clock.sleepUntil(session.open - 1000, AbortSignal.any([sourceFailed.signal, this.#stopper.signal]));
@@ -1132,7 +1144,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             check();
           }
         } else {
-          let closedEarly = false;
           // Joining a session in progress, the feed's backlog for the slots already over gets the
           // same grace from when the run began listening as every slot gets from its end.
           const listening = this.#mode === 'live' ? this.#clock.now() : -Infinity;
@@ -1142,6 +1153,25 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             horizon = tick;
             resumePump();
             await this.#sleepUntil(Math.max(tick, listening) + this.#closeDelay);
+            // A backtest's bars are all there to be read: a source slower than the clock (a cursor
+            // over a database, say) holds the replay until it has given a bar timed at or past the
+            // boundary, or ended, rather than have the bars still to come called late.
+            if (paced && !ended && !reached(tick)) {
+              const clock = this.#clock as SimulatedClock;
+              clock.hold(clock.now());
+              try {
+                while (!ended && !reached(tick)) {
+                  this.#checkStop();
+                  resumePump();
+                  await new Promise<void>((resolve) => {
+                    waiter.wake = resolve;
+                  });
+                }
+                this.#checkStop();
+              } finally {
+                clock.anchor(clock.now());
+              }
+            }
             this.#lag(tick);
             check();
             // Every buffered bar timed before the tick is due, wherever it sits among other
@@ -1191,7 +1221,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // Nothing is due after the close: the session's last slices are just waited for.
             let cut = true;
             try {
-              await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : tick + this.#baseMs, fills, atOnce);
+              await this.#appendInSlices(dueBars, appendBar, session, processor, tick >= session.close ? Infinity : Math.min(tick + this.#baseMs, session.close), Math.min(this.#baseMs, session.close - tick), fills, atOnce);
               cut = false;
             } finally {
               // A stop (or a failure) between the slices leaves some filled bars never appended:
@@ -1204,16 +1234,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (failure !== null && this.#mode === 'live') throw (failure as { error: unknown }).error;
             if (tick >= session.close) break;
             processor.advanceTo(tick);
-            await this.#dispatch(processor, tick + this.#baseMs);
-            if (ended && buffer.length === 0 && this.#mode === 'backtest') {
-              check();
-              closedEarly = true;
-              break;
-            }
+            await this.#dispatch(processor, Math.min(tick + this.#baseMs, session.close), Math.min(this.#baseMs, session.close - tick));
+            // A stream that ended plays the session out all the same: its buckets close on time.
+            if (ended) check();
           }
-          // A backtest stream that ended early: the slots to the close are missing too; and the
-          // slots after a symbol's last stored bar, when the bars due at the close were rejected.
-          if (closedEarly || this.#mode === 'backtest') this.#detectGaps(session, session.close, new Map(), active, processor);
+          // A backtest's slots after a symbol's last stored bar, when the bars due at the close were rejected.
+          if (this.#mode === 'backtest') this.#detectGaps(session, session.close, new Map(), active, processor);
           if (k === sessions.length - 1) {
             // What is left after the last close is outside every session: appended so it is
             // rejected and counted. A backtest reads its source to the end; a live feed does not
@@ -1226,7 +1252,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             }
             const rest = buffer.splice(0);
             read = 0;
-            await this.#appendInSlices(rest, appendBar, session, processor, Infinity);
+            await this.#appendInSlices(rest, appendBar, session, processor, Infinity, this.#baseMs);
             check();
           }
         }
@@ -1258,7 +1284,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * delay or a fill) one time slice at a time, in time order, and lets each slice's subscribers
    * finish before the next goes in, so every event sees the series as of its own slice.
    */
-  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number, fills?: ReadonlySet<SymbolBar>, atOnce?: ReadonlySet<SymbolBar>): Promise<void> {
+  async #appendInSlices(bars: SymbolBar[], appendBar: (bar: SymbolBar) => void, session: Session, processor: DataProcessor, nextDue: number, slotMs: number, fills?: ReadonlySet<SymbolBar>, atOnce?: ReadonlySet<SymbolBar>): Promise<void> {
     if (bars.length === 0) return;
     // Each bar's place (`bars` are in arrival order, filled bars last): its time; for a bar that
     // came after a later one of its own symbol, that later time, so it goes in after it and the
@@ -1306,7 +1332,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         }
         this.#coreGaps(session, processor);
         // Subscribers still busy when the next boundary is due overrun, as at any boundary.
-        await this.#dispatch(processor, nextDue);
+        await this.#dispatch(processor, nextDue, slotMs);
       }
     } catch (error) {
       // A stop between slices: the source's bars of the later slices were taken from its buffer
@@ -1323,9 +1349,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   async #endSession(session: Session, processor: DataProcessor, done: number, total: number): Promise<void> {
     this.#countArrivals();
+    // The bars closed at the close are its own: a data-driven clock moves there (from the last
+    // slice's end); a clock-driven backtest's stops there, or where its last slices' handlers took
+    // it, while the end's handlers are waited for, so that they do not eat into the next session.
+    const clock = this.#clock;
+    if (clock instanceof SimulatedClock) {
+      if (clock.speed === 0) clock.jumpTo(session.close);
+      else clock.hold(Math.max(clock.now(), session.close));
+    }
     // The bars closed at the close are delivered before the store ends the session, whose
     // retention may drop older sessions' bars: their events show each series as it stood then.
-    // A clock-driven run's clock goes on past the close while it waits: the wait is the close's.
+    // A live run's clock goes on past the close while it waits: the wait is the close's.
     processor.closeAtClose();
     const closed = processor.dispatch();
     if (closed !== null) await this.#ready(closed, Math.min(this.#clock.now(), session.close));
@@ -1724,8 +1758,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (this.#speed !== 0) this.#syncNs.set(subscriber, (this.#syncNs.get(subscriber) ?? 0) + ns);
   }
 
-  /** Clock-driven: dispatches what closed and settles it against the next slice, due at `nextDue`. */
-  async #dispatch(processor: DataProcessor, nextDue: number): Promise<void> {
+  /**
+   * Clock-driven: dispatches what closed and settles it against the next slice, due at `nextDue`,
+   * `slotMs` of the run's time after this one's boundary (the base interval, or less before a close
+   * that cuts the last slot short).
+   */
+  async #dispatch(processor: DataProcessor, nextDue: number, slotMs: number): Promise<void> {
     const due = nextDue + this.#closeDelay;
     const remaining = Number.isFinite(due) ? this.#clock.delayUntil(due) : Infinity;
     // Only this dispatch's calls count (not a session end's, say, before the clock moved on).
@@ -1733,7 +1771,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const started = performance.now();
     // The clock goes on while the subscribers run: a wait is the dispatch's.
     const at = this.#clock.now();
-    await this.#settle(processor.dispatch(), nextDue, remaining, started, at);
+    // Nothing is due after the close: the session's last slices are waited for, not judged, and a
+    // backtest's clock stands meanwhile, as at the session's end (see #endSession), so that a long
+    // wait does not carry the run's clock past the next open.
+    const clock = this.#clock;
+    const held = !Number.isFinite(due) && clock instanceof SimulatedClock;
+    if (held) clock.hold(at);
+    try {
+      await this.#settle(processor.dispatch(), nextDue, slotMs, remaining, started, at);
+    } finally {
+      if (held) clock.anchor(clock.now());
+    }
   }
 
   /**
@@ -1741,14 +1789,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * `remaining` wall milliseconds left before the next slice is due (`nextDue`). If they are still
    * busy when it is due, that is an overrun: fail, or wait and record the lag.
    *
-   * The subscribers' share of a dispatch is the time that was left, and at least one base interval
-   * of the run's time: when the coordinator itself ran late (timers, appends, a session joined in
-   * progress), that lateness is lag, recorded, not blamed on them. Synchronous handlers overran
+   * The subscribers' share of a dispatch is the time that was left, and at least the slot's length
+   * (`slotMs`: one base interval, or the short last slot before a close) of the run's time: when
+   * the coordinator itself ran late (timers, appends, a session joined in progress, a stream
+   * source waited for), that lateness is lag, recorded, not blamed on them. Synchronous handlers overran
    * when their calls in the dispatch, together, took longer than the share and the slice came due
    * meanwhile; the one whose calls took longest is named. An asynchronous one overran when it is
    * still pending at the end of the share.
    */
-  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number, remaining: number, started: number, at: number): Promise<void> {
+  async #settle(r: { ready: ReadySignal; pending: PendingHandler[] } | null, nextDue: number, slotMs: number, remaining: number, started: number, at: number): Promise<void> {
     const due = nextDue + this.#closeDelay;
     let hog = '';
     let hogNs = 0;
@@ -1766,7 +1815,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (r !== null) await this.#ready(r, at);
       return;
     }
-    const share = Math.max(remaining, this.#speed > 0 ? this.#baseMs / this.#speed : 0);
+    const share = Math.max(remaining, this.#speed > 0 ? slotMs / this.#speed : 0);
     const late = -this.#clock.delayUntil(due);
     // Stopped within the subscribers' share: the next slice never comes, so nothing overran it and
     // no lag is recorded; the slice in hand is still waited for.

@@ -1,0 +1,173 @@
+/**
+ * A clock-driven backtest replays its sessions on simulated time: it waits for a stream source
+ * slower than its clock, plays a session out to its close when the stream ended early, judges the
+ * last slot before a close that cuts it short by that slot's length, and its clock never goes back.
+ * A data-driven run's clock reads the close for the bars closed there. Expected counts and times
+ * are worked out by hand from the sessions and bars given. The tests run one at a time: a handler
+ * that holds the thread in one would move the others' clocks.
+ */
+import test from 'ava';
+import { AnalysisEngine, Calendar, ConfigError, OverrunError, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { BarColumns, SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+
+/** Keeps the thread busy for `ms` wall milliseconds: a synchronous handler that takes that long. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One bar of `symbol` at each minute from `from` (inclusive) to `to` (exclusive), all prices 10. */
+function minuteBars(symbol: string, from: number, to: number): SymbolBar[] {
+  const out: SymbolBar[] = [];
+  for (let time = from; time < to; time += MINUTE) out.push({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  return out;
+}
+
+test.serial('a stream slower than the replay: the clock waits for it, and no bar is late or missing', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const session = calendar.session('2024-05-06')!;
+  const bars = minuteBars('A', session.open, session.close);
+  // The first bar after 100 ms, then 5 ms every two bars: at speed 60,000 the 30 minutes take 30 ms.
+  async function* slow(): AsyncGenerator<SymbolBar> {
+    await sleep(100);
+    for (let i = 0; i < bars.length; i++) {
+      if (i % 2 === 0) await sleep(5);
+      yield bars[i] as SymbolBar;
+    }
+  }
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(slow()), from: '2024-05-06', to: '2024-05-06', speed: 60_000 }).run();
+  t.is(report.barsIn, 30);
+  t.is(report.barsStored, 30);
+  t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), []);
+  t.is(report.gapCount, 0);
+  t.is(report.closedBars['5m'], 6);
+});
+
+test.serial('a stream that ends early plays its session out: every bucket closes at its end, not before, flat ones included', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const session = calendar.session('2024-05-06')!;
+  // Bars to 10:09, then nothing: the buckets from 10:10 on are flat.
+  const data = new SessionData({ intervals: ['5m', '15m'], emptyBuckets: 'flat' });
+  const engine = new AnalysisEngine();
+  const early: string[] = [];
+  let events = 0;
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: iterableSource(minuteBars('A', session.open, session.open + 10 * MINUTE)), from: '2024-05-06', to: '2024-05-06', speed: 30_000 });
+  for (const [interval, ms] of [['5m', 5 * MINUTE], ['15m', 15 * MINUTE]] as const) {
+    engine.subscribe({ interval }, (e) => {
+      events++;
+      const now = coordinator.clock.now();
+      if (now < e.time + ms) early.push(`${interval}@${(e.time - session.open) / MINUTE} at ${(now - session.open) / MINUTE}`);
+    });
+  }
+  const report = await coordinator.run();
+  t.deepEqual(early, []);
+  // 10:00-10:30: six 5m bars (four flat) and two 15m bars (one flat).
+  t.is(events, 8);
+  t.is(report.closedBars['5m'], 6);
+});
+
+test.serial('the last slot before a close that cuts it short: a subscriber busy past the close overran it, the close named', async (t) => {
+  // A 20m base on 10:00-10:30: boundaries at 10:20 and at the close, 10 minutes later.
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const session = calendar.session('2024-05-06')!;
+  const columns: BarColumns = { time: [session.open, session.open + 20 * MINUTE], open: [10, 10], high: [10, 10], low: [10, 10], close: [10, 10], volume: [1, 1] };
+  // At speed 10,000 the last slot is 60 ms of wall time (a whole 20m slot would be 120 ms).
+  for (const overrun of ['fail', 'queue'] as const) {
+    const engine = new AnalysisEngine();
+    engine.subscribe({ interval: '20m', name: 'slow' }, (e) => {
+      if (e.time === session.open) busy(150);
+    });
+    const run = new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '20m' }), engine, source: columnsSource({ A: columns }), from: '2024-05-06', to: '2024-05-06', speed: 10_000, overrun }).run();
+    if (overrun === 'fail') {
+      const error = await t.throwsAsync(run, { instanceOf: OverrunError });
+      t.is(error.subscriber, 'slow');
+      t.is(error.sliceTime, session.close);
+    } else {
+      const report = await run;
+      t.deepEqual(report.overruns.map((o) => [o.subscriber, o.sliceTime]), [['slow', session.close]]);
+      t.is(report.barsStored, 2);
+    }
+  }
+});
+
+test.serial("a clock-driven replay's clock never goes back: a session end's handlers are waited for at its close, and the next session opens on time", async (t) => {
+  const calendar = Calendar.custom({
+    timeZone: 'UTC',
+    sessions: ['2024-05-06', '2024-05-07', '2024-05-08'].map((date) => ({ date, open: '10:00', close: '10:10' })),
+  });
+  const sessions = calendar.sessions('2024-05-06', '2024-05-08');
+  const bars = sessions.flatMap((s) => minuteBars('A', s.open, s.close));
+  const engine = new AnalysisEngine();
+  const reads: number[] = [];
+  const daily: { time: number; before: number; after: number }[] = [];
+  const starts: number[] = [];
+  // 150 ms of wall time is some 41 hours at this speed: with the clock running, a 1d handler took
+  // the run's clock past the next open, which then moved it back.
+  const coordinator = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m', '1d'] }), engine, source: iterableSource(bars), from: '2024-05-06', to: '2024-05-08', speed: 1e6, overrun: 'queue' });
+  engine.subscribe({ interval: '5m' }, () => void reads.push(coordinator.clock.now()));
+  engine.subscribe({ interval: '1d' }, (e) => {
+    const before = coordinator.clock.now();
+    busy(150);
+    daily.push({ time: e.time, before, after: coordinator.clock.now() });
+    reads.push(before);
+  });
+  coordinator.on('sessionStart', () => {
+    starts.push(coordinator.clock.now());
+    reads.push(coordinator.clock.now());
+  });
+  const report = await coordinator.run();
+  t.is(report.barsStored, 30);
+  for (let i = 1; i < reads.length; i++) t.true((reads[i] as number) >= (reads[i - 1] as number), `read ${i} went back: ${reads[i - 1]} then ${reads[i]}`);
+  // Each 1d handler reads its session's close (give or take the wall milliseconds after it), and the
+  // clock stands while it runs; each session opens at its open.
+  t.deepEqual(
+    daily.map((d) => d.time),
+    sessions.map((s) => s.open),
+  );
+  daily.forEach((d, k) => {
+    const s = sessions[k]!;
+    t.is(d.after, d.before, `session ${s.date}: the clock moved during its end`);
+    t.true(d.before >= s.close && d.before < (sessions[k + 1]?.open ?? Infinity), `session ${s.date}: the 1d handler read ${d.before}`);
+  });
+  // Each session opens at its open (the event comes a few wall microseconds later: minutes at this speed).
+  starts.forEach((start, k) => {
+    const s = sessions[k]!;
+    t.true(start >= s.open && start < s.close + 12 * 3_600_000, `session ${s.date} started at ${start}`);
+  });
+});
+
+test.serial("a data-driven run's clock reads the close for the bars closed there: the 1d bar, and flat bars filled to it", async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const session = calendar.session('2024-05-06')!;
+  const engine = new AnalysisEngine();
+  const seen: string[] = [];
+  const coordinator = new SessionCoordinator({
+    calendar,
+    data: new SessionData({ intervals: ['5m', '1d'], emptyBuckets: 'flat' }),
+    engine,
+    // Bars to 10:09 only.
+    source: iterableSource(minuteBars('A', session.open, session.open + 10 * MINUTE)),
+    from: '2024-05-06',
+    to: '2024-05-06',
+  });
+  const at = (): number => (coordinator.clock.now() - session.open) / MINUTE;
+  engine.subscribe({ interval: '5m' }, (e) => void seen.push(`5m@${(e.time - session.open) / MINUTE} read ${at()}`));
+  engine.subscribe({ interval: '1d' }, () => void seen.push(`1d read ${at()}`));
+  await coordinator.run();
+  // 10:00 and 10:05 close with the bars of 10:04 and 10:09 (read at their ends); the flat ones and the day at the close.
+  t.deepEqual(seen, ['5m@0 read 5', '5m@5 read 10', '5m@10 read 30', '5m@15 read 30', '5m@20 read 30', '5m@25 read 30', '1d read 30']);
+});
+
+test.serial('a live run refuses a speed: its clock is the wall clock', (t) => {
+  const calendar = Calendar.xnys();
+  for (const speed of [60, 0]) {
+    const error = t.throws(() => new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource([]), mode: 'live', speed, from: '2024-05-06', to: '2024-05-06' }), { instanceOf: ConfigError });
+    t.is(error.param, 'speed');
+  }
+  t.notThrows(() => new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource([]), mode: 'live', speed: 1, from: '2024-05-06', to: '2024-05-06' }));
+});
