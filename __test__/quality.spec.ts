@@ -210,3 +210,16 @@ test("quality() keys every symbol by its own name, '__proto__' and 'constructor'
   t.is(Object.getOwnPropertyDescriptor(q, '__proto__')?.value.base.received, 1);
   t.is(Object.getOwnPropertyDescriptor(q, 'constructor')?.value.base.received, 1);
 });
+
+test("a write into a view of the times does not change the quality record: it is kept from the store's own state", (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S7);
+  for (let m = 0; m < 10; m++) data.append('SPY', simple(at('09:30') + m * MINUTE, m));
+  const before = data.quality('SPY');
+  // By hand: ten slots passed, all received; two 5m buckets, the second closed by its last slot.
+  t.like(before?.base, { received: 10, missing: 0 });
+  const times = data.bars('SPY', '1m').time;
+  times[9] = at('09:30');
+  times[8] = -1e300;
+  t.deepEqual(data.quality('SPY'), before);
+});

@@ -44,9 +44,10 @@ export interface BarColumns {
 
 /**
  * Zero-copy views of a series' closed bars. The arrays point into memory the native core owns;
- * they are read-only by contract (writing to them is undefined behaviour for the store), their
- * length is fixed when the view is made, and they stay valid for as long as you hold them, even
- * after the series grows or the store is gone.
+ * they are read-only by contract: a write lands in the store's memory, so every later view and
+ * subscriber reads it, though the store's own state (aggregation, validation, indicators, quality)
+ * is not changed by it. Their length is fixed when the view is made, and they stay valid for as
+ * long as you hold them, even after the series grows or the store is gone.
  */
 export interface BarsView {
   readonly length: number;

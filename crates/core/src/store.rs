@@ -1148,15 +1148,16 @@ impl SessionStore {
         let session = a.session;
         let base = self.base_ms;
         let received = s.bars_this_session as u64;
-        // This session's bars are the last ones of the base series: retention drops whole sessions
-        // from the front and always keeps the latest.
-        let times = s.base.columns.column(0);
-        let times = &times[times.len() - s.bars_this_session..];
+        // The latest bar's time from the symbol's state, not read back from its column: a caller
+        // may write into a view of that column, which must not change the record.
+        let latest_time = if s.bars_this_session > 0 {
+            s.last_time
+        } else {
+            None
+        };
         // A slot has passed when it lies before the latest bar or the clock has reached its end;
         // every received bar is in a passed slot, so the rest of the passed ones are missing.
-        let by_bars = times
-            .last()
-            .map_or(0, |&t| (t as i64 - session.open) as u64 / base as u64 + 1);
+        let by_bars = latest_time.map_or(0, |t| (t - session.open) as u64 / base as u64 + 1);
         let passed = by_bars.max(slots_passed(&session, base, a.clock));
         let rejected = s.tally.rejected;
         let base_quality = BaseQuality {
@@ -1176,7 +1177,7 @@ impl SessionStore {
                 let first = grid.bucket_of(session.open);
                 // Each bucket with data was opened by a bar; the latest is the last bar's.
                 let with_data = d.aggregator.opened;
-                let latest = times.last().map(|&t| grid.bucket_of(t as i64));
+                let latest = latest_time.map(|t| grid.bucket_of(t));
                 // Only the bucket of the latest bar can still be forming; every other one with data
                 // has closed, and so has every bucket before the latest with data.
                 let forming = u64::from(d.aggregator.forming.is_some());
