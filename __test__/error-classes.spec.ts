@@ -44,6 +44,12 @@ test('times no Date can hold are written as numbers in OverrunError and ReadyTim
 });
 
 test('computeIndicators refuses, before any work, outputs that one ArrayBuffer cannot hold', (t) => {
+  // Node 20 holds 4 GiB in one ArrayBuffer; where it holds far more, no column is long enough.
+  if (constants.MAX_LENGTH > 2 ** 33) {
+    t.log(`Node.js ${process.version} holds ${constants.MAX_LENGTH} bytes in one ArrayBuffer: no column reaches it`);
+    t.pass();
+    return;
+  }
   // Zeroed memory never written is not made resident: a column of this length costs no real memory.
   const bars = Math.floor(constants.MAX_LENGTH / 8 / 4) + 1;
   const close = new Float64Array(bars);

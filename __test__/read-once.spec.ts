@@ -139,7 +139,10 @@ test('a symbol holding a lone surrogate is refused and learnt by no store; a sur
   for (const symbol of ['A\uD800', 'A\uDC00', '\uDBFF']) {
     t.throws(() => data.append(symbol, bar(0)), { instanceOf: InputError, message: /lone surrogate/ }, JSON.stringify(symbol));
   }
-  t.throws(() => data.appendSlice(['B\uD800'], slice(10)), { instanceOf: InputError });
+  // In a slice, refused before any of its symbols becomes known.
+  const two = slice(10);
+  const both = { time: Float64Array.of(two.time[0]!, two.time[0]!), open: Float64Array.of(10, 10), high: Float64Array.of(11, 11), low: Float64Array.of(9, 9), close: Float64Array.of(10, 10), volume: Float64Array.of(100, 100) };
+  t.throws(() => data.appendSlice(['OK', 'B\uD800'], both), { instanceOf: InputError, message: /lone surrogate/ });
   t.deepEqual(data.symbols(), []);
   // U+1F600 is the pair \uD83D\uDE00: well formed, one symbol apart from any other.
   data.append('A\uD83D\uDE00', bar(0));

@@ -229,6 +229,8 @@ function checkSymbol(symbol: unknown): asserts symbol is string {
 /** A UTF-16 surrogate not in a pair: under the `u` flag a pair is one code point and does not match. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+const lonelySurrogate = (symbol: string): string => `symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)`;
+
 const NO_SYMBOL: unique symbol = Symbol('no symbol');
 
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */
@@ -778,6 +780,8 @@ export class SessionData {
     for (let i = 0; i < count; i++) {
       const symbol: unknown = symbols[i];
       if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol ${i} must be a non-empty string, got ${describe(symbol)}`);
+      // Refused here, before any symbol of the slice becomes known (interning refuses it too).
+      if (LONE_SURROGATE.test(symbol)) throw new InputError(lonelySurrogate(symbol));
       names[i] = symbol;
     }
     this.#reserveSlice(count);
@@ -1445,7 +1449,7 @@ export class SessionData {
     checkSymbol(symbol);
     // The core keeps names as UTF-8, where a lone surrogate becomes U+FFFD: two such names would be
     // one symbol there and two here.
-    if (LONE_SURROGATE.test(symbol)) throw new InputError(`symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)`);
+    if (LONE_SURROGATE.test(symbol)) throw new InputError(lonelySurrogate(symbol));
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);
     this.#names[id] = symbol;

@@ -38,8 +38,6 @@ export class SimulatedClock implements Clock {
   readonly speed: number;
   #time: number;
   #wallAnchor = 0;
-  /** Stopped at `#time` by {@link SimulatedClock.hold} until the next anchor. */
-  #held = false;
 
   /** @throws {ConfigError} `start` not a finite number, `speed` negative or not finite. */
   constructor(start: number, speed = 0) {
@@ -51,7 +49,7 @@ export class SimulatedClock implements Clock {
   }
 
   now(): number {
-    if (this.speed === 0 || this.#held) return this.#time;
+    if (this.speed === 0) return this.#time;
     // At a speed near the largest double, a few wall milliseconds overflow to Infinity: the clock
     // stays a finite number however fast it runs.
     return Math.min(this.#time + (performance.now() - this.#wallAnchor) * this.speed, Number.MAX_VALUE);
@@ -78,28 +76,12 @@ export class SimulatedClock implements Clock {
     finite(time);
     this.#time = time;
     this.#wallAnchor = performance.now();
-    this.#held = false;
-  }
-
-  /**
-   * Stops the clock at `time` until the next {@link SimulatedClock.anchor}: a backtest's replay
-   * pauses there (while it waits for its source, or for a session end's handlers, which are waited
-   * for and not judged), and goes on from there when anchored at `now()`. A wait for a later time
-   * lasts until then.
-   * @throws {InputError} for a time that is not a finite number.
-   */
-  hold(time: number): void {
-    finite(time);
-    this.#time = time;
-    this.#held = true;
   }
 
   /** @throws {InputError} for a time that is not a number, or NaN. */
   delayUntil(time: number): number {
     if (typeof time !== 'number' || time !== time) throw notATime(time);
     if (this.speed === 0) return 0;
-    // Held, no wall time brings it nearer: it is as far as it is, until the clock runs again.
-    if (this.#held) return (time - this.#time) / this.speed;
     // In wall milliseconds throughout, not through now(): at a huge speed simulated time overflows
     // (or loses every wall millisecond to rounding) long before the wall delay does, and a lag
     // computed from it would be Infinity.

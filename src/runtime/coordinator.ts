@@ -803,9 +803,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
         }
         slices.beginWindow(session.close);
-        // Never back: at a huge speed, the wall milliseconds of a session's end can be more than a
-        // night of the run's time, and the session then opens late.
-        clock.anchor(Math.max(session.open, clock.now()));
+        // A run starts at its first open. After that the clock never goes back: when the last
+        // session's end took more than the night of the run's time, this one opens late (lag).
+        clock.anchor(k === 0 ? session.open : Math.max(session.open, clock.now()));
         processor.beginSession(session);
         this.#sessionsRun++;
         this.emit('sessionStart', session);
@@ -814,7 +814,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // A stray past the close, or a row out of place going in at once, does not move the
             // clock: the slices after it are earlier.
             const alone = slices.goesAlone();
-            if (Number.isFinite(t) && t < session.close && !alone) clock.jumpTo(t + this.#baseMs);
+            if (Number.isFinite(t) && t < session.close && !alone) clock.jumpTo(Math.min(t + this.#baseMs, session.close));
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
@@ -1073,7 +1073,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-        if (this.#clock instanceof SimulatedClock) this.#clock.anchor(Math.max(session.open, this.#clock.now()));
+        // As for columns: a run starts at its first open, and the clock never goes back after.
+        if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
         else {
           await this.#clock.sleepUntil(session.open - 1000, AbortSignal.any([sourceFailed.signal, this.#stopper.signal]));
@@ -1099,7 +1100,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // A bar past the close (the last session takes them all) moves no clock and closes no
             // bucket: the bars after it may be earlier.
             const inside = !alone && t < session.close;
-            if (inside) (this.#clock as SimulatedClock).jumpTo(t + this.#baseMs);
+            if (inside) (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
             processor.beginSlice();
             if (alone) appendBar(buffer[read++] as SymbolBar);
             else {
@@ -1154,23 +1155,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             resumePump();
             await this.#sleepUntil(Math.max(tick, listening) + this.#closeDelay);
             // A backtest's bars are all there to be read: a source slower than the clock (a cursor
-            // over a database, say) holds the replay until it has given a bar timed at or past the
-            // boundary, or ended, rather than have the bars still to come called late.
-            if (paced && !ended && !reached(tick)) {
-              const clock = this.#clock as SimulatedClock;
-              clock.hold(clock.now());
-              try {
-                while (!ended && !reached(tick)) {
-                  this.#checkStop();
-                  resumePump();
-                  await new Promise<void>((resolve) => {
-                    waiter.wake = resolve;
-                  });
-                }
-                this.#checkStop();
-              } finally {
-                clock.anchor(clock.now());
-              }
+            // over a database, say) is waited for until it has given a bar timed at or past the
+            // boundary, or ended, rather than have the bars still to come called late. The clock
+            // runs on meanwhile (a source or a handler may be waiting on it): the wait is lag.
+            while (paced && !ended && !reached(tick)) {
+              this.#checkStop();
+              resumePump();
+              await new Promise<void>((resolve) => {
+                waiter.wake = resolve;
+              });
+              this.#checkStop();
             }
             this.#lag(tick);
             check();
@@ -1349,14 +1343,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   async #endSession(session: Session, processor: DataProcessor, done: number, total: number): Promise<void> {
     this.#countArrivals();
-    // The bars closed at the close are its own: a data-driven clock moves there (from the last
-    // slice's end); a clock-driven backtest's stops there, or where its last slices' handlers took
-    // it, while the end's handlers are waited for, so that they do not eat into the next session.
+    // The bars closed at the close are its own: a data-driven clock moves there from the last
+    // slice's end (a clock-driven one is there already).
     const clock = this.#clock;
-    if (clock instanceof SimulatedClock) {
-      if (clock.speed === 0) clock.jumpTo(session.close);
-      else clock.hold(Math.max(clock.now(), session.close));
-    }
+    if (clock instanceof SimulatedClock && clock.speed === 0) clock.jumpTo(session.close);
     // The bars closed at the close are delivered before the store ends the session, whose
     // retention may drop older sessions' bars: their events show each series as it stood then.
     // A live run's clock goes on past the close while it waits: the wait is the close's.
@@ -1771,17 +1761,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const started = performance.now();
     // The clock goes on while the subscribers run: a wait is the dispatch's.
     const at = this.#clock.now();
-    // Nothing is due after the close: the session's last slices are waited for, not judged, and a
-    // backtest's clock stands meanwhile, as at the session's end (see #endSession), so that a long
-    // wait does not carry the run's clock past the next open.
-    const clock = this.#clock;
-    const held = !Number.isFinite(due) && clock instanceof SimulatedClock;
-    if (held) clock.hold(at);
-    try {
-      await this.#settle(processor.dispatch(), nextDue, slotMs, remaining, started, at);
-    } finally {
-      if (held) clock.anchor(clock.now());
-    }
+    await this.#settle(processor.dispatch(), nextDue, slotMs, remaining, started, at);
   }
 
   /**
