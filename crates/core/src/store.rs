@@ -221,9 +221,14 @@ impl StoreConfig {
             let names = self.output_names(s);
             for (i, name) in names.iter().enumerate() {
                 if names[..i].contains(name) {
+                    let interval = if s == 0 {
+                        self.base
+                    } else {
+                        self.intervals[s - 1]
+                    };
                     return Err(Error::config(
                         "indicators",
-                        format!("{name} is listed twice for one interval"),
+                        format!("{name} is listed twice for '{interval}'"),
                     ));
                 }
             }

@@ -257,7 +257,11 @@ fn an_output_name_listed_twice_for_one_interval_is_a_config_error() {
     match SessionStore::new(c) {
         Err(Error::Config { param, message }) => {
             assert_eq!(param, "indicators");
-            assert!(message.contains("sma3"), "{message}");
+            // The output and the interval it is listed twice for.
+            assert!(
+                message.contains("sma3 is listed twice for '5m'"),
+                "{message}"
+            );
         }
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("accepted a repeated output"),
