@@ -1,6 +1,6 @@
 /**
  * Runs the benchmark suites: `npm run bench` runs all of them, `npm run bench -- <suite> ...` only
- * the named ones (append, appendMany, bars, memory, indicatorsStream, indicatorsBatch, backtest).
+ * the named ones (append, appendMany, bars, memory, indicatorsStream, indicatorsBatch, backtest, csvLoad).
  * Needs the release build (`npm run build`) and `node --expose-gc` (the `bench` script passes it).
  * @module
  */
@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   indicatorsStream: async () => (await import('./indicators-stream.js')).run,
   indicatorsBatch: async () => (await import('./indicators-batch.js')).run,
   backtest: async () => (await import('./backtest.js')).run,
+  csvLoad: async () => (await import('./csv-load.js')).run,
 };
 
 function pick(args: string[]): string[] {
