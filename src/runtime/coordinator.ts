@@ -83,9 +83,11 @@ export interface CoordinatorOptions {
   /**
    * Live runs: fetches the base bars of a gap, `[from, to)` (epoch ms), for example from a
    * historical data API. Called for each gap found at a boundary: a symbol's next bar skips slots, or
-   * the boundary passed slots with no bar. The bars are validated like any other and appended in
-   * time order before the boundary's buckets close. A filler that throws (at once or by rejecting)
-   * leaves the gap `unfilled` with the reason; the run goes on. Backtests never fill; they report gaps.
+   * the boundary passed slots with no bar. It is asked for the gap's slots whose buckets are still
+   * open (`from` may be later than the gap's), and not at all when none is. The bars are validated
+   * like any other and appended in time order before the boundary's buckets close. A filler that
+   * throws (at once, by rejecting, or in a getter of a bar it returned) leaves the gap `unfilled`
+   * with the reason; the run goes on. Backtests never fill; they report gaps.
    */
   fill?: (symbol: string, from: number, to: number) => Promise<readonly Bar[]> | readonly Bar[];
   /** Live runs: how long a boundary waits for `fill` before it closes its buckets with what it has and records the gap as unfilled. Default 5000 ms; at most 2^31 - 1 (what a timer can wait). */
@@ -131,8 +133,13 @@ export interface GapRecord {
   detectedBy: 'bar' | 'clock';
   /** `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it and the store took at least one), `'unfilled'` (it failed, returned nothing, missed the deadline, or the store rejected all it returned). */
   state: 'reported' | 'filled' | 'unfilled';
-  /** Bars the filler returned for the gap (inside `[from, to)`, of its symbol), handed to the store. */
+  /**
+   * Bars the filler returned for the gap, handed to the store: those inside the slots it was asked
+   * for (the gap's slots whose buckets were still open: from `max(from, lateBefore)` to `to`) and of
+   * its symbol. They count in the report's `barsIn`.
+   */
   filledBars: number;
+  /** Bars the filler returned outside the slots asked for or for another symbol: not used. */
   /**
    * Of the gap's slots, those the store holds a bar for: once filled bars went in (it may reject
    * some: they are counted as rejections), and for a gap of a clock-driven run again at the
@@ -141,7 +148,6 @@ export interface GapRecord {
    * Its `(to - from) / baseInterval` slots less `storedBars` are still missing.
    */
   storedBars: number;
-  /** Bars the filler returned outside the gap or for another symbol: not used. */
   droppedBars: number;
   /** Why it is unfilled. */
   reason?: string;
@@ -191,7 +197,10 @@ export interface RunReport {
    * comes back counts again, as the store takes it for a new symbol.
    */
   symbolCount: number;
-  /** Base bars read from the source for the run's sessions. */
+  /**
+   * Base bars the run handed to the store: read from the source for the run's sessions, and, live
+   * with a `fill`, the bars the filler gave for the gaps (each gap's `filledBars`).
+   */
   barsIn: number;
   /**
    * Bars a source delivered that are not part of the run, so not in `barsIn`: of a symbol not in
@@ -840,16 +849,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             const lateBefore = this.#options.data.lateBefore;
             for (let s = 0; s < cols.length; s++) {
               // The symbol's next due bar that can fill a slot of this session: past NaN rows and
-              // strays, and past bars the store will reject for their time (see #isSlot).
-              const time = (cols[s] as SymbolColumns).time;
+              // strays, and past bars the store will reject (see #fillsSlot).
+              const col = cols[s] as SymbolColumns;
+              const time = col.time;
               const e = end[s] as number;
-              const last = lastStored.get(names[s] as string);
+              const name = names[s] as string;
+              const last = lastStored.get(name);
               for (let c = cursor[s] as number; c < e; c++) {
                 const t = time[c] as number;
                 if (!Number.isFinite(t) || isStray(time, c, e, session.close) || slices.goesAtOnce(s, c)) continue;
                 if (t >= tick) break;
-                if (this.#isSlot(session, t, last, lateBefore)) {
-                  first.set(names[s] as string, t);
+                if (this.#fillsSlot(session, name, t, last, lateBefore, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number)) {
+                  first.set(name, t);
                   break;
                 }
               }
@@ -1567,7 +1578,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const lastStored = processor.lastStored;
     const lateBefore = this.#options.data.lateBefore;
     // A bar let through before its time (see #goesAtOnce) is one the store rejects.
-    for (const bar of due) if (!first.has(bar.symbol) && bar.time < tick && this.#isSlot(session, bar.time, lastStored.get(bar.symbol), lateBefore)) first.set(bar.symbol, bar.time);
+    for (const bar of due) {
+      if (!first.has(bar.symbol) && bar.time < tick && this.#fillsSlot(session, bar.symbol, bar.time, lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume))) first.set(bar.symbol, bar.time);
+    }
     const found = this.#detectGaps(session, tick, first, known, processor);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
@@ -1594,15 +1607,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       stopWait = () => resolve('deadline');
       this.#stopper.signal.addEventListener('abort', stopWait, { once: true });
     });
+    // Slots whose buckets the clock has closed cannot take a bar any more (the store would reject
+    // it as late, and count it as late data): the filler is asked for the rest of the gap only. A
+    // gap all of whose slots are past filling (a symbol first seen mid-session) is not asked for.
+    const fillable = found.map((gap) => ({ from: Math.max(gap.from, lateBefore ?? -Infinity), to: gap.to }));
     const results = await Promise.all(
-      found.map((gap) =>
+      found.map((gap, i) => {
+        const range = fillable[i] as { from: number; to: number };
+        if (range.from >= range.to) return Promise.resolve('closed' as const);
         // A filler that throws at once, or answers with the bars themselves rather than a promise,
         // is read as one that rejected or resolved: its failure is the gap's, not the run's.
-        Promise.race([
-          new Promise<readonly Bar[]>((resolve) => resolve(fill(gap.symbol, gap.from, gap.to))).then((bars) => ({ bars }), (error: unknown) => ({ error })),
+        return Promise.race([
+          new Promise<readonly Bar[]>((resolve) => resolve(fill(gap.symbol, range.from, range.to))).then((bars) => ({ bars }), (error: unknown) => ({ error })),
           deadline,
-        ]),
-      ),
+        ]);
+      }),
     );
     clearTimeout(timer);
     this.#stopper.signal.removeEventListener('abort', stopWait);
@@ -1610,24 +1629,42 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const filled: SymbolBar[] = [];
     results.forEach((result, i) => {
       const gap = found[i] as GapRecord;
-      if (result === 'deadline') {
+      const range = fillable[i] as { from: number; to: number };
+      if (result === 'closed') {
+        gap.state = 'unfilled';
+        gap.reason = 'the buckets of its slots had closed: a bar for them would be late';
+      } else if (result === 'deadline') {
         gap.state = 'unfilled';
         gap.reason = `no answer within ${this.#fillDeadline} ms`;
       } else if ('error' in result) {
         gap.state = 'unfilled';
         gap.reason = `fill failed: ${(result.error as Error)?.message ?? String(result.error)}`;
       } else {
-        // Only bars of this gap: its slots, and its symbol when the filler names one. The rest are
-        // dropped and counted on the gap record.
+        // Only bars of the slots asked for, and of its symbol when the filler names one. The rest
+        // are dropped and counted on the gap record. Each bar's fields are read once, here: a getter
+        // that throws fails this gap's fill, not the run.
         const returned: readonly (Bar & { symbol?: unknown })[] = Array.isArray(result.bars) ? result.bars : [];
-        for (const b of returned) {
-          if (b !== null && typeof b === 'object' && b.time >= gap.from && b.time < gap.to && (b.symbol === undefined || b.symbol === gap.symbol)) {
-            filled.push({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, symbol: gap.symbol });
-            gap.filledBars++;
-          } else {
-            gap.droppedBars++;
+        const mine: SymbolBar[] = [];
+        try {
+          for (const b of returned) {
+            if (b === null || typeof b !== 'object') {
+              gap.droppedBars++;
+              continue;
+            }
+            const bar: SymbolBar = { time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, symbol: gap.symbol };
+            const named: unknown = b.symbol;
+            if (bar.time >= range.from && bar.time < range.to && (named === undefined || named === gap.symbol)) mine.push(bar);
+            else gap.droppedBars++;
           }
+        } catch (error) {
+          gap.state = 'unfilled';
+          gap.reason = `fill failed: reading its bars threw ${(error as Error)?.message ?? String(error)}`;
+          gap.droppedBars = 0;
+          this.emit('gapSettled', gap);
+          return;
         }
+        gap.filledBars = mine.length;
+        filled.push(...mine);
         if (gap.filledBars > 0) {
           // Settled once its bars have been through the store (see #settleFills).
           this.#filling.push(gap);
@@ -1669,6 +1706,20 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * its time (off_grid, not whole, outside the session, duplicate, out of order, late): taken as
    * the symbol's next bar, it would end a gap where no slot ends, or hide one.
    */
+  /**
+   * Whether a due bar of `symbol` fills a slot that no gap has been reported for yet: a slot of this
+   * session (see {@link #isSlot}) at or past the end of the symbol's last reported gap, in a bar the
+   * store will take as things stand. A bar behind that end (one come late for a slot already
+   * reported) or one the store rejects for its fields ends no gap: a gap judged to end there would
+   * hide the slots after it until a later boundary, too late for their buckets.
+   */
+  #fillsSlot(session: Session, symbol: string, time: number, last: number | undefined, lateBefore: number | null, open: number, high: number, low: number, close: number, volume: number): boolean {
+    if (!this.#isSlot(session, time, last, lateBefore) || time < (this.#gapReportedUntil.get(symbol) ?? -Infinity)) return false;
+    const data = this.#options.data;
+    // Asked last: most bars pass the tests above and are taken.
+    return data.checkId(data.knownId(symbol), time, open, high, low, close, volume) === null;
+  }
+
   #isSlot(session: Session, time: unknown, last: number | undefined, lateBefore: number | null): boolean {
     return (
       typeof time === 'number' && Number.isInteger(time) && time >= session.open && time < session.close &&
