@@ -649,13 +649,19 @@ export class SessionData {
     if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
     // Every field is read before the shared slot is written: a getter on the bar may call into a
     // store, which uses the slot too.
-    const given = { time: bar.time as unknown, open: bar.open as unknown, high: bar.high as unknown, low: bar.low as unknown, close: bar.close as unknown, volume: bar.volume as unknown };
-    const time = num(given.time);
-    const open = num(given.open);
-    const high = num(given.high);
-    const low = num(given.low);
-    const close = num(given.close);
-    const volume = num(given.volume);
+    // Kept as read, for the error of a rejected bar (no object is made unless one is).
+    const givenTime: unknown = bar.time;
+    const givenOpen: unknown = bar.open;
+    const givenHigh: unknown = bar.high;
+    const givenLow: unknown = bar.low;
+    const givenClose: unknown = bar.close;
+    const givenVolume: unknown = bar.volume;
+    const time = num(givenTime);
+    const open = num(givenOpen);
+    const high = num(givenHigh);
+    const low = num(givenLow);
+    const close = num(givenClose);
+    const volume = num(givenVolume);
     // An array has no named fields: it would be one more non-finite rejection, counted against a
     // symbol made for it. Its time reads NaN, so only such a bar pays for the test.
     if (time !== time && Array.isArray(bar)) throw new InputError('a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)');
@@ -679,7 +685,7 @@ export class SessionData {
       appendSlot();
     } catch (e) {
       // The bar as it was read, not read again: a getter may give something else the second time.
-      throw fromNative(e, { symbol, bar: given });
+      throw fromNative(e, { symbol, bar: { time: givenTime, open: givenOpen, high: givenHigh, low: givenLow, close: givenClose, volume: givenVolume } });
     }
     const mask = slot[0] as number;
     return this.#maskNames[mask] ?? this.#namesOf(mask);
