@@ -31,7 +31,7 @@ interface Sent {
 }
 
 /** A live run of 1s bars into 3s buckets, 250 ms of grace, 400 ms for a fill; the feed sends `plan`, then stays quiet. */
-async function liveRun(session: Session, plan: Sent[], fill: (symbol: string, from: number, to: number) => Promise<readonly Bar[]>, symbols?: string[]) {
+async function liveRun(session: Session, plan: Sent[], fill: ((symbol: string, from: number, to: number) => Promise<readonly Bar[]>) | undefined, symbols?: string[]) {
   const sorted = plan.map((p) => ({ bar: p.bar, at: p.at ?? p.bar.time + SECOND + 50 })).sort((a, b) => a.at - b.at);
   async function* feed(): AsyncGenerator<SymbolBar> {
     for (const p of sorted) {
@@ -53,7 +53,7 @@ async function liveRun(session: Session, plan: Sent[], fill: (symbol: string, fr
     to: session.date,
     closeDelayMs: 250,
     fillDeadlineMs: 400,
-    fill,
+    ...(fill === undefined ? {} : { fill }),
     ...(symbols === undefined ? {} : { symbols }),
   }).run();
   const gaps = report.gaps.map((g) => `${g.symbol} [${(g.from - session.open) / SECOND},${(g.to - session.open) / SECOND}) ${g.state} filled ${g.filledBars} stored ${g.storedBars}`);
@@ -74,6 +74,9 @@ test('live: a bar come late for a reported slot does not hide the next slot gap;
   t.deepEqual(asked, ['[4,5)', '[5,6)']);
   t.is(r.report.rejected.late, 0);
   t.is(r.report.barsStored, 6);
+  // Five bars from the feed and one from the filler.
+  t.is(r.report.barsIn, 6);
+  t.is(r.report.filledBars, 1);
   // [3,6) holds slots 3, 4 and 5: 103 + 104 + 105.
   t.deepEqual(r.threeSecond, ['A@0 v303', 'A@3 v312']);
 });
@@ -109,9 +112,38 @@ test('live: a symbol first seen mid-session is filled only for slots whose bucke
   t.is(r.report.rejected.late, 0);
   // The gap is all five slots; two of them were filled.
   t.deepEqual(r.gaps, ['B [0,5) filled filled 2 stored 2']);
-  // B's [3,6) holds 153 + 154 + 155; its [0,3) has no bar.
+  // B's [3,6) holds 153 + 154 + 155.
   t.true(r.threeSecond.includes('B@3 v462'), r.threeSecond.join(' '));
-  t.false(r.threeSecond.some((x) => x.startsWith('B@0')));
+});
+
+test('live: a gap none of whose slots can still take a bar is unfilled without asking the filler', async (t) => {
+  const session = liveSession(5);
+  const a = Array.from({ length: 5 }, (_, k) => barAt(session, 'A', k));
+  const b = Array.from({ length: 5 }, (_, k) => barAt(session, 'B', k, 150));
+  // B's first bar is slot 3: its gap [0,3) is found at the 4 s boundary, after [0,3) closed at 3 s.
+  const asked: string[] = [];
+  const r = await liveRun(session, [...a, ...b.slice(3)].map((bar) => ({ bar })), async (symbol, from, to) => {
+    asked.push(`${symbol} [${(from - session.open) / SECOND},${(to - session.open) / SECOND})`);
+    return [];
+  });
+  t.deepEqual(asked, []);
+  t.deepEqual(r.gaps, ['B [0,3) unfilled filled 0 stored 0']);
+  t.regex(r.report.gaps[0]?.reason ?? '', /the buckets of its slots had closed/);
+  t.is(r.report.rejected.late, 0);
+});
+
+test('live, no filler: a bar come late for a reported slot stops its gap growing; the slots missing after it are a gap of their own', async (t) => {
+  const session = liveSession(7);
+  const bars = Array.from({ length: 7 }, (_, k) => barAt(session, 'A', k));
+  // Slot 3 comes at +5.5 s, after the 5 s boundary extended its gap over slot 4, and before its
+  // bucket [3,6) closes; slots 4 and 5 never come.
+  const plan = bars.filter((_, k) => k !== 4 && k !== 5).map((bar) => (bar.time === session.open + 3 * SECOND ? { bar, at: session.open + 5500 } : { bar }));
+  const r = await liveRun(session, plan, undefined, ['A']);
+  t.is(r.report.barsStored, 5);
+  t.is(r.report.rejected.late, 0);
+  // [3,5): reported at 4 s, extended at 5 s; slot 3 stored late in it. [5,6): found at 6 s.
+  t.deepEqual(r.gaps, ['A [3,5) reported filled 0 stored 1', 'A [5,6) reported filled 0 stored 0']);
+  t.is(r.report.qualityTotals.missing, 2);
 });
 
 test("live: a filler's bar whose fields throw when read fails its gap's fill, not the run", async (t) => {

@@ -131,15 +131,19 @@ export interface GapRecord {
   to: number;
   /** `'bar'`: a bar skipped slots; `'clock'`: a boundary passed slots with no bar. */
   detectedBy: 'bar' | 'clock';
-  /** `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it and the store took at least one), `'unfilled'` (it failed, returned nothing, missed the deadline, or the store rejected all it returned). */
+  /**
+   * `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it and the
+   * store took at least one), `'unfilled'` (it failed, returned nothing, missed the deadline, the
+   * store rejected all it returned, or no slot of it could still take a bar: `reason` says which).
+   */
   state: 'reported' | 'filled' | 'unfilled';
   /**
-   * Bars the filler returned for the gap, handed to the store: those inside the slots it was asked
+   * Bars the filler returned for the gap to go to the store: those inside the slots it was asked
    * for (the gap's slots whose buckets were still open: from `max(from, lateBefore)` to `to`) and of
-   * its symbol. They count in the report's `barsIn`.
+   * its symbol. Those that went in count in the report's `barsIn` and `filledBars` (a stop between
+   * slices may leave some untaken).
    */
   filledBars: number;
-  /** Bars the filler returned outside the slots asked for or for another symbol: not used. */
   /**
    * Of the gap's slots, those the store holds a bar for: once filled bars went in (it may reject
    * some: they are counted as rejections), and for a gap of a clock-driven run again at the
@@ -148,6 +152,7 @@ export interface GapRecord {
    * Its `(to - from) / baseInterval` slots less `storedBars` are still missing.
    */
   storedBars: number;
+  /** Bars the filler returned outside the slots asked for or for another symbol: not used. */
   droppedBars: number;
   /** Why it is unfilled. */
   reason?: string;
@@ -199,9 +204,11 @@ export interface RunReport {
   symbolCount: number;
   /**
    * Base bars the run handed to the store: read from the source for the run's sessions, and, live
-   * with a `fill`, the bars the filler gave for the gaps (each gap's `filledBars`).
+   * with a `fill`, the filler's bars for the gaps (`filledBars` of them).
    */
   barsIn: number;
+  /** Live with a `fill`: the filler's bars that went to the store, counted in `barsIn` too. */
+  filledBars: number;
   /**
    * Bars a source delivered that are not part of the run, so not in `barsIn`: of a symbol not in
    * the `symbols` option (`symbol`), or, in a backtest, timed on a day outside the run (`days`),
@@ -386,6 +393,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #sessionsRun = 0;
   /** Stream bars left out of the run (see {@link RunReport.skipped}). */
   #skipped = { symbol: 0, days: 0, future: 0, unread: 0 };
+  /** A live run's filled bars that went to the store (in `barsIn` too). */
+  #filledIn = 0;
   /** The run's recorder of each subscriber's stage (see {@link SessionCoordinator.#foldDeparted}). */
   #recorders = new Map<string, StageRecorder>();
   /** Subscribers whose stage this coordinator made in its metrics, in the order it made them. */
@@ -737,6 +746,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       barsIn: c.barsIn,
       // A slice a stop cut short holds bars read from the source and never sent to the store.
       skipped: { ...this.#skipped, unread: this.#skipped.unread + processor.pendingBars },
+      filledBars: this.#filledIn,
       sourceLosses,
       ...(lossesFailed === null ? {} : { sourceLossesError: lossesFailed.error }),
       barsStored: c.barsStored,
@@ -783,6 +793,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     this.#syncNs.clear();
     this.#sessionsRun = 0;
     this.#skipped = { symbol: 0, days: 0, future: 0, unread: 0 };
+    this.#filledIn = 0;
     if (this.#ownMetrics) this.#metrics.reset();
   }
 
@@ -845,6 +856,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             await this.#sleepUntil(tick);
             this.#lag(tick);
             const first = new Map<string, number>();
+            const behind = new Set<string>();
             const lastStored = processor.lastStored;
             const lateBefore = this.#options.data.lateBefore;
             for (let s = 0; s < cols.length; s++) {
@@ -859,13 +871,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 const t = time[c] as number;
                 if (!Number.isFinite(t) || isStray(time, c, e, session.close) || slices.goesAtOnce(s, c)) continue;
                 if (t >= tick) break;
-                if (this.#fillsSlot(session, name, t, last, lateBefore, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number)) {
+                const slot = this.#slotOf(session, name, t, last, lateBefore, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
+                if (slot === Slot.Behind) behind.add(name);
+                else if (slot === Slot.New) {
                   first.set(name, t);
                   break;
                 }
               }
             }
-            this.#detectGaps(session, tick, first, names, processor);
+            this.#detectGaps(session, tick, first, names, processor, behind);
             // Each time slice due goes in on its own, its subscribers done before the next. A slice
             // that goes alone (a stray past the close, or a row out of place that the store rejects:
             // see SliceReader.goesAtOnce) goes in now, rather than hold the rows behind it back
@@ -1325,11 +1339,15 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       while (i < order.length) {
         const t = place[order[i] as number] as number;
         processor.beginSlice();
+        let filledHere = 0;
         do {
-          appendBar(bars[order[i] as number] as SymbolBar);
+          const bar = bars[order[i] as number] as SymbolBar;
+          appendBar(bar);
+          if (fills?.has(bar) === true) filledHere++;
           i++;
         } while (!Number.isNaN(t) && i < order.length && place[order[i] as number] === t);
         processor.endSlice();
+        this.#filledIn += filledHere;
         if (t < session.close) {
           // Bars placed at or past the close here are strays (or corrupt times) that go in alone.
           const next = i < order.length ? (place[order[i] as number] as number) : null;
@@ -1492,13 +1510,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * its next bar skips, or that passed with no bar. Each is reported once; without a filler, a
    * clock-found gap that continues the symbol's previous one extends it instead of adding another.
    */
-  #detectGaps(session: Session, tick: number, first: ReadonlyMap<string, number>, known: Iterable<string> | Set<string>, processor: DataProcessor): GapRecord[] {
+  #detectGaps(session: Session, tick: number, first: ReadonlyMap<string, number>, known: Iterable<string> | Set<string>, processor: DataProcessor, behind?: ReadonlySet<string>): GapRecord[] {
     const base = this.#baseMs;
     const found: GapRecord[] = [];
     const extend = this.#options.fill === undefined || this.#mode !== 'live';
     const data = this.#options.data;
     for (const symbol of new Set([...known, ...first.keys()])) {
       const next = first.get(symbol);
+      // A bar came, late, for a slot already reported: the gap it falls in grows no more, and the
+      // slots missing after it are a gap of their own.
+      if (behind?.has(symbol) === true) this.#openGap.delete(symbol);
       // A symbol removed from the store (SessionData.removeSymbol) takes part in no session until a
       // bar of it comes again: it leaves a set of known symbols, and what was kept of its gaps goes.
       if (next === undefined && data.knownId(symbol) < 0) {
@@ -1578,10 +1599,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const lastStored = processor.lastStored;
     const lateBefore = this.#options.data.lateBefore;
     // A bar let through before its time (see #goesAtOnce) is one the store rejects.
+    const behind = new Set<string>();
     for (const bar of due) {
-      if (!first.has(bar.symbol) && bar.time < tick && this.#fillsSlot(session, bar.symbol, bar.time, lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume))) first.set(bar.symbol, bar.time);
+      if (first.has(bar.symbol) || !(bar.time < tick)) continue;
+      const slot = this.#slotOf(session, bar.symbol, bar.time, lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume));
+      if (slot === Slot.Behind) behind.add(bar.symbol);
+      else if (slot === Slot.New) first.set(bar.symbol, bar.time);
     }
-    const found = this.#detectGaps(session, tick, first, known, processor);
+    const found = this.#detectGaps(session, tick, first, known, processor, behind);
     const fill = this.#mode === 'live' ? this.#options.fill : undefined;
     if (found.length === 0 || fill === undefined) return { bars: due };
     // A stop ends the wait for the fills; their gaps are unfilled. Stopped by a 'gap' listener, no
@@ -1700,26 +1725,30 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
+   * What a due bar of `symbol` is to the gaps: {@link Slot.New}, a bar the store will take for a
+   * slot of this session (see {@link #isSlot}) at or past the end of the symbol's last reported gap;
+   * {@link Slot.Behind}, one it will take for a slot already reported (come late); else
+   * {@link Slot.None}. A bar the store rejects, for its time or its fields, fills no slot: a gap
+   * judged to end there would hide the slots after it until a later boundary, too late for their
+   * buckets. Whether a bar's fields pass is asked of the store only when they do not plainly pass
+   * (see {@link plainFields}): most bars are told apart without a call.
+   */
+  #slotOf(session: Session, symbol: string, time: number, last: number | undefined, lateBefore: number | null, open: number, high: number, low: number, close: number, volume: number): Slot {
+    if (!this.#isSlot(session, time, last, lateBefore)) return Slot.None;
+    if (!plainFields(open, high, low, close, volume)) {
+      const data = this.#options.data;
+      if (data.checkId(data.knownId(symbol), time, open, high, low, close, volume) !== null) return Slot.None;
+    }
+    return time < (this.#gapReportedUntil.get(symbol) ?? -Infinity) ? Slot.Behind : Slot.New;
+  }
+
+  /**
    * Whether a bar timed `time` can fill a slot of `session` for a symbol whose last stored bar is
    * at `last`: a whole millisecond on the base grid, inside the session, after `last`, not before
    * `lateBefore` (the store's {@link SessionData.lateBefore}). A bar that fails this is rejected for
    * its time (off_grid, not whole, outside the session, duplicate, out of order, late): taken as
    * the symbol's next bar, it would end a gap where no slot ends, or hide one.
    */
-  /**
-   * Whether a due bar of `symbol` fills a slot that no gap has been reported for yet: a slot of this
-   * session (see {@link #isSlot}) at or past the end of the symbol's last reported gap, in a bar the
-   * store will take as things stand. A bar behind that end (one come late for a slot already
-   * reported) or one the store rejects for its fields ends no gap: a gap judged to end there would
-   * hide the slots after it until a later boundary, too late for their buckets.
-   */
-  #fillsSlot(session: Session, symbol: string, time: number, last: number | undefined, lateBefore: number | null, open: number, high: number, low: number, close: number, volume: number): boolean {
-    if (!this.#isSlot(session, time, last, lateBefore) || time < (this.#gapReportedUntil.get(symbol) ?? -Infinity)) return false;
-    const data = this.#options.data;
-    // Asked last: most bars pass the tests above and are taken.
-    return data.checkId(data.knownId(symbol), time, open, high, low, close, volume) === null;
-  }
-
   #isSlot(session: Session, time: unknown, last: number | undefined, lateBefore: number | null): boolean {
     return (
       typeof time === 'number' && Number.isInteger(time) && time >= session.open && time < session.close &&
@@ -2061,6 +2090,25 @@ function bestSplit(time: Float64Array, from: number, value: number): number {
     }
   }
   return best;
+}
+
+/** What a due bar is to a clock-driven boundary's gaps (see `SessionCoordinator.#slotOf`). */
+const enum Slot {
+  /** Not a bar the store will take for a slot. */
+  None,
+  /** For a slot at or past the end of its symbol's last reported gap: it ends a gap there. */
+  New,
+  /** For a slot already reported in a gap: come late, it ends that gap's growth. */
+  Behind,
+}
+
+/**
+ * Whether a bar's prices and volume plainly pass the store's field rules: finite, high at or above
+ * open and close, low at or below them, a volume from 0 to 1e15 (the store takes up to 1e290). Most
+ * bars do, and are told apart without a call into the store; the store judges the rest.
+ */
+function plainFields(open: number, high: number, low: number, close: number, volume: number): boolean {
+  return Number.isFinite(high) && Number.isFinite(low) && high >= open && high >= close && low <= open && low <= close && volume >= 0 && volume <= 1e15;
 }
 
 /**
