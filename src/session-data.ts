@@ -222,15 +222,16 @@ function checkSymbol(symbol: unknown): asserts symbol is string {
   if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
 }
 
+/** A UTF-16 surrogate not in a pair: under the `u` flag a pair is one code point and does not match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The refusal of a symbol holding a lone surrogate. */
+const lonelySurrogate = (symbol: string): string => `symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)`;
+
 /**
  * What {@link SessionData}'s last appended symbol is while there is none: a value no caller can
  * pass, so that `append(null, bar)` is refused rather than taken for the last symbol's id.
  */
-/** A UTF-16 surrogate not in a pair: under the `u` flag a pair is one code point and does not match. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-const lonelySurrogate = (symbol: string): string => `symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)`;
-
 const NO_SYMBOL: unique symbol = Symbol('no symbol');
 
 /** Added to a bar's closed mask in the slice results when the bar opened a gap (masks are below it). @internal */

@@ -12,10 +12,11 @@ import { grown } from '../typed-arrays.js';
  * (and `perf_hooks.createHistogram`'s): values below 2048 each have a bucket; above, each power of
  * two is split into 1024 buckets, so a bucket spans less than 0.1% of its values. A percentile is
  * the nearest rank's: the highest value of the bucket where the cumulative count first reaches
- * `ceil(p% of the count)` (HdrHistogram rounds that rank instead, so it may answer a bucket lower). Kept in JavaScript: `createHistogram().record()` validates its argument and crosses
- * into C++ (about 35 ns a record measured alone on the build VM, 60-100 ns a record in the
- * profile of a backtest, a record per subscriber call); this is a few array operations (about
- * 10 ns). It also takes values above 2^53 ns, which `createHistogram` refuses.
+ * `ceil(p% of the count)` (HdrHistogram rounds that rank instead, so it may answer a bucket
+ * lower). Kept in JavaScript: `createHistogram().record()` validates its argument and crosses into
+ * C++ (about 35 ns a record measured alone on the build VM, 60-100 ns a record in the profile of a
+ * backtest, a record per subscriber call); this is a few array operations (about 10 ns at any
+ * latency). It also takes values above 2^53 ns, which `createHistogram` refuses.
  */
 class Hdr {
   #counts = new Float64Array(4096);
