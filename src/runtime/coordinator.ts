@@ -1087,6 +1087,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return false;
     };
+    /** Waits until `n` bars after the next one have come, or the source ended. */
+    const readAhead = async (n: number): Promise<void> => {
+      while (buffer.length <= read + n && !ended) {
+        this.#checkStop();
+        resumePump();
+        await new Promise<void>((resolve) => {
+          waiter.wake = resolve;
+        });
+        this.#checkStop();
+      }
+    };
     /** Whether the source has given a bar timed at or past `time` (or failed): every bar before it has come. */
     const reached = (time: number): boolean => failure !== null || (buffer.length > read && (buffer[buffer.length - 1] as SymbolBar).time >= time);
     const appendBar = (bar: SymbolBar): void => {
@@ -1121,6 +1132,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (!alone && t >= windowEnd) {
               if (!(await backBefore(windowEnd))) break;
               alone = true;
+            }
+            // A bar out of place that the store rejects goes in alone too, moving no clock (see
+            // #goesAtOnce): the clock moved to its time would make the earlier bars behind it late.
+            // Only a bar that does not plainly fill a slot is judged, with the bars after it read first.
+            if (!alone && t < session.close && !this.#plainlySlot(session, buffer[read] as SymbolBar, processor)) {
+              await readAhead(STRAY_LOOKAHEAD);
+              alone = this.#goesAtOnce(buffer, read, session.close);
             }
             // A bar past the close (the last session takes them all) moves no clock and closes no
             // bucket: the bars after it may be earlier.
@@ -1224,7 +1242,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 const bar = buffer[i] as SymbolBar;
                 const time = bar.time;
                 if (waiting.has(bar.symbol)) buffer[kept++] = bar;
-                else if (isDue(time) || strayAt(buffer, i, session.close)) arrived.push(bar);
+                // A bar with no time is due where it came: not before a bar that came ahead of it and
+                // waits (read ahead, it would go into a session the stream has not reached).
+                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close)) arrived.push(bar);
                 else if (this.#goesAtOnce(buffer, i, session.close)) {
                   arrived.push(bar);
                   (atOnce ??= new Set()).add(bar);
@@ -1740,6 +1760,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       if (data.checkId(data.knownId(symbol), time, open, high, low, close, volume) !== null) return Slot.None;
     }
     return time < (this.#gapReportedUntil.get(symbol) ?? -Infinity) ? Slot.Behind : Slot.New;
+  }
+
+  /** Whether a stream bar plainly fills a slot of `session`: by its time (see {@link #isSlot}) and its fields (see {@link plainFields}), asking the store nothing. */
+  #plainlySlot(session: Session, bar: SymbolBar, processor: DataProcessor): boolean {
+    return plainFields(num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) && this.#isSlot(session, bar.time, processor.lastStored.get(bar.symbol), this.#options.data.lateBefore);
   }
 
   /**

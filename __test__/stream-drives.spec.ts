@@ -1,0 +1,47 @@
+/**
+ * Stream sources in both drives, where the drives must agree: rows out of place that the store
+ * rejects cost their own bars only, also two in a row, and a row with no time goes into the
+ * session where it came. The bars stored and rejected are worked out by hand.
+ */
+import test from 'ava';
+import { Calendar, SessionCoordinator, SessionData, iterableSource } from 'barstream';
+import type { SymbolBar } from 'barstream';
+
+const MINUTE = 60_000;
+
+for (const speed of [0, 1e9]) {
+  const drive = speed === 0 ? 'data-driven' : 'clock-driven';
+  test(`${drive} stream: rows out of place that the store rejects cost their own bars only, also two in a row`, async (t) => {
+    const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:12' }] });
+    const open = calendar.session('2024-01-02')!.open;
+    const bar = (minutes: number, high = 11): SymbolBar => ({ symbol: 'A', time: open + minutes * MINUTE, open: 10, high, low: 9, close: 10, volume: 1 });
+    const cases: [string, SymbolBar[], Record<string, number>][] = [
+      ['two off the grid', [bar(0), bar(1), bar(2), bar(8.5), bar(9.5), bar(3), bar(4), bar(5), bar(6), bar(7)], { off_grid: 2 }],
+      ['off the grid, then no time', [bar(0), bar(1), bar(2), bar(8.5), { ...bar(0), time: Number.NaN }, bar(3), bar(4), bar(5), bar(6), bar(7)], { off_grid: 1, non_finite: 1 }],
+      ['off the grid, then a stray past the close', [bar(0), bar(1), bar(2), bar(8.5), bar(40), bar(3), bar(4), bar(5), bar(6), bar(7)], { off_grid: 1, outside_session: 1 }],
+      ['two with a high below their open', [bar(0), bar(1), bar(2), bar(8, 5), bar(9, 5), bar(3), bar(4), bar(5), bar(6), bar(7)], { high_below_open_close: 2 }],
+    ];
+    for (const [name, bars, rejected] of cases) {
+      const data = new SessionData({ intervals: ['5m'] });
+      const r = await new SessionCoordinator({ calendar, data, source: iterableSource(bars), from: '2024-01-02', to: '2024-01-02', speed, overrun: 'queue' }).run();
+      // 10:00-10:07 all stored; nothing late.
+      t.deepEqual(Array.from(data.bars('A', '1m').time, (x) => (x - open) / MINUTE), [0, 1, 2, 3, 4, 5, 6, 7], name);
+      t.deepEqual(Object.fromEntries(Object.entries(r.rejected).filter(([, n]) => n > 0)), rejected, name);
+    }
+  });
+
+  test(`${drive} stream: a row with no time goes into the session where it came, not one read ahead`, async (t) => {
+    const calendar = Calendar.custom({ timeZone: 'UTC', sessions: ['2024-01-02', '2024-01-03'].map((date) => ({ date, open: '10:00', close: '10:05' })) });
+    const [s1, s2] = calendar.sessions('2024-01-02', '2024-01-03');
+    const bar = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+    const minutes = (symbol: string, from: number, count: number): SymbolBar[] => Array.from({ length: count }, (_, k) => bar(symbol, from + k * MINUTE));
+    // B's first row has no time, and comes after all of the first session and the second's first bar.
+    const stream = [...minutes('A', s1!.open, 5), bar('A', s2!.open), bar('B', Number.NaN), ...minutes('B', s2!.open, 5), ...minutes('A', s2!.open + MINUTE, 4)];
+    const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(stream), from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.is(r.barsStored, 15);
+    // B takes no part in the first session: no gap or quality record there.
+    t.deepEqual(Object.keys(r.quality['2024-01-02'] ?? {}), ['A']);
+    t.is(r.quality['2024-01-03']?.B?.base.rejected.non_finite, 1);
+    t.is(r.gapCount, 0);
+  });
+}
