@@ -815,3 +815,53 @@ test('live coordinator run over the feed: a drop mid-session, the gap filled on 
   t.is(s.state, 'closed');
   t.deepEqual(report.sourceLosses, { malformed: 0, tooLarge: 0, toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0, discarded: 0 });
 });
+
+test('a bar whose symbol holds a lone surrogate is counted wrongType, not passed on to fail the run; the feed goes on', async (t) => {
+  const { server, feed } = await setup(t);
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const conn = await server.connection(0);
+  // '\ud83d' is half of an emoji: valid JSON, a symbol the store refuses.
+  conn.send(JSON.parse('{"symbol":"\\ud83d","time":1000,"open":1,"high":1,"low":1,"close":1,"volume":1}'));
+  conn.send(bar('A', 1000));
+  t.deepEqual(await got, [bar('A', 1000)]);
+  t.is(feed.losses().wrongType, 1);
+});
+
+test('an async subscribe sends the message it resolves to; one that rejects ends the feed with subscribe_failed', async (t) => {
+  const ok = await setup(t, {
+    subscribe: async ({ connects }) => {
+      await sleep(10);
+      return { op: 'subscribe', token: `t${connects}` };
+    },
+  });
+  const it = ok.feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const conn = await ok.server.connection(0);
+  t.deepEqual(JSON.parse(await conn.nextMessage()), { op: 'subscribe', token: 't1' });
+  conn.send(bar('A', 1000));
+  t.deepEqual(await got, [bar('A', 1000)]);
+
+  const failing = await setup(t, {
+    subscribe: async () => {
+      await sleep(10);
+      throw new Error('no token');
+    },
+  });
+  const error = await t.throwsAsync(failing.feed[Symbol.asyncIterator]().next(), { instanceOf: FeedError });
+  t.is(error.code, 'subscribe_failed');
+  t.regex(error.message, /no token/);
+});
+
+test('a toBars that returns a promise is counted toBarsError, and one that rejects does not reach the process unhandled', async (t) => {
+  const { server, feed } = await setup(t, {
+    toBars: (message: unknown) => (message as { kind?: string }).kind === 'reject' ? (Promise.reject(new Error('async toBars')) as never) : (Promise.resolve(message) as never),
+  });
+  const it = feed[Symbol.asyncIterator]();
+  const conn = await server.connection(0);
+  void it.next();
+  conn.send({ kind: 'reject' });
+  conn.send(bar('A', 1000));
+  await until(() => feed.losses().toBarsError === 2, 'two toBarsError');
+  t.is(feed.status.bars, 0);
+});

@@ -99,11 +99,13 @@ export interface WebSocketFeedOptions {
   toBars: (message: unknown) => SymbolBar | readonly SymbolBar[] | null | undefined;
   /**
    * Sent after EVERY connect and reconnect: a message, or a function returning one (or
-   * `null`/`undefined` to send nothing) given the connection's {@link SubscribeContext}.
-   * A function that throws, or a message that cannot be encoded, ends the feed with a
-   * {@link FeedError} `subscribe_failed`: it would fail the same way on every reconnect.
+   * `null`/`undefined` to send nothing) given the connection's {@link SubscribeContext}, or a
+   * promise of one (an async function fetching a token, say: sent once it settles, if that
+   * connection is still open). A function that throws or rejects, or a message that cannot be
+   * encoded, ends the feed with a {@link FeedError} `subscribe_failed`: it would fail the same way
+   * on every reconnect.
    */
-  subscribe?: FeedMessage | ((context: SubscribeContext) => FeedMessage | null | undefined);
+  subscribe?: FeedMessage | ((context: SubscribeContext) => FeedMessage | null | undefined | PromiseLike<FeedMessage | null | undefined>);
   /**
    * `'json'` (default): each message is parsed as JSON; one that is not JSON is counted as
    * `malformed`, reported and skipped. `'text'`: `toBars` gets the message text as is.
@@ -152,9 +154,13 @@ export type BadMessageReason = 'malformed' | 'tooLarge' | 'toBarsError' | 'wrong
 
 /** Bars not delivered, counted by reason (see {@link BadMessage}). */
 export interface InvalidCounts {
-  /** Messages for which `toBars` threw. */
+  /** Messages for which `toBars` threw, or returned a promise (it must return the bars themselves). */
   toBarsError: number;
-  /** Bars that are not objects, without a non-empty string `symbol`, without a finite `time`, or with an OHLCV field that is not a number. */
+  /**
+   * Bars that are not objects, without a non-empty string `symbol` (one holding a lone UTF-16
+   * surrogate, which the store refuses, included), without a finite `time`, or with an OHLCV field
+   * that is not a number.
+   */
   wrongType: number;
   /** Bars timed before the symbol's last delivered bar. */
   outOfOrder: number;
@@ -407,8 +413,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   make the symbol's later bars, or its own correction, look out of order or repeated.
  *   Unlike the other sources, this one drops out-of-order bars: the store would reject them
  *   anyway, they are counted and reported here, and dropping them keeps `lastTime` in
- *   {@link ReconnectInfo} the last bar the store can have (a replayed or resent bar after a
- *   reconnect is a `duplicate`, not a store rejection). NaN/Infinity in the OHLCV fields are numbers
+ *   {@link ReconnectInfo} the last bar the store can have (after a reconnect, a resent last bar
+ *   is a `duplicate` and older replayed bars are `outOfOrder`, not store rejections). NaN/Infinity in the OHLCV fields are numbers
  *   and pass: the store rejects them as `non_finite`.
  * - **Gaps**: on every reconnect a `reconnected` event and the `onReconnect` hook get, per symbol,
  *   the last bar time delivered, the wall times of the drop and of the reconnection, and
@@ -684,15 +690,37 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.#setState('connected');
     const sub = this.#o.subscribe;
     if (sub !== undefined) {
-      let payload: string | ArrayBufferView | null;
-      try {
-        const message = typeof sub === 'function' ? (sub as (c: SubscribeContext) => FeedMessage | null | undefined)({ connects, reconnect }) : sub;
-        payload = message === null || message === undefined ? null : encode(message);
-      } catch (error) {
+      const failed = (error: unknown): void => {
         this.#shutdown(new FeedError('subscribe_failed', `subscribe failed for ${this.url}: ${errorMessage(error)}`, this.url, this.#attempt, error));
+      };
+      const send = (message: unknown): void => {
+        const payload = message === null || message === undefined ? null : encode(message as FeedMessage);
+        if (payload !== null) conn.ws.send(payload);
+      };
+      let message: unknown;
+      try {
+        message = typeof sub === 'function' ? (sub as (c: SubscribeContext) => unknown)({ connects, reconnect }) : sub;
+        // An async function (fetching a token, say): its message is sent once it settles, on this
+        // connection if it is still the feed's; its failure is the subscribe's.
+        if (typeof sub === 'function' && isThenable(message)) {
+          Promise.resolve(message).then(
+            (settled) => {
+              if (conn !== this.#conn || this.#closing || conn.ws.readyState !== conn.ws.OPEN) return;
+              try {
+                send(settled);
+              } catch (error) {
+                failed(error);
+              }
+            },
+            (error: unknown) => {
+              if (conn === this.#conn && !this.#closing) failed(error);
+            },
+          );
+        } else send(message);
+      } catch (error) {
+        failed(error);
         return;
       }
-      if (payload !== null) conn.ws.send(payload);
     }
     this.emit('connected', { connects, reconnect, at: now });
     if (conn !== this.#conn || this.#closing) return; // a listener closed the feed
@@ -915,6 +943,13 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     if (out === null || out === undefined) return;
+    if (isThenable(out)) {
+      // A promise is no bar; one that rejects must not reach the process as unhandled.
+      Promise.resolve(out).catch(() => undefined);
+      this.#invalid.toBarsError++;
+      this.#bad({ reason: 'toBarsError', detail: 'toBars returned a promise: it must return the bars themselves (it is called for each message, synchronously)', origin: 'message', message });
+      return;
+    }
     if (Array.isArray(out)) for (const bar of out as readonly unknown[]) this.#acceptBar(bar, 'message', message);
     else this.#acceptBar(out, 'message', message);
   }
@@ -988,11 +1023,18 @@ checkEventNames(
 // ------------------------------------------------------------------ helpers
 
 
+/** Whether `value` is a promise or any object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** Why a bar is of the wrong shape, or null. */
 function typeProblem(bar: unknown): string | null {
   if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) return `a bar must be an object, got ${describe(bar)}`;
   const b = bar as Record<string, unknown>;
   if (typeof b['symbol'] !== 'string' || b['symbol'] === '') return `symbol must be a non-empty string, got ${describe(b['symbol'])}`;
+  // A half-cut emoji is valid JSON, and a symbol the store refuses: passed on, it would fail the run.
+  if (/\p{Cs}/u.test(b['symbol'])) return `symbol ${JSON.stringify(b['symbol'])} is not well-formed Unicode (it holds a lone surrogate)`;
   if (typeof b['time'] !== 'number' || !Number.isFinite(b['time'])) return `time must be a finite number, got ${describe(b['time'])}`;
   for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
     if (typeof b[field] !== 'number') return `${field} must be a number, got ${describe(b[field])}`;
