@@ -865,3 +865,19 @@ test('a toBars that returns a promise is counted toBarsError, and one that rejec
   await until(() => feed.losses().toBarsError === 2, 'two toBarsError');
   t.is(feed.status.bars, 0);
 });
+
+test('a server that answers each connection with an error and closes it is backed off and given up on: only a bar, or a heartbeat open, is a connection that stayed up', async (t) => {
+  const { server, feed } = await setup(t, { heartbeatMs: 60_000, reconnect: { initialDelayMs: 10, factor: 2, jitter: 0, maxAttempts: 2 } });
+  const it = feed[Symbol.asyncIterator]();
+  // Each connection gets an error message (no bar) and is closed by the server.
+  for (let k = 0; k < 3; k++) {
+    const conn = await server.connection(k);
+    conn.send({ kind: 'ack' });
+    await until(() => feed.status.received === k + 1, `message ${k + 1}`);
+    conn.ws.close(1008, 'not authorised');
+  }
+  const error = await t.throwsAsync(it.next(), { instanceOf: FeedError });
+  t.is(error?.code, 'feed_closed');
+  t.is(error?.attempts, 2);
+  t.is(feed.status.connects, 3);
+});

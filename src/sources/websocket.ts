@@ -38,8 +38,9 @@ export interface ReconnectOptions {
   jitter?: number;
   /**
    * Attempts after a drop (or after a first connection that failed) before the feed gives up with a
-   * {@link FeedError} `feed_closed`. Counted since the last connection that stayed up (received a
-   * message). Default `Infinity`; 0 never reconnects.
+   * {@link FeedError} `feed_closed`. Counted since the last connection that stayed up (passed a bar
+   * on, or stayed open a heartbeat, 30 s at most: a server that answers with an error and closes
+   * does not). Default `Infinity`; 0 never reconnects.
    */
   maxAttempts?: number;
 }
@@ -347,13 +348,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long `close()` waits for the closing handshake before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
 
+/** A connection open this long (or a heartbeat, if shorter) stayed up, bars or not (see `#healthy`). */
+const STAYED_UP_MS = 30_000;
+
 interface Connection {
   readonly id: number;
   readonly ws: WebSocket;
   open: boolean;
   /** Wall time it opened. */
   openedAt: number;
-  /** Received a message: it stayed up, the backoff starts over. */
+  /** Passed a bar on, or stayed open a heartbeat: it stayed up, the backoff starts over. */
   healthy: boolean;
   stalled: boolean;
   error: Error | undefined;
@@ -397,7 +401,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   over it would see no bar): a feed serves one run.
  * - **Reconnection**: after a drop (or a failed attempt), attempt `n` waits
  *   `min(maxDelayMs, initialDelayMs × factor^(n-1) × (1 + jitter × (2·random − 1)))`. A connection
- *   that received a message stayed up: the next drop starts again at attempt 1. Past
+ *   that passed a bar on, or stayed open a heartbeat (30 s at most), stayed up: the next drop
+ *   starts again at attempt 1. One that only answered (an error, say) and closed did not. Past
  *   `maxAttempts` the iteration throws {@link FeedError} `feed_closed` (after the buffered bars).
  *   `subscribe` is sent after every connect.
  * - **Heartbeat**: `heartbeatMs` without a message or ping frame: `stall` event, counted, the
@@ -768,10 +773,6 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     conn.lastActivity = performance.now();
     this.#lastMessageAt = Date.now();
     this.#received++;
-    if (!conn.healthy) {
-      conn.healthy = true;
-      this.#attempt = 0;
-    }
     const text = rawText(data);
     if (!this.#blocked && this.#inboxHead === this.#inbox.length) this.#handleMessage(text);
     else {
@@ -790,6 +791,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     const now = Date.now();
+    if (conn.open && now - conn.openedAt >= Math.min(this.#o.heartbeatMs, STAYED_UP_MS)) this.#healthy(conn);
     if (conn.open) {
       this.#disconnects++;
       this.#droppedAt = now;
@@ -967,7 +969,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       // the store rejects for its fields whatever its time (high below the close, a NaN): it goes
       // on to be judged and counted, without becoming its symbol's last time, which would make
       // every later good bar (or a correction of this one) look out of order here and be dropped.
-      this.#deliver(b);
+      this.#passOn(b, origin);
       return;
     }
     const last = this.#lastTimes.get(b.symbol);
@@ -982,10 +984,27 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       this.#lastBarTime = b.time;
       if (b.time >= this.#sweepAt) this.#forget(b.time);
     }
-    this.#deliver(b);
+    this.#passOn(b, origin);
   }
 
   /** Passes a checked bar on, or, for a message read after the consumer left, counts it `discarded`. */
+  /**
+   * The current connection stayed up: the backoff starts over. A connection is healthy once it
+   * passed a bar on, or stayed open a heartbeat (at most 30 s): a server that answers a
+   * subscription with an error and closes is a failed attempt, backed off and given up on.
+   */
+  #healthy(conn: Connection | null): void {
+    if (conn === null || conn.healthy) return;
+    conn.healthy = true;
+    this.#attempt = 0;
+  }
+
+  /** Delivers `b`; a bar of the server's makes its connection healthy (see {@link #healthy}). */
+  #passOn(b: SymbolBar, origin: 'message' | 'fill'): void {
+    if (origin === 'message') this.#healthy(this.#conn);
+    this.#deliver(b);
+  }
+
   #deliver(b: SymbolBar): void {
     if (this.#discarding) {
       this.#discarded++;
