@@ -4,6 +4,7 @@
  * live coordinator run over the feed.
  */
 import test from 'ava';
+import net from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { AnalysisEngine, SessionCoordinator, SessionData } from '../src/index.js';
 import type { Session, SessionCalendar } from '../src/index.js';
@@ -880,4 +881,29 @@ test('a server that answers each connection with an error and closes it is backe
   t.is(error?.code, 'feed_closed');
   t.is(error?.attempts, 2);
   t.is(feed.status.connects, 3);
+});
+
+test('connectTimeoutMs bounds the whole opening handshake: a server that answers a byte at a time is given up on then', async (t) => {
+  // It starts a 101 answer and then sends one byte every 100 ms, never finishing it.
+  const server = net.createServer((socket) => {
+    socket.once('data', () => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\n');
+      const drip = setInterval(() => {
+        if (!socket.destroyed) socket.write('X');
+      }, 100);
+      socket.on('close', () => clearInterval(drip));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  const feed = websocketFeed({ url: `ws://127.0.0.1:${port}`, toBars, connectTimeoutMs: 500, reconnect: { maxAttempts: 0 } });
+  t.teardown(() => feed.close());
+  const started = Date.now();
+  const error = await t.throwsAsync(within(feed[Symbol.asyncIterator]().next(), 5000, 'the feed to give up'), { instanceOf: FeedError });
+  t.is(error?.code, 'feed_closed');
+  t.regex(error?.message ?? '', /no connection within connectTimeoutMs \(500 ms\)/);
+  // Well before the drip would have ended (it never does): the limit, not an idle timeout.
+  t.true(Date.now() - started < 4000);
+  t.is(feed.status.failedAttempts, 1);
 });

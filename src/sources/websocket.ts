@@ -120,7 +120,10 @@ export interface WebSocketFeedOptions {
    * `Infinity` disables the check. Set it above the longest quiet time the server may have.
    */
   heartbeatMs?: number;
-  /** The longest wait for a connection's opening handshake, in ms. Default 10 000. */
+  /**
+   * The longest wait for a connection's opening handshake, in ms, from the attempt's start: a
+   * server that sends its answer a byte at a time is given up on then too. Default 10 000.
+   */
   connectTimeoutMs?: number;
   /**
    * The largest message taken, in bytes. A larger one is not read: it is counted `tooLarge`,
@@ -365,6 +368,10 @@ interface Connection {
   lastActivity: number;
   heartbeat: NodeJS.Timeout | undefined;
   closeFallback: NodeJS.Timeout | undefined;
+  /** Ends an opening handshake that has not finished in `connectTimeoutMs`, however it trickles. */
+  connectTimer: NodeJS.Timeout | undefined;
+  /** The handshake ran out of `connectTimeoutMs`: the socket was dropped for it. */
+  timedOut: boolean;
 }
 
 type InboxItem =
@@ -661,9 +668,23 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       lastActivity: 0,
       heartbeat: undefined,
       closeFallback: undefined,
+      connectTimer: undefined,
+      timedOut: false,
     };
     this.#conn = conn;
+    // ws's handshakeTimeout starts again with every byte: a server (or a proxy) that trickles its
+    // answer would keep the feed connecting for ever, no attempt ever failing.
+    conn.connectTimer = setTimeout(() => {
+      if (conn.open) return;
+      const error = new Error(`no connection within connectTimeoutMs (${o.connectTimeoutMs} ms)`);
+      conn.error = error;
+      if (conn === this.#conn && !this.#closing) this.#lastError = error.message;
+      // What ws reports of the socket it is told to drop says less: the cause stays this one.
+      conn.timedOut = true;
+      ws.terminate();
+    }, o.connectTimeoutMs);
     ws.on('error', (error) => {
+      if (conn.timedOut) return;
       conn.error = error;
       if (conn === this.#conn && !this.#closing) {
         this.#lastError = error.message;
@@ -685,6 +706,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   }
 
   #onOpen(conn: Connection): void {
+    clearTimeout(conn.connectTimer);
     if (conn !== this.#conn || this.#closing) return;
     const now = Date.now();
     conn.open = true;
@@ -784,6 +806,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #onClose(conn: Connection, code: number, reason: string): void {
     clearTimeout(conn.heartbeat);
     clearTimeout(conn.closeFallback);
+    clearTimeout(conn.connectTimer);
     if (conn !== this.#conn) return;
     this.#conn = null;
     if (this.#closing) {
