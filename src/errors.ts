@@ -247,6 +247,18 @@ export function shownInstant(ms: number): string {
   return Math.abs(ms) <= 8.64e15 ? `${ms} (${new Date(ms).toISOString()})` : String(ms);
 }
 
+/** A UTF-16 surrogate not in a pair: under the `u` flag a pair is one code point and does not match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Why `symbol` cannot be a symbol's name although it is a string, or null: one holding a lone
+ * surrogate. The core keeps names as UTF-8, where a lone surrogate becomes U+FFFD, so two such
+ * names would be one symbol there and two in JavaScript. @internal
+ */
+export function symbolProblem(symbol: string): string | null {
+  return LONE_SURROGATE.test(symbol) ? `symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)` : null;
+}
+
 /** Epoch milliseconds as an ISO 8601 instant, or the number itself where no `Date` can hold it. @internal */
 export function isoTime(ms: number): string {
   return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);

@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf, refuseArguments, shownInstant } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf, refuseArguments, shownInstant, symbolProblem } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -221,12 +221,6 @@ function notASymbol(symbol: unknown): InputError {
 function checkSymbol(symbol: unknown): asserts symbol is string {
   if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
 }
-
-/** A UTF-16 surrogate not in a pair: under the `u` flag a pair is one code point and does not match. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** The refusal of a symbol holding a lone surrogate. */
-const lonelySurrogate = (symbol: string): string => `symbol ${JSON.stringify(symbol)} is not well-formed Unicode (it holds a lone surrogate)`;
 
 /**
  * What {@link SessionData}'s last appended symbol is while there is none: a value no caller can
@@ -788,7 +782,8 @@ export class SessionData {
       const symbol: unknown = symbols[i];
       if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol ${i} must be a non-empty string, got ${describe(symbol)}`);
       // Refused here, before any symbol of the slice becomes known (interning refuses it too).
-      if (LONE_SURROGATE.test(symbol)) throw new InputError(lonelySurrogate(symbol));
+      const problem = symbolProblem(symbol);
+      if (problem !== null) throw new InputError(problem);
       names[i] = symbol;
     }
     this.#reserveSlice(count);
@@ -1454,9 +1449,8 @@ export class SessionData {
 
   #intern(symbol: string): number {
     checkSymbol(symbol);
-    // The core keeps names as UTF-8, where a lone surrogate becomes U+FFFD: two such names would be
-    // one symbol there and two here.
-    if (LONE_SURROGATE.test(symbol)) throw new InputError(lonelySurrogate(symbol));
+    const problem = symbolProblem(symbol);
+    if (problem !== null) throw new InputError(problem);
     const id = this.#native.intern(symbol);
     this.#ids.set(symbol, id);
     this.#names[id] = symbol;

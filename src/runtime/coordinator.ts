@@ -1050,17 +1050,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const check = (): void => {
       if (failure !== null && read >= buffer.length) throw (failure as { error: unknown }).error;
     };
+    /** Waits for the source's next delivery (a bar, its end or its failure); a stop ends the wait, and the run. */
+    const delivery = async (): Promise<void> => {
+      this.#checkStop();
+      resumePump();
+      await new Promise<void>((resolve) => {
+        waiter.wake = resolve;
+      });
+      this.#checkStop();
+    };
     const more = async (): Promise<boolean> => {
       if (buffer.length > read) return true;
-      if (!ended) {
-        // Stopped already (by the last slice's subscribers): no wait for a bar that may never come.
-        this.#checkStop();
-        resumePump();
-        await new Promise<void>((resolve) => {
-          waiter.wake = resolve;
-        });
-        this.#checkStop();
-      }
+      // Stopped already (by the last slice's subscribers): no wait for a bar that may never come.
+      if (!ended) await delivery();
       check();
       return buffer.length > read;
     };
@@ -1071,14 +1073,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const backBefore = async (end: number): Promise<boolean> => {
       let seen = 0;
       for (let j = read + 1; seen < STRAY_LOOKAHEAD; j++) {
-        while (buffer.length <= j && !ended) {
-          this.#checkStop();
-          resumePump();
-          await new Promise<void>((resolve) => {
-            waiter.wake = resolve;
-          });
-          this.#checkStop();
-        }
+        while (buffer.length <= j && !ended) await delivery();
         const bar = buffer[j];
         if (bar === undefined) return false;
         if (!Number.isFinite(bar.time)) continue;
@@ -1089,14 +1084,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
-      while (buffer.length <= read + n && !ended) {
-        this.#checkStop();
-        resumePump();
-        await new Promise<void>((resolve) => {
-          waiter.wake = resolve;
-        });
-        this.#checkStop();
-      }
+      while (buffer.length <= read + n && !ended) await delivery();
     };
     /** Whether the source has given a bar timed at or past `time` (or failed): every bar before it has come. */
     const reached = (time: number): boolean => failure !== null || (buffer.length > read && (buffer[buffer.length - 1] as SymbolBar).time >= time);
@@ -1201,14 +1189,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // over a database, say) is waited for until it has given a bar timed at or past the
             // boundary, or ended, rather than have the bars still to come called late. The clock
             // runs on meanwhile (a source or a handler may be waiting on it): the wait is lag.
-            while (paced && !ended && !reached(tick)) {
-              this.#checkStop();
-              resumePump();
-              await new Promise<void>((resolve) => {
-                waiter.wake = resolve;
-              });
-              this.#checkStop();
-            }
+            while (paced && !ended && !reached(tick)) await delivery();
             this.#lag(tick);
             check();
             // Every buffered bar timed before the tick is due, wherever it sits among other

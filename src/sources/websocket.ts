@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, symbolProblem } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { barFieldProblem } from '../native.js';
 import { FUTURE_TOLERANCE_MS } from './types.js';
@@ -1076,7 +1076,8 @@ function typeProblem(bar: unknown): string | null {
   const b = bar as Record<string, unknown>;
   if (typeof b['symbol'] !== 'string' || b['symbol'] === '') return `symbol must be a non-empty string, got ${describe(b['symbol'])}`;
   // A half-cut emoji is valid JSON, and a symbol the store refuses: passed on, it would fail the run.
-  if (/\p{Cs}/u.test(b['symbol'])) return `symbol ${JSON.stringify(b['symbol'])} is not well-formed Unicode (it holds a lone surrogate)`;
+  const symbol = symbolProblem(b['symbol']);
+  if (symbol !== null) return symbol;
   if (typeof b['time'] !== 'number' || !Number.isFinite(b['time'])) return `time must be a finite number, got ${describe(b['time'])}`;
   for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
     if (typeof b[field] !== 'number') return `${field} must be a number, got ${describe(b[field])}`;
