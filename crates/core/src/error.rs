@@ -134,27 +134,15 @@ impl Error {
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A number as messages show it: infinities as `Infinity` and `-Infinity`, the spelling of the
-/// JavaScript the store's users write, where Rust's `{}` gives `inf`.
+/// A number as JavaScript's `String(x)` writes it (`Infinity`, `1e-7`, `1.5e+21`,
+/// `2.5757217407226562`), so that messages and indicator ids read as the store's users write their
+/// numbers. Rust's `{}` differs: `inf`, no exponent form, and where two shortest spellings are
+/// equally near the value it may take the other one (`...563` where JavaScript writes `...562`).
 pub(crate) struct Num(pub f64);
 
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            x if x == f64::INFINITY => f.write_str("Infinity"),
-            x if x == f64::NEG_INFINITY => f.write_str("-Infinity"),
-            // -0 too: JavaScript writes both zeros "0".
-            0.0 => f.write_str("0"),
-            // JavaScript's exponent form, outside [1e-6, 1e21): "1e-7", "1.5e+21".
-            x if x.abs() < 1e-6 || x.abs() >= 1e21 => {
-                let e = format!("{x:e}");
-                match e.split_once('e') {
-                    Some((m, exp)) if !exp.starts_with('-') => write!(f, "{m}e+{exp}"),
-                    _ => f.write_str(&e),
-                }
-            }
-            x => write!(f, "{x}"),
-        }
+        f.write_str(ryu_js::Buffer::new().format(self.0))
     }
 }
 
@@ -246,6 +234,10 @@ mod tests {
             (-2.5e300, "-2.5e+300"),
             (f64::MAX, "1.7976931348623157e+308"),
             (5e-324, "5e-324"),
+            // Where Rust's shortest spelling ends one digit higher than JavaScript's.
+            (2.5757217407226562, "2.5757217407226562"),
+            (3.6633987426757812, "3.6633987426757812"),
+            (684643635060638.2, "684643635060638.2"),
         ] {
             assert_eq!(Num(x).to_string(), js);
         }
