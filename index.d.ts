@@ -12,10 +12,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** One indicator on its own, fed bar by bar. */
 export declare class NativeIndicator {
   constructor(config: NativeIndicatorConfig)
-  /** Commits a bar; returns the outputs (NaN during warm-up). */
-  update(high: number, low: number, close: number, volume: number): Array<number>
-  /** The outputs `update` would return for this bar; commits nothing. */
-  peek(high: number, low: number, close: number, volume: number): Array<number>
+  /**
+   * Commits a bar; returns the first output (NaN during warm-up) and writes every output into
+   * the first entries of the calling slot, so that no array is made per bar.
+   */
+  update(high: number, low: number, close: number, volume: number): number
+  /** What `update` would give for this bar, written and returned the same way; commits nothing. */
+  peek(high: number, low: number, close: number, volume: number): number
   /** Back to the state of a new instance. */
   reset(): void
   /** A new session opens (VWAP restarts; the others go on). */

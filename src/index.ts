@@ -26,7 +26,7 @@ export { Calendar } from './calendar/index.js';
 export type { CalendarSession, CustomCalendarOptions, CustomFunctionOptions, CustomListOptions, DateInput, Instant, LocalHours, LocalSession, XnysHours, XnysOptions } from './calendar/index.js';
 export * from './sources/index.js';
 export { AnalysisEngine, BarEvent } from './runtime/engine.js';
-export type { BarHandler, Subscription, SubscriptionSpec, SubscriberFailure } from './runtime/engine.js';
+export type { BarHandler, DeliveryObserver, PendingHandler, Subscription, SubscriptionSpec, SubscriberFailure } from './runtime/engine.js';
 export { SessionCoordinator } from './runtime/coordinator.js';
 export type { CoordinatorEvents, CoordinatorOptions, GapRecord, OverrunRecord, QualityTotals, RunReport, SessionCalendar } from './runtime/coordinator.js';
 export type { Signal, Strategy, StrategyContext } from './cli/strategy.js';

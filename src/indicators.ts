@@ -6,9 +6,9 @@
  */
 import { constants } from 'node:buffer';
 import { ConfigError, InputError, fromNative, show } from './errors.js';
-import { NativeIndicator, indicatorBatchAll, indicatorInfo } from './native.js';
+import { NativeIndicator, SLOT, indicatorBatchAll, indicatorInfo } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
-import { notAColumn, num, numbers } from './typed-arrays.js';
+import { isFloat64Array, notAColumn, num, numbers } from './typed-arrays.js';
 
 /** The most bytes one ArrayBuffer that Node.js makes may hold. */
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -146,7 +146,8 @@ abstract class StandaloneIndicator<In, Out> {
     }
   }
 
-  protected abstract shape(values: number[]): Out;
+  /** The output from the first value, which the native call returns, and the rest, which it writes into the calling slot. */
+  protected abstract shape(first: number): Out;
   protected abstract fields(input: In): [number, number, number, number];
 
   /** Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`. */
@@ -212,7 +213,7 @@ export interface ObvInput {
   volume?: number;
 }
 
-const first = (values: number[]): number => values[0] as number;
+const first = (value: number): number => value;
 
 /** Simple moving average. */
 export class Sma extends ValueIndicator<number> {
@@ -274,7 +275,7 @@ export class Macd extends ValueIndicator<MacdValue> {
   constructor(fast = 12, slow = 26, signal = 9) {
     super({ kind: 'macd', fast, slow, signal }, arguments);
   }
-  protected shape = (v: number[]): MacdValue => ({ macd: v[0] as number, signal: v[1] as number, histogram: v[2] as number });
+  protected shape = (macd: number): MacdValue => ({ macd, signal: SLOT[1] as number, histogram: SLOT[2] as number });
 }
 /** Bollinger Bands outputs. */
 export interface BandsValue {
@@ -291,7 +292,7 @@ export class BollingerBands extends ValueIndicator<BandsValue> {
   constructor(period = 20, devUp = 2, devDown = 2) {
     super({ kind: 'bbands', period, devUp, devDown }, arguments);
   }
-  protected shape = (v: number[]): BandsValue => ({ upper: v[0] as number, middle: v[1] as number, lower: v[2] as number });
+  protected shape = (upper: number): BandsValue => ({ upper, middle: SLOT[1] as number, lower: SLOT[2] as number });
 }
 /** Average true range (Wilder). */
 export class Atr extends BarIndicator<number> {
@@ -352,19 +353,25 @@ export class Stochastic extends BarIndicator<StochValue> {
   constructor(kPeriod = 14, kSlow = 3, dPeriod = 3) {
     super({ kind: 'stoch', kPeriod, kSlow, dPeriod }, arguments);
   }
-  protected shape = (v: number[]): StochValue => ({ k: v[0] as number, d: v[1] as number });
+  protected shape = (k: number): StochValue => ({ k, d: SLOT[1] as number });
 }
 
 /** Input columns of {@link computeIndicator}; `high`, `low`, `volume` for the kinds that read them. */
 export interface IndicatorColumns {
   close: Float64Array | readonly number[];
+  /** Not read: a view of bars (or a batch's columns) may be given whole. */
+  time?: Float64Array | readonly number[];
+  /** Not read, as `time`. */
+  open?: Float64Array | readonly number[];
+  /** Not read, as `time`: a view's length. */
+  length?: number;
   high?: Float64Array | readonly number[];
   low?: Float64Array | readonly number[];
   volume?: Float64Array | readonly number[];
 }
 
 const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => {
-  if (col === undefined || col instanceof Float64Array) return col;
+  if (col === undefined || isFloat64Array(col)) return col;
   if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
   return numbers(col);
 };

@@ -26,7 +26,7 @@ import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from '.
 import { clockChangesOf, dayStartOf } from './session.js';
 import { describeIndicator, nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
-import { grown, notAColumn, num, numbers } from './typed-arrays.js';
+import { grown, isFloat64Array, notAColumn, num, numbers } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -204,9 +204,6 @@ type SliceColumnList = readonly [Float64Array, Float64Array, Float64Array, Float
 /** The options {@link SessionData.appendMany} takes. */
 const APPEND_MANY_OPTIONS = ['invalid'] as const;
 const EMPTY = new Float64Array(0);
-const EMPTY_VIEW: BarsView = Object.freeze({
-  length: 0, time: EMPTY, open: EMPTY, high: EMPTY, low: EMPTY, close: EMPTY, volume: EMPTY,
-});
 const MAX_SERIES = 32;
 
 /**
@@ -287,6 +284,9 @@ class ColumnViews implements BarsView {
     return (this.#volume ??= this.#column(5));
   }
 }
+
+/** The view of a series with no bars: a {@link ColumnViews} too, so it reads, spreads and prints as any other. */
+const EMPTY_VIEW: BarsView = Object.freeze(new ColumnViews(new ArrayBuffer(0), 0, 0, 0));
 
 interface CachedBlock {
   generation: number;
@@ -791,7 +791,7 @@ export class SessionData {
     const given = columns as Partial<SliceColumns> | null;
     const column = (name: (typeof COLUMNS)[number]): Float64Array => {
       const c = given?.[name];
-      if (!(c instanceof Float64Array)) {
+      if (!isFloat64Array(c)) {
         throw new InputError(Array.isArray(c) ? `column '${name}' is a plain array: appendSlice reads Float64Arrays only` : notAColumn(name, c));
       }
       if (c.length < count) throw new InputError(`column '${name}' has ${c.length} entries, fewer than the ${count} bars given`);
@@ -884,7 +884,7 @@ export class SessionData {
     if (typeof columns !== 'object' || columns === null) throw new InputError(`columns are { time, open, high, low, close, volume }, got ${describe(columns)}`);
     const cols = COLUMNS.map((name) => {
       const col = columns[name];
-      if (col instanceof Float64Array) return col;
+      if (isFloat64Array(col)) return col;
       if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
       return numbers(col);
     }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];

@@ -3,6 +3,16 @@
  * should be a number.
  * @module
  */
+import { types } from 'node:util';
+
+/**
+ * Whether `x` is a `Float64Array`, from this realm or another (a `node:vm` context, a test
+ * runner's sandbox), where `instanceof` tells only this realm's. The native side reads either.
+ * @internal
+ */
+export function isFloat64Array(x: unknown): x is Float64Array {
+  return types.isFloat64Array(x);
+}
 
 /**
  * `x` when it is a number, else NaN: a bar field that is not a number (`null`, a string, a `Date`)

@@ -47,7 +47,9 @@ export interface BarColumns {
  * they are read-only by contract: a write lands in the store's memory, so every later view and
  * subscriber reads it, though the store's own state (aggregation, validation, indicators, quality)
  * is not changed by it. Their length is fixed when the view is made, and they stay valid for as
- * long as you hold them, even after the series grows or the store is gone.
+ * long as you hold them, even after the series grows or the store is gone. The length and the
+ * columns are getters (each column is made on its first read), so read or destructure them:
+ * spread (`{ ...view }`) and `JSON.stringify` see none of them.
  */
 export interface BarsView {
   readonly length: number;

@@ -269,7 +269,7 @@ export class Calendar {
    * `{ timeZone }` would otherwise be ignored without a word, its days staying UTC days. An object
    * with no option set (`{}`, `{ timeZone: undefined }`) is no option.
    */
-  static alwaysOpen(): Calendar {
+  static alwaysOpen(options?: Record<string, undefined>): Calendar {
     // Generic code may pass options to every factory alike: an object with no option set is none.
     for (const given of arguments as ArrayLike<unknown> as unknown[]) {
       if (given === undefined) continue;

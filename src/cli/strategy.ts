@@ -48,7 +48,7 @@ export interface Strategy {
   intervals?: readonly string[];
   indicators?: Readonly<Record<string, readonly IndicatorConfig[]>>;
   /** Subscribes to the engine. May be async: the run starts when its promise settles. */
-  setup(engine: AnalysisEngine, context: StrategyContext): void | Promise<void>;
+  setup(engine: AnalysisEngine, context: StrategyContext): unknown;
 }
 
 /**

@@ -9,11 +9,11 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
-import { num } from '../typed-arrays.js';
+import { isFloat64Array, num } from '../typed-arrays.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData } from '../session-data.js';
 import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
-import type { Bar, Session } from '../types.js';
+import type { Bar, Session, SessionInput } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
 import { FUTURE_TOLERANCE_MS } from '../sources/types.js';
 import { dayStartOf } from '../session.js';
@@ -36,7 +36,7 @@ export interface SessionCalendar {
    * order. A session without `dayStart` (from JavaScript) has it worked out from its date and time
    * zone, as {@link SessionData.beginSession} does.
    */
-  sessions(from: string, to: string): Session[];
+  sessions(from: string, to: string): readonly SessionInput[];
 }
 
 /** How a {@link SessionCoordinator} runs. */
@@ -2401,7 +2401,7 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
   for (const [symbol, c] of columns) {
     if (c === null || typeof c !== 'object') throw new InputError(`source symbol ${describe(symbol)}: expected columns { length, time, open, high, low, close, volume }, got ${describe(c)}`);
     for (const field of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
-      if (!(c[field] instanceof Float64Array)) throw new InputError(`source symbol ${describe(symbol)}: column ${field} must be a Float64Array, got ${describe(c[field])} (columnsSource converts arrays)`);
+      if (!isFloat64Array(c[field])) throw new InputError(`source symbol ${describe(symbol)}: column ${field} must be a Float64Array, got ${describe(c[field])} (columnsSource converts arrays)`);
     }
     const n = c.length;
     const shortest = Math.min(c.time.length, c.open.length, c.high.length, c.low.length, c.close.length, c.volume.length);

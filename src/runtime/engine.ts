@@ -18,11 +18,11 @@ export interface SubscriptionSpec {
 }
 
 /**
- * A subscriber. It may return a promise: in data-driven runs the coordinator waits for it before
- * the next time slice; in clock-driven runs a promise still pending when the next slice is due is an
- * overrun.
+ * A subscriber. It may return a promise (any object with a `then` method): in data-driven runs the
+ * coordinator waits for it before the next time slice; in clock-driven runs a promise still pending
+ * when the next slice is due is an overrun. Any other value it returns is ignored.
  */
-export type BarHandler = (event: BarEvent) => void | Promise<void>;
+export type BarHandler = (event: BarEvent) => unknown;
 
 /** A live subscription. */
 export interface Subscription {

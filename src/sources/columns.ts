@@ -5,7 +5,7 @@
  */
 import { ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
 import type { BarColumns } from '../types.js';
-import { numbers } from '../typed-arrays.js';
+import { isFloat64Array, numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
 import type { ColumnarSource, LoadRequest, SymbolColumns } from './types.js';
 
@@ -187,7 +187,7 @@ export interface ColumnsSource extends ColumnarSource {
 }
 
 function toFloat64(symbol: string, name: string, column: unknown): Float64Array {
-  if (column instanceof Float64Array) return column;
+  if (isFloat64Array(column)) return column;
   if (Array.isArray(column)) return numbers(column as readonly unknown[]);
   throw new InputError(
     column === undefined

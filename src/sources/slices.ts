@@ -5,6 +5,7 @@
 import { ConfigError, InputError, describe } from '../errors.js';
 import { lowerBound } from './columns.js';
 import type { SymbolColumns } from './types.js';
+import { isFloat64Array } from '../typed-arrays.js';
 
 /**
  * One time slice. **Reused**: {@link timeSlices} hands out the same object (and the same arrays)
@@ -262,7 +263,7 @@ export interface TimeSlices extends IterableIterator<TimeSlice> {
 /** A symbol's time column. @throws {InputError} when its columns have none. */
 function timesOf(name: string, cols: unknown): Float64Array {
   const time: unknown = cols !== null && typeof cols === 'object' ? (cols as { time?: unknown }).time : undefined;
-  if (!(time instanceof Float64Array) && !Array.isArray(time)) {
+  if (!isFloat64Array(time) && !Array.isArray(time)) {
     throw new InputError(`${name}: expected columns { time, open, high, low, close, volume } with time a Float64Array, got ${describe(cols)}`);
   }
   return time as Float64Array;

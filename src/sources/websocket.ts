@@ -144,7 +144,7 @@ export interface WebSocketFeedOptions {
    * While its promise is pending the new connection's messages are held, so bars it hands to
    * `info.deliver` come first. If it throws or rejects, a `hookError` event is emitted and the feed goes on.
    */
-  onReconnect?: (info: ReconnectInfo) => void | Promise<void>;
+  onReconnect?: (info: ReconnectInfo) => unknown;
   /** Uniform random numbers in [0, 1) for the jitter. Default `Math.random` (inject one for tests). */
   random?: () => number;
   /** WebSocket subprotocols. */

@@ -2,6 +2,7 @@
 //! `NativeIndicator` class and the `indicatorBatchAll` function.
 
 use crate::error::{config as config_error, to_js};
+use crate::store::write_slot;
 use barstream_core::indicators::{batch_all, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
 use barstream_core::{Bar, ColumnBlock};
 use napi::bindgen_prelude::{ArrayBuffer, Float64Array};
@@ -67,7 +68,10 @@ pub fn indicator_info(config: NativeIndicatorConfig) -> Result<NativeIndicatorIn
 #[napi]
 pub struct NativeIndicator {
     inner: Box<dyn Indicator>,
+    /// The outputs of the last update.
     out: Vec<f64>,
+    /// The outputs of the last peek, kept apart so that a peek leaves `out` as it was.
+    peeked: Vec<f64>,
 }
 
 #[napi]
@@ -76,24 +80,27 @@ impl NativeIndicator {
     pub fn new(config: NativeIndicatorConfig) -> Result<Self, String> {
         let inner = spec_of(&config)?.build();
         let out = vec![f64::NAN; inner.output_count()];
-        Ok(NativeIndicator { inner, out })
+        let peeked = out.clone();
+        Ok(NativeIndicator { inner, out, peeked })
     }
 
-    /// Commits a bar; returns the outputs (NaN during warm-up).
+    /// Commits a bar; returns the first output (NaN during warm-up) and writes every output into
+    /// the first entries of the calling slot, so that no array is made per bar.
     #[napi(catch_unwind)]
-    pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> Vec<f64> {
+    pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> f64 {
         let bar = Bar::new(0.0, close, high, low, close, volume);
         self.inner.update(&bar, &mut self.out);
-        self.out.clone()
+        write_slot(&self.out);
+        self.out[0]
     }
 
-    /// The outputs `update` would return for this bar; commits nothing.
+    /// What `update` would give for this bar, written and returned the same way; commits nothing.
     #[napi(catch_unwind)]
-    pub fn peek(&self, high: f64, low: f64, close: f64, volume: f64) -> Vec<f64> {
+    pub fn peek(&mut self, high: f64, low: f64, close: f64, volume: f64) -> f64 {
         let bar = Bar::new(0.0, close, high, low, close, volume);
-        let mut out = vec![f64::NAN; self.inner.output_count()];
-        self.inner.peek(&bar, &mut out);
-        out
+        self.inner.peek(&bar, &mut self.peeked);
+        write_slot(&self.peeked);
+        self.peeked[0]
     }
 
     /// Back to the state of a new instance.

@@ -74,6 +74,18 @@ fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     REGISTRY.with(|r| f(unsafe { &mut *r.get() }))
 }
 
+/// Writes `values` into the first entries of this thread's calling slot, for a call that returns
+/// more numbers than one (a standalone indicator's outputs) without making an array each time.
+pub(crate) fn write_slot(values: &[f64]) {
+    with_registry(|r| {
+        // SAFETY: no native code reads the slot while this runs (JavaScript is single-threaded and
+        // this is a leaf call); `values` has at most a few entries, checked against the length.
+        let slot = unsafe { &mut *r.slot.get() };
+        let n = values.len().min(SLOT_LEN);
+        slot[..n].copy_from_slice(&values[..n]);
+    })
+}
+
 /// Reads single entries of the slot. Copying the whole slot first costs a stall here: JavaScript has
 /// just written it an `f64` at a time, and wider loads of those stores cannot be forwarded.
 #[derive(Clone, Copy)]
