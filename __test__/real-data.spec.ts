@@ -184,6 +184,27 @@ function registerRealDataTests(): void {
     t.is(five.time[37], Date.UTC(2013, 9, 4, 16, 35));
   });
 
+  test('real data: a run over extended hours, planned as the coordinator plans it, holds at most 64 bytes a stored bar for each symbol', (t) => {
+    // Extended hours (04:00-20:00 New York): IBM trades about a third of those minutes, BAC about
+    // half, SPY most. A plan for the six sessions reserves every minute of each at a symbol's
+    // first bar; a thin symbol's series give back what its rate will not use.
+    for (const sym of SYMBOLS) {
+      const data = new SessionData({ intervals: INTERVALS });
+      data.expectSessions(days.length);
+      let stored = 0;
+      for (const day of days) {
+        const session = sessionOn(day.session.date, { open: '04:00', close: '20:00', timeZone: 'America/New_York' });
+        data.beginSession(session);
+        for (const bar of day.all.get(sym) as Bar[]) if (bar.time < session.close) data.append(sym, bar);
+        data.endSession();
+        stored += (day.all.get(sym) as Bar[]).filter((b) => b.time < session.close).length;
+      }
+      const stats = data.stats();
+      t.is(data.bars(sym, '1m').length, stored);
+      t.true(stats.allocatedBytes / stats.storedBars <= 64, `${sym}: ${stats.allocatedBytes} bytes for ${stats.storedBars} bars (${(stats.allocatedBytes / stats.storedBars).toFixed(1)} a bar)`);
+    }
+  });
+
   test('real data: pre-market and after-hours bars are rejected as outside_session and counted per symbol', (t) => {
     const expectedOutside = new Map(SYMBOLS.map((s) => [s, days.reduce((n, d) => n + (d.all.get(s) as Bar[]).length - (d.inside.get(s) as Bar[]).length, 0)]));
     // Known from the files: 2499 SPY, 228 IBM and 1126 BAC rows outside 09:30-16:00.

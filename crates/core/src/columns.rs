@@ -446,6 +446,16 @@ impl Columns {
         }
     }
 
+    /// Moves the stored bars to a block of room for `capacity` bars (at least those stored) when
+    /// that is smaller than the current one: a series that reserved for bars that will not come
+    /// gives the room back. Does nothing otherwise.
+    pub fn shrink_to(&mut self, capacity: usize) {
+        let capacity = capacity.max(self.len).max(16);
+        if self.block.is_some() && capacity < self.cap {
+            self.move_to(capacity);
+        }
+    }
+
     fn move_to(&mut self, new_cap: usize) {
         let block = ColumnBlock::new(new_cap, self.width);
         #[cfg(all(target_os = "linux", target_env = "gnu"))]

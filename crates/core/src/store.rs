@@ -57,6 +57,19 @@ const MAX_SESSION_RESERVE: usize = 1 << 22;
 /// bars that may never come.
 const MAX_EXPECTED_RESERVE: usize = 1 << 20;
 
+/// The room a series reserves a session: `one`, what the session can make at most; or, once the
+/// symbol has ended a session, a quarter more than the series gained in it (at least one bar), if
+/// that is less. An illiquid symbol (or one that trades part of extended hours) would otherwise
+/// hold a session of unused room in every series, for every session a plan announces. Where a
+/// session brings more, the block grows by its headroom, and the session after reserves by the
+/// new rate.
+fn per_session_room(one: usize, gained: Option<usize>) -> usize {
+    match gained {
+        Some(g) => one.min(g.saturating_add(g / 4).max(1)),
+        None => one,
+    }
+}
+
 /// The last bar time of a removed symbol's record: later than any bar can be, so that
 /// [`SessionStore::append`] refuses every bar for it without a test of its own. Far enough from
 /// `i64::MAX` that a bar time minus it cannot overflow, before 1970 included.
@@ -799,6 +812,51 @@ impl SessionStore {
         }
     }
 
+    /// At the end of a symbol's first session under a plan (see [`SessionStore::expect_sessions`]),
+    /// gives back the room its series reserved for bars their rate will not bring. The plan
+    /// reserved every session at the symbol's first bar, before the store could know how much of a
+    /// session the symbol trades. A series keeps room for its rate (see `per_session_room`) over
+    /// the sessions still planned (at least one), as many as retention holds, and moves only when
+    /// it holds more than a quarter past that, and 64 bars more. Later sessions reserve by the rate,
+    /// so this happens once a symbol and run.
+    fn shrink_to_rate(
+        s: &mut SymbolState,
+        ended: &Active,
+        base_ms: i64,
+        config: &StoreConfig,
+        remaining: usize,
+    ) {
+        // Taken out for the loop, which borrows the series mutably, and put back after it.
+        let Some(gains) = s.last_gains.take() else {
+            return;
+        };
+        let hint = config
+            .capacity_hint
+            .unwrap_or(usize::MAX)
+            .min(MAX_SESSION_RESERVE);
+        let held = config.retain_sessions.map(|keep| keep.saturating_add(1));
+        let slots = ((ended.session.close - ended.session.open + base_ms - 1) / base_ms) as usize;
+        let rooms =
+            std::iter::once(slots).chain(ended.grids.iter().map(|g| g.buckets_in_session()));
+        for ((cols, per_session), &gained) in s.all_series_mut().zip(rooms).zip(&gains) {
+            let one = per_session.min(hint);
+            let per = per_session_room(one, Some(gained));
+            if per == one {
+                continue;
+            }
+            let len = cols.len();
+            let mut keep = per.saturating_mul(remaining.max(1));
+            if let Some(held) = held {
+                keep = keep.min(per.saturating_mul(held));
+            }
+            let spare = cols.capacity() - cols.start() - len;
+            if spare > keep.saturating_add(keep / 4).saturating_add(64) {
+                cols.shrink_to(len.saturating_add(keep));
+            }
+        }
+        s.last_gains = Some(gains);
+    }
+
     /// Reserves room at a symbol's first bar of a session: for this session, or for the `expected`
     /// sessions like it (see [`SessionStore::expect_sessions`]), as many as retention keeps.
     fn reserve_session(
@@ -822,26 +880,15 @@ impl SessionStore {
         // the plan still lacks (at least its own room), so no session start moves a series that
         // the plan already covers; past the plan a full block grows by its headroom.
         let room = |per_session: usize, len: usize, gained: Option<usize>| {
-            let one = per_session.min(hint);
-            let mut total = len.saturating_add(one.saturating_mul(sessions));
+            let per = per_session_room(per_session.min(hint), gained);
+            let mut total = len.saturating_add(per.saturating_mul(sessions));
             if let Some(held) = held {
-                total = total.min(one.saturating_mul(held));
+                total = total.min(per.saturating_mul(held));
             }
-            let room = total
+            total
                 .min(MAX_EXPECTED_RESERVE.max(len))
                 .saturating_sub(len)
-                .max(one);
-            // Without a plan, a series that gained less than half a session's room in the symbol's
-            // last session asks for twice that (at least one bar) rather than a whole session: an
-            // illiquid symbol would otherwise hold a session of unused room in every series and
-            // move each series to a new block at every session start. The room its block has
-            // usually covers it; past that the block grows by its headroom.
-            match gained {
-                Some(g) if expected <= 1 && g.saturating_mul(2) < one => {
-                    room.min(g.saturating_mul(2).max(1))
-                }
-                _ => room,
-            }
+                .max(per)
         };
         let gains = s.last_gains.as_deref();
         let gained = |i: usize| gains.and_then(|g| g.get(i).copied());
@@ -1023,9 +1070,12 @@ impl SessionStore {
         let session_bars = self.symbols.iter().map(|s| s.bars_this_session).sum();
         self.ended = self.active.take();
         self.last_close = Some(close);
+        // A plan for more than this session made its symbols reserve the sessions after it too.
+        let planned = self.expected_sessions > 1;
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
         let retain = self.config.retain_sessions;
         for (s, _) in self.symbols.iter_mut().zip(&self.known).filter(|(_, &k)| k) {
+            let first_session = s.last_gains.is_none();
             // A symbol first met during the session started it empty.
             let gains = s
                 .all_series()
@@ -1050,6 +1100,9 @@ impl SessionStore {
                         }
                     }
                 }
+            }
+            if let Some(ended) = self.ended.as_ref().filter(|_| planned && first_session) {
+                Self::shrink_to_rate(s, ended, self.base_ms, &self.config, self.expected_sessions);
             }
         }
         crate::columns::release_freed_memory(session_bars);

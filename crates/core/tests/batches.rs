@@ -258,12 +258,13 @@ fn a_sparse_symbol_does_not_reserve_a_session_at_every_session_start() {
         }
         last = now;
     }
-    // The first session reserved its room (390 base slots); later sessions ask for twice what each
-    // series gained in the last one (one bar a session in every series here), which that room
-    // holds: the base series never moves, and a derived one only when its block is full, growing
-    // by a quarter (7 to 16 times in 300 sessions here, not at every session start).
-    assert_eq!(st.series(sparse, 0).unwrap().len(), 300);
-    assert_eq!(st.series(sparse, 0).unwrap().capacity(), 390);
+    // The first session reserved its room (390 base slots); later sessions ask for a quarter more
+    // than each series gained in the last one (one bar a session in every series here, so one),
+    // which that room holds: the base series never moves, and a derived one only when its block is
+    // full, growing by a quarter (not at every session start).
+    let ill = st.series(sparse, 0).unwrap();
+    assert_eq!(ill.len(), 300);
+    assert_eq!(ill.capacity(), 390);
     assert_eq!(moves[0], 0, "{moves:?}");
     assert!(moves.iter().all(|&m| m <= 20), "{moves:?}");
     // The full symbol still reserves a session at a time and grows by its headroom past that.
@@ -288,6 +289,54 @@ fn a_sparse_symbol_does_not_reserve_a_session_at_every_session_start() {
         ill.len(),
         ill.capacity()
     );
+}
+
+#[test]
+fn a_plan_keeps_room_for_a_thin_symbol_by_its_rate() {
+    // Six sessions planned; SPY trades every minute, THIN the first ten minutes of each session.
+    let days: Vec<Session> = (0..6).map(oct_day).collect();
+    let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    st.expect_sessions(days.len());
+    let (thin, full) = (st.intern("THIN"), st.intern("SPY"));
+    let mut spy_generations = Vec::new();
+    let mut unplanned = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    let (thin_u, full_u) = (unplanned.intern("THIN"), unplanned.intern("SPY"));
+    for (d, day) in days.iter().enumerate() {
+        st.begin_session(*day).unwrap();
+        unplanned.begin_session(*day).unwrap();
+        for (i, b) in full_day(day.open, day.close).iter().enumerate() {
+            if i < 10 {
+                st.append(thin, b).unwrap();
+                unplanned.append(thin_u, b).unwrap();
+            }
+            st.append(full, b).unwrap();
+            unplanned.append(full_u, b).unwrap();
+        }
+        st.end_session().unwrap();
+        unplanned.end_session().unwrap();
+        spy_generations.push(st.series(full, 0).unwrap().generation());
+        // At the first bar THIN reserved six sessions of 390 minutes (2,340 bars); from the first
+        // session's end its room is at most twice its ten bars for each session still planned, and
+        // 64 bars more.
+        let base = st.series(thin, 0).unwrap();
+        assert_eq!(base.len(), 10 * (d + 1));
+        let left = days.len() - d - 1;
+        assert!(
+            base.capacity() <= base.len() + 2 * 20 * left.max(1) + 64,
+            "after session {d}: {} bars in room for {}",
+            base.len(),
+            base.capacity()
+        );
+    }
+    // The full symbol still stores every bar once, in its first block.
+    assert!(spy_generations.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(snapshot(&st, thin), snapshot(&unplanned, thin_u));
+    assert_eq!(snapshot(&st, full), snapshot(&unplanned, full_u));
+    // SPY's planned room is exact (see the test above); THIN's five series hold 90 bars (60 1m,
+    // 12 5m, 6 15m, 6 1h and 6 1d) where the plan reserved room for 3,022.
+    let spy = (6 * (390 + 78 + 26 + 7) + 16) * 48;
+    let thin_bytes = st.allocated_bytes() - spy;
+    assert!(thin_bytes <= 4 * 90 * 48, "{thin_bytes}");
 }
 
 #[test]
