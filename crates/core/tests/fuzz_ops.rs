@@ -61,8 +61,14 @@ use proptest::prelude::*;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Cases of the operation fuzzer, and operations per case at most.
-const CASES: u32 = 64;
+/// Cases of the operation fuzzer (64, or `PROPTEST_CASES` for a longer run), and operations per
+/// case at most.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
 const MAX_OPS: usize = 200;
 /// Views held at once at most (the oldest is dropped).
 const MAX_VIEWS: usize = 8;
@@ -1679,7 +1685,7 @@ fn run_case(spec: &ConfigSpec, origin: i64, ops: &[Op]) -> Option<Stats> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: CASES,
+        cases: cases(),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
