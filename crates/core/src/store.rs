@@ -63,6 +63,10 @@ const MAX_EXPECTED_RESERVE: usize = 1 << 20;
 /// hold a session of unused room in every series, for every session a plan announces. Where a
 /// session brings more, the block grows by its headroom, and the session after reserves by the
 /// new rate.
+/// A series that filled its last session (see `SymbolState::last_gains`) reserves whole sessions,
+/// whatever their length: a full symbol after an early close reserves a full session again.
+const FILLED: usize = usize::MAX;
+
 fn per_session_room(one: usize, gained: Option<usize>) -> usize {
     match gained {
         Some(g) => one.min(g.saturating_add(g / 4).max(1)),
@@ -271,7 +275,8 @@ struct SymbolState {
     /// Per series, its length when the open (or last) session began.
     start_lens: Vec<usize>,
     /// Per series, the bars it gained in the last session that ended while the symbol was known
-    /// (`None` before any): what the next session reserves room by, when no plan says otherwise.
+    /// (`None` before any), or [`FILLED`] where that was four fifths of the session's room or more:
+    /// what the next session reserves room by (see `per_session_room`).
     last_gains: Option<Vec<usize>>,
     /// Series lengths at the end of each retained session, oldest first (kept under retention only).
     session_ends: VecDeque<Vec<usize>>,
@@ -821,8 +826,7 @@ impl SessionStore {
     /// so this happens once a symbol and run.
     fn shrink_to_rate(
         s: &mut SymbolState,
-        ended: &Active,
-        base_ms: i64,
+        rooms: &[usize],
         config: &StoreConfig,
         remaining: usize,
     ) {
@@ -835,10 +839,7 @@ impl SessionStore {
             .unwrap_or(usize::MAX)
             .min(MAX_SESSION_RESERVE);
         let held = config.retain_sessions.map(|keep| keep.saturating_add(1));
-        let slots = ((ended.session.close - ended.session.open + base_ms - 1) / base_ms) as usize;
-        let rooms =
-            std::iter::once(slots).chain(ended.grids.iter().map(|g| g.buckets_in_session()));
-        for ((cols, per_session), &gained) in s.all_series_mut().zip(rooms).zip(&gains) {
+        for ((cols, &per_session), &gained) in s.all_series_mut().zip(rooms).zip(&gains) {
             let one = per_session.min(hint);
             let per = per_session_room(one, Some(gained));
             if per == one {
@@ -1072,6 +1073,13 @@ impl SessionStore {
         self.last_close = Some(close);
         // A plan for more than this session made its symbols reserve the sessions after it too.
         let planned = self.expected_sessions > 1;
+        // Each series' room in the session that ended: what the session could make at most.
+        let rooms: Vec<usize> = match &self.ended {
+            Some(a) => std::iter::once(((close - open + self.base_ms - 1) / self.base_ms) as usize)
+                .chain(a.grids.iter().map(|g| g.buckets_in_session()))
+                .collect(),
+            None => Vec::new(),
+        };
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
         let retain = self.config.retain_sessions;
         for (s, _) in self.symbols.iter_mut().zip(&self.known).filter(|(_, &k)| k) {
@@ -1081,8 +1089,15 @@ impl SessionStore {
                 .all_series()
                 .enumerate()
                 .map(|(i, c)| {
-                    c.len()
-                        .saturating_sub(s.start_lens.get(i).copied().unwrap_or(0))
+                    let gained = c
+                        .len()
+                        .saturating_sub(s.start_lens.get(i).copied().unwrap_or(0));
+                    let room = rooms.get(i).copied().unwrap_or(0);
+                    if gained.saturating_mul(5) >= room.saturating_mul(4) {
+                        FILLED
+                    } else {
+                        gained
+                    }
                 })
                 .collect();
             s.last_gains = Some(gains);
@@ -1101,8 +1116,8 @@ impl SessionStore {
                     }
                 }
             }
-            if let Some(ended) = self.ended.as_ref().filter(|_| planned && first_session) {
-                Self::shrink_to_rate(s, ended, self.base_ms, &self.config, self.expected_sessions);
+            if planned && first_session {
+                Self::shrink_to_rate(s, &rooms, &self.config, self.expected_sessions);
             }
         }
         crate::columns::release_freed_memory(session_bars);

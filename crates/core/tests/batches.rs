@@ -292,6 +292,36 @@ fn a_sparse_symbol_does_not_reserve_a_session_at_every_session_start() {
 }
 
 #[test]
+fn a_full_symbol_after_an_early_close_reserves_a_whole_session_again() {
+    // 13:00 close (210 minutes), then a full day; no plan.
+    let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("SPY");
+    let short = Session::new(
+        (OCT7_OPEN) as f64,
+        (OCT7_OPEN + 210 * MIN) as f64,
+        OCT7_MIDNIGHT as f64,
+    )
+    .unwrap();
+    st.begin_session(short).unwrap();
+    for b in full_day(short.open, short.close) {
+        st.append(id, &b).unwrap();
+    }
+    st.end_session().unwrap();
+    let day = oct_day(1);
+    st.begin_session(day).unwrap();
+    let bars = full_day(day.open, day.close);
+    st.append(id, &bars[0]).unwrap();
+    let generation = st.series(id, 0).unwrap().generation();
+    let base = st.series(id, 0).unwrap();
+    // Room for the whole 390-minute session from its first bar: the symbol filled the short one.
+    assert!(base.capacity() - base.start() >= 210 + 390, "{}", base.capacity());
+    for b in &bars[1..] {
+        st.append(id, b).unwrap();
+    }
+    assert_eq!(st.series(id, 0).unwrap().generation(), generation);
+}
+
+#[test]
 fn a_plan_keeps_room_for_a_thin_symbol_by_its_rate() {
     // Six sessions planned; SPY trades every minute, THIN the first ten minutes of each session.
     let days: Vec<Session> = (0..6).map(oct_day).collect();
