@@ -477,6 +477,48 @@ test('bad messages are counted by reason and reported, never yielded, and the fe
   t.true(bad.every((b) => b.origin === 'message'));
 });
 
+test('a bar whose fields throw when read, and toBars results that throw when read, are counted, never end the process, and the feed goes on', async (t) => {
+  // Lazily parsed bars: `close` reads a field the message may have malformed.
+  const lazy = (m: { symbol: string; time: number; close: unknown }): SymbolBar =>
+    ({
+      symbol: m.symbol,
+      time: m.time,
+      open: 1,
+      high: 10,
+      low: 1,
+      get close(): number {
+        if (typeof m.close !== 'number') throw new Error(`malformed close ${String(m.close)}`);
+        return m.close;
+      },
+      volume: 1,
+    }) as SymbolBar;
+  const revoked = Proxy.revocable([], {});
+  revoked.revoke();
+  const throwingEntry = new Proxy([bar('A', 500)], {
+    get: (target, key, receiver) => (key === '0' ? (() => { throw new Error('entry 0'); })() : Reflect.get(target, key, receiver)),
+  });
+  const toLazyBars = (message: unknown): unknown => {
+    const m = message as { kind?: string; symbol: string; time: number; close: unknown };
+    if (m.kind === 'revoked') return revoked.proxy;
+    if (m.kind === 'entry') return throwingEntry;
+    return lazy(m);
+  };
+  const { server, feed } = await setup(t, { toBars: toLazyBars as WebSocketFeedOptions['toBars'] });
+  const bad: BadMessage[] = [];
+  feed.on('badMessage', (b) => bad.push(b));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 2);
+  const conn = await server.connection(0);
+  for (const m of [{ symbol: 'A', time: 1000, close: 2 }, { symbol: 'A', time: 2000, close: 'x' }, { kind: 'revoked' }, { kind: 'entry' }, { symbol: 'A', time: 2000, close: 3 }]) conn.send(m);
+  // The bars come out as plain objects of their fields, read once.
+  const plain = (time: number, close: number): SymbolBar => ({ symbol: 'A', time, open: 1, high: 10, low: 1, close, volume: 1 });
+  t.deepEqual(await got, [plain(1000, 2), plain(2000, 3)]);
+  t.deepEqual(feed.status.invalid, { toBarsError: 2, wrongType: 1, outOfOrder: 0, duplicate: 0 });
+  t.deepEqual(bad.map((b) => b.reason), ['wrongType', 'toBarsError', 'toBarsError']);
+  t.regex(bad[0]?.detail ?? '', /reading the bar threw: malformed close x/);
+  t.is(feed.status.state, 'connected');
+});
+
 test('a bar timed far in the future is passed on but does not make its symbol\'s later bars out of order', async (t) => {
   const { server, feed } = await setup(t);
   const bad: BadMessage[] = [];

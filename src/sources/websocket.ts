@@ -183,7 +183,7 @@ export interface BadMessage {
   message: unknown;
   /** The offending bar (`wrongType`, `outOfOrder`, `duplicate`). */
   bar?: unknown;
-  /** What `JSON.parse` (`malformed`) or `toBars` (`toBarsError`) threw, or the socket's error (`tooLarge`). */
+  /** What `JSON.parse` (`malformed`), `toBars` (`toBarsError`) or reading a bar's fields (`wrongType`) threw, or the socket's error (`tooLarge`). */
   error?: unknown;
 }
 
@@ -417,7 +417,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * - **Bad input never stops the feed.** Not JSON (`malformed`), `toBars` throwing (`toBarsError`),
  *   bars of the wrong shape (`wrongType`), and bars not later than their symbol's last delivered
  *   bar (`outOfOrder`, `duplicate`) are counted by reason in `status`, reported by a `badMessage`
- *   event and not yielded. Everything else is yielded in arrival order, untouched. A bar timed
+ *   event and not yielded, as is a bar whose fields throw when read (`wrongType`). Everything
+ *   else is yielded in arrival order, as a plain `{ symbol, time, open, high, low, close, volume }`
+ *   of the fields read once (other fields are not carried). A bar timed
  *   more than 15 minutes after the wall clock cannot have traded yet (a zone slip, seconds read
  *   as milliseconds), and one that fails the store's rules for its fields alone (a NaN, high below
  *   the close, a negative volume) is rejected whatever its time: either is yielded, for the store
@@ -968,22 +970,55 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     if (out === null || out === undefined) return;
-    if (isThenable(out)) {
+    let thenable: boolean;
+    let bars: readonly unknown[];
+    let n: number;
+    try {
+      // Each of these reads the result, and a revoked Proxy or a getter throws even here.
+      thenable = isThenable(out);
+      bars = Array.isArray(out) ? (out as readonly unknown[]) : [out];
+      n = bars.length;
+    } catch (error) {
+      this.#invalid.toBarsError++;
+      this.#bad({ reason: 'toBarsError', detail: `toBars returned something that throws when read: ${errorMessage(error)}`, origin: 'message', message, error });
+      return;
+    }
+    if (thenable) {
       // A promise is no bar; one that rejects must not reach the process as unhandled.
       Promise.resolve(out).catch(() => undefined);
       this.#invalid.toBarsError++;
       this.#bad({ reason: 'toBarsError', detail: 'toBars returned a promise: it must return the bars themselves (it is called for each message, synchronously)', origin: 'message', message });
       return;
     }
-    if (Array.isArray(out)) for (const bar of out as readonly unknown[]) this.#acceptBar(bar, 'message', message);
-    else this.#acceptBar(out, 'message', message);
+    for (let i = 0; i < n; i++) {
+      let bar: unknown;
+      try {
+        bar = bars[i];
+      } catch (error) {
+        this.#invalid.toBarsError++;
+        this.#bad({ reason: 'toBarsError', detail: `toBars returned an array whose entry ${i} throws when read: ${errorMessage(error)}`, origin: 'message', message, error });
+        continue;
+      }
+      this.#acceptBar(bar, 'message', message);
+    }
   }
 
-  #acceptBar(bar: unknown, origin: 'message' | 'fill', message: unknown): void {
+  #acceptBar(given: unknown, origin: 'message' | 'fill', message: unknown): void {
+    // Each field is read once, into a bar of the feed's own: a getter that throws is a bar of the
+    // wrong shape, not an exception out of the socket's message handler (which would end the
+    // process), and a getter cannot give the store other values than the ones judged here.
+    let bar: unknown;
+    try {
+      bar = plainBar(given);
+    } catch (error) {
+      this.#invalid.wrongType++;
+      this.#bad({ reason: 'wrongType', detail: `reading the bar threw: ${errorMessage(error)}`, origin, message, bar: given, error });
+      return;
+    }
     const problem = typeProblem(bar);
     if (problem !== null) {
       this.#invalid.wrongType++;
-      this.#bad({ reason: 'wrongType', detail: problem, origin, message, bar });
+      this.#bad({ reason: 'wrongType', detail: problem, origin, message, bar: given });
       return;
     }
     const b = bar as SymbolBar;
@@ -1071,6 +1106,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Why a bar is of the wrong shape, or null. */
+/** `given`'s seven fields, each read once, in a plain object; anything that is not an object (or is an array) as it is. */
+function plainBar(given: unknown): unknown {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return given;
+  const b = given as Record<string, unknown>;
+  return { symbol: b['symbol'], time: b['time'], open: b['open'], high: b['high'], low: b['low'], close: b['close'], volume: b['volume'] };
+}
+
 function typeProblem(bar: unknown): string | null {
   if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) return `a bar must be an object, got ${describe(bar)}`;
   const b = bar as Record<string, unknown>;
