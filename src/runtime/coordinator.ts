@@ -16,6 +16,7 @@ import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session, SessionInput } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
 import { FUTURE_TOLERANCE_MS } from '../sources/types.js';
+import { arrivalIterator } from '../sources/stream.js';
 import { dayStartOf } from '../session.js';
 import { formatDay, isEarlyDate, parseDay } from '../calendar/dates.js';
 import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
@@ -941,7 +942,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         active.add(name);
       }
     }
-    const iterator = source[Symbol.asyncIterator]();
+    // Live, the clock orders the bars: a merge of feeds is read as its bars arrive (see mergeStreams).
+    const iterator = this.#mode === 'live' ? arrivalIterator(source) : source[Symbol.asyncIterator]();
     const { from: runFrom, to: runTo } = runDays(sessions);
     /** Live: bars timed at or after this are past the run's days (see the clock-driven loop). */
     const pastRun = this.#mode === 'live' ? runTo : Infinity;

@@ -80,6 +80,10 @@ function fromSync(it: Iterator<SymbolBar>): AsyncIterator<SymbolBar> {
  *   bars it held from its inputs then (at most one an input) are counted `discarded` in its
  *   `losses()`, as are bars an input gives after that.
  * - The inputs' `losses()` (see {@link StreamSource.losses}) are summed by reason in its own.
+ * - A live `SessionCoordinator` run reads it in arrival order instead: each input's bars as they
+ *   come, none held for another input's next one. The run's clock orders a live run's bars, and in
+ *   time order a feed's bar would wait for every other feed's next bar, an interval later, and
+ *   reach the run late.
  */
 export function mergeStreams(...sources: StreamSource[]): StreamSource {
   for (const [i, s] of sources.entries()) {
@@ -88,12 +92,12 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
   const counting = sources.filter((s) => typeof s.losses === 'function');
   /** Bars taken from the inputs and never handed out, every iteration's. */
   let discarded = 0;
-  return {
+  const discard = (n: number): void => {
+    discarded += n;
+  };
+  const merged: StreamSource = {
     kind: 'stream',
-    [Symbol.asyncIterator]: () =>
-      merge(sources, (n) => {
-        discarded += n;
-      }),
+    [Symbol.asyncIterator]: () => merge(sources, discard),
     losses: (): SourceLosses => {
       const sum: Record<string, number> = {};
       for (const s of counting) for (const [reason, n] of Object.entries(s.losses?.() ?? {})) sum[reason] = (sum[reason] ?? 0) + n;
@@ -101,18 +105,28 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
       return sum;
     },
   };
+  Object.defineProperty(merged, ARRIVAL_ORDER, { value: () => arrival(sources, discard) });
+  return merged;
 }
 
+/** Where a merged stream keeps its reading in arrival order (see {@link arrivalIterator}). */
+const ARRIVAL_ORDER: unique symbol = Symbol('barstream.arrivalOrder');
+
 /**
- * The k-way merge behind {@link mergeStreams}. An iterator of its own rather than an async
- * generator: a generator's `return()` waits behind the read it is suspended in, so leaving a merge
- * waiting for a quiet input (a live feed between messages, at a run's end) closed nothing until a
- * message came, and the feeds went on reading.
+ * An iterator over `source`'s bars in the order they arrive: a {@link mergeStreams} merge (nested
+ * ones too) hands out each input's bars as they come; any other source is read as it is. What a
+ * live run reads. @internal
  */
-function merge(sources: readonly StreamSource[], discard: (n: number) => void): AsyncIterator<SymbolBar> {
+export function arrivalIterator(source: StreamSource): AsyncIterator<SymbolBar> {
+  const own = (source as { [ARRIVAL_ORDER]?: () => AsyncIterator<SymbolBar> })[ARRIVAL_ORDER];
+  return typeof own === 'function' ? own() : source[Symbol.asyncIterator]();
+}
+
+/** Opens an iterator on each source; if one cannot be opened, closes those already open and throws. */
+function openAll(sources: readonly StreamSource[], open: (s: StreamSource) => AsyncIterator<SymbolBar>): AsyncIterator<SymbolBar>[] {
   const iterators: AsyncIterator<SymbolBar>[] = [];
   try {
-    for (const s of sources) iterators.push(s[Symbol.asyncIterator]());
+    for (const s of sources) iterators.push(open(s));
   } catch (error) {
     // The merge that would close the inputs already opened never starts: they are closed here.
     for (const it of iterators) {
@@ -124,6 +138,138 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
     }
     throw error;
   }
+  return iterators;
+}
+
+/** What input `i` answered a read with, when it is an iterator result at all. */
+function answer(r: unknown, i: number): IteratorResult<SymbolBar> {
+  if (r === null || typeof r !== 'object') throw new InputError(`mergeStreams: input ${i} answered a read with ${describe(r)}, not { done, value }`);
+  return r as IteratorResult<SymbolBar>;
+}
+
+/** Closes each iterator whose entry in `open` is still true, once, and marks it closed. */
+function closeOpen(iterators: readonly AsyncIterator<SymbolBar>[], open: boolean[]): Promise<unknown> {
+  return Promise.allSettled(
+    iterators.map((it, i) => {
+      if (!open[i]) return undefined;
+      open[i] = false;
+      // One input's return() throwing at once must not leave the inputs after it open.
+      try {
+        return typeof it.return === 'function' ? it.return() : undefined;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }),
+  );
+}
+
+/**
+ * {@link mergeStreams} in arrival order: every input is read at once and again as soon as it has
+ * given a bar, and bars go out in the order their reads ended. Holds at most one bar per input.
+ * An input that fails fails the merge and closes the others; leaving it closes every input, and
+ * the bars taken from them and never handed out, now or later, are counted discarded.
+ */
+function arrival(sources: readonly StreamSource[], discard: (n: number) => void): AsyncIterator<SymbolBar> {
+  const iterators = openAll(sources, arrivalIterator);
+  const open = iterators.map(() => true);
+  /** Reads that ended and were not handed on yet, in the order they ended. */
+  const ended: { i: number; result?: unknown; error?: unknown; failed: boolean }[] = [];
+  let wake: (() => void) | null = null;
+  let started = false;
+  let finished = false;
+  let closing: Promise<unknown> | null = null;
+  const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+  const isBar = (r: unknown): boolean => r !== null && typeof r === 'object' && (r as IteratorResult<SymbolBar>).done !== true;
+  const ask = (i: number): void => {
+    let read: Promise<unknown>;
+    try {
+      read = Promise.resolve((iterators[i] as AsyncIterator<SymbolBar>).next());
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    read.then(
+      (result) => {
+        if (finished) {
+          if (isBar(result)) discard(1);
+          return;
+        }
+        ended.push({ i, result, failed: false });
+        wake?.();
+      },
+      (error: unknown) => {
+        if (finished) return;
+        ended.push({ i, error, failed: true });
+        wake?.();
+      },
+    );
+  };
+  const close = (): Promise<unknown> => {
+    if (!finished) {
+      finished = true;
+      discard(ended.filter((e) => !e.failed && isBar(e.result)).length);
+      ended.length = 0;
+      wake?.();
+    }
+    closing ??= closeOpen(iterators, open);
+    return closing;
+  };
+  const step = async (): Promise<IteratorResult<SymbolBar>> => {
+    if (!started) {
+      started = true;
+      for (let i = 0; i < iterators.length; i++) ask(i);
+    }
+    for (;;) {
+      if (finished) return done;
+      const next = ended.shift();
+      if (next === undefined) {
+        if (!open.includes(true)) {
+          await close();
+          return done;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+        continue;
+      }
+      try {
+        if (next.failed) throw next.error;
+        const r = answer(next.result, next.i);
+        if (r.done === true) {
+          open[next.i] = false;
+          continue;
+        }
+        ask(next.i);
+        return { done: false, value: r.value };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    }
+  };
+  // Calls of next() run one after another, as a generator's do.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    next: () => {
+      const result = queue.then(step);
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    return: async () => {
+      await close();
+      return done;
+    },
+  };
+}
+
+/**
+ * The k-way merge behind {@link mergeStreams}. An iterator of its own rather than an async
+ * generator: a generator's `return()` waits behind the read it is suspended in, so leaving a merge
+ * waiting for a quiet input (a live feed between messages, at a run's end) closed nothing until a
+ * message came, and the feeds went on reading.
+ */
+function merge(sources: readonly StreamSource[], discard: (n: number) => void): AsyncIterator<SymbolBar> {
+  const iterators = openAll(sources, (s) => s[Symbol.asyncIterator]());
   const heads: (SymbolBar | undefined)[] = new Array(iterators.length).fill(undefined);
   const open = iterators.map(() => true);
   let started = false;
@@ -141,24 +287,8 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       heads.fill(undefined);
       if (held > 0) discard(held);
     }
-    closing ??= Promise.allSettled(
-      iterators.map((it, i) => {
-        if (!open[i]) return undefined;
-        open[i] = false;
-        // One input's return() throwing at once must not leave the inputs after it open.
-        try {
-          return typeof it.return === 'function' ? it.return() : undefined;
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }),
-    );
+    closing ??= closeOpen(iterators, open);
     return closing;
-  };
-  /** What input `i` answered a read with, when it is an iterator result at all. */
-  const answer = (r: unknown, i: number): IteratorResult<SymbolBar> => {
-    if (r === null || typeof r !== 'object') throw new InputError(`mergeStreams: input ${i} answered a read with ${describe(r)}, not { done, value }`);
-    return r as IteratorResult<SymbolBar>;
   };
   const step = async (): Promise<IteratorResult<SymbolBar>> => {
     if (finished) return done;
