@@ -536,6 +536,27 @@ test('a bar timed far in the future is passed on but does not make its symbol\'s
   t.is(feed.status.lastBarTime, t0 + 240_000);
 });
 
+test('a bar timed off the grid, then its correction: the correction lies between the last two bars and is passed on, and the store takes it; replays stay dropped', async (t) => {
+  const { server, feed } = await setup(t);
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 5);
+  const conn = await server.connection(0);
+  const open = Date.UTC(2024, 2, 4, 14, 30);
+  const at = (s: number): SymbolBar => bar('A', open + s * 1000, 1 + s);
+  // Seconds 0 and 1, a glitch at 2.5 s, its correction at 2 s, second 3; then a replay of 2 and 1.
+  for (const m of [at(0), at(1), at(2.5), at(2), at(3), at(2), at(1)]) conn.send(m);
+  const bars = await got;
+  t.deepEqual(bars, [at(0), at(1), at(2.5), at(2), at(3)]);
+  await sleep(50);
+  t.deepEqual(feed.status.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 2, duplicate: 0 });
+  // What a 1s store makes of them: the glitch is off its grid, the correction and the rest go in.
+  const data = new SessionData({ baseInterval: '1s' });
+  data.beginSession({ date: '2024-03-04', open, close: open + 60_000, timeZone: 'UTC' });
+  const codes = bars.map((b) => data.check(b.symbol, b) ?? (data.append(b.symbol, b), 'stored'));
+  t.deepEqual(codes, ['stored', 'stored', 'off_grid', 'stored', 'stored']);
+  t.deepEqual(Array.from(data.bars('A', '1s').time, (x) => (x - open) / 1000), [0, 1, 2, 3]);
+});
+
 test('a bar the store rejects for its fields, or timed hours ahead, is passed on without becoming its symbol\'s last time: its correction and the later bars pass too', async (t) => {
   const { server, feed } = await setup(t);
   const bad: BadMessage[] = [];

@@ -425,6 +425,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   the close, a negative volume) is rejected whatever its time: either is yielded, for the store
  *   to judge and count, but does not become its symbol's last time, so one corrupt bar does not
  *   make the symbol's later bars, or its own correction, look out of order or repeated.
+ *   A bar timed between its symbol's last two delivered bars is passed on too, for the store to
+ *   judge: it may correct a last bar the store refused for its time (off the grid, outside the
+ *   session), and on a regular feed no replayed bar falls there.
  *   Unlike the other sources, this one drops out-of-order bars: the store would reject them
  *   anyway, they are counted and reported here, and dropping them keeps `lastTime` in
  *   {@link ReconnectInfo} the last bar the store can have (after a reconnect, a resent last bar
@@ -486,6 +489,11 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 
   /** Per symbol, the time of its last delivered bar. */
   readonly #lastTimes = new Map<string, number>();
+  /**
+   * Per symbol, the time of the bar delivered before its last one (the last one's own for a
+   * symbol's first bar): a bar between the two is passed on, not dropped (see `#acceptBar`).
+   */
+  readonly #priorTimes = new Map<string, number>();
   /** The latest bar time at which `#lastTimes` is next swept of forgotten symbols. */
   #sweepAt = -Infinity;
 
@@ -1031,12 +1039,21 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     const last = this.#lastTimes.get(b.symbol);
+    if (last !== undefined && b.time < last && b.time > (this.#priorTimes.get(b.symbol) ?? last)) {
+      // Between the symbol's last two bars: the correction of a last bar the store refused for its
+      // time (off the grid, outside the session), which the store may take. On a regular feed no
+      // replayed bar falls there, since the last two are neighbours on the grid. The store judges it.
+      this.#priorTimes.set(b.symbol, b.time);
+      this.#passOn(b, origin);
+      return;
+    }
     if (last !== undefined && !(b.time > last)) {
       const reason = b.time === last ? 'duplicate' : 'outOfOrder';
       this.#invalid[reason]++;
       this.#bad({ reason, detail: `${b.symbol}: time ${b.time} is ${reason === 'duplicate' ? 'the time of' : 'before'} the last bar delivered (${last})`, origin, message, bar });
       return;
     }
+    this.#priorTimes.set(b.symbol, last ?? b.time);
     this.#lastTimes.set(b.symbol, b.time);
     if (this.#lastBarTime === null || b.time > this.#lastBarTime) {
       this.#lastBarTime = b.time;
@@ -1045,7 +1062,6 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.#passOn(b, origin);
   }
 
-  /** Passes a checked bar on, or, for a message read after the consumer left, counts it `discarded`. */
   /**
    * The current connection stayed up: the backoff starts over. A connection is healthy once it
    * passed a bar on, or stayed open a heartbeat (at most 30 s): a server that answers a
@@ -1082,7 +1098,12 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       this.#sweepAt = Infinity;
       return;
     }
-    for (const [symbol, time] of this.#lastTimes) if (latest - time > ttl) this.#lastTimes.delete(symbol);
+    for (const [symbol, time] of this.#lastTimes) {
+      if (latest - time > ttl) {
+        this.#lastTimes.delete(symbol);
+        this.#priorTimes.delete(symbol);
+      }
+    }
     this.#sweepAt = latest + ttl / 2;
   }
 
