@@ -9,16 +9,14 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** One indicator on its own, fed bar by bar. */
+/**
+ * One indicator on its own, fed bar by bar through `indicatorSlot` (see `slotFunctions`), which
+ * finds it by its handle: a method call of a generated class costs several times the update.
+ */
 export declare class NativeIndicator {
   constructor(config: NativeIndicatorConfig)
-  /**
-   * Commits a bar; returns the first output (NaN during warm-up) and writes every output into
-   * the first entries of the calling slot, so that no array is made per bar.
-   */
-  update(high: number, low: number, close: number, volume: number): number
-  /** What `update` would give for this bar, written and returned the same way; commits nothing. */
-  peek(high: number, low: number, close: number, volume: number): number
+  /** The handle `indicatorSlot` finds this indicator by. */
+  get handle(): number
   /** Back to the state of a new instance. */
   reset(): void
   /** A new session opens (VWAP restarts; the others go on). */
@@ -240,12 +238,15 @@ export interface NativeStoreConfig {
  * - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
  *   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
  *   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
- *   row `from + i` of the columns, `from` being slot entry 9.
+ *   row `from + i` of the columns, `from` being slot entry 9;
+ * - `indicatorSlot()` feeds the bar `[high, low, close, volume]` in slot entries 0 to 3 to the
+ *   standalone indicator named by the slot's handle, committing it when entry 4 is 0 and peeking
+ *   when it is 1, and writes its outputs into the first entries.
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
 
 /**
  * Takes the rejections that the last `appendManySlot` call on this thread reported in slot

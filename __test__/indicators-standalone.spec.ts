@@ -710,3 +710,44 @@ test('MACD by hand: the slow EMA is seeded with the first slow closes, the fast 
   t.deepEqual(got.slice(0, 3).flat().map(Number.isNaN), Array(9).fill(true));
   got.slice(3).forEach((row, k) => row.forEach((v, j) => t.true(Math.abs(v - (expected[k] as number[])[j]!) < 1e-12, `index ${k + 3} output ${j}: ${v} vs ${(expected[k] as number[])[j]}`)));
 });
+
+test('an input whose getter feeds another indicator: each gives what it gives alone (every field is read before the shared slot is written)', (t) => {
+  const xs = Array.from({ length: 60 }, (_, i) => 100 + Math.sin(i / 3) * 5 + i / 10);
+  const macdAlone = new Macd(3, 6, 2);
+  const rsiAlone = new Rsi(5);
+  const atrAlone = new Atr(3);
+  const macd = new Macd(3, 6, 2);
+  const rsi = new Rsi(5);
+  const atr = new Atr(3);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as number;
+    const expected = { rsi: rsiAlone.update(x), macd: macdAlone.update(x), atr: atrAlone.update({ high: x + 1, low: x - 1, close: x }) };
+    let inner: MacdValue | undefined;
+    // A bar whose close getter updates the MACD first, as a lazily computed input might.
+    const bar = {
+      high: x + 1,
+      low: x - 1,
+      get close(): number {
+        inner = macd.update(x);
+        return x;
+      },
+    };
+    t.is(atr.update(bar), expected.atr);
+    t.deepEqual(inner, expected.macd);
+    t.is(rsi.update(x), expected.rsi);
+  }
+  // The comparison covered values, not only warm-up NaNs.
+  t.true(atrAlone.initialized && macdAlone.initialized && rsiAlone.initialized);
+});
+
+test('many standalone indicators made and let go: the ones kept go on exactly as alone', (t) => {
+  const kept = new Ema(10);
+  const alone = new Ema(10);
+  for (let round = 0; round < 200; round++) {
+    for (let k = 0; k < 50; k++) new Sma(5).update(k);
+    const x = 50 + Math.cos(round);
+    t.is(kept.update(x), alone.update(x));
+  }
+  if (typeof globalThis.gc === 'function') globalThis.gc();
+  for (let k = 0; k < 20; k++) t.is(kept.update(k), alone.update(k));
+});

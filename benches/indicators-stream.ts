@@ -11,13 +11,14 @@
  * library's own way to it).
  *
  * Also timed, to show what the indicators cost: barstream with the eight and no derived intervals,
- * and with no indicators (five derived, and none).
+ * and with no indicators (five derived, and none); and the eight as barstream's standalone classes
+ * (`new Rsi(14).update(close)`, no store), against the same peer.
  *
  * Target: barstream at least 20x faster than trading-signals with the eight on the base series (the
  * issue's case, no derived interval named); the same is shown with five derived intervals too.
  * @module
  */
-import { SessionData } from 'barstream';
+import { Atr, BollingerBands as Bbands, Ema, Macd, Rsi, SessionData, Sma, Stddev, Wma } from 'barstream';
 import type { Bar, IndicatorConfig, Session } from 'barstream';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA, WMA } from 'trading-signals';
 import {
@@ -102,6 +103,61 @@ class TradingSignalsEight {
   }
 }
 
+/** The same eight as barstream's standalone classes (no store): one `update` per indicator per bar. */
+class StandaloneEight {
+  readonly sma = new Sma(20);
+  readonly ema = new Ema(20);
+  readonly rsi = new Rsi(14);
+  readonly macd = new Macd(12, 26, 9);
+  readonly bbands = new Bbands(20, 2, 2);
+  readonly atr = new Atr(14);
+  readonly stddev = new Stddev(20);
+  readonly wma = new Wma(20);
+  last: Record<string, number> = {};
+
+  add(bar: Bar): number {
+    const c = bar.close;
+    const m = this.macd.update(c);
+    const b = this.bbands.update(c);
+    this.last = {
+      sma20: this.sma.update(c),
+      ema20: this.ema.update(c),
+      rsi14: this.rsi.update(c),
+      'macd.macd': m.macd,
+      'macd.signal': m.signal,
+      'macd.histogram': m.histogram,
+      'bbands20.upper': b.upper,
+      'bbands20.middle': b.middle,
+      'bbands20.lower': b.lower,
+      atr14: this.atr.update(bar),
+      stddev20: this.stddev.update(c),
+      wma20: this.wma.update(c),
+    };
+    return this.last['wma20'] as number;
+  }
+}
+
+/** {@link StandaloneEight} without keeping the values: what the timed loop runs. */
+function feedStandalone(eight: StandaloneEight, feed: Feed): number {
+  let sink = 0;
+  for (const day of feed.bars) {
+    for (let i = 0; i < day.length; i++) {
+      const bar = day[i] as Bar;
+      const c = bar.close;
+      eight.sma.update(c);
+      eight.ema.update(c);
+      eight.rsi.update(c);
+      eight.macd.update(c);
+      eight.bbands.update(c);
+      eight.atr.update(bar);
+      eight.stddev.update(c);
+      const w = eight.wma.update(c);
+      if (w === w) sink += w;
+    }
+  }
+  return sink;
+}
+
 function feedPeer(peer: TradingSignalsEight, feed: Feed): number {
   let sink = 0;
   for (const day of feed.bars) for (let i = 0; i < day.length; i++) sink += peer.add(day[i] as Bar);
@@ -118,6 +174,7 @@ const close = (a: number, b: number): boolean => Math.abs(a - b) <= REL_TOL * Ma
 function verify(feed: Feed): string {
   const store = new SessionData({ intervals: INTERVALS, indicators: { '1m': EIGHT } });
   const peer = new TradingSignalsEight();
+  const standalone = new StandaloneEight();
   let early: Record<string, number> = {};
   let k = 0;
   for (let s = 0; s < feed.sessions.length; s++) {
@@ -125,6 +182,7 @@ function verify(feed: Feed): string {
     for (const bar of feed.bars[s] as Bar[]) {
       store.append(SYMBOL, bar);
       peer.add(bar);
+      standalone.add(bar);
       if (k++ === EARLY) early = peer.values();
     }
     store.endSession();
@@ -141,9 +199,10 @@ function verify(feed: Feed): string {
       throw new Error(`verification failed: ${name} last value: barstream ${ours}, trading-signals ${theirs}`);
     }
     if (!close(col[EARLY] as number, early[name] as number)) seeding.push(name);
+    if (!Object.is(standalone.last[name], ours)) throw new Error(`verification failed: ${name} last value: store ${ours}, standalone class ${standalone.last[name]}`);
   }
   return (
-    `verified (outside the timed loop): the last values of all ${names.length} outputs (${names.join(', ')}) agree with trading-signals within 1e-6 relative` +
+    `verified (outside the timed loop): the last values of all ${names.length} outputs (${names.join(', ')}) agree with trading-signals within 1e-6 relative, and the standalone classes' equal the store's bit for bit` +
     (seeding.length === 0 ? '' : `; at bar ${EARLY} these differ (trading-signals seeds EMA/MACD with the first value and ATR with bar 0's range; they converge): ${seeding.join(', ')}`)
   );
 }
@@ -160,6 +219,7 @@ const VARIANTS: Variant[] = [
   { name: 'barstream: no indicators, no derived', options: {} },
 ];
 const PEER = 'trading-signals: the 8 indicators alone';
+const STANDALONE = 'barstream standalone classes: the 8 alone (no store)';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -180,6 +240,7 @@ export async function run(): Promise<Row[]> {
   // moves four weeks on, in place, so every store sees later sessions and only appending is timed.
   const stores = VARIANTS.map((v) => new SessionData({ ...v.options, retainSessions: SESSIONS }));
   const peer = new TradingSignalsEight();
+  const standalone = new StandaloneEight();
   const fourWeeks = 28 * 86_400_000;
   const moveOn = (): void => {
     feed.sessions = feed.sessions.map((s) => ({ ...s, open: s.open + fourWeeks, close: s.close + fourWeeks, dayStart: s.dayStart + fourWeeks }));
@@ -199,8 +260,11 @@ export async function run(): Promise<Row[]> {
     bench.add(PEER, () => {
       sink += feedPeer(peer, feed);
     });
+    bench.add(STANDALONE, () => {
+      sink += feedStandalone(standalone, feed);
+    });
     await bench.run();
-    for (const name of [...VARIANTS.map((v) => v.name), PEER]) {
+    for (const name of [...VARIANTS.map((v) => v.name), PEER, STANDALONE]) {
       const t = taskTiming(bench, name);
       perRound.set(name, [...(perRound.get(name) ?? []), t]);
     }
@@ -218,9 +282,10 @@ export async function run(): Promise<Row[]> {
   const noInd = ns(VARIANTS[2]!.name);
   const bare = ns(VARIANTS[3]!.name);
   const ts = ns(PEER);
+  const alone = ns(STANDALONE);
   console.log('\nindicatorsStream: ns/bar, p50 of each round (median of rounds; best sample)');
   console.table(
-    [...VARIANTS.map((v) => v.name), PEER].map((name) => {
+    [...VARIANTS.map((v) => v.name), PEER, STANDALONE].map((name) => {
       const x = ns(name);
       return { task: name, ...Object.fromEntries(x.rounds.map((v, i) => [`round ${i + 1}`, fmt(v, 4)])), median: fmt(x.med, 4), best: fmt(x.best, 4) };
     }),
@@ -253,6 +318,15 @@ export async function run(): Promise<Row[]> {
   const rows: Row[] = [
     ...againstPeer('append 1m bar, 8 indicators on 1m + 5 derived, long-lived store', full, ', 8 indicators alone'),
     ...againstPeer('append 1m bar, 8 indicators on 1m, no derived', noDerived, ''),
+    {
+      suite: 'indicatorsStream',
+      name: 'standalone classes, the 8 updated a bar, no store (ns/bar, median of rounds)',
+      barstream: `${fmt(alone.med)} ns`,
+      peer: `${fmt(ts.med)} ns (trading-signals)`,
+      ratio: speedup(alone.med, ts.med),
+      target: '—',
+      met: null,
+    },
     {
       suite: 'indicatorsStream',
       name: 'append 1m bar, no indicators, 5 derived (ns/bar, for reference)',

@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:buffer';
 import { ConfigError, InputError, fromNative, show } from './errors.js';
-import { NativeIndicator, SLOT, indicatorBatchAll, indicatorInfo } from './native.js';
+import { NativeIndicator, SLOT, SLOT_HANDLE, indicatorBatchAll, indicatorInfo, indicatorSlot } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
 import { isFloat64Array, notAColumn, num, numbers } from './typed-arrays.js';
 
@@ -119,6 +119,8 @@ export interface IndicatorBar {
 /** Shared by every standalone indicator: one native instance, fed a bar at a time. */
 abstract class StandaloneIndicator<In, Out> {
   readonly #native: NativeIndicator;
+  /** The native indicator's handle, which the slot call finds it by. */
+  readonly #handle: number;
   /** The indicator's name and outputs. */
   readonly info: IndicatorInfo;
 
@@ -141,6 +143,7 @@ abstract class StandaloneIndicator<In, Out> {
     try {
       this.info = indicatorInfo(native);
       this.#native = new NativeIndicator(native);
+      this.#handle = this.#native.handle;
     } catch (e) {
       throw fromNative(e);
     }
@@ -152,21 +155,45 @@ abstract class StandaloneIndicator<In, Out> {
 
   /** Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`. */
   update(input: In): Out {
-    const [h, l, c, v] = this.#read(input);
-    return this.shape(this.#native.update(h, l, c, v));
+    return this.#run(input, 0);
   }
 
   /** What {@link update} would return for this input, committing nothing. */
   peek(input: In): Out {
-    const [h, l, c, v] = this.#read(input);
-    return this.shape(this.#native.peek(h, l, c, v));
+    return this.#run(input, 1);
   }
 
-  /** The input's fields; anything that is not a number (a missing field, `null`, a string) reads as NaN: not finite, so it changes nothing. */
-  #read(input: In): [number, number, number, number] {
-    if (input === null || input === undefined) return [NaN, NaN, NaN, NaN];
-    const [h, l, c, v] = this.fields(input);
-    return [num(h), num(l), num(c), num(v)];
+  /**
+   * One native call: the input's fields go into the calling slot (anything that is not a number,
+   * a missing field, `null`, a string, reads as NaN: not finite, so it changes nothing), and the
+   * outputs come back in it. Every field is read before the slot is written: a getter may itself
+   * feed an indicator, which uses the slot too.
+   */
+  #run(input: In, peek: 0 | 1): Out {
+    let h = NaN;
+    let l = NaN;
+    let c = NaN;
+    let v = NaN;
+    if (input !== null && input !== undefined) {
+      const f = this.fields(input);
+      h = num(f[0]);
+      l = num(f[1]);
+      c = num(f[2]);
+      v = num(f[3]);
+    }
+    const slot = SLOT;
+    slot[0] = h;
+    slot[1] = l;
+    slot[2] = c;
+    slot[3] = v;
+    slot[4] = peek;
+    slot[SLOT_HANDLE] = this.#handle;
+    try {
+      indicatorSlot();
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return this.shape(slot[0] as number);
   }
 
   /** Back to the state of a new instance. */

@@ -2,7 +2,7 @@
 //! `NativeIndicator` class and the `indicatorBatchAll` function.
 
 use crate::error::{config as config_error, to_js};
-use crate::store::write_slot;
+use crate::store::{register_indicator, unregister_indicator};
 use barstream_core::indicators::{batch_all, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
 use barstream_core::{Bar, ColumnBlock};
 use napi::bindgen_prelude::{ArrayBuffer, Float64Array};
@@ -64,14 +64,49 @@ pub fn indicator_info(config: NativeIndicatorConfig) -> Result<NativeIndicatorIn
     })
 }
 
-/// One indicator on its own, fed bar by bar.
-#[napi]
-pub struct NativeIndicator {
+/// A standalone indicator's state, boxed so that the registry's pointer to it stays put.
+pub(crate) struct Standalone {
     inner: Box<dyn Indicator>,
     /// The outputs of the last update.
     out: Vec<f64>,
     /// The outputs of the last peek, kept apart so that a peek leaves `out` as it was.
     peeked: Vec<f64>,
+}
+
+impl Standalone {
+    /// Commits the bar (or, with `peek`, only computes what committing it would give) and returns
+    /// the outputs, NaN during warm-up.
+    pub(crate) fn run(
+        &mut self,
+        high: f64,
+        low: f64,
+        close: f64,
+        volume: f64,
+        peek: bool,
+    ) -> &[f64] {
+        let bar = Bar::new(0.0, close, high, low, close, volume);
+        if peek {
+            self.inner.peek(&bar, &mut self.peeked);
+            &self.peeked
+        } else {
+            self.inner.update(&bar, &mut self.out);
+            &self.out
+        }
+    }
+}
+
+/// One indicator on its own, fed bar by bar through `indicatorSlot` (see `slotFunctions`), which
+/// finds it by its handle: a method call of a generated class costs several times the update.
+#[napi]
+pub struct NativeIndicator {
+    state: Box<Standalone>,
+    handle: u32,
+}
+
+impl Drop for NativeIndicator {
+    fn drop(&mut self) {
+        unregister_indicator(self.handle);
+    }
 }
 
 #[napi]
@@ -81,50 +116,39 @@ impl NativeIndicator {
         let inner = spec_of(&config)?.build();
         let out = vec![f64::NAN; inner.output_count()];
         let peeked = out.clone();
-        Ok(NativeIndicator { inner, out, peeked })
+        let mut state = Box::new(Standalone { inner, out, peeked });
+        let handle = register_indicator(&mut *state);
+        Ok(NativeIndicator { state, handle })
     }
 
-    /// Commits a bar; returns the first output (NaN during warm-up) and writes every output into
-    /// the first entries of the calling slot, so that no array is made per bar.
-    #[napi(catch_unwind)]
-    pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> f64 {
-        let bar = Bar::new(0.0, close, high, low, close, volume);
-        self.inner.update(&bar, &mut self.out);
-        write_slot(&self.out);
-        self.out[0]
-    }
-
-    /// What `update` would give for this bar, written and returned the same way; commits nothing.
-    #[napi(catch_unwind)]
-    pub fn peek(&mut self, high: f64, low: f64, close: f64, volume: f64) -> f64 {
-        let bar = Bar::new(0.0, close, high, low, close, volume);
-        self.inner.peek(&bar, &mut self.peeked);
-        write_slot(&self.peeked);
-        self.peeked[0]
+    /// The handle `indicatorSlot` finds this indicator by.
+    #[napi(getter)]
+    pub fn handle(&self) -> u32 {
+        self.handle
     }
 
     /// Back to the state of a new instance.
     #[napi(catch_unwind)]
     pub fn reset(&mut self) {
-        self.inner.reset();
+        self.state.inner.reset();
     }
 
     /// A new session opens (VWAP restarts; the others go on).
     #[napi(catch_unwind)]
     pub fn session_start(&mut self) {
-        self.inner.session_start();
+        self.state.inner.session_start();
     }
 
     /// Whether the outputs are values yet.
     #[napi(getter)]
     pub fn initialized(&self) -> bool {
-        self.inner.initialized()
+        self.state.inner.initialized()
     }
 
     /// Bars consumed before the first value (TA-Lib's lookback).
     #[napi(getter)]
     pub fn lookback(&self) -> u32 {
-        self.inner.lookback() as u32
+        self.state.inner.lookback() as u32
     }
 }
 

@@ -1,7 +1,7 @@
 //! Binding of `barstream_core::store`: the `NativeSessionStore` class.
 
 use crate::error::{config, to_js};
-use crate::indicators::{spec_of, NativeIndicatorConfig};
+use crate::indicators::{spec_of, NativeIndicatorConfig, Standalone};
 use barstream_core::{
     Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
     SessionStore, StoreConfig,
@@ -57,6 +57,9 @@ struct Registry {
     /// Live stores by handle; null where a store was dropped.
     stores: Vec<*mut SessionStore>,
     free: Vec<u32>,
+    /// Live standalone indicators by handle; null where one was dropped.
+    indicators: Vec<*mut Standalone>,
+    free_indicators: Vec<u32>,
 }
 
 thread_local! {
@@ -66,6 +69,8 @@ thread_local! {
         slot_buffer: None,
         stores: Vec::new(),
         free: Vec::new(),
+        indicators: Vec::new(),
+        free_indicators: Vec::new(),
     });
 }
 
@@ -74,16 +79,66 @@ fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     REGISTRY.with(|r| f(unsafe { &mut *r.get() }))
 }
 
-/// Writes `values` into the first entries of this thread's calling slot, for a call that returns
-/// more numbers than one (a standalone indicator's outputs) without making an array each time.
-pub(crate) fn write_slot(values: &[f64]) {
-    with_registry(|r| {
-        // SAFETY: no native code reads the slot while this runs (JavaScript is single-threaded and
-        // this is a leaf call); `values` has at most a few entries, checked against the length.
-        let slot = unsafe { &mut *r.slot.get() };
-        let n = values.len().min(SLOT_LEN);
-        slot[..n].copy_from_slice(&values[..n]);
+/// Registers a standalone indicator for `indicatorSlot` calls; returns its handle. The pointer
+/// must stay valid until [`unregister_indicator`] is called with the handle.
+pub(crate) fn register_indicator(ptr: *mut Standalone) -> u32 {
+    with_registry(|r| match r.free_indicators.pop() {
+        Some(h) => {
+            r.indicators[h as usize] = ptr;
+            h
+        }
+        None => {
+            r.indicators.push(ptr);
+            (r.indicators.len() - 1) as u32
+        }
     })
+}
+
+/// Forgets the standalone indicator of `handle` (it is being dropped).
+pub(crate) fn unregister_indicator(handle: u32) {
+    with_registry(|r| {
+        r.indicators[handle as usize] = std::ptr::null_mut();
+        r.free_indicators.push(handle);
+    });
+}
+
+/// The slot's standalone-indicator call: the indicator named by the slot's handle takes the bar
+/// `[high, low, close, volume]` in slot entries 0 to 3, committing it (entry 4 is 0) or only
+/// peeking (1), and its outputs go to the slot's first entries.
+fn indicator_from_slot() -> Result<(), String> {
+    with_registry(|r| {
+        let values = SlotValues(r.slot);
+        let handle = values[HANDLE];
+        let index = handle as usize;
+        let ptr = match r.indicators.get(index) {
+            Some(&p) if index as f64 == handle => p,
+            _ => std::ptr::null_mut(),
+        };
+        if ptr.is_null() {
+            return Err(config(
+                "indicator",
+                format!("no live indicator has handle {handle}"),
+            ));
+        }
+        // SAFETY: registered and not yet dropped; JavaScript is single-threaded and nothing else
+        // holds a reference to it during this call.
+        let indicator = unsafe { &mut *ptr };
+        let (high, low, close, volume) = (values[0], values[1], values[2], values[3]);
+        let peek = values[4] != 0.0;
+        let outputs = indicator.run(high, low, close, volume, peek);
+        // SAFETY: as above for the slot; the outputs are at most three.
+        let slot = unsafe { &mut *r.slot.get() };
+        let n = outputs.len().min(SLOT_LEN);
+        slot[..n].copy_from_slice(&outputs[..n]);
+        Ok(())
+    })
+}
+
+unsafe extern "C" fn raw_indicator_slot(
+    env: sys::napi_env,
+    _: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { raw_call(env, indicator_from_slot) }
 }
 
 /// Reads single entries of the slot. Copying the whole slot first costs a stall here: JavaScript has
@@ -518,12 +573,15 @@ unsafe extern "C" fn raw_series_state(
 /// - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
 ///   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
 ///   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
-///   row `from + i` of the columns, `from` being slot entry 9.
+///   row `from + i` of the columns, `from` being slot entry 9;
+/// - `indicatorSlot()` feeds the bar `[high, low, close, volume]` in slot entries 0 to 3 to the
+///   standalone indicator named by the slot's handle, committing it when entry 4 is 0 and peeking
+///   when it is 1, and writes its outputs into the first entries.
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -555,6 +613,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
         ("formingSlot", raw_forming_slot),
         ("appendManySlot", raw_append_many_slot),
         ("appendSliceSlot", raw_append_slice_slot),
+        ("indicatorSlot", raw_indicator_slot),
     ] {
         let f = make(key, Some(cb))?;
         // SAFETY: a function just created in this env.
