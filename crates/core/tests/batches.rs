@@ -314,7 +314,11 @@ fn a_full_symbol_after_an_early_close_reserves_a_whole_session_again() {
     let generation = st.series(id, 0).unwrap().generation();
     let base = st.series(id, 0).unwrap();
     // Room for the whole 390-minute session from its first bar: the symbol filled the short one.
-    assert!(base.capacity() - base.start() >= 210 + 390, "{}", base.capacity());
+    assert!(
+        base.capacity() - base.start() >= 210 + 390,
+        "{}",
+        base.capacity()
+    );
     for b in &bars[1..] {
         st.append(id, b).unwrap();
     }
