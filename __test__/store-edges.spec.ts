@@ -210,6 +210,28 @@ test('lateBefore: what the clock has closed, as appends then judge it (by hand: 
   t.is(base.lateBefore, null, 'no derived interval: the clock closes no bucket');
 });
 
+test('lateBefore read between every kind of change follows each one (clear, a new session, a batch, a slice)', (t) => {
+  const data = new SessionData({ intervals: ['5m', '15m'] });
+  data.beginSession(S);
+  data.advanceTo(S.open + 6 * MINUTE);
+  t.is(data.lateBefore, S.open + 5 * MINUTE);
+  data.clear();
+  t.is(data.lateBefore, null);
+  data.beginSession(S);
+  t.is(data.lateBefore, null);
+  const col = (f: (i: number) => number): Float64Array => Float64Array.from({ length: 3 }, (_, i) => f(i));
+  data.appendMany('A', { time: col((i) => S.open + i * MINUTE), open: col(() => 1), high: col(() => 1), low: col(() => 1), close: col(() => 1), volume: col(() => 1) });
+  t.is(data.lateBefore, null);
+  data.advanceTo(S.open + 11 * MINUTE);
+  t.is(data.lateBefore, S.open + 10 * MINUTE);
+  data.appendSlice(['B'], { time: col(() => S.open + 11 * MINUTE), open: col(() => 1), high: col(() => 1), low: col(() => 1), close: col(() => 1), volume: col(() => 1) }, 1);
+  t.is(data.lateBefore, S.open + 10 * MINUTE);
+  data.advanceTo(S.open + 16 * MINUTE);
+  t.is(data.lateBefore, S.open + 15 * MINUTE);
+  data.endSession();
+  t.is(data.lateBefore, null);
+});
+
 test("a view's length cannot be moved past the closed bars: assigning it throws, and the columns keep the view's own length", (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   data.beginSession(S);
