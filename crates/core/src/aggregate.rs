@@ -125,7 +125,12 @@ impl Grid {
 
     /// Buckets that meet the session: an upper bound on the bars this interval makes in it.
     pub(crate) fn buckets_in_session(&self) -> usize {
-        (self.bucket_of(self.close - 1) - self.bucket_of(self.open) + 1) as usize
+        self.buckets_from(self.open)
+    }
+
+    /// Buckets from the one holding `t` (inside the session) to the session's last.
+    pub(crate) fn buckets_from(&self, t: i64) -> usize {
+        (self.bucket_of(self.close - 1) - self.bucket_of(t) + 1) as usize
     }
 
     /// The end of the last bucket that a clock at `t` has passed (`i64::MIN` when none has).

@@ -753,10 +753,10 @@ impl SessionStore {
             RejectReason::Late => {
                 format!("time {} falls in a bucket that the clock closed at {}", At(bar.time), At(late_before as f64))
             }
-            RejectReason::HighBelowOpenClose => format!("high {} is below max(open {}, close {})", bar.high, bar.open, bar.close),
-            RejectReason::LowAboveOpenClose => format!("low {} is above min(open {}, close {})", bar.low, bar.open, bar.close),
-            RejectReason::NegativeVolume => format!("volume {} is negative", bar.volume),
-            RejectReason::VolumeTooLarge => format!("volume {:e} is above {MAX_VOLUME:e}, past which a derived bar's sum of volumes could overflow", bar.volume),
+            RejectReason::HighBelowOpenClose => format!("high {} is below max(open {}, close {})", Num(bar.high), Num(bar.open), Num(bar.close)),
+            RejectReason::LowAboveOpenClose => format!("low {} is above min(open {}, close {})", Num(bar.low), Num(bar.open), Num(bar.close)),
+            RejectReason::NegativeVolume => format!("volume {} is negative", Num(bar.volume)),
+            RejectReason::VolumeTooLarge => format!("volume {} is above {}, past which a derived bar's sum of volumes could overflow", Num(bar.volume), Num(MAX_VOLUME)),
         }
     }
 
@@ -826,10 +826,15 @@ impl SessionStore {
     /// so this happens once a symbol and run.
     fn shrink_to_rate(
         s: &mut SymbolState,
-        rooms: &[usize],
+        ended: &Active,
+        base_ms: i64,
         config: &StoreConfig,
         remaining: usize,
     ) {
+        let slots = ((ended.session.close - ended.session.open + base_ms - 1) / base_ms) as usize;
+        let rooms: Vec<usize> = std::iter::once(slots)
+            .chain(ended.grids.iter().map(|g| g.buckets_in_session()))
+            .collect();
         // Taken out for the loop, which borrows the series mutably, and put back after it.
         let Some(gains) = s.last_gains.take() else {
             return;
@@ -839,7 +844,7 @@ impl SessionStore {
             .unwrap_or(usize::MAX)
             .min(MAX_SESSION_RESERVE);
         let held = config.retain_sessions.map(|keep| keep.saturating_add(1));
-        for ((cols, &per_session), &gained) in s.all_series_mut().zip(rooms).zip(&gains) {
+        for ((cols, &per_session), &gained) in s.all_series_mut().zip(&rooms).zip(&gains) {
             let one = per_session.min(hint);
             let per = per_session_room(one, Some(gained));
             if per == one {
@@ -906,8 +911,10 @@ impl SessionStore {
     /// Tells the store that `sessions` sessions are coming, counting the open one if any (or the
     /// next one to begin). Each symbol then reserves room for all of them, or for as many as
     /// retention keeps, at its first bar, instead of growing session by session: a backtest that
-    /// knows its date range stores every bar once, with no copying. Only a hint: more sessions or
-    /// longer ones still fit, and `0` returns to reserving one session at a time.
+    /// knows its date range stores every bar of a symbol that fills its sessions once, with no
+    /// copying. A sparse symbol's series give back what their rate will not use at the end of its
+    /// first session (see `shrink_to_rate`). Only a hint: more sessions or longer ones still fit,
+    /// and `0` returns to reserving one session at a time.
     pub fn expect_sessions(&mut self, sessions: usize) {
         self.expected_sessions = sessions;
     }
@@ -1073,34 +1080,42 @@ impl SessionStore {
         self.last_close = Some(close);
         // A plan for more than this session made its symbols reserve the sessions after it too.
         let planned = self.expected_sessions > 1;
-        // Each series' room in the session that ended: what the session could make at most.
-        let rooms: Vec<usize> = match &self.ended {
-            Some(a) => std::iter::once(((close - open + self.base_ms - 1) / self.base_ms) as usize)
-                .chain(a.grids.iter().map(|g| g.buckets_in_session()))
-                .collect(),
-            None => Vec::new(),
-        };
         self.expected_sessions = self.expected_sessions.saturating_sub(1);
         let retain = self.config.retain_sessions;
+        let base_ms = self.base_ms;
         for (s, _) in self.symbols.iter_mut().zip(&self.known).filter(|(_, &k)| k) {
+            // A symbol that took no part keeps the rate it had: a symbol listed before it trades
+            // (or halted for a session) must not come back to a block sized for nothing. One that
+            // came in late is measured from its first bar: what it could still make.
+            let took_part = s.bars_this_session > 0;
             let first_session = s.last_gains.is_none();
-            // A symbol first met during the session started it empty.
-            let gains = s
-                .all_series()
-                .enumerate()
-                .map(|(i, c)| {
-                    let gained = c
-                        .len()
-                        .saturating_sub(s.start_lens.get(i).copied().unwrap_or(0));
-                    let room = rooms.get(i).copied().unwrap_or(0);
-                    if gained.saturating_mul(5) >= room.saturating_mul(4) {
-                        FILLED
-                    } else {
-                        gained
-                    }
-                })
-                .collect();
-            s.last_gains = Some(gains);
+            if let (true, Some(a)) = (took_part, self.ended.as_ref()) {
+                // A symbol first met during the session started it empty.
+                let first_index = s.start_lens.first().copied().unwrap_or(0);
+                let from = s
+                    .base
+                    .columns
+                    .get(first_index)
+                    .map_or(open, |b| (b.time as i64).max(open));
+                let rooms = std::iter::once(((close - from + base_ms - 1) / base_ms) as usize)
+                    .chain(a.grids.iter().map(|g| g.buckets_from(from)));
+                let gains = s
+                    .all_series()
+                    .zip(rooms)
+                    .enumerate()
+                    .map(|(i, (c, room))| {
+                        let gained = c
+                            .len()
+                            .saturating_sub(s.start_lens.get(i).copied().unwrap_or(0));
+                        if gained.saturating_mul(5) >= room.saturating_mul(4) {
+                            FILLED
+                        } else {
+                            gained
+                        }
+                    })
+                    .collect();
+                s.last_gains = Some(gains);
+            }
             if let Some(keep) = retain {
                 s.session_ends
                     .push_back(s.all_series().map(Columns::len).collect());
@@ -1116,8 +1131,10 @@ impl SessionStore {
                     }
                 }
             }
-            if planned && first_session {
-                Self::shrink_to_rate(s, &rooms, &self.config, self.expected_sessions);
+            if let (true, true, true, Some(a)) =
+                (planned, first_session, took_part, self.ended.as_ref())
+            {
+                Self::shrink_to_rate(s, a, base_ms, &self.config, self.expected_sessions);
             }
         }
         crate::columns::release_freed_memory(session_bars);

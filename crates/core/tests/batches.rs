@@ -326,6 +326,42 @@ fn a_full_symbol_after_an_early_close_reserves_a_whole_session_again() {
 }
 
 #[test]
+fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_is_stored_once() {
+    // Six sessions planned. LATE is known from the start but trades only from session 3; HALT
+    // trades the last ten minutes of session 1, sits out session 2, then trades every minute.
+    let days: Vec<Session> = (0..6).map(oct_day).collect();
+    let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    st.expect_sessions(days.len());
+    let (late, halt) = (st.intern("LATE"), st.intern("HALT"));
+    let series = st.series_count();
+    let generations = |st: &SessionStore, id| -> Vec<u32> {
+        (0..series)
+            .map(|k| st.series(id, k).unwrap().generation())
+            .collect()
+    };
+    let (mut late_first, mut halt_first) = (None, None);
+    for (d, day) in days.iter().enumerate() {
+        st.begin_session(*day).unwrap();
+        for (i, b) in full_day(day.open, day.close).iter().enumerate() {
+            if d >= 2 {
+                st.append(late, b).unwrap();
+                late_first.get_or_insert_with(|| generations(&st, late));
+            }
+            if (d == 0 && i >= 380) || d >= 2 {
+                st.append(halt, b).unwrap();
+                halt_first.get_or_insert_with(|| generations(&st, halt));
+            }
+        }
+        st.end_session().unwrap();
+    }
+    // One block a series from the symbol's first bar to the end: no copy.
+    assert_eq!(Some(generations(&st, late)), late_first);
+    assert_eq!(Some(generations(&st, halt)), halt_first);
+    assert_eq!(st.series(late, 0).unwrap().len(), 4 * 390);
+    assert_eq!(st.series(halt, 0).unwrap().len(), 10 + 4 * 390);
+}
+
+#[test]
 fn a_plan_keeps_room_for_a_thin_symbol_by_its_rate() {
     // Six sessions planned; SPY trades every minute, THIN the first ten minutes of each session.
     let days: Vec<Session> = (0..6).map(oct_day).collect();
