@@ -92,6 +92,23 @@ test('an indicator id writes its multiplier as String(x) does, also where two sh
   }
 });
 
+test('a rejected bar\'s message spells its numbers as String(x) does', (t) => {
+  const data = new SessionData();
+  data.beginSession(session);
+  const at = session.open;
+  const cases: [Record<string, number>, string][] = [
+    [{ open: 2e-7, high: 1e-7, low: 1e-7, close: 2e-7, volume: 1 }, 'high 1e-7 is below max(open 2e-7, close 2e-7)'],
+    [{ open: 1e21, high: 3e21, low: 3e21, close: 1e21, volume: 1 }, 'low 3e+21 is above min(open 1e+21, close 1e+21)'],
+    [{ open: 1, high: 2.5757217407226562, low: 1, close: 3, volume: 1 }, 'high 2.5757217407226562 is below max(open 1, close 3)'],
+    [{ open: 1, high: 1, low: 1, close: 1, volume: -1e-7 }, 'volume -1e-7 is negative'],
+    [{ open: 1, high: 1, low: 1, close: 1, volume: 2e290 }, 'volume 2e+290 is above 1e+290'],
+  ];
+  for (const [fields, message] of cases) {
+    const e = t.throws(() => data.append('SPY', { time: at, ...fields } as Parameters<SessionData['append']>[1]));
+    t.true(e?.message.includes(message), e?.message);
+  }
+});
+
 test('a Float64Array made in another realm is a column everywhere a Float64Array is', (t) => {
   const foreign = (values: number[]): Float64Array => runInNewContext(`new Float64Array(${JSON.stringify(values)})`) as Float64Array;
   const close = foreign([1, 2, 3, 4, 5]);
