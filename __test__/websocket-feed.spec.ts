@@ -308,6 +308,34 @@ test('a hook that throws is reported and the feed goes on', async (t) => {
   t.is((errors[0] as Error).message, 'no REST today');
 });
 
+test('a hook whose result has a then getter that throws, or a then that throws, is reported and the feed goes on', async (t) => {
+  for (const result of [
+    {
+      get then(): unknown {
+        throw new Error('then getter');
+      },
+    },
+    {
+      then(): never {
+        throw new Error('then call');
+      },
+    },
+  ]) {
+    const errors: unknown[] = [];
+    const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0 }, onReconnect: () => result });
+    feed.on('hookError', (error) => errors.push(error));
+    const it = feed[Symbol.asyncIterator]();
+    const got = take(it, 2);
+    (await server.connection(0)).send(bar('A', 1000));
+    await until(() => feed.status.bars === 1, 'a bar');
+    (await server.connection(0)).ws.terminate();
+    (await server.connection(1)).send(bar('A', 2000));
+    t.deepEqual(await got, [bar('A', 1000), bar('A', 2000)]);
+    t.is(feed.status.hookErrors, 1);
+    t.regex((errors[0] as Error).message, /^then (getter|call)$/);
+  }
+});
+
 // ---------------------------------------------------------------- heartbeat
 
 test('stall: a server silent longer than heartbeatMs is dropped, counted and reconnected', async (t) => {

@@ -936,15 +936,24 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.emit('reconnected', info);
     const hook = this.#o.onReconnect;
     if (hook === undefined || this.#closing) return false;
-    let result: unknown;
+    let adopted: Promise<unknown> | null = null;
     try {
-      result = hook(info);
+      const result: unknown = hook(info);
+      // Only an object or function with a `then` method is waited for, read once and called here,
+      // where a getter or a `then` that throws is the hook failing, not an exception out of the
+      // socket's handlers.
+      if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+        const then: unknown = (result as { then?: unknown }).then;
+        if (typeof then === 'function') {
+          adopted = new Promise((resolve, reject) => (then as (f: (v: unknown) => void, r: (e: unknown) => void) => unknown).call(result, resolve, reject));
+        }
+      }
     } catch (error) {
       this.#hookFailed(error, info);
       return false;
     }
-    if (typeof (result as PromiseLike<void> | undefined)?.then !== 'function') return false;
-    Promise.resolve(result as PromiseLike<void>)
+    if (adopted === null) return false;
+    adopted
       .then(undefined, (error: unknown) => this.#hookFailed(error, info))
       .finally(() => {
         this.#blocked = false;
@@ -1126,7 +1135,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Why a bar is of the wrong shape, or null. */
 /** `given`'s seven fields, each read once, in a plain object; anything that is not an object (or is an array) as it is. */
 function plainBar(given: unknown): unknown {
   if (typeof given !== 'object' || given === null || Array.isArray(given)) return given;
@@ -1134,6 +1142,7 @@ function plainBar(given: unknown): unknown {
   return { symbol: b['symbol'], time: b['time'], open: b['open'], high: b['high'], low: b['low'], close: b['close'], volume: b['volume'] };
 }
 
+/** Why a bar is of the wrong shape, or null. */
 function typeProblem(bar: unknown): string | null {
   if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) return `a bar must be an object, got ${describe(bar)}`;
   const b = bar as Record<string, unknown>;
