@@ -171,7 +171,10 @@ fn a_volume_whose_sum_could_overflow_is_refused_and_counted() {
     let before = snapshot(&st, id);
     let err = st.append(id, &with_volume(ny(9, 31), 1.7e308)).unwrap_err();
     assert_eq!(err.code(), "volume_too_large", "{err}");
-    assert!(err.to_string().contains("volume 1.7e+308 is above 1e+290"), "{err}");
+    assert!(
+        err.to_string().contains("volume 1.7e+308 is above 1e+290"),
+        "{err}"
+    );
     assert_eq!(snapshot(&st, id), before, "nothing changed");
     assert_eq!(
         st.rejections(id).unwrap()[RejectReason::VolumeTooLarge as usize],
