@@ -15,7 +15,7 @@ import { SessionData } from '../session-data.js';
 import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session, SessionInput } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
-import { FUTURE_TOLERANCE_MS } from '../sources/types.js';
+import { FUTURE_TOLERANCE_MS, plainFields } from '../sources/types.js';
 import { arrivalIterator } from '../sources/stream.js';
 import { dayStartOf } from '../session.js';
 import { formatDay, isEarlyDate, parseDay } from '../calendar/dates.js';
@@ -2110,14 +2110,6 @@ const enum Slot {
   Behind,
 }
 
-/**
- * Whether a bar's prices and volume plainly pass the store's field rules: finite, high at or above
- * open and close, low at or below them, a volume from 0 to 1e15 (the store takes up to 1e290). Most
- * bars do, and are told apart without a call into the store; the store judges the rest.
- */
-function plainFields(open: number, high: number, low: number, close: number, volume: number): boolean {
-  return Number.isFinite(high) && Number.isFinite(low) && high >= open && high >= close && low <= open && low <= close && volume >= 0 && volume <= 1e15;
-}
 
 /**
  * The bars each symbol has in its window `[cursor, end)` when every symbol has that many with the

@@ -89,3 +89,13 @@ export const COLUMN_NAMES = Object.freeze(['time', 'open', 'high', 'low', 'close
 
 /** One of {@link COLUMN_NAMES}. */
 export type ColumnName = (typeof COLUMN_NAMES)[number];
+
+/**
+ * Whether a bar's prices and volume plainly pass the store's field rules: finite, high at or above
+ * open and close, low at or below them, a volume from 0 to 1e15 (the store takes up to 1e290). Most
+ * bars do, and are told apart without a call into the store; the store judges the rest.
+ * @internal
+ */
+export function plainFields(open: number, high: number, low: number, close: number, volume: number): boolean {
+  return Number.isFinite(high) && Number.isFinite(low) && high >= open && high >= close && low <= open && low <= close && volume >= 0 && volume <= 1e15;
+}

@@ -10,7 +10,7 @@ import type { RawData } from 'ws';
 import { BarstreamError, ConfigError, InputError, checkOptionKeys, symbolProblem } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { barFieldProblem } from '../native.js';
-import { FUTURE_TOLERANCE_MS } from './types.js';
+import { FUTURE_TOLERANCE_MS, plainFields } from './types.js';
 import type { StreamSource, SymbolBar } from './types.js';
 
 /**
@@ -1039,7 +1039,9 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return;
     }
     const b = bar as SymbolBar;
-    if (b.time > Date.now() + FUTURE_TOLERANCE_MS || barFieldProblem(b.time, b.open, b.high, b.low, b.close, b.volume) !== null) {
+    // Most bars plainly pass the store's field rules, told without a native call (about 300 ns).
+    const plain = Number.isInteger(b.time) && plainFields(b.open, b.high, b.low, b.close, b.volume);
+    if (b.time > Date.now() + FUTURE_TOLERANCE_MS || (!plain && barFieldProblem(b.time, b.open, b.high, b.low, b.close, b.volume) !== null)) {
       // Not a bar that can have traded yet (a zone slip, seconds read as milliseconds), or one
       // the store rejects for its fields whatever its time (high below the close, a NaN): it goes
       // on to be judged and counted, without becoming its symbol's last time, which would make
