@@ -241,12 +241,21 @@ export interface NativeStoreConfig {
  *   row `from + i` of the columns, `from` being slot entry 9;
  * - `indicatorSlot()` feeds the bar `[high, low, close, volume]` in slot entries 0 to 3 to the
  *   standalone indicator named by the slot's handle, committing it when entry 4 is 0 and peeking
- *   when it is 1, and writes its outputs into the first entries.
+ *   when it is 1, and writes its outputs into the first entries;
+ * - `advanceToSlot(results)` advances the clock of the slot's store to slot entry 0 and writes
+ *   the number of `(symbol id, mask)` pairs that closed into entry 0, and the pairs into
+ *   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them).
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
+
+/**
+ * Takes the pairs that the last `advanceToSlot` call on this thread could not write into its
+ * results array, leaving none.
+ */
+export declare function takeClosed(): Array<number>
 
 /**
  * Takes the rejections that the last `appendManySlot` call on this thread reported in slot

@@ -773,7 +773,7 @@ if (
   }
 }
 
-const { NativeIndicator, NativeSessionStore, barFieldProblem, callingSlot, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeRejections } = nativeBinding
+const { NativeIndicator, NativeSessionStore, barFieldProblem, callingSlot, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, slotFunctions, takeClosed, takeRejections } = nativeBinding
 export { NativeIndicator }
 export { NativeSessionStore }
 export { barFieldProblem }
@@ -783,5 +783,6 @@ export { indicatorBatchAll }
 export { indicatorInfo }
 export { interleaveColumns }
 export { slotFunctions }
+export { takeClosed }
 export { takeRejections }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -62,3 +62,26 @@ test('a second copy of the addon has its own slot and stores: neither writes int
   t.is(theirs.storedBars(), 3);
   t.deepEqual([...ours.bars('X', '1m').volume], [1, 1, 1]);
 });
+
+test('advanceToSlot with a results array too short for what closed leaves the pairs for takeClosed, losing none', async (t) => {
+  const native = (await import(new URL('../dist/native.js', import.meta.url).href)) as {
+    SLOT: Float64Array;
+    advanceToSlot(results: Float64Array): void;
+    takeClosed(): number[];
+  };
+  const open = Date.UTC(2013, 9, 7, 13, 30);
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession({ date: '2013-10-07', open, close: open + 390 * 60_000, timeZone: 'America/New_York' });
+  for (const s of ['A', 'B', 'C']) data.append(s, { time: open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  // The store's handle: what append wrote into the slot last.
+  const storeHandle = native.SLOT[6] as number;
+  native.SLOT[0] = open + 5 * 60_000;
+  native.SLOT[6] = storeHandle;
+  native.advanceToSlot(new Float64Array(2));
+  t.is(native.SLOT[0], 3);
+  t.is(native.SLOT[1], 0);
+  // Symbols 0, 1 and 2 each closed their 5m bucket: series 1, mask 2 (the base series is bit 1).
+  t.deepEqual(native.takeClosed(), [0, 2, 1, 2, 2, 2]);
+  t.deepEqual(native.takeClosed(), []);
+  t.is(data.bars('C', '5m').length, 1);
+});

@@ -248,3 +248,32 @@ test("a view's length cannot be moved past the closed bars: assigning it throws,
     (data.bars('B', '1m') as { length: number }).length = 3;
   }, { instanceOf: TypeError });
 });
+
+test('advanceTo to a time the clock has reached closes nothing; errors stay errors; each session and clear() start the clock afresh', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  t.throws(() => data.advanceTo(S.open), { instanceOf: SessionError, message: /no session/ });
+  data.beginSession(S);
+  data.append('A', bar(0));
+  data.append('A', bar(1));
+  t.deepEqual(data.advanceTo(S.open + 5 * MINUTE + 0.9), [{ symbol: 'A', interval: '5m' }]);
+  // Floored to 09:35:00.000, the clock's time: nothing more, and earlier times do nothing.
+  t.deepEqual(data.advanceTo(S.open + 5 * MINUTE), []);
+  t.deepEqual(data.advanceTo(S.open + 3 * MINUTE), []);
+  t.deepEqual(data.advanceTo(S.open - 86_400_000), []);
+  for (const bad of [NaN, Infinity, -Infinity]) t.throws(() => data.advanceTo(bad), { instanceOf: InputError, message: /not a finite number/ });
+  t.throws(() => data.append('A', bar(4)), { instanceOf: BarValidationError, message: /late/ });
+  data.append('A', bar(7));
+  t.deepEqual(data.advanceTo(S.open + 10 * MINUTE), [{ symbol: 'A', interval: '5m' }]);
+  data.endSession();
+  t.throws(() => data.advanceTo(S.open), { instanceOf: SessionError, message: /no session/ });
+  // The next day: its clock starts at its open, whatever the last day's reached.
+  const next = sessionOn('2024-03-05', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+  data.beginSession(next);
+  data.append('A', { ...bar(0), time: next.open });
+  t.deepEqual(data.advanceTo(next.open + 5 * MINUTE), [{ symbol: 'A', interval: '5m' }]);
+  data.clear();
+  data.beginSession(next);
+  data.append('B', { ...bar(0), time: next.open });
+  t.deepEqual(data.advanceTo(next.open + 5 * MINUTE), [{ symbol: 'B', interval: '5m' }]);
+  t.is(data.lateBefore, next.open + 5 * MINUTE);
+});

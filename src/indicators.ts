@@ -208,7 +208,7 @@ abstract class StandaloneIndicator<In, Out> {
 
   /** Inputs consumed before the first value (TA-Lib's lookback). */
   get lookback(): number {
-    return this.#native.lookback;
+    return this.info.lookback;
   }
 
   /** Starts a new session: VWAP restarts; the others ignore it. */

@@ -5,7 +5,7 @@
  */
 import { callingSlot, canonicalInterval, slotFunctions } from '../index.js';
 
-export { NativeIndicator, NativeSessionStore, barFieldProblem, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, takeRejections } from '../index.js';
+export { NativeIndicator, NativeSessionStore, barFieldProblem, canonicalInterval, indicatorBatchAll, indicatorInfo, interleaveColumns, takeClosed, takeRejections } from '../index.js';
 export type { NativeIndicatorConfig, NativeStoreConfig } from '../index.js';
 
 /** Whether `a` and `b` spell the same interval (`'1h'` and `'60m'`), by the core's grammar. */
@@ -29,4 +29,4 @@ export const SLOT_SLICE_FROM = 9;
 export const SLOT: Float64Array = new Float64Array(callingSlot());
 
 /** The calls that read their arguments from {@link SLOT} and write their results into it. */
-export const { appendSlot, seriesState, seriesStates, formingSlot, appendManySlot, appendSliceSlot, indicatorSlot } = slotFunctions();
+export const { appendSlot, seriesState, seriesStates, formingSlot, appendManySlot, appendSliceSlot, indicatorSlot, advanceToSlot } = slotFunctions();

@@ -12,6 +12,7 @@ import {
   SLOT_SKIP_INVALID,
   SLOT_SLICE_FROM,
   SLOT_SYMBOL,
+  advanceToSlot,
   appendManySlot,
   appendSliceSlot,
   appendSlot,
@@ -20,6 +21,7 @@ import {
   sameInterval,
   seriesState,
   seriesStates,
+  takeClosed,
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
@@ -307,6 +309,8 @@ interface CachedBlock {
  */
 export class SessionData {
   readonly #native: NativeSessionStore;
+  /** The base interval in milliseconds, read once (it never changes). */
+  readonly #baseIntervalMs: number;
   readonly #handle: number;
   readonly #ids = new Map<string, number>();
   readonly #names: string[] = [];
@@ -327,9 +331,18 @@ export class SessionData {
    * one native `seriesState` call per series.
    */
   #epoch = 0;
-  /** {@link SessionData.lateBefore} as read in epoch `#lateEpoch` (-1: never). */
+  /** Bumped by every call that can move the core's clock: advanceTo, beginSession, endSession, clear. */
+  #clockEpoch = 0;
+  /** {@link SessionData.lateBefore} as read in clock epoch `#lateEpoch` (-1: never). */
   #lateBefore: number | null = null;
   #lateEpoch = -1;
+  /** The open session's clock as the core keeps it (see {@link SessionData.advanceTo}); -Infinity before any advance. */
+  #clock = -Infinity;
+  /**
+   * Where `advanceToSlot` writes the `[symbol id, mask, ...]` pairs it closed: read before the next
+   * advance, which writes it again.
+   */
+  #closed = new Float64Array(32);
   /** Per `id * MAX_SERIES + series`: the epoch its state was read in (-1: never), its length, block generation and start index. */
   #stateEpoch: Float64Array<ArrayBuffer> = new Float64Array(0);
   #stateLength: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -443,6 +456,7 @@ export class SessionData {
     this.#widths = outputs.map((names) => COLUMNS.length + names.length);
     this.#handle = this.#native.handle;
     this.#clockAligned = alignment === 'clock';
+    this.#baseIntervalMs = this.#native.baseIntervalMs;
   }
 
   /** The base interval, in canonical form (`'60m'` is `'1h'`). */
@@ -452,7 +466,7 @@ export class SessionData {
 
   /** The base interval in milliseconds. */
   get baseIntervalMs(): number {
-    return this.#native.baseIntervalMs;
+    return this.#baseIntervalMs;
   }
 
   /** Every interval stored per symbol, base first, in canonical form. */
@@ -472,11 +486,12 @@ export class SessionData {
    * A live feed can tell from it, before appending, which of its bars will be stored.
    */
   get lateBefore(): number | null {
-    // Read from the core once an epoch: a live run asks for it for every bar it judges, and the
-    // generated getter costs about 300 ns a read.
-    if (this.#lateEpoch !== this.#epoch) {
+    // Read from the core once a move of its clock: a caller may ask before every bar it judges,
+    // and the generated getter costs about 300 ns a read. Only advanceTo, beginSession,
+    // endSession and clear move it.
+    if (this.#lateEpoch !== this.#clockEpoch) {
       this.#lateBefore = this.#native.lateBefore;
-      this.#lateEpoch = this.#epoch;
+      this.#lateEpoch = this.#clockEpoch;
     }
     return this.#lateBefore;
   }
@@ -529,6 +544,7 @@ export class SessionData {
     // The caller's other fields (a calendar's `earlyClose`, say) come along.
     const full: Session = Object.freeze({ ...session, date, open, close, timeZone, dayStart });
     this.#epoch++;
+    this.#clockEpoch++;
     try {
       // A field that is not a number reads as NaN, which the core refuses as invalid_session.
       this.#native.beginSession(num(full.open), num(full.close), num(full.dayStart), shift?.at, shift?.by);
@@ -537,6 +553,7 @@ export class SessionData {
     }
     this.#session = full;
     this.#qualitySession = full;
+    this.#clock = -Infinity;
   }
 
   /**
@@ -553,6 +570,8 @@ export class SessionData {
       throw fromNative(e);
     }
     this.#epoch++;
+    this.#clockEpoch++;
+    this.#clock = -Infinity;
     this.#ids.clear();
     this.#names.length = 0;
     this.#carriedGaps = [];
@@ -953,14 +972,28 @@ export class SessionData {
    * {@link SessionData.advanceTo}, returning what closed as `[symbol id, mask, ...]`.
    * @internal
    */
-  advanceToMasks(time: number): number[] {
+  advanceToMasks(time: number): ArrayLike<number> {
     if (typeof time !== 'number') throw new InputError(`advanceTo takes a time in epoch milliseconds, got ${describe(time)}`);
+    // A time the clock has reached closes nothing: the core would return at once, after a crossing
+    // that costs more than a slice's bookkeeping. Anything else (no session, a time that is not
+    // finite) goes to the core, which answers or throws.
+    if (this.#session !== null && Number.isFinite(time) && Math.floor(time) <= this.#clock) return EMPTY;
     this.#epoch++;
+    this.#clockEpoch++;
+    // Room for a pair a symbol, the most the core closes at once.
+    if (this.#closed.length < 2 * this.#names.length) this.#closed = new Float64Array(2 * Math.max(16, this.#names.length * 2));
+    const slot = SLOT;
+    slot[0] = time;
+    slot[SLOT_HANDLE] = this.#handle;
     try {
-      return this.#native.advanceTo(time);
+      advanceToSlot(this.#closed);
     } catch (e) {
       throw fromNative(e);
     }
+    // As the core keeps it: whole milliseconds, never before the open, never back.
+    this.#clock = Math.max(this.#clock, Math.floor(time), (this.#session as Session).open);
+    const n = slot[0] as number;
+    return n === 0 ? EMPTY : slot[1] === 1 ? this.#closed.subarray(0, 2 * n) : takeClosed();
   }
 
   /**
@@ -980,6 +1013,7 @@ export class SessionData {
    */
   endSessionMasks(): number[] {
     this.#epoch++;
+    this.#clockEpoch++;
     let pairs: number[];
     try {
       pairs = this.#native.endSession();
@@ -1510,7 +1544,7 @@ export class SessionData {
     return names;
   }
 
-  #pairs(flat: number[]): Closed[] {
+  #pairs(flat: ArrayLike<number>): Closed[] {
     const out: Closed[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       const symbol = this.#names[flat[i] as number] as string;

@@ -397,7 +397,7 @@ export class DataProcessor {
   }
 
   /** `[symbol id, mask, ...]` from the store, as {@link DataProcessor.closed} takes pairs. */
-  #closedMasks(flat: readonly number[]): void {
+  #closedMasks(flat: ArrayLike<number>): void {
     for (let i = 0; i < flat.length; i += 2) this.#queue(flat[i] as number, flat[i + 1] as number);
   }
 

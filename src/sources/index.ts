@@ -5,7 +5,8 @@
  *   object per bar. {@link columnsSource} (in memory), {@link csvSource} (files),
  *   {@link syntheticSource} (generated).
  * - Live data is a stream of bar objects ({@link StreamSource}): {@link iterableSource} wraps any
- *   (async) iterable, {@link mergeStreams} merges several in time order.
+ *   (async) iterable, {@link mergeStreams} merges several in time order (a live run reads the
+ *   merge as its bars arrive).
  * - Time slices (every bar with the same time across symbols): {@link timeSlices} /
  *   {@link forEachSlice} over columns, {@link streamSlices} over a stream.
  *

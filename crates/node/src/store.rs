@@ -360,6 +360,60 @@ unsafe fn float64_args<'a, const N: usize>(
 }
 
 thread_local! {
+    /// What the last `advanceToSlot` closed, when its results array was too short, until
+    /// `takeClosed` takes it.
+    static LAST_CLOSED: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Advances the clock of the slot's store to slot entry 0 (see `SessionStore::advance_to`) and
+/// writes the number of `(symbol id, mask)` pairs that closed into slot entry 0. The pairs go into
+/// `results` (slot entry 1 is then 1) when it has room for them, which `2 * symbols` always is;
+/// otherwise they wait for `takeClosed` (entry 1 is 0).
+fn advance_to_from_slot(args: [&[f64]; 1]) -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
+    let [results] = args;
+    let closed = store.advance_to(s[0]).map_err(to_js)?;
+    let n = closed.len();
+    // SAFETY: as in slot_and_store.
+    let out = unsafe { &mut *slot.get() };
+    out[0] = n as f64;
+    if 2 * n <= results.len() {
+        // SAFETY: `results` is a Float64Array of the caller's, alive through the call, and no other
+        // argument; JavaScript does not run while we write it.
+        let pairs = unsafe { std::slice::from_raw_parts_mut(results.as_ptr() as *mut f64, 2 * n) };
+        for (pair, &(id, mask)) in pairs.chunks_exact_mut(2).zip(closed) {
+            pair[0] = f64::from(id);
+            pair[1] = f64::from(mask);
+        }
+        out[1] = 1.0;
+    } else {
+        let flat = closed.iter().flat_map(|&(id, mask)| [id, mask]).collect();
+        LAST_CLOSED.with(|c| *c.borrow_mut() = flat);
+        out[1] = 0.0;
+    }
+    Ok(())
+}
+
+/// Takes the pairs that the last `advanceToSlot` call on this thread could not write into its
+/// results array, leaving none.
+#[napi(catch_unwind)]
+pub fn take_closed() -> Vec<u32> {
+    LAST_CLOSED.with(|c| std::mem::take(&mut *c.borrow_mut()))
+}
+
+unsafe extern "C" fn raw_advance_to_slot(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        raw_call(env, || {
+            advance_to_from_slot(float64_args(env, info, ["results"])?)
+        })
+    }
+}
+
+thread_local! {
     /// The rejections of the last `appendManySlot` under skip, until `takeRejections` takes them.
     static LAST_REJECTIONS: std::cell::RefCell<Vec<barstream_core::Rejection>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -576,12 +630,15 @@ unsafe extern "C" fn raw_series_state(
 ///   row `from + i` of the columns, `from` being slot entry 9;
 /// - `indicatorSlot()` feeds the bar `[high, low, close, volume]` in slot entries 0 to 3 to the
 ///   standalone indicator named by the slot's handle, committing it when entry 4 is 0 and peeking
-///   when it is 1, and writes its outputs into the first entries.
+///   when it is 1, and writes its outputs into the first entries;
+/// - `advanceToSlot(results)` advances the clock of the slot's store to slot entry 0 and writes
+///   the number of `(symbol id, mask)` pairs that closed into entry 0, and the pairs into
+///   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them).
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -614,6 +671,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
         ("appendManySlot", raw_append_many_slot),
         ("appendSliceSlot", raw_append_slice_slot),
         ("indicatorSlot", raw_indicator_slot),
+        ("advanceToSlot", raw_advance_to_slot),
     ] {
         let f = make(key, Some(cb))?;
         // SAFETY: a function just created in this env.
