@@ -35,8 +35,6 @@ export declare class NativeSessionStore {
    * before the first session, `not_found` for an unknown id.
    */
   qualityTable(id?: number | undefined | null): NativeQualityTable
-  /** Takes the gaps recorded since the last call, every symbol's, oldest first. */
-  takeGaps(): NativeGaps
   constructor(options: NativeStoreConfig)
   /** The base interval in milliseconds (the store refuses a `1d` base, so it is always fixed). */
   get baseIntervalMs(): number
@@ -147,13 +145,6 @@ export declare function indicatorInfo(config: NativeIndicatorConfig): NativeIndi
  */
 export declare function interleaveColumns(sources: Array<Float64Array>, from: Int32Array, rows: number, out: Float64Array): void
 
-/** Gaps as parallel arrays: entry `i` is the gap `[from[i], to[i])` of symbol id `symbol[i]`. */
-export interface NativeGaps {
-  symbol: Array<number>
-  from: Array<number>
-  to: Array<number>
-}
-
 /**
  * An indicator as the TypeScript layer describes it: a kind and its named parameters (absent
  * for the kind's default).
@@ -237,19 +228,22 @@ export interface NativeStoreConfig {
  *   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
  * - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
  *   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
- *   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
+ *   opened a gap, see `takeGapsSlot`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
  *   row `from + i` of the columns, `from` being slot entry 9;
  * - `indicatorSlot()` feeds the bar `[high, low, close, volume]` in slot entries 0 to 3 to the
  *   standalone indicator named by the slot's handle, committing it when entry 4 is 0 and peeking
  *   when it is 1, and writes its outputs into the first entries;
  * - `advanceToSlot(results)` advances the clock of the slot's store to slot entry 0 and writes
  *   the number of `(symbol id, mask)` pairs that closed into entry 0, and the pairs into
- *   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them).
+ *   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them);
+ * - `takeGapsSlot(results)` takes the gaps the slot's store recorded into `results` as
+ *   `[symbol id, from, to]` triples and their number into entry 0 (entry 1 is 1), or, when
+ *   `results` is too short, takes none and gives the number waiting (entry 1 is 0).
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; takeGapsSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
 
 /**
  * Takes the pairs that the last `advanceToSlot` call on this thread could not write into its

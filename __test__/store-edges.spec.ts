@@ -277,3 +277,20 @@ test('advanceTo to a time the clock has reached closes nothing; errors stay erro
   t.deepEqual(data.advanceTo(next.open + 5 * MINUTE), [{ symbol: 'B', interval: '5m' }]);
   t.is(data.lateBefore, next.open + 5 * MINUTE);
 });
+
+test('takeGaps gives every gap recorded, however many wait, each once, oldest first', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  const names = Array.from({ length: 150 }, (_, i) => `S${i}`);
+  for (const s of names) data.append(s, bar(0));
+  // Each symbol skips 09:31-09:34: a gap [09:31, 09:35) a symbol, in the order they were revealed.
+  for (const s of names) data.append(s, bar(5));
+  const gaps = data.takeGaps();
+  t.is(gaps.length, 150);
+  t.deepEqual(gaps[0], { symbol: 'S0', from: S.open + MINUTE, to: S.open + 5 * MINUTE });
+  t.deepEqual(gaps[149], { symbol: 'S149', from: S.open + MINUTE, to: S.open + 5 * MINUTE });
+  t.deepEqual(gaps.map((g) => g.symbol), names);
+  t.deepEqual(data.takeGaps(), []);
+  data.append('S7', bar(8));
+  t.deepEqual(data.takeGaps(), [{ symbol: 'S7', from: S.open + 6 * MINUTE, to: S.open + 8 * MINUTE }]);
+});

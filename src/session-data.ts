@@ -22,6 +22,7 @@ import {
   seriesState,
   seriesStates,
   takeClosed,
+  takeGapsSlot,
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
@@ -343,6 +344,8 @@ export class SessionData {
    * advance, which writes it again.
    */
   #closed = new Float64Array(32);
+  /** Where `takeGapsSlot` writes the gaps it takes, `[symbol id, from, to]` a gap; grown as needed. */
+  #gapTriples = new Float64Array(3 * 64);
   /** Per `id * MAX_SERIES + series`: the epoch its state was read in (-1: never), its length, block generation and start index. */
   #stateEpoch: Float64Array<ArrayBuffer> = new Float64Array(0);
   #stateLength: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -1413,12 +1416,26 @@ export class SessionData {
    * `gaps` is true; after `endSession`, call it once for the trailing gaps.
    */
   takeGaps(): Gap[] {
-    const g = this.#native.takeGaps();
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    try {
+      takeGapsSlot(this.#gapTriples);
+      if (slot[1] === 0) {
+        // More gaps than room: none was taken; again with room for them all.
+        this.#gapTriples = new Float64Array(3 * 2 * (slot[0] as number));
+        slot[SLOT_HANDLE] = this.#handle;
+        takeGapsSlot(this.#gapTriples);
+      }
+    } catch (e) {
+      throw fromNative(e);
+    }
+    const n = slot[0] as number;
+    const triples = this.#gapTriples;
     const carried = this.#carriedGaps;
-    const out: Gap[] = new Array(carried.length + g.symbol.length);
+    const out: Gap[] = new Array(carried.length + n);
     for (let i = 0; i < carried.length; i++) out[i] = carried[i] as Gap;
-    for (let i = 0; i < g.symbol.length; i++) {
-      out[carried.length + i] = { symbol: this.#names[g.symbol[i] as number] as string, from: g.from[i] as number, to: g.to[i] as number };
+    for (let i = 0; i < n; i++) {
+      out[carried.length + i] = { symbol: this.#names[triples[3 * i] as number] as string, from: triples[3 * i + 1] as number, to: triples[3 * i + 2] as number };
     }
     this.#carriedGaps = [];
     return out;

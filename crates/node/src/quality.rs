@@ -1,9 +1,9 @@
-//! Binding of `barstream_core::quality`: the symbols' quality records and the gap queue, as methods
+//! Binding of `barstream_core::quality`: the symbols' quality records, as methods
 //! of `NativeSessionStore`. The counts are computed in the core; this file only converts them.
 
 use crate::error::to_js;
 use crate::store::NativeSessionStore;
-use barstream_core::{Gap, RejectReason, SymbolQuality};
+use barstream_core::{RejectReason, SymbolQuality};
 use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
@@ -73,22 +73,6 @@ fn quality_table(
     }
 }
 
-/// Gaps as parallel arrays: entry `i` is the gap `[from[i], to[i])` of symbol id `symbol[i]`.
-#[napi(object)]
-pub struct NativeGaps {
-    pub symbol: Vec<u32>,
-    pub from: Vec<f64>,
-    pub to: Vec<f64>,
-}
-
-fn native_gaps(gaps: Vec<Gap>) -> NativeGaps {
-    NativeGaps {
-        symbol: gaps.iter().map(|g| g.symbol).collect(),
-        from: gaps.iter().map(|g| g.from as f64).collect(),
-        to: gaps.iter().map(|g| g.to as f64).collect(),
-    }
-}
-
 #[napi]
 impl NativeSessionStore {
     /// The quality records of the open session, or of the last one until the next begins: of
@@ -106,11 +90,5 @@ impl NativeSessionStore {
             .collect::<barstream_core::Result<Vec<_>>>()
             .map_err(to_js)?;
         Ok(quality_table(records.into_iter(), derived))
-    }
-
-    /// Takes the gaps recorded since the last call, every symbol's, oldest first.
-    #[napi(catch_unwind)]
-    pub fn take_gaps(&mut self) -> NativeGaps {
-        native_gaps(self.store.take_gaps())
     }
 }

@@ -413,6 +413,46 @@ unsafe extern "C" fn raw_advance_to_slot(
     }
 }
 
+/// Takes the gaps the slot's store recorded since the last take (see `SessionStore::take_gaps`)
+/// into `results`, `[symbol id, from, to]` a gap, and writes their number into slot entry 0 and 1
+/// into entry 1. When `results` is too short, takes nothing: entry 0 is the number waiting and
+/// entry 1 is 0, for the caller to try again with room for them.
+fn take_gaps_from_slot(args: [&[f64]; 1]) -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, _, store) = unsafe { slot_and_store()? };
+    let [results] = args;
+    let n = store.pending_gaps();
+    // SAFETY: as in slot_and_store.
+    let out = unsafe { &mut *slot.get() };
+    out[0] = n as f64;
+    if 3 * n > results.len() {
+        out[1] = 0.0;
+        return Ok(());
+    }
+    let gaps = store.take_gaps();
+    // SAFETY: `results` is a Float64Array of the caller's, alive through the call, and no other
+    // argument; JavaScript does not run while we write it.
+    let triples = unsafe { std::slice::from_raw_parts_mut(results.as_ptr() as *mut f64, 3 * n) };
+    for (t, g) in triples.chunks_exact_mut(3).zip(&gaps) {
+        t[0] = f64::from(g.symbol);
+        t[1] = g.from as f64;
+        t[2] = g.to as f64;
+    }
+    out[1] = 1.0;
+    Ok(())
+}
+
+unsafe extern "C" fn raw_take_gaps_slot(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        raw_call(env, || {
+            take_gaps_from_slot(float64_args(env, info, ["results"])?)
+        })
+    }
+}
+
 thread_local! {
     /// The rejections of the last `appendManySlot` under skip, until `takeRejections` takes them.
     static LAST_REJECTIONS: std::cell::RefCell<Vec<barstream_core::Rejection>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -448,7 +488,7 @@ const SLICE_CHUNK: usize = 32;
 /// Appends one bar for each entry of a time slice: `ids[i]` names the symbol of bar `i` (row
 /// `from + i` of the columns time, open, high, low, close, volume, `from` being slot entry
 /// [`SLICE_FROM`]), and `results[i]` receives the closed-series mask, plus
-/// [`GAP_FLAG`] when the bar skipped slots (its gap is queued for `takeGaps`), or `-(1 + reason)`
+/// [`GAP_FLAG`] when the bar skipped slots (its gap is queued for `takeGapsSlot`), or `-(1 + reason)`
 /// for a bar the store rejected (counted as always). The other errors (an unknown store or symbol,
 /// a bad `from`, columns too short) are thrown before anything is appended.
 fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
@@ -626,19 +666,22 @@ unsafe extern "C" fn raw_series_state(
 ///   number of rejections into slot entries 0, 1 and 2 (see `takeRejections`);
 /// - `appendSliceSlot(ids, time, open, high, low, close, volume, results)` appends one bar a
 ///   symbol for a time slice in one call, writing each bar's closed mask (plus 2^32 when the bar
-///   opened a gap, see `takeGaps`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
+///   opened a gap, see `takeGapsSlot`; or `-(1 + reason)` when rejected) into `results`. Bar `i` is
 ///   row `from + i` of the columns, `from` being slot entry 9;
 /// - `indicatorSlot()` feeds the bar `[high, low, close, volume]` in slot entries 0 to 3 to the
 ///   standalone indicator named by the slot's handle, committing it when entry 4 is 0 and peeking
 ///   when it is 1, and writes its outputs into the first entries;
 /// - `advanceToSlot(results)` advances the clock of the slot's store to slot entry 0 and writes
 ///   the number of `(symbol id, mask)` pairs that closed into entry 0, and the pairs into
-///   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them).
+///   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them);
+/// - `takeGapsSlot(results)` takes the gaps the slot's store recorded into `results` as
+///   `[symbol id, from, to]` triples and their number into entry 0 (entry 1 is 1), or, when
+///   `results` is too short, takes none and gives the number waiting (entry 1 is 0).
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; takeGapsSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -672,6 +715,7 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
         ("appendSliceSlot", raw_append_slice_slot),
         ("indicatorSlot", raw_indicator_slot),
         ("advanceToSlot", raw_advance_to_slot),
+        ("takeGapsSlot", raw_take_gaps_slot),
     ] {
         let f = make(key, Some(cb))?;
         // SAFETY: a function just created in this env.
