@@ -109,6 +109,9 @@ export function mergeStreams(...sources: StreamSource[]): StreamSource {
   return merged;
 }
 
+/** The end of an iteration, shared. */
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /** Where a merged stream keeps its reading in arrival order (see {@link arrivalIterator}). */
 const ARRIVAL_ORDER: unique symbol = Symbol('barstream.arrivalOrder');
 
@@ -178,7 +181,7 @@ function arrival(sources: readonly StreamSource[], discard: (n: number) => void)
   let started = false;
   let finished = false;
   let closing: Promise<unknown> | null = null;
-  const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+  const done = DONE;
   const isBar = (r: unknown): boolean => r !== null && typeof r === 'object' && (r as IteratorResult<SymbolBar>).done !== true;
   const ask = (i: number): void => {
     let read: Promise<unknown>;
@@ -247,19 +250,7 @@ function arrival(sources: readonly StreamSource[], discard: (n: number) => void)
       }
     }
   };
-  // Calls of next() run one after another, as a generator's do.
-  let queue: Promise<unknown> = Promise.resolve();
-  return {
-    next: () => {
-      const result = queue.then(step);
-      queue = result.catch(() => undefined);
-      return result;
-    },
-    return: async () => {
-      await close();
-      return done;
-    },
-  };
+  return serialized(step, close);
 }
 
 /**
@@ -277,7 +268,7 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
   /** The input whose bar went out last: asked for its next one at the next call. */
   let refill = -1;
   let closing: Promise<unknown> | null = null;
-  const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+  const done = DONE;
   /** Closes every input still open, once. */
   const close = (): Promise<unknown> => {
     if (!finished) {
@@ -370,7 +361,16 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       throw error;
     }
   };
-  // Calls of next() run one after another, as a generator's do.
+  return serialized(step, close);
+}
+
+/**
+ * A merge's iterator: calls of `next()` run `step` one after another, as a generator's do, and
+ * `return()` is not queued behind a waiting read: it closes the inputs now, and a read they end
+ * resolves done.
+ */
+function serialized(step: () => Promise<IteratorResult<SymbolBar>>, close: () => Promise<unknown>): AsyncIterator<SymbolBar> {
+  const done = DONE;
   let queue: Promise<unknown> = Promise.resolve();
   return {
     next: () => {
@@ -378,7 +378,6 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       queue = result.catch(() => undefined);
       return result;
     },
-    // Not queued behind a waiting read: the inputs are closed now, and a read they end resolves done.
     return: async () => {
       await close();
       return done;

@@ -109,11 +109,7 @@ fn indicator_from_slot() -> Result<(), String> {
     with_registry(|r| {
         let values = SlotValues(r.slot);
         let handle = values[HANDLE];
-        let index = handle as usize;
-        let ptr = match r.indicators.get(index) {
-            Some(&p) if index as f64 == handle => p,
-            _ => std::ptr::null_mut(),
-        };
+        let ptr = live(&r.indicators, handle);
         if ptr.is_null() {
             return Err(config(
                 "indicator",
@@ -156,6 +152,16 @@ impl std::ops::Index<usize> for SlotValues {
     }
 }
 
+/// The entry of `list` that `handle` (a slot entry) names: null for a handle that is not a whole
+/// index of it, or names a dropped entry.
+fn live<T>(list: &[*mut T], handle: f64) -> *mut T {
+    let index = handle as usize;
+    match list.get(index) {
+        Some(&p) if index as f64 == handle => p,
+        _ => std::ptr::null_mut(),
+    }
+}
+
 /// The slot's contents and the store its handle names, in one look-up of the thread's registry.
 ///
 /// # Safety
@@ -166,11 +172,7 @@ unsafe fn slot_and_store<'a>() -> Result<(&'static Slot, SlotValues, &'a mut Ses
     with_registry(|r| {
         let values = SlotValues(r.slot);
         let handle = values[HANDLE];
-        let index = handle as usize;
-        let ptr = match r.stores.get(index) {
-            Some(&p) if index as f64 == handle => p,
-            _ => std::ptr::null_mut(),
-        };
+        let ptr = live(&r.stores, handle);
         if ptr.is_null() {
             return Err(config(
                 "store",
