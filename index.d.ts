@@ -45,11 +45,6 @@ export declare class NativeSessionStore {
    * columns in its blocks, in order.
    */
   seriesOutputs(): Array<Array<string>>
-  /**
-   * What the indicators of a series would be if its forming bar closed now, in output order,
-   * or `null` when no bar is forming. Commits nothing.
-   */
-  peek(id: number, series: number): Array<number> | null
   /** Rejection reason codes, in the order `rejections` counts them. */
   rejectCodes(): Array<string>
   intern(symbol: string): number
@@ -90,11 +85,6 @@ export declare class NativeSessionStore {
    * must make one per generation and reuse it: V8 aborts on two external buffers over one block.
    */
   seriesBlock(id: number, series: number): ArrayBuffer | null
-  /**
-   * The reason `append` would reject the bar for symbol `id` now (`-1`: a symbol not met yet), as
-   * its `rejectCodes` code, or `null` if it would store it. Changes and counts nothing.
-   */
-  check(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): string | null
   /** Rejection counts of a symbol, in `rejectCodes` order. */
   rejections(id: number): Array<number>
   /** Bars stored across every symbol and series. */
@@ -238,12 +228,18 @@ export interface NativeStoreConfig {
  *   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them);
  * - `takeGapsSlot(results)` takes the gaps the slot's store recorded into `results` as
  *   `[symbol id, from, to]` triples and their number into entry 0 (entry 1 is 1), or, when
- *   `results` is too short, takes none and gives the number waiting (entry 1 is 0).
+ *   `results` is too short, takes none and gives the number waiting (entry 1 is 0);
+ * - `checkSlot()` judges the bar in the slot for the symbol id in the slot (negative for one the
+ *   store has not met) as an append would, changing nothing, and writes the reason's index into
+ *   entry 0, or -1 when the bar would be stored;
+ * - `peekSlot(results)` writes into `results` the indicator values of the series named by the
+ *   slot if its forming bar closed now, and 1 into entry 0 (0, writing nothing, with no forming
+ *   bar).
  *
  * They return `undefined`: results come back through the slot, which spares making a value.
  * They throw the same errors as the other functions.
  */
-export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; takeGapsSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
+export declare function slotFunctions(): { appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; takeGapsSlot(results: Float64Array): void; checkSlot(): void; peekSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }
 
 /**
  * Takes the pairs that the last `advanceToSlot` call on this thread could not write into its

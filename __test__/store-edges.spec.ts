@@ -294,3 +294,29 @@ test('takeGaps gives every gap recorded, however many wait, each once, oldest fi
   data.append('S7', bar(8));
   t.deepEqual(data.takeGaps(), [{ symbol: 'S7', from: S.open + 6 * MINUTE, to: S.open + 8 * MINUTE }]);
 });
+
+test('peek of a series with more outputs than any asked before, and check of a symbol the store has not met, answer as append would', (t) => {
+  const many = [
+    { kind: 'macd' as const },
+    { kind: 'macd' as const, fast: 5, slow: 35, signal: 5 },
+    { kind: 'bbands' as const, period: 20 },
+    { kind: 'bbands' as const, period: 10, devUp: 1.5, devDown: 2.5 },
+    { kind: 'stoch' as const },
+    { kind: 'sma' as const, period: 3 },
+  ];
+  const data = new SessionData({ intervals: ['5m'], indicators: { '1m': [{ kind: 'sma', period: 2 }], '5m': many } });
+  data.beginSession(S);
+  for (let k = 0; k < 7; k++) data.append('A', bar(k, 10 + k));
+  // The 1m series first (one output), then the 5m series (15 outputs, past the room asked so far).
+  t.deepEqual(data.peek('A', '1m'), null, 'a base bar closes as it comes: nothing forming');
+  const peeked = data.peek('A', '5m');
+  t.is(Object.keys(peeked ?? {}).length, 15);
+  // SMA(3) of the 5m closes: only one closed (14) and the forming one (16): still warming up.
+  t.true(Number.isNaN(peeked?.['sma3']));
+  for (let k = 7; k < 14; k++) data.append('A', bar(k, 10 + k));
+  // Closed 5m closes 14 and 19; the forming 09:40 bucket's close so far is the 09:43 bar's, 23.
+  t.is(data.peek('A', '5m')?.['sma3'], (14 + 19 + 23) / 3);
+  t.is(data.check('NEW', bar(20)), null);
+  t.is(data.check('NEW', { ...bar(20), high: 1, low: 1, open: 5 }), 'high_below_open_close');
+  t.deepEqual(data.symbols(), ['A']);
+});

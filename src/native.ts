@@ -29,4 +29,4 @@ export const SLOT_SLICE_FROM = 9;
 export const SLOT: Float64Array = new Float64Array(callingSlot());
 
 /** The calls that read their arguments from {@link SLOT} and write their results into it. */
-export const { appendSlot, seriesState, seriesStates, formingSlot, appendManySlot, appendSliceSlot, indicatorSlot, advanceToSlot, takeGapsSlot } = slotFunctions();
+export const { appendSlot, seriesState, seriesStates, formingSlot, appendManySlot, appendSliceSlot, indicatorSlot, advanceToSlot, takeGapsSlot, checkSlot, peekSlot } = slotFunctions();

@@ -17,7 +17,9 @@ import {
   appendSliceSlot,
   appendSlot,
   canonicalInterval,
+  checkSlot,
   formingSlot,
+  peekSlot,
   sameInterval,
   seriesState,
   seriesStates,
@@ -344,6 +346,8 @@ export class SessionData {
    * advance, which writes it again.
    */
   #closed = new Float64Array(32);
+  /** Where `peekSlot` writes a series' indicator values; as long as the most outputs a series has had asked. */
+  #peeked = new Float64Array(8);
   /** Where `takeGapsSlot` writes the gaps it takes, `[symbol id, from, to]` a gap; grown as needed. */
   #gapTriples = new Float64Array(3 * 64);
   /** Per `id * MAX_SERIES + series`: the epoch its state was read in (-1: never), its length, block generation and start index. */
@@ -746,11 +750,22 @@ export class SessionData {
 
   /** {@link SessionData.check} by symbol id (`-1`: a symbol the store has not met) and the bar's fields. @internal */
   checkId(id: number, time: number, open: number, high: number, low: number, close: number, volume: number): RejectCode | null {
+    const slot = SLOT;
+    slot[0] = time;
+    slot[1] = open;
+    slot[2] = high;
+    slot[3] = low;
+    slot[4] = close;
+    slot[5] = volume;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
     try {
-      return this.#native.check(id, time, open, high, low, close, volume) as RejectCode | null;
+      checkSlot();
     } catch (e) {
       throw fromNative(e, {});
     }
+    const reason = slot[0] as number;
+    return reason < 0 ? null : (REJECT_CODES[reason] as RejectCode);
   }
 
   /**
@@ -1146,15 +1161,21 @@ export class SessionData {
     const s = this.#seriesOf(interval);
     const id = this.#knownId(symbol);
     if (id === undefined) return null;
-    let values: number[] | null;
+    const outputs = this.#outputs[s] as ReadonlyMap<string, number>;
+    if (this.#peeked.length < outputs.size) this.#peeked = new Float64Array(outputs.size);
+    const slot = SLOT;
+    slot[SLOT_HANDLE] = this.#handle;
+    slot[SLOT_SYMBOL] = id;
+    slot[SLOT_SERIES] = s;
     try {
-      values = this.#native.peek(id, s);
+      peekSlot(this.#peeked);
     } catch (e) {
       throw fromNative(e);
     }
-    if (values === null) return null;
+    if (slot[0] === 0) return null;
+    const values = this.#peeked;
     const out: Record<string, number> = {};
-    for (const [name, column] of this.#outputs[s] as ReadonlyMap<string, number>) out[name] = values[column - COLUMNS.length] as number;
+    for (const [name, column] of outputs) out[name] = values[column - COLUMNS.length] as number;
     return out;
   }
 

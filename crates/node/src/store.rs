@@ -415,6 +415,69 @@ unsafe extern "C" fn raw_advance_to_slot(
     }
 }
 
+/// Judges the bar in the slot (`time, open, high, low, close, volume`) for the symbol id in the
+/// slot (negative: one the store has not met) as an append would, changing nothing (see
+/// `SessionStore::check`), and writes the reason's index into slot entry 0, or -1 when the bar
+/// would be stored.
+fn check_from_slot() -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
+    let symbol = s[SYMBOL];
+    let id = (symbol >= 0.0).then_some(symbol as u32);
+    // SAFETY: `Bar` is `repr(C)`, six f64s, the slot's first entries; the reference ends before
+    // the result is written.
+    let bar = unsafe { &*(slot.get() as *const Bar) };
+    let verdict = store.check(id, bar).map_err(to_js)?;
+    // SAFETY: as in slot_and_store.
+    unsafe { (*slot.get())[0] = verdict.map_or(-1.0, |r| r as usize as f64) };
+    Ok(())
+}
+
+/// Writes into `results` the indicator values series `series` (slot entry) of the symbol id in the
+/// slot would have if its forming bar closed now, and 1 into slot entry 0, or 0 when it has no
+/// forming bar (see `SessionStore::peek`).
+fn peek_from_slot(args: [&[f64]; 1]) -> Result<(), String> {
+    // SAFETY: see slot_and_store.
+    let (slot, s, store) = unsafe { slot_and_store()? };
+    let [results] = args;
+    let (id, series) = (s[SYMBOL] as u32, s[SERIES] as usize);
+    let outputs = store.series(id, series).map_err(to_js)?.outputs();
+    if results.len() < outputs {
+        return Err(config(
+            "results",
+            format!(
+                "{outputs} indicator values need room, got {}",
+                results.len()
+            ),
+        ));
+    }
+    // SAFETY: `results` is a Float64Array of the caller's, alive through the call, and no other
+    // argument; JavaScript does not run while we write it.
+    let out = unsafe { std::slice::from_raw_parts_mut(results.as_ptr() as *mut f64, outputs) };
+    let formed = store.peek(id, series, out).map_err(to_js)?;
+    // SAFETY: as in slot_and_store.
+    unsafe { (*slot.get())[0] = if formed { 1.0 } else { 0.0 } };
+    Ok(())
+}
+
+unsafe extern "C" fn raw_check_slot(
+    env: sys::napi_env,
+    _: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { raw_call(env, check_from_slot) }
+}
+
+unsafe extern "C" fn raw_peek_slot(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe {
+        raw_call(env, || {
+            peek_from_slot(float64_args(env, info, ["results"])?)
+        })
+    }
+}
+
 /// Takes the gaps the slot's store recorded since the last take (see `SessionStore::take_gaps`)
 /// into `results`, `[symbol id, from, to]` a gap, and writes their number into slot entry 0 and 1
 /// into entry 1. When `results` is too short, takes nothing: entry 0 is the number waiting and
@@ -678,12 +741,18 @@ unsafe extern "C" fn raw_series_state(
 ///   `results` when it has room (entry 1 is then 1; else 0, and `takeClosed` gives them);
 /// - `takeGapsSlot(results)` takes the gaps the slot's store recorded into `results` as
 ///   `[symbol id, from, to]` triples and their number into entry 0 (entry 1 is 1), or, when
-///   `results` is too short, takes none and gives the number waiting (entry 1 is 0).
+///   `results` is too short, takes none and gives the number waiting (entry 1 is 0);
+/// - `checkSlot()` judges the bar in the slot for the symbol id in the slot (negative for one the
+///   store has not met) as an append would, changing nothing, and writes the reason's index into
+///   entry 0, or -1 when the bar would be stored;
+/// - `peekSlot(results)` writes into `results` the indicator values of the series named by the
+///   slot if its forming bar closed now, and 1 into entry 0 (0, writing nothing, with no forming
+///   bar).
 ///
 /// They return `undefined`: results come back through the slot, which spares making a value.
 /// They throw the same errors as the other functions.
 #[napi(
-    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; takeGapsSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
+    ts_return_type = "{ appendSlot(): void; indicatorSlot(): void; advanceToSlot(results: Float64Array): void; takeGapsSlot(results: Float64Array): void; checkSlot(): void; peekSlot(results: Float64Array): void; seriesState(): void; seriesStates(ids: Float64Array, series: Float64Array, states: Float64Array): void; formingSlot(): void; appendManySlot(time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): void; appendSliceSlot(ids: Float64Array, time: Float64Array, open: Float64Array, high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, results: Float64Array): void }"
 )]
 pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
     let make = |name: &str, cb: sys::napi_callback| -> Result<sys::napi_value, String> {
@@ -718,6 +787,8 @@ pub fn slot_functions(env: &Env) -> Result<Object<'_>, String> {
         ("indicatorSlot", raw_indicator_slot),
         ("advanceToSlot", raw_advance_to_slot),
         ("takeGapsSlot", raw_take_gaps_slot),
+        ("checkSlot", raw_check_slot),
+        ("peekSlot", raw_peek_slot),
     ] {
         let f = make(key, Some(cb))?;
         // SAFETY: a function just created in this env.
@@ -830,23 +901,6 @@ impl NativeSessionStore {
         (0..self.store.series_count())
             .map(|s| cfg.output_names(s))
             .collect()
-    }
-
-    /// What the indicators of a series would be if its forming bar closed now, in output order,
-    /// or `null` when no bar is forming. Commits nothing.
-    #[napi(catch_unwind)]
-    pub fn peek(&self, id: u32, series: u32) -> Result<Option<Vec<f64>>, String> {
-        let outputs = self
-            .store
-            .series(id, series as usize)
-            .map_err(to_js)?
-            .outputs();
-        let mut out = vec![f64::NAN; outputs];
-        let formed = self
-            .store
-            .peek(id, series as usize, &mut out)
-            .map_err(to_js)?;
-        Ok(formed.then_some(out))
     }
 
     /// Rejection reason codes, in the order `rejections` counts them.
@@ -970,26 +1024,6 @@ impl NativeSessionStore {
         let buffer = unsafe { ArrayBuffer::from_external(env, ptr, len, holder, |_, h| drop(h)) }
             .map_err(|e| config("seriesBlock", e.reason.clone()))?;
         Ok(Some(buffer))
-    }
-
-    /// The reason `append` would reject the bar for symbol `id` now (`-1`: a symbol not met yet), as
-    /// its `rejectCodes` code, or `null` if it would store it. Changes and counts nothing.
-    #[napi(catch_unwind)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn check(
-        &self,
-        id: i32,
-        time: f64,
-        open: f64,
-        high: f64,
-        low: f64,
-        close: f64,
-        volume: f64,
-    ) -> Result<Option<String>, String> {
-        let bar = Bar::new(time, open, high, low, close, volume);
-        let id = u32::try_from(id).ok();
-        let verdict = self.store.check(id, &bar).map_err(to_js)?;
-        Ok(verdict.map(|r| r.code().to_owned()))
     }
 
     /// Rejection counts of a symbol, in `rejectCodes` order.
