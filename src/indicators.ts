@@ -149,7 +149,7 @@ abstract class StandaloneIndicator<In, Out> {
     }
   }
 
-  /** The output from the first value, which the native call returns, and the rest, which it writes into the calling slot. */
+  /** The output from its first value, given, and the others, read from the calling slot where the native call wrote them. */
   protected abstract shape(first: number): Out;
   protected abstract fields(input: In): [number, number, number, number];
 
