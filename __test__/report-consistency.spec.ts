@@ -308,6 +308,30 @@ test('readyTimeoutMs in a clock-driven run: the error names the clock of the sli
   t.is(e?.at, D1.close);
 });
 
+test('readyTimeoutMs in a clock-driven run with overrun queue: a handler that never settles mid-session fails the run, though the process has other work', async (t) => {
+  const engine = new AnalysisEngine();
+  // The second 5m bar's handler never settles; later slices come due while it is queued.
+  let calls = 0;
+  engine.subscribe({ interval: '5m', name: 'stuck' }, () => (++calls === 2 ? new Promise<void>(() => {}) : undefined));
+  const source = columnsSource({ SPY: columns(minutes(D1.open, 30)) });
+  // What an open feed or a server does in a live service: the process never runs out of work, so
+  // only the limit can end the wait.
+  const service = setInterval(() => {}, 50);
+  try {
+    // 6,000 simulated ms a wall ms: a base minute is 10 ms of wall time.
+    const run = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source, from: D1.date, to: D1.date, speed: 6000, overrun: 'queue', readyTimeoutMs: 200 }).run();
+    const e = await t.throwsAsync(run, { instanceOf: ReadyTimeoutError });
+    t.deepEqual(e?.subscribers, ['stuck']);
+    t.is(e?.timeoutMs, 200);
+    // The run's clock when the dispatch that delivered the 09:35 bar began: at its 09:40 boundary
+    // or a little after (the clock runs on), within the session.
+    const at = e?.at ?? NaN;
+    t.true(at >= D1.open + 10 * MINUTE && at < D1.open + 30 * MINUTE, new Date(at).toISOString());
+  } finally {
+    clearInterval(service);
+  }
+});
+
 test("a subscriber on SPY 5m sees QQQ's 5m bar of the same bucket, even when QQQ lacks the bucket's last minute", async (t) => {
   // QQQ has no 09:34 bar, so nothing of its own closes its 09:30 bucket before 09:35.
   const spy = minutes(D1.open, 20);

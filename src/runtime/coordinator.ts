@@ -69,8 +69,9 @@ export interface CoordinatorOptions {
   overrun?: 'fail' | 'queue';
   /**
    * The longest wait for subscribers of one slice, in data-driven runs and, in clock-driven ones,
-   * for the slices after a session's close and its end (nothing else is due then, so they are
-   * waited for); past it the run fails with a {@link ReadyTimeoutError}. Default: no limit (a handler whose promise can never settle, the
+   * for a slice whose subscribers are still busy when the next is due (with `overrun: 'queue'`,
+   * counted from then) and for the slices after a session's close and its end (nothing else is
+   * due then, so they are waited for); past it the run fails with a {@link ReadyTimeoutError}. Default: no limit (a handler whose promise can never settle, the
    * process having nothing else left to run, still fails the run then: see {@link SessionCoordinator.run}).
    */
   readyTimeoutMs?: number;
@@ -1924,13 +1925,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const busy = r.pending.find((p) => !p.done)?.subscriber ?? hog;
       this.#overrun(busy, nextDue, Math.max(0, -this.#clock.delayUntil(due)));
     }
-    this.#waiting = r;
-    this.#waitingAt = at;
-    try {
-      await r.ready.wait();
-    } finally {
-      if (this.#waiting === r) this.#waiting = null;
-    }
+    // Queued: bounded by readyTimeoutMs, as any wait for subscribers is. An open feed keeps a live
+    // process from running out of work, so without a bound a promise that never settles would
+    // hold the run for good.
+    await this.#ready(r, at);
     const lag = Math.max(0, -this.#clock.delayUntil(due));
     const last = this.#overruns.last();
     if (last !== undefined) last.lagMs = lag;
