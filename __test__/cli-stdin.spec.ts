@@ -59,6 +59,19 @@ test('--data - reads CSV piped to stdin; without a symbol column its rows are th
   t.regex(table.stdout, /derived bars\s*│\s*13 \(5m 5, 15m 2, 30m 2, 1h 2, 1d 2\)/);
 });
 
+test('--data -: its warnings, for rows that --symbols names, speak of the days alone', (t) => {
+  // Every row is SPY's (--symbols names the rows); none is on the run's day, a day later.
+  const later = barstream(CSV, 'backtest', '--data', '-', '--symbols', 'SPY', '--from', '2013-10-10', '--to', '2013-10-10');
+  t.is(later.status, 0, later.stderr);
+  t.regex(later.stderr, /warning: none of the 23 rows read from stdin was loaded, as none is on the run's day \(2013-10-10\): check --from and --to, and that the times are read as written/);
+  t.notRegex(later.stderr, /symbol/);
+  // A header alone: no row of SPY on the run's days, and no symbol column to blame.
+  const empty = barstream('time,open,high,low,close,volume\n', 'backtest', '--data', '-', '--symbols', 'SPY', ...DAYS);
+  t.is(empty.status, 0, empty.stderr);
+  t.regex(empty.stderr, /warning: stdin has no row of 'SPY' \(--symbols, the symbol of its rows\) on the run's days: check --from and --to/);
+  t.notRegex(empty.stderr, /symbol column/);
+});
+
 test('--data -: gzip-compressed input is known by its first bytes and read as the plain text is', (t) => {
   const r = barstream(gzipSync(CSV), 'backtest', '--data', '-', '--symbols', 'SPY', ...DAYS, '--json');
   t.is(r.status, 0, r.stderr);

@@ -540,12 +540,32 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
     t.is(twice.status, 1);
     t.regex(twice.stderr, /HEADED_1m\.csv' line 1: time 'time' is neither an ISO 8601 date-time nor an epoch number; the row has the names --header gives: the file has a header line of its own, so leave --header out \[invalid_input\]\n$/);
     t.is(barstream('backtest', '--data', headed, ...days).status, 0);
+    // Binance's klines: twelve columns; --header names each of them, and a short list is told so.
+    const klines = path.join(dir, 'KL_1m.csv');
+    writeFileSync(klines, `${rows.map((r) => `${r.split(',').slice(0, 6).join(',')},0,15,3,5,7,0`).join('\n')}\n`);
+    const six = barstream('backtest', '--data', klines, '--header', 'time,open,high,low,close,volume', ...days);
+    t.is(six.status, 1);
+    t.regex(six.stderr, /KL_1m\.csv' line 1: expected 6 fields \(as in --header\), found 12; --header names every column of the file, one name each, in order \[invalid_input\]\n$/);
+    const twelve = barstream('backtest', '--json', '--data', klines, '--header', 'time,open,high,low,close,volume,close_time,quote_volume,trades,taker_base,taker_quote,ignore', ...days);
+    t.is(twelve.status, 0, twelve.stderr);
+    t.like((JSON.parse(twelve.stdout) as JsonReport).report, { symbols: ['KL'], barsIn: 390, barsStored: 390 });
+    // A date column named otherwise beside a time of day: --columns date=<name>.
+    const dated = path.join(dir, 'MS_1m.csv');
+    const hhmmss = (r: string): [string, string] => {
+      // sessionRows' times are ISO instants in UTC; New York is 4 hours behind on 2013-10-07.
+      const d = new Date(r.split(',')[0] as string);
+      return ['20131007', `${String(d.getUTCHours() - 4).padStart(2, '0')}${String(d.getUTCMinutes()).padStart(2, '0')}00`];
+    };
+    writeFileSync(dated, `<DATE>,<TIME>,open,high,low,close,volume\n${rows.map((r) => [...hhmmss(r), ...r.split(',').slice(1, 6)].join(',')).join('\n')}\n`);
+    const msOk = barstream('backtest', '--json', '--data', dated, '--columns', 'time=<TIME>,date=<DATE>', '--time-zone', 'America/New_York', ...days);
+    t.is(msOk.status, 0, msOk.stderr);
+    t.like((JSON.parse(msOk.stdout) as JsonReport).report, { symbols: ['MS'], barsIn: 390, barsStored: 390, closedBars: { '5m': 78 } });
 
     // Bad values are bad arguments, found before the run.
     for (const [args, message] of [
       [['--delimiter', ';;'], /^barstream: --delimiter: ";;" is not a single character/],
       [['--delimiter', '\\t'], /^barstream: --delimiter: "\\\\t" is not a single character other than a quote or a line break \(--delimiter tab for a tab\)\n$/],
-      [['--columns', 'tim=x'], /^barstream: --columns takes field=name pairs, the fields time, open, high, low, close, volume; got 'tim=x'/],
+      [['--columns', 'tim=x'], /^barstream: --columns takes field=name pairs, the fields time, open, high, low, close, volume, date; got 'tim=x'/],
       [['--columns', 'time=a,time=b'], /^barstream: --columns names time twice/],
       [['--columns', 'close='], /^barstream: --columns: close needs a column name/],
       [['--header', 'open,high'], /^barstream: --header: no 'time' or 'timestamp' or 'datetime' or 'date' column among \["open","high"\]; give --columns time=<its name>\n/],

@@ -523,6 +523,39 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
   await t.throwsAsync(() => csvSource(alone).load({}), { instanceOf: InputError, message: /line 2: time '09:30' is neither/ });
 });
 
+test('csv: a time of day with one digit before its colon (9:30, as spreadsheets write it) beside a Date column', async (t) => {
+  const p = fixture('SP.csv', 'Date,Time,Open,High,Low,Close,Volume\n2013-10-07,9:30,1,2,0.5,1.5,100\n2013-10-07,9:31:00.250,1,1,1,1,1\n2013-10-07,10:02,1,1,1,1,1\n');
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    // New York is UTC-4 on 2013-10-07.
+    t.deepEqual(rows((await csvSource(p, { timeZone: 'America/New_York', parser }).load({})).get('SP')), [
+      [T(13, 30), 1, 2, 0.5, 1.5, 100],
+      [T(13, 31) + 250, 1, 1, 1, 1, 1],
+      [T(14, 2), 1, 1, 1, 1, 1],
+    ], parser);
+  }
+});
+
+test('csv: columns.date names a date column called otherwise (MetaStock-style <DATE>,<TIME>)', async (t) => {
+  const text = ['<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>', 'SPY,1,20131007,093000,1,2,0.5,1.5,100', 'SPY,1,20131007,093100,1.5,1.75,1,1.25,200', ''].join('\n');
+  const p = fixture('MS.csv', text);
+  const columns = { time: '<TIME>', date: '<DATE>', open: '<OPEN>', high: '<HIGH>', low: '<LOW>', close: '<CLOSE>', volume: '<VOL>' };
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const got = await csvSource(p, { columns, symbolColumn: '<TICKER>', timeZone: 'America/New_York', parser }).load({});
+    t.deepEqual(rows(got.get('SPY')), [
+      [T(13, 30), 1, 2, 0.5, 1.5, 100],
+      [T(13, 31), 1.5, 1.75, 1, 1.25, 200],
+    ], parser);
+  }
+  // Named, the column must be there.
+  const noDate = fixture('ND.csv', 'Day,Time,Open,High,Low,Close,Volume\n2013-10-07,09:30,1,1,1,1,1\n');
+  await t.throwsAsync(() => csvSource(noDate, { columns: { date: 'Datum' } }).load({}), {
+    instanceOf: InputError,
+    message: `csvSource: '${noDate}' line 1: no 'datum' date column in the header (Day,Time,Open,High,Low,Close,Volume); options.columns.date names it`,
+  });
+  t.throws(() => csvSource(noDate, { columns: { date: 'Datum' }, header: ['Day', 'Time', 'Open', 'High', 'Low', 'Close', 'Volume'] }), { instanceOf: ConfigError, message: /no 'datum' date column among/ });
+  t.throws(() => csvSource(noDate, { columns: { date: ' ' } }), { instanceOf: ConfigError, message: /date: expected the header name of the date column/ });
+});
+
 test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day (HMM, HHMM, HMMSS, HHMMSS); 7 or more are an epoch on that date', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',
@@ -570,7 +603,7 @@ test('csv: a Time column of 3 to 6 digits beside a Date column is a time of day 
         [9, "time '960' beside the date column is not a time of day: read as HHMM, it is 09:60"],
         [10, "time '2500' beside the date column is not a time of day: read as HHMM, it is 25:00"],
         [11, "time '93060' beside the date column is not a time of day: read as HHMMSS, it is 09:30:60"],
-        [12, "time '12' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
+        [12, "time '12' beside the date column is not a time of day (HH:MM or H:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time"],
         // HHMMSS and milliseconds, not an epoch: as seconds, 93,000,000 s is day 1076 (1972-12-12,
         // after 365 + 365 days of 1970-71 and 346 of 1972) plus 0.3889 of a day (09:20 UTC).
         [14, "time '093000000' read as an epoch is 1972-12-12T09:20:00.000Z, not on the date beside it ('2013-10-07')"],
@@ -762,6 +795,12 @@ test('csv: files without a header line (Binance klines) read with the column nam
   await t.throwsAsync(() => csvSource(short, { header: [...HEADER.split(','), 'trades'] }).load({}), {
     instanceOf: InputError,
     message: `csvSource: '${short}' line 1: expected 7 fields (as in options.header), found 5`,
+  });
+  // More fields than names: options.header names every column (Binance's klines have twelve).
+  const wide = fixture('W.csv', '2013-10-07T13:30:00Z,1,2,0.5,1.5,10,1381152659999,15,3,5,7,0\n');
+  await t.throwsAsync(() => csvSource(wide, { header: HEADER.split(',') }).load({}), {
+    instanceOf: InputError,
+    message: `csvSource: '${wide}' line 1: expected 6 fields (as in options.header), found 12; options.header names every column of the file, one name each, in order`,
   });
   // The names given, on a file that has its own header line: the error says so.
   const headed = fixture('H.csv', `${HEADER}\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\n`);

@@ -43,9 +43,11 @@ Options:
                        CSV header names of the fields where they are not the defaults (time,
                        open, high, low, close, volume, in any case), as in
                        'time=window_start,volume=v'; 'volume=' with no name: the files have no
-                       volume column (every volume 0)
-  --header <name,...>  the column names of CSV files that have no header line, in order, as in
-                       'time,open,high,low,close,volume,close_time'
+                       volume column (every volume 0); 'date=<name>': the date column beside a
+                       time of day, where it is not 'date' (as in 'time=<TIME>,date=<DATE>')
+  --header <name,...>  the column names of CSV files that have no header line, one for each
+                       column, in order (Binance's klines: 'time,open,high,low,close,volume,
+                       close_time,quote_volume,trades,taker_base,taker_quote,ignore')
   --symbols <A,B,...>  only these symbols
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
@@ -368,6 +370,8 @@ function asFlags(message: string, symbols?: readonly string[]): string {
     .replace('set options.delimiter', 'give --delimiter')
     .replace('name the columns with options.header', 'name the columns with --header')
     .replaceAll('(as in options.header)', '(as in --header)')
+    .replace('options.header names every column of the file', '--header names every column of the file')
+    .replace('options.columns.date names it', '--columns date=<name> names it')
     .replace('the row has the names of options.header: the file has a header line of its own, so leave options.header out', 'the row has the names --header gives: the file has a header line of its own, so leave --header out')
     // The command line has no symbolFromPath: a file's symbol is its name, up to the first _.
     .replace('(give symbolFromPath or symbolColumn)', '(name the file SYMBOL.csv or SYMBOL_anything.csv, or give --symbol-column for a column of symbols)')
@@ -380,8 +384,8 @@ const STDIN = '-';
 /** The flags that say how to read the CSV files of `--data`. */
 const CSV_FLAGS = ['time-zone', 'epoch', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header'] as const;
 
-/** The CSV fields `--columns` may name. */
-const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+/** The CSV columns `--columns` may name: the bar's fields, and the date beside a time of day. */
+const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'date'] as const;
 
 /**
  * `--delimiter`, `--columns` and `--header` as `csvSource` options, checked by `csvSource` itself

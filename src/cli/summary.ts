@@ -80,11 +80,14 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   const s = result.source;
   if (s === undefined) return out;
   const stdin = options.data === '-';
+  // Read as the command line reads it (see backtest.ts): stdin without a symbol column of its own
+  // is the one symbol --symbols names, so no row of it is of another symbol.
+  const named = stdin && options.symbolColumn === undefined && options.symbols?.length === 1;
   // Rows skipped as malformed are no sign of wrong days: when they are all there is, their own
   // warning says why nothing was loaded.
   if (s.rowsLoaded === 0 && s.rowsOutside > 0) {
     const days = options.from === options.to ? `day (${options.from ?? '?'})` : `days (${options.from ?? '?'} to ${options.to ?? '?'})`;
-    const symbols = options.symbols !== undefined;
+    const symbols = options.symbols !== undefined && !named;
     const where = `${symbols ? "of the run's symbols on its" : "on the run's"} ${days}`;
     const why =
       s.badRows === 0
@@ -112,7 +115,9 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     if (none.length > 0 && r.sessions > 0) {
       const names = none.map((x) => `'${x}'`).join(', ');
       out.push(
-        `warning: ${stdin ? 'stdin has' : 'the CSV files have'} no row of ${none.length === 1 ? 'symbol' : 'symbols'} ${names} (--symbols) on the run's days: check the name (symbols are case-sensitive; ${stdin ? "stdin's symbols come from its symbol column" : "a file's symbol is its name up to the first _, or its symbol column"}) and --from and --to`,
+        named
+          ? `warning: stdin has no row of ${names} (--symbols, the symbol of its rows) on the run's days: check --from and --to`
+          : `warning: ${stdin ? 'stdin has' : 'the CSV files have'} no row of ${none.length === 1 ? 'symbol' : 'symbols'} ${names} (--symbols) on the run's days: check the name (symbols are case-sensitive; ${stdin ? "stdin's symbols come from its symbol column" : "a file's symbol is its name up to the first _, or its symbol column"}) and --from and --to`,
       );
     }
   }

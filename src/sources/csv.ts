@@ -43,9 +43,13 @@ export interface CsvSourceOptions {
    * Header names of the columns, where the file does not use the defaults. Matching is
    * case-insensitive; the defaults are `time` (or `timestamp`, `datetime`, `date`, in that order
    * of preference), `open`, `high`, `low`, `close`, `volume`. Other columns are ignored. When the
-   * header has a `date` column besides the time column, a row whose time is only a time of day
-   * (`09:30`, `09:30:00`, `09:30:00.250`, with or without a zone) takes its date from there:
-   * `Date,Time` files read as `2013-10-07 09:30`, in {@link timeZone} unless the time has a zone.
+   * header has a `date` column (or the column `columns.date` names) besides the time column, a row
+   * whose time is only a time of day (`09:30` or `9:30`, `09:30:00`, `09:30:00.250`, with or without
+   * a zone) takes its date from there: `Date,Time` files read as `2013-10-07 09:30`, in
+   * {@link timeZone} unless the time has a zone. Name the date column where it is not `date`
+   * (`{ time: '<TIME>', date: '<DATE>' }` for MetaStock-style exports): a time of day read
+   * without its date would be an epoch number, `093000` a time on 2 January 1970, far from any
+   * session.
    * There a time of 3 to 6 digits (`930.0` too) is a time of day: 3 or 4 digits are `HHMM` (`930` is 09:30,
    * `1600` 16:00), 5 or 6 `HHMMSS` (`93000` is 09:30:00). Seven digits or more are an epoch number,
    * read alone as without a date column, and a bad row unless it lies within 36 hours of the noon
@@ -56,11 +60,13 @@ export interface CsvSourceOptions {
    * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
    * Without it such a file is an `InputError`, as a column missing by mistake would be.
    */
-  columns?: Partial<Record<Exclude<ColumnName, 'volume'>, string>> & { volume?: string | null };
+  columns?: Partial<Record<Exclude<ColumnName, 'volume'>, string>> & { volume?: string | null; date?: string };
   /**
-   * The column names, in order, of files that have no header line (Binance's klines, for one):
-   * every line is then a row. They are matched as a header's would be (see {@link columns}), so
-   * `['time', 'open', 'high', 'low', 'close', 'volume', 'close_time']` needs nothing else.
+   * The column names, in order, of files that have no header line: every line is then a row, and
+   * must have one field a name, as under a header line. They are matched as a header's would be
+   * (see {@link columns}), so Binance's klines, twelve columns, read with `['time', 'open', 'high',
+   * 'low', 'close', 'volume', 'close_time', 'quote_volume', 'trades', 'taker_base_volume',
+   * 'taker_quote_volume', 'ignore']` and nothing else.
    */
   header?: readonly string[];
   /**
@@ -256,6 +262,10 @@ interface Config {
   /** Whether the caller named each file's symbol (`symbolFromPath`): a symbol column is not looked for then. */
   namedByPath: boolean;
   names: Record<ColumnName, string[]>;
+  /** The header name of the date column beside a time of day (lower case). */
+  dateName: string;
+  /** Whether `options.columns.date` named it: the header must then have it. */
+  dateGiven: boolean;
   timeZone: string;
   epoch: EpochUnit;
   skipBad: boolean;
@@ -278,10 +288,17 @@ function checkOptions(o: CsvSourceOptions): Config {
   if (o.symbolFromPath !== undefined && typeof o.symbolFromPath !== 'function') throw new ConfigError('symbolFromPath', 'expected a function (path) => symbol');
   const names = {} as Record<ColumnName, string[]>;
   for (const c of COLUMN_NAMES) names[c] = c === 'time' ? TIME_ALIASES : [c];
+  let dateName = 'date';
   if (o.columns !== undefined) {
     if (o.columns === null || typeof o.columns !== 'object' || Array.isArray(o.columns)) throw new ConfigError('columns', 'expected an object such as { time: "Date" }');
     for (const [key, value] of Object.entries(o.columns)) {
-      if (!(COLUMN_NAMES as readonly string[]).includes(key)) throw new ConfigError('columns', `'${key}' is not one of ${COLUMN_NAMES.join(', ')}`);
+      if (key === 'date') {
+        if (value === undefined) continue;
+        if (typeof value !== 'string' || value.trim() === '') throw new ConfigError('columns', 'date: expected the header name of the date column beside a time of day');
+        dateName = value.trim().toLowerCase();
+        continue;
+      }
+      if (!(COLUMN_NAMES as readonly string[]).includes(key)) throw new ConfigError('columns', `'${key}' is not one of ${COLUMN_NAMES.join(', ')}, date`);
       if (value === undefined) continue;
       if (value === null && key === 'volume') {
         // No column to look for: see FileSink.header.
@@ -308,6 +325,9 @@ function checkOptions(o: CsvSourceOptions): Config {
     if (o.symbolColumn !== undefined && !given.includes(o.symbolColumn.trim().toLowerCase())) {
       throw new ConfigError('header', `no '${o.symbolColumn}' symbol column among ${JSON.stringify(o.header)}`);
     }
+    if (o.columns?.date !== undefined && !given.includes(dateName)) {
+      throw new ConfigError('header', `no '${dateName}' date column among ${JSON.stringify(o.header)} (columns.date names it)`);
+    }
   }
   if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `'${String(o.onBadRow)}' is not 'throw' or 'skip'`);
   const delimiter = o.delimiter ?? ',';
@@ -322,6 +342,8 @@ function checkOptions(o: CsvSourceOptions): Config {
     symbolFromPath: o.symbolFromPath ?? symbolFromFileName,
     namedByPath: o.symbolFromPath !== undefined,
     names,
+    dateName,
+    dateGiven: dateName !== 'date' || o.columns?.date !== undefined,
     timeZone: o.timeZone ?? 'UTC',
     epoch: o.epoch ?? 'auto',
     skipBad: o.onBadRow === 'skip',
@@ -544,7 +566,8 @@ function timeBesideDate(text: string, a: number, b: number): number {
   // date column beside its epoch times).
   if (i === b) return n === 0 ? OTHER : n <= 6 ? DIGITS : EPOCH;
   const c = text.charCodeAt(i);
-  if (n === 2 && c === 58) return CLOCK;
+  // `9:30` as spreadsheets write it, as well as `09:30`.
+  if ((n === 2 || n === 1) && c === 58) return CLOCK;
   if (n >= 7 && c === 46) return EPOCH;
   // `930.0`: a whole number written as a float, as pandas writes an integer column with a gap.
   if (n >= 1 && n <= 6 && c === 46 && wholeFraction(text, i + 1, b)) return DIGITS;
@@ -952,7 +975,10 @@ class FileSink {
     }
     // Many exports, and spreadsheets, split the date and the time of day into `Date` and `Time`
     // columns.
-    const date = names.indexOf('date');
+    const date = names.indexOf(c.dateName);
+    if (date === -1 && c.dateGiven) {
+      throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.dateName}' date column in the header (${shorten(fields.join(c.delimiter))}); options.columns.date names it`);
+    }
     this.#dateIndex = date === this.#index[0] ? -1 : date;
     this.#fieldCount = fields.length;
     this.#src = new Array<string>(fields.length).fill('');
@@ -1024,7 +1050,9 @@ class FileSink {
   #row(fields: number, line: number): void {
     this.rowsRead++;
     if (fields !== this.#fieldCount) {
-      this.#bad(line, `expected ${this.#fieldCount} fields (as in ${this.#config.header === null ? 'the header' : 'options.header'}), found ${fields}`);
+      // options.header names every column: Binance's klines have twelve, of which six are the bar.
+      const every = this.#config.header !== null && fields > this.#fieldCount ? '; options.header names every column of the file, one name each, in order' : '';
+      this.#bad(line, `expected ${this.#fieldCount} fields (as in ${this.#config.header === null ? 'the header' : 'options.header'}), found ${fields}${every}`);
       return;
     }
     const src = this.#src;
@@ -1067,9 +1095,9 @@ class FileSink {
       // Beside a date column a short number is a time of day: `930` is 09:30 on that date, not 15
       // minutes and 30 seconds past 1970.
       const time = ts.slice(ta, tb);
-      const clock = kind === CLOCK ? time : kind === DIGITS ? digitsTimeOfDay(ts, ta, digitsEnd(ts, ta, tb)) : null;
+      const clock = kind === CLOCK ? (ts.charCodeAt(ta + 1) === 58 ? `0${time}` : time) : kind === DIGITS ? digitsTimeOfDay(ts, ta, digitsEnd(ts, ta, tb)) : null;
       if (clock === null) {
-        this.#bad(line, `time '${time}' beside the date column is not a time of day (HH:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time`);
+        this.#bad(line, `time '${time}' beside the date column is not a time of day (HH:MM or H:MM, HH:MM:SS, or 3 to 6 digits: HMM, HHMM, HMMSS, HHMMSS) nor a whole date-time`);
         return;
       }
       if (kind === DIGITS && !clockInRange(clock)) {
