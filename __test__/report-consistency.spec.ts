@@ -208,6 +208,39 @@ test('strays next to rows without a finite time: every source and mode agree, an
   }
 });
 
+test('a late bar of the previous session, after the next session\'s first bars, costs its own bar only: every source and mode agree', async (t) => {
+  // A and B: the last ten minutes of D1 and the first ten of D2, in time order, except B's last
+  // bar of D1, which arrives after D2's 09:33 bars (a feed recorded with a late bar).
+  const d1 = minutes(D1.close - 10 * MINUTE, 10);
+  const d2 = minutes(D2.open, 10);
+  const late = d1[9] as number;
+  const stream: SymbolBar[] = [];
+  const push = (symbol: string, time: number): number => stream.push({ symbol, time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  for (let i = 0; i < 10; i++) {
+    push('A', d1[i] as number);
+    if (i < 9) push('B', d1[i] as number);
+  }
+  for (let i = 0; i < 10; i++) {
+    push('A', d2[i] as number);
+    push('B', d2[i] as number);
+    if (i === 3) push('B', late);
+  }
+  const bTimes = stream.filter((b) => b.symbol === 'B').map((b) => b.time);
+  for (const kind of ['columns', 'stream'] as const) {
+    for (const speed of [0, 1e9]) {
+      const label = `${kind}, speed ${speed}`;
+      const source = kind === 'columns' ? columnsSource({ A: columns([...d1, ...d2]), B: columns(bTimes) }) : iterableSource(stream);
+      const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: D1.date, to: D2.date, speed, overrun: 'queue' }).run();
+      t.is(r.barsIn, 40, label);
+      // The late bar is rejected in D2, before its open; every bar of D2 is stored.
+      t.is(r.barsStored, 39, label);
+      t.deepEqual(Object.fromEntries(Object.entries(r.rejected).filter(([, n]) => n > 0)), { outside_session: 1 }, label);
+      t.is(r.quality[D2.date]?.['A']?.base.received, 10, label);
+      t.is(r.quality[D2.date]?.['B']?.base.received, 10, label);
+    }
+  }
+});
+
 test('clock-driven runs keep a stream\'s order within a symbol: a bar after a later one of its symbol is out of order, as data-driven', async (t) => {
   // A: 09:30, 09:32, 09:31, 09:33, with B in time order around it.
   const times = [0, 2, 1, 3];

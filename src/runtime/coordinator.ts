@@ -1070,20 +1070,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       return buffer.length > read;
     };
     /**
-     * Whether one of the next {@link STRAY_LOOKAHEAD} bars with a finite time after the next one is
-     * before `end`, once they have come (the stream ending or failing first ends the search).
+     * Whether the next bar, at or past `end`, stays in the session by the {@link STRAY_LOOKAHEAD}
+     * bars with a finite time after it (see {@link staysInSession}), once they have come (the
+     * stream ending or failing first ends the search).
      */
     const backBefore = async (end: number): Promise<boolean> => {
-      let seen = 0;
-      for (let j = read + 1; seen < STRAY_LOOKAHEAD; j++) {
+      const times: number[] = [];
+      for (let j = read + 1; times.length < STRAY_LOOKAHEAD; j++) {
         while (buffer.length <= j && !ended) await delivery();
         const bar = buffer[j];
-        if (bar === undefined) return false;
-        if (!Number.isFinite(bar.time)) continue;
-        if (bar.time < end) return true;
-        seen++;
+        if (bar === undefined) break;
+        if (Number.isFinite(bar.time)) times.push(bar.time);
       }
-      return false;
+      return staysInSession((k) => times[k], end);
     };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
@@ -2016,21 +2015,53 @@ const READ_AHEAD = 65_536;
 const STRAY_LOOKAHEAD = 16;
 
 /**
- * A stray is a bar at or past its session's close with, among its symbol's next
- * {@link STRAY_LOOKAHEAD} bars with a finite time, one back inside the session: a corrupt time
- * (or a run of them), appended at once and alone (the store rejects it), so it neither ends the
- * session nor holds its symbol's bars back. Columns and clock-driven streams look at the symbol's
- * own bars; a data-driven stream, which takes bars in their order, at the next bars of any symbol.
+ * A stray is a bar at or past its session's close that belongs to the session by the bars after
+ * it (see {@link staysInSession}): a corrupt time (or a run of them), appended at once and alone
+ * (the store rejects it), so it neither ends the session nor holds its symbol's bars back. Columns
+ * and clock-driven streams look at the symbol's own bars; a data-driven stream, which takes bars
+ * in their order, at the next bars of any symbol.
  */
 function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolean {
   const bar = buffer[i] as SymbolBar;
   // Other symbols' bars read as NaN: skipped, not counted.
-  return bar.time >= close && backInside((k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close);
+  return bar.time >= close && staysInSession((k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close);
 }
 
 /** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
 function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
-  return (time[c] as number) >= close && backInside((k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close);
+  return (time[c] as number) >= close && staysInSession((k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close);
+}
+
+/**
+ * Whether a bar at or past a session's `close` is one of the session's, judged by the next
+ * {@link STRAY_LOOKAHEAD} finite times after it (`timeAt(0)`, `timeAt(1)`, ...; `undefined`: no
+ * more): cut where the fewest of them and it fall on the wrong side of the close, as
+ * {@link bestSplit} cuts columns, the bar stays when the cut falls after it (a tie keeps it). A
+ * corrupt time among the session's bars stays, and is rejected alone; a bar of the next session
+ * followed by one late bar of this one ends the session, and the late bar is the one rejected.
+ * False when none of them is back inside the session.
+ */
+function staysInSession(timeAt: (k: number) => number | undefined, close: number): boolean {
+  const times: number[] = [];
+  let inside = 0;
+  for (let k = 0; times.length < STRAY_LOOKAHEAD; k++) {
+    const y = timeAt(k);
+    if (y === undefined) break;
+    if (!Number.isFinite(y)) continue;
+    times.push(y);
+    if (y < close) inside++;
+  }
+  if (inside === 0) return false;
+  // Cut before the bar: the bars back inside are on the wrong side. Each cut further on moves one
+  // bar across: one past the close now wrong, or one back inside now right.
+  const before = inside;
+  let cost = inside + 1;
+  if (cost <= before) return true;
+  for (const y of times) {
+    cost += y >= close ? 1 : -1;
+    if (cost <= before) return true;
+  }
+  return false;
 }
 
 /**
