@@ -207,6 +207,46 @@ test('--strategy: an async setup is awaited, the base interval may be listed, an
   t.deepEqual(j.signalsBySide, { buy: SESSIONS * SYMBOLS, sell: 0 });
   t.is(j.report.subscriberErrorCount, SESSIONS * SYMBOLS);
 
+  // One signal object reused, its side changed after each call: each record is the signal as it
+  // was given. Malformed signals are refused, saying what is wrong.
+  const reuse = path.join(dir, 'reuse.mjs');
+  writeFileSync(
+    reuse,
+    `export default {
+      name: 'reuse',
+      setup(engine, ctx) {
+        const s = { symbol: '', time: 0, side: 'buy' };
+        let n = 0;
+        const refused = new Set();
+        const tryBad = (bad) => { try { ctx.signal(bad); } catch (e) { refused.add(e.message); } };
+        engine.subscribe({ interval: '1d' }, (e) => {
+          s.symbol = e.symbol;
+          s.time = e.time;
+          s.side = n++ % 2 === 0 ? 'buy' : 'sell';
+          ctx.signal(s);
+          s.side = 'sell';
+          tryBad({ symbol: '', time: e.time, side: 'buy' });
+          tryBad({ symbol: e.symbol, time: 1.5, side: 'buy' });
+          tryBad({ symbol: e.symbol, time: NaN, side: 'buy' });
+          tryBad({ symbol: e.symbol, time: e.time, side: 'buy', note: 5 });
+          if (n === ${SESSIONS * SYMBOLS}) console.log([...refused].join('\\n'));
+        });
+      },
+    };\n`,
+  );
+  const re = barstream('backtest', '--json', '--strategy', reuse);
+  t.is(re.status, 0, re.stderr);
+  const rj = JSON.parse(re.stdout) as JsonReport & { signalsBySide: { buy: number; sell: number }; signalList: { side: string; time: number }[] };
+  t.deepEqual(rj.signalsBySide, { buy: (SESSIONS * SYMBOLS) / 2, sell: (SESSIONS * SYMBOLS) / 2 });
+  t.deepEqual(rj.signalList.slice(0, 2).map((x) => x.side), ['buy', 'sell']);
+  t.is(rj.signalList.length, SESSIONS * SYMBOLS);
+  const lines = re.stderr.trim().split('\n');
+  t.is(lines.length, 4, re.stderr);
+  t.is(lines[0], "a signal is { symbol, time, side: 'buy' | 'sell', note? }: symbol must be a non-empty string, got ''");
+  t.is(lines[1], "a signal is { symbol, time, side: 'buy' | 'sell', note? }: time must be whole epoch milliseconds (a closed bar's time), got 1.5");
+  t.is(lines[2], "a signal is { symbol, time, side: 'buy' | 'sell', note? }: time must be whole epoch milliseconds (a closed bar's time), got NaN");
+  t.is(lines[3], "a signal is { symbol, time, side: 'buy' | 'sell', note? }: note must be a string when given, got 5");
+
   const failing = path.join(dir, 'failing-setup.mjs');
   writeFileSync(failing, `export default { name: 'failing', async setup() { throw new Error('model file missing'); } };\n`);
   const f = barstream('backtest', '--strategy', failing);

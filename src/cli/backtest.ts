@@ -136,17 +136,10 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   const engine = new AnalysisEngine();
   const signals: Signal[] = [];
   const signal = (s: Signal): void => {
-    if (
-      s === null ||
-      typeof s !== 'object' ||
-      typeof s.symbol !== 'string' ||
-      typeof s.time !== 'number' ||
-      !Number.isFinite(s.time) ||
-      (s.side !== 'buy' && s.side !== 'sell')
-    ) {
-      throw new InputError(`a signal is { symbol, time, side: 'buy' | 'sell' }, got ${JSON.stringify(s)}`);
-    }
-    signals.push(s);
+    const problem = signalProblem(s);
+    if (problem !== null) throw new InputError(`a signal is { symbol, time, side: 'buy' | 'sell', note? }: ${problem}`);
+    // A copy: a strategy may reuse one object for its signals.
+    signals.push(s.note === undefined ? { symbol: s.symbol, time: s.time, side: s.side } : { symbol: s.symbol, time: s.time, side: s.side, note: s.note });
   };
   try {
     await settled(strategy.setup(engine, { signal }), 'its promise');
@@ -250,4 +243,15 @@ async function loadStrategy(file: string): Promise<Strategy> {
     throw bad("indicators must be an object of interval to indicator list, such as { '15m': [{ kind: 'ema', period: 20 }] }", indicators);
   }
   return s as Strategy;
+}
+
+/** What is wrong with `s` as a signal, or null. */
+function signalProblem(s: unknown): string | null {
+  if (s === null || typeof s !== 'object') return `got ${describe(s)}`;
+  const { symbol, time, side, note } = s as Record<string, unknown>;
+  if (typeof symbol !== 'string' || symbol === '') return `symbol must be a non-empty string, got ${describe(symbol)}`;
+  if (!(Number.isInteger(time) && Math.abs(time as number) <= 8.64e15)) return `time must be whole epoch milliseconds (a closed bar's time), got ${describe(time)}`;
+  if (side !== 'buy' && side !== 'sell') return `side must be 'buy' or 'sell', got ${describe(side)}`;
+  if (note !== undefined && typeof note !== 'string') return `note must be a string when given, got ${describe(note)}`;
+  return null;
 }

@@ -310,7 +310,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     endBar();
     if (values.json) {
       const report = { ...result.report, subscriberErrors: result.report.subscriberErrors.map((f) => ({ ...f, error: jsonThrown(f.error) })) };
-      const json = JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2);
+      const json = JSON.stringify({ strategy: result.strategy, signals: result.signals.length, signalsBySide: { buy: result.signals.filter((x) => x.side === 'buy').length, sell: result.signals.filter((x) => x.side === 'sell').length }, signalList: result.signals, report, ...(result.source === undefined ? {} : { source: result.source }) }, jsonErrors, 2);
       stdoutWrite.call(process.stdout, `${json}\n`);
     } else process.stdout.write(`${summaryTable(result, options)}\n`);
     // The skipped rows shown hold the source's reasons, advice included.

@@ -17,17 +17,20 @@ export interface Signal {
 /** What a strategy gets besides the engine. */
 export interface StrategyContext {
   /**
-   * Records a signal; the summary counts them.
-   * @throws {InputError} for a signal that is not `{ symbol, time, side: 'buy' | 'sell' }` (from a
-   * subscriber, that is a subscriber error: recorded in the report, the run goes on).
+   * Records a copy of a signal (the object may be reused); the summary counts them by side.
+   * @throws {InputError} for a signal that is not `{ symbol, time, side, note? }` with a non-empty
+   * symbol, a time in whole epoch milliseconds, a side `'buy'` or `'sell'` and a string note if any
+   * (from a subscriber, that is a subscriber error: recorded in the report, the run goes on).
    */
   signal(signal: Signal): void;
 }
 
 /**
  * A strategy for `barstream backtest --strategy path.js`: a module whose default export is this
- * object. The store is built with the union of the strategy's intervals and the defaults, and its
- * indicators.
+ * object. The store has a `1m` base and the intervals `5m`, `15m`, `30m`, `1h` and `1d`, with the
+ * strategy's own added, and the strategy's indicators only: none is there unless it declares it.
+ * Written in TypeScript, annotate the object (`const s: Strategy = { ... }`, or `satisfies
+ * Strategy`): left to inference, `kind: 'ema'` widens to a string the type refuses.
  *
  * ```js
  * export default {
