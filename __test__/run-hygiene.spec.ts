@@ -143,3 +143,36 @@ test('a clock-driven run whose symbols come and go visits at each boundary the s
   const [second, last] = [perSession[1] ?? 0, perSession[count - 1] ?? 0];
   t.true(last <= 2 * second + symbols, `asked ${JSON.stringify(perSession)}`);
 });
+
+test('a long data-driven run gives the event loop a turn now and then, over streams as over columns', async (t) => {
+  // Node-API frees the blocks of collected views only on a turn of the event loop: a run that
+  // never turned held every block its events viewed until it ended (a stream of always-ready bars,
+  // retention or not, grew by about 1.7 MiB a session). Two sessions of 1s bars for 40 symbols,
+  // the second 288,000 bars: far longer than the 50 ms between turns on any machine.
+  const open = Date.UTC(2024, 5, 3, 13, 30);
+  const second = 1000;
+  const length = 7200;
+  const sessions: Session[] = [0, 1].map((d) => ({ date: `2024-06-0${3 + d}`, open: open + d * DAY, close: open + d * DAY + length * second, timeZone: 'UTC', dayStart: Date.UTC(2024, 5, 3 + d) }));
+  const names = Array.from({ length: 40 }, (_, i) => `S${i}`);
+  function* bars(): Generator<SymbolBar> {
+    for (const s of sessions) for (let k = 0; k < length; k++) for (const symbol of names) yield { symbol, time: s.open + k * second, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+  }
+  const time = Float64Array.from({ length: 2 * length }, (_, k) => open + Math.floor(k / length) * DAY + (k % length) * second);
+  const ones = new Float64Array(2 * length).fill(1);
+  for (const kind of ['stream', 'columns'] as const) {
+    const source = kind === 'stream' ? iterableSource(bars()) : columnsSource(Object.fromEntries(names.map((n) => [n, { time, open: ones, high: ones, low: ones, close: ones, volume: ones }])));
+    const coordinator = new SessionCoordinator({ calendar: { sessions: () => sessions }, data: new SessionData({ baseInterval: '1s', intervals: ['1m'] }), source, from: sessions[0]!.date, to: sessions[1]!.date });
+    // Set at the second session's start; seen, or not, at its end.
+    let turned = false;
+    let turnedWithin = false;
+    coordinator.on('sessionStart', (s) => {
+      if (s.date === sessions[1]!.date) setImmediate(() => (turned = true));
+    });
+    coordinator.on('sessionEnd', (s) => {
+      if (s.date === sessions[1]!.date) turnedWithin = turned;
+    });
+    const report = await coordinator.run();
+    t.is(report.barsStored, 2 * length * names.length, kind);
+    t.true(turnedWithin, `${kind}: no turn of the event loop during a session of ${length * names.length} bars`);
+  }
+});

@@ -566,9 +566,11 @@ export class SessionData {
   /**
    * Empties the store, as if it were new with the same options: every symbol, bar, session,
    * rejection count and quality record goes. Views made before stay valid and keep their values
-   * (they hold their memory); everything else the store held is freed at once, where a dropped
-   * store waits for a garbage collection and a turn of the event loop. A loop that runs one
-   * backtest after another can reuse one store this way.
+   * (they hold their memory). The blocks no view was ever made of are freed at once, where a
+   * dropped store waits for a garbage collection and a turn of the event loop; a block that was
+   * viewed (by a `BarEvent` too) waits for them as well, held by its `ArrayBuffer`. A loop that
+   * runs one backtest after another can reuse one store this way; one that views its series and
+   * never awaits should await a turn between runs.
    */
   clear(): void {
     try {
@@ -601,8 +603,9 @@ export class SessionData {
   /**
    * Forgets `symbol`, between sessions: its bars, forming bars, indicator state, rejection counts
    * and quality record go, and it takes part in no later session (no whole-session gap, no
-   * quality record). Its memory is freed at once, except blocks that views still hold: those views
-   * keep their values. A symbol that comes back later starts afresh, as one never seen. Gaps of it
+   * quality record). Its memory is freed at once, except blocks that were viewed: those wait for
+   * a garbage collection and a turn of the event loop (held by their `ArrayBuffer`), and views
+   * still alive keep their values. A symbol that comes back later starts afresh, as one never seen. Gaps of it
    * already recorded and not yet taken keep its name: its id goes to a new symbol only once they
    * are taken. A `BarEvent` of it kept from before keeps the views it made and reads empty ones
    * after. A service whose symbols come and go calls this for each one that leaves: the store then

@@ -1090,6 +1090,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     /** Whether the source has given a bar timed at or past `time` (or failed): every bar before it has come. */
     const reached = (time: number): boolean => failure !== null || (buffer.length > read && (buffer[buffer.length - 1] as SymbolBar).time >= time);
+    /** When the data-driven loop next gives the event loop a turn (see where it does). */
+    let yieldAt = performance.now() + 50;
     const appendBar = (bar: SymbolBar): void => {
       seen.add(bar.symbol);
       active.add(bar.symbol);
@@ -1175,6 +1177,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
+            else if (performance.now() > yieldAt) {
+              // A turn of the event loop now and then, as over columns: Node-API frees the blocks
+              // of collected views only there, and a stream that always has a bar ready would
+              // otherwise hold every block the run's events viewed until the run ends.
+              await sleepMs(0);
+              yieldAt = performance.now() + 50;
+            }
             check();
           }
         } else {
