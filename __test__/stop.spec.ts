@@ -430,7 +430,9 @@ test("stop() with a stream source whose return() throws at once: the run still r
       [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => {
         let i = 0;
         return {
-          next: async () => (i < bars.length ? { done: false, value: bars[i++] as SymbolBar } : { done: true, value: undefined }),
+          // After its bars the source waits for more, as a feed does: however far the run has read
+          // ahead when it stops, the source is still open, and the run closes it.
+          next: () => (i < bars.length ? Promise.resolve({ done: false, value: bars[i++] as SymbolBar }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
           return: (): Promise<IteratorResult<SymbolBar>> => {
             returned++;
             if (how === 'throws') throw new Error('cannot close');
