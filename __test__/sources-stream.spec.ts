@@ -75,6 +75,22 @@ test('mergeStreams: a bar whose time is not a number (a string, null, missing) g
   }
 });
 
+test('mergeStreams: an item that is no bar (undefined, null, a number) goes out at once, and the bars after it in its input are not lost', async (t) => {
+  for (const odd of [undefined, null, 5]) {
+    const a = iterableSource([bar('A', 0), odd as unknown as SymbolBar, bar('A', 2), bar('A', 3)]);
+    const b = iterableSource([bar('B', 1), bar('B', 4)]);
+    const merged = mergeStreams(a, b);
+    const got = await collect(asStream(merged));
+    t.deepEqual(got.map((x) => (x !== null && typeof x === 'object' ? `${x.symbol}@${x.time}` : String(x))), ['A@0', String(odd), 'B@1', 'A@2', 'A@3', 'B@4'], String(odd));
+    t.deepEqual(merged.losses?.(), { discarded: 0 }, String(odd));
+  }
+  // streamSlices refuses such an item with an InputError, as a run does.
+  await t.throwsAsync(() => collect(streamSlices(asStream(iterableSource([bar('A', 0), null as unknown as SymbolBar])))), {
+    instanceOf: InputError,
+    message: 'a stream source delivered null, not a bar { symbol, time, open, high, low, close, volume }',
+  });
+});
+
 test('mergeStreams: time order, ties in source order, lazily (at most one bar held per input)', async (t) => {
   const rng = new Rng(11);
   const inputs = [0, 1, 2].map((k) => {

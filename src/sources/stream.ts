@@ -262,6 +262,12 @@ function arrival(sources: readonly StreamSource[], discard: (n: number) => void)
 function merge(sources: readonly StreamSource[], discard: (n: number) => void): AsyncIterator<SymbolBar> {
   const iterators = openAll(sources, (s) => s[Symbol.asyncIterator]());
   const heads: (SymbolBar | undefined)[] = new Array(iterators.length).fill(undefined);
+  /**
+   * Whether input `i` has a bar waiting in `heads[i]`. Apart from the head itself: an input may
+   * deliver `undefined`, which goes out as any other item (the run refuses it, saying so) rather
+   * than reading as no bar, which left that input unread for good.
+   */
+  const has = iterators.map(() => false);
   const open = iterators.map(() => true);
   let started = false;
   let finished = false;
@@ -274,8 +280,9 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
     if (!finished) {
       finished = true;
       // Taken from their inputs, never handed out.
-      const held = heads.filter((h) => h !== undefined).length;
+      const held = has.filter(Boolean).length;
       heads.fill(undefined);
+      has.fill(false);
       if (held > 0) discard(held);
     }
     closing ??= closeOpen(iterators, open);
@@ -318,7 +325,10 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
         }
         first.forEach((r, i) => {
           if (r.done === true) open[i] = false;
-          else heads[i] = r.value;
+          else {
+            heads[i] = r.value;
+            has[i] = true;
+          }
         });
       } else if (refill >= 0) {
         const i = refill;
@@ -329,16 +339,21 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
           return done;
         }
         if (r.done === true) open[i] = false;
-        else heads[i] = r.value;
+        else {
+          heads[i] = r.value;
+          has[i] = true;
+        }
       }
       let best = -1;
       let bestTime = Infinity;
       for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h === undefined) continue;
+        if (!has[i]) continue;
+        const h: unknown = heads[i];
         // A time that is not a number (NaN, a string, null, missing) goes first as NaN, so a bar
-        // without a time never blocks the others; the store rejects it as non_finite.
-        const t = typeof h.time === 'number' ? h.time : NaN;
+        // without a time never blocks the others; the store rejects it as non_finite. So does an
+        // item that is no bar at all (undefined, null, a number), which the run refuses.
+        const time: unknown = h !== null && typeof h === 'object' ? (h as { time?: unknown }).time : NaN;
+        const t = typeof time === 'number' ? time : NaN;
         if (best === -1 || t < bestTime || (t !== t && bestTime === bestTime)) {
           best = i;
           bestTime = t;
@@ -350,6 +365,7 @@ function merge(sources: readonly StreamSource[], discard: (n: number) => void): 
       }
       const bar = heads[best] as SymbolBar;
       heads[best] = undefined;
+      has[best] = false;
       refill = best;
       return { done: false, value: bar };
     } catch (error) {
@@ -421,6 +437,7 @@ async function* slicesOf(stream: AsyncIterable<SymbolBar>): AsyncGenerator<Strea
   let current: StreamSlice | null = null;
   let latest = -Infinity;
   for await (const bar of stream) {
+    if (bar === null || typeof bar !== 'object') throw new InputError(`a stream source delivered ${describe(bar)}, not a bar { symbol, time, open, high, low, close, volume }`);
     const t = bar.time;
     if (current !== null && t === current.time) {
       current.bars.push(bar);
