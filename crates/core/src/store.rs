@@ -30,7 +30,7 @@
 
 use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
-use crate::columns::Columns;
+use crate::columns::{max_view_bars, Columns, COLUMN_COUNT};
 use crate::error::{At, Error, Num, RejectReason, Rejection, Result};
 use crate::indicators::{AnyIndicator, Indicator, IndicatorSpec};
 use crate::interval::Interval;
@@ -690,6 +690,31 @@ impl SessionStore {
             .iter()
             .map(|iv| Grid::new(*iv, anchor, &session, self.base_ms, shift))
             .collect();
+        if self.config.empty_buckets == EmptyBuckets::Flat {
+            // A flat bucket is a bar, whether or not any bar comes: a session longer than one view
+            // of a series can cover (a close given in microseconds, say) would have the store fill
+            // buckets until memory ran out, which aborts the process.
+            for (i, g) in grids.iter().enumerate() {
+                let outputs: usize = self.config.indicators.get(i + 1).map_or(0, |specs| {
+                    specs.iter().map(IndicatorSpec::output_count).sum()
+                });
+                let most = max_view_bars(COLUMN_COUNT + outputs);
+                let buckets = g.buckets_in_session();
+                if buckets > most {
+                    return Err(Error::session(
+                        "invalid_session",
+                        format!(
+                            "a session from {} to {} has {} {} buckets: with flat empty buckets that is more bars than one series can hold ({})",
+                            At(session.open as f64),
+                            At(session.close as f64),
+                            buckets,
+                            self.config.intervals[i],
+                            most
+                        ),
+                    ));
+                }
+            }
+        }
         let through = grids
             .iter()
             .map(|g| g.closed_through(session.open))

@@ -237,3 +237,26 @@ fn clock_alignment_flat_bars_and_early_close() {
         ]
     );
 }
+
+#[test]
+fn a_session_with_more_flat_buckets_than_a_series_can_hold_is_refused_at_its_start() {
+    use barstream_core::{max_view_bars, Session, COLUMN_COUNT};
+    let open = oct7().open;
+    // A close given in microseconds: some 43,000 years of 5m buckets, about 4.6e9 of them.
+    let absurd = Session::new(open as f64, (open * 1000) as f64, oct7().day_start as f64).unwrap();
+    let mut flat_store = store(&["5m"], Alignment::Session, EmptyBuckets::Flat);
+    let err = flat_store.begin_session(absurd).unwrap_err();
+    assert_eq!(err.code(), "invalid_session");
+    assert!(
+        err.to_string().contains(&format!(
+            "more bars than one series can hold ({})",
+            max_view_bars(COLUMN_COUNT)
+        )),
+        "{err}"
+    );
+    // Nothing began: a normal session still can.
+    flat_store.begin_session(oct7()).unwrap();
+    // Buckets are skipped, not filled, by default: the same session is taken.
+    let mut skip_store = store(&["5m"], Alignment::Session, EmptyBuckets::Skip);
+    skip_store.begin_session(absurd).unwrap();
+}
