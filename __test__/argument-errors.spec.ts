@@ -31,6 +31,45 @@ test('SessionData: a bar, columns, a session or a time of the wrong type is a ty
   t.is(data.count('X', '1m'), 1);
 });
 
+test('an argument past those a SessionData method takes is a ConfigError, never ignored, and changes nothing', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  const bar = (time: number): Bar => ({ time, open: 1, high: 2, low: 1, close: 2, volume: 3 });
+  data.append('SPY', bar(S.open));
+  // A bar that skips a minute: QQQ's gap waits to be taken.
+  data.append('QQQ', bar(S.open));
+  data.append('QQQ', bar(S.open + 2 * 60_000));
+  const calls: [string, () => unknown][] = [
+    ['append', () => (data.append as (...a: unknown[]) => unknown)('SPY', bar(S.open + 60_000), { invalid: 'skip' })],
+    ['check', () => (data.check as (...a: unknown[]) => unknown)('SPY', bar(S.open + 60_000), true)],
+    ['advanceTo', () => (data.advanceTo as (...a: unknown[]) => unknown)(S.open + 10 * 60_000, 'SPY')],
+    ['indicator', () => (data.indicator as (...a: unknown[]) => unknown)('SPY', '5m', 'x', 10)],
+    ['peek', () => (data.peek as (...a: unknown[]) => unknown)('SPY', '5m', 'rsi14')],
+    ['count', () => (data.count as (...a: unknown[]) => unknown)('SPY', '1m', 1)],
+    ['forming', () => (data.forming as (...a: unknown[]) => unknown)('SPY', '5m', 1)],
+    ['quality', () => (data.quality as (...a: unknown[]) => unknown)('SPY', true)],
+    ['takeGaps', () => (data.takeGaps as (...a: unknown[]) => unknown)('SPY')],
+  ];
+  for (const [name, call] of calls) {
+    const e = t.throws(call, { instanceOf: ConfigError }, name);
+    t.is(e?.param, 'arguments', name);
+    t.regex(e?.message ?? '', new RegExp(`^invalid arguments: ${name} takes `), name);
+  }
+  // Nothing moved: no bar stored, the clock where it was, QQQ's gap still there for its taker.
+  t.is(data.count('SPY', '1m'), 1);
+  t.deepEqual(data.takeGaps().map((g) => g.symbol), ['QQQ']);
+  t.is(data.append('SPY', bar(S.open + 60_000)).length, 1);
+});
+
+test('check refuses a symbol append would refuse (a lone surrogate), as an InputError', (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(S);
+  const bar: Bar = { time: S.open, open: 1, high: 2, low: 1, close: 2, volume: 3 };
+  t.throws(() => data.append('A\uD800', bar), { instanceOf: InputError, message: /lone surrogate/ });
+  t.throws(() => data.check('A\uD800', bar), { instanceOf: InputError, message: /lone surrogate/ });
+  t.deepEqual(data.symbols(), []);
+});
+
 test('a standalone indicator given a non-number gives NaN and changes nothing', (t) => {
   const rsi = new Rsi(3);
   const reference = new Rsi(3);

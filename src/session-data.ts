@@ -680,7 +680,9 @@ export class SessionData {
    * counted: there is no bar, or no symbol to count it against).
    * @throws {SessionError} `no_session` when no session is open (counted too).
    */
-  append(symbol: string, bar: Bar): readonly string[] {
+  append(symbol: string, bar: Bar): readonly string[];
+  append(symbol: string, bar: Bar, extra?: unknown): readonly string[] {
+    if (extra !== undefined) throw extraArgument('append', '(symbol, bar)', extra, 'a bar is valid or rejected, with nothing to choose; appendMany takes { invalid }');
     if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
     // Every field is read before the shared slot is written: a getter on the bar may call into a
     // store, which uses the slot too.
@@ -738,7 +740,9 @@ export class SessionData {
    * ```
    * @throws {InputError} when `symbol` is not a non-empty string or `bar` not an object.
    */
-  check(symbol: string, bar: Bar): RejectCode | null {
+  check(symbol: string, bar: Bar): RejectCode | null;
+  check(symbol: string, bar: Bar, extra?: unknown): RejectCode | null {
+    if (extra !== undefined) throw extraArgument('check', '(symbol, bar)', extra, 'it judges one bar against the store as it stands');
     if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array' : String(bar)}`);
     checkSymbol(symbol);
     // The fields first: a getter may append, and the verdict is on the store as it then stands.
@@ -748,7 +752,13 @@ export class SessionData {
     const low = num(bar.low);
     const close = num(bar.close);
     const volume = num(bar.volume);
-    return this.checkId(this.#ids.get(symbol) ?? -1, time, open, high, low, close, volume);
+    const id = this.#ids.get(symbol);
+    if (id === undefined) {
+      // A name append would refuse (a lone surrogate, say) is refused here too.
+      const problem = symbolProblem(symbol);
+      if (problem !== null) throw new InputError(problem);
+    }
+    return this.checkId(id ?? -1, time, open, high, low, close, volume);
   }
 
   /** {@link SessionData.check} by symbol id (`-1`: a symbol the store has not met) and the bar's fields. @internal */
@@ -985,7 +995,9 @@ export class SessionData {
    * @returns the `(symbol, interval)` pairs that closed bars.
    * @throws {SessionError} `no_session`. {@link InputError} for a non-finite time.
    */
-  advanceTo(time: number): Closed[] {
+  advanceTo(time: number): Closed[];
+  advanceTo(time: number, extra?: unknown): Closed[] {
+    if (extra !== undefined) throw extraArgument('advanceTo', '(time)', extra, 'it closes every symbol\'s buckets that ended by then');
     return this.#pairs(this.advanceToMasks(time));
   }
 
@@ -1114,7 +1126,9 @@ export class SessionData {
    * configured for it (the message lists the names that are). {@link InputError} when `symbol` is
    * not a string.
    */
-  indicator(symbol: string, interval: string, name: string): Float64Array {
+  indicator(symbol: string, interval: string, name: string): Float64Array;
+  indicator(symbol: string, interval: string, name: string, extra?: unknown): Float64Array {
+    if (extra !== undefined) throw extraArgument('indicator', '(symbol, interval, name)', extra, 'the column holds every closed bar\'s value; for the last n, subarray(length - n)');
     const s = this.#seriesOf(interval);
     const column = this.#outputColumn(s, interval, name);
     const id = this.#knownId(symbol);
@@ -1160,7 +1174,9 @@ export class SessionData {
    * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
    * is not a string.
    */
-  peek(symbol: string, interval: string): Record<string, number> | null {
+  peek(symbol: string, interval: string): Record<string, number> | null;
+  peek(symbol: string, interval: string, extra?: unknown): Record<string, number> | null {
+    if (extra !== undefined) throw extraArgument('peek', '(symbol, interval)', extra, 'it gives every indicator of the interval');
     const s = this.#seriesOf(interval);
     const id = this.#knownId(symbol);
     if (id === undefined) return null;
@@ -1290,7 +1306,9 @@ export class SessionData {
    * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
    * is not a string.
    */
-  count(symbol: string, interval: string): number {
+  count(symbol: string, interval: string): number;
+  count(symbol: string, interval: string, extra?: unknown): number {
+    if (extra !== undefined) throw extraArgument('count', '(symbol, interval)', extra, 'it counts every closed bar');
     const s = this.#seriesOf(interval);
     const id = this.#knownId(symbol);
     if (id === undefined) return 0;
@@ -1355,7 +1373,9 @@ export class SessionData {
    * @throws {ConfigError} for an interval the store does not have. {@link InputError} when `symbol`
    * is not a string.
    */
-  forming(symbol: string, interval: string): Bar | null {
+  forming(symbol: string, interval: string): Bar | null;
+  forming(symbol: string, interval: string, extra?: unknown): Bar | null {
+    if (extra !== undefined) throw extraArgument('forming', '(symbol, interval)', extra, 'a series has one forming bar');
     const s = this.#seriesOf(interval);
     const id = this.#knownId(symbol);
     if (id === undefined) return null;
@@ -1414,7 +1434,8 @@ export class SessionData {
   quality(symbol: string): SymbolQuality | null;
   /** Either of the above, as `symbol` is given or `undefined`. */
   quality(symbol: string | undefined): Record<string, SymbolQuality> | SymbolQuality | null;
-  quality(symbol?: string): Record<string, SymbolQuality> | SymbolQuality | null {
+  quality(symbol?: string, extra?: unknown): Record<string, SymbolQuality> | SymbolQuality | null {
+    if (extra !== undefined) throw extraArgument('quality', '(symbol?)', extra, 'it gives the open session\'s record, or the last one\'s');
     if (symbol !== undefined) {
       const id = this.#knownId(symbol);
       if (id === undefined) {
@@ -1439,7 +1460,9 @@ export class SessionData {
    * taken, across sessions. After {@link SessionData.appendSlice}, call it only when the outcome's
    * `gaps` is true; after `endSession`, call it once for the trailing gaps.
    */
-  takeGaps(): Gap[] {
+  takeGaps(): Gap[];
+  takeGaps(extra?: unknown): Gap[] {
+    if (extra !== undefined) throw extraArgument('takeGaps', 'no arguments', extra, 'it takes every symbol\'s gaps; filter what it returns by symbol');
     const slot = SLOT;
     slot[SLOT_HANDLE] = this.#handle;
     try {
@@ -1597,3 +1620,10 @@ export class SessionData {
   }
 }
 
+/**
+ * The error for an argument past those a method takes: one a caller would expect to change what
+ * the call does (a count, a symbol, an option) is refused rather than ignored.
+ */
+function extraArgument(method: string, takes: string, extra: unknown, hint: string): ConfigError {
+  return new ConfigError('arguments', `${method} takes ${takes}, got ${describe(extra)} beyond them: ${hint}`);
+}
