@@ -70,6 +70,26 @@ test('check refuses a symbol append would refuse (a lone surrogate), as an Input
   t.deepEqual(data.symbols(), []);
 });
 
+test('a revoked Proxy, a string that reads as a number and a huge synthetic set are described in typed errors, not TypeErrors or RangeErrors', (t) => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  t.throws(() => new SessionData(proxy as never), { instanceOf: ConfigError, message: 'invalid options: expected an object of options, got a revoked Proxy' });
+  const data = new SessionData({ intervals: ['5m'] });
+  t.throws(() => data.bars(proxy as never, '5m'), { instanceOf: InputError, message: /got a revoked Proxy/ });
+  data.beginSession(S);
+  // '42' is text, and says so.
+  t.throws(() => data.append('SPY', '42' as never), { instanceOf: InputError, message: "a bar is { time, open, high, low, close, volume }, got '42'" });
+  t.throws(() => data.append('SPY', '' as never), { instanceOf: InputError, message: "a bar is { time, open, high, low, close, volume }, got ''" });
+  // A megabyte of symbol is shown by its start and its length.
+  const long = 'x'.repeat(1_000_000);
+  const e = t.throws(() => data.bars('SPY', long));
+  t.true((e?.message.length ?? Infinity) < 1000, `${e?.message.length}`);
+  t.regex(e?.message ?? '', /\(1000000 characters\)/);
+  // A year-long session of 1 ms bars: 3.15e10 bars a symbol.
+  const year: Session = { ...S, close: S.open + 365 * 86_400_000 };
+  t.throws(() => syntheticSource({ sessions: [year], symbols: ['A'], intervalMs: 1 }), { instanceOf: ConfigError, message: /^invalid intervalMs: 1 ms makes 31536000000 bars a symbol/ });
+});
+
 test('a standalone indicator given a non-number gives NaN and changes nothing', (t) => {
   const rsi = new Rsi(3);
   const reference = new Rsi(3);

@@ -266,11 +266,19 @@ export function isoTime(ms: number): string {
 
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date ${value.toISOString()}`;
+  // A long string is shown by its start and length: a megabyte would otherwise be the message.
+  if (typeof value === 'string') return value.length > 200 ? `'${value.slice(0, 100)}...' (${value.length} characters)` : `'${value}'`;
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'object') {
+    // A revoked Proxy throws at `instanceof` and `Array.isArray`: the error being built is ours.
+    try {
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date ${value.toISOString()}`;
+      if (Array.isArray(value)) return 'an array';
+    } catch {
+      return 'a revoked Proxy';
+    }
+    return 'an object';
+  }
   if (typeof value === 'symbol') return value.toString();
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
@@ -299,7 +307,13 @@ export function show(value: unknown): string {
  */
 export function checkOptionKeys(options: object, known: readonly string[], what: string, paramPrefix = '', nullable: readonly string[] = []): void {
   // An array has no option keys to refuse: `[]` would pass as no options at all.
-  if (Array.isArray(options)) throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got an array`);
+  let array: boolean;
+  try {
+    array = Array.isArray(options);
+  } catch {
+    throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got a revoked Proxy`);
+  }
+  if (array) throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got an array`);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (!known.includes(key)) throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);

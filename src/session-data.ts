@@ -392,7 +392,9 @@ export class SessionData {
    * indicator parameter by its name.
    */
   constructor(options: SessionDataOptions = {}) {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
+    // describe() tells an array, and a revoked Proxy, which every read of would throw a TypeError.
+    const shape = options === null || typeof options !== 'object' ? null : describe(options);
+    if (shape !== 'an object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
     checkOptionKeys(options, ['baseInterval', 'intervals', 'alignment', 'emptyBuckets', 'capacityHint', 'retainSessions', 'indicators'], 'SessionData');
     const alignment = options.alignment ?? 'session';
     const emptyBuckets = options.emptyBuckets ?? 'skip';
@@ -683,7 +685,7 @@ export class SessionData {
   append(symbol: string, bar: Bar): readonly string[];
   append(symbol: string, bar: Bar, extra?: unknown): readonly string[] {
     if (extra !== undefined) throw extraArgument('append', '(symbol, bar)', extra, 'a bar is valid or rejected, with nothing to choose; appendMany takes { invalid }');
-    if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${String(bar)}`);
+    if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${describe(bar)}`);
     // Every field is read before the shared slot is written: a getter on the bar may call into a
     // store, which uses the slot too.
     // Kept as read, for the error of a rejected bar (no object is made unless one is).
@@ -743,7 +745,7 @@ export class SessionData {
   check(symbol: string, bar: Bar): RejectCode | null;
   check(symbol: string, bar: Bar, extra?: unknown): RejectCode | null {
     if (extra !== undefined) throw extraArgument('check', '(symbol, bar)', extra, 'it judges one bar against the store as it stands');
-    if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${Array.isArray(bar) ? 'an array' : String(bar)}`);
+    if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${describe(bar)}`);
     checkSymbol(symbol);
     // The fields first: a getter may append, and the verdict is on the store as it then stands.
     const time = num(bar.time);

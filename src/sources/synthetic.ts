@@ -66,6 +66,9 @@ function symbolSeed(seed: number, symbol: string): number {
 
 const SQRT3 = 1.7320508075688772;
 
+/** The most bars a symbol of a synthetic data set may have: 2^27, a gigabyte of its six columns. */
+const MAX_SYNTHETIC_BARS = 2 ** 27;
+
 /**
  * A deterministic synthetic data set as a {@link ColumnarSource}: for each symbol, one bar per
  * `intervalMs` from each session's open to its close (the last bar cut at the close), prices a
@@ -118,6 +121,11 @@ export function syntheticSource(options: SyntheticOptions): SyntheticSource {
 
   let slots = 0;
   for (const s of sessions as readonly Session[]) slots += Math.ceil((s.close - s.open) / interval);
+  // Each symbol's columns are made whole, here: more bars than a typed array holds is a bad
+  // option, said as one, not a RangeError from the allocation.
+  if (!(slots <= MAX_SYNTHETIC_BARS)) {
+    throw new ConfigError('intervalMs', `${describe(interval)} ms makes ${slots} bars a symbol over the sessions given, more than ${MAX_SYNTHETIC_BARS}: give a longer interval or fewer sessions`);
+  }
   const scale = decimals === null ? 0 : 10 ** decimals;
   const round = (x: number): number => (scale === 0 ? x : Math.round(x * scale) / scale);
   const floor = scale === 0 ? 1e-6 : 1 / scale;
