@@ -456,6 +456,17 @@ test('alwaysOpen refuses options: a time zone given to it would otherwise be ign
   t.is(Calendar.alwaysOpen().timeZone, 'UTC');
 });
 
+test('a week of daylight saving (Recife, 8 to 15 October 2000) is seen: sessions and isOpen follow it', (t) => {
+  // Recife is UTC-3, and was UTC-2 for that week alone (the time zone database's shortest round trip).
+  const c = Calendar.custom({ timeZone: 'America/Recife', session: () => ({ open: '09:00', close: '17:00' }) });
+  t.is(c.requireSession('2000-10-06').open, Z('2000-10-06T12:00:00Z'));
+  t.is(c.requireSession('2000-10-10').open, Z('2000-10-10T11:00:00Z'));
+  t.is(c.requireSession('2000-10-10').close, Z('2000-10-10T19:00:00Z'));
+  t.is(c.requireSession('2000-10-17').open, Z('2000-10-17T12:00:00Z'));
+  t.true(c.isOpen(Z('2000-10-10T11:30:00Z')));
+  t.false(c.isOpen(Z('2000-10-10T19:30:00Z')));
+});
+
 test('24/7 in local days, the way the alwaysOpen error gives it: 23 and 25 hours when New York changes its clocks', (t) => {
   const c = Calendar.custom({ name: '24/7 New York', timeZone: 'America/New_York', session: () => ({ open: '00:00', close: '24:00' }) });
   const hours = (date: string): number => {
