@@ -349,3 +349,20 @@ test('null for an option is refused with the option named, not read as its defau
   t.is(t.throws(() => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], reconnect: [] } as never), { instanceOf: ConfigError })?.param, 'reconnect');
   t.is(t.throws(() => csvSource('bars.csv', { columns: [] } as never), { instanceOf: ConfigError })?.param, 'columns');
 });
+
+test('websocketFeed refuses, when made, headers and protocols the WebSocket handshake would refuse at its first connection', (t) => {
+  const feed = (o: Partial<WebSocketFeedOptions>): unknown => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], ...o } as WebSocketFeedOptions);
+  const cases: [Partial<WebSocketFeedOptions>, string][] = [
+    [{ headers: { 'X Api Key': 'secret' } }, 'headers'],
+    [{ headers: { 'X-Api-Key': 'secret\r\nX-Admin: 1' } }, 'headers'],
+    [{ headers: { 'X-Api-Key': 'a\0b' } }, 'headers'],
+    [{ protocols: ['v1 json'] }, 'protocols'],
+    [{ protocols: ['v1', 'v1'] }, 'protocols'],
+  ];
+  for (const [o, param] of cases) {
+    const e = t.throws(() => feed(o), { instanceOf: ConfigError }, JSON.stringify(o));
+    t.is(e?.param, param, JSON.stringify(o));
+  }
+  // What the handshake takes is taken.
+  t.notThrows(() => feed({ headers: { 'X-Api-Key': 'secret value; with spaces' }, protocols: ['v1.json', 'graphql-ws'] }));
+});

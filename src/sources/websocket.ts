@@ -147,9 +147,12 @@ export interface WebSocketFeedOptions {
   onReconnect?: (info: ReconnectInfo) => unknown;
   /** Uniform random numbers in [0, 1) for the jitter. Default `Math.random` (inject one for tests). */
   random?: () => number;
-  /** WebSocket subprotocols. */
+  /** WebSocket subprotocols: HTTP tokens (no spaces), none twice; others are a `ConfigError` when the feed is made. */
   protocols?: string | readonly string[];
-  /** Extra HTTP headers of the opening handshake (authentication, ...). */
+  /**
+   * Extra HTTP headers of the opening handshake (authentication, ...): names that are HTTP
+   * tokens, values without line breaks or NUL; others are a `ConfigError` when the feed is made.
+   */
   headers?: Readonly<Record<string, string>>;
 }
 
@@ -348,6 +351,9 @@ interface Resolved {
 
 /** The longest delay `setTimeout` takes (longer ones fire at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** An HTTP token (RFC 9110): what a header name or a WebSocket protocol name may be. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** How long `close()` waits for the closing handshake before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -1248,6 +1254,13 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   }
   const protocols = givenProtocols === undefined ? undefined : typeof givenProtocols === 'string' ? [givenProtocols] : [...(givenProtocols as Iterable<unknown>)];
   if (protocols !== undefined && !protocols.every((p): p is string => typeof p === 'string' && p !== '')) throw new ConfigError('protocols', 'expected non-empty strings');
+  // Checked here as the WebSocket handshake would check them, which refused them with a TypeError
+  // or SyntaxError at the first connection, the feed left unusable.
+  if (protocols !== undefined) {
+    const bad = protocols.find((p) => !HTTP_TOKEN.test(p));
+    if (bad !== undefined) throw new ConfigError('protocols', `${describe(bad)} is not a protocol name (letters, digits and !#$%&'*+-.^_\`|~, no spaces)`);
+    if (new Set(protocols).size !== protocols.length) throw new ConfigError('protocols', `${JSON.stringify(protocols)} names a protocol twice`);
+  }
   const givenHeaders: unknown = o.headers;
   // A number or a string spread into {} or into numbered keys: no header the caller meant.
   if (givenHeaders !== undefined && (givenHeaders === null || typeof givenHeaders !== 'object' || Array.isArray(givenHeaders))) {
@@ -1255,6 +1268,13 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   }
   const headers = givenHeaders === undefined ? undefined : { ...(givenHeaders as Record<string, string>) };
   if (headers !== undefined && !Object.values(headers).every((v) => typeof v === 'string')) throw new ConfigError('headers', 'expected string values');
+  if (headers !== undefined) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HTTP_TOKEN.test(name)) throw new ConfigError('headers', `${describe(name)} is not a header name (letters, digits and !#$%&'*+-.^_\`|~, no spaces)`);
+      // A line break would end the header there (and let the value write others); NUL is refused by HTTP.
+      if (/[\r\n\0]/.test(value)) throw new ConfigError('headers', `the value of ${describe(name)} holds a line break or NUL`);
+    }
+  }
   return {
     url: url.href,
     toBars: o.toBars,
