@@ -456,6 +456,19 @@ test('alwaysOpen refuses options: a time zone given to it would otherwise be ign
   t.is(Calendar.alwaysOpen().timeZone, 'UTC');
 });
 
+test('sessionOn places wall times as a calendar does where midnight comes twice (Havana, 2024-11-03: 01:00 back to 00:00)', (t) => {
+  // Havana is UTC-4 until 05:00Z, when its clocks go back from 01:00 to 00:00 (UTC-5): 00:00 to
+  // 00:59 show twice. Each time of day is its first occurrence, as README and Calendar.custom say.
+  const hours = { open: '00:00', close: '00:30', timeZone: 'America/Havana' };
+  const s = sessionOn('2024-11-03', hours);
+  t.is(s.open, Z('2024-11-03T04:00:00Z'));
+  t.is(s.close, Z('2024-11-03T04:30:00Z'));
+  const c = Calendar.custom({ timeZone: 'America/Havana', session: () => ({ open: '00:00', close: '00:30' }) });
+  const fromCalendar = c.requireSession('2024-11-03');
+  t.deepEqual([fromCalendar.open, fromCalendar.close], [s.open, s.close]);
+  t.is(sessionOn('2024-11-03', { ...hours, open: '00:30', close: '02:00' }).open, Z('2024-11-03T04:30:00Z'));
+});
+
 test('a week of daylight saving (Recife, 8 to 15 October 2000) is seen: sessions and isOpen follow it', (t) => {
   // Recife is UTC-3, and was UTC-2 for that week alone (the time zone database's shortest round trip).
   const c = Calendar.custom({ timeZone: 'America/Recife', session: () => ({ open: '09:00', close: '17:00' }) });

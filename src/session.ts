@@ -70,23 +70,32 @@ export function sessionOn(date: string, hours: SessionHours): Session {
     if (Number.isNaN(n)) return day.plus({ days: 1 }).startOf('day');
     return DateTime.fromMillis(dayStartOf(formatDay(n + 1), hours.timeZone), { zone: hours.timeZone });
   };
-  const at = (key: 'open' | 'close'): DateTime => {
+  const n = parseDay(date);
+  const at = (key: 'open' | 'close'): number => {
     const [h, m] = hours[key].split(':').map(Number) as [number, number];
-    // 24:00 is the next day's first instant: from a day that starts at 01:00 (its midnight
-    // skipped), a day later would be 01:00 again.
-    // 00:00 is the day's first instant, the end of the skip where the clocks skip midnight.
-    if (h === 0 && m === 0) return DateTime.fromMillis(dayStartOf(date, hours.timeZone), { zone: hours.timeZone });
+    const gap = (): ConfigError => new ConfigError(key, `${date} ${hours[key]} does not exist in ${hours.timeZone} (a daylight-saving gap)`);
+    if (!Number.isNaN(n)) {
+      // As a calendar places them (Calendar.custom): 00:00 is the day's first instant, the end of
+      // the skip where the clocks skip midnight; 24:00 the next day's; a wall time that occurs
+      // twice its first occurrence, and one in a gap none.
+      const zone = ZoneOffsets.of(hours.timeZone);
+      const wall = n * DAY_MS;
+      const minutes = h * 60 + m;
+      const t = minutes === 0 ? zone.instant(wall, 'forward') : minutes === 1440 ? zone.instant(wall + DAY_MS, 'forward') : zone.instant(wall + minutes * 60_000, 'reject');
+      if (Number.isNaN(t)) throw gap();
+      return t;
+    }
+    // Years before 1000 are luxon's alone (see dayStartOf).
+    if (h === 0 && m === 0) return dayStartOf(date, hours.timeZone);
     const t = h === 24 ? nextDayStart() : day.set({ hour: h, minute: m });
     // Wall times in a daylight-saving gap do not exist; luxon would move them silently.
-    if (h < 24 && (t.hour !== h || t.minute !== m)) {
-      throw new ConfigError(key, `${date} ${hours[key]} does not exist in ${hours.timeZone} (a daylight-saving gap)`);
-    }
-    return t;
+    if (h < 24 && (t.hour !== h || t.minute !== m)) throw gap();
+    return t.toMillis();
   };
   const open = at('open');
   const close = at('close');
   if (close <= open) throw new ConfigError('close', `close ${hours.close} is not after open ${hours.open}`);
-  return { date, open: open.toMillis(), close: close.toMillis(), timeZone: hours.timeZone, dayStart: dayStartOf(date, hours.timeZone) };
+  return { date, open, close, timeZone: hours.timeZone, dayStart: dayStartOf(date, hours.timeZone) };
 }
 
 /**
