@@ -469,6 +469,24 @@ test('sessionOn places wall times as a calendar does where midnight comes twice 
   t.is(sessionOn('2024-11-03', { ...hours, open: '00:30', close: '02:00' }).open, Z('2024-11-03T04:30:00Z'));
 });
 
+test('a date the zone skipped whole (Apia, 2011-12-30) has no session in a custom calendar, and queries across it go on', (t) => {
+  const asked: string[] = [];
+  const c = Calendar.custom({
+    timeZone: 'Pacific/Apia',
+    session: (date) => {
+      asked.push(date);
+      return { open: '00:00', close: '24:00' };
+    },
+  });
+  t.is(c.session('2011-12-30'), null);
+  t.deepEqual(c.sessions('2011-12-28', '2012-01-01').map((s) => s.date), ['2011-12-28', '2011-12-29', '2011-12-31', '2012-01-01']);
+  t.is(c.nextSession('2011-12-29')?.date, '2011-12-31');
+  t.false(asked.includes('2011-12-30'));
+  // Apia went from UTC-10 to UTC+14: the 29th ends, and the 31st begins, at 2011-12-30T10:00Z.
+  t.is(c.requireSession('2011-12-29').close, Z('2011-12-30T10:00:00Z'));
+  t.is(c.requireSession('2011-12-31').open, Z('2011-12-30T10:00:00Z'));
+});
+
 test('a week of daylight saving (Recife, 8 to 15 October 2000) is seen: sessions and isOpen follow it', (t) => {
   // Recife is UTC-3, and was UTC-2 for that week alone (the time zone database's shortest round trip).
   const c = Calendar.custom({ timeZone: 'America/Recife', session: () => ({ open: '09:00', close: '17:00' }) });

@@ -914,6 +914,9 @@ function functionSource(options: CustomFunctionOptions): Source {
       const list: CalendarSession[] = [];
       const failed: { day: number; error: unknown }[] = [];
       for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
+        // A date the zone skipped whole (Apia's 2011-12-30: its first instant is the next day's)
+        // has no session: the function is not asked for one.
+        if (zone.instant(day * DAY_MS, 'forward') === zone.instant((day + 1) * DAY_MS, 'forward')) continue;
         const date = formatDay(day);
         let s: CalendarSession;
         try {
