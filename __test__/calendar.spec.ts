@@ -487,6 +487,14 @@ test('a date the zone skipped whole (Apia, 2011-12-30) has no session in a custo
   t.is(c.requireSession('2011-12-31').open, Z('2011-12-30T10:00:00Z'));
 });
 
+test("a midnight skipped by a jump that starts before it: the day begins where the jump ends (Toronto, 1919-03-30: 23:30 to 00:30)", (t) => {
+  // 23:30 EST (04:30Z) became 00:30 EDT: 31 March's first instant is 04:30Z, not 05:00Z.
+  t.is(sessionOn('1919-03-31', { open: '09:00', close: '17:00', timeZone: 'America/Toronto' }).dayStart, Z('1919-03-31T04:30:00Z'));
+  const c = Calendar.custom({ timeZone: 'America/Toronto', session: () => ({ open: '00:00', close: '24:00' }) });
+  t.is(c.requireSession('1919-03-30').close, Z('1919-03-31T04:30:00Z'));
+  t.is(c.requireSession('1919-03-31').open, Z('1919-03-31T04:30:00Z'));
+});
+
 test('a week of daylight saving (Recife, 8 to 15 October 2000) is seen: sessions and isOpen follow it', (t) => {
   // Recife is UTC-3, and was UTC-2 for that week alone (the time zone database's shortest round trip).
   const c = Calendar.custom({ timeZone: 'America/Recife', session: () => ({ open: '09:00', close: '17:00' }) });

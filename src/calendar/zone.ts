@@ -105,8 +105,10 @@ export class ZoneOffsets {
   /**
    * The instant of a local wall-clock time, given as the epoch milliseconds that wall time would be
    * in UTC. A wall time that occurs twice (when clocks go back) is its first occurrence. A wall
-   * time in a gap (when clocks go forward) is `NaN` with `gap: 'reject'`, or moved forward by the
-   * size of the gap with `gap: 'forward'` (what luxon does).
+   * time in a gap (when clocks go forward) is `NaN` with `gap: 'reject'`, or with `gap: 'forward'`
+   * the instant the gap ends, the first at or after that wall time (a day's first instant, where
+   * its midnight is skipped: Toronto jumped from 23:30 to 00:30 on 1919-03-30, so 31 March began
+   * at 00:30, not at 01:00 as moving midnight by the hour would have it).
    */
   instant(wall: number, gap: 'reject' | 'forward'): number {
     const before = this.offset(wall - DAY_MS);
@@ -122,7 +124,11 @@ export class ZoneOffsets {
       if (aOk) return a;
       if (bOk) return b;
     }
-    return gap === 'reject' ? NaN : wall - Math.min(before, after);
+    if (gap === 'reject') return NaN;
+    // In the gap, read with the offset before it, the wall time lies past the change; with the
+    // offset after it, before. The change between the two is where the gap ends.
+    const late = wall - Math.min(before, after);
+    return this.changeWithin(wall - Math.max(before, after), late + 1) ?? late;
   }
 
   #build(y: number): YearOffsets {
