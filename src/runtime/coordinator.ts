@@ -2061,14 +2061,13 @@ function staysInSession(timeAt: (k: number) => number | undefined, close: number
     if (y < close) inside++;
   }
   if (inside === 0) return false;
-  // Cut before the bar: the bars back inside are on the wrong side. Each cut further on moves one
-  // bar across: one past the close now wrong, or one back inside now right.
-  const before = inside;
+  // Cut before the bar, the bars back inside are on the wrong side (`inside` of them); cut after
+  // it, the bar too. Each cut further on moves one more across: one past the close now wrong, or
+  // one back inside now right.
   let cost = inside + 1;
-  if (cost <= before) return true;
   for (const y of times) {
     cost += y >= close ? 1 : -1;
-    if (cost <= before) return true;
+    if (cost <= inside) return true;
   }
   return false;
 }
