@@ -5,8 +5,8 @@
  * left out of streams as of columns. Expected figures are worked out by hand.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
-import type { BarColumns, RunReport, Source, SymbolBar } from 'barstream';
+import { AnalysisEngine, Calendar, InputError, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, iterableSource, mergeStreams } from 'barstream';
+import type { BarColumns, RunReport, Source, StreamSource, SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
 const calendar = Calendar.xnys();
@@ -238,6 +238,51 @@ test('a late bar of the previous session, after the next session\'s first bars, 
       t.is(r.quality[D2.date]?.['A']?.base.received, 10, label);
       t.is(r.quality[D2.date]?.['B']?.base.received, 10, label);
     }
+  }
+});
+
+test('a run of twelve corrupt times past the close, in a stream, costs those bars only, in both modes', async (t) => {
+  // D1 09:30-09:59 with its 09:40-09:51 bars stamped a day late (D2's 09:40-09:51), then D2's 30
+  // bars. Only eight of D1's bars follow the run: a cut by counts alone would end D1 at the run,
+  // and its bars, stored in D2, would push D2's own out as duplicates and out of order.
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) times.push(i >= 10 && i < 22 ? D2.open + i * MINUTE : D1.open + i * MINUTE);
+  for (let i = 0; i < 30; i++) times.push(D2.open + i * MINUTE);
+  const stream = times.map((time): SymbolBar => ({ symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 }));
+  for (const speed of [0, 1e9]) {
+    const r = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(stream), from: D1.date, to: D2.date, speed, overrun: 'queue' }).run();
+    t.is(r.barsStored, 48, `speed ${speed}`);
+    t.deepEqual(Object.fromEntries(Object.entries(r.rejected).filter(([, n]) => n > 0)), { outside_session: 12 }, `speed ${speed}`);
+  }
+});
+
+test('a run refused for an item that is no bar closes its source, merged or not', async (t) => {
+  const session = D1;
+  const closed: string[] = [];
+  const feed = (name: string, items: unknown[]): StreamSource => ({
+    kind: 'stream',
+    [Symbol.asyncIterator]: (): AsyncIterator<SymbolBar> => {
+      let i = 0;
+      return {
+        // After its items the feed waits, as a live one does: only return() ends it.
+        next: () => (i < items.length ? Promise.resolve({ done: false, value: items[i++] as SymbolBar }) : new Promise<IteratorResult<SymbolBar>>(() => {})),
+        return: () => {
+          closed.push(name);
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      };
+    },
+  });
+  const bar = (time: number): SymbolBar => ({ symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  for (const merged of [false, true]) {
+    closed.length = 0;
+    const b = feed('B', [bar(session.open), null]);
+    const source = merged ? mergeStreams(feed('A', [bar(session.open + MINUTE), bar(session.open + 2 * MINUTE)]), b) : b;
+    const run = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source, from: session.date, to: session.date }).run();
+    await t.throwsAsync(run, { instanceOf: InputError, message: /a stream source delivered null/ });
+    // Closing is asked for, not waited on: a turn of the event loop lets it happen.
+    await new Promise((resolve) => setImmediate(resolve));
+    t.deepEqual(closed.sort(), merged ? ['A', 'B'] : ['B'], merged ? 'merged' : 'alone');
   }
 });
 

@@ -951,6 +951,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const buffer: SymbolBar[] = [];
     let read = 0;
     let ended = false;
+    /**
+     * Whether the source ended by itself or failed (its `next()` threw or rejected): it needs no
+     * closing. Apart from `ended`, which the pump sets however it stops, also when the run refuses
+     * what the source delivered (an item that is no bar) and the source is still open.
+     */
+    let sourceDone = false;
     let failure: { error: unknown } | null = null;
     /**
      * Aborted when the source fails. Live, the wait for a session's open ends then too, so that a
@@ -1001,10 +1007,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             });
           }
           if (stopped) break;
-          const next = await iterator.next();
+          let next: IteratorResult<SymbolBar>;
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            sourceDone = true;
+            throw error;
+          }
           // A hand-written iterator may answer with anything: named, not taken for a bar of undefined.
           if ((next as unknown) === null || typeof next !== 'object') throw new InputError(`a stream source's next() answered ${describe(next)}, not { done, value }`);
-          if (next.done === true) break;
+          if (next.done === true) {
+            sourceDone = true;
+            break;
+          }
           if (stopped) {
             // Asked for before the run ended, delivered after: read, never taken, and counted in
             // this run's report if it is not made yet (the next run has a record of its own). The
@@ -1075,14 +1090,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * stream ending or failing first ends the search).
      */
     const backBefore = async (end: number): Promise<boolean> => {
-      const times: number[] = [];
-      for (let j = read + 1; times.length < STRAY_LOOKAHEAD; j++) {
+      // The bars it weighs come first: as many as it may look at (see windowAfter).
+      let past = 0;
+      let finite = 0;
+      for (let j = read + 1; past < STRAY_LOOKAHEAD && finite < STRAY_WINDOW; j++) {
         while (buffer.length <= j && !ended) await delivery();
         const bar = buffer[j];
         if (bar === undefined) break;
-        if (Number.isFinite(bar.time)) times.push(bar.time);
+        if (!Number.isFinite(bar.time)) continue;
+        finite++;
+        if (bar.time >= end) past++;
       }
-      return staysInSession((k) => times[k], end);
+      return staysInSession((buffer[read] as SymbolBar).time, (k) => (read + 1 + k < buffer.length ? (buffer[read + 1 + k] as SymbolBar).time : undefined), end);
     };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
@@ -1305,7 +1324,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#skipped.unread += buffer.length - read;
       // A return() that throws at once is read as one that rejects: either way the run's outcome
       // (its report, or the failure that ended it) stands, and closing is left to the source.
-      if (!ended) void new Promise((resolve) => resolve(iterator.return?.())).catch(() => undefined);
+      if (!sourceDone) void new Promise((resolve) => resolve(iterator.return?.())).catch(() => undefined);
     }
     return [...seen];
   }
@@ -2020,8 +2039,11 @@ function isFiniteTime(bar: object): bar is { time: number } {
 /** How many bars a backtest reads from a stream source ahead of the run (see `#runStream`). */
 const READ_AHEAD = 65_536;
 
-/** How many of a symbol's next bars with a finite time are looked at to tell a stray. */
+/** How many of a symbol's next bars with a finite time are looked at to tell a stray, past the close. */
 const STRAY_LOOKAHEAD = 16;
+
+/** The most bars with a finite time `staysInSession` weighs, back inside the session or past it. */
+const STRAY_WINDOW = 4096;
 
 /**
  * A stray is a bar at or past its session's close that belongs to the session by the bars after
@@ -2033,34 +2055,37 @@ const STRAY_LOOKAHEAD = 16;
 function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolean {
   const bar = buffer[i] as SymbolBar;
   // Other symbols' bars read as NaN: skipped, not counted.
-  return bar.time >= close && staysInSession((k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close);
+  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close);
 }
 
 /** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
 function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
-  return (time[c] as number) >= close && staysInSession((k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close);
+  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close);
 }
 
 /**
- * Whether a bar at or past a session's `close` is one of the session's, judged by the next
- * {@link STRAY_LOOKAHEAD} finite times after it (`timeAt(0)`, `timeAt(1)`, ...; `undefined`: no
- * more): cut where the fewest of them and it fall on the wrong side of the close, as
- * {@link bestSplit} cuts columns, the bar stays when the cut falls after it (a tie keeps it). A
- * corrupt time among the session's bars stays, and is rejected alone; a bar of the next session
- * followed by one late bar of this one ends the session, and the late bar is the one rejected.
- * False when none of them is back inside the session.
+ * Whether a bar timed `time`, at or past a session's `close`, is one of the session's (a stray),
+ * judged by the finite times after it (`timeAt(0)`, `timeAt(1)`, ...; `undefined`: no more) up to
+ * the {@link STRAY_LOOKAHEAD}th past the close (at most {@link STRAY_WINDOW} of them). Never when
+ * none of them is back inside the session. Otherwise it is, when a bar after it past the close is
+ * earlier than it (it is out of place among the next session's bars: a corrupt time), or when the
+ * cut that puts the fewest of them and it on the wrong side of the close falls after it, as
+ * {@link bestSplit} cuts columns (a tie keeps it). A corrupt time, or a run of up to
+ * {@link STRAY_LOOKAHEAD} of them, thus stays and is rejected alone. A bar of the next session
+ * followed, in order, by more of that session and one late bar of this one is no stray: it ends
+ * the session, and the late bar is the one rejected (unless the late bar comes right after the
+ * first of the next session: a tie, which keeps that first bar in, to be rejected instead).
  */
-function staysInSession(timeAt: (k: number) => number | undefined, close: number): boolean {
-  const times: number[] = [];
+function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number): boolean {
+  const times = windowAfter(timeAt, close);
   let inside = 0;
-  for (let k = 0; times.length < STRAY_LOOKAHEAD; k++) {
-    const y = timeAt(k);
-    if (y === undefined) break;
-    if (!Number.isFinite(y)) continue;
-    times.push(y);
+  let earlier = false;
+  for (const y of times) {
     if (y < close) inside++;
+    else if (y < time) earlier = true;
   }
   if (inside === 0) return false;
+  if (earlier) return true;
   // Cut before the bar, the bars back inside are on the wrong side (`inside` of them); cut after
   // it, the bar too. Each cut further on moves one more across: one past the close now wrong, or
   // one back inside now right.
@@ -2070,6 +2095,20 @@ function staysInSession(timeAt: (k: number) => number | undefined, close: number
     if (cost <= inside) return true;
   }
   return false;
+}
+
+/** The finite times `staysInSession` weighs: up to the {@link STRAY_LOOKAHEAD}th past `close`, at most {@link STRAY_WINDOW}. */
+function windowAfter(timeAt: (k: number) => number | undefined, close: number): number[] {
+  const times: number[] = [];
+  let past = 0;
+  for (let k = 0; past < STRAY_LOOKAHEAD && times.length < STRAY_WINDOW; k++) {
+    const y = timeAt(k);
+    if (y === undefined) break;
+    if (!Number.isFinite(y)) continue;
+    times.push(y);
+    if (y >= close) past++;
+  }
+  return times;
 }
 
 /**
