@@ -20,6 +20,10 @@ test('SessionData: a bar, columns, a session or a time of the wrong type is a ty
   typed(t, () => data.beginSession({ ...S, dayStart: undefined, timeZone: 'Nowhere/City' } as unknown as Session), SessionError, 'no dayStart, an unknown time zone');
   typed(t, () => data.beginSession({ ...S, dayStart: undefined, date: '2013-13-07' } as unknown as Session), SessionError, 'no dayStart, no such date');
   typed(t, () => data.beginSession({ ...S, open: String(S.open) } as unknown as Session), SessionError, 'open as a string');
+  // Said as given, not as the NaN it would read as.
+  t.throws(() => data.beginSession({ ...S, open: String(S.open) } as unknown as Session), { message: `a session's open is epoch milliseconds, a number, got '${S.open}'` });
+  t.throws(() => data.beginSession({ ...S, close: BigInt(S.close) } as unknown as Session), { message: `a session's close is epoch milliseconds, a number, got ${S.close}n` });
+  t.throws(() => data.beginSession({ ...S, close: undefined } as unknown as Session), { message: "a session's close is epoch milliseconds, a number, got undefined" });
   t.is(data.session, null);
   data.beginSession(S);
   typed(t, () => data.append('X', null as unknown as Bar), InputError, 'append(null)');

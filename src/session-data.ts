@@ -522,6 +522,10 @@ export class SessionData {
     if (typeof date !== 'string' || typeof timeZone !== 'string') {
       throw new SessionError('invalid_session', `a session's date and timeZone are strings, got ${describe(date)} and ${describe(timeZone)}`);
     }
+    // Said as given: read as numbers, text or a BigInt would be reported as NaN.
+    for (const [name, value] of [['open', open], ['close', close], ['dayStart', given]] as const) {
+      if ((value !== undefined || name !== 'dayStart') && typeof value !== 'number') throw new SessionError('invalid_session', `a session's ${name} is epoch milliseconds, a number, got ${describe(value)}`);
+    }
     const dayStart = given === undefined ? dayStartOf(date, timeZone) : given;
     if (given === undefined && !Number.isFinite(dayStart)) {
       throw new SessionError('invalid_session', `no dayStart given, and date ${describe(date)} in time zone ${describe(timeZone)} gives no midnight`);
