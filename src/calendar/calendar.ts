@@ -913,10 +913,14 @@ function functionSource(options: CustomFunctionOptions): Source {
       const days: number[] = [];
       const list: CalendarSession[] = [];
       const failed: { day: number; error: unknown }[] = [];
+      // Each day's first instant, carried to the next day as its start.
+      let nextStart = zone.instant(dayOf(y, 1, 1) * DAY_MS, 'forward');
       for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
+        const start = nextStart;
+        nextStart = zone.instant((day + 1) * DAY_MS, 'forward');
         // A date the zone skipped whole (Apia's 2011-12-30: its first instant is the next day's)
         // has no session: the function is not asked for one.
-        if (zone.instant(day * DAY_MS, 'forward') === zone.instant((day + 1) * DAY_MS, 'forward')) continue;
+        if (start === nextStart) continue;
         const date = formatDay(day);
         let s: CalendarSession;
         try {

@@ -343,7 +343,7 @@ function checkOptions(o: CsvSourceOptions): Config {
     namedByPath: o.symbolFromPath !== undefined,
     names,
     dateName,
-    dateGiven: dateName !== 'date' || o.columns?.date !== undefined,
+    dateGiven: o.columns?.date !== undefined,
     timeZone: o.timeZone ?? 'UTC',
     epoch: o.epoch ?? 'auto',
     skipBad: o.onBadRow === 'skip',
