@@ -638,7 +638,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, badRows: 0, badRowDetails: [] });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -758,10 +758,13 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
   // Independent count: rows whose New York time (UTC-4 that week) is 09:30 <= t < 16:00.
   let rows = 0;
   let regular = 0;
+  const rowsBySymbol: Record<string, number> = {};
   for (const name of readdirSync(MINUTE_DATA_DIR).filter((f) => f.endsWith('.csv'))) {
     for (const line of readFileSync(path.join(MINUTE_DATA_DIR, name), 'utf8').split('\n').slice(1)) {
       if (line.trim() === '') continue;
       rows++;
+      const symbol = name.slice(0, name.indexOf('_'));
+      rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + 1;
       const [hh, mm] = (line.slice(11, 16).split(':').map(Number)) as [number, number];
       const ny = (hh - 4) * 60 + mm;
       if (ny >= 9 * 60 + 30 && ny < 16 * 60) regular++;
@@ -773,6 +776,7 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     rowsRead: rows,
     rowsLoaded: rows,
     rowsOutside: 0,
+    rowsBySymbol,
     badRows: 0,
     badRowDetails: [],
   });
@@ -875,6 +879,26 @@ test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130',
   // The built-in data set's other bars (4 symbols x 10 sessions x 390 minutes) are counted as never taken.
   t.is(j.report.barsIn + j.report.skipped.unread, 4 * 10 * 390);
   t.true(j.report.delivered >= 1);
+});
+
+test('Ctrl-C during a --data run with --symbols: no warning that the symbols have no rows, when they were loaded and only the run was cut short', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const strategy = path.join(dir, 'marker.mjs');
+  writeFileSync(strategy, `export default { name: 'marker', setup(engine) { let said = false; engine.subscribe({ interval: '5m' }, () => { if (!said) process.stderr.write('first bar\\n'); said = true; }); } };\n`);
+  const file = path.join(dir, 'bars.csv');
+  writeFileSync(file, `time,symbol,open,high,low,close,volume\n${[...sessionRows('AAA'), ...sessionRows('BBB')].join('\n')}\n`);
+  // Clock-driven at 300 simulated ms a wall ms: the session takes 78 s, and is interrupted in its first minutes.
+  const child = spawn(process.execPath, [MAIN, 'backtest', '--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,BBB', '--from', '2013-10-07', '--to', '2013-10-07', '--speed', '300', '--strategy', strategy], { cwd: ROOT });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('first bar') && !child.killed) child.kill('SIGINT');
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  t.is(status, 130, stderr);
+  t.regex(stderr, /interrupted after 1 session/);
+  t.notRegex(stderr, /no row of/);
 });
 
 test('--strategy: a default export of the wrong shape is refused, naming the file and the field', (t) => {

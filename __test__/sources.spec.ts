@@ -482,6 +482,30 @@ test('csv: micro- and nanosecond times with leading zeros or sixteen digits of m
   }
 });
 
+test('csv: times with a decimal fraction (seconds, microseconds) round to the millisecond by their digits, not by their nearest double', async (t) => {
+  // 1381152600.0004999 s is 0.4999 ms past a whole second; times 1000 as doubles it reads
+  // 1381152600000.5, on the half. Each case: the text, its unit, the milliseconds worked out by hand.
+  const cases: [string, 'auto' | 's' | 'us', number][] = [
+    ['1381152600.0004999', 's', 1381152600000],
+    ['1381152600.0004999', 'auto', 1381152600000],
+    ['1381152600.0005', 's', 1381152600001],
+    ['1381152600.0025', 's', 1381152600003],
+    ['.5', 's', 500],
+    ['-0.0005', 's', 0],
+    ['-0.0015', 's', -1],
+    ['-0.00150001', 's', -2],
+    ['1381152600000499.9', 'us', 1381152600000],
+    ['1381152600000500.0', 'us', 1381152600001],
+    ['2.5e2', 's', 250000],
+  ];
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    for (const [text, epoch, ms] of cases) {
+      const got = ((await csvSource(fixture('F.csv', `${HEADER}\n${text},1,1,1,1,1\n`), { epoch, parser }).load({})).get('F') as SymbolColumns).time[0];
+      t.true(Object.is(got, ms), `${text} ${epoch} (${parser}): got ${got}, expected ${ms}`);
+    }
+  }
+});
+
 test('csv: a Date and a Time column, as many exports and spreadsheets split them, are one time', async (t) => {
   const text = [
     'Date,Time,Open,High,Low,Close,Volume',

@@ -72,6 +72,8 @@ export interface SourceSummary {
   rowsLoaded: number;
   /** Rows outside the run's days or symbols, not handed to the run. */
   rowsOutside: number;
+  /** Rows handed to the run, by symbol (a symbol the load found no row of is not there). */
+  rowsBySymbol: Record<string, number>;
   /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
   badRows: number;
   /** The first of them (up to 1000), with file, line and reason. */
@@ -99,6 +101,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   if (from === undefined || to === undefined) throw new ConfigError(from === undefined ? 'from' : 'to', 'give --from and --to with --data');
   let source: Source;
   let csv: CsvSource | null = null;
+  const rowsBySymbol: Record<string, number> = {};
   if (options.data === undefined) {
     source = syntheticSource({
       symbols: options.symbols ?? DEFAULTS.symbols,
@@ -119,7 +122,16 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       ...(options.columns === undefined ? {} : { columns: options.columns }),
       ...(options.header === undefined ? {} : { header: options.header }),
     });
-    source = csv;
+    // What the load handed to the run, symbol by symbol: a stopped run's report covers less.
+    const loaded = csv;
+    source = {
+      kind: 'columns',
+      load: async (request) => {
+        const columns = await loaded.load(request);
+        for (const [symbol, c] of columns) rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
+        return columns;
+      },
+    };
   }
   // The base interval is always stored: a strategy may list it without it being a derived one.
   // Each interval once, however spelt: a strategy's '60m' is the defaults' '1h', '60s' the base.
@@ -174,7 +186,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     options.signal?.removeEventListener('abort', stop);
   }
   if (csv === null) return { strategy: strategy.name, report, signals };
-  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, badRows: 0, badRowDetails: [] };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [] };
   return {
     strategy: strategy.name,
     report,
@@ -183,7 +195,8 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       files: read.files,
       rowsRead: read.rowsRead,
       rowsLoaded: read.rowsLoaded,
-      rowsOutside: read.rowsRead - read.rowsLoaded - read.badRows,
+      rowsOutside: read.rowsOutside,
+      rowsBySymbol,
       badRows: read.badRows,
       badRowDetails: read.badRowDetails,
     },

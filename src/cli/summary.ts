@@ -105,13 +105,8 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   if (!(s.rowsRead > 0 && s.rowsLoaded === 0) && options.symbols !== undefined) {
     // A symbol asked for that the files have no row of on the run's days (a misspelt or lower-case
     // name, say) runs as a symbol with no bar: every session a gap, easy to take for missing data.
-    const barsOf = new Map<string, number>();
-    for (const perSymbol of Object.values(r.quality)) {
-      for (const [symbol, q] of Object.entries(perSymbol)) {
-        barsOf.set(symbol, (barsOf.get(symbol) ?? 0) + q.base.received + Object.values(q.base.rejected).reduce((a, b) => a + b, 0));
-      }
-    }
-    const none = options.symbols.filter((symbol) => (barsOf.get(symbol) ?? 0) === 0);
+    // Counted as loaded, not from the report: a run stopped early (Ctrl-C) has taken fewer.
+    const none = options.symbols.filter((symbol) => (s.rowsBySymbol[symbol] ?? 0) === 0);
     if (none.length > 0 && r.sessions > 0) {
       const names = none.map((x) => `'${x}'`).join(', ');
       out.push(

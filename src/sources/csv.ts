@@ -127,8 +127,10 @@ export interface CsvLoadReport {
   files: string[];
   /** Data rows seen (not the header, not empty lines nor lines of only spaces and tabs). */
   rowsRead: number;
-  /** Rows in the result. `rowsRead - rowsLoaded - badRows` rows were outside the requested symbols or time range. */
+  /** Rows in the result. */
   rowsLoaded: number;
+  /** Rows of a symbol or time the load did not ask for: `rowsRead - rowsLoaded - badRows`. */
+  rowsOutside: number;
   /** Malformed rows left out (only under `onBadRow: 'skip'`; `'throw'` throws at the first). */
   badRows: number;
   /** The first `maxBadRowDetails` of them, in file and line order. */
@@ -684,7 +686,7 @@ function concat(parts: Builder[]): SymbolColumns {
 
 /** Reads the files (or the stream) of one `load`. */
 class Loader {
-  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 } };
+  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 } };
   readonly #config: Config;
   readonly #request: NormalizedRequest;
   readonly #wanted: Set<string> | null;
@@ -835,6 +837,7 @@ class Loader {
       }
       if (b.length > 0) list.push(b);
     }
+    this.report.rowsOutside = this.report.rowsRead - this.report.rowsLoaded - this.report.badRows;
   }
 
   finish(): Map<string, SymbolColumns> {

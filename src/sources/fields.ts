@@ -113,31 +113,44 @@ function compactDateTime(x: number): string | null {
 }
 
 /**
- * The epoch time `x`, read from `s[a..b)` in units of 10^-`k` ms (`k` 3 for microseconds, 6 for
- * nanoseconds), as whole milliseconds rounded half up (as `Math.round`). An integer is split at
- * its digits rather than divided: a nanosecond time of today has 19 digits, and as a double it is a
- * multiple of 256 ns, enough to carry `...123499999` over the half to `...124`. Anything else
- * (a fraction, an exponent) is divided as the number it reads as.
+ * The epoch time `x`, read from `s[a..b)` in units of 10^`shift` ms (3 for seconds, -3 for
+ * microseconds, -6 for nanoseconds), as whole milliseconds rounded half up (as `Math.round`).
+ * Plain decimals are scaled by their digits, not by multiplying or dividing the double they read
+ * as: a nanosecond time of today has 19 digits, and as a double it is a multiple of 256 ns, enough
+ * to carry `...123499999` over the half to `...124`; and `1381152600.0004999` seconds times 1000
+ * is `1381152600000.5` as a double, half a millisecond where the text has less. Anything else (an
+ * exponent) is scaled as the number it reads as.
  */
-function scaledToMs(s: string, a: number, b: number, k: number, x: number): number {
+function epochToMs(s: string, a: number, b: number, shift: number, x: number): number {
+  const scaled = (): number => (shift >= 0 ? Math.round(x * 10 ** shift) : Math.round(x / 10 ** -shift)) + 0;
   let i = a;
   const sign = s.charCodeAt(i);
   const neg = sign === 45;
   if (neg || sign === 43) i++;
-  // `+ 0`: a small negative fraction rounds to 0, not -0, as an integer does below.
-  if (b === i || !digitsAt(s, i, b - i)) return Math.round(x / 10 ** k) + 0;
-  // Leading zeros add digits, not value: they must not send a time to the inexact division.
-  while (b - i > k && s.charCodeAt(i) === 48) i++;
-  const cut = Math.max(i, b - k);
-  const whole = cut === i ? 0 : Number(s.slice(i, cut));
+  let dot = -1;
+  for (let j = i; j < b; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 46 && dot < 0) dot = j;
+    else if (!(c >= 48 && c <= 57)) return scaled();
+  }
+  if (b === i || b - i === (dot < 0 ? 0 : 1)) return scaled();
+  // Leading zeros add digits, not value.
+  while (i < b - 1 && s.charCodeAt(i) === 48 && i + 1 !== dot) i++;
+  const digits = dot < 0 ? s.slice(i, b) : s.slice(i, dot) + s.slice(dot + 1, b);
+  // Where the point falls in `digits` once scaled to milliseconds.
+  const point = (dot < 0 ? b - i : dot - i) + shift;
+  const whole = point <= 0 ? 0 : point >= digits.length ? Number(digits) * 10 ** (point - digits.length) : Number(digits.slice(0, point));
   // Every time a store takes (below 9e15 ms, sixteen digits) is exact as a double; past 2^53 the
   // result is a rounded double whichever way it is computed.
-  if (!Number.isSafeInteger(whole)) return Math.round(x / 10 ** k) + 0;
-  const rest = Number(s.slice(cut, b));
-  const half = 5 * 10 ** (k - 1);
+  if (!Number.isSafeInteger(whole)) return scaled();
+  // The rest, after the whole milliseconds, against one half: its first digit, then any other.
+  const rest = point <= 0 ? '0'.repeat(-point) + digits : point >= digits.length ? '' : digits.slice(point);
+  const first = rest === '' ? 0 : rest.charCodeAt(0) - 48;
+  const atLeastHalf = first >= 5;
+  const aboveHalf = first > 5 || (first === 5 && /[1-9]/.test(rest.slice(1)));
   // Half up: +1.5 ms is 2, -1.5 ms is -1.
-  if (!neg) return whole + (rest >= half ? 1 : 0);
-  return whole === 0 && rest <= half ? 0 : -whole - (rest > half ? 1 : 0);
+  if (!neg) return whole + (atLeastHalf ? 1 : 0);
+  return whole === 0 && !aboveHalf ? 0 : -whole - (aboveHalf ? 1 : 0);
 }
 
 /** How epoch numbers in a time column are read. */
@@ -220,16 +233,17 @@ export class TimeParser {
     }
     const unit = this.#epoch;
     if (unit === 'ms') return x;
-    if (unit === 's') return Math.round(x * 1000);
-    if (unit === 'us') return scaledToMs(s, a, b, 3, x);
-    if (unit === 'ns') return scaledToMs(s, a, b, 6, x);
+    // Whole seconds (the common case) are exact in the double they read as.
+    if (unit === 's') return Number.isInteger(x) ? x * 1000 : epochToMs(s, a, b, 3, x);
+    if (unit === 'us') return epochToMs(s, a, b, -3, x);
+    if (unit === 'ns') return epochToMs(s, a, b, -6, x);
     const compact = compactDateTime(x);
     if (compact !== null) {
       this.reason = `time '${s.slice(a, b)}' reads as the date-time ${compact} as well as an epoch number; write ISO 8601 times, or set the epoch option ('s' or 'ms') if it is one`;
       return NaN;
     }
     const abs = Math.abs(x);
-    if (abs < AUTO_SECONDS_BELOW) return Math.round(x * 1000);
+    if (abs < AUTO_SECONDS_BELOW) return Number.isInteger(x) ? x * 1000 : epochToMs(s, a, b, 3, x);
     if (abs < AUTO_REFUSED_FROM) return x;
     this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option: 'us' for microseconds, 'ns' for nanoseconds)`;
     return NaN;
