@@ -15,7 +15,7 @@ import {
   SessionError,
   sessionOn,
 } from 'barstream';
-import type { Bar, RejectCode, SessionDataOptions } from 'barstream';
+import type { Bar, ErrorCode, RejectCode, SessionDataOptions } from 'barstream';
 import { MINUTE, nySummerSession, nyTime } from './helpers/sessions.js';
 import { toColumns, toFloat64Columns, viewBars } from './helpers/naive.js';
 
@@ -60,7 +60,7 @@ interface Case {
   setup?: () => SessionData;
   act: (data: SessionData) => unknown;
   cls: ErrorClass;
-  code: string;
+  code: ErrorCode;
   /** The rejection reason counted for SPY, or null when the error is not a bar rejection. */
   counted: RejectCode | null;
   /** Text the message must hold (the offending value). */

@@ -70,10 +70,10 @@ test('signal(error) is refused rather than reported as ready (other values it ig
   t.is(outcome, 'rejected');
   t.is(reason, undefined);
   const ok = new ReadySignal('other');
-  t.true(signal.call(ok, undefined));
+  t.true((ok.signal as (...args: unknown[]) => boolean)(undefined));
   t.is(ok.state, 'ready');
   // As a callback it is given values, which say nothing: a promise's value, an event's argument.
   const opened = new ReadySignal('open');
-  await Promise.resolve({ socket: 1 }).then(opened.signal.bind(opened));
+  await Promise.resolve({ socket: 1 }).then(opened.signal);
   t.is(opened.state, 'ready');
 });

@@ -3,6 +3,7 @@
  * each kind has its own class so callers can `instanceof` it.
  * @module
  */
+import type { FeedErrorCode } from './sources/websocket.js';
 import type { Bar, BarColumns } from './types.js';
 
 /** A bar's fields as the caller gave them, whatever their types: what {@link BarValidationError.bar} holds. */
@@ -40,11 +41,25 @@ export const REJECT_CODES: readonly RejectCode[] = Object.freeze([
 /** Codes of {@link SessionError}. */
 export type SessionErrorCode = 'no_session' | 'session_open' | 'session_order' | 'invalid_session';
 
+/**
+ * Every code a {@link BarstreamError} carries. A `switch` over it fails to compile on a misspelt
+ * code; each class's `code` is the narrower union of its own (`instanceof` narrows to it).
+ */
+export type ErrorCode =
+  | Exclude<RejectCode, 'no_session'>
+  | SessionErrorCode
+  | 'invalid_config'
+  | 'invalid_input'
+  | 'internal'
+  | 'overrun'
+  | 'ready_timeout'
+  | FeedErrorCode;
+
 /** The base class of every barstream error. */
 export class BarstreamError extends Error {
   /** A stable, machine-readable code. */
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = new.target.name;
     this.code = code;
@@ -53,7 +68,8 @@ export class BarstreamError extends Error {
 
 /** A base bar failed validation. It was counted and nothing was stored. */
 export class BarValidationError extends BarstreamError {
-  declare readonly code: RejectCode;
+  /** Why it was rejected: a {@link RejectCode} other than `no_session`, which is a {@link SessionError}. */
+  declare readonly code: Exclude<RejectCode, 'no_session'>;
   /** The symbol the bar was for. */
   readonly symbol: string;
   /**
@@ -63,7 +79,7 @@ export class BarValidationError extends BarstreamError {
   readonly bar: GivenBar | undefined;
   /** The bar's index, when it came in a batch. */
   readonly index: number | undefined;
-  constructor(code: RejectCode, message: string, symbol: string, bar?: GivenBar, index?: number) {
+  constructor(code: Exclude<RejectCode, 'no_session'>, message: string, symbol: string, bar?: GivenBar, index?: number) {
     super(code, `${symbol}: ${message}`);
     this.symbol = symbol;
     this.bar = bar;
@@ -188,7 +204,7 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
     case 'bar': {
       const index = detail === '' ? undefined : Number(detail);
       const given = context.bar ?? (index === undefined || context.columns === undefined ? undefined : rowOf(context.columns, index));
-      return new BarValidationError(code as RejectCode, code === 'non_finite' && given !== undefined ? message + notNumbers(given) : message, context.symbol ?? '', context.bar, index);
+      return new BarValidationError(code as Exclude<RejectCode, 'no_session'>, code === 'non_finite' && given !== undefined ? message + notNumbers(given) : message, context.symbol ?? '', context.bar, index);
     }
     case 'session': {
       const where = context.symbol === undefined ? '' : `${context.symbol}: `;

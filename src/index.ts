@@ -19,7 +19,7 @@ export {
   REJECT_CODES,
   SessionError,
 } from './errors.js';
-export type { GivenBar, RejectCode, SessionErrorCode } from './errors.js';
+export type { ErrorCode, GivenBar, RejectCode, SessionErrorCode } from './errors.js';
 export type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
 export { OverrunError } from './errors.js';
 export { Calendar } from './calendar/index.js';

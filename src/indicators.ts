@@ -16,34 +16,34 @@ const MAX_LENGTH = constants.MAX_LENGTH;
 /** Indicators of one window. */
 export interface PeriodConfig {
   kind: 'sma' | 'ema' | 'wma' | 'rsi' | 'atr' | 'adx' | 'cci' | 'roc' | 'mfi';
-  period?: number;
+  period?: number | undefined;
 }
 /** Standard deviation (population) over `period`, times `dev` (default 1). */
 export interface StddevConfig {
   kind: 'stddev';
-  period?: number;
-  dev?: number;
+  period?: number | undefined;
+  dev?: number | undefined;
 }
 /** MACD: EMA(fast) - EMA(slow), its EMA(signal), and their difference. Default 12/26/9. */
 export interface MacdConfig {
   kind: 'macd';
-  fast?: number;
-  slow?: number;
-  signal?: number;
+  fast?: number | undefined;
+  slow?: number | undefined;
+  signal?: number | undefined;
 }
 /** Bollinger Bands: SMA(period) +- devUp/devDown population deviations. Default 20/2/2. */
 export interface BbandsConfig {
   kind: 'bbands';
-  period?: number;
-  devUp?: number;
-  devDown?: number;
+  period?: number | undefined;
+  devUp?: number | undefined;
+  devDown?: number | undefined;
 }
 /** Slow stochastic: fast %K over kPeriod, smoothed by SMA(kSlow) into %K, SMA(dPeriod) of it is %D. Default 14/3/3. */
 export interface StochConfig {
   kind: 'stoch';
-  kPeriod?: number;
-  kSlow?: number;
-  dPeriod?: number;
+  kPeriod?: number | undefined;
+  kSlow?: number | undefined;
+  dPeriod?: number | undefined;
 }
 /** On-balance volume; session VWAP of the typical price. */
 export interface PlainConfig {
@@ -113,7 +113,7 @@ export interface IndicatorBar {
   low: number;
   close: number;
   /** Needed by OBV, MFI and VWAP: without it they give `NaN` and change nothing. */
-  volume?: number;
+  volume?: number | undefined;
 }
 
 /** Shared by every standalone indicator: one native instance, fed a bar at a time. */
@@ -237,7 +237,7 @@ abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = IndicatorBar
 export interface ObvInput {
   close: number;
   /** Without it OBV gives `NaN` and changes nothing. */
-  volume?: number;
+  volume?: number | undefined;
 }
 
 const first = (value: number): number => value;
@@ -387,14 +387,14 @@ export class Stochastic extends BarIndicator<StochValue> {
 export interface IndicatorColumns {
   close: Float64Array | readonly number[];
   /** Not read: a view of bars (or a batch's columns) may be given whole. */
-  time?: Float64Array | readonly number[];
+  time?: Float64Array | readonly number[] | undefined;
   /** Not read, as `time`. */
-  open?: Float64Array | readonly number[];
+  open?: Float64Array | readonly number[] | undefined;
   /** Not read, as `time`: a view's length. */
-  length?: number;
-  high?: Float64Array | readonly number[];
-  low?: Float64Array | readonly number[];
-  volume?: Float64Array | readonly number[];
+  length?: number | undefined;
+  high?: Float64Array | readonly number[] | undefined;
+  low?: Float64Array | readonly number[] | undefined;
+  volume?: Float64Array | readonly number[] | undefined;
 }
 
 const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => {
@@ -417,7 +417,7 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
  * outputs x 8 bytes past `buffer.constants.MAX_LENGTH`, 4 GiB on Node 20: checked before any work).
  * {@link InputError} for missing or unequal columns.
  */
-export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
+export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>> {
   return compute([nativeConfig(config, 'config')], columns, sessionStarts);
 }
 
@@ -438,7 +438,7 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * {@link computeIndicator} says), or `configs` when two indicators would give an output of the
  * same name. {@link InputError} for missing or unequal columns. Nothing is computed then.
  */
-export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
+export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>> {
   if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
   return compute(
     configs.map((c) => nativeConfig(c, 'configs')),
@@ -466,7 +466,7 @@ function checkSessionStarts(starts: unknown, bars: number): void {
 const COLUMN_KEYS = new Set(['time', 'open', 'high', 'low', 'close', 'volume', 'length']);
 
 /** {@link computeIndicators} of configs in the binding's form. */
-function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array> {
+function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>> {
   try {
     const names: string[] = [];
     for (const native of natives) {

@@ -36,27 +36,27 @@ import { grown, isFloat64Array, notAColumn, num, numbers } from './typed-arrays.
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
   /** Interval of the bars you append: `Ns`, `Nm` or `Nh`. Default `'1m'`. */
-  baseInterval?: string;
+  baseInterval?: string | undefined;
   /** Derived intervals, each a whole multiple of the base, or `'1d'` (one bar per session); at most 31. */
-  intervals?: readonly string[];
+  intervals?: readonly string[] | undefined;
   /**
    * Bucket anchor: `'session'` (default) counts from the session open (a `1h` series runs 09:30,
    * 10:30, ...); `'clock'` from midnight in the session's time zone (09:00, 10:00, ...), for
    * intervals that divide a day.
    */
-  alignment?: 'session' | 'clock';
+  alignment?: 'session' | 'clock' | undefined;
   /** What an empty bucket makes: nothing (`'skip'`, default) or a flat bar at the last close with zero volume (`'flat'`). */
-  emptyBuckets?: 'skip' | 'flat';
+  emptyBuckets?: 'skip' | 'flat' | undefined;
   /** The most base bars per symbol per session to reserve room for up front (a session with fewer slots reserves its slots; more bars still fit, growing as they come). Default: the session's slot count, at most 4,194,304. */
-  capacityHint?: number;
+  capacityHint?: number | undefined;
   /** Keep only the bars of the last N sessions, dropped at each `endSession()`. Default: keep all. */
-  retainSessions?: number;
+  retainSessions?: number | undefined;
   /**
    * Indicators per interval (the base interval included), computed for every symbol on each closed
    * bar of that interval, in the same native call that closes it. Read them with
    * {@link SessionData.indicator} by output name (`rsi14`, `macd.signal`, `bbands20.upper`, ...).
    */
-  indicators?: Readonly<Record<string, readonly IndicatorConfig[]>>;
+  indicators?: Readonly<Record<string, readonly IndicatorConfig[]>> | undefined;
 }
 
 /** Numbers in a `NativeQualityTable` row before the rejections: present, ended, and the base interval's expected, received, missing, late, score. */
@@ -70,7 +70,7 @@ export interface AppendManyOptions {
    * `'skip'`: each invalid bar is rejected and counted, the rest stored, exactly as appending them
    * one by one and catching each error.
    */
-  invalid?: 'throw' | 'skip';
+  invalid?: 'throw' | 'skip' | undefined;
 }
 
 /** A bar rejected inside a batch. */
@@ -243,12 +243,12 @@ class ColumnViews implements BarsView {
   readonly #buffer: ArrayBuffer;
   readonly #at: number;
   readonly #stride: number;
-  #time: Float64Array | undefined;
-  #open: Float64Array | undefined;
-  #high: Float64Array | undefined;
-  #low: Float64Array | undefined;
-  #close: Float64Array | undefined;
-  #volume: Float64Array | undefined;
+  #time: Float64Array<ArrayBuffer> | undefined;
+  #open: Float64Array<ArrayBuffer> | undefined;
+  #high: Float64Array<ArrayBuffer> | undefined;
+  #low: Float64Array<ArrayBuffer> | undefined;
+  #close: Float64Array<ArrayBuffer> | undefined;
+  #volume: Float64Array<ArrayBuffer> | undefined;
 
   constructor(buffer: ArrayBuffer, at: number, stride: number, length: number) {
     this.#buffer = buffer;
@@ -261,31 +261,31 @@ class ColumnViews implements BarsView {
     return this.#length;
   }
 
-  #column(c: number): Float64Array {
+  #column(c: number): Float64Array<ArrayBuffer> {
     return new Float64Array(this.#buffer, this.#at + c * this.#stride, this.#length);
   }
 
   /** Column `c` of the block (the bar columns first, then the indicator outputs), over the same rows. @internal */
-  column(c: number): Float64Array {
+  column(c: number): Float64Array<ArrayBuffer> {
     return this.#column(c);
   }
 
-  get time(): Float64Array {
+  get time(): Float64Array<ArrayBuffer> {
     return (this.#time ??= this.#column(0));
   }
-  get open(): Float64Array {
+  get open(): Float64Array<ArrayBuffer> {
     return (this.#open ??= this.#column(1));
   }
-  get high(): Float64Array {
+  get high(): Float64Array<ArrayBuffer> {
     return (this.#high ??= this.#column(2));
   }
-  get low(): Float64Array {
+  get low(): Float64Array<ArrayBuffer> {
     return (this.#low ??= this.#column(3));
   }
-  get close(): Float64Array {
+  get close(): Float64Array<ArrayBuffer> {
     return (this.#close ??= this.#column(4));
   }
-  get volume(): Float64Array {
+  get volume(): Float64Array<ArrayBuffer> {
     return (this.#volume ??= this.#column(5));
   }
 }
@@ -447,8 +447,8 @@ export class SessionData {
         intervals: [...(options.intervals ?? [])],
         alignment,
         emptyBuckets,
-        capacityHint: options.capacityHint,
-        retainSessions: options.retainSessions,
+        ...(options.capacityHint === undefined ? {} : { capacityHint: options.capacityHint }),
+        ...(options.retainSessions === undefined ? {} : { retainSessions: options.retainSessions }),
         indicators,
       });
     } catch (e) {
@@ -1132,8 +1132,8 @@ export class SessionData {
    * configured for it (the message lists the names that are). {@link InputError} when `symbol` is
    * not a string.
    */
-  indicator(symbol: string, interval: string, name: string): Float64Array;
-  indicator(symbol: string, interval: string, name: string, extra?: unknown): Float64Array {
+  indicator(symbol: string, interval: string, name: string): Float64Array<ArrayBuffer>;
+  indicator(symbol: string, interval: string, name: string, extra?: unknown): Float64Array<ArrayBuffer> {
     if (extra !== undefined) throw extraArgument('indicator', '(symbol, interval, name)', extra, 'the column holds every closed bar\'s value; for the last n, subarray(length - n)');
     const s = this.#seriesOf(interval);
     const column = this.#outputColumn(s, interval, name);
@@ -1160,7 +1160,7 @@ export class SessionData {
    * interval: the column as it stood when the view was made. @internal
    * @throws {ConfigError} for an interval the store does not have, or an output not configured for it.
    */
-  indicatorOf(view: BarsView, interval: string, name: string): Float64Array {
+  indicatorOf(view: BarsView, interval: string, name: string): Float64Array<ArrayBuffer> {
     const column = this.#outputColumn(this.#seriesOf(interval), interval, name);
     return view instanceof ColumnViews ? view.column(column) : EMPTY;
   }

@@ -30,7 +30,7 @@ export interface Session {
 }
 
 /** A {@link Session} as {@link SessionData.beginSession} takes it: `dayStart` may be left out and is then worked out from `date` and `timeZone`. */
-export type SessionInput = Omit<Session, 'dayStart'> & { dayStart?: number };
+export type SessionInput = Omit<Session, 'dayStart'> & { dayStart?: number | undefined };
 
 /** Columns of bars; each a `Float64Array` (passed without copying) or a plain array of numbers. */
 export interface BarColumns {
@@ -53,12 +53,12 @@ export interface BarColumns {
  */
 export interface BarsView {
   readonly length: number;
-  readonly time: Float64Array;
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
+  readonly time: Float64Array<ArrayBuffer>;
+  readonly open: Float64Array<ArrayBuffer>;
+  readonly high: Float64Array<ArrayBuffer>;
+  readonly low: Float64Array<ArrayBuffer>;
+  readonly close: Float64Array<ArrayBuffer>;
+  readonly volume: Float64Array<ArrayBuffer>;
 }
 
 /** A `(symbol, interval)` pair that closed at least one bar. */

@@ -42,7 +42,7 @@ export type XnysHours = 'regular' | 'extended';
 /** Options of {@link Calendar.xnys}. */
 export interface XnysOptions {
   /** Which hours the sessions span. Default `'regular'`. */
-  hours?: XnysHours;
+  hours?: XnysHours | undefined;
 }
 
 /** A session of a custom calendar given in local times, e.g. `{ date: '2024-03-08', open: '09:30', close: '16:00' }`. */
@@ -54,11 +54,11 @@ export interface LocalSession {
   /** Local close time, `HH:MM` (`24:00` for the end of the day). */
   close: string;
   /** The time zone; when given it must be the calendar's. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** Marks an early close (carried to the session). */
-  earlyClose?: boolean;
+  earlyClose?: boolean | undefined;
   /** Marks a late open (carried to the session). */
-  lateOpen?: boolean;
+  lateOpen?: boolean | undefined;
 }
 
 /** The local hours of one date, as a custom calendar's function may return them. */
@@ -68,17 +68,17 @@ export interface LocalHours {
   /** Local close time, `HH:MM` (`24:00` for the end of the day). */
   close: string;
   /** Marks an early close (carried to the session). */
-  earlyClose?: boolean;
+  earlyClose?: boolean | undefined;
   /** Marks a late open (carried to the session). */
-  lateOpen?: boolean;
+  lateOpen?: boolean | undefined;
 }
 
 /** A custom calendar from a list of sessions. Dates not in the list have no session. */
 export interface CustomListOptions {
   /** The calendar's name. Default `'custom'`. */
-  name?: string;
+  name?: string | undefined;
   /** The calendar's time zone. Default: the `timeZone` of the first entry that has one. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /**
    * The sessions, in any order; at most one a date, none overlapping another. A full session's
    * `dayStart` may be left out, as {@link SessionData.beginSession} allows: it is midnight of its
@@ -90,7 +90,7 @@ export interface CustomListOptions {
 /** A custom calendar from a function of the date. */
 export interface CustomFunctionOptions {
   /** The calendar's name. Default `'custom'`. */
-  name?: string;
+  name?: string | undefined;
   /** The calendar's time zone. */
   timeZone: string;
   /**
@@ -105,7 +105,7 @@ export interface CustomFunctionOptions {
    * How many days `nextSession` and `previousSession` look ahead or back before they give up and
    * return `null`. Default 366.
    */
-  maxGapDays?: number;
+  maxGapDays?: number | undefined;
 }
 
 /** Options of {@link Calendar.custom}: a list of sessions or a function of the date. */
@@ -347,7 +347,7 @@ export class Calendar {
    *
    * @throws {ConfigError} `date` for a malformed date, or one outside `firstDate..lastDate`.
    */
-  session(date: DateInput): CalendarSession | null {
+  session(date: DateInput): Readonly<CalendarSession> | null {
     const day = this.#day(date, 'date');
     this.#check(day, 'date');
     const table = this.#table(yearOf(day));
@@ -364,7 +364,7 @@ export class Calendar {
    * why when the calendar knows (e.g. `XNYS has no session on 2024-12-25 (Christmas Day)`).
    * @throws {ConfigError} `date` as {@link Calendar.session} does.
    */
-  requireSession(date: DateInput): CalendarSession {
+  requireSession(date: DateInput): Readonly<CalendarSession> {
     const session = this.session(date);
     if (session !== null) return session;
     const day = this.#day(date, 'date');
@@ -387,7 +387,7 @@ export class Calendar {
    * @throws {ConfigError} `from` or `to` for a malformed date or one outside `firstDate..lastDate`;
    * `to` when it is before `from`. A function calendar's failed date in the range throws its error.
    */
-  sessions(from: DateInput, to: DateInput): CalendarSession[] {
+  sessions(from: DateInput, to: DateInput): Readonly<CalendarSession>[] {
     const a = this.#day(from, 'from');
     const b = this.#day(to, 'to');
     this.#check(a, 'from');
@@ -408,8 +408,8 @@ export class Calendar {
    * @throws {ConfigError} `time` for something other than a finite number or a valid `Date`, or an
    * instant whose local date is outside `firstDate..lastDate`.
    */
-  sessionAt(time: Instant): CalendarSession | null {
-    const t = instant(time, 'time');
+  sessionAt(time: Instant): Readonly<CalendarSession> | null {
+    const t = instant(time, 'time', false);
     const hit = this.#hit;
     // A calendar with a failed date answers from its tables every time: a session remembered may
     // run past midnight into that date, where the answer is its error (see the `session` option).
@@ -463,7 +463,7 @@ export class Calendar {
    * `firstDate..lastDate`. A function calendar's failed date between `after` and the session
    * found (or, when none is, within `maxGapDays`) throws its error.
    */
-  nextSession(after: DateInput): CalendarSession | null {
+  nextSession(after: DateInput): Readonly<CalendarSession> | null {
     const source = this.#source;
     let day: number;
     let find: (table: YearTable) => number;
@@ -508,7 +508,7 @@ export class Calendar {
    * `firstDate..lastDate`. A function calendar's failed date between the session found (or, when
    * none is, `maxGapDays` back) and `before` throws its error.
    */
-  previousSession(before: DateInput): CalendarSession | null {
+  previousSession(before: DateInput): Readonly<CalendarSession> | null {
     const source = this.#source;
     let day: number;
     let find: (table: YearTable) => number;

@@ -23,33 +23,33 @@ export interface BacktestOptions {
    * CSV stream from `process.stdin`, whose symbol, without a symbol column, is the one `symbols`
    * names. Default: the built-in synthetic data set.
    */
-  data?: string;
+  data?: string | undefined;
   /** The time zone of `data`'s times without an offset (default UTC). */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** How `data`'s numeric times are read: `csvSource`'s `epoch` option; default `'auto'`. */
-  epoch?: EpochUnit;
+  epoch?: EpochUnit | undefined;
   /** Leave malformed rows of `data` out, counted (`csvSource`'s `onBadRow: 'skip'`), rather than fail the run at the first. */
-  skipBadRows?: boolean;
+  skipBadRows?: boolean | undefined;
   /** The header column of `data` holding each row's symbol; default: one symbol per file, named by the file. */
-  symbolColumn?: string;
+  symbolColumn?: string | undefined;
   /** `data`'s field delimiter (`csvSource`'s `delimiter`); default `','`. */
-  delimiter?: string;
+  delimiter?: string | undefined;
   /** `data`'s header names of the fields (`csvSource`'s `columns`). */
-  columns?: CsvSourceOptions['columns'];
+  columns?: CsvSourceOptions['columns'] | undefined;
   /** The column names of `data` files that have no header line (`csvSource`'s `header`). */
-  header?: readonly string[];
-  symbols?: readonly string[];
-  from?: string;
-  to?: string;
-  speed?: number;
+  header?: readonly string[] | undefined;
+  symbols?: readonly string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  speed?: number | undefined;
   /** Clock-driven runs: what an overrun does (see {@link CoordinatorOptions.overrun}). */
-  overrun?: 'fail' | 'queue';
+  overrun?: 'fail' | 'queue' | undefined;
   /** A module whose default export is a {@link Strategy}; default: {@link exampleStrategy}. */
-  strategy?: string;
+  strategy?: string | undefined;
   /** Called after each session with sessions done and the total. */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: ((done: number, total: number) => void) | undefined;
   /** Aborted, ends the run at its next step (`SessionCoordinator.stop`): the result is the run so far, `report.stopped` true. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The built-in data set: four synthetic symbols over ten XNYS sessions across the March 2024 daylight-saving change. */

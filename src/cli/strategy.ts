@@ -11,7 +11,7 @@ export interface Signal {
   /** The closed bar's time (epoch ms). */
   time: number;
   side: 'buy' | 'sell';
-  note?: string;
+  note?: string | undefined;
 }
 
 /** What a strategy gets besides the engine. */
@@ -48,8 +48,8 @@ export interface StrategyContext {
  */
 export interface Strategy {
   name: string;
-  intervals?: readonly string[];
-  indicators?: Readonly<Record<string, readonly IndicatorConfig[]>>;
+  intervals?: readonly string[] | undefined;
+  indicators?: Readonly<Record<string, readonly IndicatorConfig[]>> | undefined;
   /** Subscribes to the engine. May be async: the run starts when its promise settles. */
   setup(engine: AnalysisEngine, context: StrategyContext): unknown;
 }

@@ -47,26 +47,26 @@ export interface CoordinatorOptions {
   /** Where bars come from: columnar (historical) or a stream (live, generators). */
   source: Source;
   /** Subscribers. Default: a new, empty engine. */
-  engine?: AnalysisEngine;
+  engine?: AnalysisEngine | undefined;
   /** `'backtest'` (default) replays on simulated time; `'live'` runs on wall time and needs a stream source. */
-  mode?: 'backtest' | 'live';
+  mode?: 'backtest' | 'live' | undefined;
   /**
    * Backtests: `0` (default) is data-driven: the next slice is fed once every subscriber is ready.
    * `> 0` is clock-driven: simulated milliseconds per wall millisecond (`60` plays a minute a second).
    */
-  speed?: number;
+  speed?: number | undefined;
   /** First session date, `YYYY-MM-DD`. */
   from: string;
   /** Last session date, `YYYY-MM-DD` (inclusive). */
   to: string;
   /** Only these symbols (default: every symbol the source has): a non-empty array of names. */
-  symbols?: readonly string[];
+  symbols?: readonly string[] | undefined;
   /**
    * Clock-driven runs, when a slice comes due while a subscriber is still busy: `'fail'` (default)
    * ends the run with an {@link OverrunError}; `'queue'` waits for it and records the lag. A
    * data-driven run waits for its subscribers by design, so it has no overruns and no use for this.
    */
-  overrun?: 'fail' | 'queue';
+  overrun?: 'fail' | 'queue' | undefined;
   /**
    * The longest wait for subscribers of one slice, in data-driven runs and, in clock-driven ones,
    * for a slice whose subscribers are still busy when the next is due (with `overrun: 'queue'`,
@@ -74,14 +74,14 @@ export interface CoordinatorOptions {
    * due then, so they are waited for); past it the run fails with a {@link ReadyTimeoutError}. Default: no limit (a handler whose promise can never settle, the
    * process having nothing else left to run, still fails the run then: see {@link SessionCoordinator.run}).
    */
-  readyTimeoutMs?: number;
+  readyTimeoutMs?: number | undefined;
   /**
    * Live runs: how long after a base-interval boundary the coordinator waits for the bars of the
    * interval that just ended (they arrive after their close) before it appends them and closes
    * buckets. A bar arriving later than this for a closed bucket is rejected as `late` and counted.
    * Default 2000 ms; backtests ignore it (their bars are all there).
    */
-  closeDelayMs?: number;
+  closeDelayMs?: number | undefined;
   /**
    * Live runs: fetches the base bars of a gap, `[from, to)` (epoch ms), for example from a
    * historical data API. Called for each gap found at a boundary: a symbol's next bar skips slots, or
@@ -91,15 +91,15 @@ export interface CoordinatorOptions {
    * throws (at once, by rejecting, or in a getter of a bar it returned) leaves the gap `unfilled`
    * with the reason; the run goes on. Backtests never fill; they report gaps.
    */
-  fill?: (symbol: string, from: number, to: number) => Promise<readonly Bar[]> | readonly Bar[];
+  fill?: ((symbol: string, from: number, to: number) => Promise<readonly Bar[]> | readonly Bar[]) | undefined;
   /** Live runs: how long a boundary waits for `fill` before it closes its buckets with what it has and records the gap as unfilled. Default 5000 ms; at most 2^31 - 1 (what a timer can wait). */
-  fillDeadlineMs?: number;
+  fillDeadlineMs?: number | undefined;
   /**
    * Where stage latencies go. Default: a new {@link PerformanceMetrics}. Every subscriber call is
    * timed (two clock reads, about 130-170 ns on the build VM) unless the metrics are disabled in a
    * data-driven run, where nothing would read the times.
    */
-  metrics?: PerformanceMetrics;
+  metrics?: PerformanceMetrics | undefined;
   /**
    * How many records each of the report's lists keeps: `gaps` and `overruns` keep the most recent
    * this many, `quality` the most recent sessions whose records (one a symbol and session) are at
@@ -109,7 +109,7 @@ export interface CoordinatorOptions {
    * quality record every session for every quiet symbol; kept whole, they grew without bound.
    * Default 1000; `Infinity` keeps everything (a backtest of bounded data), `0` keeps only the counts.
    */
-  reportLimit?: number;
+  reportLimit?: number | undefined;
 }
 
 /** An overrun that was waited out under `overrun: 'queue'`. */
@@ -289,8 +289,8 @@ export interface RunReport {
 
 /** Events a coordinator emits. */
 export interface CoordinatorEvents {
-  sessionStart: [session: Session];
-  sessionEnd: [session: Session];
+  sessionStart: [session: Readonly<Session>];
+  sessionEnd: [session: Readonly<Session>];
   /** A subscriber failed; the run goes on. */
   error: [failure: SubscriberFailure];
   /** A gap was found (before any attempt to fill it). */

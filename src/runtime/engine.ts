@@ -12,9 +12,9 @@ import type { Bar, BarsView, Session } from '../types.js';
 /** What a subscriber wants: bars of `interval` for `symbols` (every symbol when omitted or `'*'`). */
 export interface SubscriptionSpec {
   interval: string;
-  symbols?: readonly string[] | '*';
+  symbols?: readonly string[] | '*' | undefined;
   /** A name for reports and errors. Default `subscriber-N`. */
-  name?: string;
+  name?: string | undefined;
 }
 
 /**
@@ -60,7 +60,7 @@ export class BarEvent {
   /** Index of the closed bar in {@link BarEvent.bars}. */
   readonly index: number;
   /** The open session. */
-  readonly session: Session;
+  readonly session: Readonly<Session>;
   /** The store, for anything beyond this series (other symbols, other intervals, forming bars). */
   readonly data: SessionData;
   readonly #bars: BarsView;
@@ -133,7 +133,7 @@ export class BarEvent {
    * `'macd.signal'`), aligned with {@link BarEvent.bars}: as it stood when this bar closed.
    * @throws {ConfigError} for an output not configured for this interval.
    */
-  indicator(name: string): Float64Array {
+  indicator(name: string): Float64Array<ArrayBuffer> {
     return this.data.indicatorOf(this.#bars, this.interval, name);
   }
 }
@@ -152,7 +152,7 @@ export interface Subscriber {
 /** Receives a subscriber's outcome: its time in nanoseconds, or its failure. */
 export interface DeliveryObserver {
   /** `false` when nobody reads the times: handlers are then not timed (two clock reads a call saved) and `delivered` is not called. Default `true`. */
-  readonly timed?: boolean;
+  readonly timed?: boolean | undefined;
   /** `settled` is true for a handler whose promise settled after its dispatch returned. */
   delivered(subscriber: string, ns: number, settled: boolean): void;
   /**

@@ -280,7 +280,7 @@ export class StageRecorder {
 /** Options of {@link PerformanceMetrics}. */
 export interface PerformanceMetricsOptions {
   /** `false` makes every recorder a no-op (nothing is timed or kept). Default `true`. */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
 }
 
 /**

@@ -50,7 +50,7 @@ export interface WaitOptions {
    * either, and the process ends without the timeout firing). `true` when the timeout error must
    * surface even then (a command line waiting on a handler that forgot to finish).
    */
-  keepAlive?: boolean;
+  keepAlive?: boolean | undefined;
 }
 
 const noop = (): void => {};
@@ -108,6 +108,10 @@ export class ReadySignal {
   constructor(name = 'ready') {
     if (typeof name !== 'string') throw new ConfigError('name', `expected a string, got ${typeof name}`);
     this.name = name;
+    // Bound, so that either can be handed on as it is: `emitter.once('done', ready.signal)`,
+    // `promise.then(ready.signal, ready.fail)`.
+    this.signal = this.signal.bind(this);
+    this.fail = this.fail.bind(this);
   }
 
   get state(): ReadyState {
@@ -130,12 +134,12 @@ export class ReadySignal {
 
   /**
    * Marks it ready and releases every waiter. Idempotent: true only for the call that did it.
-   * What it is given is ignored, so it can be a callback (`promise.then(() => ...)`, an event's
-   * listener), except an Error.
+   * Bound to its signal, and what it is given is ignored, so it can be handed on as a callback
+   * (`promise.then(ready.signal)`, an event's listener), except that an Error is refused.
+   * @param given ignored, unless an Error.
    * @throws {ConfigError} `error` for an Error: one meant for {@link ReadySignal.fail} would
    * otherwise report success. The signal is unchanged.
    */
-  signal(): boolean;
   // A parameter, not `arguments`, which would make an object a call.
   signal(given?: unknown): boolean {
     if (given instanceof Error) {
@@ -149,7 +153,7 @@ export class ReadySignal {
 
   /**
    * Marks it failed: every waiter rejects with `error` (any value, as a promise may reject with
-   * any). True only if it was pending.
+   * any). True only if it was pending. Bound to its signal, as {@link ReadySignal.signal} is.
    * @throws {ConfigError} `error` when called with no argument at all: waiters would reject with
    * nothing to say why; the signal is unchanged.
    */

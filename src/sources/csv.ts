@@ -30,7 +30,7 @@ export interface CsvSourceOptions {
    * `symbol` or `ticker` column takes each row's symbol from it; any other file holds one symbol,
    * named by its file name.
    */
-  symbolColumn?: string;
+  symbolColumn?: string | undefined;
   /**
    * The symbol of a file, from its path; every file then holds one symbol, whatever its columns.
    * Without it, a file is named by {@link symbolFromFileName}: its name without leading dots and
@@ -38,7 +38,7 @@ export interface CsvSourceOptions {
    * is `BRK.B`); a file whose name gives no symbol (`._SPY.csv`) makes `load` throw an
    * `InputError`. Not used with {@link symbolColumn}.
    */
-  symbolFromPath?: (path: string) => string;
+  symbolFromPath?: ((path: string) => string) | undefined;
   /**
    * Header names of the columns, where the file does not use the defaults. Matching is
    * case-insensitive; the defaults are `time` (or `timestamp`, `datetime`, `date`, in that order
@@ -60,7 +60,7 @@ export interface CsvSourceOptions {
    * volume is then 0, so volume-weighted indicators (VWAP, OBV, MFI) have nothing to weigh.
    * Without it such a file is an `InputError`, as a column missing by mistake would be.
    */
-  columns?: Partial<Record<Exclude<ColumnName, 'volume'>, string>> & { volume?: string | null; date?: string };
+  columns?: (Partial<Record<Exclude<ColumnName, 'volume'>, string>> & { volume?: string | null | undefined; date?: string | undefined }) | undefined;
   /**
    * The column names, in order, of files that have no header line: every line is then a row, and
    * must have one field a name, as under a header line. They are matched as a header's would be
@@ -68,7 +68,7 @@ export interface CsvSourceOptions {
    * 'low', 'close', 'volume', 'close_time', 'quote_volume', 'trades', 'taker_base_volume',
    * 'taker_quote_volume', 'ignore']` and nothing else.
    */
-  header?: readonly string[];
+  header?: readonly string[] | undefined;
   /**
    * The IANA time zone of ISO times written without a zone (`2013-10-07 09:30`, or a bare date,
    * which is the day's first instant: midnight, or the end of the skip where the clocks skip it),
@@ -77,7 +77,7 @@ export interface CsvSourceOptions {
    * (clocks going back) is its earlier instant. `'local'` and `'system'` (the machine's own zone,
    * which differs between machines) are refused.
    */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /**
    * How a numeric time is read: `'s'` epoch seconds, `'ms'` epoch milliseconds, `'us'` epoch
    * microseconds, `'ns'` epoch nanoseconds (Polygon's and Databento's exports), or `'auto'`
@@ -89,7 +89,7 @@ export interface CsvSourceOptions {
    * ISO 8601 times or an explicit unit. Seconds, microseconds and nanoseconds are rounded to whole
    * milliseconds.
    */
-  epoch?: EpochUnit;
+  epoch?: EpochUnit | undefined;
   /**
    * A malformed row (a field count other than the header's, an unreadable time, a price or volume
    * that is text rather than a number, an empty symbol): `'throw'` (default) an {@link InputError}
@@ -100,17 +100,17 @@ export interface CsvSourceOptions {
    * `None`, in any case) is not malformed: the bar goes on with `NaN` there, and the store rejects
    * it as `non_finite`, counted by symbol and reason like any invalid bar.
    */
-  onBadRow?: 'throw' | 'skip';
+  onBadRow?: 'throw' | 'skip' | undefined;
   /** The field delimiter, one character. Default `','`. */
-  delimiter?: string;
+  delimiter?: string | undefined;
   /**
    * `'auto'` (default): files without a `"` are read by a dedicated scanner (several times faster
    * than csv-parse, same results); in a file with quotes, csv-parse reads on from the start of the
    * first chunk that has one. `'csv-parse'`: always csv-parse.
    */
-  parser?: 'auto' | 'csv-parse';
+  parser?: 'auto' | 'csv-parse' | undefined;
   /** How many bad rows {@link CsvLoadReport.badRowDetails} keeps in detail. Default 1000; all are counted. */
-  maxBadRowDetails?: number;
+  maxBadRowDetails?: number | undefined;
 }
 
 /** A row left out under `onBadRow: 'skip'`. */
@@ -149,13 +149,13 @@ export interface CsvStreamInput {
   /** The bytes: a `Readable` such as `process.stdin`, or any async iterable of byte chunks. */
   stream: AsyncIterable<Uint8Array>;
   /** What messages, {@link BadRow.file} and {@link CsvLoadReport.files} call it, where they give a file's path. Default `'stream'`. */
-  name?: string;
+  name?: string | undefined;
   /**
    * The symbol of its rows when its header has no `symbol` or `ticker` column: a stream has no file
    * name to take one from. Without it, such a stream makes `load` throw an `InputError`. Not used
    * with `options.symbolColumn`, which every row's symbol then comes from.
    */
-  symbol?: string;
+  symbol?: string | undefined;
 }
 
 /** A {@link ColumnarSource} reading CSV files. */

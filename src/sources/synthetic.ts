@@ -13,27 +13,27 @@ export interface SyntheticOptions {
   /** The sessions to fill, in increasing order, not overlapping. Bars run from each open to its close. */
   sessions: readonly Session[];
   /** Symbol names, or how many (named `S001`, `S002`, ...). Default `['SYNA', 'SYNB', 'SYNC', 'SYND']`. */
-  symbols?: readonly string[] | number;
+  symbols?: readonly string[] | number | undefined;
   /**
    * The seed, an integer. Same seed, symbol name and sessions: the same bars, bit for bit. Taken
    * modulo 2^32, so seeds that differ by a multiple of it (1 and 2^32 + 1, -1 and 2^32 - 1) give
    * the same bars. Default 1.
    */
-  seed?: number;
+  seed?: number | undefined;
   /** Bar length in milliseconds. Default 60 000 (1m). */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Typical first price, at most 1e12; each symbol starts at `startPrice x [0.5, 1.5)`. Default 100. */
-  startPrice?: number;
+  startPrice?: number | undefined;
   /** Standard deviation of a bar's return (close / open - 1). Default 0.001. The overnight gap at each session open has three times that. */
-  volatility?: number;
+  volatility?: number | undefined;
   /** Mean return per bar. Default 0. The walk stops rising at 1e12, so a drift never takes it to infinity. */
-  drift?: number;
+  drift?: number | undefined;
   /** Mean volume per bar, at most 1e12; volumes are whole numbers >= 1, higher near the open and the close. Default 10 000. */
-  volume?: number;
+  volume?: number | undefined;
   /** Prices are rounded to this many decimals (default 2, cents); `null` for no rounding. */
-  decimals?: number | null;
+  decimals?: number | null | undefined;
   /** Probability that a bar is missing (no trade in that minute), in [0, 1). Default 0. */
-  missing?: number;
+  missing?: number | undefined;
 }
 
 /** A {@link ColumnsSource} over generated data. */

@@ -33,11 +33,11 @@ export interface LoadRequest {
    * the result, with zero rows when the source has no bars for it, so a missing symbol is visible
    * rather than silently absent.
    */
-  symbols?: readonly string[];
+  symbols?: readonly string[] | undefined;
   /** Bars with `time >= from` (inclusive). */
-  from?: number;
+  from?: number | undefined;
   /** Bars with `time < to` (exclusive). */
-  to?: number;
+  to?: number | undefined;
 }
 
 /**

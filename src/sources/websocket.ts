@@ -26,23 +26,23 @@ export type FeedState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | '
 /** Reconnection with exponential backoff. Every field is optional. */
 export interface ReconnectOptions {
   /** Delay before the first attempt after a drop, in ms. Default 500. */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** The longest delay, in ms (jitter included: delays never exceed it). Default 30 000 (or `initialDelayMs` if larger). */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Each consecutive attempt waits `factor` times longer than the one before. Default 2. */
-  factor?: number;
+  factor?: number | undefined;
   /**
    * Random spread of each delay, as a fraction: `0.2` gives `delay × [0.8, 1.2)` (then capped at
    * `maxDelayMs`), so many clients dropped at once do not come back at once. Default 0.2; 0 for none.
    */
-  jitter?: number;
+  jitter?: number | undefined;
   /**
    * Attempts after a drop (or after a first connection that failed) before the feed gives up with a
    * {@link FeedError} `feed_closed`. Counted since the last connection that stayed up (passed a bar
    * on, or stayed open a heartbeat, 30 s at most: a server that answers with an error and closes
    * does not). Default `Infinity`; 0 never reconnects.
    */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
 }
 
 /** A message to send: a string as is, a byte array as a binary frame, anything else as JSON. */
@@ -111,26 +111,26 @@ export interface WebSocketFeedOptions {
    * `'json'` (default): each message is parsed as JSON; one that is not JSON is counted as
    * `malformed`, reported and skipped. `'text'`: `toBars` gets the message text as is.
    */
-  parse?: 'json' | 'text';
+  parse?: 'json' | 'text' | undefined;
   /** Reconnection backoff; see {@link ReconnectOptions}. */
-  reconnect?: ReconnectOptions;
+  reconnect?: ReconnectOptions | undefined;
   /**
    * A connection that receives nothing for this long (no message, no ping frame) is stalled: a
    * `stall` event, counted, the socket is dropped and the feed reconnects. Default 30 000 ms;
    * `Infinity` disables the check. Set it above the longest quiet time the server may have.
    */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /**
    * The longest wait for a connection's opening handshake, in ms, from the attempt's start: a
    * server that sends its answer a byte at a time is given up on then too. Default 10 000.
    */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /**
    * The largest message taken, in bytes. A larger one is not read: it is counted `tooLarge`,
    * reported by a `badMessage` event, and the connection is dropped (the WebSocket protocol has
    * no way to skip a frame) and made again. Default 104,857,600 (100 MiB).
    */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /**
    * A symbol whose last delivered bar is this much older (in bar time) than the latest bar of any
    * symbol is forgotten: no longer in {@link ReconnectInfo.symbols}, and its next bar is not
@@ -138,22 +138,22 @@ export interface WebSocketFeedOptions {
    * symbols come and go (contracts that expire, say) kept every symbol it ever saw. Default
    * 604 800 000 (7 days); `Infinity` never forgets.
    */
-  forgetAfterMs?: number;
+  forgetAfterMs?: number | undefined;
   /**
    * Called on every reconnect, with the same {@link ReconnectInfo} as the `reconnected` event.
    * While its promise is pending the new connection's messages are held, so bars it hands to
    * `info.deliver` come first. If it throws or rejects, a `hookError` event is emitted and the feed goes on.
    */
-  onReconnect?: (info: ReconnectInfo) => unknown;
+  onReconnect?: ((info: ReconnectInfo) => unknown) | undefined;
   /** Uniform random numbers in [0, 1) for the jitter. Default `Math.random` (inject one for tests). */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** WebSocket subprotocols: HTTP tokens (no spaces), none twice; others are a `ConfigError` when the feed is made. */
-  protocols?: string | readonly string[];
+  protocols?: string | readonly string[] | undefined;
   /**
    * Extra HTTP headers of the opening handshake (authentication, ...): names that are HTTP
    * tokens, values without line breaks or NUL; others are a `ConfigError` when the feed is made.
    */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Why a message or a bar was not delivered. */
