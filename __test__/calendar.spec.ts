@@ -692,6 +692,18 @@ test('dates outside XNYS coverage are ConfigErrors', (t) => {
   configError(t, () => xnys.nextSession('1999-12-30'), 'after');
 });
 
+test('out-of-range and malformed queries name what was given', (t) => {
+  // A day just outside the dates is a question with an answer; further out, the message names the day given.
+  t.is(xnys.nextSession('1999-12-31')?.date, '2000-01-03');
+  configError(t, () => xnys.nextSession('2100-01-02'), 'after', /^invalid after: 2100-01-02 is more than a day outside the dates XNYS covers, 2000-01-01 to 2099-12-31$/);
+  configError(t, () => xnys.previousSession('1999-12-30'), 'before', /^invalid before: 1999-12-30 is more than a day outside/);
+  // sessionAt and isOpen take instants only: the message does not offer a date.
+  for (const query of [(v: unknown) => xnys.sessionAt(v as number), (v: unknown) => xnys.isOpen(v as number)]) {
+    configError(t, () => query('2024-03-04'), 'time', /^invalid time: expected an instant \(epoch milliseconds or a Date\), got '2024-03-04'$/);
+  }
+  configError(t, () => xnys.nextSession({} as string), 'after', /expected a YYYY-MM-DD date or an instant/);
+});
+
 test('a real date before the year 1000 is out of range, not malformed; a date that does not exist stays malformed', (t) => {
   const always = Calendar.alwaysOpen();
   configError(t, () => always.session('0999-12-31'), 'date', /^invalid date: 0999-12-31 is outside the dates 24\/7 UTC covers, 1000-01-01 to 9999-12-31$/);

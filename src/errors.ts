@@ -290,6 +290,8 @@ export function describe(value: unknown): string {
     try {
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date ${value.toISOString()}`;
       if (Array.isArray(value)) return 'an array';
+      if (value instanceof Map) return 'a Map';
+      if (value instanceof Set) return 'a Set';
     } catch {
       return 'a revoked Proxy';
     }
@@ -343,7 +345,10 @@ export function checkOptionKeys(options: object, known: readonly string[], what:
 function shownArgument(value: unknown): string {
   if (value instanceof Error) return `${value.name} '${value.message}'`;
   if (Array.isArray(value) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)) return show(value);
-  return typeof value === 'object' && value !== null ? `${describe(value)} (${value.constructor?.name ?? 'no class'})` : show(value);
+  if (typeof value !== 'object' || value === null) return show(value);
+  const described = describe(value);
+  // An object of no kind describe knows is named by its class.
+  return described === 'an object' ? `an object (${value.constructor?.name ?? 'no class'})` : described;
 }
 
 /**

@@ -567,8 +567,11 @@ export class Calendar {
     }
   }
 
+  /** Lets a day just outside the dates pass: the session after the day before the first date, say, is a question with an answer. */
   #checkNear(day: number, param: string): void {
-    this.#check(day < this.#source.first ? day + 1 : day > this.#source.last ? day - 1 : day, param);
+    if (day < this.#source.first - 1 || day > this.#source.last + 1) {
+      throw new ConfigError(param, `${formatDay(day)} is more than a day outside the dates ${this.name} covers, ${this.firstDate} to ${this.lastDate}`);
+    }
   }
 
   /** The error of the first failed date from `lo` to `hi` (day numbers, inclusive), building the years between. */
@@ -642,11 +645,11 @@ function overlap(a: CalendarSession, b: CalendarSession, param: string): void {
   if (b.open < a.close) throw new ConfigError(param, `the session on ${b.date} opens before the session on ${a.date} closes`);
 }
 
-/** Epoch milliseconds of an instant input. */
-function instant(value: unknown, param: string): number {
+/** Epoch milliseconds of an instant input (`datesToo`: the parameter takes dates too, so the message offers them). */
+function instant(value: unknown, param: string, datesToo = true): number {
   const t = value instanceof Date ? value.getTime() : value;
   if (typeof t !== 'number' || !Number.isFinite(t) || Math.abs(t) > 8.64e15) {
-    throw new ConfigError(param, `expected a YYYY-MM-DD date or an instant (epoch milliseconds or a Date), got ${describe(value)}`);
+    throw new ConfigError(param, `expected ${datesToo ? 'a YYYY-MM-DD date or ' : ''}an instant (epoch milliseconds or a Date), got ${describe(value)}`);
   }
   return t;
 }
