@@ -144,6 +144,29 @@ test('stop() while a stream source has no next bar: the run resolves and the sou
   t.true(feed.closed(), 'the source was closed');
 });
 
+for (const speed of [0, 600]) {
+  test(`stop() in an async handler (${speed === 0 ? 'data' : 'clock'}-driven): the stream source is closed at the stop, while the handler is still awaited`, async (t) => {
+    const session = SESSIONS[0] as Session;
+    const feed = quietSource(day(session, 1).slice(0, 30).map((b) => ({ symbol: 'A', ...b })));
+    const engine = new AnalysisEngine();
+    const coordinator = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: feed.source, from: session.date, to: session.date, speed, overrun: 'queue' });
+    const seen: boolean[] = [];
+    let finished = false;
+    engine.subscribe({ interval: '5m' }, async () => {
+      coordinator.stop();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      seen.push(feed.closed());
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      finished = true;
+    });
+    const report = await coordinator.run();
+    t.true(report.stopped);
+    t.deepEqual(seen, [true], 'closed while the handler was still running');
+    t.true(finished, 'and the handler was awaited');
+    t.is(report.delivered, 1);
+  });
+}
+
 test('stop() with no run in progress does nothing; a later run goes to its end', async (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   const coordinator = new SessionCoordinator({ calendar, data, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[1]!.date });
@@ -456,8 +479,8 @@ test("stop() with a stream source whose return() throws at once: the run still r
 });
 
 for (const speed of [0, 1e5]) {
-  test(`stop() in a handler of a bar closed by the session's end (${speed === 0 ? 'data' : 'clock'}-driven): the store has ended the session, so sessionEnd and progress go out for it`, async (t) => {
-    // Two ten-minute sessions; A has no bar in the last minute of either, so the 1d bar closes only when the session ends.
+  test(`stop() in a handler of a bar closed when the clock reaches the close (${speed === 0 ? 'data' : 'clock'}-driven): the session stays open, as when its last slot had a bar`, async (t) => {
+    // Two ten-minute sessions; A has no bar in the last minute of either, so the 1d bar closes only at the close.
     const open = Date.UTC(2024, 0, 2, 14, 30);
     const sessions: Session[] = [0, 1].map((d) => ({ date: `2024-01-0${2 + d}`, open: open + d * 86_400_000, close: open + d * 86_400_000 + 10 * MINUTE, timeZone: 'UTC', dayStart: open + d * 86_400_000 - (open % 86_400_000) }));
     const bars: SymbolBar[] = sessions.flatMap((s) => Array.from({ length: 9 }, (_, k) => ({ symbol: 'A', time: s.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
@@ -479,13 +502,39 @@ for (const speed of [0, 1e5]) {
       t.is(report.sessions, 1, label);
       t.is(report.delivered, 1, label);
       t.is(report.barsIn, 9, label);
-      // The store ended the first session before its 1d bar was delivered; the second never began.
-      t.is(data.session, null, label);
+      // The 1d bar was delivered before the store ended the session: it stays open, with nothing
+      // forming; the second never began.
+      t.is(data.session?.date, '2024-01-02', label);
       t.is(data.bars('A', '1d').length, 1, label);
-      t.deepEqual(events, ['start 2024-01-02', 'end 2024-01-02', 'progress 1/2'], label);
+      t.deepEqual(data.endSession(), [], label);
+      t.deepEqual(events, ['start 2024-01-02'], label);
     }
   });
+
 }
+
+// Data-driven: a clock-driven run finds such slots missing at their boundaries, before the close.
+test("stop() in a gap listener of the slots a session's end reveals missing (data-driven): the store has ended the session, so sessionEnd goes out for it", async (t) => {
+  const speed = 0;
+  const open = Date.UTC(2024, 0, 2, 14, 30);
+  const sessions: Session[] = [0, 1].map((d) => ({ date: `2024-01-0${2 + d}`, open: open + d * 86_400_000, close: open + d * 86_400_000 + 10 * MINUTE, timeZone: 'UTC', dayStart: open + d * 86_400_000 - (open % 86_400_000) }));
+  // A's last bar of each session is at minute 7: minutes 8 and 9 are missing, found at the end.
+  const bars: SymbolBar[] = sessions.flatMap((s) => Array.from({ length: 8 }, (_, k) => ({ symbol: 'A', time: s.open + k * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
+  const data = new SessionData({ intervals: ['5m'] });
+  const coordinator = new SessionCoordinator({ calendar: { sessions: () => sessions }, data, source: iterableSource(bars), from: sessions[0]!.date, to: sessions[1]!.date, speed, overrun: 'queue' });
+  const events: string[] = [];
+  coordinator.on('sessionEnd', (s) => events.push(`end ${s.date}`));
+  coordinator.on('gap', (g) => {
+    events.push(`gap ${(g.from - open) / MINUTE}-${(g.to - open) / MINUTE}`);
+    coordinator.stop();
+  });
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.is(report.sessions, 1);
+  t.is(report.barsIn, 8);
+  t.is(data.session, null);
+  t.deepEqual(events, ['gap 8-10', 'end 2024-01-02']);
+});
 
 test("stop() in the last session's sessionEnd listener: the run had reached its end, so it is not reported stopped", async (t) => {
   const session = SESSIONS[0] as Session;

@@ -588,8 +588,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * appended, closed or delivered, and no gap is reported for slots not yet due. A live source is
    * closed. The open session stays open in the store, its forming bars unflushed, as when a run
    * fails: `data.endSession()` closes them (and returns what closed), `data.clear()` drops all.
-   * A stop while a session's end is delivered (from a handler of a bar its end closed) comes after
-   * the store ended it: `sessionEnd` and `progress` go out for it, and no session is left open.
+   * Bars that end at the close are delivered before the store ends the session, so a stop from
+   * their handlers leaves it open too. A stop after the store ended it (from a listener of the
+   * gaps its end reveals) lets `sessionEnd` and `progress` go out for it.
    * Safe to call from a handler or an event listener, and more than once; nothing happens when
    * no run is in progress.
    */
@@ -973,10 +974,26 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let departed = 0;
     this.#runSymbols = () => [...seen];
     this.#symbolCount = () => departed + seen.size;
-    // A stop wakes a wait for the source's next bar (or its failure): the run ends there.
+    // Closes the source (once) unless it ended or failed by itself. A return() that throws at
+    // once is read as one that rejects: either way the run's outcome (its report, or the failure
+    // that ended it) stands, and closing is left to the source.
+    let closed = false;
+    const close = (): void => {
+      if (sourceDone || closed) return;
+      closed = true;
+      void new Promise((resolve) => resolve(iterator.return?.())).catch(() => undefined);
+    };
+    // A stop wakes a wait for the source's next bar (or its failure): the run ends there. Nothing
+    // is read after it, so the source is closed at once, while the slice in hand is still with its
+    // subscribers: a feed's server sees it leave then, and its socket no longer holds the process.
     this.#stopper.signal.addEventListener(
       'abort',
-      () => wakeUp(),
+      () => {
+        stopped = true;
+        resumePump();
+        close();
+        wakeUp();
+      },
       { once: true },
     );
     /**
@@ -1322,9 +1339,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       resumePump();
       // Read from the source, never taken: the source delivered them, so they are counted.
       this.#skipped.unread += buffer.length - read;
-      // A return() that throws at once is read as one that rejects: either way the run's outcome
-      // (its report, or the failure that ended it) stands, and closing is left to the source.
-      if (!sourceDone) void new Promise((resolve) => resolve(iterator.return?.())).catch(() => undefined);
+      close();
     }
     return [...seen];
   }
@@ -1413,15 +1428,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     processor.closeAtClose();
     const closed = processor.dispatch();
     if (closed !== null) await this.#ready(closed, Math.min(this.#clock.now(), session.close));
+    // A stop from their handlers comes before the store ends the session, which stays open as
+    // after any stop: so it does whether the bars ending at the close closed here or, their last
+    // slot filled, in the last slice.
+    this.#checkStop();
     processor.endSession();
     this.#coreGaps(session, processor);
     this.#keepQuality(session.date, this.#options.data.quality());
     const r = processor.dispatch();
     if (r !== null) await this.#ready(r, Math.min(this.#clock.now(), session.close));
-    // A stop while the session's last bars were delivered (from one of their handlers, say) comes
-    // after the store ended the session: it has ended, so `sessionEnd` and `progress` still go out
-    // for it (a listener that saves each session's results must not miss the last), then the run
-    // stops. The stopped processor keeps no counts for a next session.
+    // A stop after the store ended the session (from a `gap` listener of its end, say): it has
+    // ended, so `sessionEnd` and `progress` still go out for it (a listener that saves each
+    // session's results must not miss the last), then the run stops. The stopped processor keeps
+    // no counts for a next session.
     const stopping = this.#stopping;
     if (stopping === null) processor.settleSession();
     this.emit('sessionEnd', session);

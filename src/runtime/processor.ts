@@ -561,8 +561,7 @@ export class DataProcessor {
   }
 
   /**
-   * Ends the session in the store, after {@link DataProcessor.closeAtClose} and its dispatch (a
-   * stop from one of those handlers still lets the session end). What retention drops is taken off
+   * Ends the session in the store, after {@link DataProcessor.closeAtClose} and its dispatch. What retention drops is taken off
    * the delivered counts: a series' count would otherwise no longer tell which of its bars were
    * delivered.
    */
