@@ -581,3 +581,29 @@ test('a stream that delivers something that is not a bar (null) fails the run wi
   const noSymbol = { time: open, open: 1, high: 1, low: 1, close: 1, volume: 1 } as unknown as SymbolBar;
   await t.throwsAsync(new SessionCoordinator({ calendar, data, source: iterableSource([noSymbol]), symbols: ['A'], from: '2024-03-04', to: '2024-03-04' }).run(), { instanceOf: InputError });
 });
+
+test("a stream bar with a field that throws when read fails the run with an InputError naming the field, after the bars before it, in every drive", async (t) => {
+  const calendar = Calendar.xnys();
+  const open = calendar.session('2024-03-04')?.open as number;
+  const boom = new Error('getter boom');
+  for (const [field, speed] of [['close', 0], ['time', 0], ['volume', 1e7]] as const) {
+    const bad = Object.defineProperty({ ...barA(open + MINUTE) }, field, {
+      enumerable: true,
+      get() {
+        throw boom;
+      },
+    });
+    const b = { ...barA(open + MINUTE), symbol: 'B' };
+    const data = new SessionData();
+    const e = await t.throwsAsync(
+      new SessionCoordinator({ calendar, data, source: iterableSource([barA(open), b, bad, barA(open + 2 * MINUTE)]), from: '2024-03-04', to: '2024-03-04', speed, overrun: 'queue' }).run(),
+      { instanceOf: InputError },
+    );
+    t.regex(e?.message ?? '', new RegExp(`\\(symbol 'A', time ${field === 'time' ? 'unreadable' : '2024-03-04T14:31:00.000Z'}\\) whose '${field}' throws when read: getter boom`));
+    t.is(e?.cause, boom);
+    // The bars before it are in; nothing was counted for it.
+    t.is(data.bars('A', '1m').length, 1, field);
+    t.is(data.bars('B', '1m').length, 1, field);
+    t.is(Object.values(data.rejections()).reduce((n, c) => n + c, 0), 0);
+  }
+});

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, refuseArguments } from '../errors.js';
+import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, isoTime, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
 import { isFloat64Array, num } from '../typed-arrays.js';
@@ -1048,6 +1048,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // Not a bar at all (null, a number): it cannot be counted against any symbol, as a bar
           // without a usable symbol cannot. The bars before it go in, then the run fails.
           if (bar === null || typeof bar !== 'object') throw new InputError(`a stream source delivered ${describe(bar)}, not a bar { symbol, time, open, high, low, close, volume }`);
+          // A field whose getter throws cannot be counted as anything either, and its error would
+          // otherwise surface bare, from wherever the field was first read.
+          const unreadable = unreadableField(bar);
+          if (unreadable !== null) throw unreadable;
           // Left out, and counted: the report accounts for every bar the source delivered. A
           // symbol that is not a name is not left out: the store refuses it, with or without the option.
           if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
@@ -2036,6 +2040,35 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
 function usableSymbol(bar: object): bar is { symbol: string } {
   const symbol = (bar as { symbol?: unknown }).symbol;
   return typeof symbol === 'string' && symbol !== '';
+}
+
+/** The fields of a bar, as a stream source's bars are read. */
+const BAR_FIELDS = ['symbol', 'time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * The {@link InputError} for a stream bar with a field that throws when read (a getter, a Proxy),
+ * naming the field, the bar's symbol and time where they can be read, with the field's error as
+ * its `cause`; `null` when every field reads.
+ */
+function unreadableField(bar: object): InputError | null {
+  for (const field of BAR_FIELDS) {
+    try {
+      void (bar as Record<string, unknown>)[field];
+    } catch (error) {
+      const of = (name: 'symbol' | 'time'): string => {
+        try {
+          const value = (bar as Record<string, unknown>)[name];
+          return name === 'time' && typeof value === 'number' && Number.isFinite(value) ? isoTime(value) : describe(value);
+        } catch {
+          return 'unreadable';
+        }
+      };
+      const e = new InputError(`a stream source delivered a bar (symbol ${of('symbol')}, time ${of('time')}) whose '${field}' throws when read: ${error instanceof Error ? error.message : describe(error)}`);
+      e.cause = error;
+      return e;
+    }
+  }
+  return null;
 }
 
 /** What the steps of a run throw once {@link SessionCoordinator.stop} was called: `run()` then resolves. */
