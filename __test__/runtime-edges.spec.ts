@@ -203,3 +203,22 @@ test('a simulated clock at a speed near the largest double stays finite, and its
   // A simulated day ahead is 8.64e-300 wall ms ahead of the anchor: still behind by the same.
   t.true(Math.abs(clock.delayUntil(86_400_000) - clock.delayUntil(0)) < 1, 'a day is nothing at this speed');
 });
+
+test("a coordinator's own metrics: a subscriber that left before a run is not among that run's stages", async (t) => {
+  if (D1 === null) return t.fail('no session');
+  const data = new SessionData({ intervals: ['5m', '1d'] });
+  const engine = new AnalysisEngine();
+  const times = Array.from({ length: 10 }, (_, k) => D1.open + k * MINUTE);
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columns(times) }), from: D1.date, to: D1.date });
+  const old = engine.subscribe({ interval: '5m', name: 'old' }, () => {});
+  engine.subscribe({ interval: '1d', name: 'daily' }, () => {});
+  const first = await coordinator.run();
+  t.is(first.metrics['subscriber:old']?.count, 2);
+  old.unsubscribe();
+  data.clear();
+  engine.subscribe({ interval: '5m', name: 'new' }, () => {});
+  const second = await coordinator.run();
+  t.deepEqual(Object.keys(second.metrics).filter((k) => k.startsWith('subscriber:')).sort(), ['subscriber:daily', 'subscriber:new']);
+  t.is(second.metrics['subscriber:new']?.count, 2);
+  t.is(second.metrics['subscriber:daily']?.count, 1);
+});

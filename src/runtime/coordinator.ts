@@ -768,8 +768,23 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       maxLagMs: this.#maxLag,
       durationMs,
       barsPerSecond: durationMs > 0 ? (c.barsIn / durationMs) * 1000 : 0,
-      metrics: this.#metrics.snapshot(),
+      metrics: this.#metricsOfRun(),
     };
+  }
+
+  /**
+   * The report's metrics. Metrics the coordinator made for itself start again with each run, and
+   * a subscriber of an earlier run that left before this one (a stage with no record now) is not
+   * of it; metrics given to it are the caller's, shown whole.
+   */
+  #metricsOfRun(): MetricsSnapshot {
+    const all = this.#metrics.snapshot();
+    if (!this.#ownMetrics) return all;
+    const subscribed = new Set(this.#engine.subscribers());
+    for (const [stage, stats] of Object.entries(all)) {
+      if (stats.count === 0 && stage.startsWith(SUBSCRIBER_STAGE) && !subscribed.has(stage.slice(SUBSCRIBER_STAGE.length))) delete all[stage];
+    }
+    return all;
   }
 
   /**
