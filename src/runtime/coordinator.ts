@@ -189,7 +189,7 @@ export interface RunReport {
   drive: 'data' | 'clock';
   /** Simulated time per wall time: the `speed` option in a backtest (0: data-driven); 1 in a live run, whose clock is the wall clock. */
   speed: number;
-  /** Sessions begun (all of them, unless the run was stopped). */
+  /** Sessions begun: all of the run's, but for those after a stop and, live, those already over when the run reached them (skipped, with no `sessionStart`, `sessionEnd` or `progress`). */
   sessions: number;
   /** Whether {@link SessionCoordinator.stop} ended the run before its last session's end. */
   stopped: boolean;
@@ -1160,6 +1160,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
         else {
+          // Begun a second before its open: the store has it open before a bar of its first slot
+          // can come from a feed whose clock runs a little ahead of this one.
           await this.#clock.sleepUntil(session.open - 1000, AbortSignal.any([sourceFailed.signal, this.#stopper.signal]));
           this.#checkStop();
           // A feed that failed fails the run now, not at this session's open: bars of it still
