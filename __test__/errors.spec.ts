@@ -544,7 +544,13 @@ test('beginSession messages show each session time with the UTC instant it names
   const midnight = Date.UTC(2013, 9, 7, 4); // 2013-10-07 00:00 EDT
   t.is(S7.dayStart, midnight);
   const clock20 = new SessionData({ baseInterval: '20m', intervals: ['1h'], alignment: 'clock' });
-  t.true(message(() => clock20.beginSession(S7)).includes(`open ${shown(S7.open)} is not on the 20m grid of the exchange's clock from its midnight ${shown(midnight)}`));
+  t.true(message(() => clock20.beginSession(S7)).includes(`open ${shown(S7.open)} shows 09:30 on the exchange's clock, not on the 20m grid from its midnight (the day starts ${shown(midnight)})`));
+  // Santiago skips midnight on 2024-09-08 (00:00 -> 01:00): the day starts at the skip's end, and
+  // a session opening then reads 01:00, off a 2h grid. The message says the clock's reading.
+  const skipped = sessionOn('2024-09-08', { open: '01:00', close: '23:00', timeZone: 'America/Santiago' });
+  t.is(skipped.open, skipped.dayStart);
+  const clock2h = new SessionData({ baseInterval: '2h', intervals: ['1d'], alignment: 'clock' });
+  t.true(message(() => clock2h.beginSession(skipped)).includes(`open ${shown(skipped.open)} shows 01:00 on the exchange's clock, not on the 2h grid from its midnight (the day starts ${shown(skipped.dayStart)})`));
   const clock = new SessionData({ intervals: ['1h'], alignment: 'clock' });
   t.true(message(() => clock.beginSession({ ...S7, dayStart: midnight + 3_600_000 })).includes(`dayStart ${shown(midnight + 3_600_000)} is not midnight of 2013-10-07 in America/New_York, ${shown(midnight)}`));
 });

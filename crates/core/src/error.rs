@@ -185,9 +185,44 @@ impl fmt::Display for At {
     }
 }
 
+/// A reading of a clock, in ms since its midnight, as `HH:MM`, with `:SS` and `.mmm` when they
+/// are not zero (`09:30`, `01:00:30`, `00:00:00.250`); a negative reading has a leading `-`.
+pub(crate) struct ClockReading(pub i64);
+
+impl fmt::Display for ClockReading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.unsigned_abs();
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        write!(f, "{:02}:{:02}", ms / 3_600_000, ms / 60_000 % 60)?;
+        if !ms.is_multiple_of(60_000) {
+            write!(f, ":{:02}", ms / 1000 % 60)?;
+            if !ms.is_multiple_of(1000) {
+                write!(f, ".{:03}", ms % 1000)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{At, Num};
+    use super::{At, ClockReading, Num};
+
+    #[test]
+    fn clock_readings_show_as_a_clock_does() {
+        for (ms, text) in [
+            (34_200_000, "09:30"),
+            (3_600_000, "01:00"),
+            (3_630_000, "01:00:30"),
+            (250, "00:00:00.250"),
+            (90_061_001, "25:01:01.001"),
+            (-1_800_000, "-00:30"),
+        ] {
+            assert_eq!(ClockReading(ms).to_string(), text);
+        }
+    }
 
     #[test]
     fn instants_show_with_their_utc_time() {

@@ -31,7 +31,7 @@
 use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
 use crate::columns::{max_view_bars, Columns, COLUMN_COUNT};
-use crate::error::{At, Error, Num, RejectReason, Rejection, Result};
+use crate::error::{At, ClockReading, Error, Num, RejectReason, Rejection, Result};
 use crate::indicators::{AnyIndicator, Indicator, IndicatorSpec};
 use crate::interval::Interval;
 use crate::quality::{
@@ -658,12 +658,16 @@ impl SessionStore {
             // Buckets run in elapsed time from the open: a clock change does not move them.
             Alignment::Session => (session.open, None),
             Alignment::Clock => {
-                if session.wall_since_day_start(session.open) % self.base_ms != 0 {
+                let wall = session.wall_since_day_start(session.open);
+                if wall % self.base_ms != 0 {
+                    // The clock's reading, not the time since the day's start: on a day whose
+                    // clocks skip midnight the day starts at the skip's end, already past 00:00.
                     return Err(Error::session(
                         "invalid_session",
                         format!(
-                            "open {} is not on the {} grid of the exchange's clock from its midnight {}",
+                            "open {} shows {} on the exchange's clock, not on the {} grid from its midnight (the day starts {})",
                             At(session.open as f64),
+                            ClockReading(wall),
                             self.config.base,
                             At(session.day_start as f64)
                         ),
