@@ -53,6 +53,8 @@ test('an argument past those a SessionData method takes is a ConfigError, never 
     ['forming', () => (data.forming as (...a: unknown[]) => unknown)('SPY', '5m', 1)],
     ['quality', () => (data.quality as (...a: unknown[]) => unknown)('SPY', true)],
     ['takeGaps', () => (data.takeGaps as (...a: unknown[]) => unknown)('SPY')],
+    ['appendValues', () => (data.appendValues as (...a: unknown[]) => unknown)('SPY', S.open + 60_000, 1, 2, 1, 2, 3, { invalid: 'skip' })],
+    ['appendMany', () => (data.appendMany as (...a: unknown[]) => unknown)('SPY', { time: [S.open + 60_000], open: [1], high: [2], low: [1], close: [2], volume: [3] }, {}, 'more')],
   ];
   for (const [name, call] of calls) {
     const e = t.throws(call, { instanceOf: ConfigError }, name);
@@ -65,12 +67,14 @@ test('an argument past those a SessionData method takes is a ConfigError, never 
   t.is(data.append('SPY', bar(S.open + 60_000)).length, 1);
 });
 
-test('check refuses a symbol append would refuse (a lone surrogate), as an InputError', (t) => {
+test('check and an empty appendMany refuse a symbol append would refuse (a lone surrogate), as an InputError', (t) => {
   const data = new SessionData({ intervals: ['5m'] });
   data.beginSession(S);
   const bar: Bar = { time: S.open, open: 1, high: 2, low: 1, close: 2, volume: 3 };
   t.throws(() => data.append('A\uD800', bar), { instanceOf: InputError, message: /lone surrogate/ });
   t.throws(() => data.check('A\uD800', bar), { instanceOf: InputError, message: /lone surrogate/ });
+  // An empty batch too, as a batch with bars refuses it.
+  t.throws(() => data.appendMany('A\uD800', { time: [], open: [], high: [], low: [], close: [], volume: [] }), { instanceOf: InputError, message: /lone surrogate/ });
   t.deepEqual(data.symbols(), []);
 });
 

@@ -795,7 +795,9 @@ export class SessionData {
    * @throws {BarValidationError} / {@link SessionError} / {@link InputError} (for the symbol) exactly as
    * {@link SessionData.append}.
    */
-  appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): readonly string[] {
+  appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): readonly string[];
+  appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number, extra?: unknown): readonly string[] {
+    if (extra !== undefined) throw extraArgument('appendValues', '(symbol, time, open, high, low, close, volume)', extra, 'a bar is valid or rejected, with nothing to choose; appendMany takes { invalid }');
     let id = this.#lastId;
     if (symbol !== this.#lastSymbol) {
       id = this.#ids.get(symbol) ?? this.#intern(symbol);
@@ -943,7 +945,9 @@ export class SessionData {
    * @throws {SessionError} `no_session` under `invalid: 'throw'` when no session is open (under
    * `'skip'` every bar is reported rejected with `no_session`, as one by one). An empty batch is a no-op.
    */
-  appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}): AppendManyResult {
+  appendMany(symbol: string, columns: BarColumns, options?: AppendManyOptions): AppendManyResult;
+  appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}, extra?: unknown): AppendManyResult {
+    if (extra !== undefined) throw extraArgument('appendMany', '(symbol, columns, options?)', extra, 'its options are the third argument: { invalid }');
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { invalid?: 'throw' | 'skip' }, got ${describe(options)}`);
     checkOptionKeys(options, APPEND_MANY_OPTIONS, 'appendMany');
     const invalid = options.invalid ?? 'throw';
@@ -965,7 +969,9 @@ export class SessionData {
       }
       if (n === 0) {
         // Nothing to store, but a bad symbol is refused as a batch with bars would refuse it.
-        if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
+        checkSymbol(symbol);
+        const problem = symbolProblem(symbol);
+        if (problem !== null) throw new InputError(problem);
         return { appended: 0, rejected: [], closed: this.#maskNames[0] ?? this.#namesOf(0) };
       }
       id = this.#intern(symbol);
