@@ -375,6 +375,13 @@ export class SessionData {
   #clears = 0;
   /** Gaps given back by {@link SessionData.restoreGaps}, oldest first: ahead of the core's queue. */
   #carriedGaps: Gap[] = [];
+  /**
+   * Slots of the open session that a coordinator's run reported missing before it ended inside
+   * the session (stopped, failed), by symbol, as `[from, to, ...]`: the gaps the store finds there
+   * later (at the session's end, say) leave them out, as the run's report has them already.
+   * Forgotten when a session begins.
+   */
+  #reportedGaps = new Map<string, number[]>();
   /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
   #clockAligned = false;
   /** Whether `retainSessions` is set. */
@@ -567,6 +574,7 @@ export class SessionData {
     this.#session = full;
     this.#qualitySession = full;
     this.#clock = -Infinity;
+    this.#reportedGaps.clear();
   }
 
   /**
@@ -590,6 +598,7 @@ export class SessionData {
     this.#ids.clear();
     this.#names.length = 0;
     this.#carriedGaps = [];
+    this.#reportedGaps.clear();
     this.#blocks.fill(null);
     this.#cachedKeys.clear();
     this.#stateEpoch.fill(-1);
@@ -639,6 +648,7 @@ export class SessionData {
     }
     this.#epoch++;
     this.#ids.delete(symbol);
+    this.#reportedGaps.delete(symbol);
     this.#removedSymbols++;
     for (let s = 0; s < this.#series.length; s++) this.#forgetBlock(id * MAX_SERIES + s);
     if (this.#lastId === id) {
@@ -1497,7 +1507,19 @@ export class SessionData {
       out[carried.length + i] = { symbol: this.#names[triples[3 * i] as number] as string, from: triples[3 * i + 1] as number, to: triples[3 * i + 2] as number };
     }
     this.#carriedGaps = [];
-    return out;
+    return this.#reportedGaps.size === 0 ? out : leaveOut(out, this.#reportedGaps);
+  }
+
+  /**
+   * Notes that a coordinator's run reported `symbol`'s slots in `spans` (`[from, to, ...]`) of the
+   * open session missing, before it ended inside the session: {@link SessionData.takeGaps} leaves
+   * them out of the gaps the store finds there later. @internal
+   */
+  noteReportedGaps(symbol: string, spans: readonly number[]): void {
+    if (this.#session === null || spans.length === 0) return;
+    const kept = this.#reportedGaps.get(symbol);
+    if (kept === undefined) this.#reportedGaps.set(symbol, [...spans]);
+    else kept.push(...spans);
   }
 
   /**
@@ -1638,4 +1660,32 @@ export class SessionData {
  */
 function extraArgument(method: string, takes: string, extra: unknown, hint: string): ConfigError {
   return new ConfigError('arguments', `${method} takes ${takes}, got ${describe(extra)} beyond them: ${hint}`);
+}
+
+/** `gaps` less the slots in `spans` of their symbol (`[from, to, ...]`): a gap may lose its ends, be cut in two, or go. */
+function leaveOut(gaps: Gap[], spans: ReadonlyMap<string, readonly number[]>): Gap[] {
+  const out: Gap[] = [];
+  for (const gap of gaps) {
+    const left = spans.get(gap.symbol);
+    if (left === undefined) {
+      out.push(gap);
+      continue;
+    }
+    let pieces: [number, number][] = [[gap.from, gap.to]];
+    for (let i = 0; i < left.length; i += 2) {
+      const a = left[i] as number;
+      const b = left[i + 1] as number;
+      const next: [number, number][] = [];
+      for (const [from, to] of pieces) {
+        if (b <= from || a >= to) next.push([from, to]);
+        else {
+          if (a > from) next.push([from, a]);
+          if (b < to) next.push([b, to]);
+        }
+      }
+      pieces = next;
+    }
+    for (const [from, to] of pieces) out.push(pieces.length === 1 && from === gap.from && to === gap.to ? gap : { symbol: gap.symbol, from, to });
+  }
+  return out;
 }

@@ -569,7 +569,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#symbolCount = () => 0;
       if (claimed) {
         // Unless the store was cleared meanwhile: its earlier symbols and gaps are gone.
-        if (o.data.clears === clears) o.data.restoreGaps(earlierGaps);
+        if (o.data.clears === clears) {
+          o.data.restoreGaps(earlierGaps);
+          // Ended inside a session (stopped, failed): the slots the run reported missing are in
+          // its report, and the gaps the store finds there later (at the session's end) leave
+          // them out, so that each slot is reported once.
+          const open = o.data.session;
+          if (open !== null) {
+            for (const [symbol, kept] of this.#reportedSpans) if (kept.session === open.date) o.data.noteReportedGaps(symbol, kept.spans);
+          }
+        }
         o.data.releaseRun(this);
       }
       this.#running = false;
@@ -826,9 +835,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const slices = new SliceReader(this.#options.data, names, cols, cursor, end, sorted);
     this.#runSymbols = () => names;
     this.#symbolCount = () => names.length;
-    // The store knows every symbol of the source from the first session, bars or not: one with no
-    // bar in a session gets its whole-session gap and quality record, in every mode.
-    for (const name of names) this.#options.data.idOf(name);
     const clock = this.#clock as SimulatedClock;
     let yieldAt = performance.now() + 50;
     try {
@@ -845,6 +851,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         // session's end took more than the night of the run's time, this one opens late (lag).
         clock.anchor(k === 0 ? session.open : Math.max(session.open, clock.now()));
         processor.beginSession(session);
+        // The store knows every symbol of the source from the first session, bars or not: one with
+        // no bar in a session gets its whole-session gap and quality record, in every mode. Not
+        // before the session began: a run the store refuses then (a session it had) changes nothing.
+        if (k === 0) for (const name of names) this.#options.data.idOf(name);
         this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {
@@ -1843,16 +1853,30 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (this.#speed !== 0) {
       // What the store found that the boundaries did not (slots skipped between bars that went in
       // at one boundary, behind a bar taken for the first and then rejected): reported now.
-      for (const g of gaps) {
-        for (const [from, to] of this.#unreported(g.symbol, session.date, g.from, g.to)) {
-          this.#reported(g.symbol, session.date, from, to);
-          this.#reportGap({ symbol: g.symbol, session: session.date, from, to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+      for (let i = 0; i < gaps.length; i++) {
+        const g = gaps[i] as Gap;
+        try {
+          for (const [from, to] of this.#unreported(g.symbol, session.date, g.from, g.to)) {
+            this.#reported(g.symbol, session.date, from, to);
+            this.#reportGap({ symbol: g.symbol, session: session.date, from, to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+          }
+        } catch (error) {
+          this.#options.data.restoreGaps(gaps.slice(i + 1));
+          throw error;
         }
       }
       return;
     }
-    for (const g of gaps) {
-      this.#reportGap({ symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+    for (let i = 0; i < gaps.length; i++) {
+      const g = gaps[i] as Gap;
+      try {
+        this.#reportGap({ symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+      } catch (error) {
+        // A `gap` listener threw, which fails the run: the gaps not yet reported go back to the
+        // store, where takeGaps finds them.
+        this.#options.data.restoreGaps(gaps.slice(i + 1));
+        throw error;
+      }
     }
   }
 

@@ -647,7 +647,7 @@ impl SessionStore {
                 return Err(Error::session(
                     "session_order",
                     format!(
-                        "session opening at {} starts before the previous one closed at {}",
+                        "session opening at {} starts before the previous one closed at {}: the store has had a session since; begin a later one, or clear() the store",
                         At(session.open as f64),
                         At(prev as f64)
                     ),
