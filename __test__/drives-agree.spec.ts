@@ -6,7 +6,7 @@
  * (the case a rule of both drives settles: see the README on rows out of place).
  */
 import test from 'ava';
-import { Calendar, SessionCoordinator, SessionData, columnsSource } from 'barstream';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
 import type { Bar, RunReport } from 'barstream';
 import { toColumns } from './helpers/naive.js';
 
@@ -140,3 +140,39 @@ test(`${CASES} seeded cases with corrupt rows: data-driven and clock-driven runs
   // The generator makes the case the rule is for in most seeds.
   t.true(rejectedAhead > CASES / 3, `${rejectedAhead} cases with a rejected row ahead of earlier ones`);
 });
+
+for (const kind of ['columns', 'stream'] as const) {
+  test(`a bucket whose last slot no symbol has a bar in (${kind}): both drives deliver it before the next slice, whose bars its handlers do not see`, async (t) => {
+    const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:15' }] });
+    const open = calendar.requireSession('2024-01-02').open;
+    // A and B both miss 10:04 (the 10:00 5m bucket's last slot); A also misses 10:05-10:07.
+    const minutesOf: Record<string, number[]> = { A: [0, 1, 2, 3, 8, 9, 10], B: [0, 1, 2, 3, 5, 6, 7, 8, 9, 10] };
+    const rows = (symbol: string): Bar[] => (minutesOf[symbol] as number[]).map((m) => ({ time: open + m * MINUTE, open: 1, high: 1, low: 1, close: 1, volume: 1 }));
+    const logs: string[][] = [];
+    for (const speed of [0, 1e6]) {
+      const data = new SessionData({ intervals: ['5m'] });
+      const engine = new AnalysisEngine();
+      const log: string[] = [];
+      const at = (x: number): number => (x - open) / MINUTE;
+      for (const interval of ['1m', '5m']) {
+        engine.subscribe({ interval }, (e) => {
+          // The last base bar of any symbol in the store as the event is delivered.
+          const last = Math.max(...['A', 'B'].map((s) => data.bars(s, '1m').time.at(-1) ?? -Infinity));
+          log.push(`${interval} ${e.symbol}@${at(e.time)} sees ${at(last)}`);
+        });
+      }
+      const source =
+        kind === 'columns'
+          ? columnsSource({ A: toColumns(rows('A')), B: toColumns(rows('B')) })
+          : iterableSource(
+              [...rows('A').map((b) => ({ symbol: 'A', ...b })), ...rows('B').map((b) => ({ symbol: 'B', ...b }))].sort((x, y) => x.time - y.time || x.symbol.localeCompare(y.symbol)),
+            );
+      await new SessionCoordinator({ calendar, data, engine, source, from: '2024-01-02', to: '2024-01-02', speed, overrun: 'queue' }).run();
+      logs.push(log);
+    }
+    const [dataDriven, clockDriven] = logs as [string[], string[]];
+    // Worked out by hand: the 10:00 buckets close once the clock passes 10:05, before the 10:05 slice goes in.
+    t.deepEqual(dataDriven.slice(7, 11), ['1m B@3 sees 3', '5m A@0 sees 3', '5m B@0 sees 3', '1m B@5 sees 5']);
+    t.deepEqual(dataDriven, clockDriven);
+  });
+}

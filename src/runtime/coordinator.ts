@@ -858,17 +858,22 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {
+          // Where the clock last closed buckets through (none before the first slice: nothing forms).
+          let through = Infinity;
           for (let t = slices.next(); t !== null; ) {
             // A stray past the close, or a row out of place going in at once, does not move the
             // clock: the slices after it are earlier.
             const alone = slices.goesAlone();
-            if (Number.isFinite(t) && t < session.close && !alone) clock.jumpTo(Math.min(t + this.#baseMs, session.close));
+            if (Number.isFinite(t) && t < session.close && !alone) {
+              if (t > through) await this.#closeSkipped(processor, t);
+              clock.jumpTo(Math.min(t + this.#baseMs, session.close));
+            }
             processor.beginSlice();
             slices.take(processor);
             processor.endSlice();
             const next = slices.next();
             // Nor does it close anything.
-            if (t < session.close && !alone) this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
+            if (t < session.close && !alone) through = this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
             t = next;
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
@@ -1149,6 +1154,22 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return staysInSession((buffer[read] as SymbolBar).time, (k) => (read + 1 + k < buffer.length ? (buffer[read + 1 + k] as SymbolBar).time : undefined), end);
     };
+    /**
+     * Whether one of the {@link STRAY_LOOKAHEAD} bars after those timed `t` (from the next bar on)
+     * is earlier than `t`, once they have come (the stream ending or failing first ends the search).
+     */
+    const earlierAfter = async (t: number): Promise<boolean> => {
+      let seen = 0;
+      for (let j = read; seen < STRAY_LOOKAHEAD; j++) {
+        while (buffer.length <= j && !ended) await delivery();
+        const bar = buffer[j];
+        if (bar === undefined) return false;
+        if (bar.time === t) continue;
+        if (bar.time < t) return true;
+        seen++;
+      }
+      return false;
+    };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
       while (buffer.length <= read + n && !ended) await delivery();
@@ -1182,6 +1203,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {
+          // Where the clock last closed buckets through (none before the first slice: nothing forms).
+          let through = Infinity;
           while (await more()) {
             const t = (buffer[read] as SymbolBar).time;
             // One bar past the session with the bar after it back inside (a corrupt time) does not
@@ -1202,7 +1225,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // A bar past the close (the last session takes them all) moves no clock and closes no
             // bucket: the bars after it may be earlier.
             const inside = !alone && t < session.close;
-            if (inside) (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
+            if (inside) {
+              // Not when a bar after the slice's is earlier: a bar that came ahead of its time
+              // (taken in the order it came) would close buckets the bars behind it still fill.
+              if (t > through && !(await earlierAfter(t))) await this.#closeSkipped(processor, t);
+              (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
+            }
             processor.beginSlice();
             if (alone) appendBar(buffer[read++] as SymbolBar);
             else {
@@ -1239,7 +1267,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
               if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close));
-              this.#closeThrough(processor, t, next, alone);
+              through = this.#closeThrough(processor, t, next, alone);
             }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
@@ -1546,11 +1574,27 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * the close that are not strays (after-hours bars, the next session's first) end the session's
    * bars: every bucket that ends by `t + base` closes, as at the end of the source.
    */
-  #closeThrough(processor: DataProcessor, t: number, next: number | null, alone: boolean): void {
-    if (!Number.isFinite(t)) return;
+  #closeThrough(processor: DataProcessor, t: number, next: number | null, alone: boolean): number {
+    if (!Number.isFinite(t)) return -Infinity;
     const known = alone ? t : next;
     const through = known === null ? t + this.#baseMs : Math.min(t + this.#baseMs, known);
     processor.advanceTo(through);
+    return through;
+  }
+
+  /**
+   * Data-driven, before the slice at `t` goes in, when the clock last closed buckets `through` an
+   * earlier time (no symbol had a bar in the slots between): the buckets that ended in those slots
+   * close now, in a dispatch of their own, as the clock-driven drive closes them at their
+   * boundaries. Their events come before the slice's and show none of its bars; their handlers
+   * read `now()` as `t`. Left to the slice, they would close with its first bar, after its
+   * shorter intervals' events, and show its bars.
+   */
+  async #closeSkipped(processor: DataProcessor, t: number): Promise<void> {
+    (this.#clock as SimulatedClock).jumpTo(t);
+    processor.advanceTo(t);
+    const r = processor.dispatch();
+    if (r !== null) await this.#ready(r);
   }
 
   /** Whether the head slice of `slices`, at time `next`, goes in alone: a time that is not finite, a stray past the close, or a row out of place let through (see {@link SliceReader.goesAlone}). */
