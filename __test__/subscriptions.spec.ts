@@ -4,7 +4,8 @@
  * rather than a subscriber that silently never hears anything.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, ConfigError, SessionCoordinator, SessionData, syntheticSource } from 'barstream';
+import { AnalysisEngine, Calendar, ConfigError, SessionCoordinator, SessionData, columnsSource, syntheticSource } from 'barstream';
+import { toColumns } from './helpers/naive.js';
 import type { BarEvent } from 'barstream';
 
 const calendar = Calendar.xnys();
@@ -148,4 +149,30 @@ test("an event's subscribers are called in the order they subscribed, across spe
   const calls: string[] = [];
   await coordinator(data, engine).run();
   t.deepEqual(calls, ['0', '1', '2', '3', '4']);
+});
+
+test("a base subscription made in a gap listener gets the bar that revealed the gap, with or without another base subscriber (data-driven)", async (t) => {
+  const cal = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:15' }] });
+  const open = cal.requireSession('2024-01-02').open;
+  // A misses 10:08 and 10:09: its 10:10 bar reveals the gap.
+  const minutes = [0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14];
+  const bars = minutes.map((m) => ({ symbol: 'A', time: open + m * 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1 }));
+  for (const other of [false, true]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    if (other) engine.subscribe({ interval: '1m', name: 'other' }, () => {});
+    const coordinator = new SessionCoordinator({ calendar: cal, data, engine, source: columnsSource({ A: toColumns(bars) }), from: '2024-01-02', to: '2024-01-02' });
+    const got: string[] = [];
+    let done = false;
+    coordinator.on('gap', () => {
+      if (done) return;
+      done = true;
+      engine.subscribe({ interval: '1m', name: 'new1m' }, (e) => void got.push(`1m@${(e.time - open) / 60_000}`));
+      engine.subscribe({ interval: '5m', name: 'new5m' }, (e) => void got.push(`5m@${(e.time - open) / 60_000}`));
+    });
+    await coordinator.run();
+    // The 10:05 5m bucket closed before the 10:10 slice went in (no bar in its last slot), before
+    // the gap was found; the slice's own 1m bar is delivered to the new subscriber.
+    t.deepEqual(got, ['1m@10', '1m@11', '1m@12', '1m@13', '1m@14', '5m@10'], other ? 'with another base subscriber' : 'alone');
+  }
 });

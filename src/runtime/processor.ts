@@ -80,6 +80,13 @@ export class DataProcessor {
   #rowColumns: SliceColumns | null = null;
   #rowFrom = 0;
   #gapsWaiting = false;
+  /**
+   * The last slice's ids and results when its base bars were not queued (nobody listened to the
+   * base): a subscription made before its dispatch (in a `gap` listener) takes them in then.
+   */
+  #heldIds: Float64Array = new Float64Array(0);
+  #heldResults: Float64Array = new Float64Array(0);
+  #heldCount = 0;
   /** Set by {@link DataProcessor.abort}: every later call that would change the store throws it. */
   #aborted: Error | null = null;
   /** Set by `abort(error, true)`: what closed before the abort is still delivered by the next {@link DataProcessor.dispatch}. */
@@ -302,6 +309,7 @@ export class DataProcessor {
       counts.barsIn += count;
       // A stored base bar is closed at once; counted here, delivered only while someone listens.
       const wantsBase = this.#lists[0] !== undefined;
+      this.#heldCount = 0;
       const time = columns.time;
       let last = this.#lastTime;
       let stored = 0;
@@ -331,6 +339,11 @@ export class DataProcessor {
         this.#lastStale = true;
       }
       counts.closedBars[this.#base]! += baseClosed;
+      if (!wantsBase && baseClosed > 0) {
+        this.#heldIds = ids;
+        this.#heldResults = results;
+        this.#heldCount = count;
+      }
       // One record a slice that went to the core.
       this.#appendStage.record((performance.now() - started) * 1e6);
     }
@@ -351,6 +364,21 @@ export class DataProcessor {
   }
 
   /** Queues `mask` (closed series) of symbol `id` for the next dispatch. */
+  /** Queues the last slice's stored base bars, held back while nobody listened to the base, if somebody does now. */
+  #queueHeldBase(): void {
+    const count = this.#heldCount;
+    this.#heldCount = 0;
+    if (this.#engine.version !== this.#listsVersion) this.#refreshLists();
+    if (this.#lists[0] === undefined) return;
+    const ids = this.#heldIds;
+    const results = this.#heldResults;
+    for (let i = 0; i < count; i++) {
+      let r = results[i] as number;
+      if (r >= SLICE_GAP_FLAG) r -= SLICE_GAP_FLAG;
+      if (r >= 0 && (r & 1) !== 0) this.#queue(ids[i] as number, 1);
+    }
+  }
+
   #queue(id: number, mask: number): void {
     const n = this.#pendingCount;
     if (n === this.#pendingIds.length) {
@@ -409,6 +437,7 @@ export class DataProcessor {
    */
   dispatch(): { ready: ReadySignal; pending: PendingHandler[] } | null {
     if (this.#aborted !== null && !this.#deliverQueued) throw this.#aborted;
+    if (this.#heldCount > 0) this.#queueHeldBase();
     const n = this.#pendingCount;
     if (n === 0) return null;
     const started = performance.now();
