@@ -198,3 +198,12 @@ test('DataProcessor.abort needs the Error later calls throw, and closed() refuse
   processor.abort(error);
   t.is(t.throws(() => processor.beginSlice()), error);
 });
+
+test('subscribe refuses a third argument, a Set of symbols (saying so) and the name the metrics keep for departed subscribers', (t) => {
+  const engine = new AnalysisEngine();
+  const subscribe = engine.subscribe.bind(engine) as (...args: unknown[]) => unknown;
+  refused(t, () => subscribe({ interval: '5m' }, () => {}, { name: 'x' }), ConfigError, 'arguments', /^invalid arguments: subscribe takes \(spec, handler\), got \{"name":"x"\} as argument 3/, 'third argument');
+  refused(t, () => engine.subscribe({ interval: '5m', symbols: new Set(['A']) as never }, () => {}), ConfigError, 'symbols', /got a Set$/, 'a Set');
+  refused(t, () => engine.subscribe({ interval: '5m', name: '(unsubscribed)' }, () => {}), ConfigError, 'name', /'\(unsubscribed\)' names the metrics of subscribers that left a run/, 'reserved name');
+  t.deepEqual(engine.subscribers(), []);
+});

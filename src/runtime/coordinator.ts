@@ -22,7 +22,7 @@ import { formatDay, isEarlyDate, parseDay } from '../calendar/dates.js';
 import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { MAX_TIMER_MS, SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
-import { AnalysisEngine } from './engine.js';
+import { AnalysisEngine, UNSUBSCRIBED } from './engine.js';
 import type { DeliveryObserver, PendingHandler, SubscriberFailure } from './engine.js';
 import { PerformanceMetrics } from './metrics.js';
 import type { MetricsSnapshot, StageRecorder } from './metrics.js';
@@ -309,7 +309,7 @@ export interface CoordinatorEvents {
 /** The prefix of a subscriber's stage in the run's metrics. */
 const SUBSCRIBER_STAGE = 'subscriber:';
 /** The stage the records of subscribers that left go on in (see `SessionCoordinator.#foldDeparted`). */
-const FOLDED_STAGE = 'subscriber:(unsubscribed)';
+const FOLDED_STAGE = `subscriber:${UNSUBSCRIBED}`;
 /** How many stages of subscribers that left keep their own name. */
 const DEPARTED_STAGES = 100;
 

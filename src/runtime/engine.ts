@@ -4,10 +4,13 @@
  */
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, checkOptionKeys, refuseArguments, show } from '../errors.js';
+import { ConfigError, checkOptionKeys, describe, refuseArguments, show } from '../errors.js';
 import { canonicalInterval, sameInterval } from '../native.js';
 import { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
+
+/** The subscriber name under which a run's metrics keep the stages of subscribers that left: no subscriber may have it. */
+export const UNSUBSCRIBED = '(unsubscribed)';
 
 /** What a subscriber wants: bars of `interval` for `symbols` (every symbol when omitted or `'*'`). */
 export interface SubscriptionSpec {
@@ -216,6 +219,7 @@ export class AnalysisEngine {
    * already in use. Symbols the store does not know yet are taken: they may come later.
    */
   subscribe(spec: SubscriptionSpec, handler: BarHandler): Subscription {
+    refuseArguments('subscribe', arguments, 'a subscription is one spec { interval, symbols?, name? } and one handler', '(spec, handler)', 2);
     if (spec === null || typeof spec !== 'object') throw new ConfigError('spec', `expected { interval, symbols?, name? }, got ${show(spec)}`);
     // A misspelt `symbol: 'SPY'` would otherwise subscribe to every symbol.
     checkOptionKeys(spec, ['interval', 'symbols', 'name'], 'a subscription');
@@ -224,7 +228,7 @@ export class AnalysisEngine {
     if (canonicalInterval(spec.interval) === null) throw new ConfigError('interval', `'${spec.interval}' is not an interval (Ns, Nm, Nh or 1d)`);
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
     if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {
-      throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${show(spec.symbols)}`);
+      throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${Array.isArray(spec.symbols) ? show(spec.symbols) : describe(spec.symbols)}`);
     }
     const symbols = spec.symbols === undefined || spec.symbols === '*' ? null : new Set(spec.symbols);
     if (symbols !== null && symbols.size === 0) throw new ConfigError('symbols', 'an empty symbol list would never receive a bar');
@@ -236,6 +240,7 @@ export class AnalysisEngine {
       do name = `subscriber-${++this.#count}`;
       while (taken(name));
     } else if (taken(name)) throw new ConfigError('name', `a subscriber named '${name}' exists`);
+    else if (name === UNSUBSCRIBED) throw new ConfigError('name', `'${UNSUBSCRIBED}' names the metrics of subscribers that left a run; give another name`);
     const sub: Subscriber = { name, interval: spec.interval, symbols, handler, seq: this.#subscribed++, active: true };
     this.#byInterval.set(spec.interval, [...(this.#byInterval.get(spec.interval) ?? []), sub]);
     this.#version++;
