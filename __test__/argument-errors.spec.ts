@@ -54,6 +54,12 @@ test('an argument past those a SessionData method takes is a ConfigError, never 
     ['quality', () => (data.quality as (...a: unknown[]) => unknown)('SPY', true)],
     ['takeGaps', () => (data.takeGaps as (...a: unknown[]) => unknown)('SPY')],
     ['appendValues', () => (data.appendValues as (...a: unknown[]) => unknown)('SPY', S.open + 60_000, 1, 2, 1, 2, 3, { invalid: 'skip' })],
+    ['rejections', () => (data.rejections as (...a: unknown[]) => unknown)('SPY', 'late')],
+    ['symbols', () => (data.symbols as (...a: unknown[]) => unknown)({ all: true })],
+    ['indicatorNames', () => (data.indicatorNames as (...a: unknown[]) => unknown)('5m', 'x')],
+    ['expectSessions', () => (data.expectSessions as (...a: unknown[]) => unknown)(3, 4)],
+    ['removeSymbol', () => (data.removeSymbol as (...a: unknown[]) => unknown)('SPY', { force: true })],
+    ['beginSession', () => (data.beginSession as (...a: unknown[]) => unknown)(S, { dayStart: S.dayStart })],
     ['appendMany', () => (data.appendMany as (...a: unknown[]) => unknown)('SPY', { time: [S.open + 60_000], open: [1], high: [2], low: [1], close: [2], volume: [3] }, {}, 'more')],
   ];
   for (const [name, call] of calls) {

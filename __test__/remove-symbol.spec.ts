@@ -91,6 +91,10 @@ test('removing a symbol while a session is open is refused and changes nothing',
   data.append('A', bars[7] as Bar);
   t.is(data.bars('A', '1m').length, 8);
   t.throws(() => data.removeSymbol(42 as unknown as string), { code: 'invalid_input' });
+  // A symbol the store does not know is refused the same way while the session is open (the
+  // session is what is wrong), and is no removal between sessions.
+  t.throws(() => data.removeSymbol('NOPE'), { instanceOf: SessionError, code: 'session_open' });
+  data.endSession();
   t.false(data.removeSymbol('NOPE'));
 });
 

@@ -521,7 +521,9 @@ export class SessionData {
    * of order, or a `date` or `timeZone` that gives no midnight (without `dayStart`, or under clock
    * alignment, where a given `dayStart` must be that midnight).
    */
-  beginSession(session: SessionInput): void {
+  beginSession(session: SessionInput): void;
+  beginSession(session: SessionInput, extra?: unknown): void {
+    if (extra !== undefined) throw extraArgument('beginSession', '(session)', extra, "a session's hours and dates are its fields");
     if (session === null || typeof session !== 'object') throw new SessionError('invalid_session', `expected a session { date, open, close, timeZone, dayStart? }, got ${describe(session)}`);
     // Read once, into a session of the store's own: the caller's object may change later.
     const { date, open, close, timeZone } = session;
@@ -636,16 +638,21 @@ export class SessionData {
    * data.endSession();
    * for (const symbol of delisted) data.removeSymbol(symbol);
    */
-  removeSymbol(symbol: string): boolean {
+  removeSymbol(symbol: string): boolean;
+  removeSymbol(symbol: string, extra?: unknown): boolean {
+    if (extra !== undefined) throw extraArgument('removeSymbol', '(symbol)', extra, 'it removes one symbol, between sessions');
     if (typeof symbol !== 'string') throw notASymbol(symbol);
     const id = this.#ids.get(symbol);
-    if (id === undefined) return false;
+    // A symbol the store does not know is not removed, but not while a session is open either:
+    // the core refuses that first, whatever the symbol.
+    if (id === undefined && this.#session === null) return false;
     let removed: boolean;
     try {
       removed = this.#native.removeSymbol(symbol);
     } catch (e) {
       throw fromNative(e);
     }
+    if (id === undefined) return removed;
     this.#epoch++;
     this.#ids.delete(symbol);
     this.#reportedGaps.delete(symbol);
@@ -681,7 +688,9 @@ export class SessionData {
    * hint: more or longer sessions still fit. `0` returns to reserving one session at a time.
    * @throws {ConfigError} when `sessions` is not a whole number from 0 to 2^32 - 1.
    */
-  expectSessions(sessions: number): void {
+  expectSessions(sessions: number): void;
+  expectSessions(sessions: number, extra?: unknown): void {
+    if (extra !== undefined) throw extraArgument('expectSessions', '(sessions)', extra, 'one count, of the sessions every series is planned for');
     if (!(Number.isInteger(sessions) && sessions >= 0 && sessions <= 0xffffffff)) throw new ConfigError('sessions', `${describe(sessions)} is not a whole number from 0 to 4294967295`);
     this.#native.expectSessions(sessions);
   }
@@ -1185,7 +1194,9 @@ export class SessionData {
    * The indicator output names of `interval`, in configuration order.
    * @throws {ConfigError} for an interval the store does not have.
    */
-  indicatorNames(interval: string): readonly string[] {
+  indicatorNames(interval: string): readonly string[];
+  indicatorNames(interval: string, extra?: unknown): readonly string[] {
+    if (extra !== undefined) throw extraArgument('indicatorNames', '(interval)', extra, 'the names are those of every symbol at that interval');
     return [...(this.#outputs[this.#seriesOf(interval)] as ReadonlyMap<string, number>).keys()];
   }
 
@@ -1412,7 +1423,9 @@ export class SessionData {
   }
 
   /** The symbols the store knows, in order of first use (a removed one that came back, as of its return). */
-  symbols(): string[] {
+  symbols(): string[];
+  symbols(extra?: unknown): string[] {
+    if (extra !== undefined) throw extraArgument('symbols', 'no arguments', extra, 'it lists every symbol the store knows');
     return [...this.#ids.keys()];
   }
 
@@ -1421,7 +1434,9 @@ export class SessionData {
    * code is present, zero when nothing was rejected for it (and for a symbol the store does not know).
    * @throws {InputError} when `symbol` is given and is not a string (`null` included).
    */
-  rejections(symbol?: string): Record<RejectCode, number> {
+  rejections(symbol?: string): Record<RejectCode, number>;
+  rejections(symbol?: string, extra?: unknown): Record<RejectCode, number> {
+    if (extra !== undefined) throw extraArgument('rejections', '(symbol?)', extra, 'it gives every code\'s count; read the one you want from it');
     if (symbol !== undefined && typeof symbol !== 'string') throw notASymbol(symbol);
     const totals = Object.fromEntries(REJECT_CODES.map((c) => [c, 0])) as Record<RejectCode, number>;
     const ids = symbol === undefined ? [...this.#ids.values()] : [this.#ids.get(symbol)].filter((x) => x !== undefined);
