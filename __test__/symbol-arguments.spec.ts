@@ -72,10 +72,13 @@ test('a string symbol the store does not know still reads as empty or null', (t)
     t.is(data.indicator(s, '5m', 'sma2').length, 0);
     t.is(data.quality(s), null);
     t.deepEqual(Object.values(data.rejections(s)).filter((n) => n > 0), []);
-    t.false(data.removeSymbol(s));
+    // Removal is between sessions, whatever the symbol.
+    t.throws(() => data.removeSymbol(s), { code: 'session_open' });
   }
   t.is(Object.keys(data.quality()).length, 1);
   t.is(data.rejections(undefined).duplicate, 0);
+  data.endSession();
+  for (const s of ['Y', '']) t.false(data.removeSymbol(s));
 });
 
 test('appendMany of an empty batch refuses a bad symbol as a batch with bars does; append names what it got', (t) => {
