@@ -967,12 +967,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Live, the symbols asked for are known from the start, as a column source's are: a slot with
     // no bar is a gap from the first boundary (and filled then, before its buckets close), even
     // before the symbol's first bar, joining a session in progress or with the feed down at the open.
-    if (this.#mode === 'live' && wanted !== null) {
-      for (const name of wanted) {
-        this.#options.data.idOf(name);
-        seen.add(name);
-        active.add(name);
-      }
+    // The store learns them once the first session began: a run it refuses then changes nothing.
+    const declared = this.#mode === 'live' && wanted !== null ? [...wanted] : [];
+    for (const name of declared) {
+      seen.add(name);
+      active.add(name);
     }
     // Live, the clock orders the bars: a merge of feeds is read as its bars arrive (see mergeStreams).
     const iterator = this.#mode === 'live' ? arrivalIterator(source) : source[Symbol.asyncIterator]();
@@ -1154,22 +1153,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return staysInSession((buffer[read] as SymbolBar).time, (k) => (read + 1 + k < buffer.length ? (buffer[read + 1 + k] as SymbolBar).time : undefined), end);
     };
-    /**
-     * Whether one of the {@link STRAY_LOOKAHEAD} bars after those timed `t` (from the next bar on)
-     * is earlier than `t`, once they have come (the stream ending or failing first ends the search).
-     */
-    const earlierAfter = async (t: number): Promise<boolean> => {
-      let seen = 0;
-      for (let j = read; seen < STRAY_LOOKAHEAD; j++) {
-        while (buffer.length <= j && !ended) await delivery();
-        const bar = buffer[j];
-        if (bar === undefined) return false;
-        if (bar.time === t) continue;
-        if (bar.time < t) return true;
-        seen++;
-      }
-      return false;
-    };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
       while (buffer.length <= read + n && !ended) await delivery();
@@ -1200,11 +1183,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (failure !== null) throw (failure as { error: unknown }).error;
         }
         processor.beginSession(session);
+        if (this.#sessionsRun === 0) for (const name of declared) this.#options.data.idOf(name);
         this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {
-          // Where the clock last closed buckets through (none before the first slice: nothing forms).
-          let through = Infinity;
+          // Unlike columns, a stream's slots skipped by every symbol are not closed before the next
+          // slice: only the bars after it could tell a gap from a bar that came ahead of its time,
+          // and a source that paces itself on its subscribers gives them only after its delivery.
           while (await more()) {
             const t = (buffer[read] as SymbolBar).time;
             // One bar past the session with the bar after it back inside (a corrupt time) does not
@@ -1225,12 +1210,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // A bar past the close (the last session takes them all) moves no clock and closes no
             // bucket: the bars after it may be earlier.
             const inside = !alone && t < session.close;
-            if (inside) {
-              // Not when a bar after the slice's is earlier: a bar that came ahead of its time
-              // (taken in the order it came) would close buckets the bars behind it still fill.
-              if (t > through && !(await earlierAfter(t))) await this.#closeSkipped(processor, t);
-              (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
-            }
+            if (inside) (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
             processor.beginSlice();
             if (alone) appendBar(buffer[read++] as SymbolBar);
             else {
@@ -1267,7 +1247,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
               if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close));
-              through = this.#closeThrough(processor, t, next, alone);
+              this.#closeThrough(processor, t, next, alone);
             }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
@@ -1583,9 +1563,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
-   * Data-driven, before the slice at `t` goes in, when the clock last closed buckets `through` an
-   * earlier time (no symbol had a bar in the slots between): the buckets that ended in those slots
-   * close now, in a dispatch of their own, as the clock-driven drive closes them at their
+   * Data-driven over columns, before the slice at `t` goes in, when the clock last closed buckets
+   * `through` an earlier time (no symbol had a bar in the slots between): the buckets that ended in
+   * those slots close now, in a dispatch of their own, as the clock-driven drive closes them at their
    * boundaries. Their events come before the slice's and show none of its bars; their handlers
    * read `now()` as `t`. Left to the slice, they would close with its first bar, after its
    * shorter intervals' events, and show its bars.
