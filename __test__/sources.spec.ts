@@ -497,6 +497,9 @@ test('csv: times with a decimal fraction (seconds, microseconds) round to the mi
     ['1381152600000499.9', 'us', 1381152600000],
     ['1381152600000500.0', 'us', 1381152600001],
     ['2.5e2', 's', 250000],
+    // A fraction the double drops: 8967495155425.0009 reads as the whole 8967495155425.
+    ['8967495155425.0009', 's', 8967495155425001],
+    ['-8994728349782.99909', 's', -8994728349782999],
   ];
   for (const parser of ['auto', 'csv-parse'] as const) {
     for (const [text, epoch, ms] of cases) {

@@ -153,6 +153,12 @@ function epochToMs(s: string, a: number, b: number, shift: number, x: number): n
   return whole === 0 && !aboveHalf ? 0 : -whole - (aboveHalf ? 1 : 0);
 }
 
+/** Whether `s[a..b)` holds a decimal point. */
+function hasPoint(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) === 46) return true;
+  return false;
+}
+
 /** How epoch numbers in a time column are read. */
 export type EpochUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
 
@@ -233,8 +239,9 @@ export class TimeParser {
     }
     const unit = this.#epoch;
     if (unit === 'ms') return x;
-    // Whole seconds (the common case) are exact in the double they read as.
-    if (unit === 's') return Number.isInteger(x) ? x * 1000 : epochToMs(s, a, b, 3, x);
+    // Whole seconds written without a fraction (the common case) are exact in the double they
+    // read as; a fraction the double lost (8967495155425.0009) is still in the digits.
+    if (unit === 's') return Number.isInteger(x) && !hasPoint(s, a, b) ? x * 1000 : epochToMs(s, a, b, 3, x);
     if (unit === 'us') return epochToMs(s, a, b, -3, x);
     if (unit === 'ns') return epochToMs(s, a, b, -6, x);
     const compact = compactDateTime(x);
@@ -243,7 +250,7 @@ export class TimeParser {
       return NaN;
     }
     const abs = Math.abs(x);
-    if (abs < AUTO_SECONDS_BELOW) return Number.isInteger(x) ? x * 1000 : epochToMs(s, a, b, 3, x);
+    if (abs < AUTO_SECONDS_BELOW) return Number.isInteger(x) && !hasPoint(s, a, b) ? x * 1000 : epochToMs(s, a, b, 3, x);
     if (abs < AUTO_REFUSED_FROM) return x;
     this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option: 'us' for microseconds, 'ns' for nanoseconds)`;
     return NaN;

@@ -106,7 +106,7 @@ export interface WebSocketFeedOptions {
    * encoded, ends the feed with a {@link FeedError} `subscribe_failed`: it would fail the same way
    * on every reconnect.
    */
-  subscribe?: FeedMessage | ((context: SubscribeContext) => FeedMessage | null | undefined | PromiseLike<FeedMessage | null | undefined>);
+  subscribe?: FeedMessage | ((context: SubscribeContext) => FeedMessage | null | undefined | PromiseLike<FeedMessage | null | undefined>) | undefined;
   /**
    * `'json'` (default): each message is parsed as JSON; one that is not JSON is counted as
    * `malformed`, reported and skipped. `'text'`: `toBars` gets the message text as is.
