@@ -4,7 +4,7 @@
  * the bars fed (30-minute sessions, one bar a minute).
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, SessionError, columnsSource } from 'barstream';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns } from 'barstream';
 
 const MINUTE = 60_000;
@@ -40,6 +40,20 @@ test('a run the store refuses at its first session (it had that session) changes
   t.deepEqual(next.gaps, []);
   t.deepEqual(Object.keys(next.quality['2024-01-04'] ?? {}), ['AAA']);
   t.is(next.qualityTotals.missing, 0);
+});
+
+test('a live run the store refuses at its first session makes none of its declared symbols known', async (t) => {
+  // A session in progress now, which the store has had already.
+  const open = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+  const date = new Date(open).toISOString().slice(0, 10);
+  const today = { date, open, close: open + 10 * MINUTE, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(today);
+  data.endSession();
+  const live = new SessionCoordinator({ mode: 'live', calendar: { sessions: () => [today] }, data, from: date, to: date, source: iterableSource((async function* () {})()), symbols: ['ZZZ'] });
+  const error = await t.throwsAsync(live.run(), { instanceOf: SessionError });
+  t.is(error?.code, 'session_order');
+  t.deepEqual(data.symbols(), []);
 });
 
 for (const speed of [0, 20_000]) {
