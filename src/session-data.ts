@@ -379,7 +379,7 @@ export class SessionData {
    * Slots of the open session that a coordinator's run reported missing before it ended inside
    * the session (stopped, failed), by symbol, as `[from, to, ...]`: the gaps the store finds there
    * later (at the session's end, say) leave them out, as the run's report has them already.
-   * Forgotten when a session begins.
+   * Forgotten once the gaps are taken after that session ended, and by clear().
    */
   #reportedGaps = new Map<string, number[]>();
   /** Whether buckets are anchored at the exchange's midnight (`alignment: 'clock'`). */
@@ -576,7 +576,6 @@ export class SessionData {
     this.#session = full;
     this.#qualitySession = full;
     this.#clock = -Infinity;
-    this.#reportedGaps.clear();
   }
 
   /**
@@ -1522,7 +1521,11 @@ export class SessionData {
       out[carried.length + i] = { symbol: this.#names[triples[3 * i] as number] as string, from: triples[3 * i + 1] as number, to: triples[3 * i + 2] as number };
     }
     this.#carriedGaps = [];
-    return this.#reportedGaps.size === 0 ? out : leaveOut(out, this.#reportedGaps);
+    if (this.#reportedGaps.size === 0) return out;
+    const left = leaveOut(out, this.#reportedGaps);
+    // Once the session has ended, its gaps are all in the queue, and now taken.
+    if (this.#session === null) this.#reportedGaps.clear();
+    return left;
   }
 
   /**
