@@ -500,6 +500,12 @@ test('csv: times with a decimal fraction (seconds, microseconds) round to the mi
     // A fraction the double drops: 8967495155425.0009 reads as the whole 8967495155425.
     ['8967495155425.0009', 's', 8967495155425001],
     ['-8994728349782.99909', 's', -8994728349782999],
+    // Exponents move the point in the digits too; white space Number() trims is trimmed.
+    ['13811526000004999e-7', 's', 1381152600000],
+    ['1.3811526000004999e9', 'auto', 1381152600000],
+    ['89674951554250009e-4', 's', 8967495155425001],
+    ['\u00a01381152600.0004999', 's', 1381152600000],
+    ['-0', 's', 0],
   ];
   for (const parser of ['auto', 'csv-parse'] as const) {
     for (const [text, epoch, ms] of cases) {

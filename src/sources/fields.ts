@@ -123,28 +123,49 @@ function compactDateTime(x: number): string | null {
  */
 function epochToMs(s: string, a: number, b: number, shift: number, x: number): number {
   const scaled = (): number => (shift >= 0 ? Math.round(x * 10 ** shift) : Math.round(x / 10 ** -shift)) + 0;
+  // As Number() read it: past any white space, not only ASCII's.
+  while (a < b && isWhiteSpace(s.charCodeAt(a))) a++;
+  while (b > a && isWhiteSpace(s.charCodeAt(b - 1))) b--;
   let i = a;
   const sign = s.charCodeAt(i);
   const neg = sign === 45;
   if (neg || sign === 43) i++;
-  let dot = -1;
+  // An exponent moves the point: 13811526000004999e-7 s is 1381152600.0004999 s.
+  let end = b;
   for (let j = i; j < b; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 101 || c === 69) {
+      end = j;
+      break;
+    }
+  }
+  if (end < b) {
+    const exponent = s.slice(end + 1, b);
+    if (!/^[+-]?[0-9]{1,4}$/.test(exponent)) return scaled();
+    shift += Number(exponent);
+  }
+  let dot = -1;
+  for (let j = i; j < end; j++) {
     const c = s.charCodeAt(j);
     if (c === 46 && dot < 0) dot = j;
     else if (!(c >= 48 && c <= 57)) return scaled();
   }
-  if (b === i || b - i === (dot < 0 ? 0 : 1)) return scaled();
+  if (end === i || end - i === (dot < 0 ? 0 : 1)) return scaled();
   // Leading zeros add digits, not value.
-  while (i < b - 1 && s.charCodeAt(i) === 48 && i + 1 !== dot) i++;
-  const digits = dot < 0 ? s.slice(i, b) : s.slice(i, dot) + s.slice(dot + 1, b);
+  while (i < end - 1 && s.charCodeAt(i) === 48 && i + 1 !== dot) i++;
+  const digits = dot < 0 ? s.slice(i, end) : s.slice(i, dot) + s.slice(dot + 1, end);
   // Where the point falls in `digits` once scaled to milliseconds.
-  const point = (dot < 0 ? b - i : dot - i) + shift;
-  const whole = point <= 0 ? 0 : point >= digits.length ? Number(digits) * 10 ** (point - digits.length) : Number(digits.slice(0, point));
+  const point = (dot < 0 ? end - i : dot - i) + shift;
+  // Less than a tenth of a millisecond: 0 either way (never -0).
+  if (point < 0) return 0;
+  // Past sixteen digits of whole milliseconds the store takes no time: the double will do.
+  if (point > 17) return scaled();
+  const whole = point >= digits.length ? Number(digits) * 10 ** (point - digits.length) : Number(digits.slice(0, point));
   // Every time a store takes (below 9e15 ms, sixteen digits) is exact as a double; past 2^53 the
   // result is a rounded double whichever way it is computed.
   if (!Number.isSafeInteger(whole)) return scaled();
   // The rest, after the whole milliseconds, against one half: its first digit, then any other.
-  const rest = point <= 0 ? '0'.repeat(-point) + digits : point >= digits.length ? '' : digits.slice(point);
+  const rest = point >= digits.length ? '' : digits.slice(point);
   const first = rest === '' ? 0 : rest.charCodeAt(0) - 48;
   const atLeastHalf = first >= 5;
   const aboveHalf = first > 5 || (first === 5 && /[1-9]/.test(rest.slice(1)));
@@ -153,10 +174,18 @@ function epochToMs(s: string, a: number, b: number, shift: number, x: number): n
   return whole === 0 && !aboveHalf ? 0 : -whole - (aboveHalf ? 1 : 0);
 }
 
-/** Whether `s[a..b)` holds a decimal point. */
-function hasPoint(s: string, a: number, b: number): boolean {
-  for (let i = a; i < b; i++) if (s.charCodeAt(i) === 46) return true;
-  return false;
+/** Whether `s[a..b)` is a whole number written in digits alone (a sign at most before them). */
+function plainInteger(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (i === a && (c === 45 || c === 43)))) return false;
+  }
+  return b > a;
+}
+
+/** The white space Number() trims: ASCII's, and Unicode's spaces, line ends and the byte order mark. */
+function isWhiteSpace(c: number): boolean {
+  return c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** How epoch numbers in a time column are read. */
@@ -239,9 +268,9 @@ export class TimeParser {
     }
     const unit = this.#epoch;
     if (unit === 'ms') return x;
-    // Whole seconds written without a fraction (the common case) are exact in the double they
-    // read as; a fraction the double lost (8967495155425.0009) is still in the digits.
-    if (unit === 's') return Number.isInteger(x) && !hasPoint(s, a, b) ? x * 1000 : epochToMs(s, a, b, 3, x);
+    // Whole seconds written in digits alone (the common case) are exact in the double they read
+    // as; a fraction the double lost (8967495155425.0009, or 89674951554250009e-4) is still in the digits.
+    if (unit === 's') return Number.isInteger(x) && plainInteger(s, a, b) ? x * 1000 + 0 : epochToMs(s, a, b, 3, x);
     if (unit === 'us') return epochToMs(s, a, b, -3, x);
     if (unit === 'ns') return epochToMs(s, a, b, -6, x);
     const compact = compactDateTime(x);
@@ -250,7 +279,7 @@ export class TimeParser {
       return NaN;
     }
     const abs = Math.abs(x);
-    if (abs < AUTO_SECONDS_BELOW) return Number.isInteger(x) && !hasPoint(s, a, b) ? x * 1000 : epochToMs(s, a, b, 3, x);
+    if (abs < AUTO_SECONDS_BELOW) return Number.isInteger(x) && plainInteger(s, a, b) ? x * 1000 + 0 : epochToMs(s, a, b, 3, x);
     if (abs < AUTO_REFUSED_FROM) return x;
     this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option: 'us' for microseconds, 'ns' for nanoseconds)`;
     return NaN;
