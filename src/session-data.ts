@@ -642,16 +642,18 @@ export class SessionData {
     if (extra !== undefined) throw extraArgument('removeSymbol', '(symbol)', extra, 'it removes one symbol, between sessions');
     if (typeof symbol !== 'string') throw notASymbol(symbol);
     const id = this.#ids.get(symbol);
-    // A symbol the store does not know is not removed, but not while a session is open either:
-    // the core refuses that first, whatever the symbol.
-    if (id === undefined && this.#session === null) return false;
+    // A symbol the store does not know is not removed, but not while a session is open either: the
+    // core refuses that first, whatever the symbol (its message would invite a later removal).
+    if (id === undefined) {
+      if (this.#session === null) return false;
+      throw new SessionError('session_open', `a session is open: symbols are removed between sessions (and the store does not know ${JSON.stringify(symbol)})`);
+    }
     let removed: boolean;
     try {
       removed = this.#native.removeSymbol(symbol);
     } catch (e) {
       throw fromNative(e);
     }
-    if (id === undefined) return removed;
     this.#epoch++;
     this.#ids.delete(symbol);
     this.#reportedGaps.delete(symbol);

@@ -967,12 +967,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Live, the symbols asked for are known from the start, as a column source's are: a slot with
     // no bar is a gap from the first boundary (and filled then, before its buckets close), even
     // before the symbol's first bar, joining a session in progress or with the feed down at the open.
-    // The store learns them once the first session began: a run it refuses then changes nothing.
+    // Once the first session began: a run refused then, or that begins none, changes nothing and
+    // reports none of them.
     const declared = this.#mode === 'live' && wanted !== null ? [...wanted] : [];
-    for (const name of declared) {
-      seen.add(name);
-      active.add(name);
-    }
     // Live, the clock orders the bars: a merge of feeds is read as its bars arrive (see mergeStreams).
     const iterator = this.#mode === 'live' ? arrivalIterator(source) : source[Symbol.asyncIterator]();
     const { from: runFrom, to: runTo } = runDays(sessions);
@@ -1183,7 +1180,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (failure !== null) throw (failure as { error: unknown }).error;
         }
         processor.beginSession(session);
-        if (this.#sessionsRun === 0) for (const name of declared) this.#options.data.idOf(name);
+        if (this.#sessionsRun === 0) {
+          for (const name of declared) {
+            this.#options.data.idOf(name);
+            seen.add(name);
+            active.add(name);
+          }
+        }
         this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {

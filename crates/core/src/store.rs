@@ -573,7 +573,7 @@ impl SessionStore {
     /// # Errors
     /// [`Error::Session`] `session_open` while a session is open: a symbol leaves between sessions.
     pub fn remove_symbol(&mut self, symbol: &str) -> Result<bool> {
-        self.no_session_open(|| format!("remove {symbol} after it ends"))?;
+        self.no_session_open(|| format!("remove '{symbol}' after it ends"))?;
         let Some(id) = self.ids.remove(symbol) else {
             return Ok(false);
         };
