@@ -56,6 +56,18 @@ test('a live run the store refuses at its first session makes none of its declar
   t.deepEqual(data.symbols(), []);
 });
 
+test('a live run whose sessions are all over begins none, and reports none of its declared symbols', async (t) => {
+  const open = Math.floor(Date.now() / MINUTE) * MINUTE - 60 * MINUTE;
+  const date = new Date(open).toISOString().slice(0, 10);
+  const over = { date, open, close: open + 10 * MINUTE, timeZone: 'UTC', dayStart: Date.parse(`${date}T00:00:00Z`) };
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ mode: 'live', calendar: { sessions: () => [over] }, data, from: date, to: date, source: iterableSource((async function* () {})()), symbols: ['A', 'B'] }).run();
+  t.is(report.sessions, 0);
+  t.deepEqual(report.symbols, []);
+  t.is(report.symbolCount, 0);
+  t.deepEqual(data.symbols(), []);
+});
+
 for (const speed of [0, 20_000]) {
   test(`a stop inside a session (${speed === 0 ? 'data' : 'clock'}-driven): the gaps the store finds at the session's end leave out the slots the run reported`, async (t) => {
     const date = '2024-01-02';
