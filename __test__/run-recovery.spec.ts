@@ -82,7 +82,9 @@ for (const speed of [0, 20_000]) {
     t.true(report.stopped);
     data.endSession();
     const missing = data.quality('BBB')?.base.missing;
-    // The next session begun before the gaps are taken changes nothing.
+    // Nor does BBB removed, nor the next session begun, before the gaps are taken (a removed
+    // symbol's queued gaps keep its name).
+    t.true(data.removeSymbol('BBB'));
     data.beginSession(calendar.requireSession('2024-01-03'));
     const later = data.takeGaps().map((g) => minutes(g, date));
     // Clock-driven, the boundaries found BBB's slots 10-12 missing while the run went on; data-driven, none.

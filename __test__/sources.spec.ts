@@ -506,6 +506,9 @@ test('csv: times with a decimal fraction (seconds, microseconds) round to the mi
     ['89674951554250009e-4', 's', 8967495155425001],
     ['\u00a01381152600.0004999', 's', 1381152600000],
     ['-0', 's', 0],
+    // Read as the double where the digits cannot say more: the unit's scale applied once.
+    ['0.000013811526e14', 's', 1381152600000],
+    ['0e400', 's', 0],
   ];
   for (const parser of ['auto', 'csv-parse'] as const) {
     for (const [text, epoch, ms] of cases) {

@@ -655,8 +655,9 @@ export class SessionData {
       throw fromNative(e);
     }
     this.#epoch++;
+    // Its noted gap slots stay: its gaps already queued keep its name (see takeGaps), and the
+    // slots are instants, which a symbol of that name coming back later cannot share.
     this.#ids.delete(symbol);
-    this.#reportedGaps.delete(symbol);
     this.#removedSymbols++;
     for (let s = 0; s < this.#series.length; s++) this.#forgetBlock(id * MAX_SERIES + s);
     if (this.#lastId === id) {

@@ -139,10 +139,13 @@ function epochToMs(s: string, a: number, b: number, shift: number, x: number): n
       break;
     }
   }
+  // The digits' point moves by the unit and the exponent; `scaled` keeps the unit's alone, as `x`
+  // holds the exponent already.
+  let move = shift;
   if (end < b) {
     const exponent = s.slice(end + 1, b);
     if (!/^[+-]?[0-9]{1,4}$/.test(exponent)) return scaled();
-    shift += Number(exponent);
+    move += Number(exponent);
   }
   let dot = -1;
   for (let j = i; j < end; j++) {
@@ -155,7 +158,7 @@ function epochToMs(s: string, a: number, b: number, shift: number, x: number): n
   while (i < end - 1 && s.charCodeAt(i) === 48 && i + 1 !== dot) i++;
   const digits = dot < 0 ? s.slice(i, end) : s.slice(i, dot) + s.slice(dot + 1, end);
   // Where the point falls in `digits` once scaled to milliseconds.
-  const point = (dot < 0 ? end - i : dot - i) + shift;
+  const point = (dot < 0 ? end - i : dot - i) + move;
   // Less than a tenth of a millisecond: 0 either way (never -0).
   if (point < 0) return 0;
   // Past sixteen digits of whole milliseconds the store takes no time: the double will do.
