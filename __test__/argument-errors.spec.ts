@@ -380,3 +380,12 @@ test('websocketFeed refuses, when made, headers and protocols the WebSocket hand
   // What the handshake takes is taken.
   t.notThrows(() => feed({ headers: { 'X-Api-Key': 'secret value; with spaces' }, protocols: ['v1.json', 'graphql-ws'] }));
 });
+
+test('messages show NaN and Infinity as given, not as the null JSON writes for them', (t) => {
+  const cols = { close: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], high: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], low: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], volume: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] };
+  t.throws(() => computeIndicator({ kind: 'vwap' }, cols, [0, NaN]), { instanceOf: ConfigError, message: /got NaN at position 1$/ });
+  t.throws(() => computeIndicator({ kind: 'vwap' }, cols, [-Infinity]), { instanceOf: ConfigError, message: /got -Infinity at position 0$/ });
+  t.throws(() => computeIndicators(NaN as never, cols), { instanceOf: ConfigError, message: /got NaN$/ });
+  const engine = new AnalysisEngine();
+  t.throws(() => engine.subscribe({ interval: '5m', symbols: ['A', NaN] as never }, () => {}), { instanceOf: ConfigError, message: /got \["A",NaN\]$/ });
+});

@@ -303,11 +303,13 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
-/** `value` as JSON for error messages where it can be (BigInts shown as `1n`), else {@link describe}. */
+/** `value` as JSON for error messages where it can be (BigInts shown as `1n`, NaN and ±Infinity as themselves), else {@link describe}. */
 export function show(value: unknown): string {
+  // JSON writes NaN and ±Infinity as null, a value the caller did not give (and may be refused for).
+  if (typeof value === 'number') return String(value);
   try {
-    const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
-    return text === undefined ? describe(value) : text;
+    const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}\u0000` : v));
+    return text === undefined ? describe(value) : text.replace(/"\\u0000(-?Infinity|NaN)\\u0000"/g, '$1');
   } catch {
     return describe(value);
   }
