@@ -63,4 +63,7 @@ test('advanceTo names what it was given when that is not a number', (t) => {
   const data = new SessionData();
   t.throws(() => data.advanceTo('1' as unknown as number), { instanceOf: InputError, message: "advanceTo takes a time in epoch milliseconds, got '1'" });
   t.throws(() => data.advanceTo({} as unknown as number), { instanceOf: InputError, message: /advanceTo takes a time in epoch milliseconds, got / });
+  // A number that is no time, as the README's error table says.
+  t.throws(() => data.advanceTo(NaN), { instanceOf: InputError, message: 'advanceTo time NaN is not a finite number' });
+  t.throws(() => data.advanceTo(-Infinity), { instanceOf: InputError, message: 'advanceTo time -Infinity is not a finite number' });
 });
