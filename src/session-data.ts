@@ -1683,6 +1683,29 @@ function extraArgument(method: string, takes: string, extra: unknown, hint: stri
   return new ConfigError('arguments', `${method} takes ${takes}, got ${describe(extra)} beyond them: ${hint}`);
 }
 
+/**
+ * The parts of `[from, to)` that no span of `spans` (`[from, to, ...]`, in any order, overlapping or
+ * not) covers, in time order. @internal
+ */
+export function uncovered(from: number, to: number, spans: readonly number[]): [number, number][] {
+  const covering: [number, number][] = [];
+  for (let i = 0; i < spans.length; i += 2) {
+    const a = spans[i] as number;
+    const b = spans[i + 1] as number;
+    if (b > from && a < to) covering.push([a, b]);
+  }
+  covering.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  let at = from;
+  for (const [a, b] of covering) {
+    if (a > at) out.push([at, Math.min(a, to)]);
+    at = Math.max(at, b);
+    if (at >= to) break;
+  }
+  if (at < to) out.push([at, to]);
+  return out;
+}
+
 /** `gaps` less the slots in `spans` of their symbol (`[from, to, ...]`): a gap may lose its ends, be cut in two, or go. */
 function leaveOut(gaps: Gap[], spans: ReadonlyMap<string, readonly number[]>): Gap[] {
   const out: Gap[] = [];
@@ -1692,20 +1715,7 @@ function leaveOut(gaps: Gap[], spans: ReadonlyMap<string, readonly number[]>): G
       out.push(gap);
       continue;
     }
-    let pieces: [number, number][] = [[gap.from, gap.to]];
-    for (let i = 0; i < left.length; i += 2) {
-      const a = left[i] as number;
-      const b = left[i + 1] as number;
-      const next: [number, number][] = [];
-      for (const [from, to] of pieces) {
-        if (b <= from || a >= to) next.push([from, to]);
-        else {
-          if (a > from) next.push([from, a]);
-          if (b < to) next.push([b, to]);
-        }
-      }
-      pieces = next;
-    }
+    const pieces = uncovered(gap.from, gap.to, left);
     for (const [from, to] of pieces) out.push(pieces.length === 1 && from === gap.from && to === gap.to ? gap : { symbol: gap.symbol, from, to });
   }
   return out;

@@ -11,7 +11,7 @@ import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
 import { isFloat64Array, num } from '../typed-arrays.js';
 import type { RejectCode } from '../errors.js';
-import { SessionData } from '../session-data.js';
+import { SessionData, uncovered } from '../session-data.js';
 import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
 import type { Bar, Session, SessionInput } from '../types.js';
 import { isNonDecreasing } from '../sources/columns.js';
@@ -1925,23 +1925,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** The parts of `[from, to)` no reported gap of `symbol` in `session` covers, in time order. */
   #unreported(symbol: string, session: string, from: number, to: number): [number, number][] {
     const kept = this.#reportedSpans.get(symbol);
-    const spans = kept?.session === session ? kept.spans : [];
-    const covering: [number, number][] = [];
-    for (let i = 0; i < spans.length; i += 2) {
-      const a = spans[i] as number;
-      const b = spans[i + 1] as number;
-      if (b > from && a < to) covering.push([a, b]);
-    }
-    covering.sort((x, y) => x[0] - y[0]);
-    const out: [number, number][] = [];
-    let at = from;
-    for (const [a, b] of covering) {
-      if (a > at) out.push([at, Math.min(a, to)]);
-      at = Math.max(at, b);
-      if (at >= to) break;
-    }
-    if (at < to) out.push([at, to]);
-    return out;
+    return uncovered(from, to, kept?.session === session ? kept.spans : []);
   }
 
   /** Records how late the clock-driven loop reached `tick`. */
@@ -2110,9 +2094,6 @@ function usableSymbol(bar: object): bar is { symbol: string } {
   return typeof symbol === 'string' && symbol !== '';
 }
 
-/** The fields of a bar, as a stream source's bars are read. */
-const BAR_FIELDS = ['symbol', 'time', 'open', 'high', 'low', 'close', 'volume'] as const;
-
 /**
  * The {@link InputError} for a stream bar with a field that throws when read (a getter, a Proxy),
  * naming the field, the bar's symbol and time where they can be read, with the field's error as
@@ -2134,7 +2115,7 @@ function unreadableField(bar: object): InputError | null {
   } catch {
     // Found below, with the field that threw.
   }
-  for (const field of BAR_FIELDS) {
+  for (const field of ['symbol', ...FIELDS] as const) {
     try {
       void (bar as Record<string, unknown>)[field];
     } catch (error) {
