@@ -658,11 +658,11 @@ test('custom calendars agree with sessionOn, across daylight saving in several t
 // Bad input
 // ---------------------------------------------------------------------------------------------
 
-function configError(t: import('ava').ExecutionContext, fn: () => unknown, param: string, message?: RegExp): void {
-  const error = t.throws(fn, { instanceOf: ConfigError });
-  t.is(error?.code, 'invalid_config');
-  t.is(error?.param, param);
-  if (message !== undefined) t.regex(error?.message ?? '', message);
+function configError(t: import('ava').ExecutionContext, fn: () => unknown, param: string, message?: RegExp, label?: string): void {
+  const error = t.throws(fn, { instanceOf: ConfigError }, label);
+  t.is(error?.code, 'invalid_config', label);
+  t.is(error?.param, param, label);
+  if (message !== undefined) t.regex(error?.message ?? '', message, label);
 }
 
 test('bad dates and instants are ConfigErrors naming the parameter', (t) => {
@@ -868,7 +868,9 @@ test('custom function: a function that throws for a date fails that date alone; 
   t.is(c.session('2024-03-06')?.open, Z('2024-03-06T10:00:00Z'));
   t.is(t.throws(() => c.session('2024-03-05')), boom);
   t.is(t.throws(() => c.sessions('2024-03-01', '2024-03-31')), boom);
-  t.is(calls, 366);
+  // 2024's dates, and the dates of 2023 and 2025 whose sessions could reach across New Year into
+  // 2024's (a session lasts at most 31 days): 2023-11-30 to 12-31 and 2025-01-01 to 02-02.
+  t.is(calls, 366 + 32 + 33);
   // 2024-04-30's session runs to 14:00Z on 05-01, after 05-01 opens at 13:00Z.
   const asked = new Map<string, number>();
   const o = Calendar.custom({
@@ -882,7 +884,34 @@ test('custom function: a function that throws for a date fails that date alone; 
   configError(t, () => o.session('2024-05-01'), 'session', /opens before the session on 2024-04-30 closes/);
   configError(t, () => o.session('2024-06-01'), 'session', /opens before/);
   for (const [date, n] of asked) if (n !== 1) t.fail(`the function was asked for ${date} ${n} times`);
-  t.is(asked.size, 366);
+  t.is(asked.size, 366 + 32 + 33);
+});
+
+test('a function calendar with sessions that overlap across New Year fails the queries of both years, whichever is asked first', (t) => {
+  const mk = (asked: Map<string, number>): Calendar =>
+    Calendar.custom({
+      timeZone: 'UTC',
+      session: (date) => {
+        asked.set(date, (asked.get(date) ?? 0) + 1);
+        // 2023-12-31 20:00Z to 2024-01-01 12:00Z, and 2024-01-01 09:00-17:00Z: they share 09:00-12:00.
+        if (date === '2023-12-31') return { date, open: Date.UTC(2023, 11, 31, 20), close: Date.UTC(2024, 0, 1, 12), timeZone: 'UTC', dayStart: Date.UTC(2023, 11, 31) };
+        return date === '2024-01-01' ? { open: '09:00', close: '17:00' } : null;
+      },
+    });
+  const message = /the session on 2024-01-01 opens before the session on 2023-12-31 closes/;
+  const queries: [string, (c: Calendar) => unknown][] = [
+    ['session 2024-01-01', (c) => c.session('2024-01-01')],
+    ['session 2023-12-31', (c) => c.session('2023-12-31')],
+    ['sessionAt 2024-01-01T10:00Z', (c) => c.sessionAt(Date.UTC(2024, 0, 1, 10))],
+    ['sessions of 2024', (c) => c.sessions('2024-01-01', '2024-12-31')],
+  ];
+  for (const [first, ask] of queries) {
+    const asked = new Map<string, number>();
+    const c = mk(asked);
+    configError(t, () => ask(c), 'session', message, `${first}, asked first`);
+    for (const [other, askOther] of queries) configError(t, () => askOther(c), 'session', message, `${other}, after ${first}`);
+    for (const [date, n] of asked) if (n !== 1) t.fail(`the function was asked for ${date} ${n} times`);
+  }
 });
 
 test('a function calendar answers an instant the same whatever was asked before, a session running into a failed date included', (t) => {

@@ -127,6 +127,13 @@ interface Source {
   readonly param: string;
   /** The sessions dated in year `y` (within `first..last`), in date order, with their day numbers. */
   year(y: number): YearSessions;
+  /**
+   * The sessions dated from day `from` to day `to` (inclusive, within `first..last`), in date
+   * order, asking each date once for {@link Source.year} too: where a year's sessions must be
+   * checked against the edges of the years around it (a function's, whose sessions are made as
+   * they are asked for).
+   */
+  sessionsIn?(from: number, to: number): readonly CalendarSession[];
   /** Whether single dates can fail (a function calendar): queries then check the dates they need. */
   readonly failsByDate: boolean;
   /** Why a date has no session, for error messages. */
@@ -324,7 +331,8 @@ export class Calendar {
    * whose range includes it; `nextSession` and `previousSession` when it lies between where they
    * start and the session they would return (within `maxGapDays`); `sessionAt` and `isOpen` at an
    * instant from that date's midnight on until the next session that opens after it. Sessions that
-   * overlap still fail every query that builds the year they are in.
+   * overlap still fail every query that builds the year they are in (a pair across New Year, those
+   * of both years).
    */
   static custom(options: CustomCalendarOptions): Calendar {
     if (typeof options !== 'object' || options === null) {
@@ -628,15 +636,37 @@ export class Calendar {
     }
     const failedDays = Int32Array.from(failed, (f) => f.day);
     const table: YearTable = { start, byDay, list, days, opens, closes, failedDays, errors: failed.map((f) => f.error) };
-    // Sessions never overlap, within the year and with the years around it (when already built).
+    // Sessions never overlap, within the year and with the years around it. A function's sessions
+    // are checked against the neighbouring years' whether or not those were asked for yet, so that
+    // a pair across New Year fails the queries of both years, whichever came first.
     if (n > 0) {
-      const prev = this.#tables.get(y - 1)?.list.at(-1);
-      const next = this.#tables.get(y + 1)?.list[0];
+      const prev = this.#edge(y - 1, 'last');
+      const next = this.#edge(y + 1, 'first');
       if (prev !== undefined) overlap(prev, list[0]!, source.param);
       for (let i = 1; i < n; i++) overlap(list[i - 1]!, list[i]!, source.param);
       if (next !== undefined) overlap(list[n - 1]!, next, source.param);
     }
     return table;
+  }
+
+  /**
+   * The first or last session of year `y` that could overlap a session of the year beside it: from
+   * its table when built; else, for a source that makes sessions as asked (a function's), from the
+   * dates within a session's longest span of New Year; for the others, whose sessions are checked
+   * when made, none.
+   */
+  #edge(y: number, which: 'first' | 'last'): CalendarSession | undefined {
+    const built = this.#tables.get(y);
+    if (built !== undefined) return which === 'first' ? built.list[0] : built.list.at(-1);
+    const source = this.#source;
+    if (source.sessionsIn === undefined) return undefined;
+    // A session lasts at most MAX_SESSION_DAYS from its date's midnight; one more day for the zone.
+    const reach = MAX_SESSION_DAYS + 1;
+    const from = Math.max(source.first, which === 'first' ? dayOf(y, 1, 1) : dayOf(y + 1, 1, 1) - reach);
+    const to = Math.min(source.last, which === 'first' ? dayOf(y, 1, 1) + reach : dayOf(y + 1, 1, 1) - 1);
+    if (from > to) return undefined;
+    const near = source.sessionsIn(from, to);
+    return which === 'first' ? near[0] : near.at(-1);
   }
 }
 
@@ -900,6 +930,28 @@ function functionSource(options: CustomFunctionOptions): Source {
   // Kept here as well as in the calendar's tables: a year whose sessions overlap builds no table,
   // and asking again must not call the function again.
   const years = new Map<number, YearSessions>();
+  // Each date's answer, asked once: a year's edges are asked for before the year itself when the
+  // year beside it is built.
+  const answers = new Map<number, { readonly session: CalendarSession } | { readonly error: unknown } | null>();
+  const answer = (day: number, start: number, nextStart: number): { readonly session: CalendarSession } | { readonly error: unknown } | null => {
+    let a = answers.get(day);
+    if (a !== undefined) return a;
+    // A date the zone skipped whole (Apia's 2011-12-30: its first instant is the next day's) has
+    // no session: the function is not asked for one.
+    if (start === nextStart) {
+      a = null;
+    } else {
+      const date = formatDay(day);
+      try {
+        const result = session(date);
+        a = result === null || result === undefined ? null : { session: toSession(result, date, zone, 'session', `session('${date}')`) };
+      } catch (error) {
+        a = { error };
+      }
+    }
+    answers.set(day, a);
+    return a;
+  };
   return {
     name,
     zone,
@@ -921,25 +973,37 @@ function functionSource(options: CustomFunctionOptions): Source {
       for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) {
         const start = nextStart;
         nextStart = zone.instant((day + 1) * DAY_MS, 'forward');
-        // A date the zone skipped whole (Apia's 2011-12-30: its first instant is the next day's)
-        // has no session: the function is not asked for one.
-        if (start === nextStart) continue;
-        const date = formatDay(day);
-        let s: CalendarSession;
-        try {
-          const result = session(date);
-          if (result === null || result === undefined) continue;
-          s = toSession(result, date, zone, 'session', `session('${date}')`);
-        } catch (error) {
-          failed.push({ day, error });
+        const a = answer(day, start, nextStart);
+        if (a === null) continue;
+        if ('error' in a) {
+          failed.push({ day, error: a.error });
           continue;
         }
         days.push(day);
-        list.push(s);
+        list.push(a.session);
       }
+      // The year's answers now live in its list; the map keeps only those of dates not yet in one.
+      for (let day = dayOf(y, 1, 1), end = dayOf(y + 1, 1, 1); day < end; day++) answers.delete(day);
       const year = { days, list, failed };
       years.set(y, year);
       return year;
+    },
+    sessionsIn(from, to) {
+      const near: CalendarSession[] = [];
+      let nextStart = zone.instant(from * DAY_MS, 'forward');
+      for (let day = from; day <= to; day++) {
+        const start = nextStart;
+        nextStart = zone.instant((day + 1) * DAY_MS, 'forward');
+        const known = years.get(yearOf(day));
+        if (known !== undefined) {
+          const i = known.days.indexOf(day);
+          if (i >= 0) near.push(known.list[i]!);
+          continue;
+        }
+        const a = answer(day, start, nextStart);
+        if (a !== null && 'session' in a) near.push(a.session);
+      }
+      return near;
     },
   };
 }
