@@ -125,6 +125,30 @@ test('SimulatedClock refuses times that are not finite numbers, and sleepUntil(I
   t.is(typeof clock.now(), 'number');
 });
 
+test('a SimulatedClock wait ends when the clock is moved past its time, not when the old anchor would have reached it', async (t) => {
+  const start = Date.UTC(2024, 2, 4, 14, 30);
+  // One simulated ms a wall ms: a ten-minute wait, unless the move below wakes it.
+  const clock = new SimulatedClock(start, 1);
+  const outcome = (p: Promise<void>): Promise<string> => Promise.race([p.then(() => 'woke'), delay(5_000).then(() => 'still waiting')]);
+  const jumped = clock.sleepUntil(start + 10 * MINUTE);
+  setTimeout(() => clock.jumpTo(start + 20 * MINUTE), 20);
+  t.is(await outcome(jumped), 'woke', 'jumpTo');
+  t.true(clock.now() >= start + 10 * MINUTE);
+  // The coordinator re-anchors at each session open: a wait for the next day's open ends there.
+  const anchored = clock.sleepUntil(start + 24 * 60 * MINUTE);
+  setTimeout(() => clock.anchor(start + 24 * 60 * MINUTE + 1), 20);
+  t.is(await outcome(anchored), 'woke', 'anchor');
+  // Moved back, a wait goes on: it ends when the clock reads its time, and an abort still ends it.
+  const controller = new AbortController();
+  let woke = false;
+  const back = clock.sleepUntil(clock.now() + 60 * MINUTE, controller.signal).then(() => (woke = true));
+  clock.anchor(start);
+  await delay(30);
+  t.false(woke);
+  controller.abort();
+  t.is(await outcome(back.then(() => undefined)), 'woke', 'abort');
+});
+
 // setTimeout holds at most 2^31 - 1 ms (24.8 days); Node turns a longer delay into 1 ms. Each wait
 // below is longer than that.
 test.serial('a wait longer than a timer can hold neither fires early nor spins on 1 ms timers, and an abort ends it', async (t) => {

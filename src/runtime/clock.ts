@@ -38,6 +38,8 @@ export class SimulatedClock implements Clock {
   readonly speed: number;
   #time: number;
   #wallAnchor = 0;
+  /** Wakes each pending {@link SimulatedClock.sleepUntil} to work out its wait again. */
+  readonly #sleepers = new Set<() => void>();
 
   /** @throws {ConfigError} `start` not a finite number, `speed` negative or not finite. */
   constructor(start: number, speed = 0) {
@@ -76,6 +78,9 @@ export class SimulatedClock implements Clock {
     finite(time);
     this.#time = time;
     this.#wallAnchor = performance.now();
+    // A wait timed before the move would end by the old anchor: a sleeper past a skipped night
+    // would wait it out in wall time.
+    if (this.#sleepers.size > 0) for (const wake of [...this.#sleepers]) wake();
   }
 
   /** @throws {InputError} for a time that is not a number, or NaN. */
@@ -88,8 +93,9 @@ export class SimulatedClock implements Clock {
     return (time - this.#time) / this.speed - (performance.now() - this.#wallAnchor);
   }
 
+  /** Resolves once the clock reads `time`; when the clock is moved ({@link SimulatedClock.anchor}, {@link SimulatedClock.jumpTo}), the wait is worked out again. */
   sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
-    return sleepUntil(this, time, signal);
+    return sleepUntil(this, time, signal, this.#sleepers);
   }
 }
 
@@ -130,9 +136,10 @@ function finite(time: unknown): void {
 
 /**
  * Waits until `clock` reads `time`, or until `signal` aborts: timers may fire a little early, so it
- * checks and waits again.
+ * checks and waits again. A clock that can be moved wakes its `sleepers` when it is, and each checks
+ * again then.
  */
-async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Promise<void> {
+async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal, sleepers?: Set<() => void>): Promise<void> {
   finite(time);
   // Checked before any timer starts: a controller given for its signal would fail inside one, later.
   const given: unknown = signal;
@@ -143,7 +150,20 @@ async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Pro
   let delay = clock.delayUntil(time);
   if (delay <= 0) return sleepMs(0);
   while (delay > 0 && signal?.aborted !== true) {
-    await sleepMs(delay, signal);
+    if (sleepers === undefined) {
+      await sleepMs(delay, signal);
+    } else {
+      const woken = new AbortController();
+      const wake = (): void => woken.abort();
+      sleepers.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+      try {
+        await sleepMs(delay, woken.signal);
+      } finally {
+        sleepers.delete(wake);
+        signal?.removeEventListener('abort', wake);
+      }
+    }
     delay = clock.delayUntil(time);
   }
 }
