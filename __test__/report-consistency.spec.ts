@@ -390,21 +390,29 @@ test('readyTimeoutMs in a clock-driven run with overrun queue: a handler that ne
   const engine = new AnalysisEngine();
   // The second 5m bar's handler never settles; later slices come due while it is queued.
   let calls = 0;
-  engine.subscribe({ interval: '5m', name: 'stuck' }, () => (++calls === 2 ? new Promise<void>(() => {}) : undefined));
+  let coordinator: SessionCoordinator | undefined;
+  // The run's clock when the stuck handler was called: after its dispatch began.
+  let calledAt = NaN;
+  engine.subscribe({ interval: '5m', name: 'stuck' }, () => {
+    if (++calls !== 2) return undefined;
+    calledAt = coordinator?.clock.now() ?? NaN;
+    return new Promise<void>(() => {});
+  });
   const source = columnsSource({ SPY: columns(minutes(D1.open, 30)) });
   // What an open feed or a server does in a live service: the process never runs out of work, so
   // only the limit can end the wait.
   const service = setInterval(() => {}, 50);
   try {
     // 6,000 simulated ms a wall ms: a base minute is 10 ms of wall time.
-    const run = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source, from: D1.date, to: D1.date, speed: 6000, overrun: 'queue', readyTimeoutMs: 200 }).run();
-    const e = await t.throwsAsync(run, { instanceOf: ReadyTimeoutError });
+    coordinator = new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source, from: D1.date, to: D1.date, speed: 6000, overrun: 'queue', readyTimeoutMs: 200 });
+    const e = await t.throwsAsync(coordinator.run(), { instanceOf: ReadyTimeoutError });
     t.deepEqual(e?.subscribers, ['stuck']);
     t.is(e?.timeoutMs, 200);
     // The run's clock when the dispatch that delivered the 09:35 bar began: at its 09:40 boundary
-    // or a little after (the clock runs on), within the session.
+    // or a little after (the clock runs on), and no later than the handler's call, where the time
+    // ran out 200 ms of wall time (20 simulated minutes) after that.
     const at = e?.at ?? NaN;
-    t.true(at >= D1.open + 10 * MINUTE && at < D1.open + 30 * MINUTE, new Date(at).toISOString());
+    t.true(at >= D1.open + 10 * MINUTE && at <= calledAt, `${new Date(at).toISOString()}, handler called at ${new Date(calledAt).toISOString()}`);
   } finally {
     clearInterval(service);
   }
