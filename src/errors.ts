@@ -3,6 +3,7 @@
  * each kind has its own class so callers can `instanceof` it.
  * @module
  */
+import { types } from 'node:util';
 import type { FeedErrorCode } from './sources/websocket.js';
 import type { Bar, BarColumns } from './types.js';
 
@@ -234,9 +235,19 @@ const BAR_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
  * @internal
  */
 export function rowOf(columns: BarColumns, index: number): GivenBar {
-  const at = (column: Float64Array | readonly number[]): unknown => (column as ArrayLike<unknown>)[index];
+  const at = (column: Float64Array | readonly number[]): unknown => {
+    // For a message: an entry whose getter throws is shown as such, not thrown in place of the error.
+    try {
+      return (column as ArrayLike<unknown>)[index];
+    } catch {
+      return UNREADABLE;
+    }
+  };
   return { time: at(columns.time), open: at(columns.open), high: at(columns.high), low: at(columns.low), close: at(columns.close), volume: at(columns.volume) };
 }
+
+/** What {@link rowOf} gives for an entry whose read threw. */
+const UNREADABLE: unique symbol = Symbol('unreadable');
 
 /**
  * The fields of a `non_finite` bar that were not numbers at all, as given. The core sees them as
@@ -247,8 +258,10 @@ export function rowOf(columns: BarColumns, index: number): GivenBar {
 export function notNumbers(bar: GivenBar): string {
   const given = BAR_FIELDS.filter((field) => typeof bar[field] !== 'number').map((field) => {
     const value = bar[field];
-    // An invalid Date has no time to give: its getTime() is NaN as well.
-    const hint = field === 'time' && value instanceof Date && !Number.isNaN(value.getTime()) ? ' (give epoch milliseconds: date.getTime())' : '';
+    if (value === UNREADABLE) return `${field} could not be read (its getter threw)`;
+    // An invalid Date has no time to give: its getTime() is NaN as well. types.isDate, unlike
+    // instanceof, does not throw for a revoked Proxy.
+    const hint = field === 'time' && types.isDate(value) && !Number.isNaN((value as Date).getTime()) ? ' (give epoch milliseconds: date.getTime())' : '';
     return `${field} is ${value === undefined ? 'missing' : describe(value)}${hint}`;
   });
   return given.length === 0 ? '' : `; not numbers: ${given.join(', ')}`;
@@ -363,4 +376,14 @@ export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: st
   for (let i = from; i < args.length; i++) {
     if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes ${takes}, got ${shownArgument(args[i])} as argument ${i + 1}: ${hint}`);
   }
+}
+
+/**
+ * The first index of `list` that holds no entry (a sparse array), or -1. Stops at the first hole:
+ * a sparse array's `length` may be up to 2^32 - 1, and a list mapped over it would not return.
+ * @internal
+ */
+export function firstHole(list: readonly unknown[]): number {
+  for (let i = 0; i < list.length; i++) if (!(i in list)) return i;
+  return -1;
 }

@@ -5,10 +5,10 @@
  * @module
  */
 import { constants } from 'node:buffer';
-import { ConfigError, InputError, fromNative, show } from './errors.js';
+import { ConfigError, InputError, firstHole, fromNative, show } from './errors.js';
 import { NativeIndicator, SLOT, SLOT_HANDLE, indicatorBatchAll, indicatorInfo, indicatorSlot } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
-import { isFloat64Array, notAColumn, num, numbers } from './typed-arrays.js';
+import { num, toColumn } from './typed-arrays.js';
 
 /** The most bytes one ArrayBuffer that Node.js makes may hold. */
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -397,14 +397,11 @@ export interface IndicatorColumns {
   volume?: Float64Array | readonly number[] | undefined;
 }
 
-const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => {
-  if (col === undefined || isFloat64Array(col)) return col;
-  if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
-  return numbers(col);
-};
+const f64 = (name: string, col: Float64Array | readonly number[] | undefined): Float64Array | undefined => (col === undefined ? undefined : toColumn(name, col));
 
 /**
- * Runs an indicator over whole columns at once (`Float64Array`s are read without copying) and
+ * Runs an indicator over whole columns at once (`Float64Array`s are read without copying, but for
+ * one over a `SharedArrayBuffer`, copied first) and
  * returns one new column per output (views of one native block, like the store's columns), keyed
  * by output name (`rsi14`, `macd.signal`, ...), `NaN` during warm-up. Bit for bit the values of
  * feeding the same bars one at a time.
@@ -440,6 +437,8 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  */
 export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>> {
   if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
+  const hole = firstHole(configs);
+  if (hole >= 0) throw new ConfigError('configs', `no config at ${hole} (a sparse array)`);
   return compute(
     configs.map((c) => nativeConfig(c, 'configs')),
     columns,
@@ -452,14 +451,18 @@ export function computeIndicators(configs: readonly IndicatorConfig[], columns: 
  * index restarted nothing more and a descending one was the core's error, while the others went
  * through; an argument, so a ConfigError naming it, whatever is wrong with it.
  */
-function checkSessionStarts(starts: unknown, bars: number): void {
+function checkSessionStarts(starts: unknown, bars: number): number[] {
   const bad = (why: string): ConfigError => new ConfigError('sessionStarts', `expected strictly ascending bar indices from 0 to ${bars} (the bars given), ${why}`);
   if (!Array.isArray(starts)) throw bad(`got ${show(starts)}`);
+  // Each entry read once, into the list the core gets: a getter read again could give another.
+  const checked: number[] = [];
   for (let k = 0; k < starts.length; k++) {
     const i: unknown = starts[k];
     if (!(typeof i === 'number' && Number.isInteger(i) && i >= 0 && i <= bars && i <= 0xffffffff)) throw bad(`got ${show(i)} at position ${k}`);
-    if (k > 0 && i <= (starts[k - 1] as number)) throw bad(`got ${i} after ${starts[k - 1] as number} at position ${k}`);
+    if (k > 0 && i <= (checked[k - 1] as number)) throw bad(`got ${i} after ${checked[k - 1] as number} at position ${k}`);
+    checked.push(i);
   }
+  return checked;
 }
 
 /** The keys a columns argument may have: the bar columns, and a view's or a batch's length. */
@@ -485,7 +488,7 @@ function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, se
     }
     const close = f64('close', columns.close);
     if (close === undefined) throw new InputError("column 'close' is missing");
-    if (sessionStarts !== undefined) checkSessionStarts(sessionStarts, close.length);
+    const starts = sessionStarts === undefined ? undefined : checkSessionStarts(sessionStarts, close.length);
     // The outputs come back in one ArrayBuffer: past its limit the work would be done and then lost.
     const bytes = names.length * close.length * 8;
     if (bytes > MAX_LENGTH) {
@@ -497,7 +500,7 @@ function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, se
       f64('high', columns.high),
       f64('low', columns.low),
       f64('volume', columns.volume),
-      sessionStarts === undefined ? undefined : [...sessionStarts],
+      starts,
     );
     // One native block holds every output, column after column.
     const n = close.length;

@@ -2,7 +2,7 @@
  * {@link SessionData}: the bar store over the native core.
  * @module
  */
-import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, fromNative, notNumbers, rowOf, refuseArguments, shownInstant, symbolProblem } from './errors.js';
+import { ConfigError, InputError, REJECT_CODES, SessionError, checkOptionKeys, describe, firstHole, fromNative, notNumbers, rowOf, refuseArguments, shownInstant, symbolProblem } from './errors.js';
 import type { RejectCode } from './errors.js';
 import {
   NativeSessionStore,
@@ -31,7 +31,7 @@ import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from '.
 import { clockChangesOf, dayStartOf } from './session.js';
 import { describeIndicator, nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
-import { grown, isFloat64Array, notAColumn, num, numbers } from './typed-arrays.js';
+import { grown, isFloat64Array, notAColumn, num, toColumn } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -403,17 +403,20 @@ export class SessionData {
     const shape = options === null || typeof options !== 'object' ? null : describe(options);
     if (shape !== 'an object') throw new ConfigError('options', `expected an object of options, got ${describe(options)}`);
     checkOptionKeys(options, ['baseInterval', 'intervals', 'alignment', 'emptyBuckets', 'capacityHint', 'retainSessions', 'indicators'], 'SessionData');
-    const alignment = options.alignment ?? 'session';
-    const emptyBuckets = options.emptyBuckets ?? 'skip';
-    for (const [param, value] of [['capacityHint', options.capacityHint], ['retainSessions', options.retainSessions]] as const) {
+    // Each option is read once: a getter read again could hand the core another value than the one checked.
+    const { baseInterval = '1m', intervals, alignment = 'session', emptyBuckets = 'skip', capacityHint, retainSessions, indicators: byInterval = {} } = options;
+    for (const [param, value] of [['capacityHint', capacityHint], ['retainSessions', retainSessions]] as const) {
       if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 0xffffffff)) {
         throw new ConfigError(param, `${describe(value)} is not a whole number from 1 to 2^32 - 1 (4294967295)`);
       }
     }
-    if (options.intervals !== undefined && !Array.isArray(options.intervals)) {
-      throw new ConfigError('intervals', `expected an array of intervals such as ['5m', '1h'], got ${describe(options.intervals)}`);
+    if (intervals !== undefined && !Array.isArray(intervals)) {
+      throw new ConfigError('intervals', `expected an array of intervals such as ['5m', '1h'], got ${describe(intervals)}`);
     }
-    const given = [options.baseInterval ?? '1m', ...(options.intervals ?? [])];
+    // Before the list is copied: a sparse array's length may be anything up to 2^32 - 1.
+    if (intervals !== undefined && intervals.length > 31) throw new ConfigError('intervals', `${intervals.length} derived intervals; at most 31`);
+    const derived: string[] = intervals === undefined ? [] : [...intervals];
+    const given = [baseInterval, ...derived];
     given.forEach((interval: unknown, i) => {
       if (typeof interval !== 'string') throw new ConfigError(i === 0 ? 'baseInterval' : 'intervals', `an interval is a string such as '5m', got ${describe(interval)}`);
     });
@@ -425,16 +428,17 @@ export class SessionData {
     // Read with Object.entries, which sees only own keys: a Map, a class instance or inherited keys
     // would silently configure nothing, and a string or an array would be read by index. A plain
     // object's prototype is null or an Object.prototype, of this realm or another (a vm context's).
-    const byInterval: unknown = options.indicators === undefined ? {} : options.indicators;
     const proto: unknown = typeof byInterval === 'object' && byInterval !== null ? Object.getPrototypeOf(byInterval) : undefined;
     if (proto !== null && (proto === undefined || Object.getPrototypeOf(proto) !== null)) {
-      throw new ConfigError('indicators', `expected an object of interval -> indicator list, such as { '5m': [{ kind: 'rsi' }] }, got ${describe(options.indicators)}`);
+      throw new ConfigError('indicators', `expected an object of interval -> indicator list, such as { '5m': [{ kind: 'rsi' }] }, got ${describe(byInterval)}`);
     }
     for (const [interval, list] of Object.entries(byInterval as object)) {
       // Any spelling of a configured interval ('1h' for '60m'), as everywhere else.
       const s = given.findIndex((g) => g === interval || sameInterval(g, interval));
       if (s < 0) throw new ConfigError('indicators', `'${interval}' is not one of the intervals (${given.join(', ')})`);
       if (!Array.isArray(list)) throw new ConfigError('indicators', `indicators of '${interval}' must be an array`);
+      const hole = firstHole(list);
+      if (hole >= 0) throw new ConfigError('indicators', `indicators of '${interval}' has no entry at ${hole} (a sparse array)`);
       if (declared[s] !== undefined) throw new ConfigError('indicators', `'${interval}' and '${declared[s]}' are one interval: give its indicators once`);
       declared[s] = interval;
       indicators[s] = list.map((c: IndicatorConfig, k) => {
@@ -450,18 +454,18 @@ export class SessionData {
     }
     try {
       this.#native = new NativeSessionStore({
-        baseInterval: options.baseInterval ?? '1m',
-        intervals: [...(options.intervals ?? [])],
+        baseInterval,
+        intervals: derived,
         alignment,
         emptyBuckets,
-        ...(options.capacityHint === undefined ? {} : { capacityHint: options.capacityHint }),
-        ...(options.retainSessions === undefined ? {} : { retainSessions: options.retainSessions }),
+        ...(capacityHint === undefined ? {} : { capacityHint }),
+        ...(retainSessions === undefined ? {} : { retainSessions }),
         indicators,
       });
     } catch (e) {
       throw fromNative(e);
     }
-    this.#retains = options.retainSessions !== undefined;
+    this.#retains = retainSessions !== undefined;
     this.#series = Object.freeze(this.#native.seriesNames());
     this.#series.forEach((name, i) => {
       this.#seriesIndex.set(name, i);
@@ -888,6 +892,10 @@ export class SessionData {
       return c;
     };
     const cols: SliceColumnList = [column('time'), column('open'), column('high'), column('low'), column('close'), column('volume')];
+    // Again once all six are read: reading one may have detached another (a getter that transfers its buffer).
+    for (let k = 0; k < cols.length; k++) {
+      if (cols[k]!.length < count) throw new InputError(`column '${COLUMNS[k]!}' has ${cols[k]!.length} entries, fewer than the ${count} bars given`);
+    }
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
     for (let i = 0; i < count; i++) ids[i] = this.idOf(names[i] as string);
     const results = this.#appendSliceColumns(ids, cols, 0);
@@ -954,7 +962,9 @@ export class SessionData {
 
   /**
    * Appends a batch of base bars of one symbol, given as columns. The result is identical, bit for
-   * bit, to appending them one by one. `Float64Array` columns are read without copying. A batch of
+   * bit, to appending them one by one. `Float64Array` columns are read without copying (one over a
+   * `SharedArrayBuffer` is copied first: another thread could write it between the check of a bar
+   * and its storing). Each column is read from `columns` once. A batch of
    * 65,536 bars or more with three or more derived intervals shares them, by estimated work, between
    * the calling thread (which also validates the batch and stores the base bars) and a second one,
    * for the length of the call.
@@ -974,12 +984,10 @@ export class SessionData {
     const invalid = options.invalid ?? 'throw';
     if (invalid !== 'throw' && invalid !== 'skip') throw new ConfigError('invalid', `${describe(invalid)} is not 'throw' or 'skip'`);
     if (typeof columns !== 'object' || columns === null) throw new InputError(`columns are { time, open, high, low, close, volume }, got ${describe(columns)}`);
-    const cols = COLUMNS.map((name) => {
-      const col = columns[name];
-      if (isFloat64Array(col)) return col;
-      if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
-      return numbers(col);
-    }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    // Each column is read from `columns` once: the messages of rejected bars are made from these
+    // arrays too, not from a getter read again after the store changed.
+    const read = { time: columns.time, open: columns.open, high: columns.high, low: columns.low, close: columns.close, volume: columns.volume };
+    const cols = COLUMNS.map((name) => toColumn(name, read[name])) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     let id = this.#ids.get(symbol);
     if (id === undefined) {
       // A batch that can store nothing and reject nothing leaves an unknown symbol unknown: a
@@ -1005,7 +1013,7 @@ export class SessionData {
     try {
       appendManySlot(...cols);
     } catch (e) {
-      throw fromNative(e, { symbol, columns });
+      throw fromNative(e, { symbol, columns: read });
     }
     const appended = slot[0] as number;
     const closed = slot[1] as number;
@@ -1015,7 +1023,7 @@ export class SessionData {
       rejected = r.index.map((index, i) => {
         const code = r.code[i] as RejectCode;
         const message = r.message[i] as string;
-        return { index, code, message: code === 'non_finite' ? message + notNumbers(rowOf(columns, index)) : message };
+        return { index, code, message: code === 'non_finite' ? message + notNumbers(rowOf(read, index)) : message };
       });
     }
     return { appended, rejected, closed: this.#maskNames[closed] ?? this.#namesOf(closed) };

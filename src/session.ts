@@ -43,6 +43,8 @@ export function sessionOn(date: string, hours: SessionHours): Session {
   }
   if (hours === null || typeof hours !== 'object') throw new ConfigError('hours', `expected { open, close, timeZone }, got ${describe(hours)}`);
   checkOptionKeys(hours, ['open', 'close', 'timeZone'], 'sessionOn');
+  // Each field read once: a getter read again could give another time than the one checked.
+  hours = { open: hours.open, close: hours.close, timeZone: hours.timeZone };
   // A missing zone would be the process's own, a number a fixed offset in minutes: neither is meant.
   if (typeof hours.timeZone !== 'string' || hours.timeZone === '') {
     throw new ConfigError('timeZone', `expected an IANA time zone such as 'America/New_York', got ${describe(hours.timeZone)}`);

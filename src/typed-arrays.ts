@@ -4,6 +4,7 @@
  * @module
  */
 import { types } from 'node:util';
+import { InputError } from './errors.js';
 
 /**
  * Whether `x` is a `Float64Array`, from this realm or another (a `node:vm` context, a test
@@ -29,6 +30,26 @@ export function numbers(values: readonly unknown[]): Float64Array {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = num(values[i]);
   return out;
+}
+
+/**
+ * Column `name` as the core reads it: a `Float64Array` as it is (not copied), unless it lies over a
+ * `SharedArrayBuffer`, which is copied (another thread could write it while the core reads it, and
+ * a batch is checked and stored from two readings); an array of numbers converted (see
+ * {@link numbers}).
+ * @throws {InputError} for anything else, and for an array longer than a `Float64Array` can be made
+ * (a sparse array's `length`).
+ * @internal
+ */
+export function toColumn(name: string, col: unknown): Float64Array {
+  if (isFloat64Array(col)) return types.isSharedArrayBuffer(col.buffer) ? col.slice() : col;
+  if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
+  try {
+    return numbers(col);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(`column '${name}' has ${col.length} entries, more than a Float64Array of them can be made`);
+    throw e;
+  }
 }
 
 /**

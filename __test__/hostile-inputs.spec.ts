@@ -1,0 +1,205 @@
+/**
+ * Inputs that change while they are read: getters that give another value the second time, a
+ * getter that detaches another column, columns over a SharedArrayBuffer written by another thread,
+ * sparse arrays with a huge length, a revoked Proxy. Each input is read once, the value checked is
+ * the value used, and what is refused is a typed error that changes nothing. Expected values are
+ * worked out by hand or computed from plain inputs.
+ */
+import test from 'ava';
+import { Worker } from 'node:worker_threads';
+import { BarValidationError, ConfigError, InputError, SessionData, computeIndicators, sessionOn } from 'barstream';
+import type { BarColumns, SessionDataOptions } from 'barstream';
+
+const MINUTE = 60_000;
+const session = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+
+/** `target` with an enumerable getter `key` that gives `values[k]` on its k-th read (the last one after). */
+function readsAs<T extends object>(target: T, key: string, ...values: unknown[]): { target: T; reads: () => number } {
+  let reads = 0;
+  Object.defineProperty(target, key, { enumerable: true, get: () => values[Math.min(reads++, values.length - 1)] });
+  return { target, reads: () => reads };
+}
+
+test('options read again give the store nothing but what was checked', (t) => {
+  // The first read (the check of option names) sees one order, every later read the other.
+  const { target } = readsAs({}, 'intervals', ['5m', '15m'], ['15m', '5m']);
+  const data = new SessionData(target as SessionDataOptions);
+  data.beginSession(session);
+  for (let m = 0; m < 30; m++) data.appendValues('A', session.open + m * MINUTE, 1, 1, 1, 1, 1);
+  // 30 minutes: six 5m bars and two 15m bars, whichever order was used.
+  t.is(data.bars('A', '5m').length, 6);
+  t.is(data.bars('A', '15m').length, 2);
+  t.deepEqual([...data.intervals].sort(), ['15m', '1m', '5m']);
+});
+
+test('sessionOn and computeIndicators use the values they checked', (t) => {
+  const { target: hours } = readsAs({ open: '09:30', timeZone: 'America/New_York' }, 'close', '16:00', '16:00', '24:59');
+  t.is(sessionOn('2013-10-07', hours as { open: string; close: string; timeZone: string }).close, session.close);
+  const close = Float64Array.from({ length: 6 }, (_, i) => 10 + i);
+  const high = close.map((c) => c + 1);
+  const low = close.map((c) => c - 1);
+  const volume = close.map(() => 100);
+  const plain = computeIndicators([{ kind: 'vwap' }], { close, high, low, volume }, [0, 2]);
+  // The second start reads 2 when it is checked and 'x' after.
+  const starts: number[] = [0];
+  readsAs(starts, '1', 2, 'x');
+  const odd = computeIndicators([{ kind: 'vwap' }], { close, high, low, volume }, starts);
+  t.deepEqual([...(odd['vwap'] as Float64Array)], [...(plain['vwap'] as Float64Array)]);
+});
+
+test("appendMany reads each column once: a rejected bar's message comes from the arrays it stored from", (t) => {
+  const time = [0, 1, 2, 3].map((i) => session.open + i * MINUTE);
+  const columns = (): BarColumns => {
+    let reads = 0;
+    const c = { open: [1, 1, 1, 1], high: [1, 1, 1, 1], low: [1, 1, 1, 1], close: [1, 'x', 1, 1], volume: [1, 1, 1, 1] } as unknown as BarColumns;
+    Object.defineProperty(c, 'time', {
+      enumerable: true,
+      get: () => {
+        if (++reads > 1) throw new Error('time read a second time');
+        return time;
+      },
+    });
+    return c;
+  };
+  const skip = new SessionData();
+  skip.beginSession(session);
+  const result = skip.appendMany('A', columns(), { invalid: 'skip' });
+  t.is(result.appended, 3);
+  t.deepEqual(result.rejected.map((r) => [r.index, r.code]), [[1, 'non_finite']]);
+  t.regex(result.rejected[0]?.message ?? '', /not numbers: close is 'x'/);
+  const strict = new SessionData();
+  strict.beginSession(session);
+  const e = t.throws(() => strict.appendMany('A', columns()), { instanceOf: BarValidationError });
+  t.regex(e?.message ?? '', /not numbers: close is 'x'/);
+  t.is(strict.count('A', '1m'), 0);
+});
+
+test('a column whose entry cannot be read is shown as such in the message, not thrown in its place', (t) => {
+  const data = new SessionData();
+  data.beginSession(session);
+  const close: unknown[] = [1, 1];
+  let reads = 0;
+  Object.defineProperty(close, '1', {
+    enumerable: true,
+    get: () => {
+      if (++reads > 1) throw new Error('read twice');
+      return 'y';
+    },
+  });
+  const time = [session.open, session.open + MINUTE];
+  const e = t.throws(() => data.appendMany('A', { time, open: [1, 1], high: [1, 1], low: [1, 1], close: close as number[], volume: [1, 1] }), { instanceOf: BarValidationError });
+  t.is(e?.index, 1);
+  t.regex(e?.message ?? '', /close could not be read/);
+  t.is(data.count('A', '1m'), 0);
+});
+
+test('appendSlice refuses a column another getter detached, before any symbol becomes known', (t) => {
+  const data = new SessionData();
+  data.beginSession(session);
+  const one = (v: number): Float64Array => new Float64Array([v]);
+  const time = one(session.open);
+  const volume = one(1);
+  const columns = { time, open: one(1), high: one(1), low: one(1), close: one(1) } as Record<string, Float64Array>;
+  Object.defineProperty(columns, 'volume', {
+    enumerable: true,
+    get: () => {
+      structuredClone(time.buffer, { transfer: [time.buffer] });
+      return volume;
+    },
+  });
+  const e = t.throws(() => data.appendSlice(['NEW'], columns as unknown as Parameters<SessionData['appendSlice']>[1]), { instanceOf: InputError });
+  t.regex(e?.message ?? '', /column 'time' has 0 entries/);
+  t.deepEqual(data.symbols(), []);
+  data.endSession();
+  t.deepEqual(data.takeGaps(), []);
+});
+
+test('a sparse array with a huge length is a typed error at once, not an abort or a hang', (t) => {
+  const sparse = <T>(first: T): T[] => {
+    const list = [first];
+    list.length = 2 ** 32 - 1;
+    return list;
+  };
+  const intervals = t.throws(() => new SessionData({ intervals: sparse('5m') }), { instanceOf: ConfigError });
+  t.is(intervals?.param, 'intervals');
+  const indicators = t.throws(() => new SessionData({ indicators: { '1m': sparse({ kind: 'rsi' as const }) } }), { instanceOf: ConfigError });
+  t.is(indicators?.param, 'indicators');
+  t.regex(indicators?.message ?? '', /no entry at 1/);
+  const configs = t.throws(() => computeIndicators(sparse({ kind: 'rsi' as const }), { close: new Float64Array(3) }), { instanceOf: ConfigError });
+  t.is(configs?.param, 'configs');
+  const data = new SessionData();
+  data.beginSession(session);
+  const huge = sparse(session.open);
+  const column = t.throws(() => data.appendMany('A', { time: huge, open: huge, high: huge, low: huge, close: huge, volume: huge }), { instanceOf: InputError });
+  t.regex(column?.message ?? '', /column 'time' has 4294967295 entries/);
+  t.deepEqual(data.symbols(), []);
+});
+
+test('a revoked Proxy as a bar field is a non_finite rejection with a message, not a TypeError', (t) => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const data = new SessionData();
+  data.beginSession(session);
+  const bar = { time: proxy as unknown as number, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+  const e = t.throws(() => data.append('A', bar), { instanceOf: BarValidationError });
+  t.is(e?.code, 'non_finite');
+  t.regex(e?.message ?? '', /time is a revoked Proxy/);
+  const many = t.throws(() => data.appendMany('A', { time: [proxy as unknown as number], open: [1], high: [1], low: [1], close: [1], volume: [1] }), { instanceOf: BarValidationError });
+  t.regex(many?.message ?? '', /time is a revoked Proxy/);
+  t.is(data.rejections('A').non_finite, 2);
+});
+
+// Checked once and stored from a second reading, columns another thread writes could store bars
+// the check never saw. A worker flips every high between 101 and NaN while batches go in: each
+// batch must be refused whole or stored with only finite highs.
+test.serial('appendMany over SharedArrayBuffer columns another thread writes stores only bars it checked', async (t) => {
+  const n = 4000;
+  const shared = new SharedArrayBuffer(n * 8 * 6 + 8);
+  const col = (k: number): Float64Array => new Float64Array(shared, k * n * 8, n);
+  const [time, open, high, low, close, volume] = [0, 1, 2, 3, 4, 5].map(col) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const stop = new Int32Array(shared, n * 48, 1);
+  for (let i = 0; i < n; i++) {
+    time[i] = session.open + i * 5000;
+    open[i] = 100;
+    high[i] = 101;
+    low[i] = 99;
+    close[i] = 100;
+    volume[i] = 1;
+  }
+  const worker = new Worker(
+    `const { workerData: shared } = require('node:worker_threads');
+     const n = ${n};
+     const high = new Float64Array(shared, 2 * n * 8, n);
+     const stop = new Int32Array(shared, n * 48, 1);
+     for (let v = 0; Atomics.load(stop, 0) === 0; v ^= 1) high.fill(v ? 101 : NaN);`,
+    { eval: true, workerData: shared },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  let stored = 0;
+  let refused = 0;
+  let wrong = 0;
+  const started = Date.now();
+  try {
+    for (let round = 0; round < 1500 && Date.now() - started < 3000; round++) {
+      const data = new SessionData({ baseInterval: '5s', intervals: ['1m'] });
+      data.beginSession(session);
+      try {
+        data.appendMany('A', { time, open, high, low, close, volume });
+      } catch (e) {
+        if (!(e instanceof BarValidationError && e.code === 'non_finite')) throw e;
+        refused++;
+        continue;
+      }
+      stored++;
+      for (const interval of ['5s', '1m']) {
+        const highs = data.bars('A', interval).high;
+        for (let i = 0; i < highs.length; i++) if (highs[i] !== 101) wrong++;
+      }
+    }
+  } finally {
+    Atomics.store(stop, 0, 1);
+    await worker.terminate();
+  }
+  t.log(`${stored} batches stored, ${refused} refused`);
+  t.is(wrong, 0);
+});
