@@ -179,3 +179,38 @@ test('a long data-driven run gives the event loop a turn now and then, over stre
     t.true(turnedWithin, `${kind}: no turn of the event loop during a session of ${length * names.length} bars`);
   }
 });
+
+test('a data-driven run turns the event loop now and then also when every slice has async handlers that settle without I/O', async (t) => {
+  // An async subscriber on the base interval: every slice's dispatch has a handler to wait for,
+  // and one that awaits nothing settles within the turn. Two sessions of 1s bars for 5 symbols,
+  // eight hours each: 144,000 events a session, far more than 50 ms of work.
+  const open = Date.UTC(2024, 5, 3, 13, 30);
+  const length = 28_800;
+  const sessions: Session[] = [0, 1].map((d) => ({ date: `2024-06-0${3 + d}`, open: open + d * DAY, close: open + d * DAY + length * 1000, timeZone: 'UTC', dayStart: Date.UTC(2024, 5, 3 + d) }));
+  const names = Array.from({ length: 5 }, (_, i) => `S${i}`);
+  function* bars(): Generator<SymbolBar> {
+    for (const s of sessions) for (let k = 0; k < length; k++) for (const symbol of names) yield { symbol, time: s.open + k * 1000, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+  }
+  const time = Float64Array.from({ length: 2 * length }, (_, k) => open + Math.floor(k / length) * DAY + (k % length) * 1000);
+  const ones = new Float64Array(2 * length).fill(1);
+  for (const kind of ['stream', 'columns'] as const) {
+    const source = kind === 'stream' ? iterableSource(bars()) : columnsSource(Object.fromEntries(names.map((n) => [n, { time, open: ones, high: ones, low: ones, close: ones, volume: ones }])));
+    const engine = new AnalysisEngine();
+    let events = 0;
+    engine.subscribe({ interval: '1s' }, async () => {
+      events++;
+    });
+    const coordinator = new SessionCoordinator({ calendar: { sessions: () => sessions }, data: new SessionData({ baseInterval: '1s' }), engine, source, from: sessions[0]!.date, to: sessions[1]!.date });
+    let turned = false;
+    let turnedWithin = false;
+    coordinator.on('sessionStart', (s) => {
+      if (s.date === sessions[1]!.date) setTimeout(() => (turned = true), 0);
+    });
+    coordinator.on('sessionEnd', (s) => {
+      if (s.date === sessions[1]!.date) turnedWithin = turned;
+    });
+    await coordinator.run();
+    t.is(events, 2 * length * names.length, kind);
+    t.true(turnedWithin, `${kind}: no turn of the event loop during a session of ${length * names.length} events`);
+  }
+});

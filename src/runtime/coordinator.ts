@@ -878,7 +878,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
-            else if (performance.now() > yieldAt) {
+            // Also after handlers that settled: those that do no I/O settle within the turn.
+            if (performance.now() > yieldAt) {
               await sleepMs(0);
               yieldAt = performance.now() + 50;
             }
@@ -1255,10 +1256,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
             if (r !== null) await this.#ready(r);
-            else if (performance.now() > yieldAt) {
+            if (performance.now() > yieldAt) {
               // A turn of the event loop now and then, as over columns: Node-API frees the blocks
-              // of collected views only there, and a stream that always has a bar ready would
-              // otherwise hold every block the run's events viewed until the run ends.
+              // of collected views only there, and a stream that always has a bar ready, or async
+              // handlers that settle without I/O (within the turn), would otherwise hold every
+              // block the run's events viewed until the run ends.
               await sleepMs(0);
               yieldAt = performance.now() + 50;
             }
