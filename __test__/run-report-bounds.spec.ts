@@ -163,6 +163,31 @@ test('subscribers that come and go: past the 100 most recent that left, their st
   t.is(report.metrics[`subscriber:s${count - 1}`]!.count, 8);
 });
 
+test('one metrics object given to a coordinator a session: past the 100 most recent subscribers that left, their stages are folded, whichever coordinator made them', async (t) => {
+  const count = 130;
+  const sessions = sessionsOf(count, 5);
+  const engine = new AnalysisEngine();
+  const metrics = new PerformanceMetrics();
+  const data = new SessionData({ intervals: ['5m'] });
+  let calls = 0;
+  let current = engine.subscribe({ interval: '1m', name: 's0' }, () => void calls++);
+  for (let k = 0; k < count; k++) {
+    const session = sessions[k]!;
+    const run = new SessionCoordinator({ calendar: { sessions: () => [session] }, data, engine, metrics, source: iterableSource(barsOf([session], 5)), from: session.date, to: session.date });
+    run.on('sessionEnd', () => {
+      current.unsubscribe();
+      current = engine.subscribe({ interval: '1m', name: `s${k + 1}` }, () => void calls++);
+    });
+    await run.run();
+  }
+  const stages = Object.entries(metrics.snapshot()).filter(([name]) => name.startsWith('subscriber:'));
+  t.is(stages.reduce((sum, [, s]) => sum + s.count, 0), calls);
+  // 100 that left by name and the (unsubscribed) one; the one subscribed at the end never got a bar.
+  t.is(stages.length, 101);
+  t.true(metrics.snapshot()['subscriber:(unsubscribed)']!.count > 0);
+  t.is(metrics.snapshot()['subscriber:s0'], undefined);
+});
+
 test('metrics shared by two coordinators: one folding a stage that left its engine loses none of the calls the other still records under that name', async (t) => {
   const sessions = sessionsOf(2, 5);
   const metrics = new PerformanceMetrics();

@@ -313,6 +313,14 @@ const FOLDED_STAGE = `subscriber:${UNSUBSCRIBED}`;
 /** How many stages of subscribers that left keep their own name. */
 const DEPARTED_STAGES = 100;
 
+/**
+ * Per metrics object, the subscriber stages coordinators made in it, in the order they made them,
+ * each with the engine its subscriber was of: a service may give one metrics object to one
+ * coordinator after another, and each folds the departed stages of the ones before it. The engine
+ * is held weakly: one no longer used has no subscribers left.
+ */
+const SUBSCRIBER_STAGES = new WeakMap<PerformanceMetrics, Map<string, WeakRef<AnalysisEngine>>>();
+
 /** The default of {@link CoordinatorOptions.reportLimit}. */
 const REPORT_LIMIT = 1000;
 
@@ -399,8 +407,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #filledIn = 0;
   /** The run's recorder of each subscriber's stage (see {@link SessionCoordinator.#foldDeparted}). */
   #recorders = new Map<string, StageRecorder>();
-  /** Subscribers whose stage this coordinator made in its metrics, in the order it made them. */
-  readonly #subscriberStages = new Set<string>();
+  /** Subscribers whose stage a coordinator made in this one's metrics (see {@link SUBSCRIBER_STAGES}). */
+  readonly #subscriberStages: Map<string, WeakRef<AnalysisEngine>>;
+  readonly #engineRef: WeakRef<AnalysisEngine>;
   /** The source's `losses()` when the run began: the report gives what the run added. */
   #lossesAtStart: SourceLosses | null = null;
 
@@ -467,6 +476,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (options.metrics !== undefined && !(options.metrics instanceof PerformanceMetrics)) throw new ConfigError('metrics', `expected a PerformanceMetrics, got ${describe(options.metrics)}`);
     this.#engine = options.engine ?? new AnalysisEngine();
     this.#metrics = options.metrics ?? new PerformanceMetrics();
+    let stages = SUBSCRIBER_STAGES.get(this.#metrics);
+    if (stages === undefined) SUBSCRIBER_STAGES.set(this.#metrics, (stages = new Map()));
+    this.#subscriberStages = stages;
+    this.#engineRef = new WeakRef(this.#engine);
     this.#ownMetrics = options.metrics === undefined;
     this.#baseMs = options.data.baseIntervalMs;
     const closeDelay = options.closeDelayMs ?? 2000;
@@ -685,7 +698,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (recorder === undefined) {
           recorder = this.#metrics.stage(SUBSCRIBER_STAGE + subscriber);
           recorders.set(subscriber, recorder);
-          this.#subscriberStages.add(subscriber);
+          // Made anew by this engine's subscriber: last in the order of making.
+          this.#subscriberStages.delete(subscriber);
+          this.#subscriberStages.set(subscriber, this.#engineRef);
         }
         recorder.record(ns);
         // What each subscriber's synchronous calls took in the dispatch being settled. A promise
@@ -1503,8 +1518,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   #foldDeparted(): void {
     const stages = this.#subscriberStages;
     if (stages.size <= DEPARTED_STAGES) return;
-    const active = new Set(this.#engine.subscribers());
-    const departed = [...stages].filter((name) => !active.has(name));
+    const active = new Map<AnalysisEngine, Set<string>>();
+    const departed: string[] = [];
+    for (const [name, ref] of stages) {
+      const engine = ref.deref();
+      if (engine === undefined) {
+        departed.push(name);
+        continue;
+      }
+      let names = active.get(engine);
+      if (names === undefined) active.set(engine, (names = new Set(engine.subscribers())));
+      if (!names.has(name)) departed.push(name);
+    }
     for (let i = 0; i < departed.length - DEPARTED_STAGES; i++) {
       const name = departed[i] as string;
       stages.delete(name);
