@@ -124,7 +124,7 @@ test('a listener on an event the coordinator or the feed does not have is a Conf
   }
   t.deepEqual(coordinator.eventNames(), []);
   const feed = websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [] });
-  refused(t, () => (feed.on as unknown as (name: string, fn: () => void) => unknown).call(feed, 'reconected', () => {}), ConfigError, 'event', /is not an event of WebSocketFeed \(its events: status, .*closed\)/, 'feed');
+  refused(t, () => (feed.on as unknown as (name: string, fn: () => void) => unknown).call(feed, 'reconected', () => {}), ConfigError, 'event', /is not an event of WebSocketFeed \(its events: status, .*closed, error\)/, 'feed');
   t.deepEqual(feed.eventNames(), []);
   // A subclass may have events of its own.
   class Trading extends SessionCoordinator {}

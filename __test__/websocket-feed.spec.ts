@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import net from 'node:net';
+import events from 'node:events';
 import type { ExecutionContext } from 'ava';
 import { AnalysisEngine, SessionCoordinator, SessionData } from '../src/index.js';
 import type { Session, SessionCalendar } from '../src/index.js';
@@ -804,6 +805,37 @@ test('maxAttempts: 0 with nothing listening fails after the first attempt; a thr
   const failure = await t.throwsAsync(bad[Symbol.asyncIterator]().next(), { instanceOf: FeedError });
   t.is(failure?.code, 'subscribe_failed');
   t.is((failure?.cause as Error).message, 'no token');
+});
+
+test("a feed that fails emits 'closed', then 'error' with its FeedError to those who listen; close() emits no error", async (t) => {
+  const gone = await TestServer.start();
+  await gone.close();
+  const feed = websocketFeed({ url: gone.url, toBars, reconnect: { maxAttempts: 0 } });
+  t.teardown(() => feed.close());
+  const seen: string[] = [];
+  let given: unknown;
+  feed.on('closed', (info) => seen.push(`closed ${info.error?.code ?? 'none'}`));
+  feed.on('error', (error) => {
+    seen.push(`error ${error.code}`);
+    given = error;
+  });
+  const once = events.once(feed, 'error');
+  const thrown = await t.throwsAsync(feed[Symbol.asyncIterator]().next(), { instanceOf: FeedError });
+  t.deepEqual(seen, ['closed feed_closed', 'error feed_closed']);
+  t.is(given, thrown);
+  t.deepEqual(await once, [thrown]);
+
+  // Closed by its user: 'closed' alone, whoever listens for 'error'.
+  const { feed: asked } = await setup(t, {});
+  const errors: unknown[] = [];
+  asked.on('error', (error) => errors.push(error));
+  const closed = events.once(asked, 'closed');
+  const it = asked[Symbol.asyncIterator]();
+  const pending = it.next();
+  asked.close();
+  t.deepEqual(await closed, [{ error: undefined }]);
+  t.deepEqual(await pending, { done: true, value: undefined });
+  t.deepEqual(errors, []);
 });
 
 test('bad URL or options: ConfigError naming the parameter', (t) => {

@@ -303,6 +303,11 @@ export interface WebSocketFeedEvents {
   /** An `onReconnect` hook threw or rejected. */
   hookError: [error: unknown, info: ReconnectInfo];
   closed: [info: ClosedInfo];
+  /**
+   * The feed failed (its `FeedError`, as the iteration throws it): after `closed`, and only while
+   * someone listens (an emitter throws an `error` nobody listens to). A `close()` is no failure.
+   */
+  error: [error: FeedError];
 }
 
 /** Codes of {@link FeedError}. */
@@ -907,6 +912,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     }
     this.#setState('closed');
     this.emit('closed', { error });
+    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
     if (this.#queueHead >= this.#queue.length) this.#wakeAllClosed();
   }
 
@@ -1132,7 +1138,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 // Every key of the event map, and no other: the compiler checks both.
 checkEventNames(
   WebSocketFeed,
-  Object.keys({ status: 0, connected: 0, disconnected: 0, stall: 0, reconnecting: 0, reconnected: 0, badMessage: 0, hookError: 0, closed: 0 } satisfies Record<keyof WebSocketFeedEvents, 0>),
+  Object.keys({ status: 0, connected: 0, disconnected: 0, stall: 0, reconnecting: 0, reconnected: 0, badMessage: 0, hookError: 0, closed: 0, error: 0 } satisfies Record<keyof WebSocketFeedEvents, 0>),
 );
 
 // ------------------------------------------------------------------ helpers
