@@ -244,7 +244,8 @@ test('appending with no session open is a SessionError no_session, counted, stat
     cls: SessionError,
     code: 'no_session',
     counted: 'no_session',
-    mentions: ['SPY'],
+    // The bar's time, as every rejection gives it: epoch ms and the UTC instant.
+    mentions: ['SPY', `at ${S8.open} (${new Date(S8.open).toISOString()})`],
     next: (d) => {
       d.beginSession(S8);
       d.append('SPY', ok(S8.open));
@@ -264,6 +265,7 @@ test('appendMany with no session open is a SessionError no_session, nothing stor
     cls: SessionError,
     code: 'no_session',
     counted: 'no_session',
+    mentions: ['SPY', 'bar 0', `at ${S8.open} (${new Date(S8.open).toISOString()})`],
     next: (d) => {
       d.beginSession(S8);
       d.append('SPY', ok(S8.open));

@@ -764,7 +764,7 @@ impl SessionStore {
             None => (0, 0, 0),
         };
         match reason {
-            RejectReason::NoSession => "no session is open; call beginSession first".into(),
+            RejectReason::NoSession => format!("no session is open for the bar at {}; call beginSession first", At(bar.time)),
             RejectReason::NonFinite => format!(
                 "every field must be a finite number and time whole milliseconds (time {}, open {}, high {}, low {}, close {}, volume {})",
                 Num(bar.time), Num(bar.open), Num(bar.high), Num(bar.low), Num(bar.close), Num(bar.volume)
