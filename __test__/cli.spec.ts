@@ -626,6 +626,30 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
   }
 });
 
+test("a symbol's files read in name order against date order: the later days are stored, the earlier ones rejected, and a hint says why", (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-order-'));
+  try {
+    // Regular hours of 2013-10-07..10 (13:30Z-20:00Z): AAA_a.csv holds the 9th and 10th, AAA_b.csv the 7th and 8th.
+    const day = (date: string): string[] => sessionRows().map((row) => row.replace('2013-10-07', date));
+    writeFileSync(path.join(dir, 'AAA_a.csv'), `time,open,high,low,close,volume\n${[...day('2013-10-09'), ...day('2013-10-10')].join('\n')}\n`);
+    writeFileSync(path.join(dir, 'AAA_b.csv'), `time,open,high,low,close,volume\n${[...day('2013-10-07'), ...day('2013-10-08')].join('\n')}\n`);
+    const run = ['--data', dir, '--from', '2013-10-07', '--to', '2013-10-10'];
+    const json = barstream('backtest', '--json', ...run);
+    t.is(json.status, 0, json.stderr);
+    const j = JSON.parse(json.stdout) as JsonReport & { source: { symbolsBackInTime: string[] } };
+    // As a stream in file order would: the 9th and 10th run whole; the 7th's and 8th's rows come
+    // after them, before the open of the last session, and are rejected.
+    t.is(j.report.barsStored, 2 * 390);
+    t.is(j.report.rejected.outside_session, 2 * 390);
+    t.deepEqual(j.source.symbolsBackInTime, ['AAA']);
+    const table = barstream('backtest', ...run);
+    t.is(table.status, 0, table.stderr);
+    t.regex(table.stderr, /hint: the rows of 'AAA' go back in time by a day or more: a symbol's files are read in name order/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('after a --data run: what the CSV source read, in the table and as `source` in --json; a warning when no row was loaded', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-source-'));
   try {
@@ -638,7 +662,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, badRows: 0, badRowDetails: [] });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -777,6 +801,8 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     rowsLoaded: rows,
     rowsOutside: 0,
     rowsBySymbol,
+    // The real files are in time order.
+    symbolsBackInTime: [],
     badRows: 0,
     badRowDetails: [],
   });

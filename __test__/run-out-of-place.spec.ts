@@ -83,3 +83,27 @@ for (const kind of ['columns', 'stream'] as const) {
     });
   }
 }
+
+test('rows of earlier days after later ones (files read out of date order): the later sessions run whole in every drive and source, and the earlier rows are rejected', async (t) => {
+  // Four ten-minute sessions a day apart; A's rows are those of days 3 and 4, then of days 1 and 2.
+  const days = ['2024-05-06', '2024-05-07', '2024-05-08', '2024-05-09'];
+  const four = Calendar.custom({ timeZone: 'UTC', sessions: days.map((date) => ({ date, open: '10:00', close: '10:10' })) });
+  const sessions = four.sessions(days[0]!, days[3]!);
+  const rowsOf = (d: number): Bar[] => Array.from({ length: 10 }, (_, k) => ({ time: sessions[d]!.open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+  const rows = [...rowsOf(2), ...rowsOf(3), ...rowsOf(0), ...rowsOf(1)];
+  for (const kind of ['columns', 'stream'] as const) {
+    for (const speed of [0, 1e7]) {
+      const engine = new AnalysisEngine();
+      const seen: number[] = [];
+      engine.subscribe({ interval: '5m' }, (e: BarEvent) => void seen.push(e.time));
+      const src = kind === 'columns' ? columnsSource({ A: toColumns(rows) }) : iterableSource(rows.map((b) => ({ symbol: 'A', ...b })));
+      const report = await new SessionCoordinator({ calendar: four, data: new SessionData({ intervals: ['5m'] }), engine, source: src, from: days[0]!, to: days[3]!, speed, overrun: 'queue' }).run();
+      const label = `${kind}, speed ${speed}`;
+      t.is(report.barsStored, 20, label);
+      t.is(report.barsIn, 40, label);
+      // Days 1 and 2's rows come after day 4's, before the last session's open or out of order.
+      t.is(report.rejected.outside_session + report.rejected.out_of_order, 20, label);
+      t.deepEqual(seen, [2, 3].flatMap((d) => [sessions[d]!.open, sessions[d]!.open + 5 * MINUTE]), label);
+    }
+  }
+});

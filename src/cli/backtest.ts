@@ -74,6 +74,11 @@ export interface SourceSummary {
   rowsOutside: number;
   /** Rows handed to the run, by symbol (a symbol the load found no row of is not there). */
   rowsBySymbol: Record<string, number>;
+  /**
+   * Symbols whose rows go back in time by a day or more somewhere (files read in name order
+   * against date order, say): rows of a session already run are rejected.
+   */
+  symbolsBackInTime: string[];
   /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
   badRows: number;
   /** The first of them (up to 1000), with file, line and reason. */
@@ -102,6 +107,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   let source: Source;
   let csv: CsvSource | null = null;
   const rowsBySymbol: Record<string, number> = {};
+  const symbolsBackInTime: string[] = [];
   if (options.data === undefined) {
     source = syntheticSource({
       symbols: options.symbols ?? DEFAULTS.symbols,
@@ -128,7 +134,10 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       kind: 'columns',
       load: async (request) => {
         const columns = await loaded.load(request);
-        for (const [symbol, c] of columns) rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
+        for (const [symbol, c] of columns) {
+          rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
+          if (!symbolsBackInTime.includes(symbol) && goesBackADay(c.time, c.length)) symbolsBackInTime.push(symbol);
+        }
         return columns;
       },
     };
@@ -197,6 +206,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       rowsLoaded: read.rowsLoaded,
       rowsOutside: read.rowsOutside,
       rowsBySymbol,
+      symbolsBackInTime,
       badRows: read.badRows,
       badRowDetails: read.badRowDetails,
     },
@@ -267,4 +277,15 @@ function signalProblem(s: unknown): string | null {
   if (side !== 'buy' && side !== 'sell') return `side must be 'buy' or 'sell', got ${describe(side)}`;
   if (note !== undefined && typeof note !== 'string') return `note must be a string when given, got ${describe(note)}`;
   return null;
+}
+
+/** Whether a time among the first `length` is a day or more before an earlier row's (NaN times are passed over). */
+function goesBackADay(time: ArrayLike<number>, length: number): boolean {
+  let latest = -Infinity;
+  for (let i = 0; i < length; i++) {
+    const t = time[i] as number;
+    if (t <= latest - 86_400_000) return true;
+    if (t > latest) latest = t;
+  }
+  return false;
 }

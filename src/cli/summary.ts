@@ -116,6 +116,12 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
       );
     }
   }
+  if (s.symbolsBackInTime.length > 0) {
+    const names = s.symbolsBackInTime.map((x) => `'${x}'`).join(', ');
+    out.push(
+      `hint: the rows of ${names} go back in time by a day or more: a symbol's files are read in name order (SPY_10.csv before SPY_9.csv) and its rows in file order, so rows of a session already run are rejected; name the files so that they sort by date`,
+    );
+  }
   const outside = r.rejected.outside_session;
   if (outside > r.barsIn / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;

@@ -856,12 +856,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
+        // Where the window of bars this session may take begins (see bestSplit).
+        const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         for (let s = 0; s < cols.length; s++) {
           const time = (cols[s] as SymbolColumns).time;
           const c = cursor[s] as number;
-          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd);
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd, since);
         }
-        slices.beginWindow(session.close);
+        slices.beginWindow(session.close, since);
         // A run starts at its first open. After that the clock never goes back: when the last
         // session's end took more than the night of the run's time, this one opens late (lag).
         clock.anchor(k === 0 ? session.open : Math.max(session.open, clock.now()));
@@ -918,7 +920,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               const last = lastStored.get(name);
               for (let c = cursor[s] as number; c < e; c++) {
                 const t = time[c] as number;
-                if (!Number.isFinite(t) || isStray(time, c, e, session.close) || slices.goesAtOnce(s, c)) continue;
+                if (!Number.isFinite(t) || isStray(time, c, e, session.close, since) || slices.goesAtOnce(s, c)) continue;
                 if (t >= tick) break;
                 const slot = this.#slotOf(session, name, t, last, lateBefore, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
                 if (slot === Slot.Behind) behind.add(name);
@@ -1152,7 +1154,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * bars with a finite time after it (see {@link staysInSession}), once they have come (the
      * stream ending or failing first ends the search).
      */
-    const backBefore = async (end: number): Promise<boolean> => {
+    const backBefore = async (end: number, since: number): Promise<boolean> => {
       // The bars it weighs come first: as many as it may look at (see windowAfter).
       let past = 0;
       let finite = 0;
@@ -1164,7 +1166,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         finite++;
         if (bar.time >= end) past++;
       }
-      return staysInSession((buffer[read] as SymbolBar).time, (k) => (read + 1 + k < buffer.length ? (buffer[read + 1 + k] as SymbolBar).time : undefined), end);
+      return staysInSession((buffer[read] as SymbolBar).time, (k) => (read + 1 + k < buffer.length ? (buffer[read + 1 + k] as SymbolBar).time : undefined), end, since);
     };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
@@ -1183,6 +1185,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
+        // Where the window of bars this session may take begins (see bestSplit).
+        const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         // As for columns: a run starts at its first open, and the clock never goes back after.
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
@@ -1216,7 +1220,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // finite (NaN, ±Infinity) belongs to no later session: the same.
             let alone = !Number.isFinite(t);
             if (!alone && t >= windowEnd) {
-              if (!(await backBefore(windowEnd))) break;
+              if (!(await backBefore(windowEnd, since))) break;
               alone = true;
             }
             // A bar out of place that the store rejects goes in alone too, moving no clock (see
@@ -1265,7 +1269,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // A next bar past the close goes in alone when one of the bars after it is back inside
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
-              if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close));
+              if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since));
               this.#closeThrough(processor, t, next, alone);
             }
             this.#coreGaps(session, processor);
@@ -1331,7 +1335,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 if (waiting.has(bar.symbol)) buffer[kept++] = bar;
                 // A bar with no time is due where it came: not before a bar that came ahead of it and
                 // waits (read ahead, it would go into a session the stream has not reached).
-                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close)) arrived.push(bar);
+                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close, since)) arrived.push(bar);
                 else if (this.#goesAtOnce(buffer, i, session.close)) {
                   arrived.push(bar);
                   (atOnce ??= new Set()).add(bar);
@@ -2195,15 +2199,15 @@ const STRAY_WINDOW = 4096;
  * and clock-driven streams look at the symbol's own bars; a data-driven stream, which takes bars
  * in their order, at the next bars of any symbol.
  */
-function strayAt(buffer: readonly SymbolBar[], i: number, close: number): boolean {
+function strayAt(buffer: readonly SymbolBar[], i: number, close: number, since: number): boolean {
   const bar = buffer[i] as SymbolBar;
   // Other symbols' bars read as NaN: skipped, not counted.
-  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close);
+  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close, since);
 }
 
 /** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
-function isStray(time: Float64Array, c: number, end: number, close: number): boolean {
-  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close);
+function isStray(time: Float64Array, c: number, end: number, close: number, since: number): boolean {
+  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close, since);
 }
 
 /**
@@ -2219,11 +2223,14 @@ function isStray(time: Float64Array, c: number, end: number, close: number): boo
  * the session, and the late bar is the one rejected (unless the late bar comes right after the
  * first of the next session: a tie, which keeps that first bar in, to be rejected instead).
  */
-function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number): boolean {
+function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number): boolean {
   const times = windowAfter(timeAt, close);
   let inside = 0;
   let earlier = false;
   for (const y of times) {
+    // Timed before `since` (the close of the session before), a bar is of a session already run:
+    // rejected wherever it goes, it weighs on neither side (as in bestSplit).
+    if (y < since) continue;
     if (y < close) inside++;
     else if (y < time) earlier = true;
   }
@@ -2234,6 +2241,7 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
   // one back inside now right.
   let cost = inside + 1;
   for (const y of times) {
+    if (y < since) continue;
     cost += y >= close ? 1 : -1;
     if (cost <= inside) return true;
   }
@@ -2290,26 +2298,30 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 
 /**
  * For times out of order: the end of the window `[from, end)` that leaves the fewest bars on the
- * wrong side of `value` (timed at or after it inside, or before it outside; a time that is not
- * finite is on neither), the latest such end. On ordered times it is `lowerBound`'s;
- * a corrupt time then costs its own bar only, not every bar the cut would otherwise misplace. Of
- * equal cuts the latest keeps a bar timed in a later session that sits among this one's bars in
- * this window, where it is rejected alone; in the next window it would go in first and make the
- * good bars before its time out of order.
+ * wrong side of `value` (timed at or after it inside, or from `since` to before it outside; a
+ * time that is not finite is on neither), the latest such end. On ordered times it is
+ * `lowerBound`'s; a corrupt time then costs its own bar only, not every bar the cut would
+ * otherwise misplace. Of equal cuts the latest keeps a bar timed in a later session that sits
+ * among this one's bars in this window, where it is rejected alone; in the next window it would go
+ * in first and make the good bars before its time out of order. A bar timed before `since` (the
+ * window before this one's end) belongs to a session already run: on either side of the cut it is
+ * rejected, so it costs nothing, and a block of earlier sessions' rows after this window's (files
+ * read out of date order) does not draw this window's cut past the later sessions' rows, as a
+ * stream would not.
  */
-function bestSplit(time: Float64Array, from: number, value: number): number {
-  // cost(p) = bars in [from, p) at or after value + bars in [p, length) before value. A time that
-  // is not finite belongs to no session and costs nothing on either side.
+function bestSplit(time: Float64Array, from: number, value: number, since: number): number {
+  // cost(p) = bars in [from, p) at or after value + bars in [p, length) from since to before
+  // value. A time that is not finite belongs to no session and costs nothing on either side.
   let cost = 0;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
-    if (x - x === 0 && x < value) cost++;
+    if (x - x === 0 && x < value && x >= since) cost++;
   }
   let best = from;
   let bestCost = cost;
   for (let p = from; p < time.length; p++) {
     const x = time[p] as number;
-    if (x - x !== 0) continue;
+    if (x - x !== 0 || x < since) continue;
     cost += x >= value ? 1 : -1;
     if (cost <= bestCost) {
       bestCost = cost;
@@ -2394,6 +2406,8 @@ class SliceReader {
   #removedSeen: number;
   /** The window's session close (see {@link SliceReader.beginWindow}). */
   #close = Infinity;
+  /** The close of the session before the window's (see {@link bestSplit}). */
+  #since = -Infinity;
   /**
    * Per symbol whose times are out of order, one flag a row of its window: the row is later than
    * one of the next {@link STRAY_LOOKAHEAD} rows with a finite time behind it (see
@@ -2421,10 +2435,12 @@ class SliceReader {
    * Call once the cursors and ends of a session's window are set: finds whether its symbols share
    * one time grid. `close` is the session's close: a symbol's next bar at or past it, with an
    * earlier bar behind it, is a stray (a corrupt time) that {@link SliceReader.next} hands out at
-   * once, alone, rather than let it hold back that symbol's bars until they are late.
+   * once, alone, rather than let it hold back that symbol's bars until they are late. `since` is
+   * the close of the session before (see {@link bestSplit}).
    */
-  beginWindow(close: number): void {
+  beginWindow(close: number, since: number): void {
     this.#close = close;
+    this.#since = since;
     this.#row = 0;
     // Symbols removed from the store between sessions (`SessionData.removeSymbol`) have new ids when
     // their bars come back.
@@ -2482,7 +2498,7 @@ class SliceReader {
       if (c >= (end[s] as number)) continue;
       const time = (cols[s] as SymbolColumns).time;
       const x = time[c] as number;
-      if ((x >= close && isStray(time, c, end[s] as number, close)) || (this.#outOfPlace[s] != null && this.goesAtOnce(s, c))) {
+      if ((x >= close && isStray(time, c, end[s] as number, close, this.#since)) || (this.#outOfPlace[s] != null && this.goesAtOnce(s, c))) {
         // A stray, or a row out of place that the store rejects: alone, now.
         members[0] = s;
         size = 1;
