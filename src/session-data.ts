@@ -224,6 +224,9 @@ function checkSymbol(symbol: unknown): asserts symbol is string {
   if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
 }
 
+/** What an append during a run's session is told to do instead. */
+const APPEND_IN_RUN = "bars come from the run's source (a series a strategy makes goes in a SessionData of its own)";
+
 /**
  * What {@link SessionData}'s last appended symbol is while there is none: a value no caller can
  * pass, so that `append(null, bar)` is refused rather than taken for the last symbol's id.
@@ -590,8 +593,10 @@ export class SessionData {
    * viewed (by a `BarEvent` too) waits for them as well, held by its `ArrayBuffer`. A loop that
    * runs one backtest after another can reuse one store this way; one that views its series and
    * never awaits should await a turn between runs.
+   * @throws {SessionError} `session_open` while a coordinator runs a session on this store.
    */
   clear(): void {
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('clear', 'clear it between sessions (in a sessionEnd listener) or once run() has settled');
     try {
       this.#native.clear();
     } catch (e) {
@@ -709,11 +714,13 @@ export class SessionData {
    * @throws {BarValidationError} with the reason as `code`; the rejection is counted and nothing changes.
    * @throws {InputError} when `bar` is not an object (or is an array), or `symbol` is not a non-empty string (nothing is
    * counted: there is no bar, or no symbol to count it against).
-   * @throws {SessionError} `no_session` when no session is open (counted too).
+   * @throws {SessionError} `no_session` when no session is open (counted too); `session_open` while a
+   * coordinator runs a session on this store (only the run changes it then).
    */
   append(symbol: string, bar: Bar): readonly string[];
   append(symbol: string, bar: Bar, extra?: unknown): readonly string[] {
     if (extra !== undefined) throw extraArgument('append', '(symbol, bar)', extra, 'a bar is valid or rejected, with nothing to choose; appendMany takes { invalid }');
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('append', APPEND_IN_RUN);
     if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${describe(bar)}`);
     // Every field is read before the shared slot is written: a getter on the bar may call into a
     // store, which uses the slot too.
@@ -823,6 +830,7 @@ export class SessionData {
   appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number): readonly string[];
   appendValues(symbol: string, time: number, open: number, high: number, low: number, close: number, volume: number, extra?: unknown): readonly string[] {
     if (extra !== undefined) throw extraArgument('appendValues', '(symbol, time, open, high, low, close, volume)', extra, 'a bar is valid or rejected, with nothing to choose; appendMany takes { invalid }');
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('appendValues', APPEND_IN_RUN);
     let id = this.#lastId;
     if (symbol !== this.#lastSymbol) {
       id = this.#ids.get(symbol) ?? this.#intern(symbol);
@@ -860,9 +868,11 @@ export class SessionData {
    * is not a `Float64Array` of at least `count` entries (a plain array or another typed array is
    * refused, not copied), as {@link SessionData.appendMany} refuses a bad column;
    * {@link ConfigError} (`count`) for a count that is not a whole number from 0 to
-   * `symbols.length`. Nothing is appended then, and no symbol becomes known.
+   * `symbols.length`; {@link SessionError} `session_open` while a coordinator runs a session on
+   * this store. Nothing is appended then, and no symbol becomes known.
    */
   appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome {
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('appendSlice', APPEND_IN_RUN);
     if (!Array.isArray(symbols)) throw new InputError(`symbols must be an array of symbol names, got ${describe(symbols)}`);
     // Left out (or undefined), every symbol; null is no count.
     if (count === undefined) count = symbols.length;
@@ -974,11 +984,13 @@ export class SessionData {
    * differ in length, or `symbol` is not a non-empty string.
    * @throws {ConfigError} for an option other than `invalid`, or an `invalid` other than `'throw'` or `'skip'`.
    * @throws {SessionError} `no_session` under `invalid: 'throw'` when no session is open (under
-   * `'skip'` every bar is reported rejected with `no_session`, as one by one). An empty batch is a no-op.
+   * `'skip'` every bar is reported rejected with `no_session`, as one by one); `session_open` while a
+   * coordinator runs a session on this store. An empty batch is a no-op.
    */
   appendMany(symbol: string, columns: BarColumns, options?: AppendManyOptions): AppendManyResult;
   appendMany(symbol: string, columns: BarColumns, options: AppendManyOptions = {}, extra?: unknown): AppendManyResult {
     if (extra !== undefined) throw extraArgument('appendMany', '(symbol, columns, options?)', extra, 'its options are the third argument: { invalid }');
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('appendMany', APPEND_IN_RUN);
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { invalid?: 'throw' | 'skip' }, got ${describe(options)}`);
     checkOptionKeys(options, APPEND_MANY_OPTIONS, 'appendMany');
     const invalid = options.invalid ?? 'throw';
@@ -1034,11 +1046,13 @@ export class SessionData {
    * symbol, with or without data. Later bars for a bucket closed this way are rejected as `late`.
    * An earlier `time` than before does nothing.
    * @returns the `(symbol, interval)` pairs that closed bars.
-   * @throws {SessionError} `no_session`. {@link InputError} for a non-finite time.
+   * @throws {SessionError} `no_session`; `session_open` while a coordinator runs a session on this
+   * store. {@link InputError} for a non-finite time.
    */
   advanceTo(time: number): Closed[];
   advanceTo(time: number, extra?: unknown): Closed[] {
     if (extra !== undefined) throw extraArgument('advanceTo', '(time)', extra, 'it closes every symbol\'s buckets that ended by then');
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('advanceTo', "the run's clock closes its buckets");
     return this.#pairs(this.advanceToMasks(time));
   }
 
@@ -1073,11 +1087,13 @@ export class SessionData {
   /**
    * Ends the session: flushes every forming bar and applies `retainSessions`.
    * @returns the `(symbol, interval)` pairs that closed bars.
-   * @throws {SessionError} `no_session` when none is open. {@link ConfigError} `arguments` for an
+   * @throws {SessionError} `no_session` when none is open; `session_open` while a coordinator runs
+   * it (the run ends its sessions). {@link ConfigError} `arguments` for an
    * argument: it takes none (every forming bar is flushed), and the session stays open.
    */
   endSession(): Closed[] {
     refuseArguments('endSession', arguments, 'it flushes every forming bar; to leave them, keep the session open');
+    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('endSession', 'the run ends its sessions (to end one early, stop() the run and end it once run() has settled)');
     return this.#pairs(this.endSessionMasks());
   }
 
@@ -1387,6 +1403,15 @@ export class SessionData {
   /** Ends `owner`'s claim (see {@link SessionData.claimRun}). @internal */
   releaseRun(owner: object): void {
     if (this.#runner === owner) this.#runner = null;
+  }
+
+  /**
+   * The error for a call that would change the store while a run's session is open on it: the run
+   * delivers and counts what its own calls close, and would miss what another call closed (or
+   * lose track of the symbols a clear() dropped).
+   */
+  #runsHere(method: string, instead: string): SessionError {
+    return new SessionError('session_open', `${method}: a SessionCoordinator is running the session of ${(this.#session as Session).date} on this store, and only the run changes it while it is open; ${instead}`);
   }
 
   /** Symbol ids given so far (removed symbols' included): ids are `0..idCount - 1`. @internal */
