@@ -887,6 +887,20 @@ test('custom function: a function that throws for a date fails that date alone; 
   t.is(asked.size, 366 + 32 + 33);
 });
 
+test('a function calendar: a long session of December that holds a later-dated short one and overlaps New Year fails the queries of the new year too', (t) => {
+  const c = Calendar.custom({
+    timeZone: 'UTC',
+    session: (date) => {
+      // 2023-12-02 00:00Z to 2024-01-01 12:00Z (30.5 days), 2023-12-31 09:00-17:00Z inside it, 2024-01-01 09:00-17:00Z.
+      if (date === '2023-12-02') return { date, open: Date.UTC(2023, 11, 2), close: Date.UTC(2024, 0, 1, 12), timeZone: 'UTC', dayStart: Date.UTC(2023, 11, 2) };
+      return date === '2023-12-31' || date === '2024-01-01' ? { open: '09:00', close: '17:00' } : null;
+    },
+  });
+  configError(t, () => c.session('2024-01-01'), 'session', /the session on 2024-01-01 opens before the session on 2023-12-02 closes/);
+  configError(t, () => c.sessionAt(Date.UTC(2024, 0, 1, 10)), 'session');
+  configError(t, () => c.session('2023-12-31'), 'session');
+});
+
 test('a function calendar with sessions that overlap across New Year fails the queries of both years, whichever is asked first', (t) => {
   const mk = (asked: Map<string, number>): Calendar =>
     Calendar.custom({

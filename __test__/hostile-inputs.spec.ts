@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { Worker } from 'node:worker_threads';
-import { BarValidationError, ConfigError, InputError, SessionData, computeIndicators, sessionOn } from 'barstream';
+import { AnalysisEngine, BarValidationError, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, computeIndicators, sessionOn, websocketFeed } from 'barstream';
 import type { BarColumns, SessionDataOptions } from 'barstream';
 
 const MINUTE = 60_000;
@@ -133,6 +133,27 @@ test('a sparse array with a huge length is a typed error at once, not an abort o
   const column = t.throws(() => data.appendMany('A', { time: huge, open: huge, high: huge, low: huge, close: huge, volume: huge }), { instanceOf: InputError });
   t.regex(column?.message ?? '', /column 'time' has 4294967295 entries/);
   t.deepEqual(data.symbols(), []);
+});
+
+test('sparse lists with a huge length given to the runtime and the sources are typed errors at once', async (t) => {
+  const sparse = <T>(first: T): T[] => {
+    const list = [first];
+    list.length = 2 ** 32 - 1;
+    return list;
+  };
+  const symbols = t.throws(() => new AnalysisEngine().subscribe({ interval: '1m', symbols: sparse('A') }, () => {}), { instanceOf: ConfigError });
+  t.is(symbols?.param, 'symbols');
+  const protocols = t.throws(() => websocketFeed({ url: 'ws://127.0.0.1:1', toBars: () => [], protocols: sparse('x') }), { instanceOf: ConfigError });
+  t.is(protocols?.param, 'protocols');
+  const huge = sparse(session.open);
+  const columns = t.throws(() => columnsSource({ A: { time: huge, open: huge, high: huge, low: huge, close: huge, volume: huge } }), { instanceOf: InputError });
+  t.regex(columns?.message ?? '', /column 'time' has 4294967295 entries/);
+  const run = new SessionCoordinator({ calendar: { sessions: () => sparse(session) }, data: new SessionData(), source: columnsSource({}), from: session.date, to: session.date });
+  const calendar = await t.throwsAsync(run.run(), { instanceOf: ConfigError });
+  t.is(calendar?.param, 'calendar');
+  // An undefined entry among the run's symbols is no symbol name (it was taken as "none found").
+  const undefinedSymbol = t.throws(() => new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData(), source: columnsSource({}), from: session.date, to: session.date, symbols: [undefined as unknown as string] }), { instanceOf: ConfigError });
+  t.is(undefinedSymbol?.param, 'symbols');
 });
 
 test('a revoked Proxy as a bar field is a non_finite rejection with a message, not a TypeError', (t) => {

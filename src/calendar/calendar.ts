@@ -650,7 +650,8 @@ export class Calendar {
   }
 
   /**
-   * The first or last session of year `y` that could overlap a session of the year beside it: from
+   * The first session of year `y`, or the one that closes last, that could overlap a session of
+   * the year beside it: from
    * its table when built; else, for a source that makes sessions as asked (a function's), from the
    * dates within a session's longest span of New Year; for the others, whose sessions are checked
    * when made, none.
@@ -666,7 +667,11 @@ export class Calendar {
     const to = Math.min(source.last, which === 'first' ? dayOf(y, 1, 1) + reach : dayOf(y + 1, 1, 1) - 1);
     if (from > to) return undefined;
     const near = source.sessionsIn(from, to);
-    return which === 'first' ? near[0] : near.at(-1);
+    if (which === 'first') return near[0];
+    // The one that closes last: a long session may hold a later-dated short one.
+    let last = near[0];
+    for (const s of near) if (s.close > (last as CalendarSession).close) last = s;
+    return last;
   }
 }
 

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, isoTime, refuseArguments } from '../errors.js';
+import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
 import { isFloat64Array, num } from '../typed-arrays.js';
@@ -460,8 +460,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const symbols: unknown = options.symbols;
     if (symbols !== undefined) {
       if (!Array.isArray(symbols) || symbols.length === 0) throw new ConfigError('symbols', `expected a non-empty array of symbol names, got ${describe(symbols)}`);
-      const bad = symbols.find((x: unknown) => typeof x !== 'string' || x === '');
-      if (bad !== undefined) throw new ConfigError('symbols', `${describe(bad)} is not a symbol name`);
+      const hole = firstHole(symbols);
+      if (hole >= 0) throw new ConfigError('symbols', `no symbol at ${hole} (a sparse array)`);
+      // By index: find() would give back an undefined entry as "none found".
+      const bad = symbols.findIndex((x: unknown) => typeof x !== 'string' || x === '');
+      if (bad >= 0) throw new ConfigError('symbols', `${describe(symbols[bad])} is not a symbol name`);
     }
     const readyTimeout: unknown = options.readyTimeoutMs;
     // A string or a BigInt compares as the number it spells, and would reach a timer as itself.
@@ -2091,6 +2094,8 @@ checkEventNames(
  */
 function checkSessions(sessions: unknown): Session[] {
   if (!Array.isArray(sessions)) throw new ConfigError('calendar', `sessions(from, to) returned ${describe(sessions)}, not an array of sessions`);
+  const hole = firstHole(sessions);
+  if (hole >= 0) throw new ConfigError('calendar', `sessions(from, to) returned a sparse array, with no session at ${hole}`);
   sessions.forEach((s: unknown, i: number) => {
     const x = s as Partial<Session> | null;
     if (x === null || typeof x !== 'object' || typeof x.date !== 'string' || !Number.isFinite(x.open) || !Number.isFinite(x.close)) {

@@ -4,7 +4,7 @@
  */
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
-import { ConfigError, checkOptionKeys, describe, refuseArguments, show } from '../errors.js';
+import { ConfigError, checkOptionKeys, describe, firstHole, refuseArguments, show } from '../errors.js';
 import { canonicalInterval, sameInterval } from '../native.js';
 import { SessionData } from '../session-data.js';
 import type { Bar, BarsView, Session } from '../types.js';
@@ -227,6 +227,8 @@ export class AnalysisEngine {
     // Whether the store has it is known when a run starts; a spelling no store can have is refused now.
     if (canonicalInterval(spec.interval) === null) throw new ConfigError('interval', `'${spec.interval}' is not an interval (Ns, Nm, Nh or 1d)`);
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
+    // A sparse list's length may be up to 2^32 - 1, which every() would walk: its first hole is refused at once.
+    if (Array.isArray(spec.symbols) && firstHole(spec.symbols) >= 0) throw new ConfigError('symbols', `no symbol at ${firstHole(spec.symbols)} (a sparse array)`);
     if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {
       throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${Array.isArray(spec.symbols) ? show(spec.symbols) : describe(spec.symbols)}`);
     }

@@ -188,7 +188,15 @@ export interface ColumnsSource extends ColumnarSource {
 
 function toFloat64(symbol: string, name: string, column: unknown): Float64Array {
   if (isFloat64Array(column)) return column;
-  if (Array.isArray(column)) return numbers(column as readonly unknown[]);
+  if (Array.isArray(column)) {
+    try {
+      return numbers(column as readonly unknown[]);
+    } catch (e) {
+      // A sparse array's length may be up to 2^32 - 1: more than a Float64Array can be made of.
+      if (e instanceof RangeError) throw new InputError(`columnsSource: symbol '${symbol}': column '${name}' has ${column.length} entries, more than a Float64Array of them can be made`);
+      throw e;
+    }
+  }
   throw new InputError(
     column === undefined
       ? `columnsSource: symbol '${symbol}': column '${name}' is missing`

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys, symbolProblem } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, firstHole, symbolProblem } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { barFieldProblem } from '../native.js';
 import { FUTURE_TOLERANCE_MS, plainFields } from './types.js';
@@ -1258,6 +1258,8 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (givenProtocols !== undefined && typeof givenProtocols !== 'string' && typeof (givenProtocols as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function') {
     throw new ConfigError('protocols', `expected a non-empty string or a list of them, got ${describe(givenProtocols)}`);
   }
+  // Before the spread: a sparse array's length may be up to 2^32 - 1.
+  if (Array.isArray(givenProtocols) && firstHole(givenProtocols) >= 0) throw new ConfigError('protocols', `no protocol at ${firstHole(givenProtocols)} (a sparse array)`);
   const protocols = givenProtocols === undefined ? undefined : typeof givenProtocols === 'string' ? [givenProtocols] : [...(givenProtocols as Iterable<unknown>)];
   if (protocols !== undefined && !protocols.every((p): p is string => typeof p === 'string' && p !== '')) throw new ConfigError('protocols', 'expected non-empty strings');
   // Checked here as the WebSocket handshake would check them, which refused them with a TypeError
