@@ -556,3 +556,12 @@ test('beginSession messages show each session time with the UTC instant it names
   const clock = new SessionData({ intervals: ['1h'], alignment: 'clock' });
   t.true(message(() => clock.beginSession({ ...S7, dayStart: midnight + 3_600_000 })).includes(`dayStart ${shown(midnight + 3_600_000)} is not midnight of 2013-10-07 in America/New_York, ${shown(midnight)}`));
 });
+
+test('a bar refused for no open session with a time that is no number says what the time was', (t) => {
+  const data = new SessionData();
+  const date = new Date(S8.open);
+  const one = t.throws(() => data.append('SPY', { ...ok(S8.open), time: date as unknown as number }), { instanceOf: SessionError });
+  t.regex(one?.message ?? '', /no session is open for the bar at NaN; call beginSession first; not numbers: time is Date .* \(give epoch milliseconds: date\.getTime\(\)\)/);
+  const many = t.throws(() => data.appendMany('SPY', { time: [date as unknown as number], open: [1], high: [1], low: [1], close: [1], volume: [1] }), { instanceOf: SessionError });
+  t.regex(many?.message ?? '', /bar 0: .*not numbers: time is Date/);
+});

@@ -209,7 +209,9 @@ export function fromNative(error: unknown, context: ErrorContext = {}): unknown 
     }
     case 'session': {
       const where = context.symbol === undefined ? '' : `${context.symbol}: `;
-      return new SessionError(code as SessionErrorCode, where + message);
+      // A bar refused for no open session names its time, NaN for a time that is no number: say what it was.
+      const given = code === 'no_session' ? (context.bar ?? (detail === '' || context.columns === undefined ? undefined : rowOf(context.columns, Number(detail)))) : undefined;
+      return new SessionError(code as SessionErrorCode, where + message + (given === undefined ? '' : notNumbers(given)));
     }
     case 'config': {
       // The core names parameters in Rust's snake_case; the API spells them in camelCase, in the
