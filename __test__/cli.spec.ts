@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -1079,4 +1079,67 @@ test('a reader that closes stderr early ends nothing in error: with --json, the 
   t.is(json.strategy, 'chatty');
   t.is(json.report.sessions, SESSIONS);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('Ctrl-C while a strategy setup waits ends the wait: the run stops before its first session, exit 130', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const strategy = path.join(dir, 'waits.mjs');
+  // A setup waiting on something that never comes (a network call), with a timer keeping the process up.
+  writeFileSync(strategy, `export default { name: 'waits', setup() { process.stderr.write('setting up\\n'); setInterval(() => {}, 1000); return new Promise(() => {}); } };\n`);
+  const child = spawn(process.execPath, [MAIN, 'backtest', '--json', '--strategy', strategy], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('setting up') && !stderr.includes('sent') && !child.killed) {
+      stderr += 'sent';
+      child.kill('SIGINT');
+    }
+    // The strategy's own timer keeps the process up after the summary: a second Ctrl-C ends it.
+    if (stderr.includes('interrupted')) child.kill('SIGINT');
+  });
+  // Ended by the second Ctrl-C: Node's own handling of it (the signal), or exit 130 had the timer gone first.
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, sig) => resolve([c, sig])));
+  t.true(code === 130 || signal === 'SIGINT', `${String(code)} ${String(signal)} ${stderr}`);
+  t.regex(stderr, /barstream: interrupted before the first session/);
+  const j = JSON.parse(stdout) as { report: { stopped: boolean; sessions: number; barsIn: number } };
+  t.true(j.report.stopped);
+  t.is(j.report.sessions, 0);
+  t.is(j.report.barsIn, 0);
+});
+
+test('--strategy: a TypeScript strategy compiled to CommonJS (exports.default beside __esModule) runs', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+  const file = path.join(dir, 'compiled.js');
+  // What tsc --module commonjs writes for `export default strategy`.
+  writeFileSync(file, `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nconst strategy = { name: 'compiled', setup(engine, context) { engine.subscribe({ interval: '1d' }, (e) => context.signal({ symbol: e.symbol, time: e.time, side: 'buy' })); } };\nexports.default = strategy;\n`);
+  const r = barstream('backtest', '--json', '--strategy', file, '--from', '2024-03-04', '--to', '2024-03-05');
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { strategy: string; signals: number };
+  t.is(j.strategy, 'compiled');
+  // One daily bar a symbol a session: four symbols, two sessions.
+  t.is(j.signals, 8);
+});
+
+test('output that cannot be written (a full disk) fails with one line on stderr, no stack trace', (t) => {
+  const full = openSync('/dev/full', 'w');
+  t.teardown(() => closeSync(full));
+  const r = spawnSync(process.execPath, [MAIN, 'backtest', '--from', '2024-03-04', '--to', '2024-03-04'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', full, 'pipe'], timeout: 120_000 });
+  t.is(r.status, 1, r.stderr);
+  t.regex(r.stderr, /^barstream: cannot write the output: ENOSPC/m);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
+
+test('a CSV file with a header and no row: a warning that every session ran without bars', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'X_1m.csv');
+  writeFileSync(file, 'time,open,high,low,close,volume\n\n');
+  const r = barstream('backtest', '--data', file, '--from', '2013-10-07', '--to', '2013-10-08');
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stderr, /warning: the CSV file read \(1\) held no data row, only a header or empty lines: every session ran without bars/);
 });

@@ -162,8 +162,13 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     // A copy: a strategy may reuse one object for its signals.
     signals.push(s.note === undefined ? { symbol: s.symbol, time: s.time, side: s.side } : { symbol: s.symbol, time: s.time, side: s.side, note: s.note });
   };
+  // Ctrl-C while setup waits (on a network call, say) ends the wait: the run then stops at once.
+  const interrupted = new Promise<void>((resolve) => {
+    if (options.signal?.aborted === true) resolve();
+    else options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
   try {
-    await settled(strategy.setup(engine, { signal }), 'its promise');
+    await settled(Promise.race([strategy.setup(engine, { signal }), interrupted]), 'its promise');
   } catch (e) {
     throw new ConfigError('strategy', `${strategy.name}: setup failed: ${(e as Error)?.message ?? String(e)}`);
   }
@@ -249,7 +254,10 @@ async function loadStrategy(file: string): Promise<Strategy> {
     // A module may throw anything at its top level, undefined included.
     throw new ConfigError('strategy', `cannot load ${file}: ${e instanceof Error ? e.message : `it threw ${describe(e)}`}${typeScriptHint(file, e)}`);
   }
-  const s: unknown = mod.default;
+  let s: unknown = mod.default;
+  // A TypeScript strategy compiled to CommonJS (`exports.default = ...` beside `__esModule`): its
+  // module.exports is the import's default, and the strategy that object's default.
+  if (s !== null && typeof s === 'object' && (s as { __esModule?: unknown }).__esModule === true && 'default' in s) s = (s as { default: unknown }).default;
   if (s === null || typeof s !== 'object') {
     throw new ConfigError('strategy', `${file} must export default { name, setup(engine, context) }, got ${describe(s)}`);
   }

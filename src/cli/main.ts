@@ -48,7 +48,8 @@ Options:
   --header <name,...>  the column names of CSV files that have no header line, one for each
                        column, in order (Binance's klines: 'time,open,high,low,close,volume,
                        close_time,quote_volume,trades,taker_base,taker_quote,ignore')
-  --symbols <A,B,...>  only these symbols
+  --symbols <A,B,...>  only these symbols; without --data, the synthetic symbols to make (any
+                       names; default ALFA,BRVO,CHRL,DLTA)
   --from <YYYY-MM-DD>  first session
   --to <YYYY-MM-DD>    last session (inclusive)
   --speed <n>          0 (default): data-driven; n > 0: clock-driven at n simulated ms per wall ms
@@ -479,10 +480,18 @@ function jsonErrors(_key: string, value: unknown): unknown {
 // A reader that stops early (`barstream backtest --json | head -c 100`) closes the pipe: what is
 // left to print has nowhere to go, which is no failure of the run, and the exit code stays the run's.
 // So for stderr (`2>&1 | head`), where the strategy's own output goes during a --json run.
+// Any other failure to write (a full disk: ENOSPC) fails the command, said once on stderr when
+// that is not the stream that failed, without a stack trace.
+let writeFailed = false;
 const closedPipe = (error: NodeJS.ErrnoException): void => {
-  if (error.code !== 'EPIPE') throw error;
+  if (error.code === 'EPIPE') return;
+  process.exitCode = 1;
+  if (writeFailed) return;
+  writeFailed = true;
+  if (!process.stderr.destroyed) process.stderr.write(`barstream: cannot write the output: ${error.message}\n`);
 };
 process.stdout.on('error', closedPipe);
 process.stderr.on('error', closedPipe);
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = writeFailed ? 1 : code;

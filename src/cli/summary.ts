@@ -54,7 +54,9 @@ export function summaryTable(result: BacktestResult, options: BacktestOptions = 
   for (const [symbol, q] of totals) {
     quality.push([symbol, int(q.expected), int(q.received), int(q.missing), int(q.rejected), int(q.gaps), q.expected === 0 ? '-' : `${((100 * q.received) / q.expected).toFixed(2)}%`]);
   }
-  return `${t.toString()}\n${lat.toString()}\n${quality.toString()}`;
+  // A session cut short has no quality record (its expected bars are the whole session's): its bars count in `stored` above, not here.
+  const cut = r.stopped && r.sessions > 0 ? '\nquality: the sessions that ended; the one cut short is left out (its bars are in stored above)' : '';
+  return `${t.toString()}\n${lat.toString()}\n${quality.toString()}${cut}`;
 }
 
 function sourceRows(s: SourceSummary, stdin: boolean): string[][] {
@@ -96,6 +98,10 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     out.push(
       `warning: none of the ${int(s.rowsRead)} rows read from ${stdin ? 'stdin' : 'the CSV files'} was loaded${why}: check --from${symbols ? ', --to and --symbols' : ' and --to'}, and that the times are read as written`,
     );
+  }
+  // Files with a header and no row (or only empty lines): every session a gap, easy to take for missing data.
+  if (s.rowsRead === 0 && s.files.length > 0 && result.report.sessions > 0) {
+    out.push(`warning: ${stdin ? 'stdin held' : `the CSV file${s.files.length === 1 ? '' : 's'} read (${int(s.files.length)}) held`} no data row, only ${stdin || s.files.length === 1 ? 'a header' : 'headers'} or empty lines: every session ran without bars`);
   }
   if (s.badRows > 0) {
     const shown = s.badRowDetails.slice(0, 3).map((b) => `'${b.file}' line ${b.line}: ${b.reason}`);
