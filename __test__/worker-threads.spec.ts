@@ -133,7 +133,7 @@ test('appendMany of 70,000 bars in a worker (the batch on two threads there) equ
   }
 });
 
-test("a view's buffer in a transfer list is copied, not taken: the store's views keep their bars", async (t) => {
+test("a view's buffer in a transfer list is copied (Node 20) or refused (later), never taken: the store's views keep their bars", async (t) => {
   const bars = walk(S.open, 60, 3);
   const data = new SessionData({ intervals: ['5m'] });
   data.beginSession(S);
@@ -142,8 +142,16 @@ test("a view's buffer in a transfer list is copied, not taken: the store's views
   const before = Array.from(view.close);
   const { port1, port2 } = new MessageChannel();
   const received = new Promise<Float64Array>((resolve) => port2.once('message', resolve));
-  port1.postMessage(view.close, [view.close.buffer as ArrayBuffer]);
-  structuredClone(view.open, { transfer: [view.open.buffer as ArrayBuffer] });
+  // Node 20 copies external memory named in a transfer list; from 21 it refuses it (DataCloneError).
+  const refuses = Number(process.versions.node.split('.')[0]) >= 21;
+  const transfer = (): void => {
+    port1.postMessage(view.close, [view.close.buffer as ArrayBuffer]);
+    structuredClone(view.open, { transfer: [view.open.buffer as ArrayBuffer] });
+  };
+  if (refuses) {
+    t.throws(transfer, { name: 'DataCloneError' });
+    port1.postMessage(view.close);
+  } else transfer();
   const got = await received;
   port1.close();
   port2.close();
@@ -176,4 +184,41 @@ test('a worker terminated while it appends takes its stores with it: the main th
   for (const bar of bars) data.append('X', bar);
   data.endSession();
   t.is(diffBars(data.bars('X', '15m'), aggregateSession(bars, S, '15m')), null);
+});
+
+// A worker terminated while inside computeIndicators: its thread refuses the output's ArrayBuffer
+// when the call returns, and the output block must be given back then (it was kept for good, one
+// block a termination). Six terminations of a call whose output is 24 MB (a million bars, three
+// outputs): resident memory grew by one block each before; now the blocks go back to the pool.
+test.serial('a worker terminated inside computeIndicators leaves no output block behind', async (t) => {
+  const body = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData).then((bs) => {
+  const n = 1_000_000;
+  const close = Float64Array.from({ length: n }, (_, i) => 100 + Math.sin(i / 50));
+  const high = close.map((x) => x + 1);
+  const low = close.map((x) => x - 1);
+  parentPort.postMessage('go');
+  // CCI is O(period) a bar: a call of most of a second.
+  globalThis.out = bs.computeIndicators([{ kind: 'cci', period: 600 }, { kind: 'sma' }, { kind: 'ema' }], { high, low, close });
+  parentPort.postMessage('returned');
+});`;
+  const rss: number[] = [];
+  let inside = 0;
+  for (let round = 0; round < 6; round++) {
+    const worker = new Worker(body, { eval: true, workerData: ENTRY });
+    let returned = false;
+    worker.on('message', (m) => {
+      if (m === 'returned') returned = true;
+    });
+    await new Promise((resolve) => worker.once('message', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await worker.terminate();
+    if (!returned) inside++;
+    rss.push(process.memoryUsage().rss / 2 ** 20);
+  }
+  t.log(`RSS after each round (MB): ${rss.map((x) => x.toFixed(0)).join(' ')}; ${inside} of 6 terminated inside the call`);
+  if (inside < 4) return t.pass('the calls returned before most terminations: nothing to judge on this machine now');
+  // From the second round on: at most one block's growth in all, where a leak adds one a round.
+  t.true((rss[5] as number) - (rss[1] as number) < 24, rss.join(' '));
 });

@@ -1,6 +1,7 @@
 //! Binding of `barstream_core::indicators`: indicator configuration, the standalone
 //! `NativeIndicator` class and the `indicatorBatchAll` function.
 
+use crate::columns::external_block;
 use crate::error::{config as config_error, to_js};
 use crate::store::{register_indicator, unregister_indicator};
 use barstream_core::indicators::{batch_all, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
@@ -202,11 +203,7 @@ pub fn indicator_batch_all<'env>(
         .collect();
     batch_all(&specs, bars, &mut out).map_err(to_js)?;
     drop(out);
-    let holder = Arc::new(block);
-    let (ptr, len) = (holder.as_ptr() as *mut u8, holder.byte_len());
-    // SAFETY: the block lives while `holder` does, and the finalizer drops it only when the
-    // ArrayBuffer is collected; nothing writes it any more.
-    let buffer = unsafe { ArrayBuffer::from_external(env, ptr, len, holder, |_, h| drop(h)) }
+    let buffer = external_block(env, Arc::new(block))
         .map_err(|e| config_error("indicatorBatchAll", e.reason.clone()))?;
     Ok(Some(buffer))
 }

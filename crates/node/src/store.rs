@@ -1,10 +1,11 @@
 //! Binding of `barstream_core::store`: the `NativeSessionStore` class.
 
+use crate::columns::external_block;
 use crate::error::{config, to_js};
 use crate::indicators::{spec_of, NativeIndicatorConfig, Standalone};
 use barstream_core::{
-    Alignment, Bar, ColumnBlock, EmptyBuckets, Interval, InvalidBars, RejectReason, Session,
-    SessionStore, StoreConfig,
+    Alignment, Bar, EmptyBuckets, Interval, InvalidBars, RejectReason, Session, SessionStore,
+    StoreConfig,
 };
 use napi::bindgen_prelude::{ArrayBuffer, JsObjectValue, JsValue, Object, Unknown};
 use napi::sys;
@@ -12,7 +13,6 @@ use napi::Env;
 use napi::Result;
 use napi_derive::napi;
 use std::cell::UnsafeCell;
-use std::sync::Arc;
 
 /// Store settings, as the TypeScript layer passes them.
 #[napi(object)]
@@ -1017,11 +1017,7 @@ impl NativeSessionStore {
         let Some(block) = cols.block() else {
             return Ok(None);
         };
-        let holder: Arc<ColumnBlock> = block.clone();
-        let (ptr, len) = (block.as_ptr() as *mut u8, block.byte_len());
-        // SAFETY: the block is alive while `holder` is, and the finalizer drops `holder` only when
-        // the ArrayBuffer is collected. Bytes handed out are never rewritten.
-        let buffer = unsafe { ArrayBuffer::from_external(env, ptr, len, holder, |_, h| drop(h)) }
+        let buffer = external_block(env, block.clone())
             .map_err(|e| config("seriesBlock", e.reason.clone()))?;
         Ok(Some(buffer))
     }
