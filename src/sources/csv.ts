@@ -647,6 +647,22 @@ class Builder {
     this.length = i + 1;
   }
 
+  /**
+   * Gives back the room past the rows when they fill under half of it: a file's builder is sized by
+   * the file, and a load of a few days from large files would otherwise hold every file's room
+   * until the last is read.
+   */
+  trim(): void {
+    if (this.length * 2 >= this.time.length) return;
+    const n = this.length;
+    this.time = this.time.slice(0, n);
+    this.open = this.open.slice(0, n);
+    this.high = this.high.slice(0, n);
+    this.low = this.low.slice(0, n);
+    this.close = this.close.slice(0, n);
+    this.volume = this.volume.slice(0, n);
+  }
+
   #grow(): void {
     const n = Math.max(16, this.time.length * 2);
     const grow = (a: Float64Array): Float64Array => grown(a, n);
@@ -835,7 +851,10 @@ class Loader {
         list = [];
         this.#parts.set(s, list);
       }
-      if (b.length > 0) list.push(b);
+      if (b.length > 0) {
+        b.trim();
+        list.push(b);
+      }
     }
     this.report.rowsOutside = this.report.rowsRead - this.report.rowsLoaded - this.report.badRows;
   }
