@@ -264,6 +264,14 @@ test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; r
   t.deepEqual([...((await csvSource(back, { timeZone: 'America/New_York' }).load({})).get('BACK') as SymbolColumns).time], [Date.UTC(2013, 10, 3, 5, 30)]);
 
   t.throws(() => csvSource(p, { timeZone: 'Mars/Olympus' }), { instanceOf: ConfigError, message: /timeZone/ });
+
+  // St John's changed its clocks at 00:01 until 2011, inside a quarter hour: NST is UTC-3:30, NDT
+  // UTC-2:30. 2010-03-14 00:01 NST became 01:01 NDT, so 00:05 never happened and 01:05 did
+  // (03:35Z); on 2010-11-07 00:01 NDT became 23:01 NST, and 00:05 is NST (03:35Z).
+  const stJohns = fixture('NL.csv', `${HEADER}\n2010-03-14 00:00,1,1,1,1,1\n2010-03-14 00:05,1,1,1,1,1\n2010-03-14 01:05,1,1,1,1,1\n2010-11-07 00:05,1,1,1,1,1\n`);
+  const nl = csvSource(stJohns, { timeZone: 'America/St_Johns', onBadRow: 'skip' });
+  t.deepEqual([...((await nl.load({})).get('NL') as SymbolColumns).time], [Date.UTC(2010, 2, 14, 3, 30), Date.UTC(2010, 2, 14, 3, 35), Date.UTC(2010, 10, 7, 3, 35)]);
+  t.deepEqual(nl.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [[3, "time '2010-03-14 00:05' does not exist in America/St_Johns (a daylight-saving gap)"]]);
 });
 
 // ---------------------------------------------------------------- bad rows

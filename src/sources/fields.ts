@@ -398,9 +398,14 @@ export class TimeParser {
     const key = Math.floor(wall / 900_000);
     let offset = this.#offsets.get(key);
     if (offset === undefined) {
-      offset = wallOffset(zone, key * 900_000);
+      // One offset for the quarter hour when it holds at both its ends; a quarter with a change of
+      // the clocks inside it (St John's changed at 00:01 until 2011) is resolved time by time.
+      const first = wallOffset(zone, key * 900_000);
+      const last = wallOffset(zone, key * 900_000 + 899_999);
+      offset = first === last || (first !== first && last !== last) ? first : MIXED_QUARTER;
       this.#offsets.set(key, offset);
     }
+    if (offset === MIXED_QUARTER) offset = wallOffset(zone, wall);
     if (offset !== offset) {
       this.reason = `time '${s.slice(a, b)}' does not exist in ${this.#zoneName} (a daylight-saving gap)`;
       return NaN;
@@ -414,11 +419,14 @@ export class TimeParser {
   }
 }
 
+/** What a quarter hour of wall time caches when the clocks change inside it: no one offset. */
+const MIXED_QUARTER = Infinity;
+
 /**
  * For a wall time (read as UTC ms) in `zone`: wall minus the instant, in ms. When the wall time
  * occurs twice (clocks going back), the earlier instant; NaN when it never occurs (clocks going
- * forward). Offsets are resolved once per quarter hour of wall time, which is exact for every zone
- * whose transitions fall on quarter hours (all of them since 1970 in the tz database).
+ * forward). The parser resolves it once per quarter hour of wall time where the quarter has one
+ * offset, and time by time in a quarter that holds a change of the clocks.
  */
 function wallOffset(zone: Zone, wall: number): number {
   const candidates = new Set([zone.offset(wall - 86_400_000), zone.offset(wall), zone.offset(wall + 86_400_000)]);
