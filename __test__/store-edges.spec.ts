@@ -4,6 +4,9 @@
  * Expected values are worked out by hand.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { BarValidationError, Calendar, ConfigError, InputError, SessionData, SessionError, sessionOn } from 'barstream';
 
 const MINUTE = 60_000;
@@ -319,4 +322,29 @@ test('peek of a series with more outputs than any asked before, and check of a s
   t.is(data.check('NEW', bar(20)), null);
   t.is(data.check('NEW', { ...bar(20), high: 1, low: 1, open: 5 }), 'high_below_open_close');
   t.deepEqual(data.symbols(), ['A']);
+});
+
+// README (Storage): a series past what one ArrayBuffer can view is stored and counted, and bars()
+// of it throws ConfigError (series). A wide series (200 indicator columns) and one 40-day session
+// of 1s bars: the first bar reserves 3.46M slots, 5.7 GB of address space, mostly never touched.
+// In a child process: a refused buffer whose block was freed twice aborted the process.
+test('a series past 4 GiB: bars() throws ConfigError (series) time after time, and the store goes on', (t) => {
+  const entry = pathToFileURL(createRequire(import.meta.url).resolve('barstream')).href;
+  const script = `
+    const bs = await import(${JSON.stringify(entry)});
+    const data = new bs.SessionData({ baseInterval: '1s', indicators: { '1s': Array.from({ length: 200 }, (_, i) => ({ kind: 'sma', period: i + 2 })) } });
+    const open = Date.UTC(2024, 0, 1);
+    data.beginSession({ date: '2024-01-01', open, close: open + 40 * 86_400_000, timeZone: 'UTC' });
+    const out = [];
+    for (let k = 0; k < 3; k++) {
+      data.append('A', { time: open + k * 1000, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+      try { data.bars('A', '1s'); out.push('viewed'); } catch (e) { out.push(e.constructor.name + ' ' + e.param); }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    out.push(data.count('A', '1s'));
+    console.log(JSON.stringify(out));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout), ['ConfigError series', 'ConfigError series', 'ConfigError series', 3]);
 });

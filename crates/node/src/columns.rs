@@ -10,25 +10,36 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
+/// The most bytes one `ArrayBuffer` over external memory may have (Node.js 20's `kMaxLength`).
+const MAX_EXTERNAL_BYTES: usize = 1 << 32;
+
 /// An `ArrayBuffer` over `block`'s bytes, holding `holder` (a reference to the block) until it is
 /// collected. Where the engine allows no external buffers, a copy.
 ///
-/// Unlike napi-rs's `ArrayBuffer::from_external`, a refused buffer gives the reference back at
-/// once: a thread whose environment is being torn down (a worker terminated during the call)
-/// refuses every new buffer, and the boxed hint napi-rs leaves behind then kept the whole block.
+/// Unlike napi-rs's `ArrayBuffer::from_external`, a buffer refused before the engine took the
+/// reference gives it back at once: a thread whose environment is being torn down (a worker
+/// terminated during the call) refuses every new buffer, and the boxed hint napi-rs leaves behind
+/// then kept the whole block. A block past what a buffer may hold is refused here, before the
+/// engine, which would take the reference, run its finalizer and fail all the same.
 ///
 /// # Errors
-/// The engine's status when it makes no buffer.
+/// A block of more than 4 GiB; the engine's status when it makes no buffer.
 pub fn external_block<'env>(env: &'env Env, holder: Arc<ColumnBlock>) -> Result<ArrayBuffer<'env>> {
     unsafe extern "C" fn finalize(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
         // SAFETY: `hint` is the box made below, handed to exactly one finalizer.
         drop(unsafe { Box::from_raw(hint.cast::<Arc<ColumnBlock>>()) });
     }
     let (data, len) = (holder.as_ptr() as *mut c_void, holder.byte_len());
+    if len > MAX_EXTERNAL_BYTES {
+        return Err(napi::Error::new(
+            napi::Status::InvalidArg,
+            format!("Cannot create an ArrayBuffer of {len} bytes, more than {MAX_EXTERNAL_BYTES}"),
+        ));
+    }
     let hint = Box::into_raw(Box::new(holder));
     let mut value = ptr::null_mut();
     // SAFETY: the block's bytes live while the boxed reference does, which the finalizer drops
-    // only when the ArrayBuffer is collected; bytes handed out are never rewritten.
+    // only when the ArrayBuffer is collected.
     let status = unsafe {
         sys::napi_create_external_arraybuffer(
             env.raw(),
@@ -39,21 +50,55 @@ pub fn external_block<'env>(env: &'env Env, holder: Arc<ColumnBlock>) -> Result<
             &mut value,
         )
     };
-    if status == sys::Status::napi_ok {
-        // SAFETY: `value` is the ArrayBuffer just made.
-        return unsafe { ArrayBuffer::from_napi_value(env.raw(), value) };
+    match status {
+        sys::Status::napi_ok => {
+            // SAFETY: `value` is the ArrayBuffer just made; it owns the box from here on.
+            unsafe { ArrayBuffer::from_napi_value(env.raw(), value) }
+        }
+        // Refused before the engine took the box (an argument, a thread that can no longer run
+        // JavaScript, a sandbox): it is ours to drop.
+        sys::Status::napi_no_external_buffers_allowed => {
+            // SAFETY: see above.
+            let holder = *unsafe { Box::from_raw(hint) };
+            copy_block(env, &holder, len)
+        }
+        sys::Status::napi_invalid_arg
+        | sys::Status::napi_pending_exception
+        | sys::Status::napi_cannot_run_js => {
+            // SAFETY: see above.
+            drop(unsafe { Box::from_raw(hint) });
+            Err(napi::Error::new(
+                napi::Status::from(status),
+                "the engine made no ArrayBuffer (is its thread ending?)".to_owned(),
+            ))
+        }
+        // Any other failure may come after the engine took the box (and ran the finalizer): left
+        // to it, at the cost of a leak rather than a double free.
+        _ => Err(napi::Error::new(
+            napi::Status::from(status),
+            "the engine made no ArrayBuffer".to_owned(),
+        )),
     }
-    // SAFETY: the engine took no ownership of the box: it is ours to drop.
-    let holder = *unsafe { Box::from_raw(hint) };
-    if status == sys::Status::napi_no_external_buffers_allowed {
-        // SAFETY: `holder` keeps the bytes alive through the copy.
-        let bytes = unsafe { std::slice::from_raw_parts(holder.as_ptr() as *const u8, len) };
-        return ArrayBuffer::copy_from(env, bytes);
+}
+
+/// A new `ArrayBuffer` holding a copy of `holder`'s first `len` bytes.
+fn copy_block<'env>(env: &'env Env, holder: &ColumnBlock, len: usize) -> Result<ArrayBuffer<'env>> {
+    let mut target = ptr::null_mut();
+    let mut value = ptr::null_mut();
+    // SAFETY: a plain call; its outputs are read only on success.
+    let status = unsafe { sys::napi_create_arraybuffer(env.raw(), len, &mut target, &mut value) };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::new(
+            napi::Status::from(status),
+            "the engine made no ArrayBuffer".to_owned(),
+        ));
     }
-    Err(napi::Error::new(
-        napi::Status::from(status),
-        "the engine made no ArrayBuffer (is its thread ending?)".to_owned(),
-    ))
+    // SAFETY: `target` holds `len` bytes and `holder` as many; raw pointers, since the block's
+    // room past its bars may be uninitialised, which no Rust slice may cover.
+    unsafe {
+        ptr::copy_nonoverlapping(holder.as_ptr() as *const u8, target.cast::<u8>(), len);
+        ArrayBuffer::from_napi_value(env.raw(), value)
+    }
 }
 
 /// Interleaves `rows` values of each source, from its own offset, row by row into `out`: value
