@@ -84,26 +84,34 @@ for (const kind of ['columns', 'stream'] as const) {
   }
 }
 
-test('rows of earlier days after later ones (files read out of date order): the later sessions run whole in every drive and source, and the earlier rows are rejected', async (t) => {
-  // Four ten-minute sessions a day apart; A's rows are those of days 3 and 4, then of days 1 and 2.
+test('rows of earlier days after later ones (files read out of date order): every drive and source gives the sessions the same rows, as a stream read in that order', async (t) => {
+  // Half-hour sessions a day apart, 30 rows each: more than the 16 bars a stray is judged by.
   const days = ['2024-05-06', '2024-05-07', '2024-05-08', '2024-05-09'];
-  const four = Calendar.custom({ timeZone: 'UTC', sessions: days.map((date) => ({ date, open: '10:00', close: '10:10' })) });
+  const four = Calendar.custom({ timeZone: 'UTC', sessions: days.map((date) => ({ date, open: '10:00', close: '10:30' })) });
   const sessions = four.sessions(days[0]!, days[3]!);
-  const rowsOf = (d: number): Bar[] => Array.from({ length: 10 }, (_, k) => ({ time: sessions[d]!.open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
-  const rows = [...rowsOf(2), ...rowsOf(3), ...rowsOf(0), ...rowsOf(1)];
-  for (const kind of ['columns', 'stream'] as const) {
-    for (const speed of [0, 1e7]) {
-      const engine = new AnalysisEngine();
-      const seen: number[] = [];
-      engine.subscribe({ interval: '5m' }, (e: BarEvent) => void seen.push(e.time));
-      const src = kind === 'columns' ? columnsSource({ A: toColumns(rows) }) : iterableSource(rows.map((b) => ({ symbol: 'A', ...b })));
-      const report = await new SessionCoordinator({ calendar: four, data: new SessionData({ intervals: ['5m'] }), engine, source: src, from: days[0]!, to: days[3]!, speed, overrun: 'queue' }).run();
-      const label = `${kind}, speed ${speed}`;
-      t.is(report.barsStored, 20, label);
-      t.is(report.barsIn, 40, label);
-      // Days 1 and 2's rows come after day 4's, before the last session's open or out of order.
-      t.is(report.rejected.outside_session + report.rejected.out_of_order, 20, label);
-      t.deepEqual(seen, [2, 3].flatMap((d) => [sessions[d]!.open, sessions[d]!.open + 5 * MINUTE]), label);
+  const rowsOf = (d: number): Bar[] => Array.from({ length: 30 }, (_, k) => ({ time: sessions[d]!.open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+  // Days in the order of their rows, and the days whose rows are stored: a session takes the rows
+  // up to the first of a later day; a day's rows after a later day's come too late for it.
+  const layouts: [number[], number[]][] = [
+    [[2, 3, 0, 1], [2, 3]],
+    [[1, 0], [1]],
+    [[2, 0, 1], [2]],
+    [[0, 2, 1], [0, 2]],
+  ];
+  for (const [order, kept] of layouts) {
+    const rows = order.flatMap(rowsOf);
+    const last = Math.max(...order);
+    for (const kind of ['columns', 'stream'] as const) {
+      for (const speed of [0, 1e7]) {
+        const data = new SessionData({ intervals: ['5m'] });
+        const src = kind === 'columns' ? columnsSource({ A: toColumns(rows) }) : iterableSource(rows.map((b) => ({ symbol: 'A', ...b })));
+        const report = await new SessionCoordinator({ calendar: four, data, engine: new AnalysisEngine(), source: src, from: days[0]!, to: days[last]!, speed, overrun: 'queue' }).run();
+        const label = `[${order.join(',')}] ${kind}, speed ${speed}`;
+        const stored = [...new Set(Array.from(data.bars('A', '1m').time, (time) => sessions.findIndex((x) => time >= x.open && time < x.close)))];
+        t.deepEqual(stored, kept, label);
+        t.is(report.barsStored, 30 * kept.length, label);
+        t.is(report.barsIn, rows.length, label);
+      }
     }
   }
 });

@@ -859,12 +859,12 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-        // Where the window of bars this session may take begins (see bestSplit).
+        // Where the window of bars this session may take begins (see windowEndOf).
         const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         for (let s = 0; s < cols.length; s++) {
           const time = (cols[s] as SymbolColumns).time;
           const c = cursor[s] as number;
-          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : bestSplit(time, c, windowEnd, since);
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(time, c, windowEnd, since);
         }
         slices.beginWindow(session.close, since);
         // A run starts at its first open. After that the clock never goes back: when the last
@@ -1188,7 +1188,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       for (let k = 0; k < sessions.length; k++) {
         const session = sessions[k] as Session;
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
-        // Where the window of bars this session may take begins (see bestSplit).
+        // Where the window of bars this session may take begins (see windowEndOf).
         const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         // As for columns: a run starts at its first open, and the clock never goes back after.
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
@@ -2219,10 +2219,12 @@ function isStray(time: Float64Array, c: number, end: number, close: number, sinc
  * Whether a bar timed `time`, at or past a session's `close`, is one of the session's (a stray),
  * judged by the finite times after it (`timeAt(0)`, `timeAt(1)`, ...; `undefined`: no more) up to
  * the {@link STRAY_LOOKAHEAD}th past the close (at most {@link STRAY_WINDOW} of them). Never when
- * none of them is back inside the session. Otherwise it is, when a bar after it past the close is
- * earlier than it (it is out of place among the next session's bars: a corrupt time), or when the
- * cut that puts the fewest of them and it on the wrong side of the close falls after it, as
- * {@link bestSplit} cuts columns (a tie keeps it). A corrupt time, or a run of up to
+ * none of them is back inside the session (`since` to `close`: a bar of a session already run is
+ * counted on neither side). Otherwise it is, when a bar after it past the close is earlier than it
+ * (it is out of place among the next session's bars: a corrupt time), or when the cut that puts
+ * the fewest of them and it on the wrong side of the close falls after it (a tie keeps it).
+ * Columns and streams alike end a session's window at its first bar past the close that is no
+ * stray (see {@link windowEndOf}). A corrupt time, or a run of up to
  * {@link STRAY_LOOKAHEAD} of them, thus stays and is rejected alone. A bar of the next session
  * followed, in order, by more of that session and one late bar of this one is no stray: it ends
  * the session, and the late bar is the one rejected (unless the late bar comes right after the
@@ -2234,7 +2236,7 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
   let earlier = false;
   for (const y of times) {
     // Timed before `since` (the close of the session before), a bar is of a session already run:
-    // rejected wherever it goes, it weighs on neither side (as in bestSplit).
+    // rejected wherever it goes, it weighs on neither side.
     if (y < since) continue;
     if (y < close) inside++;
     else if (y < time) earlier = true;
@@ -2302,38 +2304,20 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 }
 
 /**
- * For times out of order: the end of the window `[from, end)` that leaves the fewest bars on the
- * wrong side of `value` (timed at or after it inside, or from `since` to before it outside; a
- * time that is not finite is on neither), the latest such end. On ordered times it is
- * `lowerBound`'s; a corrupt time then costs its own bar only, not every bar the cut would
- * otherwise misplace. Of equal cuts the latest keeps a bar timed in a later session that sits
- * among this one's bars in this window, where it is rejected alone; in the next window it would go
- * in first and make the good bars before its time out of order. A bar timed before `since` (the
- * window before this one's end) belongs to a session already run: on either side of the cut it is
- * rejected, so it costs nothing, and a block of earlier sessions' rows after this window's (files
- * read out of date order) does not draw this window's cut past the later sessions' rows, as a
- * stream would not.
+ * For times out of order: where a session's window of rows ends, as a stream ends it. From `from`
+ * on, the first row at or past `close` that is no stray (see {@link staysInSession}: the rows
+ * after it do not come back into the window `[since, close)`); every row before it, whatever its
+ * time, is the session's (a row of an earlier session, or a corrupt one, is rejected there).
+ * A stream reads its bars so, one at a time: columns are cut alike, so that both give the same
+ * sessions their rows, file order against date order included.
  */
-function bestSplit(time: Float64Array, from: number, value: number, since: number): number {
-  // cost(p) = bars in [from, p) at or after value + bars in [p, length) from since to before
-  // value. A time that is not finite belongs to no session and costs nothing on either side.
-  let cost = 0;
+function windowEndOf(time: Float64Array, from: number, close: number, since: number): number {
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
-    if (x - x === 0 && x < value && x >= since) cost++;
+    if (!(x >= close) || x === Infinity) continue;
+    if (!isStray(time, i, time.length, close, since)) return i;
   }
-  let best = from;
-  let bestCost = cost;
-  for (let p = from; p < time.length; p++) {
-    const x = time[p] as number;
-    if (x - x !== 0 || x < since) continue;
-    cost += x >= value ? 1 : -1;
-    if (cost <= bestCost) {
-      bestCost = cost;
-      best = p + 1;
-    }
-  }
-  return best;
+  return time.length;
 }
 
 /** What a due bar is to a clock-driven boundary's gaps (see `SessionCoordinator.#slotOf`). */
@@ -2411,7 +2395,7 @@ class SliceReader {
   #removedSeen: number;
   /** The window's session close (see {@link SliceReader.beginWindow}). */
   #close = Infinity;
-  /** The close of the session before the window's (see {@link bestSplit}). */
+  /** The close of the session before the window's (see {@link windowEndOf}). */
   #since = -Infinity;
   /**
    * Per symbol whose times are out of order, one flag a row of its window: the row is later than
@@ -2441,7 +2425,7 @@ class SliceReader {
    * one time grid. `close` is the session's close: a symbol's next bar at or past it, with an
    * earlier bar behind it, is a stray (a corrupt time) that {@link SliceReader.next} hands out at
    * once, alone, rather than let it hold back that symbol's bars until they are late. `since` is
-   * the close of the session before (see {@link bestSplit}).
+   * the close of the session before (see {@link windowEndOf}).
    */
   beginWindow(close: number, since: number): void {
     this.#close = close;
