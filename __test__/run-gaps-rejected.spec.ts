@@ -120,3 +120,50 @@ for (const [name, stream, missingSlots, expectedEvents] of behind) {
     t.deepEqual(events, expectedEvents);
   });
 }
+
+test("a bar off the grid before a short last slot (a 1h base, 09:30-16:00) leaves that slot's bar in time, in every drive and source", async (t) => {
+  const xnys = Calendar.xnys({ hours: 'regular' });
+  const s = xnys.session('2024-03-05')!;
+  const H = 3_600_000;
+  // 09:30 ... 14:30 on the grid, 15:00 off it (rejected), 15:30 in the short last slot (15:30-16:00).
+  const times = [0, 1, 2, 3, 4, 5, 5.5, 6].map((k) => s.open + k * H);
+  const bars: SymbolBar[] = times.map((time) => ({ symbol: 'SPY', time, open: 10, high: 11, low: 9, close: 10, volume: 1 }));
+  const ones = times.map(() => 1);
+  for (const kind of ['columns', 'stream'] as const) {
+    for (const speed of [0, 1e9]) {
+      const data = new SessionData({ baseInterval: '1h', intervals: ['1d'] });
+      const source = kind === 'columns' ? columnsSource({ SPY: { time: times, open: ones, high: ones, low: ones, close: ones, volume: ones } }) : iterableSource(bars);
+      const r = await new SessionCoordinator({ calendar: xnys, data, source, from: s.date, to: s.date, speed, overrun: 'queue' }).run();
+      const label = `${kind}, speed ${speed}`;
+      t.is(r.barsStored, 7, label);
+      t.deepEqual(Object.entries(r.rejected).filter(([, n]) => n > 0), [['off_grid', 1]], label);
+      // The day's bar holds all seven hours' volume, and no slot went missing.
+      t.is(data.bars('SPY', '1d').volume[0], 7, label);
+      t.deepEqual(r.gaps, [], label);
+    }
+  }
+});
+
+test("the slots after a symbol's last bar, and a symbol's whole session, are gaps the close revealed ('clock') in every drive and source", async (t) => {
+  const xnys = Calendar.xnys({ hours: 'regular' });
+  const s = xnys.session('2024-03-05')!;
+  const MIN = 60_000;
+  // A: every minute; B: none after 15:55; C: a row only on another day (known, never in this session).
+  const a = Array.from({ length: 390 }, (_, k) => s.open + k * MIN);
+  const b = a.slice(0, 385);
+  const c = [s.open + 86_400_000 * 7];
+  const cols = (times: number[]) => ({ time: times, open: times.map(() => 1), high: times.map(() => 1), low: times.map(() => 1), close: times.map(() => 1), volume: times.map(() => 1) });
+  const stream: SymbolBar[] = a.flatMap((time, k) => [{ symbol: 'A', time, open: 1, high: 1, low: 1, close: 1, volume: 1 }, ...(k < 385 ? [{ symbol: 'B', time, open: 1, high: 1, low: 1, close: 1, volume: 1 }] : [])]);
+  for (const kind of ['columns', 'stream'] as const) {
+    for (const speed of [0, 1e9]) {
+      const source = kind === 'columns' ? columnsSource({ A: cols(a), B: cols(b), C: cols(c) }) : iterableSource(stream);
+      const r = await new SessionCoordinator({ calendar: xnys, data: new SessionData({ intervals: ['5m'] }), source, from: s.date, to: s.date, speed, overrun: 'queue' }).run();
+      const label = `${kind}, speed ${speed}`;
+      const trailing = r.gaps.filter((g: GapRecord) => g.symbol === 'B').map((g) => [g.from - s.open, g.to - s.open, g.detectedBy]);
+      t.deepEqual(trailing, [[385 * MIN, 390 * MIN, 'clock']], label);
+      // C is known to a column run from its start (a stream learns a symbol from its first bar).
+      const whole = r.gaps.filter((g: GapRecord) => g.symbol === 'C').map((g) => [g.from - s.open, g.to - s.open, g.detectedBy]);
+      t.deepEqual(whole, kind === 'columns' ? [[0, 390 * MIN, 'clock']] : [], label);
+    }
+  }
+});

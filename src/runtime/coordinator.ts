@@ -131,7 +131,11 @@ export interface GapRecord {
   session: string;
   from: number;
   to: number;
-  /** `'bar'`: a bar skipped slots; `'clock'`: a boundary passed slots with no bar. */
+  /**
+   * `'bar'`: a bar after the slots showed them missing; `'clock'`: a boundary, or the session's
+   * close, passed them with no bar (the slots after a symbol's last bar, or its whole session, are
+   * `'clock'` in every drive).
+   */
   detectedBy: 'bar' | 'clock';
   /**
    * `'reported'` (backtests, or no `fill`), `'filled'` (the filler returned bars for it and the
@@ -893,7 +897,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             processor.endSlice();
             const next = slices.next();
             // Nor does it close anything.
-            if (t < session.close && !alone) through = this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
+            if (t < session.close && !alone) through = this.#closeThrough(processor, session, t, next, SessionCoordinator.#columnsAlone(slices, next));
             t = next;
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
@@ -947,7 +951,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               processor.endSlice();
               if (t < session.close && !alone) {
                 const next = slices.next();
-                this.#closeThrough(processor, t, next, SessionCoordinator.#columnsAlone(slices, next));
+                this.#closeThrough(processor, session, t, next, SessionCoordinator.#columnsAlone(slices, next));
               }
               this.#coreGaps(session, processor);
               // Nothing is due after the close: the session's last slices are just waited for.
@@ -1273,7 +1277,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
               if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since));
-              this.#closeThrough(processor, t, next, alone);
+              this.#closeThrough(processor, session, t, next, alone);
             }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
@@ -1463,7 +1467,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (t < session.close) {
           // Bars placed at or past the close here are strays (or corrupt times) that go in alone.
           const next = i < order.length ? (place[order[i] as number] as number) : null;
-          this.#closeThrough(processor, t, next, pastSession(next, session.close));
+          this.#closeThrough(processor, session, t, next, pastSession(next, session.close));
         }
         this.#coreGaps(session, processor);
         // Subscribers still busy when the next boundary is due overrun, as at any boundary.
@@ -1591,10 +1595,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    * the close that are not strays (after-hours bars, the next session's first) end the session's
    * bars: every bucket that ends by `t + base` closes, as at the end of the source.
    */
-  #closeThrough(processor: DataProcessor, t: number, next: number | null, alone: boolean): number {
+  #closeThrough(processor: DataProcessor, session: Session, t: number, next: number | null, alone: boolean): number {
     if (!Number.isFinite(t)) return -Infinity;
     const known = alone ? t : next;
-    const through = known === null ? t + this.#baseMs : Math.min(t + this.#baseMs, known);
+    // The end of the slot `t` is in: `t + base` for a time on the grid; for one off it (a bar the
+    // store rejects), not past its slot, whose successor (a short last slot, say) is still to come.
+    const slotEnd = session.open + (Math.floor((t - session.open) / this.#baseMs) + 1) * this.#baseMs;
+    const end = Math.min(t + this.#baseMs, slotEnd);
+    const through = known === null ? end : Math.min(end, known);
     processor.advanceTo(through);
     return through;
   }
@@ -1919,7 +1927,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         try {
           for (const [from, to] of this.#unreported(g.symbol, session.date, g.from, g.to)) {
             this.#reported(g.symbol, session.date, from, to);
-            this.#reportGap({ symbol: g.symbol, session: session.date, from, to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+            this.#reportGap({ symbol: g.symbol, session: session.date, from, to, detectedBy: to >= session.close ? 'clock' : 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
           }
         } catch (error) {
           this.#options.data.restoreGaps(gaps.slice(i + 1));
@@ -1931,7 +1939,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     for (let i = 0; i < gaps.length; i++) {
       const g = gaps[i] as Gap;
       try {
-        this.#reportGap({ symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
+        // Slots up to the close were shown missing by the close, not by a bar after them.
+        this.#reportGap({ symbol: g.symbol, session: session.date, from: g.from, to: g.to, detectedBy: g.to >= session.close ? 'clock' : 'bar', state: 'reported', filledBars: 0, storedBars: 0, droppedBars: 0 });
       } catch (error) {
         // A `gap` listener threw, which fails the run: the gaps not yet reported go back to the
         // store, where takeGaps finds them.
