@@ -51,6 +51,8 @@ export class DataProcessor {
   readonly #dispatchStage: StageRecorder;
   /** Closed bars already delivered, per `symbol id * series count + series index`. */
   #delivered: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Per symbol id, the base bars a dispatch delivers: its queued base pairs, one a stored bar. */
+  #baseNew: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** One more than the largest symbol id queued so far: the ids whose delivered counts exist. */
   #idLimit = 0;
   /** What closed since the last dispatch, in order: symbol ids and their closed-series masks (bit `k` = series `k`). */
@@ -346,6 +348,9 @@ export class DataProcessor {
       }
       // One record a slice that went to the core.
       this.#appendStage.record((performance.now() - started) * 1e6);
+      // Sent: a bar appended next, or a second endSlice, starts a slice of its own (a missing
+      // beginSlice sent the slice's bars again, rejected as duplicates and counted so).
+      this.#count = 0;
     }
   }
 
@@ -394,6 +399,7 @@ export class DataProcessor {
   #growDelivered(idLimit: number): void {
     const width = this.#series.length;
     if (idLimit * width > this.#delivered.length) this.#delivered = grown(this.#delivered, Math.max(64, idLimit * 2) * width);
+    if (idLimit > this.#baseNew.length) this.#baseNew = grown(this.#baseNew, Math.max(64, idLimit * 2));
     this.#idLimit = idLimit;
   }
 
@@ -456,6 +462,10 @@ export class DataProcessor {
     this.#readStates(n);
     let closing = 0;
     for (let p = 0; p < n; p++) closing |= masks[p] as number;
+    // A symbol's base bars stored since the last dispatch, one queued pair each: a slice given by
+    // hand may hold several bars of a symbol, and each is delivered.
+    const baseNew = this.#baseNew;
+    if ((closing & 1) !== 0) for (let p = 0; p < n; p++) if (((masks[p] as number) & 1) !== 0) baseNew[ids[p] as number]!++;
     // Interval by interval, shortest first, so that every handler of a shorter interval has seen
     // the dispatch's bars before a longer interval's handlers run; within one, in storing order.
     for (const s of this.#byLength) {
@@ -466,9 +476,9 @@ export class DataProcessor {
         const id = ids[p] as number;
         const key = id * width + s;
         const count = data.countOf(id, s);
-        // A slice holds one bar of a symbol, so a base pair is that bar alone (a subscriber added
-        // mid-run starts there, not at the first bar); derived series may close several at once.
-        const from = s === 0 ? Math.max(done[key] as number, count - 1) : (done[key] as number);
+        // A base pair is a bar stored since the last dispatch (a subscriber added mid-run starts
+        // there, not at the first bar); derived series may close several at once.
+        const from = s === 0 ? Math.max(done[key] as number, count - (baseNew[id] as number)) : (done[key] as number);
         if (count <= from) continue;
         done[key] = count;
         if (s !== 0) closedNow[s] = (closedNow[s] as number) + count - from;
@@ -490,6 +500,7 @@ export class DataProcessor {
       }
     }
     this.#pendingCount = 0;
+    if ((closing & 1) !== 0) for (let p = 0; p < n; p++) baseNew[ids[p] as number] = 0;
     for (let s = 1; s < width; s++) {
       const closed = closedNow[s] as number;
       if (closed === 0) continue;
