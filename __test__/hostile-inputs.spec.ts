@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { Worker } from 'node:worker_threads';
-import { AnalysisEngine, BarValidationError, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, computeIndicators, sessionOn, websocketFeed } from 'barstream';
+import { AnalysisEngine, BarValidationError, Calendar, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, computeIndicators, csvSource, sessionOn, websocketFeed } from 'barstream';
 import type { BarColumns, SessionDataOptions } from 'barstream';
 
 const MINUTE = 60_000;
@@ -151,6 +151,12 @@ test('sparse lists with a huge length given to the runtime and the sources are t
   const run = new SessionCoordinator({ calendar: { sessions: () => sparse(session) }, data: new SessionData(), source: columnsSource({}), from: session.date, to: session.date });
   const calendar = await t.throwsAsync(run.run(), { instanceOf: ConfigError });
   t.is(calendar?.param, 'calendar');
+  const listCalendar = t.throws(() => Calendar.custom({ timeZone: 'UTC', sessions: sparse({ date: '2024-03-04', open: '09:30', close: '16:00' }) }), { instanceOf: ConfigError });
+  t.is(listCalendar?.param, 'sessions');
+  const paths = t.throws(() => csvSource(sparse('bars.csv')), { instanceOf: ConfigError });
+  t.is(paths?.param, 'paths');
+  const header = t.throws(() => csvSource('bars.csv', { header: sparse('time') }), { instanceOf: ConfigError });
+  t.is(header?.param, 'header');
   // An undefined entry among the run's symbols is no symbol name (it was taken as "none found").
   const undefinedSymbol = t.throws(() => new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData(), source: columnsSource({}), from: session.date, to: session.date, symbols: [undefined as unknown as string] }), { instanceOf: ConfigError });
   t.is(undefinedSymbol?.param, 'symbols');

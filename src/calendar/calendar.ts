@@ -2,7 +2,7 @@
  * Market calendars: which dates have a session, and when each session opens and closes.
  * @module
  */
-import { ConfigError, SessionError, describe, shownInstant } from '../errors.js';
+import { ConfigError, SessionError, describe, firstHole, shownInstant } from '../errors.js';
 import type { Session, SessionInput } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
@@ -876,6 +876,8 @@ function listSource(options: CustomListOptions): Source {
   const name = calendarName(options.name);
   const entries: unknown = options.sessions;
   if (!Array.isArray(entries)) throw new ConfigError('sessions', `expected an array of sessions, got ${describe(entries)}`);
+  // Before any walk of it: a sparse array's length may be up to 2^32 - 1.
+  if (firstHole(entries) >= 0) throw new ConfigError('sessions', `no session at ${firstHole(entries)} (a sparse array)`);
   let timeZone: unknown = options.timeZone;
   if (timeZone === undefined) {
     const withZone = entries.find((e: unknown) => typeof e === 'object' && e !== null && (e as { timeZone?: unknown }).timeZone !== undefined);

@@ -90,7 +90,8 @@ function exponent(v: number): number {
 /**
  * One stage's figures. Latencies are in **nanoseconds** (the `Ns` fields), the total in
  * milliseconds. Percentiles come from an HDR histogram with 3 significant digits (within 0.1% of
- * the exact value, and never outside [min, max]); count, min, max, mean and total are exact.
+ * the exact value, and never outside [min, max]); count, min, max, mean and total are exact, of
+ * the values as recorded (whole nanoseconds, at least 1: see `StageRecorder.record`).
  * A stage with no records has count 0 and zeros elsewhere.
  */
 export interface StageStats {
@@ -279,7 +280,10 @@ export class StageRecorder {
 
 /** Options of {@link PerformanceMetrics}. */
 export interface PerformanceMetricsOptions {
-  /** `false` makes every recorder a no-op (nothing is timed or kept). Default `true`. */
+  /**
+   * `false` keeps nothing: every recorder's records are dropped and `snapshot()` is empty (a
+   * recorder's `start`/`end` still read the clock and check their arguments). Default `true`.
+   */
   enabled?: boolean | undefined;
 }
 

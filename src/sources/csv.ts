@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, isoTime } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime } from '../errors.js';
 import { emptyColumns, normalizeRequest } from './columns.js';
 import type { NormalizedRequest } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
@@ -202,7 +202,8 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
 export function csvSource(paths: string | readonly string[] | CsvStreamInput, options: CsvSourceOptions = {}): CsvSource {
   const input = isStreamInput(paths) ? checkStreamInput(paths, options) : null;
   const list = input !== null ? [] : typeof paths === 'string' ? [paths] : paths;
-  if (input === null && (!Array.isArray(list) || list.length === 0 || list.some((p) => typeof p !== 'string' || p === ''))) {
+  // A sparse array's length may be up to 2^32 - 1: its first hole is refused before any walk of it.
+  if (input === null && (!Array.isArray(list) || list.length === 0 || firstHole(list) >= 0 || list.some((p) => typeof p !== 'string' || p === ''))) {
     throw new ConfigError('paths', 'expected a path, a non-empty array of paths, or a stream input { stream, name?, symbol? }');
   }
   const config = checkOptions(options);
@@ -313,7 +314,7 @@ function checkOptions(o: CsvSourceOptions): Config {
   }
   let header: string[] | null = null;
   if (o.header !== undefined) {
-    if (!Array.isArray(o.header) || o.header.length === 0 || o.header.some((h) => typeof h !== 'string')) {
+    if (!Array.isArray(o.header) || o.header.length === 0 || firstHole(o.header) >= 0 || o.header.some((h) => typeof h !== 'string')) {
       throw new ConfigError('header', 'expected the column names of files without a header line, such as ["time", "open", "high", "low", "close", "volume"]');
     }
     header = o.header.map((h) => h.trim().toLowerCase());
