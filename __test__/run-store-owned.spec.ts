@@ -5,7 +5,7 @@
  * store takes every call. Counts are worked out by hand: one symbol, one 390-minute session.
  */
 import test from 'ava';
-import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
+import { AnalysisEngine, Calendar, DataProcessor, PerformanceMetrics, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns, BarEvent } from 'barstream';
 
 const MINUTE = 60_000;
@@ -24,6 +24,8 @@ const calls: [string, (data: SessionData) => unknown][] = [
   ['advanceTo', (d) => d.advanceTo(session.close)],
   ['endSession', (d) => d.endSession()],
   ['clear', (d) => d.clear()],
+  // A processor of one's own over the run's store: its calls are refused as the store's own are.
+  ['advanceTo', (d) => new DataProcessor(d, new AnalysisEngine(), new PerformanceMetrics(), { delivered() {}, failed() {} }).advanceTo(session.close)],
 ];
 
 for (const kind of ['columns', 'stream'] as const) {

@@ -942,7 +942,8 @@ export class SessionData {
    * @throws {ConfigError} for an unknown id, columns shorter than `from + ids.length` or a `from`
    * that is not a row index; nothing is appended then.
    */
-  appendSliceIds(ids: Float64Array, columns: SliceColumns, from = 0): Float64Array {
+  appendSliceIds(ids: Float64Array, columns: SliceColumns, from = 0, owner: object | null = null): Float64Array {
+    if (this.#runner !== null && this.#runner !== owner && this.#session !== null) throw this.#runsHere('appendSlice', APPEND_IN_RUN);
     // Read before the shared slot is written (see appendSlice).
     return this.#appendSliceColumns(ids, [columns.time, columns.open, columns.high, columns.low, columns.close, columns.volume], from);
   }
@@ -1060,7 +1061,8 @@ export class SessionData {
    * {@link SessionData.advanceTo}, returning what closed as `[symbol id, mask, ...]`.
    * @internal
    */
-  advanceToMasks(time: number): ArrayLike<number> {
+  advanceToMasks(time: number, owner: object | null = null): ArrayLike<number> {
+    if (this.#runner !== null && this.#runner !== owner && this.#session !== null) throw this.#runsHere('advanceTo', "the run's clock closes its buckets");
     if (typeof time !== 'number') throw new InputError(`advanceTo takes a time in epoch milliseconds, got ${describe(time)}`);
     // A time the clock has reached closes nothing: the core would return at once, after a crossing
     // that costs more than a slice's bookkeeping. Anything else (no session, a time that is not
@@ -1101,7 +1103,8 @@ export class SessionData {
    * {@link SessionData.endSession}, returning what closed as `[symbol id, mask, ...]`.
    * @internal
    */
-  endSessionMasks(): number[] {
+  endSessionMasks(owner: object | null = null): number[] {
+    if (this.#runner !== null && this.#runner !== owner && this.#session !== null) throw this.#runsHere('endSession', 'the run ends its sessions');
     this.#epoch++;
     this.#clockEpoch++;
     let pairs: number[];

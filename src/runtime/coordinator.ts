@@ -726,7 +726,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (this.listenerCount('error') > 0) this.emit('error', failure);
       },
     };
-    return new DataProcessor(o.data, this.#engine, this.#metrics, observer);
+    const processor = new DataProcessor(o.data, this.#engine, this.#metrics, observer);
+    processor.runFor(this);
+    return processor;
   }
 
   /** Runs `sessions` from the source; returns the symbols it had. */

@@ -104,6 +104,18 @@ export class DataProcessor {
   /** Between {@link DataProcessor.beginSlice} and the {@link DataProcessor.endSlice} that sends it. */
   #sliceOpen = false;
 
+  /** The coordinator this processor runs for (see {@link DataProcessor.runFor}), or null. */
+  #owner: object | null = null;
+
+  /**
+   * Makes this the processor of `owner`'s run (a coordinator): while that run's session is open,
+   * the store takes changes from this processor alone, and refuses those of any other.
+   * @internal
+   */
+  runFor(owner: object): void {
+    this.#owner = owner;
+  }
+
   /** @throws {ConfigError} naming an argument of the wrong kind (it was a TypeError from inside, or later). */
   constructor(data: SessionData, engine: AnalysisEngine, metrics: PerformanceMetrics, observer: DeliveryObserver) {
     if (!(data instanceof SessionData)) throw new ConfigError('data', `expected a SessionData, got ${describe(data)}`);
@@ -306,7 +318,7 @@ export class DataProcessor {
       if (this.#engine.version !== this.#listsVersion) this.#refreshLists();
       // Timed from here: a slice open while a stream source is awaited would time the source.
       const started = performance.now();
-      const results = this.#data.appendSliceIds(ids, columns, from);
+      const results = this.#data.appendSliceIds(ids, columns, from, this.#owner);
       const counts = this.counts;
       counts.barsIn += count;
       // A stored base bar is closed at once; counted here, delivered only while someone listens.
@@ -586,7 +598,7 @@ export class DataProcessor {
   /** Moves the store's clock: buckets ending at or before `time` close. */
   advanceTo(time: number): void {
     if (this.#aborted !== null) throw this.#aborted;
-    this.#closedMasks(this.#data.advanceToMasks(time));
+    this.#closedMasks(this.#data.advanceToMasks(time, this.#owner));
   }
 
   /**
@@ -597,7 +609,7 @@ export class DataProcessor {
    */
   closeAtClose(): void {
     if (this.#aborted !== null) throw this.#aborted;
-    if (this.#session !== null) this.#closedMasks(this.#data.advanceToMasks(this.#session.close));
+    if (this.#session !== null) this.#closedMasks(this.#data.advanceToMasks(this.#session.close, this.#owner));
   }
 
   /**
@@ -610,10 +622,10 @@ export class DataProcessor {
     const data = this.#data;
     // Without closeAtClose first (nothing to close after it), its bars close here, still before
     // retention, for the counts below.
-    if (this.#session !== null) this.#closedMasks(data.advanceToMasks(this.#session.close));
+    if (this.#session !== null) this.#closedMasks(data.advanceToMasks(this.#session.close, this.#owner));
     // With no retention nothing is dropped: no counts to compare.
     if (!data.retains) {
-      this.#closedMasks(data.endSessionMasks());
+      this.#closedMasks(data.endSessionMasks(this.#owner));
       this.#gapsWaiting = true;
       return;
     }
@@ -624,7 +636,7 @@ export class DataProcessor {
       if (!data.knowsId(id)) continue;
       for (let s = 0; s < width; s++) before[id * width + s] = data.countOf(id, s);
     }
-    this.#closedMasks(data.endSessionMasks());
+    this.#closedMasks(data.endSessionMasks(this.#owner));
     for (let id = 0; id < this.#idLimit; id++) {
       if (!data.knowsId(id)) continue;
       for (let s = 0; s < width; s++) {
