@@ -134,7 +134,7 @@ function main(): void {
   const same = timings(feeds, session.date);
   console.log(`  streaming equals batch (every column, bit for bit): ${same}`);
   const stats = data.stats();
-  console.log(`  stored bars ${stats.storedBars}, ${(stats.allocatedBytes / stats.storedBars).toFixed(1)} bytes a bar`);
+  console.log(`\nthe session's store (3 symbols, 1m and its derived bars): ${stats.storedBars} bars, ${(stats.allocatedBytes / stats.storedBars).toFixed(1)} bytes a bar`);
 }
 
 main();

@@ -44,7 +44,8 @@ Options:
                        open, high, low, close, volume, in any case), as in
                        'time=window_start,volume=v'; 'volume=' with no name: the files have no
                        volume column (every volume 0); 'date=<name>': the date column beside a
-                       time of day, where it is not 'date' (as in 'time=<TIME>,date=<DATE>')
+                       time of day, where it is not 'date' (MetaStock: 'time=<TIME>,date=<DATE>,
+                       open=<OPEN>,high=<HIGH>,low=<LOW>,close=<CLOSE>,volume=<VOL>')
   --header <name,...>  the column names of CSV files that have no header line, one for each
                        column, in order (Binance's klines: 'time,open,high,low,close,volume,
                        close_time,quote_volume,trades,taker_base,taker_quote,ignore')

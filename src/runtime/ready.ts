@@ -96,6 +96,7 @@ function startTimer(ms: number, options: WaitOptions | undefined, onTimeout: () 
  * const ready = new ReadySignal('strategy:rsi');
  * queueMicrotask(() => ready.signal());
  * await ready.wait(5_000); // or throws ReadyTimeoutError (code 'ready_timeout'), or the failure
+ * // The timeout's timer does not keep the process up by itself: `wait(5_000, { keepAlive: true })` does.
  */
 export class ReadySignal {
   readonly name: string;

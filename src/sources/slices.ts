@@ -306,7 +306,7 @@ export interface SliceColumns {
  *
  * @example
  * const it = timeSlices(columns);
- * for (const s of it) for (let j = 0; j < s.count; j++) use(it.names[s.symbols[j]], s.rows[j]);
+ * for (const s of it) for (let j = 0; j < s.count; j++) use(it.names[s.symbols[j]!], s.rows[j]);
  * @throws {ConfigError} when `columns` is not a Map or `from`/`to` is not a number;
  * {@link InputError} for a map value that is not columns with a `time` column, or a `length` that is
  * not a whole number (columns without `length` have their time column's).
