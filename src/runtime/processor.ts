@@ -477,7 +477,11 @@ export class DataProcessor {
     // A symbol's base bars stored since the last dispatch, one queued pair each: a slice given by
     // hand may hold several bars of a symbol, and each is delivered.
     const baseNew = this.#baseNew;
-    if ((closing & 1) !== 0) for (let p = 0; p < n; p++) if (((masks[p] as number) & 1) !== 0) baseNew[ids[p] as number]!++;
+    // Counted afresh each call, so that a dispatch tried again after one that threw counts the same.
+    if ((closing & 1) !== 0) {
+      for (let p = 0; p < n; p++) baseNew[ids[p] as number] = 0;
+      for (let p = 0; p < n; p++) if (((masks[p] as number) & 1) !== 0) baseNew[ids[p] as number]!++;
+    }
     // Interval by interval, shortest first, so that every handler of a shorter interval has seen
     // the dispatch's bars before a longer interval's handlers run; within one, in storing order.
     for (const s of this.#byLength) {
@@ -512,7 +516,6 @@ export class DataProcessor {
       }
     }
     this.#pendingCount = 0;
-    if ((closing & 1) !== 0) for (let p = 0; p < n; p++) baseNew[ids[p] as number] = 0;
     for (let s = 1; s < width; s++) {
       const closed = closedNow[s] as number;
       if (closed === 0) continue;
