@@ -115,3 +115,22 @@ test('rows of earlier days after later ones (files read out of date order): ever
     }
   }
 });
+
+test('columns: a run of 17 rows given a later date in the middle of a session costs those rows alone, in both drives', async (t) => {
+  // Four one-hour sessions of 60 rows; 17 of day 0's rows carry day 3's times (10:00 to 10:16)
+  // between its 15th and 16th row. The 45 rows after them outweigh the 17: the window ends after them.
+  const days = ['2024-05-06', '2024-05-07', '2024-05-08', '2024-05-09'];
+  const four = Calendar.custom({ timeZone: 'UTC', sessions: days.map((date) => ({ date, open: '10:00', close: '11:00' })) });
+  const sessions = four.sessions(days[0]!, days[3]!);
+  const rowsOf = (d: number): Bar[] => Array.from({ length: 60 }, (_, k) => ({ time: sessions[d]!.open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+  const bad = Array.from({ length: 17 }, (_, k) => ({ time: sessions[3]!.open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+  const rows = [...rowsOf(0).slice(0, 15), ...bad, ...rowsOf(0).slice(15), ...rowsOf(1), ...rowsOf(2), ...rowsOf(3)];
+  for (const speed of [0, 1e7]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const report = await new SessionCoordinator({ calendar: four, data, engine: new AnalysisEngine(), source: columnsSource({ A: toColumns(rows) }), from: days[0]!, to: days[3]!, speed, overrun: 'queue' }).run();
+    const perDay = sessions.map((x) => Array.from(data.bars('A', '1m').time).filter((time) => time >= x.open && time < x.close).length);
+    t.deepEqual(perDay, [60, 60, 60, 60], `speed ${speed}`);
+    t.is(report.barsStored, 240, `speed ${speed}`);
+    t.is(report.rejected.outside_session, 17, `speed ${speed}`);
+  }
+});

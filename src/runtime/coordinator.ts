@@ -929,7 +929,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               const last = lastStored.get(name);
               for (let c = cursor[s] as number; c < e; c++) {
                 const t = time[c] as number;
-                if (!Number.isFinite(t) || isStray(time, c, e, session.close, since) || slices.goesAtOnce(s, c)) continue;
+                if (!Number.isFinite(t) || slices.corruptPastClose(s, c) || slices.goesAtOnce(s, c)) continue;
                 if (t >= tick) break;
                 const slot = this.#slotOf(session, name, t, last, lateBefore, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
                 if (slot === Slot.Behind) behind.add(name);
@@ -2315,20 +2315,45 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
 }
 
 /**
- * For times out of order: where a session's window of rows ends, as a stream ends it. From `from`
+ * For times out of order: where a session's window of rows ends. As a stream ends it: from `from`
  * on, the first row at or past `close` that is no stray (see {@link staysInSession}: the rows
  * after it do not come back into the window `[since, close)`); every row before it, whatever its
- * time, is the session's (a row of an earlier session, or a corrupt one, is rejected there).
- * A stream reads its bars so, one at a time: columns are cut alike, so that both give the same
- * sessions their rows, file order against date order included.
+ * time, is the session's (a row of an earlier session, or a corrupt one, is rejected there). So
+ * columns and streams give the sessions the same rows, files read out of date order included.
+ * A stream weighs the next 16 rows past the close; columns have the rest of the column, and a run
+ * of more corrupt times than that (17 rows of a wrong date) would end the window there and leave
+ * the session's later rows to sessions they are not of. So where a later end leaves strictly fewer
+ * rows on the wrong side (timed at or past `close` before it, or in `[since, close)` after it; a
+ * time that is not finite on neither), the latest such end wins.
  */
 function windowEndOf(time: Float64Array, from: number, close: number, since: number): number {
+  let end = time.length;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
     if (!(x >= close) || x === Infinity) continue;
-    if (!isStray(time, i, time.length, close, since)) return i;
+    if (!isStray(time, i, time.length, close, since)) {
+      end = i;
+      break;
+    }
   }
-  return time.length;
+  let cost = 0;
+  for (let i = from; i < time.length; i++) {
+    const x = time[i] as number;
+    if (x - x === 0 && x < close && x >= since) cost++;
+  }
+  let atEnd = end === from ? cost : NaN;
+  let best = from;
+  let bestCost = cost;
+  for (let p = from; p < time.length; p++) {
+    const x = time[p] as number;
+    if (x - x === 0 && x >= since) cost += x >= close ? 1 : -1;
+    if (p + 1 === end) atEnd = cost;
+    if (cost <= bestCost) {
+      bestCost = cost;
+      best = p + 1;
+    }
+  }
+  return bestCost < atEnd ? best : end;
 }
 
 /** What a due bar is to a clock-driven boundary's gaps (see `SessionCoordinator.#slotOf`). */
@@ -2408,6 +2433,8 @@ class SliceReader {
   #close = Infinity;
   /** The close of the session before the window's (see {@link windowEndOf}). */
   #since = -Infinity;
+  /** Per symbol whose times are out of order, the window's last row timed from `#since` to before the close; -1 for none. */
+  readonly #lastInside: Int32Array;
   /**
    * Per symbol whose times are out of order, one flag a row of its window: the row is later than
    * one of the next {@link STRAY_LOOKAHEAD} rows with a finite time behind it (see
@@ -2429,6 +2456,7 @@ class SliceReader {
     this.#members = new Int32Array(cols.length);
     this.#sources = { time: cols.map((c) => c.time), open: cols.map((c) => c.open), high: cols.map((c) => c.high), low: cols.map((c) => c.low), close: cols.map((c) => c.close), volume: cols.map((c) => c.volume) };
     this.#outOfPlace = cols.map((c, s) => (sorted[s] === true ? null : new Uint8Array(c.length)));
+    this.#lastInside = new Int32Array(cols.length).fill(-1);
   }
 
   /**
@@ -2454,6 +2482,11 @@ class SliceReader {
       if (flags === undefined || flags === null) continue;
       const time = (this.#cols[s] as SymbolColumns).time;
       const e = this.#end[s] as number;
+      // The window's last row inside the session's span: a row past the close before it is a
+      // corrupt time (see SliceReader.corruptPastClose).
+      let inside = e - 1;
+      while (inside >= (this.#cursor[s] as number) && !((time[inside] as number) >= since && (time[inside] as number) < close)) inside--;
+      this.#lastInside[s] = inside;
       for (let c = this.#cursor[s] as number; c < e; c++) {
         const x = time[c] as number;
         // +Infinity too: a row behind it is earlier, so it is a stray (or no session's at all).
@@ -2498,8 +2531,8 @@ class SliceReader {
       if (c >= (end[s] as number)) continue;
       const time = (cols[s] as SymbolColumns).time;
       const x = time[c] as number;
-      if ((x >= close && isStray(time, c, end[s] as number, close, this.#since)) || (this.#outOfPlace[s] != null && this.goesAtOnce(s, c))) {
-        // A stray, or a row out of place that the store rejects: alone, now.
+      // A corrupt time past the close, or a row out of place that the store rejects: alone, now.
+      if (this.corruptPastClose(s, c) || (this.#outOfPlace[s] != null && this.goesAtOnce(s, c))) {
         members[0] = s;
         size = 1;
         t = x;
@@ -2530,6 +2563,17 @@ class SliceReader {
   goesAlone(): boolean {
     // A grid's rows are all in order (see beginWindow): none is a stray.
     return !this.#fromGrid && this.#alone;
+  }
+
+  /**
+   * Whether row `c` of symbol `s`, in the window, is a corrupt time past the close: at or past it,
+   * with a row of the session's span (from the close before to this one) after it in the window.
+   * The window ends at the session's first row past the close that is no stray, or later where that
+   * leaves fewer rows on the wrong side (see {@link windowEndOf}); rows past the close after the
+   * window's last row of the span (after-hours bars of the last session) are in order, and wait.
+   */
+  corruptPastClose(s: number, c: number): boolean {
+    return this.#outOfPlace[s] != null && ((this.#cols[s] as SymbolColumns).time[c] as number) >= this.#close && c < (this.#lastInside[s] as number);
   }
 
   /**
