@@ -134,3 +134,25 @@ test('columns: a run of 17 rows given a later date in the middle of a session co
     t.is(report.rejected.outside_session, 17, `speed ${speed}`);
   }
 });
+
+test('a short run of corrupt times just before the last rows of a session costs those rows alone, in every drive and source', async (t) => {
+  // Half-hour sessions of 30 rows; k rows carrying day 3's times come before day 0's last m rows.
+  const days = ['2024-05-06', '2024-05-07', '2024-05-08', '2024-05-09'];
+  const four = Calendar.custom({ timeZone: 'UTC', sessions: days.map((date) => ({ date, open: '10:00', close: '10:30' })) });
+  const sessions = four.sessions(days[0]!, days[3]!);
+  const rowsOf = (d: number): Bar[] => Array.from({ length: 30 }, (_, k) => ({ time: sessions[d]!.open + k * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+  for (const [k, m] of [[2, 1], [5, 4], [16, 15]] as const) {
+    const bad = Array.from({ length: k }, (_, i) => ({ time: sessions[3]!.open + i * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+    const rows = [...rowsOf(0).slice(0, 30 - m), ...bad, ...rowsOf(0).slice(30 - m), ...rowsOf(1), ...rowsOf(2), ...rowsOf(3)];
+    for (const kind of ['columns', 'stream'] as const) {
+      for (const speed of [0, 1e7]) {
+        const data = new SessionData({ intervals: ['5m'] });
+        const src = kind === 'columns' ? columnsSource({ A: toColumns(rows) }) : iterableSource(rows.map((b) => ({ symbol: 'A', ...b })));
+        const report = await new SessionCoordinator({ calendar: four, data, engine: new AnalysisEngine(), source: src, from: days[0]!, to: days[3]!, speed, overrun: 'queue' }).run();
+        const label = `${k} before the last ${m}: ${kind}, speed ${speed}`;
+        t.is(report.barsStored, 120, label);
+        t.is(report.rejected.outside_session, k, label);
+      }
+    }
+  }
+});

@@ -125,7 +125,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   if (s.symbolsBackInTime.length > 0) {
     const names = s.symbolsBackInTime.map((x) => `'${x}'`).join(', ');
     out.push(
-      `hint: the rows of ${names} go back in time by a day or more: a symbol's files are read in name order (SPY_10.csv before SPY_9.csv) and its rows in file order, so a day's rows that come after a later day's are rejected (its session, already run, had none of them); name the files so that they sort by date`,
+      `hint: the rows of ${names} go back in time by a day or more: a symbol's files are read in name order (SPY_10.csv before SPY_9.csv) and its rows in file order, so the rows of days out of order are rejected (those of one day or the other, whichever are fewer); name the files so that they sort by date`,
     );
   }
   const outside = r.rejected.outside_session;

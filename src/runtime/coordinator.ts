@@ -2342,13 +2342,15 @@ function windowEndOf(time: Float64Array, from: number, close: number, since: num
     if (x - x === 0 && x < close && x >= since) cost++;
   }
   let atEnd = end === from ? cost : NaN;
-  let best = from;
-  let bestCost = cost;
+  // Only a later end: an earlier one would give the session's rows after a short run of corrupt
+  // times (a stray run, which a stream keeps) to a session they are not of.
+  let best = end;
+  let bestCost = Infinity;
   for (let p = from; p < time.length; p++) {
     const x = time[p] as number;
     if (x - x === 0 && x >= since) cost += x >= close ? 1 : -1;
     if (p + 1 === end) atEnd = cost;
-    if (cost <= bestCost) {
+    if (p + 1 > end && cost <= bestCost) {
       bestCost = cost;
       best = p + 1;
     }
