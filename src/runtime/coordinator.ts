@@ -856,6 +856,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const end = new Int32Array(cols.length);
     // Times out of order (a corrupt row, say) cannot be cut by binary search.
     const sorted = cols.map((c) => isNonDecreasing(c.time, c.length));
+    // For columns out of order, the earliest finite time from each row on: a window's end is weighed
+    // against the rows after it only where one of them could be the session's (see windowEndOf).
+    const earliestFrom = cols.map((c, s) => (sorted[s] === true ? null : suffixMin(c.time, c.length)));
     const slices = new SliceReader(this.#options.data, names, cols, cursor, end, sorted);
     this.#runSymbols = () => names;
     this.#symbolCount = () => names.length;
@@ -870,7 +873,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         for (let s = 0; s < cols.length; s++) {
           const time = (cols[s] as SymbolColumns).time;
           const c = cursor[s] as number;
-          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(time, c, windowEnd, since);
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(time, c, windowEnd, since, earliestFrom[s] as Float64Array);
         }
         slices.beginWindow(session.close, since);
         // A run starts at its first open. After that the clock never goes back: when the last
@@ -2326,7 +2329,7 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
  * rows on the wrong side (timed at or past `close` before it, or in `[since, close)` after it; a
  * time that is not finite on neither), the latest such end wins.
  */
-function windowEndOf(time: Float64Array, from: number, close: number, since: number): number {
+function windowEndOf(time: Float64Array, from: number, close: number, since: number, earliestFrom: Float64Array): number {
   let end = time.length;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
@@ -2336,6 +2339,9 @@ function windowEndOf(time: Float64Array, from: number, close: number, since: num
       break;
     }
   }
+  // No row from the end on is before the close: no later end can leave fewer on the wrong side
+  // (what keeps a run over columns with a few rows out of order linear in their length).
+  if (end === time.length || !((earliestFrom[end] as number) < close)) return end;
   let cost = 0;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
@@ -2356,6 +2362,18 @@ function windowEndOf(time: Float64Array, from: number, close: number, since: num
     }
   }
   return bestCost < atEnd ? best : end;
+}
+
+/** For each row `i` of the first `length`, the earliest finite time in rows `i..length - 1` (Infinity for none). */
+function suffixMin(time: Float64Array, length: number): Float64Array {
+  const out = new Float64Array(length);
+  let min = Infinity;
+  for (let i = length - 1; i >= 0; i--) {
+    const x = time[i] as number;
+    if (x < min) min = x;
+    out[i] = min;
+  }
+  return out;
 }
 
 /** What a due bar is to a clock-driven boundary's gaps (see `SessionCoordinator.#slotOf`). */
