@@ -156,3 +156,24 @@ test('a short run of corrupt times just before the last rows of a session costs 
     }
   }
 });
+
+test("the run's last session: rows timed past its close amid its rows cost those rows alone, in every drive and source", async (t) => {
+  // One half-hour session; after its 23rd row, n rows timed past the close (the same time, or a minute apart).
+  const one = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const s = one.sessions('2024-05-06', '2024-05-06')[0]!;
+  const row = (time: number): Bar => ({ time, open: 10, high: 11, low: 9, close: 10, volume: 100 });
+  const own = Array.from({ length: 30 }, (_, k) => row(s.open + k * MINUTE));
+  for (const [n, step] of [[9, 0], [20, 1]] as const) {
+    const past = Array.from({ length: n }, (_, i) => row(s.close + 2 * MINUTE + i * step * MINUTE));
+    const rows = [...own.slice(0, 23), ...past, ...own.slice(23)];
+    for (const kind of ['columns', 'stream'] as const) {
+      for (const speed of [0, 1e7]) {
+        const src = kind === 'columns' ? columnsSource({ A: toColumns(rows) }) : iterableSource(rows.map((b) => ({ symbol: 'A', ...b })));
+        const report = await new SessionCoordinator({ calendar: one, data: new SessionData({ intervals: ['5m'] }), engine: new AnalysisEngine(), source: src, from: s.date, to: s.date, speed, overrun: 'queue' }).run();
+        const label = `${n} rows: ${kind}, speed ${speed}`;
+        t.is(report.barsStored, 30, label);
+        t.deepEqual(Object.entries(report.rejected).filter(([, c]) => c > 0), [['outside_session', n]], label);
+      }
+    }
+  }
+});

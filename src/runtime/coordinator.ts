@@ -1348,7 +1348,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 // A bar with no time is due where it came: not before a bar that came ahead of it and
                 // waits (read ahead, it would go into a session the stream has not reached).
                 else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close, since)) arrived.push(bar);
-                else if (this.#goesAtOnce(buffer, i, session.close)) {
+                // In the run's last session a bar at or past the close is no session's: held for its
+                // time, it would hold its symbol's bars behind it until they were late.
+                else if (this.#goesAtOnce(buffer, i, session.close) || (windowEnd === Infinity && time >= session.close)) {
                   arrived.push(bar);
                   (atOnce ??= new Set()).add(bar);
                 } else {
