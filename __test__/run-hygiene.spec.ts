@@ -144,6 +144,24 @@ test('a clock-driven run whose symbols come and go visits at each boundary the s
   t.true(last <= 2 * second + symbols, `asked ${JSON.stringify(perSession)}`);
 });
 
+/**
+ * Whether the event loop turned during the session of `date`: a timer set at its start, and seen, or
+ * not, at its end. A timer, not an immediate: the run's own turn is a timer set later, so the loop
+ * runs this one first, at the first turn (an immediate could wait for the next, as the timers phase
+ * comes before the check phase).
+ */
+function turnsDuring(coordinator: SessionCoordinator, date: string): () => boolean {
+  let turned = false;
+  let turnedWithin = false;
+  coordinator.on('sessionStart', (s) => {
+    if (s.date === date) setTimeout(() => (turned = true), 0);
+  });
+  coordinator.on('sessionEnd', (s) => {
+    if (s.date === date) turnedWithin = turned;
+  });
+  return () => turnedWithin;
+}
+
 test('a long data-driven run gives the event loop a turn now and then, over streams as over columns', async (t) => {
   // Node-API frees the blocks of collected views only on a turn of the event loop: a run that
   // never turned held every block its events viewed until it ended (a stream of always-ready bars,
@@ -163,20 +181,10 @@ test('a long data-driven run gives the event loop a turn now and then, over stre
   for (const kind of ['stream', 'columns'] as const) {
     const source = kind === 'stream' ? iterableSource(bars()) : columnsSource(Object.fromEntries(names.map((n) => [n, { time, open: ones, high: ones, low: ones, close: ones, volume: ones }])));
     const coordinator = new SessionCoordinator({ calendar: { sessions: () => sessions }, data: new SessionData({ baseInterval: '1s', intervals: ['1m'] }), source, from: sessions[0]!.date, to: sessions[1]!.date });
-    // Set at the second session's start; seen, or not, at its end. A timer, not an immediate: the
-    // run's own turn is a timer set later, so the loop runs this one first, at the first turn (an
-    // immediate could wait for the next, as the timers phase comes before the check phase).
-    let turned = false;
-    let turnedWithin = false;
-    coordinator.on('sessionStart', (s) => {
-      if (s.date === sessions[1]!.date) setTimeout(() => (turned = true), 0);
-    });
-    coordinator.on('sessionEnd', (s) => {
-      if (s.date === sessions[1]!.date) turnedWithin = turned;
-    });
+    const turnedWithin = turnsDuring(coordinator, sessions[1]!.date);
     const report = await coordinator.run();
     t.is(report.barsStored, 2 * length * names.length, kind);
-    t.true(turnedWithin, `${kind}: no turn of the event loop during a session of ${length * names.length} bars`);
+    t.true(turnedWithin(), `${kind}: no turn of the event loop during a session of ${length * names.length} bars`);
   }
 });
 
@@ -201,16 +209,9 @@ test('a data-driven run turns the event loop now and then also when every slice 
       events++;
     });
     const coordinator = new SessionCoordinator({ calendar: { sessions: () => sessions }, data: new SessionData({ baseInterval: '1s' }), engine, source, from: sessions[0]!.date, to: sessions[1]!.date });
-    let turned = false;
-    let turnedWithin = false;
-    coordinator.on('sessionStart', (s) => {
-      if (s.date === sessions[1]!.date) setTimeout(() => (turned = true), 0);
-    });
-    coordinator.on('sessionEnd', (s) => {
-      if (s.date === sessions[1]!.date) turnedWithin = turned;
-    });
+    const turnedWithin = turnsDuring(coordinator, sessions[1]!.date);
     await coordinator.run();
     t.is(events, 2 * length * names.length, kind);
-    t.true(turnedWithin, `${kind}: no turn of the event loop during a session of ${length * names.length} events`);
+    t.true(turnedWithin(), `${kind}: no turn of the event loop during a session of ${length * names.length} events`);
   }
 });

@@ -1053,7 +1053,7 @@ export class SessionData {
   advanceTo(time: number): Closed[];
   advanceTo(time: number, extra?: unknown): Closed[] {
     if (extra !== undefined) throw extraArgument('advanceTo', '(time)', extra, 'it closes every symbol\'s buckets that ended by then');
-    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('advanceTo', "the run's clock closes its buckets");
+    // advanceToMasks refuses it while a run's session is open.
     return this.#pairs(this.advanceToMasks(time));
   }
 
@@ -1095,7 +1095,7 @@ export class SessionData {
    */
   endSession(): Closed[] {
     refuseArguments('endSession', arguments, 'it flushes every forming bar; to leave them, keep the session open');
-    if (this.#runner !== null && this.#session !== null) throw this.#runsHere('endSession', 'the run ends its sessions (to end one early, stop() the run and end it once run() has settled)');
+    // endSessionMasks refuses it while a run's session is open.
     return this.#pairs(this.endSessionMasks());
   }
 
@@ -1104,7 +1104,7 @@ export class SessionData {
    * @internal
    */
   endSessionMasks(owner: object | null = null): number[] {
-    if (this.#runner !== null && this.#runner !== owner && this.#session !== null) throw this.#runsHere('endSession', 'the run ends its sessions');
+    if (this.#runner !== null && this.#runner !== owner && this.#session !== null) throw this.#runsHere('endSession', 'the run ends its sessions (to end one early, stop() the run and end it once run() has settled)');
     this.#epoch++;
     this.#clockEpoch++;
     let pairs: number[];

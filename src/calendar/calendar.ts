@@ -877,7 +877,8 @@ function listSource(options: CustomListOptions): Source {
   const entries: unknown = options.sessions;
   if (!Array.isArray(entries)) throw new ConfigError('sessions', `expected an array of sessions, got ${describe(entries)}`);
   // Before any walk of it: a sparse array's length may be up to 2^32 - 1.
-  if (firstHole(entries) >= 0) throw new ConfigError('sessions', `no session at ${firstHole(entries)} (a sparse array)`);
+  const hole = firstHole(entries);
+  if (hole >= 0) throw new ConfigError('sessions', `no session at ${hole} (a sparse array)`);
   let timeZone: unknown = options.timeZone;
   if (timeZone === undefined) {
     const withZone = entries.find((e: unknown) => typeof e === 'object' && e !== null && (e as { timeZone?: unknown }).timeZone !== undefined);

@@ -228,7 +228,8 @@ export class AnalysisEngine {
     if (canonicalInterval(spec.interval) === null) throw new ConfigError('interval', `'${spec.interval}' is not an interval (Ns, Nm, Nh or 1d)`);
     if (typeof handler !== 'function') throw new ConfigError('handler', 'a subscription needs a handler function');
     // A sparse list's length may be up to 2^32 - 1, which every() would walk: its first hole is refused at once.
-    if (Array.isArray(spec.symbols) && firstHole(spec.symbols) >= 0) throw new ConfigError('symbols', `no symbol at ${firstHole(spec.symbols)} (a sparse array)`);
+    const hole = Array.isArray(spec.symbols) ? firstHole(spec.symbols) : -1;
+    if (hole >= 0) throw new ConfigError('symbols', `no symbol at ${hole} (a sparse array)`);
     if (spec.symbols !== undefined && spec.symbols !== '*' && !(Array.isArray(spec.symbols) && spec.symbols.every((x) => typeof x === 'string' && x !== ''))) {
       throw new ConfigError('symbols', `expected '*' or an array of symbol names, got ${Array.isArray(spec.symbols) ? show(spec.symbols) : describe(spec.symbols)}`);
     }

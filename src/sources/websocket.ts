@@ -1259,7 +1259,8 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
     throw new ConfigError('protocols', `expected a non-empty string or a list of them, got ${describe(givenProtocols)}`);
   }
   // Before the spread: a sparse array's length may be up to 2^32 - 1.
-  if (Array.isArray(givenProtocols) && firstHole(givenProtocols) >= 0) throw new ConfigError('protocols', `no protocol at ${firstHole(givenProtocols)} (a sparse array)`);
+  const hole = Array.isArray(givenProtocols) ? firstHole(givenProtocols) : -1;
+  if (hole >= 0) throw new ConfigError('protocols', `no protocol at ${hole} (a sparse array)`);
   const protocols = givenProtocols === undefined ? undefined : typeof givenProtocols === 'string' ? [givenProtocols] : [...(givenProtocols as Iterable<unknown>)];
   if (protocols !== undefined && !protocols.every((p): p is string => typeof p === 'string' && p !== '')) throw new ConfigError('protocols', 'expected non-empty strings');
   // Checked here as the WebSocket handshake would check them, which refused them with a TypeError
