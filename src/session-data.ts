@@ -691,11 +691,11 @@ export class SessionData {
 
   /**
    * Says how many sessions are coming, counting the open one (or, between sessions, the next one to
-   * begin). Each symbol then reserves room for all of them at its first bar, or for as many as
-   * `retainSessions` keeps, instead of growing session by session, so a symbol that fills its
-   * sessions has its bars stored once and never copied. A sparse symbol's series give back what
-   * their rate will not use at the end of its first session, and reserve by that rate after (see
-   * the README's Zero-copy views). The session coordinator calls it with the sessions of its run. Only a
+   * begin). Each symbol then reserves room for those still to come, or for as many as
+   * `retainSessions` keeps, at its first bar of its second session, by what it traded in its first
+   * (see the README's Zero-copy views), instead of growing session by session: a symbol that fills
+   * its sessions has its first session's bars copied once and every later bar stored in place. Its
+   * first session reserves that session alone, so an illiquid symbol never holds a plan's room. The session coordinator calls it with the sessions of its run. Only a
    * hint: more or longer sessions still fit. `0` returns to reserving one session at a time.
    * @throws {ConfigError} when `sessions` is not a whole number from 0 to 2^32 - 1.
    */

@@ -734,8 +734,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   /** Runs `sessions` from the source; returns the symbols it had. */
   async #runSessions(sessions: Session[], processor: DataProcessor): Promise<string[]> {
     const o = this.#options;
-    // The store reserves room for the whole run at each symbol's first bar instead of growing
-    // (and copying its bars) session by session.
+    // The store reserves room for the rest of the run at each symbol's second session, by its
+    // rate in the first, instead of growing (and copying its bars) session by session.
     o.data.expectSessions(sessions.length);
     processor.checkSubscriptions();
     if (sessions.length === 0) return [];

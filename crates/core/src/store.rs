@@ -847,12 +847,12 @@ impl SessionStore {
     }
 
     /// At the end of a symbol's first session under a plan (see [`SessionStore::expect_sessions`]),
-    /// gives back the room its series reserved for bars their rate will not bring. The plan
-    /// reserved every session at the symbol's first bar, before the store could know how much of a
-    /// session the symbol trades. A series keeps room for its rate (see `per_session_room`) over
-    /// the sessions still planned (at least one), as many as retention holds, and moves only when
-    /// it holds more than a quarter past that, and 64 bars more. Later sessions reserve by the rate,
-    /// so this happens once a symbol and run.
+    /// gives back the room its series reserved for bars their rate will not bring: that session's,
+    /// reserved before the store could know how much of a session the symbol trades. A series
+    /// keeps room for its rate (see `per_session_room`) over the sessions still planned (at least
+    /// one), as many as retention holds, and moves only when it holds more than a quarter past
+    /// that, and 64 bars more. Later sessions reserve by the rate, so this happens once a symbol
+    /// and run.
     fn shrink_to_rate(
         s: &mut SymbolState,
         ended: &Active,
@@ -892,8 +892,9 @@ impl SessionStore {
         s.last_gains = Some(gains);
     }
 
-    /// Reserves room at a symbol's first bar of a session: for this session, or for the `expected`
-    /// sessions like it (see [`SessionStore::expect_sessions`]), as many as retention keeps.
+    /// Reserves room at a symbol's first bar of a session: for this session, or, once the symbol
+    /// has ended a session and so has a rate, for the `expected` sessions like it (see
+    /// [`SessionStore::expect_sessions`]), as many as retention keeps.
     fn reserve_session(
         s: &mut SymbolState,
         a: &Active,
@@ -901,7 +902,15 @@ impl SessionStore {
         config: &StoreConfig,
         expected: usize,
     ) {
-        let sessions = expected.max(1);
+        // A symbol's first session reserves that session only: a plan's room reserved before the
+        // store knows how much of a session the symbol trades would be made resident by its first
+        // bar (each column's first page, a huge page where the block is mapped on them), megabytes
+        // a symbol, for an illiquid one too.
+        let sessions = if s.last_gains.is_some() {
+            expected.max(1)
+        } else {
+            1
+        };
         // Retention drops a session only at a session end, so `keep + 1` are held at most.
         let held = config.retain_sessions.map(|keep| keep.saturating_add(1));
         let slots = ((a.session.close - a.session.open + base_ms - 1) / base_ms) as usize;
@@ -938,12 +947,14 @@ impl SessionStore {
     }
 
     /// Tells the store that `sessions` sessions are coming, counting the open one if any (or the
-    /// next one to begin). Each symbol then reserves room for all of them, or for as many as
-    /// retention keeps, at its first bar, instead of growing session by session: a backtest that
-    /// knows its date range stores every bar of a symbol that fills its sessions once, with no
-    /// copying. A sparse symbol's series give back what their rate will not use at the end of its
-    /// first session (see `shrink_to_rate`). Only a hint: more sessions or longer ones still fit,
-    /// and `0` returns to reserving one session at a time.
+    /// next one to begin). Each symbol then reserves room for those still to come, or for as many
+    /// as retention keeps, at its first bar of its second session, by the rate of its first (see
+    /// `per_session_room`), instead of growing session by session: a backtest that knows its date
+    /// range copies a symbol's first session once and stores every later bar in place. Its first
+    /// session reserves that session alone, as without a plan, so that a symbol the store has not
+    /// measured holds no more than a session of room; at its end a sparse symbol's series give
+    /// back what their rate will not use (see `shrink_to_rate`). Only a hint: more sessions or
+    /// longer ones still fit, and `0` returns to reserving one session at a time.
     pub fn expect_sessions(&mut self, sessions: usize) {
         self.expected_sessions = sessions;
     }

@@ -183,7 +183,7 @@ fn a_late_bar_deep_in_a_long_batch_is_found() {
 }
 
 #[test]
-fn a_store_told_the_sessions_stores_them_without_moving_a_block() {
+fn a_store_told_the_sessions_copies_a_full_symbols_first_session_once() {
     let days: Vec<Session> = (0..5).map(oct_day).collect();
     let run = |expect: Option<usize>| {
         let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
@@ -221,12 +221,14 @@ fn a_store_told_the_sessions_stores_them_without_moving_a_block() {
     let (planned, generations, bytes) = run(Some(days.len()));
     let (unplanned, moved, _) = run(None);
     assert_eq!(planned, unplanned);
-    // One block per series from the first bar to the end.
+    // The first session in a block of its own; one block per series from the second session's
+    // first bar to the end.
+    assert_ne!(generations[0][0], generations[1][0], "{generations:?}");
     assert!(
-        generations.windows(2).all(|w| w[0] == w[1]),
+        generations[1..].windows(2).all(|w| w[0] == w[1]),
         "{generations:?}"
     );
-    assert!(moved.windows(2).any(|w| w[0] != w[1]));
+    assert!(moved[1..].windows(2).any(|w| w[0] != w[1]));
     // Room for exactly the five sessions: 390 1m bars, 78 5m, 26 15m, 7 1h a day, and the 16 bars
     // that the smallest block holds for the five 1d bars; 6 columns of 8 bytes, two symbols.
     assert_eq!(bytes, 2 * (5 * (390 + 78 + 26 + 7) + 16) * 6 * 8);
@@ -326,7 +328,7 @@ fn a_full_symbol_after_an_early_close_reserves_a_whole_session_again() {
 }
 
 #[test]
-fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_is_stored_once() {
+fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_moves_once() {
     // Six sessions planned. LATE is known from the start but trades only from session 3; HALT
     // trades the last ten minutes of session 1, sits out session 2, then trades every minute.
     let days: Vec<Session> = (0..6).map(oct_day).collect();
@@ -339,24 +341,32 @@ fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_is_stored_o
             .map(|k| st.series(id, k).unwrap().generation())
             .collect()
     };
-    let (mut late_first, mut halt_first) = (None, None);
+    // Each symbol's generations at its first bar and at its first bar of its second session.
+    let (mut late_at, mut halt_at) = (Vec::new(), Vec::new());
     for (d, day) in days.iter().enumerate() {
         st.begin_session(*day).unwrap();
         for (i, b) in full_day(day.open, day.close).iter().enumerate() {
             if d >= 2 {
                 st.append(late, b).unwrap();
-                late_first.get_or_insert_with(|| generations(&st, late));
+                if i == 0 {
+                    late_at.push(generations(&st, late));
+                }
             }
             if (d == 0 && i >= 380) || d >= 2 {
                 st.append(halt, b).unwrap();
-                halt_first.get_or_insert_with(|| generations(&st, halt));
+                if i == 380 || (d >= 2 && i == 0) {
+                    halt_at.push(generations(&st, halt));
+                }
             }
         }
         st.end_session().unwrap();
     }
-    // One block a series from the symbol's first bar to the end: no copy.
-    assert_eq!(Some(generations(&st, late)), late_first);
-    assert_eq!(Some(generations(&st, halt)), halt_first);
+    // The first session reserved for itself; the second (the first after it that the symbol
+    // traded in, full) moved the series once, to a block for the rest of the plan: no copy after.
+    assert_ne!(late_at[0][0], late_at[1][0]);
+    assert_eq!(generations(&st, late), late_at[1]);
+    assert_ne!(halt_at[0][0], halt_at[1][0]);
+    assert_eq!(generations(&st, halt), halt_at[1]);
     assert_eq!(st.series(late, 0).unwrap().len(), 4 * 390);
     assert_eq!(st.series(halt, 0).unwrap().len(), 10 + 4 * 390);
 }
@@ -385,9 +395,8 @@ fn a_plan_keeps_room_for_a_thin_symbol_by_its_rate() {
         st.end_session().unwrap();
         unplanned.end_session().unwrap();
         spy_generations.push(st.series(full, 0).unwrap().generation());
-        // At the first bar THIN reserved six sessions of 390 minutes (2,340 bars); from the first
-        // session's end its room is at most twice its ten bars for each session still planned, and
-        // 64 bars more.
+        // At the first bar THIN reserved its first session of 390 minutes; from that session's end
+        // its room is at most twice its ten bars for each session still planned, and 64 bars more.
         let base = st.series(thin, 0).unwrap();
         assert_eq!(base.len(), 10 * (d + 1));
         let left = days.len() - d - 1;
@@ -398,8 +407,9 @@ fn a_plan_keeps_room_for_a_thin_symbol_by_its_rate() {
             base.capacity()
         );
     }
-    // The full symbol still stores every bar once, in its first block.
-    assert!(spy_generations.windows(2).all(|w| w[0] == w[1]));
+    // The full symbol moves once, at its second session, to a block for the rest of the plan.
+    assert_ne!(spy_generations[0], spy_generations[1]);
+    assert!(spy_generations[1..].windows(2).all(|w| w[0] == w[1]));
     assert_eq!(snapshot(&st, thin), snapshot(&unplanned, thin_u));
     assert_eq!(snapshot(&st, full), snapshot(&unplanned, full_u));
     // SPY's planned room is exact (see the test above); THIN's five series hold 90 bars (60 1m,
@@ -417,6 +427,14 @@ fn under_retention_a_plan_reserves_what_is_kept() {
     st.expect_sessions(100);
     let id = st.intern("SPY");
     let day = oct_day(0);
+    st.begin_session(day).unwrap();
+    for b in full_day(day.open, day.close) {
+        st.append(id, &b).unwrap();
+    }
+    // The first session reserves itself alone.
+    assert_eq!(st.series(id, 0).unwrap().capacity(), 390);
+    st.end_session().unwrap();
+    let day = oct_day(1);
     st.begin_session(day).unwrap();
     st.append(id, &synth_bar(day.open, 0)).unwrap();
     // Two kept, and the session that makes a third until its end drops the oldest.
@@ -475,6 +493,14 @@ fn a_plan_of_many_long_sessions_reserves_at_most_a_million_bars_or_one_session()
     let (mut st, id) = planned_store("1s", &["1m"], None, 365);
     let day = from_midnight(0, 1440);
     st.begin_session(day).unwrap();
+    let seconds: Vec<Bar> = (0..86_400)
+        .map(|k| synth_bar(day.open + k * 1000, k as u64))
+        .collect();
+    batch_outcome(&mut st, id, &seconds, InvalidBars::Throw).unwrap();
+    st.end_session().unwrap();
+    // The plan is taken at the second session, by the first's rate (full here).
+    let day = from_midnight(1, 1440);
+    st.begin_session(day).unwrap();
     st.append(id, &synth_bar(day.open, 0)).unwrap();
     assert_eq!(st.series(id, 0).unwrap().capacity(), 1 << 20);
     // 1,440 minutes a day for 365 days is under the cap: all of it.
@@ -501,12 +527,13 @@ fn a_plan_past_the_cap_does_not_move_a_series_at_every_session() {
 
 #[test]
 fn under_retention_a_plan_reserves_once_for_the_sessions_retention_holds() {
-    // 100 sessions announced, 20 kept: the first session reserves for 21, and no session start
-    // moves the series until retention has dropped enough bars to compact them.
+    // 100 sessions announced, 20 kept: the second session reserves for 21, and no session start
+    // after it moves the series until retention has dropped enough bars to compact them.
     let (mut st, id) = planned_store("1m", &[], Some(20), 100);
     let generations = store_sessions(&mut st, id, (0..21).map(oct_day));
+    assert_ne!(generations[0], generations[1]);
     assert!(
-        generations.windows(2).all(|w| w[0] == w[1]),
+        generations[1..].windows(2).all(|w| w[0] == w[1]),
         "{generations:?}"
     );
     assert_eq!(st.series(id, 0).unwrap().capacity(), 21 * 390);
