@@ -116,6 +116,42 @@ test("clock-driven, overrun: 'queue': one record per overrun, never two for the 
   t.is(new Set(times).size, times.length, `overruns at ${times.map((x) => new Date(x).toISOString().slice(11, 16)).join(', ')}`);
 });
 
+test("clock-driven, overrun: 'queue': the record names the handler the slice waited for last, whatever the order of subscription", async (t) => {
+  // Ten minutes at speed 600: a minute is 100 ms of wall time, the subscribers' share of a slice.
+  const calendar = Calendar.custom({ name: 'ten minutes', timeZone: 'UTC', sessions: [{ date: '2024-03-04', open: '10:00', close: '10:10' }] });
+  const open = Date.UTC(2024, 2, 4, 10);
+  const bars: SymbolBar[] = Array.from({ length: 10 }, (_, k) => ({ symbol: 'A', time: open + k * MINUTE, open: 10, high: 11, low: 9, close: 10.5, volume: 100 }));
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const busy = (ms: number): void => {
+    for (const end = performance.now() + ms; performance.now() < end; );
+  };
+  const run = async (subscribe: (engine: AnalysisEngine) => void): Promise<RunReport> => {
+    const engine = new AnalysisEngine();
+    subscribe(engine);
+    return new SessionCoordinator({ calendar, data: new SessionData(), engine, source: iterableSource(bars), from: '2024-03-04', to: '2024-03-04', speed: 600, overrun: 'queue' }).run();
+  };
+  const at5 = (ms: number) => (e: { time: number }): Promise<void> | void => (e.time === open + 5 * MINUTE ? sleep(ms) : undefined);
+  // Both pending when the share runs out: 'quick' settles 50 ms past it, 'slow' 500 ms.
+  for (const order of [['quick', 'slow'], ['slow', 'quick']]) {
+    const report = await run((engine) => {
+      for (const name of order) engine.subscribe({ interval: '1m', name }, at5(name === 'quick' ? 150 : 600));
+    });
+    t.deepEqual(report.overruns.map((o) => o.subscriber), ['slow'], order.join(' then '));
+    t.true((report.overruns[0]?.lagMs ?? 0) >= 400, `lag ${report.overruns[0]?.lagMs}`);
+  }
+  // A synchronous overrun of 300 ms past the share against a handler that keeps the slice 700 ms
+  // more: the handler; against one that settles at once: the synchronous one.
+  for (const [asyncMs, named] of [[1000, 'async'], [1, 'hog']] as const) {
+    const report = await run((engine) => {
+      engine.subscribe({ interval: '1m', name: 'hog' }, (e) => {
+        if (e.time === open + 5 * MINUTE) busy(400);
+      });
+      engine.subscribe({ interval: '1m', name: 'async' }, at5(asyncMs));
+    });
+    t.deepEqual(report.overruns.map((o) => o.subscriber), [named], `async handler of ${asyncMs} ms`);
+  }
+});
+
 /** A 1s-base session of `seconds` opening `inMs` from now (negative: already open), on whole seconds. */
 function liveSession(inMs: number, seconds: number): { date: string; open: number; close: number; timeZone: string; dayStart: number } {
   const open = Math.ceil((Date.now() + inMs) / 1000) * 1000;

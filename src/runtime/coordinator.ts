@@ -2080,10 +2080,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Queued: bounded by readyTimeoutMs, as any wait for subscribers is. An open feed keeps a live
     // process from running out of work, so without a bound a promise that never settles would
     // hold the run for good.
+    // The record is named after the handler the slice waited for last (several may be pending when
+    // the share runs out, in any order), unless synchronous calls overran and cost more of the lag
+    // than the wait for handlers after them.
+    let settledLast: string | null = null;
+    for (const p of r.pending) {
+      if (p.done) continue;
+      const settled = (): void => {
+        settledLast = p.subscriber;
+      };
+      void p.promise.then(settled, settled);
+    }
     await this.#ready(r, at);
     const lag = Math.max(0, -this.#clock.delayUntil(due));
     const last = this.#overruns.last();
-    if (last !== undefined) last.lagMs = lag;
+    if (last !== undefined) {
+      last.lagMs = lag;
+      if (settledLast !== null && !(syncOverran && lag - late < late)) last.subscriber = settledLast;
+    }
     if (lag > this.#maxLag) this.#maxLag = lag;
   }
 
