@@ -42,3 +42,28 @@ for (const [name, intruder] of [
     t.deepEqual(seen.slice(0, 4), ['A 0 500', 'B 0 500', 'A 5 500', 'B 5 500']);
   });
 }
+
+test('stream, both speeds: a bar whose time is not finite among bars of another symbol read ahead costs its own bar only: the run stores what it stores without it', async (t) => {
+  const at = (m: number): number => s1!.open + m * MINUTE;
+  const minutes = (symbol: string, from: number): SymbolBar[] => Array.from({ length: 10 - from }, (_, k) => bar(symbol, at(from + k)));
+  // [name, stream, where the bar with no time goes in it, that bar]
+  const cases: Array<[string, SymbolBar[], number, SymbolBar]> = [
+    // A's last bar first: B's bars after it are earlier (as a source ordered by symbol gives them).
+    ["B's, after A's last", [bar('A', at(9)), bar('B', at(2)), bar('B', at(3))], 1, bar('B', NaN)],
+    ["A's, after A's last", [bar('A', at(9)), bar('B', at(2))], 1, bar('A', -Infinity)],
+    ['by symbol, in the second', [...minutes('A', 0), ...minutes('B', 0)], 11, bar('B', NaN)],
+  ];
+  for (const [name, stream, where, intruder] of cases) {
+    for (const speed of [0, 1e7]) {
+      const run = async (bars: SymbolBar[]): Promise<{ stored: number; rejected: Record<string, number> }> => {
+        const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(bars), from: '2024-05-06', to: '2024-05-06', speed, overrun: 'queue' }).run();
+        return { stored: report.barsStored, rejected: Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)) };
+      };
+      const clean = await run(stream);
+      const corrupt = await run([...stream.slice(0, where), intruder, ...stream.slice(where)]);
+      t.deepEqual(corrupt, { stored: clean.stored, rejected: { ...clean.rejected, non_finite: 1 } }, `${name}, speed ${speed}`);
+      // Clock-driven, a stream's bars go by time whatever the order of its symbols.
+      if (speed > 0) t.is(clean.stored, stream.length, `${name}, speed ${speed}`);
+    }
+  }
+});

@@ -1166,11 +1166,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * bars with a finite time after it (see {@link staysInSession}), once they have come (the
      * stream ending or failing first ends the search).
      */
-    const backBefore = async (end: number, since: number): Promise<boolean> => {
+    const backBefore = async (end: number, since: number, at = read): Promise<boolean> => {
       // The bars it weighs come first: as many as it may look at (see windowAfter).
       let past = 0;
       let finite = 0;
-      for (let j = read + 1; past < STRAY_LOOKAHEAD && finite < STRAY_WINDOW; j++) {
+      for (let j = at + 1; past < STRAY_LOOKAHEAD && finite < STRAY_WINDOW; j++) {
         while (buffer.length <= j && !ended) await delivery();
         const bar = buffer[j];
         if (bar === undefined) break;
@@ -1178,7 +1178,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         finite++;
         if (bar.time >= end) past++;
       }
-      return staysInSession((buffer[read] as SymbolBar).time, (k) => (read + 1 + k < buffer.length ? (buffer[read + 1 + k] as SymbolBar).time : undefined), end, since);
+      return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since);
     };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
@@ -1277,11 +1277,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             resumePump();
             processor.endSlice();
             if (inside) {
-              const next = read < buffer.length ? (buffer[read] as SymbolBar).time : null;
+              // Bars with no time (rejected wherever they go) tell nothing of the bars behind them:
+              // the first bar after them with a time does, within as many as a stray is judged by.
+              let at = read;
+              for (; at < read + STRAY_LOOKAHEAD; at++) {
+                while (buffer.length <= at && !ended) await delivery();
+                if (at >= buffer.length || Number.isFinite((buffer[at] as SymbolBar).time)) break;
+              }
+              const next = at < buffer.length ? (buffer[at] as SymbolBar).time : null;
               // A next bar past the close goes in alone when one of the bars after it is back inside
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
-              if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since));
+              if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since, at));
               this.#closeThrough(processor, session, t, next, alone);
             }
             this.#coreGaps(session, processor);
@@ -1354,7 +1361,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                   arrived.push(bar);
                   (atOnce ??= new Set()).add(bar);
                 } else {
-                  waiting.add(bar.symbol);
+                  // A bar with no time, held where it came, holds no bar of its symbol behind it:
+                  // the store rejects it whatever their order, and held, they would come late.
+                  if (Number.isFinite(time)) waiting.add(bar.symbol);
                   buffer[kept++] = bar;
                 }
               }
