@@ -25,7 +25,8 @@ import {
   sessionOn,
   timeSlices,
 } from 'barstream';
-import type { ErrorCode, IndicatorConfig } from 'barstream';
+import { Rsi, Sma } from 'barstream';
+import type { ErrorCode, IndicatorConfig, StandaloneIndicator, SymbolTimes, ValueIndicator } from 'barstream';
 
 const MINUTE = 60_000;
 
@@ -160,4 +161,16 @@ test("a CSV load's report counts the rows outside the load", async (t) => {
   const report = source.lastReport;
   if (report === null) return t.fail('no report');
   t.like(report, { rowsRead: 6, rowsLoaded: 2, badRows: 1, rowsOutside: 3 });
+});
+
+test('the types a consumer names: the columns timeSlices reads (plain arrays too), and the standalone indicators\' bases', (t) => {
+  const columns = new Map<string, SymbolTimes>([['SPY', { time: [1, 2, 3] }], ['QQQ', { time: new Float64Array([2, 4]) }]]);
+  const times: number[] = [];
+  for (const slice of timeSlices(columns)) times.push(slice.time);
+  t.deepEqual(times, [1, 2, 3, 4]);
+  const mixed: StandaloneIndicator<number, number>[] = [new Rsi(2), new Sma(2)];
+  const closes: ValueIndicator<number>[] = mixed.filter((x): x is ValueIndicator<number> => x instanceof Rsi || x instanceof Sma);
+  t.is(closes.length, 2);
+  for (const x of [1, 2, 3]) for (const i of mixed) i.update(x);
+  t.is(mixed[1]?.update(4), 3.5);
 });

@@ -45,4 +45,6 @@ export {
 export type {
   BandsValue, BbandsConfig, IndicatorBar, ObvInput, IndicatorColumns, IndicatorConfig, IndicatorInfo, IndicatorKind, MacdConfig,
   MacdValue, PeriodConfig, PlainConfig, StddevConfig, StochConfig, StochValue,
+  // The standalone classes' bases, to type a list of mixed indicators by.
+  BarIndicator, StandaloneIndicator, ValueIndicator,
 } from './indicators.js';

@@ -117,7 +117,7 @@ export interface IndicatorBar {
 }
 
 /** Shared by every standalone indicator: one native instance, fed a bar at a time. */
-abstract class StandaloneIndicator<In, Out> {
+export abstract class StandaloneIndicator<In, Out> {
   readonly #native: NativeIndicator;
   /** The native indicator's handle, which the slot call finds it by. */
   readonly #handle: number;
@@ -218,14 +218,14 @@ abstract class StandaloneIndicator<In, Out> {
 }
 
 /** An indicator of one series of numbers (closes). */
-abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
+export abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
   protected fields(x: number): [number, number, number, number] {
     return [x, x, x, 0];
   }
 }
 
 /** An indicator of bars. */
-abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = IndicatorBar> extends StandaloneIndicator<In, Out> {
+export abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = IndicatorBar> extends StandaloneIndicator<In, Out> {
   // A missing field reads as NaN: an indicator that reads it (volume for OBV, MFI and VWAP) then
   // gives NaN and changes nothing (as batch does); the others never look at it.
   protected fields(bar: In): [number, number, number, number] {

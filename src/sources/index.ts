@@ -25,7 +25,7 @@ export type { EpochUnit } from './fields.js';
 export { iterableSource, mergeStreams, streamSlices } from './stream.js';
 export type { StreamSlice } from './stream.js';
 export { forEachSlice, timeSlices } from './slices.js';
-export type { SliceCallback, SliceColumns, TimeSlice, TimeSlices } from './slices.js';
+export type { SliceCallback, SymbolTimes, TimeSlice, TimeSlices } from './slices.js';
 export { syntheticSource } from './synthetic.js';
 export type { SyntheticOptions, SyntheticSource } from './synthetic.js';
 export { FeedError, WebSocketFeed, websocketFeed, type BadMessage, type BadMessageReason, type ClosedInfo, type ConnectedInfo, type DisconnectedInfo, type FeedErrorCode, type FeedMessage, type FeedState, type InvalidCounts, type ReconnectInfo, type ReconnectingInfo, type ReconnectOptions, type StallInfo, type SubscribeContext, type SymbolLastTime, type WebSocketFeedEvents, type WebSocketFeedOptions, type WebSocketFeedStatus } from './websocket.js';

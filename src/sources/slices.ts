@@ -57,7 +57,7 @@ export class SliceCursor {
   /** Moving average of count / active. */
   #fill = 1;
 
-  constructor(columns: ReadonlyMap<string, SliceColumns>, from: number | undefined, to: number | undefined, strategy: MergeStrategy = 'auto') {
+  constructor(columns: ReadonlyMap<string, SymbolTimes>, from: number | undefined, to: number | undefined, strategy: MergeStrategy = 'auto') {
     if (!(columns instanceof Map)) throw new ConfigError('columns', 'expected a Map of symbol -> columns');
     if (from !== undefined && (typeof from !== 'number' || Number.isNaN(from))) throw new ConfigError('from', `expected epoch milliseconds, got ${String(from)}`);
     if (to !== undefined && (typeof to !== 'number' || Number.isNaN(to))) throw new ConfigError('to', `expected epoch milliseconds, got ${String(to)}`);
@@ -274,7 +274,7 @@ function timesOf(name: string, cols: unknown): Float64Array {
  * column's: read as zero rows, every bar would be left out without a word.
  * @throws {InputError} for a `length` that is not a whole number >= 0.
  */
-function rowsOf(name: string, cols: SliceColumns): number {
+function rowsOf(name: string, cols: SymbolTimes): number {
   const n: unknown = cols.length;
   if (n === undefined) return cols.time.length;
   if (!(Number.isInteger(n) && (n as number) >= 0)) throw new InputError(`${name}: length ${describe(n)} is not a whole number of rows`);
@@ -286,7 +286,7 @@ function rowsOf(name: string, cols: SliceColumns): number {
  * many rows it has (default: the time column's length). {@link SymbolColumns} and a plain
  * `BarColumns` are both such columns.
  */
-export interface SliceColumns {
+export interface SymbolTimes {
   readonly time: Float64Array | readonly number[];
   readonly length?: number | undefined;
 }
@@ -311,7 +311,7 @@ export interface SliceColumns {
  * {@link InputError} for a map value that is not columns with a `time` column, or a `length` that is
  * not a whole number (columns without `length` have their time column's).
  */
-export function timeSlices(columns: ReadonlyMap<string, SliceColumns>, from?: number, to?: number): TimeSlices {
+export function timeSlices(columns: ReadonlyMap<string, SymbolTimes>, from?: number, to?: number): TimeSlices {
   const cursor = new SliceCursor(columns, from, to);
   // One result object, refilled: the iteration protocol allows it, and it saves an allocation a slice.
   const result: { done: boolean; value: TimeSlice | undefined } = { done: false, value: cursor.slice };
@@ -337,7 +337,7 @@ export function timeSlices(columns: ReadonlyMap<string, SliceColumns>, from?: nu
  * (the first `count` entries are the slice).
  * @throws {ConfigError} as {@link timeSlices}, and `fn` when it is not a function.
  */
-export function forEachSlice(columns: ReadonlyMap<string, SliceColumns>, fn: SliceCallback, from?: number, to?: number): number {
+export function forEachSlice(columns: ReadonlyMap<string, SymbolTimes>, fn: SliceCallback, from?: number, to?: number): number {
   if (typeof fn !== 'function') throw new ConfigError('fn', `expected a function (time, symbols, rows, count) => void, got ${describe(fn)}`);
   const cursor = new SliceCursor(columns, from, to);
   const slice = cursor.slice;
