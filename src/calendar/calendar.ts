@@ -173,8 +173,8 @@ const shared = new Map<string, Calendar>();
  * Three kinds are built in: {@link Calendar.xnys} (New York Stock Exchange), {@link
  * Calendar.alwaysOpen} (24/7, UTC days) and {@link Calendar.custom} (a list of sessions or a
  * function of the date). Every query is answered from per-year tables built on first use, so a
- * backtest can ask millions of times: `isOpen` and `session` are a look-up, `sessions` over 30
- * years (7,794 XNYS sessions) copies references and takes well under a millisecond.
+ * backtest can ask millions of times: `isOpen` and `session` are a look-up, `sessions` over 31
+ * years (2000-2030: 7,794 XNYS sessions) copies references and takes well under a millisecond.
  *
  * Sessions are `{ date, open, close, timeZone, dayStart }` with `open`/`close` in epoch
  * milliseconds (UTC); an instant `t` is in a session when `open <= t < close`. The objects are
