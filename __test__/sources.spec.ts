@@ -959,11 +959,16 @@ test('csv: compact date-times are refused under epoch auto, not read as 1970 or 
     const ms = (await csvSource(p, { epoch: 'ms' }).load({})).get('C') as SymbolColumns;
     t.is(ms.time[0], Number(time));
   }
-  // Not dates: a 13th month, a 32nd day, hour 24, the year 2113, nine digits. Epochs by magnitude, as before.
-  for (const time of ['20131307', '20131032', '201310072430', '21131007', '201310071']) {
+  // Not dates: hour 24, nine digits. Epochs by magnitude, as before. A 13th month, a 32nd day and
+  // the year 2113 in eight digits are no dates either, but as seconds they are before 1973: refused.
+  for (const time of ['201310072430', '201310071']) {
     const p = fixture('N.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
     const c = (await csvSource(p).load({})).get('N') as SymbolColumns;
     t.is(c.time[0], Number(time) < 1e11 ? Number(time) * 1000 : Number(time), time);
+  }
+  for (const time of ['20131307', '20131032', '21131007']) {
+    const p = fixture('N.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
+    await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: new RegExp(`time '${time}' read as epoch seconds would be before 1973`) }, time);
   }
 });
 
@@ -995,9 +1000,10 @@ test('csv: a missing price or volume goes on as NaN for the store to reject and 
       t.is(i % 2 === 0 ? c.volume[i] : c.high[i], i % 2 === 0 ? 10 : 2);
     }
   }
-  for (const text of ['abc', '12,5', '1.2.3', 'NaNa', '-']) {
+  for (const text of ['abc', '12,5', '1.2.3', 'NaNa', '-', '1.234,5']) {
     const q = fixture('Q.csv', `${HEADER.replaceAll(',', ';')}\n2013-10-07T13:30:00Z;1;2;0.5;${text};10\n`);
-    await t.throwsAsync(() => csvSource(q, { delimiter: ';' }).load({}), { instanceOf: InputError, message: `csvSource: '${q}' line 2: close '${text}' is not a number` }, text);
+    const comma = text.includes(',') ? ': numbers are read with a decimal point, so convert decimal commas (and drop thousands separators) first' : '';
+    await t.throwsAsync(() => csvSource(q, { delimiter: ';' }).load({}), { instanceOf: InputError, message: `csvSource: '${q}' line 2: close '${text}' is not a number${comma}` }, text);
   }
 });
 
@@ -1156,10 +1162,31 @@ test('csv: under epoch auto a compact date-time is refused by its value, however
     t.is((await csvSource(p, { epoch: 'ms' }).load({})).get('C')?.time[0], value, time);
     t.is((await csvSource(p, { epoch: 's' }).load({})).get('C')?.time[0], value * 1000, time);
   }
-  // Not whole numbers, or no date: epochs by magnitude (seconds below 1e11).
+  // Not whole numbers, or no date: epochs by magnitude (seconds below 1e11), but before 1973 (below
+  // 1e8 seconds) refused unless the unit is set.
   for (const [time, ms] of [['20131007.5', 20_131_007_500], ['-20131007', -20_131_007_000], ['+20131307', 20_131_307_000]] as const) {
     const p = fixture('N.csv', `${HEADER}\n${time},1,1,1,1,1\n`);
-    t.is((await csvSource(p).load({})).get('N')?.time[0], ms, time);
+    await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /read as epoch seconds would be before 1973/ }, time);
+    t.is((await csvSource(p, { epoch: 's' }).load({})).get('N')?.time[0], ms, time);
+  }
+});
+
+test('csv: under epoch auto a small number is no epoch of 1970-1973: an Excel serial date, or a time of day whose date column was not found, is refused saying what to set', async (t) => {
+  // 45359.3958333333 is Excel's serial for 2024-03-08 09:30; 093000 a time of day beside a date
+  // column named Day, which the loader does not know as the date.
+  const excel = fixture('XL.csv', 'Date,Open,High,Low,Close,Volume\n45359.3958333333,100.25,100.5,100,100.25,500\n');
+  await t.throwsAsync(() => csvSource(excel).load({}), { instanceOf: InputError, message: /line 2: time '45359\.3958333333' read as epoch seconds would be before 1973: .*options\.columns\.date.*Excel serial date.*epoch option \('s'\)/ });
+  const day = fixture('DAY.csv', 'Day,Time,Open,High,Low,Close,Volume\n2024-03-08,093000,100.25,100.5,100,100.25,500\n');
+  await t.throwsAsync(() => csvSource(day, { timeZone: 'America/New_York' }).load({}), { instanceOf: InputError, message: /line 2: time '093000' read as epoch seconds would be before 1973: a time of day whose date column was not found \(name it with options\.columns\.date\)/ });
+  // Named, it is 09:30 New York on that day: 14:30Z (EST).
+  const c = (await csvSource(day, { timeZone: 'America/New_York', columns: { date: 'Day' } }).load({})).get('DAY') as SymbolColumns;
+  t.deepEqual([...c.time], [Date.UTC(2024, 2, 8, 14, 30)]);
+});
+
+test('csv: a file with no header whose first field is a date as vendors write it is told to name its columns with options.header', async (t) => {
+  for (const first of ['03/08/2024', '2024.03.08', '08.03.2024', '20240308  09:30:00']) {
+    const p = fixture('H.csv', `${first},09:30,100.25,100.5,100,100.25,500\n`);
+    await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /the first line is a row of data, not a header: name the columns with options\.header/ }, first);
   }
 });
 

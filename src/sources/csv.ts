@@ -977,7 +977,8 @@ class FileSink {
         const other = fields.length === 1 ? [';', '\t', '|', ','].find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
         // Some exports (Binance's klines, for one) have no header at all: their first row is data.
         const first = (fields[0] ?? '').trim();
-        const data = fields.length > 1 && first !== '' && (Number.isFinite(Number(first)) || /^\d{4}-\d{2}-\d{2}/.test(first));
+        // A number, or a date as vendors write them (2013-10-07, 10/07/2013, 2013.10.07, 07.10.2013, 20131007 09:30).
+        const data = fields.length > 1 && first !== '' && (Number.isFinite(Number(first)) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?!\d)/.test(first) || /^\d{8}(?!\d)/.test(first));
         const fix =
           other !== undefined
             ? `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`
@@ -1096,7 +1097,7 @@ class FileSink {
     if (kind === WHOLE) {
       t = this.#times.parse(ts, ta, tb);
     } else if (kind === EPOCH) {
-      t = this.#times.parse(ts, ta, tb);
+      t = this.#times.parse(ts, ta, tb, true);
       // A long number that is really a time of day (`093000000`, HHMMSS and milliseconds) would
       // read as a day in the 1970s and be left out of every run without a word: an epoch time must
       // fall on the date beside it.
@@ -1174,7 +1175,10 @@ class FileSink {
       const values = [NaN, o, h, l, c, v];
       for (let k = 1; k <= 5; k++) {
         if (values[k] === values[k] || isMissing(this.#text(ix[k] as number))) continue;
-        this.#bad(line, `${COLUMN_NAMES[k]} '${this.#text(ix[k] as number)}' is not a number`);
+        const text = this.#text(ix[k] as number);
+        // European spreadsheets write decimal commas (and `.` between thousands).
+        const comma = /^\s*[+-]?[\d.]*\d,\d+\s*$/.test(text) ? ': numbers are read with a decimal point, so convert decimal commas (and drop thousands separators) first' : '';
+        this.#bad(line, `${COLUMN_NAMES[k]} '${text}' is not a number${comma}`);
         return;
       }
     }

@@ -196,6 +196,13 @@ export type EpochUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
 
 /** Below this an automatic epoch is seconds (1e11 s is the year 5138; 1e11 ms is 1973-03-03). */
 export const AUTO_SECONDS_BELOW = 1e11;
+/**
+ * Below this (in magnitude) an automatic epoch is refused: 1e8 s is 1973-03-03. Such small numbers
+ * are an Excel serial date (45359.39 for 2024-03-08 09:21) or a time of day whose date column was
+ * not found (`093000`) far more often than market data of 1970-1973, and read as seconds they
+ * would be days no run asks for, left out without a word.
+ */
+export const AUTO_SECONDS_FROM = 1e8;
 /** From this an automatic epoch is refused as ambiguous (microseconds or nanoseconds?). */
 export const AUTO_REFUSED_FROM = 1e14;
 
@@ -252,8 +259,12 @@ export class TimeParser {
     }
   }
 
-  /** The time in `s[a..b)`, epoch ms, or NaN (see {@link TimeParser.reason}). */
-  parse(s: string, a: number, b: number): number {
+  /**
+   * The time in `s[a..b)`, epoch ms, or NaN (see {@link TimeParser.reason}). `dated`: the caller
+   * checks an epoch time against a date beside it, so an automatic one before 1973 (see
+   * {@link AUTO_SECONDS_FROM}) is read, for that check to judge.
+   */
+  parse(s: string, a: number, b: number, dated = false): number {
     while (a < b && s.charCodeAt(a) <= 32) a++;
     while (b > a && s.charCodeAt(b - 1) <= 32) b--;
     if (b - a >= 10 && s.charCodeAt(a + 4) === 45) return this.#iso(s, a, b);
@@ -282,6 +293,10 @@ export class TimeParser {
       return NaN;
     }
     const abs = Math.abs(x);
+    if (abs < AUTO_SECONDS_FROM && !dated) {
+      this.reason = `time '${s.slice(a, b)}' read as epoch seconds would be before 1973: a time of day whose date column was not found (name it with options.columns.date), or an Excel serial date (write ISO 8601 times); set the epoch option ('s') if it is an epoch`;
+      return NaN;
+    }
     if (abs < AUTO_SECONDS_BELOW) return Number.isInteger(x) && plainInteger(s, a, b) ? x * 1000 + 0 : epochToMs(s, a, b, 3, x);
     if (abs < AUTO_REFUSED_FROM) return x;
     this.reason = `epoch time ${s.slice(a, b)} is too large to tell seconds from milliseconds (set the epoch option: 'us' for microseconds, 'ns' for nanoseconds)`;
