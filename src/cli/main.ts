@@ -369,6 +369,7 @@ function asFlags(message: string, symbols?: readonly string[]): string {
     .replace("'stdin' is empty (no header line)", "'stdin' is empty (no header line): nothing was piped to --data -")
     .replaceAll("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
     .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
+    .replaceAll("set the epoch option ('s') if it is an epoch", 'give --epoch s if it is an epoch')
     .replace('set options.delimiter', 'give --delimiter')
     .replace('name the columns with options.header', 'name the columns with --header')
     .replaceAll('(as in options.header)', '(as in --header)')

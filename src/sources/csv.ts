@@ -83,7 +83,8 @@ export interface CsvSourceOptions {
    * microseconds, `'ns'` epoch nanoseconds (Polygon's and Databento's exports), or `'auto'`
    * (default) by magnitude: `|x| < 1e11` is seconds (1e11 s is the year 5138, 1e11 ms is March
    * 1973), `|x| < 1e14` milliseconds, and anything larger is a bad row that asks for `'us'` or
-   * `'ns'`. Under `'auto'` a number that reads as a compact date-time (`20131007`,
+   * `'ns'`; so is `|x| < 1e8` (seconds before March 1973: an Excel serial date, or a time of day
+   * whose date column was not found, far more often than such old data). Under `'auto'` a number that reads as a compact date-time (`20131007`,
    * `201310071330`, `20131007133000`, year 1900-2099; the value decides, so `+20131007` and
    * `20131007.0` too) is a bad row too: rather than a time in 1970, 1976 or past 2286, it asks for
    * ISO 8601 times or an explicit unit. Seconds, microseconds and nanoseconds are rounded to whole
