@@ -754,7 +754,85 @@ test('leaving the iteration while an onReconnect hook is pending: the held messa
   await until(() => feed.status.held === 3, 'three held messages');
   await it.return?.();
   t.like(feed.losses(), { discarded: 4, malformed: 1 });
-  t.is(feed.status.bars, 1, 'only the first bar was passed on');
+  // Passed on: the first, yielded, and the four discarded (bars - discarded - buffered were yielded).
+  t.like(feed.status, { bars: 5, discarded: 4, buffered: 0 });
+});
+
+test('leaving the iteration with bars buffered: they count in bars and in discarded, as held ones do', async (t) => {
+  const { server, feed } = await setup(t);
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const conn = await server.connection(0);
+  conn.send({ bars: [bar('A', 1000), bar('A', 2000), bar('A', 3000)] });
+  t.deepEqual(await got, [bar('A', 1000)]);
+  await it.return?.();
+  t.like(feed.status, { bars: 3, discarded: 2, buffered: 0 });
+});
+
+test('a feed listener that throws closes the feed with a FeedError whose cause is its error: the iteration throws it after the bars before, and nothing hangs', async (t) => {
+  for (const event of ['badMessage', 'disconnected'] as const) {
+    const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0 } });
+    const boom = new Error(`${event} listener failed`);
+    feed.on(event, () => {
+      throw boom;
+    });
+    const it = feed[Symbol.asyncIterator]();
+    const got = take(it, 1);
+    const conn = await server.connection(0);
+    conn.send(bar('A', 1000));
+    t.deepEqual(await got, [bar('A', 1000)]);
+    if (event === 'badMessage') conn.send('not json');
+    else conn.ws.terminate();
+    const e = await t.throwsAsync(within(it.next(), 5000, 'the end of the iteration'), { instanceOf: FeedError });
+    t.is(e?.code, 'feed_closed');
+    t.is(e?.cause, boom);
+    t.regex(e?.message ?? '', new RegExp(`a '${event}' listener of the feed .* threw: ${event} listener failed`));
+    t.is(feed.status.state, 'closed');
+    await within(conn.closed, 5000, 'the socket closed');
+    await within(feed.close(), 5000, 'close()');
+    await sleep(50);
+    t.is(server.connections.length, 1, `${event}: no reconnection`);
+  }
+});
+
+test('a pong the server sends unasked counts as life: no stall', async (t) => {
+  const { server, feed } = await setup(t, { heartbeatMs: 200 });
+  const it = feed[Symbol.asyncIterator]();
+  void it.next();
+  const conn = await server.connection(0);
+  const timer = setInterval(() => conn.ws.pong(), 40);
+  await sleep(700);
+  clearInterval(timer);
+  t.is(feed.status.stalls, 0);
+  t.is(server.connections.length, 1);
+});
+
+test('bytes that are not UTF-8 are counted malformed, in a binary message and in a text one (whose connection ws drops), never read with replacement characters', async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0 } });
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 2);
+  const conn = await server.connection(0);
+  // {"symbol":"SOCI\xc9T",...} in Latin-1.
+  const latin1 = Buffer.from(JSON.stringify(bar('SOCI\u00c9T', 1000)), 'latin1');
+  conn.ws.send(latin1, { binary: true });
+  conn.ws.send(Buffer.from(JSON.stringify(bar('A', 1000))), { binary: true });
+  conn.ws.send(latin1, { binary: false });
+  const again = await server.connection(1);
+  again.send(bar('A', 2000));
+  t.deepEqual(await got, [bar('A', 1000), bar('A', 2000)]);
+  t.like(feed.losses(), { malformed: 2 });
+  t.is(feed.status.received, 4);
+});
+
+test('subscribe given as an ArrayBuffer goes out as a binary frame of its bytes, as a typed array does', async (t) => {
+  const bytes = new Uint8Array([1, 2, 3, 250]);
+  const { server, feed } = await setup(t, { subscribe: bytes.buffer });
+  const it = feed[Symbol.asyncIterator]();
+  void it.next();
+  const conn = await server.connection(0);
+  const [data, isBinary] = (await within(events.once(conn.ws, 'message'), 5000, 'the subscribe message')) as [Buffer, boolean];
+  t.true(isBinary);
+  t.deepEqual([...data], [1, 2, 3, 250]);
 });
 
 test("giving up after the server closed each connection: the FeedError gives the server's close code and reason", async (t) => {

@@ -115,7 +115,7 @@ export interface WebSocketFeedOptions {
   /** Reconnection backoff; see {@link ReconnectOptions}. */
   reconnect?: ReconnectOptions | undefined;
   /**
-   * A connection that receives nothing for this long (no message, no ping frame) is stalled: a
+   * A connection that receives nothing for this long (no message, no ping or pong frame) is stalled: a
    * `stall` event, counted, the socket is dropped and the feed reconnects. Default 30 000 ms;
    * `Infinity` disables the check. Set it above the longest quiet time the server may have.
    */
@@ -221,7 +221,10 @@ export interface WebSocketFeedStatus {
   tooLarge: number;
   /** Messages and bars counted and not delivered, by reason. */
   invalid: InvalidCounts;
-  /** Bars delivered: yielded, or buffered for the consumer. */
+  /**
+   * Bars passed on: yielded, buffered for the consumer, or, when it left, discarded (see
+   * `discarded`): `bars - discarded - buffered` bars were yielded.
+   */
   bars: number;
   /** Bars buffered, waiting for the consumer to ask (the buffer is unbounded). */
   buffered: number;
@@ -423,7 +426,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   starts again at attempt 1. One that only answered (an error, say) and closed did not. Past
  *   `maxAttempts` the iteration throws {@link FeedError} `feed_closed` (after the buffered bars).
  *   `subscribe` is sent after every connect.
- * - **Heartbeat**: `heartbeatMs` without a message or ping frame: `stall` event, counted, the
+ * - **Heartbeat**: `heartbeatMs` without a message, ping or pong frame: `stall` event, counted, the
  *   socket is terminated (a disconnect) and the feed reconnects.
  * - **Bad input never stops the feed.** Not JSON (`malformed`), `toBars` throwing (`toBarsError`),
  *   bars of the wrong shape (`wrongType`), and bars not later than their symbol's last delivered
@@ -492,6 +495,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #invalid: InvalidCounts = { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 };
   #bars = 0;
   #discarded = 0;
+  /** Set from the start of {@link #shutdown}. */
+  #shuttingDown = false;
   /** Set while the messages held when the consumer left are read: their bars are discarded. */
   #discarding = false;
   #hookErrors = 0;
@@ -665,13 +670,28 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #setState(state: FeedState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.emit('status', this.status);
+    this.#tell('status', this.status);
+  }
+
+  /**
+   * Emits a feed event. A listener that throws closes the feed, with a {@link FeedError}
+   * `feed_closed` whose cause is its error, which the iteration then throws (after the buffered
+   * bars): thrown out of the socket's callbacks, it would stop the socket's reads and leave the
+   * feed hung, neither reading nor reconnecting (or end the process).
+   */
+  #tell<K extends keyof WebSocketFeedEvents>(event: K, ...args: WebSocketFeedEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: WebSocketFeedEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      if (this.#state !== 'closed' && !this.#shuttingDown) this.#shutdown(new FeedError('feed_closed', `a '${event}' listener of the feed ${this.url} threw: ${errorMessage(error)}`, this.url, this.#attempt, error));
+    }
   }
 
   #connect(): void {
     this.#retryTimer = undefined;
     if (this.#closing) return;
     this.#setState(this.#connects === 0 ? 'connecting' : 'reconnecting');
+    if (this.#closing) return; // a listener closed the feed
     const o = this.#o;
     const ws = new WebSocket(o.url, o.protocols, {
       handshakeTimeout: o.connectTimeoutMs,
@@ -715,14 +735,22 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
           this.#received++;
           this.#tooLarge++;
           this.#bad({ reason: 'tooLarge', detail: `a message over maxMessageBytes (${this.#o.maxMessageBytes} bytes) was not read; the connection is made again`, origin: 'message', message: undefined, error });
+        } else if ((error as { code?: unknown }).code === 'WS_ERR_INVALID_UTF8') {
+          // A text message that is not UTF-8: the socket closes (1007) without passing it on.
+          this.#received++;
+          this.#malformed++;
+          this.#bad({ reason: 'malformed', detail: 'a text message that is not UTF-8 was not read; the connection is made again', origin: 'message', message: undefined, error });
         }
       }
     });
     ws.on('open', () => this.#onOpen(conn));
-    ws.on('message', (data) => this.#onMessage(conn, data));
-    ws.on('ping', () => {
+    ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
+    // A pong the server sends unasked is a heartbeat of its own (RFC 6455, 5.5.3).
+    const alive = (): void => {
       conn.lastActivity = performance.now();
-    });
+    };
+    ws.on('ping', alive);
+    ws.on('pong', alive);
     ws.on('close', (code, reason) => this.#onClose(conn, code, reason.toString()));
   }
 
@@ -736,6 +764,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     const connects = ++this.#connects;
     const reconnect = connects > 1;
     this.#setState('connected');
+    if (this.#closing) return; // a listener closed the feed
     const sub = this.#o.subscribe;
     if (sub !== undefined) {
       const failed = (error: unknown): void => {
@@ -770,7 +799,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
         return;
       }
     }
-    this.emit('connected', { connects, reconnect, at: now });
+    this.#tell('connected', { connects, reconnect, at: now });
     if (conn !== this.#conn || this.#closing) return; // a listener closed the feed
     if (reconnect) {
       this.#inbox.push({ gate: true, connects, disconnectedAt: this.#droppedAt, reconnectedAt: now, attempts: this.#attempt });
@@ -807,16 +836,25 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     }
     conn.stalled = true;
     this.#stalls++;
-    this.emit('stall', { silentMs, heartbeatMs, at: Date.now() });
+    this.#tell('stall', { silentMs, heartbeatMs, at: Date.now() });
     conn.ws.terminate();
   }
 
-  #onMessage(conn: Connection, data: RawData): void {
+  #onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
     if (conn !== this.#conn || this.#closing) return;
     conn.lastActivity = performance.now();
     this.#lastMessageAt = Date.now();
     this.#received++;
-    const text = rawText(data);
+    // ws checks a text message's UTF-8 itself; a binary one is decoded strictly here, as a
+    // replacement character would make another symbol of a bar, or another number.
+    let text: string;
+    try {
+      text = rawText(data, isBinary);
+    } catch (error) {
+      this.#malformed++;
+      this.#bad({ reason: 'malformed', detail: `a binary message that is not UTF-8 text: ${errorMessage(error)}`, origin: 'message', message: undefined, error });
+      return;
+    }
     if (!this.#blocked && this.#inboxHead === this.#inbox.length) this.#handleMessage(text);
     else {
       this.#inbox.push({ gate: false, text });
@@ -840,7 +878,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       this.#disconnects++;
       this.#droppedAt = now;
       const cause = conn.stalled ? 'stall' : conn.error !== undefined ? 'error' : 'remote';
-      this.emit('disconnected', { code, reason, cause, error: conn.error, at: now, upMs: now - conn.openedAt });
+      this.#tell('disconnected', { code, reason, cause, error: conn.error, at: now, upMs: now - conn.openedAt });
     } else {
       this.#failedAttempts++;
     }
@@ -863,14 +901,17 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     const base = Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** (this.#attempt - 1));
     const delayMs = Math.min(o.maxDelayMs, Math.max(0, base * (1 + o.jitter * (2 * o.random() - 1))));
     this.#setState(this.#connects === 0 ? 'connecting' : 'reconnecting');
-    this.emit('reconnecting', { attempt: this.#attempt, delayMs, error: conn.error });
+    if (this.#closing) return; // a listener closed the feed
+    this.#tell('reconnecting', { attempt: this.#attempt, delayMs, error: conn.error });
     if (this.#closing) return;
     this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
   }
 
   /** Closes for good: by `close()` (no error) or a failure. */
   #shutdown(error: FeedError | undefined): void {
-    if (this.#state === 'closed') return;
+    if (this.#state === 'closed' || this.#shuttingDown) return;
+    // Reading the held messages below may call listeners: one that throws does not shut down again.
+    this.#shuttingDown = true;
     // Messages held behind a pending onReconnect hook were received: while someone reads the feed,
     // their bars join the buffer (checked and counted as any others) and come out before the end
     // or the error, instead of vanishing uncounted with the inbox.
@@ -911,9 +952,11 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       }
     }
     this.#setState('closed');
+    // The consumer's reads end (or fail) first: a 'closed' or 'error' listener that throws fails
+    // the call that closed the feed (or the socket's callback), and must not leave them waiting.
+    if (this.#queueHead >= this.#queue.length) this.#wakeAllClosed();
     this.emit('closed', { error });
     if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
-    if (this.#queueHead >= this.#queue.length) this.#wakeAllClosed();
   }
 
   // ------------------------------------------------------------------ messages
@@ -945,7 +988,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
         else this.#acceptBar(bars, 'fill', undefined);
       },
     };
-    this.emit('reconnected', info);
+    this.#tell('reconnected', info);
     const hook = this.#o.onReconnect;
     if (hook === undefined || this.#closing) return false;
     let adopted: Promise<unknown> | null = null;
@@ -976,7 +1019,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 
   #hookFailed(error: unknown, info: ReconnectInfo): void {
     this.#hookErrors++;
-    this.emit('hookError', error, info);
+    this.#tell('hookError', error, info);
   }
 
   #handleMessage(text: string): void {
@@ -1103,11 +1146,11 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   }
 
   #deliver(b: SymbolBar): void {
+    this.#bars++;
     if (this.#discarding) {
       this.#discarded++;
       return;
     }
-    this.#bars++;
     this.#push(b);
   }
 
@@ -1131,7 +1174,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   }
 
   #bad(report: BadMessage): void {
-    this.emit('badMessage', report);
+    this.#tell('badMessage', report);
   }
 }
 
@@ -1183,15 +1226,20 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
+/** Strict: a binary message that is not UTF-8 throws rather than reading with replacement characters. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** @throws {TypeError} for a binary message that is not UTF-8 (a text one ws has checked). */
+function rawText(data: RawData, isBinary: boolean): string {
+  const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  return isBinary ? UTF8.decode(bytes) : bytes.toString('utf8');
 }
 
 /** @throws {InputError} for a message JSON cannot encode (undefined, a function, a BigInt, a cycle). */
 function encode(message: FeedMessage): string | ArrayBufferView {
   if (typeof message === 'string' || ArrayBuffer.isView(message)) return message;
+  // Bytes, as a typed array's are: a binary frame (JSON would send an ArrayBuffer as `{}`).
+  if (message instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && message instanceof SharedArrayBuffer)) return new Uint8Array(message);
   let json: string | undefined;
   try {
     json = JSON.stringify(message);
