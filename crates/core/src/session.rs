@@ -153,7 +153,7 @@ impl Session {
             return Err(Error::session(
                 "invalid_session",
                 format!(
-                    "session day start {} is after its open {}",
+                    "session day start {} is after its open {}: a session opens on or after its date's midnight, so one that opens the evening before (futures) takes the date it opens on",
                     At(day_start as f64),
                     At(open as f64)
                 ),
