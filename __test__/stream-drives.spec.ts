@@ -4,7 +4,7 @@
  * session where it came. The bars stored and rejected are worked out by hand.
  */
 import test from 'ava';
-import { Calendar, SessionCoordinator, SessionData, iterableSource } from 'barstream';
+import { AnalysisEngine, Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
 import type { SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -45,3 +45,42 @@ for (const speed of [0, 1e9]) {
     t.is(r.gapCount, 0);
   });
 }
+
+test('data-driven, a bucket whose last slot no symbol traded closes before the next slice goes in, over a stream as over columns: its handlers see none of that slice\'s bars', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:12' }] });
+  const open = calendar.session('2024-01-02')!.open;
+  // A and B every minute but 10:04 (the 10:00 bucket's last slot), for neither; then a case where
+  // B's 10:04 comes after A's 10:05: it must not be called late.
+  const minutes = [0, 1, 2, 3, 5, 6, 7];
+  const price = (m: number): number => 100 + m;
+  const bar = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: price(m), high: price(m), low: price(m), close: price(m), volume: 1 });
+  const inOrder = minutes.flatMap((m) => [bar('A', m), bar('B', m)]);
+  const jittered = [...minutes.slice(0, 4).flatMap((m) => [bar('A', m), bar('B', m)]), bar('A', 5), bar('B', 4), bar('B', 5), ...[6, 7].flatMap((m) => [bar('A', m), bar('B', m)])];
+  for (const [name, bars] of [['in time order', inOrder], ['B\'s 10:04 after A\'s 10:05', jittered]] as const) {
+    const seen: string[] = [];
+    const run = async (source: 'columns' | 'stream'): Promise<string[]> => {
+      const data = new SessionData({ intervals: ['5m'] });
+      const engine = new AnalysisEngine();
+      const lines: string[] = [];
+      engine.subscribe({ interval: '5m', symbols: ['A'] }, (e) => {
+        const b = e.data.bars('B', '1m');
+        lines.push(`${(e.time - open) / MINUTE}: B's last 1m ${(b.time[b.length - 1]! - open) / MINUTE}, A forming ${e.data.forming('A', '5m')?.close ?? 'none'}`);
+      });
+      const columns = Object.fromEntries(['A', 'B'].map((s) => {
+        const own = bars.filter((b) => b.symbol === s).sort((x, y) => x.time - y.time);
+        return [s, { time: own.map((b) => b.time), open: own.map((b) => b.open), high: own.map((b) => b.high), low: own.map((b) => b.low), close: own.map((b) => b.close), volume: own.map((b) => b.volume) }];
+      }));
+      const report = await new SessionCoordinator({ calendar, data, engine, source: source === 'columns' ? columnsSource(columns) : iterableSource(bars), from: '2024-01-02', to: '2024-01-02', speed: 0 }).run();
+      t.is(report.barsStored, bars.length, `${name}, ${source}: every bar stored`);
+      return lines;
+    };
+    seen.push(...(await run('stream')));
+    if (name === 'in time order') {
+      // At the 10:00 bucket's close B's last bar is 10:03, and nothing of 10:05 forms: as over columns.
+      t.deepEqual(seen, ["0: B's last 1m 3, A forming none", "5: B's last 1m 7, A forming none"], name);
+      t.deepEqual(await run('columns'), seen, `${name}: as over columns`);
+    } else {
+      t.is(seen.length, 2, name);
+    }
+  }
+});

@@ -1180,6 +1180,25 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since);
     };
+    /**
+     * Whether none of the {@link STRAY_LOOKAHEAD} bars after the slice at `t` (the bars of time `t`
+     * from the next one) is timed before `t`, once they have come or the source ended.
+     */
+    const nothingEarlierBehind = async (t: number): Promise<boolean> => {
+      let j = read;
+      for (;;) {
+        while (buffer.length <= j && !ended) await delivery();
+        if (j >= buffer.length || (buffer[j] as SymbolBar).time !== t) break;
+        j++;
+      }
+      for (let k = 0; k < STRAY_LOOKAHEAD; k++, j++) {
+        while (buffer.length <= j && !ended) await delivery();
+        if (j >= buffer.length) return true;
+        const x = (buffer[j] as SymbolBar).time;
+        if (Number.isFinite(x) && x < t) return false;
+      }
+      return true;
+    };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
       while (buffer.length <= read + n && !ended) await delivery();
@@ -1222,9 +1241,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         this.#sessionsRun++;
         this.emit('sessionStart', session);
         if (this.#speed === 0) {
-          // Unlike columns, a stream's slots skipped by every symbol are not closed before the next
-          // slice: only the bars after it could tell a gap from a bar that came ahead of its time,
-          // and a source that paces itself on its subscribers gives them only after its delivery.
+          // Where the clock last closed buckets through (none before the first slice: nothing forms).
+          let through = Infinity;
           while (await more()) {
             const t = (buffer[read] as SymbolBar).time;
             // One bar past the session with the bar after it back inside (a corrupt time) does not
@@ -1245,6 +1263,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // A bar past the close (the last session takes them all) moves no clock and closes no
             // bucket: the bars after it may be earlier.
             const inside = !alone && t < session.close;
+            // Buckets that ended in slots no symbol had a bar for close before this slice goes in,
+            // in a dispatch of their own, as over columns (their handlers must not see its bars),
+            // once the bars after it show none earlier than it (one that came after a later bar of
+            // another symbol would be late then): else they close with it, as before.
+            if (inside && t > through && (await nothingEarlierBehind(t))) await this.#closeSkipped(processor, t);
             if (inside) (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
             processor.beginSlice();
             if (alone) appendBar(buffer[read++] as SymbolBar);
@@ -1289,7 +1312,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
               if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since, at));
-              this.#closeThrough(processor, session, t, next, alone);
+              through = this.#closeThrough(processor, session, t, next, alone);
             }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
