@@ -54,3 +54,23 @@ test('a plan reserves nothing for a symbol before it has traded a session: a wid
   data.append('S0', { time: third.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
   t.true(data.stats().allocatedBytes > 200 * 390 * 48, `${data.stats().allocatedBytes} bytes`);
 });
+
+test('a symbol\'s first session holds no more room than a block off huge pages, however long: a day of seconds with one bar makes no megabytes resident', (t) => {
+  const data = new SessionData({ baseInterval: '1s', intervals: ['1m'] });
+  data.expectSessions(250);
+  // 04:00 to 20:00: 57,600 one-second slots, 2.8 MB of six columns, which would be mapped on huge pages.
+  const session = sessionOn('2024-01-02', { open: '04:00', close: '20:00', timeZone: 'America/New_York' });
+  data.beginSession(session);
+  const before = process.memoryUsage().rss;
+  const symbols = 300;
+  for (let s = 0; s < symbols; s++) data.append(`S${s}`, { time: session.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  const grown = process.memoryUsage().rss - before;
+  // Each symbol's 1s block under 2 MiB, beside its session of 960 1m bars (48 bytes a bar).
+  t.true(data.stats().allocatedBytes - symbols * 960 * 48 < symbols * 2 * 2 ** 20, `${data.stats().allocatedBytes} bytes`);
+  t.true(grown < 64 * 2 ** 20, `RSS grew ${(grown / 2 ** 20).toFixed(0)} MiB for ${symbols} bars`);
+  // A symbol that fills the session still stores every second of it.
+  for (let time = session.open + 1000; time < session.close; time += 1000) data.append('S0', { time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  data.endSession();
+  t.is(data.bars('S0', '1s').length, 57_600);
+  t.is(data.bars('S0', '1m').length, 960);
+});

@@ -21,6 +21,14 @@ pub fn max_view_bars(width: usize) -> usize {
     (1usize << 32) / (8 * width.max(1))
 }
 
+/// The most bars a block of `width` columns holds while it stays under the size that is mapped
+/// on huge pages (see `ColumnBlock::alloc`): such a block comes from the heap, and only the pages
+/// its bars reach become resident, where a mapped one has a huge page of each column resident from
+/// its first bar.
+pub fn bars_off_huge_pages(width: usize) -> usize {
+    (HUGE_PAGE / (8 * width.max(1))).saturating_sub(1).max(16)
+}
+
 /// One allocation of `width * capacity` `f64`s: column `c` starts at `c * capacity`.
 pub struct ColumnBlock {
     ptr: NonNull<f64>,
@@ -421,6 +429,11 @@ impl Columns {
         let grown = (self.len + self.len / self.headroom).min(max_view_bars(self.width));
         let new_cap = needed.max(grown).max(16);
         self.move_to(new_cap);
+    }
+
+    /// Columns a block of this series has: the six bar columns and the indicator outputs.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// Drops the first `count` bars. They stay in the block, unread, until the dropped part

@@ -902,15 +902,13 @@ impl SessionStore {
         config: &StoreConfig,
         expected: usize,
     ) {
-        // A symbol's first session reserves that session only: a plan's room reserved before the
-        // store knows how much of a session the symbol trades would be made resident by its first
-        // bar (each column's first page, a huge page where the block is mapped on them), megabytes
-        // a symbol, for an illiquid one too.
-        let sessions = if s.last_gains.is_some() {
-            expected.max(1)
-        } else {
-            1
-        };
+        // A symbol's first session reserves that session only, and no more than a block off huge
+        // pages holds: room reserved before the store knows how much of a session the symbol
+        // trades would be made resident by its first bar where the block is mapped on huge pages
+        // (a huge page of each column), megabytes a symbol, for an illiquid one too. A symbol
+        // that fills a longer first session (a day of seconds) grows past it.
+        let measured = s.last_gains.is_some();
+        let sessions = if measured { expected.max(1) } else { 1 };
         // Retention drops a session only at a session end, so `keep + 1` are held at most.
         let held = config.retain_sessions.map(|keep| keep.saturating_add(1));
         let slots = ((a.session.close - a.session.open + base_ms - 1) / base_ms) as usize;
@@ -923,8 +921,13 @@ impl SessionStore {
         // sessions retention holds, and at most MAX_EXPECTED_RESERVE bars. A session asks for what
         // the plan still lacks (at least its own room), so no session start moves a series that
         // the plan already covers; past the plan a full block grows by its headroom.
-        let room = |per_session: usize, len: usize, gained: Option<usize>| {
-            let per = per_session_room(per_session.min(hint), gained);
+        let room = |per_session: usize, len: usize, gained: Option<usize>, width: usize| {
+            let first = if measured {
+                usize::MAX
+            } else {
+                crate::columns::bars_off_huge_pages(width)
+            };
+            let per = per_session_room(per_session.min(hint).min(first), gained);
             let mut total = len.saturating_add(per.saturating_mul(sessions));
             if let Some(held) = held {
                 total = total.min(per.saturating_mul(held));
@@ -937,12 +940,14 @@ impl SessionStore {
         let gains = s.last_gains.as_deref();
         let gained = |i: usize| gains.and_then(|g| g.get(i).copied());
         let len = s.base.columns.len();
-        s.base.columns.reserve(room(slots, len, gained(0)));
+        let width = s.base.columns.width();
+        s.base.columns.reserve(room(slots, len, gained(0), width));
         for (i, (g, d)) in a.grids.iter().zip(&mut s.derived).enumerate() {
             let len = d.series.columns.len();
+            let width = d.series.columns.width();
             d.series
                 .columns
-                .reserve(room(g.buckets_in_session(), len, gained(i + 1)));
+                .reserve(room(g.buckets_in_session(), len, gained(i + 1), width));
         }
     }
 
