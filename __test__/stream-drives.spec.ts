@@ -84,3 +84,58 @@ test('data-driven, a bucket whose last slot no symbol traded closes before the n
     }
   }
 });
+
+test('data-driven, a stream source that keeps one slice ahead of its subscribers runs to the end across a slot no symbol traded: the run does not wait on it to judge that slot', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:12' }] });
+  const open = calendar.session('2024-01-02')!.open;
+  const minutes = [0, 1, 2, 3, 5, 6, 7, 8, 9];
+  const bar = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: 100 + m, high: 100 + m, low: 100 + m, close: 100 + m, volume: 1 });
+  // Yields slice k + 1 once a subscriber has seen slice k - 1.
+  let seen = -1;
+  let wake: (() => void) | null = null;
+  const handled = (k: number): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (seen >= k) resolve();
+        else wake = check;
+      };
+      check();
+    });
+  async function* source(): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < minutes.length; k++) {
+      if (k >= 2) await handled(k - 2);
+      yield bar('A', minutes[k]!);
+      yield bar('B', minutes[k]!);
+    }
+  }
+  const engine = new AnalysisEngine();
+  engine.subscribe({ interval: '1m', symbols: ['A'] }, (e) => {
+    seen = minutes.indexOf((e.time - open) / MINUTE);
+    const w = wake;
+    wake = null;
+    w?.();
+  });
+  const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: iterableSource(source()), from: '2024-01-02', to: '2024-01-02', speed: 0 }).run();
+  t.is(report.barsStored, 18);
+});
+
+test('data-driven, bars with no time between two bars of one slice cost their own bars only, sixteen of them or more too', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:12' }] });
+  const open = calendar.session('2024-01-02')!.open;
+  const bar = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  const at4 = open + 4 * MINUTE;
+  for (const n of [1, 15, 16, 30]) {
+    for (const slow of [false, true]) {
+      const bars = [bar('A', at4), ...Array.from({ length: n }, () => bar('C', Number.NaN)), bar('B', at4), bar('A', at4 + MINUTE), bar('B', at4 + MINUTE)];
+      async function* paced(): AsyncGenerator<SymbolBar> {
+        for (const b of bars) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          yield b;
+        }
+      }
+      const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: iterableSource(slow ? paced() : bars), from: '2024-01-02', to: '2024-01-02', speed: 0 }).run();
+      t.is(report.barsStored, 4, `${n}, ${slow ? 'slow' : 'fast'}`);
+      t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, k]) => k > 0)), { non_finite: n }, `${n}, ${slow ? 'slow' : 'fast'}`);
+    }
+  }
+});

@@ -1182,22 +1182,31 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     /**
      * Whether none of the {@link STRAY_LOOKAHEAD} bars after the slice at `t` (the bars of time `t`
-     * from the next one) is timed before `t`, once they have come or the source ended.
+     * from the next one) is timed before `t`: `null` when fewer have been read and the source has
+     * not ended.
      */
-    const nothingEarlierBehind = async (t: number): Promise<boolean> => {
+    const nothingEarlierBehindRead = (t: number): boolean | null => {
       let j = read;
-      for (;;) {
-        while (buffer.length <= j && !ended) await delivery();
-        if (j >= buffer.length || (buffer[j] as SymbolBar).time !== t) break;
-        j++;
-      }
+      while (j < buffer.length && (buffer[j] as SymbolBar).time === t) j++;
       for (let k = 0; k < STRAY_LOOKAHEAD; k++, j++) {
-        while (buffer.length <= j && !ended) await delivery();
-        if (j >= buffer.length) return true;
+        if (j >= buffer.length) return ended ? true : null;
         const x = (buffer[j] as SymbolBar).time;
         if (Number.isFinite(x) && x < t) return false;
       }
       return true;
+    };
+    /**
+     * {@link nothingEarlierBehindRead}, after one turn of the event loop for the source to be read
+     * further if it must be; still unknown, no. The run never waits for the source here: one that
+     * paces itself on the run's subscribers gives its next bars only after their dispatch.
+     */
+    const nothingEarlierBehind = async (t: number): Promise<boolean> => {
+      const known = nothingEarlierBehindRead(t);
+      if (known !== null) return known;
+      resumePump();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#checkStop();
+      return nothingEarlierBehindRead(t) === true;
     };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
@@ -1302,12 +1311,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (inside) {
               // Bars with no time (rejected wherever they go) tell nothing of the bars behind them:
               // the first bar after them with a time does, within as many as a stray is judged by.
+              // Bars not read yet are not waited for: past bars with no time and out of read bars (or
+              // of reach), the next time is unknown, as a bar with no time tells.
               let at = read;
-              for (; at < read + STRAY_LOOKAHEAD; at++) {
-                while (buffer.length <= at && !ended) await delivery();
-                if (at >= buffer.length || Number.isFinite((buffer[at] as SymbolBar).time)) break;
-              }
-              const next = at < buffer.length ? (buffer[at] as SymbolBar).time : null;
+              while (at < buffer.length && at < read + STRAY_LOOKAHEAD && !Number.isFinite((buffer[at] as SymbolBar).time)) at++;
+              const next = at === read ? (read < buffer.length ? (buffer[read] as SymbolBar).time : null) : at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : NaN;
               // A next bar past the close goes in alone when one of the bars after it is back inside
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
