@@ -1110,3 +1110,22 @@ test('connectTimeoutMs bounds the whole opening handshake: a server that answers
   t.true(Date.now() - started < 4000);
   t.is(feed.status.failedAttempts, 1);
 });
+
+test('a listener that throws in the middle of a message closes the feed there: no bar of the message after it is taken, and no event comes after closed', async (t) => {
+  const { server, feed } = await setup(t);
+  const events: string[] = [];
+  feed.on('badMessage', (b) => {
+    events.push(`badMessage ${b.reason}`);
+    throw new Error('listener failed');
+  });
+  feed.on('closed', () => events.push('closed'));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const conn = await server.connection(0);
+  // A@1, then a duplicate (the listener throws), then A@2 and A@0 (out of order).
+  conn.send({ bars: [bar('A', 1000), bar('A', 1000), bar('A', 2000), bar('A', 0)] });
+  t.deepEqual(await got, [bar('A', 1000)]);
+  await t.throwsAsync(within(it.next(), 5000, 'the end'), { instanceOf: FeedError, message: /'badMessage' listener/ });
+  t.deepEqual(events, ['badMessage duplicate', 'closed']);
+  t.like(feed.status, { bars: 1 });
+});

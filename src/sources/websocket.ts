@@ -984,8 +984,9 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       symbols: [...this.#lastTimes].map(([symbol, lastTime]) => ({ symbol, lastTime })),
       deliver: (bars) => {
         if (this.#closing) return;
-        if (Array.isArray(bars)) for (const bar of bars as readonly unknown[]) this.#acceptBar(bar, 'fill', undefined);
-        else this.#acceptBar(bars, 'fill', undefined);
+        if (!Array.isArray(bars)) this.#acceptBar(bars, 'fill', undefined);
+        // A listener that throws closes the feed: nothing is taken after that.
+        else for (const bar of bars as readonly unknown[]) if (!this.#closing) this.#acceptBar(bar, 'fill', undefined);
       },
     };
     this.#tell('reconnected', info);
@@ -1062,7 +1063,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       this.#bad({ reason: 'toBarsError', detail: 'toBars returned a promise: it must return the bars themselves (it is called for each message, synchronously)', origin: 'message', message });
       return;
     }
-    for (let i = 0; i < n; i++) {
+    // A listener that throws closes the feed: nothing is taken after that.
+    for (let i = 0; i < n && !this.#closing; i++) {
       let bar: unknown;
       try {
         bar = bars[i];
