@@ -77,10 +77,9 @@ const POOL_BYTES: usize = 256 << 20;
 unsafe impl Send for ColumnBlock {}
 unsafe impl Sync for ColumnBlock {}
 
-/// Blocks at least this large are mapped from the system in whole 2 MiB units, aligned to 2 MiB and
-/// advised onto huge pages, and go to the pool when dropped. Smaller blocks come from the heap,
-/// which reuses freed ones itself.
-#[cfg(target_os = "linux")]
+/// On Linux, blocks at least this large are mapped from the system in whole 2 MiB units, aligned to
+/// 2 MiB and advised onto huge pages, and go to the pool when dropped. Smaller blocks (and every
+/// block elsewhere) come from the heap, which reuses freed ones itself.
 const HUGE_PAGE: usize = 2 << 20;
 
 impl ColumnBlock {
@@ -132,6 +131,8 @@ impl ColumnBlock {
     fn alloc(capacity: usize, width: usize, zeroed: bool) -> ColumnBlock {
         assert!(capacity > 0);
         let size = Self::size(capacity, width);
+        #[cfg(not(target_os = "linux"))]
+        let _ = size;
         #[cfg(target_os = "linux")]
         if size >= HUGE_PAGE {
             let wanted = size.div_ceil(HUGE_PAGE) * HUGE_PAGE;
