@@ -1127,5 +1127,28 @@ test('a listener that throws in the middle of a message closes the feed there: n
   t.deepEqual(await got, [bar('A', 1000)]);
   await t.throwsAsync(within(it.next(), 5000, 'the end'), { instanceOf: FeedError, message: /'badMessage' listener/ });
   t.deepEqual(events, ['badMessage duplicate', 'closed']);
-  t.like(feed.status, { bars: 1 });
+  // A@2 and A@0, left in the message: counted discarded.
+  t.like(feed.status, { bars: 3, discarded: 2 });
+});
+
+test('a listener that throws while messages are held behind an onReconnect hook: none of the held bars after it is passed on; they are counted discarded', async (t) => {
+  const { server, feed } = await setup(t, { reconnect: { initialDelayMs: 10, jitter: 0 }, onReconnect: () => new Promise<void>((resolve) => setTimeout(resolve, 150)) });
+  feed.on('badMessage', () => {
+    throw new Error('listener failed');
+  });
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  const first = await server.connection(0);
+  first.send(bar('A', 1000));
+  t.deepEqual(await got, [bar('A', 1000)]);
+  first.ws.terminate();
+  const second = await server.connection(1);
+  // Held until the hook settles: A@10 passes, its duplicate makes the listener throw, A@11 and A@12 come after.
+  second.send({ bars: [bar('A', 10_000), bar('A', 10_000), bar('A', 11_000)] });
+  second.send(bar('A', 12_000));
+  t.deepEqual(await take(it, 1), [bar('A', 10_000)]);
+  await t.throwsAsync(within(it.next(), 5000, 'the end'), { instanceOf: FeedError, message: /'badMessage' listener/ });
+  // A@11, left in its message, and A@12, held: received, never passed on.
+  t.like(feed.losses(), { discarded: 2, duplicate: 1 });
+  t.like(feed.status, { bars: 4 });
 });

@@ -683,7 +683,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     try {
       (this.emit as (e: K, ...a: WebSocketFeedEvents[K]) => boolean)(event, ...args);
     } catch (error) {
-      if (this.#state !== 'closed' && !this.#shuttingDown) this.#shutdown(new FeedError('feed_closed', `a '${event}' listener of the feed ${this.url} threw: ${errorMessage(error)}`, this.url, this.#attempt, error));
+      if (this.#state !== 'closed' && !this.#shuttingDown) this.#shutdown(new FeedError('feed_closed', `a '${event}' listener of the feed ${this.url} threw: ${errorMessage(error)}`, this.url, this.#attempt, error), true);
     }
   }
 
@@ -907,23 +907,26 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
   }
 
-  /** Closes for good: by `close()` (no error) or a failure. */
-  #shutdown(error: FeedError | undefined): void {
+  /**
+   * Closes for good: by `close()` (no error) or a failure. `listenerFailed`: a listener threw, and
+   * nothing the feed holds is passed on after that.
+   */
+  #shutdown(error: FeedError | undefined, listenerFailed = false): void {
     if (this.#state === 'closed' || this.#shuttingDown) return;
     // Reading the held messages below may call listeners: one that throws does not shut down again.
     this.#shuttingDown = true;
     // Messages held behind a pending onReconnect hook were received: while someone reads the feed,
     // their bars join the buffer (checked and counted as any others) and come out before the end
     // or the error, instead of vanishing uncounted with the inbox.
-    if (this.#consumer) {
+    if (this.#consumer && !listenerFailed) {
       for (let i = this.#inboxHead; i < this.#inbox.length; i++) {
         const item = this.#inbox[i] as InboxItem;
         if (!item.gate) this.#handleMessage(item.text);
       }
     }
     else {
-      // The consumer left: what it held back goes with it, each message read as any other (a
-      // malformed one counts as such) and its bars counted `discarded`, one by one.
+      // The consumer left (or a listener failed): what it held back goes with it, each message read
+      // as any other (a malformed one counts as such) and its bars counted `discarded`, one by one.
       this.#discarding = true;
       for (let i = this.#inboxHead; i < this.#inbox.length; i++) {
         const item = this.#inbox[i] as InboxItem;
@@ -985,8 +988,16 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       deliver: (bars) => {
         if (this.#closing) return;
         if (!Array.isArray(bars)) this.#acceptBar(bars, 'fill', undefined);
-        // A listener that throws closes the feed: nothing is taken after that.
-        else for (const bar of bars as readonly unknown[]) if (!this.#closing) this.#acceptBar(bar, 'fill', undefined);
+        else {
+          const list = bars as readonly unknown[];
+          for (let i = 0; i < list.length; i++) {
+            if (this.#closing) {
+              this.#droppedAtClose(list.length - i);
+              break;
+            }
+            this.#acceptBar(list[i], 'fill', undefined);
+          }
+        }
       },
     };
     this.#tell('reconnected', info);
@@ -1063,8 +1074,11 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       this.#bad({ reason: 'toBarsError', detail: 'toBars returned a promise: it must return the bars themselves (it is called for each message, synchronously)', origin: 'message', message });
       return;
     }
-    // A listener that throws closes the feed: nothing is taken after that.
-    for (let i = 0; i < n && !this.#closing; i++) {
+    for (let i = 0; i < n; i++) {
+      if (this.#closing) {
+        this.#droppedAtClose(n - i);
+        break;
+      }
       let bar: unknown;
       try {
         bar = bars[i];
@@ -1145,6 +1159,15 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #passOn(b: SymbolBar, origin: 'message' | 'fill'): void {
     if (origin === 'message') this.#healthy(this.#conn);
     this.#deliver(b);
+  }
+
+  /**
+   * A listener that threw closed the feed partway through a message's (or a fill's) bars: the
+   * `count` left are not passed on, and are counted `discarded`, as bars held when the consumer left.
+   */
+  #droppedAtClose(count: number): void {
+    this.#bars += count;
+    this.#discarded += count;
   }
 
   #deliver(b: SymbolBar): void {
