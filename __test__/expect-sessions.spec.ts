@@ -4,6 +4,15 @@
  */
 import test from 'ava';
 import { ConfigError, SessionData, sessionOn } from 'barstream';
+import type { Session } from 'barstream';
+
+/** Begins `session` and appends one bar at its open for each of `symbols` symbols; returns how far RSS grew meanwhile. */
+function oneBarEach(data: SessionData, session: Session, symbols: number): number {
+  data.beginSession(session);
+  const before = process.memoryUsage().rss;
+  for (let s = 0; s < symbols; s++) data.append(`S${s}`, { time: session.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+  return process.memoryUsage().rss - before;
+}
 
 test('expectSessions past 2^32 - 1 is a ConfigError that gives the range, and changes nothing', (t) => {
   const data = new SessionData({ intervals: ['5m'] });
@@ -33,11 +42,8 @@ test('a plan reserves nothing for a symbol before it has traded a session: a wid
   const data = new SessionData({ intervals: ['5m', '1h', '1d'] });
   data.expectSessions(252);
   const session = sessionOn('2024-01-02', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
-  data.beginSession(session);
-  const before = process.memoryUsage().rss;
   const symbols = 500;
-  for (let s = 0; s < symbols; s++) data.append(`S${s}`, { time: session.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
-  const grown = process.memoryUsage().rss - before;
+  const grown = oneBarEach(data, session, symbols);
   // One session's room a symbol: 390 1m and 78 5m bars, and the smallest block (16 bars) for the
   // 7 1h bars and for the 1d bar; 48 bytes a bar. The plan, taken at the first bar, was 252 times
   // that: 5.76 MB a symbol, made resident by its first bar (a huge page a column).
@@ -60,11 +66,8 @@ test('a symbol\'s first session holds no more room than a block off huge pages, 
   data.expectSessions(250);
   // 04:00 to 20:00: 57,600 one-second slots, 2.8 MB of six columns, which would be mapped on huge pages.
   const session = sessionOn('2024-01-02', { open: '04:00', close: '20:00', timeZone: 'America/New_York' });
-  data.beginSession(session);
-  const before = process.memoryUsage().rss;
   const symbols = 300;
-  for (let s = 0; s < symbols; s++) data.append(`S${s}`, { time: session.open, open: 1, high: 1, low: 1, close: 1, volume: 1 });
-  const grown = process.memoryUsage().rss - before;
+  const grown = oneBarEach(data, session, symbols);
   // Each symbol's 1s block under 2 MiB, beside its session of 960 1m bars (48 bytes a bar).
   t.true(data.stats().allocatedBytes - symbols * 960 * 48 < symbols * 2 * 2 ** 20, `${data.stats().allocatedBytes} bytes`);
   t.true(grown < 64 * 2 ** 20, `RSS grew ${(grown / 2 ** 20).toFixed(0)} MiB for ${symbols} bars`);
