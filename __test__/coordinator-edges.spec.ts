@@ -180,6 +180,46 @@ test.serial('live: a bar that arrived by the end of the last session is stored o
   t.is(r.rejected.outside_session, 1);
 });
 
+test.serial('live: two sessions back to back on one date (a pre-market and a regular one): a quiet symbol\'s gap is one record a session, as the store\'s', async (t) => {
+  const first = liveSession(1500, 3);
+  const second = { ...first, open: first.close, close: first.close + 3000 };
+  // A trades every slot of both; Z is declared and never trades.
+  async function* feed(): AsyncGenerator<SymbolBar> {
+    for (let k = 0; k < 6; k++) {
+      await until(first.open + k * 1000 + 1100);
+      yield barA(first.open + k * 1000);
+    }
+  }
+  const calendar = { sessions: () => [first, second] } as unknown as Calendar;
+  const r = await new SessionCoordinator({ calendar, data: new SessionData({ baseInterval: '1s', intervals: ['2s'] }), source: iterableSource(feed()), symbols: ['A', 'Z'], mode: 'live', from: first.date, to: first.date, closeDelayMs: 300 }).run();
+  t.is(r.barsStored, 6);
+  const z = r.gaps.filter((g) => g.symbol === 'Z').map((g) => [g.from - first.open, g.to - first.open]);
+  t.deepEqual(z, [[0, 3000], [3000, 6000]]);
+  t.is(r.qualityTotals.gaps, r.gapCount);
+});
+
+test.serial('live: a run stopped within a session counts in its gaps the bars stored in them since, as a session\'s end does', async (t) => {
+  const s = liveSession(1500, 8);
+  // L's slot 2 comes after its grace (at 3.5 s) while its 2s bucket is still open: stored, after
+  // its gap was reported. The run stops at 4.6 s.
+  const plan: Array<[number, number]> = [[0, 1100], [1, 2100], [2, 3500], [3, 4100]];
+  async function* feed(): AsyncGenerator<SymbolBar> {
+    for (const [k, at] of plan) {
+      await until(s.open + at);
+      yield { ...barA(s.open + k * 1000), symbol: 'L' };
+    }
+    await until(s.close);
+  }
+  const calendar = { sessions: () => [s] } as unknown as Calendar;
+  const data = new SessionData({ baseInterval: '1s', intervals: ['2s'] });
+  const run = new SessionCoordinator({ calendar, data, source: iterableSource(feed()), mode: 'live', from: s.date, to: s.date, closeDelayMs: 400 });
+  setTimeout(() => run.stop(), s.open + 4600 - Date.now());
+  const r = await run.run();
+  t.deepEqual([...data.bars('L', '1s').time].map((x) => x - s.open), [0, 1000, 2000, 3000]);
+  const gap = r.gaps.find((g) => g.symbol === 'L' && g.from === s.open + 2000);
+  t.is(gap?.storedBars, 1, JSON.stringify(r.gaps));
+});
+
 test.serial('live: joining a session in progress, the catch-up is lag, not an async subscriber\'s overrun', async (t) => {
   // Opened about four seconds ago; the feed hands over the slots already over at once, then each
   // as it ends.

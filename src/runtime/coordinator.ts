@@ -155,7 +155,8 @@ export interface GapRecord {
    * some: they are counted as rejections), and for a gap of a clock-driven run again at the
    * session's end, counting bars stored in its slots after it was reported (bars that came later,
    * still in time for their buckets; bars that came behind a later one the store then rejected).
-   * Its `(to - from) / baseInterval` slots less `storedBars` are still missing.
+   * Its slots (`(to - from) / baseInterval`, rounded up where the close makes the last one short)
+   * less `storedBars` are still missing.
    */
   storedBars: number;
   /** Bars the filler returned outside the slots asked for or for another symbol: not used. */
@@ -760,6 +761,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
 
   #report(processor: DataProcessor, symbols: string[], durationMs: number, stopped: boolean): RunReport {
     const o = this.#options;
+    // A run stopped within a session: its clock-found gaps count the bars stored in them since they
+    // were reported, as at a session's end (see #countArrivals), so that the report and the store's
+    // later gaps count each missing slot once.
+    for (const gap of this.#clockGaps) gap.storedBars = storedIn(o.data, gap);
     const c = processor.counts;
     const base = o.data.baseInterval;
     // The source's counter failing at the end costs its counts, not the run's report (see RunReport.sourceLosses).
@@ -1535,6 +1540,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   async #endSession(session: Session, processor: DataProcessor, done: number, total: number): Promise<void> {
     this.#countArrivals();
+    // A gap is a session's: one still open ends with it, even where the next session follows
+    // without a break on the same date (a pre-market and a regular session).
+    this.#openGap.clear();
     // The bars closed at the close are its own: a data-driven clock moves there from the last
     // slice's end (a clock-driven one is there already).
     const clock = this.#clock;
