@@ -3,11 +3,12 @@
  * getter that detaches another column, columns over a SharedArrayBuffer written by another thread,
  * sparse arrays with a huge length, a revoked Proxy. Each input is read once, the value checked is
  * the value used, and what is refused is a typed error that changes nothing. Expected values are
- * worked out by hand or computed from plain inputs.
+ * worked out by hand or computed from plain inputs. Values of the wrong kind (text outside ASCII for an
+ * interval, a BigInt for a name) are typed errors too.
  */
 import test from 'ava';
 import { Worker } from 'node:worker_threads';
-import { AnalysisEngine, BarValidationError, Calendar, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, computeIndicators, csvSource, sessionOn, websocketFeed } from 'barstream';
+import { AnalysisEngine, BarValidationError, Calendar, ConfigError, InputError, PerformanceMetrics, SessionCoordinator, SessionData, columnsSource, computeIndicators, csvSource, sessionOn, timeSlices, websocketFeed } from 'barstream';
 import type { BarColumns, SessionDataOptions } from 'barstream';
 
 const MINUTE = 60_000;
@@ -229,4 +230,27 @@ test.serial('appendMany over SharedArrayBuffer columns another thread writes sto
   }
   t.log(`${stored} batches stored, ${refused} refused`);
   t.is(wrong, 0);
+});
+
+test('an interval with characters outside ASCII is a ConfigError everywhere an interval is taken, never the core\'s panic', async (t) => {
+  const data = new SessionData({ intervals: ['5m'] });
+  for (const interval of ['5分', '5µ', '1ｍ', 'é']) {
+    t.throws(() => data.bars('SPY', interval), { instanceOf: ConfigError, message: /is not one of this store's intervals/ }, interval);
+    t.throws(() => data.count('SPY', interval), { instanceOf: ConfigError }, interval);
+    t.throws(() => new SessionData({ intervals: [interval] }), { instanceOf: ConfigError, message: /is not an interval/ }, interval);
+    t.throws(() => new SessionData({ baseInterval: interval }), { instanceOf: ConfigError, message: /is not an interval/ }, interval);
+    t.throws(() => new AnalysisEngine().subscribe({ interval }, () => undefined), { instanceOf: ConfigError, message: /is not an interval/ }, interval);
+  }
+});
+
+test('a misspelt interval beside indicators is the error, not the indicators of its intended spelling', (t) => {
+  const e = t.throws(() => new SessionData({ intervals: ['5M', '1h'], indicators: { '5m': [{ kind: 'sma' }] } }), { instanceOf: ConfigError });
+  t.is(e?.param, 'intervals');
+  t.regex(e?.message ?? '', /'5M' is not an interval/);
+});
+
+test('a BigInt where a name is expected is a ConfigError naming it, not a TypeError from the message', async (t) => {
+  t.throws(() => new PerformanceMetrics().stage(5n as unknown as string), { instanceOf: ConfigError, message: /5n.* is not a stage name/ });
+  await t.throwsAsync(async () => columnsSource(new Map()).load({ symbols: [5n as unknown as string] }), { instanceOf: ConfigError, message: /5n.* is not a symbol name/ });
+  t.throws(() => timeSlices(new Map(), 5n as unknown as number), { instanceOf: ConfigError, message: /5n/ });
 });

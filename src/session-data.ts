@@ -422,6 +422,9 @@ export class SessionData {
     const given = [baseInterval, ...derived];
     given.forEach((interval: unknown, i) => {
       if (typeof interval !== 'string') throw new ConfigError(i === 0 ? 'baseInterval' : 'intervals', `an interval is a string such as '5m', got ${describe(interval)}`);
+      // Before the indicators are matched to the intervals: a misspelt interval is the error, not
+      // the indicators of its intended spelling.
+      if (canonicalInterval(interval) === null) throw new ConfigError(i === 0 ? 'baseInterval' : 'intervals', `${describe(interval)} is not an interval (Ns, Nm, Nh or 1d)`);
     });
     for (const [param, value] of [['alignment', alignment], ['emptyBuckets', emptyBuckets]] as const) {
       if (typeof value !== 'string') throw new ConfigError(param, `expected a string, got ${describe(value)}`);

@@ -442,7 +442,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     }
     checkSource(options.source);
     const mode = options.mode ?? 'backtest';
-    if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `'${String(mode)}' is not 'backtest' or 'live'`);
+    if (mode !== 'backtest' && mode !== 'live') throw new ConfigError('mode', `${describe(mode)} is not 'backtest' or 'live'`);
     const speed = options.speed ?? 0;
     if (!(Number.isFinite(speed) && speed >= 0)) throw new ConfigError('speed', `${describe(speed)} is not a finite number >= 0`);
     // Taken as 1 without a word, a replay speed would seem to apply to a run that it cannot.

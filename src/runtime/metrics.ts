@@ -4,7 +4,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
+import { ConfigError, InputError, checkOptionKeys, describe, show } from '../errors.js';
 import { grown } from '../typed-arrays.js';
 
 /**
@@ -318,7 +318,7 @@ export class PerformanceMetrics {
   stage(name: string): StageRecorder {
     let s = this.#stages.get(name);
     if (s === undefined) {
-      if (typeof name !== 'string' || name === '') throw new ConfigError('stage', `${JSON.stringify(name)} is not a stage name`);
+      if (typeof name !== 'string' || name === '') throw new ConfigError('stage', `${show(name)} is not a stage name`);
       s = new StageRecorder(name, this.enabled);
       this.#stages.set(name, s);
     }
@@ -351,7 +351,7 @@ export class PerformanceMetrics {
   fold(name: string, into: string): void {
     // A name that is no stage name (a number, say) would be an unknown name, and nothing folded without a word.
     if (typeof name !== 'string' || name === '') throw new ConfigError('name', `${describe(name)} is not a stage name`);
-    if (typeof into !== 'string' || into === '' || into === name) throw new ConfigError('into', `${JSON.stringify(into)} is not a stage name other than ${JSON.stringify(name)}`);
+    if (typeof into !== 'string' || into === '' || into === name) throw new ConfigError('into', `${show(into)} is not a stage name other than ${show(name)}`);
     const from = this.#stages.get(name);
     if (from === undefined) return;
     this.stage(into).absorb(from);

@@ -3,7 +3,7 @@
  * shares (binary search on sorted times, a row-by-row test otherwise).
  * @module
  */
-import { ConfigError, InputError, checkOptionKeys, describe } from '../errors.js';
+import { ConfigError, InputError, checkOptionKeys, describe, show } from '../errors.js';
 import type { BarColumns } from '../types.js';
 import { isFloat64Array, numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
@@ -34,7 +34,7 @@ export function normalizeRequest(request: LoadRequest | undefined): NormalizedRe
     symbols = [];
     const seen = new Set<string>();
     for (const s of r.symbols as readonly unknown[]) {
-      if (typeof s !== 'string' || s === '') throw new ConfigError('symbols', `${JSON.stringify(s)} is not a symbol name`);
+      if (typeof s !== 'string' || s === '') throw new ConfigError('symbols', `${show(s)} is not a symbol name`);
       if (!seen.has(s)) {
         seen.add(s);
         symbols.push(s);

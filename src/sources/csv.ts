@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime, show } from '../errors.js';
 import { emptyColumns, normalizeRequest } from './columns.js';
 import type { NormalizedRequest } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
@@ -336,11 +336,11 @@ function checkOptions(o: CsvSourceOptions): Config {
   if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `'${String(o.onBadRow)}' is not 'throw' or 'skip'`);
   const delimiter = o.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new ConfigError('delimiter', `${JSON.stringify(delimiter)} is not a single character other than a quote or a line break`);
+    throw new ConfigError('delimiter', `${show(delimiter)} is not a single character other than a quote or a line break`);
   }
-  if (o.parser !== undefined && o.parser !== 'auto' && o.parser !== 'csv-parse') throw new ConfigError('parser', `'${String(o.parser)}' is not 'auto' or 'csv-parse'`);
+  if (o.parser !== undefined && o.parser !== 'auto' && o.parser !== 'csv-parse') throw new ConfigError('parser', `${describe(o.parser)} is not 'auto' or 'csv-parse'`);
   const maxDetails = o.maxBadRowDetails ?? 1000;
-  if (!Number.isInteger(maxDetails) || maxDetails < 0) throw new ConfigError('maxBadRowDetails', `${maxDetails} is not a whole number >= 0`);
+  if (!Number.isInteger(maxDetails) || maxDetails < 0) throw new ConfigError('maxBadRowDetails', `${describe(maxDetails)} is not a whole number >= 0`);
   return {
     symbolColumn: o.symbolColumn === undefined ? null : o.symbolColumn.trim().toLowerCase(),
     symbolFromPath: o.symbolFromPath ?? symbolFromFileName,

@@ -59,8 +59,8 @@ export class SliceCursor {
 
   constructor(columns: ReadonlyMap<string, SymbolTimes>, from: number | undefined, to: number | undefined, strategy: MergeStrategy = 'auto') {
     if (!(columns instanceof Map)) throw new ConfigError('columns', 'expected a Map of symbol -> columns');
-    if (from !== undefined && (typeof from !== 'number' || Number.isNaN(from))) throw new ConfigError('from', `expected epoch milliseconds, got ${String(from)}`);
-    if (to !== undefined && (typeof to !== 'number' || Number.isNaN(to))) throw new ConfigError('to', `expected epoch milliseconds, got ${String(to)}`);
+    if (from !== undefined && (typeof from !== 'number' || Number.isNaN(from))) throw new ConfigError('from', `expected epoch milliseconds, got ${describe(from)}`);
+    if (to !== undefined && (typeof to !== 'number' || Number.isNaN(to))) throw new ConfigError('to', `expected epoch milliseconds, got ${describe(to)}`);
     const names: string[] = [];
     const times: Float64Array[] = [];
     const lengths: number[] = [];

@@ -2,7 +2,7 @@
  * A deterministic synthetic data set, for the command line's default run, demos and benchmarks.
  * @module
  */
-import { ConfigError, checkOptionKeys, describe } from '../errors.js';
+import { ConfigError, checkOptionKeys, describe, show } from '../errors.js';
 import type { Session } from '../types.js';
 import { ColumnStore } from './columns.js';
 import type { ColumnsSource } from './columns.js';
@@ -225,7 +225,7 @@ function symbolList(symbols: readonly string[] | number | undefined): string[] {
   if (!Array.isArray(symbols) || symbols.length === 0) throw new ConfigError('symbols', 'expected a non-empty array of names or a count');
   const seen = new Set<string>();
   for (const s of symbols as readonly unknown[]) {
-    if (typeof s !== 'string' || s === '') throw new ConfigError('symbols', `${JSON.stringify(s)} is not a symbol name`);
+    if (typeof s !== 'string' || s === '') throw new ConfigError('symbols', `${show(s)} is not a symbol name`);
     if (seen.has(s)) throw new ConfigError('symbols', `'${s}' is given twice`);
     seen.add(s);
   }

@@ -24,11 +24,18 @@ impl Interval {
     /// a day count other than `1d`.
     pub fn parse(text: &str) -> Result<Interval> {
         let bad = || {
+            // A long text is cut: a megabyte would otherwise be the message.
+            let shown: String = text.chars().take(40).collect();
+            let cut = if shown.len() < text.len() { "..." } else { "" };
             Error::config(
                 "interval",
-                format!("'{text}' is not an interval (Ns, Nm, Nh or 1d)"),
+                format!("'{shown}{cut}' is not an interval (Ns, Nm, Nh or 1d)"),
             )
         };
+        // Every interval is ASCII; the split below is by bytes.
+        if !text.is_ascii() {
+            return Err(bad());
+        }
         let (digits, unit) = text.split_at(text.len().saturating_sub(1));
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
@@ -92,12 +99,34 @@ mod tests {
             "5x",
             "1 m",
             "99999999999999999999h",
+            "5分",
+            "5µ",
+            "1ｍ",
+            "é",
         ] {
             assert!(
                 matches!(Interval::parse(bad), Err(Error::Config { .. })),
                 "{bad}"
             );
         }
+    }
+
+    proptest::proptest! {
+        /// Any text is an interval or a `Config` error, never a panic.
+        #[test]
+        fn any_text_parses_or_is_refused(text in ".{0,12}") {
+            match Interval::parse(&text) {
+                Ok(_) | Err(Error::Config { .. }) => {}
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_text_is_cut_in_the_message() {
+        let long = "7".repeat(1 << 20);
+        let message = Interval::parse(&long).unwrap_err().to_string();
+        assert!(message.len() < 200, "{}", message.len());
     }
 
     #[test]
