@@ -322,6 +322,8 @@ export function describe(value: unknown): string {
 export function show(value: unknown): string {
   // JSON writes NaN and ±Infinity as null, a value the caller did not give (and may be refused for).
   if (typeof value === 'number') return String(value);
+  // Unquoted: "5n" would read as the string '5n' refused.
+  if (typeof value === 'bigint') return `${value}n`;
   try {
     const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}\u0000` : v));
     return text === undefined ? describe(value) : text.replace(/"\\u0000(-?Infinity|NaN)\\u0000"/g, '$1');

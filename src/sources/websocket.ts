@@ -497,6 +497,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   #discarded = 0;
   /** Set from the start of {@link #shutdown}. */
   #shuttingDown = false;
+
   /** Set while the messages held when the consumer left are read: their bars are discarded. */
   #discarding = false;
   #hookErrors = 0;
@@ -683,7 +684,9 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     try {
       (this.emit as (e: K, ...a: WebSocketFeedEvents[K]) => boolean)(event, ...args);
     } catch (error) {
-      if (this.#state !== 'closed' && !this.#shuttingDown) this.#shutdown(new FeedError('feed_closed', `a '${event}' listener of the feed ${this.url} threw: ${errorMessage(error)}`, this.url, this.#attempt, error), true);
+      if (this.#state !== 'closed' && !this.#shuttingDown) {
+        this.#shutdown(new FeedError('feed_closed', `a '${event}' listener of the feed ${this.url} threw: ${errorMessage(error)}`, this.url, this.#attempt, error), true);
+      }
     }
   }
 
@@ -1031,7 +1034,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
 
   #hookFailed(error: unknown, info: ReconnectInfo): void {
     this.#hookErrors++;
-    this.#tell('hookError', error, info);
+    // A hook that fails after the feed closed is counted; no event comes after 'closed'.
+    if (this.#state !== 'closed') this.#tell('hookError', error, info);
   }
 
   #handleMessage(text: string): void {
@@ -1162,8 +1166,9 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   }
 
   /**
-   * A listener that threw closed the feed partway through a message's (or a fill's) bars: the
-   * `count` left are not passed on, and are counted `discarded`, as bars held when the consumer left.
+   * A listener closed the feed (threw, or called `close()`) partway through a message's (or a
+   * fill's) bars: the `count` left are not passed on, and are counted `discarded`, as bars held
+   * when the consumer left.
    */
   #droppedAtClose(count: number): void {
     this.#bars += count;
