@@ -1011,3 +1011,13 @@ test("a custom calendar takes a session whose zone is its own spelt otherwise (s
   }
   t.throws(() => c('Europe/London').session('2024-03-04'), { instanceOf: ConfigError, message: /time zone 'Europe\/London' is not the calendar's, 'America\/New_York'/ });
 });
+
+test('a session function that asks its own calendar while answering fails that date with a ConfigError, not a stack overflow', (t) => {
+  let calendar: Calendar | null = null;
+  calendar = Calendar.custom({ timeZone: 'UTC', session: (date) => (calendar?.isSessionDay(date) === true ? { open: '09:00', close: '17:00' } : null) });
+  for (let k = 0; k < 2; k++) {
+    const e = t.throws(() => calendar?.session('2024-03-08'), { instanceOf: ConfigError });
+    t.is(e?.param, 'session');
+    t.regex(e?.message ?? '', /asked its own calendar while answering '2024-03-08'/);
+  }
+});

@@ -941,20 +941,30 @@ function functionSource(options: CustomFunctionOptions): Source {
   // Each date's answer, asked once: a year's edges are asked for before the year itself when the
   // year beside it is built.
   const answers = new Map<number, { readonly session: CalendarSession } | { readonly error: unknown } | null>();
+  // The dates whose function call is under way: a function that asks its own calendar about the
+  // date it is answering would call itself for ever.
+  const asking = new Set<number>();
   const answer = (day: number, start: number, nextStart: number): { readonly session: CalendarSession } | { readonly error: unknown } | null => {
     let a = answers.get(day);
     if (a !== undefined) return a;
+    if (asking.has(day)) {
+      const date = formatDay(day);
+      throw new ConfigError('session', `the session function asked its own calendar while answering '${date}', whose answer the calendar is made of (the dates of its year are built together): it must not ask its own calendar`);
+    }
     // A date the zone skipped whole (Apia's 2011-12-30: its first instant is the next day's) has
     // no session: the function is not asked for one.
     if (start === nextStart) {
       a = null;
     } else {
       const date = formatDay(day);
+      asking.add(day);
       try {
         const result = session(date);
         a = result === null || result === undefined ? null : { session: toSession(result, date, zone, 'session', `session('${date}')`) };
       } catch (error) {
         a = { error };
+      } finally {
+        asking.delete(day);
       }
     }
     answers.set(day, a);
