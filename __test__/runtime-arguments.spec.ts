@@ -5,7 +5,7 @@
  */
 import { EventEmitter, once as eventsOnce } from 'node:events';
 import test from 'ava';
-import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, sessionOn, waitAll, websocketFeed } from 'barstream';
+import { AnalysisEngine, Calendar, ConfigError, DataProcessor, InputError, PerformanceMetrics, ReadySignal, SessionCoordinator, SessionData, SimulatedClock, WallClock, columnsSource, csvSource, sessionOn, syntheticSource, waitAll, websocketFeed } from 'barstream';
 import type { BarstreamError, CoordinatorOptions, WaitOptions } from 'barstream';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
@@ -80,6 +80,18 @@ test('clocks: delayUntil of something that is not a number is an InputError, as 
   const clock = new SimulatedClock(1_000, 0);
   t.is(clock.delayUntil(5_000), 0);
   t.is(clock.now(), 1_000);
+});
+
+test('the coordinator and the column, CSV and synthetic sources take one options object (CSV its paths first): an argument past it is a ConfigError, not dropped', (t) => {
+  const Coordinator = SessionCoordinator as unknown as new (...a: unknown[]) => unknown;
+  const calendar = Calendar.xnys();
+  const options = { calendar, data: new SessionData(), source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
+  refused(t, () => new Coordinator(options, { speed: 60 }), ConfigError, 'arguments', /SessionCoordinator takes \(options\), got \{"speed":60\} as argument 2/, 'coordinator');
+  refused(t, () => (columnsSource as (...a: unknown[]) => unknown)({}, { symbols: ['SPY'] }), ConfigError, 'arguments', /columnsSource takes \(columns\).*as argument 2/, 'columns');
+  refused(t, () => (csvSource as (...a: unknown[]) => unknown)('x.csv', {}, { symbols: ['SPY'] }), ConfigError, 'arguments', /csvSource takes \(paths, options\).*as argument 3/, 'csv');
+  refused(t, () => (syntheticSource as (...a: unknown[]) => unknown)({ sessions: [] }, 7), ConfigError, 'arguments', /syntheticSource takes \(options\).*as argument 2/, 'synthetic');
+  // undefined counts as no argument.
+  t.notThrows(() => new Coordinator(options, undefined));
 });
 
 test('AnalysisEngine and WallClock take no arguments: one given is a ConfigError, not dropped', (t) => {

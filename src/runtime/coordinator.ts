@@ -429,6 +429,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
    */
   constructor(options: CoordinatorOptions) {
     super();
+    refuseArguments('SessionCoordinator', arguments, 'its options are one object { calendar, data, source, from, to, ... }', '(options)', 1);
     if (options === null || typeof options !== 'object') throw new ConfigError('options', `expected { calendar, data, source, from, to, ... }, got ${describe(options)}`);
     checkOptionKeys(
       options,

@@ -3,7 +3,7 @@
  * shares (binary search on sorted times, a row-by-row test otherwise).
  * @module
  */
-import { ConfigError, InputError, checkOptionKeys, describe, show } from '../errors.js';
+import { ConfigError, InputError, checkOptionKeys, describe, refuseArguments, show } from '../errors.js';
 import type { BarColumns } from '../types.js';
 import { isFloat64Array, numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
@@ -221,6 +221,7 @@ function toFloat64(symbol: string, name: string, column: unknown): Float64Array 
  *   (naming the symbol and the column).
  */
 export function columnsSource(data: Record<string, BarColumns> | Map<string, BarColumns>): ColumnsSource {
+  refuseArguments('columnsSource', arguments, 'a run chooses its symbols and dates (the coordinator\'s symbols, from and to)', '(columns)', 1);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     // An array's entries would be symbols '0', '1', ...
     throw new InputError(`columnsSource: expected an object or a Map of symbol -> columns, got ${describe(data)}`);

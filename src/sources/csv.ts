@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
-import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime, show } from '../errors.js';
+import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments, show } from '../errors.js';
 import { emptyColumns, normalizeRequest } from './columns.js';
 import type { NormalizedRequest } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
@@ -201,6 +201,7 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
  *   under `'throw'`.
  */
 export function csvSource(paths: string | readonly string[] | CsvStreamInput, options: CsvSourceOptions = {}): CsvSource {
+  refuseArguments('csvSource', arguments, 'its options are one object; a run chooses its symbols and dates (load({ symbols, from, to }))', '(paths, options)', 2);
   const input = isStreamInput(paths) ? checkStreamInput(paths, options) : null;
   const list = input !== null ? [] : typeof paths === 'string' ? [paths] : paths;
   // A sparse array's length may be up to 2^32 - 1: its first hole is refused before any walk of it.

@@ -2,7 +2,7 @@
  * A deterministic synthetic data set, for the command line's default run, demos and benchmarks.
  * @module
  */
-import { ConfigError, checkOptionKeys, describe, show } from '../errors.js';
+import { ConfigError, checkOptionKeys, describe, refuseArguments, show } from '../errors.js';
 import type { Session } from '../types.js';
 import { ColumnStore } from './columns.js';
 import type { ColumnsSource } from './columns.js';
@@ -89,6 +89,7 @@ const MAX_SYNTHETIC_BARS = 2 ** 27;
  * @throws {ConfigError} for invalid options or sessions out of order.
  */
 export function syntheticSource(options: SyntheticOptions): SyntheticSource {
+  refuseArguments('syntheticSource', arguments, 'its options are one object { sessions, symbols, ... }', '(options)', 1);
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected { sessions, ... }');
   checkOptionKeys(options, ['sessions', 'symbols', 'seed', 'intervalMs', 'startPrice', 'volatility', 'drift', 'volume', 'decimals', 'missing'], 'syntheticSource', '', ['decimals']);
   const sessions = options.sessions;
