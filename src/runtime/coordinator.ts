@@ -1321,7 +1321,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // of reach), the next time is unknown, as a bar with no time tells.
               let at = read;
               while (at < buffer.length && at < read + STRAY_LOOKAHEAD && !Number.isFinite((buffer[at] as SymbolBar).time)) at++;
-              const next = at === read ? (read < buffer.length ? (buffer[read] as SymbolBar).time : null) : at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : NaN;
+              const next = at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : at === read ? null : NaN;
               // A next bar past the close goes in alone when one of the bars after it is back inside
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;

@@ -684,7 +684,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     try {
       (this.emit as (e: K, ...a: WebSocketFeedEvents[K]) => boolean)(event, ...args);
     } catch (error) {
-      if (this.#state !== 'closed' && !this.#shuttingDown) {
+      if (!this.#shuttingDown) {
         this.#shutdown(new FeedError('feed_closed', `a '${event}' listener of the feed ${this.url} threw: ${errorMessage(error)}`, this.url, this.#attempt, error), true);
       }
     }
@@ -741,8 +741,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
         } else if ((error as { code?: unknown }).code === 'WS_ERR_INVALID_UTF8') {
           // A text message that is not UTF-8: the socket closes (1007) without passing it on.
           this.#received++;
-          this.#malformed++;
-          this.#bad({ reason: 'malformed', detail: 'a text message that is not UTF-8 was not read; the connection is made again', origin: 'message', message: undefined, error });
+          this.#malformedMessage('a text message that is not UTF-8 was not read; the connection is made again', undefined, error);
         }
       }
     });
@@ -854,8 +853,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     try {
       text = rawText(data, isBinary);
     } catch (error) {
-      this.#malformed++;
-      this.#bad({ reason: 'malformed', detail: `a binary message that is not UTF-8 text: ${errorMessage(error)}`, origin: 'message', message: undefined, error });
+      this.#malformedMessage(`a binary message that is not UTF-8 text: ${errorMessage(error)}`, undefined, error);
       return;
     }
     if (!this.#blocked && this.#inboxHead === this.#inbox.length) this.#handleMessage(text);
@@ -915,7 +913,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
    * nothing the feed holds is passed on after that.
    */
   #shutdown(error: FeedError | undefined, listenerFailed = false): void {
-    if (this.#state === 'closed' || this.#shuttingDown) return;
+    if (this.#shuttingDown) return;
     // Reading the held messages below may call listeners: one that throws does not shut down again.
     this.#shuttingDown = true;
     // Messages held behind a pending onReconnect hook were received: while someone reads the feed,
@@ -1044,8 +1042,7 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       try {
         message = JSON.parse(text);
       } catch (error) {
-        this.#malformed++;
-        this.#bad({ reason: 'malformed', detail: `not JSON: ${errorMessage(error)}`, origin: 'message', message: text, error });
+        this.#malformedMessage(`not JSON: ${errorMessage(error)}`, text, error);
         return;
       }
     }
@@ -1201,6 +1198,12 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       }
     }
     this.#sweepAt = latest + ttl / 2;
+  }
+
+  /** Counts a message that could not be read (`malformed`) and reports it. */
+  #malformedMessage(detail: string, message: string | undefined, error: unknown): void {
+    this.#malformed++;
+    this.#bad({ reason: 'malformed', detail, origin: 'message', message, error });
   }
 
   #bad(report: BadMessage): void {
