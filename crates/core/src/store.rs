@@ -275,8 +275,9 @@ struct SymbolState {
     /// Per series, its length when the open (or last) session began.
     start_lens: Vec<usize>,
     /// Per series, the bars it gained in the last session that ended while the symbol was known
-    /// (`None` before any), or [`FILLED`] where that was four fifths of the session's room or more:
-    /// what the next session reserves room by (see `per_session_room`).
+    /// (`None` before any), or [`FILLED`] where that was four fifths of the room from the symbol's
+    /// first bar of the session or more, that room being a fifth of the session at least: what the
+    /// next session reserves room by (see `per_session_room`).
     last_gains: Option<Vec<usize>>,
     /// Series lengths at the end of each retained session, oldest first (kept under retention only).
     session_ends: VecDeque<Vec<usize>>,
@@ -1144,15 +1145,22 @@ impl SessionStore {
                     .map_or(open, |b| (b.time as i64).max(open));
                 let rooms = std::iter::once(((close - from + base_ms - 1) / base_ms) as usize)
                     .chain(a.grids.iter().map(|g| g.buckets_from(from)));
+                let whole = std::iter::once(((close - open + base_ms - 1) / base_ms) as usize)
+                    .chain(a.grids.iter().map(|g| g.buckets_in_session()));
                 let gains = s
                     .all_series()
-                    .zip(rooms)
+                    .zip(rooms.zip(whole))
                     .enumerate()
-                    .map(|(i, (c, room))| {
+                    .map(|(i, (c, (room, whole)))| {
                         let gained = c
                             .len()
                             .saturating_sub(s.start_lens.get(i).copied().unwrap_or(0));
-                        if gained.saturating_mul(5) >= room.saturating_mul(4) {
+                        // Full only over a fifth of the session at least: a symbol whose one bar
+                        // fell in the last slot filled all the room it had, and would take a
+                        // whole session of room for every session of a plan.
+                        if gained.saturating_mul(5) >= room.saturating_mul(4)
+                            && room.saturating_mul(5) >= whole
+                        {
                             FILLED
                         } else {
                             gained

@@ -330,7 +330,7 @@ fn a_full_symbol_after_an_early_close_reserves_a_whole_session_again() {
 #[test]
 fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_moves_once() {
     // Six sessions planned. LATE is known from the start but trades only from session 3; HALT
-    // trades the last ten minutes of session 1, sits out session 2, then trades every minute.
+    // trades the last hundred minutes of session 1, sits out session 2, then trades every minute.
     let days: Vec<Session> = (0..6).map(oct_day).collect();
     let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
     st.expect_sessions(days.len());
@@ -352,9 +352,9 @@ fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_moves_once(
                     late_at.push(generations(&st, late));
                 }
             }
-            if (d == 0 && i >= 380) || d >= 2 {
+            if (d == 0 && i >= 290) || d >= 2 {
                 st.append(halt, b).unwrap();
-                if i == 380 || (d >= 2 && i == 0) {
+                if i == 290 || (d >= 2 && i == 0) {
                     halt_at.push(generations(&st, halt));
                 }
             }
@@ -368,7 +368,39 @@ fn under_a_plan_a_full_symbol_that_starts_late_or_sits_out_a_session_moves_once(
     assert_ne!(halt_at[0][0], halt_at[1][0]);
     assert_eq!(generations(&st, halt), halt_at[1]);
     assert_eq!(st.series(late, 0).unwrap().len(), 4 * 390);
-    assert_eq!(st.series(halt, 0).unwrap().len(), 10 + 4 * 390);
+    assert_eq!(st.series(halt, 0).unwrap().len(), 100 + 4 * 390);
+}
+
+#[test]
+fn under_a_plan_a_symbol_with_one_bar_late_in_each_session_reserves_by_its_rate() {
+    // A year planned; ONE trades once a session, in its last minute (the room from its first bar
+    // is that minute alone, which it filled), EARLY once, at the open.
+    let plan = 250;
+    let mut st = store(&INTERVALS, Alignment::Session, EmptyBuckets::Skip);
+    st.expect_sessions(plan);
+    let (one, early) = (st.intern("ONE"), st.intern("EARLY"));
+    for d in 0..6 {
+        let day = oct_day(d);
+        st.begin_session(day).unwrap();
+        let bars = full_day(day.open, day.close);
+        st.append(early, &bars[0]).unwrap();
+        st.append(one, &bars[389]).unwrap();
+        st.end_session().unwrap();
+    }
+    // Both are sparse: a quarter more than the one bar a session, for the sessions planned, in
+    // every series; not a whole session of room for each (97,500 1m bars alone, 4.7 MB).
+    for id in [one, early] {
+        for k in 0..st.series_count() {
+            let s = st.series(id, k).unwrap();
+            assert!(
+                s.capacity() - s.start() <= 2 * plan + 64,
+                "series {k}: {} bars in room for {}",
+                s.len(),
+                s.capacity()
+            );
+        }
+    }
+    assert!(st.allocated_bytes() <= 2 * 5 * (2 * plan + 64) * 48);
 }
 
 #[test]
