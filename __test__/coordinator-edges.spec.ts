@@ -638,6 +638,41 @@ test('a backtest stream: bars on days outside the run are left out and counted',
   t.deepEqual(r.skipped, { symbol: 0, days: 2, future: 0, unread: 0 });
 });
 
+test('a backtest stream that goes on past the run\'s days (a feed that never ends) ends for the run at 16 bars in a row past them: the run ends and closes it, at either speed', async (t) => {
+  const calendar = Calendar.xnys();
+  const monday = calendar.session('2024-03-04') as { open: number; close: number };
+  // 2024-03-04 ends at 05:00Z on the 5th (midnight in New York, EST).
+  const dayEnd = Date.UTC(2024, 2, 5, 5, 0);
+  for (const speed of [0, 1e6]) {
+    let read = 0;
+    let closed = false;
+    async function* endless(): AsyncGenerator<SymbolBar> {
+      try {
+        // Three strays of the next day among the run's bars (read on past), then a bar a minute forever.
+        for (let k = 0; ; k++) {
+          read++;
+          if (k >= 10 && k < 13) yield barA(dayEnd + k * MINUTE);
+          else yield barA(monday.open + k * MINUTE);
+          if (k % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const data = new SessionData({ intervals: ['5m'] });
+    const r = await new SessionCoordinator({ calendar, data, source: iterableSource(endless()), from: '2024-03-04', to: '2024-03-04', speed, overrun: 'queue' }).run();
+    // Bars of the day: 390 in the session, the rest to the day's end after the close (rejected);
+    // the strays and the 16 bars past the day's end that ended the stream for the run, skipped.
+    const inDay = (dayEnd - monday.open) / MINUTE - 3;
+    t.is(r.barsStored, 390 - 3, `speed ${speed}`);
+    t.is(r.barsIn, inDay, `speed ${speed}`);
+    t.is(r.rejected.outside_session, inDay - 387, `speed ${speed}`);
+    t.deepEqual(r.skipped, { symbol: 0, days: 3 + 16, future: 0, unread: 0 }, `speed ${speed}`);
+    t.is(read, inDay + 3 + 16, `speed ${speed}: nothing read past the 16th bar past the run`);
+    t.true(closed, `speed ${speed}: the source is closed`);
+  }
+});
+
 test('a stream that delivers something that is not a bar (null) fails the run with an InputError after the bars before it, with or without a symbols option', async (t) => {
   const calendar = Calendar.xnys();
   const open = calendar.session('2024-03-04')?.open as number;

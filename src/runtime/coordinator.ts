@@ -1075,6 +1075,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       w?.();
     };
     const skipped = this.#skipped;
+    /** Bars timed past the run's days read in a row (a backtest's; see the pump). */
+    let pastRunInARow = 0;
     const pump = (async () => {
       try {
         for (;;) {
@@ -1114,10 +1116,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // otherwise surface bare, from wherever the field was first read.
           const unreadable = unreadableField(bar);
           if (unreadable !== null) throw unreadable;
+          // A backtest's stream is in time order: bars past the run's last day, STRAY_LOOKAHEAD in a
+          // row, are its end for the run, which reads no further (a feed that never ends, or a file
+          // of years for a run of days, would otherwise be read on forever, the last session's end
+          // waiting for it). Fewer, with the run's bars after them, are strays, skipped and counted.
+          if (paced && isFiniteTime(bar)) pastRunInARow = bar.time >= runTo ? pastRunInARow + 1 : 0;
           // Left out, and counted: the report accounts for every bar the source delivered. A
           // symbol that is not a name is not left out: the store refuses it, with or without the option.
           if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
             this.#skipped.symbol++;
+            if (pastRunInARow >= STRAY_LOOKAHEAD) break;
             continue;
           }
           // A backtest, as with a column source: bars of days outside the run are not part of it; a
@@ -1126,6 +1134,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
           if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
+            if (pastRunInARow >= STRAY_LOOKAHEAD) break;
             continue;
           }
           // Live, a bar of the run's days timed well after the wall clock cannot have traded yet (a
@@ -1432,7 +1441,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (this.#mode === 'backtest') this.#detectGaps(session, session.close, new Map(), active, processor);
           if (k === sessions.length - 1) {
             // What is left after the last close is outside every session: appended so it is
-            // rejected and counted. A backtest reads its source to the end; a live feed does not
+            // rejected and counted. A backtest reads its source to the end (or past the run's days); a live feed does not
             // end, so what has arrived by the close (and its grace) is what there is.
             if (this.#mode === 'backtest') {
               horizon = Infinity;
