@@ -937,6 +937,8 @@ test('--strategy: a default export of the wrong shape is refused, naming the fil
     ['name-number', `export default { name: 5, setup() {} };`, /name must be a non-empty string, got 5/],
     ['name-empty', `export default { name: ' ', setup() {} };`, /name must be a non-empty string, got ' '/],
     ['setup-missing', `export default { name: 's' };`, /setup must be a function .*got undefined/],
+    // A misspelt key would leave the run without what it names.
+    ['misspelt-keys', `export default { name: 's', interval: ['15m'], indicator: {}, setup() {} };`, /the default export has 'interval', 'indicator', which a strategy does not have \(its keys: name, setup, intervals, indicators\)/],
     ['function', `export default function setup() {}`, /must export default \{ name, setup\(engine, context\) \}, got a function/],
     ['no-default', `export const name = 's';`, /must export default .*got undefined/],
     ['throws-on-import', `throw new RangeError('no model file');`, /cannot load .*throws-on-import\.mjs: no model file/],

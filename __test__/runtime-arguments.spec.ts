@@ -162,6 +162,9 @@ test('a source of no kind the coordinator reads is refused when the coordinator 
     [{ kind: 'columns' }, /kind 'columns'\) needs a load\(request\) function, got undefined/],
     [{ kind: 'stream' }, /kind 'stream'\) needs \[Symbol\.asyncIterator\]\(\)/],
     [{ kind: 'Columns', load: async () => new Map() }, /kind is 'columns' or 'stream', got 'Columns'/],
+    // The bars themselves, unwrapped: the message says how to pass them.
+    [(async function* bars() {})(), /expected a source, got an object \(bars to iterate over: pass iterableSource\(them\)\)/],
+    [[], /expected a source, got an array \(bars to iterate over: pass iterableSource\(them\)\)/],
   ];
   for (const [source, message] of cases) {
     const data = new SessionData();

@@ -246,6 +246,9 @@ function typeScriptHint(file: string, error: unknown): string {
   return '; this Node.js does not run TypeScript itself: compile the strategy to JavaScript, or run the command line under a loader (node --import tsx node_modules/barstream/dist/cli/main.js backtest ...)';
 }
 
+/** The keys a strategy's default export may have. */
+const STRATEGY_KEYS: readonly string[] = ['name', 'setup', 'intervals', 'indicators'];
+
 async function loadStrategy(file: string): Promise<Strategy> {
   let mod: { default?: unknown };
   try {
@@ -264,6 +267,12 @@ async function loadStrategy(file: string): Promise<Strategy> {
   const { name, setup, intervals, indicators } = s as Record<string, unknown>;
   const bad = (what: string, value: unknown): ConfigError =>
     new ConfigError('strategy', `${file}: the default export's ${what}, got ${describe(value)}`);
+  // A misspelt key (`interval`, `indicator`) would otherwise leave the run without what it names,
+  // failing later in every handler, or not at all.
+  const unknown = Object.keys(s).filter((key) => !STRATEGY_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new ConfigError('strategy', `${file}: the default export has ${unknown.map((k) => `'${k}'`).join(', ')}, which a strategy does not have (its keys: ${STRATEGY_KEYS.join(', ')})`);
+  }
   if (typeof name !== 'string' || name.trim() === '') throw bad('name must be a non-empty string', name);
   if (typeof setup !== 'function') throw bad('setup must be a function (engine, context)', setup);
   // A string would be read as a list of one-character intervals ('15m' as '1', '5', 'm').

@@ -439,7 +439,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     for (const [key, what] of [['calendar', 'a calendar with sessions(from, to)'], ['data', 'a SessionData'], ['source', 'a source']] as const) {
       const value = (options as unknown as Record<string, unknown>)[key];
       const ok = key === 'calendar' ? typeof (value as { sessions?: unknown } | null)?.sessions === 'function' : key === 'data' ? value instanceof SessionData : typeof (value as { kind?: unknown } | null)?.kind === 'string';
-      if (!ok) throw new ConfigError(key, `expected ${what}, got ${describe(value)}`);
+      if (!ok) throw new ConfigError(key, `expected ${what}, got ${describe(value)}${key === 'source' ? iterableHint(value) : ''}`);
     }
     checkSource(options.source);
     const mode = options.mode ?? 'backtest';
@@ -2210,6 +2210,17 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   const ends = [dayStart(last) + 86_400_000, next, last.close].filter((x) => Number.isFinite(x));
   const from = dayStart(first);
   return { from: Number.isFinite(from) ? from : -Infinity, to: ends.length === 0 ? Infinity : Math.max(...ends) };
+}
+
+/** The way out for a source given as the bars themselves (an array, a generator): wrap them. */
+function iterableHint(value: unknown): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return '';
+  try {
+    const iterable = typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' || typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+    return iterable ? ' (bars to iterate over: pass iterableSource(them))' : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Whether a stream bar's `symbol` is a non-empty string. */
