@@ -718,3 +718,43 @@ test("a stream bar with a field that throws when read fails the run with an Inpu
     t.is(Object.values(data.rejections()).reduce((n, c) => n + c, 0), 0);
   }
 });
+
+test('a symbol\'s rows of one time (a bad print, then its correction) go in one slice, over columns as over a stream: the slice\'s handlers see the correction', async (t) => {
+  const open = Date.UTC(2024, 0, 2, 10, 0);
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:10' }] });
+  const at = (m: number, price = 10): Omit<SymbolBar, 'symbol'> => ({ time: open + m * MINUTE, open: price, high: price + 1, low: price - 1, close: price, volume: 100 });
+  const a = [0, 1, 2, 3, 4, 5].map((m) => at(m));
+  // B's 10:04 print has a high below its open (rejected); its correction follows at the same time.
+  const b = [at(0), at(1), at(2), at(3), { ...at(4), high: 5 }, at(4, 10.5), at(5)];
+  const columns = (bars: Omit<SymbolBar, 'symbol'>[]): BarColumns => ({
+    time: bars.map((x) => x.time),
+    open: bars.map((x) => x.open),
+    high: bars.map((x) => x.high),
+    low: bars.map((x) => x.low),
+    close: bars.map((x) => x.close),
+    volume: bars.map((x) => x.volume),
+  });
+  const stream: SymbolBar[] = [];
+  for (let m = 0; m < 6; m++) {
+    for (const x of a) if (x.time === open + m * MINUTE) stream.push({ symbol: 'A', ...x });
+    for (const x of b) if (x.time === open + m * MINUTE) stream.push({ symbol: 'B', ...x });
+  }
+  for (const [label, source] of [
+    ['columns', () => columnsSource({ A: columns(a), B: columns(b) })],
+    ['stream', () => iterableSource(stream.map((x) => ({ ...x })))],
+  ] as const) {
+    for (const speed of [0, 1e5]) {
+      const data = new SessionData({ intervals: ['5m'] });
+      const engine = new AnalysisEngine();
+      const seen: string[] = [];
+      engine.subscribe({ interval: '5m', symbols: ['A'] }, (e) => {
+        const b5 = e.data.bars('B', '5m');
+        seen.push(`${e.data.bars('B', '1m').length} ${b5.length} ${b5.close[0]}`);
+      });
+      const r = await new SessionCoordinator({ calendar, data, engine, source: source(), from: '2024-01-02', to: '2024-01-02', speed, overrun: 'queue' }).run();
+      // At A's 10:00 5m bar: B's five 1m bars, the correction last, and its 5m bar closing at 10.5.
+      t.is(seen[0], '5 1 10.5', `${label}, speed ${speed}`);
+      t.is(r.rejected.high_below_open_close, 1, `${label}, speed ${speed}`);
+    }
+  }
+});

@@ -2715,14 +2715,21 @@ class SliceReader {
     }
     const cols = this.#cols;
     const members = this.#members;
+    const end = this.#end;
     for (let k = 0; k < this.#size; k++) {
       const s = members[k] as number;
-      const c = cursor[s] as number;
+      let c = cursor[s] as number;
       const col = cols[s] as SymbolColumns;
       let id = ids[s] as number;
       if (id < 0) id = ids[s] = this.#data.idOf(this.#names[s] as string);
-      processor.appendId(id, col.time[c] as number, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
-      cursor[s] = c + 1;
+      const t = col.time[c] as number;
+      // A symbol's rows of the slice's time all go in it, as a stream's do: a print and its
+      // correction at one time are both in before any subscriber of the slice runs.
+      do {
+        processor.appendId(id, t, col.open[c] as number, col.high[c] as number, col.low[c] as number, col.close[c] as number, col.volume[c] as number);
+        c++;
+      } while (!this.#alone && c < (end[s] as number) && col.time[c] === t && this.#outOfPlace[s]?.[c] !== 1);
+      cursor[s] = c;
     }
     this.#size = 0;
   }
