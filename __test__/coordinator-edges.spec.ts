@@ -758,3 +758,48 @@ test('a symbol\'s rows of one time (a bad print, then its correction) go in one 
     }
   }
 });
+
+test('a data-driven stream recorded as it arrived, one symbol\'s bars up to 12 places behind another\'s: no bar is late, and the derived bars are a columns run\'s', async (t) => {
+  const open = Date.UTC(2024, 0, 2, 10, 0);
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '11:00' }] });
+  const at = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: 10 + m, high: 11 + m, low: 9 + m, close: 10.5 + m, volume: symbol === 'A' ? 100 + m : 50 });
+  const columns = (symbol: string): BarColumns => {
+    const bars = Array.from({ length: 60 }, (_, m) => at(symbol, m));
+    return { time: bars.map((x) => x.time), open: bars.map((x) => x.open), high: bars.map((x) => x.high), low: bars.map((x) => x.low), close: bars.map((x) => x.close), volume: bars.map((x) => x.volume) };
+  };
+  const run = async (source: Source): Promise<[RunReport, SessionData]> => {
+    const data = new SessionData({ intervals: ['5m', '15m'] });
+    return [await new SessionCoordinator({ calendar, data, source, from: '2024-01-02', to: '2024-01-02' }).run(), data];
+  };
+  const [, expected] = await run(columnsSource({ A: columns('A'), B: columns('B') }));
+  // A behind B by `lag` minutes from the open (not met until B's bar `lag`); and A one minute
+  // behind B from 10:04 only (known by then), across the 10:05 boundary.
+  const lagged = (lag: number): SymbolBar[] => {
+    const out: SymbolBar[] = [];
+    for (let m = 0; m < 60 + lag; m++) {
+      if (m < 60) out.push(at('B', m));
+      if (m >= lag) out.push(at('A', m - lag));
+    }
+    return out;
+  };
+  const late = (): SymbolBar[] => {
+    const out: SymbolBar[] = [];
+    for (let m = 0; m < 4; m++) out.push(at('A', m), at('B', m));
+    out.push(at('B', 4), at('B', 5), at('A', 4), at('A', 5));
+    for (let m = 6; m < 60; m++) out.push(at('A', m), at('B', m));
+    return out;
+  };
+  for (const [label, bars] of [['late', late()], ['lag 1', lagged(1)], ['lag 6', lagged(6)], ['lag 12', lagged(12)]] as const) {
+    const [report, data] = await run(iterableSource(bars));
+    t.is(report.rejected.late, 0, label);
+    t.is(report.barsStored, 120, label);
+    for (const symbol of ['A', 'B']) {
+      for (const interval of ['5m', '15m']) {
+        const ours = data.bars(symbol, interval);
+        const theirs = expected.bars(symbol, interval);
+        t.deepEqual([...ours.volume], [...theirs.volume], `${label} ${symbol} ${interval}`);
+        t.deepEqual([...ours.time], [...theirs.time], `${label} ${symbol} ${interval}`);
+      }
+    }
+  }
+});

@@ -1223,6 +1223,26 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       this.#checkStop();
       return nothingEarlierBehindRead(t) === true;
     };
+    /**
+     * One turn of the event loop for the source to be read further, unless {@link STRAY_LOOKAHEAD}
+     * bars are in already or it ended. The run never waits for the source here (see
+     * {@link nothingEarlierBehind}).
+     */
+    const readATurnAhead = async (): Promise<void> => {
+      if (buffer.length - read >= STRAY_LOOKAHEAD || ended) return;
+      resumePump();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#checkStop();
+    };
+    /** The earliest finite time of the {@link STRAY_LOOKAHEAD} bars after the next one read; Infinity for none. */
+    const earliestAhead = (): number => {
+      let earliest = Infinity;
+      for (let j = read; j < buffer.length && j < read + STRAY_LOOKAHEAD; j++) {
+        const x = (buffer[j] as SymbolBar).time;
+        if (x < earliest && Number.isFinite(x)) earliest = x;
+      }
+      return earliest;
+    };
     /** Waits until `n` bars after the next one have come, or the source ended. */
     const readAhead = async (n: number): Promise<void> => {
       while (buffer.length <= read + n && !ended) await delivery();
@@ -1324,13 +1344,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             resumePump();
             processor.endSlice();
             if (inside) {
+              // A symbol with no bar in this slice (one not met yet too) may have one of its slot
+              // behind a later bar of another (a feed recorded as it arrived, one symbol a little
+              // behind): the clock closes nothing past the earliest time of the bars after the
+              // slice, or that bar would be late. Read a turn further first if fewer are in (the
+              // pump then fills its read-ahead, so the next slices seldom need a turn), never
+              // waiting for the source.
+              await readATurnAhead();
               // Bars with no time (rejected wherever they go) tell nothing of the bars behind them:
               // the first bar after them with a time does, within as many as a stray is judged by.
               // Bars not read yet are not waited for: past bars with no time and out of read bars (or
               // of reach), the next time is unknown, as a bar with no time tells.
               let at = read;
               while (at < buffer.length && at < read + STRAY_LOOKAHEAD && !Number.isFinite((buffer[at] as SymbolBar).time)) at++;
-              const next = at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : at === read ? null : NaN;
+              let next = at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : at === read ? null : NaN;
+              if (next !== null && Number.isFinite(next)) next = Math.min(next, earliestAhead());
               // A next bar past the close goes in alone when one of the bars after it is back inside
               // (a stray, as the loop tells it); otherwise the session's bars are all in.
               let alone = false;
