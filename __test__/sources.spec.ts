@@ -239,12 +239,15 @@ test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; r
     '2013-10-07T15:30:00+02', // hour offset
     '2013-10-07 13:30', // no seconds, no zone: UTC by default
     '2013-10-07T13:30:00.250Z', // milliseconds
-    '2013-10-07T13:30:00.2509Z', // beyond ms: truncated
+    '2013-10-07T13:30:00.2509Z', // beyond ms: rounded half up, as an epoch in us or ns is
+    '2013-10-07T13:30:00.2504999Z',
+    '2013-10-07T13:30:59.9995Z', // up into the next minute
+    '2013-10-07T13:30:00.0005', // a wall time too
   ];
   const p = fixture('ISO.csv', `${HEADER}\n${lines.map((l) => `${l},1,1,1,1,1`).join('\n')}\n`);
   const got = [...((await csvSource(p).load({})).get('ISO') as SymbolColumns).time];
   const base = Date.UTC(2013, 9, 7, 13, 30);
-  t.deepEqual(got, [base, base, base, base, base, base + 250, base + 250]);
+  t.deepEqual(got, [base, base, base, base, base, base + 250, base + 251, base + 250, base + 60_000, base + 1]);
 
   const ny = fixture('NY.csv', `${HEADER}\n2013-10-07 09:30,1,1,1,1,1\n2013-10-07T09:31:00,1,1,1,1,1\n2013-10-07T13:32:00Z,1,1,1,1,1\n2013-12-02 09:30,1,1,1,1,1\n`);
   const nyTimes = [...((await csvSource(ny, { timeZone: 'America/New_York' }).load({})).get('NY') as SymbolColumns).time];

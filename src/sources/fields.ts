@@ -211,7 +211,7 @@ export const AUTO_REFUSED_FROM = 1e14;
  * leaves the reason in {@link TimeParser.reason}.
  *
  * - ISO 8601: `YYYY-MM-DD`, then optionally `T` (or a space) and `HH:MM`, `:SS`, `.fraction`
- *   (digits past milliseconds are truncated), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
+ *   (rounded half up to whole milliseconds, as an epoch is), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
  *   `±HH`. A time with a zone is that instant. A time without one is a wall time in `timeZone`,
  *   and a bare date that day's first instant there (midnight, or the end of the skip where the
  *   clocks skip midnight).
@@ -366,14 +366,17 @@ export class TimeParser {
         if (i < b && (c === 46 || c === 44)) {
           i++;
           const start = i;
-          let scale = 100;
+          // Whole milliseconds, rounded half up by the fourth digit, as an epoch in microseconds
+          // or nanoseconds is: the same instant reads the same either way.
+          let up = 0;
           for (; i < b; i++) {
             const x = s.charCodeAt(i) - 48;
             if (x < 0 || x > 9) break;
-            ms += x * scale;
-            scale /= 10;
+            const digit = i - start;
+            if (digit < 3) ms += x * (digit === 0 ? 100 : digit === 1 ? 10 : 1);
+            else if (digit === 3 && x >= 5) up = 1;
           }
-          ms = Math.floor(ms);
+          ms += up;
           if (i === start) return this.#bad(s, a, b);
         }
       }
