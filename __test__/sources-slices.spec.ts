@@ -159,6 +159,21 @@ test('timeSlices never drops a bar: NaN times alone, duplicates and out-of-order
   }
 });
 
+test('timeSlices of plain arrays with entries that are not numbers (a hole, undefined, a string): each is no time, a slice alone, and the merge ends', (t) => {
+  for (const strategy of ['auto', 'scan', 'heap'] as const) {
+    const time = [1, , undefined, '2013-10-07T13:30:00Z', 3] as unknown as number[];
+    const m = new Map([
+      ['A', { time, length: 5 }],
+      ['B', { time: [1, 2, 3], length: 3 }],
+    ]);
+    const got = viaCursor(m as unknown as Map<string, SymbolColumns>, strategy).map(([x, p]) => [Number.isNaN(x) ? 'NaN' : x, p]);
+    t.deepEqual(got, [[1, ['0:0', '1:0']], ['NaN', ['0:1']], ['NaN', ['0:2']], ['NaN', ['0:3']], [2, ['1:1']], [3, ['0:4', '1:2']]], strategy);
+  }
+  let slices = 0;
+  forEachSlice(new Map([['A', { time: [1, undefined, 3] as unknown as number[] }]]) as unknown as Map<string, SymbolColumns>, () => void slices++);
+  t.is(slices, 3);
+});
+
 test('timeSlices speed on 100 symbols x 7,800 bars (reported)', (t) => {
   const k = 100;
   const n = 7800;

@@ -5,7 +5,7 @@
 import { ConfigError, InputError, describe } from '../errors.js';
 import { lowerBound } from './columns.js';
 import type { SymbolColumns } from './types.js';
-import { isFloat64Array } from '../typed-arrays.js';
+import { isFloat64Array, num, toColumn } from '../typed-arrays.js';
 
 /**
  * One time slice. **Reused**: {@link timeSlices} hands out the same object (and the same arrays)
@@ -119,7 +119,8 @@ export class SliceCursor {
     for (let i = 0; i < active; i++) {
       const s = live[i] as number;
       const c = cursor[s] as number;
-      const t = (times[s] as Float64Array)[c] as number;
+      // A row past a column that shrank (a buffer detached by the callback) reads undefined: no time.
+      const t = num((times[s] as Float64Array)[c]);
       if (t === min) {
         syms[count] = s;
         rows[count] = c;
@@ -233,7 +234,7 @@ export class SliceCursor {
       const s = syms[j] as number;
       const c = (cursor[s] as number) + 1;
       cursor[s] = c;
-      if (c < (end[s] as number)) this.#push((times[s] as Float64Array)[c] as number, s);
+      if (c < (end[s] as number)) this.#push(num((times[s] as Float64Array)[c]), s);
     }
   }
 
@@ -243,7 +244,7 @@ export class SliceCursor {
     const hk = this.#keys;
     for (let i = 0; i < this.#active; i++) {
       const sym = hs[i] as number;
-      hk[i] = (this.#times[sym] as Float64Array)[this.#cursor[sym] as number] as number;
+      hk[i] = num((this.#times[sym] as Float64Array)[this.#cursor[sym] as number]);
     }
     for (let i = (this.#active >> 1) - 1; i >= 0; i--) this.#siftDown(i, hk[i] as number, hs[i] as number);
   }
@@ -266,7 +267,9 @@ function timesOf(name: string, cols: unknown): Float64Array {
   if (!isFloat64Array(time) && !Array.isArray(time)) {
     throw new InputError(`${name}: expected columns { time, open, high, low, close, volume } with time a Float64Array, got ${describe(cols)}`);
   }
-  return time as Float64Array;
+  // An array's entries that are not numbers (holes, strings) are no time, as NaN is: compared as
+  // they are, they matched no slice and the merge never moved past them.
+  return isFloat64Array(time) ? time : toColumn('time', time);
 }
 
 /**
