@@ -10,6 +10,7 @@ import test from 'ava';
 import { Worker } from 'node:worker_threads';
 import { AnalysisEngine, BarValidationError, Calendar, ConfigError, InputError, PerformanceMetrics, SessionCoordinator, SessionData, columnsSource, computeIndicators, csvSource, sessionOn, timeSlices, websocketFeed } from 'barstream';
 import type { BarColumns, SessionDataOptions } from 'barstream';
+import { notAColumn, toColumn } from '../src/typed-arrays.js';
 
 const MINUTE = 60_000;
 const session = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
@@ -161,6 +162,41 @@ test('sparse lists with a huge length given to the runtime and the sources are t
   // An undefined entry among the run's symbols is no symbol name (it was taken as "none found").
   const undefinedSymbol = t.throws(() => new SessionCoordinator({ calendar: { sessions: () => [session] }, data: new SessionData(), source: columnsSource({}), from: session.date, to: session.date, symbols: [undefined as unknown as string] }), { instanceOf: ConfigError });
   t.is(undefinedSymbol?.param, 'symbols');
+});
+
+test('columns of different lengths are refused before any is converted: a sparse one of 2^30 entries beside short ones costs nothing', (t) => {
+  const sparse = (first: number): number[] => {
+    const list = [first];
+    list.length = 2 ** 30;
+    return list;
+  };
+  const short = [session.open, session.open + MINUTE];
+  const data = new SessionData();
+  data.beginSession(session);
+  const rss = process.memoryUsage().rss;
+  const batch = t.throws(() => data.appendMany('A', { time: short, open: [1, 1], high: [1, 1], low: [1, 1], close: sparse(1), volume: [1, 1] }), { instanceOf: InputError });
+  t.regex(batch?.message ?? '', /columns differ in length \(time, open, high, low, close, volume: \[2, 2, 2, 2, 1073741824, 2\]\)/);
+  t.deepEqual(data.symbols(), []);
+  const batchOfIndicators = t.throws(() => computeIndicators([{ kind: 'atr', period: 3 }], { close: [1, 2], high: sparse(1), low: [1, 2] }), { instanceOf: InputError });
+  t.regex(batchOfIndicators?.message ?? '', /column high has length 1073741824, but close has 2/);
+  const source = t.throws(() => columnsSource({ A: { time: short, open: [1, 1], high: [1, 1], low: [1, 1], close: [1, 1], volume: sparse(1) } }), { instanceOf: InputError });
+  t.regex(source?.message ?? '', /column 'volume' has 1073741824 values, column 'time' has 2/);
+  // 2^30 entries made into a Float64Array would be 8 GiB.
+  t.true(process.memoryUsage().rss - rss < 256 * 2 ** 20);
+});
+
+test('a column over a SharedArrayBuffer is copied even when it says it is not over one (its own buffer property)', (t) => {
+  const n = 3;
+  const shared = new Float64Array(new SharedArrayBuffer(n * 8));
+  Object.defineProperty(shared, 'buffer', { value: new ArrayBuffer(n * 8) });
+  Object.defineProperty(shared, 'slice', { value: () => shared });
+  t.not(toColumn('close', shared), shared);
+  t.deepEqual([...toColumn('close', shared)], [0, 0, 0]);
+  const plain = new Float64Array(n);
+  t.is(toColumn('close', plain), plain);
+  // A typed array of another kind is named with its article.
+  t.is(notAColumn('close', new Uint8Array(1)), "column 'close' is a Uint8Array: give a Float64Array (read without copying) or an array of numbers");
+  t.regex(notAColumn('close', new Int32Array(1)), /is an Int32Array/);
 });
 
 test('a revoked Proxy as a bar field is a non_finite rejection with a message, not a TypeError', (t) => {

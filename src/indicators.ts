@@ -8,7 +8,7 @@ import { constants } from 'node:buffer';
 import { ConfigError, InputError, firstHole, fromNative, show } from './errors.js';
 import { NativeIndicator, SLOT, SLOT_HANDLE, indicatorBatchAll, indicatorInfo, indicatorSlot } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
-import { num, toColumn } from './typed-arrays.js';
+import { givenLength, num, toColumn } from './typed-arrays.js';
 
 /** The most bytes one ArrayBuffer that Node.js makes may hold. */
 const MAX_LENGTH = constants.MAX_LENGTH;
@@ -485,6 +485,12 @@ function compute(natives: NativeIndicatorConfig[], columns: IndicatorColumns, se
       if (!COLUMN_KEYS.has(key)) {
         throw new ConfigError('columns', `'${key}' is no column (close, high, low, volume; time, open and length are taken and not read)${key === 'sessionStarts' ? ': session starts are the argument after the columns' : ''}`);
       }
+    }
+    // Lengths compared as given, before any column is converted (see givenLength).
+    const closeLength = givenLength(columns.close);
+    for (const name of ['high', 'low', 'volume'] as const) {
+      const n = givenLength(columns[name]);
+      if (closeLength !== null && n !== null && n !== closeLength) throw new InputError(`column ${name} has length ${n}, but close has ${closeLength}`);
     }
     const close = f64('close', columns.close);
     if (close === undefined) throw new InputError("column 'close' is missing");

@@ -31,7 +31,7 @@ import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from '.
 import { clockChangesOf, dayStartOf } from './session.js';
 import { describeIndicator, nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
-import { grown, isFloat64Array, notAColumn, num, toColumn } from './typed-arrays.js';
+import { givenLength, grown, isFloat64Array, notAColumn, num, toColumn } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -1003,6 +1003,10 @@ export class SessionData {
     // Each column is read from `columns` once: the messages of rejected bars are made from these
     // arrays too, not from a getter read again after the store changed.
     const read = { time: columns.time, open: columns.open, high: columns.high, low: columns.low, close: columns.close, volume: columns.volume };
+    const given = COLUMNS.map((name) => givenLength(read[name]));
+    if (given.every((n) => n !== null) && given.some((n) => n !== given[0])) {
+      throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${given.join(', ')}])`);
+    }
     const cols = COLUMNS.map((name) => toColumn(name, read[name])) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     let id = this.#ids.get(symbol);
     if (id === undefined) {

@@ -27,10 +27,25 @@ export function num(x: unknown): number {
 
 /** A `Float64Array` of `values`, with NaN for every entry that is not a number (see {@link num}). @internal */
 export function numbers(values: readonly unknown[]): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = num(values[i]);
+  // Read once: a proxy's length may change as it is read (growing, it would never end).
+  const n = values.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = num(values[i]);
   return out;
 }
+
+/**
+ * The length of a column as given, before it is converted (a sparse array's `length` is read, not
+ * filled in), or null for what is no column: callers compare lengths first, so that columns that
+ * differ are refused before a sparse one of 2^28 entries is made into a `Float64Array`.
+ * @internal
+ */
+export function givenLength(col: unknown): number | null {
+  return isFloat64Array(col) || Array.isArray(col) ? (col as { length: number }).length : null;
+}
+
+/** `%TypedArray%.prototype.buffer`'s getter: what a view lies over, whatever it says of itself. */
+const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float64Array.prototype) as object, 'buffer')?.get as (this: Float64Array) => ArrayBufferLike;
 
 /**
  * Column `name` as the core reads it: a `Float64Array` as it is (not copied), unless it lies over a
@@ -42,7 +57,9 @@ export function numbers(values: readonly unknown[]): Float64Array {
  * @internal
  */
 export function toColumn(name: string, col: unknown): Float64Array {
-  if (isFloat64Array(col)) return types.isSharedArrayBuffer(col.buffer) ? col.slice() : col;
+  // The buffer by the intrinsic getter, and the copy by the intrinsic slice: a `buffer` property
+  // of the array's own (or a subclass's) could say an ordinary buffer and pass shared memory in place.
+  if (isFloat64Array(col)) return types.isSharedArrayBuffer(bufferOf.call(col)) ? Float64Array.prototype.slice.call(col) : col;
   if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
   try {
     return numbers(col);
@@ -72,7 +89,7 @@ export function grown(a: Float64Array, size: number, fill = 0): Float64Array<Arr
 export function notAColumn(name: string, col: unknown): string {
   if (ArrayBuffer.isView(col)) {
     const type = col.constructor.name;
-    return `column '${name}' is ${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type}: give a Float64Array (read without copying) or an array of numbers`;
+    return `column '${name}' is ${/^[AEIO]/.test(type) ? 'an' : 'a'} ${type}: give a Float64Array (read without copying) or an array of numbers`;
   }
   return `column '${name}' is missing or not an array`;
 }

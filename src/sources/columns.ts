@@ -5,7 +5,7 @@
  */
 import { ConfigError, InputError, checkOptionKeys, describe, refuseArguments, show } from '../errors.js';
 import type { BarColumns } from '../types.js';
-import { isFloat64Array, numbers } from '../typed-arrays.js';
+import { givenLength, isFloat64Array, numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
 import type { ColumnarSource, LoadRequest, SymbolColumns } from './types.js';
 
@@ -231,6 +231,14 @@ export function columnsSource(data: Record<string, BarColumns> | Map<string, Bar
   for (const [symbol, columns] of entries) {
     if (typeof symbol !== 'string' || symbol === '') throw new InputError(`columnsSource: ${JSON.stringify(symbol)} is not a symbol name`);
     if (columns === null || typeof columns !== 'object' || Array.isArray(columns)) throw new InputError(`columnsSource: symbol '${symbol}': expected columns, got ${describe(columns)}`);
+    // Lengths compared as given, before any column is converted (see givenLength).
+    const timeLength = givenLength(columns.time);
+    for (const name of COLUMN_NAMES.slice(1)) {
+      const n = givenLength((columns as unknown as Record<string, unknown>)[name]);
+      if (timeLength !== null && n !== null && n !== timeLength) {
+        throw new InputError(`columnsSource: symbol '${symbol}': column '${name}' has ${n} values, column 'time' has ${timeLength}`);
+      }
+    }
     const time = toFloat64(symbol, 'time', columns.time);
     const rest = COLUMN_NAMES.slice(1).map((name) => {
       const col = toFloat64(symbol, name, (columns as unknown as Record<string, unknown>)[name]);

@@ -85,7 +85,7 @@ const HUGE_PAGE: usize = 2 << 20;
 impl ColumnBlock {
     fn new(capacity: usize, width: usize) -> ColumnBlock {
         assert!(width >= COLUMN_COUNT);
-        let mut block = Self::alloc(capacity, width, false);
+        let mut block = Self::alloc(capacity, width);
         LIVE_SERIES_BYTES.fetch_add(block.held(), std::sync::atomic::Ordering::Relaxed);
         block.counted = true;
         block
@@ -109,7 +109,7 @@ impl ColumnBlock {
     /// When `capacity` or `width` is 0, or the block would not fit in memory.
     pub fn for_output(capacity: usize, width: usize) -> ColumnBlock {
         assert!(width > 0 && capacity > 0);
-        Self::alloc(capacity, width, true)
+        Self::alloc(capacity, width)
     }
 
     /// The columns of a block that nothing else holds yet, to fill in place. (Outside this module
@@ -128,7 +128,11 @@ impl ColumnBlock {
             .collect()
     }
 
-    fn alloc(capacity: usize, width: usize, zeroed: bool) -> ColumnBlock {
+    /// A block from the pool or the system (zeros, or the bars of a block of this process's that
+    /// was dropped), or from the heap, zeroed: a view's buffer spans the room past its bars, and
+    /// heap memory freed by anything else in the process (a file read, a request) must not show
+    /// there.
+    fn alloc(capacity: usize, width: usize) -> ColumnBlock {
         assert!(capacity > 0);
         let size = Self::size(capacity, width);
         #[cfg(not(target_os = "linux"))]
@@ -149,13 +153,7 @@ impl ColumnBlock {
         }
         let layout = Self::layout(capacity, width);
         // SAFETY: the layout has a non-zero size.
-        let raw = unsafe {
-            if zeroed {
-                alloc::alloc_zeroed(layout)
-            } else {
-                alloc::alloc(layout)
-            }
-        } as *mut f64;
+        let raw = unsafe { alloc::alloc_zeroed(layout) } as *mut f64;
         let ptr = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
         ColumnBlock {
             ptr,
