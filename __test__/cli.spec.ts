@@ -960,6 +960,29 @@ test('--strategy: a default export of the wrong shape is refused, naming the fil
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('--strategy: an instance of a class, with fields of its own beside a strategy\'s, is taken', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const file = path.join(dir, 'class.mjs');
+  writeFileSync(
+    file,
+    `class Daily {
+      name = 'daily';
+      threshold = 30;
+      intervals = ['1d'];
+      setup(engine, context) {
+        engine.subscribe({ interval: '1d' }, (e) => context.signal({ symbol: e.symbol, time: e.time, side: e.bar.close > this.threshold ? 'buy' : 'sell' }));
+      }
+    }
+    export default new Daily();\n`,
+  );
+  const r = barstream('backtest', '--json', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', file);
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { strategy: string; signals: number };
+  t.is(out.strategy, 'daily');
+  t.true(out.signals > 0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('--json: stdout is the JSON alone even when the strategy prints; what it prints goes to stderr', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
   const file = path.join(dir, 'chatty.mjs');

@@ -638,7 +638,7 @@ test('a backtest stream: bars on days outside the run are left out and counted',
   t.deepEqual(r.skipped, { symbol: 0, days: 2, future: 0, unread: 0 });
 });
 
-test('a backtest stream that goes on past the run\'s days (a feed that never ends) ends for the run at 16 bars in a row past them: the run ends and closes it, at either speed', async (t) => {
+test('a backtest stream that goes on past the run\'s days (a feed that never ends) ends for the run at 4,096 bars in a row past them: the run ends and closes it, at either speed; fewer among the run\'s bars are skipped and read past', async (t) => {
   const calendar = Calendar.xnys();
   const monday = calendar.session('2024-03-04') as { open: number; close: number };
   // 2024-03-04 ends at 05:00Z on the 5th (midnight in New York, EST).
@@ -648,11 +648,14 @@ test('a backtest stream that goes on past the run\'s days (a feed that never end
     let closed = false;
     async function* endless(): AsyncGenerator<SymbolBar> {
       try {
-        // Three strays of the next day among the run's bars (read on past), then a bar a minute forever.
+        // A minute of twenty symbols with the next day's date among the run's bars (read on past),
+        // then a bar a minute forever.
         for (let k = 0; ; k++) {
           read++;
-          if (k >= 10 && k < 13) yield barA(dayEnd + k * MINUTE);
-          else yield barA(monday.open + k * MINUTE);
+          if (k === 10) {
+            for (let s = 0; s < 20; s++) yield { ...barA(dayEnd + k * MINUTE), symbol: `S${s}` };
+            read += 19;
+          } else yield barA(monday.open + k * MINUTE);
           if (k % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
       } finally {
@@ -661,14 +664,15 @@ test('a backtest stream that goes on past the run\'s days (a feed that never end
     }
     const data = new SessionData({ intervals: ['5m'] });
     const r = await new SessionCoordinator({ calendar, data, source: iterableSource(endless()), from: '2024-03-04', to: '2024-03-04', speed, overrun: 'queue' }).run();
-    // Bars of the day: 390 in the session, the rest to the day's end after the close (rejected);
-    // the strays and the 16 bars past the day's end that ended the stream for the run, skipped.
-    const inDay = (dayEnd - monday.open) / MINUTE - 3;
-    t.is(r.barsStored, 390 - 3, `speed ${speed}`);
+    // Bars of the day: 390 in the session but the minute of strays, the rest to the day's end after
+    // the close (rejected); the strays and the 4,096 bars past the day's end that ended the stream
+    // for the run, skipped.
+    const inDay = (dayEnd - monday.open) / MINUTE - 1;
+    t.is(r.barsStored, 390 - 1, `speed ${speed}`);
     t.is(r.barsIn, inDay, `speed ${speed}`);
-    t.is(r.rejected.outside_session, inDay - 387, `speed ${speed}`);
-    t.deepEqual(r.skipped, { symbol: 0, days: 3 + 16, future: 0, unread: 0 }, `speed ${speed}`);
-    t.is(read, inDay + 3 + 16, `speed ${speed}: nothing read past the 16th bar past the run`);
+    t.is(r.rejected.outside_session, inDay - 389, `speed ${speed}`);
+    t.deepEqual(r.skipped, { symbol: 0, days: 20 + 4096, future: 0, unread: 0 }, `speed ${speed}`);
+    t.is(read, inDay + 20 + 4096, `speed ${speed}: nothing read past the 4,096th bar past the run`);
     t.true(closed, `speed ${speed}: the source is closed`);
   }
 });
@@ -726,6 +730,8 @@ test('a symbol\'s rows of one time (a bad print, then its correction) go in one 
   const a = [0, 1, 2, 3, 4, 5].map((m) => at(m));
   // B's 10:04 print has a high below its open (rejected); its correction follows at the same time.
   const b = [at(0), at(1), at(2), at(3), { ...at(4), high: 5 }, at(4, 10.5), at(5)];
+  // A sends its 10:04 bar twice (a duplicate, rejected): both symbols' rows then have the same times.
+  const aTwice = [at(0), at(1), at(2), at(3), at(4), at(4), at(5)];
   const columns = (bars: Omit<SymbolBar, 'symbol'>[]): BarColumns => ({
     time: bars.map((x) => x.time),
     open: bars.map((x) => x.open),
@@ -739,9 +745,16 @@ test('a symbol\'s rows of one time (a bad print, then its correction) go in one 
     for (const x of a) if (x.time === open + m * MINUTE) stream.push({ symbol: 'A', ...x });
     for (const x of b) if (x.time === open + m * MINUTE) stream.push({ symbol: 'B', ...x });
   }
-  for (const [label, source] of [
-    ['columns', () => columnsSource({ A: columns(a), B: columns(b) })],
-    ['stream', () => iterableSource(stream.map((x) => ({ ...x })))],
+  const streamTwice: SymbolBar[] = [];
+  for (let m = 0; m < 6; m++) {
+    for (const x of aTwice) if (x.time === open + m * MINUTE) streamTwice.push({ symbol: 'A', ...x });
+    for (const x of b) if (x.time === open + m * MINUTE) streamTwice.push({ symbol: 'B', ...x });
+  }
+  for (const [label, source, rejected] of [
+    ['columns', () => columnsSource({ A: columns(a), B: columns(b) }), 0],
+    ['stream', () => iterableSource(stream.map((x) => ({ ...x }))), 0],
+    ['columns, rows of the same times', () => columnsSource({ A: columns(aTwice), B: columns(b) }), 1],
+    ['stream, A twice', () => iterableSource(streamTwice.map((x) => ({ ...x }))), 1],
   ] as const) {
     for (const speed of [0, 1e5]) {
       const data = new SessionData({ intervals: ['5m'] });
@@ -755,6 +768,7 @@ test('a symbol\'s rows of one time (a bad print, then its correction) go in one 
       // At A's 10:00 5m bar: B's five 1m bars, the correction last, and its 5m bar closing at 10.5.
       t.is(seen[0], '5 1 10.5', `${label}, speed ${speed}`);
       t.is(r.rejected.high_below_open_close, 1, `${label}, speed ${speed}`);
+      t.is(r.rejected.duplicate, rejected, `${label}, speed ${speed}`);
     }
   }
 });
@@ -801,5 +815,67 @@ test('a data-driven stream recorded as it arrived, one symbol\'s bars up to 12 p
         t.deepEqual([...ours.time], [...theirs.time], `${label} ${symbol} ${interval}`);
       }
     }
+  }
+});
+
+test('a data-driven stream in time order: a bar the store rejects among the next 16 (a stray before the open, a bar sent again) holds no bucket open, and handlers see what they see over columns', async (t) => {
+  const open = Date.UTC(2024, 0, 2, 10, 0);
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '11:00' }] });
+  const at = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+  // A trades every minute of the first ten, B all but 10:04.
+  const bars: SymbolBar[] = [];
+  for (let m = 0; m < 10; m++) {
+    bars.push(at('A', m));
+    if (m !== 4) bars.push(at('B', m));
+  }
+  const observe = async (source: Source): Promise<string[]> => {
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    const seen: string[] = [];
+    engine.subscribe({ interval: '5m', symbols: ['B'] }, (e) => void seen.push(`${e.time} A1m=${e.data.bars('A', '1m').length} B1m=${e.data.bars('B', '1m').length}`));
+    await new SessionCoordinator({ calendar, data, engine, source, from: '2024-01-02', to: '2024-01-02' }).run();
+    return seen;
+  };
+  const expected = await observe(iterableSource(bars.map((x) => ({ ...x }))));
+  // At B's 10:00 5m bar: A's five bars and B's four, nothing of 10:05.
+  t.is(expected[0], `${open} A1m=5 B1m=4`);
+  // A stray of C timed before the open, and A's 10:02 sent again, after A's 10:05: among the bars
+  // after the 10:04 slice, whose end closes B's 10:00 bucket.
+  const after = bars.findIndex((x) => x.symbol === 'A' && x.time === open + 5 * MINUTE) + 1;
+  for (const [label, extra] of [['a stray before the open', { ...at('C', 0), time: open - 60 * MINUTE }], ['a bar sent again', at('A', 2)]] as const) {
+    const withExtra = [...bars.slice(0, after), extra, ...bars.slice(after)];
+    t.deepEqual(await observe(iterableSource(withExtra.map((x) => ({ ...x })))), expected, label);
+  }
+});
+
+test('a stop while a data-driven stream is read a turn ahead: the slice stored goes to its subscribers', async (t) => {
+  const open = Date.UTC(2024, 0, 2, 10, 0);
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '11:00' }] });
+  for (const stopAt of [5, 10, 20]) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    let events = 0;
+    engine.subscribe({ interval: '1m' }, () => void events++);
+    let n = 0;
+    let coordinator: SessionCoordinator | undefined;
+    // Each bar comes a turn of the event loop after it is asked for; the stop comes with a request.
+    const source: Source = {
+      kind: 'stream',
+      [Symbol.asyncIterator]: () => ({
+        next: (): Promise<IteratorResult<SymbolBar>> => {
+          n++;
+          if (n === stopAt) coordinator?.stop();
+          if (n > 60) return Promise.resolve({ done: true, value: undefined });
+          const m = n - 1;
+          return new Promise((resolve) => setImmediate(() => resolve({ done: false, value: { symbol: 'A', time: open + m * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 1 } })));
+        },
+        return: () => Promise.resolve({ done: true as const, value: undefined }),
+      }),
+    };
+    coordinator = new SessionCoordinator({ calendar, data, engine, source, from: '2024-01-02', to: '2024-01-02' });
+    const report = await coordinator.run();
+    t.true(report.stopped);
+    t.true(report.barsStored > 0, `stop at ${stopAt}`);
+    t.is(events, data.bars('A', '1m').length, `stop at ${stopAt}`);
   }
 });

@@ -165,6 +165,7 @@ test('a source of no kind the coordinator reads is refused when the coordinator 
     // The bars themselves, unwrapped: the message says how to pass them.
     [(async function* bars() {})(), /expected a source, got an object \(bars to iterate over: pass iterableSource\(them\)\)/],
     [[], /expected a source, got an array \(bars to iterate over: pass iterableSource\(them\)\)/],
+    [new Map([['SPY', { time: [] }]]), /expected a source, got .*\(columns by symbol: pass columnsSource\(them\)\)/],
   ];
   for (const [source, message] of cases) {
     const data = new SessionData();

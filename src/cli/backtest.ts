@@ -267,9 +267,12 @@ async function loadStrategy(file: string): Promise<Strategy> {
   const { name, setup, intervals, indicators } = s as Record<string, unknown>;
   const bad = (what: string, value: unknown): ConfigError =>
     new ConfigError('strategy', `${file}: the default export's ${what}, got ${describe(value)}`);
-  // A misspelt key (`interval`, `indicator`) would otherwise leave the run without what it names,
-  // failing later in every handler, or not at all.
-  const unknown = Object.keys(s).filter((key) => !STRATEGY_KEYS.includes(key));
+  // A misspelt key (`interval`, `indicator`) of an object literal would otherwise leave the run
+  // without what it names, failing later in every handler, or not at all. A class's instance may
+  // have fields of its own (its parameters) beside a strategy's.
+  const proto: unknown = Object.getPrototypeOf(s);
+  const literal = proto === Object.prototype || proto === null;
+  const unknown = literal ? Object.keys(s).filter((key) => !STRATEGY_KEYS.includes(key)) : [];
   if (unknown.length > 0) {
     throw new ConfigError('strategy', `${file}: the default export has ${unknown.map((k) => `'${k}'`).join(', ')}, which a strategy does not have (its keys: ${STRATEGY_KEYS.join(', ')})`);
   }

@@ -1116,16 +1116,18 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // otherwise surface bare, from wherever the field was first read.
           const unreadable = unreadableField(bar);
           if (unreadable !== null) throw unreadable;
-          // A backtest's stream is in time order: bars past the run's last day, STRAY_LOOKAHEAD in a
+          // A backtest's stream is in time order: bars past the run's last day, PAST_RUN_END in a
           // row, are its end for the run, which reads no further (a feed that never ends, or a file
           // of years for a run of days, would otherwise be read on forever, the last session's end
-          // waiting for it). Fewer, with the run's bars after them, are strays, skipped and counted.
+          // waiting for it). Fewer, with the run's bars after them, are strays, skipped and counted:
+          // a minute of many symbols with a wrong date, the next day's first bars ahead of a
+          // lagging symbol's last.
           if (paced && isFiniteTime(bar)) pastRunInARow = bar.time >= runTo ? pastRunInARow + 1 : 0;
           // Left out, and counted: the report accounts for every bar the source delivered. A
           // symbol that is not a name is not left out: the store refuses it, with or without the option.
           if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
             this.#skipped.symbol++;
-            if (pastRunInARow >= STRAY_LOOKAHEAD) break;
+            if (pastRunInARow >= PAST_RUN_END) break;
             continue;
           }
           // A backtest, as with a column source: bars of days outside the run are not part of it; a
@@ -1134,7 +1136,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
           if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
-            if (pastRunInARow >= STRAY_LOOKAHEAD) break;
+            if (pastRunInARow >= PAST_RUN_END) break;
             continue;
           }
           // Live, a bar of the run's days timed well after the wall clock cannot have traded yet (a
@@ -1231,15 +1233,21 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const readATurnAhead = async (): Promise<void> => {
       if (buffer.length - read >= STRAY_LOOKAHEAD || ended) return;
       resumePump();
+      // A stop meanwhile is not checked here: the slice in hand is stored, and goes on to its
+      // subscribers first.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      this.#checkStop();
     };
-    /** The earliest finite time of the {@link STRAY_LOOKAHEAD} bars after the next one read; Infinity for none. */
-    const earliestAhead = (): number => {
-      let earliest = Infinity;
+    /**
+     * The earliest time before `next` of the {@link STRAY_LOOKAHEAD} bars from the next one read
+     * that can fill a slot of `session` (see {@link SessionCoordinator.#plainlySlot}); `next` for
+     * none. A bar the store will reject anyway (a stray before the open, a duplicate, one out of
+     * order) holds no bucket open: its buckets' handlers would see later bars for nothing.
+     */
+    const earliestAhead = (session: Session, next: number): number => {
+      let earliest = next;
       for (let j = read; j < buffer.length && j < read + STRAY_LOOKAHEAD; j++) {
-        const x = (buffer[j] as SymbolBar).time;
-        if (x < earliest && Number.isFinite(x)) earliest = x;
+        const bar = buffer[j] as SymbolBar;
+        if (bar.time < earliest && this.#plainlySlot(session, bar, processor)) earliest = bar.time;
       }
       return earliest;
     };
@@ -1351,19 +1359,22 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               // pump then fills its read-ahead, so the next slices seldom need a turn), never
               // waiting for the source.
               await readATurnAhead();
-              // Bars with no time (rejected wherever they go) tell nothing of the bars behind them:
-              // the first bar after them with a time does, within as many as a stray is judged by.
-              // Bars not read yet are not waited for: past bars with no time and out of read bars (or
-              // of reach), the next time is unknown, as a bar with no time tells.
-              let at = read;
-              while (at < buffer.length && at < read + STRAY_LOOKAHEAD && !Number.isFinite((buffer[at] as SymbolBar).time)) at++;
-              let next = at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : at === read ? null : NaN;
-              if (next !== null && Number.isFinite(next)) next = Math.min(next, earliestAhead());
-              // A next bar past the close goes in alone when one of the bars after it is back inside
-              // (a stray, as the loop tells it); otherwise the session's bars are all in.
-              let alone = false;
-              if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since, at));
-              through = this.#closeThrough(processor, session, t, next, alone);
+              // Stopped meanwhile: the clock moves no further, and the slice goes to its subscribers.
+              if (this.#stopping === null) {
+                // Bars with no time (rejected wherever they go) tell nothing of the bars behind them:
+                // the first bar after them with a time does, within as many as a stray is judged by.
+                // Bars not read yet are not waited for: past bars with no time and out of read bars (or
+                // of reach), the next time is unknown, as a bar with no time tells.
+                let at = read;
+                while (at < buffer.length && at < read + STRAY_LOOKAHEAD && !Number.isFinite((buffer[at] as SymbolBar).time)) at++;
+                let next = at < buffer.length && at < read + STRAY_LOOKAHEAD ? (buffer[at] as SymbolBar).time : at === read ? null : NaN;
+                if (next !== null && Number.isFinite(next)) next = earliestAhead(session, next);
+                // A next bar past the close goes in alone when one of the bars after it is back inside
+                // (a stray, as the loop tells it); otherwise the session's bars are all in.
+                let alone = false;
+                if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since, at));
+                through = this.#closeThrough(processor, session, t, next, alone);
+              }
             }
             this.#coreGaps(session, processor);
             const r = processor.dispatch();
@@ -2240,9 +2251,10 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
   return { from: Number.isFinite(from) ? from : -Infinity, to: ends.length === 0 ? Infinity : Math.max(...ends) };
 }
 
-/** The way out for a source given as the bars themselves (an array, a generator): wrap them. */
+/** The way out for a source given as the data itself (bars in an array or a generator, a Map of columns): wrap it. */
 function iterableHint(value: unknown): string {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return '';
+  if (value instanceof Map) return ' (columns by symbol: pass columnsSource(them))';
   try {
     const iterable = typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' || typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
     return iterable ? ' (bars to iterate over: pass iterableSource(them))' : '';
@@ -2323,6 +2335,9 @@ const STRAY_LOOKAHEAD = 16;
 
 /** The most bars with a finite time `staysInSession` weighs, back inside the session or past it. */
 const STRAY_WINDOW = 4096;
+
+/** Bars timed past a backtest's days, in a row, that end its stream for the run (see the pump). */
+const PAST_RUN_END = 4096;
 
 /**
  * A stray is a bar at or past its session's close that belongs to the session by the bars after
@@ -2515,6 +2530,9 @@ function sharedGrid(cols: readonly SymbolColumns[], cursor: Int32Array, end: Int
   const rows = (end[0] as number) - first;
   if (rows === 0) return 0;
   const times = (cols[0] as SymbolColumns).time;
+  // A time twice (a print and its correction) is one slice, which a grid row is not: the general
+  // way takes a symbol's rows of one time together.
+  for (let k = first + 1; k < first + rows; k++) if (!((times[k] as number) > (times[k - 1] as number))) return 0;
   for (let s = 1; s < cols.length; s++) {
     const c = cursor[s] as number;
     if ((end[s] as number) - c !== rows || !sameValues(times, first, (cols[s] as SymbolColumns).time, c, rows)) return 0;
