@@ -776,7 +776,9 @@ test('a symbol\'s rows of one time (a bad print, then its correction) go in one 
 test('a data-driven stream recorded as it arrived, one symbol\'s bars up to 12 places behind another\'s: no bar is late, and the derived bars are a columns run\'s', async (t) => {
   const open = Date.UTC(2024, 0, 2, 10, 0);
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '11:00' }] });
-  const at = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: 10 + m, high: 11 + m, low: 9 + m, close: 10.5 + m, volume: symbol === 'A' ? 100 + m : 50 });
+  // A's volumes past 1e15 (which the store takes, though they are not plainly a bar's) too.
+  let big = 0;
+  const at = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: 10 + m, high: 11 + m, low: 9 + m, close: 10.5 + m, volume: symbol === 'A' ? 100 + m + big : 50 });
   const columns = (symbol: string): BarColumns => {
     const bars = Array.from({ length: 60 }, (_, m) => at(symbol, m));
     return { time: bars.map((x) => x.time), open: bars.map((x) => x.open), high: bars.map((x) => x.high), low: bars.map((x) => x.low), close: bars.map((x) => x.close), volume: bars.map((x) => x.volume) };
@@ -785,7 +787,6 @@ test('a data-driven stream recorded as it arrived, one symbol\'s bars up to 12 p
     const data = new SessionData({ intervals: ['5m', '15m'] });
     return [await new SessionCoordinator({ calendar, data, source, from: '2024-01-02', to: '2024-01-02' }).run(), data];
   };
-  const [, expected] = await run(columnsSource({ A: columns('A'), B: columns('B') }));
   // A behind B by `lag` minutes from the open (not met until B's bar `lag`); and A one minute
   // behind B from 10:04 only (known by then), across the 10:05 boundary.
   const lagged = (lag: number): SymbolBar[] => {
@@ -803,8 +804,11 @@ test('a data-driven stream recorded as it arrived, one symbol\'s bars up to 12 p
     for (let m = 6; m < 60; m++) out.push(at('A', m), at('B', m));
     return out;
   };
-  for (const [label, bars] of [['late', late()], ['lag 1', lagged(1)], ['lag 6', lagged(6)], ['lag 12', lagged(12)]] as const) {
-    const [report, data] = await run(iterableSource(bars));
+  const cases: [string, () => SymbolBar[], number][] = [['late', late, 0], ['lag 1', () => lagged(1), 0], ['lag 6', () => lagged(6), 0], ['lag 12', () => lagged(12), 0], ['late, volumes past 1e15', late, 2e15]];
+  for (const [label, make, volume] of cases) {
+    big = volume;
+    const [, expected] = await run(columnsSource({ A: columns('A'), B: columns('B') }));
+    const [report, data] = await run(iterableSource(make()));
     t.is(report.rejected.late, 0, label);
     t.is(report.barsStored, 120, label);
     for (const symbol of ['A', 'B']) {
@@ -878,4 +882,20 @@ test('a stop while a data-driven stream is read a turn ahead: the slice stored g
     t.true(report.barsStored > 0, `stop at ${stopAt}`);
     t.is(events, data.bars('A', '1m').length, `stop at ${stopAt}`);
   }
+});
+
+test('a backtest stream: a minute of a whole market (4,100 symbols) with a wrong date is skipped, not taken for the stream\'s end', async (t) => {
+  const open = Date.UTC(2024, 0, 2, 10, 0);
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '10:05' }] });
+  const symbols = Array.from({ length: 4100 }, (_, k) => `S${k}`);
+  function* bars(): Generator<SymbolBar> {
+    for (let m = 0; m < 5; m++) {
+      // Minute 2 is dated a day later.
+      const time = open + m * MINUTE + (m === 2 ? 86_400_000 : 0);
+      for (const symbol of symbols) yield { symbol, time, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    }
+  }
+  const r = await new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource(bars()), from: '2024-01-02', to: '2024-01-02' }).run();
+  t.is(r.barsStored, 4 * 4100);
+  t.is(r.skipped.days, 4100);
 });

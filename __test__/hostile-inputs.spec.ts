@@ -179,6 +179,9 @@ test('columns of different lengths are refused before any is converted: a sparse
   t.deepEqual(data.symbols(), []);
   const batchOfIndicators = t.throws(() => computeIndicators([{ kind: 'atr', period: 3 }], { close: [1, 2], high: sparse(1), low: [1, 2] }), { instanceOf: InputError });
   t.regex(batchOfIndicators?.message ?? '', /column high has length 1073741824, but close has 2/);
+  // A column missing beside a sparse one: the missing one is the error, before any is converted.
+  const missing = t.throws(() => data.appendMany('A', { time: short, open: sparse(1), high: [1, 1], low: [1, 1], close: [1, 1] } as unknown as BarColumns), { instanceOf: InputError });
+  t.regex(missing?.message ?? '', /column 'volume' is missing/);
   const source = t.throws(() => columnsSource({ A: { time: short, open: [1, 1], high: [1, 1], low: [1, 1], close: [1, 1], volume: sparse(1) } }), { instanceOf: InputError });
   t.regex(source?.message ?? '', /column 'volume' has 1073741824 values, column 'time' has 2/);
   // 2^30 entries made into a Float64Array would be 8 GiB.
@@ -192,6 +195,15 @@ test('a column over a SharedArrayBuffer is copied even when it says it is not ov
   Object.defineProperty(shared, 'slice', { value: () => shared });
   t.not(toColumn('close', shared), shared);
   t.deepEqual([...toColumn('close', shared)], [0, 0, 0]);
+  // Nor by a subclass whose species makes slice() give a view of the shared memory back.
+  const memory = new SharedArrayBuffer(n * 8);
+  const sneaky = new Float64Array(memory);
+  Object.defineProperty(sneaky, 'constructor', {
+    value: { [Symbol.species]: function species() { return new Float64Array(memory); } },
+  });
+  const copy = toColumn('close', sneaky);
+  t.not(copy.buffer, memory);
+  t.false(copy.buffer instanceof SharedArrayBuffer);
   const plain = new Float64Array(n);
   t.is(toColumn('close', plain), plain);
   // A typed array of another kind is named with its article.

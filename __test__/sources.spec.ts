@@ -254,6 +254,12 @@ test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; r
   // EDT (UTC-4) in October, EST (UTC-5) in December; a time with Z ignores the option.
   t.deepEqual(nyTimes, [Date.UTC(2013, 9, 7, 13, 30), Date.UTC(2013, 9, 7, 13, 31), Date.UTC(2013, 9, 7, 13, 32), Date.UTC(2013, 11, 2, 14, 30)]);
 
+  // A fraction rounded up takes the instant to the next millisecond, once the zone has made one:
+  // the last instant before the clocks skip, and the first of the hour they repeat.
+  const edges = fixture('EDGE.csv', `${HEADER}\n2013-03-10T01:59:59.9995,1,1,1,1,1\n2013-11-03T01:59:59.999,1,1,1,1,1\n2013-11-04T01:59:59.9995,1,1,1,1,1\n`);
+  const edgeTimes = [...((await csvSource(edges, { timeZone: 'America/New_York' }).load({})).get('EDGE') as SymbolColumns).time];
+  t.deepEqual(edgeTimes, [Date.UTC(2013, 2, 10, 7, 0), Date.UTC(2013, 10, 3, 5, 59, 59, 999), Date.UTC(2013, 10, 4, 7, 0)]);
+
   const gap = fixture('GAP.csv', `${HEADER}\n2013-03-10 01:59,1,1,1,1,1\n2013-03-10 02:30,1,1,1,1,1\n2013-03-10 03:00,1,1,1,1,1\n`);
   await t.throwsAsync(() => csvSource(gap, { timeZone: 'America/New_York' }).load({}), {
     instanceOf: InputError,

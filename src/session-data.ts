@@ -1003,8 +1003,11 @@ export class SessionData {
     // Each column is read from `columns` once: the messages of rejected bars are made from these
     // arrays too, not from a getter read again after the store changed.
     const read = { time: columns.time, open: columns.open, high: columns.high, low: columns.low, close: columns.close, volume: columns.volume };
+    // What is no column is refused first (toColumn throws at once for it), then lengths compared,
+    // before any column is converted (see givenLength).
+    for (const name of COLUMNS) if (givenLength(read[name]) === null) toColumn(name, read[name]);
     const given = COLUMNS.map((name) => givenLength(read[name]));
-    if (given.every((n) => n !== null) && given.some((n) => n !== given[0])) {
+    if (given.some((n) => n !== given[0])) {
       throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${given.join(', ')}])`);
     }
     const cols = COLUMNS.map((name) => toColumn(name, read[name])) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];

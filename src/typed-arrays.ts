@@ -57,9 +57,10 @@ const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float64Ar
  * @internal
  */
 export function toColumn(name: string, col: unknown): Float64Array {
-  // The buffer by the intrinsic getter, and the copy by the intrinsic slice: a `buffer` property
-  // of the array's own (or a subclass's) could say an ordinary buffer and pass shared memory in place.
-  if (isFloat64Array(col)) return types.isSharedArrayBuffer(bufferOf.call(col)) ? Float64Array.prototype.slice.call(col) : col;
+  // The buffer by the intrinsic getter, and the copy made by the constructor (which reads the
+  // array's own slots): a `buffer` property of the array's own or a subclass's, or a subclass's
+  // species for `slice`, could otherwise pass shared memory in place.
+  if (isFloat64Array(col)) return types.isSharedArrayBuffer(bufferOf.call(col)) ? new Float64Array(col) : col;
   if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
   try {
     return numbers(col);

@@ -4,6 +4,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import { types } from 'node:util';
 // The global `performance` is a getter on globalThis in Node: the import is a plain binding, about 20 ns less a clock read.
 import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments } from '../errors.js';
@@ -1075,8 +1076,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       w?.();
     };
     const skipped = this.#skipped;
-    /** Bars timed past the run's days read in a row (a backtest's; see the pump). */
+    /** Bars timed past the run's days read in a row (a backtest's; see the pump), and their times. */
     let pastRunInARow = 0;
+    let pastRunTimes = 0;
+    let lastPastRun = NaN;
     const pump = (async () => {
       try {
         for (;;) {
@@ -1117,17 +1120,26 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           const unreadable = unreadableField(bar);
           if (unreadable !== null) throw unreadable;
           // A backtest's stream is in time order: bars past the run's last day, PAST_RUN_END in a
-          // row, are its end for the run, which reads no further (a feed that never ends, or a file
-          // of years for a run of days, would otherwise be read on forever, the last session's end
-          // waiting for it). Fewer, with the run's bars after them, are strays, skipped and counted:
-          // a minute of many symbols with a wrong date, the next day's first bars ahead of a
-          // lagging symbol's last.
-          if (paced && isFiniteTime(bar)) pastRunInARow = bar.time >= runTo ? pastRunInARow + 1 : 0;
+          // row and of STRAY_LOOKAHEAD times or more, are its end for the run, which reads no
+          // further (a feed that never ends, or a file of years for a run of days, would otherwise
+          // be read on forever, the last session's end waiting for it). Fewer, with the run's bars
+          // after them, are strays, skipped and counted: a minute of a whole market with a wrong
+          // date, the next day's first bars ahead of a lagging symbol's last.
+          if (paced && isFiniteTime(bar)) {
+            if (bar.time < runTo) {
+              pastRunInARow = 0;
+              pastRunTimes = 0;
+            } else {
+              pastRunInARow++;
+              if (bar.time !== lastPastRun) pastRunTimes++;
+              lastPastRun = bar.time;
+            }
+          }
           // Left out, and counted: the report accounts for every bar the source delivered. A
           // symbol that is not a name is not left out: the store refuses it, with or without the option.
           if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
             this.#skipped.symbol++;
-            if (pastRunInARow >= PAST_RUN_END) break;
+            if (pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD) break;
             continue;
           }
           // A backtest, as with a column source: bars of days outside the run are not part of it; a
@@ -1136,7 +1148,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
           if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
-            if (pastRunInARow >= PAST_RUN_END) break;
+            if (pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD) break;
             continue;
           }
           // Live, a bar of the run's days timed well after the wall clock cannot have traded yet (a
@@ -1239,15 +1251,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     /**
      * The earliest time before `next` of the {@link STRAY_LOOKAHEAD} bars from the next one read
-     * that can fill a slot of `session` (see {@link SessionCoordinator.#plainlySlot}); `next` for
+     * that can fill a slot of `session` (see {@link SessionCoordinator.#slotOf}); `next` for
      * none. A bar the store will reject anyway (a stray before the open, a duplicate, one out of
      * order) holds no bucket open: its buckets' handlers would see later bars for nothing.
      */
     const earliestAhead = (session: Session, next: number): number => {
       let earliest = next;
+      let lateBefore: number | null | undefined;
       for (let j = read; j < buffer.length && j < read + STRAY_LOOKAHEAD; j++) {
         const bar = buffer[j] as SymbolBar;
-        if (bar.time < earliest && this.#plainlySlot(session, bar, processor)) earliest = bar.time;
+        if (!(bar.time < earliest) || !usableSymbol(bar)) continue;
+        if (lateBefore === undefined) lateBefore = this.#options.data.lateBefore;
+        const slot = this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume));
+        if (slot !== Slot.None) earliest = bar.time;
       }
       return earliest;
     };
@@ -2254,7 +2270,8 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
 /** The way out for a source given as the data itself (bars in an array or a generator, a Map of columns): wrap it. */
 function iterableHint(value: unknown): string {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return '';
-  if (value instanceof Map) return ' (columns by symbol: pass columnsSource(them))';
+  if (types.isMap(value)) return ' (columns by symbol: pass columnsSource(them))';
+  if (Object.getPrototypeOf(value) === Object.prototype && Object.values(value).some((v) => v !== null && typeof v === 'object' && 'time' in v)) return ' (columns by symbol: pass columnsSource(them))';
   try {
     const iterable = typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' || typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
     return iterable ? ' (bars to iterate over: pass iterableSource(them))' : '';
@@ -2336,7 +2353,7 @@ const STRAY_LOOKAHEAD = 16;
 /** The most bars with a finite time `staysInSession` weighs, back inside the session or past it. */
 const STRAY_WINDOW = 4096;
 
-/** Bars timed past a backtest's days, in a row, that end its stream for the run (see the pump). */
+/** Bars timed past a backtest's days, in a row (of 16 times at least), that end its stream for the run (see the pump). */
 const PAST_RUN_END = 4096;
 
 /**

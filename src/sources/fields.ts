@@ -351,6 +351,8 @@ export class TimeParser {
     let mi = 0;
     let sec = 0;
     let ms = 0;
+    /** 1 when the fraction past milliseconds is half a millisecond or more: added to the instant. */
+    let up = 0;
     if (i < b) {
       const sep = s.charCodeAt(i);
       if (sep !== 84 && sep !== 116 && sep !== 32) return this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000);
@@ -367,8 +369,9 @@ export class TimeParser {
           i++;
           const start = i;
           // Whole milliseconds, rounded half up by the fourth digit, as an epoch in microseconds
-          // or nanoseconds is: the same instant reads the same either way.
-          let up = 0;
+          // or nanoseconds is: the same instant reads the same either way. The half is added to
+          // the instant, once the zone has made one of the wall time (01:59:59.9995 before the
+          // clocks skip is 07:00:00.000Z in New York, not a time in the skip).
           for (; i < b; i++) {
             const x = s.charCodeAt(i) - 48;
             if (x < 0 || x > 9) break;
@@ -376,7 +379,6 @@ export class TimeParser {
             if (digit < 3) ms += x * (digit === 0 ? 100 : digit === 1 ? 10 : 1);
             else if (digit === 3 && x >= 5) up = 1;
           }
-          ms += up;
           if (i === start) return this.#bad(s, a, b);
         }
       }
@@ -389,7 +391,7 @@ export class TimeParser {
       const start = dayStartOf(s.slice(a, b), this.#zoneName);
       return start === start ? start : t;
     }
-    return this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms);
+    return this.#zoned(s, a, b, i, daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms) + up;
   }
 
   /** `wall` is the fields read as UTC; the zone designator (if any) starts at `i`. */
