@@ -118,6 +118,22 @@ test('--strategy: a TypeScript module this Node.js cannot import is refused with
   t.notRegex(barstream('backtest', '--strategy', path.join(dir, 'missing.mjs')).stderr, /TypeScript/);
 });
 
+test('--strategy under a TypeScript loader (tsx): a .mts strategy runs; a .ts one outside a "type": "module" folder is refused with the way out', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
+  const source = `import type { Strategy } from 'barstream';\nconst strategy: Strategy = { name: 'typed', setup() {} };\nexport default strategy;\n`;
+  writeFileSync(path.join(dir, 'typed.mts'), source);
+  writeFileSync(path.join(dir, 'typed.ts'), source);
+  const run = (file: string): { status: number | null; stderr: string } =>
+    spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'backtest', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', path.join(dir, file)], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const mts = run('typed.mts');
+  t.is(mts.status, 0, mts.stderr);
+  const ts = run('typed.ts');
+  // A Node.js that loads CommonJS into ES modules this way (later than 20) runs it: nothing to explain.
+  if (ts.status !== 0) t.regex(ts.stderr, /cannot load .*typed\.ts: .*; name the strategy \.mts \(an ES module whatever its folder says\), or give its folder's package\.json "type": "module"/);
+  else t.pass();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('--strategy: intervals spelt otherwise than the defaults (60m for 1h, 60s for the base) are the same series', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
   const file = path.join(dir, 'spelt.mjs');

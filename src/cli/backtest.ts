@@ -242,8 +242,17 @@ async function settled<T>(result: T | Promise<T>, what: string): Promise<T> {
  * this package, so writing it in TypeScript is the natural first try.
  */
 function typeScriptHint(file: string, error: unknown): string {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/i.test(file)) return '';
-  return '; this Node.js does not run TypeScript itself: compile the strategy to JavaScript, or run the command line under a loader (node --import tsx node_modules/barstream/dist/cli/main.js backtest ...)';
+  if (!(error instanceof Error) || !/\.[cm]?ts$/i.test(file)) return '';
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+    return '; this Node.js does not run TypeScript itself: compile the strategy to JavaScript, or run the command line under a loader (node --import tsx node_modules/barstream/dist/cli/main.js backtest ...)';
+  }
+  // A loader compiles a `.ts` file of a folder that is not "type": "module" to CommonJS, which
+  // this Node.js then cannot load from the command line's ES module.
+  if ((code === 'ERR_REQUIRE_CYCLE_MODULE' || code === 'ERR_REQUIRE_ESM') && /\.ts$/i.test(file)) {
+    return '; name the strategy .mts (an ES module whatever its folder says), or give its folder\'s package.json "type": "module"';
+  }
+  return '';
 }
 
 /** The keys a strategy's default export may have. */
