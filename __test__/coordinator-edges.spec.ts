@@ -899,3 +899,65 @@ test('a backtest stream: a minute of a whole market (4,100 symbols) with a wrong
   t.is(r.barsStored, 4 * 4100);
   t.is(r.skipped.days, 4100);
 });
+
+test('a data-driven stream recorded as it arrived, across a session\'s close: a quiet symbol\'s last bar behind the others\' prints after the close, or behind the next session\'s first bars, is the session\'s, as over columns', async (t) => {
+  const at = (symbol: string, day: number, hm: string, price = 10): SymbolBar => ({ symbol, time: Date.parse(`2013-10-0${day}T${hm}:00-04:00`), open: price, high: price, low: price, close: price, volume: 1 });
+  const columnsOf = (bars: readonly SymbolBar[]): Record<string, BarColumns> => {
+    const out: Record<string, { time: number[]; open: number[]; high: number[]; low: number[]; close: number[]; volume: number[] }> = {};
+    for (const b of bars) {
+      const c = (out[b.symbol] ??= { time: [], open: [], high: [], low: [], close: [], volume: [] });
+      c.time.push(b.time);
+      c.open.push(b.open);
+      c.high.push(b.high);
+      c.low.push(b.low);
+      c.close.push(b.close);
+      c.volume.push(b.volume);
+    }
+    return out;
+  };
+  const cases: [string, SymbolBar[]][] = [
+    // C's 15:59 bar after A's and B's prints at 16:00 and 16:01 (after-hours under regular hours).
+    ['after the prints past the close', [at('A', 7, '15:59'), at('B', 7, '15:59'), at('A', 7, '16:00'), at('B', 7, '16:00'), at('A', 7, '16:01'), at('C', 7, '15:59', 11), at('A', 8, '09:30'), at('B', 8, '09:30'), at('C', 8, '09:30')]],
+    // C's 15:59 bar after A's first bar of the next session.
+    ['after the next session\'s first bar', [at('A', 7, '15:59'), at('B', 7, '15:59'), at('A', 8, '09:30'), at('C', 7, '15:59', 11), at('B', 8, '09:30'), at('C', 8, '09:30')]],
+  ];
+  for (const [label, arrival] of cases) {
+    const run = async (source: Source): Promise<[RunReport, SessionData]> => {
+      const data = new SessionData({ intervals: ['1d'] });
+      return [await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2013-10-07', to: '2013-10-08' }).run(), data];
+    };
+    const [expectedReport, expected] = await run(columnsSource(columnsOf(arrival)));
+    const [report, data] = await run(iterableSource(arrival.map((b) => ({ ...b }))));
+    t.deepEqual(report.rejected, expectedReport.rejected, label);
+    t.is(report.barsStored, expectedReport.barsStored, label);
+    for (const symbol of ['A', 'B', 'C']) {
+      t.deepEqual([...data.bars(symbol, '1m').time], [...expected.bars(symbol, '1m').time], `${label}: ${symbol}`);
+      t.deepEqual([...data.bars(symbol, '1d').close], [...expected.bars(symbol, '1d').close], `${label}: ${symbol} 1d`);
+    }
+    // C's daily bar of the 7th closed at its 15:59 bar's 11.
+    t.is(data.bars('C', '1d').close[0], 11, label);
+  }
+});
+
+test('a data-driven stream: a bar out of order behind a later one of its own symbol, both among the bars read ahead, holds no bucket open; nor does a rejected bar after slots no symbol traded', async (t) => {
+  const at = (symbol: string, hm: string): SymbolBar => ({ symbol, time: Date.parse(`2013-10-07T${hm}:00-04:00`), open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  const observe = async (bars: SymbolBar[], watch: string, time: string): Promise<string[]> => {
+    const data = new SessionData({ intervals: ['5m'] });
+    const engine = new AnalysisEngine();
+    const seen: string[] = [];
+    engine.subscribe({ interval: '5m', symbols: [watch] }, (e) => {
+      if (e.time === at(watch, time).time) seen.push(['A', 'B', 'C'].map((s) => `${s}=${e.data.count(s, '1m')}`).join(' '));
+    });
+    await new SessionCoordinator({ calendar: Calendar.xnys(), data, engine, source: iterableSource(bars.map((b) => ({ ...b }))), from: '2013-10-07', to: '2013-10-07' }).run();
+    return seen;
+  };
+  // B's 10:04 comes after its 10:06, which is not in yet when C's 10:00 bucket is due to close.
+  const base = [at('A', '10:03'), at('B', '10:03'), at('C', '10:03'), at('A', '10:04'), at('B', '10:06')];
+  const tail = [at('A', '10:05'), at('C', '10:05'), at('A', '10:06'), at('C', '10:06')];
+  t.deepEqual(await observe([...base, at('B', '10:04'), ...tail], 'C', '10:00'), await observe([...base, ...tail], 'C', '10:00'));
+  // Nothing from 10:04 to 10:06; a bar sent again right after the 10:07 bars.
+  const quiet = [at('A', '10:02'), at('B', '10:02'), at('A', '10:03'), at('B', '10:03'), at('A', '10:07'), at('B', '10:07')];
+  const clean = await observe(quiet, 'A', '10:00');
+  t.deepEqual(clean, ['A=2 B=2 C=0']);
+  t.deepEqual(await observe([...quiet, at('B', '10:03'), at('A', '10:08')], 'A', '10:00'), clean);
+});

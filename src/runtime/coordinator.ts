@@ -1214,28 +1214,67 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * from the next one) is timed before `t`: `null` when fewer have been read and the source has
      * not ended.
      */
-    const nothingEarlierBehindRead = (t: number): boolean | null => {
+    const nothingEarlierBehindRead = (session: Session, t: number): boolean | null => {
       let j = read;
       while (j < buffer.length && (buffer[j] as SymbolBar).time === t) j++;
+      let lateBefore: number | null | undefined;
       for (let k = 0; k < STRAY_LOOKAHEAD; k++, j++) {
         if (j >= buffer.length) return ended ? true : null;
         const x = (buffer[j] as SymbolBar).time;
-        if (Number.isFinite(x) && x < t) return false;
+        if (!(x < t)) continue;
+        if (lateBefore === undefined) lateBefore = this.#options.data.lateBefore;
+        if (fillsSlot(session, j, lateBefore)) return false;
       }
       return true;
+    };
+    /**
+     * Whether bar `j` of the buffer can fill a slot of `session` (see
+     * {@link SessionCoordinator.#slotOf}), and is not behind a bar of its own symbol read before it
+     * (from `read`) and timed as late or later: a bar the store will reject (a stray before the
+     * open, a bar sent again, one out of order) holds no bucket open, or its handlers would see
+     * later bars for nothing.
+     */
+    const fillsSlot = (session: Session, j: number, lateBefore: number | null): boolean => {
+      const bar = buffer[j] as SymbolBar;
+      if (!usableSymbol(bar)) return false;
+      for (let k = read; k < j; k++) {
+        const o = buffer[k] as SymbolBar;
+        if (o.symbol === bar.symbol && o.time >= bar.time) return false;
+      }
+      return this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
+    };
+    /**
+     * At a bar past the session's close (the next one read): the first of the
+     * {@link STRAY_LOOKAHEAD} bars after it that can still fill a slot of the session (see
+     * `fillsSlot`) is moved ahead of it, to go in first (true); false for none. A stream recorded as
+     * it arrived has a quiet symbol's last bar of a session behind the others' first prints after
+     * the close, or behind the next session's first bars: the session takes it before it ends, as
+     * over columns, where each symbol's bars are cut at its own first bar past the close.
+     */
+    const takeLaggingFirst = async (session: Session): Promise<boolean> => {
+      await readAhead(STRAY_LOOKAHEAD);
+      const lateBefore = this.#options.data.lateBefore;
+      for (let j = read + 1; j < buffer.length && j <= read + STRAY_LOOKAHEAD; j++) {
+        const bar = buffer[j] as SymbolBar;
+        if (!(bar.time < session.close) || !fillsSlot(session, j, lateBefore)) continue;
+        buffer.splice(j, 1);
+        buffer.splice(read, 0, bar);
+        return true;
+      }
+      return false;
     };
     /**
      * {@link nothingEarlierBehindRead}, after one turn of the event loop for the source to be read
      * further if it must be; still unknown, no. The run never waits for the source here: one that
      * paces itself on the run's subscribers gives its next bars only after their dispatch.
      */
-    const nothingEarlierBehind = async (t: number): Promise<boolean> => {
-      const known = nothingEarlierBehindRead(t);
+    const nothingEarlierBehind = async (session: Session, t: number): Promise<boolean> => {
+      const known = nothingEarlierBehindRead(session, t);
       if (known !== null) return known;
       resumePump();
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.#checkStop();
-      return nothingEarlierBehindRead(t) === true;
+      return nothingEarlierBehindRead(session, t) === true;
     };
     /**
      * One turn of the event loop for the source to be read further, unless {@link STRAY_LOOKAHEAD}
@@ -1251,19 +1290,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     /**
      * The earliest time before `next` of the {@link STRAY_LOOKAHEAD} bars from the next one read
-     * that can fill a slot of `session` (see {@link SessionCoordinator.#slotOf}); `next` for
-     * none. A bar the store will reject anyway (a stray before the open, a duplicate, one out of
-     * order) holds no bucket open: its buckets' handlers would see later bars for nothing.
+     * that can fill a slot of `session` (see `fillsSlot`); `next` for none.
      */
     const earliestAhead = (session: Session, next: number): number => {
       let earliest = next;
       let lateBefore: number | null | undefined;
       for (let j = read; j < buffer.length && j < read + STRAY_LOOKAHEAD; j++) {
         const bar = buffer[j] as SymbolBar;
-        if (!(bar.time < earliest) || !usableSymbol(bar)) continue;
+        if (!(bar.time < earliest)) continue;
         if (lateBefore === undefined) lateBefore = this.#options.data.lateBefore;
-        const slot = this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume));
-        if (slot !== Slot.None) earliest = bar.time;
+        if (fillsSlot(session, j, lateBefore)) earliest = bar.time;
       }
       return earliest;
     };
@@ -1318,6 +1354,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // finite (NaN, ±Infinity) belongs to no later session: the same.
             let alone = !Number.isFinite(t);
             if (!alone && t >= windowEnd) {
+              if (await takeLaggingFirst(session)) continue;
               if (!(await backBefore(windowEnd, since))) break;
               alone = true;
             }
@@ -1335,7 +1372,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // in a dispatch of their own, as over columns (their handlers must not see its bars),
             // once the bars after it show none earlier than it (one that came after a later bar of
             // another symbol would be late then): else they close with it, as before.
-            if (inside && t > through && (await nothingEarlierBehind(t))) await this.#closeSkipped(processor, t);
+            if (inside && t > through && (await nothingEarlierBehind(session, t))) await this.#closeSkipped(processor, t);
             if (inside) (this.#clock as SimulatedClock).jumpTo(Math.min(t + this.#baseMs, session.close));
             processor.beginSlice();
             if (alone) appendBar(buffer[read++] as SymbolBar);
