@@ -1244,17 +1244,25 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       return this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
     };
     /**
-     * At a bar past the session's close (the next one read): the first of the
-     * {@link STRAY_LOOKAHEAD} bars after it that can still fill a slot of the session (see
-     * `fillsSlot`) is moved ahead of it, to go in first (true); false for none. A stream recorded as
-     * it arrived has a quiet symbol's last bar of a session behind the others' first prints after
-     * the close, or behind the next session's first bars: the session takes it before it ends, as
-     * over columns, where each symbol's bars are cut at its own first bar past the close.
+     * At a bar past the session's close (the next one read) with no bar of its own symbol back
+     * inside the session (from `since`, the close before) among the {@link STRAY_LOOKAHEAD} after
+     * it (with one, it is a stray: a corrupt time, judged as such): the first of those bars that
+     * can still fill a slot of the session (see `fillsSlot`) is moved ahead of it, to go in first
+     * (true); false for none. A stream recorded as it arrived has a quiet symbol's last bar of a
+     * session behind the others' first prints after the close, or behind the next session's first
+     * bars: the session takes it before it ends, as over columns, where each symbol's bars are cut
+     * at its own first bar past the close.
      */
-    const takeLaggingFirst = async (session: Session): Promise<boolean> => {
+    const takeLaggingFirst = async (session: Session, since: number): Promise<boolean> => {
       await readAhead(STRAY_LOOKAHEAD);
+      const first = buffer[read] as SymbolBar;
+      const end = Math.min(buffer.length, read + 1 + STRAY_LOOKAHEAD);
+      for (let j = read + 1; j < end; j++) {
+        const bar = buffer[j] as SymbolBar;
+        if (bar.symbol === first.symbol && bar.time >= since && bar.time < session.close) return false;
+      }
       const lateBefore = this.#options.data.lateBefore;
-      for (let j = read + 1; j < buffer.length && j <= read + STRAY_LOOKAHEAD; j++) {
+      for (let j = read + 1; j < end; j++) {
         const bar = buffer[j] as SymbolBar;
         if (!(bar.time < session.close) || !fillsSlot(session, j, lateBefore)) continue;
         buffer.splice(j, 1);
@@ -1354,7 +1362,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // finite (NaN, ±Infinity) belongs to no later session: the same.
             let alone = !Number.isFinite(t);
             if (!alone && t >= windowEnd) {
-              if (await takeLaggingFirst(session)) continue;
+              if (await takeLaggingFirst(session, since)) continue;
               if (!(await backBefore(windowEnd, since))) break;
               alone = true;
             }
