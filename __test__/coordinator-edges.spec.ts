@@ -6,6 +6,7 @@
 import test from 'ava';
 import { AnalysisEngine, Calendar, InputError, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns, RunReport, SessionCalendar, Source, SymbolBar } from 'barstream';
+import { toColumns } from './helpers/naive.js';
 
 const MINUTE = 60_000;
 
@@ -732,14 +733,7 @@ test('a symbol\'s rows of one time (a bad print, then its correction) go in one 
   const b = [at(0), at(1), at(2), at(3), { ...at(4), high: 5 }, at(4, 10.5), at(5)];
   // A sends its 10:04 bar twice (a duplicate, rejected): both symbols' rows then have the same times.
   const aTwice = [at(0), at(1), at(2), at(3), at(4), at(4), at(5)];
-  const columns = (bars: Omit<SymbolBar, 'symbol'>[]): BarColumns => ({
-    time: bars.map((x) => x.time),
-    open: bars.map((x) => x.open),
-    high: bars.map((x) => x.high),
-    low: bars.map((x) => x.low),
-    close: bars.map((x) => x.close),
-    volume: bars.map((x) => x.volume),
-  });
+  const columns = toColumns;
   const stream: SymbolBar[] = [];
   for (let m = 0; m < 6; m++) {
     for (const x of a) if (x.time === open + m * MINUTE) stream.push({ symbol: 'A', ...x });
@@ -779,10 +773,7 @@ test('a data-driven stream recorded as it arrived, one symbol\'s bars up to 12 p
   // A's volumes past 1e15 (which the store takes, though they are not plainly a bar's) too.
   let big = 0;
   const at = (symbol: string, m: number): SymbolBar => ({ symbol, time: open + m * MINUTE, open: 10 + m, high: 11 + m, low: 9 + m, close: 10.5 + m, volume: symbol === 'A' ? 100 + m + big : 50 });
-  const columns = (symbol: string): BarColumns => {
-    const bars = Array.from({ length: 60 }, (_, m) => at(symbol, m));
-    return { time: bars.map((x) => x.time), open: bars.map((x) => x.open), high: bars.map((x) => x.high), low: bars.map((x) => x.low), close: bars.map((x) => x.close), volume: bars.map((x) => x.volume) };
-  };
+  const columns = (symbol: string): BarColumns => toColumns(Array.from({ length: 60 }, (_, m) => at(symbol, m)));
   const run = async (source: Source): Promise<[RunReport, SessionData]> => {
     const data = new SessionData({ intervals: ['5m', '15m'] });
     return [await new SessionCoordinator({ calendar, data, source, from: '2024-01-02', to: '2024-01-02' }).run(), data];
@@ -902,19 +893,8 @@ test('a backtest stream: a minute of a whole market (4,100 symbols) with a wrong
 
 test('a data-driven stream recorded as it arrived, across a session\'s close: a quiet symbol\'s last bar behind the others\' prints after the close, or behind the next session\'s first bars, is the session\'s, as over columns', async (t) => {
   const at = (symbol: string, day: number, hm: string, price = 10): SymbolBar => ({ symbol, time: Date.parse(`2013-10-0${day}T${hm}:00-04:00`), open: price, high: price, low: price, close: price, volume: 1 });
-  const columnsOf = (bars: readonly SymbolBar[]): Record<string, BarColumns> => {
-    const out: Record<string, { time: number[]; open: number[]; high: number[]; low: number[]; close: number[]; volume: number[] }> = {};
-    for (const b of bars) {
-      const c = (out[b.symbol] ??= { time: [], open: [], high: [], low: [], close: [], volume: [] });
-      c.time.push(b.time);
-      c.open.push(b.open);
-      c.high.push(b.high);
-      c.low.push(b.low);
-      c.close.push(b.close);
-      c.volume.push(b.volume);
-    }
-    return out;
-  };
+  const columnsOf = (bars: readonly SymbolBar[]): Record<string, BarColumns> =>
+    Object.fromEntries([...new Set(bars.map((b) => b.symbol))].map((symbol) => [symbol, toColumns(bars.filter((b) => b.symbol === symbol))]));
   const cases: [string, SymbolBar[]][] = [
     // C's 15:59 bar after A's and B's prints at 16:00 and 16:01 (after-hours under regular hours).
     ['after the prints past the close', [at('A', 7, '15:59'), at('B', 7, '15:59'), at('A', 7, '16:00'), at('B', 7, '16:00'), at('A', 7, '16:01'), at('C', 7, '15:59', 11), at('A', 8, '09:30'), at('B', 8, '09:30'), at('C', 8, '09:30')]],
