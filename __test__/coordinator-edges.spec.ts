@@ -891,34 +891,6 @@ test('a backtest stream: a minute of a whole market (4,100 symbols) with a wrong
   t.is(r.skipped.days, 4100);
 });
 
-test('a data-driven stream recorded as it arrived, across a session\'s close: a quiet symbol\'s last bar behind the others\' prints after the close, or behind the next session\'s first bars, is the session\'s, as over columns', async (t) => {
-  const at = (symbol: string, day: number, hm: string, price = 10): SymbolBar => ({ symbol, time: Date.parse(`2013-10-0${day}T${hm}:00-04:00`), open: price, high: price, low: price, close: price, volume: 1 });
-  const columnsOf = (bars: readonly SymbolBar[]): Record<string, BarColumns> =>
-    Object.fromEntries([...new Set(bars.map((b) => b.symbol))].map((symbol) => [symbol, toColumns(bars.filter((b) => b.symbol === symbol))]));
-  const cases: [string, SymbolBar[]][] = [
-    // C's 15:59 bar after A's and B's prints at 16:00 and 16:01 (after-hours under regular hours).
-    ['after the prints past the close', [at('A', 7, '15:59'), at('B', 7, '15:59'), at('A', 7, '16:00'), at('B', 7, '16:00'), at('A', 7, '16:01'), at('C', 7, '15:59', 11), at('A', 8, '09:30'), at('B', 8, '09:30'), at('C', 8, '09:30')]],
-    // C's 15:59 bar after A's first bar of the next session.
-    ['after the next session\'s first bar', [at('A', 7, '15:59'), at('B', 7, '15:59'), at('A', 8, '09:30'), at('C', 7, '15:59', 11), at('B', 8, '09:30'), at('C', 8, '09:30')]],
-  ];
-  for (const [label, arrival] of cases) {
-    const run = async (source: Source): Promise<[RunReport, SessionData]> => {
-      const data = new SessionData({ intervals: ['1d'] });
-      return [await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2013-10-07', to: '2013-10-08' }).run(), data];
-    };
-    const [expectedReport, expected] = await run(columnsSource(columnsOf(arrival)));
-    const [report, data] = await run(iterableSource(arrival.map((b) => ({ ...b }))));
-    t.deepEqual(report.rejected, expectedReport.rejected, label);
-    t.is(report.barsStored, expectedReport.barsStored, label);
-    for (const symbol of ['A', 'B', 'C']) {
-      t.deepEqual([...data.bars(symbol, '1m').time], [...expected.bars(symbol, '1m').time], `${label}: ${symbol}`);
-      t.deepEqual([...data.bars(symbol, '1d').close], [...expected.bars(symbol, '1d').close], `${label}: ${symbol} 1d`);
-    }
-    // C's daily bar of the 7th closed at its 15:59 bar's 11.
-    t.is(data.bars('C', '1d').close[0], 11, label);
-  }
-});
-
 test('a data-driven stream: a bar out of order behind a later one of its own symbol, both among the bars read ahead, holds no bucket open; nor does a rejected bar after slots no symbol traded', async (t) => {
   const at = (symbol: string, hm: string): SymbolBar => ({ symbol, time: Date.parse(`2013-10-07T${hm}:00-04:00`), open: 10, high: 10, low: 10, close: 10, volume: 1 });
   const observe = async (bars: SymbolBar[], watch: string, time: string): Promise<string[]> => {
@@ -940,4 +912,12 @@ test('a data-driven stream: a bar out of order behind a later one of its own sym
   const clean = await observe(quiet, 'A', '10:00');
   t.deepEqual(clean, ['A=2 B=2 C=0']);
   t.deepEqual(await observe([...quiet, at('B', '10:03'), at('A', '10:08')], 'A', '10:00'), clean);
+  // A bad print and its correction, both a place behind another symbol's next bar: the correction
+  // holds its bucket open, and is stored.
+  const data = new SessionData({ intervals: ['5m'] });
+  const late = [at('A', '10:03'), at('B', '10:03'), at('A', '10:04'), at('A', '10:05'), { ...at('B', '10:04'), close: NaN }, at('B', '10:04'), at('B', '10:05')];
+  const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source: iterableSource(late), from: '2013-10-07', to: '2013-10-07' }).run();
+  t.is(report.rejected.late, 0);
+  t.is(report.rejected.non_finite, 1);
+  t.is(data.count('B', '1m'), 3);
 });

@@ -1229,47 +1229,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     };
     /**
      * Whether bar `j` of the buffer can fill a slot of `session` (see
-     * {@link SessionCoordinator.#slotOf}), and is not behind a bar of its own symbol read before it
-     * (from `read`) and timed as late or later: a bar the store will reject (a stray before the
-     * open, a bar sent again, one out of order) holds no bucket open, or its handlers would see
-     * later bars for nothing.
+     * {@link SessionCoordinator.#slotOf}), and is not behind a later bar of its own symbol read
+     * before it (from `read`): a bar the store will reject (a stray before the open, a bar sent
+     * again, one out of order) holds no bucket open, or its handlers would see later bars for
+     * nothing. One behind a bar of its own time may be the correction of a bad print: it does.
      */
     const fillsSlot = (session: Session, j: number, lateBefore: number | null): boolean => {
       const bar = buffer[j] as SymbolBar;
       if (!usableSymbol(bar)) return false;
       for (let k = read; k < j; k++) {
         const o = buffer[k] as SymbolBar;
-        if (o.symbol === bar.symbol && o.time >= bar.time) return false;
+        if (o.symbol === bar.symbol && o.time > bar.time) return false;
       }
       return this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
-    };
-    /**
-     * At a bar past the session's close (the next one read) with no bar of its own symbol back
-     * inside the session (from `since`, the close before) among the {@link STRAY_LOOKAHEAD} after
-     * it (with one, it is a stray: a corrupt time, judged as such): the first of those bars that
-     * can still fill a slot of the session (see `fillsSlot`) is moved ahead of it, to go in first
-     * (true); false for none. A stream recorded as it arrived has a quiet symbol's last bar of a
-     * session behind the others' first prints after the close, or behind the next session's first
-     * bars: the session takes it before it ends, as over columns, where each symbol's bars are cut
-     * at its own first bar past the close.
-     */
-    const takeLaggingFirst = async (session: Session, since: number): Promise<boolean> => {
-      await readAhead(STRAY_LOOKAHEAD);
-      const first = buffer[read] as SymbolBar;
-      const end = Math.min(buffer.length, read + 1 + STRAY_LOOKAHEAD);
-      for (let j = read + 1; j < end; j++) {
-        const bar = buffer[j] as SymbolBar;
-        if (bar.symbol === first.symbol && bar.time >= since && bar.time < session.close) return false;
-      }
-      const lateBefore = this.#options.data.lateBefore;
-      for (let j = read + 1; j < end; j++) {
-        const bar = buffer[j] as SymbolBar;
-        if (!(bar.time < session.close) || !fillsSlot(session, j, lateBefore)) continue;
-        buffer.splice(j, 1);
-        buffer.splice(read, 0, bar);
-        return true;
-      }
-      return false;
     };
     /**
      * {@link nothingEarlierBehindRead}, after one turn of the event loop for the source to be read
@@ -1362,7 +1334,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // finite (NaN, ±Infinity) belongs to no later session: the same.
             let alone = !Number.isFinite(t);
             if (!alone && t >= windowEnd) {
-              if (await takeLaggingFirst(session, since)) continue;
               if (!(await backBefore(windowEnd, since))) break;
               alone = true;
             }
