@@ -921,3 +921,36 @@ test('a data-driven stream: a bar out of order behind a later one of its own sym
   t.is(report.rejected.non_finite, 1);
   t.is(data.count('B', '1m'), 3);
 });
+
+test('a stop while a data-driven stream reads the bars after a session\'s last slice: the slice stored goes to its subscribers', async (t) => {
+  const first = Date.UTC(2024, 0, 2, 10, 0);
+  const second = Date.UTC(2024, 0, 3, 10, 0);
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '10:00', close: '11:00' }, { date: '2024-01-03', open: '10:00', close: '11:00' }] });
+  const at = (symbol: string, day: number, m: number): SymbolBar => ({ symbol, time: day + m * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+  const bars: SymbolBar[] = [];
+  for (let m = 0; m < 60; m++) bars.push(at('A', first, m), at('B', first, m));
+  for (let m = 0; m < 60; m++) bars.push(at('A', second, m), at('B', second, m));
+  const engine = new AnalysisEngine();
+  let events = 0;
+  engine.subscribe({ interval: '1m' }, () => void events++);
+  let coordinator: SessionCoordinator | undefined;
+  // The source slows after the first session's bars, and the stop comes while the run reads on.
+  const source: Source = {
+    kind: 'stream',
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < bars.length; i++) {
+        if (i >= 120) {
+          if (i === 121) setTimeout(() => coordinator?.stop(), 5);
+          await new Promise((resolve) => setTimeout(resolve, 3));
+        }
+        yield bars[i] as SymbolBar;
+      }
+    },
+  };
+  const data = new SessionData({ intervals: ['5m'] });
+  coordinator = new SessionCoordinator({ calendar, data, engine, source, from: '2024-01-02', to: '2024-01-03' });
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.true(data.count('A', '1m') >= 60);
+  t.is(events, data.count('A', '1m') + data.count('B', '1m'));
+});

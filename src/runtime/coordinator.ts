@@ -1404,8 +1404,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 // A next bar past the close goes in alone when one of the bars after it is back inside
                 // (a stray, as the loop tells it); otherwise the session's bars are all in.
                 let alone = false;
-                if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since, at));
-                through = this.#closeThrough(processor, session, t, next, alone);
+                try {
+                  if (pastSession(next, session.close)) alone = !Number.isFinite(next) || (await backBefore(session.close, since, at));
+                } catch (error) {
+                  // Stopped while the bars after the session's last slice were read: the slice is
+                  // stored, and goes to its subscribers before the run ends.
+                  if (error !== this.#stopping) throw error;
+                }
+                if (this.#stopping === null) through = this.#closeThrough(processor, session, t, next, alone);
               }
             }
             this.#coreGaps(session, processor);
