@@ -1005,8 +1005,8 @@ export class SessionData {
     const read = { time: columns.time, open: columns.open, high: columns.high, low: columns.low, close: columns.close, volume: columns.volume };
     // What is no column is refused first (toColumn throws at once for it), then lengths compared,
     // before any column is converted (see givenLength).
-    for (const name of COLUMNS) if (givenLength(read[name]) === null) toColumn(name, read[name]);
     const given = COLUMNS.map((name) => givenLength(read[name]));
+    COLUMNS.forEach((name, k) => given[k] === null && toColumn(name, read[name]));
     if (given.some((n) => n !== given[0])) {
       throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${given.join(', ')}])`);
     }

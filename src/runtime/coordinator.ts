@@ -1080,6 +1080,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let pastRunInARow = 0;
     let pastRunTimes = 0;
     let lastPastRun = NaN;
+    /** Whether the bars read past the run's days are the stream's end for the run (see the pump). */
+    const pastTheRun = (): boolean => pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD;
     const pump = (async () => {
       try {
         for (;;) {
@@ -1139,7 +1141,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // symbol that is not a name is not left out: the store refuses it, with or without the option.
           if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
             this.#skipped.symbol++;
-            if (pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD) break;
+            if (pastTheRun()) break;
             continue;
           }
           // A backtest, as with a column source: bars of days outside the run are not part of it; a
@@ -1148,7 +1150,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // its days (seconds for milliseconds, a stale bar) goes to the store too.
           if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
-            if (pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD) break;
+            if (pastTheRun()) break;
             continue;
           }
           // Live, a bar of the run's days timed well after the wall clock cannot have traded yet (a
@@ -1217,13 +1219,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const nothingEarlierBehindRead = (session: Session, t: number): boolean | null => {
       let j = read;
       while (j < buffer.length && (buffer[j] as SymbolBar).time === t) j++;
-      let lateBefore: number | null | undefined;
       for (let k = 0; k < STRAY_LOOKAHEAD; k++, j++) {
         if (j >= buffer.length) return ended ? true : null;
-        const x = (buffer[j] as SymbolBar).time;
-        if (!(x < t)) continue;
-        if (lateBefore === undefined) lateBefore = this.#options.data.lateBefore;
-        if (fillsSlot(session, j, lateBefore)) return false;
+        if ((buffer[j] as SymbolBar).time < t && fillsSlot(session, j)) return false;
       }
       return true;
     };
@@ -1234,14 +1232,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * again, one out of order) holds no bucket open, or its handlers would see later bars for
      * nothing. One behind a bar of its own time may be the correction of a bad print: it does.
      */
-    const fillsSlot = (session: Session, j: number, lateBefore: number | null): boolean => {
+    const fillsSlot = (session: Session, j: number): boolean => {
       const bar = buffer[j] as SymbolBar;
       if (!usableSymbol(bar)) return false;
       for (let k = read; k < j; k++) {
         const o = buffer[k] as SymbolBar;
         if (o.symbol === bar.symbol && o.time > bar.time) return false;
       }
-      return this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
+      return this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), this.#options.data.lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
     };
     /**
      * {@link nothingEarlierBehindRead}, after one turn of the event loop for the source to be read
@@ -1274,12 +1272,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const earliestAhead = (session: Session, next: number): number => {
       let earliest = next;
-      let lateBefore: number | null | undefined;
       for (let j = read; j < buffer.length && j < read + STRAY_LOOKAHEAD; j++) {
-        const bar = buffer[j] as SymbolBar;
-        if (!(bar.time < earliest)) continue;
-        if (lateBefore === undefined) lateBefore = this.#options.data.lateBefore;
-        if (fillsSlot(session, j, lateBefore)) earliest = bar.time;
+        const time = (buffer[j] as SymbolBar).time;
+        if (time < earliest && fillsSlot(session, j)) earliest = time;
       }
       return earliest;
     };
@@ -2292,8 +2287,8 @@ function runDays(sessions: readonly Session[]): { from: number; to: number } {
 /** The way out for a source given as the data itself (bars in an array or a generator, a Map of columns): wrap it. */
 function iterableHint(value: unknown): string {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return '';
-  if (types.isMap(value)) return ' (columns by symbol: pass columnsSource(them))';
-  if (Object.getPrototypeOf(value) === Object.prototype && Object.values(value).some((v) => v !== null && typeof v === 'object' && 'time' in v)) return ' (columns by symbol: pass columnsSource(them))';
+  const columns = types.isMap(value) || (Object.getPrototypeOf(value) === Object.prototype && Object.values(value).some((v) => v !== null && typeof v === 'object' && 'time' in v));
+  if (columns) return ' (columns by symbol: pass columnsSource(them))';
   try {
     const iterable = typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' || typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
     return iterable ? ' (bars to iterate over: pass iterableSource(them))' : '';
