@@ -30,11 +30,13 @@ test('a second copy of the binding module gets the same calling slot', async (t)
 
 test('a second copy of the addon has its own slot and stores: neither writes into the other', async (t) => {
   const { createRequire } = await import('node:module');
-  const { copyFileSync, mkdtempSync } = await import('node:fs');
+  const { copyFileSync, mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const native = (await import(new URL('../dist/native.js', import.meta.url).href)) as { SLOT: Float64Array };
-  const copy = join(mkdtempSync(join(tmpdir(), 'barstream-')), 'copy.node');
+  const dir = mkdtempSync(join(tmpdir(), 'barstream-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, 'copy.node');
   copyFileSync(new URL('../barstream.linux-x64-gnu.node', import.meta.url), copy);
   type Copy = {
     callingSlot(): ArrayBuffer;
