@@ -116,6 +116,26 @@ test('appendSlice refuses a column another getter detached, before any symbol be
   t.deepEqual(data.takeGaps(), []);
 });
 
+test('a column whose length lies (a subclass, an own property) is measured as the core reads it: refused before any symbol becomes known', (t) => {
+  class Longer extends Float64Array {
+    override get length(): number {
+      return 1000;
+    }
+  }
+  const data = new SessionData();
+  data.beginSession(session);
+  const column = (...v: number[]): Float64Array => Longer.from(v);
+  const many = t.throws(() => data.appendMany('NEW', { time: column(session.open), open: column(1, 1), high: column(1, 1), low: column(1, 1), close: column(1, 1), volume: column(1, 1) }), { instanceOf: InputError });
+  t.regex(many?.message ?? '', /columns differ in length \(time, open, high, low, close, volume: \[1, 2, 2, 2, 2, 2\]\)/);
+  // One entry a column where the slice names two symbols; an own length property says 2.
+  const short = (): Float64Array => Object.defineProperty(new Float64Array([1]), 'length', { value: 2 });
+  const time = Object.defineProperty(new Float64Array([session.open]), 'length', { value: 2 });
+  const slice = t.throws(() => data.appendSlice(['A', 'B'], { time, open: short(), high: short(), low: short(), close: short(), volume: short() }), { instanceOf: InputError });
+  t.regex(slice?.message ?? '', /column 'time' has 1 entries, fewer than the 2 bars given/);
+  t.deepEqual(data.symbols(), []);
+  t.is(data.stats().storedBars, 0);
+});
+
 test('a sparse array with a huge length is a typed error at once, not an abort or a hang', (t) => {
   const sparse = <T>(first: T): T[] => {
     const list = [first];

@@ -31,7 +31,7 @@ import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from '.
 import { clockChangesOf, dayStartOf } from './session.js';
 import { describeIndicator, nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
-import { givenLength, grown, isFloat64Array, notAColumn, num, toColumn } from './typed-arrays.js';
+import { givenLength, grown, isFloat64Array, lengthOf, notAColumn, num, toColumn } from './typed-arrays.js';
 
 /** How a {@link SessionData} is set up. */
 export interface SessionDataOptions {
@@ -901,13 +901,15 @@ export class SessionData {
       if (!isFloat64Array(c)) {
         throw new InputError(Array.isArray(c) ? `column '${name}' is a plain array: appendSlice reads Float64Arrays only` : notAColumn(name, c));
       }
-      if (c.length < count) throw new InputError(`column '${name}' has ${c.length} entries, fewer than the ${count} bars given`);
+      const n = lengthOf(c);
+      if (n < count) throw new InputError(`column '${name}' has ${n} entries, fewer than the ${count} bars given`);
       return c;
     };
     const cols: SliceColumnList = [column('time'), column('open'), column('high'), column('low'), column('close'), column('volume')];
     // Again once all six are read: reading one may have detached another (a getter that transfers its buffer).
     for (let k = 0; k < cols.length; k++) {
-      if (cols[k]!.length < count) throw new InputError(`column '${COLUMNS[k]!}' has ${cols[k]!.length} entries, fewer than the ${count} bars given`);
+      const n = lengthOf(cols[k]!);
+      if (n < count) throw new InputError(`column '${COLUMNS[k]!}' has ${n} entries, fewer than the ${count} bars given`);
     }
     const ids = count === this.#sliceIds.length ? this.#sliceIds : this.#sliceIds.subarray(0, count);
     for (let i = 0; i < count; i++) ids[i] = this.idOf(names[i] as string);
@@ -1015,9 +1017,9 @@ export class SessionData {
     if (id === undefined) {
       // A batch that can store nothing and reject nothing leaves an unknown symbol unknown: a
       // known symbol has a gap and a quality record at the session's end.
-      const n = cols[0].length;
-      if (cols.some((c) => c.length !== n)) {
-        throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${cols.map((c) => c.length).join(', ')}])`);
+      const n = lengthOf(cols[0]);
+      if (cols.some((c) => lengthOf(c) !== n)) {
+        throw new InputError(`columns differ in length (time, open, high, low, close, volume: [${cols.map(lengthOf).join(', ')}])`);
       }
       if (n === 0) {
         // Nothing to store, but a bad symbol is refused as a batch with bars would refuse it.

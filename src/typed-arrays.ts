@@ -41,11 +41,27 @@ export function numbers(values: readonly unknown[]): Float64Array {
  * @internal
  */
 export function givenLength(col: unknown): number | null {
-  return isFloat64Array(col) || Array.isArray(col) ? (col as { length: number }).length : null;
+  if (isFloat64Array(col)) return lengthOf(col);
+  return Array.isArray(col) ? col.length : null;
 }
 
+const typedArrayPrototype = Object.getPrototypeOf(Float64Array.prototype) as object;
+
 /** `%TypedArray%.prototype.buffer`'s getter: what a view lies over, whatever it says of itself. */
-const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float64Array.prototype) as object, 'buffer')?.get as (this: Float64Array) => ArrayBufferLike;
+const bufferOf = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'buffer')?.get as (this: Float64Array) => ArrayBufferLike;
+
+/** `%TypedArray%.prototype.length`'s getter. */
+const lengthGetter = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length')?.get as (this: Float64Array) => number;
+
+/**
+ * The entries `a` has, as the core reads them (0 once its buffer is detached), whatever a subclass
+ * or an own `length` property says: lengths compared before a call that stores anything are these,
+ * so that a column the core would refuse is refused before a symbol becomes known.
+ * @internal
+ */
+export function lengthOf(a: Float64Array): number {
+  return lengthGetter.call(a);
+}
 
 /**
  * Column `name` as the core reads it: a `Float64Array` as it is (not copied), unless it lies over a
