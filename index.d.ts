@@ -114,8 +114,8 @@ export declare function callingSlot(): ArrayBuffer
 export declare function canonicalInterval(text: string): string | null
 
 /**
- * Runs indicators over whole columns, read without copying, into one new block: an external
- * ArrayBuffer of `close.length` `f64`s per output, the outputs of the first config first, each
+ * Runs indicators over whole columns, read without copying, into one new `ArrayBuffer` (the
+ * engine's under 32 MiB, else external over a pooled mapping) of `close.length` `f64`s per output, the outputs of the first config first, each
  * column after the one before (null when there are no bars or no configs). `high`, `low` and
  * `volume` are needed by the kinds that read them; `sessionStarts` lists the indices of bars
  * that open a session (VWAP restarts there). Two or more indicators over long columns are

@@ -402,9 +402,11 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
 /**
  * Runs an indicator over whole columns at once (`Float64Array`s are read without copying, but for
  * one over a `SharedArrayBuffer`, copied first) and
- * returns one new column per output (views of one native block, like the store's columns), keyed
- * by output name (`rsi14`, `macd.signal`, ...), `NaN` during warm-up. Bit for bit the values of
- * feeding the same bars one at a time.
+ * returns one new column per output (views of one `ArrayBuffer`), keyed by output name (`rsi14`,
+ * `macd.signal`, ...), `NaN` during warm-up. Bit for bit the values of feeding the same bars one
+ * at a time. Outputs of under 32 MiB in all are the engine's memory, freed by any collection; larger
+ * ones are native memory (a reused mapping, already faulted in), freed once a collection has found
+ * them unreachable and the event loop has turned, as a dropped store's.
  *
  * @param sessionStarts indices of bars that open a session (VWAP restarts there), strictly
  * ascending, each from 0 to the number of bars; default one session.
@@ -422,7 +424,8 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * {@link computeIndicator} for several indicators over the same columns in one call: every
  * output of every indicator, keyed by output name. Over long columns (32,768 bars or more) the
  * indicators are shared between two threads, each indicator whole on one, so the values are bit
- * for bit those of {@link computeIndicator}. All outputs live in one native block.
+ * for bit those of {@link computeIndicator}. All outputs live in one `ArrayBuffer` (its memory as
+ * {@link computeIndicator} says).
  *
  * @example
  * ```ts

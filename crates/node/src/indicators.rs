@@ -1,7 +1,7 @@
 //! Binding of `barstream_core::indicators`: indicator configuration, the standalone
 //! `NativeIndicator` class and the `indicatorBatchAll` function.
 
-use crate::columns::external_block;
+use crate::columns::{engine_block, external_block};
 use crate::error::{config as config_error, to_js};
 use crate::store::{register_indicator, unregister_indicator};
 use barstream_core::indicators::{batch_all, BarSlices, Indicator, IndicatorParams, IndicatorSpec};
@@ -153,8 +153,14 @@ impl NativeIndicator {
     }
 }
 
-/// Runs indicators over whole columns, read without copying, into one new block: an external
-/// ArrayBuffer of `close.length` `f64`s per output, the outputs of the first config first, each
+/// Outputs of fewer values than this (32 MiB) go in an engine-owned `ArrayBuffer`, which a
+/// collection frees at once; a loop of batches that never yields to the event loop (where Node-API
+/// runs the finalizers of external buffers) would otherwise keep every output it dropped. Larger
+/// outputs take a pooled mapping, whose pages are already faulted in when it is reused.
+const ENGINE_OUTPUT_VALUES: usize = (32 << 20) / std::mem::size_of::<f64>();
+
+/// Runs indicators over whole columns, read without copying, into one new `ArrayBuffer` (the
+/// engine's under 32 MiB, else external over a pooled mapping) of `close.length` `f64`s per output, the outputs of the first config first, each
 /// column after the one before (null when there are no bars or no configs). `high`, `low` and
 /// `volume` are needed by the kinds that read them; `sessionStarts` lists the indices of bars
 /// that open a session (VWAP restarts there). Two or more indicators over long columns are
@@ -194,6 +200,17 @@ pub fn indicator_batch_all<'env>(
             .collect();
         batch_all(&specs, bars, &mut none).map_err(to_js)?;
         return Ok(None);
+    }
+    if n * width < ENGINE_OUTPUT_VALUES {
+        let (buffer, values) = engine_block(env, n * width)
+            .map_err(|e| config_error("indicatorBatchAll", e.reason.clone()))?;
+        let mut columns = values.chunks_exact_mut(n);
+        let mut out: Vec<Vec<&mut [f64]>> = specs
+            .iter()
+            .map(|s| columns.by_ref().take(s.output_count()).collect())
+            .collect();
+        batch_all(&specs, bars, &mut out).map_err(to_js)?;
+        return Ok(Some(buffer));
     }
     let mut block = ColumnBlock::for_output(n, width);
     let mut columns = block.columns_mut().into_iter();
