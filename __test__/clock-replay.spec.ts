@@ -48,6 +48,62 @@ test.serial('a stream slower than the replay: the clock waits for it, and no bar
   t.is(report.closedBars['5m'], 6);
 });
 
+/** Bars of A and B a minute each, B's `lag` places behind A's in the stream (A t, B t - lag, A t + 1, ...). */
+function lagging(open: number, close: number, lag: number): SymbolBar[] {
+  const a = minuteBars('A', open, close);
+  const b = minuteBars('B', open, close);
+  const out: SymbolBar[] = [];
+  for (let i = 0; i < a.length + lag; i++) {
+    if (i < a.length) out.push(a[i] as SymbolBar);
+    if (i >= lag) out.push(b[i - lag] as SymbolBar);
+  }
+  return out;
+}
+
+/** The bars one at a time, each after a timer: a source slower than a replay at speed 60,000. */
+async function* timed(bars: readonly SymbolBar[]): AsyncGenerator<SymbolBar> {
+  for (const bar of bars) {
+    await sleep(2);
+    yield bar;
+  }
+}
+
+for (const lag of [1, 2, 5, 16]) {
+  test.serial(`a slow stream with one symbol ${lag} place${lag === 1 ? '' : 's'} behind another: the replay waits for the bars behind the first past a boundary, none late`, async (t) => {
+    const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+    const session = calendar.session('2024-05-06')!;
+    const data = new SessionData({ intervals: ['5m'] });
+    const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(lagging(session.open, session.close, lag))), from: '2024-05-06', to: '2024-05-06', speed: 60_000 }).run();
+    t.is(report.barsIn, 60);
+    t.is(report.barsStored, 60);
+    t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), []);
+    t.is(report.gapCount, 0);
+    t.is(report.closedBars['5m'], 12);
+  });
+}
+
+for (const [name, stray] of [
+  ['timed past the close', 11 * 60],
+  ['off the grid', 25.5],
+] as const) {
+  test.serial(`a slow stream in time order with one bar ${name}: that bar alone is rejected, the replay does not run ahead to it`, async (t) => {
+    const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+    const session = calendar.session('2024-05-06')!;
+    const bars = lagging(session.open, session.close, 0);
+    // After A's and B's 10:14: held to its time, the replay would take it for the source having
+    // reached every boundary up to it.
+    const at = bars.findIndex((b) => b.time === session.open + 15 * MINUTE);
+    bars.splice(at, 0, { symbol: 'A', time: session.open + stray * MINUTE, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+    const data = new SessionData({ intervals: ['5m'] });
+    const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(bars)), from: '2024-05-06', to: '2024-05-06', speed: 60_000 }).run();
+    t.is(report.barsIn, 61);
+    t.is(report.barsStored, 60);
+    t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), [[name === 'off the grid' ? 'off_grid' : 'outside_session', 1]]);
+    t.is(report.gapCount, 0);
+    t.is(report.closedBars['5m'], 12);
+  });
+}
+
 test.serial('a stream that ends early plays its session out: every bucket closes at its end, not before, flat ones included', async (t) => {
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   const session = calendar.session('2024-05-06')!;
@@ -149,9 +205,10 @@ test.serial('every run starts at its first open: a second run of the same coordi
 test.serial('stop() while a clock-driven backtest waits for a stream that has gone quiet ends the run', async (t) => {
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   const session = calendar.session('2024-05-06')!;
-  const bars = minuteBars('A', session.open, session.open + 10 * MINUTE);
-  // Ten bars, 10:00-10:09, then no bar and no end: at 10:10 the replay waits for a bar of 10:10 or
-  // later to know that 10:09's slice is whole.
+  const bars = minuteBars('A', session.open, session.open + 30 * MINUTE);
+  // Thirty bars, 10:00-10:29, then no bar and no end: at each boundary the replay waits for 17 bars
+  // at or past it (a bar of another symbol up to 16 places behind the first may still be timed
+  // before it). At 10:13 it has them (10:13-10:29); at 10:14 there are 16, and it waits.
   async function* quiet(): AsyncGenerator<SymbolBar> {
     yield* bars;
     await new Promise(() => {});
@@ -160,9 +217,9 @@ test.serial('stop() while a clock-driven backtest waits for a stream that has go
   setTimeout(() => coordinator.stop(), 200);
   const report = await coordinator.run();
   t.true(report.stopped);
-  // 10:00-10:08 went in; 10:09 was read and never taken.
-  t.is(report.barsStored, 9);
-  t.is(report.skipped.unread, 1);
+  // 10:00-10:12 went in; 10:13-10:29 were read and never taken.
+  t.is(report.barsStored, 13);
+  t.is(report.skipped.unread, 17);
 });
 
 test.serial("a data-driven run's clock reads the close for the bars closed there: the 1d bar, and flat bars filled to it", async (t) => {

@@ -1082,12 +1082,25 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let lastPastRun = NaN;
     /** Whether the bars read past the run's days are the stream's end for the run (see the pump). */
     const pastTheRun = (): boolean => pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD;
+    /**
+     * Whether more than {@link STRAY_LOOKAHEAD} of the last bars read are timed at or past `time`:
+     * what a clock-driven run waits for at a boundary (see awaitReached), so the pump, which stops
+     * only past it, never stops short of it. Only the last few are looked at: a stream in time order
+     * has them there.
+     */
+    const lastBarsPast = (time: number): boolean => {
+      let past = 0;
+      for (let j = buffer.length - 1; j >= read && j >= buffer.length - 4 * STRAY_LOOKAHEAD; j--) {
+        if ((buffer[j] as SymbolBar).time >= time && ++past > STRAY_LOOKAHEAD) return true;
+      }
+      return false;
+    };
     const pump = (async () => {
       try {
         for (;;) {
           // An infinite horizon reads to the end (the run awaits the pump then): a bar timed +Infinity
           // must not hold it back.
-          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && (buffer[buffer.length - 1] as SymbolBar).time >= horizon) {
+          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && lastBarsPast(horizon)) {
             await new Promise<void>((resolve) => {
               pumpWaiter.wake = resolve;
             });
@@ -1282,8 +1295,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const readAhead = async (n: number): Promise<void> => {
       while (buffer.length <= read + n && !ended) await delivery();
     };
-    /** Whether the source has given a bar timed at or past `time` (or failed): every bar before it has come. */
-    const reached = (time: number): boolean => failure !== null || (buffer.length > read && (buffer[buffer.length - 1] as SymbolBar).time >= time);
+    /**
+     * Waits until the source has given more than {@link STRAY_LOOKAHEAD} bars timed at or past
+     * `time`, or ended, or failed: every bar before it has come then that lags no more than that
+     * many places behind the first of them, as a data-driven run holds its buckets open for. One
+     * such bar is no proof: a bar of another symbol a place behind it may still be timed before
+     * `time`, and a corrupt time (a stray past the close, a bar the store rejects) would seem to
+     * reach every boundary up to it.
+     */
+    const awaitReached = async (time: number): Promise<void> => {
+      if (lastBarsPast(time)) return;
+      let past = 0;
+      let counted = read;
+      for (;;) {
+        for (; counted < buffer.length; counted++) if ((buffer[counted] as SymbolBar).time >= time) past++;
+        if (past > STRAY_LOOKAHEAD || ended || failure !== null) return;
+        await delivery();
+      }
+    };
     /** When the data-driven loop next gives the event loop a turn (see where it does). */
     let yieldAt = performance.now() + 50;
     const appendBar = (bar: SymbolBar): void => {
@@ -1433,10 +1462,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             resumePump();
             await this.#sleepUntil(Math.max(tick, listening) + this.#closeDelay);
             // A backtest's bars are all there to be read: a source slower than the clock (a cursor
-            // over a database, say) is waited for until it has given a bar timed at or past the
-            // boundary, or ended, rather than have the bars still to come called late. The clock
+            // over a database, say) is waited for until it has given bars timed at or past the
+            // boundary (see reached), or ended, rather than have the bars still to come called late. The clock
             // runs on meanwhile (a source or a handler may be waiting on it): the wait is lag.
-            while (paced && !ended && !reached(tick)) await delivery();
+            if (paced) await awaitReached(tick);
             this.#lag(tick);
             check();
             // Every buffered bar timed before the tick is due, wherever it sits among other
