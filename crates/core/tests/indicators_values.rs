@@ -202,6 +202,20 @@ fn atr_by_hand() {
         &[NAN, 2.0, 2.0, 9.0],
         "atr1",
     );
+    // An overflowing bar's true range is infinite; ATR(1) gives it and then the next ones, as
+    // TA-Lib's does: max(2, |0 - 12|, |0 - 10|) = 12, then max(1.5, |11 - 12|, |11 - 10.5|) = 1.5.
+    let wild = hlc(
+        &[10.0, 1.7e308, 12.0, 12.0],
+        &[8.0, -1.7e308, 10.0, 10.5],
+        &[9.0, 0.0, 11.0, 11.0],
+    );
+    let atr1 = &run("atr", period(1), &wild, &[])[0];
+    assert_eq!(atr1[1], f64::INFINITY);
+    assert_close(
+        &atr1[2..],
+        &[12.0, 1.5],
+        "atr1 after an infinite true range",
+    );
 }
 
 #[test]
@@ -233,6 +247,23 @@ fn stoch_by_hand() {
     // Highest high equal to lowest low: 0, as in TA-Lib.
     let out = run("stoch", fast, &closes(&[4.0; 4]), &[]);
     assert_close(&out[0], &[NAN, NAN, 0.0, 0.0], "flat");
+    // Smoothing of one bar copies, as TA-Lib's TA_MA does: a fast %K of inf / inf (NaN) is NaN for
+    // its bar alone. Over one bar: (2 - 1) / (3 - 1) = 50%, then NaN, (3 - 2) / (4 - 2) = 50%,
+    // (4 - 1) / (5 - 1) = 75%.
+    let one = IndicatorParams {
+        k_period: Some(1.0),
+        k_slow: Some(1.0),
+        d_period: Some(1.0),
+        ..params()
+    };
+    let wild = hlc(
+        &[3.0, 1.7e308, 4.0, 5.0],
+        &[1.0, -1.7e308, 2.0, 1.0],
+        &[2.0, 1.7e308, 3.0, 4.0],
+    );
+    let out = run("stoch", one, &wild, &[]);
+    assert_close(&out[0], &[50.0, NAN, 50.0, 75.0], "k after NaN");
+    assert_close(&out[1], &[50.0, NAN, 50.0, 75.0], "d after NaN");
 }
 
 #[test]

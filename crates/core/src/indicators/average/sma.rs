@@ -38,6 +38,11 @@ impl Sma {
     /// seen. Commits nothing.
     #[inline]
     pub(crate) fn value(&self, x: f64) -> f64 {
+        // The stochastic's smoothing of one bar: `x` itself, as TA-Lib's `TA_MA` copies its input
+        // for a period of 1, rather than a running sum that an infinite value leaves NaN for good.
+        if self.period == 1 {
+            return x;
+        }
         if self.window.ready_next() {
             self.window.mean(x)
         } else {

@@ -84,6 +84,11 @@ impl Atr {
         } else {
             next.acc = if s.seen == self.period {
                 (s.acc + tr) / self.period_f
+            } else if self.period == 1 {
+                // TA-Lib's ATR(1) is the true range: no smoothing, so an infinite one (an
+                // overflowing bar) is not carried on as `inf * 0`, NaN for good.
+                next.seen = s.seen;
+                tr
             } else {
                 next.seen = s.seen;
                 ((s.acc * self.period_less_one) + tr) / self.period_f
