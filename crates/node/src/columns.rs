@@ -101,38 +101,41 @@ fn copy_block<'env>(env: &'env Env, holder: &ColumnBlock, len: usize) -> Result<
     }
 }
 
-/// A new engine-owned `ArrayBuffer` of `len` `f64`s (zeroed by the engine), with its values to
-/// fill in place. Its memory is the engine's, freed by a collection alone: no finalizer waits for
-/// the event loop to turn.
+/// A new engine-owned `ArrayBuffer` of `len` `f64`s (zeroed by the engine), filled in place by
+/// `fill`. Its memory is the engine's, freed by a collection alone: no finalizer waits for the
+/// event loop to turn.
 ///
 /// # Errors
-/// The engine's status when it makes no buffer.
+/// `fill`'s error; the engine's status (as a `ConfigError` naming `param`) when it makes no buffer.
 pub fn engine_block<'env>(
     env: &'env Env,
     len: usize,
-) -> Result<(ArrayBuffer<'env>, &'env mut [f64])> {
+    param: &str,
+    fill: impl FnOnce(&mut [f64]) -> std::result::Result<(), napi::Error<String>>,
+) -> std::result::Result<ArrayBuffer<'env>, napi::Error<String>> {
     let bytes = len * std::mem::size_of::<f64>();
     let mut data = ptr::null_mut();
     let mut value = ptr::null_mut();
     // SAFETY: a plain call; its outputs are read only on success.
     let status = unsafe { sys::napi_create_arraybuffer(env.raw(), bytes, &mut data, &mut value) };
     if status != sys::Status::napi_ok || (len > 0 && data.is_null()) {
-        return Err(napi::Error::new(
-            napi::Status::from(status),
-            "the engine made no ArrayBuffer".to_owned(),
+        return Err(config(
+            param,
+            format!("the engine made no ArrayBuffer of {bytes} bytes"),
         ));
     }
     // SAFETY: `value` is the ArrayBuffer just made. Its `bytes` zeroed bytes at `data` (aligned
     // for any scalar, as the engine's allocator gives them) stay put while it lives, at least to
     // the end of the native call that made it; nothing else refers to them yet.
-    unsafe {
-        let values = if len == 0 {
-            &mut [][..]
-        } else {
-            std::slice::from_raw_parts_mut(data.cast::<f64>(), len)
-        };
-        Ok((ArrayBuffer::from_napi_value(env.raw(), value)?, values))
-    }
+    let values = if len == 0 {
+        &mut [][..]
+    } else {
+        unsafe { std::slice::from_raw_parts_mut(data.cast::<f64>(), len) }
+    };
+    fill(values)?;
+    // SAFETY: `value` is the ArrayBuffer made above.
+    unsafe { ArrayBuffer::from_napi_value(env.raw(), value) }
+        .map_err(|e| config(param, e.reason.clone()))
 }
 
 /// Interleaves `rows` values of each source, from its own offset, row by row into `out`: value

@@ -202,14 +202,14 @@ pub fn indicator_batch_all<'env>(
         return Ok(None);
     }
     if n * width < ENGINE_OUTPUT_VALUES {
-        let (buffer, values) = engine_block(env, n * width)
-            .map_err(|e| config_error("indicatorBatchAll", e.reason.clone()))?;
-        let mut columns = values.chunks_exact_mut(n);
-        let mut out: Vec<Vec<&mut [f64]>> = specs
-            .iter()
-            .map(|s| columns.by_ref().take(s.output_count()).collect())
-            .collect();
-        batch_all(&specs, bars, &mut out).map_err(to_js)?;
+        let buffer = engine_block(env, n * width, "indicatorBatchAll", |values| {
+            let mut columns = values.chunks_exact_mut(n);
+            let mut out: Vec<Vec<&mut [f64]>> = specs
+                .iter()
+                .map(|s| columns.by_ref().take(s.output_count()).collect())
+                .collect();
+            batch_all(&specs, bars, &mut out).map_err(to_js)
+        })?;
         return Ok(Some(buffer));
     }
     let mut block = ColumnBlock::for_output(n, width);
