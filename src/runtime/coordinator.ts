@@ -1460,7 +1460,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // The bars due at this boundary are read while it is waited for.
             horizon = tick;
             resumePump();
-            await this.#sleepUntil(Math.max(tick, listening) + this.#closeDelay);
+            const wake = Math.max(tick, listening) + this.#closeDelay;
+            // Live and already past the wake-up (a handler held the thread): the wait is a turn
+            // through the check phase, ahead of the timers that expired meanwhile, so a feed's
+            // timer for a bar that came within the grace would fire after its bars were taken. One
+            // turn through the timers phase lets them fire first, in the order they expired.
+            const behind = this.#mode === 'live' && this.#clock.now() >= wake;
+            await this.#sleepUntil(wake);
+            if (behind) await new Promise<void>((resolve) => setTimeout(resolve, 0));
             // A backtest's bars are all there to be read: a source slower than the clock (a cursor
             // over a database, say) is waited for until it has given bars timed at or past the
             // boundary (see reached), or ended, rather than have the bars still to come called late. The clock
