@@ -308,7 +308,11 @@ export interface CoordinatorEvents {
   gapExtended: [gap: GapRecord];
   /** A gap was filled, or given up on. */
   gapSettled: [gap: GapRecord];
-  /** Progress after each session: sessions done of the total. */
+  /**
+   * Progress after each session: sessions done of the total, both counted over the run's range (a
+   * live run's sessions already over when it began count as done, though the report's `sessions`
+   * leaves them out), so `done` reaches `total` at the last session.
+   */
   progress: [done: number, total: number];
 }
 
