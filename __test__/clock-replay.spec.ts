@@ -104,6 +104,56 @@ for (const [name, stray] of [
   });
 }
 
+test.serial('a slow stream, one symbol a slot behind 30 others (31 places): none of its bars late', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:20' }] });
+  const session = calendar.session('2024-05-06')!;
+  const others = Array.from({ length: 30 }, (_, k) => `S${k}`);
+  const bars: SymbolBar[] = [];
+  // Each minute: the 30 others' bars of that minute, then Z's bar of the minute before.
+  for (let m = 0; m <= 20; m++) {
+    const time = session.open + m * MINUTE;
+    if (m < 20) for (const symbol of others) bars.push({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+    if (m > 0) bars.push({ symbol: 'Z', time: time - MINUTE, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  }
+  async function* paced(): AsyncGenerator<SymbolBar> {
+    for (let i = 0; i < bars.length; i++) {
+      if (i % 8 === 0) await sleep(1);
+      yield bars[i] as SymbolBar;
+    }
+  }
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(paced()), from: '2024-05-06', to: '2024-05-06', speed: 60_000 }).run();
+  t.is(report.barsIn, 31 * 20);
+  t.is(report.barsStored, 31 * 20);
+  t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), []);
+  t.is(data.bars('Z', '1m').length, 20);
+});
+
+test.serial('a slow stream with a minute of 20 symbols stamped with the next session\'s day: those 20 bars alone are rejected', async (t) => {
+  const calendar = Calendar.custom({
+    timeZone: 'UTC',
+    sessions: [
+      { date: '2024-05-06', open: '10:00', close: '10:30' },
+      { date: '2024-05-07', open: '10:00', close: '10:30' },
+    ],
+  });
+  const symbols = Array.from({ length: 20 }, (_, k) => `S${k}`);
+  const bars: SymbolBar[] = [];
+  for (const date of ['2024-05-06', '2024-05-07']) {
+    const open = calendar.session(date)!.open;
+    for (let m = 0; m < 30; m++) {
+      // The first day's minute 10 comes stamped a day later (a wrong date upstream), in its place.
+      const time = open + m * MINUTE + (date === '2024-05-06' && m === 10 ? 86_400_000 : 0);
+      for (const symbol of symbols) bars.push({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+    }
+  }
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(bars)), from: '2024-05-06', to: '2024-05-07', speed: 60_000 }).run();
+  t.is(report.barsIn, 1200);
+  t.is(report.barsStored, 1180);
+  t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), [['outside_session', 20]]);
+});
+
 test.serial('a stream that ends early plays its session out: every bucket closes at its end, not before, flat ones included', async (t) => {
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   const session = calendar.session('2024-05-06')!;
@@ -206,9 +256,10 @@ test.serial('stop() while a clock-driven backtest waits for a stream that has go
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   const session = calendar.session('2024-05-06')!;
   const bars = minuteBars('A', session.open, session.open + 30 * MINUTE);
-  // Thirty bars, 10:00-10:29, then no bar and no end: at each boundary the replay waits for 17 bars
-  // at or past it (a bar of another symbol up to 16 places behind the first may still be timed
-  // before it). At 10:13 it has them (10:13-10:29); at 10:14 there are 16, and it waits.
+  // Thirty bars, 10:00-10:29, then no bar and no end. The first boundary waits for 17 bars at or
+  // past it (the run's symbols are not known before: one whose first bars lag could still come);
+  // later ones for a bar at or past them once every symbol read has caught up. At the close the
+  // replay waits for a bar of 10:30 or later to know that 10:29's slice is whole.
   async function* quiet(): AsyncGenerator<SymbolBar> {
     yield* bars;
     await new Promise(() => {});
@@ -217,9 +268,9 @@ test.serial('stop() while a clock-driven backtest waits for a stream that has go
   setTimeout(() => coordinator.stop(), 200);
   const report = await coordinator.run();
   t.true(report.stopped);
-  // 10:00-10:12 went in; 10:13-10:29 were read and never taken.
-  t.is(report.barsStored, 13);
-  t.is(report.skipped.unread, 17);
+  // 10:00-10:28 went in; 10:29 was read and never taken.
+  t.is(report.barsStored, 29);
+  t.is(report.skipped.unread, 1);
 });
 
 test.serial("a data-driven run's clock reads the close for the bars closed there: the 1d bar, and flat bars filled to it", async (t) => {

@@ -1087,24 +1087,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     /** Whether the bars read past the run's days are the stream's end for the run (see the pump). */
     const pastTheRun = (): boolean => pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD;
     /**
-     * Whether more than {@link STRAY_LOOKAHEAD} of the last bars read are timed at or past `time`:
-     * what a clock-driven run waits for at a boundary (see awaitReached), so the pump, which stops
-     * only past it, never stops short of it. Only the last few are looked at: a stream in time order
-     * has them there.
+     * Per symbol, the latest time among the bars read (a clock-driven backtest's test of whether
+     * a symbol has caught up with a boundary: see reached).
      */
-    const lastBarsPast = (time: number): boolean => {
-      let past = 0;
-      for (let j = buffer.length - 1; j >= read && j >= buffer.length - 4 * STRAY_LOOKAHEAD; j--) {
-        if ((buffer[j] as SymbolBar).time >= time && ++past > STRAY_LOOKAHEAD) return true;
-      }
-      return false;
-    };
+    const latestRead = new Map<string, number>();
     const pump = (async () => {
       try {
         for (;;) {
           // An infinite horizon reads to the end (the run awaits the pump then): a bar timed +Infinity
           // must not hold it back.
-          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && lastBarsPast(horizon)) {
+          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && (buffer[buffer.length - 1] as SymbolBar).time >= horizon) {
             await new Promise<void>((resolve) => {
               pumpWaiter.wake = resolve;
             });
@@ -1177,6 +1169,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (this.#mode === 'live' && isFiniteTime(bar) && bar.time < pastRun && bar.time > this.#clock.now() + FUTURE_TOLERANCE_MS) {
             this.#skipped.future++;
             continue;
+          }
+          if (paced && isFiniteTime(bar)) {
+            const { symbol, time } = bar as SymbolBar;
+            if (!((latestRead.get(symbol) as number) >= time)) latestRead.set(symbol, time);
           }
           buffer.push(bar as SymbolBar);
           wakeUp();
@@ -1299,23 +1295,37 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const readAhead = async (n: number): Promise<void> => {
       while (buffer.length <= read + n && !ended) await delivery();
     };
+    /** Whether a boundary has been reached once by the bars after it alone (see reached). */
+    let symbolsKnown = false;
     /**
-     * Waits until the source has given more than {@link STRAY_LOOKAHEAD} bars timed at or past
-     * `time`, or ended, or failed: every bar before it has come then that lags no more than that
-     * many places behind the first of them, as a data-driven run holds its buckets open for. One
-     * such bar is no proof: a bar of another symbol a place behind it may still be timed before
-     * `time`, and a corrupt time (a stray past the close, a bar the store rejects) would seem to
-     * reach every boundary up to it.
+     * Whether a clock-driven backtest has read far enough to take the bars due at boundary `time`:
+     * the last bar read is timed at or past it, and either the last bars are all at or past it, a
+     * round of every symbol read so far and {@link STRAY_LOOKAHEAD} + 1 more (a bar still to come
+     * lags more than that: a symbol a slot behind the others, and up to 16 places further), or the
+     * read-ahead is full (where the pump stops), or every
+     * symbol read so far has a bar read from its slot before the boundary on (none lags behind),
+     * the first of the last bars at or past the boundary within {@link STRAY_LOOKAHEAD} slots of
+     * it (a corrupt time far ahead proves nothing). The last test needs the run's symbols known: not before a boundary has
+     * been reached by one of the others (a symbol whose first bars lag would be unknown yet). A
+     * failed source has nothing more to give.
      */
-    const awaitReached = async (time: number): Promise<void> => {
-      if (lastBarsPast(time)) return;
-      let past = 0;
-      let counted = read;
-      for (;;) {
-        for (; counted < buffer.length; counted++) if ((buffer[counted] as SymbolBar).time >= time) past++;
-        if (past > STRAY_LOOKAHEAD || ended || failure !== null) return;
-        await delivery();
-      }
+    const reached = (time: number): boolean => {
+      if (failure !== null) return true;
+      const n = buffer.length;
+      if (n <= read) return false;
+      const last = (buffer[n - 1] as SymbolBar).time;
+      if (!(last >= time)) return false;
+      if (n - read >= READ_AHEAD) return (symbolsKnown = true);
+      // A run as long as a round of every symbol read, and the look-ahead on top.
+      const enough = STRAY_LOOKAHEAD + latestRead.size;
+      let j = n - 1;
+      for (let past = 1; j > read && (buffer[j - 1] as SymbolBar).time >= time; j--) if (++past > enough) return (symbolsKnown = true);
+      // The first of those last bars at or past the boundary: the stream's progress past it, unless
+      // timed far ahead (a corrupt time, with the stream's real bars still behind it).
+      if (!symbolsKnown || (buffer[j] as SymbolBar).time >= time + STRAY_LOOKAHEAD * this.#baseMs) return false;
+      const slot = time - this.#baseMs;
+      for (const latest of latestRead.values()) if (latest < slot) return false;
+      return true;
     };
     /** When the data-driven loop next gives the event loop a turn (see where it does). */
     let yieldAt = performance.now() + 50;
@@ -1473,10 +1483,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             await this.#sleepUntil(wake);
             if (behind) await new Promise<void>((resolve) => setTimeout(resolve, 0));
             // A backtest's bars are all there to be read: a source slower than the clock (a cursor
-            // over a database, say) is waited for until it has given bars timed at or past the
-            // boundary (see reached), or ended, rather than have the bars still to come called late. The clock
+            // over a database, say) is waited for until it has given a bar timed at or past the
+            // boundary and no bar due there is still to come (see reached), or ended, rather than
+            // have the bars still to come called late. The clock
             // runs on meanwhile (a source or a handler may be waiting on it): the wait is lag.
-            if (paced) await awaitReached(tick);
+            while (paced && !ended && !reached(tick)) await delivery();
             this.#lag(tick);
             check();
             // Every buffered bar timed before the tick is due, wherever it sits among other
