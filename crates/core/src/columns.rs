@@ -9,6 +9,7 @@
 use crate::bar::Bar;
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Bar columns at the start of a block, in this order: time, open, high, low, close, volume.
@@ -37,8 +38,9 @@ pub struct ColumnBlock {
     /// Bytes mapped from the system for this block (a multiple of 2 MiB), or 0 when it came from
     /// the heap.
     mapped: usize,
-    /// Whether the block counts in [`live_series_bytes`].
-    counted: bool,
+    /// The account the block's bytes count in (see [`thread_series_bytes`]), as well as in
+    /// [`live_series_bytes`]; none for output blocks.
+    account: Option<Arc<MemoryAccount>>,
 }
 
 /// Bytes held by the live blocks of series (output blocks left out), in the whole process.
@@ -51,6 +53,62 @@ static LIVE_SERIES_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::At
 /// stores hold a lot of it.
 pub fn live_series_bytes() -> usize {
     LIVE_SERIES_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The bytes of the series blocks made on one thread (or by helpers working for it), still alive
+/// wherever they are dropped from, and how much of them has been told to whoever schedules the
+/// collection of their holders (see [`MemoryAccount::take_change`]). A garbage collector that
+/// works per thread (V8 runs an isolate per worker) must be told of its thread's blocks, not the
+/// process's: told of the process's, whichever thread looked first took every change, and a
+/// worker whose dropped stores held gigabytes while another thread appended never heard of them.
+#[derive(Debug, Default)]
+pub struct MemoryAccount {
+    bytes: AtomicUsize,
+    told: AtomicI64,
+}
+
+impl MemoryAccount {
+    /// Bytes held by the account's live blocks.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// The change in [`MemoryAccount::bytes`] since it was last taken, once it reaches `step`
+    /// bytes either way (smaller changes wait); taking it marks it told.
+    pub fn take_change(&self, step: u64) -> Option<i64> {
+        let live = self.bytes() as i64;
+        let told = self.told.load(Ordering::Relaxed);
+        let change = live - told;
+        if change.unsigned_abs() < step {
+            return None;
+        }
+        self.told.store(live, Ordering::Relaxed);
+        Some(change)
+    }
+}
+
+thread_local! {
+    /// The account of the blocks this thread makes: its own, unless it works for another thread
+    /// (see [`adopt_account`]).
+    static ACCOUNT: std::cell::RefCell<Option<Arc<MemoryAccount>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// This thread's account, made at its first use: a store keeps the account of the thread that
+/// made it.
+pub fn thread_account() -> Arc<MemoryAccount> {
+    ACCOUNT.with(|a| a.borrow_mut().get_or_insert_with(Default::default).clone())
+}
+
+/// Makes `account` this thread's: a helper thread that grows another thread's series counts its
+/// blocks where that thread's were.
+pub(crate) fn adopt_account(account: Arc<MemoryAccount>) {
+    ACCOUNT.with(|a| *a.borrow_mut() = Some(account));
+}
+
+/// [`MemoryAccount::bytes`] of this thread's account: [`live_series_bytes`] for the blocks made on
+/// this thread.
+pub fn thread_series_bytes() -> usize {
+    ACCOUNT.with(|a| a.borrow().as_ref().map_or(0, |a| a.bytes()))
 }
 
 /// A mapping kept for reuse: its start and size in bytes.
@@ -86,8 +144,11 @@ impl ColumnBlock {
     fn new(capacity: usize, width: usize) -> ColumnBlock {
         assert!(width >= COLUMN_COUNT);
         let mut block = Self::alloc(capacity, width);
-        LIVE_SERIES_BYTES.fetch_add(block.held(), std::sync::atomic::Ordering::Relaxed);
-        block.counted = true;
+        let held = block.held();
+        LIVE_SERIES_BYTES.fetch_add(held, Ordering::Relaxed);
+        let account = thread_account();
+        account.bytes.fetch_add(held, Ordering::Relaxed);
+        block.account = Some(account);
         block
     }
 
@@ -148,7 +209,7 @@ impl ColumnBlock {
                 capacity,
                 width,
                 mapped,
-                counted: false,
+                account: None,
             };
         }
         let layout = Self::layout(capacity, width);
@@ -160,7 +221,7 @@ impl ColumnBlock {
             capacity,
             width,
             mapped: 0,
-            counted: false,
+            account: None,
         }
     }
 
@@ -261,8 +322,9 @@ fn map_huge(size: usize) -> Option<NonNull<f64>> {
 
 impl Drop for ColumnBlock {
     fn drop(&mut self) {
-        if self.counted {
-            LIVE_SERIES_BYTES.fetch_sub(self.held(), std::sync::atomic::Ordering::Relaxed);
+        if let Some(account) = &self.account {
+            LIVE_SERIES_BYTES.fetch_sub(self.held(), Ordering::Relaxed);
+            account.bytes.fetch_sub(self.held(), Ordering::Relaxed);
         }
         #[cfg(target_os = "linux")]
         if self.mapped > 0 {

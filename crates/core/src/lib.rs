@@ -18,7 +18,8 @@ mod aggregate;
 
 pub use bar::Bar;
 pub use columns::{
-    interleave, live_series_bytes, max_view_bars, ColumnBlock, Columns, COLUMN_COUNT,
+    interleave, live_series_bytes, max_view_bars, thread_account, thread_series_bytes, ColumnBlock,
+    Columns, MemoryAccount, COLUMN_COUNT,
 };
 pub use error::{Error, RejectReason, Rejection, Result};
 pub use indicators::{

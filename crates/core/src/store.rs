@@ -30,7 +30,7 @@
 
 use crate::aggregate::{Aggregator, Grid, Sink};
 use crate::bar::Bar;
-use crate::columns::{max_view_bars, Columns, COLUMN_COUNT};
+use crate::columns::{max_view_bars, thread_account, Columns, MemoryAccount, COLUMN_COUNT};
 use crate::error::{At, ClockReading, Error, Num, RejectReason, Rejection, Result};
 use crate::indicators::{AnyIndicator, Indicator, IndicatorSpec};
 use crate::interval::Interval;
@@ -40,6 +40,7 @@ use crate::quality::{
 };
 use crate::session::{Session, MAX_TIME};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use validation::Rules;
 
 mod batch;
@@ -413,6 +414,8 @@ pub struct SessionStore {
     /// Ids of removed symbols with gaps still queued: free once the queue is taken, so that no gap
     /// is ever handed out under the id of another symbol.
     held: Vec<SymbolId>,
+    /// The account of the thread that made the store, where its blocks count.
+    account: Arc<MemoryAccount>,
 }
 
 impl SessionStore {
@@ -440,7 +443,14 @@ impl SessionStore {
             known: Vec::new(),
             free: Vec::new(),
             held: Vec::new(),
+            account: thread_account(),
         })
+    }
+
+    /// The memory account of the thread that made the store: the blocks it makes there count in
+    /// it (see [`MemoryAccount`]).
+    pub fn memory_account(&self) -> &MemoryAccount {
+        &self.account
     }
 
     /// The configuration.

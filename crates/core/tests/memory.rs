@@ -1,10 +1,16 @@
-//! `live_series_bytes`: what series blocks hold, counted as they are made and freed. Alone in its
-//! test binary, since the count is process-wide.
+//! `live_series_bytes` and `thread_series_bytes`: what series blocks hold, counted as they are
+//! made and freed, in the process and per thread that made them. Alone in its test binary, since
+//! the process's count is process-wide; the two tests run one after the other.
 
-use barstream_core::{live_series_bytes, Bar, Columns};
+use barstream_core::{live_series_bytes, thread_series_bytes, Bar, Columns};
+use std::sync::Mutex;
+
+/// The tests share the process's count.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 #[test]
 fn live_series_bytes_follows_blocks_made_moved_held_and_freed() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     assert_eq!(live_series_bytes(), 0);
     let mut cols = Columns::with_outputs(2);
     assert_eq!(
@@ -38,5 +44,34 @@ fn live_series_bytes_follows_blocks_made_moved_held_and_freed() {
     assert_eq!(live_series_bytes(), 8 * 1250 * 8 + mapped);
     drop(big);
     drop(cols);
+    assert_eq!(live_series_bytes(), 0);
+}
+
+#[test]
+fn thread_series_bytes_counts_the_blocks_made_on_a_thread_wherever_they_are_dropped() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    assert_eq!(thread_series_bytes(), 0);
+    let mut mine = Columns::new();
+    mine.reserve(1000);
+    // Six columns of 1,000 f64s, made here.
+    assert_eq!(thread_series_bytes(), 6 * 1000 * 8);
+    // Made on another thread: its count, not this one's; the process's has both.
+    let (theirs, counted_there) = std::thread::spawn(|| {
+        let mut c = Columns::new();
+        c.reserve(500);
+        (c, thread_series_bytes())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(counted_there, 6 * 500 * 8);
+    assert_eq!(thread_series_bytes(), 6 * 1000 * 8);
+    assert_eq!(live_series_bytes(), 6 * (1000 + 500) * 8);
+    // Dropped here, it leaves the count of the thread that made it; this one's is unchanged.
+    drop(theirs);
+    assert_eq!(thread_series_bytes(), 6 * 1000 * 8);
+    assert_eq!(live_series_bytes(), 6 * 1000 * 8);
+    // Dropped on another thread, it leaves this thread's count.
+    std::thread::spawn(move || drop(mine)).join().unwrap();
+    assert_eq!(thread_series_bytes(), 0);
     assert_eq!(live_series_bytes(), 0);
 }

@@ -4,8 +4,8 @@ use crate::columns::external_block;
 use crate::error::{config, to_js};
 use crate::indicators::{spec_of, NativeIndicatorConfig, Standalone};
 use barstream_core::{
-    Alignment, Bar, EmptyBuckets, Interval, InvalidBars, RejectReason, Session, SessionStore,
-    StoreConfig,
+    Alignment, Bar, EmptyBuckets, Interval, InvalidBars, MemoryAccount, RejectReason, Session,
+    SessionStore, StoreConfig,
 };
 use napi::bindgen_prelude::{ArrayBuffer, JsObjectValue, JsValue, Object, Unknown};
 use napi::sys;
@@ -217,7 +217,7 @@ pub fn calling_slot(env: &Env) -> Result<Unknown<'_>, String> {
     Ok(unsafe { Unknown::from_raw_unchecked(raw_env, buffer.raw()) })
 }
 
-fn append_from_slot() -> Result<(), String> {
+fn append_from_slot() -> Result<*const MemoryAccount, String> {
     // SAFETY: see slot_and_store.
     let (slot, s, store) = unsafe { slot_and_store()? };
     // The bar is read where JavaScript wrote it: a copy made here would be read back at once in
@@ -228,7 +228,7 @@ fn append_from_slot() -> Result<(), String> {
     let mask = store.append(s[SYMBOL] as u32, bar).map_err(to_js)?;
     // SAFETY: as in slot_and_store.
     unsafe { (*slot.get())[0] = mask as f64 };
-    Ok(())
+    Ok(store.memory_account())
 }
 
 fn series_state_from_slot() -> Result<(), String> {
@@ -292,11 +292,23 @@ fn forming_from_slot() -> Result<(), String> {
 /// Runs `f` for a raw callback: `undefined` (results are in the slot), or the thrown error (a
 /// panic included).
 unsafe fn raw_call(env: sys::napi_env, f: impl FnOnce() -> Result<(), String>) -> sys::napi_value {
+    // SAFETY: the caller's env.
+    unsafe { raw_store_call(env, || f().map(|()| std::ptr::null())) }
+}
+
+/// [`raw_call`] for a call that may make or free blocks: `f` gives the memory account of the store
+/// it called, which V8 is then told of (see `memory::report`).
+unsafe fn raw_store_call(
+    env: sys::napi_env,
+    f: impl FnOnce() -> Result<*const MemoryAccount, String>,
+) -> sys::napi_value {
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(crate::error::panic(p)));
-    unsafe { crate::memory::report(env) };
-    if let Err(e) = out {
-        unsafe { crate::error::throw(env, e) };
+    match out {
+        // SAFETY: a store's account, which the store keeps alive; no store is dropped during a call.
+        Ok(account) if !account.is_null() => unsafe { crate::memory::report(env, &*account) },
+        Ok(_) => {}
+        Err(e) => unsafe { crate::error::throw(env, e) },
     }
     std::ptr::null_mut()
 }
@@ -371,7 +383,7 @@ thread_local! {
 /// writes the number of `(symbol id, mask)` pairs that closed into slot entry 0. The pairs go into
 /// `results` (slot entry 1 is then 1) when it has room for them, which `2 * symbols` always is;
 /// otherwise they wait for `takeClosed` (entry 1 is 0).
-fn advance_to_from_slot(args: [&[f64]; 1]) -> Result<(), String> {
+fn advance_to_from_slot(args: [&[f64]; 1]) -> Result<*const MemoryAccount, String> {
     // SAFETY: see slot_and_store.
     let (slot, s, store) = unsafe { slot_and_store()? };
     let [results] = args;
@@ -394,7 +406,7 @@ fn advance_to_from_slot(args: [&[f64]; 1]) -> Result<(), String> {
         LAST_CLOSED.with(|c| *c.borrow_mut() = flat);
         out[1] = 0.0;
     }
-    Ok(())
+    Ok(store.memory_account())
 }
 
 /// Takes the pairs that the last `advanceToSlot` call on this thread could not write into its
@@ -409,7 +421,7 @@ unsafe extern "C" fn raw_advance_to_slot(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        raw_call(env, || {
+        raw_store_call(env, || {
             advance_to_from_slot(float64_args(env, info, ["results"])?)
         })
     }
@@ -523,7 +535,7 @@ thread_local! {
     static LAST_REJECTIONS: std::cell::RefCell<Vec<barstream_core::Rejection>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
+fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<*const MemoryAccount, String> {
     // SAFETY: see slot_and_store.
     let (slot, s, store) = unsafe { slot_and_store()? };
     let mode = if s[SKIP_INVALID] != 0.0 {
@@ -540,7 +552,7 @@ fn append_many_from_slot(cols: [&[f64]; 6]) -> Result<(), String> {
     results[1] = out.closed as f64;
     results[2] = out.rejected.len() as f64;
     LAST_REJECTIONS.with(|r| *r.borrow_mut() = out.rejected);
-    Ok(())
+    Ok(store.memory_account())
 }
 
 /// Added to a bar's closed mask in `appendSliceSlot` results when the bar opened a gap. Masks hold
@@ -556,7 +568,7 @@ const SLICE_CHUNK: usize = 32;
 /// [`GAP_FLAG`] when the bar skipped slots (its gap is queued for `takeGapsSlot`), or `-(1 + reason)`
 /// for a bar the store rejected (counted as always). The other errors (an unknown store or symbol,
 /// a bad `from`, columns too short) are thrown before anything is appended.
-fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
+fn append_slice(args: [&[f64]; 8]) -> Result<*const MemoryAccount, String> {
     // SAFETY: see slot_and_store.
     let (_, s, store) = unsafe { slot_and_store()? };
     let [ids, time, open, high, low, close, volume, results] = args;
@@ -625,7 +637,7 @@ fn append_slice(args: [&[f64]; 8]) -> Result<(), String> {
             };
         }
     }
-    Ok(())
+    Ok(store.memory_account())
 }
 
 unsafe extern "C" fn raw_append_slice_slot(
@@ -633,7 +645,7 @@ unsafe extern "C" fn raw_append_slice_slot(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        raw_call(env, || {
+        raw_store_call(env, || {
             append_slice(float64_args(
                 env,
                 info,
@@ -668,7 +680,7 @@ unsafe extern "C" fn raw_append_many_slot(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     unsafe {
-        raw_call(env, || {
+        raw_store_call(env, || {
             append_many_from_slot(float64_args(env, info, COLUMN_NAMES)?)
         })
     }
@@ -704,7 +716,7 @@ unsafe extern "C" fn raw_append_slot(
     env: sys::napi_env,
     _: sys::napi_callback_info,
 ) -> sys::napi_value {
-    unsafe { raw_call(env, append_from_slot) }
+    unsafe { raw_store_call(env, append_from_slot) }
 }
 
 unsafe extern "C" fn raw_series_state(
@@ -923,7 +935,7 @@ impl NativeSessionStore {
     pub fn remove_symbol(&mut self, env: &Env, symbol: String) -> Result<bool, String> {
         let removed = self.store.remove_symbol(&symbol).map_err(to_js)?;
         // SAFETY: this call's env.
-        unsafe { crate::memory::report(env.raw()) };
+        unsafe { crate::memory::report(env.raw(), self.store.memory_account()) };
         Ok(removed)
     }
 
@@ -957,7 +969,7 @@ impl NativeSessionStore {
         let config = self.store.config().clone();
         *self.store = SessionStore::new(config).map_err(to_js)?;
         // SAFETY: this call's env.
-        unsafe { crate::memory::report(env.raw()) };
+        unsafe { crate::memory::report(env.raw(), self.store.memory_account()) };
         Ok(())
     }
 
@@ -983,10 +995,16 @@ impl NativeSessionStore {
     /// Moves the clock. Returns `[symbol id, mask, symbol id, mask, ...]` for what closed.
     #[napi(catch_unwind)]
     pub fn advance_to(&mut self, env: &Env, time: f64) -> Result<Vec<u32>, String> {
-        let closed = self.store.advance_to(time).map_err(to_js)?;
+        let closed: Vec<u32> = self
+            .store
+            .advance_to(time)
+            .map_err(to_js)?
+            .iter()
+            .flat_map(|&(id, mask)| [id, mask])
+            .collect();
         // SAFETY: this call's env.
-        unsafe { crate::memory::report(env.raw()) };
-        Ok(closed.iter().flat_map(|&(id, mask)| [id, mask]).collect())
+        unsafe { crate::memory::report(env.raw(), self.store.memory_account()) };
+        Ok(closed)
     }
 
     /// Ends the session. Returns `[symbol id, mask, ...]` for what closed.
@@ -994,7 +1012,7 @@ impl NativeSessionStore {
     pub fn end_session(&mut self, env: &Env) -> Result<Vec<u32>, String> {
         let closed = self.store.end_session().map_err(to_js)?;
         // SAFETY: this call's env.
-        unsafe { crate::memory::report(env.raw()) };
+        unsafe { crate::memory::report(env.raw(), self.store.memory_account()) };
         Ok(closed
             .into_iter()
             .flat_map(|(id, mask)| [id, mask])

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::aggregate::{Aggregator, Grid};
 use crate::bar::Bar;
+use crate::columns::{adopt_account, thread_account};
 use crate::error::{Error, Result};
 use crate::indicators::AnyIndicator;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -215,6 +216,8 @@ impl SessionStore {
         let frontier = AtomicUsize::new(0);
         let done = AtomicBool::new(false);
         let (mut stored, mut my_mask) = (0, 0);
+        // Should the follower grow a series, the block counts where this thread's do.
+        let account = thread_account();
         let followed = std::thread::scope(|scope| {
             // Set however this closure ends: were the loop below to panic, the follower would
             // otherwise wait for it forever and the scope would never join.
@@ -223,7 +226,10 @@ impl SessionStore {
                 .then(|| {
                     std::thread::Builder::new()
                         .name("barstream-batch".into())
-                        .spawn_scoped(scope, || follow(&mut theirs, cols, flat, &frontier, &done))
+                        .spawn_scoped(scope, || {
+                            adopt_account(account);
+                            follow(&mut theirs, cols, flat, &frontier, &done)
+                        })
                         .ok()
                 })
                 .flatten();
