@@ -361,6 +361,25 @@ function registerGcTests(): void {
     t.true(peak < 200 * MB, `RSS grew by up to ${(peak / MB).toFixed(0)} MB`);
   });
 
+  test.serial('a small store read through views costs kilobytes of bookkeeping, not tens of them', async (t) => {
+    // 500 stores of one symbol and 60 bars (about 3 KB of bars each, in native memory), each read
+    // once. The view bookkeeping once took room for 64 symbols at the first view: 80 KB a store.
+    const bars = makeBars(S7, 60, MINUTE);
+    await collect();
+    const before = process.memoryUsage().arrayBuffers;
+    const stores: SessionData[] = [];
+    for (let k = 0; k < 500; k++) {
+      const data = new SessionData({ intervals: ['5m'] });
+      data.beginSession(S7);
+      for (const b of bars) data.append('X', b);
+      if (data.bars('X', '5m').length !== 12) t.fail(`store ${k}`);
+      stores.push(data);
+    }
+    const perStore = (process.memoryUsage().arrayBuffers - before) / stores.length;
+    t.log(`${(perStore / 1024).toFixed(1)} KB of ArrayBuffers a store`);
+    t.true(perStore < 20 * 1024, `${(perStore / 1024).toFixed(1)} KB a store`);
+  });
+
   test.serial('clear() in a synchronous loop frees each run at once; views made before keep their values', (t) => {
     // The same 100 runs of about 12 MB as above, in one store cleared between runs and with no
     // turn of the event loop, where dropped stores would all wait for one.

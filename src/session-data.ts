@@ -1326,7 +1326,10 @@ export class SessionData {
   }
 
   #growState(key: number): void {
-    const size = Math.max(MAX_SERIES * 64, (key + MAX_SERIES) * 2);
+    // Doubled as symbols come: a store of a few symbols keeps a few kilobytes of it, not the 80 KB
+    // that room for 64 symbols from the first view took (thousands of small stores paid several
+    // times their bars' memory for it).
+    const size = Math.max(MAX_SERIES * 2, (key + MAX_SERIES) * 2);
     this.#stateEpoch = grown(this.#stateEpoch, size, -1);
     this.#stateLength = grown(this.#stateLength, size);
     this.#stateGeneration = grown(this.#stateGeneration, size);
