@@ -136,6 +136,36 @@ test('a column whose length lies (a subclass, an own property) is measured as th
   t.is(data.stats().storedBars, 0);
 });
 
+test('a column whose length lies is read by its real length in computeIndicators and columnsSource: the same outputs and bars as a plain one', async (t) => {
+  class Shorter extends Float64Array {
+    override get length(): number {
+      return 2;
+    }
+  }
+  class Longer extends Float64Array {
+    override get length(): number {
+      return super.length + 3;
+    }
+  }
+  const close = Float64Array.from({ length: 100 }, (_, i) => 100 + Math.sin(i / 7));
+  const configs = [{ kind: 'sma', period: 3 }, { kind: 'ema', period: 3 }] as const;
+  const plain = computeIndicators(configs, { close });
+  for (const lying of [Shorter.from(close), Longer.from(close)]) {
+    const out = computeIndicators(configs, { close: lying });
+    t.deepEqual([...(out['sma3'] as Float64Array)], [...(plain['sma3'] as Float64Array)]);
+    t.deepEqual([...(out['ema3'] as Float64Array)], [...(plain['ema3'] as Float64Array)]);
+  }
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const open = calendar.session('2024-05-06')!.open;
+  for (const Kind of [Shorter, Longer]) {
+    const column = (f: (i: number) => number): Float64Array => Kind.from({ length: 10 }, (_, i) => f(i));
+    const columns = { time: column((i) => open + i * MINUTE), open: column(() => 10), high: column(() => 11), low: column(() => 9), close: column(() => 10), volume: column(() => 1) };
+    const report = await new SessionCoordinator({ calendar, data: new SessionData(), source: columnsSource({ A: columns }), from: '2024-05-06', to: '2024-05-06' }).run();
+    t.is(report.barsIn, 10, Kind.name);
+    t.is(report.barsStored, 10, Kind.name);
+  }
+});
+
 test('a sparse array with a huge length is a typed error at once, not an abort or a hang', (t) => {
   const sparse = <T>(first: T): T[] => {
     const list = [first];

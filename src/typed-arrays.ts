@@ -53,6 +53,9 @@ const bufferOf = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'buffer')?
 /** `%TypedArray%.prototype.length`'s getter. */
 const lengthGetter = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length')?.get as (this: Float64Array) => number;
 
+/** `%TypedArray%.prototype.byteOffset`'s getter. */
+const byteOffsetGetter = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'byteOffset')?.get as (this: Float64Array) => number;
+
 /**
  * The entries `a` has, as the core reads them (0 once its buffer is detached), whatever a subclass
  * or an own `length` property says: lengths compared before a call that stores anything are these,
@@ -61,6 +64,21 @@ const lengthGetter = Object.getOwnPropertyDescriptor(typedArrayPrototype, 'lengt
  */
 export function lengthOf(a: Float64Array): number {
   return lengthGetter.call(a);
+}
+
+/**
+ * `a`, or a plain `Float64Array` over the same memory (no copy) when `a` is of a subclass or of
+ * another realm, or has a `length` of its own: what JavaScript reads as its length is then what
+ * the core reads. A column whose length said half its entries gave indicator outputs laid over
+ * each other, and a column source bars it did not have, or left its bars out without a word.
+ * @internal
+ */
+export function honest(a: Float64Array): Float64Array {
+  if (Object.getPrototypeOf(a) === Float64Array.prototype && !Object.prototype.hasOwnProperty.call(a, 'length')) return a;
+  const n = lengthOf(a);
+  // Detached (or empty): nothing to lie over.
+  if (n === 0) return new Float64Array(0);
+  return new Float64Array(bufferOf.call(a), byteOffsetGetter.call(a), n);
 }
 
 /**
@@ -76,7 +94,7 @@ export function toColumn(name: string, col: unknown): Float64Array {
   // The buffer by the intrinsic getter, and the copy made by the constructor (which reads the
   // array's own slots): a `buffer` property of the array's own or a subclass's, or a subclass's
   // species for `slice`, could otherwise pass shared memory in place.
-  if (isFloat64Array(col)) return types.isSharedArrayBuffer(bufferOf.call(col)) ? new Float64Array(col) : col;
+  if (isFloat64Array(col)) return types.isSharedArrayBuffer(bufferOf.call(col)) ? new Float64Array(col) : honest(col);
   if (!Array.isArray(col)) throw new InputError(notAColumn(name, col));
   try {
     return numbers(col);

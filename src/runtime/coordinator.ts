@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
 import { interleaveColumns } from '../native.js';
-import { isFloat64Array, num } from '../typed-arrays.js';
+import { honest, isFloat64Array, num } from '../typed-arrays.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData, uncovered } from '../session-data.js';
 import type { Gap, SliceColumns, SymbolQuality } from '../session-data.js';
@@ -2916,18 +2916,21 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
   const out = new Map<string, SymbolColumns>();
   for (const [symbol, c] of columns) {
     if (c === null || typeof c !== 'object') throw new InputError(`source symbol ${describe(symbol)}: expected columns { length, time, open, high, low, close, volume }, got ${describe(c)}`);
+    const fields = { time: c.time, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
     for (const field of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
-      if (!isFloat64Array(c[field])) throw new InputError(`source symbol ${describe(symbol)}: column ${field} must be a Float64Array, got ${describe(c[field])} (columnsSource converts arrays)`);
+      const column: unknown = fields[field];
+      if (!isFloat64Array(column)) throw new InputError(`source symbol ${describe(symbol)}: column ${field} must be a Float64Array, got ${describe(column)} (columnsSource converts arrays)`);
+      fields[field] = honest(column);
     }
     const n = c.length;
-    const shortest = Math.min(c.time.length, c.open.length, c.high.length, c.low.length, c.close.length, c.volume.length);
+    const shortest = Math.min(fields.time.length, fields.open.length, fields.high.length, fields.low.length, fields.close.length, fields.volume.length);
     if (!(Number.isInteger(n) && n >= 0 && n <= shortest)) {
       throw new InputError(`source symbol ${describe(symbol)}: length ${describe(n)} is not a whole number of rows that every column holds (the shortest has ${shortest})`);
     }
     // Columns longer than their length are cut to it (views, no copy): every session's window, and
     // the order check, read exactly `length` rows.
     const cut = (a: Float64Array): Float64Array => (a.length === n ? a : a.subarray(0, n));
-    out.set(symbol, { length: n, time: cut(c.time), open: cut(c.open), high: cut(c.high), low: cut(c.low), close: cut(c.close), volume: cut(c.volume) });
+    out.set(symbol, { length: n, time: cut(fields.time), open: cut(fields.open), high: cut(fields.high), low: cut(fields.low), close: cut(fields.close), volume: cut(fields.volume) });
   }
   return out;
 }

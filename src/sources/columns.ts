@@ -5,7 +5,7 @@
  */
 import { ConfigError, InputError, checkOptionKeys, describe, refuseArguments, show } from '../errors.js';
 import type { BarColumns } from '../types.js';
-import { givenLength, isFloat64Array, numbers } from '../typed-arrays.js';
+import { givenLength, honest, isFloat64Array, numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
 import type { ColumnarSource, LoadRequest, SymbolColumns } from './types.js';
 
@@ -187,7 +187,7 @@ export interface ColumnsSource extends ColumnarSource {
 }
 
 function toFloat64(symbol: string, name: string, column: unknown): Float64Array {
-  if (isFloat64Array(column)) return column;
+  if (isFloat64Array(column)) return honest(column);
   if (Array.isArray(column)) {
     try {
       return numbers(column as readonly unknown[]);
