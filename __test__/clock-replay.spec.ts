@@ -154,6 +154,45 @@ test.serial('a slow stream with a minute of 20 symbols stamped with the next ses
   t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), [['outside_session', 20]]);
 });
 
+test.serial("a slow stream where a symbol sends one bar timed past the close, then lags a slot: the stray does not pass for the symbol's progress, none of its bars late", async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const session = calendar.session('2024-05-06')!;
+  const bars: SymbolBar[] = [];
+  const one = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  for (let m = 0; m < 30; m++) {
+    const time = session.open + m * MINUTE;
+    // C in step to 10:09, then each of its bars after A's and B's of the next minute.
+    for (const symbol of ['A', 'B', 'C']) if (symbol !== 'C' || m < 10) bars.push(one(symbol, time));
+    if (m >= 11) bars.push(one('C', time - MINUTE));
+    // At 10:05, C's one bar an hour past the close (a corrupt time).
+    if (m === 5) bars.push(one('C', session.close + 60 * MINUTE));
+  }
+  bars.push(one('C', session.open + 29 * MINUTE));
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(bars)), from: '2024-05-06', to: '2024-05-06', speed: 60_000 }).run();
+  t.is(report.barsIn, 91);
+  t.is(report.barsStored, 90);
+  t.deepEqual(Object.entries(report.rejected).filter(([, n]) => n > 0), [['outside_session', 1]]);
+  t.is(data.bars('C', '1m').length, 30);
+});
+
+test.serial('a stream of bars without usable times is read no further than the read-ahead before its first boundary', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  let given = 0;
+  async function* endless(): AsyncGenerator<SymbolBar> {
+    for (;;) {
+      given++;
+      yield { symbol: 'A', time: Number.NaN, open: 10, high: 10, low: 10, close: 10, volume: 1 };
+    }
+  }
+  // At speed 1 the first boundary is a minute of wall time away: the run is stopped long before.
+  const coordinator = new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource(endless()), from: '2024-05-06', to: '2024-05-06', speed: 1 });
+  coordinator.once('sessionStart', () => void setTimeout(() => coordinator.stop(), 500));
+  const report = await coordinator.run();
+  t.true(report.stopped);
+  t.true(given <= 65_536 + 16, `${given} bars read`);
+});
+
 test.serial('a stream that ends early plays its session out: every bucket closes at its end, not before, flat ones included', async (t) => {
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   const session = calendar.session('2024-05-06')!;

@@ -1065,8 +1065,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     );
     /**
      * A backtest reads its source only so far ahead of the run: {@link READ_AHEAD} bars not yet
-     * taken, the last of them not due before `horizon` (a clock-driven run's next boundary; every
-     * bar is due at once in a data-driven one, which asks for more whenever it waits). Unbounded, a
+     * taken, whatever their times (a clock-driven run takes what is due of them then, see reached;
+     * every bar is due at once in a data-driven one), and one more each time the run waits for a
+     * delivery past them (see `readOneMore`). Unbounded, a
      * stream read faster than the run goes (a subscriber that awaits, a clock-driven pace) was read
      * whole into memory. A live feed is read as it comes.
      */
@@ -1074,6 +1075,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let horizon = -Infinity;
     let stopped = false;
     const pumpWaiter: { wake: (() => void) | null } = { wake: null };
+    /**
+     * Whether the run waits for a bar more than a full read-ahead holds (a stray's judgement over
+     * a read-ahead of bars without a time, say): the pump then reads one more, however many wait.
+     */
+    let readOneMore = false;
     const resumePump = (): void => {
       const w = pumpWaiter.wake;
       pumpWaiter.wake = null;
@@ -1087,20 +1093,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     /** Whether the bars read past the run's days are the stream's end for the run (see the pump). */
     const pastTheRun = (): boolean => pastRunInARow >= PAST_RUN_END && pastRunTimes >= STRAY_LOOKAHEAD;
     /**
-     * Per symbol, the latest time among the bars read (a clock-driven backtest's test of whether
-     * a symbol has caught up with a boundary: see reached).
+     * Per symbol, how far its bars read have come (a clock-driven backtest's test of whether a
+     * symbol has caught up with a boundary: see reached).
      */
     const latestRead = new Map<string, number>();
+    /** Per symbol, the time of its last bar read (see latestRead). */
+    const lastRead = new Map<string, number>();
+    const clockDriven = paced && this.#speed !== 0;
     const pump = (async () => {
       try {
         for (;;) {
           // An infinite horizon reads to the end (the run awaits the pump then): a bar timed +Infinity
           // must not hold it back.
-          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && (buffer[buffer.length - 1] as SymbolBar).time >= horizon) {
+          if (paced && horizon !== Infinity && buffer.length - read >= READ_AHEAD && !readOneMore) {
             await new Promise<void>((resolve) => {
               pumpWaiter.wake = resolve;
             });
           }
+          readOneMore = false;
           if (stopped) break;
           let next: IteratorResult<SymbolBar>;
           try {
@@ -1170,9 +1180,17 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             this.#skipped.future++;
             continue;
           }
-          if (paced && isFiniteTime(bar)) {
+          if (clockDriven && isFiniteTime(bar)) {
+            // A symbol's progress moves to a bar's time when that is within STRAY_LOOKAHEAD slots
+            // of its progress, or of its symbol's bar read before: a lone time far ahead (a
+            // corrupt one) would leave the symbol caught up for good (see reached); the next
+            // session's first bars move it from their second on.
             const { symbol, time } = bar as SymbolBar;
-            if (!((latestRead.get(symbol) as number) >= time)) latestRead.set(symbol, time);
+            const progress = latestRead.get(symbol);
+            const before = lastRead.get(symbol);
+            const near = STRAY_LOOKAHEAD * this.#baseMs;
+            if (progress === undefined || (time > progress && (time <= progress + near || (before !== undefined && Math.abs(time - before) <= near)))) latestRead.set(symbol, time);
+            lastRead.set(symbol, time);
           }
           buffer.push(bar as SymbolBar);
           wakeUp();
@@ -1192,6 +1210,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     /** Waits for the source's next delivery (a bar, its end or its failure); a stop ends the wait, and the run. */
     const delivery = async (): Promise<void> => {
       this.#checkStop();
+      readOneMore = true;
       resumePump();
       await new Promise<void>((resolve) => {
         waiter.wake = resolve;
@@ -1299,29 +1318,25 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     let symbolsKnown = false;
     /**
      * Whether a clock-driven backtest has read far enough to take the bars due at boundary `time`:
-     * the last bar read is timed at or past it, and either the last bars are all at or past it, a
-     * round of every symbol read so far and {@link STRAY_LOOKAHEAD} + 1 more (a bar still to come
-     * lags more than that: a symbol a slot behind the others, and up to 16 places further), or the
-     * read-ahead is full (where the pump stops), or every
-     * symbol read so far has a bar read from its slot before the boundary on (none lags behind),
-     * the first of the last bars at or past the boundary within {@link STRAY_LOOKAHEAD} slots of
-     * it (a corrupt time far ahead proves nothing). The last test needs the run's symbols known: not before a boundary has
-     * been reached by one of the others (a symbol whose first bars lag would be unknown yet). A
-     * failed source has nothing more to give.
+     * the read-ahead is full (where the pump stops, whatever the bars' times), or the last bar
+     * read is timed at or past the boundary and the bars at the end of the read-ahead are all at
+     * or past it, as many as a round of every symbol read so far and {@link STRAY_LOOKAHEAD} + 1
+     * more (a bar still to come lags further than that: a symbol a slot behind the others, and up
+     * to 16 places more), or any number of them when every symbol read so far has a bar read from
+     * the slot before the boundary on (none lags) and the first of them is within
+     * {@link STRAY_LOOKAHEAD} slots of the boundary (a corrupt time far ahead proves nothing). The
+     * shorter test needs the run's symbols known: not before a boundary has been reached by the
+     * longer one (a symbol whose first bars lag is not known yet, at the run's start or when it
+     * first trades). A failed source has nothing more to give.
      */
     const reached = (time: number): boolean => {
       if (failure !== null) return true;
       const n = buffer.length;
-      if (n <= read) return false;
-      const last = (buffer[n - 1] as SymbolBar).time;
-      if (!(last >= time)) return false;
       if (n - read >= READ_AHEAD) return (symbolsKnown = true);
-      // A run as long as a round of every symbol read, and the look-ahead on top.
+      if (n <= read || !((buffer[n - 1] as SymbolBar).time >= time)) return false;
       const enough = STRAY_LOOKAHEAD + latestRead.size;
       let j = n - 1;
       for (let past = 1; j > read && (buffer[j - 1] as SymbolBar).time >= time; j--) if (++past > enough) return (symbolsKnown = true);
-      // The first of those last bars at or past the boundary: the stream's progress past it, unless
-      // timed far ahead (a corrupt time, with the stream's real bars still behind it).
       if (!symbolsKnown || (buffer[j] as SymbolBar).time >= time + STRAY_LOOKAHEAD * this.#baseMs) return false;
       const slot = time - this.#baseMs;
       for (const latest of latestRead.values()) if (latest < slot) return false;

@@ -4,8 +4,8 @@ use crate::columns::external_block;
 use crate::error::{config, to_js};
 use crate::indicators::{spec_of, NativeIndicatorConfig, Standalone};
 use barstream_core::{
-    Alignment, Bar, EmptyBuckets, Interval, InvalidBars, MemoryAccount, RejectReason, Session,
-    SessionStore, StoreConfig,
+    thread_account, Alignment, Bar, EmptyBuckets, Interval, InvalidBars, MemoryAccount,
+    RejectReason, Session, SessionStore, StoreConfig,
 };
 use napi::bindgen_prelude::{ArrayBuffer, JsObjectValue, JsValue, Object, Unknown};
 use napi::sys;
@@ -308,7 +308,12 @@ unsafe fn raw_store_call(
         // SAFETY: a store's account, which the store keeps alive; no store is dropped during a call.
         Ok(account) if !account.is_null() => unsafe { crate::memory::report(env, &*account) },
         Ok(_) => {}
-        Err(e) => unsafe { crate::error::throw(env, e) },
+        Err(e) => {
+            // A call that failed may still have made blocks (a batch refused after it reserved room
+            // for its bars): this thread's account, which is its stores', is told all the same.
+            unsafe { crate::memory::report(env, &thread_account()) };
+            unsafe { crate::error::throw(env, e) };
+        }
     }
     std::ptr::null_mut()
 }
