@@ -351,6 +351,7 @@ export function checkOptionKeys(options: object, known: readonly string[], what:
     throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got a revoked Proxy`);
   }
   if (array) throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got an array`);
+  if (notOptions(options)) throw new ConfigError(paramPrefix === '' ? 'options' : paramPrefix.slice(0, -1), `${what} takes an object of options, got ${describe(options)}`);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (!known.includes(key)) throw new ConfigError(`${paramPrefix}${key}`, `'${key}' is not an option of ${what} (its options: ${known.join(', ')})`);
@@ -358,6 +359,29 @@ export function checkOptionKeys(options: object, known: readonly string[], what:
       throw new ConfigError(`${paramPrefix}${key}`, `null is not a value of ${what}'s '${key}' (an option left out takes its default, where it has one)`);
     }
   }
+}
+
+/**
+ * Whether `value` is an object of a built-in kind that holds its data elsewhere than in its own
+ * keys (a `Map`, a `Date`, an `Error`, a `Promise`, binary data): given as options, its keys read
+ * as none, and every option would take its default without a word (`new Map([['hours',
+ * 'extended']])` gave regular hours).
+ * @internal
+ */
+export function notOptions(value: object): boolean {
+  return (
+    types.isMap(value) ||
+    types.isSet(value) ||
+    types.isWeakMap(value) ||
+    types.isWeakSet(value) ||
+    types.isDate(value) ||
+    types.isRegExp(value) ||
+    types.isNativeError(value) ||
+    types.isPromise(value) ||
+    types.isAnyArrayBuffer(value) ||
+    types.isArrayBufferView(value) ||
+    types.isBoxedPrimitive(value)
+  );
 }
 
 /** An argument for a message: an Error by its name and message, a plain object or array as JSON, anything else described. */

@@ -5,7 +5,7 @@
  * @internal
  */
 import { EventEmitter } from 'node:events';
-import { ConfigError } from './errors.js';
+import { ConfigError, describe } from './errors.js';
 
 /**
  * What Node's EventEmitter emits itself, and `error`, which `events.once(emitter, name)` and
@@ -31,7 +31,7 @@ export function checkEventNames(type: { prototype: EventEmitter; name: string },
       value: function (this: EventEmitter, name: string | symbol, listener: (...args: unknown[]) => void): EventEmitter {
         // A subclass may emit events of its own: only the type's own instances are checked.
         if (typeof name !== 'symbol' && !known.has(name) && Object.getPrototypeOf(this) === type.prototype) {
-          throw new ConfigError('event', `${JSON.stringify(name)} is not an event of ${type.name} (its events: ${events.join(', ')})`);
+          throw new ConfigError('event', `${typeof name === 'string' ? JSON.stringify(name) : describe(name)} is not an event of ${type.name} (its events: ${events.join(', ')})`);
         }
         return base.call(this, name, listener);
       },

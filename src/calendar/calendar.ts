@@ -2,7 +2,7 @@
  * Market calendars: which dates have a session, and when each session opens and closes.
  * @module
  */
-import { ConfigError, SessionError, describe, firstHole, shownInstant } from '../errors.js';
+import { ConfigError, SessionError, describe, firstHole, notOptions, shownInstant } from '../errors.js';
 import type { Session, SessionInput } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
@@ -718,7 +718,7 @@ function isPlainObject(x: unknown): x is object {
 }
 
 function checkOptions(options: unknown, allowed: readonly string[], where: string): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || notOptions(options)) {
     throw new ConfigError('options', `${where} takes an options object, got ${describe(options)}`);
   }
   for (const [key, value] of Object.entries(options)) {

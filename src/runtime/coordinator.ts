@@ -454,7 +454,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     // Taken as 1 without a word, a replay speed would seem to apply to a run that it cannot.
     if (mode === 'live' && options.speed !== undefined && speed !== 1) throw new ConfigError('speed', `a live run goes at the wall clock's pace: speed is for backtests (leave it out), got ${speed}`);
     const overrun = options.overrun ?? 'fail';
-    if (overrun !== 'fail' && overrun !== 'queue') throw new ConfigError('overrun', `'${String(overrun)}' is not 'fail' or 'queue'`);
+    if (overrun !== 'fail' && overrun !== 'queue') throw new ConfigError('overrun', `${describe(overrun)} is not 'fail' or 'queue'`);
     // A real date: '2024-02-30' would pass a pattern, and then be 'before' from or fail in the calendar.
     for (const key of ['from', 'to'] as const) {
       const date: unknown = options[key];
@@ -1192,7 +1192,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             if (progress === undefined || (time > progress && (time <= progress + near || (before !== undefined && Math.abs(time - before) <= near)))) latestRead.set(symbol, time);
             lastRead.set(symbol, time);
           }
-          buffer.push(bar as SymbolBar);
+          // A time that is not a number is none (NaN, rejected as non_finite when appended): held
+          // as given, the read-ahead's comparisons would convert it, a Symbol's or a
+          // null-prototype object's by throwing (a bare TypeError ended the run), a Date's into a
+          // time the clock went by.
+          buffer.push(typeof (bar as SymbolBar).time === 'number' ? (bar as SymbolBar) : { ...(bar as SymbolBar), time: Number.NaN });
           wakeUp();
         }
       } catch (error) {
@@ -2016,7 +2020,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         gap.reason = `no answer within ${this.#fillDeadline} ms`;
       } else if ('error' in result) {
         gap.state = 'unfilled';
-        gap.reason = `fill failed: ${(result.error as Error)?.message ?? String(result.error)}`;
+        gap.reason = `fill failed: ${reasonOf(result.error)}`;
       } else {
         // Only bars of the slots asked for, and of its symbol when the filler names one. The rest
         // are dropped and counted on the gap record. Each bar's fields are read once, here: a getter
@@ -2036,7 +2040,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           }
         } catch (error) {
           gap.state = 'unfilled';
-          gap.reason = `fill failed: reading its bars threw ${(error as Error)?.message ?? String(error)}`;
+          gap.reason = `fill failed: reading its bars threw ${reasonOf(error)}`;
           gap.droppedBars = 0;
           this.emit('gapSettled', gap);
           return;
@@ -2918,6 +2922,12 @@ function onStall(error: () => Error): { promise: Promise<never>; dispose: () => 
       if (stallWatchers.delete(watcher) && stallWatchers.size === 0) process.off('beforeExit', onBeforeExit);
     },
   };
+}
+
+/** What a fill's failure says: an error's message, or the value it threw as a message shows it (one `String()` cannot convert included). */
+function reasonOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as Error).message;
+  return describe(error);
 }
 
 /**

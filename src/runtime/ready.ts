@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError, checkOptionKeys, describe, isoTime } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys, describe, firstHole, isoTime } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -25,7 +25,8 @@ export class ReadyTimeoutError extends BarstreamError {
   readonly at: number;
   /** @throws {ConfigError} for signal or subscriber names that are not an array of strings, or a timeout or `at` that is not a number. */
   constructor(signals: readonly string[], timeoutMs: number, subscribers: readonly string[] = [], at = NaN) {
-    const names = (list: unknown): boolean => Array.isArray(list) && list.every((x) => typeof x === 'string');
+    // A sparse list is refused at its first hole: every() would walk up to 2^32 - 1 of them.
+    const names = (list: unknown): boolean => Array.isArray(list) && firstHole(list) < 0 && list.every((x) => typeof x === 'string');
     if (!names(signals)) throw new ConfigError('signals', `expected an array of signal names, got ${describe(signals)}`);
     if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) throw new ConfigError('timeoutMs', `expected a number of milliseconds, got ${describe(timeoutMs)}`);
     if (!names(subscribers)) throw new ConfigError('subscribers', `expected an array of subscriber names, got ${describe(subscribers)}`);
@@ -204,6 +205,9 @@ export class ReadySignal {
     if (typeof (signals as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
       throw new ConfigError('signals', `expected an iterable of ReadySignals, got ${describe(signals)}`);
     }
+    // A sparse array is refused before it is spread: one of length 2^32 - 1 would fill the heap.
+    const hole = Array.isArray(signals) ? firstHole(signals) : -1;
+    if (hole >= 0) throw new ConfigError('signals', `no signal at ${hole} (a sparse array)`);
     const list = [...signals];
     for (const [i, s] of list.entries()) {
       if (!(s instanceof ReadySignal)) throw new ConfigError('signals', `item ${i} is not a ReadySignal`);

@@ -44,7 +44,7 @@ export function normalizeRequest(request: LoadRequest | undefined): NormalizedRe
   for (const key of ['from', 'to'] as const) {
     const v = r[key];
     if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
-      throw new ConfigError(key, `expected epoch milliseconds, got ${String(v)}`);
+      throw new ConfigError(key, `expected epoch milliseconds, got ${describe(v)}`);
     }
   }
   return { symbols, from: r.from ?? -Infinity, to: r.to ?? Infinity };

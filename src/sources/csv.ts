@@ -334,7 +334,7 @@ function checkOptions(o: CsvSourceOptions): Config {
       throw new ConfigError('header', `no '${dateName}' date column among ${JSON.stringify(o.header)} (columns.date names it)`);
     }
   }
-  if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `'${String(o.onBadRow)}' is not 'throw' or 'skip'`);
+  if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `${describe(o.onBadRow)} is not 'throw' or 'skip'`);
   const delimiter = o.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new ConfigError('delimiter', `${show(delimiter)} is not a single character other than a quote or a line break`);

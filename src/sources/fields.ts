@@ -7,7 +7,7 @@
  */
 import { Info } from 'luxon';
 import type { Zone } from 'luxon';
-import { ConfigError } from '../errors.js';
+import { ConfigError, describe } from '../errors.js';
 import { dayStartOf } from '../session.js';
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
@@ -241,9 +241,9 @@ export class TimeParser {
   /** @throws {ConfigError} for an unknown time zone or epoch unit. */
   constructor(timeZone = 'UTC', epoch: EpochUnit = 'auto') {
     if (epoch !== 'auto' && epoch !== 's' && epoch !== 'ms' && epoch !== 'us' && epoch !== 'ns') {
-      throw new ConfigError('epoch', `'${String(epoch)}' is not 'auto', 's', 'ms', 'us' or 'ns'`);
+      throw new ConfigError('epoch', `${describe(epoch)} is not 'auto', 's', 'ms', 'us' or 'ns'`);
     }
-    if (typeof timeZone !== 'string' || timeZone === '') throw new ConfigError('timeZone', `expected an IANA time zone name, got ${String(timeZone)}`);
+    if (typeof timeZone !== 'string' || timeZone === '') throw new ConfigError('timeZone', `expected an IANA time zone name, got ${describe(timeZone)}`);
     const zone = Info.normalizeZone(timeZone);
     if (zone === null || zone === undefined || !zone.isValid) throw new ConfigError('timeZone', `'${timeZone}' is not a time zone this runtime knows`);
     // The machine's own zone would read the same file differently on another machine.

@@ -1304,7 +1304,7 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
     throw new ConfigError('subscribe', `expected a string, an object or a function, got ${describe(sub)}`);
   }
   const parse = o.parse ?? 'json';
-  if (parse !== 'json' && parse !== 'text') throw new ConfigError('parse', `'${String(parse)}' is not 'json' or 'text'`);
+  if (parse !== 'json' && parse !== 'text') throw new ConfigError('parse', `${describe(parse)} is not 'json' or 'text'`);
   const r = o.reconnect ?? {};
   if (typeof r !== 'object' || r === null) throw new ConfigError('reconnect', 'expected an object');
   checkOptionKeys(r, RECONNECT_OPTIONS, 'reconnect', 'reconnect.');
