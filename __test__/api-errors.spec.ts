@@ -59,3 +59,52 @@ test('options of a kind whose keys are not its data (a Map, a Date, an Error) ar
   t.throws(() => new SessionData(new Date() as unknown as object), { instanceOf: ConfigError });
   t.deepEqual(data.symbols(), []);
 });
+
+test('a stream bar of a class (fields as getters) whose time is a Date is counted non_finite; the others are stored', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const open = calendar.session('2024-05-06')!.open;
+  class Row {
+    constructor(readonly at: unknown) {}
+    get symbol(): string { return 'A'; }
+    get time(): number { return this.at as number; }
+    get open(): number { return 10; }
+    get high(): number { return 10; }
+    get low(): number { return 10; }
+    get close(): number { return 10; }
+    get volume(): number { return 1; }
+  }
+  for (const speed of [0, 60_000]) {
+    const rows = [0, 1, 2, 3, 4].map((m) => new Row(m === 2 ? new Date(open + m * MINUTE) : open + m * MINUTE));
+    const report = await new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource(rows as unknown as SymbolBar[]), from: '2024-05-06', to: '2024-05-06', speed }).run();
+    t.is(report.barsStored, 4, `speed ${speed}`);
+    t.is(report.rejected.non_finite, 1, `speed ${speed}`);
+  }
+});
+
+test('a data-driven run whose stray test reads past a full read-ahead of bars without times ends, when the bars after them are left out', async (t) => {
+  const calendar = Calendar.custom({
+    timeZone: 'UTC',
+    sessions: [
+      { date: '2024-05-06', open: '10:00', close: '10:30' },
+      { date: '2024-05-07', open: '10:00', close: '10:30' },
+    ],
+  });
+  const first = calendar.session('2024-05-06')!.open;
+  const second = calendar.session('2024-05-07')!.open;
+  const one = (time: number): SymbolBar => ({ symbol: 'A', time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  // Five bars, the next session's first (a stray or the session's end, told by the bars after it),
+  // 70,000 bars with no time, then bars of a day after the run, which the run leaves out.
+  async function* stream(): AsyncGenerator<SymbolBar> {
+    for (let m = 0; m < 5; m++) yield one(first + m * MINUTE);
+    yield one(second);
+    for (let i = 0; i < 70_000; i++) yield one(Number.NaN);
+    for (let i = 0; i < 5_000; i++) yield one(second + 3 * 86_400_000 + i * MINUTE);
+  }
+  const coordinator = new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource(stream()), from: '2024-05-06', to: '2024-05-07' });
+  const timer = setTimeout(() => coordinator.stop(), 30_000);
+  const report = await coordinator.run();
+  clearTimeout(timer);
+  t.false(report.stopped);
+  t.is(report.barsIn, 70_006);
+  t.is(report.rejected.non_finite, 70_000);
+});

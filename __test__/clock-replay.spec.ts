@@ -176,6 +176,33 @@ test.serial("a slow stream where a symbol sends one bar timed past the close, th
   t.is(data.bars('C', '1m').length, 30);
 });
 
+test.serial("a slow stream where a symbol's two bars come stamped a day later, then it lags a slot: bars of a later day are no progress, none of its bars late", async (t) => {
+  const calendar = Calendar.custom({
+    timeZone: 'UTC',
+    sessions: [
+      { date: '2024-05-06', open: '10:00', close: '10:30' },
+      { date: '2024-05-07', open: '10:00', close: '10:30' },
+    ],
+  });
+  const session = calendar.session('2024-05-06')!;
+  const one = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  const bars: SymbolBar[] = [];
+  for (let m = 0; m < 30; m++) {
+    const time = session.open + m * MINUTE;
+    for (const symbol of ['A', 'B']) bars.push(one(symbol, time));
+    // C's 10:05 and 10:06 stamped a day later; from 10:10 each of its bars after the next minute's.
+    if (m < 10) bars.push(one('C', time + (m === 5 || m === 6 ? 86_400_000 : 0)));
+    if (m >= 11) bars.push(one('C', time - MINUTE));
+  }
+  bars.push(one('C', session.open + 29 * MINUTE));
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(bars)), from: '2024-05-06', to: '2024-05-07', speed: 60_000 }).run();
+  t.is(report.barsIn, 90);
+  t.is(report.rejected.late, 0);
+  // C's day: every minute but the two stamped a day later.
+  t.is(data.bars('C', '1m').time.filter((time) => time < session.close).length, 28);
+});
+
 test.serial('a stream of bars without usable times is read no further than the read-ahead before its first boundary', async (t) => {
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   let given = 0;

@@ -718,7 +718,13 @@ function isPlainObject(x: unknown): x is object {
 }
 
 function checkOptions(options: unknown, allowed: readonly string[], where: string): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || notOptions(options)) {
+  let array = false;
+  try {
+    array = Array.isArray(options);
+  } catch {
+    throw new ConfigError('options', `${where} takes an options object, got a revoked Proxy`);
+  }
+  if (typeof options !== 'object' || options === null || array || notOptions(options)) {
     throw new ConfigError('options', `${where} takes an options object, got ${describe(options)}`);
   }
   for (const [key, value] of Object.entries(options)) {

@@ -1099,6 +1099,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const latestRead = new Map<string, number>();
     /** Per symbol, the time of its last bar read (see latestRead). */
     const lastRead = new Map<string, number>();
+    /** The close of the session whose boundaries a clock-driven backtest waits at (see latestRead). */
+    let progressBefore = Infinity;
     const clockDriven = paced && this.#speed !== 0;
     const pump = (async () => {
       try {
@@ -1110,7 +1112,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
               pumpWaiter.wake = resolve;
             });
           }
-          readOneMore = false;
           if (stopped) break;
           let next: IteratorResult<SymbolBar>;
           try {
@@ -1185,18 +1186,24 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // of its progress, or of its symbol's bar read before: a lone time far ahead (a
             // corrupt one) would leave the symbol caught up for good (see reached); the next
             // session's first bars move it from their second on.
+            // A bar of a later session (the next day's first, or a date slip) is no progress in
+            // the session the run is in, however many come.
             const { symbol, time } = bar as SymbolBar;
             const progress = latestRead.get(symbol);
             const before = lastRead.get(symbol);
             const near = STRAY_LOOKAHEAD * this.#baseMs;
-            if (progress === undefined || (time > progress && (time <= progress + near || (before !== undefined && Math.abs(time - before) <= near)))) latestRead.set(symbol, time);
+            if (time < progressBefore && (progress === undefined || (time > progress && (time <= progress + near || (before !== undefined && Math.abs(time - before) <= near))))) latestRead.set(symbol, time);
             lastRead.set(symbol, time);
           }
           // A time that is not a number is none (NaN, rejected as non_finite when appended): held
           // as given, the read-ahead's comparisons would convert it, a Symbol's or a
           // null-prototype object's by throwing (a bare TypeError ended the run), a Date's into a
           // time the clock went by.
-          buffer.push(typeof (bar as SymbolBar).time === 'number' ? (bar as SymbolBar) : { ...(bar as SymbolBar), time: Number.NaN });
+          const given = bar as SymbolBar;
+          // Its fields by name: a spread copies only own ones, and a class's bar has getters.
+          buffer.push(typeof given.time === 'number' ? given : { symbol: given.symbol, time: Number.NaN, open: given.open, high: given.high, low: given.low, close: given.close, volume: given.volume });
+          // The read one more bar was asked for is buffered (a bar left out above does not count).
+          readOneMore = false;
           wakeUp();
         }
       } catch (error) {
@@ -1488,6 +1495,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // Joining a session in progress, the feed's backlog for the slots already over gets the
           // same grace from when the run began listening as every slot gets from its end.
           const listening = this.#mode === 'live' ? this.#clock.now() : -Infinity;
+          progressBefore = session.close;
           for (let due = session.open + this.#baseMs; ; due += this.#baseMs) {
             const tick = Math.min(due, session.close);
             // The bars due at this boundary are read while it is waited for.
