@@ -1183,11 +1183,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           }
           if (clockDriven && isFiniteTime(bar)) {
             // A symbol's progress moves to a bar's time when that is within STRAY_LOOKAHEAD slots
-            // of its progress, or of its symbol's bar read before: a lone time far ahead (a
-            // corrupt one) would leave the symbol caught up for good (see reached); the next
-            // session's first bars move it from their second on.
-            // A bar of a later session (the next day's first, or a date slip) is no progress in
-            // the session the run is in, however many come.
+            // of its progress, or of its symbol's bar read before, and before the close of the
+            // session the run is in: a lone time far ahead (a corrupt one) would leave the symbol
+            // caught up for good (see reached), and bars of a later session (a date slip, the next
+            // day's first) are no progress in this one, however many come.
             const { symbol, time } = bar as SymbolBar;
             const progress = latestRead.get(symbol);
             const before = lastRead.get(symbol);
