@@ -108,3 +108,21 @@ test('a data-driven run whose stray test reads past a full read-ahead of bars wi
   t.is(report.barsIn, 70_006);
   t.is(report.rejected.non_finite, 70_000);
 });
+
+test('stop() ends a run whose source gives bars the run leaves out without end (a symbol not asked for), read without I/O', async (t) => {
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
+  const open = calendar.session('2024-05-06')!.open;
+  const one = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+  function* endless(): Generator<SymbolBar> {
+    for (let m = 0; m < 5; m++) yield one('A', open + m * MINUTE);
+    for (;;) yield one('Z', open + 5 * MINUTE);
+  }
+  for (const speed of [0, 60_000]) {
+    const coordinator = new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource(endless()), from: '2024-05-06', to: '2024-05-06', speed, symbols: ['A'] });
+    // Read in one go, the bars left out gave no timer a turn: this one, and the run, never ended.
+    setTimeout(() => coordinator.stop(), 300);
+    const report = await coordinator.run();
+    t.true(report.stopped, `speed ${speed}`);
+    t.true(report.skipped.symbol > 0, `speed ${speed}`);
+  }
+});

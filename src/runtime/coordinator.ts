@@ -1102,6 +1102,14 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     /** The close of the session whose boundaries a clock-driven backtest waits at (see latestRead). */
     let progressBefore = Infinity;
     const clockDriven = paced && this.#speed !== 0;
+    /** Bars left out in a row (see leftOutTurn). */
+    let leftOutInARow = 0;
+    /**
+     * A turn of the event loop in a long run of bars the run leaves out: a source that answers
+     * without I/O (an array, a generator) would otherwise be read in one go, with no timer, no
+     * `stop()` and no pacing until it gave a bar the run takes, or for good.
+     */
+    const leftOutTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
     const pump = (async () => {
       try {
         for (;;) {
@@ -1162,6 +1170,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (wanted !== null && usableSymbol(bar) && !wanted.has(bar.symbol)) {
             this.#skipped.symbol++;
             if (pastTheRun()) break;
+            if (++leftOutInARow % LEFT_OUT_TURN === 0) await leftOutTurn();
             continue;
           }
           // A backtest, as with a column source: bars of days outside the run are not part of it; a
@@ -1171,6 +1180,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           if (this.#mode !== 'live' && isFiniteTime(bar) && (bar.time < runFrom || bar.time >= runTo)) {
             this.#skipped.days++;
             if (pastTheRun()) break;
+            if (++leftOutInARow % LEFT_OUT_TURN === 0) await leftOutTurn();
             continue;
           }
           // Live, a bar of the run's days timed well after the wall clock cannot have traded yet (a
@@ -1179,8 +1189,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // run's days goes to the store as above.
           if (this.#mode === 'live' && isFiniteTime(bar) && bar.time < pastRun && bar.time > this.#clock.now() + FUTURE_TOLERANCE_MS) {
             this.#skipped.future++;
+            if (++leftOutInARow % LEFT_OUT_TURN === 0) await leftOutTurn();
             continue;
           }
+          leftOutInARow = 0;
           if (clockDriven && isFiniteTime(bar)) {
             // A symbol's progress moves to a bar's time when that is within STRAY_LOOKAHEAD slots
             // of its progress, or of its symbol's bar read before, and before the close of the
@@ -2440,6 +2452,9 @@ function isFiniteTime(bar: object): bar is { time: number } {
 
 /** How many bars a backtest reads from a stream source ahead of the run (see `#runStream`). */
 const READ_AHEAD = 65_536;
+
+/** Bars left out in a row between turns of the event loop (see leftOutTurn in the stream drive). */
+const LEFT_OUT_TURN = 4096;
 
 /** How many of a symbol's next bars with a finite time are looked at to tell a stray, past the close. */
 const STRAY_LOOKAHEAD = 16;
