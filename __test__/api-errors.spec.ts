@@ -5,7 +5,7 @@
  * for a stream bar, counted as the rejection it is.
  */
 import test from 'ava';
-import { Calendar, ConfigError, PerformanceMetrics, ReadySignal, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, csvSource, iterableSource, sessionOn, waitAll } from 'barstream';
+import { Calendar, ConfigError, PerformanceMetrics, ReadySignal, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, iterableSource, sessionOn, waitAll } from 'barstream';
 import type { SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -125,4 +125,29 @@ test('stop() ends a run whose source gives bars the run leaves out without end (
     t.true(report.stopped, `speed ${speed}`);
     t.true(report.skipped.symbol > 0, `speed ${speed}`);
   }
+});
+
+test('an argument past those a call takes is refused, not ignored: appendSlice, the batch indicators, the calendars and their queries', (t) => {
+  const extra = (fn: (...args: unknown[]) => unknown, ...args: unknown[]): void => {
+    t.throws(() => fn(...args), { instanceOf: ConfigError, message: /^invalid arguments: .* takes \(.*\), got .* as argument \d+: / }, String(fn));
+  };
+  const xnys = Calendar.xnys();
+  extra((...a) => Calendar.xnys(...(a as [])), {}, { hours: 'extended' });
+  extra((...a) => Calendar.custom(...(a as [never])), { sessions: [] }, {});
+  extra((...a) => xnys.sessions(...(a as [string, string])), '2024-03-04', '2024-03-08', { hours: 'extended' });
+  extra((...a) => xnys.session(...(a as [string])), '2024-03-04', 'extended');
+  extra((...a) => xnys.isOpen(...(a as [number])), Date.UTC(2024, 2, 4, 15), true);
+  extra((...a) => xnys.nextSession(...(a as [string])), '2024-03-04', 2);
+  const close = new Float64Array([1, 2, 3, 4]);
+  extra((...a) => computeIndicator(...(a as [never, never])), { kind: 'sma', period: 2 }, { close }, undefined, { threads: 1 });
+  extra((...a) => computeIndicators(...(a as [never, never])), [{ kind: 'sma', period: 2 }], { close }, undefined, 'x');
+  extra((...a) => describeIndicator(...(a as [never])), { kind: 'rsi' }, 14);
+  const data = new SessionData();
+  data.beginSession(sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 'America/New_York' }));
+  const one = (v: number): Float64Array => new Float64Array([v]);
+  const open = sessionOn('2024-03-04', { open: '09:30', close: '16:00', timeZone: 'America/New_York' }).open;
+  t.throws(() => (data.appendSlice as (...a: unknown[]) => unknown)(['A'], { time: one(open), open: one(1), high: one(1), low: one(1), close: one(1), volume: one(1) }, 1, { invalid: 'skip' }), { instanceOf: ConfigError, message: /appendSlice takes \(symbols, columns, count\?\)/ });
+  t.deepEqual(data.symbols(), []);
+  // undefined is no argument.
+  t.is((xnys.sessions as (...a: unknown[]) => unknown[])('2024-03-04', '2024-03-08', undefined).length, 5);
 });

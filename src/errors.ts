@@ -407,6 +407,15 @@ export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: st
 }
 
 /**
+ * {@link refuseArguments} for a call that names its one argument past those it takes (`extra`, at
+ * 1-based `position`): `undefined` is no argument.
+ * @internal
+ */
+export function refuseExtra(what: string, takes: string, extra: unknown, position: number, hint: string): void {
+  if (extra !== undefined) throw new ConfigError('arguments', `${what} takes ${takes}, got ${shownArgument(extra)} as argument ${position}: ${hint}`);
+}
+
+/**
  * The first index of `list` that holds no entry (a sparse array), or -1. Stops at the first hole:
  * a sparse array's `length` may be up to 2^32 - 1, and a list mapped over it would not return.
  * @internal

@@ -5,7 +5,7 @@
  * @module
  */
 import { constants } from 'node:buffer';
-import { ConfigError, InputError, firstHole, fromNative, show } from './errors.js';
+import { ConfigError, InputError, firstHole, fromNative, refuseExtra, show } from './errors.js';
 import { NativeIndicator, SLOT, SLOT_HANDLE, indicatorBatchAll, indicatorInfo, indicatorSlot } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
 import { givenLength, num, toColumn } from './typed-arrays.js';
@@ -99,7 +99,9 @@ export interface IndicatorInfo {
  * Validates a configuration and describes the indicator.
  * @throws {ConfigError} naming the bad parameter.
  */
-export function describeIndicator(config: IndicatorConfig): IndicatorInfo {
+export function describeIndicator(config: IndicatorConfig): IndicatorInfo;
+export function describeIndicator(config: IndicatorConfig, extra?: unknown): IndicatorInfo {
+  refuseExtra('describeIndicator', '(config)', extra, 2, 'an indicator is one config { kind, ...parameters }');
   try {
     return indicatorInfo(nativeConfig(config, 'config'));
   } catch (e) {
@@ -416,7 +418,9 @@ const f64 = (name: string, col: Float64Array | readonly number[] | undefined): F
  * outputs x 8 bytes past `buffer.constants.MAX_LENGTH`, 4 GiB on Node 20: checked before any work).
  * {@link InputError} for missing or unequal columns.
  */
-export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>> {
+export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>>;
+export function computeIndicator(config: IndicatorConfig, columns: IndicatorColumns, sessionStarts?: readonly number[], extra?: unknown): Record<string, Float64Array<ArrayBuffer>> {
+  refuseExtra('computeIndicator', '(config, columns, sessionStarts?)', extra, 4, 'the session starts are the third argument; several indicators go in computeIndicators');
   return compute([nativeConfig(config, 'config')], columns, sessionStarts);
 }
 
@@ -438,7 +442,9 @@ export function computeIndicator(config: IndicatorConfig, columns: IndicatorColu
  * {@link computeIndicator} says), or `configs` when two indicators would give an output of the
  * same name. {@link InputError} for missing or unequal columns. Nothing is computed then.
  */
-export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>> {
+export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[]): Record<string, Float64Array<ArrayBuffer>>;
+export function computeIndicators(configs: readonly IndicatorConfig[], columns: IndicatorColumns, sessionStarts?: readonly number[], extra?: unknown): Record<string, Float64Array<ArrayBuffer>> {
+  refuseExtra('computeIndicators', '(configs, columns, sessionStarts?)', extra, 4, 'the session starts are the third argument');
   if (!Array.isArray(configs)) throw new ConfigError('configs', `expected an array of indicator configs, got ${show(configs)}`);
   const hole = firstHole(configs);
   if (hole >= 0) throw new ConfigError('configs', `no config at ${hole} (a sparse array)`);

@@ -874,7 +874,9 @@ export class SessionData {
    * `symbols.length`; {@link SessionError} `session_open` while a coordinator runs a session on
    * this store. Nothing is appended then, and no symbol becomes known.
    */
-  appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome {
+  appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number): SliceOutcome;
+  appendSlice(symbols: readonly string[], columns: SliceColumns, count?: number, extra?: unknown): SliceOutcome {
+    if (extra !== undefined) throw extraArgument('appendSlice', '(symbols, columns, count?)', extra, "a slice's bars are valid or rejected one by one, with nothing to choose; appendMany takes { invalid }");
     if (this.#runner !== null && this.#session !== null) throw this.#runsHere('appendSlice', APPEND_IN_RUN);
     if (!Array.isArray(symbols)) throw new InputError(`symbols must be an array of symbol names, got ${describe(symbols)}`);
     // Left out (or undefined), every symbol; null is no count.

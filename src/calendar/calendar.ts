@@ -2,7 +2,7 @@
  * Market calendars: which dates have a session, and when each session opens and closes.
  * @module
  */
-import { ConfigError, SessionError, describe, firstHole, notOptions, shownInstant } from '../errors.js';
+import { ConfigError, SessionError, describe, firstHole, notOptions, refuseExtra, shownInstant } from '../errors.js';
 import type { Session, SessionInput } from '../types.js';
 import { DAY_MS, MAX_DAY, MIN_DAY, dayOf, formatDay, isEarlyDate, parseDay, parseTimeOfDay, weekday, yearOf } from './dates.js';
 import { XNYS_FIRST, XNYS_LAST, xnysSpecialDays } from './xnys.js';
@@ -246,7 +246,9 @@ export class Calendar {
    * ```
    * @throws {ConfigError} `hours` for a value other than `'regular'` or `'extended'`, or an unknown option.
    */
-  static xnys(options: XnysOptions = {}): Calendar {
+  static xnys(options?: XnysOptions): Calendar;
+  static xnys(options: XnysOptions = {}, extra?: unknown): Calendar {
+    refuseExtra('Calendar.xnys', '(options)', extra, 2, "its options are one object { hours }");
     checkOptions(options, ['hours'], 'Calendar.xnys');
     const hours: unknown = options.hours === undefined ? 'regular' : options.hours;
     if (hours !== 'regular' && hours !== 'extended') {
@@ -334,7 +336,9 @@ export class Calendar {
    * overlap still fail every query that builds the year they are in (a pair across New Year, those
    * of both years).
    */
-  static custom(options: CustomCalendarOptions): Calendar {
+  static custom(options: CustomCalendarOptions): Calendar;
+  static custom(options: CustomCalendarOptions, extra?: unknown): Calendar {
+    refuseExtra('Calendar.custom', '(options)', extra, 2, 'its options are one object { sessions } or { session }');
     if (typeof options !== 'object' || options === null) {
       throw new ConfigError('options', `expected { sessions } or { session }, got ${describe(options)}`);
     }
@@ -355,7 +359,9 @@ export class Calendar {
    *
    * @throws {ConfigError} `date` for a malformed date, or one outside `firstDate..lastDate`.
    */
-  session(date: DateInput): Readonly<CalendarSession> | null {
+  session(date: DateInput): Readonly<CalendarSession> | null;
+  session(date: DateInput, extra?: unknown): Readonly<CalendarSession> | null {
+    refuseExtra('session', '(date)', extra, 2, QUERY_HINT);
     const day = this.#day(date, 'date');
     this.#check(day, 'date');
     const table = this.#table(yearOf(day));
@@ -372,7 +378,9 @@ export class Calendar {
    * why when the calendar knows (e.g. `XNYS has no session on 2024-12-25 (Christmas Day)`).
    * @throws {ConfigError} `date` as {@link Calendar.session} does.
    */
-  requireSession(date: DateInput): Readonly<CalendarSession> {
+  requireSession(date: DateInput): Readonly<CalendarSession>;
+  requireSession(date: DateInput, extra?: unknown): Readonly<CalendarSession> {
+    refuseExtra('requireSession', '(date)', extra, 2, QUERY_HINT);
     const session = this.session(date);
     if (session !== null) return session;
     const day = this.#day(date, 'date');
@@ -384,7 +392,9 @@ export class Calendar {
    * Whether the market opens on a date.
    * @throws {ConfigError} `date` as {@link Calendar.session} does.
    */
-  isSessionDay(date: DateInput): boolean {
+  isSessionDay(date: DateInput): boolean;
+  isSessionDay(date: DateInput, extra?: unknown): boolean {
+    refuseExtra('isSessionDay', '(date)', extra, 2, QUERY_HINT);
     return this.session(date) !== null;
   }
 
@@ -395,7 +405,9 @@ export class Calendar {
    * @throws {ConfigError} `from` or `to` for a malformed date or one outside `firstDate..lastDate`;
    * `to` when it is before `from`. A function calendar's failed date in the range throws its error.
    */
-  sessions(from: DateInput, to: DateInput): Readonly<CalendarSession>[] {
+  sessions(from: DateInput, to: DateInput): Readonly<CalendarSession>[];
+  sessions(from: DateInput, to: DateInput, extra?: unknown): Readonly<CalendarSession>[] {
+    refuseExtra('sessions', '(from, to)', extra, 3, QUERY_HINT);
     const a = this.#day(from, 'from');
     const b = this.#day(to, 'to');
     this.#check(a, 'from');
@@ -416,7 +428,9 @@ export class Calendar {
    * @throws {ConfigError} `time` for something other than a finite number or a valid `Date`, or an
    * instant whose local date is outside `firstDate..lastDate`.
    */
-  sessionAt(time: Instant): Readonly<CalendarSession> | null {
+  sessionAt(time: Instant): Readonly<CalendarSession> | null;
+  sessionAt(time: Instant, extra?: unknown): Readonly<CalendarSession> | null {
+    refuseExtra('sessionAt', '(time)', extra, 2, QUERY_HINT);
     const t = instant(time, 'time', false);
     const hit = this.#hit;
     // A calendar with a failed date answers from its tables every time: a session remembered may
@@ -457,7 +471,9 @@ export class Calendar {
    * Whether the market is open at an instant: open inclusive, close exclusive.
    * @throws {ConfigError} `time` as {@link Calendar.sessionAt} does.
    */
-  isOpen(time: Instant): boolean {
+  isOpen(time: Instant): boolean;
+  isOpen(time: Instant, extra?: unknown): boolean {
+    refuseExtra('isOpen', '(time)', extra, 2, QUERY_HINT);
     return this.sessionAt(time) !== null;
   }
 
@@ -471,7 +487,9 @@ export class Calendar {
    * `firstDate..lastDate`. A function calendar's failed date between `after` and the session
    * found (or, when none is, within `maxGapDays`) throws its error.
    */
-  nextSession(after: DateInput): Readonly<CalendarSession> | null {
+  nextSession(after: DateInput): Readonly<CalendarSession> | null;
+  nextSession(after: DateInput, extra?: unknown): Readonly<CalendarSession> | null {
+    refuseExtra('nextSession', '(after)', extra, 2, QUERY_HINT);
     const source = this.#source;
     let day: number;
     let find: (table: YearTable) => number;
@@ -516,7 +534,9 @@ export class Calendar {
    * `firstDate..lastDate`. A function calendar's failed date between the session found (or, when
    * none is, `maxGapDays` back) and `before` throws its error.
    */
-  previousSession(before: DateInput): Readonly<CalendarSession> | null {
+  previousSession(before: DateInput): Readonly<CalendarSession> | null;
+  previousSession(before: DateInput, extra?: unknown): Readonly<CalendarSession> | null {
+    refuseExtra('previousSession', '(before)', extra, 2, QUERY_HINT);
     const source = this.#source;
     let day: number;
     let find: (table: YearTable) => number;
@@ -712,6 +732,9 @@ function upperBound(a: Int32Array | Float64Array, x: number): number {
   }
   return lo;
 }
+
+/** Why a calendar query takes nothing more: its hours are the calendar's. */
+const QUERY_HINT = "a calendar's hours are chosen when it is made (Calendar.xnys({ hours: 'extended' }))";
 
 function isPlainObject(x: unknown): x is object {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
