@@ -48,6 +48,20 @@ test.serial('a stream slower than the replay: the clock waits for it, and no bar
   t.is(report.closedBars['5m'], 6);
 });
 
+/** 10:00-10:30 UTC on 2024-05-06 and 2024-05-07. */
+function twoDays(): ReturnType<typeof Calendar.custom> {
+  return Calendar.custom({
+    timeZone: 'UTC',
+    sessions: [
+      { date: '2024-05-06', open: '10:00', close: '10:30' },
+      { date: '2024-05-07', open: '10:00', close: '10:30' },
+    ],
+  });
+}
+
+/** A bar of `symbol` at `time`, all prices 10. */
+const flat = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+
 /** Bars of A and B a minute each, B's `lag` places behind A's in the stream (A t, B t - lag, A t + 1, ...). */
 function lagging(open: number, close: number, lag: number): SymbolBar[] {
   const a = minuteBars('A', open, close);
@@ -130,13 +144,7 @@ test.serial('a slow stream, one symbol a slot behind 30 others (31 places): none
 });
 
 test.serial('a slow stream with a minute of 20 symbols stamped with the next session\'s day: those 20 bars alone are rejected', async (t) => {
-  const calendar = Calendar.custom({
-    timeZone: 'UTC',
-    sessions: [
-      { date: '2024-05-06', open: '10:00', close: '10:30' },
-      { date: '2024-05-07', open: '10:00', close: '10:30' },
-    ],
-  });
+  const calendar = twoDays();
   const symbols = Array.from({ length: 20 }, (_, k) => `S${k}`);
   const bars: SymbolBar[] = [];
   for (const date of ['2024-05-06', '2024-05-07']) {
@@ -144,7 +152,7 @@ test.serial('a slow stream with a minute of 20 symbols stamped with the next ses
     for (let m = 0; m < 30; m++) {
       // The first day's minute 10 comes stamped a day later (a wrong date upstream), in its place.
       const time = open + m * MINUTE + (date === '2024-05-06' && m === 10 ? 86_400_000 : 0);
-      for (const symbol of symbols) bars.push({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
+      for (const symbol of symbols) bars.push(flat(symbol, time));
     }
   }
   const data = new SessionData({ intervals: ['5m'] });
@@ -158,16 +166,15 @@ test.serial("a slow stream where a symbol sends one bar timed past the close, th
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:30' }] });
   const session = calendar.session('2024-05-06')!;
   const bars: SymbolBar[] = [];
-  const one = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
   for (let m = 0; m < 30; m++) {
     const time = session.open + m * MINUTE;
     // C in step to 10:09, then each of its bars after A's and B's of the next minute.
-    for (const symbol of ['A', 'B', 'C']) if (symbol !== 'C' || m < 10) bars.push(one(symbol, time));
-    if (m >= 11) bars.push(one('C', time - MINUTE));
+    for (const symbol of ['A', 'B', 'C']) if (symbol !== 'C' || m < 10) bars.push(flat(symbol, time));
+    if (m >= 11) bars.push(flat('C', time - MINUTE));
     // At 10:05, C's one bar an hour past the close (a corrupt time).
-    if (m === 5) bars.push(one('C', session.close + 60 * MINUTE));
+    if (m === 5) bars.push(flat('C', session.close + 60 * MINUTE));
   }
-  bars.push(one('C', session.open + 29 * MINUTE));
+  bars.push(flat('C', session.open + 29 * MINUTE));
   const data = new SessionData({ intervals: ['5m'] });
   const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(bars)), from: '2024-05-06', to: '2024-05-06', speed: 60_000 }).run();
   t.is(report.barsIn, 91);
@@ -177,24 +184,17 @@ test.serial("a slow stream where a symbol sends one bar timed past the close, th
 });
 
 test.serial("a slow stream where a symbol's two bars come stamped a day later, then it lags a slot: bars of a later day are no progress, none of its bars late", async (t) => {
-  const calendar = Calendar.custom({
-    timeZone: 'UTC',
-    sessions: [
-      { date: '2024-05-06', open: '10:00', close: '10:30' },
-      { date: '2024-05-07', open: '10:00', close: '10:30' },
-    ],
-  });
+  const calendar = twoDays();
   const session = calendar.session('2024-05-06')!;
-  const one = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 10, low: 10, close: 10, volume: 1 });
   const bars: SymbolBar[] = [];
   for (let m = 0; m < 30; m++) {
     const time = session.open + m * MINUTE;
-    for (const symbol of ['A', 'B']) bars.push(one(symbol, time));
+    for (const symbol of ['A', 'B']) bars.push(flat(symbol, time));
     // C's 10:05 and 10:06 stamped a day later; from 10:10 each of its bars after the next minute's.
-    if (m < 10) bars.push(one('C', time + (m === 5 || m === 6 ? 86_400_000 : 0)));
-    if (m >= 11) bars.push(one('C', time - MINUTE));
+    if (m < 10) bars.push(flat('C', time + (m === 5 || m === 6 ? 86_400_000 : 0)));
+    if (m >= 11) bars.push(flat('C', time - MINUTE));
   }
-  bars.push(one('C', session.open + 29 * MINUTE));
+  bars.push(flat('C', session.open + 29 * MINUTE));
   const data = new SessionData({ intervals: ['5m'] });
   const report = await new SessionCoordinator({ calendar, data, source: iterableSource(timed(bars)), from: '2024-05-06', to: '2024-05-07', speed: 60_000 }).run();
   t.is(report.barsIn, 90);

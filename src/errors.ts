@@ -401,9 +401,7 @@ function shownArgument(value: unknown): string {
  * @throws {ConfigError} `arguments`, naming the first such argument and what to do instead.
  */
 export function refuseArguments(what: string, args: ArrayLike<unknown>, hint: string, takes = 'no arguments', from = 0): void {
-  for (let i = from; i < args.length; i++) {
-    if (args[i] !== undefined) throw new ConfigError('arguments', `${what} takes ${takes}, got ${shownArgument(args[i])} as argument ${i + 1}: ${hint}`);
-  }
+  for (let i = from; i < args.length; i++) refuseExtra(what, takes, args[i], i + 1, hint);
 }
 
 /**

@@ -194,33 +194,31 @@ pub fn indicator_batch_all<'env>(
     let width: usize = specs.iter().map(IndicatorSpec::output_count).sum();
     // No bars (or no indicators): nothing to write, but the columns are still checked.
     if n == 0 || width == 0 {
-        let mut none: Vec<Vec<&mut [f64]>> = specs
-            .iter()
-            .map(|s| (0..s.output_count()).map(|_| &mut [][..]).collect())
-            .collect();
-        batch_all(&specs, bars, &mut none).map_err(to_js)?;
+        batch_into(&specs, bars, std::iter::repeat_with(|| &mut [][..]))?;
         return Ok(None);
     }
     if n * width < ENGINE_OUTPUT_VALUES {
         let buffer = engine_block(env, n * width, "indicatorBatchAll", |values| {
-            let mut columns = values.chunks_exact_mut(n);
-            let mut out: Vec<Vec<&mut [f64]>> = specs
-                .iter()
-                .map(|s| columns.by_ref().take(s.output_count()).collect())
-                .collect();
-            batch_all(&specs, bars, &mut out).map_err(to_js)
+            batch_into(&specs, bars, values.chunks_exact_mut(n))
         })?;
         return Ok(Some(buffer));
     }
     let mut block = ColumnBlock::for_output(n, width);
-    let mut columns = block.columns_mut().into_iter();
+    batch_into(&specs, bars, block.columns_mut().into_iter())?;
+    let buffer = external_block(env, Arc::new(block))
+        .map_err(|e| config_error("indicatorBatchAll", e.reason.clone()))?;
+    Ok(Some(buffer))
+}
+
+/// Runs `specs` over `bars` into `columns`, taken in order: each spec's outputs, one column each.
+fn batch_into<'a>(
+    specs: &[IndicatorSpec],
+    bars: BarSlices,
+    mut columns: impl Iterator<Item = &'a mut [f64]>,
+) -> Result<(), String> {
     let mut out: Vec<Vec<&mut [f64]>> = specs
         .iter()
         .map(|s| columns.by_ref().take(s.output_count()).collect())
         .collect();
-    batch_all(&specs, bars, &mut out).map_err(to_js)?;
-    drop(out);
-    let buffer = external_block(env, Arc::new(block))
-        .map_err(|e| config_error("indicatorBatchAll", e.reason.clone()))?;
-    Ok(Some(buffer))
+    batch_all(specs, bars, &mut out).map_err(to_js)
 }
