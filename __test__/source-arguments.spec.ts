@@ -111,6 +111,16 @@ test('iterableSource takes no options: a second argument is refused', (t) => {
   t.is((make([], undefined) as { kind: string }).kind, 'stream');
 });
 
+test('iterableSource refuses a string, whose characters would pass for three bad bars', (t) => {
+  const make = iterableSource as unknown as (...args: unknown[]) => unknown;
+  for (const given of ['SPY', new String('SPY')]) {
+    const e = t.throws(() => make(given), { instanceOf: ConfigError });
+    t.is(e?.param, 'iterable');
+    t.regex(e?.message ?? '', /not the string 'SPY'/);
+  }
+  t.is((make(new Set()) as { kind: string }).kind, 'stream');
+});
+
 test('syntheticSource gives only bars the store takes: a drift that would walk to infinity is held at 1e12, and a startPrice or volume past 1e12 is refused', async (t) => {
   const calendar = Calendar.xnys();
   // 61 sessions (January 21: 23 weekdays less New Year's Day and Martin Luther King Day; February

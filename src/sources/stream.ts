@@ -14,11 +14,14 @@ import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
  * replayed while a one-shot feed (a generator object) is consumed once. An iterable that counts
  * what it drops (a `losses()` method, as a {@link StreamSource} may have) keeps it.
  *
- * @throws {ConfigError} when `iterable` is neither async iterable nor iterable; `arguments` for a
- * second argument (it takes no options).
+ * @throws {ConfigError} when `iterable` is neither async iterable nor iterable, or is a string
+ * (whose characters are no bars); `arguments` for a second argument (it takes no options).
  */
 export function iterableSource(iterable: AsyncIterable<SymbolBar> | Iterable<SymbolBar>): StreamSource {
   refuseArguments('iterableSource', arguments, "pick the symbols with the coordinator's symbols option", 'one iterable of bars and no options', 1);
+  if (typeof iterable === 'string' || (iterable as unknown) instanceof String) {
+    throw new ConfigError('iterable', `expected an async iterable or an iterable of bars, not the string ${describe(String(iterable))} (a symbol is chosen with the coordinator's symbols option)`);
+  }
   const asyncIt = (iterable as AsyncIterable<SymbolBar>)?.[Symbol.asyncIterator];
   const syncIt = (iterable as Iterable<SymbolBar>)?.[Symbol.iterator];
   // A feed wrapped here (iterableSource(websocketFeed(...))) still has its losses reported.
