@@ -12,7 +12,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { runInNewContext } from 'node:vm';
 import {
-  Adx, Atr, BollingerBands, Cci, ConfigError, Ema, Macd, Mfi, Obv, Roc, Rsi, SessionData, Sma, Stddev, Stochastic, Vwap, Wma,
+  Adx, Atr, BollingerBands, Cci, ConfigError, Ema, InputError, Macd, Mfi, Obv, Roc, Rsi, SessionData, Sma, Stddev, Stochastic, Vwap, Wma,
   computeIndicator, describeIndicator,
 } from 'barstream';
 import type { BandsValue, Bar, IndicatorConfig, MacdValue, Session, StochValue } from 'barstream';
@@ -685,6 +685,54 @@ test("a class given more arguments than it has parameters throws ConfigError 'ar
   // A trailing undefined is an argument left out, as a default parameter reads it.
   t.is(new (Atr as unknown as new (...a: unknown[]) => Atr)(7, undefined).info.id, 'atr7');
   t.is(new (Obv as unknown as new (...a: unknown[]) => Obv)(undefined).info.id, 'obv');
+});
+
+test('an input of the wrong kind (a bar to an indicator of closes, a number to one of bars) is an InputError, and a second argument a ConfigError; neither commits anything', (t) => {
+  type Loose = { update(...a: unknown[]): unknown; peek(...a: unknown[]): unknown };
+  const bar = { high: 11, low: 9, close: 10, volume: 100 };
+  const values: [string, () => Loose][] = [
+    ['Sma', () => new Sma(2) as unknown as Loose], ['Ema', () => new Ema(2) as unknown as Loose], ['Wma', () => new Wma(2) as unknown as Loose],
+    ['Rsi', () => new Rsi(2) as unknown as Loose], ['Roc', () => new Roc(2) as unknown as Loose], ['Stddev', () => new Stddev(2) as unknown as Loose],
+    ['Macd', () => new Macd(2, 3, 2) as unknown as Loose], ['BollingerBands', () => new BollingerBands(2) as unknown as Loose],
+  ];
+  const bars: [string, () => Loose][] = [
+    ['Atr', () => new Atr(2) as unknown as Loose], ['Adx', () => new Adx(2) as unknown as Loose], ['Cci', () => new Cci(2) as unknown as Loose],
+    ['Mfi', () => new Mfi(2) as unknown as Loose], ['Obv', () => new Obv() as unknown as Loose], ['Vwap', () => new Vwap() as unknown as Loose],
+    ['Stochastic', () => new Stochastic(2, 2, 2) as unknown as Loose],
+  ];
+  const closes = [10, 12, 11, 15, 14, 13, 16];
+  for (const [name, make] of [...values, ...bars]) {
+    const isValue = values.some(([n]) => n === name);
+    const input = (c: number): unknown => (isValue ? c : { high: c + 1, low: c - 1, close: c, volume: 100 + c });
+    const tried = make();
+    const plain = make();
+    for (const [i, c] of closes.entries()) {
+      if (i === 3) {
+        for (const call of ['update', 'peek'] as const) {
+          const wrong = isValue ? bar : 10;
+          const e = t.throws(() => tried[call](wrong), { instanceOf: InputError }, `${name}.${call}`);
+          t.regex(e?.message ?? '', new RegExp(`^${name} takes one ${isValue ? 'number' : 'bar'}`), name);
+          const x = t.throws(() => tried[call](input(c), input(c)), { instanceOf: ConfigError }, `${name}.${call} extra`);
+          t.is(x?.param, 'arguments', name);
+          t.regex(x?.message ?? '', new RegExp(`${name}.${call} takes one argument`), name);
+        }
+        // null and a string of a close still read as NaN and commit nothing, as documented.
+        tried.update(null);
+        if (isValue) tried.update('12.5');
+        tried.update(input(c), undefined);
+      } else {
+        tried.update(input(c));
+      }
+      plain.update(input(c));
+    }
+    t.deepEqual(tried.peek(input(17)), plain.peek(input(17)), name);
+  }
+  // By hand: SMA(2) of 10 and 12 is 11, whatever was refused between them.
+  const sma = new Sma(2) as unknown as Loose;
+  sma.update(10);
+  t.throws(() => sma.update({ close: 99 }), { instanceOf: InputError });
+  t.throws(() => sma.update(99, 1), { instanceOf: ConfigError });
+  t.is(sma.update(12), 11);
 });
 
 test('MACD by hand: the slow EMA is seeded with the first slow closes, the fast one with closes slow-fast to slow-1, the signal with the first signal MACD values', (t) => {

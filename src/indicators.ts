@@ -5,7 +5,7 @@
  * @module
  */
 import { constants } from 'node:buffer';
-import { ConfigError, InputError, firstHole, fromNative, refuseExtra, show } from './errors.js';
+import { ConfigError, InputError, describe, firstHole, fromNative, refuseExtra, show } from './errors.js';
 import { NativeIndicator, SLOT, SLOT_HANDLE, indicatorBatchAll, indicatorInfo, indicatorSlot } from './native.js';
 import type { NativeIndicatorConfig } from './native.js';
 import { givenLength, num, toColumn } from './typed-arrays.js';
@@ -155,14 +155,31 @@ export abstract class StandaloneIndicator<In, Out> {
   protected abstract shape(first: number): Out;
   protected abstract fields(input: In): [number, number, number, number];
 
-  /** Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`. */
-  update(input: In): Out {
+  /**
+   * Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`.
+   * @throws {InputError} for an input of the wrong kind: an object given to an indicator of values
+   * (pass the bar's close), a number or string given to an indicator of bars; state unchanged.
+   * @throws {ConfigError} `arguments` for a second argument (`update(high, low, close)`: pass one bar).
+   */
+  update(input: In): Out;
+  update(input: In, extra?: unknown): Out {
+    if (extra !== undefined) refuseExtra(`${this.constructor.name}.update`, 'one argument', extra, 2, this.#hint());
     return this.#run(input, 0);
   }
 
-  /** What {@link update} would return for this input, committing nothing. */
-  peek(input: In): Out {
+  /**
+   * What {@link update} would return for this input, committing nothing.
+   * @throws {InputError} and {@link ConfigError} as {@link update} does.
+   */
+  peek(input: In): Out;
+  peek(input: In, extra?: unknown): Out {
+    if (extra !== undefined) refuseExtra(`${this.constructor.name}.peek`, 'one argument', extra, 2, this.#hint());
     return this.#run(input, 1);
+  }
+
+  /** What the input should be, for messages. */
+  #hint(): string {
+    return this instanceof ValueIndicator ? 'the input is one number (a close)' : 'the input is one bar { high, low, close, volume }';
   }
 
   /**
@@ -222,6 +239,8 @@ export abstract class StandaloneIndicator<In, Out> {
 /** An indicator of one series of numbers (closes). */
 export abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
   protected fields(x: number): [number, number, number, number] {
+    // A whole bar given where its close was meant would read as NaN at every update, for good.
+    if (typeof x === 'object') throw new InputError(`${this.constructor.name} takes one number (a close), got ${describe(x)}: pass the bar's close`);
     return [x, x, x, 0];
   }
 }
@@ -231,6 +250,8 @@ export abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = Indic
   // A missing field reads as NaN: an indicator that reads it (volume for OBV, MFI and VWAP) then
   // gives NaN and changes nothing (as batch does); the others never look at it.
   protected fields(bar: In): [number, number, number, number] {
+    // A close given where a bar was meant has no fields: every update would read NaN, for good.
+    if (typeof bar !== 'object') throw new InputError(`${this.constructor.name} takes one bar { high, low, close, volume }, got ${describe(bar)}`);
     return [bar.high as number, bar.low as number, bar.close as number, bar.volume as number];
   }
 }
