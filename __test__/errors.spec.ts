@@ -557,6 +557,35 @@ test('beginSession messages show each session time with the UTC instant it names
   t.true(message(() => clock.beginSession({ ...S7, dayStart: midnight + 3_600_000 })).includes(`dayStart ${shown(midnight + 3_600_000)} is not midnight of 2013-10-07 in America/New_York, ${shown(midnight)}`));
 });
 
+test('a session that opens past the end of its date is refused under either alignment, and the store is as before', (t) => {
+  // Sydney on 2024-03-08 is at UTC+11: its 10:00 open is 2024-03-07T23:00Z, and 2024-03-07 ends at
+  // 2024-03-07T13:00Z (midnight of the 8th there). Dated by the UTC day of its open, the session
+  // would have its 1d bar timed a day and a half before its first bar.
+  const sydneyOpen = Date.UTC(2024, 2, 7, 23);
+  const misdated = { date: '2024-03-07', open: sydneyOpen, close: sydneyOpen + 6 * 3_600_000, timeZone: 'Australia/Sydney' };
+  for (const alignment of ['session', 'clock'] as const) {
+    const data = new SessionData({ intervals: ['1h', '1d'], alignment });
+    const e = t.throws(() => data.beginSession(misdated), { instanceOf: SessionError });
+    t.is(e?.code, 'invalid_session');
+    t.regex(e?.message ?? '', /is past 2024-03-07 in Australia\/Sydney, which ends at 1709816400000 \(2024-03-07T13:00:00.000Z\): a session takes the date it opens on/);
+    t.is(data.session, null, alignment);
+    // At the last minute of its date it is taken; the next instant is the next day's.
+    t.throws(() => data.beginSession({ ...misdated, open: Date.UTC(2024, 2, 7, 13) }), { instanceOf: SessionError });
+    data.beginSession({ ...misdated, date: '2024-03-08' });
+    t.is(data.session?.date, '2024-03-08');
+    data.endSession();
+    data.beginSession({ date: '2024-03-09', open: Date.UTC(2024, 2, 9, 12, 59), close: Date.UTC(2024, 2, 9, 14), timeZone: 'Australia/Sydney' });
+    data.endSession();
+  }
+  // New York's 2024-11-03 has 25 hours (EDT until 06:00Z, then EST): it ends at 2024-11-04T05:00Z.
+  const data = new SessionData({ intervals: ['1h'] });
+  data.beginSession({ date: '2024-11-03', open: Date.UTC(2024, 10, 4, 4, 30), close: Date.UTC(2024, 10, 4, 4, 59), timeZone: 'America/New_York' });
+  data.endSession();
+  t.throws(() => data.beginSession({ date: '2024-11-04', open: Date.UTC(2024, 10, 4, 4, 59), close: Date.UTC(2024, 10, 4, 6), timeZone: 'America/New_York' }), { instanceOf: SessionError, message: /dayStart|day start|after its open/ });
+  const e = t.throws(() => data.beginSession({ date: '2024-11-03', open: Date.UTC(2024, 10, 4, 5), close: Date.UTC(2024, 10, 4, 6), timeZone: 'America/New_York' }), { instanceOf: SessionError });
+  t.regex(e?.message ?? '', /which ends at 1730696400000 \(2024-11-04T05:00:00.000Z\)/);
+});
+
 test('a bar refused for no open session with a time that is no number says what the time was', (t) => {
   const data = new SessionData();
   const date = new Date(S8.open);

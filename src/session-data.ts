@@ -28,7 +28,7 @@ import {
   takeRejections,
 } from './native.js';
 import type { Bar, BarColumns, BarsView, Closed, Session, SessionInput } from './types.js';
-import { clockChangesOf, dayStartOf } from './session.js';
+import { clockChangesOf, dayStartOf, nextDayStartOf } from './session.js';
 import { describeIndicator, nativeConfig } from './indicators.js';
 import type { IndicatorConfig } from './indicators.js';
 import { givenLength, grown, isFloat64Array, lengthOf, notAColumn, num, toColumn } from './typed-arrays.js';
@@ -528,8 +528,9 @@ export class SessionData {
    * worked out from `date` and `timeZone`, and {@link SessionData.session} has it.
    * @throws {SessionError} `session_open` if one is open, `session_order` if it opens before the
    * previous close, `invalid_session` for times that are not numbers, not whole milliseconds or out
-   * of order, or a `date` or `timeZone` that gives no midnight (without `dayStart`, or under clock
-   * alignment, where a given `dayStart` must be that midnight).
+   * of order, an open that is not on `date` in `timeZone` (before its `dayStart`, or at or past
+   * the next day's midnight), or a `date` or `timeZone` that gives no midnight (without `dayStart`,
+   * or under clock alignment, where a given `dayStart` must be that midnight).
    */
   beginSession(session: SessionInput): void;
   beginSession(session: SessionInput, extra?: unknown): void {
@@ -572,6 +573,12 @@ export class SessionData {
         }
         shift = changes[0] ?? null;
       }
+    }
+    // A session dated by the UTC day of an open that is the next local morning (Sydney's 10:00,
+    // 23:00Z the day before) would anchor its clock-aligned buckets and `1d` bar a day early.
+    const dayEnd = nextDayStartOf(date, timeZone);
+    if (open >= dayEnd) {
+      throw new SessionError('invalid_session', `session open ${shownInstant(open)} is past ${date} in ${timeZone}, which ends at ${shownInstant(dayEnd)}: a session takes the date it opens on`);
     }
     // The caller's other fields (a calendar's `earlyClose`, say) come along.
     const full: Session = Object.freeze({ ...session, date, open, close, timeZone, dayStart });

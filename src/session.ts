@@ -125,6 +125,21 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
 }
 
 /**
+ * Midnight of the day after `date` in `timeZone` (epoch ms): where `date`'s day ends. `NaN` when
+ * either is not valid.
+ * @internal
+ */
+export function nextDayStartOf(date: unknown, timeZone: unknown): number {
+  if (typeof date !== 'string' || typeof timeZone !== 'string') return NaN;
+  const day = parseDay(date);
+  if (!Number.isNaN(day)) return dayStartOf(formatDay(day + 1), timeZone);
+  if (!isEarlyDate(date)) return NaN;
+  // Years before 1000 are luxon's alone (see dayStartOf).
+  const start = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
+  return start.isValid ? start.plus({ days: 1 }).startOf('day').toMillis() : NaN;
+}
+
+/**
  * The changes of the clocks of `timeZone` that a session from `dayStart` (its day's first instant,
  * epoch ms) to `close` lives through: the first, if any, with its instant (`at`) and how far the
  * clocks move (`by`, in whole ms: `+3_600_000` when daylight saving starts), and the next one
