@@ -546,6 +546,30 @@ test('a column source whose columns run past its length is read to its length, i
   t.is(report.barsStored, 10);
 });
 
+test('a column source whose columns differ in length, or whose length is past their rows, fails the run with an InputError before any session', async (t) => {
+  const calendar = Calendar.xnys();
+  const day = calendar.session('2024-03-04')!;
+  const given = minutes(day.open, day.open + 3 * MINUTE);
+  const f64 = (k: keyof typeof given): Float64Array => Float64Array.from(given[k] as ArrayLike<number>);
+  const three = { time: f64('time'), open: f64('open'), high: f64('high'), low: f64('low'), close: f64('close'), volume: f64('volume') };
+  const two = (k: keyof typeof three): Float64Array => three[k].subarray(0, 2);
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['volume a row short', { ...three, volume: two('volume'), length: 2 }, /column volume has 2 rows where time has 3/],
+    ['time a row short', { ...three, time: two('time'), length: 2 }, /column open has 3 rows where time has 2/],
+    ['length past the rows', { ...three, length: 4 }, /length 4 is not a whole number of rows that the columns hold \(3\)/],
+  ];
+  for (const [label, columns, message] of cases) {
+    const data = new SessionData({ intervals: ['5m'] });
+    let sessions = 0;
+    const source = { kind: 'columns' as const, load: async () => new Map([['A', columns as never]]) };
+    const coordinator = new SessionCoordinator({ calendar, data, source, from: '2024-03-04', to: '2024-03-04' });
+    coordinator.on('sessionStart', () => sessions++);
+    await t.throwsAsync(coordinator.run(), { instanceOf: InputError, message }, label);
+    t.is(sessions, 0, label);
+    t.deepEqual(data.symbols(), [], label);
+  }
+});
+
 test('clear() during a run drops the gaps found before it, with the symbols they named', async (t) => {
   const calendar = Calendar.xnys();
   const before = calendar.session('2023-12-29')!;

@@ -2970,9 +2970,14 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
       fields[field] = honest(column);
     }
     const n = c.length;
-    const shortest = Math.min(fields.time.length, fields.open.length, fields.high.length, fields.low.length, fields.close.length, fields.volume.length);
-    if (!(Number.isInteger(n) && n >= 0 && n <= shortest)) {
-      throw new InputError(`source symbol ${describe(symbol)}: length ${describe(n)} is not a whole number of rows that every column holds (the shortest has ${shortest})`);
+    // Columns of different lengths are a source's mistake (a row given for some fields only), not
+    // room to spare: refused, rather than the longer ones' last rows left unread without a count.
+    const rows = fields.time.length;
+    for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
+      if (fields[field].length !== rows) throw new InputError(`source symbol ${describe(symbol)}: column ${field} has ${fields[field].length} rows where time has ${rows}: every column holds one row a bar`);
+    }
+    if (!(Number.isInteger(n) && n >= 0 && n <= rows)) {
+      throw new InputError(`source symbol ${describe(symbol)}: length ${describe(n)} is not a whole number of rows that the columns hold (${rows})`);
     }
     // Columns longer than their length are cut to it (views, no copy): every session's window, and
     // the order check, read exactly `length` rows.

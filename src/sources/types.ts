@@ -12,9 +12,10 @@ export interface SymbolBar extends Bar {
 }
 
 /**
- * One symbol's bars as columns. Every array has `length` elements (views may sit at an offset
- * inside a larger buffer: use `length`, `byteOffset` as usual). The arrays are read-only by contract:
- * sources hand out views of their own memory rather than copies.
+ * One symbol's bars as columns. The six arrays have one length, and their first `length` rows are
+ * the bars: rows past `length` are room to spare, not read (a buffer filled as it grew). Views may
+ * sit at an offset inside a larger buffer. Arrays of different lengths are an `InputError` in a run.
+ * The arrays are read-only by contract: sources hand out views of their own memory rather than copies.
  */
 export interface SymbolColumns {
   time: Float64Array;
