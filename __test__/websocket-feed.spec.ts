@@ -837,6 +837,12 @@ test("giving up after the server closed each connection: the FeedError gives the
   (await server.connection(1)).ws.close(1011, 'go away');
   const error = await t.throwsAsync(next, { instanceOf: FeedError });
   t.regex(error?.message ?? '', /gave up on .* after 1 reconnection attempt\(s\); the server closed the last connection \(code 1011, 'go away'\)$/);
+  t.is(error?.attempts, 1);
+  // Iterated again, the failed feed says it failed and why, with the same count of attempts.
+  const again = t.throws(() => feed[Symbol.asyncIterator](), { instanceOf: FeedError });
+  t.is(again?.code, 'feed_closed');
+  t.is(again?.attempts, 1);
+  t.regex(again?.message ?? '', /is closed since it failed \(gave up on .* after 1 reconnection attempt\(s\); .*'go away'\)\) and holds no bar/);
 });
 
 test('a message over maxMessageBytes is not read: counted tooLarge and reported, and the feed reconnects and goes on', async (t) => {

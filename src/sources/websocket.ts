@@ -603,7 +603,10 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     // Closed with nothing left to give (a run over it would see no bar, and take the feed's
     // silence for a quiet market); a failed feed's first iteration after it gives its error.
     if (this.#state === 'closed' && (this.#error === undefined || this.#errorThrown) && this.#queueHead >= this.#queue.length) {
-      throw new FeedError('feed_closed', `the feed ${this.url} is closed (by close(), or when its consumer left) and holds no bar: a feed serves one run; make a new one for the next`, this.url, this.#attempt);
+      // A feed that failed says why, as its first iteration after the failure did.
+      const failed = this.#error;
+      const why = failed === undefined ? 'closed (by close(), or when its consumer left)' : `closed since it failed (${failed.message})`;
+      throw new FeedError('feed_closed', `the feed ${this.url} is ${why} and holds no bar: a feed serves one run; make a new one for the next`, this.url, failed?.attempts ?? this.#attempt);
     }
     this.#consumer = true;
     if (this.#state === 'idle') this.#connect();
