@@ -288,6 +288,8 @@ test('bad arguments: a clear message and a non-zero exit', (t) => {
   t.regex(overrun.stderr, /--overrun must be 'fail' or 'queue'/);
   const unknown = barstream('backtest', '--frobnicate');
   t.is(unknown.status, 2);
+  // Not Node's advice to put it after '--', which this command does not take.
+  t.regex(unknown.stderr, /^barstream: unknown option '--frobnicate' \(the options are below\)\n\nUsage: barstream backtest/);
   const strategy = barstream('backtest', '--strategy', 'no/such/file.js');
   t.is(strategy.status, 1);
   t.regex(strategy.stderr, /cannot load no\/such\/file\.js.*\[invalid_config\]/s);
