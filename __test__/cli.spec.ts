@@ -742,7 +742,7 @@ test('a --data run with over half of its bars out of order hints that the file l
     t.is(r.status, 0, r.stderr);
     // The first row (19:59Z) is stored; each of the other 389 is earlier than the last stored.
     t.like((JSON.parse(r.stdout) as JsonReport).report, { barsIn: 390, barsStored: 1, rejected: { out_of_order: 389 } });
-    t.regex(r.stderr, /^barstream: hint: 389 of 390 bars were out of order \(earlier than the bar before them\): the files may list the newest bar first/);
+    t.regex(r.stderr, /^barstream: hint: 389 of the 390 bars inside the session hours were out of order \(earlier than the bar before them\): the files may list the newest bar first/);
     // With its pre- and after-market bars too (04:00-20:00 New York, 08:00Z-24:00Z): the 570 outside
     // regular hours outnumber the 389 out of order, and each hint has its cause.
     const at = (m: number): string => `2013-10-07T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00Z,1,2,0.5,1.5,10`;
@@ -752,7 +752,7 @@ test('a --data run with over half of its bars out of order hints that the file l
     t.is(both.status, 0, both.stderr);
     t.like((JSON.parse(both.stdout) as JsonReport).report, { barsIn: 960, barsStored: 1, rejected: { out_of_order: 389, outside_session: 570 } });
     t.regex(both.stderr, /hint: 570 of 960 bars were outside the session hours/);
-    t.regex(both.stderr, /hint: 389 of 960 bars were out of order \(earlier than the bar before them\): the files may list the newest bar first/);
+    t.regex(both.stderr, /hint: 389 of the 390 bars inside the session hours were out of order \(earlier than the bar before them\): the files may list the newest bar first/);
     // Sorted, the same rows give no hint.
     writeFileSync(file, `timestamp,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
     const sorted = barstream('backtest', '--json', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07');

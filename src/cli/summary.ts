@@ -143,7 +143,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   // of those outside them than out of order.
   const backwards = r.rejected.out_of_order;
   if (backwards > (r.barsIn - outside) / 2) {
-    out.push(`hint: ${int(backwards)} of ${int(r.barsIn)} bars were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order and must be sorted oldest first`);
+    out.push(`hint: ${int(backwards)} of the ${int(r.barsIn - outside)} bars inside the session hours were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order and must be sorted oldest first`);
   }
   return out;
 }

@@ -34,7 +34,7 @@ export class ReadyTimeoutError extends BarstreamError {
     const what = signals.length === 1 ? `ready signal '${signals[0]}' was` : `ready signals ${signals.map((s) => `'${s}'`).join(', ')} were`;
     const busy = subscribers.length === 0 ? '' : `: ${subscribers.map((s) => `'${s}'`).join(', ')} still busy${Number.isNaN(at) ? '' : ` at ${isoTime(at)}`}`;
     // An infinite timeout runs out only when nothing is left in the process that could signal.
-    const within = timeoutMs === Infinity ? 'ever: the process ran out of work while waiting' : `within ${timeoutMs} ms`;
+    const within = timeoutMs === Infinity ? 'at all: the process ran out of work while waiting' : `within ${timeoutMs} ms`;
     super('ready_timeout', `${what} not signalled ${within}${busy}`);
     this.signals = Object.freeze([...signals]);
     this.timeoutMs = timeoutMs;
