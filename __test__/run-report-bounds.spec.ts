@@ -188,6 +188,44 @@ test('one metrics object given to a coordinator a session: past the 100 most rec
   t.is(metrics.snapshot()['subscriber:s0'], undefined);
 });
 
+test('runs stopped or failed before any session end fold the stages of subscribers that left too: a harness that stops each run early keeps the last 100', async (t) => {
+  const count = 130;
+  const sessions = sessionsOf(1, 5);
+  const session = sessions[0]!;
+  const metrics = new PerformanceMetrics();
+  const engine = new AnalysisEngine();
+  let calls = 0;
+  for (let k = 0; k < count; k++) {
+    const data = new SessionData({ intervals: ['5m'] });
+    const run = new SessionCoordinator({ calendar: { sessions: () => sessions }, data, engine, metrics, source: iterableSource(barsOf(sessions, 5)), from: session.date, to: session.date });
+    // Half the runs stopped at the first bar, half failed by a source that throws after it.
+    const sub = engine.subscribe({ interval: '1m', name: `s${k}` }, () => {
+      calls++;
+      if (k % 2 === 0) run.stop();
+    });
+    if (k % 2 === 0) {
+      await run.run();
+    } else {
+      const failing = new SessionCoordinator({
+        calendar: { sessions: () => sessions }, data, engine, metrics,
+        source: iterableSource((function* () {
+          yield* [...barsOf(sessions, 5)].slice(0, 3);
+          throw new RangeError('feed broke');
+        })()),
+        from: session.date, to: session.date,
+      });
+      await t.throwsAsync(failing.run(), { instanceOf: RangeError });
+    }
+    sub.unsubscribe();
+  }
+  const stages = Object.entries(metrics.snapshot()).filter(([name]) => name.startsWith('subscriber:'));
+  t.is(stages.reduce((sum, [, st]) => sum + st.count, 0), calls);
+  // The run after a subscriber left folds it: the last one left after the last run, so 101 by name.
+  t.true(stages.length <= 102, `${stages.length} subscriber stages`);
+  t.true(metrics.snapshot()['subscriber:(unsubscribed)']!.count > 0);
+  t.is(metrics.snapshot()['subscriber:s0'], undefined);
+});
+
 test('metrics shared by two coordinators: one folding a stage that left its engine loses none of the calls the other still records under that name', async (t) => {
   const sessions = sessionsOf(2, 5);
   const metrics = new PerformanceMetrics();

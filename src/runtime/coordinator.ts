@@ -589,6 +589,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return this.#report(processor, symbols, performance.now() - started, stopped);
     } finally {
+      // A run stopped or failed before a session's end folds too: a harness that stops each run
+      // early (a fresh subscriber a run) otherwise kept every stage, and each report scanned them all.
+      this.#foldDeparted();
       stall?.dispose();
       this.#runProcessor = null;
       this.#stoppedAt = Infinity;
@@ -1747,8 +1750,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
-   * After a session's end (where a service unsubscribes the strategies it is done with): the
-   * stages of subscribers no longer subscribed, but for the {@link DEPARTED_STAGES} made last,
+   * After a session's end (where a service unsubscribes the strategies it is done with), and when a
+   * run ends, however it ends: the stages of subscribers no longer subscribed, but for the {@link DEPARTED_STAGES} made last,
    * are folded into {@link FOLDED_STAGE}, exactly. Each stage keeps a histogram of tens of
    * kilobytes: a service whose subscribers come and go kept one for every subscriber it ever had.
    */

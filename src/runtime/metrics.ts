@@ -19,7 +19,13 @@ import { grown } from '../typed-arrays.js';
  * latency). It also takes values above 2^53 ns, which `createHistogram` refuses.
  */
 class Hdr {
-  #counts = new Float64Array(4096);
+  /**
+   * The buckets, made at the {@link FEW}+1th record. Until then the values themselves are kept: a
+   * stage of a handful of records (a subscriber that took one bar and left) costs 256 bytes, not
+   * the 32 KB of buckets of a latency of a few microseconds.
+   */
+  #counts: Float64Array | null = null;
+  #few: Float64Array | null = new Float64Array(FEW);
   #total = 0;
 
   /** Bucket of a whole `v >= 1`: `v` itself below 2048; otherwise `1024 * e + floor(v / 2^e)` with `e = floor(log2 v) - 10`. */
@@ -43,19 +49,47 @@ class Hdr {
   }
 
   record(v: number): void {
-    const i = Hdr.index(v);
-    if (i >= this.#counts.length) {
-      // To the end of i's power of two: 1,024 buckets, 8 KB, for each doubling of the largest value.
-      this.#counts = grown(this.#counts, (i | 1023) + 1);
+    let counts = this.#counts;
+    if (counts === null) {
+      const few = this.#few as Float64Array;
+      if (this.#total < FEW) {
+        few[this.#total++] = v;
+        return;
+      }
+      counts = this.#bucketed();
     }
-    this.#counts[i] = (this.#counts[i] as number) + 1;
+    const i = Hdr.index(v);
+    if (i >= counts.length) {
+      // To the end of i's power of two: 1,024 buckets, 8 KB, for each doubling of the largest value.
+      this.#counts = counts = grown(counts, (i | 1023) + 1);
+    }
+    counts[i] = (counts[i] as number) + 1;
     this.#total++;
+  }
+
+  /** The buckets of the values kept so far, from now on kept instead of them. */
+  #bucketed(): Float64Array {
+    const few = this.#few as Float64Array;
+    let counts = new Float64Array(4096);
+    for (let k = 0; k < this.#total; k++) {
+      const i = Hdr.index(few[k] as number);
+      if (i >= counts.length) counts = grown(counts, (i | 1023) + 1);
+      counts[i] = (counts[i] as number) + 1;
+    }
+    this.#few = null;
+    this.#counts = counts;
+    return counts;
   }
 
   percentile(p: number): number {
     // Nearest rank: the smallest value with at least p% of the samples at or below it.
     const rank = Math.max(1, Math.ceil((Math.min(p, 100) / 100) * this.#total));
     const counts = this.#counts;
+    if (counts === null) {
+      // The bucket the rank-th smallest value falls in, as the buckets would answer.
+      const sorted = (this.#few as Float64Array).slice(0, this.#total).sort();
+      return this.#total === 0 ? 0 : Hdr.highest(Hdr.index(sorted[Math.min(rank, this.#total) - 1] as number));
+    }
     let seen = 0;
     for (let i = 0; i < counts.length; i++) {
       seen += counts[i] as number;
@@ -65,19 +99,27 @@ class Hdr {
   }
 
   reset(): void {
-    this.#counts.fill(0);
+    this.#counts?.fill(0);
     this.#total = 0;
   }
 
   /** Adds `other`'s records to these: the result is the histogram of both. */
   add(other: Hdr): void {
     const from = other.#counts;
-    if (from.length > this.#counts.length) this.#counts = grown(this.#counts, from.length);
-    const to = this.#counts;
-    for (let i = 0; i < from.length; i++) if (from[i] !== 0) to[i] = (to[i] as number) + (from[i] as number);
+    if (from === null) {
+      const few = other.#few as Float64Array;
+      for (let k = 0; k < other.#total; k++) this.record(few[k] as number);
+      return;
+    }
+    const to = this.#counts === null ? this.#bucketed() : this.#counts;
+    const into = from.length > to.length ? (this.#counts = grown(to, from.length)) : to;
+    for (let i = 0; i < from.length; i++) if (from[i] !== 0) into[i] = (into[i] as number) + (from[i] as number);
     this.#total += other.#total;
   }
 }
+
+/** Values a histogram keeps as they are before it makes its buckets. */
+const FEW = 32;
 
 /** `floor(log2 v)` for `v >= 1`, exact: `Math.log2` may round across a power of two. */
 function exponent(v: number): number {
