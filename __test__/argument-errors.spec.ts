@@ -104,16 +104,20 @@ test('a revoked Proxy, a string that reads as a number and a huge synthetic set 
   t.throws(() => syntheticSource({ sessions: [year], symbols: ['A'], intervalMs: 1 }), { instanceOf: ConfigError, message: /^invalid intervalMs: 1 ms makes 31536000000 bars a symbol/ });
 });
 
-test('a standalone indicator given a non-number gives NaN and changes nothing', (t) => {
+test('a standalone indicator given a non-number gives NaN and changes nothing; an object where a number goes is an InputError', (t) => {
   const rsi = new Rsi(3);
   const reference = new Rsi(3);
   for (const x of [10, 11, 10.5, 12]) {
     rsi.update(x);
     reference.update(x);
   }
-  for (const bad of ['5', undefined, null, {}, [1]]) {
+  for (const bad of ['5', undefined, null, true]) {
     t.true(Number.isNaN(rsi.update(bad as unknown as number)), `update(${JSON.stringify(bad)})`);
     t.true(Number.isNaN(rsi.peek(bad as unknown as number)), `peek(${JSON.stringify(bad)})`);
+  }
+  for (const bad of [{}, [1], { close: 13 }]) {
+    t.throws(() => rsi.update(bad as unknown as number), { instanceOf: InputError }, `update(${JSON.stringify(bad)})`);
+    t.throws(() => rsi.peek(bad as unknown as number), { instanceOf: InputError }, `peek(${JSON.stringify(bad)})`);
   }
   t.is(rsi.update(13), reference.update(13));
   const atr = new Atr(3);
