@@ -214,8 +214,8 @@ test('a stage of a few records answers as one of many: percentiles within 0.1% o
     for (const v of values) s.record(v);
     const st = s.stats();
     t.is(st.count, n);
-    t.is(st.minNs, sorted[0]);
-    t.is(st.maxNs, sorted[n - 1]);
+    t.is(st.minNs, sorted[0] as number);
+    t.is(st.maxNs, sorted[n - 1] as number);
     near(t, st.p50Ns, exact(50), `p50 of ${n}`);
     near(t, st.p90Ns, exact(90), `p90 of ${n}`);
     near(t, st.p99Ns, exact(99), `p99 of ${n}`);
