@@ -5,7 +5,7 @@
  * for a stream bar, counted as the rejection it is.
  */
 import test from 'ava';
-import { Calendar, ConfigError, PerformanceMetrics, ReadySignal, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, iterableSource, sessionOn, waitAll } from 'barstream';
+import { Calendar, ConfigError, PerformanceMetrics, ReadySignal, ReadyTimeoutError, SessionCoordinator, SessionData, columnsSource, computeIndicator, computeIndicators, csvSource, describeIndicator, forEachSlice, iterableSource, sessionOn, timeSlices, waitAll } from 'barstream';
 import type { SymbolBar } from 'barstream';
 
 const MINUTE = 60_000;
@@ -150,4 +150,24 @@ test('an argument past those a call takes is refused, not ignored: appendSlice, 
   t.deepEqual(data.symbols(), []);
   // undefined is no argument.
   t.is((xnys.sessions as (...a: unknown[]) => unknown[])('2024-03-04', '2024-03-08', undefined).length, 5);
+});
+
+test('an argument past those a call takes is refused at waitAll, ReadySignal.all and wait, timeSlices and forEachSlice; undefined is no argument', async (t) => {
+  const ready = new ReadySignal('x');
+  ready.signal();
+  const cases: [string, () => unknown][] = [
+    ['waitAll', () => (waitAll as (...a: unknown[]) => unknown)([ready], 10, {}, 5)],
+    ['ReadySignal.all', () => (ReadySignal.all as (...a: unknown[]) => unknown)([ready], 10, undefined, 5)],
+    ["ready signal 'x': wait", () => (ready.wait as (...a: unknown[]) => unknown).call(ready, 10, {}, 'x')],
+    ['timeSlices', () => (timeSlices as (...a: unknown[]) => unknown)(new Map(), 0, 1, 2)],
+    ['forEachSlice', () => (forEachSlice as (...a: unknown[]) => unknown)(new Map(), () => undefined, 0, 1, {})],
+  ];
+  for (const [what, call] of cases) {
+    const e = t.throws(call, { instanceOf: ConfigError }, what);
+    t.is(e?.param, 'arguments', what);
+    t.true(e?.message.startsWith(`invalid arguments: ${what} takes at most`), e?.message);
+  }
+  await (waitAll as (...a: unknown[]) => Promise<void>)([ready], 10, undefined, undefined);
+  await (ready.wait as (...a: unknown[]) => Promise<void>).call(ready, undefined, undefined, undefined);
+  t.is((forEachSlice as (...a: unknown[]) => number)(new Map(), () => undefined, 0, 1, undefined), 0);
 });

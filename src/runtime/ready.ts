@@ -3,7 +3,7 @@
  * subscribers, with a typed timeout.
  * @module
  */
-import { BarstreamError, ConfigError, checkOptionKeys, describe, firstHole, isoTime } from '../errors.js';
+import { BarstreamError, ConfigError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments } from '../errors.js';
 
 /** Where a {@link ReadySignal} is. Every state but `'pending'` is final. */
 export type ReadyState = 'pending' | 'ready' | 'failed' | 'timedOut';
@@ -170,10 +170,11 @@ export class ReadySignal {
    * A timeout settles the signal itself as `'timedOut'`, so
    * every other waiter rejects with the same error: the party it waited for is considered gone.
    * The timer is cleared as soon as the signal settles and is `unref`ed (see {@link WaitOptions}).
-   * @throws {ConfigError} (synchronously) for a negative, NaN or too long a timeout, or options
-   * other than `{ keepAlive?: boolean }`.
+   * @throws {ConfigError} (synchronously) for a negative, NaN or too long a timeout, options
+   * other than `{ keepAlive?: boolean }`, or `arguments` for a third argument.
    */
   wait(timeoutMs?: number, options?: WaitOptions): Promise<void> {
+    refuseArguments(`ready signal '${this.name}': wait`, arguments, 'options are { keepAlive }', 'at most two arguments (timeoutMs, options)', 2);
     checkTimeout(timeoutMs);
     checkWaitOptions(options);
     if (this.#state === 'ready') return Promise.resolve();
@@ -197,9 +198,10 @@ export class ReadySignal {
 
   /**
    * Waits for every signal with one timeout; see {@link waitAll}.
-   * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, a bad timeout or bad options.
+   * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, a bad timeout, bad options, or `arguments` for a fourth argument.
    */
   static all(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
+    refuseArguments('ReadySignal.all', arguments, 'pass the signals as one iterable', 'at most three arguments (signals, timeoutMs, options)', 3);
     checkTimeout(timeoutMs);
     checkWaitOptions(options);
     if (typeof (signals as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
@@ -265,8 +267,9 @@ export class ReadySignal {
  * still pending, each of which becomes `'timedOut'` with its own error. One timer for the lot,
  * cleared when they are all settled, `unref`ed unless `options.keepAlive`.
  * @throws {ConfigError} (synchronously) for something that is not an iterable of ReadySignals, a
- * bad timeout, or options other than `{ keepAlive?: boolean }`.
+ * bad timeout, options other than `{ keepAlive?: boolean }`, or `arguments` for a fourth argument.
  */
 export function waitAll(signals: Iterable<ReadySignal>, timeoutMs?: number, options?: WaitOptions): Promise<void> {
+  refuseArguments('waitAll', arguments, 'pass the signals as one iterable', 'at most three arguments (signals, timeoutMs, options)', 3);
   return ReadySignal.all(signals, timeoutMs, options);
 }

@@ -2,7 +2,7 @@
  * Time slices of columnar data: every bar with the same time, across symbols, in time order.
  * @module
  */
-import { ConfigError, InputError, describe } from '../errors.js';
+import { ConfigError, InputError, describe, refuseArguments } from '../errors.js';
 import { lowerBound } from './columns.js';
 import type { SymbolColumns } from './types.js';
 import { isFloat64Array, num, toColumn } from '../typed-arrays.js';
@@ -310,11 +310,13 @@ export interface SymbolTimes {
  * @example
  * const it = timeSlices(columns);
  * for (const s of it) for (let j = 0; j < s.count; j++) use(it.names[s.symbols[j]!], s.rows[j]);
- * @throws {ConfigError} when `columns` is not a Map or `from`/`to` is not a number;
+ * @throws {ConfigError} when `columns` is not a Map or `from`/`to` is not a number, `arguments`
+ * for a fourth argument;
  * {@link InputError} for a map value that is not columns with a `time` column, or a `length` that is
  * not a whole number (columns without `length` have their time column's).
  */
 export function timeSlices(columns: ReadonlyMap<string, SymbolTimes>, from?: number, to?: number): TimeSlices {
+  refuseArguments('timeSlices', arguments, 'the times are a range [from, to)', 'at most three arguments (columns, from, to)', 3);
   const cursor = new SliceCursor(columns, from, to);
   // One result object, refilled: the iteration protocol allows it, and it saves an allocation a slice.
   const result: { done: boolean; value: TimeSlice | undefined } = { done: false, value: cursor.slice };
@@ -338,9 +340,10 @@ export function timeSlices(columns: ReadonlyMap<string, SymbolTimes>, from?: num
  * The callback form of {@link timeSlices}: calls `fn(time, symbols, rows, count)` for each slice,
  * in time order, and returns the number of slices. `symbols` and `rows` are reused between calls
  * (the first `count` entries are the slice).
- * @throws {ConfigError} as {@link timeSlices}, and `fn` when it is not a function.
+ * @throws {ConfigError} as {@link timeSlices} (`arguments` for a fifth argument), and `fn` when it is not a function.
  */
 export function forEachSlice(columns: ReadonlyMap<string, SymbolTimes>, fn: SliceCallback, from?: number, to?: number): number {
+  refuseArguments('forEachSlice', arguments, 'the times are a range [from, to)', 'at most four arguments (columns, fn, from, to)', 4);
   if (typeof fn !== 'function') throw new ConfigError('fn', `expected a function (time, symbols, rows, count) => void, got ${describe(fn)}`);
   const cursor = new SliceCursor(columns, from, to);
   const slice = cursor.slice;
