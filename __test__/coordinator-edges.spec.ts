@@ -7,6 +7,7 @@ import test from 'ava';
 import { AnalysisEngine, Calendar, InputError, SessionCoordinator, SessionData, SessionError, columnsSource, iterableSource } from 'barstream';
 import type { BarColumns, RunReport, SessionCalendar, Source, SymbolBar } from 'barstream';
 import { toColumns } from './helpers/naive.js';
+import { Rng } from './helpers/prng.js';
 
 const MINUTE = 60_000;
 
@@ -567,6 +568,55 @@ test('a column source whose columns differ in length, or whose length is past th
     await t.throwsAsync(coordinator.run(), { instanceOf: InputError, message }, label);
     t.is(sessions, 0, label);
     t.deepEqual(data.symbols(), [], label);
+  }
+});
+
+test('a data-driven stream with bad bars mixed in, some timed ahead of their symbol\'s next bar, stores the good bars as it does without them', async (t) => {
+  const dates = ['2013-10-07', '2013-10-08'];
+  const calendar = Calendar.custom({ timeZone: 'America/New_York', sessions: dates.map((date) => ({ date, open: '09:30', close: '11:00' })) });
+  const sessions = calendar.sessions(dates[0]!, dates[1]!);
+  const intervals = ['5m', '15m', '1h', '1d'];
+  const run = async (bars: SymbolBar[]): Promise<{ report: RunReport; stored: string }> => {
+    const data = new SessionData({ intervals, emptyBuckets: 'flat' });
+    const report = await new SessionCoordinator({ calendar, data, source: iterableSource(bars.map((b) => ({ ...b }))), from: dates[0]!, to: dates[1]! }).run();
+    const stored = JSON.stringify(['X', 'Y'].map((s) => ['1m', ...intervals].map((iv) => { const v = data.bars(s, iv); return [...v.time].map((x, i) => [x, v.open[i], v.high[i], v.low[i], v.close[i], v.volume[i]]); })));
+    return { report, stored };
+  };
+  const open = sessions[0]!.open;
+  const bar = (symbol: string, minute: number, extra: Partial<SymbolBar> = {}): SymbolBar => ({ symbol, time: open + minute * MINUTE, open: 20, high: 20.5, low: 19.5, close: 20.2, volume: 10, ...extra });
+  // By hand: Y's 10:39 bar of negative volume is read before Y's 10:34, with X's 10:34 filling the
+  // 10:30 bucket's last slot; Y's 10:34 is a good first bar, and no later bar of Y is stored before it.
+  const minimal = await run([bar('X', 64), bar('Y', 69, { volume: -1 }), bar('Y', 64)]);
+  t.is(minimal.report.barsStored, 2);
+  t.deepEqual({ ...minimal.report.rejected }, { ...minimal.report.rejected, negative_volume: 1, late: 0 });
+  for (let seed = 1; seed <= 12; seed++) {
+    const rng = new Rng(seed);
+    const good: SymbolBar[] = [];
+    const mixed: SymbolBar[] = [];
+    for (const s of sessions) {
+      for (let m = 0; m < 90; m++) {
+        for (const symbol of ['X', 'Y']) {
+          if (rng.chance(0.25)) continue;
+          const c = 20 + rng.next() * 2;
+          const b: SymbolBar = { symbol, time: s.open + m * MINUTE, open: c, high: c + 0.3, low: c - 0.3, close: c + 0.1, volume: rng.int(1, 100) };
+          const x = rng.next();
+          if (x < 0.04) mixed.push({ ...b, high: b.low - 1 });
+          else if (x < 0.06) mixed.push({ ...b, time: b.time + 5 * MINUTE, volume: -1 });
+          else if (x < 0.08) mixed.push({ ...b, time: b.time + 7 * MINUTE, close: NaN });
+          else if (x < 0.09) mixed.push({ ...b, time: b.time + 30_000 });
+          else if (x < 0.1) mixed.push({ ...b, time: b.time + 3 * MINUTE, low: b.high + 1 });
+          good.push(b);
+          mixed.push(b);
+          if (rng.chance(0.03)) mixed.push({ ...b, close: b.close + 1 });
+          if (rng.chance(0.02) && m > 3) mixed.push({ ...b, time: b.time - 2 * MINUTE });
+        }
+      }
+    }
+    const [plain, withBad] = [await run(good), await run(mixed)];
+    t.is(plain.report.barsStored, good.length, `seed ${seed}`);
+    t.is(withBad.report.barsIn, mixed.length, `seed ${seed}`);
+    t.is(withBad.report.barsStored, good.length, `seed ${seed}: ${JSON.stringify(withBad.report.rejected)}`);
+    t.is(withBad.stored, plain.stored, `seed ${seed}`);
   }
 });
 

@@ -1276,27 +1276,36 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     const nothingEarlierBehindRead = (session: Session, t: number): boolean | null => {
       let j = read;
       while (j < buffer.length && (buffer[j] as SymbolBar).time === t) j++;
+      filling.length = 0;
       for (let k = 0; k < STRAY_LOOKAHEAD; k++, j++) {
         if (j >= buffer.length) return ended ? true : null;
         if ((buffer[j] as SymbolBar).time < t && fillsSlot(session, j)) return false;
       }
       return true;
     };
+    /** What {@link fillsSlot} found of each bar from `read` in the judgement under way, reused. */
+    const filling: (boolean | undefined)[] = [];
     /**
      * Whether bar `j` of the buffer can fill a slot of `session` (see
      * {@link SessionCoordinator.#slotOf}), and is not behind a later bar of its own symbol read
-     * before it (from `read`): a bar the store will reject (a stray before the open, a bar sent
-     * again, one out of order) holds no bucket open, or its handlers would see later bars for
-     * nothing. One behind a bar of its own time may be the correction of a bad print: it does.
+     * before it (from `read`) that fills one: a bar the store will reject (a stray before the
+     * open, a bar sent again, one out of order) holds no bucket open, or its handlers would see
+     * later bars for nothing, and one behind such a bar is no more out of order than without it (a
+     * bad print timed ahead of its symbol's next bar would otherwise make that bar late). One
+     * behind a bar of its own time may be the correction of a bad print: it does. Each bar is
+     * judged once a judgement (`filling` emptied at its start).
      */
     const fillsSlot = (session: Session, j: number): boolean => {
+      const known = filling[j - read];
+      if (known !== undefined) return known;
       const bar = buffer[j] as SymbolBar;
-      if (!usableSymbol(bar)) return false;
-      for (let k = read; k < j; k++) {
+      let fills = usableSymbol(bar) && this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), this.#options.data.lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
+      for (let k = read; fills && k < j; k++) {
         const o = buffer[k] as SymbolBar;
-        if (o.symbol === bar.symbol && o.time > bar.time) return false;
+        if (o.symbol === bar.symbol && o.time > bar.time && fillsSlot(session, k)) fills = false;
       }
-      return this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), this.#options.data.lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
+      filling[j - read] = fills;
+      return fills;
     };
     /**
      * {@link nothingEarlierBehindRead}, after one turn of the event loop for the source to be read
@@ -1329,6 +1338,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const earliestAhead = (session: Session, next: number): number => {
       let earliest = next;
+      filling.length = 0;
       for (let j = read; j < buffer.length && j < read + STRAY_LOOKAHEAD; j++) {
         const time = (buffer[j] as SymbolBar).time;
         if (time < earliest && fillsSlot(session, j)) earliest = time;
