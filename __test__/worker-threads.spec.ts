@@ -188,7 +188,7 @@ test('a worker terminated while it appends takes its stores with it: the main th
 
 // A worker terminated while inside computeIndicators: its thread refuses the output's ArrayBuffer
 // when the call returns, and the output block must be given back then (it was kept for good, one
-// block a termination). Six terminations of a call whose output is 24 MB (a million bars, three
+// block a termination). Six terminations of a call whose output is 40 MB (a million bars, five
 // outputs): resident memory grew by one block each before; now the blocks go back to the pool.
 test.serial('a worker terminated inside computeIndicators leaves no output block behind', async (t) => {
   const body = `
@@ -220,6 +220,8 @@ import(workerData).then((bs) => {
   }
   t.log(`RSS after each round (MB): ${rss.map((x) => x.toFixed(0)).join(' ')}; ${inside} of 6 terminated inside the call`);
   if (inside < 4) return t.pass('the calls returned before most terminations: nothing to judge on this machine now');
-  // From the second round on: at most one block's growth in all, where a leak adds one a round.
-  t.true((rss[5] as number) - (rss[1] as number) < 24, rss.join(' '));
+  // From the second round on: a leak adds a block (40 MB) a round, 160 MB over the four; memory
+  // given back to a worker's allocator moves the resident set by up to a block either way (+25 MB
+  // in one round was seen with no leak).
+  t.true((rss[5] as number) - (rss[1] as number) < 80, rss.join(' '));
 });
