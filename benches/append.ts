@@ -22,6 +22,7 @@ import {
   verifiedLine,
   feedBarstream,
   makeFeed,
+  laterDate,
 } from './common.js';
 import type { Feed, Row } from './common.js';
 
@@ -36,7 +37,7 @@ const TARGET_NS = 100;
 function shifted(feed: Feed, weeks: number): Feed {
   const dt = weeks * 7 * 86_400_000;
   return {
-    sessions: feed.sessions.map((s) => ({ ...s, open: s.open + dt, close: s.close + dt, dayStart: s.dayStart + dt })),
+    sessions: feed.sessions.map((s) => ({ ...s, date: laterDate(s.date, weeks * 7), open: s.open + dt, close: s.close + dt, dayStart: s.dayStart + dt })),
     bars: feed.bars.map((day) => day.map((b) => ({ ...b, time: b.time + dt }))),
   };
 }
@@ -100,7 +101,7 @@ export async function run(): Promise<Row[]> {
   const live = new SessionData({ intervals: INTERVALS, retainSessions: SESSIONS });
   const fourWeeks = 28 * 86_400_000;
   const moveOn = (): void => {
-    liveFeed.sessions = liveFeed.sessions.map((s) => ({ ...s, open: s.open + fourWeeks, close: s.close + fourWeeks, dayStart: s.dayStart + fourWeeks }));
+    liveFeed.sessions = liveFeed.sessions.map((s) => ({ ...s, date: laterDate(s.date, 28), open: s.open + fourWeeks, close: s.close + fourWeeks, dayStart: s.dayStart + fourWeeks }));
     for (const day of liveFeed.bars) for (const b of day) b.time += fourWeeks;
   };
   const bench = makeBench({ time: 2000, warmupTime: 300 });

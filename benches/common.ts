@@ -118,6 +118,13 @@ export function weekdays(first: string, count: number): string[] {
   return out;
 }
 
+/** The date `days` days after `date` (YYYY-MM-DD): a session moved by whole days keeps the date it opens on. */
+export function laterDate(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks that barstream and a peer did the same work
 // ---------------------------------------------------------------------------------------------

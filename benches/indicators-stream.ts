@@ -30,6 +30,7 @@ import {
   taskTiming,
   feedBarstream,
   makeFeed,
+  laterDate,
 } from './common.js';
 import type { Feed, Row, Timing } from './common.js';
 
@@ -239,7 +240,7 @@ export async function run(): Promise<Row[]> {
   const standalone = new StandaloneEight();
   const fourWeeks = 28 * 86_400_000;
   const moveOn = (): void => {
-    feed.sessions = feed.sessions.map((s) => ({ ...s, open: s.open + fourWeeks, close: s.close + fourWeeks, dayStart: s.dayStart + fourWeeks }));
+    feed.sessions = feed.sessions.map((s) => ({ ...s, date: laterDate(s.date, 28), open: s.open + fourWeeks, close: s.close + fourWeeks, dayStart: s.dayStart + fourWeeks }));
     for (const day of feed.bars) for (const b of day) b.time += fourWeeks;
   };
   let sink = 0;

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { SessionData } from './session-data.js';
 import { sessionOn } from './session.js';
+import { formatDay, parseDay } from './calendar/dates.js';
 import type { Bar } from './types.js';
 
 /** A deterministic pseudo-random walk (mulberry32), so every run prints the same bars. */
@@ -44,7 +45,7 @@ function timings(feeds: { symbol: string; bars: Bar[] }[], date: string): boolea
   const plan = Array.from({ length: sessions }, (_, d) => {
     const shift = d * day;
     return {
-      session: { ...base, open: base.open + shift, close: base.close + shift, dayStart: base.dayStart + shift },
+      session: { ...base, date: formatDay(parseDay(base.date) + d), open: base.open + shift, close: base.close + shift, dayStart: base.dayStart + shift },
       feeds: feeds.map(({ symbol, bars }) => {
         const shifted = bars.map((b) => ({ ...b, time: b.time + shift }));
         const column = (pick: (b: Bar) => number): Float64Array => Float64Array.from(shifted, pick);
