@@ -584,6 +584,12 @@ test('a session that opens past the end of its date is refused under either alig
   t.throws(() => data.beginSession({ date: '2024-11-04', open: Date.UTC(2024, 10, 4, 4, 59), close: Date.UTC(2024, 10, 4, 6), timeZone: 'America/New_York' }), { instanceOf: SessionError, message: /dayStart|day start|after its open/ });
   const e = t.throws(() => data.beginSession({ date: '2024-11-03', open: Date.UTC(2024, 10, 4, 5), close: Date.UTC(2024, 10, 4, 6), timeZone: 'America/New_York' }), { instanceOf: SessionError });
   t.regex(e?.message ?? '', /which ends at 1730696400000 \(2024-11-04T05:00:00.000Z\)/);
+  // The last day with a YYYY-MM-DD date ends too: 9999-12-31 in New York ends at 10000-01-01T05:00Z.
+  const last = new SessionData({ intervals: ['1d'], alignment: 'clock' });
+  const late = Date.UTC(10000, 0, 1, 5);
+  t.throws(() => last.beginSession({ date: '9999-12-31', open: late, close: late + 60_000, timeZone: 'America/New_York' }), { instanceOf: SessionError, message: /is past 9999-12-31 in America\/New_York, which ends at 253402318800000 / });
+  last.beginSession({ date: '9999-12-31', open: late - 60_000, close: late, timeZone: 'America/New_York' });
+  t.is(last.session?.date, '9999-12-31');
 });
 
 test('a bar refused for no open session with a time that is no number says what the time was', (t) => {

@@ -132,7 +132,16 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
 export function nextDayStartOf(date: unknown, timeZone: unknown): number {
   if (typeof date !== 'string' || typeof timeZone !== 'string') return NaN;
   const day = parseDay(date);
-  if (!Number.isNaN(day)) return dayStartOf(formatDay(day + 1), timeZone);
+  if (!Number.isNaN(day)) {
+    let zone: ZoneOffsets;
+    try {
+      zone = ZoneOffsets.of(timeZone);
+    } catch {
+      return NaN;
+    }
+    // From the day number, as a calendar does: the day after 9999-12-31 has no YYYY-MM-DD.
+    return zone.instant((day + 1) * DAY_MS, 'forward');
+  }
   if (!isEarlyDate(date)) return NaN;
   // Years before 1000 are luxon's alone (see dayStartOf).
   const start = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
