@@ -156,30 +156,23 @@ export abstract class StandaloneIndicator<In, Out> {
   protected abstract fields(input: In): [number, number, number, number];
 
   /**
-   * Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input changes nothing and gives `NaN`.
-   * @throws {InputError} for an input of the wrong kind: an object given to an indicator of values
-   * (pass the bar's close), a number or string given to an indicator of bars; state unchanged.
-   * @throws {ConfigError} `arguments` for a second argument (`update(high, low, close)`: pass one bar).
+   * Commits one value (or bar) and returns the output, `NaN` during warm-up. A non-finite input
+   * changes nothing and gives `NaN`. Arguments after the first are not read (`closes.map(rsi.update, rsi)`
+   * passes an index).
+   * @throws {InputError} for an input of the wrong kind: an object or function given to an
+   * indicator of values (pass the bar's close), a number or string given to an indicator of bars
+   * (`atr.update(high, low, close)`: pass one bar); state unchanged.
    */
-  update(input: In): Out;
-  update(input: In, extra?: unknown): Out {
-    if (extra !== undefined) refuseExtra(`${this.constructor.name}.update`, 'one argument', extra, 2, this.#hint());
+  update(input: In): Out {
     return this.#run(input, 0);
   }
 
   /**
    * What {@link update} would return for this input, committing nothing.
-   * @throws {InputError} and {@link ConfigError} as {@link update} does.
+   * @throws {InputError} as {@link update} does.
    */
-  peek(input: In): Out;
-  peek(input: In, extra?: unknown): Out {
-    if (extra !== undefined) refuseExtra(`${this.constructor.name}.peek`, 'one argument', extra, 2, this.#hint());
+  peek(input: In): Out {
     return this.#run(input, 1);
-  }
-
-  /** What the input should be, for messages. */
-  #hint(): string {
-    return this instanceof ValueIndicator ? 'the input is one number (a close)' : 'the input is one bar { high, low, close, volume }';
   }
 
   /**
@@ -240,7 +233,10 @@ export abstract class StandaloneIndicator<In, Out> {
 export abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Out> {
   protected fields(x: number): [number, number, number, number] {
     // A whole bar given where its close was meant would read as NaN at every update, for good.
-    if (typeof x === 'object') throw new InputError(`${this.constructor.name} takes one number (a close), got ${describe(x)}: pass the bar's close`);
+    if (typeof x === 'object' || typeof x === 'function') {
+      const boxed = (x as unknown) instanceof Number;
+      throw new InputError(`${this.constructor.name} takes one number (a close), got ${boxed ? 'a Number object' : describe(x)}: ${boxed ? 'pass its value' : "pass the bar's close"}`);
+    }
     return [x, x, x, 0];
   }
 }
