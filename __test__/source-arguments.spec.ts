@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { runInNewContext } from 'node:vm';
 import { Calendar, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, csvSource, forEachSlice, iterableSource, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
 import type { BarstreamError, SymbolBar, SymbolColumns, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
 
@@ -113,7 +114,7 @@ test('iterableSource takes no options: a second argument is refused', (t) => {
 
 test('iterableSource refuses a string, whose characters would pass for three bad bars', (t) => {
   const make = iterableSource as unknown as (...args: unknown[]) => unknown;
-  for (const given of ['SPY', new String('SPY')]) {
+  for (const given of ['SPY', new String('SPY'), runInNewContext("new String('SPY')") as unknown]) {
     const e = t.throws(() => make(given), { instanceOf: ConfigError });
     t.is(e?.param, 'iterable');
     t.regex(e?.message ?? '', /not the string 'SPY'/);

@@ -101,7 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   } catch (e) {
     // Node's own words for an unknown option advise a '--' that this command does not take.
-    const unknown = (e as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']*)'/.exec((e as Error).message) : null;
+    const unknown = (e as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(.*)'\. To specify a positional argument/s.exec((e as Error).message) : null;
     const said = unknown === null ? (e as Error).message : `unknown option '${unknown[1]}' (the options are below)`;
     process.stderr.write(`barstream: ${said}\n\n${USAGE}`);
     return 2;

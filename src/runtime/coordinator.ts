@@ -589,9 +589,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return this.#report(processor, symbols, performance.now() - started, stopped);
     } finally {
-      // A run stopped or failed before a session's end folds too: a harness that stops each run
-      // early (a fresh subscriber a run) otherwise kept every stage, and each report scanned them all.
-      this.#foldDeparted();
       stall?.dispose();
       this.#runProcessor = null;
       this.#stoppedAt = Infinity;
@@ -612,6 +609,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         o.data.releaseRun(this);
       }
       this.#running = false;
+      // A run stopped or failed before a session's end folds too: a harness that stops each run
+      // early (a fresh subscriber a run) otherwise kept every stage, and each report scanned them
+      // all. After the run's own cleanup, which nothing here may skip.
+      this.#foldDeparted();
       // One turn of the event loop before the run settles. Node-API runs the finalizers of
       // collected objects there, and a run whose subscribers all finish synchronously may never
       // give it one: a loop of `await run()`, a store made per run, kept every store it dropped
@@ -2966,9 +2967,9 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * The columns a columnar source loaded, checked: each symbol's `length` a whole number no larger
- * than any of its columns, which are `Float64Array`s, and then cut to it. A source without
- * `length` had its bars ignored; one of plain arrays failed inside the native call.
+ * The columns a columnar source loaded, checked: each symbol's six columns `Float64Array`s of one
+ * length, and its `length` a whole number no larger than that, the columns then cut to it. A
+ * source without `length` had its bars ignored; one of plain arrays failed inside the native call.
  * @throws {InputError} naming the symbol and what is wrong.
  */
 function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolColumns> {

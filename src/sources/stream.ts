@@ -19,7 +19,8 @@ import type { SourceLosses, StreamSource, SymbolBar } from './types.js';
  */
 export function iterableSource(iterable: AsyncIterable<SymbolBar> | Iterable<SymbolBar>): StreamSource {
   refuseArguments('iterableSource', arguments, "pick the symbols with the coordinator's symbols option", 'one iterable of bars and no options', 1);
-  if (typeof iterable === 'string' || (iterable as unknown) instanceof String) {
+  // A String object of another realm too: its class, not its prototype, says what it is.
+  if (typeof iterable === 'string' || (typeof iterable === 'object' && iterable !== null && Object.prototype.toString.call(iterable) === '[object String]')) {
     throw new ConfigError('iterable', `expected an async iterable or an iterable of bars, not the string ${describe(String(iterable))} (a symbol is chosen with the coordinator's symbols option)`);
   }
   const asyncIt = (iterable as AsyncIterable<SymbolBar>)?.[Symbol.asyncIterator];
