@@ -709,7 +709,7 @@ test('an input of the wrong kind (a bar to an indicator of closes, a number to o
     for (const [i, c] of closes.entries()) {
       if (i === 3) {
         for (const call of ['update', 'peek'] as const) {
-          for (const wrong of isValue ? [bar, () => 10, new Number(10)] : [10, '10']) {
+          for (const wrong of isValue ? [bar, () => 10, new Number(10)] : [10, '10', [11, 9, 10], new Number(10), new String('10')]) {
             const e = t.throws(() => tried[call](wrong), { instanceOf: InputError }, `${name}.${call}`);
             t.regex(e?.message ?? '', new RegExp(`^${name} takes one ${isValue ? 'number' : 'bar'}`), name);
           }
@@ -733,6 +733,10 @@ test('an input of the wrong kind (a bar to an indicator of closes, a number to o
   t.is(sma.update(12), 11);
   const mapped = new Sma(2);
   t.deepEqual([10, 12, 11].map(mapped.update, mapped), [NaN, 11, 11.5]);
+  // A Number object, of this realm or another, is told to pass its value.
+  for (const boxed of [new Number(10), runInNewContext('new Number(10)') as unknown]) {
+    t.throws(() => sma.update(boxed), { instanceOf: InputError, message: /got a Number object: pass its value$/ });
+  }
 });
 
 test('MACD by hand: the slow EMA is seeded with the first slow closes, the fast one with closes slow-fast to slow-1, the signal with the first signal MACD values', (t) => {

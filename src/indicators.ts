@@ -234,7 +234,7 @@ export abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Ou
   protected fields(x: number): [number, number, number, number] {
     // A whole bar given where its close was meant would read as NaN at every update, for good.
     if (typeof x === 'object' || typeof x === 'function') {
-      const boxed = (x as unknown) instanceof Number;
+      const boxed = Object.prototype.toString.call(x) === '[object Number]';
       throw new InputError(`${this.constructor.name} takes one number (a close), got ${boxed ? 'a Number object' : describe(x)}: ${boxed ? 'pass its value' : "pass the bar's close"}`);
     }
     return [x, x, x, 0];
@@ -247,7 +247,10 @@ export abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = Indic
   // gives NaN and changes nothing (as batch does); the others never look at it.
   protected fields(bar: In): [number, number, number, number] {
     // A close given where a bar was meant has no fields: every update would read NaN, for good.
-    if (typeof bar !== 'object') throw new InputError(`${this.constructor.name} takes one bar { high, low, close, volume }, got ${describe(bar)}`);
+    // So would an array of its fields, or a boxed number or string.
+    if (typeof bar !== 'object' || Array.isArray(bar) || bar instanceof Number || bar instanceof String) {
+      throw new InputError(`${this.constructor.name} takes one bar { high, low, close, volume }, got ${describe(bar)}`);
+    }
     return [bar.high as number, bar.low as number, bar.close as number, bar.volume as number];
   }
 }

@@ -1284,6 +1284,19 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return true;
     };
+    /** The session being run's window end and the close before it (see `#runStream`'s session loop). */
+    let windowEndNow = Infinity;
+    let sinceNow = -Infinity;
+    /**
+     * Whether bar `k` of the buffer, past the session's window, ends the session by the bars read
+     * after it (no stray: see {@link staysInSession}). Fewer bars read than the stray test weighs
+     * may take a stray for an end: its symbol's bar behind it then holds no bucket, as before a
+     * stray could be told.
+     */
+    const endsSession = (k: number): boolean => {
+      const time = (buffer[k] as SymbolBar).time;
+      return time >= windowEndNow && !staysInSession(time, (i) => (k + 1 + i < buffer.length ? (buffer[k + 1 + i] as SymbolBar).time : undefined), windowEndNow, sinceNow);
+    };
     /** What {@link fillsSlot} found of each bar from `read` in the judgement under way, reused. */
     const filling: (boolean | undefined)[] = [];
     /**
@@ -1292,7 +1305,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * before it (from `read`) that fills one: a bar the store will reject (a stray before the
      * open, a bar sent again, one out of order) holds no bucket open, or its handlers would see
      * later bars for nothing, and one behind such a bar is no more out of order than without it (a
-     * bad print timed ahead of its symbol's next bar would otherwise make that bar late). One
+     * bad print timed ahead of its symbol's next bar would otherwise make that bar late); one that
+     * ends the session still counts, as the store then rejects the bar behind it. One
      * behind a bar of its own time may be the correction of a bad print: it does. Each bar is
      * judged once a judgement (`filling` emptied at its start).
      */
@@ -1303,7 +1317,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       let fills = usableSymbol(bar) && this.#slotOf(session, bar.symbol, bar.time, processor.lastStored.get(bar.symbol), this.#options.data.lateBefore, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) !== Slot.None;
       for (let k = read; fills && k < j; k++) {
         const o = buffer[k] as SymbolBar;
-        if (o.symbol === bar.symbol && o.time > bar.time && fillsSlot(session, k)) fills = false;
+        if (o.symbol === bar.symbol && o.time > bar.time && (fillsSlot(session, k) || endsSession(k))) fills = false;
       }
       filling[j - read] = fills;
       return fills;
@@ -1391,6 +1405,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const windowEnd = k === sessions.length - 1 ? Infinity : session.close;
         // Where the window of bars this session may take begins (see windowEndOf).
         const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
+        windowEndNow = windowEnd;
+        sinceNow = since;
         // As for columns: a run starts at its first open, and the clock never goes back after.
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
