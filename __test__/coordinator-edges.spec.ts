@@ -620,20 +620,21 @@ test('a data-driven stream with bad bars mixed in, some timed ahead of their sym
   }
 });
 
-test('a data-driven stream: a bar behind the bar of its symbol that ends the session holds no bucket open (the store rejects it), where one behind a stray does', async (t) => {
+test('a data-driven stream: a bar behind the bar of its symbol that ends the session holds no bucket open (the store rejects it); one behind after-market prints or a stray is kept', async (t) => {
   const dates = ['2024-01-02', '2024-01-03'];
   const calendar = Calendar.custom({ timeZone: 'UTC', sessions: dates.map((date) => ({ date, open: '10:00', close: '11:00' })) });
   const [s1, s2] = calendar.sessions(dates[0]!, dates[1]!) as [Session, Session];
   const bar = (symbol: string, time: number): SymbolBar => ({ symbol, time, open: 10, high: 11, low: 9, close: 10, volume: 1 });
-  const run = async (afterHours: SymbolBar[]): Promise<{ order: string[]; report: RunReport }> => {
+  const run = async (between: SymbolBar[]): Promise<{ order: string[]; report: RunReport }> => {
     const stream: SymbolBar[] = [];
-    // X trades to 10:40, Y to 10:49; then the after-hours bars; then X's 10:41, behind them.
+    // X trades to 10:40, Y to 10:49; then the bars between; then X's 10:41, behind them.
     for (let m = 0; m < 50; m++) {
       if (m <= 40) stream.push(bar('X', s1.open + m * MINUTE));
       stream.push(bar('Y', s1.open + m * MINUTE));
     }
-    stream.push(...afterHours, bar('X', s1.open + 41 * MINUTE));
-    for (let m = 0; m < 60; m++) for (const symbol of ['X', 'Y']) stream.push(bar(symbol, s2.open + m * MINUTE));
+    stream.push(...between, bar('X', s1.open + 41 * MINUTE));
+    const sent = new Set(between.map((b) => `${b.symbol}${b.time}`));
+    for (let m = 0; m < 60; m++) for (const symbol of ['X', 'Y']) if (!sent.has(`${symbol}${s2.open + m * MINUTE}`)) stream.push(bar(symbol, s2.open + m * MINUTE));
     const engine = new AnalysisEngine();
     const order: string[] = [];
     engine.subscribe({ interval: '5m' }, (e) => {
@@ -642,17 +643,22 @@ test('a data-driven stream: a bar behind the bar of its symbol that ends the ses
     const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), engine, source: iterableSource(stream), from: dates[0]!, to: dates[1]! }).run();
     return { order, report };
   };
-  // Three prints at and past the close, with the next session's bars after them: they end the
-  // session, and X's 10:41 behind them is rejected. X's 10:40 bucket closes with Y's, before Y's 10:45.
-  const ends = await run([bar('X', s1.close), bar('Y', s1.close), bar('X', s1.close + MINUTE)]);
-  t.is(ends.report.rejected.outside_session, 4);
+  // The next session's first three bars: they end the session, and X's 10:41 behind them is
+  // rejected. X's 10:40 bucket closes with Y's, before Y's 10:45.
+  const ends = await run([bar('X', s2.open), bar('Y', s2.open), bar('X', s2.open + MINUTE)]);
+  t.is(ends.report.rejected.outside_session, 1);
   t.is(ends.report.rejected.late, 0);
   t.deepEqual(ends.order, ['Y40', 'X40', 'Y45']);
-  // One print past the close, the session's bars after it: a stray, rejected alone; X's 10:41 behind it is stored.
-  const stray = await run([bar('X', s1.close + 5 * MINUTE)]);
-  t.is(stray.report.rejected.outside_session, 1);
-  t.is(stray.report.rejected.late, 0);
-  t.is(stray.report.barsStored, 41 + 1 + 50 + 120);
+  t.is(ends.report.barsStored, 41 + 50 + 120);
+  // After-market prints (11:00 to the next 10:00 open, of no session) weigh on neither side: each
+  // is rejected alone, and X's 10:41 behind them is stored (behind Y's 10:42 to 10:49 and 7 prints, it is 15 places behind).
+  for (const n of [1, 3, 7]) {
+    const prints = Array.from({ length: n }, (_, i) => bar(i % 2 === 0 ? 'X' : 'Y', s1.close + Math.floor(i / 2) * MINUTE));
+    const after = await run(prints);
+    t.is(after.report.rejected.outside_session, n, `${n} prints`);
+    t.is(after.report.rejected.late, 0, `${n} prints`);
+    t.is(after.report.barsStored, 41 + 1 + 50 + 120, `${n} prints`);
+  }
 });
 
 test('clear() during a run drops the gaps found before it, with the symbols they named', async (t) => {

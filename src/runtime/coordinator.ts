@@ -1257,6 +1257,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const backBefore = async (end: number, since: number, at = read): Promise<boolean> => {
       // The bars it weighs come first: as many as it may look at (see windowAfter).
+      const nextOpen = end === windowEndNow ? nextOpenNow : end;
       let past = 0;
       let finite = 0;
       for (let j = at + 1; past < STRAY_LOOKAHEAD && finite < STRAY_WINDOW; j++) {
@@ -1265,9 +1266,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         if (bar === undefined) break;
         if (!Number.isFinite(bar.time)) continue;
         finite++;
-        if (bar.time >= end) past++;
+        if (bar.time >= nextOpen) past++;
       }
-      return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since);
+      return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since, openNow, nextOpen);
     };
     /**
      * Whether none of the {@link STRAY_LOOKAHEAD} bars after the slice at `t` (the bars of time `t`
@@ -1284,9 +1285,16 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       }
       return true;
     };
-    /** The session being run's window end and the close before it (see `#runStream`'s session loop). */
+    /**
+     * The session being run's window end, the close before it, its open, and the next session's
+     * open (its close for the last: see `#runStream`'s session loop). A data-driven stream's stray
+     * test weighs no bar from the close to the next open, nor one before the open: a pre- or
+     * after-market print is of no session, rejected wherever it goes.
+     */
     let windowEndNow = Infinity;
     let sinceNow = -Infinity;
+    let openNow = -Infinity;
+    let nextOpenNow = Infinity;
     /**
      * Whether bar `k` of the buffer, past the session's window, ends the session by the bars read
      * after it (no stray: see {@link staysInSession}). Fewer bars read than the stray test weighs
@@ -1295,7 +1303,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const endsSession = (k: number): boolean => {
       const time = (buffer[k] as SymbolBar).time;
-      return time >= windowEndNow && !staysInSession(time, (i) => (k + 1 + i < buffer.length ? (buffer[k + 1 + i] as SymbolBar).time : undefined), windowEndNow, sinceNow);
+      return time >= windowEndNow && !staysInSession(time, (i) => (k + 1 + i < buffer.length ? (buffer[k + 1 + i] as SymbolBar).time : undefined), windowEndNow, sinceNow, openNow, nextOpenNow);
     };
     /** What {@link fillsSlot} found of each bar from `read` in the judgement under way, reused. */
     const filling: (boolean | undefined)[] = [];
@@ -1407,6 +1415,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         windowEndNow = windowEnd;
         sinceNow = since;
+        openNow = session.open;
+        nextOpenNow = k === sessions.length - 1 ? session.close : (sessions[k + 1] as Session).open;
         // As for columns: a run starts at its first open, and the clock never goes back after.
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
         else if (session.close <= this.#clock.now()) continue; // live: a session already over
@@ -2528,14 +2538,15 @@ function isStray(time: Float64Array, c: number, end: number, close: number, sinc
  * the session, and the late bar is the one rejected (unless the late bar comes right after the
  * first of the next session: a tie, which keeps that first bar in, to be rejected instead).
  */
-function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number): boolean {
-  const times = windowAfter(timeAt, close);
+function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, open = since, nextOpen = close): boolean {
+  const times = windowAfter(timeAt, nextOpen);
   let inside = 0;
   let earlier = false;
   for (const y of times) {
-    // Timed before `since` (the close of the session before), a bar is of a session already run:
-    // rejected wherever it goes, it weighs on neither side.
-    if (y < since) continue;
+    // Timed before `since` (the close of the session before), a bar is of a session already run;
+    // before `open`, or from the close to `nextOpen`, of no session (a pre- or after-market print
+    // under regular hours): rejected wherever it goes, it weighs on neither side.
+    if (y < open || (y >= close && y < nextOpen)) continue;
     if (y < close) inside++;
     else if (y < time) earlier = true;
   }
@@ -2546,15 +2557,15 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
   // one back inside now right.
   let cost = inside + 1;
   for (const y of times) {
-    if (y < since) continue;
+    if (y < open || (y >= close && y < nextOpen)) continue;
     cost += y >= close ? 1 : -1;
     if (cost <= inside) return true;
   }
   return false;
 }
 
-/** The finite times `staysInSession` weighs: up to the {@link STRAY_LOOKAHEAD}th past `close`, at most {@link STRAY_WINDOW}. */
-function windowAfter(timeAt: (k: number) => number | undefined, close: number): number[] {
+/** The finite times `staysInSession` weighs: up to the {@link STRAY_LOOKAHEAD}th at or past `from` (the next session's open, or the close), at most {@link STRAY_WINDOW}. */
+function windowAfter(timeAt: (k: number) => number | undefined, from: number): number[] {
   const times: number[] = [];
   let past = 0;
   for (let k = 0; past < STRAY_LOOKAHEAD && times.length < STRAY_WINDOW; k++) {
@@ -2562,7 +2573,7 @@ function windowAfter(timeAt: (k: number) => number | undefined, close: number): 
     if (y === undefined) break;
     if (!Number.isFinite(y)) continue;
     times.push(y);
-    if (y >= close) past++;
+    if (y >= from) past++;
   }
   return times;
 }
