@@ -661,6 +661,30 @@ test('a data-driven stream: a bar behind the bar of its symbol that ends the ses
   }
 });
 
+test('a data-driven stream over extended-hours bars under regular hours: a bar with a wrong date among the after-market prints costs its own bar, however many pre-market bars follow it', async (t) => {
+  // Eight symbols trading every minute 04:00-20:00 on three days, sessions 09:30-16:00: 4,560
+  // after- and pre-market bars between two sessions, more than the stray test reads (4,096). One
+  // after-market print of day 1 carries day 2's date (day 2, 16:30).
+  const dates = ['2024-01-02', '2024-01-03', '2024-01-04'];
+  const calendar = Calendar.custom({ timeZone: 'UTC', sessions: dates.map((date) => ({ date, open: '09:30', close: '16:00' })) });
+  const day0 = Date.UTC(2024, 0, 2);
+  const DAY = 1440 * MINUTE;
+  const stream: SymbolBar[] = [];
+  for (let d = 0; d < 3; d++) {
+    for (let m = 240; m < 1200; m++) {
+      for (let i = 0; i < 8; i++) stream.push({ symbol: `S${i}`, time: day0 + d * DAY + m * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+      if (d === 0 && m === 990) stream.push({ symbol: 'S0', time: day0 + DAY + 990 * MINUTE, open: 10, high: 11, low: 9, close: 10, volume: 1 });
+    }
+  }
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(stream), from: dates[0]!, to: dates[2]! }).run();
+  // By hand: 390 regular minutes a day, 8 symbols, 3 days; every other bar is outside the session.
+  t.is(report.barsStored, 3 * 390 * 8);
+  t.is(report.rejected.outside_session, stream.length - 3 * 390 * 8);
+  const perDay = dates.map((_, d) => [...data.bars('S1', '1m').time].filter((x) => x >= day0 + d * DAY && x < day0 + (d + 1) * DAY).length);
+  t.deepEqual(perDay, [390, 390, 390]);
+});
+
 test('clear() during a run drops the gaps found before it, with the symbols they named', async (t) => {
   const calendar = Calendar.xnys();
   const before = calendar.session('2023-12-29')!;

@@ -1268,7 +1268,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         finite++;
         if (bar.time >= nextOpen) past++;
       }
-      return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since, openNow, nextOpen);
+      return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since, nextOpen);
     };
     /**
      * Whether none of the {@link STRAY_LOOKAHEAD} bars after the slice at `t` (the bars of time `t`
@@ -1286,14 +1286,13 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       return true;
     };
     /**
-     * The session being run's window end, the close before it, its open, and the next session's
-     * open (its close for the last: see `#runStream`'s session loop). A data-driven stream's stray
-     * test weighs no bar from the close to the next open, nor one before the open: a pre- or
-     * after-market print is of no session, rejected wherever it goes.
+     * The session being run's window end, the close before it, and the next session's open (its
+     * close for the last: see `#runStream`'s session loop). A data-driven stream's stray test
+     * weighs no bar from the close to the next open: an after-market print is of no session,
+     * rejected wherever it goes.
      */
     let windowEndNow = Infinity;
     let sinceNow = -Infinity;
-    let openNow = -Infinity;
     let nextOpenNow = Infinity;
     /**
      * Whether bar `k` of the buffer, past the session's window, ends the session by the bars read
@@ -1303,7 +1302,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const endsSession = (k: number): boolean => {
       const time = (buffer[k] as SymbolBar).time;
-      return time >= windowEndNow && !staysInSession(time, (i) => (k + 1 + i < buffer.length ? (buffer[k + 1 + i] as SymbolBar).time : undefined), windowEndNow, sinceNow, openNow, nextOpenNow);
+      return time >= windowEndNow && !staysInSession(time, (i) => (k + 1 + i < buffer.length ? (buffer[k + 1 + i] as SymbolBar).time : undefined), windowEndNow, sinceNow, nextOpenNow);
     };
     /** What {@link fillsSlot} found of each bar from `read` in the judgement under way, reused. */
     const filling: (boolean | undefined)[] = [];
@@ -1415,7 +1414,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         windowEndNow = windowEnd;
         sinceNow = since;
-        openNow = session.open;
         nextOpenNow = k === sessions.length - 1 ? session.close : (sessions[k + 1] as Session).open;
         // As for columns: a run starts at its first open, and the clock never goes back after.
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
@@ -2538,15 +2536,17 @@ function isStray(time: Float64Array, c: number, end: number, close: number, sinc
  * the session, and the late bar is the one rejected (unless the late bar comes right after the
  * first of the next session: a tie, which keeps that first bar in, to be rejected instead).
  */
-function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, open = since, nextOpen = close): boolean {
+function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, nextOpen = close): boolean {
   const times = windowAfter(timeAt, nextOpen);
   let inside = 0;
   let earlier = false;
   for (const y of times) {
     // Timed before `since` (the close of the session before), a bar is of a session already run;
-    // before `open`, or from the close to `nextOpen`, of no session (a pre- or after-market print
-    // under regular hours): rejected wherever it goes, it weighs on neither side.
-    if (y < open || (y >= close && y < nextOpen)) continue;
+    // from the close to `nextOpen`, of no session (an after-market print under regular hours, or
+    // the next session's pre-market): rejected wherever it goes, it weighs on neither side. (The
+    // session's own pre-market still counts as inside: weighed as nothing, a corrupt time read
+    // before the open with thousands of pre-market bars after it would end the session unopened.)
+    if (y < since || (y >= close && y < nextOpen)) continue;
     if (y < close) inside++;
     else if (y < time) earlier = true;
   }
@@ -2557,7 +2557,7 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
   // one back inside now right.
   let cost = inside + 1;
   for (const y of times) {
-    if (y < open || (y >= close && y < nextOpen)) continue;
+    if (y < since || (y >= close && y < nextOpen)) continue;
     cost += y >= close ? 1 : -1;
     if (cost <= inside) return true;
   }
