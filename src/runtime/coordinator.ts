@@ -1785,9 +1785,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   /**
-   * After a session's end (where a service unsubscribes the strategies it is done with), and when a
-   * run ends, however it ends: the stages of subscribers no longer subscribed, but for the {@link DEPARTED_STAGES} made last,
-   * are folded into {@link FOLDED_STAGE}, exactly. Each stage keeps a histogram of tens of
+   * After a session's end (where a service unsubscribes the strategies it is done with), and when
+   * a run ends, however it ends: the stages of subscribers no longer subscribed, but for the
+   * {@link DEPARTED_STAGES} made last, are folded into {@link FOLDED_STAGE}, exactly. Each stage keeps a histogram of tens of
    * kilobytes: a service whose subscribers come and go kept one for every subscriber it ever had.
    */
   #foldDeparted(): void {
@@ -2535,6 +2535,8 @@ function isStray(time: Float64Array, c: number, end: number, close: number, sinc
  * followed, in order, by more of that session and one late bar of this one is no stray: it ends
  * the session, and the late bar is the one rejected (unless the late bar comes right after the
  * first of the next session: a tie, which keeps that first bar in, to be rejected instead).
+ * `nextOpen`, given by a data-driven stream, is the next session's open: bars from the close to
+ * it weigh on neither side, and the 16 past the close are counted from it (the close otherwise).
  */
 function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, nextOpen = close): boolean {
   const times = windowAfter(timeAt, nextOpen);
