@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { SessionData } from 'barstream';
+import { scratchDir } from './helpers/scratch.js';
 
 test('a second copy of the binding module gets the same calling slot', async (t) => {
   const first = (await import(new URL('../dist/native.js', import.meta.url).href)) as { SLOT: Float64Array };
@@ -34,8 +35,7 @@ test('a second copy of the addon has its own slot and stores: neither writes int
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const native = (await import(new URL('../dist/native.js', import.meta.url).href)) as { SLOT: Float64Array };
-  const dir = mkdtempSync(join(tmpdir(), 'barstream-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-');
   const copy = join(dir, 'copy.node');
   copyFileSync(new URL('../barstream.linux-x64-gnu.node', import.meta.url), copy);
   type Copy = {

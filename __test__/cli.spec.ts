@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MINUTE_DATA_DIR, minuteDataAvailable } from './helpers/csv.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -81,8 +82,7 @@ test('--symbols, --from, --to and --speed (clock-driven)', (t) => {
 });
 
 test('--strategy loads a user module', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'every-hour.mjs');
   writeFileSync(
     file,
@@ -104,8 +104,7 @@ test('--strategy loads a user module', (t) => {
 });
 
 test('--strategy: a TypeScript module this Node.js cannot import is refused with the way out, not only the unknown extension', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'typed.ts');
   writeFileSync(file, `const strategy: { name: string; setup(): void } = { name: 'typed', setup() {} };\nexport default strategy;\n`);
   const r = barstream('backtest', '--from', '2024-03-04', '--to', '2024-03-04', '--strategy', file);
@@ -137,8 +136,7 @@ test('--strategy under a TypeScript loader (tsx): a .mts strategy runs; a .ts on
 });
 
 test('--strategy: intervals spelt otherwise than the defaults (60m for 1h, 60s for the base) are the same series', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'spelt.mjs');
   writeFileSync(
     file,
@@ -163,8 +161,7 @@ test('--strategy: intervals spelt otherwise than the defaults (60m for 1h, 60s f
 });
 
 test('an overrun fails the run (exit 1) with a message in the command line\'s terms: --overrun queue, or a lower --speed', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'slow.mjs');
   // 20 ms a 5m bar; at speed 60000 a minute is 1 ms of wall time.
   writeFileSync(file, `export default { name: 'slow', setup(engine) { engine.subscribe({ interval: '5m', name: 'slow' }, () => { const end = Date.now() + 20; while (Date.now() < end); }); } };\n`);
@@ -175,8 +172,7 @@ test('an overrun fails the run (exit 1) with a message in the command line\'s te
 });
 
 test('--json keeps the name, message and code of subscriber errors', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'thrower.mjs');
   writeFileSync(
     file,
@@ -202,8 +198,7 @@ test('--json keeps the name, message and code of subscriber errors', (t) => {
 });
 
 test('--strategy: an async setup is awaited, the base interval may be listed, and a bad signal is a subscriber error', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'late-setup.mjs');
   writeFileSync(
     file,
@@ -892,8 +887,7 @@ test('days with no session (a weekend): the run is done, with zeros, and a warni
 });
 
 test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'marker.mjs');
   // Says on stderr when the first 5m bar came: the run is under way.
   writeFileSync(
@@ -933,8 +927,7 @@ test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130',
 });
 
 test('Ctrl-C during a --data run with --symbols: no warning that the symbols have no rows, when they were loaded and only the run was cut short', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const strategy = path.join(dir, 'marker.mjs');
   writeFileSync(strategy, `export default { name: 'marker', setup(engine) { let said = false; engine.subscribe({ interval: '5m' }, () => { if (!said) process.stderr.write('first bar\\n'); said = true; }); } };\n`);
   const file = path.join(dir, 'bars.csv');
@@ -953,8 +946,7 @@ test('Ctrl-C during a --data run with --symbols: no warning that the symbols hav
 });
 
 test('--strategy: a default export of the wrong shape is refused, naming the file and the field', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const cases: [string, string, RegExp][] = [
     // A string, not a list: it would be taken apart into '1', '5' and 'm'.
     ['intervals-string', `export default { name: 's', intervals: '15m', setup() {} };`, /intervals must be an array of interval strings .*got '15m'/],
@@ -987,8 +979,7 @@ test('--strategy: a default export of the wrong shape is refused, naming the fil
 });
 
 test('--strategy: an instance of a class, with fields of its own beside a strategy\'s, is taken', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'class.mjs');
   writeFileSync(
     file,
@@ -1011,8 +1002,7 @@ test('--strategy: an instance of a class, with fields of its own beside a strate
 });
 
 test('--json: stdout is the JSON alone even when the strategy prints; what it prints goes to stderr', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'chatty.mjs');
   writeFileSync(
     file,
@@ -1041,8 +1031,7 @@ test('--json: stdout is the JSON alone even when the strategy prints; what it pr
 });
 
 test('--json: what the strategy prints after the run still goes to stderr, and thrown values JSON cannot hold keep the report', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'odd.mjs');
   writeFileSync(
     file,
@@ -1074,8 +1063,7 @@ test('--json: what the strategy prints after the run still goes to stderr, and t
 });
 
 test('--strategy: a setup or an import that can never settle fails the run with a message, not a silent exit 13', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const setup = path.join(dir, 'stuck-setup.mjs');
   writeFileSync(setup, `export default { name: 'stuck', setup() { return new Promise(() => {}); } };\n`);
   const s = barstream('backtest', '--strategy', setup);
@@ -1106,8 +1094,7 @@ test('a reader that closes stdout early (| head) ends nothing in error: no EPIPE
 
 // util-linux's `script` runs the command on a pseudo-terminal: stderr is a TTY there, as in a shell.
 (hasScript ? test : test.skip)('on a terminal, a run still going after a second shows the progress bar, even inside its first session', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const out = path.join(dir, 'summary.txt');
   // One session (390 minutes) at 8,000 simulated ms a wall ms: about 2.9 s, one progress event, at its end.
   const command = [process.execPath, MAIN, 'backtest', '--symbols', 'ALFA', '--from', '2024-03-04', '--to', '2024-03-04', '--speed', '8000'];
@@ -1121,8 +1108,7 @@ test('a reader that closes stdout early (| head) ends nothing in error: no EPIPE
 });
 
 test('a reader that closes stderr early ends nothing in error: with --json, the strategy\'s output goes there, and stdout still gets the JSON', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'chatty.mjs');
   writeFileSync(file, "export default { name: 'chatty', setup(engine) { engine.subscribe({ interval: '5m' }, () => { console.log('a 5m bar'); }); } };\n");
   const child = spawn(process.execPath, [MAIN, 'backtest', '--json', '--strategy', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -1139,8 +1125,7 @@ test('a reader that closes stderr early ends nothing in error: with --json, the 
 });
 
 test('Ctrl-C while a strategy setup waits ends the wait: the run stops before its first session, exit 130', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const strategy = path.join(dir, 'waits.mjs');
   // A setup waiting on something that never comes (a network call), with a timer keeping the process up.
   writeFileSync(strategy, `export default { name: 'waits', setup() { process.stderr.write('setting up\\n'); setInterval(() => {}, 1000); return new Promise(() => {}); } };\n`);
@@ -1168,8 +1153,7 @@ test('Ctrl-C while a strategy setup waits ends the wait: the run stops before it
 });
 
 test('--strategy: a TypeScript strategy compiled to CommonJS (exports.default beside __esModule) runs', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
   const file = path.join(dir, 'compiled.js');
   // What tsc --module commonjs writes for `export default strategy`.
@@ -1192,8 +1176,7 @@ test('output that cannot be written (a full disk) fails with one line on stderr,
 });
 
 test('a CSV file with a header and no row: a warning that every session ran without bars', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'X_1m.csv');
   writeFileSync(file, 'time,open,high,low,close,volume\n\n');
   const r = barstream('backtest', '--data', file, '--from', '2013-10-07', '--to', '2013-10-08');

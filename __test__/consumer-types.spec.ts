@@ -6,8 +6,7 @@
  */
 import test from 'ava';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import {
@@ -27,6 +26,7 @@ import {
 } from 'barstream';
 import { Rsi, Sma } from 'barstream';
 import type { ErrorCode, IndicatorConfig, StandaloneIndicator, SymbolTimes, ValueIndicator } from 'barstream';
+import { scratchDir } from './helpers/scratch.js';
 
 const MINUTE = 60_000;
 
@@ -139,8 +139,7 @@ test('timeSlices takes columns without length, as its docs say', (t) => {
 });
 
 test("a CSV load's report counts the rows outside the load", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'barstream-consumer-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-consumer-');
   const file = join(dir, 'bars.csv');
   // 2 rows of A inside, 1 of A outside the time range, 2 of B (not asked for), 1 malformed.
   writeFileSync(

@@ -6,17 +6,16 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scratchDir } from './helpers/scratch.js';
 
 const ENTRY = pathToFileURL(createRequire(import.meta.url).resolve('barstream')).href;
 
 test('loading one day from six files of 200,000 rows keeps at most about one file of room at a time', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-csv-memory-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-csv-memory-');
   const t0 = Date.UTC(2010, 0, 4);
   const rows = 200_000;
   let body = 'time,open,high,low,close,volume\n';

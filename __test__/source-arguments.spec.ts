@@ -3,13 +3,13 @@
  * text, something else where an object or a function was expected) or failed with a TypeError
  * from inside: each is now a ConfigError naming it, and nothing changed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { runInNewContext } from 'node:vm';
 import { Calendar, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, csvSource, forEachSlice, iterableSource, streamSlices, symbolFromFileName, syntheticSource, timeSlices, websocketFeed } from 'barstream';
 import type { BarstreamError, SymbolBar, SymbolColumns, SyntheticOptions, WebSocketFeedOptions } from 'barstream';
+import { scratchDir } from './helpers/scratch.js';
 
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, kind: new (...args: never[]) => BarstreamError, param: string | null, message: RegExp, label: string): void {
   const e = t.throws(fn, undefined, label);
@@ -51,8 +51,7 @@ test('websocketFeed refuses protocols or headers of the wrong type, and shows te
 
 test('load() refuses a request it cannot read: a misspelt key would have loaded every symbol over all time', async (t) => {
   const columns = { time: [1, 2], open: [1, 1], high: [1, 1], low: [1, 1], close: [1, 1], volume: [1, 1] };
-  const dir = mkdtempSync(join(tmpdir(), 'barstream-load-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-load-');
   const file = join(dir, 'SPY.csv');
   writeFileSync(file, 'time,open,high,low,close,volume\n2024-03-04T14:30:00Z,1,1,1,1,1\n');
   const sources = {

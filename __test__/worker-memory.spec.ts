@@ -5,17 +5,16 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scratchDir } from './helpers/scratch.js';
 
 const ENTRY = pathToFileURL(createRequire(import.meta.url).resolve('barstream')).href;
 
 test("a worker's sweep of dropped stores stays flat while the main thread appends: the worker's V8 hears of their memory", (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-worker-memory-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, 'barstream-worker-memory-');
   const file = path.join(dir, 'sweep.mjs');
   // The worker makes 40 stores of ten symbols x 86,400 1s bars (about 50 MB each), drops each and
   // gives the event loop a turn; meanwhile the main thread appends a bar to a store of its own
