@@ -6,7 +6,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { ConfigError, checkOptionKeys, describe, refuseArguments } from './errors.js';
 import type { Session } from './types.js';
 import { ZoneOffsets } from './calendar/zone.js';
-import { DAY_MS, formatDay, isEarlyDate, parseDay } from './calendar/dates.js';
+import { DAY_MS, isEarlyDate, parseDay } from './calendar/dates.js';
 
 /** Local opening hours of a session. */
 export interface SessionHours {
@@ -66,12 +66,6 @@ export function sessionOn(date: string, hours: SessionHours): Session {
   // A date the zone skipped whole (Apia's 2011-12-30): luxon would give the next day's hours.
   if (day.toISODate() !== date) throw new ConfigError('date', `${date} does not exist in ${hours.timeZone}: its clocks skipped that whole day`);
   if (hours.open === '24:00') throw new ConfigError('open', 'open 24:00 is the end of the day');
-  const nextDayStart = (): DateTime => {
-    const n = parseDay(date);
-    // Years before 1000 are luxon's alone (see dayStartOf).
-    if (Number.isNaN(n)) return day.plus({ days: 1 }).startOf('day');
-    return DateTime.fromMillis(dayStartOf(formatDay(n + 1), hours.timeZone), { zone: hours.timeZone });
-  };
   const n = parseDay(date);
   const at = (key: 'open' | 'close'): number => {
     const [h, m] = hours[key].split(':').map(Number) as [number, number];
@@ -89,7 +83,7 @@ export function sessionOn(date: string, hours: SessionHours): Session {
     }
     // Years before 1000 are luxon's alone (see dayStartOf).
     if (h === 0 && m === 0) return dayStartOf(date, hours.timeZone);
-    const t = h === 24 ? nextDayStart() : day.set({ hour: h, minute: m });
+    const t = h === 24 ? DateTime.fromMillis(nextDayStartOf(date, hours.timeZone), { zone: hours.timeZone }) : day.set({ hour: h, minute: m });
     // Wall times in a daylight-saving gap do not exist; luxon would move them silently.
     if (h < 24 && (t.hour !== h || t.minute !== m)) throw gap();
     return t.toMillis();
@@ -107,21 +101,7 @@ export function sessionOn(date: string, hours: SessionHours): Session {
  * 01:00 to 00:00), the first of the two, as calendars give it.
  */
 export function dayStartOf(date: unknown, timeZone: unknown): number {
-  if (typeof date !== 'string' || typeof timeZone !== 'string') return NaN;
-  let zone: ZoneOffsets;
-  try {
-    zone = ZoneOffsets.of(timeZone);
-  } catch {
-    return NaN;
-  }
-  // The zone's offsets, worked out a year at a time and kept: a microsecond or two a call, where a
-  // luxon DateTime took 35 us (about 90 ns a bar for a 390-bar session of one symbol).
-  const day = parseDay(date);
-  if (!Number.isNaN(day)) return zone.instant(day * DAY_MS, 'forward');
-  // Years before 1000, which the offsets do not cover; anything else is no date.
-  if (!isEarlyDate(date)) return NaN;
-  const start = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
-  return start.isValid ? start.toMillis() : NaN;
+  return midnightOf(date, timeZone, 0);
 }
 
 /**
@@ -130,22 +110,27 @@ export function dayStartOf(date: unknown, timeZone: unknown): number {
  * @internal
  */
 export function nextDayStartOf(date: unknown, timeZone: unknown): number {
+  return midnightOf(date, timeZone, 1);
+}
+
+/** The first instant of the day `days` after `date` in `timeZone` (see {@link dayStartOf}). */
+function midnightOf(date: unknown, timeZone: unknown, days: number): number {
   if (typeof date !== 'string' || typeof timeZone !== 'string') return NaN;
-  const day = parseDay(date);
-  if (!Number.isNaN(day)) {
-    let zone: ZoneOffsets;
-    try {
-      zone = ZoneOffsets.of(timeZone);
-    } catch {
-      return NaN;
-    }
-    // From the day number, as a calendar does: the day after 9999-12-31 has no YYYY-MM-DD.
-    return zone.instant((day + 1) * DAY_MS, 'forward');
+  let zone: ZoneOffsets;
+  try {
+    zone = ZoneOffsets.of(timeZone);
+  } catch {
+    return NaN;
   }
+  // The zone's offsets, worked out a year at a time and kept: a microsecond or two a call, where a
+  // luxon DateTime took 35 us (about 90 ns a bar for a 390-bar session of one symbol). From the day
+  // number, as a calendar does: the day after 9999-12-31 has no YYYY-MM-DD.
+  const day = parseDay(date);
+  if (!Number.isNaN(day)) return zone.instant((day + days) * DAY_MS, 'forward');
+  // Years before 1000, which the offsets do not cover; anything else is no date.
   if (!isEarlyDate(date)) return NaN;
-  // Years before 1000 are luxon's alone (see dayStartOf).
   const start = DateTime.fromISO(date, { zone: timeZone }).startOf('day');
-  return start.isValid ? start.plus({ days: 1 }).startOf('day').toMillis() : NaN;
+  return start.isValid ? start.plus({ days }).startOf('day').toMillis() : NaN;
 }
 
 /**

@@ -86,9 +86,10 @@ class Hdr {
     const rank = Math.max(1, Math.ceil((Math.min(p, 100) / 100) * this.#total));
     const counts = this.#counts;
     if (counts === null) {
+      if (this.#total === 0) return 0;
       // The bucket the rank-th smallest value falls in, as the buckets would answer.
       const sorted = (this.#few as Float64Array).slice(0, this.#total).sort();
-      return this.#total === 0 ? 0 : Hdr.highest(Hdr.index(sorted[Math.min(rank, this.#total) - 1] as number));
+      return Hdr.highest(Hdr.index(sorted[rank - 1] as number));
     }
     let seen = 0;
     for (let i = 0; i < counts.length; i++) {
