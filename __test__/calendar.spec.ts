@@ -134,6 +134,36 @@ function plain(s: Session | null): Record<string, unknown> | null {
   return s === null ? null : { ...s };
 }
 
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+/** Instant `t` as `YYYY-MM-DD HH:MM` on the wall clock of `timeZone`, by Intl (not by the code under test). */
+function wall(t: number, timeZone: string): string {
+  let f = wallFormats.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    wallFormats.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(t).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/**
+ * Whether `s` opens and closes at `open` and `close` of its date on `timeZone`'s wall clock. 00:00 is
+ * the date's first instant and 24:00 the next date's (01:00 where the clocks skip midnight): the
+ * instant shows its date and the millisecond before it the date before.
+ */
+function showsHours(s: Session, timeZone: string, open: string, close: string): boolean {
+  const next = new Date(Date.parse(`${s.date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const closes =
+    close === '24:00'
+      ? wall(s.close, timeZone).startsWith(`${next} `) && wall(s.close - 1, timeZone).startsWith(`${s.date} `)
+      : wall(s.close, timeZone) === `${s.date} ${close}`;
+  const opens =
+    open === '00:00'
+      ? wall(s.open, timeZone).startsWith(`${s.date} `) && !wall(s.open - 1, timeZone).startsWith(`${s.date} `)
+      : wall(s.open, timeZone) === `${s.date} ${open}`;
+  return opens && closes && s.open < s.close;
+}
+
 // ---------------------------------------------------------------------------------------------
 // XNYS: the record, both ways
 // ---------------------------------------------------------------------------------------------
@@ -164,6 +194,8 @@ test('XNYS: every listed early close 2000-2030 is 09:30-13:00 New York with earl
   for (const date of early) {
     const s = xnys.session(date);
     t.deepEqual(plain(s), { ...sessionOn(date, { ...REGULAR, close: '13:00' }), earlyClose: true }, date);
+    // The hours by Intl as well, so an error of the wall-clock placement shared with sessionOn shows.
+    t.true(s !== null && showsHours(s, NY, '09:30', '13:00'), date);
   }
 });
 
@@ -171,6 +203,7 @@ test('XNYS: every other weekday 2000-2030 is a regular 09:30-16:00 session, and 
   const closed = new Set(dates(CLOSED));
   const special = new Set([...dates(EARLY), LATE_OPEN]);
   let regular = 0;
+  let wallChecked = 0;
   for (const { date, dow } of everyDate()) {
     const s = xnys.session(date);
     if (dow === 0 || dow === 6) {
@@ -179,9 +212,13 @@ test('XNYS: every other weekday 2000-2030 is a regular 09:30-16:00 session, and 
       regular++;
       // Compared to sessionOn with the same hours: the plain Session, no flags.
       t.deepEqual(plain(s), { ...sessionOn(date, REGULAR) }, date);
+      // And to Intl's New York wall clock, which shares no code with either.
+      if (s === null || !showsHours(s, NY, '09:30', '16:00')) t.fail(`${date}: not 09:30-16:00 on the New York wall clock`);
+      else wallChecked++;
     }
   }
   t.is(regular, 7794 - 69 - 1);
+  t.is(wallChecked, regular);
 });
 
 test('XNYS: the 2002-09-11 late opening, 12:00-16:00', (t) => {
@@ -632,6 +669,8 @@ test('custom calendars agree with sessionOn, across daylight saving in several t
   // Sao Paulo moved its clocks at midnight (2018-11-04 had no 00:00); Chatham is UTC+12:45/13:45.
   const zones = ['America/New_York', 'Europe/London', 'Australia/Sydney', 'America/Sao_Paulo', 'Asia/Kolkata', 'Pacific/Chatham'];
   const hours: [string, string][] = [['09:30', '16:00'], ['00:00', '24:00'], ['01:30', '23:00']];
+  let compared = 0;
+  let total = 0;
   for (const timeZone of zones) {
     for (const [open, close] of hours) {
       const ok = new Map<string, Session>();
@@ -639,6 +678,7 @@ test('custom calendars agree with sessionOn, across daylight saving in several t
         const date = new Date(d).toISOString().slice(0, 10);
         try {
           ok.set(date, sessionOn(date, { open, close, timeZone }));
+          total++;
         } catch (e) {
           t.true(e instanceof ConfigError);
           t.throws(() => Calendar.custom({ timeZone, sessions: [{ date, open, close }] }), { instanceOf: ConfigError, message: /daylight-saving gap/ });
@@ -648,10 +688,15 @@ test('custom calendars agree with sessionOn, across daylight saving in several t
       for (const [date, s] of ok) {
         const mine = c.session(date);
         if (JSON.stringify(plain(mine)) !== JSON.stringify({ ...s })) t.fail(`${timeZone} ${open}-${close} ${date}`);
+        // Both place wall times through the same code: Intl's wall clock is the independent check.
+        else if (mine === null || !showsHours(mine, timeZone, open, close)) t.fail(`${timeZone} ${open}-${close} ${date}: not those hours on Intl's wall clock`);
+        else compared++;
       }
-      t.pass();
+      // Every date of 2018 but those refused (Sao Paulo's 2018-11-04 has no 00:00).
+      t.true(ok.size >= 364, `${timeZone} ${open}-${close}: ${ok.size} dates`);
     }
   }
+  t.is(compared, total);
 });
 
 // ---------------------------------------------------------------------------------------------
