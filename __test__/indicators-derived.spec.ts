@@ -3,11 +3,11 @@
  * live store meets: minutes missing, rejected bars mixed in, `emptyBuckets` 'skip' and 'flat',
  * `retainSessions`, and a symbol removed between sessions and added again. Each column must equal,
  * bit for bit, `computeIndicators` over the naive aggregation of the accepted bars (VWAP restarting
- * at each session), and TA-Lib where the series is long enough; `peek` of a forming bar must equal
- * the values written when that same bar closes.
+ * at each session), TA-Lib where the series is long enough, and VWAP a naive running sum; `peek` of
+ * a forming bar must equal the values written when that same bar closes.
  *
- * Expected values come from the naive aggregation (helpers/naive) and TA-Lib; the package's own
- * paths are only compared with each other (streaming vs batch vs peek).
+ * Expected values come from the naive aggregation (helpers/naive), TA-Lib and the naive VWAP; the
+ * package's own paths are also compared with each other (streaming vs batch vs peek).
  */
 import test from 'ava';
 import { SessionData, computeIndicators } from 'barstream';
@@ -15,7 +15,7 @@ import type { Bar, IndicatorConfig, Session } from 'barstream';
 import { aggregateSession } from './helpers/naive.js';
 import { Rng } from './helpers/prng.js';
 import { nySummerSession, randomWalkDay } from './helpers/sessions.js';
-import { compareToTalib, firstBitDiff, seriesOf, talibColumns } from './helpers/talib.js';
+import { compareToTalib, firstBitDiff, naiveVwap, seriesOf, talibColumns } from './helpers/talib.js';
 import type { TalibCase } from './helpers/talib.js';
 
 /** Every kind, with periods short enough for a 1d series of a few sessions to leave its warm-up. */
@@ -134,6 +134,8 @@ for (const empty of ['skip', 'flat'] as const) {
       }
 
       // The reference: each symbol's accepted bars since it was (last) added, aggregated naively.
+      let vwapChecked = 0;
+      let dailyTalibChecked = 0;
       for (const symbol of ['A', 'B'] as const) {
         const from = symbol === 'A' ? 0 : B_RETURNS;
         for (const iv of INTERVALS) {
@@ -157,10 +159,16 @@ for (const empty of ['skip', 'flat'] as const) {
             const d = firstBitDiff(data.indicator(symbol, iv, name), (expected[name] as Float64Array).subarray(tail));
             if (d !== null) errors.push(`${symbol} ${iv} ${name}: streamed vs computeIndicators differ at ${d}`);
           }
-          // TA-Lib over the whole series (the 1d one is too short for some warm-ups).
-          if (iv === '1d') continue;
+          // VWAP against the naive running sum, restarting at each session.
+          const vwap = firstBitDiff(expected['vwap'] as Float64Array, naiveVwap(s, starts));
+          if (vwap !== null) errors.push(`${symbol} ${iv} vwap vs the naive VWAP: ${vwap}`);
+          vwapChecked++;
+          // TA-Lib over the whole series: the longest warm-up here is MACD 2/4/2's 4 bars, so a 1d
+          // series of fewer than 5 (B's, back for 3 sessions) has nothing to compare.
+          if (s.close.length < 5) continue;
           for (const k of KINDS) {
             if (k.talib === undefined) continue;
+            if (iv === '1d') dailyTalibChecked++;
             const ref = talibColumns({ ...k.talib, config: k.config, names: k.names, lookback: 0 }, s);
             k.names.forEach((name, j) => {
               const r = compareToTalib(expected[name] as Float64Array, ref.columns[j] as Float64Array, ref.begIndex);
@@ -170,6 +178,9 @@ for (const empty of ['skip', 'flat'] as const) {
         }
       }
       t.true(peeksChecked > 200, `${peeksChecked} peeks compared with their closed bars`);
+      t.is(vwapChecked, 2 * INTERVALS.length);
+      // A's 1d series, every kind TA-Lib has.
+      t.is(dailyTalibChecked, KINDS.filter((k) => k.talib !== undefined).length);
       t.deepEqual(errors.slice(0, 20), [], `${errors.length} failure(s)`);
     });
   }
