@@ -790,7 +790,7 @@ test('a --data run with over half of its bars outside the session hints that the
 });
 
 const real = minuteDataAvailable() ? test : test.skip;
-if (!minuteDataAvailable()) test('real data: ../shared/data/minute is absent, so the CLI run on it is skipped', (t) => t.pass());
+if (!minuteDataAvailable()) test.skip('the CLI over real data (skipped: ../shared/data/minute is absent)', () => {});
 
 real('--data runs the real SPY, IBM and BAC files for their six sessions; every row is stored or rejected as outside the session', (t) => {
   const r = barstream('backtest', '--json', '--data', MINUTE_DATA_DIR, '--from', '2013-10-04', '--to', '2013-10-11');

@@ -213,10 +213,7 @@ function checkOutput(t: ExecutionContext, block: Block, r: Exit): void {
 for (const block of RUNNABLE) {
   const title = `README.md:${block.firstLine}: the example runs${block.claims.length > 0 ? ' and prints what it says' : ''}`;
   if (block.code.includes('../shared/data') && !existsSync(SHARED_DATA)) {
-    test(`${title} (skipped: ${SHARED_DATA} is absent)`, (t) => {
-      t.log(`skipped: the example reads ${SHARED_DATA}, which is not there`);
-      t.pass();
-    });
+    test.skip(`${title} (skipped: the example reads ${SHARED_DATA}, which is absent)`, () => {});
     continue;
   }
   test(title, async (t) => {
