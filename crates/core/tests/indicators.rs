@@ -817,7 +817,9 @@ fn bars_from(steps: &[(f64, f64, f64, f64)]) -> Vec<Bar> {
         .collect()
 }
 
-fn any_spec() -> impl Strategy<Value = IndicatorSpec> {
+/// A random spec of any kind, with TA-Lib's lookback for its parameters worked out here from
+/// TA-Lib's own formulas (not from the spec).
+fn any_spec() -> impl Strategy<Value = (IndicatorSpec, usize)> {
     (
         0..IndicatorKind::ALL.len(),
         1usize..40,
@@ -829,38 +831,64 @@ fn any_spec() -> impl Strategy<Value = IndicatorSpec> {
         .prop_map(|(k, a, b, c, x, y)| {
             let kind = IndicatorKind::ALL[k];
             let n = |v: usize, min: usize| Some(v.max(min) as f64);
-            let p = match kind {
-                IndicatorKind::Macd => IndicatorParams {
-                    fast: n(a.min(b), 2),
-                    slow: n(a.max(b) + 1, 3),
-                    signal: n(c, 2),
-                    ..params()
-                },
-                IndicatorKind::Stoch => IndicatorParams {
-                    k_period: n(a, 1),
-                    k_slow: n(c, 1),
-                    d_period: n(b % 12, 1),
-                    ..params()
-                },
-                IndicatorKind::Bbands => IndicatorParams {
-                    period: n(a, 2),
-                    dev_up: Some(x),
-                    dev_down: Some(y),
-                    ..params()
-                },
-                IndicatorKind::Stddev => IndicatorParams {
-                    period: n(a, 2),
-                    dev: Some(x),
-                    ..params()
-                },
-                IndicatorKind::Obv | IndicatorKind::Vwap => params(),
-                IndicatorKind::Atr | IndicatorKind::Roc => period(a as f64),
-                _ => IndicatorParams {
-                    period: n(a, 2),
-                    ..params()
-                },
+            let (p, lookback) = match kind {
+                IndicatorKind::Macd => {
+                    let (fast, slow, signal) = (a.min(b).max(2), (a.max(b) + 1).max(3), c.max(2));
+                    let p = IndicatorParams {
+                        fast: n(fast, 2),
+                        slow: n(slow, 3),
+                        signal: n(signal, 2),
+                        ..params()
+                    };
+                    // The slow EMA's, then the signal EMA's over the MACD line.
+                    (p, (slow - 1) + (signal - 1))
+                }
+                IndicatorKind::Stoch => {
+                    let (k_period, k_slow, d_period) = (a.max(1), c.max(1), (b % 12).max(1));
+                    let p = IndicatorParams {
+                        k_period: n(k_period, 1),
+                        k_slow: n(k_slow, 1),
+                        d_period: n(d_period, 1),
+                        ..params()
+                    };
+                    (p, (k_period - 1) + (k_slow - 1) + (d_period - 1))
+                }
+                IndicatorKind::Bbands => {
+                    let p = IndicatorParams {
+                        period: n(a, 2),
+                        dev_up: Some(x),
+                        dev_down: Some(y),
+                        ..params()
+                    };
+                    (p, a.max(2) - 1)
+                }
+                IndicatorKind::Stddev => {
+                    let p = IndicatorParams {
+                        period: n(a, 2),
+                        dev: Some(x),
+                        ..params()
+                    };
+                    (p, a.max(2) - 1)
+                }
+                IndicatorKind::Obv | IndicatorKind::Vwap => (params(), 0),
+                // A true range needs the close before; a rate of change the close `period` back.
+                IndicatorKind::Atr | IndicatorKind::Roc => (period(a as f64), a),
+                _ => {
+                    let q = a.max(2);
+                    let p = IndicatorParams {
+                        period: n(a, 2),
+                        ..params()
+                    };
+                    let lookback = match kind {
+                        IndicatorKind::Rsi | IndicatorKind::Mfi => q,
+                        // The directional movement's smoothing, then the DX average's.
+                        IndicatorKind::Adx => 2 * q - 1,
+                        _ => q - 1,
+                    };
+                    (p, lookback)
+                }
             };
-            IndicatorSpec::new(kind, &p).unwrap()
+            (IndicatorSpec::new(kind, &p).unwrap(), lookback)
         })
 }
 
@@ -869,7 +897,7 @@ proptest! {
 
     #[test]
     fn random_walks_stream_as_they_batch_and_have_no_nan_after_the_lookback(
-        spec in any_spec(),
+        (spec, lookback) in any_spec(),
         steps in prop::collection::vec(
             (-0.05..0.05f64, 0.0..0.5f64, 0.0..0.5f64, prop_oneof![Just(0.0), 0.0..1e6f64]),
             0..300,
@@ -880,7 +908,7 @@ proptest! {
         let starts: Vec<usize> = starts.into_iter().filter(|&s| s <= bars.len()).collect();
         let streamed = stream(&spec, &bars, &starts);
         prop_assert_eq!(bits(&streamed), bits(&run_batch(&spec, &bars, &starts)));
-        let lookback = spec.lookback();
+        prop_assert_eq!(spec.lookback(), lookback, "{}", spec);
         for o in &streamed {
             prop_assert_eq!(leading_nan(o), lookback.min(bars.len()));
             prop_assert!(o.iter().skip(lookback).all(|x| x.is_finite()), "{} {:?}", spec, o);
