@@ -19,7 +19,7 @@ import type { BandsValue, Bar, IndicatorConfig, MacdValue, Session, StochValue }
 import { aggregateSession } from './helpers/naive.js';
 import { Rng } from './helpers/prng.js';
 import { nySummerSession } from './helpers/sessions.js';
-import { TALIB_CASES, compareToTalib, firstBitDiff, indicatorColumns, naiveVwap, randomWalk, seriesOf, talibColumns } from './helpers/talib.js';
+import { TALIB_CASES, TOLERANCE, compareToTalib, firstBitDiff, indicatorColumns, naiveVwap, randomWalk, relDiff, seriesOf, talibColumns } from './helpers/talib.js';
 import type { Series, TalibCase } from './helpers/talib.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -414,7 +414,7 @@ function twoSessions(): { session: Session; bars: Bar[] }[] {
 
 const FIVE = 5 * 60_000;
 
-test("SessionData.peek(symbol, '5m') equals standalone instances fed the naive closed 5m bars, then peeked with the forming bar; committing later is unaffected by the peeks", (t) => {
+test("SessionData.peek(symbol, '5m') equals standalone instances fed the naive closed 5m bars, then peeked with the forming bar, and TA-Lib over those bars with the forming one closed; committing later is unaffected by the peeks", (t) => {
   const errors: string[] = [];
   const err = (m: string) => errors.push(m);
   const configs = FACTORIES.map((f) => f.config);
@@ -426,8 +426,11 @@ test("SessionData.peek(symbol, '5m') equals standalone instances fed the naive c
   let peeks = 0;
   let closedCount = 0;
 
+  const closedBars: Bar[] = [];
+  let talibPeeks = 0;
   const commit = (bar: Bar) => {
     instances.forEach((inst, k) => committed[k]?.push(inst.update(bar)));
+    closedBars.push(bar);
     closedCount++;
   };
   const checkCommitted = (where: string) => {
@@ -478,6 +481,22 @@ test("SessionData.peek(symbol, '5m') equals standalone instances fed the naive c
           if (!Object.is(peek[name], expected[j])) err(`${session.date} bar ${i} (${(b.time - so) / 60_000} min): peek ${name} ${peek[name]}, standalone ${expected[j]}`);
         });
       });
+      // Now and then, TA-Lib over the closed bars and the forming one as if it closed: the last value.
+      if (i % 17 === 0) {
+        const asIfClosed = seriesOf([...closedBars, forming]);
+        const last = asIfClosed.close.length - 1;
+        for (const f of FACTORIES) {
+          // Within its warm-up TA-Lib gives nothing to compare (and the contract test checks the NaN).
+          if (f.talib === null || asIfClosed.close.length <= f.talib.lookback) continue;
+          const ref = talibColumns(f.talib, asIfClosed);
+          f.names.forEach((name, j) => {
+            const want = ref.columns[j]?.[last] as number;
+            const got = peek[name] as number;
+            if (Number.isNaN(want) ? !Number.isNaN(got) : !(relDiff(got, want) <= TOLERANCE)) err(`${session.date} bar ${i}: peek ${name} ${got}, TA-Lib ${want}`);
+            else if (!Number.isNaN(want)) talibPeeks++;
+          });
+        }
+      }
       t.deepEqual(Object.keys(peek), FACTORIES.flatMap((f) => f.names));
     });
     data.endSession();
@@ -487,6 +506,7 @@ test("SessionData.peek(symbol, '5m') equals standalone instances fed the naive c
     checkCommitted(`${session.date} end`);
   }
   t.true(peeks > 400, `${peeks} peeks`);
+  t.true(talibPeeks > 300, `${talibPeeks} peeked values compared with TA-Lib`);
   t.is(data.peek('S', '1m'), null, 'nothing forms on the base interval');
 
   // Whole columns: equal to a store that was never peeked, and to computeIndicator over the naive
