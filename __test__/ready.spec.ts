@@ -255,3 +255,25 @@ try { await new SessionCoordinator({ calendar, data, source: iterableSource(feed
 }`);
   t.is(woken.out, 'source A');
 });
+
+test('waitAll and ReadySignal.all refuse a signal that already timed out, though the others are ready', async (t) => {
+  const late = new ReadySignal('late');
+  await t.throwsAsync(late.wait(1), { instanceOf: ReadyTimeoutError });
+  t.is(late.state, 'timedOut');
+  const ready = new ReadySignal('ready');
+  ready.signal();
+  const e = await t.throwsAsync(waitAll([ready, late]), { instanceOf: ReadyTimeoutError });
+  t.deepEqual(e?.signals, ['late']);
+  await t.throwsAsync(ReadySignal.all([late, ready]), { instanceOf: ReadyTimeoutError });
+});
+
+test('a timeout of waitAll names only the signals still pending, not one signalled meanwhile', async (t) => {
+  const a = new ReadySignal('a');
+  const b = new ReadySignal('b');
+  const c = new ReadySignal('c');
+  setTimeout(() => a.signal(), 5);
+  const e = await t.throwsAsync(waitAll([a, b, c], 60), { instanceOf: ReadyTimeoutError });
+  t.deepEqual(e?.signals, ['b', 'c']);
+  t.is(a.state, 'ready');
+  t.is(b.state, 'timedOut');
+});

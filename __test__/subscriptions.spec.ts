@@ -176,3 +176,34 @@ test("a base subscription made in a gap listener gets the bar that revealed the 
     t.deepEqual(got, ['1m@10', '1m@11', '1m@12', '1m@13', '1m@14', '5m@10'], other ? 'with another base subscriber' : 'alone');
   }
 });
+
+test('a subscriber another handler unsubscribes at a bar does not get that bar, nor any after it', async (t) => {
+  const c = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:10' }] });
+  const open = Date.UTC(2024, 4, 6, 10);
+  const bars = [0, 1, 2, 3, 4].map((m) => ({ time: open + m * 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 1 }));
+  const engine = new AnalysisEngine();
+  const seen: number[] = [];
+  let b: { unsubscribe(): void } | null = null;
+  // 'a' is called first for each bar: at 10:02 it takes 'b' off before 'b' is called for it.
+  engine.subscribe({ interval: '1m', name: 'a' }, (e) => {
+    if (e.time === open + 2 * 60_000) b?.unsubscribe();
+  });
+  b = engine.subscribe({ interval: '1m', name: 'b' }, (e) => void seen.push((e.time - open) / 60_000));
+  const report = await new SessionCoordinator({ calendar: c, data: new SessionData(), engine, source: columnsSource({ A: toColumns(bars) }), from: '2024-05-06', to: '2024-05-06' }).run();
+  t.deepEqual(seen, [0, 1]);
+  t.is(report.delivered, 5);
+});
+
+test("once an interval's last subscriber leaves, the engine no longer wants it, and a run on a store without it goes ahead", async (t) => {
+  const engine = new AnalysisEngine();
+  const sub = engine.subscribe({ interval: '2m' }, () => undefined);
+  t.true(engine.wants('2m'));
+  t.true(engine.wants('120s'));
+  sub.unsubscribe();
+  t.false(engine.wants('2m'));
+  t.false(engine.wants('120s'));
+  t.deepEqual(engine.subscribers(), []);
+  // The store has no 2m series: a subscriber to it would fail the run.
+  const report = await coordinator(new SessionData({ intervals: ['5m'] }), engine).run();
+  t.true(report.barsStored > 0);
+});
