@@ -467,6 +467,8 @@ test('sessionOn: a bad date, time or time zone is a ConfigError', (t) => {
     ['2013-10-07', { ...hours, open: '9:30' }, 'open'],
     ['2013-10-07', { ...hours, close: '4pm' }, 'close'],
     ['2013-10-07', { ...hours, open: '16:00', close: '09:30' }, 'close'],
+    // A session of no time at all.
+    ['2013-10-07', { ...hours, open: '09:30', close: '09:30' }, 'close'],
     ['2013-02-30', hours, null],
     ['2013-13-01', hours, null],
     ['2013-10-07', { ...hours, open: '25:00' }, null],
@@ -570,7 +572,7 @@ test('a session that opens past the end of its date is refused under either alig
     t.regex(e?.message ?? '', /is past 2024-03-07 in Australia\/Sydney, which ends at 1709816400000 \(2024-03-07T13:00:00.000Z\): a session takes the date it opens on/);
     t.is(data.session, null, alignment);
     // At the last minute of its date it is taken; the next instant is the next day's.
-    t.throws(() => data.beginSession({ ...misdated, open: Date.UTC(2024, 2, 7, 13) }), { instanceOf: SessionError });
+    t.throws(() => data.beginSession({ ...misdated, open: Date.UTC(2024, 2, 7, 13) }), { instanceOf: SessionError, message: /session open 1709816400000 \(2024-03-07T13:00:00.000Z\) is past 2024-03-07 in Australia\/Sydney/ });
     data.beginSession({ ...misdated, date: '2024-03-08' });
     t.is(data.session?.date, '2024-03-08');
     data.endSession();

@@ -71,7 +71,7 @@ test('ReadySignal.wait and waitAll refuse options other than { keepAlive?: boole
   await t.notThrowsAsync(waitAll([signal], 10, { keepAlive: undefined }));
 });
 
-test('clocks: delayUntil of something that is not a number is an InputError, as sleepUntil is', (t) => {
+test('clocks: delayUntil of something that is not a number is an InputError, as sleepUntil is; a jumping clock never jumps back', (t) => {
   for (const clock of [new SimulatedClock(0, 2), new SimulatedClock(0), new WallClock()]) {
     for (const bad of ['5', undefined, NaN, null]) {
       refused(t, () => clock.delayUntil(bad as unknown as number), InputError, null, /a clock time is a number \(epoch ms\), got/, `${clock.constructor.name} delayUntil(${String(bad)})`);
@@ -80,6 +80,11 @@ test('clocks: delayUntil of something that is not a number is an InputError, as 
   const clock = new SimulatedClock(1_000, 0);
   t.is(clock.delayUntil(5_000), 0);
   t.is(clock.now(), 1_000);
+  // jumpTo moves it on, never back.
+  clock.jumpTo(2_000);
+  t.is(clock.now(), 2_000);
+  clock.jumpTo(1_500);
+  t.is(clock.now(), 2_000);
 });
 
 test('the coordinator and the column, CSV and synthetic sources take one options object (CSV its paths first): an argument past it is a ConfigError, not dropped', (t) => {
