@@ -437,3 +437,17 @@ test("a subscriber on SPY 5m sees QQQ's 5m bar of the same bucket, even when QQQ
     }
   }
 });
+
+test("clock-driven over columns: a symbol's gap is found by the clock also when its next bar falls on the tick that finds it", async (t) => {
+  // A lacks 10:01 and 10:04-10:05 (its bars at 10:02 and 10:06 are due at the very ticks that
+  // find the gaps); B has every minute. By hand: A's gaps are [10:01, 10:02) and [10:04, 10:06).
+  const c = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-05-06', open: '10:00', close: '10:10' }] });
+  const open = Date.UTC(2024, 4, 6, 10);
+  const at = (mins: number[]): number[] => mins.map((m) => open + m * MINUTE);
+  for (const speed of [1e9, 3_000]) {
+    const source = columnsSource({ A: columns(at([0, 2, 3, 6, 7, 8, 9])), B: columns(at([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])) });
+    const r = await new SessionCoordinator({ calendar: c, data: new SessionData({ intervals: ['5m'] }), source, from: '2024-05-06', to: '2024-05-06', speed, overrun: 'queue' }).run();
+    t.deepEqual(r.gaps.map((g) => [g.symbol, (g.from - open) / MINUTE, (g.to - open) / MINUTE, g.detectedBy]), [['A', 1, 2, 'clock'], ['A', 4, 6, 'clock']], `speed ${speed}`);
+    t.is(r.barsStored, 17);
+  }
+});
