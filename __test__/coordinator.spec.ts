@@ -245,6 +245,37 @@ test.serial('clock-driven: a synchronous hog is named though an async subscriber
   }
 });
 
+test.serial('clock-driven: a second run of the same coordinator reports its own lag, not the most of both runs', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const at = nyTime(s0, '10:00');
+  let slow = true;
+  const engine = new AnalysisEngine();
+  // Ten seconds of the clocks' time on one bar of the first run only.
+  engine.subscribe({ interval: '5m', name: 'once' }, (e) => {
+    if (slow && e.time === at) busy(10_000);
+  });
+  const store = new SessionData({ intervals: ['5m'] });
+  const coordinator = new SessionCoordinator({ calendar, data: store, engine, source: columnar({ AAA: walk(18, [s0]) }), from: s0.date, to: s0.date, speed: 60_000, overrun: 'queue' });
+  const first = await coordinator.run();
+  t.true(first.maxLagMs >= 9_000, `first run: maxLagMs ${first.maxLagMs}`);
+  slow = false;
+  // The same session again: the store forgets the first run's.
+  store.clear();
+  const second = await coordinator.run();
+  // Nothing held the second run: a lag of seconds could only be the first run's.
+  t.true(second.maxLagMs < 5_000, `second run: maxLagMs ${second.maxLagMs}`);
+  t.is(second.barsIn, first.barsIn);
+});
+
+test('barsPerSecond is barsIn over durationMs in seconds', async (t) => {
+  const s0 = SESSIONS[0] as Session;
+  const report = await new SessionCoordinator({ calendar, data: new SessionData({ intervals: ['5m'] }), source: columnar({ AAA: walk(19, [s0]), BBB: walk(20, [s0]) }), from: s0.date, to: s0.date }).run();
+  t.is(report.barsIn, 2 * 390);
+  t.true(report.durationMs > 0);
+  const want = report.barsIn / (report.durationMs / 1000);
+  t.true(Math.abs(report.barsPerSecond - want) <= 1e-9 * want, `${report.barsPerSecond} bars/s for ${report.barsIn} bars in ${report.durationMs} ms`);
+});
+
 test.serial("clock-driven: a session end's handlers are not blamed in the next session", async (t) => {
   // The last minute of each session is missing, so each 1d bar closes at endSession, where a
   // subscriber takes 60 ms; nothing is due after the close, and the next session starts afresh.
