@@ -599,29 +599,31 @@ test('a bar timed off the grid, then its correction: the correction lies between
   t.deepEqual(Array.from(data.bars('A', '1s').time, (x) => (x - open) / 1000), [0, 1, 2, 3]);
 });
 
-test('a bar the store rejects for its fields, or timed hours ahead, is passed on without becoming its symbol\'s last time: its correction and the later bars pass too', async (t) => {
-  const { server, feed } = await setup(t);
-  const bad: BadMessage[] = [];
-  feed.on('badMessage', (b) => bad.push(b));
-  const it = feed[Symbol.asyncIterator]();
-  const got = take(it, 6);
-  const conn = await server.connection(0);
-  // 14:30, then 14:31 with high below its close and its correction, then a bar stamped five hours
-  // ahead of the wall clock (a zone slip), then 14:32 and 14:33.
-  const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
-  const broken = { ...bar('A', t0 + 60_000, 2), high: 1.5 };
-  const slipped = bar('A', Date.now() + 5 * 3_600_000);
-  const sent = [bar('A', t0), broken, bar('A', t0 + 60_000), slipped, bar('A', t0 + 120_000), bar('A', t0 + 180_000)];
-  for (const m of sent) conn.send(m);
-  t.deepEqual(await got, sent);
-  t.deepEqual(feed.status.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 });
-  t.deepEqual(bad, []);
-  t.is(feed.status.lastBarTime, t0 + 180_000);
-  // A repeat of a bar that did become the last time is still a duplicate.
-  conn.send(bar('A', t0 + 180_000));
-  await until(() => feed.status.invalid.duplicate === 1, 'the duplicate');
-  t.is(bad[0]?.reason, 'duplicate');
-});
+for (const fault of ['high below its close', 'low above its open'] as const) {
+  test(`a bar the store rejects for its fields (${fault}), or timed hours ahead, is passed on without becoming its symbol's last time: its correction and the later bars pass too`, async (t) => {
+    const { server, feed } = await setup(t);
+    const bad: BadMessage[] = [];
+    feed.on('badMessage', (b) => bad.push(b));
+    const it = feed[Symbol.asyncIterator]();
+    const got = take(it, 6);
+    const conn = await server.connection(0);
+    // 14:30, then 14:31 with the fault and its correction, then a bar stamped five hours
+    // ahead of the wall clock (a zone slip), then 14:32 and 14:33.
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const broken = fault === 'high below its close' ? { ...bar('A', t0 + 60_000, 2), high: 1.5 } : { ...bar('A', t0 + 60_000, 2), low: 2.5 };
+    const slipped = bar('A', Date.now() + 5 * 3_600_000);
+    const sent = [bar('A', t0), broken, bar('A', t0 + 60_000), slipped, bar('A', t0 + 120_000), bar('A', t0 + 180_000)];
+    for (const m of sent) conn.send(m);
+    t.deepEqual(await got, sent);
+    t.deepEqual(feed.status.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 0, duplicate: 0 });
+    t.deepEqual(bad, []);
+    t.is(feed.status.lastBarTime, t0 + 180_000);
+    // A repeat of a bar that did become the last time is still a duplicate.
+    conn.send(bar('A', t0 + 180_000));
+    await until(() => feed.status.invalid.duplicate === 1, 'the duplicate');
+    t.is(bad[0]?.reason, 'duplicate');
+  });
+}
 
 // ---------------------------------------------------------------- ending
 
