@@ -291,3 +291,70 @@ fn a_day_whose_midnight_the_clocks_skip_has_its_buckets_on_the_clock_from_its_fi
     assert_eq!(got[1], hours);
     assert_eq!(got[2], [(first, 480.0)]);
 }
+
+#[test]
+fn the_clock_reading_since_midnight_moves_by_the_shift_from_its_instant_on() {
+    let spring = session(
+        SPRING_MIDNIGHT + 8 * H + 30 * MIN,
+        SPRING_MIDNIGHT + 15 * H,
+        SPRING_MIDNIGHT,
+        SPRING_AT,
+        H,
+    );
+    // 06:00Z shows 01:00 EST; 07:00Z, the change, 03:00 EDT; 13:30Z, 09:30 EDT.
+    assert_eq!(spring.wall_since_day_start(SPRING_MIDNIGHT + H), H);
+    assert_eq!(spring.wall_since_day_start(SPRING_AT - 1), 2 * H - 1);
+    assert_eq!(spring.wall_since_day_start(SPRING_AT), 3 * H);
+    assert_eq!(
+        spring.wall_since_day_start(SPRING_MIDNIGHT + 8 * H + 30 * MIN),
+        9 * H + 30 * MIN
+    );
+    // 05:30Z shows 01:30 EDT; 06:00Z, the change, 01:00 EST; 14:30Z, 09:30 EST.
+    let autumn = session(
+        AUTUMN_MIDNIGHT + 10 * H + 30 * MIN,
+        AUTUMN_MIDNIGHT + 17 * H,
+        AUTUMN_MIDNIGHT,
+        AUTUMN_AT,
+        -H,
+    );
+    assert_eq!(
+        autumn.wall_since_day_start(AUTUMN_MIDNIGHT + H + 30 * MIN),
+        H + 30 * MIN
+    );
+    assert_eq!(autumn.wall_since_day_start(AUTUMN_AT), H);
+    assert_eq!(
+        autumn.wall_since_day_start(AUTUMN_MIDNIGHT + 10 * H + 30 * MIN),
+        9 * H + 30 * MIN
+    );
+}
+
+#[test]
+fn a_clock_aligned_open_is_judged_on_the_clock_after_the_change() {
+    // A 90m base: 13:00Z on the spring day shows 09:00 EDT, on the 90m grid from midnight (six
+    // steps), though only 8 hours have passed since it (not a whole number of steps).
+    let on_grid = session(
+        SPRING_MIDNIGHT + 8 * H,
+        SPRING_MIDNIGHT + 11 * H,
+        SPRING_MIDNIGHT,
+        SPRING_AT,
+        H,
+    );
+    let mut c = StoreConfig::new(iv("90m"), vec![iv("3h")]);
+    c.alignment = Alignment::Clock;
+    let mut st = SessionStore::new(c.clone()).unwrap();
+    st.begin_session(on_grid).unwrap();
+    // 12:00Z shows 08:00 EDT: five and a third steps, refused.
+    let off_grid = session(
+        SPRING_MIDNIGHT + 7 * H,
+        SPRING_MIDNIGHT + 11 * H,
+        SPRING_MIDNIGHT,
+        SPRING_AT,
+        H,
+    );
+    let err = SessionStore::new(c)
+        .unwrap()
+        .begin_session(off_grid)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_session");
+    assert!(err.to_string().contains("shows 08:00"), "{err}");
+}
