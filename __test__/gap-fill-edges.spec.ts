@@ -182,3 +182,36 @@ test('backtest: a bar rejected for its prices inside a gap leaves one gap, the s
     ['[1,3)', '[4,5)'],
   ]);
 });
+
+test('live: a second run of the same coordinator counts the bars filled in it, not those of the first run too', async (t) => {
+  let session = liveSession(4);
+  // Slot 1 never comes from the feed; the filler has it.
+  const barsOf = (s: Session): SymbolBar[] => Array.from({ length: 4 }, (_, k) => barAt(s, 'A', k));
+  async function* feed(): AsyncGenerator<SymbolBar> {
+    for (const bar of barsOf(session).filter((_, k) => k !== 1)) {
+      await sleep(bar.time + SECOND + 50 - Date.now());
+      yield bar;
+    }
+    await new Promise(() => {});
+  }
+  const coordinator = new SessionCoordinator({
+    calendar: { sessions: () => [session] },
+    data: new SessionData({ baseInterval: '1s', intervals: ['3s'] }),
+    source: iterableSource({ [Symbol.asyncIterator]: () => feed() }),
+    mode: 'live',
+    from: session.date,
+    to: session.date,
+    closeDelayMs: 250,
+    fillDeadlineMs: 400,
+    fill: async (symbol, from, to) => barsOf(session).filter((b) => b.symbol === symbol && b.time >= from && b.time < to).map(plainBar),
+    symbols: ['A'],
+  });
+  const first = await coordinator.run();
+  t.is(first.filledBars, 1);
+  t.is(first.barsStored, 4);
+  // The next run's session, later on the same store.
+  session = liveSession(4);
+  const second = await coordinator.run();
+  t.is(second.filledBars, 1);
+  t.is(second.barsStored, 4);
+});
