@@ -307,6 +307,29 @@ test('csv: a malformed row throws an InputError naming the file and the line', a
   }
 });
 
+test('csv: a volume that is text, or an empty symbol, is a bad row: refused with its line, or skipped and counted', async (t) => {
+  const p = fixture('mixed.csv', ['time,symbol,open,high,low,close,volume', '2013-10-07T13:30:00Z,A,10,11,9,10,100', '2013-10-07T13:31:00Z,A,10,11,9,10,abc', '2013-10-07T13:32:00Z,,10,11,9,10,5', '2013-10-07T13:33:00Z,A,10,11,9,10,7', ''].join('\n'));
+  await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: /line 3: volume 'abc' is not a number/ });
+  const skip = csvSource(p, { onBadRow: 'skip' });
+  const m = await skip.load({});
+  t.deepEqual([...m.keys()], ['A']);
+  t.deepEqual(rows(m.get('A')).map((r) => [r[0], r[5]]), [[T(13, 30), 100], [T(13, 33), 7]]);
+  t.like(skip.lastReport, { rowsRead: 4, rowsLoaded: 2, rowsOutside: 0, badRows: 2 });
+  t.deepEqual(skip.lastReport?.badRowDetails.map((x) => [x.line, x.reason]), [[3, "volume 'abc' is not a number"], [4, 'empty symbol']]);
+  // Rows left out by the dates asked for are outside, the bad ones bad: 13:33 alone is loaded.
+  const late = csvSource(p, { onBadRow: 'skip' });
+  await late.load({ from: T(13, 31) });
+  t.like(late.lastReport, { rowsRead: 4, rowsLoaded: 1, rowsOutside: 1, badRows: 2 });
+});
+
+test('csv: maxBadRowDetails caps the details of all the files together, not of each', async (t) => {
+  const bad = (name: string): string => fixture(name, [HEADER, '2013-10-07T13:30:00Z,1,2,0.5,1.5,10', '2013-10-07T13:31:00Z,1,x,0.5,1.5,10', '2013-10-07T13:32:00Z,1,y,0.5,1.5,10', ''].join('\n'));
+  const src = csvSource([bad('AAA_1m.csv'), bad('BBB_1m.csv')], { onBadRow: 'skip', maxBadRowDetails: 2 });
+  await src.load({});
+  t.like(src.lastReport, { rowsRead: 6, rowsLoaded: 2, badRows: 4 });
+  t.deepEqual(src.lastReport?.badRowDetails.map((x) => x.line), [3, 4]);
+});
+
 test('csv: a stray quote costs its own row only; an unclosed one costs the rows it swallowed, each counted with its line', async (t) => {
   const good = (m: number): string => `2013-10-07T13:${m}:00Z,1,2,0.5,1.5,100`;
   const stray = fixture('Q_1m.csv', [HEADER, good(30), '2013-10-07T13:31:00Z,1,2,0.5,"1.5"x,100', good(32), '2013-10-07T13:33:00Z,1,2,0.5,1"5,100', good(34), ''].join('\n'));
