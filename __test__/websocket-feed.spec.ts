@@ -625,6 +625,23 @@ for (const fault of ['high below its close', 'low above its open'] as const) {
   });
 }
 
+test("a replay of a symbol's bar before its last is out of order; lastBarTime stays the latest time of any bar, whatever symbol comes after", async (t) => {
+  const { server, feed } = await setup(t);
+  const it = feed[Symbol.asyncIterator]();
+  const conn = await server.connection(0);
+  const m0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+  // A at +5 min, then B at +1 min: the latest time of any bar is still A's.
+  conn.send({ bars: [bar('A', m0 + 5 * 60_000), bar('B', m0 + 60_000)] });
+  // C at +0 and +1 min, then +0 again: older than C's last bar, and no correction of it.
+  conn.send({ bars: [bar('C', m0), bar('C', m0 + 60_000)] });
+  conn.send({ bars: [bar('C', m0)] });
+  conn.send(bar('C', m0 + 2 * 60_000));
+  const got = await take(it, 5);
+  t.deepEqual(got.map((b) => `${b.symbol}@${(b.time - m0) / 60_000}`), ['A@5', 'B@1', 'C@0', 'C@1', 'C@2']);
+  t.deepEqual(feed.status.invalid, { toBarsError: 0, wrongType: 0, outOfOrder: 1, duplicate: 0 });
+  t.is(feed.status.lastBarTime, m0 + 5 * 60_000);
+});
+
 // ---------------------------------------------------------------- ending
 
 test('a symbol quiet for forgetAfterMs of bar time is forgotten: its next bar is passed on unchecked, for the store to judge', async (t) => {
