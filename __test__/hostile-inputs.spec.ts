@@ -136,7 +136,7 @@ test('a column whose length lies (a subclass, an own property) is measured as th
   t.is(data.stats().storedBars, 0);
 });
 
-test('a column whose length lies is read by its real length in computeIndicators and columnsSource: the same outputs and bars as a plain one', async (t) => {
+test('a column whose length lies (a subclass, an own property) is read by its real length in computeIndicators and columnsSource: the same outputs and bars as a plain one', async (t) => {
   class Shorter extends Float64Array {
     override get length(): number {
       return 2;
@@ -164,6 +164,12 @@ test('a column whose length lies is read by its real length in computeIndicators
     t.is(report.barsIn, 10, Kind.name);
     t.is(report.barsStored, 10, Kind.name);
   }
+  // A plain Float64Array given an own length property that says 7: all ten rows still.
+  const own = (f: (i: number) => number): Float64Array => Object.defineProperty(Float64Array.from({ length: 10 }, (_, i) => f(i)), 'length', { value: 7 });
+  const columns = { time: own((i) => open + i * MINUTE), open: own(() => 10), high: own(() => 11), low: own(() => 9), close: own(() => 10), volume: own(() => 1) };
+  const report = await new SessionCoordinator({ calendar, data: new SessionData(), source: columnsSource({ A: columns }), from: '2024-05-06', to: '2024-05-06' }).run();
+  t.is(report.barsIn, 10, 'own length');
+  t.is(report.barsStored, 10, 'own length');
 });
 
 test('a sparse array with a huge length is a typed error at once, not an abort or a hang', (t) => {
