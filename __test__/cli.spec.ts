@@ -172,6 +172,29 @@ test('an overrun fails the run (exit 1) with a message in the command line\'s te
   t.notRegex(r.stderr, /overrun: 'queue'/);
 });
 
+test('a strategy whose handler failed once exits 3 and says so, in the singular', (t) => {
+  const dir = scratchDir(t, 'barstream-cli-');
+  const file = path.join(dir, 'once.mjs');
+  writeFileSync(
+    file,
+    `let thrown = false;
+export default {
+  name: 'once',
+  setup(engine) {
+    engine.subscribe({ interval: '1d', name: 'daily' }, () => {
+      if (!thrown) {
+        thrown = true;
+        throw new Error('only this once');
+      }
+    });
+  },
+};\n`,
+  );
+  const r = barstream('backtest', '--strategy', file);
+  t.is(r.status, 3, r.stderr);
+  t.regex(r.stderr, /^barstream: the strategy's handlers failed 1 time; the first: subscriber 'daily' on [A-Z]{4} 1d at 2024-03-04T14:30:00\.000Z: Error: only this once\n$/);
+});
+
 test('--json keeps the name, message and code of subscriber errors', (t) => {
   const dir = scratchDir(t, 'barstream-cli-');
   const file = path.join(dir, 'thrower.mjs');
