@@ -482,6 +482,8 @@ test('gaps the store found before a run are not the run\'s: they stay for their 
       ],
       `speed ${speed}`,
     );
+    // Taken once: they are not handed back again.
+    t.deepEqual(data.takeGaps(), [], `speed ${speed}: taken twice`);
   }
 });
 
