@@ -77,3 +77,25 @@ test('a symbol\'s first session holds no more room than a block off huge pages, 
   t.is(data.bars('S0', '1s').length, 57_600);
   t.is(data.bars('S0', '1m').length, 960);
 });
+
+test('expectSessions(0) takes a plan back: the store reserves one session at a time again', (t) => {
+  const fill = (store: SessionData): number => {
+    for (const date of ['2013-10-07', '2013-10-08']) {
+      const session = sessionOn(date, { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+      store.beginSession(session);
+      const last = date === '2013-10-07' ? session.close : session.open + 60_000;
+      for (let time = session.open; time < last; time += 60_000) store.append('A', { time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+      store.endSession();
+    }
+    return store.stats().allocatedBytes;
+  };
+  const planned = new SessionData({ intervals: ['5m'] });
+  planned.expectSessions(20);
+  const withdrawn = new SessionData({ intervals: ['5m'] });
+  withdrawn.expectSessions(20);
+  withdrawn.expectSessions(0);
+  const never = fill(new SessionData({ intervals: ['5m'] }));
+  t.is(fill(withdrawn), never);
+  // The plan itself reserves more at the second session: the comparison can tell them apart.
+  t.true(fill(planned) > never);
+});
