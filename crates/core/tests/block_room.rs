@@ -27,3 +27,29 @@ fn the_room_past_the_bars_holds_no_memory_freed_by_anything_else() {
         assert!(bytes.iter().all(|&w| w != MARK));
     }
 }
+
+/// An output block's columns, filled in place, lie one after another, each `capacity` long.
+#[test]
+fn an_output_block_hands_out_each_column_whole() {
+    let mut block = barstream_core::ColumnBlock::for_output(3, 2);
+    {
+        let mut cols = block.columns_mut();
+        assert_eq!(cols.iter().map(|c| c.len()).collect::<Vec<_>>(), vec![3, 3]);
+        cols[0].copy_from_slice(&[1.0, 2.0, 3.0]);
+        cols[1].copy_from_slice(&[4.0, 5.0, 6.0]);
+    }
+    assert_eq!(block.byte_len(), 6 * 8);
+    // SAFETY: the block holds 2 columns of capacity 3, all written above, and outlives the slice.
+    let all = unsafe { std::slice::from_raw_parts(block.as_ptr(), 6) };
+    assert_eq!(all, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+}
+
+#[test]
+fn a_series_is_empty_until_a_bar_is_stored_and_again_once_it_is_dropped() {
+    let mut cols = Columns::new();
+    assert!(cols.is_empty());
+    cols.push(&Bar::new(0.0, 1.0, 2.0, 0.5, 1.5, 10.0));
+    assert!(!cols.is_empty());
+    cols.drop_front(1);
+    assert!(cols.is_empty());
+}

@@ -1,8 +1,8 @@
 //! `live_series_bytes` and `thread_series_bytes`: what series blocks hold, counted as they are
 //! made and freed, in the process and per thread that made them. Alone in its test binary, since
-//! the process's count is process-wide; the two tests run one after the other.
+//! the process's count is process-wide; its tests run one after the other.
 
-use barstream_core::{live_series_bytes, thread_series_bytes, Bar, Columns};
+use barstream_core::{live_series_bytes, thread_account, thread_series_bytes, Bar, Columns};
 use std::sync::Mutex;
 
 /// The tests share the process's count.
@@ -74,4 +74,27 @@ fn thread_series_bytes_counts_the_blocks_made_on_a_thread_wherever_they_are_drop
     std::thread::spawn(move || drop(mine)).join().unwrap();
     assert_eq!(thread_series_bytes(), 0);
     assert_eq!(live_series_bytes(), 0);
+}
+
+/// What a thread's account tells of its blocks: a change once it reaches the step, once, then the
+/// release. 1,000 bars reserved exactly are 1,000 x 6 columns x 8 bytes = 48,000 bytes, from the heap.
+#[test]
+fn take_change_tells_a_block_once_it_reaches_the_step_and_then_its_release() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // A thread of its own: an account that starts at 0 bytes.
+    std::thread::spawn(|| {
+        let account = thread_account();
+        assert_eq!(account.bytes(), 0);
+        let mut cols = Columns::new();
+        cols.reserve(1000);
+        assert_eq!(account.bytes(), 48_000);
+        // Under a step of 1 MiB the change waits; at 40,000 it is told, once.
+        assert_eq!(account.take_change(1 << 20), None);
+        assert_eq!(account.take_change(40_000), Some(48_000));
+        assert_eq!(account.take_change(1), None);
+        drop(cols);
+        assert_eq!(account.take_change(40_000), Some(-48_000));
+    })
+    .join()
+    .unwrap();
 }
