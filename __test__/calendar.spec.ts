@@ -149,7 +149,8 @@ function wall(t: number, timeZone: string): string {
 /**
  * Whether `s` opens and closes at `open` and `close` of its date on `timeZone`'s wall clock. 00:00 is
  * the date's first instant and 24:00 the next date's (01:00 where the clocks skip midnight): the
- * instant shows its date and the millisecond before it the date before.
+ * instant shows its date and the millisecond before it the date before. A time shown twice is the
+ * first of the two, as calendars place it.
  */
 function showsHours(s: Session, timeZone: string, open: string, close: string): boolean {
   const next = new Date(Date.parse(`${s.date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -161,7 +162,10 @@ function showsHours(s: Session, timeZone: string, open: string, close: string): 
     open === '00:00'
       ? wall(s.open, timeZone).startsWith(`${s.date} `) && !wall(s.open - 1, timeZone).startsWith(`${s.date} `)
       : wall(s.open, timeZone) === `${s.date} ${open}`;
-  return opens && closes && s.open < s.close;
+  // A wall time the clocks show twice (the hour they go back) is the first of the two: an hour
+  // before, the clock showed something else.
+  const first = (t: number): boolean => wall(t - 3_600_000, timeZone) !== wall(t, timeZone);
+  return opens && closes && first(s.open) && (close === '24:00' || first(s.close)) && s.open < s.close;
 }
 
 // ---------------------------------------------------------------------------------------------

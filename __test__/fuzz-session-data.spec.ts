@@ -7,7 +7,7 @@
  * what closed, rejections by symbol and reason, gaps and base quality.
  */
 import test from 'ava';
-import { BarValidationError, SessionData, SessionError } from 'barstream';
+import { BarValidationError, REJECT_CODES, SessionData, SessionError } from 'barstream';
 import type { Bar, RejectCode, Session } from 'barstream';
 import { Rng } from './helpers/prng.js';
 
@@ -620,6 +620,10 @@ function runCase(seed: number): string[] {
 
 const CASES = 220;
 const FIRST_SEED = 0x5eed_0000;
+
+test('the reject codes the model checks are the package\'s, every one', (t) => {
+  t.deepEqual([...REJECT_CODES].sort(), [...CODES].sort());
+});
 
 test(`SessionData agrees with the naive model on ${CASES} random cases`, (t) => {
   for (let k = 0; k < CASES; k++) {

@@ -320,6 +320,12 @@ test('csv: a volume that is text, or an empty symbol, is a bad row: refused with
   const late = csvSource(p, { onBadRow: 'skip' });
   await late.load({ from: T(13, 31) });
   t.like(late.lastReport, { rowsRead: 4, rowsLoaded: 1, rowsOutside: 1, badRows: 2 });
+  // A row is read as far as needed to place it (its symbol and time), its prices and volume only
+  // when it is loaded: before the dates asked for, the text volume is outside, the empty symbol bad.
+  const later = csvSource(p, { onBadRow: 'skip' });
+  await later.load({ from: T(13, 33) });
+  t.like(later.lastReport, { rowsRead: 4, rowsLoaded: 1, rowsOutside: 2, badRows: 1 });
+  t.deepEqual(later.lastReport?.badRowDetails.map((x) => x.line), [4]);
 });
 
 test('csv: maxBadRowDetails caps the details of all the files together, not of each', async (t) => {

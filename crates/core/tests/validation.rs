@@ -762,7 +762,7 @@ fn field_problem_by_hand() {
     type Case = ((f64, f64, f64, f64, f64), Option<RejectReason>);
     let cases: [Case; 10] = [
         ((10.0, 12.0, 9.0, 11.0, 100.0), None),
-        // Every price equal, and zero volume: no rule fails.
+        // Every price equal: no rule fails; nor with zero volume.
         ((10.0, 10.0, 10.0, 10.0, 1.0), None),
         ((10.0, 12.0, 9.0, 11.0, 0.0), None),
         // 10.5 is above min(10, 11).
