@@ -1,5 +1,6 @@
-//! The room a series block reserves past its bars, which a view's buffer spans: zeros, never heap
-//! memory that something else in the process wrote and freed.
+//! Series and output blocks: the room a series block reserves past its bars, which a view's buffer
+//! spans (zeros, never heap memory that something else in the process wrote and freed), and when a
+//! series keeps its block or moves to another.
 
 use barstream_core::{Bar, Columns};
 
@@ -52,4 +53,56 @@ fn a_series_is_empty_until_a_bar_is_stored_and_again_once_it_is_dropped() {
     assert!(!cols.is_empty());
     cols.drop_front(1);
     assert!(cols.is_empty());
+}
+
+/// Bar `i`: each field a different function of `i`, so a bar out of place shows.
+fn numbered(i: usize) -> Bar {
+    let x = i as f64;
+    Bar::new(x, x + 1.0, x + 2.0, x - 1.0, x + 0.5, 10.0 * x)
+}
+
+/// A series keeps its block until the dropped part outgrows half of what stays. 90 bars in a
+/// block of exactly 90 (reserve is exact on an empty series), 30 dropped: start 30, 60 stay, and
+/// 30 is not more than 60 / 2, so the block stays.
+#[test]
+fn dropping_exactly_half_of_what_stays_keeps_the_block() {
+    let mut cols = Columns::new();
+    cols.reserve(90);
+    for i in 0..90 {
+        cols.push(&numbered(i));
+    }
+    assert_eq!(cols.capacity(), 90);
+    let gen = cols.generation();
+    cols.drop_front(30);
+    assert_eq!(
+        (cols.generation(), cols.start(), cols.len(), cols.capacity()),
+        (gen, 30, 60, 90)
+    );
+    assert_eq!(cols.get(0).unwrap(), numbered(30));
+    // One more: 31 > 59 / 2 = 29 -> now it moves, to 59 + 59 / 4 = 73.
+    cols.drop_front(1);
+    assert_ne!(cols.generation(), gen);
+    assert_eq!((cols.start(), cols.len(), cols.capacity()), (0, 59, 73));
+    assert_eq!(cols.get(0).unwrap(), numbered(31));
+    assert_eq!(cols.last().unwrap(), numbered(89));
+}
+
+/// `shrink_to` moves the bars only to a smaller block.
+#[test]
+fn shrinking_to_the_current_capacity_does_nothing() {
+    let mut cols = Columns::new();
+    cols.reserve(100);
+    for i in 0..40 {
+        cols.push(&numbered(i));
+    }
+    let gen = cols.generation();
+    let block = cols.block().unwrap().clone();
+    cols.shrink_to(100);
+    assert_eq!((cols.generation(), cols.capacity()), (gen, 100));
+    assert!(std::sync::Arc::ptr_eq(&block, cols.block().unwrap()));
+    // A smaller capacity does move: max(50, len 40, 16) = 50.
+    cols.shrink_to(50);
+    assert_ne!(cols.generation(), gen);
+    assert_eq!((cols.capacity(), cols.len()), (50, 40));
+    assert_eq!(cols.get(39).unwrap(), numbered(39));
 }
