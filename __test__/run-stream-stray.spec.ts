@@ -67,3 +67,44 @@ test('stream, both speeds: a bar whose time is not finite among bars of another 
     }
   }
 });
+
+/** The bars of A stored for each XNYS session of the run, as `HH:MM` New York times. */
+async function storedBySession(stream: SymbolBar[]): Promise<{ bySession: Record<string, string[]>; rejected: Record<string, number> }> {
+  const xnys = Calendar.xnys();
+  const data = new SessionData();
+  const bySession: Record<string, string[]> = {};
+  const hhmm = (t: number): string => new Date(t - 5 * 3_600_000).toISOString().slice(11, 16);
+  const coordinator = new SessionCoordinator({ calendar: xnys, data, source: iterableSource(stream), from: '2024-01-02', to: '2024-01-03' });
+  coordinator.on('sessionEnd', (s) => {
+    const b = data.bars('A', '1m');
+    const inside: string[] = [];
+    for (let i = 0; i < b.length; i++) if ((b.time[i] as number) >= s.open && (b.time[i] as number) < s.close) inside.push(hhmm(b.time[i] as number));
+    bySession[s.date] = inside;
+  });
+  const report = await coordinator.run();
+  return { bySession, rejected: Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)) };
+}
+
+// New York in January is UTC-5: 2024-01-02 16:00 is 21:00Z.
+const ny = (date: string, hh: number, mm: number): number => Date.parse(`${date}T00:00:00Z`) + (hh + 5) * 3_600_000 + mm * 60_000;
+const day2 = (from: number, n: number): SymbolBar[] => Array.from({ length: n }, (_, k) => bar('A', ny('2024-01-03', 9, 30 + from + k)));
+
+test("stream, data-driven: after-market prints between two sessions weigh on neither side: a late 15:59 after them is kept in its session, and the next session's bars in theirs", async (t) => {
+  // 16:05 and 16:10 are after the close; 15:59 comes late, then the next session's first 16 minutes.
+  const stream = [bar('A', ny('2024-01-02', 15, 57)), bar('A', ny('2024-01-02', 15, 58)), bar('A', ny('2024-01-02', 16, 5)), bar('A', ny('2024-01-02', 16, 10)), bar('A', ny('2024-01-02', 15, 59)), ...day2(0, 16)];
+  const { bySession, rejected } = await storedBySession(stream);
+  t.deepEqual(bySession['2024-01-02'], ['15:57', '15:58', '15:59']);
+  t.is(bySession['2024-01-03']?.length, 16);
+  t.is(bySession['2024-01-03']?.[0], '09:30');
+  t.deepEqual(rejected, { outside_session: 2 });
+});
+
+test("stream, data-driven: a previous session's bars read after the next session's first ones do not cost those: the bar at the close and a late one are the ones rejected", async (t) => {
+  // 09:30-09:32 of the next session, then 16:00 and 15:59 of the first, then 09:33-09:50.
+  const stream = [bar('A', ny('2024-01-02', 15, 58)), ...day2(0, 3), bar('A', ny('2024-01-02', 16, 0)), bar('A', ny('2024-01-02', 15, 59)), ...day2(3, 18)];
+  const { bySession, rejected } = await storedBySession(stream);
+  t.deepEqual(bySession['2024-01-02'], ['15:58']);
+  t.is(bySession['2024-01-03']?.length, 21);
+  t.is(bySession['2024-01-03']?.[0], '09:30');
+  t.is(Object.values(rejected).reduce((a, b) => a + b, 0), 2);
+});
