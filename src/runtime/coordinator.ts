@@ -1250,6 +1250,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
+    /** The times of the buffer's bars after bar `at`, by their place after it (`undefined` past the last read). */
+    const timesAfter =
+      (at: number) =>
+      (k: number): number | undefined =>
+        at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined;
     /**
      * Whether the next bar, at or past `end`, stays in the session by the {@link STRAY_LOOKAHEAD}
      * bars with a finite time after it (see {@link staysInSession}), once they have come (the
@@ -1268,7 +1273,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         finite++;
         if (bar.time >= nextOpen) past++;
       }
-      return staysInSession((buffer[at] as SymbolBar).time, (k) => (at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined), end, since, nextOpen);
+      return staysInSession((buffer[at] as SymbolBar).time, timesAfter(at), end, since, nextOpen);
     };
     /**
      * Whether none of the {@link STRAY_LOOKAHEAD} bars after the slice at `t` (the bars of time `t`
@@ -1302,7 +1307,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const endsSession = (k: number): boolean => {
       const time = (buffer[k] as SymbolBar).time;
-      return time >= windowEndNow && !staysInSession(time, (i) => (k + 1 + i < buffer.length ? (buffer[k + 1 + i] as SymbolBar).time : undefined), windowEndNow, sinceNow, nextOpenNow);
+      return time >= windowEndNow && !staysInSession(time, timesAfter(k), windowEndNow, sinceNow, nextOpenNow);
     };
     /** What {@link fillsSlot} found of each bar from `read` in the judgement under way, reused. */
     const filling: (boolean | undefined)[] = [];

@@ -61,16 +61,23 @@ fn numbered(i: usize) -> Bar {
     Bar::new(x, x + 1.0, x + 2.0, x - 1.0, x + 0.5, 10.0 * x)
 }
 
+/// A series of bars `numbered(0..n)` in a block of exactly `capacity` (reserve is exact on an
+/// empty series).
+fn numbered_series(capacity: usize, n: usize) -> Columns {
+    let mut cols = Columns::new();
+    cols.reserve(capacity);
+    for i in 0..n {
+        cols.push(&numbered(i));
+    }
+    cols
+}
+
 /// A series keeps its block until the dropped part outgrows half of what stays. 90 bars in a
 /// block of exactly 90 (reserve is exact on an empty series), 30 dropped: start 30, 60 stay, and
 /// 30 is not more than 60 / 2, so the block stays.
 #[test]
 fn dropping_exactly_half_of_what_stays_keeps_the_block() {
-    let mut cols = Columns::new();
-    cols.reserve(90);
-    for i in 0..90 {
-        cols.push(&numbered(i));
-    }
+    let mut cols = numbered_series(90, 90);
     assert_eq!(cols.capacity(), 90);
     let gen = cols.generation();
     cols.drop_front(30);
@@ -90,11 +97,7 @@ fn dropping_exactly_half_of_what_stays_keeps_the_block() {
 /// `shrink_to` moves the bars only to a smaller block.
 #[test]
 fn shrinking_to_the_current_capacity_does_nothing() {
-    let mut cols = Columns::new();
-    cols.reserve(100);
-    for i in 0..40 {
-        cols.push(&numbered(i));
-    }
+    let mut cols = numbered_series(100, 40);
     let gen = cols.generation();
     let block = cols.block().unwrap().clone();
     cols.shrink_to(100);
