@@ -108,3 +108,22 @@ test("stream, data-driven: a previous session's bars read after the next session
   t.is(bySession['2024-01-03']?.[0], '09:30');
   t.is(Object.values(rejected).reduce((a, b) => a + b, 0), 2);
 });
+
+test("stream, data-driven: a symbol's bar read behind another's late bar keeps its bucket open: the clock stops at it, whatever the slice before judged", async (t) => {
+  // A's 10:05 comes after its 10:06 (out of order, rejected), B's 10:04 after both: B lags. By
+  // hand: after the slice at 10:06 the next bar is A's 10:05, but B's 10:04 behind it still fills
+  // its slot, so the clock closes through 10:04 only: the 10:00 5m bucket stays open for it.
+  const at = (m: number): number => s1!.open + m * MINUTE;
+  const stream = [
+    ...[0, 1, 2, 3].flatMap((m) => [bar('A', at(m)), bar('B', at(m))]),
+    bar('A', at(6)), bar('A', at(5)), bar('B', at(4)),
+    bar('B', at(5)), bar('B', at(6)), bar('A', at(7)), bar('B', at(7)),
+  ];
+  const data = new SessionData({ intervals: ['5m'] });
+  const report = await new SessionCoordinator({ calendar, data, source: iterableSource(stream), from: '2024-05-06', to: '2024-05-06' }).run();
+  t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { out_of_order: 1 });
+  t.deepEqual(Array.from(data.bars('B', '1m').time, (x) => (x - s1!.open) / MINUTE), [0, 1, 2, 3, 4, 5, 6, 7]);
+  t.deepEqual(Array.from(data.bars('A', '1m').time, (x) => (x - s1!.open) / MINUTE), [0, 1, 2, 3, 6, 7]);
+  // B's first 5m bar holds its five bars of 100.
+  t.is(data.bars('B', '5m').volume[0], 500);
+});
