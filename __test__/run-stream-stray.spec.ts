@@ -127,3 +127,30 @@ test("stream, data-driven: a symbol's bar read behind another's late bar keeps i
   // B's first 5m bar holds its five bars of 100.
   t.is(data.bars('B', '5m').volume[0], 500);
 });
+
+test("stream, data-driven: a bar behind its symbol's first bar of the next session holds no bucket: the last slice closes every symbol's last bucket with it", async (t) => {
+  // A trades every minute of the first session, B to 10:08. C's first bar read is of the next
+  // session, then A's, then C's 10:09 of the first (rejected: a bar past the close with more past
+  // it than back inside ends the session), then the next session's bars. By hand: nothing behind
+  // the last slice (A's 10:09) can fill a slot, so the clock closes through the close with it, and
+  // B's 10:05 bucket closes in the same dispatch as A's: A's handler sees B's 10:05 bar.
+  const at = (m: number): number => s1!.open + m * MINUTE;
+  const next = (m: number): number => s2!.open + m * MINUTE;
+  const stream = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((m) => [bar('A', at(m)), bar('B', at(m))]),
+    bar('A', at(9)),
+    bar('C', next(0)), bar('A', next(0)), bar('C', at(9)), bar('B', next(0)),
+    ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((m) => [bar('A', next(m)), bar('B', next(m)), bar('C', next(m))]),
+  ];
+  const data = new SessionData({ intervals: ['5m'] });
+  const engine = new AnalysisEngine();
+  const seen: string[] = [];
+  engine.subscribe({ interval: '5m' }, (e) => {
+    if (e.time === at(5)) seen.push(`${e.symbol} sees B's 5m bars: ${data.bars('B', '5m').length}`);
+  });
+  const report = await new SessionCoordinator({ calendar, data, engine, source: iterableSource(stream), from: s1!.date, to: s2!.date }).run();
+  t.deepEqual(seen, ["A sees B's 5m bars: 2", "B sees B's 5m bars: 2"]);
+  t.is(report.barsStored, 10 + 9 + 30);
+  t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 1);
+  t.is(data.bars('C', '1m').time[0], next(0));
+});
