@@ -4,7 +4,7 @@
  * bar is stored, not rejected as late, data-driven and clock-driven alike.
  */
 import test from 'ava';
-import { Calendar, SessionCoordinator, SessionData, columnsSource } from 'barstream';
+import { Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
 
 const MINUTE = 60_000;
 // Ten-minute sessions, 10:00 to 10:10 UTC.
@@ -47,3 +47,27 @@ test('a backtest split into one run a session counts a row whose time is not fin
   t.deepEqual([second.barsIn, second.rejected.non_finite, second.barsStored], [3, 0, 3]);
   t.deepEqual([both.barsIn, both.rejected.non_finite, both.barsStored], [7, 1, 6]);
 });
+
+// New York in January is UTC-5: 2024-01-02 16:00 is 21:00Z.
+const ny = (date: string, hh: number, mm: number): number => Date.parse(`${date}T00:00:00Z`) + (hh + 5) * 3_600_000 + mm * 60_000;
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a symbol's last bar after its own after-market prints stays in its session (the prints weigh on neither side)`, async (t) => {
+    // XNYS regular hours: 16:05 and 16:10 are of no session; 15:59 comes after them, then the next
+    // session's first 16 minutes. By hand: after 16:05 come 16:10 (no session's), 15:59 (back
+    // inside) and the next session: 16:05 is a stray, so is 16:10, and 15:59 is the first
+    // session's; the two prints are rejected.
+    const times = [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 58), ny('2024-01-02', 16, 5), ny('2024-01-02', 16, 10), ny('2024-01-02', 15, 59), ...Array.from({ length: 16 }, (_, k) => ny('2024-01-03', 9, 30 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const firstSession: number[] = [];
+    const coordinator = new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' });
+    coordinator.on('sessionEnd', (s) => {
+      if (s.date === '2024-01-02') firstSession.push(...data.bars('A', '1m').time);
+    });
+    const report = await coordinator.run();
+    t.deepEqual(firstSession, [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59)]);
+    t.is(report.barsStored, 19);
+    t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 2 });
+  });
+}

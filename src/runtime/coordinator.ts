@@ -888,7 +888,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         for (let s = 0; s < cols.length; s++) {
           const time = (cols[s] as SymbolColumns).time;
           const c = cursor[s] as number;
-          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(time, c, windowEnd, since, earliestFrom[s] as Float64Array);
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(time, c, windowEnd, since, earliestFrom[s] as Float64Array, (sessions[k + 1] as Session).open);
         }
         slices.beginWindow(session.close, since);
         // A run starts at its first open. After that the clock never goes back: when the last
@@ -1604,7 +1604,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 if (waiting.has(bar.symbol)) buffer[kept++] = bar;
                 // A bar with no time is due where it came: not before a bar that came ahead of it and
                 // waits (read ahead, it would go into a session the stream has not reached).
-                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close, since)) arrived.push(bar);
+                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close, since, nextOpenNow)) arrived.push(bar);
                 // In the run's last session a bar at or past the close is no session's: held for its
                 // time, it would hold its symbol's bars behind it until they were late.
                 else if (this.#goesAtOnce(buffer, i, session.close) || (windowEnd === Infinity && time >= session.close)) {
@@ -2515,15 +2515,15 @@ const PAST_RUN_END = 4096;
  * and clock-driven streams look at the symbol's own bars; a data-driven stream, which takes bars
  * in their order, at the next bars of any symbol.
  */
-function strayAt(buffer: readonly SymbolBar[], i: number, close: number, since: number): boolean {
+function strayAt(buffer: readonly SymbolBar[], i: number, close: number, since: number, nextOpen: number): boolean {
   const bar = buffer[i] as SymbolBar;
   // Other symbols' bars read as NaN: skipped, not counted.
-  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close, since);
+  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close, since, nextOpen);
 }
 
 /** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
-function isStray(time: Float64Array, c: number, end: number, close: number, since: number): boolean {
-  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close, since);
+function isStray(time: Float64Array, c: number, end: number, close: number, since: number, nextOpen: number): boolean {
+  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close, since, nextOpen);
 }
 
 /**
@@ -2540,8 +2540,8 @@ function isStray(time: Float64Array, c: number, end: number, close: number, sinc
  * followed, in order, by more of that session and one late bar of this one is no stray: it ends
  * the session, and the late bar is the one rejected (unless the late bar comes right after the
  * first of the next session: a tie, which keeps that first bar in, to be rejected instead).
- * `nextOpen`, given by a data-driven stream, is the next session's open: bars from the close to
- * it weigh on neither side, and the 16 past the close are counted from it (the close otherwise).
+ * `nextOpen` is the next session's open: bars from the close to it weigh on neither side, and
+ * the 16 past the close are counted from it (the close, for the run's last session).
  */
 function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, nextOpen = close): boolean {
   const times = windowAfter(timeAt, nextOpen);
@@ -2628,15 +2628,16 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
  * A stream weighs the next 16 rows past the close; columns have the rest of the column, and a run
  * of more corrupt times than that (17 rows of a wrong date) would end the window there and leave
  * the session's later rows to sessions they are not of. So where a later end leaves strictly fewer
- * rows on the wrong side (timed at or past `close` before it, or in `[since, close)` after it; a
- * time that is not finite on neither), the latest such end wins.
+ * rows on the wrong side (timed at or past `nextOpen` before it, or in `[since, close)` after it;
+ * a time from the close to the next open, which no session takes, or one that is not finite, on
+ * neither), the latest such end wins.
  */
-function windowEndOf(time: Float64Array, from: number, close: number, since: number, earliestFrom: Float64Array): number {
+function windowEndOf(time: Float64Array, from: number, close: number, since: number, earliestFrom: Float64Array, nextOpen: number): number {
   let end = time.length;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
     if (!(x >= close) || x === Infinity) continue;
-    if (!isStray(time, i, time.length, close, since)) {
+    if (!isStray(time, i, time.length, close, since, nextOpen)) {
       end = i;
       break;
     }
@@ -2656,7 +2657,8 @@ function windowEndOf(time: Float64Array, from: number, close: number, since: num
   let bestCost = Infinity;
   for (let p = from; p < time.length; p++) {
     const x = time[p] as number;
-    if (x - x === 0 && x >= since) cost += x >= close ? 1 : -1;
+    // From the close to the next open, a row is of no session: on neither side.
+    if (x - x === 0 && x >= since && !(x >= close && x < nextOpen)) cost += x >= close ? 1 : -1;
     if (p + 1 === end) atEnd = cost;
     if (p + 1 > end && cost <= bestCost) {
       bestCost = cost;
