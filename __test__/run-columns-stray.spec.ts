@@ -71,3 +71,22 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 1e9]] 
     t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 2 });
   });
 }
+
+test("columns: where a session's window ends after a run of wrong-dated rows, after-market prints weigh on neither side of the cut", async (t) => {
+  // A's column: 15:00, then 17 rows of the next day (a run of wrong dates, too long to be strays),
+  // a print at 16:05, then the first session's 15:01-15:18, then the next day's 10:00-10:15. By
+  // hand, cutting after 15:18 puts the 17 wrong-dated rows on the wrong side; cutting at the run
+  // puts the 18 late rows there (the print is of no session: on neither side). The later cut wins.
+  const d2 = (k: number): number => ny('2024-01-03', 9, 30 + k);
+  const times = [ny('2024-01-02', 15, 0), ...Array.from({ length: 17 }, (_, k) => d2(k)), ny('2024-01-02', 16, 5), ...Array.from({ length: 18 }, (_, k) => ny('2024-01-02', 15, 1 + k)), ...Array.from({ length: 16 }, (_, k) => d2(30 + k))];
+  const data = new SessionData();
+  const firstSession: number[] = [];
+  const coordinator = new SessionCoordinator({ calendar: Calendar.xnys(), data, source: columnsSource({ A: columns(times) }), from: '2024-01-02', to: '2024-01-03', speed: 0 });
+  coordinator.on('sessionEnd', (s) => {
+    if (s.date === '2024-01-02') firstSession.push(...data.bars('A', '1m').time);
+  });
+  const report = await coordinator.run();
+  t.deepEqual(firstSession, Array.from({ length: 19 }, (_, k) => ny('2024-01-02', 15, k)));
+  t.is(report.barsStored, 19 + 16);
+  t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 18 });
+});
