@@ -90,3 +90,40 @@ test("columns: where a session's window ends after a run of wrong-dated rows, af
   t.is(report.barsStored, 19 + 16);
   t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 18 });
 });
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a late bar the store rejects by its fields keeps no bar of the next session out of it`, async (t) => {
+    // The next session's 09:30, then a late 15:59 with a NaN close (rejected wherever it goes), then
+    // 09:31-09:50. By hand: the late bar weighs on neither side, so nothing after 09:30 is back
+    // inside the first session: 09:30 ends it and is stored; only the bad bar is rejected.
+    const times = [ny('2024-01-02', 15, 58), ny('2024-01-03', 9, 30), ny('2024-01-02', 15, 59), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
+    const closes = times.map((_, i) => (i === 2 ? Number.NaN : 10));
+    const source =
+      kind === 'columns'
+        ? columnsSource({ A: { ...columns(times), close: Float64Array.from(closes) } })
+        : iterableSource(times.map((time, i) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: closes[i] as number, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
+    t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 1);
+  });
+}
+
+test("columns: where a session's window ends after a run of wrong-dated rows, a row the store rejects by its fields weighs on neither side of the cut", async (t) => {
+  // A's column: 15:00, 18 rows of the next day (the fourth with a NaN close), the first session's
+  // 15:01-15:18, then the next day's 10:00-10:15. By hand, cutting after 15:18 puts 17 rows on the
+  // wrong side (the bad one is lost either way); cutting at the run puts 18 there. The later cut wins.
+  const d2 = (k: number): number => ny('2024-01-03', 9, 30 + k);
+  const times = [ny('2024-01-02', 15, 0), ...Array.from({ length: 18 }, (_, k) => d2(k)), ...Array.from({ length: 18 }, (_, k) => ny('2024-01-02', 15, 1 + k)), ...Array.from({ length: 16 }, (_, k) => d2(30 + k))];
+  const closes = times.map((_, i) => (i === 4 ? Number.NaN : 10));
+  const data = new SessionData();
+  const firstSession: number[] = [];
+  const coordinator = new SessionCoordinator({ calendar: Calendar.xnys(), data, source: columnsSource({ A: { ...columns(times), close: Float64Array.from(closes) } }), from: '2024-01-02', to: '2024-01-03', speed: 0 });
+  coordinator.on('sessionEnd', (s) => {
+    if (s.date === '2024-01-02') firstSession.push(...data.bars('A', '1m').time);
+  });
+  const report = await coordinator.run();
+  t.deepEqual(firstSession, Array.from({ length: 19 }, (_, k) => ny('2024-01-02', 15, k)));
+  t.is(report.barsStored, 19 + 16);
+  t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 17, non_finite: 1 });
+});

@@ -9,7 +9,7 @@ import { types } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, InputError, OverrunError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments } from '../errors.js';
 import { checkEventNames } from '../events.js';
-import { interleaveColumns } from '../native.js';
+import { barFieldProblem, interleaveColumns } from '../native.js';
 import { honest, isFloat64Array, num } from '../typed-arrays.js';
 import type { RejectCode } from '../errors.js';
 import { SessionData, uncovered } from '../session-data.js';
@@ -888,7 +888,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         for (let s = 0; s < cols.length; s++) {
           const time = (cols[s] as SymbolColumns).time;
           const c = cursor[s] as number;
-          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(time, c, windowEnd, since, earliestFrom[s] as Float64Array, (sessions[k + 1] as Session).open);
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(cols[s] as SymbolColumns, c, windowEnd, since, earliestFrom[s] as Float64Array, (sessions[k + 1] as Session).open);
         }
         slices.beginWindow(session.close, since);
         // A run starts at its first open. After that the clock never goes back: when the last
@@ -1250,11 +1250,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
-    /** The times of the buffer's bars after bar `at`, by their place after it (`undefined` past the last read). */
+    /** The times the stray test weighs of the buffer's bars after bar `at` (see {@link weighedTime}), by their place after it (`undefined` past the last read). */
     const timesAfter =
       (at: number) =>
       (k: number): number | undefined =>
-        at + 1 + k < buffer.length ? (buffer[at + 1 + k] as SymbolBar).time : undefined;
+        at + 1 + k < buffer.length ? weighedTime(buffer[at + 1 + k] as SymbolBar) : undefined;
     /**
      * Whether the next bar, at or past `end`, stays in the session by the {@link STRAY_LOOKAHEAD}
      * bars with a finite time after it (see {@link staysInSession}), once they have come (the
@@ -1269,9 +1269,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         while (buffer.length <= j && !ended) await delivery();
         const bar = buffer[j];
         if (bar === undefined) break;
-        if (!Number.isFinite(bar.time)) continue;
+        const time = weighedTime(bar);
+        if (!Number.isFinite(time)) continue;
         finite++;
-        if (bar.time >= nextOpen) past++;
+        if (time >= nextOpen) past++;
       }
       return staysInSession((buffer[at] as SymbolBar).time, timesAfter(at), end, since, nextOpen);
     };
@@ -2518,12 +2519,38 @@ const PAST_RUN_END = 4096;
 function strayAt(buffer: readonly SymbolBar[], i: number, close: number, since: number, nextOpen: number): boolean {
   const bar = buffer[i] as SymbolBar;
   // Other symbols' bars read as NaN: skipped, not counted.
-  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? (buffer[i + 1 + k] as SymbolBar).time : NaN) : undefined), close, since, nextOpen);
+  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? weighedTime(buffer[i + 1 + k] as SymbolBar) : NaN) : undefined), close, since, nextOpen);
 }
 
-/** {@link strayAt} for row `c` of a symbol's `time` column (rows up to `end`). */
-function isStray(time: Float64Array, c: number, end: number, close: number, since: number, nextOpen: number): boolean {
-  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? (time[c + 1 + k] as number) : undefined), close, since, nextOpen);
+/** {@link strayAt} for row `c` of a symbol's columns (rows up to `end`). */
+function isStray(col: SymbolColumns, c: number, end: number, close: number, since: number, nextOpen: number): boolean {
+  const time = col.time;
+  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? weighedRow(col, c + 1 + k) : undefined), close, since, nextOpen);
+}
+
+/**
+ * Whether the store takes a bar by its fields alone (see {@link plainFields}; any other is asked
+ * of the core's field rules).
+ */
+function takenByFields(time: number, open: number, high: number, low: number, close: number, volume: number): boolean {
+  return plainFields(open, high, low, close, volume) || barFieldProblem(time, open, high, low, close, volume) === null;
+}
+
+/**
+ * The time the stray test weighs a bar by: its own, or NaN (weighed on neither side, as a time
+ * that is not finite) for a bar the store rejects by its fields (a NaN close, a high below its
+ * close), which is lost wherever it goes: a late bar that is also bad keeps no bar past the close
+ * out of the session it begins.
+ */
+function weighedTime(bar: SymbolBar): number {
+  const time = bar.time;
+  return takenByFields(time, num(bar.open), num(bar.high), num(bar.low), num(bar.close), num(bar.volume)) ? time : Number.NaN;
+}
+
+/** {@link weighedTime} for row `r` of a symbol's columns. */
+function weighedRow(col: SymbolColumns, r: number): number {
+  const time = col.time[r] as number;
+  return takenByFields(time, col.open[r] as number, col.high[r] as number, col.low[r] as number, col.close[r] as number, col.volume[r] as number) ? time : Number.NaN;
 }
 
 /**
@@ -2632,12 +2659,13 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
  * a time from the close to the next open, which no session takes, or one that is not finite, on
  * neither), the latest such end wins.
  */
-function windowEndOf(time: Float64Array, from: number, close: number, since: number, earliestFrom: Float64Array, nextOpen: number): number {
+function windowEndOf(col: SymbolColumns, from: number, close: number, since: number, earliestFrom: Float64Array, nextOpen: number): number {
+  const time = col.time;
   let end = time.length;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
     if (!(x >= close) || x === Infinity) continue;
-    if (!isStray(time, i, time.length, close, since, nextOpen)) {
+    if (!isStray(col, i, time.length, close, since, nextOpen)) {
       end = i;
       break;
     }
@@ -2647,7 +2675,7 @@ function windowEndOf(time: Float64Array, from: number, close: number, since: num
   if (end === time.length || !((earliestFrom[end] as number) < close)) return end;
   let cost = 0;
   for (let i = from; i < time.length; i++) {
-    const x = time[i] as number;
+    const x = weighedRow(col, i);
     if (x - x === 0 && x < close && x >= since) cost++;
   }
   let atEnd = end === from ? cost : NaN;
@@ -2656,7 +2684,7 @@ function windowEndOf(time: Float64Array, from: number, close: number, since: num
   let best = end;
   let bestCost = Infinity;
   for (let p = from; p < time.length; p++) {
-    const x = time[p] as number;
+    const x = weighedRow(col, p);
     // From the close to the next open, a row is of no session: on neither side.
     if (x - x === 0 && x >= since && !(x >= close && x < nextOpen)) cost += x >= close ? 1 : -1;
     if (p + 1 === end) atEnd = cost;
