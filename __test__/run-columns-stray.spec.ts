@@ -127,3 +127,34 @@ test("columns: where a session's window ends after a run of wrong-dated rows, a 
   t.is(report.barsStored, 19 + 16);
   t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 17, non_finite: 1 });
 });
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a late bar behind a later one of its symbol keeps no bar of the next session out of it`, async (t) => {
+    // 15:57 and 15:59, then the next session's 09:30, then a late 15:58 (out of order behind 15:59,
+    // rejected wherever it goes), then 09:31-09:50. By hand: the late bar weighs on neither side, so
+    // 09:30 ends the first session and is stored; only the late bar is rejected.
+    const times = [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 30), ny('2024-01-02', 15, 58), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
+    t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 1);
+  });
+}
+
+test("stream, data-driven: a late bar weighs unless its own symbol is past it: another symbol's later bar read before it does not make it lost", async (t) => {
+  // A's 15:57, then A's 09:30 and 09:31 of the next session, A's late 15:59, B's late 15:58, then A's
+  // 09:32-09:51. B's 15:58 is before A's 15:59 but is B's first bar: kept if the session goes on,
+  // so it weighs. By hand, at 09:30: two bars back inside against 09:31 past the close, so 09:30 is
+  // a stray (rejected alone), and so is 09:31 (two inside, none past before them); A's 15:59 and B's
+  // 15:58 are stored, and 09:32 ends the session.
+  const times: Array<[string, number]> = [
+    ['A', ny('2024-01-02', 15, 57)], ['A', ny('2024-01-03', 9, 30)], ['A', ny('2024-01-03', 9, 31)], ['A', ny('2024-01-02', 15, 59)], ['B', ny('2024-01-02', 15, 58)],
+    ...Array.from({ length: 20 }, (_, k): [string, number] => ['A', ny('2024-01-03', 9, 32 + k)]),
+  ];
+  const data = new SessionData();
+  const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source: iterableSource(times.map(([symbol, time]) => ({ symbol, time, open: 10, high: 11, low: 9, close: 10, volume: 100 }))), from: '2024-01-02', to: '2024-01-03' }).run();
+  t.deepEqual(Array.from(data.bars('B', '1m').time), [ny('2024-01-02', 15, 58)]);
+  t.deepEqual(Array.from(data.bars('A', '1m').time).slice(0, 3), [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 32)]);
+  t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 2 });
+});

@@ -888,7 +888,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         for (let s = 0; s < cols.length; s++) {
           const time = (cols[s] as SymbolColumns).time;
           const c = cursor[s] as number;
-          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(cols[s] as SymbolColumns, c, windowEnd, since, earliestFrom[s] as Float64Array, (sessions[k + 1] as Session).open);
+          end[s] = k === sessions.length - 1 ? (cols[s] as SymbolColumns).length : sorted[s] ? lowerBound(time, c, windowEnd) : windowEndOf(cols[s] as SymbolColumns, c, { open: session.open, close: windowEnd, baseMs: this.#baseMs }, since, earliestFrom[s] as Float64Array, (sessions[k + 1] as Session).open);
         }
         slices.beginWindow(session.close, since);
         // A run starts at its first open. After that the clock never goes back: when the last
@@ -1250,11 +1250,33 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
-    /** The times the stray test weighs of the buffer's bars after bar `at` (see {@link weighedTime}), by their place after it (`undefined` past the last read). */
-    const timesAfter =
-      (at: number) =>
-      (k: number): number | undefined =>
-        at + 1 + k < buffer.length ? weighedTime(buffer[at + 1 + k] as SymbolBar) : undefined;
+    /**
+     * The times the stray test weighs of the buffer's bars after bar `at`, by their place after it
+     * (`undefined` past the last read), asked in order: {@link weighedTime}'s, and NaN for a bar
+     * timed inside the session at or before its symbol's last stored bar, or a bar of its symbol
+     * read before it (from `read`) that the store takes (see {@link slotTime}): it is rejected as
+     * out of order or a duplicate wherever the session ends, so it weighs on neither side.
+     */
+    const timesAfter = (at: number): ((k: number) => number | undefined) => {
+      const span = spanNow;
+      const stored = processor.lastStored;
+      const latest = new Map<string, number>();
+      let scanned = read;
+      const weigh = (bar: SymbolBar): number => {
+        const y = weighedTime(bar);
+        const before = latest.get(bar.symbol) ?? stored.get(bar.symbol) ?? -Infinity;
+        if (y >= span.open && y < span.close && y <= before) return Number.NaN;
+        if (slotTime(y, span)) latest.set(bar.symbol, y);
+        return y;
+      };
+      return (k: number): number | undefined => {
+        const j = at + 1 + k;
+        if (j >= buffer.length) return undefined;
+        for (; scanned < j; scanned++) weigh(buffer[scanned] as SymbolBar);
+        scanned++;
+        return weigh(buffer[j] as SymbolBar);
+      };
+    };
     /**
      * Whether the next bar, at or past `end`, stays in the session by the {@link STRAY_LOOKAHEAD}
      * bars with a finite time after it (see {@link staysInSession}), once they have come (the
@@ -1299,6 +1321,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     let windowEndNow = Infinity;
     let sinceNow = -Infinity;
+    /** The session being run, as the stray test sees it. */
+    let spanNow: SessionSpan = { open: -Infinity, close: Infinity, baseMs: this.#baseMs };
     let nextOpenNow = Infinity;
     /**
      * Whether bar `k` of the buffer, past the session's window, ends the session by the bars read
@@ -1420,6 +1444,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         const since = k === 0 ? -Infinity : (sessions[k - 1] as Session).close;
         windowEndNow = windowEnd;
         sinceNow = since;
+        spanNow = { open: session.open, close: session.close, baseMs: this.#baseMs };
         nextOpenNow = k === sessions.length - 1 ? session.close : (sessions[k + 1] as Session).open;
         // As for columns: a run starts at its first open, and the clock never goes back after.
         if (this.#clock instanceof SimulatedClock) this.#clock.anchor(k === 0 ? session.open : Math.max(session.open, this.#clock.now()));
@@ -1605,7 +1630,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
                 if (waiting.has(bar.symbol)) buffer[kept++] = bar;
                 // A bar with no time is due where it came: not before a bar that came ahead of it and
                 // waits (read ahead, it would go into a session the stream has not reached).
-                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || strayAt(buffer, i, session.close, since, nextOpenNow)) arrived.push(bar);
+                else if ((isDue(time) && (Number.isFinite(time) || waiting.size === 0)) || (time >= session.close && strayAt(buffer, i, spanNow, since, nextOpenNow, latestTaken(bar.symbol, processor.lastStored.get(bar.symbol), arrived, spanNow)))) arrived.push(bar);
                 // In the run's last session a bar at or past the close is no session's: held for its
                 // time, it would hold its symbol's bars behind it until they were late.
                 else if (this.#goesAtOnce(buffer, i, session.close) || (windowEnd === Infinity && time >= session.close)) {
@@ -2510,22 +2535,82 @@ const STRAY_WINDOW = 4096;
 const PAST_RUN_END = 4096;
 
 /**
+ * The latest time of `symbol`'s bars the store will have taken before the next of them: its last
+ * stored bar (`lastStored`) or a later one of `pending` (to be appended first, in order) that the
+ * store takes (see {@link slotTime}, {@link weighedTime}).
+ */
+function latestTaken(symbol: string, lastStored: number | undefined, pending: readonly SymbolBar[], span: SessionSpan): number {
+  let latest = lastStored ?? -Infinity;
+  for (const bar of pending) {
+    if (bar.symbol !== symbol) continue;
+    const y = weighedTime(bar);
+    if (y > latest && slotTime(y, span)) latest = y;
+  }
+  return latest;
+}
+
+/**
  * A stray is a bar at or past its session's close that belongs to the session by the bars after
  * it (see {@link staysInSession}): a corrupt time (or a run of them), appended at once and alone
  * (the store rejects it), so it neither ends the session nor holds its symbol's bars back. Columns
  * and clock-driven streams look at the symbol's own bars; a data-driven stream, which takes bars
- * in their order, at the next bars of any symbol.
+ * in their order, at the next bars of any symbol. `latestBefore`: the latest time of the symbol's
+ * bars the store will have taken before the bars after it (see {@link latestTaken}).
  */
-function strayAt(buffer: readonly SymbolBar[], i: number, close: number, since: number, nextOpen: number): boolean {
+function strayAt(buffer: readonly SymbolBar[], i: number, span: SessionSpan, since: number, nextOpen: number, latestBefore: number): boolean {
   const bar = buffer[i] as SymbolBar;
-  // Other symbols' bars read as NaN: skipped, not counted.
-  return bar.time >= close && staysInSession(bar.time, (k) => (i + 1 + k < buffer.length ? ((buffer[i + 1 + k] as SymbolBar).symbol === bar.symbol ? weighedTime(buffer[i + 1 + k] as SymbolBar) : NaN) : undefined), close, since, nextOpen);
+  const close = span.close;
+  if (!(bar.time >= close)) return false;
+  // The symbol's bars after it are weighed as a column's rows are (see weighedRows), after its
+  // last stored bar; other symbols' bars read as NaN: skipped, not counted.
+  let latest = latestBefore;
+  const timeAt = (k: number): number | undefined => {
+    if (i + 1 + k >= buffer.length) return undefined;
+    const next = buffer[i + 1 + k] as SymbolBar;
+    if (next.symbol !== bar.symbol) return Number.NaN;
+    const y = weighedTime(next);
+    if (y >= span.open && y < close && y <= latest) return Number.NaN;
+    if (slotTime(y, span)) latest = y;
+    return y;
+  };
+  return staysInSession(bar.time, timeAt, close, since, nextOpen);
 }
 
-/** {@link strayAt} for row `c` of a symbol's columns (rows up to `end`). */
-function isStray(col: SymbolColumns, c: number, end: number, close: number, since: number, nextOpen: number): boolean {
-  const time = col.time;
-  return (time[c] as number) >= close && staysInSession(time[c] as number, (k) => (c + 1 + k < end ? weighedRow(col, c + 1 + k) : undefined), close, since, nextOpen);
+/** {@link strayAt} for row `from + c` of a symbol's columns, `weighed` being the times its rows from `from` are weighed by (see {@link weighedRows}). */
+function isStray(time: Float64Array, from: number, c: number, weighed: Float64Array, close: number, since: number, nextOpen: number): boolean {
+  const x = time[from + c] as number;
+  return x >= close && staysInSession(x, (k) => (c + 1 + k < weighed.length ? (weighed[c + 1 + k] as number) : undefined), close, since, nextOpen);
+}
+
+/** A session as the stray test sees it: its open and close, and the length of the base interval. */
+interface SessionSpan {
+  open: number;
+  close: number;
+  baseMs: number;
+}
+
+/** Whether the store takes a bar of good fields timed `x` for a slot of the session, its symbol's bars before it aside: inside it, a whole millisecond on the grid. */
+function slotTime(x: number, span: SessionSpan): boolean {
+  return x >= span.open && x < span.close && Number.isInteger(x) && (x - span.open) % span.baseMs === 0;
+}
+
+/**
+ * The times the stray test weighs a symbol's rows from `from` by, in order: {@link weighedTime}'s,
+ * and NaN for a row timed inside the session at or before an earlier row of the window that the
+ * store takes (see {@link slotTime}): it is rejected as out of order or a duplicate wherever the
+ * window ends, so it weighs on neither side.
+ */
+function weighedRows(col: SymbolColumns, from: number, span: SessionSpan): Float64Array {
+  const n = col.time.length - from;
+  const out = new Float64Array(n);
+  let latest = -Infinity;
+  for (let i = 0; i < n; i++) {
+    let y = weighedRow(col, from + i);
+    if (y >= span.open && y < span.close && y <= latest) y = Number.NaN;
+    else if (slotTime(y, span)) latest = y;
+    out[i] = y;
+  }
+  return out;
 }
 
 /**
@@ -2659,13 +2744,16 @@ function lowerBound(time: Float64Array, from: number, value: number): number {
  * a time from the close to the next open, which no session takes, or one that is not finite, on
  * neither), the latest such end wins.
  */
-function windowEndOf(col: SymbolColumns, from: number, close: number, since: number, earliestFrom: Float64Array, nextOpen: number): number {
+function windowEndOf(col: SymbolColumns, from: number, span: SessionSpan, since: number, earliestFrom: Float64Array, nextOpen: number): number {
   const time = col.time;
+  const close = span.close;
   let end = time.length;
+  let weighed: Float64Array | null = null;
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
     if (!(x >= close) || x === Infinity) continue;
-    if (!isStray(col, i, time.length, close, since, nextOpen)) {
+    weighed ??= weighedRows(col, from, span);
+    if (!isStray(time, from, i - from, weighed, close, since, nextOpen)) {
       end = i;
       break;
     }
@@ -2673,9 +2761,10 @@ function windowEndOf(col: SymbolColumns, from: number, close: number, since: num
   // No row from the end on is before the close: no later end can leave fewer on the wrong side
   // (what keeps a run over columns with a few rows out of order linear in their length).
   if (end === time.length || !((earliestFrom[end] as number) < close)) return end;
+  weighed ??= weighedRows(col, from, span);
   let cost = 0;
   for (let i = from; i < time.length; i++) {
-    const x = weighedRow(col, i);
+    const x = weighed[i - from] as number;
     if (x - x === 0 && x < close && x >= since) cost++;
   }
   let atEnd = end === from ? cost : NaN;
@@ -2684,7 +2773,7 @@ function windowEndOf(col: SymbolColumns, from: number, close: number, since: num
   let best = end;
   let bestCost = Infinity;
   for (let p = from; p < time.length; p++) {
-    const x = weighedRow(col, p);
+    const x = weighed[p - from] as number;
     // From the close to the next open, a row is of no session: on neither side.
     if (x - x === 0 && x >= since && !(x >= close && x < nextOpen)) cost += x >= close ? 1 : -1;
     if (p + 1 === end) atEnd = cost;
