@@ -186,7 +186,10 @@ test('strays next to rows without a finite time: every source and mode agree, an
     // Two corrupt rows in a row past the close: each costs its own bar only.
     { name: 'two strays in a row', symbols: { A: [D1.open, after, after + MINUTE, D1.open + 12 * MINUTE, D1.open + 13 * MINUTE], B: [D1.open + 5 * MINUTE] }, to: D1, stored: 4, rejected: { outside_session: 2 } },
     // A bar past the close whose next bars are past it too is no stray: it opens the next session.
-    { name: 'no stray', symbols: { A: [D1.open, D1.open + MINUTE, D2.open + 5 * MINUTE, D2.open + 2 * MINUTE, D2.open + 6 * MINUTE, NaN] }, to: D2, stored: 4, rejected: { out_of_order: 1, non_finite: 1 } },
+    { name: 'no stray', symbols: { A: [D1.open, D1.open + MINUTE, D2.open + 2 * MINUTE, D2.open + 5 * MINUTE, D2.open + 6 * MINUTE, NaN] }, to: D2, stored: 5, rejected: { non_finite: 1 } },
+    // One of the next session with a bar of that session after it that is earlier is a stray (a
+    // wrong date): it goes alone, and the earlier one opens the next session.
+    { name: 'a stray out of place in the next session', symbols: { A: [D1.open, D1.open + MINUTE, D2.open + 5 * MINUTE, D2.open + 2 * MINUTE, D2.open + 6 * MINUTE, NaN] }, to: D2, stored: 4, rejected: { outside_session: 1, non_finite: 1 } },
   ];
   for (const c of cases) {
     for (const kind of ['columns', 'stream'] as const) {

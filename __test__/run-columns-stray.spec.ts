@@ -158,3 +158,31 @@ test("stream, data-driven: a late bar weighs unless its own symbol is past it: a
   t.deepEqual(Array.from(data.bars('A', '1m').time).slice(0, 3), [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 32)]);
   t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 2 });
 });
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a bar with the next session's date but later than that session's bars after it costs its own bar only`, async (t) => {
+    // 15:58 and 15:59, then a bar dated the next day at 15:59 (a wrong date), then the next
+    // session's 09:30-09:50. By hand: nothing after it is back inside, but its own next bars are
+    // of the next session and earlier: it is out of place there too, so it goes alone and is
+    // rejected, and 09:30 ends the session. Taken as the next session's first bar instead, it would
+    // leave 09:30-09:50 out of order behind it.
+    const times = [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ny('2024-01-03', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
+    t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 1 });
+  });
+}
+
+test("stream, data-driven: the next session's first bar of one symbol, with another symbol's earlier bar of that session after it, ends the session (no wrong date)", async (t) => {
+  // A's 09:31 comes before B's 09:30 (B lags a slot at the open). By hand: nothing after A's 09:31
+  // is back inside, and no bar of A after it is earlier: it ends the first session, and is stored.
+  const d2 = (m: number): number => ny('2024-01-03', 9, 30 + m);
+  const rows: Array<[string, number]> = [['A', ny('2024-01-02', 15, 59)], ['B', ny('2024-01-02', 15, 59)], ['A', d2(1)], ['B', d2(0)], ...Array.from({ length: 20 }, (_, k): Array<[string, number]> => [['A', d2(2 + k)], ['B', d2(1 + k)]]).flat()];
+  const data = new SessionData();
+  const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source: iterableSource(rows.map(([symbol, time]) => ({ symbol, time, open: 10, high: 11, low: 9, close: 10, volume: 100 }))), from: '2024-01-02', to: '2024-01-03' }).run();
+  t.deepEqual(Array.from(data.bars('A', '1m').time).slice(0, 2), [ny('2024-01-02', 15, 59), d2(1)]);
+  t.is(data.bars('B', '1m').time[1], d2(0));
+  t.is(report.barsStored, rows.length);
+});

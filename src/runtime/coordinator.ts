@@ -1257,6 +1257,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * read before it (from `read`) that the store takes (see {@link slotTime}): it is rejected as
      * out of order or a duplicate wherever the session ends, so it weighs on neither side.
      */
+    /** Whether the buffer's bar `k` places after bar `at` is of bar `at`'s symbol. */
+    const ownAfter =
+      (at: number) =>
+      (k: number): boolean =>
+        (buffer[at + 1 + k] as SymbolBar).symbol === (buffer[at] as SymbolBar).symbol;
     const timesAfter = (at: number): ((k: number) => number | undefined) => {
       const span = spanNow;
       const stored = processor.lastStored;
@@ -1296,7 +1301,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
         finite++;
         if (time >= nextOpen) past++;
       }
-      return staysInSession((buffer[at] as SymbolBar).time, timesAfter(at), end, since, nextOpen);
+      return staysInSession((buffer[at] as SymbolBar).time, timesAfter(at), end, since, nextOpen, ownAfter(at));
     };
     /**
      * Whether none of the {@link STRAY_LOOKAHEAD} bars after the slice at `t` (the bars of time `t`
@@ -1332,7 +1337,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      */
     const endsSession = (k: number): boolean => {
       const time = (buffer[k] as SymbolBar).time;
-      return time >= windowEndNow && !staysInSession(time, timesAfter(k), windowEndNow, sinceNow, nextOpenNow);
+      return time >= windowEndNow && !staysInSession(time, timesAfter(k), windowEndNow, sinceNow, nextOpenNow, ownAfter(k));
     };
     /** What {@link fillsSlot} found of each bar from `read` in the judgement under way, reused. */
     const filling: (boolean | undefined)[] = [];
@@ -1607,7 +1612,9 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             // and a bar the store rejects with an earlier bar of its symbol behind it (see
             // SliceReader.goesAtOnce). The rest keep their order.
             // The usual case, a stream in time order, in two plain scans: the bars before the first
-            // one not yet due are due, and none after it is.
+            // one not yet due are due, and none after it is. Not at the close of a session before
+            // the last: a bar past it may be a stray with no bar due behind it (a wrong date, later
+            // than its symbol's next bars, see staysInSession).
             // Live, a bar timed past the run's days (a corrupt time) is due at once, as one with no
             // time at all: held, it would wait for the end of the run.
             const isDue = (time: number): boolean => !(time >= tick) || time >= pastRun;
@@ -1617,7 +1624,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
             while (later < buffer.length && !isDue((buffer[later] as SymbolBar).time)) later++;
             let arrived: SymbolBar[];
             let atOnce: Set<SymbolBar> | undefined;
-            if (later === buffer.length) {
+            if (later === buffer.length && !(tick >= session.close && windowEnd !== Infinity)) {
               arrived = buffer.slice(read, split);
               buffer.splice(0, split);
             } else {
@@ -2641,9 +2648,12 @@ function weighedRow(col: SymbolColumns, r: number): number {
 /**
  * Whether a bar timed `time`, at or past a session's `close`, is one of the session's (a stray),
  * judged by the finite times after it (`timeAt(0)`, `timeAt(1)`, ...; `undefined`: no more) up to
- * the {@link STRAY_LOOKAHEAD}th past the close (at most {@link STRAY_WINDOW} of them). Never when
- * none of them is back inside the session (`since` to `close`: a bar of a session already run is
- * counted on neither side). Otherwise it is, when a bar after it past the close is earlier than it
+ * the {@link STRAY_LOOKAHEAD}th past the close (at most {@link STRAY_WINDOW} of them). When none
+ * of them is back inside the session (`since` to `close`: a bar of a session already run is
+ * counted on neither side), only when a bar of its own symbol after it (`ownAt`; every one without
+ * it) is of the next session and earlier than it: a wrong date, which as that session's first bar
+ * would leave its symbol's bars up to its time out of order behind it. Otherwise it is, when a
+ * bar after it past the close is earlier than it
  * (it is out of place among the next session's bars: a corrupt time), or when the cut that puts
  * the fewest of them and it on the wrong side of the close falls after it (a tie keeps it).
  * Columns and streams alike end a session's window at its first bar past the close that is no
@@ -2655,11 +2665,14 @@ function weighedRow(col: SymbolColumns, r: number): number {
  * `nextOpen` is the next session's open: bars from the close to it weigh on neither side, and
  * the 16 past the close are counted from it (the close, for the run's last session).
  */
-function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, nextOpen = close): boolean {
-  const times = windowAfter(timeAt, nextOpen);
+function staysInSession(time: number, timeAt: (k: number) => number | undefined, close: number, since: number, nextOpen = close, ownAt?: (k: number) => boolean): boolean {
+  const own: boolean[] | null = ownAt === undefined ? null : [];
+  const times = windowAfter(timeAt, nextOpen, ownAt, own);
   let inside = 0;
   let earlier = false;
-  for (const y of times) {
+  let ownEarlier = false;
+  for (let i = 0; i < times.length; i++) {
+    const y = times[i] as number;
     // Timed before `since` (the close of the session before), a bar is of a session already run;
     // from the close to `nextOpen`, of no session (an after-market print under regular hours, or
     // the next session's pre-market): rejected wherever it goes, it weighs on neither side. (The
@@ -2667,9 +2680,15 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
     // before the open with thousands of pre-market bars after it would end the session unopened.)
     if (y < since || (y >= close && y < nextOpen)) continue;
     if (y < close) inside++;
-    else if (y < time) earlier = true;
+    else if (y < time) {
+      earlier = true;
+      if (own === null || own[i] === true) ownEarlier = true;
+    }
   }
-  if (inside === 0) return false;
+  // Nothing back inside: the bar is of no later session either when a bar of its symbol after it,
+  // of the next session, is earlier (a wrong date: taken as that session's first bar, it would
+  // cost its symbol's bars up to its time, all out of order behind it).
+  if (inside === 0) return ownEarlier;
   if (earlier) return true;
   // Cut before the bar, the bars back inside are on the wrong side (`inside` of them); cut after
   // it, the bar too. Each cut further on moves one more across: one past the close now wrong, or
@@ -2683,8 +2702,12 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
   return false;
 }
 
-/** The finite times `staysInSession` weighs: up to the {@link STRAY_LOOKAHEAD}th at or past `from` (the next session's open, or the close), at most {@link STRAY_WINDOW}. */
-function windowAfter(timeAt: (k: number) => number | undefined, from: number): number[] {
+/**
+ * The finite times `staysInSession` weighs: up to the {@link STRAY_LOOKAHEAD}th at or past `from`
+ * (the next session's open, or the close), at most {@link STRAY_WINDOW}; with `ownAt`, whether
+ * each is of the judged bar's symbol, into `own`.
+ */
+function windowAfter(timeAt: (k: number) => number | undefined, from: number, ownAt?: (k: number) => boolean, own?: boolean[] | null): number[] {
   const times: number[] = [];
   let past = 0;
   for (let k = 0; past < STRAY_LOOKAHEAD && times.length < STRAY_WINDOW; k++) {
@@ -2692,6 +2715,7 @@ function windowAfter(timeAt: (k: number) => number | undefined, from: number): n
     if (y === undefined) break;
     if (!Number.isFinite(y)) continue;
     times.push(y);
+    if (ownAt !== undefined) own?.push(ownAt(k));
     if (y >= from) past++;
   }
   return times;
