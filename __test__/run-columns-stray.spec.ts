@@ -186,3 +186,46 @@ test("stream, data-driven: the next session's first bar of one symbol, with anot
   t.is(data.bars('B', '1m').time[1], d2(0));
   t.is(report.barsStored, rows.length);
 });
+
+test('at a session boundary, columns and streams, data-driven and clock-driven, store the same bars of one symbol: 60 seeded cases of late bars, after-market prints, wrong dates, repeats and bad closes', async (t) => {
+  let seed = 3;
+  const rnd = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  for (let c = 0; c < 60; c++) {
+    // The first session's last 20 minutes, up to 3 after-market prints, the next session's first 30.
+    const rows: { time: number; close: number }[] = [];
+    for (let m = 40; m < 60; m++) rows.push({ time: ny('2024-01-02', 15, m), close: 10 });
+    const prints = Math.floor(rnd() * 4);
+    for (let k = 0; k < prints; k++) rows.push({ time: ny('2024-01-02', 16, k * 5), close: 10 });
+    for (let m = 0; m < 30; m++) rows.push({ time: ny('2024-01-03', 9, 30 + m), close: 10 });
+    // Up to two of the first session's bars moved late, past the close.
+    const moves = Math.floor(rnd() * 3);
+    for (let k = 0; k < moves; k++) {
+      const [row] = rows.splice(Math.floor(rnd() * 20), 1);
+      rows.splice(Math.min(rows.length, 20 - k + Math.floor(rnd() * (prints + 4))), 0, row as { time: number; close: number });
+    }
+    if (rnd() < 0.3) (rows[Math.floor(rnd() * rows.length)] as { close: number }).close = Number.NaN;
+    for (let w = 0; w < 3; w++) {
+      if (rnd() < 0.3) {
+        const i = Math.floor(rnd() * rows.length);
+        rows[i] = { time: (rows[i] as { time: number }).time + (rnd() < 0.5 ? 1 : -1) * 86_400_000, close: 10 };
+      }
+    }
+    if (rnd() < 0.2) {
+      const i = Math.floor(rnd() * rows.length);
+      rows.splice(i, 0, { ...(rows[i] as { time: number; close: number }) });
+    }
+    const stored: string[] = [];
+    for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+      const source =
+        kind === 'columns'
+          ? columnsSource({ A: { ...columns(rows.map((r) => r.time)), close: Float64Array.from(rows, (r) => r.close) } })
+          : iterableSource(rows.map((r) => ({ symbol: 'A', time: r.time, open: 10, high: 11, low: 9, close: r.close, volume: 100 })));
+      const data = new SessionData();
+      const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+      const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
+      t.is(report.barsIn, report.barsStored + rejected);
+      stored.push(`${Array.from(data.bars('A', '1m').time).join()} / ${rejected} rejected`);
+    }
+    t.true(stored.every((s) => s === stored[0]), `case ${c}: ${JSON.stringify(rows.map((r) => [new Date(r.time).toISOString(), r.close]))}`);
+  }
+});
