@@ -1250,6 +1250,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       check();
       return buffer.length > read;
     };
+    /** Whether the buffer's bar `k` places after bar `at` is of bar `at`'s symbol. */
+    const ownAfter =
+      (at: number) =>
+      (k: number): boolean =>
+        (buffer[at + 1 + k] as SymbolBar).symbol === (buffer[at] as SymbolBar).symbol;
     /**
      * The times the stray test weighs of the buffer's bars after bar `at`, by their place after it
      * (`undefined` past the last read), asked in order: {@link weighedTime}'s, and NaN for a bar
@@ -1257,11 +1262,6 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
      * read before it (from `read`) that the store takes (see {@link slotTime}): it is rejected as
      * out of order or a duplicate wherever the session ends, so it weighs on neither side.
      */
-    /** Whether the buffer's bar `k` places after bar `at` is of bar `at`'s symbol. */
-    const ownAfter =
-      (at: number) =>
-      (k: number): boolean =>
-        (buffer[at + 1 + k] as SymbolBar).symbol === (buffer[at] as SymbolBar).symbol;
     const timesAfter = (at: number): ((k: number) => number | undefined) => {
       const span = spanNow;
       const stored = processor.lastStored;
@@ -2568,7 +2568,7 @@ function strayAt(buffer: readonly SymbolBar[], i: number, span: SessionSpan, sin
   const bar = buffer[i] as SymbolBar;
   const close = span.close;
   if (!(bar.time >= close)) return false;
-  // The symbol's bars after it are weighed as a column's rows are (see weighedRows), after its
+  // The symbol's bars after it are weighed as a column's rows are (see RowWeights), after its
   // last stored bar; other symbols' bars read as NaN: skipped, not counted.
   let latest = latestBefore;
   const timeAt = (k: number): number | undefined => {
@@ -2583,10 +2583,10 @@ function strayAt(buffer: readonly SymbolBar[], i: number, span: SessionSpan, sin
   return staysInSession(bar.time, timeAt, close, since, nextOpen);
 }
 
-/** {@link strayAt} for row `from + c` of a symbol's columns, `weighed` being the times its rows from `from` are weighed by (see {@link weighedRows}). */
-function isStray(time: Float64Array, from: number, c: number, weighed: Float64Array, close: number, since: number, nextOpen: number): boolean {
-  const x = time[from + c] as number;
-  return x >= close && staysInSession(x, (k) => (c + 1 + k < weighed.length ? (weighed[c + 1 + k] as number) : undefined), close, since, nextOpen);
+/** {@link strayAt} for row `r` of a symbol's columns, whose rows are weighed by `weights`. */
+function isStray(time: Float64Array, r: number, weights: RowWeights, close: number, since: number, nextOpen: number): boolean {
+  const x = time[r] as number;
+  return x >= close && staysInSession(x, (k) => weights.at(r + 1 + k), close, since, nextOpen);
 }
 
 /** A session as the stray test sees it: its open and close, and the length of the base interval. */
@@ -2602,22 +2602,37 @@ function slotTime(x: number, span: SessionSpan): boolean {
 }
 
 /**
- * The times the stray test weighs a symbol's rows from `from` by, in order: {@link weighedTime}'s,
+ * The times the stray test weighs a symbol's rows from a window's first on by: {@link weighedTime}'s,
  * and NaN for a row timed inside the session at or before an earlier row of the window that the
  * store takes (see {@link slotTime}): it is rejected as out of order or a duplicate wherever the
- * window ends, so it weighs on neither side.
+ * window ends, so it weighs on neither side. Worked out as far as they are asked for.
  */
-function weighedRows(col: SymbolColumns, from: number, span: SessionSpan): Float64Array {
-  const n = col.time.length - from;
-  const out = new Float64Array(n);
-  let latest = -Infinity;
-  for (let i = 0; i < n; i++) {
-    let y = weighedRow(col, from + i);
-    if (y >= span.open && y < span.close && y <= latest) y = Number.NaN;
-    else if (slotTime(y, span)) latest = y;
-    out[i] = y;
+class RowWeights {
+  readonly #col: SymbolColumns;
+  readonly #from: number;
+  readonly #span: SessionSpan;
+  readonly #weights: number[] = [];
+  #latest = -Infinity;
+
+  constructor(col: SymbolColumns, from: number, span: SessionSpan) {
+    this.#col = col;
+    this.#from = from;
+    this.#span = span;
   }
-  return out;
+
+  /** The weight of row `r` (from the window's first on), or `undefined` past the column's last. */
+  at(r: number): number | undefined {
+    if (r >= this.#col.time.length) return undefined;
+    const weights = this.#weights;
+    const span = this.#span;
+    while (this.#from + weights.length <= r) {
+      let y = weighedRow(this.#col, this.#from + weights.length);
+      if (y >= span.open && y < span.close && y <= this.#latest) y = Number.NaN;
+      else if (slotTime(y, span)) this.#latest = y;
+      weights.push(y);
+    }
+    return weights[r - this.#from];
+  }
 }
 
 /**
@@ -2772,12 +2787,11 @@ function windowEndOf(col: SymbolColumns, from: number, span: SessionSpan, since:
   const time = col.time;
   const close = span.close;
   let end = time.length;
-  let weighed: Float64Array | null = null;
+  const weights = new RowWeights(col, from, span);
   for (let i = from; i < time.length; i++) {
     const x = time[i] as number;
     if (!(x >= close) || x === Infinity) continue;
-    weighed ??= weighedRows(col, from, span);
-    if (!isStray(time, from, i - from, weighed, close, since, nextOpen)) {
+    if (!isStray(time, i, weights, close, since, nextOpen)) {
       end = i;
       break;
     }
@@ -2785,10 +2799,9 @@ function windowEndOf(col: SymbolColumns, from: number, span: SessionSpan, since:
   // No row from the end on is before the close: no later end can leave fewer on the wrong side
   // (what keeps a run over columns with a few rows out of order linear in their length).
   if (end === time.length || !((earliestFrom[end] as number) < close)) return end;
-  weighed ??= weighedRows(col, from, span);
   let cost = 0;
   for (let i = from; i < time.length; i++) {
-    const x = weighed[i - from] as number;
+    const x = weights.at(i) as number;
     if (x - x === 0 && x < close && x >= since) cost++;
   }
   let atEnd = end === from ? cost : NaN;
@@ -2797,7 +2810,7 @@ function windowEndOf(col: SymbolColumns, from: number, span: SessionSpan, since:
   let best = end;
   let bestCost = Infinity;
   for (let p = from; p < time.length; p++) {
-    const x = weighed[p - from] as number;
+    const x = weights.at(p) as number;
     // From the close to the next open, a row is of no session: on neither side.
     if (x - x === 0 && x >= since && !(x >= close && x < nextOpen)) cost += x >= close ? 1 : -1;
     if (p + 1 === end) atEnd = cost;
