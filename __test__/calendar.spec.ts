@@ -1070,3 +1070,110 @@ test('a session function that asks its own calendar while answering fails that d
     t.regex(e?.message ?? '', /asked its own calendar while answering '2024-03-08'/);
   }
 });
+
+
+test('sessionAt: an instant inside a session is found after a question about the evening after it', (t) => {
+  const cal = Calendar.custom({
+    timeZone: 'America/New_York',
+    sessions: [
+      { date: '2024-01-02', open: '09:30', close: '16:00' },
+      { date: '2024-01-03', open: '09:30', close: '16:00' },
+    ],
+  });
+  const evening = Date.UTC(2024, 0, 2, 22, 0); // 17:00 local, after the close
+  const noon = Date.UTC(2024, 0, 2, 17, 0); // 12:00 local, inside the first session
+  const atOpen = Date.UTC(2024, 0, 2, 14, 30); // 09:30 local, the open itself
+  t.is(cal.sessionAt(evening), null);
+  t.is(cal.isOpen(evening), false);
+  t.is(cal.sessionAt(noon)?.date, '2024-01-02');
+  t.is(cal.isOpen(atOpen), true);
+  t.is(cal.isOpen(Date.UTC(2024, 0, 2, 20, 59)), true);
+  t.is(cal.isOpen(Date.UTC(2024, 0, 2, 21, 0)), false);
+});
+
+test('sessionAt: an overnight session dated Dec 31 is open after New Year\'s midnight', (t) => {
+  const open = Date.UTC(2024, 11, 31, 18);
+  const close = Date.UTC(2025, 0, 1, 2);
+  const cal = Calendar.custom({
+    timeZone: 'UTC',
+    sessions: [
+      { date: '2024-12-31', open, close, timeZone: 'UTC' },
+      { date: '2025-01-02', open: Date.UTC(2025, 0, 2, 18), close: Date.UTC(2025, 0, 3, 2), timeZone: 'UTC' },
+    ],
+  });
+  const oneAm = Date.UTC(2025, 0, 1, 1);
+  t.is(cal.sessionAt(oneAm)?.date, '2024-12-31');
+  t.true(cal.isOpen(oneAm));
+  t.false(cal.isOpen(close));
+  // The same for the first question a fresh calendar is asked, and for isOpen first.
+  const again = Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-12-31', open, close, timeZone: 'UTC' }] });
+  t.true(again.isOpen(oneAm));
+});
+
+test('custom function: a session exactly maxGapDays away is found, one day further is not', (t) => {
+  const c = Calendar.custom({ timeZone: 'UTC', maxGapDays: 10, session: (d) => (d === '2024-01-15' ? { open: '00:00', close: '24:00' } : null) });
+  // 2024-01-05 + 10 days = 2024-01-15; 2024-01-04 + 10 days = 2024-01-14.
+  t.is(c.nextSession('2024-01-05')?.date, '2024-01-15');
+  t.is(c.nextSession('2024-01-04'), null);
+  // 2024-01-25 - 10 days = 2024-01-15; 2024-01-26 - 10 days = 2024-01-16.
+  t.is(c.previousSession('2024-01-25')?.date, '2024-01-15');
+  t.is(c.previousSession('2024-01-26'), null);
+  // The smallest maxGapDays still finds the session on the next or previous day.
+  const daily = Calendar.custom({ timeZone: 'UTC', maxGapDays: 1, session: (d) => (d === '2024-01-15' ? { open: '00:00', close: '24:00' } : null) });
+  t.is(daily.nextSession('2024-01-14')?.date, '2024-01-15');
+  t.is(daily.previousSession('2024-01-16')?.date, '2024-01-15');
+  t.is(daily.nextSession('2024-01-13'), null);
+});
+
+const DAY = 86_400_000;
+
+test('custom list: sessions back to back (one closes as the next opens) do not overlap', (t) => {
+  const cal = Calendar.custom({
+    timeZone: 'UTC',
+    sessions: [
+      { date: '2024-01-02', open: '00:00', close: '24:00' },
+      { date: '2024-01-03', open: '00:00', close: '24:00' },
+    ],
+  });
+  t.is(cal.sessions('2024-01-01', '2024-01-05').length, 2);
+  // The instant the first closes is the second's open: open inclusive, close exclusive.
+  t.is(cal.sessionAt(Date.UTC(2024, 0, 3))?.date, '2024-01-03');
+  // Overlapping by one minute is still refused.
+  t.throws(
+    () => Calendar.custom({ timeZone: 'UTC', sessions: [{ date: '2024-01-02', open: '00:00', close: '24:00' }, { date: '2024-01-03', open: Date.UTC(2024, 0, 2, 23, 59), close: Date.UTC(2024, 0, 3, 12), timeZone: 'UTC' }] }),
+    { instanceOf: ConfigError },
+  );
+});
+
+test('custom function: maxGapDays defaults to 366 (a session a leap year later is found)', (t) => {
+  const cal = Calendar.custom({ timeZone: 'UTC', session: (d) => (d === '2024-01-01' || d === '2025-01-01' ? { open: '10:00', close: '11:00' } : null) });
+  t.is(cal.nextSession('2024-01-01')?.date, '2025-01-01');
+  t.is(cal.previousSession('2025-01-01')?.date, '2024-01-01');
+  const further = Calendar.custom({ timeZone: 'UTC', session: (d) => (d === '2024-01-01' || d === '2025-01-02' ? { open: '10:00', close: '11:00' } : null) });
+  t.is(further.nextSession('2024-01-01'), null);
+});
+
+test('Calendar.custom: a Session may last 31 days exactly, not a millisecond more', (t) => {
+  const open = Date.UTC(2024, 0, 2);
+  const s = { date: '2024-01-02', open, close: open + 31 * DAY, timeZone: 'UTC' };
+  t.is(Calendar.custom({ sessions: [s] }).session('2024-01-02')?.close, open + 31 * DAY);
+  t.throws(() => Calendar.custom({ sessions: [{ ...s, close: s.close + 1 }] }), { instanceOf: ConfigError, message: /more than the 31/ });
+});
+
+test('Calendar.custom: local hours with the close at the open are refused', (t) => {
+  const err = t.throws(() => Calendar.custom({ timeZone: 'America/New_York', sessions: [{ date: '2024-03-04', open: '10:00', close: '10:00' }] }), { instanceOf: ConfigError });
+  t.is(err?.param, 'sessions');
+  t.regex(err?.message ?? '', /close 10:00 is not after open 10:00/);
+  const f = Calendar.custom({ timeZone: 'America/New_York', session: () => ({ open: '10:00', close: '10:00' }) });
+  t.throws(() => f.session('2024-03-04'), { instanceOf: ConfigError, message: /close 10:00 is not after open 10:00/ });
+});
+
+test('XNYS answers for its lastDate as for its firstDate, and refuses the day after', (t) => {
+  const xnys = Calendar.xnys();
+  t.is(xnys.lastDate, '2099-12-31');
+  t.is(xnys.session('2099-12-31')?.date, '2099-12-31');
+  t.true(xnys.isSessionDay('2099-12-31'));
+  t.deepEqual(xnys.sessions('2099-12-30', '2099-12-31').map((s) => s.date), ['2099-12-30', '2099-12-31']);
+  t.is(xnys.session(xnys.firstDate) === null, true); // 2000-01-01, a Saturday
+  t.throws(() => xnys.session('2100-01-01'), { instanceOf: ConfigError });
+});
