@@ -333,3 +333,20 @@ test("native.append times the store's call, not the wait for a stream source's n
   t.true((append?.maxNs as number) < HOUR_MS * 1e6, `native.append max ${append?.maxNs} ns`);
   t.true((append?.totalMs as number) < HOUR_MS, `native.append total ${append?.totalMs} ms`);
 });
+
+test('percentiles never exceed the largest value recorded, nor go below the smallest', (t) => {
+  const m = new PerformanceMetrics();
+  const s = m.stage('flat');
+  for (let i = 0; i < 1000; i++) s.record(3000);
+  const st = s.stats();
+  t.is(st.maxNs, 3000);
+  t.is(st.p50Ns, 3000);
+  t.is(st.p90Ns, 3000);
+  t.is(st.p99Ns, 3000);
+  // Two values, each in a wide bucket: the top percentile is the largest value, not its bucket's top.
+  const w = m.stage('wide');
+  for (let i = 0; i < 500; i++) w.record(1_000_000);
+  for (let i = 0; i < 500; i++) w.record(5_000_000);
+  t.is(w.stats().p99Ns, 5_000_000);
+  t.true(w.stats().p50Ns >= 1_000_000 && w.stats().p50Ns <= 1_000_000 * 1.001);
+});

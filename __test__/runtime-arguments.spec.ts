@@ -228,3 +228,13 @@ test('subscribe refuses a third argument, a Set of symbols (saying so) and the n
   refused(t, () => engine.subscribe({ interval: '5m', name: '(unsubscribed)' }, () => {}), ConfigError, 'name', /'\(unsubscribed\)' names the metrics of subscribers that left a run/, 'reserved name');
   t.deepEqual(engine.subscribers(), []);
 });
+
+test('a running SimulatedClock (speed > 0) is moved on by jumpTo, never back', (t) => {
+  const clock = new SimulatedClock(1_000_000, 1);
+  clock.jumpTo(2_000_000);
+  t.true(clock.now() >= 2_000_000);
+  clock.jumpTo(1_500_000);
+  t.true(clock.now() >= 2_000_000, `now() is ${clock.now()} after jumpTo to an earlier time`);
+  // And delayUntil agrees: a time before 2e6 is already due.
+  t.true(clock.delayUntil(1_999_999) <= 0);
+});

@@ -138,3 +138,17 @@ test('losses() that fail when the run ends lose nothing else: the run resolves w
   // A source that counts properly has no sourceLossesError.
   t.false('sourceLossesError' in (await run(countingSource([bar('A', 0)]))));
 });
+
+test('iterableSource keeps the losses of a synchronous iterable as of an async one', async (t) => {
+  const bars = [bar('A', 0), bar('A', 1)];
+  const syncFeed = { *[Symbol.iterator]() { yield* bars; }, losses: () => ({ malformed: 3 }) };
+  const asyncFeed = { async *[Symbol.asyncIterator]() { yield* bars; }, losses: () => ({ malformed: 3 }) };
+  for (const [name, feed] of [['sync', syncFeed], ['async', asyncFeed]] as const) {
+    const source = iterableSource(feed as never);
+    t.is(typeof source.losses, 'function', name);
+    t.deepEqual(source.losses?.(), { malformed: 3 }, name);
+    const got: SymbolBar[] = [];
+    for await (const b of source) got.push(b);
+    t.deepEqual(got, bars, name);
+  }
+});

@@ -1237,3 +1237,14 @@ test('csv: leading dots are not part of a file name\'s symbol; ._SPY.csv names n
   await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError, message: `csvSource: no symbol in the file name of '${p}' (give symbolFromPath or symbolColumn)` });
   t.is((await csvSource(p, { symbolFromPath: () => 'SPY' }).load({})).get('SPY')?.length, 1);
 });
+
+test('columnsSource: a symbol with no finite time at all loads its own rows in any range, not zeros', async (t) => {
+  const nothing = columnsSource({ B: { time: [NaN, NaN], open: [1, 2], high: [3, 4], low: [0.5, 1], close: [2, 3], volume: [10, 20] } });
+  const from = Date.UTC(2013, 9, 7, 13);
+  const b = (await nothing.load({ from, to: from + 3_600_000 })).get('B') as SymbolColumns;
+  t.is(b.length, 2);
+  t.deepEqual([...b.time], [NaN, NaN]);
+  t.deepEqual([...b.open], [1, 2]);
+  t.deepEqual([...b.high], [3, 4]);
+  t.deepEqual([...b.volume], [10, 20]);
+});

@@ -207,3 +207,22 @@ test("once an interval's last subscriber leaves, the engine no longer wants it, 
   const report = await coordinator(new SessionData({ intervals: ['5m'] }), engine).run();
   t.true(report.barsStored > 0);
 });
+
+test('a handler that throws is timed once a call: its metrics count the calls made', async (t) => {
+  const data = new SessionData({ intervals: ['5m', '1h'] });
+  const engine = new AnalysisEngine();
+  let calls = 0;
+  engine.subscribe({ interval: '1h', name: 'thrower' }, () => {
+    calls++;
+    throw new Error('boom');
+  });
+  let okCalls = 0;
+  engine.subscribe({ interval: '1h', name: 'fine' }, () => void okCalls++);
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: syntheticSource({ sessions, symbols: 2, seed: 5 }), from: '2024-02-05', to: '2024-02-05', speed: 0 });
+  const report = await coordinator.run();
+  t.is(calls, 14);
+  t.is(okCalls, 14);
+  t.is(report.subscriberErrorCount, 14);
+  t.is(report.metrics['subscriber:thrower']?.count, 14);
+  t.is(report.metrics['subscriber:fine']?.count, 14);
+});
