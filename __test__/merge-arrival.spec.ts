@@ -170,3 +170,87 @@ test('a live run over two merged feeds that send each second at the same moment 
     t.deepEqual(delivered[symbol], threeSecond(mine, open), symbol);
   }
 });
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Gives its queued bars; a read past them waits until answer() is called, also after return(). */
+class Lagging implements StreamSource {
+  readonly kind = 'stream' as const;
+  readonly queue: SymbolBar[];
+  #waiting: ((r: IteratorResult<SymbolBar>) => void) | null = null;
+  closed = false;
+  constructor(...bars: SymbolBar[]) {
+    this.queue = bars;
+  }
+  get reading(): boolean {
+    return this.#waiting !== null;
+  }
+  answer(b: SymbolBar): void {
+    const w = this.#waiting;
+    this.#waiting = null;
+    w?.({ done: false, value: b });
+  }
+  [Symbol.asyncIterator](): AsyncIterator<SymbolBar> {
+    return {
+      next: () => {
+        const b = this.queue.shift();
+        if (b !== undefined) return Promise.resolve({ done: false, value: b });
+        return new Promise((resolve) => (this.#waiting = resolve));
+      },
+      return: () => {
+        this.closed = true;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+}
+
+test('arrival order: a bar an input gives after the consumer left is counted discarded', async (t) => {
+  const a = new Lagging(bar('A', 1000));
+  const b = new Lagging();
+  const merged = mergeStreams(a, b);
+  const live = arrivalIterator(merged);
+  t.deepEqual((await live.next()).value, bar('A', 1000));
+  await turn();
+  t.true(a.reading && b.reading);
+  await live.return?.();
+  t.is(merged.losses?.()['discarded'], 0);
+  b.answer(bar('B', 1000));
+  await turn();
+  // Taken from B, never handed out.
+  t.is(merged.losses?.()['discarded'], 1);
+});
+
+test('time order: the first reads answered after the consumer left count their bars discarded', async (t) => {
+  const a = new Lagging(bar('A', 1000));
+  const b = new Lagging();
+  const merged = mergeStreams(a, b);
+  const it = merged[Symbol.asyncIterator]();
+  const read = it.next(); // waits for B's first bar to know which goes first
+  await turn();
+  t.true(b.reading);
+  await it.return?.();
+  b.answer(bar('B', 500));
+  t.deepEqual(await read, { done: true, value: undefined });
+  await turn();
+  // A's bar and B's bar, both taken from their inputs, neither handed out.
+  t.is(merged.losses?.()['discarded'], 2);
+});
+
+test('time order: a refill read answered after the consumer left counts its bar discarded', async (t) => {
+  const a = new Lagging(bar('A', 1000));
+  const b = new Lagging(bar('B', 2000));
+  const merged = mergeStreams(a, b);
+  const it = merged[Symbol.asyncIterator]();
+  t.deepEqual((await it.next()).value, bar('A', 1000));
+  const read = it.next(); // refills A, which has nothing yet
+  await turn();
+  t.true(a.reading);
+  await it.return?.();
+  // B's head was held: discarded at once.
+  t.is(merged.losses?.()['discarded'], 1);
+  a.answer(bar('A', 3000));
+  t.deepEqual(await read, { done: true, value: undefined });
+  await turn();
+  t.is(merged.losses?.()['discarded'], 2);
+});

@@ -465,3 +465,23 @@ test('clear() empties the store as if it were new; views made before keep their 
   t.is(diffBars(before5, aggregateSession(day8, S8, '5m')), null);
   t.is(before5.volume[2], 200);
 });
+
+test('advanceTo in a session closes its buckets even after the clock of the session before was moved past its close', (t) => {
+  const d1 = sessionOn('2013-10-07', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+  const d2 = sessionOn('2013-10-08', { open: '09:30', close: '16:00', timeZone: 'America/New_York' });
+  const at = (time: number): Bar => ({ time, open: 10, high: 11, low: 9, close: 10, volume: 100 });
+  const data = new SessionData({ intervals: ['5m'] });
+  data.beginSession(d1);
+  data.append('A', at(d1.open));
+  // The clock moved on to the next day's noon (a replay that ran past the close, say).
+  data.advanceTo(d2.open + 150 * MINUTE);
+  data.endSession();
+  data.beginSession(d2);
+  for (let m = 0; m < 3; m++) data.append('A', at(d2.open + m * MINUTE));
+  const closed = data.advanceTo(d2.open + 5 * MINUTE);
+  t.deepEqual(closed, [{ symbol: 'A', interval: '5m' }]);
+  t.is(data.count('A', '5m'), 2); // one 5m bar of each day
+  t.is(data.lateBefore, d2.open + 5 * MINUTE);
+  // A bar for the closed bucket (09:34, never sent) is late now.
+  t.deepEqual(data.check('A', at(d2.open + 4 * MINUTE)), 'late');
+});
