@@ -1207,3 +1207,21 @@ test('a CSV file with a header and no row: a warning that every session ran with
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /warning: the CSV file read \(1\) held no data row, only a header or empty lines: every session ran without bars/);
 });
+
+test('--symbols takes a list with spaces and empty entries (a trailing comma) as the names in it', (t) => {
+  const r = barstream('backtest', '--json', '--symbols', 'ALFA, BRVO,,', '--from', '2024-03-11', '--to', '2024-03-11');
+  t.is(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { report: { symbols: string[]; barsStored: number } };
+  t.deepEqual([...j.report.symbols].sort(), ['ALFA', 'BRVO']);
+  t.is(j.report.barsStored, 2 * 390);
+});
+
+test('--symbols over days without a session: the no-session warning, no "no row of symbol" one', (t) => {
+  const dir = scratchDir(t, 'barstream-cli-');
+  const file = path.join(dir, 'AAA_1m.csv');
+  writeFileSync(file, 'time,open,high,low,close,volume\n2013-10-07T13:30:00Z,10,11,9,10,100\n');
+  const r = spawnSync(process.execPath, [MAIN, 'backtest', '--data', file, '--symbols', 'AAA', '--from', '2013-10-05', '--to', '2013-10-06'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stderr, /warning: the calendar has no session from 2013-10-05 to 2013-10-06/);
+  t.notRegex(r.stderr, /no row of symbol/);
+});
