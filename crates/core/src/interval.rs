@@ -127,6 +127,16 @@ mod tests {
         let long = "7".repeat(1 << 20);
         let message = Interval::parse(&long).unwrap_err().to_string();
         assert!(message.len() < 200, "{}", message.len());
+        // Its first 40 characters, then the cut marked; a short text whole, unmarked.
+        assert!(
+            message.contains(&format!("'{}...'", "7".repeat(40))),
+            "{message}"
+        );
+        let message = Interval::parse("7q").unwrap_err().to_string();
+        assert!(
+            message.contains("'7q'") && !message.contains("..."),
+            "{message}"
+        );
     }
 
     #[test]

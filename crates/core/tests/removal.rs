@@ -366,3 +366,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn knows_tells_given_ids_from_unknown_and_removed_ones() {
+    let mut st = SessionStore::new(cfg(None)).unwrap();
+    assert!(!st.knows(0), "no id given yet");
+    let a = st.intern("A");
+    let b = st.intern("B");
+    assert!(st.knows(a) && st.knows(b));
+    assert!(!st.knows(a.max(b) + 1), "never given");
+    assert!(!st.knows(u32::MAX));
+    assert_eq!(st.remove_symbol("A"), Ok(true));
+    assert!(!st.knows(a), "removed");
+    assert!(st.knows(b), "B untouched");
+}
+
+/// The account a store reports its blocks to (the one the binding tells V8 of) counts them: one
+/// stored bar takes at least its six columns of 8 bytes.
+#[test]
+fn the_store_memory_account_counts_its_series() {
+    let mut st = store(&["5m"], Alignment::Session, EmptyBuckets::Skip);
+    let id = st.intern("A");
+    st.begin_session(nov29_session()).unwrap();
+    st.append(id, &synth_bar(NOV29_OPEN, 0)).unwrap();
+    assert!(
+        st.memory_account().bytes() >= 6 * 8,
+        "{}",
+        st.memory_account().bytes()
+    );
+}
