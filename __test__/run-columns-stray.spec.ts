@@ -229,3 +229,102 @@ test('at a session boundary, columns and streams, data-driven and clock-driven, 
     t.true(stored.every((s) => s === stored[0]), `case ${c}: ${JSON.stringify(rows.map((r) => [new Date(r.time).toISOString(), r.close]))}`);
   }
 });
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a repeat of its symbol's last bar after the next session's first keeps no bar of that session out of it`, async (t) => {
+    // 15:58 and 15:59, the next session's 09:30, a repeat of 15:59 (a duplicate, rejected wherever
+    // it goes), then 09:31-09:50. By hand: the repeat weighs on neither side, so nothing after 09:30
+    // is back inside: 09:30 ends the first session and is stored; only the repeat is rejected.
+    // (Weighed as inside, the repeat would make 09:30 a stray: 09:30 rejected too.)
+    const times = [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 30), ny('2024-01-02', 15, 59), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
+    t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 1);
+  });
+}
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: the session's own pre-market bar after the next session's first weighs on neither side once its symbol has a bar of the session`, async (t) => {
+    // 15:58, 15:59, the next session's 09:30, the first session's pre-market 09:00 (behind 15:59:
+    // rejected wherever it goes), then 09:31-09:50. By hand: the pre-market bar weighs nothing, so
+    // nothing after 09:30 is back inside: 09:30 ends the first session and is stored; only 09:00 is
+    // rejected. (Counted as back inside, it made 09:30 a stray: cost 2, then 1 <= 1.)
+    const times = [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 30), ny('2024-01-02', 9, 0), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
+    t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 1 });
+  });
+
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: the session's own pre-market bars count as back inside while its symbol has no bar of the session: a corrupt time among thousands of them costs its own bar`, async (t) => {
+    // The first session's pre-market 08:00, a bar dated the next day at 09:35 (a corrupt time),
+    // then 4,200 pre-market bars (04:00-09:29 over and over: more than the 4,096 the stray test
+    // reads) and the session's 09:30-09:40. By hand: nothing of A is stored in the session before
+    // the corrupt bar, so the pre-market bars after it are back inside: it is a stray, rejected
+    // alone, and 09:30-09:40 are stored. (Weighed as nothing, they would leave it none back inside
+    // within the bars read, and it would end the session unopened.)
+    const premarket = Array.from({ length: 4200 }, (_, k) => ny('2024-01-02', 4, k % 330));
+    const times = [ny('2024-01-02', 8, 0), ny('2024-01-03', 9, 35), ...premarket, ...Array.from({ length: 11 }, (_, k) => ny('2024-01-02', 9, 30 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), Array.from({ length: 11 }, (_, k) => ny('2024-01-02', 9, 30 + k)));
+    t.is(Object.values(report.rejected).reduce((x, y) => x + y, 0), 4202);
+  });
+}
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a late bar behind another late bar of its symbol, both after the next session's first two, weighs on neither side`, async (t) => {
+    // 15:50, the next session's 09:30 and 09:31, the first session's late 15:59, then 15:58 (out of
+    // order behind 15:59: rejected wherever it goes), then 09:32-09:50. By hand, for 09:30: one bar
+    // back inside (15:59; 15:58 weighs nothing), cost from 2: 09:31 -> 3, 15:59 -> 2, then only
+    // bars past: never <= 1, no stray. 09:30 ends the first session; 15:59 and 15:58 are rejected.
+    // (Weighing 15:58 too: 2 inside, cost 3 -> 4 -> 3 -> 2 <= 2, 09:30 a stray.)
+    const times = [ny('2024-01-02', 15, 50), ny('2024-01-03', 9, 30), ny('2024-01-03', 9, 31), ny('2024-01-02', 15, 59), ny('2024-01-02', 15, 58), ...Array.from({ length: 19 }, (_, k) => ny('2024-01-03', 9, 32 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 50), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
+    t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 2);
+  });
+}
+
+for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['stream', 1e9]] as const) {
+  test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a late bar behind a late off-grid one still counts as back inside`, async (t) => {
+    // 15:50, the next session's 09:30 and 09:31, the first session's 15:58:30 (off the grid:
+    // rejected), then 15:58, then 09:32-09:50. By hand, for 09:30: two back inside (15:58:30, and
+    // 15:58, which the store takes: the off-grid bar stores nothing), cost from 3: 09:31 -> 4,
+    // 15:58:30 -> 3, 15:58 -> 2 <= 2: a stray; likewise 09:31 (cost 3 -> 2). 15:58 is stored,
+    // 15:58:30 rejected off the grid, and 09:32 ends the first session.
+    const times = [ny('2024-01-02', 15, 50), ny('2024-01-03', 9, 30), ny('2024-01-03', 9, 31), ny('2024-01-02', 15, 58.5), ny('2024-01-02', 15, 58), ...Array.from({ length: 19 }, (_, k) => ny('2024-01-03', 9, 32 + k))];
+    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+    const data = new SessionData();
+    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 50), ny('2024-01-02', 15, 58), ...Array.from({ length: 19 }, (_, k) => ny('2024-01-03', 9, 32 + k))]);
+    t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 2, off_grid: 1 });
+  });
+}
+
+for (const speed of [0, 1e9]) {
+  test(`columns, ${speed === 0 ? 'data' : 'clock'}-driven: where a session's window ends after a run of wrong-dated rows, one at the next open counts on the wrong side (a tie keeps the first end)`, async (t) => {
+    // A's column: 15:00, 17 rows of the next day from its open (09:30-09:46, a run too long to be
+    // strays), the first session's 15:01-15:17, then the next day's 10:00-10:15. By hand: cut at the
+    // run, 17 late rows are on the wrong side; cut after 15:17, the 17 wrong-dated rows (09:30
+    // among them: the next session's, not of no session). A tie: the first end stays, so the first
+    // session holds 15:00 alone and the 17 late rows are rejected.
+    const times = [ny('2024-01-02', 15, 0), ...Array.from({ length: 17 }, (_, k) => ny('2024-01-03', 9, 30 + k)), ...Array.from({ length: 17 }, (_, k) => ny('2024-01-02', 15, 1 + k)), ...Array.from({ length: 16 }, (_, k) => ny('2024-01-03', 10, k))];
+    const data = new SessionData();
+    const firstSession: number[] = [];
+    const coordinator = new SessionCoordinator({ calendar: Calendar.xnys(), data, source: columnsSource({ A: columns(times) }), from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' });
+    coordinator.on('sessionEnd', (s) => {
+      if (s.date === '2024-01-02') firstSession.push(...data.bars('A', '1m').time);
+    });
+    const report = await coordinator.run();
+    t.deepEqual(firstSession, [ny('2024-01-02', 15, 0)]);
+    t.is(report.barsStored, 1 + 17 + 16);
+    t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 17 });
+  });
+}

@@ -1258,9 +1258,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     /**
      * The times the stray test weighs of the buffer's bars after bar `at`, by their place after it
      * (`undefined` past the last read), asked in order: {@link weighedTime}'s, and NaN for a bar
-     * timed inside the session at or before its symbol's last stored bar, or a bar of its symbol
-     * read before it (from `read`) that the store takes (see {@link slotTime}): it is rejected as
-     * out of order or a duplicate wherever the session ends, so it weighs on neither side.
+     * timed before the close at or before its symbol's last stored bar, or a bar of its symbol
+     * read before it (from `read`) that the store takes (see {@link slotTime}): it is rejected
+     * wherever the session ends (out of order, a duplicate, or a pre-market bar behind the
+     * session's bars), so it weighs on neither side.
      */
     const timesAfter = (at: number): ((k: number) => number | undefined) => {
       const span = spanNow;
@@ -1270,7 +1271,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const weigh = (bar: SymbolBar): number => {
         const y = weighedTime(bar);
         const before = latest.get(bar.symbol) ?? stored.get(bar.symbol) ?? -Infinity;
-        if (y >= span.open && y < span.close && y <= before) return Number.NaN;
+        if (y < span.close && y <= before) return Number.NaN;
         if (slotTime(y, span)) latest.set(bar.symbol, y);
         return y;
       };
@@ -2576,7 +2577,7 @@ function strayAt(buffer: readonly SymbolBar[], i: number, span: SessionSpan, sin
     const next = buffer[i + 1 + k] as SymbolBar;
     if (next.symbol !== bar.symbol) return Number.NaN;
     const y = weighedTime(next);
-    if (y >= span.open && y < close && y <= latest) return Number.NaN;
+    if (y < close && y <= latest) return Number.NaN;
     if (slotTime(y, span)) latest = y;
     return y;
   };
@@ -2603,9 +2604,9 @@ function slotTime(x: number, span: SessionSpan): boolean {
 
 /**
  * The times the stray test weighs a symbol's rows from a window's first on by: {@link weighedTime}'s,
- * and NaN for a row timed inside the session at or before an earlier row of the window that the
- * store takes (see {@link slotTime}): it is rejected as out of order or a duplicate wherever the
- * window ends, so it weighs on neither side. Worked out as far as they are asked for.
+ * and NaN for a row timed before the close at or before an earlier row of the window that the
+ * store takes (see {@link slotTime}): it is rejected wherever the window ends (out of order, a
+ * duplicate, or a pre-market row behind the session's rows), so it weighs on neither side. Worked out as far as they are asked for.
  */
 class RowWeights {
   readonly #col: SymbolColumns;
@@ -2627,7 +2628,7 @@ class RowWeights {
     const span = this.#span;
     while (this.#from + weights.length <= r) {
       let y = weighedRow(this.#col, this.#from + weights.length);
-      if (y >= span.open && y < span.close && y <= this.#latest) y = Number.NaN;
+      if (y < span.close && y <= this.#latest) y = Number.NaN;
       else if (slotTime(y, span)) this.#latest = y;
       weights.push(y);
     }
@@ -2691,8 +2692,9 @@ function staysInSession(time: number, timeAt: (k: number) => number | undefined,
     // Timed before `since` (the close of the session before), a bar is of a session already run;
     // from the close to `nextOpen`, of no session (an after-market print under regular hours, or
     // the next session's pre-market): rejected wherever it goes, it weighs on neither side. (The
-    // session's own pre-market still counts as inside: weighed as nothing, a corrupt time read
-    // before the open with thousands of pre-market bars after it would end the session unopened.)
+    // session's own pre-market still counts as inside, until its symbol has a bar of the session
+    // (the callers weigh it NaN then): weighed as nothing, a corrupt time read before the open
+    // with thousands of pre-market bars after it would end the session unopened.)
     if (y < since || (y >= close && y < nextOpen)) continue;
     if (y < close) inside++;
     else if (y < time) {
