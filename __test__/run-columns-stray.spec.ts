@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { Calendar, SessionCoordinator, SessionData, columnsSource, iterableSource } from 'barstream';
+import type { RunReport } from 'barstream';
 
 const MINUTE = 60_000;
 // Ten-minute sessions, 10:00 to 10:10 UTC.
@@ -50,6 +51,14 @@ test('a backtest split into one run a session counts a row whose time is not fin
 
 // New York in January is UTC-5: 2024-01-02 16:00 is 21:00Z.
 const ny = (date: string, hh: number, mm: number): number => Date.parse(`${date}T00:00:00Z`) + (hh + 5) * 3_600_000 + mm * 60_000;
+
+/** A's bars at `times` run through XNYS's 2024-01-02 and 2024-01-03 over `kind` at `speed`: the store and the report. */
+async function runA(kind: 'columns' | 'stream', speed: number, times: number[]): Promise<{ data: SessionData; report: RunReport }> {
+  const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
+  const data = new SessionData();
+  const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+  return { data, report };
+}
 
 for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 1e9]] as const) {
   test(`${kind}, ${speed === 0 ? 'data' : 'clock'}-driven: a symbol's last bar after its own after-market prints stays in its session (the prints weigh on neither side)`, async (t) => {
@@ -134,9 +143,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // rejected wherever it goes), then 09:31-09:50. By hand: the late bar weighs on neither side, so
     // 09:30 ends the first session and is stored; only the late bar is rejected.
     const times = [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 30), ny('2024-01-02', 15, 58), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 57), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
     t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 1);
   });
@@ -167,9 +174,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // rejected, and 09:30 ends the session. Taken as the next session's first bar instead, it would
     // leave 09:30-09:50 out of order behind it.
     const times = [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ny('2024-01-03', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
     t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 1 });
   });
@@ -237,9 +242,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // is back inside: 09:30 ends the first session and is stored; only the repeat is rejected.
     // (Weighed as inside, the repeat would make 09:30 a stray: 09:30 rejected too.)
     const times = [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 30), ny('2024-01-02', 15, 59), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
     t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 1);
   });
@@ -252,9 +255,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // nothing after 09:30 is back inside: 09:30 ends the first session and is stored; only 09:00 is
     // rejected. (Counted as back inside, it made 09:30 a stray: cost 2, then 1 <= 1.)
     const times = [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ny('2024-01-03', 9, 30), ny('2024-01-02', 9, 0), ...Array.from({ length: 20 }, (_, k) => ny('2024-01-03', 9, 31 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 58), ny('2024-01-02', 15, 59), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
     t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 1 });
   });
@@ -268,9 +269,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // within the bars read, and it would end the session unopened.)
     const premarket = Array.from({ length: 4200 }, (_, k) => ny('2024-01-02', 4, k % 330));
     const times = [ny('2024-01-02', 8, 0), ny('2024-01-03', 9, 35), ...premarket, ...Array.from({ length: 11 }, (_, k) => ny('2024-01-02', 9, 30 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), Array.from({ length: 11 }, (_, k) => ny('2024-01-02', 9, 30 + k)));
     t.is(Object.values(report.rejected).reduce((x, y) => x + y, 0), 4202);
   });
@@ -284,9 +283,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // bars past: never <= 1, no stray. 09:30 ends the first session; 15:59 and 15:58 are rejected.
     // (Weighing 15:58 too: 2 inside, cost 3 -> 4 -> 3 -> 2 <= 2, 09:30 a stray.)
     const times = [ny('2024-01-02', 15, 50), ny('2024-01-03', 9, 30), ny('2024-01-03', 9, 31), ny('2024-01-02', 15, 59), ny('2024-01-02', 15, 58), ...Array.from({ length: 19 }, (_, k) => ny('2024-01-03', 9, 32 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 50), ...Array.from({ length: 21 }, (_, k) => ny('2024-01-03', 9, 30 + k))]);
     t.is(Object.values(report.rejected).reduce((a, b) => a + b, 0), 2);
   });
@@ -300,9 +297,7 @@ for (const [kind, speed] of [['columns', 0], ['columns', 1e9], ['stream', 0], ['
     // 15:58:30 -> 3, 15:58 -> 2 <= 2: a stray; likewise 09:31 (cost 3 -> 2). 15:58 is stored,
     // 15:58:30 rejected off the grid, and 09:32 ends the first session.
     const times = [ny('2024-01-02', 15, 50), ny('2024-01-03', 9, 30), ny('2024-01-03', 9, 31), ny('2024-01-02', 15, 58.5), ny('2024-01-02', 15, 58), ...Array.from({ length: 19 }, (_, k) => ny('2024-01-03', 9, 32 + k))];
-    const source = kind === 'columns' ? columnsSource({ A: columns(times) }) : iterableSource(times.map((time) => ({ symbol: 'A', time, open: 10, high: 11, low: 9, close: 10, volume: 100 })));
-    const data = new SessionData();
-    const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-02', to: '2024-01-03', speed, overrun: 'queue' }).run();
+    const { data, report } = await runA(kind, speed, times);
     t.deepEqual(Array.from(data.bars('A', '1m').time), [ny('2024-01-02', 15, 50), ny('2024-01-02', 15, 58), ...Array.from({ length: 19 }, (_, k) => ny('2024-01-03', 9, 32 + k))]);
     t.deepEqual(Object.fromEntries(Object.entries(report.rejected).filter(([, n]) => n > 0)), { outside_session: 2, off_grid: 1 });
   });
