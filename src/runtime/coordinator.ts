@@ -1269,9 +1269,7 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
       const latest = new Map<string, number>();
       let scanned = read;
       const weigh = (bar: SymbolBar): number => {
-        const y = weighedTime(bar);
-        const before = latest.get(bar.symbol) ?? stored.get(bar.symbol) ?? -Infinity;
-        if (y < span.close && y <= before) return Number.NaN;
+        const y = behind(weighedTime(bar), latest.get(bar.symbol) ?? stored.get(bar.symbol) ?? -Infinity, span.close);
         if (slotTime(y, span)) latest.set(bar.symbol, y);
         return y;
       };
@@ -2551,10 +2549,20 @@ function latestTaken(symbol: string, lastStored: number | undefined, pending: re
   let latest = lastStored ?? -Infinity;
   for (const bar of pending) {
     if (bar.symbol !== symbol) continue;
-    const y = weighedTime(bar);
-    if (y > latest && slotTime(y, span)) latest = y;
+    const y = behind(weighedTime(bar), latest, span.close);
+    if (slotTime(y, span)) latest = y;
   }
   return latest;
+}
+
+/**
+ * A weighed time `y` of a symbol's bar, or NaN when it is before `close` and at or before `latest`,
+ * the latest of its symbol's bars the store takes before it: out of order, a duplicate, or a
+ * pre-market bar behind the session's bars, rejected wherever the session ends. The one rule the
+ * stray test's weighing applies, in every drive.
+ */
+function behind(y: number, latest: number, close: number): number {
+  return y < close && y <= latest ? Number.NaN : y;
 }
 
 /**
@@ -2576,8 +2584,7 @@ function strayAt(buffer: readonly SymbolBar[], i: number, span: SessionSpan, sin
     if (i + 1 + k >= buffer.length) return undefined;
     const next = buffer[i + 1 + k] as SymbolBar;
     if (next.symbol !== bar.symbol) return Number.NaN;
-    const y = weighedTime(next);
-    if (y < close && y <= latest) return Number.NaN;
+    const y = behind(weighedTime(next), latest, close);
     if (slotTime(y, span)) latest = y;
     return y;
   };
@@ -2627,9 +2634,8 @@ class RowWeights {
     const weights = this.#weights;
     const span = this.#span;
     while (this.#from + weights.length <= r) {
-      let y = weighedRow(this.#col, this.#from + weights.length);
-      if (y < span.close && y <= this.#latest) y = Number.NaN;
-      else if (slotTime(y, span)) this.#latest = y;
+      const y = behind(weighedRow(this.#col, this.#from + weights.length), this.#latest, span.close);
+      if (slotTime(y, span)) this.#latest = y;
       weights.push(y);
     }
     return weights[r - this.#from];
