@@ -928,7 +928,7 @@ test('Ctrl-C ends a run at its next step: the summary of what it did, exit 130',
     };\n`,
   );
   // A clock-driven run at 300 simulated ms a wall ms: a session takes 78 s.
-  const child = spawn(process.execPath, [MAIN, 'backtest', '--json', '--speed', '300', '--strategy', file], { cwd: ROOT });
+  const child = spawn(process.execPath, [MAIN, 'backtest', '--json', '--speed', '300', '--overrun', 'queue', '--strategy', file], { cwd: ROOT });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -957,7 +957,7 @@ test('Ctrl-C during a --data run with --symbols: no warning that the symbols hav
   const file = path.join(dir, 'bars.csv');
   writeFileSync(file, `time,symbol,open,high,low,close,volume\n${[...sessionRows('AAA'), ...sessionRows('BBB')].join('\n')}\n`);
   // Clock-driven at 300 simulated ms a wall ms: the session takes 78 s, and is interrupted in its first minutes.
-  const child = spawn(process.execPath, [MAIN, 'backtest', '--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,BBB', '--from', '2013-10-07', '--to', '2013-10-07', '--speed', '300', '--strategy', strategy], { cwd: ROOT });
+  const child = spawn(process.execPath, [MAIN, 'backtest', '--data', file, '--symbol-column', 'symbol', '--symbols', 'AAA,BBB', '--from', '2013-10-07', '--to', '2013-10-07', '--speed', '300', '--overrun', 'queue', '--strategy', strategy], { cwd: ROOT });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();

@@ -111,7 +111,7 @@ test('stop() in a clock-driven run: no wait for the next boundary, no gaps for s
   const engine = new AnalysisEngine();
   let events = 0;
   // 100 simulated ms a wall ms: a minute of bars each 0.6 s, three sessions in about 12 minutes.
-  const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[2]!.date, speed: 100 });
+  const coordinator = new SessionCoordinator({ calendar, data, engine, source: columnsSource({ A: columnsOf(barsOf.A) }), from: SESSIONS[0]!.date, to: SESSIONS[2]!.date, speed: 100, overrun: 'queue' });
   engine.subscribe({ interval: '1m' }, () => {
     if (++events === 3) coordinator.stop();
   });
