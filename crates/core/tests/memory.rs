@@ -2,7 +2,10 @@
 //! made and freed, in the process and per thread that made them. Alone in its test binary, since
 //! the process's count is process-wide; its tests run one after the other.
 
-use barstream_core::{live_series_bytes, thread_account, thread_series_bytes, Bar, Columns};
+use barstream_core::{
+    live_series_bytes, thread_account, thread_series_bytes, Bar, Columns, Interval, InvalidBars,
+    Session, SessionStore, StoreConfig,
+};
 use std::sync::Mutex;
 
 /// The tests share the process's count.
@@ -94,6 +97,46 @@ fn take_change_tells_a_block_once_it_reaches_the_step_and_then_its_release() {
         assert_eq!(account.take_change(1), None);
         drop(cols);
         assert_eq!(account.take_change(40_000), Some(-48_000));
+    })
+    .join()
+    .unwrap();
+}
+
+/// A batch long enough to share its derived intervals with a second thread (65,536 bars or more,
+/// three or more derived): the blocks that thread grows are counted in the account of the thread
+/// that owns the store, as if it had grown them itself, so that Node's V8 hears of them there.
+#[test]
+fn a_batch_shared_with_a_second_thread_counts_its_blocks_in_the_owner_account() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    std::thread::spawn(|| {
+        let iv = |s: &str| Interval::parse(s).unwrap();
+        let mut config = StoreConfig::new(iv("1m"), vec![iv("5m"), iv("15m"), iv("30m"), iv("1h")]);
+        // 100 bars a session reserved: every series grows many times inside the batch.
+        config.capacity_hint = Some(100);
+        let mut store = SessionStore::new(config).unwrap();
+        let id = store.intern("SPY");
+        // One session of 50 days of minutes, from the epoch.
+        let minute = 60_000.0;
+        store
+            .begin_session(Session::new(0.0, 72_000.0 * minute, 0.0).unwrap())
+            .unwrap();
+        let n = 70_000;
+        let time: Vec<f64> = (0..n).map(|i| i as f64 * minute).collect();
+        let price = vec![100.0; n];
+        let volume = vec![1.0; n];
+        let outcome = store
+            .append_many(
+                id,
+                [&time, &price, &price, &price, &price, &volume],
+                InvalidBars::Throw,
+            )
+            .unwrap();
+        assert_eq!(outcome.appended, n);
+        // Every block alive was made for this store, on this thread or for it.
+        assert!(live_series_bytes() > 0);
+        assert_eq!(thread_series_bytes(), live_series_bytes());
+        drop(store);
+        assert_eq!(thread_series_bytes(), 0);
     })
     .join()
     .unwrap();
