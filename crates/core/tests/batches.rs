@@ -736,3 +736,24 @@ fn a_batch_into_31_derived_intervals_closes_the_same_series_as_one_by_one() {
         assert_eq!(snapshot(&batched, id), snapshot(&one, oid), "{len} bars");
     }
 }
+
+#[test]
+fn under_a_plan_a_symbol_reserves_a_quarter_more_than_it_gained_for_each_session_left() {
+    // 100 sessions planned; X trades the first 40 minutes of each 390-minute session.
+    let (mut st, id) = planned_store("1m", &[], None, 100);
+    let mut capacities = Vec::new();
+    for d in 0..3 {
+        let day = from_midnight(d, 390);
+        st.begin_session(day).unwrap();
+        for k in 0..40 {
+            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
+                .unwrap();
+        }
+        capacities.push(st.series(id, 0).unwrap().capacity());
+        st.end_session().unwrap();
+    }
+    // The first session reserves itself (390). From the second on, the rate is 40 bars a
+    // session: 40 + 40 / 4 = 50 bars of room for each of the 99 sessions the plan still has,
+    // on top of the 40 stored; the third finds that room there and keeps the block.
+    assert_eq!(capacities, [390, 40 + 50 * 99, 40 + 50 * 99]);
+}
