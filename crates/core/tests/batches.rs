@@ -757,3 +757,28 @@ fn under_a_plan_a_symbol_reserves_a_quarter_more_than_it_gained_for_each_session
     // on top of the 40 stored; the third finds that room there and keeps the block.
     assert_eq!(capacities, [390, 40 + 50 * 99, 40 + 50 * 99]);
 }
+
+#[test]
+fn a_symbol_that_comes_in_late_is_full_when_it_made_four_fifths_of_what_it_still_could() {
+    // Ten sessions planned. X's first bar comes at minute 290 of 390: 100 minutes it could still
+    // make. Making 80 of them is full (the next session reserves whole sessions, 390 bars, for
+    // the nine sessions left); 79 is a rate (79 + 79 / 4 = 98 bars for each).
+    for (made, room) in [(80, 80 + 390 * 9), (79, 79 + 98 * 9)] {
+        let (mut st, id) = planned_store("1m", &[], None, 10);
+        let day = from_midnight(0, 390);
+        st.begin_session(day).unwrap();
+        for k in 290..290 + made {
+            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
+                .unwrap();
+        }
+        st.end_session().unwrap();
+        let day = from_midnight(1, 390);
+        st.begin_session(day).unwrap();
+        st.append(id, &synth_bar(day.open, 0)).unwrap();
+        assert_eq!(
+            st.series(id, 0).unwrap().capacity(),
+            room as usize,
+            "{made} made"
+        );
+    }
+}
