@@ -177,3 +177,22 @@ test("the run's last session: rows timed past its close amid its rows cost those
     }
   }
 });
+
+test('a valid bar timed hours ahead of its place costs every bar of its symbol up to its time, in every drive and source', async (t) => {
+  // XNYS, 2024-01-03 (New York in January is UTC-5): A trades 09:30-09:39, then a bar timed
+  // 14:00, then 09:40-10:29. The 14:00 bar is taken; the 50 after it are out of order.
+  const ny = (hh: number, mm: number): number => Date.parse('2024-01-03T00:00:00Z') + (hh + 5) * 3_600_000 + mm * MINUTE;
+  const times = [...Array.from({ length: 10 }, (_, k) => ny(9, 30 + k)), ny(14, 0), ...Array.from({ length: 50 }, (_, k) => ny(9, 40 + k))];
+  const rows = times.map((time): Bar => ({ time, open: 10, high: 11, low: 9, close: 10, volume: 100 }));
+  for (const kind of ['columns', 'stream'] as const) {
+    for (const speed of [0, 1e9]) {
+      const data = new SessionData();
+      const source = kind === 'columns' ? columnsSource({ A: toColumns(rows) }) : iterableSource(rows.map((b) => ({ symbol: 'A', ...b })));
+      const report = await new SessionCoordinator({ calendar: Calendar.xnys(), data, source, from: '2024-01-03', to: '2024-01-03', speed, overrun: 'queue' }).run();
+      const drive = `${kind} at speed ${speed}`;
+      t.is(report.barsStored, 11, drive);
+      t.is(report.rejected.out_of_order, 50, drive);
+      t.deepEqual(Array.from(data.bars('A', '1m').time), [...times.slice(0, 10), ny(14, 0)], drive);
+    }
+  }
+});
