@@ -659,7 +659,7 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
       t.is(r.status, 2, args.join(' '));
       t.regex(r.stderr, message, args.join(' '));
     }
-    for (const flag of ['--time-zone', '--epoch', '--bad-rows', '--symbol-column', '--delimiter', '--columns', '--header']) {
+    for (const flag of ['--time-zone', '--epoch', '--bad-rows', '--symbol-column', '--delimiter', '--columns', '--header', '--order']) {
       const r = barstream('backtest', flag, 'x');
       t.is(r.status, 2);
       t.is(r.stderr, `barstream: ${flag} is for the files of --data\n`);
@@ -687,7 +687,19 @@ test("a symbol's files read in name order against date order: the later days are
     t.deepEqual(j.source.symbolsBackInTime, ['AAA']);
     const table = barstream('backtest', ...run);
     t.is(table.status, 0, table.stderr);
-    t.regex(table.stderr, /hint: the rows of 'AAA' go back in time by a day or more: a symbol's files are read in name order/);
+    t.regex(table.stderr, /hint: the rows of 'AAA' go back in time by a day or more: a symbol's files are read in name order.*, or give --order time to sort each symbol's rows by time\n/);
+    // Sorted by time once read: the four days are stored whole, and nothing goes back in time.
+    const sorted = barstream('backtest', '--json', '--order', 'time', ...run);
+    t.is(sorted.status, 0, sorted.stderr);
+    const k = JSON.parse(sorted.stdout) as JsonReport & { source: { symbolsBackInTime: string[] } };
+    t.is(k.report.barsStored, 4 * 390);
+    t.is(k.report.rejected.outside_session, 0);
+    t.deepEqual(k.source.symbolsBackInTime, []);
+    t.notRegex(barstream('backtest', '--order', 'time', ...run).stderr, /go back in time/);
+    // Another order is refused, naming the two.
+    const bad = barstream('backtest', '--order', 'date', ...run);
+    t.is(bad.status, 2);
+    t.is(bad.stderr, "barstream: --order must be 'given' or 'time', got 'date'\n");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -761,7 +773,12 @@ test('a --data run with over half of its bars out of order hints that the file l
     t.is(r.status, 0, r.stderr);
     // The first row (19:59Z) is stored; each of the other 389 is earlier than the last stored.
     t.like((JSON.parse(r.stdout) as JsonReport).report, { barsIn: 390, barsStored: 1, rejected: { out_of_order: 389 } });
-    t.regex(r.stderr, /^barstream: hint: 389 of the 390 bars inside the session hours were out of order \(earlier than the bar before them\): the files may list the newest bar first/);
+    t.regex(r.stderr, /^barstream: hint: 389 of the 390 bars inside the session hours were out of order \(earlier than the bar before them\): the files may list the newest bar first; bars are read in file order: sort them oldest first, or give --order time\n/);
+    // So given: every bar stored, and no hint.
+    const ordered = barstream('backtest', '--json', '--order', 'time', '--data', file, '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(ordered.status, 0, ordered.stderr);
+    t.like((JSON.parse(ordered.stdout) as JsonReport).report, { barsIn: 390, barsStored: 390, rejected: { out_of_order: 0 } });
+    t.is(ordered.stderr, '');
     // With its pre- and after-market bars too (04:00-20:00 New York, 08:00Z-24:00Z): the 570 outside
     // regular hours outnumber the 389 out of order, and each hint has its cause.
     const at = (m: number): string => `2013-10-07T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00Z,1,2,0.5,1.5,10`;

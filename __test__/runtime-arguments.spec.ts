@@ -87,12 +87,14 @@ test('clocks: delayUntil of something that is not a number is an InputError, as 
   t.is(clock.now(), 2_000);
 });
 
-test('the coordinator and the column, CSV and synthetic sources take one options object (CSV its paths first): an argument past it is a ConfigError, not dropped', (t) => {
+test('the coordinator and the column, CSV and synthetic sources take one options object (CSV its paths first, columns its columns): an argument past it is a ConfigError, not dropped', (t) => {
   const Coordinator = SessionCoordinator as unknown as new (...a: unknown[]) => unknown;
   const calendar = Calendar.xnys();
   const options = { calendar, data: new SessionData(), source: columnsSource({}), from: '2024-03-04', to: '2024-03-04' };
   refused(t, () => new Coordinator(options, { speed: 60 }), ConfigError, 'arguments', /SessionCoordinator takes \(options\), got \{"speed":60\} as argument 2/, 'coordinator');
-  refused(t, () => (columnsSource as (...a: unknown[]) => unknown)({}, { symbols: ['SPY'] }), ConfigError, 'arguments', /columnsSource takes \(columns\).*as argument 2/, 'columns');
+  refused(t, () => (columnsSource as (...a: unknown[]) => unknown)({}, {}, { symbols: ['SPY'] }), ConfigError, 'arguments', /columnsSource takes \(columns, options\).*as argument 3/, 'columns');
+  // A load request given as its options: no option of it.
+  refused(t, () => (columnsSource as (...a: unknown[]) => unknown)({}, { symbols: ['SPY'] }), ConfigError, 'symbols', /'symbols' is not an option of columnsSource \(its options: order\)/, 'columns options');
   refused(t, () => (csvSource as (...a: unknown[]) => unknown)('x.csv', {}, { symbols: ['SPY'] }), ConfigError, 'arguments', /csvSource takes \(paths, options\).*as argument 3/, 'csv');
   refused(t, () => (syntheticSource as (...a: unknown[]) => unknown)({ sessions: [] }, 7), ConfigError, 'arguments', /syntheticSource takes \(options\).*as argument 2/, 'synthetic');
   // undefined counts as no argument.

@@ -12,7 +12,7 @@ import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
 import { sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { CsvSource, CsvSourceOptions, EpochUnit, BadRow, Source } from '../sources/index.js';
+import type { CsvSource, CsvSourceOptions, EpochUnit, BadRow, RowOrder, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -38,6 +38,8 @@ export interface BacktestOptions {
   columns?: CsvSourceOptions['columns'] | undefined;
   /** The column names of `data` files that have no header line (`csvSource`'s `header`). */
   header?: readonly string[] | undefined;
+  /** The order of each symbol's rows of `data` (`csvSource`'s `order`); default `'given'`. */
+  order?: RowOrder | undefined;
   symbols?: readonly string[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -127,6 +129,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
       ...(options.columns === undefined ? {} : { columns: options.columns }),
       ...(options.header === undefined ? {} : { header: options.header }),
+      ...(options.order === undefined ? {} : { order: options.order }),
     });
     // What the load handed to the run, symbol by symbol: a stopped run's report covers less.
     const loaded = csv;

@@ -49,6 +49,10 @@ Options:
   --header <name,...>  the column names of CSV files that have no header line, one for each
                        column, in order (Binance's klines: 'time,open,high,low,close,volume,
                        close_time,quote_volume,trades,taker_base,taker_quote,ignore')
+  --order <order>      each symbol's CSV rows in file order (given, the default: a row timed
+                       before one read ahead of it is rejected as out of order, counted) or
+                       sorted by time once read (time: files named out of date order, or a row
+                       timed hours ahead of its place, then cost no bar)
   --symbols <A,B,...>  only these symbols; without --data, the synthetic symbols to make (any
                        names; default ALFA,BRVO,CHRL,DLTA)
   --from <YYYY-MM-DD>  first session
@@ -89,6 +93,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         delimiter: { type: 'string' },
         columns: { type: 'string' },
         header: { type: 'string' },
+        order: { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -211,6 +216,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: --bad-rows must be 'fail' or 'skip', got '${badRows}'\n`);
     return 2;
   }
+  const order = values.order;
+  if (order !== undefined && order !== 'given' && order !== 'time') {
+    process.stderr.write(`barstream: --order must be 'given' or 'time', got '${order}'\n`);
+    return 2;
+  }
   const symbolColumn = values['symbol-column'];
   if (symbolColumn !== undefined && symbolColumn.trim() === '') {
     process.stderr.write(`barstream: --symbol-column needs a column name, got '${symbolColumn}'\n`);
@@ -237,6 +247,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (epoch !== undefined && isEpochUnit(epoch)) options.epoch = epoch;
   if (badRows === 'skip') options.skipBadRows = true;
   if (symbolColumn !== undefined) options.symbolColumn = symbolColumn;
+  if (order !== undefined) options.order = order;
   Object.assign(options, layout);
   if (values.symbols !== undefined) {
     options.symbols = values.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -388,7 +399,7 @@ function asFlags(message: string, symbols?: readonly string[]): string {
 const STDIN = '-';
 
 /** The flags that say how to read the CSV files of `--data`. */
-const CSV_FLAGS = ['time-zone', 'epoch', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header'] as const;
+const CSV_FLAGS = ['time-zone', 'epoch', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header', 'order'] as const;
 
 /** The CSV columns `--columns` may name: the bar's fields, and the date beside a time of day. */
 const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'date'] as const;

@@ -125,7 +125,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   if (s.symbolsBackInTime.length > 0) {
     const names = s.symbolsBackInTime.map((x) => `'${x}'`).join(', ');
     out.push(
-      `hint: the rows of ${names} go back in time by a day or more: a symbol's files are read in name order (SPY_10.csv before SPY_9.csv) and its rows in file order, so the rows of days out of order are rejected (those of one day or the other, whichever are fewer); name the files so that they sort by date`,
+      `hint: the rows of ${names} go back in time by a day or more: a symbol's files are read in name order (SPY_10.csv before SPY_9.csv) and its rows in file order, so the rows of days out of order are rejected (those of one day or the other, whichever are fewer); name the files so that they sort by date, or give --order time to sort each symbol's rows by time`,
     );
   }
   const outside = r.rejected.outside_session;
@@ -143,7 +143,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   // of those outside them than out of order.
   const backwards = r.rejected.out_of_order;
   if (backwards > (r.barsIn - outside) / 2) {
-    out.push(`hint: ${int(backwards)} of the ${int(r.barsIn - outside)} bars inside the session hours were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order and must be sorted oldest first`);
+    out.push(`hint: ${int(backwards)} of the ${int(r.barsIn - outside)} bars inside the session hours were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order: sort them oldest first, or give --order time`);
   }
   return out;
 }

@@ -70,6 +70,47 @@ export function isNonDecreasing(time: Float64Array, length = time.length): boole
   return true;
 }
 
+/**
+ * How a source hands out each symbol's rows: `'given'` (default) in the order given, so that a row
+ * timed before a row ahead of it is rejected as `out_of_order` and counted; `'time'` sorted by
+ * time, stably (rows with the same time keep their order, so the store takes the first and
+ * rejects the rest as `duplicate`), each row whose time is not finite kept right after the row
+ * before it.
+ */
+export type RowOrder = 'given' | 'time';
+
+/** Checks a {@link RowOrder} option. @throws {ConfigError} naming `order`. @internal */
+export function checkRowOrder(order: unknown): RowOrder {
+  if (order === undefined || order === 'given') return 'given';
+  if (order === 'time') return 'time';
+  throw new ConfigError('order', `expected 'given' or 'time', got ${describe(order)}`);
+}
+
+/**
+ * `cols` with its rows in time order (see {@link RowOrder}): `cols` itself when they are already
+ * (no copy), else new columns.
+ * @internal
+ */
+export function inTimeOrder(cols: SymbolColumns): SymbolColumns {
+  const n = cols.length;
+  if (isNonDecreasing(cols.time, n)) return cols;
+  // A row whose time is not finite sorts as the row before it, and after it by index.
+  const key = new Float64Array(n);
+  let last = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = cols.time[i] as number;
+    if (Number.isFinite(t)) last = t;
+    key[i] = last;
+  }
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (key[a] as number) - (key[b] as number) || a - b);
+  const take = (col: Float64Array): Float64Array => {
+    const out = new Float64Array(n);
+    for (let j = 0; j < n; j++) out[j] = col[order[j] as number] as number;
+    return out;
+  };
+  return { time: take(cols.time), open: take(cols.open), high: take(cols.high), low: take(cols.low), close: take(cols.close), volume: take(cols.volume), length: n };
+}
+
 /** First index in `time[lo..hi)` whose value is `>= value` (times non-decreasing). */
 export function lowerBound(time: Float64Array, value: number, lo = 0, hi = time.length): number {
   while (lo < hi) {
@@ -180,6 +221,12 @@ export class ColumnStore {
   }
 }
 
+/** Options of {@link columnsSource}. */
+export interface ColumnsSourceOptions {
+  /** How each symbol's rows are handed out: in the order given (default) or sorted by time (see {@link RowOrder}). */
+  order?: RowOrder | undefined;
+}
+
 /** A {@link ColumnarSource} over columns held in memory. */
 export interface ColumnsSource extends ColumnarSource {
   /** The symbols, in the order they were given. */
@@ -210,18 +257,27 @@ function toFloat64(symbol: string, name: string, column: unknown): Float64Array 
  * - `Float64Array` columns are used in place (not copied; do not modify them afterwards); plain
  *   arrays are converted to `Float64Array` once, here.
  * - Bar contents are not validated: the native core validates every bar and counts rejections.
- * - Rows are kept in the order given. Times are expected to increase per symbol; if they do not,
- *   nothing is sorted or dropped: the core rejects the out-of-order bars and counts them.
- * - `load` hands out views of these arrays (`subarray` for a time range on sorted times).
+ * - Rows are kept in the order given (`options.order`, default `'given'`). Times are expected to
+ *   increase per symbol; if they do not, nothing is sorted or dropped: the core rejects the
+ *   out-of-order bars and counts them. With `order: 'time'` each symbol's rows are sorted by time
+ *   here, once (see {@link RowOrder}): a row timed hours ahead of its place then costs no bar
+ *   behind it.
+ * - `load` hands out views of these arrays (`subarray` for a time range on sorted times); a
+ *   symbol sorted under `order: 'time'` is a copy, made here.
  *
  * @example
  * const source = columnsSource({ SPY: { time: [t0, t1], open: [1, 2], high: [1, 2], low: [1, 2], close: [1, 2], volume: [5, 6] } });
  * const cols = await source.load({ from: t0, to: t1 }); // SPY: 1 row
  * @throws {InputError} for a missing or non-numeric-array column, or columns of different lengths
  *   (naming the symbol and the column).
+ * @throws {ConfigError} for options that are not an object, an unknown option, or an `order`
+ *   other than `'given'` and `'time'`.
  */
-export function columnsSource(data: Record<string, BarColumns> | Map<string, BarColumns>): ColumnsSource {
-  refuseArguments('columnsSource', arguments, 'a run chooses its symbols and dates (the coordinator\'s symbols, from and to)', '(columns)', 1);
+export function columnsSource(data: Record<string, BarColumns> | Map<string, BarColumns>, options: ColumnsSourceOptions = {}): ColumnsSource {
+  refuseArguments('columnsSource', arguments, 'a run chooses its symbols and dates (the coordinator\'s symbols, from and to)', '(columns, options)', 2);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `expected an object, got ${describe(options)}`);
+  checkOptionKeys(options, ['order'], 'columnsSource');
+  const order = checkRowOrder(options.order);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     // An array's entries would be symbols '0', '1', ...
     throw new InputError(`columnsSource: expected an object or a Map of symbol -> columns, got ${describe(data)}`);
@@ -248,7 +304,8 @@ export function columnsSource(data: Record<string, BarColumns> | Map<string, Bar
       return col;
     }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     const [open, high, low, close, volume] = rest;
-    store.add(symbol, { time, open, high, low, close, volume, length: time.length });
+    const cols = { time, open, high, low, close, volume, length: time.length };
+    store.add(symbol, order === 'time' ? inTimeOrder(cols) : cols);
   }
   const symbols = Object.freeze(store.symbols());
   return {

@@ -13,8 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
 import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments, show } from '../errors.js';
-import { emptyColumns, normalizeRequest } from './columns.js';
-import type { NormalizedRequest } from './columns.js';
+import { checkRowOrder, emptyColumns, inTimeOrder, normalizeRequest } from './columns.js';
+import type { NormalizedRequest, RowOrder } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
 import { resolvePaths } from './paths.js';
 import type { EpochUnit } from './fields.js';
@@ -112,6 +112,14 @@ export interface CsvSourceOptions {
   parser?: 'auto' | 'csv-parse' | undefined;
   /** How many bad rows {@link CsvLoadReport.badRowDetails} keeps in detail. Default 1000; all are counted. */
   maxBadRowDetails?: number | undefined;
+  /**
+   * How each symbol's rows are handed out: `'given'` (default) in file order, files in path
+   * order, so that a row timed before one read ahead of it is rejected as `out_of_order` and
+   * counted; `'time'` sorted by time once loaded (see {@link RowOrder}): files named out of date
+   * order, or a row timed hours ahead of its place, then cost no bar. The symbols sorted are
+   * listed in {@link CsvLoadReport.reordered}.
+   */
+  order?: RowOrder | undefined;
 }
 
 /** A row left out under `onBadRow: 'skip'`. */
@@ -138,6 +146,8 @@ export interface CsvLoadReport {
   badRowDetails: BadRow[];
   /** Files read by the scanner alone, and those csv-parse read (all or, after the scanner, from a chunk with quotes on). */
   parsers: { scanner: number; csvParse: number };
+  /** Under `order: 'time'`, the symbols whose rows were not in time order, and were sorted; otherwise empty. */
+  reordered: string[];
 }
 
 /**
@@ -279,11 +289,13 @@ interface Config {
   maxDetails: number;
   /** The column names of files without a header line (options.header, lower case), or null. */
   header: string[] | null;
+  /** Whether each symbol's rows are sorted by time once loaded (`order: 'time'`). */
+  byTime: boolean;
 }
 
 function checkOptions(o: CsvSourceOptions): Config {
   if (o === null || typeof o !== 'object') throw new ConfigError('options', `expected an object, got ${String(o)}`);
-  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxBadRowDetails'], 'csvSource');
+  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxBadRowDetails', 'order'], 'csvSource');
   if (o.symbolColumn !== undefined && (typeof o.symbolColumn !== 'string' || o.symbolColumn.trim() === '')) {
     throw new ConfigError('symbolColumn', 'expected a column name');
   }
@@ -356,6 +368,7 @@ function checkOptions(o: CsvSourceOptions): Config {
     scanner: o.parser !== 'csv-parse',
     maxDetails,
     header,
+    byTime: checkRowOrder(o.order) === 'time',
   };
 }
 
@@ -705,7 +718,7 @@ function concat(parts: Builder[]): SymbolColumns {
 
 /** Reads the files (or the stream) of one `load`. */
 class Loader {
-  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 } };
+  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 }, reordered: [] };
   readonly #config: Config;
   readonly #request: NormalizedRequest;
   readonly #wanted: Set<string> | null;
@@ -864,7 +877,12 @@ class Loader {
 
   finish(): Map<string, SymbolColumns> {
     const out = new Map<string, SymbolColumns>();
-    for (const [s, parts] of this.#parts) out.set(s, parts.length === 0 ? emptyColumns() : concat(parts));
+    for (const [s, parts] of this.#parts) {
+      const cols = parts.length === 0 ? emptyColumns() : concat(parts);
+      const sorted = this.#config.byTime ? inTimeOrder(cols) : cols;
+      if (sorted !== cols) this.report.reordered.push(s);
+      out.set(s, sorted);
+    }
     return out;
   }
 }

@@ -18,7 +18,7 @@
 export { COLUMN_NAMES } from './types.js';
 export type { ColumnarSource, ColumnName, LoadRequest, Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from './types.js';
 export { columnsSource } from './columns.js';
-export type { ColumnsSource } from './columns.js';
+export type { ColumnsSource, ColumnsSourceOptions, RowOrder } from './columns.js';
 export { csvSource, symbolFromFileName } from './csv.js';
 export type { CsvLoadReport, CsvSource, CsvSourceOptions, CsvStreamInput, BadRow } from './csv.js';
 export type { EpochUnit } from './fields.js';
