@@ -685,16 +685,18 @@ test("a symbol's files read in name order against date order: the later days are
     t.is(j.report.barsStored, 2 * 390);
     t.is(j.report.rejected.outside_session, 2 * 390);
     t.deepEqual(j.source.symbolsBackInTime, ['AAA']);
+    t.deepEqual((j.source as { symbolsReordered?: unknown }).symbolsReordered, []);
     const table = barstream('backtest', ...run);
     t.is(table.status, 0, table.stderr);
     t.regex(table.stderr, /hint: the rows of 'AAA' go back in time by a day or more: a symbol's files are read in name order.*, or give --order time to sort each symbol's rows by time\n/);
     // Sorted by time once read: the four days are stored whole, and nothing goes back in time.
     const sorted = barstream('backtest', '--json', '--order', 'time', ...run);
     t.is(sorted.status, 0, sorted.stderr);
-    const k = JSON.parse(sorted.stdout) as JsonReport & { source: { symbolsBackInTime: string[] } };
+    const k = JSON.parse(sorted.stdout) as JsonReport & { source: { symbolsBackInTime: string[]; symbolsReordered: string[] } };
     t.is(k.report.barsStored, 4 * 390);
     t.is(k.report.rejected.outside_session, 0);
     t.deepEqual(k.source.symbolsBackInTime, []);
+    t.deepEqual(k.source.symbolsReordered, ['AAA']);
     t.notRegex(barstream('backtest', '--order', 'time', ...run).stderr, /go back in time/);
     // Another order is refused, naming the two.
     const bad = barstream('backtest', '--order', 'date', ...run);
@@ -717,7 +719,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], badRows: 0, badRowDetails: [] });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], symbolsReordered: [], badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -863,6 +865,7 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     rowsBySymbol,
     // The real files are in time order.
     symbolsBackInTime: [],
+    symbolsReordered: [],
     badRows: 0,
     badRowDetails: [],
   });

@@ -81,6 +81,8 @@ export interface SourceSummary {
    * against date order, say): rows of a session already run are rejected.
    */
   symbolsBackInTime: string[];
+  /** Under `order: 'time'`, the symbols whose rows were not in time order and were sorted (`csvSource`'s `lastReport.reordered`). */
+  symbolsReordered: string[];
   /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
   badRows: number;
   /** The first of them (up to 1000), with file, line and reason. */
@@ -203,7 +205,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     options.signal?.removeEventListener('abort', stop);
   }
   if (csv === null) return { strategy: strategy.name, report, signals };
-  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [] };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], reordered: [] };
   return {
     strategy: strategy.name,
     report,
@@ -215,6 +217,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       rowsOutside: read.rowsOutside,
       rowsBySymbol,
       symbolsBackInTime,
+      symbolsReordered: read.reordered,
       badRows: read.badRows,
       badRowDetails: read.badRowDetails,
     },
