@@ -782,3 +782,32 @@ fn a_symbol_that_comes_in_late_is_full_when_it_made_four_fifths_of_what_it_still
         );
     }
 }
+
+#[test]
+fn at_its_first_session_end_under_a_plan_a_series_gives_back_room_only_well_past_its_rate() {
+    // Four sessions planned; X trades the first `made` minutes of a 390-minute session, which
+    // reserved itself (390). At its end the rate keeps `made` + a quarter for each of the three
+    // sessions left; the series moves to that only when its spare room is more than a quarter
+    // past it, and 64 bars more.
+    for (made, capacity) in [
+        // 10 made: 12 a session, 36 kept; 380 spare > 36 + 9 + 64: moved to 10 + 36.
+        (10, 46),
+        // 80 made: 100 a session, 300 kept; 310 spare <= 300 + 75 + 64: the block stays.
+        (80, 390),
+    ] {
+        let (mut st, id) = planned_store("1m", &[], None, 4);
+        let day = from_midnight(0, 390);
+        st.begin_session(day).unwrap();
+        for k in 0..made {
+            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
+                .unwrap();
+        }
+        assert_eq!(st.series(id, 0).unwrap().capacity(), 390);
+        st.end_session().unwrap();
+        assert_eq!(
+            st.series(id, 0).unwrap().capacity(),
+            capacity,
+            "{made} made"
+        );
+    }
+}
