@@ -697,7 +697,14 @@ test("a symbol's files read in name order against date order: the later days are
     t.is(k.report.rejected.outside_session, 0);
     t.deepEqual(k.source.symbolsBackInTime, []);
     t.deepEqual(k.source.symbolsReordered, ['AAA']);
-    t.notRegex(barstream('backtest', '--order', 'time', ...run).stderr, /go back in time/);
+    const sortedTable = barstream('backtest', '--order', 'time', ...run);
+    t.notRegex(sortedTable.stderr, /go back in time/);
+    t.regex(sortedTable.stdout, /csv symbols sorted\s*│\s*AAA\s/);
+    t.notRegex(table.stdout, /csv symbols sorted/);
+    // --order given is the default, said.
+    const given = barstream('backtest', '--json', '--order', 'given', ...run);
+    t.is(given.status, 0, given.stderr);
+    t.is((JSON.parse(given.stdout) as JsonReport).report.barsStored, 2 * 390);
     // Another order is refused, naming the two.
     const bad = barstream('backtest', '--order', 'date', ...run);
     t.is(bad.status, 2);

@@ -65,6 +65,8 @@ function sourceRows(s: SourceSummary, stdin: boolean): string[][] {
     ['csv rows loaded', int(s.rowsLoaded)],
     ['csv rows outside', `${int(s.rowsOutside)} (not on the run's days or symbols)`],
     ['csv bad rows skipped', int(s.badRows)],
+    // Under --order time: which symbols' rows were not in time order.
+    ...(s.symbolsReordered.length === 0 ? [] : [['csv symbols sorted', s.symbolsReordered.length <= 10 ? s.symbolsReordered.join(', ') : `${s.symbolsReordered.slice(0, 10).join(', ')} and ${int(s.symbolsReordered.length - 10)} more`]]),
   ];
 }
 

@@ -87,7 +87,7 @@ export function checkRowOrder(order: unknown): RowOrder {
 }
 
 /**
- * `cols` with its rows in time order (see {@link RowOrder}): `cols` itself when they are already
+ * `cols` with its rows in time order (see {@link RowOrder}): `cols` itself when no row would move
  * (no copy), else new columns.
  * @internal
  */
@@ -97,11 +97,16 @@ export function inTimeOrder(cols: SymbolColumns): SymbolColumns {
   // A row whose time is not finite sorts as the row before it, and after it by index.
   const key = new Float64Array(n);
   let last = -Infinity;
+  let inOrder = true;
   for (let i = 0; i < n; i++) {
     const t = cols.time[i] as number;
-    if (Number.isFinite(t)) last = t;
+    if (Number.isFinite(t)) {
+      if (t < last) inOrder = false;
+      last = t;
+    }
     key[i] = last;
   }
+  if (inOrder) return cols;
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (key[a] as number) - (key[b] as number) || a - b);
   const take = (col: Float64Array): Float64Array => {
     const out = new Float64Array(n);
@@ -257,11 +262,10 @@ function toFloat64(symbol: string, name: string, column: unknown): Float64Array 
  * - `Float64Array` columns are used in place (not copied; do not modify them afterwards); plain
  *   arrays are converted to `Float64Array` once, here.
  * - Bar contents are not validated: the native core validates every bar and counts rejections.
- * - Rows are kept in the order given (`options.order`, default `'given'`). Times are expected to
- *   increase per symbol; if they do not, nothing is sorted or dropped: the core rejects the
- *   out-of-order bars and counts them. With `order: 'time'` each symbol's rows are sorted by time
- *   here, once (see {@link RowOrder}): a row timed hours ahead of its place then costs no bar
- *   behind it.
+ * - Rows are kept in the order given under the default `order: 'given'`. Times are expected to
+ *   increase per symbol; where they do not, nothing is dropped: the core rejects the out-of-order
+ *   bars and counts them. Under `order: 'time'` each symbol's rows are sorted by time here, once
+ *   (see {@link RowOrder}): a row timed hours ahead of its place then costs no bar behind it.
  * - `load` hands out views of these arrays (`subarray` for a time range on sorted times); a
  *   symbol sorted under `order: 'time'` is a copy, made here.
  *
@@ -274,8 +278,12 @@ function toFloat64(symbol: string, name: string, column: unknown): Float64Array 
  *   other than `'given'` and `'time'`.
  */
 export function columnsSource(data: Record<string, BarColumns> | Map<string, BarColumns>, options: ColumnsSourceOptions = {}): ColumnsSource {
-  refuseArguments('columnsSource', arguments, 'a run chooses its symbols and dates (the coordinator\'s symbols, from and to)', '(columns, options)', 2);
+  const runChooses = 'a run chooses its symbols and dates (the coordinator\'s symbols, from and to)';
+  refuseArguments('columnsSource', arguments, runChooses, '(columns, options)', 2);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options', `expected an object, got ${describe(options)}`);
+  // A load request given as options.
+  const asked = ['symbols', 'from', 'to'].find((k) => (options as Record<string, unknown>)[k] !== undefined);
+  if (asked !== undefined) throw new ConfigError(asked, `'${asked}' is not an option of columnsSource (its options: order): ${runChooses}`);
   checkOptionKeys(options, ['order'], 'columnsSource');
   const order = checkRowOrder(options.order);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {

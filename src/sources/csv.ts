@@ -189,9 +189,10 @@ const TIME_ALIASES = ['time', 'timestamp', 'datetime', 'date'];
  * `symbol` or `ticker` column (or the one `symbolColumn` names) holds any number of symbols; any
  * other holds one, named by its path.
  *
- * Nothing is reordered or dropped silently: a symbol's rows keep file order (files in path order),
- * bars out of time order are passed on and the native core rejects and counts them, and malformed
- * rows throw or are counted (`onBadRow`). Each `load` reads the files again (nothing is cached);
+ * Nothing is dropped silently, nor reordered unless asked: a symbol's rows keep file order (files
+ * in path order; `order: 'time'` sorts them once loaded, a stream input too), bars out of time
+ * order are passed on and the native core rejects and counts them, and malformed rows throw or
+ * are counted (`onBadRow`). Each `load` reads the files again (nothing is cached);
  * with one file per symbol, files of symbols not requested are not read at all.
  *
  * `paths` may instead be one stream ({@link CsvStreamInput}), read as a file is, through the same

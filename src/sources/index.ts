@@ -10,9 +10,10 @@
  * - Time slices (every bar with the same time across symbols): {@link timeSlices} /
  *   {@link forEachSlice} over columns, {@link streamSlices} over a stream.
  *
- * No source reorders or silently drops bars (`websocketFeed` counts and reports the messages it cannot
- * pass on; see its docs). Out-of-order and invalid bars are passed on; the native core
- * rejects them and counts each one.
+ * No source silently drops bars (`websocketFeed` counts and reports the messages it cannot pass on;
+ * see its docs), and none reorders them unless asked (`order: 'time'` on the column and CSV
+ * sources). Out-of-order and invalid bars are passed on; the native core rejects them and counts
+ * each one.
  * @module
  */
 export { COLUMN_NAMES } from './types.js';

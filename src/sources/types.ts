@@ -44,8 +44,9 @@ export interface LoadRequest {
 /**
  * Historical data, column-wise per symbol, bars in strictly increasing time per symbol.
  *
- * Sources never reorder or drop bars: if the data breaks the time order (a duplicate or a bar out
- * of order), it is passed on as given and the native core rejects and counts it. `from`/`to`
+ * Sources never drop bars, nor reorder them unless asked (`order: 'time'`): if the data breaks the
+ * time order (a duplicate or a bar out of order), it is passed on as given and the native core
+ * rejects and counts it. `from`/`to`
  * select rows by binary search (views, no copy) when a symbol's times are non-decreasing, and by a
  * row-by-row test otherwise, so no bar inside the range is lost either way.
  */
