@@ -6,10 +6,47 @@ use barstream_core::{
     live_series_bytes, thread_account, thread_series_bytes, Bar, Columns, Interval, InvalidBars,
     Session, SessionStore, StoreConfig,
 };
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// The tests share the process's count.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The heap, with a count of the allocations and frees of one size (`WATCHED`): a series block's,
+/// which nothing else here allocates.
+struct Watching;
+
+static WATCHED: AtomicUsize = AtomicUsize::new(0);
+static WATCHED_ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static WATCHED_FREES: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed on to `System` unchanged; the counts are only atomics.
+unsafe impl GlobalAlloc for Watching {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() == WATCHED.load(Ordering::Relaxed) {
+            WATCHED_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() == WATCHED.load(Ordering::Relaxed) {
+            WATCHED_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if layout.size() == WATCHED.load(Ordering::Relaxed) {
+            WATCHED_FREES.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static HEAP: Watching = Watching;
 
 #[test]
 fn live_series_bytes_follows_blocks_made_moved_held_and_freed() {
@@ -140,4 +177,33 @@ fn a_batch_shared_with_a_second_thread_counts_its_blocks_in_the_owner_account() 
     })
     .join()
     .unwrap();
+}
+
+/// A block from the heap (under 2 MiB) goes back to the heap when its last holder drops it, once.
+#[test]
+fn a_heap_block_is_freed_once_when_its_last_holder_drops_it() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // Six columns of 1,237 f64s: a size nothing else here allocates.
+    WATCHED.store(6 * 1237 * 8, Ordering::Relaxed);
+    let (allocs, frees) = (
+        WATCHED_ALLOCS.load(Ordering::Relaxed),
+        WATCHED_FREES.load(Ordering::Relaxed),
+    );
+    let counts = || {
+        (
+            WATCHED_ALLOCS.load(Ordering::Relaxed) - allocs,
+            WATCHED_FREES.load(Ordering::Relaxed) - frees,
+        )
+    };
+    let mut cols = Columns::new();
+    cols.reserve(1237);
+    cols.push(&Bar::new(0.0, 1.0, 1.0, 1.0, 1.0, 1.0));
+    let held = cols.block().cloned().expect("a block");
+    assert_eq!(counts(), (1, 0));
+    drop(cols);
+    // A view's holder keeps it.
+    assert_eq!(counts(), (1, 0));
+    drop(held);
+    assert_eq!(counts(), (1, 1));
+    WATCHED.store(0, Ordering::Relaxed);
 }
