@@ -811,3 +811,30 @@ fn at_its_first_session_end_under_a_plan_a_series_gives_back_room_only_well_past
         );
     }
 }
+
+#[test]
+fn a_symbol_that_comes_in_late_is_full_only_when_what_it_could_still_make_is_a_fifth_of_the_session(
+) {
+    // Ten sessions planned. X comes in 78 minutes before the close and trades every one of them.
+    // In a 390-minute session that is a fifth: full, so the next session reserves whole sessions
+    // (390 for each of the nine left). In a 391-minute session it is less: a rate, 78 + 78 / 4 =
+    // 97 a session.
+    for (minutes, room) in [(390, 78 + 390 * 9), (391, 78 + 97 * 9)] {
+        let (mut st, id) = planned_store("1m", &[], None, 10);
+        let day = from_midnight(0, minutes);
+        st.begin_session(day).unwrap();
+        for k in minutes - 78..minutes {
+            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
+                .unwrap();
+        }
+        st.end_session().unwrap();
+        let day = from_midnight(1, minutes);
+        st.begin_session(day).unwrap();
+        st.append(id, &synth_bar(day.open, 0)).unwrap();
+        assert_eq!(
+            st.series(id, 0).unwrap().capacity(),
+            room as usize,
+            "a {minutes}-minute session"
+        );
+    }
+}
