@@ -132,8 +132,16 @@ fn take_change_tells_a_block_once_it_reaches_the_step_and_then_its_release() {
         assert_eq!(account.take_change(1 << 20), None);
         assert_eq!(account.take_change(40_000), Some(48_000));
         assert_eq!(account.take_change(1), None);
+        // A change exactly at the step is told.
+        let more = {
+            let mut c = Columns::new();
+            c.reserve(500);
+            c
+        };
+        assert_eq!(account.take_change(24_000), Some(24_000));
+        drop(more);
         drop(cols);
-        assert_eq!(account.take_change(40_000), Some(-48_000));
+        assert_eq!(account.take_change(40_000), Some(-72_000));
     })
     .join()
     .unwrap();

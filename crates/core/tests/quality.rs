@@ -103,7 +103,9 @@ fn missing_minutes_in_the_middle_make_one_gap_from_the_first_missing_slot_to_the
     assert_eq!(base(&q), (390, 385, 5));
     assert_eq!(q.base.score(), 385.0 / 390.0);
     assert_eq!(derived(&q, 0), (78, 77, 1));
+    assert_eq!(q.intervals[0].score(), 77.0 / 78.0);
     assert_eq!(derived(&q, 1), (26, 26, 0));
+    assert_eq!(q.intervals[1].score(), 1.0);
     assert_eq!(q.gaps, vec![gap(id, ny(10, 0), ny(10, 5))]);
     assert_eq!(store.take_gaps(), q.gaps);
 }
