@@ -838,3 +838,24 @@ fn a_symbol_that_comes_in_late_is_full_only_when_what_it_could_still_make_is_a_f
         );
     }
 }
+
+#[test]
+fn under_a_plan_each_derived_interval_reserves_by_what_it_gained() {
+    // 100 sessions planned; X trades the first 40 minutes of each 390-minute session: 40 1m bars
+    // and 8 5m bars a session. From the second session the 5m series reserves 8 + 8 / 4 = 10 for
+    // each of the 99 sessions left, not the base series' 50.
+    let (mut st, id) = planned_store("1m", &["5m"], None, 100);
+    for d in 0..2 {
+        let day = from_midnight(d, 390);
+        st.begin_session(day).unwrap();
+        for k in 0..40 {
+            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
+                .unwrap();
+        }
+        if d == 1 {
+            assert_eq!(st.series(id, 0).unwrap().capacity(), 40 + 50 * 99);
+            assert_eq!(st.series(id, 1).unwrap().capacity(), 8 + 10 * 99);
+        }
+        st.end_session().unwrap();
+    }
+}

@@ -254,6 +254,14 @@ fn session_alignment_ignores_the_change_and_bad_shifts_are_refused() {
             ..
         })
     ));
+    // At the close it moves no bucket of the session: taken.
+    let at_close = base
+        .with_clock_shift((SPRING_MIDNIGHT + 23 * H) as f64, 90_000.0)
+        .unwrap();
+    SessionStore::new(clock_config(&["1h"]))
+        .unwrap()
+        .begin_session(at_close)
+        .unwrap();
     let mut half_hour = StoreConfig::new(iv("1h"), vec![iv("2h")]);
     half_hour.alignment = Alignment::Clock;
     let mut st = SessionStore::new(half_hour).unwrap();
