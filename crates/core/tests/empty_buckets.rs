@@ -295,4 +295,15 @@ fn the_flat_bucket_limit_counts_a_series_indicator_columns() {
     );
     let mut plain = store(&["5m"], Alignment::Session, EmptyBuckets::Flat);
     assert!(plain.begin_session(long).is_ok());
+    // Exactly the 89,478,485 buckets six columns hold is taken; one more is refused.
+    for (buckets, taken) in [(89_478_485, true), (89_478_486, false)] {
+        let session = Session::new(
+            open as f64,
+            (open + buckets * 300_000) as f64,
+            oct7().day_start as f64,
+        )
+        .unwrap();
+        let mut st = store(&["5m"], Alignment::Session, EmptyBuckets::Flat);
+        assert_eq!(st.begin_session(session).is_ok(), taken, "{buckets}");
+    }
 }
