@@ -186,20 +186,21 @@ fn bbands_and_stddev_by_hand() {
 fn atr_by_hand() {
     // True ranges from bar 1: max(2, |9 - 11|, |9 - 9|) = 2; max(2, |10 - 12|, 0) = 2;
     // max(2, |11 - 20|, |11 - 18|) = 9. ATR(2) seeds (2 + 2) / 2 = 2, then (2 * 1 + 9) / 2.
+    // Then a gap down: max(2, |19 - 15|, |19 - 13|) = 6, and ATR(2) (5.5 * 1 + 6) / 2.
     let bars = hlc(
-        &[10.0, 11.0, 12.0, 20.0],
-        &[8.0, 9.0, 10.0, 18.0],
-        &[9.0, 10.0, 11.0, 19.0],
+        &[10.0, 11.0, 12.0, 20.0, 15.0],
+        &[8.0, 9.0, 10.0, 18.0, 13.0],
+        &[9.0, 10.0, 11.0, 19.0, 14.0],
     );
     assert_close(
         &run("atr", period(2), &bars, &[])[0],
-        &[NAN, NAN, 2.0, 5.5],
+        &[NAN, NAN, 2.0, 5.5, 5.75],
         "atr2",
     );
     // ATR(1) is the true range itself.
     assert_close(
         &run("atr", period(1), &bars, &[])[0],
-        &[NAN, 2.0, 2.0, 9.0],
+        &[NAN, 2.0, 2.0, 9.0, 6.0],
         "atr1",
     );
     // An overflowing bar's true range is infinite; ATR(1) gives it and then the next ones, as

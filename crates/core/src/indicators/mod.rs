@@ -1014,3 +1014,20 @@ fn segment<I: Indicator, const K: usize>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_zero;
+
+    /// TA-Lib's `TA_IS_ZERO(v)` is `(-0.00000000000001 < v) && (v < 0.00000000000001)`: strict at
+    /// both ends.
+    #[test]
+    fn is_zero_is_strictly_within_1e_14() {
+        for v in [0.0, -0.0, 9.99e-15, -9.99e-15] {
+            assert!(is_zero(v), "{v}");
+        }
+        for v in [1e-14, -1e-14, 1.01e-14, f64::NAN] {
+            assert!(!is_zero(v), "{v}");
+        }
+    }
+}
