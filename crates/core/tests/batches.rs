@@ -739,8 +739,9 @@ fn a_batch_into_31_derived_intervals_closes_the_same_series_as_one_by_one() {
 
 #[test]
 fn under_a_plan_a_symbol_reserves_a_quarter_more_than_it_gained_for_each_session_left() {
-    // 100 sessions planned; X trades the first 40 minutes of each 390-minute session.
-    let (mut st, id) = planned_store("1m", &[], None, 100);
+    // 100 sessions planned; X trades the first 40 minutes of each 390-minute session: 40 1m bars
+    // and 8 5m bars a session.
+    let (mut st, id) = planned_store("1m", &["5m"], None, 100);
     let mut capacities = Vec::new();
     for d in 0..3 {
         let day = from_midnight(d, 390);
@@ -749,13 +750,15 @@ fn under_a_plan_a_symbol_reserves_a_quarter_more_than_it_gained_for_each_session
             st.append(id, &synth_bar(day.open + k * MIN, k as u64))
                 .unwrap();
         }
-        capacities.push(st.series(id, 0).unwrap().capacity());
+        capacities.push([0, 1].map(|k| st.series(id, k).unwrap().capacity()));
         st.end_session().unwrap();
     }
-    // The first session reserves itself (390). From the second on, the rate is 40 bars a
-    // session: 40 + 40 / 4 = 50 bars of room for each of the 99 sessions the plan still has,
-    // on top of the 40 stored; the third finds that room there and keeps the block.
-    assert_eq!(capacities, [390, 40 + 50 * 99, 40 + 50 * 99]);
+    // The first session reserves itself (390 1m bars, 78 5m). From the second on, each series
+    // reserves by what it gained: 40 + 40 / 4 = 50 1m bars of room for each of the 99 sessions the
+    // plan still has, on top of the 40 stored, and 8 + 8 / 4 = 10 5m bars (not the base's 50) on
+    // top of 8; the third finds that room there and keeps the blocks.
+    let planned = [40 + 50 * 99, 8 + 10 * 99];
+    assert_eq!(capacities, [[390, 78], planned, planned]);
 }
 
 #[test]
@@ -764,23 +767,29 @@ fn a_symbol_that_comes_in_late_is_full_when_it_made_four_fifths_of_what_it_still
     // make. Making 80 of them is full (the next session reserves whole sessions, 390 bars, for
     // the nine sessions left); 79 is a rate (79 + 79 / 4 = 98 bars for each).
     for (made, room) in [(80, 80 + 390 * 9), (79, 79 + 98 * 9)] {
-        let (mut st, id) = planned_store("1m", &[], None, 10);
-        let day = from_midnight(0, 390);
-        st.begin_session(day).unwrap();
-        for k in 290..290 + made {
-            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
-                .unwrap();
-        }
-        st.end_session().unwrap();
-        let day = from_midnight(1, 390);
-        st.begin_session(day).unwrap();
-        st.append(id, &synth_bar(day.open, 0)).unwrap();
         assert_eq!(
-            st.series(id, 0).unwrap().capacity(),
-            room as usize,
+            room_at_second_session(390, 290..290 + made),
+            room,
             "{made} made"
         );
     }
+}
+
+/// Under a plan of ten sessions of `minutes` minutes, with X trading the minutes `traded` of the
+/// first: the base series' capacity at X's first bar of the second.
+fn room_at_second_session(minutes: i64, traded: std::ops::Range<i64>) -> usize {
+    let (mut st, id) = planned_store("1m", &[], None, 10);
+    let day = from_midnight(0, minutes);
+    st.begin_session(day).unwrap();
+    for k in traded {
+        st.append(id, &synth_bar(day.open + k * MIN, k as u64))
+            .unwrap();
+    }
+    st.end_session().unwrap();
+    let day = from_midnight(1, minutes);
+    st.begin_session(day).unwrap();
+    st.append(id, &synth_bar(day.open, 0)).unwrap();
+    st.series(id, 0).unwrap().capacity()
 }
 
 #[test]
@@ -820,42 +829,10 @@ fn a_symbol_that_comes_in_late_is_full_only_when_what_it_could_still_make_is_a_f
     // (390 for each of the nine left). In a 391-minute session it is less: a rate, 78 + 78 / 4 =
     // 97 a session.
     for (minutes, room) in [(390, 78 + 390 * 9), (391, 78 + 97 * 9)] {
-        let (mut st, id) = planned_store("1m", &[], None, 10);
-        let day = from_midnight(0, minutes);
-        st.begin_session(day).unwrap();
-        for k in minutes - 78..minutes {
-            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
-                .unwrap();
-        }
-        st.end_session().unwrap();
-        let day = from_midnight(1, minutes);
-        st.begin_session(day).unwrap();
-        st.append(id, &synth_bar(day.open, 0)).unwrap();
         assert_eq!(
-            st.series(id, 0).unwrap().capacity(),
-            room as usize,
+            room_at_second_session(minutes, minutes - 78..minutes),
+            room,
             "a {minutes}-minute session"
         );
-    }
-}
-
-#[test]
-fn under_a_plan_each_derived_interval_reserves_by_what_it_gained() {
-    // 100 sessions planned; X trades the first 40 minutes of each 390-minute session: 40 1m bars
-    // and 8 5m bars a session. From the second session the 5m series reserves 8 + 8 / 4 = 10 for
-    // each of the 99 sessions left, not the base series' 50.
-    let (mut st, id) = planned_store("1m", &["5m"], None, 100);
-    for d in 0..2 {
-        let day = from_midnight(d, 390);
-        st.begin_session(day).unwrap();
-        for k in 0..40 {
-            st.append(id, &synth_bar(day.open + k * MIN, k as u64))
-                .unwrap();
-        }
-        if d == 1 {
-            assert_eq!(st.series(id, 0).unwrap().capacity(), 40 + 50 * 99);
-            assert_eq!(st.series(id, 1).unwrap().capacity(), 8 + 10 * 99);
-        }
-        st.end_session().unwrap();
     }
 }
