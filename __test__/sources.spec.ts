@@ -283,6 +283,42 @@ test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; r
   t.deepEqual(nl.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [[3, "time '2010-03-14 00:05' does not exist in America/St_Johns (a daylight-saving gap)"]]);
 });
 
+test('csvSource: wall times of the hour the clocks go back take the instant that keeps their symbol in order', async (t) => {
+  const ny = { timeZone: 'America/New_York' };
+  const times = async (path: string, options: Parameters<typeof csvSource>[1], symbol: string): Promise<number[]> => [...((await csvSource(path, options).load({})).get(symbol) as SymbolColumns).time];
+  // New York, 2024-11-03: 02:00 EDT (UTC-4) became 01:00 EST (UTC-5), so 01:00 and 01:30 happened
+  // at 05:00Z and 05:30Z, then again at 06:00Z and 06:30Z.
+  const wall = ['00:30', '01:00', '01:30', '01:00', '01:30', '02:00'];
+  const utc = [[4, 30], [5, 0], [5, 30], [6, 0], [6, 30], [7, 0]].map(([h, m]) => Date.UTC(2024, 10, 3, h as number, m as number));
+  const rowsAt = (list: string[]): string => list.map((w, k) => `2024-11-03 ${w},${k},${k},${k},${k},1`).join('\n');
+  t.deepEqual(await times(fixture('FWD.csv', `${HEADER}\n${rowsAt(wall)}\n`), ny, 'FWD'), utc);
+  // Newest first: the first 01:30 read is the later one.
+  const newestFirst = [...wall].reverse();
+  t.deepEqual(await times(fixture('REV.csv', `${HEADER}\n${rowsAt(newestFirst)}\n`), ny, 'REV'), [...utc].reverse());
+  t.deepEqual(await times(fixture('REVS.csv', `${HEADER}\n${rowsAt(newestFirst)}\n`), { ...ny, order: 'time' }, 'REVS'), utc);
+  // Each symbol by its own rows, in a file of two.
+  const two = wall.flatMap((w) => [`A,2024-11-03 ${w},1,1,1,1,1`, `B,2024-11-03 ${w},1,1,1,1,1`]).join('\n');
+  const both = await csvSource(fixture('TWO.csv', `symbol,${HEADER}\n${two}\n`), ny).load({});
+  t.deepEqual([...(both.get('A') as SymbolColumns).time], utc);
+  t.deepEqual([...(both.get('B') as SymbolColumns).time], utc);
+  // A symbol's rows across two files: the second file's first row follows the first file's last.
+  const files = join(dir, 'split-dst');
+  mkdirSync(files);
+  writeFileSync(join(files, 'S_1.csv'), `${HEADER}\n${rowsAt(wall.slice(0, 3))}\n`);
+  writeFileSync(join(files, 'S_2.csv'), `${HEADER}\n${rowsAt(wall.slice(3))}\n`);
+  t.deepEqual(await times(files, ny, 'S'), utc);
+  // A date and a time of day in two columns, as Stooq writes them.
+  const split = wall.map((w) => `2024-11-03,${w},1,1,1,1,1`).join('\n');
+  t.deepEqual(await times(fixture('DT.csv', `date,time,open,high,low,close,volume\n${split}\n`), ny, 'DT'), utc);
+  // Lord Howe goes back half an hour: 02:00 (UTC+11) became 01:30 (UTC+10:30) on 2024-04-07, so
+  // 01:45 happened at 14:45Z and again at 15:15Z (the 6th, in UTC).
+  const lh = ['01:15', '01:45', '01:45', '02:15'].map((w) => `2024-04-07 ${w},1,1,1,1,1`).join('\n');
+  t.deepEqual(await times(fixture('LH.csv', `${HEADER}\n${lh}\n`), { timeZone: 'Australia/Lord_Howe' }, 'LH'), [[14, 15], [14, 45], [15, 15], [15, 45]].map(([h, m]) => Date.UTC(2024, 3, 6, h as number, m as number)));
+  // A row of the repeated hour that does not follow the row before it either way keeps the
+  // earlier instant: 01:30 after 02:00 EST is out of order whichever it is.
+  t.deepEqual(await times(fixture('LATE.csv', `${HEADER}\n${rowsAt(['00:30', '02:00', '01:30', '02:30'])}\n`), ny, 'LATE'), [[4, 30], [7, 0], [5, 30], [7, 30]].map(([h, m]) => Date.UTC(2024, 10, 3, h as number, m as number)));
+});
+
 // ---------------------------------------------------------------- bad rows
 
 const BAD = [

@@ -642,6 +642,11 @@ class Builder {
   close: Float64Array;
   volume: Float64Array;
   length = 0;
+  /**
+   * The rows whose wall time occurs twice (the hour the clocks go back), as pairs: the row's index
+   * and its later instant (the row holds the earlier). See {@link laterWhereInOrder}.
+   */
+  readonly twice: number[] = [];
 
   constructor(capacity: number) {
     this.time = new Float64Array(capacity);
@@ -715,6 +720,33 @@ function concat(parts: Builder[]): SymbolColumns {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * Gives the rows whose wall time occurs twice (the hour the clocks go back, read in a zone with no
+ * offset written) the instant that keeps their symbol's rows in order: a file that runs forward
+ * lists 01:00 and 01:30 of that night twice, first before the change, then after it. A row read
+ * as the earlier instant takes the later when it would otherwise not come after the row before it
+ * (and the later does); in a symbol whose rows run backwards (newest first), a row takes the later
+ * when that still comes before the row before it. A row alone in the repeated hour, or the first
+ * of its symbol, keeps the earlier. `time` is the symbol's column, `parts` its builders in order.
+ */
+function laterWhereInOrder(time: Float64Array, parts: readonly Builder[]): void {
+  const n = time.length;
+  if (n < 2 || !parts.some((p) => p.twice.length > 0)) return;
+  const backwards = (time[n - 1] as number) < (time[0] as number);
+  let at = 0;
+  for (const p of parts) {
+    for (let k = 0; k < p.twice.length; k += 2) {
+      const i = at + (p.twice[k] as number);
+      if (i === 0) continue;
+      const before = time[i - 1] as number;
+      const earlier = time[i] as number;
+      const later = p.twice[k + 1] as number;
+      if (backwards ? later < before : !(earlier > before) && later > before) time[i] = later;
+    }
+    at += p.length;
+  }
 }
 
 /** Reads the files (or the stream) of one `load`. */
@@ -880,6 +912,7 @@ class Loader {
     const out = new Map<string, SymbolColumns>();
     for (const [s, parts] of this.#parts) {
       const cols = parts.length === 0 ? emptyColumns() : concat(parts);
+      laterWhereInOrder(cols.time, parts);
       const sorted = this.#config.byTime ? inTimeOrder(cols) : cols;
       if (sorted !== cols) this.report.reordered.push(s);
       out.set(s, sorted);
@@ -1106,6 +1139,7 @@ class FileSink {
     const ix = this.#index;
     const ti = ix[0] as number;
     let t: number;
+    let later = NaN;
     let kind = WHOLE;
     const ts = src[ti] as string;
     let ta = start[ti] as number;
@@ -1117,6 +1151,7 @@ class FileSink {
     }
     if (kind === WHOLE) {
       t = this.#times.parse(ts, ta, tb);
+      later = this.#times.later;
     } else if (kind === EPOCH) {
       t = this.#times.parse(ts, ta, tb, true);
       // A long number that is really a time of day (`093000000`, HHMMSS and milliseconds) would
@@ -1157,6 +1192,7 @@ class FileSink {
       }
       const joined = `${date} ${clock}`;
       t = this.#times.parse(joined, 0, joined.length);
+      later = this.#times.later;
     }
     if (t !== t) {
       this.#bad(line, this.#times.reason + this.#headerAgain(ts.slice(ta, tb)));
@@ -1203,6 +1239,7 @@ class FileSink {
         return;
       }
     }
+    if (later === later) builder.twice.push(builder.length, later);
     builder.push(t, o, h, l, c, v);
   }
 

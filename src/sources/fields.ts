@@ -229,6 +229,11 @@ export const AUTO_REFUSED_FROM = 1e14;
 export class TimeParser {
   /** Why the last failed parse failed. */
   reason = '';
+  /**
+   * After a parse of a wall time that occurs twice (the hour the clocks go back), the later of its
+   * two instants (the parse returns the earlier); NaN after any other parse.
+   */
+  later = NaN;
   readonly #epoch: EpochUnit;
   readonly #zone: Zone | null;
   readonly #fixedOffsetMs: number;
@@ -237,6 +242,8 @@ export class TimeParser {
   readonly #named = new Map<string, TimeParser | null>();
   /** Per quarter hour of wall time: wall ms minus UTC ms, or NaN in a daylight-saving gap. */
   readonly #offsets = new Map<number, number>();
+  /** Per quarter hour of wall time that occurs twice: wall ms minus UTC ms of its later instant. */
+  readonly #laterOffsets = new Map<number, number>();
 
   /** @throws {ConfigError} for an unknown time zone or epoch unit. */
   constructor(timeZone = 'UTC', epoch: EpochUnit = 'auto') {
@@ -265,6 +272,7 @@ export class TimeParser {
    * {@link AUTO_SECONDS_FROM}) is read, for that check to judge.
    */
   parse(s: string, a: number, b: number, dated = false): number {
+    this.later = NaN;
     while (a < b && s.charCodeAt(a) <= 32) a++;
     while (b > a && s.charCodeAt(b - 1) <= 32) b--;
     if (b - a >= 10 && s.charCodeAt(a + 4) === 45) return this.#iso(s, a, b);
@@ -334,7 +342,9 @@ export class TimeParser {
         return NaN;
       }
     }
+    parser.later = NaN;
     const t = parser.#iso(iso, 0, iso.length);
+    this.later = parser.later;
     if (t !== t) this.reason = parser.reason.replace(`'${iso}'`, `'${s.slice(a, b)}'`).replace('a valid ISO 8601 date-time', 'a valid YYYYMMDD hh:mm[:ss] date-time');
     return t;
   }
@@ -421,11 +431,20 @@ export class TimeParser {
       // One offset for the quarter hour when it holds at both its ends; a quarter with a change of
       // the clocks inside it (St John's changed at 00:01 until 2011) is resolved time by time.
       const first = wallOffset(zone, key * 900_000);
+      const firstLater = laterOffset;
       const last = wallOffset(zone, key * 900_000 + 899_999);
-      offset = first === last || (first !== first && last !== last) ? first : MIXED_QUARTER;
+      const one = (x: number, y: number): boolean => x === y || (x !== x && y !== y);
+      offset = one(first, last) && one(firstLater, laterOffset) ? first : MIXED_QUARTER;
       this.#offsets.set(key, offset);
+      if (offset !== MIXED_QUARTER && firstLater === firstLater) this.#laterOffsets.set(key, firstLater);
     }
-    if (offset === MIXED_QUARTER) offset = wallOffset(zone, wall);
+    if (offset === MIXED_QUARTER) {
+      offset = wallOffset(zone, wall);
+      if (laterOffset === laterOffset) this.later = wall - laterOffset;
+    } else if (this.#laterOffsets.size !== 0) {
+      const later = this.#laterOffsets.get(key);
+      if (later !== undefined) this.later = wall - later;
+    }
     if (offset !== offset) {
       this.reason = `time '${s.slice(a, b)}' does not exist in ${this.#zoneName} (a daylight-saving gap)`;
       return NaN;
@@ -442,18 +461,27 @@ export class TimeParser {
 /** What a quarter hour of wall time caches when the clocks change inside it: no one offset. */
 const MIXED_QUARTER = Infinity;
 
+/** What the last {@link wallOffset} found of a wall time that occurs twice: wall minus its later instant; NaN for one that occurs once or never. */
+let laterOffset = NaN;
+
 /**
  * For a wall time (read as UTC ms) in `zone`: wall minus the instant, in ms. When the wall time
- * occurs twice (clocks going back), the earlier instant; NaN when it never occurs (clocks going
- * forward). The parser resolves it once per quarter hour of wall time where the quarter has one
- * offset, and time by time in a quarter that holds a change of the clocks.
+ * occurs twice (clocks going back), the earlier instant, and {@link laterOffset} the later; NaN
+ * when it never occurs (clocks going forward). The parser resolves it once per quarter hour of
+ * wall time where the quarter has one offset, and time by time in a quarter that holds a change
+ * of the clocks.
  */
 function wallOffset(zone: Zone, wall: number): number {
   const candidates = new Set([zone.offset(wall - 86_400_000), zone.offset(wall), zone.offset(wall + 86_400_000)]);
-  let best = NaN;
+  let earliest = NaN;
+  let latest = NaN;
   for (const minutes of candidates) {
     const instant = wall - minutes * 60_000;
-    if (zone.offset(instant) === minutes && !(instant >= wall - best)) best = wall - instant;
+    if (zone.offset(instant) !== minutes) continue;
+    const offset = wall - instant;
+    if (!(instant >= wall - earliest)) earliest = offset;
+    if (!(instant <= wall - latest)) latest = offset;
   }
-  return best;
+  laterOffset = latest === earliest ? NaN : latest;
+  return earliest;
 }
