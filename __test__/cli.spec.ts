@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -709,6 +709,44 @@ test("a symbol's files read in name order against date order: the later days are
     const bad = barstream('backtest', '--order', 'date', ...run);
     t.is(bad.status, 2);
     t.is(bad.stderr, "barstream: --order must be 'given' or 'time', got 'date'\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("several symbols' files whose names give one symbol: the rows of the first stored, the rest rejected, and a hint names the files", (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-overlap-'));
+  try {
+    // Three symbols' regular hours of 2013-10-07, each in a file named as Alpha Vantage's
+    // downloads are: all three read as 'intraday'. With them, two files of one symbol for two days
+    // (no time in common) and a split file that repeats the row at its cut.
+    for (const name of ['AAPL', 'IBM', 'MSFT']) writeFileSync(path.join(dir, `intraday_1min_${name}.csv`), `time,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
+    const day8 = sessionRows().map((row) => row.replace('2013-10-07', '2013-10-08'));
+    writeFileSync(path.join(dir, 'DAYS_1.csv'), `time,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
+    writeFileSync(path.join(dir, 'DAYS_2.csv'), `time,open,high,low,close,volume\n${day8.join('\n')}\n`);
+    writeFileSync(path.join(dir, 'CUT_1.csv'), `time,open,high,low,close,volume\n${sessionRows().slice(0, 200).join('\n')}\n`);
+    writeFileSync(path.join(dir, 'CUT_2.csv'), `time,open,high,low,close,volume\n${sessionRows().slice(199).join('\n')}\n`);
+    const run = ['--data', dir, '--from', '2013-10-07', '--to', '2013-10-08'];
+    const json = barstream('backtest', '--json', ...run);
+    t.is(json.status, 0, json.stderr);
+    const j = JSON.parse(json.stdout) as JsonReport & { source: { overlappingFiles: { symbol: string; files: string[] }[] } };
+    t.deepEqual(
+      j.source.overlappingFiles.map(({ symbol, files }) => [symbol, files.map((f) => path.basename(f))]),
+      [['intraday', ['intraday_1min_AAPL.csv', 'intraday_1min_IBM.csv', 'intraday_1min_MSFT.csv']]],
+    );
+    // 'intraday' keeps the first file's 390 rows; DAYS both days; CUT its 390 (the repeated row a duplicate).
+    t.is(j.report.barsStored, 390 + 2 * 390 + 390);
+    // Each later intraday file goes back to 13:30 (out of order), and ends on the stored 19:59.
+    t.is(j.report.rejected.out_of_order, 2 * 389);
+    t.is(j.report.rejected.duplicate, 2 + 1);
+    const table = barstream('backtest', ...run);
+    t.is(table.status, 0, table.stderr);
+    t.regex(table.stderr, /hint: the files of 'intraday' \(intraday_1min_AAPL\.csv, intraday_1min_IBM\.csv, intraday_1min_MSFT\.csv\) have times in common: a file's symbol is its name up to the first _, so these may be several symbols' files read as one \(name each by its symbol: AAPL\.csv, AAPL_1min\.csv, or give a symbol column\), or one file's rows given twice; the repeated times are rejected\n/);
+    // Each file named by its symbol: no hint.
+    for (const name of ['AAPL', 'IBM', 'MSFT']) renameSync(path.join(dir, `intraday_1min_${name}.csv`), path.join(dir, `${name}.csv`));
+    const renamed = barstream('backtest', ...run);
+    t.is(renamed.status, 0, renamed.stderr);
+    t.notRegex(renamed.stderr, /times in common/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -319,6 +319,22 @@ test('csvSource: wall times of the hour the clocks go back take the instant that
   t.deepEqual(await times(fixture('LATE.csv', `${HEADER}\n${rowsAt(['00:30', '02:00', '01:30', '02:30'])}\n`), ny, 'LATE'), [[4, 30], [7, 0], [5, 30], [7, 30]].map(([h, m]) => Date.UTC(2024, 10, 3, h as number, m as number)));
 });
 
+test('csvSource: lastReport.overlapping names the symbols whose files have times in common, and their files', async (t) => {
+  const files = join(dir, 'overlap');
+  mkdirSync(files);
+  const rowsOf = (symbols: string[], from: number, n: number): string => Array.from({ length: n }, (_, k) => symbols.map((s) => `${s},2013-10-07T${String(13 + Math.floor((30 + from + k) / 60)).padStart(2, '0')}:${String((30 + from + k) % 60).padStart(2, '0')}:00Z,1,1,1,1,1`).join('\n')).join('\n');
+  // Two files with a symbol column: A in both over the same minutes, B in the first only, C in
+  // both on minutes of its own (10 to 19, then 20 to 29: no time in common).
+  writeFileSync(join(files, 'one.csv'), `symbol,${HEADER}\n${rowsOf(['A', 'B'], 0, 10)}\n${rowsOf(['C'], 10, 10)}\n`);
+  writeFileSync(join(files, 'two.csv'), `symbol,${HEADER}\n${rowsOf(['A'], 5, 10)}\n${rowsOf(['C'], 20, 10)}\n`);
+  const src = csvSource(files);
+  const got = await src.load({});
+  t.deepEqual(src.lastReport?.overlapping, [{ symbol: 'A', files: [join(files, 'one.csv'), join(files, 'two.csv')] }]);
+  // Loaded all the same, in file order.
+  t.is((got.get('A') as SymbolColumns).length, 20);
+  t.is((got.get('C') as SymbolColumns).length, 20);
+});
+
 // ---------------------------------------------------------------- bad rows
 
 const BAD = [

@@ -83,6 +83,8 @@ export interface SourceSummary {
   symbolsBackInTime: string[];
   /** Under `order: 'time'`, the symbols whose rows were not in time order and were sorted (`csvSource`'s `lastReport.reordered`). */
   symbolsReordered: string[];
+  /** Symbols read from two or more files with times in common, and those files (`csvSource`'s `lastReport.overlapping`). */
+  overlappingFiles: { symbol: string; files: string[] }[];
   /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
   badRows: number;
   /** The first of them (up to 1000), with file, line and reason. */
@@ -205,7 +207,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     options.signal?.removeEventListener('abort', stop);
   }
   if (csv === null) return { strategy: strategy.name, report, signals };
-  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], reordered: [] };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], reordered: [], overlapping: [] };
   return {
     strategy: strategy.name,
     report,
@@ -218,6 +220,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       rowsBySymbol,
       symbolsBackInTime,
       symbolsReordered: read.reordered,
+      overlappingFiles: read.overlapping,
       badRows: read.badRows,
       badRowDetails: read.badRowDetails,
     },

@@ -2,6 +2,7 @@
  * The summary table `barstream backtest` prints.
  * @module
  */
+import { basename } from 'node:path';
 import Table from 'cli-table3';
 import type { BacktestOptions, BacktestResult, SourceSummary } from './backtest.js';
 
@@ -123,6 +124,15 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
           : `warning: ${stdin ? 'stdin has' : 'the CSV files have'} no row of ${none.length === 1 ? 'symbol' : 'symbols'} ${names} (--symbols) on the run's days: check the name (symbols are case-sensitive; ${stdin ? "stdin's symbols come from its symbol column" : "a file's symbol is its name up to the first _, or its symbol column"}) and --from and --to`,
       );
     }
+  }
+  if (s.overlappingFiles.length > 0) {
+    // Files named by something other than their symbol (Alpha Vantage's intraday_1min_AAPL.csv)
+    // all read as one symbol; the store then rejects most of their rows as repeats or out of order.
+    const listed = s.overlappingFiles.slice(0, 3).map(({ symbol, files }) => `'${symbol}' (${files.slice(0, 3).map((f) => basename(f)).join(', ')}${files.length > 3 ? ` and ${int(files.length - 3)} more` : ''})`);
+    const more = s.overlappingFiles.length > 3 ? ` and ${int(s.overlappingFiles.length - 3)} more symbols` : '';
+    out.push(
+      `hint: the files of ${listed.join(', ')}${more} have times in common: a file's symbol is its name up to the first _, so these may be several symbols' files read as one (name each by its symbol: AAPL.csv, AAPL_1min.csv, or give a symbol column), or one file's rows given twice; the repeated times are rejected`,
+    );
   }
   if (s.symbolsBackInTime.length > 0) {
     const names = s.symbolsBackInTime.map((x) => `'${x}'`).join(', ');

@@ -148,6 +148,13 @@ export interface CsvLoadReport {
   parsers: { scanner: number; csvParse: number };
   /** Under `order: 'time'`, the symbols whose rows were not in time order, and were sorted; otherwise empty. */
   reordered: string[];
+  /**
+   * The symbols whose rows came from two or more files with times in common (one file's first row
+   * before another's last), with those files in read order: several symbols' files whose names
+   * give one symbol (`intraday_AAPL.csv` and `intraday_IBM.csv` are both `intraday`), or a file
+   * given twice. Their rows are loaded all the same, and the store rejects the repeats.
+   */
+  overlapping: { symbol: string; files: string[] }[];
 }
 
 /**
@@ -751,11 +758,13 @@ function laterWhereInOrder(time: Float64Array, parts: readonly Builder[]): void 
 
 /** Reads the files (or the stream) of one `load`. */
 class Loader {
-  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 }, reordered: [] };
+  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 }, reordered: [], overlapping: [] };
   readonly #config: Config;
   readonly #request: NormalizedRequest;
   readonly #wanted: Set<string> | null;
   readonly #parts = new Map<string, Builder[]>();
+  /** Per symbol, each file's earliest and latest time, in read order. */
+  readonly #spans = new Map<string, { file: string; first: number; last: number }[]>();
 
   constructor(config: Config, request: NormalizedRequest) {
     this.#config = config;
@@ -903,6 +912,16 @@ class Loader {
       if (b.length > 0) {
         b.trim();
         list.push(b);
+        let first = Infinity;
+        let last = -Infinity;
+        for (let i = 0; i < b.length; i++) {
+          const t = b.time[i] as number;
+          if (t < first) first = t;
+          if (t > last) last = t;
+        }
+        let spans = this.#spans.get(s);
+        if (spans === undefined) this.#spans.set(s, (spans = []));
+        spans.push({ file: name, first, last });
       }
     }
     this.report.rowsOutside = this.report.rowsRead - this.report.rowsLoaded - this.report.badRows;
@@ -916,6 +935,19 @@ class Loader {
       const sorted = this.#config.byTime ? inTimeOrder(cols) : cols;
       if (sorted !== cols) this.report.reordered.push(s);
       out.set(s, sorted);
+    }
+    for (const [symbol, spans] of this.#spans) {
+      if (spans.length < 2) continue;
+      // Files that only touch (one's last row at another's first time) do not overlap: a split
+      // export may repeat the row at its cut.
+      const byFirst = [...spans].sort((x, y) => x.first - y.first);
+      let reach = -Infinity;
+      let overlap = false;
+      for (const span of byFirst) {
+        if (span.first < reach) overlap = true;
+        if (span.last > reach) reach = span.last;
+      }
+      if (overlap) this.report.overlapping.push({ symbol, files: [...new Set(spans.map((x) => x.file))] });
     }
     return out;
   }
