@@ -335,6 +335,27 @@ test('csvSource: lastReport.overlapping names the symbols whose files have times
   t.is((got.get('C') as SymbolColumns).length, 20);
 });
 
+test("csvSource: dates written YYYY.MM.DD (MetaTrader's exports) or YYYY/MM/DD, and an epoch beside a date-time", async (t) => {
+  const at = (h: number, m: number): number => Date.UTC(2024, 2, 4, h, m);
+  const times = async (path: string, options: Parameters<typeof csvSource>[1], symbol: string): Promise<number[]> => [...((await csvSource(path, options).load({})).get(symbol) as SymbolColumns).time];
+  // One column: dots, slashes, and the usual dashes, with and without seconds and a zone.
+  const one = ['2024.03.04 14:30:00', '2024/03/04 14:31', '2024-03-04T14:32:00Z', '2024.03.04T14:33:00+00:00'].map((x) => `${x},1,1,1,1,1`).join('\n');
+  t.deepEqual(await times(fixture('DOTS.csv', `${HEADER}\n${one}\n`), {}, 'DOTS'), [at(14, 30), at(14, 31), at(14, 32), at(14, 33)]);
+  // MetaTrader 5: tab-separated, <DATE> and <TIME> apart, New York wall times.
+  const mt = ['<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>', '2024.03.04\t09:30:00\t1.0850\t1.0852\t1.0849\t1.0851\t120', '2024.03.04\t09:31:00\t1.0851\t1.0853\t1.0850\t1.0852\t110'].join('\n');
+  const columns = { time: '<TIME>', date: '<DATE>', open: '<OPEN>', high: '<HIGH>', low: '<LOW>', close: '<CLOSE>', volume: '<TICKVOL>' };
+  t.deepEqual(await times(fixture('EURUSD.csv', `${mt}\n`), { delimiter: '\t', columns, timeZone: 'America/New_York' }, 'EURUSD'), [at(14, 30), at(14, 31)]);
+  // Two different separators, or a dot where a dash was begun, are no date.
+  const mixed = csvSource(fixture('MIX.csv', `${HEADER}\n2024.03-04 14:30,1,1,1,1,1\n2024-03.04 14:31,1,1,1,1,1\n2024.03.04 14:32,1,1,1,1,1\n`), { onBadRow: 'skip' });
+  t.deepEqual([...((await mixed.load({})).get('MIX') as SymbolColumns).time], [at(14, 32)]);
+  t.deepEqual(mixed.lastReport?.badRowDetails.map((b) => b.line), [2, 3]);
+  // An epoch time with a readable copy in a `date` column: the copy's date confirms it, and one
+  // on another date still makes the row bad.
+  const epochs = csvSource(fixture('EPD.csv', `time,date,open,high,low,close,volume\n1709562600,2024-03-04 09:30:00,1,1,1,1,1\n1709562660,2024.03.04T09:31:00,1,1,1,1,1\n1709562720,2024-03-06 09:32:00,1,1,1,1,1\n`), { onBadRow: 'skip' });
+  t.deepEqual([...((await epochs.load({})).get('EPD') as SymbolColumns).time], [at(14, 30), at(14, 31)]);
+  t.deepEqual(epochs.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [[4, "time '1709562720' read as an epoch is 2024-03-04T14:32:00.000Z, not on the date beside it ('2024-03-06')"]]);
+});
+
 // ---------------------------------------------------------------- bad rows
 
 const BAD = [

@@ -1190,7 +1190,10 @@ class FileSink {
       // read as a day in the 1970s and be left out of every run without a word: an epoch time must
       // fall on the date beside it.
       // With no date to check it against (an empty or unreadable one), it is not taken either.
-      const date = this.#text(this.#dateIndex).trim();
+      const dateText = this.#text(this.#dateIndex).trim();
+      // A date-time beside the epoch (`2024-03-04 09:30:00`, as some exports write a readable copy
+      // of it) confirms it by its date.
+      const date = dateText.length > 10 && /^\d{4}([-./])\d{2}\1\d{2}[Tt ]/.test(dateText) ? dateText.slice(0, 10) : dateText;
       if (t === t) {
         const noon = `${date} 12:00`;
         const day = date === '' ? NaN : this.#times.parse(noon, 0, noon.length);

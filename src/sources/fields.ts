@@ -214,7 +214,8 @@ export const AUTO_REFUSED_FROM = 1e14;
  *   (rounded half up to whole milliseconds, as an epoch is), then optionally a zone: `Z`, `±HH:MM`, `±HHMM` or
  *   `±HH`. A time with a zone is that instant. A time without one is a wall time in `timeZone`,
  *   and a bare date that day's first instant there (midnight, or the end of the skip where the
- *   clocks skip midnight).
+ *   clocks skip midnight). The date may be written `YYYY.MM.DD` (as MetaTrader exports it) or
+ *   `YYYY/MM/DD` too, with the same separator twice.
  * - Interactive Brokers' `YYYYMMDD HH:MM:SS` (one or two spaces, or `T`), the same as its ISO
  *   spelling, optionally followed by a space and an IANA zone name (`US/Eastern`) that it is a
  *   wall time of instead of `timeZone`.
@@ -275,7 +276,9 @@ export class TimeParser {
     this.later = NaN;
     while (a < b && s.charCodeAt(a) <= 32) a++;
     while (b > a && s.charCodeAt(b - 1) <= 32) b--;
-    if (b - a >= 10 && s.charCodeAt(a + 4) === 45) return this.#iso(s, a, b);
+    // 2024-03-04, and 2024.03.04 (MetaTrader) or 2024/03/04 with the same separator twice.
+    const sep = s.charCodeAt(a + 4);
+    if (b - a >= 10 && (sep === 45 || ((sep === 46 || sep === 47) && s.charCodeAt(a + 7) === sep))) return this.#iso(s, a, b);
     if (b - a >= 14 && (s.charCodeAt(a + 8) === 32 || s.charCodeAt(a + 8) === 84) && digitsAt(s, a, 8)) return this.#compact(s, a, b);
     const x = parseNumber(s, a, b);
     if (x !== x) {
@@ -353,7 +356,7 @@ export class TimeParser {
     const century = two(s, a);
     const year = two(s, a + 2);
     const y = century < 0 || year < 0 ? -1 : century * 100 + year;
-    const mo = s.charCodeAt(a + 7) === 45 ? two(s, a + 5) : -1;
+    const mo = s.charCodeAt(a + 7) === s.charCodeAt(a + 4) ? two(s, a + 5) : -1;
     const d = two(s, a + 8);
     if (!(y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return this.#bad(s, a, b);
     let i = a + 10;
