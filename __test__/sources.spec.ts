@@ -356,6 +356,28 @@ test("csvSource: dates written YYYY.MM.DD (MetaTrader's exports) or YYYY/MM/DD, 
   t.deepEqual(epochs.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [[4, "time '1709562720' read as an epoch is 2024-03-04T14:32:00.000Z, not on the date beside it ('2024-03-06')"]]);
 });
 
+test("csvSource reads yfinance's three header lines (Price, Ticker, Datetime), one ticker per file", async (t) => {
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    // yfinance 0.2.51 and later: columns in its own order, times with the exchange's offset.
+    const intraday = ['Price,Close,High,Low,Open,Volume', 'Ticker,AAPL,AAPL,AAPL,AAPL,AAPL', 'Datetime,,,,,', '2024-03-04 09:30:00-05:00,175.1,175.5,174.9,175.0,12345', '2024-03-04 09:31:00-05:00,175.2,175.6,175.0,175.1,2345'].join('\n');
+    const got = await csvSource(fixture('AAPL.csv', `${intraday}\n`), { parser }).load({});
+    t.deepEqual(rows(got.get('AAPL')), [
+      [Date.UTC(2024, 2, 4, 14, 30), 175.0, 175.5, 174.9, 175.1, 12345],
+      [Date.UTC(2024, 2, 4, 14, 31), 175.1, 175.6, 175.0, 175.2, 2345],
+    ], parser);
+    // Daily, with Adj Close (left out) and a Date line.
+    const daily = ['Price,Adj Close,Close,High,Low,Open,Volume', 'Ticker,IBM,IBM,IBM,IBM,IBM,IBM', 'Date,,,,,,', '2024-03-04,190.1,193.0,194.0,191.5,192.0,4000'].join('\n');
+    t.deepEqual(rows((await csvSource(fixture('IBM.csv', `${daily}\n`), { parser }).load({})).get('IBM')), [[Date.UTC(2024, 2, 4), 192.0, 194.0, 191.5, 193.0, 4000]], parser);
+    // Several tickers' columns side by side: refused, naming them.
+    const two = ['Price,Close,Close,High,High,Low,Low,Open,Open,Volume,Volume', 'Ticker,AAPL,MSFT,AAPL,MSFT,AAPL,MSFT,AAPL,MSFT,AAPL,MSFT', 'Datetime,,,,,,,,,,', '2024-03-04 09:30:00-05:00,1,2,1,2,1,2,1,2,1,2'].join('\n');
+    await t.throwsAsync(() => csvSource(fixture('BOTH.csv', `${two}\n`), { parser }).load({}), { instanceOf: InputError, message: /BOTH\.csv' line 2: yfinance's columns of several tickers \(AAPL, MSFT\) in one file: save each ticker's columns to a file of its own/ });
+    // A Price column with no Ticker line after it (or no line at all) is a header without a time column.
+    for (const [name, text] of [['PRICE.csv', 'Price,Close,High,Low,Open,Volume\n2024-03-04,1,1,1,1,1\n'], ['ALONE.csv', 'Price,Close,High,Low,Open,Volume\n']] as const) {
+      await t.throwsAsync(() => csvSource(fixture(name, text), { parser }).load({}), { instanceOf: InputError, message: new RegExp(`${name.replace('.', '\\.')}' line 1: no 'time' or 'timestamp' or 'datetime' or 'date' column in the header \\(Price,Close,High,Low,Open,Volume\\); name it with options.columns.time`) }, `${parser} ${name}`);
+    }
+  }
+});
+
 // ---------------------------------------------------------------- bad rows
 
 const BAD = [

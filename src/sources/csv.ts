@@ -895,6 +895,7 @@ class Loader {
   #add(name: string, sink: FileSink): void {
     const c = this.#config;
     if (!sink.sawHeader) throw new InputError(`csvSource: '${name}' is empty (no header line)`);
+    sink.end();
     this.report.files.push(name);
     this.report.rowsRead += sink.rowsRead;
     this.report.badRows += sink.badRows;
@@ -1054,8 +1055,13 @@ class FileSink {
       }
       return -1;
     };
+    // yfinance (from 0.2.51) writes its columns' two levels as two header lines and its index's
+    // name on a third: `Price,Close,High,...`, `Ticker,AAPL,AAPL,...`, `Datetime,,,...`, the times
+    // in the first column. Taken as such when the next line is that `Ticker` line.
+    const yfinance = c.header === null && names[0] === 'price' && find(c.names.time) === -1;
+    this.#yfinance = 0;
     COLUMN_NAMES.forEach((col, k) => {
-      const i = find(c.names[col]);
+      const i = col === 'time' && yfinance ? 0 : find(c.names[col]);
       // `volume: null`: the file has none, and -1 stands for it.
       if (i === -1 && c.names[col].length > 0) {
         // A header of one field was most likely split on the wrong character: European
@@ -1090,11 +1096,54 @@ class FileSink {
       throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.dateName}' date column in the header (${shorten(fields.join(c.delimiter))}); options.columns.date names it`);
     }
     this.#dateIndex = date === this.#index[0] ? -1 : date;
+    if (yfinance) {
+      this.#yfinance = 2;
+      this.#yfinanceHeader = [fields.join(c.delimiter), line];
+    }
     this.#fieldCount = fields.length;
     this.#src = new Array<string>(fields.length).fill('');
     this.#start = new Int32Array(fields.length);
     this.#end = new Int32Array(fields.length);
     this.sawHeader = true;
+  }
+
+  /**
+   * The yfinance header lines still to come after its `Price` line (see {@link FileSink.header}):
+   * 2 before the `Ticker` line, 1 before the index's name, else 0.
+   */
+  #yfinance = 0;
+  /** The yfinance `Price` line and its line number, for the error when no `Ticker` line follows. */
+  #yfinanceHeader: [string, number] = ['', 0];
+
+  /** @throws {InputError} when the input ended right after a yfinance-like `Price` header: it has no time column. */
+  end(): void {
+    if (this.#yfinance === 2) throw this.#noTimeColumn();
+  }
+
+  #noTimeColumn(): InputError {
+    const [header, line] = this.#yfinanceHeader;
+    return new InputError(`csvSource: '${this.#path}' line ${line}: no '${this.#config.names.time.join("' or '")}' column in the header (${shorten(header)}); name it with options.columns.time`);
+  }
+
+  /**
+   * A line after a yfinance `Price` header: its `Ticker` line (one ticker in the bar's columns, or
+   * an `InputError`), then the index's name (`Date` or `Datetime` and nothing else). Returns whether
+   * the line was one of them; a line that is not the `Ticker` line leaves the header without a time
+   * column, which is the error.
+   */
+  #yfinanceLine(fields: readonly string[], line: number): boolean {
+    const first = (fields[0] ?? '').trim().toLowerCase();
+    if (this.#yfinance === 2) {
+      if (first !== 'ticker') throw this.#noTimeColumn();
+      const tickers = [...new Set(fields.slice(1).map((f) => f.trim()))].filter((x) => x !== '');
+      if (tickers.length > 1) {
+        throw new InputError(`csvSource: '${this.#path}' line ${line}: yfinance's columns of several tickers (${tickers.join(', ')}) in one file: save each ticker's columns to a file of its own (one download per ticker, or df.xs(ticker, axis=1, level='Ticker').to_csv(...))`);
+      }
+      this.#yfinance = 1;
+      return true;
+    }
+    this.#yfinance = 0;
+    return (first === 'date' || first === 'datetime') && fields.slice(1).every((f) => f.trim() === '');
   }
 
   /** One line from the scanner: `text[a..b)`, without its line break. */
@@ -1105,6 +1154,7 @@ class FileSink {
       this.header(text.slice(a, b).split(d), line);
       return;
     }
+    if (this.#yfinance !== 0 && this.#yfinanceLine(text.slice(a, b).split(d), line)) return;
     const n = this.#fieldCount;
     const src = this.#src;
     const start = this.#start;
@@ -1132,6 +1182,7 @@ class FileSink {
       this.header(fields, line);
       return;
     }
+    if (this.#yfinance !== 0 && this.#yfinanceLine(fields, line)) return;
     const n = Math.min(fields.length, this.#fieldCount);
     for (let k = 0; k < n; k++) {
       const f = fields[k] as string;
