@@ -752,6 +752,38 @@ test("several symbols' files whose names give one symbol: the rows of the first 
   }
 });
 
+test('daily bars given to --data: a hint says the run builds its bars from 1m bars, in place of the outside-hours hint', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-daily-'));
+  try {
+    // Yahoo Finance's daily download, 2013-10-07 to 10-11 (a date alone: midnight UTC); a symbol
+    // that trades about once a day, at 14:05, 15:47, 13:31, 19:12 and 16:00 UTC; and minute bars.
+    writeFileSync(path.join(dir, 'DAILY.csv'), `Date,Open,High,Low,Close,Adj Close,Volume\n${[7, 8, 9, 10, 11].map((d) => `2013-10-${String(d).padStart(2, '0')},100,101,99,100.5,99.9,1000`).join('\n')}\n`);
+    writeFileSync(path.join(dir, 'RARE.csv'), `time,open,high,low,close,volume\n${['07T14:05', '08T15:47', '09T13:31', '10T19:12', '11T16:00'].map((x) => `2013-10-${x}:00Z,1,2,0.5,1.5,10`).join('\n')}\n`);
+    writeFileSync(path.join(dir, 'MINUTE.csv'), `time,open,high,low,close,volume\n${sessionRows().join('\n')}\n`);
+    const run = ['--data', dir, '--from', '2013-10-07', '--to', '2013-10-11'];
+    const json = barstream('backtest', '--json', ...run);
+    t.is(json.status, 0, json.stderr);
+    const j = JSON.parse(json.stdout) as JsonReport & { source: { symbolsDaily: string[] } };
+    t.deepEqual(j.source.symbolsDaily, ['DAILY']);
+    // The 7th's midnight UTC is the 6th in New York, before the run's days: not loaded. The other
+    // four daily bars are outside the sessions; RARE's five and the minute bars are stored.
+    t.is((j.source as { rowsOutside: number }).rowsOutside, 1);
+    t.is(j.report.rejected.outside_session, 4);
+    t.is(j.report.barsStored, 390 + 5);
+    const table = barstream('backtest', ...run);
+    t.is(table.status, 0, table.stderr);
+    t.regex(table.stderr, /hint: the rows of 'DAILY' are a day or more apart, as daily bars are: a run builds its bars from 1m bars \(its 1d bars too\), and a daily bar, timed at its day's start, is outside the session hours; give it minute bars\n/);
+    t.notRegex(table.stderr, /outside the session hours: the files may hold pre- and after-market bars/);
+    // Alone, its five bars are all the bars, all outside: still the daily hint alone.
+    const alone = barstream('backtest', '--data', path.join(dir, 'DAILY.csv'), '--from', '2013-10-07', '--to', '2013-10-11');
+    t.is(alone.status, 0, alone.stderr);
+    t.regex(alone.stderr, /hint: the rows of 'DAILY' are a day or more apart/);
+    t.notRegex(alone.stderr, /pre- and after-market/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('after a --data run: what the CSV source read, in the table and as `source` in --json; a warning when no row was loaded', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-source-'));
   try {

@@ -81,6 +81,8 @@ export interface SourceSummary {
    * against date order, say): rows of a session already run are rejected.
    */
   symbolsBackInTime: string[];
+  /** Symbols whose rows are a day or more apart, as daily bars are (a run's base is 1m: they fall outside the session hours). */
+  symbolsDaily: string[];
   /** Under `order: 'time'`, the symbols whose rows were not in time order and were sorted (`csvSource`'s `lastReport.reordered`). */
   symbolsReordered: string[];
   /** Symbols read from two or more files with times in common, and those files (`csvSource`'s `lastReport.overlapping`). */
@@ -114,6 +116,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   let csv: CsvSource | null = null;
   const rowsBySymbol: Record<string, number> = {};
   const symbolsBackInTime: string[] = [];
+  const symbolsDaily: string[] = [];
   if (options.data === undefined) {
     source = syntheticSource({
       symbols: options.symbols ?? DEFAULTS.symbols,
@@ -144,6 +147,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
         for (const [symbol, c] of columns) {
           rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
           if (!symbolsBackInTime.includes(symbol) && goesBackADay(c.time, c.length)) symbolsBackInTime.push(symbol);
+          if (!symbolsDaily.includes(symbol) && looksDaily(c.time, c.length)) symbolsDaily.push(symbol);
         }
         return columns;
       },
@@ -219,6 +223,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       rowsOutside: read.rowsOutside,
       rowsBySymbol,
       symbolsBackInTime,
+      symbolsDaily,
       symbolsReordered: read.reordered,
       overlappingFiles: read.overlapping,
       badRows: read.badRows,
@@ -318,6 +323,26 @@ function signalProblem(s: unknown): string | null {
 }
 
 /** Whether a time among the first `length` is a day or more before an earlier row's (NaN times are passed over). */
+/**
+ * Whether a symbol's rows look like daily bars: at least two, and most of them (by time) whole
+ * days after the one before, give or take the hour a change of the clocks makes (a symbol that
+ * trades once a day or so does so at other times of day). A run's base is 1m: such rows fall
+ * outside the session hours (a date alone is its day's midnight).
+ */
+function looksDaily(time: ArrayLike<number>, length: number): boolean {
+  if (length < 2) return false;
+  const day = 86_400_000;
+  const hour = 3_600_000;
+  const sorted = Float64Array.from({ length }, (_, i) => time[i] as number).sort();
+  let days = 0;
+  for (let i = 1; i < length; i++) {
+    const gap = (sorted[i] as number) - (sorted[i - 1] as number);
+    const part = gap % day;
+    if (gap >= day - hour && (part <= hour || part >= day - hour)) days++;
+  }
+  return days * 2 >= length - 1;
+}
+
 function goesBackADay(time: ArrayLike<number>, length: number): boolean {
   let latest = -Infinity;
   for (let i = 0; i < length; i++) {

@@ -141,7 +141,18 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     );
   }
   const outside = r.rejected.outside_session;
-  if (outside > r.barsIn / 2) {
+  // Daily bars (one a day, at midnight when only a date is written) are outside every session
+  // of a 1m run: said as such, and left out of the outside-hours hint, which would blame the zone.
+  let daily = 0;
+  if (s.symbolsDaily.length > 0) {
+    for (const symbol of s.symbolsDaily) daily += s.rowsBySymbol[symbol] ?? 0;
+    const names = s.symbolsDaily.slice(0, 10).map((x) => `'${x}'`).join(', ');
+    const more = s.symbolsDaily.length > 10 ? ` and ${int(s.symbolsDaily.length - 10)} more` : '';
+    out.push(
+      `hint: the rows of ${names}${more} are a day or more apart, as daily bars are: a run builds its bars from 1m bars (its 1d bars too), and a daily bar, timed at its day's start, is outside the session hours; give it minute bars`,
+    );
+  }
+  if (outside - Math.min(daily, outside) > (r.barsIn - daily) / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
     // A liquid symbol's pre- and after-market bars outnumber its regular ones (04:00-09:30 and
     // 16:00-20:00 in New York against 09:30-16:00): as likely a cause as a wrong zone.
