@@ -378,6 +378,26 @@ test("csvSource reads yfinance's three header lines (Price, Ticker, Datetime), o
   }
 });
 
+test('csvSource: hexadecimal, octal and binary literals are no numbers, in a price or a time', async (t) => {
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const text = `${HEADER}\n2024-03-04T14:30:00Z,1,2,0.5,0x1,10\n2024-03-04T14:31:00Z,0o7,8,1,2,10\n2024-03-04T14:32:00Z,1,2,0.5,1,0b1\n0x18E0B5FC8C0,1,2,0.5,1,10\n2024-03-04T14:34:00Z,1e0,2.0,.5,+1,1E1\n`;
+    const src = csvSource(fixture('HEX.csv', text), { onBadRow: 'skip', parser });
+    const got = await src.load({});
+    // Exponents, signs and a leading dot are numbers still.
+    t.deepEqual(rows(got.get('HEX')), [[Date.UTC(2024, 2, 4, 14, 34), 1, 2, 0.5, 1, 10]], parser);
+    t.deepEqual(
+      src.lastReport?.badRowDetails.map((b) => [b.line, b.reason]),
+      [
+        [2, "close '0x1' is not a number"],
+        [3, "open '0o7' is not a number"],
+        [4, "volume '0b1' is not a number"],
+        [5, "time '0x18E0B5FC8C0' is neither an ISO 8601 date-time nor an epoch number"],
+      ],
+      parser,
+    );
+  }
+});
+
 // ---------------------------------------------------------------- bad rows
 
 const BAD = [

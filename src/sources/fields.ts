@@ -14,7 +14,7 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /**
  * The number in `s[a..b)`, exactly as `Number(s.slice(a, b))` reads it, except that a blank field
- * is NaN (where `Number('')` is 0). Plain decimals of at most 15 digits are read without slicing:
+ * is NaN (where `Number('')` is 0), and so are hexadecimal, octal and binary literals (`0x10`). Plain decimals of at most 15 digits are read without slicing:
  * `m / 10^k` with `m < 2^53` and `k <= 22` is correctly rounded, so it equals `Number()` bit for
  * bit; everything else (exponents, signs with spaces, hex, long digit runs) goes to `Number()`.
  */
@@ -49,7 +49,10 @@ export function parseNumber(s: string, a: number, b: number): number {
 
 function slowNumber(s: string, a: number, b: number): number {
   const text = s.slice(a, b);
-  return text.trim() === '' ? NaN : Number(text);
+  if (text.trim() === '') return NaN;
+  const x = Number(text);
+  // `0x10`, `0o7`, `0b1`: JavaScript's literals, no price or time a file writes so.
+  return x === x && /[xob]/i.test(text) ? NaN : x;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
