@@ -763,11 +763,11 @@ test('daily bars given to --data: a hint says the run builds its bars from 1m ba
     const run = ['--data', dir, '--from', '2013-10-07', '--to', '2013-10-11'];
     const json = barstream('backtest', '--json', ...run);
     t.is(json.status, 0, json.stderr);
-    const j = JSON.parse(json.stdout) as JsonReport & { source: { symbolsDaily: string[] } };
+    const j = JSON.parse(json.stdout) as JsonReport & { source: { symbolsDaily: string[]; rowsOutside: number } };
     t.deepEqual(j.source.symbolsDaily, ['DAILY']);
     // The 7th's midnight UTC is the 6th in New York, before the run's days: not loaded. The other
     // four daily bars are outside the sessions; RARE's five and the minute bars are stored.
-    t.is((j.source as { rowsOutside: number }).rowsOutside, 1);
+    t.is(j.source.rowsOutside, 1);
     t.is(j.report.rejected.outside_session, 4);
     t.is(j.report.barsStored, 390 + 5);
     const table = barstream('backtest', ...run);

@@ -1153,9 +1153,15 @@ test('csv: a missing price or volume goes on as NaN for the store to reject and 
       t.is(i % 2 === 0 ? c.volume[i] : c.high[i], i % 2 === 0 ? 10 : 2);
     }
   }
-  for (const text of ['abc', '12,5', '1.2.3', 'NaNa', '-', '1.234,5']) {
+  const thousands = ['1,234.5', '1,234,567', '-12,345.', '1,234,567.25'];
+  for (const text of ['abc', '12,5', '1.2.3', 'NaNa', '-', '1.234,5', '1,234', ...thousands]) {
     const q = fixture('Q.csv', `${HEADER.replaceAll(',', ';')}\n2013-10-07T13:30:00Z;1;2;0.5;${text};10\n`);
-    const comma = text.includes(',') ? ': numbers are read with a decimal point, so convert decimal commas (and drop thousands separators) first' : '';
+    // `1,234` is a decimal comma as much as a thousand: the first hint names both.
+    const comma = thousands.includes(text)
+      ? ': numbers are read without thousands separators, so drop them first (1,234.5 is 1234.5)'
+      : text.includes(',')
+        ? ': numbers are read with a decimal point, so convert decimal commas (and drop thousands separators) first'
+        : '';
     await t.throwsAsync(() => csvSource(q, { delimiter: ';' }).load({}), { instanceOf: InputError, message: `csvSource: '${q}' line 2: close '${text}' is not a number${comma}` }, text);
   }
 });

@@ -1319,8 +1319,13 @@ class FileSink {
       for (let k = 1; k <= 5; k++) {
         if (values[k] === values[k] || isMissing(this.#text(ix[k] as number))) continue;
         const text = this.#text(ix[k] as number);
-        // European spreadsheets write decimal commas (and `.` between thousands).
-        const comma = /^\s*[+-]?[\d.]*\d,\d+\s*$/.test(text) ? ': numbers are read with a decimal point, so convert decimal commas (and drop thousands separators) first' : '';
+        // European spreadsheets write decimal commas (and `.` between thousands); American ones
+        // `,` between thousands (`1,234.5`, `1,234,567`: a point after the commas, or two of them).
+        const comma = /^\s*[+-]?\d{1,3}(,\d{3})+(\.\d*|(,\d{3})+)\s*$/.test(text)
+          ? ': numbers are read without thousands separators, so drop them first (1,234.5 is 1234.5)'
+          : /^\s*[+-]?[\d.]*\d,\d+\s*$/.test(text)
+            ? ': numbers are read with a decimal point, so convert decimal commas (and drop thousands separators) first'
+            : '';
         this.#bad(line, `${COLUMN_NAMES[k]} '${text}' is not a number${comma}`);
         return;
       }
