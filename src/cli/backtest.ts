@@ -85,6 +85,8 @@ export interface SourceSummary {
   symbolsDaily: string[];
   /** Under `order: 'time'`, the symbols whose rows were not in time order and were sorted (`csvSource`'s `lastReport.reordered`). */
   symbolsReordered: string[];
+  /** Rows loaded whose time had no offset (wall times, read in `--time-zone` or UTC). */
+  rowsWithoutOffset: number;
   /** Symbols read from two or more files with times in common, and those files (`csvSource`'s `lastReport.overlapping`). */
   overlappingFiles: { symbol: string; files: string[] }[];
   /** Malformed rows left out under `skipBadRows` (without it a malformed row fails the run). */
@@ -211,7 +213,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     options.signal?.removeEventListener('abort', stop);
   }
   if (csv === null) return { strategy: strategy.name, report, signals };
-  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], reordered: [], overlapping: [] };
+  const read = csv.lastReport ?? { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], reordered: [], rowsWithoutOffset: 0, overlapping: [] };
   return {
     strategy: strategy.name,
     report,
@@ -226,6 +228,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       symbolsDaily,
       symbolsReordered: read.reordered,
       overlappingFiles: read.overlapping,
+      rowsWithoutOffset: read.rowsWithoutOffset,
       badRows: read.badRows,
       badRowDetails: read.badRowDetails,
     },

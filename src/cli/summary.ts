@@ -155,9 +155,12 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   if (outside - Math.min(daily, outside) > (r.barsIn - daily) / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
     // A liquid symbol's pre- and after-market bars outnumber its regular ones (04:00-09:30 and
-    // 16:00-20:00 in New York against 09:30-16:00): as likely a cause as a wrong zone.
+    // 16:00-20:00 in New York against 09:30-16:00): as likely a cause as a wrong zone. Times with
+    // an offset, or epochs, are instants: no zone is in question.
     out.push(
-      `hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the files may hold pre- and after-market bars, which regular hours leave out, or the times may not be in the zone the file assumes; times without an offset ${zone}`,
+      s.rowsWithoutOffset > 0
+        ? `hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the files may hold pre- and after-market bars, which regular hours leave out, or the times may not be in the zone the file assumes; times without an offset ${zone}`
+        : `hint: ${int(outside)} of ${int(r.barsIn)} bars were outside the session hours: the files may hold pre- and after-market bars, which regular hours leave out (their times are instants, with an offset or as epochs, so no time zone is in question)`,
     );
   }
   // Some vendors (Alpha Vantage, copies of web tables) list the newest bar first: every bar after

@@ -148,6 +148,8 @@ export interface CsvLoadReport {
   parsers: { scanner: number; csvParse: number };
   /** Under `order: 'time'`, the symbols whose rows were not in time order, and were sorted; otherwise empty. */
   reordered: string[];
+  /** Rows loaded whose time has no offset nor zone name: wall times read in `timeZone`. */
+  rowsWithoutOffset: number;
   /**
    * The symbols whose rows came from two or more files with times in common (one file's first row
    * before another's last), with those files in read order: several symbols' files whose names
@@ -758,7 +760,7 @@ function laterWhereInOrder(time: Float64Array, parts: readonly Builder[]): void 
 
 /** Reads the files (or the stream) of one `load`. */
 class Loader {
-  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 }, reordered: [], overlapping: [] };
+  readonly report: CsvLoadReport = { files: [], rowsRead: 0, rowsLoaded: 0, rowsOutside: 0, badRows: 0, badRowDetails: [], parsers: { scanner: 0, csvParse: 0 }, reordered: [], rowsWithoutOffset: 0, overlapping: [] };
   readonly #config: Config;
   readonly #request: NormalizedRequest;
   readonly #wanted: Set<string> | null;
@@ -898,6 +900,7 @@ class Loader {
     sink.end();
     this.report.files.push(name);
     this.report.rowsRead += sink.rowsRead;
+    this.report.rowsWithoutOffset += sink.rowsWithoutOffset;
     this.report.badRows += sink.badRows;
     for (const r of sink.badRowDetails) {
       if (this.report.badRowDetails.length >= c.maxDetails) break;
@@ -1004,6 +1007,8 @@ function wrapReadError(path: string, error: unknown): unknown {
 class FileSink {
   sawHeader = false;
   rowsRead = 0;
+  /** Rows loaded whose time is a wall time (see {@link CsvLoadReport.rowsWithoutOffset}). */
+  rowsWithoutOffset = 0;
   badRows = 0;
   readonly badRowDetails: BadRow[] = [];
   readonly builders = new Map<string, Builder>();
@@ -1232,9 +1237,11 @@ class FileSink {
       while (tb > ta && ts.charCodeAt(tb - 1) <= 32) tb--;
       kind = timeBesideDate(ts, ta, tb);
     }
+    let wall = false;
     if (kind === WHOLE) {
       t = this.#times.parse(ts, ta, tb);
       later = this.#times.later;
+      wall = this.#times.wall;
     } else if (kind === EPOCH) {
       t = this.#times.parse(ts, ta, tb, true);
       // A long number that is really a time of day (`093000000`, HHMMSS and milliseconds) would
@@ -1279,6 +1286,7 @@ class FileSink {
       const joined = `${date} ${clock}`;
       t = this.#times.parse(joined, 0, joined.length);
       later = this.#times.later;
+      wall = this.#times.wall;
     }
     if (t !== t) {
       this.#bad(line, this.#times.reason + this.#headerAgain(ts.slice(ta, tb)));
@@ -1331,6 +1339,7 @@ class FileSink {
       }
     }
     if (later === later) builder.twice.push(builder.length, later);
+    if (wall) this.rowsWithoutOffset++;
     builder.push(t, o, h, l, c, v);
   }
 

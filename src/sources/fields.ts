@@ -238,6 +238,8 @@ export class TimeParser {
    * two instants (the parse returns the earlier); NaN after any other parse.
    */
   later = NaN;
+  /** Whether the last parse read a wall time (no offset, no zone name: a time of `timeZone`). */
+  wall = false;
   readonly #epoch: EpochUnit;
   readonly #zone: Zone | null;
   readonly #fixedOffsetMs: number;
@@ -277,6 +279,7 @@ export class TimeParser {
    */
   parse(s: string, a: number, b: number, dated = false): number {
     this.later = NaN;
+    this.wall = false;
     while (a < b && s.charCodeAt(a) <= 32) a++;
     while (b > a && s.charCodeAt(b - 1) <= 32) b--;
     // 2024-03-04, and 2024.03.04 (MetaTrader) or 2024/03/04 with the same separator twice.
@@ -429,6 +432,7 @@ export class TimeParser {
 
   /** A wall time without a zone, in the configured time zone. */
   #local(s: string, a: number, b: number, wall: number): number {
+    this.wall = true;
     const zone = this.#zone;
     if (zone === null) return wall - this.#fixedOffsetMs;
     const key = Math.floor(wall / 900_000);
