@@ -1028,6 +1028,13 @@ class FileSink {
   readonly #index = new Int32Array(7);
   /** Field index of a `date` column beside the time column, whose rows may hold only a time of day; -1 when there is none. */
   #dateIndex = -1;
+  /**
+   * The yfinance header lines still to come after its `Price` line (see {@link FileSink.header}):
+   * 2 before the `Ticker` line, 1 before the index's name, else 0.
+   */
+  #yfinance = 0;
+  /** The yfinance `Price` line and its line number, for the error when no `Ticker` line follows. */
+  #yfinanceHeader: [string, number] = ['', 0];
   // Reused per row: where each field is.
   #src: string[] = [];
   #start = new Int32Array(0);
@@ -1111,14 +1118,6 @@ class FileSink {
     this.#end = new Int32Array(fields.length);
     this.sawHeader = true;
   }
-
-  /**
-   * The yfinance header lines still to come after its `Price` line (see {@link FileSink.header}):
-   * 2 before the `Ticker` line, 1 before the index's name, else 0.
-   */
-  #yfinance = 0;
-  /** The yfinance `Price` line and its line number, for the error when no `Ticker` line follows. */
-  #yfinanceHeader: [string, number] = ['', 0];
 
   /** @throws {InputError} when the input ended right after a yfinance-like `Price` header: it has no time column. */
   end(): void {
