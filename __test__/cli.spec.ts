@@ -466,6 +466,12 @@ test('--bad-rows skip leaves malformed rows out, counted, with the first ones on
     const noData = barstream('backtest', '--bad-rows', 'skip');
     t.is(noData.status, 2);
     t.regex(noData.stderr, /--bad-rows is for the files of --data/);
+    // Dates with the day and month first (a US export): every row is such, so skipping is no advice.
+    const us = path.join(dir, 'US.csv');
+    writeFileSync(us, 'Date,Time,Open,High,Low,Close,Volume\n10/07/2013,09:30,1,2,0.5,1.5,10\n');
+    const usRun = barstream('backtest', '--data', us, '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(usRun.status, 1);
+    t.is(usRun.stderr, `barstream: csvSource: '${us}' line 2: time '10/07/2013 09:30' has its day and month first, in an order that cannot be told (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD [invalid_input]\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -772,7 +778,7 @@ test('daily bars given to --data: a hint says the run builds its bars from 1m ba
     t.is(j.report.barsStored, 390 + 5);
     const table = barstream('backtest', ...run);
     t.is(table.status, 0, table.stderr);
-    t.regex(table.stderr, /hint: the rows of 'DAILY' are a day or more apart, as daily bars are: a run builds its bars from 1m bars \(its 1d bars too\), and a daily bar, timed at its day's start, is outside the session hours; give it minute bars\n/);
+    t.regex(table.stderr, /hint: the rows of 'DAILY' are a day or more apart, as daily bars are: a run builds its bars from 1m bars \(its 1d bars too\), and a daily bar, timed at its day's start, is outside the session hours; give it intraday bars \(--base says what one spans\)\n/);
     t.notRegex(table.stderr, /outside the session hours: the files may hold pre- and after-market bars/);
     // Alone, its five bars are all the bars, all outside: still the daily hint alone.
     const alone = barstream('backtest', '--data', path.join(dir, 'DAILY.csv'), '--from', '2013-10-07', '--to', '2013-10-11');
@@ -782,6 +788,67 @@ test('daily bars given to --data: a hint says the run builds its bars from 1m ba
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('--base: files of 5m bars, read at the default 1m base with a hint, and at --base 5m whole; bad bases refused', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-base-'));
+  try {
+    // 2013-10-07's regular hours in 5m bars: 78 of them, 13:30Z to 19:55Z.
+    const rows = Array.from({ length: 78 }, (_, k) => {
+      const minutes = 13 * 60 + 30 + 5 * k;
+      return `2013-10-07T${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}:00Z,1,2,0.5,1.5,10`;
+    });
+    writeFileSync(path.join(dir, 'QQQ_5m.csv'), `time,open,high,low,close,volume\n${rows.join('\n')}\n`);
+    const run = ['--data', dir, '--from', '2013-10-07', '--to', '2013-10-07'];
+    type Source = { source: { symbolsCoarser: { symbol: string; interval: string }[] } };
+    const asOneMinute = barstream('backtest', '--json', ...run);
+    t.is(asOneMinute.status, 0, asOneMinute.stderr);
+    const a = JSON.parse(asOneMinute.stdout) as JsonReport & Source;
+    t.deepEqual(a.source.symbolsCoarser, [{ symbol: 'QQQ', interval: '5m' }]);
+    t.is(a.report.barsStored, 78);
+    const table = barstream('backtest', ...run);
+    t.regex(table.stderr, /hint: the rows of 'QQQ' are most often 5m apart, as 5m bars are: the run's base is 1m, so each is stored as one 1m bar and the 1m slots between them count as missing; give --base 5m if they are 5m bars\n/);
+    t.regex(table.stdout, /QQQ\s*│\s*390\s*│\s*78\s*│\s*312\s*│/);
+    // At --base 5m: 78 of 78 expected, 15m 26, 30m 13, 1h 7 (the last cut at 16:00), 1d 1; no 5m
+    // derived (it is the base), no hint.
+    const asFive = barstream('backtest', '--json', '--base', '5m', ...run);
+    t.is(asFive.status, 0, asFive.stderr);
+    const b = JSON.parse(asFive.stdout) as JsonReport & Source;
+    t.deepEqual(b.source.symbolsCoarser, []);
+    t.deepEqual(b.report.closedBars, { '5m': 78, '15m': 26, '30m': 13, '1h': 7, '1d': 1 });
+    const fiveTable = barstream('backtest', '--base', '5m', ...run);
+    t.regex(fiveTable.stdout, /base interval\s*│\s*5m\s/);
+    t.regex(fiveTable.stdout, /QQQ\s*│\s*78\s*│\s*78\s*│\s*0\s*│/);
+    t.notRegex(fiveTable.stderr, /most often/);
+    t.notRegex(table.stdout, /base interval/);
+    // The built-in data set is made at the base: 4 symbols x 10 sessions x 78.
+    const synthetic = JSON.parse(barstream('backtest', '--json', '--base', '5m').stdout) as JsonReport;
+    t.is(synthetic.report.barsStored, 4 * 10 * 78);
+    // Bad bases, and a base the example strategy's 5m bars cannot be made from.
+    for (const [base, message] of [
+      ['1d', "barstream: --base must be an intraday interval such as 30s, 1m, 5m or 1h, got '1d' (daily bars are no base: a run builds its bars, 1d too, from intraday ones)\n"],
+      ['5x', "barstream: --base must be an intraday interval such as 30s, 1m, 5m or 1h, got '5x'\n"],
+    ] as const) {
+      const r = barstream('backtest', '--base', base);
+      t.is(r.status, 2, base);
+      t.is(r.stderr, message, base);
+    }
+    const fifteen = barstream('backtest', '--base', '15m');
+    t.is(fifteen.status, 1);
+    t.regex(fifteen.stderr, /the example strategy trades 5m bars, which a 15m base does not make: give --strategy with one of your own for 15m bars, or a base that divides 5m/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the summary lists a strategy's own intervals among the others, shortest first", (t) => {
+  const dir = scratchDir(t, 'barstream-cli-');
+  const file = path.join(dir, 'ten.mjs');
+  writeFileSync(file, `export default { name: 'ten', intervals: ['10m', '2h'], setup() {} };\n`);
+  const r = barstream('backtest', '--strategy', file);
+  t.is(r.status, 0, r.stderr);
+  // Ten sessions of 390 minutes, four symbols: 10m 39 a session, 2h 4 (09:30, 11:30, 13:30, 15:30).
+  t.regex(r.stdout, /derived bars\s*│\s*[\d,]+ \(5m 3,120, 10m 1,560, 15m 1,040, 30m 520, 1h 280, 2h 160, 1d 40\)/);
 });
 
 test('after a --data run: what the CSV source read, in the table and as `source` in --json; a warning when no row was loaded', (t) => {
@@ -796,7 +863,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], symbolsDaily: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], symbolsDaily: [], symbolsCoarser: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -944,6 +1011,7 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     // The real files are in time order.
     symbolsBackInTime: [],
     symbolsDaily: [],
+    symbolsCoarser: [],
     symbolsReordered: [],
     overlappingFiles: [],
     // Their times end in Z: instants.

@@ -10,7 +10,7 @@ import { AnalysisEngine } from '../runtime/engine.js';
 import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
-import { sameInterval } from '../native.js';
+import { canonicalInterval, sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
 import type { CsvSource, CsvSourceOptions, EpochUnit, BadRow, RowOrder, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
@@ -40,6 +40,11 @@ export interface BacktestOptions {
   header?: readonly string[] | undefined;
   /** The order of each symbol's rows of `data` (`csvSource`'s `order`); default `'given'`. */
   order?: RowOrder | undefined;
+  /**
+   * The base interval: what a bar of `data` (or of the built-in data set) spans. Default `'1m'`.
+   * The derived intervals are those of {@link BASE_INTERVALS} that are whole multiples of it, and `1d`.
+   */
+  base?: string | undefined;
   symbols?: readonly string[] | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -62,8 +67,15 @@ export const DEFAULTS = Object.freeze({
   seed: 20240304,
 });
 
-/** The derived intervals every backtest keeps. */
+/** The derived intervals every backtest keeps (those a base leaves: see {@link BacktestOptions.base}). */
 export const BASE_INTERVALS = Object.freeze(['5m', '15m', '30m', '1h', '1d']);
+
+/** Milliseconds of an interval (`'5m'`, `'300s'`, `'1d'`), by the core's grammar; NaN for none. */
+export function intervalMs(interval: string): number {
+  const m = /^(\d+)([smhd])$/.exec(canonicalInterval(interval) ?? '');
+  if (m === null) return NaN;
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
 
 /** What the CSV source of a `data` run read, in rows (a row is one bar of one symbol). */
 export interface SourceSummary {
@@ -83,6 +95,12 @@ export interface SourceSummary {
   symbolsBackInTime: string[];
   /** Symbols whose rows are a day or more apart, as daily bars are (a run's base is 1m: they fall outside the session hours). */
   symbolsDaily: string[];
+  /**
+   * Symbols whose rows are most often a whole multiple of the base apart (5m bars under the default
+   * 1m base), with that step as an interval: each row is stored as one base bar, and the slots
+   * between them count as missing. `--base` says what a bar spans.
+   */
+  symbolsCoarser: { symbol: string; interval: string }[];
   /** Under `order: 'time'`, the symbols whose rows were not in time order and were sorted (`csvSource`'s `lastReport.reordered`). */
   symbolsReordered: string[];
   /** Rows loaded whose time had no offset (wall times, read in `--time-zone` or UTC). */
@@ -109,6 +127,13 @@ export interface BacktestResult {
  * @throws {ConfigError} for an unreadable strategy module or bad options.
  */
 export async function backtest(options: BacktestOptions = {}): Promise<BacktestResult> {
+  const base = options.base ?? '1m';
+  const baseMs = intervalMs(base);
+  if (!(baseMs > 0 && baseMs < 86_400_000)) throw new ConfigError('base', `${describe(base)} is no base interval: give one such as 30s, 1m, 5m or 1h (daily bars are no base: a run builds its bars from intraday ones)`);
+  // The example strategy trades 5m bars: a base that does not divide them leaves it nothing.
+  if (options.strategy === undefined && !(baseMs <= 300_000 && 300_000 % baseMs === 0)) {
+    throw new ConfigError('base', `the example strategy trades 5m bars, which a ${base} base does not make: give --strategy with one of your own for ${base} bars, or a base that divides 5m`);
+  }
   const strategy = options.strategy === undefined ? exampleStrategy : await loadStrategy(options.strategy);
   const calendar = Calendar.xnys({ hours: 'regular' });
   const from = options.from ?? (options.data === undefined ? DEFAULTS.from : undefined);
@@ -119,11 +144,13 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   const rowsBySymbol: Record<string, number> = {};
   const symbolsBackInTime: string[] = [];
   const symbolsDaily: string[] = [];
+  const symbolsCoarser: { symbol: string; interval: string }[] = [];
   if (options.data === undefined) {
     source = syntheticSource({
       symbols: options.symbols ?? DEFAULTS.symbols,
       sessions: calendar.sessions(from, to),
       seed: DEFAULTS.seed,
+      intervalMs: baseMs,
     });
   } else {
     // A stream has no file name to name its symbol: without a symbol column its rows are the one
@@ -150,6 +177,10 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
           rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
           if (!symbolsBackInTime.includes(symbol) && goesBackADay(c.time, c.length)) symbolsBackInTime.push(symbol);
           if (!symbolsDaily.includes(symbol) && looksDaily(c.time, c.length)) symbolsDaily.push(symbol);
+          else if (!symbolsCoarser.some((x) => x.symbol === symbol)) {
+            const step = usualStep(c.time, c.length);
+            if (step > baseMs && step < 86_400_000 && step % baseMs === 0) symbolsCoarser.push({ symbol, interval: canonicalName(step) });
+          }
         }
         return columns;
       },
@@ -159,11 +190,14 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   // Each interval once, however spelt: a strategy's '60m' is the defaults' '1h', '60s' the base.
   const intervals: string[] = [];
   for (const i of [...BASE_INTERVALS, ...(strategy.intervals ?? [])]) {
-    if (i === '1m' || intervals.includes(i) || (typeof i === 'string' && (sameInterval(i, '1m') || intervals.some((k) => typeof k === 'string' && sameInterval(k, i))))) continue;
+    if (intervals.includes(i) || (typeof i === 'string' && (sameInterval(i, base) || intervals.some((k) => typeof k === 'string' && sameInterval(k, i))))) continue;
+    // A default interval the base does not divide (5m over a 1h base) is left out; a strategy's own
+    // goes to the store, which refuses it, naming it.
+    if (BASE_INTERVALS.includes(i) && i !== '1d' && !(intervalMs(i) > baseMs && intervalMs(i) % baseMs === 0)) continue;
     intervals.push(i);
   }
   const data = new SessionData({
-    baseInterval: '1m',
+    baseInterval: base,
     intervals,
     ...(strategy.indicators === undefined ? {} : { indicators: strategy.indicators }),
   });
@@ -226,6 +260,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       rowsBySymbol,
       symbolsBackInTime,
       symbolsDaily,
+      symbolsCoarser,
       symbolsReordered: read.reordered,
       overlappingFiles: read.overlapping,
       rowsWithoutOffset: read.rowsWithoutOffset,
@@ -344,6 +379,28 @@ function looksDaily(time: ArrayLike<number>, length: number): boolean {
     if (gap >= day - hour && (part <= hour || part >= day - hour)) days++;
   }
   return days * 2 >= length - 1;
+}
+
+/**
+ * The most common gap between a symbol's rows in time order, under a day (a session's bars, not the
+ * nights between them); 0 for fewer than two such gaps.
+ */
+function usualStep(time: ArrayLike<number>, length: number): number {
+  const sorted = Float64Array.from({ length }, (_, i) => time[i] as number).sort();
+  const counts = new Map<number, number>();
+  for (let i = 1; i < length; i++) {
+    const gap = (sorted[i] as number) - (sorted[i - 1] as number);
+    if (gap > 0 && gap < 86_400_000) counts.set(gap, (counts.get(gap) ?? 0) + 1);
+  }
+  let step = 0;
+  let most = 1;
+  for (const [gap, n] of counts) if (n > most || (n === most && step !== 0 && gap < step)) [step, most] = [gap, n];
+  return step;
+}
+
+/** The shortest name of `ms` as an interval: `'5m'`, `'90s'`, `'2h'`. */
+function canonicalName(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
 }
 
 function goesBackADay(time: ArrayLike<number>, length: number): boolean {

@@ -11,7 +11,7 @@ import { BarstreamError, ConfigError, InputError, OverrunError, describe } from 
 import type { EpochUnit } from '../sources/index.js';
 import { csvSource } from '../sources/index.js';
 import { resolvePaths } from '../sources/paths.js';
-import { DEFAULTS, backtest } from './backtest.js';
+import { DEFAULTS, backtest, intervalMs } from './backtest.js';
 import type { BacktestOptions } from './backtest.js';
 import { dataWarnings, summaryTable } from './summary.js';
 
@@ -49,6 +49,9 @@ Options:
   --header <name,...>  the column names of CSV files that have no header line, one for each
                        column, in order (Binance's klines: 'time,open,high,low,close,volume,
                        close_time,quote_volume,trades,taker_base,taker_quote,ignore')
+  --base <interval>    what one bar spans: 1m (default), or 30s, 5m, 1h, ... for files of such
+                       bars (the built-in data set is made at it too); the derived intervals
+                       are those of 5m, 15m, 30m, 1h that are whole multiples of it, and 1d
   --order <order>      each symbol's CSV rows in file order (given, the default: a row timed
                        before one read ahead of it is rejected as out of order, counted) or
                        sorted by time once read (time: files named out of date order, or a row
@@ -94,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         columns: { type: 'string' },
         header: { type: 'string' },
         order: { type: 'string' },
+        base: { type: 'string' },
         symbols: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -240,7 +244,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('barstream: --overrun is for clock-driven runs: give --speed above 0 with it\n');
     return 2;
   }
+  const base = values.base;
+  if (base !== undefined) {
+    const ms = intervalMs(base);
+    if (!(ms > 0 && ms < 86_400_000)) {
+      process.stderr.write(`barstream: --base must be an intraday interval such as 30s, 1m, 5m or 1h, got '${base}'${ms >= 86_400_000 ? ' (daily bars are no base: a run builds its bars, 1d too, from intraday ones)' : ''}\n`);
+      return 2;
+    }
+  }
   const options: BacktestOptions = { speed };
+  if (base !== undefined) options.base = base;
   if (values.overrun !== undefined) options.overrun = values.overrun;
   if (values.data !== undefined) options.data = values.data;
   if (timeZone !== undefined) options.timeZone = timeZone;
@@ -357,7 +370,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed')
         : asFlags(error.message, options.symbols);
     // A malformed row (not a header it cannot read) whose message names no flag of its own.
-    if (e instanceof InputError && /^csvSource: '.*' line \d+: /.test(error.message) && !/ column in the header|no header line/.test(error.message) && !message.includes(' --')) {
+    // Not for dates that no row of the file can be read by: skipping them would skip every row.
+    if (e instanceof InputError && /^csvSource: '.*' line \d+: /.test(error.message) && !/ column in the header|no header line|write dates as YYYY-MM-DD/.test(error.message) && !message.includes(' --')) {
       message += '; --bad-rows skip leaves malformed rows out, counted and the first listed';
     }
     process.stderr.write(`barstream: ${message}${code}\n`);

@@ -27,8 +27,9 @@ export interface StrategyContext {
 
 /**
  * A strategy for `barstream backtest --strategy path.js`: a module whose default export is this
- * object. The store has a `1m` base and the intervals `5m`, `15m`, `30m`, `1h` and `1d`, with the
- * strategy's own added, and the strategy's indicators only: none is there unless it declares it.
+ * object. The store has a `1m` base (`--base` sets another) and the intervals `5m`, `15m`, `30m`,
+ * `1h` and `1d` that are whole multiples of it (1d always), with the strategy's own added, and the
+ * strategy's indicators only: none is there unless it declares it.
  * Written in TypeScript, annotate the object (`const s: Strategy = { ... }`, or `satisfies
  * Strategy`): left to inference, `kind: 'ema'` widens to a string the type refuses.
  *

@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import Table from 'cli-table3';
+import { intervalMs } from './backtest.js';
 import type { BacktestOptions, BacktestResult, SourceSummary } from './backtest.js';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -26,7 +27,9 @@ export function summaryTable(result: BacktestResult, options: BacktestOptions = 
     ['stored', int(r.barsStored)],
     ['rejected', rejected.length === 0 ? '0' : rejected.map(([code, n]) => `${code} ${int(n)}`).join(', ')],
     ...(r.skipped.unread === 0 ? [] : [['not taken', `${int(r.skipped.unread)} (read, and the run ended before them)`]]),
-    ['derived bars', `${int(r.derivedBars)} (${Object.entries(r.closedBars).slice(1).map(([i, n]) => `${i} ${int(n)}`).join(', ')})`],
+    ...(options.base === undefined ? [] : [['base interval', options.base]]),
+    // Shortest first, a strategy's own intervals among the defaults.
+    ['derived bars', `${int(r.derivedBars)} (${Object.entries(r.closedBars).slice(1).sort(([a], [b]) => intervalMs(a) - intervalMs(b)).map(([i, n]) => `${i} ${int(n)}`).join(', ')})`],
     ['bar events delivered', int(r.delivered)],
     ['signals', `${result.signals.length} (${buys} buy, ${sells} sell)`],
     ['gaps', r.gapCount === 0 ? '0' : `${int(r.gapCount)} (${['reported', 'filled', 'unfilled'].map((st) => `${r.gaps.filter((g) => g.state === st).length} ${st}`).join(', ')}${r.gaps.length < r.gapCount ? ` of the last ${int(r.gaps.length)}` : ''})`],
@@ -148,9 +151,23 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     for (const symbol of s.symbolsDaily) daily += s.rowsBySymbol[symbol] ?? 0;
     const names = s.symbolsDaily.slice(0, 10).map((x) => `'${x}'`).join(', ');
     const more = s.symbolsDaily.length > 10 ? ` and ${int(s.symbolsDaily.length - 10)} more` : '';
+    const base = options.base ?? '1m';
     out.push(
-      `hint: the rows of ${names}${more} are a day or more apart, as daily bars are: a run builds its bars from 1m bars (its 1d bars too), and a daily bar, timed at its day's start, is outside the session hours; give it minute bars`,
+      `hint: the rows of ${names}${more} are a day or more apart, as daily bars are: a run builds its bars from ${base} bars (its 1d bars too), and a daily bar, timed at its day's start, is outside the session hours; give it intraday bars (--base says what one spans)`,
     );
+  }
+  if (s.symbolsCoarser.length > 0) {
+    // 5m files under a 1m base: each bar is stored as a 1m bar, and four minutes in five count as missing.
+    const base = options.base ?? '1m';
+    const byStep = new Map<string, string[]>();
+    for (const { symbol, interval } of s.symbolsCoarser) byStep.set(interval, [...(byStep.get(interval) ?? []), symbol]);
+    for (const [interval, symbols] of byStep) {
+      const names = symbols.slice(0, 10).map((x) => `'${x}'`).join(', ');
+      const more = symbols.length > 10 ? ` and ${int(symbols.length - 10)} more` : '';
+      out.push(
+        `hint: the rows of ${names}${more} are most often ${interval} apart, as ${interval} bars are: the run's base is ${base}, so each is stored as one ${base} bar and the ${base} slots between them count as missing; give --base ${interval} if they are ${interval} bars`,
+      );
+    }
   }
   if (outside - Math.min(daily, outside) > (r.barsIn - daily) / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;

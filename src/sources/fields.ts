@@ -288,7 +288,11 @@ export class TimeParser {
     if (b - a >= 14 && (s.charCodeAt(a + 8) === 32 || s.charCodeAt(a + 8) === 84) && digitsAt(s, a, 8)) return this.#compact(s, a, b);
     const x = parseNumber(s, a, b);
     if (x !== x) {
-      this.reason = `time '${s.slice(a, b)}' is neither an ISO 8601 date-time nor an epoch number`;
+      const text = s.slice(a, b);
+      // 03/04/2024 is March 4 in the US and 3 April in Europe: no reader can tell which a file means.
+      this.reason = /^\d{1,2}([-./])\d{1,2}\1\d{2,4}(?!\d)/.test(text)
+        ? `time '${text}' has its day and month first, in an order that cannot be told (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD`
+        : `time '${text}' is neither an ISO 8601 date-time nor an epoch number`;
       return NaN;
     }
     // `Infinity`, `1e999`: no time, whatever the unit (read as one, it would be on no day, and
