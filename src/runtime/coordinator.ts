@@ -1215,8 +1215,11 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // null-prototype object's by throwing (a bare TypeError ended the run), a Date's into a
           // time the clock went by.
           const given = bar as SymbolBar;
-          // Its fields by name: a spread copies only own ones, and a class's bar has getters.
-          buffer.push(typeof given.time === 'number' ? given : { symbol: given.symbol, time: Number.NaN, open: given.open, high: given.high, low: given.low, close: given.close, volume: given.volume });
+          // A copy, its fields by name (a spread copies only own ones, and a class's bar has
+          // getters), read once: a feed may yield one object again and again, changed in between
+          // (a reused buffer), and the read-ahead holds the bars it read until their slice.
+          const time = given.time;
+          buffer.push({ symbol: given.symbol, time: typeof time === 'number' ? time : Number.NaN, open: given.open, high: given.high, low: given.low, close: given.close, volume: given.volume });
           // The read one more bar was asked for is buffered (a bar left out above does not count).
           readOneMore = false;
           wakeUp();
