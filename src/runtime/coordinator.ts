@@ -20,7 +20,7 @@ import { FUTURE_TOLERANCE_MS, plainFields } from '../sources/types.js';
 import { arrivalIterator } from '../sources/stream.js';
 import { dayStartOf } from '../session.js';
 import { formatDay, isEarlyDate, parseDay } from '../calendar/dates.js';
-import type { Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
+import type { ColumnarSource, LeftOutRows, Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from '../sources/index.js';
 import { MAX_TIMER_MS, SimulatedClock, WallClock, sleepMs } from './clock.js';
 import type { Clock } from './clock.js';
 import { AnalysisEngine, UNSUBSCRIBED } from './engine.js';
@@ -224,9 +224,10 @@ export interface RunReport {
    * (`future`: it cannot have traded yet; held, it would hold its symbol's later bars back), or
    * read from the source and never taken because the run ended first (`unread`: read ahead of a
    * {@link SessionCoordinator.stop}, or, live, come after the last close and its grace while the
-   * last bars went in). A column source is asked for the run's symbols and days only, so its
-   * `symbol` and `days` are zeros, and its `unread` the rows a stop left: `barsIn + unread` is
-   * every row it loaded.
+   * last bars went in). A column source is asked for the run's symbols and days only: its
+   * `symbol` and `days` are the rows it left out, as its `leftOut()` counts them (`columnsSource`
+   * and `csvSource` do; zeros for a source without it), and its `unread` the rows a stop left:
+   * `barsIn + unread` is every row it loaded.
    */
   skipped: { symbol: number; days: number; future: number; unread: number };
   /**
@@ -763,6 +764,10 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           ),
         ),
       );
+      // Rows the source left out (other symbols, other days) are counted, as a stream's are.
+      const left = leftOutOf(o.source);
+      this.#skipped.symbol += left.symbol;
+      this.#skipped.days += left.days;
       await this.#runColumns(sessions, columns, processor);
       return [...columns.keys()];
     }
@@ -3206,6 +3211,21 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
  * A source's `losses()`, checked, or null for a source that does not count any.
  * @throws {InputError} when they are not an object of whole numbers >= 0.
  */
+/**
+ * What a column source's last load left out (see {@link ColumnarSource.leftOut}); zeros for a
+ * source that does not count it.
+ * @throws {InputError} when `leftOut()` gives anything but `{ symbol, days }` of whole numbers >= 0.
+ */
+function leftOutOf(source: ColumnarSource): LeftOutRows {
+  if (source.leftOut === undefined) return { symbol: 0, days: 0 };
+  const left: unknown = source.leftOut();
+  const count = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
+  if (left === null || typeof left !== 'object' || !count((left as LeftOutRows).symbol) || !count((left as LeftOutRows).days)) {
+    throw new InputError(`a source's leftOut() must return { symbol, days }, whole numbers >= 0, got ${describe(left)}`);
+  }
+  return left as LeftOutRows;
+}
+
 function lossesOf(source: Source): SourceLosses | null {
   if (source.kind !== 'stream' || source.losses === undefined) return null;
   const losses: unknown = source.losses();

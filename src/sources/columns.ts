@@ -7,7 +7,7 @@ import { ConfigError, InputError, checkOptionKeys, describe, refuseArguments, sh
 import type { BarColumns } from '../types.js';
 import { givenLength, honest, isFloat64Array, numbers } from '../typed-arrays.js';
 import { COLUMN_NAMES } from './types.js';
-import type { ColumnarSource, LoadRequest, SymbolColumns } from './types.js';
+import type { ColumnarSource, LeftOutRows, LoadRequest, SymbolColumns } from './types.js';
 
 /** The request, checked: `symbols` deduplicated (or null for all), `from`/`to` numbers. */
 export interface NormalizedRequest {
@@ -215,13 +215,22 @@ export class ColumnStore {
     return [...this.#symbols.keys()];
   }
 
+  /** What the last {@link ColumnStore.load} left out (see {@link ColumnarSource.leftOut}). */
+  leftOut: LeftOutRows = { symbol: 0, days: 0 };
+
   load(request?: LoadRequest): Map<string, SymbolColumns> {
     const r = normalizeRequest(request);
     const out = new Map<string, SymbolColumns>();
+    let days = 0;
     for (const symbol of r.symbols ?? this.#symbols.keys()) {
       const entry = this.#symbols.get(symbol);
-      out.set(symbol, entry === undefined ? emptyColumns() : selectRows(entry.cols, entry.sorted, r.from, r.to));
+      const rows = entry === undefined ? emptyColumns() : selectRows(entry.cols, entry.sorted, r.from, r.to);
+      if (entry !== undefined) days += entry.cols.length - rows.length;
+      out.set(symbol, rows);
     }
+    let symbol = 0;
+    for (const [name, entry] of this.#symbols) if (!out.has(name)) symbol += entry.cols.length;
+    this.leftOut = { symbol, days };
     return out;
   }
 }
@@ -326,5 +335,6 @@ export function columnsSource(data: Record<string, BarColumns> | Map<string, Bar
         return Promise.reject(error);
       }
     },
+    leftOut: () => store.leftOut,
   };
 }

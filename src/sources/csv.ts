@@ -19,7 +19,7 @@ import { parseNumber, TimeParser } from './fields.js';
 import { resolvePaths } from './paths.js';
 import type { EpochUnit } from './fields.js';
 import { COLUMN_NAMES } from './types.js';
-import type { ColumnarSource, ColumnName, LoadRequest, SymbolColumns } from './types.js';
+import type { ColumnarSource, ColumnName, LeftOutRows, LoadRequest, SymbolColumns } from './types.js';
 import { grown } from '../typed-arrays.js';
 
 /** Options of {@link csvSource}. */
@@ -232,6 +232,7 @@ export function csvSource(paths: string | readonly string[] | CsvStreamInput, op
   // Checks the zone and epoch unit now rather than at the first load.
   new TimeParser(config.timeZone, config.epoch);
   let lastReport: CsvLoadReport | null = null;
+  let lastLeftOut: LeftOutRows = { symbol: 0, days: 0 };
   let streamRead = false;
   return {
     kind: 'columns',
@@ -250,8 +251,10 @@ export function csvSource(paths: string | readonly string[] | CsvStreamInput, op
       for (const file of files) await loader.file(file);
       const result = loader.finish();
       lastReport = loader.report;
+      lastLeftOut = loader.leftOut;
       return result;
     },
+    leftOut: () => lastLeftOut,
   };
 }
 
@@ -765,6 +768,8 @@ class Loader {
   readonly #request: NormalizedRequest;
   readonly #wanted: Set<string> | null;
   readonly #parts = new Map<string, Builder[]>();
+  /** The rows of the files read that the load left out (see {@link ColumnarSource.leftOut}). */
+  leftOut: LeftOutRows = { symbol: 0, days: 0 };
   /** Per symbol, each file's earliest and latest time, in read order. */
   readonly #spans = new Map<string, { file: string; first: number; last: number }[]>();
 
@@ -901,6 +906,7 @@ class Loader {
     this.report.files.push(name);
     this.report.rowsRead += sink.rowsRead;
     this.report.rowsWithoutOffset += sink.rowsWithoutOffset;
+    this.leftOut = { symbol: this.leftOut.symbol + sink.rowsOtherSymbol, days: this.leftOut.days + sink.rowsOtherDays };
     this.report.badRows += sink.badRows;
     for (const r of sink.badRowDetails) {
       if (this.report.badRowDetails.length >= c.maxDetails) break;
@@ -1007,6 +1013,9 @@ function wrapReadError(path: string, error: unknown): unknown {
 class FileSink {
   sawHeader = false;
   rowsRead = 0;
+  /** Rows of a symbol not asked for, and of one asked for timed outside the dates asked. */
+  rowsOtherSymbol = 0;
+  rowsOtherDays = 0;
   /** Rows loaded whose time is a wall time (see {@link CsvLoadReport.rowsWithoutOffset}). */
   rowsWithoutOffset = 0;
   badRows = 0;
@@ -1299,7 +1308,10 @@ class FileSink {
         this.#bad(line, 'empty symbol');
         return;
       }
-      if (this.#wanted !== null && !this.#wanted.has(symbol)) return;
+      if (this.#wanted !== null && !this.#wanted.has(symbol)) {
+        this.rowsOtherSymbol++;
+        return;
+      }
       builder = this.builders.get(symbol) ?? null;
       if (builder === null) {
         // Small, and grown by doubling: a day file of every US ticker has some 10,000 symbols,
@@ -1308,7 +1320,10 @@ class FileSink {
         this.builders.set(symbol, builder);
       }
     }
-    if (!(t >= this.#from && t < this.#to)) return;
+    if (!(t >= this.#from && t < this.#to)) {
+      this.rowsOtherDays++;
+      return;
+    }
     const i1 = ix[1] as number;
     const o = parseNumber(src[i1] as string, start[i1] as number, end[i1] as number);
     const i2 = ix[2] as number;

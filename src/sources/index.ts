@@ -17,7 +17,7 @@
  * @module
  */
 export { COLUMN_NAMES } from './types.js';
-export type { ColumnarSource, ColumnName, LoadRequest, Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from './types.js';
+export type { ColumnarSource, ColumnName, LeftOutRows, LoadRequest, Source, SourceLosses, StreamSource, SymbolBar, SymbolColumns } from './types.js';
 export { columnsSource } from './columns.js';
 export type { ColumnsSource, ColumnsSourceOptions, RowOrder } from './columns.js';
 export { csvSource, symbolFromFileName } from './csv.js';

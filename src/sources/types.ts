@@ -53,6 +53,19 @@ export interface LoadRequest {
 export interface ColumnarSource {
   readonly kind: 'columns';
   load(request: LoadRequest): Promise<Map<string, SymbolColumns>>;
+  /**
+   * The rows the last `load` left out, so that they are counted somewhere: of symbols it was not
+   * asked for (`symbol`), and, of those it was, timed outside the dates asked (`days`). A
+   * `SessionCoordinator` adds them to its report's `skipped`. A source that does not count them
+   * leaves it out.
+   */
+  leftOut?(): LeftOutRows;
+}
+
+/** Rows a {@link ColumnarSource.load} did not hand out, by why: whole numbers >= 0. */
+export interface LeftOutRows {
+  readonly symbol: number;
+  readonly days: number;
 }
 
 /**
