@@ -50,5 +50,14 @@ test('SessionData.check gives the verdict append would give, and changes and cou
   t.throws(() => data.check(7 as unknown as string, bar(5)), { name: 'InputError' });
   t.throws(() => data.check('', bar(5)), { name: 'InputError' });
   t.throws(() => data.check('A', null as unknown as Bar), { name: 'InputError' });
-  t.throws(() => data.check('A', [1, 2, 3, 4, 5, 6] as unknown as Bar), { name: 'InputError' });
+  t.throws(() => data.check('A', [1, 2, 3, 4, 5, 6] as unknown as Bar), { name: 'InputError', message: /got an array \(appendValues takes the fields as arguments\)/ });
+});
+
+test('check and append judge an array with named fields alike: a bar like any other', (t) => {
+  const data = new SessionData();
+  data.beginSession(session!);
+  const named = Object.assign([0], bar(0)) as unknown as Bar;
+  t.is(data.check('A', named), null);
+  t.deepEqual(data.append('A', named), ['1m']);
+  t.is(data.check('A', named), 'duplicate');
 });

@@ -837,6 +837,12 @@ test('a stream that delivers something that is not a bar (null) fails the run wi
   const data = new SessionData();
   const noSymbol = { time: open, open: 1, high: 1, low: 1, close: 1, volume: 1 } as unknown as SymbolBar;
   await t.throwsAsync(new SessionCoordinator({ calendar, data, source: iterableSource([noSymbol]), symbols: ['A'], from: '2024-03-04', to: '2024-03-04' }).run(), { instanceOf: InputError });
+  // An array of the fields is said to be one, not a bar without a symbol.
+  const fields = [open, 1, 1, 1, 1, 1] as unknown as SymbolBar;
+  await t.throwsAsync(new SessionCoordinator({ calendar, data: new SessionData(), source: iterableSource([fields]), from: '2024-03-04', to: '2024-03-04' }).run(), {
+    instanceOf: InputError,
+    message: 'a stream source delivered an array, not a bar { symbol, time, open, high, low, close, volume }',
+  });
 });
 
 test("a stream bar with a field that throws when read fails the run with an InputError naming the field, after the bars before it, in every drive", async (t) => {

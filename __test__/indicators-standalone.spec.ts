@@ -729,7 +729,7 @@ test('an input of the wrong kind (a bar to an indicator of closes, a number to o
     for (const [i, c] of closes.entries()) {
       if (i === 3) {
         for (const call of ['update', 'peek'] as const) {
-          for (const wrong of isValue ? [bar, () => 10, new Number(10)] : [10, '10', [11, 9, 10], new Number(10), new String('10')]) {
+          for (const wrong of isValue ? [bar, () => 10, new Number(10), new Float64Array([10]), [10]] : [10, '10', [11, 9, 10], new Number(10), new String('10'), new Float64Array([11, 9, 10, 100]), new Map([['close', 10]]), new Date(10)]) {
             const e = t.throws(() => tried[call](wrong), { instanceOf: InputError }, `${name}.${call}`);
             t.regex(e?.message ?? '', new RegExp(`^${name} takes one ${isValue ? 'number' : 'bar'}`), name);
           }
@@ -757,6 +757,9 @@ test('an input of the wrong kind (a bar to an indicator of closes, a number to o
   for (const boxed of [new Number(10), runInNewContext('new Number(10)') as unknown]) {
     t.throws(() => sma.update(boxed), { instanceOf: InputError, message: /got a Number object: pass its value$/ });
   }
+  // A column is told that the batch functions take columns.
+  t.throws(() => sma.update(new Float64Array([10, 12])), { instanceOf: InputError, message: 'Sma takes one number (a close), got Float64Array of 2: pass one close a call (computeIndicator takes a whole column)' });
+  t.throws(() => (new Atr(2) as unknown as Loose).update(new Float64Array([11, 9, 10])), { instanceOf: InputError, message: 'Atr takes one bar { high, low, close, volume }, got a Float64Array' });
 });
 
 test('MACD by hand: the slow EMA is seeded with the first slow closes, the fast one with closes slow-fast to slow-1, the signal with the first signal MACD values', (t) => {

@@ -235,7 +235,11 @@ export abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Ou
     // A whole bar given where its close was meant would read as NaN at every update, for good.
     if (typeof x === 'object' || typeof x === 'function') {
       const boxed = Object.prototype.toString.call(x) === '[object Number]';
-      throw new InputError(`${this.constructor.name} takes one number (a close), got ${boxed ? 'a Number object' : describe(x)}: ${boxed ? 'pass its value' : "pass the bar's close"}`);
+      // A column given where one value was meant: computeIndicator takes columns.
+      const column = ArrayBuffer.isView(x) || Array.isArray(x);
+      throw new InputError(
+        `${this.constructor.name} takes one number (a close), got ${boxed ? 'a Number object' : column ? `${Object.prototype.toString.call(x).slice(8, -1)} of ${(x as ArrayLike<unknown>).length}` : describe(x)}: ${boxed ? 'pass its value' : column ? 'pass one close a call (computeIndicator takes a whole column)' : "pass the bar's close"}`,
+      );
     }
     return [x, x, x, 0];
   }
@@ -251,7 +255,15 @@ export abstract class BarIndicator<Out, In extends Partial<IndicatorBar> = Indic
     if (typeof bar !== 'object' || Array.isArray(bar) || bar instanceof Number || bar instanceof String) {
       throw new InputError(`${this.constructor.name} takes one bar { high, low, close, volume }, got ${describe(bar)}`);
     }
-    return [bar.high as number, bar.low as number, bar.close as number, bar.volume as number];
+    const high = bar.high;
+    const low = bar.low;
+    const close = bar.close;
+    // Every indicator of bars reads the close: without one, a typed array of the fields, a Map or
+    // a Date would read NaN at every update too. Asked only then, so a bar pays nothing for it.
+    if (close === undefined && (ArrayBuffer.isView(bar) || bar instanceof Map || bar instanceof Set || bar instanceof Date)) {
+      throw new InputError(`${this.constructor.name} takes one bar { high, low, close, volume }, got a ${Object.prototype.toString.call(bar).slice(8, -1)}`);
+    }
+    return [high as number, low as number, close as number, bar.volume as number];
   }
 }
 

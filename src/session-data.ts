@@ -722,8 +722,9 @@ export class SessionData {
    *
    * @returns the intervals that closed a bar, base first (the array is shared and frozen).
    * @throws {BarValidationError} with the reason as `code`; the rejection is counted and nothing changes.
-   * @throws {InputError} when `bar` is not an object (or is an array), or `symbol` is not a non-empty string (nothing is
-   * counted: there is no bar, or no symbol to count it against).
+   * @throws {InputError} when `bar` is not an object (or is an array with no named fields: its time
+   * reads NaN), or `symbol` is not a non-empty string (nothing is counted: there is no bar, or no
+   * symbol to count it against).
    * @throws {SessionError} `no_session` when no session is open (counted too); `session_open` while a
    * coordinator runs a session on this store (only the run changes it then).
    */
@@ -791,10 +792,12 @@ export class SessionData {
   check(symbol: string, bar: Bar): RejectCode | null;
   check(symbol: string, bar: Bar, extra?: unknown): RejectCode | null {
     if (extra !== undefined) throw extraArgument('check', '(symbol, bar)', extra, 'it judges one bar against the store as it stands');
-    if (typeof bar !== 'object' || bar === null || Array.isArray(bar)) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${describe(bar)}`);
+    if (typeof bar !== 'object' || bar === null) throw new InputError(`a bar is { time, open, high, low, close, volume }, got ${describe(bar)}`);
     checkSymbol(symbol);
     // The fields first: a getter may append, and the verdict is on the store as it then stands.
     const time = num(bar.time);
+    // As append: an array is refused when it has no named fields (its time reads NaN).
+    if (time !== time && Array.isArray(bar)) throw new InputError('a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)');
     const open = num(bar.open);
     const high = num(bar.high);
     const low = num(bar.low);

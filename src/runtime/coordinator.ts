@@ -1154,6 +1154,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
           // Not a bar at all (null, a number): it cannot be counted against any symbol, as a bar
           // without a usable symbol cannot. The bars before it go in, then the run fails.
           if (bar === null || typeof bar !== 'object') throw new InputError(`a stream source delivered ${describe(bar)}, not a bar { symbol, time, open, high, low, close, volume }`);
+          // An array of the fields has no names to read them by (one with named fields is a bar).
+          if (Array.isArray(bar) && (bar as { symbol?: unknown }).symbol === undefined) throw new InputError(`a stream source delivered an array, not a bar { symbol, time, open, high, low, close, volume }`);
           // A field whose getter throws cannot be counted as anything either, and its error would
           // otherwise surface bare, from wherever the field was first read.
           const unreadable = unreadableField(bar);
