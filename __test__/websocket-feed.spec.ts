@@ -302,6 +302,47 @@ test('onReconnect: the hook gets the last bar times and fills the gap before the
   );
 });
 
+test('onReconnectDeadlineMs: the messages held behind a hook that does not settle go on at the deadline, told as a hook_timeout; what it delivers later comes behind them', async (t) => {
+  const errors: unknown[] = [];
+  let deliverLater: (() => void) | undefined;
+  const { server, feed } = await setup(t, {
+    reconnect: { initialDelayMs: 10, jitter: 0 },
+    onReconnectDeadlineMs: 150,
+    onReconnect: (info) =>
+      new Promise<void>((resolve) => {
+        // A REST call that answers long after the deadline.
+        deliverLater = () => {
+          info.deliver([bar('A', 500), bar('A', 2000), bar('A', 4000)]);
+          resolve();
+        };
+      }),
+  });
+  feed.on('hookError', (error) => errors.push(error));
+  const it = feed[Symbol.asyncIterator]();
+  const got = take(it, 1);
+  (await server.connection(0)).send(bar('A', 1000));
+  t.deepEqual(await got, [bar('A', 1000)]);
+  (await server.connection(0)).ws.terminate();
+  const c1 = await server.connection(1);
+  c1.send(bar('A', 3000));
+  await until(() => feed.status.held === 1, 'the live message to be held');
+  // Then, at the deadline, it goes on.
+  t.deepEqual(await take(it, 1), [bar('A', 3000)]);
+  t.is(feed.status.held, 0);
+  t.is(feed.status.hookErrors, 1);
+  t.true(errors[0] instanceof FeedError);
+  t.is((errors[0] as FeedError).code, 'hook_timeout');
+  t.is((errors[0] as FeedError).message, 'the onReconnect hook did not settle within 150 ms (onReconnectDeadlineMs): the 1 message held behind it go on');
+  // The hook's bars come behind: 500, before the last two, is counted out of order here; 2000,
+  // between them, goes on for the store to judge (as the correction of a refused bar would); 4000 goes on.
+  deliverLater?.();
+  t.deepEqual(await take(it, 2), [bar('A', 2000), bar('A', 4000)]);
+  t.is(feed.status.invalid.outOfOrder, 1);
+  // Later messages are not held again by the settled hook.
+  c1.send(bar('A', 5000));
+  t.deepEqual(await take(it, 1), [bar('A', 5000)]);
+});
+
 test('a hook that throws is reported and the feed goes on', async (t) => {
   const errors: unknown[] = [];
   const { server, feed } = await setup(t, {
@@ -959,6 +1000,9 @@ test('bad URL or options: ConfigError naming the parameter', (t) => {
     ['heartbeatMs', { heartbeatMs: 2 ** 31 }],
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
     ['onReconnect', { onReconnect: 'later' }],
+    ['onReconnectDeadlineMs', { onReconnectDeadlineMs: 0 }],
+    ['onReconnectDeadlineMs', { onReconnectDeadlineMs: '5000' }],
+    ['onReconnectDeadlineMs', { onReconnectDeadlineMs: 2 ** 31 }],
     ['random', { random: 0.5 }],
   ];
   for (const [param, patch] of cases) {

@@ -117,7 +117,10 @@ export interface WebSocketFeedOptions {
   /**
    * A connection that receives nothing for this long (no message, no ping or pong frame) is stalled: a
    * `stall` event, counted, the socket is dropped and the feed reconnects. Default 30 000 ms;
-   * `Infinity` disables the check. Set it above the longest quiet time the server may have.
+   * `Infinity` disables the check. Set it above the longest quiet time the server may have: a
+   * server that sends closed 1m bars and no ping frames is quiet for a minute between them, so
+   * the default drops it twice a minute (and a bar sent while it reconnects is lost to it): give
+   * such a feed 90 000 or more.
    */
   heartbeatMs?: number | undefined;
   /**
@@ -143,8 +146,18 @@ export interface WebSocketFeedOptions {
    * Called on every reconnect, with the same {@link ReconnectInfo} as the `reconnected` event.
    * While its promise is pending the new connection's messages are held, so bars it hands to
    * `info.deliver` come first. If it throws or rejects, a `hookError` event is emitted and the feed goes on.
+   * Held messages are live bars waiting: see {@link WebSocketFeedOptions.onReconnectDeadlineMs}.
    */
   onReconnect?: ((info: ReconnectInfo) => unknown) | undefined;
+  /**
+   * How long the new connection's messages are held for a pending `onReconnect` hook. Then a
+   * `hookError` event tells a {@link FeedError} `hook_timeout`, and the held messages go on; bars
+   * the hook delivers after that come behind them, judged as any bar is (here, then by the
+   * store). A hung REST call would otherwise hold every live bar until the feed
+   * closes, and a slow one makes them late for their buckets: keep it under the run's
+   * `closeDelayMs` where it can be. Default 5000; `Infinity` waits as long as the hook does.
+   */
+  onReconnectDeadlineMs?: number | undefined;
   /** Uniform random numbers in [0, 1) for the jitter. Default `Math.random` (inject one for tests). */
   random?: (() => number) | undefined;
   /** WebSocket subprotocols: HTTP tokens (no spaces), none twice; others are a `ConfigError` when the feed is made. */
@@ -314,7 +327,7 @@ export interface WebSocketFeedEvents {
 }
 
 /** Codes of {@link FeedError}. */
-export type FeedErrorCode = 'feed_closed' | 'feed_in_use' | 'subscribe_failed';
+export type FeedErrorCode = 'feed_closed' | 'feed_in_use' | 'subscribe_failed' | 'hook_timeout';
 
 /**
  * A feed failed or was misused.
@@ -322,6 +335,8 @@ export type FeedErrorCode = 'feed_closed' | 'feed_in_use' | 'subscribe_failed';
  *   throws it after yielding every bar already buffered.
  * - `subscribe_failed`: the `subscribe` function threw or its message could not be encoded.
  * - `feed_in_use`: a second iteration started while one is running (a feed has one consumer).
+ * - `hook_timeout`: an `onReconnect` hook did not settle within `onReconnectDeadlineMs`. Not a
+ *   failure: a `hookError` event tells it, and the feed goes on.
  */
 export class FeedError extends BarstreamError {
   declare readonly code: FeedErrorCode;
@@ -352,6 +367,7 @@ interface Resolved {
   maxMessageBytes: number;
   forgetAfterMs: number;
   onReconnect: WebSocketFeedOptions['onReconnect'];
+  onReconnectDeadlineMs: number;
   random: () => number;
   protocols: string[] | undefined;
   headers: Record<string, string> | undefined;
@@ -408,6 +424,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   url: 'wss://example.com/bars',
  *   subscribe: { op: 'subscribe', channel: 'bars:1m', symbols: ['SPY', 'QQQ'] },
  *   toBars: (m) => (m as { type?: string }).type === 'bar' ? toSymbolBar(m) : null,
+ *   heartbeatMs: 90_000, // a closed 1m bar a minute, and no pings: quiet for a minute at a time
  *   onReconnect: async ({ symbols, deliver }) => {
  *     for (const { symbol, lastTime } of symbols) deliver(await restBarsAfter(symbol, lastTime));
  *   },
@@ -501,6 +518,8 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
   /** Set while the messages held when the consumer left are read: their bars are discarded. */
   #discarding = false;
   #hookErrors = 0;
+  /** Gates met (reconnects with a pending hook): which one may release the inbox. */
+  #gates = 0;
   #lastError: string | null = null;
   #droppedAt = 0;
 
@@ -1024,11 +1043,30 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       return false;
     }
     if (adopted === null) return false;
+    // Only this gate's hook lets the inbox go on: after its deadline a later reconnect's may hold it.
+    const gate = ++this.#gates;
+    const release = (): void => {
+      if (this.#gates !== gate || !this.#blocked) return;
+      this.#blocked = false;
+      if (!this.#closing) this.#drain();
+    };
+    const deadline = this.#o.onReconnectDeadlineMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (deadline !== Infinity) {
+      timer = setTimeout(() => {
+        if (this.#gates !== gate || !this.#blocked || this.#closing) return;
+        const held = this.#inbox.length - this.#inboxHead;
+        this.#hookFailed(new FeedError('hook_timeout', `the onReconnect hook did not settle within ${deadline} ms (onReconnectDeadlineMs): the ${held} message${held === 1 ? '' : 's'} held behind it go on`, this.url, item.attempts), info);
+        release();
+      }, deadline);
+      // The deadline keeps no process alive: a feed closed meanwhile has nothing to release.
+      timer.unref();
+    }
     adopted
       .then(undefined, (error: unknown) => this.#hookFailed(error, info))
       .finally(() => {
-        this.#blocked = false;
-        if (!this.#closing) this.#drain();
+        clearTimeout(timer);
+        release();
       });
     return true;
   }
@@ -1291,7 +1329,7 @@ const RECONNECT_OPTIONS: readonly string[] = ['initialDelayMs', 'maxDelayMs', 'f
 
 function resolveOptions(options: WebSocketFeedOptions): Resolved {
   if (options === null || typeof options !== 'object') throw new ConfigError('options', 'expected an object');
-  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'maxMessageBytes', 'forgetAfterMs', 'onReconnect', 'random', 'protocols', 'headers'], 'websocketFeed');
+  checkOptionKeys(options, ['url', 'toBars', 'subscribe', 'parse', 'reconnect', 'heartbeatMs', 'connectTimeoutMs', 'maxMessageBytes', 'forgetAfterMs', 'onReconnect', 'onReconnectDeadlineMs', 'random', 'protocols', 'headers'], 'websocketFeed');
   const o = options;
   let url: URL;
   if (!(typeof o.url === 'string' || o.url instanceof URL)) throw new ConfigError('url', `expected a string or URL, got ${describe(o.url)}`);
@@ -1336,6 +1374,10 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
     throw new ConfigError('forgetAfterMs', `${describe(forgetAfterMs)} is not a number of ms > 0 or Infinity`);
   }
   if (o.onReconnect !== undefined && typeof o.onReconnect !== 'function') throw new ConfigError('onReconnect', 'expected a function');
+  const onReconnectDeadlineMs = o.onReconnectDeadlineMs ?? 5000;
+  if (!(typeof onReconnectDeadlineMs === 'number' && ((onReconnectDeadlineMs > 0 && onReconnectDeadlineMs <= MAX_TIMER_MS) || onReconnectDeadlineMs === Infinity))) {
+    throw new ConfigError('onReconnectDeadlineMs', `${describe(onReconnectDeadlineMs)} is not a number of ms in (0, ${MAX_TIMER_MS}] or Infinity`);
+  }
   if (o.random !== undefined && typeof o.random !== 'function') throw new ConfigError('random', 'expected a function returning numbers in [0, 1)');
   const givenProtocols: unknown = o.protocols;
   // A number was spread (a TypeError); anything else that is not a string or an iterable of them is refused too.
@@ -1383,6 +1425,7 @@ function resolveOptions(options: WebSocketFeedOptions): Resolved {
     maxMessageBytes,
     forgetAfterMs,
     onReconnect: o.onReconnect,
+    onReconnectDeadlineMs,
     random: o.random ?? Math.random,
     protocols,
     headers,
