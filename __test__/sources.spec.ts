@@ -307,6 +307,32 @@ test('csvSource: wall times of the hour the clocks go back take the instant that
   writeFileSync(join(files, 'S_1.csv'), `${HEADER}\n${rowsAt(wall.slice(0, 3))}\n`);
   writeFileSync(join(files, 'S_2.csv'), `${HEADER}\n${rowsAt(wall.slice(3))}\n`);
   t.deepEqual(await times(files, ny, 'S'), utc);
+  // Their spans are judged by the instants taken: the two files do not overlap.
+  const splitFiles = csvSource(files, ny);
+  await splitFiles.load({});
+  t.deepEqual(splitFiles.lastReport?.overlapping, []);
+  // Files read in name order against date order (X_10, X_11, X_9), sorted: each file by its own
+  // direction, the November one forward.
+  const months = join(dir, 'months-dst');
+  mkdirSync(months);
+  writeFileSync(join(months, 'X_10.csv'), `${HEADER}\n2024-10-31 12:00,1,1,1,1,1\n`);
+  writeFileSync(join(months, 'X_11.csv'), `${HEADER}\n${rowsAt(wall)}\n`);
+  writeFileSync(join(months, 'X_9.csv'), `${HEADER}\n2024-09-30 12:00,1,1,1,1,1\n`);
+  t.deepEqual(await times(months, { ...ny, order: 'time' }, 'X'), [Date.UTC(2024, 8, 30, 16), Date.UTC(2024, 9, 31, 16), ...utc]);
+  // Hourly bars, 01:00 once: the earlier instant, oldest first or newest first alike.
+  const hourly = ['00:00', '01:00', '02:00', '03:00'];
+  const hourlyUtc = [4, 5, 7, 8].map((h) => Date.UTC(2024, 10, 3, h));
+  t.deepEqual(await times(fixture('H.csv', `${HEADER}\n${rowsAt(hourly)}\n`), ny, 'H'), hourlyUtc);
+  t.deepEqual(await times(fixture('HR.csv', `${HEADER}\n${rowsAt([...hourly].reverse())}\n`), ny, 'HR'), [...hourlyUtc].reverse());
+  // A load whose range cuts the repeated hour takes each row by the instant it takes.
+  const cut = fixture('CUT.csv', `${HEADER}\n${rowsAt(wall)}\n`);
+  const early = csvSource(cut, ny);
+  t.deepEqual([...((await early.load({ from: Date.UTC(2024, 10, 3, 4), to: Date.UTC(2024, 10, 3, 5, 30) })).get('CUT') as SymbolColumns).time], utc.slice(0, 2));
+  t.deepEqual(early.leftOut?.(), { symbol: 0, days: 4 });
+  t.like(early.lastReport, { rowsRead: 6, rowsLoaded: 2, rowsOutside: 4 });
+  const late = csvSource(cut, ny);
+  t.deepEqual([...((await late.load({ from: Date.UTC(2024, 10, 3, 6), to: Date.UTC(2024, 10, 3, 8) })).get('CUT') as SymbolColumns).time], utc.slice(3));
+  t.deepEqual(late.leftOut?.(), { symbol: 0, days: 3 });
   // A date and a time of day in two columns, as Stooq writes them.
   const split = wall.map((w) => `2024-11-03,${w},1,1,1,1,1`).join('\n');
   t.deepEqual(await times(fixture('DT.csv', `date,time,open,high,low,close,volume\n${split}\n`), ny, 'DT'), utc);
@@ -330,6 +356,18 @@ test('csvSource: lastReport.overlapping names the symbols whose files have times
   const src = csvSource(files);
   const got = await src.load({});
   t.deepEqual(src.lastReport?.overlapping, [{ symbol: 'A', files: [join(files, 'one.csv'), join(files, 'two.csv')] }]);
+  // Only the files that overlap are named; a single time repeated in files that touch is a repeat.
+  const five = join(dir, 'overlap-five');
+  mkdirSync(five);
+  for (const [name, from, n] of [['S_1', 0, 5], ['S_2', 5, 5], ['S_3', 10, 5], ['S_4', 15, 5], ['S_4b', 17, 5], ['R_1', 3, 1], ['R_2', 3, 1], ['R_3', 3, 1]] as const) {
+    writeFileSync(join(five, `${name}.csv`), `${HEADER}\n${rowsOf([''], from, n).replaceAll(/^,/gm, '')}\n`);
+  }
+  const fiveSrc = csvSource(five);
+  await fiveSrc.load({});
+  t.deepEqual(fiveSrc.lastReport?.overlapping, [
+    { symbol: 'R', files: ['R_1.csv', 'R_2.csv', 'R_3.csv'].map((f) => join(five, f)) },
+    { symbol: 'S', files: ['S_4.csv', 'S_4b.csv'].map((f) => join(five, f)) },
+  ]);
   // Loaded all the same, in file order.
   t.is((got.get('A') as SymbolColumns).length, 20);
   t.is((got.get('C') as SymbolColumns).length, 20);

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
 import { BarstreamError, ConfigError, InputError, checkOptionKeys, describe, firstHole, isoTime, refuseArguments, show } from '../errors.js';
-import { checkRowOrder, emptyColumns, inTimeOrder, normalizeRequest } from './columns.js';
+import { checkRowOrder, emptyColumns, inTimeOrder, normalizeRequest, selectRows } from './columns.js';
 import type { NormalizedRequest, RowOrder } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
 import { resolvePaths } from './paths.js';
@@ -659,6 +659,8 @@ class Builder {
    * and its later instant (the row holds the earlier). See {@link laterWhereInOrder}.
    */
   readonly twice: number[] = [];
+  /** The file (or stream) the rows came from. */
+  file = '';
 
   constructor(capacity: number) {
     this.time = new Float64Array(capacity);
@@ -739,25 +741,44 @@ function concat(parts: Builder[]): SymbolColumns {
  * offset written) the instant that keeps their symbol's rows in order: a file that runs forward
  * lists 01:00 and 01:30 of that night twice, first before the change, then after it. A row read
  * as the earlier instant takes the later when it would otherwise not come after the row before it
- * (and the later does); in a symbol whose rows run backwards (newest first), a row takes the later
- * when that still comes before the row before it. A row alone in the repeated hour, or the first
- * of its symbol, keeps the earlier. `time` is the symbol's column, `parts` its builders in order.
+ * in time (and the later does). Which row that is depends on the file's direction, each file by
+ * its own first and last rows: the row above it in a file that runs forward, the row below it in
+ * one that lists the newest first (read from its end, such a file runs forward). A row alone in
+ * the repeated hour, or with no row before it in time, keeps the earlier. `time` is the symbol's
+ * column, `parts` its builders in order.
  */
 function laterWhereInOrder(time: Float64Array, parts: readonly Builder[]): void {
   const n = time.length;
   if (n < 2 || !parts.some((p) => p.twice.length > 0)) return;
-  const backwards = (time[n - 1] as number) < (time[0] as number);
+  const resolve = (i: number, later: number, before: number): void => {
+    if (!((time[i] as number) > before) && later > before) time[i] = later;
+  };
+  // Forward files first, from the top; then newest-first files, from their ends.
+  const starts: number[] = [];
   let at = 0;
   for (const p of parts) {
-    for (let k = 0; k < p.twice.length; k += 2) {
-      const i = at + (p.twice[k] as number);
-      if (i === 0) continue;
-      const before = time[i - 1] as number;
-      const earlier = time[i] as number;
-      const later = p.twice[k + 1] as number;
-      if (backwards ? later < before : !(earlier > before) && later > before) time[i] = later;
-    }
+    starts.push(at);
     at += p.length;
+  }
+  const backwards = (k: number): boolean => {
+    const p = parts[k] as Builder;
+    const first = starts[k] as number;
+    return p.length > 1 && (time[first + p.length - 1] as number) < (time[first] as number);
+  };
+  parts.forEach((p, k) => {
+    if (backwards(k)) return;
+    for (let j = 0; j < p.twice.length; j += 2) {
+      const i = (starts[k] as number) + (p.twice[j] as number);
+      if (i > 0) resolve(i, p.twice[j + 1] as number, time[i - 1] as number);
+    }
+  });
+  for (let k = parts.length - 1; k >= 0; k--) {
+    if (!backwards(k)) continue;
+    const p = parts[k] as Builder;
+    for (let j = p.twice.length - 2; j >= 0; j -= 2) {
+      const i = (starts[k] as number) + (p.twice[j] as number);
+      if (i < n - 1) resolve(i, p.twice[j + 1] as number, time[i + 1] as number);
+    }
   }
 }
 
@@ -770,8 +791,6 @@ class Loader {
   readonly #parts = new Map<string, Builder[]>();
   /** The rows of the files read that the load left out (see {@link ColumnarSource.leftOut}). */
   leftOut: LeftOutRows = { symbol: 0, days: 0 };
-  /** Per symbol, each file's earliest and latest time, in read order. */
-  readonly #spans = new Map<string, { file: string; first: number; last: number }[]>();
 
   constructor(config: Config, request: NormalizedRequest) {
     this.#config = config;
@@ -921,17 +940,8 @@ class Loader {
       }
       if (b.length > 0) {
         b.trim();
+        b.file = name;
         list.push(b);
-        let first = Infinity;
-        let last = -Infinity;
-        for (let i = 0; i < b.length; i++) {
-          const t = b.time[i] as number;
-          if (t < first) first = t;
-          if (t > last) last = t;
-        }
-        let spans = this.#spans.get(s);
-        if (spans === undefined) this.#spans.set(s, (spans = []));
-        spans.push({ file: name, first, last });
       }
     }
     this.report.rowsOutside = this.report.rowsRead - this.report.rowsLoaded - this.report.badRows;
@@ -939,28 +949,64 @@ class Loader {
 
   finish(): Map<string, SymbolColumns> {
     const out = new Map<string, SymbolColumns>();
+    const { from, to } = this.#request;
     for (const [s, parts] of this.#parts) {
-      const cols = parts.length === 0 ? emptyColumns() : concat(parts);
+      let cols = parts.length === 0 ? emptyColumns() : concat(parts);
       laterWhereInOrder(cols.time, parts);
+      const overlapping = overlappingFiles(cols.time, parts);
+      if (overlapping.length > 0) this.report.overlapping.push({ symbol: s, files: overlapping });
+      // A row of the repeated hour was kept when either of its instants is in the range asked
+      // (see FileSink's range test): the one it took decides.
+      if (parts.some((p) => p.twice.length > 0)) {
+        const kept = selectRows(cols, false, from, to);
+        const dropped = cols.length - kept.length;
+        if (dropped > 0) {
+          cols = kept;
+          this.leftOut = { symbol: this.leftOut.symbol, days: this.leftOut.days + dropped };
+          this.report.rowsLoaded -= dropped;
+          this.report.rowsOutside += dropped;
+        }
+      }
       const sorted = this.#config.byTime ? inTimeOrder(cols) : cols;
       if (sorted !== cols) this.report.reordered.push(s);
       out.set(s, sorted);
     }
-    for (const [symbol, spans] of this.#spans) {
-      if (spans.length < 2) continue;
-      // Files that only touch (one's last row at another's first time) do not overlap: a split
-      // export may repeat the row at its cut.
-      const byFirst = [...spans].sort((x, y) => x.first - y.first);
-      let reach = -Infinity;
-      let overlap = false;
-      for (const span of byFirst) {
-        if (span.first < reach) overlap = true;
-        if (span.last > reach) reach = span.last;
-      }
-      if (overlap) this.report.overlapping.push({ symbol, files: [...new Set(spans.map((x) => x.file))] });
-    }
     return out;
   }
+}
+
+/**
+ * The files of one symbol's rows (`parts`, in read order, over `time`) that have times in common
+ * with another: a file whose first time comes before the latest time of the files before it (by
+ * first time), and that file. Files that only touch (one's last row at another's first time) do
+ * not overlap, as a split export may repeat the row at its cut, unless one of them is a single
+ * time: then its rows are all repeats.
+ */
+function overlappingFiles(time: Float64Array, parts: readonly Builder[]): string[] {
+  if (parts.length < 2) return [];
+  const spans: { file: string; first: number; last: number; order: number }[] = [];
+  let at = 0;
+  for (const p of parts) {
+    let first = Infinity;
+    let last = -Infinity;
+    for (let i = at; i < at + p.length; i++) {
+      const t = time[i] as number;
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    spans.push({ file: p.file, first, last, order: spans.length });
+    at += p.length;
+  }
+  const marked = new Set<number>();
+  let reach: (typeof spans)[number] | null = null;
+  for (const span of [...spans].sort((x, y) => x.first - y.first || x.order - y.order)) {
+    if (reach !== null && (span.first < reach.last || (span.first === reach.last && (span.first === span.last || reach.first === reach.last)))) {
+      marked.add(span.order);
+      marked.add(reach.order);
+    }
+    if (reach === null || span.last > reach.last) reach = span;
+  }
+  return [...new Set(spans.filter((x) => marked.has(x.order)).map((x) => x.file))];
 }
 
 /** A stream's chunk as bytes: a `Readable` with an encoding set yields strings. */
@@ -1320,7 +1366,9 @@ class FileSink {
         this.builders.set(symbol, builder);
       }
     }
-    if (!(t >= this.#from && t < this.#to)) {
+    // A wall time of the repeated hour is kept when either of its instants is in range: which one
+    // it is, the rows around it tell (see laterWhereInOrder); the load drops it after if need be.
+    if (!(t >= this.#from && t < this.#to) && !(later >= this.#from && later < this.#to)) {
       this.rowsOtherDays++;
       return;
     }
