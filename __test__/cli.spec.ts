@@ -471,7 +471,7 @@ test('--bad-rows skip leaves malformed rows out, counted, with the first ones on
     writeFileSync(us, 'Date,Time,Open,High,Low,Close,Volume\n10/07/2013,09:30,1,2,0.5,1.5,10\n');
     const usRun = barstream('backtest', '--data', us, '--from', '2013-10-07', '--to', '2013-10-07');
     t.is(usRun.status, 1);
-    t.is(usRun.stderr, `barstream: csvSource: '${us}' line 2: time '10/07/2013 09:30' has its day and month first, in an order that cannot be told (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD [invalid_input]\n`);
+    t.is(usRun.stderr, `barstream: csvSource: '${us}' line 2: time '10/07/2013 09:30' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD [invalid_input]\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -833,6 +833,12 @@ test('--base: files of 5m bars, read at the default 1m base with a hint, and at 
       t.is(r.status, 2, base);
       t.is(r.stderr, message, base);
     }
+    // A strategy's own interval the base does not divide is refused by the store, naming it.
+    const own = path.join(dir, 'five.mjs');
+    writeFileSync(own, `export default { name: 'five', intervals: ['5m'], setup() {} };\n`);
+    const ownRun = barstream('backtest', '--base', '1h', '--strategy', own);
+    t.is(ownRun.status, 1);
+    t.regex(ownRun.stderr, /5m is not a whole multiple of the base interval 1h/);
     const fifteen = barstream('backtest', '--base', '15m');
     t.is(fifteen.status, 1);
     t.regex(fifteen.stderr, /the example strategy trades 5m bars, which a 15m base does not make: give --strategy with one of your own for 15m bars, or a base that divides 5m/);
@@ -862,7 +868,9 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     const json = barstream('backtest', '--json', ...run);
     t.is(json.status, 0, json.stderr);
     const j = JSON.parse(json.stdout) as JsonReport & { source: unknown };
-    // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th.
+    // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th, in the report's
+    // skipped too (CCC as a symbol not asked for, AAA's 9th as a day outside the run).
+    t.like((j.report as unknown as { skipped: object }).skipped, { symbol: 390, days: 30 });
     t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], symbolsDaily: [], symbolsCoarser: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);

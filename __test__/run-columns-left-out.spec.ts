@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AnalysisEngine, Calendar, InputError, SessionCoordinator, SessionData, columnsSource, csvSource } from 'barstream';
+import { AnalysisEngine, Calendar, ConfigError, InputError, SessionCoordinator, SessionData, columnsSource, csvSource } from 'barstream';
 import type { Bar, ColumnarSource } from 'barstream';
 import { toColumns } from './helpers/naive.js';
 
@@ -58,6 +58,8 @@ test("a source's leftOut() that gives anything but two counts fails the run, nam
     const source: ColumnarSource = { kind: 'columns', load: (r) => inner.load(r), leftOut: () => bad as never };
     await t.throwsAsync(() => run(source), { instanceOf: InputError, message: /a source's leftOut\(\) must return \{ symbol, days \}, whole numbers >= 0, got/ }, JSON.stringify(bad));
   }
+  // A leftOut that is no function is refused when the run is made.
+  t.throws(() => new SessionCoordinator({ calendar, data: new SessionData(), source: { kind: 'columns', load: (r: Parameters<ColumnarSource['load']>[0]) => inner.load(r), leftOut: 5 } as unknown as ColumnarSource, from: '2024-05-06', to: '2024-05-06' }), { instanceOf: ConfigError, message: /a source's leftOut must be a function returning \{ symbol, days \}, got 5/ });
   // Without leftOut: zeros, as before.
   const plain: ColumnarSource = { kind: 'columns', load: (r) => inner.load(r) };
   t.deepEqual((await run(plain)).skipped, { symbol: 0, days: 0, future: 0, unread: 0 });

@@ -746,7 +746,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
     t.deepEqual(
       src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
-        [7, "time '10/07/2013 09:35' has its day and month first, in an order that cannot be told (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD"],
+        [7, "time '10/07/2013 09:35' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD"],
         [8, "time '2013-10-07 09:61' is not a valid ISO 8601 date-time"],
         [9, "time '09:36' is a time of day and the date column beside it is empty"],
       ],

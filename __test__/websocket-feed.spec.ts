@@ -307,7 +307,7 @@ test('onReconnectDeadlineMs: the messages held behind a hook that does not settl
   let deliverLater: (() => void) | undefined;
   const { server, feed } = await setup(t, {
     reconnect: { initialDelayMs: 10, jitter: 0 },
-    onReconnectDeadlineMs: 150,
+    onReconnectDeadlineMs: 1000,
     onReconnect: (info) =>
       new Promise<void>((resolve) => {
         // A REST call that answers long after the deadline.
@@ -332,7 +332,7 @@ test('onReconnectDeadlineMs: the messages held behind a hook that does not settl
   t.is(feed.status.hookErrors, 1);
   t.true(errors[0] instanceof FeedError);
   t.is((errors[0] as FeedError).code, 'hook_timeout');
-  t.is((errors[0] as FeedError).message, 'the onReconnect hook did not settle within 150 ms (onReconnectDeadlineMs): the 1 message held behind it go on');
+  t.is((errors[0] as FeedError).message, 'the onReconnect hook did not settle within 1000 ms (onReconnectDeadlineMs): the 1 message held behind it go on');
   // The hook's bars come behind: 500, before the last two, is counted out of order here; 2000,
   // between them, goes on for the store to judge (as the correction of a refused bar would); 4000 goes on.
   deliverLater?.();

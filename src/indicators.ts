@@ -238,7 +238,7 @@ export abstract class ValueIndicator<Out> extends StandaloneIndicator<number, Ou
       // A column given where one value was meant: computeIndicator takes columns.
       const column = ArrayBuffer.isView(x) || Array.isArray(x);
       throw new InputError(
-        `${this.constructor.name} takes one number (a close), got ${boxed ? 'a Number object' : column ? `${Object.prototype.toString.call(x).slice(8, -1)} of ${(x as ArrayLike<unknown>).length}` : describe(x)}: ${boxed ? 'pass its value' : column ? 'pass one close a call (computeIndicator takes a whole column)' : "pass the bar's close"}`,
+        `${this.constructor.name} takes one number (a close), got ${boxed ? 'a Number object' : column ? `${Object.prototype.toString.call(x).slice(8, -1)}${typeof (x as { length?: unknown }).length === 'number' ? ` of ${(x as ArrayLike<unknown>).length}` : ''}` : describe(x)}: ${boxed ? 'pass its value' : column ? 'pass one close a call (computeIndicator takes a whole column)' : "pass the bar's close"}`,
       );
     }
     return [x, x, x, 0];

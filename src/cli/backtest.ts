@@ -171,14 +171,16 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     const loaded = csv;
     source = {
       kind: 'columns',
+      leftOut: () => loaded.leftOut?.() ?? { symbol: 0, days: 0 },
       load: async (request) => {
         const columns = await loaded.load(request);
         for (const [symbol, c] of columns) {
           rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
           if (!symbolsBackInTime.includes(symbol) && goesBackADay(c.time, c.length)) symbolsBackInTime.push(symbol);
-          if (!symbolsDaily.includes(symbol) && looksDaily(c.time, c.length)) symbolsDaily.push(symbol);
+          const times = sortedTimes(c.time, c.length);
+          if (!symbolsDaily.includes(symbol) && looksDaily(times)) symbolsDaily.push(symbol);
           else if (!symbolsCoarser.some((x) => x.symbol === symbol)) {
-            const step = usualStep(c.time, c.length);
+            const step = usualStep(times);
             if (step > baseMs && step < 86_400_000 && step % baseMs === 0) symbolsCoarser.push({ symbol, interval: canonicalName(step) });
           }
         }
@@ -189,11 +191,11 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   // The base interval is always stored: a strategy may list it without it being a derived one.
   // Each interval once, however spelt: a strategy's '60m' is the defaults' '1h', '60s' the base.
   const intervals: string[] = [];
-  for (const i of [...BASE_INTERVALS, ...(strategy.intervals ?? [])]) {
+  const defaults = BASE_INTERVALS.filter((i) => i === '1d' || (intervalMs(i) > baseMs && intervalMs(i) % baseMs === 0));
+  // A default interval the base does not divide (5m over a 1h base) is left out; a strategy's own
+  // goes to the store, which refuses it, naming it.
+  for (const i of [...defaults, ...(strategy.intervals ?? [])]) {
     if (intervals.includes(i) || (typeof i === 'string' && (sameInterval(i, base) || intervals.some((k) => typeof k === 'string' && sameInterval(k, i))))) continue;
-    // A default interval the base does not divide (5m over a 1h base) is left out; a strategy's own
-    // goes to the store, which refuses it, naming it.
-    if (BASE_INTERVALS.includes(i) && i !== '1d' && !(intervalMs(i) > baseMs && intervalMs(i) % baseMs === 0)) continue;
     intervals.push(i);
   }
   const data = new SessionData({
@@ -360,18 +362,24 @@ function signalProblem(s: unknown): string | null {
   return null;
 }
 
-/** Whether a time among the first `length` is a day or more before an earlier row's (NaN times are passed over). */
+/** The first `length` of `time` in order: a view when they are (the usual case), else a sorted copy. */
+function sortedTimes(time: Float64Array, length: number): Float64Array {
+  const view = time.subarray(0, length);
+  for (let i = 1; i < length; i++) if (!((view[i] as number) >= (view[i - 1] as number))) return Float64Array.from(view).sort();
+  return view;
+}
+
 /**
  * Whether a symbol's rows look like daily bars: at least two, and most of them (by time) whole
  * days after the one before, give or take the hour a change of the clocks makes (a symbol that
  * trades once a day or so does so at other times of day). A run's base is 1m: such rows fall
  * outside the session hours (a date alone is its day's midnight).
  */
-function looksDaily(time: ArrayLike<number>, length: number): boolean {
+function looksDaily(sorted: Float64Array): boolean {
+  const length = sorted.length;
   if (length < 2) return false;
   const day = 86_400_000;
   const hour = 3_600_000;
-  const sorted = Float64Array.from({ length }, (_, i) => time[i] as number).sort();
   let days = 0;
   for (let i = 1; i < length; i++) {
     const gap = (sorted[i] as number) - (sorted[i - 1] as number);
@@ -383,12 +391,11 @@ function looksDaily(time: ArrayLike<number>, length: number): boolean {
 
 /**
  * The most common gap between a symbol's rows in time order, under a day (a session's bars, not the
- * nights between them); 0 for fewer than two such gaps.
+ * nights between them), the shorter of two as common; 0 unless some gap occurs at least twice.
  */
-function usualStep(time: ArrayLike<number>, length: number): number {
-  const sorted = Float64Array.from({ length }, (_, i) => time[i] as number).sort();
+function usualStep(sorted: Float64Array): number {
   const counts = new Map<number, number>();
-  for (let i = 1; i < length; i++) {
+  for (let i = 1; i < sorted.length; i++) {
     const gap = (sorted[i] as number) - (sorted[i - 1] as number);
     if (gap > 0 && gap < 86_400_000) counts.set(gap, (counts.get(gap) ?? 0) + 1);
   }
@@ -403,6 +410,7 @@ function canonicalName(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
 }
 
+/** Whether a time among the first `length` is a day or more before an earlier row's (NaN times are passed over). */
 function goesBackADay(time: ArrayLike<number>, length: number): boolean {
   let latest = -Infinity;
   for (let i = 0; i < length; i++) {

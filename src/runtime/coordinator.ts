@@ -467,6 +467,8 @@ export class SessionCoordinator extends EventEmitter<CoordinatorEvents> {
     if (mode === 'live' && options.source.kind !== 'stream') throw new ConfigError('source', 'a live run reads a stream source');
     const losses: unknown = (options.source as { losses?: unknown }).losses;
     if (losses !== undefined && typeof losses !== 'function') throw new ConfigError('source', `a source's losses must be a function returning counts by reason, got ${describe(losses)}`);
+    const leftOut: unknown = (options.source as { leftOut?: unknown }).leftOut;
+    if (leftOut !== undefined && typeof leftOut !== 'function') throw new ConfigError('source', `a source's leftOut must be a function returning { symbol, days }, got ${describe(leftOut)}`);
     // A stream's bars are filtered by name: a string ('SPY', its letters), null or an empty list
     // would leave every bar out without a word.
     const symbols: unknown = options.symbols;
@@ -3210,10 +3212,6 @@ function checkColumns(columns: Map<string, SymbolColumns>): Map<string, SymbolCo
 }
 
 /**
- * A source's `losses()`, checked, or null for a source that does not count any.
- * @throws {InputError} when they are not an object of whole numbers >= 0.
- */
-/**
  * What a column source's last load left out (see {@link ColumnarSource.leftOut}); zeros for a
  * source that does not count it.
  * @throws {InputError} when `leftOut()` gives anything but `{ symbol, days }` of whole numbers >= 0.
@@ -3228,6 +3226,10 @@ function leftOutOf(source: ColumnarSource): LeftOutRows {
   return left as LeftOutRows;
 }
 
+/**
+ * A source's `losses()`, checked, or null for a source that does not count any.
+ * @throws {InputError} when they are not an object of whole numbers >= 0.
+ */
 function lossesOf(source: Source): SourceLosses | null {
   if (source.kind !== 'stream' || source.losses === undefined) return null;
   const losses: unknown = source.losses();

@@ -290,8 +290,8 @@ export class TimeParser {
     if (x !== x) {
       const text = s.slice(a, b);
       // 03/04/2024 is March 4 in the US and 3 April in Europe: no reader can tell which a file means.
-      this.reason = /^\d{1,2}([-./])\d{1,2}\1\d{2,4}(?!\d)/.test(text)
-        ? `time '${text}' has its day and month first, in an order that cannot be told (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD`
+      this.reason = /^\d{1,2}([-./])\d{1,2}\1\d{4}(?!\d)/.test(text)
+        ? `time '${text}' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD`
         : `time '${text}' is neither an ISO 8601 date-time nor an epoch number`;
       return NaN;
     }

@@ -1052,9 +1052,12 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
     };
     const deadline = this.#o.onReconnectDeadlineMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // A hook told as timed out is not told again when it rejects later: one hook, one hookError.
+    let timedOut = false;
     if (deadline !== Infinity) {
       timer = setTimeout(() => {
         if (this.#gates !== gate || !this.#blocked || this.#closing) return;
+        timedOut = true;
         const held = this.#inbox.length - this.#inboxHead;
         this.#hookFailed(new FeedError('hook_timeout', `the onReconnect hook did not settle within ${deadline} ms (onReconnectDeadlineMs): the ${held} message${held === 1 ? '' : 's'} held behind it go on`, this.url, item.attempts), info);
         release();
@@ -1063,7 +1066,9 @@ export class WebSocketFeed extends EventEmitter<WebSocketFeedEvents> implements 
       timer.unref();
     }
     adopted
-      .then(undefined, (error: unknown) => this.#hookFailed(error, info))
+      .then(undefined, (error: unknown) => {
+        if (!timedOut) this.#hookFailed(error, info);
+      })
       .finally(() => {
         clearTimeout(timer);
         release();
