@@ -93,7 +93,7 @@ export interface SourceSummary {
    * against date order, say): rows of a session already run are rejected.
    */
   symbolsBackInTime: string[];
-  /** Symbols whose rows are a day or more apart, as daily bars are (a run's base is 1m: they fall outside the session hours). */
+  /** Symbols whose rows are whole days apart, as daily bars are (a run builds its bars from intraday ones: they fall outside the session hours). */
   symbolsDaily: string[];
   /**
    * Symbols whose rows are most often a whole multiple of the base apart (5m bars under the default
