@@ -14,6 +14,13 @@ export function sameInterval(a: string, b: string): boolean {
   return name !== null && name === canonicalInterval(b);
 }
 
+/** Milliseconds of an interval however spelt (`'5m'`, `'300s'`, `'1d'`), by the core's grammar; NaN for text that is none. */
+export function intervalMs(interval: string): number {
+  const m = /^(\d+)([smhd])$/.exec(canonicalInterval(interval) ?? '');
+  if (m === null) return NaN;
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
 /** Slot entries (see `crates/node/src/store.rs`). */
 export const SLOT_HANDLE = 6;
 export const SLOT_SYMBOL = 7;

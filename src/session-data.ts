@@ -224,6 +224,9 @@ function checkSymbol(symbol: unknown): asserts symbol is string {
   if (typeof symbol !== 'string' || symbol.length === 0) throw new InputError(`symbol must be a non-empty string, got ${describe(symbol)}`);
 }
 
+/** What a bar given as an array of its fields is told (`append` and `check` alike). */
+const ARRAY_BAR = 'a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)';
+
 /** What an append during a run's session is told to do instead. */
 const APPEND_IN_RUN = "bars come from the run's source (a series a strategy makes goes in a SessionData of its own)";
 
@@ -750,7 +753,7 @@ export class SessionData {
     const volume = num(givenVolume);
     // An array has no named fields: it would be one more non-finite rejection, counted against a
     // symbol made for it. Its time reads NaN, so only such a bar pays for the test.
-    if (time !== time && Array.isArray(bar)) throw new InputError('a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)');
+    if (time !== time && Array.isArray(bar)) throw new InputError(ARRAY_BAR);
     let id = this.#lastId;
     if (symbol !== this.#lastSymbol) {
       id = this.#ids.get(symbol) ?? this.#intern(symbol);
@@ -797,7 +800,7 @@ export class SessionData {
     // The fields first: a getter may append, and the verdict is on the store as it then stands.
     const time = num(bar.time);
     // As append: an array is refused when it has no named fields (its time reads NaN).
-    if (time !== time && Array.isArray(bar)) throw new InputError('a bar is { time, open, high, low, close, volume }, got an array (appendValues takes the fields as arguments)');
+    if (time !== time && Array.isArray(bar)) throw new InputError(ARRAY_BAR);
     const open = num(bar.open);
     const high = num(bar.high);
     const low = num(bar.low);

@@ -10,7 +10,7 @@ import { AnalysisEngine } from '../runtime/engine.js';
 import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
 import { SessionData } from '../session-data.js';
-import { canonicalInterval, sameInterval } from '../native.js';
+import { intervalMs, sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
 import type { CsvSource, CsvSourceOptions, EpochUnit, BadRow, RowOrder, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
@@ -70,11 +70,10 @@ export const DEFAULTS = Object.freeze({
 /** The derived intervals every backtest keeps (those a base leaves: see {@link BacktestOptions.base}). */
 export const BASE_INTERVALS = Object.freeze(['5m', '15m', '30m', '1h', '1d']);
 
-/** Milliseconds of an interval (`'5m'`, `'300s'`, `'1d'`), by the core's grammar; NaN for none. */
-export function intervalMs(interval: string): number {
-  const m = /^(\d+)([smhd])$/.exec(canonicalInterval(interval) ?? '');
-  if (m === null) return NaN;
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+/** Milliseconds of `base` when it is an intraday interval, the kind a run's base can be; NaN otherwise. */
+export function intradayMs(base: string): number {
+  const ms = intervalMs(base);
+  return ms > 0 && ms < 86_400_000 ? ms : NaN;
 }
 
 /** What the CSV source of a `data` run read, in rows (a row is one bar of one symbol). */
@@ -128,8 +127,8 @@ export interface BacktestResult {
  */
 export async function backtest(options: BacktestOptions = {}): Promise<BacktestResult> {
   const base = options.base ?? '1m';
-  const baseMs = intervalMs(base);
-  if (!(baseMs > 0 && baseMs < 86_400_000)) throw new ConfigError('base', `${describe(base)} is no base interval: give one such as 30s, 1m, 5m or 1h (daily bars are no base: a run builds its bars from intraday ones)`);
+  const baseMs = intradayMs(base);
+  if (baseMs !== baseMs) throw new ConfigError('base', `${describe(base)} is no base interval: give one such as 30s, 1m, 5m or 1h (daily bars are no base: a run builds its bars from intraday ones)`);
   // The example strategy trades 5m bars: a base that does not divide them leaves it nothing.
   if (options.strategy === undefined && !(baseMs <= 300_000 && 300_000 % baseMs === 0)) {
     throw new ConfigError('base', `the example strategy trades 5m bars, which a ${base} base does not make: give --strategy with one of your own for ${base} bars, or a base that divides 5m`);

@@ -11,7 +11,8 @@ import { BarstreamError, ConfigError, InputError, OverrunError, describe } from 
 import type { EpochUnit } from '../sources/index.js';
 import { csvSource } from '../sources/index.js';
 import { resolvePaths } from '../sources/paths.js';
-import { DEFAULTS, backtest, intervalMs } from './backtest.js';
+import { DEFAULTS, backtest, intradayMs } from './backtest.js';
+import { intervalMs } from '../native.js';
 import type { BacktestOptions } from './backtest.js';
 import { dataWarnings, summaryTable } from './summary.js';
 
@@ -246,9 +247,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const base = values.base;
   if (base !== undefined) {
-    const ms = intervalMs(base);
-    if (!(ms > 0 && ms < 86_400_000)) {
-      process.stderr.write(`barstream: --base must be an intraday interval such as 30s, 1m, 5m or 1h, got '${base}'${ms >= 86_400_000 ? ' (daily bars are no base: a run builds its bars, 1d too, from intraday ones)' : ''}\n`);
+    if (Number.isNaN(intradayMs(base))) {
+      process.stderr.write(`barstream: --base must be an intraday interval such as 30s, 1m, 5m or 1h, got '${base}'${intervalMs(base) >= 86_400_000 ? ' (daily bars are no base: a run builds its bars, 1d too, from intraday ones)' : ''}\n`);
       return 2;
     }
   }

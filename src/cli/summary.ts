@@ -4,10 +4,12 @@
  */
 import { basename } from 'node:path';
 import Table from 'cli-table3';
-import { intervalMs } from './backtest.js';
+import { intervalMs } from '../native.js';
 import type { BacktestOptions, BacktestResult, SourceSummary } from './backtest.js';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** The first `n` of `items`, then how many more: `A, B and 3 more`. */
+const firstOf = (items: readonly string[], n: number): string => `${items.slice(0, n).join(', ')}${items.length > n ? ` and ${int(items.length - n)} more` : ''}`;
 const us = (ns: number | undefined): string => (ns === undefined ? '-' : (ns / 1000).toFixed(ns < 10_000 ? 2 : 1));
 
 /** The run summary as a text table. */
@@ -70,7 +72,7 @@ function sourceRows(s: SourceSummary, stdin: boolean): string[][] {
     ['csv rows outside', `${int(s.rowsOutside)} (not on the run's days or symbols)`],
     ['csv bad rows skipped', int(s.badRows)],
     // Under --order time: which symbols' rows were not in time order.
-    ...(s.symbolsReordered.length === 0 ? [] : [['csv symbols sorted', s.symbolsReordered.length <= 10 ? s.symbolsReordered.join(', ') : `${s.symbolsReordered.slice(0, 10).join(', ')} and ${int(s.symbolsReordered.length - 10)} more`]]),
+    ...(s.symbolsReordered.length === 0 ? [] : [['csv symbols sorted', firstOf(s.symbolsReordered, 10)]]),
   ];
 }
 
@@ -131,7 +133,7 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   if (s.overlappingFiles.length > 0) {
     // Files named by something other than their symbol (Alpha Vantage's intraday_1min_AAPL.csv)
     // all read as one symbol; the store then rejects most of their rows as repeats or out of order.
-    const listed = s.overlappingFiles.slice(0, 3).map(({ symbol, files }) => `'${symbol}' (${files.slice(0, 3).map((f) => basename(f)).join(', ')}${files.length > 3 ? ` and ${int(files.length - 3)} more` : ''})`);
+    const listed = s.overlappingFiles.slice(0, 3).map(({ symbol, files }) => `'${symbol}' (${firstOf(files.map((f) => basename(f)), 3)})`);
     const more = s.overlappingFiles.length > 3 ? ` and ${int(s.overlappingFiles.length - 3)} more symbols` : '';
     out.push(
       `hint: the files of ${listed.join(', ')}${more} have times in common: a file's symbol is its name up to the first _, so these may be several symbols' files read as one (name each by its symbol: AAPL.csv, AAPL_1min.csv, or give a symbol column), or one file's rows given twice; the repeated times are rejected`,
@@ -144,28 +146,23 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
     );
   }
   const outside = r.rejected.outside_session;
+  const base = options.base ?? '1m';
   // Daily bars (one a day, at midnight when only a date is written) are outside every session
   // of a 1m run: said as such, and left out of the outside-hours hint, which would blame the zone.
   let daily = 0;
   if (s.symbolsDaily.length > 0) {
     for (const symbol of s.symbolsDaily) daily += s.rowsBySymbol[symbol] ?? 0;
-    const names = s.symbolsDaily.slice(0, 10).map((x) => `'${x}'`).join(', ');
-    const more = s.symbolsDaily.length > 10 ? ` and ${int(s.symbolsDaily.length - 10)} more` : '';
-    const base = options.base ?? '1m';
     out.push(
-      `hint: the rows of ${names}${more} are a day or more apart, as daily bars are: a run builds its bars from ${base} bars (its 1d bars too), and a daily bar, timed at its day's start, is outside the session hours; give it intraday bars (--base says what one spans)`,
+      `hint: the rows of ${firstOf(s.symbolsDaily.map((x) => `'${x}'`), 10)} are a day or more apart, as daily bars are: a run builds its bars from ${base} bars (its 1d bars too), and a daily bar, timed at its day's start, is outside the session hours; give it intraday bars (--base says what one spans)`,
     );
   }
   if (s.symbolsCoarser.length > 0) {
     // 5m files under a 1m base: each bar is stored as a 1m bar, and four minutes in five count as missing.
-    const base = options.base ?? '1m';
     const byStep = new Map<string, string[]>();
     for (const { symbol, interval } of s.symbolsCoarser) byStep.set(interval, [...(byStep.get(interval) ?? []), symbol]);
     for (const [interval, symbols] of byStep) {
-      const names = symbols.slice(0, 10).map((x) => `'${x}'`).join(', ');
-      const more = symbols.length > 10 ? ` and ${int(symbols.length - 10)} more` : '';
       out.push(
-        `hint: the rows of ${names}${more} are most often ${interval} apart, as ${interval} bars are: the run's base is ${base}, so each is stored as one ${base} bar and the ${base} slots between them count as missing; give --base ${interval} if they are ${interval} bars`,
+        `hint: the rows of ${firstOf(symbols.map((x) => `'${x}'`), 10)} are most often ${interval} apart, as ${interval} bars are: the run's base is ${base}, so each is stored as one ${base} bar and the ${base} slots between them count as missing; give --base ${interval} if they are ${interval} bars`,
       );
     }
   }

@@ -15,6 +15,7 @@ import { PerformanceMetrics } from './metrics.js';
 import type { StageRecorder } from './metrics.js';
 import { ReadySignal } from './ready.js';
 import { grown, num } from '../typed-arrays.js';
+import { intervalMs } from '../native.js';
 
 /** Counts a processor keeps over a run. */
 export interface ProcessorCounts {
@@ -130,7 +131,8 @@ export class DataProcessor {
     this.#base = data.baseInterval;
     this.#series = data.intervals;
     this.#seriesIndex = new Map(data.intervals.map((name, i) => [name, i]));
-    this.#byLength = data.intervals.map((name, i) => ({ i, ms: intervalMs(name) })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => x.i);
+    // `1d`, a whole session, counts as the longest.
+    this.#byLength = data.intervals.map((name, i) => ({ i, ms: name === '1d' ? Infinity : intervalMs(name) })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => x.i);
     this.#closedNow = new Float64Array(data.intervals.length);
     this.#appendStage = metrics.stage('native.append');
     this.#dispatchStage = metrics.stage('dispatch');
@@ -666,9 +668,3 @@ export class DataProcessor {
   }
 }
 
-/** The length of a canonical interval name (`30s`, `5m`, `1h`; `1d`, a whole session, counts as the longest). */
-function intervalMs(name: string): number {
-  const m = /^(\d+)([smh])$/.exec(name);
-  if (m === null) return Infinity;
-  return Number(m[1]) * (m[2] === 's' ? 1_000 : m[2] === 'm' ? 60_000 : 3_600_000);
-}

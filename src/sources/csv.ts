@@ -749,7 +749,6 @@ function concat(parts: Builder[]): SymbolColumns {
  */
 function laterWhereInOrder(time: Float64Array, parts: readonly Builder[]): void {
   const n = time.length;
-  if (n < 2 || !parts.some((p) => p.twice.length > 0)) return;
   const resolve = (i: number, later: number, before: number): void => {
     if (!((time[i] as number) > before) && later > before) time[i] = later;
   };
@@ -952,12 +951,13 @@ class Loader {
     const { from, to } = this.#request;
     for (const [s, parts] of this.#parts) {
       let cols = parts.length === 0 ? emptyColumns() : concat(parts);
-      laterWhereInOrder(cols.time, parts);
+      const twice = parts.some((p) => p.twice.length > 0);
+      if (twice) laterWhereInOrder(cols.time, parts);
       const overlapping = overlappingFiles(cols.time, parts);
       if (overlapping.length > 0) this.report.overlapping.push({ symbol: s, files: overlapping });
       // A row of the repeated hour was kept when either of its instants is in the range asked
       // (see FileSink's range test): the one it took decides.
-      if (parts.some((p) => p.twice.length > 0)) {
+      if (twice) {
         const kept = selectRows(cols, false, from, to);
         const dropped = cols.length - kept.length;
         if (dropped > 0) {
