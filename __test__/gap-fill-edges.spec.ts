@@ -194,6 +194,9 @@ test('live: a second run of the same coordinator counts the bars filled in it, n
     }
     await new Promise(() => {});
   }
+  // What the filler returned in each run: slot 1, and, on a machine loaded enough to hold a feed's
+  // bar past its grace, that bar too (filled, so still stored). Each run counts its own.
+  let returned = 0;
   const coordinator = new SessionCoordinator({
     calendar: { sessions: () => [session] },
     data: new SessionData({ baseInterval: '1s', intervals: ['3s'] }),
@@ -204,15 +207,22 @@ test('live: a second run of the same coordinator counts the bars filled in it, n
     // A second of grace and of fill time: the counts, not the timing, are what this test is about.
     closeDelayMs: 1000,
     fillDeadlineMs: 1000,
-    fill: async (symbol, from, to) => barsOf(session).filter((b) => b.symbol === symbol && b.time >= from && b.time < to).map(plainBar),
+    fill: async (symbol, from, to) => {
+      const bars = barsOf(session).filter((b) => b.symbol === symbol && b.time >= from && b.time < to).map(plainBar);
+      returned += bars.length;
+      return bars;
+    },
     symbols: ['A'],
   });
   const first = await coordinator.run();
-  t.is(first.filledBars, 1);
+  t.true(returned >= 1);
+  t.is(first.filledBars, returned);
   t.is(first.barsStored, 4);
   // The next run's session, later on the same store.
   session = liveSession(4);
+  returned = 0;
   const second = await coordinator.run();
-  t.is(second.filledBars, 1);
+  t.true(returned >= 1);
+  t.is(second.filledBars, returned);
   t.is(second.barsStored, 4);
 });
