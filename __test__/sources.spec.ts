@@ -231,6 +231,26 @@ test('csv: header names are case-insensitive, aliases and a mapping', async (t) 
   t.throws(() => csvSource(p, { columns: { opn: 'x' } as never }), { instanceOf: ConfigError });
 });
 
+test('csv: a header that names a column read twice is refused, naming it; a repeated column not read is no matter', async (t) => {
+  // Two `close` columns (a join of two tables, say): which holds the bars' closes no rule can tell.
+  const twice = fixture('Z_1.csv', 'time,open,high,low,close,Close ,volume\n2013-10-07T13:30:00Z,1,2,0.5,1.5,1.6,10\n');
+  await t.throwsAsync(() => csvSource(twice).load({}), { instanceOf: InputError, message: /Z_1\.csv' line 1: the header names the column 'close' more than once \(columns 5 and 6\) \(time,open,high,low,close,Close ,volume\)/ });
+  // The symbol column and the date beside a time of day are read too.
+  const symbols = fixture('all.csv', 'symbol,time,open,high,low,close,volume,Symbol\nA,2013-10-07T13:30:00Z,1,2,0.5,1.5,10,B\n');
+  await t.throwsAsync(() => csvSource(symbols, { symbolColumn: 'symbol' }).load({}), { instanceOf: InputError, message: /the column 'symbol' more than once \(columns 1 and 8\)/ });
+  const dates = fixture('Z_1.csv', 'date,time,open,high,low,close,volume,date\n2013-10-07,13:30,1,2,0.5,1.5,10,2013-10-08\n');
+  await t.throwsAsync(() => csvSource(dates, { timeZone: 'UTC' }).load({}), { instanceOf: InputError, message: /the column 'date' more than once \(columns 1 and 8\)/ });
+  // Named in options.header: refused when the source is made.
+  t.throws(() => csvSource(twice, { header: ['time', 'open', 'high', 'low', 'close', 'close', 'volume'] }), { instanceOf: ConfigError, message: /names the column 'close' more than once \(columns 5 and 6\)/ });
+  // A column the load does not read may repeat (two `note` columns), and is left alone.
+  const other = fixture('Z_1.csv', 'time,open,high,low,close,volume,note,note\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10,x,y\n');
+  const m = await csvSource(other).load({});
+  t.deepEqual(rows(m.get('Z')), [[T(13, 30), 1, 2, 0.5, 1.5, 10]]);
+  const bare = fixture('Z_1.csv', '2013-10-07T13:30:00Z,1,2,0.5,1.5,10,x,y\n');
+  const m2 = await csvSource(bare, { header: ['time', 'open', 'high', 'low', 'close', 'volume', 'note', 'note'] }).load({});
+  t.deepEqual(rows(m2.get('Z')), [[T(13, 30), 1, 2, 0.5, 1.5, 10]]);
+});
+
 test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; repeated hour: earlier instant)', async (t) => {
   const lines = [
     '2013-10-07T13:30:00Z', // Z

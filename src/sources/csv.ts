@@ -358,6 +358,9 @@ function checkOptions(o: CsvSourceOptions): Config {
     if (o.columns?.date !== undefined && !given.includes(dateName)) {
       throw new ConfigError('header', `no '${dateName}' date column among ${JSON.stringify(o.header)} (columns.date names it)`);
     }
+    const read = [...COLUMN_NAMES.map((col) => names[col].find((n) => given.includes(n))), o.symbolColumn?.trim().toLowerCase(), dateName].flatMap((n) => (n === undefined ? [] : [given.indexOf(n)])).filter((i) => i !== -1);
+    const twice = repeatedName(given, read);
+    if (twice !== null) throw new ConfigError('header', `names the column ${twice} among ${JSON.stringify(o.header)}: no rule tells which of the two to read`);
   }
   if (o.onBadRow !== undefined && o.onBadRow !== 'throw' && o.onBadRow !== 'skip') throw new ConfigError('onBadRow', `${describe(o.onBadRow)} is not 'throw' or 'skip'`);
   const delimiter = o.delimiter ?? ',';
@@ -408,6 +411,22 @@ export function symbolFromFileName(path: string): string {
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const cut = stem.indexOf('_');
   return cut === -1 ? stem : stem.slice(0, cut);
+}
+
+/**
+ * The first of the names at `read` (indexes into `names`) that `names` holds more than once, with
+ * the columns (counting from 1) that hold it, as a message says it (`'close' more than once
+ * (columns 5 and 6)`);
+ * null when none repeats.
+ */
+function repeatedName(names: readonly string[], read: readonly number[]): string | null {
+  for (const i of read) {
+    const n = names[i] as string;
+    if (names.indexOf(n) === names.lastIndexOf(n)) continue;
+    const at = names.flatMap((x, k) => (x === n ? [k + 1] : []));
+    return `'${n}' more than once (columns ${at.slice(0, -1).join(', ')} and ${at[at.length - 1]})`;
+  }
+  return null;
 }
 
 /** `text` cut to 200 characters for a message: a header may run to a megabyte. */
@@ -1163,6 +1182,13 @@ class FileSink {
       throw new InputError(`csvSource: '${this.#path}' line ${line}: no '${c.dateName}' date column in the header (${shorten(fields.join(c.delimiter))}); options.columns.date names it`);
     }
     this.#dateIndex = date === this.#index[0] ? -1 : date;
+    // A second column of a name read (two `close` columns from a join, say) would be left unread
+    // without a word, and which of the two holds the bars' values no rule can tell. (yfinance's
+    // columns of several tickers repeat every name; its `Ticker` line says so, naming them.)
+    const twice = yfinance ? null : repeatedName(names, [...this.#index, this.#dateIndex].filter((i) => i !== -1));
+    if (twice !== null) {
+      throw new InputError(`csvSource: '${this.#path}' line ${line}: the header names the column ${twice} (${shorten(fields.join(c.delimiter))}), and no rule tells which of the two to read: rename or remove one${c.header === null ? '' : ' in options.header'}`);
+    }
     if (yfinance) {
       this.#yfinance = 2;
       this.#yfinanceHeader = [fields.join(c.delimiter), line];
