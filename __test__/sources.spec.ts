@@ -251,6 +251,23 @@ test('csv: a header that names a column read twice is refused, naming it; a repe
   t.deepEqual(rows(m2.get('Z')), [[T(13, 30), 1, 2, 0.5, 1.5, 10]]);
 });
 
+test('csv: a delimiter that ends the rows but not the header, or the header but not the rows, makes no column; any other field more or less is a bad row', async (t) => {
+  const row = (m: number, end = ''): string => `2013-10-07T13:${m}:00Z,1,2,0.5,1.5,10${end}\n`;
+  for (const parser of ['auto', 'csv-parse'] as const) {
+    const rowsEnd = fixture('Z_1.csv', `time,open,high,low,close,volume\n${row(30, ',')}${row(31, ', ')}${row(32)}`);
+    t.deepEqual(rows((await csvSource(rowsEnd, { parser }).load({})).get('Z')), [30, 31, 32].map((m) => [T(13, m), 1, 2, 0.5, 1.5, 10]), parser);
+    const headerEnds = fixture('Z_1.csv', `time,open,high,low,close,volume,\n${row(30)}${row(31, ',')}`);
+    t.deepEqual(rows((await csvSource(headerEnds, { parser }).load({})).get('Z')), [30, 31].map((m) => [T(13, m), 1, 2, 0.5, 1.5, 10]), parser);
+    // A field that is not blank, or two delimiters at the end, are still a field count other than the header's.
+    const other = csvSource(fixture('Z_1.csv', `time,open,high,low,close,volume\n${row(30, ',x')}${row(31, ',,')}${row(32)}`), { parser, onBadRow: 'skip' });
+    t.deepEqual(rows((await other.load({})).get('Z')), [[T(13, 32), 1, 2, 0.5, 1.5, 10]], parser);
+    t.deepEqual(other.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [[2, 'expected 6 fields (as in the header), found 7'], [3, 'expected 6 fields (as in the header), found 8']], parser);
+    const short = csvSource(fixture('Z_1.csv', `time,open,high,low,close,volume,\n2013-10-07T13:30:00Z,1,2,0.5,1.5\n${row(31)}`), { parser, onBadRow: 'skip' });
+    t.deepEqual(rows((await short.load({})).get('Z')), [[T(13, 31), 1, 2, 0.5, 1.5, 10]], parser);
+    t.deepEqual(short.lastReport?.badRowDetails.map((b) => b.line), [2], parser);
+  }
+});
+
 test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; repeated hour: earlier instant)', async (t) => {
   const lines = [
     '2013-10-07T13:30:00Z', // Z

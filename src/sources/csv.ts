@@ -1098,6 +1098,10 @@ class FileSink {
   /** The header name of the file's symbol column (lower case), or null when it has one symbol. */
   readonly #symbolColumn: string | null;
   #fieldCount = 0;
+  /** Whether the header's last field is blank: a row may then end one field short. */
+  #blankLastName = false;
+  /** Whether the last field of a row of one field more than the header's is blank. */
+  #lastBlank = false;
   /** Field index of time, open, high, low, close, volume, then the symbol (or -1). */
   readonly #index = new Int32Array(7);
   /** Field index of a `date` column beside the time column, whose rows may hold only a time of day; -1 when there is none. */
@@ -1194,6 +1198,7 @@ class FileSink {
       this.#yfinanceHeader = [fields.join(c.delimiter), line];
     }
     this.#fieldCount = fields.length;
+    this.#blankLastName = fields.length > 1 && (fields[fields.length - 1] as string).trim() === '';
     this.#src = new Array<string>(fields.length).fill('');
     this.#start = new Int32Array(fields.length);
     this.#end = new Int32Array(fields.length);
@@ -1258,6 +1263,8 @@ class FileSink {
       if (next === b) break;
       at = next + 1;
     }
+    // One field more than the header's, and blank: the row ends with a delimiter.
+    if (k === n + 1) this.#lastBlank = isBlank(text, at, b);
     this.#row(k, line);
   }
 
@@ -1275,6 +1282,7 @@ class FileSink {
       this.#start[k] = 0;
       this.#end[k] = f.length;
     }
+    if (fields.length === this.#fieldCount + 1) this.#lastBlank = (fields[fields.length - 1] as string).trim() === '';
     this.#row(fields.length, line);
   }
 
@@ -1295,7 +1303,9 @@ class FileSink {
 
   #row(fields: number, line: number): void {
     this.rowsRead++;
-    if (fields !== this.#fieldCount) {
+    // A delimiter that ends every line of the rows but not the header's, or the header's but not
+    // the rows' (spreadsheets and some exports write one): the blank field it makes is no column.
+    if (fields !== this.#fieldCount && !(fields === this.#fieldCount + 1 && this.#lastBlank) && !(fields === this.#fieldCount - 1 && this.#blankLastName)) {
       // options.header names every column: Binance's klines have twelve, of which six are the bar.
       const every = this.#config.header !== null && fields > this.#fieldCount ? '; options.header names every column of the file, one name each, in order' : '';
       this.#bad(line, `expected ${this.#fieldCount} fields (as in ${this.#config.header === null ? 'the header' : 'options.header'}), found ${fields}${every}`);
