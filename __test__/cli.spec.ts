@@ -599,7 +599,20 @@ test('--delimiter, --columns and --header read files in other layouts: semicolon
     writeFileSync(semi, `window_start;o;h;l;c;v\n${rows.map((r) => r.replaceAll(',', ';')).join('\n')}\n`);
     const wrong = barstream('backtest', '--data', semi, ...days);
     t.is(wrong.status, 1);
-    t.regex(wrong.stderr, /has ";": give --delimiter \[invalid_input\]/);
+    t.regex(wrong.stderr, /has ";": give --delimiter ';' \[invalid_input\]/);
+    // Without a header line, read with --header: the row says the same.
+    const tabs = path.join(dir, 'TABS_1m.csv');
+    writeFileSync(tabs, `${rows.map((r) => r.replaceAll(',', '\t')).join('\n')}\n`);
+    const bare = barstream('backtest', '--data', tabs, '--header', 'time,open,high,low,close,volume', ...days);
+    t.is(bare.status, 1);
+    t.regex(bare.stderr, /line 1: expected 6 fields \(as in --header\), found 1; the row has no "," but has "\\t": give --delimiter tab \[invalid_input\]\n$/);
+    t.is(barstream('backtest', '--data', tabs, '--header', 'time,open,high,low,close,volume', '--delimiter', 'tab', ...days).status, 0);
+    // A header naming a column twice is not told to skip its rows.
+    const closes = path.join(dir, 'TWICE_1m.csv');
+    writeFileSync(closes, `time,open,high,low,close,close,volume\n${rows.map((r) => r.replace(/,([^,]*),([^,]*)$/, ',$1,$1,$2')).join('\n')}\n`);
+    const both = barstream('backtest', '--data', closes, ...days);
+    t.is(both.status, 1);
+    t.regex(both.stderr, /line 1: the header names the column 'close' more than once \(columns 5 and 6\) .*: rename or remove one \[invalid_input\]\n$/);
     const names = barstream('backtest', '--data', semi, '--delimiter', ';', ...days);
     t.is(names.status, 1);
     t.regex(names.stderr, /give --columns time=<its name> \[invalid_input\]/);

@@ -930,8 +930,13 @@ test('csv: a first line that is no header (split on the wrong delimiter, or a ro
     const p = fixture('EU.csv', `${HEADER.replaceAll(',', d)}\n2013-10-07T13:30:00Z${d}1${d}1${d}1${d}1${d}1\n`);
     const error = await t.throwsAsync(() => csvSource(p).load({}), { instanceOf: InputError });
     t.true(error?.message.startsWith(`csvSource: '${p}' line 1: no 'time' or 'timestamp' or 'datetime' or 'date' column in the header`), error?.message);
-    t.true(error?.message.endsWith(`; the header has no "," but has ${shown}: set options.delimiter`), error?.message);
+    t.true(error?.message.endsWith(`; the header has no "," but has ${shown}: set options.delimiter to ${shown}`), error?.message);
     t.deepEqual(rows((await csvSource(p, { delimiter: d }).load({})).get('EU')), [[T(13, 30), 1, 1, 1, 1, 1]]);
+    // Without a header line, its columns named by options.header: each row says the same.
+    const bare = fixture('EU.csv', `2013-10-07T13:30:00Z${d}1${d}1${d}1${d}1${d}1\n`);
+    const names = HEADER.split(',');
+    await t.throwsAsync(() => csvSource(bare, { header: names }).load({}), { instanceOf: InputError, message: `csvSource: '${bare}' line 1: expected 6 fields (as in options.header), found 1; the row has no "," but has ${shown}: set options.delimiter to ${shown}` });
+    t.deepEqual(rows((await csvSource(bare, { header: names, delimiter: d }).load({})).get('EU')), [[T(13, 30), 1, 1, 1, 1, 1]]);
   }
   // No header at all (Binance's klines): the first row is taken for one, and the message says so.
   for (const first of ['1381152600000,1,2,0.5,1.5,10,1381152659999', '2013-10-07T13:30:00Z,1,2,0.5,1.5,10']) {

@@ -370,8 +370,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? error.message.replace("use overrun: 'queue' to wait instead", 'use --overrun queue to wait instead, or a lower --speed')
         : asFlags(error.message, options.symbols);
     // A malformed row (not a header it cannot read) whose message names no flag of its own.
-    // Not for dates that no row of the file can be read by: skipping them would skip every row.
-    if (e instanceof InputError && /^csvSource: '.*' line \d+: /.test(error.message) && !/ column in the header|no header line|write dates as YYYY-MM-DD/.test(error.message) && !message.includes(' --')) {
+    // Not for dates that no row of the file can be read by, nor a header naming a column twice:
+    // skipping would skip every row.
+    if (e instanceof InputError && /^csvSource: '.*' line \d+: /.test(error.message) && !/ column in the header|no header line|write dates as YYYY-MM-DD|more than once \(columns/.test(error.message) && !message.includes(' --')) {
       message += '; --bad-rows skip leaves malformed rows out, counted and the first listed';
     }
     process.stderr.write(`barstream: ${message}${code}\n`);
@@ -398,7 +399,10 @@ function asFlags(message: string, symbols?: readonly string[]): string {
     .replaceAll("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
     .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
     .replaceAll("set the epoch option ('s') if it is an epoch", 'give --epoch s if it is an epoch')
-    .replace('set options.delimiter', 'give --delimiter')
+    .replace(/set options\.delimiter to ("(?:[^"\\]|\\.)*")/, (_, shown: string) => {
+      const d = JSON.parse(shown) as string;
+      return `give --delimiter ${d === '\t' ? 'tab' : `'${d}'`}`;
+    })
     .replace('name the columns with options.header', 'name the columns with --header')
     .replaceAll('(as in options.header)', '(as in --header)')
     .replace('options.header names every column of the file', '--header names every column of the file')

@@ -429,6 +429,9 @@ function repeatedName(names: readonly string[], read: readonly number[]): string
   return null;
 }
 
+/** The delimiters a file split on the wrong one is told of, most likely first. */
+const DELIMITERS = [';', '\t', '|', ','];
+
 /** `text` cut to 200 characters for a message: a header may run to a megabyte. */
 function shorten(text: string): string {
   return text.length <= 200 ? text : `${text.slice(0, 200)}... (${text.length} characters)`;
@@ -1156,14 +1159,14 @@ class FileSink {
       if (i === -1 && c.names[col].length > 0) {
         // A header of one field was most likely split on the wrong character: European
         // spreadsheets write `;`, `.tsv` files tabs.
-        const other = fields.length === 1 ? [';', '\t', '|', ','].find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
+        const other = fields.length === 1 ? DELIMITERS.find((x) => x !== c.delimiter && (fields[0] as string).includes(x)) : undefined;
         // Some exports (Binance's klines, for one) have no header at all: their first row is data.
         const first = (fields[0] ?? '').trim();
         // A number, or a date as vendors write them (2013-10-07, 10/07/2013, 2013.10.07, 07.10.2013, 20131007 09:30).
         const data = fields.length > 1 && first !== '' && (Number.isFinite(Number(first)) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?!\d)/.test(first) || /^\d{8}(?!\d)/.test(first));
         const fix =
           other !== undefined
-            ? `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter`
+            ? `the header has no ${JSON.stringify(c.delimiter)} but has ${JSON.stringify(other)}: set options.delimiter to ${JSON.stringify(other)}`
             : data
               ? 'the first line is a row of data, not a header: name the columns with options.header'
               : `name it with options.columns.${col}${col === 'volume' ? ' (null for files that have none)' : ''}`;
@@ -1307,7 +1310,15 @@ class FileSink {
     // the rows' (spreadsheets and some exports write one): the blank field it makes is no column.
     if (fields !== this.#fieldCount && !(fields === this.#fieldCount + 1 && this.#lastBlank) && !(fields === this.#fieldCount - 1 && this.#blankLastName)) {
       // options.header names every column: Binance's klines have twelve, of which six are the bar.
-      const every = this.#config.header !== null && fields > this.#fieldCount ? '; options.header names every column of the file, one name each, in order' : '';
+      let every = this.#config.header !== null && fields > this.#fieldCount ? '; options.header names every column of the file, one name each, in order' : '';
+      if (fields === 1) {
+        // A whole line in one field, of a file split on another character (a headerless `.tsv`, or
+        // a European spreadsheet's `;`, read with options.header).
+        const d = this.#config.delimiter;
+        const whole = this.#text(0);
+        const other = DELIMITERS.find((x) => x !== d && whole.includes(x));
+        if (other !== undefined) every = `; the row has no ${JSON.stringify(d)} but has ${JSON.stringify(other)}: set options.delimiter to ${JSON.stringify(other)}`;
+      }
       this.#bad(line, `expected ${this.#fieldCount} fields (as in ${this.#config.header === null ? 'the header' : 'options.header'}), found ${fields}${every}`);
       return;
     }
