@@ -268,6 +268,18 @@ test('csv: a delimiter that ends the rows but not the header, or the header but 
   }
 });
 
+test('csv: a header line repeated among the rows (files joined with cat) is a bad row that says so', async (t) => {
+  const joined = fixture('Z_1.csv', `Time,open,high,low,close,volume\n2013-10-07T13:30:00Z,1,2,0.5,1.5,10\nTime,open,high,low,close,volume\n2013-10-07T13:31:00Z,1,2,0.5,1.5,10\n`);
+  await t.throwsAsync(() => csvSource(joined).load({}), { instanceOf: InputError, message: /Z_1\.csv' line 3: .*; the row is the header line again \(files joined into one, each with its header\?\)$/ });
+  const skip = csvSource(joined, { onBadRow: 'skip' });
+  t.deepEqual(rows((await skip.load({})).get('Z')), [30, 31].map((m) => [T(13, m), 1, 2, 0.5, 1.5, 10]));
+  t.deepEqual(skip.lastReport?.badRowDetails.map((b) => b.line), [3]);
+  // A time that is merely unreadable says nothing of the header.
+  const other = csvSource(fixture('Z_1.csv', `time,open,high,low,close,volume\nnoon,1,2,0.5,1.5,10\n`), { onBadRow: 'skip' });
+  await other.load({});
+  t.false(other.lastReport?.badRowDetails[0]?.reason.includes('header'));
+});
+
 test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; repeated hour: earlier instant)', async (t) => {
   const lines = [
     '2013-10-07T13:30:00Z', // Z
@@ -1142,6 +1154,15 @@ test('csv: unreadable inputs and bad options', async (t) => {
   await t.throwsAsync(() => csvSource(join(dir, 'nope.csv')).load({}), { instanceOf: InputError, message: /cannot read .*nope\.csv.*ENOENT/ });
   await t.throwsAsync(() => csvSource(join(dir, 'nothing-*.csv')).load({}), { instanceOf: InputError, message: /no file matches/ });
   await t.throwsAsync(() => csvSource(join(dir, '*', 'x.csv')).load({}), { instanceOf: ConfigError });
+  // A directory of a vendor's .txt files (Kibot, FirstRate) is told the pattern that reads them.
+  const txt = join(dir, 'txt-only');
+  mkdirSync(txt);
+  for (const name of ['SPY.txt', 'IBM.txt', 'README.md', '.hidden.csv']) writeFileSync(join(txt, name), `${HEADER}\n`);
+  await t.throwsAsync(() => csvSource(txt).load({}), { instanceOf: InputError, message: `csvSource: directory '${txt}' has no .csv or .csv.gz file; it has 2 .txt files: to read them as CSV, give the pattern '${join(txt, '*.txt')}'` });
+  t.deepEqual([...(await csvSource(join(txt, '*.txt')).load({})).keys()], ['IBM', 'SPY']);
+  const none = join(dir, 'no-files');
+  mkdirSync(none);
+  await t.throwsAsync(() => csvSource(none).load({}), { instanceOf: InputError, message: `csvSource: directory '${none}' has no .csv or .csv.gz file` });
   const empty = fixture('E_1.csv', '\n\n');
   await t.throwsAsync(() => csvSource(empty).load({}), { instanceOf: InputError, message: /empty \(no header line\)/ });
   const nosym = fixture('m.csv', `${HEADER}\n`);

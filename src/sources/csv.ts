@@ -1101,6 +1101,8 @@ class FileSink {
   /** The header name of the file's symbol column (lower case), or null when it has one symbol. */
   readonly #symbolColumn: string | null;
   #fieldCount = 0;
+  /** The header's name of the time column (lower case), which a row that repeats the header line has for its time. */
+  #timeName = '';
   /** Whether the header's last field is blank: a row may then end one field short. */
   #blankLastName = false;
   /** Whether the last field of a row of one field more than the header's is blank. */
@@ -1201,6 +1203,7 @@ class FileSink {
       this.#yfinanceHeader = [fields.join(c.delimiter), line];
     }
     this.#fieldCount = fields.length;
+    this.#timeName = names[this.#index[0] as number] ?? '';
     this.#blankLastName = fields.length > 1 && (fields[fields.length - 1] as string).trim() === '';
     this.#src = new Array<string>(fields.length).fill('');
     this.#start = new Int32Array(fields.length);
@@ -1290,12 +1293,17 @@ class FileSink {
   }
 
   /**
-   * With `options.header`, the hint for a first row whose time field is the header's own name for
-   * the time column: the file has a header line of its own, read as a row of data.
+   * The hint for a row whose time field is the header's name for the time column: with
+   * `options.header`, in the first row, the file has a header line of its own, read as a row of
+   * data; after a header line, the file repeats it.
    */
   #headerAgain(time: string): string {
     const given = this.#config.header;
-    if (given === null || this.rowsRead !== 1) return '';
+    if (given === null) {
+      // Files joined into one (`cat *.csv`) repeat their header line between their rows.
+      return this.#timeName !== '' && time.trim().toLowerCase() === this.#timeName ? '; the row is the header line again (files joined into one, each with its header?)' : '';
+    }
+    if (this.rowsRead !== 1) return '';
     const name = given[this.#index[0] as number]?.trim().toLowerCase();
     return name !== undefined && time.trim().toLowerCase() === name ? '; the row has the names of options.header: the file has a header line of its own, so leave options.header out' : '';
   }

@@ -40,6 +40,23 @@ async function listFiles(dir: string, accept: (name: string) => boolean, what: s
 }
 
 /**
+ * For a directory with no CSV file by name: its most common other extension (vendors write `.txt`,
+ * `.tsv`, `.dat`), and the pattern that reads those files, as a message's end; '' when it has
+ * none.
+ */
+async function otherFiles(dir: string): Promise<string> {
+  const files = await listFiles(dir, (n) => !n.startsWith('.') && /\.[a-z0-9]+(\.gz)?$/i.test(n), `directory '${dir}'`).catch(() => []);
+  const count = new Map<string, number>();
+  for (const f of files) {
+    const ext = (/\.[a-z0-9]+(\.gz)?$/i.exec(basename(f)) as RegExpExecArray)[0].toLowerCase();
+    count.set(ext, (count.get(ext) ?? 0) + 1);
+  }
+  const [ext, n] = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [];
+  if (ext === undefined || n === undefined) return '';
+  return `; it has ${n} ${ext} file${n === 1 ? '' : 's'}: to read ${n === 1 ? 'it' : 'them'} as CSV, give the pattern '${join(dir, `*${ext}`)}'`;
+}
+
+/**
  * Refuses `files` (one directory's) holding a file and its gzip copy: `gzip -k` leaves the file
  * beside its copy, and read both, every row would be read twice.
  * @throws {InputError} naming the two.
@@ -100,7 +117,7 @@ export async function resolvePaths(inputs: readonly string[]): Promise<string[]>
     }
     if (info.isDirectory()) {
       const files = await listFiles(input, (n) => /\.csv(\.gz)?$/i.test(n) && !n.startsWith('.'), `directory '${input}'`);
-      if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv or .csv.gz file`);
+      if (files.length === 0) throw new InputError(`csvSource: directory '${input}' has no .csv or .csv.gz file${await otherFiles(input)}`);
       refuseCopies(files, `directory '${input}' has`, 'name the files to read');
       files.forEach(add);
     } else {
