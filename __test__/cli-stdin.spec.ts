@@ -40,7 +40,7 @@ function checkRun(t: ExecutionContext, j: Json): void {
   t.deepEqual(j.report.symbols, ['SPY']);
   // 22 rows on the two days reach the run; the 9th's is outside them.
   t.like(j.report, { barsIn: 22, barsStored: 22 });
-  t.deepEqual(j.source, { files: ['stdin'], rowsRead: 23, rowsLoaded: 22, rowsOutside: 1, rowsBySymbol: { SPY: 22 }, symbolsBackInTime: [], symbolsDaily: [], symbolsCoarser: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
+  t.deepEqual(j.source, { files: ['stdin'], rowsRead: 23, rowsLoaded: 22, rowsOutside: 1, rowsBySymbol: { SPY: 22 }, symbolsBackInTime: [], symbolsDaily: [], symbolsCoarser: [], symbolsStampedAtClose: [], symbolsFixedPoint: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
   // The 7th: 5m buckets 13:30, 13:35, 13:40 (cut short by the session's end), one each of 15m
   // (13:30), 30m (13:30), 1h (13:30) and 1d. The 8th: 5m 19:50 and 19:55, one each of 15m (19:45),
   // 30m (19:30), 1h (19:30, the session's last hour starts at 15:30 New York) and 1d.

@@ -803,6 +803,52 @@ test('daily bars given to --data: a hint says the run builds its bars from 1m ba
   }
 });
 
+test('hints for files whose bars are stamped at their close, whose prices are fixed-point integers, or whose one symbol holds several instruments', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-hints-'));
+  try {
+    const days = ['--from', '2013-10-07', '--to', '2013-10-07'];
+    type Source = { source: { symbolsStampedAtClose: string[]; symbolsFixedPoint: { symbol: string; close: number }[] } };
+    const header = 'time,open,high,low,close,volume';
+    // Regular hours 13:30Z-20:00Z: bars stamped at their end run 13:31Z to 20:00Z.
+    const ends = sessionRows().map((r) => r.replace(/^(\S+?),/, (_, time: string) => `${new Date(Date.parse(time) + 60_000).toISOString()},`));
+    const late = path.join(dir, 'LATE_1m.csv');
+    writeFileSync(late, `${header}\n${ends.join('\n')}\n`);
+    const a = barstream('backtest', '--json', '--data', late, ...days);
+    t.is(a.status, 0, a.stderr);
+    const ja = JSON.parse(a.stdout) as JsonReport & Source;
+    t.deepEqual(ja.source.symbolsStampedAtClose, ['LATE']);
+    t.like(ja.report, { barsIn: 390, barsStored: 389, rejected: { outside_session: 1 } });
+    t.regex(a.stderr, /hint: the rows of 'LATE' have a bar at most sessions' close and none at their open: their times may be each bar's end, .*move the times back one bar\n/);
+    // The same bars at their opens: no hint.
+    const open = path.join(dir, 'OPEN_1m.csv');
+    writeFileSync(open, `${header}\n${sessionRows().join('\n')}\n`);
+    const b = barstream('backtest', '--json', '--data', open, ...days);
+    t.deepEqual((JSON.parse(b.stdout) as Source).source.symbolsStampedAtClose, []);
+    t.is(b.stderr, '');
+    // Databento's prices without pretty_px: 510.19 as 510190000000.
+    const fixed = path.join(dir, 'FIX_1m.csv');
+    writeFileSync(fixed, `${header}\n${sessionRows().map((r) => r.replace(/,1,2,0\.5,1\.5,/, ',510000000000,510250000000,509900000000,510190000000,')).join('\n')}\n`);
+    const c = barstream('backtest', '--json', '--data', fixed, ...days);
+    t.is(c.status, 0, c.stderr);
+    t.deepEqual((JSON.parse(c.stdout) as Source).source.symbolsFixedPoint, [{ symbol: 'FIX', close: 510190000000 }]);
+    t.regex(c.stderr, /hint: every close of 'FIX' is a whole number of 100,000,000 or more \(the first 510,190,000,000\): the prices may be fixed-point integers/);
+    // A close of a decimal among them: prices as written, no hint.
+    writeFileSync(fixed, `${header}\n${sessionRows().map((r, k) => r.replace(/,1,2,0\.5,1\.5,/, k === 100 ? ',510000000000,510250000000,509900000000,510190000000.5,' : ',510000000000,510250000000,509900000000,510190000000,')).join('\n')}\n`);
+    t.deepEqual((JSON.parse(barstream('backtest', '--json', '--data', fixed, ...days).stdout) as Source).source.symbolsFixedPoint, []);
+    // Two instruments in one file, no symbol column: each minute twice.
+    const both = path.join(dir, 'xnas-20131007.csv');
+    writeFileSync(both, `instrument_id,${header}\n${sessionRows().flatMap((r) => [`1,${r}`, `2,${r.replace(',1,2,0.5,1.5,', ',3,4,2.5,3.5,')}`]).join('\n')}\n`);
+    const d = barstream('backtest', '--json', '--data', both, ...days);
+    t.like((JSON.parse(d.stdout) as JsonReport).report, { barsIn: 780, barsStored: 390, rejected: { duplicate: 390 } });
+    t.regex(d.stderr, /hint: 390 of the 780 bars inside the session hours repeated a time their symbol already had: .*give --symbol-column naming the column of each row's instrument/);
+    const e = barstream('backtest', '--json', '--data', both, '--symbol-column', 'instrument_id', ...days);
+    t.like((JSON.parse(e.stdout) as JsonReport).report, { barsIn: 780, barsStored: 780 });
+    t.notRegex(e.stderr, /repeated a time/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--base: files of 5m bars, read at the default 1m base with a hint, and at --base 5m whole; bad bases refused', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'barstream-cli-base-'));
   try {
@@ -884,7 +930,7 @@ test('after a --data run: what the CSV source read, in the table and as `source`
     // Loaded: AAA and BBB on the 7th; outside: CCC's rows and AAA's on the 9th, in the report's
     // skipped too (CCC as a symbol not asked for, AAA's 9th as a day outside the run).
     t.like((j.report as unknown as { skipped: object }).skipped, { symbol: 390, days: 30 });
-    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], symbolsDaily: [], symbolsCoarser: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
+    t.deepEqual(j.source, { files: [file], rowsRead: 3 * 390 + 30, rowsLoaded: 2 * 390, rowsOutside: 390 + 30, rowsBySymbol: { AAA: 390, BBB: 390 }, symbolsBackInTime: [], symbolsDaily: [], symbolsCoarser: [], symbolsStampedAtClose: [], symbolsFixedPoint: [], symbolsReordered: [], overlappingFiles: [], rowsWithoutOffset: 0, badRows: 0, badRowDetails: [] });
     t.is(j.report.barsIn, 2 * 390);
     t.notRegex(json.stderr, /warning|hint/);
     const table = barstream('backtest', ...run);
@@ -1033,6 +1079,9 @@ real('--data runs the real SPY, IBM and BAC files for their six sessions; every 
     symbolsBackInTime: [],
     symbolsDaily: [],
     symbolsCoarser: [],
+    // Each session has its 09:30 bar: times of bars' opens, integer cents.
+    symbolsStampedAtClose: [],
+    symbolsFixedPoint: [],
     symbolsReordered: [],
     overlappingFiles: [],
     // Their times end in Z: instants.

@@ -9,6 +9,7 @@ import { ConfigError, InputError, describe } from '../errors.js';
 import { AnalysisEngine } from '../runtime/engine.js';
 import { SessionCoordinator } from '../runtime/coordinator.js';
 import type { CoordinatorOptions, RunReport } from '../runtime/coordinator.js';
+import type { Session } from '../types.js';
 import { SessionData } from '../session-data.js';
 import { intervalMs, sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
@@ -100,6 +101,17 @@ export interface SourceSummary {
    * between them count as missing. `--base` says what a bar spans.
    */
   symbolsCoarser: { symbol: string; interval: string }[];
+  /**
+   * Symbols with a row at most of their sessions' closes and none at those sessions' opens: times of
+   * each bar's end, as some exports write them, where a bar's time here is its open. Each such
+   * session's last bar is then rejected outside the session, and every bar is a bar late.
+   */
+  symbolsStampedAtClose: string[];
+  /**
+   * Symbols whose closes are all whole numbers of 100,000,000 or more: prices written as fixed-point
+   * integers (Databento's CSV without `pretty_px`, in units of 1e-9), which a run takes as written.
+   */
+  symbolsFixedPoint: { symbol: string; close: number }[];
   /** Under `order: 'time'`, the symbols whose rows were not in time order and were sorted (`csvSource`'s `lastReport.reordered`). */
   symbolsReordered: string[];
   /** Rows loaded whose time had no offset (wall times, read in `--time-zone` or UTC). */
@@ -144,10 +156,13 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
   const symbolsBackInTime: string[] = [];
   const symbolsDaily: string[] = [];
   const symbolsCoarser: { symbol: string; interval: string }[] = [];
+  const runSessions = calendar.sessions(from, to);
+  const symbolsStampedAtClose: string[] = [];
+  const symbolsFixedPoint: { symbol: string; close: number }[] = [];
   if (options.data === undefined) {
     source = syntheticSource({
       symbols: options.symbols ?? DEFAULTS.symbols,
-      sessions: calendar.sessions(from, to),
+      sessions: runSessions,
       seed: DEFAULTS.seed,
       intervalMs: baseMs,
     });
@@ -182,6 +197,9 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
             const step = usualStep(times);
             if (step > baseMs && step < 86_400_000 && step % baseMs === 0) symbolsCoarser.push({ symbol, interval: canonicalName(step) });
           }
+          if (!symbolsStampedAtClose.includes(symbol) && stampedAtClose(times, runSessions)) symbolsStampedAtClose.push(symbol);
+          const fixed = fixedPointClose(c.close, c.length);
+          if (fixed !== null && !symbolsFixedPoint.some((x) => x.symbol === symbol)) symbolsFixedPoint.push({ symbol, close: fixed });
         }
         return columns;
       },
@@ -262,6 +280,8 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
       symbolsBackInTime,
       symbolsDaily,
       symbolsCoarser,
+      symbolsStampedAtClose,
+      symbolsFixedPoint,
       symbolsReordered: read.reordered,
       overlappingFiles: read.overlapping,
       rowsWithoutOffset: read.rowsWithoutOffset,
@@ -386,6 +406,54 @@ function looksDaily(sorted: Float64Array): boolean {
     if (gap >= day - hour && (part <= hour || part >= day - hour)) days++;
   }
   return days * 2 >= length - 1;
+}
+
+/**
+ * Whether `sorted` (a symbol's times, in order) has a row at the close of most of the `sessions`
+ * it has rows in, and none at their opens: the rows of a session that starts at its open and
+ * ends a bar before its close, stamped at each bar's end.
+ */
+function stampedAtClose(sorted: Float64Array, sessions: readonly Session[]): boolean {
+  let within = 0;
+  let shifted = 0;
+  for (const session of sessions) {
+    const first = lowerBound(sorted, session.open);
+    if (first === sorted.length || (sorted[first] as number) > session.close) continue;
+    within++;
+    const atOpen = sorted[first] === session.open;
+    const last = lowerBound(sorted, session.close);
+    if (!atOpen && last < sorted.length && sorted[last] === session.close) shifted++;
+  }
+  return within > 0 && shifted * 2 > within;
+}
+
+/** The first index of `sorted` whose time is `t` or later (`sorted.length` if none). */
+function lowerBound(sorted: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The first close when every close of the column is a whole number of 100,000,000 or more (prices
+ * as fixed-point integers), else null. No share, index or coin trades near such a price; a
+ * price of 510.19 in Databento's units of 1e-9 is 510,190,000,000.
+ */
+function fixedPointClose(close: Float64Array, length: number): number | null {
+  if (length === 0) return null;
+  for (let i = 0; i < length; i++) {
+    const c = close[i] as number;
+    // A missing close (NaN) is the store's to reject, and says nothing of the others.
+    if (c !== c) continue;
+    if (!(c >= 1e8 && Number.isInteger(c))) return null;
+  }
+  const first = close.find((c) => c === c);
+  return first === undefined ? null : first;
 }
 
 /**

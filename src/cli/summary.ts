@@ -166,6 +166,16 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
       );
     }
   }
+  if (s.symbolsStampedAtClose.length > 0) {
+    out.push(
+      `hint: the rows of ${firstOf(s.symbolsStampedAtClose.map((x) => `'${x}'`), 10)} have a bar at most sessions' close and none at their open: their times may be each bar's end, as some exports write them, where a bar's time is its open here; each session's last bar is then outside the session and every bar a bar late: move the times back one bar`,
+    );
+  }
+  for (const { symbol, close } of s.symbolsFixedPoint.slice(0, 3)) {
+    out.push(
+      `hint: every close of '${symbol}' is a whole number of 100,000,000 or more (the first ${int(close)}): the prices may be fixed-point integers (Databento's CSV without pretty_px is in units of 1e-9), and a run takes prices as written: export them as decimals (pretty_px=true) or scale them`,
+    );
+  }
   if (outside - Math.min(daily, outside) > (r.barsIn - daily) / 2) {
     const zone = options.timeZone === undefined ? 'are read as UTC unless --time-zone is given' : `were read in ${options.timeZone} (--time-zone)`;
     // A liquid symbol's pre- and after-market bars outnumber its regular ones (04:00-09:30 and
@@ -184,6 +194,15 @@ export function dataWarnings(result: BacktestResult, options: BacktestOptions): 
   const backwards = r.rejected.out_of_order;
   if (backwards > (r.barsIn - outside) / 2) {
     out.push(`hint: ${int(backwards)} of the ${int(r.barsIn - outside)} bars inside the session hours were out of order (earlier than the bar before them): the files may list the newest bar first; bars are read in file order: sort them oldest first, or give --order time`);
+  }
+  // Several instruments in one file with no symbol column (Databento without map_symbols, one row a
+  // publisher) read as one symbol: each time's first row is stored and the others are repeats.
+  const repeats = r.rejected.duplicate;
+  // Two instruments make half the bars repeats: a quarter is far past what a feed's glitches make.
+  if (s.overlappingFiles.length === 0 && repeats > 0 && repeats * 4 >= r.barsIn - outside) {
+    out.push(
+      `hint: ${int(repeats)} of the ${int(r.barsIn - outside)} bars inside the session hours repeated a time their symbol already had: a file of several instruments without a symbol column is read as one symbol; give --symbol-column naming the column of each row's instrument (Databento's symbol or instrument_id, say)`,
+    );
   }
   return out;
 }
