@@ -726,6 +726,9 @@ fn typed_constructors_validate_like_the_spec() {
     assert_eq!(param(Sma::new(1)), "period");
     assert_eq!(param(Ema::new(0)), "period");
     assert_eq!(param(Wma::new(MAX_PERIOD + 1)), "period");
+    // The largest period itself is taken.
+    assert!(Wma::new(MAX_PERIOD).is_ok());
+    assert!(Sma::new(MAX_PERIOD).is_ok());
     assert_eq!(param(Rsi::new(1)), "period");
     assert_eq!(param(Atr::new(0)), "period");
     assert_eq!(param(Roc::new(0)), "period");
@@ -985,4 +988,15 @@ fn batch_all_checks_every_spec_before_running_any() {
     let mut refs = vec![vec![one.as_mut_slice()]];
     let message = input_error(batch_all(&specs, BarSlices::close(&c), &mut refs));
     assert!(message.contains("2 indicators"), "{message}");
+}
+
+#[test]
+fn bar_slices_count_their_bars() {
+    let c = [1.0, 2.0, 3.0];
+    let bars = BarSlices::close(&c);
+    assert_eq!(bars.len(), 3);
+    assert!(!bars.is_empty());
+    let none = BarSlices::close(&[]);
+    assert_eq!(none.len(), 0);
+    assert!(none.is_empty());
 }

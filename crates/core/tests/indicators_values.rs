@@ -616,12 +616,21 @@ fn naive_adx(w: &Walk, p: usize) -> Vec<f64> {
         minus = minus - minus / p as f64 + dm(i).1;
         tr = tr - tr / p as f64 + true_range(w, i);
         let (pdi, mdi) = (100.0 * plus / tr, 100.0 * minus / tr);
-        dx[i] = 100.0 * (pdi - mdi).abs() / (pdi + mdi);
+        // TA-Lib leaves DX undefined (NaN here) where the true range or the DIs' sum is within
+        // 1e-14 of zero (a flat stretch): it counts 0 in the seed, and leaves the ADX as it was.
+        if tr.abs() >= 1e-14 && (pdi + mdi).abs() >= 1e-14 {
+            dx[i] = 100.0 * (pdi - mdi).abs() / (pdi + mdi);
+        }
     }
+    let defined = |x: f64| if x.is_nan() { 0.0 } else { x };
     let mut out = nans(n);
-    out[2 * p - 1] = mean(&dx[p..2 * p]);
+    out[2 * p - 1] = dx[p..2 * p].iter().map(|&x| defined(x)).sum::<f64>() / p as f64;
     for i in 2 * p..n {
-        out[i] = (out[i - 1] * (p - 1) as f64 + dx[i]) / p as f64;
+        out[i] = if dx[i].is_nan() {
+            out[i - 1]
+        } else {
+            (out[i - 1] * (p - 1) as f64 + dx[i]) / p as f64
+        };
     }
     out
 }
@@ -654,7 +663,12 @@ fn naive_cci(w: &Walk, p: usize) -> Vec<f64> {
         let win = &tp[i + 1 - p..=i];
         let m = mean(win);
         let md = win.iter().map(|v| (v - m).abs()).sum::<f64>() / p as f64;
-        out[i] = (tp[i] - m) / (0.015 * md);
+        // TA-Lib's CCI is 0 where the price is the mean or the window has no deviation.
+        out[i] = if tp[i] - m != 0.0 && md != 0.0 {
+            (tp[i] - m) / (0.015 * md)
+        } else {
+            0.0
+        };
     }
     out
 }
@@ -680,7 +694,12 @@ fn naive_mfi(w: &Walk, p: usize) -> Vec<f64> {
                 neg += flow;
             }
         }
-        out[i] = 100.0 * pos / (pos + neg);
+        // TA-Lib's MFI is 0 where the window's flows sum to under 1 (a flat window among them).
+        out[i] = if pos + neg < 1.0 {
+            0.0
+        } else {
+            100.0 * pos / (pos + neg)
+        };
     }
     out
 }
@@ -778,6 +797,89 @@ fn momentum_matches_its_definitions() {
         let want = naive_stoch(&w, k, ks, d);
         for j in 0..2 {
             assert_close(&got[j], &want[j], &format!("stoch {k}/{ks}/{d} output {j}"));
+        }
+    }
+}
+
+/// `w` with every price rounded to a multiple of `tick`: a coarse grid, where two bars' highs,
+/// lows or closes are often equal and a high's rise often equals a low's fall, the ties on which
+/// TA-Lib's rules pick a side (or none).
+fn on_grid(w: Walk, tick: f64) -> Walk {
+    let round = |x: f64| (x / tick).round() * tick;
+    let bars: Vec<Bar> = w
+        .bars
+        .iter()
+        .map(|b| {
+            Bar::new(
+                b.time,
+                round(b.open),
+                round(b.high),
+                round(b.low),
+                round(b.close),
+                b.volume,
+            )
+        })
+        .collect();
+    Walk {
+        h: bars.iter().map(|b| b.high).collect(),
+        l: bars.iter().map(|b| b.low).collect(),
+        c: bars.iter().map(|b| b.close).collect(),
+        v: bars.iter().map(|b| b.volume).collect(),
+        bars,
+    }
+}
+
+#[test]
+fn momentum_on_a_coarse_grid_matches_its_definitions() {
+    let w = on_grid(walk(24, 2000), 0.25);
+    // The grid makes the ties the rules are about: equal closes, and outside bars whose high rose
+    // exactly as far as the low fell (directional movement to neither side).
+    let ties = (1..w.c.len())
+        .filter(|&i| {
+            let up = w.h[i] - w.h[i - 1];
+            up > 0.0 && up == w.l[i - 1] - w.l[i]
+        })
+        .count();
+    assert!(ties >= 10, "only {ties} outside bars with equal moves");
+    assert!((1..w.c.len()).filter(|&i| w.c[i] == w.c[i - 1]).count() >= 100);
+    for p in [2, 5, 14] {
+        let what = |kind: &str| format!("grid, {kind} period {p}");
+        assert_close(
+            &run("adx", period(p), &w.bars, &[])[0],
+            &naive_adx(&w, p),
+            &what("adx"),
+        );
+        assert_close(
+            &run("rsi", period(p), &w.bars, &[])[0],
+            &naive_rsi(&w.c, p),
+            &what("rsi"),
+        );
+        assert_close(
+            &run("mfi", period(p), &w.bars, &[])[0],
+            &naive_mfi(&w, p),
+            &what("mfi"),
+        );
+        assert_close(
+            &run("cci", period(p), &w.bars, &[])[0],
+            &naive_cci(&w, p),
+            &what("cci"),
+        );
+    }
+    for (k, ks, d) in [(14, 3, 3), (5, 3, 3)] {
+        let p = IndicatorParams {
+            k_period: Some(k as f64),
+            k_slow: Some(ks as f64),
+            d_period: Some(d as f64),
+            ..params()
+        };
+        let got = run("stoch", p, &w.bars, &[]);
+        let want = naive_stoch(&w, k, ks, d);
+        for j in 0..2 {
+            assert_close(
+                &got[j],
+                &want[j],
+                &format!("grid stoch {k}/{ks}/{d} output {j}"),
+            );
         }
     }
 }
