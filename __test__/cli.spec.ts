@@ -471,7 +471,17 @@ test('--bad-rows skip leaves malformed rows out, counted, with the first ones on
     writeFileSync(us, 'Date,Time,Open,High,Low,Close,Volume\n10/07/2013,09:30,1,2,0.5,1.5,10\n');
     const usRun = barstream('backtest', '--data', us, '--from', '2013-10-07', '--to', '2013-10-07');
     t.is(usRun.status, 1);
-    t.is(usRun.stderr, `barstream: csvSource: '${us}' line 2: time '10/07/2013 09:30' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD [invalid_input]\n`);
+    t.is(usRun.stderr, `barstream: csvSource: '${us}' line 2: time '10/07/2013 09:30' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): give --date-order mdy for March 4, --date-order dmy for 3 April, or write dates as YYYY-MM-DD [invalid_input]\n`);
+    // With the order given, read: 09:30 UTC (no --time-zone) is outside the session; in New York it is its first bar.
+    const mdy = barstream('backtest', '--json', '--data', us, '--date-order', 'mdy', '--time-zone', 'America/New_York', '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(mdy.status, 0, mdy.stderr);
+    t.like((JSON.parse(mdy.stdout) as JsonReport).report, { barsIn: 1, barsStored: 1 });
+    // Day first, 10 July is no session of the run: the row is left out.
+    const dmy = barstream('backtest', '--json', '--data', us, '--date-order', 'dmy', '--time-zone', 'America/New_York', '--from', '2013-10-07', '--to', '2013-10-07');
+    t.like((JSON.parse(dmy.stdout) as JsonReport).report, { barsIn: 0 });
+    const wrong = barstream('backtest', '--data', us, '--date-order', 'ydm', '--from', '2013-10-07', '--to', '2013-10-07');
+    t.is(wrong.status, 2);
+    t.is(wrong.stderr, "barstream: --date-order must be mdy, dmy or ymd, got 'ydm'\n");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -280,6 +280,45 @@ test('csv: a header line repeated among the rows (files joined with cat) is a ba
   t.false(other.lastReport?.badRowDetails[0]?.reason.includes('header'));
 });
 
+test('csv: dateOrder reads dates written year last, month first (mdy) or day first (dmy), with what an ISO time may have after them', async (t) => {
+  const ny = (d: number, h: number, m: number, s = 0, ms = 0): number => Date.UTC(2024, 2, d, h + 5, m, s, ms); // EST, before 2024-03-10
+  const times = async (text: string, options: Parameters<typeof csvSource>[1]): Promise<number[]> => {
+    const src = csvSource(fixture('DO.csv', text), { timeZone: 'America/New_York', onBadRow: 'skip', ...options });
+    return [...((await src.load({})).get('DO') as SymbolColumns).time];
+  };
+  // Kibot (no header, Date and Time apart), TradeStation, a US spreadsheet (one digit, AM/PM).
+  const us = ['03/04/2024,09:30,1,1,1,1,1', '3/4/2024,9:31,1,1,1,1,1', '03/04/2024,12:00,1,1,1,1,1'].join('\n');
+  const header = ['date', 'time', 'open', 'high', 'low', 'close', 'volume'];
+  t.deepEqual(await times(`${us}\n`, { header, dateOrder: 'mdy' }), [ny(4, 9, 30), ny(4, 9, 31), ny(4, 12, 0)]);
+  const sheet = ['time,open,high,low,close,volume', '3/4/2024 9:30 AM,1,1,1,1,1', '3/4/2024 12:00 PM,1,1,1,1,1', '3/4/2024 12:05 AM,1,1,1,1,1', '3/4/2024 1:15:30 PM,1,1,1,1,1', '03/04/2024T14:00Z,1,1,1,1,1', '03/04/2024 09:45:00.250-05:00,1,1,1,1,1'].join('\n');
+  t.deepEqual(await times(`${sheet}\n`, { dateOrder: 'mdy' }), [
+    ny(4, 9, 30),
+    ny(4, 12, 0),
+    ny(4, 0, 5),
+    ny(4, 13, 15, 30),
+    Date.UTC(2024, 2, 4, 14, 0),
+    ny(4, 9, 45, 0, 250),
+  ]);
+  // Dukascopy and European spreadsheets: day first, dots or slashes; a bare date is the day's first instant.
+  const eu = ['Gmt time,open,high,low,close,volume', '04.03.2024 14:30:00.000,1,1,1,1,1', '4/3/2024 14:31,1,1,1,1,1', '05.03.2024,1,1,1,1,1'].join('\n');
+  t.deepEqual(await times(`${eu}\n`, { dateOrder: 'dmy', columns: { time: 'gmt time' }, timeZone: 'UTC' }), [Date.UTC(2024, 2, 4, 14, 30), Date.UTC(2024, 2, 4, 14, 31), Date.UTC(2024, 2, 5)]);
+  // The same text in the other order is another day, and what no day is in it is a bad row.
+  t.deepEqual(await times('time,open,high,low,close,volume\n04.03.2024 09:30,1,1,1,1,1\n', { dateOrder: 'mdy' }), [Date.UTC(2024, 3, 3, 13, 30)]);
+  const bad = csvSource(fixture('DO.csv', ['time,open,high,low,close,volume', '13/04/2024 09:30,1,1,1,1,1', '02/30/2024 09:30,1,1,1,1,1', '03/04/2024 13:00 PM,1,1,1,1,1', '03/04/2024 0:30 AM,1,1,1,1,1', '03/04/24 09:30,1,1,1,1,1', '03/04/2024 09:30 EST,1,1,1,1,1', '03/04/2024 09:30,1,1,1,1,1'].join('\n')), { dateOrder: 'mdy', onBadRow: 'skip', timeZone: 'America/New_York' });
+  t.deepEqual([...((await bad.load({})).get('DO') as SymbolColumns).time], [ny(4, 9, 30)]);
+  t.deepEqual(bad.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [
+    [2, "time '13/04/2024 09:30' is not a valid date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
+    [3, "time '02/30/2024 09:30' is not a valid date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
+    [4, "time '03/04/2024 13:00 PM' has hour 13 with PM: a 12-hour clock runs from 1 to 12"],
+    [5, "time '03/04/2024 0:30 AM' has hour 0 with AM: a 12-hour clock runs from 1 to 12"],
+    [6, "time '03/04/24 09:30' is neither an ISO 8601 date-time nor an epoch number"],
+    [7, "time '03/04/2024 09:30 EST' is not a date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
+  ]);
+  // Dates written year first read as before under either order; a wrong order is a ConfigError.
+  t.deepEqual(await times('time,open,high,low,close,volume\n2024-03-04 09:30,1,1,1,1,1\n2024.03.04 09:31,1,1,1,1,1\n', { dateOrder: 'dmy' }), [ny(4, 9, 30), ny(4, 9, 31)]);
+  t.throws(() => csvSource(fixture('DO.csv', 'time\n'), { dateOrder: 'ydm' as never }), { instanceOf: ConfigError, message: /'ydm' is not 'ymd', 'mdy' \(03\/04\/2024 is March 4\) or 'dmy' \(3 April\)/ });
+});
+
 test('csv: ISO variants, offsets, and wall times in a time zone (gap: bad row; repeated hour: earlier instant)', async (t) => {
   const lines = [
     '2013-10-07T13:30:00Z', // Z
@@ -795,7 +834,7 @@ test('csv: a Date and a Time column, as many exports and spreadsheets split them
     t.deepEqual(
       src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
-        [7, "time '10/07/2013 09:35' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD"],
+        [7, "time '10/07/2013 09:35' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): set the dateOrder option ('mdy' for March 4, 'dmy' for 3 April), or write dates as YYYY-MM-DD"],
         [8, "time '2013-10-07 09:61' is not a valid ISO 8601 date-time"],
         [9, "time '09:36' is a time of day and the date column beside it is empty"],
       ],

@@ -13,7 +13,7 @@ import type { Session } from '../types.js';
 import { SessionData } from '../session-data.js';
 import { intervalMs, sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
-import type { CsvSource, CsvSourceOptions, EpochUnit, BadRow, RowOrder, Source } from '../sources/index.js';
+import type { CsvSource, CsvSourceOptions, DateOrder, EpochUnit, BadRow, RowOrder, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
 
@@ -29,6 +29,8 @@ export interface BacktestOptions {
   timeZone?: string | undefined;
   /** How `data`'s numeric times are read: `csvSource`'s `epoch` option; default `'auto'`. */
   epoch?: EpochUnit | undefined;
+  /** How `data`'s dates written year last read (`03/04/2024`): `csvSource`'s `dateOrder` option; default `'ymd'` (refused). */
+  dateOrder?: DateOrder | undefined;
   /** Leave malformed rows of `data` out, counted (`csvSource`'s `onBadRow: 'skip'`), rather than fail the run at the first. */
   skipBadRows?: boolean | undefined;
   /** The header column of `data` holding each row's symbol; default: one symbol per file, named by the file. */
@@ -174,6 +176,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
     csv = csvSource(stdin ? { stream: process.stdin, name: 'stdin', ...(symbol === undefined ? {} : { symbol }) } : options.data, {
       ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
       ...(options.epoch === undefined ? {} : { epoch: options.epoch }),
+      ...(options.dateOrder === undefined ? {} : { dateOrder: options.dateOrder }),
       ...(options.skipBadRows === true ? { onBadRow: 'skip' as const } : {}),
       ...(options.symbolColumn === undefined ? {} : { symbolColumn: options.symbolColumn }),
       ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),

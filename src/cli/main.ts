@@ -32,6 +32,9 @@ Options:
   --epoch <unit>       how CSV times that are numbers are read: auto (default: seconds or
                        milliseconds by magnitude), s, ms, us or ns (micro- and nanoseconds,
                        as Polygon and Databento write them)
+  --date-order <order> how CSV dates written year last read: mdy (03/04/2024 is March 4: Kibot,
+                       TradeStation, US spreadsheets), dmy (3 April: Dukascopy, European ones)
+                       or ymd (default: such dates are refused, no order being certain)
   --bad-rows <policy>  a malformed CSV row: fail (default: the run fails naming the file and
                        line) or skip (left out, counted in the summary, the first ones on stderr)
   --symbol-column <name>
@@ -92,6 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         data: { type: 'string' },
         'time-zone': { type: 'string' },
         epoch: { type: 'string' },
+        'date-order': { type: 'string' },
         'bad-rows': { type: 'string' },
         'symbol-column': { type: 'string' },
         delimiter: { type: 'string' },
@@ -216,6 +220,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`barstream: --epoch must be auto, s, ms, us or ns, got '${epoch}'\n`);
     return 2;
   }
+  const dateOrder = values['date-order'];
+  if (dateOrder !== undefined && dateOrder !== 'ymd' && dateOrder !== 'mdy' && dateOrder !== 'dmy') {
+    process.stderr.write(`barstream: --date-order must be mdy, dmy or ymd, got '${dateOrder}'\n`);
+    return 2;
+  }
   const badRows = values['bad-rows'];
   if (badRows !== undefined && badRows !== 'fail' && badRows !== 'skip') {
     process.stderr.write(`barstream: --bad-rows must be 'fail' or 'skip', got '${badRows}'\n`);
@@ -258,6 +267,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (values.data !== undefined) options.data = values.data;
   if (timeZone !== undefined) options.timeZone = timeZone;
   if (epoch !== undefined && isEpochUnit(epoch)) options.epoch = epoch;
+  if (dateOrder === 'ymd' || dateOrder === 'mdy' || dateOrder === 'dmy') options.dateOrder = dateOrder;
   if (badRows === 'skip') options.skipBadRows = true;
   if (symbolColumn !== undefined) options.symbolColumn = symbolColumn;
   if (order !== undefined) options.order = order;
@@ -399,6 +409,7 @@ function asFlags(message: string, symbols?: readonly string[]): string {
     .replaceAll("set the epoch option: 'us' for microseconds, 'ns' for nanoseconds", 'give --epoch us for microseconds, --epoch ns for nanoseconds')
     .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
     .replaceAll("set the epoch option ('s') if it is an epoch", 'give --epoch s if it is an epoch')
+    .replaceAll("set the dateOrder option ('mdy' for March 4, 'dmy' for 3 April)", 'give --date-order mdy for March 4, --date-order dmy for 3 April')
     .replace(/set options\.delimiter to ("(?:[^"\\]|\\.)*")/, (_, shown: string) => {
       const d = JSON.parse(shown) as string;
       return `give --delimiter ${d === '\t' ? 'tab' : `'${d}'`}`;
@@ -417,7 +428,7 @@ function asFlags(message: string, symbols?: readonly string[]): string {
 const STDIN = '-';
 
 /** The flags that say how to read the CSV files of `--data`. */
-const CSV_FLAGS = ['time-zone', 'epoch', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header', 'order'] as const;
+const CSV_FLAGS = ['time-zone', 'epoch', 'date-order', 'bad-rows', 'symbol-column', 'delimiter', 'columns', 'header', 'order'] as const;
 
 /** The CSV columns `--columns` may name: the bar's fields, and the date beside a time of day. */
 const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'date'] as const;

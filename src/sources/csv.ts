@@ -17,7 +17,7 @@ import { checkRowOrder, emptyColumns, inTimeOrder, normalizeRequest, selectRows 
 import type { NormalizedRequest, RowOrder } from './columns.js';
 import { parseNumber, TimeParser } from './fields.js';
 import { resolvePaths } from './paths.js';
-import type { EpochUnit } from './fields.js';
+import type { DateOrder, EpochUnit } from './fields.js';
 import { COLUMN_NAMES } from './types.js';
 import type { ColumnarSource, ColumnName, LeftOutRows, LoadRequest, SymbolColumns } from './types.js';
 import { grown } from '../typed-arrays.js';
@@ -78,6 +78,16 @@ export interface CsvSourceOptions {
    * which differs between machines) are refused.
    */
   timeZone?: string | undefined;
+  /**
+   * How a date written with its year last reads (`03/04/2024`, `3.4.2024 9:30`, `04.03.2024
+   * 14:30:00.000`): `'mdy'` month first (March 4: Kibot, TradeStation, US spreadsheets), `'dmy'`
+   * day first (3 April: Dukascopy, European spreadsheets), or `'ymd'` (default), under which such a
+   * date is a bad row that asks for this option. With `'mdy'` or `'dmy'`, the date may be followed
+   * by a time of day (`9:30` or `09:30`, `:SS`, a fraction), `AM`/`PM`, and a zone (`Z`, an offset),
+   * as in an ISO 8601 time; it applies to a date column beside a time of day too. Dates written
+   * year first (ISO 8601, `YYYY.MM.DD`, `YYYYMMDD`) read the same whatever it is.
+   */
+  dateOrder?: DateOrder | undefined;
   /**
    * How a numeric time is read: `'s'` epoch seconds, `'ms'` epoch milliseconds, `'us'` epoch
    * microseconds, `'ns'` epoch nanoseconds (Polygon's and Databento's exports), or `'auto'`
@@ -229,8 +239,8 @@ export function csvSource(paths: string | readonly string[] | CsvStreamInput, op
     throw new ConfigError('paths', 'expected a path, a non-empty array of paths, or a stream input { stream, name?, symbol? }');
   }
   const config = checkOptions(options);
-  // Checks the zone and epoch unit now rather than at the first load.
-  new TimeParser(config.timeZone, config.epoch);
+  // Checks the zone, epoch unit and date order now rather than at the first load.
+  new TimeParser(config.timeZone, config.epoch, config.dateOrder);
   let lastReport: CsvLoadReport | null = null;
   let lastLeftOut: LeftOutRows = { symbol: 0, days: 0 };
   let streamRead = false;
@@ -296,6 +306,7 @@ interface Config {
   dateGiven: boolean;
   timeZone: string;
   epoch: EpochUnit;
+  dateOrder: DateOrder;
   skipBad: boolean;
   delimiter: string;
   scanner: boolean;
@@ -308,7 +319,7 @@ interface Config {
 
 function checkOptions(o: CsvSourceOptions): Config {
   if (o === null || typeof o !== 'object') throw new ConfigError('options', `expected an object, got ${String(o)}`);
-  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'onBadRow', 'delimiter', 'parser', 'maxBadRowDetails', 'order'], 'csvSource');
+  checkOptionKeys(o, ['symbolColumn', 'symbolFromPath', 'columns', 'header', 'timeZone', 'epoch', 'dateOrder', 'onBadRow', 'delimiter', 'parser', 'maxBadRowDetails', 'order'], 'csvSource');
   if (o.symbolColumn !== undefined && (typeof o.symbolColumn !== 'string' || o.symbolColumn.trim() === '')) {
     throw new ConfigError('symbolColumn', 'expected a column name');
   }
@@ -379,6 +390,7 @@ function checkOptions(o: CsvSourceOptions): Config {
     dateGiven: o.columns?.date !== undefined,
     timeZone: o.timeZone ?? 'UTC',
     epoch: o.epoch ?? 'auto',
+    dateOrder: o.dateOrder ?? 'ymd',
     skipBad: o.onBadRow === 'skip',
     delimiter,
     scanner: o.parser !== 'csv-parse',
@@ -1130,7 +1142,7 @@ class FileSink {
     this.#from = request.from;
     this.#to = request.to;
     this.#wanted = wanted;
-    this.#times = new TimeParser(config.timeZone, config.epoch);
+    this.#times = new TimeParser(config.timeZone, config.epoch, config.dateOrder);
     this.#capacity = Math.max(256, Math.min(1 << 24, Math.ceil(size / 40)));
     if (symbol !== null) {
       this.#single = new Builder(this.#capacity);

@@ -197,6 +197,26 @@ function isWhiteSpace(c: number): boolean {
 /** How epoch numbers in a time column are read. */
 export type EpochUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
 
+/**
+ * How a date written with its year last reads (`03/04/2024`, `3.4.2024 9:30`): `'mdy'` month
+ * first (March 4, as US vendors and spreadsheets write it), `'dmy'` day first (3 April, as
+ * European ones do), or `'ymd'` (the default), under which such a date is refused: no reader
+ * can tell the two orders apart.
+ */
+export type DateOrder = 'ymd' | 'mdy' | 'dmy';
+
+/**
+ * A date with its year last: one or two digits, a separator (`/`, `-` or `.`), one or two digits,
+ * the same separator, four digits.
+ */
+const YEAR_LAST = /^(\d{1,2})([-./])(\d{1,2})\2(\d{4})(?!\d)/;
+
+/**
+ * What may follow a date written year last: a time of day (`9:30`, `09:30:00`, `09:30:00.250`),
+ * then optionally `AM`/`PM` and a zone (`Z`, an offset), after a space or a `T`.
+ */
+const YEAR_LAST_TIME = /^(?:[ T]+(\d{1,2}):(\d{2})(:\d{2}(?:[.,]\d+)?)?(?: ?([AaPp])[Mm])?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
 /** Below this an automatic epoch is seconds (1e11 s is the year 5138; 1e11 ms is 1973-03-03). */
 export const AUTO_SECONDS_BELOW = 1e11;
 /**
@@ -241,6 +261,7 @@ export class TimeParser {
   /** Whether the last parse read a wall time (no offset, no zone name: a time of `timeZone`). */
   wall = false;
   readonly #epoch: EpochUnit;
+  readonly #dateOrder: DateOrder;
   readonly #zone: Zone | null;
   readonly #fixedOffsetMs: number;
   readonly #zoneName: string;
@@ -256,11 +277,15 @@ export class TimeParser {
   /** Per quarter hour of wall time that occurs twice: wall ms minus UTC ms of its later instant. */
   readonly #laterOffsets = new Map<number, number>();
 
-  /** @throws {ConfigError} for an unknown time zone or epoch unit. */
-  constructor(timeZone = 'UTC', epoch: EpochUnit = 'auto') {
+  /** @throws {ConfigError} for an unknown time zone, epoch unit or date order. */
+  constructor(timeZone = 'UTC', epoch: EpochUnit = 'auto', dateOrder: DateOrder = 'ymd') {
     if (epoch !== 'auto' && epoch !== 's' && epoch !== 'ms' && epoch !== 'us' && epoch !== 'ns') {
       throw new ConfigError('epoch', `${describe(epoch)} is not 'auto', 's', 'ms', 'us' or 'ns'`);
     }
+    if (dateOrder !== 'ymd' && dateOrder !== 'mdy' && dateOrder !== 'dmy') {
+      throw new ConfigError('dateOrder', `${describe(dateOrder)} is not 'ymd', 'mdy' (03/04/2024 is March 4) or 'dmy' (3 April)`);
+    }
+    this.#dateOrder = dateOrder;
     if (typeof timeZone !== 'string' || timeZone === '') throw new ConfigError('timeZone', `expected an IANA time zone name, got ${describe(timeZone)}`);
     const zone = Info.normalizeZone(timeZone);
     if (zone === null || zone === undefined || !zone.isValid) throw new ConfigError('timeZone', `'${timeZone}' is not a time zone this runtime knows`);
@@ -294,10 +319,13 @@ export class TimeParser {
     const x = parseNumber(s, a, b);
     if (x !== x) {
       const text = s.slice(a, b);
+      const yearLast = YEAR_LAST.exec(text);
+      if (yearLast !== null && this.#dateOrder !== 'ymd') return this.#yearLast(text, yearLast);
       // 03/04/2024 is March 4 in the US and 3 April in Europe: no reader can tell which a file means.
-      this.reason = /^\d{1,2}([-./])\d{1,2}\1\d{4}(?!\d)/.test(text)
-        ? `time '${text}' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): write dates as YYYY-MM-DD`
-        : `time '${text}' is neither an ISO 8601 date-time nor an epoch number`;
+      this.reason =
+        yearLast !== null
+          ? `time '${text}' writes its date day and month first, in an order files do not agree on (03/04 is March 4 or 3 April): set the dateOrder option ('mdy' for March 4, 'dmy' for 3 April), or write dates as YYYY-MM-DD`
+          : `time '${text}' is neither an ISO 8601 date-time nor an epoch number`;
       return NaN;
     }
     // `Infinity`, `1e999`: no time, whatever the unit (read as one, it would be on no day, and
@@ -479,10 +507,51 @@ export class TimeParser {
     return wall - offset;
   }
 
+  /**
+   * A date written year last (`date` matched {@link YEAR_LAST} at the start of `text`) in the
+   * configured order, with what may follow it ({@link YEAR_LAST_TIME}), read as its ISO 8601
+   * spelling is.
+   */
+  #yearLast(text: string, date: RegExpExecArray): number {
+    const order = this.#dateOrder;
+    const shape = order === 'mdy' ? 'MM/DD/YYYY' : 'DD/MM/YYYY';
+    const first = Number(date[1]);
+    const second = Number(date[3]);
+    const month = order === 'mdy' ? first : second;
+    const day = order === 'mdy' ? second : first;
+    const time = YEAR_LAST_TIME.exec(text.slice(date[0].length));
+    if (time === null) {
+      this.reason = `time '${text}' is not a date-time written ${shape} [hh:mm[:ss]] (${order === 'mdy' ? 'month' : 'day'} first)`;
+      return NaN;
+    }
+    let iso = `${date[4] as string}-${pad2(month)}-${pad2(day)}`;
+    const [, hour, minute, seconds, half, zone] = time;
+    if (hour !== undefined) {
+      let h = Number(hour);
+      if (half !== undefined) {
+        // 12 AM is midnight, 12 PM noon; 0 or 13 and more with AM or PM is no time.
+        if (h < 1 || h > 12) {
+          this.reason = `time '${text}' has hour ${hour} with ${half.toUpperCase()}M: a 12-hour clock runs from 1 to 12`;
+          return NaN;
+        }
+        h = (h % 12) + (half === 'p' || half === 'P' ? 12 : 0);
+      }
+      iso += `T${pad2(h)}:${minute as string}${seconds ?? ''}${zone ?? ''}`;
+    }
+    const t = this.#iso(iso, 0, iso.length);
+    if (t !== t) this.reason = `time '${text}' is not a valid date-time written ${shape} [hh:mm[:ss]] (${order === 'mdy' ? 'month' : 'day'} first)`;
+    return t;
+  }
+
   #bad(s: string, a: number, b: number): number {
     this.reason = `time '${s.slice(a, b)}' is not a valid ISO 8601 date-time`;
     return NaN;
   }
+}
+
+/** `n` (0 to 99) in two digits. */
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** What a day or a quarter hour of wall time caches when the clocks change inside it: no one offset. */

@@ -22,7 +22,7 @@ export { columnsSource } from './columns.js';
 export type { ColumnsSource, ColumnsSourceOptions, RowOrder } from './columns.js';
 export { csvSource, symbolFromFileName } from './csv.js';
 export type { CsvLoadReport, CsvSource, CsvSourceOptions, CsvStreamInput, BadRow } from './csv.js';
-export type { EpochUnit } from './fields.js';
+export type { DateOrder, EpochUnit } from './fields.js';
 export { iterableSource, mergeStreams, streamSlices } from './stream.js';
 export type { StreamSlice } from './stream.js';
 export { forEachSlice, timeSlices } from './slices.js';
