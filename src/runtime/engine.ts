@@ -167,7 +167,9 @@ export interface DeliveryObserver {
 }
 
 /**
- * Routes closed bars to subscribers.
+ * Routes closed bars to subscribers. An engine is one set of subscribers for whichever run feeds
+ * it: given to two coordinators running at once, each run's events reach every subscriber (tell
+ * them apart by {@link BarEvent.data}); give each strategy or store an engine of its own.
  *
  * ```ts
  * const engine = new AnalysisEngine();
