@@ -1173,7 +1173,7 @@ test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zo
       src.lastReport?.badRowDetails.map((r) => [r.line, r.reason]),
       [
         [6, "time '20131007 09:34:00 Mars/Base' names a time zone this runtime does not know ('Mars/Base')"],
-        [7, "time '20131307 09:35:00' is not a valid YYYYMMDD hh:mm[:ss] date-time"],
+        [7, "time '20131307 09:35:00' is not a valid YYYYMMDD hh:mm[:ss] (or hhmm[ss]) date-time"],
         [8, "time '20130310 02:30:00 US/Eastern' does not exist in US/Eastern (a daylight-saving gap)"],
         [9, "time '20131007 09:36:00 local' names a time zone this runtime does not know ('local')"],
         [10, "time '20131007 09:37:00 system' names a time zone this runtime does not know ('system')"],
@@ -1181,6 +1181,14 @@ test('csv: Interactive Brokers bar times, YYYYMMDD hh:mm:ss with or without a zo
       parser,
     );
   }
+  // NinjaTrader's text export: no header, `;`, the time of day in digits alone (HHMMSS or HHMM).
+  const nt = fixture('NT.txt', '20131007 093000;1;2;0.5;1.5;100\n20131007 0931;1;1;1;1;1\n20131007 093260;1;1;1;1;1\n20131007 93300;1;1;1;1;1\n');
+  const ninja = csvSource(nt, { delimiter: ';', header: ['time', 'open', 'high', 'low', 'close', 'volume'], timeZone: 'America/New_York', onBadRow: 'skip' });
+  t.deepEqual([...((await ninja.load({})).get('NT') as SymbolColumns).time], [T(13, 30), T(13, 31)]);
+  t.deepEqual(ninja.lastReport?.badRowDetails.map((r) => [r.line, r.reason]), [
+    [3, "time '20131007 093260' is not a valid YYYYMMDD hh:mm[:ss] (or hhmm[ss]) date-time"],
+    [4, "time '20131007 93300' is not a valid YYYYMMDD hh:mm[:ss] (or hhmm[ss]) date-time"],
+  ]);
   // Split into a Date and a Time column (Stooq, spreadsheets), in UTC by default.
   const split = fixture('ST.csv', 'Date,Time,Open,High,Low,Close,Volume\n20131007,13:30:00,1,1,1,1,1\n');
   t.deepEqual([...((await csvSource(split).load({})).get('ST') as SymbolColumns).time], [T(13, 30)]);

@@ -241,7 +241,10 @@ export const AUTO_REFUSED_FROM = 1e14;
  *   `YYYY/MM/DD` too, with the same separator twice.
  * - Interactive Brokers' `YYYYMMDD HH:MM:SS` (one or two spaces, or `T`), the same as its ISO
  *   spelling, optionally followed by a space and an IANA zone name (`US/Eastern`) that it is a
- *   wall time of instead of `timeZone`.
+ *   wall time of instead of `timeZone`; NinjaTrader's `YYYYMMDD HHMMSS` (or `HHMM`), the time of
+ *   day in digits alone.
+ * - With a `dateOrder` of `'mdy'` or `'dmy'`, a date written year last (`03/04/2024`), then what an
+ *   ISO 8601 time may have (a one-digit hour, `AM`/`PM` too).
  * - A number is epoch time: `'s'` seconds, `'ms'` milliseconds, `'us'` microseconds, `'ns'`
  *   nanoseconds (the last two as Polygon's and Databento's exports write them; all but `'ms'`
  *   rounded to whole milliseconds), or `'auto'` by magnitude: `|x| < 1e11` seconds, `|x| < 1e14`
@@ -315,7 +318,7 @@ export class TimeParser {
     // 2024-03-04, and 2024.03.04 (MetaTrader) or 2024/03/04 with the same separator twice.
     const sep = s.charCodeAt(a + 4);
     if (b - a >= 10 && (sep === 45 || ((sep === 46 || sep === 47) && s.charCodeAt(a + 7) === sep))) return this.#iso(s, a, b);
-    if (b - a >= 14 && (s.charCodeAt(a + 8) === 32 || s.charCodeAt(a + 8) === 84) && digitsAt(s, a, 8)) return this.#compact(s, a, b);
+    if (b - a >= 13 && (s.charCodeAt(a + 8) === 32 || s.charCodeAt(a + 8) === 84) && digitsAt(s, a, 8)) return this.#compact(s, a, b);
     const x = parseNumber(s, a, b);
     if (x !== x) {
       const text = s.slice(a, b);
@@ -367,7 +370,10 @@ export class TimeParser {
     while (i < b && s.charCodeAt(i) === 32) i++;
     let e = s.indexOf(' ', i);
     if (e === -1 || e > b) e = b;
-    const iso = `${s.slice(a, a + 4)}-${s.slice(a + 4, a + 6)}-${s.slice(a + 6, a + 8)} ${s.slice(i, e)}`;
+    // NinjaTrader writes the time of day in digits alone: `20240304 093000`, as `HHMMSS` (or `HHMM`).
+    let clock = s.slice(i, e);
+    if ((clock.length === 6 || clock.length === 4) && digitsAt(s, i, clock.length)) clock = clock.length === 6 ? `${clock.slice(0, 2)}:${clock.slice(2, 4)}:${clock.slice(4)}` : `${clock.slice(0, 2)}:${clock.slice(2)}`;
+    const iso = `${s.slice(a, a + 4)}-${s.slice(a + 4, a + 6)}-${s.slice(a + 6, a + 8)} ${clock}`;
     let parser: TimeParser | null = this;
     if (e < b) {
       const name = s.slice(e, b).trim();
@@ -391,7 +397,7 @@ export class TimeParser {
     parser.later = NaN;
     const t = parser.#iso(iso, 0, iso.length);
     this.later = parser.later;
-    if (t !== t) this.reason = parser.reason.replace(`'${iso}'`, `'${s.slice(a, b)}'`).replace('a valid ISO 8601 date-time', 'a valid YYYYMMDD hh:mm[:ss] date-time');
+    if (t !== t) this.reason = parser.reason.replace(`'${iso}'`, `'${s.slice(a, b)}'`).replace('a valid ISO 8601 date-time', 'a valid YYYYMMDD hh:mm[:ss] (or hhmm[ss]) date-time');
     return t;
   }
 
