@@ -808,6 +808,19 @@ test('daily bars given to --data: a hint says the run builds its bars from 1m ba
     t.is(alone.status, 0, alone.stderr);
     t.regex(alone.stderr, /hint: the rows of 'DAILY' are a day or more apart/);
     t.notRegex(alone.stderr, /pre- and after-market/);
+    // Over one day, one daily bar: timed at its day's start (the date read in New York, or a
+    // midnight UTC), it is one; a bar at another time is not.
+    const one = ['--from', '2013-10-08', '--to', '2013-10-08'];
+    const ny = barstream('backtest', '--json', '--data', path.join(dir, 'DAILY.csv'), '--time-zone', 'America/New_York', ...one);
+    t.deepEqual((JSON.parse(ny.stdout) as { source: { symbolsDaily: string[] } }).source.symbolsDaily, ['DAILY']);
+    const oneDay = barstream('backtest', '--data', path.join(dir, 'DAILY.csv'), '--time-zone', 'America/New_York', ...one);
+    t.regex(oneDay.stderr, /hint: the rows of 'DAILY' are a day or more apart/);
+    t.notRegex(oneDay.stderr, /pre- and after-market/);
+    writeFileSync(path.join(dir, 'UTC.csv'), 'Date,Open,High,Low,Close,Volume\n2013-10-09,100,101,99,100.5,1000\n');
+    const utc = barstream('backtest', '--json', '--data', path.join(dir, 'UTC.csv'), ...one);
+    t.deepEqual((JSON.parse(utc.stdout) as { source: { symbolsDaily: string[] } }).source.symbolsDaily, ['UTC']);
+    const rare = barstream('backtest', '--json', '--data', path.join(dir, 'RARE.csv'), ...one);
+    t.deepEqual((JSON.parse(rare.stdout) as { source: { symbolsDaily: string[] } }).source.symbolsDaily, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

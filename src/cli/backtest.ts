@@ -195,7 +195,7 @@ export async function backtest(options: BacktestOptions = {}): Promise<BacktestR
           rowsBySymbol[symbol] = (rowsBySymbol[symbol] ?? 0) + c.length;
           if (!symbolsBackInTime.includes(symbol) && goesBackADay(c.time, c.length)) symbolsBackInTime.push(symbol);
           const times = sortedTimes(c.time, c.length);
-          if (!symbolsDaily.includes(symbol) && looksDaily(times)) symbolsDaily.push(symbol);
+          if (!symbolsDaily.includes(symbol) && looksDaily(times, runSessions)) symbolsDaily.push(symbol);
           else if (!symbolsCoarser.some((x) => x.symbol === symbol)) {
             const step = usualStep(times);
             if (step > baseMs && step < 86_400_000 && step % baseMs === 0) symbolsCoarser.push({ symbol, interval: canonicalName(step) });
@@ -392,13 +392,19 @@ function sortedTimes(time: Float64Array, length: number): Float64Array {
 }
 
 /**
- * Whether a symbol's rows look like daily bars: at least two, and most of them (by time) whole
- * days after the one before, give or take the hour a change of the clocks makes (a symbol that
- * trades once a day or so does so at other times of day). A run's base is 1m: such rows fall
+ * Whether a symbol's rows look like daily bars: one timed at its day's start, or at least two,
+ * most of them (by time) whole days after the one before, give or take the hour a change of the
+ * clocks makes (a symbol that trades once a day or so does so at other times of day). A run's base is 1m: such rows fall
  * outside the session hours (a date alone is its day's midnight).
  */
-function looksDaily(sorted: Float64Array): boolean {
+function looksDaily(sorted: Float64Array, sessions: readonly Session[]): boolean {
   const length = sorted.length;
+  // One row (a one-day run of a daily file): daily when timed at its day's start, as a bare date
+  // reads: midnight UTC, or a session's first instant in the calendar's zone.
+  if (length === 1) {
+    const t = sorted[0] as number;
+    return t % 86_400_000 === 0 || sessions.some((x) => x.dayStart === t);
+  }
   if (length < 2) return false;
   const day = 86_400_000;
   const hour = 3_600_000;
