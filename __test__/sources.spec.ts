@@ -304,7 +304,7 @@ test('csv: dateOrder reads dates written year last, month first (mdy) or day fir
   t.deepEqual(await times(`${eu}\n`, { dateOrder: 'dmy', columns: { time: 'gmt time' }, timeZone: 'UTC' }), [Date.UTC(2024, 2, 4, 14, 30), Date.UTC(2024, 2, 4, 14, 31), Date.UTC(2024, 2, 5)]);
   // The same text in the other order is another day, and what no day is in it is a bad row.
   t.deepEqual(await times('time,open,high,low,close,volume\n04.03.2024 09:30,1,1,1,1,1\n', { dateOrder: 'mdy' }), [Date.UTC(2024, 3, 3, 13, 30)]);
-  const bad = csvSource(fixture('DO.csv', ['time,open,high,low,close,volume', '13/04/2024 09:30,1,1,1,1,1', '02/30/2024 09:30,1,1,1,1,1', '03/04/2024 13:00 PM,1,1,1,1,1', '03/04/2024 0:30 AM,1,1,1,1,1', '03/04/24 09:30,1,1,1,1,1', '03/04/2024 09:30 EST,1,1,1,1,1', '03/04/2024 09:30,1,1,1,1,1'].join('\n')), { dateOrder: 'mdy', onBadRow: 'skip', timeZone: 'America/New_York' });
+  const bad = csvSource(fixture('DO.csv', ['time,open,high,low,close,volume', '13/04/2024 09:30,1,1,1,1,1', '02/30/2024 09:30,1,1,1,1,1', '03/04/2024 13:00 PM,1,1,1,1,1', '03/04/2024 0:30 AM,1,1,1,1,1', '03/04/24 09:30,1,1,1,1,1', '03/04/2024 09:30 EST,1,1,1,1,1', '03/10/2024 2:30 AM,1,1,1,1,1', '03/04/2024 09:30,1,1,1,1,1'].join('\n')), { dateOrder: 'mdy', onBadRow: 'skip', timeZone: 'America/New_York' });
   t.deepEqual([...((await bad.load({})).get('DO') as SymbolColumns).time], [ny(4, 9, 30)]);
   t.deepEqual(bad.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [
     [2, "time '13/04/2024 09:30' is not a valid date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
@@ -313,7 +313,10 @@ test('csv: dateOrder reads dates written year last, month first (mdy) or day fir
     [5, "time '03/04/2024 0:30 AM' has hour 0 with AM: a 12-hour clock runs from 1 to 12"],
     [6, "time '03/04/24 09:30' is neither an ISO 8601 date-time nor an epoch number"],
     [7, "time '03/04/2024 09:30 EST' is not a date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
+    [8, "time '03/10/2024 2:30 AM' does not exist in America/New_York (a daylight-saving gap)"],
   ]);
+  // The hour the clocks go back, twice in a 24-hour file: the second pass is the later hour.
+  t.deepEqual(await times('time,open,high,low,close,volume\n11/03/2024 1:30 AM,1,1,1,1,1\n11/03/2024 1:30 AM,1,1,1,1,1\n', { dateOrder: 'mdy' }), [Date.UTC(2024, 10, 3, 5, 30), Date.UTC(2024, 10, 3, 6, 30)]);
   // Dates written year first read as before under either order; a wrong order is a ConfigError.
   t.deepEqual(await times('time,open,high,low,close,volume\n2024-03-04 09:30,1,1,1,1,1\n2024.03.04 09:31,1,1,1,1,1\n', { dateOrder: 'dmy' }), [ny(4, 9, 30), ny(4, 9, 31)]);
   t.throws(() => csvSource(fixture('DO.csv', 'time\n'), { dateOrder: 'ydm' as never }), { instanceOf: ConfigError, message: /'ydm' is not 'ymd', 'mdy' \(03\/04\/2024 is March 4\) or 'dmy' \(3 April\)/ });

@@ -545,7 +545,9 @@ export class TimeParser {
       iso += `T${pad2(h)}:${minute as string}${seconds ?? ''}${zone ?? ''}`;
     }
     const t = this.#iso(iso, 0, iso.length);
-    if (t !== t) this.reason = `time '${text}' is not a valid date-time written ${shape} [hh:mm[:ss]] (${order === 'mdy' ? 'month' : 'day'} first)`;
+    // The ISO reader's reason, told of the text as written: a wall time in a daylight-saving gap
+    // stays one.
+    if (t !== t) this.reason = this.reason.replace(`'${iso}'`, `'${text}'`).replace('a valid ISO 8601 date-time', `a valid date-time written ${shape} [hh:mm[:ss]] (${order === 'mdy' ? 'month' : 'day'} first)`);
     return t;
   }
 
