@@ -421,6 +421,19 @@ struct Walk {
     v: Vec<f64>,
 }
 
+impl Walk {
+    /// The bars and their columns.
+    fn of(bars: Vec<Bar>) -> Walk {
+        Walk {
+            h: bars.iter().map(|b| b.high).collect(),
+            l: bars.iter().map(|b| b.low).collect(),
+            c: bars.iter().map(|b| b.close).collect(),
+            v: bars.iter().map(|b| b.volume).collect(),
+            bars,
+        }
+    }
+}
+
 fn walk(seed: u64, n: usize) -> Walk {
     let mut state = seed;
     let mut unit = move || {
@@ -448,13 +461,7 @@ fn walk(seed: u64, n: usize) -> Walk {
             )
         })
         .collect();
-    Walk {
-        h: bars.iter().map(|b| b.high).collect(),
-        l: bars.iter().map(|b| b.low).collect(),
-        c: bars.iter().map(|b| b.close).collect(),
-        v: bars.iter().map(|b| b.volume).collect(),
-        bars,
-    }
+    Walk::of(bars)
 }
 
 fn nans(n: usize) -> Vec<f64> {
@@ -742,6 +749,27 @@ fn averages_match_their_definitions() {
     }
 }
 
+/// Stochastic with each `(k, k_slow, d)` of `cases` over `w` against the naive definition.
+fn assert_stoch(w: &Walk, cases: &[(usize, usize, usize)], label: &str) {
+    for &(k, ks, d) in cases {
+        let p = IndicatorParams {
+            k_period: Some(k as f64),
+            k_slow: Some(ks as f64),
+            d_period: Some(d as f64),
+            ..params()
+        };
+        let got = run("stoch", p, &w.bars, &[]);
+        let want = naive_stoch(w, k, ks, d);
+        for j in 0..2 {
+            assert_close(
+                &got[j],
+                &want[j],
+                &format!("{label} {k}/{ks}/{d} output {j}"),
+            );
+        }
+    }
+}
+
 #[test]
 fn momentum_matches_its_definitions() {
     let w = walk(22, 600);
@@ -786,19 +814,7 @@ fn momentum_matches_its_definitions() {
             assert_close(&got[j], &want[j], &format!("macd {f}/{s}/{g} output {j}"));
         }
     }
-    for (k, ks, d) in [(14, 3, 3), (5, 3, 3), (1, 1, 1), (9, 1, 4)] {
-        let p = IndicatorParams {
-            k_period: Some(k as f64),
-            k_slow: Some(ks as f64),
-            d_period: Some(d as f64),
-            ..params()
-        };
-        let got = run("stoch", p, &w.bars, &[]);
-        let want = naive_stoch(&w, k, ks, d);
-        for j in 0..2 {
-            assert_close(&got[j], &want[j], &format!("stoch {k}/{ks}/{d} output {j}"));
-        }
-    }
+    assert_stoch(&w, &[(14, 3, 3), (5, 3, 3), (1, 1, 1), (9, 1, 4)], "stoch");
 }
 
 /// `w` with every price rounded to a multiple of `tick`: a coarse grid, where two bars' highs,
@@ -820,13 +836,7 @@ fn on_grid(w: Walk, tick: f64) -> Walk {
             )
         })
         .collect();
-    Walk {
-        h: bars.iter().map(|b| b.high).collect(),
-        l: bars.iter().map(|b| b.low).collect(),
-        c: bars.iter().map(|b| b.close).collect(),
-        v: bars.iter().map(|b| b.volume).collect(),
-        bars,
-    }
+    Walk::of(bars)
 }
 
 #[test]
@@ -865,23 +875,7 @@ fn momentum_on_a_coarse_grid_matches_its_definitions() {
             &what("cci"),
         );
     }
-    for (k, ks, d) in [(14, 3, 3), (5, 3, 3)] {
-        let p = IndicatorParams {
-            k_period: Some(k as f64),
-            k_slow: Some(ks as f64),
-            d_period: Some(d as f64),
-            ..params()
-        };
-        let got = run("stoch", p, &w.bars, &[]);
-        let want = naive_stoch(&w, k, ks, d);
-        for j in 0..2 {
-            assert_close(
-                &got[j],
-                &want[j],
-                &format!("grid stoch {k}/{ks}/{d} output {j}"),
-            );
-        }
-    }
+    assert_stoch(&w, &[(14, 3, 3), (5, 3, 3)], "grid stoch");
 }
 
 #[test]
