@@ -307,7 +307,7 @@ test('csv: dateOrder reads dates written year last, month first (mdy) or day fir
   const bad = csvSource(fixture('DO.csv', ['time,open,high,low,close,volume', '13/04/2024 09:30,1,1,1,1,1', '02/30/2024 09:30,1,1,1,1,1', '03/04/2024 13:00 PM,1,1,1,1,1', '03/04/2024 0:30 AM,1,1,1,1,1', '03/04/24 09:30,1,1,1,1,1', '03/04/2024 09:30 EST,1,1,1,1,1', '03/10/2024 2:30 AM,1,1,1,1,1', '03/04/2024 09:30,1,1,1,1,1'].join('\n')), { dateOrder: 'mdy', onBadRow: 'skip', timeZone: 'America/New_York' });
   t.deepEqual([...((await bad.load({})).get('DO') as SymbolColumns).time], [ny(4, 9, 30)]);
   t.deepEqual(bad.lastReport?.badRowDetails.map((b) => [b.line, b.reason]), [
-    [2, "time '13/04/2024 09:30' is not a valid date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
+    [2, "time '13/04/2024 09:30' is not a valid date-time written MM/DD/YYYY [hh:mm[:ss]] (month first); it reads as a date day first: set the dateOrder option to 'dmy'"],
     [3, "time '02/30/2024 09:30' is not a valid date-time written MM/DD/YYYY [hh:mm[:ss]] (month first)"],
     [4, "time '03/04/2024 13:00 PM' has hour 13 with PM: a 12-hour clock runs from 1 to 12"],
     [5, "time '03/04/2024 0:30 AM' has hour 0 with AM: a 12-hour clock runs from 1 to 12"],

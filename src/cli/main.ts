@@ -410,6 +410,7 @@ function asFlags(message: string, symbols?: readonly string[]): string {
     .replaceAll("set the epoch option ('s' or 'ms') if it is one", 'give --epoch s or --epoch ms if it is one')
     .replaceAll("set the epoch option ('s') if it is an epoch", 'give --epoch s if it is an epoch')
     .replaceAll("set the dateOrder option ('mdy' for March 4, 'dmy' for 3 April)", 'give --date-order mdy for March 4, --date-order dmy for 3 April')
+    .replace(/set the dateOrder option to '(mdy|dmy)'/, 'give --date-order $1')
     .replace(/set options\.delimiter to ("(?:[^"\\]|\\.)*")/, (_, shown: string) => {
       const d = JSON.parse(shown) as string;
       return `give --delimiter ${d === '\t' ? 'tab' : `'${d}'`}`;

@@ -547,7 +547,11 @@ export class TimeParser {
     const t = this.#iso(iso, 0, iso.length);
     // The ISO reader's reason, told of the text as written: a wall time in a daylight-saving gap
     // stays one.
-    if (t !== t) this.reason = this.reason.replace(`'${iso}'`, `'${text}'`).replace('a valid ISO 8601 date-time', `a valid date-time written ${shape} [hh:mm[:ss]] (${order === 'mdy' ? 'month' : 'day'} first)`);
+    if (t !== t) {
+      // A month over 12 whose day would be a month: the file is written the other way round.
+      const other = month > 12 && day <= 12 ? `; it reads as a date ${order === 'mdy' ? 'day' : 'month'} first: set the dateOrder option to '${order === 'mdy' ? 'dmy' : 'mdy'}'` : '';
+      this.reason = this.reason.replace(`'${iso}'`, `'${text}'`).replace('a valid ISO 8601 date-time', `a valid date-time written ${shape} [hh:mm[:ss]] (${order === 'mdy' ? 'month' : 'day'} first)`) + other;
+    }
     return t;
   }
 
