@@ -13,6 +13,7 @@ import type { Session } from '../types.js';
 import { SessionData } from '../session-data.js';
 import { intervalMs, sameInterval } from '../native.js';
 import { csvSource, syntheticSource } from '../sources/index.js';
+import { lowerBound } from '../sources/columns.js';
 import type { CsvSource, CsvSourceOptions, DateOrder, EpochUnit, BadRow, RowOrder, Source } from '../sources/index.js';
 import { exampleStrategy } from './strategy.js';
 import type { Signal, Strategy } from './strategy.js';
@@ -430,22 +431,10 @@ function stampedAtClose(sorted: Float64Array, sessions: readonly Session[]): boo
     if (first === sorted.length || (sorted[first] as number) > session.close) continue;
     within++;
     const atOpen = sorted[first] === session.open;
-    const last = lowerBound(sorted, session.close);
+    const last = lowerBound(sorted, session.close, first);
     if (!atOpen && last < sorted.length && sorted[last] === session.close) shifted++;
   }
   return within > 0 && shifted * 2 > within;
-}
-
-/** The first index of `sorted` whose time is `t` or later (`sorted.length` if none). */
-function lowerBound(sorted: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
@@ -454,15 +443,15 @@ function lowerBound(sorted: Float64Array, t: number): number {
  * price of 510.19 in Databento's units of 1e-9 is 510,190,000,000.
  */
 function fixedPointClose(close: Float64Array, length: number): number | null {
-  if (length === 0) return null;
+  let first: number | null = null;
   for (let i = 0; i < length; i++) {
     const c = close[i] as number;
     // A missing close (NaN) is the store's to reject, and says nothing of the others.
     if (c !== c) continue;
     if (!(c >= 1e8 && Number.isInteger(c))) return null;
+    first ??= c;
   }
-  const first = close.find((c) => c === c);
-  return first === undefined ? null : first;
+  return first;
 }
 
 /**

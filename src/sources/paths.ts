@@ -45,10 +45,11 @@ async function listFiles(dir: string, accept: (name: string) => boolean, what: s
  * none.
  */
 async function otherFiles(dir: string): Promise<string> {
-  const files = await listFiles(dir, (n) => !n.startsWith('.') && /\.[a-z0-9]+(\.gz)?$/i.test(n), `directory '${dir}'`).catch(() => []);
+  const extension = /\.[a-z0-9]+(\.gz)?$/i;
+  const files = await listFiles(dir, (n) => !n.startsWith('.') && extension.test(n), `directory '${dir}'`).catch(() => []);
   const count = new Map<string, number>();
   for (const f of files) {
-    const ext = (/\.[a-z0-9]+(\.gz)?$/i.exec(basename(f)) as RegExpExecArray)[0].toLowerCase();
+    const ext = (extension.exec(basename(f)) as RegExpExecArray)[0].toLowerCase();
     count.set(ext, (count.get(ext) ?? 0) + 1);
   }
   const [ext, n] = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [];
